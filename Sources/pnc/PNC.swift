@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct PNC: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pnc",
+        abstract: "OpenPnC: ISO 15118 Plug & Charge — PKI, EXI, charger, vehicle, CSMS and eMSP.",
+        subcommands: [IDCommand.self]
+    )
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the peers the test suites use (Debian packages and PyPI only). Idempotent; quiet when all is there.
+set -euo pipefail
+need=()
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing: ${need[*]} (install them with apt-get)"
+  fi
+fi
