@@ -22,9 +22,26 @@ let coreCLIDependencies: [Target.Dependency] = [
 ]
 
 // MARK: - PKI (L1 V2GPKI, L3 HTTP responder)
-let pkiDependencies: [Package.Dependency] = []
-let pkiTargets: [Target] = []
-let pkiCLIDependencies: [Target.Dependency] = []
+let pkiDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+    .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+]
+let pkiTargets: [Target] = [
+    .target(
+        name: "V2GPKI",
+        dependencies: [
+            "PnCCore",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "V2GPKITests", dependencies: ["V2GPKI"], swiftSettings: swiftSettings),
+]
+let pkiCLIDependencies: [Target.Dependency] = ["V2GPKI"]
 
 // MARK: - EXI (L0 runtime, L1 generated codecs, Codegen)
 let exiDependencies: [Package.Dependency] = []
