@@ -39,9 +39,18 @@ let pkiTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "V2GPKITests", dependencies: ["V2GPKI"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "V2GPKITests",
+        dependencies: [
+            "V2GPKI",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
 ]
-let pkiCLIDependencies: [Target.Dependency] = ["V2GPKI"]
+let pkiCLIDependencies: [Target.Dependency] = ["V2GPKI", .product(name: "X509", package: "swift-certificates")]
 
 // MARK: - EXI (L0 runtime, L1 generated codecs, Codegen)
 let exiDependencies: [Package.Dependency] = []

@@ -236,8 +236,13 @@ public enum CertificateLinter {
 
     /// The profile the key implies.
     public static func detectProfile(_ certificate: Certificate) -> PKIProfile? {
-        if P256.Signing.PublicKey(certificate.publicKey) != nil { return .iso15118_2 }
-        if P521.Signing.PublicKey(certificate.publicKey) != nil { return .iso15118_20 }
+        detectProfile(publicKey: certificate.publicKey)
+    }
+
+    /// The profile a public key belongs to: secp256r1 → -2, secp521r1 → -20.
+    public static func detectProfile(publicKey: Certificate.PublicKey) -> PKIProfile? {
+        if P256.Signing.PublicKey(publicKey) != nil { return .iso15118_2 }
+        if P521.Signing.PublicKey(publicKey) != nil { return .iso15118_20 }
         return nil
     }
 

@@ -14,7 +14,9 @@ public protocol KeyStore: Sendable {
     func containsKey(label: String) -> Bool
 }
 
-/// A ``KeyStore`` over a folder of encrypted PKCS#8 PEM files, `<label>.key.pem`, written with mode 0600.
+/// A ``KeyStore`` over a folder of encrypted PKCS#8 PEM files, `<label>.pem`, written with mode 0600.
+///
+/// Labels are relative paths of `[A-Za-z0-9._-]` components (`ca/v2g-root/key`).
 public struct SoftwareKeyStore: KeyStore {
     public let directory: String
     private let password: String?
@@ -25,12 +27,12 @@ public struct SoftwareKeyStore: KeyStore {
         self.password = password
     }
 
-    public func path(for label: String) -> String { "\(directory)/\(label).key.pem" }
+    public func path(for label: String) -> String { "\(directory)/\(label).pem" }
 
     public func containsKey(label: String) -> Bool { FileManager.default.fileExists(atPath: path(for: label)) }
 
     public func generateKey(label: String, algorithm: KeyAlgorithm) throws(V2GPKIError) -> Certificate.PublicKey {
-        guard Self.isValidLabel(label) else { throw .make(.invalidRequest, "key label \(label) is not [A-Za-z0-9._-]+") }
+        guard Self.isValidLabel(label) else { throw .make(.invalidRequest, "key label \(label) is not a relative path of [A-Za-z0-9._-] parts") }
         guard !containsKey(label: label) else { throw .make(.invalidRequest, "a key \(label) exists already") }
         let key: Certificate.PrivateKey =
             switch algorithm {
@@ -47,9 +49,10 @@ public struct SoftwareKeyStore: KeyStore {
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let iv = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let pem = try PrivateKeyFile.pem(for: key, password: password, salt: salt, iv: iv)
+        let folder = (path(for: label) as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch { throw .make(.missingFile, "cannot create \(directory)", cause: error) }
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch { throw .make(.missingFile, "cannot create \(folder)", cause: error) }
         guard FileManager.default.createFile(
             atPath: path(for: label), contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600]
         ) else { throw .make(.missingFile, "cannot write \(path(for: label))") }
@@ -60,6 +63,11 @@ public struct SoftwareKeyStore: KeyStore {
     }
 
     static func isValidLabel(_ label: String) -> Bool {
+        let parts = label.split(separator: "/", omittingEmptySubsequences: false)
+        return !parts.isEmpty && parts.allSatisfy { isValidComponent(String($0)) }
+    }
+
+    static func isValidComponent(_ label: String) -> Bool {
         !label.isEmpty && label.utf8.allSatisfy {
             ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
         } && !label.hasPrefix(".")

@@ -197,7 +197,7 @@ public struct PKIDirectory: Sendable {
         name: String, role: CertificateRole, commonName: String, by ca: CertificateAuthority, validityDays: Int,
         now: Date, using rng: inout some RandomNumberGenerator
     ) throws(V2GPKIError) -> Certificate {
-        guard SoftwareKeyStore.isValidLabel(name) else { throw .make(.invalidRequest, "leaf name \(name) is not [A-Za-z0-9._-]+") }
+        guard SoftwareKeyStore.isValidComponent(name) else { throw .make(.invalidRequest, "leaf name \(name) is not [A-Za-z0-9._-]+") }
         let dir = leafDirectory(name)
         guard !FileManager.default.fileExists(atPath: "\(dir)/cert.pem") else {
             throw .make(.invalidRequest, "\(dir) already holds a certificate")

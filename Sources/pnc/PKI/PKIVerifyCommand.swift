@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import V2GPKI
+import X509
+
+struct PKIVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Validate a chain the ISO 15118 way: at most two Sub-CAs, pathLen, validity, signatures, role, revocation."
+    )
+
+    @Option(name: .customLong("root"), help: "Trust anchor file(s) (PEM bundle or DER); repeatable.") var roots: [String]
+    @Option(help: "Chain file: leaf first, then Sub-CAs (PEM bundle), or several DER files via repeated --chain.")
+    var chain: [String]
+    @Option(help: "Validation time, ISO 8601 (default now).") var at: String?
+    @Option(help: "Role the leaf must have (contract, secc, oem-prov, cps, ...).") var role: String?
+
+    func run() async throws {
+        var anchors: [Certificate] = []
+        for file in roots { anchors += try CertificateFile.certificates(atPath: file) }
+        var certificates: [Certificate] = []
+        for file in chain { certificates += try CertificateFile.certificates(atPath: file) }
+        let time: Date
+        if let at {
+            guard let parsed = ISO8601DateFormatter().date(from: at) else { throw ValidationError("--at is not ISO 8601: \(at)") }
+            time = parsed
+        } else {
+            time = Date()
+        }
+        let expected = try role.map { r in
+            guard let v = CertificateRole(rawValue: r) else { throw ValidationError("unknown --role \(r)") }
+            return v
+        }
+        switch await ChainValidator(roots: anchors).validate(chain: certificates, at: time, role: expected) {
+        case .success(let validated):
+            print("ok: \(validated.role?.rawValue ?? "leaf") \(validated.leaf.subject) <- \(validated.subCAs.count) Sub-CA(s) <- \(validated.root.subject)")
+        case .failure(let failure):
+            print("invalid: \(failure)")
+            throw ExitCode(1)
+        }
+    }
+}
