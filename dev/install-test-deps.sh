@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# Installs the peers the test suites use (Debian packages and PyPI only). Idempotent; quiet when all is there.
+# Installs the peers the test suites use (Debian packages and PyPI only) into places the tests find:
+#   Debian: openssl, Java (EXICodec.jar), iproute2;  PyPI: iso15118==0.31.2 (Josev) into .build/peers/venv.
+# Idempotent; quiet when everything is there.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 need=()
 command -v openssl >/dev/null || need+=(openssl)
+command -v java >/dev/null || need+=(default-jre-headless)
+command -v ip >/dev/null || need+=(iproute2)
+python3 -c 'import venv' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "missing: ${need[*]} (install them with apt-get)"
+    echo "missing Debian packages: ${need[*]} (apt-get install them)"
   fi
+fi
+venv=.build/peers/venv
+if [ ! -x "$venv/bin/python" ]; then
+  mkdir -p .build/peers
+  python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c 'import iso15118' 2>/dev/null; then
+  "$venv/bin/pip" install -q 'iso15118==0.31.2' aiofile
 fi

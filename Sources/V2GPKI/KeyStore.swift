@@ -20,11 +20,16 @@ public protocol KeyStore: Sendable {
 public struct SoftwareKeyStore: KeyStore {
     public let directory: String
     private let password: String?
+    /// PBKDF2 iterations for keys this store writes.
+    public let iterations: Int
 
-    /// - Parameter password: the PBES2 password; nil writes unencrypted PKCS#8 (tests and throw-away PKIs only).
-    public init(directory: String, password: String?) {
+    /// - Parameters:
+    ///   - password: the PBES2 password; nil writes unencrypted PKCS#8 (tests and throw-away PKIs only).
+    ///   - iterations: PBKDF2 iterations for new key files.
+    public init(directory: String, password: String?, iterations: Int = PrivateKeyFile.defaultIterations) {
         self.directory = directory
         self.password = password
+        self.iterations = iterations
     }
 
     public func path(for label: String) -> String { "\(directory)/\(label).pem" }
@@ -48,7 +53,7 @@ public struct SoftwareKeyStore: KeyStore {
         var rng = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let iv = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        let pem = try PrivateKeyFile.pem(for: key, password: password, salt: salt, iv: iv)
+        let pem = try PrivateKeyFile.pem(for: key, password: password, salt: salt, iv: iv, iterations: iterations)
         let folder = (path(for: label) as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

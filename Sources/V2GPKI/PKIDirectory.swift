@@ -48,10 +48,10 @@ public struct PKIDirectory: Sendable {
         self.keys = SoftwareKeyStore(directory: root, password: password)
     }
 
-    init(root: String, configuration: Configuration, password: String?) {
+    init(root: String, configuration: Configuration, password: String?, iterations: Int) {
         self.root = root
         self.configuration = configuration
-        self.keys = SoftwareKeyStore(directory: root, password: password)
+        self.keys = SoftwareKeyStore(directory: root, password: password, iterations: iterations)
     }
 
     public var profile: PKIProfile { configuration.profile }
@@ -87,6 +87,8 @@ public struct PKIDirectory: Sendable {
         public var caValidityDays: Int?
         public var contractEMAID: EMAID?
         public var pcid: PCID?
+        /// PBKDF2 iterations of the key files (lower only for tests).
+        public var keyIterations: Int = PrivateKeyFile.defaultIterations
         public init(
             leafValidityDays: Int? = nil, caValidityDays: Int? = nil, contractEMAID: EMAID? = nil, pcid: PCID? = nil
         ) {
@@ -109,7 +111,7 @@ public struct PKIDirectory: Sendable {
         if FileManager.default.fileExists(atPath: "\(root)/pki.json") {
             throw .make(.invalidRequest, "\(root) already holds a PKI (pki.json exists)")
         }
-        let pki = PKIDirectory(root: root, configuration: configuration, password: password)
+        let pki = PKIDirectory(root: root, configuration: configuration, password: password, iterations: options.keyIterations)
         try pki.createDirectory(root)
         var rng = SystemRandomNumberGenerator()
         let issuer = CertificateIssuer(profile: configuration.profile)

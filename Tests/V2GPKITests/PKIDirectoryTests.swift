@@ -12,7 +12,7 @@ import X509
         defer { try? FileManager.default.removeItem(atPath: root) }
         let pki = try PKIDirectory.create(
             at: root, configuration: .init(profile: profile, ocspURL: "http://127.0.0.1:1/ocsp", crlBaseURL: "http://127.0.0.1:1/crl"),
-            password: "s3cret"
+            password: "s3cret", options: .fast
         )
         for role in CertificateRole.allCases where role.isCA {
             let ca = try pki.authority(role)
@@ -33,7 +33,7 @@ import X509
             #expect(key.publicKey == chain[0].publicKey)
         }
         #expect(throws: V2GPKIError.self) {
-            try PKIDirectory.create(at: root, configuration: pki.configuration, password: "s3cret")
+            try PKIDirectory.create(at: root, configuration: pki.configuration, password: "s3cret", options: .fast)
         }
         let reopened = try PKIDirectory(root: root, password: "s3cret")
         #expect(reopened.configuration == pki.configuration)
@@ -43,7 +43,7 @@ import X509
     func wrongPassword() throws {
         let root = Peers.temporaryDirectory("pw")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let pki = try PKIDirectory.create(at: root, configuration: .init(profile: .iso15118_2, ocspURL: "http://x/o", crlBaseURL: "http://x/c"), password: "right")
+        let pki = try PKIDirectory.create(at: root, configuration: .init(profile: .iso15118_2, ocspURL: "http://x/o", crlBaseURL: "http://x/c"), password: "right", options: .fast)
         let wrong = try PKIDirectory(root: root, password: "wrong")
         do {
             _ = try wrong.authority(.moSubCA2)
@@ -64,7 +64,7 @@ import X509
     func issueFromCSR() throws {
         let root = Peers.temporaryDirectory("csr")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let pki = try PKIDirectory.create(at: root, configuration: .init(profile: .iso15118_2, ocspURL: "http://x/o", crlBaseURL: "http://x/c"), password: nil)
+        let pki = try PKIDirectory.create(at: root, configuration: .init(profile: .iso15118_2, ocspURL: "http://x/o", crlBaseURL: "http://x/c"), password: nil, options: .fast)
         var rng = SystemRandomNumberGenerator()
         let contract = try pki.issueLeaf(
             name: "contract-2", role: .contract, commonName: "DEOPC0000000026", by: try pki.authority(.moSubCA2),
@@ -92,7 +92,7 @@ import X509
     func badCSRs() throws {
         let root = Peers.temporaryDirectory("badcsr")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let pki = try PKIDirectory.create(at: root, configuration: .init(profile: .iso15118_2, ocspURL: "http://x/o", crlBaseURL: "http://x/c"), password: nil)
+        let pki = try PKIDirectory.create(at: root, configuration: .init(profile: .iso15118_2, ocspURL: "http://x/o", crlBaseURL: "http://x/c"), password: nil, options: .fast)
         let ca = try pki.authority(.cpoSubCA2)
         var rng = SystemRandomNumberGenerator()
         let csr = try CertificateSigningRequest(

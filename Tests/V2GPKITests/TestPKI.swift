@@ -85,3 +85,12 @@ struct SeededRandom: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension PKIDirectory.InitOptions {
+    /// Few PBKDF2 iterations: the key files are throw-away.
+    static var fast: Self {
+        var options = Self()
+        options.keyIterations = 1_000
+        return options
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import X509
+@testable import V2GPKI
+
+/// What OpenSSL and Josev's create_certs.sh make, we read, lint and validate; what we make, OpenSSL accepts.
+@Suite(.serialized) struct OpenSSLInteropTests {
+    static let skipOpenSSL = "SKIPPED-PEER openssl: apt-get install openssl"
+    static let skipJosev = "SKIPPED-PEER Josev iso15118==0.31.2: bash dev/install-test-deps.sh"
+
+    @Test("openssl verify -x509_strict accepts every chain pnc pki init writes (-2 and -20)", .enabled(if: Peers.hasOpenSSL, Comment(rawValue: skipOpenSSL)), arguments: PKIProfile.allCases)
+    func opensslVerifiesOurChains(profile: PKIProfile) throws {
+        let root = Peers.temporaryDirectory("ossl")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = try PKIDirectory.create(at: root, configuration: .init(profile: profile, ocspURL: "http://127.0.0.1:1/ocsp", crlBaseURL: "http://127.0.0.1:1/crl"), password: "pw", options: .fast)
+        for leaf in ["secc", "cps", "contract", "oem-prov"] {
+            let (status, output) = try Peers.run(
+                Peers.openssl!, ["verify", "-x509_strict", "-CAfile", "\(root)/roots.pem", "-untrusted", "\(root)/leaf/\(leaf)/chain.pem", "\(root)/leaf/\(leaf)/cert.pem"]
+            )
+            #expect(status == 0, "\(leaf): \(output)")
+        }
+        // Our encrypted PKCS#8 opens in OpenSSL with the password, and not without it.
+        let ok = try Peers.run(Peers.openssl!, ["pkey", "-in", "\(root)/leaf/contract/key.pem", "-passin", "pass:pw", "-noout"])
+        #expect(ok.status == 0, "\(ok.output)")
+        let bad = try Peers.run(Peers.openssl!, ["pkey", "-in", "\(root)/leaf/contract/key.pem", "-passin", "pass:nope", "-noout"])
+        #expect(bad.status != 0)
+    }
+
+    @Test("Keys OpenSSL encrypts (PKCS#8 PBES2 and legacy SEC1 AES-128-CBC) open with the right password only", .enabled(if: Peers.hasOpenSSL, Comment(rawValue: skipOpenSSL)))
+    func opensslKeys() throws {
+        let dir = Peers.temporaryDirectory("osslkeys")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let openssl = Peers.openssl!
+        try Peers.run(openssl, ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(dir)/plain.pem"])
+        try Peers.run(openssl, ["pkcs8", "-topk8", "-v2", "aes256", "-in", "\(dir)/plain.pem", "-passout", "pass:12345", "-out", "\(dir)/pkcs8.pem"])
+        try Peers.run(openssl, ["ec", "-aes128", "-in", "\(dir)/plain.pem", "-passout", "pass:12345", "-out", "\(dir)/legacy.pem"])
+        let plain = try PrivateKeyFile.load(path: "\(dir)/plain.pem", password: nil)
+        for file in ["pkcs8.pem", "legacy.pem"] {
+            let key = try PrivateKeyFile.load(path: "\(dir)/\(file)", password: "12345")
+            #expect(key.publicKey == plain.publicKey, "\(file)")
+            do { _ = try PrivateKeyFile.load(path: "\(dir)/\(file)", password: "54321"); Issue.record("\(file) opened with a wrong password") } catch {
+                #expect(error.code == .wrongPassword, "\(file): \(error)")
+            }
+        }
+    }
+
+    @Test("Josev's create_certs.sh PKI is read, linted (its contract eMAID check digit reported) and validated", .enabled(if: Peers.hasOpenSSL && Peers.josevPackage != nil, Comment(rawValue: skipJosev)))
+    func josevPKI() async throws {
+        let dir = Peers.temporaryDirectory("josev")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pkg = Peers.josevPackage!
+        try Peers.run("/bin/cp", ["-r", "\(pkg)/shared/pki/configs", "\(pkg)/shared/pki/create_certs.sh", dir])
+        let made = try Peers.run("/bin/bash", ["create_certs.sh", "-v", "iso-2", "-p", "12345"], cwd: dir)
+        #expect(made.status == 0, "\(made.output.suffix(500))")
+        let certs = "\(dir)/iso15118_2/certs"
+        func load(_ name: String) throws -> Certificate { try CertificateFile.certificates(atPath: "\(certs)/\(name).der")[0] }
+        let roots = try ["v2gRootCACert", "moRootCACert", "oemRootCACert"].map(load)
+        let chains: [(CertificateRole, [String])] = [
+            (.secc, ["seccLeafCert", "cpoSubCA2Cert", "cpoSubCA1Cert"]),
+            (.cps, ["cpsLeafCert", "cpsSubCA2Cert", "cpsSubCA1Cert"]),
+            (.contract, ["contractLeafCert", "moSubCA2Cert", "moSubCA1Cert"]),
+            (.oemProvisioning, ["oemLeafCert", "oemSubCA2Cert", "oemSubCA1Cert"]),
+        ]
+        for (role, names) in chains {
+            let chain = try names.map(load)
+            let validated = await ChainValidator(roots: roots).validate(chain: chain, at: Date(), role: role)
+            #expect((try? validated.get()) != nil, "\(role): \(validated)")
+            for (index, certificate) in chain.enumerated() {
+                let report = CertificateLinter.lint(certificate, issuer: index + 1 < chain.count ? chain[index + 1] : nil)
+                #expect(report.role != nil, "\(names[index])")
+                if role == .contract && index == 0 {
+                    #expect(report.has(.contractEMAID), "Josev's UKSWI123456791A must be reported: \(report.findings)")
+                }
+            }
+        }
+        // Josev's keys (legacy encrypted SEC1) open with its password and match the certificates.
+        let key = try PrivateKeyFile.load(path: "\(dir)/iso15118_2/private_keys/contractLeaf.key", password: "12345")
+        #expect(key.publicKey == (try load("contractLeafCert")).publicKey)
+    }
+
+    @Test("--layout josev writes the files Josev reads, loadable with the password file", .enabled(if: Peers.hasOpenSSL, Comment(rawValue: skipOpenSSL)))
+    func josevLayout() throws {
+        let root = Peers.temporaryDirectory("layout")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let pki = try PKIDirectory.create(at: root, configuration: .init(profile: .iso15118_2, ocspURL: "http://x/o", crlBaseURL: "http://x/c"), password: "12345", options: .fast)
+        try JosevLayout.write(pki, to: "\(root)/josev", password: "12345")
+        let base = "\(root)/josev/iso15118_2"
+        for file in ["certs/v2gRootCACert.pem", "certs/cpoCertChain.pem", "certs/oemCertChain.pem", "certs/contractLeafCert.der",
+                     "certs/moRootCACert.der", "private_keys/seccLeaf.key", "private_keys/seccLeafPassword.txt", "private_keys/moSubCA2LeafPassword.txt"] {
+            #expect(FileManager.default.fileExists(atPath: "\(base)/\(file)"), "\(file)")
+        }
+        let chain = try Peers.run(Peers.openssl!, ["verify", "-CAfile", "\(base)/certs/v2gRootCACert.pem", "-untrusted", "\(base)/certs/cpoCertChain.pem", "\(base)/certs/cpoCertChain.pem"])
+        #expect(chain.status == 0, "\(chain.output)")
+        let key = try Peers.run(Peers.openssl!, ["pkey", "-in", "\(base)/private_keys/seccLeaf.key", "-passin", "file:\(base)/private_keys/seccLeafPassword.txt", "-noout"])
+        #expect(key.status == 0, "\(key.output)")
+    }
+}
