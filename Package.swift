@@ -75,12 +75,14 @@ let cliTarget: Target = .executableTarget(
     swiftSettings: swiftSettings
 )
 
+let allTargets = coreTargets + pkiTargets + exiTargets + ocppTargets + v2gTargets + [cliTarget]
+
 let package = Package(
     name: "OpenPnC",
     platforms: [.macOS(.v15)],
-    products: [
-        .executable(name: "pnc", targets: ["pnc"]),
-    ],
+    // Every library target is a product, so FuzzTesting/ and Benchmarks/ (own packages) can depend on it.
+    products: [.executable(name: "pnc", targets: ["pnc"])]
+        + allTargets.filter { $0.type == .regular }.map { .library(name: $0.name, targets: [$0.name]) },
     dependencies: coreDependencies + pkiDependencies + exiDependencies + ocppDependencies + v2gDependencies,
-    targets: coreTargets + pkiTargets + exiTargets + ocppTargets + v2gTargets + [cliTarget]
+    targets: allTargets
 )
