@@ -123,12 +123,8 @@ enum RevocationDER {
 
     /// The contents of the subjectPublicKey BIT STRING of a key (what RFC 6960 hashes for issuerKeyHash and KeyHash).
     static func subjectPublicKeyBits(_ key: Certificate.PublicKey) throws -> ArraySlice<UInt8> {
-        let node = try DER.parse(key.subjectPublicKeyInfoBytes)
-        return try DER.sequence(node, identifier: .sequence) { nodes in
-            _ = try AlgorithmIdentifier(derEncoded: &nodes)
-            let bits = try ASN1BitString(derEncoded: &nodes)
-            return bits.bytes
-        }
+        // swift-certificates names the BIT STRING contents (not the whole SubjectPublicKeyInfo) so.
+        key.subjectPublicKeyInfoBytes
     }
 
     static func derBytes(of name: DistinguishedName) throws -> [UInt8] {
