@@ -26,6 +26,8 @@ let pkiDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
 ]
 let pkiTargets: [Target] = [
     .target(
@@ -39,6 +41,17 @@ let pkiTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
+    .target(
+        name: "PKIHTTP",
+        dependencies: [
+            "V2GPKI",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "V2GPKITests",
         dependencies: [
@@ -49,8 +62,21 @@ let pkiTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
+    .testTarget(
+        name: "PKIHTTPTests",
+        dependencies: [
+            "PKIHTTP",
+            "V2GPKI",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
 ]
-let pkiCLIDependencies: [Target.Dependency] = ["V2GPKI", .product(name: "X509", package: "swift-certificates")]
+let pkiCLIDependencies: [Target.Dependency] = ["V2GPKI", "PKIHTTP", .product(name: "X509", package: "swift-certificates")]
 
 // MARK: - EXI (L0 runtime, L1 generated codecs, Codegen)
 let exiDependencies: [Package.Dependency] = []

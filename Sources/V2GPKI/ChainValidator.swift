@@ -14,7 +14,7 @@ public enum ChainValidationFailure: Error, Hashable, Sendable, CustomStringConve
     /// A signature in the chain does not verify with its issuer's key (`FAILED_CertChainError`).
     case badSignature(subject: String)
     /// A certificate is revoked (`FAILED_CertificateRevoked`).
-    case revoked(subject: String, serial: String, reason: RevocationReason?)
+    case revoked(subject: String, serial: String, reason: CRLReason?)
     /// The leaf is not a certificate of the role asked for.
     case wrongRole(subject: String, expected: CertificateRole, found: CertificateRole?)
     /// An issuer is not a CA, or lacks keyCertSign.
@@ -43,43 +43,10 @@ public enum ChainValidationFailure: Error, Hashable, Sendable, CustomStringConve
     }
 }
 
-/// RFC 5280 §5.3.1 CRLReason codes.
-public enum RevocationReason: Int, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
-    case unspecified = 0, keyCompromise = 1, cACompromise = 2, affiliationChanged = 3, superseded = 4
-    case cessationOfOperation = 5, certificateHold = 6, removeFromCRL = 8, privilegeWithdrawn = 9, aACompromise = 10
-    public var description: String {
-        switch self {
-        case .unspecified: "unspecified"
-        case .keyCompromise: "keyCompromise"
-        case .cACompromise: "cACompromise"
-        case .affiliationChanged: "affiliationChanged"
-        case .superseded: "superseded"
-        case .cessationOfOperation: "cessationOfOperation"
-        case .certificateHold: "certificateHold"
-        case .removeFromCRL: "removeFromCRL"
-        case .privilegeWithdrawn: "privilegeWithdrawn"
-        case .aACompromise: "aACompromise"
-        }
-    }
-    /// Parses the RFC 5280 name (`keyCompromise`) or the number.
-    public init?(name: String) {
-        if let n = Int(name), let r = RevocationReason(rawValue: n) { self = r; return }
-        guard let r = Self.allCases.first(where: { "\($0)".caseInsensitiveCompare(name) == .orderedSame }) else { return nil }
-        self = r
-    }
-}
-
-/// What a revocation source says about one certificate.
-public enum RevocationStatus: Hashable, Sendable {
-    case good
-    case revoked(at: Date, reason: RevocationReason?)
-    case unknown
-}
-
 /// A source of revocation status (OCSP, CRL, a local database).
 public protocol RevocationChecker: Sendable {
     /// The status of `certificate`, issued by `issuer`, at `time`.
-    func status(of certificate: Certificate, issuer: Certificate, at time: Date) async throws(V2GPKIError) -> RevocationStatus
+    func status(of certificate: Certificate, issuer: Certificate, at time: Date) async throws(V2GPKIError) -> OCSPCertStatus
 }
 
 /// A chain that passed validation, leaf first.

@@ -152,7 +152,7 @@ public struct PKIDirectory: Sendable {
                 directory: dir, profile: configuration.profile, ocspURL: configuration.ocspURL,
                 crlURL: pki.crlURL(of: role)
             )
-            parent?.recordIssued(certificate)
+            try parent?.recordIssued(certificate)
             authorities[role] = authority
         }
         try pki.writeFile(
@@ -163,7 +163,7 @@ public struct PKIDirectory: Sendable {
         // OCSP responders, one per CA.
         for role in caOrder {
             guard let ca = authorities[role] else { continue }
-            let dir = "\(ca.directory)/ocsp"
+            let dir = "\(pki.caDirectory(role))/ocsp"
             try pki.createDirectory(dir)
             let label = "ca/\(role.rawValue)/ocsp/key"
             let publicKey = try pki.keys.generateKey(label: label, algorithm: configuration.profile.keyAlgorithm)

@@ -19,6 +19,13 @@ public struct V2GPKIError: Error, Sendable, CustomStringConvertible {
         public static let invalidRequest = Self("invalidRequest")
         /// An OCSP responder or CRL that could not be reached or answered with an error.
         public static let revocationUnavailable = Self("revocationUnavailable")
+        /// A serial number the CA's certificate database has no record of.
+        public static let unknownSerial = Self("unknownSerial")
+        /// A revocation of a certificate that is already revoked.
+        public static let alreadyRevoked = Self("alreadyRevoked")
+        /// An OCSP response or CRL that parses and is signed but does not answer the question asked (wrong CertID,
+        /// nonce, responder not authorised, outside its validity window).
+        public static let responseMismatch = Self("responseMismatch")
     }
 
     public let code: Code

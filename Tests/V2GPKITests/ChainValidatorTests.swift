@@ -115,7 +115,7 @@ import X509
     struct TableChecker: RevocationChecker {
         let revoked: Set<[UInt8]>
         let unreachable: Bool
-        func status(of certificate: Certificate, issuer: Certificate, at time: Date) async throws(V2GPKIError) -> RevocationStatus {
+        func status(of certificate: Certificate, issuer: Certificate, at time: Date) async throws(V2GPKIError) -> OCSPCertStatus {
             if unreachable { throw .make(.revocationUnavailable, "responder down") }
             return revoked.contains(Array(certificate.serialNumber.bytes)) ? .revoked(at: time, reason: .keyCompromise) : .good
         }

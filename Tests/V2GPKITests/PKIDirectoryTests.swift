@@ -17,9 +17,9 @@ import X509
         for role in CertificateRole.allCases where role.isCA {
             let ca = try pki.authority(role)
             #expect(CertificateLinter.lint(ca.certificate).hasErrors == false)
-            #expect(FileManager.default.fileExists(atPath: "\(ca.directory)/cert.der"))
-            #expect(FileManager.default.fileExists(atPath: "\(ca.directory)/ocsp/cert.pem"))
-            let keyPEM = try String(contentsOfFile: "\(ca.directory)/key.pem", encoding: .utf8)
+            #expect(FileManager.default.fileExists(atPath: "\(ca.directory!)/cert.der"))
+            #expect(FileManager.default.fileExists(atPath: "\(ca.directory!)/ocsp/cert.pem"))
+            let keyPEM = try String(contentsOfFile: "\(ca.directory!)/key.pem", encoding: .utf8)
             #expect(keyPEM.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
         }
         let roots = try pki.roots()

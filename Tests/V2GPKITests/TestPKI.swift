@@ -52,7 +52,7 @@ struct TestPKI {
             keys[role] = key
             authorities[role] = CertificateAuthority(
                 role: role, certificate: cert, chainBelowRoot: role.isRoot ? [] : [cert] + (parent?.chainBelowRoot ?? []),
-                key: key, directory: "/nonexistent", profile: profile, ocspURL: "http://127.0.0.1:8888/ocsp",
+                key: key, directory: nil, profile: profile, ocspURL: "http://127.0.0.1:8888/ocsp",
                 crlURL: "http://127.0.0.1:8888/crl/\(role.rawValue).crl"
             )
         }

@@ -14,6 +14,8 @@ struct PKIVerifyCommand: AsyncParsableCommand {
     var chain: [String]
     @Option(help: "Validation time, ISO 8601 (default now).") var at: String?
     @Option(help: "Role the leaf must have (contract, secc, oem-prov, cps, ...).") var role: String?
+    @Option(help: "CRL file(s) (DER or PEM) covering every CA below the root: revocation is then required.")
+    var crl: [String] = []
 
     func run() async throws {
         var anchors: [Certificate] = []
@@ -31,7 +33,18 @@ struct PKIVerifyCommand: AsyncParsableCommand {
             guard let v = CertificateRole(rawValue: r) else { throw ValidationError("unknown --role \(r)") }
             return v
         }
-        switch await ChainValidator(roots: anchors).validate(chain: certificates, at: time, role: expected) {
+        var revocation = ChainValidator.RevocationPolicy.none
+        if !crl.isEmpty {
+            var lists: [CertificateList] = []
+            for file in crl {
+                guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read --crl \(file)") }
+                do { lists.append(try CertificateList(pemOrDER: Array(data))) } catch {
+                    throw ValidationError("--crl \(file) is not a CRL: \(error)")
+                }
+            }
+            revocation = .required(CRLRevocationChecker(crls: lists))
+        }
+        switch await ChainValidator(roots: anchors).validate(chain: certificates, at: time, role: expected, revocation: revocation) {
         case .success(let validated):
             print("ok: \(validated.role?.rawValue ?? "leaf") \(validated.leaf.subject) <- \(validated.subCAs.count) Sub-CA(s) <- \(validated.root.subject)")
         case .failure(let failure):
