@@ -76,7 +76,9 @@ let pkiTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
 ]
-let pkiCLIDependencies: [Target.Dependency] = ["V2GPKI", "PKIHTTP"]
+let pkiCLIDependencies: [Target.Dependency] = [
+    "V2GPKI", "PKIHTTP", .product(name: "X509", package: "swift-certificates"),
+]
 
 // MARK: - EXI (L0 runtime, L1 generated codecs, Codegen)
 let exiDependencies: [Package.Dependency] = []
