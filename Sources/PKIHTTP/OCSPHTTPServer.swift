@@ -103,7 +103,7 @@ public struct OCSPHTTPServer: Sendable {
     }
 
     /// The DER request of a GET URI: everything after the first `/`, percent-decoded, then base64 (RFC 6960 A.1).
-    static func decodeGETPath(_ uri: String) -> [UInt8]? {
+    public static func decodeGETPath(_ uri: String) -> [UInt8]? {
         guard uri.utf8.count <= maximumRequestSize, let slash = uri.firstIndex(of: "/") else { return nil }
         let encoded = String(uri[uri.index(after: slash)...])
         guard let decoded = encoded.removingPercentEncoding else { return nil }

@@ -34,9 +34,14 @@ struct PKIOCSPServeCommand: AsyncParsableCommand {
         }
         for folder in folders.issuers {
             let signer = folder.ocspSigner.map { "delegated responder \($0.certificate.subject)" } ?? "the CA key"
-            print("answering for \(folder.certificate.subject), signed by \(signer)")
+            say("answering for \(folder.certificate.subject), signed by \(signer)")
         }
-        print("OCSP responder listening on http://\(host):\(server.port)/")
+        say("OCSP responder listening on http://\(host):\(server.port)/")
         try await server.run()
+    }
+
+    /// Writes a line unbuffered, so that a supervisor reading a pipe sees it at once.
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
