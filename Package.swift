@@ -78,6 +78,7 @@ let pkiTargets: [Target] = [
 ]
 let pkiCLIDependencies: [Target.Dependency] = [
     "V2GPKI", "PKIHTTP", .product(name: "X509", package: "swift-certificates"),
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
 ]
 
 // MARK: - EXI (L0 runtime, L1 generated codecs, Codegen)

@@ -9,6 +9,7 @@ struct PKICommand: AsyncParsableCommand {
             PKIRevokeCommand.self,
             PKICRLCommand.self,
             PKIOCSPServeCommand.self,
+            PKIOCSPLoadCommand.self,
         ]
     )
 }
