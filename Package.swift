@@ -76,7 +76,11 @@ let pkiTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
 ]
-let pkiCLIDependencies: [Target.Dependency] = ["V2GPKI", "PKIHTTP", .product(name: "X509", package: "swift-certificates")]
+let pkiCLIDependencies: [Target.Dependency] = [
+    "V2GPKI", "PKIHTTP", .product(name: "X509", package: "swift-certificates"),
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "SwiftASN1", package: "swift-asn1"),
+]
 
 // MARK: - EXI (L0 runtime, L1 generated codecs, Codegen)
 let exiDependencies: [Package.Dependency] = []
