@@ -55,7 +55,12 @@ let ocppCLIDependencies: [Target.Dependency] = []
 
 // MARK: - ISO 15118 (L2 state machines, L3 transport)
 let v2gDependencies: [Package.Dependency] = []
-let v2gTargets: [Target] = []
+let v2gTargets: [Target] = [
+    // L1, pure: V2GTP header, payload types, SDP messages (ISO 15118-2 §7.8, §7.10). No dependencies, so the
+    // libFuzzer targets under FuzzTesting/ compile its sources directly.
+    .target(name: "V2GTP", swiftSettings: swiftSettings),
+    .testTarget(name: "V2GTPTests", dependencies: ["V2GTP"], swiftSettings: swiftSettings),
+]
 let v2gCLIDependencies: [Target.Dependency] = []
 
 // MARK: - Composition
