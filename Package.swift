@@ -54,14 +54,51 @@ let ocppTargets: [Target] = []
 let ocppCLIDependencies: [Target.Dependency] = []
 
 // MARK: - ISO 15118 (L2 state machines, L3 transport)
-let v2gDependencies: [Package.Dependency] = []
+let v2gDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+]
 let v2gTargets: [Target] = [
     // L1, pure: V2GTP header, payload types, SDP messages (ISO 15118-2 §7.8, §7.10). No dependencies, so the
     // libFuzzer targets under FuzzTesting/ compile its sources directly.
     .target(name: "V2GTP", swiftSettings: swiftSettings),
     .testTarget(name: "V2GTPTests", dependencies: ["V2GTP"], swiftSettings: swiftSettings),
+    // L3: SwiftNIO framing, SDP over UDP/IPv6, TCP and TLS (ISO 15118-2 and -20 profiles).
+    .target(
+        name: "V2GTransport",
+        dependencies: [
+            "V2GTP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "V2GTransportTests",
+        dependencies: [
+            "V2GTransport",
+            "V2GTP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
 ]
-let v2gCLIDependencies: [Target.Dependency] = []
+let v2gCLIDependencies: [Target.Dependency] = ["V2GTransport"]
 
 // MARK: - Composition
 let cliTarget: Target = .executableTarget(

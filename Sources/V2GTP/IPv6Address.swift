@@ -45,6 +45,9 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
     /// `::1` (loopback).
     public static let loopback = IPv6Address(checked: [UInt8](repeating: 0, count: 15) + [1])
 
+    /// `ff02::1`: link-local all-nodes multicast, where SDP requests go ([V2G2-139]).
+    public static let allNodesLinkLocal = IPv6Address(checked: [0xFF, 0x02] + [UInt8](repeating: 0, count: 13) + [1])
+
     private init(checked bytes: [UInt8]) { self.bytes = bytes }
 
     /// Link-local unicast (fe80::/10): needs an interface (scope) to be reached.
