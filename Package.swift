@@ -98,7 +98,13 @@ let v2gTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
 ]
-let v2gCLIDependencies: [Target.Dependency] = ["V2GTransport"]
+let v2gCLIDependencies: [Target.Dependency] = [
+    "V2GTransport",
+    "V2GTP",
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+    .product(name: "Logging", package: "swift-log"),
+]
 
 // MARK: - Composition
 let cliTarget: Target = .executableTarget(

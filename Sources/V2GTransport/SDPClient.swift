@@ -88,8 +88,11 @@ public enum SDPClient {
             }
         if let interfaceIndex {
             do {
-                try await channel.channel.setOption(.socketOption(.ipv6_multicast_if), value: SocketOptionValue(interfaceIndex)).get()
-                try await channel.channel.setOption(.socketOption(.ipv6_multicast_hops), value: 1).get()
+                try await channel.channel.setOption(
+                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_if),
+                    value: SocketOptionValue(interfaceIndex)
+                ).get()
+                try await channel.channel.setOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops), value: 1).get()
             } catch {
                 try? await channel.channel.close()
                 throw error

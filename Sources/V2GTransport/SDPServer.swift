@@ -100,7 +100,7 @@ public final class SDPServer: Sendable {
                     $0.name == interface.name && $0.interfaceIndex == Int(interface.index)
                 }
                 try await multicast.joinGroup(group, device: device).get()
-                try await channel.channel.setOption(.socketOption(.ipv6_multicast_hops), value: 1).get()
+                try await channel.channel.setOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops), value: 1).get()
             } catch {
                 try? await channel.channel.close()
                 throw error
