@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import V2GTP
 
@@ -74,5 +75,26 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite struct FuzzFailCaseTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("FuzzTesting/FailCases/V2GTP")
+
+    static var cases: [URL] {
+        ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? [])
+            .filter { $0.lastPathComponent != "README.md" }
+    }
+
+    @Test("Fuzzer crashers replay as typed errors or values", arguments: cases)
+    func replay(_ file: URL) throws {
+        let bytes = [UInt8](try Data(contentsOf: file))
+        _ = MutationTests.decodeAll(bytes)
+    }
+
+    @Test("The fail-case folder exists where FuzzTesting/run-v2gtp.sh writes")
+    func folderExists() {
+        #expect(FileManager.default.fileExists(atPath: Self.folder.appendingPathComponent("README.md").path))
     }
 }
