@@ -28,7 +28,9 @@ public struct SDPRequest: Hashable, Sendable {
     /// Decodes a whole datagram: V2GTP header with payload type 0x9000 and the 2-byte payload.
     public init<Bytes: Collection>(datagram: Bytes) throws(V2GTPError) where Bytes.Element == UInt8 {
         let message = try V2GTPMessage(
-            datagram: datagram, acceptedTypes: [.sdpRequest], maximumPayloadLength: Self.payloadLength
+            datagram: datagram,
+            acceptedTypes: [.sdpRequest],
+            maximumPayloadLength: Self.payloadLength
         )
         try self.init(payload: message.payload)
     }

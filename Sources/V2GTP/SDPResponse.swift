@@ -9,7 +9,12 @@ public struct SDPResponse: Hashable, Sendable {
     public var security: SDPSecurity
     public var transportProtocol: SDPTransportProtocol
 
-    public init(address: IPv6Address, port: UInt16, security: SDPSecurity, transportProtocol: SDPTransportProtocol = .tcp) {
+    public init(
+        address: IPv6Address,
+        port: UInt16,
+        security: SDPSecurity,
+        transportProtocol: SDPTransportProtocol = .tcp
+    ) {
         self.address = address
         self.port = port
         self.security = security
@@ -31,7 +36,9 @@ public struct SDPResponse: Hashable, Sendable {
     /// Decodes a whole datagram: V2GTP header with payload type 0x9001 and the 20-byte payload.
     public init<Bytes: Collection>(datagram: Bytes) throws(V2GTPError) where Bytes.Element == UInt8 {
         let message = try V2GTPMessage(
-            datagram: datagram, acceptedTypes: [.sdpResponse], maximumPayloadLength: Self.payloadLength
+            datagram: datagram,
+            acceptedTypes: [.sdpResponse],
+            maximumPayloadLength: Self.payloadLength
         )
         try self.init(payload: message.payload)
     }

@@ -25,7 +25,8 @@ public enum SDPTransportProtocol: UInt8, Hashable, Sendable, CaseIterable, Custo
     init(wire byte: UInt8) throws(V2GTPError) {
         guard let value = Self(rawValue: byte) else {
             throw .make(
-                .invalidTransportProtocol, "SDP TransportProtocol \(hex(byte)), expected 0x00 (TCP) or 0x10 (UDP)"
+                .invalidTransportProtocol,
+                "SDP TransportProtocol \(hex(byte)), expected 0x00 (TCP) or 0x10 (UDP)"
             )
         }
         self = value

@@ -38,7 +38,8 @@ public struct V2GTPHeader: Hashable, Sendable {
             )
         }
         self.payloadType = PayloadType(UInt16(header[2]) << 8 | UInt16(header[3]))
-        self.payloadLength = UInt32(header[4]) << 24 | UInt32(header[5]) << 16 | UInt32(header[6]) << 8
+        self.payloadLength =
+            UInt32(header[4]) << 24 | UInt32(header[5]) << 16 | UInt32(header[6]) << 8
             | UInt32(header[7])
     }
 
@@ -46,7 +47,8 @@ public struct V2GTPHeader: Hashable, Sendable {
     ///
     /// Order as ISO 15118-2 §7.8.3.2 (and the DoIP generic header handling V2GTP is modelled on): version pattern
     /// (already checked when decoding), then payload type, then payload length.
-    /// - Throws: ``V2GTPError/Code-swift.struct/unknownPayloadType`` or ``V2GTPError/Code-swift.struct/payloadTooLarge``.
+    /// - Throws: ``V2GTPError/Code-swift.struct/unknownPayloadType`` or
+    ///   ``V2GTPError/Code-swift.struct/payloadTooLarge``.
     public func validate(acceptedTypes: Set<PayloadType>, maximumPayloadLength: Int) throws(V2GTPError) {
         guard acceptedTypes.contains(self.payloadType) else {
             throw .make(.unknownPayloadType, "payload type \(self.payloadType) is not accepted here")
@@ -63,7 +65,8 @@ public struct V2GTPHeader: Hashable, Sendable {
     public var bytes: [UInt8] {
         [
             Self.protocolVersion, Self.inverseProtocolVersion,
-            UInt8(truncatingIfNeeded: self.payloadType.rawValue >> 8), UInt8(truncatingIfNeeded: self.payloadType.rawValue),
+            UInt8(truncatingIfNeeded: self.payloadType.rawValue >> 8),
+            UInt8(truncatingIfNeeded: self.payloadType.rawValue),
             UInt8(truncatingIfNeeded: self.payloadLength >> 24), UInt8(truncatingIfNeeded: self.payloadLength >> 16),
             UInt8(truncatingIfNeeded: self.payloadLength >> 8), UInt8(truncatingIfNeeded: self.payloadLength),
         ]

@@ -13,18 +13,24 @@ public struct V2GTPMessage: Hashable, Sendable {
     /// Decodes exactly one message that fills `bytes` (a UDP datagram): header, then exactly `payloadLength` bytes.
     ///
     /// - Parameters:
-    ///   - acceptedTypes: payload types the receiver handles; others throw ``V2GTPError/Code-swift.struct/unknownPayloadType``.
+    ///   - acceptedTypes: payload types the receiver handles; others throw
+    ///     ``V2GTPError/Code-swift.struct/unknownPayloadType``.
     ///   - maximumPayloadLength: larger announced lengths throw ``V2GTPError/Code-swift.struct/payloadTooLarge``
     ///     before anything is copied.
     public init<Bytes: Collection>(
-        datagram bytes: Bytes, acceptedTypes: Set<PayloadType>, maximumPayloadLength: Int
+        datagram bytes: Bytes,
+        acceptedTypes: Set<PayloadType>,
+        maximumPayloadLength: Int
     ) throws(V2GTPError) where Bytes.Element == UInt8 {
         let header = try V2GTPHeader(decoding: bytes)
         try header.validate(acceptedTypes: acceptedTypes, maximumPayloadLength: maximumPayloadLength)
         let available = bytes.count - V2GTPHeader.size
         guard UInt64(available) == UInt64(header.payloadLength) else {
             if UInt64(available) < UInt64(header.payloadLength) {
-                throw .make(.truncated, "header announces \(header.payloadLength) payload bytes, datagram has \(available)")
+                throw .make(
+                    .truncated,
+                    "header announces \(header.payloadLength) payload bytes, datagram has \(available)"
+                )
             }
             throw .make(
                 .payloadLengthMismatch,

@@ -69,7 +69,9 @@ public enum SDPClient {
             interfaceName = name
             interfaceIndex = interface.index
             destination = try SDPNetwork.socketAddress(
-                SDPNetwork.multicastGroup, port: SDPNetwork.serverPort, interface: name
+                SDPNetwork.multicastGroup,
+                port: SDPNetwork.serverPort,
+                interface: name
             )
             bindAddress = try SDPNetwork.socketAddress(.unspecified, port: 0)
         case .unicast(let address):
@@ -92,7 +94,10 @@ public enum SDPClient {
                     ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_if),
                     value: SocketOptionValue(interfaceIndex)
                 ).get()
-                try await channel.channel.setOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops), value: 1).get()
+                try await channel.channel.setOption(
+                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops),
+                    value: 1
+                ).get()
             } catch {
                 try? await channel.channel.close()
                 throw error
@@ -127,21 +132,31 @@ public enum SDPClient {
                         let seccAddress: SocketAddress
                         do {
                             seccAddress = try SDPNetwork.socketAddress(
-                                response.address, port: Int(response.port),
+                                response.address,
+                                port: Int(response.port),
                                 interface: response.address.isLinkLocal ? scopeInterface : nil
                             )
                         } catch {
                             logger.info("SDP answer ignored: unusable address", metadata: ["v2g.reason": "\(error)"])
                             continue
                         }
-                        return SDPDiscovery(response: response, seccAddress: seccAddress, responder: envelope.remoteAddress)
+                        return SDPDiscovery(
+                            response: response,
+                            seccAddress: seccAddress,
+                            responder: envelope.remoteAddress
+                        )
                     }
                     return nil
                 }
                 group.addTask {
                     for attempt in 1...maximumRequests {
                         logger.trace("SDP request", metadata: ["v2g.attempt": "\(attempt)"])
-                        try await outbound.write(AddressedEnvelope(remoteAddress: destination, data: request))
+                        do {
+                            try await outbound.write(AddressedEnvelope(remoteAddress: destination, data: request))
+                        } catch {
+                            // e.g. the link is not up yet: the next attempt may succeed
+                            logger.info("SDP request not sent", metadata: ["v2g.reason": "\(error)"])
+                        }
                         try await clock.sleep(for: interval)
                     }
                     return nil

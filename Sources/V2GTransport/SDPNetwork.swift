@@ -38,7 +38,11 @@ public enum SDPNetwork {
 
     /// A socket address for `address` and `port`; link-local addresses need the interface they are reached over
     /// (resolved as `fe80::…%<interface>`, which sets the IPv6 scope).
-    public static func socketAddress(_ address: IPv6Address, port: Int, interface: String? = nil) throws -> SocketAddress {
+    public static func socketAddress(
+        _ address: IPv6Address,
+        port: Int,
+        interface: String? = nil
+    ) throws -> SocketAddress {
         if let interface {
             return try SocketAddress.makeAddressResolvingHost("\(address)%\(interface)", port: port)
         }

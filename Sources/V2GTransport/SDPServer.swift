@@ -94,13 +94,18 @@ public final class SDPServer: Sendable {
                     throw V2GTransportError.make(.invalidConfiguration, "datagram channel without multicast support")
                 }
                 let group = try SDPNetwork.socketAddress(
-                    SDPNetwork.multicastGroup, port: SDPNetwork.serverPort, interface: interface.name
+                    SDPNetwork.multicastGroup,
+                    port: SDPNetwork.serverPort,
+                    interface: interface.name
                 )
                 let device = try System.enumerateDevices().first {
                     $0.name == interface.name && $0.interfaceIndex == Int(interface.index)
                 }
                 try await multicast.joinGroup(group, device: device).get()
-                try await channel.channel.setOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops), value: 1).get()
+                try await channel.channel.setOption(
+                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops),
+                    value: 1
+                ).get()
             } catch {
                 try? await channel.channel.close()
                 throw error
@@ -114,11 +119,15 @@ public final class SDPServer: Sendable {
     }
 
     /// The answer to one datagram, or the reason there is none.
-    public static func answer(to datagram: [UInt8], configuration: SDPServerConfiguration) -> Result<SDPResponse, V2GTPError> {
+    public static func answer(
+        to datagram: [UInt8],
+        configuration: SDPServerConfiguration
+    ) -> Result<SDPResponse, V2GTPError> {
         let request: SDPRequest
         do {
             let message = try V2GTPMessage(
-                datagram: datagram, acceptedTypes: [.sdpRequest, .sdpRequestWireless],
+                datagram: datagram,
+                acceptedTypes: [.sdpRequest, .sdpRequestWireless],
                 maximumPayloadLength: 512
             )
             guard message.payloadType == .sdpRequest else {
@@ -139,7 +148,9 @@ public final class SDPServer: Sendable {
         guard let offer = preferred ?? other else {
             return .failure(.make(.invalidSecurity, "no server to offer"))
         }
-        return .success(SDPResponse(address: offer.address, port: offer.port, security: security, transportProtocol: .tcp))
+        return .success(
+            SDPResponse(address: offer.address, port: offer.port, security: security, transportProtocol: .tcp)
+        )
     }
 
     /// Answers requests until the task is cancelled or ``close()`` is called.
@@ -154,7 +165,15 @@ public final class SDPServer: Sendable {
                         metadata: ["v2g.peer": "\(envelope.remoteAddress)", "v2g.security": "\(response.security)"]
                     )
                     let buffer = ByteBuffer(bytes: response.datagram)
-                    try await outbound.write(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer))
+                    do {
+                        try await outbound.write(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer))
+                    } catch {
+                        // one unreachable EVCC must not stop discovery for the others
+                        self.logger.info(
+                            "SDP response not sent",
+                            metadata: ["v2g.peer": "\(envelope.remoteAddress)", "v2g.reason": "\(error)"]
+                        )
+                    }
                 case .failure(let error):
                     self.logger.info(
                         "SDP datagram ignored",

@@ -54,7 +54,9 @@ extension Channel {
     /// Installs TLS (if any), the handshake observer and V2GTP framing, and wraps the channel for async use.
     /// Runs on the channel's event loop.
     func configureV2G(
-        security: ChannelSecurity, framing: V2GTPFramingConfiguration, logger: Logger
+        security: ChannelSecurity,
+        framing: V2GTPFramingConfiguration,
+        logger: Logger
     ) -> EventLoopFuture<(NIOAsyncChannel<V2GTPFrame, V2GTPFrame>, EventLoopFuture<V2GTLSSession?>)> {
         self.eventLoop.makeCompletedFuture {
             let sync = self.pipeline.syncOperations

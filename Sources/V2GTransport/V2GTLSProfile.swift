@@ -76,7 +76,8 @@ public struct V2GTLSServerProfile: Sendable {
     /// Not done, because BoringSSL (via swift-nio-ssl) offers no control over them: restricting the TLS 1.3 cipher
     /// suites to the -20 list and offering x448 key exchange. Key exchange is limited to secp521r1 and x25519-free
     /// NIST curves (secp521r1, secp384r1).
-    public static func iso15118_20(identities: [V2GTLSIdentity], vehicleTrustRoots: [NIOSSLCertificate]) throws -> Self {
+    public static func iso15118_20(identities: [V2GTLSIdentity], vehicleTrustRoots: [NIOSSLCertificate]) throws -> Self
+    {
         guard let first = identities.first else {
             throw V2GTransportError.make(.invalidConfiguration, "ISO 15118-20 server needs at least one identity")
         }
@@ -162,7 +163,9 @@ public struct V2GTLSClientProfile: Sendable {
         configuration.certificateChain = identity.certificateChain.map { .certificate($0) }
         configuration.privateKey = .privateKey(identity.privateKey)
         return try Self(
-            name: "ISO 15118-20", configuration: configuration, serverHostname: try TrustedCAKeys.serverName(for: v2gRoots)
+            name: "ISO 15118-20",
+            configuration: configuration,
+            serverHostname: try TrustedCAKeys.serverName(for: v2gRoots)
         )
     }
 
@@ -240,7 +243,8 @@ public enum TrustedCAKeys {
 
     /// The identity to present for a client's SNI name: the first whose root the client lists, else no change.
     static func override(
-        for serverName: String?, choosingFrom identities: [V2GTLSIdentity]
+        for serverName: String?,
+        choosingFrom identities: [V2GTLSIdentity]
     ) -> NIOSSLContextConfigurationOverride {
         guard let serverName, let wanted = Self.keyHashes(inServerName: serverName) else { return .noChanges }
         for hash in wanted {

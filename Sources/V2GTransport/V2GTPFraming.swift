@@ -94,7 +94,10 @@ public struct V2GTPFrameDecoder: NIOSingleStepByteToMessageDecoder {
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> V2GTPFrame? {
         if let frame = try self.decode(buffer: &buffer) { return frame }
         if seenEOF, buffer.readableBytes > 0, self.skipping == 0 {
-            throw V2GTPError.make(.truncated, "connection ended inside a V2GTP message (\(buffer.readableBytes) bytes left)")
+            throw V2GTPError.make(
+                .truncated,
+                "connection ended inside a V2GTP message (\(buffer.readableBytes) bytes left)"
+            )
         }
         return nil
     }

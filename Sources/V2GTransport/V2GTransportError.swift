@@ -35,7 +35,11 @@ public struct V2GTransportError: Error, Sendable, CustomStringConvertible {
 
     @inline(never)
     public static func make(
-        _ code: Code, _ detail: String, cause: (any Error)? = nil, file: String = #fileID, line: Int = #line
+        _ code: Code,
+        _ detail: String,
+        cause: (any Error)? = nil,
+        file: String = #fileID,
+        line: Int = #line
     ) -> Self {
         Self(code: code, detail: detail, cause: cause, location: "\(file):\(line)")
     }

@@ -58,14 +58,20 @@ import V2GTP
         #expect { try SDPResponse(datagram: huge) } throws: { ($0 as? V2GTPError)?.code == .payloadTooLarge }
     }
 
-    @Test("IPv6 text form follows RFC 5952 and parses back", arguments: [
-        "::", "::1", "fe80::1", "2001:db8::1:0:0:1", "fe80::a:b:c:d", "1:2:3:4:5:6:7:8", "1::8", "1:0:3:4:5:6:7:8",
-    ])
+    @Test(
+        "IPv6 text form follows RFC 5952 and parses back",
+        arguments: [
+            "::", "::1", "fe80::1", "2001:db8::1:0:0:1", "fe80::a:b:c:d", "1:2:3:4:5:6:7:8", "1::8", "1:0:3:4:5:6:7:8",
+        ]
+    )
     func ipv6Text(_ text: String) throws {
         #expect(try IPv6Address(text).description == text)
     }
 
-    @Test("Invalid IPv6 text is invalidAddress", arguments: ["", ":", "1:2:3", "1::2::3", "12345::", "g::1", "1:2:3:4:5:6:7:8:9", "::1%eth0"])
+    @Test(
+        "Invalid IPv6 text is invalidAddress",
+        arguments: ["", ":", "1:2:3", "1::2::3", "12345::", "g::1", "1:2:3:4:5:6:7:8:9", "::1%eth0"]
+    )
     func ipv6Invalid(_ text: String) {
         #expect { try IPv6Address(text) } throws: { ($0 as? V2GTPError)?.code == .invalidAddress }
     }

@@ -49,7 +49,10 @@ import V2GTP
     @Test("[ISO 15118-2 §7.8.3.2] a payload length above the receiver's maximum is payloadTooLarge, even 2^32-1")
     func tooLarge() throws {
         let accepted = PayloadType.sessionTypes
-        try V2GTPHeader(payloadType: .exi, payloadLength: 100).validate(acceptedTypes: accepted, maximumPayloadLength: 100)
+        try V2GTPHeader(payloadType: .exi, payloadLength: 100).validate(
+            acceptedTypes: accepted,
+            maximumPayloadLength: 100
+        )
         for length: UInt32 in [101, UInt32.max] {
             #expect {
                 try V2GTPHeader(payloadType: .exi, payloadLength: length)
@@ -78,7 +81,9 @@ import V2GTP
     @Test("A datagram must hold exactly the announced payload")
     func datagramLength() throws {
         let message = V2GTPMessage(payloadType: .sdpRequest, payload: [0x00, 0x00])
-        #expect(try V2GTPMessage(datagram: message.bytes, acceptedTypes: [.sdpRequest], maximumPayloadLength: 2) == message)
+        #expect(
+            try V2GTPMessage(datagram: message.bytes, acceptedTypes: [.sdpRequest], maximumPayloadLength: 2) == message
+        )
         #expect {
             try V2GTPMessage(datagram: message.bytes + [0], acceptedTypes: [.sdpRequest], maximumPayloadLength: 2)
         } throws: { ($0 as? V2GTPError)?.code == .payloadLengthMismatch }

@@ -35,7 +35,9 @@ import V2GTransport
     static func sClient(_ options: [String]) async throws -> (status: Int32, output: String) {
         let openssl = try #require(Self.openssl)
         let cpo = try TestChain(domain: "V2G")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pnc-sclient-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pnc-sclient-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let rootFile = directory.appendingPathComponent("v2gRootCACert.pem")
@@ -43,14 +45,21 @@ import V2GTransport
         let recorder = LogRecorder()
         let server = try await V2GServer.bind(
             to: try SocketAddress(ipAddress: "::1", port: 0),
-            security: .tls(try V2GTLSServerProfile.iso15118_2(identity: cpo.identity)), logger: recorder.logger
+            security: .tls(try V2GTLSServerProfile.iso15118_2(identity: cpo.identity)),
+            logger: recorder.logger
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run { connection in try await connection.executeThenClose { inbound, _ in for try await _ in inbound {} } } }
+            group.addTask {
+                try await server.run { connection in
+                    try await connection.executeThenClose { inbound, _ in for try await _ in inbound {} }
+                }
+            }
             defer { group.cancelAll() }
             let port = server.localAddress.port ?? 0
             let result = try Self.run(
-                openssl, ["s_client", "-connect", "[::1]:\(port)", "-CAfile", rootFile.path, "-verify_return_error", "-brief"] + options
+                openssl,
+                ["s_client", "-connect", "[::1]:\(port)", "-CAfile", rootFile.path, "-verify_return_error", "-brief"]
+                    + options
             )
             try await server.close()
             return result
@@ -58,11 +67,13 @@ import V2GTransport
     }
 
     @Test(
-        "[V2G2-602] openssl s_client -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256 -CAfile root.pem completes the handshake (as Josev's EVCC)",
+        "[V2G2-602] openssl s_client -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256 -CAfile root.pem (as Josev's EVCC)",
         .enabled(if: openssl != nil, "SKIPPED-PEER openssl: apt-get install openssl")
     )
     func opensslHandshake() async throws {
-        let (status, output) = try await Self.sClient(["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256", "-curves", "prime256v1"])
+        let (status, output) = try await Self.sClient([
+            "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256", "-curves", "prime256v1",
+        ])
         #expect(status == 0, "\(output)")
         #expect(output.contains("Protocol version: TLSv1.2"), "\(output)")
         #expect(output.contains("Ciphersuite: ECDHE-ECDSA-AES128-SHA256"), "\(output)")
@@ -85,7 +96,10 @@ import V2GTransport
         "[V2G2-139] SDP over ff02::1 in network namespaces: Josev's sdp_probe.py and pnc sdp probe find our SECC",
         .enabled(
             if: netnsReady,
-            "SKIPPED-PEER netns: needs root, iproute2 (apt-get install iproute2), python3, ../shared/interop/josev/sdp_probe.py and a built pnc (swift build --product pnc)"
+            """
+            SKIPPED-PEER netns: needs root, iproute2 (apt-get install iproute2), python3, \
+            ../shared/interop/josev/sdp_probe.py and a built pnc (swift build --product pnc)
+            """
         )
     )
     func netnsSDP() throws {

@@ -13,7 +13,10 @@ import V2GTransport
     static let tcpOffer = SDPOffer(address: try! IPv6Address("fe80::1"), port: 50_002)
 
     static func withServer<R: Sendable>(
-        tls: SDPOffer?, tcp: SDPOffer?, recorder: LogRecorder, _ body: (SocketAddress) async throws -> R
+        tls: SDPOffer?,
+        tcp: SDPOffer?,
+        recorder: LogRecorder,
+        _ body: (SocketAddress) async throws -> R
     ) async throws -> R {
         let server = try await SDPServer.bind(
             configuration: SDPServerConfiguration(mode: .unicast(Self.loopback), tls: tls, tcp: tcp),
@@ -28,12 +31,20 @@ import V2GTransport
         }
     }
 
-    static func fast(_ destination: SocketAddress, _ request: SDPRequest, required: SDPSecurity? = nil, requests: Int = 50)
+    static func fast(
+        _ destination: SocketAddress,
+        _ request: SDPRequest,
+        required: SDPSecurity? = nil,
+        requests: Int = 50
+    )
         -> SDPClientConfiguration
     {
         SDPClientConfiguration(
-            destination: .unicast(destination), request: request, requiredSecurity: required,
-            requestInterval: .milliseconds(20), maximumRequests: requests
+            destination: .unicast(destination),
+            request: request,
+            requiredSecurity: required,
+            requestInterval: .milliseconds(20),
+            maximumRequests: requests
         )
     }
 
@@ -42,24 +53,31 @@ import V2GTransport
         let recorder = LogRecorder()
         try await Self.withServer(tls: Self.tlsOffer, tcp: Self.tcpOffer, recorder: recorder) { address in
             let tls = try await SDPClient.discover(
-                configuration: SDPClientConfiguration(destination: .unicast(address), request: SDPRequest(security: .tls)),
+                configuration: SDPClientConfiguration(
+                    destination: .unicast(address),
+                    request: SDPRequest(security: .tls)
+                ),
                 logger: recorder.logger
             )
             #expect(tls.response == SDPResponse(address: Self.tlsOffer.address, port: 50_001, security: .tls))
             #expect(tls.seccAddress.port == 50_001)
             let tcp = try await SDPClient.discover(
-                configuration: Self.fast(address, SDPRequest(security: .none)), logger: recorder.logger
+                configuration: Self.fast(address, SDPRequest(security: .none)),
+                logger: recorder.logger
             )
             #expect(tcp.response == SDPResponse(address: Self.tcpOffer.address, port: 50_002, security: .none))
         }
     }
 
-    @Test("[V2G2-623] an SECC without TLS answers a TLS request with its TCP server; an EVCC that requires TLS ignores it")
+    @Test(
+        "[V2G2-623] an SECC without TLS answers a TLS request with its TCP server; an EVCC that requires TLS ignores it"
+    )
     func securityFallbackAndEnforcement() async throws {
         let recorder = LogRecorder()
         try await Self.withServer(tls: nil, tcp: Self.tcpOffer, recorder: recorder) { address in
             let answer = try await SDPClient.discover(
-                configuration: Self.fast(address, SDPRequest(security: .tls)), logger: recorder.logger
+                configuration: Self.fast(address, SDPRequest(security: .tls)),
+                logger: recorder.logger
             )
             #expect(answer.response.security == .none)
             await #expect {
@@ -76,8 +94,13 @@ import V2GTransport
     func answerRules() throws {
         let both = SDPServerConfiguration(mode: .unicast(Self.loopback), tls: Self.tlsOffer, tcp: Self.tcpOffer)
         let tlsOnly = SDPServerConfiguration(mode: .unicast(Self.loopback), tls: Self.tlsOffer, tcp: nil)
-        #expect(try SDPServer.answer(to: SDPRequest(security: .none).datagram, configuration: both).get().port == 50_002)
-        #expect(try SDPServer.answer(to: SDPRequest(security: .none).datagram, configuration: tlsOnly).get().security == .tls)
+        #expect(
+            try SDPServer.answer(to: SDPRequest(security: .none).datagram, configuration: both).get().port == 50_002
+        )
+        #expect(
+            try SDPServer.answer(to: SDPRequest(security: .none).datagram, configuration: tlsOnly).get().security
+                == .tls
+        )
         let cases: [([UInt8], V2GTPError.Code)] = [
             ([0x01, 0xFE, 0x90, 0x00, 0, 0, 0, 2, 0x00], .truncated),
             ([0x02, 0xFD, 0x90, 0x00, 0, 0, 0, 2, 0x00, 0x00], .invalidVersion),
@@ -105,7 +128,10 @@ import V2GTransport
                     try await outbound.write(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: bytes)))
                 }
                 try await outbound.write(
-                    AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: SDPRequest(security: .tls).datagram))
+                    AddressedEnvelope(
+                        remoteAddress: address,
+                        data: ByteBuffer(bytes: SDPRequest(security: .tls).datagram)
+                    )
                 )
                 var iterator = inbound.makeAsyncIterator()
                 let answer = try #require(try await iterator.next())
@@ -142,7 +168,8 @@ import V2GTransport
             }
             defer { group.cancelAll() }
             let found = try await SDPClient.discover(
-                configuration: Self.fast(responderAddress, SDPRequest(security: .tls)), logger: recorder.logger
+                configuration: Self.fast(responderAddress, SDPRequest(security: .tls)),
+                logger: recorder.logger
             )
             #expect(found.response == expected)
             #expect(requests.value >= 5)
@@ -158,7 +185,8 @@ import V2GTransport
         let address = try #require(silent.channel.localAddress)
         await #expect {
             _ = try await SDPClient.discover(
-                configuration: Self.fast(address, SDPRequest(security: .tls), requests: 4), logger: recorder.logger
+                configuration: Self.fast(address, SDPRequest(security: .tls), requests: 4),
+                logger: recorder.logger
             )
         } throws: { error in
             let error = error as? V2GTransportError
@@ -180,7 +208,9 @@ import V2GTransport
         #expect(SDPNetwork.serverPort == 15118)
     }
 
-    static func rawSocket() async throws -> NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>> {
+    static func rawSocket() async throws -> NIOAsyncChannel<
+        AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>
+    > {
         try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(to: Self.loopback) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
@@ -194,6 +224,11 @@ import V2GTransport
 /// A counter shared between tasks.
 final class Counter: Sendable {
     private let count = Mutex(0)
-    func increment() -> Int { self.count.withLock { $0 += 1; return $0 } }
+    func increment() -> Int {
+        self.count.withLock {
+            $0 += 1
+            return $0
+        }
+    }
     var value: Int { self.count.withLock { $0 } }
 }

@@ -3,13 +3,13 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
-import Synchronization
 import SwiftASN1
+import Synchronization
 import V2GTransport
 import X509
 
-/// Certificate chains root → Sub-CA 1 → Sub-CA 2 → leaf built in code (ISO 15118-2 profile shape: pathLen 1 and 0,
-/// critical keyUsage, leaf CA:false with digitalSignature + keyAgreement).
+/// Certificate chains root → Sub-CA 1 → Sub-CA 2 → leaf built in code (ISO 15118-2 profile shape: pathLen 1 and
+/// 0, critical keyUsage, leaf CA:false with digitalSignature + keyAgreement).
 struct TestChain {
     enum Curve { case p256, p521 }
 
@@ -46,16 +46,25 @@ struct TestChain {
             switch curve {
             case .p256:
                 let key = P256.Signing.PrivateKey()
-                return (Certificate.PrivateKey(key), try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem))
+                return (
+                    Certificate.PrivateKey(key),
+                    try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
+                )
             case .p521:
                 let key = P521.Signing.PrivateKey()
-                return (Certificate.PrivateKey(key), try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem))
+                return (
+                    Certificate.PrivateKey(key),
+                    try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
+                )
             }
         }
         let algorithm: Certificate.SignatureAlgorithm = curve == .p256 ? .ecdsaWithSHA256 : .ecdsaWithSHA512
         func issue(
-            _ subject: DistinguishedName, _ publicKey: Certificate.PublicKey, by issuer: DistinguishedName,
-            _ issuerKey: Certificate.PrivateKey, pathLength: Int?
+            _ subject: DistinguishedName,
+            _ publicKey: Certificate.PublicKey,
+            by issuer: DistinguishedName,
+            _ issuerKey: Certificate.PrivateKey,
+            pathLength: Int?
         ) throws -> [UInt8] {
             let extensions = try Certificate.Extensions {
                 if let pathLength {
@@ -68,9 +77,16 @@ struct TestChain {
                 SubjectKeyIdentifier(hash: publicKey)
             }
             let certificate = try Certificate(
-                version: .v3, serialNumber: .init(), publicKey: publicKey, notValidBefore: notBefore,
-                notValidAfter: notAfter, issuer: issuer, subject: subject, signatureAlgorithm: algorithm,
-                extensions: extensions, issuerPrivateKey: issuerKey
+                version: .v3,
+                serialNumber: .init(),
+                publicKey: publicKey,
+                notValidBefore: notBefore,
+                notValidAfter: notAfter,
+                issuer: issuer,
+                subject: subject,
+                signatureAlgorithm: algorithm,
+                extensions: extensions,
+                issuerPrivateKey: issuerKey
             )
             var serializer = DER.Serializer()
             try serializer.serialize(certificate)

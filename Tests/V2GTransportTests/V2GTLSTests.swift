@@ -12,7 +12,8 @@ import V2GTransport
 
     /// Runs a server for the duration of `body`; the handler echoes every frame back.
     static func withEchoServer<R: Sendable>(
-        _ security: V2GServer.Security, recorder: LogRecorder,
+        _ security: V2GServer.Security,
+        recorder: LogRecorder,
         _ body: (SocketAddress) async throws -> R
     ) async throws -> R {
         let server = try await V2GServer.bind(to: Self.loopback, security: security, logger: recorder.logger)
@@ -40,7 +41,9 @@ import V2GTransport
         }
     }
 
-    @Test("[V2G2-067][V2G2-602] -2 profile: TLS 1.2 with ECDHE-ECDSA-AES128-SHA256, SECC chain verified to the V2G root")
+    @Test(
+        "[V2G2-067][V2G2-602] -2 profile: TLS 1.2 with ECDHE-ECDSA-AES128-SHA256, SECC chain verified to the V2G root"
+    )
     func iso2Handshake() async throws {
         let cpo = try TestChain(domain: "V2G")
         let recorder = LogRecorder()
@@ -161,7 +164,11 @@ import V2GTransport
             // TLS 1.3: the client may finish its side before the server checks the (empty) certificate, so the
             // refusal shows either in connect or on the first read.
             do {
-                let connection = try await V2GClient.connect(to: address, security: .tls(client), logger: recorder.logger)
+                let connection = try await V2GClient.connect(
+                    to: address,
+                    security: .tls(client),
+                    logger: recorder.logger
+                )
                 await #expect(throws: (any Error).self) {
                     let echo = try await Self.roundTrip(connection)
                     if echo == nil { throw V2GTransportError.make(.connectionClosed, "closed without an answer") }
@@ -170,7 +177,10 @@ import V2GTransport
                 #expect(error.code == .tlsHandshakeFailed)
             }
             let serverLog = await recorder.waitFor { $0.message.contains("TLS handshake failed") }
-            #expect(serverLog?.metadata["v2g.reason"]?.contains("CERTIFICATE") == true, "\(String(describing: serverLog))")
+            #expect(
+                serverLog?.metadata["v2g.reason"]?.contains("CERTIFICATE") == true,
+                "\(String(describing: serverLog))"
+            )
         }
     }
 
@@ -184,7 +194,11 @@ import V2GTransport
         try await Self.withEchoServer(.tls(server), recorder: recorder) { address in
             let client = try V2GTLSClientProfile.iso15118_20(v2gRoots: [cpo.root], identity: otherOEM.identity)
             do {
-                let connection = try await V2GClient.connect(to: address, security: .tls(client), logger: recorder.logger)
+                let connection = try await V2GClient.connect(
+                    to: address,
+                    security: .tls(client),
+                    logger: recorder.logger
+                )
                 await #expect(throws: (any Error).self) {
                     if try await Self.roundTrip(connection) == nil {
                         throw V2GTransportError.make(.connectionClosed, "closed without an answer")
@@ -218,12 +232,17 @@ import V2GTransport
         let oem = try TestChain(domain: "OEM", curve: .p521)
         let recorder = LogRecorder()
         let server = try V2GTLSServerProfile.iso15118_20(
-            identities: [rootA.identity, rootB.identity], vehicleTrustRoots: [oem.root]
+            identities: [rootA.identity, rootB.identity],
+            vehicleTrustRoots: [oem.root]
         )
         try await Self.withEchoServer(.tls(server), recorder: recorder) { address in
             for (trusted, expectedLeaf) in [(rootA, rootA.chain[0]), (rootB, rootB.chain[0])] {
                 let client = try V2GTLSClientProfile.iso15118_20(v2gRoots: [trusted.root], identity: oem.identity)
-                let connection = try await V2GClient.connect(to: address, security: .tls(client), logger: recorder.logger)
+                let connection = try await V2GClient.connect(
+                    to: address,
+                    security: .tls(client),
+                    logger: recorder.logger
+                )
                 #expect(connection.tls?.peerCertificate == expectedLeaf)
                 #expect(try await Self.roundTrip(connection) != nil)
             }

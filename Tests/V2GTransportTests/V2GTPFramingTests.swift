@@ -17,7 +17,9 @@ import V2GTransport
         ByteBuffer(bytes: V2GTPMessage(payloadType: type, payload: bytes).bytes)
     }
 
-    @Test("[ISO 15118-2 §7.8.3] drip-fed, split and coalesced input decodes to the same frames (ByteToMessageDecoderVerifier)")
+    @Test(
+        "[ISO 15118-2 §7.8.3] drip-fed, split and coalesced input gives the same frames (ByteToMessageDecoderVerifier)"
+    )
     func verifier() throws {
         let sap: [UInt8] = [0x80, 0x00, 0xEB, 0xAB, 0x93, 0x71, 0xD3, 0x4B, 0x9B, 0x79]
         var two = Self.wire(.iso20Common, [1, 2, 3])
@@ -26,7 +28,10 @@ import V2GTransport
             inputOutputPairs: [
                 (Self.wire(.exi, sap), [Self.frame(.exi, sap)]),
                 (two, [Self.frame(.iso20Common, [1, 2, 3]), Self.frame(.iso20DC, [])]),
-                (Self.wire(.iso20AC, Array(repeating: 0x5A, count: 3000)), [Self.frame(.iso20AC, Array(repeating: 0x5A, count: 3000))]),
+                (
+                    Self.wire(.iso20AC, Array(repeating: 0x5A, count: 3000)),
+                    [Self.frame(.iso20AC, Array(repeating: 0x5A, count: 3000))]
+                ),
             ],
             decoderFactory: { V2GTPFrameDecoder(logger: Self.logger) }
         )
@@ -56,7 +61,8 @@ import V2GTransport
     func tooLarge() throws {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addV2GTPFraming(
-            configuration: .init(maximumPayloadLength: 1024), logger: Self.logger
+            configuration: .init(maximumPayloadLength: 1024),
+            logger: Self.logger
         )
         try channel.writeInbound(Self.wire(.exi, Array(repeating: 1, count: 1024)))
         #expect(try channel.readInbound(as: V2GTPFrame.self)?.payload.readableBytes == 1024)
@@ -67,7 +73,9 @@ import V2GTransport
         _ = try? channel.finish()
     }
 
-    @Test("[ISO 15118-2 §7.8.3.2] an unaccepted payload type is discarded (payload skipped, reason logged), the next message is read")
+    @Test(
+        "[ISO 15118-2 §7.8.3.2] an unaccepted payload type is skipped and logged; the next message is read"
+    )
     func unknownTypeDiscarded() throws {
         let recorder = LogRecorder()
         let channel = EmbeddedChannel()
@@ -99,7 +107,8 @@ import V2GTransport
     @Test("Seeded mutations of a framed stream give frames or typed errors, never a trap")
     func mutatedStreams() throws {
         var rng = SplitMix64(seed: 0x15118)
-        let valid = Array(Self.wire(.exi, [0x80, 0x98, 0x02, 0x10]).readableBytesView)
+        let valid =
+            Array(Self.wire(.exi, [0x80, 0x98, 0x02, 0x10]).readableBytesView)
             + Array(Self.wire(.iso20DC, [1, 2, 3, 4, 5]).readableBytesView)
         var outcomes = (frames: 0, errors: 0)
         for _ in 0..<500 {
@@ -110,7 +119,8 @@ import V2GTransport
             bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1))))
             let channel = EmbeddedChannel()
             try channel.pipeline.syncOperations.addV2GTPFraming(
-                configuration: .init(maximumPayloadLength: 4096), logger: Self.logger
+                configuration: .init(maximumPayloadLength: 4096),
+                logger: Self.logger
             )
             do {
                 try channel.writeInbound(ByteBuffer(bytes: bytes))

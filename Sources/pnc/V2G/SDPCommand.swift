@@ -64,7 +64,9 @@ struct SDPCommand: AsyncParsableCommand {
             guard (self.tlsChain == nil) == (self.tlsKey == nil) else {
                 throw ValidationError("--tls-chain and --tls-key go together")
             }
-            guard self.tlsChain != nil || self.tcp else { throw ValidationError("give --tls-chain/--tls-key, --tcp, or both") }
+            guard self.tlsChain != nil || self.tcp else {
+                throw ValidationError("give --tls-chain/--tls-key, --tcp, or both")
+            }
         }
 
         func run() async throws {
@@ -101,10 +103,13 @@ struct SDPCommand: AsyncParsableCommand {
                 servers.append((.none, try await V2GServer.bind(to: address, security: .tcp, logger: logger)))
             }
             func offer(_ security: SDPSecurity) -> SDPOffer? {
-                servers.first { $0.0 == security }.map { SDPOffer(address: announced, port: UInt16($0.1.localAddress.port ?? 0)) }
+                servers.first { $0.0 == security }.map {
+                    SDPOffer(address: announced, port: UInt16($0.1.localAddress.port ?? 0))
+                }
             }
             let sdp = try await SDPServer.bind(
-                configuration: SDPServerConfiguration(mode: mode, tls: offer(.tls), tcp: offer(.none)), logger: logger
+                configuration: SDPServerConfiguration(mode: mode, tls: offer(.tls), tcp: offer(.none)),
+                logger: logger
             )
             for (security, server) in servers {
                 SDPCommand.say("V2G \(security) server on [\(announced)]:\(server.localAddress.port ?? 0)")
@@ -116,10 +121,14 @@ struct SDPCommand: AsyncParsableCommand {
                     group.addTask {
                         try await server.run { connection in
                             let peer = connection.remoteAddress.map { "\($0)" } ?? "?"
-                            SDPCommand.say("connection from \(peer) (\(connection.tls?.version.map { "\($0)" } ?? "TCP"))")
+                            SDPCommand.say(
+                                "connection from \(peer) (\(connection.tls?.version.map { "\($0)" } ?? "TCP"))"
+                            )
                             try await connection.executeThenClose { inbound, _ in
                                 for try await frame in inbound {
-                                    SDPCommand.say("frame \(frame.payloadType) \(frame.payload.readableBytes) bytes from \(peer)")
+                                    SDPCommand.say(
+                                        "frame \(frame.payloadType) \(frame.payload.readableBytes) bytes from \(peer)"
+                                    )
                                 }
                             }
                         }
@@ -133,21 +142,27 @@ struct SDPCommand: AsyncParsableCommand {
 
     struct Probe: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Send SDP requests (every 250 ms, up to 50) and print '<ipv6> <port> <TLS|TCP>' of the first answer.",
-            discussion: "Exit status 1 when no SECC answers. With --v2g-root, also connect and run the ISO 15118-2 TLS handshake."
+            abstract:
+                "Send SDP requests (every 250 ms, up to 50) and print '<ipv6> <port> <TLS|TCP>' of the first answer.",
+            discussion:
+                "Exit status 1 when no SECC answers. --connect or --v2g-root: also connect (TLS: the -2 handshake)."
         )
         @Option(help: "Network interface for multicast SDP (e.g. eth1).") var interface: String?
         @Option(help: "IPv6 address of an SDP server instead of multicast (e.g. ::1).") var to: String?
         @Option(help: "UDP port of the SDP server.") var sdpPort: Int = 15118
         @Option(help: "Security to request.") var security: SecurityChoice = .tls
         @Flag(help: "Ignore answers that do not offer TLS.") var requireTLS = false
-        @Option(help: "Requests to send before giving up.") var requests: Int = SDPClientConfiguration.defaultMaximumRequests
+        @Option(help: "Requests to send before giving up.") var requests: Int = SDPClientConfiguration
+            .defaultMaximumRequests
         @Flag(help: "Connect to the SECC found (TCP, or TLS with --v2g-root).") var connect = false
-        @Option(help: "PEM file with V2G root certificates: connect and check the SECC's TLS chain.") var v2gRoot: String?
+        @Option(help: "PEM file with V2G root certificates: connect and check the SECC's TLS chain.") var v2gRoot:
+            String?
         @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
         func validate() throws {
-            guard (self.interface == nil) != (self.to == nil) else { throw ValidationError("give exactly one of --interface and --to") }
+            guard (self.interface == nil) != (self.to == nil) else {
+                throw ValidationError("give exactly one of --interface and --to")
+            }
         }
 
         func run() async throws {
@@ -156,14 +171,18 @@ struct SDPCommand: AsyncParsableCommand {
             if let interface {
                 destination = .multicast(interface: interface)
             } else {
-                destination = .unicast(try SDPNetwork.socketAddress(try IPv6Address(self.to ?? "::1"), port: self.sdpPort))
+                destination = .unicast(
+                    try SDPNetwork.socketAddress(try IPv6Address(self.to ?? "::1"), port: self.sdpPort)
+                )
             }
             let found: SDPDiscovery
             do {
                 found = try await SDPClient.discover(
                     configuration: SDPClientConfiguration(
-                        destination: destination, request: SDPRequest(security: self.security.sdp),
-                        requiredSecurity: self.requireTLS ? .tls : nil, maximumRequests: self.requests
+                        destination: destination,
+                        request: SDPRequest(security: self.security.sdp),
+                        requiredSecurity: self.requireTLS ? .tls : nil,
+                        maximumRequests: self.requests
                     ),
                     logger: logger
                 )
@@ -179,7 +198,9 @@ struct SDPCommand: AsyncParsableCommand {
                     print("the SECC offers TLS: give --v2g-root to check its chain")
                     throw ExitCode(1)
                 }
-                security = .tls(try V2GTLSClientProfile.iso15118_2(v2gRoots: try NIOSSLCertificate.fromPEMFile(v2gRoot)))
+                security = .tls(
+                    try V2GTLSClientProfile.iso15118_2(v2gRoots: try NIOSSLCertificate.fromPEMFile(v2gRoot))
+                )
             } else {
                 security = .tcp
             }
