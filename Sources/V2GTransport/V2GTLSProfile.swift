@@ -19,19 +19,21 @@ public struct V2GTLSIdentity: Sendable {
     /// Leaf first, then the sub-CAs (the root is not sent).
     public var certificateChain: [NIOSSLCertificate]
     public var privateKey: NIOSSLPrivateKey
-    /// RFC 6066 `key_sha1_hash` of the root this chain ends at: SHA-1 of the root's subjectPublicKey.
-    public var rootKeyHash: [UInt8]
+    /// RFC 6066 `key_sha1_hash` of the root this chain ends at (SHA-1 of the root's subjectPublicKey), when the root
+    /// is known; the -20 server uses it to pick the chain a vehicle trusts (``TrustedCAKeys``).
+    public var rootKeyHash: [UInt8]?
 
     /// - Parameters:
     ///   - certificateChain: leaf first, then sub-CAs.
-    ///   - root: the root certificate the chain verifies to (used only to compute ``rootKeyHash``).
-    public init(certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey, root: NIOSSLCertificate) throws {
+    ///   - root: the root certificate the chain verifies to, needed only to choose between several identities
+    ///     (ISO 15118-20 trusted-CA selection).
+    public init(certificateChain: [NIOSSLCertificate], privateKey: NIOSSLPrivateKey, root: NIOSSLCertificate?) throws {
         guard !certificateChain.isEmpty else {
             throw V2GTransportError.make(.invalidConfiguration, "a TLS identity needs at least a leaf certificate")
         }
         self.certificateChain = certificateChain
         self.privateKey = privateKey
-        self.rootKeyHash = try TrustedCAKeys.keyHash(of: root)
+        self.rootKeyHash = try root.map { try TrustedCAKeys.keyHash(of: $0) }
     }
 }
 
@@ -97,6 +99,11 @@ public struct V2GTLSServerProfile: Sendable {
         configuration.trustRoots = .certificates(vehicleTrustRoots)
         configuration.sendCANameList = true
         if identities.count > 1 {
+            guard identities.allSatisfy({ $0.rootKeyHash != nil }) else {
+                throw V2GTransportError.make(
+                    .invalidConfiguration, "with several identities each needs its root to be chosen by"
+                )
+            }
             let choices = identities
             configuration.sslContextCallback = { values, promise in
                 promise.succeed(TrustedCAKeys.override(for: values.serverHostname, choosingFrom: choices))

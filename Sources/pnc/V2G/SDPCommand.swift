@@ -92,7 +92,7 @@ struct SDPCommand: AsyncParsableCommand {
                         try NIOSSLPrivateKey(file: tlsKey, format: .pem)
                     }
                 let profile = try V2GTLSServerProfile.iso15118_2(
-                    identity: V2GTLSIdentity(certificateChain: chain, privateKey: key, root: chain[chain.count - 1])
+                    identity: V2GTLSIdentity(certificateChain: chain, privateKey: key, root: nil)
                 )
                 let address = try SDPNetwork.socketAddress(announced, port: self.v2gPort, interface: self.interface)
                 servers.append((.tls, try await V2GServer.bind(to: address, security: .tls(profile), logger: logger)))
