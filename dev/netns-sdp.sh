@@ -101,9 +101,9 @@ if [ ${#tls_args[@]} -gt 0 ]; then
   echo "pnc sdp probe --v2g-root: $(echo "$got" | tr '\n' ' ')"
   echo "$got" | head -1 | grep -qx "$secc_addr $tls_port TLS" || { echo "FAIL: TLS answer"; fail=1; }
   if [ -f "$probe" ] && command -v python3 >/dev/null; then
-    got=$(ip netns exec "$NS_EVCC" timeout 20 python3 "$probe" "$IF_EVCC" tls || true)
-    echo "sdp_probe.py tls: $got"
-    [ "$got" = "$secc_addr $tls_port TLS" ] || { echo "FAIL: sdp_probe.py tls"; fail=1; }
+    josev=$(ip netns exec "$NS_EVCC" timeout 20 python3 "$probe" "$IF_EVCC" tls || true)
+    echo "sdp_probe.py tls: $josev"
+    [ "$josev" = "$secc_addr $tls_port TLS" ] || { echo "FAIL: sdp_probe.py tls"; fail=1; }
   fi
   echo "$got" | grep -q "^connected to .*: tlsv12" || { echo "FAIL: TLS 1.2 session over link-local"; fail=1; }
   got=$(ip netns exec "$NS_EVCC" timeout 20 openssl s_client -connect "[$secc_addr%$IF_EVCC]:$tls_port" -tls1_2 \

@@ -36,7 +36,7 @@ public enum V2GClient {
             return V2GConnection(channel: channel, tls: tls)
         } catch {
             logger.info("V2G connection failed", metadata: ["v2g.peer": "\(address)", "v2g.reason": "\(error)"])
-            try? await channel.channel.close()
+            try? await channel.executeThenClose { _, _ in }
             throw error
         }
     }

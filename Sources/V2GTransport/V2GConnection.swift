@@ -15,7 +15,8 @@ public struct V2GTLSSession: Sendable {
 /// A V2G communication session's connection: V2GTP frames in and out over TCP or TLS.
 ///
 /// Obtained from ``V2GServer`` (SECC) or ``V2GClient`` (EVCC) once the TLS handshake, if any, has completed.
-/// Use it from one task: ``executeThenClose(_:)`` gives the inbound frames and a writer, and closes afterwards.
+/// Use it from one task: ``executeThenClose(_:)`` gives the inbound frames and a writer, and closes afterwards;
+/// a connection that is not used is ended with ``close()`` (NIO requires the writer to be finished either way).
 /// Inbound iteration throws when the peer breaks V2GTP framing (a `V2GTPError`) or TLS; the channel is closed then.
 public struct V2GConnection: Sendable {
     public let channel: NIOAsyncChannel<V2GTPFrame, V2GTPFrame>
@@ -33,6 +34,12 @@ public struct V2GConnection: Sendable {
 
     /// Whether the connection is TLS-secured (the SDP Security this session matches).
     public var security: SDPSecurity { self.tls == nil ? .none : .tls }
+
+    /// Closes the connection without using it (finishes the writer, then closes the channel). Every connection ends
+    /// with this or ``executeThenClose(_:)``; calling either again is harmless.
+    public func close() async {
+        try? await self.channel.executeThenClose { _, _ in }
+    }
 
     /// Runs `body` with the inbound frames and the writer, then closes the connection.
     public func executeThenClose<Result>(

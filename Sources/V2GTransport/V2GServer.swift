@@ -68,22 +68,23 @@ public final class V2GServer: Sendable {
                                 "V2G connection refused: TLS handshake failed",
                                 metadata: ["v2g.peer": "\(peer)", "v2g.reason": "\(error)"]
                             )
-                            try? await channel.channel.close()
+                            try? await channel.executeThenClose { _, _ in }
                             return
                         }
                         logger.debug(
                             "V2G connection accepted",
                             metadata: ["v2g.peer": "\(peer)", "v2g.tls": "\(tls?.version.map { "\($0)" } ?? "none")"]
                         )
+                        let connection = V2GConnection(channel: channel, tls: tls)
                         do {
-                            try await handler(V2GConnection(channel: channel, tls: tls))
+                            try await handler(connection)
                         } catch {
                             logger.info(
                                 "V2G connection closed with an error",
                                 metadata: ["v2g.peer": "\(peer)", "v2g.reason": "\(error)"]
                             )
                         }
-                        try? await channel.channel.close()
+                        await connection.close()
                     }
                 }
             }

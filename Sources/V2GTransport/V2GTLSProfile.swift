@@ -101,7 +101,8 @@ public struct V2GTLSServerProfile: Sendable {
         if identities.count > 1 {
             guard identities.allSatisfy({ $0.rootKeyHash != nil }) else {
                 throw V2GTransportError.make(
-                    .invalidConfiguration, "with several identities each needs its root to be chosen by"
+                    .invalidConfiguration,
+                    "with several identities each needs its root to be chosen by"
                 )
             }
             let choices = identities

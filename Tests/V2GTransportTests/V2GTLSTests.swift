@@ -300,4 +300,28 @@ import V2GTransport
             #expect(log?.metadata["v2g.reason"]?.contains("payloadTooLarge") == true)
         }
     }
+
+    @Test("A handler that returns without using its connection gets it closed; the client sees the end")
+    func unusedConnectionIsClosed() async throws {
+        let recorder = LogRecorder()
+        let server = try await V2GServer.bind(to: Self.loopback, security: .tcp, logger: recorder.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run { _ in } }
+            defer { group.cancelAll() }
+            for _ in 0..<20 {
+                let connection = try await V2GClient.connect(
+                    to: server.localAddress,
+                    security: .tcp,
+                    logger: recorder.logger
+                )
+                let frames = try await connection.executeThenClose { inbound, _ in
+                    var count = 0
+                    for try await _ in inbound { count += 1 }
+                    return count
+                }
+                #expect(frames == 0)
+            }
+            try await server.close()
+        }
+    }
 }

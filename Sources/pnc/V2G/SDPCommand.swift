@@ -207,7 +207,7 @@ struct SDPCommand: AsyncParsableCommand {
             do {
                 let connection = try await V2GClient.connect(to: found.seccAddress, security: security, logger: logger)
                 print("connected to \(found.seccAddress): \(connection.tls?.version.map { "\($0)" } ?? "TCP")")
-                try await connection.channel.channel.close()
+                await connection.close()
             } catch {
                 print("connection failed: \(error)")
                 throw ExitCode(1)
