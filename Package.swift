@@ -93,9 +93,57 @@ let ocppTargets: [Target] = []
 let ocppCLIDependencies: [Target.Dependency] = []
 
 // MARK: - ISO 15118 (L2 state machines, L3 transport)
-let v2gDependencies: [Package.Dependency] = []
-let v2gTargets: [Target] = []
-let v2gCLIDependencies: [Target.Dependency] = []
+let v2gDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+]
+let v2gTargets: [Target] = [
+    // L1, pure: V2GTP header, payload types, SDP messages (ISO 15118-2 §7.8, §7.10). No dependencies, so the
+    // libFuzzer targets under FuzzTesting/ compile its sources directly.
+    .target(name: "V2GTP", swiftSettings: swiftSettings),
+    .testTarget(name: "V2GTPTests", dependencies: ["V2GTP"], swiftSettings: swiftSettings),
+    // L3: SwiftNIO framing, SDP over UDP/IPv6, TCP and TLS (ISO 15118-2 and -20 profiles).
+    .target(
+        name: "V2GTransport",
+        dependencies: [
+            "V2GTP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "V2GTransportTests",
+        dependencies: [
+            "V2GTransport",
+            "V2GTP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+let v2gCLIDependencies: [Target.Dependency] = [
+    "V2GTransport",
+    "V2GTP",
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+    .product(name: "Logging", package: "swift-log"),
+]
 
 // MARK: - Composition
 let cliTarget: Target = .executableTarget(
@@ -105,6 +153,17 @@ let cliTarget: Target = .executableTarget(
     swiftSettings: swiftSettings
 )
 
+/// Areas declare what they use; a package two areas share is declared once (the first declaration wins).
+func unique(_ dependencies: [Package.Dependency]) -> [Package.Dependency] {
+    var seen: Set<String> = []
+    return dependencies.filter { dependency in
+        guard case .sourceControl(_, let location, _) = dependency.kind else { return true }
+        let lowered = location.lowercased()
+        let key = lowered.hasSuffix(".git") ? String(lowered.dropLast(4)) : lowered
+        return seen.insert(key).inserted
+    }
+}
+
 let allTargets = coreTargets + pkiTargets + exiTargets + ocppTargets + v2gTargets + [cliTarget]
 
 let package = Package(
@@ -113,6 +172,6 @@ let package = Package(
     // Every library target is a product, so FuzzTesting/ and Benchmarks/ (own packages) can depend on it.
     products: [.executable(name: "pnc", targets: ["pnc"])]
         + allTargets.filter { $0.type == .regular }.map { .library(name: $0.name, targets: [$0.name]) },
-    dependencies: coreDependencies + pkiDependencies + exiDependencies + ocppDependencies + v2gDependencies,
+    dependencies: unique(coreDependencies + pkiDependencies + exiDependencies + ocppDependencies + v2gDependencies),
     targets: allTargets
 )

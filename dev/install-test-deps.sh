@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 need=()
 command -v openssl >/dev/null || need+=(openssl)
 command -v java >/dev/null || need+=(default-jre-headless)
-command -v ip >/dev/null || need+=(iproute2)
 python3 -c 'import venv' 2>/dev/null || need+=(python3-venv)
+command -v ip >/dev/null || need+=(iproute2)          # V2GTransport: SDP in network namespaces (dev/netns-sdp.sh)
+command -v python3 >/dev/null || need+=(python3)       # V2GTransport: Josev's sdp_probe.py
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -1,0 +1,190 @@
+import Logging
+import NIOCore
+import NIOPosix
+import V2GTP
+
+/// Where the SECC's V2G server listens, as announced in SDP responses.
+public struct SDPOffer: Sendable, Hashable {
+    public var address: IPv6Address
+    public var port: UInt16
+    public init(address: IPv6Address, port: UInt16) {
+        self.address = address
+        self.port = port
+    }
+}
+
+/// The SECC's SDP server configuration.
+public struct SDPServerConfiguration: Sendable {
+    public enum Mode: Sendable {
+        /// Production: bind `[::]:15118`, join ff02::1 on the named interface ([V2G2-139]).
+        case multicast(interface: String)
+        /// Tests: bind this unicast address (e.g. `[::1]:0`); no multicast group is joined.
+        case unicast(SocketAddress)
+    }
+
+    public var mode: Mode
+    /// The TLS server to announce (Security 0x00), if any.
+    public var tls: SDPOffer?
+    /// The plain TCP server to announce (Security 0x10), if any.
+    public var tcp: SDPOffer?
+
+    public init(mode: Mode, tls: SDPOffer?, tcp: SDPOffer?) {
+        self.mode = mode
+        self.tls = tls
+        self.tcp = tcp
+    }
+}
+
+/// The SECC side of the SECC Discovery Protocol (ISO 15118-2 §7.10.1): answers each SDP request with the address,
+/// port and security of the V2G server.
+///
+/// The requested security is honoured when that server exists; otherwise the other one is announced and the EVCC
+/// decides ([V2G2-623]: the response's Security says what the SECC offers). Datagrams that are not a valid SDP
+/// request (bad header, wrong type or length, reserved values, the -20 wireless variant 0x9002, a UDP transport
+/// request) get no answer; the reason is logged.
+public final class SDPServer: Sendable {
+    private let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+    private let configuration: SDPServerConfiguration
+    private let logger: Logger
+    public let localAddress: SocketAddress
+
+    private init(
+        channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>,
+        configuration: SDPServerConfiguration,
+        logger: Logger
+    ) throws {
+        self.channel = channel
+        self.configuration = configuration
+        self.logger = logger
+        guard let address = channel.channel.localAddress else {
+            throw V2GTransportError.make(.invalidConfiguration, "SDP socket has no local address")
+        }
+        self.localAddress = address
+    }
+
+    public static func bind(
+        configuration: SDPServerConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) async throws -> SDPServer {
+        guard configuration.tls != nil || configuration.tcp != nil else {
+            throw V2GTransportError.make(.invalidConfiguration, "an SDP server needs a TLS or a TCP offer")
+        }
+        let bindAddress: SocketAddress
+        var interface: SDPNetwork.Interface?
+        switch configuration.mode {
+        case .multicast(let name):
+            interface = try SDPNetwork.interface(named: name)
+            bindAddress = try SDPNetwork.socketAddress(.unspecified, port: SDPNetwork.serverPort)
+        case .unicast(let address):
+            bindAddress = address
+        }
+        let channel = try await DatagramBootstrap(group: eventLoopGroup)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(to: bindAddress) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
+                        wrappingChannelSynchronously: channel
+                    )
+                }
+            }
+        if let interface {
+            do {
+                guard let multicast = channel.channel as? any MulticastChannel else {
+                    throw V2GTransportError.make(.invalidConfiguration, "datagram channel without multicast support")
+                }
+                let group = try SDPNetwork.socketAddress(
+                    SDPNetwork.multicastGroup,
+                    port: SDPNetwork.serverPort,
+                    interface: interface.name
+                )
+                let device = try System.enumerateDevices().first {
+                    $0.name == interface.name && $0.interfaceIndex == Int(interface.index)
+                }
+                try await multicast.joinGroup(group, device: device).get()
+                try await channel.channel.setOption(
+                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops),
+                    value: 1
+                ).get()
+            } catch {
+                try? await channel.channel.close()
+                throw error
+            }
+            logger.debug(
+                "SDP server joined ff02::1",
+                metadata: ["v2g.interface": "\(interface.name)", "v2g.address": "\(interface.linkLocalAddress)"]
+            )
+        }
+        return try SDPServer(channel: channel, configuration: configuration, logger: logger)
+    }
+
+    /// The answer to one datagram, or the reason there is none.
+    public static func answer(
+        to datagram: [UInt8],
+        configuration: SDPServerConfiguration
+    ) -> Result<SDPResponse, V2GTPError> {
+        let request: SDPRequest
+        do {
+            let message = try V2GTPMessage(
+                datagram: datagram,
+                acceptedTypes: [.sdpRequest, .sdpRequestWireless],
+                maximumPayloadLength: 512
+            )
+            guard message.payloadType == .sdpRequest else {
+                return .failure(
+                    .make(.unknownPayloadType, "SDP request for wireless communication (0x9002) is not supported")
+                )
+            }
+            request = try SDPRequest(payload: message.payload)
+        } catch {
+            return .failure(error)
+        }
+        guard request.transportProtocol == .tcp else {
+            return .failure(.make(.invalidTransportProtocol, "UDP transport requested; only TCP is offered"))
+        }
+        let preferred = request.security == .tls ? configuration.tls : configuration.tcp
+        let other = request.security == .tls ? configuration.tcp : configuration.tls
+        let security: SDPSecurity = preferred != nil ? request.security : (request.security == .tls ? .none : .tls)
+        guard let offer = preferred ?? other else {
+            return .failure(.make(.invalidSecurity, "no server to offer"))
+        }
+        return .success(
+            SDPResponse(address: offer.address, port: offer.port, security: security, transportProtocol: .tcp)
+        )
+    }
+
+    /// Answers requests until the task is cancelled or ``close()`` is called.
+    public func run() async throws {
+        try await self.channel.executeThenClose { inbound, outbound in
+            for try await envelope in inbound {
+                let datagram = Array(envelope.data.readableBytesView)
+                switch Self.answer(to: datagram, configuration: self.configuration) {
+                case .success(let response):
+                    self.logger.debug(
+                        "SDP response sent",
+                        metadata: ["v2g.peer": "\(envelope.remoteAddress)", "v2g.security": "\(response.security)"]
+                    )
+                    let buffer = ByteBuffer(bytes: response.datagram)
+                    do {
+                        try await outbound.write(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer))
+                    } catch {
+                        // one unreachable EVCC must not stop discovery for the others
+                        self.logger.info(
+                            "SDP response not sent",
+                            metadata: ["v2g.peer": "\(envelope.remoteAddress)", "v2g.reason": "\(error)"]
+                        )
+                    }
+                case .failure(let error):
+                    self.logger.info(
+                        "SDP datagram ignored",
+                        metadata: ["v2g.peer": "\(envelope.remoteAddress)", "v2g.reason": "\(error)"]
+                    )
+                }
+            }
+        }
+    }
+
+    public func close() async throws {
+        try await self.channel.channel.close()
+    }
+}
