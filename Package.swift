@@ -77,6 +77,8 @@ let ocppTargets: [Target] = [
             .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -89,6 +91,8 @@ let ocppTargets: [Target] = [
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -101,6 +105,8 @@ let ocppTargets: [Target] = [
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -130,7 +136,12 @@ let ocppTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
 ]
-let ocppCLIDependencies: [Target.Dependency] = ["CSMSServer"]
+let ocppCLIDependencies: [Target.Dependency] = [
+    "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage",
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+]
 
 // MARK: - ISO 15118 (L2 state machines, L3 transport)
 let v2gDependencies: [Package.Dependency] = []
