@@ -88,9 +88,99 @@ let exiTargets: [Target] = []
 let exiCLIDependencies: [Target.Dependency] = []
 
 // MARK: - OCPP (L1 messages, L3 transport, L2 CSMS, L3 storage)
-let ocppDependencies: [Package.Dependency] = []
-let ocppTargets: [Target] = []
-let ocppCLIDependencies: [Target.Dependency] = []
+let ocppDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+    .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+    // swift-certificates and swift-crypto (used by CSMSServerTests) are declared in the PKI section.
+]
+let ocppTargets: [Target] = [
+    // L1: generated OCPP 2.0.1 and 1.6 message types, strict JSON codec, OCPP-J frames. No dependencies.
+    .target(name: "OCPPMessages", swiftSettings: swiftSettings),
+    .target(name: "OCPPCodegen", dependencies: ["OCPPMessages"], path: "Sources/Codegen/OCPPCodegen", swiftSettings: swiftSettings),
+    .executableTarget(
+        name: "ocpp-codegen", dependencies: ["OCPPCodegen"], path: "Sources/Codegen/ocpp-codegen",
+        swiftSettings: swiftSettings),
+    // L2: CSMS functional blocks over repository and PKI ports (pure).
+    .target(name: "CSMS", dependencies: ["OCPPMessages"], swiftSettings: swiftSettings),
+    // L3: OCPP-J WebSocket server and client (SwiftNIO), security profiles 1-3.
+    .target(
+        name: "OCPPTransport",
+        dependencies: [
+            "OCPPMessages",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    // L3: CSMS repositories over sql-kit (SQLite by default).
+    .target(
+        name: "Storage",
+        dependencies: [
+            "CSMS",
+            "OCPPMessages",
+            .product(name: "SQLKit", package: "sql-kit"),
+            .product(name: "SQLiteKit", package: "sqlite-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    // L4: composition of the CSMS: transport + functional blocks + storage.
+    .target(
+        name: "CSMSServer",
+        dependencies: [
+            "CSMS", "OCPPMessages", "OCPPTransport", "Storage",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "OCPPMessagesTests", dependencies: ["OCPPMessages", "OCPPCodegen"], swiftSettings: swiftSettings),
+    .testTarget(name: "CSMSTests", dependencies: ["CSMS", "OCPPMessages"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "OCPPTransportTests",
+        dependencies: [
+            "OCPPTransport", "OCPPMessages",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "StorageTests", dependencies: ["Storage", "CSMS", "OCPPMessages"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "CSMSServerTests",
+        dependencies: [
+            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+let ocppCLIDependencies: [Target.Dependency] = [
+    "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage",
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+]
 
 // MARK: - ISO 15118 (L2 state machines, L3 transport)
 let v2gDependencies: [Package.Dependency] = [
@@ -146,13 +236,6 @@ let v2gCLIDependencies: [Target.Dependency] = [
 ]
 
 // MARK: - Composition
-let cliTarget: Target = .executableTarget(
-    name: "pnc",
-    dependencies: coreCLIDependencies + pkiCLIDependencies + exiCLIDependencies + ocppCLIDependencies
-        + v2gCLIDependencies,
-    swiftSettings: swiftSettings
-)
-
 /// Areas declare what they use; a package two areas share is declared once (the first declaration wins).
 func unique(_ dependencies: [Package.Dependency]) -> [Package.Dependency] {
     var seen: Set<String> = []
@@ -163,6 +246,20 @@ func unique(_ dependencies: [Package.Dependency]) -> [Package.Dependency] {
         return seen.insert(key).inserted
     }
 }
+
+/// The CLI depends on every area; a product two areas list is listed once.
+func uniqueTargetDependencies(_ dependencies: [Target.Dependency]) -> [Target.Dependency] {
+    var seen: Set<String> = []
+    return dependencies.filter { seen.insert(String(describing: $0)).inserted }
+}
+
+let cliTarget: Target = .executableTarget(
+    name: "pnc",
+    dependencies: uniqueTargetDependencies(
+        coreCLIDependencies + pkiCLIDependencies + exiCLIDependencies + ocppCLIDependencies + v2gCLIDependencies
+    ),
+    swiftSettings: swiftSettings
+)
 
 let allTargets = coreTargets + pkiTargets + exiTargets + ocppTargets + v2gTargets + [cliTarget]
 

@@ -25,3 +25,12 @@ fi
 if ! "$venv/bin/python" -c 'import iso15118' 2>/dev/null; then
   "$venv/bin/pip" install -q 'iso15118==0.31.2' aiofile
 fi
+
+# OCPP interop peer (mobilityhouse `ocpp` 2.1.0 + websockets): venv in .build/ocpp-venv (git-ignored),
+# used by the conformance, 1.6J and loadgen suites against ../shared/interop/ocpp.
+ocpp_harness="$(cd "$(dirname "$0")/.." && pwd)/../shared/interop/ocpp"
+ocpp_venv="$(cd "$(dirname "$0")/.." && pwd)/.build/ocpp-venv"
+if [ -f "$ocpp_harness/requirements.lock" ] && ! "$ocpp_venv/bin/python" -c "import ocpp, websockets, rfc3339_validator" 2>/dev/null; then
+  python3 -m venv "$ocpp_venv"
+  "$ocpp_venv/bin/pip" install -q -r "$ocpp_harness/requirements.lock"
+fi

@@ -1,0 +1,29 @@
+/// The one error type of ``CSMS``. Compare ``code``.
+public struct CSMSError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// A repository (storage) operation failed; the CALL is answered with InternalError and not acknowledged.
+        public static let storageFailure = Self("storageFailure")
+        /// The certificate authority refused or failed to sign a CSR.
+        public static let signingFailed = Self("signingFailed")
+        /// A request the CSMS cannot send (unknown station, station offline, wrong protocol version).
+        public static let invalidCommand = Self("invalidCommand")
+    }
+
+    public let code: Code
+    public let detail: String
+    public let cause: (any Error)?
+    let location: String
+
+    public var description: String { "CSMSError.\(code): \(detail)" }
+
+    @inline(never)
+    public static func make(
+        _ code: Code, _ detail: String, cause: (any Error)? = nil, file: String = #fileID, line: Int = #line
+    ) -> Self {
+        Self(code: code, detail: detail, cause: cause, location: "\(file):\(line)")
+    }
+}

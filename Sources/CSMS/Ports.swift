@@ -1,0 +1,46 @@
+import OCPPMessages
+
+/// Stations, their boot data, connector statuses and credentials.
+public protocol StationRepository: Sendable {
+    func station(id: String) async throws -> StationRecord?
+    /// Inserts or replaces the station record (BootNotification).
+    func saveStation(_ station: StationRecord) async throws
+    /// Records that the station was heard from (Heartbeat and any message).
+    func touchStation(id: String, at time: OCPPDateTime) async throws
+    func saveConnectorStatus(_ status: ConnectorStatusRecord) async throws
+    func stations(limit: Int, offset: Int) async throws -> [StationRecord]
+    func connectorStatuses(stationID: String) async throws -> [ConnectorStatusRecord]
+    /// The salted password hash of a station for Basic authentication (profiles 1 and 2), nil when unknown.
+    func passwordHash(stationID: String) async throws -> String?
+    func setPasswordHash(stationID: String, hash: String) async throws
+}
+
+/// Transaction events, transactions and meter values.
+public protocol TransactionRepository: Sendable {
+    /// Stores the event and its meter samples durably, in one database transaction, and updates the transaction
+    /// summary. Returns false when (stationID, transactionID, seqNo) was already stored: replays are idempotent.
+    /// Must not return before the data is durable (the CALLRESULT is sent after it).
+    func record(_ event: TransactionEventRecord, samples: [MeterSample]) async throws -> Bool
+    func transaction(stationID: String, transactionID: String) async throws -> TransactionRecord?
+    func transactions(stationID: String?, limit: Int, offset: Int) async throws -> [TransactionRecord]
+    func events(stationID: String, transactionID: String) async throws -> [TransactionEventRecord]
+    /// Stores meter samples outside a transaction event (MeterValues), durably.
+    func saveMeterSamples(_ samples: [MeterSample]) async throws
+    func meterSamples(stationID: String, transactionID: String?, limit: Int) async throws -> [MeterSample]
+    /// OCPP 1.6 StartTransaction: the next CSMS-assigned integer transaction id (unique, increasing).
+    func allocateTransactionID16() async throws -> Int
+}
+
+/// Known authorization tokens.
+public protocol TokenRepository: Sendable {
+    func token(_ idToken: String) async throws -> IdTokenRecord?
+    func saveToken(_ token: IdTokenRecord) async throws
+}
+
+/// Signs certificate signing requests (SignCertificate → CertificateSigned, OCPP 2.0.1 A02/A03, 1.6 security
+/// whitepaper). Wired to the V2G/CPO sub-CA in the composition root.
+public protocol CertificateAuthority: Sendable {
+    /// Signs the PKCS#10 CSR (PEM) for the given use and returns the PEM chain (leaf first, without the root).
+    /// - Parameter certificateType: `ChargingStationCertificate` or `V2GCertificate`.
+    func sign(csrPEM: String, certificateType: String) async throws -> String
+}

@@ -1,0 +1,167 @@
+import OCPPMessages
+
+/// A charging station as the CSMS knows it.
+public struct StationRecord: Sendable, Hashable {
+    public enum Registration: String, Sendable, Hashable {
+        case accepted = "Accepted", pending = "Pending", rejected = "Rejected"
+    }
+
+    public var id: String
+    /// `ocpp2.0.1` or `ocpp1.6`.
+    public var protocolVersion: String
+    public var vendor: String
+    public var model: String
+    public var serialNumber: String?
+    public var firmwareVersion: String?
+    public var registration: Registration
+    public var lastBootAt: OCPPDateTime?
+    public var lastSeenAt: OCPPDateTime?
+
+    public init(
+        id: String, protocolVersion: String, vendor: String, model: String, serialNumber: String? = nil,
+        firmwareVersion: String? = nil, registration: Registration, lastBootAt: OCPPDateTime? = nil,
+        lastSeenAt: OCPPDateTime? = nil
+    ) {
+        self.id = id
+        self.protocolVersion = protocolVersion
+        self.vendor = vendor
+        self.model = model
+        self.serialNumber = serialNumber
+        self.firmwareVersion = firmwareVersion
+        self.registration = registration
+        self.lastBootAt = lastBootAt
+        self.lastSeenAt = lastSeenAt
+    }
+}
+
+/// The last reported status of one connector (StatusNotification).
+public struct ConnectorStatusRecord: Sendable, Hashable {
+    public var stationID: String
+    public var evseID: Int
+    public var connectorID: Int
+    public var status: String
+    public var timestamp: OCPPDateTime
+
+    public init(stationID: String, evseID: Int, connectorID: Int, status: String, timestamp: OCPPDateTime) {
+        self.stationID = stationID
+        self.evseID = evseID
+        self.connectorID = connectorID
+        self.status = status
+        self.timestamp = timestamp
+    }
+}
+
+/// One TransactionEvent (2.0.1) or Start/StopTransaction (1.6) as stored; unique by (station, transaction, seqNo).
+public struct TransactionEventRecord: Sendable, Hashable {
+    public var stationID: String
+    public var transactionID: String
+    public var seqNo: Int
+    /// `Started`, `Updated` or `Ended`.
+    public var eventType: String
+    public var timestamp: OCPPDateTime
+    public var triggerReason: String
+    public var idToken: String?
+    public var evseID: Int?
+    public var connectorID: Int?
+    public var chargingState: String?
+    public var stoppedReason: String?
+    public var offline: Bool
+    /// The request payload as received (JSON text).
+    public var payload: String
+
+    public init(
+        stationID: String, transactionID: String, seqNo: Int, eventType: String, timestamp: OCPPDateTime,
+        triggerReason: String, idToken: String? = nil, evseID: Int? = nil, connectorID: Int? = nil,
+        chargingState: String? = nil, stoppedReason: String? = nil, offline: Bool = false, payload: String
+    ) {
+        self.stationID = stationID
+        self.transactionID = transactionID
+        self.seqNo = seqNo
+        self.eventType = eventType
+        self.timestamp = timestamp
+        self.triggerReason = triggerReason
+        self.idToken = idToken
+        self.evseID = evseID
+        self.connectorID = connectorID
+        self.chargingState = chargingState
+        self.stoppedReason = stoppedReason
+        self.offline = offline
+        self.payload = payload
+    }
+}
+
+/// A transaction's summary, maintained from its events.
+public struct TransactionRecord: Sendable, Hashable {
+    public var stationID: String
+    public var transactionID: String
+    public var idToken: String?
+    public var evseID: Int?
+    public var startedAt: OCPPDateTime?
+    public var endedAt: OCPPDateTime?
+    public var stoppedReason: String?
+    public var lastSeqNo: Int
+    public var eventCount: Int
+
+    public init(
+        stationID: String, transactionID: String, idToken: String? = nil, evseID: Int? = nil,
+        startedAt: OCPPDateTime? = nil, endedAt: OCPPDateTime? = nil, stoppedReason: String? = nil, lastSeqNo: Int,
+        eventCount: Int
+    ) {
+        self.stationID = stationID
+        self.transactionID = transactionID
+        self.idToken = idToken
+        self.evseID = evseID
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.stoppedReason = stoppedReason
+        self.lastSeqNo = lastSeqNo
+        self.eventCount = eventCount
+    }
+}
+
+/// One sampled meter value.
+public struct MeterSample: Sendable, Hashable {
+    public var stationID: String
+    public var transactionID: String?
+    public var evseID: Int?
+    public var timestamp: OCPPDateTime
+    public var measurand: String
+    public var value: Double
+    public var unit: String?
+    public var phase: String?
+    public var context: String?
+
+    public init(
+        stationID: String, transactionID: String?, evseID: Int?, timestamp: OCPPDateTime, measurand: String,
+        value: Double, unit: String? = nil, phase: String? = nil, context: String? = nil
+    ) {
+        self.stationID = stationID
+        self.transactionID = transactionID
+        self.evseID = evseID
+        self.timestamp = timestamp
+        self.measurand = measurand
+        self.value = value
+        self.unit = unit
+        self.phase = phase
+        self.context = context
+    }
+}
+
+/// An authorization token known to the CSMS (central list and local authorization list).
+public struct IdTokenRecord: Sendable, Hashable {
+    public var idToken: String
+    /// The 2.0.1 IdTokenEnumType (`eMAID`, `ISO14443`, …) or `idTag` for 1.6 tags.
+    public var type: String
+    /// The 2.0.1 AuthorizationStatusEnumType value (`Accepted`, `Blocked`, `Expired`, `Invalid`, …).
+    public var status: String
+    public var expiresAt: OCPPDateTime?
+    public var groupIdToken: String?
+
+    public init(idToken: String, type: String, status: String, expiresAt: OCPPDateTime? = nil, groupIdToken: String? = nil) {
+        self.idToken = idToken
+        self.type = type
+        self.status = status
+        self.expiresAt = expiresAt
+        self.groupIdToken = groupIdToken
+    }
+}

@@ -1,0 +1,134 @@
+import CSMS
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import OCPPMessages
+import OCPPTransport
+import Storage
+import Synchronization
+
+/// Settings of a CSMS node.
+public struct CSMSApplicationConfiguration: Sendable {
+    public var server = OCPPServerConfiguration()
+    public var csms = CSMSConfiguration()
+    /// SQLite database file. Default `pnc-csms.sqlite`.
+    public var databasePath = "pnc-csms.sqlite"
+
+    public init() {}
+}
+
+/// A CSMS node: the OCPP-J server, the CSMS functional blocks and the SQL store, wired together.
+public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, Sendable {
+    public let centralSystem: CentralSystem
+    public let store: SQLStore
+    public let stations = ConnectedStations()
+    let logger: Logger
+    private let sessions = Mutex<[UInt64: StationSession]>([:])
+    private let serverBox = Mutex<OCPPServer?>(nil)
+
+    public init(
+        configuration: CSMSApplicationConfiguration, store: SQLStore, certificateAuthority: (any CertificateAuthority)?,
+        logger: Logger, now: @escaping @Sendable () -> OCPPDateTime
+    ) {
+        self.store = store
+        self.logger = logger
+        self.centralSystem = CentralSystem(
+            configuration: configuration.csms, stations: store, transactions: store, tokens: store,
+            certificateAuthority: certificateAuthority, now: now)
+    }
+
+    /// Opens the SQLite store, binds the server and serves until cancelled. `onListening` receives the bound port.
+    public static func run(
+        configuration: CSMSApplicationConfiguration, certificateAuthority: (any CertificateAuthority)? = nil,
+        logger: Logger, onListening: @Sendable (CSMSApplication, Int) async -> Void = { _, _ in }
+    ) async throws {
+        let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
+        let application = CSMSApplication(
+            configuration: configuration, store: store, certificateAuthority: certificateAuthority, logger: logger,
+            now: { OCPPDateTime(secondsSince1970: Double(DispatchWallClock.nowNanoseconds()) / 1e9) })
+        try await application.run(server: configuration.server, onListening: onListening)
+    }
+
+    /// Binds the server, runs the store's writer and the server until cancelled, then closes the store.
+    public func run(server configuration: OCPPServerConfiguration, onListening: @Sendable (CSMSApplication, Int) async -> Void) async throws {
+        let server = try await OCPPServer.bind(configuration: configuration, authenticator: self, delegate: self, logger: logger)
+        serverBox.withLock { $0 = server }
+        await onListening(self, server.port)
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await self.store.run() }
+                group.addTask { try await server.run() }
+            }
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try? await store.close()
+    }
+
+    // MARK: StationAuthenticator
+
+    public func authenticate(stationID: String, password: String) async -> Bool {
+        guard let hash = try? await store.passwordHash(stationID: stationID) else { return false }
+        return PasswordHash.verify(password: password, hash: hash)
+    }
+
+    // MARK: OCPPServerDelegate
+
+    public func connectionOpened(_ connection: OCPPConnection) async {
+        sessions.withLock { $0[connection.connectionNumber] = StationSession(stationID: connection.stationID, version: connection.version) }
+        await stations.opened(connection)
+        logger.debug("station connected", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.version": "\(connection.version.rawValue)"])
+    }
+
+    public func connectionClosed(_ connection: OCPPConnection) async {
+        _ = sessions.withLock { $0.removeValue(forKey: connection.connectionNumber) }
+        await stations.closed(connection)
+        logger.debug("station disconnected", metadata: ["ocpp.station_id": "\(connection.stationID)"])
+    }
+
+    public func handle(action: String, payload: JSONValue, on connection: OCPPConnection) async -> OCPPCallReply {
+        // The reader of one connection handles its CALLs one after the other, so the session is never shared.
+        var session = sessions.withLock { $0[connection.connectionNumber] }
+            ?? StationSession(stationID: connection.stationID, version: connection.version)
+        let reply = await centralSystem.handle(action: action, payload: payload, session: &session)
+        sessions.withLock { $0[connection.connectionNumber] = session }
+        let outcome: OCPPCallReply.Outcome
+        switch reply.outcome {
+        case .result(let payload): outcome = .result(payload)
+        case .error(let code, let text): outcome = .error(code, text)
+        }
+        guard !reply.followUps.isEmpty else { return OCPPCallReply(outcome) }
+        let calls = reply.followUps
+        let logger = self.logger
+        return OCPPCallReply(outcome) { connection in
+            for call in calls {
+                do {
+                    let result = try await connection.call(action: call.action, payload: call.payload)
+                    logger.debug("csms call answered", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "result": "\(result.serializedString.prefix(200))"])
+                } catch {
+                    logger.debug("csms call failed", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Sends a CSMS-initiated CALL to a connected station and returns the CALLRESULT payload (remote control).
+    /// - Throws: ``CSMSError`` `invalidCommand` when the station is not connected here, or the transport's error.
+    public func send(_ call: CSMSCall, to stationID: String) async throws -> JSONValue {
+        guard let connection = await stations.connection(stationID: stationID) else {
+            throw CSMSError.make(.invalidCommand, "station \(stationID) is not connected")
+        }
+        return try await connection.call(action: call.action, payload: call.payload)
+    }
+}
+
+/// Wall-clock time for the composition root (the domain gets it injected).
+enum DispatchWallClock {
+    static func nowNanoseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
+}

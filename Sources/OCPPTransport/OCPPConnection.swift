@@ -1,0 +1,238 @@
+import NIOCore
+import NIOWebSocket
+import OCPPMessages
+import Synchronization
+
+/// What a handler answers to an incoming CALL.
+public struct OCPPCallReply: Sendable {
+    public enum Outcome: Sendable {
+        case result(JSONValue)
+        case error(RPCErrorCode, String)
+    }
+
+    public var outcome: Outcome
+    /// Work to run after the reply has been sent, e.g. CSMS-initiated CALLs that follow a request (CertificateSigned
+    /// after SignCertificate). It runs in its own child task so that it may `call` the peer without blocking the
+    /// connection's reader.
+    public var followUp: (@Sendable (OCPPConnection) async -> Void)?
+
+    public init(_ outcome: Outcome, followUp: (@Sendable (OCPPConnection) async -> Void)? = nil) {
+        self.outcome = outcome
+        self.followUp = followUp
+    }
+
+    public static func result(_ payload: some OCPPJSONCodable) -> Self { Self(.result(payload.json)) }
+    public static func error(_ code: RPCErrorCode, _ text: String) -> Self { Self(.error(code, text)) }
+}
+
+/// Handles the CALLs a peer sends on an OCPP-J connection.
+public protocol OCPPCallHandler: Sendable {
+    /// Answers one CALL. Must not `call` the peer itself (the reader waits for this reply): use
+    /// ``OCPPCallReply/followUp``.
+    func handle(action: String, payload: JSONValue, on connection: OCPPConnection) async -> OCPPCallReply
+}
+
+/// One OCPP-J RPC endpoint over a WebSocket (either side): decodes frames, answers CALLs through a handler,
+/// correlates CALLRESULT/CALLERROR with the one outstanding CALL it sent (OCPP 2.0.1 Part 4 §4.1.1: one CALL at a
+/// time per direction), and fails a CALL that gets no answer within the timeout.
+public final class OCPPConnection: Sendable, CustomStringConvertible {
+    /// The charging station identity (last segment of the WebSocket URL path).
+    public let stationID: String
+    /// The negotiated protocol version.
+    public let version: OCPPVersion
+    /// A process-unique number of this connection (a reconnecting station gets a new one).
+    public let connectionNumber: UInt64
+    let channel: any Channel
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let callTimeout: TimeAmount
+    private let state = Mutex(State())
+
+    private static let counter = Atomic<UInt64>(0)
+
+    private struct Pending {
+        var messageID: String
+        var action: String
+        var promise: EventLoopPromise<JSONValue>
+    }
+
+    private struct State {
+        var nextMessageID: UInt64 = 0
+        var pending: Pending?
+        var callInFlight = false
+        var waiters: [CheckedContinuation<Void, any Error>] = []
+        var closed = false
+    }
+
+    public var description: String { "OCPPConnection(\(stationID), \(version.rawValue), #\(connectionNumber))" }
+
+    init(
+        stationID: String, version: OCPPVersion, channel: any Channel,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, callTimeout: TimeAmount
+    ) {
+        self.stationID = stationID
+        self.version = version
+        self.channel = channel
+        self.outbound = outbound
+        self.callTimeout = callTimeout
+        self.connectionNumber = Self.counter.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+
+    /// Sends a typed CALL and waits for its typed response.
+    /// - Throws: ``OCPPTransportError`` (`callError` with the peer's code, `callTimeout`, `connectionClosed`,
+    ///   `invalidResponse` when the CALLRESULT breaks the response schema).
+    public func call<Request: OCPPRequestPayload>(_ request: Request) async throws -> Request.Response {
+        let payload = try await call(action: Request.action, payload: request.json)
+        do {
+            return try Request.Response(json: payload)
+        } catch {
+            throw OCPPTransportError.make(.invalidResponse, "\(Request.action): \(error.message)", cause: error)
+        }
+    }
+
+    /// Sends a CALL with a raw payload and waits for the CALLRESULT payload. CALLs are queued so that only one is
+    /// outstanding at a time.
+    public func call(action: String, payload: JSONValue) async throws -> JSONValue {
+        try await acquireCallSlot()
+        defer { releaseCallSlot() }
+        let promise = channel.eventLoop.makePromise(of: JSONValue.self)
+        let messageID: String = try state.withLock { state in
+            guard !state.closed else { throw OCPPTransportError.make(.connectionClosed, "\(stationID) is gone") }
+            state.nextMessageID += 1
+            let id = String(state.nextMessageID)
+            state.pending = Pending(messageID: id, action: action, promise: promise)
+            return id
+        }
+        let timeout = channel.eventLoop.scheduleTask(in: callTimeout) { [self] in
+            failPending(messageID: messageID, OCPPTransportError.make(.callTimeout, "\(action) to \(stationID)"))
+        }
+        defer { timeout.cancel() }
+        do {
+            try await send(.call(messageID: messageID, action: action, payload: payload))
+        } catch {
+            failPending(messageID: messageID, error)
+        }
+        return try await promise.futureResult.get()
+    }
+
+    /// Closes the WebSocket with a close frame (`code`, default 1000).
+    public func close(code: WebSocketErrorCode = .normalClosure) {
+        channel.pipeline.fireUserInboundEventTriggered(WebSocketMessageHandler.CloseRequest(code: code))
+    }
+
+    func send(_ frame: OCPPFrame) async throws {
+        let bytes = frame.encoded()
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        try await outbound.write(buffer)
+    }
+
+    private func acquireCallSlot() async throws {
+        let mustWait: Bool = try state.withLock { state in
+            guard !state.closed else { throw OCPPTransportError.make(.connectionClosed, "\(stationID) is gone") }
+            if state.callInFlight { return true }
+            state.callInFlight = true
+            return false
+        }
+        guard mustWait else { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let closed = state.withLock { state in
+                if state.closed { return true }
+                if !state.callInFlight {
+                    state.callInFlight = true
+                    continuation.resume()
+                    return false
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if closed { continuation.resume(throwing: OCPPTransportError.make(.connectionClosed, "\(stationID) is gone")) }
+        }
+    }
+
+    private func releaseCallSlot() {
+        let next: CheckedContinuation<Void, any Error>? = state.withLock { state in
+            if state.waiters.isEmpty {
+                state.callInFlight = false
+                return nil
+            }
+            return state.waiters.removeFirst()  // the slot passes to the next caller
+        }
+        next?.resume()
+    }
+
+    private func failPending(messageID: String, _ error: any Error) {
+        let promise: EventLoopPromise<JSONValue>? = state.withLock { state in
+            guard let pending = state.pending, pending.messageID == messageID else { return nil }
+            state.pending = nil
+            return pending.promise
+        }
+        promise?.fail(error)
+    }
+
+    private func resolve(messageID: String, _ result: Result<JSONValue, OCPPTransportError>) {
+        let promise: EventLoopPromise<JSONValue>? = state.withLock { state in
+            guard let pending = state.pending, pending.messageID == messageID else { return nil }
+            state.pending = nil
+            return pending.promise
+        }
+        promise?.completeWith(result.mapError { $0 as any Error })  // late or unknown ids are dropped
+    }
+
+    /// Marks the connection closed and fails the outstanding CALL and every queued caller.
+    func shutDown() {
+        let (pending, waiters) = state.withLock { state in
+            state.closed = true
+            let result = (state.pending, state.waiters)
+            state.pending = nil
+            state.waiters = []
+            return result
+        }
+        let error = OCPPTransportError.make(.connectionClosed, "connection to \(stationID) closed")
+        pending?.promise.fail(error)
+        for waiter in waiters { waiter.resume(throwing: error) }
+    }
+
+    /// Reads messages until the peer closes: answers CALLs through `handler`, resolves responses, answers
+    /// undecodable frames with the CALLERROR the codec error maps to.
+    func serve(inbound: NIOAsyncChannelInboundStream<ByteBuffer>, handler: any OCPPCallHandler) async throws {
+        defer { shutDown() }
+        try await withThrowingDiscardingTaskGroup { group in
+            for try await message in inbound {
+                let decoded: Result<OCPPFrame, OCPPMessagesError>
+                do throws(OCPPMessagesError) {
+                    decoded = .success(try OCPPFrame.decode(message.readableBytesView))
+                } catch {
+                    decoded = .failure(error)
+                }
+                let frame: OCPPFrame
+                switch decoded {
+                case .success(let value): frame = value
+                case .failure(let error):
+                    try await send(OCPPFrame.callError(for: error, version: version))
+                    continue
+                }
+                switch frame {
+                case .call(let messageID, let action, let payload):
+                    let reply = await handler.handle(action: action, payload: payload, on: self)
+                    switch reply.outcome {
+                    case .result(let result):
+                        try await send(.callResult(messageID: messageID, payload: result))
+                    case .error(let code, let text):
+                        try await send(OCPPFrame.callError(messageID: messageID, code, text, version: version))
+                    }
+                    if let followUp = reply.followUp {
+                        group.addTask { await followUp(self) }
+                    }
+                case .callResult(let messageID, let payload):
+                    resolve(messageID: messageID, .success(payload))
+                case .callError(let messageID, let code, let text, _):
+                    let rpc = RPCErrorCode(wireName: code, version: version) ?? .genericError
+                    resolve(
+                        messageID: messageID,
+                        .failure(.make(.callError, "\(code): \(text.prefix(255))", rpcErrorCode: rpc)))
+                }
+            }
+            shutDown()  // wake follow-ups waiting on calls before the group waits for them
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import SQLKit
+
+/// Numbered, forward-only schema migrations. A migration is never edited once released: changes come as a new
+/// number. Applied numbers are recorded in `schema_migrations`.
+enum Migrations {
+    struct Migration: Sendable {
+        let version: Int
+        let statements: @Sendable (SQLDialectKind) -> [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1) { dialect in
+            let autoID = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
+            let real = dialect == .sqlite ? "REAL" : "DOUBLE PRECISION"
+            return [
+                """
+                CREATE TABLE stations (id TEXT PRIMARY KEY, protocol_version TEXT NOT NULL, vendor TEXT NOT NULL,
+                model TEXT NOT NULL, serial_number TEXT, firmware_version TEXT, registration TEXT NOT NULL,
+                last_boot_at TEXT, last_seen_at TEXT)
+                """,
+                "CREATE TABLE station_credentials (station_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL)",
+                """
+                CREATE TABLE connector_status (station_id TEXT NOT NULL, evse_id INTEGER NOT NULL,
+                connector_id INTEGER NOT NULL, status TEXT NOT NULL, timestamp TEXT NOT NULL,
+                PRIMARY KEY (station_id, evse_id, connector_id))
+                """,
+                """
+                CREATE TABLE transactions (station_id TEXT NOT NULL, transaction_id TEXT NOT NULL, id_token TEXT,
+                evse_id INTEGER, started_at TEXT, ended_at TEXT, stopped_reason TEXT, last_seq_no BIGINT NOT NULL,
+                event_count BIGINT NOT NULL, PRIMARY KEY (station_id, transaction_id))
+                """,
+                """
+                CREATE TABLE transaction_events (station_id TEXT NOT NULL, transaction_id TEXT NOT NULL,
+                seq_no BIGINT NOT NULL, event_type TEXT NOT NULL, timestamp TEXT NOT NULL, trigger_reason TEXT NOT NULL,
+                id_token TEXT, evse_id INTEGER, connector_id INTEGER, charging_state TEXT, stopped_reason TEXT,
+                offline INTEGER NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (station_id, transaction_id, seq_no))
+                """,
+                """
+                CREATE TABLE meter_values (id \(autoID), station_id TEXT NOT NULL, transaction_id TEXT,
+                evse_id INTEGER, timestamp TEXT NOT NULL, measurand TEXT NOT NULL, value \(real) NOT NULL, unit TEXT,
+                phase TEXT, context TEXT)
+                """,
+                "CREATE INDEX meter_values_by_transaction ON meter_values (station_id, transaction_id)",
+                """
+                CREATE TABLE id_tokens (id_token TEXT PRIMARY KEY, type TEXT NOT NULL, status TEXT NOT NULL,
+                expires_at TEXT, group_id_token TEXT)
+                """,
+                "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+            ]
+        }
+    ]
+
+    /// Applies the migrations not yet recorded, each in its own transaction.
+    static func migrate(_ db: any SQLDatabase, dialect: SQLDialectKind) async throws {
+        try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)").run()
+        let applied = Set(try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+        for migration in all where !applied.contains(migration.version) {
+            try await db.raw("BEGIN").run()
+            do {
+                for statement in migration.statements(dialect) { try await db.raw(SQLQueryString(statement)).run() }
+                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), CURRENT_TIMESTAMP)").run()
+                try await db.raw("COMMIT").run()
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw StorageError.make(.openFailed, "migration \(migration.version) failed", cause: error)
+            }
+        }
+    }
+
+    /// The newest schema version this build knows.
+    static var latestVersion: Int { all.map(\.version).max() ?? 0 }
+}

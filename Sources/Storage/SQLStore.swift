@@ -1,0 +1,437 @@
+import CSMS
+import Logging
+import NIOCore
+import NIOPosix
+import OCPPMessages
+import SQLKit
+import SQLiteKit
+import Synchronization
+
+/// The one error type of ``Storage``.
+public struct StorageError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+        /// The database could not be opened or migrated.
+        public static let openFailed = Self("openFailed")
+        /// A statement failed (constraint, I/O, corrupted data).
+        public static let queryFailed = Self("queryFailed")
+        /// The store is closed.
+        public static let closed = Self("closed")
+    }
+
+    public let code: Code
+    public let detail: String
+    public let cause: (any Error)?
+    let location: String
+    public var description: String { "StorageError.\(code): \(detail)" }
+
+    @inline(never)
+    public static func make(_ code: Code, _ detail: String, cause: (any Error)? = nil, file: String = #fileID, line: Int = #line) -> Self {
+        Self(code: code, detail: detail, cause: cause, location: "\(file):\(line)")
+    }
+}
+
+/// The SQL dialects the store speaks.
+public enum SQLDialectKind: String, Sendable {
+    case sqlite, postgres
+}
+
+/// CSMS repositories over sql-kit: one data-access layer for SQLite (default; a file in WAL mode) and PostgreSQL.
+///
+/// Writes go through a group-commit queue: concurrent writers are batched into one database transaction whose
+/// commit is durable (`synchronous=FULL` on SQLite) before any of them returns, so a CALLRESULT sent after
+/// ``record(_:samples:)`` returns never acknowledges data that a crash could lose.
+public final class SQLStore: StationRepository, TransactionRepository, TokenRepository, Sendable {
+    let writer: any SQLDatabase
+    let reader: any SQLDatabase
+    let dialect: SQLDialectKind
+    private let closeAll: @Sendable () async throws -> Void
+    private let queue = Mutex(WriteQueue())
+    private let signal: AsyncStream<Void>
+    private let signalContinuation: AsyncStream<Void>.Continuation
+
+    typealias WriteOperation = @Sendable (any SQLDatabase) async throws -> Bool
+
+    struct WriteQueue {
+        var items: [(operation: WriteOperation, continuation: CheckedContinuation<Bool, any Error>)] = []
+        var closed = false
+    }
+
+    init(writer: any SQLDatabase, reader: any SQLDatabase, dialect: SQLDialectKind, close: @escaping @Sendable () async throws -> Void) {
+        self.writer = writer
+        self.reader = reader
+        self.dialect = dialect
+        self.closeAll = close
+        (signal, signalContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Opens (creating if needed) an SQLite database file in WAL mode with durable commits, and migrates it.
+    public static func openSQLite(path: String, logger: Logger) async throws -> SQLStore {
+        do {
+            let writeConnection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let readConnection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let writer = writeConnection.sql()
+            let reader = readConnection.sql()
+            try await writer.raw("PRAGMA journal_mode=WAL").run()
+            try await writer.raw("PRAGMA synchronous=FULL").run()
+            try await writer.raw("PRAGMA busy_timeout=10000").run()
+            try await reader.raw("PRAGMA busy_timeout=10000").run()
+            try await writer.raw("PRAGMA foreign_keys=ON").run()
+            let store = SQLStore(writer: writer, reader: reader, dialect: .sqlite) {
+                try await readConnection.close()
+                try await writeConnection.close()
+            }
+            try await Migrations.migrate(writer, dialect: .sqlite)
+            return store
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError.make(.openFailed, "cannot open SQLite database at \(path)", cause: error)
+        }
+    }
+
+    /// Runs the group-commit writer until ``close()``; the composition runs it as a long-lived service.
+    public func run() async {
+        for await _ in signal {
+            while true {
+                let batch = queue.withLock { state in
+                    let items = state.items
+                    state.items = []
+                    return items
+                }
+                if batch.isEmpty { break }
+                await commit(batch)
+            }
+        }
+    }
+
+    private func commit(_ batch: [(operation: WriteOperation, continuation: CheckedContinuation<Bool, any Error>)]) async {
+        var results: [Result<Bool, any Error>] = []
+        results.reserveCapacity(batch.count)
+        do {
+            try await writer.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            for item in batch {
+                // Each operation in its own savepoint: one failing statement does not take the others down.
+                try await writer.raw("SAVEPOINT op").run()
+                do {
+                    results.append(.success(try await item.operation(writer)))
+                    try await writer.raw("RELEASE SAVEPOINT op").run()
+                } catch {
+                    results.append(.failure(StorageError.make(.queryFailed, "write failed", cause: error)))
+                    try await writer.raw("ROLLBACK TO SAVEPOINT op").run()
+                    try await writer.raw("RELEASE SAVEPOINT op").run()
+                }
+            }
+            try await writer.raw("COMMIT").run()
+        } catch {
+            try? await writer.raw("ROLLBACK").run()
+            let failure = StorageError.make(.queryFailed, "commit failed", cause: error)
+            for item in batch { item.continuation.resume(throwing: failure) }
+            return
+        }
+        for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
+    }
+
+    /// Queues a write and waits until the transaction containing it is committed.
+    func write(_ operation: @escaping WriteOperation) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = queue.withLock { state in
+                guard !state.closed else { return false }
+                state.items.append((operation, continuation))
+                return true
+            }
+            if accepted {
+                signalContinuation.yield()
+            } else {
+                continuation.resume(throwing: StorageError.make(.closed, "the store is closed"))
+            }
+        }
+    }
+
+    /// Stops the writer after the queued writes and closes the connections.
+    public func close() async throws {
+        queue.withLock { $0.closed = true }
+        signalContinuation.finish()
+        let remaining = queue.withLock { state in
+            let items = state.items
+            state.items = []
+            return items
+        }
+        if !remaining.isEmpty { await commit(remaining) }
+        try await closeAll()
+    }
+
+    var greatest: String { dialect == .sqlite ? "MAX" : "GREATEST" }
+
+    // MARK: - StationRepository
+
+    public func station(id: String) async throws -> StationRecord? {
+        let rows = try await reader.raw(
+            "SELECT id, protocol_version, vendor, model, serial_number, firmware_version, registration, last_boot_at, last_seen_at FROM stations WHERE id = \(bind: id)"
+        ).all()
+        return try rows.first.map(Self.stationRecord)
+    }
+
+    static func stationRecord(_ row: any SQLRow) throws -> StationRecord {
+        StationRecord(
+            id: try row.decode(column: "id", as: String.self),
+            protocolVersion: try row.decode(column: "protocol_version", as: String.self),
+            vendor: try row.decode(column: "vendor", as: String.self),
+            model: try row.decode(column: "model", as: String.self),
+            serialNumber: try row.decode(column: "serial_number", as: String?.self),
+            firmwareVersion: try row.decode(column: "firmware_version", as: String?.self),
+            registration: StationRecord.Registration(rawValue: try row.decode(column: "registration", as: String.self)) ?? .rejected,
+            lastBootAt: try row.decode(column: "last_boot_at", as: String?.self).flatMap { try? OCPPDateTime($0) },
+            lastSeenAt: try row.decode(column: "last_seen_at", as: String?.self).flatMap { try? OCPPDateTime($0) })
+    }
+
+    public func saveStation(_ s: StationRecord) async throws {
+        _ = try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO stations (id, protocol_version, vendor, model, serial_number, firmware_version, registration, last_boot_at, last_seen_at)
+                VALUES (\(bind: s.id), \(bind: s.protocolVersion), \(bind: s.vendor), \(bind: s.model), \(bind: s.serialNumber), \(bind: s.firmwareVersion), \(bind: s.registration.rawValue), \(bind: s.lastBootAt?.text), \(bind: s.lastSeenAt?.text))
+                ON CONFLICT (id) DO UPDATE SET protocol_version = excluded.protocol_version, vendor = excluded.vendor,
+                model = excluded.model, serial_number = excluded.serial_number, firmware_version = excluded.firmware_version,
+                registration = excluded.registration, last_boot_at = excluded.last_boot_at, last_seen_at = excluded.last_seen_at
+                """
+            ).run()
+            return true
+        }
+    }
+
+    public func touchStation(id: String, at time: OCPPDateTime) async throws {
+        _ = try await write { db in
+            try await db.raw("UPDATE stations SET last_seen_at = \(bind: time.text) WHERE id = \(bind: id)").run()
+            return true
+        }
+    }
+
+    public func saveConnectorStatus(_ status: ConnectorStatusRecord) async throws {
+        _ = try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO connector_status (station_id, evse_id, connector_id, status, timestamp)
+                VALUES (\(bind: status.stationID), \(bind: status.evseID), \(bind: status.connectorID), \(bind: status.status), \(bind: status.timestamp.text))
+                ON CONFLICT (station_id, evse_id, connector_id) DO UPDATE SET status = excluded.status, timestamp = excluded.timestamp
+                """
+            ).run()
+            return true
+        }
+    }
+
+    public func stations(limit: Int, offset: Int) async throws -> [StationRecord] {
+        try await reader.raw(
+            "SELECT id, protocol_version, vendor, model, serial_number, firmware_version, registration, last_boot_at, last_seen_at FROM stations ORDER BY id LIMIT \(bind: limit) OFFSET \(bind: offset)"
+        ).all().map(Self.stationRecord)
+    }
+
+    public func connectorStatuses(stationID: String) async throws -> [ConnectorStatusRecord] {
+        try await reader.raw(
+            "SELECT station_id, evse_id, connector_id, status, timestamp FROM connector_status WHERE station_id = \(bind: stationID) ORDER BY evse_id, connector_id"
+        ).all().map { row in
+            ConnectorStatusRecord(
+                stationID: try row.decode(column: "station_id", as: String.self),
+                evseID: try row.decode(column: "evse_id", as: Int.self),
+                connectorID: try row.decode(column: "connector_id", as: Int.self),
+                status: try row.decode(column: "status", as: String.self),
+                timestamp: try OCPPDateTime(try row.decode(column: "timestamp", as: String.self)))
+        }
+    }
+
+    public func passwordHash(stationID: String) async throws -> String? {
+        try await reader.raw("SELECT password_hash FROM station_credentials WHERE station_id = \(bind: stationID)")
+            .first(decodingColumn: "password_hash", as: String.self)
+    }
+
+    public func setPasswordHash(stationID: String, hash: String) async throws {
+        _ = try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO station_credentials (station_id, password_hash) VALUES (\(bind: stationID), \(bind: hash))
+                ON CONFLICT (station_id) DO UPDATE SET password_hash = excluded.password_hash
+                """
+            ).run()
+            return true
+        }
+    }
+
+    // MARK: - TransactionRepository
+
+    public func record(_ e: TransactionEventRecord, samples: [MeterSample]) async throws -> Bool {
+        let greatest = self.greatest
+        return try await write { db in
+            let inserted = try await db.raw(
+                """
+                INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type, timestamp, trigger_reason, id_token, evse_id, connector_id, charging_state, stopped_reason, offline, payload)
+                VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.seqNo), \(bind: e.eventType), \(bind: e.timestamp.text), \(bind: e.triggerReason), \(bind: e.idToken), \(bind: e.evseID), \(bind: e.connectorID), \(bind: e.chargingState), \(bind: e.stoppedReason), \(bind: e.offline ? 1 : 0), \(bind: e.payload))
+                ON CONFLICT (station_id, transaction_id, seq_no) DO NOTHING RETURNING seq_no
+                """
+            ).all()
+            guard !inserted.isEmpty else { return false }  // a replay: already stored
+            let started: String? = e.eventType == "Started" ? e.timestamp.text : nil
+            let ended: String? = e.eventType == "Ended" ? e.timestamp.text : nil
+            try await db.raw(
+                """
+                INSERT INTO transactions (station_id, transaction_id, id_token, evse_id, started_at, ended_at, stopped_reason, last_seq_no, event_count)
+                VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.idToken), \(bind: e.evseID), \(bind: started), \(bind: ended), \(bind: e.stoppedReason), \(bind: e.seqNo), 1)
+                ON CONFLICT (station_id, transaction_id) DO UPDATE SET
+                id_token = COALESCE(transactions.id_token, excluded.id_token),
+                evse_id = COALESCE(transactions.evse_id, excluded.evse_id),
+                started_at = COALESCE(transactions.started_at, excluded.started_at),
+                ended_at = COALESCE(excluded.ended_at, transactions.ended_at),
+                stopped_reason = COALESCE(excluded.stopped_reason, transactions.stopped_reason),
+                last_seq_no = \(unsafeRaw: greatest)(transactions.last_seq_no, excluded.last_seq_no),
+                event_count = transactions.event_count + 1
+                """
+            ).run()
+            try await Self.insertSamples(samples, into: db)
+            return true
+        }
+    }
+
+    static func insertSamples(_ samples: [MeterSample], into db: any SQLDatabase) async throws {
+        // Bounded statement size: at most 100 rows per INSERT.
+        var start = 0
+        while start < samples.count {
+            let chunk = samples[start..<min(start + 100, samples.count)]
+            start += 100
+            var query = SQLQueryString(
+                "INSERT INTO meter_values (station_id, transaction_id, evse_id, timestamp, measurand, value, unit, phase, context) VALUES ")
+            for (offset, s) in chunk.enumerated() {
+                if offset > 0 { query.appendLiteral(", ") }
+                query.appendInterpolation(
+                    "(\(bind: s.stationID), \(bind: s.transactionID), \(bind: s.evseID), \(bind: s.timestamp.text), \(bind: s.measurand), \(bind: s.value), \(bind: s.unit), \(bind: s.phase), \(bind: s.context))"
+                        as SQLQueryString)
+            }
+            try await db.raw(query).run()
+        }
+    }
+
+    public func transaction(stationID: String, transactionID: String) async throws -> TransactionRecord? {
+        try await reader.raw(
+            "SELECT * FROM transactions WHERE station_id = \(bind: stationID) AND transaction_id = \(bind: transactionID)"
+        ).all().first.map(Self.transactionRecord)
+    }
+
+    public func transactions(stationID: String?, limit: Int, offset: Int) async throws -> [TransactionRecord] {
+        if let stationID {
+            return try await reader.raw(
+                "SELECT * FROM transactions WHERE station_id = \(bind: stationID) ORDER BY transaction_id LIMIT \(bind: limit) OFFSET \(bind: offset)"
+            ).all().map(Self.transactionRecord)
+        }
+        return try await reader.raw(
+            "SELECT * FROM transactions ORDER BY station_id, transaction_id LIMIT \(bind: limit) OFFSET \(bind: offset)"
+        ).all().map(Self.transactionRecord)
+    }
+
+    static func transactionRecord(_ row: any SQLRow) throws -> TransactionRecord {
+        TransactionRecord(
+            stationID: try row.decode(column: "station_id", as: String.self),
+            transactionID: try row.decode(column: "transaction_id", as: String.self),
+            idToken: try row.decode(column: "id_token", as: String?.self),
+            evseID: try row.decode(column: "evse_id", as: Int?.self),
+            startedAt: try row.decode(column: "started_at", as: String?.self).flatMap { try? OCPPDateTime($0) },
+            endedAt: try row.decode(column: "ended_at", as: String?.self).flatMap { try? OCPPDateTime($0) },
+            stoppedReason: try row.decode(column: "stopped_reason", as: String?.self),
+            lastSeqNo: try row.decode(column: "last_seq_no", as: Int.self),
+            eventCount: try row.decode(column: "event_count", as: Int.self))
+    }
+
+    public func events(stationID: String, transactionID: String) async throws -> [TransactionEventRecord] {
+        try await reader.raw(
+            "SELECT * FROM transaction_events WHERE station_id = \(bind: stationID) AND transaction_id = \(bind: transactionID) ORDER BY seq_no"
+        ).all().map { row in
+            TransactionEventRecord(
+                stationID: try row.decode(column: "station_id", as: String.self),
+                transactionID: try row.decode(column: "transaction_id", as: String.self),
+                seqNo: try row.decode(column: "seq_no", as: Int.self),
+                eventType: try row.decode(column: "event_type", as: String.self),
+                timestamp: try OCPPDateTime(try row.decode(column: "timestamp", as: String.self)),
+                triggerReason: try row.decode(column: "trigger_reason", as: String.self),
+                idToken: try row.decode(column: "id_token", as: String?.self),
+                evseID: try row.decode(column: "evse_id", as: Int?.self),
+                connectorID: try row.decode(column: "connector_id", as: Int?.self),
+                chargingState: try row.decode(column: "charging_state", as: String?.self),
+                stoppedReason: try row.decode(column: "stopped_reason", as: String?.self),
+                offline: try row.decode(column: "offline", as: Int.self) != 0,
+                payload: try row.decode(column: "payload", as: String.self))
+        }
+    }
+
+    public func saveMeterSamples(_ samples: [MeterSample]) async throws {
+        guard !samples.isEmpty else { return }
+        _ = try await write { db in
+            try await Self.insertSamples(samples, into: db)
+            return true
+        }
+    }
+
+    public func meterSamples(stationID: String, transactionID: String?, limit: Int) async throws -> [MeterSample] {
+        let rows: [any SQLRow]
+        if let transactionID {
+            rows = try await reader.raw(
+                "SELECT * FROM meter_values WHERE station_id = \(bind: stationID) AND transaction_id = \(bind: transactionID) ORDER BY id LIMIT \(bind: limit)"
+            ).all()
+        } else {
+            rows = try await reader.raw(
+                "SELECT * FROM meter_values WHERE station_id = \(bind: stationID) ORDER BY id LIMIT \(bind: limit)"
+            ).all()
+        }
+        return try rows.map { row in
+            MeterSample(
+                stationID: try row.decode(column: "station_id", as: String.self),
+                transactionID: try row.decode(column: "transaction_id", as: String?.self),
+                evseID: try row.decode(column: "evse_id", as: Int?.self),
+                timestamp: try OCPPDateTime(try row.decode(column: "timestamp", as: String.self)),
+                measurand: try row.decode(column: "measurand", as: String.self),
+                value: try row.decode(column: "value", as: Double.self),
+                unit: try row.decode(column: "unit", as: String?.self),
+                phase: try row.decode(column: "phase", as: String?.self),
+                context: try row.decode(column: "context", as: String?.self))
+        }
+    }
+
+    public func allocateTransactionID16() async throws -> Int {
+        let box = Mutex<Int>(0)
+        _ = try await write { db in
+            try await db.raw(
+                "INSERT INTO counters (name, value) VALUES ('transaction16', 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1"
+            ).run()
+            let value = try await db.raw("SELECT value FROM counters WHERE name = 'transaction16'")
+                .first(decodingColumn: "value", as: Int.self) ?? 0
+            box.withLock { $0 = value }
+            return true
+        }
+        return box.withLock { $0 }
+    }
+
+    // MARK: - TokenRepository
+
+    public func token(_ idToken: String) async throws -> IdTokenRecord? {
+        try await reader.raw("SELECT * FROM id_tokens WHERE id_token = \(bind: idToken)").all().first.map { row in
+            IdTokenRecord(
+                idToken: try row.decode(column: "id_token", as: String.self),
+                type: try row.decode(column: "type", as: String.self),
+                status: try row.decode(column: "status", as: String.self),
+                expiresAt: try row.decode(column: "expires_at", as: String?.self).flatMap { try? OCPPDateTime($0) },
+                groupIdToken: try row.decode(column: "group_id_token", as: String?.self))
+        }
+    }
+
+    public func saveToken(_ t: IdTokenRecord) async throws {
+        _ = try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO id_tokens (id_token, type, status, expires_at, group_id_token)
+                VALUES (\(bind: t.idToken), \(bind: t.type), \(bind: t.status), \(bind: t.expiresAt?.text), \(bind: t.groupIdToken))
+                ON CONFLICT (id_token) DO UPDATE SET type = excluded.type, status = excluded.status,
+                expires_at = excluded.expires_at, group_id_token = excluded.group_id_token
+                """
+            ).run()
+            return true
+        }
+    }
+}

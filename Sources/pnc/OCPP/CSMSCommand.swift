@@ -1,0 +1,98 @@
+import ArgumentParser
+import CSMS
+import CSMSServer
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import OCPPMessages
+import OCPPTransport
+import Storage
+
+/// `pnc csms`: runs the OCPP 2.0.1 / 1.6J CSMS.
+struct CSMSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "csms",
+        abstract: "Run the CSMS: OCPP 2.0.1 and 1.6J over WebSocket (security profiles 1-3), SQLite storage."
+    )
+
+    @Option(help: "Address and port to listen on (ws://HOST:PORT/<any path>/<stationId>).") var listen = "127.0.0.1:9000"
+    @Option(help: "Database: a SQLite file path (WAL mode).") var database = "pnc-csms.sqlite"
+    @Option(help: "Security profile: 0 (none, loopback testing only), 1 (Basic), 2 (TLS + Basic), 3 (mutual TLS).")
+    var securityProfile = 1
+    @Option(help: "Server certificate chain (PEM) for profiles 2 and 3.") var tlsCertificate: String?
+    @Option(help: "Server private key (PEM) for profiles 2 and 3.") var tlsKey: String?
+    @Option(help: "Trust roots (PEM) for station certificates (profile 3).") var tlsClientCA: String?
+    @Option(help: "Provision a station password, ID=PASSWORD (stored as a salted hash); repeatable.")
+    var stationPassword: [String] = []
+    @Option(help: "Provision a token, ID=STATUS (Accepted, Blocked, ...); repeatable.") var token: [String] = []
+    @Flag(help: "Accept tokens the CSMS does not know (free vend).") var acceptUnknownTokens = false
+    @Option(help: "Boot policy: acceptAll, pendingUnknown, rejectUnknown.") var bootPolicy = "acceptAll"
+    @Option(help: "Heartbeat interval in seconds sent in BootNotificationResponse.") var heartbeatInterval = 300
+    @Option(help: "Install a root certificate on each 2.0.1 station after boot, TYPE=FILE.pem (TYPE: V2GRootCertificate, MORootCertificate, CSMSRootCertificate, ManufacturerRootCertificate); repeatable.")
+    var installRoot: [String] = []
+    @Option(help: "Largest accepted WebSocket message in bytes.") var maxMessageSize = 65_536
+    @Option(help: "Messages per second a station may send (burst twice that).") var rateLimit = 100
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
+
+    func run() async throws {
+        var logger = Logger(label: "pnc.csms")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        var configuration = CSMSApplicationConfiguration()
+        let parts = listen.split(separator: ":")
+        guard parts.count >= 2, let port = Int(parts.last!) else { throw ValidationError("--listen HOST:PORT") }
+        configuration.server.host = parts.dropLast().joined(separator: ":")
+        configuration.server.port = port
+        guard let profile = SecurityProfile(rawValue: securityProfile) else { throw ValidationError("--security-profile 0...3") }
+        configuration.server.securityProfile = profile
+        configuration.server.maximumMessageSize = maxMessageSize
+        configuration.server.messagesPerSecond = rateLimit
+        if profile == .tlsWithBasicAuthentication || profile == .tlsWithClientCertificate {
+            guard let tlsCertificate, let tlsKey else { throw ValidationError("profiles 2 and 3 need --tls-certificate and --tls-key") }
+            var tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tlsCertificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tlsKey, format: .pem)))
+            tls.minimumTLSVersion = .tlsv12
+            if profile == .tlsWithClientCertificate {
+                guard let tlsClientCA else { throw ValidationError("profile 3 needs --tls-client-ca") }
+                tls.certificateVerification = .noHostnameVerification
+                tls.trustRoots = .file(tlsClientCA)
+            }
+            configuration.server.tls = tls
+        }
+        configuration.databasePath = database
+        guard let policy = CSMSConfiguration.BootPolicy(rawValue: bootPolicy) else { throw ValidationError("--boot-policy") }
+        configuration.csms.bootPolicy = policy
+        configuration.csms.heartbeatInterval = heartbeatInterval
+        configuration.csms.acceptUnknownTokens = acceptUnknownTokens
+        for item in installRoot {
+            let pair = item.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { throw ValidationError("--install-root TYPE=FILE") }
+            let pem = try String(contentsOfFile: String(pair[1]), encoding: .utf8)
+            configuration.csms.rootCertificatesToInstall.append((String(pair[0]), pem))
+        }
+        let passwords = try stationPassword.map(Self.pair)
+        let tokens = try token.map(Self.pair)
+        let host = configuration.server.host
+        let finalLogger = logger
+        try await CSMSApplication.run(configuration: configuration, logger: logger) { application, port in
+            do {
+                for (id, password) in passwords {
+                    try await application.store.setPasswordHash(stationID: id, hash: PasswordHash.make(password: password))
+                }
+                for (id, status) in tokens {
+                    try await application.store.saveToken(IdTokenRecord(idToken: id, type: "Central", status: status))
+                }
+            } catch {
+                finalLogger.error("provisioning failed: \(error)")
+            }
+            FileHandle.standardOutput.write(Data("{\"event\":\"listening\",\"url\":\"ws://\(host):\(port)/ocpp/<stationId>\",\"pid\":\(getpid())}\n".utf8))
+        }
+    }
+
+    static func pair(_ text: String) throws -> (String, String) {
+        let parts = text.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2 else { throw ValidationError("expected KEY=VALUE: \(text)") }
+        return (String(parts[0]), String(parts[1]))
+    }
+}
