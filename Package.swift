@@ -44,9 +44,31 @@ let pkiTargets: [Target] = [
 let pkiCLIDependencies: [Target.Dependency] = ["V2GPKI"]
 
 // MARK: - EXI (L0 runtime, L1 generated codecs, Codegen)
+// swift-crypto (for exi-codegen's schema digests) is declared in the PKI section.
 let exiDependencies: [Package.Dependency] = []
-let exiTargets: [Target] = []
-let exiCLIDependencies: [Target.Dependency] = []
+let exiTargets: [Target] = [
+    .target(name: "EXI", swiftSettings: swiftSettings),
+    .target(name: "XMLDSig", dependencies: ["EXI"], swiftSettings: swiftSettings),
+    .target(name: "SAPMessages", dependencies: ["EXI"], swiftSettings: swiftSettings),
+    .target(name: "DINMessages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
+    .target(name: "ISO2Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
+    .target(name: "ISO20Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
+    .executableTarget(
+        name: "exi-codegen",
+        dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+        path: "Sources/Codegen/EXICodegen",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "EXITests", dependencies: ["EXI"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "EXICodecTests",
+        dependencies: ["EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages"],
+        swiftSettings: swiftSettings
+    ),
+]
+let exiCLIDependencies: [Target.Dependency] = [
+    "EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages",
+]
 
 // MARK: - OCPP (L1 messages, L3 transport, L2 CSMS, L3 storage)
 let ocppDependencies: [Package.Dependency] = []
