@@ -24,3 +24,25 @@ func roundTrip8001(_ bytes: [UInt8]) throws -> [UInt8] {
     if bytes[1] >> 1 == 77 { return try DINDocument(exi: bytes).exiEncoded() }
     return try ISO2Document(exi: bytes).exiEncoded()
 }
+
+@Suite struct GoldenISO20RoundTripTests {
+    @Test(
+        "[ISO 15118-20 §8.3] every -20 capture line decodes and re-encodes byte-identically",
+        .enabled(if: GoldenLine.available, "SKIPPED-PEER ../shared/golden: check out the shared folder next to the repo"),
+        arguments: GoldenRoundTripTests.lines.filter { $0.payloadType != 0x8001 })
+    func iso20RoundTrip(_ line: GoldenLine) throws {
+        let reencoded = try roundTrip20(line.payloadType, line.exi)
+        #expect(hexString(reencoded) == hexString(line.exi))
+    }
+}
+
+func roundTrip20(_ payloadType: UInt16, _ bytes: [UInt8]) throws -> [UInt8] {
+    switch payloadType {
+    case 0x8002: try ISO20CommonMessagesDocument(exi: bytes).exiEncoded()
+    case 0x8003: try ISO20ACDocument(exi: bytes).exiEncoded()
+    case 0x8004: try ISO20DCDocument(exi: bytes).exiEncoded()
+    case 0x8005: try ISO20ACDPDocument(exi: bytes).exiEncoded()
+    case 0x8006: try ISO20WPTDocument(exi: bytes).exiEncoded()
+    default: throw EXIError.unsupported("payload type \(payloadType)")
+    }
+}

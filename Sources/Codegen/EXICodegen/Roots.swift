@@ -114,7 +114,7 @@ extension Generator {
                 }
                 attrs.sort()
                 entries.append(Entry(caseName: n, code: code, content: nil, attrs: attrs))
-                L("/// Element `\(local)` (fragment event code \(code)), declared with \(decls.count) types: encoded with the")
+                L("/// Element `\(local)` (fragment event code \(code)), declared \(decls.count) times with different types: encoded with the")
                 L("/// element fragment grammar (EXI 1.0 §8.5.3), attributes and untyped characters.")
                 L("case \(n)(ElementFragment)")
             }

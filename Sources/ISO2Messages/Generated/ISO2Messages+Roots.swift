@@ -852,7 +852,7 @@ public enum ISO2Fragment: Sendable, Hashable {
     case contractSignatureEncryptedPrivateKey(ContractSignatureEncryptedPrivateKey)
     /// Element `DHpublickey` (fragment event code 45).
     case dHpublickey(DiffieHellmanPublickey)
-    /// Element `eMAID` (fragment event code 236), declared with 4 types: encoded with the
+    /// Element `eMAID` (fragment event code 236), declared 4 times with different types: encoded with the
     /// element fragment grammar (EXI 1.0 §8.5.3), attributes and untyped characters.
     case eMAID(ElementFragment)
     /// Element `MeteringReceiptReq` (fragment event code 121).
