@@ -310,6 +310,8 @@ extension Generator {
         L.close()
         L("")
         emitCodec(model, &L)
+        L("")
+        emitModelCodable(model, &L)
     }
 
     func emitCodec(_ model: StructModel, _ L: inout Lines) {
@@ -431,10 +433,104 @@ extension Generator {
     func emitGroupEnum(name: String, head: ElementDecl, in s: SchemaSet, _ L: inout Lines) throws {
         L("/// The substitution group of element `\(head.qname.local)`: the head and its members, in EXI order.")
         L.open("public enum \(name): Sendable, Hashable {")
+        var list: [(String, ElementDecl, ContentRef)] = []
         for m in s.substitutionSet(head) {
+            let c = try content(of: m, in: s)
+            list.append((lowerCamel(m.qname.local), m, c))
             L("/// Element `\(m.qname.local)`\(m.isAbstract ? " (abstract head)" : "").")
-            L("case \(lowerCamel(m.qname.local))(\(try content(of: m, in: s).swiftType))")
+            L("case \(lowerCamel(m.qname.local))(\(c.swiftType))")
         }
         L.close()
+        L("")
+        emitChoiceCodable(name, elementCases(list), &L)
+    }
+}
+
+// MARK: JSON (Codable)
+
+extension Generator {
+    func isBinary(_ node: Node) -> Bool {
+        switch node {
+        case .attribute(_, let k, _, _), .simpleContent(let k): return k.isBinary
+        case .element(let members, let g, _, _):
+            if g != nil { return false }
+            if case .simple(let k) = members[0].content { return k.isBinary }
+            return false
+        default: return false
+        }
+    }
+
+    func jsonEncode(_ node: Node, _ e: String, key: String) -> String {
+        let bin = isBinary(node)
+        if node.isArray { return bin ? "try c.encodeHexArray(\(e), forKey: \(swiftStringLiteral(key)))" : "try c.encodeArray(\(e), forKey: \(swiftStringLiteral(key)))" }
+        if node.isOptional { return bin ? "try c.encodeHexIfPresent(\(e), forKey: \(swiftStringLiteral(key)))" : "try c.encodeIfPresent(\(e), forKey: \(swiftStringLiteral(key)))" }
+        return bin ? "try c.encodeHex(\(e), forKey: \(swiftStringLiteral(key)))" : "try c.encode(\(e), forKey: \(swiftStringLiteral(key)))"
+    }
+
+    func jsonDecode(_ node: Node, key: String) -> String {
+        let bin = isBinary(node)
+        let k = key.hasPrefix("key") ? key : swiftStringLiteral(key)
+        if node.isArray { return bin ? "try c.decodeHexArray(forKey: \(k))" : "try c.decodeArray([\(node.baseSwiftType)].self, forKey: \(k))" }
+        if node.isOptional { return bin ? "try c.decodeHexIfPresent(forKey: \(k))" : "try c.decodeIfPresent(\(node.baseSwiftType).self, forKey: \(k))" }
+        return bin ? "try c.decodeHex(forKey: \(k))" : "try c.decode(\(node.baseSwiftType).self, forKey: \(k))"
+    }
+
+    func emitStructCodable(_ name: String, _ fields: [FieldModel], _ L: inout Lines) {
+        let stored = fields.filter { if case .wildcard = $0.node { return false } else { return true } }
+        L.open("extension \(name): Codable {")
+        L.open("public init(from decoder: any Decoder) throws {")
+        L("\(stored.isEmpty ? "_" : "let c") = try decoder.container(keyedBy: EXIJSONKey.self)")
+        let args = stored.map { "\($0.name.replacingOccurrences(of: "`", with: "")): \(jsonDecode($0.node, key: $0.xmlName))" }
+        L("self.init(\(args.joined(separator: ", ")))")
+        L.close()
+        L.open("public func encode(to encoder: any Encoder) throws {")
+        L("\(stored.isEmpty ? "_" : "var c") = encoder.container(keyedBy: EXIJSONKey.self)")
+        for f in stored { L(jsonEncode(f.node, "self.\(f.name)", key: f.xmlName)) }
+        L.close()
+        L.close()
+    }
+
+    /// A choice-like enum: `{"ElementName": value}`.
+    func emitChoiceCodable(_ name: String, _ cases: [(caseName: String, xmlName: String, node: Node)], _ L: inout Lines) {
+        L.open("extension \(name): Codable {")
+        L.open("public init(from decoder: any Decoder) throws {")
+        L("let c = try decoder.container(keyedBy: EXIJSONKey.self)")
+        L("let key = try c.singleKey()")
+        L("switch key.stringValue {")
+        for cs in cases {
+            L("case \(swiftStringLiteral(cs.xmlName)): self = .\(cs.caseName.replacingOccurrences(of: "`", with: ""))(\(jsonDecode(cs.node, key: "key")))")
+        }
+        L("default: throw c.unknownKey(key)")
+        L("}")
+        L.close()
+        L.open("public func encode(to encoder: any Encoder) throws {")
+        L("var c = encoder.container(keyedBy: EXIJSONKey.self)")
+        L("switch self {")
+        for cs in cases {
+            L("case .\(cs.caseName.replacingOccurrences(of: "`", with: ""))(let v): \(jsonEncode(cs.node, "v", key: cs.xmlName))")
+        }
+        L("}")
+        L.close()
+        L.close()
+    }
+
+    func emitModelCodable(_ model: StructModel, _ L: inout Lines) {
+        emitStructCodable(model.swiftName, model.fields, &L)
+        for n in model.nested {
+            L("")
+            if let c = n as? ChoiceModel {
+                emitChoiceCodable(c.name, c.alternatives, &L)
+            } else if let g = n as? GroupModel {
+                emitStructCodable(g.name, g.fields, &L)
+            }
+        }
+    }
+
+    /// Cases of an element-keyed enum (substitution group, document, fragment).
+    func elementCases(_ list: [(String, ElementDecl, ContentRef)]) -> [(caseName: String, xmlName: String, node: Node)] {
+        list.map { (caseName, decl, content) in
+            (caseName, decl.qname.local,
+             Node.element(members: [Member(id: 0, decl: decl, content: content, caseName: caseName)], groupEnum: nil, min: 1, max: .bounded(1)))
+        }
     }
 }

@@ -267,7 +267,7 @@ final class Generator {
                     var cn = n
                     while caseNames.contains(cn) { cn += "_" }
                     caseNames.insert(cn)
-                    c.alternatives.append((cn, x, nd))
+                    c.alternatives.append((cn, x == "sequence" || x == "choice" ? cn : x, nd))
                 }
                 if c.alternatives.isEmpty { return ("any", "any", .wildcard) }
                 model.nested.append(c)

@@ -25,6 +25,8 @@ extension Generator {
         }
         L.close()
         L("")
+        emitChoiceCodable(name, elementCases(cases.map { ($0.0, $0.2, $0.3) }), &L)
+        L("")
         L.open("extension \(name) {")
         L("/// Decodes an EXI stream (header 0x80, then the document).")
         L("/// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.")
@@ -87,6 +89,7 @@ extension Generator {
             var code: Int
             var content: ContentRef?
             var attrs: [QName]
+            var decl: ElementDecl
         }
         var entries: [Entry] = []
         for local in elements {
@@ -102,7 +105,7 @@ extension Generator {
             let n = lowerCamel(local)
             if Set(decls.map(typeKey)).count == 1 {
                 let c = try content(of: decls[0], in: s)
-                entries.append(Entry(caseName: n, code: code, content: c, attrs: []))
+                entries.append(Entry(caseName: n, code: code, content: c, attrs: [], decl: decls[0]))
                 L("/// Element `\(local)` (fragment event code \(code)).")
                 L("case \(n)(\(c.swiftType))")
             } else {
@@ -113,7 +116,7 @@ extension Generator {
                     }
                 }
                 attrs.sort()
-                entries.append(Entry(caseName: n, code: code, content: nil, attrs: attrs))
+                entries.append(Entry(caseName: n, code: code, content: nil, attrs: attrs, decl: decls[0]))
                 L("/// Element `\(local)` (fragment event code \(code)), declared \(decls.count) times with different types: encoded with the")
                 L("/// element fragment grammar (EXI 1.0 §8.5.3), attributes and untyped characters.")
                 L("case \(n)(ElementFragment)")
@@ -123,7 +126,7 @@ extension Generator {
             let e = entries.first(where: { $0.content == nil })!
             L("")
             L("/// An element encoded with the element fragment grammar: its attributes and its character content.")
-            L.open("public struct ElementFragment: Sendable, Hashable {")
+            L.open("public struct ElementFragment: Sendable, Hashable, Codable {")
             for a in e.attrs {
                 L("/// Attribute `\(a.local)` in `\(a.ns)`.")
                 L("public var \(lowerCamel(a.local)): String?")
@@ -137,6 +140,16 @@ extension Generator {
             L.close()
         }
         L.close()
+        L("")
+        var jsonCases: [(caseName: String, xmlName: String, node: Node)] = []
+        for e in entries {
+            if let c = e.content {
+                jsonCases += elementCases([(e.caseName, e.decl, c)])
+            } else {
+                jsonCases.append((e.caseName, e.decl.qname.local, Node.element(members: [Member(id: 0, decl: e.decl, content: .complex("\(name).ElementFragment"), caseName: e.caseName)], groupEnum: nil, min: 1, max: .bounded(1))))
+            }
+        }
+        emitChoiceCodable(name, jsonCases, &L)
         L("")
         let m = all.count
         let n = attributes.count

@@ -82,6 +82,91 @@ public enum BodyElement: Sendable, Hashable {
     case weldingDetectionRes(WeldingDetectionRes)
 }
 
+extension BodyElement: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BodyElement": self = .bodyElement(try c.decode(BodyBase.self, forKey: key))
+        case "CableCheckReq": self = .cableCheckReq(try c.decode(CableCheckReq.self, forKey: key))
+        case "CableCheckRes": self = .cableCheckRes(try c.decode(CableCheckRes.self, forKey: key))
+        case "CertificateInstallationReq": self = .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: key))
+        case "CertificateInstallationRes": self = .certificateInstallationRes(try c.decode(CertificateInstallationRes.self, forKey: key))
+        case "CertificateUpdateReq": self = .certificateUpdateReq(try c.decode(CertificateUpdateReq.self, forKey: key))
+        case "CertificateUpdateRes": self = .certificateUpdateRes(try c.decode(CertificateUpdateRes.self, forKey: key))
+        case "ChargeParameterDiscoveryReq": self = .chargeParameterDiscoveryReq(try c.decode(ChargeParameterDiscoveryReq.self, forKey: key))
+        case "ChargeParameterDiscoveryRes": self = .chargeParameterDiscoveryRes(try c.decode(ChargeParameterDiscoveryRes.self, forKey: key))
+        case "ChargingStatusReq": self = .chargingStatusReq(try c.decode(ChargingStatusReq.self, forKey: key))
+        case "ChargingStatusRes": self = .chargingStatusRes(try c.decode(ChargingStatusRes.self, forKey: key))
+        case "ContractAuthenticationReq": self = .contractAuthenticationReq(try c.decode(ContractAuthenticationReq.self, forKey: key))
+        case "ContractAuthenticationRes": self = .contractAuthenticationRes(try c.decode(ContractAuthenticationRes.self, forKey: key))
+        case "CurrentDemandReq": self = .currentDemandReq(try c.decode(CurrentDemandReq.self, forKey: key))
+        case "CurrentDemandRes": self = .currentDemandRes(try c.decode(CurrentDemandRes.self, forKey: key))
+        case "MeteringReceiptReq": self = .meteringReceiptReq(try c.decode(MeteringReceiptReq.self, forKey: key))
+        case "MeteringReceiptRes": self = .meteringReceiptRes(try c.decode(MeteringReceiptRes.self, forKey: key))
+        case "PaymentDetailsReq": self = .paymentDetailsReq(try c.decode(PaymentDetailsReq.self, forKey: key))
+        case "PaymentDetailsRes": self = .paymentDetailsRes(try c.decode(PaymentDetailsRes.self, forKey: key))
+        case "PowerDeliveryReq": self = .powerDeliveryReq(try c.decode(PowerDeliveryReq.self, forKey: key))
+        case "PowerDeliveryRes": self = .powerDeliveryRes(try c.decode(PowerDeliveryRes.self, forKey: key))
+        case "PreChargeReq": self = .preChargeReq(try c.decode(PreChargeReq.self, forKey: key))
+        case "PreChargeRes": self = .preChargeRes(try c.decode(PreChargeRes.self, forKey: key))
+        case "ServiceDetailReq": self = .serviceDetailReq(try c.decode(ServiceDetailReq.self, forKey: key))
+        case "ServiceDetailRes": self = .serviceDetailRes(try c.decode(ServiceDetailRes.self, forKey: key))
+        case "ServiceDiscoveryReq": self = .serviceDiscoveryReq(try c.decode(ServiceDiscoveryReq.self, forKey: key))
+        case "ServiceDiscoveryRes": self = .serviceDiscoveryRes(try c.decode(ServiceDiscoveryRes.self, forKey: key))
+        case "ServicePaymentSelectionReq": self = .servicePaymentSelectionReq(try c.decode(ServicePaymentSelectionReq.self, forKey: key))
+        case "ServicePaymentSelectionRes": self = .servicePaymentSelectionRes(try c.decode(ServicePaymentSelectionRes.self, forKey: key))
+        case "SessionSetupReq": self = .sessionSetupReq(try c.decode(SessionSetupReq.self, forKey: key))
+        case "SessionSetupRes": self = .sessionSetupRes(try c.decode(SessionSetupRes.self, forKey: key))
+        case "SessionStopReq": self = .sessionStopReq(try c.decode(SessionStop.self, forKey: key))
+        case "SessionStopRes": self = .sessionStopRes(try c.decode(SessionStopRes.self, forKey: key))
+        case "WeldingDetectionReq": self = .weldingDetectionReq(try c.decode(WeldingDetectionReq.self, forKey: key))
+        case "WeldingDetectionRes": self = .weldingDetectionRes(try c.decode(WeldingDetectionRes.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bodyElement(let v): try c.encode(v, forKey: "BodyElement")
+        case .cableCheckReq(let v): try c.encode(v, forKey: "CableCheckReq")
+        case .cableCheckRes(let v): try c.encode(v, forKey: "CableCheckRes")
+        case .certificateInstallationReq(let v): try c.encode(v, forKey: "CertificateInstallationReq")
+        case .certificateInstallationRes(let v): try c.encode(v, forKey: "CertificateInstallationRes")
+        case .certificateUpdateReq(let v): try c.encode(v, forKey: "CertificateUpdateReq")
+        case .certificateUpdateRes(let v): try c.encode(v, forKey: "CertificateUpdateRes")
+        case .chargeParameterDiscoveryReq(let v): try c.encode(v, forKey: "ChargeParameterDiscoveryReq")
+        case .chargeParameterDiscoveryRes(let v): try c.encode(v, forKey: "ChargeParameterDiscoveryRes")
+        case .chargingStatusReq(let v): try c.encode(v, forKey: "ChargingStatusReq")
+        case .chargingStatusRes(let v): try c.encode(v, forKey: "ChargingStatusRes")
+        case .contractAuthenticationReq(let v): try c.encode(v, forKey: "ContractAuthenticationReq")
+        case .contractAuthenticationRes(let v): try c.encode(v, forKey: "ContractAuthenticationRes")
+        case .currentDemandReq(let v): try c.encode(v, forKey: "CurrentDemandReq")
+        case .currentDemandRes(let v): try c.encode(v, forKey: "CurrentDemandRes")
+        case .meteringReceiptReq(let v): try c.encode(v, forKey: "MeteringReceiptReq")
+        case .meteringReceiptRes(let v): try c.encode(v, forKey: "MeteringReceiptRes")
+        case .paymentDetailsReq(let v): try c.encode(v, forKey: "PaymentDetailsReq")
+        case .paymentDetailsRes(let v): try c.encode(v, forKey: "PaymentDetailsRes")
+        case .powerDeliveryReq(let v): try c.encode(v, forKey: "PowerDeliveryReq")
+        case .powerDeliveryRes(let v): try c.encode(v, forKey: "PowerDeliveryRes")
+        case .preChargeReq(let v): try c.encode(v, forKey: "PreChargeReq")
+        case .preChargeRes(let v): try c.encode(v, forKey: "PreChargeRes")
+        case .serviceDetailReq(let v): try c.encode(v, forKey: "ServiceDetailReq")
+        case .serviceDetailRes(let v): try c.encode(v, forKey: "ServiceDetailRes")
+        case .serviceDiscoveryReq(let v): try c.encode(v, forKey: "ServiceDiscoveryReq")
+        case .serviceDiscoveryRes(let v): try c.encode(v, forKey: "ServiceDiscoveryRes")
+        case .servicePaymentSelectionReq(let v): try c.encode(v, forKey: "ServicePaymentSelectionReq")
+        case .servicePaymentSelectionRes(let v): try c.encode(v, forKey: "ServicePaymentSelectionRes")
+        case .sessionSetupReq(let v): try c.encode(v, forKey: "SessionSetupReq")
+        case .sessionSetupRes(let v): try c.encode(v, forKey: "SessionSetupRes")
+        case .sessionStopReq(let v): try c.encode(v, forKey: "SessionStopReq")
+        case .sessionStopRes(let v): try c.encode(v, forKey: "SessionStopRes")
+        case .weldingDetectionReq(let v): try c.encode(v, forKey: "WeldingDetectionReq")
+        case .weldingDetectionRes(let v): try c.encode(v, forKey: "WeldingDetectionRes")
+        }
+    }
+}
+
 /// The substitution group of element `EVChargeParameter`: the head and its members, in EXI order.
 public enum EVChargeParameterGroup: Sendable, Hashable {
     /// Element `AC_EVChargeParameter`.
@@ -92,12 +177,52 @@ public enum EVChargeParameterGroup: Sendable, Hashable {
     case evChargeParameter(EVChargeParameter)
 }
 
+extension EVChargeParameterGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "AC_EVChargeParameter": self = .acEVChargeParameter(try c.decode(AC_EVChargeParameter.self, forKey: key))
+        case "DC_EVChargeParameter": self = .dcEVChargeParameter(try c.decode(DC_EVChargeParameter.self, forKey: key))
+        case "EVChargeParameter": self = .evChargeParameter(try c.decode(EVChargeParameter.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .acEVChargeParameter(let v): try c.encode(v, forKey: "AC_EVChargeParameter")
+        case .dcEVChargeParameter(let v): try c.encode(v, forKey: "DC_EVChargeParameter")
+        case .evChargeParameter(let v): try c.encode(v, forKey: "EVChargeParameter")
+        }
+    }
+}
+
 /// The substitution group of element `EVPowerDeliveryParameter`: the head and its members, in EXI order.
 public enum EVPowerDeliveryParameterGroup: Sendable, Hashable {
     /// Element `DC_EVPowerDeliveryParameter`.
     case dcEVPowerDeliveryParameter(DC_EVPowerDeliveryParameter)
     /// Element `EVPowerDeliveryParameter`.
     case evPowerDeliveryParameter(EVPowerDeliveryParameter)
+}
+
+extension EVPowerDeliveryParameterGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "DC_EVPowerDeliveryParameter": self = .dcEVPowerDeliveryParameter(try c.decode(DC_EVPowerDeliveryParameter.self, forKey: key))
+        case "EVPowerDeliveryParameter": self = .evPowerDeliveryParameter(try c.decode(EVPowerDeliveryParameter.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .dcEVPowerDeliveryParameter(let v): try c.encode(v, forKey: "DC_EVPowerDeliveryParameter")
+        case .evPowerDeliveryParameter(let v): try c.encode(v, forKey: "EVPowerDeliveryParameter")
+        }
+    }
 }
 
 /// The substitution group of element `EVSEChargeParameter`: the head and its members, in EXI order.
@@ -110,6 +235,27 @@ public enum EVSEChargeParameterGroup: Sendable, Hashable {
     case evseChargeParameter(EVSEChargeParameter)
 }
 
+extension EVSEChargeParameterGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "AC_EVSEChargeParameter": self = .acEVSEChargeParameter(try c.decode(AC_EVSEChargeParameter.self, forKey: key))
+        case "DC_EVSEChargeParameter": self = .dcEVSEChargeParameter(try c.decode(DC_EVSEChargeParameter.self, forKey: key))
+        case "EVSEChargeParameter": self = .evseChargeParameter(try c.decode(EVSEChargeParameter.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .acEVSEChargeParameter(let v): try c.encode(v, forKey: "AC_EVSEChargeParameter")
+        case .dcEVSEChargeParameter(let v): try c.encode(v, forKey: "DC_EVSEChargeParameter")
+        case .evseChargeParameter(let v): try c.encode(v, forKey: "EVSEChargeParameter")
+        }
+    }
+}
+
 /// The substitution group of element `EVSEStatus`: the head and its members, in EXI order.
 public enum EVSEStatusGroup: Sendable, Hashable {
     /// Element `AC_EVSEStatus`.
@@ -120,12 +266,52 @@ public enum EVSEStatusGroup: Sendable, Hashable {
     case evseStatus(EVSEStatus)
 }
 
+extension EVSEStatusGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "AC_EVSEStatus": self = .acEVSEStatus(try c.decode(AC_EVSEStatus.self, forKey: key))
+        case "DC_EVSEStatus": self = .dcEVSEStatus(try c.decode(DC_EVSEStatus.self, forKey: key))
+        case "EVSEStatus": self = .evseStatus(try c.decode(EVSEStatus.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .acEVSEStatus(let v): try c.encode(v, forKey: "AC_EVSEStatus")
+        case .dcEVSEStatus(let v): try c.encode(v, forKey: "DC_EVSEStatus")
+        case .evseStatus(let v): try c.encode(v, forKey: "EVSEStatus")
+        }
+    }
+}
+
 /// The substitution group of element `EVStatus`: the head and its members, in EXI order.
 public enum EVStatusGroup: Sendable, Hashable {
     /// Element `DC_EVStatus`.
     case dcEVStatus(DC_EVStatus)
     /// Element `EVStatus`.
     case evStatus(EVStatus)
+}
+
+extension EVStatusGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "DC_EVStatus": self = .dcEVStatus(try c.decode(DC_EVStatus.self, forKey: key))
+        case "EVStatus": self = .evStatus(try c.decode(EVStatus.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .dcEVStatus(let v): try c.encode(v, forKey: "DC_EVStatus")
+        case .evStatus(let v): try c.encode(v, forKey: "EVStatus")
+        }
+    }
 }
 
 /// The substitution group of element `Entry`: the head and its members, in EXI order.
@@ -138,6 +324,27 @@ public enum EntryGroup: Sendable, Hashable {
     case salesTariffEntry(SalesTariffEntry)
 }
 
+extension EntryGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "Entry": self = .entry(try c.decode(Entry.self, forKey: key))
+        case "PMaxScheduleEntry": self = .pMaxScheduleEntry(try c.decode(PMaxScheduleEntry.self, forKey: key))
+        case "SalesTariffEntry": self = .salesTariffEntry(try c.decode(SalesTariffEntry.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .entry(let v): try c.encode(v, forKey: "Entry")
+        case .pMaxScheduleEntry(let v): try c.encode(v, forKey: "PMaxScheduleEntry")
+        case .salesTariffEntry(let v): try c.encode(v, forKey: "SalesTariffEntry")
+        }
+    }
+}
+
 /// The substitution group of element `SASchedules`: the head and its members, in EXI order.
 public enum SASchedulesGroup: Sendable, Hashable {
     /// Element `SAScheduleList`.
@@ -146,12 +353,50 @@ public enum SASchedulesGroup: Sendable, Hashable {
     case saSchedules(SASchedules)
 }
 
+extension SASchedulesGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "SAScheduleList": self = .saScheduleList(try c.decode(SAScheduleList.self, forKey: key))
+        case "SASchedules": self = .saSchedules(try c.decode(SASchedules.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .saScheduleList(let v): try c.encode(v, forKey: "SAScheduleList")
+        case .saSchedules(let v): try c.encode(v, forKey: "SASchedules")
+        }
+    }
+}
+
 /// The substitution group of element `TimeInterval`: the head and its members, in EXI order.
 public enum TimeInterval: Sendable, Hashable {
     /// Element `RelativeTimeInterval`.
     case relativeTimeInterval(RelativeTimeInterval)
     /// Element `TimeInterval`.
     case timeInterval(Interval)
+}
+
+extension TimeInterval: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "RelativeTimeInterval": self = .relativeTimeInterval(try c.decode(RelativeTimeInterval.self, forKey: key))
+        case "TimeInterval": self = .timeInterval(try c.decode(Interval.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .relativeTimeInterval(let v): try c.encode(v, forKey: "RelativeTimeInterval")
+        case .timeInterval(let v): try c.encode(v, forKey: "TimeInterval")
+        }
+    }
 }
 
 /// A DIN SPEC 70121 document (V2GTP payload 0x8001).
@@ -320,6 +565,183 @@ public enum DINDocument: Sendable, Hashable {
     case weldingDetectionRes(WeldingDetectionRes)
     /// Element `X509Data` in `http://www.w3.org/2000/09/xmldsig#` (event code 80).
     case x509Data(X509Data)
+}
+
+extension DINDocument: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "AC_EVChargeParameter": self = .acEVChargeParameter(try c.decode(AC_EVChargeParameter.self, forKey: key))
+        case "AC_EVSEChargeParameter": self = .acEVSEChargeParameter(try c.decode(AC_EVSEChargeParameter.self, forKey: key))
+        case "AC_EVSEStatus": self = .acEVSEStatus(try c.decode(AC_EVSEStatus.self, forKey: key))
+        case "BodyElement": self = .bodyElement(try c.decode(BodyBase.self, forKey: key))
+        case "CableCheckReq": self = .cableCheckReq(try c.decode(CableCheckReq.self, forKey: key))
+        case "CableCheckRes": self = .cableCheckRes(try c.decode(CableCheckRes.self, forKey: key))
+        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
+        case "CertificateInstallationReq": self = .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: key))
+        case "CertificateInstallationRes": self = .certificateInstallationRes(try c.decode(CertificateInstallationRes.self, forKey: key))
+        case "CertificateUpdateReq": self = .certificateUpdateReq(try c.decode(CertificateUpdateReq.self, forKey: key))
+        case "CertificateUpdateRes": self = .certificateUpdateRes(try c.decode(CertificateUpdateRes.self, forKey: key))
+        case "ChargeParameterDiscoveryReq": self = .chargeParameterDiscoveryReq(try c.decode(ChargeParameterDiscoveryReq.self, forKey: key))
+        case "ChargeParameterDiscoveryRes": self = .chargeParameterDiscoveryRes(try c.decode(ChargeParameterDiscoveryRes.self, forKey: key))
+        case "ChargingStatusReq": self = .chargingStatusReq(try c.decode(ChargingStatusReq.self, forKey: key))
+        case "ChargingStatusRes": self = .chargingStatusRes(try c.decode(ChargingStatusRes.self, forKey: key))
+        case "ContractAuthenticationReq": self = .contractAuthenticationReq(try c.decode(ContractAuthenticationReq.self, forKey: key))
+        case "ContractAuthenticationRes": self = .contractAuthenticationRes(try c.decode(ContractAuthenticationRes.self, forKey: key))
+        case "CurrentDemandReq": self = .currentDemandReq(try c.decode(CurrentDemandReq.self, forKey: key))
+        case "CurrentDemandRes": self = .currentDemandRes(try c.decode(CurrentDemandRes.self, forKey: key))
+        case "DC_EVChargeParameter": self = .dcEVChargeParameter(try c.decode(DC_EVChargeParameter.self, forKey: key))
+        case "DC_EVPowerDeliveryParameter": self = .dcEVPowerDeliveryParameter(try c.decode(DC_EVPowerDeliveryParameter.self, forKey: key))
+        case "DC_EVSEChargeParameter": self = .dcEVSEChargeParameter(try c.decode(DC_EVSEChargeParameter.self, forKey: key))
+        case "DC_EVSEStatus": self = .dcEVSEStatus(try c.decode(DC_EVSEStatus.self, forKey: key))
+        case "DC_EVStatus": self = .dcEVStatus(try c.decode(DC_EVStatus.self, forKey: key))
+        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
+        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
+        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
+        case "EVChargeParameter": self = .evChargeParameter(try c.decode(EVChargeParameter.self, forKey: key))
+        case "EVPowerDeliveryParameter": self = .evPowerDeliveryParameter(try c.decode(EVPowerDeliveryParameter.self, forKey: key))
+        case "EVSEChargeParameter": self = .evseChargeParameter(try c.decode(EVSEChargeParameter.self, forKey: key))
+        case "EVSEStatus": self = .evseStatus(try c.decode(EVSEStatus.self, forKey: key))
+        case "EVStatus": self = .evStatus(try c.decode(EVStatus.self, forKey: key))
+        case "Entry": self = .entry(try c.decode(Entry.self, forKey: key))
+        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
+        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
+        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
+        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
+        case "MeteringReceiptReq": self = .meteringReceiptReq(try c.decode(MeteringReceiptReq.self, forKey: key))
+        case "MeteringReceiptRes": self = .meteringReceiptRes(try c.decode(MeteringReceiptRes.self, forKey: key))
+        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
+        case "Object": self = .object(try c.decode(Object.self, forKey: key))
+        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
+        case "PMaxScheduleEntry": self = .pMaxScheduleEntry(try c.decode(PMaxScheduleEntry.self, forKey: key))
+        case "PaymentDetailsReq": self = .paymentDetailsReq(try c.decode(PaymentDetailsReq.self, forKey: key))
+        case "PaymentDetailsRes": self = .paymentDetailsRes(try c.decode(PaymentDetailsRes.self, forKey: key))
+        case "PowerDeliveryReq": self = .powerDeliveryReq(try c.decode(PowerDeliveryReq.self, forKey: key))
+        case "PowerDeliveryRes": self = .powerDeliveryRes(try c.decode(PowerDeliveryRes.self, forKey: key))
+        case "PreChargeReq": self = .preChargeReq(try c.decode(PreChargeReq.self, forKey: key))
+        case "PreChargeRes": self = .preChargeRes(try c.decode(PreChargeRes.self, forKey: key))
+        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
+        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
+        case "RelativeTimeInterval": self = .relativeTimeInterval(try c.decode(RelativeTimeInterval.self, forKey: key))
+        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
+        case "SAScheduleList": self = .saScheduleList(try c.decode(SAScheduleList.self, forKey: key))
+        case "SASchedules": self = .saSchedules(try c.decode(SASchedules.self, forKey: key))
+        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
+        case "SalesTariffEntry": self = .salesTariffEntry(try c.decode(SalesTariffEntry.self, forKey: key))
+        case "ServiceCharge": self = .serviceCharge(try c.decode(ServiceCharge.self, forKey: key))
+        case "ServiceDetailReq": self = .serviceDetailReq(try c.decode(ServiceDetailReq.self, forKey: key))
+        case "ServiceDetailRes": self = .serviceDetailRes(try c.decode(ServiceDetailRes.self, forKey: key))
+        case "ServiceDiscoveryReq": self = .serviceDiscoveryReq(try c.decode(ServiceDiscoveryReq.self, forKey: key))
+        case "ServiceDiscoveryRes": self = .serviceDiscoveryRes(try c.decode(ServiceDiscoveryRes.self, forKey: key))
+        case "ServicePaymentSelectionReq": self = .servicePaymentSelectionReq(try c.decode(ServicePaymentSelectionReq.self, forKey: key))
+        case "ServicePaymentSelectionRes": self = .servicePaymentSelectionRes(try c.decode(ServicePaymentSelectionRes.self, forKey: key))
+        case "SessionSetupReq": self = .sessionSetupReq(try c.decode(SessionSetupReq.self, forKey: key))
+        case "SessionSetupRes": self = .sessionSetupRes(try c.decode(SessionSetupRes.self, forKey: key))
+        case "SessionStopReq": self = .sessionStopReq(try c.decode(SessionStop.self, forKey: key))
+        case "SessionStopRes": self = .sessionStopRes(try c.decode(SessionStopRes.self, forKey: key))
+        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
+        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
+        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
+        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
+        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
+        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
+        case "TimeInterval": self = .timeInterval(try c.decode(Interval.self, forKey: key))
+        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
+        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
+        case "V2G_Message": self = .v2gMessage(try c.decode(V2GMessage.self, forKey: key))
+        case "WeldingDetectionReq": self = .weldingDetectionReq(try c.decode(WeldingDetectionReq.self, forKey: key))
+        case "WeldingDetectionRes": self = .weldingDetectionRes(try c.decode(WeldingDetectionRes.self, forKey: key))
+        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .acEVChargeParameter(let v): try c.encode(v, forKey: "AC_EVChargeParameter")
+        case .acEVSEChargeParameter(let v): try c.encode(v, forKey: "AC_EVSEChargeParameter")
+        case .acEVSEStatus(let v): try c.encode(v, forKey: "AC_EVSEStatus")
+        case .bodyElement(let v): try c.encode(v, forKey: "BodyElement")
+        case .cableCheckReq(let v): try c.encode(v, forKey: "CableCheckReq")
+        case .cableCheckRes(let v): try c.encode(v, forKey: "CableCheckRes")
+        case .canonicalizationMethod(let v): try c.encode(v, forKey: "CanonicalizationMethod")
+        case .certificateInstallationReq(let v): try c.encode(v, forKey: "CertificateInstallationReq")
+        case .certificateInstallationRes(let v): try c.encode(v, forKey: "CertificateInstallationRes")
+        case .certificateUpdateReq(let v): try c.encode(v, forKey: "CertificateUpdateReq")
+        case .certificateUpdateRes(let v): try c.encode(v, forKey: "CertificateUpdateRes")
+        case .chargeParameterDiscoveryReq(let v): try c.encode(v, forKey: "ChargeParameterDiscoveryReq")
+        case .chargeParameterDiscoveryRes(let v): try c.encode(v, forKey: "ChargeParameterDiscoveryRes")
+        case .chargingStatusReq(let v): try c.encode(v, forKey: "ChargingStatusReq")
+        case .chargingStatusRes(let v): try c.encode(v, forKey: "ChargingStatusRes")
+        case .contractAuthenticationReq(let v): try c.encode(v, forKey: "ContractAuthenticationReq")
+        case .contractAuthenticationRes(let v): try c.encode(v, forKey: "ContractAuthenticationRes")
+        case .currentDemandReq(let v): try c.encode(v, forKey: "CurrentDemandReq")
+        case .currentDemandRes(let v): try c.encode(v, forKey: "CurrentDemandRes")
+        case .dcEVChargeParameter(let v): try c.encode(v, forKey: "DC_EVChargeParameter")
+        case .dcEVPowerDeliveryParameter(let v): try c.encode(v, forKey: "DC_EVPowerDeliveryParameter")
+        case .dcEVSEChargeParameter(let v): try c.encode(v, forKey: "DC_EVSEChargeParameter")
+        case .dcEVSEStatus(let v): try c.encode(v, forKey: "DC_EVSEStatus")
+        case .dcEVStatus(let v): try c.encode(v, forKey: "DC_EVStatus")
+        case .dsaKeyValue(let v): try c.encode(v, forKey: "DSAKeyValue")
+        case .digestMethod(let v): try c.encode(v, forKey: "DigestMethod")
+        case .digestValue(let v): try c.encodeHex(v, forKey: "DigestValue")
+        case .evChargeParameter(let v): try c.encode(v, forKey: "EVChargeParameter")
+        case .evPowerDeliveryParameter(let v): try c.encode(v, forKey: "EVPowerDeliveryParameter")
+        case .evseChargeParameter(let v): try c.encode(v, forKey: "EVSEChargeParameter")
+        case .evseStatus(let v): try c.encode(v, forKey: "EVSEStatus")
+        case .evStatus(let v): try c.encode(v, forKey: "EVStatus")
+        case .entry(let v): try c.encode(v, forKey: "Entry")
+        case .keyInfo(let v): try c.encode(v, forKey: "KeyInfo")
+        case .keyName(let v): try c.encode(v, forKey: "KeyName")
+        case .keyValue(let v): try c.encode(v, forKey: "KeyValue")
+        case .manifest(let v): try c.encode(v, forKey: "Manifest")
+        case .meteringReceiptReq(let v): try c.encode(v, forKey: "MeteringReceiptReq")
+        case .meteringReceiptRes(let v): try c.encode(v, forKey: "MeteringReceiptRes")
+        case .mgmtData(let v): try c.encode(v, forKey: "MgmtData")
+        case .object(let v): try c.encode(v, forKey: "Object")
+        case .pgpData(let v): try c.encode(v, forKey: "PGPData")
+        case .pMaxScheduleEntry(let v): try c.encode(v, forKey: "PMaxScheduleEntry")
+        case .paymentDetailsReq(let v): try c.encode(v, forKey: "PaymentDetailsReq")
+        case .paymentDetailsRes(let v): try c.encode(v, forKey: "PaymentDetailsRes")
+        case .powerDeliveryReq(let v): try c.encode(v, forKey: "PowerDeliveryReq")
+        case .powerDeliveryRes(let v): try c.encode(v, forKey: "PowerDeliveryRes")
+        case .preChargeReq(let v): try c.encode(v, forKey: "PreChargeReq")
+        case .preChargeRes(let v): try c.encode(v, forKey: "PreChargeRes")
+        case .rsaKeyValue(let v): try c.encode(v, forKey: "RSAKeyValue")
+        case .reference(let v): try c.encode(v, forKey: "Reference")
+        case .relativeTimeInterval(let v): try c.encode(v, forKey: "RelativeTimeInterval")
+        case .retrievalMethod(let v): try c.encode(v, forKey: "RetrievalMethod")
+        case .saScheduleList(let v): try c.encode(v, forKey: "SAScheduleList")
+        case .saSchedules(let v): try c.encode(v, forKey: "SASchedules")
+        case .spkiData(let v): try c.encode(v, forKey: "SPKIData")
+        case .salesTariffEntry(let v): try c.encode(v, forKey: "SalesTariffEntry")
+        case .serviceCharge(let v): try c.encode(v, forKey: "ServiceCharge")
+        case .serviceDetailReq(let v): try c.encode(v, forKey: "ServiceDetailReq")
+        case .serviceDetailRes(let v): try c.encode(v, forKey: "ServiceDetailRes")
+        case .serviceDiscoveryReq(let v): try c.encode(v, forKey: "ServiceDiscoveryReq")
+        case .serviceDiscoveryRes(let v): try c.encode(v, forKey: "ServiceDiscoveryRes")
+        case .servicePaymentSelectionReq(let v): try c.encode(v, forKey: "ServicePaymentSelectionReq")
+        case .servicePaymentSelectionRes(let v): try c.encode(v, forKey: "ServicePaymentSelectionRes")
+        case .sessionSetupReq(let v): try c.encode(v, forKey: "SessionSetupReq")
+        case .sessionSetupRes(let v): try c.encode(v, forKey: "SessionSetupRes")
+        case .sessionStopReq(let v): try c.encode(v, forKey: "SessionStopReq")
+        case .sessionStopRes(let v): try c.encode(v, forKey: "SessionStopRes")
+        case .signature(let v): try c.encode(v, forKey: "Signature")
+        case .signatureMethod(let v): try c.encode(v, forKey: "SignatureMethod")
+        case .signatureProperties(let v): try c.encode(v, forKey: "SignatureProperties")
+        case .signatureProperty(let v): try c.encode(v, forKey: "SignatureProperty")
+        case .signatureValue(let v): try c.encode(v, forKey: "SignatureValue")
+        case .signedInfo(let v): try c.encode(v, forKey: "SignedInfo")
+        case .timeInterval(let v): try c.encode(v, forKey: "TimeInterval")
+        case .transform(let v): try c.encode(v, forKey: "Transform")
+        case .transforms(let v): try c.encode(v, forKey: "Transforms")
+        case .v2gMessage(let v): try c.encode(v, forKey: "V2G_Message")
+        case .weldingDetectionReq(let v): try c.encode(v, forKey: "WeldingDetectionReq")
+        case .weldingDetectionRes(let v): try c.encode(v, forKey: "WeldingDetectionRes")
+        case .x509Data(let v): try c.encode(v, forKey: "X509Data")
+        }
+    }
 }
 
 extension DINDocument {

@@ -67,6 +67,17 @@ extension CableCheckReq {
     }
 }
 
+extension CableCheckReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
+    }
+}
+
 /// XSD: complex type `CableCheckResType` in `urn:din:70121:2012:MsgBody`.
 public struct CableCheckRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -163,6 +174,19 @@ extension CableCheckRes {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CableCheckRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CableCheckRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcEVSEStatus: try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.dcEVSEStatus, forKey: "DC_EVSEStatus")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
     }
 }
 
@@ -284,6 +308,20 @@ extension CertificateInstallationReq {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CertificateInstallationReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CertificateInstallationReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), oemProvisioningCert: try c.decodeHex(forKey: "OEMProvisioningCert"), listOfRootCertificateIDs: try c.decode(ListOfRootCertificateIDs.self, forKey: "ListOfRootCertificateIDs"), dhParams: try c.decodeHex(forKey: "DHParams"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeHex(self.oemProvisioningCert, forKey: "OEMProvisioningCert")
+        try c.encode(self.listOfRootCertificateIDs, forKey: "ListOfRootCertificateIDs")
+        try c.encodeHex(self.dhParams, forKey: "DHParams")
     }
 }
 
@@ -436,6 +474,22 @@ extension CertificateInstallationRes {
     }
 }
 
+extension CertificateInstallationRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), contractSignatureCertChain: try c.decode(CertificateChain.self, forKey: "ContractSignatureCertChain"), contractSignatureEncryptedPrivateKey: try c.decodeHex(forKey: "ContractSignatureEncryptedPrivateKey"), dhParams: try c.decodeHex(forKey: "DHParams"), contractID: try c.decode(String.self, forKey: "ContractID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.contractSignatureCertChain, forKey: "ContractSignatureCertChain")
+        try c.encodeHex(self.contractSignatureEncryptedPrivateKey, forKey: "ContractSignatureEncryptedPrivateKey")
+        try c.encodeHex(self.dhParams, forKey: "DHParams")
+        try c.encode(self.contractID, forKey: "ContractID")
+    }
+}
+
 /// XSD: complex type `CertificateUpdateReqType` in `urn:din:70121:2012:MsgBody`.
 public struct CertificateUpdateReq: Sendable, Hashable {
     /// Attribute `Id`.
@@ -568,6 +622,21 @@ extension CertificateUpdateReq {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CertificateUpdateReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CertificateUpdateReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), contractSignatureCertChain: try c.decode(CertificateChain.self, forKey: "ContractSignatureCertChain"), contractID: try c.decode(String.self, forKey: "ContractID"), listOfRootCertificateIDs: try c.decode(ListOfRootCertificateIDs.self, forKey: "ListOfRootCertificateIDs"), dhParams: try c.decodeHex(forKey: "DHParams"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encode(self.contractSignatureCertChain, forKey: "ContractSignatureCertChain")
+        try c.encode(self.contractID, forKey: "ContractID")
+        try c.encode(self.listOfRootCertificateIDs, forKey: "ListOfRootCertificateIDs")
+        try c.encodeHex(self.dhParams, forKey: "DHParams")
     }
 }
 
@@ -738,6 +807,23 @@ extension CertificateUpdateRes {
     }
 }
 
+extension CertificateUpdateRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), contractSignatureCertChain: try c.decode(CertificateChain.self, forKey: "ContractSignatureCertChain"), contractSignatureEncryptedPrivateKey: try c.decodeHex(forKey: "ContractSignatureEncryptedPrivateKey"), dhParams: try c.decodeHex(forKey: "DHParams"), contractID: try c.decode(String.self, forKey: "ContractID"), retryCounter: try c.decode(Int16.self, forKey: "RetryCounter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.contractSignatureCertChain, forKey: "ContractSignatureCertChain")
+        try c.encodeHex(self.contractSignatureEncryptedPrivateKey, forKey: "ContractSignatureEncryptedPrivateKey")
+        try c.encodeHex(self.dhParams, forKey: "DHParams")
+        try c.encode(self.contractID, forKey: "ContractID")
+        try c.encode(self.retryCounter, forKey: "RetryCounter")
+    }
+}
+
 /// XSD: complex type `ChargeParameterDiscoveryReqType` in `urn:din:70121:2012:MsgBody`.
 public struct ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `EVRequestedEnergyTransferType` (1..1).
@@ -840,6 +926,18 @@ extension ChargeParameterDiscoveryReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ChargeParameterDiscoveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evRequestedEnergyTransferType: try c.decode(EVRequestedEnergyTransfer.self, forKey: "EVRequestedEnergyTransferType"), evChargeParameter: try c.decode(EVChargeParameterGroup.self, forKey: "EVChargeParameter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evRequestedEnergyTransferType, forKey: "EVRequestedEnergyTransferType")
+        try c.encode(self.evChargeParameter, forKey: "EVChargeParameter")
     }
 }
 
@@ -996,6 +1094,20 @@ extension ChargeParameterDiscoveryRes {
     }
 }
 
+extension ChargeParameterDiscoveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"), saSchedules: try c.decode(SASchedulesGroup.self, forKey: "SASchedules"), evseChargeParameter: try c.decode(EVSEChargeParameterGroup.self, forKey: "EVSEChargeParameter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+        try c.encode(self.saSchedules, forKey: "SASchedules")
+        try c.encode(self.evseChargeParameter, forKey: "EVSEChargeParameter")
+    }
+}
+
 /// XSD: complex type `ChargingStatusReqType` in `urn:din:70121:2012:MsgBody`.
 public struct ChargingStatusReq: Sendable, Hashable {
 
@@ -1042,6 +1154,16 @@ extension ChargingStatusReq {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ChargingStatusReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ChargingStatusReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -1226,6 +1348,23 @@ extension ChargingStatusRes {
     }
 }
 
+extension ChargingStatusRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseID: try c.decodeHex(forKey: "EVSEID"), saScheduleTupleID: try c.decode(Int16.self, forKey: "SAScheduleTupleID"), evseMaxCurrent: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEMaxCurrent"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receiptRequired: try c.decode(Bool.self, forKey: "ReceiptRequired"), acEVSEStatus: try c.decode(AC_EVSEStatus.self, forKey: "AC_EVSEStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeHex(self.evseID, forKey: "EVSEID")
+        try c.encode(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
+        try c.encodeIfPresent(self.evseMaxCurrent, forKey: "EVSEMaxCurrent")
+        try c.encodeIfPresent(self.meterInfo, forKey: "MeterInfo")
+        try c.encode(self.receiptRequired, forKey: "ReceiptRequired")
+        try c.encode(self.acEVSEStatus, forKey: "AC_EVSEStatus")
+    }
+}
+
 /// XSD: complex type `ContractAuthenticationReqType` in `urn:din:70121:2012:MsgBody`.
 public struct ContractAuthenticationReq: Sendable, Hashable {
     /// Attribute `Id`.
@@ -1325,6 +1464,18 @@ extension ContractAuthenticationReq {
     }
 }
 
+extension ContractAuthenticationReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), genChallenge: try c.decodeIfPresent(String.self, forKey: "GenChallenge"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeIfPresent(self.genChallenge, forKey: "GenChallenge")
+    }
+}
+
 /// XSD: complex type `ContractAuthenticationResType` in `urn:din:70121:2012:MsgBody`.
 public struct ContractAuthenticationRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -1407,6 +1558,18 @@ extension ContractAuthenticationRes {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ContractAuthenticationRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ContractAuthenticationRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
     }
 }
 
@@ -1669,6 +1832,26 @@ extension CurrentDemandReq {
     }
 }
 
+extension CurrentDemandReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"), evTargetCurrent: try c.decode(PhysicalValue.self, forKey: "EVTargetCurrent"), evMaximumVoltageLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVMaximumVoltageLimit"), evMaximumCurrentLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVMaximumCurrentLimit"), evMaximumPowerLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVMaximumPowerLimit"), bulkChargingComplete: try c.decodeIfPresent(Bool.self, forKey: "BulkChargingComplete"), chargingComplete: try c.decode(Bool.self, forKey: "ChargingComplete"), remainingTimeToFullSoC: try c.decodeIfPresent(PhysicalValue.self, forKey: "RemainingTimeToFullSoC"), remainingTimeToBulkSoC: try c.decodeIfPresent(PhysicalValue.self, forKey: "RemainingTimeToBulkSoC"), evTargetVoltage: try c.decode(PhysicalValue.self, forKey: "EVTargetVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
+        try c.encode(self.evTargetCurrent, forKey: "EVTargetCurrent")
+        try c.encodeIfPresent(self.evMaximumVoltageLimit, forKey: "EVMaximumVoltageLimit")
+        try c.encodeIfPresent(self.evMaximumCurrentLimit, forKey: "EVMaximumCurrentLimit")
+        try c.encodeIfPresent(self.evMaximumPowerLimit, forKey: "EVMaximumPowerLimit")
+        try c.encodeIfPresent(self.bulkChargingComplete, forKey: "BulkChargingComplete")
+        try c.encode(self.chargingComplete, forKey: "ChargingComplete")
+        try c.encodeIfPresent(self.remainingTimeToFullSoC, forKey: "RemainingTimeToFullSoC")
+        try c.encodeIfPresent(self.remainingTimeToBulkSoC, forKey: "RemainingTimeToBulkSoC")
+        try c.encode(self.evTargetVoltage, forKey: "EVTargetVoltage")
+    }
+}
+
 /// XSD: complex type `CurrentDemandResType` in `urn:din:70121:2012:MsgBody`.
 public struct CurrentDemandRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -1904,6 +2087,26 @@ extension CurrentDemandRes {
     }
 }
 
+extension CurrentDemandRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcEVSEStatus: try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus"), evsePresentVoltage: try c.decode(PhysicalValue.self, forKey: "EVSEPresentVoltage"), evsePresentCurrent: try c.decode(PhysicalValue.self, forKey: "EVSEPresentCurrent"), evseCurrentLimitAchieved: try c.decode(Bool.self, forKey: "EVSECurrentLimitAchieved"), evseVoltageLimitAchieved: try c.decode(Bool.self, forKey: "EVSEVoltageLimitAchieved"), evsePowerLimitAchieved: try c.decode(Bool.self, forKey: "EVSEPowerLimitAchieved"), evseMaximumVoltageLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEMaximumVoltageLimit"), evseMaximumCurrentLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEMaximumCurrentLimit"), evseMaximumPowerLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEMaximumPowerLimit"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.dcEVSEStatus, forKey: "DC_EVSEStatus")
+        try c.encode(self.evsePresentVoltage, forKey: "EVSEPresentVoltage")
+        try c.encode(self.evsePresentCurrent, forKey: "EVSEPresentCurrent")
+        try c.encode(self.evseCurrentLimitAchieved, forKey: "EVSECurrentLimitAchieved")
+        try c.encode(self.evseVoltageLimitAchieved, forKey: "EVSEVoltageLimitAchieved")
+        try c.encode(self.evsePowerLimitAchieved, forKey: "EVSEPowerLimitAchieved")
+        try c.encodeIfPresent(self.evseMaximumVoltageLimit, forKey: "EVSEMaximumVoltageLimit")
+        try c.encodeIfPresent(self.evseMaximumCurrentLimit, forKey: "EVSEMaximumCurrentLimit")
+        try c.encodeIfPresent(self.evseMaximumPowerLimit, forKey: "EVSEMaximumPowerLimit")
+    }
+}
+
 /// XSD: complex type `MeteringReceiptReqType` in `urn:din:70121:2012:MsgBody`.
 public struct MeteringReceiptReq: Sendable, Hashable {
     /// Attribute `Id`.
@@ -2033,6 +2236,20 @@ extension MeteringReceiptReq {
     }
 }
 
+extension MeteringReceiptReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), sessionID: try c.decodeHex(forKey: "SessionID"), saScheduleTupleID: try c.decodeIfPresent(Int16.self, forKey: "SAScheduleTupleID"), meterInfo: try c.decode(MeterInfo.self, forKey: "MeterInfo"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeHex(self.sessionID, forKey: "SessionID")
+        try c.encodeIfPresent(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
+        try c.encode(self.meterInfo, forKey: "MeterInfo")
+    }
+}
+
 /// XSD: complex type `MeteringReceiptResType` in `urn:din:70121:2012:MsgBody`.
 public struct MeteringReceiptRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -2114,6 +2331,18 @@ extension MeteringReceiptRes {
     }
 }
 
+extension MeteringReceiptRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), acEVSEStatus: try c.decode(AC_EVSEStatus.self, forKey: "AC_EVSEStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.acEVSEStatus, forKey: "AC_EVSEStatus")
+    }
+}
+
 /// XSD: complex type `PaymentDetailsReqType` in `urn:din:70121:2012:MsgBody`.
 public struct PaymentDetailsReq: Sendable, Hashable {
     /// Element `ContractID` (1..1).
@@ -2192,6 +2421,18 @@ extension PaymentDetailsReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PaymentDetailsReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PaymentDetailsReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(contractID: try c.decode(String.self, forKey: "ContractID"), contractSignatureCertChain: try c.decode(CertificateChain.self, forKey: "ContractSignatureCertChain"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.contractID, forKey: "ContractID")
+        try c.encode(self.contractSignatureCertChain, forKey: "ContractSignatureCertChain")
     }
 }
 
@@ -2295,6 +2536,19 @@ extension PaymentDetailsRes {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PaymentDetailsRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PaymentDetailsRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), genChallenge: try c.decode(String.self, forKey: "GenChallenge"), dateTimeNow: try c.decode(Int64.self, forKey: "DateTimeNow"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.genChallenge, forKey: "GenChallenge")
+        try c.encode(self.dateTimeNow, forKey: "DateTimeNow")
     }
 }
 
@@ -2429,6 +2683,19 @@ extension PowerDeliveryReq {
     }
 }
 
+extension PowerDeliveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(readyToChargeState: try c.decode(Bool.self, forKey: "ReadyToChargeState"), chargingProfile: try c.decodeIfPresent(ChargingProfile.self, forKey: "ChargingProfile"), evPowerDeliveryParameter: try c.decodeIfPresent(EVPowerDeliveryParameterGroup.self, forKey: "EVPowerDeliveryParameter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.readyToChargeState, forKey: "ReadyToChargeState")
+        try c.encodeIfPresent(self.chargingProfile, forKey: "ChargingProfile")
+        try c.encodeIfPresent(self.evPowerDeliveryParameter, forKey: "EVPowerDeliveryParameter")
+    }
+}
+
 /// XSD: complex type `PowerDeliveryResType` in `urn:din:70121:2012:MsgBody`.
 public struct PowerDeliveryRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -2534,6 +2801,18 @@ extension PowerDeliveryRes {
     }
 }
 
+extension PowerDeliveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decode(EVSEStatusGroup.self, forKey: "EVSEStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseStatus, forKey: "EVSEStatus")
+    }
+}
+
 /// XSD: complex type `PreChargeReqType` in `urn:din:70121:2012:MsgBody`.
 public struct PreChargeReq: Sendable, Hashable {
     /// Element `DC_EVStatus` (1..1).
@@ -2622,6 +2901,19 @@ extension PreChargeReq {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PreChargeReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PreChargeReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"), evTargetVoltage: try c.decode(PhysicalValue.self, forKey: "EVTargetVoltage"), evTargetCurrent: try c.decode(PhysicalValue.self, forKey: "EVTargetCurrent"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
+        try c.encode(self.evTargetVoltage, forKey: "EVTargetVoltage")
+        try c.encode(self.evTargetCurrent, forKey: "EVTargetCurrent")
     }
 }
 
@@ -2720,6 +3012,19 @@ extension PreChargeRes {
     }
 }
 
+extension PreChargeRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcEVSEStatus: try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus"), evsePresentVoltage: try c.decode(PhysicalValue.self, forKey: "EVSEPresentVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.dcEVSEStatus, forKey: "DC_EVSEStatus")
+        try c.encode(self.evsePresentVoltage, forKey: "EVSEPresentVoltage")
+    }
+}
+
 /// XSD: complex type `ServiceDetailReqType` in `urn:din:70121:2012:MsgBody`.
 public struct ServiceDetailReq: Sendable, Hashable {
     /// Element `ServiceID` (1..1).
@@ -2784,6 +3089,17 @@ extension ServiceDetailReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ServiceDetailReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ServiceDetailReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceID: try c.decode(UInt16.self, forKey: "ServiceID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceID, forKey: "ServiceID")
     }
 }
 
@@ -2894,6 +3210,19 @@ extension ServiceDetailRes {
     }
 }
 
+extension ServiceDetailRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), serviceID: try c.decode(UInt16.self, forKey: "ServiceID"), serviceParameterList: try c.decodeIfPresent(ServiceParameterList.self, forKey: "ServiceParameterList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.serviceID, forKey: "ServiceID")
+        try c.encodeIfPresent(self.serviceParameterList, forKey: "ServiceParameterList")
+    }
+}
+
 /// XSD: complex type `ServiceDiscoveryReqType` in `urn:din:70121:2012:MsgBody`.
 public struct ServiceDiscoveryReq: Sendable, Hashable {
     /// Element `ServiceScope` (0..1).
@@ -2994,6 +3323,18 @@ extension ServiceDiscoveryReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ServiceDiscoveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceScope: try c.decodeIfPresent(String.self, forKey: "ServiceScope"), serviceCategory: try c.decodeIfPresent(ServiceCategory.self, forKey: "ServiceCategory"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.serviceScope, forKey: "ServiceScope")
+        try c.encodeIfPresent(self.serviceCategory, forKey: "ServiceCategory")
     }
 }
 
@@ -3114,6 +3455,20 @@ extension ServiceDiscoveryRes {
     }
 }
 
+extension ServiceDiscoveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), paymentOptions: try c.decode(PaymentOptions.self, forKey: "PaymentOptions"), chargeService: try c.decode(ServiceCharge.self, forKey: "ChargeService"), serviceList: try c.decodeIfPresent(ServiceTagList.self, forKey: "ServiceList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.paymentOptions, forKey: "PaymentOptions")
+        try c.encode(self.chargeService, forKey: "ChargeService")
+        try c.encodeIfPresent(self.serviceList, forKey: "ServiceList")
+    }
+}
+
 /// XSD: complex type `ServicePaymentSelectionReqType` in `urn:din:70121:2012:MsgBody`.
 public struct ServicePaymentSelectionReq: Sendable, Hashable {
     /// Element `SelectedPaymentOption` (1..1).
@@ -3195,6 +3550,18 @@ extension ServicePaymentSelectionReq {
     }
 }
 
+extension ServicePaymentSelectionReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(selectedPaymentOption: try c.decode(PaymentOption.self, forKey: "SelectedPaymentOption"), selectedServiceList: try c.decode(SelectedServiceList.self, forKey: "SelectedServiceList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.selectedPaymentOption, forKey: "SelectedPaymentOption")
+        try c.encode(self.selectedServiceList, forKey: "SelectedServiceList")
+    }
+}
+
 /// XSD: complex type `ServicePaymentSelectionResType` in `urn:din:70121:2012:MsgBody`.
 public struct ServicePaymentSelectionRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -3262,6 +3629,17 @@ extension ServicePaymentSelectionRes {
     }
 }
 
+extension ServicePaymentSelectionRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+    }
+}
+
 /// XSD: complex type `SessionSetupReqType` in `urn:din:70121:2012:MsgBody`.
 public struct SessionSetupReq: Sendable, Hashable {
     /// Element `EVCCID` (1..1).
@@ -3326,6 +3704,17 @@ extension SessionSetupReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SessionSetupReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SessionSetupReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evccID: try c.decodeHex(forKey: "EVCCID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.evccID, forKey: "EVCCID")
     }
 }
 
@@ -3440,6 +3829,19 @@ extension SessionSetupRes {
     }
 }
 
+extension SessionSetupRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseID: try c.decodeHex(forKey: "EVSEID"), dateTimeNow: try c.decodeIfPresent(Int64.self, forKey: "DateTimeNow"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeHex(self.evseID, forKey: "EVSEID")
+        try c.encodeIfPresent(self.dateTimeNow, forKey: "DateTimeNow")
+    }
+}
+
 /// XSD: complex type `SessionStopResType` in `urn:din:70121:2012:MsgBody`.
 public struct SessionStopRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -3507,6 +3909,17 @@ extension SessionStopRes {
     }
 }
 
+extension SessionStopRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+    }
+}
+
 /// XSD: complex type `SessionStopType` in `urn:din:70121:2012:MsgBody`.
 public struct SessionStop: Sendable, Hashable {
 
@@ -3553,6 +3966,16 @@ extension SessionStop {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SessionStop: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SessionStop: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -3616,6 +4039,17 @@ extension WeldingDetectionReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WeldingDetectionReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WeldingDetectionReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
     }
 }
 
@@ -3711,6 +4145,19 @@ extension WeldingDetectionRes {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WeldingDetectionRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WeldingDetectionRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcEVSEStatus: try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus"), evsePresentVoltage: try c.decode(PhysicalValue.self, forKey: "EVSEPresentVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.dcEVSEStatus, forKey: "DC_EVSEStatus")
+        try c.encode(self.evsePresentVoltage, forKey: "EVSEPresentVoltage")
     }
 }
 

@@ -127,6 +127,21 @@ extension AC_EVChargeParameter {
     }
 }
 
+extension AC_EVChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decode(UInt32.self, forKey: "DepartureTime"), eAmount: try c.decode(PhysicalValue.self, forKey: "EAmount"), evMaxVoltage: try c.decode(PhysicalValue.self, forKey: "EVMaxVoltage"), evMaxCurrent: try c.decode(PhysicalValue.self, forKey: "EVMaxCurrent"), evMinCurrent: try c.decode(PhysicalValue.self, forKey: "EVMinCurrent"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.departureTime, forKey: "DepartureTime")
+        try c.encode(self.eAmount, forKey: "EAmount")
+        try c.encode(self.evMaxVoltage, forKey: "EVMaxVoltage")
+        try c.encode(self.evMaxCurrent, forKey: "EVMaxCurrent")
+        try c.encode(self.evMinCurrent, forKey: "EVMinCurrent")
+    }
+}
+
 /// XSD: complex type `AC_EVSEChargeParameterType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct AC_EVSEChargeParameter: Sendable, Hashable {
     /// Element `AC_EVSEStatus` (1..1).
@@ -229,6 +244,20 @@ extension AC_EVSEChargeParameter {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension AC_EVSEChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(acEVSEStatus: try c.decode(AC_EVSEStatus.self, forKey: "AC_EVSEStatus"), evseMaxVoltage: try c.decode(PhysicalValue.self, forKey: "EVSEMaxVoltage"), evseMaxCurrent: try c.decode(PhysicalValue.self, forKey: "EVSEMaxCurrent"), evseMinCurrent: try c.decode(PhysicalValue.self, forKey: "EVSEMinCurrent"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.acEVSEStatus, forKey: "AC_EVSEStatus")
+        try c.encode(self.evseMaxVoltage, forKey: "EVSEMaxVoltage")
+        try c.encode(self.evseMaxCurrent, forKey: "EVSEMaxCurrent")
+        try c.encode(self.evseMinCurrent, forKey: "EVSEMinCurrent")
     }
 }
 
@@ -353,6 +382,20 @@ extension AC_EVSEStatus {
     }
 }
 
+extension AC_EVSEStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(powerSwitchClosed: try c.decode(Bool.self, forKey: "PowerSwitchClosed"), rcd: try c.decode(Bool.self, forKey: "RCD"), notificationMaxDelay: try c.decode(UInt32.self, forKey: "NotificationMaxDelay"), evseNotification: try c.decode(EVSENotification.self, forKey: "EVSENotification"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.powerSwitchClosed, forKey: "PowerSwitchClosed")
+        try c.encode(self.rcd, forKey: "RCD")
+        try c.encode(self.notificationMaxDelay, forKey: "NotificationMaxDelay")
+        try c.encode(self.evseNotification, forKey: "EVSENotification")
+    }
+}
+
 /// XSD: complex type `CertificateChainType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct CertificateChain: Sendable, Hashable {
     /// Element `Certificate` (1..1).
@@ -439,6 +482,18 @@ extension CertificateChain {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CertificateChain: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CertificateChain: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(certificate: try c.decodeHex(forKey: "Certificate"), subCertificates: try c.decodeIfPresent(SubCertificates.self, forKey: "SubCertificates"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.certificate, forKey: "Certificate")
+        try c.encodeIfPresent(self.subCertificates, forKey: "SubCertificates")
     }
 }
 
@@ -541,6 +596,18 @@ extension ChargingProfile {
     }
 }
 
+extension ChargingProfile: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(saScheduleTupleID: try c.decode(Int16.self, forKey: "SAScheduleTupleID"), profileEntry: try c.decodeArray([ProfileEntry].self, forKey: "ProfileEntry"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
+        try c.encodeArray(self.profileEntry, forKey: "ProfileEntry")
+    }
+}
+
 /// XSD: complex type `ConsumptionCostType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct ConsumptionCost: Sendable, Hashable {
     /// Element `startValue` (1..1).
@@ -630,6 +697,18 @@ extension ConsumptionCost {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("ConsumptionCost: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ConsumptionCost: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(startValue: try c.decode(UInt32.self, forKey: "startValue"), cost: try c.decodeArray([Cost].self, forKey: "Cost"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.startValue, forKey: "startValue")
+        try c.encodeArray(self.cost, forKey: "Cost")
     }
 }
 
@@ -741,6 +820,19 @@ extension Cost {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Cost: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Cost: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(costKind: try c.decode(CostKind.self, forKey: "costKind"), amount: try c.decode(UInt32.self, forKey: "amount"), amountMultiplier: try c.decodeIfPresent(Int8.self, forKey: "amountMultiplier"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.costKind, forKey: "costKind")
+        try c.encode(self.amount, forKey: "amount")
+        try c.encodeIfPresent(self.amountMultiplier, forKey: "amountMultiplier")
     }
 }
 
@@ -965,6 +1057,24 @@ extension DC_EVChargeParameter {
     }
 }
 
+extension DC_EVChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"), evMaximumCurrentLimit: try c.decode(PhysicalValue.self, forKey: "EVMaximumCurrentLimit"), evMaximumPowerLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVMaximumPowerLimit"), evMaximumVoltageLimit: try c.decode(PhysicalValue.self, forKey: "EVMaximumVoltageLimit"), evEnergyCapacity: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVEnergyCapacity"), evEnergyRequest: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVEnergyRequest"), fullSOC: try c.decodeIfPresent(Int8.self, forKey: "FullSOC"), bulkSOC: try c.decodeIfPresent(Int8.self, forKey: "BulkSOC"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
+        try c.encode(self.evMaximumCurrentLimit, forKey: "EVMaximumCurrentLimit")
+        try c.encodeIfPresent(self.evMaximumPowerLimit, forKey: "EVMaximumPowerLimit")
+        try c.encode(self.evMaximumVoltageLimit, forKey: "EVMaximumVoltageLimit")
+        try c.encodeIfPresent(self.evEnergyCapacity, forKey: "EVEnergyCapacity")
+        try c.encodeIfPresent(self.evEnergyRequest, forKey: "EVEnergyRequest")
+        try c.encodeIfPresent(self.fullSOC, forKey: "FullSOC")
+        try c.encodeIfPresent(self.bulkSOC, forKey: "BulkSOC")
+    }
+}
+
 /// XSD: complex type `DC_EVPowerDeliveryParameterType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct DC_EVPowerDeliveryParameter: Sendable, Hashable {
     /// Element `DC_EVStatus` (1..1).
@@ -1069,6 +1179,19 @@ extension DC_EVPowerDeliveryParameter {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DC_EVPowerDeliveryParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"), bulkChargingComplete: try c.decodeIfPresent(Bool.self, forKey: "BulkChargingComplete"), chargingComplete: try c.decode(Bool.self, forKey: "ChargingComplete"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
+        try c.encodeIfPresent(self.bulkChargingComplete, forKey: "BulkChargingComplete")
+        try c.encode(self.chargingComplete, forKey: "ChargingComplete")
     }
 }
 
@@ -1271,6 +1394,25 @@ extension DC_EVSEChargeParameter {
     }
 }
 
+extension DC_EVSEChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVSEStatus: try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus"), evseMaximumCurrentLimit: try c.decode(PhysicalValue.self, forKey: "EVSEMaximumCurrentLimit"), evseMaximumPowerLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEMaximumPowerLimit"), evseMaximumVoltageLimit: try c.decode(PhysicalValue.self, forKey: "EVSEMaximumVoltageLimit"), evseMinimumCurrentLimit: try c.decode(PhysicalValue.self, forKey: "EVSEMinimumCurrentLimit"), evseMinimumVoltageLimit: try c.decode(PhysicalValue.self, forKey: "EVSEMinimumVoltageLimit"), evseCurrentRegulationTolerance: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSECurrentRegulationTolerance"), evsePeakCurrentRipple: try c.decode(PhysicalValue.self, forKey: "EVSEPeakCurrentRipple"), evseEnergyToBeDelivered: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEEnergyToBeDelivered"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVSEStatus, forKey: "DC_EVSEStatus")
+        try c.encode(self.evseMaximumCurrentLimit, forKey: "EVSEMaximumCurrentLimit")
+        try c.encodeIfPresent(self.evseMaximumPowerLimit, forKey: "EVSEMaximumPowerLimit")
+        try c.encode(self.evseMaximumVoltageLimit, forKey: "EVSEMaximumVoltageLimit")
+        try c.encode(self.evseMinimumCurrentLimit, forKey: "EVSEMinimumCurrentLimit")
+        try c.encode(self.evseMinimumVoltageLimit, forKey: "EVSEMinimumVoltageLimit")
+        try c.encodeIfPresent(self.evseCurrentRegulationTolerance, forKey: "EVSECurrentRegulationTolerance")
+        try c.encode(self.evsePeakCurrentRipple, forKey: "EVSEPeakCurrentRipple")
+        try c.encodeIfPresent(self.evseEnergyToBeDelivered, forKey: "EVSEEnergyToBeDelivered")
+    }
+}
+
 /// XSD: complex type `DC_EVSEStatusType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct DC_EVSEStatus: Sendable, Hashable {
     /// Element `EVSEIsolationStatus` (0..1).
@@ -1397,6 +1539,20 @@ extension DC_EVSEStatus {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DC_EVSEStatus: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DC_EVSEStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evseIsolationStatus: try c.decodeIfPresent(IsolationLevel.self, forKey: "EVSEIsolationStatus"), evseStatusCode: try c.decode(DC_EVSEStatusCode.self, forKey: "EVSEStatusCode"), notificationMaxDelay: try c.decode(UInt32.self, forKey: "NotificationMaxDelay"), evseNotification: try c.decode(EVSENotification.self, forKey: "EVSENotification"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.evseIsolationStatus, forKey: "EVSEIsolationStatus")
+        try c.encode(self.evseStatusCode, forKey: "EVSEStatusCode")
+        try c.encode(self.notificationMaxDelay, forKey: "NotificationMaxDelay")
+        try c.encode(self.evseNotification, forKey: "EVSENotification")
     }
 }
 
@@ -1557,6 +1713,21 @@ extension DC_EVStatus {
     }
 }
 
+extension DC_EVStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evReady: try c.decode(Bool.self, forKey: "EVReady"), evCabinConditioning: try c.decodeIfPresent(Bool.self, forKey: "EVCabinConditioning"), evressConditioning: try c.decodeIfPresent(Bool.self, forKey: "EVRESSConditioning"), evErrorCode: try c.decode(DC_EVErrorCode.self, forKey: "EVErrorCode"), evresssoc: try c.decode(Int8.self, forKey: "EVRESSSOC"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evReady, forKey: "EVReady")
+        try c.encodeIfPresent(self.evCabinConditioning, forKey: "EVCabinConditioning")
+        try c.encodeIfPresent(self.evressConditioning, forKey: "EVRESSConditioning")
+        try c.encode(self.evErrorCode, forKey: "EVErrorCode")
+        try c.encode(self.evresssoc, forKey: "EVRESSSOC")
+    }
+}
+
 /// XSD: complex type `EVChargeParameterType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct EVChargeParameter: Sendable, Hashable {
 
@@ -1603,6 +1774,16 @@ extension EVChargeParameter {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVChargeParameter: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -1655,6 +1836,16 @@ extension EVPowerDeliveryParameter {
     }
 }
 
+extension EVPowerDeliveryParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
+    }
+}
+
 /// XSD: complex type `EVSEChargeParameterType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct EVSEChargeParameter: Sendable, Hashable {
 
@@ -1701,6 +1892,16 @@ extension EVSEChargeParameter {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVSEChargeParameter: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVSEChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -1753,6 +1954,16 @@ extension EVSEStatus {
     }
 }
 
+extension EVSEStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
+    }
+}
+
 /// XSD: complex type `EVStatusType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct EVStatus: Sendable, Hashable {
 
@@ -1799,6 +2010,16 @@ extension EVStatus {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVStatus: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -1881,6 +2102,17 @@ extension Entry {
     }
 }
 
+extension Entry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeInterval, forKey: "TimeInterval")
+    }
+}
+
 /// XSD: complex type `IntervalType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct Interval: Sendable, Hashable {
 
@@ -1927,6 +2159,16 @@ extension Interval {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Interval: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Interval: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -2012,6 +2254,17 @@ extension ListOfRootCertificateIDs {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ListOfRootCertificateIDs: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(rootCertificateID: try c.decodeArray([String].self, forKey: "RootCertificateID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.rootCertificateID, forKey: "RootCertificateID")
     }
 }
 
@@ -2194,6 +2447,21 @@ extension MeterInfo {
     }
 }
 
+extension MeterInfo: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(meterID: try c.decode(String.self, forKey: "MeterID"), meterReading: try c.decodeIfPresent(PhysicalValue.self, forKey: "MeterReading"), sigMeterReading: try c.decodeHexIfPresent(forKey: "SigMeterReading"), meterStatus: try c.decodeIfPresent(Int16.self, forKey: "MeterStatus"), tMeter: try c.decodeIfPresent(Int64.self, forKey: "TMeter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.meterID, forKey: "MeterID")
+        try c.encodeIfPresent(self.meterReading, forKey: "MeterReading")
+        try c.encodeHexIfPresent(self.sigMeterReading, forKey: "SigMeterReading")
+        try c.encodeIfPresent(self.meterStatus, forKey: "MeterStatus")
+        try c.encodeIfPresent(self.tMeter, forKey: "TMeter")
+    }
+}
+
 /// XSD: complex type `NotificationType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct Notification: Sendable, Hashable {
     /// Element `FaultCode` (1..1).
@@ -2284,6 +2552,18 @@ extension Notification {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Notification: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Notification: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(faultCode: try c.decode(FaultCode.self, forKey: "FaultCode"), faultMsg: try c.decodeIfPresent(String.self, forKey: "FaultMsg"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.faultCode, forKey: "FaultCode")
+        try c.encodeIfPresent(self.faultMsg, forKey: "FaultMsg")
     }
 }
 
@@ -2381,6 +2661,18 @@ extension PMaxScheduleEntry {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PMaxScheduleEntry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"), pMax: try c.decode(Int16.self, forKey: "PMax"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try c.encode(self.pMax, forKey: "PMax")
     }
 }
 
@@ -2483,6 +2775,18 @@ extension PMaxSchedule {
     }
 }
 
+extension PMaxSchedule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(pMaxScheduleID: try c.decode(Int16.self, forKey: "PMaxScheduleID"), pMaxScheduleEntry: try c.decodeArray([PMaxScheduleEntry].self, forKey: "PMaxScheduleEntry"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.pMaxScheduleID, forKey: "PMaxScheduleID")
+        try c.encodeArray(self.pMaxScheduleEntry, forKey: "PMaxScheduleEntry")
+    }
+}
+
 /// XSD: complex type `ParameterSetType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct ParameterSet: Sendable, Hashable {
     /// Element `ParameterSetID` (1..1).
@@ -2579,6 +2883,18 @@ extension ParameterSet {
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("ParameterSet: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ParameterSet: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(parameterSetID: try c.decode(Int16.self, forKey: "ParameterSetID"), parameter: try c.decodeArray([Parameter].self, forKey: "Parameter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.parameterSetID, forKey: "ParameterSetID")
+        try c.encodeArray(self.parameter, forKey: "Parameter")
     }
 }
 
@@ -2798,6 +3114,46 @@ extension Parameter {
     }
 }
 
+extension Parameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(name: try c.decode(String.self, forKey: "Name"), valueType: try c.decode(Value.self, forKey: "ValueType"), choice: try c.decode(Parameter.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.name, forKey: "Name")
+        try c.encode(self.valueType, forKey: "ValueType")
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension Parameter.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "boolValue": self = .boolValue(try c.decode(Bool.self, forKey: key))
+        case "byteValue": self = .byteValue(try c.decode(Int8.self, forKey: key))
+        case "shortValue": self = .shortValue(try c.decode(Int16.self, forKey: key))
+        case "intValue": self = .intValue(try c.decode(Int32.self, forKey: key))
+        case "physicalValue": self = .physicalValue(try c.decode(PhysicalValue.self, forKey: key))
+        case "stringValue": self = .stringValue(try c.decode(String.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .boolValue(let v): try c.encode(v, forKey: "boolValue")
+        case .byteValue(let v): try c.encode(v, forKey: "byteValue")
+        case .shortValue(let v): try c.encode(v, forKey: "shortValue")
+        case .intValue(let v): try c.encode(v, forKey: "intValue")
+        case .physicalValue(let v): try c.encode(v, forKey: "physicalValue")
+        case .stringValue(let v): try c.encode(v, forKey: "stringValue")
+        }
+    }
+}
+
 /// XSD: complex type `PaymentOptionsType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct PaymentOptions: Sendable, Hashable {
     /// Element `PaymentOption` (1..unbounded).
@@ -2880,6 +3236,17 @@ extension PaymentOptions {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("PaymentOptions: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PaymentOptions: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(paymentOption: try c.decodeArray([PaymentOption].self, forKey: "PaymentOption"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.paymentOption, forKey: "PaymentOption")
     }
 }
 
@@ -2994,6 +3361,19 @@ extension PhysicalValue {
     }
 }
 
+extension PhysicalValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(multiplier: try c.decode(Int8.self, forKey: "Multiplier"), unit: try c.decodeIfPresent(UnitSymbol.self, forKey: "Unit"), value: try c.decode(Int16.self, forKey: "Value"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.multiplier, forKey: "Multiplier")
+        try c.encodeIfPresent(self.unit, forKey: "Unit")
+        try c.encode(self.value, forKey: "Value")
+    }
+}
+
 /// XSD: complex type `ProfileEntryType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct ProfileEntry: Sendable, Hashable {
     /// Element `ChargingProfileEntryStart` (1..1).
@@ -3076,6 +3456,18 @@ extension ProfileEntry {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ProfileEntry: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ProfileEntry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(chargingProfileEntryStart: try c.decode(UInt32.self, forKey: "ChargingProfileEntryStart"), chargingProfileEntryMaxPower: try c.decode(Int16.self, forKey: "ChargingProfileEntryMaxPower"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.chargingProfileEntryStart, forKey: "ChargingProfileEntryStart")
+        try c.encode(self.chargingProfileEntryMaxPower, forKey: "ChargingProfileEntryMaxPower")
     }
 }
 
@@ -3172,6 +3564,18 @@ extension RelativeTimeInterval {
     }
 }
 
+extension RelativeTimeInterval: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(start: try c.decode(UInt32.self, forKey: "start"), duration: try c.decodeIfPresent(UInt32.self, forKey: "duration"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.start, forKey: "start")
+        try c.encodeIfPresent(self.duration, forKey: "duration")
+    }
+}
+
 /// XSD: complex type `SAScheduleListType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct SAScheduleList: Sendable, Hashable {
     /// Element `SAScheduleTuple` (1..unbounded).
@@ -3250,6 +3654,17 @@ extension SAScheduleList {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("SAScheduleList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SAScheduleList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(saScheduleTuple: try c.decodeArray([SAScheduleTuple].self, forKey: "SAScheduleTuple"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.saScheduleTuple, forKey: "SAScheduleTuple")
     }
 }
 
@@ -3356,6 +3771,19 @@ extension SAScheduleTuple {
     }
 }
 
+extension SAScheduleTuple: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(saScheduleTupleID: try c.decode(Int16.self, forKey: "SAScheduleTupleID"), pMaxSchedule: try c.decode(PMaxSchedule.self, forKey: "PMaxSchedule"), salesTariff: try c.decodeIfPresent(SalesTariff.self, forKey: "SalesTariff"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
+        try c.encode(self.pMaxSchedule, forKey: "PMaxSchedule")
+        try c.encodeIfPresent(self.salesTariff, forKey: "SalesTariff")
+    }
+}
+
 /// XSD: complex type `SASchedulesType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct SASchedules: Sendable, Hashable {
 
@@ -3402,6 +3830,16 @@ extension SASchedules {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SASchedules: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SASchedules: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -3524,6 +3962,19 @@ extension SalesTariffEntry {
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("SalesTariffEntry: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SalesTariffEntry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"), ePriceLevel: try c.decode(UInt8.self, forKey: "EPriceLevel"), consumptionCost: try c.decodeArray([ConsumptionCost].self, forKey: "ConsumptionCost"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try c.encode(self.ePriceLevel, forKey: "EPriceLevel")
+        try c.encodeArray(self.consumptionCost, forKey: "ConsumptionCost")
     }
 }
 
@@ -3684,6 +4135,21 @@ extension SalesTariff {
     }
 }
 
+extension SalesTariff: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), salesTariffID: try c.decode(Int16.self, forKey: "SalesTariffID"), salesTariffDescription: try c.decodeIfPresent(String.self, forKey: "SalesTariffDescription"), numEPriceLevels: try c.decode(UInt8.self, forKey: "NumEPriceLevels"), salesTariffEntry: try c.decodeArray([SalesTariffEntry].self, forKey: "SalesTariffEntry"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encode(self.salesTariffID, forKey: "SalesTariffID")
+        try c.encodeIfPresent(self.salesTariffDescription, forKey: "SalesTariffDescription")
+        try c.encode(self.numEPriceLevels, forKey: "NumEPriceLevels")
+        try c.encodeArray(self.salesTariffEntry, forKey: "SalesTariffEntry")
+    }
+}
+
 /// XSD: complex type `SelectedServiceListType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct SelectedServiceList: Sendable, Hashable {
     /// Element `SelectedService` (1..unbounded).
@@ -3762,6 +4228,17 @@ extension SelectedServiceList {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("SelectedServiceList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SelectedServiceList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(selectedService: try c.decodeArray([SelectedService].self, forKey: "SelectedService"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.selectedService, forKey: "SelectedService")
     }
 }
 
@@ -3855,6 +4332,18 @@ extension SelectedService {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SelectedService: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SelectedService: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceID: try c.decode(UInt16.self, forKey: "ServiceID"), parameterSetID: try c.decodeIfPresent(Int16.self, forKey: "ParameterSetID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceID, forKey: "ServiceID")
+        try c.encodeIfPresent(self.parameterSetID, forKey: "ParameterSetID")
     }
 }
 
@@ -3957,6 +4446,19 @@ extension ServiceCharge {
     }
 }
 
+extension ServiceCharge: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceTag: try c.decode(ServiceTag.self, forKey: "ServiceTag"), freeService: try c.decode(Bool.self, forKey: "FreeService"), energyTransferType: try c.decode(EVSESupportedEnergyTransfer.self, forKey: "EnergyTransferType"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceTag, forKey: "ServiceTag")
+        try c.encode(self.freeService, forKey: "FreeService")
+        try c.encode(self.energyTransferType, forKey: "EnergyTransferType")
+    }
+}
+
 /// XSD: complex type `ServiceParameterListType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct ServiceParameterList: Sendable, Hashable {
     /// Element `ParameterSet` (1..unbounded).
@@ -4038,6 +4540,17 @@ extension ServiceParameterList {
     }
 }
 
+extension ServiceParameterList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(parameterSet: try c.decodeArray([ParameterSet].self, forKey: "ParameterSet"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.parameterSet, forKey: "ParameterSet")
+    }
+}
+
 /// XSD: complex type `ServiceTagListType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct ServiceTagList: Sendable, Hashable {
     /// Element `Service` (1..unbounded).
@@ -4116,6 +4629,17 @@ extension ServiceTagList {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("ServiceTagList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ServiceTagList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(service: try c.decodeArray([Service].self, forKey: "Service"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.service, forKey: "Service")
     }
 }
 
@@ -4256,6 +4780,20 @@ extension ServiceTag {
     }
 }
 
+extension ServiceTag: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceID: try c.decode(UInt16.self, forKey: "ServiceID"), serviceName: try c.decodeIfPresent(String.self, forKey: "ServiceName"), serviceCategory: try c.decode(ServiceCategory.self, forKey: "ServiceCategory"), serviceScope: try c.decodeIfPresent(String.self, forKey: "ServiceScope"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceID, forKey: "ServiceID")
+        try c.encodeIfPresent(self.serviceName, forKey: "ServiceName")
+        try c.encode(self.serviceCategory, forKey: "ServiceCategory")
+        try c.encodeIfPresent(self.serviceScope, forKey: "ServiceScope")
+    }
+}
+
 /// XSD: complex type `ServiceType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct Service: Sendable, Hashable {
     /// Element `ServiceTag` (1..1).
@@ -4334,6 +4872,18 @@ extension Service {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Service: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Service: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceTag: try c.decode(ServiceTag.self, forKey: "ServiceTag"), freeService: try c.decode(Bool.self, forKey: "FreeService"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceTag, forKey: "ServiceTag")
+        try c.encode(self.freeService, forKey: "FreeService")
     }
 }
 
@@ -4419,6 +4969,17 @@ extension SubCertificates {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("SubCertificates: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SubCertificates: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(certificate: try c.decodeHexArray(forKey: "Certificate"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHexArray(self.certificate, forKey: "Certificate")
     }
 }
 

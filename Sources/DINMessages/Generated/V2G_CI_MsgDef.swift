@@ -81,6 +81,18 @@ extension V2GMessage {
     }
 }
 
+extension V2GMessage: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), body: try c.decode(Body.self, forKey: "Body"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.body, forKey: "Body")
+    }
+}
+
 /// XSD: complex type `BodyBaseType` in `urn:din:70121:2012:MsgDef`.
 public struct BodyBase: Sendable, Hashable {
 
@@ -127,6 +139,16 @@ extension BodyBase {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("BodyBase: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension BodyBase: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -478,6 +500,17 @@ extension Body {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Body: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Body: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(bodyElement: try c.decodeIfPresent(BodyElement.self, forKey: "BodyElement"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.bodyElement, forKey: "BodyElement")
     }
 }
 

@@ -117,3 +117,16 @@ extension MessageHeader {
     }
 }
 
+extension MessageHeader: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(sessionID: try c.decodeHex(forKey: "SessionID"), notification: try c.decodeIfPresent(Notification.self, forKey: "Notification"), signature: try c.decodeIfPresent(Signature.self, forKey: "Signature"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.sessionID, forKey: "SessionID")
+        try c.encodeIfPresent(self.notification, forKey: "Notification")
+        try c.encodeIfPresent(self.signature, forKey: "Signature")
+    }
+}
+

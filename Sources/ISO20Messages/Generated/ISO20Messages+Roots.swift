@@ -18,12 +18,50 @@ public enum AC_CPDReqEnergyTransferModeGroup: Sendable, Hashable {
     case bptACCPDReqEnergyTransferMode(BPT_AC_CPDReqEnergyTransferMode)
 }
 
+extension AC_CPDReqEnergyTransferModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "AC_CPDReqEnergyTransferMode": self = .acCPDReqEnergyTransferMode(try c.decode(AC_CPDReqEnergyTransferMode.self, forKey: key))
+        case "BPT_AC_CPDReqEnergyTransferMode": self = .bptACCPDReqEnergyTransferMode(try c.decode(BPT_AC_CPDReqEnergyTransferMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .acCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "AC_CPDReqEnergyTransferMode")
+        case .bptACCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_AC_CPDReqEnergyTransferMode")
+        }
+    }
+}
+
 /// The substitution group of element `AC_CPDResEnergyTransferMode`: the head and its members, in EXI order.
 public enum AC_CPDResEnergyTransferModeGroup: Sendable, Hashable {
     /// Element `AC_CPDResEnergyTransferMode`.
     case acCPDResEnergyTransferMode(AC_CPDResEnergyTransferMode)
     /// Element `BPT_AC_CPDResEnergyTransferMode`.
     case bptACCPDResEnergyTransferMode(BPT_AC_CPDResEnergyTransferMode)
+}
+
+extension AC_CPDResEnergyTransferModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "AC_CPDResEnergyTransferMode": self = .acCPDResEnergyTransferMode(try c.decode(AC_CPDResEnergyTransferMode.self, forKey: key))
+        case "BPT_AC_CPDResEnergyTransferMode": self = .bptACCPDResEnergyTransferMode(try c.decode(BPT_AC_CPDResEnergyTransferMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .acCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "AC_CPDResEnergyTransferMode")
+        case .bptACCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_AC_CPDResEnergyTransferMode")
+        }
+    }
 }
 
 /// The substitution group of element `CLReqControlMode`: the head and its members, in EXI order.
@@ -40,6 +78,31 @@ public enum CLReqControlModeGroupAC: Sendable, Hashable {
     case scheduledACCLReqControlMode(Scheduled_AC_CLReqControlMode)
 }
 
+extension CLReqControlModeGroupAC: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Dynamic_AC_CLReqControlMode": self = .bptDynamicACCLReqControlMode(try c.decode(BPT_Dynamic_AC_CLReqControlMode.self, forKey: key))
+        case "BPT_Scheduled_AC_CLReqControlMode": self = .bptScheduledACCLReqControlMode(try c.decode(BPT_Scheduled_AC_CLReqControlMode.self, forKey: key))
+        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
+        case "Dynamic_AC_CLReqControlMode": self = .dynamicACCLReqControlMode(try c.decode(Dynamic_AC_CLReqControlMode.self, forKey: key))
+        case "Scheduled_AC_CLReqControlMode": self = .scheduledACCLReqControlMode(try c.decode(Scheduled_AC_CLReqControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDynamicACCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_AC_CLReqControlMode")
+        case .bptScheduledACCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_AC_CLReqControlMode")
+        case .clReqControlMode(let v): try c.encode(v, forKey: "CLReqControlMode")
+        case .dynamicACCLReqControlMode(let v): try c.encode(v, forKey: "Dynamic_AC_CLReqControlMode")
+        case .scheduledACCLReqControlMode(let v): try c.encode(v, forKey: "Scheduled_AC_CLReqControlMode")
+        }
+    }
+}
+
 /// The substitution group of element `CLResControlMode`: the head and its members, in EXI order.
 public enum CLResControlModeGroupAC: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLResControlMode`.
@@ -54,12 +117,56 @@ public enum CLResControlModeGroupAC: Sendable, Hashable {
     case scheduledACCLResControlMode(Scheduled_AC_CLResControlMode)
 }
 
+extension CLResControlModeGroupAC: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Dynamic_AC_CLResControlMode": self = .bptDynamicACCLResControlMode(try c.decode(BPT_Dynamic_AC_CLResControlMode.self, forKey: key))
+        case "BPT_Scheduled_AC_CLResControlMode": self = .bptScheduledACCLResControlMode(try c.decode(BPT_Scheduled_AC_CLResControlMode.self, forKey: key))
+        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
+        case "Dynamic_AC_CLResControlMode": self = .dynamicACCLResControlMode(try c.decode(Dynamic_AC_CLResControlMode.self, forKey: key))
+        case "Scheduled_AC_CLResControlMode": self = .scheduledACCLResControlMode(try c.decode(Scheduled_AC_CLResControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDynamicACCLResControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_AC_CLResControlMode")
+        case .bptScheduledACCLResControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_AC_CLResControlMode")
+        case .clResControlMode(let v): try c.encode(v, forKey: "CLResControlMode")
+        case .dynamicACCLResControlMode(let v): try c.encode(v, forKey: "Dynamic_AC_CLResControlMode")
+        case .scheduledACCLResControlMode(let v): try c.encode(v, forKey: "Scheduled_AC_CLResControlMode")
+        }
+    }
+}
+
 /// The substitution group of element `Dynamic_AC_CLReqControlMode`: the head and its members, in EXI order.
 public enum Dynamic_AC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLReqControlMode`.
     case bptDynamicACCLReqControlMode(BPT_Dynamic_AC_CLReqControlMode)
     /// Element `Dynamic_AC_CLReqControlMode`.
     case dynamicACCLReqControlMode(Dynamic_AC_CLReqControlMode)
+}
+
+extension Dynamic_AC_CLReqControlModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Dynamic_AC_CLReqControlMode": self = .bptDynamicACCLReqControlMode(try c.decode(BPT_Dynamic_AC_CLReqControlMode.self, forKey: key))
+        case "Dynamic_AC_CLReqControlMode": self = .dynamicACCLReqControlMode(try c.decode(Dynamic_AC_CLReqControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDynamicACCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_AC_CLReqControlMode")
+        case .dynamicACCLReqControlMode(let v): try c.encode(v, forKey: "Dynamic_AC_CLReqControlMode")
+        }
+    }
 }
 
 /// The substitution group of element `Dynamic_AC_CLResControlMode`: the head and its members, in EXI order.
@@ -70,6 +177,25 @@ public enum Dynamic_AC_CLResControlModeGroup: Sendable, Hashable {
     case dynamicACCLResControlMode(Dynamic_AC_CLResControlMode)
 }
 
+extension Dynamic_AC_CLResControlModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Dynamic_AC_CLResControlMode": self = .bptDynamicACCLResControlMode(try c.decode(BPT_Dynamic_AC_CLResControlMode.self, forKey: key))
+        case "Dynamic_AC_CLResControlMode": self = .dynamicACCLResControlMode(try c.decode(Dynamic_AC_CLResControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDynamicACCLResControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_AC_CLResControlMode")
+        case .dynamicACCLResControlMode(let v): try c.encode(v, forKey: "Dynamic_AC_CLResControlMode")
+        }
+    }
+}
+
 /// The substitution group of element `Scheduled_AC_CLReqControlMode`: the head and its members, in EXI order.
 public enum Scheduled_AC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_AC_CLReqControlMode`.
@@ -78,12 +204,50 @@ public enum Scheduled_AC_CLReqControlModeGroup: Sendable, Hashable {
     case scheduledACCLReqControlMode(Scheduled_AC_CLReqControlMode)
 }
 
+extension Scheduled_AC_CLReqControlModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Scheduled_AC_CLReqControlMode": self = .bptScheduledACCLReqControlMode(try c.decode(BPT_Scheduled_AC_CLReqControlMode.self, forKey: key))
+        case "Scheduled_AC_CLReqControlMode": self = .scheduledACCLReqControlMode(try c.decode(Scheduled_AC_CLReqControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptScheduledACCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_AC_CLReqControlMode")
+        case .scheduledACCLReqControlMode(let v): try c.encode(v, forKey: "Scheduled_AC_CLReqControlMode")
+        }
+    }
+}
+
 /// The substitution group of element `Scheduled_AC_CLResControlMode`: the head and its members, in EXI order.
 public enum Scheduled_AC_CLResControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_AC_CLResControlMode`.
     case bptScheduledACCLResControlMode(BPT_Scheduled_AC_CLResControlMode)
     /// Element `Scheduled_AC_CLResControlMode`.
     case scheduledACCLResControlMode(Scheduled_AC_CLResControlMode)
+}
+
+extension Scheduled_AC_CLResControlModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Scheduled_AC_CLResControlMode": self = .bptScheduledACCLResControlMode(try c.decode(BPT_Scheduled_AC_CLResControlMode.self, forKey: key))
+        case "Scheduled_AC_CLResControlMode": self = .scheduledACCLResControlMode(try c.decode(Scheduled_AC_CLResControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptScheduledACCLResControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_AC_CLResControlMode")
+        case .scheduledACCLResControlMode(let v): try c.encode(v, forKey: "Scheduled_AC_CLResControlMode")
+        }
+    }
 }
 
 /// The substitution group of element `CLReqControlMode`: the head and its members, in EXI order.
@@ -100,6 +264,31 @@ public enum CLReqControlModeGroupDC: Sendable, Hashable {
     case scheduledDCCLReqControlMode(Scheduled_DC_CLReqControlMode)
 }
 
+extension CLReqControlModeGroupDC: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Dynamic_DC_CLReqControlMode": self = .bptDynamicDCCLReqControlMode(try c.decode(BPT_Dynamic_DC_CLReqControlMode.self, forKey: key))
+        case "BPT_Scheduled_DC_CLReqControlMode": self = .bptScheduledDCCLReqControlMode(try c.decode(BPT_Scheduled_DC_CLReqControlMode.self, forKey: key))
+        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
+        case "Dynamic_DC_CLReqControlMode": self = .dynamicDCCLReqControlMode(try c.decode(Dynamic_DC_CLReqControlMode.self, forKey: key))
+        case "Scheduled_DC_CLReqControlMode": self = .scheduledDCCLReqControlMode(try c.decode(Scheduled_DC_CLReqControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDynamicDCCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_DC_CLReqControlMode")
+        case .bptScheduledDCCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_DC_CLReqControlMode")
+        case .clReqControlMode(let v): try c.encode(v, forKey: "CLReqControlMode")
+        case .dynamicDCCLReqControlMode(let v): try c.encode(v, forKey: "Dynamic_DC_CLReqControlMode")
+        case .scheduledDCCLReqControlMode(let v): try c.encode(v, forKey: "Scheduled_DC_CLReqControlMode")
+        }
+    }
+}
+
 /// The substitution group of element `CLResControlMode`: the head and its members, in EXI order.
 public enum CLResControlModeGroupDC: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLResControlMode`.
@@ -114,12 +303,56 @@ public enum CLResControlModeGroupDC: Sendable, Hashable {
     case scheduledDCCLResControlMode(Scheduled_DC_CLResControlMode)
 }
 
+extension CLResControlModeGroupDC: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Dynamic_DC_CLResControlMode": self = .bptDynamicDCCLResControlMode(try c.decode(BPT_Dynamic_DC_CLResControlMode.self, forKey: key))
+        case "BPT_Scheduled_DC_CLResControlMode": self = .bptScheduledDCCLResControlMode(try c.decode(BPT_Scheduled_DC_CLResControlMode.self, forKey: key))
+        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
+        case "Dynamic_DC_CLResControlMode": self = .dynamicDCCLResControlMode(try c.decode(Dynamic_DC_CLResControlMode.self, forKey: key))
+        case "Scheduled_DC_CLResControlMode": self = .scheduledDCCLResControlMode(try c.decode(Scheduled_DC_CLResControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDynamicDCCLResControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_DC_CLResControlMode")
+        case .bptScheduledDCCLResControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_DC_CLResControlMode")
+        case .clResControlMode(let v): try c.encode(v, forKey: "CLResControlMode")
+        case .dynamicDCCLResControlMode(let v): try c.encode(v, forKey: "Dynamic_DC_CLResControlMode")
+        case .scheduledDCCLResControlMode(let v): try c.encode(v, forKey: "Scheduled_DC_CLResControlMode")
+        }
+    }
+}
+
 /// The substitution group of element `DC_CPDReqEnergyTransferMode`: the head and its members, in EXI order.
 public enum DC_CPDReqEnergyTransferModeGroup: Sendable, Hashable {
     /// Element `BPT_DC_CPDReqEnergyTransferMode`.
     case bptDCCPDReqEnergyTransferMode(BPT_DC_CPDReqEnergyTransferMode)
     /// Element `DC_CPDReqEnergyTransferMode`.
     case dcCPDReqEnergyTransferMode(DC_CPDReqEnergyTransferMode)
+}
+
+extension DC_CPDReqEnergyTransferModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_DC_CPDReqEnergyTransferMode": self = .bptDCCPDReqEnergyTransferMode(try c.decode(BPT_DC_CPDReqEnergyTransferMode.self, forKey: key))
+        case "DC_CPDReqEnergyTransferMode": self = .dcCPDReqEnergyTransferMode(try c.decode(DC_CPDReqEnergyTransferMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDCCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_DC_CPDReqEnergyTransferMode")
+        case .dcCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "DC_CPDReqEnergyTransferMode")
+        }
+    }
 }
 
 /// The substitution group of element `DC_CPDResEnergyTransferMode`: the head and its members, in EXI order.
@@ -130,12 +363,50 @@ public enum DC_CPDResEnergyTransferModeGroup: Sendable, Hashable {
     case dcCPDResEnergyTransferMode(DC_CPDResEnergyTransferMode)
 }
 
+extension DC_CPDResEnergyTransferModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_DC_CPDResEnergyTransferMode": self = .bptDCCPDResEnergyTransferMode(try c.decode(BPT_DC_CPDResEnergyTransferMode.self, forKey: key))
+        case "DC_CPDResEnergyTransferMode": self = .dcCPDResEnergyTransferMode(try c.decode(DC_CPDResEnergyTransferMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDCCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_DC_CPDResEnergyTransferMode")
+        case .dcCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "DC_CPDResEnergyTransferMode")
+        }
+    }
+}
+
 /// The substitution group of element `Dynamic_DC_CLReqControlMode`: the head and its members, in EXI order.
 public enum Dynamic_DC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLReqControlMode`.
     case bptDynamicDCCLReqControlMode(BPT_Dynamic_DC_CLReqControlMode)
     /// Element `Dynamic_DC_CLReqControlMode`.
     case dynamicDCCLReqControlMode(Dynamic_DC_CLReqControlMode)
+}
+
+extension Dynamic_DC_CLReqControlModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Dynamic_DC_CLReqControlMode": self = .bptDynamicDCCLReqControlMode(try c.decode(BPT_Dynamic_DC_CLReqControlMode.self, forKey: key))
+        case "Dynamic_DC_CLReqControlMode": self = .dynamicDCCLReqControlMode(try c.decode(Dynamic_DC_CLReqControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDynamicDCCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_DC_CLReqControlMode")
+        case .dynamicDCCLReqControlMode(let v): try c.encode(v, forKey: "Dynamic_DC_CLReqControlMode")
+        }
+    }
 }
 
 /// The substitution group of element `Dynamic_DC_CLResControlMode`: the head and its members, in EXI order.
@@ -146,6 +417,25 @@ public enum Dynamic_DC_CLResControlModeGroup: Sendable, Hashable {
     case dynamicDCCLResControlMode(Dynamic_DC_CLResControlMode)
 }
 
+extension Dynamic_DC_CLResControlModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Dynamic_DC_CLResControlMode": self = .bptDynamicDCCLResControlMode(try c.decode(BPT_Dynamic_DC_CLResControlMode.self, forKey: key))
+        case "Dynamic_DC_CLResControlMode": self = .dynamicDCCLResControlMode(try c.decode(Dynamic_DC_CLResControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDynamicDCCLResControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_DC_CLResControlMode")
+        case .dynamicDCCLResControlMode(let v): try c.encode(v, forKey: "Dynamic_DC_CLResControlMode")
+        }
+    }
+}
+
 /// The substitution group of element `Scheduled_DC_CLReqControlMode`: the head and its members, in EXI order.
 public enum Scheduled_DC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_DC_CLReqControlMode`.
@@ -154,12 +444,50 @@ public enum Scheduled_DC_CLReqControlModeGroup: Sendable, Hashable {
     case scheduledDCCLReqControlMode(Scheduled_DC_CLReqControlMode)
 }
 
+extension Scheduled_DC_CLReqControlModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Scheduled_DC_CLReqControlMode": self = .bptScheduledDCCLReqControlMode(try c.decode(BPT_Scheduled_DC_CLReqControlMode.self, forKey: key))
+        case "Scheduled_DC_CLReqControlMode": self = .scheduledDCCLReqControlMode(try c.decode(Scheduled_DC_CLReqControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptScheduledDCCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_DC_CLReqControlMode")
+        case .scheduledDCCLReqControlMode(let v): try c.encode(v, forKey: "Scheduled_DC_CLReqControlMode")
+        }
+    }
+}
+
 /// The substitution group of element `Scheduled_DC_CLResControlMode`: the head and its members, in EXI order.
 public enum Scheduled_DC_CLResControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_DC_CLResControlMode`.
     case bptScheduledDCCLResControlMode(BPT_Scheduled_DC_CLResControlMode)
     /// Element `Scheduled_DC_CLResControlMode`.
     case scheduledDCCLResControlMode(Scheduled_DC_CLResControlMode)
+}
+
+extension Scheduled_DC_CLResControlModeGroup: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_Scheduled_DC_CLResControlMode": self = .bptScheduledDCCLResControlMode(try c.decode(BPT_Scheduled_DC_CLResControlMode.self, forKey: key))
+        case "Scheduled_DC_CLResControlMode": self = .scheduledDCCLResControlMode(try c.decode(Scheduled_DC_CLResControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptScheduledDCCLResControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_DC_CLResControlMode")
+        case .scheduledDCCLResControlMode(let v): try c.encode(v, forKey: "Scheduled_DC_CLResControlMode")
+        }
+    }
 }
 
 /// An ISO 15118-20 common message (V2GTP payload 0x8002).
@@ -274,6 +602,129 @@ public enum ISO20CommonMessagesDocument: Sendable, Hashable {
     case vehicleCheckOutRes(VehicleCheckOutRes)
     /// Element `X509Data` in `http://www.w3.org/2000/09/xmldsig#` (event code 53).
     case x509Data(X509Data)
+}
+
+extension ISO20CommonMessagesDocument: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "AuthorizationReq": self = .authorizationReq(try c.decode(AuthorizationReq.self, forKey: key))
+        case "AuthorizationRes": self = .authorizationRes(try c.decode(AuthorizationRes.self, forKey: key))
+        case "AuthorizationSetupReq": self = .authorizationSetupReq(try c.decode(AuthorizationSetupReq.self, forKey: key))
+        case "AuthorizationSetupRes": self = .authorizationSetupRes(try c.decode(AuthorizationSetupRes.self, forKey: key))
+        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
+        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
+        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
+        case "CertificateInstallationReq": self = .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: key))
+        case "CertificateInstallationRes": self = .certificateInstallationRes(try c.decode(CertificateInstallationRes.self, forKey: key))
+        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
+        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
+        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
+        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
+        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
+        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
+        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
+        case "MeteringConfirmationReq": self = .meteringConfirmationReq(try c.decode(MeteringConfirmationReq.self, forKey: key))
+        case "MeteringConfirmationRes": self = .meteringConfirmationRes(try c.decode(MeteringConfirmationRes.self, forKey: key))
+        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
+        case "Object": self = .object(try c.decode(Object.self, forKey: key))
+        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
+        case "PowerDeliveryReq": self = .powerDeliveryReq(try c.decode(PowerDeliveryReq.self, forKey: key))
+        case "PowerDeliveryRes": self = .powerDeliveryRes(try c.decode(PowerDeliveryRes.self, forKey: key))
+        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
+        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
+        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
+        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
+        case "ScheduleExchangeReq": self = .scheduleExchangeReq(try c.decode(ScheduleExchangeReq.self, forKey: key))
+        case "ScheduleExchangeRes": self = .scheduleExchangeRes(try c.decode(ScheduleExchangeRes.self, forKey: key))
+        case "ServiceDetailReq": self = .serviceDetailReq(try c.decode(ServiceDetailReq.self, forKey: key))
+        case "ServiceDetailRes": self = .serviceDetailRes(try c.decode(ServiceDetailRes.self, forKey: key))
+        case "ServiceDiscoveryReq": self = .serviceDiscoveryReq(try c.decode(ServiceDiscoveryReq.self, forKey: key))
+        case "ServiceDiscoveryRes": self = .serviceDiscoveryRes(try c.decode(ServiceDiscoveryRes.self, forKey: key))
+        case "ServiceSelectionReq": self = .serviceSelectionReq(try c.decode(ServiceSelectionReq.self, forKey: key))
+        case "ServiceSelectionRes": self = .serviceSelectionRes(try c.decode(ServiceSelectionRes.self, forKey: key))
+        case "SessionSetupReq": self = .sessionSetupReq(try c.decode(SessionSetupReq.self, forKey: key))
+        case "SessionSetupRes": self = .sessionSetupRes(try c.decode(SessionSetupRes.self, forKey: key))
+        case "SessionStopReq": self = .sessionStopReq(try c.decode(SessionStopReq.self, forKey: key))
+        case "SessionStopRes": self = .sessionStopRes(try c.decode(SessionStopRes.self, forKey: key))
+        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
+        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
+        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
+        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
+        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
+        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
+        case "SignedInstallationData": self = .signedInstallationData(try c.decode(SignedInstallationData.self, forKey: key))
+        case "SignedMeteringData": self = .signedMeteringData(try c.decode(SignedMeteringData.self, forKey: key))
+        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
+        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
+        case "VehicleCheckInReq": self = .vehicleCheckInReq(try c.decode(VehicleCheckInReq.self, forKey: key))
+        case "VehicleCheckInRes": self = .vehicleCheckInRes(try c.decode(VehicleCheckInRes.self, forKey: key))
+        case "VehicleCheckOutReq": self = .vehicleCheckOutReq(try c.decode(VehicleCheckOutReq.self, forKey: key))
+        case "VehicleCheckOutRes": self = .vehicleCheckOutRes(try c.decode(VehicleCheckOutRes.self, forKey: key))
+        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .authorizationReq(let v): try c.encode(v, forKey: "AuthorizationReq")
+        case .authorizationRes(let v): try c.encode(v, forKey: "AuthorizationRes")
+        case .authorizationSetupReq(let v): try c.encode(v, forKey: "AuthorizationSetupReq")
+        case .authorizationSetupRes(let v): try c.encode(v, forKey: "AuthorizationSetupRes")
+        case .clReqControlMode(let v): try c.encode(v, forKey: "CLReqControlMode")
+        case .clResControlMode(let v): try c.encode(v, forKey: "CLResControlMode")
+        case .canonicalizationMethod(let v): try c.encode(v, forKey: "CanonicalizationMethod")
+        case .certificateInstallationReq(let v): try c.encode(v, forKey: "CertificateInstallationReq")
+        case .certificateInstallationRes(let v): try c.encode(v, forKey: "CertificateInstallationRes")
+        case .dsaKeyValue(let v): try c.encode(v, forKey: "DSAKeyValue")
+        case .digestMethod(let v): try c.encode(v, forKey: "DigestMethod")
+        case .digestValue(let v): try c.encodeHex(v, forKey: "DigestValue")
+        case .keyInfo(let v): try c.encode(v, forKey: "KeyInfo")
+        case .keyName(let v): try c.encode(v, forKey: "KeyName")
+        case .keyValue(let v): try c.encode(v, forKey: "KeyValue")
+        case .manifest(let v): try c.encode(v, forKey: "Manifest")
+        case .meteringConfirmationReq(let v): try c.encode(v, forKey: "MeteringConfirmationReq")
+        case .meteringConfirmationRes(let v): try c.encode(v, forKey: "MeteringConfirmationRes")
+        case .mgmtData(let v): try c.encode(v, forKey: "MgmtData")
+        case .object(let v): try c.encode(v, forKey: "Object")
+        case .pgpData(let v): try c.encode(v, forKey: "PGPData")
+        case .powerDeliveryReq(let v): try c.encode(v, forKey: "PowerDeliveryReq")
+        case .powerDeliveryRes(let v): try c.encode(v, forKey: "PowerDeliveryRes")
+        case .rsaKeyValue(let v): try c.encode(v, forKey: "RSAKeyValue")
+        case .reference(let v): try c.encode(v, forKey: "Reference")
+        case .retrievalMethod(let v): try c.encode(v, forKey: "RetrievalMethod")
+        case .spkiData(let v): try c.encode(v, forKey: "SPKIData")
+        case .scheduleExchangeReq(let v): try c.encode(v, forKey: "ScheduleExchangeReq")
+        case .scheduleExchangeRes(let v): try c.encode(v, forKey: "ScheduleExchangeRes")
+        case .serviceDetailReq(let v): try c.encode(v, forKey: "ServiceDetailReq")
+        case .serviceDetailRes(let v): try c.encode(v, forKey: "ServiceDetailRes")
+        case .serviceDiscoveryReq(let v): try c.encode(v, forKey: "ServiceDiscoveryReq")
+        case .serviceDiscoveryRes(let v): try c.encode(v, forKey: "ServiceDiscoveryRes")
+        case .serviceSelectionReq(let v): try c.encode(v, forKey: "ServiceSelectionReq")
+        case .serviceSelectionRes(let v): try c.encode(v, forKey: "ServiceSelectionRes")
+        case .sessionSetupReq(let v): try c.encode(v, forKey: "SessionSetupReq")
+        case .sessionSetupRes(let v): try c.encode(v, forKey: "SessionSetupRes")
+        case .sessionStopReq(let v): try c.encode(v, forKey: "SessionStopReq")
+        case .sessionStopRes(let v): try c.encode(v, forKey: "SessionStopRes")
+        case .signature(let v): try c.encode(v, forKey: "Signature")
+        case .signatureMethod(let v): try c.encode(v, forKey: "SignatureMethod")
+        case .signatureProperties(let v): try c.encode(v, forKey: "SignatureProperties")
+        case .signatureProperty(let v): try c.encode(v, forKey: "SignatureProperty")
+        case .signatureValue(let v): try c.encode(v, forKey: "SignatureValue")
+        case .signedInfo(let v): try c.encode(v, forKey: "SignedInfo")
+        case .signedInstallationData(let v): try c.encode(v, forKey: "SignedInstallationData")
+        case .signedMeteringData(let v): try c.encode(v, forKey: "SignedMeteringData")
+        case .transform(let v): try c.encode(v, forKey: "Transform")
+        case .transforms(let v): try c.encode(v, forKey: "Transforms")
+        case .vehicleCheckInReq(let v): try c.encode(v, forKey: "VehicleCheckInReq")
+        case .vehicleCheckInRes(let v): try c.encode(v, forKey: "VehicleCheckInRes")
+        case .vehicleCheckOutReq(let v): try c.encode(v, forKey: "VehicleCheckOutReq")
+        case .vehicleCheckOutRes(let v): try c.encode(v, forKey: "VehicleCheckOutRes")
+        case .x509Data(let v): try c.encode(v, forKey: "X509Data")
+        }
+    }
 }
 
 extension ISO20CommonMessagesDocument {
@@ -725,6 +1176,105 @@ public enum ISO20ACDocument: Sendable, Hashable {
     case x509Data(X509Data)
 }
 
+extension ISO20ACDocument: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "AC_CPDReqEnergyTransferMode": self = .acCPDReqEnergyTransferMode(try c.decode(AC_CPDReqEnergyTransferMode.self, forKey: key))
+        case "AC_CPDResEnergyTransferMode": self = .acCPDResEnergyTransferMode(try c.decode(AC_CPDResEnergyTransferMode.self, forKey: key))
+        case "AC_ChargeLoopReq": self = .acChargeLoopReq(try c.decode(AC_ChargeLoopReq.self, forKey: key))
+        case "AC_ChargeLoopRes": self = .acChargeLoopRes(try c.decode(AC_ChargeLoopRes.self, forKey: key))
+        case "AC_ChargeParameterDiscoveryReq": self = .acChargeParameterDiscoveryReq(try c.decode(AC_ChargeParameterDiscoveryReq.self, forKey: key))
+        case "AC_ChargeParameterDiscoveryRes": self = .acChargeParameterDiscoveryRes(try c.decode(AC_ChargeParameterDiscoveryRes.self, forKey: key))
+        case "BPT_AC_CPDReqEnergyTransferMode": self = .bptACCPDReqEnergyTransferMode(try c.decode(BPT_AC_CPDReqEnergyTransferMode.self, forKey: key))
+        case "BPT_AC_CPDResEnergyTransferMode": self = .bptACCPDResEnergyTransferMode(try c.decode(BPT_AC_CPDResEnergyTransferMode.self, forKey: key))
+        case "BPT_Dynamic_AC_CLReqControlMode": self = .bptDynamicACCLReqControlMode(try c.decode(BPT_Dynamic_AC_CLReqControlMode.self, forKey: key))
+        case "BPT_Dynamic_AC_CLResControlMode": self = .bptDynamicACCLResControlMode(try c.decode(BPT_Dynamic_AC_CLResControlMode.self, forKey: key))
+        case "BPT_Scheduled_AC_CLReqControlMode": self = .bptScheduledACCLReqControlMode(try c.decode(BPT_Scheduled_AC_CLReqControlMode.self, forKey: key))
+        case "BPT_Scheduled_AC_CLResControlMode": self = .bptScheduledACCLResControlMode(try c.decode(BPT_Scheduled_AC_CLResControlMode.self, forKey: key))
+        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
+        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
+        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
+        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
+        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
+        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
+        case "Dynamic_AC_CLReqControlMode": self = .dynamicACCLReqControlMode(try c.decode(Dynamic_AC_CLReqControlMode.self, forKey: key))
+        case "Dynamic_AC_CLResControlMode": self = .dynamicACCLResControlMode(try c.decode(Dynamic_AC_CLResControlMode.self, forKey: key))
+        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
+        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
+        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
+        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
+        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
+        case "Object": self = .object(try c.decode(Object.self, forKey: key))
+        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
+        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
+        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
+        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
+        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
+        case "Scheduled_AC_CLReqControlMode": self = .scheduledACCLReqControlMode(try c.decode(Scheduled_AC_CLReqControlMode.self, forKey: key))
+        case "Scheduled_AC_CLResControlMode": self = .scheduledACCLResControlMode(try c.decode(Scheduled_AC_CLResControlMode.self, forKey: key))
+        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
+        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
+        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
+        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
+        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
+        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
+        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
+        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
+        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .acCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "AC_CPDReqEnergyTransferMode")
+        case .acCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "AC_CPDResEnergyTransferMode")
+        case .acChargeLoopReq(let v): try c.encode(v, forKey: "AC_ChargeLoopReq")
+        case .acChargeLoopRes(let v): try c.encode(v, forKey: "AC_ChargeLoopRes")
+        case .acChargeParameterDiscoveryReq(let v): try c.encode(v, forKey: "AC_ChargeParameterDiscoveryReq")
+        case .acChargeParameterDiscoveryRes(let v): try c.encode(v, forKey: "AC_ChargeParameterDiscoveryRes")
+        case .bptACCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_AC_CPDReqEnergyTransferMode")
+        case .bptACCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_AC_CPDResEnergyTransferMode")
+        case .bptDynamicACCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_AC_CLReqControlMode")
+        case .bptDynamicACCLResControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_AC_CLResControlMode")
+        case .bptScheduledACCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_AC_CLReqControlMode")
+        case .bptScheduledACCLResControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_AC_CLResControlMode")
+        case .clReqControlMode(let v): try c.encode(v, forKey: "CLReqControlMode")
+        case .clResControlMode(let v): try c.encode(v, forKey: "CLResControlMode")
+        case .canonicalizationMethod(let v): try c.encode(v, forKey: "CanonicalizationMethod")
+        case .dsaKeyValue(let v): try c.encode(v, forKey: "DSAKeyValue")
+        case .digestMethod(let v): try c.encode(v, forKey: "DigestMethod")
+        case .digestValue(let v): try c.encodeHex(v, forKey: "DigestValue")
+        case .dynamicACCLReqControlMode(let v): try c.encode(v, forKey: "Dynamic_AC_CLReqControlMode")
+        case .dynamicACCLResControlMode(let v): try c.encode(v, forKey: "Dynamic_AC_CLResControlMode")
+        case .keyInfo(let v): try c.encode(v, forKey: "KeyInfo")
+        case .keyName(let v): try c.encode(v, forKey: "KeyName")
+        case .keyValue(let v): try c.encode(v, forKey: "KeyValue")
+        case .manifest(let v): try c.encode(v, forKey: "Manifest")
+        case .mgmtData(let v): try c.encode(v, forKey: "MgmtData")
+        case .object(let v): try c.encode(v, forKey: "Object")
+        case .pgpData(let v): try c.encode(v, forKey: "PGPData")
+        case .rsaKeyValue(let v): try c.encode(v, forKey: "RSAKeyValue")
+        case .reference(let v): try c.encode(v, forKey: "Reference")
+        case .retrievalMethod(let v): try c.encode(v, forKey: "RetrievalMethod")
+        case .spkiData(let v): try c.encode(v, forKey: "SPKIData")
+        case .scheduledACCLReqControlMode(let v): try c.encode(v, forKey: "Scheduled_AC_CLReqControlMode")
+        case .scheduledACCLResControlMode(let v): try c.encode(v, forKey: "Scheduled_AC_CLResControlMode")
+        case .signature(let v): try c.encode(v, forKey: "Signature")
+        case .signatureMethod(let v): try c.encode(v, forKey: "SignatureMethod")
+        case .signatureProperties(let v): try c.encode(v, forKey: "SignatureProperties")
+        case .signatureProperty(let v): try c.encode(v, forKey: "SignatureProperty")
+        case .signatureValue(let v): try c.encode(v, forKey: "SignatureValue")
+        case .signedInfo(let v): try c.encode(v, forKey: "SignedInfo")
+        case .transform(let v): try c.encode(v, forKey: "Transform")
+        case .transforms(let v): try c.encode(v, forKey: "Transforms")
+        case .x509Data(let v): try c.encode(v, forKey: "X509Data")
+        }
+    }
+}
+
 extension ISO20ACDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
@@ -1112,6 +1662,117 @@ public enum ISO20DCDocument: Sendable, Hashable {
     case transforms(Transforms)
     /// Element `X509Data` in `http://www.w3.org/2000/09/xmldsig#` (event code 47).
     case x509Data(X509Data)
+}
+
+extension ISO20DCDocument: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "BPT_DC_CPDReqEnergyTransferMode": self = .bptDCCPDReqEnergyTransferMode(try c.decode(BPT_DC_CPDReqEnergyTransferMode.self, forKey: key))
+        case "BPT_DC_CPDResEnergyTransferMode": self = .bptDCCPDResEnergyTransferMode(try c.decode(BPT_DC_CPDResEnergyTransferMode.self, forKey: key))
+        case "BPT_Dynamic_DC_CLReqControlMode": self = .bptDynamicDCCLReqControlMode(try c.decode(BPT_Dynamic_DC_CLReqControlMode.self, forKey: key))
+        case "BPT_Dynamic_DC_CLResControlMode": self = .bptDynamicDCCLResControlMode(try c.decode(BPT_Dynamic_DC_CLResControlMode.self, forKey: key))
+        case "BPT_Scheduled_DC_CLReqControlMode": self = .bptScheduledDCCLReqControlMode(try c.decode(BPT_Scheduled_DC_CLReqControlMode.self, forKey: key))
+        case "BPT_Scheduled_DC_CLResControlMode": self = .bptScheduledDCCLResControlMode(try c.decode(BPT_Scheduled_DC_CLResControlMode.self, forKey: key))
+        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
+        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
+        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
+        case "DC_CPDReqEnergyTransferMode": self = .dcCPDReqEnergyTransferMode(try c.decode(DC_CPDReqEnergyTransferMode.self, forKey: key))
+        case "DC_CPDResEnergyTransferMode": self = .dcCPDResEnergyTransferMode(try c.decode(DC_CPDResEnergyTransferMode.self, forKey: key))
+        case "DC_CableCheckReq": self = .dcCableCheckReq(try c.decode(DC_CableCheckReq.self, forKey: key))
+        case "DC_CableCheckRes": self = .dcCableCheckRes(try c.decode(DC_CableCheckRes.self, forKey: key))
+        case "DC_ChargeLoopReq": self = .dcChargeLoopReq(try c.decode(DC_ChargeLoopReq.self, forKey: key))
+        case "DC_ChargeLoopRes": self = .dcChargeLoopRes(try c.decode(DC_ChargeLoopRes.self, forKey: key))
+        case "DC_ChargeParameterDiscoveryReq": self = .dcChargeParameterDiscoveryReq(try c.decode(DC_ChargeParameterDiscoveryReq.self, forKey: key))
+        case "DC_ChargeParameterDiscoveryRes": self = .dcChargeParameterDiscoveryRes(try c.decode(DC_ChargeParameterDiscoveryRes.self, forKey: key))
+        case "DC_PreChargeReq": self = .dcPreChargeReq(try c.decode(DC_PreChargeReq.self, forKey: key))
+        case "DC_PreChargeRes": self = .dcPreChargeRes(try c.decode(DC_PreChargeRes.self, forKey: key))
+        case "DC_WeldingDetectionReq": self = .dcWeldingDetectionReq(try c.decode(DC_WeldingDetectionReq.self, forKey: key))
+        case "DC_WeldingDetectionRes": self = .dcWeldingDetectionRes(try c.decode(DC_WeldingDetectionRes.self, forKey: key))
+        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
+        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
+        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
+        case "Dynamic_DC_CLReqControlMode": self = .dynamicDCCLReqControlMode(try c.decode(Dynamic_DC_CLReqControlMode.self, forKey: key))
+        case "Dynamic_DC_CLResControlMode": self = .dynamicDCCLResControlMode(try c.decode(Dynamic_DC_CLResControlMode.self, forKey: key))
+        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
+        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
+        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
+        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
+        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
+        case "Object": self = .object(try c.decode(Object.self, forKey: key))
+        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
+        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
+        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
+        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
+        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
+        case "Scheduled_DC_CLReqControlMode": self = .scheduledDCCLReqControlMode(try c.decode(Scheduled_DC_CLReqControlMode.self, forKey: key))
+        case "Scheduled_DC_CLResControlMode": self = .scheduledDCCLResControlMode(try c.decode(Scheduled_DC_CLResControlMode.self, forKey: key))
+        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
+        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
+        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
+        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
+        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
+        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
+        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
+        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
+        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .bptDCCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_DC_CPDReqEnergyTransferMode")
+        case .bptDCCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_DC_CPDResEnergyTransferMode")
+        case .bptDynamicDCCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_DC_CLReqControlMode")
+        case .bptDynamicDCCLResControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_DC_CLResControlMode")
+        case .bptScheduledDCCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_DC_CLReqControlMode")
+        case .bptScheduledDCCLResControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_DC_CLResControlMode")
+        case .clReqControlMode(let v): try c.encode(v, forKey: "CLReqControlMode")
+        case .clResControlMode(let v): try c.encode(v, forKey: "CLResControlMode")
+        case .canonicalizationMethod(let v): try c.encode(v, forKey: "CanonicalizationMethod")
+        case .dcCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "DC_CPDReqEnergyTransferMode")
+        case .dcCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "DC_CPDResEnergyTransferMode")
+        case .dcCableCheckReq(let v): try c.encode(v, forKey: "DC_CableCheckReq")
+        case .dcCableCheckRes(let v): try c.encode(v, forKey: "DC_CableCheckRes")
+        case .dcChargeLoopReq(let v): try c.encode(v, forKey: "DC_ChargeLoopReq")
+        case .dcChargeLoopRes(let v): try c.encode(v, forKey: "DC_ChargeLoopRes")
+        case .dcChargeParameterDiscoveryReq(let v): try c.encode(v, forKey: "DC_ChargeParameterDiscoveryReq")
+        case .dcChargeParameterDiscoveryRes(let v): try c.encode(v, forKey: "DC_ChargeParameterDiscoveryRes")
+        case .dcPreChargeReq(let v): try c.encode(v, forKey: "DC_PreChargeReq")
+        case .dcPreChargeRes(let v): try c.encode(v, forKey: "DC_PreChargeRes")
+        case .dcWeldingDetectionReq(let v): try c.encode(v, forKey: "DC_WeldingDetectionReq")
+        case .dcWeldingDetectionRes(let v): try c.encode(v, forKey: "DC_WeldingDetectionRes")
+        case .dsaKeyValue(let v): try c.encode(v, forKey: "DSAKeyValue")
+        case .digestMethod(let v): try c.encode(v, forKey: "DigestMethod")
+        case .digestValue(let v): try c.encodeHex(v, forKey: "DigestValue")
+        case .dynamicDCCLReqControlMode(let v): try c.encode(v, forKey: "Dynamic_DC_CLReqControlMode")
+        case .dynamicDCCLResControlMode(let v): try c.encode(v, forKey: "Dynamic_DC_CLResControlMode")
+        case .keyInfo(let v): try c.encode(v, forKey: "KeyInfo")
+        case .keyName(let v): try c.encode(v, forKey: "KeyName")
+        case .keyValue(let v): try c.encode(v, forKey: "KeyValue")
+        case .manifest(let v): try c.encode(v, forKey: "Manifest")
+        case .mgmtData(let v): try c.encode(v, forKey: "MgmtData")
+        case .object(let v): try c.encode(v, forKey: "Object")
+        case .pgpData(let v): try c.encode(v, forKey: "PGPData")
+        case .rsaKeyValue(let v): try c.encode(v, forKey: "RSAKeyValue")
+        case .reference(let v): try c.encode(v, forKey: "Reference")
+        case .retrievalMethod(let v): try c.encode(v, forKey: "RetrievalMethod")
+        case .spkiData(let v): try c.encode(v, forKey: "SPKIData")
+        case .scheduledDCCLReqControlMode(let v): try c.encode(v, forKey: "Scheduled_DC_CLReqControlMode")
+        case .scheduledDCCLResControlMode(let v): try c.encode(v, forKey: "Scheduled_DC_CLResControlMode")
+        case .signature(let v): try c.encode(v, forKey: "Signature")
+        case .signatureMethod(let v): try c.encode(v, forKey: "SignatureMethod")
+        case .signatureProperties(let v): try c.encode(v, forKey: "SignatureProperties")
+        case .signatureProperty(let v): try c.encode(v, forKey: "SignatureProperty")
+        case .signatureValue(let v): try c.encode(v, forKey: "SignatureValue")
+        case .signedInfo(let v): try c.encode(v, forKey: "SignedInfo")
+        case .transform(let v): try c.encode(v, forKey: "Transform")
+        case .transforms(let v): try c.encode(v, forKey: "Transforms")
+        case .x509Data(let v): try c.encode(v, forKey: "X509Data")
+        }
+    }
 }
 
 extension ISO20DCDocument {
@@ -1511,6 +2172,89 @@ public enum ISO20ACDPDocument: Sendable, Hashable {
     case x509Data(X509Data)
 }
 
+extension ISO20ACDPDocument: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "ACDP_ConnectReq": self = .acdpConnectReq(try c.decode(ACDP_ConnectReq.self, forKey: key))
+        case "ACDP_ConnectRes": self = .acdpConnectRes(try c.decode(ACDP_ConnectRes.self, forKey: key))
+        case "ACDP_DisconnectReq": self = .acdpDisconnectReq(try c.decode(ACDP_ConnectReq.self, forKey: key))
+        case "ACDP_DisconnectRes": self = .acdpDisconnectRes(try c.decode(ACDP_ConnectRes.self, forKey: key))
+        case "ACDP_SystemStatusReq": self = .acdpSystemStatusReq(try c.decode(ACDP_SystemStatusReq.self, forKey: key))
+        case "ACDP_SystemStatusRes": self = .acdpSystemStatusRes(try c.decode(ACDP_SystemStatusRes.self, forKey: key))
+        case "ACDP_VehiclePositioningReq": self = .acdpVehiclePositioningReq(try c.decode(ACDP_VehiclePositioningReq.self, forKey: key))
+        case "ACDP_VehiclePositioningRes": self = .acdpVehiclePositioningRes(try c.decode(ACDP_VehiclePositioningRes.self, forKey: key))
+        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
+        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
+        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
+        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
+        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
+        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
+        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
+        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
+        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
+        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
+        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
+        case "Object": self = .object(try c.decode(Object.self, forKey: key))
+        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
+        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
+        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
+        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
+        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
+        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
+        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
+        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
+        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
+        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
+        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
+        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
+        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
+        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .acdpConnectReq(let v): try c.encode(v, forKey: "ACDP_ConnectReq")
+        case .acdpConnectRes(let v): try c.encode(v, forKey: "ACDP_ConnectRes")
+        case .acdpDisconnectReq(let v): try c.encode(v, forKey: "ACDP_DisconnectReq")
+        case .acdpDisconnectRes(let v): try c.encode(v, forKey: "ACDP_DisconnectRes")
+        case .acdpSystemStatusReq(let v): try c.encode(v, forKey: "ACDP_SystemStatusReq")
+        case .acdpSystemStatusRes(let v): try c.encode(v, forKey: "ACDP_SystemStatusRes")
+        case .acdpVehiclePositioningReq(let v): try c.encode(v, forKey: "ACDP_VehiclePositioningReq")
+        case .acdpVehiclePositioningRes(let v): try c.encode(v, forKey: "ACDP_VehiclePositioningRes")
+        case .clReqControlMode(let v): try c.encode(v, forKey: "CLReqControlMode")
+        case .clResControlMode(let v): try c.encode(v, forKey: "CLResControlMode")
+        case .canonicalizationMethod(let v): try c.encode(v, forKey: "CanonicalizationMethod")
+        case .dsaKeyValue(let v): try c.encode(v, forKey: "DSAKeyValue")
+        case .digestMethod(let v): try c.encode(v, forKey: "DigestMethod")
+        case .digestValue(let v): try c.encodeHex(v, forKey: "DigestValue")
+        case .keyInfo(let v): try c.encode(v, forKey: "KeyInfo")
+        case .keyName(let v): try c.encode(v, forKey: "KeyName")
+        case .keyValue(let v): try c.encode(v, forKey: "KeyValue")
+        case .manifest(let v): try c.encode(v, forKey: "Manifest")
+        case .mgmtData(let v): try c.encode(v, forKey: "MgmtData")
+        case .object(let v): try c.encode(v, forKey: "Object")
+        case .pgpData(let v): try c.encode(v, forKey: "PGPData")
+        case .rsaKeyValue(let v): try c.encode(v, forKey: "RSAKeyValue")
+        case .reference(let v): try c.encode(v, forKey: "Reference")
+        case .retrievalMethod(let v): try c.encode(v, forKey: "RetrievalMethod")
+        case .spkiData(let v): try c.encode(v, forKey: "SPKIData")
+        case .signature(let v): try c.encode(v, forKey: "Signature")
+        case .signatureMethod(let v): try c.encode(v, forKey: "SignatureMethod")
+        case .signatureProperties(let v): try c.encode(v, forKey: "SignatureProperties")
+        case .signatureProperty(let v): try c.encode(v, forKey: "SignatureProperty")
+        case .signatureValue(let v): try c.encode(v, forKey: "SignatureValue")
+        case .signedInfo(let v): try c.encode(v, forKey: "SignedInfo")
+        case .transform(let v): try c.encode(v, forKey: "Transform")
+        case .transforms(let v): try c.encode(v, forKey: "Transforms")
+        case .x509Data(let v): try c.encode(v, forKey: "X509Data")
+        }
+    }
+}
+
 extension ISO20ACDPDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
@@ -1832,6 +2576,97 @@ public enum ISO20WPTDocument: Sendable, Hashable {
     case x509Data(X509Data)
 }
 
+extension ISO20WPTDocument: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
+        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
+        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
+        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
+        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
+        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
+        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
+        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
+        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
+        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
+        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
+        case "Object": self = .object(try c.decode(Object.self, forKey: key))
+        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
+        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
+        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
+        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
+        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
+        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
+        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
+        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
+        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
+        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
+        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
+        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
+        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
+        case "WPT_AlignmentCheckReq": self = .wptAlignmentCheckReq(try c.decode(WPT_AlignmentCheckReq.self, forKey: key))
+        case "WPT_AlignmentCheckRes": self = .wptAlignmentCheckRes(try c.decode(WPT_AlignmentCheckRes.self, forKey: key))
+        case "WPT_ChargeLoopReq": self = .wptChargeLoopReq(try c.decode(WPT_ChargeLoopReq.self, forKey: key))
+        case "WPT_ChargeLoopRes": self = .wptChargeLoopRes(try c.decode(WPT_ChargeLoopRes.self, forKey: key))
+        case "WPT_ChargeParameterDiscoveryReq": self = .wptChargeParameterDiscoveryReq(try c.decode(WPT_ChargeParameterDiscoveryReq.self, forKey: key))
+        case "WPT_ChargeParameterDiscoveryRes": self = .wptChargeParameterDiscoveryRes(try c.decode(WPT_ChargeParameterDiscoveryRes.self, forKey: key))
+        case "WPT_FinePositioningReq": self = .wptFinePositioningReq(try c.decode(WPT_FinePositioningReq.self, forKey: key))
+        case "WPT_FinePositioningRes": self = .wptFinePositioningRes(try c.decode(WPT_FinePositioningRes.self, forKey: key))
+        case "WPT_FinePositioningSetupReq": self = .wptFinePositioningSetupReq(try c.decode(WPT_FinePositioningSetupReq.self, forKey: key))
+        case "WPT_FinePositioningSetupRes": self = .wptFinePositioningSetupRes(try c.decode(WPT_FinePositioningSetupRes.self, forKey: key))
+        case "WPT_PairingReq": self = .wptPairingReq(try c.decode(WPT_PairingReq.self, forKey: key))
+        case "WPT_PairingRes": self = .wptPairingRes(try c.decode(WPT_PairingRes.self, forKey: key))
+        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .clReqControlMode(let v): try c.encode(v, forKey: "CLReqControlMode")
+        case .clResControlMode(let v): try c.encode(v, forKey: "CLResControlMode")
+        case .canonicalizationMethod(let v): try c.encode(v, forKey: "CanonicalizationMethod")
+        case .dsaKeyValue(let v): try c.encode(v, forKey: "DSAKeyValue")
+        case .digestMethod(let v): try c.encode(v, forKey: "DigestMethod")
+        case .digestValue(let v): try c.encodeHex(v, forKey: "DigestValue")
+        case .keyInfo(let v): try c.encode(v, forKey: "KeyInfo")
+        case .keyName(let v): try c.encode(v, forKey: "KeyName")
+        case .keyValue(let v): try c.encode(v, forKey: "KeyValue")
+        case .manifest(let v): try c.encode(v, forKey: "Manifest")
+        case .mgmtData(let v): try c.encode(v, forKey: "MgmtData")
+        case .object(let v): try c.encode(v, forKey: "Object")
+        case .pgpData(let v): try c.encode(v, forKey: "PGPData")
+        case .rsaKeyValue(let v): try c.encode(v, forKey: "RSAKeyValue")
+        case .reference(let v): try c.encode(v, forKey: "Reference")
+        case .retrievalMethod(let v): try c.encode(v, forKey: "RetrievalMethod")
+        case .spkiData(let v): try c.encode(v, forKey: "SPKIData")
+        case .signature(let v): try c.encode(v, forKey: "Signature")
+        case .signatureMethod(let v): try c.encode(v, forKey: "SignatureMethod")
+        case .signatureProperties(let v): try c.encode(v, forKey: "SignatureProperties")
+        case .signatureProperty(let v): try c.encode(v, forKey: "SignatureProperty")
+        case .signatureValue(let v): try c.encode(v, forKey: "SignatureValue")
+        case .signedInfo(let v): try c.encode(v, forKey: "SignedInfo")
+        case .transform(let v): try c.encode(v, forKey: "Transform")
+        case .transforms(let v): try c.encode(v, forKey: "Transforms")
+        case .wptAlignmentCheckReq(let v): try c.encode(v, forKey: "WPT_AlignmentCheckReq")
+        case .wptAlignmentCheckRes(let v): try c.encode(v, forKey: "WPT_AlignmentCheckRes")
+        case .wptChargeLoopReq(let v): try c.encode(v, forKey: "WPT_ChargeLoopReq")
+        case .wptChargeLoopRes(let v): try c.encode(v, forKey: "WPT_ChargeLoopRes")
+        case .wptChargeParameterDiscoveryReq(let v): try c.encode(v, forKey: "WPT_ChargeParameterDiscoveryReq")
+        case .wptChargeParameterDiscoveryRes(let v): try c.encode(v, forKey: "WPT_ChargeParameterDiscoveryRes")
+        case .wptFinePositioningReq(let v): try c.encode(v, forKey: "WPT_FinePositioningReq")
+        case .wptFinePositioningRes(let v): try c.encode(v, forKey: "WPT_FinePositioningRes")
+        case .wptFinePositioningSetupReq(let v): try c.encode(v, forKey: "WPT_FinePositioningSetupReq")
+        case .wptFinePositioningSetupRes(let v): try c.encode(v, forKey: "WPT_FinePositioningSetupRes")
+        case .wptPairingReq(let v): try c.encode(v, forKey: "WPT_PairingReq")
+        case .wptPairingRes(let v): try c.encode(v, forKey: "WPT_PairingRes")
+        case .x509Data(let v): try c.encode(v, forKey: "X509Data")
+        }
+    }
+}
+
 extension ISO20WPTDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
@@ -2114,6 +2949,35 @@ public enum ISO20Fragment: Sendable, Hashable {
     case priceLevelSchedule(PriceLevelSchedule)
     /// Element `SignedInfo` (fragment event code 230).
     case signedInfo(SignedInfo)
+}
+
+extension ISO20Fragment: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "PnC_AReqAuthorizationMode": self = .pnCAReqAuthorizationMode(try c.decode(PnC_AReqAuthorizationMode.self, forKey: key))
+        case "OEMProvisioningCertificateChain": self = .oemProvisioningCertificateChain(try c.decode(SignedCertificateChain.self, forKey: key))
+        case "SignedInstallationData": self = .signedInstallationData(try c.decode(SignedInstallationData.self, forKey: key))
+        case "SignedMeteringData": self = .signedMeteringData(try c.decode(SignedMeteringData.self, forKey: key))
+        case "AbsolutePriceSchedule": self = .absolutePriceSchedule(try c.decode(AbsolutePriceSchedule.self, forKey: key))
+        case "PriceLevelSchedule": self = .priceLevelSchedule(try c.decode(PriceLevelSchedule.self, forKey: key))
+        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .pnCAReqAuthorizationMode(let v): try c.encode(v, forKey: "PnC_AReqAuthorizationMode")
+        case .oemProvisioningCertificateChain(let v): try c.encode(v, forKey: "OEMProvisioningCertificateChain")
+        case .signedInstallationData(let v): try c.encode(v, forKey: "SignedInstallationData")
+        case .signedMeteringData(let v): try c.encode(v, forKey: "SignedMeteringData")
+        case .absolutePriceSchedule(let v): try c.encode(v, forKey: "AbsolutePriceSchedule")
+        case .priceLevelSchedule(let v): try c.encode(v, forKey: "PriceLevelSchedule")
+        case .signedInfo(let v): try c.encode(v, forKey: "SignedInfo")
+        }
+    }
 }
 
 extension ISO20Fragment {

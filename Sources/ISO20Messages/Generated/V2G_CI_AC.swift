@@ -173,6 +173,22 @@ extension AC_CPDReqEnergyTransferMode {
     }
 }
 
+extension AC_CPDReqEnergyTransferMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumChargePower"), evMaximumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L2"), evMaximumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L3"), evMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumChargePower"), evMinimumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L2"), evMinimumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encodeIfPresent(self.evMaximumChargePowerL2, forKey: "EVMaximumChargePower_L2")
+        try c.encodeIfPresent(self.evMaximumChargePowerL3, forKey: "EVMaximumChargePower_L3")
+        try c.encode(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encodeIfPresent(self.evMinimumChargePowerL2, forKey: "EVMinimumChargePower_L2")
+        try c.encodeIfPresent(self.evMinimumChargePowerL3, forKey: "EVMinimumChargePower_L3")
+    }
+}
+
 /// XSD: complex type `AC_CPDResEnergyTransferModeType` in `urn:iso:std:iso:15118:-20:AC`.
 public struct AC_CPDResEnergyTransferMode: Sendable, Hashable {
     /// Element `EVSEMaximumChargePower` (1..1).
@@ -486,6 +502,28 @@ extension AC_CPDResEnergyTransferMode {
     }
 }
 
+extension AC_CPDResEnergyTransferMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evseMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMaximumChargePower"), evseMaximumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumChargePower_L2"), evseMaximumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumChargePower_L3"), evseMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMinimumChargePower"), evseMinimumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMinimumChargePower_L2"), evseMinimumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMinimumChargePower_L3"), evseNominalFrequency: try c.decode(RationalNumber.self, forKey: "EVSENominalFrequency"), maximumPowerAsymmetry: try c.decodeIfPresent(RationalNumber.self, forKey: "MaximumPowerAsymmetry"), evsePowerRampLimitation: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPowerRampLimitation"), evsePresentActivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower"), evsePresentActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L2"), evsePresentActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evseMaximumChargePower, forKey: "EVSEMaximumChargePower")
+        try c.encodeIfPresent(self.evseMaximumChargePowerL2, forKey: "EVSEMaximumChargePower_L2")
+        try c.encodeIfPresent(self.evseMaximumChargePowerL3, forKey: "EVSEMaximumChargePower_L3")
+        try c.encode(self.evseMinimumChargePower, forKey: "EVSEMinimumChargePower")
+        try c.encodeIfPresent(self.evseMinimumChargePowerL2, forKey: "EVSEMinimumChargePower_L2")
+        try c.encodeIfPresent(self.evseMinimumChargePowerL3, forKey: "EVSEMinimumChargePower_L3")
+        try c.encode(self.evseNominalFrequency, forKey: "EVSENominalFrequency")
+        try c.encodeIfPresent(self.maximumPowerAsymmetry, forKey: "MaximumPowerAsymmetry")
+        try c.encodeIfPresent(self.evsePowerRampLimitation, forKey: "EVSEPowerRampLimitation")
+        try c.encodeIfPresent(self.evsePresentActivePower, forKey: "EVSEPresentActivePower")
+        try c.encodeIfPresent(self.evsePresentActivePowerL2, forKey: "EVSEPresentActivePower_L2")
+        try c.encodeIfPresent(self.evsePresentActivePowerL3, forKey: "EVSEPresentActivePower_L3")
+    }
+}
+
 /// XSD: complex type `AC_ChargeLoopReqType` in `urn:iso:std:iso:15118:-20:AC`.
 public struct AC_ChargeLoopReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -640,6 +678,20 @@ extension AC_ChargeLoopReq {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("AC_ChargeLoopReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension AC_ChargeLoopReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), displayParameters: try c.decodeIfPresent(DisplayParameters.self, forKey: "DisplayParameters"), meterInfoRequested: try c.decode(Bool.self, forKey: "MeterInfoRequested"), clReqControlMode: try c.decode(CLReqControlModeGroupAC.self, forKey: "CLReqControlMode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encodeIfPresent(self.displayParameters, forKey: "DisplayParameters")
+        try c.encode(self.meterInfoRequested, forKey: "MeterInfoRequested")
+        try c.encode(self.clReqControlMode, forKey: "CLReqControlMode")
     }
 }
 
@@ -910,6 +962,23 @@ extension AC_ChargeLoopRes {
     }
 }
 
+extension AC_ChargeLoopRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), evseTargetFrequency: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetFrequency"), clResControlMode: try c.decode(CLResControlModeGroupAC.self, forKey: "CLResControlMode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeIfPresent(self.evseStatus, forKey: "EVSEStatus")
+        try c.encodeIfPresent(self.meterInfo, forKey: "MeterInfo")
+        try c.encodeIfPresent(self.receipt, forKey: "Receipt")
+        try c.encodeIfPresent(self.evseTargetFrequency, forKey: "EVSETargetFrequency")
+        try c.encode(self.clResControlMode, forKey: "CLResControlMode")
+    }
+}
+
 /// XSD: complex type `AC_ChargeParameterDiscoveryReqType` in `urn:iso:std:iso:15118:-20:AC`.
 public struct AC_ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -1000,6 +1069,18 @@ extension AC_ChargeParameterDiscoveryReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension AC_ChargeParameterDiscoveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), acCPDReqEnergyTransferMode: try c.decode(AC_CPDReqEnergyTransferModeGroup.self, forKey: "AC_CPDReqEnergyTransferMode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.acCPDReqEnergyTransferMode, forKey: "AC_CPDReqEnergyTransferMode")
     }
 }
 
@@ -1111,6 +1192,19 @@ extension AC_ChargeParameterDiscoveryRes {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension AC_ChargeParameterDiscoveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), acCPDResEnergyTransferMode: try c.decode(AC_CPDResEnergyTransferModeGroup.self, forKey: "AC_CPDResEnergyTransferMode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.acCPDResEnergyTransferMode, forKey: "AC_CPDResEnergyTransferMode")
     }
 }
 
@@ -1400,6 +1494,28 @@ extension BPT_AC_CPDReqEnergyTransferMode {
         case (12, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension BPT_AC_CPDReqEnergyTransferMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumChargePower"), evMaximumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L2"), evMaximumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L3"), evMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumChargePower"), evMinimumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L2"), evMinimumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L3"), evMaximumDischargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumDischargePower"), evMaximumDischargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumDischargePower_L2"), evMaximumDischargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumDischargePower_L3"), evMinimumDischargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumDischargePower"), evMinimumDischargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumDischargePower_L2"), evMinimumDischargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumDischargePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encodeIfPresent(self.evMaximumChargePowerL2, forKey: "EVMaximumChargePower_L2")
+        try c.encodeIfPresent(self.evMaximumChargePowerL3, forKey: "EVMaximumChargePower_L3")
+        try c.encode(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encodeIfPresent(self.evMinimumChargePowerL2, forKey: "EVMinimumChargePower_L2")
+        try c.encodeIfPresent(self.evMinimumChargePowerL3, forKey: "EVMinimumChargePower_L3")
+        try c.encode(self.evMaximumDischargePower, forKey: "EVMaximumDischargePower")
+        try c.encodeIfPresent(self.evMaximumDischargePowerL2, forKey: "EVMaximumDischargePower_L2")
+        try c.encodeIfPresent(self.evMaximumDischargePowerL3, forKey: "EVMaximumDischargePower_L3")
+        try c.encode(self.evMinimumDischargePower, forKey: "EVMinimumDischargePower")
+        try c.encodeIfPresent(self.evMinimumDischargePowerL2, forKey: "EVMinimumDischargePower_L2")
+        try c.encodeIfPresent(self.evMinimumDischargePowerL3, forKey: "EVMinimumDischargePower_L3")
     }
 }
 
@@ -1833,6 +1949,34 @@ extension BPT_AC_CPDResEnergyTransferMode {
         case (18, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension BPT_AC_CPDResEnergyTransferMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evseMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMaximumChargePower"), evseMaximumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumChargePower_L2"), evseMaximumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumChargePower_L3"), evseMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMinimumChargePower"), evseMinimumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMinimumChargePower_L2"), evseMinimumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMinimumChargePower_L3"), evseNominalFrequency: try c.decode(RationalNumber.self, forKey: "EVSENominalFrequency"), maximumPowerAsymmetry: try c.decodeIfPresent(RationalNumber.self, forKey: "MaximumPowerAsymmetry"), evsePowerRampLimitation: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPowerRampLimitation"), evsePresentActivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower"), evsePresentActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L2"), evsePresentActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L3"), evseMaximumDischargePower: try c.decode(RationalNumber.self, forKey: "EVSEMaximumDischargePower"), evseMaximumDischargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumDischargePower_L2"), evseMaximumDischargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumDischargePower_L3"), evseMinimumDischargePower: try c.decode(RationalNumber.self, forKey: "EVSEMinimumDischargePower"), evseMinimumDischargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMinimumDischargePower_L2"), evseMinimumDischargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMinimumDischargePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evseMaximumChargePower, forKey: "EVSEMaximumChargePower")
+        try c.encodeIfPresent(self.evseMaximumChargePowerL2, forKey: "EVSEMaximumChargePower_L2")
+        try c.encodeIfPresent(self.evseMaximumChargePowerL3, forKey: "EVSEMaximumChargePower_L3")
+        try c.encode(self.evseMinimumChargePower, forKey: "EVSEMinimumChargePower")
+        try c.encodeIfPresent(self.evseMinimumChargePowerL2, forKey: "EVSEMinimumChargePower_L2")
+        try c.encodeIfPresent(self.evseMinimumChargePowerL3, forKey: "EVSEMinimumChargePower_L3")
+        try c.encode(self.evseNominalFrequency, forKey: "EVSENominalFrequency")
+        try c.encodeIfPresent(self.maximumPowerAsymmetry, forKey: "MaximumPowerAsymmetry")
+        try c.encodeIfPresent(self.evsePowerRampLimitation, forKey: "EVSEPowerRampLimitation")
+        try c.encodeIfPresent(self.evsePresentActivePower, forKey: "EVSEPresentActivePower")
+        try c.encodeIfPresent(self.evsePresentActivePowerL2, forKey: "EVSEPresentActivePower_L2")
+        try c.encodeIfPresent(self.evsePresentActivePowerL3, forKey: "EVSEPresentActivePower_L3")
+        try c.encode(self.evseMaximumDischargePower, forKey: "EVSEMaximumDischargePower")
+        try c.encodeIfPresent(self.evseMaximumDischargePowerL2, forKey: "EVSEMaximumDischargePower_L2")
+        try c.encodeIfPresent(self.evseMaximumDischargePowerL3, forKey: "EVSEMaximumDischargePower_L3")
+        try c.encode(self.evseMinimumDischargePower, forKey: "EVSEMinimumDischargePower")
+        try c.encodeIfPresent(self.evseMinimumDischargePowerL2, forKey: "EVSEMinimumDischargePower_L2")
+        try c.encodeIfPresent(self.evseMinimumDischargePowerL3, forKey: "EVSEMinimumDischargePower_L3")
     }
 }
 
@@ -2367,6 +2511,40 @@ extension BPT_Dynamic_AC_CLReqControlMode {
     }
 }
 
+extension BPT_Dynamic_AC_CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), evTargetEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMinimumEnergyRequest"), evMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumChargePower"), evMaximumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L2"), evMaximumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L3"), evMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumChargePower"), evMinimumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L2"), evMinimumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L3"), evPresentActivePower: try c.decode(RationalNumber.self, forKey: "EVPresentActivePower"), evPresentActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentActivePower_L2"), evPresentActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentActivePower_L3"), evPresentReactivePower: try c.decode(RationalNumber.self, forKey: "EVPresentReactivePower"), evPresentReactivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentReactivePower_L2"), evPresentReactivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentReactivePower_L3"), evMaximumDischargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumDischargePower"), evMaximumDischargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumDischargePower_L2"), evMaximumDischargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumDischargePower_L3"), evMinimumDischargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumDischargePower"), evMinimumDischargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumDischargePower_L2"), evMinimumDischargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumDischargePower_L3"), evMaximumV2XEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumV2XEnergyRequest"), evMinimumV2XEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumV2XEnergyRequest"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encode(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encode(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encode(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+        try c.encode(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encodeIfPresent(self.evMaximumChargePowerL2, forKey: "EVMaximumChargePower_L2")
+        try c.encodeIfPresent(self.evMaximumChargePowerL3, forKey: "EVMaximumChargePower_L3")
+        try c.encode(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encodeIfPresent(self.evMinimumChargePowerL2, forKey: "EVMinimumChargePower_L2")
+        try c.encodeIfPresent(self.evMinimumChargePowerL3, forKey: "EVMinimumChargePower_L3")
+        try c.encode(self.evPresentActivePower, forKey: "EVPresentActivePower")
+        try c.encodeIfPresent(self.evPresentActivePowerL2, forKey: "EVPresentActivePower_L2")
+        try c.encodeIfPresent(self.evPresentActivePowerL3, forKey: "EVPresentActivePower_L3")
+        try c.encode(self.evPresentReactivePower, forKey: "EVPresentReactivePower")
+        try c.encodeIfPresent(self.evPresentReactivePowerL2, forKey: "EVPresentReactivePower_L2")
+        try c.encodeIfPresent(self.evPresentReactivePowerL3, forKey: "EVPresentReactivePower_L3")
+        try c.encode(self.evMaximumDischargePower, forKey: "EVMaximumDischargePower")
+        try c.encodeIfPresent(self.evMaximumDischargePowerL2, forKey: "EVMaximumDischargePower_L2")
+        try c.encodeIfPresent(self.evMaximumDischargePowerL3, forKey: "EVMaximumDischargePower_L3")
+        try c.encode(self.evMinimumDischargePower, forKey: "EVMinimumDischargePower")
+        try c.encodeIfPresent(self.evMinimumDischargePowerL2, forKey: "EVMinimumDischargePower_L2")
+        try c.encodeIfPresent(self.evMinimumDischargePowerL3, forKey: "EVMinimumDischargePower_L3")
+        try c.encodeIfPresent(self.evMaximumV2XEnergyRequest, forKey: "EVMaximumV2XEnergyRequest")
+        try c.encodeIfPresent(self.evMinimumV2XEnergyRequest, forKey: "EVMinimumV2XEnergyRequest")
+    }
+}
+
 /// XSD: complex type `BPT_Dynamic_AC_CLResControlModeType` in `urn:iso:std:iso:15118:-20:AC`.
 public struct BPT_Dynamic_AC_CLResControlMode: Sendable, Hashable {
     /// Element `DepartureTime` (0..1).
@@ -2775,6 +2953,29 @@ extension BPT_Dynamic_AC_CLResControlMode {
         case (13, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension BPT_Dynamic_AC_CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), minimumSOC: try c.decodeIfPresent(Int8.self, forKey: "MinimumSOC"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), ackMaxDelay: try c.decodeIfPresent(UInt16.self, forKey: "AckMaxDelay"), evseTargetActivePower: try c.decode(RationalNumber.self, forKey: "EVSETargetActivePower"), evseTargetActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetActivePower_L2"), evseTargetActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetActivePower_L3"), evseTargetReactivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower"), evseTargetReactivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower_L2"), evseTargetReactivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower_L3"), evsePresentActivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower"), evsePresentActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L2"), evsePresentActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encodeIfPresent(self.minimumSOC, forKey: "MinimumSOC")
+        try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
+        try c.encodeIfPresent(self.ackMaxDelay, forKey: "AckMaxDelay")
+        try c.encode(self.evseTargetActivePower, forKey: "EVSETargetActivePower")
+        try c.encodeIfPresent(self.evseTargetActivePowerL2, forKey: "EVSETargetActivePower_L2")
+        try c.encodeIfPresent(self.evseTargetActivePowerL3, forKey: "EVSETargetActivePower_L3")
+        try c.encodeIfPresent(self.evseTargetReactivePower, forKey: "EVSETargetReactivePower")
+        try c.encodeIfPresent(self.evseTargetReactivePowerL2, forKey: "EVSETargetReactivePower_L2")
+        try c.encodeIfPresent(self.evseTargetReactivePowerL3, forKey: "EVSETargetReactivePower_L3")
+        try c.encodeIfPresent(self.evsePresentActivePower, forKey: "EVSEPresentActivePower")
+        try c.encodeIfPresent(self.evsePresentActivePowerL2, forKey: "EVSEPresentActivePower_L2")
+        try c.encodeIfPresent(self.evsePresentActivePowerL3, forKey: "EVSEPresentActivePower_L3")
     }
 }
 
@@ -3463,6 +3664,37 @@ extension BPT_Scheduled_AC_CLReqControlMode {
     }
 }
 
+extension BPT_Scheduled_AC_CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evTargetEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumEnergyRequest"), evMaximumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower"), evMaximumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L2"), evMaximumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L3"), evMinimumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower"), evMinimumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L2"), evMinimumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L3"), evPresentActivePower: try c.decode(RationalNumber.self, forKey: "EVPresentActivePower"), evPresentActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentActivePower_L2"), evPresentActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentActivePower_L3"), evPresentReactivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentReactivePower"), evPresentReactivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentReactivePower_L2"), evPresentReactivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentReactivePower_L3"), evMaximumDischargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumDischargePower"), evMaximumDischargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumDischargePower_L2"), evMaximumDischargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumDischargePower_L3"), evMinimumDischargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumDischargePower"), evMinimumDischargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumDischargePower_L2"), evMinimumDischargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumDischargePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encodeIfPresent(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encodeIfPresent(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+        try c.encodeIfPresent(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encodeIfPresent(self.evMaximumChargePowerL2, forKey: "EVMaximumChargePower_L2")
+        try c.encodeIfPresent(self.evMaximumChargePowerL3, forKey: "EVMaximumChargePower_L3")
+        try c.encodeIfPresent(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encodeIfPresent(self.evMinimumChargePowerL2, forKey: "EVMinimumChargePower_L2")
+        try c.encodeIfPresent(self.evMinimumChargePowerL3, forKey: "EVMinimumChargePower_L3")
+        try c.encode(self.evPresentActivePower, forKey: "EVPresentActivePower")
+        try c.encodeIfPresent(self.evPresentActivePowerL2, forKey: "EVPresentActivePower_L2")
+        try c.encodeIfPresent(self.evPresentActivePowerL3, forKey: "EVPresentActivePower_L3")
+        try c.encodeIfPresent(self.evPresentReactivePower, forKey: "EVPresentReactivePower")
+        try c.encodeIfPresent(self.evPresentReactivePowerL2, forKey: "EVPresentReactivePower_L2")
+        try c.encodeIfPresent(self.evPresentReactivePowerL3, forKey: "EVPresentReactivePower_L3")
+        try c.encodeIfPresent(self.evMaximumDischargePower, forKey: "EVMaximumDischargePower")
+        try c.encodeIfPresent(self.evMaximumDischargePowerL2, forKey: "EVMaximumDischargePower_L2")
+        try c.encodeIfPresent(self.evMaximumDischargePowerL3, forKey: "EVMaximumDischargePower_L3")
+        try c.encodeIfPresent(self.evMinimumDischargePower, forKey: "EVMinimumDischargePower")
+        try c.encodeIfPresent(self.evMinimumDischargePowerL2, forKey: "EVMinimumDischargePower_L2")
+        try c.encodeIfPresent(self.evMinimumDischargePowerL3, forKey: "EVMinimumDischargePower_L3")
+    }
+}
+
 /// XSD: complex type `BPT_Scheduled_AC_CLResControlModeType` in `urn:iso:std:iso:15118:-20:AC`.
 public struct BPT_Scheduled_AC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSETargetActivePower` (0..1).
@@ -3779,6 +4011,25 @@ extension BPT_Scheduled_AC_CLResControlMode {
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension BPT_Scheduled_AC_CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evseTargetActivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetActivePower"), evseTargetActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetActivePower_L2"), evseTargetActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetActivePower_L3"), evseTargetReactivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower"), evseTargetReactivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower_L2"), evseTargetReactivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower_L3"), evsePresentActivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower"), evsePresentActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L2"), evsePresentActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.evseTargetActivePower, forKey: "EVSETargetActivePower")
+        try c.encodeIfPresent(self.evseTargetActivePowerL2, forKey: "EVSETargetActivePower_L2")
+        try c.encodeIfPresent(self.evseTargetActivePowerL3, forKey: "EVSETargetActivePower_L3")
+        try c.encodeIfPresent(self.evseTargetReactivePower, forKey: "EVSETargetReactivePower")
+        try c.encodeIfPresent(self.evseTargetReactivePowerL2, forKey: "EVSETargetReactivePower_L2")
+        try c.encodeIfPresent(self.evseTargetReactivePowerL3, forKey: "EVSETargetReactivePower_L3")
+        try c.encodeIfPresent(self.evsePresentActivePower, forKey: "EVSEPresentActivePower")
+        try c.encodeIfPresent(self.evsePresentActivePowerL2, forKey: "EVSEPresentActivePower_L2")
+        try c.encodeIfPresent(self.evsePresentActivePowerL3, forKey: "EVSEPresentActivePower_L3")
     }
 }
 
@@ -4136,6 +4387,32 @@ extension Dynamic_AC_CLReqControlMode {
         case (16, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Dynamic_AC_CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), evTargetEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMinimumEnergyRequest"), evMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumChargePower"), evMaximumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L2"), evMaximumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L3"), evMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumChargePower"), evMinimumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L2"), evMinimumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L3"), evPresentActivePower: try c.decode(RationalNumber.self, forKey: "EVPresentActivePower"), evPresentActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentActivePower_L2"), evPresentActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentActivePower_L3"), evPresentReactivePower: try c.decode(RationalNumber.self, forKey: "EVPresentReactivePower"), evPresentReactivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentReactivePower_L2"), evPresentReactivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentReactivePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encode(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encode(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encode(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+        try c.encode(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encodeIfPresent(self.evMaximumChargePowerL2, forKey: "EVMaximumChargePower_L2")
+        try c.encodeIfPresent(self.evMaximumChargePowerL3, forKey: "EVMaximumChargePower_L3")
+        try c.encode(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encodeIfPresent(self.evMinimumChargePowerL2, forKey: "EVMinimumChargePower_L2")
+        try c.encodeIfPresent(self.evMinimumChargePowerL3, forKey: "EVMinimumChargePower_L3")
+        try c.encode(self.evPresentActivePower, forKey: "EVPresentActivePower")
+        try c.encodeIfPresent(self.evPresentActivePowerL2, forKey: "EVPresentActivePower_L2")
+        try c.encodeIfPresent(self.evPresentActivePowerL3, forKey: "EVPresentActivePower_L3")
+        try c.encode(self.evPresentReactivePower, forKey: "EVPresentReactivePower")
+        try c.encodeIfPresent(self.evPresentReactivePowerL2, forKey: "EVPresentReactivePower_L2")
+        try c.encodeIfPresent(self.evPresentReactivePowerL3, forKey: "EVPresentReactivePower_L3")
     }
 }
 
@@ -4547,6 +4824,29 @@ extension Dynamic_AC_CLResControlMode {
         case (13, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Dynamic_AC_CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), minimumSOC: try c.decodeIfPresent(Int8.self, forKey: "MinimumSOC"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), ackMaxDelay: try c.decodeIfPresent(UInt16.self, forKey: "AckMaxDelay"), evseTargetActivePower: try c.decode(RationalNumber.self, forKey: "EVSETargetActivePower"), evseTargetActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetActivePower_L2"), evseTargetActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetActivePower_L3"), evseTargetReactivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower"), evseTargetReactivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower_L2"), evseTargetReactivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower_L3"), evsePresentActivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower"), evsePresentActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L2"), evsePresentActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encodeIfPresent(self.minimumSOC, forKey: "MinimumSOC")
+        try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
+        try c.encodeIfPresent(self.ackMaxDelay, forKey: "AckMaxDelay")
+        try c.encode(self.evseTargetActivePower, forKey: "EVSETargetActivePower")
+        try c.encodeIfPresent(self.evseTargetActivePowerL2, forKey: "EVSETargetActivePower_L2")
+        try c.encodeIfPresent(self.evseTargetActivePowerL3, forKey: "EVSETargetActivePower_L3")
+        try c.encodeIfPresent(self.evseTargetReactivePower, forKey: "EVSETargetReactivePower")
+        try c.encodeIfPresent(self.evseTargetReactivePowerL2, forKey: "EVSETargetReactivePower_L2")
+        try c.encodeIfPresent(self.evseTargetReactivePowerL3, forKey: "EVSETargetReactivePower_L3")
+        try c.encodeIfPresent(self.evsePresentActivePower, forKey: "EVSEPresentActivePower")
+        try c.encodeIfPresent(self.evsePresentActivePowerL2, forKey: "EVSEPresentActivePower_L2")
+        try c.encodeIfPresent(self.evsePresentActivePowerL3, forKey: "EVSEPresentActivePower_L3")
     }
 }
 
@@ -5013,6 +5313,31 @@ extension Scheduled_AC_CLReqControlMode {
     }
 }
 
+extension Scheduled_AC_CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evTargetEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumEnergyRequest"), evMaximumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower"), evMaximumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L2"), evMaximumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower_L3"), evMinimumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower"), evMinimumChargePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L2"), evMinimumChargePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower_L3"), evPresentActivePower: try c.decode(RationalNumber.self, forKey: "EVPresentActivePower"), evPresentActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentActivePower_L2"), evPresentActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentActivePower_L3"), evPresentReactivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentReactivePower"), evPresentReactivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentReactivePower_L2"), evPresentReactivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPresentReactivePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encodeIfPresent(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encodeIfPresent(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+        try c.encodeIfPresent(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encodeIfPresent(self.evMaximumChargePowerL2, forKey: "EVMaximumChargePower_L2")
+        try c.encodeIfPresent(self.evMaximumChargePowerL3, forKey: "EVMaximumChargePower_L3")
+        try c.encodeIfPresent(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encodeIfPresent(self.evMinimumChargePowerL2, forKey: "EVMinimumChargePower_L2")
+        try c.encodeIfPresent(self.evMinimumChargePowerL3, forKey: "EVMinimumChargePower_L3")
+        try c.encode(self.evPresentActivePower, forKey: "EVPresentActivePower")
+        try c.encodeIfPresent(self.evPresentActivePowerL2, forKey: "EVPresentActivePower_L2")
+        try c.encodeIfPresent(self.evPresentActivePowerL3, forKey: "EVPresentActivePower_L3")
+        try c.encodeIfPresent(self.evPresentReactivePower, forKey: "EVPresentReactivePower")
+        try c.encodeIfPresent(self.evPresentReactivePowerL2, forKey: "EVPresentReactivePower_L2")
+        try c.encodeIfPresent(self.evPresentReactivePowerL3, forKey: "EVPresentReactivePower_L3")
+    }
+}
+
 /// XSD: complex type `Scheduled_AC_CLResControlModeType` in `urn:iso:std:iso:15118:-20:AC`.
 public struct Scheduled_AC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSETargetActivePower` (0..1).
@@ -5329,6 +5654,25 @@ extension Scheduled_AC_CLResControlMode {
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Scheduled_AC_CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evseTargetActivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetActivePower"), evseTargetActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetActivePower_L2"), evseTargetActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetActivePower_L3"), evseTargetReactivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower"), evseTargetReactivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower_L2"), evseTargetReactivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetReactivePower_L3"), evsePresentActivePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower"), evsePresentActivePowerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L2"), evsePresentActivePowerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPresentActivePower_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.evseTargetActivePower, forKey: "EVSETargetActivePower")
+        try c.encodeIfPresent(self.evseTargetActivePowerL2, forKey: "EVSETargetActivePower_L2")
+        try c.encodeIfPresent(self.evseTargetActivePowerL3, forKey: "EVSETargetActivePower_L3")
+        try c.encodeIfPresent(self.evseTargetReactivePower, forKey: "EVSETargetReactivePower")
+        try c.encodeIfPresent(self.evseTargetReactivePowerL2, forKey: "EVSETargetReactivePower_L2")
+        try c.encodeIfPresent(self.evseTargetReactivePowerL3, forKey: "EVSETargetReactivePower_L3")
+        try c.encodeIfPresent(self.evsePresentActivePower, forKey: "EVSEPresentActivePower")
+        try c.encodeIfPresent(self.evsePresentActivePowerL2, forKey: "EVSEPresentActivePower_L2")
+        try c.encodeIfPresent(self.evsePresentActivePowerL3, forKey: "EVSEPresentActivePower_L3")
     }
 }
 

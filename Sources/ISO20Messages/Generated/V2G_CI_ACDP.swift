@@ -85,6 +85,18 @@ extension ACDP_ConnectReq {
     }
 }
 
+extension ACDP_ConnectReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evElectricalChargingDeviceStatus: try c.decode(ElectricalChargingDeviceStatus.self, forKey: "EVElectricalChargingDeviceStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evElectricalChargingDeviceStatus, forKey: "EVElectricalChargingDeviceStatus")
+    }
+}
+
 /// XSD: complex type `ACDP_ConnectResType` in `urn:iso:std:iso:15118:-20:ACDP`.
 public struct ACDP_ConnectRes: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -220,6 +232,21 @@ extension ACDP_ConnectRes {
     }
 }
 
+extension ACDP_ConnectRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"), evseElectricalChargingDeviceStatus: try c.decode(ElectricalChargingDeviceStatus.self, forKey: "EVSEElectricalChargingDeviceStatus"), evseMechanicalChargingDeviceStatus: try c.decode(MechanicalChargingDeviceStatus.self, forKey: "EVSEMechanicalChargingDeviceStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+        try c.encode(self.evseElectricalChargingDeviceStatus, forKey: "EVSEElectricalChargingDeviceStatus")
+        try c.encode(self.evseMechanicalChargingDeviceStatus, forKey: "EVSEMechanicalChargingDeviceStatus")
+    }
+}
+
 /// XSD: complex type `ACDP_SystemStatusReqType` in `urn:iso:std:iso:15118:-20:ACDP`.
 public struct ACDP_SystemStatusReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -294,6 +321,18 @@ extension ACDP_SystemStatusReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ACDP_SystemStatusReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ACDP_SystemStatusReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evTechnicalStatus: try c.decode(EVTechnicalStatus.self, forKey: "EVTechnicalStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evTechnicalStatus, forKey: "EVTechnicalStatus")
     }
 }
 
@@ -540,6 +579,27 @@ extension ACDP_SystemStatusRes {
     }
 }
 
+extension ACDP_SystemStatusRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseMechanicalChargingDeviceStatus: try c.decode(MechanicalChargingDeviceStatus.self, forKey: "EVSEMechanicalChargingDeviceStatus"), evseReadyToCharge: try c.decode(Bool.self, forKey: "EVSEReadyToCharge"), evseIsolationStatus: try c.decode(IsolationStatus.self, forKey: "EVSEIsolationStatus"), evseDisabled: try c.decode(Bool.self, forKey: "EVSEDisabled"), evseUtilityInterruptEvent: try c.decode(Bool.self, forKey: "EVSEUtilityInterruptEvent"), evseEmergencyShutdown: try c.decode(Bool.self, forKey: "EVSEEmergencyShutdown"), evseMalfunction: try c.decode(Bool.self, forKey: "EVSEMalfunction"), evInChargePosition: try c.decode(Bool.self, forKey: "EVInChargePosition"), evAssociationStatus: try c.decode(Bool.self, forKey: "EVAssociationStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseMechanicalChargingDeviceStatus, forKey: "EVSEMechanicalChargingDeviceStatus")
+        try c.encode(self.evseReadyToCharge, forKey: "EVSEReadyToCharge")
+        try c.encode(self.evseIsolationStatus, forKey: "EVSEIsolationStatus")
+        try c.encode(self.evseDisabled, forKey: "EVSEDisabled")
+        try c.encode(self.evseUtilityInterruptEvent, forKey: "EVSEUtilityInterruptEvent")
+        try c.encode(self.evseEmergencyShutdown, forKey: "EVSEEmergencyShutdown")
+        try c.encode(self.evseMalfunction, forKey: "EVSEMalfunction")
+        try c.encode(self.evInChargePosition, forKey: "EVInChargePosition")
+        try c.encode(self.evAssociationStatus, forKey: "EVAssociationStatus")
+    }
+}
+
 /// XSD: complex type `ACDP_VehiclePositioningReqType` in `urn:iso:std:iso:15118:-20:ACDP`.
 public struct ACDP_VehiclePositioningReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -636,6 +696,19 @@ extension ACDP_VehiclePositioningReq {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ACDP_VehiclePositioningReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ACDP_VehiclePositioningReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evMobilityStatus: try c.decode(Bool.self, forKey: "EVMobilityStatus"), evPositioningSupport: try c.decode(Bool.self, forKey: "EVPositioningSupport"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evMobilityStatus, forKey: "EVMobilityStatus")
+        try c.encode(self.evPositioningSupport, forKey: "EVPositioningSupport")
     }
 }
 
@@ -843,6 +916,25 @@ extension ACDP_VehiclePositioningRes {
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ACDP_VehiclePositioningRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ACDP_VehiclePositioningRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"), evsePositioningSupport: try c.decode(Bool.self, forKey: "EVSEPositioningSupport"), evRelativeXDeviation: try c.decode(Int16.self, forKey: "EVRelativeXDeviation"), evRelativeYDeviation: try c.decode(Int16.self, forKey: "EVRelativeYDeviation"), contactWindowXc: try c.decode(Int16.self, forKey: "ContactWindowXc"), contactWindowYc: try c.decode(Int16.self, forKey: "ContactWindowYc"), evInChargePosition: try c.decode(Bool.self, forKey: "EVInChargePosition"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+        try c.encode(self.evsePositioningSupport, forKey: "EVSEPositioningSupport")
+        try c.encode(self.evRelativeXDeviation, forKey: "EVRelativeXDeviation")
+        try c.encode(self.evRelativeYDeviation, forKey: "EVRelativeYDeviation")
+        try c.encode(self.contactWindowXc, forKey: "ContactWindowXc")
+        try c.encode(self.contactWindowYc, forKey: "ContactWindowYc")
+        try c.encode(self.evInChargePosition, forKey: "EVInChargePosition")
     }
 }
 
@@ -1110,6 +1202,24 @@ extension EVTechnicalStatus {
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVTechnicalStatus: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVTechnicalStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evReadyToCharge: try c.decode(Bool.self, forKey: "EVReadyToCharge"), evImmobilizationRequest: try c.decode(Bool.self, forKey: "EVImmobilizationRequest"), evImmobilized: try c.decodeIfPresent(Bool.self, forKey: "EVImmobilized"), evwlanStrength: try c.decodeIfPresent(RationalNumber.self, forKey: "EVWLANStrength"), evcpStatus: try c.decodeIfPresent(CpStatus.self, forKey: "EVCPStatus"), evsoc: try c.decodeIfPresent(Int8.self, forKey: "EVSOC"), evErrorCode: try c.decodeIfPresent(ErrorCode.self, forKey: "EVErrorCode"), evTimeout: try c.decodeIfPresent(Bool.self, forKey: "EVTimeout"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evReadyToCharge, forKey: "EVReadyToCharge")
+        try c.encode(self.evImmobilizationRequest, forKey: "EVImmobilizationRequest")
+        try c.encodeIfPresent(self.evImmobilized, forKey: "EVImmobilized")
+        try c.encodeIfPresent(self.evwlanStrength, forKey: "EVWLANStrength")
+        try c.encodeIfPresent(self.evcpStatus, forKey: "EVCPStatus")
+        try c.encodeIfPresent(self.evsoc, forKey: "EVSOC")
+        try c.encodeIfPresent(self.evErrorCode, forKey: "EVErrorCode")
+        try c.encodeIfPresent(self.evTimeout, forKey: "EVTimeout")
     }
 }
 

@@ -323,6 +323,29 @@ extension AbsolutePriceSchedule {
     }
 }
 
+extension AbsolutePriceSchedule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), timeAnchor: try c.decode(UInt64.self, forKey: "TimeAnchor"), priceScheduleID: try c.decode(UInt32.self, forKey: "PriceScheduleID"), priceScheduleDescription: try c.decodeIfPresent(String.self, forKey: "PriceScheduleDescription"), currency: try c.decode(String.self, forKey: "Currency"), language: try c.decode(String.self, forKey: "Language"), priceAlgorithm: try c.decode(String.self, forKey: "PriceAlgorithm"), minimumCost: try c.decodeIfPresent(RationalNumber.self, forKey: "MinimumCost"), maximumCost: try c.decodeIfPresent(RationalNumber.self, forKey: "MaximumCost"), taxRules: try c.decodeIfPresent(TaxRuleList.self, forKey: "TaxRules"), priceRuleStacks: try c.decode(PriceRuleStackList.self, forKey: "PriceRuleStacks"), overstayRules: try c.decodeIfPresent(OverstayRuleList.self, forKey: "OverstayRules"), additionalSelectedServices: try c.decodeIfPresent(AdditionalServiceList.self, forKey: "AdditionalSelectedServices"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encode(self.timeAnchor, forKey: "TimeAnchor")
+        try c.encode(self.priceScheduleID, forKey: "PriceScheduleID")
+        try c.encodeIfPresent(self.priceScheduleDescription, forKey: "PriceScheduleDescription")
+        try c.encode(self.currency, forKey: "Currency")
+        try c.encode(self.language, forKey: "Language")
+        try c.encode(self.priceAlgorithm, forKey: "PriceAlgorithm")
+        try c.encodeIfPresent(self.minimumCost, forKey: "MinimumCost")
+        try c.encodeIfPresent(self.maximumCost, forKey: "MaximumCost")
+        try c.encodeIfPresent(self.taxRules, forKey: "TaxRules")
+        try c.encode(self.priceRuleStacks, forKey: "PriceRuleStacks")
+        try c.encodeIfPresent(self.overstayRules, forKey: "OverstayRules")
+        try c.encodeIfPresent(self.additionalSelectedServices, forKey: "AdditionalSelectedServices")
+    }
+}
+
 /// XSD: complex type `AdditionalServiceListType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct AdditionalServiceList: Sendable, Hashable {
     /// Element `AdditionalService` (1..5).
@@ -419,6 +442,17 @@ extension AdditionalServiceList {
     }
 }
 
+extension AdditionalServiceList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(additionalService: try c.decodeArray([AdditionalService].self, forKey: "AdditionalService"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.additionalService, forKey: "AdditionalService")
+    }
+}
+
 /// XSD: complex type `AdditionalServiceType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct AdditionalService: Sendable, Hashable {
     /// Element `ServiceName` (1..1).
@@ -497,6 +531,18 @@ extension AdditionalService {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("AdditionalService: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension AdditionalService: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceName: try c.decode(String.self, forKey: "ServiceName"), serviceFee: try c.decode(RationalNumber.self, forKey: "ServiceFee"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceName, forKey: "ServiceName")
+        try c.encode(self.serviceFee, forKey: "ServiceFee")
     }
 }
 
@@ -628,6 +674,38 @@ extension AuthorizationReq {
     }
 }
 
+extension AuthorizationReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), selectedAuthorizationService: try c.decode(Authorization.self, forKey: "SelectedAuthorizationService"), choice: try c.decode(AuthorizationReq.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.selectedAuthorizationService, forKey: "SelectedAuthorizationService")
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension AuthorizationReq.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "EIM_AReqAuthorizationMode": self = .eimAReqAuthorizationMode(try c.decode(EIM_AReqAuthorizationMode.self, forKey: key))
+        case "PnC_AReqAuthorizationMode": self = .pnCAReqAuthorizationMode(try c.decode(PnC_AReqAuthorizationMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .eimAReqAuthorizationMode(let v): try c.encode(v, forKey: "EIM_AReqAuthorizationMode")
+        case .pnCAReqAuthorizationMode(let v): try c.encode(v, forKey: "PnC_AReqAuthorizationMode")
+        }
+    }
+}
+
 /// XSD: complex type `AuthorizationResType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct AuthorizationRes: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -727,6 +805,19 @@ extension AuthorizationRes {
     }
 }
 
+extension AuthorizationRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+    }
+}
+
 /// XSD: complex type `AuthorizationSetupReqType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct AuthorizationSetupReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -787,6 +878,17 @@ extension AuthorizationSetupReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("AuthorizationSetupReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension AuthorizationSetupReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
     }
 }
 
@@ -971,6 +1073,40 @@ extension AuthorizationSetupRes {
     }
 }
 
+extension AuthorizationSetupRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), authorizationServices: try c.decodeArray([Authorization].self, forKey: "AuthorizationServices"), certificateInstallationService: try c.decode(Bool.self, forKey: "CertificateInstallationService"), choice: try c.decode(AuthorizationSetupRes.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeArray(self.authorizationServices, forKey: "AuthorizationServices")
+        try c.encode(self.certificateInstallationService, forKey: "CertificateInstallationService")
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension AuthorizationSetupRes.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "EIM_ASResAuthorizationMode": self = .eimASResAuthorizationMode(try c.decode(EIM_ASResAuthorizationMode.self, forKey: key))
+        case "PnC_ASResAuthorizationMode": self = .pnCASResAuthorizationMode(try c.decode(PnC_ASResAuthorizationMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .eimASResAuthorizationMode(let v): try c.encode(v, forKey: "EIM_ASResAuthorizationMode")
+        case .pnCASResAuthorizationMode(let v): try c.encode(v, forKey: "PnC_ASResAuthorizationMode")
+        }
+    }
+}
+
 /// XSD: complex type `CertificateChainType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct CertificateChain: Sendable, Hashable {
     /// Element `Certificate` (1..1).
@@ -1057,6 +1193,18 @@ extension CertificateChain {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CertificateChain: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CertificateChain: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(certificate: try c.decodeHex(forKey: "Certificate"), subCertificates: try c.decodeIfPresent(SubCertificates.self, forKey: "SubCertificates"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.certificate, forKey: "Certificate")
+        try c.encodeIfPresent(self.subCertificates, forKey: "SubCertificates")
     }
 }
 
@@ -1188,6 +1336,21 @@ extension CertificateInstallationReq {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CertificateInstallationReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CertificateInstallationReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), oemProvisioningCertificateChain: try c.decode(SignedCertificateChain.self, forKey: "OEMProvisioningCertificateChain"), listOfRootCertificateIDs: try c.decode(ListOfRootCertificateIDs.self, forKey: "ListOfRootCertificateIDs"), maximumContractCertificateChains: try c.decode(UInt8.self, forKey: "MaximumContractCertificateChains"), prioritizedEMAIDs: try c.decodeIfPresent(EMAIDList.self, forKey: "PrioritizedEMAIDs"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.oemProvisioningCertificateChain, forKey: "OEMProvisioningCertificateChain")
+        try c.encode(self.listOfRootCertificateIDs, forKey: "ListOfRootCertificateIDs")
+        try c.encode(self.maximumContractCertificateChains, forKey: "MaximumContractCertificateChains")
+        try c.encodeIfPresent(self.prioritizedEMAIDs, forKey: "PrioritizedEMAIDs")
     }
 }
 
@@ -1336,6 +1499,22 @@ extension CertificateInstallationRes {
     }
 }
 
+extension CertificateInstallationRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"), cpsCertificateChain: try c.decode(CertificateChain.self, forKey: "CPSCertificateChain"), signedInstallationData: try c.decode(SignedInstallationData.self, forKey: "SignedInstallationData"), remainingContractCertificateChains: try c.decode(UInt8.self, forKey: "RemainingContractCertificateChains"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+        try c.encode(self.cpsCertificateChain, forKey: "CPSCertificateChain")
+        try c.encode(self.signedInstallationData, forKey: "SignedInstallationData")
+        try c.encode(self.remainingContractCertificateChains, forKey: "RemainingContractCertificateChains")
+    }
+}
+
 /// XSD: complex type `ChargingScheduleType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct ChargingSchedule: Sendable, Hashable {
     /// Element `PowerSchedule` (1..1).
@@ -1454,6 +1633,37 @@ extension ChargingSchedule {
     }
 }
 
+extension ChargingSchedule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(powerSchedule: try c.decode(PowerSchedule.self, forKey: "PowerSchedule"), choice: try c.decodeIfPresent(ChargingSchedule.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.powerSchedule, forKey: "PowerSchedule")
+        try c.encodeIfPresent(self.choice, forKey: "choice")
+    }
+}
+
+extension ChargingSchedule.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "AbsolutePriceSchedule": self = .absolutePriceSchedule(try c.decode(AbsolutePriceSchedule.self, forKey: key))
+        case "PriceLevelSchedule": self = .priceLevelSchedule(try c.decode(PriceLevelSchedule.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .absolutePriceSchedule(let v): try c.encode(v, forKey: "AbsolutePriceSchedule")
+        case .priceLevelSchedule(let v): try c.encode(v, forKey: "PriceLevelSchedule")
+        }
+    }
+}
+
 /// XSD: complex type `ContractCertificateChainType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct ContractCertificateChain: Sendable, Hashable {
     /// Element `Certificate` (1..1).
@@ -1535,6 +1745,18 @@ extension ContractCertificateChain {
     }
 }
 
+extension ContractCertificateChain: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(certificate: try c.decodeHex(forKey: "Certificate"), subCertificates: try c.decode(SubCertificates.self, forKey: "SubCertificates"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.certificate, forKey: "Certificate")
+        try c.encode(self.subCertificates, forKey: "SubCertificates")
+    }
+}
+
 /// XSD: complex type `Dynamic_EVPPTControlModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct Dynamic_EVPPTControlMode: Sendable, Hashable {
 
@@ -1581,6 +1803,16 @@ extension Dynamic_EVPPTControlMode {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Dynamic_EVPPTControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Dynamic_EVPPTControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -1793,6 +2025,24 @@ extension Dynamic_SEReqControlMode {
     }
 }
 
+extension Dynamic_SEReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decode(UInt32.self, forKey: "DepartureTime"), minimumSOC: try c.decodeIfPresent(Int8.self, forKey: "MinimumSOC"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), evTargetEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMinimumEnergyRequest"), evMaximumV2XEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumV2XEnergyRequest"), evMinimumV2XEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumV2XEnergyRequest"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.departureTime, forKey: "DepartureTime")
+        try c.encodeIfPresent(self.minimumSOC, forKey: "MinimumSOC")
+        try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
+        try c.encode(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encode(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encode(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+        try c.encodeIfPresent(self.evMaximumV2XEnergyRequest, forKey: "EVMaximumV2XEnergyRequest")
+        try c.encodeIfPresent(self.evMinimumV2XEnergyRequest, forKey: "EVMinimumV2XEnergyRequest")
+    }
+}
+
 /// XSD: complex type `Dynamic_SEResControlModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct Dynamic_SEResControlMode: Sendable, Hashable {
     /// Element `DepartureTime` (0..1).
@@ -1993,6 +2243,39 @@ extension Dynamic_SEResControlMode {
     }
 }
 
+extension Dynamic_SEResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), minimumSOC: try c.decodeIfPresent(Int8.self, forKey: "MinimumSOC"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), choice: try c.decodeIfPresent(Dynamic_SEResControlMode.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encodeIfPresent(self.minimumSOC, forKey: "MinimumSOC")
+        try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
+        try c.encodeIfPresent(self.choice, forKey: "choice")
+    }
+}
+
+extension Dynamic_SEResControlMode.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "AbsolutePriceSchedule": self = .absolutePriceSchedule(try c.decode(AbsolutePriceSchedule.self, forKey: key))
+        case "PriceLevelSchedule": self = .priceLevelSchedule(try c.decode(PriceLevelSchedule.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .absolutePriceSchedule(let v): try c.encode(v, forKey: "AbsolutePriceSchedule")
+        case .priceLevelSchedule(let v): try c.encode(v, forKey: "PriceLevelSchedule")
+        }
+    }
+}
+
 /// XSD: complex type `Dynamic_SMDTControlModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct Dynamic_SMDTControlMode: Sendable, Hashable {
 
@@ -2039,6 +2322,16 @@ extension Dynamic_SMDTControlMode {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Dynamic_SMDTControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Dynamic_SMDTControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -2091,6 +2384,16 @@ extension EIM_AReqAuthorizationMode {
     }
 }
 
+extension EIM_AReqAuthorizationMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
+    }
+}
+
 /// XSD: complex type `EIM_ASResAuthorizationModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct EIM_ASResAuthorizationMode: Sendable, Hashable {
 
@@ -2137,6 +2440,16 @@ extension EIM_ASResAuthorizationMode {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EIM_ASResAuthorizationMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EIM_ASResAuthorizationMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -2237,6 +2550,17 @@ extension EMAIDList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EMAIDList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EMAIDList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(emaID: try c.decodeArray([String].self, forKey: "EMAID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.emaID, forKey: "EMAID")
     }
 }
 
@@ -2357,6 +2681,20 @@ extension EVAbsolutePriceSchedule {
     }
 }
 
+extension EVAbsolutePriceSchedule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeAnchor: try c.decode(UInt64.self, forKey: "TimeAnchor"), currency: try c.decode(String.self, forKey: "Currency"), priceAlgorithm: try c.decode(String.self, forKey: "PriceAlgorithm"), evPriceRuleStacks: try c.decode(EVPriceRuleStackList.self, forKey: "EVPriceRuleStacks"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeAnchor, forKey: "TimeAnchor")
+        try c.encode(self.currency, forKey: "Currency")
+        try c.encode(self.priceAlgorithm, forKey: "PriceAlgorithm")
+        try c.encode(self.evPriceRuleStacks, forKey: "EVPriceRuleStacks")
+    }
+}
+
 /// XSD: complex type `EVEnergyOfferType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct EVEnergyOffer: Sendable, Hashable {
     /// Element `EVPowerSchedule` (1..1).
@@ -2431,6 +2769,18 @@ extension EVEnergyOffer {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVEnergyOffer: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVEnergyOffer: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evPowerSchedule: try c.decode(EVPowerSchedule.self, forKey: "EVPowerSchedule"), evAbsolutePriceSchedule: try c.decode(EVAbsolutePriceSchedule.self, forKey: "EVAbsolutePriceSchedule"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evPowerSchedule, forKey: "EVPowerSchedule")
+        try c.encode(self.evAbsolutePriceSchedule, forKey: "EVAbsolutePriceSchedule")
     }
 }
 
@@ -2527,6 +2877,17 @@ extension EVPowerProfileEntryList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVPowerProfileEntryList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVPowerProfileEntryList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evPowerProfileEntry: try c.decodeArray([PowerScheduleEntry].self, forKey: "EVPowerProfileEntry"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.evPowerProfileEntry, forKey: "EVPowerProfileEntry")
     }
 }
 
@@ -2658,6 +3019,38 @@ extension EVPowerProfile {
     }
 }
 
+extension EVPowerProfile: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeAnchor: try c.decode(UInt64.self, forKey: "TimeAnchor"), choice: try c.decode(EVPowerProfile.Choice.self, forKey: "choice"), evPowerProfileEntries: try c.decode(EVPowerProfileEntryList.self, forKey: "EVPowerProfileEntries"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeAnchor, forKey: "TimeAnchor")
+        try c.encode(self.choice, forKey: "choice")
+        try c.encode(self.evPowerProfileEntries, forKey: "EVPowerProfileEntries")
+    }
+}
+
+extension EVPowerProfile.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "Dynamic_EVPPTControlMode": self = .dynamicEVPPTControlMode(try c.decode(Dynamic_EVPPTControlMode.self, forKey: key))
+        case "Scheduled_EVPPTControlMode": self = .scheduledEVPPTControlMode(try c.decode(Scheduled_EVPPTControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .dynamicEVPPTControlMode(let v): try c.encode(v, forKey: "Dynamic_EVPPTControlMode")
+        case .scheduledEVPPTControlMode(let v): try c.encode(v, forKey: "Scheduled_EVPPTControlMode")
+        }
+    }
+}
+
 /// XSD: complex type `EVPowerScheduleEntryListType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct EVPowerScheduleEntryList: Sendable, Hashable {
     /// Element `EVPowerScheduleEntry` (1..1024).
@@ -2754,6 +3147,17 @@ extension EVPowerScheduleEntryList {
     }
 }
 
+extension EVPowerScheduleEntryList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evPowerScheduleEntry: try c.decodeArray([EVPowerScheduleEntry].self, forKey: "EVPowerScheduleEntry"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.evPowerScheduleEntry, forKey: "EVPowerScheduleEntry")
+    }
+}
+
 /// XSD: complex type `EVPowerScheduleEntryType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct EVPowerScheduleEntry: Sendable, Hashable {
     /// Element `Duration` (1..1).
@@ -2835,6 +3239,18 @@ extension EVPowerScheduleEntry {
     }
 }
 
+extension EVPowerScheduleEntry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(duration: try c.decode(UInt32.self, forKey: "Duration"), power: try c.decode(RationalNumber.self, forKey: "Power"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.duration, forKey: "Duration")
+        try c.encode(self.power, forKey: "Power")
+    }
+}
+
 /// XSD: complex type `EVPowerScheduleType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct EVPowerSchedule: Sendable, Hashable {
     /// Element `TimeAnchor` (1..1).
@@ -2913,6 +3329,18 @@ extension EVPowerSchedule {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVPowerSchedule: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVPowerSchedule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeAnchor: try c.decode(UInt64.self, forKey: "TimeAnchor"), evPowerScheduleEntries: try c.decode(EVPowerScheduleEntryList.self, forKey: "EVPowerScheduleEntries"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeAnchor, forKey: "TimeAnchor")
+        try c.encode(self.evPowerScheduleEntries, forKey: "EVPowerScheduleEntries")
     }
 }
 
@@ -3009,6 +3437,17 @@ extension EVPriceRuleStackList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVPriceRuleStackList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVPriceRuleStackList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evPriceRuleStack: try c.decodeArray([EVPriceRuleStack].self, forKey: "EVPriceRuleStack"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.evPriceRuleStack, forKey: "EVPriceRuleStack")
     }
 }
 
@@ -3126,6 +3565,18 @@ extension EVPriceRuleStack {
     }
 }
 
+extension EVPriceRuleStack: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(duration: try c.decode(UInt32.self, forKey: "Duration"), evPriceRule: try c.decodeArray([EVPriceRule].self, forKey: "EVPriceRule"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.duration, forKey: "Duration")
+        try c.encodeArray(self.evPriceRule, forKey: "EVPriceRule")
+    }
+}
+
 /// XSD: complex type `EVPriceRuleType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct EVPriceRule: Sendable, Hashable {
     /// Element `EnergyFee` (1..1).
@@ -3203,6 +3654,18 @@ extension EVPriceRule {
     }
 }
 
+extension EVPriceRule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(energyFee: try c.decode(RationalNumber.self, forKey: "EnergyFee"), powerRangeStart: try c.decode(RationalNumber.self, forKey: "PowerRangeStart"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.energyFee, forKey: "EnergyFee")
+        try c.encode(self.powerRangeStart, forKey: "PowerRangeStart")
+    }
+}
+
 /// XSD: complex type `MeteringConfirmationReqType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct MeteringConfirmationReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -3277,6 +3740,18 @@ extension MeteringConfirmationReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("MeteringConfirmationReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension MeteringConfirmationReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), signedMeteringData: try c.decode(SignedMeteringData.self, forKey: "SignedMeteringData"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.signedMeteringData, forKey: "SignedMeteringData")
     }
 }
 
@@ -3358,6 +3833,18 @@ extension MeteringConfirmationRes {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("MeteringConfirmationRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension MeteringConfirmationRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
     }
 }
 
@@ -3507,6 +3994,19 @@ extension OverstayRuleList {
     }
 }
 
+extension OverstayRuleList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(overstayTimeThreshold: try c.decodeIfPresent(UInt32.self, forKey: "OverstayTimeThreshold"), overstayPowerThreshold: try c.decodeIfPresent(RationalNumber.self, forKey: "OverstayPowerThreshold"), overstayRule: try c.decodeArray([OverstayRule].self, forKey: "OverstayRule"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.overstayTimeThreshold, forKey: "OverstayTimeThreshold")
+        try c.encodeIfPresent(self.overstayPowerThreshold, forKey: "OverstayPowerThreshold")
+        try c.encodeArray(self.overstayRule, forKey: "OverstayRule")
+    }
+}
+
 /// XSD: complex type `OverstayRuleType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct OverstayRule: Sendable, Hashable {
     /// Element `OverstayRuleDescription` (0..1).
@@ -3632,6 +4132,20 @@ extension OverstayRule {
     }
 }
 
+extension OverstayRule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(overstayRuleDescription: try c.decodeIfPresent(String.self, forKey: "OverstayRuleDescription"), startTime: try c.decode(UInt32.self, forKey: "StartTime"), overstayFee: try c.decode(RationalNumber.self, forKey: "OverstayFee"), overstayFeePeriod: try c.decode(UInt32.self, forKey: "OverstayFeePeriod"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.overstayRuleDescription, forKey: "OverstayRuleDescription")
+        try c.encode(self.startTime, forKey: "StartTime")
+        try c.encode(self.overstayFee, forKey: "OverstayFee")
+        try c.encode(self.overstayFeePeriod, forKey: "OverstayFeePeriod")
+    }
+}
+
 /// XSD: complex type `ParameterSetType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct ParameterSet: Sendable, Hashable {
     /// Element `ParameterSetID` (1..1).
@@ -3743,6 +4257,18 @@ extension ParameterSet {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ParameterSet: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ParameterSet: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(parameterSetID: try c.decode(UInt16.self, forKey: "ParameterSetID"), parameter: try c.decodeArray([Parameter].self, forKey: "Parameter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.parameterSetID, forKey: "ParameterSetID")
+        try c.encodeArray(self.parameter, forKey: "Parameter")
     }
 }
 
@@ -3948,6 +4474,45 @@ extension Parameter {
     }
 }
 
+extension Parameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(name: try c.decode(String.self, forKey: "Name"), choice: try c.decode(Parameter.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.name, forKey: "Name")
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension Parameter.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "boolValue": self = .boolValue(try c.decode(Bool.self, forKey: key))
+        case "byteValue": self = .byteValue(try c.decode(Int8.self, forKey: key))
+        case "shortValue": self = .shortValue(try c.decode(Int16.self, forKey: key))
+        case "intValue": self = .intValue(try c.decode(Int32.self, forKey: key))
+        case "rationalNumber": self = .rationalNumber(try c.decode(RationalNumber.self, forKey: key))
+        case "finiteString": self = .finiteString(try c.decode(String.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .boolValue(let v): try c.encode(v, forKey: "boolValue")
+        case .byteValue(let v): try c.encode(v, forKey: "byteValue")
+        case .shortValue(let v): try c.encode(v, forKey: "shortValue")
+        case .intValue(let v): try c.encode(v, forKey: "intValue")
+        case .rationalNumber(let v): try c.encode(v, forKey: "rationalNumber")
+        case .finiteString(let v): try c.encode(v, forKey: "finiteString")
+        }
+    }
+}
+
 /// XSD: complex type `PnC_AReqAuthorizationModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct PnC_AReqAuthorizationMode: Sendable, Hashable {
     /// Attribute `Id`.
@@ -4043,6 +4608,19 @@ extension PnC_AReqAuthorizationMode {
     }
 }
 
+extension PnC_AReqAuthorizationMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), genChallenge: try c.decodeHex(forKey: "GenChallenge"), contractCertificateChain: try c.decode(ContractCertificateChain.self, forKey: "ContractCertificateChain"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encodeHex(self.genChallenge, forKey: "GenChallenge")
+        try c.encode(self.contractCertificateChain, forKey: "ContractCertificateChain")
+    }
+}
+
 /// XSD: complex type `PnC_ASResAuthorizationModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct PnC_ASResAuthorizationMode: Sendable, Hashable {
     /// Element `GenChallenge` (1..1).
@@ -4129,6 +4707,18 @@ extension PnC_ASResAuthorizationMode {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PnC_ASResAuthorizationMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(genChallenge: try c.decodeHex(forKey: "GenChallenge"), supportedProviders: try c.decodeIfPresent(SupportedProvidersList.self, forKey: "SupportedProviders"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.genChallenge, forKey: "GenChallenge")
+        try c.encodeIfPresent(self.supportedProviders, forKey: "SupportedProviders")
     }
 }
 
@@ -4281,6 +4871,21 @@ extension PowerDeliveryReq {
     }
 }
 
+extension PowerDeliveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evProcessing: try c.decode(Processing.self, forKey: "EVProcessing"), chargeProgress: try c.decode(ChargeProgress.self, forKey: "ChargeProgress"), evPowerProfile: try c.decodeIfPresent(EVPowerProfile.self, forKey: "EVPowerProfile"), bptChannelSelection: try c.decodeIfPresent(ChannelSelection.self, forKey: "BPT_ChannelSelection"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evProcessing, forKey: "EVProcessing")
+        try c.encode(self.chargeProgress, forKey: "ChargeProgress")
+        try c.encodeIfPresent(self.evPowerProfile, forKey: "EVPowerProfile")
+        try c.encodeIfPresent(self.bptChannelSelection, forKey: "BPT_ChannelSelection")
+    }
+}
+
 /// XSD: complex type `PowerDeliveryResType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct PowerDeliveryRes: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -4384,6 +4989,19 @@ extension PowerDeliveryRes {
     }
 }
 
+extension PowerDeliveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeIfPresent(self.evseStatus, forKey: "EVSEStatus")
+    }
+}
+
 /// XSD: complex type `PowerScheduleEntryListType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct PowerScheduleEntryList: Sendable, Hashable {
     /// Element `PowerScheduleEntry` (1..1024).
@@ -4477,6 +5095,17 @@ extension PowerScheduleEntryList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PowerScheduleEntryList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PowerScheduleEntryList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(powerScheduleEntry: try c.decodeArray([PowerScheduleEntry].self, forKey: "PowerScheduleEntry"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.powerScheduleEntry, forKey: "PowerScheduleEntry")
     }
 }
 
@@ -4607,6 +5236,20 @@ extension PowerScheduleEntry {
     }
 }
 
+extension PowerScheduleEntry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(duration: try c.decode(UInt32.self, forKey: "Duration"), power: try c.decode(RationalNumber.self, forKey: "Power"), powerL2: try c.decodeIfPresent(RationalNumber.self, forKey: "Power_L2"), powerL3: try c.decodeIfPresent(RationalNumber.self, forKey: "Power_L3"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.duration, forKey: "Duration")
+        try c.encode(self.power, forKey: "Power")
+        try c.encodeIfPresent(self.powerL2, forKey: "Power_L2")
+        try c.encodeIfPresent(self.powerL3, forKey: "Power_L3")
+    }
+}
+
 /// XSD: complex type `PowerScheduleType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct PowerSchedule: Sendable, Hashable {
     /// Element `TimeAnchor` (1..1).
@@ -4734,6 +5377,20 @@ extension PowerSchedule {
     }
 }
 
+extension PowerSchedule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeAnchor: try c.decode(UInt64.self, forKey: "TimeAnchor"), availableEnergy: try c.decodeIfPresent(RationalNumber.self, forKey: "AvailableEnergy"), powerTolerance: try c.decodeIfPresent(RationalNumber.self, forKey: "PowerTolerance"), powerScheduleEntries: try c.decode(PowerScheduleEntryList.self, forKey: "PowerScheduleEntries"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeAnchor, forKey: "TimeAnchor")
+        try c.encodeIfPresent(self.availableEnergy, forKey: "AvailableEnergy")
+        try c.encodeIfPresent(self.powerTolerance, forKey: "PowerTolerance")
+        try c.encode(self.powerScheduleEntries, forKey: "PowerScheduleEntries")
+    }
+}
+
 /// XSD: complex type `PriceLevelScheduleEntryListType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct PriceLevelScheduleEntryList: Sendable, Hashable {
     /// Element `PriceLevelScheduleEntry` (1..1024).
@@ -4830,6 +5487,17 @@ extension PriceLevelScheduleEntryList {
     }
 }
 
+extension PriceLevelScheduleEntryList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(priceLevelScheduleEntry: try c.decodeArray([PriceLevelScheduleEntry].self, forKey: "PriceLevelScheduleEntry"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.priceLevelScheduleEntry, forKey: "PriceLevelScheduleEntry")
+    }
+}
+
 /// XSD: complex type `PriceLevelScheduleEntryType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct PriceLevelScheduleEntry: Sendable, Hashable {
     /// Element `Duration` (1..1).
@@ -4912,6 +5580,18 @@ extension PriceLevelScheduleEntry {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntry: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PriceLevelScheduleEntry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(duration: try c.decode(UInt32.self, forKey: "Duration"), priceLevel: try c.decode(UInt8.self, forKey: "PriceLevel"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.duration, forKey: "Duration")
+        try c.encode(self.priceLevel, forKey: "PriceLevel")
     }
 }
 
@@ -5080,6 +5760,22 @@ extension PriceLevelSchedule {
     }
 }
 
+extension PriceLevelSchedule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), timeAnchor: try c.decode(UInt64.self, forKey: "TimeAnchor"), priceScheduleID: try c.decode(UInt32.self, forKey: "PriceScheduleID"), priceScheduleDescription: try c.decodeIfPresent(String.self, forKey: "PriceScheduleDescription"), numberOfPriceLevels: try c.decode(UInt8.self, forKey: "NumberOfPriceLevels"), priceLevelScheduleEntries: try c.decode(PriceLevelScheduleEntryList.self, forKey: "PriceLevelScheduleEntries"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encode(self.timeAnchor, forKey: "TimeAnchor")
+        try c.encode(self.priceScheduleID, forKey: "PriceScheduleID")
+        try c.encodeIfPresent(self.priceScheduleDescription, forKey: "PriceScheduleDescription")
+        try c.encode(self.numberOfPriceLevels, forKey: "NumberOfPriceLevels")
+        try c.encode(self.priceLevelScheduleEntries, forKey: "PriceLevelScheduleEntries")
+    }
+}
+
 /// XSD: complex type `PriceRuleStackListType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct PriceRuleStackList: Sendable, Hashable {
     /// Element `PriceRuleStack` (1..1024).
@@ -5173,6 +5869,17 @@ extension PriceRuleStackList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PriceRuleStackList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PriceRuleStackList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(priceRuleStack: try c.decodeArray([PriceRuleStack].self, forKey: "PriceRuleStack"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.priceRuleStack, forKey: "PriceRuleStack")
     }
 }
 
@@ -5287,6 +5994,18 @@ extension PriceRuleStack {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PriceRuleStack: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PriceRuleStack: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(duration: try c.decode(UInt32.self, forKey: "Duration"), priceRule: try c.decodeArray([PriceRule].self, forKey: "PriceRule"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.duration, forKey: "Duration")
+        try c.encodeArray(self.priceRule, forKey: "PriceRule")
     }
 }
 
@@ -5479,6 +6198,22 @@ extension PriceRule {
     }
 }
 
+extension PriceRule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(energyFee: try c.decode(RationalNumber.self, forKey: "EnergyFee"), parkingFee: try c.decodeIfPresent(RationalNumber.self, forKey: "ParkingFee"), parkingFeePeriod: try c.decodeIfPresent(UInt32.self, forKey: "ParkingFeePeriod"), carbonDioxideEmission: try c.decodeIfPresent(UInt16.self, forKey: "CarbonDioxideEmission"), renewableGenerationPercentage: try c.decodeIfPresent(UInt8.self, forKey: "RenewableGenerationPercentage"), powerRangeStart: try c.decode(RationalNumber.self, forKey: "PowerRangeStart"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.energyFee, forKey: "EnergyFee")
+        try c.encodeIfPresent(self.parkingFee, forKey: "ParkingFee")
+        try c.encodeIfPresent(self.parkingFeePeriod, forKey: "ParkingFeePeriod")
+        try c.encodeIfPresent(self.carbonDioxideEmission, forKey: "CarbonDioxideEmission")
+        try c.encodeIfPresent(self.renewableGenerationPercentage, forKey: "RenewableGenerationPercentage")
+        try c.encode(self.powerRangeStart, forKey: "PowerRangeStart")
+    }
+}
+
 /// XSD: complex type `PriceScheduleType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct PriceSchedule: Sendable, Hashable {
     /// Element `TimeAnchor` (1..1).
@@ -5587,6 +6322,19 @@ extension PriceSchedule {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PriceSchedule: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PriceSchedule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeAnchor: try c.decode(UInt64.self, forKey: "TimeAnchor"), priceScheduleID: try c.decode(UInt32.self, forKey: "PriceScheduleID"), priceScheduleDescription: try c.decodeIfPresent(String.self, forKey: "PriceScheduleDescription"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeAnchor, forKey: "TimeAnchor")
+        try c.encode(self.priceScheduleID, forKey: "PriceScheduleID")
+        try c.encodeIfPresent(self.priceScheduleDescription, forKey: "PriceScheduleDescription")
     }
 }
 
@@ -5714,6 +6462,38 @@ extension ScheduleExchangeReq {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ScheduleExchangeReq: event \(ev) not allowed in state \(s)")
+        }
+    }
+}
+
+extension ScheduleExchangeReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), maximumSupportingPoints: try c.decode(UInt16.self, forKey: "MaximumSupportingPoints"), choice: try c.decode(ScheduleExchangeReq.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.maximumSupportingPoints, forKey: "MaximumSupportingPoints")
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension ScheduleExchangeReq.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "Dynamic_SEReqControlMode": self = .dynamicSEReqControlMode(try c.decode(Dynamic_SEReqControlMode.self, forKey: key))
+        case "Scheduled_SEReqControlMode": self = .scheduledSEReqControlMode(try c.decode(Scheduled_SEReqControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .dynamicSEReqControlMode(let v): try c.encode(v, forKey: "Dynamic_SEReqControlMode")
+        case .scheduledSEReqControlMode(let v): try c.encode(v, forKey: "Scheduled_SEReqControlMode")
         }
     }
 }
@@ -5892,6 +6672,40 @@ extension ScheduleExchangeRes {
     }
 }
 
+extension ScheduleExchangeRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"), goToPause: try c.decodeIfPresent(Bool.self, forKey: "GoToPause"), choice: try c.decode(ScheduleExchangeRes.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+        try c.encodeIfPresent(self.goToPause, forKey: "GoToPause")
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension ScheduleExchangeRes.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "Dynamic_SEResControlMode": self = .dynamicSEResControlMode(try c.decode(Dynamic_SEResControlMode.self, forKey: key))
+        case "Scheduled_SEResControlMode": self = .scheduledSEResControlMode(try c.decode(Scheduled_SEResControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .dynamicSEResControlMode(let v): try c.encode(v, forKey: "Dynamic_SEResControlMode")
+        case .scheduledSEResControlMode(let v): try c.encode(v, forKey: "Scheduled_SEResControlMode")
+        }
+    }
+}
+
 /// XSD: complex type `ScheduleTupleType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct ScheduleTuple: Sendable, Hashable {
     /// Element `ScheduleTupleID` (1..1).
@@ -5995,6 +6809,19 @@ extension ScheduleTuple {
     }
 }
 
+extension ScheduleTuple: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(scheduleTupleID: try c.decode(UInt32.self, forKey: "ScheduleTupleID"), chargingSchedule: try c.decode(ChargingSchedule.self, forKey: "ChargingSchedule"), dischargingSchedule: try c.decodeIfPresent(ChargingSchedule.self, forKey: "DischargingSchedule"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.scheduleTupleID, forKey: "ScheduleTupleID")
+        try c.encode(self.chargingSchedule, forKey: "ChargingSchedule")
+        try c.encodeIfPresent(self.dischargingSchedule, forKey: "DischargingSchedule")
+    }
+}
+
 /// XSD: complex type `Scheduled_EVPPTControlModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct Scheduled_EVPPTControlMode: Sendable, Hashable {
     /// Element `SelectedScheduleTupleID` (1..1).
@@ -6085,6 +6912,18 @@ extension Scheduled_EVPPTControlMode {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Scheduled_EVPPTControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(selectedScheduleTupleID: try c.decode(UInt32.self, forKey: "SelectedScheduleTupleID"), powerToleranceAcceptance: try c.decodeIfPresent(PowerToleranceAcceptance.self, forKey: "PowerToleranceAcceptance"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.selectedScheduleTupleID, forKey: "SelectedScheduleTupleID")
+        try c.encodeIfPresent(self.powerToleranceAcceptance, forKey: "PowerToleranceAcceptance")
     }
 }
 
@@ -6271,6 +7110,21 @@ extension Scheduled_SEReqControlMode {
     }
 }
 
+extension Scheduled_SEReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), evTargetEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumEnergyRequest"), evEnergyOffer: try c.decodeIfPresent(EVEnergyOffer.self, forKey: "EVEnergyOffer"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encodeIfPresent(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encodeIfPresent(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encodeIfPresent(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+        try c.encodeIfPresent(self.evEnergyOffer, forKey: "EVEnergyOffer")
+    }
+}
+
 /// XSD: complex type `Scheduled_SEResControlModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct Scheduled_SEResControlMode: Sendable, Hashable {
     /// Element `ScheduleTuple` (1..3).
@@ -6359,6 +7213,17 @@ extension Scheduled_SEResControlMode {
     }
 }
 
+extension Scheduled_SEResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(scheduleTuple: try c.decodeArray([ScheduleTuple].self, forKey: "ScheduleTuple"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.scheduleTuple, forKey: "ScheduleTuple")
+    }
+}
+
 /// XSD: complex type `Scheduled_SMDTControlModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct Scheduled_SMDTControlMode: Sendable, Hashable {
     /// Element `SelectedScheduleTupleID` (1..1).
@@ -6423,6 +7288,17 @@ extension Scheduled_SMDTControlMode {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Scheduled_SMDTControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Scheduled_SMDTControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(selectedScheduleTupleID: try c.decode(UInt32.self, forKey: "SelectedScheduleTupleID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.selectedScheduleTupleID, forKey: "SelectedScheduleTupleID")
     }
 }
 
@@ -6522,6 +7398,17 @@ extension SelectedServiceList {
     }
 }
 
+extension SelectedServiceList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(selectedService: try c.decodeArray([SelectedService].self, forKey: "SelectedService"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.selectedService, forKey: "SelectedService")
+    }
+}
+
 /// XSD: complex type `SelectedServiceType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct SelectedService: Sendable, Hashable {
     /// Element `ServiceID` (1..1).
@@ -6607,6 +7494,18 @@ extension SelectedService {
     }
 }
 
+extension SelectedService: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceID: try c.decode(UInt16.self, forKey: "ServiceID"), parameterSetID: try c.decode(UInt16.self, forKey: "ParameterSetID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceID, forKey: "ServiceID")
+        try c.encode(self.parameterSetID, forKey: "ParameterSetID")
+    }
+}
+
 /// XSD: complex type `ServiceDetailReqType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct ServiceDetailReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -6685,6 +7584,18 @@ extension ServiceDetailReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ServiceDetailReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ServiceDetailReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), serviceID: try c.decode(UInt16.self, forKey: "ServiceID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.serviceID, forKey: "ServiceID")
     }
 }
 
@@ -6801,6 +7712,20 @@ extension ServiceDetailRes {
     }
 }
 
+extension ServiceDetailRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), serviceID: try c.decode(UInt16.self, forKey: "ServiceID"), serviceParameterList: try c.decode(ServiceParameterList.self, forKey: "ServiceParameterList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.serviceID, forKey: "ServiceID")
+        try c.encode(self.serviceParameterList, forKey: "ServiceParameterList")
+    }
+}
+
 /// XSD: complex type `ServiceDiscoveryReqType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct ServiceDiscoveryReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -6883,6 +7808,18 @@ extension ServiceDiscoveryReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ServiceDiscoveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), supportedServiceIDs: try c.decodeIfPresent(ServiceIDList.self, forKey: "SupportedServiceIDs"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encodeIfPresent(self.supportedServiceIDs, forKey: "SupportedServiceIDs")
     }
 }
 
@@ -7021,6 +7958,21 @@ extension ServiceDiscoveryRes {
     }
 }
 
+extension ServiceDiscoveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), serviceRenegotiationSupported: try c.decode(Bool.self, forKey: "ServiceRenegotiationSupported"), energyTransferServiceList: try c.decode(ServiceList.self, forKey: "EnergyTransferServiceList"), vasList: try c.decodeIfPresent(ServiceList.self, forKey: "VASList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.serviceRenegotiationSupported, forKey: "ServiceRenegotiationSupported")
+        try c.encode(self.energyTransferServiceList, forKey: "EnergyTransferServiceList")
+        try c.encodeIfPresent(self.vasList, forKey: "VASList")
+    }
+}
+
 /// XSD: complex type `ServiceIDListType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct ServiceIDList: Sendable, Hashable {
     /// Element `ServiceID` (1..16).
@@ -7121,6 +8073,17 @@ extension ServiceIDList {
     }
 }
 
+extension ServiceIDList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceID: try c.decodeArray([UInt16].self, forKey: "ServiceID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.serviceID, forKey: "ServiceID")
+    }
+}
+
 /// XSD: complex type `ServiceListType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct ServiceList: Sendable, Hashable {
     /// Element `Service` (1..8).
@@ -7217,6 +8180,17 @@ extension ServiceList {
     }
 }
 
+extension ServiceList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(service: try c.decodeArray([Service].self, forKey: "Service"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.service, forKey: "Service")
+    }
+}
+
 /// XSD: complex type `ServiceParameterListType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct ServiceParameterList: Sendable, Hashable {
     /// Element `ParameterSet` (1..32).
@@ -7310,6 +8284,17 @@ extension ServiceParameterList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ServiceParameterList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ServiceParameterList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(parameterSet: try c.decodeArray([ParameterSet].self, forKey: "ParameterSet"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.parameterSet, forKey: "ParameterSet")
     }
 }
 
@@ -7412,6 +8397,19 @@ extension ServiceSelectionReq {
     }
 }
 
+extension ServiceSelectionReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), selectedEnergyTransferService: try c.decode(SelectedService.self, forKey: "SelectedEnergyTransferService"), selectedVASList: try c.decodeIfPresent(SelectedServiceList.self, forKey: "SelectedVASList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.selectedEnergyTransferService, forKey: "SelectedEnergyTransferService")
+        try c.encodeIfPresent(self.selectedVASList, forKey: "SelectedVASList")
+    }
+}
+
 /// XSD: complex type `ServiceSelectionResType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct ServiceSelectionRes: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -7490,6 +8488,18 @@ extension ServiceSelectionRes {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ServiceSelectionRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ServiceSelectionRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
     }
 }
 
@@ -7578,6 +8588,18 @@ extension Service {
     }
 }
 
+extension Service: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceID: try c.decode(UInt16.self, forKey: "ServiceID"), freeService: try c.decode(Bool.self, forKey: "FreeService"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceID, forKey: "ServiceID")
+        try c.encode(self.freeService, forKey: "FreeService")
+    }
+}
+
 /// XSD: complex type `SessionSetupReqType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct SessionSetupReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -7656,6 +8678,18 @@ extension SessionSetupReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SessionSetupReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SessionSetupReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evccID: try c.decode(String.self, forKey: "EVCCID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evccID, forKey: "EVCCID")
     }
 }
 
@@ -7755,6 +8789,19 @@ extension SessionSetupRes {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SessionSetupRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SessionSetupRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseID: try c.decode(String.self, forKey: "EVSEID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseID, forKey: "EVSEID")
     }
 }
 
@@ -7893,6 +8940,20 @@ extension SessionStopReq {
     }
 }
 
+extension SessionStopReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), chargingSession: try c.decode(ChargingSession.self, forKey: "ChargingSession"), evTerminationCode: try c.decodeIfPresent(String.self, forKey: "EVTerminationCode"), evTerminationExplanation: try c.decodeIfPresent(String.self, forKey: "EVTerminationExplanation"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.chargingSession, forKey: "ChargingSession")
+        try c.encodeIfPresent(self.evTerminationCode, forKey: "EVTerminationCode")
+        try c.encodeIfPresent(self.evTerminationExplanation, forKey: "EVTerminationExplanation")
+    }
+}
+
 /// XSD: complex type `SessionStopResType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct SessionStopRes: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -7971,6 +9032,18 @@ extension SessionStopRes {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SessionStopRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SessionStopRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
     }
 }
 
@@ -8074,6 +9147,19 @@ extension SignedCertificateChain {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SignedCertificateChain: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SignedCertificateChain: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), certificate: try c.decodeHex(forKey: "Certificate"), subCertificates: try c.decodeIfPresent(SubCertificates.self, forKey: "SubCertificates"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encodeHex(self.certificate, forKey: "Certificate")
+        try c.encodeIfPresent(self.subCertificates, forKey: "SubCertificates")
     }
 }
 
@@ -8267,6 +9353,42 @@ extension SignedInstallationData {
     }
 }
 
+extension SignedInstallationData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), contractCertificateChain: try c.decode(ContractCertificateChain.self, forKey: "ContractCertificateChain"), ecdhCurve: try c.decode(EcdhCurve.self, forKey: "ECDHCurve"), dhPublicKey: try c.decodeHex(forKey: "DHPublicKey"), choice: try c.decode(SignedInstallationData.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encode(self.contractCertificateChain, forKey: "ContractCertificateChain")
+        try c.encode(self.ecdhCurve, forKey: "ECDHCurve")
+        try c.encodeHex(self.dhPublicKey, forKey: "DHPublicKey")
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension SignedInstallationData.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "SECP521_EncryptedPrivateKey": self = .secp521EncryptedPrivateKey(try c.decodeHex(forKey: key))
+        case "X448_EncryptedPrivateKey": self = .x448EncryptedPrivateKey(try c.decodeHex(forKey: key))
+        case "TPM_EncryptedPrivateKey": self = .tpmEncryptedPrivateKey(try c.decodeHex(forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .secp521EncryptedPrivateKey(let v): try c.encodeHex(v, forKey: "SECP521_EncryptedPrivateKey")
+        case .x448EncryptedPrivateKey(let v): try c.encodeHex(v, forKey: "X448_EncryptedPrivateKey")
+        case .tpmEncryptedPrivateKey(let v): try c.encodeHex(v, forKey: "TPM_EncryptedPrivateKey")
+        }
+    }
+}
+
 /// XSD: complex type `SignedMeteringDataType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct SignedMeteringData: Sendable, Hashable {
     /// Attribute `Id`.
@@ -8433,6 +9555,40 @@ extension SignedMeteringData {
     }
 }
 
+extension SignedMeteringData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), sessionID: try c.decodeHex(forKey: "SessionID"), meterInfo: try c.decode(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), choice: try c.decode(SignedMeteringData.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encodeHex(self.sessionID, forKey: "SessionID")
+        try c.encode(self.meterInfo, forKey: "MeterInfo")
+        try c.encodeIfPresent(self.receipt, forKey: "Receipt")
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension SignedMeteringData.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "Dynamic_SMDTControlMode": self = .dynamicSMDTControlMode(try c.decode(Dynamic_SMDTControlMode.self, forKey: key))
+        case "Scheduled_SMDTControlMode": self = .scheduledSMDTControlMode(try c.decode(Scheduled_SMDTControlMode.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .dynamicSMDTControlMode(let v): try c.encode(v, forKey: "Dynamic_SMDTControlMode")
+        case .scheduledSMDTControlMode(let v): try c.encode(v, forKey: "Scheduled_SMDTControlMode")
+        }
+    }
+}
+
 /// XSD: complex type `SubCertificatesType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct SubCertificates: Sendable, Hashable {
     /// Element `Certificate` (1..3).
@@ -8522,6 +9678,17 @@ extension SubCertificates {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SubCertificates: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SubCertificates: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(certificate: try c.decodeHexArray(forKey: "Certificate"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHexArray(self.certificate, forKey: "Certificate")
     }
 }
 
@@ -8625,6 +9792,17 @@ extension SupportedProvidersList {
     }
 }
 
+extension SupportedProvidersList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(providerID: try c.decodeArray([String].self, forKey: "ProviderID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.providerID, forKey: "ProviderID")
+    }
+}
+
 /// XSD: complex type `TargetPositionType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct TargetPosition: Sendable, Hashable {
     /// Element `TargetOffsetX` (1..1).
@@ -8707,6 +9885,18 @@ extension TargetPosition {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("TargetPosition: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension TargetPosition: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(targetOffsetX: try c.decode(UInt16.self, forKey: "TargetOffsetX"), targetOffsetY: try c.decode(UInt16.self, forKey: "TargetOffsetY"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.targetOffsetX, forKey: "TargetOffsetX")
+        try c.encode(self.targetOffsetY, forKey: "TargetOffsetY")
     }
 }
 
@@ -8803,6 +9993,17 @@ extension TaxRuleList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("TaxRuleList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension TaxRuleList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(taxRule: try c.decodeArray([TaxRule].self, forKey: "TaxRule"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.taxRule, forKey: "TaxRule")
     }
 }
 
@@ -9011,6 +10212,24 @@ extension TaxRule {
     }
 }
 
+extension TaxRule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(taxRuleID: try c.decode(UInt32.self, forKey: "TaxRuleID"), taxRuleName: try c.decodeIfPresent(String.self, forKey: "TaxRuleName"), taxRate: try c.decode(RationalNumber.self, forKey: "TaxRate"), taxIncludedInPrice: try c.decodeIfPresent(Bool.self, forKey: "TaxIncludedInPrice"), appliesToEnergyFee: try c.decode(Bool.self, forKey: "AppliesToEnergyFee"), appliesToParkingFee: try c.decode(Bool.self, forKey: "AppliesToParkingFee"), appliesToOverstayFee: try c.decode(Bool.self, forKey: "AppliesToOverstayFee"), appliesMinimumMaximumCost: try c.decode(Bool.self, forKey: "AppliesMinimumMaximumCost"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.taxRuleID, forKey: "TaxRuleID")
+        try c.encodeIfPresent(self.taxRuleName, forKey: "TaxRuleName")
+        try c.encode(self.taxRate, forKey: "TaxRate")
+        try c.encodeIfPresent(self.taxIncludedInPrice, forKey: "TaxIncludedInPrice")
+        try c.encode(self.appliesToEnergyFee, forKey: "AppliesToEnergyFee")
+        try c.encode(self.appliesToParkingFee, forKey: "AppliesToParkingFee")
+        try c.encode(self.appliesToOverstayFee, forKey: "AppliesToOverstayFee")
+        try c.encode(self.appliesMinimumMaximumCost, forKey: "AppliesMinimumMaximumCost")
+    }
+}
+
 /// XSD: complex type `VehicleCheckInReqType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct VehicleCheckInReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -9194,6 +10413,22 @@ extension VehicleCheckInReq {
     }
 }
 
+extension VehicleCheckInReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evCheckInStatus: try c.decode(EvCheckInStatus.self, forKey: "EVCheckInStatus"), parkingMethod: try c.decode(ParkingMethod.self, forKey: "ParkingMethod"), vehicleFrame: try c.decodeIfPresent(Int16.self, forKey: "VehicleFrame"), deviceOffset: try c.decodeIfPresent(Int16.self, forKey: "DeviceOffset"), vehicleTravel: try c.decodeIfPresent(Int16.self, forKey: "VehicleTravel"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evCheckInStatus, forKey: "EVCheckInStatus")
+        try c.encode(self.parkingMethod, forKey: "ParkingMethod")
+        try c.encodeIfPresent(self.vehicleFrame, forKey: "VehicleFrame")
+        try c.encodeIfPresent(self.deviceOffset, forKey: "DeviceOffset")
+        try c.encodeIfPresent(self.vehicleTravel, forKey: "VehicleTravel")
+    }
+}
+
 /// XSD: complex type `VehicleCheckInResType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct VehicleCheckInRes: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -9359,6 +10594,21 @@ extension VehicleCheckInRes {
     }
 }
 
+extension VehicleCheckInRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), parkingSpace: try c.decodeIfPresent(Int16.self, forKey: "ParkingSpace"), deviceLocation: try c.decodeIfPresent(Int16.self, forKey: "DeviceLocation"), targetDistance: try c.decodeIfPresent(Int16.self, forKey: "TargetDistance"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeIfPresent(self.parkingSpace, forKey: "ParkingSpace")
+        try c.encodeIfPresent(self.deviceLocation, forKey: "DeviceLocation")
+        try c.encodeIfPresent(self.targetDistance, forKey: "TargetDistance")
+    }
+}
+
 /// XSD: complex type `VehicleCheckOutReqType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct VehicleCheckOutReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -9458,6 +10708,19 @@ extension VehicleCheckOutReq {
     }
 }
 
+extension VehicleCheckOutReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evCheckOutStatus: try c.decode(EvCheckOutStatus.self, forKey: "EVCheckOutStatus"), checkOutTime: try c.decode(UInt64.self, forKey: "CheckOutTime"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evCheckOutStatus, forKey: "EVCheckOutStatus")
+        try c.encode(self.checkOutTime, forKey: "CheckOutTime")
+    }
+}
+
 /// XSD: complex type `VehicleCheckOutResType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct VehicleCheckOutRes: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -9554,6 +10817,19 @@ extension VehicleCheckOutRes {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("VehicleCheckOutRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension VehicleCheckOutRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseCheckOutStatus: try c.decode(EvseCheckOutStatus.self, forKey: "EVSECheckOutStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseCheckOutStatus, forKey: "EVSECheckOutStatus")
     }
 }
 

@@ -53,6 +53,16 @@ extension CLReqControlMode {
     }
 }
 
+extension CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
+    }
+}
+
 /// XSD: complex type `CLResControlModeType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct CLResControlMode: Sendable, Hashable {
 
@@ -99,6 +109,16 @@ extension CLResControlMode {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CLResControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -202,6 +222,19 @@ extension ChargeLoopReq {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ChargeLoopReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ChargeLoopReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), displayParameters: try c.decodeIfPresent(DisplayParameters.self, forKey: "DisplayParameters"), meterInfoRequested: try c.decode(Bool.self, forKey: "MeterInfoRequested"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encodeIfPresent(self.displayParameters, forKey: "DisplayParameters")
+        try c.encode(self.meterInfoRequested, forKey: "MeterInfoRequested")
     }
 }
 
@@ -358,6 +391,21 @@ extension ChargeLoopRes {
     }
 }
 
+extension ChargeLoopRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeIfPresent(self.evseStatus, forKey: "EVSEStatus")
+        try c.encodeIfPresent(self.meterInfo, forKey: "MeterInfo")
+        try c.encodeIfPresent(self.receipt, forKey: "Receipt")
+    }
+}
+
 /// XSD: complex type `ChargeParameterDiscoveryReqType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -418,6 +466,17 @@ extension ChargeParameterDiscoveryReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ChargeParameterDiscoveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
     }
 }
 
@@ -502,6 +561,18 @@ extension ChargeParameterDiscoveryRes {
     }
 }
 
+extension ChargeParameterDiscoveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+    }
+}
+
 /// XSD: complex type `DetailedCostType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct DetailedCost: Sendable, Hashable {
     /// Element `Amount` (1..1).
@@ -576,6 +647,18 @@ extension DetailedCost {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DetailedCost: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DetailedCost: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(amount: try c.decode(RationalNumber.self, forKey: "Amount"), costPerUnit: try c.decode(RationalNumber.self, forKey: "CostPerUnit"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.amount, forKey: "Amount")
+        try c.encode(self.costPerUnit, forKey: "CostPerUnit")
     }
 }
 
@@ -657,6 +740,18 @@ extension DetailedTax {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DetailedTax: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DetailedTax: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(taxRuleID: try c.decode(UInt32.self, forKey: "TaxRuleID"), amount: try c.decode(RationalNumber.self, forKey: "Amount"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.taxRuleID, forKey: "TaxRuleID")
+        try c.encode(self.amount, forKey: "Amount")
     }
 }
 
@@ -1055,6 +1150,26 @@ extension DisplayParameters {
     }
 }
 
+extension DisplayParameters: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(presentSOC: try c.decodeIfPresent(Int8.self, forKey: "PresentSOC"), minimumSOC: try c.decodeIfPresent(Int8.self, forKey: "MinimumSOC"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), maximumSOC: try c.decodeIfPresent(Int8.self, forKey: "MaximumSOC"), remainingTimeToMinimumSOC: try c.decodeIfPresent(UInt32.self, forKey: "RemainingTimeToMinimumSOC"), remainingTimeToTargetSOC: try c.decodeIfPresent(UInt32.self, forKey: "RemainingTimeToTargetSOC"), remainingTimeToMaximumSOC: try c.decodeIfPresent(UInt32.self, forKey: "RemainingTimeToMaximumSOC"), chargingComplete: try c.decodeIfPresent(Bool.self, forKey: "ChargingComplete"), batteryEnergyCapacity: try c.decodeIfPresent(RationalNumber.self, forKey: "BatteryEnergyCapacity"), inletHot: try c.decodeIfPresent(Bool.self, forKey: "InletHot"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.presentSOC, forKey: "PresentSOC")
+        try c.encodeIfPresent(self.minimumSOC, forKey: "MinimumSOC")
+        try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
+        try c.encodeIfPresent(self.maximumSOC, forKey: "MaximumSOC")
+        try c.encodeIfPresent(self.remainingTimeToMinimumSOC, forKey: "RemainingTimeToMinimumSOC")
+        try c.encodeIfPresent(self.remainingTimeToTargetSOC, forKey: "RemainingTimeToTargetSOC")
+        try c.encodeIfPresent(self.remainingTimeToMaximumSOC, forKey: "RemainingTimeToMaximumSOC")
+        try c.encodeIfPresent(self.chargingComplete, forKey: "ChargingComplete")
+        try c.encodeIfPresent(self.batteryEnergyCapacity, forKey: "BatteryEnergyCapacity")
+        try c.encodeIfPresent(self.inletHot, forKey: "InletHot")
+    }
+}
+
 /// XSD: complex type `Dynamic_CLReqControlModeType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct Dynamic_CLReqControlMode: Sendable, Hashable {
     /// Element `DepartureTime` (0..1).
@@ -1169,6 +1284,20 @@ extension Dynamic_CLReqControlMode {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Dynamic_CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), evTargetEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMinimumEnergyRequest"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encode(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encode(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encode(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
     }
 }
 
@@ -1337,6 +1466,20 @@ extension Dynamic_CLResControlMode {
     }
 }
 
+extension Dynamic_CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), minimumSOC: try c.decodeIfPresent(Int8.self, forKey: "MinimumSOC"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), ackMaxDelay: try c.decodeIfPresent(UInt16.self, forKey: "AckMaxDelay"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encodeIfPresent(self.minimumSOC, forKey: "MinimumSOC")
+        try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
+        try c.encodeIfPresent(self.ackMaxDelay, forKey: "AckMaxDelay")
+    }
+}
+
 /// XSD: complex type `EVSEStatusType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct EVSEStatus: Sendable, Hashable {
     /// Element `NotificationMaxDelay` (1..1).
@@ -1419,6 +1562,18 @@ extension EVSEStatus {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVSEStatus: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVSEStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(notificationMaxDelay: try c.decode(UInt16.self, forKey: "NotificationMaxDelay"), evseNotification: try c.decode(EvseNotification.self, forKey: "EVSENotification"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.notificationMaxDelay, forKey: "NotificationMaxDelay")
+        try c.encode(self.evseNotification, forKey: "EVSENotification")
     }
 }
 
@@ -1515,6 +1670,17 @@ extension ListOfRootCertificateIDs {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ListOfRootCertificateIDs: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(rootCertificateID: try c.decodeArray([X509IssuerSerial].self, forKey: "RootCertificateID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.rootCertificateID, forKey: "RootCertificateID")
     }
 }
 
@@ -1622,6 +1788,19 @@ extension MessageHeader {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("MessageHeader: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension MessageHeader: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(sessionID: try c.decodeHex(forKey: "SessionID"), timeStamp: try c.decode(UInt64.self, forKey: "TimeStamp"), signature: try c.decodeIfPresent(Signature.self, forKey: "Signature"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.sessionID, forKey: "SessionID")
+        try c.encode(self.timeStamp, forKey: "TimeStamp")
+        try c.encodeIfPresent(self.signature, forKey: "Signature")
     }
 }
 
@@ -1896,6 +2075,24 @@ extension MeterInfo {
     }
 }
 
+extension MeterInfo: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(meterID: try c.decode(String.self, forKey: "MeterID"), chargedEnergyReadingWh: try c.decode(UInt64.self, forKey: "ChargedEnergyReadingWh"), bptDischargedEnergyReadingWh: try c.decodeIfPresent(UInt64.self, forKey: "BPT_DischargedEnergyReadingWh"), capacitiveEnergyReadingVARh: try c.decodeIfPresent(UInt64.self, forKey: "CapacitiveEnergyReadingVARh"), bptInductiveEnergyReadingVARh: try c.decodeIfPresent(UInt64.self, forKey: "BPT_InductiveEnergyReadingVARh"), meterSignature: try c.decodeHexIfPresent(forKey: "MeterSignature"), meterStatus: try c.decodeIfPresent(Int16.self, forKey: "MeterStatus"), meterTimestamp: try c.decodeIfPresent(UInt64.self, forKey: "MeterTimestamp"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.meterID, forKey: "MeterID")
+        try c.encode(self.chargedEnergyReadingWh, forKey: "ChargedEnergyReadingWh")
+        try c.encodeIfPresent(self.bptDischargedEnergyReadingWh, forKey: "BPT_DischargedEnergyReadingWh")
+        try c.encodeIfPresent(self.capacitiveEnergyReadingVARh, forKey: "CapacitiveEnergyReadingVARh")
+        try c.encodeIfPresent(self.bptInductiveEnergyReadingVARh, forKey: "BPT_InductiveEnergyReadingVARh")
+        try c.encodeHexIfPresent(self.meterSignature, forKey: "MeterSignature")
+        try c.encodeIfPresent(self.meterStatus, forKey: "MeterStatus")
+        try c.encodeIfPresent(self.meterTimestamp, forKey: "MeterTimestamp")
+    }
+}
+
 /// XSD: complex type `RationalNumberType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct RationalNumber: Sendable, Hashable {
     /// Element `Exponent` (1..1).
@@ -1978,6 +2175,18 @@ extension RationalNumber {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("RationalNumber: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension RationalNumber: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(exponent: try c.decode(Int8.self, forKey: "Exponent"), value: try c.decode(Int16.self, forKey: "Value"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.exponent, forKey: "Exponent")
+        try c.encode(self.value, forKey: "Value")
     }
 }
 
@@ -2196,6 +2405,22 @@ extension Receipt {
     }
 }
 
+extension Receipt: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeAnchor: try c.decode(UInt64.self, forKey: "TimeAnchor"), energyCosts: try c.decodeIfPresent(DetailedCost.self, forKey: "EnergyCosts"), occupancyCosts: try c.decodeIfPresent(DetailedCost.self, forKey: "OccupancyCosts"), additionalServicesCosts: try c.decodeIfPresent(DetailedCost.self, forKey: "AdditionalServicesCosts"), overstayCosts: try c.decodeIfPresent(DetailedCost.self, forKey: "OverstayCosts"), taxCosts: try c.decodeArray([DetailedTax].self, forKey: "TaxCosts"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeAnchor, forKey: "TimeAnchor")
+        try c.encodeIfPresent(self.energyCosts, forKey: "EnergyCosts")
+        try c.encodeIfPresent(self.occupancyCosts, forKey: "OccupancyCosts")
+        try c.encodeIfPresent(self.additionalServicesCosts, forKey: "AdditionalServicesCosts")
+        try c.encodeIfPresent(self.overstayCosts, forKey: "OverstayCosts")
+        try c.encodeArray(self.taxCosts, forKey: "TaxCosts")
+    }
+}
+
 /// XSD: complex type `Scheduled_CLReqControlModeType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct Scheduled_CLReqControlMode: Sendable, Hashable {
     /// Element `EVTargetEnergyRequest` (0..1).
@@ -2317,6 +2542,19 @@ extension Scheduled_CLReqControlMode {
     }
 }
 
+extension Scheduled_CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evTargetEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumEnergyRequest"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encodeIfPresent(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encodeIfPresent(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+    }
+}
+
 /// XSD: complex type `Scheduled_CLResControlModeType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct Scheduled_CLResControlMode: Sendable, Hashable {
 
@@ -2363,6 +2601,16 @@ extension Scheduled_CLResControlMode {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Scheduled_CLResControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Scheduled_CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -2429,6 +2677,17 @@ extension V2GMessage {
     }
 }
 
+extension V2GMessage: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+    }
+}
+
 /// XSD: complex type `V2GRequestType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct V2GRequest: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -2489,6 +2748,17 @@ extension V2GRequest {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("V2GRequest: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension V2GRequest: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
     }
 }
 
@@ -2570,6 +2840,18 @@ extension V2GResponse {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("V2GResponse: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension V2GResponse: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
     }
 }
 

@@ -219,6 +219,27 @@ extension BPT_DC_CPDReqEnergyTransferMode {
     }
 }
 
+extension BPT_DC_CPDReqEnergyTransferMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumChargePower"), evMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumChargePower"), evMaximumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVMaximumChargeCurrent"), evMinimumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVMinimumChargeCurrent"), evMaximumVoltage: try c.decode(RationalNumber.self, forKey: "EVMaximumVoltage"), evMinimumVoltage: try c.decode(RationalNumber.self, forKey: "EVMinimumVoltage"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), evMaximumDischargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumDischargePower"), evMinimumDischargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumDischargePower"), evMaximumDischargeCurrent: try c.decode(RationalNumber.self, forKey: "EVMaximumDischargeCurrent"), evMinimumDischargeCurrent: try c.decode(RationalNumber.self, forKey: "EVMinimumDischargeCurrent"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encode(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encode(self.evMaximumChargeCurrent, forKey: "EVMaximumChargeCurrent")
+        try c.encode(self.evMinimumChargeCurrent, forKey: "EVMinimumChargeCurrent")
+        try c.encode(self.evMaximumVoltage, forKey: "EVMaximumVoltage")
+        try c.encode(self.evMinimumVoltage, forKey: "EVMinimumVoltage")
+        try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
+        try c.encode(self.evMaximumDischargePower, forKey: "EVMaximumDischargePower")
+        try c.encode(self.evMinimumDischargePower, forKey: "EVMinimumDischargePower")
+        try c.encode(self.evMaximumDischargeCurrent, forKey: "EVMaximumDischargeCurrent")
+        try c.encode(self.evMinimumDischargeCurrent, forKey: "EVMinimumDischargeCurrent")
+    }
+}
+
 /// XSD: complex type `BPT_DC_CPDResEnergyTransferModeType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct BPT_DC_CPDResEnergyTransferMode: Sendable, Hashable {
     /// Element `EVSEMaximumChargePower` (1..1).
@@ -427,6 +448,27 @@ extension BPT_DC_CPDResEnergyTransferMode {
         case (11, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension BPT_DC_CPDResEnergyTransferMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evseMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMaximumChargePower"), evseMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMinimumChargePower"), evseMaximumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVSEMaximumChargeCurrent"), evseMinimumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVSEMinimumChargeCurrent"), evseMaximumVoltage: try c.decode(RationalNumber.self, forKey: "EVSEMaximumVoltage"), evseMinimumVoltage: try c.decode(RationalNumber.self, forKey: "EVSEMinimumVoltage"), evsePowerRampLimitation: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPowerRampLimitation"), evseMaximumDischargePower: try c.decode(RationalNumber.self, forKey: "EVSEMaximumDischargePower"), evseMinimumDischargePower: try c.decode(RationalNumber.self, forKey: "EVSEMinimumDischargePower"), evseMaximumDischargeCurrent: try c.decode(RationalNumber.self, forKey: "EVSEMaximumDischargeCurrent"), evseMinimumDischargeCurrent: try c.decode(RationalNumber.self, forKey: "EVSEMinimumDischargeCurrent"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evseMaximumChargePower, forKey: "EVSEMaximumChargePower")
+        try c.encode(self.evseMinimumChargePower, forKey: "EVSEMinimumChargePower")
+        try c.encode(self.evseMaximumChargeCurrent, forKey: "EVSEMaximumChargeCurrent")
+        try c.encode(self.evseMinimumChargeCurrent, forKey: "EVSEMinimumChargeCurrent")
+        try c.encode(self.evseMaximumVoltage, forKey: "EVSEMaximumVoltage")
+        try c.encode(self.evseMinimumVoltage, forKey: "EVSEMinimumVoltage")
+        try c.encodeIfPresent(self.evsePowerRampLimitation, forKey: "EVSEPowerRampLimitation")
+        try c.encode(self.evseMaximumDischargePower, forKey: "EVSEMaximumDischargePower")
+        try c.encode(self.evseMinimumDischargePower, forKey: "EVSEMinimumDischargePower")
+        try c.encode(self.evseMaximumDischargeCurrent, forKey: "EVSEMaximumDischargeCurrent")
+        try c.encode(self.evseMinimumDischargeCurrent, forKey: "EVSEMinimumDischargeCurrent")
     }
 }
 
@@ -705,6 +747,30 @@ extension BPT_Dynamic_DC_CLReqControlMode {
     }
 }
 
+extension BPT_Dynamic_DC_CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), evTargetEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMinimumEnergyRequest"), evMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumChargePower"), evMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumChargePower"), evMaximumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVMaximumChargeCurrent"), evMaximumVoltage: try c.decode(RationalNumber.self, forKey: "EVMaximumVoltage"), evMinimumVoltage: try c.decode(RationalNumber.self, forKey: "EVMinimumVoltage"), evMaximumDischargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumDischargePower"), evMinimumDischargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumDischargePower"), evMaximumDischargeCurrent: try c.decode(RationalNumber.self, forKey: "EVMaximumDischargeCurrent"), evMaximumV2XEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumV2XEnergyRequest"), evMinimumV2XEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumV2XEnergyRequest"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encode(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encode(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encode(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+        try c.encode(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encode(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encode(self.evMaximumChargeCurrent, forKey: "EVMaximumChargeCurrent")
+        try c.encode(self.evMaximumVoltage, forKey: "EVMaximumVoltage")
+        try c.encode(self.evMinimumVoltage, forKey: "EVMinimumVoltage")
+        try c.encode(self.evMaximumDischargePower, forKey: "EVMaximumDischargePower")
+        try c.encode(self.evMinimumDischargePower, forKey: "EVMinimumDischargePower")
+        try c.encode(self.evMaximumDischargeCurrent, forKey: "EVMaximumDischargeCurrent")
+        try c.encodeIfPresent(self.evMaximumV2XEnergyRequest, forKey: "EVMaximumV2XEnergyRequest")
+        try c.encodeIfPresent(self.evMinimumV2XEnergyRequest, forKey: "EVMinimumV2XEnergyRequest")
+    }
+}
+
 /// XSD: complex type `BPT_Dynamic_DC_CLResControlModeType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct BPT_Dynamic_DC_CLResControlMode: Sendable, Hashable {
     /// Element `DepartureTime` (0..1).
@@ -979,6 +1045,28 @@ extension BPT_Dynamic_DC_CLResControlMode {
         case (12, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension BPT_Dynamic_DC_CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), minimumSOC: try c.decodeIfPresent(Int8.self, forKey: "MinimumSOC"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), ackMaxDelay: try c.decodeIfPresent(UInt16.self, forKey: "AckMaxDelay"), evseMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMaximumChargePower"), evseMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMinimumChargePower"), evseMaximumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVSEMaximumChargeCurrent"), evseMaximumVoltage: try c.decode(RationalNumber.self, forKey: "EVSEMaximumVoltage"), evseMaximumDischargePower: try c.decode(RationalNumber.self, forKey: "EVSEMaximumDischargePower"), evseMinimumDischargePower: try c.decode(RationalNumber.self, forKey: "EVSEMinimumDischargePower"), evseMaximumDischargeCurrent: try c.decode(RationalNumber.self, forKey: "EVSEMaximumDischargeCurrent"), evseMinimumVoltage: try c.decode(RationalNumber.self, forKey: "EVSEMinimumVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encodeIfPresent(self.minimumSOC, forKey: "MinimumSOC")
+        try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
+        try c.encodeIfPresent(self.ackMaxDelay, forKey: "AckMaxDelay")
+        try c.encode(self.evseMaximumChargePower, forKey: "EVSEMaximumChargePower")
+        try c.encode(self.evseMinimumChargePower, forKey: "EVSEMinimumChargePower")
+        try c.encode(self.evseMaximumChargeCurrent, forKey: "EVSEMaximumChargeCurrent")
+        try c.encode(self.evseMaximumVoltage, forKey: "EVSEMaximumVoltage")
+        try c.encode(self.evseMaximumDischargePower, forKey: "EVSEMaximumDischargePower")
+        try c.encode(self.evseMinimumDischargePower, forKey: "EVSEMinimumDischargePower")
+        try c.encode(self.evseMaximumDischargeCurrent, forKey: "EVSEMaximumDischargeCurrent")
+        try c.encode(self.evseMinimumVoltage, forKey: "EVSEMinimumVoltage")
     }
 }
 
@@ -1363,6 +1451,29 @@ extension BPT_Scheduled_DC_CLReqControlMode {
     }
 }
 
+extension BPT_Scheduled_DC_CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evTargetEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumEnergyRequest"), evTargetCurrent: try c.decode(RationalNumber.self, forKey: "EVTargetCurrent"), evTargetVoltage: try c.decode(RationalNumber.self, forKey: "EVTargetVoltage"), evMaximumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower"), evMinimumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower"), evMaximumChargeCurrent: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargeCurrent"), evMaximumVoltage: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumVoltage"), evMinimumVoltage: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumVoltage"), evMaximumDischargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumDischargePower"), evMinimumDischargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumDischargePower"), evMaximumDischargeCurrent: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumDischargeCurrent"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encodeIfPresent(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encodeIfPresent(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+        try c.encode(self.evTargetCurrent, forKey: "EVTargetCurrent")
+        try c.encode(self.evTargetVoltage, forKey: "EVTargetVoltage")
+        try c.encodeIfPresent(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encodeIfPresent(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encodeIfPresent(self.evMaximumChargeCurrent, forKey: "EVMaximumChargeCurrent")
+        try c.encodeIfPresent(self.evMaximumVoltage, forKey: "EVMaximumVoltage")
+        try c.encodeIfPresent(self.evMinimumVoltage, forKey: "EVMinimumVoltage")
+        try c.encodeIfPresent(self.evMaximumDischargePower, forKey: "EVMaximumDischargePower")
+        try c.encodeIfPresent(self.evMinimumDischargePower, forKey: "EVMinimumDischargePower")
+        try c.encodeIfPresent(self.evMaximumDischargeCurrent, forKey: "EVMaximumDischargeCurrent")
+    }
+}
+
 /// XSD: complex type `BPT_Scheduled_DC_CLResControlModeType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct BPT_Scheduled_DC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSEMaximumChargePower` (0..1).
@@ -1644,6 +1755,24 @@ extension BPT_Scheduled_DC_CLResControlMode {
     }
 }
 
+extension BPT_Scheduled_DC_CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evseMaximumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumChargePower"), evseMinimumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMinimumChargePower"), evseMaximumChargeCurrent: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumChargeCurrent"), evseMaximumVoltage: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumVoltage"), evseMaximumDischargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumDischargePower"), evseMinimumDischargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMinimumDischargePower"), evseMaximumDischargeCurrent: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumDischargeCurrent"), evseMinimumVoltage: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMinimumVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.evseMaximumChargePower, forKey: "EVSEMaximumChargePower")
+        try c.encodeIfPresent(self.evseMinimumChargePower, forKey: "EVSEMinimumChargePower")
+        try c.encodeIfPresent(self.evseMaximumChargeCurrent, forKey: "EVSEMaximumChargeCurrent")
+        try c.encodeIfPresent(self.evseMaximumVoltage, forKey: "EVSEMaximumVoltage")
+        try c.encodeIfPresent(self.evseMaximumDischargePower, forKey: "EVSEMaximumDischargePower")
+        try c.encodeIfPresent(self.evseMinimumDischargePower, forKey: "EVSEMinimumDischargePower")
+        try c.encodeIfPresent(self.evseMaximumDischargeCurrent, forKey: "EVSEMaximumDischargeCurrent")
+        try c.encodeIfPresent(self.evseMinimumVoltage, forKey: "EVSEMinimumVoltage")
+    }
+}
+
 /// XSD: complex type `DC_CPDReqEnergyTransferModeType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct DC_CPDReqEnergyTransferMode: Sendable, Hashable {
     /// Element `EVMaximumChargePower` (1..1).
@@ -1803,6 +1932,23 @@ extension DC_CPDReqEnergyTransferMode {
     }
 }
 
+extension DC_CPDReqEnergyTransferMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumChargePower"), evMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumChargePower"), evMaximumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVMaximumChargeCurrent"), evMinimumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVMinimumChargeCurrent"), evMaximumVoltage: try c.decode(RationalNumber.self, forKey: "EVMaximumVoltage"), evMinimumVoltage: try c.decode(RationalNumber.self, forKey: "EVMinimumVoltage"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encode(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encode(self.evMaximumChargeCurrent, forKey: "EVMaximumChargeCurrent")
+        try c.encode(self.evMinimumChargeCurrent, forKey: "EVMinimumChargeCurrent")
+        try c.encode(self.evMaximumVoltage, forKey: "EVMaximumVoltage")
+        try c.encode(self.evMinimumVoltage, forKey: "EVMinimumVoltage")
+        try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
+    }
+}
+
 /// XSD: complex type `DC_CPDResEnergyTransferModeType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct DC_CPDResEnergyTransferMode: Sendable, Hashable {
     /// Element `EVSEMaximumChargePower` (1..1).
@@ -1958,6 +2104,23 @@ extension DC_CPDResEnergyTransferMode {
     }
 }
 
+extension DC_CPDResEnergyTransferMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evseMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMaximumChargePower"), evseMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMinimumChargePower"), evseMaximumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVSEMaximumChargeCurrent"), evseMinimumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVSEMinimumChargeCurrent"), evseMaximumVoltage: try c.decode(RationalNumber.self, forKey: "EVSEMaximumVoltage"), evseMinimumVoltage: try c.decode(RationalNumber.self, forKey: "EVSEMinimumVoltage"), evsePowerRampLimitation: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEPowerRampLimitation"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evseMaximumChargePower, forKey: "EVSEMaximumChargePower")
+        try c.encode(self.evseMinimumChargePower, forKey: "EVSEMinimumChargePower")
+        try c.encode(self.evseMaximumChargeCurrent, forKey: "EVSEMaximumChargeCurrent")
+        try c.encode(self.evseMinimumChargeCurrent, forKey: "EVSEMinimumChargeCurrent")
+        try c.encode(self.evseMaximumVoltage, forKey: "EVSEMaximumVoltage")
+        try c.encode(self.evseMinimumVoltage, forKey: "EVSEMinimumVoltage")
+        try c.encodeIfPresent(self.evsePowerRampLimitation, forKey: "EVSEPowerRampLimitation")
+    }
+}
+
 /// XSD: complex type `DC_CableCheckReqType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct DC_CableCheckReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -2018,6 +2181,17 @@ extension DC_CableCheckReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DC_CableCheckReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DC_CableCheckReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
     }
 }
 
@@ -2117,6 +2291,19 @@ extension DC_CableCheckRes {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DC_CableCheckRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DC_CableCheckRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
     }
 }
 
@@ -2288,6 +2475,21 @@ extension DC_ChargeLoopReq {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DC_ChargeLoopReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DC_ChargeLoopReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), displayParameters: try c.decodeIfPresent(DisplayParameters.self, forKey: "DisplayParameters"), meterInfoRequested: try c.decode(Bool.self, forKey: "MeterInfoRequested"), evPresentVoltage: try c.decode(RationalNumber.self, forKey: "EVPresentVoltage"), clReqControlMode: try c.decode(CLReqControlModeGroupDC.self, forKey: "CLReqControlMode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encodeIfPresent(self.displayParameters, forKey: "DisplayParameters")
+        try c.encode(self.meterInfoRequested, forKey: "MeterInfoRequested")
+        try c.encode(self.evPresentVoltage, forKey: "EVPresentVoltage")
+        try c.encode(self.clReqControlMode, forKey: "CLReqControlMode")
     }
 }
 
@@ -2580,6 +2782,27 @@ extension DC_ChargeLoopRes {
     }
 }
 
+extension DC_ChargeLoopRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), evsePresentCurrent: try c.decode(RationalNumber.self, forKey: "EVSEPresentCurrent"), evsePresentVoltage: try c.decode(RationalNumber.self, forKey: "EVSEPresentVoltage"), evsePowerLimitAchieved: try c.decode(Bool.self, forKey: "EVSEPowerLimitAchieved"), evseCurrentLimitAchieved: try c.decode(Bool.self, forKey: "EVSECurrentLimitAchieved"), evseVoltageLimitAchieved: try c.decode(Bool.self, forKey: "EVSEVoltageLimitAchieved"), clResControlMode: try c.decode(CLResControlModeGroupDC.self, forKey: "CLResControlMode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeIfPresent(self.evseStatus, forKey: "EVSEStatus")
+        try c.encodeIfPresent(self.meterInfo, forKey: "MeterInfo")
+        try c.encodeIfPresent(self.receipt, forKey: "Receipt")
+        try c.encode(self.evsePresentCurrent, forKey: "EVSEPresentCurrent")
+        try c.encode(self.evsePresentVoltage, forKey: "EVSEPresentVoltage")
+        try c.encode(self.evsePowerLimitAchieved, forKey: "EVSEPowerLimitAchieved")
+        try c.encode(self.evseCurrentLimitAchieved, forKey: "EVSECurrentLimitAchieved")
+        try c.encode(self.evseVoltageLimitAchieved, forKey: "EVSEVoltageLimitAchieved")
+        try c.encode(self.clResControlMode, forKey: "CLResControlMode")
+    }
+}
+
 /// XSD: complex type `DC_ChargeParameterDiscoveryReqType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct DC_ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -2670,6 +2893,18 @@ extension DC_ChargeParameterDiscoveryReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DC_ChargeParameterDiscoveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), dcCPDReqEnergyTransferMode: try c.decode(DC_CPDReqEnergyTransferModeGroup.self, forKey: "DC_CPDReqEnergyTransferMode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.dcCPDReqEnergyTransferMode, forKey: "DC_CPDReqEnergyTransferMode")
     }
 }
 
@@ -2784,6 +3019,19 @@ extension DC_ChargeParameterDiscoveryRes {
     }
 }
 
+extension DC_ChargeParameterDiscoveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcCPDResEnergyTransferMode: try c.decode(DC_CPDResEnergyTransferModeGroup.self, forKey: "DC_CPDResEnergyTransferMode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.dcCPDResEnergyTransferMode, forKey: "DC_CPDResEnergyTransferMode")
+    }
+}
+
 /// XSD: complex type `DC_PreChargeReqType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct DC_PreChargeReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -2893,6 +3141,20 @@ extension DC_PreChargeReq {
     }
 }
 
+extension DC_PreChargeReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evProcessing: try c.decode(Processing.self, forKey: "EVProcessing"), evPresentVoltage: try c.decode(RationalNumber.self, forKey: "EVPresentVoltage"), evTargetVoltage: try c.decode(RationalNumber.self, forKey: "EVTargetVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evProcessing, forKey: "EVProcessing")
+        try c.encode(self.evPresentVoltage, forKey: "EVPresentVoltage")
+        try c.encode(self.evTargetVoltage, forKey: "EVTargetVoltage")
+    }
+}
+
 /// XSD: complex type `DC_PreChargeResType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct DC_PreChargeRes: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -2988,6 +3250,19 @@ extension DC_PreChargeRes {
     }
 }
 
+extension DC_PreChargeRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evsePresentVoltage: try c.decode(RationalNumber.self, forKey: "EVSEPresentVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evsePresentVoltage, forKey: "EVSEPresentVoltage")
+    }
+}
+
 /// XSD: complex type `DC_WeldingDetectionReqType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct DC_WeldingDetectionReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -3066,6 +3341,18 @@ extension DC_WeldingDetectionReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DC_WeldingDetectionReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evProcessing: try c.decode(Processing.self, forKey: "EVProcessing"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evProcessing, forKey: "EVProcessing")
     }
 }
 
@@ -3161,6 +3448,19 @@ extension DC_WeldingDetectionRes {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DC_WeldingDetectionRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evsePresentVoltage: try c.decode(RationalNumber.self, forKey: "EVSEPresentVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evsePresentVoltage, forKey: "EVSEPresentVoltage")
     }
 }
 
@@ -3348,6 +3648,25 @@ extension Dynamic_DC_CLReqControlMode {
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Dynamic_DC_CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), evTargetEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decode(RationalNumber.self, forKey: "EVMinimumEnergyRequest"), evMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVMaximumChargePower"), evMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVMinimumChargePower"), evMaximumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVMaximumChargeCurrent"), evMaximumVoltage: try c.decode(RationalNumber.self, forKey: "EVMaximumVoltage"), evMinimumVoltage: try c.decode(RationalNumber.self, forKey: "EVMinimumVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encode(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encode(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encode(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+        try c.encode(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encode(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encode(self.evMaximumChargeCurrent, forKey: "EVMaximumChargeCurrent")
+        try c.encode(self.evMaximumVoltage, forKey: "EVMaximumVoltage")
+        try c.encode(self.evMinimumVoltage, forKey: "EVMinimumVoltage")
     }
 }
 
@@ -3569,6 +3888,24 @@ extension Dynamic_DC_CLResControlMode {
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Dynamic_DC_CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), minimumSOC: try c.decodeIfPresent(Int8.self, forKey: "MinimumSOC"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), ackMaxDelay: try c.decodeIfPresent(UInt16.self, forKey: "AckMaxDelay"), evseMaximumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMaximumChargePower"), evseMinimumChargePower: try c.decode(RationalNumber.self, forKey: "EVSEMinimumChargePower"), evseMaximumChargeCurrent: try c.decode(RationalNumber.self, forKey: "EVSEMaximumChargeCurrent"), evseMaximumVoltage: try c.decode(RationalNumber.self, forKey: "EVSEMaximumVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encodeIfPresent(self.minimumSOC, forKey: "MinimumSOC")
+        try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
+        try c.encodeIfPresent(self.ackMaxDelay, forKey: "AckMaxDelay")
+        try c.encode(self.evseMaximumChargePower, forKey: "EVSEMaximumChargePower")
+        try c.encode(self.evseMinimumChargePower, forKey: "EVSEMinimumChargePower")
+        try c.encode(self.evseMaximumChargeCurrent, forKey: "EVSEMaximumChargeCurrent")
+        try c.encode(self.evseMaximumVoltage, forKey: "EVSEMaximumVoltage")
     }
 }
 
@@ -3851,6 +4188,26 @@ extension Scheduled_DC_CLReqControlMode {
     }
 }
 
+extension Scheduled_DC_CLReqControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evTargetEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVTargetEnergyRequest"), evMaximumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumEnergyRequest"), evMinimumEnergyRequest: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumEnergyRequest"), evTargetCurrent: try c.decode(RationalNumber.self, forKey: "EVTargetCurrent"), evTargetVoltage: try c.decode(RationalNumber.self, forKey: "EVTargetVoltage"), evMaximumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargePower"), evMinimumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumChargePower"), evMaximumChargeCurrent: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumChargeCurrent"), evMaximumVoltage: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMaximumVoltage"), evMinimumVoltage: try c.decodeIfPresent(RationalNumber.self, forKey: "EVMinimumVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.evTargetEnergyRequest, forKey: "EVTargetEnergyRequest")
+        try c.encodeIfPresent(self.evMaximumEnergyRequest, forKey: "EVMaximumEnergyRequest")
+        try c.encodeIfPresent(self.evMinimumEnergyRequest, forKey: "EVMinimumEnergyRequest")
+        try c.encode(self.evTargetCurrent, forKey: "EVTargetCurrent")
+        try c.encode(self.evTargetVoltage, forKey: "EVTargetVoltage")
+        try c.encodeIfPresent(self.evMaximumChargePower, forKey: "EVMaximumChargePower")
+        try c.encodeIfPresent(self.evMinimumChargePower, forKey: "EVMinimumChargePower")
+        try c.encodeIfPresent(self.evMaximumChargeCurrent, forKey: "EVMaximumChargeCurrent")
+        try c.encodeIfPresent(self.evMaximumVoltage, forKey: "EVMaximumVoltage")
+        try c.encodeIfPresent(self.evMinimumVoltage, forKey: "EVMinimumVoltage")
+    }
+}
+
 /// XSD: complex type `Scheduled_DC_CLResControlModeType` in `urn:iso:std:iso:15118:-20:DC`.
 public struct Scheduled_DC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSEMaximumChargePower` (0..1).
@@ -3997,6 +4354,20 @@ extension Scheduled_DC_CLResControlMode {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Scheduled_DC_CLResControlMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evseMaximumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumChargePower"), evseMinimumChargePower: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMinimumChargePower"), evseMaximumChargeCurrent: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumChargeCurrent"), evseMaximumVoltage: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSEMaximumVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.evseMaximumChargePower, forKey: "EVSEMaximumChargePower")
+        try c.encodeIfPresent(self.evseMinimumChargePower, forKey: "EVSEMinimumChargePower")
+        try c.encodeIfPresent(self.evseMaximumChargeCurrent, forKey: "EVSEMaximumChargeCurrent")
+        try c.encodeIfPresent(self.evseMaximumVoltage, forKey: "EVSEMaximumVoltage")
     }
 }
 

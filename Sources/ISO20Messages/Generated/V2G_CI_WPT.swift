@@ -100,6 +100,17 @@ extension AlternativeSECCList {
     }
 }
 
+extension AlternativeSECCList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(alternativeSECC: try c.decodeArray([AlternativeSECC].self, forKey: "AlternativeSECC"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.alternativeSECC, forKey: "AlternativeSECC")
+    }
+}
+
 /// XSD: complex type `AlternativeSECCType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct AlternativeSECC: Sendable, Hashable {
     /// Element `SSID` (0..1).
@@ -265,6 +276,20 @@ extension AlternativeSECC {
     }
 }
 
+extension AlternativeSECC: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(ssID: try c.decodeIfPresent(String.self, forKey: "SSID"), bssID: try c.decodeIfPresent(String.self, forKey: "BSSID"), ipAddress: try c.decodeIfPresent(String.self, forKey: "IPAddress"), port: try c.decodeIfPresent(UInt16.self, forKey: "Port"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.ssID, forKey: "SSID")
+        try c.encodeIfPresent(self.bssID, forKey: "BSSID")
+        try c.encodeIfPresent(self.ipAddress, forKey: "IPAddress")
+        try c.encodeIfPresent(self.port, forKey: "Port")
+    }
+}
+
 /// XSD: complex type `WPT_AlignmentCheckMethodListType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_AlignmentCheckMethodList: Sendable, Hashable {
     /// Element `WPT_AlignmentCheckMethod` (1..8).
@@ -362,6 +387,17 @@ extension WPT_AlignmentCheckMethodList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_AlignmentCheckMethodList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(wptAlignmentCheckMethod: try c.decodeArray([WPT_AlignmentCheckMethod].self, forKey: "WPT_AlignmentCheckMethod"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.wptAlignmentCheckMethod, forKey: "WPT_AlignmentCheckMethod")
     }
 }
 
@@ -527,6 +563,21 @@ extension WPT_AlignmentCheckReq {
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_AlignmentCheckReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evProcessing: try c.decode(Processing.self, forKey: "EVProcessing"), targetCoilCurrent: try c.decodeIfPresent(RationalNumber.self, forKey: "TargetCoilCurrent"), evResultCode: try c.decode(WPT_EVResult.self, forKey: "EVResultCode"), vendorSpecificDataContainer: try c.decodeHexArray(forKey: "VendorSpecificDataContainer"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evProcessing, forKey: "EVProcessing")
+        try c.encodeIfPresent(self.targetCoilCurrent, forKey: "TargetCoilCurrent")
+        try c.encode(self.evResultCode, forKey: "EVResultCode")
+        try c.encodeHexArray(self.vendorSpecificDataContainer, forKey: "VendorSpecificDataContainer")
     }
 }
 
@@ -720,6 +771,22 @@ extension WPT_AlignmentCheckRes {
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_AlignmentCheckRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"), powerTransmitted: try c.decodeIfPresent(RationalNumber.self, forKey: "PowerTransmitted"), supplyDeviceCurrent: try c.decodeIfPresent(RationalNumber.self, forKey: "SupplyDeviceCurrent"), vendorSpecificDataContainer: try c.decodeHexArray(forKey: "VendorSpecificDataContainer"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+        try c.encodeIfPresent(self.powerTransmitted, forKey: "PowerTransmitted")
+        try c.encodeIfPresent(self.supplyDeviceCurrent, forKey: "SupplyDeviceCurrent")
+        try c.encodeHexArray(self.vendorSpecificDataContainer, forKey: "VendorSpecificDataContainer")
     }
 }
 
@@ -963,6 +1030,25 @@ extension WPT_ChargeLoopReq {
         case (11, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_ChargeLoopReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), displayParameters: try c.decodeIfPresent(DisplayParameters.self, forKey: "DisplayParameters"), meterInfoRequested: try c.decode(Bool.self, forKey: "MeterInfoRequested"), evpcPowerRequest: try c.decode(RationalNumber.self, forKey: "EVPCPowerRequest"), evpcPowerOutput: try c.decode(RationalNumber.self, forKey: "EVPCPowerOutput"), evpcChargeDiagnostics: try c.decode(WPT_EVPCChargeDiagnostics.self, forKey: "EVPCChargeDiagnostics"), evpcOperatingFrequency: try c.decodeIfPresent(RationalNumber.self, forKey: "EVPCOperatingFrequency"), evpcPowerControlParameter: try c.decodeIfPresent(WPT_EVPCPowerControlParameter.self, forKey: "EVPCPowerControlParameter"), manufacturerSpecificDataContainer: try c.decodeHexArray(forKey: "ManufacturerSpecificDataContainer"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encodeIfPresent(self.displayParameters, forKey: "DisplayParameters")
+        try c.encode(self.meterInfoRequested, forKey: "MeterInfoRequested")
+        try c.encode(self.evpcPowerRequest, forKey: "EVPCPowerRequest")
+        try c.encode(self.evpcPowerOutput, forKey: "EVPCPowerOutput")
+        try c.encode(self.evpcChargeDiagnostics, forKey: "EVPCChargeDiagnostics")
+        try c.encodeIfPresent(self.evpcOperatingFrequency, forKey: "EVPCOperatingFrequency")
+        try c.encodeIfPresent(self.evpcPowerControlParameter, forKey: "EVPCPowerControlParameter")
+        try c.encodeHexArray(self.manufacturerSpecificDataContainer, forKey: "ManufacturerSpecificDataContainer")
     }
 }
 
@@ -1295,6 +1381,29 @@ extension WPT_ChargeLoopRes {
     }
 }
 
+extension WPT_ChargeLoopRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), evpcPowerRequest: try c.decode(RationalNumber.self, forKey: "EVPCPowerRequest"), sdPowerInput: try c.decodeIfPresent(RationalNumber.self, forKey: "SDPowerInput"), spcMaxOutputPowerLimit: try c.decode(RationalNumber.self, forKey: "SPCMaxOutputPowerLimit"), spcMinOutputPowerLimit: try c.decode(RationalNumber.self, forKey: "SPCMinOutputPowerLimit"), spcChargeDiagnostics: try c.decode(WPT_SPCChargeDiagnostics.self, forKey: "SPCChargeDiagnostics"), spcOperatingFrequency: try c.decodeIfPresent(RationalNumber.self, forKey: "SPCOperatingFrequency"), spcPowerControlParameter: try c.decodeIfPresent(WPT_SPCPowerControlParameter.self, forKey: "SPCPowerControlParameter"), manufacturerSpecificDataContainer: try c.decodeHexArray(forKey: "ManufacturerSpecificDataContainer"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeIfPresent(self.evseStatus, forKey: "EVSEStatus")
+        try c.encodeIfPresent(self.meterInfo, forKey: "MeterInfo")
+        try c.encodeIfPresent(self.receipt, forKey: "Receipt")
+        try c.encode(self.evpcPowerRequest, forKey: "EVPCPowerRequest")
+        try c.encodeIfPresent(self.sdPowerInput, forKey: "SDPowerInput")
+        try c.encode(self.spcMaxOutputPowerLimit, forKey: "SPCMaxOutputPowerLimit")
+        try c.encode(self.spcMinOutputPowerLimit, forKey: "SPCMinOutputPowerLimit")
+        try c.encode(self.spcChargeDiagnostics, forKey: "SPCChargeDiagnostics")
+        try c.encodeIfPresent(self.spcOperatingFrequency, forKey: "SPCOperatingFrequency")
+        try c.encodeIfPresent(self.spcPowerControlParameter, forKey: "SPCPowerControlParameter")
+        try c.encodeHexArray(self.manufacturerSpecificDataContainer, forKey: "ManufacturerSpecificDataContainer")
+    }
+}
+
 /// XSD: complex type `WPT_ChargeParameterDiscoveryReqType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -1481,6 +1590,23 @@ extension WPT_ChargeParameterDiscoveryReq {
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_ChargeParameterDiscoveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evpcMaxReceivablePower: try c.decode(RationalNumber.self, forKey: "EVPCMaxReceivablePower"), sdMaxGroundClearence: try c.decode(UInt16.self, forKey: "SDMaxGroundClearence"), sdMinGroundClearence: try c.decode(UInt16.self, forKey: "SDMinGroundClearence"), evpcNaturalFrequency: try c.decode(RationalNumber.self, forKey: "EVPCNaturalFrequency"), evpcDeviceLocalControl: try c.decode(Bool.self, forKey: "EVPCDeviceLocalControl"), vendorSpecificDataContainer: try c.decodeHexArray(forKey: "VendorSpecificDataContainer"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evpcMaxReceivablePower, forKey: "EVPCMaxReceivablePower")
+        try c.encode(self.sdMaxGroundClearence, forKey: "SDMaxGroundClearence")
+        try c.encode(self.sdMinGroundClearence, forKey: "SDMinGroundClearence")
+        try c.encode(self.evpcNaturalFrequency, forKey: "EVPCNaturalFrequency")
+        try c.encode(self.evpcDeviceLocalControl, forKey: "EVPCDeviceLocalControl")
+        try c.encodeHexArray(self.vendorSpecificDataContainer, forKey: "VendorSpecificDataContainer")
     }
 }
 
@@ -1719,6 +1845,26 @@ extension WPT_ChargeParameterDiscoveryRes {
     }
 }
 
+extension WPT_ChargeParameterDiscoveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), pdInputPowerClass: try c.decode(WPT_PowerClass.self, forKey: "PDInputPowerClass"), sdMinOutputPower: try c.decode(RationalNumber.self, forKey: "SDMinOutputPower"), sdMaxOutputPower: try c.decode(RationalNumber.self, forKey: "SDMaxOutputPower"), sdMaxGroundClearanceSupport: try c.decode(UInt16.self, forKey: "SDMaxGroundClearanceSupport"), sdMinGroundClearanceSupport: try c.decode(UInt16.self, forKey: "SDMinGroundClearanceSupport"), pdMinCoilCurrent: try c.decode(RationalNumber.self, forKey: "PDMinCoilCurrent"), pdMaxCoilCurrent: try c.decode(RationalNumber.self, forKey: "PDMaxCoilCurrent"), sdManufacturerSpecificDataContainer: try c.decodeHexArray(forKey: "SDManufacturerSpecificDataContainer"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.pdInputPowerClass, forKey: "PDInputPowerClass")
+        try c.encode(self.sdMinOutputPower, forKey: "SDMinOutputPower")
+        try c.encode(self.sdMaxOutputPower, forKey: "SDMaxOutputPower")
+        try c.encode(self.sdMaxGroundClearanceSupport, forKey: "SDMaxGroundClearanceSupport")
+        try c.encode(self.sdMinGroundClearanceSupport, forKey: "SDMinGroundClearanceSupport")
+        try c.encode(self.pdMinCoilCurrent, forKey: "PDMinCoilCurrent")
+        try c.encode(self.pdMaxCoilCurrent, forKey: "PDMaxCoilCurrent")
+        try c.encodeHexArray(self.sdManufacturerSpecificDataContainer, forKey: "SDManufacturerSpecificDataContainer")
+    }
+}
+
 /// XSD: complex type `WPT_CoordinateXYZType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_CoordinateXYZ: Sendable, Hashable {
     /// Element `Coord_X` (1..1).
@@ -1819,6 +1965,19 @@ extension WPT_CoordinateXYZ {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_CoordinateXYZ: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(coordX: try c.decode(Int16.self, forKey: "Coord_X"), coordY: try c.decode(Int16.self, forKey: "Coord_Y"), coordZ: try c.decode(Int16.self, forKey: "Coord_Z"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.coordX, forKey: "Coord_X")
+        try c.encode(self.coordY, forKey: "Coord_Y")
+        try c.encode(self.coordZ, forKey: "Coord_Z")
     }
 }
 
@@ -1927,6 +2086,20 @@ extension WPT_EVPCPowerControlParameter {
     }
 }
 
+extension WPT_EVPCPowerControlParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evpcCoilCurrentRequest: try c.decode(RationalNumber.self, forKey: "EVPCCoilCurrentRequest"), evpcCoilCurrentInformation: try c.decode(RationalNumber.self, forKey: "EVPCCoilCurrentInformation"), evpcCurrentOutputInformation: try c.decode(RationalNumber.self, forKey: "EVPCCurrentOutputInformation"), evpcVoltageOutputInformation: try c.decode(RationalNumber.self, forKey: "EVPCVoltageOutputInformation"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evpcCoilCurrentRequest, forKey: "EVPCCoilCurrentRequest")
+        try c.encode(self.evpcCoilCurrentInformation, forKey: "EVPCCoilCurrentInformation")
+        try c.encode(self.evpcCurrentOutputInformation, forKey: "EVPCCurrentOutputInformation")
+        try c.encode(self.evpcVoltageOutputInformation, forKey: "EVPCVoltageOutputInformation")
+    }
+}
+
 /// XSD: complex type `WPT_FinePositioningMethodListType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_FinePositioningMethodList: Sendable, Hashable {
     /// Element `WPT_FinePositioningMethod` (1..8).
@@ -2024,6 +2197,17 @@ extension WPT_FinePositioningMethodList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_FinePositioningMethodList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(wptFinePositioningMethod: try c.decodeArray([WPT_FinePositioningMethod].self, forKey: "WPT_FinePositioningMethod"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.wptFinePositioningMethod, forKey: "WPT_FinePositioningMethod")
     }
 }
 
@@ -2198,6 +2382,21 @@ extension WPT_FinePositioningReq {
     }
 }
 
+extension WPT_FinePositioningReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evProcessing: try c.decode(Processing.self, forKey: "EVProcessing"), evResultCode: try c.decode(WPT_EVResult.self, forKey: "EVResultCode"), vendorSpecificDataContainer: try c.decodeHexArray(forKey: "VendorSpecificDataContainer"), wptLFDataPackageList: try c.decodeIfPresent(WPT_LF_DataPackageList.self, forKey: "WPT_LF_DataPackageList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evProcessing, forKey: "EVProcessing")
+        try c.encode(self.evResultCode, forKey: "EVResultCode")
+        try c.encodeHexArray(self.vendorSpecificDataContainer, forKey: "VendorSpecificDataContainer")
+        try c.encodeIfPresent(self.wptLFDataPackageList, forKey: "WPT_LF_DataPackageList")
+    }
+}
+
 /// XSD: complex type `WPT_FinePositioningResType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_FinePositioningRes: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -2366,6 +2565,21 @@ extension WPT_FinePositioningRes {
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_FinePositioningRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"), vendorSpecificDataContainer: try c.decodeHexArray(forKey: "VendorSpecificDataContainer"), wptLFDataPackageList: try c.decodeIfPresent(WPT_LF_DataPackageList.self, forKey: "WPT_LF_DataPackageList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+        try c.encodeHexArray(self.vendorSpecificDataContainer, forKey: "VendorSpecificDataContainer")
+        try c.encodeIfPresent(self.wptLFDataPackageList, forKey: "WPT_LF_DataPackageList")
     }
 }
 
@@ -2582,6 +2796,24 @@ extension WPT_FinePositioningSetupReq {
     }
 }
 
+extension WPT_FinePositioningSetupReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evProcessing: try c.decode(Processing.self, forKey: "EVProcessing"), evDeviceFinePositioningMethodList: try c.decode(WPT_FinePositioningMethodList.self, forKey: "EVDeviceFinePositioningMethodList"), evDevicePairingMethodList: try c.decode(WPT_PairingMethodList.self, forKey: "EVDevicePairingMethodList"), evDeviceAlignmentCheckMethodList: try c.decode(WPT_AlignmentCheckMethodList.self, forKey: "EVDeviceAlignmentCheckMethodList"), naturalOffset: try c.decode(UInt16.self, forKey: "NaturalOffset"), vendorSpecificDataContainer: try c.decodeHexArray(forKey: "VendorSpecificDataContainer"), lfSystemSetupData: try c.decodeIfPresent(WPT_LF_SystemSetupData.self, forKey: "LF_SystemSetupData"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evProcessing, forKey: "EVProcessing")
+        try c.encode(self.evDeviceFinePositioningMethodList, forKey: "EVDeviceFinePositioningMethodList")
+        try c.encode(self.evDevicePairingMethodList, forKey: "EVDevicePairingMethodList")
+        try c.encode(self.evDeviceAlignmentCheckMethodList, forKey: "EVDeviceAlignmentCheckMethodList")
+        try c.encode(self.naturalOffset, forKey: "NaturalOffset")
+        try c.encodeHexArray(self.vendorSpecificDataContainer, forKey: "VendorSpecificDataContainer")
+        try c.encodeIfPresent(self.lfSystemSetupData, forKey: "LF_SystemSetupData")
+    }
+}
+
 /// XSD: complex type `WPT_FinePositioningSetupResType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_FinePositioningSetupRes: Sendable, Hashable {
     /// Element `Header` (1..1).
@@ -2795,6 +3027,24 @@ extension WPT_FinePositioningSetupRes {
     }
 }
 
+extension WPT_FinePositioningSetupRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), primaryDeviceFinePositioningMethodList: try c.decode(WPT_FinePositioningMethodList.self, forKey: "PrimaryDeviceFinePositioningMethodList"), primaryDevicePairingMethodList: try c.decode(WPT_PairingMethodList.self, forKey: "PrimaryDevicePairingMethodList"), primaryDeviceAlignmentCheckMethodList: try c.decode(WPT_AlignmentCheckMethodList.self, forKey: "PrimaryDeviceAlignmentCheckMethodList"), naturalOffset: try c.decode(UInt16.self, forKey: "NaturalOffset"), vendorSpecificDataContainer: try c.decodeHexArray(forKey: "VendorSpecificDataContainer"), lfSystemSetupData: try c.decodeIfPresent(WPT_LF_SystemSetupData.self, forKey: "LF_SystemSetupData"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.primaryDeviceFinePositioningMethodList, forKey: "PrimaryDeviceFinePositioningMethodList")
+        try c.encode(self.primaryDevicePairingMethodList, forKey: "PrimaryDevicePairingMethodList")
+        try c.encode(self.primaryDeviceAlignmentCheckMethodList, forKey: "PrimaryDeviceAlignmentCheckMethodList")
+        try c.encode(self.naturalOffset, forKey: "NaturalOffset")
+        try c.encodeHexArray(self.vendorSpecificDataContainer, forKey: "VendorSpecificDataContainer")
+        try c.encodeIfPresent(self.lfSystemSetupData, forKey: "LF_SystemSetupData")
+    }
+}
+
 /// XSD: complex type `WPT_LF_DataPackageListType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_LF_DataPackageList: Sendable, Hashable {
     /// Element `NumPackages` (1..1).
@@ -2873,6 +3123,18 @@ extension WPT_LF_DataPackageList {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_LF_DataPackageList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_LF_DataPackageList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(numPackages: try c.decode(UInt8.self, forKey: "NumPackages"), wptLFDataPackage: try c.decode(WPT_LF_DataPackage.self, forKey: "WPT_LF_DataPackage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.numPackages, forKey: "NumPackages")
+        try c.encode(self.wptLFDataPackage, forKey: "WPT_LF_DataPackage")
     }
 }
 
@@ -2986,6 +3248,37 @@ extension WPT_LF_DataPackage {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_LF_DataPackage: event \(ev) not allowed in state \(s)")
+        }
+    }
+}
+
+extension WPT_LF_DataPackage: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(packageIndex: try c.decode(UInt8.self, forKey: "PackageIndex"), choice: try c.decode(WPT_LF_DataPackage.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.packageIndex, forKey: "PackageIndex")
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension WPT_LF_DataPackage.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "LF_TxData": self = .lfTxData(try c.decode(WPT_LF_TxDataList.self, forKey: key))
+        case "LF_RxData": self = .lfRxData(try c.decode(WPT_LF_RxDataList.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .lfTxData(let v): try c.encode(v, forKey: "LF_TxData")
+        case .lfRxData(let v): try c.encode(v, forKey: "LF_RxData")
         }
     }
 }
@@ -3110,6 +3403,18 @@ extension WPT_LF_ReceiverData {
     }
 }
 
+extension WPT_LF_ReceiverData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(numberOfReceivers: try c.decode(UInt8.self, forKey: "NumberOfReceivers"), rxSpecData: try c.decodeArray([WPT_TxRxSpecData].self, forKey: "RxSpecData"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.numberOfReceivers, forKey: "NumberOfReceivers")
+        try c.encodeArray(self.rxSpecData, forKey: "RxSpecData")
+    }
+}
+
 /// XSD: complex type `WPT_LF_RxDataListType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_LF_RxDataList: Sendable, Hashable {
     /// Element `WPT_LF_RxDataList` (1..1).
@@ -3170,6 +3475,17 @@ extension WPT_LF_RxDataList {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_LF_RxDataList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_LF_RxDataList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(wptLFRxDataList: try c.decode(WPT_LF_RxData.self, forKey: "WPT_LF_RxDataList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.wptLFRxDataList, forKey: "WPT_LF_RxDataList")
     }
 }
 
@@ -3254,6 +3570,18 @@ extension WPT_LF_RxData {
     }
 }
 
+extension WPT_LF_RxData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(rxIdentifier: try c.decode(UInt32.self, forKey: "RxIdentifier"), rssiData: try c.decode(WPT_LF_RxRSSIList.self, forKey: "RSSIData"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.rxIdentifier, forKey: "RxIdentifier")
+        try c.encode(self.rssiData, forKey: "RSSIData")
+    }
+}
+
 /// XSD: complex type `WPT_LF_RxRSSIListType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_LF_RxRSSIList: Sendable, Hashable {
     /// Element `RSSIDataList` (1..1).
@@ -3314,6 +3642,17 @@ extension WPT_LF_RxRSSIList {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSIList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_LF_RxRSSIList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(rssiDataList: try c.decode(WPT_LF_RxRSSI.self, forKey: "RSSIDataList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.rssiDataList, forKey: "RSSIDataList")
     }
 }
 
@@ -3395,6 +3734,18 @@ extension WPT_LF_RxRSSI {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSI: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_LF_RxRSSI: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(txIdentifier: try c.decode(UInt32.self, forKey: "TxIdentifier"), rssi: try c.decode(RationalNumber.self, forKey: "RSSI"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.txIdentifier, forKey: "TxIdentifier")
+        try c.encode(self.rssi, forKey: "RSSI")
     }
 }
 
@@ -3490,6 +3841,36 @@ extension WPT_LF_SystemSetupData {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: event \(ev) not allowed in state \(s)")
+        }
+    }
+}
+
+extension WPT_LF_SystemSetupData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(choice: try c.decode(WPT_LF_SystemSetupData.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension WPT_LF_SystemSetupData.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "LF_TransmitterSetupData": self = .lfTransmitterSetupData(try c.decode(WPT_LF_TransmitterData.self, forKey: key))
+        case "LF_ReceiverSetupData": self = .lfReceiverSetupData(try c.decode(WPT_LF_ReceiverData.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .lfTransmitterSetupData(let v): try c.encode(v, forKey: "LF_TransmitterSetupData")
+        case .lfReceiverSetupData(let v): try c.encode(v, forKey: "LF_ReceiverSetupData")
         }
     }
 }
@@ -3656,6 +4037,20 @@ extension WPT_LF_TransmitterData {
     }
 }
 
+extension WPT_LF_TransmitterData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(numberOfTransmitters: try c.decode(UInt8.self, forKey: "NumberOfTransmitters"), signalFrequency: try c.decode(RationalNumber.self, forKey: "SignalFrequency"), txSpecData: try c.decodeArray([WPT_TxRxSpecData].self, forKey: "TxSpecData"), txPackageSpecData: try c.decodeIfPresent(WPT_TxRxPackageSpecData.self, forKey: "TxPackageSpecData"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.numberOfTransmitters, forKey: "NumberOfTransmitters")
+        try c.encode(self.signalFrequency, forKey: "SignalFrequency")
+        try c.encodeArray(self.txSpecData, forKey: "TxSpecData")
+        try c.encodeIfPresent(self.txPackageSpecData, forKey: "TxPackageSpecData")
+    }
+}
+
 /// XSD: complex type `WPT_LF_TxDataListType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_LF_TxDataList: Sendable, Hashable {
     /// Element `WPT_LF_TxDataList` (1..1).
@@ -3716,6 +4111,17 @@ extension WPT_LF_TxDataList {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_LF_TxDataList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_LF_TxDataList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(wptLFTxDataList: try c.decode(WPT_LF_TxData.self, forKey: "WPT_LF_TxDataList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.wptLFTxDataList, forKey: "WPT_LF_TxDataList")
     }
 }
 
@@ -3797,6 +4203,18 @@ extension WPT_LF_TxData {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_LF_TxData: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_LF_TxData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(txIdentifier: try c.decode(UInt32.self, forKey: "TxIdentifier"), eirp: try c.decode(RationalNumber.self, forKey: "EIRP"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.txIdentifier, forKey: "TxIdentifier")
+        try c.encode(self.eirp, forKey: "EIRP")
     }
 }
 
@@ -3897,6 +4315,17 @@ extension WPT_PairingMethodList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_PairingMethodList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_PairingMethodList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(wptPairingMethod: try c.decodeArray([WPT_PairingMethod].self, forKey: "WPT_PairingMethod"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.wptPairingMethod, forKey: "WPT_PairingMethod")
     }
 }
 
@@ -4066,6 +4495,21 @@ extension WPT_PairingReq {
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_PairingReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_PairingReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), evProcessing: try c.decode(Processing.self, forKey: "EVProcessing"), observedIDCode: try c.decodeIfPresent(UInt32.self, forKey: "ObservedIDCode"), evResultCode: try c.decode(WPT_EVResult.self, forKey: "EVResultCode"), vendorSpecificDataContainer: try c.decodeHexArray(forKey: "VendorSpecificDataContainer"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.evProcessing, forKey: "EVProcessing")
+        try c.encodeIfPresent(self.observedIDCode, forKey: "ObservedIDCode")
+        try c.encode(self.evResultCode, forKey: "EVResultCode")
+        try c.encodeHexArray(self.vendorSpecificDataContainer, forKey: "VendorSpecificDataContainer")
     }
 }
 
@@ -4266,6 +4710,22 @@ extension WPT_PairingRes {
     }
 }
 
+extension WPT_PairingRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"), observedIDCode: try c.decodeIfPresent(UInt32.self, forKey: "ObservedIDCode"), alternativeSECCList: try c.decodeIfPresent(AlternativeSECCList.self, forKey: "AlternativeSECCList"), vendorSpecificDataContainer: try c.decodeHexArray(forKey: "VendorSpecificDataContainer"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+        try c.encodeIfPresent(self.observedIDCode, forKey: "ObservedIDCode")
+        try c.encodeIfPresent(self.alternativeSECCList, forKey: "AlternativeSECCList")
+        try c.encodeHexArray(self.vendorSpecificDataContainer, forKey: "VendorSpecificDataContainer")
+    }
+}
+
 /// XSD: complex type `WPT_SPCPowerControlParameterType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_SPCPowerControlParameter: Sendable, Hashable {
     /// Element `SPCPrimaryDeviceCoilCurrentInformation` (1..1).
@@ -4326,6 +4786,17 @@ extension WPT_SPCPowerControlParameter {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_SPCPowerControlParameter: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_SPCPowerControlParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(spcPrimaryDeviceCoilCurrentInformation: try c.decode(RationalNumber.self, forKey: "SPCPrimaryDeviceCoilCurrentInformation"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.spcPrimaryDeviceCoilCurrentInformation, forKey: "SPCPrimaryDeviceCoilCurrentInformation")
     }
 }
 
@@ -4485,6 +4956,20 @@ extension WPT_TxRxPackageSpecData {
     }
 }
 
+extension WPT_TxRxPackageSpecData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(pulseSequenceOrder: try c.decodeArray([WPT_TxRxPulseOrder].self, forKey: "PulseSequenceOrder"), pulseSeparationTime: try c.decode(UInt16.self, forKey: "PulseSeparationTime"), pulseDuration: try c.decode(UInt16.self, forKey: "PulseDuration"), packageSeparationTime: try c.decode(UInt16.self, forKey: "PackageSeparationTime"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.pulseSequenceOrder, forKey: "PulseSequenceOrder")
+        try c.encode(self.pulseSeparationTime, forKey: "PulseSeparationTime")
+        try c.encode(self.pulseDuration, forKey: "PulseDuration")
+        try c.encode(self.packageSeparationTime, forKey: "PackageSeparationTime")
+    }
+}
+
 /// XSD: complex type `WPT_TxRxPulseOrderType` in `urn:iso:std:iso:15118:-20:WPT`.
 public struct WPT_TxRxPulseOrder: Sendable, Hashable {
     /// Element `IndexNumber` (1..1).
@@ -4567,6 +5052,18 @@ extension WPT_TxRxPulseOrder {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_TxRxPulseOrder: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_TxRxPulseOrder: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(indexNumber: try c.decode(UInt16.self, forKey: "IndexNumber"), txRxIdentifier: try c.decode(UInt32.self, forKey: "TxRxIdentifier"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.indexNumber, forKey: "IndexNumber")
+        try c.encode(self.txRxIdentifier, forKey: "TxRxIdentifier")
     }
 }
 
@@ -4662,6 +5159,19 @@ extension WPT_TxRxSpecData {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WPT_TxRxSpecData: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WPT_TxRxSpecData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(txRxIdentifier: try c.decode(UInt32.self, forKey: "TxRxIdentifier"), txRxPosition: try c.decode(WPT_CoordinateXYZ.self, forKey: "TxRxPosition"), txRxOrientation: try c.decode(WPT_CoordinateXYZ.self, forKey: "TxRxOrientation"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.txRxIdentifier, forKey: "TxRxIdentifier")
+        try c.encode(self.txRxPosition, forKey: "TxRxPosition")
+        try c.encode(self.txRxOrientation, forKey: "TxRxOrientation")
     }
 }
 

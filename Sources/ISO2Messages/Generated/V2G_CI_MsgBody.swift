@@ -103,6 +103,18 @@ extension AuthorizationReq {
     }
 }
 
+extension AuthorizationReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), genChallenge: try c.decodeHexIfPresent(forKey: "GenChallenge"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeHexIfPresent(self.genChallenge, forKey: "GenChallenge")
+    }
+}
+
 /// XSD: complex type `AuthorizationResType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct AuthorizationRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -188,6 +200,18 @@ extension AuthorizationRes {
     }
 }
 
+extension AuthorizationRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+    }
+}
+
 /// XSD: complex type `BodyBaseType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct BodyBase: Sendable, Hashable {
 
@@ -234,6 +258,16 @@ extension BodyBase {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("BodyBase: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension BodyBase: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -588,6 +622,17 @@ extension Body {
     }
 }
 
+extension Body: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(bodyElement: try c.decodeIfPresent(BodyElement.self, forKey: "BodyElement"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.bodyElement, forKey: "BodyElement")
+    }
+}
+
 /// XSD: complex type `CableCheckReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct CableCheckReq: Sendable, Hashable {
     /// Element `DC_EVStatus` (1..1).
@@ -648,6 +693,17 @@ extension CableCheckReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CableCheckReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CableCheckReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
     }
 }
 
@@ -750,6 +806,19 @@ extension CableCheckRes {
     }
 }
 
+extension CableCheckRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcEVSEStatus: try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.dcEVSEStatus, forKey: "DC_EVSEStatus")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+    }
+}
+
 /// XSD: complex type `CertificateInstallationReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct CertificateInstallationReq: Sendable, Hashable {
     /// Attribute `Id`.
@@ -842,6 +911,19 @@ extension CertificateInstallationReq {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CertificateInstallationReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CertificateInstallationReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), oemProvisioningCert: try c.decodeHex(forKey: "OEMProvisioningCert"), listOfRootCertificateIDs: try c.decode(ListOfRootCertificateIDs.self, forKey: "ListOfRootCertificateIDs"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encodeHex(self.oemProvisioningCert, forKey: "OEMProvisioningCert")
+        try c.encode(self.listOfRootCertificateIDs, forKey: "ListOfRootCertificateIDs")
     }
 }
 
@@ -982,6 +1064,22 @@ extension CertificateInstallationRes {
     }
 }
 
+extension CertificateInstallationRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), saProvisioningCertificateChain: try c.decode(CertificateChain.self, forKey: "SAProvisioningCertificateChain"), contractSignatureCertChain: try c.decode(CertificateChain.self, forKey: "ContractSignatureCertChain"), contractSignatureEncryptedPrivateKey: try c.decode(ContractSignatureEncryptedPrivateKey.self, forKey: "ContractSignatureEncryptedPrivateKey"), dHpublickey: try c.decode(DiffieHellmanPublickey.self, forKey: "DHpublickey"), eMAID: try c.decode(EMAID.self, forKey: "eMAID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.saProvisioningCertificateChain, forKey: "SAProvisioningCertificateChain")
+        try c.encode(self.contractSignatureCertChain, forKey: "ContractSignatureCertChain")
+        try c.encode(self.contractSignatureEncryptedPrivateKey, forKey: "ContractSignatureEncryptedPrivateKey")
+        try c.encode(self.dHpublickey, forKey: "DHpublickey")
+        try c.encode(self.eMAID, forKey: "eMAID")
+    }
+}
+
 /// XSD: complex type `CertificateUpdateReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct CertificateUpdateReq: Sendable, Hashable {
     /// Attribute `Id`.
@@ -1088,6 +1186,20 @@ extension CertificateUpdateReq {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CertificateUpdateReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CertificateUpdateReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), contractSignatureCertChain: try c.decode(CertificateChain.self, forKey: "ContractSignatureCertChain"), eMAID: try c.decode(String.self, forKey: "eMAID"), listOfRootCertificateIDs: try c.decode(ListOfRootCertificateIDs.self, forKey: "ListOfRootCertificateIDs"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encode(self.contractSignatureCertChain, forKey: "ContractSignatureCertChain")
+        try c.encode(self.eMAID, forKey: "eMAID")
+        try c.encode(self.listOfRootCertificateIDs, forKey: "ListOfRootCertificateIDs")
     }
 }
 
@@ -1254,6 +1366,23 @@ extension CertificateUpdateRes {
     }
 }
 
+extension CertificateUpdateRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), saProvisioningCertificateChain: try c.decode(CertificateChain.self, forKey: "SAProvisioningCertificateChain"), contractSignatureCertChain: try c.decode(CertificateChain.self, forKey: "ContractSignatureCertChain"), contractSignatureEncryptedPrivateKey: try c.decode(ContractSignatureEncryptedPrivateKey.self, forKey: "ContractSignatureEncryptedPrivateKey"), dHpublickey: try c.decode(DiffieHellmanPublickey.self, forKey: "DHpublickey"), eMAID: try c.decode(EMAID.self, forKey: "eMAID"), retryCounter: try c.decodeIfPresent(Int16.self, forKey: "RetryCounter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.saProvisioningCertificateChain, forKey: "SAProvisioningCertificateChain")
+        try c.encode(self.contractSignatureCertChain, forKey: "ContractSignatureCertChain")
+        try c.encode(self.contractSignatureEncryptedPrivateKey, forKey: "ContractSignatureEncryptedPrivateKey")
+        try c.encode(self.dHpublickey, forKey: "DHpublickey")
+        try c.encode(self.eMAID, forKey: "eMAID")
+        try c.encodeIfPresent(self.retryCounter, forKey: "RetryCounter")
+    }
+}
+
 /// XSD: complex type `ChargeParameterDiscoveryReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `MaxEntriesSAScheduleTuple` (0..1).
@@ -1382,6 +1511,19 @@ extension ChargeParameterDiscoveryReq {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ChargeParameterDiscoveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(maxEntriesSAScheduleTuple: try c.decodeIfPresent(UInt16.self, forKey: "MaxEntriesSAScheduleTuple"), requestedEnergyTransferMode: try c.decode(EnergyTransferMode.self, forKey: "RequestedEnergyTransferMode"), evChargeParameter: try c.decode(EVChargeParameterGroup.self, forKey: "EVChargeParameter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.maxEntriesSAScheduleTuple, forKey: "MaxEntriesSAScheduleTuple")
+        try c.encode(self.requestedEnergyTransferMode, forKey: "RequestedEnergyTransferMode")
+        try c.encode(self.evChargeParameter, forKey: "EVChargeParameter")
     }
 }
 
@@ -1550,6 +1692,20 @@ extension ChargeParameterDiscoveryRes {
     }
 }
 
+extension ChargeParameterDiscoveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"), saSchedules: try c.decodeIfPresent(SASchedulesGroup.self, forKey: "SASchedules"), evseChargeParameter: try c.decode(EVSEChargeParameterGroup.self, forKey: "EVSEChargeParameter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
+        try c.encodeIfPresent(self.saSchedules, forKey: "SASchedules")
+        try c.encode(self.evseChargeParameter, forKey: "EVSEChargeParameter")
+    }
+}
+
 /// XSD: complex type `ChargingStatusReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct ChargingStatusReq: Sendable, Hashable {
 
@@ -1596,6 +1752,16 @@ extension ChargingStatusReq {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ChargingStatusReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ChargingStatusReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -1789,6 +1955,23 @@ extension ChargingStatusRes {
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ChargingStatusRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ChargingStatusRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseID: try c.decode(String.self, forKey: "EVSEID"), saScheduleTupleID: try c.decode(UInt8.self, forKey: "SAScheduleTupleID"), evseMaxCurrent: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEMaxCurrent"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receiptRequired: try c.decodeIfPresent(Bool.self, forKey: "ReceiptRequired"), acEVSEStatus: try c.decode(AC_EVSEStatus.self, forKey: "AC_EVSEStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseID, forKey: "EVSEID")
+        try c.encode(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
+        try c.encodeIfPresent(self.evseMaxCurrent, forKey: "EVSEMaxCurrent")
+        try c.encodeIfPresent(self.meterInfo, forKey: "MeterInfo")
+        try c.encodeIfPresent(self.receiptRequired, forKey: "ReceiptRequired")
+        try c.encode(self.acEVSEStatus, forKey: "AC_EVSEStatus")
     }
 }
 
@@ -2048,6 +2231,26 @@ extension CurrentDemandReq {
         case (10, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CurrentDemandReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CurrentDemandReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"), evTargetCurrent: try c.decode(PhysicalValue.self, forKey: "EVTargetCurrent"), evMaximumVoltageLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVMaximumVoltageLimit"), evMaximumCurrentLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVMaximumCurrentLimit"), evMaximumPowerLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVMaximumPowerLimit"), bulkChargingComplete: try c.decodeIfPresent(Bool.self, forKey: "BulkChargingComplete"), chargingComplete: try c.decode(Bool.self, forKey: "ChargingComplete"), remainingTimeToFullSoC: try c.decodeIfPresent(PhysicalValue.self, forKey: "RemainingTimeToFullSoC"), remainingTimeToBulkSoC: try c.decodeIfPresent(PhysicalValue.self, forKey: "RemainingTimeToBulkSoC"), evTargetVoltage: try c.decode(PhysicalValue.self, forKey: "EVTargetVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
+        try c.encode(self.evTargetCurrent, forKey: "EVTargetCurrent")
+        try c.encodeIfPresent(self.evMaximumVoltageLimit, forKey: "EVMaximumVoltageLimit")
+        try c.encodeIfPresent(self.evMaximumCurrentLimit, forKey: "EVMaximumCurrentLimit")
+        try c.encodeIfPresent(self.evMaximumPowerLimit, forKey: "EVMaximumPowerLimit")
+        try c.encodeIfPresent(self.bulkChargingComplete, forKey: "BulkChargingComplete")
+        try c.encode(self.chargingComplete, forKey: "ChargingComplete")
+        try c.encodeIfPresent(self.remainingTimeToFullSoC, forKey: "RemainingTimeToFullSoC")
+        try c.encodeIfPresent(self.remainingTimeToBulkSoC, forKey: "RemainingTimeToBulkSoC")
+        try c.encode(self.evTargetVoltage, forKey: "EVTargetVoltage")
     }
 }
 
@@ -2372,6 +2575,30 @@ extension CurrentDemandRes {
     }
 }
 
+extension CurrentDemandRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcEVSEStatus: try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus"), evsePresentVoltage: try c.decode(PhysicalValue.self, forKey: "EVSEPresentVoltage"), evsePresentCurrent: try c.decode(PhysicalValue.self, forKey: "EVSEPresentCurrent"), evseCurrentLimitAchieved: try c.decode(Bool.self, forKey: "EVSECurrentLimitAchieved"), evseVoltageLimitAchieved: try c.decode(Bool.self, forKey: "EVSEVoltageLimitAchieved"), evsePowerLimitAchieved: try c.decode(Bool.self, forKey: "EVSEPowerLimitAchieved"), evseMaximumVoltageLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEMaximumVoltageLimit"), evseMaximumCurrentLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEMaximumCurrentLimit"), evseMaximumPowerLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEMaximumPowerLimit"), evseID: try c.decode(String.self, forKey: "EVSEID"), saScheduleTupleID: try c.decode(UInt8.self, forKey: "SAScheduleTupleID"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receiptRequired: try c.decodeIfPresent(Bool.self, forKey: "ReceiptRequired"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.dcEVSEStatus, forKey: "DC_EVSEStatus")
+        try c.encode(self.evsePresentVoltage, forKey: "EVSEPresentVoltage")
+        try c.encode(self.evsePresentCurrent, forKey: "EVSEPresentCurrent")
+        try c.encode(self.evseCurrentLimitAchieved, forKey: "EVSECurrentLimitAchieved")
+        try c.encode(self.evseVoltageLimitAchieved, forKey: "EVSEVoltageLimitAchieved")
+        try c.encode(self.evsePowerLimitAchieved, forKey: "EVSEPowerLimitAchieved")
+        try c.encodeIfPresent(self.evseMaximumVoltageLimit, forKey: "EVSEMaximumVoltageLimit")
+        try c.encodeIfPresent(self.evseMaximumCurrentLimit, forKey: "EVSEMaximumCurrentLimit")
+        try c.encodeIfPresent(self.evseMaximumPowerLimit, forKey: "EVSEMaximumPowerLimit")
+        try c.encode(self.evseID, forKey: "EVSEID")
+        try c.encode(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
+        try c.encodeIfPresent(self.meterInfo, forKey: "MeterInfo")
+        try c.encodeIfPresent(self.receiptRequired, forKey: "ReceiptRequired")
+    }
+}
+
 /// XSD: complex type `MeteringReceiptReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct MeteringReceiptReq: Sendable, Hashable {
     /// Attribute `Id`.
@@ -2501,6 +2728,20 @@ extension MeteringReceiptReq {
     }
 }
 
+extension MeteringReceiptReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), sessionID: try c.decodeHex(forKey: "SessionID"), saScheduleTupleID: try c.decodeIfPresent(UInt8.self, forKey: "SAScheduleTupleID"), meterInfo: try c.decode(MeterInfo.self, forKey: "MeterInfo"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeHex(self.sessionID, forKey: "SessionID")
+        try c.encodeIfPresent(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
+        try c.encode(self.meterInfo, forKey: "MeterInfo")
+    }
+}
+
 /// XSD: complex type `MeteringReceiptResType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct MeteringReceiptRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -2606,6 +2847,18 @@ extension MeteringReceiptRes {
     }
 }
 
+extension MeteringReceiptRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decode(EVSEStatusGroup.self, forKey: "EVSEStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseStatus, forKey: "EVSEStatus")
+    }
+}
+
 /// XSD: complex type `PaymentDetailsReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct PaymentDetailsReq: Sendable, Hashable {
     /// Element `eMAID` (1..1).
@@ -2684,6 +2937,18 @@ extension PaymentDetailsReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PaymentDetailsReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PaymentDetailsReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(eMAID: try c.decode(String.self, forKey: "eMAID"), contractSignatureCertChain: try c.decode(CertificateChain.self, forKey: "ContractSignatureCertChain"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.eMAID, forKey: "eMAID")
+        try c.encode(self.contractSignatureCertChain, forKey: "ContractSignatureCertChain")
     }
 }
 
@@ -2790,6 +3055,19 @@ extension PaymentDetailsRes {
     }
 }
 
+extension PaymentDetailsRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), genChallenge: try c.decodeHex(forKey: "GenChallenge"), evseTimeStamp: try c.decode(Int64.self, forKey: "EVSETimeStamp"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeHex(self.genChallenge, forKey: "GenChallenge")
+        try c.encode(self.evseTimeStamp, forKey: "EVSETimeStamp")
+    }
+}
+
 /// XSD: complex type `PaymentServiceSelectionReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct PaymentServiceSelectionReq: Sendable, Hashable {
     /// Element `SelectedPaymentOption` (1..1).
@@ -2871,6 +3149,18 @@ extension PaymentServiceSelectionReq {
     }
 }
 
+extension PaymentServiceSelectionReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(selectedPaymentOption: try c.decode(PaymentOption.self, forKey: "SelectedPaymentOption"), selectedServiceList: try c.decode(SelectedServiceList.self, forKey: "SelectedServiceList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.selectedPaymentOption, forKey: "SelectedPaymentOption")
+        try c.encode(self.selectedServiceList, forKey: "SelectedServiceList")
+    }
+}
+
 /// XSD: complex type `PaymentServiceSelectionResType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct PaymentServiceSelectionRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -2935,6 +3225,17 @@ extension PaymentServiceSelectionRes {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PaymentServiceSelectionRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PaymentServiceSelectionRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
     }
 }
 
@@ -3087,6 +3388,20 @@ extension PowerDeliveryReq {
     }
 }
 
+extension PowerDeliveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(chargeProgress: try c.decode(ChargeProgress.self, forKey: "ChargeProgress"), saScheduleTupleID: try c.decode(UInt8.self, forKey: "SAScheduleTupleID"), chargingProfile: try c.decodeIfPresent(ChargingProfile.self, forKey: "ChargingProfile"), evPowerDeliveryParameter: try c.decodeIfPresent(EVPowerDeliveryParameterGroup.self, forKey: "EVPowerDeliveryParameter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.chargeProgress, forKey: "ChargeProgress")
+        try c.encode(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
+        try c.encodeIfPresent(self.chargingProfile, forKey: "ChargingProfile")
+        try c.encodeIfPresent(self.evPowerDeliveryParameter, forKey: "EVPowerDeliveryParameter")
+    }
+}
+
 /// XSD: complex type `PowerDeliveryResType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct PowerDeliveryRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -3192,6 +3507,18 @@ extension PowerDeliveryRes {
     }
 }
 
+extension PowerDeliveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decode(EVSEStatusGroup.self, forKey: "EVSEStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseStatus, forKey: "EVSEStatus")
+    }
+}
+
 /// XSD: complex type `PreChargeReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct PreChargeReq: Sendable, Hashable {
     /// Element `DC_EVStatus` (1..1).
@@ -3280,6 +3607,19 @@ extension PreChargeReq {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PreChargeReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PreChargeReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"), evTargetVoltage: try c.decode(PhysicalValue.self, forKey: "EVTargetVoltage"), evTargetCurrent: try c.decode(PhysicalValue.self, forKey: "EVTargetCurrent"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
+        try c.encode(self.evTargetVoltage, forKey: "EVTargetVoltage")
+        try c.encode(self.evTargetCurrent, forKey: "EVTargetCurrent")
     }
 }
 
@@ -3378,6 +3718,19 @@ extension PreChargeRes {
     }
 }
 
+extension PreChargeRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcEVSEStatus: try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus"), evsePresentVoltage: try c.decode(PhysicalValue.self, forKey: "EVSEPresentVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.dcEVSEStatus, forKey: "DC_EVSEStatus")
+        try c.encode(self.evsePresentVoltage, forKey: "EVSEPresentVoltage")
+    }
+}
+
 /// XSD: complex type `ServiceDetailReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct ServiceDetailReq: Sendable, Hashable {
     /// Element `ServiceID` (1..1).
@@ -3442,6 +3795,17 @@ extension ServiceDetailReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ServiceDetailReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ServiceDetailReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceID: try c.decode(UInt16.self, forKey: "ServiceID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceID, forKey: "ServiceID")
     }
 }
 
@@ -3552,6 +3916,19 @@ extension ServiceDetailRes {
     }
 }
 
+extension ServiceDetailRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), serviceID: try c.decode(UInt16.self, forKey: "ServiceID"), serviceParameterList: try c.decodeIfPresent(ServiceParameterList.self, forKey: "ServiceParameterList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.serviceID, forKey: "ServiceID")
+        try c.encodeIfPresent(self.serviceParameterList, forKey: "ServiceParameterList")
+    }
+}
+
 /// XSD: complex type `ServiceDiscoveryReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct ServiceDiscoveryReq: Sendable, Hashable {
     /// Element `ServiceScope` (0..1).
@@ -3652,6 +4029,18 @@ extension ServiceDiscoveryReq {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ServiceDiscoveryReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceScope: try c.decodeIfPresent(String.self, forKey: "ServiceScope"), serviceCategory: try c.decodeIfPresent(ServiceCategory.self, forKey: "ServiceCategory"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.serviceScope, forKey: "ServiceScope")
+        try c.encodeIfPresent(self.serviceCategory, forKey: "ServiceCategory")
     }
 }
 
@@ -3772,6 +4161,20 @@ extension ServiceDiscoveryRes {
     }
 }
 
+extension ServiceDiscoveryRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), paymentOptionList: try c.decode(PaymentOptionList.self, forKey: "PaymentOptionList"), chargeService: try c.decode(ChargeService.self, forKey: "ChargeService"), serviceList: try c.decodeIfPresent(ServiceList.self, forKey: "ServiceList"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.paymentOptionList, forKey: "PaymentOptionList")
+        try c.encode(self.chargeService, forKey: "ChargeService")
+        try c.encodeIfPresent(self.serviceList, forKey: "ServiceList")
+    }
+}
+
 /// XSD: complex type `SessionSetupReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct SessionSetupReq: Sendable, Hashable {
     /// Element `EVCCID` (1..1).
@@ -3836,6 +4239,17 @@ extension SessionSetupReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SessionSetupReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SessionSetupReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evccID: try c.decodeHex(forKey: "EVCCID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.evccID, forKey: "EVCCID")
     }
 }
 
@@ -3950,6 +4364,19 @@ extension SessionSetupRes {
     }
 }
 
+extension SessionSetupRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseID: try c.decode(String.self, forKey: "EVSEID"), evseTimeStamp: try c.decodeIfPresent(Int64.self, forKey: "EVSETimeStamp"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.evseID, forKey: "EVSEID")
+        try c.encodeIfPresent(self.evseTimeStamp, forKey: "EVSETimeStamp")
+    }
+}
+
 /// XSD: complex type `SessionStopReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct SessionStopReq: Sendable, Hashable {
     /// Element `ChargingSession` (1..1).
@@ -4014,6 +4441,17 @@ extension SessionStopReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SessionStopReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SessionStopReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(chargingSession: try c.decode(ChargingSession.self, forKey: "ChargingSession"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.chargingSession, forKey: "ChargingSession")
     }
 }
 
@@ -4084,6 +4522,17 @@ extension SessionStopRes {
     }
 }
 
+extension SessionStopRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+    }
+}
+
 /// XSD: complex type `WeldingDetectionReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct WeldingDetectionReq: Sendable, Hashable {
     /// Element `DC_EVStatus` (1..1).
@@ -4144,6 +4593,17 @@ extension WeldingDetectionReq {
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WeldingDetectionReq: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WeldingDetectionReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
     }
 }
 
@@ -4239,6 +4699,19 @@ extension WeldingDetectionRes {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("WeldingDetectionRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension WeldingDetectionRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcEVSEStatus: try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus"), evsePresentVoltage: try c.decode(PhysicalValue.self, forKey: "EVSEPresentVoltage"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encode(self.dcEVSEStatus, forKey: "DC_EVSEStatus")
+        try c.encode(self.evsePresentVoltage, forKey: "EVSEPresentVoltage")
     }
 }
 

@@ -135,6 +135,21 @@ extension AC_EVChargeParameter {
     }
 }
 
+extension AC_EVChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), eAmount: try c.decode(PhysicalValue.self, forKey: "EAmount"), evMaxVoltage: try c.decode(PhysicalValue.self, forKey: "EVMaxVoltage"), evMaxCurrent: try c.decode(PhysicalValue.self, forKey: "EVMaxCurrent"), evMinCurrent: try c.decode(PhysicalValue.self, forKey: "EVMinCurrent"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encode(self.eAmount, forKey: "EAmount")
+        try c.encode(self.evMaxVoltage, forKey: "EVMaxVoltage")
+        try c.encode(self.evMaxCurrent, forKey: "EVMaxCurrent")
+        try c.encode(self.evMinCurrent, forKey: "EVMinCurrent")
+    }
+}
+
 /// XSD: complex type `AC_EVSEChargeParameterType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct AC_EVSEChargeParameter: Sendable, Hashable {
     /// Element `AC_EVSEStatus` (1..1).
@@ -223,6 +238,19 @@ extension AC_EVSEChargeParameter {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension AC_EVSEChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(acEVSEStatus: try c.decode(AC_EVSEStatus.self, forKey: "AC_EVSEStatus"), evseNominalVoltage: try c.decode(PhysicalValue.self, forKey: "EVSENominalVoltage"), evseMaxCurrent: try c.decode(PhysicalValue.self, forKey: "EVSEMaxCurrent"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.acEVSEStatus, forKey: "AC_EVSEStatus")
+        try c.encode(self.evseNominalVoltage, forKey: "EVSENominalVoltage")
+        try c.encode(self.evseMaxCurrent, forKey: "EVSEMaxCurrent")
     }
 }
 
@@ -326,6 +354,19 @@ extension AC_EVSEStatus {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("AC_EVSEStatus: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension AC_EVSEStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(notificationMaxDelay: try c.decode(UInt16.self, forKey: "NotificationMaxDelay"), evseNotification: try c.decode(EVSENotification.self, forKey: "EVSENotification"), rcd: try c.decode(Bool.self, forKey: "RCD"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.notificationMaxDelay, forKey: "NotificationMaxDelay")
+        try c.encode(self.evseNotification, forKey: "EVSENotification")
+        try c.encode(self.rcd, forKey: "RCD")
     }
 }
 
@@ -437,6 +478,19 @@ extension CertificateChain {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("CertificateChain: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension CertificateChain: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), certificate: try c.decodeHex(forKey: "Certificate"), subCertificates: try c.decodeIfPresent(SubCertificates.self, forKey: "SubCertificates"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeHex(self.certificate, forKey: "Certificate")
+        try c.encodeIfPresent(self.subCertificates, forKey: "SubCertificates")
     }
 }
 
@@ -609,6 +663,22 @@ extension ChargeService {
     }
 }
 
+extension ChargeService: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceID: try c.decode(UInt16.self, forKey: "ServiceID"), serviceName: try c.decodeIfPresent(String.self, forKey: "ServiceName"), serviceCategory: try c.decode(ServiceCategory.self, forKey: "ServiceCategory"), serviceScope: try c.decodeIfPresent(String.self, forKey: "ServiceScope"), freeService: try c.decode(Bool.self, forKey: "FreeService"), supportedEnergyTransferMode: try c.decode(SupportedEnergyTransferMode.self, forKey: "SupportedEnergyTransferMode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceID, forKey: "ServiceID")
+        try c.encodeIfPresent(self.serviceName, forKey: "ServiceName")
+        try c.encode(self.serviceCategory, forKey: "ServiceCategory")
+        try c.encodeIfPresent(self.serviceScope, forKey: "ServiceScope")
+        try c.encode(self.freeService, forKey: "FreeService")
+        try c.encode(self.supportedEnergyTransferMode, forKey: "SupportedEnergyTransferMode")
+    }
+}
+
 /// XSD: complex type `ChargingProfileType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct ChargingProfile: Sendable, Hashable {
     /// Element `ProfileEntry` (1..24).
@@ -702,6 +772,17 @@ extension ChargingProfile {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ChargingProfile: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ChargingProfile: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(profileEntry: try c.decodeArray([ProfileEntry].self, forKey: "ProfileEntry"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.profileEntry, forKey: "ProfileEntry")
     }
 }
 
@@ -807,6 +888,18 @@ extension ConsumptionCost {
     }
 }
 
+extension ConsumptionCost: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(startValue: try c.decode(PhysicalValue.self, forKey: "startValue"), cost: try c.decodeArray([Cost].self, forKey: "Cost"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.startValue, forKey: "startValue")
+        try c.encodeArray(self.cost, forKey: "Cost")
+    }
+}
+
 /// XSD: complex type `ContractSignatureEncryptedPrivateKeyType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct ContractSignatureEncryptedPrivateKey: Sendable, Hashable {
     /// Attribute `Id`.
@@ -881,6 +974,18 @@ extension ContractSignatureEncryptedPrivateKey {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ContractSignatureEncryptedPrivateKey: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), value: try c.decodeHex(forKey: "value"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encodeHex(self.value, forKey: "value")
     }
 }
 
@@ -992,6 +1097,19 @@ extension Cost {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Cost: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Cost: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(costKind: try c.decode(CostKind.self, forKey: "costKind"), amount: try c.decode(UInt32.self, forKey: "amount"), amountMultiplier: try c.decodeIfPresent(Int8.self, forKey: "amountMultiplier"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.costKind, forKey: "costKind")
+        try c.encode(self.amount, forKey: "amount")
+        try c.encodeIfPresent(self.amountMultiplier, forKey: "amountMultiplier")
     }
 }
 
@@ -1242,6 +1360,25 @@ extension DC_EVChargeParameter {
     }
 }
 
+extension DC_EVChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"), evMaximumCurrentLimit: try c.decode(PhysicalValue.self, forKey: "EVMaximumCurrentLimit"), evMaximumPowerLimit: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVMaximumPowerLimit"), evMaximumVoltageLimit: try c.decode(PhysicalValue.self, forKey: "EVMaximumVoltageLimit"), evEnergyCapacity: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVEnergyCapacity"), evEnergyRequest: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVEnergyRequest"), fullSOC: try c.decodeIfPresent(Int8.self, forKey: "FullSOC"), bulkSOC: try c.decodeIfPresent(Int8.self, forKey: "BulkSOC"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
+        try c.encode(self.evMaximumCurrentLimit, forKey: "EVMaximumCurrentLimit")
+        try c.encodeIfPresent(self.evMaximumPowerLimit, forKey: "EVMaximumPowerLimit")
+        try c.encode(self.evMaximumVoltageLimit, forKey: "EVMaximumVoltageLimit")
+        try c.encodeIfPresent(self.evEnergyCapacity, forKey: "EVEnergyCapacity")
+        try c.encodeIfPresent(self.evEnergyRequest, forKey: "EVEnergyRequest")
+        try c.encodeIfPresent(self.fullSOC, forKey: "FullSOC")
+        try c.encodeIfPresent(self.bulkSOC, forKey: "BulkSOC")
+    }
+}
+
 /// XSD: complex type `DC_EVPowerDeliveryParameterType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct DC_EVPowerDeliveryParameter: Sendable, Hashable {
     /// Element `DC_EVStatus` (1..1).
@@ -1346,6 +1483,19 @@ extension DC_EVPowerDeliveryParameter {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DC_EVPowerDeliveryParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVStatus: try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus"), bulkChargingComplete: try c.decodeIfPresent(Bool.self, forKey: "BulkChargingComplete"), chargingComplete: try c.decode(Bool.self, forKey: "ChargingComplete"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVStatus, forKey: "DC_EVStatus")
+        try c.encodeIfPresent(self.bulkChargingComplete, forKey: "BulkChargingComplete")
+        try c.encode(self.chargingComplete, forKey: "ChargingComplete")
     }
 }
 
@@ -1540,6 +1690,25 @@ extension DC_EVSEChargeParameter {
     }
 }
 
+extension DC_EVSEChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(dcEVSEStatus: try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus"), evseMaximumCurrentLimit: try c.decode(PhysicalValue.self, forKey: "EVSEMaximumCurrentLimit"), evseMaximumPowerLimit: try c.decode(PhysicalValue.self, forKey: "EVSEMaximumPowerLimit"), evseMaximumVoltageLimit: try c.decode(PhysicalValue.self, forKey: "EVSEMaximumVoltageLimit"), evseMinimumCurrentLimit: try c.decode(PhysicalValue.self, forKey: "EVSEMinimumCurrentLimit"), evseMinimumVoltageLimit: try c.decode(PhysicalValue.self, forKey: "EVSEMinimumVoltageLimit"), evseCurrentRegulationTolerance: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSECurrentRegulationTolerance"), evsePeakCurrentRipple: try c.decode(PhysicalValue.self, forKey: "EVSEPeakCurrentRipple"), evseEnergyToBeDelivered: try c.decodeIfPresent(PhysicalValue.self, forKey: "EVSEEnergyToBeDelivered"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.dcEVSEStatus, forKey: "DC_EVSEStatus")
+        try c.encode(self.evseMaximumCurrentLimit, forKey: "EVSEMaximumCurrentLimit")
+        try c.encode(self.evseMaximumPowerLimit, forKey: "EVSEMaximumPowerLimit")
+        try c.encode(self.evseMaximumVoltageLimit, forKey: "EVSEMaximumVoltageLimit")
+        try c.encode(self.evseMinimumCurrentLimit, forKey: "EVSEMinimumCurrentLimit")
+        try c.encode(self.evseMinimumVoltageLimit, forKey: "EVSEMinimumVoltageLimit")
+        try c.encodeIfPresent(self.evseCurrentRegulationTolerance, forKey: "EVSECurrentRegulationTolerance")
+        try c.encode(self.evsePeakCurrentRipple, forKey: "EVSEPeakCurrentRipple")
+        try c.encodeIfPresent(self.evseEnergyToBeDelivered, forKey: "EVSEEnergyToBeDelivered")
+    }
+}
+
 /// XSD: complex type `DC_EVSEStatusType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct DC_EVSEStatus: Sendable, Hashable {
     /// Element `NotificationMaxDelay` (1..1).
@@ -1669,6 +1838,20 @@ extension DC_EVSEStatus {
     }
 }
 
+extension DC_EVSEStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(notificationMaxDelay: try c.decode(UInt16.self, forKey: "NotificationMaxDelay"), evseNotification: try c.decode(EVSENotification.self, forKey: "EVSENotification"), evseIsolationStatus: try c.decodeIfPresent(IsolationLevel.self, forKey: "EVSEIsolationStatus"), evseStatusCode: try c.decode(DC_EVSEStatusCode.self, forKey: "EVSEStatusCode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.notificationMaxDelay, forKey: "NotificationMaxDelay")
+        try c.encode(self.evseNotification, forKey: "EVSENotification")
+        try c.encodeIfPresent(self.evseIsolationStatus, forKey: "EVSEIsolationStatus")
+        try c.encode(self.evseStatusCode, forKey: "EVSEStatusCode")
+    }
+}
+
 /// XSD: complex type `DC_EVStatusType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct DC_EVStatus: Sendable, Hashable {
     /// Element `EVReady` (1..1).
@@ -1772,6 +1955,19 @@ extension DC_EVStatus {
     }
 }
 
+extension DC_EVStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(evReady: try c.decode(Bool.self, forKey: "EVReady"), evErrorCode: try c.decode(DC_EVErrorCode.self, forKey: "EVErrorCode"), evresssoc: try c.decode(Int8.self, forKey: "EVRESSSOC"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.evReady, forKey: "EVReady")
+        try c.encode(self.evErrorCode, forKey: "EVErrorCode")
+        try c.encode(self.evresssoc, forKey: "EVRESSSOC")
+    }
+}
+
 /// XSD: complex type `DiffieHellmanPublickeyType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct DiffieHellmanPublickey: Sendable, Hashable {
     /// Attribute `Id`.
@@ -1846,6 +2042,18 @@ extension DiffieHellmanPublickey {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("DiffieHellmanPublickey: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DiffieHellmanPublickey: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), value: try c.decodeHex(forKey: "value"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encodeHex(self.value, forKey: "value")
     }
 }
 
@@ -1926,6 +2134,18 @@ extension EMAID {
     }
 }
 
+extension EMAID: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decode(String.self, forKey: "Id"), value: try c.decode(String.self, forKey: "value"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.id, forKey: "Id")
+        try c.encode(self.value, forKey: "value")
+    }
+}
+
 /// XSD: complex type `EVChargeParameterType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct EVChargeParameter: Sendable, Hashable {
     /// Element `DepartureTime` (0..1).
@@ -2001,6 +2221,17 @@ extension EVChargeParameter {
     }
 }
 
+extension EVChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
+    }
+}
+
 /// XSD: complex type `EVPowerDeliveryParameterType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct EVPowerDeliveryParameter: Sendable, Hashable {
 
@@ -2050,6 +2281,16 @@ extension EVPowerDeliveryParameter {
     }
 }
 
+extension EVPowerDeliveryParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
+    }
+}
+
 /// XSD: complex type `EVSEChargeParameterType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct EVSEChargeParameter: Sendable, Hashable {
 
@@ -2096,6 +2337,16 @@ extension EVSEChargeParameter {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVSEChargeParameter: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVSEChargeParameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -2184,6 +2435,18 @@ extension EVSEStatus {
     }
 }
 
+extension EVSEStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(notificationMaxDelay: try c.decode(UInt16.self, forKey: "NotificationMaxDelay"), evseNotification: try c.decode(EVSENotification.self, forKey: "EVSENotification"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.notificationMaxDelay, forKey: "NotificationMaxDelay")
+        try c.encode(self.evseNotification, forKey: "EVSENotification")
+    }
+}
+
 /// XSD: complex type `EVStatusType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct EVStatus: Sendable, Hashable {
 
@@ -2230,6 +2493,16 @@ extension EVStatus {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("EVStatus: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension EVStatus: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -2312,6 +2585,17 @@ extension Entry {
     }
 }
 
+extension Entry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeInterval, forKey: "TimeInterval")
+    }
+}
+
 /// XSD: complex type `IntervalType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct Interval: Sendable, Hashable {
 
@@ -2358,6 +2642,16 @@ extension Interval {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Interval: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Interval: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -2454,6 +2748,17 @@ extension ListOfRootCertificateIDs {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ListOfRootCertificateIDs: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(rootCertificateID: try c.decodeArray([X509IssuerSerial].self, forKey: "RootCertificateID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.rootCertificateID, forKey: "RootCertificateID")
     }
 }
 
@@ -2640,6 +2945,21 @@ extension MeterInfo {
     }
 }
 
+extension MeterInfo: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(meterID: try c.decode(String.self, forKey: "MeterID"), meterReading: try c.decodeIfPresent(UInt64.self, forKey: "MeterReading"), sigMeterReading: try c.decodeHexIfPresent(forKey: "SigMeterReading"), meterStatus: try c.decodeIfPresent(Int16.self, forKey: "MeterStatus"), tMeter: try c.decodeIfPresent(Int64.self, forKey: "TMeter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.meterID, forKey: "MeterID")
+        try c.encodeIfPresent(self.meterReading, forKey: "MeterReading")
+        try c.encodeHexIfPresent(self.sigMeterReading, forKey: "SigMeterReading")
+        try c.encodeIfPresent(self.meterStatus, forKey: "MeterStatus")
+        try c.encodeIfPresent(self.tMeter, forKey: "TMeter")
+    }
+}
+
 /// XSD: complex type `NotificationType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct Notification: Sendable, Hashable {
     /// Element `FaultCode` (1..1).
@@ -2730,6 +3050,18 @@ extension Notification {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("Notification: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Notification: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(faultCode: try c.decode(FaultCode.self, forKey: "FaultCode"), faultMsg: try c.decodeIfPresent(String.self, forKey: "FaultMsg"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.faultCode, forKey: "FaultCode")
+        try c.encodeIfPresent(self.faultMsg, forKey: "FaultMsg")
     }
 }
 
@@ -2826,6 +3158,18 @@ extension PMaxScheduleEntry {
     }
 }
 
+extension PMaxScheduleEntry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"), pMax: try c.decode(PhysicalValue.self, forKey: "PMax"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try c.encode(self.pMax, forKey: "PMax")
+    }
+}
+
 /// XSD: complex type `PMaxScheduleType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct PMaxSchedule: Sendable, Hashable {
     /// Element `PMaxScheduleEntry` (1..1024).
@@ -2919,6 +3263,17 @@ extension PMaxSchedule {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PMaxSchedule: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PMaxSchedule: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(pMaxScheduleEntry: try c.decodeArray([PMaxScheduleEntry].self, forKey: "PMaxScheduleEntry"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.pMaxScheduleEntry, forKey: "PMaxScheduleEntry")
     }
 }
 
@@ -3033,6 +3388,18 @@ extension ParameterSet {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ParameterSet: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ParameterSet: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(parameterSetID: try c.decode(Int16.self, forKey: "ParameterSetID"), parameter: try c.decodeArray([Parameter].self, forKey: "Parameter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.parameterSetID, forKey: "ParameterSetID")
+        try c.encodeArray(self.parameter, forKey: "Parameter")
     }
 }
 
@@ -3238,6 +3605,45 @@ extension Parameter {
     }
 }
 
+extension Parameter: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(name: try c.decode(String.self, forKey: "Name"), choice: try c.decode(Parameter.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.name, forKey: "Name")
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension Parameter.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "boolValue": self = .boolValue(try c.decode(Bool.self, forKey: key))
+        case "byteValue": self = .byteValue(try c.decode(Int8.self, forKey: key))
+        case "shortValue": self = .shortValue(try c.decode(Int16.self, forKey: key))
+        case "intValue": self = .intValue(try c.decode(Int32.self, forKey: key))
+        case "physicalValue": self = .physicalValue(try c.decode(PhysicalValue.self, forKey: key))
+        case "stringValue": self = .stringValue(try c.decode(String.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .boolValue(let v): try c.encode(v, forKey: "boolValue")
+        case .byteValue(let v): try c.encode(v, forKey: "byteValue")
+        case .shortValue(let v): try c.encode(v, forKey: "shortValue")
+        case .intValue(let v): try c.encode(v, forKey: "intValue")
+        case .physicalValue(let v): try c.encode(v, forKey: "physicalValue")
+        case .stringValue(let v): try c.encode(v, forKey: "stringValue")
+        }
+    }
+}
+
 /// XSD: complex type `PaymentOptionListType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct PaymentOptionList: Sendable, Hashable {
     /// Element `PaymentOption` (1..2).
@@ -3319,6 +3725,17 @@ extension PaymentOptionList {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PaymentOptionList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PaymentOptionList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(paymentOption: try c.decodeArray([PaymentOption].self, forKey: "PaymentOption"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.paymentOption, forKey: "PaymentOption")
     }
 }
 
@@ -3422,6 +3839,19 @@ extension PhysicalValue {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("PhysicalValue: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension PhysicalValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(multiplier: try c.decode(Int8.self, forKey: "Multiplier"), unit: try c.decode(UnitSymbol.self, forKey: "Unit"), value: try c.decode(Int16.self, forKey: "Value"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.multiplier, forKey: "Multiplier")
+        try c.encode(self.unit, forKey: "Unit")
+        try c.encode(self.value, forKey: "Value")
     }
 }
 
@@ -3532,6 +3962,19 @@ extension ProfileEntry {
     }
 }
 
+extension ProfileEntry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(chargingProfileEntryStart: try c.decode(UInt32.self, forKey: "ChargingProfileEntryStart"), chargingProfileEntryMaxPower: try c.decode(PhysicalValue.self, forKey: "ChargingProfileEntryMaxPower"), chargingProfileEntryMaxNumberOfPhasesInUse: try c.decodeIfPresent(Int8.self, forKey: "ChargingProfileEntryMaxNumberOfPhasesInUse"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.chargingProfileEntryStart, forKey: "ChargingProfileEntryStart")
+        try c.encode(self.chargingProfileEntryMaxPower, forKey: "ChargingProfileEntryMaxPower")
+        try c.encodeIfPresent(self.chargingProfileEntryMaxNumberOfPhasesInUse, forKey: "ChargingProfileEntryMaxNumberOfPhasesInUse")
+    }
+}
+
 /// XSD: complex type `RelativeTimeIntervalType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct RelativeTimeInterval: Sendable, Hashable {
     /// Element `start` (1..1).
@@ -3625,6 +4068,18 @@ extension RelativeTimeInterval {
     }
 }
 
+extension RelativeTimeInterval: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(start: try c.decode(UInt32.self, forKey: "start"), duration: try c.decodeIfPresent(UInt32.self, forKey: "duration"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.start, forKey: "start")
+        try c.encodeIfPresent(self.duration, forKey: "duration")
+    }
+}
+
 /// XSD: complex type `SAScheduleListType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct SAScheduleList: Sendable, Hashable {
     /// Element `SAScheduleTuple` (1..3).
@@ -3710,6 +4165,17 @@ extension SAScheduleList {
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SAScheduleList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SAScheduleList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(saScheduleTuple: try c.decodeArray([SAScheduleTuple].self, forKey: "SAScheduleTuple"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.saScheduleTuple, forKey: "SAScheduleTuple")
     }
 }
 
@@ -3816,6 +4282,19 @@ extension SAScheduleTuple {
     }
 }
 
+extension SAScheduleTuple: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(saScheduleTupleID: try c.decode(UInt8.self, forKey: "SAScheduleTupleID"), pMaxSchedule: try c.decode(PMaxSchedule.self, forKey: "PMaxSchedule"), salesTariff: try c.decodeIfPresent(SalesTariff.self, forKey: "SalesTariff"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
+        try c.encode(self.pMaxSchedule, forKey: "PMaxSchedule")
+        try c.encodeIfPresent(self.salesTariff, forKey: "SalesTariff")
+    }
+}
+
 /// XSD: complex type `SASchedulesType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct SASchedules: Sendable, Hashable {
 
@@ -3862,6 +4341,16 @@ extension SASchedules {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SASchedules: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SASchedules: Codable {
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init()
+    }
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: EXIJSONKey.self)
     }
 }
 
@@ -4009,6 +4498,19 @@ extension SalesTariffEntry {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SalesTariffEntry: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SalesTariffEntry: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"), ePriceLevel: try c.decodeIfPresent(UInt8.self, forKey: "EPriceLevel"), consumptionCost: try c.decodeArray([ConsumptionCost].self, forKey: "ConsumptionCost"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try c.encodeIfPresent(self.ePriceLevel, forKey: "EPriceLevel")
+        try c.encodeArray(self.consumptionCost, forKey: "ConsumptionCost")
     }
 }
 
@@ -4202,6 +4704,21 @@ extension SalesTariff {
     }
 }
 
+extension SalesTariff: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), salesTariffID: try c.decode(UInt8.self, forKey: "SalesTariffID"), salesTariffDescription: try c.decodeIfPresent(String.self, forKey: "SalesTariffDescription"), numEPriceLevels: try c.decodeIfPresent(UInt8.self, forKey: "NumEPriceLevels"), salesTariffEntry: try c.decodeArray([SalesTariffEntry].self, forKey: "SalesTariffEntry"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encode(self.salesTariffID, forKey: "SalesTariffID")
+        try c.encodeIfPresent(self.salesTariffDescription, forKey: "SalesTariffDescription")
+        try c.encodeIfPresent(self.numEPriceLevels, forKey: "NumEPriceLevels")
+        try c.encodeArray(self.salesTariffEntry, forKey: "SalesTariffEntry")
+    }
+}
+
 /// XSD: complex type `SelectedServiceListType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct SelectedServiceList: Sendable, Hashable {
     /// Element `SelectedService` (1..16).
@@ -4298,6 +4815,17 @@ extension SelectedServiceList {
     }
 }
 
+extension SelectedServiceList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(selectedService: try c.decodeArray([SelectedService].self, forKey: "SelectedService"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.selectedService, forKey: "SelectedService")
+    }
+}
+
 /// XSD: complex type `SelectedServiceType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct SelectedService: Sendable, Hashable {
     /// Element `ServiceID` (1..1).
@@ -4388,6 +4916,18 @@ extension SelectedService {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SelectedService: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SelectedService: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceID: try c.decode(UInt16.self, forKey: "ServiceID"), parameterSetID: try c.decodeIfPresent(Int16.self, forKey: "ParameterSetID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceID, forKey: "ServiceID")
+        try c.encodeIfPresent(self.parameterSetID, forKey: "ParameterSetID")
     }
 }
 
@@ -4487,6 +5027,17 @@ extension ServiceList {
     }
 }
 
+extension ServiceList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(service: try c.decodeArray([Service].self, forKey: "Service"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.service, forKey: "Service")
+    }
+}
+
 /// XSD: complex type `ServiceParameterListType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct ServiceParameterList: Sendable, Hashable {
     /// Element `ParameterSet` (1..255).
@@ -4580,6 +5131,17 @@ extension ServiceParameterList {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("ServiceParameterList: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension ServiceParameterList: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(parameterSet: try c.decodeArray([ParameterSet].self, forKey: "ParameterSet"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.parameterSet, forKey: "ParameterSet")
     }
 }
 
@@ -4738,6 +5300,21 @@ extension Service {
     }
 }
 
+extension Service: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(serviceID: try c.decode(UInt16.self, forKey: "ServiceID"), serviceName: try c.decodeIfPresent(String.self, forKey: "ServiceName"), serviceCategory: try c.decode(ServiceCategory.self, forKey: "ServiceCategory"), serviceScope: try c.decodeIfPresent(String.self, forKey: "ServiceScope"), freeService: try c.decode(Bool.self, forKey: "FreeService"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.serviceID, forKey: "ServiceID")
+        try c.encodeIfPresent(self.serviceName, forKey: "ServiceName")
+        try c.encode(self.serviceCategory, forKey: "ServiceCategory")
+        try c.encodeIfPresent(self.serviceScope, forKey: "ServiceScope")
+        try c.encode(self.freeService, forKey: "FreeService")
+    }
+}
+
 /// XSD: complex type `SubCertificatesType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct SubCertificates: Sendable, Hashable {
     /// Element `Certificate` (1..4).
@@ -4838,6 +5415,17 @@ extension SubCertificates {
     }
 }
 
+extension SubCertificates: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(certificate: try c.decodeHexArray(forKey: "Certificate"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHexArray(self.certificate, forKey: "Certificate")
+    }
+}
+
 /// XSD: complex type `SupportedEnergyTransferModeType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct SupportedEnergyTransferMode: Sendable, Hashable {
     /// Element `EnergyTransferMode` (1..6).
@@ -4935,6 +5523,17 @@ extension SupportedEnergyTransferMode {
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SupportedEnergyTransferMode: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(energyTransferMode: try c.decodeArray([EnergyTransferMode].self, forKey: "EnergyTransferMode"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.energyTransferMode, forKey: "EnergyTransferMode")
     }
 }
 

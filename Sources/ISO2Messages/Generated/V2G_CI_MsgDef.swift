@@ -81,3 +81,15 @@ extension V2GMessage {
     }
 }
 
+extension V2GMessage: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), body: try c.decode(Body.self, forKey: "Body"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.header, forKey: "Header")
+        try c.encode(self.body, forKey: "Body")
+    }
+}
+

@@ -13,6 +13,25 @@ public enum SAPDocument: Sendable, Hashable {
     case supportedAppProtocolRes(SupportedAppProtocolRes)
 }
 
+extension SAPDocument: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "supportedAppProtocolReq": self = .supportedAppProtocolReq(try c.decode(SupportedAppProtocolReq.self, forKey: key))
+        case "supportedAppProtocolRes": self = .supportedAppProtocolRes(try c.decode(SupportedAppProtocolRes.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .supportedAppProtocolReq(let v): try c.encode(v, forKey: "supportedAppProtocolReq")
+        case .supportedAppProtocolRes(let v): try c.encode(v, forKey: "supportedAppProtocolRes")
+        }
+    }
+}
+
 extension SAPDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.

@@ -99,6 +99,17 @@ extension SupportedAppProtocolReq {
     }
 }
 
+extension SupportedAppProtocolReq: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(appProtocol: try c.decodeArray([AppProtocol].self, forKey: "AppProtocol"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.appProtocol, forKey: "AppProtocol")
+    }
+}
+
 /// XSD: the anonymous type of element `supportedAppProtocolRes` in `a:{urn:iso:15118:2:2010:AppProtocol}supportedAppProtocolRes`.
 public struct SupportedAppProtocolRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
@@ -189,6 +200,18 @@ extension SupportedAppProtocolRes {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SupportedAppProtocolRes: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SupportedAppProtocolRes: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), schemaID: try c.decodeIfPresent(UInt8.self, forKey: "SchemaID"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.responseCode, forKey: "ResponseCode")
+        try c.encodeIfPresent(self.schemaID, forKey: "SchemaID")
     }
 }
 
@@ -328,6 +351,21 @@ extension AppProtocol {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("AppProtocol: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension AppProtocol: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(protocolNamespace: try c.decode(String.self, forKey: "ProtocolNamespace"), versionNumberMajor: try c.decode(UInt32.self, forKey: "VersionNumberMajor"), versionNumberMinor: try c.decode(UInt32.self, forKey: "VersionNumberMinor"), schemaID: try c.decode(UInt8.self, forKey: "SchemaID"), priority: try c.decode(UInt8.self, forKey: "Priority"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.protocolNamespace, forKey: "ProtocolNamespace")
+        try c.encode(self.versionNumberMajor, forKey: "VersionNumberMajor")
+        try c.encode(self.versionNumberMinor, forKey: "VersionNumberMinor")
+        try c.encode(self.schemaID, forKey: "SchemaID")
+        try c.encode(self.priority, forKey: "Priority")
     }
 }
 

@@ -12,6 +12,23 @@ public enum XMLDSigFragment: Sendable, Hashable {
     case signedInfo(SignedInfo)
 }
 
+extension XMLDSigFragment: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .signedInfo(let v): try c.encode(v, forKey: "SignedInfo")
+        }
+    }
+}
+
 extension XMLDSigFragment {
     /// The end-of-fragment event code.
     public static let exiEndOfFragmentCode = 46

@@ -76,6 +76,17 @@ extension CanonicalizationMethod {
     }
 }
 
+extension CanonicalizationMethod: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(algorithm: try c.decode(String.self, forKey: "Algorithm"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.algorithm, forKey: "Algorithm")
+    }
+}
+
 /// XSD: complex type `DSAKeyValueType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct DSAKeyValue: Sendable, Hashable {
     /// A repeated or optional sequence of the schema.
@@ -311,6 +322,45 @@ extension DSAKeyValue {
     }
 }
 
+extension DSAKeyValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(sequence: try c.decodeIfPresent(DSAKeyValue.Sequence.self, forKey: "sequence"), g: try c.decodeHexIfPresent(forKey: "G"), y: try c.decodeHex(forKey: "Y"), j: try c.decodeHexIfPresent(forKey: "J"), sequence2: try c.decodeIfPresent(DSAKeyValue.Sequence2.self, forKey: "sequence"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.sequence, forKey: "sequence")
+        try c.encodeHexIfPresent(self.g, forKey: "G")
+        try c.encodeHex(self.y, forKey: "Y")
+        try c.encodeHexIfPresent(self.j, forKey: "J")
+        try c.encodeIfPresent(self.sequence2, forKey: "sequence")
+    }
+}
+
+extension DSAKeyValue.Sequence: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(p: try c.decodeHex(forKey: "P"), q: try c.decodeHex(forKey: "Q"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.p, forKey: "P")
+        try c.encodeHex(self.q, forKey: "Q")
+    }
+}
+
+extension DSAKeyValue.Sequence2: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(seed: try c.decodeHex(forKey: "Seed"), pgenCounter: try c.decodeHex(forKey: "PgenCounter"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.seed, forKey: "Seed")
+        try c.encodeHex(self.pgenCounter, forKey: "PgenCounter")
+    }
+}
+
 /// XSD: complex type `DigestMethodType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct DigestMethod: Sendable, Hashable {
     /// Attribute `Algorithm`.
@@ -381,6 +431,17 @@ extension DigestMethod {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("DigestMethod: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension DigestMethod: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(algorithm: try c.decode(String.self, forKey: "Algorithm"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.algorithm, forKey: "Algorithm")
     }
 }
 
@@ -934,6 +995,47 @@ extension KeyInfo {
     }
 }
 
+extension KeyInfo: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), choice: try c.decodeArray([KeyInfo.Choice].self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeArray(self.choice, forKey: "choice")
+    }
+}
+
+extension KeyInfo.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
+        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
+        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
+        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
+        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
+        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
+        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .keyName(let v): try c.encode(v, forKey: "KeyName")
+        case .keyValue(let v): try c.encode(v, forKey: "KeyValue")
+        case .retrievalMethod(let v): try c.encode(v, forKey: "RetrievalMethod")
+        case .x509Data(let v): try c.encode(v, forKey: "X509Data")
+        case .pgpData(let v): try c.encode(v, forKey: "PGPData")
+        case .spkiData(let v): try c.encode(v, forKey: "SPKIData")
+        case .mgmtData(let v): try c.encode(v, forKey: "MgmtData")
+        }
+    }
+}
+
 /// XSD: complex type `KeyValueType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct KeyValue: Sendable, Hashable {
     /// One of the schema's choice alternatives.
@@ -1041,6 +1143,36 @@ extension KeyValue {
     }
 }
 
+extension KeyValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(choice: try c.decode(KeyValue.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension KeyValue.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
+        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .dsaKeyValue(let v): try c.encode(v, forKey: "DSAKeyValue")
+        case .rsaKeyValue(let v): try c.encode(v, forKey: "RSAKeyValue")
+        }
+    }
+}
+
 /// XSD: complex type `ManifestType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct Manifest: Sendable, Hashable {
     /// Attribute `Id`.
@@ -1141,6 +1273,18 @@ extension Manifest {
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("Manifest: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Manifest: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), reference: try c.decodeArray([Reference].self, forKey: "Reference"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeArray(self.reference, forKey: "Reference")
     }
 }
 
@@ -1281,6 +1425,19 @@ extension Object {
     }
 }
 
+extension Object: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(encoding: try c.decodeIfPresent(String.self, forKey: "Encoding"), id: try c.decodeIfPresent(String.self, forKey: "Id"), mimeType: try c.decodeIfPresent(String.self, forKey: "MimeType"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.encoding, forKey: "Encoding")
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeIfPresent(self.mimeType, forKey: "MimeType")
+    }
+}
+
 /// XSD: complex type `PGPDataType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct PGPData: Sendable, Hashable {
     /// One of the schema's choice alternatives.
@@ -1295,7 +1452,7 @@ public struct PGPData: Sendable, Hashable {
     public enum Choice: Sendable, Hashable {
         /// Element `sequence`.
         case sequence(PGPData.Choice.Sequence)
-        /// Element `sequence`.
+        /// Element `sequence_`.
         case sequence_(PGPData.Choice.Sequence2)
 
         /// A nested sequence of `PGPDataType`.
@@ -1452,6 +1609,59 @@ extension PGPData {
     }
 }
 
+extension PGPData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(choice: try c.decode(PGPData.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
+extension PGPData.Choice.Sequence: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(pgpKeyID: try c.decodeHex(forKey: "PGPKeyID"), pgpKeyPacket: try c.decodeHexIfPresent(forKey: "PGPKeyPacket"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.pgpKeyID, forKey: "PGPKeyID")
+        try c.encodeHexIfPresent(self.pgpKeyPacket, forKey: "PGPKeyPacket")
+    }
+}
+
+extension PGPData.Choice.Sequence2: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(pgpKeyPacket: try c.decodeHex(forKey: "PGPKeyPacket"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.pgpKeyPacket, forKey: "PGPKeyPacket")
+    }
+}
+
+extension PGPData.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "sequence": self = .sequence(try c.decode(PGPData.Choice.Sequence.self, forKey: key))
+        case "sequence_": self = .sequence_(try c.decode(PGPData.Choice.Sequence2.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .sequence(let v): try c.encode(v, forKey: "sequence")
+        case .sequence_(let v): try c.encode(v, forKey: "sequence_")
+        }
+    }
+}
+
 /// XSD: complex type `RSAKeyValueType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct RSAKeyValue: Sendable, Hashable {
     /// Element `Modulus` (1..1).
@@ -1534,6 +1744,18 @@ extension RSAKeyValue {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("RSAKeyValue: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension RSAKeyValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(modulus: try c.decodeHex(forKey: "Modulus"), exponent: try c.decodeHex(forKey: "Exponent"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.modulus, forKey: "Modulus")
+        try c.encodeHex(self.exponent, forKey: "Exponent")
     }
 }
 
@@ -1718,6 +1940,22 @@ extension Reference {
     }
 }
 
+extension Reference: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), type: try c.decodeIfPresent(String.self, forKey: "Type"), uri: try c.decodeIfPresent(String.self, forKey: "URI"), transforms: try c.decodeIfPresent(Transforms.self, forKey: "Transforms"), digestMethod: try c.decode(DigestMethod.self, forKey: "DigestMethod"), digestValue: try c.decodeHex(forKey: "DigestValue"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeIfPresent(self.type, forKey: "Type")
+        try c.encodeIfPresent(self.uri, forKey: "URI")
+        try c.encodeIfPresent(self.transforms, forKey: "Transforms")
+        try c.encode(self.digestMethod, forKey: "DigestMethod")
+        try c.encodeHex(self.digestValue, forKey: "DigestValue")
+    }
+}
+
 /// XSD: complex type `RetrievalMethodType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct RetrievalMethod: Sendable, Hashable {
     /// Attribute `Type`.
@@ -1839,6 +2077,19 @@ extension RetrievalMethod {
     }
 }
 
+extension RetrievalMethod: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(type: try c.decodeIfPresent(String.self, forKey: "Type"), uri: try c.decodeIfPresent(String.self, forKey: "URI"), transforms: try c.decodeIfPresent(Transforms.self, forKey: "Transforms"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.type, forKey: "Type")
+        try c.encodeIfPresent(self.uri, forKey: "URI")
+        try c.encodeIfPresent(self.transforms, forKey: "Transforms")
+    }
+}
+
 /// XSD: complex type `SPKIDataType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct SPKIData: Sendable, Hashable {
     /// A repeated or optional sequence of the schema.
@@ -1954,6 +2205,28 @@ extension SPKIData {
     }
 }
 
+extension SPKIData: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(sequence: try c.decodeArray([SPKIData.Sequence].self, forKey: "sequence"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.sequence, forKey: "sequence")
+    }
+}
+
+extension SPKIData.Sequence: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(spkiSexp: try c.decodeHex(forKey: "SPKISexp"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeHex(self.spkiSexp, forKey: "SPKISexp")
+    }
+}
+
 /// XSD: complex type `SignatureMethodType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct SignatureMethod: Sendable, Hashable {
     /// Attribute `Algorithm`.
@@ -2052,6 +2325,18 @@ extension SignatureMethod {
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("SignatureMethod: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SignatureMethod: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(algorithm: try c.decode(String.self, forKey: "Algorithm"), hmacOutputLength: try c.decodeIfPresent(Int64.self, forKey: "HMACOutputLength"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.algorithm, forKey: "Algorithm")
+        try c.encodeIfPresent(self.hmacOutputLength, forKey: "HMACOutputLength")
     }
 }
 
@@ -2158,6 +2443,18 @@ extension SignatureProperties {
     }
 }
 
+extension SignatureProperties: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), signatureProperty: try c.decodeArray([SignatureProperty].self, forKey: "SignatureProperty"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeArray(self.signatureProperty, forKey: "SignatureProperty")
+    }
+}
+
 /// XSD: complex type `SignaturePropertyType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct SignatureProperty: Sendable, Hashable {
     /// Attribute `Id`.
@@ -2256,6 +2553,18 @@ extension SignatureProperty {
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("SignatureProperty: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SignatureProperty: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), target: try c.decode(String.self, forKey: "Target"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encode(self.target, forKey: "Target")
     }
 }
 
@@ -2407,6 +2716,21 @@ extension Signature {
     }
 }
 
+extension Signature: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), signedInfo: try c.decode(SignedInfo.self, forKey: "SignedInfo"), signatureValue: try c.decode(SignatureValue.self, forKey: "SignatureValue"), keyInfo: try c.decodeIfPresent(KeyInfo.self, forKey: "KeyInfo"), object: try c.decodeArray([Object].self, forKey: "Object"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encode(self.signedInfo, forKey: "SignedInfo")
+        try c.encode(self.signatureValue, forKey: "SignatureValue")
+        try c.encodeIfPresent(self.keyInfo, forKey: "KeyInfo")
+        try c.encodeArray(self.object, forKey: "Object")
+    }
+}
+
 /// XSD: complex type `SignatureValueType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct SignatureValue: Sendable, Hashable {
     /// Attribute `Id`.
@@ -2489,6 +2813,18 @@ extension SignatureValue {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("SignatureValue: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension SignatureValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), value: try c.decodeHex(forKey: "value"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encodeHex(self.value, forKey: "value")
     }
 }
 
@@ -2623,6 +2959,20 @@ extension SignedInfo {
     }
 }
 
+extension SignedInfo: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(id: try c.decodeIfPresent(String.self, forKey: "Id"), canonicalizationMethod: try c.decode(CanonicalizationMethod.self, forKey: "CanonicalizationMethod"), signatureMethod: try c.decode(SignatureMethod.self, forKey: "SignatureMethod"), reference: try c.decodeArray([Reference].self, forKey: "Reference"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeIfPresent(self.id, forKey: "Id")
+        try c.encode(self.canonicalizationMethod, forKey: "CanonicalizationMethod")
+        try c.encode(self.signatureMethod, forKey: "SignatureMethod")
+        try c.encodeArray(self.reference, forKey: "Reference")
+    }
+}
+
 /// XSD: complex type `TransformType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct Transform: Sendable, Hashable {
     /// Attribute `Algorithm`.
@@ -2744,6 +3094,35 @@ extension Transform {
     }
 }
 
+extension Transform: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(algorithm: try c.decode(String.self, forKey: "Algorithm"), choice: try c.decodeArray([Transform.Choice].self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.algorithm, forKey: "Algorithm")
+        try c.encodeArray(self.choice, forKey: "choice")
+    }
+}
+
+extension Transform.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "XPath": self = .xPath(try c.decode(String.self, forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .xPath(let v): try c.encode(v, forKey: "XPath")
+        }
+    }
+}
+
 /// XSD: complex type `TransformsType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct Transforms: Sendable, Hashable {
     /// Element `Transform` (1..unbounded).
@@ -2822,6 +3201,17 @@ extension Transforms {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         default: throw EXIError.unexpectedEvent("Transforms: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension Transforms: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(transform: try c.decodeArray([Transform].self, forKey: "Transform"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.transform, forKey: "Transform")
     }
 }
 
@@ -3186,6 +3576,53 @@ extension X509Data {
     }
 }
 
+extension X509Data: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(sequence: try c.decodeArray([X509Data.Sequence].self, forKey: "sequence"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encodeArray(self.sequence, forKey: "sequence")
+    }
+}
+
+extension X509Data.Sequence.Choice: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        let key = try c.singleKey()
+        switch key.stringValue {
+        case "X509IssuerSerial": self = .x509IssuerSerial(try c.decode(X509IssuerSerial.self, forKey: key))
+        case "X509SKI": self = .x509ski(try c.decodeHex(forKey: key))
+        case "X509SubjectName": self = .x509SubjectName(try c.decode(String.self, forKey: key))
+        case "X509Certificate": self = .x509Certificate(try c.decodeHex(forKey: key))
+        case "X509CRL": self = .x509crl(try c.decodeHex(forKey: key))
+        default: throw c.unknownKey(key)
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        switch self {
+        case .x509IssuerSerial(let v): try c.encode(v, forKey: "X509IssuerSerial")
+        case .x509ski(let v): try c.encodeHex(v, forKey: "X509SKI")
+        case .x509SubjectName(let v): try c.encode(v, forKey: "X509SubjectName")
+        case .x509Certificate(let v): try c.encodeHex(v, forKey: "X509Certificate")
+        case .x509crl(let v): try c.encodeHex(v, forKey: "X509CRL")
+        }
+    }
+}
+
+extension X509Data.Sequence: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(choice: try c.decode(X509Data.Sequence.Choice.self, forKey: "choice"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.choice, forKey: "choice")
+    }
+}
+
 /// XSD: complex type `X509IssuerSerialType` in `http://www.w3.org/2000/09/xmldsig#`.
 public struct X509IssuerSerial: Sendable, Hashable {
     /// Element `X509IssuerName` (1..1).
@@ -3268,6 +3705,18 @@ extension X509IssuerSerial {
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw EXIError.unexpectedEvent("X509IssuerSerial: event \(ev) not allowed in state \(s)")
         }
+    }
+}
+
+extension X509IssuerSerial: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EXIJSONKey.self)
+        self.init(x509IssuerName: try c.decode(String.self, forKey: "X509IssuerName"), x509SerialNumber: try c.decode(Int64.self, forKey: "X509SerialNumber"))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try c.encode(self.x509IssuerName, forKey: "X509IssuerName")
+        try c.encode(self.x509SerialNumber, forKey: "X509SerialNumber")
     }
 }
 
