@@ -53,12 +53,19 @@ let exiTargets: [Target] = [
     .target(name: "DINMessages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
     .target(name: "ISO2Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
     .target(name: "ISO20Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
-    .executableTarget(
-        name: "exi-codegen",
+    .target(
+        name: "EXICodegenKit",
         dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-        path: "Sources/Codegen/EXICodegen",
+        path: "Sources/Codegen/EXICodegenKit",
         swiftSettings: swiftSettings
     ),
+    .executableTarget(
+        name: "exi-codegen",
+        dependencies: ["EXICodegenKit"],
+        path: "Sources/Codegen/exi-codegen",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "EXICodegenTests", dependencies: ["EXICodegenKit"], swiftSettings: swiftSettings),
     .testTarget(name: "EXITests", dependencies: ["EXI"], swiftSettings: swiftSettings),
     .testTarget(
         name: "EXICodecTests",

@@ -1,20 +1,12 @@
 import Foundation
 
-// exi-codegen: generates the EXI codecs of ISO 15118 (SupportedAppProtocol, DIN SPEC 70121, ISO 15118-2,
+// Generates the EXI codecs of ISO 15118 (SupportedAppProtocol, DIN SPEC 70121, ISO 15118-2,
 // ISO 15118-20, xmldsig) from their XML schemas. Usage: exi-codegen <schema-root> <Sources-dir>
-
-let arguments = CommandLine.arguments
-guard arguments.count == 3 else {
-    FileHandle.standardError.write("usage: exi-codegen <schemas/iso15118> <Sources>\n".data(using: .utf8)!)
-    exit(2)
-}
-let schemaRoot = URL(fileURLWithPath: arguments[1]).standardizedFileURL.path
-let outputRoot = URL(fileURLWithPath: arguments[2]).standardizedFileURL.path
 
 let dsig = "http://www.w3.org/2000/09/xmldsig#"
 let iso2Root = "iso15118_2/V2G_CI_MsgDef.xsd"
 let iso20 = "urn:iso:std:iso:15118:-20:"
-let specs: [ModuleSpec] = [
+let moduleSpecs: [ModuleSpec] = [
     ModuleSpec(
         name: "XMLDSig", namespaces: [dsig], imports: ["EXI"], documents: [],
         fragments: [
@@ -73,7 +65,12 @@ let specs: [ModuleSpec] = [
         typeRoots: ["CommonMessages", "AC", "DC", "ACDP", "WPT"].map { "iso15118_20/V2G_CI_\($0).xsd" }),
 ]
 
-do {
+/// Generates the codecs of every module from the schemas in `schemaRoot` into `outputRoot/<Module>/Generated/`.
+/// The output depends only on the schema files: the same schemas always give the same bytes.
+public func generateEXICodecs(schemaRoot rawSchemaRoot: String, outputRoot rawOutputRoot: String) throws {
+    let schemaRoot = URL(fileURLWithPath: rawSchemaRoot).standardizedFileURL.path
+    let outputRoot = URL(fileURLWithPath: rawOutputRoot).standardizedFileURL.path
+    let specs = moduleSpecs
     let generator = Generator(schemaRoot: schemaRoot, specs: specs)
     try generator.assignNames()
     for spec in specs {
@@ -147,7 +144,4 @@ do {
                 toFile: directory + "/\(spec.name)+Roots.swift", atomically: true, encoding: .utf8)
         }
     }
-} catch {
-    FileHandle.standardError.write("exi-codegen: \(error)\n".data(using: .utf8)!)
-    exit(1)
 }
