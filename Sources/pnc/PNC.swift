@@ -5,6 +5,6 @@ struct PNC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pnc",
         abstract: "OpenPnC: ISO 15118 Plug & Charge — PKI, EXI, charger, vehicle, CSMS and eMSP.",
-        subcommands: [IDCommand.self, EXICommand.self]
+        subcommands: [IDCommand.self, EXICommand.self, BenchCommand.self]
     )
 }

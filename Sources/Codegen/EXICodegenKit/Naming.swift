@@ -31,8 +31,14 @@ private func lowerFirstWord(_ p: String) -> String {
 func lowerCamel(_ s: String, escape: Bool = true) -> String {
     let parts = s.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
     var out = ""
+    // SHOUTING_CASE values (`NO_ERROR`) read as words: `noError`.
+    let shouting = parts.count > 1 && !s.contains(where: \.isLowercase)
     for (i, p) in parts.enumerated() {
-        out += i == 0 ? lowerFirstWord(p) : upperFirst(p)
+        if shouting {
+            out += i == 0 ? p.lowercased() : upperFirst(p.lowercased())
+        } else {
+            out += i == 0 ? lowerFirstWord(p) : upperFirst(p)
+        }
     }
     if out.isEmpty { out = "empty" }
     if out.first!.isNumber { out = "_" + out }

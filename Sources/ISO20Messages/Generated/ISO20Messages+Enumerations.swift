@@ -222,7 +222,7 @@ public enum ResponseCode: String, Sendable, Hashable, CaseIterable, Codable {
     case warningPowerToleranceNotConfirmed = "WARNING_PowerToleranceNotConfirmed"
     case warningScheduleRenegotiationFailed = "WARNING_ScheduleRenegotiationFailed"
     case warningStandbyNotAllowed = "WARNING_StandbyNotAllowed"
-    case warningWPT = "WARNING_WPT"
+    case warningWpt = "WARNING_WPT"
     case failed = "FAILED"
     case failedAssociationError = "FAILED_AssociationError"
     case failedContactorError = "FAILED_ContactorError"
@@ -266,7 +266,7 @@ public enum ResponseCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .warningPowerToleranceNotConfirmed: 17
         case .warningScheduleRenegotiationFailed: 18
         case .warningStandbyNotAllowed: 19
-        case .warningWPT: 20
+        case .warningWpt: 20
         case .failed: 21
         case .failedAssociationError: 22
         case .failedContactorError: 23
@@ -335,7 +335,7 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case failedEmergencyEvent = "FAILED_EmergencyEvent"
     case failedBreaker = "FAILED_Breaker"
     case failedRESSTemperatureInhibit = "FAILED_RESSTemperatureInhibit"
-    case failedRESS = "FAILED_RESS"
+    case failedRess = "FAILED_RESS"
     case failedChargingCurrentDifferential = "FAILED_ChargingCurrentDifferential"
     case failedChargingVoltageOutOfRange = "FAILED_ChargingVoltageOutOfRange"
     case failedReserved1 = "FAILED_Reserved1"
@@ -349,7 +349,7 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .failedEmergencyEvent: 2
         case .failedBreaker: 3
         case .failedRESSTemperatureInhibit: 4
-        case .failedRESS: 5
+        case .failedRess: 5
         case .failedChargingCurrentDifferential: 6
         case .failedChargingVoltageOutOfRange: 7
         case .failedReserved1: 8
@@ -486,18 +486,18 @@ public enum WPT_PairingMethod: String, Sendable, Hashable, CaseIterable, Codable
 
 /// XSD: simple type `WPT_PowerClassType` in `urn:iso:std:iso:15118:-20:WPT`; EXI encodes the index in schema order.
 public enum WPT_PowerClass: String, Sendable, Hashable, CaseIterable, Codable {
-    case mfWPT1 = "MF-WPT1"
-    case mfWPT2 = "MF-WPT2"
-    case mfWPT3 = "MF-WPT3"
-    case mfWPT4 = "MF-WPT4"
+    case mfWpt1 = "MF-WPT1"
+    case mfWpt2 = "MF-WPT2"
+    case mfWpt3 = "MF-WPT3"
+    case mfWpt4 = "MF-WPT4"
 
     /// The position of the value in the schema's enumeration.
     @inlinable public var exiIndex: Int {
         switch self {
-        case .mfWPT1: 0
-        case .mfWPT2: 1
-        case .mfWPT3: 2
-        case .mfWPT4: 3
+        case .mfWpt1: 0
+        case .mfWpt2: 1
+        case .mfWpt3: 2
+        case .mfWpt4: 3
         }
     }
 }

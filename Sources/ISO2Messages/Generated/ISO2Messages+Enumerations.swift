@@ -10,7 +10,7 @@ import XMLDSig
 
 /// XSD: simple type `DC_EVErrorCodeType` in `urn:iso:15118:2:2013:MsgDataTypes`; EXI encodes the index in schema order.
 public enum DC_EVErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
-    case noERROR = "NO_ERROR"
+    case noError = "NO_ERROR"
     case failedRESSTemperatureInhibit = "FAILED_RESSTemperatureInhibit"
     case failedEVShiftPosition = "FAILED_EVShiftPosition"
     case failedChargerConnectorLockFault = "FAILED_ChargerConnectorLockFault"
@@ -26,7 +26,7 @@ public enum DC_EVErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     /// The position of the value in the schema's enumeration.
     @inlinable public var exiIndex: Int {
         switch self {
-        case .noERROR: 0
+        case .noError: 0
         case .failedRESSTemperatureInhibit: 1
         case .failedEVShiftPosition: 2
         case .failedChargerConnectorLockFault: 3
