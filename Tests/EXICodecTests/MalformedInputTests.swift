@@ -1,8 +1,10 @@
 import DINMessages
+import Foundation
 import EXI
 import ISO20Messages
 import ISO2Messages
 import SAPMessages
+import XMLDSig
 import Testing
 
 /// A small deterministic generator (SplitMix64) so that every run mutates the same way; the seed is printed on
@@ -157,3 +159,25 @@ func decodeAny(_ payloadType: UInt16, _ bytes: [UInt8]) throws(EXIError) {
     }
 }
 
+
+@Suite struct FuzzFailCaseTests {
+    static let folder: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("FuzzTesting/FailCases")
+    }()
+
+    @Test("Every fuzzer crash input kept in FuzzTesting/FailCases decodes or gives a typed error with every decoder")
+    func replay() throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: Self.folder.path)) ?? []
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let bytes = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent(name)))
+            for type: UInt16 in 0x8001...0x8006 {
+                do { try decodeAny(type, bytes) } catch { _ = error.code }
+            }
+            _ = try? ISO2Fragment(exi: bytes)
+            _ = try? ISO20Fragment(exi: bytes)
+            _ = try? XMLDSigFragment(exi: bytes)
+        }
+    }
+}
