@@ -83,9 +83,39 @@ let pkiCLIDependencies: [Target.Dependency] = [
 ]
 
 // MARK: - EXI (L0 runtime, L1 generated codecs, Codegen)
+// swift-crypto (for exi-codegen's schema digests) is declared in the PKI section.
 let exiDependencies: [Package.Dependency] = []
-let exiTargets: [Target] = []
-let exiCLIDependencies: [Target.Dependency] = []
+let exiTargets: [Target] = [
+    .target(name: "EXI", swiftSettings: swiftSettings),
+    .target(name: "XMLDSig", dependencies: ["EXI"], swiftSettings: swiftSettings),
+    .target(name: "SAPMessages", dependencies: ["EXI"], swiftSettings: swiftSettings),
+    .target(name: "DINMessages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
+    .target(name: "ISO2Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
+    .target(name: "ISO20Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
+    .target(
+        name: "EXICodegenKit",
+        dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+        path: "Sources/Codegen/EXICodegenKit",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "exi-codegen",
+        dependencies: ["EXICodegenKit"],
+        path: "Sources/Codegen/exi-codegen",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "EXICodegenTests", dependencies: ["EXICodegenKit"], swiftSettings: swiftSettings),
+    .testTarget(name: "EXITests", dependencies: ["EXI"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "EXICodecTests",
+        dependencies: ["EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages"],
+        exclude: ["Oracle"],
+        swiftSettings: swiftSettings
+    ),
+]
+let exiCLIDependencies: [Target.Dependency] = [
+    "EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages",
+]
 
 // MARK: - OCPP (L1 messages, L3 transport, L2 CSMS, L3 storage)
 let ocppDependencies: [Package.Dependency] = [

@@ -1,23 +1,22 @@
 // swift-tools-version: 6.1
-// libFuzzer targets for every decoder of OpenPnC. Build and run: see README.md in this folder.
+// libFuzzer targets for the EXI decoders. Build and run as FuzzTesting/README.md shows.
+// The codec targets are the package's own sources (symbolic links into ../Sources), compiled here with the
+// fuzzer's coverage instrumentation.
 import PackageDescription
 
-let fuzzFlags: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])]
-let fuzzLink: [LinkerSetting] = [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]
-
-/// Each fuzzer defines `<Name>_main` (the entry SwiftPM links as `main`) and hands over to libFuzzer's driver.
-func fuzzer(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-    .executableTarget(
-        name: name, dependencies: dependencies + ["FuzzDriver"], swiftSettings: fuzzFlags, linkerSettings: fuzzLink
-    )
-}
-
 let package = Package(
-    name: "OpenPnCFuzzing",
-    platforms: [.macOS(.v15)],
-    dependencies: [.package(path: "..")],
+    name: "FuzzTesting",
     targets: [
-        .target(name: "FuzzDriver"),
-        fuzzer("FuzzPKI", [.product(name: "V2GPKI", package: "main")]),
+        .target(name: "EXI"),
+        .target(name: "XMLDSig", dependencies: ["EXI"]),
+        .target(name: "SAPMessages", dependencies: ["EXI"]),
+        .target(name: "DINMessages", dependencies: ["EXI", "XMLDSig"]),
+        .target(name: "ISO2Messages", dependencies: ["EXI", "XMLDSig"]),
+        .target(name: "ISO20Messages", dependencies: ["EXI", "XMLDSig"]),
+        .executableTarget(name: "FuzzSAP", dependencies: ["EXI", "SAPMessages"]),
+        .executableTarget(name: "FuzzDIN", dependencies: ["EXI", "DINMessages"]),
+        .executableTarget(name: "FuzzISO2", dependencies: ["EXI", "ISO2Messages"]),
+        .executableTarget(name: "FuzzISO20", dependencies: ["EXI", "ISO20Messages"]),
+        .executableTarget(name: "FuzzFragments", dependencies: ["EXI", "ISO2Messages", "ISO20Messages", "XMLDSig"]),
     ]
 )

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v openssl >/dev/null || need+=(openssl)
-command -v java >/dev/null || need+=(default-jre-headless)
+command -v java >/dev/null || need+=(openjdk-17-jre-headless)  # EXI oracle: EXIficient in Josev's EXICodec.jar
 python3 -c 'import venv' 2>/dev/null || need+=(python3-venv)
 command -v ip >/dev/null || need+=(iproute2)          # V2GTransport: SDP in network namespaces (dev/netns-sdp.sh)
 command -v python3 >/dev/null || need+=(python3)       # V2GTransport: Josev's sdp_probe.py

@@ -5,6 +5,8 @@ struct PNC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pnc",
         abstract: "OpenPnC: ISO 15118 Plug & Charge — PKI, EXI, charger, vehicle, CSMS and eMSP.",
-        subcommands: [IDCommand.self, PKICommand.self, SDPCommand.self, CSMSCommand.self]
+        subcommands: [
+            IDCommand.self, PKICommand.self, EXICommand.self, SDPCommand.self, CSMSCommand.self, BenchCommand.self,
+        ]
     )
 }

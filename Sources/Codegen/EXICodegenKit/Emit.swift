@@ -1,0 +1,536 @@
+import Foundation
+
+extension Generator {
+    // MARK: Values
+
+    func decodeValue(_ k: ValueKind) -> String {
+        switch k {
+        case .string(let min, let max): "try r.readString(minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"))"
+        case .binary(let min, let max): "try r.readBinary(minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"))"
+        case .boolean: "try r.readBoolean()"
+        case .bounded(let bits, let min, let max, let swift):
+            "\(swift)(truncatingIfNeeded: try r.readBoundedInteger(bits: \(bits), min: \(min), max: \(max)))"
+        case .unsigned(let min, let max, let swift):
+            "\(swift)(truncatingIfNeeded: try r.readUnsignedInteger(min: \(min), max: \(max)))"
+        case .signed(let min, let max, let swift):
+            "\(swift)(truncatingIfNeeded: try r.readInteger(min: \(min == Int64.min ? "Int64.min" : String(min)), max: \(max)))"
+        case .enumeration(let t, let bits, let count):
+            "\(t).allCases[try r.readEnumerationIndex(bits: \(bits), count: \(count))]"
+        }
+    }
+
+    func encodeValue(_ k: ValueKind, _ e: String) -> String {
+        switch k {
+        case .string(let min, let max): "try w.writeString(\(e), minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"))"
+        case .binary(let min, let max): "try w.writeBinary(\(e), minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"))"
+        case .boolean: "w.writeBoolean(\(e))"
+        case .bounded(let bits, let min, let max, _): "try w.writeBoundedInteger(\(e), bits: \(bits), min: \(min), max: \(max))"
+        case .unsigned(let min, let max, _): "try w.writeUnsignedInteger(\(e), min: \(min), max: \(max))"
+        case .signed(let min, let max, _):
+            "try w.writeInteger(\(e), min: \(min == Int64.min ? "Int64.min" : String(min)), max: \(max))"
+        case .enumeration(_, let bits, _): "w.writeBits(UInt64(\(e).exiIndex), count: \(bits))"
+        }
+    }
+
+    func decodeContent(_ c: ContentRef, into v: String, _ L: inout Lines) {
+        switch c {
+        case .simple(let k):
+            L("try r.readSimpleContentStart()")
+            L("let \(v) = \(decodeValue(k))")
+            L("try r.readSimpleContentEnd()")
+        case .complex(let t):
+            L("let \(v) = try \(t).exiDecode(&r)")
+        }
+    }
+
+    func encodeContent(_ c: ContentRef, _ e: String, _ L: inout Lines) {
+        switch c {
+        case .simple(let k):
+            L("w.writeSimpleContentStart()")
+            L(encodeValue(k, e))
+            L("w.writeSimpleContentEnd()")
+        case .complex:
+            L("try \(e).exiEncode(&w)")
+        }
+    }
+
+    // MARK: Struct decoding (LL(1) walk over the particle tree; event codes from the grammar states)
+
+    final class Ctx {
+        var counter = 0
+        let typeName: String
+        init(typeName: String) { self.typeName = typeName }
+        func fresh() -> String {
+            counter += 1
+            return "v\(counter)"
+        }
+    }
+
+    func cond(_ ids: [Int]) -> String {
+        ids.isEmpty ? "false" : ids.map { "ev == \($0)" }.joined(separator: " || ")
+    }
+
+    func unexpected(_ ctx: Ctx, _ what: String) -> String {
+        "throw EXIError.unexpectedEvent(\"\(ctx.typeName): \(what), got event \\(ev)\", atBit: r.bitPosition)"
+    }
+
+    /// Declares `let v` holding one occurrence of `node` (cardinality ignored).
+    func decodeOne(_ node: Node, into v: String, _ ctx: Ctx, _ L: inout Lines) {
+        switch node {
+        case .attribute(let q, let k, let id, _):
+            L("guard ev == \(id) else { \(unexpected(ctx, "expected AT(\(q.local))")) }")
+            L("let \(v) = \(decodeValue(k))")
+            L("ev = try Self._exiNext(&s, &rep, &r)")
+        case .simpleContent(let k):
+            L("guard ev == 1 else { \(unexpected(ctx, "expected CH")) }")
+            L("let \(v) = \(decodeValue(k))")
+            L("ev = try Self._exiNext(&s, &rep, &r)")
+        case .element(let members, let groupEnum, _, _):
+            if let groupEnum {
+                L("let \(v): \(groupEnum)")
+                L("switch ev {")
+                for m in members {
+                    L("case \(m.id):")
+                    L.indent += 1
+                    let t = ctx.fresh()
+                    decodeContent(m.content, into: t, &L)
+                    L("\(v) = .\(m.caseName)(\(t))")
+                    L.indent -= 1
+                }
+                L("default: \(unexpected(ctx, "expected \(members[0].decl.qname.local) or a substitute"))")
+                L("}")
+            } else {
+                L("guard ev == \(members[0].id) else { \(unexpected(ctx, "expected SE(\(members[0].decl.qname.local))")) }")
+                decodeContent(members[0].content, into: v, &L)
+            }
+            L("ev = try Self._exiNext(&s, &rep, &r)")
+        case .choice(let c, _, _):
+            L("let \(v): \(c.name)")
+            L("switch ev {")
+            for alt in c.alternatives {
+                L("case \(alt.node.first.map(String.init).joined(separator: ", ")):")
+                L.indent += 1
+                let t = ctx.fresh()
+                decodeField(alt.node, into: t, ctx, &L)
+                L("\(v) = .\(alt.caseName)(\(t))")
+                L.indent -= 1
+            }
+            L("default: \(unexpected(ctx, "no alternative of the choice"))")
+            L("}")
+        case .group(let g, _, _):
+            var args: [String] = []
+            for f in g.fields {
+                if case .wildcard = f.node { continue }
+                let t = ctx.fresh()
+                decodeField(f.node, into: t, ctx, &L)
+                args.append("\(f.name.replacingOccurrences(of: "`", with: "")): \(t)")
+            }
+            L("let \(v) = \(g.name)(\(args.joined(separator: ", ")))")
+        case .wildcard:
+            break
+        }
+    }
+
+    /// Declares `v` holding the field with its cardinality.
+    func decodeField(_ node: Node, into v: String, _ ctx: Ctx, _ L: inout Lines) {
+        let (min, max) = node.cardinality
+        if case .wildcard = node { return }
+        if node.isArray {
+            L("var \(v): [\(node.baseSwiftType)] = []")
+            L.open("while \(cond(node.first)) {")
+            if case .bounded(let m) = max {
+                L("if \(v).count == \(m) { throw EXIError.lengthLimitExceeded(\"\(ctx.typeName): more than \(m) items\", atBit: r.bitPosition) }")
+            }
+            let t = ctx.fresh()
+            decodeOne(node, into: t, ctx, &L)
+            L("\(v).append(\(t))")
+            L.close()
+            if min > 0 {
+                L("if \(v).count < \(min) { throw EXIError.lengthLimitExceeded(\"\(ctx.typeName): fewer than \(min) items\", atBit: r.bitPosition) }")
+            }
+        } else if min == 0 {
+            L("var \(v): \(node.baseSwiftType)? = nil")
+            L.open("if \(cond(node.first)) {")
+            let t = ctx.fresh()
+            decodeOne(node, into: t, ctx, &L)
+            L("\(v) = \(t)")
+            L.close()
+        } else {
+            decodeOne(node, into: v, ctx, &L)
+        }
+    }
+
+    // MARK: Struct encoding
+
+    func encodeOne(_ node: Node, _ e: String, _ ctx: Ctx, _ L: inout Lines) {
+        switch node {
+        case .attribute(_, let k, let id, _):
+            L("try Self._exiEmit(&s, &rep, \(id), &w)")
+            L(encodeValue(k, e))
+        case .simpleContent(let k):
+            L("try Self._exiEmit(&s, &rep, 1, &w)")
+            L(encodeValue(k, e))
+        case .element(let members, let groupEnum, _, _):
+            if groupEnum != nil {
+                L("switch \(e) {")
+                for m in members {
+                    let t = ctx.fresh()
+                    L("case .\(m.caseName)(let \(t)):")
+                    L.indent += 1
+                    L("try Self._exiEmit(&s, &rep, \(m.id), &w)")
+                    encodeContent(m.content, t, &L)
+                    L.indent -= 1
+                }
+                L("}")
+            } else {
+                L("try Self._exiEmit(&s, &rep, \(members[0].id), &w)")
+                encodeContent(members[0].content, e, &L)
+            }
+        case .choice(let c, _, _):
+            L("switch \(e) {")
+            for alt in c.alternatives {
+                let t = ctx.fresh()
+                L("case .\(alt.caseName)(let \(t)):")
+                L.indent += 1
+                encodeField(alt.node, t, ctx, &L)
+                L.indent -= 1
+            }
+            L("}")
+        case .group(let g, _, _):
+            for f in g.fields { encodeField(f.node, "\(e).\(f.name)", ctx, &L) }
+        case .wildcard: break
+        }
+    }
+
+    func encodeField(_ node: Node, _ e: String, _ ctx: Ctx, _ L: inout Lines) {
+        let (min, max) = node.cardinality
+        if case .wildcard = node { return }
+        if node.isArray {
+            let maxString: String
+            if case .bounded(let m) = max { maxString = String(m) } else { maxString = "nil" }
+            L("try EXIFacets.checkLength(\(e).count, min: \(min), max: \(maxString), \"\(ctx.typeName)\")")
+            let t = ctx.fresh()
+            L.open("for \(t) in \(e) {")
+            encodeOne(node, t, ctx, &L)
+            L.close()
+        } else if min == 0 {
+            let t = ctx.fresh()
+            L.open("if let \(t) = \(e) {")
+            encodeOne(node, t, ctx, &L)
+            L.close()
+        } else {
+            encodeOne(node, e, ctx, &L)
+        }
+    }
+
+    // MARK: Declarations
+
+    func docComment(_ text: String?, _ L: inout Lines) {
+        guard let text, !text.isEmpty else { return }
+        L("/// \(text)")
+        L("///")
+    }
+
+    func emitFields(_ fields: [FieldModel], typeName: String, _ L: inout Lines) {
+        let stored = fields.filter { if case .wildcard = $0.node { return false } else { return true } }
+        for f in stored {
+            var what = ""
+            switch f.node {
+            case .attribute(let q, _, _, _): what = "Attribute `\(q.local)`."
+            case .simpleContent: what = "The element's simple content."
+            case .element(let m, _, let min, let max):
+                what = "Element `\(m[0].decl.qname.local)`" + (m.count > 1 ? " or a member of its substitution group" : "")
+                    + " (\(min)..\(max == .unbounded ? "unbounded" : "\(max)"))."
+                    .replacingOccurrences(of: "bounded(", with: "").replacingOccurrences(of: "))", with: ")")
+            case .choice: what = "One of the schema's choice alternatives."
+            case .group: what = "A repeated or optional sequence of the schema."
+            case .wildcard: break
+            }
+            L("/// \(what)")
+            L("public var \(f.name): \(f.node.swiftType)")
+        }
+        let params = stored.map { f -> String in
+            let label = f.name.replacingOccurrences(of: "`", with: "")
+            if f.node.isArray { return "\(label): \(f.node.swiftType) = []" }
+            if f.node.isOptional { return "\(label): \(f.node.swiftType) = nil" }
+            return "\(label): \(f.node.swiftType)"
+        }
+        L("")
+        L("/// Creates a value from its fields (array sizes and facets are checked when encoding).")
+        L.open("public init(\(params.joined(separator: ", "))) {")
+        for f in stored {
+            let label = f.name.replacingOccurrences(of: "`", with: "")
+            L("self.\(label) = \(label)")
+        }
+        L.close()
+    }
+
+    func emitNested(_ model: StructModel, scope: String, _ L: inout Lines) {
+        for n in model.nested {
+            if let c = n as? ChoiceModel {
+                guard parentScope(c.name) == scope else { continue }
+                let local = String(c.name.split(separator: ".").last!)
+                L("")
+                L("/// The alternatives of a choice in `\(model.xsdName)`, one case per element.")
+                L.open("public enum \(local): Sendable, Hashable {")
+                for alt in c.alternatives {
+                    L("/// Element `\(alt.xmlName)`.")
+                    L("case \(alt.caseName)(\(alt.node.swiftType))")
+                }
+                emitNestedIn(model, scope: c.name, &L)
+                L.close()
+            } else if let g = n as? GroupModel {
+                guard parentScope(g.name) == scope else { continue }
+                let local = String(g.name.split(separator: ".").last!)
+                L("")
+                L("/// A nested sequence of `\(model.xsdName)`.")
+                L.open("public struct \(local): Sendable, Hashable {")
+                emitFields(g.fields, typeName: g.name, &L)
+                emitNestedIn(model, scope: g.name, &L)
+                L.close()
+            }
+        }
+    }
+
+    func emitNestedIn(_ model: StructModel, scope: String, _ L: inout Lines) { emitNested(model, scope: scope, &L) }
+
+    func parentScope(_ name: String) -> String {
+        var parts = name.split(separator: ".")
+        parts.removeLast()
+        return parts.joined(separator: ".")
+    }
+
+    func emitStruct(_ model: StructModel, _ L: inout Lines) {
+        docComment(model.def.documentation, &L)
+        let q = model.def.name.map { "complex type `\($0.local)`" } ?? "the anonymous type of element `\(model.xsdName)`"
+        L("/// XSD: \(q) in `\(model.def.name?.ns ?? model.key)`.")
+        L.open("public struct \(model.swiftName): Sendable, Hashable {")
+        emitFields(model.fields, typeName: model.swiftName, &L)
+        emitNested(model, scope: model.swiftName, &L)
+        L.close()
+        L("")
+        emitCodec(model, &L)
+        L("")
+        emitModelCodable(model, &L)
+    }
+
+    func emitCodec(_ model: StructModel, _ L: inout Lines) {
+        let g = model.grammar
+        let ctx = Ctx(typeName: model.swiftName)
+        L.open("extension \(model.swiftName) {")
+        // Decoder.
+        L("/// Decodes the content of an element of this type (after its SE event, up to and including EE).")
+        L.open("package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {")
+        L("var s = 0")
+        L("var rep = 0")
+        let hasFields = model.fields.contains { if case .wildcard = $0.node { return false } else { return true } }
+        L("\(hasFields ? "var" : "let") ev = try Self._exiNext(&s, &rep, &r)")
+        var args: [String] = []
+        for f in model.fields {
+            if case .wildcard = f.node { continue }
+            let v = ctx.fresh()
+            decodeField(f.node, into: v, ctx, &L)
+            args.append("\(f.name.replacingOccurrences(of: "`", with: "")): \(v)")
+        }
+        L("guard ev == 0 else { \(unexpected(ctx, "expected EE")) }")
+        L("return Self(\(args.joined(separator: ", ")))")
+        L.close()
+        L("")
+        L("/// Encodes the content of an element of this type (after its SE event, up to and including EE).")
+        L.open("package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {")
+        L("var s = 0")
+        L("var rep = 0")
+        for f in model.fields { encodeField(f.node, "self.\(f.name)", ctx, &L) }
+        L("try Self._exiEmit(&s, &rep, 0, &w)")
+        L.close()
+        L("")
+        // Grammar: event code per state.
+        func describe(_ t: Terminal) -> String {
+            switch t {
+            case .at(let q): "AT(\(q.local))"
+            case .atAny: "AT(*)"
+            case .se(let q): "SE(\(q.local))"
+            case .seAny: "SE(*)"
+            case .ee: "EE"
+            case .ch: "CH"
+            case .chUntyped: "CH(untyped)"
+            }
+        }
+        L("/// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.")
+        L("@inline(__always)")
+        L.open("static func _exiNext(_ s: inout Int, _ rep: inout Int, _ r: inout EXIBitReader) throws(EXIError) -> Int {")
+        L("let at = r.bitPosition")
+        L("switch s {")
+        for (i, state) in g.states.enumerated() {
+            let width = Grammar.width(state.count)
+            L("case \(i):")
+            L.indent += 1
+            L("switch try r.readEventCode(width: \(width)) {")
+            for (code, p) in state.enumerated() {
+                switch p.terminal {
+                case .seAny, .atAny, .chUntyped:
+                    L("case \(code): throw EXIError.unexpectedEvent(\"\(model.swiftName): \(describe(p.terminal)) is not supported\", atBit: at)")
+                default:
+                    if let c = g.counted[i], c.terminals.contains(p.terminal) {
+                        L("case \(code): rep &+= 1; if rep < \(c.limit) { s = \(i) } else { s = \(p.next); rep = 0 }; return \(model.ids[p.terminal]!)  // \(describe(p.terminal)), repeated")
+                    } else {
+                        L("case \(code): s = \(p.next); return \(model.ids[p.terminal]!)  // \(describe(p.terminal))")
+                    }
+                }
+            }
+            L("default: throw EXIError.unexpectedEvent(\"\(model.swiftName): escape or undeclared event code in state \(i)\", atBit: at)")
+            L("}")
+            L.indent -= 1
+        }
+        L("default: throw EXIError.unexpectedEvent(\"\(model.swiftName): no state \\(s)\", atBit: at)")
+        L("}")
+        L.close()
+        L("")
+        L("/// Writes the event code of event `ev` in state `s` and moves to the next state.")
+        L("@inline(__always)")
+        L.open("static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {")
+        L("switch (s, ev) {")
+        for (i, state) in g.states.enumerated() {
+            let width = Grammar.width(state.count)
+            for (code, p) in state.enumerated() {
+                guard let id = model.ids[p.terminal] else { continue }
+                if let c = g.counted[i], c.terminals.contains(p.terminal) {
+                    L("case (\(i), \(id)): w.writeEventCode(\(code), width: \(width)); rep &+= 1; if rep < \(c.limit) { s = \(i) } else { s = \(p.next); rep = 0 }")
+                } else {
+                    L("case (\(i), \(id)): w.writeEventCode(\(code), width: \(width)); s = \(p.next)")
+                }
+            }
+        }
+        L("default: throw EXIError.unexpectedEvent(\"\(model.swiftName): event \\(ev) not allowed in state \\(s)\")")
+        L("}")
+        L.close()
+        L.close()
+    }
+
+    func emitEnum(name: String, def: SimpleTypeDef, _ L: inout Lines) {
+        docComment(def.documentation, &L)
+        L("/// XSD: simple type `\(def.name!.local)` in `\(def.name!.ns)`; EXI encodes the index in schema order.")
+        L.open("public enum \(name): String, Sendable, Hashable, CaseIterable, Codable {")
+        var used: Set<String> = []
+        var caseNames: [String] = []
+        for v in def.enumeration {
+            var c = lowerCamel(v)
+            while used.contains(c) { c = c.hasSuffix("`") ? "`\(c.dropFirst().dropLast())_`" : c + "_" }
+            used.insert(c)
+            caseNames.append(c)
+            L("case \(c) = \(swiftStringLiteral(v))")
+        }
+        L("")
+        L("/// The position of the value in the schema's enumeration.")
+        L.open("@inlinable public var exiIndex: Int {")
+        L("switch self {")
+        for (i, c) in caseNames.enumerated() { L("case .\(c.replacingOccurrences(of: "`", with: "")): \(i)") }
+        L("}")
+        L.close()
+        L.close()
+    }
+
+    func emitGroupEnum(name: String, head: ElementDecl, in s: SchemaSet, _ L: inout Lines) throws {
+        L("/// The substitution group of element `\(head.qname.local)`: the head and its members, in EXI order.")
+        L.open("public enum \(name): Sendable, Hashable {")
+        var list: [(String, ElementDecl, ContentRef)] = []
+        for m in s.substitutionSet(head) {
+            let c = try content(of: m, in: s)
+            list.append((lowerCamel(m.qname.local), m, c))
+            L("/// Element `\(m.qname.local)`\(m.isAbstract ? " (abstract head)" : "").")
+            L("case \(lowerCamel(m.qname.local))(\(c.swiftType))")
+        }
+        L.close()
+        L("")
+        emitChoiceCodable(name, elementCases(list), &L)
+    }
+}
+
+// MARK: JSON (Codable)
+
+extension Generator {
+    func isBinary(_ node: Node) -> Bool {
+        switch node {
+        case .attribute(_, let k, _, _), .simpleContent(let k): return k.isBinary
+        case .element(let members, let g, _, _):
+            if g != nil { return false }
+            if case .simple(let k) = members[0].content { return k.isBinary }
+            return false
+        default: return false
+        }
+    }
+
+    func jsonEncode(_ node: Node, _ e: String, key: String) -> String {
+        let bin = isBinary(node)
+        if node.isArray { return bin ? "try c.encodeHexArray(\(e), forKey: \(swiftStringLiteral(key)))" : "try c.encodeArray(\(e), forKey: \(swiftStringLiteral(key)))" }
+        if node.isOptional { return bin ? "try c.encodeHexIfPresent(\(e), forKey: \(swiftStringLiteral(key)))" : "try c.encodeIfPresent(\(e), forKey: \(swiftStringLiteral(key)))" }
+        return bin ? "try c.encodeHex(\(e), forKey: \(swiftStringLiteral(key)))" : "try c.encode(\(e), forKey: \(swiftStringLiteral(key)))"
+    }
+
+    func jsonDecode(_ node: Node, key: String) -> String {
+        let bin = isBinary(node)
+        let k = key.hasPrefix("key") ? key : swiftStringLiteral(key)
+        if node.isArray { return bin ? "try c.decodeHexArray(forKey: \(k))" : "try c.decodeArray([\(node.baseSwiftType)].self, forKey: \(k))" }
+        if node.isOptional { return bin ? "try c.decodeHexIfPresent(forKey: \(k))" : "try c.decodeIfPresent(\(node.baseSwiftType).self, forKey: \(k))" }
+        return bin ? "try c.decodeHex(forKey: \(k))" : "try c.decode(\(node.baseSwiftType).self, forKey: \(k))"
+    }
+
+    func emitStructCodable(_ name: String, _ fields: [FieldModel], _ L: inout Lines) {
+        let stored = fields.filter { if case .wildcard = $0.node { return false } else { return true } }
+        L.open("extension \(name): Codable {")
+        L.open("public init(from decoder: any Decoder) throws {")
+        L("\(stored.isEmpty ? "_" : "let c") = try decoder.container(keyedBy: EXIJSONKey.self)")
+        let args = stored.map { "\($0.name.replacingOccurrences(of: "`", with: "")): \(jsonDecode($0.node, key: $0.xmlName))" }
+        L("self.init(\(args.joined(separator: ", ")))")
+        L.close()
+        L.open("public func encode(to encoder: any Encoder) throws {")
+        L("\(stored.isEmpty ? "_" : "var c") = encoder.container(keyedBy: EXIJSONKey.self)")
+        for f in stored { L(jsonEncode(f.node, "self.\(f.name)", key: f.xmlName)) }
+        L.close()
+        L.close()
+    }
+
+    /// A choice-like enum: `{"ElementName": value}`.
+    func emitChoiceCodable(_ name: String, _ cases: [(caseName: String, xmlName: String, node: Node)], _ L: inout Lines) {
+        L.open("extension \(name): Codable {")
+        L.open("public init(from decoder: any Decoder) throws {")
+        L("let c = try decoder.container(keyedBy: EXIJSONKey.self)")
+        L("let key = try c.singleKey()")
+        L("switch key.stringValue {")
+        for cs in cases {
+            L("case \(swiftStringLiteral(cs.xmlName)): self = .\(cs.caseName.replacingOccurrences(of: "`", with: ""))(\(jsonDecode(cs.node, key: "key")))")
+        }
+        L("default: throw c.unknownKey(key)")
+        L("}")
+        L.close()
+        L.open("public func encode(to encoder: any Encoder) throws {")
+        L("var c = encoder.container(keyedBy: EXIJSONKey.self)")
+        L("switch self {")
+        for cs in cases {
+            L("case .\(cs.caseName.replacingOccurrences(of: "`", with: ""))(let v): \(jsonEncode(cs.node, "v", key: cs.xmlName))")
+        }
+        L("}")
+        L.close()
+        L.close()
+    }
+
+    func emitModelCodable(_ model: StructModel, _ L: inout Lines) {
+        emitStructCodable(model.swiftName, model.fields, &L)
+        for n in model.nested {
+            L("")
+            if let c = n as? ChoiceModel {
+                emitChoiceCodable(c.name, c.alternatives, &L)
+            } else if let g = n as? GroupModel {
+                emitStructCodable(g.name, g.fields, &L)
+            }
+        }
+    }
+
+    /// Cases of an element-keyed enum (substitution group, document, fragment).
+    func elementCases(_ list: [(String, ElementDecl, ContentRef)]) -> [(caseName: String, xmlName: String, node: Node)] {
+        list.map { (caseName, decl, content) in
+            (caseName, decl.qname.local,
+             Node.element(members: [Member(id: 0, decl: decl, content: content, caseName: caseName)], groupEnum: nil, min: 1, max: .bounded(1)))
+        }
+    }
+}

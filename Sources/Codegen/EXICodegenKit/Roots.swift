@@ -1,0 +1,238 @@
+import Foundation
+
+extension Generator {
+    /// The schema-informed document grammar (EXI 1.0 §8.5.1): SE(G_i) for every global element sorted by qname,
+    /// then SE(*); SD and ED take no bits.
+    func emitDocument(name: String, root: String, doc: String, _ L: inout Lines) throws {
+        let s = try set(root)
+        let globals = s.globalElements.keys.sorted()
+        let width = Grammar.width(globals.count)
+        L("/// \(doc)")
+        L("///")
+        L("/// EXI document grammar (EXI 1.0 §8.5.1): \(globals.count) global elements, event codes of \(width) bits.")
+        L.open("public enum \(name): Sendable, Hashable {")
+        var cases: [(String, Int, ElementDecl, ContentRef)] = []
+        var used: Set<String> = []
+        for (i, q) in globals.enumerated() {
+            let e = s.globalElements[q]!
+            guard let c = try? content(of: e, in: s) else { continue }
+            var n = lowerCamel(q.local)
+            while used.contains(n) { n += "_" }
+            used.insert(n)
+            cases.append((n, i, e, c))
+            L("/// Element `\(q.local)` in `\(q.ns)` (event code \(i)).")
+            L("case \(n)(\(c.swiftType))")
+        }
+        L.close()
+        L("")
+        emitChoiceCodable(name, elementCases(cases.map { ($0.0, $0.2, $0.3) }), &L)
+        L("")
+        L.open("extension \(name) {")
+        L("/// Decodes an EXI stream (header 0x80, then the document).")
+        L("/// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.")
+        L.open("public init(exi bytes: [UInt8]) throws(EXIError) {")
+        L("var r = EXIBitReader(bytes)")
+        L("try r.readHeader()")
+        L("let at = r.bitPosition")
+        L("switch try r.readEventCode(width: \(width)) {")
+        for (n, i, _, c) in cases {
+            L("case \(i):")
+            L.indent += 1
+            decodeContent(c, into: "v", &L)
+            L("self = .\(n)(v)")
+            L.indent -= 1
+        }
+        L("case let code: throw EXIError.unexpectedEvent(\"\(name): root event code \\(code) is not supported\", atBit: at)")
+        L("}")
+        L("try r.checkEnd()")
+        L.close()
+        L("")
+        L("/// Encodes the document as an EXI stream with the header 0x80.")
+        L.open("public func exiEncoded() throws(EXIError) -> [UInt8] {")
+        L("var w = EXIBitWriter(capacity: 128)")
+        L("w.writeHeader()")
+        L("switch self {")
+        for (n, i, _, c) in cases {
+            L("case .\(n)(let v):")
+            L.indent += 1
+            L("w.writeEventCode(\(i), width: \(width))")
+            encodeContent(c, "v", &L)
+            L.indent -= 1
+        }
+        L("}")
+        L("return w.bytes")
+        L.close()
+        L.close()
+    }
+
+    /// The schema-informed fragment grammar (EXI 1.0 §8.5.2): SE(F_i) for every element declaration, global and
+    /// local, sorted by qname, then SE(*), then ED. Elements declared with different types use the element fragment
+    /// grammar (EXI 1.0 §8.5.3).
+    func emitFragment(name: String, root: String, elements: [String], doc: String, _ L: inout Lines) throws {
+        let s = try set(root)
+        var byName: [QName: [ElementDecl]] = [:]
+        for d in s.allElementDecls {
+            let t = try s.target(of: d)
+            if !byName[t.qname, default: []].contains(where: { $0 === t }) { byName[t.qname, default: []].append(t) }
+        }
+        let all = byName.keys.sorted()
+        let width = Grammar.width(all.count + 1)
+        let endCode = all.count + 1
+        let attributes = s.allAttributeQNames.sorted()
+        L("/// \(doc)")
+        L("///")
+        L("/// EXI fragment grammar (EXI 1.0 §8.5.2): \(all.count) element names, event codes of \(width) bits, end of")
+        L("/// fragment = \(endCode).")
+        L.open("public enum \(name): Sendable, Hashable {")
+        struct Entry {
+            var caseName: String
+            var code: Int
+            var content: ContentRef?
+            var attrs: [QName]
+            var decl: ElementDecl
+        }
+        var entries: [Entry] = []
+        for local in elements {
+            guard let q = all.first(where: { $0.local == local }), let code = all.firstIndex(of: q) else {
+                throw GenError("fragment element \(local) not declared")
+            }
+            let decls = byName[q]!
+            func typeKey(_ d: ElementDecl) -> String {
+                if let a = d.anonymousComplex { return "anon:\(ObjectIdentifier(a))" }
+                if let a = d.anonymousSimple { return "anons:\(ObjectIdentifier(a))" }
+                return "\(d.typeName!)"
+            }
+            let n = lowerCamel(local)
+            if Set(decls.map(typeKey)).count == 1 {
+                let c = try content(of: decls[0], in: s)
+                entries.append(Entry(caseName: n, code: code, content: c, attrs: [], decl: decls[0]))
+                L("/// Element `\(local)` (fragment event code \(code)).")
+                L("case \(n)(\(c.swiftType))")
+            } else {
+                var attrs: [QName] = []
+                for d in decls {
+                    if let t = d.typeName, let ct = s.complexTypes[t] {
+                        for a in ct.attributes where !attrs.contains(a.qname) { attrs.append(a.qname) }
+                    }
+                }
+                attrs.sort()
+                entries.append(Entry(caseName: n, code: code, content: nil, attrs: attrs, decl: decls[0]))
+                L("/// Element `\(local)` (fragment event code \(code)), declared \(decls.count) times with different types: encoded with the")
+                L("/// element fragment grammar (EXI 1.0 §8.5.3), attributes and untyped characters.")
+                L("case \(n)(ElementFragment)")
+            }
+        }
+        if entries.contains(where: { $0.content == nil }) {
+            let e = entries.first(where: { $0.content == nil })!
+            L("")
+            L("/// An element encoded with the element fragment grammar: its attributes and its character content.")
+            L.open("public struct ElementFragment: Sendable, Hashable, Codable {")
+            for a in e.attrs {
+                L("/// Attribute `\(a.local)` in `\(a.ns)`.")
+                L("public var \(lowerCamel(a.local)): String?")
+            }
+            L("/// The character content.")
+            L("public var value: String")
+            L.open("public init(\(e.attrs.map { "\(lowerCamel($0.local, escape: false)): String? = nil" }.joined(separator: ", "))\(e.attrs.isEmpty ? "" : ", ")value: String) {")
+            for a in e.attrs { L("self.\(lowerCamel(a.local, escape: false)) = \(lowerCamel(a.local, escape: false))") }
+            L("self.value = value")
+            L.close()
+            L.close()
+        }
+        L.close()
+        L("")
+        var jsonCases: [(caseName: String, xmlName: String, node: Node)] = []
+        for e in entries {
+            if let c = e.content {
+                jsonCases += elementCases([(e.caseName, e.decl, c)])
+            } else {
+                jsonCases.append((e.caseName, e.decl.qname.local, Node.element(members: [Member(id: 0, decl: e.decl, content: .complex("\(name).ElementFragment"), caseName: e.caseName)], groupEnum: nil, min: 1, max: .bounded(1))))
+            }
+        }
+        emitChoiceCodable(name, jsonCases, &L)
+        L("")
+        let m = all.count
+        let n = attributes.count
+        let w0 = Grammar.width(n + m + 4)
+        let w1 = Grammar.width(m + 3)
+        L.open("extension \(name) {")
+        L("/// The end-of-fragment event code.")
+        L("public static let exiEndOfFragmentCode = \(endCode)")
+        L("")
+        L("/// Decodes an EXI fragment (header 0x80, one element, end of fragment).")
+        L.open("public init(exi bytes: [UInt8]) throws(EXIError) {")
+        L("var r = EXIBitReader(bytes)")
+        L("try r.readHeader()")
+        L("let at = r.bitPosition")
+        L("switch try r.readEventCode(width: \(width)) {")
+        for e in entries {
+            L("case \(e.code):")
+            L.indent += 1
+            if let c = e.content {
+                decodeContent(c, into: "v", &L)
+                L("self = .\(e.caseName)(v)")
+            } else {
+                for a in e.attrs { L("var \(lowerCamel(a.local)): String? = nil") }
+                L("var value = \"\"")
+                L("var state0 = true")
+                L.open("loop: while true {")
+                L("let codeAt = r.bitPosition")
+                L("let code = try r.readEventCode(width: state0 ? \(w0) : \(w1))")
+                L("switch (state0, code) {")
+                for a in e.attrs {
+                    L("case (true, \(attributes.firstIndex(of: a)!)): \(lowerCamel(a.local)) = try r.readString(maxLength: nil)")
+                }
+                L("case (true, \(n + m + 3)), (false, \(m + 2)): value += try r.readString(maxLength: nil); state0 = false")
+                L("case (true, \(n + m + 2)), (false, \(m + 1)): break loop")
+                L("default: throw EXIError.unexpectedEvent(\"element fragment grammar: event code \\(code) is not supported\", atBit: codeAt)")
+                L("}")
+                L.close()
+                L("self = .\(e.caseName)(ElementFragment(\(e.attrs.map { "\(lowerCamel($0.local, escape: false)): \(lowerCamel($0.local))" }.joined(separator: ", "))\(e.attrs.isEmpty ? "" : ", ")value: value))")
+            }
+            L.indent -= 1
+        }
+        L("case let code: throw EXIError.unexpectedEvent(\"\(name): fragment event code \\(code) is not supported\", atBit: at)")
+        L("}")
+        L("let endAt = r.bitPosition")
+        L("guard try r.readEventCode(width: \(width)) == \(endCode) else {")
+        L("    throw EXIError.unexpectedEvent(\"\(name): expected end of fragment\", atBit: endAt)")
+        L("}")
+        L("try r.checkEnd()")
+        L.close()
+        L("")
+        L("/// Encodes the fragment: header 0x80, the element, end of fragment, zero padding.")
+        L.open("public func exiEncoded() throws(EXIError) -> [UInt8] {")
+        L("var w = EXIBitWriter(capacity: 128)")
+        L("w.writeHeader()")
+        L("switch self {")
+        for e in entries {
+            L("case .\(e.caseName)(let v):")
+            L.indent += 1
+            L("w.writeEventCode(\(e.code), width: \(width))")
+            if let c = e.content {
+                encodeContent(c, "v", &L)
+            } else {
+                for a in e.attrs {
+                    L.open("if let a = v.\(lowerCamel(a.local)) {")
+                    L("w.writeEventCode(\(attributes.firstIndex(of: a)!), width: \(w0))")
+                    L("w.writeString(a)")
+                    L.close()
+                }
+                L.open("if v.value.isEmpty {")
+                L("w.writeEventCode(\(n + m + 2), width: \(w0))")
+                L.close("} else {")
+                L.indent += 1
+                L("w.writeEventCode(\(n + m + 3), width: \(w0))")
+                L("w.writeString(v.value)")
+                L("w.writeEventCode(\(m + 1), width: \(w1))")
+                L.close()
+            }
+            L.indent -= 1
+        }
+        L("}")
+        L("w.writeEventCode(\(endCode), width: \(width))")
+        L("return w.bytes")
+        L.close()
+        L.close()
+    }
+}

@@ -1,0 +1,146 @@
+extension EXIBitReader {
+    /// Reads the CH event code that starts the content of a simple-typed element (one production plus the
+    /// non-strict escape: one bit, which must be 0).
+    @inlinable
+    public mutating func readSimpleContentStart() throws(EXIError) {
+        let at = self.bitPosition
+        guard try self.readBits(1) == 0 else { throw .unexpectedEvent("escape instead of CH", atBit: at) }
+    }
+
+    /// Reads the EE event code that ends a simple-typed element (one bit, which must be 0).
+    @inlinable
+    public mutating func readSimpleContentEnd() throws(EXIError) {
+        let at = self.bitPosition
+        guard try self.readBits(1) == 0 else { throw .unexpectedEvent("escape instead of EE", atBit: at) }
+    }
+
+    /// Reads an integer of a bounded type (range of at most 4096 values): an n-bit offset from `min`
+    /// (EXI 1.0 §7.1.9), checked against `max`.
+    @inlinable
+    public mutating func readBoundedInteger(bits: Int, min: Int64, max: Int64) throws(EXIError) -> Int64 {
+        let at = self.bitPosition
+        let value = min &+ Int64(try self.readBits(bits))
+        guard value <= max else { throw .valueOutOfRange("\(value) above maximum \(max)", atBit: at) }
+        return value
+    }
+
+    /// Reads an EXI unsigned integer and checks it against the type's range.
+    @inlinable
+    public mutating func readUnsignedInteger(min: UInt64, max: UInt64) throws(EXIError) -> UInt64 {
+        let at = self.bitPosition
+        let value = try self.readUnsignedInteger()
+        guard value >= min && value <= max else {
+            throw .valueOutOfRange("\(value) outside \(min)...\(max)", atBit: at)
+        }
+        return value
+    }
+
+    /// Reads an EXI integer and checks it against the type's range.
+    @inlinable
+    public mutating func readInteger(min: Int64, max: Int64) throws(EXIError) -> Int64 {
+        let at = self.bitPosition
+        let value = try self.readInteger()
+        guard value >= min && value <= max else {
+            throw .valueOutOfRange("\(value) outside \(min)...\(max)", atBit: at)
+        }
+        return value
+    }
+
+    /// Reads an enumeration index of `bits` bits and checks it against the number of values (EXI 1.0 §7.2).
+    @inlinable
+    public mutating func readEnumerationIndex(bits: Int, count: Int) throws(EXIError) -> Int {
+        let at = self.bitPosition
+        let index = Int(truncatingIfNeeded: try self.readBits(bits))
+        guard index < count else { throw .valueOutOfRange("enumeration index \(index) of \(count)", atBit: at) }
+        return index
+    }
+
+    /// Reads a string value with length facets.
+    @inlinable
+    public mutating func readString(minLength: Int, maxLength: Int?) throws(EXIError) -> String {
+        let at = self.bitPosition
+        let value = try self.readString(maxLength: maxLength)
+        if minLength > 0 {
+            let count = EXIFacets.characterCount(value)
+            guard count >= minLength else {
+                throw .lengthLimitExceeded("string of \(count) characters, at least \(minLength) needed", atBit: at)
+            }
+        }
+        return value
+    }
+
+    /// Reads binary data with length facets.
+    @inlinable
+    public mutating func readBinary(minLength: Int, maxLength: Int?) throws(EXIError) -> [UInt8] {
+        let at = self.bitPosition
+        let value = try self.readBinary(maxLength: maxLength)
+        guard value.count >= minLength else {
+            throw .lengthLimitExceeded("binary of \(value.count) bytes, at least \(minLength) needed", atBit: at)
+        }
+        return value
+    }
+}
+
+extension EXIBitWriter {
+    /// Writes the CH event code of a simple-typed element's content (1 bit, 0).
+    @inlinable
+    public mutating func writeSimpleContentStart() { self.writeBits(0, count: 1) }
+
+    /// Writes the EE event code of a simple-typed element (1 bit, 0).
+    @inlinable
+    public mutating func writeSimpleContentEnd() { self.writeBits(0, count: 1) }
+
+    /// Writes an integer of a bounded type as an n-bit offset from `min`.
+    @inlinable
+    public mutating func writeBoundedInteger<T: BinaryInteger>(_ value: T, bits: Int, min: Int64, max: Int64)
+        throws(EXIError)
+    {
+        guard let v = Int64(exactly: value), v >= min, v <= max else {
+            throw .valueOutOfRange("\(value) outside \(min)...\(max)")
+        }
+        self.writeBits(UInt64(v &- min), count: bits)
+    }
+
+    /// Writes an EXI unsigned integer after checking the type's range.
+    @inlinable
+    public mutating func writeUnsignedInteger<T: BinaryInteger>(_ value: T, min: UInt64, max: UInt64)
+        throws(EXIError)
+    {
+        guard let v = UInt64(exactly: value), v >= min, v <= max else {
+            throw .valueOutOfRange("\(value) outside \(min)...\(max)")
+        }
+        self.writeUnsignedInteger(v)
+    }
+
+    /// Writes an EXI integer after checking the type's range.
+    @inlinable
+    public mutating func writeInteger<T: BinaryInteger>(_ value: T, min: Int64, max: Int64) throws(EXIError) {
+        guard let v = Int64(exactly: value), v >= min, v <= max else {
+            throw .valueOutOfRange("\(value) outside \(min)...\(max)")
+        }
+        self.writeInteger(v)
+    }
+
+    /// Writes a string value after checking its length facets.
+    @inlinable
+    public mutating func writeString(_ value: String, minLength: Int, maxLength: Int?) throws(EXIError) {
+        if minLength > 0 || maxLength != nil {
+            let count = EXIFacets.characterCount(value)
+            if count < minLength { throw .lengthLimitExceeded("string of \(count) characters, at least \(minLength)") }
+            if let maxLength, count > maxLength {
+                throw .lengthLimitExceeded("string of \(count) characters, at most \(maxLength)")
+            }
+        }
+        self.writeString(value)
+    }
+
+    /// Writes binary data after checking its length facets.
+    @inlinable
+    public mutating func writeBinary(_ value: [UInt8], minLength: Int, maxLength: Int?) throws(EXIError) {
+        if value.count < minLength { throw .lengthLimitExceeded("binary of \(value.count) bytes, at least \(minLength)") }
+        if let maxLength, value.count > maxLength {
+            throw .lengthLimitExceeded("binary of \(value.count) bytes, at most \(maxLength)")
+        }
+        self.writeBinary(value)
+    }
+}

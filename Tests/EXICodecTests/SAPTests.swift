@@ -1,0 +1,3 @@
+import EXI
+import SAPMessages
+import Testing
