@@ -7,10 +7,10 @@ import SAPMessages
 import XMLDSig
 
 /// `pnc bench exi`: encode and decode time per message, in ns/op.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Micro-benchmarks (build with -c release for meaningful figures).",
-        subcommands: [EXIBench.self])
+        subcommands: [EXIBench.self, PKIBench.self])
 }
 
 struct EXIBench: ParsableCommand {
