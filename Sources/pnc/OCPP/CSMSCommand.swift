@@ -2,6 +2,7 @@ import ArgumentParser
 import CSMS
 import CSMSServer
 import Foundation
+import V2GPKI
 import Logging
 import NIOCore
 import NIOSSL
@@ -34,6 +35,10 @@ struct CSMSCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted WebSocket message in bytes.") var maxMessageSize = 65_536
     @Option(help: "Messages per second a station may send (burst twice that).") var rateLimit = 100
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
+    @Option(help: "V2G PKI made by `pnc pki init`: SignCertificate(V2GCertificate) is signed by its CPO Sub-CA 2.")
+    var pki: String?
+    @Option(help: "Validity in days of SECC certificates signed for stations.") var seccValidityDays = 365
+    @OptionGroup var pkiPassword: PasswordOptions
 
     func run() async throws {
         var logger = Logger(label: "pnc.csms")
@@ -75,7 +80,12 @@ struct CSMSCommand: AsyncParsableCommand {
         let tokens = try token.map(Self.pair)
         let host = configuration.server.host
         let finalLogger = logger
-        try await CSMSApplication.run(configuration: configuration, logger: logger) { application, port in
+        let certificateAuthority: PKICertificateAuthority? = try pki.map {
+            PKICertificateAuthority(pki: try PKIDirectory(root: $0, password: try pkiPassword.resolve()), validityDays: seccValidityDays)
+        }
+        if let certificateAuthority { _ = try certificateAuthority.pki.authority(.cpoSubCA2) }  // fail at start, not at the first CSR
+        try await CSMSApplication.run(configuration: configuration, certificateAuthority: certificateAuthority, logger: logger) {
+            application, port in
             do {
                 for (id, password) in passwords {
                     try await application.store.setPasswordHash(stationID: id, hash: PasswordHash.make(password: password))
