@@ -72,12 +72,15 @@ let pkiTargets: [Target] = [
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ],
         swiftSettings: swiftSettings
     ),
 ]
 let pkiCLIDependencies: [Target.Dependency] = [
     "V2GPKI", "PKIHTTP", .product(name: "X509", package: "swift-certificates"),
+    .product(name: "SwiftASN1", package: "swift-asn1"),
     .product(name: "AsyncHTTPClient", package: "async-http-client"),
     .product(name: "SwiftASN1", package: "swift-asn1"),
 ]

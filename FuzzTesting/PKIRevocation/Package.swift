@@ -25,8 +25,10 @@ let package = Package(
             ]
         ),
     ]
+        + [.target(name: "FuzzDriver")]
         + ["FuzzOCSPRequest", "FuzzOCSPResponse", "FuzzCRL"].map {
             .executableTarget(name: $0, dependencies: [
+                "FuzzDriver",
                 "V2GPKI", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ])

@@ -17,6 +17,8 @@ public struct OCSPHTTPServer: Sendable {
 
     /// Largest request body or GET path accepted.
     public static let maximumRequestSize = 64 * 1024
+    /// A connection that sends nothing for this long is closed.
+    public static let idleTimeout = TimeAmount.seconds(30)
 
     private let channel: NIOAsyncChannel<NIOAsyncChannel<NIOHTTPServerRequestFull, HTTPServerResponsePart>, Never>
     private let responder: Responder
@@ -35,6 +37,8 @@ public struct OCSPHTTPServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
                         NIOHTTPServerRequestAggregator(maxContentLength: maximumRequestSize))
@@ -71,7 +75,10 @@ public struct OCSPHTTPServer: Sendable {
                     let (status, body) = self.answer(request)
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Length", value: "\(body.count)")
-                    if status == .ok { headers.add(name: "Content-Type", value: "application/ocsp-response") }
+                    if status == .ok {
+                        headers.add(name: "Content-Type", value: "application/ocsp-response")
+                        if request.head.method == .GET { Self.addCachingHeaders(for: body, to: &headers) }
+                    }
                     let keepAlive = request.head.isKeepAlive
                     headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
                     try await outbound.write(.head(HTTPResponseHead(version: request.head.version, status: status, headers: headers)))
@@ -102,6 +109,29 @@ public struct OCSPHTTPServer: Sendable {
         }
     }
 
+    /// RFC 5019 §6.2: answers to GET may be cached by HTTP caches until the single answer's nextUpdate.
+    static func addCachingHeaders(for responseBytes: [UInt8], to headers: inout HTTPHeaders) {
+        guard let response = try? OCSPResponse(derBytes: responseBytes), let data = response.basicResponse?.responseData,
+              data.responses.count == 1, let single = data.responses.first, let nextUpdate = single.nextUpdate
+        else {
+            headers.add(name: "Cache-Control", value: "no-store")
+            return
+        }
+        let maxAge = max(0, Int(nextUpdate.timeIntervalSince(data.producedAt)))
+        headers.add(name: "Cache-Control", value: "max-age=\(maxAge), public, no-transform, must-revalidate")
+        headers.add(name: "Last-Modified", value: httpDate(single.thisUpdate))
+        headers.add(name: "Expires", value: httpDate(nextUpdate))
+    }
+
+    /// IMF-fixdate (RFC 9110 §5.6.7).
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+
     /// The DER request of a GET URI: everything after the first `/`, percent-decoded, then base64 (RFC 6960 A.1).
     public static func decodeGETPath(_ uri: String) -> [UInt8]? {
         guard uri.utf8.count <= maximumRequestSize, let slash = uri.firstIndex(of: "/") else { return nil }
@@ -110,5 +140,18 @@ public struct OCSPHTTPServer: Sendable {
         let base64 = decoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         let padded = base64 + String(repeating: "=", count: (4 - base64.count % 4) % 4)
         return Data(base64Encoded: padded).map { Array($0) }
+    }
+}
+
+/// Closes a connection when ``IdleStateHandler`` reports that nothing was read for a while.
+final class CloseOnIdleHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 }

@@ -114,6 +114,12 @@ import X509
             let get = try await call(.GET, "/" + base64)
             #expect(get.0 == .ok)
             #expect(try ocspStatus(get.1) == .successful)
+            var cached = HTTPClientRequest(url: running.url + "/" + base64)
+            cached.method = .GET
+            let headers = try await HTTPClient.shared.execute(cached, timeout: .seconds(10)).headers
+            #expect(headers.first(name: "Cache-Control") == "max-age=900, public, no-transform, must-revalidate")
+            #expect(headers.first(name: "Expires")?.hasSuffix(" GMT") == true)
+            #expect(headers.first(name: "Last-Modified") != nil)
 
             #expect(try ocspStatus(try await call(.POST, "/", body: [0x30, 0x03, 0x01], contentType: "application/ocsp-request").1) == .malformedRequest)
             #expect(try ocspStatus(try await call(.POST, "/", body: der, contentType: "text/plain").1) == .malformedRequest)

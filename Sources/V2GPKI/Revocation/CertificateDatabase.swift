@@ -2,24 +2,6 @@ import Crypto
 import Foundation
 import X509
 
-/// What a CA knows about one of its serial numbers.
-public enum RevocationStatus: Hashable, Sendable, CustomStringConvertible {
-    /// Issued by this CA and not revoked.
-    case good
-    /// Revoked at a time (whole seconds) for an RFC 5280 reason.
-    case revoked(at: Date, reason: CRLReason)
-    /// Never issued by this CA (as far as its database knows).
-    case unknown
-
-    public var description: String {
-        switch self {
-        case .good: "good"
-        case .revoked(let at, let reason): "revoked at \(at) (\(reason))"
-        case .unknown: "unknown"
-        }
-    }
-}
-
 /// The issued and revoked certificates of one CA: the source of its OCSP answers and CRLs.
 ///
 /// A value type; ``CertificateDatabaseFile`` keeps it in `<caDir>/database.json`. Serial numbers are keyed by
@@ -73,19 +55,49 @@ public struct CertificateDatabase: Hashable, Sendable, Codable {
     public var formatVersion: Int
     /// The number the next CRL carries (RFC 5280 §5.2.3: monotonically increasing).
     public var nextCRLNumber: UInt64
-    /// Records sorted by serial.
+    /// Records in serial order (shorter serials first, then lexicographic hex).
     public private(set) var certificates: [Record]
+    /// Serial → position in ``certificates``, so that an OCSP lookup does not scan the list.
+    private var positions: [String: Int]
 
     enum CodingKeys: String, CodingKey { case formatVersion, nextCRLNumber, certificates }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.formatVersion = try container.decode(Int.self, forKey: .formatVersion)
+        self.nextCRLNumber = try container.decodeIfPresent(UInt64.self, forKey: .nextCRLNumber) ?? 1
+        self.certificates = try container.decode([Record].self, forKey: .certificates)
+        self.positions = [:]
+        try self.reindex()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(formatVersion, forKey: .formatVersion)
+        try container.encode(nextCRLNumber, forKey: .nextCRLNumber)
+        try container.encode(certificates, forKey: .certificates)
+    }
+
+    /// Sorts the records and rebuilds the serial index.
+    /// - Throws: `DecodingError` when two records share a serial.
+    private mutating func reindex() throws {
+        certificates.sort { ($0.serial.count, $0.serial) < ($1.serial.count, $1.serial) }
+        positions = Dictionary(minimumCapacity: certificates.count)
+        for (i, record) in certificates.enumerated() where positions.updateValue(i, forKey: record.serial) != nil {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: [CodingKeys.certificates], debugDescription: "serial \(record.serial) appears twice"))
+        }
+    }
 
     public init() {
         self.formatVersion = 1
         self.nextCRLNumber = 1
         self.certificates = []
+        self.positions = [:]
     }
 
     private func index(of serial: String) -> Int? {
-        certificates.firstIndex { $0.serial == serial }
+        positions[serial]
     }
 
     /// Records an issued certificate. Recording the same certificate twice is harmless.
@@ -103,8 +115,20 @@ public struct CertificateDatabase: Hashable, Sendable, Codable {
             }
             return
         }
-        certificates.append(record)
-        certificates.sort { ($0.serial.count, $0.serial) < ($1.serial.count, $1.serial) }
+        // Keep serial order: insert at the first position whose serial sorts after the new one.
+        let key = (record.serial.count, record.serial)
+        var low = 0
+        var high = certificates.count
+        while low < high {
+            let mid = (low + high) / 2
+            if (certificates[mid].serial.count, certificates[mid].serial) < key { low = mid + 1 } else { high = mid }
+        }
+        certificates.insert(record, at: low)
+        if low == certificates.count - 1 {
+            positions[record.serial] = low
+        } else {
+            for i in low..<certificates.count { positions[certificates[i].serial] = i }
+        }
     }
 
     /// Revokes an issued certificate.

@@ -1,12 +1,6 @@
 import Foundation
 import X509
 
-/// Carries a DER OCSP request to a responder and returns the DER response (RFC 6960 Appendix A over HTTP in
-/// `PKIHTTP`).
-public protocol OCSPTransport: Sendable {
-    func send(request: [UInt8], to responderURL: String) async throws -> [UInt8]
-}
-
 /// An OCSP client: builds requests, verifies responses with ``OCSPResponseVerifier`` and caches answers until their
 /// nextUpdate in an ``OCSPCache``.
 ///

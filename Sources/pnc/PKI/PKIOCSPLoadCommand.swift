@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import PKIHTTP
+import SwiftASN1
 import V2GPKI
 import SwiftASN1
 import X509

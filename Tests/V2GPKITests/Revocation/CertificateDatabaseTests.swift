@@ -68,6 +68,22 @@ import X509
         #expect((#expect(throws: V2GPKIError.self) { try file.load() })?.code == .malformedEncoding)
     }
 
+    @Test("Records stay in serial order whatever the order of issue; a file listing a serial twice is refused")
+    func orderAndDuplicates() throws {
+        let pki = try RevocationTestPKI(.p256)
+        var database = CertificateDatabase()
+        for leaf in pki.leaves.reversed() { try database.recordIssued(leaf) }
+        try database.recordIssued(pki.responder)
+        #expect(database.certificates.map(\.serial) == ["2001", "3001", "3002", "3003", "80000001"])
+        for leaf in pki.leaves { #expect(database.status(serial: leaf.serialNumber) == .good) }
+        try database.revoke(serial: pki.leaves[3].serialNumber, reason: .superseded, at: Self.t)
+        #expect(database.revoked.map(\.serial) == ["80000001"])
+        var text = String(decoding: try database.jsonData(), as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"serial\" : \"3001\"", with: "\"serial\" : \"3002\"")
+        let error = #expect(throws: V2GPKIError.self) { try CertificateDatabase(jsonData: Data(text.utf8)) }
+        #expect(error?.code == .malformedEncoding)
+    }
+
     @Test("Serial numbers parse from hex as openssl prints them")
     func serialHex() throws {
         #expect(try Certificate.SerialNumber(hexString: "3002") == Certificate.SerialNumber(0x3002))

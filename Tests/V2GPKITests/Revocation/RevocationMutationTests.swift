@@ -102,4 +102,36 @@ import X509
         }
         #expect(forged == 0)
     }
+
+    @Test("Fuzzer crashers in FuzzTesting/FailCases/PKIRevocation and the fuzz seeds parse to a value or a typed error")
+    func failCases() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let folders = ["FuzzTesting/FailCases/PKIRevocation", "FuzzTesting/PKIRevocation/Corpus/ocsp-request",
+                       "FuzzTesting/PKIRevocation/Corpus/ocsp-response", "FuzzTesting/PKIRevocation/Corpus/crl"]
+        var seen = 0
+        for folder in folders {
+            let directory = root.appendingPathComponent(folder)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            for name in names where name.hasSuffix(".der") {
+                let bytes = Array(try Data(contentsOf: directory.appendingPathComponent(name)))
+                seen += 1
+                #expect(Self.typed { _ = try OCSPRequest(derBytes: bytes) }, "\(name)")
+                #expect(Self.typed { _ = try OCSPResponse(derBytes: bytes) }, "\(name)")
+                #expect(Self.typed { _ = try CertificateList(derBytes: bytes) }, "\(name)")
+            }
+        }
+        #expect(seen >= 3, "the fuzz seeds are part of the repository")
+        // The seeds are what they claim to be.
+        let corpus = root.appendingPathComponent("FuzzTesting/PKIRevocation/Corpus")
+        _ = try OCSPRequest(derBytes: Array(try Data(contentsOf: corpus.appendingPathComponent("ocsp-request/openssl-request.der"))))
+        let response = try OCSPResponse(derBytes: Array(try Data(contentsOf: corpus.appendingPathComponent("ocsp-response/openssl-response.der"))))
+        #expect(response.status == .successful)
+        if case .revoked(_, let reason)? = response.basicResponse?.responseData.responses.first?.status {
+            #expect(reason == .keyCompromise)
+        } else {
+            Issue.record("the openssl response seed should say revoked")
+        }
+        _ = try CertificateList(derBytes: Array(try Data(contentsOf: corpus.appendingPathComponent("crl/pnc-crl.der"))))
+    }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import FuzzDriver
 import V2GPKI
 import X509
 
@@ -18,9 +19,15 @@ private let responder: OCSPResponder = {
         validity: 60)
 }()
 
+/// SwiftPM links an executable's entry point as `<target>_main`; hand control to libFuzzer's driver from there.
+@_cdecl("FuzzOCSPRequest_main")
+func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    runFuzzer(argc, argv, fuzz)
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-    let bytes = Array(UnsafeRawBufferPointer(start: start, count: count))
+public func fuzz(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let bytes = start.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
     do {
         let request = try OCSPRequest(derBytes: bytes)
         let again = try OCSPRequest(derBytes: try request.derBytes())
