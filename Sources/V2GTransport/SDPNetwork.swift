@@ -5,6 +5,10 @@ import V2GTP
 public enum SDPNetwork {
     /// The SDP server's UDP port, V2G_UDP_SDP_SERVER (ISO 15118-2 Table 15; DIN SPEC 70121 [V2G-DC-159]).
     public static let serverPort = 15118
+    /// Ports the SECC's TCP/TLS server uses: the dynamic range (ISO 15118-2 Table 15, V2G_DST_TCP_DATA).
+    /// EVCCs check it: Josev's refuses an SDP response with a port outside.
+    public static let dynamicPorts: ClosedRange<Int> = 49152...65535
+
     /// The link-local all-nodes multicast group SDP requests go to ([V2G2-139], RFC 4291).
     public static let multicastGroup = IPv6Address.allNodesLinkLocal
 

@@ -70,6 +70,13 @@ public final class SDPServer: Sendable {
         guard configuration.tls != nil || configuration.tcp != nil else {
             throw V2GTransportError.make(.invalidConfiguration, "an SDP server needs a TLS or a TCP offer")
         }
+        for offer in [configuration.tls, configuration.tcp].compactMap({ $0 })
+        where !SDPNetwork.dynamicPorts.contains(Int(offer.port)) {
+            logger.info(
+                "SDP offers a port outside 49152-65535; EVCCs may refuse it (ISO 15118-2 Table 15)",
+                metadata: ["v2g.port": "\(offer.port)"]
+            )
+        }
         let bindAddress: SocketAddress
         var interface: SDPNetwork.Interface?
         switch configuration.mode {

@@ -324,4 +324,24 @@ import V2GTransport
             try await server.close()
         }
     }
+
+    @Test("[ISO 15118-2 Table 15] the SECC server can bind a port of the dynamic range 49152-65535 for SDP to announce")
+    func dynamicPort() async throws {
+        let recorder = LogRecorder()
+        let servers = try await (0..<3).asyncMap { _ in
+            try await V2GServer.bindDynamicPort(on: Self.loopback, security: .tcp, logger: recorder.logger)
+        }
+        for server in servers {
+            #expect(SDPNetwork.dynamicPorts.contains(server.localAddress.port ?? 0))
+            try await server.close()
+        }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
 }

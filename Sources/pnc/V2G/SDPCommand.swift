@@ -50,7 +50,7 @@ struct SDPCommand: AsyncParsableCommand {
         @Option(help: "Network interface for multicast SDP (e.g. eth1).") var interface: String?
         @Option(help: "IPv6 address to bind instead of multicast (e.g. ::1).") var listen: String?
         @Option(help: "UDP port of the SDP server.") var sdpPort: Int = 15118
-        @Option(help: "TCP port of the V2G server (0: any).") var v2gPort: Int = 0
+        @Option(help: "TCP port of the V2G server (0: a free one in 49152-65535).") var v2gPort: Int = 0
         @Option(help: "PEM file: SECC leaf, then sub-CAs (e.g. Josev's cpoCertChain.pem).") var tlsChain: String?
         @Option(help: "PEM file: the SECC leaf's private key.") var tlsKey: String?
         @Option(help: "Password of an encrypted private key.") var tlsKeyPassword: String?
@@ -67,6 +67,20 @@ struct SDPCommand: AsyncParsableCommand {
             guard self.tlsChain != nil || self.tcp else {
                 throw ValidationError("give --tls-chain/--tls-key, --tcp, or both")
             }
+        }
+
+        /// Port 0: a free port of the dynamic range SDP may announce; otherwise that port.
+        func bind(
+            _ address: IPv6Address,
+            port: Int,
+            _ security: V2GServer.Security,
+            _ logger: Logger
+        ) async throws -> V2GServer {
+            let socketAddress = try SDPNetwork.socketAddress(address, port: port, interface: self.interface)
+            if port == 0 {
+                return try await V2GServer.bindDynamicPort(on: socketAddress, security: security, logger: logger)
+            }
+            return try await V2GServer.bind(to: socketAddress, security: security, logger: logger)
         }
 
         func run() async throws {
@@ -94,13 +108,11 @@ struct SDPCommand: AsyncParsableCommand {
                 let profile = try V2GTLSServerProfile.iso15118_2(
                     identity: V2GTLSIdentity(certificateChain: chain, privateKey: key, root: nil)
                 )
-                let address = try SDPNetwork.socketAddress(announced, port: self.v2gPort, interface: self.interface)
-                servers.append((.tls, try await V2GServer.bind(to: address, security: .tls(profile), logger: logger)))
+                servers.append((.tls, try await self.bind(announced, port: self.v2gPort, .tls(profile), logger)))
             }
             if self.tcp {
                 let port = servers.isEmpty ? self.v2gPort : 0
-                let address = try SDPNetwork.socketAddress(announced, port: port, interface: self.interface)
-                servers.append((.none, try await V2GServer.bind(to: address, security: .tcp, logger: logger)))
+                servers.append((.none, try await self.bind(announced, port: port, .tcp, logger)))
             }
             func offer(_ security: SDPSecurity) -> SDPOffer? {
                 servers.first { $0.0 == security }.map {

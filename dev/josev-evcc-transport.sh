@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Josev's EVCC (iso15118 0.31.2, scenario iso2_pnc_dc: TLS enforced) against our transport in two network
+# namespaces: SDP on ff02::1, ISO 15118-2 TLS (TLS 1.2, ECDHE-ECDSA-AES128-SHA256, SECC chain from Josev's PKI
+# checked by Josev against its V2G root), then V2GTP framing of Josev's first message (SupportedAppProtocolReq,
+# 0x8001). `pnc sdp serve` answers no V2G message (the SECC state machines live elsewhere), so Josev times out
+# after that: the check ends at the first frame.
+# Needs root, iproute2, Java and Josev in a venv: JOSEV_HOME=.build/josev ../shared/interop/josev/install.sh
+# then make_pki.sh (dev/install-test-deps.sh does both).  Usage (root): dev/josev-evcc-transport.sh [pnc]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+pnc=${1:-$root/.build/debug/pnc}
+harness=${JOSEV_HARNESS:-$root/../shared/interop/josev}
+export JOSEV_HOME=${JOSEV_HOME:-$root/.build/josev}
+export PKI_PATH=${PKI_PATH:-$JOSEV_HOME/pki/}
+NS_SECC=pnc_jv_secc_$$; NS_EVCC=pnc_jv_evcc_$$; IF_SECC=pnc-secc; IF_EVCC=pnc-evcc
+
+[ "$(id -u)" = 0 ] || { echo "SKIPPED-PEER josev: needs root (network namespaces)"; exit 77; }
+command -v ip >/dev/null || { echo "SKIPPED-PEER josev: needs iproute2 (apt-get install iproute2)"; exit 77; }
+[ -x "$JOSEV_HOME/venv/bin/python" ] && [ -d "$harness" ] || {
+  echo "SKIPPED-PEER josev: needs ../shared and Josev (JOSEV_HOME=$JOSEV_HOME $harness/install.sh)"; exit 77; }
+certs="$PKI_PATH/iso15118_2/certs"; keys="$PKI_PATH/iso15118_2/private_keys"
+[ -f "$certs/cpoCertChain.pem" ] || { echo "SKIPPED-PEER josev: no PKI (JOSEV_HOME=$JOSEV_HOME $harness/make_pki.sh)"; exit 77; }
+[ -x "$pnc" ] || { echo "no pnc binary at $pnc (swift build --product pnc)"; exit 2; }
+
+source "$root/dev/netns-lib.sh"
+work=$(mktemp -d); server=""; evcc=""
+cleanup() {
+  for pid in $evcc $server; do stop_group "$pid"; done
+  netns_down "$NS_SECC" "$NS_EVCC"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+netns_up "$NS_SECC" "$IF_SECC" "$NS_EVCC" "$IF_EVCC"
+
+setsid ip netns exec "$NS_SECC" "$pnc" sdp serve --interface "$IF_SECC" --tls-chain "$certs/cpoCertChain.pem" \
+  --tls-key "$keys/seccLeaf.key" --tls-key-password "$(cat "$keys/seccLeafPassword.txt")" --log-level debug \
+  > "$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do grep -q "SDP server on" "$work/serve.log" && break; sleep 0.1; done
+grep -q "SDP server on" "$work/serve.log" || { echo "FAIL: SDP server did not start"; cat "$work/serve.log"; exit 1; }
+
+setsid ip netns exec "$NS_EVCC" bash "$harness/run_evcc.sh" "$IF_EVCC" iso2_pnc_dc 40 > "$work/evcc.log" 2>&1 &
+evcc=$!
+for _ in $(seq 400); do grep -q "^frame 0x8001" "$work/serve.log" && break; sleep 0.1; done
+
+fail=0
+grep -q "SDP response sent.*v2g.security=TLS\|v2g.security=TLS.*SDP response sent" "$work/serve.log" \
+  || { echo "FAIL: no TLS SDP answer sent"; fail=1; }
+grep -q "^connection from .*(tlsv12)" "$work/serve.log" || { echo "FAIL: no TLS 1.2 session"; fail=1; }
+grep -q "^frame 0x8001 " "$work/serve.log" || { echo "FAIL: no SupportedAppProtocolReq frame"; fail=1; }
+if grep -iq "ECDHE-ECDSA-AES128-SHA256" "$work/evcc.log"; then echo "Josev EVCC: cipher ECDHE-ECDSA-AES128-SHA256"; fi
+{ grep -E "^(connection from|frame )" "$work/serve.log" || true; } | sed "s/^/pnc sdp serve: /"
+if [ "$fail" = 0 ]; then echo "PASS Josev EVCC transport"; else
+  echo "--- serve.log"; cat "$work/serve.log"; echo "--- evcc.log (tail)"; tail -40 "$work/evcc.log"; fi
+exit "$fail"
