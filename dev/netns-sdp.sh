@@ -21,6 +21,7 @@ command -v ip >/dev/null || { echo "SKIPPED-PEER netns: needs iproute2 (apt-get 
 
 source "$root/dev/netns-lib.sh"
 work=$(mktemp -d); server=""
+: > "$work/serve.log"
 cleanup() {
   [ -n "$server" ] && stop_group "$server"
   netns_down "$NS_SECC" "$NS_EVCC"

@@ -119,7 +119,7 @@ import V2GTransport
     }
 
     @Test(
-        "[V2G2-602] Josev's EVCC (iso2_pnc_dc, TLS enforced): SDP, TLS chain accepted, SupportedAppProtocolReq framed",
+        "[V2G2-602] Josev both ways: its EVCC and our SECC side, our EVCC side and its SECC (SDP, TLS 1.2, framing)",
         .enabled(
             if: josevReady,
             """
@@ -128,10 +128,13 @@ import V2GTransport
             """
         )
     )
-    func josevEVCC() throws {
+    func josevBothWays() throws {
         let script = repositoryRoot.appendingPathComponent("dev/josev-evcc-transport.sh").path
         let (status, output) = try Self.run("/bin/bash", [script, Self.pnc.path])
         #expect(status == 0, "\(output)")
         #expect(output.contains("PASS Josev EVCC transport"), "\(output)")
+        // our SDP client and TLS client against Josev's SECC, which answers SupportedAppProtocolReq
+        #expect(output.contains("pnc sdp probe: received 0x8001 8040"), "\(output)")
+        #expect(output.contains("PASS Josev SECC transport"), "\(output)")
     }
 }
