@@ -30,6 +30,12 @@ cleanup() {
 trap cleanup EXIT
 netns_up "$NS_SECC" "$IF_SECC" "$NS_EVCC" "$IF_EVCC"
 secc_addr=$(lladdr "$NS_SECC" "$IF_SECC")
+# a second link between the namespaces: SDP requests arriving there must not be answered
+ip -n "$NS_SECC" link add "$IF_SECC-2" type veth peer name "$IF_EVCC-2" netns "$NS_EVCC"
+for p in "$NS_SECC:$IF_SECC-2" "$NS_EVCC:$IF_EVCC-2"; do
+  ip netns exec "${p%%:*}" sysctl -qw "net.ipv6.conf.${p#*:}.accept_dad=0"; ip -n "${p%%:*}" link set "${p#*:}" up
+done
+for _ in $(seq 50); do [ -n "$(lladdr "$NS_EVCC" "$IF_EVCC-2")" ] && break; sleep 0.1; done
 echo "SECC $IF_SECC $secc_addr"
 
 tls_args=()
@@ -101,5 +107,9 @@ if [ ${#tls_args[@]} -gt 0 ]; then
   echo "$got" | grep -q "Ciphersuite: ECDHE-ECDSA-AES128-SHA256" && echo "$got" | grep -q "Verification: OK" \
     || { echo "FAIL: openssl s_client over link-local"; echo "$got"; fail=1; }
 fi
+got=$(ip netns exec "$NS_EVCC" timeout 20 "$pnc" sdp probe --interface "$IF_EVCC-2" --security tcp --requests 4 || true)
+echo "pnc sdp probe on the other link: $got"
+echo "$got" | grep -q "^no answer" || { echo "FAIL: answered on another interface"; fail=1; }
+grep -q "arrived on another interface" "$work/serve.log" || { echo "FAIL: no log for the other interface"; fail=1; }
 [ "$fail" = 0 ] && echo "PASS netns SDP" || { echo "--- serve.log"; cat "$work/serve.log"; }
 exit "$fail"

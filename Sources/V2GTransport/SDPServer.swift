@@ -41,20 +41,25 @@ public struct SDPServerConfiguration: Sendable {
 /// The requested security is honoured when that server exists; otherwise the other one is announced and the EVCC
 /// decides ([V2G2-623]: the response's Security says what the SECC offers). Datagrams that are not a valid SDP
 /// request (bad header, wrong type or length, reserved values, the -20 wireless variant 0x9002, a UDP transport
-/// request) get no answer; the reason is logged.
+/// request) get no answer; the reason is logged. In multicast mode requests that arrive on another interface than
+/// the named one are not answered either (the answer would announce the wrong link's address).
 public final class SDPServer: Sendable {
     private let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
     private let configuration: SDPServerConfiguration
     private let logger: Logger
+    /// In multicast mode: requests arriving on other interfaces are not answered.
+    private let interfaceIndex: Int?
     public let localAddress: SocketAddress
 
     private init(
         channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>,
         configuration: SDPServerConfiguration,
+        interfaceIndex: Int?,
         logger: Logger
     ) throws {
         self.channel = channel
         self.configuration = configuration
+        self.interfaceIndex = interfaceIndex
         self.logger = logger
         guard let address = channel.channel.localAddress else {
             throw V2GTransportError.make(.invalidConfiguration, "SDP socket has no local address")
@@ -86,8 +91,11 @@ public final class SDPServer: Sendable {
         case .unicast(let address):
             bindAddress = address
         }
+        // ff02::1 reaches a socket bound to [::] from every interface (all-nodes is joined everywhere), so in
+        // multicast mode the arrival interface is read (IPV6_PKTINFO) and requests from other interfaces are dropped.
         let channel = try await DatagramBootstrap(group: eventLoopGroup)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.receivePacketInfo, value: interface != nil)
             .bind(to: bindAddress) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
@@ -122,7 +130,10 @@ public final class SDPServer: Sendable {
                 metadata: ["v2g.interface": "\(interface.name)", "v2g.address": "\(interface.linkLocalAddress)"]
             )
         }
-        return try SDPServer(channel: channel, configuration: configuration, logger: logger)
+        return try SDPServer(
+            channel: channel, configuration: configuration, interfaceIndex: interface.map { Int($0.index) },
+            logger: logger
+        )
     }
 
     /// The answer to one datagram, or the reason there is none.
@@ -164,6 +175,15 @@ public final class SDPServer: Sendable {
     public func run() async throws {
         try await self.channel.executeThenClose { inbound, outbound in
             for try await envelope in inbound {
+                if let expected = self.interfaceIndex, let arrival = envelope.metadata?.packetInfo?.interfaceIndex,
+                    arrival != expected
+                {
+                    self.logger.info(
+                        "SDP datagram ignored: arrived on another interface",
+                        metadata: ["v2g.peer": "\(envelope.remoteAddress)", "v2g.interface_index": "\(arrival)"]
+                    )
+                    continue
+                }
                 let datagram = Array(envelope.data.readableBytesView)
                 switch Self.answer(to: datagram, configuration: self.configuration) {
                 case .success(let response):
