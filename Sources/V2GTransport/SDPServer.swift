@@ -131,7 +131,9 @@ public final class SDPServer: Sendable {
             )
         }
         return try SDPServer(
-            channel: channel, configuration: configuration, interfaceIndex: interface.map { Int($0.index) },
+            channel: channel,
+            configuration: configuration,
+            interfaceIndex: interface.map { Int($0.index) },
             logger: logger
         )
     }
