@@ -249,6 +249,44 @@ import V2GTransport
         }
     }
 
+    @Test("[ISO 15118-2] an SECC with chains under two V2G roots presents the one an EVCC hinting its root trusts")
+    func iso2TrustedCASelection() async throws {
+        let rootA = try TestChain(domain: "V2G-A")
+        let rootB = try TestChain(domain: "V2G-B")
+        let recorder = LogRecorder()
+        let server = try V2GTLSServerProfile.iso15118_2(identities: [rootA.identity, rootB.identity])
+        try await Self.withEchoServer(.tls(server), recorder: recorder) { address in
+            for (trusted, expectedLeaf) in [(rootB, rootB.chain[0]), (rootA, rootA.chain[0])] {
+                let client = try V2GTLSClientProfile.iso15118_2(v2gRoots: [trusted.root], sendTrustedCAHint: true)
+                let connection = try await V2GClient.connect(
+                    to: address,
+                    security: .tls(client),
+                    logger: recorder.logger
+                )
+                #expect(connection.tls?.peerCertificate == expectedLeaf)
+                await connection.close()
+            }
+            // without the hint the first chain is presented: an EVCC trusting only root B refuses it
+            let plain = try V2GTLSClientProfile.iso15118_2(v2gRoots: [rootB.root])
+            await #expect {
+                _ = try await V2GClient.connect(to: address, security: .tls(plain), logger: recorder.logger)
+            } throws: { ($0 as? V2GTransportError)?.code == .tlsHandshakeFailed }
+        }
+    }
+
+    @Test("Several identities need their roots to be told apart")
+    func identitiesNeedRoots() throws {
+        let chain = try TestChain(domain: "V2G")
+        let anonymous = try V2GTLSIdentity(certificateChain: chain.chain, privateKey: chain.leafKey, root: nil)
+        #expect { try V2GTLSServerProfile.iso15118_2(identities: [anonymous, anonymous]) } throws: {
+            ($0 as? V2GTransportError)?.code == .invalidConfiguration
+        }
+        #expect { try V2GTLSServerProfile.iso15118_2(identities: []) } throws: {
+            ($0 as? V2GTransportError)?.code == .invalidConfiguration
+        }
+        _ = try V2GTLSServerProfile.iso15118_2(identity: anonymous)
+    }
+
     @Test("The trusted-CA hint round-trips through an SNI name and lists at most five roots")
     func trustedCAHint() throws {
         let chains = try (0..<6).map { try TestChain(domain: "R\($0)") }
