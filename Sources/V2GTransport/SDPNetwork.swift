@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import V2GTP
 
 /// Addresses of the SECC Discovery Protocol (ISO 15118-2 §7.10.1).
@@ -58,5 +59,34 @@ public enum SDPNetwork {
         guard socketAddress.protocol == .inet6, let text = socketAddress.ipAddress else { return nil }
         let unscoped = text.split(separator: "%", maxSplits: 1).first.map(String.init) ?? text
         return try? IPv6Address(unscoped)
+    }
+
+    typealias DatagramChannel = NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+
+    /// Binds a UDP socket for SDP and runs `configure` on it; if that fails the socket is closed (through
+    /// `executeThenClose`, as NIO requires) and the error rethrown.
+    static func bindDatagram(
+        _ bootstrap: DatagramBootstrap,
+        to address: SocketAddress,
+        configure: (any Channel) async throws -> Void
+    ) async throws -> DatagramChannel {
+        let channel = try await bootstrap.bind(to: address) { channel in
+            channel.eventLoop.makeCompletedFuture { try DatagramChannel(wrappingChannelSynchronously: channel) }
+        }
+        do {
+            try await configure(channel.channel)
+        } catch {
+            try? await channel.executeThenClose { _, _ in }
+            throw error
+        }
+        return channel
+    }
+
+    /// IPV6_MULTICAST_HOPS 1: SDP stays on the link ([V2G2-139]).
+    static func setMulticastHopLimit(_ channel: any Channel) async throws {
+        try await channel.setOption(
+            ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops),
+            value: 1
+        ).get()
     }
 }

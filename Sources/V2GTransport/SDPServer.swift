@@ -93,38 +93,24 @@ public final class SDPServer: Sendable {
         }
         // ff02::1 reaches a socket bound to [::] from every interface (all-nodes is joined everywhere), so in
         // multicast mode the arrival interface is read (IPV6_PKTINFO) and requests from other interfaces are dropped.
-        let channel = try await DatagramBootstrap(group: eventLoopGroup)
+        let bootstrap = DatagramBootstrap(group: eventLoopGroup)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.receivePacketInfo, value: interface != nil)
-            .bind(to: bindAddress) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
-                        wrappingChannelSynchronously: channel
-                    )
-                }
+        let channel = try await SDPNetwork.bindDatagram(bootstrap, to: bindAddress) { channel in
+            guard let interface else { return }
+            guard let multicast = channel as? any MulticastChannel else {
+                throw V2GTransportError.make(.invalidConfiguration, "datagram channel without multicast support")
             }
-        if let interface {
-            do {
-                guard let multicast = channel.channel as? any MulticastChannel else {
-                    throw V2GTransportError.make(.invalidConfiguration, "datagram channel without multicast support")
-                }
-                let group = try SDPNetwork.socketAddress(
-                    SDPNetwork.multicastGroup,
-                    port: SDPNetwork.serverPort,
-                    interface: interface.name
-                )
-                let device = try System.enumerateDevices().first {
-                    $0.name == interface.name && $0.interfaceIndex == Int(interface.index)
-                }
-                try await multicast.joinGroup(group, device: device).get()
-                try await channel.channel.setOption(
-                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops),
-                    value: 1
-                ).get()
-            } catch {
-                try? await channel.channel.close()
-                throw error
+            let group = try SDPNetwork.socketAddress(
+                SDPNetwork.multicastGroup,
+                port: SDPNetwork.serverPort,
+                interface: interface.name
+            )
+            let device = try System.enumerateDevices().first {
+                $0.name == interface.name && $0.interfaceIndex == Int(interface.index)
             }
+            try await multicast.joinGroup(group, device: device).get()
+            try await SDPNetwork.setMulticastHopLimit(channel)
             logger.debug(
                 "SDP server joined ff02::1",
                 metadata: ["v2g.interface": "\(interface.name)", "v2g.address": "\(interface.linkLocalAddress)"]
@@ -213,7 +199,9 @@ public final class SDPServer: Sendable {
         }
     }
 
-    public func close() async throws {
-        try await self.channel.channel.close()
+    /// Stops the server; ``run()`` returns. Safe whether or not ``run()`` was started (NIO requires the writer to
+    /// be finished, which `executeThenClose` does).
+    public func close() async {
+        try? await self.channel.executeThenClose { _, _ in }
     }
 }

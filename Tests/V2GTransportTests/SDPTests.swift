@@ -26,7 +26,7 @@ import V2GTransport
             group.addTask { try await server.run() }
             defer { group.cancelAll() }
             let result = try await body(server.localAddress)
-            try await server.close()
+            await server.close()
             return result
         }
     }
@@ -206,6 +206,17 @@ import V2GTransport
             #expect(recorder.all.contains { $0.message.contains("SDP answer ignored: security TCP, TLS required") })
             try await responder.channel.close()
         }
+    }
+
+    @Test("An SDP server can be closed whether or not it ran")
+    func closeWithoutRun() async throws {
+        let recorder = LogRecorder()
+        let idle = try await SDPServer.bind(
+            configuration: SDPServerConfiguration(mode: .unicast(Self.loopback), tls: Self.tlsOffer, tcp: nil),
+            logger: recorder.logger
+        )
+        await idle.close()
+        await idle.close()
     }
 
     @Test("With no SECC the client gives up after the configured number of requests")

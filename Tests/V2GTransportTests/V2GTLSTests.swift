@@ -93,42 +93,46 @@ import V2GTransport
         }
     }
 
-    @Test("[V2G2-602] a client offering only another cipher suite is refused (no shared cipher), reason logged")
-    func wrongCipher() async throws {
-        let cpo = try TestChain(domain: "V2G")
-        let recorder = LogRecorder()
-        let server = try V2GTLSServerProfile.iso15118_2(identity: cpo.identity)
-        try await Self.withEchoServer(.tls(server), recorder: recorder) { address in
+    /// What a non-conforming EVCC offers, and the reason BoringSSL gives the -2 server for refusing it.
+    enum WrongOffer: String, CaseIterable, CustomTestStringConvertible {
+        case gcmCipherOnly = "NO_SHARED_CIPHER"
+        case tls13Only = "UNSUPPORTED_PROTOCOL"
+
+        var testDescription: String { self == .gcmCipherOnly ? "only ECDHE-ECDSA-AES128-GCM-SHA256" : "only TLS 1.3" }
+
+        func configuration(trusting root: NIOSSLCertificate) -> TLSConfiguration {
             var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.maximumTLSVersion = .tlsv12
-            configuration.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]
+            switch self {
+            case .gcmCipherOnly:
+                configuration.maximumTLSVersion = .tlsv12
+                configuration.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]
+            case .tls13Only:
+                configuration.minimumTLSVersion = .tlsv13
+            }
             configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .certificates([cpo.root])
-            let client = try V2GTLSClientProfile.custom(name: "GCM only", configuration: configuration)
-            await #expect {
-                _ = try await V2GClient.connect(to: address, security: .tls(client), logger: recorder.logger)
-            } throws: { ($0 as? V2GTransportError)?.code == .tlsHandshakeFailed }
-            let serverLog = await recorder.waitFor { $0.message.contains("TLS handshake failed") }
-            #expect(serverLog?.metadata["v2g.reason"]?.contains("NO_SHARED_CIPHER") == true)
+            configuration.trustRoots = .certificates([root])
+            return configuration
         }
     }
 
-    @Test("[V2G2-067] a client offering only TLS 1.3 is refused by the -2 server, reason logged")
-    func wrongVersion() async throws {
+    @Test(
+        "[V2G2-067][V2G2-602] a client offering another cipher suite or TLS version is refused, reason logged",
+        arguments: WrongOffer.allCases
+    )
+    func wrongOffer(_ offer: WrongOffer) async throws {
         let cpo = try TestChain(domain: "V2G")
         let recorder = LogRecorder()
         let server = try V2GTLSServerProfile.iso15118_2(identity: cpo.identity)
         try await Self.withEchoServer(.tls(server), recorder: recorder) { address in
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.minimumTLSVersion = .tlsv13
-            configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .certificates([cpo.root])
-            let client = try V2GTLSClientProfile.custom(name: "TLS 1.3 only", configuration: configuration)
+            let client = try V2GTLSClientProfile.custom(
+                name: offer.testDescription,
+                configuration: offer.configuration(trusting: cpo.root)
+            )
             await #expect {
                 _ = try await V2GClient.connect(to: address, security: .tls(client), logger: recorder.logger)
             } throws: { ($0 as? V2GTransportError)?.code == .tlsHandshakeFailed }
             let serverLog = await recorder.waitFor { $0.message.contains("TLS handshake failed") }
-            #expect(serverLog?.metadata["v2g.reason"]?.contains("UNSUPPORTED_PROTOCOL") == true)
+            #expect(serverLog?.metadata["v2g.reason"]?.contains(offer.rawValue) == true)
         }
     }
 
