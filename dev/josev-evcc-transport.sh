@@ -54,6 +54,7 @@ grep -q "SDP response sent.*v2g.security=TLS\|v2g.security=TLS.*SDP response sen
 grep -q "^connection from .*(tlsv12)" "$work/serve.log" || { echo "FAIL: no TLS 1.2 session"; fail=1; }
 grep -q "^frame 0x8001 " "$work/serve.log" || { echo "FAIL: no SupportedAppProtocolReq frame"; fail=1; }
 if grep -iq "ECDHE-ECDSA-AES128-SHA256" "$work/evcc.log"; then echo "Josev EVCC: cipher ECDHE-ECDSA-AES128-SHA256"; fi
+grep -o "Connected in [0-9.]* ms" "$work/evcc.log" | sed 's/^/Josev EVCC -> pnc SECC: /' || true
 { grep -E "^(connection from|frame )" "$work/serve.log" || true; } | sed "s/^/pnc sdp serve: /"
 if [ "$fail" = 0 ]; then echo "PASS Josev EVCC transport"; else
   echo "--- serve.log"; cat "$work/serve.log"; echo "--- evcc.log (tail)"; tail -40 "$work/evcc.log"; fi
@@ -72,4 +73,17 @@ echo "$got" | grep -q "^connected to .*: tlsv12" || { echo "FAIL: no TLS 1.2 ses
 echo "$got" | grep -q "^received 0x8001 8040" || { echo "FAIL: no SupportedAppProtocolRes"; secc_fail=1; }
 if [ "$secc_fail" = 0 ]; then echo "PASS Josev SECC transport"; else
   echo "--- secc.log (tail)"; tail -40 "$work/secc.log"; fail=1; fi
+
+# 3. (MEASURE=1) Josev's EVCC against Josev's SECC, for the connect + TLS handshake time side by side with step 1
+if [ "${MEASURE:-0}" = 1 ]; then
+  stop_group "$secc"; secc=""
+  : > "$work/secc3.log"; : > "$work/evcc3.log"
+  setsid ip netns exec "$NS_SECC" bash "$harness/run_secc.sh" "$IF_SECC" 120 > "$work/secc3.log" 2>&1 &
+  secc=$!
+  for _ in $(seq 600); do grep -q "UDP server socket ready" "$work/secc3.log" && break; sleep 0.1; done
+  setsid ip netns exec "$NS_EVCC" bash "$harness/run_evcc.sh" "$IF_EVCC" iso2_pnc_dc 40 > "$work/evcc3.log" 2>&1 &
+  evcc=$!
+  for _ in $(seq 400); do grep -q "Connected in" "$work/evcc3.log" && break; sleep 0.1; done
+  grep -o "Connected in [0-9.]* ms" "$work/evcc3.log" | sed 's/^/Josev EVCC -> Josev SECC: /' || true
+fi
 exit "$fail"
