@@ -78,7 +78,7 @@ public enum SDPClient {
             destination = address
             bindAddress =
                 address.protocol == .inet6
-                ? try SDPNetwork.socketAddress(.loopback, port: 0) : try SocketAddress(ipAddress: "127.0.0.1", port: 0)
+                ? try SDPNetwork.socketAddress(.unspecified, port: 0) : try SocketAddress(ipAddress: "0.0.0.0", port: 0)
         }
         let channel = try await SDPNetwork.bindDatagram(DatagramBootstrap(group: eventLoopGroup), to: bindAddress) {
             channel in
