@@ -19,28 +19,23 @@ IF_SECC=${IF_SECC:-pnc-secc}; IF_EVCC=${IF_EVCC:-pnc-evcc}
 command -v ip >/dev/null || { echo "SKIPPED-PEER netns: needs iproute2 (apt-get install iproute2)"; exit 77; }
 [ -x "$pnc" ] || { echo "no pnc binary at $pnc (swift build --product pnc)"; exit 2; }
 
+source "$root/dev/netns-lib.sh"
 work=$(mktemp -d); server=""
+: > "$work/serve.log"
 cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  ip netns del "$NS_SECC" 2>/dev/null || true
-  ip netns del "$NS_EVCC" 2>/dev/null || true
+  [ -n "$server" ] && stop_group "$server"
+  netns_down "$NS_SECC" "$NS_EVCC"
   rm -rf "$work"
 }
 trap cleanup EXIT
-cleanup_ns() { ip netns del "$NS_SECC" 2>/dev/null || true; ip netns del "$NS_EVCC" 2>/dev/null || true; }
-cleanup_ns
-ip netns add "$NS_SECC"; ip netns add "$NS_EVCC"
-ip -n "$NS_SECC" link add "$IF_SECC" type veth peer name "$IF_EVCC" netns "$NS_EVCC"
-for p in "$NS_SECC:$IF_SECC" "$NS_EVCC:$IF_EVCC"; do
-  ns=${p%%:*}; ifc=${p#*:}
-  ip -n "$ns" link set lo up
-  ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifc.accept_dad=0"
-  ip -n "$ns" link set "$ifc" up
-done
-lladdr() { ip -n "$1" -6 addr show dev "$2" scope link | awk '/inet6/ { sub(/\/.*/, "", $2); print $2; exit }'; }
-for _ in $(seq 50); do [ -n "$(lladdr "$NS_SECC" "$IF_SECC")" ] && [ -n "$(lladdr "$NS_EVCC" "$IF_EVCC")" ] && break; sleep 0.1; done
+netns_up "$NS_SECC" "$IF_SECC" "$NS_EVCC" "$IF_EVCC"
 secc_addr=$(lladdr "$NS_SECC" "$IF_SECC")
-[ -n "$secc_addr" ] || { echo "FAIL: no link-local address on $IF_SECC"; exit 1; }
+# a second link between the namespaces: SDP requests arriving there must not be answered
+ip -n "$NS_SECC" link add "$IF_SECC-2" type veth peer name "$IF_EVCC-2" netns "$NS_EVCC"
+for p in "$NS_SECC:$IF_SECC-2" "$NS_EVCC:$IF_EVCC-2"; do
+  ip netns exec "${p%%:*}" sysctl -qw "net.ipv6.conf.${p#*:}.accept_dad=0"; ip -n "${p%%:*}" link set "${p#*:}" up
+done
+for _ in $(seq 50); do [ -n "$(lladdr "$NS_EVCC" "$IF_EVCC-2")" ] && break; sleep 0.1; done
 echo "SECC $IF_SECC $secc_addr"
 
 tls_args=()
@@ -72,7 +67,7 @@ else
   echo "SKIPPED-PEER openssl: TLS over link-local not checked (apt-get install openssl)"
 fi
 
-ip netns exec "$NS_SECC" "$pnc" sdp serve --interface "$IF_SECC" --tcp "${tls_args[@]}" --log-level debug \
+setsid ip netns exec "$NS_SECC" "$pnc" sdp serve --interface "$IF_SECC" --tcp "${tls_args[@]}" --log-level debug \
   > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do grep -q "SDP server on" "$work/serve.log" && break; sleep 0.1; done
@@ -112,5 +107,9 @@ if [ ${#tls_args[@]} -gt 0 ]; then
   echo "$got" | grep -q "Ciphersuite: ECDHE-ECDSA-AES128-SHA256" && echo "$got" | grep -q "Verification: OK" \
     || { echo "FAIL: openssl s_client over link-local"; echo "$got"; fail=1; }
 fi
+got=$(ip netns exec "$NS_EVCC" timeout 20 "$pnc" sdp probe --interface "$IF_EVCC-2" --security tcp --requests 4 || true)
+echo "pnc sdp probe on the other link: $got"
+echo "$got" | grep -q "^no answer" || { echo "FAIL: answered on another interface"; fail=1; }
+grep -q "arrived on another interface" "$work/serve.log" || { echo "FAIL: no log for the other interface"; fail=1; }
 [ "$fail" = 0 ] && echo "PASS netns SDP" || { echo "--- serve.log"; cat "$work/serve.log"; }
 exit "$fail"

@@ -78,30 +78,16 @@ public enum SDPClient {
             destination = address
             bindAddress =
                 address.protocol == .inet6
-                ? try SDPNetwork.socketAddress(.loopback, port: 0) : try SocketAddress(ipAddress: "127.0.0.1", port: 0)
+                ? try SDPNetwork.socketAddress(.unspecified, port: 0) : try SocketAddress(ipAddress: "0.0.0.0", port: 0)
         }
-        let channel = try await DatagramBootstrap(group: eventLoopGroup)
-            .bind(to: bindAddress) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
-                        wrappingChannelSynchronously: channel
-                    )
-                }
-            }
-        if let interfaceIndex {
-            do {
-                try await channel.channel.setOption(
-                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_if),
-                    value: SocketOptionValue(interfaceIndex)
-                ).get()
-                try await channel.channel.setOption(
-                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops),
-                    value: 1
-                ).get()
-            } catch {
-                try? await channel.channel.close()
-                throw error
-            }
+        let channel = try await SDPNetwork.bindDatagram(DatagramBootstrap(group: eventLoopGroup), to: bindAddress) {
+            channel in
+            guard let interfaceIndex else { return }
+            try await channel.setOption(
+                ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_if),
+                value: SocketOptionValue(interfaceIndex)
+            ).get()
+            try await SDPNetwork.setMulticastHopLimit(channel)
         }
         let request = ByteBuffer(bytes: configuration.request.datagram)
         let maximumRequests = max(1, configuration.maximumRequests)

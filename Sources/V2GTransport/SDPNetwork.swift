@@ -1,10 +1,15 @@
 import NIOCore
+import NIOPosix
 import V2GTP
 
 /// Addresses of the SECC Discovery Protocol (ISO 15118-2 §7.10.1).
 public enum SDPNetwork {
     /// The SDP server's UDP port, V2G_UDP_SDP_SERVER (ISO 15118-2 Table 15; DIN SPEC 70121 [V2G-DC-159]).
     public static let serverPort = 15118
+    /// Ports the SECC's TCP/TLS server uses: the dynamic range (ISO 15118-2 Table 15, V2G_DST_TCP_DATA).
+    /// EVCCs check it: Josev's refuses an SDP response with a port outside.
+    public static let dynamicPorts: ClosedRange<Int> = 49152...65535
+
     /// The link-local all-nodes multicast group SDP requests go to ([V2G2-139], RFC 4291).
     public static let multicastGroup = IPv6Address.allNodesLinkLocal
 
@@ -54,5 +59,34 @@ public enum SDPNetwork {
         guard socketAddress.protocol == .inet6, let text = socketAddress.ipAddress else { return nil }
         let unscoped = text.split(separator: "%", maxSplits: 1).first.map(String.init) ?? text
         return try? IPv6Address(unscoped)
+    }
+
+    typealias DatagramChannel = NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+
+    /// Binds a UDP socket for SDP and runs `configure` on it; if that fails the socket is closed (through
+    /// `executeThenClose`, as NIO requires) and the error rethrown.
+    static func bindDatagram(
+        _ bootstrap: DatagramBootstrap,
+        to address: SocketAddress,
+        configure: (any Channel) async throws -> Void
+    ) async throws -> DatagramChannel {
+        let channel = try await bootstrap.bind(to: address) { channel in
+            channel.eventLoop.makeCompletedFuture { try DatagramChannel(wrappingChannelSynchronously: channel) }
+        }
+        do {
+            try await configure(channel.channel)
+        } catch {
+            try? await channel.executeThenClose { _, _ in }
+            throw error
+        }
+        return channel
+    }
+
+    /// IPV6_MULTICAST_HOPS 1: SDP stays on the link ([V2G2-139]).
+    static func setMulticastHopLimit(_ channel: any Channel) async throws {
+        try await channel.setOption(
+            ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops),
+            value: 1
+        ).get()
     }
 }

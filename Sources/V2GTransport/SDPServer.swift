@@ -41,20 +41,25 @@ public struct SDPServerConfiguration: Sendable {
 /// The requested security is honoured when that server exists; otherwise the other one is announced and the EVCC
 /// decides ([V2G2-623]: the response's Security says what the SECC offers). Datagrams that are not a valid SDP
 /// request (bad header, wrong type or length, reserved values, the -20 wireless variant 0x9002, a UDP transport
-/// request) get no answer; the reason is logged.
+/// request) get no answer; the reason is logged. In multicast mode requests that arrive on another interface than
+/// the named one are not answered either (the answer would announce the wrong link's address).
 public final class SDPServer: Sendable {
     private let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
     private let configuration: SDPServerConfiguration
     private let logger: Logger
+    /// In multicast mode: requests arriving on other interfaces are not answered.
+    private let interfaceIndex: Int?
     public let localAddress: SocketAddress
 
     private init(
         channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>,
         configuration: SDPServerConfiguration,
+        interfaceIndex: Int?,
         logger: Logger
     ) throws {
         self.channel = channel
         self.configuration = configuration
+        self.interfaceIndex = interfaceIndex
         self.logger = logger
         guard let address = channel.channel.localAddress else {
             throw V2GTransportError.make(.invalidConfiguration, "SDP socket has no local address")
@@ -70,6 +75,13 @@ public final class SDPServer: Sendable {
         guard configuration.tls != nil || configuration.tcp != nil else {
             throw V2GTransportError.make(.invalidConfiguration, "an SDP server needs a TLS or a TCP offer")
         }
+        for offer in [configuration.tls, configuration.tcp].compactMap({ $0 })
+        where !SDPNetwork.dynamicPorts.contains(Int(offer.port)) {
+            logger.info(
+                "SDP offers a port outside 49152-65535; EVCCs may refuse it (ISO 15118-2 Table 15)",
+                metadata: ["v2g.port": "\(offer.port)"]
+            )
+        }
         let bindAddress: SocketAddress
         var interface: SDPNetwork.Interface?
         switch configuration.mode {
@@ -79,43 +91,37 @@ public final class SDPServer: Sendable {
         case .unicast(let address):
             bindAddress = address
         }
-        let channel = try await DatagramBootstrap(group: eventLoopGroup)
+        // ff02::1 reaches a socket bound to [::] from every interface (all-nodes is joined everywhere), so in
+        // multicast mode the arrival interface is read (IPV6_PKTINFO) and requests from other interfaces are dropped.
+        let bootstrap = DatagramBootstrap(group: eventLoopGroup)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(to: bindAddress) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
-                        wrappingChannelSynchronously: channel
-                    )
-                }
+            .channelOption(.receivePacketInfo, value: interface != nil)
+        let channel = try await SDPNetwork.bindDatagram(bootstrap, to: bindAddress) { channel in
+            guard let interface else { return }
+            guard let multicast = channel as? any MulticastChannel else {
+                throw V2GTransportError.make(.invalidConfiguration, "datagram channel without multicast support")
             }
-        if let interface {
-            do {
-                guard let multicast = channel.channel as? any MulticastChannel else {
-                    throw V2GTransportError.make(.invalidConfiguration, "datagram channel without multicast support")
-                }
-                let group = try SDPNetwork.socketAddress(
-                    SDPNetwork.multicastGroup,
-                    port: SDPNetwork.serverPort,
-                    interface: interface.name
-                )
-                let device = try System.enumerateDevices().first {
-                    $0.name == interface.name && $0.interfaceIndex == Int(interface.index)
-                }
-                try await multicast.joinGroup(group, device: device).get()
-                try await channel.channel.setOption(
-                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_multicast_hops),
-                    value: 1
-                ).get()
-            } catch {
-                try? await channel.channel.close()
-                throw error
+            let group = try SDPNetwork.socketAddress(
+                SDPNetwork.multicastGroup,
+                port: SDPNetwork.serverPort,
+                interface: interface.name
+            )
+            let device = try System.enumerateDevices().first {
+                $0.name == interface.name && $0.interfaceIndex == Int(interface.index)
             }
+            try await multicast.joinGroup(group, device: device).get()
+            try await SDPNetwork.setMulticastHopLimit(channel)
             logger.debug(
                 "SDP server joined ff02::1",
                 metadata: ["v2g.interface": "\(interface.name)", "v2g.address": "\(interface.linkLocalAddress)"]
             )
         }
-        return try SDPServer(channel: channel, configuration: configuration, logger: logger)
+        return try SDPServer(
+            channel: channel,
+            configuration: configuration,
+            interfaceIndex: interface.map { Int($0.index) },
+            logger: logger
+        )
     }
 
     /// The answer to one datagram, or the reason there is none.
@@ -157,6 +163,15 @@ public final class SDPServer: Sendable {
     public func run() async throws {
         try await self.channel.executeThenClose { inbound, outbound in
             for try await envelope in inbound {
+                if let expected = self.interfaceIndex, let arrival = envelope.metadata?.packetInfo?.interfaceIndex,
+                    arrival != expected
+                {
+                    self.logger.info(
+                        "SDP datagram ignored: arrived on another interface",
+                        metadata: ["v2g.peer": "\(envelope.remoteAddress)", "v2g.interface_index": "\(arrival)"]
+                    )
+                    continue
+                }
                 let datagram = Array(envelope.data.readableBytesView)
                 switch Self.answer(to: datagram, configuration: self.configuration) {
                 case .success(let response):
@@ -184,7 +199,9 @@ public final class SDPServer: Sendable {
         }
     }
 
-    public func close() async throws {
-        try await self.channel.channel.close()
+    /// Stops the server; ``run()`` returns. Safe whether or not ``run()`` was started (NIO requires the writer to
+    /// be finished, which `executeThenClose` does).
+    public func close() async {
+        try? await self.channel.executeThenClose { _, _ in }
     }
 }

@@ -51,6 +51,39 @@ public final class V2GServer: Sendable {
         return try V2GServer(server: server, logger: logger)
     }
 
+    /// Binds `address` on a free port of the dynamic range 49152-65535 that SDP may announce
+    /// (``SDPNetwork/dynamicPorts``; the kernel's own choice for port 0 usually lies below it). Tries random ports,
+    /// at most 64 times.
+    public static func bindDynamicPort(
+        on address: SocketAddress,
+        security: Security,
+        framing: V2GTPFramingConfiguration = .init(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) async throws -> V2GServer {
+        var lastError: (any Error)?
+        for _ in 0..<64 {
+            var candidate = address
+            candidate.port = Int.random(in: SDPNetwork.dynamicPorts)
+            do {
+                return try await Self.bind(
+                    to: candidate,
+                    security: security,
+                    framing: framing,
+                    eventLoopGroup: eventLoopGroup,
+                    logger: logger
+                )
+            } catch let error as IOError {
+                lastError = error  // most likely in use: try another
+            }
+        }
+        throw V2GTransportError.make(
+            .invalidConfiguration,
+            "no free port in 49152-65535 on \(address) after 64 tries",
+            cause: lastError
+        )
+    }
+
     /// Accepts connections until the task is cancelled or ``close()`` is called; each connection runs `handler`
     /// in its own child task. Errors of one connection are logged and never end the server.
     public func run(_ handler: @escaping @Sendable (V2GConnection) async throws -> Void) async throws {

@@ -58,16 +58,46 @@ public struct V2GTLSServerProfile: Sendable {
     /// ECDHE-ECDSA-AES128-SHA256 only ([V2G2-602]), curve secp256r1; the server sends leaf and sub-CAs so that the
     /// EVCC can verify up to its V2G root; no client certificate is requested.
     public static func iso15118_2(identity: V2GTLSIdentity) throws -> Self {
+        try Self.iso15118_2(identities: [identity])
+    }
+
+    /// The ISO 15118-2 profile for an SECC holding chains under several V2G roots: the first is presented unless
+    /// the EVCC names another root in its trusted-CA hint (``TrustedCAKeys``; the standard's trusted_ca_keys
+    /// extension itself cannot be read through BoringSSL).
+    public static func iso15118_2(identities: [V2GTLSIdentity]) throws -> Self {
+        guard let first = identities.first else {
+            throw V2GTransportError.make(.invalidConfiguration, "ISO 15118-2 server needs at least one identity")
+        }
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: identity.certificateChain.map { .certificate($0) },
-            privateKey: .privateKey(identity.privateKey)
+            certificateChain: first.certificateChain.map { .certificate($0) },
+            privateKey: .privateKey(first.privateKey)
         )
         configuration.minimumTLSVersion = .tlsv12
         configuration.maximumTLSVersion = .tlsv12
         configuration.cipherSuiteValues = [iso15118_2CipherSuite]
         configuration.curves = [.secp256r1]
         configuration.certificateVerification = .none
+        try Self.selectIdentityByHint(&configuration, identities)
         return try Self(name: "ISO 15118-2", configuration: configuration)
+    }
+
+    /// With several identities, installs the SNI callback that picks one by the client's trusted-CA hint.
+    private static func selectIdentityByHint(
+        _ configuration: inout TLSConfiguration,
+        _ identities: [V2GTLSIdentity]
+    )
+        throws
+    {
+        guard identities.count > 1 else { return }
+        guard identities.allSatisfy({ $0.rootKeyHash != nil }) else {
+            throw V2GTransportError.make(
+                .invalidConfiguration,
+                "with several identities each needs its root to be chosen by"
+            )
+        }
+        configuration.sslContextCallback = { values, promise in
+            promise.succeed(TrustedCAKeys.override(for: values.serverHostname, choosingFrom: identities))
+        }
     }
 
     /// ISO 15118-20: TLS 1.3 only, mutual authentication: the EVCC must present its vehicle (OEM) chain, verified
@@ -98,18 +128,7 @@ public struct V2GTLSServerProfile: Sendable {
         configuration.certificateVerification = .noHostnameVerification
         configuration.trustRoots = .certificates(vehicleTrustRoots)
         configuration.sendCANameList = true
-        if identities.count > 1 {
-            guard identities.allSatisfy({ $0.rootKeyHash != nil }) else {
-                throw V2GTransportError.make(
-                    .invalidConfiguration,
-                    "with several identities each needs its root to be chosen by"
-                )
-            }
-            let choices = identities
-            configuration.sslContextCallback = { values, promise in
-                promise.succeed(TrustedCAKeys.override(for: values.serverHostname, choosingFrom: choices))
-            }
-        }
+        try Self.selectIdentityByHint(&configuration, identities)
         return try Self(name: "ISO 15118-20", configuration: configuration)
     }
 }

@@ -38,10 +38,11 @@ public struct V2GTPFramingConfiguration: Sendable {
 
 /// Splits a byte stream into ``V2GTPFrame``s (ISO 15118-2 §7.8.3).
 ///
-/// Header handling in the order of ISO 15118-2 §7.8.3.2: a wrong version pattern is fatal (``V2GTPError``
-/// `invalidVersion`, the connection closes); a length above the maximum is fatal (`payloadTooLarge`, checked before
-/// any payload is buffered, so input cannot drive allocation); a payload type that is not accepted is discarded:
-/// its payload is skipped as it arrives, the reason is logged, and the next message is read.
+/// Header handling (ISO 15118-2 §7.8.3.2): a wrong version pattern is fatal (``V2GTPError`` `invalidVersion`, the
+/// connection closes); a payload type that is not accepted is discarded: its payload is skipped as it arrives, the
+/// reason is logged, and the next message is read. The length is checked before the type: a length above the
+/// maximum is fatal (`payloadTooLarge`, decided from the 8 header bytes before any payload is buffered), so neither
+/// a kept nor a skipped message can make the receiver hold or read more than the maximum.
 public struct V2GTPFrameDecoder: NIOSingleStepByteToMessageDecoder {
     public typealias InboundOut = V2GTPFrame
 

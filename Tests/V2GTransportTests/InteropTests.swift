@@ -16,6 +16,14 @@ import V2GTransport
         getuid() == 0 && ip != nil && python != nil && FileManager.default.fileExists(atPath: sdpProbe.path)
         && FileManager.default.isExecutableFile(atPath: pnc.path)
 
+    static let josevHome = repositoryRoot.appendingPathComponent(".build/josev")
+    static let josevReady =
+        netnsReady && executable("java") != nil
+        && FileManager.default.isExecutableFile(atPath: josevHome.appendingPathComponent("venv/bin/python").path)
+        && FileManager.default.fileExists(
+            atPath: josevHome.appendingPathComponent("pki/iso15118_2/certs/cpoCertChain.pem").path
+        )
+
     /// Runs a command with stdin closed; returns exit status and stdout+stderr.
     static func run(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
@@ -108,5 +116,25 @@ import V2GTransport
         #expect(status == 0, "\(output)")
         #expect(output.contains("sdp_probe.py: fe80::"), "\(output)")
         #expect(output.contains("PASS netns SDP"), "\(output)")
+    }
+
+    @Test(
+        "[V2G2-602] Josev both ways: its EVCC and our SECC side, our EVCC side and its SECC (SDP, TLS 1.2, framing)",
+        .enabled(
+            if: josevReady,
+            """
+            SKIPPED-PEER josev: needs root, iproute2, Java (apt-get install openjdk-17-jre-headless), ../shared and \
+            Josev with its PKI in .build/josev (dev/install-test-deps.sh)
+            """
+        )
+    )
+    func josevBothWays() throws {
+        let script = repositoryRoot.appendingPathComponent("dev/josev-evcc-transport.sh").path
+        let (status, output) = try Self.run("/bin/bash", [script, Self.pnc.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("PASS Josev EVCC transport"), "\(output)")
+        // our SDP client and TLS client against Josev's SECC, which answers SupportedAppProtocolReq
+        #expect(output.contains("pnc sdp probe: received 0x8001 8040"), "\(output)")
+        #expect(output.contains("PASS Josev SECC transport"), "\(output)")
     }
 }

@@ -26,7 +26,7 @@ import V2GTransport
             group.addTask { try await server.run() }
             defer { group.cancelAll() }
             let result = try await body(server.localAddress)
-            try await server.close()
+            await server.close()
             return result
         }
     }
@@ -86,7 +86,7 @@ import V2GTransport
                     logger: recorder.logger
                 )
             } throws: { ($0 as? V2GTransportError)?.code == .discoveryTimedOut }
-            #expect(recorder.all.contains { $0.message.contains("SDP answer ignored: security TCP, TLS required") })
+            // the server did answer (above); the enforcing client ignored those answers until it gave up
         }
     }
 
@@ -176,6 +176,47 @@ import V2GTransport
             #expect(recorder.all.contains { $0.message == "SDP answer ignored" })
             try await responder.channel.close()
         }
+    }
+
+    @Test("An EVCC that requires TLS skips a TCP answer and takes the next TLS one")
+    func requiredSecurityFilters() async throws {
+        let recorder = LogRecorder()
+        let responder = try await Self.rawSocket()
+        let requests = Counter()
+        let tcp = SDPResponse(address: .loopback, port: 50_002, security: .none)
+        let tls = SDPResponse(address: .loopback, port: 50_001, security: .tls)
+        let responderAddress = try #require(responder.channel.localAddress)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await responder.executeThenClose { inbound, outbound in
+                    for try await envelope in inbound {
+                        let bytes = requests.increment() == 1 ? tcp.datagram : tls.datagram
+                        try await outbound.write(
+                            AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: bytes))
+                        )
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            let found = try await SDPClient.discover(
+                configuration: Self.fast(responderAddress, SDPRequest(security: .tls), required: .tls),
+                logger: recorder.logger
+            )
+            #expect(found.response == tls)
+            #expect(recorder.all.contains { $0.message.contains("SDP answer ignored: security TCP, TLS required") })
+            try await responder.channel.close()
+        }
+    }
+
+    @Test("An SDP server can be closed whether or not it ran")
+    func closeWithoutRun() async throws {
+        let recorder = LogRecorder()
+        let idle = try await SDPServer.bind(
+            configuration: SDPServerConfiguration(mode: .unicast(Self.loopback), tls: Self.tlsOffer, tcp: nil),
+            logger: recorder.logger
+        )
+        await idle.close()
+        await idle.close()
     }
 
     @Test("With no SECC the client gives up after the configured number of requests")

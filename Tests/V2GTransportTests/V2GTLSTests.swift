@@ -93,42 +93,46 @@ import V2GTransport
         }
     }
 
-    @Test("[V2G2-602] a client offering only another cipher suite is refused (no shared cipher), reason logged")
-    func wrongCipher() async throws {
-        let cpo = try TestChain(domain: "V2G")
-        let recorder = LogRecorder()
-        let server = try V2GTLSServerProfile.iso15118_2(identity: cpo.identity)
-        try await Self.withEchoServer(.tls(server), recorder: recorder) { address in
+    /// What a non-conforming EVCC offers, and the reason BoringSSL gives the -2 server for refusing it.
+    enum WrongOffer: String, CaseIterable, CustomTestStringConvertible {
+        case gcmCipherOnly = "NO_SHARED_CIPHER"
+        case tls13Only = "UNSUPPORTED_PROTOCOL"
+
+        var testDescription: String { self == .gcmCipherOnly ? "only ECDHE-ECDSA-AES128-GCM-SHA256" : "only TLS 1.3" }
+
+        func configuration(trusting root: NIOSSLCertificate) -> TLSConfiguration {
             var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.maximumTLSVersion = .tlsv12
-            configuration.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]
+            switch self {
+            case .gcmCipherOnly:
+                configuration.maximumTLSVersion = .tlsv12
+                configuration.cipherSuiteValues = [.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]
+            case .tls13Only:
+                configuration.minimumTLSVersion = .tlsv13
+            }
             configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .certificates([cpo.root])
-            let client = try V2GTLSClientProfile.custom(name: "GCM only", configuration: configuration)
-            await #expect {
-                _ = try await V2GClient.connect(to: address, security: .tls(client), logger: recorder.logger)
-            } throws: { ($0 as? V2GTransportError)?.code == .tlsHandshakeFailed }
-            let serverLog = await recorder.waitFor { $0.message.contains("TLS handshake failed") }
-            #expect(serverLog?.metadata["v2g.reason"]?.contains("NO_SHARED_CIPHER") == true)
+            configuration.trustRoots = .certificates([root])
+            return configuration
         }
     }
 
-    @Test("[V2G2-067] a client offering only TLS 1.3 is refused by the -2 server, reason logged")
-    func wrongVersion() async throws {
+    @Test(
+        "[V2G2-067][V2G2-602] a client offering another cipher suite or TLS version is refused, reason logged",
+        arguments: WrongOffer.allCases
+    )
+    func wrongOffer(_ offer: WrongOffer) async throws {
         let cpo = try TestChain(domain: "V2G")
         let recorder = LogRecorder()
         let server = try V2GTLSServerProfile.iso15118_2(identity: cpo.identity)
         try await Self.withEchoServer(.tls(server), recorder: recorder) { address in
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.minimumTLSVersion = .tlsv13
-            configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .certificates([cpo.root])
-            let client = try V2GTLSClientProfile.custom(name: "TLS 1.3 only", configuration: configuration)
+            let client = try V2GTLSClientProfile.custom(
+                name: offer.testDescription,
+                configuration: offer.configuration(trusting: cpo.root)
+            )
             await #expect {
                 _ = try await V2GClient.connect(to: address, security: .tls(client), logger: recorder.logger)
             } throws: { ($0 as? V2GTransportError)?.code == .tlsHandshakeFailed }
             let serverLog = await recorder.waitFor { $0.message.contains("TLS handshake failed") }
-            #expect(serverLog?.metadata["v2g.reason"]?.contains("UNSUPPORTED_PROTOCOL") == true)
+            #expect(serverLog?.metadata["v2g.reason"]?.contains(offer.rawValue) == true)
         }
     }
 
@@ -249,6 +253,44 @@ import V2GTransport
         }
     }
 
+    @Test("[ISO 15118-2] an SECC with chains under two V2G roots presents the one an EVCC hinting its root trusts")
+    func iso2TrustedCASelection() async throws {
+        let rootA = try TestChain(domain: "V2G-A")
+        let rootB = try TestChain(domain: "V2G-B")
+        let recorder = LogRecorder()
+        let server = try V2GTLSServerProfile.iso15118_2(identities: [rootA.identity, rootB.identity])
+        try await Self.withEchoServer(.tls(server), recorder: recorder) { address in
+            for (trusted, expectedLeaf) in [(rootB, rootB.chain[0]), (rootA, rootA.chain[0])] {
+                let client = try V2GTLSClientProfile.iso15118_2(v2gRoots: [trusted.root], sendTrustedCAHint: true)
+                let connection = try await V2GClient.connect(
+                    to: address,
+                    security: .tls(client),
+                    logger: recorder.logger
+                )
+                #expect(connection.tls?.peerCertificate == expectedLeaf)
+                await connection.close()
+            }
+            // without the hint the first chain is presented: an EVCC trusting only root B refuses it
+            let plain = try V2GTLSClientProfile.iso15118_2(v2gRoots: [rootB.root])
+            await #expect {
+                _ = try await V2GClient.connect(to: address, security: .tls(plain), logger: recorder.logger)
+            } throws: { ($0 as? V2GTransportError)?.code == .tlsHandshakeFailed }
+        }
+    }
+
+    @Test("Several identities need their roots to be told apart")
+    func identitiesNeedRoots() throws {
+        let chain = try TestChain(domain: "V2G")
+        let anonymous = try V2GTLSIdentity(certificateChain: chain.chain, privateKey: chain.leafKey, root: nil)
+        #expect { try V2GTLSServerProfile.iso15118_2(identities: [anonymous, anonymous]) } throws: {
+            ($0 as? V2GTransportError)?.code == .invalidConfiguration
+        }
+        #expect { try V2GTLSServerProfile.iso15118_2(identities: []) } throws: {
+            ($0 as? V2GTransportError)?.code == .invalidConfiguration
+        }
+        _ = try V2GTLSServerProfile.iso15118_2(identity: anonymous)
+    }
+
     @Test("The trusted-CA hint round-trips through an SNI name and lists at most five roots")
     func trustedCAHint() throws {
         let chains = try (0..<6).map { try TestChain(domain: "R\($0)") }
@@ -323,5 +365,25 @@ import V2GTransport
             }
             try await server.close()
         }
+    }
+
+    @Test("[ISO 15118-2 Table 15] the SECC server can bind a port of the dynamic range 49152-65535 for SDP to announce")
+    func dynamicPort() async throws {
+        let recorder = LogRecorder()
+        let servers = try await (0..<3).asyncMap { _ in
+            try await V2GServer.bindDynamicPort(on: Self.loopback, security: .tcp, logger: recorder.logger)
+        }
+        for server in servers {
+            #expect(SDPNetwork.dynamicPorts.contains(server.localAddress.port ?? 0))
+            try await server.close()
+        }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
     }
 }

@@ -50,7 +50,7 @@ struct SDPCommand: AsyncParsableCommand {
         @Option(help: "Network interface for multicast SDP (e.g. eth1).") var interface: String?
         @Option(help: "IPv6 address to bind instead of multicast (e.g. ::1).") var listen: String?
         @Option(help: "UDP port of the SDP server.") var sdpPort: Int = 15118
-        @Option(help: "TCP port of the V2G server (0: any).") var v2gPort: Int = 0
+        @Option(help: "TCP port of the V2G server (0: a free one in 49152-65535).") var v2gPort: Int = 0
         @Option(help: "PEM file: SECC leaf, then sub-CAs (e.g. Josev's cpoCertChain.pem).") var tlsChain: String?
         @Option(help: "PEM file: the SECC leaf's private key.") var tlsKey: String?
         @Option(help: "Password of an encrypted private key.") var tlsKeyPassword: String?
@@ -67,6 +67,20 @@ struct SDPCommand: AsyncParsableCommand {
             guard self.tlsChain != nil || self.tcp else {
                 throw ValidationError("give --tls-chain/--tls-key, --tcp, or both")
             }
+        }
+
+        /// Port 0: a free port of the dynamic range SDP may announce; otherwise that port.
+        func bind(
+            _ address: IPv6Address,
+            port: Int,
+            _ security: V2GServer.Security,
+            _ logger: Logger
+        ) async throws -> V2GServer {
+            let socketAddress = try SDPNetwork.socketAddress(address, port: port, interface: self.interface)
+            if port == 0 {
+                return try await V2GServer.bindDynamicPort(on: socketAddress, security: security, logger: logger)
+            }
+            return try await V2GServer.bind(to: socketAddress, security: security, logger: logger)
         }
 
         func run() async throws {
@@ -94,13 +108,11 @@ struct SDPCommand: AsyncParsableCommand {
                 let profile = try V2GTLSServerProfile.iso15118_2(
                     identity: V2GTLSIdentity(certificateChain: chain, privateKey: key, root: nil)
                 )
-                let address = try SDPNetwork.socketAddress(announced, port: self.v2gPort, interface: self.interface)
-                servers.append((.tls, try await V2GServer.bind(to: address, security: .tls(profile), logger: logger)))
+                servers.append((.tls, try await self.bind(announced, port: self.v2gPort, .tls(profile), logger)))
             }
             if self.tcp {
                 let port = servers.isEmpty ? self.v2gPort : 0
-                let address = try SDPNetwork.socketAddress(announced, port: port, interface: self.interface)
-                servers.append((.none, try await V2GServer.bind(to: address, security: .tcp, logger: logger)))
+                servers.append((.none, try await self.bind(announced, port: port, .tcp, logger)))
             }
             func offer(_ security: SDPSecurity) -> SDPOffer? {
                 servers.first { $0.0 == security }.map {
@@ -141,6 +153,44 @@ struct SDPCommand: AsyncParsableCommand {
     }
 
     struct Probe: AsyncParsableCommand {
+        static func bytes(hex: String) -> [UInt8]? {
+            let digits = Array(hex.utf8)
+            guard digits.count % 2 == 0 else { return nil }
+            var bytes: [UInt8] = []
+            for index in stride(from: 0, to: digits.count, by: 2) {
+                guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else {
+                    return nil
+                }
+                bytes.append(byte)
+            }
+            return bytes
+        }
+
+        /// Sends one 0x8001 frame and returns the first frame received within `wait`, or nil.
+        static func exchange(
+            _ payload: [UInt8],
+            on connection: V2GConnection,
+            wait: Duration
+        ) async throws
+            -> V2GTPFrame?
+        {
+            try await connection.executeThenClose { inbound, outbound in
+                try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: payload)))
+                return try await withThrowingTaskGroup(of: V2GTPFrame?.self) { group in
+                    group.addTask {
+                        var iterator = inbound.makeAsyncIterator()
+                        return try await iterator.next()
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: wait)
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    return try await group.next() ?? nil
+                }
+            }
+        }
+
         static let configuration = CommandConfiguration(
             abstract:
                 "Send SDP requests (every 250 ms, up to 50) and print '<ipv6> <port> <TLS|TCP>' of the first answer.",
@@ -155,6 +205,9 @@ struct SDPCommand: AsyncParsableCommand {
         @Option(help: "Requests to send before giving up.") var requests: Int = SDPClientConfiguration
             .defaultMaximumRequests
         @Flag(help: "Connect to the SECC found (TCP, or TLS with --v2g-root).") var connect = false
+        @Option(help: "After connecting, send this EXI message (hex) as a 0x8001 V2GTP frame and print the answer.")
+        var sendEXI: String?
+        @Option(help: "Seconds to wait for the answer to --send-exi.") var wait: Int = 10
         @Option(help: "PEM file with V2G root certificates: connect and check the SECC's TLS chain.") var v2gRoot:
             String?
         @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
@@ -207,7 +260,23 @@ struct SDPCommand: AsyncParsableCommand {
             do {
                 let connection = try await V2GClient.connect(to: found.seccAddress, security: security, logger: logger)
                 print("connected to \(found.seccAddress): \(connection.tls?.version.map { "\($0)" } ?? "TCP")")
-                await connection.close()
+                guard let sendEXI else {
+                    await connection.close()
+                    return
+                }
+                guard let payload = Self.bytes(hex: sendEXI) else {
+                    await connection.close()
+                    throw ValidationError("--send-exi needs an even number of hex digits")
+                }
+                let answer = try await Self.exchange(payload, on: connection, wait: .seconds(self.wait))
+                guard let answer else {
+                    print("no answer within \(self.wait) s")
+                    throw ExitCode(1)
+                }
+                let hex = answer.payload.readableBytesView.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+                print("received \(answer.payloadType) \(hex.joined())")
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 print("connection failed: \(error)")
                 throw ExitCode(1)

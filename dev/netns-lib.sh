@@ -1,0 +1,27 @@
+# Shared by dev/netns-*.sh (source it). Two network namespaces joined by a veth pair that is created inside them,
+# so the host's interfaces, addresses and routes are never touched. IPv6 link-local only, DAD off.
+# netns_up NS_A IF_A NS_B IF_B    netns_down NS_A NS_B    lladdr NS IF  (prints the fe80:: address)
+# stop_group PID: ends a process started with `setsid` and its whole group (TERM, then KILL after 3 s); Josev's
+# EVCC, for one, does not exit on TERM after a failed session.
+netns_down() { for ns in "$@"; do ip netns del "$ns" 2>/dev/null || true; done; }
+lladdr() { ip -n "$1" -6 addr show dev "$2" scope link | awk '/inet6/ { sub(/\/.*/, "", $2); print $2; exit }'; }
+netns_up() {
+  local a=$1 ifa=$2 b=$3 ifb=$4
+  netns_down "$a" "$b"
+  ip netns add "$a"; ip netns add "$b"
+  ip -n "$a" link add "$ifa" type veth peer name "$ifb" netns "$b"
+  for p in "$a:$ifa" "$b:$ifb"; do
+    local ns=${p%%:*} ifc=${p#*:}
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifc.accept_dad=0"
+    ip -n "$ns" link set "$ifc" up
+  done
+  for _ in $(seq 50); do [ -n "$(lladdr "$a" "$ifa")" ] && [ -n "$(lladdr "$b" "$ifb")" ] && return 0; sleep 0.1; done
+  echo "no link-local addresses on $ifa/$ifb"; return 1
+}
+stop_group() {
+  local pid=$1
+  kill -TERM -- "-$pid" 2>/dev/null || return 0
+  for _ in $(seq 30); do kill -0 -- "-$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+}
