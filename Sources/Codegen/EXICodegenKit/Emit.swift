@@ -16,6 +16,7 @@ extension Generator {
             "\(swift)(truncatingIfNeeded: try r.readInteger(min: \(min == Int64.min ? "Int64.min" : String(min)), max: \(max)))"
         case .enumeration(let t, let bits, let count):
             "\(t).allCases[try r.readEnumerationIndex(bits: \(bits), count: \(count))]"
+        case .bigInteger: "try r.readBigInteger()"
         }
     }
 
@@ -29,6 +30,7 @@ extension Generator {
         case .signed(let min, let max, _):
             "try w.writeInteger(\(e), min: \(min == Int64.min ? "Int64.min" : String(min)), max: \(max))"
         case .enumeration(_, let bits, _): "w.writeBits(UInt64(\(e).exiIndex), count: \(bits))"
+        case .bigInteger: "try w.writeBigInteger(\(e))"
         }
     }
 

@@ -2232,10 +2232,10 @@ public struct SignatureMethod: Sendable, Hashable {
     /// Attribute `Algorithm`.
     public var algorithm: String
     /// Element `HMACOutputLength` (0..1).
-    public var hmacOutputLength: Int64?
+    public var hmacOutputLength: EXIInteger?
 
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(algorithm: String, hmacOutputLength: Int64? = nil) {
+    public init(algorithm: String, hmacOutputLength: EXIInteger? = nil) {
         self.algorithm = algorithm
         self.hmacOutputLength = hmacOutputLength
     }
@@ -2250,11 +2250,11 @@ extension SignatureMethod {
         guard ev == 4 else { throw EXIError.unexpectedEvent("SignatureMethod: expected AT(Algorithm), got event \(ev)", atBit: r.bitPosition) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
         ev = try Self._exiNext(&s, &rep, &r)
-        var v2: Int64? = nil
+        var v2: EXIInteger? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("SignatureMethod: expected SE(HMACOutputLength), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v3 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
+            let v3 = try r.readBigInteger()
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v2 = v3
@@ -2272,7 +2272,7 @@ extension SignatureMethod {
         if let v4 = self.hmacOutputLength {
             try Self._exiEmit(&s, &rep, 5, &w)
             w.writeSimpleContentStart()
-            try w.writeInteger(v4, min: Int64.min, max: 9223372036854775807)
+            try w.writeBigInteger(v4)
             w.writeSimpleContentEnd()
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -2331,7 +2331,7 @@ extension SignatureMethod {
 extension SignatureMethod: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(algorithm: try c.decode(String.self, forKey: "Algorithm"), hmacOutputLength: try c.decodeIfPresent(Int64.self, forKey: "HMACOutputLength"))
+        self.init(algorithm: try c.decode(String.self, forKey: "Algorithm"), hmacOutputLength: try c.decodeIfPresent(EXIInteger.self, forKey: "HMACOutputLength"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -3628,10 +3628,10 @@ public struct X509IssuerSerial: Sendable, Hashable {
     /// Element `X509IssuerName` (1..1).
     public var x509IssuerName: String
     /// Element `X509SerialNumber` (1..1).
-    public var x509SerialNumber: Int64
+    public var x509SerialNumber: EXIInteger
 
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(x509IssuerName: String, x509SerialNumber: Int64) {
+    public init(x509IssuerName: String, x509SerialNumber: EXIInteger) {
         self.x509IssuerName = x509IssuerName
         self.x509SerialNumber = x509SerialNumber
     }
@@ -3650,7 +3650,7 @@ extension X509IssuerSerial {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("X509IssuerSerial: expected SE(X509SerialNumber), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
+        let v2 = try r.readBigInteger()
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("X509IssuerSerial: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3667,7 +3667,7 @@ extension X509IssuerSerial {
         w.writeSimpleContentEnd()
         try Self._exiEmit(&s, &rep, 5, &w)
         w.writeSimpleContentStart()
-        try w.writeInteger(self.x509SerialNumber, min: Int64.min, max: 9223372036854775807)
+        try w.writeBigInteger(self.x509SerialNumber)
         w.writeSimpleContentEnd()
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3711,7 +3711,7 @@ extension X509IssuerSerial {
 extension X509IssuerSerial: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(x509IssuerName: try c.decode(String.self, forKey: "X509IssuerName"), x509SerialNumber: try c.decode(Int64.self, forKey: "X509SerialNumber"))
+        self.init(x509IssuerName: try c.decode(String.self, forKey: "X509IssuerName"), x509SerialNumber: try c.decode(EXIInteger.self, forKey: "X509SerialNumber"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
