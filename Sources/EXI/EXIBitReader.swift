@@ -117,11 +117,19 @@ public struct EXIBitReader: Sendable {
             self.position &+= count &* 8
             return Array(self.bytes[first..<(first + count)])
         }
-        var result = [UInt8](repeating: 0, count: count)
-        for index in 0..<count {
-            result[index] = UInt8(truncatingIfNeeded: try self.readBits(8))
+        // Unaligned: each output byte joins the tail of one input byte and the head of the next (the input has
+        // at least count + 1 bytes from here, checked above).
+        let shift = UInt8(self.position & 7)
+        let first = self.position >> 3
+        self.position &+= count &* 8
+        return self.bytes.withUnsafeBufferPointer { input in
+            [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
+                for index in 0..<count {
+                    output[index] = input[first &+ index] << shift | input[first &+ index &+ 1] >> (8 &- shift)
+                }
+                initialized = count
+            }
         }
-        return result
     }
 
     /// Reads a string value (EXI 1.0 §7.3 with the value string table off): length+2 as an unsigned integer, then
@@ -151,16 +159,32 @@ public struct EXIBitReader: Sendable {
         }
         // Each character takes at least 8 bits: a longer claim cannot be satisfied by the remaining input.
         guard count <= UInt64(self.remainingBits / 8) else { throw .truncated(atBit: self.bitCount) }
-        var scalars = String.UnicodeScalarView()
-        for _ in 0..<Int(count) {
-            let at = self.bitPosition
-            let codePoint = try self.readUnsignedInteger()
-            guard codePoint <= 0x10FFFF, let scalar = Unicode.Scalar(UInt32(codePoint)) else {
-                throw .valueOutOfRange("code point \(codePoint) is not a Unicode scalar", atBit: at)
+        // Fast path: ASCII characters are single octets below 0x80.
+        let n = Int(count)
+        var ascii = [UInt8]()
+        ascii.reserveCapacity(n)
+        while ascii.count < n {
+            let at = self.position
+            let octet = UInt8(truncatingIfNeeded: try self.readBits(8))
+            if octet < 0x80 {
+                ascii.append(octet)
+                continue
             }
-            scalars.append(scalar)
+            // A multi-octet code point: continue with the general path.
+            self.position = at
+            var scalars = String.UnicodeScalarView()
+            for byte in ascii { scalars.append(Unicode.Scalar(byte)) }
+            for _ in ascii.count..<n {
+                let start = self.position
+                let codePoint = try self.readUnsignedInteger()
+                guard codePoint <= 0x10FFFF, let scalar = Unicode.Scalar(UInt32(codePoint)) else {
+                    throw .valueOutOfRange("code point \(codePoint) is not a Unicode scalar", atBit: start)
+                }
+                scalars.append(scalar)
+            }
+            return String(scalars)
         }
-        return String(scalars)
+        return String(decoding: ascii, as: UTF8.self)
     }
 
     /// Reads and checks the EXI header of the ISO 15118 profile: the single byte 0x80 (distinguishing bits `10`,

@@ -70,21 +70,45 @@ public struct EXIBitWriter: Sendable {
     @inlinable
     public mutating func writeBinary(_ value: [UInt8]) {
         self.writeUnsignedInteger(UInt64(value.count))
-        if self.position & 7 == 0 {
+        let shift = UInt8(self.position & 7)
+        if shift == 0 {
             self.storage.append(contentsOf: value)
-            self.position &+= value.count &* 8
         } else {
-            for byte in value { self.writeBits(UInt64(byte), count: 8) }
+            // The last byte is partly filled: each input byte ends it and starts the next one.
+            self.storage.reserveCapacity(self.storage.count &+ value.count)
+            for byte in value {
+                self.storage[self.storage.count &- 1] |= byte >> shift
+                self.storage.append(byte << (8 &- shift))
+            }
         }
+        self.position &+= value.count &* 8
     }
 
     /// Writes a string value as length+2 and code points (string tables off).
     @inlinable
     public mutating func writeString(_ value: String) {
+        var ascii = true
         var count = 0
-        for _ in value.unicodeScalars { count &+= 1 }
+        for scalar in value.unicodeScalars {
+            count &+= 1
+            if scalar.value >= 0x80 { ascii = false }
+        }
         self.writeUnsignedInteger(UInt64(count &+ 2))
-        for scalar in value.unicodeScalars { self.writeUnsignedInteger(UInt64(scalar.value)) }
+        if ascii {
+            // One octet per character: the same bits as binary data without the length.
+            let shift = UInt8(self.position & 7)
+            for byte in value.utf8 {
+                if shift == 0 {
+                    self.storage.append(byte)
+                } else {
+                    self.storage[self.storage.count &- 1] |= byte >> shift
+                    self.storage.append(byte << (8 &- shift))
+                }
+            }
+            self.position &+= count &* 8
+        } else {
+            for scalar in value.unicodeScalars { self.writeUnsignedInteger(UInt64(scalar.value)) }
+        }
     }
 
     /// Writes the EXI header of the ISO 15118 profile (0x80).

@@ -15,7 +15,7 @@ extension Generator {
         case .signed(let min, let max, let swift):
             "\(swift)(truncatingIfNeeded: try r.readInteger(min: \(min == Int64.min ? "Int64.min" : String(min)), max: \(max)))"
         case .enumeration(let t, let bits, let count):
-            "\(t).allCases[try r.readEnumerationIndex(bits: \(bits), count: \(count))]"
+            "\(t)(exiIndex: try r.readEnumerationIndex(bits: \(bits), count: \(count)))"
         case .bigInteger: "try r.readBigInteger()"
         }
     }
@@ -427,6 +427,14 @@ extension Generator {
         L.open("@inlinable public var exiIndex: Int {")
         L("switch self {")
         for (i, c) in caseNames.enumerated() { L("case .\(c.replacingOccurrences(of: "`", with: "")): \(i)") }
+        L("}")
+        L.close()
+        L("")
+        L("/// The value at `exiIndex`, which the caller has checked against the number of values.")
+        L.open("@inlinable init(exiIndex: Int) {")
+        L("switch exiIndex {")
+        for (i, c) in caseNames.enumerated().dropLast() { L("case \(i): self = .\(c.replacingOccurrences(of: "`", with: ""))") }
+        L("default: self = .\(caseNames.last!.replacingOccurrences(of: "`", with: ""))")
         L("}")
         L.close()
         L.close()

@@ -103,7 +103,7 @@ extension CableCheckRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -111,7 +111,7 @@ extension CableCheckRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = EVSEProcessing.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v3 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("CableCheckRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -362,7 +362,7 @@ extension CertificateInstallationRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
@@ -680,7 +680,7 @@ extension CertificateUpdateRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
@@ -846,7 +846,7 @@ extension ChargeParameterDiscoveryReq {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected SE(EVRequestedEnergyTransferType), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = EVRequestedEnergyTransfer.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+        let v1 = EVRequestedEnergyTransfer(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v2: EVChargeParameterGroup
@@ -969,12 +969,12 @@ extension ChargeParameterDiscoveryRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSEProcessing.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v3: SASchedulesGroup
@@ -1204,7 +1204,7 @@ extension ChargingStatusRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
@@ -1498,12 +1498,12 @@ extension ContractAuthenticationRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ContractAuthenticationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ContractAuthenticationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSEProcessing.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("ContractAuthenticationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1898,7 +1898,7 @@ extension CurrentDemandRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -2272,7 +2272,7 @@ extension MeteringReceiptRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("MeteringReceiptRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("MeteringReceiptRes: expected SE(AC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -2461,7 +2461,7 @@ extension PaymentDetailsRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(GenChallenge), got event \(ev)", atBit: r.bitPosition) }
@@ -2718,7 +2718,7 @@ extension PowerDeliveryRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v2: EVSEStatusGroup
@@ -2942,7 +2942,7 @@ extension PreChargeRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -3128,7 +3128,7 @@ extension ServiceDetailRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
@@ -3256,7 +3256,7 @@ extension ServiceDiscoveryReq {
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v4 = ServiceCategory.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+            let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v3 = v4
@@ -3366,7 +3366,7 @@ extension ServiceDiscoveryRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(PaymentOptions), got event \(ev)", atBit: r.bitPosition) }
@@ -3491,7 +3491,7 @@ extension ServicePaymentSelectionReq {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: expected SE(SelectedPaymentOption), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = PaymentOption.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v1 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: expected SE(SelectedServiceList), got event \(ev)", atBit: r.bitPosition) }
@@ -3581,7 +3581,7 @@ extension ServicePaymentSelectionRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3743,7 +3743,7 @@ extension SessionSetupRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
@@ -3861,7 +3861,7 @@ extension SessionStopRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("SessionStopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4078,7 +4078,7 @@ extension WeldingDetectionRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }

@@ -582,7 +582,7 @@ extension AuthorizationReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected SE(SelectedAuthorizationService), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Authorization.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v2 = Authorization(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v3: AuthorizationReq.Choice
@@ -734,12 +734,12 @@ extension AuthorizationRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -934,7 +934,7 @@ extension AuthorizationSetupRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: [Authorization] = []
@@ -942,7 +942,7 @@ extension AuthorizationSetupRes {
             if v3.count == 2 { throw EXIError.lengthLimitExceeded("AuthorizationSetupRes: more than 2 items", atBit: r.bitPosition) }
             guard ev == 6 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected SE(AuthorizationServices), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v4 = Authorization.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+            let v4 = Authorization(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v3.append(v4)
@@ -1391,12 +1391,12 @@ extension CertificateInstallationRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(CPSCertificateChain), got event \(ev)", atBit: r.bitPosition) }
@@ -3780,7 +3780,7 @@ extension MeteringConfirmationRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("MeteringConfirmationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("MeteringConfirmationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4756,12 +4756,12 @@ extension PowerDeliveryReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(ChargeProgress), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = ChargeProgress.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v3 = ChargeProgress(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: EVPowerProfile? = nil
@@ -4775,7 +4775,7 @@ extension PowerDeliveryReq {
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(BPT_ChannelSelection), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v7 = ChannelSelection.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+            let v7 = ChannelSelection(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v6 = v7
@@ -4914,7 +4914,7 @@ extension PowerDeliveryRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: EVSEStatus? = nil
@@ -6540,12 +6540,12 @@ extension ScheduleExchangeRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: Bool? = nil
@@ -6851,7 +6851,7 @@ extension Scheduled_EVPPTControlMode {
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: expected SE(PowerToleranceAcceptance), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v3 = PowerToleranceAcceptance.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+            let v3 = PowerToleranceAcceptance(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v2 = v3
@@ -7630,7 +7630,7 @@ extension ServiceDetailRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
@@ -7857,7 +7857,7 @@ extension ServiceDiscoveryRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ServiceRenegotiationSupported), got event \(ev)", atBit: r.bitPosition) }
@@ -8435,7 +8435,7 @@ extension ServiceSelectionRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceSelectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceSelectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -8721,7 +8721,7 @@ extension SessionSetupRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
@@ -8836,7 +8836,7 @@ extension SessionStopReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("SessionStopReq: expected SE(ChargingSession), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ChargingSession.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = ChargingSession(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: String? = nil
@@ -8979,7 +8979,7 @@ extension SessionStopRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("SessionStopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -9210,7 +9210,7 @@ extension SignedInstallationData {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(ECDHCurve), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = EcdhCurve.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v3 = EcdhCurve(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(DHPublicKey), got event \(ev)", atBit: r.bitPosition) }
@@ -10267,12 +10267,12 @@ extension VehicleCheckInReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected SE(EVCheckInStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EvCheckInStatus.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EvCheckInStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected SE(ParkingMethod), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = ParkingMethod.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = ParkingMethod(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: Int16? = nil
@@ -10463,7 +10463,7 @@ extension VehicleCheckInRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckInRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: Int16? = nil
@@ -10637,7 +10637,7 @@ extension VehicleCheckOutReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckOutReq: expected SE(EVCheckOutStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EvCheckOutStatus.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EvCheckOutStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("VehicleCheckOutReq: expected SE(CheckOutTime), got event \(ev)", atBit: r.bitPosition) }
@@ -10749,12 +10749,12 @@ extension VehicleCheckOutRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckOutRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("VehicleCheckOutRes: expected SE(EVSECheckOutStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = EvseCheckOutStatus.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v3 = EvseCheckOutStatus(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("VehicleCheckOutRes: expected EE, got event \(ev)", atBit: r.bitPosition) }

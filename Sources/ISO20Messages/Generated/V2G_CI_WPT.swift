@@ -312,7 +312,7 @@ extension WPT_AlignmentCheckMethodList {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_AlignmentCheckMethodList: more than 8 items", atBit: r.bitPosition) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: expected SE(WPT_AlignmentCheckMethod), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = WPT_AlignmentCheckMethod.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+            let v2 = WPT_AlignmentCheckMethod(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)
@@ -435,7 +435,7 @@ extension WPT_AlignmentCheckReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: RationalNumber? = nil
@@ -447,7 +447,7 @@ extension WPT_AlignmentCheckReq {
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: expected SE(EVResultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v5 = WPT_EVResult.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v5 = WPT_EVResult(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v6: [[UInt8]] = []
@@ -618,12 +618,12 @@ extension WPT_AlignmentCheckRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: RationalNumber? = nil
@@ -854,7 +854,7 @@ extension WPT_ChargeLoopReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 9 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(EVPCChargeDiagnostics), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v7 = WPT_EVPCChargeDiagnostics.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v7 = WPT_EVPCChargeDiagnostics(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v8: RationalNumber? = nil
@@ -1110,7 +1110,7 @@ extension WPT_ChargeLoopRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: EVSEStatus? = nil
@@ -1152,7 +1152,7 @@ extension WPT_ChargeLoopRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 13 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(SPCChargeDiagnostics), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v14 = WPT_SPCChargeDiagnostics.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+        let v14 = WPT_SPCChargeDiagnostics(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v15: RationalNumber? = nil
@@ -1659,12 +1659,12 @@ extension WPT_ChargeParameterDiscoveryRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(PDInputPowerClass), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = WPT_PowerClass.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v3 = WPT_PowerClass(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(SDMinOutputPower), got event \(ev)", atBit: r.bitPosition) }
@@ -2122,7 +2122,7 @@ extension WPT_FinePositioningMethodList {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningMethodList: more than 8 items", atBit: r.bitPosition) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: expected SE(WPT_FinePositioningMethod), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = WPT_FinePositioningMethod.allCases[try r.readEnumerationIndex(bits: 3, count: 5)]
+            let v2 = WPT_FinePositioningMethod(exiIndex: try r.readEnumerationIndex(bits: 3, count: 5))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)
@@ -2245,12 +2245,12 @@ extension WPT_FinePositioningReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected SE(EVResultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = WPT_EVResult.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = WPT_EVResult(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: [[UInt8]] = []
@@ -2431,12 +2431,12 @@ extension WPT_FinePositioningRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: [[UInt8]] = []
@@ -2626,7 +2626,7 @@ extension WPT_FinePositioningSetupReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(EVDeviceFinePositioningMethodList), got event \(ev)", atBit: r.bitPosition) }
@@ -2857,7 +2857,7 @@ extension WPT_FinePositioningSetupRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(PrimaryDeviceFinePositioningMethodList), got event \(ev)", atBit: r.bitPosition) }
@@ -4240,7 +4240,7 @@ extension WPT_PairingMethodList {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_PairingMethodList: more than 8 items", atBit: r.bitPosition) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_PairingMethodList: expected SE(WPT_PairingMethod), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = WPT_PairingMethod.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+            let v2 = WPT_PairingMethod(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)
@@ -4363,7 +4363,7 @@ extension WPT_PairingReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: UInt32? = nil
@@ -4377,7 +4377,7 @@ extension WPT_PairingReq {
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected SE(EVResultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v5 = WPT_EVResult.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v5 = WPT_EVResult(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v6: [[UInt8]] = []
@@ -4550,12 +4550,12 @@ extension WPT_PairingRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: UInt32? = nil

@@ -284,7 +284,7 @@ extension AC_EVSEStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSENotification.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(RCD), got event \(ev)", atBit: r.bitPosition) }
@@ -542,7 +542,7 @@ extension ChargeService {
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v4 = ServiceCategory.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v5: String? = nil
@@ -1014,7 +1014,7 @@ extension Cost {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("Cost: expected SE(costKind), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = CostKind.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v1 = CostKind(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("Cost: expected SE(amount), got event \(ev)", atBit: r.bitPosition) }
@@ -1742,21 +1742,21 @@ extension DC_EVSEStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSENotification.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: IsolationLevel? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEIsolationStatus), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v4 = IsolationLevel.allCases[try r.readEnumerationIndex(bits: 3, count: 5)]
+            let v4 = IsolationLevel(exiIndex: try r.readEnumerationIndex(bits: 3, count: 5))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v3 = v4
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEStatusCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v5 = DC_EVSEStatusCode.allCases[try r.readEnumerationIndex(bits: 4, count: 12)]
+        let v5 = DC_EVSEStatusCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1882,7 +1882,7 @@ extension DC_EVStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVErrorCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = DC_EVErrorCode.allCases[try r.readEnumerationIndex(bits: 4, count: 12)]
+        let v2 = DC_EVErrorCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVRESSSOC), got event \(ev)", atBit: r.bitPosition) }
@@ -2377,7 +2377,7 @@ extension EVSEStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSENotification.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2982,7 +2982,7 @@ extension Notification {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("Notification: expected SE(FaultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = FaultCode.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v1 = FaultCode(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: String? = nil
@@ -3666,7 +3666,7 @@ extension PaymentOptionList {
             if v1.count == 2 { throw EXIError.lengthLimitExceeded("PaymentOptionList: more than 2 items", atBit: r.bitPosition) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentOptionList: expected SE(PaymentOption), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = PaymentOption.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+            let v2 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)
@@ -3769,7 +3769,7 @@ extension PhysicalValue {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Unit), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = UnitSymbol.allCases[try r.readEnumerationIndex(bits: 3, count: 7)]
+        let v2 = UnitSymbol(exiIndex: try r.readEnumerationIndex(bits: 3, count: 7))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Value), got event \(ev)", atBit: r.bitPosition) }
@@ -5190,7 +5190,7 @@ extension Service {
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("Service: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v4 = ServiceCategory.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v5: String? = nil
@@ -5448,7 +5448,7 @@ extension SupportedEnergyTransferMode {
             if v1.count == 6 { throw EXIError.lengthLimitExceeded("SupportedEnergyTransferMode: more than 6 items", atBit: r.bitPosition) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: expected SE(EnergyTransferMode), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = EnergyTransferMode.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+            let v2 = EnergyTransferMode(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)
