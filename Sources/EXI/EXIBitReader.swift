@@ -26,10 +26,17 @@ public struct EXIBitReader: Sendable {
     @inlinable public var remainingBits: Int { self.bitCount &- self.bitPosition }
 
     /// Reads `count` bits (0...64) as an unsigned integer, most significant bit first.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readBits(_ count: Int) throws(EXIError) -> UInt64 {
         guard count > 0 else { return 0 }
-        guard count <= self.bitCount &- self.bitPosition else { throw .truncated(atBit: self.bitCount) }
+        guard count <= self.bitCount &- self.position else { throw .truncated(atBit: self.bitCount) }
+        let offset = self.position & 7
+        if count <= 8 &- offset {
+            // Within one byte: the common case for event codes.
+            let byte = UInt64(self.bytes[self.position >> 3])
+            self.position &+= count
+            return (byte >> UInt64(8 &- offset &- count)) & ((1 << UInt64(count)) &- 1)
+        }
         var result: UInt64 = 0
         var needed = count
         var position = self.bitPosition
@@ -48,7 +55,7 @@ public struct EXIBitReader: Sendable {
     }
 
     /// Reads an event code of `width` bits as an `Int`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readEventCode(width: Int) throws(EXIError) -> Int {
         Int(truncatingIfNeeded: try self.readBits(width))
     }
