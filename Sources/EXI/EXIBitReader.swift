@@ -37,6 +37,11 @@ public struct EXIBitReader: Sendable {
             self.position &+= count
             return (byte >> UInt64(8 &- offset &- count)) & ((1 << UInt64(count)) &- 1)
         }
+        return self.readBitsAcrossBytes(count)
+    }
+
+    @usableFromInline
+    mutating func readBitsAcrossBytes(_ count: Int) -> UInt64 {
         var result: UInt64 = 0
         var needed = count
         var position = self.bitPosition

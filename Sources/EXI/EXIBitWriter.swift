@@ -30,11 +30,32 @@ public struct EXIBitWriter: Sendable {
     @inlinable @inline(__always)
     public mutating func writeBits(_ value: UInt64, count: Int) {
         if count > 56 {
-            self.writeBits(value >> 32, count: count &- 32)
-            self.writeBits(value & 0xFFFF_FFFF, count: 32)
+            self.writeWideBits(value, count: count)
             return
         }
         guard count > 0 else { return }
+        let masked = value & ((1 << UInt64(count)) &- 1)
+        self.pending = self.pending << UInt64(count) | masked
+        self.pendingCount &+= count
+        while self.pendingCount >= 8 {
+            self.pendingCount &-= 8
+            self.storage.append(UInt8(truncatingIfNeeded: self.pending >> UInt64(self.pendingCount)))
+        }
+        self.pending &= (1 << UInt64(self.pendingCount)) &- 1
+    }
+
+    @usableFromInline @inline(never)
+    mutating func writeWideBits(_ value: UInt64, count: Int) {
+        for shift in stride(from: count - 8, through: 0, by: -8) {
+            self.storage.reserveCapacity(self.storage.count + 9)
+            self.appendBits(value >> UInt64(shift), count: 8)
+        }
+        let rest = count % 8
+        if rest > 0 { self.appendBits(value, count: rest) }
+    }
+
+    @inlinable @inline(__always)
+    mutating func appendBits(_ value: UInt64, count: Int) {
         let masked = value & ((1 << UInt64(count)) &- 1)
         self.pending = self.pending << UInt64(count) | masked
         self.pendingCount &+= count

@@ -932,12 +932,12 @@ extension ChargeParameterDiscoveryReq {
 extension ChargeParameterDiscoveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(evRequestedEnergyTransferType: try c.decode(EVRequestedEnergyTransfer.self, forKey: "EVRequestedEnergyTransferType"), evChargeParameter: try c.decode(EVChargeParameterGroup.self, forKey: "EVChargeParameter"))
+        self.init(evRequestedEnergyTransferType: try c.decode(EVRequestedEnergyTransfer.self, forKey: "EVRequestedEnergyTransferType"), evChargeParameter: try c.required(try EVChargeParameterGroup.exiJSONDecode(from: c), "EVChargeParameter"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.evRequestedEnergyTransferType, forKey: "EVRequestedEnergyTransferType")
-        try c.encode(self.evChargeParameter, forKey: "EVChargeParameter")
+        try self.evChargeParameter.exiJSONEncode(into: &c)
     }
 }
 
@@ -1097,14 +1097,14 @@ extension ChargeParameterDiscoveryRes {
 extension ChargeParameterDiscoveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"), saSchedules: try c.decode(SASchedulesGroup.self, forKey: "SASchedules"), evseChargeParameter: try c.decode(EVSEChargeParameterGroup.self, forKey: "EVSEChargeParameter"))
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"), saSchedules: try c.required(try SASchedulesGroup.exiJSONDecode(from: c), "SASchedules"), evseChargeParameter: try c.required(try EVSEChargeParameterGroup.exiJSONDecode(from: c), "EVSEChargeParameter"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.responseCode, forKey: "ResponseCode")
         try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
-        try c.encode(self.saSchedules, forKey: "SASchedules")
-        try c.encode(self.evseChargeParameter, forKey: "EVSEChargeParameter")
+        try self.saSchedules.exiJSONEncode(into: &c)
+        try self.evseChargeParameter.exiJSONEncode(into: &c)
     }
 }
 
@@ -2686,13 +2686,13 @@ extension PowerDeliveryReq {
 extension PowerDeliveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(readyToChargeState: try c.decode(Bool.self, forKey: "ReadyToChargeState"), chargingProfile: try c.decodeIfPresent(ChargingProfile.self, forKey: "ChargingProfile"), evPowerDeliveryParameter: try c.decodeIfPresent(EVPowerDeliveryParameterGroup.self, forKey: "EVPowerDeliveryParameter"))
+        self.init(readyToChargeState: try c.decode(Bool.self, forKey: "ReadyToChargeState"), chargingProfile: try c.decodeIfPresent(ChargingProfile.self, forKey: "ChargingProfile"), evPowerDeliveryParameter: try EVPowerDeliveryParameterGroup.exiJSONDecode(from: c))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.readyToChargeState, forKey: "ReadyToChargeState")
         try c.encodeIfPresent(self.chargingProfile, forKey: "ChargingProfile")
-        try c.encodeIfPresent(self.evPowerDeliveryParameter, forKey: "EVPowerDeliveryParameter")
+        try self.evPowerDeliveryParameter?.exiJSONEncode(into: &c)
     }
 }
 
@@ -2804,12 +2804,12 @@ extension PowerDeliveryRes {
 extension PowerDeliveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decode(EVSEStatusGroup.self, forKey: "EVSEStatus"))
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.required(try EVSEStatusGroup.exiJSONDecode(from: c), "EVSEStatus"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.responseCode, forKey: "ResponseCode")
-        try c.encode(self.evseStatus, forKey: "EVSEStatus")
+        try self.evseStatus.exiJSONEncode(into: &c)
     }
 }
 

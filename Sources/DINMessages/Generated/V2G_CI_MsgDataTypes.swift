@@ -2105,11 +2105,11 @@ extension Entry {
 extension Entry: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"))
+        self.init(timeInterval: try c.required(try TimeInterval.exiJSONDecode(from: c), "TimeInterval"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try self.timeInterval.exiJSONEncode(into: &c)
     }
 }
 
@@ -2667,11 +2667,11 @@ extension PMaxScheduleEntry {
 extension PMaxScheduleEntry: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"), pMax: try c.decode(Int16.self, forKey: "PMax"))
+        self.init(timeInterval: try c.required(try TimeInterval.exiJSONDecode(from: c), "TimeInterval"), pMax: try c.decode(Int16.self, forKey: "PMax"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try self.timeInterval.exiJSONEncode(into: &c)
         try c.encode(self.pMax, forKey: "PMax")
     }
 }
@@ -3117,13 +3117,13 @@ extension Parameter {
 extension Parameter: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(name: try c.decode(String.self, forKey: "Name"), valueType: try c.decode(Value.self, forKey: "ValueType"), choice: try c.decode(Parameter.Choice.self, forKey: "choice"))
+        self.init(name: try c.decode(String.self, forKey: "Name"), valueType: try c.decode(Value.self, forKey: "ValueType"), choice: try c.required(try Parameter.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.name, forKey: "Name")
         try c.encode(self.valueType, forKey: "ValueType")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -3131,18 +3131,25 @@ extension Parameter.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "boolValue": self = .boolValue(try c.decode(Bool.self, forKey: key))
-        case "byteValue": self = .byteValue(try c.decode(Int8.self, forKey: key))
-        case "shortValue": self = .shortValue(try c.decode(Int16.self, forKey: key))
-        case "intValue": self = .intValue(try c.decode(Int32.self, forKey: key))
-        case "physicalValue": self = .physicalValue(try c.decode(PhysicalValue.self, forKey: key))
-        case "stringValue": self = .stringValue(try c.decode(String.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("boolValue") { return .boolValue(try c.decode(Bool.self, forKey: "boolValue")) }
+        if c.contains("byteValue") { return .byteValue(try c.decode(Int8.self, forKey: "byteValue")) }
+        if c.contains("shortValue") { return .shortValue(try c.decode(Int16.self, forKey: "shortValue")) }
+        if c.contains("intValue") { return .intValue(try c.decode(Int32.self, forKey: "intValue")) }
+        if c.contains("physicalValue") { return .physicalValue(try c.decode(PhysicalValue.self, forKey: "physicalValue")) }
+        if c.contains("stringValue") { return .stringValue(try c.decode(String.self, forKey: "stringValue")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .boolValue(let v): try c.encode(v, forKey: "boolValue")
         case .byteValue(let v): try c.encode(v, forKey: "byteValue")
@@ -3968,11 +3975,11 @@ extension SalesTariffEntry {
 extension SalesTariffEntry: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"), ePriceLevel: try c.decode(UInt8.self, forKey: "EPriceLevel"), consumptionCost: try c.decodeArray([ConsumptionCost].self, forKey: "ConsumptionCost"))
+        self.init(timeInterval: try c.required(try TimeInterval.exiJSONDecode(from: c), "TimeInterval"), ePriceLevel: try c.decode(UInt8.self, forKey: "EPriceLevel"), consumptionCost: try c.decodeArray([ConsumptionCost].self, forKey: "ConsumptionCost"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try self.timeInterval.exiJSONEncode(into: &c)
         try c.encode(self.ePriceLevel, forKey: "EPriceLevel")
         try c.encodeArray(self.consumptionCost, forKey: "ConsumptionCost")
     }

@@ -2481,7 +2481,7 @@ extension DC_ChargeLoopReq {
 extension DC_ChargeLoopReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), displayParameters: try c.decodeIfPresent(DisplayParameters.self, forKey: "DisplayParameters"), meterInfoRequested: try c.decode(Bool.self, forKey: "MeterInfoRequested"), evPresentVoltage: try c.decode(RationalNumber.self, forKey: "EVPresentVoltage"), clReqControlMode: try c.decode(CLReqControlModeGroupDC.self, forKey: "CLReqControlMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), displayParameters: try c.decodeIfPresent(DisplayParameters.self, forKey: "DisplayParameters"), meterInfoRequested: try c.decode(Bool.self, forKey: "MeterInfoRequested"), evPresentVoltage: try c.decode(RationalNumber.self, forKey: "EVPresentVoltage"), clReqControlMode: try c.required(try CLReqControlModeGroupDC.exiJSONDecode(from: c), "CLReqControlMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -2489,7 +2489,7 @@ extension DC_ChargeLoopReq: Codable {
         try c.encodeIfPresent(self.displayParameters, forKey: "DisplayParameters")
         try c.encode(self.meterInfoRequested, forKey: "MeterInfoRequested")
         try c.encode(self.evPresentVoltage, forKey: "EVPresentVoltage")
-        try c.encode(self.clReqControlMode, forKey: "CLReqControlMode")
+        try self.clReqControlMode.exiJSONEncode(into: &c)
     }
 }
 
@@ -2785,7 +2785,7 @@ extension DC_ChargeLoopRes {
 extension DC_ChargeLoopRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), evsePresentCurrent: try c.decode(RationalNumber.self, forKey: "EVSEPresentCurrent"), evsePresentVoltage: try c.decode(RationalNumber.self, forKey: "EVSEPresentVoltage"), evsePowerLimitAchieved: try c.decode(Bool.self, forKey: "EVSEPowerLimitAchieved"), evseCurrentLimitAchieved: try c.decode(Bool.self, forKey: "EVSECurrentLimitAchieved"), evseVoltageLimitAchieved: try c.decode(Bool.self, forKey: "EVSEVoltageLimitAchieved"), clResControlMode: try c.decode(CLResControlModeGroupDC.self, forKey: "CLResControlMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), evsePresentCurrent: try c.decode(RationalNumber.self, forKey: "EVSEPresentCurrent"), evsePresentVoltage: try c.decode(RationalNumber.self, forKey: "EVSEPresentVoltage"), evsePowerLimitAchieved: try c.decode(Bool.self, forKey: "EVSEPowerLimitAchieved"), evseCurrentLimitAchieved: try c.decode(Bool.self, forKey: "EVSECurrentLimitAchieved"), evseVoltageLimitAchieved: try c.decode(Bool.self, forKey: "EVSEVoltageLimitAchieved"), clResControlMode: try c.required(try CLResControlModeGroupDC.exiJSONDecode(from: c), "CLResControlMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -2799,7 +2799,7 @@ extension DC_ChargeLoopRes: Codable {
         try c.encode(self.evsePowerLimitAchieved, forKey: "EVSEPowerLimitAchieved")
         try c.encode(self.evseCurrentLimitAchieved, forKey: "EVSECurrentLimitAchieved")
         try c.encode(self.evseVoltageLimitAchieved, forKey: "EVSEVoltageLimitAchieved")
-        try c.encode(self.clResControlMode, forKey: "CLResControlMode")
+        try self.clResControlMode.exiJSONEncode(into: &c)
     }
 }
 
@@ -2899,12 +2899,12 @@ extension DC_ChargeParameterDiscoveryReq {
 extension DC_ChargeParameterDiscoveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), dcCPDReqEnergyTransferMode: try c.decode(DC_CPDReqEnergyTransferModeGroup.self, forKey: "DC_CPDReqEnergyTransferMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), dcCPDReqEnergyTransferMode: try c.required(try DC_CPDReqEnergyTransferModeGroup.exiJSONDecode(from: c), "DC_CPDReqEnergyTransferMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.header, forKey: "Header")
-        try c.encode(self.dcCPDReqEnergyTransferMode, forKey: "DC_CPDReqEnergyTransferMode")
+        try self.dcCPDReqEnergyTransferMode.exiJSONEncode(into: &c)
     }
 }
 
@@ -3022,13 +3022,13 @@ extension DC_ChargeParameterDiscoveryRes {
 extension DC_ChargeParameterDiscoveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcCPDResEnergyTransferMode: try c.decode(DC_CPDResEnergyTransferModeGroup.self, forKey: "DC_CPDResEnergyTransferMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcCPDResEnergyTransferMode: try c.required(try DC_CPDResEnergyTransferModeGroup.exiJSONDecode(from: c), "DC_CPDResEnergyTransferMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.header, forKey: "Header")
         try c.encode(self.responseCode, forKey: "ResponseCode")
-        try c.encode(self.dcCPDResEnergyTransferMode, forKey: "DC_CPDResEnergyTransferMode")
+        try self.dcCPDResEnergyTransferMode.exiJSONEncode(into: &c)
     }
 }
 

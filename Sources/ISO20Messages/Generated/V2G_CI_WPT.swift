@@ -3255,12 +3255,12 @@ extension WPT_LF_DataPackage {
 extension WPT_LF_DataPackage: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(packageIndex: try c.decode(UInt8.self, forKey: "PackageIndex"), choice: try c.decode(WPT_LF_DataPackage.Choice.self, forKey: "choice"))
+        self.init(packageIndex: try c.decode(UInt8.self, forKey: "PackageIndex"), choice: try c.required(try WPT_LF_DataPackage.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.packageIndex, forKey: "PackageIndex")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -3268,14 +3268,21 @@ extension WPT_LF_DataPackage.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "LF_TxData": self = .lfTxData(try c.decode(WPT_LF_TxDataList.self, forKey: key))
-        case "LF_RxData": self = .lfRxData(try c.decode(WPT_LF_RxDataList.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("LF_TxData") { return .lfTxData(try c.decode(WPT_LF_TxDataList.self, forKey: "LF_TxData")) }
+        if c.contains("LF_RxData") { return .lfRxData(try c.decode(WPT_LF_RxDataList.self, forKey: "LF_RxData")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .lfTxData(let v): try c.encode(v, forKey: "LF_TxData")
         case .lfRxData(let v): try c.encode(v, forKey: "LF_RxData")
@@ -3848,11 +3855,11 @@ extension WPT_LF_SystemSetupData {
 extension WPT_LF_SystemSetupData: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(choice: try c.decode(WPT_LF_SystemSetupData.Choice.self, forKey: "choice"))
+        self.init(choice: try c.required(try WPT_LF_SystemSetupData.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -3860,14 +3867,21 @@ extension WPT_LF_SystemSetupData.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "LF_TransmitterSetupData": self = .lfTransmitterSetupData(try c.decode(WPT_LF_TransmitterData.self, forKey: key))
-        case "LF_ReceiverSetupData": self = .lfReceiverSetupData(try c.decode(WPT_LF_ReceiverData.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("LF_TransmitterSetupData") { return .lfTransmitterSetupData(try c.decode(WPT_LF_TransmitterData.self, forKey: "LF_TransmitterSetupData")) }
+        if c.contains("LF_ReceiverSetupData") { return .lfReceiverSetupData(try c.decode(WPT_LF_ReceiverData.self, forKey: "LF_ReceiverSetupData")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .lfTransmitterSetupData(let v): try c.encode(v, forKey: "LF_TransmitterSetupData")
         case .lfReceiverSetupData(let v): try c.encode(v, forKey: "LF_ReceiverSetupData")

@@ -625,11 +625,11 @@ extension Body {
 extension Body: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(bodyElement: try c.decodeIfPresent(BodyElement.self, forKey: "BodyElement"))
+        self.init(bodyElement: try BodyElement.exiJSONDecode(from: c))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encodeIfPresent(self.bodyElement, forKey: "BodyElement")
+        try self.bodyElement?.exiJSONEncode(into: &c)
     }
 }
 
@@ -1517,13 +1517,13 @@ extension ChargeParameterDiscoveryReq {
 extension ChargeParameterDiscoveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(maxEntriesSAScheduleTuple: try c.decodeIfPresent(UInt16.self, forKey: "MaxEntriesSAScheduleTuple"), requestedEnergyTransferMode: try c.decode(EnergyTransferMode.self, forKey: "RequestedEnergyTransferMode"), evChargeParameter: try c.decode(EVChargeParameterGroup.self, forKey: "EVChargeParameter"))
+        self.init(maxEntriesSAScheduleTuple: try c.decodeIfPresent(UInt16.self, forKey: "MaxEntriesSAScheduleTuple"), requestedEnergyTransferMode: try c.decode(EnergyTransferMode.self, forKey: "RequestedEnergyTransferMode"), evChargeParameter: try c.required(try EVChargeParameterGroup.exiJSONDecode(from: c), "EVChargeParameter"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encodeIfPresent(self.maxEntriesSAScheduleTuple, forKey: "MaxEntriesSAScheduleTuple")
         try c.encode(self.requestedEnergyTransferMode, forKey: "RequestedEnergyTransferMode")
-        try c.encode(self.evChargeParameter, forKey: "EVChargeParameter")
+        try self.evChargeParameter.exiJSONEncode(into: &c)
     }
 }
 
@@ -1695,14 +1695,14 @@ extension ChargeParameterDiscoveryRes {
 extension ChargeParameterDiscoveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"), saSchedules: try c.decodeIfPresent(SASchedulesGroup.self, forKey: "SASchedules"), evseChargeParameter: try c.decode(EVSEChargeParameterGroup.self, forKey: "EVSEChargeParameter"))
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"), saSchedules: try SASchedulesGroup.exiJSONDecode(from: c), evseChargeParameter: try c.required(try EVSEChargeParameterGroup.exiJSONDecode(from: c), "EVSEChargeParameter"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.responseCode, forKey: "ResponseCode")
         try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
-        try c.encodeIfPresent(self.saSchedules, forKey: "SASchedules")
-        try c.encode(self.evseChargeParameter, forKey: "EVSEChargeParameter")
+        try self.saSchedules?.exiJSONEncode(into: &c)
+        try self.evseChargeParameter.exiJSONEncode(into: &c)
     }
 }
 
@@ -2850,12 +2850,12 @@ extension MeteringReceiptRes {
 extension MeteringReceiptRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decode(EVSEStatusGroup.self, forKey: "EVSEStatus"))
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.required(try EVSEStatusGroup.exiJSONDecode(from: c), "EVSEStatus"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.responseCode, forKey: "ResponseCode")
-        try c.encode(self.evseStatus, forKey: "EVSEStatus")
+        try self.evseStatus.exiJSONEncode(into: &c)
     }
 }
 
@@ -3391,14 +3391,14 @@ extension PowerDeliveryReq {
 extension PowerDeliveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(chargeProgress: try c.decode(ChargeProgress.self, forKey: "ChargeProgress"), saScheduleTupleID: try c.decode(UInt8.self, forKey: "SAScheduleTupleID"), chargingProfile: try c.decodeIfPresent(ChargingProfile.self, forKey: "ChargingProfile"), evPowerDeliveryParameter: try c.decodeIfPresent(EVPowerDeliveryParameterGroup.self, forKey: "EVPowerDeliveryParameter"))
+        self.init(chargeProgress: try c.decode(ChargeProgress.self, forKey: "ChargeProgress"), saScheduleTupleID: try c.decode(UInt8.self, forKey: "SAScheduleTupleID"), chargingProfile: try c.decodeIfPresent(ChargingProfile.self, forKey: "ChargingProfile"), evPowerDeliveryParameter: try EVPowerDeliveryParameterGroup.exiJSONDecode(from: c))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.chargeProgress, forKey: "ChargeProgress")
         try c.encode(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
         try c.encodeIfPresent(self.chargingProfile, forKey: "ChargingProfile")
-        try c.encodeIfPresent(self.evPowerDeliveryParameter, forKey: "EVPowerDeliveryParameter")
+        try self.evPowerDeliveryParameter?.exiJSONEncode(into: &c)
     }
 }
 
@@ -3510,12 +3510,12 @@ extension PowerDeliveryRes {
 extension PowerDeliveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decode(EVSEStatusGroup.self, forKey: "EVSEStatus"))
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.required(try EVSEStatusGroup.exiJSONDecode(from: c), "EVSEStatus"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.responseCode, forKey: "ResponseCode")
-        try c.encode(self.evseStatus, forKey: "EVSEStatus")
+        try self.evseStatus.exiJSONEncode(into: &c)
     }
 }
 
