@@ -26,10 +26,22 @@ public struct EXIBitReader: Sendable {
     @inlinable public var remainingBits: Int { self.bitCount &- self.bitPosition }
 
     /// Reads `count` bits (0...64) as an unsigned integer, most significant bit first.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readBits(_ count: Int) throws(EXIError) -> UInt64 {
         guard count > 0 else { return 0 }
-        guard count <= self.bitCount &- self.bitPosition else { throw .truncated(atBit: self.bitCount) }
+        guard count <= self.bitCount &- self.position else { throw .truncated(atBit: self.bitCount) }
+        let offset = self.position & 7
+        if count <= 8 &- offset {
+            // Within one byte: the common case for event codes.
+            let byte = UInt64(self.bytes[self.position >> 3])
+            self.position &+= count
+            return (byte >> UInt64(8 &- offset &- count)) & ((1 << UInt64(count)) &- 1)
+        }
+        return self.readBitsAcrossBytes(count)
+    }
+
+    @usableFromInline
+    mutating func readBitsAcrossBytes(_ count: Int) -> UInt64 {
         var result: UInt64 = 0
         var needed = count
         var position = self.bitPosition
@@ -48,7 +60,7 @@ public struct EXIBitReader: Sendable {
     }
 
     /// Reads an event code of `width` bits as an `Int`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readEventCode(width: Int) throws(EXIError) -> Int {
         Int(truncatingIfNeeded: try self.readBits(width))
     }
@@ -117,11 +129,19 @@ public struct EXIBitReader: Sendable {
             self.position &+= count &* 8
             return Array(self.bytes[first..<(first + count)])
         }
-        var result = [UInt8](repeating: 0, count: count)
-        for index in 0..<count {
-            result[index] = UInt8(truncatingIfNeeded: try self.readBits(8))
+        // Unaligned: each output byte joins the tail of one input byte and the head of the next (the input has
+        // at least count + 1 bytes from here, checked above).
+        let shift = UInt8(self.position & 7)
+        let first = self.position >> 3
+        self.position &+= count &* 8
+        return self.bytes.withUnsafeBufferPointer { input in
+            [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
+                for index in 0..<count {
+                    output[index] = input[first &+ index] << shift | input[first &+ index &+ 1] >> (8 &- shift)
+                }
+                initialized = count
+            }
         }
-        return result
     }
 
     /// Reads a string value (EXI 1.0 §7.3 with the value string table off): length+2 as an unsigned integer, then
@@ -151,16 +171,32 @@ public struct EXIBitReader: Sendable {
         }
         // Each character takes at least 8 bits: a longer claim cannot be satisfied by the remaining input.
         guard count <= UInt64(self.remainingBits / 8) else { throw .truncated(atBit: self.bitCount) }
-        var scalars = String.UnicodeScalarView()
-        for _ in 0..<Int(count) {
-            let at = self.bitPosition
-            let codePoint = try self.readUnsignedInteger()
-            guard codePoint <= 0x10FFFF, let scalar = Unicode.Scalar(UInt32(codePoint)) else {
-                throw .valueOutOfRange("code point \(codePoint) is not a Unicode scalar", atBit: at)
+        // Fast path: ASCII characters are single octets below 0x80.
+        let n = Int(count)
+        var ascii = [UInt8]()
+        ascii.reserveCapacity(n)
+        while ascii.count < n {
+            let at = self.position
+            let octet = UInt8(truncatingIfNeeded: try self.readBits(8))
+            if octet < 0x80 {
+                ascii.append(octet)
+                continue
             }
-            scalars.append(scalar)
+            // A multi-octet code point: continue with the general path.
+            self.position = at
+            var scalars = String.UnicodeScalarView()
+            for byte in ascii { scalars.append(Unicode.Scalar(byte)) }
+            for _ in ascii.count..<n {
+                let start = self.position
+                let codePoint = try self.readUnsignedInteger()
+                guard codePoint <= 0x10FFFF, let scalar = Unicode.Scalar(UInt32(codePoint)) else {
+                    throw .valueOutOfRange("code point \(codePoint) is not a Unicode scalar", atBit: start)
+                }
+                scalars.append(scalar)
+            }
+            return String(scalars)
         }
-        return String(scalars)
+        return String(decoding: ascii, as: UTF8.self)
     }
 
     /// Reads and checks the EXI header of the ISO 15118 profile: the single byte 0x80 (distinguishing bits `10`,

@@ -1,44 +1,79 @@
 /// Writes an EXI bit-packed stream (EXI 1.0 §7): the mirror of ``EXIBitReader``.
+///
+/// Bits collect in a 64-bit accumulator and move to the byte buffer a byte at a time.
 public struct EXIBitWriter: Sendable {
     @usableFromInline var storage: [UInt8]
-    @usableFromInline var position: Int
-
-    /// The bytes written so far; the last byte may be partly filled (its low bits are zero).
-    @inlinable public var bytes: [UInt8] { self.storage }
-    /// The number of bits written.
-    @inlinable public var bitPosition: Int { self.position }
+    /// Bits not yet in `storage`: the low `pendingCount` bits (0...7 between calls).
+    @usableFromInline var pending: UInt64
+    @usableFromInline var pendingCount: Int
 
     /// Creates an empty writer; `capacity` reserves storage for the expected size in bytes.
     public init(capacity: Int = 64) {
         self.storage = []
         self.storage.reserveCapacity(capacity)
-        self.position = 0
+        self.pending = 0
+        self.pendingCount = 0
     }
 
+    /// The bytes written so far, the last one padded with zero bits.
+    @inlinable public var bytes: [UInt8] {
+        guard self.pendingCount > 0 else { return self.storage }
+        var out = self.storage
+        out.append(UInt8(truncatingIfNeeded: self.pending << UInt64(8 &- self.pendingCount)))
+        return out
+    }
+
+    /// The number of bits written.
+    @inlinable public var bitPosition: Int { self.storage.count &* 8 &+ self.pendingCount }
+
     /// Writes the low `count` bits (0...64) of `value`, most significant first.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeBits(_ value: UInt64, count: Int) {
-        var remaining = count
-        while remaining > 0 {
-            let offset = self.position & 7
-            if offset == 0 { self.storage.append(0) }
-            let free = 8 &- offset
-            let take = free < remaining ? free : remaining
-            let chunk = (value >> UInt64(remaining &- take)) & ((1 << UInt64(take)) &- 1)
-            self.storage[self.storage.count &- 1] |= UInt8(truncatingIfNeeded: chunk << UInt64(free &- take))
-            remaining &-= take
-            self.position &+= take
+        if count > 56 {
+            self.writeWideBits(value, count: count)
+            return
         }
+        guard count > 0 else { return }
+        let masked = value & ((1 << UInt64(count)) &- 1)
+        self.pending = self.pending << UInt64(count) | masked
+        self.pendingCount &+= count
+        while self.pendingCount >= 8 {
+            self.pendingCount &-= 8
+            self.storage.append(UInt8(truncatingIfNeeded: self.pending >> UInt64(self.pendingCount)))
+        }
+        self.pending &= (1 << UInt64(self.pendingCount)) &- 1
+    }
+
+    @usableFromInline @inline(never)
+    mutating func writeWideBits(_ value: UInt64, count: Int) {
+        for shift in stride(from: count - 8, through: 0, by: -8) {
+            self.storage.reserveCapacity(self.storage.count + 9)
+            self.appendBits(value >> UInt64(shift), count: 8)
+        }
+        let rest = count % 8
+        if rest > 0 { self.appendBits(value, count: rest) }
+    }
+
+    @inlinable @inline(__always)
+    mutating func appendBits(_ value: UInt64, count: Int) {
+        let masked = value & ((1 << UInt64(count)) &- 1)
+        self.pending = self.pending << UInt64(count) | masked
+        self.pendingCount &+= count
+        while self.pendingCount >= 8 {
+            self.pendingCount &-= 8
+            self.storage.append(UInt8(truncatingIfNeeded: self.pending >> UInt64(self.pendingCount)))
+        }
+        self.pending &= (1 << UInt64(self.pendingCount)) &- 1
     }
 
     /// Writes an event code of `width` bits.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeEventCode(_ code: Int, width: Int) {
         self.writeBits(UInt64(truncatingIfNeeded: code), count: width)
     }
 
     /// Writes a boolean as one bit.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeBoolean(_ value: Bool) {
         self.writeBits(value ? 1 : 0, count: 1)
     }
@@ -66,25 +101,47 @@ public struct EXIBitWriter: Sendable {
         }
     }
 
+    /// Writes octets (binary content or ASCII characters) at any bit offset.
+    @inlinable
+    mutating func writeOctets<C: Sequence>(_ octets: C) where C.Element == UInt8 {
+        if self.pendingCount == 0 {
+            self.storage.append(contentsOf: octets)
+        } else {
+            let shift = UInt64(self.pendingCount)
+            var carry = self.pending
+            for byte in octets {
+                let joined = carry << 8 | UInt64(byte)
+                self.storage.append(UInt8(truncatingIfNeeded: joined >> shift))
+                carry = joined
+            }
+            self.pending = carry & ((1 << shift) &- 1)
+        }
+    }
+
     /// Writes binary data: length, then the bytes.
     @inlinable
     public mutating func writeBinary(_ value: [UInt8]) {
         self.writeUnsignedInteger(UInt64(value.count))
-        if self.position & 7 == 0 {
-            self.storage.append(contentsOf: value)
-            self.position &+= value.count &* 8
-        } else {
-            for byte in value { self.writeBits(UInt64(byte), count: 8) }
-        }
+        self.storage.reserveCapacity(self.storage.count &+ value.count &+ 1)
+        self.writeOctets(value)
     }
 
     /// Writes a string value as length+2 and code points (string tables off).
     @inlinable
     public mutating func writeString(_ value: String) {
+        var ascii = true
         var count = 0
-        for _ in value.unicodeScalars { count &+= 1 }
+        for scalar in value.unicodeScalars {
+            count &+= 1
+            if scalar.value >= 0x80 { ascii = false }
+        }
         self.writeUnsignedInteger(UInt64(count &+ 2))
-        for scalar in value.unicodeScalars { self.writeUnsignedInteger(UInt64(scalar.value)) }
+        if ascii {
+            // One octet per character, as EXI unsigned integers below 0x80 are.
+            self.writeOctets(value.utf8)
+        } else {
+            for scalar in value.unicodeScalars { self.writeUnsignedInteger(UInt64(scalar.value)) }
+        }
     }
 
     /// Writes the EXI header of the ISO 15118 profile (0x80).
@@ -92,10 +149,6 @@ public struct EXIBitWriter: Sendable {
     public mutating func writeHeader() {
         self.writeBits(0x80, count: 8)
     }
-
-    /// The stream, padded with zero bits to a whole byte.
-    @inlinable
-    public var finishedBytes: [UInt8] { self.storage }
 }
 
 /// Checks of schema facets shared by the generated codecs.

@@ -100,3 +100,15 @@ extension KeyedDecodingContainer where Key == EXIJSONKey {
             forKey: key, in: self, debugDescription: "unknown element \(key.stringValue)")
     }
 }
+
+extension KeyedDecodingContainer where Key == EXIJSONKey {
+    /// `value`, or a `keyNotFound` error naming the choice's field when no alternative was present.
+    public func required<T>(_ value: T?, _ field: String) throws -> T {
+        guard let value else {
+            throw DecodingError.keyNotFound(
+                EXIJSONKey(field),
+                DecodingError.Context(codingPath: self.codingPath, debugDescription: "no alternative of \(field) present"))
+        }
+        return value
+    }
+}

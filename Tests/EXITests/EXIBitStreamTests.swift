@@ -127,3 +127,47 @@ import Testing
         #expect(throws: EXIError.self) { try short.readBits(1) }
     }
 }
+
+@Suite struct EXIIntegerTests {
+    @Test("[EXI 1.0 §7.1.5] integers of any size round-trip, 20-octet certificate serials included")
+    func bigIntegers() throws {
+        let values: [EXIInteger] = [
+            0, 1, -1, 127, -128, EXIInteger(1 << 40), EXIInteger(Int64.max), EXIInteger(Int64.min),
+            EXIInteger("1234567890123456789012345678901234567890")!, EXIInteger("-98765432109876543210987654321")!,
+            EXIInteger(isNegative: false, magnitude: [UInt8](repeating: 0xFF, count: 20)),
+        ]
+        for value in values {
+            var w = EXIBitWriter()
+            w.writeBits(1, count: 1)
+            try w.writeBigInteger(value)
+            var r = EXIBitReader(w.bytes)
+            _ = try r.readBits(1)
+            #expect(try r.readBigInteger() == value, "\(value)")
+            #expect(EXIInteger(value.description) == value)
+        }
+        // Same bits as the 64-bit encoder where both apply.
+        for v: Int64 in [0, 5, -5, 300, -300, Int64.max, Int64.min] {
+            var a = EXIBitWriter()
+            a.writeInteger(v)
+            var b = EXIBitWriter()
+            try b.writeBigInteger(EXIInteger(v))
+            #expect(a.bytes == b.bytes, "\(v)")
+        }
+        #expect(EXIInteger("1234567890123456789012345678901234567890")!.description == "1234567890123456789012345678901234567890")
+    }
+
+    @Test("An integer longer than 64 bytes is rejected without unbounded work")
+    func hugeInteger() {
+        var w = EXIBitWriter()
+        w.writeBoolean(false)
+        for _ in 0..<200 { w.writeBits(0xFF, count: 8) }
+        w.writeBits(0x01, count: 8)
+        var r = EXIBitReader(w.bytes)
+        do {
+            _ = try r.readBigInteger()
+            Issue.record("accepted")
+        } catch {
+            #expect(error.code == .lengthLimitExceeded)
+        }
+    }
+}

@@ -15,7 +15,8 @@ extension Generator {
         case .signed(let min, let max, let swift):
             "\(swift)(truncatingIfNeeded: try r.readInteger(min: \(min == Int64.min ? "Int64.min" : String(min)), max: \(max)))"
         case .enumeration(let t, let bits, let count):
-            "\(t).allCases[try r.readEnumerationIndex(bits: \(bits), count: \(count))]"
+            "\(t)(exiIndex: try r.readEnumerationIndex(bits: \(bits), count: \(count)))"
+        case .bigInteger: "try r.readBigInteger()"
         }
     }
 
@@ -29,6 +30,7 @@ extension Generator {
         case .signed(let min, let max, _):
             "try w.writeInteger(\(e), min: \(min == Int64.min ? "Int64.min" : String(min)), max: \(max))"
         case .enumeration(_, let bits, _): "w.writeBits(UInt64(\(e).exiIndex), count: \(bits))"
+        case .bigInteger: "try w.writeBigInteger(\(e))"
         }
     }
 
@@ -427,12 +429,21 @@ extension Generator {
         for (i, c) in caseNames.enumerated() { L("case .\(c.replacingOccurrences(of: "`", with: "")): \(i)") }
         L("}")
         L.close()
+        L("")
+        L("/// The value at `exiIndex`, which the caller has checked against the number of values.")
+        L.open("@inlinable init(exiIndex: Int) {")
+        L("switch exiIndex {")
+        for (i, c) in caseNames.enumerated().dropLast() { L("case \(i): self = .\(c.replacingOccurrences(of: "`", with: ""))") }
+        L("default: self = .\(caseNames.last!.replacingOccurrences(of: "`", with: ""))")
+        L("}")
+        L.close()
         L.close()
     }
 
     func emitGroupEnum(name: String, head: ElementDecl, in s: SchemaSet, _ L: inout Lines) throws {
         L("/// The substitution group of element `\(head.qname.local)`: the head and its members, in EXI order.")
-        L.open("public enum \(name): Sendable, Hashable {")
+        // Indirect: a group holds one of many large messages; boxing keeps copies of the enclosing values small.
+        L.open("public indirect enum \(name): Sendable, Hashable {")
         var list: [(String, ElementDecl, ContentRef)] = []
         for m in s.substitutionSet(head) {
             let c = try content(of: m, in: s)
@@ -469,10 +480,21 @@ extension Generator {
 
     func jsonDecode(_ node: Node, key: String) -> String {
         let bin = isBinary(node)
-        let k = key.hasPrefix("key") ? key : swiftStringLiteral(key)
+        let k = swiftStringLiteral(key)
         if node.isArray { return bin ? "try c.decodeHexArray(forKey: \(k))" : "try c.decodeArray([\(node.baseSwiftType)].self, forKey: \(k))" }
         if node.isOptional { return bin ? "try c.decodeHexIfPresent(forKey: \(k))" : "try c.decodeIfPresent(\(node.baseSwiftType).self, forKey: \(k))" }
         return bin ? "try c.decodeHex(forKey: \(k))" : "try c.decode(\(node.baseSwiftType).self, forKey: \(k))"
+    }
+
+    /// Whether a field is written into its parent's JSON object under the chosen element's name (choices and
+    /// substitution groups that occur at most once), as `"Body": {"SessionSetupReq": {...}}`.
+    func isFlattened(_ node: Node) -> Bool {
+        if node.isArray { return false }
+        switch node {
+        case .choice: return true
+        case .element(_, let g, _, _): return g != nil
+        default: return false
+        }
     }
 
     func emitStructCodable(_ name: String, _ fields: [FieldModel], _ L: inout Lines) {
@@ -480,31 +502,52 @@ extension Generator {
         L.open("extension \(name): Codable {")
         L.open("public init(from decoder: any Decoder) throws {")
         L("\(stored.isEmpty ? "_" : "let c") = try decoder.container(keyedBy: EXIJSONKey.self)")
-        let args = stored.map { "\($0.name.replacingOccurrences(of: "`", with: "")): \(jsonDecode($0.node, key: $0.xmlName))" }
+        let args = stored.map { f -> String in
+            let label = f.name.replacingOccurrences(of: "`", with: "")
+            if isFlattened(f.node) {
+                let call = "try \(f.node.baseSwiftType).exiJSONDecode(from: c)"
+                return f.node.isOptional ? "\(label): \(call)" : "\(label): try c.required(\(call), \(swiftStringLiteral(f.xmlName)))"
+            }
+            return "\(label): \(jsonDecode(f.node, key: f.xmlName))"
+        }
         L("self.init(\(args.joined(separator: ", ")))")
         L.close()
         L.open("public func encode(to encoder: any Encoder) throws {")
         L("\(stored.isEmpty ? "_" : "var c") = encoder.container(keyedBy: EXIJSONKey.self)")
-        for f in stored { L(jsonEncode(f.node, "self.\(f.name)", key: f.xmlName)) }
+        for f in stored {
+            if isFlattened(f.node) {
+                L(f.node.isOptional ? "try self.\(f.name)?.exiJSONEncode(into: &c)" : "try self.\(f.name).exiJSONEncode(into: &c)")
+            } else {
+                L(jsonEncode(f.node, "self.\(f.name)", key: f.xmlName))
+            }
+        }
         L.close()
         L.close()
     }
 
-    /// A choice-like enum: `{"ElementName": value}`.
+    /// A choice-like enum: `{"ElementName": value}` on its own, or its single key inside the parent's object.
     func emitChoiceCodable(_ name: String, _ cases: [(caseName: String, xmlName: String, node: Node)], _ L: inout Lines) {
         L.open("extension \(name): Codable {")
         L.open("public init(from decoder: any Decoder) throws {")
         L("let c = try decoder.container(keyedBy: EXIJSONKey.self)")
         L("let key = try c.singleKey()")
-        L("switch key.stringValue {")
-        for cs in cases {
-            L("case \(swiftStringLiteral(cs.xmlName)): self = .\(cs.caseName.replacingOccurrences(of: "`", with: ""))(\(jsonDecode(cs.node, key: "key")))")
-        }
-        L("default: throw c.unknownKey(key)")
-        L("}")
+        L("guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }")
+        L("self = value")
         L.close()
         L.open("public func encode(to encoder: any Encoder) throws {")
         L("var c = encoder.container(keyedBy: EXIJSONKey.self)")
+        L("try self.exiJSONEncode(into: &c)")
+        L.close()
+        L("/// The alternative whose element name is a key of `c`, or `nil` when none is.")
+        L.open("public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {")
+        for cs in cases {
+            let key = swiftStringLiteral(cs.xmlName)
+            L("if c.contains(\(key)) { return .\(cs.caseName.replacingOccurrences(of: "`", with: ""))(\(jsonDecode(cs.node, key: cs.xmlName))) }")
+        }
+        L("return nil")
+        L.close()
+        L("/// Writes the chosen alternative under its element name.")
+        L.open("public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {")
         L("switch self {")
         for cs in cases {
             L("case .\(cs.caseName.replacingOccurrences(of: "`", with: ""))(let v): \(jsonEncode(cs.node, "v", key: cs.xmlName))")

@@ -167,6 +167,7 @@ final class Generator {
                 while (Int128(1) << bits) < hi - lo + 1 { bits += 1 }
                 return .bounded(bits: bits, min: Int64(lo), max: Int64(hi), swift: swift)
             }
+            if builtin == "integer" && lo == nil && hi == nil { return .bigInteger }
             if let lo, lo >= 0 {
                 return .unsigned(min: UInt64(lo), max: hi.map { UInt64($0) } ?? UInt64.max, swift: swift)
             }

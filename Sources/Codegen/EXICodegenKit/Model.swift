@@ -9,6 +9,7 @@ enum ValueKind {
     case unsigned(min: UInt64, max: UInt64, swift: String)
     case signed(min: Int64, max: Int64, swift: String)
     case enumeration(typeName: String, bits: Int, count: Int)
+    case bigInteger
 
     var swiftType: String {
         switch self {
@@ -17,6 +18,7 @@ enum ValueKind {
         case .boolean: "Bool"
         case .bounded(_, _, _, let s), .unsigned(_, _, let s), .signed(_, _, let s): s
         case .enumeration(let t, _, _): t
+        case .bigInteger: "EXIInteger"
         }
     }
     var isBinary: Bool {

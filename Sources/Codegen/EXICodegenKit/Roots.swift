@@ -10,7 +10,7 @@ extension Generator {
         L("/// \(doc)")
         L("///")
         L("/// EXI document grammar (EXI 1.0 §8.5.1): \(globals.count) global elements, event codes of \(width) bits.")
-        L.open("public enum \(name): Sendable, Hashable {")
+        L.open("public indirect enum \(name): Sendable, Hashable {")
         var cases: [(String, Int, ElementDecl, ContentRef)] = []
         var used: Set<String> = []
         for (i, q) in globals.enumerated() {
@@ -83,7 +83,7 @@ extension Generator {
         L("///")
         L("/// EXI fragment grammar (EXI 1.0 §8.5.2): \(all.count) element names, event codes of \(width) bits, end of")
         L("/// fragment = \(endCode).")
-        L.open("public enum \(name): Sendable, Hashable {")
+        L.open("public indirect enum \(name): Sendable, Hashable {")
         struct Entry {
             var caseName: String
             var code: Int

@@ -40,6 +40,24 @@ public enum DC_EVErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .noData: 11
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .noError
+        case 1: self = .failedRESSTemperatureInhibit
+        case 2: self = .failedEVShiftPosition
+        case 3: self = .failedChargerConnectorLockFault
+        case 4: self = .failedEVRESSMalfunction
+        case 5: self = .failedChargingCurrentdifferential
+        case 6: self = .failedChargingVoltageOutOfRange
+        case 7: self = .reservedA
+        case 8: self = .reservedB
+        case 9: self = .reservedC
+        case 10: self = .failedChargingSystemIncompatibility
+        default: self = .noData
+        }
+    }
 }
 
 /// XSD: simple type `DC_EVSEStatusCodeType` in `urn:din:70121:2012:MsgDataTypes`; EXI encodes the index in schema order.
@@ -74,6 +92,24 @@ public enum DC_EVSEStatusCode: String, Sendable, Hashable, CaseIterable, Codable
         case .reservedC: 11
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .evseNotReady
+        case 1: self = .evseReady
+        case 2: self = .evseShutdown
+        case 3: self = .evseUtilityInterruptEvent
+        case 4: self = .evseIsolationMonitoringActive
+        case 5: self = .evseEmergencyShutdown
+        case 6: self = .evseMalfunction
+        case 7: self = .reserved8
+        case 8: self = .reserved9
+        case 9: self = .reservedA
+        case 10: self = .reservedB
+        default: self = .reservedC
+        }
+    }
 }
 
 /// XSD: simple type `EVRequestedEnergyTransferType` in `urn:din:70121:2012:MsgDataTypes`; EXI encodes the index in schema order.
@@ -96,6 +132,18 @@ public enum EVRequestedEnergyTransfer: String, Sendable, Hashable, CaseIterable,
         case .dcUnique: 5
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .acSinglePhaseCore
+        case 1: self = .acThreePhaseCore
+        case 2: self = .dcCore
+        case 3: self = .dcExtended
+        case 4: self = .dcComboCore
+        default: self = .dcUnique
+        }
+    }
 }
 
 /// XSD: simple type `EVSENotificationType` in `urn:din:70121:2012:MsgDataTypes`; EXI encodes the index in schema order.
@@ -112,6 +160,15 @@ public enum EVSENotification: String, Sendable, Hashable, CaseIterable, Codable 
         case .reNegotiation: 2
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .none
+        case 1: self = .stopCharging
+        default: self = .reNegotiation
+        }
+    }
 }
 
 /// XSD: simple type `EVSEProcessingType` in `urn:din:70121:2012:MsgDataTypes`; EXI encodes the index in schema order.
@@ -124,6 +181,14 @@ public enum EVSEProcessing: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .finished: 0
         case .ongoing: 1
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .finished
+        default: self = .ongoing
         }
     }
 }
@@ -156,6 +221,22 @@ public enum EVSESupportedEnergyTransfer: String, Sendable, Hashable, CaseIterabl
         case .acCore3pDCExtended: 9
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .acSinglePhaseCore
+        case 1: self = .acThreePhaseCore
+        case 2: self = .dcCore
+        case 3: self = .dcExtended
+        case 4: self = .dcComboCore
+        case 5: self = .dcDual
+        case 6: self = .acCore1pDCExtended
+        case 7: self = .acSingleDCCore
+        case 8: self = .acSinglePhaseThreePhaseCoreDCExtended
+        default: self = .acCore3pDCExtended
+        }
+    }
 }
 
 /// XSD: simple type `costKindType` in `urn:din:70121:2012:MsgDataTypes`; EXI encodes the index in schema order.
@@ -172,6 +253,15 @@ public enum CostKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .carbonDioxideEmission: 2
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .relativePricePercentage
+        case 1: self = .renewableGenerationPercentage
+        default: self = .carbonDioxideEmission
+        }
+    }
 }
 
 /// XSD: simple type `faultCodeType` in `urn:din:70121:2012:MsgDataTypes`; EXI encodes the index in schema order.
@@ -186,6 +276,15 @@ public enum FaultCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .parsingError: 0
         case .noTLSRootCertificatAvailable: 1
         case .unknownError: 2
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .parsingError
+        case 1: self = .noTLSRootCertificatAvailable
+        default: self = .unknownError
         }
     }
 }
@@ -206,6 +305,16 @@ public enum IsolationLevel: String, Sendable, Hashable, CaseIterable, Codable {
         case .fault: 3
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .invalid
+        case 1: self = .valid
+        case 2: self = .warning
+        default: self = .fault
+        }
+    }
 }
 
 /// XSD: simple type `paymentOptionType` in `urn:din:70121:2012:MsgDataTypes`; EXI encodes the index in schema order.
@@ -218,6 +327,14 @@ public enum PaymentOption: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .contract: 0
         case .externalPayment: 1
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .contract
+        default: self = .externalPayment
         }
     }
 }
@@ -276,6 +393,35 @@ public enum ResponseCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .failedWrongEnergyTransferType: 22
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .ok
+        case 1: self = .okNewSessionEstablished
+        case 2: self = .okOldSessionJoined
+        case 3: self = .okCertificateExpiresSoon
+        case 4: self = .failed
+        case 5: self = .failedSequenceError
+        case 6: self = .failedServiceIDInvalid
+        case 7: self = .failedUnknownSession
+        case 8: self = .failedServiceSelectionInvalid
+        case 9: self = .failedPaymentSelectionInvalid
+        case 10: self = .failedCertificateExpired
+        case 11: self = .failedSignatureError
+        case 12: self = .failedNoCertificateAvailable
+        case 13: self = .failedCertChainError
+        case 14: self = .failedChallengeInvalid
+        case 15: self = .failedContractCanceled
+        case 16: self = .failedWrongChargeParameter
+        case 17: self = .failedPowerDeliveryNotApplied
+        case 18: self = .failedTariffSelectionInvalid
+        case 19: self = .failedChargingProfileInvalid
+        case 20: self = .failedEVSEPresentVoltageToLow
+        case 21: self = .failedMeteringSignatureNotValid
+        default: self = .failedWrongEnergyTransferType
+        }
+    }
 }
 
 /// XSD: simple type `serviceCategoryType` in `urn:din:70121:2012:MsgDataTypes`; EXI encodes the index in schema order.
@@ -292,6 +438,16 @@ public enum ServiceCategory: String, Sendable, Hashable, CaseIterable, Codable {
         case .internet: 1
         case .contractCertificate: 2
         case .otherCustom: 3
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .evCharging
+        case 1: self = .internet
+        case 2: self = .contractCertificate
+        default: self = .otherCustom
         }
     }
 }
@@ -324,6 +480,22 @@ public enum UnitSymbol: String, Sendable, Hashable, CaseIterable, Codable {
         case .wh: 9
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .h
+        case 1: self = .m
+        case 2: self = .s
+        case 3: self = .a
+        case 4: self = .ah
+        case 5: self = .v
+        case 6: self = .va
+        case 7: self = .w
+        case 8: self = .wS
+        default: self = .wh
+        }
+    }
 }
 
 /// XSD: simple type `valueType` in `urn:din:70121:2012:MsgDataTypes`; EXI encodes the index in schema order.
@@ -344,6 +516,18 @@ public enum Value: String, Sendable, Hashable, CaseIterable, Codable {
         case .int: 3
         case .physicalValue: 4
         case .string: 5
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .bool
+        case 1: self = .byte
+        case 2: self = .short
+        case 3: self = .int
+        case 4: self = .physicalValue
+        default: self = .string
         }
     }
 }

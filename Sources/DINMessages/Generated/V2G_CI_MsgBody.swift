@@ -103,7 +103,7 @@ extension CableCheckRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -111,7 +111,7 @@ extension CableCheckRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = EVSEProcessing.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v3 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("CableCheckRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -362,7 +362,7 @@ extension CertificateInstallationRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
@@ -680,7 +680,7 @@ extension CertificateUpdateRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
@@ -846,7 +846,7 @@ extension ChargeParameterDiscoveryReq {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected SE(EVRequestedEnergyTransferType), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = EVRequestedEnergyTransfer.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+        let v1 = EVRequestedEnergyTransfer(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v2: EVChargeParameterGroup
@@ -932,12 +932,12 @@ extension ChargeParameterDiscoveryReq {
 extension ChargeParameterDiscoveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(evRequestedEnergyTransferType: try c.decode(EVRequestedEnergyTransfer.self, forKey: "EVRequestedEnergyTransferType"), evChargeParameter: try c.decode(EVChargeParameterGroup.self, forKey: "EVChargeParameter"))
+        self.init(evRequestedEnergyTransferType: try c.decode(EVRequestedEnergyTransfer.self, forKey: "EVRequestedEnergyTransferType"), evChargeParameter: try c.required(try EVChargeParameterGroup.exiJSONDecode(from: c), "EVChargeParameter"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.evRequestedEnergyTransferType, forKey: "EVRequestedEnergyTransferType")
-        try c.encode(self.evChargeParameter, forKey: "EVChargeParameter")
+        try self.evChargeParameter.exiJSONEncode(into: &c)
     }
 }
 
@@ -969,12 +969,12 @@ extension ChargeParameterDiscoveryRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSEProcessing.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v3: SASchedulesGroup
@@ -1097,14 +1097,14 @@ extension ChargeParameterDiscoveryRes {
 extension ChargeParameterDiscoveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"), saSchedules: try c.decode(SASchedulesGroup.self, forKey: "SASchedules"), evseChargeParameter: try c.decode(EVSEChargeParameterGroup.self, forKey: "EVSEChargeParameter"))
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"), saSchedules: try c.required(try SASchedulesGroup.exiJSONDecode(from: c), "SASchedules"), evseChargeParameter: try c.required(try EVSEChargeParameterGroup.exiJSONDecode(from: c), "EVSEChargeParameter"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.responseCode, forKey: "ResponseCode")
         try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
-        try c.encode(self.saSchedules, forKey: "SASchedules")
-        try c.encode(self.evseChargeParameter, forKey: "EVSEChargeParameter")
+        try self.saSchedules.exiJSONEncode(into: &c)
+        try self.evseChargeParameter.exiJSONEncode(into: &c)
     }
 }
 
@@ -1204,7 +1204,7 @@ extension ChargingStatusRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
@@ -1498,12 +1498,12 @@ extension ContractAuthenticationRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ContractAuthenticationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ContractAuthenticationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSEProcessing.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("ContractAuthenticationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1898,7 +1898,7 @@ extension CurrentDemandRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -2272,7 +2272,7 @@ extension MeteringReceiptRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("MeteringReceiptRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("MeteringReceiptRes: expected SE(AC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -2461,7 +2461,7 @@ extension PaymentDetailsRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(GenChallenge), got event \(ev)", atBit: r.bitPosition) }
@@ -2686,13 +2686,13 @@ extension PowerDeliveryReq {
 extension PowerDeliveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(readyToChargeState: try c.decode(Bool.self, forKey: "ReadyToChargeState"), chargingProfile: try c.decodeIfPresent(ChargingProfile.self, forKey: "ChargingProfile"), evPowerDeliveryParameter: try c.decodeIfPresent(EVPowerDeliveryParameterGroup.self, forKey: "EVPowerDeliveryParameter"))
+        self.init(readyToChargeState: try c.decode(Bool.self, forKey: "ReadyToChargeState"), chargingProfile: try c.decodeIfPresent(ChargingProfile.self, forKey: "ChargingProfile"), evPowerDeliveryParameter: try EVPowerDeliveryParameterGroup.exiJSONDecode(from: c))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.readyToChargeState, forKey: "ReadyToChargeState")
         try c.encodeIfPresent(self.chargingProfile, forKey: "ChargingProfile")
-        try c.encodeIfPresent(self.evPowerDeliveryParameter, forKey: "EVPowerDeliveryParameter")
+        try self.evPowerDeliveryParameter?.exiJSONEncode(into: &c)
     }
 }
 
@@ -2718,7 +2718,7 @@ extension PowerDeliveryRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v2: EVSEStatusGroup
@@ -2804,12 +2804,12 @@ extension PowerDeliveryRes {
 extension PowerDeliveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decode(EVSEStatusGroup.self, forKey: "EVSEStatus"))
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.required(try EVSEStatusGroup.exiJSONDecode(from: c), "EVSEStatus"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.responseCode, forKey: "ResponseCode")
-        try c.encode(self.evseStatus, forKey: "EVSEStatus")
+        try self.evseStatus.exiJSONEncode(into: &c)
     }
 }
 
@@ -2942,7 +2942,7 @@ extension PreChargeRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -3128,7 +3128,7 @@ extension ServiceDetailRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
@@ -3256,7 +3256,7 @@ extension ServiceDiscoveryReq {
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v4 = ServiceCategory.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+            let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v3 = v4
@@ -3366,7 +3366,7 @@ extension ServiceDiscoveryRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(PaymentOptions), got event \(ev)", atBit: r.bitPosition) }
@@ -3491,7 +3491,7 @@ extension ServicePaymentSelectionReq {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: expected SE(SelectedPaymentOption), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = PaymentOption.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v1 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: expected SE(SelectedServiceList), got event \(ev)", atBit: r.bitPosition) }
@@ -3581,7 +3581,7 @@ extension ServicePaymentSelectionRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3743,7 +3743,7 @@ extension SessionSetupRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
@@ -3861,7 +3861,7 @@ extension SessionStopRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("SessionStopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4078,7 +4078,7 @@ extension WeldingDetectionRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 23)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }

@@ -304,7 +304,7 @@ extension AC_EVSEStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v4 = EVSENotification.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v4 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -737,7 +737,7 @@ extension Cost {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("Cost: expected SE(costKind), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = CostKind.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v1 = CostKind(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("Cost: expected SE(amount), got event \(ev)", atBit: r.bitPosition) }
@@ -1443,14 +1443,14 @@ extension DC_EVSEStatus {
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEIsolationStatus), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = IsolationLevel.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+            let v2 = IsolationLevel(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEStatusCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = DC_EVSEStatusCode.allCases[try r.readEnumerationIndex(bits: 4, count: 12)]
+        let v3 = DC_EVSEStatusCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(NotificationMaxDelay), got event \(ev)", atBit: r.bitPosition) }
@@ -1460,7 +1460,7 @@ extension DC_EVSEStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v5 = EVSENotification.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v5 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1610,7 +1610,7 @@ extension DC_EVStatus {
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVErrorCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v6 = DC_EVErrorCode.allCases[try r.readEnumerationIndex(bits: 4, count: 12)]
+        let v6 = DC_EVErrorCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 8 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVRESSSOC), got event \(ev)", atBit: r.bitPosition) }
@@ -2105,11 +2105,11 @@ extension Entry {
 extension Entry: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"))
+        self.init(timeInterval: try c.required(try TimeInterval.exiJSONDecode(from: c), "TimeInterval"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try self.timeInterval.exiJSONEncode(into: &c)
     }
 }
 
@@ -2484,7 +2484,7 @@ extension Notification {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("Notification: expected SE(FaultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = FaultCode.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v1 = FaultCode(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: String? = nil
@@ -2667,11 +2667,11 @@ extension PMaxScheduleEntry {
 extension PMaxScheduleEntry: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"), pMax: try c.decode(Int16.self, forKey: "PMax"))
+        self.init(timeInterval: try c.required(try TimeInterval.exiJSONDecode(from: c), "TimeInterval"), pMax: try c.decode(Int16.self, forKey: "PMax"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try self.timeInterval.exiJSONEncode(into: &c)
         try c.encode(self.pMax, forKey: "PMax")
     }
 }
@@ -2941,7 +2941,7 @@ extension Parameter {
         let v1 = try r.readString(minLength: 0, maxLength: nil)
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("Parameter: expected AT(ValueType), got event \(ev)", atBit: r.bitPosition) }
-        let v2 = Value.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+        let v2 = Value(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         ev = try Self._exiNext(&s, &rep, &r)
         let v3: Parameter.Choice
         switch ev {
@@ -3117,13 +3117,13 @@ extension Parameter {
 extension Parameter: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(name: try c.decode(String.self, forKey: "Name"), valueType: try c.decode(Value.self, forKey: "ValueType"), choice: try c.decode(Parameter.Choice.self, forKey: "choice"))
+        self.init(name: try c.decode(String.self, forKey: "Name"), valueType: try c.decode(Value.self, forKey: "ValueType"), choice: try c.required(try Parameter.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.name, forKey: "Name")
         try c.encode(self.valueType, forKey: "ValueType")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -3131,18 +3131,25 @@ extension Parameter.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "boolValue": self = .boolValue(try c.decode(Bool.self, forKey: key))
-        case "byteValue": self = .byteValue(try c.decode(Int8.self, forKey: key))
-        case "shortValue": self = .shortValue(try c.decode(Int16.self, forKey: key))
-        case "intValue": self = .intValue(try c.decode(Int32.self, forKey: key))
-        case "physicalValue": self = .physicalValue(try c.decode(PhysicalValue.self, forKey: key))
-        case "stringValue": self = .stringValue(try c.decode(String.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("boolValue") { return .boolValue(try c.decode(Bool.self, forKey: "boolValue")) }
+        if c.contains("byteValue") { return .byteValue(try c.decode(Int8.self, forKey: "byteValue")) }
+        if c.contains("shortValue") { return .shortValue(try c.decode(Int16.self, forKey: "shortValue")) }
+        if c.contains("intValue") { return .intValue(try c.decode(Int32.self, forKey: "intValue")) }
+        if c.contains("physicalValue") { return .physicalValue(try c.decode(PhysicalValue.self, forKey: "physicalValue")) }
+        if c.contains("stringValue") { return .stringValue(try c.decode(String.self, forKey: "stringValue")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .boolValue(let v): try c.encode(v, forKey: "boolValue")
         case .byteValue(let v): try c.encode(v, forKey: "byteValue")
@@ -3175,7 +3182,7 @@ extension PaymentOptions {
         while ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentOptions: expected SE(PaymentOption), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = PaymentOption.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+            let v2 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)
@@ -3282,7 +3289,7 @@ extension PhysicalValue {
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Unit), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v3 = UnitSymbol.allCases[try r.readEnumerationIndex(bits: 4, count: 10)]
+            let v3 = UnitSymbol(exiIndex: try r.readEnumerationIndex(bits: 4, count: 10))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v2 = v3
@@ -3968,11 +3975,11 @@ extension SalesTariffEntry {
 extension SalesTariffEntry: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"), ePriceLevel: try c.decode(UInt8.self, forKey: "EPriceLevel"), consumptionCost: try c.decodeArray([ConsumptionCost].self, forKey: "ConsumptionCost"))
+        self.init(timeInterval: try c.required(try TimeInterval.exiJSONDecode(from: c), "TimeInterval"), ePriceLevel: try c.decode(UInt8.self, forKey: "EPriceLevel"), consumptionCost: try c.decodeArray([ConsumptionCost].self, forKey: "ConsumptionCost"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try self.timeInterval.exiJSONEncode(into: &c)
         try c.encode(self.ePriceLevel, forKey: "EPriceLevel")
         try c.encodeArray(self.consumptionCost, forKey: "ConsumptionCost")
     }
@@ -4380,7 +4387,7 @@ extension ServiceCharge {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceCharge: expected SE(EnergyTransferType), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = EVSESupportedEnergyTransfer.allCases[try r.readEnumerationIndex(bits: 4, count: 10)]
+        let v3 = EVSESupportedEnergyTransfer(exiIndex: try r.readEnumerationIndex(bits: 4, count: 10))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceCharge: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4685,7 +4692,7 @@ extension ServiceTag {
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceTag: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v4 = ServiceCategory.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v5: String? = nil

@@ -506,11 +506,11 @@ extension Body {
 extension Body: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(bodyElement: try c.decodeIfPresent(BodyElement.self, forKey: "BodyElement"))
+        self.init(bodyElement: try BodyElement.exiJSONDecode(from: c))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encodeIfPresent(self.bodyElement, forKey: "BodyElement")
+        try self.bodyElement?.exiJSONEncode(into: &c)
     }
 }
 

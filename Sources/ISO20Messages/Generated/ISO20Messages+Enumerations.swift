@@ -22,6 +22,14 @@ public enum Authorization: String, Sendable, Hashable, CaseIterable, Codable {
         case .pnC: 1
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .eim
+        default: self = .pnC
+        }
+    }
 }
 
 /// XSD: simple type `channelSelectionType` in `urn:iso:std:iso:15118:-20:CommonMessages`; EXI encodes the index in schema order.
@@ -34,6 +42,14 @@ public enum ChannelSelection: String, Sendable, Hashable, CaseIterable, Codable 
         switch self {
         case .charge: 0
         case .discharge: 1
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .charge
+        default: self = .discharge
         }
     }
 }
@@ -54,6 +70,16 @@ public enum ChargeProgress: String, Sendable, Hashable, CaseIterable, Codable {
         case .scheduleRenegotiation: 3
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .start
+        case 1: self = .stop
+        case 2: self = .standby
+        default: self = .scheduleRenegotiation
+        }
+    }
 }
 
 /// XSD: simple type `chargingSessionType` in `urn:iso:std:iso:15118:-20:CommonMessages`; EXI encodes the index in schema order.
@@ -70,6 +96,15 @@ public enum ChargingSession: String, Sendable, Hashable, CaseIterable, Codable {
         case .serviceRenegotiation: 2
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .pause
+        case 1: self = .terminate
+        default: self = .serviceRenegotiation
+        }
+    }
 }
 
 /// XSD: simple type `ecdhCurveType` in `urn:iso:std:iso:15118:-20:CommonMessages`; EXI encodes the index in schema order.
@@ -82,6 +117,14 @@ public enum EcdhCurve: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .secp521: 0
         case .x448: 1
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .secp521
+        default: self = .x448
         }
     }
 }
@@ -100,6 +143,15 @@ public enum EvCheckInStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case .completed: 2
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .checkIn
+        case 1: self = .processing
+        default: self = .completed
+        }
+    }
 }
 
 /// XSD: simple type `evCheckOutStatusType` in `urn:iso:std:iso:15118:-20:CommonMessages`; EXI encodes the index in schema order.
@@ -116,6 +168,15 @@ public enum EvCheckOutStatus: String, Sendable, Hashable, CaseIterable, Codable 
         case .completed: 2
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .checkOut
+        case 1: self = .processing
+        default: self = .completed
+        }
+    }
 }
 
 /// XSD: simple type `evseCheckOutStatusType` in `urn:iso:std:iso:15118:-20:CommonMessages`; EXI encodes the index in schema order.
@@ -128,6 +189,14 @@ public enum EvseCheckOutStatus: String, Sendable, Hashable, CaseIterable, Codabl
         switch self {
         case .scheduled: 0
         case .completed: 1
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .scheduled
+        default: self = .completed
         }
     }
 }
@@ -152,6 +221,18 @@ public enum EvseNotification: String, Sendable, Hashable, CaseIterable, Codable 
         case .meteringConfirmation: 5
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .pause
+        case 1: self = .exitStandby
+        case 2: self = .terminate
+        case 3: self = .scheduleRenegotiation
+        case 4: self = .serviceRenegotiation
+        default: self = .meteringConfirmation
+        }
+    }
 }
 
 /// XSD: simple type `parkingMethodType` in `urn:iso:std:iso:15118:-20:CommonMessages`; EXI encodes the index in schema order.
@@ -168,6 +249,15 @@ public enum ParkingMethod: String, Sendable, Hashable, CaseIterable, Codable {
         case .manual: 2
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .autoParking
+        case 1: self = .mvGuideManual
+        default: self = .manual
+        }
+    }
 }
 
 /// XSD: simple type `powerToleranceAcceptanceType` in `urn:iso:std:iso:15118:-20:CommonMessages`; EXI encodes the index in schema order.
@@ -180,6 +270,14 @@ public enum PowerToleranceAcceptance: String, Sendable, Hashable, CaseIterable, 
         switch self {
         case .powerToleranceNotConfirmed: 0
         case .powerToleranceConfirmed: 1
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .powerToleranceNotConfirmed
+        default: self = .powerToleranceConfirmed
         }
     }
 }
@@ -196,6 +294,15 @@ public enum Processing: String, Sendable, Hashable, CaseIterable, Codable {
         case .finished: 0
         case .ongoing: 1
         case .ongoingWaitingForCustomerInteraction: 2
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .finished
+        case 1: self = .ongoing
+        default: self = .ongoingWaitingForCustomerInteraction
         }
     }
 }
@@ -288,6 +395,52 @@ public enum ResponseCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .failedWrongChargeParameter: 39
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .ok
+        case 1: self = .okCertificateExpiresSoon
+        case 2: self = .okNewSessionEstablished
+        case 3: self = .okOldSessionJoined
+        case 4: self = .okPowerToleranceConfirmed
+        case 5: self = .warningAuthorizationSelectionInvalid
+        case 6: self = .warningCertificateExpired
+        case 7: self = .warningCertificateNotYetValid
+        case 8: self = .warningCertificateRevoked
+        case 9: self = .warningCertificateValidationError
+        case 10: self = .warningChallengeInvalid
+        case 11: self = .warningEIMAuthorizationFailure
+        case 12: self = .warningEMSPUnknown
+        case 13: self = .warningEVPowerProfileViolation
+        case 14: self = .warningGeneralPnCAuthorizationError
+        case 15: self = .warningNoCertificateAvailable
+        case 16: self = .warningNoContractMatchingPCIDFound
+        case 17: self = .warningPowerToleranceNotConfirmed
+        case 18: self = .warningScheduleRenegotiationFailed
+        case 19: self = .warningStandbyNotAllowed
+        case 20: self = .warningWpt
+        case 21: self = .failed
+        case 22: self = .failedAssociationError
+        case 23: self = .failedContactorError
+        case 24: self = .failedEVPowerProfileInvalid
+        case 25: self = .failedEVPowerProfileViolation
+        case 26: self = .failedMeteringSignatureNotValid
+        case 27: self = .failedNoEnergyTransferServiceSelected
+        case 28: self = .failedNoServiceRenegotiationSupported
+        case 29: self = .failedPauseNotAllowed
+        case 30: self = .failedPowerDeliveryNotApplied
+        case 31: self = .failedPowerToleranceNotConfirmed
+        case 32: self = .failedScheduleRenegotiation
+        case 33: self = .failedScheduleSelectionInvalid
+        case 34: self = .failedSequenceError
+        case 35: self = .failedServiceIDInvalid
+        case 36: self = .failedServiceSelectionInvalid
+        case 37: self = .failedSignatureError
+        case 38: self = .failedUnknownSession
+        default: self = .failedWrongChargeParameter
+        }
+    }
 }
 
 /// XSD: simple type `cpStatusType` in `urn:iso:std:iso:15118:-20:ACDP`; EXI encodes the index in schema order.
@@ -308,6 +461,17 @@ public enum CpStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case .stateE: 4
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .stateA
+        case 1: self = .stateB
+        case 2: self = .stateC
+        case 3: self = .stateD
+        default: self = .stateE
+        }
+    }
 }
 
 /// XSD: simple type `electricalChargingDeviceStatusType` in `urn:iso:std:iso:15118:-20:ACDP`; EXI encodes the index in schema order.
@@ -324,6 +488,16 @@ public enum ElectricalChargingDeviceStatus: String, Sendable, Hashable, CaseIter
         case .stateB: 1
         case .stateC: 2
         case .stateD: 3
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .stateA
+        case 1: self = .stateB
+        case 2: self = .stateC
+        default: self = .stateD
         }
     }
 }
@@ -356,6 +530,22 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .failedReserved2: 9
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .okNoEVError
+        case 1: self = .failed
+        case 2: self = .failedEmergencyEvent
+        case 3: self = .failedBreaker
+        case 4: self = .failedRESSTemperatureInhibit
+        case 5: self = .failedRess
+        case 6: self = .failedChargingCurrentDifferential
+        case 7: self = .failedChargingVoltageOutOfRange
+        case 8: self = .failedReserved1
+        default: self = .failedReserved2
+        }
+    }
 }
 
 /// XSD: simple type `isolationStatusType` in `urn:iso:std:iso:15118:-20:ACDP`; EXI encodes the index in schema order.
@@ -374,6 +564,16 @@ public enum IsolationStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case .fault: 3
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .invalid
+        case 1: self = .safe
+        case 2: self = .warning
+        default: self = .fault
+        }
+    }
 }
 
 /// XSD: simple type `mechanicalChargingDeviceStatusType` in `urn:iso:std:iso:15118:-20:ACDP`; EXI encodes the index in schema order.
@@ -390,6 +590,15 @@ public enum MechanicalChargingDeviceStatus: String, Sendable, Hashable, CaseIter
         case .endPosition: 2
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .home
+        case 1: self = .moving
+        default: self = .endPosition
+        }
+    }
 }
 
 /// XSD: simple type `WPT_AlignmentCheckMethodType` in `urn:iso:std:iso:15118:-20:WPT`; EXI encodes the index in schema order.
@@ -404,6 +613,15 @@ public enum WPT_AlignmentCheckMethod: String, Sendable, Hashable, CaseIterable, 
         case .powerCheck: 0
         case .lpe: 1
         case .proprietary: 2
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .powerCheck
+        case 1: self = .lpe
+        default: self = .proprietary
         }
     }
 }
@@ -424,6 +642,16 @@ public enum WPT_EVPCChargeDiagnostics: String, Sendable, Hashable, CaseIterable,
         case .evpcAnomalyDetected: 3
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .evpcNoIssue
+        case 1: self = .evpcTempOverheatDetected
+        case 2: self = .evpcPowerTransferAnomalyDetected
+        default: self = .evpcAnomalyDetected
+        }
+    }
 }
 
 /// XSD: simple type `WPT_EVResultType` in `urn:iso:std:iso:15118:-20:WPT`; EXI encodes the index in schema order.
@@ -438,6 +666,15 @@ public enum WPT_EVResult: String, Sendable, Hashable, CaseIterable, Codable {
         case .evResultUnknown: 0
         case .evResultSuccess: 1
         case .evResultFailed: 2
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .evResultUnknown
+        case 1: self = .evResultSuccess
+        default: self = .evResultFailed
         }
     }
 }
@@ -458,6 +695,17 @@ public enum WPT_FinePositioningMethod: String, Sendable, Hashable, CaseIterable,
         case .lfTxPrimaryDevice: 2
         case .lpe: 3
         case .proprietary: 4
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .manual
+        case 1: self = .lfTxEV
+        case 2: self = .lfTxPrimaryDevice
+        case 3: self = .lpe
+        default: self = .proprietary
         }
     }
 }
@@ -482,6 +730,18 @@ public enum WPT_PairingMethod: String, Sendable, Hashable, CaseIterable, Codable
         case .proprietary: 5
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .externalConfirmation
+        case 1: self = .lpe
+        case 2: self = .lfTxEV
+        case 3: self = .lfTxPrimaryDevice
+        case 4: self = .optical
+        default: self = .proprietary
+        }
+    }
 }
 
 /// XSD: simple type `WPT_PowerClassType` in `urn:iso:std:iso:15118:-20:WPT`; EXI encodes the index in schema order.
@@ -498,6 +758,16 @@ public enum WPT_PowerClass: String, Sendable, Hashable, CaseIterable, Codable {
         case .mfWpt2: 1
         case .mfWpt3: 2
         case .mfWpt4: 3
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .mfWpt1
+        case 1: self = .mfWpt2
+        case 2: self = .mfWpt3
+        default: self = .mfWpt4
         }
     }
 }
@@ -520,6 +790,18 @@ public enum WPT_SPCChargeDiagnostics: String, Sendable, Hashable, CaseIterable, 
         case .spcTempOverheatDetected: 3
         case .spcPowerTransferAnomalyDetected: 4
         case .spcAnomalyDetected: 5
+        }
+    }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .spcNoIssue
+        case 1: self = .spcfodDetected
+        case 2: self = .spclopDetected
+        case 3: self = .spcTempOverheatDetected
+        case 4: self = .spcPowerTransferAnomalyDetected
+        default: self = .spcAnomalyDetected
         }
     }
 }

@@ -11,7 +11,7 @@ import EXI
 import XMLDSig
 
 /// The substitution group of element `AC_CPDReqEnergyTransferMode`: the head and its members, in EXI order.
-public enum AC_CPDReqEnergyTransferModeGroup: Sendable, Hashable {
+public indirect enum AC_CPDReqEnergyTransferModeGroup: Sendable, Hashable {
     /// Element `AC_CPDReqEnergyTransferMode`.
     case acCPDReqEnergyTransferMode(AC_CPDReqEnergyTransferMode)
     /// Element `BPT_AC_CPDReqEnergyTransferMode`.
@@ -22,14 +22,21 @@ extension AC_CPDReqEnergyTransferModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AC_CPDReqEnergyTransferMode": self = .acCPDReqEnergyTransferMode(try c.decode(AC_CPDReqEnergyTransferMode.self, forKey: key))
-        case "BPT_AC_CPDReqEnergyTransferMode": self = .bptACCPDReqEnergyTransferMode(try c.decode(BPT_AC_CPDReqEnergyTransferMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AC_CPDReqEnergyTransferMode") { return .acCPDReqEnergyTransferMode(try c.decode(AC_CPDReqEnergyTransferMode.self, forKey: "AC_CPDReqEnergyTransferMode")) }
+        if c.contains("BPT_AC_CPDReqEnergyTransferMode") { return .bptACCPDReqEnergyTransferMode(try c.decode(BPT_AC_CPDReqEnergyTransferMode.self, forKey: "BPT_AC_CPDReqEnergyTransferMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .acCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "AC_CPDReqEnergyTransferMode")
         case .bptACCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_AC_CPDReqEnergyTransferMode")
@@ -38,7 +45,7 @@ extension AC_CPDReqEnergyTransferModeGroup: Codable {
 }
 
 /// The substitution group of element `AC_CPDResEnergyTransferMode`: the head and its members, in EXI order.
-public enum AC_CPDResEnergyTransferModeGroup: Sendable, Hashable {
+public indirect enum AC_CPDResEnergyTransferModeGroup: Sendable, Hashable {
     /// Element `AC_CPDResEnergyTransferMode`.
     case acCPDResEnergyTransferMode(AC_CPDResEnergyTransferMode)
     /// Element `BPT_AC_CPDResEnergyTransferMode`.
@@ -49,14 +56,21 @@ extension AC_CPDResEnergyTransferModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AC_CPDResEnergyTransferMode": self = .acCPDResEnergyTransferMode(try c.decode(AC_CPDResEnergyTransferMode.self, forKey: key))
-        case "BPT_AC_CPDResEnergyTransferMode": self = .bptACCPDResEnergyTransferMode(try c.decode(BPT_AC_CPDResEnergyTransferMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AC_CPDResEnergyTransferMode") { return .acCPDResEnergyTransferMode(try c.decode(AC_CPDResEnergyTransferMode.self, forKey: "AC_CPDResEnergyTransferMode")) }
+        if c.contains("BPT_AC_CPDResEnergyTransferMode") { return .bptACCPDResEnergyTransferMode(try c.decode(BPT_AC_CPDResEnergyTransferMode.self, forKey: "BPT_AC_CPDResEnergyTransferMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .acCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "AC_CPDResEnergyTransferMode")
         case .bptACCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_AC_CPDResEnergyTransferMode")
@@ -65,7 +79,7 @@ extension AC_CPDResEnergyTransferModeGroup: Codable {
 }
 
 /// The substitution group of element `CLReqControlMode`: the head and its members, in EXI order.
-public enum CLReqControlModeGroupAC: Sendable, Hashable {
+public indirect enum CLReqControlModeGroupAC: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLReqControlMode`.
     case bptDynamicACCLReqControlMode(BPT_Dynamic_AC_CLReqControlMode)
     /// Element `BPT_Scheduled_AC_CLReqControlMode`.
@@ -82,17 +96,24 @@ extension CLReqControlModeGroupAC: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Dynamic_AC_CLReqControlMode": self = .bptDynamicACCLReqControlMode(try c.decode(BPT_Dynamic_AC_CLReqControlMode.self, forKey: key))
-        case "BPT_Scheduled_AC_CLReqControlMode": self = .bptScheduledACCLReqControlMode(try c.decode(BPT_Scheduled_AC_CLReqControlMode.self, forKey: key))
-        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
-        case "Dynamic_AC_CLReqControlMode": self = .dynamicACCLReqControlMode(try c.decode(Dynamic_AC_CLReqControlMode.self, forKey: key))
-        case "Scheduled_AC_CLReqControlMode": self = .scheduledACCLReqControlMode(try c.decode(Scheduled_AC_CLReqControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Dynamic_AC_CLReqControlMode") { return .bptDynamicACCLReqControlMode(try c.decode(BPT_Dynamic_AC_CLReqControlMode.self, forKey: "BPT_Dynamic_AC_CLReqControlMode")) }
+        if c.contains("BPT_Scheduled_AC_CLReqControlMode") { return .bptScheduledACCLReqControlMode(try c.decode(BPT_Scheduled_AC_CLReqControlMode.self, forKey: "BPT_Scheduled_AC_CLReqControlMode")) }
+        if c.contains("CLReqControlMode") { return .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: "CLReqControlMode")) }
+        if c.contains("Dynamic_AC_CLReqControlMode") { return .dynamicACCLReqControlMode(try c.decode(Dynamic_AC_CLReqControlMode.self, forKey: "Dynamic_AC_CLReqControlMode")) }
+        if c.contains("Scheduled_AC_CLReqControlMode") { return .scheduledACCLReqControlMode(try c.decode(Scheduled_AC_CLReqControlMode.self, forKey: "Scheduled_AC_CLReqControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDynamicACCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_AC_CLReqControlMode")
         case .bptScheduledACCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_AC_CLReqControlMode")
@@ -104,7 +125,7 @@ extension CLReqControlModeGroupAC: Codable {
 }
 
 /// The substitution group of element `CLResControlMode`: the head and its members, in EXI order.
-public enum CLResControlModeGroupAC: Sendable, Hashable {
+public indirect enum CLResControlModeGroupAC: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLResControlMode`.
     case bptDynamicACCLResControlMode(BPT_Dynamic_AC_CLResControlMode)
     /// Element `BPT_Scheduled_AC_CLResControlMode`.
@@ -121,17 +142,24 @@ extension CLResControlModeGroupAC: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Dynamic_AC_CLResControlMode": self = .bptDynamicACCLResControlMode(try c.decode(BPT_Dynamic_AC_CLResControlMode.self, forKey: key))
-        case "BPT_Scheduled_AC_CLResControlMode": self = .bptScheduledACCLResControlMode(try c.decode(BPT_Scheduled_AC_CLResControlMode.self, forKey: key))
-        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
-        case "Dynamic_AC_CLResControlMode": self = .dynamicACCLResControlMode(try c.decode(Dynamic_AC_CLResControlMode.self, forKey: key))
-        case "Scheduled_AC_CLResControlMode": self = .scheduledACCLResControlMode(try c.decode(Scheduled_AC_CLResControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Dynamic_AC_CLResControlMode") { return .bptDynamicACCLResControlMode(try c.decode(BPT_Dynamic_AC_CLResControlMode.self, forKey: "BPT_Dynamic_AC_CLResControlMode")) }
+        if c.contains("BPT_Scheduled_AC_CLResControlMode") { return .bptScheduledACCLResControlMode(try c.decode(BPT_Scheduled_AC_CLResControlMode.self, forKey: "BPT_Scheduled_AC_CLResControlMode")) }
+        if c.contains("CLResControlMode") { return .clResControlMode(try c.decode(CLResControlMode.self, forKey: "CLResControlMode")) }
+        if c.contains("Dynamic_AC_CLResControlMode") { return .dynamicACCLResControlMode(try c.decode(Dynamic_AC_CLResControlMode.self, forKey: "Dynamic_AC_CLResControlMode")) }
+        if c.contains("Scheduled_AC_CLResControlMode") { return .scheduledACCLResControlMode(try c.decode(Scheduled_AC_CLResControlMode.self, forKey: "Scheduled_AC_CLResControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDynamicACCLResControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_AC_CLResControlMode")
         case .bptScheduledACCLResControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_AC_CLResControlMode")
@@ -143,7 +171,7 @@ extension CLResControlModeGroupAC: Codable {
 }
 
 /// The substitution group of element `Dynamic_AC_CLReqControlMode`: the head and its members, in EXI order.
-public enum Dynamic_AC_CLReqControlModeGroup: Sendable, Hashable {
+public indirect enum Dynamic_AC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLReqControlMode`.
     case bptDynamicACCLReqControlMode(BPT_Dynamic_AC_CLReqControlMode)
     /// Element `Dynamic_AC_CLReqControlMode`.
@@ -154,14 +182,21 @@ extension Dynamic_AC_CLReqControlModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Dynamic_AC_CLReqControlMode": self = .bptDynamicACCLReqControlMode(try c.decode(BPT_Dynamic_AC_CLReqControlMode.self, forKey: key))
-        case "Dynamic_AC_CLReqControlMode": self = .dynamicACCLReqControlMode(try c.decode(Dynamic_AC_CLReqControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Dynamic_AC_CLReqControlMode") { return .bptDynamicACCLReqControlMode(try c.decode(BPT_Dynamic_AC_CLReqControlMode.self, forKey: "BPT_Dynamic_AC_CLReqControlMode")) }
+        if c.contains("Dynamic_AC_CLReqControlMode") { return .dynamicACCLReqControlMode(try c.decode(Dynamic_AC_CLReqControlMode.self, forKey: "Dynamic_AC_CLReqControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDynamicACCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_AC_CLReqControlMode")
         case .dynamicACCLReqControlMode(let v): try c.encode(v, forKey: "Dynamic_AC_CLReqControlMode")
@@ -170,7 +205,7 @@ extension Dynamic_AC_CLReqControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Dynamic_AC_CLResControlMode`: the head and its members, in EXI order.
-public enum Dynamic_AC_CLResControlModeGroup: Sendable, Hashable {
+public indirect enum Dynamic_AC_CLResControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLResControlMode`.
     case bptDynamicACCLResControlMode(BPT_Dynamic_AC_CLResControlMode)
     /// Element `Dynamic_AC_CLResControlMode`.
@@ -181,14 +216,21 @@ extension Dynamic_AC_CLResControlModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Dynamic_AC_CLResControlMode": self = .bptDynamicACCLResControlMode(try c.decode(BPT_Dynamic_AC_CLResControlMode.self, forKey: key))
-        case "Dynamic_AC_CLResControlMode": self = .dynamicACCLResControlMode(try c.decode(Dynamic_AC_CLResControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Dynamic_AC_CLResControlMode") { return .bptDynamicACCLResControlMode(try c.decode(BPT_Dynamic_AC_CLResControlMode.self, forKey: "BPT_Dynamic_AC_CLResControlMode")) }
+        if c.contains("Dynamic_AC_CLResControlMode") { return .dynamicACCLResControlMode(try c.decode(Dynamic_AC_CLResControlMode.self, forKey: "Dynamic_AC_CLResControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDynamicACCLResControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_AC_CLResControlMode")
         case .dynamicACCLResControlMode(let v): try c.encode(v, forKey: "Dynamic_AC_CLResControlMode")
@@ -197,7 +239,7 @@ extension Dynamic_AC_CLResControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Scheduled_AC_CLReqControlMode`: the head and its members, in EXI order.
-public enum Scheduled_AC_CLReqControlModeGroup: Sendable, Hashable {
+public indirect enum Scheduled_AC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_AC_CLReqControlMode`.
     case bptScheduledACCLReqControlMode(BPT_Scheduled_AC_CLReqControlMode)
     /// Element `Scheduled_AC_CLReqControlMode`.
@@ -208,14 +250,21 @@ extension Scheduled_AC_CLReqControlModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Scheduled_AC_CLReqControlMode": self = .bptScheduledACCLReqControlMode(try c.decode(BPT_Scheduled_AC_CLReqControlMode.self, forKey: key))
-        case "Scheduled_AC_CLReqControlMode": self = .scheduledACCLReqControlMode(try c.decode(Scheduled_AC_CLReqControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Scheduled_AC_CLReqControlMode") { return .bptScheduledACCLReqControlMode(try c.decode(BPT_Scheduled_AC_CLReqControlMode.self, forKey: "BPT_Scheduled_AC_CLReqControlMode")) }
+        if c.contains("Scheduled_AC_CLReqControlMode") { return .scheduledACCLReqControlMode(try c.decode(Scheduled_AC_CLReqControlMode.self, forKey: "Scheduled_AC_CLReqControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptScheduledACCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_AC_CLReqControlMode")
         case .scheduledACCLReqControlMode(let v): try c.encode(v, forKey: "Scheduled_AC_CLReqControlMode")
@@ -224,7 +273,7 @@ extension Scheduled_AC_CLReqControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Scheduled_AC_CLResControlMode`: the head and its members, in EXI order.
-public enum Scheduled_AC_CLResControlModeGroup: Sendable, Hashable {
+public indirect enum Scheduled_AC_CLResControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_AC_CLResControlMode`.
     case bptScheduledACCLResControlMode(BPT_Scheduled_AC_CLResControlMode)
     /// Element `Scheduled_AC_CLResControlMode`.
@@ -235,14 +284,21 @@ extension Scheduled_AC_CLResControlModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Scheduled_AC_CLResControlMode": self = .bptScheduledACCLResControlMode(try c.decode(BPT_Scheduled_AC_CLResControlMode.self, forKey: key))
-        case "Scheduled_AC_CLResControlMode": self = .scheduledACCLResControlMode(try c.decode(Scheduled_AC_CLResControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Scheduled_AC_CLResControlMode") { return .bptScheduledACCLResControlMode(try c.decode(BPT_Scheduled_AC_CLResControlMode.self, forKey: "BPT_Scheduled_AC_CLResControlMode")) }
+        if c.contains("Scheduled_AC_CLResControlMode") { return .scheduledACCLResControlMode(try c.decode(Scheduled_AC_CLResControlMode.self, forKey: "Scheduled_AC_CLResControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptScheduledACCLResControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_AC_CLResControlMode")
         case .scheduledACCLResControlMode(let v): try c.encode(v, forKey: "Scheduled_AC_CLResControlMode")
@@ -251,7 +307,7 @@ extension Scheduled_AC_CLResControlModeGroup: Codable {
 }
 
 /// The substitution group of element `CLReqControlMode`: the head and its members, in EXI order.
-public enum CLReqControlModeGroupDC: Sendable, Hashable {
+public indirect enum CLReqControlModeGroupDC: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLReqControlMode`.
     case bptDynamicDCCLReqControlMode(BPT_Dynamic_DC_CLReqControlMode)
     /// Element `BPT_Scheduled_DC_CLReqControlMode`.
@@ -268,17 +324,24 @@ extension CLReqControlModeGroupDC: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Dynamic_DC_CLReqControlMode": self = .bptDynamicDCCLReqControlMode(try c.decode(BPT_Dynamic_DC_CLReqControlMode.self, forKey: key))
-        case "BPT_Scheduled_DC_CLReqControlMode": self = .bptScheduledDCCLReqControlMode(try c.decode(BPT_Scheduled_DC_CLReqControlMode.self, forKey: key))
-        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
-        case "Dynamic_DC_CLReqControlMode": self = .dynamicDCCLReqControlMode(try c.decode(Dynamic_DC_CLReqControlMode.self, forKey: key))
-        case "Scheduled_DC_CLReqControlMode": self = .scheduledDCCLReqControlMode(try c.decode(Scheduled_DC_CLReqControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Dynamic_DC_CLReqControlMode") { return .bptDynamicDCCLReqControlMode(try c.decode(BPT_Dynamic_DC_CLReqControlMode.self, forKey: "BPT_Dynamic_DC_CLReqControlMode")) }
+        if c.contains("BPT_Scheduled_DC_CLReqControlMode") { return .bptScheduledDCCLReqControlMode(try c.decode(BPT_Scheduled_DC_CLReqControlMode.self, forKey: "BPT_Scheduled_DC_CLReqControlMode")) }
+        if c.contains("CLReqControlMode") { return .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: "CLReqControlMode")) }
+        if c.contains("Dynamic_DC_CLReqControlMode") { return .dynamicDCCLReqControlMode(try c.decode(Dynamic_DC_CLReqControlMode.self, forKey: "Dynamic_DC_CLReqControlMode")) }
+        if c.contains("Scheduled_DC_CLReqControlMode") { return .scheduledDCCLReqControlMode(try c.decode(Scheduled_DC_CLReqControlMode.self, forKey: "Scheduled_DC_CLReqControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDynamicDCCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_DC_CLReqControlMode")
         case .bptScheduledDCCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_DC_CLReqControlMode")
@@ -290,7 +353,7 @@ extension CLReqControlModeGroupDC: Codable {
 }
 
 /// The substitution group of element `CLResControlMode`: the head and its members, in EXI order.
-public enum CLResControlModeGroupDC: Sendable, Hashable {
+public indirect enum CLResControlModeGroupDC: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLResControlMode`.
     case bptDynamicDCCLResControlMode(BPT_Dynamic_DC_CLResControlMode)
     /// Element `BPT_Scheduled_DC_CLResControlMode`.
@@ -307,17 +370,24 @@ extension CLResControlModeGroupDC: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Dynamic_DC_CLResControlMode": self = .bptDynamicDCCLResControlMode(try c.decode(BPT_Dynamic_DC_CLResControlMode.self, forKey: key))
-        case "BPT_Scheduled_DC_CLResControlMode": self = .bptScheduledDCCLResControlMode(try c.decode(BPT_Scheduled_DC_CLResControlMode.self, forKey: key))
-        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
-        case "Dynamic_DC_CLResControlMode": self = .dynamicDCCLResControlMode(try c.decode(Dynamic_DC_CLResControlMode.self, forKey: key))
-        case "Scheduled_DC_CLResControlMode": self = .scheduledDCCLResControlMode(try c.decode(Scheduled_DC_CLResControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Dynamic_DC_CLResControlMode") { return .bptDynamicDCCLResControlMode(try c.decode(BPT_Dynamic_DC_CLResControlMode.self, forKey: "BPT_Dynamic_DC_CLResControlMode")) }
+        if c.contains("BPT_Scheduled_DC_CLResControlMode") { return .bptScheduledDCCLResControlMode(try c.decode(BPT_Scheduled_DC_CLResControlMode.self, forKey: "BPT_Scheduled_DC_CLResControlMode")) }
+        if c.contains("CLResControlMode") { return .clResControlMode(try c.decode(CLResControlMode.self, forKey: "CLResControlMode")) }
+        if c.contains("Dynamic_DC_CLResControlMode") { return .dynamicDCCLResControlMode(try c.decode(Dynamic_DC_CLResControlMode.self, forKey: "Dynamic_DC_CLResControlMode")) }
+        if c.contains("Scheduled_DC_CLResControlMode") { return .scheduledDCCLResControlMode(try c.decode(Scheduled_DC_CLResControlMode.self, forKey: "Scheduled_DC_CLResControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDynamicDCCLResControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_DC_CLResControlMode")
         case .bptScheduledDCCLResControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_DC_CLResControlMode")
@@ -329,7 +399,7 @@ extension CLResControlModeGroupDC: Codable {
 }
 
 /// The substitution group of element `DC_CPDReqEnergyTransferMode`: the head and its members, in EXI order.
-public enum DC_CPDReqEnergyTransferModeGroup: Sendable, Hashable {
+public indirect enum DC_CPDReqEnergyTransferModeGroup: Sendable, Hashable {
     /// Element `BPT_DC_CPDReqEnergyTransferMode`.
     case bptDCCPDReqEnergyTransferMode(BPT_DC_CPDReqEnergyTransferMode)
     /// Element `DC_CPDReqEnergyTransferMode`.
@@ -340,14 +410,21 @@ extension DC_CPDReqEnergyTransferModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_DC_CPDReqEnergyTransferMode": self = .bptDCCPDReqEnergyTransferMode(try c.decode(BPT_DC_CPDReqEnergyTransferMode.self, forKey: key))
-        case "DC_CPDReqEnergyTransferMode": self = .dcCPDReqEnergyTransferMode(try c.decode(DC_CPDReqEnergyTransferMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_DC_CPDReqEnergyTransferMode") { return .bptDCCPDReqEnergyTransferMode(try c.decode(BPT_DC_CPDReqEnergyTransferMode.self, forKey: "BPT_DC_CPDReqEnergyTransferMode")) }
+        if c.contains("DC_CPDReqEnergyTransferMode") { return .dcCPDReqEnergyTransferMode(try c.decode(DC_CPDReqEnergyTransferMode.self, forKey: "DC_CPDReqEnergyTransferMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDCCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_DC_CPDReqEnergyTransferMode")
         case .dcCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "DC_CPDReqEnergyTransferMode")
@@ -356,7 +433,7 @@ extension DC_CPDReqEnergyTransferModeGroup: Codable {
 }
 
 /// The substitution group of element `DC_CPDResEnergyTransferMode`: the head and its members, in EXI order.
-public enum DC_CPDResEnergyTransferModeGroup: Sendable, Hashable {
+public indirect enum DC_CPDResEnergyTransferModeGroup: Sendable, Hashable {
     /// Element `BPT_DC_CPDResEnergyTransferMode`.
     case bptDCCPDResEnergyTransferMode(BPT_DC_CPDResEnergyTransferMode)
     /// Element `DC_CPDResEnergyTransferMode`.
@@ -367,14 +444,21 @@ extension DC_CPDResEnergyTransferModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_DC_CPDResEnergyTransferMode": self = .bptDCCPDResEnergyTransferMode(try c.decode(BPT_DC_CPDResEnergyTransferMode.self, forKey: key))
-        case "DC_CPDResEnergyTransferMode": self = .dcCPDResEnergyTransferMode(try c.decode(DC_CPDResEnergyTransferMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_DC_CPDResEnergyTransferMode") { return .bptDCCPDResEnergyTransferMode(try c.decode(BPT_DC_CPDResEnergyTransferMode.self, forKey: "BPT_DC_CPDResEnergyTransferMode")) }
+        if c.contains("DC_CPDResEnergyTransferMode") { return .dcCPDResEnergyTransferMode(try c.decode(DC_CPDResEnergyTransferMode.self, forKey: "DC_CPDResEnergyTransferMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDCCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_DC_CPDResEnergyTransferMode")
         case .dcCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "DC_CPDResEnergyTransferMode")
@@ -383,7 +467,7 @@ extension DC_CPDResEnergyTransferModeGroup: Codable {
 }
 
 /// The substitution group of element `Dynamic_DC_CLReqControlMode`: the head and its members, in EXI order.
-public enum Dynamic_DC_CLReqControlModeGroup: Sendable, Hashable {
+public indirect enum Dynamic_DC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLReqControlMode`.
     case bptDynamicDCCLReqControlMode(BPT_Dynamic_DC_CLReqControlMode)
     /// Element `Dynamic_DC_CLReqControlMode`.
@@ -394,14 +478,21 @@ extension Dynamic_DC_CLReqControlModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Dynamic_DC_CLReqControlMode": self = .bptDynamicDCCLReqControlMode(try c.decode(BPT_Dynamic_DC_CLReqControlMode.self, forKey: key))
-        case "Dynamic_DC_CLReqControlMode": self = .dynamicDCCLReqControlMode(try c.decode(Dynamic_DC_CLReqControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Dynamic_DC_CLReqControlMode") { return .bptDynamicDCCLReqControlMode(try c.decode(BPT_Dynamic_DC_CLReqControlMode.self, forKey: "BPT_Dynamic_DC_CLReqControlMode")) }
+        if c.contains("Dynamic_DC_CLReqControlMode") { return .dynamicDCCLReqControlMode(try c.decode(Dynamic_DC_CLReqControlMode.self, forKey: "Dynamic_DC_CLReqControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDynamicDCCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_DC_CLReqControlMode")
         case .dynamicDCCLReqControlMode(let v): try c.encode(v, forKey: "Dynamic_DC_CLReqControlMode")
@@ -410,7 +501,7 @@ extension Dynamic_DC_CLReqControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Dynamic_DC_CLResControlMode`: the head and its members, in EXI order.
-public enum Dynamic_DC_CLResControlModeGroup: Sendable, Hashable {
+public indirect enum Dynamic_DC_CLResControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLResControlMode`.
     case bptDynamicDCCLResControlMode(BPT_Dynamic_DC_CLResControlMode)
     /// Element `Dynamic_DC_CLResControlMode`.
@@ -421,14 +512,21 @@ extension Dynamic_DC_CLResControlModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Dynamic_DC_CLResControlMode": self = .bptDynamicDCCLResControlMode(try c.decode(BPT_Dynamic_DC_CLResControlMode.self, forKey: key))
-        case "Dynamic_DC_CLResControlMode": self = .dynamicDCCLResControlMode(try c.decode(Dynamic_DC_CLResControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Dynamic_DC_CLResControlMode") { return .bptDynamicDCCLResControlMode(try c.decode(BPT_Dynamic_DC_CLResControlMode.self, forKey: "BPT_Dynamic_DC_CLResControlMode")) }
+        if c.contains("Dynamic_DC_CLResControlMode") { return .dynamicDCCLResControlMode(try c.decode(Dynamic_DC_CLResControlMode.self, forKey: "Dynamic_DC_CLResControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDynamicDCCLResControlMode(let v): try c.encode(v, forKey: "BPT_Dynamic_DC_CLResControlMode")
         case .dynamicDCCLResControlMode(let v): try c.encode(v, forKey: "Dynamic_DC_CLResControlMode")
@@ -437,7 +535,7 @@ extension Dynamic_DC_CLResControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Scheduled_DC_CLReqControlMode`: the head and its members, in EXI order.
-public enum Scheduled_DC_CLReqControlModeGroup: Sendable, Hashable {
+public indirect enum Scheduled_DC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_DC_CLReqControlMode`.
     case bptScheduledDCCLReqControlMode(BPT_Scheduled_DC_CLReqControlMode)
     /// Element `Scheduled_DC_CLReqControlMode`.
@@ -448,14 +546,21 @@ extension Scheduled_DC_CLReqControlModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Scheduled_DC_CLReqControlMode": self = .bptScheduledDCCLReqControlMode(try c.decode(BPT_Scheduled_DC_CLReqControlMode.self, forKey: key))
-        case "Scheduled_DC_CLReqControlMode": self = .scheduledDCCLReqControlMode(try c.decode(Scheduled_DC_CLReqControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Scheduled_DC_CLReqControlMode") { return .bptScheduledDCCLReqControlMode(try c.decode(BPT_Scheduled_DC_CLReqControlMode.self, forKey: "BPT_Scheduled_DC_CLReqControlMode")) }
+        if c.contains("Scheduled_DC_CLReqControlMode") { return .scheduledDCCLReqControlMode(try c.decode(Scheduled_DC_CLReqControlMode.self, forKey: "Scheduled_DC_CLReqControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptScheduledDCCLReqControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_DC_CLReqControlMode")
         case .scheduledDCCLReqControlMode(let v): try c.encode(v, forKey: "Scheduled_DC_CLReqControlMode")
@@ -464,7 +569,7 @@ extension Scheduled_DC_CLReqControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Scheduled_DC_CLResControlMode`: the head and its members, in EXI order.
-public enum Scheduled_DC_CLResControlModeGroup: Sendable, Hashable {
+public indirect enum Scheduled_DC_CLResControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_DC_CLResControlMode`.
     case bptScheduledDCCLResControlMode(BPT_Scheduled_DC_CLResControlMode)
     /// Element `Scheduled_DC_CLResControlMode`.
@@ -475,14 +580,21 @@ extension Scheduled_DC_CLResControlModeGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_Scheduled_DC_CLResControlMode": self = .bptScheduledDCCLResControlMode(try c.decode(BPT_Scheduled_DC_CLResControlMode.self, forKey: key))
-        case "Scheduled_DC_CLResControlMode": self = .scheduledDCCLResControlMode(try c.decode(Scheduled_DC_CLResControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_Scheduled_DC_CLResControlMode") { return .bptScheduledDCCLResControlMode(try c.decode(BPT_Scheduled_DC_CLResControlMode.self, forKey: "BPT_Scheduled_DC_CLResControlMode")) }
+        if c.contains("Scheduled_DC_CLResControlMode") { return .scheduledDCCLResControlMode(try c.decode(Scheduled_DC_CLResControlMode.self, forKey: "Scheduled_DC_CLResControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptScheduledDCCLResControlMode(let v): try c.encode(v, forKey: "BPT_Scheduled_DC_CLResControlMode")
         case .scheduledDCCLResControlMode(let v): try c.encode(v, forKey: "Scheduled_DC_CLResControlMode")
@@ -493,7 +605,7 @@ extension Scheduled_DC_CLResControlModeGroup: Codable {
 /// An ISO 15118-20 common message (V2GTP payload 0x8002).
 ///
 /// EXI document grammar (EXI 1.0 §8.5.1): 54 global elements, event codes of 6 bits.
-public enum ISO20CommonMessagesDocument: Sendable, Hashable {
+public indirect enum ISO20CommonMessagesDocument: Sendable, Hashable {
     /// Element `AuthorizationReq` in `urn:iso:std:iso:15118:-20:CommonMessages` (event code 0).
     case authorizationReq(AuthorizationReq)
     /// Element `AuthorizationRes` in `urn:iso:std:iso:15118:-20:CommonMessages` (event code 1).
@@ -608,66 +720,73 @@ extension ISO20CommonMessagesDocument: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AuthorizationReq": self = .authorizationReq(try c.decode(AuthorizationReq.self, forKey: key))
-        case "AuthorizationRes": self = .authorizationRes(try c.decode(AuthorizationRes.self, forKey: key))
-        case "AuthorizationSetupReq": self = .authorizationSetupReq(try c.decode(AuthorizationSetupReq.self, forKey: key))
-        case "AuthorizationSetupRes": self = .authorizationSetupRes(try c.decode(AuthorizationSetupRes.self, forKey: key))
-        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
-        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
-        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
-        case "CertificateInstallationReq": self = .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: key))
-        case "CertificateInstallationRes": self = .certificateInstallationRes(try c.decode(CertificateInstallationRes.self, forKey: key))
-        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
-        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
-        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
-        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
-        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
-        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
-        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
-        case "MeteringConfirmationReq": self = .meteringConfirmationReq(try c.decode(MeteringConfirmationReq.self, forKey: key))
-        case "MeteringConfirmationRes": self = .meteringConfirmationRes(try c.decode(MeteringConfirmationRes.self, forKey: key))
-        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
-        case "Object": self = .object(try c.decode(Object.self, forKey: key))
-        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
-        case "PowerDeliveryReq": self = .powerDeliveryReq(try c.decode(PowerDeliveryReq.self, forKey: key))
-        case "PowerDeliveryRes": self = .powerDeliveryRes(try c.decode(PowerDeliveryRes.self, forKey: key))
-        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
-        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
-        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
-        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
-        case "ScheduleExchangeReq": self = .scheduleExchangeReq(try c.decode(ScheduleExchangeReq.self, forKey: key))
-        case "ScheduleExchangeRes": self = .scheduleExchangeRes(try c.decode(ScheduleExchangeRes.self, forKey: key))
-        case "ServiceDetailReq": self = .serviceDetailReq(try c.decode(ServiceDetailReq.self, forKey: key))
-        case "ServiceDetailRes": self = .serviceDetailRes(try c.decode(ServiceDetailRes.self, forKey: key))
-        case "ServiceDiscoveryReq": self = .serviceDiscoveryReq(try c.decode(ServiceDiscoveryReq.self, forKey: key))
-        case "ServiceDiscoveryRes": self = .serviceDiscoveryRes(try c.decode(ServiceDiscoveryRes.self, forKey: key))
-        case "ServiceSelectionReq": self = .serviceSelectionReq(try c.decode(ServiceSelectionReq.self, forKey: key))
-        case "ServiceSelectionRes": self = .serviceSelectionRes(try c.decode(ServiceSelectionRes.self, forKey: key))
-        case "SessionSetupReq": self = .sessionSetupReq(try c.decode(SessionSetupReq.self, forKey: key))
-        case "SessionSetupRes": self = .sessionSetupRes(try c.decode(SessionSetupRes.self, forKey: key))
-        case "SessionStopReq": self = .sessionStopReq(try c.decode(SessionStopReq.self, forKey: key))
-        case "SessionStopRes": self = .sessionStopRes(try c.decode(SessionStopRes.self, forKey: key))
-        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
-        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
-        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
-        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
-        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
-        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
-        case "SignedInstallationData": self = .signedInstallationData(try c.decode(SignedInstallationData.self, forKey: key))
-        case "SignedMeteringData": self = .signedMeteringData(try c.decode(SignedMeteringData.self, forKey: key))
-        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
-        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
-        case "VehicleCheckInReq": self = .vehicleCheckInReq(try c.decode(VehicleCheckInReq.self, forKey: key))
-        case "VehicleCheckInRes": self = .vehicleCheckInRes(try c.decode(VehicleCheckInRes.self, forKey: key))
-        case "VehicleCheckOutReq": self = .vehicleCheckOutReq(try c.decode(VehicleCheckOutReq.self, forKey: key))
-        case "VehicleCheckOutRes": self = .vehicleCheckOutRes(try c.decode(VehicleCheckOutRes.self, forKey: key))
-        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AuthorizationReq") { return .authorizationReq(try c.decode(AuthorizationReq.self, forKey: "AuthorizationReq")) }
+        if c.contains("AuthorizationRes") { return .authorizationRes(try c.decode(AuthorizationRes.self, forKey: "AuthorizationRes")) }
+        if c.contains("AuthorizationSetupReq") { return .authorizationSetupReq(try c.decode(AuthorizationSetupReq.self, forKey: "AuthorizationSetupReq")) }
+        if c.contains("AuthorizationSetupRes") { return .authorizationSetupRes(try c.decode(AuthorizationSetupRes.self, forKey: "AuthorizationSetupRes")) }
+        if c.contains("CLReqControlMode") { return .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: "CLReqControlMode")) }
+        if c.contains("CLResControlMode") { return .clResControlMode(try c.decode(CLResControlMode.self, forKey: "CLResControlMode")) }
+        if c.contains("CanonicalizationMethod") { return .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: "CanonicalizationMethod")) }
+        if c.contains("CertificateInstallationReq") { return .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: "CertificateInstallationReq")) }
+        if c.contains("CertificateInstallationRes") { return .certificateInstallationRes(try c.decode(CertificateInstallationRes.self, forKey: "CertificateInstallationRes")) }
+        if c.contains("DSAKeyValue") { return .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: "DSAKeyValue")) }
+        if c.contains("DigestMethod") { return .digestMethod(try c.decode(DigestMethod.self, forKey: "DigestMethod")) }
+        if c.contains("DigestValue") { return .digestValue(try c.decodeHex(forKey: "DigestValue")) }
+        if c.contains("KeyInfo") { return .keyInfo(try c.decode(KeyInfo.self, forKey: "KeyInfo")) }
+        if c.contains("KeyName") { return .keyName(try c.decode(String.self, forKey: "KeyName")) }
+        if c.contains("KeyValue") { return .keyValue(try c.decode(KeyValue.self, forKey: "KeyValue")) }
+        if c.contains("Manifest") { return .manifest(try c.decode(Manifest.self, forKey: "Manifest")) }
+        if c.contains("MeteringConfirmationReq") { return .meteringConfirmationReq(try c.decode(MeteringConfirmationReq.self, forKey: "MeteringConfirmationReq")) }
+        if c.contains("MeteringConfirmationRes") { return .meteringConfirmationRes(try c.decode(MeteringConfirmationRes.self, forKey: "MeteringConfirmationRes")) }
+        if c.contains("MgmtData") { return .mgmtData(try c.decode(String.self, forKey: "MgmtData")) }
+        if c.contains("Object") { return .object(try c.decode(Object.self, forKey: "Object")) }
+        if c.contains("PGPData") { return .pgpData(try c.decode(PGPData.self, forKey: "PGPData")) }
+        if c.contains("PowerDeliveryReq") { return .powerDeliveryReq(try c.decode(PowerDeliveryReq.self, forKey: "PowerDeliveryReq")) }
+        if c.contains("PowerDeliveryRes") { return .powerDeliveryRes(try c.decode(PowerDeliveryRes.self, forKey: "PowerDeliveryRes")) }
+        if c.contains("RSAKeyValue") { return .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: "RSAKeyValue")) }
+        if c.contains("Reference") { return .reference(try c.decode(Reference.self, forKey: "Reference")) }
+        if c.contains("RetrievalMethod") { return .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: "RetrievalMethod")) }
+        if c.contains("SPKIData") { return .spkiData(try c.decode(SPKIData.self, forKey: "SPKIData")) }
+        if c.contains("ScheduleExchangeReq") { return .scheduleExchangeReq(try c.decode(ScheduleExchangeReq.self, forKey: "ScheduleExchangeReq")) }
+        if c.contains("ScheduleExchangeRes") { return .scheduleExchangeRes(try c.decode(ScheduleExchangeRes.self, forKey: "ScheduleExchangeRes")) }
+        if c.contains("ServiceDetailReq") { return .serviceDetailReq(try c.decode(ServiceDetailReq.self, forKey: "ServiceDetailReq")) }
+        if c.contains("ServiceDetailRes") { return .serviceDetailRes(try c.decode(ServiceDetailRes.self, forKey: "ServiceDetailRes")) }
+        if c.contains("ServiceDiscoveryReq") { return .serviceDiscoveryReq(try c.decode(ServiceDiscoveryReq.self, forKey: "ServiceDiscoveryReq")) }
+        if c.contains("ServiceDiscoveryRes") { return .serviceDiscoveryRes(try c.decode(ServiceDiscoveryRes.self, forKey: "ServiceDiscoveryRes")) }
+        if c.contains("ServiceSelectionReq") { return .serviceSelectionReq(try c.decode(ServiceSelectionReq.self, forKey: "ServiceSelectionReq")) }
+        if c.contains("ServiceSelectionRes") { return .serviceSelectionRes(try c.decode(ServiceSelectionRes.self, forKey: "ServiceSelectionRes")) }
+        if c.contains("SessionSetupReq") { return .sessionSetupReq(try c.decode(SessionSetupReq.self, forKey: "SessionSetupReq")) }
+        if c.contains("SessionSetupRes") { return .sessionSetupRes(try c.decode(SessionSetupRes.self, forKey: "SessionSetupRes")) }
+        if c.contains("SessionStopReq") { return .sessionStopReq(try c.decode(SessionStopReq.self, forKey: "SessionStopReq")) }
+        if c.contains("SessionStopRes") { return .sessionStopRes(try c.decode(SessionStopRes.self, forKey: "SessionStopRes")) }
+        if c.contains("Signature") { return .signature(try c.decode(Signature.self, forKey: "Signature")) }
+        if c.contains("SignatureMethod") { return .signatureMethod(try c.decode(SignatureMethod.self, forKey: "SignatureMethod")) }
+        if c.contains("SignatureProperties") { return .signatureProperties(try c.decode(SignatureProperties.self, forKey: "SignatureProperties")) }
+        if c.contains("SignatureProperty") { return .signatureProperty(try c.decode(SignatureProperty.self, forKey: "SignatureProperty")) }
+        if c.contains("SignatureValue") { return .signatureValue(try c.decode(SignatureValue.self, forKey: "SignatureValue")) }
+        if c.contains("SignedInfo") { return .signedInfo(try c.decode(SignedInfo.self, forKey: "SignedInfo")) }
+        if c.contains("SignedInstallationData") { return .signedInstallationData(try c.decode(SignedInstallationData.self, forKey: "SignedInstallationData")) }
+        if c.contains("SignedMeteringData") { return .signedMeteringData(try c.decode(SignedMeteringData.self, forKey: "SignedMeteringData")) }
+        if c.contains("Transform") { return .transform(try c.decode(Transform.self, forKey: "Transform")) }
+        if c.contains("Transforms") { return .transforms(try c.decode(Transforms.self, forKey: "Transforms")) }
+        if c.contains("VehicleCheckInReq") { return .vehicleCheckInReq(try c.decode(VehicleCheckInReq.self, forKey: "VehicleCheckInReq")) }
+        if c.contains("VehicleCheckInRes") { return .vehicleCheckInRes(try c.decode(VehicleCheckInRes.self, forKey: "VehicleCheckInRes")) }
+        if c.contains("VehicleCheckOutReq") { return .vehicleCheckOutReq(try c.decode(VehicleCheckOutReq.self, forKey: "VehicleCheckOutReq")) }
+        if c.contains("VehicleCheckOutRes") { return .vehicleCheckOutRes(try c.decode(VehicleCheckOutRes.self, forKey: "VehicleCheckOutRes")) }
+        if c.contains("X509Data") { return .x509Data(try c.decode(X509Data.self, forKey: "X509Data")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .authorizationReq(let v): try c.encode(v, forKey: "AuthorizationReq")
         case .authorizationRes(let v): try c.encode(v, forKey: "AuthorizationRes")
@@ -1089,7 +1208,7 @@ extension ISO20CommonMessagesDocument {
 /// An ISO 15118-20 AC message (V2GTP payload 0x8003).
 ///
 /// EXI document grammar (EXI 1.0 §8.5.1): 42 global elements, event codes of 6 bits.
-public enum ISO20ACDocument: Sendable, Hashable {
+public indirect enum ISO20ACDocument: Sendable, Hashable {
     /// Element `AC_CPDReqEnergyTransferMode` in `urn:iso:std:iso:15118:-20:AC` (event code 0).
     case acCPDReqEnergyTransferMode(AC_CPDReqEnergyTransferMode)
     /// Element `AC_CPDResEnergyTransferMode` in `urn:iso:std:iso:15118:-20:AC` (event code 1).
@@ -1180,54 +1299,61 @@ extension ISO20ACDocument: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AC_CPDReqEnergyTransferMode": self = .acCPDReqEnergyTransferMode(try c.decode(AC_CPDReqEnergyTransferMode.self, forKey: key))
-        case "AC_CPDResEnergyTransferMode": self = .acCPDResEnergyTransferMode(try c.decode(AC_CPDResEnergyTransferMode.self, forKey: key))
-        case "AC_ChargeLoopReq": self = .acChargeLoopReq(try c.decode(AC_ChargeLoopReq.self, forKey: key))
-        case "AC_ChargeLoopRes": self = .acChargeLoopRes(try c.decode(AC_ChargeLoopRes.self, forKey: key))
-        case "AC_ChargeParameterDiscoveryReq": self = .acChargeParameterDiscoveryReq(try c.decode(AC_ChargeParameterDiscoveryReq.self, forKey: key))
-        case "AC_ChargeParameterDiscoveryRes": self = .acChargeParameterDiscoveryRes(try c.decode(AC_ChargeParameterDiscoveryRes.self, forKey: key))
-        case "BPT_AC_CPDReqEnergyTransferMode": self = .bptACCPDReqEnergyTransferMode(try c.decode(BPT_AC_CPDReqEnergyTransferMode.self, forKey: key))
-        case "BPT_AC_CPDResEnergyTransferMode": self = .bptACCPDResEnergyTransferMode(try c.decode(BPT_AC_CPDResEnergyTransferMode.self, forKey: key))
-        case "BPT_Dynamic_AC_CLReqControlMode": self = .bptDynamicACCLReqControlMode(try c.decode(BPT_Dynamic_AC_CLReqControlMode.self, forKey: key))
-        case "BPT_Dynamic_AC_CLResControlMode": self = .bptDynamicACCLResControlMode(try c.decode(BPT_Dynamic_AC_CLResControlMode.self, forKey: key))
-        case "BPT_Scheduled_AC_CLReqControlMode": self = .bptScheduledACCLReqControlMode(try c.decode(BPT_Scheduled_AC_CLReqControlMode.self, forKey: key))
-        case "BPT_Scheduled_AC_CLResControlMode": self = .bptScheduledACCLResControlMode(try c.decode(BPT_Scheduled_AC_CLResControlMode.self, forKey: key))
-        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
-        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
-        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
-        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
-        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
-        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
-        case "Dynamic_AC_CLReqControlMode": self = .dynamicACCLReqControlMode(try c.decode(Dynamic_AC_CLReqControlMode.self, forKey: key))
-        case "Dynamic_AC_CLResControlMode": self = .dynamicACCLResControlMode(try c.decode(Dynamic_AC_CLResControlMode.self, forKey: key))
-        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
-        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
-        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
-        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
-        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
-        case "Object": self = .object(try c.decode(Object.self, forKey: key))
-        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
-        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
-        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
-        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
-        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
-        case "Scheduled_AC_CLReqControlMode": self = .scheduledACCLReqControlMode(try c.decode(Scheduled_AC_CLReqControlMode.self, forKey: key))
-        case "Scheduled_AC_CLResControlMode": self = .scheduledACCLResControlMode(try c.decode(Scheduled_AC_CLResControlMode.self, forKey: key))
-        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
-        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
-        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
-        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
-        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
-        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
-        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
-        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
-        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AC_CPDReqEnergyTransferMode") { return .acCPDReqEnergyTransferMode(try c.decode(AC_CPDReqEnergyTransferMode.self, forKey: "AC_CPDReqEnergyTransferMode")) }
+        if c.contains("AC_CPDResEnergyTransferMode") { return .acCPDResEnergyTransferMode(try c.decode(AC_CPDResEnergyTransferMode.self, forKey: "AC_CPDResEnergyTransferMode")) }
+        if c.contains("AC_ChargeLoopReq") { return .acChargeLoopReq(try c.decode(AC_ChargeLoopReq.self, forKey: "AC_ChargeLoopReq")) }
+        if c.contains("AC_ChargeLoopRes") { return .acChargeLoopRes(try c.decode(AC_ChargeLoopRes.self, forKey: "AC_ChargeLoopRes")) }
+        if c.contains("AC_ChargeParameterDiscoveryReq") { return .acChargeParameterDiscoveryReq(try c.decode(AC_ChargeParameterDiscoveryReq.self, forKey: "AC_ChargeParameterDiscoveryReq")) }
+        if c.contains("AC_ChargeParameterDiscoveryRes") { return .acChargeParameterDiscoveryRes(try c.decode(AC_ChargeParameterDiscoveryRes.self, forKey: "AC_ChargeParameterDiscoveryRes")) }
+        if c.contains("BPT_AC_CPDReqEnergyTransferMode") { return .bptACCPDReqEnergyTransferMode(try c.decode(BPT_AC_CPDReqEnergyTransferMode.self, forKey: "BPT_AC_CPDReqEnergyTransferMode")) }
+        if c.contains("BPT_AC_CPDResEnergyTransferMode") { return .bptACCPDResEnergyTransferMode(try c.decode(BPT_AC_CPDResEnergyTransferMode.self, forKey: "BPT_AC_CPDResEnergyTransferMode")) }
+        if c.contains("BPT_Dynamic_AC_CLReqControlMode") { return .bptDynamicACCLReqControlMode(try c.decode(BPT_Dynamic_AC_CLReqControlMode.self, forKey: "BPT_Dynamic_AC_CLReqControlMode")) }
+        if c.contains("BPT_Dynamic_AC_CLResControlMode") { return .bptDynamicACCLResControlMode(try c.decode(BPT_Dynamic_AC_CLResControlMode.self, forKey: "BPT_Dynamic_AC_CLResControlMode")) }
+        if c.contains("BPT_Scheduled_AC_CLReqControlMode") { return .bptScheduledACCLReqControlMode(try c.decode(BPT_Scheduled_AC_CLReqControlMode.self, forKey: "BPT_Scheduled_AC_CLReqControlMode")) }
+        if c.contains("BPT_Scheduled_AC_CLResControlMode") { return .bptScheduledACCLResControlMode(try c.decode(BPT_Scheduled_AC_CLResControlMode.self, forKey: "BPT_Scheduled_AC_CLResControlMode")) }
+        if c.contains("CLReqControlMode") { return .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: "CLReqControlMode")) }
+        if c.contains("CLResControlMode") { return .clResControlMode(try c.decode(CLResControlMode.self, forKey: "CLResControlMode")) }
+        if c.contains("CanonicalizationMethod") { return .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: "CanonicalizationMethod")) }
+        if c.contains("DSAKeyValue") { return .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: "DSAKeyValue")) }
+        if c.contains("DigestMethod") { return .digestMethod(try c.decode(DigestMethod.self, forKey: "DigestMethod")) }
+        if c.contains("DigestValue") { return .digestValue(try c.decodeHex(forKey: "DigestValue")) }
+        if c.contains("Dynamic_AC_CLReqControlMode") { return .dynamicACCLReqControlMode(try c.decode(Dynamic_AC_CLReqControlMode.self, forKey: "Dynamic_AC_CLReqControlMode")) }
+        if c.contains("Dynamic_AC_CLResControlMode") { return .dynamicACCLResControlMode(try c.decode(Dynamic_AC_CLResControlMode.self, forKey: "Dynamic_AC_CLResControlMode")) }
+        if c.contains("KeyInfo") { return .keyInfo(try c.decode(KeyInfo.self, forKey: "KeyInfo")) }
+        if c.contains("KeyName") { return .keyName(try c.decode(String.self, forKey: "KeyName")) }
+        if c.contains("KeyValue") { return .keyValue(try c.decode(KeyValue.self, forKey: "KeyValue")) }
+        if c.contains("Manifest") { return .manifest(try c.decode(Manifest.self, forKey: "Manifest")) }
+        if c.contains("MgmtData") { return .mgmtData(try c.decode(String.self, forKey: "MgmtData")) }
+        if c.contains("Object") { return .object(try c.decode(Object.self, forKey: "Object")) }
+        if c.contains("PGPData") { return .pgpData(try c.decode(PGPData.self, forKey: "PGPData")) }
+        if c.contains("RSAKeyValue") { return .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: "RSAKeyValue")) }
+        if c.contains("Reference") { return .reference(try c.decode(Reference.self, forKey: "Reference")) }
+        if c.contains("RetrievalMethod") { return .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: "RetrievalMethod")) }
+        if c.contains("SPKIData") { return .spkiData(try c.decode(SPKIData.self, forKey: "SPKIData")) }
+        if c.contains("Scheduled_AC_CLReqControlMode") { return .scheduledACCLReqControlMode(try c.decode(Scheduled_AC_CLReqControlMode.self, forKey: "Scheduled_AC_CLReqControlMode")) }
+        if c.contains("Scheduled_AC_CLResControlMode") { return .scheduledACCLResControlMode(try c.decode(Scheduled_AC_CLResControlMode.self, forKey: "Scheduled_AC_CLResControlMode")) }
+        if c.contains("Signature") { return .signature(try c.decode(Signature.self, forKey: "Signature")) }
+        if c.contains("SignatureMethod") { return .signatureMethod(try c.decode(SignatureMethod.self, forKey: "SignatureMethod")) }
+        if c.contains("SignatureProperties") { return .signatureProperties(try c.decode(SignatureProperties.self, forKey: "SignatureProperties")) }
+        if c.contains("SignatureProperty") { return .signatureProperty(try c.decode(SignatureProperty.self, forKey: "SignatureProperty")) }
+        if c.contains("SignatureValue") { return .signatureValue(try c.decode(SignatureValue.self, forKey: "SignatureValue")) }
+        if c.contains("SignedInfo") { return .signedInfo(try c.decode(SignedInfo.self, forKey: "SignedInfo")) }
+        if c.contains("Transform") { return .transform(try c.decode(Transform.self, forKey: "Transform")) }
+        if c.contains("Transforms") { return .transforms(try c.decode(Transforms.self, forKey: "Transforms")) }
+        if c.contains("X509Data") { return .x509Data(try c.decode(X509Data.self, forKey: "X509Data")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .acCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "AC_CPDReqEnergyTransferMode")
         case .acCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "AC_CPDResEnergyTransferMode")
@@ -1565,7 +1691,7 @@ extension ISO20ACDocument {
 /// An ISO 15118-20 DC message (V2GTP payload 0x8004).
 ///
 /// EXI document grammar (EXI 1.0 §8.5.1): 48 global elements, event codes of 6 bits.
-public enum ISO20DCDocument: Sendable, Hashable {
+public indirect enum ISO20DCDocument: Sendable, Hashable {
     /// Element `BPT_DC_CPDReqEnergyTransferMode` in `urn:iso:std:iso:15118:-20:DC` (event code 0).
     case bptDCCPDReqEnergyTransferMode(BPT_DC_CPDReqEnergyTransferMode)
     /// Element `BPT_DC_CPDResEnergyTransferMode` in `urn:iso:std:iso:15118:-20:DC` (event code 1).
@@ -1668,60 +1794,67 @@ extension ISO20DCDocument: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "BPT_DC_CPDReqEnergyTransferMode": self = .bptDCCPDReqEnergyTransferMode(try c.decode(BPT_DC_CPDReqEnergyTransferMode.self, forKey: key))
-        case "BPT_DC_CPDResEnergyTransferMode": self = .bptDCCPDResEnergyTransferMode(try c.decode(BPT_DC_CPDResEnergyTransferMode.self, forKey: key))
-        case "BPT_Dynamic_DC_CLReqControlMode": self = .bptDynamicDCCLReqControlMode(try c.decode(BPT_Dynamic_DC_CLReqControlMode.self, forKey: key))
-        case "BPT_Dynamic_DC_CLResControlMode": self = .bptDynamicDCCLResControlMode(try c.decode(BPT_Dynamic_DC_CLResControlMode.self, forKey: key))
-        case "BPT_Scheduled_DC_CLReqControlMode": self = .bptScheduledDCCLReqControlMode(try c.decode(BPT_Scheduled_DC_CLReqControlMode.self, forKey: key))
-        case "BPT_Scheduled_DC_CLResControlMode": self = .bptScheduledDCCLResControlMode(try c.decode(BPT_Scheduled_DC_CLResControlMode.self, forKey: key))
-        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
-        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
-        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
-        case "DC_CPDReqEnergyTransferMode": self = .dcCPDReqEnergyTransferMode(try c.decode(DC_CPDReqEnergyTransferMode.self, forKey: key))
-        case "DC_CPDResEnergyTransferMode": self = .dcCPDResEnergyTransferMode(try c.decode(DC_CPDResEnergyTransferMode.self, forKey: key))
-        case "DC_CableCheckReq": self = .dcCableCheckReq(try c.decode(DC_CableCheckReq.self, forKey: key))
-        case "DC_CableCheckRes": self = .dcCableCheckRes(try c.decode(DC_CableCheckRes.self, forKey: key))
-        case "DC_ChargeLoopReq": self = .dcChargeLoopReq(try c.decode(DC_ChargeLoopReq.self, forKey: key))
-        case "DC_ChargeLoopRes": self = .dcChargeLoopRes(try c.decode(DC_ChargeLoopRes.self, forKey: key))
-        case "DC_ChargeParameterDiscoveryReq": self = .dcChargeParameterDiscoveryReq(try c.decode(DC_ChargeParameterDiscoveryReq.self, forKey: key))
-        case "DC_ChargeParameterDiscoveryRes": self = .dcChargeParameterDiscoveryRes(try c.decode(DC_ChargeParameterDiscoveryRes.self, forKey: key))
-        case "DC_PreChargeReq": self = .dcPreChargeReq(try c.decode(DC_PreChargeReq.self, forKey: key))
-        case "DC_PreChargeRes": self = .dcPreChargeRes(try c.decode(DC_PreChargeRes.self, forKey: key))
-        case "DC_WeldingDetectionReq": self = .dcWeldingDetectionReq(try c.decode(DC_WeldingDetectionReq.self, forKey: key))
-        case "DC_WeldingDetectionRes": self = .dcWeldingDetectionRes(try c.decode(DC_WeldingDetectionRes.self, forKey: key))
-        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
-        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
-        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
-        case "Dynamic_DC_CLReqControlMode": self = .dynamicDCCLReqControlMode(try c.decode(Dynamic_DC_CLReqControlMode.self, forKey: key))
-        case "Dynamic_DC_CLResControlMode": self = .dynamicDCCLResControlMode(try c.decode(Dynamic_DC_CLResControlMode.self, forKey: key))
-        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
-        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
-        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
-        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
-        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
-        case "Object": self = .object(try c.decode(Object.self, forKey: key))
-        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
-        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
-        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
-        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
-        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
-        case "Scheduled_DC_CLReqControlMode": self = .scheduledDCCLReqControlMode(try c.decode(Scheduled_DC_CLReqControlMode.self, forKey: key))
-        case "Scheduled_DC_CLResControlMode": self = .scheduledDCCLResControlMode(try c.decode(Scheduled_DC_CLResControlMode.self, forKey: key))
-        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
-        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
-        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
-        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
-        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
-        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
-        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
-        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
-        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("BPT_DC_CPDReqEnergyTransferMode") { return .bptDCCPDReqEnergyTransferMode(try c.decode(BPT_DC_CPDReqEnergyTransferMode.self, forKey: "BPT_DC_CPDReqEnergyTransferMode")) }
+        if c.contains("BPT_DC_CPDResEnergyTransferMode") { return .bptDCCPDResEnergyTransferMode(try c.decode(BPT_DC_CPDResEnergyTransferMode.self, forKey: "BPT_DC_CPDResEnergyTransferMode")) }
+        if c.contains("BPT_Dynamic_DC_CLReqControlMode") { return .bptDynamicDCCLReqControlMode(try c.decode(BPT_Dynamic_DC_CLReqControlMode.self, forKey: "BPT_Dynamic_DC_CLReqControlMode")) }
+        if c.contains("BPT_Dynamic_DC_CLResControlMode") { return .bptDynamicDCCLResControlMode(try c.decode(BPT_Dynamic_DC_CLResControlMode.self, forKey: "BPT_Dynamic_DC_CLResControlMode")) }
+        if c.contains("BPT_Scheduled_DC_CLReqControlMode") { return .bptScheduledDCCLReqControlMode(try c.decode(BPT_Scheduled_DC_CLReqControlMode.self, forKey: "BPT_Scheduled_DC_CLReqControlMode")) }
+        if c.contains("BPT_Scheduled_DC_CLResControlMode") { return .bptScheduledDCCLResControlMode(try c.decode(BPT_Scheduled_DC_CLResControlMode.self, forKey: "BPT_Scheduled_DC_CLResControlMode")) }
+        if c.contains("CLReqControlMode") { return .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: "CLReqControlMode")) }
+        if c.contains("CLResControlMode") { return .clResControlMode(try c.decode(CLResControlMode.self, forKey: "CLResControlMode")) }
+        if c.contains("CanonicalizationMethod") { return .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: "CanonicalizationMethod")) }
+        if c.contains("DC_CPDReqEnergyTransferMode") { return .dcCPDReqEnergyTransferMode(try c.decode(DC_CPDReqEnergyTransferMode.self, forKey: "DC_CPDReqEnergyTransferMode")) }
+        if c.contains("DC_CPDResEnergyTransferMode") { return .dcCPDResEnergyTransferMode(try c.decode(DC_CPDResEnergyTransferMode.self, forKey: "DC_CPDResEnergyTransferMode")) }
+        if c.contains("DC_CableCheckReq") { return .dcCableCheckReq(try c.decode(DC_CableCheckReq.self, forKey: "DC_CableCheckReq")) }
+        if c.contains("DC_CableCheckRes") { return .dcCableCheckRes(try c.decode(DC_CableCheckRes.self, forKey: "DC_CableCheckRes")) }
+        if c.contains("DC_ChargeLoopReq") { return .dcChargeLoopReq(try c.decode(DC_ChargeLoopReq.self, forKey: "DC_ChargeLoopReq")) }
+        if c.contains("DC_ChargeLoopRes") { return .dcChargeLoopRes(try c.decode(DC_ChargeLoopRes.self, forKey: "DC_ChargeLoopRes")) }
+        if c.contains("DC_ChargeParameterDiscoveryReq") { return .dcChargeParameterDiscoveryReq(try c.decode(DC_ChargeParameterDiscoveryReq.self, forKey: "DC_ChargeParameterDiscoveryReq")) }
+        if c.contains("DC_ChargeParameterDiscoveryRes") { return .dcChargeParameterDiscoveryRes(try c.decode(DC_ChargeParameterDiscoveryRes.self, forKey: "DC_ChargeParameterDiscoveryRes")) }
+        if c.contains("DC_PreChargeReq") { return .dcPreChargeReq(try c.decode(DC_PreChargeReq.self, forKey: "DC_PreChargeReq")) }
+        if c.contains("DC_PreChargeRes") { return .dcPreChargeRes(try c.decode(DC_PreChargeRes.self, forKey: "DC_PreChargeRes")) }
+        if c.contains("DC_WeldingDetectionReq") { return .dcWeldingDetectionReq(try c.decode(DC_WeldingDetectionReq.self, forKey: "DC_WeldingDetectionReq")) }
+        if c.contains("DC_WeldingDetectionRes") { return .dcWeldingDetectionRes(try c.decode(DC_WeldingDetectionRes.self, forKey: "DC_WeldingDetectionRes")) }
+        if c.contains("DSAKeyValue") { return .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: "DSAKeyValue")) }
+        if c.contains("DigestMethod") { return .digestMethod(try c.decode(DigestMethod.self, forKey: "DigestMethod")) }
+        if c.contains("DigestValue") { return .digestValue(try c.decodeHex(forKey: "DigestValue")) }
+        if c.contains("Dynamic_DC_CLReqControlMode") { return .dynamicDCCLReqControlMode(try c.decode(Dynamic_DC_CLReqControlMode.self, forKey: "Dynamic_DC_CLReqControlMode")) }
+        if c.contains("Dynamic_DC_CLResControlMode") { return .dynamicDCCLResControlMode(try c.decode(Dynamic_DC_CLResControlMode.self, forKey: "Dynamic_DC_CLResControlMode")) }
+        if c.contains("KeyInfo") { return .keyInfo(try c.decode(KeyInfo.self, forKey: "KeyInfo")) }
+        if c.contains("KeyName") { return .keyName(try c.decode(String.self, forKey: "KeyName")) }
+        if c.contains("KeyValue") { return .keyValue(try c.decode(KeyValue.self, forKey: "KeyValue")) }
+        if c.contains("Manifest") { return .manifest(try c.decode(Manifest.self, forKey: "Manifest")) }
+        if c.contains("MgmtData") { return .mgmtData(try c.decode(String.self, forKey: "MgmtData")) }
+        if c.contains("Object") { return .object(try c.decode(Object.self, forKey: "Object")) }
+        if c.contains("PGPData") { return .pgpData(try c.decode(PGPData.self, forKey: "PGPData")) }
+        if c.contains("RSAKeyValue") { return .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: "RSAKeyValue")) }
+        if c.contains("Reference") { return .reference(try c.decode(Reference.self, forKey: "Reference")) }
+        if c.contains("RetrievalMethod") { return .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: "RetrievalMethod")) }
+        if c.contains("SPKIData") { return .spkiData(try c.decode(SPKIData.self, forKey: "SPKIData")) }
+        if c.contains("Scheduled_DC_CLReqControlMode") { return .scheduledDCCLReqControlMode(try c.decode(Scheduled_DC_CLReqControlMode.self, forKey: "Scheduled_DC_CLReqControlMode")) }
+        if c.contains("Scheduled_DC_CLResControlMode") { return .scheduledDCCLResControlMode(try c.decode(Scheduled_DC_CLResControlMode.self, forKey: "Scheduled_DC_CLResControlMode")) }
+        if c.contains("Signature") { return .signature(try c.decode(Signature.self, forKey: "Signature")) }
+        if c.contains("SignatureMethod") { return .signatureMethod(try c.decode(SignatureMethod.self, forKey: "SignatureMethod")) }
+        if c.contains("SignatureProperties") { return .signatureProperties(try c.decode(SignatureProperties.self, forKey: "SignatureProperties")) }
+        if c.contains("SignatureProperty") { return .signatureProperty(try c.decode(SignatureProperty.self, forKey: "SignatureProperty")) }
+        if c.contains("SignatureValue") { return .signatureValue(try c.decode(SignatureValue.self, forKey: "SignatureValue")) }
+        if c.contains("SignedInfo") { return .signedInfo(try c.decode(SignedInfo.self, forKey: "SignedInfo")) }
+        if c.contains("Transform") { return .transform(try c.decode(Transform.self, forKey: "Transform")) }
+        if c.contains("Transforms") { return .transforms(try c.decode(Transforms.self, forKey: "Transforms")) }
+        if c.contains("X509Data") { return .x509Data(try c.decode(X509Data.self, forKey: "X509Data")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .bptDCCPDReqEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_DC_CPDReqEnergyTransferMode")
         case .bptDCCPDResEnergyTransferMode(let v): try c.encode(v, forKey: "BPT_DC_CPDResEnergyTransferMode")
@@ -2101,7 +2234,7 @@ extension ISO20DCDocument {
 /// An ISO 15118-20 ACDP message (V2GTP payload 0x8005).
 ///
 /// EXI document grammar (EXI 1.0 §8.5.1): 34 global elements, event codes of 6 bits.
-public enum ISO20ACDPDocument: Sendable, Hashable {
+public indirect enum ISO20ACDPDocument: Sendable, Hashable {
     /// Element `ACDP_ConnectReq` in `urn:iso:std:iso:15118:-20:ACDP` (event code 0).
     case acdpConnectReq(ACDP_ConnectReq)
     /// Element `ACDP_ConnectRes` in `urn:iso:std:iso:15118:-20:ACDP` (event code 1).
@@ -2176,46 +2309,53 @@ extension ISO20ACDPDocument: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "ACDP_ConnectReq": self = .acdpConnectReq(try c.decode(ACDP_ConnectReq.self, forKey: key))
-        case "ACDP_ConnectRes": self = .acdpConnectRes(try c.decode(ACDP_ConnectRes.self, forKey: key))
-        case "ACDP_DisconnectReq": self = .acdpDisconnectReq(try c.decode(ACDP_ConnectReq.self, forKey: key))
-        case "ACDP_DisconnectRes": self = .acdpDisconnectRes(try c.decode(ACDP_ConnectRes.self, forKey: key))
-        case "ACDP_SystemStatusReq": self = .acdpSystemStatusReq(try c.decode(ACDP_SystemStatusReq.self, forKey: key))
-        case "ACDP_SystemStatusRes": self = .acdpSystemStatusRes(try c.decode(ACDP_SystemStatusRes.self, forKey: key))
-        case "ACDP_VehiclePositioningReq": self = .acdpVehiclePositioningReq(try c.decode(ACDP_VehiclePositioningReq.self, forKey: key))
-        case "ACDP_VehiclePositioningRes": self = .acdpVehiclePositioningRes(try c.decode(ACDP_VehiclePositioningRes.self, forKey: key))
-        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
-        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
-        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
-        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
-        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
-        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
-        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
-        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
-        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
-        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
-        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
-        case "Object": self = .object(try c.decode(Object.self, forKey: key))
-        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
-        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
-        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
-        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
-        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
-        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
-        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
-        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
-        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
-        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
-        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
-        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
-        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
-        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("ACDP_ConnectReq") { return .acdpConnectReq(try c.decode(ACDP_ConnectReq.self, forKey: "ACDP_ConnectReq")) }
+        if c.contains("ACDP_ConnectRes") { return .acdpConnectRes(try c.decode(ACDP_ConnectRes.self, forKey: "ACDP_ConnectRes")) }
+        if c.contains("ACDP_DisconnectReq") { return .acdpDisconnectReq(try c.decode(ACDP_ConnectReq.self, forKey: "ACDP_DisconnectReq")) }
+        if c.contains("ACDP_DisconnectRes") { return .acdpDisconnectRes(try c.decode(ACDP_ConnectRes.self, forKey: "ACDP_DisconnectRes")) }
+        if c.contains("ACDP_SystemStatusReq") { return .acdpSystemStatusReq(try c.decode(ACDP_SystemStatusReq.self, forKey: "ACDP_SystemStatusReq")) }
+        if c.contains("ACDP_SystemStatusRes") { return .acdpSystemStatusRes(try c.decode(ACDP_SystemStatusRes.self, forKey: "ACDP_SystemStatusRes")) }
+        if c.contains("ACDP_VehiclePositioningReq") { return .acdpVehiclePositioningReq(try c.decode(ACDP_VehiclePositioningReq.self, forKey: "ACDP_VehiclePositioningReq")) }
+        if c.contains("ACDP_VehiclePositioningRes") { return .acdpVehiclePositioningRes(try c.decode(ACDP_VehiclePositioningRes.self, forKey: "ACDP_VehiclePositioningRes")) }
+        if c.contains("CLReqControlMode") { return .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: "CLReqControlMode")) }
+        if c.contains("CLResControlMode") { return .clResControlMode(try c.decode(CLResControlMode.self, forKey: "CLResControlMode")) }
+        if c.contains("CanonicalizationMethod") { return .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: "CanonicalizationMethod")) }
+        if c.contains("DSAKeyValue") { return .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: "DSAKeyValue")) }
+        if c.contains("DigestMethod") { return .digestMethod(try c.decode(DigestMethod.self, forKey: "DigestMethod")) }
+        if c.contains("DigestValue") { return .digestValue(try c.decodeHex(forKey: "DigestValue")) }
+        if c.contains("KeyInfo") { return .keyInfo(try c.decode(KeyInfo.self, forKey: "KeyInfo")) }
+        if c.contains("KeyName") { return .keyName(try c.decode(String.self, forKey: "KeyName")) }
+        if c.contains("KeyValue") { return .keyValue(try c.decode(KeyValue.self, forKey: "KeyValue")) }
+        if c.contains("Manifest") { return .manifest(try c.decode(Manifest.self, forKey: "Manifest")) }
+        if c.contains("MgmtData") { return .mgmtData(try c.decode(String.self, forKey: "MgmtData")) }
+        if c.contains("Object") { return .object(try c.decode(Object.self, forKey: "Object")) }
+        if c.contains("PGPData") { return .pgpData(try c.decode(PGPData.self, forKey: "PGPData")) }
+        if c.contains("RSAKeyValue") { return .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: "RSAKeyValue")) }
+        if c.contains("Reference") { return .reference(try c.decode(Reference.self, forKey: "Reference")) }
+        if c.contains("RetrievalMethod") { return .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: "RetrievalMethod")) }
+        if c.contains("SPKIData") { return .spkiData(try c.decode(SPKIData.self, forKey: "SPKIData")) }
+        if c.contains("Signature") { return .signature(try c.decode(Signature.self, forKey: "Signature")) }
+        if c.contains("SignatureMethod") { return .signatureMethod(try c.decode(SignatureMethod.self, forKey: "SignatureMethod")) }
+        if c.contains("SignatureProperties") { return .signatureProperties(try c.decode(SignatureProperties.self, forKey: "SignatureProperties")) }
+        if c.contains("SignatureProperty") { return .signatureProperty(try c.decode(SignatureProperty.self, forKey: "SignatureProperty")) }
+        if c.contains("SignatureValue") { return .signatureValue(try c.decode(SignatureValue.self, forKey: "SignatureValue")) }
+        if c.contains("SignedInfo") { return .signedInfo(try c.decode(SignedInfo.self, forKey: "SignedInfo")) }
+        if c.contains("Transform") { return .transform(try c.decode(Transform.self, forKey: "Transform")) }
+        if c.contains("Transforms") { return .transforms(try c.decode(Transforms.self, forKey: "Transforms")) }
+        if c.contains("X509Data") { return .x509Data(try c.decode(X509Data.self, forKey: "X509Data")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .acdpConnectReq(let v): try c.encode(v, forKey: "ACDP_ConnectReq")
         case .acdpConnectRes(let v): try c.encode(v, forKey: "ACDP_ConnectRes")
@@ -2497,7 +2637,7 @@ extension ISO20ACDPDocument {
 /// An ISO 15118-20 WPT message (V2GTP payload 0x8006).
 ///
 /// EXI document grammar (EXI 1.0 §8.5.1): 38 global elements, event codes of 6 bits.
-public enum ISO20WPTDocument: Sendable, Hashable {
+public indirect enum ISO20WPTDocument: Sendable, Hashable {
     /// Element `CLReqControlMode` in `urn:iso:std:iso:15118:-20:CommonTypes` (event code 0).
     case clReqControlMode(CLReqControlMode)
     /// Element `CLResControlMode` in `urn:iso:std:iso:15118:-20:CommonTypes` (event code 1).
@@ -2580,50 +2720,57 @@ extension ISO20WPTDocument: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "CLReqControlMode": self = .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: key))
-        case "CLResControlMode": self = .clResControlMode(try c.decode(CLResControlMode.self, forKey: key))
-        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
-        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
-        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
-        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
-        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
-        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
-        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
-        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
-        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
-        case "Object": self = .object(try c.decode(Object.self, forKey: key))
-        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
-        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
-        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
-        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
-        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
-        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
-        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
-        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
-        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
-        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
-        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
-        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
-        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
-        case "WPT_AlignmentCheckReq": self = .wptAlignmentCheckReq(try c.decode(WPT_AlignmentCheckReq.self, forKey: key))
-        case "WPT_AlignmentCheckRes": self = .wptAlignmentCheckRes(try c.decode(WPT_AlignmentCheckRes.self, forKey: key))
-        case "WPT_ChargeLoopReq": self = .wptChargeLoopReq(try c.decode(WPT_ChargeLoopReq.self, forKey: key))
-        case "WPT_ChargeLoopRes": self = .wptChargeLoopRes(try c.decode(WPT_ChargeLoopRes.self, forKey: key))
-        case "WPT_ChargeParameterDiscoveryReq": self = .wptChargeParameterDiscoveryReq(try c.decode(WPT_ChargeParameterDiscoveryReq.self, forKey: key))
-        case "WPT_ChargeParameterDiscoveryRes": self = .wptChargeParameterDiscoveryRes(try c.decode(WPT_ChargeParameterDiscoveryRes.self, forKey: key))
-        case "WPT_FinePositioningReq": self = .wptFinePositioningReq(try c.decode(WPT_FinePositioningReq.self, forKey: key))
-        case "WPT_FinePositioningRes": self = .wptFinePositioningRes(try c.decode(WPT_FinePositioningRes.self, forKey: key))
-        case "WPT_FinePositioningSetupReq": self = .wptFinePositioningSetupReq(try c.decode(WPT_FinePositioningSetupReq.self, forKey: key))
-        case "WPT_FinePositioningSetupRes": self = .wptFinePositioningSetupRes(try c.decode(WPT_FinePositioningSetupRes.self, forKey: key))
-        case "WPT_PairingReq": self = .wptPairingReq(try c.decode(WPT_PairingReq.self, forKey: key))
-        case "WPT_PairingRes": self = .wptPairingRes(try c.decode(WPT_PairingRes.self, forKey: key))
-        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("CLReqControlMode") { return .clReqControlMode(try c.decode(CLReqControlMode.self, forKey: "CLReqControlMode")) }
+        if c.contains("CLResControlMode") { return .clResControlMode(try c.decode(CLResControlMode.self, forKey: "CLResControlMode")) }
+        if c.contains("CanonicalizationMethod") { return .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: "CanonicalizationMethod")) }
+        if c.contains("DSAKeyValue") { return .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: "DSAKeyValue")) }
+        if c.contains("DigestMethod") { return .digestMethod(try c.decode(DigestMethod.self, forKey: "DigestMethod")) }
+        if c.contains("DigestValue") { return .digestValue(try c.decodeHex(forKey: "DigestValue")) }
+        if c.contains("KeyInfo") { return .keyInfo(try c.decode(KeyInfo.self, forKey: "KeyInfo")) }
+        if c.contains("KeyName") { return .keyName(try c.decode(String.self, forKey: "KeyName")) }
+        if c.contains("KeyValue") { return .keyValue(try c.decode(KeyValue.self, forKey: "KeyValue")) }
+        if c.contains("Manifest") { return .manifest(try c.decode(Manifest.self, forKey: "Manifest")) }
+        if c.contains("MgmtData") { return .mgmtData(try c.decode(String.self, forKey: "MgmtData")) }
+        if c.contains("Object") { return .object(try c.decode(Object.self, forKey: "Object")) }
+        if c.contains("PGPData") { return .pgpData(try c.decode(PGPData.self, forKey: "PGPData")) }
+        if c.contains("RSAKeyValue") { return .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: "RSAKeyValue")) }
+        if c.contains("Reference") { return .reference(try c.decode(Reference.self, forKey: "Reference")) }
+        if c.contains("RetrievalMethod") { return .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: "RetrievalMethod")) }
+        if c.contains("SPKIData") { return .spkiData(try c.decode(SPKIData.self, forKey: "SPKIData")) }
+        if c.contains("Signature") { return .signature(try c.decode(Signature.self, forKey: "Signature")) }
+        if c.contains("SignatureMethod") { return .signatureMethod(try c.decode(SignatureMethod.self, forKey: "SignatureMethod")) }
+        if c.contains("SignatureProperties") { return .signatureProperties(try c.decode(SignatureProperties.self, forKey: "SignatureProperties")) }
+        if c.contains("SignatureProperty") { return .signatureProperty(try c.decode(SignatureProperty.self, forKey: "SignatureProperty")) }
+        if c.contains("SignatureValue") { return .signatureValue(try c.decode(SignatureValue.self, forKey: "SignatureValue")) }
+        if c.contains("SignedInfo") { return .signedInfo(try c.decode(SignedInfo.self, forKey: "SignedInfo")) }
+        if c.contains("Transform") { return .transform(try c.decode(Transform.self, forKey: "Transform")) }
+        if c.contains("Transforms") { return .transforms(try c.decode(Transforms.self, forKey: "Transforms")) }
+        if c.contains("WPT_AlignmentCheckReq") { return .wptAlignmentCheckReq(try c.decode(WPT_AlignmentCheckReq.self, forKey: "WPT_AlignmentCheckReq")) }
+        if c.contains("WPT_AlignmentCheckRes") { return .wptAlignmentCheckRes(try c.decode(WPT_AlignmentCheckRes.self, forKey: "WPT_AlignmentCheckRes")) }
+        if c.contains("WPT_ChargeLoopReq") { return .wptChargeLoopReq(try c.decode(WPT_ChargeLoopReq.self, forKey: "WPT_ChargeLoopReq")) }
+        if c.contains("WPT_ChargeLoopRes") { return .wptChargeLoopRes(try c.decode(WPT_ChargeLoopRes.self, forKey: "WPT_ChargeLoopRes")) }
+        if c.contains("WPT_ChargeParameterDiscoveryReq") { return .wptChargeParameterDiscoveryReq(try c.decode(WPT_ChargeParameterDiscoveryReq.self, forKey: "WPT_ChargeParameterDiscoveryReq")) }
+        if c.contains("WPT_ChargeParameterDiscoveryRes") { return .wptChargeParameterDiscoveryRes(try c.decode(WPT_ChargeParameterDiscoveryRes.self, forKey: "WPT_ChargeParameterDiscoveryRes")) }
+        if c.contains("WPT_FinePositioningReq") { return .wptFinePositioningReq(try c.decode(WPT_FinePositioningReq.self, forKey: "WPT_FinePositioningReq")) }
+        if c.contains("WPT_FinePositioningRes") { return .wptFinePositioningRes(try c.decode(WPT_FinePositioningRes.self, forKey: "WPT_FinePositioningRes")) }
+        if c.contains("WPT_FinePositioningSetupReq") { return .wptFinePositioningSetupReq(try c.decode(WPT_FinePositioningSetupReq.self, forKey: "WPT_FinePositioningSetupReq")) }
+        if c.contains("WPT_FinePositioningSetupRes") { return .wptFinePositioningSetupRes(try c.decode(WPT_FinePositioningSetupRes.self, forKey: "WPT_FinePositioningSetupRes")) }
+        if c.contains("WPT_PairingReq") { return .wptPairingReq(try c.decode(WPT_PairingReq.self, forKey: "WPT_PairingReq")) }
+        if c.contains("WPT_PairingRes") { return .wptPairingRes(try c.decode(WPT_PairingRes.self, forKey: "WPT_PairingRes")) }
+        if c.contains("X509Data") { return .x509Data(try c.decode(X509Data.self, forKey: "X509Data")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .clReqControlMode(let v): try c.encode(v, forKey: "CLReqControlMode")
         case .clResControlMode(let v): try c.encode(v, forKey: "CLResControlMode")
@@ -2934,7 +3081,7 @@ extension ISO20WPTDocument {
 ///
 /// EXI fragment grammar (EXI 1.0 §8.5.2): 281 element names, event codes of 9 bits, end of
 /// fragment = 282.
-public enum ISO20Fragment: Sendable, Hashable {
+public indirect enum ISO20Fragment: Sendable, Hashable {
     /// Element `PnC_AReqAuthorizationMode` (fragment event code 151).
     case pnCAReqAuthorizationMode(PnC_AReqAuthorizationMode)
     /// Element `OEMProvisioningCertificateChain` (fragment event code 128).
@@ -2955,19 +3102,26 @@ extension ISO20Fragment: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "PnC_AReqAuthorizationMode": self = .pnCAReqAuthorizationMode(try c.decode(PnC_AReqAuthorizationMode.self, forKey: key))
-        case "OEMProvisioningCertificateChain": self = .oemProvisioningCertificateChain(try c.decode(SignedCertificateChain.self, forKey: key))
-        case "SignedInstallationData": self = .signedInstallationData(try c.decode(SignedInstallationData.self, forKey: key))
-        case "SignedMeteringData": self = .signedMeteringData(try c.decode(SignedMeteringData.self, forKey: key))
-        case "AbsolutePriceSchedule": self = .absolutePriceSchedule(try c.decode(AbsolutePriceSchedule.self, forKey: key))
-        case "PriceLevelSchedule": self = .priceLevelSchedule(try c.decode(PriceLevelSchedule.self, forKey: key))
-        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("PnC_AReqAuthorizationMode") { return .pnCAReqAuthorizationMode(try c.decode(PnC_AReqAuthorizationMode.self, forKey: "PnC_AReqAuthorizationMode")) }
+        if c.contains("OEMProvisioningCertificateChain") { return .oemProvisioningCertificateChain(try c.decode(SignedCertificateChain.self, forKey: "OEMProvisioningCertificateChain")) }
+        if c.contains("SignedInstallationData") { return .signedInstallationData(try c.decode(SignedInstallationData.self, forKey: "SignedInstallationData")) }
+        if c.contains("SignedMeteringData") { return .signedMeteringData(try c.decode(SignedMeteringData.self, forKey: "SignedMeteringData")) }
+        if c.contains("AbsolutePriceSchedule") { return .absolutePriceSchedule(try c.decode(AbsolutePriceSchedule.self, forKey: "AbsolutePriceSchedule")) }
+        if c.contains("PriceLevelSchedule") { return .priceLevelSchedule(try c.decode(PriceLevelSchedule.self, forKey: "PriceLevelSchedule")) }
+        if c.contains("SignedInfo") { return .signedInfo(try c.decode(SignedInfo.self, forKey: "SignedInfo")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .pnCAReqAuthorizationMode(let v): try c.encode(v, forKey: "PnC_AReqAuthorizationMode")
         case .oemProvisioningCertificateChain(let v): try c.encode(v, forKey: "OEMProvisioningCertificateChain")

@@ -684,14 +684,14 @@ extension AC_ChargeLoopReq {
 extension AC_ChargeLoopReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), displayParameters: try c.decodeIfPresent(DisplayParameters.self, forKey: "DisplayParameters"), meterInfoRequested: try c.decode(Bool.self, forKey: "MeterInfoRequested"), clReqControlMode: try c.decode(CLReqControlModeGroupAC.self, forKey: "CLReqControlMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), displayParameters: try c.decodeIfPresent(DisplayParameters.self, forKey: "DisplayParameters"), meterInfoRequested: try c.decode(Bool.self, forKey: "MeterInfoRequested"), clReqControlMode: try c.required(try CLReqControlModeGroupAC.exiJSONDecode(from: c), "CLReqControlMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.header, forKey: "Header")
         try c.encodeIfPresent(self.displayParameters, forKey: "DisplayParameters")
         try c.encode(self.meterInfoRequested, forKey: "MeterInfoRequested")
-        try c.encode(self.clReqControlMode, forKey: "CLReqControlMode")
+        try self.clReqControlMode.exiJSONEncode(into: &c)
     }
 }
 
@@ -735,7 +735,7 @@ extension AC_ChargeLoopRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AC_ChargeLoopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: EVSEStatus? = nil
@@ -965,7 +965,7 @@ extension AC_ChargeLoopRes {
 extension AC_ChargeLoopRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), evseTargetFrequency: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetFrequency"), clResControlMode: try c.decode(CLResControlModeGroupAC.self, forKey: "CLResControlMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), evseTargetFrequency: try c.decodeIfPresent(RationalNumber.self, forKey: "EVSETargetFrequency"), clResControlMode: try c.required(try CLResControlModeGroupAC.exiJSONDecode(from: c), "CLResControlMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -975,7 +975,7 @@ extension AC_ChargeLoopRes: Codable {
         try c.encodeIfPresent(self.meterInfo, forKey: "MeterInfo")
         try c.encodeIfPresent(self.receipt, forKey: "Receipt")
         try c.encodeIfPresent(self.evseTargetFrequency, forKey: "EVSETargetFrequency")
-        try c.encode(self.clResControlMode, forKey: "CLResControlMode")
+        try self.clResControlMode.exiJSONEncode(into: &c)
     }
 }
 
@@ -1075,12 +1075,12 @@ extension AC_ChargeParameterDiscoveryReq {
 extension AC_ChargeParameterDiscoveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), acCPDReqEnergyTransferMode: try c.decode(AC_CPDReqEnergyTransferModeGroup.self, forKey: "AC_CPDReqEnergyTransferMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), acCPDReqEnergyTransferMode: try c.required(try AC_CPDReqEnergyTransferModeGroup.exiJSONDecode(from: c), "AC_CPDReqEnergyTransferMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.header, forKey: "Header")
-        try c.encode(self.acCPDReqEnergyTransferMode, forKey: "AC_CPDReqEnergyTransferMode")
+        try self.acCPDReqEnergyTransferMode.exiJSONEncode(into: &c)
     }
 }
 
@@ -1112,7 +1112,7 @@ extension AC_ChargeParameterDiscoveryRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v3: AC_CPDResEnergyTransferModeGroup
@@ -1198,13 +1198,13 @@ extension AC_ChargeParameterDiscoveryRes {
 extension AC_ChargeParameterDiscoveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), acCPDResEnergyTransferMode: try c.decode(AC_CPDResEnergyTransferModeGroup.self, forKey: "AC_CPDResEnergyTransferMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), acCPDResEnergyTransferMode: try c.required(try AC_CPDResEnergyTransferModeGroup.exiJSONDecode(from: c), "AC_CPDResEnergyTransferMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.header, forKey: "Header")
         try c.encode(self.responseCode, forKey: "ResponseCode")
-        try c.encode(self.acCPDResEnergyTransferMode, forKey: "AC_CPDResEnergyTransferMode")
+        try self.acCPDResEnergyTransferMode.exiJSONEncode(into: &c)
     }
 }
 

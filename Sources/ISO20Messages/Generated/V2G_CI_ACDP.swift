@@ -29,7 +29,7 @@ extension ACDP_ConnectReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ACDP_ConnectReq: expected SE(EVElectricalChargingDeviceStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ElectricalChargingDeviceStatus.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v2 = ElectricalChargingDeviceStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("ACDP_ConnectReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -131,22 +131,22 @@ extension ACDP_ConnectRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ACDP_ConnectRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("ACDP_ConnectRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("ACDP_ConnectRes: expected SE(EVSEElectricalChargingDeviceStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v4 = ElectricalChargingDeviceStatus.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v4 = ElectricalChargingDeviceStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 8 else { throw EXIError.unexpectedEvent("ACDP_ConnectRes: expected SE(EVSEMechanicalChargingDeviceStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v5 = MechanicalChargingDeviceStatus.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v5 = MechanicalChargingDeviceStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("ACDP_ConnectRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -388,12 +388,12 @@ extension ACDP_SystemStatusRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ACDP_SystemStatusRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("ACDP_SystemStatusRes: expected SE(EVSEMechanicalChargingDeviceStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = MechanicalChargingDeviceStatus.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = MechanicalChargingDeviceStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("ACDP_SystemStatusRes: expected SE(EVSEReadyToCharge), got event \(ev)", atBit: r.bitPosition) }
@@ -403,7 +403,7 @@ extension ACDP_SystemStatusRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 8 else { throw EXIError.unexpectedEvent("ACDP_SystemStatusRes: expected SE(EVSEIsolationStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v5 = IsolationStatus.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v5 = IsolationStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 9 else { throw EXIError.unexpectedEvent("ACDP_SystemStatusRes: expected SE(EVSEDisabled), got event \(ev)", atBit: r.bitPosition) }
@@ -758,12 +758,12 @@ extension ACDP_VehiclePositioningRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ACDP_VehiclePositioningRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("ACDP_VehiclePositioningRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("ACDP_VehiclePositioningRes: expected SE(EVSEPositioningSupport), got event \(ev)", atBit: r.bitPosition) }
@@ -1006,7 +1006,7 @@ extension EVTechnicalStatus {
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("EVTechnicalStatus: expected SE(EVCPStatus), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v8 = CpStatus.allCases[try r.readEnumerationIndex(bits: 3, count: 5)]
+            let v8 = CpStatus(exiIndex: try r.readEnumerationIndex(bits: 3, count: 5))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v7 = v8
@@ -1024,7 +1024,7 @@ extension EVTechnicalStatus {
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("EVTechnicalStatus: expected SE(EVErrorCode), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v12 = ErrorCode.allCases[try r.readEnumerationIndex(bits: 4, count: 10)]
+            let v12 = ErrorCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 10))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v11 = v12

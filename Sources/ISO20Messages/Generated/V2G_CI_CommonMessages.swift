@@ -582,7 +582,7 @@ extension AuthorizationReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected SE(SelectedAuthorizationService), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Authorization.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v2 = Authorization(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v3: AuthorizationReq.Choice
@@ -677,13 +677,13 @@ extension AuthorizationReq {
 extension AuthorizationReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), selectedAuthorizationService: try c.decode(Authorization.self, forKey: "SelectedAuthorizationService"), choice: try c.decode(AuthorizationReq.Choice.self, forKey: "choice"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), selectedAuthorizationService: try c.decode(Authorization.self, forKey: "SelectedAuthorizationService"), choice: try c.required(try AuthorizationReq.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.header, forKey: "Header")
         try c.encode(self.selectedAuthorizationService, forKey: "SelectedAuthorizationService")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -691,14 +691,21 @@ extension AuthorizationReq.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "EIM_AReqAuthorizationMode": self = .eimAReqAuthorizationMode(try c.decode(EIM_AReqAuthorizationMode.self, forKey: key))
-        case "PnC_AReqAuthorizationMode": self = .pnCAReqAuthorizationMode(try c.decode(PnC_AReqAuthorizationMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("EIM_AReqAuthorizationMode") { return .eimAReqAuthorizationMode(try c.decode(EIM_AReqAuthorizationMode.self, forKey: "EIM_AReqAuthorizationMode")) }
+        if c.contains("PnC_AReqAuthorizationMode") { return .pnCAReqAuthorizationMode(try c.decode(PnC_AReqAuthorizationMode.self, forKey: "PnC_AReqAuthorizationMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .eimAReqAuthorizationMode(let v): try c.encode(v, forKey: "EIM_AReqAuthorizationMode")
         case .pnCAReqAuthorizationMode(let v): try c.encode(v, forKey: "PnC_AReqAuthorizationMode")
@@ -734,12 +741,12 @@ extension AuthorizationRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -934,7 +941,7 @@ extension AuthorizationSetupRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: [Authorization] = []
@@ -942,7 +949,7 @@ extension AuthorizationSetupRes {
             if v3.count == 2 { throw EXIError.lengthLimitExceeded("AuthorizationSetupRes: more than 2 items", atBit: r.bitPosition) }
             guard ev == 6 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected SE(AuthorizationServices), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v4 = Authorization.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+            let v4 = Authorization(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v3.append(v4)
@@ -1076,7 +1083,7 @@ extension AuthorizationSetupRes {
 extension AuthorizationSetupRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), authorizationServices: try c.decodeArray([Authorization].self, forKey: "AuthorizationServices"), certificateInstallationService: try c.decode(Bool.self, forKey: "CertificateInstallationService"), choice: try c.decode(AuthorizationSetupRes.Choice.self, forKey: "choice"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), authorizationServices: try c.decodeArray([Authorization].self, forKey: "AuthorizationServices"), certificateInstallationService: try c.decode(Bool.self, forKey: "CertificateInstallationService"), choice: try c.required(try AuthorizationSetupRes.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -1084,7 +1091,7 @@ extension AuthorizationSetupRes: Codable {
         try c.encode(self.responseCode, forKey: "ResponseCode")
         try c.encodeArray(self.authorizationServices, forKey: "AuthorizationServices")
         try c.encode(self.certificateInstallationService, forKey: "CertificateInstallationService")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -1092,14 +1099,21 @@ extension AuthorizationSetupRes.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "EIM_ASResAuthorizationMode": self = .eimASResAuthorizationMode(try c.decode(EIM_ASResAuthorizationMode.self, forKey: key))
-        case "PnC_ASResAuthorizationMode": self = .pnCASResAuthorizationMode(try c.decode(PnC_ASResAuthorizationMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("EIM_ASResAuthorizationMode") { return .eimASResAuthorizationMode(try c.decode(EIM_ASResAuthorizationMode.self, forKey: "EIM_ASResAuthorizationMode")) }
+        if c.contains("PnC_ASResAuthorizationMode") { return .pnCASResAuthorizationMode(try c.decode(PnC_ASResAuthorizationMode.self, forKey: "PnC_ASResAuthorizationMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .eimASResAuthorizationMode(let v): try c.encode(v, forKey: "EIM_ASResAuthorizationMode")
         case .pnCASResAuthorizationMode(let v): try c.encode(v, forKey: "PnC_ASResAuthorizationMode")
@@ -1391,12 +1405,12 @@ extension CertificateInstallationRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(CPSCertificateChain), got event \(ev)", atBit: r.bitPosition) }
@@ -1636,12 +1650,12 @@ extension ChargingSchedule {
 extension ChargingSchedule: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(powerSchedule: try c.decode(PowerSchedule.self, forKey: "PowerSchedule"), choice: try c.decodeIfPresent(ChargingSchedule.Choice.self, forKey: "choice"))
+        self.init(powerSchedule: try c.decode(PowerSchedule.self, forKey: "PowerSchedule"), choice: try ChargingSchedule.Choice.exiJSONDecode(from: c))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.powerSchedule, forKey: "PowerSchedule")
-        try c.encodeIfPresent(self.choice, forKey: "choice")
+        try self.choice?.exiJSONEncode(into: &c)
     }
 }
 
@@ -1649,14 +1663,21 @@ extension ChargingSchedule.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AbsolutePriceSchedule": self = .absolutePriceSchedule(try c.decode(AbsolutePriceSchedule.self, forKey: key))
-        case "PriceLevelSchedule": self = .priceLevelSchedule(try c.decode(PriceLevelSchedule.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AbsolutePriceSchedule") { return .absolutePriceSchedule(try c.decode(AbsolutePriceSchedule.self, forKey: "AbsolutePriceSchedule")) }
+        if c.contains("PriceLevelSchedule") { return .priceLevelSchedule(try c.decode(PriceLevelSchedule.self, forKey: "PriceLevelSchedule")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .absolutePriceSchedule(let v): try c.encode(v, forKey: "AbsolutePriceSchedule")
         case .priceLevelSchedule(let v): try c.encode(v, forKey: "PriceLevelSchedule")
@@ -2246,14 +2267,14 @@ extension Dynamic_SEResControlMode {
 extension Dynamic_SEResControlMode: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), minimumSOC: try c.decodeIfPresent(Int8.self, forKey: "MinimumSOC"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), choice: try c.decodeIfPresent(Dynamic_SEResControlMode.Choice.self, forKey: "choice"))
+        self.init(departureTime: try c.decodeIfPresent(UInt32.self, forKey: "DepartureTime"), minimumSOC: try c.decodeIfPresent(Int8.self, forKey: "MinimumSOC"), targetSOC: try c.decodeIfPresent(Int8.self, forKey: "TargetSOC"), choice: try Dynamic_SEResControlMode.Choice.exiJSONDecode(from: c))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encodeIfPresent(self.departureTime, forKey: "DepartureTime")
         try c.encodeIfPresent(self.minimumSOC, forKey: "MinimumSOC")
         try c.encodeIfPresent(self.targetSOC, forKey: "TargetSOC")
-        try c.encodeIfPresent(self.choice, forKey: "choice")
+        try self.choice?.exiJSONEncode(into: &c)
     }
 }
 
@@ -2261,14 +2282,21 @@ extension Dynamic_SEResControlMode.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AbsolutePriceSchedule": self = .absolutePriceSchedule(try c.decode(AbsolutePriceSchedule.self, forKey: key))
-        case "PriceLevelSchedule": self = .priceLevelSchedule(try c.decode(PriceLevelSchedule.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AbsolutePriceSchedule") { return .absolutePriceSchedule(try c.decode(AbsolutePriceSchedule.self, forKey: "AbsolutePriceSchedule")) }
+        if c.contains("PriceLevelSchedule") { return .priceLevelSchedule(try c.decode(PriceLevelSchedule.self, forKey: "PriceLevelSchedule")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .absolutePriceSchedule(let v): try c.encode(v, forKey: "AbsolutePriceSchedule")
         case .priceLevelSchedule(let v): try c.encode(v, forKey: "PriceLevelSchedule")
@@ -3022,12 +3050,12 @@ extension EVPowerProfile {
 extension EVPowerProfile: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(timeAnchor: try c.decode(UInt64.self, forKey: "TimeAnchor"), choice: try c.decode(EVPowerProfile.Choice.self, forKey: "choice"), evPowerProfileEntries: try c.decode(EVPowerProfileEntryList.self, forKey: "EVPowerProfileEntries"))
+        self.init(timeAnchor: try c.decode(UInt64.self, forKey: "TimeAnchor"), choice: try c.required(try EVPowerProfile.Choice.exiJSONDecode(from: c), "choice"), evPowerProfileEntries: try c.decode(EVPowerProfileEntryList.self, forKey: "EVPowerProfileEntries"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.timeAnchor, forKey: "TimeAnchor")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
         try c.encode(self.evPowerProfileEntries, forKey: "EVPowerProfileEntries")
     }
 }
@@ -3036,14 +3064,21 @@ extension EVPowerProfile.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "Dynamic_EVPPTControlMode": self = .dynamicEVPPTControlMode(try c.decode(Dynamic_EVPPTControlMode.self, forKey: key))
-        case "Scheduled_EVPPTControlMode": self = .scheduledEVPPTControlMode(try c.decode(Scheduled_EVPPTControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("Dynamic_EVPPTControlMode") { return .dynamicEVPPTControlMode(try c.decode(Dynamic_EVPPTControlMode.self, forKey: "Dynamic_EVPPTControlMode")) }
+        if c.contains("Scheduled_EVPPTControlMode") { return .scheduledEVPPTControlMode(try c.decode(Scheduled_EVPPTControlMode.self, forKey: "Scheduled_EVPPTControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .dynamicEVPPTControlMode(let v): try c.encode(v, forKey: "Dynamic_EVPPTControlMode")
         case .scheduledEVPPTControlMode(let v): try c.encode(v, forKey: "Scheduled_EVPPTControlMode")
@@ -3780,7 +3815,7 @@ extension MeteringConfirmationRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("MeteringConfirmationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("MeteringConfirmationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4477,12 +4512,12 @@ extension Parameter {
 extension Parameter: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(name: try c.decode(String.self, forKey: "Name"), choice: try c.decode(Parameter.Choice.self, forKey: "choice"))
+        self.init(name: try c.decode(String.self, forKey: "Name"), choice: try c.required(try Parameter.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.name, forKey: "Name")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -4490,18 +4525,25 @@ extension Parameter.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "boolValue": self = .boolValue(try c.decode(Bool.self, forKey: key))
-        case "byteValue": self = .byteValue(try c.decode(Int8.self, forKey: key))
-        case "shortValue": self = .shortValue(try c.decode(Int16.self, forKey: key))
-        case "intValue": self = .intValue(try c.decode(Int32.self, forKey: key))
-        case "rationalNumber": self = .rationalNumber(try c.decode(RationalNumber.self, forKey: key))
-        case "finiteString": self = .finiteString(try c.decode(String.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("boolValue") { return .boolValue(try c.decode(Bool.self, forKey: "boolValue")) }
+        if c.contains("byteValue") { return .byteValue(try c.decode(Int8.self, forKey: "byteValue")) }
+        if c.contains("shortValue") { return .shortValue(try c.decode(Int16.self, forKey: "shortValue")) }
+        if c.contains("intValue") { return .intValue(try c.decode(Int32.self, forKey: "intValue")) }
+        if c.contains("rationalNumber") { return .rationalNumber(try c.decode(RationalNumber.self, forKey: "rationalNumber")) }
+        if c.contains("finiteString") { return .finiteString(try c.decode(String.self, forKey: "finiteString")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .boolValue(let v): try c.encode(v, forKey: "boolValue")
         case .byteValue(let v): try c.encode(v, forKey: "byteValue")
@@ -4756,12 +4798,12 @@ extension PowerDeliveryReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(ChargeProgress), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = ChargeProgress.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v3 = ChargeProgress(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: EVPowerProfile? = nil
@@ -4775,7 +4817,7 @@ extension PowerDeliveryReq {
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(BPT_ChannelSelection), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v7 = ChannelSelection.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+            let v7 = ChannelSelection(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v6 = v7
@@ -4914,7 +4956,7 @@ extension PowerDeliveryRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: EVSEStatus? = nil
@@ -6469,13 +6511,13 @@ extension ScheduleExchangeReq {
 extension ScheduleExchangeReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), maximumSupportingPoints: try c.decode(UInt16.self, forKey: "MaximumSupportingPoints"), choice: try c.decode(ScheduleExchangeReq.Choice.self, forKey: "choice"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), maximumSupportingPoints: try c.decode(UInt16.self, forKey: "MaximumSupportingPoints"), choice: try c.required(try ScheduleExchangeReq.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.header, forKey: "Header")
         try c.encode(self.maximumSupportingPoints, forKey: "MaximumSupportingPoints")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -6483,14 +6525,21 @@ extension ScheduleExchangeReq.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "Dynamic_SEReqControlMode": self = .dynamicSEReqControlMode(try c.decode(Dynamic_SEReqControlMode.self, forKey: key))
-        case "Scheduled_SEReqControlMode": self = .scheduledSEReqControlMode(try c.decode(Scheduled_SEReqControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("Dynamic_SEReqControlMode") { return .dynamicSEReqControlMode(try c.decode(Dynamic_SEReqControlMode.self, forKey: "Dynamic_SEReqControlMode")) }
+        if c.contains("Scheduled_SEReqControlMode") { return .scheduledSEReqControlMode(try c.decode(Scheduled_SEReqControlMode.self, forKey: "Scheduled_SEReqControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .dynamicSEReqControlMode(let v): try c.encode(v, forKey: "Dynamic_SEReqControlMode")
         case .scheduledSEReqControlMode(let v): try c.encode(v, forKey: "Scheduled_SEReqControlMode")
@@ -6540,12 +6589,12 @@ extension ScheduleExchangeRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: Bool? = nil
@@ -6675,7 +6724,7 @@ extension ScheduleExchangeRes {
 extension ScheduleExchangeRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"), goToPause: try c.decodeIfPresent(Bool.self, forKey: "GoToPause"), choice: try c.decode(ScheduleExchangeRes.Choice.self, forKey: "choice"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(Processing.self, forKey: "EVSEProcessing"), goToPause: try c.decodeIfPresent(Bool.self, forKey: "GoToPause"), choice: try c.required(try ScheduleExchangeRes.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -6683,7 +6732,7 @@ extension ScheduleExchangeRes: Codable {
         try c.encode(self.responseCode, forKey: "ResponseCode")
         try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
         try c.encodeIfPresent(self.goToPause, forKey: "GoToPause")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -6691,14 +6740,21 @@ extension ScheduleExchangeRes.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "Dynamic_SEResControlMode": self = .dynamicSEResControlMode(try c.decode(Dynamic_SEResControlMode.self, forKey: key))
-        case "Scheduled_SEResControlMode": self = .scheduledSEResControlMode(try c.decode(Scheduled_SEResControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("Dynamic_SEResControlMode") { return .dynamicSEResControlMode(try c.decode(Dynamic_SEResControlMode.self, forKey: "Dynamic_SEResControlMode")) }
+        if c.contains("Scheduled_SEResControlMode") { return .scheduledSEResControlMode(try c.decode(Scheduled_SEResControlMode.self, forKey: "Scheduled_SEResControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .dynamicSEResControlMode(let v): try c.encode(v, forKey: "Dynamic_SEResControlMode")
         case .scheduledSEResControlMode(let v): try c.encode(v, forKey: "Scheduled_SEResControlMode")
@@ -6851,7 +6907,7 @@ extension Scheduled_EVPPTControlMode {
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: expected SE(PowerToleranceAcceptance), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v3 = PowerToleranceAcceptance.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+            let v3 = PowerToleranceAcceptance(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v2 = v3
@@ -7630,7 +7686,7 @@ extension ServiceDetailRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
@@ -7857,7 +7913,7 @@ extension ServiceDiscoveryRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ServiceRenegotiationSupported), got event \(ev)", atBit: r.bitPosition) }
@@ -8435,7 +8491,7 @@ extension ServiceSelectionRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceSelectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceSelectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -8721,7 +8777,7 @@ extension SessionSetupRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
@@ -8836,7 +8892,7 @@ extension SessionStopReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("SessionStopReq: expected SE(ChargingSession), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ChargingSession.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = ChargingSession(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: String? = nil
@@ -8979,7 +9035,7 @@ extension SessionStopRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("SessionStopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -9210,7 +9266,7 @@ extension SignedInstallationData {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(ECDHCurve), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = EcdhCurve.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v3 = EcdhCurve(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(DHPublicKey), got event \(ev)", atBit: r.bitPosition) }
@@ -9356,7 +9412,7 @@ extension SignedInstallationData {
 extension SignedInstallationData: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(id: try c.decode(String.self, forKey: "Id"), contractCertificateChain: try c.decode(ContractCertificateChain.self, forKey: "ContractCertificateChain"), ecdhCurve: try c.decode(EcdhCurve.self, forKey: "ECDHCurve"), dhPublicKey: try c.decodeHex(forKey: "DHPublicKey"), choice: try c.decode(SignedInstallationData.Choice.self, forKey: "choice"))
+        self.init(id: try c.decode(String.self, forKey: "Id"), contractCertificateChain: try c.decode(ContractCertificateChain.self, forKey: "ContractCertificateChain"), ecdhCurve: try c.decode(EcdhCurve.self, forKey: "ECDHCurve"), dhPublicKey: try c.decodeHex(forKey: "DHPublicKey"), choice: try c.required(try SignedInstallationData.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -9364,7 +9420,7 @@ extension SignedInstallationData: Codable {
         try c.encode(self.contractCertificateChain, forKey: "ContractCertificateChain")
         try c.encode(self.ecdhCurve, forKey: "ECDHCurve")
         try c.encodeHex(self.dhPublicKey, forKey: "DHPublicKey")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -9372,15 +9428,22 @@ extension SignedInstallationData.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "SECP521_EncryptedPrivateKey": self = .secp521EncryptedPrivateKey(try c.decodeHex(forKey: key))
-        case "X448_EncryptedPrivateKey": self = .x448EncryptedPrivateKey(try c.decodeHex(forKey: key))
-        case "TPM_EncryptedPrivateKey": self = .tpmEncryptedPrivateKey(try c.decodeHex(forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("SECP521_EncryptedPrivateKey") { return .secp521EncryptedPrivateKey(try c.decodeHex(forKey: "SECP521_EncryptedPrivateKey")) }
+        if c.contains("X448_EncryptedPrivateKey") { return .x448EncryptedPrivateKey(try c.decodeHex(forKey: "X448_EncryptedPrivateKey")) }
+        if c.contains("TPM_EncryptedPrivateKey") { return .tpmEncryptedPrivateKey(try c.decodeHex(forKey: "TPM_EncryptedPrivateKey")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .secp521EncryptedPrivateKey(let v): try c.encodeHex(v, forKey: "SECP521_EncryptedPrivateKey")
         case .x448EncryptedPrivateKey(let v): try c.encodeHex(v, forKey: "X448_EncryptedPrivateKey")
@@ -9558,7 +9621,7 @@ extension SignedMeteringData {
 extension SignedMeteringData: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(id: try c.decode(String.self, forKey: "Id"), sessionID: try c.decodeHex(forKey: "SessionID"), meterInfo: try c.decode(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), choice: try c.decode(SignedMeteringData.Choice.self, forKey: "choice"))
+        self.init(id: try c.decode(String.self, forKey: "Id"), sessionID: try c.decodeHex(forKey: "SessionID"), meterInfo: try c.decode(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), choice: try c.required(try SignedMeteringData.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -9566,7 +9629,7 @@ extension SignedMeteringData: Codable {
         try c.encodeHex(self.sessionID, forKey: "SessionID")
         try c.encode(self.meterInfo, forKey: "MeterInfo")
         try c.encodeIfPresent(self.receipt, forKey: "Receipt")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -9574,14 +9637,21 @@ extension SignedMeteringData.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "Dynamic_SMDTControlMode": self = .dynamicSMDTControlMode(try c.decode(Dynamic_SMDTControlMode.self, forKey: key))
-        case "Scheduled_SMDTControlMode": self = .scheduledSMDTControlMode(try c.decode(Scheduled_SMDTControlMode.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("Dynamic_SMDTControlMode") { return .dynamicSMDTControlMode(try c.decode(Dynamic_SMDTControlMode.self, forKey: "Dynamic_SMDTControlMode")) }
+        if c.contains("Scheduled_SMDTControlMode") { return .scheduledSMDTControlMode(try c.decode(Scheduled_SMDTControlMode.self, forKey: "Scheduled_SMDTControlMode")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .dynamicSMDTControlMode(let v): try c.encode(v, forKey: "Dynamic_SMDTControlMode")
         case .scheduledSMDTControlMode(let v): try c.encode(v, forKey: "Scheduled_SMDTControlMode")
@@ -10267,12 +10337,12 @@ extension VehicleCheckInReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected SE(EVCheckInStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EvCheckInStatus.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EvCheckInStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected SE(ParkingMethod), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = ParkingMethod.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = ParkingMethod(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: Int16? = nil
@@ -10463,7 +10533,7 @@ extension VehicleCheckInRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckInRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: Int16? = nil
@@ -10637,7 +10707,7 @@ extension VehicleCheckOutReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckOutReq: expected SE(EVCheckOutStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EvCheckOutStatus.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EvCheckOutStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("VehicleCheckOutReq: expected SE(CheckOutTime), got event \(ev)", atBit: r.bitPosition) }
@@ -10749,12 +10819,12 @@ extension VehicleCheckOutRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckOutRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("VehicleCheckOutRes: expected SE(EVSECheckOutStatus), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = EvseCheckOutStatus.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v3 = EvseCheckOutStatus(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("VehicleCheckOutRes: expected EE, got event \(ev)", atBit: r.bitPosition) }

@@ -272,7 +272,7 @@ extension ChargeLoopRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeLoopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: EVSEStatus? = nil
@@ -505,7 +505,7 @@ extension ChargeParameterDiscoveryRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1507,7 +1507,7 @@ extension EVSEStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EvseNotification.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+        let v2 = EvseNotification(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2787,7 +2787,7 @@ extension V2GResponse {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("V2GResponse: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("V2GResponse: expected EE, got event \(ev)", atBit: r.bitPosition) }

@@ -2223,12 +2223,12 @@ extension DC_CableCheckRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_CableCheckRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_CableCheckRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_CableCheckRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2481,7 +2481,7 @@ extension DC_ChargeLoopReq {
 extension DC_ChargeLoopReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), displayParameters: try c.decodeIfPresent(DisplayParameters.self, forKey: "DisplayParameters"), meterInfoRequested: try c.decode(Bool.self, forKey: "MeterInfoRequested"), evPresentVoltage: try c.decode(RationalNumber.self, forKey: "EVPresentVoltage"), clReqControlMode: try c.decode(CLReqControlModeGroupDC.self, forKey: "CLReqControlMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), displayParameters: try c.decodeIfPresent(DisplayParameters.self, forKey: "DisplayParameters"), meterInfoRequested: try c.decode(Bool.self, forKey: "MeterInfoRequested"), evPresentVoltage: try c.decode(RationalNumber.self, forKey: "EVPresentVoltage"), clReqControlMode: try c.required(try CLReqControlModeGroupDC.exiJSONDecode(from: c), "CLReqControlMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -2489,7 +2489,7 @@ extension DC_ChargeLoopReq: Codable {
         try c.encodeIfPresent(self.displayParameters, forKey: "DisplayParameters")
         try c.encode(self.meterInfoRequested, forKey: "MeterInfoRequested")
         try c.encode(self.evPresentVoltage, forKey: "EVPresentVoltage")
-        try c.encode(self.clReqControlMode, forKey: "CLReqControlMode")
+        try self.clReqControlMode.exiJSONEncode(into: &c)
     }
 }
 
@@ -2545,7 +2545,7 @@ extension DC_ChargeLoopRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: EVSEStatus? = nil
@@ -2785,7 +2785,7 @@ extension DC_ChargeLoopRes {
 extension DC_ChargeLoopRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), evsePresentCurrent: try c.decode(RationalNumber.self, forKey: "EVSEPresentCurrent"), evsePresentVoltage: try c.decode(RationalNumber.self, forKey: "EVSEPresentVoltage"), evsePowerLimitAchieved: try c.decode(Bool.self, forKey: "EVSEPowerLimitAchieved"), evseCurrentLimitAchieved: try c.decode(Bool.self, forKey: "EVSECurrentLimitAchieved"), evseVoltageLimitAchieved: try c.decode(Bool.self, forKey: "EVSEVoltageLimitAchieved"), clResControlMode: try c.decode(CLResControlModeGroupDC.self, forKey: "CLResControlMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decodeIfPresent(EVSEStatus.self, forKey: "EVSEStatus"), meterInfo: try c.decodeIfPresent(MeterInfo.self, forKey: "MeterInfo"), receipt: try c.decodeIfPresent(Receipt.self, forKey: "Receipt"), evsePresentCurrent: try c.decode(RationalNumber.self, forKey: "EVSEPresentCurrent"), evsePresentVoltage: try c.decode(RationalNumber.self, forKey: "EVSEPresentVoltage"), evsePowerLimitAchieved: try c.decode(Bool.self, forKey: "EVSEPowerLimitAchieved"), evseCurrentLimitAchieved: try c.decode(Bool.self, forKey: "EVSECurrentLimitAchieved"), evseVoltageLimitAchieved: try c.decode(Bool.self, forKey: "EVSEVoltageLimitAchieved"), clResControlMode: try c.required(try CLResControlModeGroupDC.exiJSONDecode(from: c), "CLResControlMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -2799,7 +2799,7 @@ extension DC_ChargeLoopRes: Codable {
         try c.encode(self.evsePowerLimitAchieved, forKey: "EVSEPowerLimitAchieved")
         try c.encode(self.evseCurrentLimitAchieved, forKey: "EVSECurrentLimitAchieved")
         try c.encode(self.evseVoltageLimitAchieved, forKey: "EVSEVoltageLimitAchieved")
-        try c.encode(self.clResControlMode, forKey: "CLResControlMode")
+        try self.clResControlMode.exiJSONEncode(into: &c)
     }
 }
 
@@ -2899,12 +2899,12 @@ extension DC_ChargeParameterDiscoveryReq {
 extension DC_ChargeParameterDiscoveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), dcCPDReqEnergyTransferMode: try c.decode(DC_CPDReqEnergyTransferModeGroup.self, forKey: "DC_CPDReqEnergyTransferMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), dcCPDReqEnergyTransferMode: try c.required(try DC_CPDReqEnergyTransferModeGroup.exiJSONDecode(from: c), "DC_CPDReqEnergyTransferMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.header, forKey: "Header")
-        try c.encode(self.dcCPDReqEnergyTransferMode, forKey: "DC_CPDReqEnergyTransferMode")
+        try self.dcCPDReqEnergyTransferMode.exiJSONEncode(into: &c)
     }
 }
 
@@ -2936,7 +2936,7 @@ extension DC_ChargeParameterDiscoveryRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v3: DC_CPDResEnergyTransferModeGroup
@@ -3022,13 +3022,13 @@ extension DC_ChargeParameterDiscoveryRes {
 extension DC_ChargeParameterDiscoveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcCPDResEnergyTransferMode: try c.decode(DC_CPDResEnergyTransferModeGroup.self, forKey: "DC_CPDResEnergyTransferMode"))
+        self.init(header: try c.decode(MessageHeader.self, forKey: "Header"), responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), dcCPDResEnergyTransferMode: try c.required(try DC_CPDResEnergyTransferModeGroup.exiJSONDecode(from: c), "DC_CPDResEnergyTransferMode"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.header, forKey: "Header")
         try c.encode(self.responseCode, forKey: "ResponseCode")
-        try c.encode(self.dcCPDResEnergyTransferMode, forKey: "DC_CPDResEnergyTransferMode")
+        try self.dcCPDResEnergyTransferMode.exiJSONEncode(into: &c)
     }
 }
 
@@ -3063,7 +3063,7 @@ extension DC_PreChargeReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_PreChargeReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_PreChargeReq: expected SE(EVPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
@@ -3183,7 +3183,7 @@ extension DC_PreChargeRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_PreChargeRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_PreChargeRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
@@ -3288,7 +3288,7 @@ extension DC_WeldingDetectionReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3384,7 +3384,7 @@ extension DC_WeldingDetectionRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }

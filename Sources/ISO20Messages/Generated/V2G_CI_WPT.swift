@@ -312,7 +312,7 @@ extension WPT_AlignmentCheckMethodList {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_AlignmentCheckMethodList: more than 8 items", atBit: r.bitPosition) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: expected SE(WPT_AlignmentCheckMethod), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = WPT_AlignmentCheckMethod.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+            let v2 = WPT_AlignmentCheckMethod(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)
@@ -435,7 +435,7 @@ extension WPT_AlignmentCheckReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: RationalNumber? = nil
@@ -447,7 +447,7 @@ extension WPT_AlignmentCheckReq {
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: expected SE(EVResultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v5 = WPT_EVResult.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v5 = WPT_EVResult(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v6: [[UInt8]] = []
@@ -618,12 +618,12 @@ extension WPT_AlignmentCheckRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: RationalNumber? = nil
@@ -854,7 +854,7 @@ extension WPT_ChargeLoopReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 9 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(EVPCChargeDiagnostics), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v7 = WPT_EVPCChargeDiagnostics.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v7 = WPT_EVPCChargeDiagnostics(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v8: RationalNumber? = nil
@@ -1110,7 +1110,7 @@ extension WPT_ChargeLoopRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: EVSEStatus? = nil
@@ -1152,7 +1152,7 @@ extension WPT_ChargeLoopRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 13 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(SPCChargeDiagnostics), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v14 = WPT_SPCChargeDiagnostics.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+        let v14 = WPT_SPCChargeDiagnostics(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v15: RationalNumber? = nil
@@ -1659,12 +1659,12 @@ extension WPT_ChargeParameterDiscoveryRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(PDInputPowerClass), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = WPT_PowerClass.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v3 = WPT_PowerClass(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(SDMinOutputPower), got event \(ev)", atBit: r.bitPosition) }
@@ -2122,7 +2122,7 @@ extension WPT_FinePositioningMethodList {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningMethodList: more than 8 items", atBit: r.bitPosition) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: expected SE(WPT_FinePositioningMethod), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = WPT_FinePositioningMethod.allCases[try r.readEnumerationIndex(bits: 3, count: 5)]
+            let v2 = WPT_FinePositioningMethod(exiIndex: try r.readEnumerationIndex(bits: 3, count: 5))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)
@@ -2245,12 +2245,12 @@ extension WPT_FinePositioningReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected SE(EVResultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = WPT_EVResult.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = WPT_EVResult(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: [[UInt8]] = []
@@ -2431,12 +2431,12 @@ extension WPT_FinePositioningRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: [[UInt8]] = []
@@ -2626,7 +2626,7 @@ extension WPT_FinePositioningSetupReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(EVDeviceFinePositioningMethodList), got event \(ev)", atBit: r.bitPosition) }
@@ -2857,7 +2857,7 @@ extension WPT_FinePositioningSetupRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(PrimaryDeviceFinePositioningMethodList), got event \(ev)", atBit: r.bitPosition) }
@@ -3255,12 +3255,12 @@ extension WPT_LF_DataPackage {
 extension WPT_LF_DataPackage: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(packageIndex: try c.decode(UInt8.self, forKey: "PackageIndex"), choice: try c.decode(WPT_LF_DataPackage.Choice.self, forKey: "choice"))
+        self.init(packageIndex: try c.decode(UInt8.self, forKey: "PackageIndex"), choice: try c.required(try WPT_LF_DataPackage.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.packageIndex, forKey: "PackageIndex")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -3268,14 +3268,21 @@ extension WPT_LF_DataPackage.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "LF_TxData": self = .lfTxData(try c.decode(WPT_LF_TxDataList.self, forKey: key))
-        case "LF_RxData": self = .lfRxData(try c.decode(WPT_LF_RxDataList.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("LF_TxData") { return .lfTxData(try c.decode(WPT_LF_TxDataList.self, forKey: "LF_TxData")) }
+        if c.contains("LF_RxData") { return .lfRxData(try c.decode(WPT_LF_RxDataList.self, forKey: "LF_RxData")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .lfTxData(let v): try c.encode(v, forKey: "LF_TxData")
         case .lfRxData(let v): try c.encode(v, forKey: "LF_RxData")
@@ -3848,11 +3855,11 @@ extension WPT_LF_SystemSetupData {
 extension WPT_LF_SystemSetupData: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(choice: try c.decode(WPT_LF_SystemSetupData.Choice.self, forKey: "choice"))
+        self.init(choice: try c.required(try WPT_LF_SystemSetupData.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -3860,14 +3867,21 @@ extension WPT_LF_SystemSetupData.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "LF_TransmitterSetupData": self = .lfTransmitterSetupData(try c.decode(WPT_LF_TransmitterData.self, forKey: key))
-        case "LF_ReceiverSetupData": self = .lfReceiverSetupData(try c.decode(WPT_LF_ReceiverData.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("LF_TransmitterSetupData") { return .lfTransmitterSetupData(try c.decode(WPT_LF_TransmitterData.self, forKey: "LF_TransmitterSetupData")) }
+        if c.contains("LF_ReceiverSetupData") { return .lfReceiverSetupData(try c.decode(WPT_LF_ReceiverData.self, forKey: "LF_ReceiverSetupData")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .lfTransmitterSetupData(let v): try c.encode(v, forKey: "LF_TransmitterSetupData")
         case .lfReceiverSetupData(let v): try c.encode(v, forKey: "LF_ReceiverSetupData")
@@ -4240,7 +4254,7 @@ extension WPT_PairingMethodList {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_PairingMethodList: more than 8 items", atBit: r.bitPosition) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_PairingMethodList: expected SE(WPT_PairingMethod), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = WPT_PairingMethod.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+            let v2 = WPT_PairingMethod(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)
@@ -4363,7 +4377,7 @@ extension WPT_PairingReq {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: UInt32? = nil
@@ -4377,7 +4391,7 @@ extension WPT_PairingReq {
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected SE(EVResultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v5 = WPT_EVResult.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v5 = WPT_EVResult(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v6: [[UInt8]] = []
@@ -4550,12 +4564,12 @@ extension WPT_PairingRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 6, count: 40)]
+        let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = Processing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v4: UInt32? = nil

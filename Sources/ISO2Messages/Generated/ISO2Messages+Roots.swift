@@ -9,7 +9,7 @@ import EXI
 import XMLDSig
 
 /// The substitution group of element `BodyElement`: the head and its members, in EXI order.
-public enum BodyElement: Sendable, Hashable {
+public indirect enum BodyElement: Sendable, Hashable {
     /// Element `AuthorizationReq`.
     case authorizationReq(AuthorizationReq)
     /// Element `AuthorizationRes`.
@@ -86,47 +86,54 @@ extension BodyElement: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AuthorizationReq": self = .authorizationReq(try c.decode(AuthorizationReq.self, forKey: key))
-        case "AuthorizationRes": self = .authorizationRes(try c.decode(AuthorizationRes.self, forKey: key))
-        case "BodyElement": self = .bodyElement(try c.decode(BodyBase.self, forKey: key))
-        case "CableCheckReq": self = .cableCheckReq(try c.decode(CableCheckReq.self, forKey: key))
-        case "CableCheckRes": self = .cableCheckRes(try c.decode(CableCheckRes.self, forKey: key))
-        case "CertificateInstallationReq": self = .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: key))
-        case "CertificateInstallationRes": self = .certificateInstallationRes(try c.decode(CertificateInstallationRes.self, forKey: key))
-        case "CertificateUpdateReq": self = .certificateUpdateReq(try c.decode(CertificateUpdateReq.self, forKey: key))
-        case "CertificateUpdateRes": self = .certificateUpdateRes(try c.decode(CertificateUpdateRes.self, forKey: key))
-        case "ChargeParameterDiscoveryReq": self = .chargeParameterDiscoveryReq(try c.decode(ChargeParameterDiscoveryReq.self, forKey: key))
-        case "ChargeParameterDiscoveryRes": self = .chargeParameterDiscoveryRes(try c.decode(ChargeParameterDiscoveryRes.self, forKey: key))
-        case "ChargingStatusReq": self = .chargingStatusReq(try c.decode(ChargingStatusReq.self, forKey: key))
-        case "ChargingStatusRes": self = .chargingStatusRes(try c.decode(ChargingStatusRes.self, forKey: key))
-        case "CurrentDemandReq": self = .currentDemandReq(try c.decode(CurrentDemandReq.self, forKey: key))
-        case "CurrentDemandRes": self = .currentDemandRes(try c.decode(CurrentDemandRes.self, forKey: key))
-        case "MeteringReceiptReq": self = .meteringReceiptReq(try c.decode(MeteringReceiptReq.self, forKey: key))
-        case "MeteringReceiptRes": self = .meteringReceiptRes(try c.decode(MeteringReceiptRes.self, forKey: key))
-        case "PaymentDetailsReq": self = .paymentDetailsReq(try c.decode(PaymentDetailsReq.self, forKey: key))
-        case "PaymentDetailsRes": self = .paymentDetailsRes(try c.decode(PaymentDetailsRes.self, forKey: key))
-        case "PaymentServiceSelectionReq": self = .paymentServiceSelectionReq(try c.decode(PaymentServiceSelectionReq.self, forKey: key))
-        case "PaymentServiceSelectionRes": self = .paymentServiceSelectionRes(try c.decode(PaymentServiceSelectionRes.self, forKey: key))
-        case "PowerDeliveryReq": self = .powerDeliveryReq(try c.decode(PowerDeliveryReq.self, forKey: key))
-        case "PowerDeliveryRes": self = .powerDeliveryRes(try c.decode(PowerDeliveryRes.self, forKey: key))
-        case "PreChargeReq": self = .preChargeReq(try c.decode(PreChargeReq.self, forKey: key))
-        case "PreChargeRes": self = .preChargeRes(try c.decode(PreChargeRes.self, forKey: key))
-        case "ServiceDetailReq": self = .serviceDetailReq(try c.decode(ServiceDetailReq.self, forKey: key))
-        case "ServiceDetailRes": self = .serviceDetailRes(try c.decode(ServiceDetailRes.self, forKey: key))
-        case "ServiceDiscoveryReq": self = .serviceDiscoveryReq(try c.decode(ServiceDiscoveryReq.self, forKey: key))
-        case "ServiceDiscoveryRes": self = .serviceDiscoveryRes(try c.decode(ServiceDiscoveryRes.self, forKey: key))
-        case "SessionSetupReq": self = .sessionSetupReq(try c.decode(SessionSetupReq.self, forKey: key))
-        case "SessionSetupRes": self = .sessionSetupRes(try c.decode(SessionSetupRes.self, forKey: key))
-        case "SessionStopReq": self = .sessionStopReq(try c.decode(SessionStopReq.self, forKey: key))
-        case "SessionStopRes": self = .sessionStopRes(try c.decode(SessionStopRes.self, forKey: key))
-        case "WeldingDetectionReq": self = .weldingDetectionReq(try c.decode(WeldingDetectionReq.self, forKey: key))
-        case "WeldingDetectionRes": self = .weldingDetectionRes(try c.decode(WeldingDetectionRes.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AuthorizationReq") { return .authorizationReq(try c.decode(AuthorizationReq.self, forKey: "AuthorizationReq")) }
+        if c.contains("AuthorizationRes") { return .authorizationRes(try c.decode(AuthorizationRes.self, forKey: "AuthorizationRes")) }
+        if c.contains("BodyElement") { return .bodyElement(try c.decode(BodyBase.self, forKey: "BodyElement")) }
+        if c.contains("CableCheckReq") { return .cableCheckReq(try c.decode(CableCheckReq.self, forKey: "CableCheckReq")) }
+        if c.contains("CableCheckRes") { return .cableCheckRes(try c.decode(CableCheckRes.self, forKey: "CableCheckRes")) }
+        if c.contains("CertificateInstallationReq") { return .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: "CertificateInstallationReq")) }
+        if c.contains("CertificateInstallationRes") { return .certificateInstallationRes(try c.decode(CertificateInstallationRes.self, forKey: "CertificateInstallationRes")) }
+        if c.contains("CertificateUpdateReq") { return .certificateUpdateReq(try c.decode(CertificateUpdateReq.self, forKey: "CertificateUpdateReq")) }
+        if c.contains("CertificateUpdateRes") { return .certificateUpdateRes(try c.decode(CertificateUpdateRes.self, forKey: "CertificateUpdateRes")) }
+        if c.contains("ChargeParameterDiscoveryReq") { return .chargeParameterDiscoveryReq(try c.decode(ChargeParameterDiscoveryReq.self, forKey: "ChargeParameterDiscoveryReq")) }
+        if c.contains("ChargeParameterDiscoveryRes") { return .chargeParameterDiscoveryRes(try c.decode(ChargeParameterDiscoveryRes.self, forKey: "ChargeParameterDiscoveryRes")) }
+        if c.contains("ChargingStatusReq") { return .chargingStatusReq(try c.decode(ChargingStatusReq.self, forKey: "ChargingStatusReq")) }
+        if c.contains("ChargingStatusRes") { return .chargingStatusRes(try c.decode(ChargingStatusRes.self, forKey: "ChargingStatusRes")) }
+        if c.contains("CurrentDemandReq") { return .currentDemandReq(try c.decode(CurrentDemandReq.self, forKey: "CurrentDemandReq")) }
+        if c.contains("CurrentDemandRes") { return .currentDemandRes(try c.decode(CurrentDemandRes.self, forKey: "CurrentDemandRes")) }
+        if c.contains("MeteringReceiptReq") { return .meteringReceiptReq(try c.decode(MeteringReceiptReq.self, forKey: "MeteringReceiptReq")) }
+        if c.contains("MeteringReceiptRes") { return .meteringReceiptRes(try c.decode(MeteringReceiptRes.self, forKey: "MeteringReceiptRes")) }
+        if c.contains("PaymentDetailsReq") { return .paymentDetailsReq(try c.decode(PaymentDetailsReq.self, forKey: "PaymentDetailsReq")) }
+        if c.contains("PaymentDetailsRes") { return .paymentDetailsRes(try c.decode(PaymentDetailsRes.self, forKey: "PaymentDetailsRes")) }
+        if c.contains("PaymentServiceSelectionReq") { return .paymentServiceSelectionReq(try c.decode(PaymentServiceSelectionReq.self, forKey: "PaymentServiceSelectionReq")) }
+        if c.contains("PaymentServiceSelectionRes") { return .paymentServiceSelectionRes(try c.decode(PaymentServiceSelectionRes.self, forKey: "PaymentServiceSelectionRes")) }
+        if c.contains("PowerDeliveryReq") { return .powerDeliveryReq(try c.decode(PowerDeliveryReq.self, forKey: "PowerDeliveryReq")) }
+        if c.contains("PowerDeliveryRes") { return .powerDeliveryRes(try c.decode(PowerDeliveryRes.self, forKey: "PowerDeliveryRes")) }
+        if c.contains("PreChargeReq") { return .preChargeReq(try c.decode(PreChargeReq.self, forKey: "PreChargeReq")) }
+        if c.contains("PreChargeRes") { return .preChargeRes(try c.decode(PreChargeRes.self, forKey: "PreChargeRes")) }
+        if c.contains("ServiceDetailReq") { return .serviceDetailReq(try c.decode(ServiceDetailReq.self, forKey: "ServiceDetailReq")) }
+        if c.contains("ServiceDetailRes") { return .serviceDetailRes(try c.decode(ServiceDetailRes.self, forKey: "ServiceDetailRes")) }
+        if c.contains("ServiceDiscoveryReq") { return .serviceDiscoveryReq(try c.decode(ServiceDiscoveryReq.self, forKey: "ServiceDiscoveryReq")) }
+        if c.contains("ServiceDiscoveryRes") { return .serviceDiscoveryRes(try c.decode(ServiceDiscoveryRes.self, forKey: "ServiceDiscoveryRes")) }
+        if c.contains("SessionSetupReq") { return .sessionSetupReq(try c.decode(SessionSetupReq.self, forKey: "SessionSetupReq")) }
+        if c.contains("SessionSetupRes") { return .sessionSetupRes(try c.decode(SessionSetupRes.self, forKey: "SessionSetupRes")) }
+        if c.contains("SessionStopReq") { return .sessionStopReq(try c.decode(SessionStopReq.self, forKey: "SessionStopReq")) }
+        if c.contains("SessionStopRes") { return .sessionStopRes(try c.decode(SessionStopRes.self, forKey: "SessionStopRes")) }
+        if c.contains("WeldingDetectionReq") { return .weldingDetectionReq(try c.decode(WeldingDetectionReq.self, forKey: "WeldingDetectionReq")) }
+        if c.contains("WeldingDetectionRes") { return .weldingDetectionRes(try c.decode(WeldingDetectionRes.self, forKey: "WeldingDetectionRes")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .authorizationReq(let v): try c.encode(v, forKey: "AuthorizationReq")
         case .authorizationRes(let v): try c.encode(v, forKey: "AuthorizationRes")
@@ -168,7 +175,7 @@ extension BodyElement: Codable {
 }
 
 /// The substitution group of element `EVChargeParameter`: the head and its members, in EXI order.
-public enum EVChargeParameterGroup: Sendable, Hashable {
+public indirect enum EVChargeParameterGroup: Sendable, Hashable {
     /// Element `AC_EVChargeParameter`.
     case acEVChargeParameter(AC_EVChargeParameter)
     /// Element `DC_EVChargeParameter`.
@@ -181,15 +188,22 @@ extension EVChargeParameterGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AC_EVChargeParameter": self = .acEVChargeParameter(try c.decode(AC_EVChargeParameter.self, forKey: key))
-        case "DC_EVChargeParameter": self = .dcEVChargeParameter(try c.decode(DC_EVChargeParameter.self, forKey: key))
-        case "EVChargeParameter": self = .evChargeParameter(try c.decode(EVChargeParameter.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AC_EVChargeParameter") { return .acEVChargeParameter(try c.decode(AC_EVChargeParameter.self, forKey: "AC_EVChargeParameter")) }
+        if c.contains("DC_EVChargeParameter") { return .dcEVChargeParameter(try c.decode(DC_EVChargeParameter.self, forKey: "DC_EVChargeParameter")) }
+        if c.contains("EVChargeParameter") { return .evChargeParameter(try c.decode(EVChargeParameter.self, forKey: "EVChargeParameter")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .acEVChargeParameter(let v): try c.encode(v, forKey: "AC_EVChargeParameter")
         case .dcEVChargeParameter(let v): try c.encode(v, forKey: "DC_EVChargeParameter")
@@ -199,7 +213,7 @@ extension EVChargeParameterGroup: Codable {
 }
 
 /// The substitution group of element `EVPowerDeliveryParameter`: the head and its members, in EXI order.
-public enum EVPowerDeliveryParameterGroup: Sendable, Hashable {
+public indirect enum EVPowerDeliveryParameterGroup: Sendable, Hashable {
     /// Element `DC_EVPowerDeliveryParameter`.
     case dcEVPowerDeliveryParameter(DC_EVPowerDeliveryParameter)
     /// Element `EVPowerDeliveryParameter` (abstract head).
@@ -210,14 +224,21 @@ extension EVPowerDeliveryParameterGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "DC_EVPowerDeliveryParameter": self = .dcEVPowerDeliveryParameter(try c.decode(DC_EVPowerDeliveryParameter.self, forKey: key))
-        case "EVPowerDeliveryParameter": self = .evPowerDeliveryParameter(try c.decode(EVPowerDeliveryParameter.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("DC_EVPowerDeliveryParameter") { return .dcEVPowerDeliveryParameter(try c.decode(DC_EVPowerDeliveryParameter.self, forKey: "DC_EVPowerDeliveryParameter")) }
+        if c.contains("EVPowerDeliveryParameter") { return .evPowerDeliveryParameter(try c.decode(EVPowerDeliveryParameter.self, forKey: "EVPowerDeliveryParameter")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .dcEVPowerDeliveryParameter(let v): try c.encode(v, forKey: "DC_EVPowerDeliveryParameter")
         case .evPowerDeliveryParameter(let v): try c.encode(v, forKey: "EVPowerDeliveryParameter")
@@ -226,7 +247,7 @@ extension EVPowerDeliveryParameterGroup: Codable {
 }
 
 /// The substitution group of element `EVSEChargeParameter`: the head and its members, in EXI order.
-public enum EVSEChargeParameterGroup: Sendable, Hashable {
+public indirect enum EVSEChargeParameterGroup: Sendable, Hashable {
     /// Element `AC_EVSEChargeParameter`.
     case acEVSEChargeParameter(AC_EVSEChargeParameter)
     /// Element `DC_EVSEChargeParameter`.
@@ -239,15 +260,22 @@ extension EVSEChargeParameterGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AC_EVSEChargeParameter": self = .acEVSEChargeParameter(try c.decode(AC_EVSEChargeParameter.self, forKey: key))
-        case "DC_EVSEChargeParameter": self = .dcEVSEChargeParameter(try c.decode(DC_EVSEChargeParameter.self, forKey: key))
-        case "EVSEChargeParameter": self = .evseChargeParameter(try c.decode(EVSEChargeParameter.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AC_EVSEChargeParameter") { return .acEVSEChargeParameter(try c.decode(AC_EVSEChargeParameter.self, forKey: "AC_EVSEChargeParameter")) }
+        if c.contains("DC_EVSEChargeParameter") { return .dcEVSEChargeParameter(try c.decode(DC_EVSEChargeParameter.self, forKey: "DC_EVSEChargeParameter")) }
+        if c.contains("EVSEChargeParameter") { return .evseChargeParameter(try c.decode(EVSEChargeParameter.self, forKey: "EVSEChargeParameter")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .acEVSEChargeParameter(let v): try c.encode(v, forKey: "AC_EVSEChargeParameter")
         case .dcEVSEChargeParameter(let v): try c.encode(v, forKey: "DC_EVSEChargeParameter")
@@ -257,7 +285,7 @@ extension EVSEChargeParameterGroup: Codable {
 }
 
 /// The substitution group of element `EVSEStatus`: the head and its members, in EXI order.
-public enum EVSEStatusGroup: Sendable, Hashable {
+public indirect enum EVSEStatusGroup: Sendable, Hashable {
     /// Element `AC_EVSEStatus`.
     case acEVSEStatus(AC_EVSEStatus)
     /// Element `DC_EVSEStatus`.
@@ -270,15 +298,22 @@ extension EVSEStatusGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AC_EVSEStatus": self = .acEVSEStatus(try c.decode(AC_EVSEStatus.self, forKey: key))
-        case "DC_EVSEStatus": self = .dcEVSEStatus(try c.decode(DC_EVSEStatus.self, forKey: key))
-        case "EVSEStatus": self = .evseStatus(try c.decode(EVSEStatus.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AC_EVSEStatus") { return .acEVSEStatus(try c.decode(AC_EVSEStatus.self, forKey: "AC_EVSEStatus")) }
+        if c.contains("DC_EVSEStatus") { return .dcEVSEStatus(try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus")) }
+        if c.contains("EVSEStatus") { return .evseStatus(try c.decode(EVSEStatus.self, forKey: "EVSEStatus")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .acEVSEStatus(let v): try c.encode(v, forKey: "AC_EVSEStatus")
         case .dcEVSEStatus(let v): try c.encode(v, forKey: "DC_EVSEStatus")
@@ -288,7 +323,7 @@ extension EVSEStatusGroup: Codable {
 }
 
 /// The substitution group of element `EVStatus`: the head and its members, in EXI order.
-public enum EVStatusGroup: Sendable, Hashable {
+public indirect enum EVStatusGroup: Sendable, Hashable {
     /// Element `DC_EVStatus`.
     case dcEVStatus(DC_EVStatus)
     /// Element `EVStatus` (abstract head).
@@ -299,14 +334,21 @@ extension EVStatusGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "DC_EVStatus": self = .dcEVStatus(try c.decode(DC_EVStatus.self, forKey: key))
-        case "EVStatus": self = .evStatus(try c.decode(EVStatus.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("DC_EVStatus") { return .dcEVStatus(try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus")) }
+        if c.contains("EVStatus") { return .evStatus(try c.decode(EVStatus.self, forKey: "EVStatus")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .dcEVStatus(let v): try c.encode(v, forKey: "DC_EVStatus")
         case .evStatus(let v): try c.encode(v, forKey: "EVStatus")
@@ -315,7 +357,7 @@ extension EVStatusGroup: Codable {
 }
 
 /// The substitution group of element `Entry`: the head and its members, in EXI order.
-public enum EntryGroup: Sendable, Hashable {
+public indirect enum EntryGroup: Sendable, Hashable {
     /// Element `Entry` (abstract head).
     case entry(Entry)
     /// Element `PMaxScheduleEntry`.
@@ -328,15 +370,22 @@ extension EntryGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "Entry": self = .entry(try c.decode(Entry.self, forKey: key))
-        case "PMaxScheduleEntry": self = .pMaxScheduleEntry(try c.decode(PMaxScheduleEntry.self, forKey: key))
-        case "SalesTariffEntry": self = .salesTariffEntry(try c.decode(SalesTariffEntry.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("Entry") { return .entry(try c.decode(Entry.self, forKey: "Entry")) }
+        if c.contains("PMaxScheduleEntry") { return .pMaxScheduleEntry(try c.decode(PMaxScheduleEntry.self, forKey: "PMaxScheduleEntry")) }
+        if c.contains("SalesTariffEntry") { return .salesTariffEntry(try c.decode(SalesTariffEntry.self, forKey: "SalesTariffEntry")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .entry(let v): try c.encode(v, forKey: "Entry")
         case .pMaxScheduleEntry(let v): try c.encode(v, forKey: "PMaxScheduleEntry")
@@ -346,7 +395,7 @@ extension EntryGroup: Codable {
 }
 
 /// The substitution group of element `SASchedules`: the head and its members, in EXI order.
-public enum SASchedulesGroup: Sendable, Hashable {
+public indirect enum SASchedulesGroup: Sendable, Hashable {
     /// Element `SAScheduleList`.
     case saScheduleList(SAScheduleList)
     /// Element `SASchedules` (abstract head).
@@ -357,14 +406,21 @@ extension SASchedulesGroup: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "SAScheduleList": self = .saScheduleList(try c.decode(SAScheduleList.self, forKey: key))
-        case "SASchedules": self = .saSchedules(try c.decode(SASchedules.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("SAScheduleList") { return .saScheduleList(try c.decode(SAScheduleList.self, forKey: "SAScheduleList")) }
+        if c.contains("SASchedules") { return .saSchedules(try c.decode(SASchedules.self, forKey: "SASchedules")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .saScheduleList(let v): try c.encode(v, forKey: "SAScheduleList")
         case .saSchedules(let v): try c.encode(v, forKey: "SASchedules")
@@ -373,7 +429,7 @@ extension SASchedulesGroup: Codable {
 }
 
 /// The substitution group of element `TimeInterval`: the head and its members, in EXI order.
-public enum TimeInterval: Sendable, Hashable {
+public indirect enum TimeInterval: Sendable, Hashable {
     /// Element `RelativeTimeInterval`.
     case relativeTimeInterval(RelativeTimeInterval)
     /// Element `TimeInterval` (abstract head).
@@ -384,14 +440,21 @@ extension TimeInterval: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "RelativeTimeInterval": self = .relativeTimeInterval(try c.decode(RelativeTimeInterval.self, forKey: key))
-        case "TimeInterval": self = .timeInterval(try c.decode(Interval.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("RelativeTimeInterval") { return .relativeTimeInterval(try c.decode(RelativeTimeInterval.self, forKey: "RelativeTimeInterval")) }
+        if c.contains("TimeInterval") { return .timeInterval(try c.decode(Interval.self, forKey: "TimeInterval")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .relativeTimeInterval(let v): try c.encode(v, forKey: "RelativeTimeInterval")
         case .timeInterval(let v): try c.encode(v, forKey: "TimeInterval")
@@ -402,7 +465,7 @@ extension TimeInterval: Codable {
 /// An ISO 15118-2 document (V2GTP payload 0x8001).
 ///
 /// EXI document grammar (EXI 1.0 §8.5.1): 80 global elements, event codes of 7 bits.
-public enum ISO2Document: Sendable, Hashable {
+public indirect enum ISO2Document: Sendable, Hashable {
     /// Element `AC_EVChargeParameter` in `urn:iso:15118:2:2013:MsgDataTypes` (event code 0).
     case acEVChargeParameter(AC_EVChargeParameter)
     /// Element `AC_EVSEChargeParameter` in `urn:iso:15118:2:2013:MsgDataTypes` (event code 1).
@@ -569,92 +632,99 @@ extension ISO2Document: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AC_EVChargeParameter": self = .acEVChargeParameter(try c.decode(AC_EVChargeParameter.self, forKey: key))
-        case "AC_EVSEChargeParameter": self = .acEVSEChargeParameter(try c.decode(AC_EVSEChargeParameter.self, forKey: key))
-        case "AC_EVSEStatus": self = .acEVSEStatus(try c.decode(AC_EVSEStatus.self, forKey: key))
-        case "AuthorizationReq": self = .authorizationReq(try c.decode(AuthorizationReq.self, forKey: key))
-        case "AuthorizationRes": self = .authorizationRes(try c.decode(AuthorizationRes.self, forKey: key))
-        case "BodyElement": self = .bodyElement(try c.decode(BodyBase.self, forKey: key))
-        case "CableCheckReq": self = .cableCheckReq(try c.decode(CableCheckReq.self, forKey: key))
-        case "CableCheckRes": self = .cableCheckRes(try c.decode(CableCheckRes.self, forKey: key))
-        case "CanonicalizationMethod": self = .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: key))
-        case "CertificateInstallationReq": self = .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: key))
-        case "CertificateInstallationRes": self = .certificateInstallationRes(try c.decode(CertificateInstallationRes.self, forKey: key))
-        case "CertificateUpdateReq": self = .certificateUpdateReq(try c.decode(CertificateUpdateReq.self, forKey: key))
-        case "CertificateUpdateRes": self = .certificateUpdateRes(try c.decode(CertificateUpdateRes.self, forKey: key))
-        case "ChargeParameterDiscoveryReq": self = .chargeParameterDiscoveryReq(try c.decode(ChargeParameterDiscoveryReq.self, forKey: key))
-        case "ChargeParameterDiscoveryRes": self = .chargeParameterDiscoveryRes(try c.decode(ChargeParameterDiscoveryRes.self, forKey: key))
-        case "ChargingStatusReq": self = .chargingStatusReq(try c.decode(ChargingStatusReq.self, forKey: key))
-        case "ChargingStatusRes": self = .chargingStatusRes(try c.decode(ChargingStatusRes.self, forKey: key))
-        case "CurrentDemandReq": self = .currentDemandReq(try c.decode(CurrentDemandReq.self, forKey: key))
-        case "CurrentDemandRes": self = .currentDemandRes(try c.decode(CurrentDemandRes.self, forKey: key))
-        case "DC_EVChargeParameter": self = .dcEVChargeParameter(try c.decode(DC_EVChargeParameter.self, forKey: key))
-        case "DC_EVPowerDeliveryParameter": self = .dcEVPowerDeliveryParameter(try c.decode(DC_EVPowerDeliveryParameter.self, forKey: key))
-        case "DC_EVSEChargeParameter": self = .dcEVSEChargeParameter(try c.decode(DC_EVSEChargeParameter.self, forKey: key))
-        case "DC_EVSEStatus": self = .dcEVSEStatus(try c.decode(DC_EVSEStatus.self, forKey: key))
-        case "DC_EVStatus": self = .dcEVStatus(try c.decode(DC_EVStatus.self, forKey: key))
-        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
-        case "DigestMethod": self = .digestMethod(try c.decode(DigestMethod.self, forKey: key))
-        case "DigestValue": self = .digestValue(try c.decodeHex(forKey: key))
-        case "EVChargeParameter": self = .evChargeParameter(try c.decode(EVChargeParameter.self, forKey: key))
-        case "EVPowerDeliveryParameter": self = .evPowerDeliveryParameter(try c.decode(EVPowerDeliveryParameter.self, forKey: key))
-        case "EVSEChargeParameter": self = .evseChargeParameter(try c.decode(EVSEChargeParameter.self, forKey: key))
-        case "EVSEStatus": self = .evseStatus(try c.decode(EVSEStatus.self, forKey: key))
-        case "EVStatus": self = .evStatus(try c.decode(EVStatus.self, forKey: key))
-        case "Entry": self = .entry(try c.decode(Entry.self, forKey: key))
-        case "KeyInfo": self = .keyInfo(try c.decode(KeyInfo.self, forKey: key))
-        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
-        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
-        case "Manifest": self = .manifest(try c.decode(Manifest.self, forKey: key))
-        case "MeteringReceiptReq": self = .meteringReceiptReq(try c.decode(MeteringReceiptReq.self, forKey: key))
-        case "MeteringReceiptRes": self = .meteringReceiptRes(try c.decode(MeteringReceiptRes.self, forKey: key))
-        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
-        case "Object": self = .object(try c.decode(Object.self, forKey: key))
-        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
-        case "PMaxScheduleEntry": self = .pMaxScheduleEntry(try c.decode(PMaxScheduleEntry.self, forKey: key))
-        case "PaymentDetailsReq": self = .paymentDetailsReq(try c.decode(PaymentDetailsReq.self, forKey: key))
-        case "PaymentDetailsRes": self = .paymentDetailsRes(try c.decode(PaymentDetailsRes.self, forKey: key))
-        case "PaymentServiceSelectionReq": self = .paymentServiceSelectionReq(try c.decode(PaymentServiceSelectionReq.self, forKey: key))
-        case "PaymentServiceSelectionRes": self = .paymentServiceSelectionRes(try c.decode(PaymentServiceSelectionRes.self, forKey: key))
-        case "PowerDeliveryReq": self = .powerDeliveryReq(try c.decode(PowerDeliveryReq.self, forKey: key))
-        case "PowerDeliveryRes": self = .powerDeliveryRes(try c.decode(PowerDeliveryRes.self, forKey: key))
-        case "PreChargeReq": self = .preChargeReq(try c.decode(PreChargeReq.self, forKey: key))
-        case "PreChargeRes": self = .preChargeRes(try c.decode(PreChargeRes.self, forKey: key))
-        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
-        case "Reference": self = .reference(try c.decode(Reference.self, forKey: key))
-        case "RelativeTimeInterval": self = .relativeTimeInterval(try c.decode(RelativeTimeInterval.self, forKey: key))
-        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
-        case "SAScheduleList": self = .saScheduleList(try c.decode(SAScheduleList.self, forKey: key))
-        case "SASchedules": self = .saSchedules(try c.decode(SASchedules.self, forKey: key))
-        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
-        case "SalesTariffEntry": self = .salesTariffEntry(try c.decode(SalesTariffEntry.self, forKey: key))
-        case "ServiceDetailReq": self = .serviceDetailReq(try c.decode(ServiceDetailReq.self, forKey: key))
-        case "ServiceDetailRes": self = .serviceDetailRes(try c.decode(ServiceDetailRes.self, forKey: key))
-        case "ServiceDiscoveryReq": self = .serviceDiscoveryReq(try c.decode(ServiceDiscoveryReq.self, forKey: key))
-        case "ServiceDiscoveryRes": self = .serviceDiscoveryRes(try c.decode(ServiceDiscoveryRes.self, forKey: key))
-        case "SessionSetupReq": self = .sessionSetupReq(try c.decode(SessionSetupReq.self, forKey: key))
-        case "SessionSetupRes": self = .sessionSetupRes(try c.decode(SessionSetupRes.self, forKey: key))
-        case "SessionStopReq": self = .sessionStopReq(try c.decode(SessionStopReq.self, forKey: key))
-        case "SessionStopRes": self = .sessionStopRes(try c.decode(SessionStopRes.self, forKey: key))
-        case "Signature": self = .signature(try c.decode(Signature.self, forKey: key))
-        case "SignatureMethod": self = .signatureMethod(try c.decode(SignatureMethod.self, forKey: key))
-        case "SignatureProperties": self = .signatureProperties(try c.decode(SignatureProperties.self, forKey: key))
-        case "SignatureProperty": self = .signatureProperty(try c.decode(SignatureProperty.self, forKey: key))
-        case "SignatureValue": self = .signatureValue(try c.decode(SignatureValue.self, forKey: key))
-        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
-        case "TimeInterval": self = .timeInterval(try c.decode(Interval.self, forKey: key))
-        case "Transform": self = .transform(try c.decode(Transform.self, forKey: key))
-        case "Transforms": self = .transforms(try c.decode(Transforms.self, forKey: key))
-        case "V2G_Message": self = .v2gMessage(try c.decode(V2GMessage.self, forKey: key))
-        case "WeldingDetectionReq": self = .weldingDetectionReq(try c.decode(WeldingDetectionReq.self, forKey: key))
-        case "WeldingDetectionRes": self = .weldingDetectionRes(try c.decode(WeldingDetectionRes.self, forKey: key))
-        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AC_EVChargeParameter") { return .acEVChargeParameter(try c.decode(AC_EVChargeParameter.self, forKey: "AC_EVChargeParameter")) }
+        if c.contains("AC_EVSEChargeParameter") { return .acEVSEChargeParameter(try c.decode(AC_EVSEChargeParameter.self, forKey: "AC_EVSEChargeParameter")) }
+        if c.contains("AC_EVSEStatus") { return .acEVSEStatus(try c.decode(AC_EVSEStatus.self, forKey: "AC_EVSEStatus")) }
+        if c.contains("AuthorizationReq") { return .authorizationReq(try c.decode(AuthorizationReq.self, forKey: "AuthorizationReq")) }
+        if c.contains("AuthorizationRes") { return .authorizationRes(try c.decode(AuthorizationRes.self, forKey: "AuthorizationRes")) }
+        if c.contains("BodyElement") { return .bodyElement(try c.decode(BodyBase.self, forKey: "BodyElement")) }
+        if c.contains("CableCheckReq") { return .cableCheckReq(try c.decode(CableCheckReq.self, forKey: "CableCheckReq")) }
+        if c.contains("CableCheckRes") { return .cableCheckRes(try c.decode(CableCheckRes.self, forKey: "CableCheckRes")) }
+        if c.contains("CanonicalizationMethod") { return .canonicalizationMethod(try c.decode(CanonicalizationMethod.self, forKey: "CanonicalizationMethod")) }
+        if c.contains("CertificateInstallationReq") { return .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: "CertificateInstallationReq")) }
+        if c.contains("CertificateInstallationRes") { return .certificateInstallationRes(try c.decode(CertificateInstallationRes.self, forKey: "CertificateInstallationRes")) }
+        if c.contains("CertificateUpdateReq") { return .certificateUpdateReq(try c.decode(CertificateUpdateReq.self, forKey: "CertificateUpdateReq")) }
+        if c.contains("CertificateUpdateRes") { return .certificateUpdateRes(try c.decode(CertificateUpdateRes.self, forKey: "CertificateUpdateRes")) }
+        if c.contains("ChargeParameterDiscoveryReq") { return .chargeParameterDiscoveryReq(try c.decode(ChargeParameterDiscoveryReq.self, forKey: "ChargeParameterDiscoveryReq")) }
+        if c.contains("ChargeParameterDiscoveryRes") { return .chargeParameterDiscoveryRes(try c.decode(ChargeParameterDiscoveryRes.self, forKey: "ChargeParameterDiscoveryRes")) }
+        if c.contains("ChargingStatusReq") { return .chargingStatusReq(try c.decode(ChargingStatusReq.self, forKey: "ChargingStatusReq")) }
+        if c.contains("ChargingStatusRes") { return .chargingStatusRes(try c.decode(ChargingStatusRes.self, forKey: "ChargingStatusRes")) }
+        if c.contains("CurrentDemandReq") { return .currentDemandReq(try c.decode(CurrentDemandReq.self, forKey: "CurrentDemandReq")) }
+        if c.contains("CurrentDemandRes") { return .currentDemandRes(try c.decode(CurrentDemandRes.self, forKey: "CurrentDemandRes")) }
+        if c.contains("DC_EVChargeParameter") { return .dcEVChargeParameter(try c.decode(DC_EVChargeParameter.self, forKey: "DC_EVChargeParameter")) }
+        if c.contains("DC_EVPowerDeliveryParameter") { return .dcEVPowerDeliveryParameter(try c.decode(DC_EVPowerDeliveryParameter.self, forKey: "DC_EVPowerDeliveryParameter")) }
+        if c.contains("DC_EVSEChargeParameter") { return .dcEVSEChargeParameter(try c.decode(DC_EVSEChargeParameter.self, forKey: "DC_EVSEChargeParameter")) }
+        if c.contains("DC_EVSEStatus") { return .dcEVSEStatus(try c.decode(DC_EVSEStatus.self, forKey: "DC_EVSEStatus")) }
+        if c.contains("DC_EVStatus") { return .dcEVStatus(try c.decode(DC_EVStatus.self, forKey: "DC_EVStatus")) }
+        if c.contains("DSAKeyValue") { return .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: "DSAKeyValue")) }
+        if c.contains("DigestMethod") { return .digestMethod(try c.decode(DigestMethod.self, forKey: "DigestMethod")) }
+        if c.contains("DigestValue") { return .digestValue(try c.decodeHex(forKey: "DigestValue")) }
+        if c.contains("EVChargeParameter") { return .evChargeParameter(try c.decode(EVChargeParameter.self, forKey: "EVChargeParameter")) }
+        if c.contains("EVPowerDeliveryParameter") { return .evPowerDeliveryParameter(try c.decode(EVPowerDeliveryParameter.self, forKey: "EVPowerDeliveryParameter")) }
+        if c.contains("EVSEChargeParameter") { return .evseChargeParameter(try c.decode(EVSEChargeParameter.self, forKey: "EVSEChargeParameter")) }
+        if c.contains("EVSEStatus") { return .evseStatus(try c.decode(EVSEStatus.self, forKey: "EVSEStatus")) }
+        if c.contains("EVStatus") { return .evStatus(try c.decode(EVStatus.self, forKey: "EVStatus")) }
+        if c.contains("Entry") { return .entry(try c.decode(Entry.self, forKey: "Entry")) }
+        if c.contains("KeyInfo") { return .keyInfo(try c.decode(KeyInfo.self, forKey: "KeyInfo")) }
+        if c.contains("KeyName") { return .keyName(try c.decode(String.self, forKey: "KeyName")) }
+        if c.contains("KeyValue") { return .keyValue(try c.decode(KeyValue.self, forKey: "KeyValue")) }
+        if c.contains("Manifest") { return .manifest(try c.decode(Manifest.self, forKey: "Manifest")) }
+        if c.contains("MeteringReceiptReq") { return .meteringReceiptReq(try c.decode(MeteringReceiptReq.self, forKey: "MeteringReceiptReq")) }
+        if c.contains("MeteringReceiptRes") { return .meteringReceiptRes(try c.decode(MeteringReceiptRes.self, forKey: "MeteringReceiptRes")) }
+        if c.contains("MgmtData") { return .mgmtData(try c.decode(String.self, forKey: "MgmtData")) }
+        if c.contains("Object") { return .object(try c.decode(Object.self, forKey: "Object")) }
+        if c.contains("PGPData") { return .pgpData(try c.decode(PGPData.self, forKey: "PGPData")) }
+        if c.contains("PMaxScheduleEntry") { return .pMaxScheduleEntry(try c.decode(PMaxScheduleEntry.self, forKey: "PMaxScheduleEntry")) }
+        if c.contains("PaymentDetailsReq") { return .paymentDetailsReq(try c.decode(PaymentDetailsReq.self, forKey: "PaymentDetailsReq")) }
+        if c.contains("PaymentDetailsRes") { return .paymentDetailsRes(try c.decode(PaymentDetailsRes.self, forKey: "PaymentDetailsRes")) }
+        if c.contains("PaymentServiceSelectionReq") { return .paymentServiceSelectionReq(try c.decode(PaymentServiceSelectionReq.self, forKey: "PaymentServiceSelectionReq")) }
+        if c.contains("PaymentServiceSelectionRes") { return .paymentServiceSelectionRes(try c.decode(PaymentServiceSelectionRes.self, forKey: "PaymentServiceSelectionRes")) }
+        if c.contains("PowerDeliveryReq") { return .powerDeliveryReq(try c.decode(PowerDeliveryReq.self, forKey: "PowerDeliveryReq")) }
+        if c.contains("PowerDeliveryRes") { return .powerDeliveryRes(try c.decode(PowerDeliveryRes.self, forKey: "PowerDeliveryRes")) }
+        if c.contains("PreChargeReq") { return .preChargeReq(try c.decode(PreChargeReq.self, forKey: "PreChargeReq")) }
+        if c.contains("PreChargeRes") { return .preChargeRes(try c.decode(PreChargeRes.self, forKey: "PreChargeRes")) }
+        if c.contains("RSAKeyValue") { return .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: "RSAKeyValue")) }
+        if c.contains("Reference") { return .reference(try c.decode(Reference.self, forKey: "Reference")) }
+        if c.contains("RelativeTimeInterval") { return .relativeTimeInterval(try c.decode(RelativeTimeInterval.self, forKey: "RelativeTimeInterval")) }
+        if c.contains("RetrievalMethod") { return .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: "RetrievalMethod")) }
+        if c.contains("SAScheduleList") { return .saScheduleList(try c.decode(SAScheduleList.self, forKey: "SAScheduleList")) }
+        if c.contains("SASchedules") { return .saSchedules(try c.decode(SASchedules.self, forKey: "SASchedules")) }
+        if c.contains("SPKIData") { return .spkiData(try c.decode(SPKIData.self, forKey: "SPKIData")) }
+        if c.contains("SalesTariffEntry") { return .salesTariffEntry(try c.decode(SalesTariffEntry.self, forKey: "SalesTariffEntry")) }
+        if c.contains("ServiceDetailReq") { return .serviceDetailReq(try c.decode(ServiceDetailReq.self, forKey: "ServiceDetailReq")) }
+        if c.contains("ServiceDetailRes") { return .serviceDetailRes(try c.decode(ServiceDetailRes.self, forKey: "ServiceDetailRes")) }
+        if c.contains("ServiceDiscoveryReq") { return .serviceDiscoveryReq(try c.decode(ServiceDiscoveryReq.self, forKey: "ServiceDiscoveryReq")) }
+        if c.contains("ServiceDiscoveryRes") { return .serviceDiscoveryRes(try c.decode(ServiceDiscoveryRes.self, forKey: "ServiceDiscoveryRes")) }
+        if c.contains("SessionSetupReq") { return .sessionSetupReq(try c.decode(SessionSetupReq.self, forKey: "SessionSetupReq")) }
+        if c.contains("SessionSetupRes") { return .sessionSetupRes(try c.decode(SessionSetupRes.self, forKey: "SessionSetupRes")) }
+        if c.contains("SessionStopReq") { return .sessionStopReq(try c.decode(SessionStopReq.self, forKey: "SessionStopReq")) }
+        if c.contains("SessionStopRes") { return .sessionStopRes(try c.decode(SessionStopRes.self, forKey: "SessionStopRes")) }
+        if c.contains("Signature") { return .signature(try c.decode(Signature.self, forKey: "Signature")) }
+        if c.contains("SignatureMethod") { return .signatureMethod(try c.decode(SignatureMethod.self, forKey: "SignatureMethod")) }
+        if c.contains("SignatureProperties") { return .signatureProperties(try c.decode(SignatureProperties.self, forKey: "SignatureProperties")) }
+        if c.contains("SignatureProperty") { return .signatureProperty(try c.decode(SignatureProperty.self, forKey: "SignatureProperty")) }
+        if c.contains("SignatureValue") { return .signatureValue(try c.decode(SignatureValue.self, forKey: "SignatureValue")) }
+        if c.contains("SignedInfo") { return .signedInfo(try c.decode(SignedInfo.self, forKey: "SignedInfo")) }
+        if c.contains("TimeInterval") { return .timeInterval(try c.decode(Interval.self, forKey: "TimeInterval")) }
+        if c.contains("Transform") { return .transform(try c.decode(Transform.self, forKey: "Transform")) }
+        if c.contains("Transforms") { return .transforms(try c.decode(Transforms.self, forKey: "Transforms")) }
+        if c.contains("V2G_Message") { return .v2gMessage(try c.decode(V2GMessage.self, forKey: "V2G_Message")) }
+        if c.contains("WeldingDetectionReq") { return .weldingDetectionReq(try c.decode(WeldingDetectionReq.self, forKey: "WeldingDetectionReq")) }
+        if c.contains("WeldingDetectionRes") { return .weldingDetectionRes(try c.decode(WeldingDetectionRes.self, forKey: "WeldingDetectionRes")) }
+        if c.contains("X509Data") { return .x509Data(try c.decode(X509Data.self, forKey: "X509Data")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .acEVChargeParameter(let v): try c.encode(v, forKey: "AC_EVChargeParameter")
         case .acEVSEChargeParameter(let v): try c.encode(v, forKey: "AC_EVSEChargeParameter")
@@ -1259,7 +1329,7 @@ extension ISO2Document {
 ///
 /// EXI fragment grammar (EXI 1.0 §8.5.2): 243 element names, event codes of 8 bits, end of
 /// fragment = 244.
-public enum ISO2Fragment: Sendable, Hashable {
+public indirect enum ISO2Fragment: Sendable, Hashable {
     /// Element `AuthorizationReq` (fragment event code 4).
     case authorizationReq(AuthorizationReq)
     /// Element `CertificateInstallationReq` (fragment event code 15).
@@ -1299,22 +1369,29 @@ extension ISO2Fragment: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "AuthorizationReq": self = .authorizationReq(try c.decode(AuthorizationReq.self, forKey: key))
-        case "CertificateInstallationReq": self = .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: key))
-        case "CertificateUpdateReq": self = .certificateUpdateReq(try c.decode(CertificateUpdateReq.self, forKey: key))
-        case "ContractSignatureCertChain": self = .contractSignatureCertChain(try c.decode(CertificateChain.self, forKey: key))
-        case "ContractSignatureEncryptedPrivateKey": self = .contractSignatureEncryptedPrivateKey(try c.decode(ContractSignatureEncryptedPrivateKey.self, forKey: key))
-        case "DHpublickey": self = .dHpublickey(try c.decode(DiffieHellmanPublickey.self, forKey: key))
-        case "eMAID": self = .eMAID(try c.decode(ISO2Fragment.ElementFragment.self, forKey: key))
-        case "MeteringReceiptReq": self = .meteringReceiptReq(try c.decode(MeteringReceiptReq.self, forKey: key))
-        case "SalesTariff": self = .salesTariff(try c.decode(SalesTariff.self, forKey: key))
-        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("AuthorizationReq") { return .authorizationReq(try c.decode(AuthorizationReq.self, forKey: "AuthorizationReq")) }
+        if c.contains("CertificateInstallationReq") { return .certificateInstallationReq(try c.decode(CertificateInstallationReq.self, forKey: "CertificateInstallationReq")) }
+        if c.contains("CertificateUpdateReq") { return .certificateUpdateReq(try c.decode(CertificateUpdateReq.self, forKey: "CertificateUpdateReq")) }
+        if c.contains("ContractSignatureCertChain") { return .contractSignatureCertChain(try c.decode(CertificateChain.self, forKey: "ContractSignatureCertChain")) }
+        if c.contains("ContractSignatureEncryptedPrivateKey") { return .contractSignatureEncryptedPrivateKey(try c.decode(ContractSignatureEncryptedPrivateKey.self, forKey: "ContractSignatureEncryptedPrivateKey")) }
+        if c.contains("DHpublickey") { return .dHpublickey(try c.decode(DiffieHellmanPublickey.self, forKey: "DHpublickey")) }
+        if c.contains("eMAID") { return .eMAID(try c.decode(ISO2Fragment.ElementFragment.self, forKey: "eMAID")) }
+        if c.contains("MeteringReceiptReq") { return .meteringReceiptReq(try c.decode(MeteringReceiptReq.self, forKey: "MeteringReceiptReq")) }
+        if c.contains("SalesTariff") { return .salesTariff(try c.decode(SalesTariff.self, forKey: "SalesTariff")) }
+        if c.contains("SignedInfo") { return .signedInfo(try c.decode(SignedInfo.self, forKey: "SignedInfo")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .authorizationReq(let v): try c.encode(v, forKey: "AuthorizationReq")
         case .certificateInstallationReq(let v): try c.encode(v, forKey: "CertificateInstallationReq")

@@ -137,12 +137,12 @@ extension AuthorizationRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSEProcessing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -625,11 +625,11 @@ extension Body {
 extension Body: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(bodyElement: try c.decodeIfPresent(BodyElement.self, forKey: "BodyElement"))
+        self.init(bodyElement: try BodyElement.exiJSONDecode(from: c))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encodeIfPresent(self.bodyElement, forKey: "BodyElement")
+        try self.bodyElement?.exiJSONEncode(into: &c)
     }
 }
 
@@ -732,7 +732,7 @@ extension CableCheckRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -740,7 +740,7 @@ extension CableCheckRes {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = EVSEProcessing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v3 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("CableCheckRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -961,7 +961,7 @@ extension CertificateInstallationRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(SAProvisioningCertificateChain), got event \(ev)", atBit: r.bitPosition) }
@@ -1240,7 +1240,7 @@ extension CertificateUpdateRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(SAProvisioningCertificateChain), got event \(ev)", atBit: r.bitPosition) }
@@ -1417,7 +1417,7 @@ extension ChargeParameterDiscoveryReq {
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected SE(RequestedEnergyTransferMode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v3 = EnergyTransferMode.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+        let v3 = EnergyTransferMode(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v4: EVChargeParameterGroup
@@ -1517,13 +1517,13 @@ extension ChargeParameterDiscoveryReq {
 extension ChargeParameterDiscoveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(maxEntriesSAScheduleTuple: try c.decodeIfPresent(UInt16.self, forKey: "MaxEntriesSAScheduleTuple"), requestedEnergyTransferMode: try c.decode(EnergyTransferMode.self, forKey: "RequestedEnergyTransferMode"), evChargeParameter: try c.decode(EVChargeParameterGroup.self, forKey: "EVChargeParameter"))
+        self.init(maxEntriesSAScheduleTuple: try c.decodeIfPresent(UInt16.self, forKey: "MaxEntriesSAScheduleTuple"), requestedEnergyTransferMode: try c.decode(EnergyTransferMode.self, forKey: "RequestedEnergyTransferMode"), evChargeParameter: try c.required(try EVChargeParameterGroup.exiJSONDecode(from: c), "EVChargeParameter"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encodeIfPresent(self.maxEntriesSAScheduleTuple, forKey: "MaxEntriesSAScheduleTuple")
         try c.encode(self.requestedEnergyTransferMode, forKey: "RequestedEnergyTransferMode")
-        try c.encode(self.evChargeParameter, forKey: "EVChargeParameter")
+        try self.evChargeParameter.exiJSONEncode(into: &c)
     }
 }
 
@@ -1555,12 +1555,12 @@ extension ChargeParameterDiscoveryRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSEProcessing.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: SASchedulesGroup? = nil
@@ -1695,14 +1695,14 @@ extension ChargeParameterDiscoveryRes {
 extension ChargeParameterDiscoveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"), saSchedules: try c.decodeIfPresent(SASchedulesGroup.self, forKey: "SASchedules"), evseChargeParameter: try c.decode(EVSEChargeParameterGroup.self, forKey: "EVSEChargeParameter"))
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseProcessing: try c.decode(EVSEProcessing.self, forKey: "EVSEProcessing"), saSchedules: try SASchedulesGroup.exiJSONDecode(from: c), evseChargeParameter: try c.required(try EVSEChargeParameterGroup.exiJSONDecode(from: c), "EVSEChargeParameter"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.responseCode, forKey: "ResponseCode")
         try c.encode(self.evseProcessing, forKey: "EVSEProcessing")
-        try c.encodeIfPresent(self.saSchedules, forKey: "SASchedules")
-        try c.encode(self.evseChargeParameter, forKey: "EVSEChargeParameter")
+        try self.saSchedules?.exiJSONEncode(into: &c)
+        try self.evseChargeParameter.exiJSONEncode(into: &c)
     }
 }
 
@@ -1802,7 +1802,7 @@ extension ChargingStatusRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
@@ -2312,7 +2312,7 @@ extension CurrentDemandRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -2764,7 +2764,7 @@ extension MeteringReceiptRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("MeteringReceiptRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v2: EVSEStatusGroup
@@ -2850,12 +2850,12 @@ extension MeteringReceiptRes {
 extension MeteringReceiptRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decode(EVSEStatusGroup.self, forKey: "EVSEStatus"))
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.required(try EVSEStatusGroup.exiJSONDecode(from: c), "EVSEStatus"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.responseCode, forKey: "ResponseCode")
-        try c.encode(self.evseStatus, forKey: "EVSEStatus")
+        try self.evseStatus.exiJSONEncode(into: &c)
     }
 }
 
@@ -2977,7 +2977,7 @@ extension PaymentDetailsRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(GenChallenge), got event \(ev)", atBit: r.bitPosition) }
@@ -3090,7 +3090,7 @@ extension PaymentServiceSelectionReq {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentServiceSelectionReq: expected SE(SelectedPaymentOption), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = PaymentOption.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v1 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PaymentServiceSelectionReq: expected SE(SelectedServiceList), got event \(ev)", atBit: r.bitPosition) }
@@ -3180,7 +3180,7 @@ extension PaymentServiceSelectionRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentServiceSelectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("PaymentServiceSelectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3267,7 +3267,7 @@ extension PowerDeliveryReq {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(ChargeProgress), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ChargeProgress.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v1 = ChargeProgress(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
@@ -3391,14 +3391,14 @@ extension PowerDeliveryReq {
 extension PowerDeliveryReq: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(chargeProgress: try c.decode(ChargeProgress.self, forKey: "ChargeProgress"), saScheduleTupleID: try c.decode(UInt8.self, forKey: "SAScheduleTupleID"), chargingProfile: try c.decodeIfPresent(ChargingProfile.self, forKey: "ChargingProfile"), evPowerDeliveryParameter: try c.decodeIfPresent(EVPowerDeliveryParameterGroup.self, forKey: "EVPowerDeliveryParameter"))
+        self.init(chargeProgress: try c.decode(ChargeProgress.self, forKey: "ChargeProgress"), saScheduleTupleID: try c.decode(UInt8.self, forKey: "SAScheduleTupleID"), chargingProfile: try c.decodeIfPresent(ChargingProfile.self, forKey: "ChargingProfile"), evPowerDeliveryParameter: try EVPowerDeliveryParameterGroup.exiJSONDecode(from: c))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.chargeProgress, forKey: "ChargeProgress")
         try c.encode(self.saScheduleTupleID, forKey: "SAScheduleTupleID")
         try c.encodeIfPresent(self.chargingProfile, forKey: "ChargingProfile")
-        try c.encodeIfPresent(self.evPowerDeliveryParameter, forKey: "EVPowerDeliveryParameter")
+        try self.evPowerDeliveryParameter?.exiJSONEncode(into: &c)
     }
 }
 
@@ -3424,7 +3424,7 @@ extension PowerDeliveryRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         let v2: EVSEStatusGroup
@@ -3510,12 +3510,12 @@ extension PowerDeliveryRes {
 extension PowerDeliveryRes: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.decode(EVSEStatusGroup.self, forKey: "EVSEStatus"))
+        self.init(responseCode: try c.decode(ResponseCode.self, forKey: "ResponseCode"), evseStatus: try c.required(try EVSEStatusGroup.exiJSONDecode(from: c), "EVSEStatus"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.responseCode, forKey: "ResponseCode")
-        try c.encode(self.evseStatus, forKey: "EVSEStatus")
+        try self.evseStatus.exiJSONEncode(into: &c)
     }
 }
 
@@ -3648,7 +3648,7 @@ extension PreChargeRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
@@ -3834,7 +3834,7 @@ extension ServiceDetailRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
@@ -3962,7 +3962,7 @@ extension ServiceDiscoveryReq {
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v4 = ServiceCategory.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+            let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v3 = v4
@@ -4072,7 +4072,7 @@ extension ServiceDiscoveryRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(PaymentOptionList), got event \(ev)", atBit: r.bitPosition) }
@@ -4278,7 +4278,7 @@ extension SessionSetupRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
@@ -4396,7 +4396,7 @@ extension SessionStopReq {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("SessionStopReq: expected SE(ChargingSession), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ChargingSession.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+        let v1 = ChargingSession(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4474,7 +4474,7 @@ extension SessionStopRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("SessionStopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4632,7 +4632,7 @@ extension WeldingDetectionRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 5, count: 26)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }

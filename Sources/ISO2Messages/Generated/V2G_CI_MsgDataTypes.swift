@@ -284,7 +284,7 @@ extension AC_EVSEStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSENotification.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(RCD), got event \(ev)", atBit: r.bitPosition) }
@@ -542,7 +542,7 @@ extension ChargeService {
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v4 = ServiceCategory.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v5: String? = nil
@@ -1014,7 +1014,7 @@ extension Cost {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("Cost: expected SE(costKind), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = CostKind.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v1 = CostKind(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("Cost: expected SE(amount), got event \(ev)", atBit: r.bitPosition) }
@@ -1742,21 +1742,21 @@ extension DC_EVSEStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSENotification.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v3: IsolationLevel? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEIsolationStatus), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v4 = IsolationLevel.allCases[try r.readEnumerationIndex(bits: 3, count: 5)]
+            let v4 = IsolationLevel(exiIndex: try r.readEnumerationIndex(bits: 3, count: 5))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v3 = v4
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEStatusCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v5 = DC_EVSEStatusCode.allCases[try r.readEnumerationIndex(bits: 4, count: 12)]
+        let v5 = DC_EVSEStatusCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1882,7 +1882,7 @@ extension DC_EVStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVErrorCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = DC_EVErrorCode.allCases[try r.readEnumerationIndex(bits: 4, count: 12)]
+        let v2 = DC_EVErrorCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVRESSSOC), got event \(ev)", atBit: r.bitPosition) }
@@ -2377,7 +2377,7 @@ extension EVSEStatus {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = EVSENotification.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2588,11 +2588,11 @@ extension Entry {
 extension Entry: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"))
+        self.init(timeInterval: try c.required(try TimeInterval.exiJSONDecode(from: c), "TimeInterval"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try self.timeInterval.exiJSONEncode(into: &c)
     }
 }
 
@@ -2982,7 +2982,7 @@ extension Notification {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("Notification: expected SE(FaultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = FaultCode.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v1 = FaultCode(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: String? = nil
@@ -3161,11 +3161,11 @@ extension PMaxScheduleEntry {
 extension PMaxScheduleEntry: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"), pMax: try c.decode(PhysicalValue.self, forKey: "PMax"))
+        self.init(timeInterval: try c.required(try TimeInterval.exiJSONDecode(from: c), "TimeInterval"), pMax: try c.decode(PhysicalValue.self, forKey: "PMax"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try self.timeInterval.exiJSONEncode(into: &c)
         try c.encode(self.pMax, forKey: "PMax")
     }
 }
@@ -3608,12 +3608,12 @@ extension Parameter {
 extension Parameter: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(name: try c.decode(String.self, forKey: "Name"), choice: try c.decode(Parameter.Choice.self, forKey: "choice"))
+        self.init(name: try c.decode(String.self, forKey: "Name"), choice: try c.required(try Parameter.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
         try c.encode(self.name, forKey: "Name")
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -3621,18 +3621,25 @@ extension Parameter.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "boolValue": self = .boolValue(try c.decode(Bool.self, forKey: key))
-        case "byteValue": self = .byteValue(try c.decode(Int8.self, forKey: key))
-        case "shortValue": self = .shortValue(try c.decode(Int16.self, forKey: key))
-        case "intValue": self = .intValue(try c.decode(Int32.self, forKey: key))
-        case "physicalValue": self = .physicalValue(try c.decode(PhysicalValue.self, forKey: key))
-        case "stringValue": self = .stringValue(try c.decode(String.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("boolValue") { return .boolValue(try c.decode(Bool.self, forKey: "boolValue")) }
+        if c.contains("byteValue") { return .byteValue(try c.decode(Int8.self, forKey: "byteValue")) }
+        if c.contains("shortValue") { return .shortValue(try c.decode(Int16.self, forKey: "shortValue")) }
+        if c.contains("intValue") { return .intValue(try c.decode(Int32.self, forKey: "intValue")) }
+        if c.contains("physicalValue") { return .physicalValue(try c.decode(PhysicalValue.self, forKey: "physicalValue")) }
+        if c.contains("stringValue") { return .stringValue(try c.decode(String.self, forKey: "stringValue")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .boolValue(let v): try c.encode(v, forKey: "boolValue")
         case .byteValue(let v): try c.encode(v, forKey: "byteValue")
@@ -3666,7 +3673,7 @@ extension PaymentOptionList {
             if v1.count == 2 { throw EXIError.lengthLimitExceeded("PaymentOptionList: more than 2 items", atBit: r.bitPosition) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentOptionList: expected SE(PaymentOption), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = PaymentOption.allCases[try r.readEnumerationIndex(bits: 1, count: 2)]
+            let v2 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)
@@ -3769,7 +3776,7 @@ extension PhysicalValue {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Unit), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = UnitSymbol.allCases[try r.readEnumerationIndex(bits: 3, count: 7)]
+        let v2 = UnitSymbol(exiIndex: try r.readEnumerationIndex(bits: 3, count: 7))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 6 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Value), got event \(ev)", atBit: r.bitPosition) }
@@ -4504,11 +4511,11 @@ extension SalesTariffEntry {
 extension SalesTariffEntry: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(timeInterval: try c.decode(TimeInterval.self, forKey: "TimeInterval"), ePriceLevel: try c.decodeIfPresent(UInt8.self, forKey: "EPriceLevel"), consumptionCost: try c.decodeArray([ConsumptionCost].self, forKey: "ConsumptionCost"))
+        self.init(timeInterval: try c.required(try TimeInterval.exiJSONDecode(from: c), "TimeInterval"), ePriceLevel: try c.decodeIfPresent(UInt8.self, forKey: "EPriceLevel"), consumptionCost: try c.decodeArray([ConsumptionCost].self, forKey: "ConsumptionCost"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.timeInterval, forKey: "TimeInterval")
+        try self.timeInterval.exiJSONEncode(into: &c)
         try c.encodeIfPresent(self.ePriceLevel, forKey: "EPriceLevel")
         try c.encodeArray(self.consumptionCost, forKey: "ConsumptionCost")
     }
@@ -5190,7 +5197,7 @@ extension Service {
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("Service: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v4 = ServiceCategory.allCases[try r.readEnumerationIndex(bits: 2, count: 4)]
+        let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v5: String? = nil
@@ -5448,7 +5455,7 @@ extension SupportedEnergyTransferMode {
             if v1.count == 6 { throw EXIError.lengthLimitExceeded("SupportedEnergyTransferMode: more than 6 items", atBit: r.bitPosition) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: expected SE(EnergyTransferMode), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v2 = EnergyTransferMode.allCases[try r.readEnumerationIndex(bits: 3, count: 6)]
+            let v2 = EnergyTransferMode(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v1.append(v2)

@@ -17,5 +17,14 @@ public enum ResponseCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .failedNoNegotiation: 2
         }
     }
+
+    /// The value at `exiIndex`, which the caller has checked against the number of values.
+    @inlinable init(exiIndex: Int) {
+        switch exiIndex {
+        case 0: self = .okSuccessfulNegotiation
+        case 1: self = .okSuccessfulNegotiationWithMinorDeviation
+        default: self = .failedNoNegotiation
+        }
+    }
 }
 

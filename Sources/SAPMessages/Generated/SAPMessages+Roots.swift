@@ -6,7 +6,7 @@ import EXI
 /// A SupportedAppProtocol message (ISO 15118-2 §8.2, V2GTP payload 0x8001).
 ///
 /// EXI document grammar (EXI 1.0 §8.5.1): 2 global elements, event codes of 2 bits.
-public enum SAPDocument: Sendable, Hashable {
+public indirect enum SAPDocument: Sendable, Hashable {
     /// Element `supportedAppProtocolReq` in `urn:iso:15118:2:2010:AppProtocol` (event code 0).
     case supportedAppProtocolReq(SupportedAppProtocolReq)
     /// Element `supportedAppProtocolRes` in `urn:iso:15118:2:2010:AppProtocol` (event code 1).
@@ -17,14 +17,21 @@ extension SAPDocument: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "supportedAppProtocolReq": self = .supportedAppProtocolReq(try c.decode(SupportedAppProtocolReq.self, forKey: key))
-        case "supportedAppProtocolRes": self = .supportedAppProtocolRes(try c.decode(SupportedAppProtocolRes.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("supportedAppProtocolReq") { return .supportedAppProtocolReq(try c.decode(SupportedAppProtocolReq.self, forKey: "supportedAppProtocolReq")) }
+        if c.contains("supportedAppProtocolRes") { return .supportedAppProtocolRes(try c.decode(SupportedAppProtocolRes.self, forKey: "supportedAppProtocolRes")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .supportedAppProtocolReq(let v): try c.encode(v, forKey: "supportedAppProtocolReq")
         case .supportedAppProtocolRes(let v): try c.encode(v, forKey: "supportedAppProtocolRes")

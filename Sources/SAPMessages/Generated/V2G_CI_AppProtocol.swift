@@ -132,7 +132,7 @@ extension SupportedAppProtocolRes {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("SupportedAppProtocolRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = ResponseCode.allCases[try r.readEnumerationIndex(bits: 2, count: 3)]
+        let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: UInt8? = nil

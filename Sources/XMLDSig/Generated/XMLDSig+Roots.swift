@@ -7,7 +7,7 @@ import EXI
 ///
 /// EXI fragment grammar (EXI 1.0 §8.5.2): 45 element names, event codes of 6 bits, end of
 /// fragment = 46.
-public enum XMLDSigFragment: Sendable, Hashable {
+public indirect enum XMLDSigFragment: Sendable, Hashable {
     /// Element `SignedInfo` (fragment event code 32).
     case signedInfo(SignedInfo)
 }
@@ -16,13 +16,20 @@ extension XMLDSigFragment: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "SignedInfo": self = .signedInfo(try c.decode(SignedInfo.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("SignedInfo") { return .signedInfo(try c.decode(SignedInfo.self, forKey: "SignedInfo")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .signedInfo(let v): try c.encode(v, forKey: "SignedInfo")
         }

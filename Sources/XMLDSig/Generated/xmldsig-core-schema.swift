@@ -1011,19 +1011,26 @@ extension KeyInfo.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "KeyName": self = .keyName(try c.decode(String.self, forKey: key))
-        case "KeyValue": self = .keyValue(try c.decode(KeyValue.self, forKey: key))
-        case "RetrievalMethod": self = .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: key))
-        case "X509Data": self = .x509Data(try c.decode(X509Data.self, forKey: key))
-        case "PGPData": self = .pgpData(try c.decode(PGPData.self, forKey: key))
-        case "SPKIData": self = .spkiData(try c.decode(SPKIData.self, forKey: key))
-        case "MgmtData": self = .mgmtData(try c.decode(String.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("KeyName") { return .keyName(try c.decode(String.self, forKey: "KeyName")) }
+        if c.contains("KeyValue") { return .keyValue(try c.decode(KeyValue.self, forKey: "KeyValue")) }
+        if c.contains("RetrievalMethod") { return .retrievalMethod(try c.decode(RetrievalMethod.self, forKey: "RetrievalMethod")) }
+        if c.contains("X509Data") { return .x509Data(try c.decode(X509Data.self, forKey: "X509Data")) }
+        if c.contains("PGPData") { return .pgpData(try c.decode(PGPData.self, forKey: "PGPData")) }
+        if c.contains("SPKIData") { return .spkiData(try c.decode(SPKIData.self, forKey: "SPKIData")) }
+        if c.contains("MgmtData") { return .mgmtData(try c.decode(String.self, forKey: "MgmtData")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .keyName(let v): try c.encode(v, forKey: "KeyName")
         case .keyValue(let v): try c.encode(v, forKey: "KeyValue")
@@ -1146,11 +1153,11 @@ extension KeyValue {
 extension KeyValue: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(choice: try c.decode(KeyValue.Choice.self, forKey: "choice"))
+        self.init(choice: try c.required(try KeyValue.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -1158,14 +1165,21 @@ extension KeyValue.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "DSAKeyValue": self = .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: key))
-        case "RSAKeyValue": self = .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("DSAKeyValue") { return .dsaKeyValue(try c.decode(DSAKeyValue.self, forKey: "DSAKeyValue")) }
+        if c.contains("RSAKeyValue") { return .rsaKeyValue(try c.decode(RSAKeyValue.self, forKey: "RSAKeyValue")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .dsaKeyValue(let v): try c.encode(v, forKey: "DSAKeyValue")
         case .rsaKeyValue(let v): try c.encode(v, forKey: "RSAKeyValue")
@@ -1612,11 +1626,11 @@ extension PGPData {
 extension PGPData: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(choice: try c.decode(PGPData.Choice.self, forKey: "choice"))
+        self.init(choice: try c.required(try PGPData.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -1647,14 +1661,21 @@ extension PGPData.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "sequence": self = .sequence(try c.decode(PGPData.Choice.Sequence.self, forKey: key))
-        case "sequence_": self = .sequence_(try c.decode(PGPData.Choice.Sequence2.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("sequence") { return .sequence(try c.decode(PGPData.Choice.Sequence.self, forKey: "sequence")) }
+        if c.contains("sequence_") { return .sequence_(try c.decode(PGPData.Choice.Sequence2.self, forKey: "sequence_")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .sequence(let v): try c.encode(v, forKey: "sequence")
         case .sequence_(let v): try c.encode(v, forKey: "sequence_")
@@ -2232,10 +2253,10 @@ public struct SignatureMethod: Sendable, Hashable {
     /// Attribute `Algorithm`.
     public var algorithm: String
     /// Element `HMACOutputLength` (0..1).
-    public var hmacOutputLength: Int64?
+    public var hmacOutputLength: EXIInteger?
 
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(algorithm: String, hmacOutputLength: Int64? = nil) {
+    public init(algorithm: String, hmacOutputLength: EXIInteger? = nil) {
         self.algorithm = algorithm
         self.hmacOutputLength = hmacOutputLength
     }
@@ -2250,11 +2271,11 @@ extension SignatureMethod {
         guard ev == 4 else { throw EXIError.unexpectedEvent("SignatureMethod: expected AT(Algorithm), got event \(ev)", atBit: r.bitPosition) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
         ev = try Self._exiNext(&s, &rep, &r)
-        var v2: Int64? = nil
+        var v2: EXIInteger? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("SignatureMethod: expected SE(HMACOutputLength), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
-            let v3 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
+            let v3 = try r.readBigInteger()
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
             v2 = v3
@@ -2272,7 +2293,7 @@ extension SignatureMethod {
         if let v4 = self.hmacOutputLength {
             try Self._exiEmit(&s, &rep, 5, &w)
             w.writeSimpleContentStart()
-            try w.writeInteger(v4, min: Int64.min, max: 9223372036854775807)
+            try w.writeBigInteger(v4)
             w.writeSimpleContentEnd()
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -2331,7 +2352,7 @@ extension SignatureMethod {
 extension SignatureMethod: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(algorithm: try c.decode(String.self, forKey: "Algorithm"), hmacOutputLength: try c.decodeIfPresent(Int64.self, forKey: "HMACOutputLength"))
+        self.init(algorithm: try c.decode(String.self, forKey: "Algorithm"), hmacOutputLength: try c.decodeIfPresent(EXIInteger.self, forKey: "HMACOutputLength"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
@@ -3110,13 +3131,20 @@ extension Transform.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "XPath": self = .xPath(try c.decode(String.self, forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("XPath") { return .xPath(try c.decode(String.self, forKey: "XPath")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .xPath(let v): try c.encode(v, forKey: "XPath")
         }
@@ -3591,17 +3619,24 @@ extension X509Data.Sequence.Choice: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
         let key = try c.singleKey()
-        switch key.stringValue {
-        case "X509IssuerSerial": self = .x509IssuerSerial(try c.decode(X509IssuerSerial.self, forKey: key))
-        case "X509SKI": self = .x509ski(try c.decodeHex(forKey: key))
-        case "X509SubjectName": self = .x509SubjectName(try c.decode(String.self, forKey: key))
-        case "X509Certificate": self = .x509Certificate(try c.decodeHex(forKey: key))
-        case "X509CRL": self = .x509crl(try c.decodeHex(forKey: key))
-        default: throw c.unknownKey(key)
-        }
+        guard let value = try Self.exiJSONDecode(from: c) else { throw c.unknownKey(key) }
+        self = value
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
+        try self.exiJSONEncode(into: &c)
+    }
+    /// The alternative whose element name is a key of `c`, or `nil` when none is.
+    public static func exiJSONDecode(from c: KeyedDecodingContainer<EXIJSONKey>) throws -> Self? {
+        if c.contains("X509IssuerSerial") { return .x509IssuerSerial(try c.decode(X509IssuerSerial.self, forKey: "X509IssuerSerial")) }
+        if c.contains("X509SKI") { return .x509ski(try c.decodeHex(forKey: "X509SKI")) }
+        if c.contains("X509SubjectName") { return .x509SubjectName(try c.decode(String.self, forKey: "X509SubjectName")) }
+        if c.contains("X509Certificate") { return .x509Certificate(try c.decodeHex(forKey: "X509Certificate")) }
+        if c.contains("X509CRL") { return .x509crl(try c.decodeHex(forKey: "X509CRL")) }
+        return nil
+    }
+    /// Writes the chosen alternative under its element name.
+    public func exiJSONEncode(into c: inout KeyedEncodingContainer<EXIJSONKey>) throws {
         switch self {
         case .x509IssuerSerial(let v): try c.encode(v, forKey: "X509IssuerSerial")
         case .x509ski(let v): try c.encodeHex(v, forKey: "X509SKI")
@@ -3615,11 +3650,11 @@ extension X509Data.Sequence.Choice: Codable {
 extension X509Data.Sequence: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(choice: try c.decode(X509Data.Sequence.Choice.self, forKey: "choice"))
+        self.init(choice: try c.required(try X509Data.Sequence.Choice.exiJSONDecode(from: c), "choice"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
-        try c.encode(self.choice, forKey: "choice")
+        try self.choice.exiJSONEncode(into: &c)
     }
 }
 
@@ -3628,10 +3663,10 @@ public struct X509IssuerSerial: Sendable, Hashable {
     /// Element `X509IssuerName` (1..1).
     public var x509IssuerName: String
     /// Element `X509SerialNumber` (1..1).
-    public var x509SerialNumber: Int64
+    public var x509SerialNumber: EXIInteger
 
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(x509IssuerName: String, x509SerialNumber: Int64) {
+    public init(x509IssuerName: String, x509SerialNumber: EXIInteger) {
         self.x509IssuerName = x509IssuerName
         self.x509SerialNumber = x509SerialNumber
     }
@@ -3650,7 +3685,7 @@ extension X509IssuerSerial {
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("X509IssuerSerial: expected SE(X509SerialNumber), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v2 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
+        let v2 = try r.readBigInteger()
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("X509IssuerSerial: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3667,7 +3702,7 @@ extension X509IssuerSerial {
         w.writeSimpleContentEnd()
         try Self._exiEmit(&s, &rep, 5, &w)
         w.writeSimpleContentStart()
-        try w.writeInteger(self.x509SerialNumber, min: Int64.min, max: 9223372036854775807)
+        try w.writeBigInteger(self.x509SerialNumber)
         w.writeSimpleContentEnd()
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3711,7 +3746,7 @@ extension X509IssuerSerial {
 extension X509IssuerSerial: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: EXIJSONKey.self)
-        self.init(x509IssuerName: try c.decode(String.self, forKey: "X509IssuerName"), x509SerialNumber: try c.decode(Int64.self, forKey: "X509SerialNumber"))
+        self.init(x509IssuerName: try c.decode(String.self, forKey: "X509IssuerName"), x509SerialNumber: try c.decode(EXIInteger.self, forKey: "X509SerialNumber"))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: EXIJSONKey.self)
