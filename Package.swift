@@ -131,8 +131,10 @@ let ocppTargets: [Target] = [
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
         ],
+        exclude: ["Fixtures"],
         swiftSettings: swiftSettings
     ),
 ]
