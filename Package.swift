@@ -111,7 +111,9 @@ let ocppTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(name: "OCPPMessagesTests", dependencies: ["OCPPMessages", "OCPPCodegen"], swiftSettings: swiftSettings),
-    .testTarget(name: "CSMSTests", dependencies: ["CSMS", "OCPPMessages"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "CSMSTests", dependencies: ["CSMS", "OCPPMessages", "Storage", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings),
     .testTarget(
         name: "OCPPTransportTests",
         dependencies: [
@@ -122,7 +124,9 @@ let ocppTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "StorageTests", dependencies: ["Storage", "CSMS", "OCPPMessages"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "StorageTests", dependencies: ["Storage", "CSMS", "OCPPMessages", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings),
     .testTarget(
         name: "CSMSServerTests",
         dependencies: [
