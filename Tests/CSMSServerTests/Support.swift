@@ -36,7 +36,20 @@ func wallClock() -> OCPPDateTime { OCPPDateTime(secondsSince1970: Date().timeInt
 func withCSMS(
     profile: SecurityProfile = .unsecured, tls: TLSConfiguration? = nil, databasePath: String = temporaryDatabase(),
     configure: (inout CSMSConfiguration) -> Void = { _ in }, certificateAuthority: (any CertificateAuthority)? = nil,
+    http: Bool = false,
     _ body: @Sendable (CSMSApplication, Int) async throws -> Void
+) async throws {
+    try await withCSMSAndHTTP(profile: profile, tls: tls, databasePath: databasePath, configure: configure, certificateAuthority: certificateAuthority, http: http) { app, port, _ in
+        try await body(app, port)
+    }
+}
+
+/// As ``withCSMS``, also serving the REST API on a free port (passed as the third argument) when `http` is true.
+func withCSMSAndHTTP(
+    profile: SecurityProfile = .unsecured, tls: TLSConfiguration? = nil, databasePath: String = temporaryDatabase(),
+    configure: (inout CSMSConfiguration) -> Void = { _ in }, certificateAuthority: (any CertificateAuthority)? = nil,
+    http: Bool = true,
+    _ body: @Sendable (CSMSApplication, Int, Int) async throws -> Void
 ) async throws {
     var configuration = CSMSApplicationConfiguration()
     configuration.server.port = 0
@@ -50,15 +63,23 @@ func withCSMS(
         configuration: configuration, store: store, certificateAuthority: certificateAuthority, logger: testLogger,
         now: wallClock)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let (httpPorts, httpContinuation) = AsyncStream.makeStream(of: Int.self)
     try await withThrowingTaskGroup(of: Void.self) { group in
         let server = configuration.server
         group.addTask {
-            try await application.run(server: server) { _, port in continuation.yield(port) }
+            try await application.run(
+                server: server, http: http ? ("127.0.0.1", 0) : nil, onHTTPListening: { httpContinuation.yield($0) }
+            ) { _, port in continuation.yield(port) }
         }
         defer { group.cancelAll() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { return }
-        try await body(application, port)
+        var httpPort = 0
+        if http {
+            var httpIterator = httpPorts.makeAsyncIterator()
+            httpPort = await httpIterator.next() ?? 0
+        }
+        try await body(application, port, httpPort)
     }
 }
 
@@ -73,6 +94,7 @@ final class RecordingStation: OCPPCallHandler {
         case "InstallCertificate": return .result(V201.InstallCertificateResponse(status: .accepted))
         case "GetInstalledCertificateIds": return .result(V201.GetInstalledCertificateIdsResponse(status: .notFound))
         case "CertificateSigned": return .result(V201.CertificateSignedResponse(status: .accepted))
+        case "RequestStartTransaction": return .result(V201.RequestStartTransactionResponse(status: .accepted, transactionId: "R-1"))
         default: return .error(.notImplemented, action)
         }
     }
