@@ -127,6 +127,7 @@ let ocppDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
     .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     // swift-certificates and swift-crypto (used by CSMSServerTests) are declared in the PKI section.
 ]
 let ocppTargets: [Target] = [
@@ -168,22 +169,31 @@ let ocppTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
+    // L3: REST API of the CSMS (Hummingbird) with its OpenAPI description.
+    .target(
+        name: "HTTPAPI",
+        dependencies: ["CSMS", "OCPPMessages", .product(name: "Hummingbird", package: "hummingbird")],
+        swiftSettings: swiftSettings
+    ),
     // L4: composition of the CSMS: transport + functional blocks + storage.
     .target(
         name: "CSMSServer",
         dependencies: [
-            "CSMS", "OCPPMessages", "OCPPTransport", "Storage",
+            "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "HTTPAPI",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOWebSocket", package: "swift-nio"),
         ],
         swiftSettings: swiftSettings
     ),
     .testTarget(name: "OCPPMessagesTests", dependencies: ["OCPPMessages", "OCPPCodegen"], swiftSettings: swiftSettings),
-    .testTarget(name: "CSMSTests", dependencies: ["CSMS", "OCPPMessages"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "CSMSTests", dependencies: ["CSMS", "OCPPMessages", "Storage", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings),
     .testTarget(
         name: "OCPPTransportTests",
         dependencies: [
@@ -194,7 +204,9 @@ let ocppTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "StorageTests", dependencies: ["Storage", "CSMS", "OCPPMessages"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "StorageTests", dependencies: ["Storage", "CSMS", "OCPPMessages", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings),
     .testTarget(
         name: "CSMSServerTests",
         dependencies: [
@@ -203,8 +215,10 @@ let ocppTargets: [Target] = [
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
         ],
+        exclude: ["Fixtures"],
         swiftSettings: swiftSettings
     ),
 ]

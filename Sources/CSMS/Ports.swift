@@ -44,3 +44,11 @@ public protocol CertificateAuthority: Sendable {
     /// - Parameter certificateType: `ChargingStationCertificate` or `V2GCertificate`.
     func sign(csrPEM: String, certificateType: String) async throws -> String
 }
+
+/// Sends CSMS-initiated CALLs to connected stations (remote control from the REST API).
+public protocol StationCommandSender: Sendable {
+    /// The negotiated version of a station connected to this node, nil when it is not connected here.
+    func connectedVersion(of stationID: String) async -> OCPPVersion?
+    /// Sends the call and returns the CALLRESULT payload.
+    func send(_ call: CSMSCall, to stationID: String) async throws -> JSONValue
+}

@@ -1,4 +1,6 @@
 import CSMS
+import HTTPAPI
+import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
@@ -14,12 +16,14 @@ public struct CSMSApplicationConfiguration: Sendable {
     public var csms = CSMSConfiguration()
     /// SQLite database file. Default `pnc-csms.sqlite`.
     public var databasePath = "pnc-csms.sqlite"
+    /// Address of the REST API (host, port; port 0 picks one); nil: no REST API. Default nil.
+    public var httpAddress: (host: String, port: Int)?
 
     public init() {}
 }
 
 /// A CSMS node: the OCPP-J server, the CSMS functional blocks and the SQL store, wired together.
-public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, Sendable {
+public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, StationCommandSender, Sendable {
     public let centralSystem: CentralSystem
     public let store: SQLStore
     public let stations = ConnectedStations()
@@ -47,11 +51,15 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, Se
         let application = CSMSApplication(
             configuration: configuration, store: store, certificateAuthority: certificateAuthority, logger: logger,
             now: { OCPPDateTime(secondsSince1970: Double(DispatchWallClock.nowNanoseconds()) / 1e9) })
-        try await application.run(server: configuration.server, onListening: onListening)
+        try await application.run(server: configuration.server, http: configuration.httpAddress, onListening: onListening)
     }
 
     /// Binds the server, runs the store's writer and the server until cancelled, then closes the store.
-    public func run(server configuration: OCPPServerConfiguration, onListening: @Sendable (CSMSApplication, Int) async -> Void) async throws {
+    public func run(
+        server configuration: OCPPServerConfiguration, http: (host: String, port: Int)? = nil,
+        onHTTPListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onListening: @Sendable (CSMSApplication, Int) async -> Void
+    ) async throws {
         let server = try await OCPPServer.bind(configuration: configuration, authenticator: self, delegate: self, logger: logger)
         serverBox.withLock { $0 = server }
         await onListening(self, server.port)
@@ -59,6 +67,15 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, Se
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.store.run() }
                 group.addTask { try await server.run() }
+                if let http {
+                    let api = CSMSRESTAPI(stations: store, transactions: store, sender: self)
+                    let application = Application(
+                        router: api.router(),
+                        configuration: .init(address: .hostname(http.host, port: http.port), serverName: "OpenPnC CSMS"),
+                        onServerRunning: { channel in await onHTTPListening(channel.localAddress?.port ?? http.port) },
+                        logger: logger)
+                    group.addTask { try await application.run() }
+                }
             }
         } catch {
             try? await store.close()
@@ -112,6 +129,10 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, Se
                 }
             }
         }
+    }
+
+    public func connectedVersion(of stationID: String) async -> OCPPVersion? {
+        await stations.connection(stationID: stationID)?.version
     }
 
     /// Sends a CSMS-initiated CALL to a connected station and returns the CALLRESULT payload (remote control).

@@ -107,17 +107,18 @@ public enum OCPPClient {
                                 return .websocket(asyncChannel, response)
                             }
                         })
-                    return try sync.configureUpgradableHTTPClientPipeline(
+                    let result = try sync.configureUpgradableHTTPClientPipeline(
                         configuration: .init(
                             upgradeConfiguration: .init(
                                 upgradeRequestHead: head, upgraders: [upgrader],
                                 notUpgradingCompletionHandler: { channel in
-                                    channel.eventLoop.makeCompletedFuture {
-                                        // The refused response is forwarded after this: record its status, then close.
-                                        try channel.pipeline.syncOperations.addHandler(StatusRecorder(box: statusBox))
-                                        return .notUpgraded(channel)
-                                    }
+                                    channel.close(promise: nil)
+                                    return channel.eventLoop.makeSucceededFuture(.notUpgraded(channel))
                                 })))
+                    // Sees the response head before the upgrade handler: keeps the status of a refusal.
+                    let upgradeHandler = try sync.handler(type: NIOTypedHTTPClientUpgradeHandler<UpgradeOutcome>.self)
+                    try sync.addHandler(StatusRecorder(box: statusBox), position: .before(upgradeHandler))
+                    return result
                 }
             }
         let outcome: UpgradeOutcome
@@ -160,10 +161,14 @@ final class StatusRecorder: ChannelInboundHandler, RemovableChannelHandler {
     let box: StatusBox
     init(box: StatusBox) { self.box = box }
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = unwrapInboundIn(data) {
-            box.status = head.status
-            context.close(promise: nil)
+        guard case .head(let head) = unwrapInboundIn(data) else {
+            context.fireChannelRead(data)
+            return
         }
+        box.status = head.status
+        context.fireChannelRead(data)
+        // Out of the way before the pipeline turns into WebSocket frames.
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }
 

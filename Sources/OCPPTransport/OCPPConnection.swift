@@ -114,6 +114,37 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
         return try await promise.futureResult.get()
     }
 
+    /// Sends raw text as one WebSocket message and waits for the response frame carrying `expectedMessageID`
+    /// (CALLRESULT payload, or CALLERROR thrown as `callError`). For tests of peers' error handling.
+    func sendRawExpectingReply(_ text: String, expectedMessageID: String) async throws -> JSONValue {
+        try await acquireCallSlot()
+        defer { releaseCallSlot() }
+        let promise = channel.eventLoop.makePromise(of: JSONValue.self)
+        try state.withLock { state in
+            guard !state.closed else { throw OCPPTransportError.make(.connectionClosed, "\(stationID) is gone") }
+            state.pending = Pending(messageID: expectedMessageID, action: "raw", promise: promise)
+        }
+        let timeout = channel.eventLoop.scheduleTask(in: callTimeout) { [self] in
+            failPending(messageID: expectedMessageID, OCPPTransportError.make(.callTimeout, "raw message to \(stationID)"))
+        }
+        defer { timeout.cancel() }
+        var buffer = channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        do {
+            try await outbound.write(buffer)
+        } catch {
+            failPending(messageID: expectedMessageID, error)
+        }
+        return try await promise.futureResult.get()
+    }
+
+    /// Sends raw text as one WebSocket message without waiting for anything (tests of peers' flood protection).
+    func sendRaw(_ text: String) async throws {
+        var buffer = channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        try await outbound.write(buffer)
+    }
+
     /// Closes the WebSocket with a close frame (`code`, default 1000).
     public func close(code: WebSocketErrorCode = .normalClosure) {
         channel.pipeline.fireUserInboundEventTriggered(WebSocketMessageHandler.CloseRequest(code: code))

@@ -331,16 +331,27 @@ public final class OCPPServer: Sendable {
     }
 }
 
-/// Answers a refused handshake with a bare HTTP status (401 with a Basic challenge) and closes.
+/// Answers a refused handshake with a bare HTTP status (401 with a Basic challenge) and closes. It answers as soon
+/// as it is added: the request's end may already have been consumed by the upgrade handler.
 final class HTTPRejectHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     let status: HTTPResponseStatus
+    private var answered = false
     init(status: HTTPResponseStatus) { self.status = status }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        answer(context: context)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .end = unwrapInboundIn(data) else { return }
+        answer(context: context)
+    }
+
+    private func answer(context: ChannelHandlerContext) {
+        guard !answered else { return }
+        answered = true
         var headers = HTTPHeaders([("Content-Length", "0"), ("Connection", "close")])
         if status == .unauthorized { headers.add(name: "WWW-Authenticate", value: "Basic realm=\"OCPP\", charset=\"UTF-8\"") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)

@@ -163,6 +163,13 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         try await closeAll()
     }
 
+    /// The applied migration numbers, ascending.
+    public func schemaVersions() async throws -> [Int] {
+        try await reader.raw("SELECT version FROM schema_migrations ORDER BY version").all().map {
+            try $0.decode(column: "version", as: Int.self)
+        }
+    }
+
     var greatest: String { dialect == .sqlite ? "MAX" : "GREATEST" }
 
     // MARK: - StationRepository

@@ -1,3 +1,4 @@
+import Foundation
 import OCPPMessages
 import Testing
 
@@ -63,5 +64,16 @@ func decodeAll(_ bytes: [UInt8], version: OCPPVersion) -> OCPPMessagesError? {
         }
         // Every truncation of a frame is invalid JSON, so at least those must have been rejected.
         #expect(typedErrors >= Self.seeds.map(\.utf8.count).reduce(0, +), "seed \(seed)")
+    }
+
+    @Test("Fuzzer crashers in FuzzTesting/FailCases decode to typed errors or values (regression replay)")
+    func failCases() throws {
+        let folder = repositoryRoot + "/FuzzTesting/FailCases"
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for file in files where !file.hasPrefix(".") {
+            let data = try #require(FileManager.default.contents(atPath: folder + "/" + file))
+            _ = decodeAll([UInt8](data), version: .v201)
+            _ = decodeAll([UInt8](data), version: .v16)
+        }
     }
 }

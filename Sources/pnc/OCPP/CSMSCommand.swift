@@ -19,6 +19,7 @@ struct CSMSCommand: AsyncParsableCommand {
 
     @Option(help: "Address and port to listen on (ws://HOST:PORT/<any path>/<stationId>).") var listen = "127.0.0.1:9000"
     @Option(help: "Database: a SQLite file path (WAL mode).") var database = "pnc-csms.sqlite"
+    @Option(help: "Serve the REST API (OpenAPI at /api/v1/openapi.json) on HOST:PORT.") var http: String?
     @Option(help: "Security profile: 0 (none, loopback testing only), 1 (Basic), 2 (TLS + Basic), 3 (mutual TLS).")
     var securityProfile = 1
     @Option(help: "Server certificate chain (PEM) for profiles 2 and 3.") var tlsCertificate: String?
@@ -45,7 +46,7 @@ struct CSMSCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         var configuration = CSMSApplicationConfiguration()
         let parts = listen.split(separator: ":")
-        guard parts.count >= 2, let port = Int(parts.last!) else { throw ValidationError("--listen HOST:PORT") }
+        guard parts.count >= 2, let port = parts.last.flatMap({ Int($0) }) else { throw ValidationError("--listen HOST:PORT") }
         configuration.server.host = parts.dropLast().joined(separator: ":")
         configuration.server.port = port
         guard let profile = SecurityProfile(rawValue: securityProfile) else { throw ValidationError("--security-profile 0...3") }
@@ -66,6 +67,11 @@ struct CSMSCommand: AsyncParsableCommand {
             configuration.server.tls = tls
         }
         configuration.databasePath = database
+        if let http {
+            let parts = http.split(separator: ":")
+            guard parts.count >= 2, let port = parts.last.flatMap({ Int($0) }) else { throw ValidationError("--http HOST:PORT") }
+            configuration.httpAddress = (parts.dropLast().joined(separator: ":"), port)
+        }
         guard let policy = CSMSConfiguration.BootPolicy(rawValue: bootPolicy) else { throw ValidationError("--boot-policy") }
         configuration.csms.bootPolicy = policy
         configuration.csms.heartbeatInterval = heartbeatInterval

@@ -1,0 +1,97 @@
+import CSMS
+import Foundation
+import Logging
+import OCPPMessages
+import Storage
+import Testing
+
+func temporaryDatabase() -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pnc-store-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent("csms.sqlite").path
+}
+
+/// Runs `body` with an open store whose group-commit writer is running.
+func withStore<T: Sendable>(path: String = temporaryDatabase(), _ body: @Sendable (SQLStore) async throws -> T) async throws -> T {
+    let store = try await SQLStore.openSQLite(path: path, logger: Logger(label: "test.storage"))
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await store.run() }
+        let result = try await body(store)
+        try await store.close()
+        try await group.waitForAll()
+        return result
+    }
+}
+
+func event(_ station: String, _ transaction: String, _ seq: Int, type: String = "Updated") throws -> TransactionEventRecord {
+    TransactionEventRecord(
+        stationID: station, transactionID: transaction, seqNo: seq, eventType: type,
+        timestamp: try OCPPDateTime("2026-11-21T01:00:00Z"), triggerReason: "MeterValuePeriodic", payload: "{}")
+}
+
+@Suite struct SQLStoreTests {
+    @Test("Migrations are numbered and applied once: reopening a database keeps its data and applies nothing twice")
+    func migrationsAndReopen() async throws {
+        let path = temporaryDatabase()
+        try await withStore(path: path) { (store: SQLStore) async throws -> Void in
+            try await store.saveStation(StationRecord(id: "CS-1", protocolVersion: "ocpp2.0.1", vendor: "V", model: "M", registration: .accepted))
+            #expect(try await store.record(try event("CS-1", "T1", 0, type: "Started"), samples: []))
+        }
+        try await withStore(path: path) { (store: SQLStore) async throws -> Void in
+            #expect(try await store.station(id: "CS-1")?.model == "M")
+            #expect(try await store.transaction(stationID: "CS-1", transactionID: "T1")?.eventCount == 1)
+            #expect(try await store.schemaVersions() == [1])
+        }
+    }
+
+    @Test("[E] TransactionEvents are idempotent by (station, transactionId, seqNo): a replay returns false and changes nothing")
+    func idempotent() async throws {
+        try await withStore { (store: SQLStore) async throws -> Void in
+            let sample = MeterSample(stationID: "CS-1", transactionID: "T1", evseID: 1, timestamp: try OCPPDateTime("2026-11-21T01:00:00Z"), measurand: "Energy.Active.Import.Register", value: 10)
+            #expect(try await store.record(try event("CS-1", "T1", 0, type: "Started"), samples: [sample]))
+            #expect(try await store.record(try event("CS-1", "T1", 0, type: "Started"), samples: [sample]) == false)
+            #expect(try await store.record(try event("CS-2", "T1", 0, type: "Started"), samples: []))  // other station
+            #expect(try await store.transaction(stationID: "CS-1", transactionID: "T1")?.eventCount == 1)
+            #expect(try await store.meterSamples(stationID: "CS-1", transactionID: "T1", limit: 10).count == 1)
+        }
+    }
+
+    @Test("Group commit: 500 concurrent writers are all stored, each acknowledged once")
+    func concurrentWriters() async throws {
+        try await withStore { (store: SQLStore) async throws -> Void in
+            let acknowledged = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<500 {
+                    group.addTask { try await store.record(try event("CS-\(index % 50)", "T\(index)", index % 7), samples: []) }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(acknowledged == 500)
+            let stored = try await store.transactions(stationID: nil, limit: 1000, offset: 0)
+            #expect(stored.count == 500)
+        }
+    }
+
+    @Test("1.6 transaction ids are unique and increasing under concurrency")
+    func transactionIDs16() async throws {
+        try await withStore { (store: SQLStore) async throws -> Void in
+            let ids = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<50 { group.addTask { try await store.allocateTransactionID16() } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(Set(ids).count == 50)
+            #expect(ids.min() == 1 && ids.max() == 50)
+        }
+    }
+
+    @Test("Tokens and station credentials round-trip")
+    func tokensAndCredentials() async throws {
+        try await withStore { (store: SQLStore) async throws -> Void in
+            try await store.saveToken(IdTokenRecord(idToken: "A", type: "ISO14443", status: "Blocked"))
+            #expect(try await store.token("A")?.status == "Blocked")
+            #expect(try await store.token("B") == nil)
+            try await store.setPasswordHash(stationID: "CS-1", hash: "h1")
+            try await store.setPasswordHash(stationID: "CS-1", hash: "h2")
+            #expect(try await store.passwordHash(stationID: "CS-1") == "h2")
+        }
+    }
+}
