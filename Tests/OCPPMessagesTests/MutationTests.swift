@@ -66,9 +66,9 @@ func decodeAll(_ bytes: [UInt8], version: OCPPVersion) -> OCPPMessagesError? {
         #expect(typedErrors >= Self.seeds.map(\.utf8.count).reduce(0, +), "seed \(seed)")
     }
 
-    @Test("Fuzzer crashers in FuzzTesting/FailCases decode to typed errors or values (regression replay)")
+    @Test("Fuzzer crashers in FuzzTesting/FailCases/OCPP decode to typed errors or values (regression replay)")
     func failCases() throws {
-        let folder = repositoryRoot + "/FuzzTesting/FailCases"
+        let folder = repositoryRoot + "/FuzzTesting/FailCases/OCPP"
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for file in files where !file.hasPrefix(".") {
             let data = try #require(FileManager.default.contents(atPath: folder + "/" + file))
