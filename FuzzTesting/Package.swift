@@ -7,16 +7,17 @@ import PackageDescription
 let package = Package(
     name: "FuzzTesting",
     targets: [
+        .target(name: "CLibFuzzer"),
         .target(name: "EXI"),
         .target(name: "XMLDSig", dependencies: ["EXI"]),
         .target(name: "SAPMessages", dependencies: ["EXI"]),
         .target(name: "DINMessages", dependencies: ["EXI", "XMLDSig"]),
         .target(name: "ISO2Messages", dependencies: ["EXI", "XMLDSig"]),
         .target(name: "ISO20Messages", dependencies: ["EXI", "XMLDSig"]),
-        .executableTarget(name: "FuzzSAP", dependencies: ["EXI", "SAPMessages"]),
-        .executableTarget(name: "FuzzDIN", dependencies: ["EXI", "DINMessages"]),
-        .executableTarget(name: "FuzzISO2", dependencies: ["EXI", "ISO2Messages"]),
-        .executableTarget(name: "FuzzISO20", dependencies: ["EXI", "ISO20Messages"]),
-        .executableTarget(name: "FuzzFragments", dependencies: ["EXI", "ISO2Messages", "ISO20Messages", "XMLDSig"]),
+        .executableTarget(name: "FuzzSAP", dependencies: ["CLibFuzzer", "EXI", "SAPMessages"]),
+        .executableTarget(name: "FuzzDIN", dependencies: ["CLibFuzzer", "EXI", "DINMessages"]),
+        .executableTarget(name: "FuzzISO2", dependencies: ["CLibFuzzer", "EXI", "ISO2Messages"]),
+        .executableTarget(name: "FuzzISO20", dependencies: ["CLibFuzzer", "EXI", "ISO20Messages"]),
+        .executableTarget(name: "FuzzFragments", dependencies: ["CLibFuzzer", "EXI", "ISO2Messages", "ISO20Messages", "XMLDSig"]),
     ]
 )

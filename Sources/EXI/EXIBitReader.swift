@@ -37,6 +37,13 @@ public struct EXIBitReader: Sendable {
             self.position &+= count
             return (byte >> UInt64(8 &- offset &- count)) & ((1 << UInt64(count)) &- 1)
         }
+        if count <= 16 &- offset {
+            // Across two bytes (octets of integers and characters at an odd offset); both exist, checked above.
+            let index = self.position >> 3
+            let word = UInt64(self.bytes[index]) << 8 | UInt64(self.bytes[index &+ 1])
+            self.position &+= count
+            return (word >> UInt64(16 &- offset &- count)) & ((1 << UInt64(count)) &- 1)
+        }
         return self.readBitsAcrossBytes(count)
     }
 
@@ -123,25 +130,7 @@ public struct EXIBitReader: Sendable {
             throw .lengthLimitExceeded("binary of \(length) bytes, at most \(maxLength) allowed", atBit: start)
         }
         guard length <= UInt64(self.remainingBits / 8) else { throw .truncated(atBit: self.bitCount) }
-        let count = Int(length)
-        if self.bitPosition & 7 == 0 {
-            let first = self.bitPosition >> 3
-            self.position &+= count &* 8
-            return Array(self.bytes[first..<(first + count)])
-        }
-        // Unaligned: each output byte joins the tail of one input byte and the head of the next (the input has
-        // at least count + 1 bytes from here, checked above).
-        let shift = UInt8(self.position & 7)
-        let first = self.position >> 3
-        self.position &+= count &* 8
-        return self.bytes.withUnsafeBufferPointer { input in
-            [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
-                for index in 0..<count {
-                    output[index] = input[first &+ index] << shift | input[first &+ index &+ 1] >> (8 &- shift)
-                }
-                initialized = count
-            }
-        }
+        return self.readOctets(Int(length))
     }
 
     /// Reads a string value (EXI 1.0 §7.3 with the value string table off): length+2 as an unsigned integer, then
@@ -171,32 +160,40 @@ public struct EXIBitReader: Sendable {
         }
         // Each character takes at least 8 bits: a longer claim cannot be satisfied by the remaining input.
         guard count <= UInt64(self.remainingBits / 8) else { throw .truncated(atBit: self.bitCount) }
-        // Fast path: ASCII characters are single octets below 0x80.
+        // Fast path: ASCII characters are single octets below 0x80, read like binary data.
         let n = Int(count)
-        var ascii = [UInt8]()
-        ascii.reserveCapacity(n)
-        while ascii.count < n {
+        let start = self.position
+        let octets = self.readOctets(n)
+        if !octets.contains(where: { $0 >= 0x80 }) { return String(decoding: octets, as: UTF8.self) }
+        // Some character takes more than one octet: decode code point by code point.
+        self.position = start
+        var scalars = String.UnicodeScalarView()
+        for _ in 0..<n {
             let at = self.position
-            let octet = UInt8(truncatingIfNeeded: try self.readBits(8))
-            if octet < 0x80 {
-                ascii.append(octet)
-                continue
+            let codePoint = try self.readUnsignedInteger()
+            guard codePoint <= 0x10FFFF, let scalar = Unicode.Scalar(UInt32(codePoint)) else {
+                throw .valueOutOfRange("code point \(codePoint) is not a Unicode scalar", atBit: at)
             }
-            // A multi-octet code point: continue with the general path.
-            self.position = at
-            var scalars = String.UnicodeScalarView()
-            for byte in ascii { scalars.append(Unicode.Scalar(byte)) }
-            for _ in ascii.count..<n {
-                let start = self.position
-                let codePoint = try self.readUnsignedInteger()
-                guard codePoint <= 0x10FFFF, let scalar = Unicode.Scalar(UInt32(codePoint)) else {
-                    throw .valueOutOfRange("code point \(codePoint) is not a Unicode scalar", atBit: start)
-                }
-                scalars.append(scalar)
-            }
-            return String(scalars)
+            scalars.append(scalar)
         }
-        return String(decoding: ascii, as: UTF8.self)
+        return String(scalars)
+    }
+
+    /// Reads `count` octets at any bit offset; the caller has checked that `count * 8` bits remain.
+    @usableFromInline
+    mutating func readOctets(_ count: Int) -> [UInt8] {
+        let first = self.position >> 3
+        let shift = UInt8(self.position & 7)
+        self.position &+= count &* 8
+        if shift == 0 { return Array(self.bytes[first..<(first &+ count)]) }
+        return self.bytes.withUnsafeBufferPointer { input in
+            [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
+                for index in 0..<count {
+                    output[index] = input[first &+ index] << shift | input[first &+ index &+ 1] >> (8 &- shift)
+                }
+                initialized = count
+            }
+        }
     }
 
     /// Reads and checks the EXI header of the ISO 15118 profile: the single byte 0x80 (distinguishing bits `10`,

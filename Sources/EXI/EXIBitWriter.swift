@@ -103,27 +103,31 @@ public struct EXIBitWriter: Sendable {
 
     /// Writes octets (binary content or ASCII characters) at any bit offset.
     @inlinable
-    mutating func writeOctets<C: Sequence>(_ octets: C) where C.Element == UInt8 {
+    mutating func writeOctets(_ octets: UnsafeBufferPointer<UInt8>) {
         if self.pendingCount == 0 {
             self.storage.append(contentsOf: octets)
-        } else {
-            let shift = UInt64(self.pendingCount)
-            var carry = self.pending
-            for byte in octets {
-                let joined = carry << 8 | UInt64(byte)
-                self.storage.append(UInt8(truncatingIfNeeded: joined >> shift))
+            return
+        }
+        let shift = UInt64(self.pendingCount)
+        let base = self.storage.count
+        let count = octets.count
+        self.storage.append(contentsOf: repeatElement(0, count: count))
+        var carry = self.pending
+        self.storage.withUnsafeMutableBufferPointer { out in
+            for index in 0..<count {
+                let joined = carry << 8 | UInt64(octets[index])
+                out[base &+ index] = UInt8(truncatingIfNeeded: joined >> shift)
                 carry = joined
             }
-            self.pending = carry & ((1 << shift) &- 1)
         }
+        self.pending = carry & ((1 << shift) &- 1)
     }
 
     /// Writes binary data: length, then the bytes.
     @inlinable
     public mutating func writeBinary(_ value: [UInt8]) {
         self.writeUnsignedInteger(UInt64(value.count))
-        self.storage.reserveCapacity(self.storage.count &+ value.count &+ 1)
-        self.writeOctets(value)
+        value.withUnsafeBufferPointer { self.writeOctets($0) }
     }
 
     /// Writes a string value as length+2 and code points (string tables off).
@@ -138,7 +142,8 @@ public struct EXIBitWriter: Sendable {
         self.writeUnsignedInteger(UInt64(count &+ 2))
         if ascii {
             // One octet per character, as EXI unsigned integers below 0x80 are.
-            self.writeOctets(value.utf8)
+            var text = value
+            text.withUTF8 { self.writeOctets($0) }
         } else {
             for scalar in value.unicodeScalars { self.writeUnsignedInteger(UInt64(scalar.value)) }
         }
