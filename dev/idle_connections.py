@@ -12,15 +12,16 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import connect
 
 
-async def station(url, sid, ready, hold, errors):
+async def station(url, sid, ready, hold, errors, boot=True):
     try:
         async with connect(f"{url}/{sid}", subprotocols=["ocpp2.0.1"], open_timeout=30, ping_interval=None,
                            compression=None, proxy=None) as ws:
-            await ws.send(json.dumps([2, "1", "BootNotification", {
-                "chargingStation": {"model": "Idle", "vendorName": "Harness"}, "reason": "PowerUp"}]))
-            reply = json.loads(await ws.recv())
-            if reply[0] != 3:
-                errors.append(reply)
+            if boot:
+                await ws.send(json.dumps([2, "1", "BootNotification", {
+                    "chargingStation": {"model": "Idle", "vendorName": "Harness"}, "reason": "PowerUp"}]))
+                reply = json.loads(await ws.recv())
+                if reply[0] != 3:
+                    errors.append(reply)
             ready.append(sid)
             await asyncio.sleep(hold)
     except Exception as e:  # noqa
@@ -33,6 +34,7 @@ async def main():
     ap.add_argument("-n", type=int, default=1000)
     ap.add_argument("--hold", type=float, default=10)
     ap.add_argument("--concurrency", type=int, default=200)
+    ap.add_argument("--no-boot", action="store_true", help="only open the WebSocket, send nothing")
     a = ap.parse_args()
     if urlsplit(a.url).hostname != "127.0.0.1":
         raise SystemExit("loopback only")
@@ -43,7 +45,7 @@ async def main():
     async def limited(i):
         async with sem:
             pass
-        await station(a.url.rstrip("/"), f"IDLE{i:06d}", ready, a.hold, errors)
+        await station(a.url.rstrip("/"), f"IDLE{i:06d}", ready, a.hold, errors, boot=not a.no_boot)
 
     tasks = [asyncio.create_task(limited(i)) for i in range(a.n)]
     while len(ready) + len(errors) < a.n and time.time() - t0 < a.hold + 120:

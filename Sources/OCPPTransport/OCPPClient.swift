@@ -51,8 +51,13 @@ public enum OCPPClient {
             let connection = OCPPConnection(
                 stationID: configuration.stationID, version: version, channel: asyncChannel.channel,
                 outbound: outbound, callTimeout: configuration.callTimeout)
+            let followUps = FollowUpRunner()
             return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await connection.serve(inbound: inbound, handler: handler) }
+                group.addTask { await followUps.run() }
+                group.addTask {
+                    defer { followUps.finish() }
+                    try await connection.serve(inbound: inbound, handler: handler, spawn: followUps.spawn)
+                }
                 defer { group.cancelAll() }
                 let result = try await body(connection)
                 connection.close()

@@ -224,46 +224,73 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
     }
 
     /// Reads messages until the peer closes: answers CALLs through `handler`, resolves responses, answers
-    /// undecodable frames with the CALLERROR the codec error maps to.
-    func serve(inbound: NIOAsyncChannelInboundStream<ByteBuffer>, handler: any OCPPCallHandler) async throws {
+    /// undecodable frames with the CALLERROR the codec error maps to. Follow-up work of a reply is handed to
+    /// `spawn`, which runs it in a task of the caller's group (so that an idle connection holds one task only).
+    func serve(
+        inbound: NIOAsyncChannelInboundStream<ByteBuffer>, handler: any OCPPCallHandler,
+        spawn: @Sendable (@escaping @Sendable () async -> Void) -> Void
+    ) async throws {
         defer { shutDown() }
-        try await withThrowingDiscardingTaskGroup { group in
-            for try await message in inbound {
-                let decoded: Result<OCPPFrame, OCPPMessagesError>
-                do throws(OCPPMessagesError) {
-                    decoded = .success(try OCPPFrame.decode(message.readableBytesView))
-                } catch {
-                    decoded = .failure(error)
-                }
-                let frame: OCPPFrame
-                switch decoded {
-                case .success(let value): frame = value
-                case .failure(let error):
-                    try await send(OCPPFrame.callError(for: error, version: version))
-                    continue
-                }
-                switch frame {
-                case .call(let messageID, let action, let payload):
-                    let reply = await handler.handle(action: action, payload: payload, on: self)
-                    switch reply.outcome {
-                    case .result(let result):
-                        try await send(.callResult(messageID: messageID, payload: result))
-                    case .error(let code, let text):
-                        try await send(OCPPFrame.callError(messageID: messageID, code, text, version: version))
-                    }
-                    if let followUp = reply.followUp {
-                        group.addTask { await followUp(self) }
-                    }
-                case .callResult(let messageID, let payload):
-                    resolve(messageID: messageID, .success(payload))
-                case .callError(let messageID, let code, let text, _):
-                    let rpc = RPCErrorCode(wireName: code, version: version) ?? .genericError
-                    resolve(
-                        messageID: messageID,
-                        .failure(.make(.callError, "\(code): \(text.prefix(255))", rpcErrorCode: rpc)))
-                }
+        for try await message in inbound {
+            let decoded: Result<OCPPFrame, OCPPMessagesError>
+            do throws(OCPPMessagesError) {
+                decoded = .success(try OCPPFrame.decode(message.readableBytesView))
+            } catch {
+                decoded = .failure(error)
             }
-            shutDown()  // wake follow-ups waiting on calls before the group waits for them
+            let frame: OCPPFrame
+            switch decoded {
+            case .success(let value): frame = value
+            case .failure(let error):
+                try await send(OCPPFrame.callError(for: error, version: version))
+                continue
+            }
+            switch frame {
+            case .call(let messageID, let action, let payload):
+                // A child task per CALL: the deep stack of the handler (CSMS, storage) lives in that task's
+                // allocator and is released when it returns, instead of growing the idle connection's task.
+                async let pending = handler.handle(action: action, payload: payload, on: self)
+                let reply = await pending
+                switch reply.outcome {
+                case .result(let result):
+                    try await send(.callResult(messageID: messageID, payload: result))
+                case .error(let code, let text):
+                    try await send(OCPPFrame.callError(messageID: messageID, code, text, version: version))
+                }
+                if let followUp = reply.followUp {
+                    spawn { await followUp(self) }
+                }
+            case .callResult(let messageID, let payload):
+                resolve(messageID: messageID, .success(payload))
+            case .callError(let messageID, let code, let text, _):
+                let rpc = RPCErrorCode(wireName: code, version: version) ?? .genericError
+                resolve(
+                    messageID: messageID,
+                    .failure(.make(.callError, "\(code): \(text.prefix(255))", rpcErrorCode: rpc)))
+            }
         }
     }
+}
+
+/// Runs work handed over by connections in child tasks of one long-lived task (follow-up CALLs).
+struct FollowUpRunner: Sendable {
+    typealias Job = @Sendable () async -> Void
+    private let stream: AsyncStream<Job>
+    private let continuation: AsyncStream<Job>.Continuation
+
+    init() { (stream, continuation) = AsyncStream.makeStream(of: Job.self) }
+
+    var spawn: @Sendable (@escaping Job) -> Void {
+        let continuation = self.continuation
+        return { job in continuation.yield(job) }
+    }
+
+    /// Runs jobs until ``finish()`` (or cancellation), each in its own child task.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for await job in stream { group.addTask { await job() } }
+        }
+    }
+
+    func finish() { continuation.finish() }
 }

@@ -136,10 +136,13 @@ public final class OCPPServer: Sendable {
 
     /// Accepts and serves connections until the task is cancelled or ``close()`` is called.
     public func run() async throws {
+        let followUps = FollowUpRunner()
         try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await followUps.run() }
+            defer { followUps.finish() }
             try await listener.executeThenClose { inbound in
                 for try await upgrade in inbound {
-                    group.addTask { await self.serve(upgrade) }
+                    group.addTask { await self.serve(upgrade, spawn: followUps.spawn) }
                 }
             }
         }
@@ -150,7 +153,9 @@ public final class OCPPServer: Sendable {
         try? await listener.channel.close()
     }
 
-    private func serve(_ upgrade: EventLoopFuture<UpgradeOutcome>) async {
+    private func serve(
+        _ upgrade: EventLoopFuture<UpgradeOutcome>, spawn: @escaping @Sendable (@escaping @Sendable () async -> Void) -> Void
+    ) async {
         let outcome: UpgradeOutcome
         do {
             outcome = try await upgrade.get()
@@ -176,7 +181,7 @@ public final class OCPPServer: Sendable {
                         callTimeout: configuration.callTimeout)
                     await delegate.connectionOpened(connection)
                     do {
-                        try await connection.serve(inbound: inbound, handler: delegate)
+                        try await connection.serve(inbound: inbound, handler: delegate, spawn: spawn)
                     } catch {
                         logger.debug("ocpp connection ended", metadata: ["ocpp.station_id": "\(stationID)", "error": "\(error)"])
                     }
