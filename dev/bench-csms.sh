@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 harness="$root/../shared/interop/ocpp"
 py="$root/.build/ocpp-venv/bin/python"
-pnc="${PNC:-$(ls -t .build-release/release/pnc .build/release/pnc 2>/dev/null | head -1)}"
+pnc="${PNC:-$( (ls -t .build-release/release/pnc .build/release/pnc 2>/dev/null || true) | head -1)}"
 out="$root/.build/bench"; mkdir -p "$out"
 stations="${STATIONS:-1000}"; iterations="${ITERATIONS:-5}"; idle="${IDLE:-5000}"
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

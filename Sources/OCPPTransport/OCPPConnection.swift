@@ -247,10 +247,8 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
             }
             switch frame {
             case .call(let messageID, let action, let payload):
-                // A child task per CALL: the deep stack of the handler (CSMS, storage) lives in that task's
-                // allocator and is released when it returns, instead of growing the idle connection's task.
-                async let pending = handler.handle(action: action, payload: payload, on: self)
-                let reply = await pending
+                // Handled inline: CALLs of one connection are answered in order, one at a time.
+                let reply = await handler.handle(action: action, payload: payload, on: self)
                 switch reply.outcome {
                 case .result(let result):
                     try await send(.callResult(messageID: messageID, payload: result))
