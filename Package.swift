@@ -127,6 +127,7 @@ let ocppDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
     .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+    .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     // swift-certificates and swift-crypto (used by CSMSServerTests) are declared in the PKI section.
 ]
@@ -163,6 +164,7 @@ let ocppTargets: [Target] = [
             "OCPPMessages",
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
+            .product(name: "PostgresKit", package: "postgres-kit"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -205,7 +207,11 @@ let ocppTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(
-        name: "StorageTests", dependencies: ["Storage", "CSMS", "OCPPMessages", .product(name: "Logging", package: "swift-log")],
+        name: "StorageTests",
+        dependencies: [
+            "Storage", "CSMS", "OCPPMessages", .product(name: "Logging", package: "swift-log"),
+            .product(name: "PostgresKit", package: "postgres-kit"),
+        ],
         swiftSettings: swiftSettings),
     .testTarget(
         name: "CSMSServerTests",

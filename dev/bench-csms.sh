@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 harness="$root/../shared/interop/ocpp"
 py="$root/.build/ocpp-venv/bin/python"
-pnc="${PNC:-$(ls -t .build-release/release/pnc .build/release/pnc 2>/dev/null | head -1)}"
+pnc="${PNC:-$( (ls -t .build-release/release/pnc .build/release/pnc 2>/dev/null || true) | head -1)}"
 out="$root/.build/bench"; mkdir -p "$out"
 stations="${STATIONS:-1000}"; iterations="${ITERATIONS:-5}"; idle="${IDLE:-5000}"
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -43,7 +43,7 @@ kill "$pid"; wait "$pid" 2>/dev/null || true
 port=$(free_port); rm -f "$db"*
 "$pnc" csms --security-profile 0 --listen 127.0.0.1:"$port" --database "$db" --log-level error > "$out/pnc-idle.log" 2>&1 & pid=$!
 wait_port "$port"; sleep 0.5; before=$(rss_kb $pid)
-PYTHONDONTWRITEBYTECODE=1 "$py" "$root/dev/idle_connections.py" --url "ws://127.0.0.1:$port/ocpp" -n "$idle" --hold 15 > "$out/idle.log" 2>&1 &
+PYTHONDONTWRITEBYTECODE=1 "$py" "$root/dev/idle_connections.py" --url "ws://127.0.0.1:$port/ocpp" -n "$idle" --hold 15 --concurrency 100 > "$out/idle.log" 2>&1 &
 loader=$!
 for _ in $(seq 1 600); do grep -q all_up "$out/idle.log" 2>/dev/null && break; sleep 0.2; done
 sleep 2; after=$(rss_kb $pid)

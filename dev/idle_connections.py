@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import connect
 
 
-async def station(url, sid, ready, hold, errors, boot=True):
+async def station(url, sid, ready, hold, errors, boot=True, sem=None):
     try:
+        await sem.acquire()  # bounds parallel handshakes and boots; released before the idle hold
         async with connect(f"{url}/{sid}", subprotocols=["ocpp2.0.1"], open_timeout=30, ping_interval=None,
                            compression=None, proxy=None) as ws:
             if boot:
@@ -23,9 +24,14 @@ async def station(url, sid, ready, hold, errors, boot=True):
                 if reply[0] != 3:
                     errors.append(reply)
             ready.append(sid)
+            sem.release()
+            sem = None
             await asyncio.sleep(hold)
     except Exception as e:  # noqa
         errors.append(repr(e))
+    finally:
+        if sem is not None:
+            sem.release()
 
 
 async def main():
@@ -43,9 +49,7 @@ async def main():
     t0 = time.time()
 
     async def limited(i):
-        async with sem:
-            pass
-        await station(a.url.rstrip("/"), f"IDLE{i:06d}", ready, a.hold, errors, boot=not a.no_boot)
+        await station(a.url.rstrip("/"), f"IDLE{i:06d}", ready, a.hold, errors, boot=not a.no_boot, sem=sem)
 
     tasks = [asyncio.create_task(limited(i)) for i in range(a.n)]
     while len(ready) + len(errors) < a.n and time.time() - t0 < a.hold + 120:

@@ -10,6 +10,7 @@ command -v java >/dev/null || need+=(openjdk-17-jre-headless)  # EXI oracle: EXI
 python3 -c 'import venv' 2>/dev/null || need+=(python3-venv)
 command -v ip >/dev/null || need+=(iproute2)          # V2GTransport: SDP in network namespaces (dev/netns-sdp.sh)
 command -v python3 >/dev/null || need+=(python3 python3-venv)  # V2GTransport: sdp_probe.py, Josev's EVCC
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -14,7 +14,7 @@ import Synchronization
 public struct CSMSApplicationConfiguration: Sendable {
     public var server = OCPPServerConfiguration()
     public var csms = CSMSConfiguration()
-    /// SQLite database file. Default `pnc-csms.sqlite`.
+    /// SQLite database file, or a `postgres://user:password@host:port/database` URL. Default `pnc-csms.sqlite`.
     public var databasePath = "pnc-csms.sqlite"
     /// Address of the REST API (host, port; port 0 picks one); nil: no REST API. Default nil.
     public var httpAddress: (host: String, port: Int)?
@@ -47,7 +47,7 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
         configuration: CSMSApplicationConfiguration, certificateAuthority: (any CertificateAuthority)? = nil,
         logger: Logger, onListening: @Sendable (CSMSApplication, Int) async -> Void = { _, _ in }
     ) async throws {
-        let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
+        let store = try await SQLStore.open(configuration.databasePath, logger: logger)
         let application = CSMSApplication(
             configuration: configuration, store: store, certificateAuthority: certificateAuthority, logger: logger,
             now: { OCPPDateTime(secondsSince1970: Double(DispatchWallClock.nowNanoseconds()) / 1e9) })

@@ -247,10 +247,13 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
             }
             switch frame {
             case .call(let messageID, let action, let payload):
-                // A child task per CALL: the deep stack of the handler (CSMS, storage) lives in that task's
-                // allocator and is released when it returns, instead of growing the idle connection's task.
-                async let pending = handler.handle(action: action, payload: payload, on: self)
-                let reply = await pending
+                // CALLs of one connection are answered in order, one at a time, each in a child task: the handler's
+                // deep stack (CSMS, storage) lives in that task's allocator and is freed when it returns, so an idle
+                // connection's own task keeps only its shallow read loop.
+                let reply = await withTaskGroup(of: OCPPCallReply.self) { group in
+                    group.addTask { await handler.handle(action: action, payload: payload, on: self) }
+                    return await group.next() ?? OCPPCallReply(.error(.internalError, "no reply"))
+                }
                 switch reply.outcome {
                 case .result(let result):
                     try await send(.callResult(messageID: messageID, payload: result))

@@ -3,6 +3,8 @@ import Logging
 import NIOCore
 import NIOPosix
 import OCPPMessages
+import Foundation
+import PostgresKit
 import SQLKit
 import SQLiteKit
 import Synchronization
@@ -90,6 +92,46 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         } catch {
             throw StorageError.make(.openFailed, "cannot open SQLite database at \(path)", cause: error)
         }
+    }
+
+    /// Opens a PostgreSQL database given as `postgres://user:password@host:port/database` (TLS disabled: use a
+    /// loopback or private network) and migrates it.
+    public static func openPostgres(url: String, logger: Logger) async throws -> SQLStore {
+        guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql",
+            let host = components.host, let user = components.user
+        else {
+            throw StorageError.make(.openFailed, "not a postgres:// URL")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let configuration = PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database.isEmpty ? nil : database, tls: .disable)
+        do {
+            let writeConnection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            let readConnection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+            let writer = writeConnection.sql(queryLogLevel: .trace)
+            let reader = readConnection.sql(queryLogLevel: .trace)
+            // Commits wait for the WAL flush (the default, stated explicitly: acknowledged events must be durable).
+            try await writer.raw("SET synchronous_commit = on").run()
+            let store = SQLStore(writer: writer, reader: reader, dialect: .postgres) {
+                try await readConnection.close()
+                try await writeConnection.close()
+            }
+            try await Migrations.migrate(writer, dialect: .postgres)
+            return store
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError.make(.openFailed, "cannot open PostgreSQL database at \(host)", cause: error)
+        }
+    }
+
+    /// Opens `location`: a `postgres://` URL, or else an SQLite file path.
+    public static func open(_ location: String, logger: Logger) async throws -> SQLStore {
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            return try await openPostgres(url: location, logger: logger)
+        }
+        return try await openSQLite(path: location, logger: logger)
     }
 
     /// Runs the group-commit writer until ``close()``; the composition runs it as a long-lived service.

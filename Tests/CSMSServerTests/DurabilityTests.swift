@@ -42,11 +42,29 @@ final class Acknowledged: Sendable {
     let events = Mutex<[(station: String, seq: Int)]>([])
 }
 
+let postgresAdminURL = ProcessInfo.processInfo.environment["PNC_POSTGRES_URL"]
+
 @Suite(.serialized) struct DurabilityTests {
-    @Test("kill -9 during 500 concurrent transactions: after restart every acknowledged TransactionEvent is stored",
+    @Test("kill -9 during 500 concurrent transactions (SQLite): after restart every acknowledged TransactionEvent is stored",
           .enabled(if: FileManager.default.isExecutableFile(atPath: pncBinary), "needs .build/debug/pnc: swift build"))
-    func killDuringTransactions() async throws {
-        let database = temporaryDatabase()
+    func killDuringTransactionsSQLite() async throws {
+        try await killDuringTransactions(database: temporaryDatabase())
+    }
+
+    @Test("kill -9 during 500 concurrent transactions (PostgreSQL): after restart every acknowledged TransactionEvent is stored",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: pncBinary), "needs .build/debug/pnc: swift build"),
+          .enabled(if: postgresAdminURL != nil, "SKIPPED-PEER PostgreSQL: run dev/postgres-test-server.sh and export PNC_POSTGRES_URL"))
+    func killDuringTransactionsPostgres() async throws {
+        let admin = try #require(postgresAdminURL)
+        let name = "pnc_durability_\(UInt32.random(in: 0...UInt32.max))"
+        let (status, output) = try await runProcess("/usr/bin/psql", [admin, "-c", "CREATE DATABASE \(name)"])
+        try #require(status == 0, "\(output)")
+        var components = try #require(URLComponents(string: admin))
+        components.path = "/" + name
+        try await killDuringTransactions(database: try #require(components.string))
+    }
+
+    func killDuringTransactions(database: String) async throws {
         let port = try await freePort()
         let process = try await startCSMSProcess(port: port, database: database)
         let acknowledged = Acknowledged()
@@ -97,7 +115,7 @@ final class Acknowledged: Sendable {
         }
         restarted.terminate()
         restarted.waitUntilExit()
-        let store = try await SQLStore.openSQLite(path: database, logger: testLogger)
+        let store = try await SQLStore.open(database, logger: testLogger)
         var missing = 0
         var byStation: [String: Set<Int>] = [:]
         for transaction in try await store.transactions(stationID: nil, limit: 10_000, offset: 0) {
@@ -106,7 +124,7 @@ final class Acknowledged: Sendable {
         }
         for event in acked where byStation[event.station]?.contains(event.seq) != true { missing += 1 }
         try await store.close()
-        print("durability: \(acked.count) acknowledged TransactionEvents from \(Set(acked.map(\.station)).count) stations, \(missing) missing after kill -9")
+        print("durability (\(database.hasPrefix("postgres") ? "PostgreSQL" : "SQLite")): \(acked.count) acknowledged TransactionEvents from \(Set(acked.map(\.station)).count) stations, \(missing) missing after kill -9")
         #expect(missing == 0)
         #expect(Set(acked.map(\.station)).count == stations)
     }

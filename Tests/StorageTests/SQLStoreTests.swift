@@ -13,7 +13,11 @@ func temporaryDatabase() -> String {
 
 /// Runs `body` with an open store whose group-commit writer is running.
 func withStore<T: Sendable>(path: String = temporaryDatabase(), _ body: @Sendable (SQLStore) async throws -> T) async throws -> T {
-    let store = try await SQLStore.openSQLite(path: path, logger: Logger(label: "test.storage"))
+    try await withStore(open: { try await SQLStore.openSQLite(path: path, logger: Logger(label: "test.storage")) }, body)
+}
+
+func withStore<T: Sendable>(open: () async throws -> SQLStore, _ body: @Sendable (SQLStore) async throws -> T) async throws -> T {
+    let store = try await open()
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await store.run() }
         let result = try await body(store)

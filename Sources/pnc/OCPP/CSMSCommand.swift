@@ -18,7 +18,8 @@ struct CSMSCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Address and port to listen on (ws://HOST:PORT/<any path>/<stationId>).") var listen = "127.0.0.1:9000"
-    @Option(help: "Database: a SQLite file path (WAL mode).") var database = "pnc-csms.sqlite"
+    @Option(help: "Database: a SQLite file path (WAL mode) or postgres://user:password@host:port/database.")
+    var database = "pnc-csms.sqlite"
     @Option(help: "Serve the REST API (OpenAPI at /api/v1/openapi.json) on HOST:PORT.") var http: String?
     @Option(help: "Security profile: 0 (none, loopback testing only), 1 (Basic), 2 (TLS + Basic), 3 (mutual TLS).")
     var securityProfile = 1
