@@ -442,8 +442,10 @@ extension Generator {
 
     func emitGroupEnum(name: String, head: ElementDecl, in s: SchemaSet, _ L: inout Lines) throws {
         L("/// The substitution group of element `\(head.qname.local)`: the head and its members, in EXI order.")
-        // Indirect: a group holds one of many large messages; boxing keeps copies of the enclosing values small.
-        L.open("public indirect enum \(name): Sendable, Hashable {")
+        // Large groups (the -2/DIN body elements, the -20 control modes) are indirect: boxing keeps copies of the
+        // enclosing values small. Small ones (time intervals, schedule entries) stay inline to avoid an allocation.
+        let members = s.substitutionSet(head)
+        L.open("public \(members.count >= 5 ? "indirect " : "")enum \(name): Sendable, Hashable {")
         var list: [(String, ElementDecl, ContentRef)] = []
         for m in s.substitutionSet(head) {
             let c = try content(of: m, in: s)

@@ -11,7 +11,7 @@ import EXI
 import XMLDSig
 
 /// The substitution group of element `AC_CPDReqEnergyTransferMode`: the head and its members, in EXI order.
-public indirect enum AC_CPDReqEnergyTransferModeGroup: Sendable, Hashable {
+public enum AC_CPDReqEnergyTransferModeGroup: Sendable, Hashable {
     /// Element `AC_CPDReqEnergyTransferMode`.
     case acCPDReqEnergyTransferMode(AC_CPDReqEnergyTransferMode)
     /// Element `BPT_AC_CPDReqEnergyTransferMode`.
@@ -45,7 +45,7 @@ extension AC_CPDReqEnergyTransferModeGroup: Codable {
 }
 
 /// The substitution group of element `AC_CPDResEnergyTransferMode`: the head and its members, in EXI order.
-public indirect enum AC_CPDResEnergyTransferModeGroup: Sendable, Hashable {
+public enum AC_CPDResEnergyTransferModeGroup: Sendable, Hashable {
     /// Element `AC_CPDResEnergyTransferMode`.
     case acCPDResEnergyTransferMode(AC_CPDResEnergyTransferMode)
     /// Element `BPT_AC_CPDResEnergyTransferMode`.
@@ -171,7 +171,7 @@ extension CLResControlModeGroupAC: Codable {
 }
 
 /// The substitution group of element `Dynamic_AC_CLReqControlMode`: the head and its members, in EXI order.
-public indirect enum Dynamic_AC_CLReqControlModeGroup: Sendable, Hashable {
+public enum Dynamic_AC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLReqControlMode`.
     case bptDynamicACCLReqControlMode(BPT_Dynamic_AC_CLReqControlMode)
     /// Element `Dynamic_AC_CLReqControlMode`.
@@ -205,7 +205,7 @@ extension Dynamic_AC_CLReqControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Dynamic_AC_CLResControlMode`: the head and its members, in EXI order.
-public indirect enum Dynamic_AC_CLResControlModeGroup: Sendable, Hashable {
+public enum Dynamic_AC_CLResControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLResControlMode`.
     case bptDynamicACCLResControlMode(BPT_Dynamic_AC_CLResControlMode)
     /// Element `Dynamic_AC_CLResControlMode`.
@@ -239,7 +239,7 @@ extension Dynamic_AC_CLResControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Scheduled_AC_CLReqControlMode`: the head and its members, in EXI order.
-public indirect enum Scheduled_AC_CLReqControlModeGroup: Sendable, Hashable {
+public enum Scheduled_AC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_AC_CLReqControlMode`.
     case bptScheduledACCLReqControlMode(BPT_Scheduled_AC_CLReqControlMode)
     /// Element `Scheduled_AC_CLReqControlMode`.
@@ -273,7 +273,7 @@ extension Scheduled_AC_CLReqControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Scheduled_AC_CLResControlMode`: the head and its members, in EXI order.
-public indirect enum Scheduled_AC_CLResControlModeGroup: Sendable, Hashable {
+public enum Scheduled_AC_CLResControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_AC_CLResControlMode`.
     case bptScheduledACCLResControlMode(BPT_Scheduled_AC_CLResControlMode)
     /// Element `Scheduled_AC_CLResControlMode`.
@@ -399,7 +399,7 @@ extension CLResControlModeGroupDC: Codable {
 }
 
 /// The substitution group of element `DC_CPDReqEnergyTransferMode`: the head and its members, in EXI order.
-public indirect enum DC_CPDReqEnergyTransferModeGroup: Sendable, Hashable {
+public enum DC_CPDReqEnergyTransferModeGroup: Sendable, Hashable {
     /// Element `BPT_DC_CPDReqEnergyTransferMode`.
     case bptDCCPDReqEnergyTransferMode(BPT_DC_CPDReqEnergyTransferMode)
     /// Element `DC_CPDReqEnergyTransferMode`.
@@ -433,7 +433,7 @@ extension DC_CPDReqEnergyTransferModeGroup: Codable {
 }
 
 /// The substitution group of element `DC_CPDResEnergyTransferMode`: the head and its members, in EXI order.
-public indirect enum DC_CPDResEnergyTransferModeGroup: Sendable, Hashable {
+public enum DC_CPDResEnergyTransferModeGroup: Sendable, Hashable {
     /// Element `BPT_DC_CPDResEnergyTransferMode`.
     case bptDCCPDResEnergyTransferMode(BPT_DC_CPDResEnergyTransferMode)
     /// Element `DC_CPDResEnergyTransferMode`.
@@ -467,7 +467,7 @@ extension DC_CPDResEnergyTransferModeGroup: Codable {
 }
 
 /// The substitution group of element `Dynamic_DC_CLReqControlMode`: the head and its members, in EXI order.
-public indirect enum Dynamic_DC_CLReqControlModeGroup: Sendable, Hashable {
+public enum Dynamic_DC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLReqControlMode`.
     case bptDynamicDCCLReqControlMode(BPT_Dynamic_DC_CLReqControlMode)
     /// Element `Dynamic_DC_CLReqControlMode`.
@@ -501,7 +501,7 @@ extension Dynamic_DC_CLReqControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Dynamic_DC_CLResControlMode`: the head and its members, in EXI order.
-public indirect enum Dynamic_DC_CLResControlModeGroup: Sendable, Hashable {
+public enum Dynamic_DC_CLResControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLResControlMode`.
     case bptDynamicDCCLResControlMode(BPT_Dynamic_DC_CLResControlMode)
     /// Element `Dynamic_DC_CLResControlMode`.
@@ -535,7 +535,7 @@ extension Dynamic_DC_CLResControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Scheduled_DC_CLReqControlMode`: the head and its members, in EXI order.
-public indirect enum Scheduled_DC_CLReqControlModeGroup: Sendable, Hashable {
+public enum Scheduled_DC_CLReqControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_DC_CLReqControlMode`.
     case bptScheduledDCCLReqControlMode(BPT_Scheduled_DC_CLReqControlMode)
     /// Element `Scheduled_DC_CLReqControlMode`.
@@ -569,7 +569,7 @@ extension Scheduled_DC_CLReqControlModeGroup: Codable {
 }
 
 /// The substitution group of element `Scheduled_DC_CLResControlMode`: the head and its members, in EXI order.
-public indirect enum Scheduled_DC_CLResControlModeGroup: Sendable, Hashable {
+public enum Scheduled_DC_CLResControlModeGroup: Sendable, Hashable {
     /// Element `BPT_Scheduled_DC_CLResControlMode`.
     case bptScheduledDCCLResControlMode(BPT_Scheduled_DC_CLResControlMode)
     /// Element `Scheduled_DC_CLResControlMode`.

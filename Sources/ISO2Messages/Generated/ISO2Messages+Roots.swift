@@ -175,7 +175,7 @@ extension BodyElement: Codable {
 }
 
 /// The substitution group of element `EVChargeParameter`: the head and its members, in EXI order.
-public indirect enum EVChargeParameterGroup: Sendable, Hashable {
+public enum EVChargeParameterGroup: Sendable, Hashable {
     /// Element `AC_EVChargeParameter`.
     case acEVChargeParameter(AC_EVChargeParameter)
     /// Element `DC_EVChargeParameter`.
@@ -213,7 +213,7 @@ extension EVChargeParameterGroup: Codable {
 }
 
 /// The substitution group of element `EVPowerDeliveryParameter`: the head and its members, in EXI order.
-public indirect enum EVPowerDeliveryParameterGroup: Sendable, Hashable {
+public enum EVPowerDeliveryParameterGroup: Sendable, Hashable {
     /// Element `DC_EVPowerDeliveryParameter`.
     case dcEVPowerDeliveryParameter(DC_EVPowerDeliveryParameter)
     /// Element `EVPowerDeliveryParameter` (abstract head).
@@ -247,7 +247,7 @@ extension EVPowerDeliveryParameterGroup: Codable {
 }
 
 /// The substitution group of element `EVSEChargeParameter`: the head and its members, in EXI order.
-public indirect enum EVSEChargeParameterGroup: Sendable, Hashable {
+public enum EVSEChargeParameterGroup: Sendable, Hashable {
     /// Element `AC_EVSEChargeParameter`.
     case acEVSEChargeParameter(AC_EVSEChargeParameter)
     /// Element `DC_EVSEChargeParameter`.
@@ -285,7 +285,7 @@ extension EVSEChargeParameterGroup: Codable {
 }
 
 /// The substitution group of element `EVSEStatus`: the head and its members, in EXI order.
-public indirect enum EVSEStatusGroup: Sendable, Hashable {
+public enum EVSEStatusGroup: Sendable, Hashable {
     /// Element `AC_EVSEStatus`.
     case acEVSEStatus(AC_EVSEStatus)
     /// Element `DC_EVSEStatus`.
@@ -323,7 +323,7 @@ extension EVSEStatusGroup: Codable {
 }
 
 /// The substitution group of element `EVStatus`: the head and its members, in EXI order.
-public indirect enum EVStatusGroup: Sendable, Hashable {
+public enum EVStatusGroup: Sendable, Hashable {
     /// Element `DC_EVStatus`.
     case dcEVStatus(DC_EVStatus)
     /// Element `EVStatus` (abstract head).
@@ -357,7 +357,7 @@ extension EVStatusGroup: Codable {
 }
 
 /// The substitution group of element `Entry`: the head and its members, in EXI order.
-public indirect enum EntryGroup: Sendable, Hashable {
+public enum EntryGroup: Sendable, Hashable {
     /// Element `Entry` (abstract head).
     case entry(Entry)
     /// Element `PMaxScheduleEntry`.
@@ -395,7 +395,7 @@ extension EntryGroup: Codable {
 }
 
 /// The substitution group of element `SASchedules`: the head and its members, in EXI order.
-public indirect enum SASchedulesGroup: Sendable, Hashable {
+public enum SASchedulesGroup: Sendable, Hashable {
     /// Element `SAScheduleList`.
     case saScheduleList(SAScheduleList)
     /// Element `SASchedules` (abstract head).
@@ -429,7 +429,7 @@ extension SASchedulesGroup: Codable {
 }
 
 /// The substitution group of element `TimeInterval`: the head and its members, in EXI order.
-public indirect enum TimeInterval: Sendable, Hashable {
+public enum TimeInterval: Sendable, Hashable {
     /// Element `RelativeTimeInterval`.
     case relativeTimeInterval(RelativeTimeInterval)
     /// Element `TimeInterval` (abstract head).
