@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash dev/install-test-deps.sh
 # PostgreSQL suites run against a throwaway server on 127.0.0.1 (skipped with SKIPPED-PEER without it).
-if [ -z "${PNC_POSTGRES_URL:-}" ] && url=$(bash dev/postgres-test-server.sh 2>/dev/null); then export PNC_POSTGRES_URL="$url"; fi
+if [ -z "${PNC_POSTGRES_URL:-}" ] && url=$(bash dev/postgres-test-server.sh); then export PNC_POSTGRES_URL="$url"; fi
 swift build --build-tests 2>&1 | tail -n 5
 set +e
 swift test --skip-build 2>&1 | tee .build/test-output.txt | grep -Ev '^(◇|↳)'
