@@ -15,4 +15,9 @@ if [ "${CI:-}" = "true" ] && grep -q "SKIPPED-PEER" .build/test-output.txt; then
   echo "CI: a suite skipped for lack of a peer:"; grep "SKIPPED-PEER" .build/test-output.txt
   exit 1
 fi
+# One plain closing line with the counts of the Swift Testing run (the XCTest runner reports 0: the suites use Swift Testing).
+total=$(grep -oE 'Test run with [0-9]+ tests' .build/test-output.txt | tail -1 | grep -oE '[0-9]+' || echo 0)
+failed=$(grep -cE '^✘ Test .* failed after' .build/test-output.txt || true)
+[ "$status" = 0 ] || [ "$failed" -gt 0 ] || failed=1
+echo "swift-test: $((total - failed)) passed, $failed failed"
 exit "$status"
