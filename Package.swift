@@ -52,8 +52,9 @@ let pkiTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
-    .testTarget(
-        name: "V2GPKITests",
+    // Test fixtures shared by the PKI test targets (a code-built V2G chain, openssl runner, temporary folders).
+    .target(
+        name: "PnCTesting",
         dependencies: [
             "V2GPKI",
             .product(name: "X509", package: "swift-certificates"),
@@ -63,9 +64,19 @@ let pkiTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(
+        name: "V2GPKITests",
+        dependencies: [
+            "V2GPKI", "PnCTesting",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
         name: "PKIHTTPTests",
         dependencies: [
-            "PKIHTTP",
+            "PKIHTTP", "PnCTesting",
             "V2GPKI",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -181,7 +192,7 @@ let ocppTargets: [Target] = [
     .target(
         name: "CSMSServer",
         dependencies: [
-            "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "HTTPAPI",
+            "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "HTTPAPI", "V2GPKI",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -216,7 +227,7 @@ let ocppTargets: [Target] = [
     .testTarget(
         name: "CSMSServerTests",
         dependencies: [
-            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage",
+            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import PKIHTTP
 import Synchronization
+import PnCTesting
 import Testing
 import V2GPKI
 import X509

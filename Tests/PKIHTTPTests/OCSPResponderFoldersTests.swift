@@ -1,6 +1,7 @@
 import Foundation
 import PKIHTTP
 import SwiftASN1
+import PnCTesting
 import Testing
 import V2GPKI
 import X509

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SwiftASN1
+import PnCTesting
 import Testing
 import X509
 @testable import V2GPKI

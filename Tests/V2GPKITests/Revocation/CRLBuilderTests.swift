@@ -1,5 +1,6 @@
 import Foundation
 import SwiftASN1
+import PnCTesting
 import Testing
 import X509
 

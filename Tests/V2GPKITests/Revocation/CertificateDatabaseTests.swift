@@ -1,4 +1,5 @@
 import Foundation
+import PnCTesting
 import Testing
 import X509
 

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import PnCTesting
 import Testing
 import X509
 

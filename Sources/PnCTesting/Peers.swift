@@ -1,15 +1,15 @@
 import Foundation
 
-/// External programs the PKI tests compare against, found at test time.
-enum Peers {
+/// External programs the tests compare against, found at test time, and how to run them.
+public enum Peers {
     /// The package root, from this file's path.
-    static let repoRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
+    public static let repoRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)  // <root>/Sources/PnCTesting/Peers.swift
+        for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
-    static func which(_ tool: String) -> String? {
+    public static func which(_ tool: String) -> String? {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
             let path = "\(dir)/\(tool)"
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -17,11 +17,11 @@ enum Peers {
         return nil
     }
 
-    static let openssl: String? = which("openssl")
-    static var hasOpenSSL: Bool { openssl != nil }
+    public static let openssl: String? = which("openssl")
+    public static var hasOpenSSL: Bool { openssl != nil }
 
     /// Josev's package folder (iso15118 0.31.2) as dev/install-test-deps.sh installs it.
-    static let josevPackage: String? = {
+    public static let josevPackage: String? = {
         if let env = ProcessInfo.processInfo.environment["PNC_JOSEV_PKG"] { return env }
         let lib = "\(repoRoot)/.build/peers/venv/lib"
         guard let pythons = try? FileManager.default.contentsOfDirectory(atPath: lib) else { return nil }
@@ -34,7 +34,7 @@ enum Peers {
 
     /// Runs a program; returns exit status and combined output.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], cwd: String? = nil) throws -> (status: Int32, output: String) {
+    public static func run(_ executable: String, _ arguments: [String], cwd: String? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -48,7 +48,7 @@ enum Peers {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    static func temporaryDirectory(_ name: String) -> String {
+    public static func temporaryDirectory(_ name: String) -> String {
         let path = NSTemporaryDirectory() + "pnc-\(name)-\(UUID().uuidString.prefix(8))"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path

@@ -1,31 +1,31 @@
 import Crypto
-import Foundation
+public import Foundation
 import SwiftASN1
-import Testing
-import X509
+public import Testing
+public import X509
 
-@testable import V2GPKI
+public import V2GPKI
 
 /// A V2G-style chain built in code with fixed keys and dates: root CA → sub-CA → leaf certificates, plus a delegated
 /// OCSP responder issued by the sub-CA. P-256 (ISO 15118-2) or P-521 (ISO 15118-20).
-struct RevocationTestPKI {
-    enum Curve: String, CaseIterable, Sendable { case p256, p521 }
+public struct RevocationTestPKI {
+    public enum Curve: String, CaseIterable, Sendable { case p256, p521 }
 
-    let curve: Curve
-    let rootKey: Certificate.PrivateKey
-    let root: Certificate
-    let subCAKey: Certificate.PrivateKey
-    let subCA: Certificate
-    let responderKey: Certificate.PrivateKey
-    let responder: Certificate
-    let leaves: [Certificate]
-    let otherCAKey: Certificate.PrivateKey
-    let otherCA: Certificate
+    public let curve: Curve
+    public let rootKey: Certificate.PrivateKey
+    public let root: Certificate
+    public let subCAKey: Certificate.PrivateKey
+    public let subCA: Certificate
+    public let responderKey: Certificate.PrivateKey
+    public let responder: Certificate
+    public let leaves: [Certificate]
+    public let otherCAKey: Certificate.PrivateKey
+    public let otherCA: Certificate
 
-    static let notBefore = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
-    static let notAfter = Date(timeIntervalSince1970: 2_082_758_400)  // 2036-01-01T00:00:00Z
+    public static let notBefore = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
+    public static let notAfter = Date(timeIntervalSince1970: 2_082_758_400)  // 2036-01-01T00:00:00Z
 
-    static func key(_ label: String, _ curve: Curve) throws -> Certificate.PrivateKey {
+    public static func key(_ label: String, _ curve: Curve) throws -> Certificate.PrivateKey {
         let seed = Array(SHA512.hash(data: Array("openpnc-revocation-test-\(label)".utf8)))
         switch curve {
         case .p256: return Certificate.PrivateKey(try P256.Signing.PrivateKey(rawRepresentation: seed[0..<32]))
@@ -33,7 +33,7 @@ struct RevocationTestPKI {
         }
     }
 
-    static func name(_ commonName: String) throws -> DistinguishedName {
+    public static func name(_ commonName: String) throws -> DistinguishedName {
         try DistinguishedName {
             CountryName("DE")
             OrganizationName("OpenPnC Test")
@@ -41,11 +41,11 @@ struct RevocationTestPKI {
         }
     }
 
-    static func ski(_ key: Certificate.PublicKey) throws -> SubjectKeyIdentifier {
+    public static func ski(_ key: Certificate.PublicKey) throws -> SubjectKeyIdentifier {
         SubjectKeyIdentifier(keyIdentifier: try OCSPResponderID.keyHash(of: key)[...])
     }
 
-    init(_ curve: Curve) throws {
+    public init(_ curve: Curve) throws {
         self.curve = curve
         let algorithm: Certificate.SignatureAlgorithm = curve == .p256 ? .ecdsaWithSHA256 : .ecdsaWithSHA512
         let rootKey = try Self.key("root", curve)
@@ -123,7 +123,7 @@ struct RevocationTestPKI {
 
     /// The sub-CA's database: leaves 0-2 issued, leaf 1 revoked (keyCompromise), leaf 2 revoked (unspecified);
     /// leaf 3 never recorded.
-    func database(revokedAt: Date) throws -> CertificateDatabase {
+    public func database(revokedAt: Date) throws -> CertificateDatabase {
         var database = CertificateDatabase()
         for leaf in leaves.prefix(3) { try database.recordIssued(leaf) }
         try database.recordIssued(responder)
@@ -132,13 +132,13 @@ struct RevocationTestPKI {
         return database
     }
 
-    static func pem(_ certificate: Certificate) throws -> String {
+    public static func pem(_ certificate: Certificate) throws -> String {
         try certificate.serializeAsPEM().pemString + "\n"
     }
 
     /// Writes a CA folder as `pnc pki` expects it: cert.pem, key.pem (PKCS#8), ocsp/cert.pem, ocsp/key.pem,
     /// database.json.
-    func writeCAFolder(to directory: URL, database: CertificateDatabase, delegated: Bool) throws {
+    public func writeCAFolder(to directory: URL, database: CertificateDatabase, delegated: Bool) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         try Self.pem(subCA).write(to: directory.appendingPathComponent("cert.pem"), atomically: true, encoding: .utf8)
@@ -156,9 +156,9 @@ struct RevocationTestPKI {
 }
 
 /// A fresh temporary folder removed when the value is dropped by the test.
-final class TemporaryDirectory: Sendable {
-    let url: URL
-    init() throws {
+public final class TemporaryDirectory: Sendable {
+    public let url: URL
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("openpnc-revocation-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
@@ -166,25 +166,27 @@ final class TemporaryDirectory: Sendable {
 }
 
 /// Runs openssl, returning exit status and combined output.
-enum OpenSSL {
-    static let path: String? = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
-    static var available: Bool { path != nil }
-    static let skipNote: Comment = "SKIPPED-PEER openssl: apt-get install openssl"
+public enum OpenSSL {
+    public static let path: String? = Peers.openssl
+    public static var available: Bool { path != nil }
+    public static let skipNote: Comment = "SKIPPED-PEER openssl: apt-get install openssl"
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path ?? "/usr/bin/openssl")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    public static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
+        try Peers.run(path ?? "/usr/bin/openssl", arguments, cwd: directory.path)
+    }
+}
+
+extension OpenSSL {
+    /// Runs openssl on its own thread, so that a test waiting for it never holds a thread the server under test needs.
+    public static func runDetached(_ arguments: [String], in directory: URL) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                do { continuation.resume(returning: try run(arguments, in: directory)) } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.start()
+        }
     }
 }
