@@ -87,10 +87,9 @@ struct CSMSCommand: AsyncParsableCommand {
         let tokens = try token.map(Self.pair)
         let host = configuration.server.host
         let finalLogger = logger
-        let certificateAuthority: PKICertificateAuthority? = try pki.map {
-            PKICertificateAuthority(pki: try PKIDirectory(root: $0, password: try pkiPassword.resolve()), validityDays: seccValidityDays)
+        let certificateAuthority: PKICertificateAuthority? = try pki.map {  // fails at start, not at the first CSR
+            try PKICertificateAuthority(pki: try PKIDirectory(root: $0, password: try pkiPassword.resolve()), validityDays: seccValidityDays)
         }
-        if let certificateAuthority { _ = try certificateAuthority.pki.authority(.cpoSubCA2) }  // fail at start, not at the first CSR
         try await CSMSApplication.run(configuration: configuration, certificateAuthority: certificateAuthority, logger: logger) {
             application, port in
             do {
