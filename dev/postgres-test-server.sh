@@ -11,14 +11,14 @@ dir="$(pwd)/.build/pg"
 mkdir -p "$dir"; chown postgres:postgres "$dir" 2>/dev/null || true
 run() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
 [ -f "$dir/data/PG_VERSION" ] || run "$bin/initdb -D '$dir/data' -U pnc --auth=trust >/dev/null"
-if run "$bin/pg_ctl -D '$dir/data' status >/dev/null" && [ -f "$dir/port" ]; then
-  echo "postgres://pnc@127.0.0.1:$(cat "$dir/port")/postgres"
+if run "$bin/pg_ctl -D '$dir/data' status >/dev/null"; then
+  # Already running from this folder: its port is line 4 of postmaster.pid.
+  echo "postgres://pnc@127.0.0.1:$(sed -n 4p "$dir/data/postmaster.pid")/postgres"
   exit 0
 fi
 port="${PNC_POSTGRES_PORT:-55432}"
 for _ in $(seq 1 20); do
   if run "$bin/pg_ctl -D '$dir/data' -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1\" -l '$dir/server.log' -w start >/dev/null"; then
-    echo "$port" > "$dir/port"
     echo "postgres://pnc@127.0.0.1:$port/postgres"
     exit 0
   fi

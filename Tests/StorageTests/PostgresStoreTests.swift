@@ -7,7 +7,7 @@ import Storage
 import Testing
 
 /// The admin URL of a PostgreSQL server for tests (`dev/postgres-test-server.sh` starts one on 127.0.0.1).
-let postgresAdminURL = ProcessInfo.processInfo.environment["PNC_POSTGRES_URL"]
+let postgresAdminURL = ProcessInfo.processInfo.environment["PNC_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }  // an empty value counts as unset
 let postgresMissing = "SKIPPED-PEER PostgreSQL: run dev/postgres-test-server.sh and export PNC_POSTGRES_URL it prints"
 
 /// Creates an empty database on the test server and returns its URL.
