@@ -106,7 +106,7 @@ struct PKIBench: AsyncParsableCommand {
         }
         let cachedPerSecond = Double(count) / (ContinuousClock.now - cachedStart).seconds
 
-        print("OpenPnC (this build; use -c release for figures):")
+        print("OpenPnC (figures mean something in a release build):")
         print(String(format: "  contract certificates issued/s      %10.0f", issuePerSecond))
         print(String(format: "  chain validations/s (offline)       %10.0f", offlinePerSecond))
         print(String(format: "  chain validations/s (OCSP cached)   %10.0f", cachedPerSecond))
