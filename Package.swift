@@ -273,6 +273,34 @@ let v2gTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
+    // L2, pure: SECC and EVCC session state machines and their ports (ChargingBackend, EVSEController).
+    .target(
+        name: "ISO15118SECC",
+        dependencies: [
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            .product(name: "X509", package: "swift-certificates"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "ISO15118EVCC",
+        dependencies: [
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            .product(name: "X509", package: "swift-certificates"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ISO15118SECCTests",
+        dependencies: [
+            "ISO15118SECC", "V2GPKI", "PnCTesting",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC"], swiftSettings: swiftSettings),
     .testTarget(
         name: "V2GTransportTests",
         dependencies: [
@@ -299,6 +327,20 @@ let v2gCLIDependencies: [Target.Dependency] = [
     .product(name: "Logging", package: "swift-log"),
 ]
 
+// MARK: - ISO 15118-20 and DIN SPEC 70121 sessions (targets and tests beside the -2 ones above)
+let v2g20Targets: [Target] = []
+let v2g20CLIDependencies: [Target.Dependency] = []
+
+// MARK: - Security and eMSP (L2 V2GSecurity, L2 EMSP)
+let emspDependencies: [Package.Dependency] = []
+let emspTargets: [Target] = []
+let emspCLIDependencies: [Target.Dependency] = []
+
+// MARK: - Charging station and composition (L3 ChargingStation, L4 PnCServer)
+let stationDependencies: [Package.Dependency] = []
+let stationTargets: [Target] = []
+let stationCLIDependencies: [Target.Dependency] = []
+
 // MARK: - Composition
 /// Areas declare what they use; a package two areas share is declared once (the first declaration wins).
 func unique(_ dependencies: [Package.Dependency]) -> [Package.Dependency] {
@@ -321,11 +363,14 @@ let cliTarget: Target = .executableTarget(
     name: "pnc",
     dependencies: uniqueTargetDependencies(
         coreCLIDependencies + pkiCLIDependencies + exiCLIDependencies + ocppCLIDependencies + v2gCLIDependencies
+            + v2g20CLIDependencies + emspCLIDependencies + stationCLIDependencies
     ),
     swiftSettings: swiftSettings
 )
 
-let allTargets = coreTargets + pkiTargets + exiTargets + ocppTargets + v2gTargets + [cliTarget]
+let allTargets =
+    coreTargets + pkiTargets + exiTargets + ocppTargets + v2gTargets + v2g20Targets + emspTargets + stationTargets
+    + [cliTarget]
 
 let package = Package(
     name: "OpenPnC",
@@ -333,6 +378,8 @@ let package = Package(
     // Every library target is a product, so FuzzTesting/ and Benchmarks/ (own packages) can depend on it.
     products: [.executable(name: "pnc", targets: ["pnc"])]
         + allTargets.filter { $0.type == .regular }.map { .library(name: $0.name, targets: [$0.name]) },
-    dependencies: unique(coreDependencies + pkiDependencies + exiDependencies + ocppDependencies + v2gDependencies),
+    dependencies: unique(
+        coreDependencies + pkiDependencies + exiDependencies + ocppDependencies + v2gDependencies + emspDependencies
+            + stationDependencies),
     targets: allTargets
 )
