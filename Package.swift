@@ -370,8 +370,26 @@ let stationTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
+    // L4: composition root of the whole chain in one process (`pnc demo`).
+    .target(
+        name: "PnCServer",
+        dependencies: [
+            "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
+            "PnCCore", "V2GPKI",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "PnCServerTests",
+        dependencies: ["PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages"],
+        swiftSettings: swiftSettings
+    ),
 ]
-let stationCLIDependencies: [Target.Dependency] = ["ChargingStation"]
+let stationCLIDependencies: [Target.Dependency] = ["ChargingStation", "PnCServer"]
 
 // MARK: - Composition
 /// Areas declare what they use; a package two areas share is declared once (the first declaration wins).

@@ -113,6 +113,9 @@ public final class OCPPChargingStation: ChargingBackend, OCPPCallHandler, Sendab
         try await client.run(handler: self, clock: ContinuousClock()) { connection in
             do {
                 try await self.session(connection)
+            } catch is CancellationError {
+                self.state.withLock { $0.connection = nil }
+                throw CancellationError()
             } catch {
                 self.state.withLock { $0.connection = nil }
                 self.logger.info(
