@@ -171,7 +171,7 @@ let ocppTargets: [Target] = [
     .target(
         name: "Storage",
         dependencies: [
-            "CSMS",
+            "CSMS", "Billing",
             "OCPPMessages",
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -370,12 +370,17 @@ let stationTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
+    // L2, pure: tariffs, CDR pricing in exact cents and VAT, HTML invoices (the eMSP's billing).
+    .target(name: "Billing", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "BillingTests", dependencies: ["Billing", "Storage", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings),
     // L4: composition root of the whole chain in one process (`pnc demo`).
     .target(
         name: "PnCServer",
         dependencies: [
             "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
-            "PnCCore", "V2GPKI",
+            "PnCCore", "V2GPKI", "Billing",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
