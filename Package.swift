@@ -390,7 +390,7 @@ let stationTargets: [Target] = [
     ),
     .testTarget(
         name: "PnCServerTests",
-        dependencies: ["PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages"],
+        dependencies: ["PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages", "Billing"],
         swiftSettings: swiftSettings
     ),
 ]

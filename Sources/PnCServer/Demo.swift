@@ -10,6 +10,7 @@ import OCPPTransport
 import PnCCore
 import Storage
 import SwiftASN1
+import Billing
 import V2GPKI
 import X509
 
@@ -36,6 +37,11 @@ public struct DemoReport: Sendable {
     public var storedEnergyWh: [Double] = []
     public var seccCertificateChainPEM: String?
     public var installedRoots: [String] = []
+    /// The CSMS's answer to the Plug & Charge Authorize (C07) with the PKI's contract, before any EIM fallback.
+    public var contractAuthorization: BackendAuthorizationDecision?
+    public var cdr: ChargeDetailRecord?
+    public var invoiceNumber: String?
+    public var invoicePath: String?
     /// Parts of the flow this build does not run yet, with the reason.
     public var notRun: [String] = []
 }
@@ -53,13 +59,18 @@ public enum DemoScenario: String, Sendable, CaseIterable {
 public enum Demo {
     public static let stationID = "OPNC-DEMO-CS1"
     public static let demoToken = "DEMO-RFID-0001"
+    /// The driver's contract; the RFID card belongs to the same contract, so both are billed to it.
+    public static let demoEMAID = "DE8AA001234567"
+    /// 0.49 EUR/kWh, 0.60 EUR/h, 0.35 EUR per session, 19 % VAT.
+    public static let demoTariff = Tariff(
+        id: "OPNC-DC-DEMO", currency: "EUR", energyPricePerKWhMicros: 490_000, timePricePerHourMicros: 600_000,
+        sessionFeeMicros: 350_000, vatRateBasisPoints: 1900)
 
     public static func run(scenario: DemoScenario, workDirectory: String, logger: Logger) async throws -> DemoReport {
         var report = DemoReport(scenario: scenario, workDirectory: workDirectory)
         report.notRun = [
             "EV↔SECC (ISO 15118-2 session, CertificateInstallation, Plug & Charge authorization): the SECC/EVCC machines and network driver are not in this build",
             "CSMS↔EMSP/CPS (Get15118EVCertificate) and CSMS↔OCSP (C07): not wired in this build's CSMS",
-            "CDR and invoice: the EMSP billing target is not in this build",
         ]
         func timed<T>(
             _ hop: String, _ step: String, trace: TraceID? = nil, _ body: () async throws -> T,
@@ -78,6 +89,7 @@ public enum Demo {
         let pkiFolder = workDirectory + "/pki"
         var options = PKIDirectory.InitOptions()
         options.keyIterations = 1_000
+        options.contractEMAID = try EMAID(demoEMAID)
         let pki = try await timed("PKI", "pnc pki init (V2G, MO, OEM roots, Sub-CAs, leaves)", {
             try PKIDirectory.create(
                 at: pkiFolder,
@@ -137,17 +149,43 @@ public enum Demo {
         if scenario == .csmsOffline {
             await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
         }
-        let decision = try await timed("SECC↔CSMS", "Authorize (EIM \(demoToken))", trace: trace, {
+        let contractChain = try PEMDocument.parseMultiple(
+            pemString: String(contentsOfFile: pki.leafDirectory("contract") + "/chain.pem", encoding: .utf8)
+        ).map { try Certificate(pemDocument: $0) }
+        let moRootCertificate = try pki.authority(.moRoot).certificate
+        let contractLeaf = contractChain.first.map { $0.subject.description } ?? "-"
+        let hashData = try CertificateHashData.chain(Array(contractChain.prefix(3)), root: moRootCertificate)
+        let contract = try await timed("SECC↔CSMS", "Authorize (Plug & Charge, eMAID \(demoEMAID), C07 hash data)", trace: trace, {
+            try await station.authorize(
+                .init(
+                    identification: .contract(
+                        eMAID: demoEMAID,
+                        certificateChainPEM: try contractChain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n"),
+                        hashData: hashData),
+                    evseID: 1, traceID: trace))
+        }, outcome: {
+            "\($0.status.rawValue), certificate \($0.certificateStatus?.rawValue ?? "-") — \($0.detail ?? "") (\(contractLeaf))"
+        })
+        report.contractAuthorization = contract
+        let identification: BackendAuthorizationRequest.Identification
+        let decision: BackendAuthorizationDecision
+        if contract.status == .accepted {
+            identification = .contract(eMAID: demoEMAID, certificateChainPEM: "", hashData: hashData)
+            decision = contract
+        } else {
+            identification = .external(idToken: demoToken, type: "ISO14443")
+            decision = try await timed("SECC↔CSMS", "EIM fallback: Authorize (RFID \(demoToken))", trace: trace, {
             try await station.authorize(
                 .init(identification: .external(idToken: demoToken, type: "ISO14443"), evseID: 1, traceID: trace))
-        }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
+            }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
+        }
         report.authorization = decision
         guard decision.status == .accepted else { return report }
         let start = Date().timeIntervalSince1970
         let transactionID = try await timed("SECC→CSMS", "TransactionEvent Started (journaled)", trace: trace, {
             try await station.transactionStarted(
                 .init(
-                    evseID: 1, sessionID: "DEMO", identification: .external(idToken: demoToken, type: "ISO14443"),
+                    evseID: 1, sessionID: "DEMO", identification: identification,
                     meterStartWh: 12_000, timestamp: start, traceID: trace))
         }, outcome: { "transactionId \($0)" })
         report.transactionID = transactionID
@@ -177,6 +215,31 @@ public enum Demo {
                 stationID: stationID, transactionID: transactionID, limit: 100
             ).filter { $0.measurand == "Energy.Active.Import.Register" }.map(\.value).sorted()
         }
+        if let record = report.storedTransaction, let started = record.startedAt, let ended = record.endedAt,
+            let first = report.storedEnergyWh.first, let last = report.storedEnergyWh.last
+        {
+            let store = running.application.store
+            let outbox = InvoiceOutbox(folder: workDirectory + "/outbox")
+            let billed: (ChargeDetailRecord, Invoice, String) = try await timed("CSMS→EMSP", "CDR priced, invoice written and stored", trace: trace, {
+                let session = FinishedSession(
+                    transactionID: record.transactionID, stationID: record.stationID, evseID: record.evseID ?? 1,
+                    eMAID: demoEMAID, start: Int64(started.secondsSince1970.rounded()),
+                    stop: Int64(ended.secondsSince1970.rounded()), energyWh: Int64((last - first).rounded()),
+                    authMethod: contract.status == .accepted ? "AUTH_REQUEST" : "WHITELIST")
+                let cdr = try Pricing.price(session, tariff: demoTariff, cdrID: "CDR-\(record.transactionID)")
+                let year = Invoice.year(session.stop)
+                let sequence = try await store.nextInvoiceSequence(year: year)
+                let invoice = Invoice(
+                    number: Invoice.number(prefix: "OPNC", year: year, sequence: sequence), cdr: cdr,
+                    issuedAt: session.stop, issuer: "OpenPnC Mobility (demo eMSP)")
+                let path = try outbox.write(invoice)
+                _ = try await store.saveInvoice(invoice, htmlPath: path)
+                return (cdr, invoice, path)
+            }, outcome: { "\($0.1.number): \($0.0.totalEnergyKWh) kWh, \($0.0.totalExclVAT) + VAT \($0.0.vat) = \($0.0.totalInclVAT)" })
+            report.cdr = billed.0
+            report.invoiceNumber = billed.1.number
+            report.invoicePath = billed.2
+        }
         stationTask.cancel()
         _ = await stationTask.result
         await running.stop()
@@ -196,6 +259,7 @@ public enum Demo {
             lines.append(
                 "CSMS transaction \(record.transactionID): \(record.eventCount) events, last seqNo \(record.lastSeqNo), stopped \(record.stoppedReason ?? "-"), energy register \(report.storedEnergyWh.map { String(Int($0)) }.joined(separator: " → ")) Wh")
         }
+        if let path = report.invoicePath { lines.append("Invoice: \(path)") }
         if !report.notRun.isEmpty {
             lines.append("Not run in this build:")
             lines += report.notRun.map { "  - \($0)" }

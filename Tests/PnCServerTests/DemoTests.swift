@@ -1,6 +1,7 @@
 import CSMS
 import ChargingStation
 import Foundation
+import Billing
 import ISO15118SECC
 import Logging
 import PnCServer
@@ -21,11 +22,20 @@ struct DemoTests {
         let chain = try #require(report.seccCertificateChainPEM)
         #expect(chain.components(separatedBy: "BEGIN CERTIFICATE").count - 1 == 3)
         #expect(report.authorization?.status == .accepted)
-        #expect(report.authorization?.detail == "CSMS: Accepted")
         let record = try #require(report.storedTransaction)
         #expect(record.eventCount == 5)
         #expect(record.stoppedReason == "EVDisconnected")
         #expect(report.storedEnergyWh == [12_000, 14_500, 17_000, 19_500, 20_000])
+        // The CSMS's Plug & Charge answer is recorded; when it is not Accepted the session falls back to EIM.
+        let contract = try #require(report.contractAuthorization)
+        if contract.status != .accepted { #expect(report.authorization?.detail == "CSMS: Accepted") }
+        let cdr = try #require(report.cdr)
+        #expect(cdr.totalEnergyKWh == "8.000")
+        #expect(cdr.lines.first?.amount.cents == 392)  // 8 kWh × 0.49
+        #expect(cdr.totalInclVAT.cents == cdr.totalExclVAT.cents + cdr.vat.cents)
+        let path = try #require(report.invoicePath)
+        #expect(path.hasSuffix("/outbox/DE8AA001234567/\(report.invoiceNumber ?? "?").html"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains(cdr.totalInclVAT.description))
         // One trace id for the session's decision and its transaction events.
         let traces = Set(report.timeline.compactMap(\.traceID))
         #expect(traces.count == 1)
@@ -40,6 +50,8 @@ struct DemoTests {
         let record = try #require(report.storedTransaction)
         #expect(record.eventCount == 5)
         #expect(record.lastSeqNo == 4)
+        #expect(report.contractAuthorization?.certificateStatus == .noCertificateAvailable)
         #expect(Demo.render(report).contains("TransactionEvents queued"))
+        #expect(report.invoicePath != nil)
     }
 }
