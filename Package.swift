@@ -332,9 +332,52 @@ let v2g20Targets: [Target] = []
 let v2g20CLIDependencies: [Target.Dependency] = []
 
 // MARK: - Security and eMSP (L2 V2GSecurity, L2 EMSP)
+// swift-crypto, swift-certificates and swift-asn1 are declared in the PKI section.
 let emspDependencies: [Package.Dependency] = []
-let emspTargets: [Target] = []
-let emspCLIDependencies: [Target.Dependency] = []
+let emspTargets: [Target] = [
+    // L2, pure: XML signatures over EXI fragments and contract-key encryption (ISO 15118-2 §7.9.2, -20 §8.x).
+    .target(
+        name: "V2GSecurity",
+        dependencies: [
+            "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "V2GSecurityTests",
+        dependencies: [
+            "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    // L2, pure: eMSP domain (customers, vehicles, contracts, eMAID allocation, contract provisioning) + ports.
+    .target(
+        name: "EMSP",
+        dependencies: [
+            "PnCCore", "V2GSecurity", "ISO2Messages", "XMLDSig", "V2GPKI",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "EMSPTests",
+        dependencies: [
+            "EMSP", "PnCCore", "V2GSecurity", "ISO2Messages", "V2GPKI", "PnCTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+let emspCLIDependencies: [Target.Dependency] = ["V2GSecurity", "EMSP"]
 
 // MARK: - Charging station and composition (L3 ChargingStation, L4 PnCServer)
 let stationDependencies: [Package.Dependency] = [
