@@ -171,7 +171,7 @@ let ocppTargets: [Target] = [
     .target(
         name: "Storage",
         dependencies: [
-            "CSMS", "Billing",
+            "CSMS", "EMSP",
             "OCPPMessages",
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -220,7 +220,7 @@ let ocppTargets: [Target] = [
     .testTarget(
         name: "StorageTests",
         dependencies: [
-            "Storage", "CSMS", "OCPPMessages", .product(name: "Logging", package: "swift-log"),
+            "Storage", "CSMS", "OCPPMessages", "EMSP", .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresKit", package: "postgres-kit"),
         ],
         swiftSettings: swiftSettings),
@@ -413,17 +413,12 @@ let stationTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
-    // L2, pure: tariffs, CDR pricing in exact cents and VAT, HTML invoices (the eMSP's billing).
-    .target(name: "Billing", swiftSettings: swiftSettings),
-    .testTarget(
-        name: "BillingTests", dependencies: ["Billing", "Storage", .product(name: "Logging", package: "swift-log")],
-        swiftSettings: swiftSettings),
     // L4: composition root of the whole chain in one process (`pnc demo`).
     .target(
         name: "PnCServer",
         dependencies: [
             "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
-            "PnCCore", "V2GPKI", "Billing",
+            "PnCCore", "V2GPKI", "EMSP",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -433,7 +428,7 @@ let stationTargets: [Target] = [
     ),
     .testTarget(
         name: "PnCServerTests",
-        dependencies: ["PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages", "Billing"],
+        dependencies: ["PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages", "EMSP"],
         swiftSettings: swiftSettings
     ),
 ]

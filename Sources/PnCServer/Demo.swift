@@ -10,7 +10,7 @@ import OCPPTransport
 import PnCCore
 import Storage
 import SwiftASN1
-import Billing
+import EMSP
 import V2GPKI
 import X509
 

@@ -1,7 +1,7 @@
 import CSMS
 import ChargingStation
 import Foundation
-import Billing
+import EMSP
 import ISO15118SECC
 import Logging
 import PnCServer
