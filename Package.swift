@@ -418,7 +418,7 @@ let stationTargets: [Target] = [
         name: "PnCServer",
         dependencies: [
             "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
-            "PnCCore", "V2GPKI", "EMSP",
+            "PnCCore", "V2GPKI", "EMSP", "PKIHTTP",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -7,7 +7,9 @@ import Logging
 import NIOCore
 import OCPPMessages
 import OCPPTransport
+import PKIHTTP
 import PnCCore
+import Synchronization
 import Storage
 import SwiftASN1
 import EMSP
@@ -39,6 +41,9 @@ public struct DemoReport: Sendable {
     public var installedRoots: [String] = []
     /// The CSMS's answer to the Plug & Charge Authorize (C07) with the PKI's contract, before any EIM fallback.
     public var contractAuthorization: BackendAuthorizationDecision?
+    /// The SECC's check of the contract chain (against the MO roots the CSMS installed, OCSP on loopback); nil when
+    /// the chain is valid.
+    public var contractRefusal: ContractCheck?
     public var cdr: ChargeDetailRecord?
     public var invoiceNumber: String?
     public var invoicePath: String?
@@ -51,6 +56,38 @@ public enum DemoScenario: String, Sendable, CaseIterable {
     case happy
     /// The CSMS goes away before the session: offline authorization, queued events, replay on return.
     case csmsOffline = "csms-offline"
+    /// The contract is revoked at the MO Sub-CA 2: the OCSP responder answers revoked.
+    case revoked
+    /// The contract is presented after its notAfter.
+    case expired
+    /// The station no longer trusts the MO root (the CSMS deleted it with DeleteCertificate).
+    case unknownRoot = "unknown-root"
+    /// One byte of the contract certificate's signature is altered.
+    case tamperedSignature = "tampered-signature"
+}
+
+/// The SECC's verdict on a contract chain, in ISO 15118-2 and OCPP terms.
+public struct ContractCheck: Sendable, Hashable {
+    /// ISO 15118-2 ResponseCode the SECC answers (PaymentDetailsRes / AuthorizationRes).
+    public var iso15118ResponseCode: String
+    /// OCPP 2.0.1 AuthorizeCertificateStatusEnumType.
+    public var certificateStatus: BackendAuthorizationDecision.CertificateStatus
+    public var reason: String
+
+    static func from(_ failure: ChainValidationFailure) -> ContractCheck {
+        switch failure {
+        case .expired, .notYetValid:
+            ContractCheck(iso15118ResponseCode: "FAILED_CertificateExpired", certificateStatus: .certificateExpired, reason: failure.description)
+        case .revoked:
+            ContractCheck(iso15118ResponseCode: "FAILED_CertificateRevoked", certificateStatus: .certificateRevoked, reason: failure.description)
+        case .unknownRoot:
+            ContractCheck(iso15118ResponseCode: "FAILED_NoCertificateAvailable", certificateStatus: .noCertificateAvailable, reason: failure.description)
+        case .badSignature:
+            ContractCheck(iso15118ResponseCode: "FAILED_CertChainError", certificateStatus: .signatureError, reason: failure.description)
+        default:
+            ContractCheck(iso15118ResponseCode: "FAILED_CertChainError", certificateStatus: .certChainError, reason: failure.description)
+        }
+    }
 }
 
 /// Runs the chain in one process: a V2G PKI in a temporary folder, the CSMS (OCPP-J on 127.0.0.1, port 0, SQLite),
@@ -70,7 +107,7 @@ public enum Demo {
         var report = DemoReport(scenario: scenario, workDirectory: workDirectory)
         report.notRun = [
             "EV↔SECC (ISO 15118-2 session, CertificateInstallation, Plug & Charge authorization): the SECC/EVCC machines and network driver are not in this build",
-            "CSMS↔EMSP/CPS (Get15118EVCertificate) and CSMS↔OCSP (C07): not wired in this build's CSMS",
+            "CSMS↔EMSP/CPS (Get15118EVCertificate) and the CSMS's own OCSP check (C07): not wired in this build's CSMS; the SECC checks the contract chain with OCSP itself",
         ]
         func timed<T>(
             _ hop: String, _ step: String, trace: TraceID? = nil, _ body: () async throws -> T,
@@ -85,6 +122,15 @@ public enum Demo {
             return value
         }
 
+        // OCSP responder on loopback; it serves the PKI's CAs once they exist.
+        let folders = Mutex<OCSPResponderFolders?>(nil)
+        let ocspServer = try await OCSPHTTPServer.bind(host: "127.0.0.1", port: 0) { request in
+            folders.withLock { $0 }?.respond(to: request, now: Date()) ?? []
+        }
+        let ocspTask = Task { try await ocspServer.run() }
+        defer { ocspTask.cancel() }
+        let ocspURL = "http://127.0.0.1:\(ocspServer.port)/ocsp"
+
         // PKI.
         let pkiFolder = workDirectory + "/pki"
         var options = PKIDirectory.InitOptions()
@@ -93,9 +139,12 @@ public enum Demo {
         let pki = try await timed("PKI", "pnc pki init (V2G, MO, OEM roots, Sub-CAs, leaves)", {
             try PKIDirectory.create(
                 at: pkiFolder,
-                configuration: .init(profile: .iso15118_2, ocspURL: "http://127.0.0.1:8888/ocsp", crlBaseURL: "http://127.0.0.1:8888/crl"),
+                configuration: .init(profile: .iso15118_2, ocspURL: ocspURL, crlBaseURL: "http://127.0.0.1:8888/crl"),
                 password: nil, options: options)
         }, outcome: { _ in "created in \(pkiFolder)" })
+        let caFolders = CertificateRole.allCases.filter(\.isCA).map { URL(fileURLWithPath: pki.caDirectory($0)) }
+            .filter { FileManager.default.fileExists(atPath: $0.path + "/database.json") }
+        folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) }
         let v2gRoot = try pki.authority(.v2gRoot).certificate.serializeAsPEM().pemString
         let moRoot = try pki.authority(.moRoot).certificate.serializeAsPEM().pemString
 
@@ -155,8 +204,65 @@ public enum Demo {
         let moRootCertificate = try pki.authority(.moRoot).certificate
         let contractLeaf = contractChain.first.map { $0.subject.description } ?? "-"
         let hashData = try CertificateHashData.chain(Array(contractChain.prefix(3)), root: moRootCertificate)
-        let contract = try await timed("SECC↔CSMS", "Authorize (Plug & Charge, eMAID \(demoEMAID), C07 hash data)", trace: trace, {
-            try await station.authorize(
+        var presentedChain = contractChain
+        var validationTime = Date()
+        switch scenario {
+        case .revoked:
+            if let leaf = contractChain.first {
+                try pki.authority(.moSubCA2).revoke(serial: leaf.serialNumber, reason: .keyCompromise, at: Date())
+                folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) }
+            }
+        case .expired:
+            validationTime = (contractChain.first?.notValidAfter ?? Date()).addingTimeInterval(86_400)
+        case .unknownRoot:
+            if let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
+                let hash = installed.hashData
+                _ = try await running.application.send(
+                    CSMSCall(
+                        V201.DeleteCertificateRequest(
+                            certificateHashData: .init(
+                                hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
+                                issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))), to: stationID)
+            }
+        case .tamperedSignature:
+            if let leaf = contractChain.first {
+                var serializer = DER.Serializer()
+                try serializer.serialize(leaf)
+                var der = serializer.serializedBytes
+                der[der.count - 1] ^= 0x01  // last byte of the signature value
+                presentedChain[0] = try Certificate(derEncoded: der)
+            }
+        case .happy, .csmsOffline:
+            break
+        }
+        let trustedMORoots = try station.certificates.installed(types: ["MORootCertificate"]).compactMap {
+            try? Certificate(pemEncoded: $0.pem)
+        }
+        let ocsp = OCSPClient(
+            transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
+        let validation = await timed("SECC↔OCSP", "contract chain check (MO roots installed by the CSMS, OCSP on loopback)", trace: trace, {
+            await ChainValidator(roots: trustedMORoots).validate(
+                chain: presentedChain, at: validationTime, role: .contract,
+                revocation: scenario == .csmsOffline ? .none : .required(OCSPRevocationChecker(client: ocsp)))
+        }, outcome: { result -> String in
+            switch result {
+            case .success: return "valid (OCSP good)"
+            case .failure(let failure):
+                let check = ContractCheck.from(failure)
+                return "\(check.iso15118ResponseCode), OCPP \(check.certificateStatus.rawValue): \(check.reason)"
+            }
+        })
+        if case .failure(let failure) = validation { report.contractRefusal = ContractCheck.from(failure) }
+        let contractHop = report.contractRefusal == nil ? "SECC↔CSMS" : "SECC"
+        let contractStep = report.contractRefusal == nil
+            ? "Authorize (Plug & Charge, eMAID \(demoEMAID), C07 hash data)" : "Plug & Charge refused, no Authorize sent"
+        let contract = try await timed(contractHop, contractStep, trace: trace, {
+            if let refusal = report.contractRefusal {
+                return BackendAuthorizationDecision(
+                    status: .invalid, certificateStatus: refusal.certificateStatus,
+                    detail: "refused by the SECC (\(refusal.iso15118ResponseCode)): \(refusal.reason)")
+            }
+            return try await station.authorize(
                 .init(
                     identification: .contract(
                         eMAID: demoEMAID,

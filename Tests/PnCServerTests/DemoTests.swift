@@ -26,6 +26,8 @@ struct DemoTests {
         #expect(record.eventCount == 5)
         #expect(record.stoppedReason == "EVDisconnected")
         #expect(report.storedEnergyWh == [12_000, 14_500, 17_000, 19_500, 20_000])
+        // The SECC accepts the contract chain (MO root installed by the CSMS, OCSP good from the responder on loopback).
+        #expect(report.contractRefusal == nil)
         // The CSMS's Plug & Charge answer is recorded; when it is not Accepted the session falls back to EIM.
         let contract = try #require(report.contractAuthorization)
         if contract.status != .accepted { #expect(report.authorization?.detail == "CSMS: Accepted") }
@@ -52,6 +54,29 @@ struct DemoTests {
         #expect(record.lastSeqNo == 4)
         #expect(report.contractAuthorization?.certificateStatus == .noCertificateAvailable)
         #expect(Demo.render(report).contains("TransactionEvents queued"))
+        #expect(report.invoicePath != nil)
+    }
+}
+
+@Suite("pnc demo refusal scenarios: precise reason codes and the EIM fallback")
+struct DemoRefusalTests {
+    @Test(
+        "[ISO15118-2 responseCodeType, OCPP2.0.1 C07] each refusal carries its ISO 15118 and OCPP code; EIM still charges",
+        arguments: [
+            (DemoScenario.revoked, "FAILED_CertificateRevoked", BackendAuthorizationDecision.CertificateStatus.certificateRevoked),
+            (.expired, "FAILED_CertificateExpired", .certificateExpired),
+            (.unknownRoot, "FAILED_NoCertificateAvailable", .noCertificateAvailable),
+            (.tamperedSignature, "FAILED_CertChainError", .signatureError),
+        ])
+    func refusal(scenario: DemoScenario, code: String, status: BackendAuthorizationDecision.CertificateStatus) async throws {
+        let report = try await Demo.run(scenario: scenario, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+        let refusal = try #require(report.contractRefusal)
+        #expect(refusal.iso15118ResponseCode == code)
+        #expect(refusal.certificateStatus == status)
+        #expect(report.contractAuthorization?.status == .invalid)
+        #expect(report.contractAuthorization?.certificateStatus == status)
+        #expect(report.authorization?.status == .accepted)  // EIM fallback
+        #expect(report.storedTransaction?.eventCount == 5)
         #expect(report.invoicePath != nil)
     }
 }
