@@ -186,8 +186,9 @@ public enum Demo {
         }, outcome: { "installed: \($0.joined(separator: ", "))" })
         report.seccCertificateChainPEM = try await timed(
             "CSMS↔PKI", "TriggerMessage(SignV2GCertificate) → SignCertificate(CSR) → CPO Sub-CA 2 → CertificateSigned", {
-                _ = try await running.application.send(
-                    CSMSCall(V201.TriggerMessageRequest(requestedMessage: .signV2GCertificate)), to: stationID)
+                _ = try await sendToStation(
+                    CSMSCall(V201.TriggerMessageRequest(requestedMessage: .signV2GCertificate)), via: running.application,
+                    station: station)
                 _ = await station.wait(timeout: .seconds(10)) { $0.certificates.seccChainPEM() != nil }
                 return station.certificates.seccChainPEM()
             }, outcome: { $0 == nil ? "no certificate" : "SECC chain stored (leaf + CPO Sub-CA 2 + Sub-CA 1)" })
@@ -217,12 +218,13 @@ public enum Demo {
         case .unknownRoot:
             if let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
                 let hash = installed.hashData
-                _ = try await running.application.send(
+                _ = try await sendToStation(
                     CSMSCall(
                         V201.DeleteCertificateRequest(
                             certificateHashData: .init(
                                 hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
-                                issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))), to: stationID)
+                                issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))),
+                    via: running.application, station: station)
             }
         case .tamperedSignature:
             if let leaf = contractChain.first {
@@ -350,6 +352,24 @@ public enum Demo {
         _ = await stationTask.result
         await running.stop()
         return report
+    }
+
+    /// Sends a CSMS-initiated call; when the station's connection dropped in between (it reconnects by itself), waits
+    /// for it to be back and tries again, three times at most.
+    static func sendToStation(_ call: CSMSCall, via application: CSMSApplication, station: OCPPChargingStation)
+        async throws -> JSONValue
+    {
+        var attempt = 0
+        while true {
+            do {
+                return try await application.send(call, to: stationID)
+            } catch {
+                attempt += 1
+                if attempt >= 3 { throw error }
+                try await Task.sleep(for: .milliseconds(200))
+                _ = await station.wait(timeout: .seconds(10)) { $0.isOnline }
+            }
+        }
     }
 
     /// The report as text: the timeline, then what the CSMS stored and what was not run.
