@@ -325,3 +325,40 @@ struct OCPPChargingStationTests {
         await running.stop()
     }
 }
+
+@Suite("Charging station state across a restart")
+struct StationRestartTests {
+    @Test("[OCPP2.0.1 E04] after a restart the journal still holds the undelivered events and seqNo continues")
+    func restart() async throws {
+        let folder = temporaryFolder("station-restart")
+        // No CSMS at all: port 9 (discard) on loopback is closed.
+        let configuration = stationConfiguration(port: 9, folder: folder)
+        let first = try OCPPChargingStation(configuration: configuration, logger: testLogger)
+        let id = try await first.transactionStarted(
+            .init(
+                evseID: 1, sessionID: "01", identification: .external(idToken: "RFID-1", type: "ISO14443"), meterStartWh: 0,
+                timestamp: 1_767_225_600, traceID: trace))
+        try await first.transactionUpdated(
+            .init(transactionID: id, meterWh: 10, powerW: 1, stateOfCharge: nil, timestamp: 1_767_225_601, traceID: trace))
+        first.journal.close()
+
+        let second = try OCPPChargingStation(configuration: configuration, logger: testLogger)
+        #expect(second.activeTransactionIDs == [id])
+        try await second.transactionUpdated(
+            .init(transactionID: id, meterWh: 20, powerW: 1, stateOfCharge: nil, timestamp: 1_767_225_602, traceID: trace))
+        try await second.transactionEnded(
+            .init(transactionID: id, meterStopWh: 30, reason: .local, timestamp: 1_767_225_603, traceID: trace))
+        let seqNos = second.journal.pending.map { entry -> Int64 in
+            guard case .object(let members) = entry.payload,
+                case .integer(let seqNo)? = members.first(where: { $0.key == "seqNo" })?.value
+            else { return -1 }
+            return seqNo
+        }
+        #expect(seqNos == [0, 1, 2, 3])
+        #expect(second.activeTransactionIDs.isEmpty)
+        #expect(second.journal.pending.allSatisfy { entry in
+            guard case .object(let members) = entry.payload else { return false }
+            return members.contains { $0.key == "offline" && $0.value == .bool(true) }
+        })
+    }
+}
