@@ -26,7 +26,12 @@ struct OCPPChargingStationTests {
             #expect(station.heartbeatInterval == 300)
             let stored = try await running.application.store.station(id: "CS-PNC-1")
             #expect(stored != nil)
-            let statuses = try await running.application.store.connectorStatuses(stationID: "CS-PNC-1")
+            // StatusNotification follows the accepted boot: wait for it to be stored (bounded).
+            var statuses = try await running.application.store.connectorStatuses(stationID: "CS-PNC-1")
+            for _ in 0..<250 where statuses.isEmpty {
+                try await Task.sleep(for: .milliseconds(20))
+                statuses = try await running.application.store.connectorStatuses(stationID: "CS-PNC-1")
+            }
             #expect(statuses.count == 1)
         }
         await running.stop()
