@@ -354,6 +354,7 @@ let emspTargets: [Target] = [
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
         ],
+        exclude: ["Fixtures"],
         swiftSettings: swiftSettings
     ),
     // L2, pure: eMSP domain (customers, vehicles, contracts, eMAID allocation, contract provisioning) + ports.
