@@ -353,8 +353,9 @@ let emspTargets: [Target] = [
             "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ],
-        exclude: ["Fixtures"],
+        exclude: ["Fixtures", "Peers"],
         swiftSettings: swiftSettings
     ),
     // L2, pure: eMSP domain (customers, vehicles, contracts, eMAID allocation, contract provisioning) + ports.
