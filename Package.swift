@@ -372,7 +372,8 @@ let emspTargets: [Target] = [
     .testTarget(
         name: "EMSPTests",
         dependencies: [
-            "EMSP", "PnCCore", "V2GSecurity", "ISO2Messages", "V2GPKI", "PnCTesting",
+            "EMSP", "PnCCore", "V2GSecurity", "EXI", "ISO2Messages", "XMLDSig", "V2GPKI", "PnCTesting",
+            .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
         ],
