@@ -172,6 +172,7 @@ let ocppTargets: [Target] = [
         name: "Storage",
         dependencies: [
             "CSMS",
+            "EMSP",
             "OCPPMessages",
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -220,7 +221,7 @@ let ocppTargets: [Target] = [
     .testTarget(
         name: "StorageTests",
         dependencies: [
-            "Storage", "CSMS", "OCPPMessages", .product(name: "Logging", package: "swift-log"),
+            "Storage", "CSMS", "OCPPMessages", "EMSP", "PnCCore", "V2GSecurity", .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresKit", package: "postgres-kit"),
         ],
         swiftSettings: swiftSettings),

@@ -48,7 +48,7 @@ enum Migrations {
                 "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
             ]
         }
-    ]
+    ] + emsp
 
     /// Applies the migrations not yet recorded, each in its own transaction.
     static func migrate(_ db: any SQLDatabase, dialect: SQLDialectKind) async throws {
