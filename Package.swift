@@ -381,7 +381,12 @@ let emspTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
 ]
-let emspCLIDependencies: [Target.Dependency] = ["V2GSecurity", "EMSP"]
+let emspCLIDependencies: [Target.Dependency] = [
+    "V2GSecurity", "EMSP", "Storage", "PnCCore", "V2GPKI",
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "Crypto", package: "swift-crypto"),
+    .product(name: "X509", package: "swift-certificates"),
+]
 
 // MARK: - Charging station and composition (L3 ChargingStation, L4 PnCServer)
 let stationDependencies: [Package.Dependency] = []
