@@ -171,8 +171,7 @@ let ocppTargets: [Target] = [
     .target(
         name: "Storage",
         dependencies: [
-            "CSMS",
-            "EMSP",
+            "CSMS", "Billing", "EMSP",
             "OCPPMessages",
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -389,9 +388,64 @@ let emspCLIDependencies: [Target.Dependency] = [
 ]
 
 // MARK: - Charging station and composition (L3 ChargingStation, L4 PnCServer)
-let stationDependencies: [Package.Dependency] = []
-let stationTargets: [Target] = []
-let stationCLIDependencies: [Target.Dependency] = []
+let stationDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+]
+let stationTargets: [Target] = [
+    // L3: the charging station's OCPP 2.0.1 client implementing the SECC's ChargingBackend port, with a durable
+    // offline queue of transaction events and a station certificate store.
+    .target(
+        name: "ChargingStation",
+        dependencies: [
+            "PnCCore", "ISO15118SECC", "OCPPMessages", "OCPPTransport", "V2GPKI",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ChargingStationTests",
+        dependencies: [
+            "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
+            "PnCCore", "V2GPKI",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    // L2, pure: tariffs, CDR pricing in exact cents and VAT, HTML invoices (the eMSP's billing).
+    .target(name: "Billing", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "BillingTests", dependencies: ["Billing", "Storage", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings),
+    // L4: composition root of the whole chain in one process (`pnc demo`).
+    .target(
+        name: "PnCServer",
+        dependencies: [
+            "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
+            "PnCCore", "V2GPKI", "Billing",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "PnCServerTests",
+        dependencies: ["PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages"],
+        swiftSettings: swiftSettings
+    ),
+]
+let stationCLIDependencies: [Target.Dependency] = ["ChargingStation", "PnCServer"]
 
 // MARK: - Composition
 /// Areas declare what they use; a package two areas share is declared once (the first declaration wins).
