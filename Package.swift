@@ -220,7 +220,8 @@ let ocppTargets: [Target] = [
     .testTarget(
         name: "StorageTests",
         dependencies: [
-            "Storage", "CSMS", "OCPPMessages", "EMSP", .product(name: "Logging", package: "swift-log"),
+            "Storage", "CSMS", "OCPPMessages", "EMSP", "PnCCore", "V2GSecurity",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresKit", package: "postgres-kit"),
         ],
         swiftSettings: swiftSettings),
@@ -353,7 +354,9 @@ let emspTargets: [Target] = [
             "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ],
+        exclude: ["Fixtures", "Peers"],
         swiftSettings: swiftSettings
     ),
     // L2, pure: eMSP domain (customers, vehicles, contracts, eMAID allocation, contract provisioning) + ports.
@@ -370,14 +373,20 @@ let emspTargets: [Target] = [
     .testTarget(
         name: "EMSPTests",
         dependencies: [
-            "EMSP", "PnCCore", "V2GSecurity", "ISO2Messages", "V2GPKI", "PnCTesting",
+            "EMSP", "PnCCore", "V2GSecurity", "EXI", "ISO2Messages", "XMLDSig", "V2GPKI", "PnCTesting",
+            .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
         ],
         swiftSettings: swiftSettings
     ),
 ]
-let emspCLIDependencies: [Target.Dependency] = ["V2GSecurity", "EMSP"]
+let emspCLIDependencies: [Target.Dependency] = [
+    "V2GSecurity", "EMSP", "Storage", "PnCCore", "V2GPKI",
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "Crypto", package: "swift-crypto"),
+    .product(name: "X509", package: "swift-certificates"),
+]
 
 // MARK: - Charging station and composition (L3 ChargingStation, L4 PnCServer)
 let stationDependencies: [Package.Dependency] = [

@@ -59,7 +59,7 @@ enum Migrations {
                 "CREATE INDEX billing_invoices_by_emaid ON billing_invoices (emaid)",
             ]
         },
-    ]
+    ] + emsp
 
     /// Applies the migrations not yet recorded, each in its own transaction.
     static func migrate(_ db: any SQLDatabase, dialect: SQLDialectKind) async throws {
