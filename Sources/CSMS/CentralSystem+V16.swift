@@ -159,6 +159,8 @@ extension CentralSystem {
             CSMSCall(
                 V16.DataTransferRequest(vendorId: Self.pnc16VendorID, messageId: call.action, data: call.payload.serializedString))
         }
-        return .result(V16.DataTransferResponse(status: .accepted, data: response.serializedString), followUps: followUps)
+        return CSMSReply(
+            .result(V16.DataTransferResponse(status: .accepted, data: response.serializedString).json), followUps: followUps,
+            decisions: reply.decisions)
     }
 }

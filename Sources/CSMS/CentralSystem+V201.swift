@@ -26,6 +26,11 @@ extension CentralSystem {
                     status: status.connectorStatus.rawValue, timestamp: status.timestamp))
             return .result(V201.StatusNotificationResponse())
         case .authorize(let authorize):
+            if authorize.iso15118CertificateHashData != nil || authorize.certificate != nil
+                || authorize.idToken.type == .eMAID
+            {
+                return try await authorizePlugAndCharge201(authorize, session: session)
+            }
             return .result(try await authorize201(authorize))
         case .transactionEvent(let event):
             return .result(try await transactionEvent201(event, payload: payload, session: session))

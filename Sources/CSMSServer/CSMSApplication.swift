@@ -33,23 +33,50 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
 
     public init(
         configuration: CSMSApplicationConfiguration, store: SQLStore, certificateAuthority: (any CertificateAuthority)?,
+        plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(),
         logger: Logger, now: @escaping @Sendable () -> OCPPDateTime
     ) {
         self.store = store
         self.logger = logger
         self.centralSystem = CentralSystem(
             configuration: configuration.csms, stations: store, transactions: store, tokens: store,
-            certificateAuthority: certificateAuthority, now: now)
+            certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge,
+            makeTraceID: { Self.randomTraceID() }, now: now)
+    }
+
+    /// A fresh 128-bit trace id in hex.
+    static func randomTraceID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        let text = String(high, radix: 16) + ":" + String(low, radix: 16)
+        let parts = text.split(separator: ":").map { String(repeating: "0", count: 16 - $0.count) + $0 }
+        return parts.joined()
+    }
+
+    func log(_ decisions: [CSMSDecision]) {
+        for decision in decisions {
+            var metadata: Logger.Metadata = ["trace_id": "\(decision.traceID)"]
+            for (key, value) in decision.metadata { metadata[key] = "\(value)" }
+            let level: Logger.Level = switch decision.level {
+            case .info: .info
+            case .notice: .notice
+            case .warning: .warning
+            }
+            logger.log(level: level, "\(decision.message)", metadata: metadata)
+        }
     }
 
     /// Opens the SQLite store, binds the server and serves until cancelled. `onListening` receives the bound port.
     public static func run(
         configuration: CSMSApplicationConfiguration, certificateAuthority: (any CertificateAuthority)? = nil,
+        plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(),
         logger: Logger, onListening: @Sendable (CSMSApplication, Int) async -> Void = { _, _ in }
     ) async throws {
         let store = try await SQLStore.open(configuration.databasePath, logger: logger)
         let application = CSMSApplication(
-            configuration: configuration, store: store, certificateAuthority: certificateAuthority, logger: logger,
+            configuration: configuration, store: store, certificateAuthority: certificateAuthority,
+            plugAndCharge: plugAndCharge, logger: logger,
             now: { OCPPDateTime(secondsSince1970: Double(DispatchWallClock.nowNanoseconds()) / 1e9) })
         try await application.run(server: configuration.server, http: configuration.httpAddress, onListening: onListening)
     }
@@ -111,6 +138,7 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
             ?? StationSession(stationID: connection.stationID, version: connection.version)
         let reply = await centralSystem.handle(action: action, payload: payload, session: &session)
         sessions.withLock { $0[connection.connectionNumber] = session }
+        log(reply.decisions)
         let outcome: OCPPCallReply.Outcome
         switch reply.outcome {
         case .result(let payload): outcome = .result(payload)

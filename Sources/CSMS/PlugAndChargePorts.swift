@@ -1,0 +1,143 @@
+import OCPPMessages
+
+/// One certificate's OCSP identity as OCPP carries it (OCPP 2.0.1 `OCSPRequestDataType`, the
+/// `iso15118CertificateHashData` of Authorize and the `ocspRequestData` of GetCertificateStatus).
+public struct CertificateHashData: Sendable, Hashable, CustomStringConvertible {
+    /// `SHA256`, `SHA384` or `SHA512`.
+    public var hashAlgorithm: String
+    /// Hex hash of the issuer's DER-encoded subject name.
+    public var issuerNameHash: String
+    /// Hex hash of the issuer's subjectPublicKey bits.
+    public var issuerKeyHash: String
+    /// Hex serial number of the certificate.
+    public var serialNumber: String
+    /// The OCSP responder to ask.
+    public var responderURL: String
+
+    public init(hashAlgorithm: String, issuerNameHash: String, issuerKeyHash: String, serialNumber: String, responderURL: String) {
+        self.hashAlgorithm = hashAlgorithm
+        self.issuerNameHash = issuerNameHash
+        self.issuerKeyHash = issuerKeyHash
+        self.serialNumber = serialNumber
+        self.responderURL = responderURL
+    }
+
+    public init(_ data: V201.OCSPRequestData) {
+        self.init(
+            hashAlgorithm: data.hashAlgorithm.rawValue, issuerNameHash: data.issuerNameHash,
+            issuerKeyHash: data.issuerKeyHash, serialNumber: data.serialNumber, responderURL: data.responderURL)
+    }
+
+    public var description: String { "serial \(serialNumber) (issuer key hash \(issuerKeyHash.prefix(16))…, \(responderURL))" }
+}
+
+/// The revocation status of one certificate.
+public enum CertificateRevocationStatus: Sendable, Hashable {
+    case good
+    case revoked(reason: String?)
+    /// The responder does not know the certificate.
+    case unknown
+}
+
+/// Revocation status of the certificates of a contract chain (OCPP 2.0.1 C07, M06). Wired to the V2G PKI's OCSP
+/// client and cache (answers kept until nextUpdate) in the composition root.
+public protocol CertificateStatusChecker: Sendable {
+    /// The status of the certificate named by `certificate`, from the cache or its responder.
+    /// - Throws: when the status cannot be learned (no known issuer, responder unreachable, bad response).
+    func status(of certificate: CertificateHashData, traceID: String) async throws -> CertificateRevocationStatus
+    /// A verified DER OCSP response about the certificate (GetCertificateStatus, M06).
+    func ocspResponse(for certificate: CertificateHashData, traceID: String) async throws -> [UInt8]
+}
+
+/// The outcome of validating a contract certificate chain sent in Authorize.certificate.
+public enum ContractChainVerdict: Sendable, Hashable {
+    /// The chain leads to an installed MO/V2G root. `eMAID` is the leaf's common name; `hashData` names every
+    /// certificate below the root (leaf first) for the revocation check.
+    case valid(eMAID: String?, hashData: [CertificateHashData])
+    /// A certificate of the chain is expired or not yet valid.
+    case expired(String)
+    /// A signature of the chain does not verify.
+    case signatureError(String)
+    /// The chain does not lead to a trusted root, is malformed, too long or not a contract chain.
+    case chainError(String)
+}
+
+/// Validates contract certificate chains (C07: the CSMS validates the chain when the station sends it).
+public protocol ContractCertificateValidator: Sendable {
+    func validate(pemChain: String, traceID: String) async -> ContractChainVerdict
+}
+
+/// The standing of a contract.
+public enum ContractStatus: String, Sendable, Hashable {
+    case active
+    /// The eMSP cancelled the contract (C07: certificateStatus ContractCancelled).
+    case cancelled
+    case blocked
+    case expired
+    /// The eMAID is not a contract this CSMS knows.
+    case unknown
+}
+
+/// The contract check behind a Plug & Charge Authorize: is the eMAID a known, active contract? The eMSP implements
+/// it; ``TokenContractDirectory`` answers from the CSMS's own token records until one is wired.
+public protocol ContractDirectory: Sendable {
+    func contractStatus(eMAID: String, traceID: String) async throws -> ContractStatus
+}
+
+/// ``ContractDirectory`` from ``TokenRepository`` records: a stored token with status Accepted is an active contract,
+/// Blocked a blocked one, Invalid a cancelled one; an expiry in the past makes it expired.
+public struct TokenContractDirectory: ContractDirectory {
+    public let tokens: any TokenRepository
+    public let now: @Sendable () -> OCPPDateTime
+
+    public init(tokens: any TokenRepository, now: @escaping @Sendable () -> OCPPDateTime) {
+        self.tokens = tokens
+        self.now = now
+    }
+
+    public func contractStatus(eMAID: String, traceID: String) async throws -> ContractStatus {
+        var found = try await tokens.token(eMAID)
+        if found == nil { found = try await tokens.token(String(eMAID.filter { $0 != "-" })) }
+        guard let record = found else { return .unknown }
+        if let expiry = record.expiresAt, expiry < now() { return .expired }
+        switch record.status {
+        case "Accepted": return .active
+        case "Blocked": return .blocked
+        case "Invalid": return .cancelled
+        case "Expired": return .expired
+        default: return .unknown
+        }
+    }
+}
+
+/// The Plug & Charge services of the CSMS; nil members are not configured (their requests are refused).
+public struct PlugAndChargeServices: Sendable {
+    public var certificateStatus: (any CertificateStatusChecker)?
+    public var contractChains: (any ContractCertificateValidator)?
+    public var contracts: (any ContractDirectory)?
+
+    public init(
+        certificateStatus: (any CertificateStatusChecker)? = nil, contractChains: (any ContractCertificateValidator)? = nil,
+        contracts: (any ContractDirectory)? = nil
+    ) {
+        self.certificateStatus = certificateStatus
+        self.contractChains = contractChains
+        self.contracts = contracts
+    }
+}
+
+/// A decision worth logging, produced by the pure functional blocks and logged by the composition root.
+public struct CSMSDecision: Sendable, Hashable {
+    public enum Level: String, Sendable { case info, notice, warning }
+    public var level: Level
+    public var message: String
+    public var traceID: String
+    public var metadata: [String: String]
+
+    public init(_ level: Level, _ message: String, traceID: String, metadata: [String: String] = [:]) {
+        self.level = level
+        self.message = message
+        self.traceID = traceID
+        self.metadata = metadata
+    }
+}
