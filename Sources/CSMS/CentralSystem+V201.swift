@@ -40,16 +40,10 @@ extension CentralSystem {
             return .result(V201.MeterValuesResponse())
         case .signCertificate(let sign):
             return try await signCertificate(csr: sign.csr, type: sign.certificateType?.rawValue ?? "ChargingStationCertificate", version: .v201)
-        case .get15118EVCertificate:
-            // ISO 15118 certificate installation needs the contract certificate pool (eMSP/CPS), not wired here.
-            return .result(
-                V201.Get15118EVCertificateResponse(
-                    status: .failed, statusInfo: V201.StatusInfo(reasonCode: "NoCPSConfigured"), exiResponse: ""))
-        case .getCertificateStatus:
-            // OCSP forwarding needs a revocation service, not wired here.
-            return .result(
-                V201.GetCertificateStatusResponse(
-                    status: .failed, statusInfo: V201.StatusInfo(reasonCode: "NoOCSPConfigured")))
+        case .get15118EVCertificate(let request):
+            return await get15118EVCertificate201(request, session: session)
+        case .getCertificateStatus(let request):
+            return await getCertificateStatus201(request, session: session)
         case .notifyEVChargingNeeds:
             // K15.FR: Rejected = the CSMS cannot provide a charging schedule (no smart charging here).
             return .result(

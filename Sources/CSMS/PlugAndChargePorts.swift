@@ -115,11 +115,14 @@ public struct PlugAndChargeServices: Sendable {
     public var certificateStatus: (any CertificateStatusChecker)?
     public var contractChains: (any ContractCertificateValidator)?
     public var contracts: (any ContractDirectory)?
+    /// Contract certificate installation and update (M02/M03).
+    public var evCertificates: (any EVCertificateProvider)?
 
     public init(
         certificateStatus: (any CertificateStatusChecker)? = nil, contractChains: (any ContractCertificateValidator)? = nil,
-        contracts: (any ContractDirectory)? = nil
+        contracts: (any ContractDirectory)? = nil, evCertificates: (any EVCertificateProvider)? = nil
     ) {
+        self.evCertificates = evCertificates
         self.certificateStatus = certificateStatus
         self.contractChains = contractChains
         self.contracts = contracts
@@ -140,4 +143,67 @@ public struct CSMSDecision: Sendable, Hashable {
         self.traceID = traceID
         self.metadata = metadata
     }
+}
+
+/// A request for an ISO 15118 contract certificate installation or update (OCPP 2.0.1 M02/M03
+/// Get15118EVCertificate), relayed to the eMSP / contract certificate pool.
+public struct EVCertificateRequest: Sendable, Hashable {
+    public enum Action: String, Sendable, Hashable {
+        case install = "Install"
+        case update = "Update"
+    }
+
+    public var stationID: String
+    public var action: Action
+    /// The ISO 15118 schema namespace of the EXI stream (e.g. `urn:iso:15118:2:2013:MsgDef`).
+    public var iso15118SchemaVersion: String
+    /// The EXI CertificateInstallationReq / CertificateUpdateReq as the EV sent it (base64-decoded).
+    public var exiRequest: [UInt8]
+    /// OCPP 2.1 / ISO 15118-20: how many contract chains the EV accepts; nil when not given.
+    public var maximumContractCertificateChains: Int?
+    /// OCPP 2.1 / ISO 15118-20: eMAIDs the EV prefers, most preferred first.
+    public var prioritizedEMAIDs: [String]
+    public var traceID: String
+
+    public init(
+        stationID: String, action: Action, iso15118SchemaVersion: String, exiRequest: [UInt8],
+        maximumContractCertificateChains: Int? = nil, prioritizedEMAIDs: [String] = [], traceID: String
+    ) {
+        self.stationID = stationID
+        self.action = action
+        self.iso15118SchemaVersion = iso15118SchemaVersion
+        self.exiRequest = exiRequest
+        self.maximumContractCertificateChains = maximumContractCertificateChains
+        self.prioritizedEMAIDs = prioritizedEMAIDs
+        self.traceID = traceID
+    }
+}
+
+/// The answer of an ``EVCertificateProvider``.
+public struct EVCertificateResponse: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable {
+        case accepted = "Accepted"
+        case failed = "Failed"
+    }
+
+    public var status: Status
+    /// The EXI CertificateInstallationRes / CertificateUpdateRes for the EV (sent base64 to the station).
+    public var exiResponse: [UInt8]
+    /// ISO 15118-20: contract chains still to be fetched; nil when not applicable.
+    public var remainingContracts: Int?
+    /// Why it failed (logged with the trace id, sent as statusInfo.reasonCode).
+    public var reason: String?
+
+    public init(status: Status, exiResponse: [UInt8], remainingContracts: Int? = nil, reason: String? = nil) {
+        self.status = status
+        self.exiResponse = exiResponse
+        self.remainingContracts = remainingContracts
+        self.reason = reason
+    }
+}
+
+/// Produces the EXI answer to an EV's certificate installation or update request (M02/M03). Implemented by the eMSP
+/// (contract pool and CPS); the composition root adapts it and bounds it by a latency budget.
+public protocol EVCertificateProvider: Sendable {
+    func certificate(for request: EVCertificateRequest) async throws -> EVCertificateResponse
 }

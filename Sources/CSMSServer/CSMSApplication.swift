@@ -18,6 +18,8 @@ public struct CSMSApplicationConfiguration: Sendable {
     public var databasePath = "pnc-csms.sqlite"
     /// Address of the REST API (host, port; port 0 picks one); nil: no REST API. Default nil.
     public var httpAddress: (host: String, port: Int)?
+    /// Latency budget of Get15118EVCertificate (M02/M03): a provider answering later gives Failed. Default 3 s.
+    public var evCertificateBudget: Duration = .seconds(3)
 
     public init() {}
 }
@@ -38,6 +40,10 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
     ) {
         self.store = store
         self.logger = logger
+        var plugAndCharge = plugAndCharge
+        if let provider = plugAndCharge.evCertificates {
+            plugAndCharge.evCertificates = TimeBoundEVCertificateProvider(provider, budget: configuration.evCertificateBudget)
+        }
         self.centralSystem = CentralSystem(
             configuration: configuration.csms, stations: store, transactions: store, tokens: store,
             certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge,
