@@ -64,6 +64,9 @@ extension CentralSystem {
         func refuse(_ status: String, _ certificateStatus: String?, _ reason: String) -> PnCAuthorizationResult {
             PnCAuthorizationResult(status: status, certificateStatus: certificateStatus, reason: reason)
         }
+        if let switches = plugAndCharge.switches, try await !switches.plugAndChargeEnabled(stationID: request.stationID) {
+            return refuse("Invalid", nil, "PnCDisabled: Plug & Charge is switched off for station \(request.stationID)")
+        }
         var hashData = request.hashData
         var certificateChecked = false
         if let pem = request.certificatePEM {

@@ -18,6 +18,15 @@ extension CentralSystem {
                         metadata: ["ocpp.station_id": session.stationID, "pnc.action": request.action.rawValue, "pnc.reason": detail])
                 ])
         }
+        if let switches = plugAndCharge.switches {
+            do {
+                if try await !switches.plugAndChargeEnabled(stationID: session.stationID) {
+                    return failed("PnCDisabled", "Plug & Charge is switched off for station \(session.stationID)")
+                }
+            } catch {
+                return failed("StorageError", "the Plug & Charge switch could not be read: \(error)")
+            }
+        }
         guard let provider = plugAndCharge.evCertificates else {
             return failed("NoCPSConfigured", "no contract certificate provider is configured")
         }

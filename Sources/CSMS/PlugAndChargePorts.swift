@@ -117,6 +117,8 @@ public struct PlugAndChargeServices: Sendable {
     public var contracts: (any ContractDirectory)?
     /// Contract certificate installation and update (M02/M03).
     public var evCertificates: (any EVCertificateProvider)?
+    /// The per-station on/off switch; nil: Plug & Charge is on for every station.
+    public var switches: (any PlugAndChargeSwitchRepository)?
 
     public init(
         certificateStatus: (any CertificateStatusChecker)? = nil, contractChains: (any ContractCertificateValidator)? = nil,
@@ -206,4 +208,12 @@ public struct EVCertificateResponse: Sendable, Hashable {
 /// (contract pool and CPS); the composition root adapts it and bounds it by a latency budget.
 public protocol EVCertificateProvider: Sendable {
     func certificate(for request: EVCertificateRequest) async throws -> EVCertificateResponse
+}
+
+/// The per-station Plug & Charge switch (stored; default on). When off, the station's PnC Authorize and
+/// Get15118EVCertificate are refused with the reason `PnCDisabled`.
+public protocol PlugAndChargeSwitchRepository: Sendable {
+    /// Whether Plug & Charge is on for the station (true when never set).
+    func plugAndChargeEnabled(stationID: String) async throws -> Bool
+    func setPlugAndChargeEnabled(_ enabled: Bool, stationID: String) async throws
 }

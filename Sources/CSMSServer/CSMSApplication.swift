@@ -41,6 +41,7 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
         self.store = store
         self.logger = logger
         var plugAndCharge = plugAndCharge
+        if plugAndCharge.switches == nil { plugAndCharge.switches = store }
         if let provider = plugAndCharge.evCertificates {
             plugAndCharge.evCertificates = TimeBoundEVCertificateProvider(provider, budget: configuration.evCertificateBudget)
         }
@@ -101,7 +102,9 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
                 group.addTask { await self.store.run() }
                 group.addTask { try await server.run() }
                 if let http {
-                    let api = CSMSRESTAPI(stations: store, transactions: store, sender: self)
+                    let api = CSMSRESTAPI(
+                        stations: store, transactions: store, sender: self,
+                        plugAndChargeSwitches: centralSystem.plugAndCharge.switches)
                     let application = Application(
                         router: api.router(),
                         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "OpenPnC CSMS"),

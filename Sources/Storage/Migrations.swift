@@ -47,7 +47,11 @@ enum Migrations {
                 """,
                 "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
             ]
-        }
+        },
+        // Plug & Charge: the per-station switch.
+        Migration(version: 2) { _ in
+            ["CREATE TABLE station_pnc (station_id TEXT PRIMARY KEY, enabled INTEGER NOT NULL)"]
+        },
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.

@@ -45,7 +45,7 @@ public enum SQLDialectKind: String, Sendable {
 /// Writes go through a group-commit queue: concurrent writers are batched into one database transaction whose
 /// commit is durable (`synchronous=FULL` on SQLite) before any of them returns, so a CALLRESULT sent after
 /// ``record(_:samples:)`` returns never acknowledges data that a crash could lose.
-public final class SQLStore: StationRepository, TransactionRepository, TokenRepository, Sendable {
+public final class SQLStore: StationRepository, TransactionRepository, TokenRepository, PlugAndChargeSwitchRepository, Sendable {
     let writer: any SQLDatabase
     let reader: any SQLDatabase
     let dialect: SQLDialectKind
@@ -301,6 +301,26 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
                 """
                 INSERT INTO station_credentials (station_id, password_hash) VALUES (\(bind: stationID), \(bind: hash))
                 ON CONFLICT (station_id) DO UPDATE SET password_hash = excluded.password_hash
+                """
+            ).run()
+            return true
+        }
+    }
+
+    // MARK: - PlugAndChargeSwitchRepository
+
+    public func plugAndChargeEnabled(stationID: String) async throws -> Bool {
+        let value = try await reader.raw("SELECT enabled FROM station_pnc WHERE station_id = \(bind: stationID)")
+            .first(decodingColumn: "enabled", as: Int.self)
+        return (value ?? 1) != 0
+    }
+
+    public func setPlugAndChargeEnabled(_ enabled: Bool, stationID: String) async throws {
+        _ = try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO station_pnc (station_id, enabled) VALUES (\(bind: stationID), \(bind: enabled ? 1 : 0))
+                ON CONFLICT (station_id) DO UPDATE SET enabled = excluded.enabled
                 """
             ).run()
             return true

@@ -104,3 +104,35 @@ func evCertificate(port: Int, exi: String, traceID: String? = nil) async throws 
         }
     }
 }
+
+@Suite(.serialized) struct PlugAndChargeSwitchTests {
+    @Test("[per-station PnC switch] PUT /api/v1/stations/{id}/plug-and-charge {enabled:false} makes PnC Authorize Invalid and Get15118EVCertificate Failed(PnCDisabled); switching back on restores Accepted")
+    func switchOff() async throws {
+        try await PnCFixture.with { fixture in
+            let eMAID = try PlugAndChargeAuthorizeTests().contractCN(fixture)
+            var services = try fixture.services()
+            services.evCertificates = RelayRecorder()
+            try await withCSMSAndHTTP(plugAndCharge: services) { app, port, httpPort in
+                try await app.store.saveToken(IdTokenRecord(idToken: eMAID, type: "eMAID", status: "Accepted"))
+                let base = "http://127.0.0.1:\(httpPort)/api/v1/stations/CS-1/plug-and-charge"
+                let (status0, initial) = try await http("GET", base)
+                #expect(status0 == 200)
+                #expect(initial == .object([JSONMember("stationId", .string("CS-1")), JSONMember("enabled", .bool(true))]))
+                let (status1, _) = try await http("PUT", base, body: #"{"enabled":false}"#)
+                #expect(status1 == 200)
+                let (badStatus, _) = try await http("PUT", base, body: #"{"enabled":"no"}"#)
+                #expect(badStatus == 400)
+                let hashData = try fixture.hashData("contract")
+                let refused = try await pncAuthorize(port: port, eMAID: eMAID, hashData: hashData)
+                #expect(refused.idTokenInfo.status == .invalid)
+                #expect(refused.certificateStatus == nil)
+                let failed = try await evCertificate(port: port, exi: Data([0x80, 0x01]).base64EncodedString())
+                #expect(failed.status == .failed)
+                #expect(failed.statusInfo?.reasonCode == "PnCDisabled")
+                _ = try await http("PUT", base, body: #"{"enabled":true}"#)
+                #expect(try await pncAuthorize(port: port, eMAID: eMAID, hashData: hashData).idTokenInfo.status == .accepted)
+                #expect(try await evCertificate(port: port, exi: Data([0x80, 0x01]).base64EncodedString()).status == .accepted)
+            }
+        }
+    }
+}
