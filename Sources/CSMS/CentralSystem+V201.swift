@@ -86,7 +86,13 @@ extension CentralSystem {
         let interval = registration == .accepted ? configuration.heartbeatInterval : configuration.bootRetryInterval
         let status = V201.RegistrationStatusEnum(rawValue: registration.rawValue) ?? .rejected
         var followUps: [CSMSCall] = []
-        if registration == .accepted, !configuration.rootCertificatesToInstall.isEmpty {
+        let roots = configuration.rootCertificatesToInstall
+        if registration == .accepted, !roots.isEmpty, roots.allSatisfy({ configuration.rootCertificateIDs[$0.pem] != nil }) {
+            let types = roots.compactMap { V201.GetCertificateIdUseEnum(rawValue: $0.type) }
+            var unique: [V201.GetCertificateIdUseEnum] = []
+            for type in types where !unique.contains(type) { unique.append(type) }
+            followUps.append(CSMSCall(V201.GetInstalledCertificateIdsRequest(certificateType: unique.isEmpty ? nil : unique)))
+        } else if registration == .accepted, !roots.isEmpty {
             var types: [V201.GetCertificateIdUseEnum] = []
             for root in configuration.rootCertificatesToInstall {
                 guard let use = V201.InstallCertificateUseEnum(rawValue: root.type) else { continue }

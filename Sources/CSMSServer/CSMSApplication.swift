@@ -156,10 +156,15 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
         guard !reply.followUps.isEmpty else { return OCPPCallReply(outcome) }
         let calls = reply.followUps
         let logger = self.logger
+        let centralSystem = self.centralSystem
         return OCPPCallReply(outcome) { connection in
-            for call in calls {
+            var queue = calls[...]
+            var sent = 0
+            while let call = queue.popFirst(), sent < 64 {
+                sent += 1
                 do {
                     let result = try await connection.call(action: call.action, payload: call.payload)
+                    queue.append(contentsOf: centralSystem.callsAfter(action: call.action, result: result, version: connection.version))
                     logger.debug("csms call answered", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "result": "\(result.serializedString.prefix(200))"])
                 } catch {
                     logger.debug("csms call failed", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "error": "\(error)"])

@@ -186,3 +186,20 @@ extension PlugAndChargeServices {
             contractChains: PKIContractCertificateValidator(roots: roots, now: now), contracts: contracts)
     }
 }
+
+extension CSMS.CertificateHashData {
+    /// The OCPP certificate id (SHA-256) of a self-signed root certificate in PEM, as a station lists it in
+    /// GetInstalledCertificateIds (M05).
+    /// - Throws: when the PEM holds no certificate or the certificate is not self-issued.
+    public static func rootID(pem: String) throws -> CSMS.CertificateHashData {
+        let certificates = try CertificateFile.certificates(from: Array(pem.utf8))
+        guard let root = certificates.first, root.issuer == root.subject else {
+            throw CSMSError.make(.invalidCommand, "not a self-issued root certificate")
+        }
+        let id = try OCSPCertID(certificate: root, issuer: root, hashAlgorithm: .sha256)
+        return CSMS.CertificateHashData(
+            hashAlgorithm: "SHA256", issuerNameHash: OCSPCertificateStatusChecker.hex(id.issuerNameHash),
+            issuerKeyHash: OCSPCertificateStatusChecker.hex(id.issuerKeyHash),
+            serialNumber: OCSPCertificateStatusChecker.hex(Array(root.serialNumber.bytes)), responderURL: "")
+    }
+}

@@ -111,6 +111,10 @@ struct CSMSCommand: AsyncParsableCommand {
                 configuration.csms.rootCertificatesToInstall.append((type, pem))
             }
         }
+        // M05: when every root's id is known, commissioning reads the installed ids and installs only what is missing.
+        for root in configuration.csms.rootCertificatesToInstall {
+            if let id = try? CertificateHashData.rootID(pem: root.pem) { configuration.csms.rootCertificateIDs[root.pem] = id }
+        }
         configuration.evCertificateBudget = .milliseconds(evCertificateBudgetMs)
         try await CSMSApplication.run(
             configuration: configuration, certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge, logger: logger

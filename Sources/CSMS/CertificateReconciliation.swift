@@ -1,0 +1,32 @@
+import OCPPMessages
+
+extension CentralSystem {
+    /// Calls that follow the station's answer to a CSMS-initiated call. M05 → M01: after GetInstalledCertificateIds
+    /// (sent at commissioning) every configured root whose id the station did not list is installed.
+    public func callsAfter(action: String, result: JSONValue, version: OCPPVersion) -> [CSMSCall] {
+        guard action == V201.GetInstalledCertificateIdsRequest.action, version == .v201,
+            let response = try? V201.GetInstalledCertificateIdsResponse(json: result)
+        else { return [] }
+        let installed = Set(
+            (response.certificateHashDataChain ?? []).map { chain in
+                Self.certificateKey(
+                    chain.certificateHashData.issuerNameHash, chain.certificateHashData.issuerKeyHash,
+                    chain.certificateHashData.serialNumber)
+            })
+        var calls: [CSMSCall] = []
+        for root in configuration.rootCertificatesToInstall {
+            guard let id = configuration.rootCertificateIDs[root.pem],
+                let use = V201.InstallCertificateUseEnum(rawValue: root.type),
+                !installed.contains(Self.certificateKey(id.issuerNameHash, id.issuerKeyHash, id.serialNumber))
+            else { continue }
+            calls.append(CSMSCall(V201.InstallCertificateRequest(certificateType: use, certificate: root.pem)))
+        }
+        return calls
+    }
+
+    /// Hashes compare case-insensitively; serials without leading zeros.
+    static func certificateKey(_ name: String, _ key: String, _ serial: String) -> String {
+        let trimmed = serial.lowercased().drop { $0 == "0" }
+        return "\(name.lowercased())/\(key.lowercased())/\(trimmed)"
+    }
+}
