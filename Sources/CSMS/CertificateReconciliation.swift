@@ -30,3 +30,28 @@ extension CentralSystem {
         return "\(name.lowercased())/\(key.lowercased())/\(trimmed)"
     }
 }
+
+extension CentralSystem {
+    /// A02/A03: the TriggerMessage that makes a station renew a certificate (SignCertificate follows): 2.0.1
+    /// TriggerMessage(SignV2GCertificate / SignChargingStationCertificate); 1.6 PnC DataTransfer carrying it.
+    public static func renewalCall(for record: StationCertificateRecord, version: OCPPVersion) -> CSMSCall {
+        let message: V201.MessageTriggerEnum =
+            record.certificateType == "V2GCertificate" ? .signV2GCertificate : .signChargingStationCertificate
+        let trigger = V201.TriggerMessageRequest(requestedMessage: message)
+        switch version {
+        case .v201: return CSMSCall(trigger)
+        case .v16:
+            return CSMSCall(
+                V16.DataTransferRequest(
+                    vendorId: pnc16VendorID, messageId: V201.TriggerMessageRequest.action, data: trigger.json.serializedString))
+        }
+    }
+
+    /// A02/A03: the certificates to renew now: those expiring within `window` seconds.
+    public func certificatesToRenew(repository: any StationCertificateRepository, window: Double) async throws
+        -> [StationCertificateRecord]
+    {
+        let limit = OCPPDateTime(secondsSince1970: now().secondsSince1970 + window)
+        return try await repository.stationCertificates(expiringBefore: limit)
+    }
+}

@@ -217,3 +217,24 @@ public protocol PlugAndChargeSwitchRepository: Sendable {
     func plugAndChargeEnabled(stationID: String) async throws -> Bool
     func setPlugAndChargeEnabled(_ enabled: Bool, stationID: String) async throws
 }
+
+/// A station certificate the CSMS had signed, with its expiry (A02/A03 renewal).
+public struct StationCertificateRecord: Sendable, Hashable {
+    public var stationID: String
+    /// `V2GCertificate` or `ChargingStationCertificate`.
+    public var certificateType: String
+    public var notAfter: OCPPDateTime
+
+    public init(stationID: String, certificateType: String, notAfter: OCPPDateTime) {
+        self.stationID = stationID
+        self.certificateType = certificateType
+        self.notAfter = notAfter
+    }
+}
+
+/// The expiry of the certificates signed for stations (CertificateSigned), to renew them ahead of expiry.
+public protocol StationCertificateRepository: Sendable {
+    func saveStationCertificate(_ record: StationCertificateRecord) async throws
+    /// Certificates whose notAfter lies before `time`.
+    func stationCertificates(expiringBefore time: OCPPDateTime) async throws -> [StationCertificateRecord]
+}

@@ -20,6 +20,11 @@ public struct CSMSApplicationConfiguration: Sendable {
     public var httpAddress: (host: String, port: Int)?
     /// Latency budget of Get15118EVCertificate (M02/M03): a provider answering later gives Failed. Default 3 s.
     public var evCertificateBudget: Duration = .seconds(3)
+    /// A02/A03: a station certificate signed by the CSMS is renewed (TriggerMessage SignV2GCertificate) once it
+    /// expires within this window. Default 30 days.
+    public var certificateRenewalWindow: Duration = .seconds(30 * 86_400)
+    /// How often the renewal check runs. Default 1 hour.
+    public var certificateRenewalCheckInterval: Duration = .seconds(3_600)
 
     public init() {}
 }
@@ -29,6 +34,8 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
     public let centralSystem: CentralSystem
     public let store: SQLStore
     public let stations = ConnectedStations()
+    let renewalWindow: Duration
+    let renewalCheckInterval: Duration
     let logger: Logger
     private let sessions = Mutex<[UInt64: StationSession]>([:])
     private let serverBox = Mutex<OCPPServer?>(nil)
@@ -40,6 +47,8 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
     ) {
         self.store = store
         self.logger = logger
+        self.renewalWindow = configuration.certificateRenewalWindow
+        self.renewalCheckInterval = configuration.certificateRenewalCheckInterval
         var plugAndCharge = plugAndCharge
         if plugAndCharge.switches == nil { plugAndCharge.switches = store }
         if let provider = plugAndCharge.evCertificates {
@@ -101,6 +110,7 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.store.run() }
                 group.addTask { try await server.run() }
+                group.addTask { await self.renewCertificates() }
                 if let http {
                     let api = CSMSRESTAPI(
                         stations: store, transactions: store, sender: self,
@@ -165,9 +175,66 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
                 do {
                     let result = try await connection.call(action: call.action, payload: call.payload)
                     queue.append(contentsOf: centralSystem.callsAfter(action: call.action, result: result, version: connection.version))
+                    await self.recordSignedCertificate(call: call, result: result, stationID: connection.stationID)
                     logger.debug("csms call answered", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "result": "\(result.serializedString.prefix(200))"])
                 } catch {
                     logger.debug("csms call failed", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// A02/A03: after a station accepted CertificateSigned (2.0.1, or the 1.6 PnC DataTransfer carrying it), the
+    /// leaf's notAfter is stored for renewal.
+    func recordSignedCertificate(call: CSMSCall, result: JSONValue, stationID: String) async {
+        var request: V201.CertificateSignedRequest?
+        var accepted = false
+        if call.action == V201.CertificateSignedRequest.action {
+            request = try? V201.CertificateSignedRequest(json: call.payload)
+            accepted = (try? V201.CertificateSignedResponse(json: result))?.status == .accepted
+        } else if call.action == V16.DataTransferRequest.action, let transfer = try? V16.DataTransferRequest(json: call.payload),
+            transfer.vendorId == CentralSystem.pnc16VendorID, transfer.messageId == V201.CertificateSignedRequest.action,
+            let data = transfer.data, let inner = try? JSONValue.parse(data)
+        {
+            request = try? V201.CertificateSignedRequest(json: inner)
+            let response = try? V16.DataTransferResponse(json: result)
+            accepted = response?.status == .accepted
+                && (response?.data.flatMap { try? JSONValue.parse($0) }.flatMap { try? V201.CertificateSignedResponse(json: $0) }?.status ?? .accepted) == .accepted
+        }
+        guard let request, accepted,
+            let notAfter = PEMLeaf.notAfter(request.certificateChain)
+        else { return }
+        let record = StationCertificateRecord(
+            stationID: stationID, certificateType: request.certificateType?.rawValue ?? "ChargingStationCertificate",
+            notAfter: notAfter)
+        do {
+            try await store.saveStationCertificate(record)
+        } catch {
+            logger.error("station certificate expiry not stored", metadata: ["ocpp.station_id": "\(stationID)", "error": "\(error)"])
+        }
+    }
+
+    /// A02/A03: every check interval, stations whose certificate expires within the window are asked to renew it.
+    func renewCertificates() async {
+        let window = Double(renewalWindow.components.seconds) + Double(renewalWindow.components.attoseconds) / 1e18
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: renewalCheckInterval) } catch { return }
+            guard let due = try? await centralSystem.certificatesToRenew(repository: store, window: window) else { continue }
+            for record in due {
+                guard let connection = await stations.connection(stationID: record.stationID) else { continue }
+                let call = CentralSystem.renewalCall(for: record, version: connection.version)
+                let traceID = Self.randomTraceID()
+                do {
+                    let result = try await connection.call(action: call.action, payload: call.payload)
+                    logger.notice(
+                        "certificate renewal triggered",
+                        metadata: ["ocpp.station_id": "\(record.stationID)", "certificate_type": "\(record.certificateType)",
+                                   "not_after": "\(record.notAfter.text)", "trace_id": "\(traceID)",
+                                   "result": "\(result.serializedString.prefix(200))"])
+                } catch {
+                    logger.warning(
+                        "certificate renewal trigger failed",
+                        metadata: ["ocpp.station_id": "\(record.stationID)", "trace_id": "\(traceID)", "error": "\(error)"])
                 }
             }
         }

@@ -2,6 +2,7 @@ public import CSMS
 public import Foundation
 public import V2GPKI
 public import X509
+import OCPPMessages
 
 /// The CSMS's ``CSMS/CertificateStatusChecker`` over the V2G PKI's ``V2GPKI/OCSPClient`` (answers cached until
 /// nextUpdate). The issuer of a certificate named by OCPP hash data is found among `issuers` by its name and key
@@ -201,5 +202,14 @@ extension CSMS.CertificateHashData {
             hashAlgorithm: "SHA256", issuerNameHash: OCSPCertificateStatusChecker.hex(id.issuerNameHash),
             issuerKeyHash: OCSPCertificateStatusChecker.hex(id.issuerKeyHash),
             serialNumber: OCSPCertificateStatusChecker.hex(Array(root.serialNumber.bytes)), responderURL: "")
+    }
+}
+
+/// The first certificate of a PEM chain.
+enum PEMLeaf {
+    /// The leaf's notAfter as an OCPP time; nil when the text holds no certificate.
+    static func notAfter(_ pem: String) -> OCPPDateTime? {
+        guard let leaf = try? CertificateFile.certificates(from: Array(pem.utf8)).first else { return nil }
+        return OCPPDateTime(secondsSince1970: leaf.notValidAfter.timeIntervalSince1970)
     }
 }

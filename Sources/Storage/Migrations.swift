@@ -49,8 +49,15 @@ enum Migrations {
             ]
         },
         // Plug & Charge: the per-station switch.
-        Migration(version: 2) { _ in
-            ["CREATE TABLE station_pnc (station_id TEXT PRIMARY KEY, enabled INTEGER NOT NULL)"]
+        Migration(version: 2) { dialect in
+            let real = dialect == .sqlite ? "REAL" : "DOUBLE PRECISION"
+            return [
+                "CREATE TABLE station_pnc (station_id TEXT PRIMARY KEY, enabled INTEGER NOT NULL)",
+                """
+                CREATE TABLE station_certificates (station_id TEXT NOT NULL, certificate_type TEXT NOT NULL,
+                not_after \(real) NOT NULL, PRIMARY KEY (station_id, certificate_type))
+                """,
+            ]
         },
     ]
 

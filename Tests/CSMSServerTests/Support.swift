@@ -52,6 +52,7 @@ func withCSMSAndHTTP(
     profile: SecurityProfile = .unsecured, tls: TLSConfiguration? = nil, databasePath: String = temporaryDatabase(),
     configure: (inout CSMSConfiguration) -> Void = { _ in }, certificateAuthority: (any CertificateAuthority)? = nil,
     plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(), http: Bool = true,
+    application configureApplication: (inout CSMSApplicationConfiguration) -> Void = { _ in },
     _ body: @Sendable (CSMSApplication, Int, Int) async throws -> Void
 ) async throws {
     var configuration = CSMSApplicationConfiguration()
@@ -60,6 +61,7 @@ func withCSMSAndHTTP(
     configuration.server.tls = tls
     configuration.server.callTimeout = .seconds(5)
     configure(&configuration.csms)
+    configureApplication(&configuration)
     configuration.databasePath = databasePath
     let store = try await SQLStore.openSQLite(path: databasePath, logger: testLogger)
     let application = CSMSApplication(
