@@ -136,3 +136,29 @@ func evCertificate(port: Int, exi: String, traceID: String? = nil) async throws 
         }
     }
 }
+
+@Suite(.serialized) struct PlugAndChargeInteropTests {
+    @Test("[C07/M06 interop] the ocpp library's conformance charge point gets real PnC answers: its hash data name no known CA → Authorize Invalid/NoCertificateAvailable, GetCertificateStatus Failed(UnknownIssuer); Get15118EVCertificate without a provider Failed(NoCPSConfigured)",
+          .enabled(if: pythonPeerPresent, Comment(rawValue: pythonPeerMissing)))
+    func conformanceClientPnC() async throws {
+        try await PnCFixture.with { fixture in
+            try await withCSMS(plugAndCharge: try fixture.services()) { app, port in
+                try await app.store.saveToken(IdTokenRecord(idToken: "DEABCC1234567890", type: "eMAID", status: "Accepted"))
+                let wireLog = NSTemporaryDirectory() + "pnc-conformance-\(UUID().uuidString.prefix(8)).jsonl"
+                defer { try? FileManager.default.removeItem(atPath: wireLog) }
+                let (status, output) = try await runProcess(
+                    venvPython,
+                    ["conformance_client.py", "--url", "ws://127.0.0.1:\(port)/ocpp", "--station-id", "PNC-CONF-002",
+                     "--wire-log", wireLog],
+                    directory: harnessFolder)
+                print(output)
+                #expect(status == 0)
+                let frames = try String(contentsOfFile: wireLog, encoding: .utf8)
+                #expect(frames.contains("NoCertificateAvailable"))
+                #expect(frames.contains("UnknownIssuer"))
+                #expect(frames.contains("NoCPSConfigured"))
+                #expect(!frames.contains(#""certificateStatus": "Accepted""#) && !frames.contains(#""certificateStatus":"Accepted""#))
+            }
+        }
+    }
+}
