@@ -85,14 +85,22 @@ extension CentralSystem {
         session.accepted = registration == .accepted
         let interval = registration == .accepted ? configuration.heartbeatInterval : configuration.bootRetryInterval
         let status = V201.RegistrationStatusEnum(rawValue: registration.rawValue) ?? .rejected
+        let followUps = registration == .accepted ? commissioningCalls201() : []
+        return .result(V201.BootNotificationResponse(currentTime: time, interval: interval, status: status), followUps: followUps)
+    }
+
+    /// M05/M01 commissioning: with every root's id known, GetInstalledCertificateIds first (the missing roots are
+    /// installed from its answer, ``callsAfter(_:result:version:)``); otherwise InstallCertificate for every root
+    /// followed by GetInstalledCertificateIds.
+    func commissioningCalls201() -> [CSMSCall] {
         var followUps: [CSMSCall] = []
         let roots = configuration.rootCertificatesToInstall
-        if registration == .accepted, !roots.isEmpty, roots.allSatisfy({ configuration.rootCertificateIDs[$0.pem] != nil }) {
+        if !roots.isEmpty, roots.allSatisfy({ configuration.rootCertificateIDs[$0.pem] != nil }) {
             let types = roots.compactMap { V201.GetCertificateIdUseEnum(rawValue: $0.type) }
             var unique: [V201.GetCertificateIdUseEnum] = []
             for type in types where !unique.contains(type) { unique.append(type) }
             followUps.append(CSMSCall(V201.GetInstalledCertificateIdsRequest(certificateType: unique.isEmpty ? nil : unique)))
-        } else if registration == .accepted, !roots.isEmpty {
+        } else if !roots.isEmpty {
             var types: [V201.GetCertificateIdUseEnum] = []
             for root in configuration.rootCertificatesToInstall {
                 guard let use = V201.InstallCertificateUseEnum(rawValue: root.type) else { continue }
@@ -101,7 +109,7 @@ extension CentralSystem {
             }
             followUps.append(CSMSCall(V201.GetInstalledCertificateIdsRequest(certificateType: types.isEmpty ? nil : types)))
         }
-        return .result(V201.BootNotificationResponse(currentTime: time, interval: interval, status: status), followUps: followUps)
+        return followUps
     }
 
     /// C01 (EIM) and C07 (PnC): the token's status from the repository.

@@ -23,6 +23,12 @@ public struct CSMSCall: Sendable, Hashable {
         self.payload = request.json
     }
 
+    /// A call whose payload is not validated (internal use: matching answers to calls).
+    init(action: String, unchecked payload: JSONValue) {
+        self.action = action
+        self.payload = payload
+    }
+
     /// A call from an action name and a payload, validated against the version's request schema.
     public init(action: String, payload: JSONValue, version: OCPPVersion) throws(OCPPMessagesError) {
         switch version {

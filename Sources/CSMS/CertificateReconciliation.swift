@@ -3,7 +3,19 @@ import OCPPMessages
 extension CentralSystem {
     /// Calls that follow the station's answer to a CSMS-initiated call. M05 → M01: after GetInstalledCertificateIds
     /// (sent at commissioning) every configured root whose id the station did not list is installed.
-    public func callsAfter(action: String, result: JSONValue, version: OCPPVersion) -> [CSMSCall] {
+    public func callsAfter(_ call: CSMSCall, result: JSONValue, version: OCPPVersion) -> [CSMSCall] {
+        let action = call.action
+        if version == .v16 {
+            // The 1.6 PnC DataTransfer carries the 2.0.1 answer as JSON text in `data`.
+            guard action == V16.DataTransferRequest.action, let request = try? V16.DataTransferRequest(json: call.payload),
+                request.vendorId == Self.pnc16VendorID, request.messageId == V201.GetInstalledCertificateIdsRequest.action,
+                let transfer = try? V16.DataTransferResponse(json: result),
+                transfer.status == .accepted, let text = transfer.data, let inner = try? JSONValue.parse(text)
+            else { return [] }
+            let inner201 = CSMSCall(action: V201.GetInstalledCertificateIdsRequest.action, unchecked: .object([]))
+            return callsAfter(inner201, result: inner, version: .v201)
+                .map(Self.wrap16)
+        }
         guard action == V201.GetInstalledCertificateIdsRequest.action, version == .v201,
             let response = try? V201.GetInstalledCertificateIdsResponse(json: result)
         else { return [] }

@@ -174,7 +174,7 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
                 sent += 1
                 do {
                     let result = try await connection.call(action: call.action, payload: call.payload)
-                    queue.append(contentsOf: centralSystem.callsAfter(action: call.action, result: result, version: connection.version))
+                    queue.append(contentsOf: centralSystem.callsAfter(call, result: result, version: connection.version))
                     await self.recordSignedCertificate(call: call, result: result, stationID: connection.stationID)
                     logger.debug("csms call answered", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "result": "\(result.serializedString.prefix(200))"])
                 } catch {
