@@ -43,4 +43,36 @@ import X509
             #expect(try await app.store.stationCertificates(expiringBefore: OCPPDateTime(secondsSince1970: 0)).isEmpty)
         }
     }
+
+    @Test("[A02/A03 over 1.6 PnC DataTransfer] SignCertificate → CertificateSigned (both in DataTransfer iso15118pnc) stores the expiry; the renewal TriggerMessage(SignV2GCertificate) reaches the 1.6 station the same way")
+    func renewsOver16() async throws {
+        let pki = try TestPKI()
+        let station = StationWithV2GRoot(
+            v2gRootID: CSMS.CertificateHashData(hashAlgorithm: "SHA256", issuerNameHash: "00", issuerKeyHash: "00", serialNumber: "1", responderURL: ""))
+        try await withCSMSAndHTTP(
+            certificateAuthority: TestCertificateAuthority(pki: pki), http: false,
+            application: { configuration in
+                configuration.certificateRenewalWindow = .seconds(36_500 * 86_400)
+                configuration.certificateRenewalCheckInterval = .milliseconds(200)
+            }
+        ) { app, port, _ in
+            try await OCPPClient.withConnection(configuration: CSMSServerTests.station(port: port, versions: [.v16]), handler: station) { connection in
+                _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "OpenPnC", chargePointModel: "PnC-16"))
+                let sign = V201.SignCertificateRequest(csr: try TestPKI.csr(commonName: "CP16", key: TestPKI.key(0x57)), certificateType: .v2GCertificate)
+                let response = try await connection.call(
+                    V16.DataTransferRequest(vendorId: "org.openchargealliance.iso15118pnc", messageId: "SignCertificate", data: sign.json.serializedString))
+                #expect(response.status == .accepted)
+                let deadline = ContinuousClock.now + .seconds(5)
+                while !station.calls.withLock({ $0.contains { $0.0 == "16:TriggerMessage" } }), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            let calls = station.calls.withLock { $0 }
+            #expect(calls.contains { $0.0 == "16:CertificateSigned" })
+            let trigger = try V201.TriggerMessageRequest(json: try #require(calls.first { $0.0 == "16:TriggerMessage" }?.1))
+            #expect(trigger.requestedMessage == .signV2GCertificate)
+            let stored = try await app.store.stationCertificates(expiringBefore: OCPPDateTime(secondsSince1970: 4_000_000_000))
+            #expect(stored.map(\.stationID) == ["CS-1"])
+        }
+    }
 }

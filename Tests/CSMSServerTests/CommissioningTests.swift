@@ -24,6 +24,8 @@ final class StationWithV2GRoot: OCPPCallHandler {
                 V201.GetInstalledCertificateIdsResponse(
                     status: .accepted, certificateHashDataChain: [.init(certificateHashData: id, certificateType: .v2GRootCertificate)]))
         case "InstallCertificate": return .result(V201.InstallCertificateResponse(status: .accepted))
+        case "CertificateSigned": return .result(V201.CertificateSignedResponse(status: .accepted))
+        case "TriggerMessage": return .result(V201.TriggerMessageResponse(status: .accepted))
         case "DataTransfer":
             // 1.6 PnC: the 2.0.1 request travels in `data`; answer with the 2.0.1 response the same way.
             guard let transfer = try? V16.DataTransferRequest(json: payload), let messageID = transfer.messageId,
