@@ -192,7 +192,7 @@ let ocppTargets: [Target] = [
     .target(
         name: "CSMSServer",
         dependencies: [
-            "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "HTTPAPI", "V2GPKI",
+            "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "HTTPAPI", "V2GPKI", "PKIHTTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -228,7 +228,7 @@ let ocppTargets: [Target] = [
     .testTarget(
         name: "CSMSServerTests",
         dependencies: [
-            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI",
+            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI", "PKIHTTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

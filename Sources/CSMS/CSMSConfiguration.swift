@@ -24,6 +24,10 @@ public struct CSMSConfiguration: Sendable {
     /// Root certificates installed on every 2.0.1 station after an Accepted boot (InstallCertificate), followed by a
     /// GetInstalledCertificateIds (commissioning flow): (InstallCertificateUseEnumType raw value, PEM).
     public var rootCertificatesToInstall: [(type: String, pem: String)] = []
+    /// The OCPP certificate ids (SHA-256 issuer hashes and serial) of entries of ``rootCertificatesToInstall``, keyed by
+    /// their PEM. When every root has one, commissioning reconciles (M05): the installed ids are read first and only
+    /// the missing roots are installed (M01).
+    public var rootCertificateIDs: [String: CertificateHashData] = [:]
 
     public init() {}
 }

@@ -3,6 +3,7 @@ public struct CSMSError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         private init(_ name: String) { self.name = name }
+        static func make(_ name: String) -> Self { Self(name) }
         public var description: String { name }
 
         /// A repository (storage) operation failed; the CALL is answered with InternalError and not acknowledged.
@@ -26,4 +27,11 @@ public struct CSMSError: Error, Sendable, CustomStringConvertible {
     ) -> Self {
         Self(code: code, detail: detail, cause: cause, location: "\(file):\(line)")
     }
+}
+
+extension CSMSError.Code {
+    /// No known CA certificate matches the issuer hashes of a certificate (its status cannot be asked).
+    public static let unknownIssuer = Self.make("unknownIssuer")
+    /// A certificate's revocation status could not be learned (responder unreachable, bad answer, unsupported hash).
+    public static let revocationUnavailable = Self.make("revocationUnavailable")
 }

@@ -104,9 +104,12 @@ extension CentralSystem {
                 firmwareVersion: boot.firmwareVersion, registration: registration, lastBootAt: time, lastSeenAt: time))
         session.accepted = registration == .accepted
         let interval = registration == .accepted ? configuration.heartbeatInterval : configuration.bootRetryInterval
+        // OCA PnC application note: the roots go to 1.6 stations as PnC DataTransfers carrying the 2.0.1 requests.
+        let followUps = registration == .accepted ? commissioningCalls201().map(Self.wrap16) : []
         return .result(
             V16.BootNotificationResponse(
-                status: .init(rawValue: registration.rawValue) ?? .rejected, currentTime: time, interval: interval))
+                status: .init(rawValue: registration.rawValue) ?? .rejected, currentTime: time, interval: interval),
+            followUps: followUps)
     }
 
     /// 1.6 IdTagInfo status: Accepted, Blocked, Expired, Invalid (2.0.1's Unknown and other refusals are Invalid).
@@ -135,6 +138,11 @@ extension CentralSystem {
     /// OCA application note "Using ISO 15118 Plug & Charge with OCPP 1.6": DataTransfer with vendorId
     /// `org.openchargealliance.iso15118pnc` carries a 2.0.1 payload as JSON text in `data`; the answer carries the
     /// 2.0.1 response the same way.
+    /// A 2.0.1 CSMS call as the 1.6 PnC DataTransfer that carries it.
+    static func wrap16(_ call: CSMSCall) -> CSMSCall {
+        CSMSCall(V16.DataTransferRequest(vendorId: pnc16VendorID, messageId: call.action, data: call.payload.serializedString))
+    }
+
     func dataTransfer16(_ transfer: V16.DataTransferRequest, session: inout StationSession) async throws -> CSMSReply {
         guard transfer.vendorId == Self.pnc16VendorID else {
             return .result(V16.DataTransferResponse(status: .unknownVendorId))
@@ -155,10 +163,9 @@ extension CentralSystem {
             return .result(V16.DataTransferResponse(status: .rejected))
         }
         // CertificateSigned follows as a PnC DataTransfer from the CSMS, wrapping the 2.0.1 request.
-        let followUps = reply.followUps.map { call in
-            CSMSCall(
-                V16.DataTransferRequest(vendorId: Self.pnc16VendorID, messageId: call.action, data: call.payload.serializedString))
-        }
-        return .result(V16.DataTransferResponse(status: .accepted, data: response.serializedString), followUps: followUps)
+        let followUps = reply.followUps.map(Self.wrap16)
+        return CSMSReply(
+            .result(V16.DataTransferResponse(status: .accepted, data: response.serializedString).json), followUps: followUps,
+            decisions: reply.decisions)
     }
 }

@@ -26,6 +26,11 @@ extension CentralSystem {
                     status: status.connectorStatus.rawValue, timestamp: status.timestamp))
             return .result(V201.StatusNotificationResponse())
         case .authorize(let authorize):
+            if authorize.iso15118CertificateHashData != nil || authorize.certificate != nil
+                || authorize.idToken.type == .eMAID
+            {
+                return try await authorizePlugAndCharge201(authorize, session: session)
+            }
             return .result(try await authorize201(authorize))
         case .transactionEvent(let event):
             return .result(try await transactionEvent201(event, payload: payload, session: session))
@@ -35,16 +40,10 @@ extension CentralSystem {
             return .result(V201.MeterValuesResponse())
         case .signCertificate(let sign):
             return try await signCertificate(csr: sign.csr, type: sign.certificateType?.rawValue ?? "ChargingStationCertificate", version: .v201)
-        case .get15118EVCertificate:
-            // ISO 15118 certificate installation needs the contract certificate pool (eMSP/CPS), not wired here.
-            return .result(
-                V201.Get15118EVCertificateResponse(
-                    status: .failed, statusInfo: V201.StatusInfo(reasonCode: "NoCPSConfigured"), exiResponse: ""))
-        case .getCertificateStatus:
-            // OCSP forwarding needs a revocation service, not wired here.
-            return .result(
-                V201.GetCertificateStatusResponse(
-                    status: .failed, statusInfo: V201.StatusInfo(reasonCode: "NoOCSPConfigured")))
+        case .get15118EVCertificate(let request):
+            return await get15118EVCertificate201(request, session: session)
+        case .getCertificateStatus(let request):
+            return await getCertificateStatus201(request, session: session)
         case .notifyEVChargingNeeds:
             // K15.FR: Rejected = the CSMS cannot provide a charging schedule (no smart charging here).
             return .result(
@@ -86,8 +85,22 @@ extension CentralSystem {
         session.accepted = registration == .accepted
         let interval = registration == .accepted ? configuration.heartbeatInterval : configuration.bootRetryInterval
         let status = V201.RegistrationStatusEnum(rawValue: registration.rawValue) ?? .rejected
+        let followUps = registration == .accepted ? commissioningCalls201() : []
+        return .result(V201.BootNotificationResponse(currentTime: time, interval: interval, status: status), followUps: followUps)
+    }
+
+    /// M05/M01 commissioning: with every root's id known, GetInstalledCertificateIds first (the missing roots are
+    /// installed from its answer, ``callsAfter(_:result:version:)``); otherwise InstallCertificate for every root
+    /// followed by GetInstalledCertificateIds.
+    func commissioningCalls201() -> [CSMSCall] {
         var followUps: [CSMSCall] = []
-        if registration == .accepted, !configuration.rootCertificatesToInstall.isEmpty {
+        let roots = configuration.rootCertificatesToInstall
+        if !roots.isEmpty, roots.allSatisfy({ configuration.rootCertificateIDs[$0.pem] != nil }) {
+            let types = roots.compactMap { V201.GetCertificateIdUseEnum(rawValue: $0.type) }
+            var unique: [V201.GetCertificateIdUseEnum] = []
+            for type in types where !unique.contains(type) { unique.append(type) }
+            followUps.append(CSMSCall(V201.GetInstalledCertificateIdsRequest(certificateType: unique.isEmpty ? nil : unique)))
+        } else if !roots.isEmpty {
             var types: [V201.GetCertificateIdUseEnum] = []
             for root in configuration.rootCertificatesToInstall {
                 guard let use = V201.InstallCertificateUseEnum(rawValue: root.type) else { continue }
@@ -96,7 +109,7 @@ extension CentralSystem {
             }
             followUps.append(CSMSCall(V201.GetInstalledCertificateIdsRequest(certificateType: types.isEmpty ? nil : types)))
         }
-        return .result(V201.BootNotificationResponse(currentTime: time, interval: interval, status: status), followUps: followUps)
+        return followUps
     }
 
     /// C01 (EIM) and C07 (PnC): the token's status from the repository.

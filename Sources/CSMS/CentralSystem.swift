@@ -23,6 +23,12 @@ public struct CSMSCall: Sendable, Hashable {
         self.payload = request.json
     }
 
+    /// A call whose payload is not validated (internal use: matching answers to calls).
+    init(action: String, unchecked payload: JSONValue) {
+        self.action = action
+        self.payload = payload
+    }
+
     /// A call from an action name and a payload, validated against the version's request schema.
     public init(action: String, payload: JSONValue, version: OCPPVersion) throws(OCPPMessagesError) {
         switch version {
@@ -44,10 +50,13 @@ public struct CSMSReply: Sendable, Equatable {
     public var outcome: Outcome
     /// CALLs to send to the station after the reply (e.g. CertificateSigned after SignCertificate).
     public var followUps: [CSMSCall]
+    /// Decisions to log with their trace id (Plug & Charge refusals and acceptances).
+    public var decisions: [CSMSDecision] = []
 
-    public init(_ outcome: Outcome, followUps: [CSMSCall] = []) {
+    public init(_ outcome: Outcome, followUps: [CSMSCall] = [], decisions: [CSMSDecision] = []) {
         self.outcome = outcome
         self.followUps = followUps
+        self.decisions = decisions
     }
 
     public static func result(_ payload: some OCPPJSONCodable, followUps: [CSMSCall] = []) -> Self {
@@ -69,12 +78,20 @@ public struct CentralSystem: Sendable {
     public let tokens: any TokenRepository
     public let certificateAuthority: (any CertificateAuthority)?
     public let now: @Sendable () -> OCPPDateTime
+    /// Revocation, chain and contract checks of Plug & Charge (C07, M06).
+    public let plugAndCharge: PlugAndChargeServices
+    /// A fresh trace id for a decision when the station sent none (randomness is injected).
+    public let makeTraceID: @Sendable () -> String
 
     public init(
         configuration: CSMSConfiguration, stations: any StationRepository, transactions: any TransactionRepository,
         tokens: any TokenRepository, certificateAuthority: (any CertificateAuthority)?,
+        plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(),
+        makeTraceID: @escaping @Sendable () -> String = { "" },
         now: @escaping @Sendable () -> OCPPDateTime
     ) {
+        self.plugAndCharge = plugAndCharge
+        self.makeTraceID = makeTraceID
         self.configuration = configuration
         self.stations = stations
         self.transactions = transactions

@@ -18,6 +18,13 @@ public struct CSMSApplicationConfiguration: Sendable {
     public var databasePath = "pnc-csms.sqlite"
     /// Address of the REST API (host, port; port 0 picks one); nil: no REST API. Default nil.
     public var httpAddress: (host: String, port: Int)?
+    /// Latency budget of Get15118EVCertificate (M02/M03): a provider answering later gives Failed. Default 3 s.
+    public var evCertificateBudget: Duration = .seconds(3)
+    /// A02/A03: a station certificate signed by the CSMS is renewed (TriggerMessage SignV2GCertificate) once it
+    /// expires within this window. Default 30 days.
+    public var certificateRenewalWindow: Duration = .seconds(30 * 86_400)
+    /// How often the renewal check runs. Default 1 hour.
+    public var certificateRenewalCheckInterval: Duration = .seconds(3_600)
 
     public init() {}
 }
@@ -27,29 +34,65 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
     public let centralSystem: CentralSystem
     public let store: SQLStore
     public let stations = ConnectedStations()
+    let renewalWindow: Duration
+    let renewalCheckInterval: Duration
     let logger: Logger
     private let sessions = Mutex<[UInt64: StationSession]>([:])
     private let serverBox = Mutex<OCPPServer?>(nil)
 
     public init(
         configuration: CSMSApplicationConfiguration, store: SQLStore, certificateAuthority: (any CertificateAuthority)?,
+        plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(),
         logger: Logger, now: @escaping @Sendable () -> OCPPDateTime
     ) {
         self.store = store
         self.logger = logger
+        self.renewalWindow = configuration.certificateRenewalWindow
+        self.renewalCheckInterval = configuration.certificateRenewalCheckInterval
+        var plugAndCharge = plugAndCharge
+        if plugAndCharge.switches == nil { plugAndCharge.switches = store }
+        if let provider = plugAndCharge.evCertificates {
+            plugAndCharge.evCertificates = TimeBoundEVCertificateProvider(provider, budget: configuration.evCertificateBudget)
+        }
         self.centralSystem = CentralSystem(
             configuration: configuration.csms, stations: store, transactions: store, tokens: store,
-            certificateAuthority: certificateAuthority, now: now)
+            certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge,
+            makeTraceID: { Self.randomTraceID() }, now: now)
+    }
+
+    /// A fresh 128-bit trace id in hex.
+    static func randomTraceID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        let text = String(high, radix: 16) + ":" + String(low, radix: 16)
+        let parts = text.split(separator: ":").map { String(repeating: "0", count: 16 - $0.count) + $0 }
+        return parts.joined()
+    }
+
+    func log(_ decisions: [CSMSDecision]) {
+        for decision in decisions {
+            var metadata: Logger.Metadata = ["trace_id": "\(decision.traceID)"]
+            for (key, value) in decision.metadata { metadata[key] = "\(value)" }
+            let level: Logger.Level = switch decision.level {
+            case .info: .info
+            case .notice: .notice
+            case .warning: .warning
+            }
+            logger.log(level: level, "\(decision.message)", metadata: metadata)
+        }
     }
 
     /// Opens the SQLite store, binds the server and serves until cancelled. `onListening` receives the bound port.
     public static func run(
         configuration: CSMSApplicationConfiguration, certificateAuthority: (any CertificateAuthority)? = nil,
+        plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(),
         logger: Logger, onListening: @Sendable (CSMSApplication, Int) async -> Void = { _, _ in }
     ) async throws {
         let store = try await SQLStore.open(configuration.databasePath, logger: logger)
         let application = CSMSApplication(
-            configuration: configuration, store: store, certificateAuthority: certificateAuthority, logger: logger,
+            configuration: configuration, store: store, certificateAuthority: certificateAuthority,
+            plugAndCharge: plugAndCharge, logger: logger,
             now: { OCPPDateTime(secondsSince1970: Double(DispatchWallClock.nowNanoseconds()) / 1e9) })
         try await application.run(server: configuration.server, http: configuration.httpAddress, onListening: onListening)
     }
@@ -67,8 +110,11 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.store.run() }
                 group.addTask { try await server.run() }
+                group.addTask { await self.renewCertificates() }
                 if let http {
-                    let api = CSMSRESTAPI(stations: store, transactions: store, sender: self)
+                    let api = CSMSRESTAPI(
+                        stations: store, transactions: store, sender: self,
+                        plugAndChargeSwitches: centralSystem.plugAndCharge.switches)
                     let application = Application(
                         router: api.router(),
                         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "OpenPnC CSMS"),
@@ -111,6 +157,7 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
             ?? StationSession(stationID: connection.stationID, version: connection.version)
         let reply = await centralSystem.handle(action: action, payload: payload, session: &session)
         sessions.withLock { $0[connection.connectionNumber] = session }
+        log(reply.decisions)
         let outcome: OCPPCallReply.Outcome
         switch reply.outcome {
         case .result(let payload): outcome = .result(payload)
@@ -119,13 +166,75 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
         guard !reply.followUps.isEmpty else { return OCPPCallReply(outcome) }
         let calls = reply.followUps
         let logger = self.logger
+        let centralSystem = self.centralSystem
         return OCPPCallReply(outcome) { connection in
-            for call in calls {
+            var queue = calls[...]
+            var sent = 0
+            while let call = queue.popFirst(), sent < 64 {
+                sent += 1
                 do {
                     let result = try await connection.call(action: call.action, payload: call.payload)
+                    queue.append(contentsOf: centralSystem.callsAfter(call, result: result, version: connection.version))
+                    await self.recordSignedCertificate(call: call, result: result, stationID: connection.stationID)
                     logger.debug("csms call answered", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "result": "\(result.serializedString.prefix(200))"])
                 } catch {
                     logger.debug("csms call failed", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// A02/A03: after a station accepted CertificateSigned (2.0.1, or the 1.6 PnC DataTransfer carrying it), the
+    /// leaf's notAfter is stored for renewal.
+    func recordSignedCertificate(call: CSMSCall, result: JSONValue, stationID: String) async {
+        var request: V201.CertificateSignedRequest?
+        var accepted = false
+        if call.action == V201.CertificateSignedRequest.action {
+            request = try? V201.CertificateSignedRequest(json: call.payload)
+            accepted = (try? V201.CertificateSignedResponse(json: result))?.status == .accepted
+        } else if call.action == V16.DataTransferRequest.action, let transfer = try? V16.DataTransferRequest(json: call.payload),
+            transfer.vendorId == CentralSystem.pnc16VendorID, transfer.messageId == V201.CertificateSignedRequest.action,
+            let data = transfer.data, let inner = try? JSONValue.parse(data)
+        {
+            request = try? V201.CertificateSignedRequest(json: inner)
+            let response = try? V16.DataTransferResponse(json: result)
+            accepted = response?.status == .accepted
+                && (response?.data.flatMap { try? JSONValue.parse($0) }.flatMap { try? V201.CertificateSignedResponse(json: $0) }?.status ?? .accepted) == .accepted
+        }
+        guard let request, accepted,
+            let notAfter = PEMLeaf.notAfter(request.certificateChain)
+        else { return }
+        let record = StationCertificateRecord(
+            stationID: stationID, certificateType: request.certificateType?.rawValue ?? "ChargingStationCertificate",
+            notAfter: notAfter)
+        do {
+            try await store.saveStationCertificate(record)
+        } catch {
+            logger.error("station certificate expiry not stored", metadata: ["ocpp.station_id": "\(stationID)", "error": "\(error)"])
+        }
+    }
+
+    /// A02/A03: every check interval, stations whose certificate expires within the window are asked to renew it.
+    func renewCertificates() async {
+        let window = Double(renewalWindow.components.seconds) + Double(renewalWindow.components.attoseconds) / 1e18
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: renewalCheckInterval) } catch { return }
+            guard let due = try? await centralSystem.certificatesToRenew(repository: store, window: window) else { continue }
+            for record in due {
+                guard let connection = await stations.connection(stationID: record.stationID) else { continue }
+                let call = CentralSystem.renewalCall(for: record, version: connection.version)
+                let traceID = Self.randomTraceID()
+                do {
+                    let result = try await connection.call(action: call.action, payload: call.payload)
+                    logger.notice(
+                        "certificate renewal triggered",
+                        metadata: ["ocpp.station_id": "\(record.stationID)", "certificate_type": "\(record.certificateType)",
+                                   "not_after": "\(record.notAfter.text)", "trace_id": "\(traceID)",
+                                   "result": "\(result.serializedString.prefix(200))"])
+                } catch {
+                    logger.warning(
+                        "certificate renewal trigger failed",
+                        metadata: ["ocpp.station_id": "\(record.stationID)", "trace_id": "\(traceID)", "error": "\(error)"])
                 }
             }
         }

@@ -9,8 +9,13 @@ public struct CSMSRESTAPI: Sendable {
     let stations: any StationRepository
     let transactions: any TransactionRepository
     let sender: any StationCommandSender
+    let plugAndChargeSwitches: (any PlugAndChargeSwitchRepository)?
 
-    public init(stations: any StationRepository, transactions: any TransactionRepository, sender: any StationCommandSender) {
+    public init(
+        stations: any StationRepository, transactions: any TransactionRepository, sender: any StationCommandSender,
+        plugAndChargeSwitches: (any PlugAndChargeSwitchRepository)? = nil
+    ) {
+        self.plugAndChargeSwitches = plugAndChargeSwitches
         self.stations = stations
         self.transactions = transactions
         self.sender = sender
@@ -91,6 +96,25 @@ public struct CSMSRESTAPI: Sendable {
                 return Self.json(result)
             } catch {
                 return Self.problem(.badGateway, "\(action) to \(id) failed: \(error)")
+            }
+        }
+        if let switches = plugAndChargeSwitches {
+            api.get("stations/:id/plug-and-charge") { _, context in
+                let id = try context.parameters.require("id")
+                let enabled = try await switches.plugAndChargeEnabled(stationID: id)
+                return Self.json(.object([JSONMember("stationId", .string(id)), JSONMember("enabled", .bool(enabled))]))
+            }
+            api.put("stations/:id/plug-and-charge") { request, context in
+                let id = try context.parameters.require("id")
+                var request = request
+                let body = try await request.collectBody(upTo: 1_024)
+                guard case .object(let members)? = try? JSONValue.parse(body.readableBytesView),
+                    let member = members.first(where: { $0.key == "enabled" }), case .bool(let enabled) = member.value
+                else {
+                    return Self.problem(.badRequest, "the body must be {\"enabled\": true|false}")
+                }
+                try await switches.setPlugAndChargeEnabled(enabled, stationID: id)
+                return Self.json(.object([JSONMember("stationId", .string(id)), JSONMember("enabled", .bool(enabled))]))
             }
         }
         return router

@@ -45,7 +45,8 @@ public enum SQLDialectKind: String, Sendable {
 /// Writes go through a group-commit queue: concurrent writers are batched into one database transaction whose
 /// commit is durable (`synchronous=FULL` on SQLite) before any of them returns, so a CALLRESULT sent after
 /// ``record(_:samples:)`` returns never acknowledges data that a crash could lose.
-public final class SQLStore: StationRepository, TransactionRepository, TokenRepository, Sendable {
+public final class SQLStore: StationRepository, TransactionRepository, TokenRepository, PlugAndChargeSwitchRepository,
+    StationCertificateRepository, Sendable {
     let writer: any SQLDatabase
     let reader: any SQLDatabase
     let dialect: SQLDialectKind
@@ -304,6 +305,55 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
                 """
             ).run()
             return true
+        }
+    }
+
+    // MARK: - PlugAndChargeSwitchRepository
+
+    public func plugAndChargeEnabled(stationID: String) async throws -> Bool {
+        let value = try await reader.raw("SELECT enabled FROM station_pnc WHERE station_id = \(bind: stationID)")
+            .first(decodingColumn: "enabled", as: Int.self)
+        return (value ?? 1) != 0
+    }
+
+    public func setPlugAndChargeEnabled(_ enabled: Bool, stationID: String) async throws {
+        _ = try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO station_pnc (station_id, enabled) VALUES (\(bind: stationID), \(bind: enabled ? 1 : 0))
+                ON CONFLICT (station_id) DO UPDATE SET enabled = excluded.enabled
+                """
+            ).run()
+            return true
+        }
+    }
+
+    // MARK: - StationCertificateRepository
+
+    public func saveStationCertificate(_ record: StationCertificateRecord) async throws {
+        _ = try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO station_certificates (station_id, certificate_type, not_after)
+                VALUES (\(bind: record.stationID), \(bind: record.certificateType), \(bind: record.notAfter.secondsSince1970))
+                ON CONFLICT (station_id, certificate_type) DO UPDATE SET not_after = excluded.not_after
+                """
+            ).run()
+            return true
+        }
+    }
+
+    public func stationCertificates(expiringBefore time: OCPPDateTime) async throws -> [StationCertificateRecord] {
+        try await reader.raw(
+            """
+            SELECT station_id, certificate_type, not_after FROM station_certificates
+            WHERE not_after < \(bind: time.secondsSince1970) ORDER BY not_after LIMIT 10000
+            """
+        ).all().map { row in
+            StationCertificateRecord(
+                stationID: try row.decode(column: "station_id", as: String.self),
+                certificateType: try row.decode(column: "certificate_type", as: String.self),
+                notAfter: OCPPDateTime(secondsSince1970: try row.decode(column: "not_after", as: Double.self)))
         }
     }
 

@@ -36,10 +36,13 @@ func wallClock() -> OCPPDateTime { OCPPDateTime(secondsSince1970: Date().timeInt
 func withCSMS(
     profile: SecurityProfile = .unsecured, tls: TLSConfiguration? = nil, databasePath: String = temporaryDatabase(),
     configure: (inout CSMSConfiguration) -> Void = { _ in }, certificateAuthority: (any CertificateAuthority)? = nil,
-    http: Bool = false,
+    plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(), http: Bool = false,
     _ body: @Sendable (CSMSApplication, Int) async throws -> Void
 ) async throws {
-    try await withCSMSAndHTTP(profile: profile, tls: tls, databasePath: databasePath, configure: configure, certificateAuthority: certificateAuthority, http: http) { app, port, _ in
+    try await withCSMSAndHTTP(
+        profile: profile, tls: tls, databasePath: databasePath, configure: configure,
+        certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge, http: http
+    ) { app, port, _ in
         try await body(app, port)
     }
 }
@@ -48,7 +51,8 @@ func withCSMS(
 func withCSMSAndHTTP(
     profile: SecurityProfile = .unsecured, tls: TLSConfiguration? = nil, databasePath: String = temporaryDatabase(),
     configure: (inout CSMSConfiguration) -> Void = { _ in }, certificateAuthority: (any CertificateAuthority)? = nil,
-    http: Bool = true,
+    plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(), http: Bool = true,
+    application configureApplication: (inout CSMSApplicationConfiguration) -> Void = { _ in },
     _ body: @Sendable (CSMSApplication, Int, Int) async throws -> Void
 ) async throws {
     var configuration = CSMSApplicationConfiguration()
@@ -57,11 +61,12 @@ func withCSMSAndHTTP(
     configuration.server.tls = tls
     configuration.server.callTimeout = .seconds(5)
     configure(&configuration.csms)
+    configureApplication(&configuration)
     configuration.databasePath = databasePath
     let store = try await SQLStore.openSQLite(path: databasePath, logger: testLogger)
     let application = CSMSApplication(
-        configuration: configuration, store: store, certificateAuthority: certificateAuthority, logger: testLogger,
-        now: wallClock)
+        configuration: configuration, store: store, certificateAuthority: certificateAuthority,
+        plugAndCharge: plugAndCharge, logger: testLogger, now: wallClock)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let (httpPorts, httpContinuation) = AsyncStream.makeStream(of: Int.self)
     try await withThrowingTaskGroup(of: Void.self) { group in

@@ -8,6 +8,7 @@ import NIOCore
 import NIOSSL
 import OCPPMessages
 import OCPPTransport
+import PKIHTTP
 import Storage
 
 /// `pnc csms`: runs the OCPP 2.0.1 / 1.6J CSMS.
@@ -40,6 +41,10 @@ struct CSMSCommand: AsyncParsableCommand {
     @Option(help: "V2G PKI made by `pnc pki init`: SignCertificate(V2GCertificate) is signed by its CPO Sub-CA 2.")
     var pki: String?
     @Option(help: "Validity in days of SECC certificates signed for stations.") var seccValidityDays = 365
+    @Option(help: "Plug & Charge with --pki: seconds an OCSP responder may take before a certificate's status counts as unavailable.")
+    var ocspTimeout = 2
+    @Option(help: "Plug & Charge: latency budget of Get15118EVCertificate in milliseconds (Failed after it).")
+    var evCertificateBudgetMs = 3_000
     @OptionGroup var pkiPassword: PasswordOptions
 
     func run() async throws {
@@ -90,7 +95,30 @@ struct CSMSCommand: AsyncParsableCommand {
         let certificateAuthority: PKICertificateAuthority? = try pki.map {  // fails at start, not at the first CSR
             try PKICertificateAuthority(pki: try PKIDirectory(root: $0, password: try pkiPassword.resolve()), validityDays: seccValidityDays)
         }
-        try await CSMSApplication.run(configuration: configuration, certificateAuthority: certificateAuthority, logger: logger) {
+        // Plug & Charge (C07, M06): revocation through an OCSP client whose cache keeps answers until nextUpdate, contract
+        // chains validated to the PKI's roots; M01: the V2G and MO roots are installed on every station after boot.
+        var plugAndCharge = PlugAndChargeServices()
+        if let root = pki {
+            let directory = try PKIDirectory(root: root, password: try pkiPassword.resolve())
+            let client = OCSPClient(
+                transport: OCSPHTTPTransport(timeout: .seconds(Int64(ocspTimeout))), now: { Date() }, makeNonce: nil,
+                hashAlgorithm: .sha256)
+            plugAndCharge = try PlugAndChargeServices.pki(
+                directory, client: client, transport: OCSPHTTPTransport(timeout: .seconds(Int64(ocspTimeout))), now: { Date() })
+            for (type, role) in [("V2GRootCertificate", CertificateRole.v2gRoot), ("MORootCertificate", .moRoot)]
+            where !configuration.csms.rootCertificatesToInstall.contains(where: { $0.type == type }) {
+                let pem = try String(contentsOfFile: "\(directory.caDirectory(role))/cert.pem", encoding: .utf8)
+                configuration.csms.rootCertificatesToInstall.append((type, pem))
+            }
+        }
+        // M05: when every root's id is known, commissioning reads the installed ids and installs only what is missing.
+        for root in configuration.csms.rootCertificatesToInstall {
+            if let id = try? CertificateHashData.rootID(pem: root.pem) { configuration.csms.rootCertificateIDs[root.pem] = id }
+        }
+        configuration.evCertificateBudget = .milliseconds(evCertificateBudgetMs)
+        try await CSMSApplication.run(
+            configuration: configuration, certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge, logger: logger
+        ) {
             application, port in
             do {
                 for (id, password) in passwords {

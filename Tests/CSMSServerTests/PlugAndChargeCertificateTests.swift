@@ -1,0 +1,164 @@
+import CSMS
+import CSMSServer
+import Foundation
+import OCPPMessages
+import OCPPTransport
+import Storage
+import Synchronization
+import Testing
+import V2GPKI
+import X509
+
+/// Records what the CSMS relays and answers with the request's bytes reversed after `delay` (a stand-in for the
+/// eMSP's contract certificate pool, which is not part of this package yet).
+final class RelayRecorder: EVCertificateProvider {
+    let requests = Mutex<[EVCertificateRequest]>([])
+    let delay: Duration
+    init(delay: Duration = .zero) { self.delay = delay }
+
+    func certificate(for request: EVCertificateRequest) async throws -> EVCertificateResponse {
+        requests.withLock { $0.append(request) }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        return EVCertificateResponse(status: .accepted, exiResponse: request.exiRequest.reversed())
+    }
+}
+
+func evCertificate(port: Int, exi: String, traceID: String? = nil) async throws -> V201.Get15118EVCertificateResponse {
+    try await OCPPClient.withConnection(configuration: station(port: port), handler: RecordingStation()) { connection in
+        _ = try await connection.call(bootRequest)
+        return try await connection.call(
+            V201.Get15118EVCertificateRequest(
+                customData: traceID.map { V201.CustomData(vendorId: "org.openpnc", additionalProperties: [JSONMember("traceId", .string($0))]) },
+                iso15118SchemaVersion: "urn:iso:15118:2:2013:MsgDef", action: .install, exiRequest: exi))
+    }
+}
+
+@Suite(.serialized) struct PlugAndChargeCertificateTests {
+    @Test("[M02.FR.01] Get15118EVCertificate is relayed to the EVCertificateProvider with the decoded EXI, action, schema and trace id; its EXI answer comes back base64, Accepted")
+    func relayed() async throws {
+        let recorder = RelayRecorder()
+        try await withCSMS(plugAndCharge: PlugAndChargeServices(evCertificates: recorder)) { _, port in
+            let exi: [UInt8] = [0x80, 0x98, 0x02, 0x10, 0x50, 0x90]
+            let response = try await evCertificate(port: port, exi: Data(exi).base64EncodedString(), traceID: "trace-m02")
+            #expect(response.status == .accepted)
+            #expect(Data(base64Encoded: response.exiResponse).map(Array.init) == exi.reversed())
+            let relayed = try #require(recorder.requests.withLock { $0.first })
+            #expect(relayed.exiRequest == exi)
+            #expect(relayed.action == .install)
+            #expect(relayed.iso15118SchemaVersion == "urn:iso:15118:2:2013:MsgDef")
+            #expect(relayed.traceID == "trace-m02")
+            #expect(relayed.stationID == "CS-1")
+        }
+    }
+
+    @Test("[M02.FR latency budget] a provider slower than the budget gives Failed within the budget; no provider gives Failed(NoCPSConfigured); bad base64 Failed(InvalidExiRequest)")
+    func failures() async throws {
+        let slow = TimeBoundEVCertificateProvider(RelayRecorder(delay: .seconds(20)), budget: .milliseconds(300))
+        try await withCSMS(plugAndCharge: PlugAndChargeServices(evCertificates: slow)) { _, port in
+            let start = ContinuousClock.now
+            let response = try await evCertificate(port: port, exi: Data([0x80, 0x01]).base64EncodedString())
+            #expect(response.status == .failed)
+            #expect(response.statusInfo?.reasonCode == "ProviderFailed")
+            #expect(ContinuousClock.now - start < .seconds(10))
+            let bad = try await evCertificate(port: port, exi: "%%%")
+            #expect(bad.status == .failed)
+            #expect(bad.statusInfo?.reasonCode == "InvalidExiRequest")
+        }
+        try await withCSMS { _, port in
+            let response = try await evCertificate(port: port, exi: Data([0x80, 0x01]).base64EncodedString())
+            #expect(response.status == .failed)
+            #expect(response.statusInfo?.reasonCode == "NoCPSConfigured")
+        }
+    }
+
+    @Test("[M06.FR.01] GetCertificateStatus returns the responder's verified OCSP response base64 DER: good, then revoked after revocation; an unknown issuer gives Failed")
+    func certificateStatus() async throws {
+        try await PnCFixture.with { fixture in
+            try await withCSMS(plugAndCharge: try fixture.services()) { _, port in
+                let data = try fixture.hashData("contract")[0]
+                let chain = try fixture.certificates("contract")
+                let certID = try OCSPCertID(certificate: chain[0], issuer: chain[1], hashAlgorithm: .sha256)
+                func ask(_ data: V201.OCSPRequestData) async throws -> V201.GetCertificateStatusResponse {
+                    try await OCPPClient.withConnection(configuration: station(port: port), handler: RecordingStation()) { connection in
+                        _ = try await connection.call(bootRequest)
+                        return try await connection.call(V201.GetCertificateStatusRequest(ocspRequestData: data))
+                    }
+                }
+                let good = try await ask(data)
+                #expect(good.status == .accepted)
+                let der = try #require(good.ocspResult.flatMap { Data(base64Encoded: $0) })
+                let answer = try OCSPResponseVerifier.verify(responseBytes: Array(der), certID: certID, issuer: chain[1], nonce: nil, now: fixture.now())
+                #expect(answer.status == .good)
+                try fixture.revoke(chain[0], by: .moSubCA2)
+                let revoked = try await ask(data)
+                let revokedDER = try #require(revoked.ocspResult.flatMap { Data(base64Encoded: $0) })
+                let revokedAnswer = try OCSPResponseVerifier.verify(
+                    responseBytes: Array(revokedDER), certID: certID, issuer: chain[1], nonce: nil, now: fixture.now())
+                guard case .revoked = revokedAnswer.status else { Issue.record("expected revoked, got \(revokedAnswer.status)"); return }
+                var foreign = data
+                foreign.issuerKeyHash = String(repeating: "ab", count: 32)
+                let unknown = try await ask(foreign)
+                #expect(unknown.status == .failed)
+                #expect(unknown.statusInfo?.reasonCode == "UnknownIssuer")
+            }
+        }
+    }
+}
+
+@Suite(.serialized) struct PlugAndChargeSwitchTests {
+    @Test("[per-station PnC switch] PUT /api/v1/stations/{id}/plug-and-charge {enabled:false} makes PnC Authorize Invalid and Get15118EVCertificate Failed(PnCDisabled); switching back on restores Accepted")
+    func switchOff() async throws {
+        try await PnCFixture.with { fixture in
+            let eMAID = try PlugAndChargeAuthorizeTests().contractCN(fixture)
+            var services = try fixture.services()
+            services.evCertificates = RelayRecorder()
+            try await withCSMSAndHTTP(plugAndCharge: services) { app, port, httpPort in
+                try await app.store.saveToken(IdTokenRecord(idToken: eMAID, type: "eMAID", status: "Accepted"))
+                let base = "http://127.0.0.1:\(httpPort)/api/v1/stations/CS-1/plug-and-charge"
+                let (status0, initial) = try await http("GET", base)
+                #expect(status0 == 200)
+                #expect(initial == .object([JSONMember("stationId", .string("CS-1")), JSONMember("enabled", .bool(true))]))
+                let (status1, _) = try await http("PUT", base, body: #"{"enabled":false}"#)
+                #expect(status1 == 200)
+                let (badStatus, _) = try await http("PUT", base, body: #"{"enabled":"no"}"#)
+                #expect(badStatus == 400)
+                let hashData = try fixture.hashData("contract")
+                let refused = try await pncAuthorize(port: port, eMAID: eMAID, hashData: hashData)
+                #expect(refused.idTokenInfo.status == .invalid)
+                #expect(refused.certificateStatus == nil)
+                let failed = try await evCertificate(port: port, exi: Data([0x80, 0x01]).base64EncodedString())
+                #expect(failed.status == .failed)
+                #expect(failed.statusInfo?.reasonCode == "PnCDisabled")
+                _ = try await http("PUT", base, body: #"{"enabled":true}"#)
+                #expect(try await pncAuthorize(port: port, eMAID: eMAID, hashData: hashData).idTokenInfo.status == .accepted)
+                #expect(try await evCertificate(port: port, exi: Data([0x80, 0x01]).base64EncodedString()).status == .accepted)
+            }
+        }
+    }
+}
+
+@Suite(.serialized) struct PlugAndChargeInteropTests {
+    @Test("[C07/M06 interop] the ocpp library's conformance charge point gets real PnC answers: its hash data name no known CA → Authorize Invalid/NoCertificateAvailable, GetCertificateStatus Failed(UnknownIssuer); Get15118EVCertificate without a provider Failed(NoCPSConfigured)",
+          .enabled(if: pythonPeerPresent, Comment(rawValue: pythonPeerMissing)))
+    func conformanceClientPnC() async throws {
+        try await PnCFixture.with { fixture in
+            try await withCSMS(plugAndCharge: try fixture.services()) { app, port in
+                try await app.store.saveToken(IdTokenRecord(idToken: "DEABCC1234567890", type: "eMAID", status: "Accepted"))
+                let wireLog = NSTemporaryDirectory() + "pnc-conformance-\(UUID().uuidString.prefix(8)).jsonl"
+                defer { try? FileManager.default.removeItem(atPath: wireLog) }
+                let (status, output) = try await runProcess(
+                    venvPython,
+                    ["conformance_client.py", "--url", "ws://127.0.0.1:\(port)/ocpp", "--station-id", "PNC-CONF-002",
+                     "--wire-log", wireLog],
+                    directory: harnessFolder)
+                print(output)
+                #expect(status == 0)
+                let frames = try String(contentsOfFile: wireLog, encoding: .utf8)
+                #expect(frames.contains("NoCertificateAvailable"))
+                #expect(frames.contains("UnknownIssuer"))
+                #expect(frames.contains("NoCPSConfigured"))
+                #expect(!frames.contains(#""certificateStatus": "Accepted""#) && !frames.contains(#""certificateStatus":"Accepted""#))
+            }
+        }
+    }
+}
