@@ -293,14 +293,14 @@ let v2gTargets: [Target] = [
     .testTarget(
         name: "ISO15118SECCTests",
         dependencies: [
-            "ISO15118SECC", "V2GPKI", "PnCTesting",
+            "ISO15118SECC", "V2GPKI", "PnCTesting", "SAPMessages", "ISO2Messages",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
         ],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC"], swiftSettings: swiftSettings),
+    .testTarget(name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC", "SAPMessages"], swiftSettings: swiftSettings),
     .testTarget(
         name: "V2GTransportTests",
         dependencies: [
