@@ -55,9 +55,11 @@ import Testing
 
     static func body(_ action: Machine.Action) -> BodyElement? {
         switch action {
-        case .send(let message, _), .sendAndClose(let message), .authorize(_, let message, _):
+        case .send(let message, _), .sendAndClose(let message), .authorize(_, let message, _),
+            .startTransaction(_, let message, _), .sendAndUpdateTransaction(let message, _, _),
+            .endTransaction(_, let message):
             return message.body.bodyElement
-        case .close, .none: return nil
+        case .close, .none, .controller: return nil
         }
     }
 
