@@ -300,7 +300,9 @@ let v2gTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC", "SAPMessages"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC", "ISO15118SECC", "SAPMessages", "ISO2Messages", "PnCCore"],
+        swiftSettings: swiftSettings),
     .testTarget(
         name: "V2GTransportTests",
         dependencies: [
