@@ -303,10 +303,20 @@ let v2gTargets: [Target] = [
     .testTarget(
         name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC", "ISO15118SECC", "SAPMessages", "ISO2Messages", "PnCCore"],
         swiftSettings: swiftSettings),
+    // L3: drivers for the session machines (SECCService, EVCCSession) and simulators.
+    .target(
+        name: "ISO15118Station",
+        dependencies: [
+            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "PnCCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "V2GTransportTests",
         dependencies: [
-            "V2GTransport",
+            "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
             "V2GTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
