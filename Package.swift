@@ -334,6 +334,12 @@ let v2gTargets: [Target] = [
 let v2gCLIDependencies: [Target.Dependency] = [
     "V2GTransport",
     "V2GTP",
+    "ISO15118Station",
+    "ISO15118SECC",
+    "ISO15118EVCC",
+    "ISO2Messages",
+    "SAPMessages",
+    "V2GPKI",
     .product(name: "NIOCore", package: "swift-nio"),
     .product(name: "NIOSSL", package: "swift-nio-ssl"),
     .product(name: "Logging", package: "swift-log"),
