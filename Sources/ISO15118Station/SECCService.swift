@@ -4,6 +4,7 @@ public import Logging
 import NIOCore
 public import PnCCore
 public import SAPMessages
+import Synchronization
 import V2GTP
 public import V2GTransport
 
@@ -50,12 +51,18 @@ public struct SECCService: Sendable {
     public let backend: any ChargingBackend
     public let controller: any EVSEController
     public let logger: Logger
+    /// V2G_SECC_Sequence_Timeout (ISO 15118-2 §9.6, 60 s); shorter values are for tests only.
+    public let sequenceTimeout: Duration
 
-    public init(configuration: SECCConfiguration, backend: any ChargingBackend, controller: any EVSEController, logger: Logger) {
+    public init(
+        configuration: SECCConfiguration, backend: any ChargingBackend, controller: any EVSEController, logger: Logger,
+        sequenceTimeout: Duration = ISO2Timing.sequenceTimeout
+    ) {
         self.configuration = configuration
         self.backend = backend
         self.controller = controller
         self.logger = logger
+        self.sequenceTimeout = sequenceTimeout
     }
 
     /// Accepts connections until the server closes or the task is cancelled; each session runs in its own child task.
@@ -82,6 +89,21 @@ public struct SECCService: Sendable {
         }
         var selected: ApplicationProtocol?
         var ending = "connection closed by the vehicle"
+        // V2G_SECC_Sequence_Timer: a watchdog closes the channel when no request arrives in time; the loop below
+        // then ends and the machine gets sequenceTimerExpired().
+        let timer = SequenceTimer(window: self.sequenceTimeout)
+        let channel = connection.channel.channel
+        try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+            while let due = timer.due() {
+                try await Task.sleep(until: due, clock: .continuous)
+            }
+            channel.close(promise: nil)
+        }
+        defer { group.cancelAll() }
+        func rearm() { timer.rearm() }
+        let timedOut = timer
+        do {
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             // SupportedAppProtocol (ISO 15118-2 §8.2).
@@ -98,6 +120,7 @@ public struct SECCService: Sendable {
                 V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolRes(outcome.response).exiEncoded())))
             timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolRes", responseCode: outcome.response.responseCode.rawValue))
             selected = outcome.selected
+            rearm()
             guard let chosen = outcome.selected else {
                 ending = "Failed_NoNegotiation"
                 return
@@ -170,10 +193,21 @@ public struct SECCService: Sendable {
                         if case .none = action { break }
                     }
                     machine = .iso2(iso2)
+                    rearm()
                     if finished { return }
                 }
             }
-            if case .iso2(var iso2) = machine { _ = iso2.transportClosed() }
+            if case .iso2(var iso2) = machine {
+                if timedOut.expired {
+                    ending = "closed: \(Self.describe(iso2.sequenceTimerExpired()))"
+                } else {
+                    _ = iso2.transportClosed()
+                }
+            }
+        }
+        } catch where timedOut.expired {
+            ending = "closed: V2G_SECC_Sequence_Timeout"
+        }
         }
         logger.debug("secc session ended", metadata: ["v2g.ending": "\(ending)"])
         return SECCSessionSummary(
@@ -234,3 +268,29 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// V2G_SECC_Sequence_Timer of one session, shared by the session loop (rearm) and its watchdog.
+final class SequenceTimer: Sendable {
+    private let state: Mutex<(deadline: ContinuousClock.Instant, expired: Bool)>
+    private let window: Duration
+
+    init(window: Duration) {
+        self.window = window
+        self.state = Mutex((ContinuousClock.now + window, false))
+    }
+
+    func rearm() { self.state.withLock { $0.deadline = ContinuousClock.now + self.window } }
+
+    /// The deadline to sleep until, or nil (and marked expired) once it has passed.
+    func due() -> ContinuousClock.Instant? {
+        self.state.withLock { state in
+            if ContinuousClock.now >= state.deadline {
+                state.expired = true
+                return nil
+            }
+            return state.deadline
+        }
+    }
+
+    var expired: Bool { self.state.withLock { $0.expired } }
+}

@@ -8,6 +8,7 @@ import NIOPosix
 import SAPMessages
 import Synchronization
 import Testing
+import V2GTP
 import V2GTransport
 
 /// Our EVCC driver against our SECC driver over loopback TLS (ISO 15118-2 profile), with the simulated EVSE and the
@@ -75,6 +76,36 @@ import V2GTransport
         let (ev, _) = try await Self.session(controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), mode: .dcExtended, backend: backend)
         #expect(ev.failure == "\(ISO2EVCCStateMachine.Failure.responseCode(.failed, answering: "AuthorizationRes"))")
         #expect(backend.transactionLog.isEmpty)
+    }
+}
+
+extension StationSessionTests {
+    @Test("V2G_SECC_Sequence_Timer: a vehicle that goes silent after SupportedAppProtocol is disconnected")
+    func sequenceTimeout() async throws {
+        let recorder = LogRecorder()
+        let server = try await V2GServer.bind(to: try SocketAddress(ipAddress: "::1", port: 0), security: .tcp, logger: recorder.logger)
+        let service = SECCService(
+            configuration: SECCConfiguration(evseID: "DE*PNC*E1"), backend: LocalChargingBackend(),
+            controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), logger: recorder.logger,
+            sequenceTimeout: .milliseconds(200))
+        let box = SessionBox()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await service.run(server: server) { box.set($0) } }
+            defer { group.cancelAll() }
+            let connection = try await V2GClient.connect(to: server.localAddress, security: .tcp, logger: recorder.logger)
+            let frames = try await connection.executeThenClose { inbound, outbound in
+                let offer = AppProtocolOffer.request(offering: [.iso2])
+                try await outbound.write(
+                    V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolReq(offer).exiEncoded())))
+                var count = 0
+                for try await _ in inbound { count += 1 }  // ends when the SECC closes
+                return count
+            }
+            #expect(frames == 1)
+            for _ in 0..<200 where box.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(box.get()?.ending == "closed: close sequenceTimeout")
+            try await server.close()
+        }
     }
 }
 
