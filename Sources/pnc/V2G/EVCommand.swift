@@ -28,6 +28,7 @@ struct EVCommand: AsyncParsableCommand {
     @Option(help: "Password of the PKI's keys.") var pkiPassword: String?
     @Option(help: "Charge loop requests before the EV stops.") var loops = 10
     @Option(help: "State of charge at the start, percent.") var soc: Double = 30
+    @Option(help: "DC: battery voltage, the PreCharge target.") var batteryVoltage: Double = 400
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
     func validate() throws {
@@ -71,7 +72,7 @@ struct EVCommand: AsyncParsableCommand {
         let evccID: [UInt8] = [0x02] + (0..<5).map { _ in UInt8.random(in: 0...255, using: &random) }
         let battery = EVBattery(
             capacityWh: 60_000, stateOfCharge: self.soc, maximumCurrentA: mode == .dcExtended ? 200 : 32,
-            maximumVoltageV: mode == .dcExtended ? 450 : 400, nominalVoltageV: 400, targetStateOfCharge: 100)
+            maximumVoltageV: mode == .dcExtended ? 450 : 400, nominalVoltageV: self.batteryVoltage, targetStateOfCharge: 100)
         let summary = try await EVCCSession.run(
             on: connection,
             configuration: .init(evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops),
