@@ -10,7 +10,7 @@ import XMLDSig
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Micro-benchmarks (build with -c release for meaningful figures).",
-        subcommands: [EXIBench.self, PKIBench.self])
+        subcommands: [EXIBench.self, PKIBench.self, V2GBench.self])
 }
 
 struct EXIBench: ParsableCommand {
