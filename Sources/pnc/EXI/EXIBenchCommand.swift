@@ -1,5 +1,6 @@
 import ArgumentParser
 import EXI
+import CoreFoundation
 import Foundation
 import ISO20Messages
 import ISO2Messages
