@@ -1,9 +1,9 @@
-public import Crypto
+import Crypto
 public import Foundation
 public import ISO2Messages
 public import PnCCore
 import SwiftASN1
-public import V2GPKI
+import V2GPKI
 public import V2GSecurity
 public import X509
 import XMLDSig

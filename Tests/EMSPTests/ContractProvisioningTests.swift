@@ -278,3 +278,38 @@ struct ContractProvisioningTests {
         #expect(pool.contracts(for: pcid).allSatisfy { $0.isUsable(at: now + 5) && !$0.isUsable(at: now + 10) })
     }
 }
+
+@Suite("Contract provisioning under mutated requests")
+struct ContractProvisioningMutationTests {
+    @Test("[V2G2-897] seeded mutation: flipped or truncated CertificateInstallationReq messages are refused with a response code, never a crash or a contract")
+    func mutation() throws {
+        let pki = try ProvisioningPKI(pcid: ContractProvisioningTests.pcid)
+        defer { try? FileManager.default.removeItem(atPath: pki.directory) }
+        let provisioning = try pki.provisioning()
+        let request = try pki.installationRequest()
+        var rng = SeededRNG(state: 0x15118)
+        var refused = 0
+        for round in 0..<150 {
+            var m = request
+            if round % 3 == 2 {
+                m = Array(m.prefix(Int(rng.next() % UInt64(m.count))))
+            } else {
+                let bit = Int(rng.next() % UInt64(m.count * 8))
+                m[bit / 8] ^= UInt8(1 << (bit % 8))
+            }
+            var pool = ContractPool()
+            pool.register(Vehicle(pcid: try PCID(ContractProvisioningTests.pcid), customerID: "c1"))
+            let outcome = provisioning.install(requestEXI: m, pool: &pool, nextSequence: { 1 }, now: ProvisioningPKI.now, using: &rng)
+            if outcome.responseCode == .ok {
+                // Only a flip outside the signed content (e.g. the session id or padding) may still succeed.
+                #expect(outcome.contract != nil)
+            } else {
+                refused += 1
+                let pcid = try PCID(ContractProvisioningTests.pcid)
+                #expect(outcome.contract == nil && pool.contracts(for: pcid).isEmpty)
+                #expect(!outcome.responseEXI.isEmpty)
+            }
+        }
+        #expect(refused > 100)
+    }
+}
