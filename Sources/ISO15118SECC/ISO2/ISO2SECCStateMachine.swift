@@ -173,6 +173,11 @@ public struct ISO2SECCStateMachine: Sendable {
         case (.awaitingServiceDiscovery, .serviceDiscoveryReq):
             self.phase = .awaitingPaymentServiceSelection
             return self.send(.serviceDiscoveryRes(ServiceDiscoveryRules.response(self.configuration)))
+        case (.awaitingPaymentServiceSelection, .serviceDetailReq(let req)):
+            // ISO 15118-2 §8.4.3.4: details only for services listed in ServiceDiscoveryRes; this SECC lists the
+            // charge service (ServiceID 1), which has no parameter sets.
+            guard req.serviceID == 1 else { return self.fail(body, .failedServiceIDInvalid) }
+            return self.send(.serviceDetailRes(ServiceDetailRes(responseCode: .ok, serviceID: req.serviceID)))
         case (.awaitingPaymentServiceSelection, .paymentServiceSelectionReq(let req)):
             let code = PaymentServiceSelectionRules.responseCode(req, offered: self.configuration.paymentOptions)
             guard code == .ok else { return self.fail(body, code) }

@@ -309,4 +309,24 @@ import Testing
         #expect(PhysicalValue.of(.infinity, .a).value == 0)
         #expect(PhysicalValue.of(1e12, .w).value == Int16.max)
     }
+
+    @Test("ServiceDetail: the charge service is answered OK, an unlisted ServiceID gets FAILED_ServiceIDInvalid")
+    func serviceDetail() {
+        var machine = Self.machine()
+        _ = machine.received(Self.sessionSetup, now: 1)
+        _ = machine.received(Self.serviceDiscovery, now: 2)
+        #expect(Self.body(machine.received(Self.request(.serviceDetailReq(ServiceDetailReq(serviceID: 1))), now: 3))
+            == .serviceDetailRes(ServiceDetailRes(responseCode: .ok, serviceID: 1)))
+        #expect(Self.responseCode(machine.received(Self.paymentSelection(.externalPayment), now: 4)) == .ok)
+
+        var unknown = Self.machine()
+        _ = unknown.received(Self.sessionSetup, now: 1)
+        _ = unknown.received(Self.serviceDiscovery, now: 2)
+        let action = unknown.received(Self.request(.serviceDetailReq(ServiceDetailReq(serviceID: 42))), now: 3)
+        guard case .sendAndClose(let message) = action, case .serviceDetailRes(let response)? = message.body.bodyElement else {
+            Issue.record("expected a failed ServiceDetailRes, got \(action)")
+            return
+        }
+        #expect(response.responseCode == .failedServiceIDInvalid)
+    }
 }
