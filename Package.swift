@@ -328,7 +328,13 @@ let v2gCLIDependencies: [Target.Dependency] = [
 ]
 
 // MARK: - ISO 15118-20 and DIN SPEC 70121 sessions (targets and tests beside the -2 ones above)
-let v2g20Targets: [Target] = []
+let v2g20Targets: [Target] = [
+    .testTarget(
+        name: "ISO15118DINTests",
+        dependencies: ["ISO15118SECC", "ISO15118EVCC", "DINMessages", "PnCCore"],
+        swiftSettings: swiftSettings
+    ),
+]
 let v2g20CLIDependencies: [Target.Dependency] = []
 
 // MARK: - Security and eMSP (L2 V2GSecurity, L2 EMSP)
