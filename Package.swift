@@ -330,6 +330,11 @@ let v2gCLIDependencies: [Target.Dependency] = [
 // MARK: - ISO 15118-20 and DIN SPEC 70121 sessions (targets and tests beside the -2 ones above)
 let v2g20Targets: [Target] = [
     .testTarget(
+        name: "ISO15118SECC20Tests",
+        dependencies: ["ISO15118SECC", "ISO20Messages", "PnCCore"],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
         name: "ISO15118DINTests",
         dependencies: ["ISO15118SECC", "ISO15118EVCC", "DINMessages", "PnCCore"],
         swiftSettings: swiftSettings
