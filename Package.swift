@@ -331,7 +331,7 @@ let v2gCLIDependencies: [Target.Dependency] = [
 let v2g20Targets: [Target] = [
     .testTarget(
         name: "ISO15118SECC20Tests",
-        dependencies: ["ISO15118SECC", "ISO20Messages", "PnCCore"],
+        dependencies: ["ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore"],
         swiftSettings: swiftSettings
     ),
     .testTarget(

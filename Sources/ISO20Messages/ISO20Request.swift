@@ -1,5 +1,3 @@
-public import ISO20Messages
-
 /// A request an ISO 15118-20 SECC handles, from the CommonMessages or the DC schema.
 public enum ISO20Request: Hashable, Sendable {
     case sessionSetup(SessionSetupReq)
@@ -127,6 +125,98 @@ public enum ISO20Response: Hashable, Sendable {
         case .dcPreCharge(let r): r.responseCode
         case .dcChargeLoop(let r): r.responseCode
         case .dcWeldingDetection(let r): r.responseCode
+        }
+    }
+}
+
+extension ISO20Request {
+    /// The V2GTP payload type of the request's schema (0x8002 CommonMessages, 0x8004 DC).
+    public var payloadType: UInt16 {
+        switch self {
+        case .dcChargeParameterDiscovery, .dcCableCheck, .dcPreCharge, .dcChargeLoop, .dcWeldingDetection: 0x8004
+        default: 0x8002
+        }
+    }
+
+    /// The EXI stream of the request in its schema's grammar.
+    public func exiEncoded() throws -> [UInt8] {
+        switch self {
+        case .sessionSetup(let r): try ISO20CommonMessagesDocument.sessionSetupReq(r).exiEncoded()
+        case .authorizationSetup(let r): try ISO20CommonMessagesDocument.authorizationSetupReq(r).exiEncoded()
+        case .authorization(let r): try ISO20CommonMessagesDocument.authorizationReq(r).exiEncoded()
+        case .serviceDiscovery(let r): try ISO20CommonMessagesDocument.serviceDiscoveryReq(r).exiEncoded()
+        case .serviceDetail(let r): try ISO20CommonMessagesDocument.serviceDetailReq(r).exiEncoded()
+        case .serviceSelection(let r): try ISO20CommonMessagesDocument.serviceSelectionReq(r).exiEncoded()
+        case .scheduleExchange(let r): try ISO20CommonMessagesDocument.scheduleExchangeReq(r).exiEncoded()
+        case .powerDelivery(let r): try ISO20CommonMessagesDocument.powerDeliveryReq(r).exiEncoded()
+        case .sessionStop(let r): try ISO20CommonMessagesDocument.sessionStopReq(r).exiEncoded()
+        case .dcChargeParameterDiscovery(let r): try ISO20DCDocument.dcChargeParameterDiscoveryReq(r).exiEncoded()
+        case .dcCableCheck(let r): try ISO20DCDocument.dcCableCheckReq(r).exiEncoded()
+        case .dcPreCharge(let r): try ISO20DCDocument.dcPreChargeReq(r).exiEncoded()
+        case .dcChargeLoop(let r): try ISO20DCDocument.dcChargeLoopReq(r).exiEncoded()
+        case .dcWeldingDetection(let r): try ISO20DCDocument.dcWeldingDetectionReq(r).exiEncoded()
+        }
+    }
+
+    /// Decodes a request from a V2GTP payload of the given type; nil when the document is not a request this
+    /// family handles.
+    public init?(payloadType: UInt16, exi: [UInt8]) throws {
+        switch payloadType {
+        case 0x8002: self.init(try ISO20CommonMessagesDocument(exi: exi))
+        case 0x8004: self.init(try ISO20DCDocument(exi: exi))
+        default: return nil
+        }
+    }
+}
+
+extension ISO20Response {
+    /// Decodes a response from a V2GTP payload of the given type; nil when the document is not a response this
+    /// family handles.
+    public init?(payloadType: UInt16, exi: [UInt8]) throws {
+        switch payloadType {
+        case 0x8002:
+            switch try ISO20CommonMessagesDocument(exi: exi) {
+            case .sessionSetupRes(let r): self = .sessionSetup(r)
+            case .authorizationSetupRes(let r): self = .authorizationSetup(r)
+            case .authorizationRes(let r): self = .authorization(r)
+            case .serviceDiscoveryRes(let r): self = .serviceDiscovery(r)
+            case .serviceDetailRes(let r): self = .serviceDetail(r)
+            case .serviceSelectionRes(let r): self = .serviceSelection(r)
+            case .scheduleExchangeRes(let r): self = .scheduleExchange(r)
+            case .powerDeliveryRes(let r): self = .powerDelivery(r)
+            case .sessionStopRes(let r): self = .sessionStop(r)
+            default: return nil
+            }
+        case 0x8004:
+            switch try ISO20DCDocument(exi: exi) {
+            case .dcChargeParameterDiscoveryRes(let r): self = .dcChargeParameterDiscovery(r)
+            case .dcCableCheckRes(let r): self = .dcCableCheck(r)
+            case .dcPreChargeRes(let r): self = .dcPreCharge(r)
+            case .dcChargeLoopRes(let r): self = .dcChargeLoop(r)
+            case .dcWeldingDetectionRes(let r): self = .dcWeldingDetection(r)
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    public var header: MessageHeader {
+        switch self {
+        case .sessionSetup(let r): r.header
+        case .authorizationSetup(let r): r.header
+        case .authorization(let r): r.header
+        case .serviceDiscovery(let r): r.header
+        case .serviceDetail(let r): r.header
+        case .serviceSelection(let r): r.header
+        case .scheduleExchange(let r): r.header
+        case .powerDelivery(let r): r.header
+        case .sessionStop(let r): r.header
+        case .dcChargeParameterDiscovery(let r): r.header
+        case .dcCableCheck(let r): r.header
+        case .dcPreCharge(let r): r.header
+        case .dcChargeLoop(let r): r.header
+        case .dcWeldingDetection(let r): r.header
         }
     }
 }
