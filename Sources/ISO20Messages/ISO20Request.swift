@@ -1,4 +1,4 @@
-/// A request an ISO 15118-20 SECC handles, from the CommonMessages or the DC schema.
+/// A request an ISO 15118-20 SECC handles, from the CommonMessages, AC or DC schema.
 public enum ISO20Request: Hashable, Sendable {
     case sessionSetup(SessionSetupReq)
     case authorizationSetup(AuthorizationSetupReq)
@@ -14,6 +14,17 @@ public enum ISO20Request: Hashable, Sendable {
     case dcPreCharge(DC_PreChargeReq)
     case dcChargeLoop(DC_ChargeLoopReq)
     case dcWeldingDetection(DC_WeldingDetectionReq)
+    case acChargeParameterDiscovery(AC_ChargeParameterDiscoveryReq)
+    case acChargeLoop(AC_ChargeLoopReq)
+
+    /// The request from a decoded AC document (V2GTP payload type 0x8003); nil for anything else.
+    public init?(_ document: ISO20ACDocument) {
+        switch document {
+        case .acChargeParameterDiscoveryReq(let r): self = .acChargeParameterDiscovery(r)
+        case .acChargeLoopReq(let r): self = .acChargeLoop(r)
+        default: return nil
+        }
+    }
 
     /// The request from a decoded CommonMessages document (V2GTP payload type 0x8002); nil for anything else.
     public init?(_ document: ISO20CommonMessagesDocument) {
@@ -59,6 +70,8 @@ public enum ISO20Request: Hashable, Sendable {
         case .dcPreCharge(let r): r.header
         case .dcChargeLoop(let r): r.header
         case .dcWeldingDetection(let r): r.header
+        case .acChargeParameterDiscovery(let r): r.header
+        case .acChargeLoop(let r): r.header
         }
     }
 }
@@ -79,12 +92,15 @@ public enum ISO20Response: Hashable, Sendable {
     case dcPreCharge(DC_PreChargeRes)
     case dcChargeLoop(DC_ChargeLoopRes)
     case dcWeldingDetection(DC_WeldingDetectionRes)
+    case acChargeParameterDiscovery(AC_ChargeParameterDiscoveryRes)
+    case acChargeLoop(AC_ChargeLoopRes)
 
-    /// The V2GTP payload type of the schema the response belongs to (ISO 15118-20 §V2GTP: 0x8002 CommonMessages,
-    /// 0x8004 DC).
+    /// The V2GTP payload type of the schema the response belongs to (ISO 15118-20 V2GTP: 0x8002 CommonMessages,
+    /// 0x8003 AC, 0x8004 DC).
     public var payloadType: UInt16 {
         switch self {
         case .dcChargeParameterDiscovery, .dcCableCheck, .dcPreCharge, .dcChargeLoop, .dcWeldingDetection: 0x8004
+        case .acChargeParameterDiscovery, .acChargeLoop: 0x8003
         default: 0x8002
         }
     }
@@ -106,6 +122,8 @@ public enum ISO20Response: Hashable, Sendable {
         case .dcPreCharge(let r): try ISO20DCDocument.dcPreChargeRes(r).exiEncoded()
         case .dcChargeLoop(let r): try ISO20DCDocument.dcChargeLoopRes(r).exiEncoded()
         case .dcWeldingDetection(let r): try ISO20DCDocument.dcWeldingDetectionRes(r).exiEncoded()
+        case .acChargeParameterDiscovery(let r): try ISO20ACDocument.acChargeParameterDiscoveryRes(r).exiEncoded()
+        case .acChargeLoop(let r): try ISO20ACDocument.acChargeLoopRes(r).exiEncoded()
         }
     }
 
@@ -125,6 +143,8 @@ public enum ISO20Response: Hashable, Sendable {
         case .dcPreCharge(let r): r.responseCode
         case .dcChargeLoop(let r): r.responseCode
         case .dcWeldingDetection(let r): r.responseCode
+        case .acChargeParameterDiscovery(let r): r.responseCode
+        case .acChargeLoop(let r): r.responseCode
         }
     }
 }
@@ -134,6 +154,7 @@ extension ISO20Request {
     public var payloadType: UInt16 {
         switch self {
         case .dcChargeParameterDiscovery, .dcCableCheck, .dcPreCharge, .dcChargeLoop, .dcWeldingDetection: 0x8004
+        case .acChargeParameterDiscovery, .acChargeLoop: 0x8003
         default: 0x8002
         }
     }
@@ -155,6 +176,8 @@ extension ISO20Request {
         case .dcPreCharge(let r): try ISO20DCDocument.dcPreChargeReq(r).exiEncoded()
         case .dcChargeLoop(let r): try ISO20DCDocument.dcChargeLoopReq(r).exiEncoded()
         case .dcWeldingDetection(let r): try ISO20DCDocument.dcWeldingDetectionReq(r).exiEncoded()
+        case .acChargeParameterDiscovery(let r): try ISO20ACDocument.acChargeParameterDiscoveryReq(r).exiEncoded()
+        case .acChargeLoop(let r): try ISO20ACDocument.acChargeLoopReq(r).exiEncoded()
         }
     }
 
@@ -163,6 +186,7 @@ extension ISO20Request {
     public init?(payloadType: UInt16, exi: [UInt8]) throws {
         switch payloadType {
         case 0x8002: self.init(try ISO20CommonMessagesDocument(exi: exi))
+        case 0x8003: self.init(try ISO20ACDocument(exi: exi))
         case 0x8004: self.init(try ISO20DCDocument(exi: exi))
         default: return nil
         }
@@ -196,6 +220,12 @@ extension ISO20Response {
             case .dcWeldingDetectionRes(let r): self = .dcWeldingDetection(r)
             default: return nil
             }
+        case 0x8003:
+            switch try ISO20ACDocument(exi: exi) {
+            case .acChargeParameterDiscoveryRes(let r): self = .acChargeParameterDiscovery(r)
+            case .acChargeLoopRes(let r): self = .acChargeLoop(r)
+            default: return nil
+            }
         default:
             return nil
         }
@@ -217,6 +247,8 @@ extension ISO20Response {
         case .dcPreCharge(let r): r.header
         case .dcChargeLoop(let r): r.header
         case .dcWeldingDetection(let r): r.header
+        case .acChargeParameterDiscovery(let r): r.header
+        case .acChargeLoop(let r): r.header
         }
     }
 }

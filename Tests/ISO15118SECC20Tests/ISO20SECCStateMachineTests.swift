@@ -102,23 +102,7 @@ struct DCStage {
     }
 
     static func roundTrip(_ request: ISO20Request) throws -> ISO20Request {
-        let request = try #require(Optional(request))
-        switch request {
-        case .dcChargeParameterDiscovery(let r): return try #require(ISO20Request(try ISO20DCDocument(exi: ISO20DCDocument.dcChargeParameterDiscoveryReq(r).exiEncoded())))
-        case .dcCableCheck(let r): return try #require(ISO20Request(try ISO20DCDocument(exi: ISO20DCDocument.dcCableCheckReq(r).exiEncoded())))
-        case .dcPreCharge(let r): return try #require(ISO20Request(try ISO20DCDocument(exi: ISO20DCDocument.dcPreChargeReq(r).exiEncoded())))
-        case .dcChargeLoop(let r): return try #require(ISO20Request(try ISO20DCDocument(exi: ISO20DCDocument.dcChargeLoopReq(r).exiEncoded())))
-        case .dcWeldingDetection(let r): return try #require(ISO20Request(try ISO20DCDocument(exi: ISO20DCDocument.dcWeldingDetectionReq(r).exiEncoded())))
-        case .sessionSetup(let r): return try #require(ISO20Request(try ISO20CommonMessagesDocument(exi: ISO20CommonMessagesDocument.sessionSetupReq(r).exiEncoded())))
-        case .authorizationSetup(let r): return try #require(ISO20Request(try ISO20CommonMessagesDocument(exi: ISO20CommonMessagesDocument.authorizationSetupReq(r).exiEncoded())))
-        case .authorization(let r): return try #require(ISO20Request(try ISO20CommonMessagesDocument(exi: ISO20CommonMessagesDocument.authorizationReq(r).exiEncoded())))
-        case .serviceDiscovery(let r): return try #require(ISO20Request(try ISO20CommonMessagesDocument(exi: ISO20CommonMessagesDocument.serviceDiscoveryReq(r).exiEncoded())))
-        case .serviceDetail(let r): return try #require(ISO20Request(try ISO20CommonMessagesDocument(exi: ISO20CommonMessagesDocument.serviceDetailReq(r).exiEncoded())))
-        case .serviceSelection(let r): return try #require(ISO20Request(try ISO20CommonMessagesDocument(exi: ISO20CommonMessagesDocument.serviceSelectionReq(r).exiEncoded())))
-        case .scheduleExchange(let r): return try #require(ISO20Request(try ISO20CommonMessagesDocument(exi: ISO20CommonMessagesDocument.scheduleExchangeReq(r).exiEncoded())))
-        case .powerDelivery(let r): return try #require(ISO20Request(try ISO20CommonMessagesDocument(exi: ISO20CommonMessagesDocument.powerDeliveryReq(r).exiEncoded())))
-        case .sessionStop(let r): return try #require(ISO20Request(try ISO20CommonMessagesDocument(exi: ISO20CommonMessagesDocument.sessionStopReq(r).exiEncoded())))
-        }
+        try #require(try ISO20Request(payloadType: request.payloadType, exi: request.exiEncoded()))
     }
 
     static func response(_ action: ISO20SECCStateMachine.Action) -> ISO20Response? {

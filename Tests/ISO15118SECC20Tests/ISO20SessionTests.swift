@@ -30,9 +30,12 @@ struct ISO20InMemorySession {
             self.payloadTypes.insert(outgoing.payloadType)
             let request = try #require(try ISO20Request(payloadType: outgoing.payloadType, exi: outgoing.exiEncoded()))
             self.transcript.append(String(String(describing: request).prefix(while: { $0 != "(" })))
-            if case .dcChargeLoop = request {
+            switch request {
+            case .dcChargeLoop, .acChargeLoop:
                 loops += 1
                 if loops >= self.chargeLoops { self.evcc.requestStop() }
+            default:
+                break
             }
             var action = self.secc.received(request, now: self.now)
             while case .control(let command) = action { action = self.secc.controllerReplied(self.stage.run(command), now: self.now) }
@@ -164,5 +167,57 @@ struct ISO20InMemorySession {
             authorizationServices: [.eim], certificateInstallationService: false,
             choice: .eimASResAuthorizationMode(EIM_ASResAuthorizationMode()))
         #expect(evcc.received(.authorizationSetup(other), now: 1) == .finish(.protocolViolation("SessionID changed")))
+    }
+}
+
+@Suite struct ISO20ACSessionTests {
+    static let acCapabilities = EVSECapabilities(
+        energyTransfers: [.acThreePhase], maximumPowerW: 22_000, maximumCurrentA: 32, minimumCurrentA: 6,
+        maximumVoltageV: 250, minimumVoltageV: 200, nominalVoltageV: 230, meterID: "METER-AC")
+
+    static func session() -> ISO20InMemorySession {
+        var session = ISO20InMemorySession()
+        session.secc = ISO20SECCStateMachine(
+            configuration: ISO20SECCConfiguration(evseID: "DE*ABC*E2", evseIndex: 2, capabilities: acCapabilities),
+            proposedSessionID: ISO20Fixtures.sessionID, traceID: ISO20Fixtures.traceID)
+        session.evcc = ISO20EVCCStateMachine(configuration: ISO20EVCCConfiguration(
+            evccID: "WMIV1234567890ABCDEX", maximumVoltageV: 400, minimumVoltageV: 200, maximumCurrentA: 16,
+            maximumPowerW: 11_000, targetVoltageV: 230, targetCurrentA: 16, ac: true))
+        return session
+    }
+
+    @Test("[V2G20 AC EIM] SECC and EVCC complete an AC session in memory: no cable check, pre-charge or welding")
+    func completeACSession() throws {
+        var session = Self.session()
+        #expect(try session.run() == .completed)
+        #expect(session.transcript == [
+            "sessionSetup", "authorizationSetup", "authorization", "authorization", "serviceDiscovery", "serviceDetail",
+            "serviceSelection", "acChargeParameterDiscovery", "scheduleExchange", "powerDelivery", "acChargeLoop",
+            "acChargeLoop", "acChargeLoop", "powerDelivery", "sessionStop",
+        ])
+        #expect(session.payloadTypes == [0x8002, 0x8003])
+        #expect(!session.stage.contactorsClosed)
+    }
+
+    @Test("[V2G20 ServiceDiscovery] A DC vehicle at an AC-only EVSE finds no DC service")
+    func dcVehicleAtACStation() throws {
+        var session = Self.session()
+        session.evcc = ISO20InMemorySession().evcc
+        #expect(try session.run() == .notOffered("DC"))
+    }
+
+    @Test("[V2G20 FAILED_WrongChargeParameter] DC parameters after selecting AC are refused")
+    func dcParametersInACSession() throws {
+        var machine = ISO20SECCStateMachine(
+            configuration: ISO20SECCConfiguration(evseID: "E", evseIndex: 2, capabilities: Self.acCapabilities),
+            proposedSessionID: ISO20Fixtures.sessionID, traceID: ISO20Fixtures.traceID)
+        var stage = DCStage()
+        let prefix: [ISO20Request] = [
+            ISO20Fixtures.sessionSetup, ISO20Fixtures.authorizationSetup, ISO20Fixtures.authorizationEIM,
+            ISO20Fixtures.authorizationEIM, ISO20Fixtures.serviceDiscovery, ISO20Fixtures.serviceSelection(1),
+            ISO20Fixtures.chargeParameterDiscovery(),
+        ]
+        let actions = try ISO20SECCStateMachineTests.drive(&machine, prefix, stage: &stage)
+        #expect(ISO20SECCStateMachineTests.code(actions.last) == .failedWrongChargeParameter)
     }
 }

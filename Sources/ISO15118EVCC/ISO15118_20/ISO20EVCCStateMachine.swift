@@ -13,11 +13,15 @@ public struct ISO20EVCCConfiguration: Sendable, Hashable {
     public var targetCurrentA: Double
     /// PreCharge is done when the EVSE's present voltage is within this many volts of the target.
     public var preChargeToleranceV: Double
+    /// Whether the vehicle charges with AC (ServiceID 1) instead of DC (ServiceID 2).
+    public var ac: Bool
 
     public init(
         evccID: String, maximumVoltageV: Double, minimumVoltageV: Double, maximumCurrentA: Double,
-        maximumPowerW: Double, targetVoltageV: Double, targetCurrentA: Double, preChargeToleranceV: Double = 20
+        maximumPowerW: Double, targetVoltageV: Double, targetCurrentA: Double, preChargeToleranceV: Double = 20,
+        ac: Bool = false
     ) {
+        self.ac = ac
         self.evccID = evccID
         self.maximumVoltageV = maximumVoltageV
         self.minimumVoltageV = minimumVoltageV
@@ -29,7 +33,7 @@ public struct ISO20EVCCConfiguration: Sendable, Hashable {
     }
 }
 
-/// The EVCC side of an ISO 15118-20 DC session (external identification, scheduled control mode) as a pure state
+/// The EVCC side of an ISO 15118-20 AC or DC session (external identification, scheduled control mode) as a pure state
 /// machine. `now` is seconds since 1970-01-01 UTC from the driver's clock: it stamps the headers and bounds the
 /// Ongoing phases.
 public struct ISO20EVCCStateMachine: Sendable {
@@ -40,8 +44,11 @@ public struct ISO20EVCCStateMachine: Sendable {
     /// The longest the vehicle lets DC_CableCheck stay Ongoing (40 s) and DC_PreCharge run (7 s).
     public static let cableCheckTimeoutSeconds: UInt64 = 40
     public static let preChargeTimeoutSeconds: UInt64 = 7
-    /// The ServiceID of DC charging (ISO 15118-20:2022 Table 204).
+    /// The ServiceIDs of DC and AC charging (ISO 15118-20:2022 Table 204).
     public static let dcServiceID: UInt16 = 2
+    public static let acServiceID: UInt16 = 1
+
+    private var serviceID: UInt16 { self.configuration.ac ? Self.acServiceID : Self.dcServiceID }
 
     public enum Action: Hashable, Sendable {
         case send(ISO20Request, responseWithin: Duration)
@@ -65,9 +72,9 @@ public struct ISO20EVCCStateMachine: Sendable {
         case sessionSetup = "SessionSetupReq", authorizationSetup = "AuthorizationSetupReq"
         case authorization = "AuthorizationReq", serviceDiscovery = "ServiceDiscoveryReq"
         case serviceDetail = "ServiceDetailReq", serviceSelection = "ServiceSelectionReq"
-        case chargeParameterDiscovery = "DC_ChargeParameterDiscoveryReq", scheduleExchange = "ScheduleExchangeReq"
+        case chargeParameterDiscovery = "ChargeParameterDiscoveryReq", scheduleExchange = "ScheduleExchangeReq"
         case cableCheck = "DC_CableCheckReq", preCharge = "DC_PreChargeReq", powerDeliveryStart = "PowerDeliveryReq"
-        case chargeLoop = "DC_ChargeLoopReq", powerDeliveryStop = "PowerDeliveryReq(Stop)"
+        case chargeLoop = "ChargeLoopReq", powerDeliveryStop = "PowerDeliveryReq(Stop)"
         case welding = "DC_WeldingDetectionReq", sessionStop = "SessionStopReq"
     }
 
@@ -130,10 +137,10 @@ public struct ISO20EVCCStateMachine: Sendable {
             return self.request(.serviceDiscovery, .serviceDiscovery(ServiceDiscoveryReq(header: h)), now)
 
         case (.serviceDiscovery, .serviceDiscovery(let r)):
-            guard r.energyTransferServiceList.service.contains(where: { $0.serviceID == Self.dcServiceID }) else {
-                return self.finish(.notOffered("DC"))
+            guard r.energyTransferServiceList.service.contains(where: { $0.serviceID == self.serviceID }) else {
+                return self.finish(.notOffered(self.configuration.ac ? "AC" : "DC"))
             }
-            return self.request(.serviceDetail, .serviceDetail(ServiceDetailReq(header: h, serviceID: Self.dcServiceID)), now)
+            return self.request(.serviceDetail, .serviceDetail(ServiceDetailReq(header: h, serviceID: self.serviceID)), now)
 
         case (.serviceDetail, .serviceDetail(let r)):
             // The first parameter set with scheduled control mode (ControlMode = 1).
@@ -141,8 +148,14 @@ public struct ISO20EVCCStateMachine: Sendable {
                 set.parameter.contains { $0.name == "ControlMode" && $0.choice == .intValue(1) }
             }) else { return self.finish(.notOffered("scheduled control mode")) }
             let selection = ServiceSelectionReq(
-                header: h, selectedEnergyTransferService: SelectedService(serviceID: Self.dcServiceID, parameterSetID: set.parameterSetID))
+                header: h, selectedEnergyTransferService: SelectedService(serviceID: self.serviceID, parameterSetID: set.parameterSetID))
             return self.request(.serviceSelection, .serviceSelection(selection), now)
+
+        case (.serviceSelection, .serviceSelection) where c.ac:
+            let parameters = AC_CPDReqEnergyTransferMode(
+                evMaximumChargePower: RationalNumber(c.maximumPowerW), evMinimumChargePower: RationalNumber(0))
+            return self.request(.chargeParameterDiscovery, .acChargeParameterDiscovery(AC_ChargeParameterDiscoveryReq(
+                header: h, acCPDReqEnergyTransferMode: .acCPDReqEnergyTransferMode(parameters))), now)
 
         case (.serviceSelection, .serviceSelection):
             let parameters = DC_CPDReqEnergyTransferMode(
@@ -152,7 +165,8 @@ public struct ISO20EVCCStateMachine: Sendable {
             return self.request(.chargeParameterDiscovery, .dcChargeParameterDiscovery(DC_ChargeParameterDiscoveryReq(
                 header: h, dcCPDReqEnergyTransferMode: .dcCPDReqEnergyTransferMode(parameters))), now)
 
-        case (.chargeParameterDiscovery, .dcChargeParameterDiscovery):
+        case (.chargeParameterDiscovery, .dcChargeParameterDiscovery) where !c.ac,
+            (.chargeParameterDiscovery, .acChargeParameterDiscovery) where c.ac:
             return self.request(.scheduleExchange, Self.scheduleExchange(h), now)
 
         case (.scheduleExchange, .scheduleExchange(let r)):
@@ -165,6 +179,7 @@ public struct ISO20EVCCStateMachine: Sendable {
             guard case .scheduledSEResControlMode(let mode) = r.choice, !mode.scheduleTuple.isEmpty else {
                 return self.finish(.protocolViolation("no schedule tuple"))
             }
+            if c.ac { return self.request(.powerDeliveryStart, Self.powerDelivery(h, .start), now) }
             return self.request(.cableCheck, .dcCableCheck(DC_CableCheckReq(header: h)), now)
 
         case (.cableCheck, .dcCableCheck(let r)):
@@ -188,11 +203,20 @@ public struct ISO20EVCCStateMachine: Sendable {
         case (.powerDeliveryStart, .powerDelivery):
             return self.request(.chargeLoop, self.chargeLoop(h), now)
 
-        case (.chargeLoop, .dcChargeLoop(let r)):
+        case (.chargeLoop, .acChargeLoop(let r)) where c.ac:
             if self.stopRequested || r.evseStatus?.evseNotification == .terminate {
                 return self.request(.powerDeliveryStop, Self.powerDelivery(h, .stop), now)
             }
             return self.request(.chargeLoop, self.chargeLoop(h), now)
+
+        case (.chargeLoop, .dcChargeLoop(let r)) where !c.ac:
+            if self.stopRequested || r.evseStatus?.evseNotification == .terminate {
+                return self.request(.powerDeliveryStop, Self.powerDelivery(h, .stop), now)
+            }
+            return self.request(.chargeLoop, self.chargeLoop(h), now)
+
+        case (.powerDeliveryStop, .powerDelivery) where c.ac:
+            return self.request(.sessionStop, .sessionStop(SessionStopReq(header: h, chargingSession: .terminate)), now)
 
         case (.powerDeliveryStop, .powerDelivery):
             return self.request(.welding, .dcWeldingDetection(DC_WeldingDetectionReq(header: h, evProcessing: .finished)), now)
@@ -271,6 +295,13 @@ public struct ISO20EVCCStateMachine: Sendable {
 
     private func chargeLoop(_ h: MessageHeader) -> ISO20Request {
         let c = self.configuration
+        if c.ac {
+            return .acChargeLoop(AC_ChargeLoopReq(
+                header: h, meterInfoRequested: false,
+                clReqControlMode: .scheduledACCLReqControlMode(Scheduled_AC_CLReqControlMode(
+                    evMaximumChargePower: RationalNumber(c.maximumPowerW),
+                    evPresentActivePower: RationalNumber(c.targetVoltageV * c.targetCurrentA)))))
+        }
         return .dcChargeLoop(DC_ChargeLoopReq(
             header: h, meterInfoRequested: false, evPresentVoltage: RationalNumber(c.targetVoltageV),
             clReqControlMode: .scheduledDCCLReqControlMode(Scheduled_DC_CLReqControlMode(

@@ -29,6 +29,32 @@ enum ISO20Responses {
         ])
     }
 
+    /// ServiceDetailRes for AC (ISO 15118-20:2022 Table 205): Connector (1 single phase, 2 three phase),
+    /// ControlMode = 1, EVSENominalVoltage, MobilityNeedsMode = 1, Pricing = 0.
+    static func acServiceDetail(_ header: MessageHeader, configuration: ISO20SECCConfiguration) -> ServiceDetailRes {
+        let capabilities = configuration.capabilities
+        let threePhase = capabilities.energyTransfers.contains(.acThreePhase)
+        let parameters = [
+            Parameter(name: "Connector", choice: .intValue(threePhase ? 2 : 1)),
+            Parameter(name: "ControlMode", choice: .intValue(1)),
+            Parameter(name: "EVSENominalVoltage", choice: .intValue(Int32(clamping: Int(capabilities.nominalVoltageV)))),
+            Parameter(name: "MobilityNeedsMode", choice: .intValue(1)),
+            Parameter(name: "Pricing", choice: .intValue(0)),
+        ]
+        return ServiceDetailRes(
+            header: header, responseCode: .ok, serviceID: ISO20SECCStateMachine.acServiceID,
+            serviceParameterList: ServiceParameterList(parameterSet: [
+                ParameterSet(parameterSetID: ISO20SECCStateMachine.parameterSetID, parameter: parameters)
+            ]))
+    }
+
+    static func failedACChargeLoop(_ header: MessageHeader, _ code: ResponseCode) -> ISO20Response {
+        .acChargeLoop(
+            AC_ChargeLoopRes(
+                header: header, responseCode: code,
+                clResControlMode: .scheduledACCLResControlMode(Scheduled_AC_CLResControlMode())))
+    }
+
     static func failedChargeLoop(_ header: MessageHeader, _ code: ResponseCode) -> ISO20Response {
         let zero = RationalNumber(exponent: 0, value: 0)
         return .dcChargeLoop(
@@ -100,6 +126,15 @@ enum ISO20Responses {
         case .dcWeldingDetection:
             return .dcWeldingDetection(
                 DC_WeldingDetectionRes(header: header, responseCode: code, evsePresentVoltage: zero))
+        case .acChargeParameterDiscovery:
+            return .acChargeParameterDiscovery(
+                AC_ChargeParameterDiscoveryRes(
+                    header: header, responseCode: code,
+                    acCPDResEnergyTransferMode: .acCPDResEnergyTransferMode(
+                        AC_CPDResEnergyTransferMode(
+                            evseMaximumChargePower: zero, evseMinimumChargePower: zero, evseNominalFrequency: zero))))
+        case .acChargeLoop:
+            return failedACChargeLoop(header, code)
         }
     }
 }

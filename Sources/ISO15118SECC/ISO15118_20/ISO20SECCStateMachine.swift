@@ -19,8 +19,8 @@ public struct ISO20SECCConfiguration: Sendable, Hashable {
     }
 }
 
-/// The SECC side of an ISO 15118-20 DC session (external identification means, scheduled control mode) as a pure
-/// state machine.
+/// The SECC side of an ISO 15118-20 AC or DC session (external identification means, scheduled control mode) as a
+/// pure state machine.
 ///
 /// Inputs: ``received(_:now:)`` for each decoded request (`now` is the header timestamp source, seconds since
 /// 1970), ``backendAnswered(_:)``/``backendFailed()`` for the authorization, ``controllerReplied(_:now:)`` for the
@@ -36,6 +36,8 @@ public struct ISO20SECCStateMachine: Sendable {
     public static let sequenceTimeout: Duration = .seconds(60)
     /// The ServiceID of DC charging (ISO 15118-20:2022 Table 204: DC = 2).
     public static let dcServiceID: UInt16 = 2
+    /// The ServiceID of AC charging (ISO 15118-20:2022 Table 204: AC = 1).
+    public static let acServiceID: UInt16 = 1
     /// The only parameter set offered for DC.
     public static let parameterSetID: UInt16 = 1
     /// The only schedule tuple offered.
@@ -78,11 +80,15 @@ public struct ISO20SECCStateMachine: Sendable {
         var evccID: String
         var authorization: AuthorizationState = .notRequested
         var evMaximumVoltageV: Double = 0
+        var evMaximumPowerW: Double = 0
+        /// The energy transfer service selected in ServiceSelection.
+        var serviceID: UInt16 = 0
+        var isDC: Bool { self.serviceID == ISO20SECCStateMachine.dcServiceID }
 
         enum AuthorizationState: Sendable { case notRequested, pending, accepted, rejected }
     }
 
-    private enum Pending: Sendable { case cableCheck, preCharge, powerDeliveryStart, powerDeliveryStop, chargeLoop, welding }
+    private enum Pending: Sendable { case cableCheck, preCharge, powerDeliveryStart, powerDeliveryStop, chargeLoop, acChargeLoop, welding }
 
     private enum State: Sendable {
         case awaitingSessionSetup
@@ -194,6 +200,15 @@ public struct ISO20SECCStateMachine: Sendable {
                     evseMaximumChargeCurrent: RationalNumber(c.maximumCurrentA),
                     evseMaximumVoltage: RationalNumber(c.maximumVoltageV))))
             return .send(.dcChargeLoop(response), expectNextWithin: next)
+        case (.acChargeLoop, .output(let m)):
+            self.state = .charging(session)
+            let power = m.voltageV * m.currentA * self.phases
+            let response = AC_ChargeLoopRes(
+                header: header, responseCode: .ok,
+                clResControlMode: .scheduledACCLResControlMode(Scheduled_AC_CLResControlMode(
+                    evseTargetActivePower: RationalNumber(min(session.evMaximumPowerW, self.configuration.capabilities.maximumPowerW)),
+                    evsePresentActivePower: RationalNumber(power))))
+            return .send(.acChargeLoop(response), expectNextWithin: next)
         case (.welding, .output(let m)):
             self.state = .stopped(session)
             return .send(.dcWeldingDetection(DC_WeldingDetectionRes(header: header, responseCode: .ok, evsePresentVoltage: RationalNumber(m.voltageV))), expectNextWithin: next)
@@ -207,6 +222,7 @@ public struct ISO20SECCStateMachine: Sendable {
             case .powerDeliveryStart, .powerDeliveryStop:
                 response = .powerDelivery(PowerDeliveryRes(header: header, responseCode: .failedPowerDeliveryNotApplied))
             case .chargeLoop: response = ISO20Responses.failedChargeLoop(header, .failed)
+            case .acChargeLoop: response = ISO20Responses.failedACChargeLoop(header, .failed)
             case .welding: response = .dcWeldingDetection(DC_WeldingDetectionRes(header: header, responseCode: .failed, evsePresentVoltage: zero))
             }
             return .sendAndClose(response, .failed(response.responseCode))
@@ -275,27 +291,48 @@ public struct ISO20SECCStateMachine: Sendable {
             self.state = .serviceSelection(session)
             let response = ServiceDiscoveryRes(
                 header: header, responseCode: .ok, serviceRenegotiationSupported: false,
-                energyTransferServiceList: ServiceList(service: [Service(serviceID: Self.dcServiceID, freeService: false)]))
+                energyTransferServiceList: ServiceList(service: self.offeredServices.map { Service(serviceID: $0, freeService: false) }))
             return .send(.serviceDiscovery(response), expectNextWithin: next)
 
         case (.serviceSelection, .serviceDetail(let detail)):
-            guard detail.serviceID == Self.dcServiceID else {
+            guard self.offeredServices.contains(detail.serviceID) else {
                 return self.fail(request, sessionID: session.id, code: .failedServiceIDInvalid, now: now)
             }
-            return .send(.serviceDetail(ISO20Responses.dcServiceDetail(header)), expectNextWithin: next)
+            let response = detail.serviceID == Self.dcServiceID
+                ? ISO20Responses.dcServiceDetail(header)
+                : ISO20Responses.acServiceDetail(header, configuration: self.configuration)
+            return .send(.serviceDetail(response), expectNextWithin: next)
 
         case (.serviceSelection, .serviceSelection(let selection)):
             let selected = selection.selectedEnergyTransferService
-            guard selected.serviceID == Self.dcServiceID, selected.parameterSetID == Self.parameterSetID,
+            guard self.offeredServices.contains(selected.serviceID), selected.parameterSetID == Self.parameterSetID,
                 selection.selectedVASList?.selectedService.isEmpty ?? true
             else {
                 return self.fail(request, sessionID: session.id, code: .failedServiceSelectionInvalid, now: now)
             }
+            session.serviceID = selected.serviceID
             self.state = .chargeParameterDiscovery(session)
             return .send(.serviceSelection(ServiceSelectionRes(header: header, responseCode: .ok)), expectNextWithin: next)
 
+        case (.chargeParameterDiscovery, .acChargeParameterDiscovery(let discovery)):
+            guard !session.isDC, case .acCPDReqEnergyTransferMode(let ev) = discovery.acCPDReqEnergyTransferMode else {
+                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            }
+            session.evMaximumPowerW = ev.evMaximumChargePower.doubleValue
+            guard session.evMaximumPowerW > 0 else {
+                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            }
+            self.state = .scheduleExchange(session)
+            let response = AC_ChargeParameterDiscoveryRes(
+                header: header, responseCode: .ok,
+                acCPDResEnergyTransferMode: .acCPDResEnergyTransferMode(AC_CPDResEnergyTransferMode(
+                    evseMaximumChargePower: RationalNumber(capabilities.maximumPowerW),
+                    evseMinimumChargePower: RationalNumber(capabilities.minimumCurrentA * capabilities.nominalVoltageV),
+                    evseNominalFrequency: RationalNumber(50))))
+            return .send(.acChargeParameterDiscovery(response), expectNextWithin: next)
+
         case (.chargeParameterDiscovery, .dcChargeParameterDiscovery(let discovery)):
-            guard case .dcCPDReqEnergyTransferMode(let ev) = discovery.dcCPDReqEnergyTransferMode else {
+            guard session.isDC, case .dcCPDReqEnergyTransferMode(let ev) = discovery.dcCPDReqEnergyTransferMode else {
                 // BPT parameters for a session that selected plain DC.
                 return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
             }
@@ -305,6 +342,7 @@ public struct ISO20SECCStateMachine: Sendable {
                 return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
             }
             session.evMaximumVoltageV = ev.evMaximumVoltage.doubleValue
+            session.evMaximumPowerW = ev.evMaximumChargePower.doubleValue
             self.state = .scheduleExchange(session)
             let response = DC_ChargeParameterDiscoveryRes(
                 header: header, responseCode: .ok,
@@ -322,7 +360,8 @@ public struct ISO20SECCStateMachine: Sendable {
                 // Dynamic control mode was not offered in ServiceDetail (ControlMode = 1, scheduled).
                 return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
-            self.state = .cableCheck(session)
+            // AC has no cable check or pre-charge: the next request is PowerDelivery Start.
+            self.state = session.isDC ? .cableCheck(session) : .preCharge(session)
             let response = ScheduleExchangeRes(
                 header: header, responseCode: .ok, evseProcessing: .finished,
                 choice: .scheduledSEResControlMode(ISO20Responses.schedule(
@@ -334,7 +373,8 @@ public struct ISO20SECCStateMachine: Sendable {
             self.state = .waitingForController(session, .cableCheck)
             return .control(.cableCheck(voltageV: min(session.evMaximumVoltageV, capabilities.maximumVoltageV)))
 
-        case (.cableCheck, .dcPreCharge(let preCharge)), (.preCharge, .dcPreCharge(let preCharge)):
+        case (.cableCheck, .dcPreCharge(let preCharge)) where session.isDC,
+            (.preCharge, .dcPreCharge(let preCharge)) where session.isDC:
             let target = preCharge.evTargetVoltage.doubleValue
             guard target <= capabilities.maximumVoltageV else {
                 return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
@@ -354,7 +394,16 @@ public struct ISO20SECCStateMachine: Sendable {
                 return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
 
-        case (.charging, .dcChargeLoop(let loop)):
+        case (.charging, .acChargeLoop(let loop)) where !session.isDC:
+            guard case .scheduledACCLReqControlMode = loop.clReqControlMode else {
+                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+            }
+            self.state = .waitingForController(session, .acChargeLoop)
+            let perPhase = capabilities.maximumPowerW / max(capabilities.nominalVoltageV * self.phases, 1)
+            let current = min(capabilities.maximumCurrentA, perPhase)
+            return .control(.deliver(OutputTarget(voltageV: capabilities.nominalVoltageV, currentA: current)))
+
+        case (.charging, .dcChargeLoop(let loop)) where session.isDC:
             guard case .scheduledDCCLReqControlMode(let mode) = loop.clReqControlMode else {
                 return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
@@ -374,7 +423,7 @@ public struct ISO20SECCStateMachine: Sendable {
             self.state = .waitingForController(session, .powerDeliveryStop)
             return .control(.setContactors(closed: false))
 
-        case (.stopped, .dcWeldingDetection):
+        case (.stopped, .dcWeldingDetection) where session.isDC:
             self.state = .waitingForController(session, .welding)
             return .control(.deliver(OutputTarget(voltageV: 0, currentA: 0)))
 
@@ -394,6 +443,18 @@ public struct ISO20SECCStateMachine: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// The energy transfer services this EVSE offers, by ServiceID.
+    private var offeredServices: [UInt16] {
+        let transfers = self.configuration.capabilities.energyTransfers
+        var services: [UInt16] = []
+        if transfers.contains(where: { $0 == .acSinglePhase || $0 == .acThreePhase }) { services.append(Self.acServiceID) }
+        if transfers.contains(where: { $0.isDC && $0 != .dcBPT }) { services.append(Self.dcServiceID) }
+        return services
+    }
+
+    /// AC phases used for power figures.
+    private var phases: Double { self.configuration.capabilities.energyTransfers.contains(.acThreePhase) ? 3 : 1 }
 
     static func header(_ sessionID: [UInt8], _ now: UInt64) -> MessageHeader {
         MessageHeader(sessionID: sessionID, timeStamp: now)
