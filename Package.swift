@@ -293,18 +293,30 @@ let v2gTargets: [Target] = [
     .testTarget(
         name: "ISO15118SECCTests",
         dependencies: [
-            "ISO15118SECC", "V2GPKI", "PnCTesting",
+            "ISO15118SECC", "V2GPKI", "PnCTesting", "SAPMessages", "ISO2Messages",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
         ],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC", "ISO15118SECC", "SAPMessages", "ISO2Messages", "PnCCore"],
+        swiftSettings: swiftSettings),
+    // L3: drivers for the session machines (SECCService, EVCCSession) and simulators.
+    .target(
+        name: "ISO15118Station",
+        dependencies: [
+            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "PnCCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "V2GTransportTests",
         dependencies: [
-            "V2GTransport",
+            "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
             "V2GTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -322,6 +334,12 @@ let v2gTargets: [Target] = [
 let v2gCLIDependencies: [Target.Dependency] = [
     "V2GTransport",
     "V2GTP",
+    "ISO15118Station",
+    "ISO15118SECC",
+    "ISO15118EVCC",
+    "ISO2Messages",
+    "SAPMessages",
+    "V2GPKI",
     .product(name: "NIOCore", package: "swift-nio"),
     .product(name: "NIOSSL", package: "swift-nio-ssl"),
     .product(name: "Logging", package: "swift-log"),
