@@ -307,7 +307,7 @@ let v2gTargets: [Target] = [
     .target(
         name: "ISO15118Station",
         dependencies: [
-            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "DINMessages", "PnCCore",
+            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "DINMessages", "ISO20Messages", "PnCCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -317,7 +317,7 @@ let v2gTargets: [Target] = [
         name: "V2GTransportTests",
         dependencies: [
             "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
-            "V2GTP", "DINMessages",
+            "V2GTP", "DINMessages", "ISO20Messages",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
