@@ -93,8 +93,12 @@ extension SECCService {
 
     /// The message's element name (`DC_ChargeLoopRes`), for timelines and logs.
     static func iso20Name<Message>(_ message: Message) -> String where Message: ISO20Encodable {
-        let label = String(describing: message).prefix(while: { $0 != "(" })
-        return label.prefix(1).uppercased() + label.dropFirst() + (message.isRequest ? "Req" : "Res")
+        let label = String(String(describing: message).prefix(while: { $0 != "(" }))
+        let suffix = message.isRequest ? "Req" : "Res"
+        for family in ["dc", "ac"] where label.hasPrefix(family) {
+            return family.uppercased() + "_" + label.dropFirst(2) + suffix
+        }
+        return label.prefix(1).uppercased() + label.dropFirst() + suffix
     }
 }
 

@@ -54,7 +54,7 @@ import V2GTransport
         let (ev, secc) = try await Self.session(ac: false)
         #expect(ev.succeeded, "\(String(describing: ev.outcome))")
         #expect(ev.protocolName == .iso20DC)
-        #expect(ev.timeline.filter { $0.message == "DcChargeLoopReq" }.count == 4)
+        #expect(ev.timeline.filter { $0.message == "DC_ChargeLoopReq" }.count == 4)
         #expect(ev.timeline.last?.message == "SessionStopRes")
         #expect(secc?.ending == "session ended: sessionStopped")
     }
@@ -64,7 +64,7 @@ import V2GTransport
         let (ev, secc) = try await Self.session(ac: true)
         #expect(ev.succeeded, "\(String(describing: ev.outcome))")
         #expect(ev.protocolName == .iso20AC)
-        #expect(ev.timeline.filter { $0.message == "AcChargeLoopReq" }.count == 4)
+        #expect(ev.timeline.filter { $0.message == "AC_ChargeLoopReq" }.count == 4)
         #expect(secc?.ending == "session ended: sessionStopped")
     }
 
