@@ -18,14 +18,20 @@ enum ISO20Responses {
             ]))
     }
 
-    /// One schedule tuple: the EVSE's maximum power for 24 hours from `now`.
+    /// One schedule tuple: the EVSE's maximum power for 24 hours from `now`, with a one-level price schedule. The
+    /// schema makes the price schedule optional; Josev (iso15118 0.31.2) rejects a ChargingSchedule without one.
     static func schedule(maximumPowerW: Double, now: UInt64, supportingPoints: UInt16) -> Scheduled_SEResControlMode {
         let entry = PowerScheduleEntry(duration: 86_400, power: RationalNumber(maximumPowerW))
         let power = PowerSchedule(timeAnchor: now, powerScheduleEntries: PowerScheduleEntryList(powerScheduleEntry: [entry]))
+        let prices = PriceLevelSchedule(
+            timeAnchor: now, priceScheduleID: 1, numberOfPriceLevels: 1,
+            priceLevelScheduleEntries: PriceLevelScheduleEntryList(priceLevelScheduleEntry: [
+                PriceLevelScheduleEntry(duration: 86_400, priceLevel: 0)
+            ]))
         return Scheduled_SEResControlMode(scheduleTuple: [
             ScheduleTuple(
                 scheduleTupleID: ISO20SECCStateMachine.scheduleTupleID,
-                chargingSchedule: ChargingSchedule(powerSchedule: power))
+                chargingSchedule: ChargingSchedule(powerSchedule: power, choice: .priceLevelSchedule(prices)))
         ])
     }
 
