@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Josev's EVCC (iso15118 0.31.2) against `pnc station` in two network namespaces, for DIN SPEC 70121 DC (din_dc)
-# and ISO 15118-20 DC (iso20_dc), EIM over TCP. Prints each side's message sequence and whether Josev reached
-# SessionStop. Needs root, iproute2, Java and Josev (JOSEV_HOME=.build/josev ../shared/interop/josev/install.sh and
+# Josev (iso15118 0.31.2) against OpenPnC in two network namespaces, for DIN SPEC 70121 DC (din_dc) and ISO 15118-20
+# DC (iso20_dc), EIM over TCP, in both directions: DIRECTION=secc (default) runs Josev's EVCC against `pnc station`,
+# DIRECTION=ev runs `pnc ev` against Josev's SECC. Prints the message sequence and whether SessionStop was reached. Needs root, iproute2, Java and Josev (JOSEV_HOME=.build/josev ../shared/interop/josev/install.sh and
 # make_pki.sh; dev/install-test-deps.sh does both). Usage (root): dev/josev-din-iso20.sh [din_dc|iso20_dc] [pnc]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +28,20 @@ cleanup() {
 trap cleanup EXIT
 netns_up "$NS_SECC" "$IF_SECC" "$NS_EVCC" "$IF_EVCC"
 
+if [ "${DIRECTION:-secc}" = ev ]; then
+  case $scenario in din_dc) josev_protocols=DIN_SPEC_70121; ev_scenario=din-dc ;; *) josev_protocols=ISO_15118_20_DC; ev_scenario=iso20-dc ;; esac
+  PROTOCOLS=$josev_protocols AUTH_MODES=EIM SECC_ENFORCE_TLS=false setsid ip netns exec "$NS_SECC" \
+    bash "$harness/run_secc.sh" "$IF_SECC" "${JOSEV_TIMEOUT:-90}" > "$work/secc.log" 2>&1 &
+  station=$!
+  for _ in $(seq 300); do grep -qi "ready\|listening\|UDP server" "$work/secc.log" && break; sleep 0.1; done
+  sleep 2
+  ip netns exec "$NS_EVCC" timeout "${JOSEV_TIMEOUT:-90}" "$pnc" ev --interface "$IF_EVCC" --scenario "$ev_scenario" \
+    --loops 3 > "$work/ev.log" 2>&1 && rc=0 || rc=$?
+  echo "== pnc ev ($scenario against Josev's SECC, exit $rc)"; cat "$work/ev.log" | tail -60
+  echo "== Josev SECC (errors)"; grep -iE "error|fail|negative|Reason" "$work/secc.log" | grep -v exi_codec | tail -15 || true
+  [ "$rc" = 0 ] && { echo "RESULT: $scenario completed"; exit 0; }
+  echo "RESULT: $scenario did not complete"; exit 1
+fi
 setsid ip netns exec "$NS_SECC" "$pnc" station --interface "$IF_SECC" --protocols "$protocols" --evse dc --sessions 1 \
   --log-level debug > "$work/station.log" 2>&1 &
 station=$!
