@@ -46,6 +46,7 @@ extension EVCCSession {
             guard case .accepted(let chosen, _) = AppProtocolOffer.outcome(of: response, to: offer) else { return }
             selected = chosen
             var loops = 0
+            var lastRequest = ""
             var action = machine.start(at: elapsed())
             while true {
                 switch action {
@@ -54,6 +55,13 @@ extension EVCCSession {
                         loops += 1
                         if loops >= chargeLoops { machine.requestStop() }
                     }
+                    // A repeated request (Ongoing, PreCharge not yet at target) waits a little, as vehicles do,
+                    // instead of flooding the SECC; the charge loop runs back to back.
+                    let requestName = SECCService.dinName(request)
+                    if requestName == lastRequest, !requestName.contains("ChargeLoop"), requestName != "CurrentDemandReq" {
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    lastRequest = requestName
                     try await SECCService.writeDIN(request, outbound, &timeline, stamp)
                     guard let frame = try await frames.next() else {
                         action = machine.transportClosed()

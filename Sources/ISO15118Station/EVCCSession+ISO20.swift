@@ -46,6 +46,7 @@ extension EVCCSession {
             guard case .accepted(let chosen, _) = AppProtocolOffer.outcome(of: response, to: offer) else { return }
             selected = chosen
             var loops = 0
+            var lastRequest = ""
             var action = machine.start(now: now())
             while true {
                 switch action {
@@ -57,6 +58,13 @@ extension EVCCSession {
                     default:
                         break
                     }
+                    // A repeated request (Ongoing, PreCharge not yet at target) waits a little, as vehicles do,
+                    // instead of flooding the SECC; the charge loop runs back to back.
+                    let requestName = SECCService.iso20Name(request)
+                    if requestName == lastRequest, !requestName.contains("ChargeLoop"), requestName != "CurrentDemandReq" {
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    lastRequest = requestName
                     try await SECCService.writeISO20(request, outbound, &timeline, stamp)
                     guard let frame = try await frames.next() else {
                         action = machine.transportClosed()
