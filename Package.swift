@@ -308,7 +308,7 @@ let v2gTargets: [Target] = [
     .target(
         name: "ISO15118Station",
         dependencies: [
-            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "PnCCore",
+            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "DINMessages", "ISO20Messages", "PnCCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -318,7 +318,7 @@ let v2gTargets: [Target] = [
         name: "V2GTransportTests",
         dependencies: [
             "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
-            "V2GTP",
+            "V2GTP", "DINMessages", "ISO20Messages",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -347,7 +347,18 @@ let v2gCLIDependencies: [Target.Dependency] = [
 ]
 
 // MARK: - ISO 15118-20 and DIN SPEC 70121 sessions (targets and tests beside the -2 ones above)
-let v2g20Targets: [Target] = []
+let v2g20Targets: [Target] = [
+    .testTarget(
+        name: "ISO15118SECC20Tests",
+        dependencies: ["ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore"],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ISO15118DINTests",
+        dependencies: ["ISO15118SECC", "ISO15118EVCC", "DINMessages", "PnCCore"],
+        swiftSettings: swiftSettings
+    ),
+]
 let v2g20CLIDependencies: [Target.Dependency] = []
 
 // MARK: - Security and eMSP (L2 V2GSecurity, L2 EMSP)

@@ -114,7 +114,9 @@ public struct SECCService: Sendable {
                 return
             }
             timeline.append(.init(milliseconds: stamp(), direction: .received, message: "SupportedAppProtocolReq"))
-            let implemented = self.configuration.protocols.filter { $0 == .iso2 }
+            let implemented = self.configuration.protocols.filter {
+                $0 == .iso2 || $0 == .din || $0 == .iso20DC || $0 == .iso20AC
+            }
             let outcome = AppProtocolNegotiation.response(to: sap, supported: implemented)
             try await outbound.write(
                 V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolRes(outcome.response).exiEncoded())))
@@ -128,6 +130,20 @@ public struct SECCService: Sendable {
             logger[metadataKey: "v2g.protocol"] = "\(chosen.rawValue)"
             logger.debug("secc protocol negotiated")
             let capabilities = await self.controller.capabilities()
+            if chosen == .din {
+                ending = try await self.runDIN(
+                    frames: &frames, outbound: outbound, capabilities: capabilities, sessionID: sessionID,
+                    traceID: traceID, logger: logger, timeline: &timeline, stamp: stamp, rearm: rearm,
+                    timedOut: { timedOut.expired })
+                return
+            }
+            if chosen == .iso20DC || chosen == .iso20AC {
+                ending = try await self.runISO20(
+                    frames: &frames, outbound: outbound, capabilities: capabilities, sessionID: sessionID,
+                    traceID: traceID, logger: logger, timeline: &timeline, stamp: stamp, rearm: rearm,
+                    timedOut: { timedOut.expired })
+                return
+            }
             var machine: NegotiatedSECCMachine = .iso2(
                 ISO2SECCStateMachine(
                     configuration: .init(

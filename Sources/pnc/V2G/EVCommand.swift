@@ -9,7 +9,7 @@ import NIOSSL
 import V2GTP
 import V2GTransport
 
-/// `pnc ev`: an EV simulator that finds an SECC with SDP and runs an ISO 15118-2 session.
+/// `pnc ev`: an EV simulator that finds an SECC with SDP and runs an ISO 15118-2, -20 or DIN SPEC 70121 session.
 struct EVCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ev",
@@ -18,6 +18,7 @@ struct EVCommand: AsyncParsableCommand {
     )
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
         case iso2EIMDC = "iso2-eim-dc", iso2EIMAC = "iso2-eim-ac", iso2PnCDC = "iso2-pnc-dc", iso2PnCAC = "iso2-pnc-ac"
+        case dinDC = "din-dc", iso20DC = "iso20-dc", iso20AC = "iso20-ac", iso20PnCDC = "iso20-pnc-dc"
     }
 
     @Option(help: "Network interface for multicast SDP (e.g. eth1).") var interface: String?
@@ -45,15 +46,19 @@ struct EVCommand: AsyncParsableCommand {
         switch self.scenario {
         case .iso2EIMDC: mode = .dcExtended
         case .iso2EIMAC: mode = .acThreePhaseCore
-        case .iso2PnCDC, .iso2PnCAC:
+        case .iso2PnCDC, .iso2PnCAC, .iso20PnCDC:
             print("scenario \(self.scenario.rawValue): Plug & Charge sessions are not implemented yet (EIM only)")
             throw ExitCode(2)
+        case .dinDC, .iso20DC: mode = .dcExtended
+        case .iso20AC: mode = .acThreePhaseCore
         }
         let destination: SDPClientConfiguration.Destination =
             if let interface { .multicast(interface: interface) } else {
                 .unicast(try SDPNetwork.socketAddress(try IPv6Address(self.to ?? "::1"), port: self.sdpPort))
             }
-        let wantTLS = self.pki != nil
+        // DIN SPEC 70121 has no TLS; -20 over TLS needs a vehicle (OEM) identity, which `pnc pki init` does not issue
+        // yet, so -20 runs over TCP here.
+        let wantTLS = self.pki != nil && !self.scenario.rawValue.hasPrefix("din") && !self.scenario.rawValue.hasPrefix("iso20")
         let found = try await SDPClient.discover(
             configuration: SDPClientConfiguration(
                 destination: destination, request: SDPRequest(security: wantTLS ? .tls : .none),
@@ -70,6 +75,36 @@ struct EVCommand: AsyncParsableCommand {
         let connection = try await V2GClient.connect(to: found.seccAddress, security: security, logger: logger)
         var random = SystemRandomNumberGenerator()
         let evccID: [UInt8] = [0x02] + (0..<5).map { _ in UInt8.random(in: 0...255, using: &random) }
+        switch self.scenario {
+        case .dinDC:
+            let din = try await EVCCSession.runDIN(
+                on: connection,
+                configuration: DINEVCCConfiguration(
+                    evccID: evccID, maximumVoltageV: 450, maximumCurrentA: 200, maximumPowerW: 90_000,
+                    targetVoltageV: 400, targetCurrentA: 100, stateOfCharge: Int(self.soc)),
+                chargeLoops: self.loops, logger: logger)
+            print("protocol \(din.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
+            printTimeline(din.timeline)
+            print("  summary: \(din.succeeded ? "completed" : "failed: \(String(describing: din.outcome))"), \(din.timeline.count) messages")
+            if !din.succeeded { throw ExitCode(1) }
+            return
+        case .iso20DC, .iso20AC:
+            let ac = self.scenario == .iso20AC
+            let iso20 = try await EVCCSession.runISO20(
+                on: connection,
+                configuration: ISO20EVCCConfiguration(
+                    evccID: evccID.map { String(format: "%02X", $0) }.joined(), maximumVoltageV: ac ? 400 : 800,
+                    minimumVoltageV: 200, maximumCurrentA: ac ? 16 : 250, maximumPowerW: ac ? 11_000 : 100_000,
+                    targetVoltageV: ac ? 230 : 400, targetCurrentA: ac ? 16 : 200, ac: ac),
+                chargeLoops: self.loops, logger: logger)
+            print("protocol \(iso20.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
+            printTimeline(iso20.timeline)
+            print("  summary: \(iso20.succeeded ? "completed" : "failed: \(String(describing: iso20.outcome))"), \(iso20.timeline.count) messages")
+            if !iso20.succeeded { throw ExitCode(1) }
+            return
+        default:
+            break
+        }
         let battery = EVBattery(
             capacityWh: 60_000, stateOfCharge: self.soc, maximumCurrentA: mode == .dcExtended ? 200 : 32,
             maximumVoltageV: mode == .dcExtended ? 450 : 400, nominalVoltageV: self.batteryVoltage, targetStateOfCharge: 100)

@@ -47,7 +47,7 @@ struct StationCommand: AsyncParsableCommand {
         abstract: "Run an SECC (SDP + ISO 15118-2 sessions) with a simulated EVSE and a local backend.",
         discussion: """
             Each session prints a per-message timeline and a summary. Implemented today: ISO 15118-2 with external \
-            identification (EIM), AC and DC. --protocols din,iso20 and --auth pnc are accepted but not offered yet.
+            identification (EIM), AC and DC. --protocols din,iso20 offers DIN SPEC 70121 and ISO 15118-20 (EIM); --auth pnc is accepted but not offered yet.
             """
     )
     enum EVSEKind: String, ExpressibleByArgument, CaseIterable { case dc, ac }
@@ -84,14 +84,20 @@ struct StationCommand: AsyncParsableCommand {
         var logger = Logger(label: "pnc.station")
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .warning
         let wanted = self.protocols.split(separator: ",").map(String.init)
-        if wanted.contains(where: { $0 != "iso2" }) { print("note: only iso2 sessions are implemented; din/iso20 are not offered") }
+        let offered: [ApplicationProtocol] = wanted.flatMap { name -> [ApplicationProtocol] in
+            switch name {
+            case "din": [.din]
+            case "iso20": self.evse == .dc ? [.iso20DC] : [.iso20AC]
+            default: [.iso2]
+            }
+        }
         if self.auth.contains("pnc") { print("note: Plug & Charge (Contract) is not offered yet; EIM only") }
         let capabilities = self.evse == .dc ? SimulatedEVSEController.dc : SimulatedEVSEController.ac
         let controller = SimulatedEVSEController(capabilities: capabilities)
         let allowed = self.allow.map { Set($0.split(separator: ",").map { $0.uppercased() }) }
         let backend = LocalChargingBackend(allowedTokens: allowed)
         let service = SECCService(
-            configuration: SECCConfiguration(evseID: self.evseID, protocols: [.iso2]), backend: backend,
+            configuration: SECCConfiguration(evseID: self.evseID, protocols: offered), backend: backend,
             controller: controller, logger: logger)
 
         let announced: IPv6Address

@@ -1,0 +1,313 @@
+public import ISO20Messages
+
+/// What an ISO 15118-20 DC EVCC knows about its vehicle.
+public struct ISO20EVCCConfiguration: Sendable, Hashable {
+    /// The EVCCID (ISO 15118-20 `identifierType`: the VIN or the MAC address as text).
+    public var evccID: String
+    public var maximumVoltageV: Double
+    public var minimumVoltageV: Double
+    public var maximumCurrentA: Double
+    public var maximumPowerW: Double
+    /// The battery voltage PreCharge must reach and the voltage requested in the charge loop.
+    public var targetVoltageV: Double
+    public var targetCurrentA: Double
+    /// PreCharge is done when the EVSE's present voltage is within this many volts of the target.
+    public var preChargeToleranceV: Double
+    /// Whether the vehicle charges with AC (ServiceID 1) instead of DC (ServiceID 2).
+    public var ac: Bool
+
+    public init(
+        evccID: String, maximumVoltageV: Double, minimumVoltageV: Double, maximumCurrentA: Double,
+        maximumPowerW: Double, targetVoltageV: Double, targetCurrentA: Double, preChargeToleranceV: Double = 20,
+        ac: Bool = false
+    ) {
+        self.ac = ac
+        self.evccID = evccID
+        self.maximumVoltageV = maximumVoltageV
+        self.minimumVoltageV = minimumVoltageV
+        self.maximumCurrentA = maximumCurrentA
+        self.maximumPowerW = maximumPowerW
+        self.targetVoltageV = targetVoltageV
+        self.targetCurrentA = targetCurrentA
+        self.preChargeToleranceV = preChargeToleranceV
+    }
+}
+
+/// The EVCC side of an ISO 15118-20 AC or DC session (external identification, scheduled control mode) as a pure state
+/// machine. `now` is seconds since 1970-01-01 UTC from the driver's clock: it stamps the headers and bounds the
+/// Ongoing phases.
+public struct ISO20EVCCStateMachine: Sendable {
+    /// V2G_EVCC_Msg_Timeout, the general value of ISO 15118-20:2022 (2 s).
+    public static let messageTimeout: Duration = .seconds(2)
+    /// V2G_EVCC_Ongoing_Timeout for Authorization and ScheduleExchange (60 s).
+    public static let ongoingTimeoutSeconds: UInt64 = 60
+    /// The longest the vehicle lets DC_CableCheck stay Ongoing (40 s) and DC_PreCharge run (7 s).
+    public static let cableCheckTimeoutSeconds: UInt64 = 40
+    public static let preChargeTimeoutSeconds: UInt64 = 7
+    /// The ServiceIDs of DC and AC charging (ISO 15118-20:2022 Table 204).
+    public static let dcServiceID: UInt16 = 2
+    public static let acServiceID: UInt16 = 1
+
+    private var serviceID: UInt16 { self.configuration.ac ? Self.acServiceID : Self.dcServiceID }
+
+    public enum Action: Hashable, Sendable {
+        case send(ISO20Request, responseWithin: Duration)
+        case finish(Outcome)
+        case none
+    }
+
+    public enum Outcome: Hashable, Sendable {
+        case completed
+        case failed(ResponseCode, request: String)
+        case responseTimeout(request: String)
+        case ongoingTimeout(request: String)
+        /// The SECC does not offer what this vehicle needs (EIM, DC, scheduled control).
+        case notOffered(String)
+        case evseFault(String)
+        case protocolViolation(String)
+        case transportClosed
+    }
+
+    private enum Step: String, Sendable {
+        case sessionSetup = "SessionSetupReq", authorizationSetup = "AuthorizationSetupReq"
+        case authorization = "AuthorizationReq", serviceDiscovery = "ServiceDiscoveryReq"
+        case serviceDetail = "ServiceDetailReq", serviceSelection = "ServiceSelectionReq"
+        case chargeParameterDiscovery = "ChargeParameterDiscoveryReq", scheduleExchange = "ScheduleExchangeReq"
+        case cableCheck = "DC_CableCheckReq", preCharge = "DC_PreChargeReq", powerDeliveryStart = "PowerDeliveryReq"
+        case chargeLoop = "ChargeLoopReq", powerDeliveryStop = "PowerDeliveryReq(Stop)"
+        case welding = "DC_WeldingDetectionReq", sessionStop = "SessionStopReq"
+    }
+
+    private enum State: Sendable {
+        case idle
+        case waiting(Step, phaseStart: UInt64)
+        case finished
+    }
+
+    private var state: State = .idle
+    private let configuration: ISO20EVCCConfiguration
+    private var sessionID: [UInt8] = Array(repeating: 0, count: 8)
+    private var stopRequested = false
+
+    public init(configuration: ISO20EVCCConfiguration) {
+        self.configuration = configuration
+    }
+
+    public var currentSessionID: [UInt8] { self.sessionID }
+
+    public mutating func start(now: UInt64) -> Action {
+        guard case .idle = self.state else { return .none }
+        return self.request(.sessionSetup, .sessionSetup(SessionSetupReq(header: self.header(now), evccID: self.configuration.evccID)), now)
+    }
+
+    /// The driver or the battery asks to end charging; the next charge-loop turn goes to PowerDelivery Stop.
+    public mutating func requestStop() {
+        self.stopRequested = true
+    }
+
+    public mutating func received(_ response: ISO20Response, now: UInt64) -> Action {
+        guard case .waiting(let step, let phaseStart) = self.state else {
+            if case .finished = self.state { return .none }
+            return self.finish(.protocolViolation("response before the session started"))
+        }
+        if step != .sessionSetup, response.header.sessionID != self.sessionID {
+            return self.finish(.protocolViolation("SessionID changed"))
+        }
+        guard Self.isOK(response.responseCode) else {
+            return self.finish(.failed(response.responseCode, request: step.rawValue))
+        }
+        let h = self.header(now)
+        let c = self.configuration
+        switch (step, response) {
+        case (.sessionSetup, .sessionSetup):
+            self.sessionID = response.header.sessionID
+            return self.request(.authorizationSetup, .authorizationSetup(AuthorizationSetupReq(header: self.header(now))), now)
+
+        case (.authorizationSetup, .authorizationSetup(let r)):
+            guard r.authorizationServices.contains(.eim) else { return self.finish(.notOffered("EIM")) }
+            return self.request(.authorization, Self.authorization(h), now)
+
+        case (.authorization, .authorization(let r)):
+            if r.evseProcessing != .finished {
+                guard Self.elapsed(now, since: phaseStart) <= Self.ongoingTimeoutSeconds else {
+                    return self.finish(.ongoingTimeout(request: step.rawValue))
+                }
+                return self.again(step, Self.authorization(h), phaseStart)
+            }
+            return self.request(.serviceDiscovery, .serviceDiscovery(ServiceDiscoveryReq(header: h)), now)
+
+        case (.serviceDiscovery, .serviceDiscovery(let r)):
+            guard r.energyTransferServiceList.service.contains(where: { $0.serviceID == self.serviceID }) else {
+                return self.finish(.notOffered(self.configuration.ac ? "AC" : "DC"))
+            }
+            return self.request(.serviceDetail, .serviceDetail(ServiceDetailReq(header: h, serviceID: self.serviceID)), now)
+
+        case (.serviceDetail, .serviceDetail(let r)):
+            // The first parameter set with scheduled control mode (ControlMode = 1).
+            guard let set = r.serviceParameterList.parameterSet.first(where: { set in
+                set.parameter.contains { $0.name == "ControlMode" && $0.choice == .intValue(1) }
+            }) else { return self.finish(.notOffered("scheduled control mode")) }
+            let selection = ServiceSelectionReq(
+                header: h, selectedEnergyTransferService: SelectedService(serviceID: self.serviceID, parameterSetID: set.parameterSetID))
+            return self.request(.serviceSelection, .serviceSelection(selection), now)
+
+        case (.serviceSelection, .serviceSelection) where c.ac:
+            let parameters = AC_CPDReqEnergyTransferMode(
+                evMaximumChargePower: RationalNumber(c.maximumPowerW), evMinimumChargePower: RationalNumber(0))
+            return self.request(.chargeParameterDiscovery, .acChargeParameterDiscovery(AC_ChargeParameterDiscoveryReq(
+                header: h, acCPDReqEnergyTransferMode: .acCPDReqEnergyTransferMode(parameters))), now)
+
+        case (.serviceSelection, .serviceSelection):
+            let parameters = DC_CPDReqEnergyTransferMode(
+                evMaximumChargePower: RationalNumber(c.maximumPowerW), evMinimumChargePower: RationalNumber(0),
+                evMaximumChargeCurrent: RationalNumber(c.maximumCurrentA), evMinimumChargeCurrent: RationalNumber(0),
+                evMaximumVoltage: RationalNumber(c.maximumVoltageV), evMinimumVoltage: RationalNumber(c.minimumVoltageV))
+            return self.request(.chargeParameterDiscovery, .dcChargeParameterDiscovery(DC_ChargeParameterDiscoveryReq(
+                header: h, dcCPDReqEnergyTransferMode: .dcCPDReqEnergyTransferMode(parameters))), now)
+
+        case (.chargeParameterDiscovery, .dcChargeParameterDiscovery) where !c.ac,
+            (.chargeParameterDiscovery, .acChargeParameterDiscovery) where c.ac:
+            return self.request(.scheduleExchange, Self.scheduleExchange(h), now)
+
+        case (.scheduleExchange, .scheduleExchange(let r)):
+            if r.evseProcessing != .finished {
+                guard Self.elapsed(now, since: phaseStart) <= Self.ongoingTimeoutSeconds else {
+                    return self.finish(.ongoingTimeout(request: step.rawValue))
+                }
+                return self.again(step, Self.scheduleExchange(h), phaseStart)
+            }
+            guard case .scheduledSEResControlMode(let mode) = r.choice, !mode.scheduleTuple.isEmpty else {
+                return self.finish(.protocolViolation("no schedule tuple"))
+            }
+            if c.ac { return self.request(.powerDeliveryStart, Self.powerDelivery(h, .start), now) }
+            return self.request(.cableCheck, .dcCableCheck(DC_CableCheckReq(header: h)), now)
+
+        case (.cableCheck, .dcCableCheck(let r)):
+            if r.evseProcessing != .finished {
+                guard Self.elapsed(now, since: phaseStart) <= Self.cableCheckTimeoutSeconds else {
+                    return self.finish(.ongoingTimeout(request: step.rawValue))
+                }
+                return self.again(step, .dcCableCheck(DC_CableCheckReq(header: h)), phaseStart)
+            }
+            return self.request(.preCharge, self.preCharge(h), now)
+
+        case (.preCharge, .dcPreCharge(let r)):
+            if abs(r.evsePresentVoltage.doubleValue - c.targetVoltageV) > c.preChargeToleranceV {
+                guard Self.elapsed(now, since: phaseStart) <= Self.preChargeTimeoutSeconds else {
+                    return self.finish(.ongoingTimeout(request: step.rawValue))
+                }
+                return self.again(step, self.preCharge(h), phaseStart)
+            }
+            return self.request(.powerDeliveryStart, Self.powerDelivery(h, .start), now)
+
+        case (.powerDeliveryStart, .powerDelivery):
+            return self.request(.chargeLoop, self.chargeLoop(h), now)
+
+        case (.chargeLoop, .acChargeLoop(let r)) where c.ac:
+            if self.stopRequested || r.evseStatus?.evseNotification == .terminate {
+                return self.request(.powerDeliveryStop, Self.powerDelivery(h, .stop), now)
+            }
+            return self.request(.chargeLoop, self.chargeLoop(h), now)
+
+        case (.chargeLoop, .dcChargeLoop(let r)) where !c.ac:
+            if self.stopRequested || r.evseStatus?.evseNotification == .terminate {
+                return self.request(.powerDeliveryStop, Self.powerDelivery(h, .stop), now)
+            }
+            return self.request(.chargeLoop, self.chargeLoop(h), now)
+
+        case (.powerDeliveryStop, .powerDelivery) where c.ac:
+            return self.request(.sessionStop, .sessionStop(SessionStopReq(header: h, chargingSession: .terminate)), now)
+
+        case (.powerDeliveryStop, .powerDelivery):
+            return self.request(.welding, .dcWeldingDetection(DC_WeldingDetectionReq(header: h, evProcessing: .finished)), now)
+
+        case (.welding, .dcWeldingDetection):
+            return self.request(.sessionStop, .sessionStop(SessionStopReq(header: h, chargingSession: .terminate)), now)
+
+        case (.sessionStop, .sessionStop):
+            return self.finish(.completed)
+
+        default:
+            return self.finish(.protocolViolation("unexpected response while waiting for the answer to \(step.rawValue)"))
+        }
+    }
+
+    public mutating func responseTimerExpired() -> Action {
+        guard case .waiting(let step, _) = self.state else { return .none }
+        return self.finish(.responseTimeout(request: step.rawValue))
+    }
+
+    public mutating func transportClosed() -> Action {
+        if case .finished = self.state { return .none }
+        return self.finish(.transportClosed)
+    }
+
+    // MARK: - Helpers
+
+    /// Seconds since `start`; 0 if the driver's clock went backwards.
+    private static func elapsed(_ now: UInt64, since start: UInt64) -> UInt64 { now > start ? now - start : 0 }
+
+    private func header(_ now: UInt64) -> MessageHeader { MessageHeader(sessionID: self.sessionID, timeStamp: now) }
+
+    private mutating func request(_ step: Step, _ request: ISO20Request, _ now: UInt64) -> Action {
+        self.state = .waiting(step, phaseStart: now)
+        return .send(request, responseWithin: Self.messageTimeout)
+    }
+
+    private mutating func again(_ step: Step, _ request: ISO20Request, _ phaseStart: UInt64) -> Action {
+        self.state = .waiting(step, phaseStart: phaseStart)
+        return .send(request, responseWithin: Self.messageTimeout)
+    }
+
+    private mutating func finish(_ outcome: Outcome) -> Action {
+        self.state = .finished
+        return .finish(outcome)
+    }
+
+    private static func isOK(_ code: ResponseCode) -> Bool {
+        switch code {
+        case .ok, .okNewSessionEstablished, .okOldSessionJoined, .okCertificateExpiresSoon, .okPowerToleranceConfirmed:
+            true
+        default:
+            false
+        }
+    }
+
+    private static func authorization(_ h: MessageHeader) -> ISO20Request {
+        .authorization(AuthorizationReq(
+            header: h, selectedAuthorizationService: .eim, choice: .eimAReqAuthorizationMode(EIM_AReqAuthorizationMode())))
+    }
+
+    private static func scheduleExchange(_ h: MessageHeader) -> ISO20Request {
+        .scheduleExchange(ScheduleExchangeReq(
+            header: h, maximumSupportingPoints: 1024, choice: .scheduledSEReqControlMode(Scheduled_SEReqControlMode())))
+    }
+
+    private static func powerDelivery(_ h: MessageHeader, _ progress: ChargeProgress) -> ISO20Request {
+        .powerDelivery(PowerDeliveryReq(header: h, evProcessing: .finished, chargeProgress: progress))
+    }
+
+    private func preCharge(_ h: MessageHeader) -> ISO20Request {
+        .dcPreCharge(DC_PreChargeReq(
+            header: h, evProcessing: .ongoing, evPresentVoltage: RationalNumber(self.configuration.targetVoltageV),
+            evTargetVoltage: RationalNumber(self.configuration.targetVoltageV)))
+    }
+
+    private func chargeLoop(_ h: MessageHeader) -> ISO20Request {
+        let c = self.configuration
+        if c.ac {
+            return .acChargeLoop(AC_ChargeLoopReq(
+                header: h, meterInfoRequested: false,
+                clReqControlMode: .scheduledACCLReqControlMode(Scheduled_AC_CLReqControlMode(
+                    evMaximumChargePower: RationalNumber(c.maximumPowerW),
+                    evPresentActivePower: RationalNumber(c.targetVoltageV * c.targetCurrentA)))))
+        }
+        return .dcChargeLoop(DC_ChargeLoopReq(
+            header: h, meterInfoRequested: false, evPresentVoltage: RationalNumber(c.targetVoltageV),
+            clReqControlMode: .scheduledDCCLReqControlMode(Scheduled_DC_CLReqControlMode(
+                evTargetCurrent: RationalNumber(c.targetCurrentA), evTargetVoltage: RationalNumber(c.targetVoltageV),
+                evMaximumChargePower: RationalNumber(c.maximumPowerW),
+                evMaximumChargeCurrent: RationalNumber(c.maximumCurrentA),
+                evMaximumVoltage: RationalNumber(c.maximumVoltageV)))))
+    }
+}

@@ -1,0 +1,146 @@
+import ISO20Messages
+
+/// Building blocks of ISO 15118-20 responses shared by the SECC rules.
+enum ISO20Responses {
+    /// ServiceDetailRes for DC (ISO 15118-20:2022 Table 205): one parameter set with Connector = 2 (extended),
+    /// ControlMode = 1 (scheduled), MobilityNeedsMode = 1 (provided by the EV), Pricing = 0 (none).
+    static func dcServiceDetail(_ header: MessageHeader) -> ServiceDetailRes {
+        let parameters = [
+            Parameter(name: "Connector", choice: .intValue(2)),
+            Parameter(name: "ControlMode", choice: .intValue(1)),
+            Parameter(name: "MobilityNeedsMode", choice: .intValue(1)),
+            Parameter(name: "Pricing", choice: .intValue(0)),
+        ]
+        return ServiceDetailRes(
+            header: header, responseCode: .ok, serviceID: ISO20SECCStateMachine.dcServiceID,
+            serviceParameterList: ServiceParameterList(parameterSet: [
+                ParameterSet(parameterSetID: ISO20SECCStateMachine.parameterSetID, parameter: parameters)
+            ]))
+    }
+
+    /// One schedule tuple: the EVSE's maximum power for 24 hours from `now`, with a one-level price schedule. The
+    /// schema makes the price schedule optional; Josev (iso15118 0.31.2) rejects a ChargingSchedule without one.
+    static func schedule(maximumPowerW: Double, now: UInt64, supportingPoints: UInt16) -> Scheduled_SEResControlMode {
+        let entry = PowerScheduleEntry(duration: 86_400, power: RationalNumber(maximumPowerW))
+        let power = PowerSchedule(timeAnchor: now, powerScheduleEntries: PowerScheduleEntryList(powerScheduleEntry: [entry]))
+        let prices = PriceLevelSchedule(
+            timeAnchor: now, priceScheduleID: 1, numberOfPriceLevels: 1,
+            priceLevelScheduleEntries: PriceLevelScheduleEntryList(priceLevelScheduleEntry: [
+                PriceLevelScheduleEntry(duration: 86_400, priceLevel: 0)
+            ]))
+        return Scheduled_SEResControlMode(scheduleTuple: [
+            ScheduleTuple(
+                scheduleTupleID: ISO20SECCStateMachine.scheduleTupleID,
+                chargingSchedule: ChargingSchedule(powerSchedule: power, choice: .priceLevelSchedule(prices)))
+        ])
+    }
+
+    /// ServiceDetailRes for AC (ISO 15118-20:2022 Table 205): Connector (1 single phase, 2 three phase),
+    /// ControlMode = 1, EVSENominalVoltage, MobilityNeedsMode = 1, Pricing = 0.
+    static func acServiceDetail(_ header: MessageHeader, configuration: ISO20SECCConfiguration) -> ServiceDetailRes {
+        let capabilities = configuration.capabilities
+        let threePhase = capabilities.energyTransfers.contains(.acThreePhase)
+        let parameters = [
+            Parameter(name: "Connector", choice: .intValue(threePhase ? 2 : 1)),
+            Parameter(name: "ControlMode", choice: .intValue(1)),
+            Parameter(name: "EVSENominalVoltage", choice: .intValue(Int32(clamping: Int(capabilities.nominalVoltageV)))),
+            Parameter(name: "MobilityNeedsMode", choice: .intValue(1)),
+            Parameter(name: "Pricing", choice: .intValue(0)),
+        ]
+        return ServiceDetailRes(
+            header: header, responseCode: .ok, serviceID: ISO20SECCStateMachine.acServiceID,
+            serviceParameterList: ServiceParameterList(parameterSet: [
+                ParameterSet(parameterSetID: ISO20SECCStateMachine.parameterSetID, parameter: parameters)
+            ]))
+    }
+
+    static func failedACChargeLoop(_ header: MessageHeader, _ code: ResponseCode) -> ISO20Response {
+        .acChargeLoop(
+            AC_ChargeLoopRes(
+                header: header, responseCode: code,
+                clResControlMode: .scheduledACCLResControlMode(Scheduled_AC_CLResControlMode())))
+    }
+
+    static func failedChargeLoop(_ header: MessageHeader, _ code: ResponseCode) -> ISO20Response {
+        let zero = RationalNumber(exponent: 0, value: 0)
+        return .dcChargeLoop(
+            DC_ChargeLoopRes(
+                header: header, responseCode: code, evsePresentCurrent: zero, evsePresentVoltage: zero,
+                evsePowerLimitAchieved: false, evseCurrentLimitAchieved: false, evseVoltageLimitAchieved: false,
+                clResControlMode: .scheduledDCCLResControlMode(Scheduled_DC_CLResControlMode())))
+    }
+
+    /// The response to `request` carrying `code`, mandatory fields at neutral values.
+    static func failed(
+        answering request: ISO20Request, header: MessageHeader, code: ResponseCode,
+        configuration: ISO20SECCConfiguration
+    ) -> ISO20Response {
+        let zero = RationalNumber(exponent: 0, value: 0)
+        switch request {
+        case .sessionSetup:
+            return .sessionSetup(SessionSetupRes(header: header, responseCode: code, evseID: configuration.evseID))
+        case .authorizationSetup:
+            return .authorizationSetup(
+                AuthorizationSetupRes(
+                    header: header, responseCode: code, authorizationServices: [.eim],
+                    certificateInstallationService: false,
+                    choice: .eimASResAuthorizationMode(EIM_ASResAuthorizationMode())))
+        case .authorization:
+            return .authorization(AuthorizationRes(header: header, responseCode: code, evseProcessing: .finished))
+        case .serviceDiscovery:
+            return .serviceDiscovery(
+                ServiceDiscoveryRes(
+                    header: header, responseCode: code, serviceRenegotiationSupported: false,
+                    energyTransferServiceList: ServiceList(service: [
+                        Service(serviceID: ISO20SECCStateMachine.dcServiceID, freeService: false)
+                    ])))
+        case .serviceDetail(let r):
+            return .serviceDetail(
+                ServiceDetailRes(
+                    header: header, responseCode: code, serviceID: r.serviceID,
+                    serviceParameterList: ServiceParameterList(parameterSet: [
+                        ParameterSet(
+                            parameterSetID: ISO20SECCStateMachine.parameterSetID,
+                            parameter: [Parameter(name: "Connector", choice: .intValue(2))])
+                    ])))
+        case .serviceSelection:
+            return .serviceSelection(ServiceSelectionRes(header: header, responseCode: code))
+        case .scheduleExchange:
+            return .scheduleExchange(
+                ScheduleExchangeRes(
+                    header: header, responseCode: code, evseProcessing: .finished,
+                    choice: .scheduledSEResControlMode(Scheduled_SEResControlMode())))
+        case .powerDelivery:
+            return .powerDelivery(PowerDeliveryRes(header: header, responseCode: code))
+        case .sessionStop:
+            return .sessionStop(SessionStopRes(header: header, responseCode: code))
+        case .dcChargeParameterDiscovery:
+            return .dcChargeParameterDiscovery(
+                DC_ChargeParameterDiscoveryRes(
+                    header: header, responseCode: code,
+                    dcCPDResEnergyTransferMode: .dcCPDResEnergyTransferMode(
+                        DC_CPDResEnergyTransferMode(
+                            evseMaximumChargePower: zero, evseMinimumChargePower: zero,
+                            evseMaximumChargeCurrent: zero, evseMinimumChargeCurrent: zero,
+                            evseMaximumVoltage: zero, evseMinimumVoltage: zero))))
+        case .dcCableCheck:
+            return .dcCableCheck(DC_CableCheckRes(header: header, responseCode: code, evseProcessing: .finished))
+        case .dcPreCharge:
+            return .dcPreCharge(DC_PreChargeRes(header: header, responseCode: code, evsePresentVoltage: zero))
+        case .dcChargeLoop:
+            return failedChargeLoop(header, code)
+        case .dcWeldingDetection:
+            return .dcWeldingDetection(
+                DC_WeldingDetectionRes(header: header, responseCode: code, evsePresentVoltage: zero))
+        case .acChargeParameterDiscovery:
+            return .acChargeParameterDiscovery(
+                AC_ChargeParameterDiscoveryRes(
+                    header: header, responseCode: code,
+                    acCPDResEnergyTransferMode: .acCPDResEnergyTransferMode(
+                        AC_CPDResEnergyTransferMode(
+                            evseMaximumChargePower: zero, evseMinimumChargePower: zero, evseNominalFrequency: zero))))
+        case .acChargeLoop:
+            return failedACChargeLoop(header, code)
+        }
+    }
+}

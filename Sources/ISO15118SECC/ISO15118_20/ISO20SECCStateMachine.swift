@@ -1,0 +1,476 @@
+public import ISO20Messages
+public import PnCCore
+
+/// What an ISO 15118-20 SECC needs to know about its charge point.
+public struct ISO20SECCConfiguration: Sendable, Hashable {
+    /// The EVSEID sent in SessionSetupRes (ISO 15118-20 `identifierType`, at most 255 characters).
+    public var evseID: String
+    /// The OCPP evseId this connector belongs to.
+    public var evseIndex: Int
+    public var capabilities: EVSECapabilities
+    /// The token sent to the backend for EIM; nil sends the EVCCID as `MacAddress` token.
+    public var externalIDToken: String?
+
+    public init(evseID: String, evseIndex: Int, capabilities: EVSECapabilities, externalIDToken: String? = nil) {
+        self.evseID = evseID
+        self.evseIndex = evseIndex
+        self.capabilities = capabilities
+        self.externalIDToken = externalIDToken
+    }
+}
+
+/// The SECC side of an ISO 15118-20 AC or DC session (external identification means, scheduled control mode) as a
+/// pure state machine.
+///
+/// Inputs: ``received(_:now:)`` for each decoded request (`now` is the header timestamp source, seconds since
+/// 1970), ``backendAnswered(_:)``/``backendFailed()`` for the authorization, ``controllerReplied(_:now:)`` for the
+/// power electronics, ``sequenceTimerExpired()`` and ``transportClosed()``. The driver sends each response with its
+/// ``ISO20Response/payloadType`` (0x8002 CommonMessages, 0x8004 DC).
+///
+/// Sequence (ISO 15118-20:2022 §8.8): SessionSetup → AuthorizationSetup → Authorization (Ongoing while the
+/// backend decides) → ServiceDiscovery → ServiceDetail* → ServiceSelection → DC_ChargeParameterDiscovery →
+/// ScheduleExchange → DC_CableCheck → DC_PreCharge → PowerDelivery (Start) → DC_ChargeLoop → PowerDelivery (Stop)
+/// → DC_WeldingDetection → SessionStop.
+public struct ISO20SECCStateMachine: Sendable {
+    /// V2G_SECC_Sequence_Timeout (ISO 15118-20:2022 Table 207: 60 s).
+    public static let sequenceTimeout: Duration = .seconds(60)
+    /// The ServiceID of DC charging (ISO 15118-20:2022 Table 204: DC = 2).
+    public static let dcServiceID: UInt16 = 2
+    /// The ServiceID of AC charging (ISO 15118-20:2022 Table 204: AC = 1).
+    public static let acServiceID: UInt16 = 1
+    /// The only parameter set offered for DC.
+    public static let parameterSetID: UInt16 = 1
+    /// The only schedule tuple offered.
+    public static let scheduleTupleID: UInt32 = 1
+
+    public enum Action: Hashable, Sendable {
+        case send(ISO20Response, expectNextWithin: Duration)
+        /// Send, then start ``ChargingBackend/authorize(_:)`` without waiting; the answer comes back through
+        /// ``ISO20SECCStateMachine/backendAnswered(_:)``.
+        case sendAndAuthorize(ISO20Response, expectNextWithin: Duration, BackendAuthorizationRequest)
+        case sendAndClose(ISO20Response, CloseReason)
+        case control(ControllerCommand)
+        case close(CloseReason)
+        case none
+    }
+
+    public enum ControllerCommand: Hashable, Sendable {
+        case cableCheck(voltageV: Double)
+        case deliver(OutputTarget)
+        case setContactors(closed: Bool)
+    }
+
+    public enum ControllerReply: Hashable, Sendable {
+        case isolation(IsolationLevel)
+        case output(OutputMeasurement)
+        case contactorsSet
+        case failed(String)
+    }
+
+    public enum CloseReason: Hashable, Sendable {
+        case sessionStopped
+        case failed(ResponseCode)
+        case sequenceTimeout
+        case protocolViolation
+        case transportClosed
+    }
+
+    private struct Session: Sendable {
+        var id: [UInt8]
+        var evccID: String
+        var authorization: AuthorizationState = .notRequested
+        var evMaximumVoltageV: Double = 0
+        var evMaximumPowerW: Double = 0
+        /// The energy transfer service selected in ServiceSelection.
+        var serviceID: UInt16 = 0
+        var isDC: Bool { self.serviceID == ISO20SECCStateMachine.dcServiceID }
+
+        enum AuthorizationState: Sendable { case notRequested, pending, accepted, rejected }
+    }
+
+    private enum Pending: Sendable { case cableCheck, preCharge, powerDeliveryStart, powerDeliveryStop, chargeLoop, acChargeLoop, welding }
+
+    private enum State: Sendable {
+        case awaitingSessionSetup
+        case awaitingAuthorizationSetup(Session)
+        case authorization(Session)
+        case serviceDiscovery(Session)
+        case serviceSelection(Session)
+        case chargeParameterDiscovery(Session)
+        case scheduleExchange(Session)
+        case cableCheck(Session)
+        case preCharge(Session)
+        case charging(Session)
+        case stopped(Session)
+        case waitingForController(Session, Pending)
+        case closed
+    }
+
+    private var state: State = .awaitingSessionSetup
+    private let configuration: ISO20SECCConfiguration
+    private let proposedSessionID: [UInt8]
+    public let traceID: TraceID
+
+    public init(configuration: ISO20SECCConfiguration, proposedSessionID: [UInt8], traceID: TraceID) {
+        self.configuration = configuration
+        self.proposedSessionID = proposedSessionID
+        self.traceID = traceID
+    }
+
+    public var isClosed: Bool {
+        if case .closed = self.state { return true }
+        return false
+    }
+
+    // MARK: - Inputs
+
+    /// A request from the vehicle; `now` is the time for the response headers (seconds since 1970-01-01 UTC).
+    public mutating func received(_ request: ISO20Request, now: UInt64) -> Action {
+        switch self.state {
+        case .closed:
+            return .none
+        case .awaitingSessionSetup:
+            guard case .sessionSetup(let setup) = request else {
+                return self.fail(request, sessionID: request.header.sessionID, code: .failedSequenceError, now: now)
+            }
+            // [V2G20-...] an unknown or zero SessionID starts a new session with the SECC's id.
+            let session = Session(id: self.proposedSessionID, evccID: setup.evccID)
+            self.state = .awaitingAuthorizationSetup(session)
+            let response = SessionSetupRes(
+                header: Self.header(session.id, now), responseCode: .okNewSessionEstablished,
+                evseID: self.configuration.evseID)
+            return .send(.sessionSetup(response), expectNextWithin: Self.sequenceTimeout)
+        case .waitingForController(let session, _):
+            return self.fail(request, sessionID: session.id, code: .failedSequenceError, now: now)
+        case .awaitingAuthorizationSetup(let session), .authorization(let session), .serviceDiscovery(let session),
+            .serviceSelection(let session), .chargeParameterDiscovery(let session), .scheduleExchange(let session),
+            .cableCheck(let session), .preCharge(let session), .charging(let session), .stopped(let session):
+            guard request.header.sessionID == session.id else {
+                return self.fail(request, sessionID: session.id, code: .failedUnknownSession, now: now)
+            }
+            return self.handle(request, in: session, now: now)
+        }
+    }
+
+    public mutating func backendAnswered(_ decision: BackendAuthorizationDecision) -> Action {
+        self.setAuthorization(decision.status == .accepted ? .accepted : .rejected)
+        return .none
+    }
+
+    public mutating func backendFailed() -> Action {
+        self.setAuthorization(.rejected)
+        return .none
+    }
+
+    public mutating func controllerReplied(_ reply: ControllerReply, now: UInt64) -> Action {
+        guard case .waitingForController(let session, let pending) = self.state else {
+            preconditionFailure("controller reply without a pending command in \(self.state)")
+        }
+        let header = Self.header(session.id, now)
+        let next = Self.sequenceTimeout
+        switch (pending, reply) {
+        case (.cableCheck, .isolation(let level)):
+            switch level {
+            case .valid, .warning, .noIMD:
+                self.state = .cableCheck(session)
+                return .send(.dcCableCheck(DC_CableCheckRes(header: header, responseCode: .ok, evseProcessing: .finished)), expectNextWithin: next)
+            case .invalid, .fault:
+                self.state = .closed
+                return .sendAndClose(.dcCableCheck(DC_CableCheckRes(header: header, responseCode: .failed, evseProcessing: .finished)), .failed(.failed))
+            }
+        case (.preCharge, .output(let m)):
+            self.state = .preCharge(session)
+            return .send(.dcPreCharge(DC_PreChargeRes(header: header, responseCode: .ok, evsePresentVoltage: RationalNumber(m.voltageV))), expectNextWithin: next)
+        case (.powerDeliveryStart, .contactorsSet):
+            self.state = .charging(session)
+            return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
+        case (.powerDeliveryStop, .contactorsSet):
+            self.state = .stopped(session)
+            return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
+        case (.chargeLoop, .output(let m)):
+            self.state = .charging(session)
+            let c = self.configuration.capabilities
+            let response = DC_ChargeLoopRes(
+                header: header, responseCode: .ok,
+                evsePresentCurrent: RationalNumber(m.currentA), evsePresentVoltage: RationalNumber(m.voltageV),
+                evsePowerLimitAchieved: m.powerLimitReached, evseCurrentLimitAchieved: m.currentLimitReached,
+                evseVoltageLimitAchieved: m.voltageLimitReached,
+                clResControlMode: .scheduledDCCLResControlMode(Scheduled_DC_CLResControlMode(
+                    evseMaximumChargePower: RationalNumber(c.maximumPowerW),
+                    evseMaximumChargeCurrent: RationalNumber(c.maximumCurrentA),
+                    evseMaximumVoltage: RationalNumber(c.maximumVoltageV))))
+            return .send(.dcChargeLoop(response), expectNextWithin: next)
+        case (.acChargeLoop, .output(let m)):
+            self.state = .charging(session)
+            let power = m.voltageV * m.currentA * self.phases
+            let response = AC_ChargeLoopRes(
+                header: header, responseCode: .ok,
+                clResControlMode: .scheduledACCLResControlMode(Scheduled_AC_CLResControlMode(
+                    evseTargetActivePower: RationalNumber(min(session.evMaximumPowerW, self.configuration.capabilities.maximumPowerW)),
+                    evsePresentActivePower: RationalNumber(power))))
+            return .send(.acChargeLoop(response), expectNextWithin: next)
+        case (.welding, .output(let m)):
+            self.state = .stopped(session)
+            return .send(.dcWeldingDetection(DC_WeldingDetectionRes(header: header, responseCode: .ok, evsePresentVoltage: RationalNumber(m.voltageV))), expectNextWithin: next)
+        default:
+            self.state = .closed
+            let zero = RationalNumber(exponent: 0, value: 0)
+            let response: ISO20Response
+            switch pending {
+            case .cableCheck: response = .dcCableCheck(DC_CableCheckRes(header: header, responseCode: .failed, evseProcessing: .finished))
+            case .preCharge: response = .dcPreCharge(DC_PreChargeRes(header: header, responseCode: .failed, evsePresentVoltage: zero))
+            case .powerDeliveryStart, .powerDeliveryStop:
+                response = .powerDelivery(PowerDeliveryRes(header: header, responseCode: .failedPowerDeliveryNotApplied))
+            case .chargeLoop: response = ISO20Responses.failedChargeLoop(header, .failed)
+            case .acChargeLoop: response = ISO20Responses.failedACChargeLoop(header, .failed)
+            case .welding: response = .dcWeldingDetection(DC_WeldingDetectionRes(header: header, responseCode: .failed, evsePresentVoltage: zero))
+            }
+            return .sendAndClose(response, .failed(response.responseCode))
+        }
+    }
+
+    /// V2G_SECC_Sequence_Timer expired: the session ends without a message.
+    public mutating func sequenceTimerExpired() -> Action {
+        switch self.state {
+        case .closed, .waitingForController: return .none
+        default:
+            self.state = .closed
+            return .close(.sequenceTimeout)
+        }
+    }
+
+    public mutating func transportClosed() -> Action {
+        self.state = .closed
+        return .none
+    }
+
+    // MARK: - Requests
+
+    private mutating func handle(_ request: ISO20Request, in session: Session, now: UInt64) -> Action {
+        var session = session
+        let header = Self.header(session.id, now)
+        let next = Self.sequenceTimeout
+        let capabilities = self.configuration.capabilities
+        switch (self.state, request) {
+        case (.awaitingAuthorizationSetup, .authorizationSetup):
+            self.state = .authorization(session)
+            // Only EIM is offered until contract signatures can be verified (PnC needs V2GSecurity).
+            let response = AuthorizationSetupRes(
+                header: header, responseCode: .ok, authorizationServices: [.eim],
+                certificateInstallationService: false, choice: .eimASResAuthorizationMode(EIM_ASResAuthorizationMode()))
+            return .send(.authorizationSetup(response), expectNextWithin: next)
+
+        case (.authorization, .authorization(let authorization)):
+            guard authorization.selectedAuthorizationService == .eim,
+                case .eimAReqAuthorizationMode = authorization.choice
+            else {
+                // [V2G20-...] a service that was not offered.
+                return self.fail(request, sessionID: session.id, code: .warningAuthorizationSelectionInvalid, now: now)
+            }
+            switch session.authorization {
+            case .notRequested:
+                session.authorization = .pending
+                self.state = .authorization(session)
+                let token = self.configuration.externalIDToken ?? session.evccID
+                let backend = BackendAuthorizationRequest(
+                    identification: .external(
+                        idToken: token, type: self.configuration.externalIDToken == nil ? "MacAddress" : "Local"),
+                    evseID: self.configuration.evseIndex, traceID: self.traceID)
+                let response = AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)
+                return .sendAndAuthorize(.authorization(response), expectNextWithin: next, backend)
+            case .pending:
+                return .send(.authorization(AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)), expectNextWithin: next)
+            case .accepted:
+                self.state = .serviceDiscovery(session)
+                return .send(.authorization(AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .finished)), expectNextWithin: next)
+            case .rejected:
+                return self.fail(request, sessionID: session.id, code: .warningEIMAuthorizationFailure, now: now)
+            }
+
+        case (.serviceDiscovery, .serviceDiscovery):
+            self.state = .serviceSelection(session)
+            let response = ServiceDiscoveryRes(
+                header: header, responseCode: .ok, serviceRenegotiationSupported: false,
+                energyTransferServiceList: ServiceList(service: self.offeredServices.map { Service(serviceID: $0, freeService: false) }))
+            return .send(.serviceDiscovery(response), expectNextWithin: next)
+
+        case (.serviceSelection, .serviceDetail(let detail)):
+            guard self.offeredServices.contains(detail.serviceID) else {
+                return self.fail(request, sessionID: session.id, code: .failedServiceIDInvalid, now: now)
+            }
+            let response = detail.serviceID == Self.dcServiceID
+                ? ISO20Responses.dcServiceDetail(header)
+                : ISO20Responses.acServiceDetail(header, configuration: self.configuration)
+            return .send(.serviceDetail(response), expectNextWithin: next)
+
+        case (.serviceSelection, .serviceSelection(let selection)):
+            let selected = selection.selectedEnergyTransferService
+            guard self.offeredServices.contains(selected.serviceID), selected.parameterSetID == Self.parameterSetID,
+                selection.selectedVASList?.selectedService.isEmpty ?? true
+            else {
+                return self.fail(request, sessionID: session.id, code: .failedServiceSelectionInvalid, now: now)
+            }
+            session.serviceID = selected.serviceID
+            self.state = .chargeParameterDiscovery(session)
+            return .send(.serviceSelection(ServiceSelectionRes(header: header, responseCode: .ok)), expectNextWithin: next)
+
+        case (.chargeParameterDiscovery, .acChargeParameterDiscovery(let discovery)):
+            guard !session.isDC, case .acCPDReqEnergyTransferMode(let ev) = discovery.acCPDReqEnergyTransferMode else {
+                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            }
+            session.evMaximumPowerW = ev.evMaximumChargePower.doubleValue
+            guard session.evMaximumPowerW > 0 else {
+                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            }
+            self.state = .scheduleExchange(session)
+            let response = AC_ChargeParameterDiscoveryRes(
+                header: header, responseCode: .ok,
+                acCPDResEnergyTransferMode: .acCPDResEnergyTransferMode(AC_CPDResEnergyTransferMode(
+                    evseMaximumChargePower: RationalNumber(capabilities.maximumPowerW),
+                    evseMinimumChargePower: RationalNumber(capabilities.minimumCurrentA * capabilities.nominalVoltageV),
+                    evseNominalFrequency: RationalNumber(50))))
+            return .send(.acChargeParameterDiscovery(response), expectNextWithin: next)
+
+        case (.chargeParameterDiscovery, .dcChargeParameterDiscovery(let discovery)):
+            guard session.isDC, case .dcCPDReqEnergyTransferMode(let ev) = discovery.dcCPDReqEnergyTransferMode else {
+                // BPT parameters for a session that selected plain DC.
+                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            }
+            guard ev.evMaximumVoltage.doubleValue >= capabilities.minimumVoltageV,
+                ev.evMinimumVoltage.doubleValue <= capabilities.maximumVoltageV
+            else {
+                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            }
+            session.evMaximumVoltageV = ev.evMaximumVoltage.doubleValue
+            session.evMaximumPowerW = ev.evMaximumChargePower.doubleValue
+            self.state = .scheduleExchange(session)
+            let response = DC_ChargeParameterDiscoveryRes(
+                header: header, responseCode: .ok,
+                dcCPDResEnergyTransferMode: .dcCPDResEnergyTransferMode(DC_CPDResEnergyTransferMode(
+                    evseMaximumChargePower: RationalNumber(capabilities.maximumPowerW),
+                    evseMinimumChargePower: RationalNumber(0),
+                    evseMaximumChargeCurrent: RationalNumber(capabilities.maximumCurrentA),
+                    evseMinimumChargeCurrent: RationalNumber(capabilities.minimumCurrentA),
+                    evseMaximumVoltage: RationalNumber(capabilities.maximumVoltageV),
+                    evseMinimumVoltage: RationalNumber(capabilities.minimumVoltageV))))
+            return .send(.dcChargeParameterDiscovery(response), expectNextWithin: next)
+
+        case (.scheduleExchange, .scheduleExchange(let exchange)):
+            guard case .scheduledSEReqControlMode = exchange.choice else {
+                // Dynamic control mode was not offered in ServiceDetail (ControlMode = 1, scheduled).
+                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+            }
+            // AC has no cable check or pre-charge: the next request is PowerDelivery Start.
+            self.state = session.isDC ? .cableCheck(session) : .preCharge(session)
+            let response = ScheduleExchangeRes(
+                header: header, responseCode: .ok, evseProcessing: .finished,
+                choice: .scheduledSEResControlMode(ISO20Responses.schedule(
+                    maximumPowerW: capabilities.maximumPowerW, now: now,
+                    supportingPoints: exchange.maximumSupportingPoints)))
+            return .send(.scheduleExchange(response), expectNextWithin: next)
+
+        case (.cableCheck, .dcCableCheck):
+            self.state = .waitingForController(session, .cableCheck)
+            return .control(.cableCheck(voltageV: min(session.evMaximumVoltageV, capabilities.maximumVoltageV)))
+
+        case (.cableCheck, .dcPreCharge(let preCharge)) where session.isDC,
+            (.preCharge, .dcPreCharge(let preCharge)) where session.isDC:
+            let target = preCharge.evTargetVoltage.doubleValue
+            guard target <= capabilities.maximumVoltageV else {
+                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            }
+            self.state = .waitingForController(session, .preCharge)
+            return .control(.deliver(OutputTarget(voltageV: target, currentA: 2)))
+
+        case (.preCharge, .powerDelivery(let delivery)):
+            switch delivery.chargeProgress {
+            case .start:
+                self.state = .waitingForController(session, .powerDeliveryStart)
+                return .control(.setContactors(closed: true))
+            case .stop:
+                self.state = .stopped(session)
+                return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
+            case .standby, .scheduleRenegotiation:
+                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+            }
+
+        case (.charging, .acChargeLoop(let loop)) where !session.isDC:
+            guard case .scheduledACCLReqControlMode = loop.clReqControlMode else {
+                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+            }
+            self.state = .waitingForController(session, .acChargeLoop)
+            let perPhase = capabilities.maximumPowerW / max(capabilities.nominalVoltageV * self.phases, 1)
+            let current = min(capabilities.maximumCurrentA, perPhase)
+            return .control(.deliver(OutputTarget(voltageV: capabilities.nominalVoltageV, currentA: current)))
+
+        case (.charging, .dcChargeLoop(let loop)) where session.isDC:
+            guard case .scheduledDCCLReqControlMode(let mode) = loop.clReqControlMode else {
+                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+            }
+            let voltage = mode.evTargetVoltage.doubleValue
+            var current = min(mode.evTargetCurrent.doubleValue, capabilities.maximumCurrentA)
+            if voltage > 0 { current = min(current, capabilities.maximumPowerW / voltage) }
+            guard voltage <= capabilities.maximumVoltageV, current >= 0 else {
+                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            }
+            self.state = .waitingForController(session, .chargeLoop)
+            return .control(.deliver(OutputTarget(voltageV: voltage, currentA: current)))
+
+        case (.charging, .powerDelivery(let delivery)):
+            guard delivery.chargeProgress == .stop else {
+                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+            }
+            self.state = .waitingForController(session, .powerDeliveryStop)
+            return .control(.setContactors(closed: false))
+
+        case (.stopped, .dcWeldingDetection) where session.isDC:
+            self.state = .waitingForController(session, .welding)
+            return .control(.deliver(OutputTarget(voltageV: 0, currentA: 0)))
+
+        case (.stopped, .sessionStop(let stop)), (.serviceDiscovery, .sessionStop(let stop)),
+            (.scheduleExchange, .sessionStop(let stop)), (.cableCheck, .sessionStop(let stop)),
+            (.preCharge, .sessionStop(let stop)):
+            guard stop.chargingSession == .terminate else {
+                // Pause and service renegotiation are not supported by this SECC.
+                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+            }
+            self.state = .closed
+            return .sendAndClose(.sessionStop(SessionStopRes(header: header, responseCode: .ok)), .sessionStopped)
+
+        default:
+            return self.fail(request, sessionID: session.id, code: .failedSequenceError, now: now)
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// The energy transfer services this EVSE offers, by ServiceID.
+    private var offeredServices: [UInt16] {
+        let transfers = self.configuration.capabilities.energyTransfers
+        var services: [UInt16] = []
+        if transfers.contains(where: { $0 == .acSinglePhase || $0 == .acThreePhase }) { services.append(Self.acServiceID) }
+        if transfers.contains(where: { $0.isDC && $0 != .dcBPT }) { services.append(Self.dcServiceID) }
+        return services
+    }
+
+    /// AC phases used for power figures.
+    private var phases: Double { self.configuration.capabilities.energyTransfers.contains(.acThreePhase) ? 3 : 1 }
+
+    static func header(_ sessionID: [UInt8], _ now: UInt64) -> MessageHeader {
+        MessageHeader(sessionID: sessionID, timeStamp: now)
+    }
+
+    private mutating func setAuthorization(_ value: Session.AuthorizationState) {
+        if case .authorization(var session) = self.state {
+            session.authorization = value
+            self.state = .authorization(session)
+        }
+    }
+
+    private mutating func fail(_ request: ISO20Request, sessionID: [UInt8], code: ResponseCode, now: UInt64) -> Action {
+        self.state = .closed
+        let response = ISO20Responses.failed(
+            answering: request, header: Self.header(sessionID, now), code: code, configuration: self.configuration)
+        return .sendAndClose(response, .failed(code))
+    }
+}

@@ -1,0 +1,91 @@
+public import ISO15118EVCC
+import ISO20Messages
+public import Logging
+import NIOCore
+public import SAPMessages
+import V2GTP
+public import V2GTransport
+
+/// The result of one ISO 15118-20 EV session.
+public struct ISO20EVCCSessionSummary: Sendable {
+    public var protocolName: ApplicationProtocol?
+    public var timeline: [TimelineEntry]
+    /// How the machine ended; nil when the connection ended first.
+    public var outcome: ISO20EVCCStateMachine.Outcome?
+
+    public var succeeded: Bool { self.outcome == .completed }
+}
+
+extension EVCCSession {
+    /// Offers ISO 15118-20 (AC or DC by `configuration.ac`), runs ``ISO20EVCCStateMachine`` to SessionStop (asking to
+    /// stop after `chargeLoops` charge-loop exchanges) and closes the connection.
+    public static func runISO20(
+        on connection: V2GConnection, configuration: ISO20EVCCConfiguration, chargeLoops: Int = 5, logger: Logger
+    ) async throws -> ISO20EVCCSessionSummary {
+        let started = ContinuousClock.now
+        func stamp() -> Double {
+            let e = ContinuousClock.now - started
+            return Double(e.components.seconds) * 1000 + Double(e.components.attoseconds) / 1e15
+        }
+        func now() -> UInt64 { UInt64(max(SECCService.unixTime(), 0)) }
+        var timeline: [TimelineEntry] = []
+        var machine = ISO20EVCCStateMachine(configuration: configuration)
+        var outcome: ISO20EVCCStateMachine.Outcome?
+        var selected: ApplicationProtocol?
+        try await connection.executeThenClose { inbound, outbound in
+            var frames = inbound.makeAsyncIterator()
+            let offer = AppProtocolOffer.request(offering: [configuration.ac ? .iso20AC : .iso20DC])
+            try await outbound.write(
+                V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolReq(offer).exiEncoded())))
+            timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolReq"))
+            guard let answer = try await frames.next(),
+                case .supportedAppProtocolRes(let response) = try SAPDocument(exi: Array(buffer: answer.payload))
+            else { return }
+            timeline.append(
+                .init(milliseconds: stamp(), direction: .received, message: "SupportedAppProtocolRes", responseCode: response.responseCode.rawValue))
+            guard case .accepted(let chosen, _) = AppProtocolOffer.outcome(of: response, to: offer) else { return }
+            selected = chosen
+            var loops = 0
+            var lastRequest = ""
+            var action = machine.start(now: now())
+            while true {
+                switch action {
+                case .send(let request, _):
+                    switch request {
+                    case .dcChargeLoop, .acChargeLoop:
+                        loops += 1
+                        if loops >= chargeLoops { machine.requestStop() }
+                    default:
+                        break
+                    }
+                    // A repeated request (Ongoing, PreCharge not yet at target) waits a little, as vehicles do,
+                    // instead of flooding the SECC; the charge loop runs back to back.
+                    let requestName = SECCService.iso20Name(request)
+                    if requestName == lastRequest, !requestName.contains("ChargeLoop"), requestName != "CurrentDemandReq" {
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    lastRequest = requestName
+                    try await SECCService.writeISO20(request, outbound, &timeline, stamp)
+                    guard let frame = try await frames.next() else {
+                        action = machine.transportClosed()
+                        continue
+                    }
+                    guard let message = try ISO20Response(payloadType: frame.payloadType.rawValue, exi: Array(buffer: frame.payload))
+                    else {
+                        outcome = .protocolViolation("not an ISO 15118-20 response")
+                        return
+                    }
+                    timeline.append(.init(milliseconds: stamp(), direction: .received, message: SECCService.iso20Name(message)))
+                    logger.debug("evcc transition", metadata: ["v2g.response": "\(SECCService.iso20Name(message))"])
+                    action = machine.received(message, now: now())
+                case .finish(let result):
+                    outcome = result
+                    return
+                case .none:
+                    return
+                }
+            }
+        }
+        return ISO20EVCCSessionSummary(protocolName: selected, timeline: timeline, outcome: outcome)
+    }
+}

@@ -1,0 +1,98 @@
+import DINMessages
+import ISO15118SECC
+import Logging
+import NIOCore
+import PnCCore
+import V2GTP
+import V2GTransport
+
+extension SECCService {
+    /// Runs a DIN SPEC 70121 session after SupportedAppProtocol selected it: decodes each V2GTP frame (payload type
+    /// 0x8001), feeds ``DINSECCStateMachine`` and executes its actions against the backend and the controller.
+    /// - Returns: why the session ended.
+    func runDIN(
+        frames: inout NIOAsyncChannelInboundStream<V2GTPFrame>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, capabilities: EVSECapabilities, sessionID: [UInt8],
+        traceID: TraceID, logger: Logger, timeline: inout [TimelineEntry], stamp: () -> Double, rearm: () -> Void,
+        timedOut: () -> Bool
+    ) async throws -> String {
+        var machine = DINSECCStateMachine(
+            configuration: DINSECCConfiguration(
+                evseID: [0x00], evseIndex: self.configuration.evseNumber, capabilities: capabilities),
+            proposedSessionID: sessionID, traceID: traceID)
+        while let frame = try await frames.next() {
+            guard case .v2gMessage(let request) = try DINDocument(exi: Array(buffer: frame.payload)) else {
+                return "not a DIN SPEC 70121 V2G_Message"
+            }
+            let name = Self.dinName(request)
+            timeline.append(.init(milliseconds: stamp(), direction: .received, message: name))
+            var action = machine.received(request)
+            while true {
+                logger.debug("secc transition", metadata: ["v2g.request": "\(name)", "v2g.action": "\(action)"])
+                switch action {
+                case .send(let message, _):
+                    try await Self.writeDIN(message, outbound, &timeline, stamp)
+                    rearm()
+                case .sendAndAuthorize(let message, _, let request):
+                    try await Self.writeDIN(message, outbound, &timeline, stamp)
+                    rearm()
+                    // The backend is asked while the vehicle prepares its ContractAuthenticationReq, which is read
+                    // only after the answer; a slow backend shows as Ongoing only if it answers after that request.
+                    do {
+                        _ = machine.backendAnswered(try await self.backend.authorize(request))
+                    } catch {
+                        logger.debug("secc backend failed", metadata: ["pnc.error": "\(error)"])
+                        _ = machine.backendFailed()
+                    }
+                case .sendAndClose(let message, let reason):
+                    try await Self.writeDIN(message, outbound, &timeline, stamp)
+                    return "session ended: \(reason)"
+                case .control(let command):
+                    action = machine.controllerReplied(await self.dinControl(command, logger: logger))
+                    continue
+                case .close(let reason):
+                    return "closed: \(reason)"
+                case .none:
+                    break
+                }
+                break
+            }
+        }
+        if timedOut() { return "closed: \(machine.sequenceTimerExpired())" }
+        _ = machine.transportClosed()
+        return "connection closed by the vehicle"
+    }
+
+    private func dinControl(
+        _ command: DINSECCStateMachine.ControllerCommand, logger: Logger
+    ) async -> DINSECCStateMachine.ControllerReply {
+        do {
+            switch command {
+            case .cableCheck(let voltage): return .isolation(try await self.controller.cableCheck(voltage: voltage))
+            case .deliver(let target): return .output(try await self.controller.deliver(target))
+            case .setContactors(let closed):
+                try await self.controller.setContactors(closed: closed)
+                return .contactorsSet
+            }
+        } catch {
+            logger.debug("secc controller failed", metadata: ["pnc.error": "\(error)"])
+            return .failed("\(error)")
+        }
+    }
+
+    static func writeDIN(
+        _ message: V2GMessage, _ outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, _ timeline: inout [TimelineEntry],
+        _ stamp: () -> Double
+    ) async throws {
+        let bytes = try DINDocument.v2gMessage(message).exiEncoded()
+        try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
+        timeline.append(.init(milliseconds: stamp(), direction: .sent, message: Self.dinName(message)))
+    }
+
+    /// The body element's name (`CableCheckReq`), for timelines and logs.
+    static func dinName(_ message: V2GMessage) -> String {
+        guard let body = message.body.bodyElement else { return "empty Body" }
+        let label = String(describing: body).prefix(while: { $0 != "(" })
+        return label.prefix(1).uppercased() + label.dropFirst()
+    }
+}

@@ -1,0 +1,118 @@
+import ISO15118SECC
+import ISO20Messages
+import Logging
+import NIOCore
+import PnCCore
+import V2GTP
+import V2GTransport
+
+extension SECCService {
+    /// Runs an ISO 15118-20 session (AC or DC, EIM) after SupportedAppProtocol selected it: each V2GTP frame is
+    /// decoded by its payload type (0x8002 CommonMessages, 0x8003 AC, 0x8004 DC), fed to ``ISO20SECCStateMachine``,
+    /// and each response is sent with its schema's payload type.
+    /// - Returns: why the session ended.
+    func runISO20(
+        frames: inout NIOAsyncChannelInboundStream<V2GTPFrame>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, capabilities: EVSECapabilities, sessionID: [UInt8],
+        traceID: TraceID, logger: Logger, timeline: inout [TimelineEntry], stamp: () -> Double, rearm: () -> Void,
+        timedOut: () -> Bool
+    ) async throws -> String {
+        var machine = ISO20SECCStateMachine(
+            configuration: ISO20SECCConfiguration(
+                evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities),
+            proposedSessionID: sessionID, traceID: traceID)
+        while let frame = try await frames.next() {
+            guard let request = try ISO20Request(payloadType: frame.payloadType.rawValue, exi: Array(buffer: frame.payload))
+            else {
+                return "not an ISO 15118-20 request (payload type \(frame.payloadType))"
+            }
+            let name = Self.iso20Name(request)
+            timeline.append(.init(milliseconds: stamp(), direction: .received, message: name))
+            var action = machine.received(request, now: UInt64(max(Self.unixTime(), 0)))
+            while true {
+                logger.debug("secc transition", metadata: ["v2g.request": "\(name)"])
+                switch action {
+                case .send(let response, _):
+                    try await Self.writeISO20(response, outbound, &timeline, stamp)
+                    rearm()
+                case .sendAndAuthorize(let response, _, let request):
+                    try await Self.writeISO20(response, outbound, &timeline, stamp)
+                    rearm()
+                    do {
+                        _ = machine.backendAnswered(try await self.backend.authorize(request))
+                    } catch {
+                        logger.debug("secc backend failed", metadata: ["pnc.error": "\(error)"])
+                        _ = machine.backendFailed()
+                    }
+                case .sendAndClose(let response, let reason):
+                    try await Self.writeISO20(response, outbound, &timeline, stamp)
+                    return "session ended: \(reason)"
+                case .control(let command):
+                    action = machine.controllerReplied(
+                        await self.iso20Control(command, logger: logger), now: UInt64(max(Self.unixTime(), 0)))
+                    continue
+                case .close(let reason):
+                    return "closed: \(reason)"
+                case .none:
+                    break
+                }
+                break
+            }
+        }
+        if timedOut() { return "closed: \(machine.sequenceTimerExpired())" }
+        _ = machine.transportClosed()
+        return "connection closed by the vehicle"
+    }
+
+    private func iso20Control(
+        _ command: ISO20SECCStateMachine.ControllerCommand, logger: Logger
+    ) async -> ISO20SECCStateMachine.ControllerReply {
+        do {
+            switch command {
+            case .cableCheck(let voltage): return .isolation(try await self.controller.cableCheck(voltage: voltage))
+            case .deliver(let target): return .output(try await self.controller.deliver(target))
+            case .setContactors(let closed):
+                try await self.controller.setContactors(closed: closed)
+                return .contactorsSet
+            }
+        } catch {
+            logger.debug("secc controller failed", metadata: ["pnc.error": "\(error)"])
+            return .failed("\(error)")
+        }
+    }
+
+    static func writeISO20<Message>(
+        _ message: Message, _ outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, _ timeline: inout [TimelineEntry],
+        _ stamp: () -> Double
+    ) async throws where Message: ISO20Encodable {
+        try await outbound.write(
+            V2GTPFrame(
+                payloadType: PayloadType(rawValue: message.payloadType), payload: ByteBuffer(bytes: try message.exiEncoded())))
+        timeline.append(.init(milliseconds: stamp(), direction: .sent, message: Self.iso20Name(message)))
+    }
+
+    /// The message's element name (`DC_ChargeLoopRes`), for timelines and logs.
+    static func iso20Name<Message>(_ message: Message) -> String where Message: ISO20Encodable {
+        let label = String(String(describing: message).prefix(while: { $0 != "(" }))
+        let suffix = message.isRequest ? "Req" : "Res"
+        for family in ["dc", "ac"] where label.hasPrefix(family) {
+            return family.uppercased() + "_" + label.dropFirst(2) + suffix
+        }
+        return label.prefix(1).uppercased() + label.dropFirst() + suffix
+    }
+}
+
+/// A -20 request or response that a driver frames with its payload type.
+protocol ISO20Encodable: Sendable {
+    var payloadType: UInt16 { get }
+    var isRequest: Bool { get }
+    func exiEncoded() throws -> [UInt8]
+}
+
+extension ISO20Request: ISO20Encodable {
+    var isRequest: Bool { true }
+}
+
+extension ISO20Response: ISO20Encodable {
+    var isRequest: Bool { false }
+}

@@ -1,0 +1,76 @@
+import ISO15118EVCC
+import ISO15118SECC
+import ISO15118Station
+import ISO20Messages
+import Logging
+import NIOCore
+import NIOPosix
+import SAPMessages
+import Testing
+import V2GTransport
+
+/// Our ISO 15118-20 EVCC driver against our SECC driver over loopback with TLS 1.3 mutual authentication (the
+/// V2GTransport -20 profiles), the simulated EVSE and the local backend.
+@Suite struct ISO20StationSessionTests {
+    static func ev(ac: Bool) -> ISO20EVCCConfiguration {
+        ISO20EVCCConfiguration(
+            evccID: "WMIV1234567890ABCDEX", maximumVoltageV: ac ? 400 : 800, minimumVoltageV: 200,
+            maximumCurrentA: ac ? 16 : 250, maximumPowerW: ac ? 11_000 : 100_000, targetVoltageV: ac ? 230 : 400,
+            targetCurrentA: ac ? 16 : 200, ac: ac)
+    }
+
+    static func session(
+        ac: Bool, backend: LocalChargingBackend = LocalChargingBackend()
+    ) async throws -> (ISO20EVCCSessionSummary, SECCSessionSummary?) {
+        let cpo = try TestChain(domain: "V2G", curve: .p521)
+        let oem = try TestChain(domain: "OEM", curve: .p521)
+        let recorder = LogRecorder()
+        let server = try await V2GServer.bind(
+            to: try SocketAddress(ipAddress: "::1", port: 0),
+            security: .tls(try V2GTLSServerProfile.iso15118_20(identities: [cpo.identity], vehicleTrustRoots: [oem.root])),
+            logger: recorder.logger)
+        let capabilities = ac ? SimulatedEVSEController.ac : SimulatedEVSEController.dc
+        let service = SECCService(
+            configuration: SECCConfiguration(evseID: "DE*PNC*E1", protocols: [.iso20DC, .iso20AC, .iso2]),
+            backend: backend, controller: SimulatedEVSEController(capabilities: capabilities), logger: recorder.logger)
+        let seccSummary = SessionBox()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await service.run(server: server) { seccSummary.set($0) } }
+            defer { group.cancelAll() }
+            let connection = try await V2GClient.connect(
+                to: server.localAddress,
+                security: .tls(try V2GTLSClientProfile.iso15118_20(v2gRoots: [cpo.root], identity: oem.identity)),
+                logger: recorder.logger)
+            let summary = try await EVCCSession.runISO20(
+                on: connection, configuration: Self.ev(ac: ac), chargeLoops: 4, logger: recorder.logger)
+            for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
+            try await server.close()
+            return (summary, seccSummary.get())
+        }
+    }
+
+    @Test("iso20-dc over loopback TLS 1.3 mutual: SAP selects -20 DC, EIM, cable check, pre-charge, charge loop, SessionStop")
+    func iso20DC() async throws {
+        let (ev, secc) = try await Self.session(ac: false)
+        #expect(ev.succeeded, "\(String(describing: ev.outcome))")
+        #expect(ev.protocolName == .iso20DC)
+        #expect(ev.timeline.filter { $0.message == "DC_ChargeLoopReq" }.count == 4)
+        #expect(ev.timeline.last?.message == "SessionStopRes")
+        #expect(secc?.ending == "session ended: sessionStopped")
+    }
+
+    @Test("iso20-ac over loopback TLS 1.3 mutual: SAP selects -20 AC, charge loop to SessionStop")
+    func iso20AC() async throws {
+        let (ev, secc) = try await Self.session(ac: true)
+        #expect(ev.succeeded, "\(String(describing: ev.outcome))")
+        #expect(ev.protocolName == .iso20AC)
+        #expect(ev.timeline.filter { $0.message == "AC_ChargeLoopReq" }.count == 4)
+        #expect(secc?.ending == "session ended: sessionStopped")
+    }
+
+    @Test("iso20-dc over loopback: a refused token ends the session with WARNING_EIMAuthorizationFailure")
+    func refused() async throws {
+        let (ev, _) = try await Self.session(ac: false, backend: LocalChargingBackend(allowedTokens: ["AABBCCDDEEFF"]))
+        #expect(ev.outcome == .failed(.warningEIMAuthorizationFailure, request: "AuthorizationReq"))
+    }
+}
