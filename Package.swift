@@ -171,7 +171,7 @@ let ocppTargets: [Target] = [
     .target(
         name: "Storage",
         dependencies: [
-            "CSMS",
+            "CSMS", "Billing",
             "OCPPMessages",
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -332,14 +332,112 @@ let v2g20Targets: [Target] = []
 let v2g20CLIDependencies: [Target.Dependency] = []
 
 // MARK: - Security and eMSP (L2 V2GSecurity, L2 EMSP)
+// swift-crypto, swift-certificates and swift-asn1 are declared in the PKI section.
 let emspDependencies: [Package.Dependency] = []
-let emspTargets: [Target] = []
-let emspCLIDependencies: [Target.Dependency] = []
+let emspTargets: [Target] = [
+    // L2, pure: XML signatures over EXI fragments and contract-key encryption (ISO 15118-2 §7.9.2, -20 §8.x).
+    .target(
+        name: "V2GSecurity",
+        dependencies: [
+            "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "V2GSecurityTests",
+        dependencies: [
+            "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    // L2, pure: eMSP domain (customers, vehicles, contracts, eMAID allocation, contract provisioning) + ports.
+    .target(
+        name: "EMSP",
+        dependencies: [
+            "PnCCore", "V2GSecurity", "ISO2Messages", "XMLDSig", "V2GPKI",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "EMSPTests",
+        dependencies: [
+            "EMSP", "PnCCore", "V2GSecurity", "ISO2Messages", "V2GPKI", "PnCTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+let emspCLIDependencies: [Target.Dependency] = ["V2GSecurity", "EMSP"]
 
 // MARK: - Charging station and composition (L3 ChargingStation, L4 PnCServer)
-let stationDependencies: [Package.Dependency] = []
-let stationTargets: [Target] = []
-let stationCLIDependencies: [Target.Dependency] = []
+let stationDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+]
+let stationTargets: [Target] = [
+    // L3: the charging station's OCPP 2.0.1 client implementing the SECC's ChargingBackend port, with a durable
+    // offline queue of transaction events and a station certificate store.
+    .target(
+        name: "ChargingStation",
+        dependencies: [
+            "PnCCore", "ISO15118SECC", "OCPPMessages", "OCPPTransport", "V2GPKI",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ChargingStationTests",
+        dependencies: [
+            "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
+            "PnCCore", "V2GPKI",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    // L2, pure: tariffs, CDR pricing in exact cents and VAT, HTML invoices (the eMSP's billing).
+    .target(name: "Billing", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "BillingTests", dependencies: ["Billing", "Storage", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings),
+    // L4: composition root of the whole chain in one process (`pnc demo`).
+    .target(
+        name: "PnCServer",
+        dependencies: [
+            "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
+            "PnCCore", "V2GPKI", "Billing",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "PnCServerTests",
+        dependencies: ["PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages"],
+        swiftSettings: swiftSettings
+    ),
+]
+let stationCLIDependencies: [Target.Dependency] = ["ChargingStation", "PnCServer"]
 
 // MARK: - Composition
 /// Areas declare what they use; a package two areas share is declared once (the first declaration wins).

@@ -59,6 +59,17 @@ enum Migrations {
                 """,
             ]
         },
+        // Billing (CDRs and invoices) is numbered from 100 so that it never collides with the CSMS's numbers.
+        Migration(version: 100) { _ in
+            [
+                """
+                CREATE TABLE billing_invoices (invoice_number TEXT PRIMARY KEY, station_id TEXT NOT NULL,
+                transaction_id TEXT NOT NULL, emaid TEXT NOT NULL, issued_at BIGINT NOT NULL, total_incl_vat_cents BIGINT NOT NULL,
+                currency TEXT NOT NULL, cdr TEXT NOT NULL, html_path TEXT, UNIQUE (station_id, transaction_id))
+                """,
+                "CREATE INDEX billing_invoices_by_emaid ON billing_invoices (emaid)",
+            ]
+        },
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.

@@ -1,0 +1,37 @@
+import EXI
+public import ISO20Messages
+public import XMLDSig
+
+extension ISO20Fragment {
+    /// The element as input of a Reference: its Id and its EXI fragment (-20 CommonMessages fragment grammar).
+    public func signedElement(id: String) throws(V2GSecurityError) -> SignedElement {
+        guard !id.isEmpty else { throw .make(.missingID, "signed element has no Id") }
+        do { return SignedElement(id: id, exi: try exiEncoded()) } catch {
+            throw .make(.encoding, "fragment #\(id) does not encode", cause: error)
+        }
+    }
+}
+
+/// ISO 15118-20 signatures: ecdsa-sha512 on secp521r1 with SHA-512 digests; Ed448 is a typed
+/// `unsupportedAlgorithm` error (the crypto library has no Ed448).
+///
+/// The elements' Ids are passed with the fragments since the -20 types name them differently.
+public enum ISO20Signature {
+    public static func sign(
+        _ fragments: [(id: String, fragment: ISO20Fragment)], with key: V2GSigningKey
+    ) throws(V2GSecurityError) -> Signature {
+        if case .p256 = key { throw .make(.unsupportedAlgorithm, "ISO 15118-20 signs with P-521 (or Ed448)") }
+        var elements: [SignedElement] = []
+        for f in fragments { elements.append(try f.fragment.signedElement(id: f.id)) }
+        return try XMLSignature.sign(elements, with: key)
+    }
+
+    public static func verify(
+        _ signature: Signature, fragments: [(id: String, fragment: ISO20Fragment)], key: V2GVerifyingKey
+    ) throws(V2GSecurityError) {
+        guard case .p521 = key else { throw .make(.unsupportedAlgorithm, "ISO 15118-20 verifies with P-521 only") }
+        var elements: [SignedElement] = []
+        for f in fragments { elements.append(try f.fragment.signedElement(id: f.id)) }
+        try XMLSignature.verify(signature, elements: elements, key: key)
+    }
+}

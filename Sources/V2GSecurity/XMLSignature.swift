@@ -1,0 +1,283 @@
+public import Crypto
+import EXI
+public import V2GPKI
+public import X509
+import SwiftASN1
+public import XMLDSig
+import Foundation
+
+/// Algorithm identifiers used in ISO 15118 SignedInfo elements.
+public enum V2GSignatureAlgorithm: Sendable, Hashable {
+    /// ISO 15118-2: SHA-256 digests, ECDSA on secp256r1 with SHA-256, raw r‖s (64 bytes).
+    case ecdsaP256SHA256
+    /// ISO 15118-20: SHA-512 digests, ECDSA on secp521r1 with SHA-512, raw r‖s (132 bytes).
+    case ecdsaP521SHA512
+    /// ISO 15118-20: Ed448 with SHAKE256. Not available in the crypto library used: every use is a typed error.
+    case ed448
+
+    public static let canonicalEXI = "http://www.w3.org/TR/canonical-exi/"
+    public static let sha256URI = "http://www.w3.org/2001/04/xmlenc#sha256"
+    public static let sha512URI = "http://www.w3.org/2001/04/xmlenc#sha512"
+    public static let ecdsaSHA256URI = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+    public static let ecdsaSHA512URI = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"
+    public static let ed448URI = "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed448"
+    public static let shake256URI = "http://www.w3.org/2007/05/xmldsig-more#shake256"
+
+    public var digestURI: String {
+        switch self {
+        case .ecdsaP256SHA256: Self.sha256URI
+        case .ecdsaP521SHA512: Self.sha512URI
+        case .ed448: Self.shake256URI
+        }
+    }
+
+    public var signatureURI: String {
+        switch self {
+        case .ecdsaP256SHA256: Self.ecdsaSHA256URI
+        case .ecdsaP521SHA512: Self.ecdsaSHA512URI
+        case .ed448: Self.ed448URI
+        }
+    }
+
+    /// The algorithm a SignedInfo names, or `unsupportedAlgorithm`.
+    public init(signatureMethod uri: String) throws(V2GSecurityError) {
+        switch uri {
+        case Self.ecdsaSHA256URI: self = .ecdsaP256SHA256
+        case Self.ecdsaSHA512URI: self = .ecdsaP521SHA512
+        case Self.ed448URI: self = .ed448
+        default: throw .make(.unsupportedAlgorithm, "signature method \(uri)")
+        }
+    }
+
+    func digest(_ bytes: [UInt8]) throws(V2GSecurityError) -> [UInt8] {
+        switch self {
+        case .ecdsaP256SHA256: return Array(SHA256.hash(data: bytes))
+        case .ecdsaP521SHA512: return Array(SHA512.hash(data: bytes))
+        case .ed448: throw .make(.unsupportedAlgorithm, "SHAKE256/Ed448 is not supported by the crypto library")
+        }
+    }
+}
+
+/// One element to sign or verify: its `Id` and its EXI fragment (header, fragment code, content, end of fragment).
+public struct SignedElement: Sendable, Hashable {
+    public var id: String
+    public var exi: [UInt8]
+    public init(id: String, exi: [UInt8]) {
+        self.id = id
+        self.exi = exi
+    }
+}
+
+/// A key that signs SignedInfo: a P-256 or P-521 key, or a handle from a ``KeyStore``.
+public enum V2GSigningKey: Sendable {
+    case p256(P256.Signing.PrivateKey)
+    case p521(P521.Signing.PrivateKey)
+    /// A key held by a ``KeyStore`` (an HSM or the software store); the store signs, the key stays inside.
+    case certificateKey(Certificate.PrivateKey)
+
+    /// The key under `label` in `store`.
+    public static func keyStore(_ store: any KeyStore, label: String) throws(V2GSecurityError) -> Self {
+        do {
+            return .certificateKey(try store.signingKey(label: label))
+        } catch {
+            throw .make(.malformedKey, "key store has no usable key \(label)", cause: error)
+        }
+    }
+}
+
+/// A public key that verifies a SignatureValue.
+public enum V2GVerifyingKey: Sendable {
+    case p256(P256.Signing.PublicKey)
+    case p521(P521.Signing.PublicKey)
+
+    /// The public key of a DER certificate (P-256 or P-521).
+    public init(certificateDER der: [UInt8]) throws(V2GSecurityError) {
+        let cert: Certificate
+        do { cert = try Certificate(derEncoded: der) } catch {
+            throw .make(.malformedKey, "certificate does not parse", cause: error)
+        }
+        try self.init(cert.publicKey)
+    }
+
+    public init(_ key: Certificate.PublicKey) throws(V2GSecurityError) {
+        if let k = P256.Signing.PublicKey(key) {
+            self = .p256(k)
+        } else if let k = P521.Signing.PublicKey(key) {
+            self = .p521(k)
+        } else {
+            throw .make(.malformedKey, "public key is neither P-256 nor P-521")
+        }
+    }
+}
+
+/// XML signatures over EXI fragments (ISO 15118-2 §7.9.2.4, [V2G2-771]; ISO 15118-20 the same with SHA-512).
+///
+/// The SignatureValue signs the EXI of SignedInfo encoded with the standalone xmldsig fragment grammar; each
+/// Reference carries the digest of one element's EXI fragment and `URI="#Id"`.
+public enum XMLSignature {
+    /// The SignedInfo for `elements`, one Reference per element, in order.
+    public static func signedInfo(
+        for elements: [SignedElement], algorithm: V2GSignatureAlgorithm
+    ) throws(V2GSecurityError) -> SignedInfo {
+        guard !elements.isEmpty else { throw .make(.missingReference, "nothing to sign") }
+        var seen: Set<String> = []
+        var references: [Reference] = []
+        for element in elements {
+            guard !element.id.isEmpty else { throw .make(.missingID, "a signed element has an empty Id") }
+            guard seen.insert(element.id).inserted else { throw .make(.missingID, "Id \(element.id) used twice") }
+            references.append(
+                Reference(
+                    uri: "#" + element.id,
+                    transforms: Transforms(transform: [Transform(algorithm: V2GSignatureAlgorithm.canonicalEXI)]),
+                    digestMethod: DigestMethod(algorithm: algorithm.digestURI),
+                    digestValue: try algorithm.digest(element.exi)
+                )
+            )
+        }
+        return SignedInfo(
+            canonicalizationMethod: CanonicalizationMethod(algorithm: V2GSignatureAlgorithm.canonicalEXI),
+            signatureMethod: SignatureMethod(algorithm: algorithm.signatureURI),
+            reference: references
+        )
+    }
+
+    /// The EXI that the SignatureValue signs: SignedInfo with the optional parts [V2G2-771] excludes cleared,
+    /// encoded with the standalone xmldsig grammar.
+    public static func canonicalSignedInfoEXI(_ signedInfo: SignedInfo) throws(V2GSecurityError) -> [UInt8] {
+        var s = signedInfo
+        s.id = nil
+        s.signatureMethod.hmacOutputLength = nil
+        for i in s.reference.indices {
+            s.reference[i].type = nil
+            s.reference[i].id = nil
+            if var t = s.reference[i].transforms {
+                for j in t.transform.indices { t.transform[j].choice = [] }
+                s.reference[i].transforms = t
+            }
+        }
+        do { return try XMLDSigFragment.signedInfo(s).exiEncoded() } catch {
+            throw .make(.encoding, "SignedInfo does not encode", cause: error)
+        }
+    }
+
+    /// Signs `elements`: SignedInfo plus raw r‖s SignatureValue.
+    public static func sign(_ elements: [SignedElement], with key: V2GSigningKey) throws(V2GSecurityError) -> Signature {
+        let algorithm: V2GSignatureAlgorithm
+        switch key {
+        case .p256: algorithm = .ecdsaP256SHA256
+        case .p521: algorithm = .ecdsaP521SHA512
+        case .certificateKey(let k):
+            switch k.publicKey.keyAlgorithmFamily {
+            case .p256: algorithm = .ecdsaP256SHA256
+            case .p521: algorithm = .ecdsaP521SHA512
+            case .other: throw .make(.unsupportedAlgorithm, "key store key is neither P-256 nor P-521")
+            }
+        }
+        let info = try signedInfo(for: elements, algorithm: algorithm)
+        let bytes = try canonicalSignedInfoEXI(info)
+        let value = try rawSignature(bytes, key: key)
+        return Signature(signedInfo: info, signatureValue: SignatureValue(value: value))
+    }
+
+    static func rawSignature(_ bytes: [UInt8], key: V2GSigningKey) throws(V2GSecurityError) -> [UInt8] {
+        do {
+            switch key {
+            case .p256(let k): return Array(try k.signature(for: bytes).rawRepresentation)
+            case .p521(let k): return Array(try k.signature(for: bytes).rawRepresentation)
+            case .certificateKey(let k):
+                switch k.publicKey.keyAlgorithmFamily {
+                case .p256:
+                    let sig = try k.sign(bytes: bytes, signatureAlgorithm: .ecdsaWithSHA256)
+                    guard let der = sig.ecdsaDER else { throw V2GSecurityError.make(.badSignature, "no ECDSA signature") }
+                    return Array(try P256.Signing.ECDSASignature(derRepresentation: der).rawRepresentation)
+                case .p521:
+                    let sig = try k.sign(bytes: bytes, signatureAlgorithm: .ecdsaWithSHA512)
+                    guard let der = sig.ecdsaDER else { throw V2GSecurityError.make(.badSignature, "no ECDSA signature") }
+                    return Array(try P521.Signing.ECDSASignature(derRepresentation: der).rawRepresentation)
+                case .other:
+                    throw V2GSecurityError.make(.unsupportedAlgorithm, "key is neither P-256 nor P-521")
+                }
+            }
+        } catch let e as V2GSecurityError {
+            throw e
+        } catch {
+            throw .make(.badSignature, "signing failed", cause: error)
+        }
+    }
+
+    /// Verifies `signature` over exactly `elements`: every element has a Reference with the right digest, every
+    /// Reference names an element, the algorithms are the profile's, and the SignatureValue verifies with `key`.
+    public static func verify(
+        _ signature: Signature, elements: [SignedElement], key: V2GVerifyingKey
+    ) throws(V2GSecurityError) {
+        let info = signature.signedInfo
+        guard info.canonicalizationMethod.algorithm == V2GSignatureAlgorithm.canonicalEXI else {
+            throw .make(.unsupportedAlgorithm, "canonicalization \(info.canonicalizationMethod.algorithm)")
+        }
+        let algorithm = try V2GSignatureAlgorithm(signatureMethod: info.signatureMethod.algorithm)
+        if algorithm == .ed448 { throw .make(.unsupportedAlgorithm, "Ed448 is not supported by the crypto library") }
+        switch (algorithm, key) {
+        case (.ecdsaP256SHA256, .p256), (.ecdsaP521SHA512, .p521): break
+        default: throw .make(.unsupportedAlgorithm, "signature method \(algorithm.signatureURI) does not match the key")
+        }
+        guard !info.reference.isEmpty else { throw .make(.missingReference, "SignedInfo has no Reference") }
+        var byURI: [String: Reference] = [:]
+        for reference in info.reference {
+            guard let uri = reference.uri, uri.hasPrefix("#") else {
+                throw .make(.missingReference, "Reference without a local URI")
+            }
+            guard byURI.updateValue(reference, forKey: uri) == nil else {
+                throw .make(.missingReference, "two References to \(uri)")
+            }
+            let transforms = reference.transforms?.transform ?? []
+            guard transforms.count == 1, transforms[0].algorithm == V2GSignatureAlgorithm.canonicalEXI else {
+                throw .make(.unsupportedAlgorithm, "Reference \(uri) does not use exactly the canonical-exi transform")
+            }
+            guard reference.digestMethod.algorithm == algorithm.digestURI else {
+                throw .make(.unsupportedAlgorithm, "digest method \(reference.digestMethod.algorithm)")
+            }
+        }
+        guard byURI.count == elements.count else {
+            throw .make(.missingReference, "SignedInfo has \(byURI.count) References for \(elements.count) elements")
+        }
+        for element in elements {
+            guard let reference = byURI["#" + element.id] else {
+                throw .make(.missingReference, "no Reference for #\(element.id)")
+            }
+            guard try algorithm.digest(element.exi) == reference.digestValue else {
+                throw .make(.digestMismatch, "digest of #\(element.id) does not match")
+            }
+        }
+        let bytes = try canonicalSignedInfoEXI(info)
+        let value = signature.signatureValue.value
+        let ok: Bool
+        switch key {
+        case .p256(let k):
+            guard value.count == 64, let s = try? P256.Signing.ECDSASignature(rawRepresentation: value) else {
+                throw .make(.badSignature, "SignatureValue is \(value.count) bytes, not a raw P-256 r‖s")
+            }
+            ok = k.isValidSignature(s, for: bytes)
+        case .p521(let k):
+            guard value.count == 132, let s = try? P521.Signing.ECDSASignature(rawRepresentation: value) else {
+                throw .make(.badSignature, "SignatureValue is \(value.count) bytes, not a raw P-521 r‖s")
+            }
+            ok = k.isValidSignature(s, for: bytes)
+        }
+        guard ok else { throw .make(.badSignature, "SignatureValue does not verify") }
+    }
+}
+
+enum KeyFamily { case p256, p521, other }
+
+extension Certificate.PublicKey {
+    var keyAlgorithmFamily: KeyFamily {
+        if P256.Signing.PublicKey(self) != nil { return .p256 }
+        if P521.Signing.PublicKey(self) != nil { return .p521 }
+        return .other
+    }
+}
+
+extension Certificate.Signature {
+    /// The DER ECDSA-Sig-Value of an ECDSA signature (swift-certificates' raw representation of ECDSA is DER).
+    var ecdsaDER: [UInt8]? { rawRepresentation }
+}

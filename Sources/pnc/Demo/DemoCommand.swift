@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PnCServer
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run PKI, CSMS and a charging station in one process: commissioning and a charging session, with a timeline of every hop."
+    )
+
+    @Option(help: "happy or csms-offline.") var scenario: String = "happy"
+    @Option(help: "Work folder (default: a new temporary folder).") var workDirectory: String?
+    @Flag(help: "Log at debug level to stderr.") var verbose = false
+
+    func run() async throws {
+        guard let scenario = DemoScenario(rawValue: scenario) else {
+            throw ValidationError("--scenario must be one of \(DemoScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let folder = workDirectory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("pnc-demo-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var logger = Logger(label: "pnc.demo")
+        logger.logLevel = verbose ? .debug : .error
+        let report = try await Demo.run(scenario: scenario, workDirectory: folder, logger: logger)
+        print(Demo.render(report))
+    }
+}
