@@ -171,7 +171,7 @@ let ocppTargets: [Target] = [
     .target(
         name: "Storage",
         dependencies: [
-            "CSMS", "Billing",
+            "CSMS", "EMSP",
             "OCPPMessages",
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -220,7 +220,8 @@ let ocppTargets: [Target] = [
     .testTarget(
         name: "StorageTests",
         dependencies: [
-            "Storage", "CSMS", "OCPPMessages", .product(name: "Logging", package: "swift-log"),
+            "Storage", "CSMS", "OCPPMessages", "EMSP", "PnCCore", "V2GSecurity",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresKit", package: "postgres-kit"),
         ],
         swiftSettings: swiftSettings),
@@ -293,18 +294,30 @@ let v2gTargets: [Target] = [
     .testTarget(
         name: "ISO15118SECCTests",
         dependencies: [
-            "ISO15118SECC", "V2GPKI", "PnCTesting",
+            "ISO15118SECC", "V2GPKI", "PnCTesting", "SAPMessages", "ISO2Messages",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
         ],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC", "ISO15118SECC", "SAPMessages", "ISO2Messages", "PnCCore"],
+        swiftSettings: swiftSettings),
+    // L3: drivers for the session machines (SECCService, EVCCSession) and simulators.
+    .target(
+        name: "ISO15118Station",
+        dependencies: [
+            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "PnCCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "V2GTransportTests",
         dependencies: [
-            "V2GTransport",
+            "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
             "V2GTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -322,6 +335,12 @@ let v2gTargets: [Target] = [
 let v2gCLIDependencies: [Target.Dependency] = [
     "V2GTransport",
     "V2GTP",
+    "ISO15118Station",
+    "ISO15118SECC",
+    "ISO15118EVCC",
+    "ISO2Messages",
+    "SAPMessages",
+    "V2GPKI",
     .product(name: "NIOCore", package: "swift-nio"),
     .product(name: "NIOSSL", package: "swift-nio-ssl"),
     .product(name: "Logging", package: "swift-log"),
@@ -353,7 +372,9 @@ let emspTargets: [Target] = [
             "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ],
+        exclude: ["Fixtures", "Peers"],
         swiftSettings: swiftSettings
     ),
     // L2, pure: eMSP domain (customers, vehicles, contracts, eMAID allocation, contract provisioning) + ports.
@@ -370,14 +391,20 @@ let emspTargets: [Target] = [
     .testTarget(
         name: "EMSPTests",
         dependencies: [
-            "EMSP", "PnCCore", "V2GSecurity", "ISO2Messages", "V2GPKI", "PnCTesting",
+            "EMSP", "PnCCore", "V2GSecurity", "EXI", "ISO2Messages", "XMLDSig", "V2GPKI", "PnCTesting",
+            .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
         ],
         swiftSettings: swiftSettings
     ),
 ]
-let emspCLIDependencies: [Target.Dependency] = ["V2GSecurity", "EMSP"]
+let emspCLIDependencies: [Target.Dependency] = [
+    "V2GSecurity", "EMSP", "Storage", "PnCCore", "V2GPKI",
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "Crypto", package: "swift-crypto"),
+    .product(name: "X509", package: "swift-certificates"),
+]
 
 // MARK: - Charging station and composition (L3 ChargingStation, L4 PnCServer)
 let stationDependencies: [Package.Dependency] = [
@@ -413,17 +440,12 @@ let stationTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
-    // L2, pure: tariffs, CDR pricing in exact cents and VAT, HTML invoices (the eMSP's billing).
-    .target(name: "Billing", swiftSettings: swiftSettings),
-    .testTarget(
-        name: "BillingTests", dependencies: ["Billing", "Storage", .product(name: "Logging", package: "swift-log")],
-        swiftSettings: swiftSettings),
     // L4: composition root of the whole chain in one process (`pnc demo`).
     .target(
         name: "PnCServer",
         dependencies: [
             "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
-            "PnCCore", "V2GPKI", "Billing",
+            "PnCCore", "V2GPKI", "EMSP", "PKIHTTP",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -433,7 +455,7 @@ let stationTargets: [Target] = [
     ),
     .testTarget(
         name: "PnCServerTests",
-        dependencies: ["PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages"],
+        dependencies: ["PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages", "EMSP"],
         swiftSettings: swiftSettings
     ),
 ]

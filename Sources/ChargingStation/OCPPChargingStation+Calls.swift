@@ -66,7 +66,7 @@ extension OCPPChargingStation {
             } catch {
                 return .result(
                     V201.CertificateSignedResponse(
-                        status: .rejected, statusInfo: .init(reasonCode: "InvalidCertificateChain", additionalInfo: String("\(error)".prefix(512)))))
+                        status: .rejected, statusInfo: .init(reasonCode: "InvalidChain", additionalInfo: String("\(error)".prefix(512)))))
             }
         case "TriggerMessage":
             let request = try V201.TriggerMessageRequest(json: payload)

@@ -39,10 +39,12 @@ public final class OCPPChargingStation: ChargingBackend, OCPPCallHandler, Sendab
     let logger: Logger
     let now: @Sendable () -> Double
 
-    struct ActiveTransaction: Sendable {
+    /// A running transaction; kept in `<data>/transactions.json` so that seqNo continues after a restart.
+    struct ActiveTransaction: Sendable, Codable {
         var evseID: Int
         var nextSeqNo: Int
-        var idToken: V201.IdToken
+        var idToken: String
+        var idTokenType: String
     }
     struct State: Sendable {
         var connection: OCPPConnection?
@@ -68,10 +70,26 @@ public final class OCPPChargingStation: ChargingBackend, OCPPCallHandler, Sendab
         self.journal = try OfflineJournal(path: configuration.dataDirectory + "/ocpp-journal.jsonl")
         self.certificates = StationCertificateStore(folder: configuration.dataDirectory + "/certificates")
         (self.commands, self.commandSink) = AsyncStream.makeStream(of: StationCommand.self)
-        self.state = Mutex(
-            State(
-                heartbeatInterval: configuration.heartbeatInterval, txUpdatedInterval: configuration.txUpdatedInterval,
-                policy: configuration.offlinePolicy))
+        var initial = State(
+            heartbeatInterval: configuration.heartbeatInterval, txUpdatedInterval: configuration.txUpdatedInterval,
+            policy: configuration.offlinePolicy)
+        if let data = FileManager.default.contents(atPath: configuration.dataDirectory + "/transactions.json"),
+            let saved = try? JSONDecoder().decode([String: ActiveTransaction].self, from: data)
+        {
+            initial.transactions = saved
+        }
+        self.state = Mutex(initial)
+    }
+
+    /// Writes the running transactions (atomically) after a change.
+    func persistTransactions() throws {
+        let snapshot = state.withLock { $0.transactions }
+        let path = configuration.dataDirectory + "/transactions.json"
+        do {
+            try StationCertificateStore.atomicWrite(try JSONEncoder().encode(snapshot), to: path)
+        } catch {
+            throw ChargingStationError.make(.journal, "cannot write \(path)", cause: error)
+        }
     }
 
     // MARK: Status
@@ -329,8 +347,10 @@ public final class OCPPChargingStation: ChargingBackend, OCPPCallHandler, Sendab
         let transactionID = UUID().uuidString.lowercased()
         let idToken = Self.idToken(event.identification)
         state.withLock {
-            $0.transactions[transactionID] = ActiveTransaction(evseID: event.evseID, nextSeqNo: 1, idToken: idToken)
+            $0.transactions[transactionID] = ActiveTransaction(
+                evseID: event.evseID, nextSeqNo: 1, idToken: idToken.idToken, idTokenType: idToken.type.rawValue)
         }
+        try persistTransactions()
         try enqueue(
             V201.TransactionEventRequest(
                 customData: Self.customData(event.traceID), eventType: .started,
@@ -354,6 +374,7 @@ public final class OCPPChargingStation: ChargingBackend, OCPPCallHandler, Sendab
 
     public func transactionUpdated(_ event: TransactionUpdate) async throws {
         let seqNo = nextSeqNo(event.transactionID)
+        try persistTransactions()
         try enqueue(
             V201.TransactionEventRequest(
                 customData: Self.customData(event.traceID), eventType: .updated,
@@ -369,6 +390,7 @@ public final class OCPPChargingStation: ChargingBackend, OCPPCallHandler, Sendab
     public func transactionEnded(_ event: TransactionEnd) async throws {
         let seqNo = nextSeqNo(event.transactionID)
         let evseID = state.withLock { $0.transactions.removeValue(forKey: event.transactionID)?.evseID }
+        try persistTransactions()
         let trigger: V201.TriggerReasonEnum =
             switch event.reason {
             case .evDisconnected: .evCommunicationLost

@@ -7,9 +7,12 @@ import Logging
 import NIOCore
 import OCPPMessages
 import OCPPTransport
+import PKIHTTP
 import PnCCore
+import Synchronization
 import Storage
 import SwiftASN1
+import EMSP
 import V2GPKI
 import X509
 
@@ -36,6 +39,14 @@ public struct DemoReport: Sendable {
     public var storedEnergyWh: [Double] = []
     public var seccCertificateChainPEM: String?
     public var installedRoots: [String] = []
+    /// The CSMS's answer to the Plug & Charge Authorize (C07) with the PKI's contract, before any EIM fallback.
+    public var contractAuthorization: BackendAuthorizationDecision?
+    /// The SECC's check of the contract chain (against the MO roots the CSMS installed, OCSP on loopback); nil when
+    /// the chain is valid.
+    public var contractRefusal: ContractCheck?
+    public var cdr: ChargeDetailRecord?
+    public var invoiceNumber: String?
+    public var invoicePath: String?
     /// Parts of the flow this build does not run yet, with the reason.
     public var notRun: [String] = []
 }
@@ -45,6 +56,38 @@ public enum DemoScenario: String, Sendable, CaseIterable {
     case happy
     /// The CSMS goes away before the session: offline authorization, queued events, replay on return.
     case csmsOffline = "csms-offline"
+    /// The contract is revoked at the MO Sub-CA 2: the OCSP responder answers revoked.
+    case revoked
+    /// The contract is presented after its notAfter.
+    case expired
+    /// The station no longer trusts the MO root (the CSMS deleted it with DeleteCertificate).
+    case unknownRoot = "unknown-root"
+    /// One byte of the contract certificate's signature is altered.
+    case tamperedSignature = "tampered-signature"
+}
+
+/// The SECC's verdict on a contract chain, in ISO 15118-2 and OCPP terms.
+public struct ContractCheck: Sendable, Hashable {
+    /// ISO 15118-2 ResponseCode the SECC answers (PaymentDetailsRes / AuthorizationRes).
+    public var iso15118ResponseCode: String
+    /// OCPP 2.0.1 AuthorizeCertificateStatusEnumType.
+    public var certificateStatus: BackendAuthorizationDecision.CertificateStatus
+    public var reason: String
+
+    static func from(_ failure: ChainValidationFailure) -> ContractCheck {
+        switch failure {
+        case .expired, .notYetValid:
+            ContractCheck(iso15118ResponseCode: "FAILED_CertificateExpired", certificateStatus: .certificateExpired, reason: failure.description)
+        case .revoked:
+            ContractCheck(iso15118ResponseCode: "FAILED_CertificateRevoked", certificateStatus: .certificateRevoked, reason: failure.description)
+        case .unknownRoot:
+            ContractCheck(iso15118ResponseCode: "FAILED_NoCertificateAvailable", certificateStatus: .noCertificateAvailable, reason: failure.description)
+        case .badSignature:
+            ContractCheck(iso15118ResponseCode: "FAILED_CertChainError", certificateStatus: .signatureError, reason: failure.description)
+        default:
+            ContractCheck(iso15118ResponseCode: "FAILED_CertChainError", certificateStatus: .certChainError, reason: failure.description)
+        }
+    }
 }
 
 /// Runs the chain in one process: a V2G PKI in a temporary folder, the CSMS (OCPP-J on 127.0.0.1, port 0, SQLite),
@@ -53,13 +96,18 @@ public enum DemoScenario: String, Sendable, CaseIterable {
 public enum Demo {
     public static let stationID = "OPNC-DEMO-CS1"
     public static let demoToken = "DEMO-RFID-0001"
+    /// The driver's contract; the RFID card belongs to the same contract, so both are billed to it.
+    public static let demoEMAID = "DE8AA001234567"
+    /// 0.49 EUR/kWh, 0.60 EUR/h, 0.35 EUR per session, 19 % VAT.
+    public static let demoTariff = Tariff(
+        id: "OPNC-DC-DEMO", currency: "EUR", energyPricePerKWhMicros: 490_000, timePricePerHourMicros: 600_000,
+        sessionFeeMicros: 350_000, vatRateBasisPoints: 1900)
 
     public static func run(scenario: DemoScenario, workDirectory: String, logger: Logger) async throws -> DemoReport {
         var report = DemoReport(scenario: scenario, workDirectory: workDirectory)
         report.notRun = [
             "EV↔SECC (ISO 15118-2 session, CertificateInstallation, Plug & Charge authorization): the SECC/EVCC machines and network driver are not in this build",
-            "CSMS↔EMSP/CPS (Get15118EVCertificate) and CSMS↔OCSP (C07): not wired in this build's CSMS",
-            "CDR and invoice: the EMSP billing target is not in this build",
+            "CSMS↔EMSP/CPS (Get15118EVCertificate) and the CSMS's own OCSP check (C07): not wired in this build's CSMS; the SECC checks the contract chain with OCSP itself",
         ]
         func timed<T>(
             _ hop: String, _ step: String, trace: TraceID? = nil, _ body: () async throws -> T,
@@ -74,16 +122,29 @@ public enum Demo {
             return value
         }
 
+        // OCSP responder on loopback; it serves the PKI's CAs once they exist.
+        let folders = Mutex<OCSPResponderFolders?>(nil)
+        let ocspServer = try await OCSPHTTPServer.bind(host: "127.0.0.1", port: 0) { request in
+            folders.withLock { $0 }?.respond(to: request, now: Date()) ?? []
+        }
+        let ocspTask = Task { try await ocspServer.run() }
+        defer { ocspTask.cancel() }
+        let ocspURL = "http://127.0.0.1:\(ocspServer.port)/ocsp"
+
         // PKI.
         let pkiFolder = workDirectory + "/pki"
         var options = PKIDirectory.InitOptions()
         options.keyIterations = 1_000
+        options.contractEMAID = try EMAID(demoEMAID)
         let pki = try await timed("PKI", "pnc pki init (V2G, MO, OEM roots, Sub-CAs, leaves)", {
             try PKIDirectory.create(
                 at: pkiFolder,
-                configuration: .init(profile: .iso15118_2, ocspURL: "http://127.0.0.1:8888/ocsp", crlBaseURL: "http://127.0.0.1:8888/crl"),
+                configuration: .init(profile: .iso15118_2, ocspURL: ocspURL, crlBaseURL: "http://127.0.0.1:8888/crl"),
                 password: nil, options: options)
         }, outcome: { _ in "created in \(pkiFolder)" })
+        let caFolders = CertificateRole.allCases.filter(\.isCA).map { URL(fileURLWithPath: pki.caDirectory($0)) }
+            .filter { FileManager.default.fileExists(atPath: $0.path + "/database.json") }
+        folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) }
         let v2gRoot = try pki.authority(.v2gRoot).certificate.serializeAsPEM().pemString
         let moRoot = try pki.authority(.moRoot).certificate.serializeAsPEM().pemString
 
@@ -125,8 +186,9 @@ public enum Demo {
         }, outcome: { "installed: \($0.joined(separator: ", "))" })
         report.seccCertificateChainPEM = try await timed(
             "CSMS↔PKI", "TriggerMessage(SignV2GCertificate) → SignCertificate(CSR) → CPO Sub-CA 2 → CertificateSigned", {
-                _ = try await running.application.send(
-                    CSMSCall(V201.TriggerMessageRequest(requestedMessage: .signV2GCertificate)), to: stationID)
+                _ = try await sendToStation(
+                    CSMSCall(V201.TriggerMessageRequest(requestedMessage: .signV2GCertificate)), via: running.application,
+                    station: station)
                 _ = await station.wait(timeout: .seconds(10)) { $0.certificates.seccChainPEM() != nil }
                 return station.certificates.seccChainPEM()
             }, outcome: { $0 == nil ? "no certificate" : "SECC chain stored (leaf + CPO Sub-CA 2 + Sub-CA 1)" })
@@ -137,17 +199,101 @@ public enum Demo {
         if scenario == .csmsOffline {
             await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
         }
-        let decision = try await timed("SECC↔CSMS", "Authorize (EIM \(demoToken))", trace: trace, {
+        let contractChain = try PEMDocument.parseMultiple(
+            pemString: String(contentsOfFile: pki.leafDirectory("contract") + "/chain.pem", encoding: .utf8)
+        ).map { try Certificate(pemDocument: $0) }
+        let moRootCertificate = try pki.authority(.moRoot).certificate
+        let contractLeaf = contractChain.first.map { $0.subject.description } ?? "-"
+        let hashData = try CertificateHashData.chain(Array(contractChain.prefix(3)), root: moRootCertificate)
+        var presentedChain = contractChain
+        var validationTime = Date()
+        switch scenario {
+        case .revoked:
+            if let leaf = contractChain.first {
+                try pki.authority(.moSubCA2).revoke(serial: leaf.serialNumber, reason: .keyCompromise, at: Date())
+                folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) }
+            }
+        case .expired:
+            validationTime = (contractChain.first?.notValidAfter ?? Date()).addingTimeInterval(86_400)
+        case .unknownRoot:
+            if let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
+                let hash = installed.hashData
+                _ = try await sendToStation(
+                    CSMSCall(
+                        V201.DeleteCertificateRequest(
+                            certificateHashData: .init(
+                                hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
+                                issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))),
+                    via: running.application, station: station)
+            }
+        case .tamperedSignature:
+            if let leaf = contractChain.first {
+                var serializer = DER.Serializer()
+                try serializer.serialize(leaf)
+                var der = serializer.serializedBytes
+                der[der.count - 1] ^= 0x01  // last byte of the signature value
+                presentedChain[0] = try Certificate(derEncoded: der)
+            }
+        case .happy, .csmsOffline:
+            break
+        }
+        let trustedMORoots = try station.certificates.installed(types: ["MORootCertificate"]).compactMap {
+            try? Certificate(pemEncoded: $0.pem)
+        }
+        let ocsp = OCSPClient(
+            transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
+        let validation = await timed("SECC↔OCSP", "contract chain check (MO roots installed by the CSMS, OCSP on loopback)", trace: trace, {
+            await ChainValidator(roots: trustedMORoots).validate(
+                chain: presentedChain, at: validationTime, role: .contract,
+                revocation: scenario == .csmsOffline ? .none : .required(OCSPRevocationChecker(client: ocsp)))
+        }, outcome: { result -> String in
+            switch result {
+            case .success: return "valid (OCSP good)"
+            case .failure(let failure):
+                let check = ContractCheck.from(failure)
+                return "\(check.iso15118ResponseCode), OCPP \(check.certificateStatus.rawValue): \(check.reason)"
+            }
+        })
+        if case .failure(let failure) = validation { report.contractRefusal = ContractCheck.from(failure) }
+        let contractHop = report.contractRefusal == nil ? "SECC↔CSMS" : "SECC"
+        let contractStep = report.contractRefusal == nil
+            ? "Authorize (Plug & Charge, eMAID \(demoEMAID), C07 hash data)" : "Plug & Charge refused, no Authorize sent"
+        let contract = try await timed(contractHop, contractStep, trace: trace, {
+            if let refusal = report.contractRefusal {
+                return BackendAuthorizationDecision(
+                    status: .invalid, certificateStatus: refusal.certificateStatus,
+                    detail: "refused by the SECC (\(refusal.iso15118ResponseCode)): \(refusal.reason)")
+            }
+            return try await station.authorize(
+                .init(
+                    identification: .contract(
+                        eMAID: demoEMAID,
+                        certificateChainPEM: try contractChain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n"),
+                        hashData: hashData),
+                    evseID: 1, traceID: trace))
+        }, outcome: {
+            "\($0.status.rawValue), certificate \($0.certificateStatus?.rawValue ?? "-") — \($0.detail ?? "") (\(contractLeaf))"
+        })
+        report.contractAuthorization = contract
+        let identification: BackendAuthorizationRequest.Identification
+        let decision: BackendAuthorizationDecision
+        if contract.status == .accepted {
+            identification = .contract(eMAID: demoEMAID, certificateChainPEM: "", hashData: hashData)
+            decision = contract
+        } else {
+            identification = .external(idToken: demoToken, type: "ISO14443")
+            decision = try await timed("SECC↔CSMS", "EIM fallback: Authorize (RFID \(demoToken))", trace: trace, {
             try await station.authorize(
                 .init(identification: .external(idToken: demoToken, type: "ISO14443"), evseID: 1, traceID: trace))
-        }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
+            }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
+        }
         report.authorization = decision
         guard decision.status == .accepted else { return report }
         let start = Date().timeIntervalSince1970
         let transactionID = try await timed("SECC→CSMS", "TransactionEvent Started (journaled)", trace: trace, {
             try await station.transactionStarted(
                 .init(
-                    evseID: 1, sessionID: "DEMO", identification: .external(idToken: demoToken, type: "ISO14443"),
+                    evseID: 1, sessionID: "DEMO", identification: identification,
                     meterStartWh: 12_000, timestamp: start, traceID: trace))
         }, outcome: { "transactionId \($0)" })
         report.transactionID = transactionID
@@ -177,10 +323,53 @@ public enum Demo {
                 stationID: stationID, transactionID: transactionID, limit: 100
             ).filter { $0.measurand == "Energy.Active.Import.Register" }.map(\.value).sorted()
         }
+        if let record = report.storedTransaction, let started = record.startedAt, let ended = record.endedAt,
+            let first = report.storedEnergyWh.first, let last = report.storedEnergyWh.last
+        {
+            let store = running.application.store
+            let outbox = InvoiceOutbox(folder: workDirectory + "/outbox")
+            let billed: (ChargeDetailRecord, Invoice, String) = try await timed("CSMS→EMSP", "CDR priced, invoice written and stored", trace: trace, {
+                let session = FinishedSession(
+                    transactionID: record.transactionID, stationID: record.stationID, evseID: record.evseID ?? 1,
+                    eMAID: demoEMAID, start: Int64(started.secondsSince1970.rounded()),
+                    stop: Int64(ended.secondsSince1970.rounded()), energyWh: Int64((last - first).rounded()),
+                    authMethod: contract.status == .accepted ? "AUTH_REQUEST" : "WHITELIST")
+                let cdr = try Pricing.price(session, tariff: demoTariff, cdrID: "CDR-\(record.transactionID)")
+                let year = Invoice.year(session.stop)
+                let sequence = try await store.nextInvoiceSequence(year: year)
+                let invoice = Invoice(
+                    number: Invoice.number(prefix: "OPNC", year: year, sequence: sequence), cdr: cdr,
+                    issuedAt: session.stop, issuer: "OpenPnC Mobility (demo eMSP)")
+                let path = try outbox.write(invoice)
+                _ = try await store.saveInvoice(invoice, htmlPath: path)
+                return (cdr, invoice, path)
+            }, outcome: { "\($0.1.number): \($0.0.totalEnergyKWh) kWh, \($0.0.totalExclVAT) + VAT \($0.0.vat) = \($0.0.totalInclVAT)" })
+            report.cdr = billed.0
+            report.invoiceNumber = billed.1.number
+            report.invoicePath = billed.2
+        }
         stationTask.cancel()
         _ = await stationTask.result
         await running.stop()
         return report
+    }
+
+    /// Sends a CSMS-initiated call; when the station's connection dropped in between (it reconnects by itself), waits
+    /// for it to be back and tries again, three times at most.
+    static func sendToStation(_ call: CSMSCall, via application: CSMSApplication, station: OCPPChargingStation)
+        async throws -> JSONValue
+    {
+        var attempt = 0
+        while true {
+            do {
+                return try await application.send(call, to: stationID)
+            } catch {
+                attempt += 1
+                if attempt >= 3 { throw error }
+                try await Task.sleep(for: .milliseconds(200))
+                _ = await station.wait(timeout: .seconds(10)) { $0.isOnline }
+            }
+        }
     }
 
     /// The report as text: the timeline, then what the CSMS stored and what was not run.
@@ -196,6 +385,7 @@ public enum Demo {
             lines.append(
                 "CSMS transaction \(record.transactionID): \(record.eventCount) events, last seqNo \(record.lastSeqNo), stopped \(record.stoppedReason ?? "-"), energy register \(report.storedEnergyWh.map { String(Int($0)) }.joined(separator: " → ")) Wh")
         }
+        if let path = report.invoicePath { lines.append("Invoice: \(path)") }
         if !report.notRun.isEmpty {
             lines.append("Not run in this build:")
             lines += report.notRun.map { "  - \($0)" }

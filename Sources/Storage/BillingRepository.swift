@@ -1,4 +1,4 @@
-import Billing
+import EMSP
 import Foundation
 import SQLKit
 

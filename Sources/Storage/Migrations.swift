@@ -8,7 +8,8 @@ enum Migrations {
         let statements: @Sendable (SQLDialectKind) -> [String]
     }
 
-    static let all: [Migration] = [
+    /// Every migration in version order (each area keeps its own list; numbers never collide).
+    static let all: [Migration] = ([
         Migration(version: 1) { dialect in
             let autoID = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
             let real = dialect == .sqlite ? "REAL" : "DOUBLE PRECISION"
@@ -49,7 +50,7 @@ enum Migrations {
             ]
         },
         // Plug & Charge: the per-station switch.
-        Migration(version: 2) { dialect in
+        Migration(version: 3) { dialect in
             let real = dialect == .sqlite ? "REAL" : "DOUBLE PRECISION"
             return [
                 "CREATE TABLE station_pnc (station_id TEXT PRIMARY KEY, enabled INTEGER NOT NULL)",
@@ -70,7 +71,7 @@ enum Migrations {
                 "CREATE INDEX billing_invoices_by_emaid ON billing_invoices (emaid)",
             ]
         },
-    ]
+    ] + emsp).sorted { $0.version < $1.version }
 
     /// Applies the migrations not yet recorded, each in its own transaction.
     static func migrate(_ db: any SQLDatabase, dialect: SQLDialectKind) async throws {

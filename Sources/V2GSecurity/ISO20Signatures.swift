@@ -15,7 +15,9 @@ extension ISO20Fragment {
 /// ISO 15118-20 signatures: ecdsa-sha512 on secp521r1 with SHA-512 digests; Ed448 is a typed
 /// `unsupportedAlgorithm` error (the crypto library has no Ed448).
 ///
-/// The elements' Ids are passed with the fragments since the -20 types name them differently.
+/// The elements' Ids are passed with the fragments since the -20 types name them differently. As for -2, the
+/// SignatureValue signs SignedInfo encoded with the standalone xmldsig fragment grammar; the -20 text on this point
+/// was not at hand, so this follows the -2 rule (EXI-FACTS) and is to be confirmed with a -20 peer.
 public enum ISO20Signature {
     public static func sign(
         _ fragments: [(id: String, fragment: ISO20Fragment)], with key: V2GSigningKey

@@ -26,13 +26,13 @@ struct OCPPChargingStationTests {
             #expect(station.heartbeatInterval == 300)
             let stored = try await running.application.store.station(id: "CS-PNC-1")
             #expect(stored != nil)
-            // StatusNotification follows the accepted boot: wait for it to be stored (bounded).
-            var statuses = try await running.application.store.connectorStatuses(stationID: "CS-PNC-1")
+            // StatusNotification follows the accepted boot.
+            var statuses: [ConnectorStatusRecord] = []
             for _ in 0..<250 where statuses.isEmpty {
-                try await Task.sleep(for: .milliseconds(20))
                 statuses = try await running.application.store.connectorStatuses(stationID: "CS-PNC-1")
+                if statuses.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
             }
-            #expect(statuses.count == 1)
+            #expect(statuses.map(\.status) == ["Available"])
         }
         await running.stop()
     }
@@ -274,5 +274,91 @@ struct OCPPChargingStationTests {
             #expect(trigger.status == .accepted)
         }
         await running.stop()
+    }
+
+    @Test("[OCPP2.0.1 M02 M06] Get15118EVCertificate and GetCertificateStatus: CSMS refusal reason kept, offline is Failed")
+    func certificateRelay() async throws {
+        let folder = temporaryFolder("station-relay")
+        let csms = TestCSMS(databasePath: folder + "/csms.sqlite")
+        let running = try await csms.start()
+        let station = try OCPPChargingStation(
+            configuration: stationConfiguration(port: running.port, folder: folder + "/station"), logger: testLogger)
+        let hash = CertificateHashData(
+            hashAlgorithm: .sha256, issuerNameHash: String(repeating: "ab", count: 32),
+            issuerKeyHash: String(repeating: "cd", count: 32), serialNumber: "1a2b", responderURL: "http://127.0.0.1/ocsp")
+        try await withStation(station) { station in
+            #expect(await station.wait { $0.isOnline })
+            let exchange = try await station.exchangeCertificate(
+                .init(action: .install, schemaVersion: "urn:iso:15118:2:2013:MsgDef", exiRequest: [0x80, 0x98, 0x02], traceID: trace))
+            // This CSMS has no contract service wired: the station keeps its reason code.
+            #expect(exchange.status == .failed)
+            #expect(exchange.detail == "CSMS: Failed (NoCPSConfigured)")
+            let status = try await station.certificateStatus(.init(hashData: hash, traceID: trace))
+            #expect(status.status == .failed && status.ocspResponse.isEmpty)
+            await running.stop()
+            let offline = try await station.exchangeCertificate(
+                .init(action: .update, schemaVersion: "urn:iso:15118:2:2013:MsgDef", exiRequest: [0x80], traceID: trace))
+            #expect(offline.status == .failed)
+            #expect(offline.detail?.hasPrefix("offline:") == true)
+        }
+    }
+
+    @Test("[OCPP2.0.1 A03] CertificateSigned with a chain that does not match the pending key is Rejected")
+    func certificateSignedMismatch() async throws {
+        let folder = temporaryFolder("station-signed")
+        let csms = TestCSMS(databasePath: folder + "/csms.sqlite")
+        let running = try await csms.start()
+        let station = try OCPPChargingStation(
+            configuration: stationConfiguration(port: running.port, folder: folder + "/station"), logger: testLogger)
+        try await withStation(station) { station in
+            #expect(await station.wait { $0.isOnline })
+            let app = running.application
+            // A CSR makes a pending key; the CSMS has no CA, so nothing is signed.
+            _ = try await app.send(CSMSCall(V201.TriggerMessageRequest(requestedMessage: .signV2GCertificate)), to: "CS-PNC-1")
+            #expect(await station.wait { FileManager.default.fileExists(atPath: $0.certificates.folder + "/secc/pending-key.pem") })
+            let other = try selfSignedRoot("Not our key")
+            let answer = try V201.CertificateSignedResponse(
+                json: try await app.send(CSMSCall(V201.CertificateSignedRequest(certificateChain: other, certificateType: .v2GCertificate)), to: "CS-PNC-1"))
+            #expect(answer.status == .rejected)
+            #expect(station.certificates.seccChainPEM() == nil)
+        }
+        await running.stop()
+    }
+}
+
+@Suite("Charging station state across a restart")
+struct StationRestartTests {
+    @Test("[OCPP2.0.1 E04] after a restart the journal still holds the undelivered events and seqNo continues")
+    func restart() async throws {
+        let folder = temporaryFolder("station-restart")
+        // No CSMS at all: port 9 (discard) on loopback is closed.
+        let configuration = stationConfiguration(port: 9, folder: folder)
+        let first = try OCPPChargingStation(configuration: configuration, logger: testLogger)
+        let id = try await first.transactionStarted(
+            .init(
+                evseID: 1, sessionID: "01", identification: .external(idToken: "RFID-1", type: "ISO14443"), meterStartWh: 0,
+                timestamp: 1_767_225_600, traceID: trace))
+        try await first.transactionUpdated(
+            .init(transactionID: id, meterWh: 10, powerW: 1, stateOfCharge: nil, timestamp: 1_767_225_601, traceID: trace))
+        first.journal.close()
+
+        let second = try OCPPChargingStation(configuration: configuration, logger: testLogger)
+        #expect(second.activeTransactionIDs == [id])
+        try await second.transactionUpdated(
+            .init(transactionID: id, meterWh: 20, powerW: 1, stateOfCharge: nil, timestamp: 1_767_225_602, traceID: trace))
+        try await second.transactionEnded(
+            .init(transactionID: id, meterStopWh: 30, reason: .local, timestamp: 1_767_225_603, traceID: trace))
+        let seqNos = second.journal.pending.map { entry -> Int64 in
+            guard case .object(let members) = entry.payload,
+                case .integer(let seqNo)? = members.first(where: { $0.key == "seqNo" })?.value
+            else { return -1 }
+            return seqNo
+        }
+        #expect(seqNos == [0, 1, 2, 3])
+        #expect(second.activeTransactionIDs.isEmpty)
+        #expect(second.journal.pending.allSatisfy { entry in
+            guard case .object(let members) = entry.payload else { return false }
+            return members.contains { $0.key == "offline" && $0.value == .bool(true) }
+        })
     }
 }

@@ -1,6 +1,7 @@
 import CSMS
 import ChargingStation
 import Foundation
+import EMSP
 import ISO15118SECC
 import Logging
 import PnCServer
@@ -21,11 +22,22 @@ struct DemoTests {
         let chain = try #require(report.seccCertificateChainPEM)
         #expect(chain.components(separatedBy: "BEGIN CERTIFICATE").count - 1 == 3)
         #expect(report.authorization?.status == .accepted)
-        #expect(report.authorization?.detail == "CSMS: Accepted")
         let record = try #require(report.storedTransaction)
         #expect(record.eventCount == 5)
         #expect(record.stoppedReason == "EVDisconnected")
         #expect(report.storedEnergyWh == [12_000, 14_500, 17_000, 19_500, 20_000])
+        // The SECC accepts the contract chain (MO root installed by the CSMS, OCSP good from the responder on loopback).
+        #expect(report.contractRefusal == nil)
+        // The CSMS's Plug & Charge answer is recorded; when it is not Accepted the session falls back to EIM.
+        let contract = try #require(report.contractAuthorization)
+        if contract.status != .accepted { #expect(report.authorization?.detail == "CSMS: Accepted") }
+        let cdr = try #require(report.cdr)
+        #expect(cdr.totalEnergyKWh == "8.000")
+        #expect(cdr.lines.first?.amount.cents == 392)  // 8 kWh × 0.49
+        #expect(cdr.totalInclVAT.cents == cdr.totalExclVAT.cents + cdr.vat.cents)
+        let path = try #require(report.invoicePath)
+        #expect(path.hasSuffix("/outbox/DE8AA001234567/\(report.invoiceNumber ?? "?").html"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains(cdr.totalInclVAT.description))
         // One trace id for the session's decision and its transaction events.
         let traces = Set(report.timeline.compactMap(\.traceID))
         #expect(traces.count == 1)
@@ -40,6 +52,31 @@ struct DemoTests {
         let record = try #require(report.storedTransaction)
         #expect(record.eventCount == 5)
         #expect(record.lastSeqNo == 4)
+        #expect(report.contractAuthorization?.certificateStatus == .noCertificateAvailable)
         #expect(Demo.render(report).contains("TransactionEvents queued"))
+        #expect(report.invoicePath != nil)
+    }
+}
+
+@Suite("pnc demo refusal scenarios: precise reason codes and the EIM fallback")
+struct DemoRefusalTests {
+    @Test(
+        "[ISO15118-2 responseCodeType, OCPP2.0.1 C07] each refusal carries its ISO 15118 and OCPP code; EIM still charges",
+        arguments: [
+            (DemoScenario.revoked, "FAILED_CertificateRevoked", BackendAuthorizationDecision.CertificateStatus.certificateRevoked),
+            (.expired, "FAILED_CertificateExpired", .certificateExpired),
+            (.unknownRoot, "FAILED_NoCertificateAvailable", .noCertificateAvailable),
+            (.tamperedSignature, "FAILED_CertChainError", .signatureError),
+        ])
+    func refusal(scenario: DemoScenario, code: String, status: BackendAuthorizationDecision.CertificateStatus) async throws {
+        let report = try await Demo.run(scenario: scenario, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+        let refusal = try #require(report.contractRefusal)
+        #expect(refusal.iso15118ResponseCode == code)
+        #expect(refusal.certificateStatus == status)
+        #expect(report.contractAuthorization?.status == .invalid)
+        #expect(report.contractAuthorization?.certificateStatus == status)
+        #expect(report.authorization?.status == .accepted)  // EIM fallback
+        #expect(report.storedTransaction?.eventCount == 5)
+        #expect(report.invoicePath != nil)
     }
 }

@@ -137,4 +137,23 @@ import V2GTransport
         #expect(output.contains("pnc sdp probe: received 0x8001 8040"), "\(output)")
         #expect(output.contains("PASS Josev SECC transport"), "\(output)")
     }
+
+    @Test(
+        "ISO 15118-2 EIM sessions with Josev: its EVCC against pnc station (AC, DC), pnc ev against its SECC (AC)",
+        .enabled(
+            if: josevReady,
+            """
+            SKIPPED-PEER josev: needs root, iproute2, Java (apt-get install openjdk-17-jre-headless), ../shared and \
+            Josev with its PKI in .build/josev (dev/install-test-deps.sh)
+            """
+        ),
+        arguments: ["ac", "dc"]
+    )
+    func josevISO2Sessions(kind: String) throws {
+        let script = repositoryRoot.appendingPathComponent("dev/josev-iso2-sessions.sh").path
+        let (status, output) = try Self.run("/bin/bash", [script, Self.pnc.path, kind])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("PASS Josev EVCC iso2_eim_\(kind) -> pnc station"), "\(output)")
+        if kind == "ac" { #expect(output.contains("PASS pnc ev iso2-eim-ac -> Josev SECC"), "\(output)") }
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EXI
+import CoreFoundation
 import Foundation
 import ISO20Messages
 import ISO2Messages
@@ -10,7 +11,7 @@ import XMLDSig
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Micro-benchmarks (build with -c release for meaningful figures).",
-        subcommands: [EXIBench.self, PKIBench.self])
+        subcommands: [EXIBench.self, PKIBench.self, V2GBench.self])
 }
 
 struct EXIBench: ParsableCommand {

@@ -1,24 +1,3 @@
-/// The one error type of ``Billing``. Compare ``code``.
-public struct BillingError: Error, Sendable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-        /// A session that cannot be priced (stop before start, negative energy, amounts out of range).
-        public static let invalidSession = Code(rawValue: "invalidSession")
-        /// A tariff with negative prices, a VAT rate out of range or a currency that is not three letters.
-        public static let invalidTariff = Code(rawValue: "invalidTariff")
-    }
-    public let code: Code
-    public let detail: String
-    public let location: String
-    public var description: String { "BillingError.\(code): \(detail)" }
-
-    static func make(_ code: Code, _ detail: String, file: StaticString = #fileID, line: UInt = #line) -> Self {
-        Self(code: code, detail: detail, location: "\(file):\(line)")
-    }
-}
-
 /// An amount of money in minor units (cents) of a currency; exact integer arithmetic.
 public struct Money: Hashable, Sendable, Codable, CustomStringConvertible {
     public var cents: Int64
@@ -63,16 +42,16 @@ public struct Tariff: Hashable, Sendable, Codable {
         self.vatRateBasisPoints = vatRateBasisPoints
     }
 
-    func validate() throws(BillingError) {
+    func validate() throws(EMSPError) {
         guard currency.utf8.count == 3, currency.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
-            throw .make(.invalidTariff, "currency \(currency) is not an ISO 4217 code")
+            throw .make(.invalidParameter, "tariff: currency \(currency) is not an ISO 4217 code")
         }
         let limit: Int64 = 1_000_000_000_000  // one million currency units
         for price in [energyPricePerKWhMicros, timePricePerHourMicros, sessionFeeMicros] where price < 0 || price > limit {
-            throw .make(.invalidTariff, "price \(price) µ\(currency) out of range")
+            throw .make(.invalidParameter, "tariff: price \(price) µ\(currency) out of range")
         }
         guard (0...10_000).contains(vatRateBasisPoints) else {
-            throw .make(.invalidTariff, "VAT rate \(vatRateBasisPoints) bp out of range")
+            throw .make(.invalidParameter, "tariff: VAT rate \(vatRateBasisPoints) bp out of range")
         }
     }
 }
@@ -151,17 +130,17 @@ public enum Pricing {
     }
 
     /// Prices a finished session into a CDR.
-    /// - Throws: ``BillingError`` `invalidSession` (stop before start, negative energy, more than 10 MWh or 31 days)
-    ///   or `invalidTariff`.
-    public static func price(_ session: FinishedSession, tariff: Tariff, cdrID: String) throws(BillingError)
+    /// - Throws: ``EMSPError`` `invalidParameter` for a session that cannot be priced (stop before start, negative
+    ///   energy, more than 10 MWh or 31 days) or an invalid tariff (negative prices, VAT out of range, bad currency).
+    public static func price(_ session: FinishedSession, tariff: Tariff, cdrID: String) throws(EMSPError)
         -> ChargeDetailRecord
     {
         try tariff.validate()
         guard session.stop >= session.start, session.durationSeconds <= 31 * 86_400 else {
-            throw .make(.invalidSession, "session \(session.transactionID) has an invalid duration")
+            throw .make(.invalidParameter, "session \(session.transactionID) has an invalid duration")
         }
         guard (0...10_000_000).contains(session.energyWh) else {
-            throw .make(.invalidSession, "session \(session.transactionID) has an invalid energy \(session.energyWh) Wh")
+            throw .make(.invalidParameter, "session \(session.transactionID) has an invalid energy \(session.energyWh) Wh")
         }
         let currency = tariff.currency
         var lines: [PriceLine] = []

@@ -1,0 +1,269 @@
+public import ISO2Messages
+
+/// The ISO 15118-2 EVCC session with external identification, AC or DC (ISO 15118-2:2014 §8.4, Figures 105-106
+/// message sequences), as a pure value: ``start()`` gives the first request, each response gives the next one.
+///
+/// The vehicle repeats AuthorizationReq, ChargeParameterDiscoveryReq and CableCheckReq while the SECC answers
+/// Ongoing, PreChargeReq until the EVSE's voltage is within ``preChargeTolerance`` of the target, and the charge loop
+/// until the battery reaches its target or ``Configuration/maximumLoopIterations`` is used up. Any FAILED response
+/// code, an unexpected message or a changed SessionID ends the session with ``Action/fail(_:)``.
+public struct ISO2EVCCStateMachine: Sendable {
+    public struct Configuration: Hashable, Sendable {
+        /// The EVCCID, the MAC address of the vehicle's PLC interface (6 bytes).
+        public var evccID: [UInt8]
+        public var energyTransfer: EnergyTransferMode
+        public var battery: EVBattery
+        /// Upper bound on CurrentDemand / ChargingStatus requests.
+        public var maximumLoopIterations: Int
+        /// Upper bound on repeated requests while the SECC answers Ongoing or PreCharge converges.
+        public var maximumRepeats: Int
+
+        public init(
+            evccID: [UInt8], energyTransfer: EnergyTransferMode, battery: EVBattery, maximumLoopIterations: Int = 10,
+            maximumRepeats: Int = 200
+        ) {
+            self.evccID = evccID
+            self.energyTransfer = energyTransfer
+            self.battery = battery
+            self.maximumLoopIterations = maximumLoopIterations
+            self.maximumRepeats = maximumRepeats
+        }
+
+        public var isDC: Bool {
+            switch self.energyTransfer {
+            case .acSinglePhaseCore, .acThreePhaseCore: false
+            case .dcCore, .dcExtended, .dcComboCore, .dcUnique: true
+            }
+        }
+    }
+
+    /// Why a session ended early.
+    public enum Failure: Hashable, Sendable {
+        /// The SECC answered with a FAILED code.
+        case responseCode(ResponseCode, answering: String)
+        /// A response that does not answer the last request.
+        case unexpectedMessage(String)
+        /// The SECC changed the SessionID within the session.
+        case sessionIDChanged
+        /// The SECC does not offer the payment option or energy transfer mode the vehicle needs.
+        case notOffered(String)
+        /// Ongoing or PreCharge did not finish within ``Configuration/maximumRepeats`` requests.
+        case tooManyRepeats(String)
+    }
+
+    public enum Action: Hashable, Sendable {
+        case send(V2GMessage)
+        /// SessionStopRes arrived: close the connection.
+        case finished
+        case fail(Failure)
+        /// Input after the session ended, or before ``start()``.
+        case none
+    }
+
+    /// Volts within which PreCharge counts as done.
+    public static let preChargeTolerance: Double = 20
+
+    enum Phase: Hashable, Sendable {
+        case idle, sessionSetup, serviceDiscovery, paymentSelection, authorization, chargeParameters, cableCheck
+        case preCharge, powerDeliveryStart, chargeLoop, powerDeliveryStop, weldingDetection, sessionStop, done
+    }
+
+    public private(set) var configuration: Configuration
+    private var phase: Phase = .idle
+    /// The SessionID the SECC assigned (all zero until SessionSetupRes).
+    public private(set) var sessionID: [UInt8] = Array(repeating: 0, count: 8)
+    public private(set) var evseID: String = ""
+    public private(set) var loopIterations = 0
+    private var repeats = 0
+    private var lastLoopAt: Double?
+    /// The last meter reading the SECC reported, in Wh.
+    public private(set) var meterWh: UInt64?
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    public var battery: EVBattery { self.configuration.battery }
+
+    private func message(_ body: BodyElement) -> V2GMessage {
+        V2GMessage(header: MessageHeader(sessionID: self.sessionID), body: Body(bodyElement: body))
+    }
+
+    /// The first request, SessionSetupReq with SessionID 0.
+    public mutating func start() -> Action {
+        self.phase = .sessionSetup
+        return .send(self.message(.sessionSetupReq(SessionSetupReq(evccID: self.configuration.evccID))))
+    }
+
+    private var evStatus: DC_EVStatus {
+        DC_EVStatus(evReady: true, evErrorCode: .noError, evresssoc: Int8(self.battery.stateOfCharge.rounded(.down)))
+    }
+
+    private mutating func fail(_ failure: Failure) -> Action {
+        self.phase = .done
+        return .fail(failure)
+    }
+
+    private mutating func next(_ phase: Phase, _ body: BodyElement) -> Action {
+        if phase == self.phase {
+            self.repeats += 1
+            if self.repeats > self.configuration.maximumRepeats { return self.fail(.tooManyRepeats("\(phase)")) }
+        } else {
+            self.repeats = 0
+        }
+        self.phase = phase
+        return .send(self.message(body))
+    }
+
+    private var chargeParameterRequest: BodyElement {
+        let battery = self.battery
+        let parameter: EVChargeParameterGroup =
+            self.configuration.isDC
+            ? .dcEVChargeParameter(
+                DC_EVChargeParameter(
+                    dcEVStatus: self.evStatus, evMaximumCurrentLimit: .of(battery.maximumCurrentA, .a),
+                    evMaximumVoltageLimit: .of(battery.maximumVoltageV, .v),
+                    evEnergyCapacity: .of(battery.capacityWh, .wh), evEnergyRequest: .of(battery.energyRequestWh, .wh),
+                    fullSOC: 100, bulkSOC: 80))
+            : .acEVChargeParameter(
+                AC_EVChargeParameter(
+                    eAmount: .of(battery.energyRequestWh, .wh), evMaxVoltage: .of(battery.maximumVoltageV, .v),
+                    evMaxCurrent: .of(battery.maximumCurrentA, .a), evMinCurrent: .of(6, .a)))
+        return .chargeParameterDiscoveryReq(
+            ChargeParameterDiscoveryReq(
+                maxEntriesSAScheduleTuple: 3, requestedEnergyTransferMode: self.configuration.energyTransfer,
+                evChargeParameter: parameter))
+    }
+
+    private var loopRequest: BodyElement {
+        let battery = self.battery
+        if self.configuration.isDC {
+            return .currentDemandReq(
+                CurrentDemandReq(
+                    dcEVStatus: self.evStatus, evTargetCurrent: .of(battery.maximumCurrentA, .a),
+                    evMaximumVoltageLimit: .of(battery.maximumVoltageV, .v),
+                    evMaximumCurrentLimit: .of(battery.maximumCurrentA, .a), chargingComplete: battery.isFull,
+                    evTargetVoltage: .of(battery.nominalVoltageV, .v)))
+        }
+        return .chargingStatusReq(ChargingStatusReq())
+    }
+
+    private mutating func afterLoopStep(now: Double, powerW: Double) -> Action {
+        if let last = self.lastLoopAt { self.configuration.battery.charge(energyWh: powerW * max(0, now - last) / 3600) }
+        self.lastLoopAt = now
+        self.loopIterations += 1
+        if self.battery.isFull || self.loopIterations >= self.configuration.maximumLoopIterations {
+            return self.next(
+                .powerDeliveryStop, .powerDeliveryReq(PowerDeliveryReq(chargeProgress: .stop, saScheduleTupleID: 1)))
+        }
+        return self.next(.chargeLoop, self.loopRequest)
+    }
+
+    /// A response from the SECC.
+    /// - Parameter now: the driver's clock in seconds (the battery model integrates power over it).
+    public mutating func received(_ response: V2GMessage, now: Double) -> Action {
+        guard self.phase != .done, self.phase != .idle else { return .none }
+        guard let body = response.body.bodyElement else { return self.fail(.unexpectedMessage("empty body")) }
+        if self.phase != .sessionSetup, response.header.sessionID != self.sessionID {
+            return self.fail(.sessionIDChanged)
+        }
+        if let (code, name) = Self.responseCode(of: body), code.rawValue.hasPrefix("FAILED") {
+            return self.fail(.responseCode(code, answering: name))
+        }
+        switch (self.phase, body) {
+        case (.sessionSetup, .sessionSetupRes(let res)):
+            self.sessionID = response.header.sessionID
+            self.evseID = res.evseID
+            return self.next(.serviceDiscovery, .serviceDiscoveryReq(ServiceDiscoveryReq()))
+        case (.serviceDiscovery, .serviceDiscoveryRes(let res)):
+            guard res.paymentOptionList.paymentOption.contains(.externalPayment) else {
+                return self.fail(.notOffered("ExternalPayment"))
+            }
+            guard res.chargeService.supportedEnergyTransferMode.energyTransferMode.contains(self.configuration.energyTransfer)
+            else { return self.fail(.notOffered(self.configuration.energyTransfer.rawValue)) }
+            return self.next(
+                .paymentSelection,
+                .paymentServiceSelectionReq(
+                    PaymentServiceSelectionReq(
+                        selectedPaymentOption: .externalPayment,
+                        selectedServiceList: SelectedServiceList(selectedService: [
+                            SelectedService(serviceID: res.chargeService.serviceID)
+                        ]))))
+        case (.paymentSelection, .paymentServiceSelectionRes):
+            return self.next(.authorization, .authorizationReq(AuthorizationReq()))
+        case (.authorization, .authorizationRes(let res)):
+            if res.evseProcessing != .finished { return self.next(.authorization, .authorizationReq(AuthorizationReq())) }
+            return self.next(.chargeParameters, self.chargeParameterRequest)
+        case (.chargeParameters, .chargeParameterDiscoveryRes(let res)):
+            if res.evseProcessing != .finished { return self.next(.chargeParameters, self.chargeParameterRequest) }
+            if self.configuration.isDC {
+                return self.next(.cableCheck, .cableCheckReq(CableCheckReq(dcEVStatus: self.evStatus)))
+            }
+            return self.next(
+                .powerDeliveryStart, .powerDeliveryReq(PowerDeliveryReq(chargeProgress: .start, saScheduleTupleID: 1)))
+        case (.cableCheck, .cableCheckRes(let res)):
+            if res.evseProcessing != .finished {
+                return self.next(.cableCheck, .cableCheckReq(CableCheckReq(dcEVStatus: self.evStatus)))
+            }
+            return self.next(.preCharge, self.preChargeRequest)
+        case (.preCharge, .preChargeRes(let res)):
+            if abs(res.evsePresentVoltage.doubleValue - self.battery.nominalVoltageV) > Self.preChargeTolerance {
+                return self.next(.preCharge, self.preChargeRequest)
+            }
+            return self.next(
+                .powerDeliveryStart, .powerDeliveryReq(PowerDeliveryReq(chargeProgress: .start, saScheduleTupleID: 1)))
+        case (.powerDeliveryStart, .powerDeliveryRes):
+            self.lastLoopAt = now
+            return self.next(.chargeLoop, self.loopRequest)
+        case (.chargeLoop, .currentDemandRes(let res)):
+            self.meterWh = res.meterInfo?.meterReading ?? self.meterWh
+            return self.afterLoopStep(
+                now: now, powerW: res.evsePresentVoltage.doubleValue * res.evsePresentCurrent.doubleValue)
+        case (.chargeLoop, .chargingStatusRes(let res)):
+            self.meterWh = res.meterInfo?.meterReading ?? self.meterWh
+            let current = min(res.evseMaxCurrent?.doubleValue ?? 0, self.battery.maximumCurrentA)
+            return self.afterLoopStep(now: now, powerW: current * 230 * 3)
+        case (.powerDeliveryStop, .powerDeliveryRes):
+            if self.configuration.isDC {
+                return self.next(.weldingDetection, .weldingDetectionReq(WeldingDetectionReq(dcEVStatus: self.evStatus)))
+            }
+            return self.next(.sessionStop, .sessionStopReq(SessionStopReq(chargingSession: .terminate)))
+        case (.weldingDetection, .weldingDetectionRes):
+            return self.next(.sessionStop, .sessionStopReq(SessionStopReq(chargingSession: .terminate)))
+        case (.sessionStop, .sessionStopRes):
+            self.phase = .done
+            return .finished
+        default:
+            return self.fail(.unexpectedMessage("\(body)".prefix(60).description))
+        }
+    }
+
+    private var preChargeRequest: BodyElement {
+        .preChargeReq(
+            PreChargeReq(
+                dcEVStatus: self.evStatus, evTargetVoltage: .of(self.battery.nominalVoltageV, .v),
+                evTargetCurrent: .of(2, .a)))
+    }
+
+    /// The ResponseCode and element name of a response body.
+    static func responseCode(of body: BodyElement) -> (ResponseCode, String)? {
+        switch body {
+        case .sessionSetupRes(let r): (r.responseCode, "SessionSetupRes")
+        case .serviceDiscoveryRes(let r): (r.responseCode, "ServiceDiscoveryRes")
+        case .paymentServiceSelectionRes(let r): (r.responseCode, "PaymentServiceSelectionRes")
+        case .authorizationRes(let r): (r.responseCode, "AuthorizationRes")
+        case .chargeParameterDiscoveryRes(let r): (r.responseCode, "ChargeParameterDiscoveryRes")
+        case .cableCheckRes(let r): (r.responseCode, "CableCheckRes")
+        case .preChargeRes(let r): (r.responseCode, "PreChargeRes")
+        case .powerDeliveryRes(let r): (r.responseCode, "PowerDeliveryRes")
+        case .currentDemandRes(let r): (r.responseCode, "CurrentDemandRes")
+        case .chargingStatusRes(let r): (r.responseCode, "ChargingStatusRes")
+        case .weldingDetectionRes(let r): (r.responseCode, "WeldingDetectionRes")
+        case .sessionStopRes(let r): (r.responseCode, "SessionStopRes")
+        case .serviceDetailRes(let r): (r.responseCode, "ServiceDetailRes")
+        case .paymentDetailsRes(let r): (r.responseCode, "PaymentDetailsRes")
+        case .meteringReceiptRes(let r): (r.responseCode, "MeteringReceiptRes")
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,433 @@
+public import ISO2Messages
+public import PnCCore
+
+/// The ISO 15118-2 SECC session from SessionSetup to SessionStop (ISO 15118-2:2014 §8.4, §8.8), as a
+/// pure value: one `mutating func` per input, each returning an ``Action``.
+///
+/// This stage covers external identification (EIM) for AC and DC: SessionSetup, ServiceDiscovery,
+/// PaymentServiceSelection, Authorization (EVSEProcessing=Ongoing while the backend decides) and
+/// ChargeParameterDiscovery with an SAScheduleList built from the EVSE's capabilities, CableCheck and PreCharge (DC),
+/// PowerDelivery Start/Stop with the transaction record, the charge loop (CurrentDemand, ChargingStatus),
+/// WeldingDetection and SessionStop. Controller and backend work are actions whose answers come back as inputs. Messages that arrive out of
+/// order are answered with FAILED_SequenceError; a SessionID other than the session's with FAILED_UnknownSession;
+/// both end the session.
+public struct ISO2SECCStateMachine: Sendable {
+    /// What the SECC offers in this session.
+    public struct Configuration: Hashable, Sendable {
+        /// The EVSEID sent in SessionSetupRes (ISO 15118-2 Annex H form, e.g. `DE*ABC*E1234`).
+        public var evseID: String
+        /// The EVSE number at the station, for the backend (OCPP evseId).
+        public var evseNumber: Int
+        public var capabilities: EVSECapabilities
+        /// The payment options offered, in the SECC's order (Contract is offered only over TLS; the driver decides).
+        public var paymentOptions: [PaymentOption]
+
+        public init(evseID: String, evseNumber: Int, capabilities: EVSECapabilities, paymentOptions: [PaymentOption]) {
+            self.evseID = evseID
+            self.evseNumber = evseNumber
+            self.capabilities = capabilities
+            self.paymentOptions = paymentOptions
+        }
+    }
+
+    /// Why the SECC closes the connection without an answer.
+    public enum CloseReason: Hashable, Sendable {
+        case sequenceTimeout
+        case ongoingTimeout
+        case transportClosed
+    }
+
+    /// What the driver does next.
+    public enum Action: Hashable, Sendable {
+        /// Send the message and (re)arm V2G_SECC_Sequence_Timer with `expectNextWithin`.
+        case send(V2GMessage, expectNextWithin: Duration)
+        /// Send the message, then close the connection.
+        case sendAndClose(V2GMessage)
+        /// Ask the backend (``ChargingBackend/authorize(_:)``), then feed the answer to ``backendAuthorized(_:now:)``.
+        /// The pending AuthorizationReq is answered with Ongoing until the decision arrives.
+        case authorize(BackendAuthorizationRequest, thenSend: V2GMessage, expectNextWithin: Duration)
+        /// Ask the EVSE controller, then feed the answer to ``controllerAnswered(_:now:)``.
+        case controller(ControllerRequest)
+        /// Report energy transfer start (``ChargingBackend/transactionStarted(_:)``), send the message, and feed the
+        /// transaction id to ``transactionStarted(id:)``.
+        case startTransaction(TransactionStart, thenSend: V2GMessage, expectNextWithin: Duration)
+        /// Send the message and report the sample (``ChargingBackend/transactionUpdated(_:)``).
+        case sendAndUpdateTransaction(V2GMessage, TransactionUpdate, expectNextWithin: Duration)
+        /// Report the end (``ChargingBackend/transactionEnded(_:)``), send the message, and close.
+        case endTransaction(TransactionEnd, thenSendAndClose: V2GMessage)
+        case close(CloseReason)
+        case none
+    }
+
+    /// A question for the EVSE controller.
+    public enum ControllerRequest: Hashable, Sendable {
+        /// ``EVSEController/cableCheck(voltage:)``.
+        case cableCheck(voltageV: Double)
+        /// ``EVSEController/deliver(_:)`` followed by ``EVSEController/meterReading()``.
+        case deliver(OutputTarget)
+        /// ``EVSEController/setContactors(closed:)`` followed by ``EVSEController/meterReading()``.
+        case setContactors(closed: Bool)
+    }
+
+    /// The EVSE controller's answer to a ``ControllerRequest``.
+    public enum ControllerAnswer: Hashable, Sendable {
+        case isolation(IsolationLevel)
+        case output(OutputMeasurement, MeterReading)
+        case contactorsSet(MeterReading)
+        /// The controller reported an error; the pending request is answered with FAILED.
+        case failed
+    }
+
+    /// Where the session is; each case names the next request it accepts.
+    enum Phase: Hashable, Sendable {
+        case awaitingSessionSetup
+        case awaitingServiceDiscovery
+        case awaitingPaymentServiceSelection
+        case awaitingAuthorization(AuthorizationProgress)
+        case awaitingChargeParameterDiscovery
+        case chargeParameterDiscovered
+        case cableChecked
+        case preCharged
+        case charging
+        case stopped
+        /// A request waits for the controller; `request` is answered when it replies.
+        case waitingForController(BodyElement)
+        case closed
+    }
+
+    enum AuthorizationProgress: Hashable, Sendable {
+        case notAsked
+        case pending(since: Double)
+        case decided(BackendAuthorizationDecision)
+    }
+
+    public let configuration: Configuration
+    public let sessionID: [UInt8]
+    public let traceID: TraceID
+    private(set) var phase: Phase = .awaitingSessionSetup
+    /// The EVCCID (MAC address) from SessionSetupReq.
+    public private(set) var evccID: [UInt8] = []
+    public private(set) var selectedPayment: PaymentOption?
+    public private(set) var selectedEnergyTransfer: EnergyTransferMode?
+    /// The backend's transaction id once energy transfer started.
+    public private(set) var transactionID: String?
+    private var identification: BackendAuthorizationRequest.Identification?
+    private var evMaximumVoltageV: Double = 0
+    private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
+    private var lastUpdateAt: Double = 0
+    private var lastEVSoC: Int?
+    /// How often the charge loop reports a sample to the backend, in seconds.
+    public static let updateInterval: Double = 60
+
+    /// - Parameters:
+    ///   - proposedSessionID: 8 bytes from the caller's randomness (the SessionID the SECC assigns in SessionSetupRes).
+    public init(configuration: Configuration, proposedSessionID: [UInt8], traceID: TraceID) {
+        self.configuration = configuration
+        self.sessionID = proposedSessionID
+        self.traceID = traceID
+    }
+
+    /// Whether the session has ended.
+    public var isClosed: Bool { self.phase == .closed }
+
+    private var header: MessageHeader { MessageHeader(sessionID: self.sessionID) }
+
+    private func message(_ body: BodyElement) -> V2GMessage {
+        V2GMessage(header: self.header, body: Body(bodyElement: body))
+    }
+
+    private mutating func fail(_ request: BodyElement, _ code: ResponseCode) -> Action {
+        self.phase = .closed
+        guard let body = ISO2FailedResponse.body(answering: request, code: code, evseID: self.configuration.evseID)
+        else { return .close(.transportClosed) }
+        return .sendAndClose(self.message(body))
+    }
+
+    private func send(_ body: BodyElement) -> Action {
+        .send(self.message(body), expectNextWithin: ISO2Timing.sequenceTimeout)
+    }
+
+    /// A request from the vehicle.
+    /// - Parameters:
+    ///   - now: the driver's clock, seconds since 1970-01-01 UTC (EVSETimeStamp, Ongoing timeout).
+    public mutating func received(_ request: V2GMessage, now: Double) -> Action {
+        guard let body = request.body.bodyElement else {
+            self.phase = .closed
+            return .close(.transportClosed)
+        }
+        if case .closed = self.phase { return .none }
+        if case .awaitingSessionSetup = self.phase {
+            guard case .sessionSetupReq(let req) = body else { return self.fail(body, .failedSequenceError) }
+            self.evccID = req.evccID
+            self.phase = .awaitingServiceDiscovery
+            return self.send(
+                .sessionSetupRes(
+                    SessionSetupRes(
+                        responseCode: .okNewSessionEstablished, evseID: self.configuration.evseID,
+                        evseTimeStamp: Int64(now.rounded(.down)))))
+        }
+        // A second SessionSetupReq is out of sequence whatever SessionID it carries.
+        if case .sessionSetupReq = body { return self.fail(body, .failedSequenceError) }
+        guard request.header.sessionID == self.sessionID else { return self.fail(body, .failedUnknownSession) }
+        switch (self.phase, body) {
+        case (.awaitingServiceDiscovery, .serviceDiscoveryReq):
+            self.phase = .awaitingPaymentServiceSelection
+            return self.send(.serviceDiscoveryRes(ServiceDiscoveryRules.response(self.configuration)))
+        case (.awaitingPaymentServiceSelection, .serviceDetailReq(let req)):
+            // ISO 15118-2 §8.4.3.4: details only for services listed in ServiceDiscoveryRes; this SECC lists the
+            // charge service (ServiceID 1), which has no parameter sets.
+            guard req.serviceID == 1 else { return self.fail(body, .failedServiceIDInvalid) }
+            return self.send(.serviceDetailRes(ServiceDetailRes(responseCode: .ok, serviceID: req.serviceID)))
+        case (.awaitingPaymentServiceSelection, .paymentServiceSelectionReq(let req)):
+            let code = PaymentServiceSelectionRules.responseCode(req, offered: self.configuration.paymentOptions)
+            guard code == .ok else { return self.fail(body, code) }
+            self.selectedPayment = req.selectedPaymentOption
+            guard req.selectedPaymentOption == .externalPayment else {
+                // Contract payment continues with PaymentDetails, handled with the signature checks.
+                return self.fail(body, .failedPaymentSelectionInvalid)
+            }
+            self.phase = .awaitingAuthorization(.notAsked)
+            return self.send(.paymentServiceSelectionRes(PaymentServiceSelectionRes(responseCode: .ok)))
+        case (.awaitingAuthorization(let progress), .authorizationReq(let req)):
+            if req.genChallenge != nil || req.id != nil {
+                // EIM: the request carries neither an Id nor a GenChallenge.
+                return self.fail(body, .failedChallengeInvalid)
+            }
+            return self.authorization(progress, now: now)
+        case (.awaitingChargeParameterDiscovery, .chargeParameterDiscoveryReq(let req)),
+            (.chargeParameterDiscovered, .chargeParameterDiscoveryReq(let req)):
+            switch ChargeParameterDiscoveryRules.response(to: req, configuration: self.configuration) {
+            case .success(let response):
+                self.selectedEnergyTransfer = req.requestedEnergyTransferMode
+                if case .dcEVChargeParameter(let dc) = req.evChargeParameter {
+                    self.evMaximumVoltageV = dc.evMaximumVoltageLimit.doubleValue
+                }
+                self.phase = .chargeParameterDiscovered
+                return self.send(.chargeParameterDiscoveryRes(response))
+            case .failure(let code):
+                return self.fail(body, code.code)
+            }
+        case (.chargeParameterDiscovered, .cableCheckReq), (.cableChecked, .cableCheckReq):
+            guard self.isDC else { return self.fail(body, .failedSequenceError) }
+            self.phase = .waitingForController(body)
+            return .controller(.cableCheck(voltageV: self.evMaximumVoltageV))
+        case (.cableChecked, .preChargeReq(let req)), (.preCharged, .preChargeReq(let req)):
+            self.phase = .waitingForController(body)
+            return .controller(
+                .deliver(OutputTarget(voltageV: req.evTargetVoltage.doubleValue, currentA: req.evTargetCurrent.doubleValue)))
+        case (.chargeParameterDiscovered, .powerDeliveryReq(let req)), (.preCharged, .powerDeliveryReq(let req)):
+            if self.isDC, case .chargeParameterDiscovered = self.phase { return self.fail(body, .failedSequenceError) }
+            guard req.chargeProgress == .start else { return self.fail(body, .failedSequenceError) }
+            guard req.saScheduleTupleID == 1 else { return self.fail(body, .failedTariffSelectionInvalid) }
+            self.phase = .waitingForController(body)
+            return .controller(.setContactors(closed: true))
+        case (.charging, .currentDemandReq(let req)):
+            guard self.isDC else { return self.fail(body, .failedSequenceError) }
+            self.lastEVSoC = Int(req.dcEVStatus.evresssoc)
+            self.phase = .waitingForController(body)
+            return .controller(
+                .deliver(OutputTarget(voltageV: req.evTargetVoltage.doubleValue, currentA: req.evTargetCurrent.doubleValue)))
+        case (.charging, .chargingStatusReq):
+            guard !self.isDC else { return self.fail(body, .failedSequenceError) }
+            self.phase = .waitingForController(body)
+            let capabilities = self.configuration.capabilities
+            return .controller(
+                .deliver(OutputTarget(voltageV: capabilities.nominalVoltageV, currentA: capabilities.maximumCurrentA)))
+        case (.charging, .powerDeliveryReq(let req)):
+            guard req.chargeProgress == .stop else { return self.fail(body, .failedSequenceError) }
+            self.phase = .waitingForController(body)
+            return .controller(.setContactors(closed: false))
+        case (.stopped, .weldingDetectionReq):
+            guard self.isDC else { return self.fail(body, .failedSequenceError) }
+            self.phase = .waitingForController(body)
+            return .controller(.deliver(OutputTarget(voltageV: 0, currentA: 0)))
+        case (.stopped, .sessionStopReq), (.chargeParameterDiscovered, .sessionStopReq), (.cableChecked, .sessionStopReq),
+            (.preCharged, .sessionStopReq):
+            self.phase = .closed
+            let response = self.message(.sessionStopRes(SessionStopRes(responseCode: .ok)))
+            guard let transactionID = self.transactionID else { return .sendAndClose(response) }
+            return .endTransaction(
+                TransactionEnd(
+                    transactionID: transactionID, meterStopWh: self.lastMeter.energyWh, reason: .stoppedByEV,
+                    timestamp: now, traceID: self.traceID),
+                thenSendAndClose: response)
+        default:
+            return self.fail(body, .failedSequenceError)
+        }
+    }
+
+    private var isDC: Bool {
+        guard let mode = self.selectedEnergyTransfer else { return false }
+        return EnergyTransfer(rawValue: mode.rawValue)?.isDC ?? false
+    }
+
+    private var dcStatus: DC_EVSEStatus {
+        DC_EVSEStatus(notificationMaxDelay: 0, evseNotification: .none, evseIsolationStatus: .valid, evseStatusCode: .evseReady)
+    }
+
+    private var acStatus: AC_EVSEStatus { AC_EVSEStatus(notificationMaxDelay: 0, evseNotification: .none, rcd: false) }
+
+    private var meterInfo: MeterInfo {
+        MeterInfo(
+            meterID: self.configuration.capabilities.meterID,
+            meterReading: UInt64(max(0, self.lastMeter.energyWh.rounded())))
+    }
+
+    /// The EVSE controller's answer to the pending ``ControllerRequest``.
+    public mutating func controllerAnswered(_ answer: ControllerAnswer, now: Double) -> Action {
+        guard case .waitingForController(let request) = self.phase else { return .none }
+        if case .failed = answer { return self.fail(request, .failed) }
+        switch (request, answer) {
+        case (.cableCheckReq, .isolation(let level)):
+            switch level {
+            case .valid, .warning, .noIMD:
+                self.phase = .cableChecked
+                var status = self.dcStatus
+                status.evseIsolationStatus = ISO2Messages.IsolationLevel(rawValue: level.rawValue)
+                return self.send(.cableCheckRes(CableCheckRes(responseCode: .ok, dcEVSEStatus: status, evseProcessing: .finished)))
+            case .invalid:
+                self.phase = .chargeParameterDiscovered
+                var status = self.dcStatus
+                status.evseIsolationStatus = .invalid
+                status.evseStatusCode = .evseIsolationMonitoringActive
+                return self.send(.cableCheckRes(CableCheckRes(responseCode: .ok, dcEVSEStatus: status, evseProcessing: .ongoing)))
+            case .fault:
+                var status = self.dcStatus
+                status.evseIsolationStatus = .fault
+                status.evseStatusCode = .evseMalfunction
+                self.phase = .closed
+                return .sendAndClose(
+                    self.message(.cableCheckRes(CableCheckRes(responseCode: .failed, dcEVSEStatus: status, evseProcessing: .finished))))
+            }
+        case (.preChargeReq, .output(let output, let meter)):
+            self.lastMeter = meter
+            self.phase = .preCharged
+            return self.send(
+                .preChargeRes(PreChargeRes(responseCode: .ok, dcEVSEStatus: self.dcStatus, evsePresentVoltage: .of(output.voltageV, .v))))
+        case (.powerDeliveryReq(let req), .contactorsSet(let meter)):
+            self.lastMeter = meter
+            let status: EVSEStatusGroup = self.isDC ? .dcEVSEStatus(self.dcStatus) : .acEVSEStatus(self.acStatus)
+            let response = self.message(.powerDeliveryRes(PowerDeliveryRes(responseCode: .ok, evseStatus: status)))
+            if req.chargeProgress == .start {
+                self.phase = .charging
+                self.lastUpdateAt = now
+                let start = TransactionStart(
+                    evseID: self.configuration.evseNumber, sessionID: Self.hex(self.sessionID),
+                    identification: self.identification ?? .external(idToken: Self.hex(self.evccID), type: "MacAddress"),
+                    meterStartWh: meter.energyWh, timestamp: now, traceID: self.traceID)
+                return .startTransaction(start, thenSend: response, expectNextWithin: ISO2Timing.sequenceTimeout)
+            }
+            self.phase = .stopped
+            return .send(response, expectNextWithin: ISO2Timing.sequenceTimeout)
+        case (.currentDemandReq, .output(let output, let meter)):
+            self.lastMeter = meter
+            self.phase = .charging
+            let capabilities = self.configuration.capabilities
+            let response = CurrentDemandRes(
+                responseCode: .ok, dcEVSEStatus: self.dcStatus, evsePresentVoltage: .of(output.voltageV, .v),
+                evsePresentCurrent: .of(output.currentA, .a), evseCurrentLimitAchieved: output.currentLimitReached,
+                evseVoltageLimitAchieved: output.voltageLimitReached, evsePowerLimitAchieved: output.powerLimitReached,
+                evseMaximumVoltageLimit: .of(capabilities.maximumVoltageV, .v),
+                evseMaximumCurrentLimit: .of(capabilities.maximumCurrentA, .a),
+                evseMaximumPowerLimit: .of(capabilities.maximumPowerW, .w), evseID: self.configuration.evseID,
+                saScheduleTupleID: 1, meterInfo: self.meterInfo, receiptRequired: false)
+            return self.sample(.currentDemandRes(response), now: now)
+        case (.chargingStatusReq, .output(_, let meter)):
+            self.lastMeter = meter
+            self.phase = .charging
+            let response = ChargingStatusRes(
+                responseCode: .ok, evseID: self.configuration.evseID, saScheduleTupleID: 1,
+                evseMaxCurrent: .of(self.configuration.capabilities.maximumCurrentA, .a), meterInfo: self.meterInfo,
+                receiptRequired: false, acEVSEStatus: self.acStatus)
+            return self.sample(.chargingStatusRes(response), now: now)
+        case (.weldingDetectionReq, .output(let output, let meter)):
+            self.lastMeter = meter
+            self.phase = .stopped
+            return self.send(
+                .weldingDetectionRes(
+                    WeldingDetectionRes(responseCode: .ok, dcEVSEStatus: self.dcStatus, evsePresentVoltage: .of(output.voltageV, .v))))
+        default:
+            // An answer that does not fit the question is the driver's bug, reported to the vehicle as FAILED.
+            return self.fail(request, .failed)
+        }
+    }
+
+    private mutating func sample(_ body: BodyElement, now: Double) -> Action {
+        guard let transactionID = self.transactionID, now - self.lastUpdateAt >= Self.updateInterval else {
+            return self.send(body)
+        }
+        self.lastUpdateAt = now
+        let update = TransactionUpdate(
+            transactionID: transactionID, meterWh: self.lastMeter.energyWh, powerW: self.lastMeter.powerW,
+            stateOfCharge: self.lastEVSoC, timestamp: now, traceID: self.traceID)
+        return .sendAndUpdateTransaction(self.message(body), update, expectNextWithin: ISO2Timing.sequenceTimeout)
+    }
+
+    /// The backend's transaction id for this session (answer to ``Action/startTransaction(_:thenSend:expectNextWithin:)``).
+    public mutating func transactionStarted(id: String) -> Action {
+        self.transactionID = id
+        return .none
+    }
+
+    private mutating func authorization(_ progress: AuthorizationProgress, now: Double) -> Action {
+        let ongoing = self.message(.authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .ongoing)))
+        switch progress {
+        case .notAsked:
+            self.phase = .awaitingAuthorization(.pending(since: now))
+            let identification = BackendAuthorizationRequest.Identification.external(
+                idToken: Self.hex(self.evccID), type: "MacAddress")
+            self.identification = identification
+            let request = BackendAuthorizationRequest(
+                identification: identification, evseID: self.configuration.evseNumber, traceID: self.traceID)
+            return .authorize(request, thenSend: ongoing, expectNextWithin: ISO2Timing.sequenceTimeout)
+        case .pending(let since):
+            if now - since > Double(ISO2Timing.ongoingTimeout.components.seconds) {
+                self.phase = .closed
+                return .sendAndClose(
+                    self.message(.authorizationRes(AuthorizationRes(responseCode: .failed, evseProcessing: .finished))))
+            }
+            return .send(ongoing, expectNextWithin: ISO2Timing.sequenceTimeout)
+        case .decided(let decision):
+            let code = AuthorizationRules.responseCode(for: decision)
+            guard code == .ok else {
+                self.phase = .closed
+                return .sendAndClose(
+                    self.message(.authorizationRes(AuthorizationRes(responseCode: code, evseProcessing: .finished))))
+            }
+            self.phase = .awaitingChargeParameterDiscovery
+            return self.send(.authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .finished)))
+        }
+    }
+
+    /// The backend's authorization decision; the next AuthorizationReq is answered with it.
+    public mutating func backendAuthorized(_ decision: BackendAuthorizationDecision) -> Action {
+        if case .awaitingAuthorization(.pending) = self.phase {
+            self.phase = .awaitingAuthorization(.decided(decision))
+        }
+        return .none
+    }
+
+    /// The backend could not be reached or failed; the session is refused with FAILED.
+    public mutating func backendFailed() -> Action {
+        self.backendAuthorized(BackendAuthorizationDecision(status: .unknown, detail: "backend unavailable"))
+    }
+
+    /// V2G_SECC_Sequence_Timer expired (ISO 15118-2 §9.6: the SECC stops waiting and closes the connection).
+    public mutating func sequenceTimerExpired() -> Action {
+        if case .closed = self.phase { return .none }
+        self.phase = .closed
+        return .close(.sequenceTimeout)
+    }
+
+    /// The TCP/TLS connection ended.
+    public mutating func transportClosed() -> Action {
+        if case .closed = self.phase { return .none }
+        self.phase = .closed
+        return .none
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+    }
+}

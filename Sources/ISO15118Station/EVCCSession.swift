@@ -1,0 +1,92 @@
+public import ISO15118EVCC
+import ISO2Messages
+public import Logging
+import NIOCore
+public import SAPMessages
+import V2GTP
+public import V2GTransport
+
+/// The result of one EV session.
+public struct EVCCSessionSummary: Sendable {
+    public var protocolName: ApplicationProtocol?
+    public var sessionID: String
+    public var timeline: [TimelineEntry]
+    /// nil when the session reached SessionStopRes.
+    public var failure: String?
+    public var battery: EVBattery
+    public var meterWh: UInt64?
+    /// Milliseconds from the first SupportedAppProtocolReq to the first PowerDeliveryRes.
+    public var firstPowerDeliveryMilliseconds: Double?
+
+    public var succeeded: Bool { self.failure == nil }
+}
+
+/// Runs the EV side of one V2G communication session on a connected ``V2GConnection``.
+public enum EVCCSession {
+    /// Offers ISO 15118-2, runs ``ISO2EVCCStateMachine`` to SessionStop, and closes the connection.
+    public static func run(
+        on connection: V2GConnection, configuration: ISO2EVCCStateMachine.Configuration, logger: Logger
+    ) async throws -> EVCCSessionSummary {
+        let started = ContinuousClock.now
+        func stamp() -> Double {
+            let elapsed = ContinuousClock.now - started
+            return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        }
+        var timeline: [TimelineEntry] = []
+        var machine = ISO2EVCCStateMachine(configuration: configuration)
+        var failure: String? = "connection closed by the SECC"
+        var selected: ApplicationProtocol?
+        var firstPowerDelivery: Double?
+        var logger = logger
+        try await connection.executeThenClose { inbound, outbound in
+            var frames = inbound.makeAsyncIterator()
+            let offer = AppProtocolOffer.request(offering: [.iso2])
+            try await outbound.write(
+                V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolReq(offer).exiEncoded())))
+            timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolReq"))
+            guard let answer = try await frames.next(),
+                case .supportedAppProtocolRes(let response) = try SAPDocument(exi: Array(buffer: answer.payload))
+            else { return }
+            timeline.append(
+                .init(milliseconds: stamp(), direction: .received, message: "SupportedAppProtocolRes", responseCode: response.responseCode.rawValue))
+            guard case .accepted(let chosen, _) = AppProtocolOffer.outcome(of: response, to: offer) else {
+                failure = "no common protocol (\(response.responseCode.rawValue))"
+                return
+            }
+            selected = chosen
+            var action = machine.start()
+            while true {
+                switch action {
+                case .send(let request):
+                    let bytes = try ISO2Document.v2gMessage(request).exiEncoded()
+                    try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
+                    timeline.append(.init(milliseconds: stamp(), direction: .sent, message: MessageName.of(request).0))
+                    guard let frame = try await frames.next() else { return }
+                    guard case .v2gMessage(let response) = try ISO2Document(exi: Array(buffer: frame.payload)) else {
+                        failure = "not an ISO 15118-2 V2G_Message"
+                        return
+                    }
+                    let (name, code) = MessageName.of(response)
+                    timeline.append(.init(milliseconds: stamp(), direction: .received, message: name, responseCode: code))
+                    if name == "PowerDeliveryRes", firstPowerDelivery == nil { firstPowerDelivery = stamp() }
+                    if logger[metadataKey: "v2g.session_id"] == nil {
+                        logger[metadataKey: "v2g.session_id"] = "\(response.header.sessionID.hexString)"
+                    }
+                    logger.debug("evcc transition", metadata: ["v2g.response": "\(name)"])
+                    action = machine.received(response, now: SECCService.unixTime())
+                case .finished:
+                    failure = nil
+                    return
+                case .fail(let reason):
+                    failure = "\(reason)"
+                    return
+                case .none:
+                    return
+                }
+            }
+        }
+        return EVCCSessionSummary(
+            protocolName: selected, sessionID: machine.sessionID.hexString, timeline: timeline, failure: failure,
+            battery: machine.battery, meterWh: machine.meterWh, firstPowerDeliveryMilliseconds: firstPowerDelivery)
+    }
+}

@@ -1,0 +1,296 @@
+public import ISO15118SECC
+public import ISO2Messages
+public import Logging
+import NIOCore
+public import PnCCore
+public import SAPMessages
+import Synchronization
+import V2GTP
+public import V2GTransport
+
+/// What an SECC offers on every connection.
+public struct SECCConfiguration: Sendable {
+    public var evseID: String
+    public var evseNumber: Int
+    public var paymentOptions: [PaymentOption]
+    /// The protocols offered in the SupportedAppProtocol handshake, most preferred first.
+    public var protocols: [ApplicationProtocol]
+
+    public init(
+        evseID: String, evseNumber: Int = 1, paymentOptions: [PaymentOption] = [.externalPayment],
+        protocols: [ApplicationProtocol] = [.iso2]
+    ) {
+        self.evseID = evseID
+        self.evseNumber = evseNumber
+        self.paymentOptions = paymentOptions
+        self.protocols = protocols
+    }
+}
+
+/// The result of one SECC session.
+public struct SECCSessionSummary: Sendable {
+    public var protocolName: ApplicationProtocol?
+    public var sessionID: String
+    public var traceID: TraceID
+    public var timeline: [TimelineEntry]
+    /// Why the session ended, for logs and the CLI.
+    public var ending: String
+}
+
+/// The machine a SupportedAppProtocol negotiation selected: the seam where the ISO 15118-20 and DIN SPEC 70121
+/// machines plug into the same driver.
+enum NegotiatedSECCMachine {
+    case iso2(ISO2SECCStateMachine)
+}
+
+/// Runs SECC sessions: on each connection, SupportedAppProtocol, then the negotiated session machine, executing its
+/// actions against the ``ChargingBackend`` and the ``EVSEController`` and logging each transition with
+/// `v2g.session_id` and `pnc.trace_id`.
+public struct SECCService: Sendable {
+    public let configuration: SECCConfiguration
+    public let backend: any ChargingBackend
+    public let controller: any EVSEController
+    public let logger: Logger
+    /// V2G_SECC_Sequence_Timeout (ISO 15118-2 §9.6, 60 s); shorter values are for tests only.
+    public let sequenceTimeout: Duration
+
+    public init(
+        configuration: SECCConfiguration, backend: any ChargingBackend, controller: any EVSEController, logger: Logger,
+        sequenceTimeout: Duration = ISO2Timing.sequenceTimeout
+    ) {
+        self.configuration = configuration
+        self.backend = backend
+        self.controller = controller
+        self.logger = logger
+        self.sequenceTimeout = sequenceTimeout
+    }
+
+    /// Accepts connections until the server closes or the task is cancelled; each session runs in its own child task.
+    public func run(server: V2GServer, onSession: @escaping @Sendable (SECCSessionSummary) -> Void = { _ in }) async throws {
+        try await server.run { connection in
+            let summary = try await self.handle(connection)
+            onSession(summary)
+        }
+    }
+
+    /// Runs one V2G communication session on an accepted connection and closes it.
+    public func handle(_ connection: V2GConnection) async throws -> SECCSessionSummary {
+        var random = SystemRandomNumberGenerator()
+        let traceID = TraceID.random(using: &random)
+        let sessionID = (0..<8).map { _ in UInt8.random(in: 0...255, using: &random) }
+        var logger = self.logger
+        logger[metadataKey: "pnc.trace_id"] = "\(traceID)"
+        logger[metadataKey: "v2g.session_id"] = "\(sessionID.hexString)"
+        let started = ContinuousClock.now
+        var timeline: [TimelineEntry] = []
+        func stamp() -> Double {
+            let elapsed = ContinuousClock.now - started
+            return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        }
+        var selected: ApplicationProtocol?
+        var ending = "connection closed by the vehicle"
+        // V2G_SECC_Sequence_Timer: a watchdog closes the channel when no request arrives in time; the loop below
+        // then ends and the machine gets sequenceTimerExpired().
+        let timer = SequenceTimer(window: self.sequenceTimeout)
+        let channel = connection.channel.channel
+        try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+            while let due = timer.due() {
+                try await Task.sleep(until: due, clock: .continuous)
+            }
+            channel.close(promise: nil)
+        }
+        defer { group.cancelAll() }
+        func rearm() { timer.rearm() }
+        let timedOut = timer
+        do {
+        try await connection.executeThenClose { inbound, outbound in
+            var frames = inbound.makeAsyncIterator()
+            // SupportedAppProtocol (ISO 15118-2 §8.2).
+            guard let first = try await frames.next() else { return }
+            guard first.payloadType == .exi, case .supportedAppProtocolReq(let sap) = try SAPDocument(exi: Array(buffer: first.payload))
+            else {
+                ending = "first message is not SupportedAppProtocolReq"
+                return
+            }
+            timeline.append(.init(milliseconds: stamp(), direction: .received, message: "SupportedAppProtocolReq"))
+            let implemented = self.configuration.protocols.filter { $0 == .iso2 }
+            let outcome = AppProtocolNegotiation.response(to: sap, supported: implemented)
+            try await outbound.write(
+                V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolRes(outcome.response).exiEncoded())))
+            timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolRes", responseCode: outcome.response.responseCode.rawValue))
+            selected = outcome.selected
+            rearm()
+            guard let chosen = outcome.selected else {
+                ending = "Failed_NoNegotiation"
+                return
+            }
+            logger[metadataKey: "v2g.protocol"] = "\(chosen.rawValue)"
+            logger.debug("secc protocol negotiated")
+            let capabilities = await self.controller.capabilities()
+            var machine: NegotiatedSECCMachine = .iso2(
+                ISO2SECCStateMachine(
+                    configuration: .init(
+                        evseID: self.configuration.evseID, evseNumber: self.configuration.evseNumber,
+                        capabilities: capabilities, paymentOptions: self.configuration.paymentOptions),
+                    proposedSessionID: sessionID, traceID: traceID))
+            while let frame = try await frames.next() {
+                switch machine {
+                case .iso2(var iso2):
+                    guard case .v2gMessage(let request) = try ISO2Document(exi: Array(buffer: frame.payload)) else {
+                        ending = "not an ISO 15118-2 V2G_Message"
+                        return
+                    }
+                    let (name, _) = MessageName.of(request)
+                    timeline.append(.init(milliseconds: stamp(), direction: .received, message: name))
+                    let now = Self.unixTime()
+                    var action = iso2.received(request, now: now)
+                    var finished = false
+                    while true {
+                        logger.debug("secc transition", metadata: ["v2g.request": "\(name)", "v2g.action": "\(Self.describe(action))"])
+                        switch action {
+                        case .send(let message, _):
+                            try await Self.write(message, outbound, &timeline, stamp)
+                            action = .none
+                        case .sendAndClose(let message):
+                            try await Self.write(message, outbound, &timeline, stamp)
+                            ending = "session ended after \(MessageName.of(message).1 ?? "a failed response")"
+                            finished = true
+                        case .authorize(let request, let message, _):
+                            try await Self.write(message, outbound, &timeline, stamp)
+                            do {
+                                let decision = try await self.backend.authorize(request)
+                                logger.debug("secc backend decision", metadata: ["pnc.status": "\(decision.status.rawValue)"])
+                                action = iso2.backendAuthorized(decision)
+                            } catch {
+                                logger.debug("secc backend failed", metadata: ["pnc.error": "\(error)"])
+                                action = iso2.backendFailed()
+                            }
+                        case .controller(let question):
+                            let answer = await self.ask(question)
+                            action = iso2.controllerAnswered(answer, now: Self.unixTime())
+                        case .startTransaction(let start, let message, _):
+                            let id = (try? await self.backend.transactionStarted(start)) ?? "local-\(sessionID.hexString)"
+                            _ = iso2.transactionStarted(id: id)
+                            try await Self.write(message, outbound, &timeline, stamp)
+                            action = .none
+                        case .sendAndUpdateTransaction(let message, let update, _):
+                            try await Self.write(message, outbound, &timeline, stamp)
+                            try? await self.backend.transactionUpdated(update)
+                            action = .none
+                        case .endTransaction(let end, let message):
+                            try? await self.backend.transactionEnded(end)
+                            try await Self.write(message, outbound, &timeline, stamp)
+                            ending = "SessionStop"
+                            finished = true
+                        case .close(let reason):
+                            ending = "closed: \(reason)"
+                            finished = true
+                        case .none:
+                            break
+                        }
+                        if finished { break }
+                        if case .none = action { break }
+                    }
+                    machine = .iso2(iso2)
+                    rearm()
+                    if finished { return }
+                }
+            }
+            if case .iso2(var iso2) = machine {
+                if timedOut.expired {
+                    ending = "closed: \(Self.describe(iso2.sequenceTimerExpired()))"
+                } else {
+                    _ = iso2.transportClosed()
+                }
+            }
+        }
+        } catch where timedOut.expired {
+            ending = "closed: V2G_SECC_Sequence_Timeout"
+        }
+        }
+        logger.debug("secc session ended", metadata: ["v2g.ending": "\(ending)"])
+        return SECCSessionSummary(
+            protocolName: selected, sessionID: sessionID.hexString, traceID: traceID, timeline: timeline, ending: ending)
+    }
+
+    private func ask(_ question: ISO2SECCStateMachine.ControllerRequest) async -> ISO2SECCStateMachine.ControllerAnswer {
+        do {
+            switch question {
+            case .cableCheck(let voltage):
+                return .isolation(try await self.controller.cableCheck(voltage: voltage))
+            case .deliver(let target):
+                let output = try await self.controller.deliver(target)
+                return .output(output, try await self.controller.meterReading())
+            case .setContactors(let closed):
+                try await self.controller.setContactors(closed: closed)
+                return .contactorsSet(try await self.controller.meterReading())
+            }
+        } catch {
+            self.logger.debug("secc controller failed", metadata: ["pnc.error": "\(error)"])
+            return .failed
+        }
+    }
+
+    static func write(
+        _ message: V2GMessage, _ outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, _ timeline: inout [TimelineEntry],
+        _ stamp: () -> Double
+    ) async throws {
+        let bytes = try ISO2Document.v2gMessage(message).exiEncoded()
+        try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
+        let (name, code) = MessageName.of(message)
+        timeline.append(.init(milliseconds: stamp(), direction: .sent, message: name, responseCode: code))
+    }
+
+    static func describe(_ action: ISO2SECCStateMachine.Action) -> String {
+        switch action {
+        case .send(let m, _): "send \(MessageName.of(m).0)"
+        case .sendAndClose(let m): "sendAndClose \(MessageName.of(m).0)"
+        case .authorize: "authorize"
+        case .controller(let q): "controller \(q)"
+        case .startTransaction: "startTransaction"
+        case .sendAndUpdateTransaction: "sendAndUpdateTransaction"
+        case .endTransaction: "endTransaction"
+        case .close(let r): "close \(r)"
+        case .none: "none"
+        }
+    }
+
+    static func unixTime() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// V2G_SECC_Sequence_Timer of one session, shared by the session loop (rearm) and its watchdog.
+final class SequenceTimer: Sendable {
+    private let state: Mutex<(deadline: ContinuousClock.Instant, expired: Bool)>
+    private let window: Duration
+
+    init(window: Duration) {
+        self.window = window
+        self.state = Mutex((ContinuousClock.now + window, false))
+    }
+
+    func rearm() { self.state.withLock { $0.deadline = ContinuousClock.now + self.window } }
+
+    /// The deadline to sleep until, or nil (and marked expired) once it has passed.
+    func due() -> ContinuousClock.Instant? {
+        self.state.withLock { state in
+            if ContinuousClock.now >= state.deadline {
+                state.expired = true
+                return nil
+            }
+            return state.deadline
+        }
+    }
+
+    var expired: Bool { self.state.withLock { $0.expired } }
+}

@@ -1,0 +1,60 @@
+import ISO2Messages
+
+/// One message of a session as seen by a driver, for timelines and logs.
+public struct TimelineEntry: Hashable, Sendable {
+    public enum Direction: String, Hashable, Sendable { case sent = "->", received = "<-" }
+    /// Milliseconds since the connection was accepted or opened.
+    public var milliseconds: Double
+    public var direction: Direction
+    /// The element name, e.g. `SessionSetupReq`.
+    public var message: String
+    /// The ResponseCode of a response, when it has one.
+    public var responseCode: String?
+
+    public init(milliseconds: Double, direction: Direction, message: String, responseCode: String? = nil) {
+        self.milliseconds = milliseconds
+        self.direction = direction
+        self.message = message
+        self.responseCode = responseCode
+    }
+}
+
+/// The element name and response code of an ISO 15118-2 body.
+enum MessageName {
+    static func of(_ message: V2GMessage) -> (String, String?) {
+        guard let body = message.body.bodyElement else { return ("Empty", nil) }
+        let raw = String("\(body)".prefix { $0 != "(" })
+        let name = raw.prefix(1).uppercased() + raw.dropFirst()
+        return (name, Self.code(body))
+    }
+
+    static func code(_ body: BodyElement) -> String? {
+        switch body {
+        case .sessionSetupRes(let r): r.responseCode.rawValue
+        case .serviceDiscoveryRes(let r): r.responseCode.rawValue
+        case .paymentServiceSelectionRes(let r): r.responseCode.rawValue
+        case .authorizationRes(let r): r.responseCode.rawValue + "/" + r.evseProcessing.rawValue
+        case .chargeParameterDiscoveryRes(let r): r.responseCode.rawValue
+        case .cableCheckRes(let r): r.responseCode.rawValue + "/" + r.evseProcessing.rawValue
+        case .preChargeRes(let r): r.responseCode.rawValue
+        case .powerDeliveryRes(let r): r.responseCode.rawValue
+        case .currentDemandRes(let r): r.responseCode.rawValue
+        case .chargingStatusRes(let r): r.responseCode.rawValue
+        case .weldingDetectionRes(let r): r.responseCode.rawValue
+        case .sessionStopRes(let r): r.responseCode.rawValue
+        default: nil
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    var hexString: String {
+        let digits: [Character] = "0123456789ABCDEF".map { $0 }
+        var out = ""
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return out
+    }
+}

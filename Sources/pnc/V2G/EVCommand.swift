@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import ISO15118EVCC
+import ISO15118Station
+import ISO2Messages
+import SAPMessages
+import Logging
+import NIOSSL
+import V2GTP
+import V2GTransport
+
+/// `pnc ev`: an EV simulator that finds an SECC with SDP and runs an ISO 15118-2 session.
+struct EVCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ev",
+        abstract: "Run a simulated EV: SDP, TLS or TCP, SupportedAppProtocol and an ISO 15118-2 session.",
+        discussion: "Prints a per-message timeline with milliseconds and a summary; exit status 1 when the session fails."
+    )
+    enum Scenario: String, ExpressibleByArgument, CaseIterable {
+        case iso2EIMDC = "iso2-eim-dc", iso2EIMAC = "iso2-eim-ac", iso2PnCDC = "iso2-pnc-dc", iso2PnCAC = "iso2-pnc-ac"
+    }
+
+    @Option(help: "Network interface for multicast SDP (e.g. eth1).") var interface: String?
+    @Option(help: "IPv6 address of the SECC's SDP server instead of multicast (e.g. ::1).") var to: String?
+    @Option(help: "UDP port of the SDP server.") var sdpPort: Int = 15118
+    @Option(help: "The session to run.") var scenario: Scenario = .iso2EIMDC
+    @Option(help: "A `pnc pki init` directory: ask for TLS and check the SECC against its roots.") var pki: String?
+    @Option(help: "Password of the PKI's keys.") var pkiPassword: String?
+    @Option(help: "Charge loop requests before the EV stops.") var loops = 10
+    @Option(help: "State of charge at the start, percent.") var soc: Double = 30
+    @Option(help: "DC: battery voltage, the PreCharge target.") var batteryVoltage: Double = 400
+    @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
+
+    func validate() throws {
+        guard (self.interface == nil) != (self.to == nil) else {
+            throw ValidationError("give exactly one of --interface and --to")
+        }
+        guard self.loops > 0, self.loops <= 100_000 else { throw ValidationError("--loops must be 1 ... 100000") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "pnc.ev")
+        logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .warning
+        let mode: EnergyTransferMode
+        switch self.scenario {
+        case .iso2EIMDC: mode = .dcExtended
+        case .iso2EIMAC: mode = .acThreePhaseCore
+        case .iso2PnCDC, .iso2PnCAC:
+            print("scenario \(self.scenario.rawValue): Plug & Charge sessions are not implemented yet (EIM only)")
+            throw ExitCode(2)
+        }
+        let destination: SDPClientConfiguration.Destination =
+            if let interface { .multicast(interface: interface) } else {
+                .unicast(try SDPNetwork.socketAddress(try IPv6Address(self.to ?? "::1"), port: self.sdpPort))
+            }
+        let wantTLS = self.pki != nil
+        let found = try await SDPClient.discover(
+            configuration: SDPClientConfiguration(
+                destination: destination, request: SDPRequest(security: wantTLS ? .tls : .none),
+                requiredSecurity: wantTLS ? .tls : nil),
+            logger: logger)
+        let security: V2GClient.Security
+        if wantTLS, let pki {
+            let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
+            security = .tls(try V2GTLSClientProfile.iso15118_2(v2gRoots: try NIOSSLCertificate.fromPEMFile(files.roots)))
+        } else {
+            security = .tcp
+        }
+        print("SECC at \(found.seccAddress) (\(found.response.security))")
+        let connection = try await V2GClient.connect(to: found.seccAddress, security: security, logger: logger)
+        var random = SystemRandomNumberGenerator()
+        let evccID: [UInt8] = [0x02] + (0..<5).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let battery = EVBattery(
+            capacityWh: 60_000, stateOfCharge: self.soc, maximumCurrentA: mode == .dcExtended ? 200 : 32,
+            maximumVoltageV: mode == .dcExtended ? 450 : 400, nominalVoltageV: self.batteryVoltage, targetStateOfCharge: 100)
+        let summary = try await EVCCSession.run(
+            on: connection,
+            configuration: .init(evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops),
+            logger: logger)
+        print("session \(summary.sessionID) protocol \(summary.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
+        printTimeline(summary.timeline)
+        let firstPower = summary.firstPowerDeliveryMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-"
+        print(
+            "  summary: \(summary.succeeded ? "completed" : "failed: \(summary.failure ?? "")"), \(summary.timeline.count) messages, "
+                + "first PowerDeliveryRes after \(firstPower), SoC \(String(format: "%.1f", summary.battery.stateOfCharge)) %, "
+                + "meter \(summary.meterWh.map { "\($0) Wh" } ?? "-")")
+        if !summary.succeeded { throw ExitCode(1) }
+    }
+}

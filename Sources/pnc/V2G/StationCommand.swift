@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import ISO15118SECC
+import ISO15118Station
+import ISO2Messages
+import Logging
+import NIOCore
+import NIOSSL
+import SAPMessages
+import V2GPKI
+import V2GTP
+import V2GTransport
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Files of a `pnc pki init` directory the V2G commands use.
+struct V2GPKIFiles {
+    let directory: PKIDirectory
+
+    init(path: String, password: String?) throws {
+        self.directory = try PKIDirectory(root: path, password: password)
+    }
+
+    var seccChain: String { self.directory.leafDirectory("secc") + "/chain.pem" }
+    var seccKey: String { self.directory.leafDirectory("secc") + "/key.pem" }
+    var roots: String { self.directory.root + "/roots.pem" }
+}
+
+/// Prints a session timeline: one line per message with milliseconds since the connection started.
+func printTimeline(_ timeline: [TimelineEntry]) {
+    for entry in timeline {
+        let ms = (entry.milliseconds * 10).rounded() / 10
+        let code = entry.responseCode.map { "  \($0)" } ?? ""
+        print("  \(String(format: "%9.1f", ms)) ms  \(entry.direction.rawValue) \(entry.message)\(code)")
+    }
+    fflush(nil)
+}
+
+/// `pnc station`: an SECC with SDP, the ISO 15118-2 session machine, a simulated EVSE and the local backend.
+struct StationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "station",
+        abstract: "Run an SECC (SDP + ISO 15118-2 sessions) with a simulated EVSE and a local backend.",
+        discussion: """
+            Each session prints a per-message timeline and a summary. Implemented today: ISO 15118-2 with external \
+            identification (EIM), AC and DC. --protocols din,iso20 and --auth pnc are accepted but not offered yet.
+            """
+    )
+    enum EVSEKind: String, ExpressibleByArgument, CaseIterable { case dc, ac }
+
+    @Option(help: "Network interface for multicast SDP (e.g. eth1).") var interface: String?
+    @Option(help: "IPv6 address to bind instead of multicast SDP (e.g. ::1).") var listen: String?
+    @Option(help: "UDP port of the SDP server.") var sdpPort: Int = 15118
+    @Option(help: "TCP port of the V2G server (0: a free one in 49152-65535).") var port: Int = 0
+    @Option(help: "Protocols to offer, most preferred first (iso2,din,iso20).") var protocols = "iso2"
+    @Option(help: "Authorization means (pnc,eim).") var auth = "eim"
+    @Option(help: "A `pnc pki init` directory: the SECC uses leaf/secc for TLS.") var pki: String?
+    @Option(help: "Password of the PKI's keys.") var pkiPassword: String?
+    @Flag(help: "Serve TLS (ISO 15118-2 profile) with the PKI's SECC leaf.") var tls = false
+    @Option(help: "The simulated EVSE.") var evse: EVSEKind = .dc
+    @Option(help: "EVSEID sent in SessionSetupRes.") var evseID = "DE*PNC*E1"
+    @Option(help: "Comma-separated EIM tokens (EVCCID hex) to accept; default: every token.") var allow: String?
+    @Option(help: "Stop after this many sessions (0: run until interrupted).") var sessions = 0
+    @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
+
+    func validate() throws {
+        guard (self.interface == nil) != (self.listen == nil) else {
+            throw ValidationError("give exactly one of --interface and --listen")
+        }
+        if self.tls, self.pki == nil { throw ValidationError("--tls needs --pki DIR (leaf/secc)") }
+        for name in self.protocols.split(separator: ",") where !["iso2", "din", "iso20"].contains(name) {
+            throw ValidationError("unknown protocol \(name) (iso2, din, iso20)")
+        }
+        for name in self.auth.split(separator: ",") where !["pnc", "eim"].contains(name) {
+            throw ValidationError("unknown authorization \(name) (pnc, eim)")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "pnc.station")
+        logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .warning
+        let wanted = self.protocols.split(separator: ",").map(String.init)
+        if wanted.contains(where: { $0 != "iso2" }) { print("note: only iso2 sessions are implemented; din/iso20 are not offered") }
+        if self.auth.contains("pnc") { print("note: Plug & Charge (Contract) is not offered yet; EIM only") }
+        let capabilities = self.evse == .dc ? SimulatedEVSEController.dc : SimulatedEVSEController.ac
+        let controller = SimulatedEVSEController(capabilities: capabilities)
+        let allowed = self.allow.map { Set($0.split(separator: ",").map { $0.uppercased() }) }
+        let backend = LocalChargingBackend(allowedTokens: allowed)
+        let service = SECCService(
+            configuration: SECCConfiguration(evseID: self.evseID, protocols: [.iso2]), backend: backend,
+            controller: controller, logger: logger)
+
+        let announced: IPv6Address
+        let mode: SDPServerConfiguration.Mode
+        if let interface {
+            announced = try SDPNetwork.interface(named: interface).linkLocalAddress
+            mode = .multicast(interface: interface)
+        } else {
+            announced = try IPv6Address(self.listen ?? "::1")
+            mode = .unicast(try SDPNetwork.socketAddress(announced, port: self.sdpPort))
+        }
+        let security: V2GServer.Security
+        if self.tls, let pki {
+            let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
+            let chain = try NIOSSLCertificate.fromPEMFile(files.seccChain)
+            let key =
+                if let password = self.pkiPassword {
+                    try NIOSSLPrivateKey(file: files.seccKey, format: .pem) { $0(Array(password.utf8)) }
+                } else {
+                    try NIOSSLPrivateKey(file: files.seccKey, format: .pem)
+                }
+            security = .tls(
+                try V2GTLSServerProfile.iso15118_2(identity: V2GTLSIdentity(certificateChain: chain, privateKey: key, root: nil)))
+        } else {
+            security = .tcp
+        }
+        let address = try SDPNetwork.socketAddress(announced, port: self.port, interface: self.interface)
+        let server =
+            self.port == 0
+            ? try await V2GServer.bindDynamicPort(on: address, security: security, logger: logger)
+            : try await V2GServer.bind(to: address, security: security, logger: logger)
+        let offer = SDPOffer(address: announced, port: UInt16(server.localAddress.port ?? 0))
+        let sdp = try await SDPServer.bind(
+            configuration: SDPServerConfiguration(mode: mode, tls: self.tls ? offer : nil, tcp: self.tls ? nil : offer),
+            logger: logger)
+        print("SECC \(self.tls ? "TLS" : "TCP") on [\(announced)]:\(offer.port), SDP on \(sdp.localAddress), EVSE \(self.evse.rawValue)")
+        fflush(nil)
+        let limit = self.sessions
+        let (ended, continuation) = AsyncStream.makeStream(of: SECCSessionSummary.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sdp.run() }
+            group.addTask { try await service.run(server: server) { continuation.yield($0) } }
+            group.addTask {
+                var count = 0
+                for await summary in ended {
+                    print("session \(summary.sessionID) trace \(summary.traceID) protocol \(summary.protocolName?.rawValue ?? "-")")
+                    printTimeline(summary.timeline)
+                    print("  summary: \(summary.timeline.count) messages, ended: \(summary.ending)")
+                    for line in backend.transactionLog.suffix(2) { print("  backend: \(line)") }
+                    fflush(nil)
+                    count += 1
+                    if limit > 0, count >= limit { return }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+            try? await server.close()
+        }
+    }
+}
