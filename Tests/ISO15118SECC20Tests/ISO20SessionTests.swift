@@ -41,7 +41,12 @@ struct ISO20InMemorySession {
             while case .control(let command) = action { action = self.secc.controllerReplied(self.stage.run(command), now: self.now) }
             let response: ISO20Response
             switch action {
-            case .send(let r, _), .sendAndClose(let r, _): response = r
+            case .send(let r, _), .sendAndClose(let r, _), .sendAndUpdateTransaction(let r, _, _),
+                .endTransaction(_, let r, _):
+                response = r
+            case .startTransaction(_, let r, _):
+                response = r
+                _ = self.secc.transactionStarted(id: "tx-1")
             case .sendAndAuthorize(let r, _, _):
                 response = r
                 pending = true

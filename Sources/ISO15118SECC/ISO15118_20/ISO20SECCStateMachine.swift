@@ -10,12 +10,19 @@ public struct ISO20SECCConfiguration: Sendable, Hashable {
     public var capabilities: EVSECapabilities
     /// The token sent to the backend for EIM; nil sends the EVCCID as `MacAddress` token.
     public var externalIDToken: String?
+    /// The least time between two transaction samples during the charge loop, in seconds (OCPP 2.0.1
+    /// SampledDataTxUpdatedInterval; 60 s unless configured).
+    public var transactionUpdateInterval: UInt64
 
-    public init(evseID: String, evseIndex: Int, capabilities: EVSECapabilities, externalIDToken: String? = nil) {
+    public init(
+        evseID: String, evseIndex: Int, capabilities: EVSECapabilities, externalIDToken: String? = nil,
+        transactionUpdateInterval: UInt64 = 60
+    ) {
         self.evseID = evseID
         self.evseIndex = evseIndex
         self.capabilities = capabilities
         self.externalIDToken = externalIDToken
+        self.transactionUpdateInterval = transactionUpdateInterval
     }
 }
 
@@ -49,6 +56,13 @@ public struct ISO20SECCStateMachine: Sendable {
         /// ``ISO20SECCStateMachine/backendAnswered(_:)``.
         case sendAndAuthorize(ISO20Response, expectNextWithin: Duration, BackendAuthorizationRequest)
         case sendAndClose(ISO20Response, CloseReason)
+        /// Report energy transfer start (``ChargingBackend/transactionStarted(_:)``), send the message, and feed the
+        /// transaction id to ``ISO20SECCStateMachine/transactionStarted(id:)``.
+        case startTransaction(TransactionStart, thenSend: ISO20Response, expectNextWithin: Duration)
+        /// Send the message and report the sample (``ChargingBackend/transactionUpdated(_:)``).
+        case sendAndUpdateTransaction(ISO20Response, TransactionUpdate, expectNextWithin: Duration)
+        /// Report the end (``ChargingBackend/transactionEnded(_:)``), send the message, and close.
+        case endTransaction(TransactionEnd, thenSendAndClose: ISO20Response, CloseReason)
         case control(ControllerCommand)
         case close(CloseReason)
         case none
@@ -79,6 +93,8 @@ public struct ISO20SECCStateMachine: Sendable {
         var id: [UInt8]
         var evccID: String
         var authorization: AuthorizationState = .notRequested
+        /// How the session was authorized, for the transaction record.
+        var identification: BackendAuthorizationRequest.Identification?
         var evMaximumVoltageV: Double = 0
         var evMaximumPowerW: Double = 0
         /// The energy transfer service selected in ServiceSelection.
@@ -110,6 +126,10 @@ public struct ISO20SECCStateMachine: Sendable {
     private let configuration: ISO20SECCConfiguration
     private let proposedSessionID: [UInt8]
     public let traceID: TraceID
+    /// The backend's transaction id once energy transfer started.
+    public private(set) var transactionID: String?
+    private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
+    private var lastUpdateAt: UInt64 = 0
 
     public init(configuration: ISO20SECCConfiguration, proposedSessionID: [UInt8], traceID: TraceID) {
         self.configuration = configuration
@@ -157,6 +177,19 @@ public struct ISO20SECCStateMachine: Sendable {
         return .none
     }
 
+    /// The backend's transaction id for this session (answer to
+    /// ``Action/startTransaction(_:thenSend:expectNextWithin:)``).
+    public mutating func transactionStarted(id: String) -> Action {
+        self.transactionID = id
+        return .none
+    }
+
+    /// The meter register after a controller command; the driver reads it before feeding the reply, and the
+    /// transaction start, samples and end report it.
+    public mutating func meterSampled(_ reading: MeterReading) {
+        self.lastMeter = reading
+    }
+
     public mutating func backendFailed() -> Action {
         self.setAuthorization(.rejected)
         return .none
@@ -183,7 +216,13 @@ public struct ISO20SECCStateMachine: Sendable {
             return .send(.dcPreCharge(DC_PreChargeRes(header: header, responseCode: .ok, evsePresentVoltage: RationalNumber(m.voltageV))), expectNextWithin: next)
         case (.powerDeliveryStart, .contactorsSet):
             self.state = .charging(session)
-            return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
+            self.lastUpdateAt = now
+            let start = TransactionStart(
+                evseID: self.configuration.evseIndex, sessionID: Self.hex(session.id),
+                identification: session.identification ?? .external(idToken: session.evccID, type: "MacAddress"),
+                meterStartWh: self.lastMeter.energyWh, timestamp: Double(now), traceID: self.traceID)
+            return .startTransaction(
+                start, thenSend: .powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
         case (.powerDeliveryStop, .contactorsSet):
             self.state = .stopped(session)
             return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
@@ -199,7 +238,7 @@ public struct ISO20SECCStateMachine: Sendable {
                     evseMaximumChargePower: RationalNumber(c.maximumPowerW),
                     evseMaximumChargeCurrent: RationalNumber(c.maximumCurrentA),
                     evseMaximumVoltage: RationalNumber(c.maximumVoltageV))))
-            return .send(.dcChargeLoop(response), expectNextWithin: next)
+            return self.sample(.dcChargeLoop(response), now: now)
         case (.acChargeLoop, .output(let m)):
             self.state = .charging(session)
             let power = m.voltageV * m.currentA * self.phases
@@ -208,7 +247,7 @@ public struct ISO20SECCStateMachine: Sendable {
                 clResControlMode: .scheduledACCLResControlMode(Scheduled_AC_CLResControlMode(
                     evseTargetActivePower: RationalNumber(min(session.evMaximumPowerW, self.configuration.capabilities.maximumPowerW)),
                     evsePresentActivePower: RationalNumber(power))))
-            return .send(.acChargeLoop(response), expectNextWithin: next)
+            return self.sample(.acChargeLoop(response), now: now)
         case (.welding, .output(let m)):
             self.state = .stopped(session)
             return .send(.dcWeldingDetection(DC_WeldingDetectionRes(header: header, responseCode: .ok, evsePresentVoltage: RationalNumber(m.voltageV))), expectNextWithin: next)
@@ -272,10 +311,12 @@ public struct ISO20SECCStateMachine: Sendable {
                 session.authorization = .pending
                 self.state = .authorization(session)
                 let token = self.configuration.externalIDToken ?? session.evccID
+                let identification = BackendAuthorizationRequest.Identification.external(
+                    idToken: token, type: self.configuration.externalIDToken == nil ? "MacAddress" : "Local")
+                session.identification = identification
+                self.state = .authorization(session)
                 let backend = BackendAuthorizationRequest(
-                    identification: .external(
-                        idToken: token, type: self.configuration.externalIDToken == nil ? "MacAddress" : "Local"),
-                    evseID: self.configuration.evseIndex, traceID: self.traceID)
+                    identification: identification, evseID: self.configuration.evseIndex, traceID: self.traceID)
                 let response = AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)
                 return .sendAndAuthorize(.authorization(response), expectNextWithin: next, backend)
             case .pending:
@@ -435,7 +476,12 @@ public struct ISO20SECCStateMachine: Sendable {
                 return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
             self.state = .closed
-            return .sendAndClose(.sessionStop(SessionStopRes(header: header, responseCode: .ok)), .sessionStopped)
+            let response = ISO20Response.sessionStop(SessionStopRes(header: header, responseCode: .ok))
+            guard let transactionID = self.transactionID else { return .sendAndClose(response, .sessionStopped) }
+            let end = TransactionEnd(
+                transactionID: transactionID, meterStopWh: self.lastMeter.energyWh, reason: .stoppedByEV,
+                timestamp: Double(now), traceID: self.traceID)
+            return .endTransaction(end, thenSendAndClose: response, .sessionStopped)
 
         default:
             return self.fail(request, sessionID: session.id, code: .failedSequenceError, now: now)
@@ -443,6 +489,25 @@ public struct ISO20SECCStateMachine: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Sends a charge loop response, with a transaction sample when the update interval has passed.
+    private mutating func sample(_ response: ISO20Response, now: UInt64) -> Action {
+        guard let transactionID = self.transactionID,
+            now >= self.lastUpdateAt, now - self.lastUpdateAt >= self.configuration.transactionUpdateInterval
+        else {
+            return .send(response, expectNextWithin: Self.sequenceTimeout)
+        }
+        self.lastUpdateAt = now
+        let update = TransactionUpdate(
+            transactionID: transactionID, meterWh: self.lastMeter.energyWh, powerW: self.lastMeter.powerW,
+            stateOfCharge: nil, timestamp: Double(now), traceID: self.traceID)
+        return .sendAndUpdateTransaction(response, update, expectNextWithin: Self.sequenceTimeout)
+    }
+
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+    }
 
     /// The energy transfer services this EVSE offers, by ServiceID.
     private var offeredServices: [UInt16] {
