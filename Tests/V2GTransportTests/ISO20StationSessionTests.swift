@@ -51,9 +51,14 @@ import V2GTransport
 
     @Test("iso20-dc over loopback TLS 1.3 mutual: SAP selects -20 DC, EIM, cable check, pre-charge, charge loop, SessionStop")
     func iso20DC() async throws {
-        let (ev, secc) = try await Self.session(ac: false)
+        let backend = LocalChargingBackend()
+        let (ev, secc) = try await Self.session(ac: false, backend: backend)
         #expect(ev.succeeded, "\(String(describing: ev.outcome))")
         #expect(ev.protocolName == .iso20DC)
+        // PowerDelivery Start opened the backend's transaction and SessionStop ended it.
+        let log = backend.transactionLog
+        #expect(log.first?.hasPrefix("started local-1") == true, "\(log)")
+        #expect(log.last?.hasPrefix("ended local-1") == true, "\(log)")
         #expect(ev.timeline.filter { $0.message == "DC_ChargeLoopReq" }.count == 4)
         #expect(ev.timeline.last?.message == "SessionStopRes")
         #expect(secc?.ending == "session ended: sessionStopped")
