@@ -1,3 +1,4 @@
+import Foundation
 public import ISO20Messages
 public import PnCCore
 
@@ -13,11 +14,14 @@ public struct ISO20SECCConfiguration: Sendable, Hashable {
     /// The least time between two transaction samples during the charge loop, in seconds (OCPP 2.0.1
     /// SampledDataTxUpdatedInterval; 60 s unless configured).
     public var transactionUpdateInterval: UInt64
+    /// Plug & Charge: offered in AuthorizationSetupRes when set (and the machine has a 16-byte GenChallenge).
+    public var pnc: ISO20PnCConfiguration?
 
     public init(
         evseID: String, evseIndex: Int, capabilities: EVSECapabilities, externalIDToken: String? = nil,
-        transactionUpdateInterval: UInt64 = 60
+        transactionUpdateInterval: UInt64 = 60, pnc: ISO20PnCConfiguration? = nil
     ) {
+        self.pnc = pnc
         self.evseID = evseID
         self.evseIndex = evseIndex
         self.capabilities = capabilities
@@ -101,7 +105,10 @@ public struct ISO20SECCStateMachine: Sendable {
         var serviceID: UInt16 = 0
         var isDC: Bool { self.serviceID == ISO20SECCStateMachine.dcServiceID }
 
-        enum AuthorizationState: Sendable { case notRequested, pending, accepted, rejected }
+        /// PnC was chosen in AuthorizationReq.
+        var isPnC = false
+
+        enum AuthorizationState: Sendable { case notRequested, pending, accepted, rejected(ResponseCode?) }
     }
 
     private enum Pending: Sendable { case cableCheck, preCharge, powerDeliveryStart, powerDeliveryStop, chargeLoop, acChargeLoop, welding }
@@ -131,7 +138,14 @@ public struct ISO20SECCStateMachine: Sendable {
     private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
     private var lastUpdateAt: UInt64 = 0
 
-    public init(configuration: ISO20SECCConfiguration, proposedSessionID: [UInt8], traceID: TraceID) {
+    private let genChallenge: [UInt8]
+
+    /// - Parameter genChallenge: 16 random bytes from the driver, sent in AuthorizationSetupRes when PnC is offered
+    ///   (ISO 15118-20 GenChallenge); PnC is offered only with a configuration and 16 bytes.
+    public init(
+        configuration: ISO20SECCConfiguration, proposedSessionID: [UInt8], traceID: TraceID, genChallenge: [UInt8] = []
+    ) {
+        self.genChallenge = genChallenge
         self.configuration = configuration
         self.proposedSessionID = proposedSessionID
         self.traceID = traceID
@@ -173,7 +187,11 @@ public struct ISO20SECCStateMachine: Sendable {
     }
 
     public mutating func backendAnswered(_ decision: BackendAuthorizationDecision) -> Action {
-        self.setAuthorization(decision.status == .accepted ? .accepted : .rejected)
+        if decision.status == .accepted, decision.certificateStatus.map({ $0 == .accepted }) ?? true {
+            self.setAuthorization(.accepted)
+        } else {
+            self.setAuthorization(.rejected(Self.pncCode(decision)))
+        }
         return .none
     }
 
@@ -191,7 +209,7 @@ public struct ISO20SECCStateMachine: Sendable {
     }
 
     public mutating func backendFailed() -> Action {
-        self.setAuthorization(.rejected)
+        self.setAuthorization(.rejected(nil))
         return .none
     }
 
@@ -293,14 +311,49 @@ public struct ISO20SECCStateMachine: Sendable {
         switch (self.state, request) {
         case (.awaitingAuthorizationSetup, .authorizationSetup):
             self.state = .authorization(session)
-            // Only EIM is offered until contract signatures can be verified (PnC needs V2GSecurity).
-            let response = AuthorizationSetupRes(
-                header: header, responseCode: .ok, authorizationServices: [.eim],
-                certificateInstallationService: false, choice: .eimASResAuthorizationMode(EIM_ASResAuthorizationMode()))
+            let response: AuthorizationSetupRes
+            if let pnc = self.offeredPnC {
+                let providers = pnc.supportedProviders.isEmpty ? nil : SupportedProvidersList(providerID: pnc.supportedProviders)
+                response = AuthorizationSetupRes(
+                    header: header, responseCode: .ok, authorizationServices: [.eim, .pnC],
+                    certificateInstallationService: false,
+                    choice: .pnCASResAuthorizationMode(
+                        PnC_ASResAuthorizationMode(genChallenge: self.genChallenge, supportedProviders: providers)))
+            } else {
+                response = AuthorizationSetupRes(
+                    header: header, responseCode: .ok, authorizationServices: [.eim],
+                    certificateInstallationService: false, choice: .eimASResAuthorizationMode(EIM_ASResAuthorizationMode()))
+            }
             return .send(.authorizationSetup(response), expectNextWithin: next)
 
         case (.authorization, .authorization(let authorization)):
-            guard authorization.selectedAuthorizationService == .eim,
+            if case .pnCAReqAuthorizationMode(let mode) = authorization.choice, authorization.selectedAuthorizationService == .pnC {
+                guard let pnc = self.offeredPnC else {
+                    return self.fail(request, sessionID: session.id, code: .warningAuthorizationSelectionInvalid, now: now)
+                }
+                guard case .notRequested = session.authorization else {
+                    return self.authorizationProgress(request, session: session, header: header, now: now)
+                }
+                let outcome = ISO20ContractAuthorizationRules.check(
+                    mode, signature: authorization.header.signature, challenge: self.genChallenge, configuration: pnc,
+                    at: Date(timeIntervalSince1970: Double(now)))
+                switch outcome {
+                case .refused(let code):
+                    return self.fail(request, sessionID: session.id, code: code, now: now)
+                case .accepted(let contract):
+                    let identification = BackendAuthorizationRequest.Identification.contract(
+                        eMAID: contract.eMAID, certificateChainPEM: contract.certificateChainPEM, hashData: contract.hashData)
+                    session.authorization = .pending
+                    session.isPnC = true
+                    session.identification = identification
+                    self.state = .authorization(session)
+                    let backend = BackendAuthorizationRequest(
+                        identification: identification, evseID: self.configuration.evseIndex, traceID: self.traceID)
+                    let response = AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)
+                    return .sendAndAuthorize(.authorization(response), expectNextWithin: next, backend)
+                }
+            }
+            guard authorization.selectedAuthorizationService == .eim, !session.isPnC,
                 case .eimAReqAuthorizationMode = authorization.choice
             else {
                 // [V2G20-...] a service that was not offered.
@@ -319,13 +372,8 @@ public struct ISO20SECCStateMachine: Sendable {
                     identification: identification, evseID: self.configuration.evseIndex, traceID: self.traceID)
                 let response = AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)
                 return .sendAndAuthorize(.authorization(response), expectNextWithin: next, backend)
-            case .pending:
-                return .send(.authorization(AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)), expectNextWithin: next)
-            case .accepted:
-                self.state = .serviceDiscovery(session)
-                return .send(.authorization(AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .finished)), expectNextWithin: next)
-            case .rejected:
-                return self.fail(request, sessionID: session.id, code: .warningEIMAuthorizationFailure, now: now)
+            case .pending, .accepted, .rejected:
+                return self.authorizationProgress(request, session: session, header: header, now: now)
             }
 
         case (.serviceDiscovery, .serviceDiscovery):
@@ -489,6 +537,45 @@ public struct ISO20SECCStateMachine: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// A repeated AuthorizationReq: Ongoing while the backend decides, then Finished or the refusal.
+    private mutating func authorizationProgress(
+        _ request: ISO20Request, session: Session, header: MessageHeader, now: UInt64
+    ) -> Action {
+        let next = Self.sequenceTimeout
+        switch session.authorization {
+        case .notRequested, .pending:
+            return .send(.authorization(AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)), expectNextWithin: next)
+        case .accepted:
+            self.state = .serviceDiscovery(session)
+            return .send(.authorization(AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .finished)), expectNextWithin: next)
+        case .rejected(let code):
+            let fallback: ResponseCode = session.isPnC ? .warningGeneralPnCAuthorizationError : .warningEIMAuthorizationFailure
+            return self.fail(request, sessionID: session.id, code: session.isPnC ? (code ?? fallback) : fallback, now: now)
+        }
+    }
+
+    /// PnC is offered when configured and the driver gave a 16-byte GenChallenge.
+    private var offeredPnC: ISO20PnCConfiguration? {
+        self.genChallenge.count == 16 ? self.configuration.pnc : nil
+    }
+
+    /// The -20 AuthorizationRes code for a backend refusal of a contract (OCPP 2.0.1 AuthorizeResponse).
+    static func pncCode(_ decision: BackendAuthorizationDecision) -> ResponseCode {
+        switch decision.certificateStatus {
+        case .signatureError: return .failedSignatureError
+        case .certificateExpired: return .warningCertificateExpired
+        case .certificateRevoked, .contractCancelled: return .warningCertificateRevoked
+        case .noCertificateAvailable: return .warningNoCertificateAvailable
+        case .certChainError: return .warningCertificateValidationError
+        case .accepted, .none: break
+        }
+        switch decision.status {
+        case .unknown: return .warningEMSPUnknown
+        case .expired: return .warningCertificateExpired
+        default: return .warningGeneralPnCAuthorizationError
+        }
+    }
 
     /// Sends a charge loop response, with a transaction sample when the update interval has passed.
     private mutating func sample(_ response: ISO20Response, now: UInt64) -> Action {
