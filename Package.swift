@@ -287,7 +287,7 @@ let v2gTargets: [Target] = [
     .target(
         name: "ISO15118EVCC",
         dependencies: [
-            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig",
             .product(name: "X509", package: "swift-certificates"),
         ],
         swiftSettings: swiftSettings

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ISO15118EVCC
 import ISO15118SECC
 import ISO20Messages
 import PnCCore
@@ -208,5 +209,57 @@ extension Certificate {
         let action = machine.received(again, now: F.now)
         #expect(Self.code(action) == expected)
         #expect(ISO20SECCStateMachineTests.closes(action))
+    }
+}
+
+@Suite struct ISO20PnCSessionTests {
+    typealias F = ISO20Fixtures
+
+    static func contract(_ pki: ContractPKI) throws -> ISO20EVCCContract {
+        ISO20EVCCContract(eMAID: "DEABCC00000001", chainDER: try pki.chain.map { try pki.der($0) }, key: .p521(pki.contractKey))
+    }
+
+    static func session(_ pki: ContractPKI, contracts: [ISO20EVCCContract], providers: [String] = []) -> ISO20InMemorySession {
+        var session = ISO20InMemorySession()
+        session.secc = ISO20PnCTests.machine(pki, providers: providers)
+        session.evcc = ISO20EVCCStateMachine(
+            configuration: ISO20EVCCConfiguration(
+                evccID: "WMIV1234567890ABCDEX", maximumVoltageV: 800, minimumVoltageV: 200, maximumCurrentA: 250,
+                maximumPowerW: 100_000, targetVoltageV: 400, targetCurrentA: 200),
+            contracts: contracts)
+        return session
+    }
+
+    @Test("[V2G20 DC PnC] SECC and EVCC complete a DC Plug & Charge session in memory: signed contract, backend contract authorization")
+    func completePnC() throws {
+        let pki = try ContractPKI(notBefore: ISO20PnCTests.notBefore)
+        var session = Self.session(pki, contracts: [try Self.contract(pki)], providers: ["DEABC"])
+        #expect(try session.run() == .completed)
+        #expect(Array(session.transcript.prefix(5)) == ["sessionSetup", "authorizationSetup", "authorization", "authorization", "serviceDiscovery"])
+        #expect(session.transcript.last == "sessionStop")
+        guard case .contract(let eMAID, _, let hashData) = session.authorizations.first?.identification else {
+            Issue.record("no contract authorization: \(session.authorizations)"); return
+        }
+        #expect(eMAID == "DEABCC00000001")
+        #expect(hashData.count == 3)
+        #expect(session.secc.isClosed)
+    }
+
+    @Test("[V2G20 AuthorizationSetup SupportedProviders] A vehicle without a contract of a supported provider uses EIM")
+    func providerNotSupported() throws {
+        let pki = try ContractPKI(notBefore: ISO20PnCTests.notBefore)
+        var session = Self.session(pki, contracts: [try Self.contract(pki)], providers: ["FRXYZ"])
+        #expect(try session.run() == .completed)
+        guard case .external = session.authorizations.first?.identification else {
+            Issue.record("not EIM: \(session.authorizations)"); return
+        }
+    }
+
+    @Test("[V2G20 DC PnC] The backend refusing the contract ends the session with its -20 code")
+    func refusedContract() throws {
+        let pki = try ContractPKI(notBefore: ISO20PnCTests.notBefore)
+        var session = Self.session(pki, contracts: [try Self.contract(pki)])
+        session.decision = BackendAuthorizationDecision(status: .invalid, certificateStatus: .contractCancelled)
+        #expect(try session.run() == ISO20EVCCStateMachine.Outcome.failed(.warningCertificateRevoked, request: "AuthorizationReq"))
     }
 }

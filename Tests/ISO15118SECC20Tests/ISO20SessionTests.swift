@@ -17,6 +17,7 @@ struct ISO20InMemorySession {
     var transcript: [String] = []
     var payloadTypes: Set<UInt16> = []
     var chargeLoops = 3
+    var authorizations: [BackendAuthorizationRequest] = []
 
     mutating func run() throws -> ISO20EVCCStateMachine.Outcome? {
         var evAction = self.evcc.start(now: self.now)
@@ -47,8 +48,9 @@ struct ISO20InMemorySession {
             case .startTransaction(_, let r, _):
                 response = r
                 _ = self.secc.transactionStarted(id: "tx-1")
-            case .sendAndAuthorize(let r, _, _):
+            case .sendAndAuthorize(let r, _, let authorization):
                 response = r
+                self.authorizations.append(authorization)
                 pending = true
             case .close, .none, .control:
                 if case .finish(let outcome) = self.evcc.transportClosed() { return outcome }
