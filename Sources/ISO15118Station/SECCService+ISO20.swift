@@ -1,5 +1,6 @@
 import ISO15118SECC
 import ISO20Messages
+import ISO2Messages
 import Logging
 import NIOCore
 import PnCCore
@@ -17,10 +18,14 @@ extension SECCService {
         traceID: TraceID, logger: Logger, timeline: inout [TimelineEntry], stamp: () -> Double, rearm: () -> Void,
         timedOut: () -> Bool
     ) async throws -> String {
+        let pnc = self.configuration.paymentOptions.contains(.contract) ? self.configuration.iso20PnC : nil
+        var random = SystemRandomNumberGenerator()
         var machine = ISO20SECCStateMachine(
             configuration: ISO20SECCConfiguration(
-                evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities),
-            proposedSessionID: sessionID, traceID: traceID)
+                evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities,
+                pnc: pnc),
+            proposedSessionID: sessionID, traceID: traceID,
+            genChallenge: pnc == nil ? [] : (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
         while let frame = try await frames.next() {
             guard let request = try ISO20Request(payloadType: frame.payloadType.rawValue, exi: Array(buffer: frame.payload))
             else {
