@@ -278,15 +278,16 @@ let v2gTargets: [Target] = [
     .target(
         name: "ISO15118SECC",
         dependencies: [
-            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig",
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ],
         swiftSettings: swiftSettings
     ),
     .target(
         name: "ISO15118EVCC",
         dependencies: [
-            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig",
             .product(name: "X509", package: "swift-certificates"),
         ],
         swiftSettings: swiftSettings
@@ -318,7 +319,7 @@ let v2gTargets: [Target] = [
         name: "V2GTransportTests",
         dependencies: [
             "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
-            "V2GTP", "DINMessages", "ISO20Messages",
+            "V2GTP", "DINMessages", "ISO20Messages", "V2GPKI", "V2GSecurity",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -350,7 +351,12 @@ let v2gCLIDependencies: [Target.Dependency] = [
 let v2g20Targets: [Target] = [
     .testTarget(
         name: "ISO15118SECC20Tests",
-        dependencies: ["ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore"],
+        dependencies: [
+            "ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "XMLDSig",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ],
         swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -15,6 +15,9 @@ public struct SECCConfiguration: Sendable {
     public var paymentOptions: [PaymentOption]
     /// The protocols offered in the SupportedAppProtocol handshake, most preferred first.
     public var protocols: [ApplicationProtocol]
+    /// ISO 15118-20 Plug & Charge (MO roots, supported providers); offered when set and `paymentOptions` has
+    /// `.contract`.
+    public var iso20PnC: ISO20PnCConfiguration?
 
     public init(
         evseID: String, evseNumber: Int = 1, paymentOptions: [PaymentOption] = [.externalPayment],
