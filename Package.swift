@@ -278,8 +278,9 @@ let v2gTargets: [Target] = [
     .target(
         name: "ISO15118SECC",
         dependencies: [
-            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig",
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -294,7 +295,7 @@ let v2gTargets: [Target] = [
     .testTarget(
         name: "ISO15118SECCTests",
         dependencies: [
-            "ISO15118SECC", "V2GPKI", "PnCTesting", "SAPMessages", "ISO2Messages",
+            "ISO15118SECC", "V2GPKI", "PnCTesting", "SAPMessages", "ISO2Messages", "V2GSecurity", "XMLDSig",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

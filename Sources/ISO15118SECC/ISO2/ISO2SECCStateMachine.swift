@@ -1,5 +1,7 @@
+import Foundation
 public import ISO2Messages
 public import PnCCore
+public import X509
 
 /// The ISO 15118-2 SECC session from SessionSetup to SessionStop (ISO 15118-2:2014 §8.4, §8.8), as a
 /// pure value: one `mutating func` per input, each returning an ``Action``.
@@ -21,12 +23,23 @@ public struct ISO2SECCStateMachine: Sendable {
         public var capabilities: EVSECapabilities
         /// The payment options offered, in the SECC's order (Contract is offered only over TLS; the driver decides).
         public var paymentOptions: [PaymentOption]
+        /// The installed MO root certificates that contract chains must end in (Contract payment, [V2G2-476]).
+        /// Contract is accepted only when this is non-empty.
+        public var contractRoots: [Certificate]
+        /// Whether the SECC asks for a signed MeteringReceipt in the charge loop of Contract sessions
+        /// (ReceiptRequired, [V2G2-691]).
+        public var requiresMeteringReceipt: Bool
 
-        public init(evseID: String, evseNumber: Int, capabilities: EVSECapabilities, paymentOptions: [PaymentOption]) {
+        public init(
+            evseID: String, evseNumber: Int, capabilities: EVSECapabilities, paymentOptions: [PaymentOption],
+            contractRoots: [Certificate] = [], requiresMeteringReceipt: Bool = false
+        ) {
             self.evseID = evseID
             self.evseNumber = evseNumber
             self.capabilities = capabilities
             self.paymentOptions = paymentOptions
+            self.contractRoots = contractRoots
+            self.requiresMeteringReceipt = requiresMeteringReceipt
         }
     }
 
@@ -83,6 +96,7 @@ public struct ISO2SECCStateMachine: Sendable {
         case awaitingSessionSetup
         case awaitingServiceDiscovery
         case awaitingPaymentServiceSelection
+        case awaitingPaymentDetails
         case awaitingAuthorization(AuthorizationProgress)
         case awaitingChargeParameterDiscovery
         case chargeParameterDiscovered
@@ -112,6 +126,10 @@ public struct ISO2SECCStateMachine: Sendable {
     /// The backend's transaction id once energy transfer started.
     public private(set) var transactionID: String?
     private var identification: BackendAuthorizationRequest.Identification?
+    /// The GenChallenge for PaymentDetailsRes (16 bytes of the caller's randomness, [V2G2-825]).
+    private let genChallenge: [UInt8]
+    /// The contract accepted in PaymentDetailsReq (Contract payment only).
+    private var contract: AcceptedContract?
     private var evMaximumVoltageV: Double = 0
     private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
     private var lastUpdateAt: Double = 0
@@ -121,10 +139,13 @@ public struct ISO2SECCStateMachine: Sendable {
 
     /// - Parameters:
     ///   - proposedSessionID: 8 bytes from the caller's randomness (the SessionID the SECC assigns in SessionSetupRes).
-    public init(configuration: Configuration, proposedSessionID: [UInt8], traceID: TraceID) {
+    ///   - genChallenge: 16 bytes of the caller's randomness, sent in PaymentDetailsRes and expected back in the
+    ///     signed AuthorizationReq (Contract payment). Without it a Contract session is refused with FAILED.
+    public init(configuration: Configuration, proposedSessionID: [UInt8], traceID: TraceID, genChallenge: [UInt8] = []) {
         self.configuration = configuration
         self.sessionID = proposedSessionID
         self.traceID = traceID
+        self.genChallenge = genChallenge
     }
 
     /// Whether the session has ended.
@@ -182,14 +203,37 @@ public struct ISO2SECCStateMachine: Sendable {
             let code = PaymentServiceSelectionRules.responseCode(req, offered: self.configuration.paymentOptions)
             guard code == .ok else { return self.fail(body, code) }
             self.selectedPayment = req.selectedPaymentOption
-            guard req.selectedPaymentOption == .externalPayment else {
-                // Contract payment continues with PaymentDetails, handled with the signature checks.
-                return self.fail(body, .failedPaymentSelectionInvalid)
+            if req.selectedPaymentOption == .contract {
+                // Contract payment continues with PaymentDetails ([V2G2-551]).
+                guard !self.configuration.contractRoots.isEmpty else {
+                    return self.fail(body, .failedPaymentSelectionInvalid)
+                }
+                self.phase = .awaitingPaymentDetails
+            } else {
+                self.phase = .awaitingAuthorization(.notAsked)
             }
-            self.phase = .awaitingAuthorization(.notAsked)
             return self.send(.paymentServiceSelectionRes(PaymentServiceSelectionRes(responseCode: .ok)))
+        case (.awaitingPaymentDetails, .paymentDetailsReq(let req)):
+            guard self.genChallenge.count == 16 else { return self.fail(body, .failed) }
+            switch PaymentDetailsRules.evaluate(
+                req, roots: self.configuration.contractRoots, at: Date(timeIntervalSince1970: now))
+            {
+            case .failure(let code): return self.fail(body, code)
+            case .success(let contract):
+                self.contract = contract
+                self.phase = .awaitingAuthorization(.notAsked)
+                return self.send(
+                    .paymentDetailsRes(
+                        PaymentDetailsRes(
+                            responseCode: .ok, genChallenge: self.genChallenge,
+                            evseTimeStamp: Int64(now.rounded(.down)))))
+            }
         case (.awaitingAuthorization(let progress), .authorizationReq(let req)):
-            if req.genChallenge != nil || req.id != nil {
+            if let contract = self.contract {
+                let code = ContractSignatureRules.authorizationCode(
+                    req, signature: request.header.signature, challenge: self.genChallenge, contract: contract)
+                guard code == .ok else { return self.fail(body, code) }
+            } else if req.genChallenge != nil || req.id != nil {
                 // EIM: the request carries neither an Id nor a GenChallenge.
                 return self.fail(body, .failedChallengeInvalid)
             }
@@ -374,8 +418,13 @@ public struct ISO2SECCStateMachine: Sendable {
         switch progress {
         case .notAsked:
             self.phase = .awaitingAuthorization(.pending(since: now))
-            let identification = BackendAuthorizationRequest.Identification.external(
-                idToken: Self.hex(self.evccID), type: "MacAddress")
+            let identification: BackendAuthorizationRequest.Identification
+            if let contract = self.contract {
+                identification = .contract(
+                    eMAID: contract.eMAID, certificateChainPEM: contract.chainPEM, hashData: contract.hashData)
+            } else {
+                identification = .external(idToken: Self.hex(self.evccID), type: "MacAddress")
+            }
             self.identification = identification
             let request = BackendAuthorizationRequest(
                 identification: identification, evseID: self.configuration.evseNumber, traceID: self.traceID)

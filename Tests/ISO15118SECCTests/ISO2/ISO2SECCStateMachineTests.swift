@@ -72,6 +72,10 @@ import Testing
         case .chargeParameterDiscoveryRes(let r): r.responseCode
         case .sessionStopRes(let r): r.responseCode
         case .cableCheckRes(let r): r.responseCode
+        case .paymentDetailsRes(let r): r.responseCode
+        case .meteringReceiptRes(let r): r.responseCode
+        case .certificateInstallationRes(let r): r.responseCode
+        case .certificateUpdateRes(let r): r.responseCode
         default: nil
         }
     }
