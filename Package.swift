@@ -295,7 +295,7 @@ let v2gTargets: [Target] = [
     .testTarget(
         name: "ISO15118SECCTests",
         dependencies: [
-            "ISO15118SECC", "V2GPKI", "PnCTesting", "SAPMessages", "ISO2Messages", "V2GSecurity", "XMLDSig",
+            "ISO15118SECC", "V2GPKI", "PnCTesting", "SAPMessages", "ISO2Messages", "V2GSecurity", "XMLDSig", "EXI",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

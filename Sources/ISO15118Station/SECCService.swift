@@ -166,6 +166,16 @@ public struct SECCService: Sendable {
                                 logger.debug("secc backend failed", metadata: ["pnc.error": "\(error)"])
                                 action = iso2.backendFailed()
                             }
+                        case .exchangeCertificate(var request):
+                            request.exiRequest = Array(buffer: frame.payload)
+                            do {
+                                let result = try await self.backend.exchangeCertificate(request)
+                                logger.debug("secc certificate exchange", metadata: ["pnc.status": "\(result.status.rawValue)"])
+                                action = iso2.certificateExchanged(result)
+                            } catch {
+                                logger.debug("secc certificate exchange failed", metadata: ["pnc.error": "\(error)"])
+                                action = iso2.certificateExchangeFailed()
+                            }
                         case .controller(let question):
                             let answer = await self.ask(question)
                             action = iso2.controllerAnswered(answer, now: Self.unixTime())
@@ -251,6 +261,7 @@ public struct SECCService: Sendable {
         case .startTransaction: "startTransaction"
         case .sendAndUpdateTransaction: "sendAndUpdateTransaction"
         case .endTransaction: "endTransaction"
+        case .exchangeCertificate(let r): "exchangeCertificate \(r.action.rawValue)"
         case .close(let r): "close \(r)"
         case .none: "none"
         }

@@ -68,6 +68,11 @@ public struct ISO2SECCStateMachine: Sendable {
         case sendAndUpdateTransaction(V2GMessage, TransactionUpdate, expectNextWithin: Duration)
         /// Report the end (``ChargingBackend/transactionEnded(_:)``), send the message, and close.
         case endTransaction(TransactionEnd, thenSendAndClose: V2GMessage)
+        /// Relay the certificate installation or update request (``ChargingBackend/exchangeCertificate(_:)``), then
+        /// feed the answer to ``certificateExchanged(_:)`` or, on error or when the driver's deadline passes,
+        /// ``certificateExchangeFailed()``. `exiRequest` is the machine's encoding of the received message; a driver
+        /// that holds the received bytes sends those instead.
+        case exchangeCertificate(CertificateExchangeRequest)
         case close(CloseReason)
         case none
     }
@@ -97,6 +102,8 @@ public struct ISO2SECCStateMachine: Sendable {
         case awaitingServiceDiscovery
         case awaitingPaymentServiceSelection
         case awaitingPaymentDetails
+        /// A CertificateInstallationReq or CertificateUpdateReq waits for the backend.
+        case waitingForCertificateExchange(BodyElement)
         case awaitingAuthorization(AuthorizationProgress)
         case awaitingChargeParameterDiscovery
         case chargeParameterDiscovered
@@ -130,6 +137,7 @@ public struct ISO2SECCStateMachine: Sendable {
     private let genChallenge: [UInt8]
     /// The contract accepted in PaymentDetailsReq (Contract payment only).
     private var contract: AcceptedContract?
+    private var receiptAsked = false
     private var evMaximumVoltageV: Double = 0
     private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
     private var lastUpdateAt: Double = 0
@@ -228,6 +236,24 @@ public struct ISO2SECCStateMachine: Sendable {
                             responseCode: .ok, genChallenge: self.genChallenge,
                             evseTimeStamp: Int64(now.rounded(.down)))))
             }
+        case (.awaitingPaymentDetails, .certificateInstallationReq), (.awaitingPaymentDetails, .certificateUpdateReq):
+            // [V2G2-544]/[V2G2-552]: installation or update follows PaymentServiceSelection(Contract); the SECC relays
+            // the complete message and forwards the backend's answer.
+            let action: CertificateExchangeRequest.Action
+            if case .certificateInstallationReq = body { action = .install } else { action = .update }
+            guard let exi = try? ISO2Document.v2gMessage(request).exiEncoded() else { return self.fail(body, .failed) }
+            self.phase = .waitingForCertificateExchange(body)
+            return .exchangeCertificate(
+                CertificateExchangeRequest(
+                    action: action, schemaVersion: "urn:iso:15118:2:2013:MsgDef", exiRequest: exi, traceID: self.traceID))
+        case (.charging, .meteringReceiptReq(let req)):
+            guard let contract = self.contract else { return self.fail(body, .failedSequenceError) }
+            let code = ContractSignatureRules.meteringReceiptCode(
+                req, signature: request.header.signature, sessionID: self.sessionID, contract: contract)
+            guard code == .ok else { return self.fail(body, code) }
+            let status: EVSEStatusGroup =
+                self.isDC ? .dcEVSEStatus(self.dcStatus) : .acEVSEStatus(self.acStatus)
+            return self.send(.meteringReceiptRes(MeteringReceiptRes(responseCode: .ok, evseStatus: status)))
         case (.awaitingAuthorization(let progress), .authorizationReq(let req)):
             if let contract = self.contract {
                 let code = ContractSignatureRules.authorizationCode(
@@ -374,7 +400,7 @@ public struct ISO2SECCStateMachine: Sendable {
                 evseMaximumVoltageLimit: .of(capabilities.maximumVoltageV, .v),
                 evseMaximumCurrentLimit: .of(capabilities.maximumCurrentA, .a),
                 evseMaximumPowerLimit: .of(capabilities.maximumPowerW, .w), evseID: self.configuration.evseID,
-                saScheduleTupleID: 1, meterInfo: self.meterInfo, receiptRequired: false)
+                saScheduleTupleID: 1, meterInfo: self.meterInfo, receiptRequired: self.askReceipt())
             return self.sample(.currentDemandRes(response), now: now)
         case (.chargingStatusReq, .output(_, let meter)):
             self.lastMeter = meter
@@ -382,7 +408,7 @@ public struct ISO2SECCStateMachine: Sendable {
             let response = ChargingStatusRes(
                 responseCode: .ok, evseID: self.configuration.evseID, saScheduleTupleID: 1,
                 evseMaxCurrent: .of(self.configuration.capabilities.maximumCurrentA, .a), meterInfo: self.meterInfo,
-                receiptRequired: false, acEVSEStatus: self.acStatus)
+                receiptRequired: self.askReceipt(), acEVSEStatus: self.acStatus)
             return self.sample(.chargingStatusRes(response), now: now)
         case (.weldingDetectionReq, .output(let output, let meter)):
             self.lastMeter = meter
@@ -446,6 +472,40 @@ public struct ISO2SECCStateMachine: Sendable {
             self.phase = .awaitingChargeParameterDiscovery
             return self.send(.authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .finished)))
         }
+    }
+
+    /// ReceiptRequired for the next charge-loop response: once per Contract session when configured ([V2G2-691]).
+    private mutating func askReceipt() -> Bool {
+        guard self.contract != nil, self.configuration.requiresMeteringReceipt, !self.receiptAsked else { return false }
+        self.receiptAsked = true
+        return true
+    }
+
+    /// The backend's answer to ``Action/exchangeCertificate(_:)``: the response body is forwarded under this
+    /// session's header; a failed or malformed answer ends the session with FAILED.
+    public mutating func certificateExchanged(_ result: CertificateExchangeResult) -> Action {
+        guard case .waitingForCertificateExchange(let request) = self.phase else { return .none }
+        guard result.status == .accepted, case .v2gMessage(let answer)? = try? ISO2Document(exi: result.exiResponse),
+            let body = answer.body.bodyElement
+        else { return self.fail(request, .failed) }
+        switch (request, body) {
+        case (.certificateInstallationReq, .certificateInstallationRes(let res)):
+            guard res.responseCode != .failed else { return self.fail(request, .failed) }
+        case (.certificateUpdateReq, .certificateUpdateRes(let res)):
+            guard res.responseCode != .failed else { return self.fail(request, .failed) }
+        default:
+            return self.fail(request, .failed)
+        }
+        self.phase = .awaitingPaymentDetails
+        // The backend signs the response body; the header is this session's ([V2G2-905] signs body elements only).
+        let header = MessageHeader(sessionID: self.sessionID, signature: answer.header.signature)
+        return .send(V2GMessage(header: header, body: Body(bodyElement: body)), expectNextWithin: ISO2Timing.sequenceTimeout)
+    }
+
+    /// The backend failed or did not answer the certificate exchange in time: FAILED, end of session.
+    public mutating func certificateExchangeFailed() -> Action {
+        guard case .waitingForCertificateExchange(let request) = self.phase else { return .none }
+        return self.fail(request, .failed)
     }
 
     /// The backend's authorization decision; the next AuthorizationReq is answered with it.

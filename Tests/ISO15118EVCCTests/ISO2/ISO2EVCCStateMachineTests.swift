@@ -80,6 +80,8 @@ import Testing
                         now: now)
                 case .controller(.setContactors):
                     seccAction = secc.controllerAnswered(.contactorsSet(MeterReading(energyWh: meter, powerW: 0)), now: now)
+                case .exchangeCertificate:
+                    seccAction = secc.certificateExchangeFailed()
                 case .close, .none:
                     transcript.outcome = .fail(.unexpectedMessage("SECC closed"))
                     return transcript

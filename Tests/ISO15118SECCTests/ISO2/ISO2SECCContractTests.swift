@@ -1,4 +1,5 @@
 import Crypto
+import EXI
 import Foundation
 import ISO15118SECC
 import ISO2Messages
@@ -228,5 +229,132 @@ extension ContractTestPKI {
         self.moRoot = other.moRoot
         self.contractKey = other.contractKey
         self.chain = CertificateChain(certificate: leafDER, subCertificates: other.chain.subCertificates)
+    }
+}
+
+@Suite struct ISO2SECCContractExchangeTests {
+    typealias Base = ISO2SECCStateMachineTests
+    typealias Contract = ISO2SECCContractTests
+    typealias Loop = ISO2SECCChargeLoopTests
+
+    static let installation = Base.request(
+        .certificateInstallationReq(
+            CertificateInstallationReq(
+                id: "ID1", oemProvisioningCert: [0x30, 0x00],
+                listOfRootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [
+                    X509IssuerSerial(x509IssuerName: "CN=V2GRootCA", x509SerialNumber: 1)
+                ]))))
+
+    static func installationResponse(code: ResponseCode = .ok) throws -> [UInt8] {
+        let chain = CertificateChain(id: "ID2", certificate: [0x30, 0x00])
+        let res = CertificateInstallationRes(
+            responseCode: code, saProvisioningCertificateChain: CertificateChain(certificate: [0x30, 0x00]),
+            contractSignatureCertChain: chain,
+            contractSignatureEncryptedPrivateKey: ContractSignatureEncryptedPrivateKey(id: "ID3", value: Array(repeating: 1, count: 48)),
+            dHpublickey: DiffieHellmanPublickey(id: "ID4", value: [4] + Array(repeating: 2, count: 64)),
+            eMAID: EMAID(id: "ID5", value: ContractTestPKI.eMAID))
+        let message = V2GMessage(header: MessageHeader(sessionID: [9, 9, 9, 9, 9, 9, 9, 9]), body: Body(bodyElement: .certificateInstallationRes(res)))
+        return try ISO2Document.v2gMessage(message).exiEncoded()
+    }
+
+    @Test("[V2G2-544] CertificateInstallationReq is relayed as EXI and the backend's body is forwarded under the session's header")
+    func installationRelayed() throws {
+        let pki = try ContractTestPKI()
+        var machine = Contract.atPaymentDetails(pki)
+        let action = machine.received(Self.installation, now: ContractTestPKI.now + 1)
+        guard case .exchangeCertificate(let request) = action else {
+            Issue.record("expected a certificate exchange, got \(action)")
+            return
+        }
+        #expect(request.action == .install)
+        #expect(request.schemaVersion == "urn:iso:15118:2:2013:MsgDef")
+        #expect(request.traceID == Base.trace)
+        #expect(try ISO2Document(exi: request.exiRequest) == .v2gMessage(Self.installation))
+        let forwarded = machine.certificateExchanged(
+            CertificateExchangeResult(status: .accepted, exiResponse: try Self.installationResponse()))
+        guard case .send(let message, _) = forwarded, case .certificateInstallationRes(let res)? = message.body.bodyElement else {
+            Issue.record("expected CertificateInstallationRes, got \(forwarded)")
+            return
+        }
+        #expect(res.responseCode == .ok)
+        #expect(message.header.sessionID == Base.sessionID)
+        // The session continues with PaymentDetails.
+        #expect(Base.responseCode(machine.received(Contract.paymentDetails(pki), now: ContractTestPKI.now + 2)) == .ok)
+    }
+
+    @Test("[V2G2-544] A failed or timed-out certificate exchange ends the session")
+    func exchangeFailure() throws {
+        let pki = try ContractTestPKI()
+        var failed = Contract.atPaymentDetails(pki)
+        _ = failed.received(Self.installation, now: ContractTestPKI.now + 1)
+        let refused = failed.certificateExchanged(CertificateExchangeResult(status: .failed, exiResponse: []))
+        #expect(refused == .close(.transportClosed) || Base.isClosing(refused))
+        #expect(failed.isClosed)
+
+        var timedOut = Contract.atPaymentDetails(pki)
+        _ = timedOut.received(Self.installation, now: ContractTestPKI.now + 1)
+        _ = timedOut.certificateExchangeFailed()
+        #expect(timedOut.isClosed)
+        // A late answer after the timeout is ignored.
+        #expect(timedOut.certificateExchanged(CertificateExchangeResult(status: .accepted, exiResponse: try Self.installationResponse())) == .none)
+
+        var garbage = Contract.atPaymentDetails(pki)
+        _ = garbage.received(Self.installation, now: ContractTestPKI.now + 1)
+        _ = garbage.certificateExchanged(CertificateExchangeResult(status: .accepted, exiResponse: [0x80, 0x98, 0xFF]))
+        #expect(garbage.isClosed)
+    }
+
+    /// A Contract DC session in the charge loop, with ReceiptRequired asked once.
+    static func charging(_ pki: ContractTestPKI) throws -> (ISO2SECCStateMachine, Bool) {
+        var machine = ISO2SECCStateMachine(
+            configuration: .init(
+                evseID: "DE*ABC*E1", evseNumber: 1, capabilities: Base.dcCapabilities,
+                paymentOptions: [.contract], contractRoots: [pki.moRoot], requiresMeteringReceipt: true),
+            proposedSessionID: Base.sessionID, traceID: Base.trace, genChallenge: Contract.challenge)
+        let t = ContractTestPKI.now
+        _ = machine.received(Base.sessionSetup, now: t)
+        _ = machine.received(Base.serviceDiscovery, now: t)
+        _ = machine.received(Base.paymentSelection(.contract), now: t)
+        _ = machine.received(Contract.paymentDetails(pki), now: t)
+        _ = machine.received(try Contract.signedAuthorization(key: pki.contractKey), now: t)
+        _ = machine.backendAuthorized(BackendAuthorizationDecision(status: .accepted, certificateStatus: .accepted))
+        _ = machine.received(try Contract.signedAuthorization(key: pki.contractKey), now: t + 1)
+        _ = machine.received(Base.dcParameters, now: t + 2)
+        _ = machine.received(Loop.cableCheck, now: t + 3)
+        _ = machine.controllerAnswered(.isolation(.valid), now: t + 3)
+        _ = machine.received(Loop.preCharge, now: t + 4)
+        _ = machine.controllerAnswered(.output(OutputMeasurement(voltageV: 400, currentA: 2), Loop.meter), now: t + 4)
+        _ = machine.received(Loop.powerDelivery(.start), now: t + 5)
+        _ = machine.controllerAnswered(.contactorsSet(Loop.meter), now: t + 5)
+        _ = machine.transactionStarted(id: "tx")
+        _ = machine.received(Loop.currentDemand, now: t + 6)
+        let demand = machine.controllerAnswered(.output(OutputMeasurement(voltageV: 400, currentA: 100), Loop.meter), now: t + 6)
+        guard case .currentDemandRes(let res)? = Base.body(demand) else { return (machine, false) }
+        return (machine, res.receiptRequired == true)
+    }
+
+    static func meteringReceipt(key: P256.Signing.PrivateKey) throws -> V2GMessage {
+        let req = MeteringReceiptReq(id: "ID1", sessionID: Base.sessionID, saScheduleTupleID: 1, meterInfo: MeterInfo(meterID: "M1", meterReading: 1000))
+        let signature = try ISO2Signature.sign([.meteringReceiptReq(req)], with: .p256(key))
+        return V2GMessage(header: MessageHeader(sessionID: Base.sessionID, signature: signature), body: Body(bodyElement: .meteringReceiptReq(req)))
+    }
+
+    @Test("[V2G2-691] [V2G2-798] ReceiptRequired in a Contract session; a MeteringReceiptReq signed with the contract key is accepted")
+    func meteringReceiptAccepted() throws {
+        let pki = try ContractTestPKI()
+        var (machine, asked) = try Self.charging(pki)
+        #expect(asked)
+        let action = machine.received(try Self.meteringReceipt(key: pki.contractKey), now: ContractTestPKI.now + 7)
+        #expect(Base.responseCode(action) == .ok)
+        #expect(!Base.isClosing(action))
+    }
+
+    @Test("[V2G2-798] A MeteringReceiptReq with a bad signature gets FAILED_MeteringSignatureNotValid")
+    func meteringReceiptBadSignature() throws {
+        let pki = try ContractTestPKI()
+        var (machine, _) = try Self.charging(pki)
+        let action = machine.received(try Self.meteringReceipt(key: P256.Signing.PrivateKey()), now: ContractTestPKI.now + 7)
+        #expect(Base.responseCode(action) == .failedMeteringSignatureNotValid)
+        #expect(Base.isClosing(action))
     }
 }

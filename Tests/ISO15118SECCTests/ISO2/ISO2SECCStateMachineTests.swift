@@ -59,7 +59,7 @@ import Testing
             .startTransaction(_, let message, _), .sendAndUpdateTransaction(let message, _, _),
             .endTransaction(_, let message):
             return message.body.bodyElement
-        case .close, .none, .controller: return nil
+        case .close, .none, .controller, .exchangeCertificate: return nil
         }
     }
 
