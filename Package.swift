@@ -309,8 +309,9 @@ let v2gTargets: [Target] = [
     .target(
         name: "ISO15118Station",
         dependencies: [
-            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "PnCCore",
+            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "PnCCore", "V2GPKI",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "X509", package: "swift-certificates"),
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings

@@ -10,6 +10,7 @@ import SAPMessages
 import V2GPKI
 import V2GTP
 import V2GTransport
+import X509
 
 #if canImport(Glibc)
 import Glibc
@@ -47,7 +48,9 @@ struct StationCommand: AsyncParsableCommand {
         abstract: "Run an SECC (SDP + ISO 15118-2 sessions) with a simulated EVSE and a local backend.",
         discussion: """
             Each session prints a per-message timeline and a summary. Implemented today: ISO 15118-2 with external \
-            identification (EIM), AC and DC. --protocols din,iso20 and --auth pnc are accepted but not offered yet.
+            identification (EIM) and Plug & Charge (--auth pnc,eim --pki DIR --tls: contracts chain to the PKI's MO root, \
+            AuthorizationReq and MeteringReceiptReq signatures are checked), AC and DC. --protocols din,iso20 are \
+            accepted but not offered yet.
             """
     )
     enum EVSEKind: String, ExpressibleByArgument, CaseIterable { case dc, ac }
@@ -72,6 +75,9 @@ struct StationCommand: AsyncParsableCommand {
             throw ValidationError("give exactly one of --interface and --listen")
         }
         if self.tls, self.pki == nil { throw ValidationError("--tls needs --pki DIR (leaf/secc)") }
+        if self.auth.split(separator: ",").contains("pnc"), self.pki == nil || !self.tls {
+            throw ValidationError("--auth pnc needs --pki DIR (ca/moRoot) and --tls (Contract is offered over TLS only)")
+        }
         for name in self.protocols.split(separator: ",") where !["iso2", "din", "iso20"].contains(name) {
             throw ValidationError("unknown protocol \(name) (iso2, din, iso20)")
         }
@@ -85,14 +91,26 @@ struct StationCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .warning
         let wanted = self.protocols.split(separator: ",").map(String.init)
         if wanted.contains(where: { $0 != "iso2" }) { print("note: only iso2 sessions are implemented; din/iso20 are not offered") }
-        if self.auth.contains("pnc") { print("note: Plug & Charge (Contract) is not offered yet; EIM only") }
         let capabilities = self.evse == .dc ? SimulatedEVSEController.dc : SimulatedEVSEController.ac
         let controller = SimulatedEVSEController(capabilities: capabilities)
         let allowed = self.allow.map { Set($0.split(separator: ",").map { $0.uppercased() }) }
-        let backend = LocalChargingBackend(allowedTokens: allowed)
+        var paymentOptions: [PaymentOption] = []
+        var moRoots: [Certificate] = []
+        for means in self.auth.split(separator: ",") {
+            if means == "pnc", let pki {
+                let directory = try PKIDirectory(root: pki, password: self.pkiPassword)
+                moRoots = [try directory.authority(.moRoot).certificate]
+                paymentOptions.append(.contract)
+            } else if means == "eim" {
+                paymentOptions.append(.externalPayment)
+            }
+        }
+        let backend = LocalChargingBackend(allowedTokens: allowed, contractRoots: moRoots)
         let service = SECCService(
-            configuration: SECCConfiguration(evseID: self.evseID, protocols: [.iso2]), backend: backend,
-            controller: controller, logger: logger)
+            configuration: SECCConfiguration(
+                evseID: self.evseID, paymentOptions: paymentOptions, protocols: [.iso2], contractRoots: moRoots,
+                requiresMeteringReceipt: !moRoots.isEmpty),
+            backend: backend, controller: controller, logger: logger)
 
         let announced: IPv6Address
         let mode: SDPServerConfiguration.Mode
