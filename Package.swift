@@ -287,8 +287,9 @@ let v2gTargets: [Target] = [
     .target(
         name: "ISO15118EVCC",
         dependencies: [
-            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig",
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -303,7 +304,12 @@ let v2gTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(
-        name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC", "ISO15118SECC", "SAPMessages", "ISO2Messages", "PnCCore"],
+        name: "ISO15118EVCCTests",
+        dependencies: [
+            "ISO15118EVCC", "ISO15118SECC", "SAPMessages", "ISO2Messages", "PnCCore", "V2GPKI", "V2GSecurity",
+            .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
         swiftSettings: swiftSettings),
     // L3: drivers for the session machines (SECCService, EVCCSession) and simulators.
     .target(
