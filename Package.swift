@@ -326,7 +326,7 @@ let v2gTargets: [Target] = [
         name: "V2GTransportTests",
         dependencies: [
             "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
-            "V2GTP",
+            "V2GTP", "V2GPKI", "V2GSecurity",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

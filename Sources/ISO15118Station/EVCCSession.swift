@@ -23,9 +23,11 @@ public struct EVCCSessionSummary: Sendable {
 
 /// Runs the EV side of one V2G communication session on a connected ``V2GConnection``.
 public enum EVCCSession {
-    /// Offers ISO 15118-2, runs ``ISO2EVCCStateMachine`` to SessionStop, and closes the connection.
+    /// Offers ISO 15118-2, runs ``ISO2EVCCStateMachine`` to SessionStop, and closes the connection. With a `contract`
+    /// the vehicle uses Contract payment (Plug & Charge) when the SECC offers it.
     public static func run(
-        on connection: V2GConnection, configuration: ISO2EVCCStateMachine.Configuration, logger: Logger
+        on connection: V2GConnection, configuration: ISO2EVCCStateMachine.Configuration, contract: StoredContract? = nil,
+        logger: Logger
     ) async throws -> EVCCSessionSummary {
         let started = ContinuousClock.now
         func stamp() -> Double {
@@ -33,7 +35,7 @@ public enum EVCCSession {
             return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         }
         var timeline: [TimelineEntry] = []
-        var machine = ISO2EVCCStateMachine(configuration: configuration)
+        var machine = ISO2EVCCStateMachine(configuration: configuration, contract: contract)
         var failure: String? = "connection closed by the SECC"
         var selected: ApplicationProtocol?
         var firstPowerDelivery: Double?
