@@ -346,6 +346,7 @@ let v2gCLIDependencies: [Target.Dependency] = [
     "ISO15118Station",
     "ISO15118SECC",
     "ISO15118EVCC",
+    "V2GSecurity",
     "ISO2Messages",
     "SAPMessages",
     "V2GPKI",

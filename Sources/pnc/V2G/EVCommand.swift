@@ -1,4 +1,7 @@
 import ArgumentParser
+import V2GPKI
+import X509
+import V2GSecurity
 import Foundation
 import ISO15118EVCC
 import ISO15118Station
@@ -42,12 +45,17 @@ struct EVCommand: AsyncParsableCommand {
         var logger = Logger(label: "pnc.ev")
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .warning
         let mode: EnergyTransferMode
+        var contract: StoredContract?
         switch self.scenario {
         case .iso2EIMDC: mode = .dcExtended
         case .iso2EIMAC: mode = .acThreePhaseCore
         case .iso2PnCDC, .iso2PnCAC:
-            print("scenario \(self.scenario.rawValue): Plug & Charge sessions are not implemented yet (EIM only)")
-            throw ExitCode(2)
+            mode = self.scenario == .iso2PnCDC ? .dcExtended : .acThreePhaseCore
+            guard let pki else {
+                print("scenario \(self.scenario.rawValue) needs --pki DIR (leaf/contract, TLS roots)")
+                throw ExitCode(2)
+            }
+            contract = try Self.contract(pki: pki, password: self.pkiPassword)
         }
         let destination: SDPClientConfiguration.Destination =
             if let interface { .multicast(interface: interface) } else {
@@ -76,7 +84,7 @@ struct EVCommand: AsyncParsableCommand {
         let summary = try await EVCCSession.run(
             on: connection,
             configuration: .init(evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops),
-            logger: logger)
+            contract: contract, logger: logger)
         print("session \(summary.sessionID) protocol \(summary.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
         printTimeline(summary.timeline)
         let firstPower = summary.firstPowerDeliveryMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-"
@@ -85,5 +93,24 @@ struct EVCommand: AsyncParsableCommand {
                 + "first PowerDeliveryRes after \(firstPower), SoC \(String(format: "%.1f", summary.battery.stateOfCharge)) %, "
                 + "meter \(summary.meterWh.map { "\($0) Wh" } ?? "-")")
         if !summary.succeeded { throw ExitCode(1) }
+    }
+}
+
+extension EVCommand {
+    /// The contract of a `pnc pki init` directory: leaf/contract/chain.pem, its key in the directory's key store, and
+    /// the eMAID from the certificate's CN.
+    static func contract(pki: String, password: String?) throws -> StoredContract {
+        let directory = try PKIDirectory(root: pki, password: password)
+        let chain = try CertificateFile.certificates(atPath: directory.leafDirectory("contract") + "/chain.pem")
+        guard let leaf = chain.first else { throw ValidationError("\(pki)/leaf/contract/chain.pem holds no certificate") }
+        var eMAID: String?
+        for rdn in leaf.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                eMAID = eMAID ?? String(describing: attribute.value)
+            }
+        }
+        guard let eMAID else { throw ValidationError("the contract certificate has no CN (eMAID)") }
+        let key = try V2GSigningKey.keyStore(directory.keyStore, label: "leaf/contract/key")
+        return try StoredContract(eMAID: eMAID, chainDER: try chain.map { try $0.derBytes }, key: key)
     }
 }
