@@ -290,6 +290,7 @@ let v2gTargets: [Target] = [
             "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -306,7 +307,8 @@ let v2gTargets: [Target] = [
     .testTarget(
         name: "ISO15118EVCCTests",
         dependencies: [
-            "ISO15118EVCC", "ISO15118SECC", "SAPMessages", "ISO2Messages", "PnCCore", "V2GPKI", "V2GSecurity",
+            "ISO15118EVCC", "ISO15118SECC", "SAPMessages", "ISO2Messages", "PnCCore", "V2GPKI", "V2GSecurity", "EMSP",
+            "XMLDSig", "EXI",
             .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
         ],

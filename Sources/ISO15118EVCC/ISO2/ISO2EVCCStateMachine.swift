@@ -53,6 +53,8 @@ public struct ISO2EVCCStateMachine: Sendable {
         case tooManyRepeats(String)
         /// A request could not be signed with the contract key.
         case signing(String)
+        /// The contract delivered by CertificateInstallationRes was rejected (CPS chain, signature, key).
+        case installationRejected(String)
     }
 
     public enum Action: Hashable, Sendable {
@@ -69,7 +71,7 @@ public struct ISO2EVCCStateMachine: Sendable {
 
     enum Phase: Hashable, Sendable {
         case idle, sessionSetup, serviceDiscovery, paymentSelection, paymentDetails, authorization, chargeParameters
-        case cableCheck, meteringReceipt
+        case cableCheck, meteringReceipt, certificateInstallation
         case preCharge, powerDeliveryStart, chargeLoop, powerDeliveryStop, weldingDetection, sessionStop, done
     }
 
@@ -85,7 +87,11 @@ public struct ISO2EVCCStateMachine: Sendable {
     public private(set) var meterWh: UInt64?
 
     /// The contract used for Plug & Charge (Contract payment), nil for external identification.
-    public let contract: StoredContract?
+    public private(set) var contract: StoredContract?
+    /// OEM provisioning credentials for installing a contract when ``contract`` is nil.
+    public let installation: ContractInstallation?
+    /// The contract installed in this session (the driver stores it in its ``ContractStore``).
+    public private(set) var installedContract: StoredContract?
     /// The GenChallenge from PaymentDetailsRes, signed back in AuthorizationReq ([V2G2-475]).
     private var genChallenge: [UInt8] = []
     /// The payment option selected in PaymentServiceSelectionReq.
@@ -95,15 +101,27 @@ public struct ISO2EVCCStateMachine: Sendable {
     ///   - contract: a valid contract (e.g. ``ContractStore/select(now:)``): the vehicle selects Contract when the SECC
     ///     offers it, sends PaymentDetailsReq with the chain and signs AuthorizationReq and MeteringReceiptReq with its
     ///     key; nil uses external identification.
-    public init(configuration: Configuration, contract: StoredContract? = nil) {
+    ///   - installation: without a contract, the vehicle selects Contract and first installs one with
+    ///     CertificateInstallationReq (ISO 15118-2 §8.4.3.10), then continues with PaymentDetails in the same session.
+    public init(configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil) {
         self.configuration = configuration
         self.contract = contract
+        self.installation = installation
     }
 
     private func signed(_ body: BodyElement, _ fragment: ISO2Fragment) throws(V2GSecurityError) -> V2GMessage {
         guard let contract = self.contract else { return self.message(body) }
         let signature = try ISO2Signature.sign([fragment], with: contract.key)
         return V2GMessage(header: MessageHeader(sessionID: self.sessionID, signature: signature), body: Body(bodyElement: body))
+    }
+
+    private mutating func paymentDetailsOrAuthorization() -> Action {
+        if let contract = self.contract {
+            return self.next(
+                .paymentDetails,
+                .paymentDetailsReq(PaymentDetailsReq(eMAID: contract.eMAID, contractSignatureCertChain: contract.certificateChain)))
+        }
+        return self.next(.authorization, .authorizationReq(AuthorizationReq()))
     }
 
     /// AuthorizationReq: empty for EIM; Id and the GenChallenge, signed with the contract key, for Contract.
@@ -233,7 +251,7 @@ public struct ISO2EVCCStateMachine: Sendable {
             self.evseID = res.evseID
             return self.next(.serviceDiscovery, .serviceDiscoveryReq(ServiceDiscoveryReq()))
         case (.serviceDiscovery, .serviceDiscoveryRes(let res)):
-            let payment: PaymentOption = self.contract != nil ? .contract : .externalPayment
+            let payment: PaymentOption = self.contract != nil || self.installation != nil ? .contract : .externalPayment
             guard res.paymentOptionList.paymentOption.contains(payment) else {
                 return self.fail(.notOffered(payment.rawValue))
             }
@@ -249,13 +267,23 @@ public struct ISO2EVCCStateMachine: Sendable {
                             SelectedService(serviceID: res.chargeService.serviceID)
                         ]))))
         case (.paymentSelection, .paymentServiceSelectionRes):
-            if let contract = self.contract {
-                return self.next(
-                    .paymentDetails,
-                    .paymentDetailsReq(
-                        PaymentDetailsReq(eMAID: contract.eMAID, contractSignatureCertChain: contract.certificateChain)))
+            if self.contract == nil, let installation = self.installation {
+                do {
+                    return self.nextMessage(.certificateInstallation, try installation.request(sessionID: self.sessionID))
+                } catch {
+                    return self.fail(.signing("CertificateInstallationReq: \(error.detail)"))
+                }
             }
-            return self.next(.authorization, .authorizationReq(AuthorizationReq()))
+            return self.paymentDetailsOrAuthorization()
+        case (.certificateInstallation, .certificateInstallationRes(let res)):
+            guard let installation = self.installation else { return self.fail(.unexpectedMessage("CertificateInstallationRes")) }
+            switch installation.open(res, signature: response.header.signature, now: now) {
+            case .failure(let failure): return self.fail(.installationRejected(failure.reason))
+            case .success(let contract):
+                self.contract = contract
+                self.installedContract = contract
+                return self.paymentDetailsOrAuthorization()
+            }
         case (.paymentDetails, .paymentDetailsRes(let res)):
             guard res.genChallenge.count == 16 else { return self.fail(.unexpectedMessage("GenChallenge of \(res.genChallenge.count) bytes")) }
             self.genChallenge = res.genChallenge
@@ -336,6 +364,7 @@ public struct ISO2EVCCStateMachine: Sendable {
         case .serviceDetailRes(let r): (r.responseCode, "ServiceDetailRes")
         case .paymentDetailsRes(let r): (r.responseCode, "PaymentDetailsRes")
         case .meteringReceiptRes(let r): (r.responseCode, "MeteringReceiptRes")
+        case .certificateInstallationRes(let r): (r.responseCode, "CertificateInstallationRes")
         default: nil
         }
     }
