@@ -1,4 +1,8 @@
 import ArgumentParser
+import SwiftASN1
+import XMLDSig
+import EXI
+import Crypto
 import V2GPKI
 import X509
 import V2GSecurity
@@ -29,6 +33,8 @@ struct EVCommand: AsyncParsableCommand {
     @Option(help: "The session to run.") var scenario: Scenario = .iso2EIMDC
     @Option(help: "A `pnc pki init` directory: ask for TLS and check the SECC against its roots.") var pki: String?
     @Option(help: "Password of the PKI's keys.") var pkiPassword: String?
+    @Flag(help: "PnC scenarios: start without a contract and install one (CertificateInstallation with leaf/oem-prov).")
+    var install = false
     @Option(help: "Charge loop requests before the EV stops.") var loops = 10
     @Option(help: "State of charge at the start, percent.") var soc: Double = 30
     @Option(help: "DC: battery voltage, the PreCharge target.") var batteryVoltage: Double = 400
@@ -46,6 +52,7 @@ struct EVCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .warning
         let mode: EnergyTransferMode
         var contract: StoredContract?
+        var installation: ContractInstallation?
         switch self.scenario {
         case .iso2EIMDC: mode = .dcExtended
         case .iso2EIMAC: mode = .acThreePhaseCore
@@ -55,7 +62,11 @@ struct EVCommand: AsyncParsableCommand {
                 print("scenario \(self.scenario.rawValue) needs --pki DIR (leaf/contract, TLS roots)")
                 throw ExitCode(2)
             }
-            contract = try Self.contract(pki: pki, password: self.pkiPassword)
+            if self.install {
+                installation = try Self.installation(pki: pki, password: self.pkiPassword)
+            } else {
+                contract = try Self.contract(pki: pki, password: self.pkiPassword)
+            }
         }
         let destination: SDPClientConfiguration.Destination =
             if let interface { .multicast(interface: interface) } else {
@@ -84,7 +95,10 @@ struct EVCommand: AsyncParsableCommand {
         let summary = try await EVCCSession.run(
             on: connection,
             configuration: .init(evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops),
-            contract: contract, logger: logger)
+            contract: contract, installation: installation, logger: logger)
+        if let installed = summary.installedContract {
+            print("installed contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
+        }
         print("session \(summary.sessionID) protocol \(summary.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
         printTimeline(summary.timeline)
         let firstPower = summary.firstPowerDeliveryMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-"
@@ -112,5 +126,23 @@ extension EVCommand {
         guard let eMAID else { throw ValidationError("the contract certificate has no CN (eMAID)") }
         let key = try V2GSigningKey.keyStore(directory.keyStore, label: "leaf/contract/key")
         return try StoredContract(eMAID: eMAID, chainDER: try chain.map { try $0.derBytes }, key: key)
+    }
+}
+
+extension EVCommand {
+    /// OEM provisioning credentials of a `pnc pki init` directory (leaf/oem-prov) and its V2G root.
+    static func installation(pki: String, password: String?) throws -> ContractInstallation {
+        let directory = try PKIDirectory(root: pki, password: password)
+        let oem = try CertificateFile.certificates(atPath: directory.leafDirectory("oem-prov") + "/cert.pem")
+        guard let certificate = oem.first else { throw ValidationError("\(pki)/leaf/oem-prov/cert.pem holds no certificate") }
+        let handle = try PrivateKeyFile.load(path: directory.leafDirectory("oem-prov") + "/key.pem", password: password)
+        let key = try P256.Signing.PrivateKey(pemRepresentation: try handle.serializeAsPEM().pemString)
+        let root = try directory.authority(.v2gRoot).certificate
+        let rootID = X509IssuerSerial(
+            x509IssuerName: root.subject.description,
+            x509SerialNumber: EXIInteger(isNegative: false, magnitude: Array(root.serialNumber.bytes)))
+        return ContractInstallation(
+            oemProvisioningCertificate: try certificate.derBytes, oemKey: key, v2gRoots: [root],
+            rootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [rootID]))
     }
 }
