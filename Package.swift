@@ -330,7 +330,7 @@ let v2gTargets: [Target] = [
     .testTarget(
         name: "V2GTransportTests",
         dependencies: [
-            "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
+            "PnCTesting", "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
             "V2GTP", "DINMessages", "ISO20Messages", "V2GPKI", "V2GSecurity", "EXI", "XMLDSig",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -32,20 +32,77 @@ public enum Peers {
         return nil
     }()
 
-    /// Runs a program; returns exit status and combined output.
+    /// Runs a program with stdin closed; returns exit status and combined output.
+    ///
+    /// Output goes to a temporary file, not a pipe: a background child that inherits it (a server a script started)
+    /// cannot keep the caller waiting. The program is terminated after `timeout` (SIGTERM, then SIGKILL), so a test
+    /// never blocks its thread for longer than that.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], cwd: String? = nil) throws -> (status: Int32, output: String) {
+    public static func run(
+        _ executable: String, _ arguments: [String], cwd: String? = nil, timeout: Duration = .seconds(300)
+    ) throws -> (status: Int32, output: String) {
+        let outputPath = NSTemporaryDirectory() + "pnc-run-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        try? output.close()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        var timedOut = false
+        if process.isRunning {
+            timedOut = true
+            process.terminate()
+            let grace = ContinuousClock.now + .seconds(5)
+            while process.isRunning, ContinuousClock.now < grace { Thread.sleep(forTimeInterval: 0.02) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        var text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        if timedOut { text += "\n[terminated after \(timeout)]" }
+        return (process.terminationStatus, text)
+    }
+
+    /// ``run(_:_:cwd:timeout:)`` for async tests: waits with `Task.sleep`, so a long peer (Josev, openssl against an
+    /// in-process server) never holds one of the few cooperative threads the servers under test need.
+    @discardableResult
+    public static func runAsync(
+        _ executable: String, _ arguments: [String], cwd: String? = nil, timeout: Duration = .seconds(300)
+    ) async throws -> (status: Int32, output: String) {
+        let outputPath = NSTemporaryDirectory() + "pnc-run-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? output.close()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        var timedOut = false
+        if process.isRunning {
+            timedOut = true
+            process.terminate()
+            let grace = ContinuousClock.now + .seconds(5)
+            while process.isRunning, ContinuousClock.now < grace { try? await Task.sleep(for: .milliseconds(20)) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        var text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        if timedOut { text += "\n[terminated after \(timeout)]" }
+        return (process.terminationStatus, text)
     }
 
     public static func temporaryDirectory(_ name: String) -> String {

@@ -1,12 +1,14 @@
 import Foundation
 import Logging
 import NIOCore
+import PnCTesting
 import Testing
 import V2GTransport
 
 /// Peers outside the package: OpenSSL's s_client as a Josev-like EVCC (TLS 1.2, ECDHE-ECDSA-AES128-SHA256, V2G root
 /// as CA file), and Josev's harness SDP probe inside network namespaces (dev/netns-sdp.sh).
-@Suite struct InteropTests {
+/// Serialized: each test runs real peers (Josev, openssl, network namespaces) that need the machine to themselves.
+@Suite(.serialized) struct InteropTests {
     static let openssl = executable("openssl")
     static let ip = executable("ip")
     static let python = executable("python3")
@@ -24,19 +26,9 @@ import V2GTransport
             atPath: josevHome.appendingPathComponent("pki/iso15118_2/certs/cpoCertChain.pem").path
         )
 
-    /// Runs a command with stdin closed; returns exit status and stdout+stderr.
-    static func run(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs a command with stdin closed and a deadline; returns exit status and stdout+stderr.
+    static func run(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await Peers.runAsync(path, arguments, timeout: .seconds(600))
     }
 
     /// `openssl s_client` against our -2 TLS server with the given extra options.
@@ -64,7 +56,7 @@ import V2GTransport
             }
             defer { group.cancelAll() }
             let port = server.localAddress.port ?? 0
-            let result = try Self.run(
+            let result = try await Self.run(
                 openssl,
                 ["s_client", "-connect", "[::1]:\(port)", "-CAfile", rootFile.path, "-verify_return_error", "-brief"]
                     + options
@@ -110,9 +102,9 @@ import V2GTransport
             """
         )
     )
-    func netnsSDP() throws {
+    func netnsSDP() async throws {
         let script = repositoryRoot.appendingPathComponent("dev/netns-sdp.sh").path
-        let (status, output) = try Self.run("/bin/bash", [script, Self.pnc.path])
+        let (status, output) = try await Self.run("/bin/bash", [script, Self.pnc.path])
         #expect(status == 0, "\(output)")
         #expect(output.contains("sdp_probe.py: fe80::"), "\(output)")
         #expect(output.contains("PASS netns SDP"), "\(output)")
@@ -128,9 +120,9 @@ import V2GTransport
             """
         )
     )
-    func josevBothWays() throws {
+    func josevBothWays() async throws {
         let script = repositoryRoot.appendingPathComponent("dev/josev-evcc-transport.sh").path
-        let (status, output) = try Self.run("/bin/bash", [script, Self.pnc.path])
+        let (status, output) = try await Self.run("/bin/bash", [script, Self.pnc.path])
         #expect(status == 0, "\(output)")
         #expect(output.contains("PASS Josev EVCC transport"), "\(output)")
         // our SDP client and TLS client against Josev's SECC, which answers SupportedAppProtocolReq
@@ -149,9 +141,9 @@ import V2GTransport
         ),
         arguments: ["ac", "dc"]
     )
-    func josevISO2Sessions(kind: String) throws {
+    func josevISO2Sessions(kind: String) async throws {
         let script = repositoryRoot.appendingPathComponent("dev/josev-iso2-sessions.sh").path
-        let (status, output) = try Self.run("/bin/bash", [script, Self.pnc.path, kind])
+        let (status, output) = try await Self.run("/bin/bash", [script, Self.pnc.path, kind])
         #expect(status == 0, "\(output)")
         #expect(output.contains("PASS Josev EVCC iso2_eim_\(kind) -> pnc station"), "\(output)")
         if kind == "ac" { #expect(output.contains("PASS pnc ev iso2-eim-ac -> Josev SECC"), "\(output)") }
@@ -169,9 +161,9 @@ extension InteropTests {
             """
         )
     )
-    func josevDINSession() throws {
+    func josevDINSession() async throws {
         let script = repositoryRoot.appendingPathComponent("dev/josev-din-iso20.sh").path
-        let (status, output) = try Self.run("/bin/bash", [script, "din_dc", Self.pnc.path])
+        let (status, output) = try await Self.run("/bin/bash", [script, "din_dc", Self.pnc.path])
         #expect(status == 0, "\(output)")
         #expect(output.contains("RESULT: din_dc completed"), "\(output)")
     }
