@@ -456,7 +456,7 @@ let stationTargets: [Target] = [
         name: "PnCServer",
         dependencies: [
             "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
-            "PnCCore", "V2GPKI", "EMSP", "PKIHTTP", "V2GSecurity", "ISO2Messages",
+            "PnCCore", "V2GPKI", "EMSP", "PKIHTTP", "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -12,9 +12,14 @@ import PnCCore
 import Synchronization
 import Storage
 import SwiftASN1
+import Crypto
+import EXI
 import EMSP
+import ISO2Messages
 import V2GPKI
+import V2GSecurity
 import X509
+import XMLDSig
 
 /// One line of the demo's timeline: a hop between two actors, what crossed it, how long it took, the trace id of the
 /// decision it belongs to and the outcome.
@@ -47,8 +52,25 @@ public struct DemoReport: Sendable {
     public var cdr: ChargeDetailRecord?
     public var invoiceNumber: String?
     public var invoicePath: String?
+    /// Contract installation through the station and the CSMS to the eMSP/CPS (OCPP Get15118EVCertificate).
+    public var contractInstallation: ContractInstallationOutcome?
     /// Parts of the flow this build does not run yet, with the reason.
     public var notRun: [String] = []
+}
+
+/// What the vehicle side finds in the CertificateInstallationRes relayed by the station (OCPP M02 → eMSP/CPS).
+public struct ContractInstallationOutcome: Sendable, Hashable {
+    /// OCPP Iso15118EVCertificateStatus of Get15118EVCertificate.
+    public var ocppStatus: String
+    /// ISO 15118-2 ResponseCode of the CertificateInstallationRes.
+    public var iso15118ResponseCode: String
+    public var eMAID: String?
+    /// The CPS signature over the response verified with the CPS certificate the response carries.
+    public var cpsSignatureVerified: Bool
+    /// The contract private key decrypted with the OEM provisioning key matches the contract certificate.
+    public var contractKeyMatches: Bool
+    /// The contract certificate was issued by the PKI's MO Sub-CA 2.
+    public var issuedByMOSubCA2: Bool
 }
 
 public enum DemoScenario: String, Sendable, CaseIterable {
@@ -106,8 +128,7 @@ public enum Demo {
     public static func run(scenario: DemoScenario, workDirectory: String, logger: Logger) async throws -> DemoReport {
         var report = DemoReport(scenario: scenario, workDirectory: workDirectory)
         report.notRun = [
-            "EV↔SECC (ISO 15118-2 session, CertificateInstallation, Plug & Charge authorization): the SECC/EVCC machines and network driver are not in this build",
-            "CSMS↔EMSP/CPS (Get15118EVCertificate) and the CSMS's own OCSP check (C07): not wired in this build's CSMS; the SECC checks the contract chain with OCSP itself",
+            "EV↔SECC (ISO 15118-2 session over TLS, Plug & Charge PaymentDetails/Authorization): the session is driven by calling the station's ChargingBackend directly; the CertificateInstallationReq is signed with the PKI's OEM provisioning key by the demo, not sent by an EVCC",
         ]
         func timed<T>(
             _ hop: String, _ step: String, trace: TraceID? = nil, _ body: () async throws -> T,
@@ -136,6 +157,7 @@ public enum Demo {
         var options = PKIDirectory.InitOptions()
         options.keyIterations = 1_000
         options.contractEMAID = try EMAID(demoEMAID)
+        options.pcid = try PCID(demoPCID)
         let pki = try await timed("PKI", "pnc pki init (V2G, MO, OEM roots, Sub-CAs, leaves)", {
             try PKIDirectory.create(
                 at: pkiFolder,
@@ -156,10 +178,32 @@ public enum Demo {
         configuration.databasePath = workDirectory + "/csms.sqlite"
         configuration.csms.rootCertificatesToInstall = [("V2GRootCertificate", v2gRoot), ("MORootCertificate", moRoot)]
         let authority = try PKICertificateAuthority(pki: pki, validityDays: 365)
-        let csms = DemoCSMS(configuration: configuration, authority: authority, logger: logger)
+        let provisioning = try ContractProvisioning.fromPKIDirectory(
+            pki, allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
+        let csmsOCSP = OCSPClient(transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
+        let csms = DemoCSMS(configuration: configuration, authority: authority, logger: logger) { store in
+            // The CSMS's Plug & Charge ports: OCSP (cached) and chain validation from the PKI, contracts and contract
+            // certificates from the eMSP (same database).
+            var services = try PlugAndChargeServices.pki(
+                pki, client: csmsOCSP, transport: OCSPHTTPTransport(),
+                contracts: EMSPContractDirectory(repository: store), now: { Date() })
+            services.evCertificates = EMSPEVCertificateProvider(repository: store, provisioning: provisioning)
+            return services
+        }
         var running = try await timed("CSMS", "start (OCPP-J on 127.0.0.1, SQLite)", { try await csms.start(port: 0) },
             outcome: { "listening on 127.0.0.1:\($0.port)" })
         try await running.application.store.saveToken(IdTokenRecord(idToken: demoToken, type: "ISO14443", status: "Accepted"))
+        // eMSP: the driver's contract, bound to the vehicle's PCID, with the PKI's contract certificate.
+        try await timed("EMSP", "customer, vehicle \(demoPCID), contract \(demoEMAID) (active)", {
+            let store = running.application.store
+            let chain = try CertificateFile.certificates(atPath: pki.leafDirectory("contract") + "/chain.pem")
+            try await store.save(Customer(id: "demo", name: "Demo driver", email: "driver@example.org"))
+            try await store.save(Vehicle(pcid: try PCID(demoPCID), customerID: "demo", label: "demo EV"))
+            try await store.save(Contract(
+                emaid: try EMAID(demoEMAID), pcid: try PCID(demoPCID), customerID: "demo",
+                validFrom: chain.first?.notValidBefore ?? Date(), validTo: chain.first?.notValidAfter ?? Date(),
+                certificateChain: try chain.map { try $0.derBytes }, certificateSerial: chain.first.map { Array($0.serialNumber.bytes) }))
+        }, outcome: { "stored in the CSMS database (eMSP tables)" })
         let port = running.port
 
         // Station.
@@ -196,6 +240,23 @@ public enum Demo {
         // Session.
         var generator = SystemRandomNumberGenerator()
         let trace = TraceID.random(using: &generator)
+        if scenario == .happy {
+            let oemKey = try P256.Signing.PrivateKey(
+                pemRepresentation: try pki.keyStore.signingKey(label: "leaf/oem-prov/key").serializeAsPEM().pemString)
+            let oemCert = try CertificateFile.certificates(atPath: pki.leafDirectory("oem-prov") + "/cert.pem")
+            let request = try installationRequest(oemCert: oemCert.first, oemKey: oemKey)
+            let result = try await timed(
+                "SECC↔CSMS↔EMSP/CPS", "Get15118EVCertificate(Install): CertificateInstallationReq → eMSP → CPS-signed Res", trace: trace, {
+                    try await station.exchangeCertificate(.init(
+                        action: .install, schemaVersion: EMSPEVCertificateProvider.iso2Namespace, exiRequest: request, traceID: trace))
+                }, outcome: { "\($0.status.rawValue), \($0.exiResponse.count) bytes EXI" })
+            let moSub2 = try pki.authority(.moSubCA2).certificate
+            report.contractInstallation = await timed("EV", "CertificateInstallationRes: CPS signature, contract key decrypted with the OEM key", trace: trace, {
+                Self.checkInstallation(result, oemKey: oemKey, moSubCA2: moSub2)
+            }, outcome: {
+                "\($0.iso15118ResponseCode), eMAID \($0.eMAID ?? "-"), CPS signature \($0.cpsSignatureVerified ? "valid" : "INVALID"), key \($0.contractKeyMatches ? "matches" : "DOES NOT MATCH")"
+            })
+        }
         if scenario == .csmsOffline {
             await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
         }
@@ -356,6 +417,51 @@ public enum Demo {
 
     /// Sends a CSMS-initiated call; when the station's connection dropped in between (it reconnects by itself), waits
     /// for it to be back and tries again, three times at most.
+    static let demoPCID = "WMIV1234567890ABCD"
+
+    /// The vehicle's CertificateInstallationReq signed with its OEM provisioning key ([V2G2-897]).
+    static func installationRequest(oemCert: Certificate?, oemKey: P256.Signing.PrivateKey) throws -> [UInt8] {
+        guard let oemCert else { throw ChargingStationErrorBridge.failed("the PKI has no OEM provisioning certificate") }
+        let req = CertificateInstallationReq(
+            id: "ID1", oemProvisioningCert: try oemCert.derBytes,
+            listOfRootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [
+                X509IssuerSerial(x509IssuerName: "CN=V2GRootCA", x509SerialNumber: 1)
+            ]))
+        let signature = try ISO2Signature.sign([.certificateInstallationReq(req)], with: .p256(oemKey))
+        return try ISO2Document.v2gMessage(V2GMessage(
+            header: MessageHeader(sessionID: [1, 2, 3, 4, 5, 6, 7, 8], signature: signature),
+            body: Body(bodyElement: .certificateInstallationReq(req)))).exiEncoded()
+    }
+
+    /// What an EV checks in the relayed CertificateInstallationRes.
+    static func checkInstallation(
+        _ result: CertificateExchangeResult, oemKey: P256.Signing.PrivateKey, moSubCA2: Certificate
+    ) -> ContractInstallationOutcome {
+        var outcome = ContractInstallationOutcome(
+            ocppStatus: result.status.rawValue, iso15118ResponseCode: "-", eMAID: nil, cpsSignatureVerified: false,
+            contractKeyMatches: false, issuedByMOSubCA2: false)
+        guard case .v2gMessage(let message)? = try? ISO2Document(exi: result.exiResponse),
+            case .certificateInstallationRes(let res)? = message.body.bodyElement
+        else { return outcome }
+        outcome.iso15118ResponseCode = res.responseCode.rawValue
+        outcome.eMAID = res.eMAID.value
+        if let signature = message.header.signature,
+            let key = try? V2GVerifyingKey(certificateDER: res.saProvisioningCertificateChain.certificate)
+        {
+            outcome.cpsSignatureVerified = (try? ISO2Signature.verify(signature, fragments: ISO2Signature.fragments(of: res), key: key)) != nil
+        }
+        if let agreement = try? P256.KeyAgreement.PrivateKey(rawRepresentation: oemKey.rawRepresentation),
+            let contractKey = try? ISO2ContractKeyEncryption.decrypt(
+                EncryptedContractKey(encryptedPrivateKey: res.contractSignatureEncryptedPrivateKey.value, dhPublicKey: res.dHpublickey.value),
+                with: agreement),
+            let certificate = try? Certificate(derEncoded: res.contractSignatureCertChain.certificate)
+        {
+            outcome.contractKeyMatches = certificate.publicKey == Certificate.PublicKey(contractKey.publicKey)
+            outcome.issuedByMOSubCA2 = certificate.issuer == moSubCA2.subject
+        }
+        return outcome
+    }
+
     static func sendToStation(_ call: CSMSCall, via application: CSMSApplication, station: OCPPChargingStation)
         async throws -> JSONValue
     {
@@ -403,6 +509,7 @@ struct DemoCSMS: Sendable {
     let configuration: CSMSApplicationConfiguration
     let authority: PKICertificateAuthority
     let logger: Logger
+    let plugAndCharge: @Sendable (SQLStore) throws -> PlugAndChargeServices
 
     struct Running: Sendable {
         let application: CSMSApplication
@@ -419,7 +526,8 @@ struct DemoCSMS: Sendable {
         server.port = port
         let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
         let application = CSMSApplication(
-            configuration: configuration, store: store, certificateAuthority: authority, logger: logger,
+            configuration: configuration, store: store, certificateAuthority: authority,
+            plugAndCharge: try plugAndCharge(store), logger: logger,
             now: { OCPPDateTime(secondsSince1970: Date().timeIntervalSince1970) })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await application.run(server: server) { _, port in continuation.yield(port) } }

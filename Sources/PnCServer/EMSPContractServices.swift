@@ -107,7 +107,7 @@ public struct EMSPEVCertificateProvider: EVCertificateProvider {
         // The EXI answer is complete and signed even when it refuses: it goes to the EV with its ResponseCode.
         return EVCertificateResponse(
             status: .accepted, exiResponse: outcome.responseEXI,
-            reason: outcome.responseCode == .ok ? nil : "ISO 15118 ResponseCode \(outcome.responseCode)")
+            reason: outcome.responseCode == .ok ? nil : "ISO 15118 ResponseCode \(outcome.responseCode.rawValue)")
     }
 
     static func commonName(_ name: DistinguishedName) -> String? {

@@ -28,9 +28,18 @@ struct DemoTests {
         #expect(report.storedEnergyWh == [12_000, 14_500, 17_000, 19_500, 20_000])
         // The SECC accepts the contract chain (MO root installed by the CSMS, OCSP good from the responder on loopback).
         #expect(report.contractRefusal == nil)
-        // The CSMS's Plug & Charge answer is recorded; when it is not Accepted the session falls back to EIM.
+        // The CSMS checks the chain, OCSP against the responder on loopback and the eMSP contract: Accepted.
         let contract = try #require(report.contractAuthorization)
-        if contract.status != .accepted { #expect(report.authorization?.detail == "CSMS: Accepted") }
+        #expect(contract.status == .accepted)
+        #expect(contract.certificateStatus == .accepted)
+        // Contract installation over OCPP (station → CSMS → eMSP/CPS): CPS-signed, key decrypts with the OEM key.
+        let installation = try #require(report.contractInstallation)
+        #expect(installation.ocppStatus == "Accepted")
+        #expect(installation.iso15118ResponseCode == "OK")
+        #expect(installation.eMAID == Demo.demoEMAID + "0")  // with its check digit (ISO 15118-2 Annex H)
+        #expect(installation.cpsSignatureVerified)
+        #expect(installation.contractKeyMatches)
+        #expect(installation.issuedByMOSubCA2)
         let cdr = try #require(report.cdr)
         #expect(cdr.totalEnergyKWh == "8.000")
         #expect(cdr.lines.first?.amount.cents == 392)  // 8 kWh × 0.49
