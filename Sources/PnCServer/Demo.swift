@@ -246,7 +246,7 @@ public enum Demo {
             let oemCert = try CertificateFile.certificates(atPath: pki.leafDirectory("oem-prov") + "/cert.pem")
             let request = try installationRequest(oemCert: oemCert.first, oemKey: oemKey)
             let result = try await timed(
-                "SECC↔CSMS↔EMSP/CPS", "Get15118EVCertificate(Install): CertificateInstallationReq → eMSP → CPS-signed Res", trace: trace, {
+                "SECC↔CSMS", "Get15118EVCertificate(Install): CertificateInstallationReq → CSMS → eMSP/CPS → signed Res", trace: trace, {
                     try await station.exchangeCertificate(.init(
                         action: .install, schemaVersion: EMSPEVCertificateProvider.iso2Namespace, exiRequest: request, traceID: trace))
                 }, outcome: { "\($0.status.rawValue), \($0.exiResponse.count) bytes EXI" })
