@@ -89,3 +89,48 @@ struct DemoRefusalTests {
         #expect(report.invoicePath != nil)
     }
 }
+
+/// Keeps every log record's message, label and `trace_id` metadata.
+final class CapturedLogs: @unchecked Sendable {
+    struct Entry: Sendable {
+        var label: String
+        var message: String
+        var traceID: String?
+    }
+    private let lock = NSLock()
+    private var entries: [Entry] = []
+    func append(_ entry: Entry) { lock.withLock { entries.append(entry) } }
+    var all: [Entry] { lock.withLock { entries } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let label: String
+    let logs: CapturedLogs
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        logs.append(.init(label: label, message: "\(event.message)", traceID: merged["trace_id"].map { "\($0)" }))
+    }
+}
+
+@Suite("pnc demo: one trace id from the SECC to the CSMS")
+struct DemoTraceTests {
+    @Test("[OCPP2.0.1 C07 M02] the trace id of the session's decisions is the one the CSMS logs for Authorize and Get15118EVCertificate")
+    func traceIDReachesTheCSMS() async throws {
+        let logs = CapturedLogs()
+        let logger = Logger(label: "test.demo.trace") { CapturingLogHandler(label: $0, logs: logs) }
+        let report = try await Demo.run(scenario: .happy, workDirectory: demoFolder(), logger: logger)
+        let trace = try #require(Set(report.timeline.compactMap(\.traceID)).first)
+        let csmsLines = logs.all.filter { $0.traceID == trace }
+        // The CSMS side logged decisions under the station's trace id (it is carried in customData).
+        #expect(!csmsLines.isEmpty)
+        // Messages of the CSMS's decisions (not the station's own "Authorize answered").
+        #expect(csmsLines.contains { $0.message == "plug and charge authorization accepted" })
+        #expect(csmsLines.contains { $0.message == "Get15118EVCertificate accepted" })
+    }
+}
