@@ -278,23 +278,16 @@ let v2gTargets: [Target] = [
     .target(
         name: "ISO15118SECC",
         dependencies: [
-            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig",
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ],
         swiftSettings: swiftSettings
     ),
     .target(
         name: "ISO15118EVCC",
         dependencies: [
-            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI",
-            .product(name: "X509", package: "swift-certificates"),
-        ],
-        swiftSettings: swiftSettings
-    ),
-    .testTarget(
-        name: "ISO15118SECCTests",
-        dependencies: [
-            "ISO15118SECC", "V2GPKI", "PnCTesting", "SAPMessages", "ISO2Messages",
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -302,14 +295,32 @@ let v2gTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(
-        name: "ISO15118EVCCTests", dependencies: ["ISO15118EVCC", "ISO15118SECC", "SAPMessages", "ISO2Messages", "PnCCore"],
+        name: "ISO15118SECCTests",
+        dependencies: [
+            "ISO15118SECC", "V2GPKI", "PnCTesting", "SAPMessages", "ISO2Messages", "V2GSecurity", "XMLDSig", "EXI",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ISO15118EVCCTests",
+        dependencies: [
+            "ISO15118EVCC", "ISO15118SECC", "SAPMessages", "ISO2Messages", "PnCCore", "V2GPKI", "V2GSecurity", "EMSP",
+            "XMLDSig", "EXI",
+            .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
         swiftSettings: swiftSettings),
     // L3: drivers for the session machines (SECCService, EVCCSession) and simulators.
     .target(
         name: "ISO15118Station",
         dependencies: [
-            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "DINMessages", "ISO20Messages", "PnCCore",
+            "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "DINMessages",
+            "ISO20Messages", "PnCCore", "V2GPKI",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "X509", package: "swift-certificates"),
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
@@ -318,7 +329,7 @@ let v2gTargets: [Target] = [
         name: "V2GTransportTests",
         dependencies: [
             "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
-            "V2GTP", "DINMessages", "ISO20Messages",
+            "V2GTP", "DINMessages", "ISO20Messages", "V2GPKI", "V2GSecurity",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -338,6 +349,7 @@ let v2gCLIDependencies: [Target.Dependency] = [
     "ISO15118Station",
     "ISO15118SECC",
     "ISO15118EVCC",
+    "V2GSecurity",
     "ISO2Messages",
     "SAPMessages",
     "V2GPKI",
@@ -350,7 +362,12 @@ let v2gCLIDependencies: [Target.Dependency] = [
 let v2g20Targets: [Target] = [
     .testTarget(
         name: "ISO15118SECC20Tests",
-        dependencies: ["ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore"],
+        dependencies: [
+            "ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "XMLDSig",
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ],
         swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -20,7 +20,8 @@ extension EVCCSession {
     /// Offers ISO 15118-20 (AC or DC by `configuration.ac`), runs ``ISO20EVCCStateMachine`` to SessionStop (asking to
     /// stop after `chargeLoops` charge-loop exchanges) and closes the connection.
     public static func runISO20(
-        on connection: V2GConnection, configuration: ISO20EVCCConfiguration, chargeLoops: Int = 5, logger: Logger
+        on connection: V2GConnection, configuration: ISO20EVCCConfiguration, contracts: [ISO20EVCCContract] = [],
+        chargeLoops: Int = 5, logger: Logger
     ) async throws -> ISO20EVCCSessionSummary {
         let started = ContinuousClock.now
         func stamp() -> Double {
@@ -29,7 +30,7 @@ extension EVCCSession {
         }
         func now() -> UInt64 { UInt64(max(SECCService.unixTime(), 0)) }
         var timeline: [TimelineEntry] = []
-        var machine = ISO20EVCCStateMachine(configuration: configuration)
+        var machine = ISO20EVCCStateMachine(configuration: configuration, contracts: contracts)
         var outcome: ISO20EVCCStateMachine.Outcome?
         var selected: ApplicationProtocol?
         try await connection.executeThenClose { inbound, outbound in

@@ -17,15 +17,19 @@ public struct EVCCSessionSummary: Sendable {
     public var meterWh: UInt64?
     /// Milliseconds from the first SupportedAppProtocolReq to the first PowerDeliveryRes.
     public var firstPowerDeliveryMilliseconds: Double?
+    /// The contract installed in this session (CertificateInstallation), for the caller's ``ContractStore``.
+    public var installedContract: StoredContract?
 
     public var succeeded: Bool { self.failure == nil }
 }
 
 /// Runs the EV side of one V2G communication session on a connected ``V2GConnection``.
 public enum EVCCSession {
-    /// Offers ISO 15118-2, runs ``ISO2EVCCStateMachine`` to SessionStop, and closes the connection.
+    /// Offers ISO 15118-2, runs ``ISO2EVCCStateMachine`` to SessionStop, and closes the connection. With a `contract`
+    /// the vehicle uses Contract payment (Plug & Charge) when the SECC offers it.
     public static func run(
-        on connection: V2GConnection, configuration: ISO2EVCCStateMachine.Configuration, logger: Logger
+        on connection: V2GConnection, configuration: ISO2EVCCStateMachine.Configuration, contract: StoredContract? = nil,
+        installation: ContractInstallation? = nil, logger: Logger
     ) async throws -> EVCCSessionSummary {
         let started = ContinuousClock.now
         func stamp() -> Double {
@@ -33,7 +37,7 @@ public enum EVCCSession {
             return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         }
         var timeline: [TimelineEntry] = []
-        var machine = ISO2EVCCStateMachine(configuration: configuration)
+        var machine = ISO2EVCCStateMachine(configuration: configuration, contract: contract, installation: installation)
         var failure: String? = "connection closed by the SECC"
         var selected: ApplicationProtocol?
         var firstPowerDelivery: Double?
@@ -87,6 +91,7 @@ public enum EVCCSession {
         }
         return EVCCSessionSummary(
             protocolName: selected, sessionID: machine.sessionID.hexString, timeline: timeline, failure: failure,
-            battery: machine.battery, meterWh: machine.meterWh, firstPowerDeliveryMilliseconds: firstPowerDelivery)
+            battery: machine.battery, meterWh: machine.meterWh, firstPowerDeliveryMilliseconds: firstPowerDelivery,
+            installedContract: machine.installedContract)
     }
 }

@@ -26,7 +26,7 @@ extension SECCService {
             }
             let name = Self.dinName(request)
             timeline.append(.init(milliseconds: stamp(), direction: .received, message: name))
-            var action = machine.received(request)
+            var action = machine.received(request, now: Self.unixTime())
             while true {
                 logger.debug("secc transition", metadata: ["v2g.request": "\(name)", "v2g.action": "\(action)"])
                 switch action {
@@ -47,8 +47,33 @@ extension SECCService {
                 case .sendAndClose(let message, let reason):
                     try await Self.writeDIN(message, outbound, &timeline, stamp)
                     return "session ended: \(reason)"
+                case .startTransaction(let start, let message, _):
+                    let id: String
+                    do {
+                        id = try await self.backend.transactionStarted(start)
+                    } catch {
+                        logger.debug("secc backend transaction start failed", metadata: ["pnc.error": "\(error)"])
+                        id = "local-\(start.sessionID)"
+                    }
+                    _ = machine.transactionStarted(id: id)
+                    try await Self.writeDIN(message, outbound, &timeline, stamp)
+                    rearm()
+                case .sendAndUpdateTransaction(let message, let update, _):
+                    try await Self.writeDIN(message, outbound, &timeline, stamp)
+                    rearm()
+                    do { try await self.backend.transactionUpdated(update) } catch {
+                        logger.debug("secc backend transaction update failed", metadata: ["pnc.error": "\(error)"])
+                    }
+                case .endTransaction(let end, let message, let reason):
+                    do { try await self.backend.transactionEnded(end) } catch {
+                        logger.debug("secc backend transaction end failed", metadata: ["pnc.error": "\(error)"])
+                    }
+                    try await Self.writeDIN(message, outbound, &timeline, stamp)
+                    return "session ended: \(reason)"
                 case .control(let command):
-                    action = machine.controllerReplied(await self.dinControl(command, logger: logger))
+                    let reply = await self.dinControl(command, logger: logger)
+                    if let meter = try? await self.controller.meterReading() { machine.meterSampled(meter) }
+                    action = machine.controllerReplied(reply, now: Self.unixTime())
                     continue
                 case .close(let reason):
                     return "closed: \(reason)"

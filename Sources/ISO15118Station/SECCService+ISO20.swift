@@ -1,5 +1,6 @@
 import ISO15118SECC
 import ISO20Messages
+import ISO2Messages
 import Logging
 import NIOCore
 import PnCCore
@@ -17,10 +18,14 @@ extension SECCService {
         traceID: TraceID, logger: Logger, timeline: inout [TimelineEntry], stamp: () -> Double, rearm: () -> Void,
         timedOut: () -> Bool
     ) async throws -> String {
+        let pnc = self.configuration.paymentOptions.contains(.contract) ? self.configuration.iso20PnC : nil
+        var random = SystemRandomNumberGenerator()
         var machine = ISO20SECCStateMachine(
             configuration: ISO20SECCConfiguration(
-                evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities),
-            proposedSessionID: sessionID, traceID: traceID)
+                evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities,
+                pnc: pnc),
+            proposedSessionID: sessionID, traceID: traceID,
+            genChallenge: pnc == nil ? [] : (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
         while let frame = try await frames.next() {
             guard let request = try ISO20Request(payloadType: frame.payloadType.rawValue, exi: Array(buffer: frame.payload))
             else {
@@ -47,9 +52,33 @@ extension SECCService {
                 case .sendAndClose(let response, let reason):
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
                     return "session ended: \(reason)"
+                case .startTransaction(let start, let response, _):
+                    let id: String
+                    do {
+                        id = try await self.backend.transactionStarted(start)
+                    } catch {
+                        logger.debug("secc backend transaction start failed", metadata: ["pnc.error": "\(error)"])
+                        id = "local-\(ISO20SECCStateMachine.hex(sessionID))"
+                    }
+                    _ = machine.transactionStarted(id: id)
+                    try await Self.writeISO20(response, outbound, &timeline, stamp)
+                    rearm()
+                case .sendAndUpdateTransaction(let response, let update, _):
+                    try await Self.writeISO20(response, outbound, &timeline, stamp)
+                    rearm()
+                    do { try await self.backend.transactionUpdated(update) } catch {
+                        logger.debug("secc backend transaction update failed", metadata: ["pnc.error": "\(error)"])
+                    }
+                case .endTransaction(let end, let response, let reason):
+                    do { try await self.backend.transactionEnded(end) } catch {
+                        logger.debug("secc backend transaction end failed", metadata: ["pnc.error": "\(error)"])
+                    }
+                    try await Self.writeISO20(response, outbound, &timeline, stamp)
+                    return "session ended: \(reason)"
                 case .control(let command):
-                    action = machine.controllerReplied(
-                        await self.iso20Control(command, logger: logger), now: UInt64(max(Self.unixTime(), 0)))
+                    let reply = await self.iso20Control(command, logger: logger)
+                    if let meter = try? await self.controller.meterReading() { machine.meterSampled(meter) }
+                    action = machine.controllerReplied(reply, now: UInt64(max(Self.unixTime(), 0)))
                     continue
                 case .close(let reason):
                     return "closed: \(reason)"

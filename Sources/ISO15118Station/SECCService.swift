@@ -7,6 +7,7 @@ public import SAPMessages
 import Synchronization
 import V2GTP
 public import V2GTransport
+public import X509
 
 /// What an SECC offers on every connection.
 public struct SECCConfiguration: Sendable {
@@ -15,15 +16,26 @@ public struct SECCConfiguration: Sendable {
     public var paymentOptions: [PaymentOption]
     /// The protocols offered in the SupportedAppProtocol handshake, most preferred first.
     public var protocols: [ApplicationProtocol]
+    /// ISO 15118-20 Plug & Charge (MO roots, supported providers); offered when set and `paymentOptions` has
+    /// `.contract`.
+    public var iso20PnC: ISO20PnCConfiguration?
+    /// The installed MO roots for Plug & Charge; Contract is accepted only when `paymentOptions` lists it and this is
+    /// non-empty (ISO 15118-2 [V2G2-476]).
+    public var contractRoots: [Certificate]
+    /// Whether Contract sessions are asked for one signed MeteringReceipt ([V2G2-691]).
+    public var requiresMeteringReceipt: Bool
 
     public init(
         evseID: String, evseNumber: Int = 1, paymentOptions: [PaymentOption] = [.externalPayment],
-        protocols: [ApplicationProtocol] = [.iso2]
+        protocols: [ApplicationProtocol] = [.iso2], contractRoots: [Certificate] = [],
+        requiresMeteringReceipt: Bool = false
     ) {
         self.evseID = evseID
         self.evseNumber = evseNumber
         self.paymentOptions = paymentOptions
         self.protocols = protocols
+        self.contractRoots = contractRoots
+        self.requiresMeteringReceipt = requiresMeteringReceipt
     }
 }
 
@@ -78,6 +90,7 @@ public struct SECCService: Sendable {
         var random = SystemRandomNumberGenerator()
         let traceID = TraceID.random(using: &random)
         let sessionID = (0..<8).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let genChallenge = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
         var logger = self.logger
         logger[metadataKey: "pnc.trace_id"] = "\(traceID)"
         logger[metadataKey: "v2g.session_id"] = "\(sessionID.hexString)"
@@ -148,8 +161,10 @@ public struct SECCService: Sendable {
                 ISO2SECCStateMachine(
                     configuration: .init(
                         evseID: self.configuration.evseID, evseNumber: self.configuration.evseNumber,
-                        capabilities: capabilities, paymentOptions: self.configuration.paymentOptions),
-                    proposedSessionID: sessionID, traceID: traceID))
+                        capabilities: capabilities, paymentOptions: self.configuration.paymentOptions,
+                        contractRoots: self.configuration.contractRoots,
+                        requiresMeteringReceipt: self.configuration.requiresMeteringReceipt),
+                    proposedSessionID: sessionID, traceID: traceID, genChallenge: genChallenge))
             while let frame = try await frames.next() {
                 switch machine {
                 case .iso2(var iso2):
@@ -181,6 +196,16 @@ public struct SECCService: Sendable {
                             } catch {
                                 logger.debug("secc backend failed", metadata: ["pnc.error": "\(error)"])
                                 action = iso2.backendFailed()
+                            }
+                        case .exchangeCertificate(var request):
+                            request.exiRequest = Array(buffer: frame.payload)
+                            do {
+                                let result = try await self.backend.exchangeCertificate(request)
+                                logger.debug("secc certificate exchange", metadata: ["pnc.status": "\(result.status.rawValue)"])
+                                action = iso2.certificateExchanged(result)
+                            } catch {
+                                logger.debug("secc certificate exchange failed", metadata: ["pnc.error": "\(error)"])
+                                action = iso2.certificateExchangeFailed()
                             }
                         case .controller(let question):
                             let answer = await self.ask(question)
@@ -267,6 +292,7 @@ public struct SECCService: Sendable {
         case .startTransaction: "startTransaction"
         case .sendAndUpdateTransaction: "sendAndUpdateTransaction"
         case .endTransaction: "endTransaction"
+        case .exchangeCertificate(let r): "exchangeCertificate \(r.action.rawValue)"
         case .close(let r): "close \(r)"
         case .none: "none"
         }

@@ -35,13 +35,16 @@ import Testing
 
     static func code(_ action: DINSECCStateMachine.Action) -> ResponseCode? {
         switch action {
-        case .send(let m, _), .sendAndClose(let m, _), .sendAndAuthorize(let m, _, _): F.responseCode(m)
+        case .send(let m, _), .sendAndClose(let m, _), .sendAndAuthorize(let m, _, _), .startTransaction(_, let m, _),
+            .sendAndUpdateTransaction(let m, _, _), .endTransaction(_, let m, _):
+            F.responseCode(m)
         default: nil
         }
     }
 
     static func closes(_ action: DINSECCStateMachine.Action) -> Bool {
         if case .sendAndClose = action { return true }
+        if case .endTransaction = action { return true }
         if case .close = action { return true }
         return false
     }

@@ -43,8 +43,11 @@ struct DINInMemorySession {
                 response = m
                 self.authorizations.append(authorization)
                 pendingAuthorization = true
-            case .sendAndClose(let m, _):
+            case .sendAndClose(let m, _), .sendAndUpdateTransaction(let m, _, _), .endTransaction(_, let m, _):
                 response = m
+            case .startTransaction(_, let m, _):
+                response = m
+                _ = self.secc.transactionStarted(id: "tx-1")
             case .close, .none, .control:
                 return self.evcc.transportClosed().outcome
             }

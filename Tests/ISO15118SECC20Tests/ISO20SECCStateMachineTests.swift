@@ -107,7 +107,9 @@ struct DCStage {
 
     static func response(_ action: ISO20SECCStateMachine.Action) -> ISO20Response? {
         switch action {
-        case .send(let r, _), .sendAndClose(let r, _), .sendAndAuthorize(let r, _, _): r
+        case .send(let r, _), .sendAndClose(let r, _), .sendAndAuthorize(let r, _, _),
+            .startTransaction(_, let r, _), .sendAndUpdateTransaction(let r, _, _), .endTransaction(_, let r, _):
+            r
         default: nil
         }
     }
@@ -116,7 +118,7 @@ struct DCStage {
 
     static func closes(_ action: ISO20SECCStateMachine.Action?) -> Bool {
         switch action {
-        case .sendAndClose, .close: true
+        case .sendAndClose, .close, .endTransaction: true
         default: false
         }
     }

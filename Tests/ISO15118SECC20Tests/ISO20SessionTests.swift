@@ -17,6 +17,7 @@ struct ISO20InMemorySession {
     var transcript: [String] = []
     var payloadTypes: Set<UInt16> = []
     var chargeLoops = 3
+    var authorizations: [BackendAuthorizationRequest] = []
 
     mutating func run() throws -> ISO20EVCCStateMachine.Outcome? {
         var evAction = self.evcc.start(now: self.now)
@@ -41,9 +42,15 @@ struct ISO20InMemorySession {
             while case .control(let command) = action { action = self.secc.controllerReplied(self.stage.run(command), now: self.now) }
             let response: ISO20Response
             switch action {
-            case .send(let r, _), .sendAndClose(let r, _): response = r
-            case .sendAndAuthorize(let r, _, _):
+            case .send(let r, _), .sendAndClose(let r, _), .sendAndUpdateTransaction(let r, _, _),
+                .endTransaction(_, let r, _):
                 response = r
+            case .startTransaction(_, let r, _):
+                response = r
+                _ = self.secc.transactionStarted(id: "tx-1")
+            case .sendAndAuthorize(let r, _, let authorization):
+                response = r
+                self.authorizations.append(authorization)
                 pending = true
             case .close, .none, .control:
                 if case .finish(let outcome) = self.evcc.transportClosed() { return outcome }

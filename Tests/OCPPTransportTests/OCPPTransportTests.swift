@@ -218,7 +218,8 @@ func transportError(_ body: () async throws -> Void) async -> OCPPTransportError
 
     @Test("[OCPP 2.0.1 Part 4 §4.1.1] CSMS CALLs are correlated, one at a time per direction, and time out")
     func csmsCalls() async throws {
-        try await withServer({ $0.callTimeout = .milliseconds(300) }) { server, delegate in
+        // The timeout counts from when a call is queued: leave room for five 20 ms answers on a loaded machine.
+        try await withServer({ $0.callTimeout = .milliseconds(1_500) }) { server, delegate in
             let handler = StationHandler(delay: .milliseconds(20))
             try await OCPPClient.withConnection(configuration: client(server), handler: handler) { _ in
                 var iterator = delegate.opened.makeAsyncIterator()
@@ -232,7 +233,7 @@ func transportError(_ body: () async throws -> Void) async -> OCPPTransportError
                 #expect(Set(results.compactMap { $0["echo"]?.stringValue }) == Set((0..<5).map { "Action\($0)" }))
                 #expect(handler.inFlight.withLock { $0.maximum } == 1)
             }
-            let slow = StationHandler(delay: .seconds(1))
+            let slow = StationHandler(delay: .seconds(4))
             try await OCPPClient.withConnection(configuration: client(server), handler: slow) { _ in
                 var iterator = delegate.opened.makeAsyncIterator()
                 let csmsSide = try #require(await iterator.next())

@@ -40,9 +40,13 @@ import V2GTransport
 
     @Test("din-dc over loopback: SAP selects DIN, CableCheck, PreCharge, the charge loop and SessionStop")
     func dinDC() async throws {
-        let (ev, secc) = try await Self.session()
+        let backend = LocalChargingBackend()
+        let (ev, secc) = try await Self.session(backend: backend)
         #expect(ev.succeeded, "\(String(describing: ev.outcome))")
         #expect(ev.protocolName == .din)
+        let log = backend.transactionLog
+        #expect(log.first?.hasPrefix("started local-1") == true, "\(log)")
+        #expect(log.last?.hasPrefix("ended local-1") == true, "\(log)")
         #expect(secc?.protocolName == .din)
         #expect(ev.timeline.filter { $0.message == "CurrentDemandReq" }.count == 4)
         #expect(ev.timeline.last?.message == "SessionStopRes")

@@ -1,7 +1,11 @@
 import ISO15118EVCC
 import ISO15118SECC
 import ISO15118Station
+import Foundation
 import ISO20Messages
+import ISO2Messages
+import V2GSecurity
+import Synchronization
 import Logging
 import NIOCore
 import NIOPosix
@@ -20,7 +24,8 @@ import V2GTransport
     }
 
     static func session(
-        ac: Bool, backend: LocalChargingBackend = LocalChargingBackend()
+        ac: Bool, backend: any ChargingBackend = LocalChargingBackend(), pnc: ISO20PnCConfiguration? = nil,
+        contracts: [ISO20EVCCContract] = []
     ) async throws -> (ISO20EVCCSessionSummary, SECCSessionSummary?) {
         let cpo = try TestChain(domain: "V2G", curve: .p521)
         let oem = try TestChain(domain: "OEM", curve: .p521)
@@ -30,8 +35,12 @@ import V2GTransport
             security: .tls(try V2GTLSServerProfile.iso15118_20(identities: [cpo.identity], vehicleTrustRoots: [oem.root])),
             logger: recorder.logger)
         let capabilities = ac ? SimulatedEVSEController.ac : SimulatedEVSEController.dc
+        var configuration = SECCConfiguration(
+            evseID: "DE*PNC*E1", paymentOptions: pnc == nil ? [.externalPayment] : [.contract, .externalPayment],
+            protocols: [.iso20DC, .iso20AC, .iso2])
+        configuration.iso20PnC = pnc
         let service = SECCService(
-            configuration: SECCConfiguration(evseID: "DE*PNC*E1", protocols: [.iso20DC, .iso20AC, .iso2]),
+            configuration: configuration,
             backend: backend, controller: SimulatedEVSEController(capabilities: capabilities), logger: recorder.logger)
         let seccSummary = SessionBox()
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -42,7 +51,7 @@ import V2GTransport
                 security: .tls(try V2GTLSClientProfile.iso15118_20(v2gRoots: [cpo.root], identity: oem.identity)),
                 logger: recorder.logger)
             let summary = try await EVCCSession.runISO20(
-                on: connection, configuration: Self.ev(ac: ac), chargeLoops: 4, logger: recorder.logger)
+                on: connection, configuration: Self.ev(ac: ac), contracts: contracts, chargeLoops: 4, logger: recorder.logger)
             for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
             try await server.close()
             return (summary, seccSummary.get())
@@ -51,11 +60,29 @@ import V2GTransport
 
     @Test("iso20-dc over loopback TLS 1.3 mutual: SAP selects -20 DC, EIM, cable check, pre-charge, charge loop, SessionStop")
     func iso20DC() async throws {
-        let (ev, secc) = try await Self.session(ac: false)
+        let backend = LocalChargingBackend()
+        let (ev, secc) = try await Self.session(ac: false, backend: backend)
         #expect(ev.succeeded, "\(String(describing: ev.outcome))")
         #expect(ev.protocolName == .iso20DC)
+        // PowerDelivery Start opened the backend's transaction and SessionStop ended it.
+        let log = backend.transactionLog
+        #expect(log.first?.hasPrefix("started local-1") == true, "\(log)")
+        #expect(log.last?.hasPrefix("ended local-1") == true, "\(log)")
         #expect(ev.timeline.filter { $0.message == "DC_ChargeLoopReq" }.count == 4)
         #expect(ev.timeline.last?.message == "SessionStopRes")
+        #expect(secc?.ending == "session ended: sessionStopped")
+    }
+
+    @Test("iso20-pnc-dc over loopback TLS 1.3 mutual: the SECC verifies the signed contract and the backend authorizes it")
+    func iso20PnC() async throws {
+        let pki = try ContractPKI(notBefore: Date().addingTimeInterval(-3600))
+        let contract = ISO20EVCCContract(
+            eMAID: "DEABCC00000001", chainDER: try pki.chain.map { try pki.der($0) }, key: .p521(pki.contractKey))
+        let backend = ContractBackend(accepted: ["DEABCC00000001"])
+        let (ev, secc) = try await Self.session(
+            ac: false, backend: backend, pnc: ISO20PnCConfiguration(moRoots: [pki.root]), contracts: [contract])
+        #expect(ev.succeeded, "\(String(describing: ev.outcome))")
+        #expect(backend.authorized == ["DEABCC00000001"])
         #expect(secc?.ending == "session ended: sessionStopped")
     }
 
@@ -73,4 +100,35 @@ import V2GTransport
         let (ev, _) = try await Self.session(ac: false, backend: LocalChargingBackend(allowedTokens: ["AABBCCDDEEFF"]))
         #expect(ev.outcome == .failed(.warningEIMAuthorizationFailure, request: "AuthorizationReq"))
     }
+}
+
+
+/// A backend that authorizes contracts by eMAID and keeps transactions in the local backend.
+final class ContractBackend: ChargingBackend {
+    let accepted: Set<String>
+    private let local = LocalChargingBackend()
+    private let log = Mutex<[String]>([])
+
+    init(accepted: Set<String>) { self.accepted = accepted }
+
+    var authorized: [String] { self.log.withLock { $0 } }
+
+    func authorize(_ request: BackendAuthorizationRequest) async throws -> BackendAuthorizationDecision {
+        guard case .contract(let eMAID, _, _) = request.identification else { return try await self.local.authorize(request) }
+        guard self.accepted.contains(eMAID) else { return BackendAuthorizationDecision(status: .unknown) }
+        self.log.withLock { $0.append(eMAID) }
+        return BackendAuthorizationDecision(status: .accepted, certificateStatus: .accepted)
+    }
+
+    func exchangeCertificate(_ request: CertificateExchangeRequest) async throws -> CertificateExchangeResult {
+        try await self.local.exchangeCertificate(request)
+    }
+
+    func certificateStatus(_ request: CertificateStatusRequest) async throws -> CertificateStatusResult {
+        try await self.local.certificateStatus(request)
+    }
+
+    func transactionStarted(_ event: TransactionStart) async throws -> String { try await self.local.transactionStarted(event) }
+    func transactionUpdated(_ event: TransactionUpdate) async throws { try await self.local.transactionUpdated(event) }
+    func transactionEnded(_ event: TransactionEnd) async throws { try await self.local.transactionEnded(event) }
 }

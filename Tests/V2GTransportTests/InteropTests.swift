@@ -157,3 +157,22 @@ import V2GTransport
         if kind == "ac" { #expect(output.contains("PASS pnc ev iso2-eim-ac -> Josev SECC"), "\(output)") }
     }
 }
+
+extension InteropTests {
+    @Test(
+        "DIN SPEC 70121 DC with Josev: its EVCC against pnc station reaches SessionStop",
+        .enabled(
+            if: josevReady,
+            """
+            SKIPPED-PEER josev: needs root, iproute2, Java (apt-get install openjdk-17-jre-headless), ../shared and \
+            Josev with its PKI in .build/josev (dev/install-test-deps.sh)
+            """
+        )
+    )
+    func josevDINSession() throws {
+        let script = repositoryRoot.appendingPathComponent("dev/josev-din-iso20.sh").path
+        let (status, output) = try Self.run("/bin/bash", [script, "din_dc", Self.pnc.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("RESULT: din_dc completed"), "\(output)")
+    }
+}

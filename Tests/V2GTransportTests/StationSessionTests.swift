@@ -20,7 +20,8 @@ import V2GTransport
 
     static func session(
         controller: SimulatedEVSEController, mode: EnergyTransferMode, backend: LocalChargingBackend = LocalChargingBackend(),
-        evccID: [UInt8] = [0x02, 0, 0, 0, 0, 1]
+        evccID: [UInt8] = [0x02, 0, 0, 0, 0, 1], configuration: SECCConfiguration = SECCConfiguration(evseID: "DE*PNC*E1"),
+        contract: StoredContract? = nil
     ) async throws -> (EVCCSessionSummary, SECCSessionSummary?) {
         let cpo = try TestChain(domain: "V2G")
         let recorder = LogRecorder()
@@ -28,8 +29,7 @@ import V2GTransport
             to: try SocketAddress(ipAddress: "::1", port: 0),
             security: .tls(try V2GTLSServerProfile.iso15118_2(identity: cpo.identity)), logger: recorder.logger)
         let service = SECCService(
-            configuration: SECCConfiguration(evseID: "DE*PNC*E1"), backend: backend, controller: controller,
-            logger: recorder.logger)
+            configuration: configuration, backend: backend, controller: controller, logger: recorder.logger)
         let seccSummary = SessionBox()
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run(server: server) { seccSummary.set($0) } }
@@ -40,7 +40,7 @@ import V2GTransport
             let summary = try await EVCCSession.run(
                 on: connection,
                 configuration: .init(evccID: evccID, energyTransfer: mode, battery: Self.battery, maximumLoopIterations: 5),
-                logger: recorder.logger)
+                contract: contract, logger: recorder.logger)
             for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
             try await server.close()
             return (summary, seccSummary.get())

@@ -1,4 +1,30 @@
 public import ISO20Messages
+public import V2GSecurity
+import XMLDSig
+
+/// A contract the vehicle can use for ISO 15118-20 Plug & Charge: its chain (leaf first, then the Sub-CAs, DER) and
+/// the contract key (P-521) that signs PnC_AReqAuthorizationMode.
+public struct ISO20EVCCContract: Sendable {
+    public var eMAID: String
+    public var chainDER: [[UInt8]]
+    public var key: V2GSigningKey
+
+    public init(eMAID: String, chainDER: [[UInt8]], key: V2GSigningKey) {
+        self.eMAID = eMAID
+        self.chainDER = chainDER
+        self.key = key
+    }
+
+    /// The provider part of the eMAID (country code and provider id, ISO 15118-2 Annex H), compared with the SECC's
+    /// SupportedProviders.
+    public var providerID: String { String(self.eMAID.filter { $0 != "-" }.prefix(5)) }
+
+    /// The contract to use: the first one whose provider the SECC supports, or the first one when it lists none.
+    public static func choose(from contracts: [ISO20EVCCContract], supportedProviders: [String]?) -> ISO20EVCCContract? {
+        guard let providers = supportedProviders, !providers.isEmpty else { return contracts.first }
+        return contracts.first { providers.contains($0.providerID) }
+    }
+}
 
 /// What an ISO 15118-20 DC EVCC knows about its vehicle.
 public struct ISO20EVCCConfiguration: Sendable, Hashable {
@@ -88,9 +114,15 @@ public struct ISO20EVCCStateMachine: Sendable {
     private let configuration: ISO20EVCCConfiguration
     private var sessionID: [UInt8] = Array(repeating: 0, count: 8)
     private var stopRequested = false
+    private let contracts: [ISO20EVCCContract]
+    /// The signed AuthorizationReq body when PnC was chosen, repeated while the SECC answers Ongoing.
+    private var pncMode: (mode: PnC_AReqAuthorizationMode, signature: Signature)?
 
-    public init(configuration: ISO20EVCCConfiguration) {
+    /// - Parameter contracts: contracts for Plug & Charge; the vehicle uses PnC when the SECC offers it and one of
+    ///   them fits its SupportedProviders, EIM otherwise.
+    public init(configuration: ISO20EVCCConfiguration, contracts: [ISO20EVCCContract] = []) {
         self.configuration = configuration
+        self.contracts = contracts
     }
 
     public var currentSessionID: [UInt8] { self.sessionID }
@@ -124,15 +156,31 @@ public struct ISO20EVCCStateMachine: Sendable {
             return self.request(.authorizationSetup, .authorizationSetup(AuthorizationSetupReq(header: self.header(now))), now)
 
         case (.authorizationSetup, .authorizationSetup(let r)):
+            if r.authorizationServices.contains(.pnC), case .pnCASResAuthorizationMode(let offer) = r.choice,
+                let contract = ISO20EVCCContract.choose(from: self.contracts, supportedProviders: offer.supportedProviders?.providerID),
+                let leaf = contract.chainDER.first
+            {
+                let mode = PnC_AReqAuthorizationMode(
+                    id: "PnC_AReq", genChallenge: offer.genChallenge,
+                    contractCertificateChain: ContractCertificateChain(
+                        certificate: leaf, subCertificates: SubCertificates(certificate: Array(contract.chainDER.dropFirst()))))
+                do {
+                    let signature = try ISO20Signature.sign([(mode.id, .pnCAReqAuthorizationMode(mode))], with: contract.key)
+                    self.pncMode = (mode, signature)
+                } catch {
+                    return self.finish(.protocolViolation("contract signature failed: \(error)"))
+                }
+                return self.request(.authorization, self.authorization(h), now)
+            }
             guard r.authorizationServices.contains(.eim) else { return self.finish(.notOffered("EIM")) }
-            return self.request(.authorization, Self.authorization(h), now)
+            return self.request(.authorization, self.authorization(h), now)
 
         case (.authorization, .authorization(let r)):
             if r.evseProcessing != .finished {
                 guard Self.elapsed(now, since: phaseStart) <= Self.ongoingTimeoutSeconds else {
                     return self.finish(.ongoingTimeout(request: step.rawValue))
                 }
-                return self.again(step, Self.authorization(h), phaseStart)
+                return self.again(step, self.authorization(h), phaseStart)
             }
             return self.request(.serviceDiscovery, .serviceDiscovery(ServiceDiscoveryReq(header: h)), now)
 
@@ -273,8 +321,14 @@ public struct ISO20EVCCStateMachine: Sendable {
         }
     }
 
-    private static func authorization(_ h: MessageHeader) -> ISO20Request {
-        .authorization(AuthorizationReq(
+    private func authorization(_ h: MessageHeader) -> ISO20Request {
+        if let pnc = self.pncMode {
+            var header = h
+            header.signature = pnc.signature
+            return .authorization(AuthorizationReq(
+                header: header, selectedAuthorizationService: .pnC, choice: .pnCAReqAuthorizationMode(pnc.mode)))
+        }
+        return .authorization(AuthorizationReq(
             header: h, selectedAuthorizationService: .eim, choice: .eimAReqAuthorizationMode(EIM_AReqAuthorizationMode())))
     }
 

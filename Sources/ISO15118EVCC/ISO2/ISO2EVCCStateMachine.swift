@@ -1,4 +1,6 @@
 public import ISO2Messages
+import V2GSecurity
+import XMLDSig
 
 /// The ISO 15118-2 EVCC session with external identification, AC or DC (ISO 15118-2:2014 §8.4, Figures 105-106
 /// message sequences), as a pure value: ``start()`` gives the first request, each response gives the next one.
@@ -49,6 +51,10 @@ public struct ISO2EVCCStateMachine: Sendable {
         case notOffered(String)
         /// Ongoing or PreCharge did not finish within ``Configuration/maximumRepeats`` requests.
         case tooManyRepeats(String)
+        /// A request could not be signed with the contract key.
+        case signing(String)
+        /// The contract delivered by CertificateInstallationRes was rejected (CPS chain, signature, key).
+        case installationRejected(String)
     }
 
     public enum Action: Hashable, Sendable {
@@ -64,7 +70,8 @@ public struct ISO2EVCCStateMachine: Sendable {
     public static let preChargeTolerance: Double = 20
 
     enum Phase: Hashable, Sendable {
-        case idle, sessionSetup, serviceDiscovery, paymentSelection, authorization, chargeParameters, cableCheck
+        case idle, sessionSetup, serviceDiscovery, paymentSelection, paymentDetails, authorization, chargeParameters
+        case cableCheck, meteringReceipt, certificateInstallation
         case preCharge, powerDeliveryStart, chargeLoop, powerDeliveryStop, weldingDetection, sessionStop, done
     }
 
@@ -79,8 +86,76 @@ public struct ISO2EVCCStateMachine: Sendable {
     /// The last meter reading the SECC reported, in Wh.
     public private(set) var meterWh: UInt64?
 
-    public init(configuration: Configuration) {
+    /// The contract used for Plug & Charge (Contract payment), nil for external identification.
+    public private(set) var contract: StoredContract?
+    /// OEM provisioning credentials for installing a contract when ``contract`` is nil.
+    public let installation: ContractInstallation?
+    /// The contract installed in this session (the driver stores it in its ``ContractStore``).
+    public private(set) var installedContract: StoredContract?
+    /// The GenChallenge from PaymentDetailsRes, signed back in AuthorizationReq ([V2G2-475]).
+    private var genChallenge: [UInt8] = []
+    /// The payment option selected in PaymentServiceSelectionReq.
+    public private(set) var selectedPayment: PaymentOption?
+
+    /// - Parameters:
+    ///   - contract: a valid contract (e.g. ``ContractStore/select(now:)``): the vehicle selects Contract when the SECC
+    ///     offers it, sends PaymentDetailsReq with the chain and signs AuthorizationReq and MeteringReceiptReq with its
+    ///     key; nil uses external identification.
+    ///   - installation: without a contract, the vehicle selects Contract and first installs one with
+    ///     CertificateInstallationReq (ISO 15118-2 §8.4.3.10), then continues with PaymentDetails in the same session.
+    public init(configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil) {
         self.configuration = configuration
+        self.contract = contract
+        self.installation = installation
+    }
+
+    private func signed(_ body: BodyElement, _ fragment: ISO2Fragment) throws(V2GSecurityError) -> V2GMessage {
+        guard let contract = self.contract else { return self.message(body) }
+        let signature = try ISO2Signature.sign([fragment], with: contract.key)
+        return V2GMessage(header: MessageHeader(sessionID: self.sessionID, signature: signature), body: Body(bodyElement: body))
+    }
+
+    private mutating func paymentDetailsOrAuthorization() -> Action {
+        if let contract = self.contract {
+            return self.next(
+                .paymentDetails,
+                .paymentDetailsReq(PaymentDetailsReq(eMAID: contract.eMAID, contractSignatureCertChain: contract.certificateChain)))
+        }
+        return self.next(.authorization, .authorizationReq(AuthorizationReq()))
+    }
+
+    /// AuthorizationReq: empty for EIM; Id and the GenChallenge, signed with the contract key, for Contract.
+    private mutating func authorizationRequest() -> Action {
+        guard self.contract != nil else { return self.next(.authorization, .authorizationReq(AuthorizationReq())) }
+        let req = AuthorizationReq(id: "ID1", genChallenge: self.genChallenge)
+        do {
+            let message = try self.signed(.authorizationReq(req), .authorizationReq(req))
+            return self.nextMessage(.authorization, message)
+        } catch {
+            return self.fail(.signing("AuthorizationReq: \(error.detail)"))
+        }
+    }
+
+    private mutating func nextMessage(_ phase: Phase, _ message: V2GMessage) -> Action {
+        if phase == self.phase {
+            self.repeats += 1
+            if self.repeats > self.configuration.maximumRepeats { return self.fail(.tooManyRepeats("\(phase)")) }
+        } else {
+            self.repeats = 0
+        }
+        self.phase = phase
+        return .send(message)
+    }
+
+    /// MeteringReceiptReq over the SECC's meter info, signed with the contract key ([V2G2-691], [V2G2-798]).
+    private mutating func meteringReceipt(_ meterInfo: MeterInfo?) -> Action? {
+        guard self.contract != nil, let meterInfo else { return nil }
+        let req = MeteringReceiptReq(id: "ID1", sessionID: self.sessionID, saScheduleTupleID: 1, meterInfo: meterInfo)
+        do {
+            return self.nextMessage(.meteringReceipt, try self.signed(.meteringReceiptReq(req), .meteringReceiptReq(req)))
+        } catch {
+            return self.fail(.signing("MeteringReceiptReq: \(error.detail)"))
+        }
     }
 
     public var battery: EVBattery { self.configuration.battery }
@@ -176,23 +251,45 @@ public struct ISO2EVCCStateMachine: Sendable {
             self.evseID = res.evseID
             return self.next(.serviceDiscovery, .serviceDiscoveryReq(ServiceDiscoveryReq()))
         case (.serviceDiscovery, .serviceDiscoveryRes(let res)):
-            guard res.paymentOptionList.paymentOption.contains(.externalPayment) else {
-                return self.fail(.notOffered("ExternalPayment"))
+            let payment: PaymentOption = self.contract != nil || self.installation != nil ? .contract : .externalPayment
+            guard res.paymentOptionList.paymentOption.contains(payment) else {
+                return self.fail(.notOffered(payment.rawValue))
             }
+            self.selectedPayment = payment
             guard res.chargeService.supportedEnergyTransferMode.energyTransferMode.contains(self.configuration.energyTransfer)
             else { return self.fail(.notOffered(self.configuration.energyTransfer.rawValue)) }
             return self.next(
                 .paymentSelection,
                 .paymentServiceSelectionReq(
                     PaymentServiceSelectionReq(
-                        selectedPaymentOption: .externalPayment,
+                        selectedPaymentOption: payment,
                         selectedServiceList: SelectedServiceList(selectedService: [
                             SelectedService(serviceID: res.chargeService.serviceID)
                         ]))))
         case (.paymentSelection, .paymentServiceSelectionRes):
-            return self.next(.authorization, .authorizationReq(AuthorizationReq()))
+            if self.contract == nil, let installation = self.installation {
+                do {
+                    return self.nextMessage(.certificateInstallation, try installation.request(sessionID: self.sessionID))
+                } catch {
+                    return self.fail(.signing("CertificateInstallationReq: \(error.detail)"))
+                }
+            }
+            return self.paymentDetailsOrAuthorization()
+        case (.certificateInstallation, .certificateInstallationRes(let res)):
+            guard let installation = self.installation else { return self.fail(.unexpectedMessage("CertificateInstallationRes")) }
+            switch installation.open(res, signature: response.header.signature, now: now) {
+            case .failure(let failure): return self.fail(.installationRejected(failure.reason))
+            case .success(let contract):
+                self.contract = contract
+                self.installedContract = contract
+                return self.paymentDetailsOrAuthorization()
+            }
+        case (.paymentDetails, .paymentDetailsRes(let res)):
+            guard res.genChallenge.count == 16 else { return self.fail(.unexpectedMessage("GenChallenge of \(res.genChallenge.count) bytes")) }
+            self.genChallenge = res.genChallenge
+            return self.authorizationRequest()
         case (.authorization, .authorizationRes(let res)):
-            if res.evseProcessing != .finished { return self.next(.authorization, .authorizationReq(AuthorizationReq())) }
+            if res.evseProcessing != .finished { return self.authorizationRequest() }
             return self.next(.chargeParameters, self.chargeParameterRequest)
         case (.chargeParameters, .chargeParameterDiscoveryRes(let res)):
             if res.evseProcessing != .finished { return self.next(.chargeParameters, self.chargeParameterRequest) }
@@ -217,12 +314,16 @@ public struct ISO2EVCCStateMachine: Sendable {
             return self.next(.chargeLoop, self.loopRequest)
         case (.chargeLoop, .currentDemandRes(let res)):
             self.meterWh = res.meterInfo?.meterReading ?? self.meterWh
+            if res.receiptRequired == true, let receipt = self.meteringReceipt(res.meterInfo) { return receipt }
             return self.afterLoopStep(
                 now: now, powerW: res.evsePresentVoltage.doubleValue * res.evsePresentCurrent.doubleValue)
         case (.chargeLoop, .chargingStatusRes(let res)):
             self.meterWh = res.meterInfo?.meterReading ?? self.meterWh
+            if res.receiptRequired == true, let receipt = self.meteringReceipt(res.meterInfo) { return receipt }
             let current = min(res.evseMaxCurrent?.doubleValue ?? 0, self.battery.maximumCurrentA)
             return self.afterLoopStep(now: now, powerW: current * 230 * 3)
+        case (.meteringReceipt, .meteringReceiptRes):
+            return self.next(.chargeLoop, self.loopRequest)
         case (.powerDeliveryStop, .powerDeliveryRes):
             if self.configuration.isDC {
                 return self.next(.weldingDetection, .weldingDetectionReq(WeldingDetectionReq(dcEVStatus: self.evStatus)))
@@ -263,6 +364,7 @@ public struct ISO2EVCCStateMachine: Sendable {
         case .serviceDetailRes(let r): (r.responseCode, "ServiceDetailRes")
         case .paymentDetailsRes(let r): (r.responseCode, "PaymentDetailsRes")
         case .meteringReceiptRes(let r): (r.responseCode, "MeteringReceiptRes")
+        case .certificateInstallationRes(let r): (r.responseCode, "CertificateInstallationRes")
         default: nil
         }
     }

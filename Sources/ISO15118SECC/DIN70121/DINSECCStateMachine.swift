@@ -55,6 +55,13 @@ public struct DINSECCStateMachine: Sendable {
         case sendAndAuthorize(V2GMessage, expectNextWithin: Duration, BackendAuthorizationRequest)
         /// Send the response, then close the connection.
         case sendAndClose(V2GMessage, CloseReason)
+        /// Report energy transfer start (``ChargingBackend/transactionStarted(_:)``), send the message, and feed the
+        /// transaction id to ``DINSECCStateMachine/transactionStarted(id:)``.
+        case startTransaction(TransactionStart, thenSend: V2GMessage, expectNextWithin: Duration)
+        /// Send the message and report the sample (``ChargingBackend/transactionUpdated(_:)``).
+        case sendAndUpdateTransaction(V2GMessage, TransactionUpdate, expectNextWithin: Duration)
+        /// Report the end (``ChargingBackend/transactionEnded(_:)``), send the message, and close.
+        case endTransaction(TransactionEnd, thenSendAndClose: V2GMessage, CloseReason)
         /// Run the command on the ``EVSEController`` and report with ``DINSECCStateMachine/controllerReplied(_:)``.
         case control(ControllerCommand)
         /// Close the connection without answering.
@@ -136,6 +143,16 @@ public struct DINSECCStateMachine: Sendable {
     private let proposedSessionID: [UInt8]
     /// The trace id every backend call of this session carries.
     public let traceID: TraceID
+    /// The backend's transaction id once energy transfer started.
+    public private(set) var transactionID: String?
+    /// The least time between two transaction samples during CurrentDemand, in seconds (OCPP 2.0.1
+    /// SampledDataTxUpdatedInterval).
+    public var transactionUpdateInterval: Double = 60
+    private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
+    private var lastUpdateAt: Double = 0
+    private var lastEVSoC: Int?
+    /// The driver's clock at the last timed input, seconds since 1970-01-01 UTC.
+    private var now: Double = 0
 
     /// A machine for one TCP connection.
     /// - Parameters:
@@ -157,7 +174,31 @@ public struct DINSECCStateMachine: Sendable {
 
     // MARK: - Inputs
 
-    /// A request from the vehicle.
+    /// A request from the vehicle at `now` (seconds since 1970-01-01 UTC, for the transaction record).
+    public mutating func received(_ message: V2GMessage, now: Double) -> Action {
+        self.now = now
+        return self.received(message)
+    }
+
+    /// The answer to the last ``Action/control(_:)`` at `now`.
+    public mutating func controllerReplied(_ reply: ControllerReply, now: Double) -> Action {
+        self.now = now
+        return self.controllerReplied(reply)
+    }
+
+    /// The meter register after a controller command; the driver reads it before feeding the reply.
+    public mutating func meterSampled(_ reading: MeterReading) {
+        self.lastMeter = reading
+    }
+
+    /// The backend's transaction id for this session (answer to
+    /// ``Action/startTransaction(_:thenSend:expectNextWithin:)``).
+    public mutating func transactionStarted(id: String) -> Action {
+        self.transactionID = id
+        return .none
+    }
+
+    /// A request from the vehicle (at the last time given to a timed input).
     public mutating func received(_ message: V2GMessage) -> Action {
         guard let body = message.body.bodyElement, DINResponses.isRequest(body) else {
             if case .closed = self.state { return .none }
@@ -231,8 +272,16 @@ public struct DINSECCStateMachine: Sendable {
             return .send(self.message(session.id, .preChargeRes(response)), expectNextWithin: Self.sequenceTimeout)
         case (.powerDeliveryStart, .contactorsSet):
             self.state = .charging(session)
+            self.lastUpdateAt = self.now
             let response = PowerDeliveryRes(responseCode: .ok, evseStatus: .dcEVSEStatus(Self.status(.evseReady)))
-            return .send(self.message(session.id, .powerDeliveryRes(response)), expectNextWithin: Self.sequenceTimeout)
+            let token = self.configuration.externalIDToken ?? DINResponses.hex(session.evccID)
+            let start = TransactionStart(
+                evseID: self.configuration.evseIndex, sessionID: DINResponses.hex(session.id),
+                identification: .external(
+                    idToken: token, type: self.configuration.externalIDToken == nil ? "MacAddress" : "Local"),
+                meterStartWh: self.lastMeter.energyWh, timestamp: self.now, traceID: self.traceID)
+            return .startTransaction(
+                start, thenSend: self.message(session.id, .powerDeliveryRes(response)), expectNextWithin: Self.sequenceTimeout)
         case (.powerDeliveryStop, .contactorsSet):
             self.state = .stopped(session)
             let response = PowerDeliveryRes(responseCode: .ok, evseStatus: .dcEVSEStatus(Self.status(.evseNotReady)))
@@ -249,7 +298,15 @@ public struct DINSECCStateMachine: Sendable {
                 evseMaximumVoltageLimit: PhysicalValue(capabilities.maximumVoltageV, unit: .v),
                 evseMaximumCurrentLimit: PhysicalValue(capabilities.maximumCurrentA, unit: .a),
                 evseMaximumPowerLimit: PhysicalValue(capabilities.maximumPowerW, unit: .w))
-            return .send(self.message(session.id, .currentDemandRes(response)), expectNextWithin: Self.sequenceTimeout)
+            let message = self.message(session.id, .currentDemandRes(response))
+            guard let transactionID = self.transactionID, self.now - self.lastUpdateAt >= self.transactionUpdateInterval else {
+                return .send(message, expectNextWithin: Self.sequenceTimeout)
+            }
+            self.lastUpdateAt = self.now
+            let update = TransactionUpdate(
+                transactionID: transactionID, meterWh: self.lastMeter.energyWh, powerW: self.lastMeter.powerW,
+                stateOfCharge: self.lastEVSoC, timestamp: self.now, traceID: self.traceID)
+            return .sendAndUpdateTransaction(message, update, expectNextWithin: Self.sequenceTimeout)
         case (.weldingDetection, .output(let measurement)):
             self.state = .stopped(session)
             let response = WeldingDetectionRes(
@@ -392,6 +449,7 @@ public struct DINSECCStateMachine: Sendable {
 
         case (.charging, .currentDemandReq(let request)):
             if let refusal = self.evRefusal(request.dcEVStatus, answering: body, session: session) { return refusal }
+            self.lastEVSoC = (0...100).contains(request.dcEVStatus.evresssoc) ? Int(request.dcEVStatus.evresssoc) : nil
             let capabilities = self.configuration.capabilities
             let voltage = request.evTargetVoltage.doubleValue
             var current = min(request.evTargetCurrent.doubleValue, capabilities.maximumCurrentA)
@@ -419,8 +477,12 @@ public struct DINSECCStateMachine: Sendable {
         case (.stopped, .sessionStopReq), (.chargeParameterDiscovery, .sessionStopReq), (.cableCheck, .sessionStopReq),
             (.preCharge, .sessionStopReq):
             self.state = .closed
-            return .sendAndClose(
-                self.message(session.id, .sessionStopRes(SessionStopRes(responseCode: .ok))), .sessionStopped)
+            let response = self.message(session.id, .sessionStopRes(SessionStopRes(responseCode: .ok)))
+            guard let transactionID = self.transactionID else { return .sendAndClose(response, .sessionStopped) }
+            let end = TransactionEnd(
+                transactionID: transactionID, meterStopWh: self.lastMeter.energyWh, reason: .stoppedByEV,
+                timestamp: self.now, traceID: self.traceID)
+            return .endTransaction(end, thenSendAndClose: response, .sessionStopped)
 
         default:
             return self.fail(answering: body, sessionID: session.id, code: .failedSequenceError)

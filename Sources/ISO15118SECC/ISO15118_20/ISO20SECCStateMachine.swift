@@ -1,3 +1,4 @@
+import Foundation
 public import ISO20Messages
 public import PnCCore
 
@@ -10,12 +11,22 @@ public struct ISO20SECCConfiguration: Sendable, Hashable {
     public var capabilities: EVSECapabilities
     /// The token sent to the backend for EIM; nil sends the EVCCID as `MacAddress` token.
     public var externalIDToken: String?
+    /// The least time between two transaction samples during the charge loop, in seconds (OCPP 2.0.1
+    /// SampledDataTxUpdatedInterval; 60 s unless configured).
+    public var transactionUpdateInterval: UInt64
+    /// Plug & Charge: offered in AuthorizationSetupRes when set (and the machine has a 16-byte GenChallenge).
+    public var pnc: ISO20PnCConfiguration?
 
-    public init(evseID: String, evseIndex: Int, capabilities: EVSECapabilities, externalIDToken: String? = nil) {
+    public init(
+        evseID: String, evseIndex: Int, capabilities: EVSECapabilities, externalIDToken: String? = nil,
+        transactionUpdateInterval: UInt64 = 60, pnc: ISO20PnCConfiguration? = nil
+    ) {
+        self.pnc = pnc
         self.evseID = evseID
         self.evseIndex = evseIndex
         self.capabilities = capabilities
         self.externalIDToken = externalIDToken
+        self.transactionUpdateInterval = transactionUpdateInterval
     }
 }
 
@@ -49,6 +60,13 @@ public struct ISO20SECCStateMachine: Sendable {
         /// ``ISO20SECCStateMachine/backendAnswered(_:)``.
         case sendAndAuthorize(ISO20Response, expectNextWithin: Duration, BackendAuthorizationRequest)
         case sendAndClose(ISO20Response, CloseReason)
+        /// Report energy transfer start (``ChargingBackend/transactionStarted(_:)``), send the message, and feed the
+        /// transaction id to ``ISO20SECCStateMachine/transactionStarted(id:)``.
+        case startTransaction(TransactionStart, thenSend: ISO20Response, expectNextWithin: Duration)
+        /// Send the message and report the sample (``ChargingBackend/transactionUpdated(_:)``).
+        case sendAndUpdateTransaction(ISO20Response, TransactionUpdate, expectNextWithin: Duration)
+        /// Report the end (``ChargingBackend/transactionEnded(_:)``), send the message, and close.
+        case endTransaction(TransactionEnd, thenSendAndClose: ISO20Response, CloseReason)
         case control(ControllerCommand)
         case close(CloseReason)
         case none
@@ -79,13 +97,18 @@ public struct ISO20SECCStateMachine: Sendable {
         var id: [UInt8]
         var evccID: String
         var authorization: AuthorizationState = .notRequested
+        /// How the session was authorized, for the transaction record.
+        var identification: BackendAuthorizationRequest.Identification?
         var evMaximumVoltageV: Double = 0
         var evMaximumPowerW: Double = 0
         /// The energy transfer service selected in ServiceSelection.
         var serviceID: UInt16 = 0
         var isDC: Bool { self.serviceID == ISO20SECCStateMachine.dcServiceID }
 
-        enum AuthorizationState: Sendable { case notRequested, pending, accepted, rejected }
+        /// PnC was chosen in AuthorizationReq.
+        var isPnC = false
+
+        enum AuthorizationState: Sendable { case notRequested, pending, accepted, rejected(ResponseCode?) }
     }
 
     private enum Pending: Sendable { case cableCheck, preCharge, powerDeliveryStart, powerDeliveryStop, chargeLoop, acChargeLoop, welding }
@@ -110,8 +133,19 @@ public struct ISO20SECCStateMachine: Sendable {
     private let configuration: ISO20SECCConfiguration
     private let proposedSessionID: [UInt8]
     public let traceID: TraceID
+    /// The backend's transaction id once energy transfer started.
+    public private(set) var transactionID: String?
+    private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
+    private var lastUpdateAt: UInt64 = 0
 
-    public init(configuration: ISO20SECCConfiguration, proposedSessionID: [UInt8], traceID: TraceID) {
+    private let genChallenge: [UInt8]
+
+    /// - Parameter genChallenge: 16 random bytes from the driver, sent in AuthorizationSetupRes when PnC is offered
+    ///   (ISO 15118-20 GenChallenge); PnC is offered only with a configuration and 16 bytes.
+    public init(
+        configuration: ISO20SECCConfiguration, proposedSessionID: [UInt8], traceID: TraceID, genChallenge: [UInt8] = []
+    ) {
+        self.genChallenge = genChallenge
         self.configuration = configuration
         self.proposedSessionID = proposedSessionID
         self.traceID = traceID
@@ -153,12 +187,29 @@ public struct ISO20SECCStateMachine: Sendable {
     }
 
     public mutating func backendAnswered(_ decision: BackendAuthorizationDecision) -> Action {
-        self.setAuthorization(decision.status == .accepted ? .accepted : .rejected)
+        if decision.status == .accepted, decision.certificateStatus.map({ $0 == .accepted }) ?? true {
+            self.setAuthorization(.accepted)
+        } else {
+            self.setAuthorization(.rejected(Self.pncCode(decision)))
+        }
         return .none
     }
 
+    /// The backend's transaction id for this session (answer to
+    /// ``Action/startTransaction(_:thenSend:expectNextWithin:)``).
+    public mutating func transactionStarted(id: String) -> Action {
+        self.transactionID = id
+        return .none
+    }
+
+    /// The meter register after a controller command; the driver reads it before feeding the reply, and the
+    /// transaction start, samples and end report it.
+    public mutating func meterSampled(_ reading: MeterReading) {
+        self.lastMeter = reading
+    }
+
     public mutating func backendFailed() -> Action {
-        self.setAuthorization(.rejected)
+        self.setAuthorization(.rejected(nil))
         return .none
     }
 
@@ -183,7 +234,13 @@ public struct ISO20SECCStateMachine: Sendable {
             return .send(.dcPreCharge(DC_PreChargeRes(header: header, responseCode: .ok, evsePresentVoltage: RationalNumber(m.voltageV))), expectNextWithin: next)
         case (.powerDeliveryStart, .contactorsSet):
             self.state = .charging(session)
-            return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
+            self.lastUpdateAt = now
+            let start = TransactionStart(
+                evseID: self.configuration.evseIndex, sessionID: Self.hex(session.id),
+                identification: session.identification ?? .external(idToken: session.evccID, type: "MacAddress"),
+                meterStartWh: self.lastMeter.energyWh, timestamp: Double(now), traceID: self.traceID)
+            return .startTransaction(
+                start, thenSend: .powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
         case (.powerDeliveryStop, .contactorsSet):
             self.state = .stopped(session)
             return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
@@ -199,7 +256,7 @@ public struct ISO20SECCStateMachine: Sendable {
                     evseMaximumChargePower: RationalNumber(c.maximumPowerW),
                     evseMaximumChargeCurrent: RationalNumber(c.maximumCurrentA),
                     evseMaximumVoltage: RationalNumber(c.maximumVoltageV))))
-            return .send(.dcChargeLoop(response), expectNextWithin: next)
+            return self.sample(.dcChargeLoop(response), now: now)
         case (.acChargeLoop, .output(let m)):
             self.state = .charging(session)
             let power = m.voltageV * m.currentA * self.phases
@@ -208,7 +265,7 @@ public struct ISO20SECCStateMachine: Sendable {
                 clResControlMode: .scheduledACCLResControlMode(Scheduled_AC_CLResControlMode(
                     evseTargetActivePower: RationalNumber(min(session.evMaximumPowerW, self.configuration.capabilities.maximumPowerW)),
                     evsePresentActivePower: RationalNumber(power))))
-            return .send(.acChargeLoop(response), expectNextWithin: next)
+            return self.sample(.acChargeLoop(response), now: now)
         case (.welding, .output(let m)):
             self.state = .stopped(session)
             return .send(.dcWeldingDetection(DC_WeldingDetectionRes(header: header, responseCode: .ok, evsePresentVoltage: RationalNumber(m.voltageV))), expectNextWithin: next)
@@ -254,14 +311,49 @@ public struct ISO20SECCStateMachine: Sendable {
         switch (self.state, request) {
         case (.awaitingAuthorizationSetup, .authorizationSetup):
             self.state = .authorization(session)
-            // Only EIM is offered until contract signatures can be verified (PnC needs V2GSecurity).
-            let response = AuthorizationSetupRes(
-                header: header, responseCode: .ok, authorizationServices: [.eim],
-                certificateInstallationService: false, choice: .eimASResAuthorizationMode(EIM_ASResAuthorizationMode()))
+            let response: AuthorizationSetupRes
+            if let pnc = self.offeredPnC {
+                let providers = pnc.supportedProviders.isEmpty ? nil : SupportedProvidersList(providerID: pnc.supportedProviders)
+                response = AuthorizationSetupRes(
+                    header: header, responseCode: .ok, authorizationServices: [.eim, .pnC],
+                    certificateInstallationService: false,
+                    choice: .pnCASResAuthorizationMode(
+                        PnC_ASResAuthorizationMode(genChallenge: self.genChallenge, supportedProviders: providers)))
+            } else {
+                response = AuthorizationSetupRes(
+                    header: header, responseCode: .ok, authorizationServices: [.eim],
+                    certificateInstallationService: false, choice: .eimASResAuthorizationMode(EIM_ASResAuthorizationMode()))
+            }
             return .send(.authorizationSetup(response), expectNextWithin: next)
 
         case (.authorization, .authorization(let authorization)):
-            guard authorization.selectedAuthorizationService == .eim,
+            if case .pnCAReqAuthorizationMode(let mode) = authorization.choice, authorization.selectedAuthorizationService == .pnC {
+                guard let pnc = self.offeredPnC else {
+                    return self.fail(request, sessionID: session.id, code: .warningAuthorizationSelectionInvalid, now: now)
+                }
+                guard case .notRequested = session.authorization else {
+                    return self.authorizationProgress(request, session: session, header: header, now: now)
+                }
+                let outcome = ISO20ContractAuthorizationRules.check(
+                    mode, signature: authorization.header.signature, challenge: self.genChallenge, configuration: pnc,
+                    at: Date(timeIntervalSince1970: Double(now)))
+                switch outcome {
+                case .refused(let code):
+                    return self.fail(request, sessionID: session.id, code: code, now: now)
+                case .accepted(let contract):
+                    let identification = BackendAuthorizationRequest.Identification.contract(
+                        eMAID: contract.eMAID, certificateChainPEM: contract.certificateChainPEM, hashData: contract.hashData)
+                    session.authorization = .pending
+                    session.isPnC = true
+                    session.identification = identification
+                    self.state = .authorization(session)
+                    let backend = BackendAuthorizationRequest(
+                        identification: identification, evseID: self.configuration.evseIndex, traceID: self.traceID)
+                    let response = AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)
+                    return .sendAndAuthorize(.authorization(response), expectNextWithin: next, backend)
+                }
+            }
+            guard authorization.selectedAuthorizationService == .eim, !session.isPnC,
                 case .eimAReqAuthorizationMode = authorization.choice
             else {
                 // [V2G20-...] a service that was not offered.
@@ -272,19 +364,16 @@ public struct ISO20SECCStateMachine: Sendable {
                 session.authorization = .pending
                 self.state = .authorization(session)
                 let token = self.configuration.externalIDToken ?? session.evccID
+                let identification = BackendAuthorizationRequest.Identification.external(
+                    idToken: token, type: self.configuration.externalIDToken == nil ? "MacAddress" : "Local")
+                session.identification = identification
+                self.state = .authorization(session)
                 let backend = BackendAuthorizationRequest(
-                    identification: .external(
-                        idToken: token, type: self.configuration.externalIDToken == nil ? "MacAddress" : "Local"),
-                    evseID: self.configuration.evseIndex, traceID: self.traceID)
+                    identification: identification, evseID: self.configuration.evseIndex, traceID: self.traceID)
                 let response = AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)
                 return .sendAndAuthorize(.authorization(response), expectNextWithin: next, backend)
-            case .pending:
-                return .send(.authorization(AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)), expectNextWithin: next)
-            case .accepted:
-                self.state = .serviceDiscovery(session)
-                return .send(.authorization(AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .finished)), expectNextWithin: next)
-            case .rejected:
-                return self.fail(request, sessionID: session.id, code: .warningEIMAuthorizationFailure, now: now)
+            case .pending, .accepted, .rejected:
+                return self.authorizationProgress(request, session: session, header: header, now: now)
             }
 
         case (.serviceDiscovery, .serviceDiscovery):
@@ -435,7 +524,12 @@ public struct ISO20SECCStateMachine: Sendable {
                 return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
             self.state = .closed
-            return .sendAndClose(.sessionStop(SessionStopRes(header: header, responseCode: .ok)), .sessionStopped)
+            let response = ISO20Response.sessionStop(SessionStopRes(header: header, responseCode: .ok))
+            guard let transactionID = self.transactionID else { return .sendAndClose(response, .sessionStopped) }
+            let end = TransactionEnd(
+                transactionID: transactionID, meterStopWh: self.lastMeter.energyWh, reason: .stoppedByEV,
+                timestamp: Double(now), traceID: self.traceID)
+            return .endTransaction(end, thenSendAndClose: response, .sessionStopped)
 
         default:
             return self.fail(request, sessionID: session.id, code: .failedSequenceError, now: now)
@@ -443,6 +537,64 @@ public struct ISO20SECCStateMachine: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// A repeated AuthorizationReq: Ongoing while the backend decides, then Finished or the refusal.
+    private mutating func authorizationProgress(
+        _ request: ISO20Request, session: Session, header: MessageHeader, now: UInt64
+    ) -> Action {
+        let next = Self.sequenceTimeout
+        switch session.authorization {
+        case .notRequested, .pending:
+            return .send(.authorization(AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .ongoing)), expectNextWithin: next)
+        case .accepted:
+            self.state = .serviceDiscovery(session)
+            return .send(.authorization(AuthorizationRes(header: header, responseCode: .ok, evseProcessing: .finished)), expectNextWithin: next)
+        case .rejected(let code):
+            let fallback: ResponseCode = session.isPnC ? .warningGeneralPnCAuthorizationError : .warningEIMAuthorizationFailure
+            return self.fail(request, sessionID: session.id, code: session.isPnC ? (code ?? fallback) : fallback, now: now)
+        }
+    }
+
+    /// PnC is offered when configured and the driver gave a 16-byte GenChallenge.
+    private var offeredPnC: ISO20PnCConfiguration? {
+        self.genChallenge.count == 16 ? self.configuration.pnc : nil
+    }
+
+    /// The -20 AuthorizationRes code for a backend refusal of a contract (OCPP 2.0.1 AuthorizeResponse).
+    static func pncCode(_ decision: BackendAuthorizationDecision) -> ResponseCode {
+        switch decision.certificateStatus {
+        case .signatureError: return .failedSignatureError
+        case .certificateExpired: return .warningCertificateExpired
+        case .certificateRevoked, .contractCancelled: return .warningCertificateRevoked
+        case .noCertificateAvailable: return .warningNoCertificateAvailable
+        case .certChainError: return .warningCertificateValidationError
+        case .accepted, .none: break
+        }
+        switch decision.status {
+        case .unknown: return .warningEMSPUnknown
+        case .expired: return .warningCertificateExpired
+        default: return .warningGeneralPnCAuthorizationError
+        }
+    }
+
+    /// Sends a charge loop response, with a transaction sample when the update interval has passed.
+    private mutating func sample(_ response: ISO20Response, now: UInt64) -> Action {
+        guard let transactionID = self.transactionID,
+            now >= self.lastUpdateAt, now - self.lastUpdateAt >= self.configuration.transactionUpdateInterval
+        else {
+            return .send(response, expectNextWithin: Self.sequenceTimeout)
+        }
+        self.lastUpdateAt = now
+        let update = TransactionUpdate(
+            transactionID: transactionID, meterWh: self.lastMeter.energyWh, powerW: self.lastMeter.powerW,
+            stateOfCharge: nil, timestamp: Double(now), traceID: self.traceID)
+        return .sendAndUpdateTransaction(response, update, expectNextWithin: Self.sequenceTimeout)
+    }
+
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+    }
 
     /// The energy transfer services this EVSE offers, by ServiceID.
     private var offeredServices: [UInt16] {

@@ -1,5 +1,7 @@
+import Foundation
 public import ISO2Messages
 public import PnCCore
+public import X509
 
 /// The ISO 15118-2 SECC session from SessionSetup to SessionStop (ISO 15118-2:2014 §8.4, §8.8), as a
 /// pure value: one `mutating func` per input, each returning an ``Action``.
@@ -21,12 +23,23 @@ public struct ISO2SECCStateMachine: Sendable {
         public var capabilities: EVSECapabilities
         /// The payment options offered, in the SECC's order (Contract is offered only over TLS; the driver decides).
         public var paymentOptions: [PaymentOption]
+        /// The installed MO root certificates that contract chains must end in (Contract payment, [V2G2-476]).
+        /// Contract is accepted only when this is non-empty.
+        public var contractRoots: [Certificate]
+        /// Whether the SECC asks for a signed MeteringReceipt in the charge loop of Contract sessions
+        /// (ReceiptRequired, [V2G2-691]).
+        public var requiresMeteringReceipt: Bool
 
-        public init(evseID: String, evseNumber: Int, capabilities: EVSECapabilities, paymentOptions: [PaymentOption]) {
+        public init(
+            evseID: String, evseNumber: Int, capabilities: EVSECapabilities, paymentOptions: [PaymentOption],
+            contractRoots: [Certificate] = [], requiresMeteringReceipt: Bool = false
+        ) {
             self.evseID = evseID
             self.evseNumber = evseNumber
             self.capabilities = capabilities
             self.paymentOptions = paymentOptions
+            self.contractRoots = contractRoots
+            self.requiresMeteringReceipt = requiresMeteringReceipt
         }
     }
 
@@ -55,6 +68,11 @@ public struct ISO2SECCStateMachine: Sendable {
         case sendAndUpdateTransaction(V2GMessage, TransactionUpdate, expectNextWithin: Duration)
         /// Report the end (``ChargingBackend/transactionEnded(_:)``), send the message, and close.
         case endTransaction(TransactionEnd, thenSendAndClose: V2GMessage)
+        /// Relay the certificate installation or update request (``ChargingBackend/exchangeCertificate(_:)``), then
+        /// feed the answer to ``certificateExchanged(_:)`` or, on error or when the driver's deadline passes,
+        /// ``certificateExchangeFailed()``. `exiRequest` is the machine's encoding of the received message; a driver
+        /// that holds the received bytes sends those instead.
+        case exchangeCertificate(CertificateExchangeRequest)
         case close(CloseReason)
         case none
     }
@@ -83,6 +101,9 @@ public struct ISO2SECCStateMachine: Sendable {
         case awaitingSessionSetup
         case awaitingServiceDiscovery
         case awaitingPaymentServiceSelection
+        case awaitingPaymentDetails
+        /// A CertificateInstallationReq or CertificateUpdateReq waits for the backend.
+        case waitingForCertificateExchange(BodyElement)
         case awaitingAuthorization(AuthorizationProgress)
         case awaitingChargeParameterDiscovery
         case chargeParameterDiscovered
@@ -112,6 +133,11 @@ public struct ISO2SECCStateMachine: Sendable {
     /// The backend's transaction id once energy transfer started.
     public private(set) var transactionID: String?
     private var identification: BackendAuthorizationRequest.Identification?
+    /// The GenChallenge for PaymentDetailsRes (16 bytes of the caller's randomness, [V2G2-825]).
+    private let genChallenge: [UInt8]
+    /// The contract accepted in PaymentDetailsReq (Contract payment only).
+    private var contract: AcceptedContract?
+    private var receiptAsked = false
     private var evMaximumVoltageV: Double = 0
     private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
     private var lastUpdateAt: Double = 0
@@ -121,10 +147,13 @@ public struct ISO2SECCStateMachine: Sendable {
 
     /// - Parameters:
     ///   - proposedSessionID: 8 bytes from the caller's randomness (the SessionID the SECC assigns in SessionSetupRes).
-    public init(configuration: Configuration, proposedSessionID: [UInt8], traceID: TraceID) {
+    ///   - genChallenge: 16 bytes of the caller's randomness, sent in PaymentDetailsRes and expected back in the
+    ///     signed AuthorizationReq (Contract payment). Without it a Contract session is refused with FAILED.
+    public init(configuration: Configuration, proposedSessionID: [UInt8], traceID: TraceID, genChallenge: [UInt8] = []) {
         self.configuration = configuration
         self.sessionID = proposedSessionID
         self.traceID = traceID
+        self.genChallenge = genChallenge
     }
 
     /// Whether the session has ended.
@@ -182,14 +211,55 @@ public struct ISO2SECCStateMachine: Sendable {
             let code = PaymentServiceSelectionRules.responseCode(req, offered: self.configuration.paymentOptions)
             guard code == .ok else { return self.fail(body, code) }
             self.selectedPayment = req.selectedPaymentOption
-            guard req.selectedPaymentOption == .externalPayment else {
-                // Contract payment continues with PaymentDetails, handled with the signature checks.
-                return self.fail(body, .failedPaymentSelectionInvalid)
+            if req.selectedPaymentOption == .contract {
+                // Contract payment continues with PaymentDetails ([V2G2-551]).
+                guard !self.configuration.contractRoots.isEmpty else {
+                    return self.fail(body, .failedPaymentSelectionInvalid)
+                }
+                self.phase = .awaitingPaymentDetails
+            } else {
+                self.phase = .awaitingAuthorization(.notAsked)
             }
-            self.phase = .awaitingAuthorization(.notAsked)
             return self.send(.paymentServiceSelectionRes(PaymentServiceSelectionRes(responseCode: .ok)))
+        case (.awaitingPaymentDetails, .paymentDetailsReq(let req)):
+            guard self.genChallenge.count == 16 else { return self.fail(body, .failed) }
+            switch PaymentDetailsRules.evaluate(
+                req, roots: self.configuration.contractRoots, at: Date(timeIntervalSince1970: now))
+            {
+            case .failure(let code): return self.fail(body, code)
+            case .success(let contract):
+                self.contract = contract
+                self.phase = .awaitingAuthorization(.notAsked)
+                return self.send(
+                    .paymentDetailsRes(
+                        PaymentDetailsRes(
+                            responseCode: .ok, genChallenge: self.genChallenge,
+                            evseTimeStamp: Int64(now.rounded(.down)))))
+            }
+        case (.awaitingPaymentDetails, .certificateInstallationReq), (.awaitingPaymentDetails, .certificateUpdateReq):
+            // [V2G2-544]/[V2G2-552]: installation or update follows PaymentServiceSelection(Contract); the SECC relays
+            // the complete message and forwards the backend's answer.
+            let action: CertificateExchangeRequest.Action
+            if case .certificateInstallationReq = body { action = .install } else { action = .update }
+            guard let exi = try? ISO2Document.v2gMessage(request).exiEncoded() else { return self.fail(body, .failed) }
+            self.phase = .waitingForCertificateExchange(body)
+            return .exchangeCertificate(
+                CertificateExchangeRequest(
+                    action: action, schemaVersion: "urn:iso:15118:2:2013:MsgDef", exiRequest: exi, traceID: self.traceID))
+        case (.charging, .meteringReceiptReq(let req)):
+            guard let contract = self.contract else { return self.fail(body, .failedSequenceError) }
+            let code = ContractSignatureRules.meteringReceiptCode(
+                req, signature: request.header.signature, sessionID: self.sessionID, contract: contract)
+            guard code == .ok else { return self.fail(body, code) }
+            let status: EVSEStatusGroup =
+                self.isDC ? .dcEVSEStatus(self.dcStatus) : .acEVSEStatus(self.acStatus)
+            return self.send(.meteringReceiptRes(MeteringReceiptRes(responseCode: .ok, evseStatus: status)))
         case (.awaitingAuthorization(let progress), .authorizationReq(let req)):
-            if req.genChallenge != nil || req.id != nil {
+            if let contract = self.contract {
+                let code = ContractSignatureRules.authorizationCode(
+                    req, signature: request.header.signature, challenge: self.genChallenge, contract: contract)
+                guard code == .ok else { return self.fail(body, code) }
+            } else if req.genChallenge != nil || req.id != nil {
                 // EIM: the request carries neither an Id nor a GenChallenge.
                 return self.fail(body, .failedChallengeInvalid)
             }
@@ -330,7 +400,7 @@ public struct ISO2SECCStateMachine: Sendable {
                 evseMaximumVoltageLimit: .of(capabilities.maximumVoltageV, .v),
                 evseMaximumCurrentLimit: .of(capabilities.maximumCurrentA, .a),
                 evseMaximumPowerLimit: .of(capabilities.maximumPowerW, .w), evseID: self.configuration.evseID,
-                saScheduleTupleID: 1, meterInfo: self.meterInfo, receiptRequired: false)
+                saScheduleTupleID: 1, meterInfo: self.meterInfo, receiptRequired: self.askReceipt())
             return self.sample(.currentDemandRes(response), now: now)
         case (.chargingStatusReq, .output(_, let meter)):
             self.lastMeter = meter
@@ -338,7 +408,7 @@ public struct ISO2SECCStateMachine: Sendable {
             let response = ChargingStatusRes(
                 responseCode: .ok, evseID: self.configuration.evseID, saScheduleTupleID: 1,
                 evseMaxCurrent: .of(self.configuration.capabilities.maximumCurrentA, .a), meterInfo: self.meterInfo,
-                receiptRequired: false, acEVSEStatus: self.acStatus)
+                receiptRequired: self.askReceipt(), acEVSEStatus: self.acStatus)
             return self.sample(.chargingStatusRes(response), now: now)
         case (.weldingDetectionReq, .output(let output, let meter)):
             self.lastMeter = meter
@@ -374,8 +444,13 @@ public struct ISO2SECCStateMachine: Sendable {
         switch progress {
         case .notAsked:
             self.phase = .awaitingAuthorization(.pending(since: now))
-            let identification = BackendAuthorizationRequest.Identification.external(
-                idToken: Self.hex(self.evccID), type: "MacAddress")
+            let identification: BackendAuthorizationRequest.Identification
+            if let contract = self.contract {
+                identification = .contract(
+                    eMAID: contract.eMAID, certificateChainPEM: contract.chainPEM, hashData: contract.hashData)
+            } else {
+                identification = .external(idToken: Self.hex(self.evccID), type: "MacAddress")
+            }
             self.identification = identification
             let request = BackendAuthorizationRequest(
                 identification: identification, evseID: self.configuration.evseNumber, traceID: self.traceID)
@@ -397,6 +472,40 @@ public struct ISO2SECCStateMachine: Sendable {
             self.phase = .awaitingChargeParameterDiscovery
             return self.send(.authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .finished)))
         }
+    }
+
+    /// ReceiptRequired for the next charge-loop response: once per Contract session when configured ([V2G2-691]).
+    private mutating func askReceipt() -> Bool {
+        guard self.contract != nil, self.configuration.requiresMeteringReceipt, !self.receiptAsked else { return false }
+        self.receiptAsked = true
+        return true
+    }
+
+    /// The backend's answer to ``Action/exchangeCertificate(_:)``: the response body is forwarded under this
+    /// session's header; a failed or malformed answer ends the session with FAILED.
+    public mutating func certificateExchanged(_ result: CertificateExchangeResult) -> Action {
+        guard case .waitingForCertificateExchange(let request) = self.phase else { return .none }
+        guard result.status == .accepted, case .v2gMessage(let answer)? = try? ISO2Document(exi: result.exiResponse),
+            let body = answer.body.bodyElement
+        else { return self.fail(request, .failed) }
+        switch (request, body) {
+        case (.certificateInstallationReq, .certificateInstallationRes(let res)):
+            guard res.responseCode != .failed else { return self.fail(request, .failed) }
+        case (.certificateUpdateReq, .certificateUpdateRes(let res)):
+            guard res.responseCode != .failed else { return self.fail(request, .failed) }
+        default:
+            return self.fail(request, .failed)
+        }
+        self.phase = .awaitingPaymentDetails
+        // The backend signs the response body; the header is this session's ([V2G2-905] signs body elements only).
+        let header = MessageHeader(sessionID: self.sessionID, signature: answer.header.signature)
+        return .send(V2GMessage(header: header, body: Body(bodyElement: body)), expectNextWithin: ISO2Timing.sequenceTimeout)
+    }
+
+    /// The backend failed or did not answer the certificate exchange in time: FAILED, end of session.
+    public mutating func certificateExchangeFailed() -> Action {
+        guard case .waitingForCertificateExchange(let request) = self.phase else { return .none }
+        return self.fail(request, .failed)
     }
 
     /// The backend's authorization decision; the next AuthorizationReq is answered with it.

@@ -1,4 +1,11 @@
 import ArgumentParser
+import SwiftASN1
+import XMLDSig
+import EXI
+import Crypto
+import V2GPKI
+import X509
+import V2GSecurity
 import Foundation
 import ISO15118EVCC
 import ISO15118Station
@@ -27,6 +34,8 @@ struct EVCommand: AsyncParsableCommand {
     @Option(help: "The session to run.") var scenario: Scenario = .iso2EIMDC
     @Option(help: "A `pnc pki init` directory: ask for TLS and check the SECC against its roots.") var pki: String?
     @Option(help: "Password of the PKI's keys.") var pkiPassword: String?
+    @Flag(help: "PnC scenarios: start without a contract and install one (CertificateInstallation with leaf/oem-prov).")
+    var install = false
     @Option(help: "Charge loop requests before the EV stops.") var loops = 10
     @Option(help: "State of charge at the start, percent.") var soc: Double = 30
     @Option(help: "DC: battery voltage, the PreCharge target.") var batteryVoltage: Double = 400
@@ -43,14 +52,27 @@ struct EVCommand: AsyncParsableCommand {
         var logger = Logger(label: "pnc.ev")
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .warning
         let mode: EnergyTransferMode
+        var contract: StoredContract?
+        var installation: ContractInstallation?
         switch self.scenario {
         case .iso2EIMDC: mode = .dcExtended
         case .iso2EIMAC: mode = .acThreePhaseCore
-        case .iso2PnCDC, .iso2PnCAC, .iso20PnCDC:
-            print("scenario \(self.scenario.rawValue): Plug & Charge sessions are not implemented yet (EIM only)")
+        case .iso20PnCDC:
+            print("scenario \(self.scenario.rawValue): ISO 15118-20 Plug & Charge runs in the library and tests; not from the CLI yet")
             throw ExitCode(2)
         case .dinDC, .iso20DC: mode = .dcExtended
         case .iso20AC: mode = .acThreePhaseCore
+        case .iso2PnCDC, .iso2PnCAC:
+            mode = self.scenario == .iso2PnCDC ? .dcExtended : .acThreePhaseCore
+            guard let pki else {
+                print("scenario \(self.scenario.rawValue) needs --pki DIR (leaf/contract, TLS roots)")
+                throw ExitCode(2)
+            }
+            if self.install {
+                installation = try Self.installation(pki: pki, password: self.pkiPassword)
+            } else {
+                contract = try Self.contract(pki: pki, password: self.pkiPassword)
+            }
         }
         let destination: SDPClientConfiguration.Destination =
             if let interface { .multicast(interface: interface) } else {
@@ -111,7 +133,10 @@ struct EVCommand: AsyncParsableCommand {
         let summary = try await EVCCSession.run(
             on: connection,
             configuration: .init(evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops),
-            logger: logger)
+            contract: contract, installation: installation, logger: logger)
+        if let installed = summary.installedContract {
+            print("installed contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
+        }
         print("session \(summary.sessionID) protocol \(summary.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
         printTimeline(summary.timeline)
         let firstPower = summary.firstPowerDeliveryMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-"
@@ -120,5 +145,42 @@ struct EVCommand: AsyncParsableCommand {
                 + "first PowerDeliveryRes after \(firstPower), SoC \(String(format: "%.1f", summary.battery.stateOfCharge)) %, "
                 + "meter \(summary.meterWh.map { "\($0) Wh" } ?? "-")")
         if !summary.succeeded { throw ExitCode(1) }
+    }
+}
+
+extension EVCommand {
+    /// The contract of a `pnc pki init` directory: leaf/contract/chain.pem, its key in the directory's key store, and
+    /// the eMAID from the certificate's CN.
+    static func contract(pki: String, password: String?) throws -> StoredContract {
+        let directory = try PKIDirectory(root: pki, password: password)
+        let chain = try CertificateFile.certificates(atPath: directory.leafDirectory("contract") + "/chain.pem")
+        guard let leaf = chain.first else { throw ValidationError("\(pki)/leaf/contract/chain.pem holds no certificate") }
+        var eMAID: String?
+        for rdn in leaf.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                eMAID = eMAID ?? String(describing: attribute.value)
+            }
+        }
+        guard let eMAID else { throw ValidationError("the contract certificate has no CN (eMAID)") }
+        let key = try V2GSigningKey.keyStore(directory.keyStore, label: "leaf/contract/key")
+        return try StoredContract(eMAID: eMAID, chainDER: try chain.map { try $0.derBytes }, key: key)
+    }
+}
+
+extension EVCommand {
+    /// OEM provisioning credentials of a `pnc pki init` directory (leaf/oem-prov) and its V2G root.
+    static func installation(pki: String, password: String?) throws -> ContractInstallation {
+        let directory = try PKIDirectory(root: pki, password: password)
+        let oem = try CertificateFile.certificates(atPath: directory.leafDirectory("oem-prov") + "/cert.pem")
+        guard let certificate = oem.first else { throw ValidationError("\(pki)/leaf/oem-prov/cert.pem holds no certificate") }
+        let handle = try PrivateKeyFile.load(path: directory.leafDirectory("oem-prov") + "/key.pem", password: password)
+        let key = try P256.Signing.PrivateKey(pemRepresentation: try handle.serializeAsPEM().pemString)
+        let root = try directory.authority(.v2gRoot).certificate
+        let rootID = X509IssuerSerial(
+            x509IssuerName: root.subject.description,
+            x509SerialNumber: EXIInteger(isNegative: false, magnitude: Array(root.serialNumber.bytes)))
+        return ContractInstallation(
+            oemProvisioningCertificate: try certificate.derBytes, oemKey: key, v2gRoots: [root],
+            rootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [rootID]))
     }
 }

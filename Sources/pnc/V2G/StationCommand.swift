@@ -1,4 +1,9 @@
 import ArgumentParser
+import V2GSecurity
+import Synchronization
+import Crypto
+import PnCCore
+import EMSP
 import Foundation
 import ISO15118SECC
 import ISO15118Station
@@ -10,6 +15,7 @@ import SAPMessages
 import V2GPKI
 import V2GTP
 import V2GTransport
+import X509
 
 #if canImport(Glibc)
 import Glibc
@@ -47,7 +53,9 @@ struct StationCommand: AsyncParsableCommand {
         abstract: "Run an SECC (SDP + ISO 15118-2 sessions) with a simulated EVSE and a local backend.",
         discussion: """
             Each session prints a per-message timeline and a summary. Implemented today: ISO 15118-2 with external \
-            identification (EIM), AC and DC. --protocols din,iso20 offers DIN SPEC 70121 and ISO 15118-20 (EIM); --auth pnc is accepted but not offered yet.
+            identification (EIM) and Plug & Charge (--auth pnc,eim --pki DIR --tls: contracts chain to the PKI's MO root, \
+            AuthorizationReq and MeteringReceiptReq signatures are checked), AC and DC; --protocols din,iso20 also offers \
+            DIN SPEC 70121 and ISO 15118-20 (EIM from the command line).
             """
     )
     enum EVSEKind: String, ExpressibleByArgument, CaseIterable { case dc, ac }
@@ -72,6 +80,9 @@ struct StationCommand: AsyncParsableCommand {
             throw ValidationError("give exactly one of --interface and --listen")
         }
         if self.tls, self.pki == nil { throw ValidationError("--tls needs --pki DIR (leaf/secc)") }
+        if self.auth.split(separator: ",").contains("pnc"), self.pki == nil || !self.tls {
+            throw ValidationError("--auth pnc needs --pki DIR (ca/moRoot) and --tls (Contract is offered over TLS only)")
+        }
         for name in self.protocols.split(separator: ",") where !["iso2", "din", "iso20"].contains(name) {
             throw ValidationError("unknown protocol \(name) (iso2, din, iso20)")
         }
@@ -91,14 +102,28 @@ struct StationCommand: AsyncParsableCommand {
             default: [.iso2]
             }
         }
-        if self.auth.contains("pnc") { print("note: Plug & Charge (Contract) is not offered yet; EIM only") }
         let capabilities = self.evse == .dc ? SimulatedEVSEController.dc : SimulatedEVSEController.ac
         let controller = SimulatedEVSEController(capabilities: capabilities)
         let allowed = self.allow.map { Set($0.split(separator: ",").map { $0.uppercased() }) }
-        let backend = LocalChargingBackend(allowedTokens: allowed)
+        var paymentOptions: [PaymentOption] = []
+        var moRoots: [Certificate] = []
+        var exchange: LocalChargingBackend.CertificateExchange?
+        for means in self.auth.split(separator: ",") {
+            if means == "pnc", let pki {
+                let directory = try PKIDirectory(root: pki, password: self.pkiPassword)
+                moRoots = [try directory.authority(.moRoot).certificate]
+                exchange = try LocalContractProvisioning(directory: directory).exchange
+                paymentOptions.append(.contract)
+            } else if means == "eim" {
+                paymentOptions.append(.externalPayment)
+            }
+        }
+        let backend = LocalChargingBackend(allowedTokens: allowed, contractRoots: moRoots, certificateExchange: exchange)
         let service = SECCService(
-            configuration: SECCConfiguration(evseID: self.evseID, protocols: offered), backend: backend,
-            controller: controller, logger: logger)
+            configuration: SECCConfiguration(
+                evseID: self.evseID, paymentOptions: paymentOptions, protocols: offered, contractRoots: moRoots,
+                requiresMeteringReceipt: !moRoots.isEmpty),
+            backend: backend, controller: controller, logger: logger)
 
         let announced: IPv6Address
         let mode: SDPServerConfiguration.Mode
@@ -155,6 +180,71 @@ struct StationCommand: AsyncParsableCommand {
             try await group.next()
             group.cancelAll()
             try? await server.close()
+        }
+    }
+}
+
+/// An eMSP contract provisioning hosted by `pnc station` from a `pnc pki init` directory: the CPS leaf signs, MO
+/// Sub-CA 2 issues contracts, the directory's OEM provisioning leaf is the one registered vehicle.
+final class LocalContractProvisioning: Sendable {
+    struct SubCAIssuer: ContractCertificateIssuer {
+        let ca: CertificateAuthority
+        func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (
+            chain: [[UInt8]], serial: [UInt8]
+        ) {
+            var rng = SystemRandomNumberGenerator()
+            let key = Certificate.PublicKey(try P256.Signing.PublicKey(x963Representation: publicKey))
+            let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
+            let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
+            return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
+        }
+        func revokeContractCertificate(serial: [UInt8], at time: Date) throws {
+            try ca.revoke(serial: Certificate.SerialNumber(bytes: serial), reason: .cessationOfOperation, at: time)
+        }
+    }
+
+    let provisioning: ContractProvisioning
+    let state: Mutex<(pool: ContractPool, sequence: UInt64)>
+
+    init(directory: PKIDirectory) throws {
+        let oemSub2 = try directory.authority(.oemSubCA2)
+        let cpsChain = try CertificateFile.certificates(atPath: directory.leafDirectory("cps") + "/chain.pem")
+        self.provisioning = ContractProvisioning(
+            oemRoots: [try directory.authority(.oemRoot).certificate], oemIntermediates: oemSub2.chainBelowRoot,
+            contractRoots: [try directory.authority(.moRoot).certificate],
+            cps: CPSCredentials(
+                key: try V2GSigningKey.keyStore(directory.keyStore, label: "leaf/cps/key"),
+                chain: try cpsChain.map { try $0.derBytes }),
+            issuer: SubCAIssuer(ca: try directory.authority(.moSubCA2)),
+            allocator: try EMAIDAllocator(countryCode: "DE", providerID: "PNC"))
+        var pool = ContractPool()
+        let oem = try CertificateFile.certificates(atPath: directory.leafDirectory("oem-prov") + "/cert.pem")
+        for rdn in oem.first?.subject ?? DistinguishedName() {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                if let pcid = try? PCID(String(describing: attribute.value)) {
+                    pool.register(Vehicle(pcid: pcid, customerID: "local"))
+                }
+            }
+        }
+        self.state = Mutex((pool, 0))
+    }
+
+    var exchange: LocalChargingBackend.CertificateExchange {
+        { [self] request in
+            var rng = SystemRandomNumberGenerator()
+            let outcome: ProvisioningOutcome = self.state.withLock { state in
+                switch request.action {
+                case .install:
+                    return self.provisioning.install(
+                        requestEXI: request.exiRequest, pool: &state.pool,
+                        nextSequence: { state.sequence += 1; return state.sequence }, now: Date(), using: &rng)
+                case .update:
+                    return self.provisioning.update(requestEXI: request.exiRequest, pool: &state.pool, now: Date(), using: &rng)
+                }
+            }
+            return CertificateExchangeResult(
+                status: outcome.responseEXI.isEmpty ? .failed : .accepted, exiResponse: outcome.responseEXI,
+                detail: outcome.responseCode.rawValue)
         }
     }
 }

@@ -3,6 +3,7 @@ import ISO15118SECC
 import ISO2Messages
 import PnCCore
 import Testing
+import X509
 
 /// Our EVCC machine against our SECC machine, every message through the EXI codec; the test plays both drivers
 /// with an EVSE model that reaches the targets it is given.
@@ -38,14 +39,19 @@ import Testing
 
     /// Runs one session; the backend decides after `authorizationDelay` Ongoing answers.
     static func run(
-        _ capabilities: EVSECapabilities, mode: EnergyTransferMode, decision: BackendAuthorizationDecision = .init(status: .accepted)
+        _ capabilities: EVSECapabilities, mode: EnergyTransferMode, decision: BackendAuthorizationDecision = .init(status: .accepted),
+        contract: StoredContract? = nil, contractRoots: [Certificate] = [], start: Double = 1_000
     ) throws -> Transcript {
         var secc = ISO2SECCStateMachine(
-            configuration: .init(evseID: "DE*ABC*E1", evseNumber: 1, capabilities: capabilities, paymentOptions: [.externalPayment]),
-            proposedSessionID: [9, 8, 7, 6, 5, 4, 3, 2], traceID: TraceID(high: 7, low: 7))
+            configuration: .init(
+                evseID: "DE*ABC*E1", evseNumber: 1, capabilities: capabilities,
+                paymentOptions: contractRoots.isEmpty ? [.externalPayment] : [.contract, .externalPayment],
+                contractRoots: contractRoots, requiresMeteringReceipt: !contractRoots.isEmpty),
+            proposedSessionID: [9, 8, 7, 6, 5, 4, 3, 2], traceID: TraceID(high: 7, low: 7), genChallenge: Array(20..<36))
         var transcript = Transcript(
-            evcc: ISO2EVCCStateMachine(configuration: .init(evccID: [2, 0, 0, 0, 0, 1], energyTransfer: mode, battery: battery)))
-        var now = 1_000.0
+            evcc: ISO2EVCCStateMachine(
+                configuration: .init(evccID: [2, 0, 0, 0, 0, 1], energyTransfer: mode, battery: battery), contract: contract))
+        var now = start
         var meter = 10_000.0
         var voltage = 0.0
         var evAction = transcript.evcc.start()
@@ -80,6 +86,8 @@ import Testing
                         now: now)
                 case .controller(.setContactors):
                     seccAction = secc.controllerAnswered(.contactorsSet(MeterReading(energyWh: meter, powerW: 0)), now: now)
+                case .exchangeCertificate:
+                    seccAction = secc.certificateExchangeFailed()
                 case .close, .none:
                     transcript.outcome = .fail(.unexpectedMessage("SECC closed"))
                     return transcript

@@ -59,7 +59,7 @@ import Testing
             .startTransaction(_, let message, _), .sendAndUpdateTransaction(let message, _, _),
             .endTransaction(_, let message):
             return message.body.bodyElement
-        case .close, .none, .controller: return nil
+        case .close, .none, .controller, .exchangeCertificate: return nil
         }
     }
 
@@ -72,6 +72,10 @@ import Testing
         case .chargeParameterDiscoveryRes(let r): r.responseCode
         case .sessionStopRes(let r): r.responseCode
         case .cableCheckRes(let r): r.responseCode
+        case .paymentDetailsRes(let r): r.responseCode
+        case .meteringReceiptRes(let r): r.responseCode
+        case .certificateInstallationRes(let r): r.responseCode
+        case .certificateUpdateRes(let r): r.responseCode
         default: nil
         }
     }

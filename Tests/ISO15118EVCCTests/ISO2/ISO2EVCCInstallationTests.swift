@@ -1,0 +1,155 @@
+import Crypto
+import EMSP
+import EXI
+import Foundation
+import ISO15118EVCC
+import ISO15118SECC
+import ISO2Messages
+import PnCCore
+import SwiftASN1
+import Testing
+import V2GPKI
+import V2GSecurity
+import X509
+import XMLDSig
+
+/// Issues contract certificates from an MO Sub-CA 2, as the composition wires the eMSP's issuer port.
+struct SubCAContractIssuer: ContractCertificateIssuer {
+    let ca: CertificateAuthority
+
+    func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (chain: [[UInt8]], serial: [UInt8]) {
+        var rng = SystemRandomNumberGenerator()
+        let key = Certificate.PublicKey(try P256.Signing.PublicKey(x963Representation: publicKey))
+        let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
+        let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
+        return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
+    }
+
+    func revokeContractCertificate(serial: [UInt8], at time: Date) throws {}
+}
+
+/// Contract installation in the -2 session: our EVCC without a contract, our SECC relaying to an eMSP's
+/// ContractProvisioning, then PaymentDetails and a signed Authorization with the installed contract.
+@Suite struct ISO2EVCCInstallationTests {
+    typealias Contracts = ISO2EVCCContractTests
+    static let pcid = "WMIV1234567890ABCD"
+    static let now = ISO2EVCCContractTests.now
+
+    struct Setup {
+        var provisioning: ContractProvisioning
+        var installation: ContractInstallation
+        var moRoot: Certificate
+        var pool: ContractPool
+    }
+
+    static func setup(trustedV2GRoot: Bool = true) throws -> Setup {
+        var rng = SystemRandomNumberGenerator()
+        let date = Date(timeIntervalSince1970: now)
+        let v2g = try Contracts.authority(.v2gRoot, "V2GRootCA", parent: nil)
+        let cps2 = try Contracts.authority(.cpsSubCA2, "CPSSubCA2", parent: try Contracts.authority(.cpsSubCA1, "CPSSubCA1", parent: v2g))
+        let cpsKey = P256.Signing.PrivateKey()
+        let cps = try cps2.issue(
+            role: .cps, subject: try CertificateIssuer.subject(commonName: "CPS", role: .cps),
+            publicKey: Certificate.PublicKey(cpsKey.publicKey), validityDays: 100, now: date, using: &rng)
+        let mo = try Contracts.authority(.moRoot, "MORootCA", parent: nil)
+        let mo2 = try Contracts.authority(.moSubCA2, "MOSubCA2", parent: try Contracts.authority(.moSubCA1, "MOSubCA1", parent: mo))
+        let oem = try Contracts.authority(.oemRoot, "OEMRootCA", parent: nil)
+        let oem2 = try Contracts.authority(.oemSubCA2, "OEMSubCA2", parent: try Contracts.authority(.oemSubCA1, "OEMSubCA1", parent: oem))
+        let oemKey = P256.Signing.PrivateKey()
+        let prov = try oem2.issue(
+            role: .oemProvisioning, subject: try CertificateIssuer.subject(commonName: pcid, role: .oemProvisioning),
+            publicKey: Certificate.PublicKey(oemKey.publicKey), validityDays: 100, now: date, using: &rng)
+        let provisioning = ContractProvisioning(
+            oemRoots: [oem.certificate], oemIntermediates: oem2.chainBelowRoot, contractRoots: [mo.certificate],
+            cps: CPSCredentials(key: .p256(cpsKey), chain: try ([cps] + cps2.chainBelowRoot).map { try $0.derBytes }),
+            issuer: SubCAContractIssuer(ca: mo2), allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
+        var pool = ContractPool()
+        pool.register(Vehicle(pcid: try PCID(pcid), customerID: "c1"))
+        let otherRoot = try Contracts.authority(.v2gRoot, "V2GRootCA", parent: nil).certificate
+        let installation = ContractInstallation(
+            oemProvisioningCertificate: try prov.derBytes, oemKey: oemKey, v2gRoots: [trustedV2GRoot ? v2g.certificate : otherRoot],
+            rootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [
+                X509IssuerSerial(x509IssuerName: "CN=V2GRootCA", x509SerialNumber: 1)
+            ]))
+        return Setup(provisioning: provisioning, installation: installation, moRoot: mo.certificate, pool: pool)
+    }
+
+    /// Drives both machines; the SECC's certificate exchange goes to the eMSP's ContractProvisioning.
+    static func run(_ setup: Setup) throws -> (ISO2EVCCStateMachine.Action, ISO2EVCCStateMachine, [String]) {
+        var pool = setup.pool
+        var secc = ISO2SECCStateMachine(
+            configuration: .init(
+                evseID: "DE*ABC*E1", evseNumber: 1, capabilities: ISO2EVCCStateMachineTests.dc,
+                paymentOptions: [.contract, .externalPayment], contractRoots: [setup.moRoot]),
+            proposedSessionID: [9, 8, 7, 6, 5, 4, 3, 2], traceID: TraceID(high: 7, low: 7), genChallenge: Array(40..<56))
+        var evcc = ISO2EVCCStateMachine(
+            configuration: .init(
+                evccID: [2, 0, 0, 0, 0, 1], energyTransfer: .dcExtended, battery: ISO2EVCCStateMachineTests.battery,
+                maximumLoopIterations: 2),
+            installation: setup.installation)
+        var requests: [String] = []
+        var evAction = evcc.start()
+        var now = Self.now
+        var sequence: UInt64 = 40
+        var rng = SystemRandomNumberGenerator()
+        var steps = 0
+        while case .send(let request) = evAction, steps < 200 {
+            steps += 1
+            now += 1
+            requests.append(ISO2EVCCStateMachineTests.name(request))
+            var seccAction = secc.received(try ISO2EVCCStateMachineTests.wire(request), now: now)
+            var response: V2GMessage?
+            while response == nil {
+                switch seccAction {
+                case .send(let m, _), .sendAndClose(let m), .sendAndUpdateTransaction(let m, _, _), .endTransaction(_, let m),
+                    .startTransaction(_, let m, _):
+                    response = m
+                case .authorize(_, let m, _):
+                    _ = secc.backendAuthorized(.init(status: .accepted, certificateStatus: .accepted))
+                    response = m
+                case .exchangeCertificate(let exchange):
+                    let outcome = setup.provisioning.install(
+                        requestEXI: exchange.exiRequest, pool: &pool, nextSequence: { sequence += 1; return sequence },
+                        now: Date(timeIntervalSince1970: now), using: &rng)
+                    seccAction = secc.certificateExchanged(
+                        CertificateExchangeResult(status: .accepted, exiResponse: outcome.responseEXI))
+                case .controller(.cableCheck):
+                    seccAction = secc.controllerAnswered(.isolation(.valid), now: now)
+                case .controller(.deliver(let target)):
+                    seccAction = secc.controllerAnswered(
+                        .output(OutputMeasurement(voltageV: target.voltageV, currentA: target.currentA), MeterReading(energyWh: 0, powerW: 0)),
+                        now: now)
+                case .controller(.setContactors):
+                    seccAction = secc.controllerAnswered(.contactorsSet(MeterReading(energyWh: 0, powerW: 0)), now: now)
+                case .close, .none:
+                    return (.fail(.unexpectedMessage("SECC closed")), evcc, requests)
+                }
+            }
+            evAction = evcc.received(try ISO2EVCCStateMachineTests.wire(try #require(response)), now: now)
+        }
+        return (evAction, evcc, requests)
+    }
+
+    @Test("[V2G2-905] [V2G2-818] Without a contract the EV installs one (CPS signature, key decryption), then PaymentDetails and signed Authorization in the same session")
+    func installThenCharge() throws {
+        let (outcome, evcc, requests) = try Self.run(try Self.setup())
+        #expect(outcome == .finished)
+        #expect(requests.prefix(5) == [
+            "sessionSetupReq", "serviceDiscoveryReq", "paymentServiceSelectionReq", "certificateInstallationReq", "paymentDetailsReq",
+        ])
+        let installed = try #require(evcc.installedContract)
+        #expect(installed.eMAID.hasPrefix("DE8AA"))
+        #expect(installed.chainDER.count == 3)
+    }
+
+    @Test("[V2G2-905] A CertificateInstallationRes whose CPS chain does not reach a trusted V2G root is rejected")
+    func untrustedCPS() throws {
+        let (outcome, evcc, _) = try Self.run(try Self.setup(trustedV2GRoot: false))
+        guard case .fail(.installationRejected(let reason)) = outcome else {
+            Issue.record("expected a rejected installation, got \(outcome)")
+            return
+        }
+        #expect(reason.contains("CPS chain"))
+        #expect(evcc.installedContract == nil)
+    }
+}

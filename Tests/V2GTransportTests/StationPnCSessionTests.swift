@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+import ISO15118EVCC
+import ISO15118SECC
+import ISO15118Station
+import ISO2Messages
+import Testing
+import V2GPKI
+import V2GSecurity
+import X509
+
+/// Plug & Charge with our EVCC driver against our SECC driver over loopback TLS: the SECC validates the contract
+/// chain against the MO root, checks the AuthorizationReq and MeteringReceiptReq signatures, and the local backend
+/// validates the chain again.
+@Suite struct StationPnCSessionTests {
+    /// MO root → Sub-CA 1 → Sub-CA 2 → contract, valid around the current time (the drivers read the real clock).
+    static func contract(eMAID: String = "DEPNCC12345678X") throws -> (Certificate, StoredContract) {
+        var rng = SystemRandomNumberGenerator()
+        let now = Date()
+        func authority(_ role: CertificateRole, _ cn: String, parent: CertificateAuthority?) throws -> CertificateAuthority {
+            let key = Certificate.PrivateKey(P256.Signing.PrivateKey())
+            let subject = try CertificateIssuer.subject(commonName: cn, role: role)
+            let cert: Certificate
+            if let parent {
+                cert = try parent.issue(role: role, subject: subject, publicKey: key.publicKey, validityDays: 1000, now: now, using: &rng)
+            } else {
+                cert = try CertificateIssuer(profile: .iso15118_2).issue(
+                    IssuanceRequest(
+                        role: role, subject: subject, publicKey: key.publicKey, serialNumber: Certificate.SerialNumber(bytes: [1]),
+                        notBefore: now - 86_400, notAfter: now + 3650 * 86_400),
+                    issuer: nil, issuerKey: key)
+            }
+            return CertificateAuthority(
+                role: role, certificate: cert, chainBelowRoot: parent.map { [cert] + $0.chainBelowRoot } ?? [], key: key,
+                directory: nil, profile: .iso15118_2, ocspURL: "http://127.0.0.1/ocsp", crlURL: "http://127.0.0.1/crl")
+        }
+        let root = try authority(.moRoot, "MORootCA", parent: nil)
+        let sub2 = try authority(.moSubCA2, "MOSubCA2", parent: try authority(.moSubCA1, "MOSubCA1", parent: root))
+        let key = P256.Signing.PrivateKey()
+        let leaf = try sub2.issue(
+            role: .contract, subject: try CertificateIssuer.subject(commonName: eMAID, role: .contract),
+            publicKey: Certificate.PublicKey(key.publicKey), validityDays: 365, now: now, using: &rng)
+        let chain = try ([leaf] + sub2.chainBelowRoot).map { try $0.derBytes }
+        return (root.certificate, try StoredContract(eMAID: eMAID, chainDER: chain, key: .p256(key)))
+    }
+
+    static func configuration(_ root: Certificate) -> SECCConfiguration {
+        SECCConfiguration(
+            evseID: "DE*PNC*E1", paymentOptions: [.contract, .externalPayment], contractRoots: [root],
+            requiresMeteringReceipt: true)
+    }
+
+    @Test("iso2-pnc-dc over loopback TLS: PaymentDetails, signed Authorization, MeteringReceipt, SessionStop")
+    func pncDC() async throws {
+        let (root, contract) = try Self.contract()
+        let (ev, secc) = try await StationSessionTests.session(
+            controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), mode: .dcExtended,
+            backend: LocalChargingBackend(contractRoots: [root]), configuration: Self.configuration(root), contract: contract)
+        #expect(ev.succeeded, "\(ev.failure ?? "")")
+        let messages = ev.timeline.map(\.message)
+        #expect(messages.contains("PaymentDetailsRes"))
+        #expect(messages.contains("MeteringReceiptRes"))
+        #expect(messages.last == "SessionStopRes")
+        #expect(secc?.ending == "SessionStop")
+    }
+
+    @Test("iso2-pnc-ac over loopback TLS: Contract with the ChargingStatus loop")
+    func pncAC() async throws {
+        let (root, contract) = try Self.contract()
+        let (ev, secc) = try await StationSessionTests.session(
+            controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.ac), mode: .acThreePhaseCore,
+            backend: LocalChargingBackend(contractRoots: [root]), configuration: Self.configuration(root), contract: contract)
+        #expect(ev.succeeded, "\(ev.failure ?? "")")
+        #expect(ev.timeline.map(\.message).contains("PaymentDetailsRes"))
+        #expect(secc?.ending == "SessionStop")
+    }
+
+    @Test("A local backend without the MO root refuses the contract with FAILED_NoCertificateAvailable")
+    func backendRefuses() async throws {
+        let (root, contract) = try Self.contract()
+        let (ev, _) = try await StationSessionTests.session(
+            controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), mode: .dcExtended,
+            backend: LocalChargingBackend(), configuration: Self.configuration(root), contract: contract)
+        #expect(!ev.succeeded)
+        #expect(ev.failure?.contains("failedNoCertificateAvailable") == true, "\(ev.failure ?? "")")
+    }
+}
