@@ -318,9 +318,11 @@ let v2gTargets: [Target] = [
         name: "ISO15118Station",
         dependencies: [
             "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "DINMessages",
-            "ISO20Messages", "PnCCore", "V2GPKI",
+            "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "EMSP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
@@ -329,7 +331,7 @@ let v2gTargets: [Target] = [
         name: "V2GTransportTests",
         dependencies: [
             "V2GTransport", "ISO15118Station", "ISO15118SECC", "ISO15118EVCC", "ISO2Messages", "SAPMessages",
-            "V2GTP", "DINMessages", "ISO20Messages", "V2GPKI", "V2GSecurity",
+            "V2GTP", "DINMessages", "ISO20Messages", "V2GPKI", "V2GSecurity", "EXI", "XMLDSig",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -200,7 +200,7 @@ public struct SECCService: Sendable {
                         case .exchangeCertificate(var request):
                             request.exiRequest = Array(buffer: frame.payload)
                             do {
-                                let result = try await self.backend.exchangeCertificate(request)
+                                let result = try await self.exchangeWithDeadline(request)
                                 logger.debug("secc certificate exchange", metadata: ["pnc.status": "\(result.status.rawValue)"])
                                 action = iso2.certificateExchanged(result)
                             } catch {
@@ -253,6 +253,25 @@ public struct SECCService: Sendable {
         logger.debug("secc session ended", metadata: ["v2g.ending": "\(ending)"])
         return SECCSessionSummary(
             protocolName: selected, sessionID: sessionID.hexString, traceID: traceID, timeline: timeline, ending: ending)
+    }
+
+    /// How long the backend may take for a certificate exchange: the EV waits 5 s for CertificateInstallationRes /
+    /// CertificateUpdateRes (ISO 15118-2 Table 109, V2G_EVCC_Msg_Timeout), the SECC gives up a little earlier.
+    public static let certificateExchangeDeadline: Duration = .milliseconds(4_500)
+
+    private func exchangeWithDeadline(_ request: CertificateExchangeRequest) async throws -> CertificateExchangeResult {
+        try await withThrowingTaskGroup(of: CertificateExchangeResult?.self) { group in
+            group.addTask { try await self.backend.exchangeCertificate(request) }
+            group.addTask {
+                try await Task.sleep(for: Self.certificateExchangeDeadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else {
+                throw CancellationError()
+            }
+            return result
+        }
     }
 
     private func ask(_ question: ISO2SECCStateMachine.ControllerRequest) async -> ISO2SECCStateMachine.ControllerAnswer {

@@ -1,4 +1,7 @@
 import Crypto
+import EXI
+import SwiftASN1
+import XMLDSig
 import Foundation
 import ISO15118EVCC
 import ISO15118SECC
@@ -83,5 +86,40 @@ import X509
             backend: LocalChargingBackend(), configuration: Self.configuration(root), contract: contract)
         #expect(!ev.succeeded)
         #expect(ev.failure?.contains("failedNoCertificateAvailable") == true, "\(ev.failure ?? "")")
+    }
+}
+
+/// Installation first over loopback TLS: the EV has no contract, the station's local backend hosts the eMSP's
+/// contract provisioning from a `pnc pki init` directory.
+@Suite struct StationPnCInstallationTests {
+    @Test("iso2-pnc-dc with installation first: CertificateInstallation, PaymentDetails with the new contract, SessionStop")
+    func installThenCharge() async throws {
+        let root = NSTemporaryDirectory() + "pnc-install-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let directory = try PKIDirectory.create(
+            at: root, configuration: .init(profile: .iso15118_2, ocspURL: "http://127.0.0.1:1/ocsp", crlBaseURL: "http://127.0.0.1:1/crl"),
+            password: nil)
+        let moRoot = try directory.authority(.moRoot).certificate
+        let backend = LocalChargingBackend(
+            contractRoots: [moRoot], certificateExchange: try LocalContractProvisioning(directory: directory).exchange)
+        let oem = try #require(try CertificateFile.certificates(atPath: directory.leafDirectory("oem-prov") + "/cert.pem").first)
+        let handle = try PrivateKeyFile.load(path: directory.leafDirectory("oem-prov") + "/key.pem", password: nil)
+        let v2gRoot = try directory.authority(.v2gRoot).certificate
+        let installation = ContractInstallation(
+            oemProvisioningCertificate: try oem.derBytes,
+            oemKey: try P256.Signing.PrivateKey(pemRepresentation: try handle.serializeAsPEM().pemString),
+            v2gRoots: [v2gRoot],
+            rootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [
+                X509IssuerSerial(x509IssuerName: v2gRoot.subject.description, x509SerialNumber: 1)
+            ]))
+        let (ev, secc) = try await StationSessionTests.session(
+            controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), mode: .dcExtended, backend: backend,
+            configuration: StationPnCSessionTests.configuration(moRoot), installation: installation)
+        #expect(ev.succeeded, "\(ev.failure ?? "")")
+        let messages = ev.timeline.map(\.message)
+        #expect(messages.contains("CertificateInstallationRes"))
+        #expect(messages.contains("PaymentDetailsRes"))
+        #expect(ev.installedContract != nil)
+        #expect(secc?.ending == "SessionStop")
     }
 }

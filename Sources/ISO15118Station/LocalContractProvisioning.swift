@@ -1,0 +1,78 @@
+import Crypto
+import EMSP
+import Foundation
+import ISO15118SECC
+import ISO2Messages
+import SwiftASN1
+import PnCCore
+import Synchronization
+public import V2GPKI
+import V2GSecurity
+import X509
+
+/// An eMSP contract provisioning hosted by a station without a CSMS (`pnc station`) from a `pnc pki init` directory: the CPS leaf signs, MO
+/// Sub-CA 2 issues contracts, the directory's OEM provisioning leaf is the one registered vehicle.
+public final class LocalContractProvisioning: Sendable {
+    struct SubCAIssuer: ContractCertificateIssuer {
+        let ca: CertificateAuthority
+        func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (
+            chain: [[UInt8]], serial: [UInt8]
+        ) {
+            var rng = SystemRandomNumberGenerator()
+            let key = Certificate.PublicKey(try P256.Signing.PublicKey(x963Representation: publicKey))
+            let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
+            let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
+            return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
+        }
+        func revokeContractCertificate(serial: [UInt8], at time: Date) throws {
+            try ca.revoke(serial: Certificate.SerialNumber(bytes: serial), reason: .cessationOfOperation, at: time)
+        }
+    }
+
+    let provisioning: ContractProvisioning
+    let state: Mutex<(pool: ContractPool, sequence: UInt64)>
+
+    /// - Throws: when the directory lacks a CA, the CPS leaf or its key.
+    public init(directory: PKIDirectory) throws {
+        let oemSub2 = try directory.authority(.oemSubCA2)
+        let cpsChain = try CertificateFile.certificates(atPath: directory.leafDirectory("cps") + "/chain.pem")
+        self.provisioning = ContractProvisioning(
+            oemRoots: [try directory.authority(.oemRoot).certificate], oemIntermediates: oemSub2.chainBelowRoot,
+            contractRoots: [try directory.authority(.moRoot).certificate],
+            cps: CPSCredentials(
+                key: try V2GSigningKey.keyStore(directory.keyStore, label: "leaf/cps/key"),
+                chain: try cpsChain.map { try $0.derBytes }),
+            issuer: SubCAIssuer(ca: try directory.authority(.moSubCA2)),
+            allocator: try EMAIDAllocator(countryCode: "DE", providerID: "PNC"))
+        var pool = ContractPool()
+        let oem = try CertificateFile.certificates(atPath: directory.leafDirectory("oem-prov") + "/cert.pem")
+        for rdn in oem.first?.subject ?? DistinguishedName() {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                if let pcid = try? PCID(String(describing: attribute.value)) {
+                    pool.register(Vehicle(pcid: pcid, customerID: "local"))
+                }
+            }
+        }
+        self.state = Mutex((pool, 0))
+    }
+
+    /// The exchange to attach to ``LocalChargingBackend/init(allowedTokens:contractRoots:revocation:certificateExchange:)``.
+    public var exchange: LocalChargingBackend.CertificateExchange {
+        { [self] request in
+            var rng = SystemRandomNumberGenerator()
+            let outcome: ProvisioningOutcome = self.state.withLock { state in
+                switch request.action {
+                case .install:
+                    return self.provisioning.install(
+                        requestEXI: request.exiRequest, pool: &state.pool,
+                        nextSequence: { state.sequence += 1; return state.sequence }, now: Date(), using: &rng)
+                case .update:
+                    return self.provisioning.update(requestEXI: request.exiRequest, pool: &state.pool, now: Date(), using: &rng)
+                }
+            }
+            return CertificateExchangeResult(
+                status: outcome.responseEXI.isEmpty ? .failed : .accepted, exiResponse: outcome.responseEXI,
+                detail: outcome.responseCode.rawValue)
+        }
+    }
+}
