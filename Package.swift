@@ -476,6 +476,8 @@ let stationTargets: [Target] = [
         dependencies: [
             "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
             "PnCCore", "V2GPKI", "EMSP", "PKIHTTP", "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI",
+            "ISO15118Station", "ISO15118EVCC", "V2GTransport", "SAPMessages",
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),

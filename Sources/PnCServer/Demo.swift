@@ -239,142 +239,137 @@ public enum Demo {
 
         // Session.
         var generator = SystemRandomNumberGenerator()
-        let trace = TraceID.random(using: &generator)
-        if scenario == .happy {
-            let oemKey = try P256.Signing.PrivateKey(
-                pemRepresentation: try pki.keyStore.signingKey(label: "leaf/oem-prov/key").serializeAsPEM().pemString)
-            let oemCert = try CertificateFile.certificates(atPath: pki.leafDirectory("oem-prov") + "/cert.pem")
-            let request = try installationRequest(oemCert: oemCert.first, oemKey: oemKey)
-            let result = try await timed(
-                "SECC↔CSMS", "Get15118EVCertificate(Install): CertificateInstallationReq → CSMS → eMSP/CPS → signed Res", trace: trace, {
-                    try await station.exchangeCertificate(.init(
-                        action: .install, schemaVersion: EMSPEVCertificateProvider.iso2Namespace, exiRequest: request, traceID: trace))
-                }, outcome: { "\($0.status.rawValue), \($0.exiResponse.count) bytes EXI" })
-            let moSub2 = try pki.authority(.moSubCA2).certificate
-            report.contractInstallation = await timed("EV", "CertificateInstallationRes: CPS signature, contract key decrypted with the OEM key", trace: trace, {
-                Self.checkInstallation(result, oemKey: oemKey, moSubCA2: moSub2)
-            }, outcome: {
-                "\($0.iso15118ResponseCode), eMAID \($0.eMAID ?? "-"), CPS signature \($0.cpsSignatureVerified ? "valid" : "INVALID"), key \($0.contractKeyMatches ? "matches" : "DOES NOT MATCH")"
-            })
-        }
-        if scenario == .csmsOffline {
-            await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
-        }
-        let contractChain = try PEMDocument.parseMultiple(
-            pemString: String(contentsOfFile: pki.leafDirectory("contract") + "/chain.pem", encoding: .utf8)
-        ).map { try Certificate(pemDocument: $0) }
-        let moRootCertificate = try pki.authority(.moRoot).certificate
-        let contractLeaf = contractChain.first.map { $0.subject.description } ?? "-"
-        let hashData = try CertificateHashData.chain(Array(contractChain.prefix(3)), root: moRootCertificate)
-        var presentedChain = contractChain
-        var validationTime = Date()
-        switch scenario {
-        case .revoked:
-            if let leaf = contractChain.first {
-                try pki.authority(.moSubCA2).revoke(serial: leaf.serialNumber, reason: .keyCompromise, at: Date())
-                folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) }
-            }
-        case .expired:
-            validationTime = (contractChain.first?.notValidAfter ?? Date()).addingTimeInterval(86_400)
-        case .unknownRoot:
-            if let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
-                let hash = installed.hashData
-                _ = try await sendToStation(
-                    CSMSCall(
-                        V201.DeleteCertificateRequest(
-                            certificateHashData: .init(
-                                hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
-                                issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))),
-                    via: running.application, station: station)
-            }
-        case .tamperedSignature:
-            if let leaf = contractChain.first {
-                var serializer = DER.Serializer()
-                try serializer.serialize(leaf)
-                var der = serializer.serializedBytes
-                der[der.count - 1] ^= 0x01  // last byte of the signature value
-                presentedChain[0] = try Certificate(derEncoded: der)
-            }
-        case .happy, .csmsOffline:
-            break
-        }
-        let trustedMORoots = try station.certificates.installed(types: ["MORootCertificate"]).compactMap {
-            try? Certificate(pemEncoded: $0.pem)
-        }
-        let ocsp = OCSPClient(
-            transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
-        let validation = await timed("SECC↔OCSP", "contract chain check (MO roots installed by the CSMS, OCSP on loopback)", trace: trace, {
-            await ChainValidator(roots: trustedMORoots).validate(
-                chain: presentedChain, at: validationTime, role: .contract,
-                revocation: scenario == .csmsOffline ? .none : .required(OCSPRevocationChecker(client: ocsp)))
-        }, outcome: { result -> String in
-            switch result {
-            case .success: return "valid (OCSP good)"
-            case .failure(let failure):
-                let check = ContractCheck.from(failure)
-                return "\(check.iso15118ResponseCode), OCPP \(check.certificateStatus.rawValue): \(check.reason)"
-            }
-        })
-        if case .failure(let failure) = validation { report.contractRefusal = ContractCheck.from(failure) }
-        let contractHop = report.contractRefusal == nil ? "SECC↔CSMS" : "SECC"
-        let contractStep = report.contractRefusal == nil
-            ? "Authorize (Plug & Charge, eMAID \(demoEMAID), C07 hash data)" : "Plug & Charge refused, no Authorize sent"
-        let contract = try await timed(contractHop, contractStep, trace: trace, {
-            if let refusal = report.contractRefusal {
-                return BackendAuthorizationDecision(
-                    status: .invalid, certificateStatus: refusal.certificateStatus,
-                    detail: "refused by the SECC (\(refusal.iso15118ResponseCode)): \(refusal.reason)")
-            }
-            return try await station.authorize(
-                .init(
-                    identification: .contract(
-                        eMAID: demoEMAID,
-                        certificateChainPEM: try contractChain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n"),
-                        hashData: hashData),
-                    evseID: 1, traceID: trace))
-        }, outcome: {
-            "\($0.status.rawValue), certificate \($0.certificateStatus?.rawValue ?? "-") — \($0.detail ?? "") (\(contractLeaf))"
-        })
-        report.contractAuthorization = contract
-        let identification: BackendAuthorizationRequest.Identification
-        let decision: BackendAuthorizationDecision
-        if contract.status == .accepted {
-            identification = .contract(eMAID: demoEMAID, certificateChainPEM: "", hashData: hashData)
-            decision = contract
+        var trace = TraceID.random(using: &generator)
+        var transactionID = ""
+        var authMethod = "WHITELIST"
+        if scenario == .happy || scenario == .revoked {
+            guard let real = try await vehicleLeg(
+                scenario: scenario, pki: pki, station: station, store: running.application.store, report: &report,
+                refreshOCSP: { folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) } },
+                logger: logger)
+            else { return report }
+            (transactionID, authMethod, trace) = real
         } else {
-            identification = .external(idToken: demoToken, type: "ISO14443")
-            decision = try await timed("SECC↔CSMS", "EIM fallback: Authorize (RFID \(demoToken))", trace: trace, {
-            try await station.authorize(
-                .init(identification: .external(idToken: demoToken, type: "ISO14443"), evseID: 1, traceID: trace))
-            }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
+            if scenario == .csmsOffline {
+                await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
+            }
+            let contractChain = try PEMDocument.parseMultiple(
+                pemString: String(contentsOfFile: pki.leafDirectory("contract") + "/chain.pem", encoding: .utf8)
+            ).map { try Certificate(pemDocument: $0) }
+            let moRootCertificate = try pki.authority(.moRoot).certificate
+            let contractLeaf = contractChain.first.map { $0.subject.description } ?? "-"
+            let hashData = try CertificateHashData.chain(Array(contractChain.prefix(3)), root: moRootCertificate)
+            var presentedChain = contractChain
+            var validationTime = Date()
+            switch scenario {
+            case .revoked:
+                if let leaf = contractChain.first {
+                    try pki.authority(.moSubCA2).revoke(serial: leaf.serialNumber, reason: .keyCompromise, at: Date())
+                    folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) }
+                }
+            case .expired:
+                validationTime = (contractChain.first?.notValidAfter ?? Date()).addingTimeInterval(86_400)
+            case .unknownRoot:
+                if let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
+                    let hash = installed.hashData
+                    _ = try await sendToStation(
+                        CSMSCall(
+                            V201.DeleteCertificateRequest(
+                                certificateHashData: .init(
+                                    hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
+                                    issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))),
+                        via: running.application, station: station)
+                }
+            case .tamperedSignature:
+                if let leaf = contractChain.first {
+                    var serializer = DER.Serializer()
+                    try serializer.serialize(leaf)
+                    var der = serializer.serializedBytes
+                    der[der.count - 1] ^= 0x01  // last byte of the signature value
+                    presentedChain[0] = try Certificate(derEncoded: der)
+                }
+            case .happy, .csmsOffline:
+                break
+            }
+            let trustedMORoots = try station.certificates.installed(types: ["MORootCertificate"]).compactMap {
+                try? Certificate(pemEncoded: $0.pem)
+            }
+            let ocsp = OCSPClient(
+                transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
+            let validation = await timed("SECC↔OCSP", "contract chain check (MO roots installed by the CSMS, OCSP on loopback)", trace: trace, {
+                await ChainValidator(roots: trustedMORoots).validate(
+                    chain: presentedChain, at: validationTime, role: .contract,
+                    revocation: scenario == .csmsOffline ? .none : .required(OCSPRevocationChecker(client: ocsp)))
+            }, outcome: { result -> String in
+                switch result {
+                case .success: return "valid (OCSP good)"
+                case .failure(let failure):
+                    let check = ContractCheck.from(failure)
+                    return "\(check.iso15118ResponseCode), OCPP \(check.certificateStatus.rawValue): \(check.reason)"
+                }
+            })
+            if case .failure(let failure) = validation { report.contractRefusal = ContractCheck.from(failure) }
+            let contractHop = report.contractRefusal == nil ? "SECC↔CSMS" : "SECC"
+            let contractStep = report.contractRefusal == nil
+                ? "Authorize (Plug & Charge, eMAID \(demoEMAID), C07 hash data)" : "Plug & Charge refused, no Authorize sent"
+            let contract = try await timed(contractHop, contractStep, trace: trace, {
+                if let refusal = report.contractRefusal {
+                    return BackendAuthorizationDecision(
+                        status: .invalid, certificateStatus: refusal.certificateStatus,
+                        detail: "refused by the SECC (\(refusal.iso15118ResponseCode)): \(refusal.reason)")
+                }
+                return try await station.authorize(
+                    .init(
+                        identification: .contract(
+                            eMAID: demoEMAID,
+                            certificateChainPEM: try contractChain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n"),
+                            hashData: hashData),
+                        evseID: 1, traceID: trace))
+            }, outcome: {
+                "\($0.status.rawValue), certificate \($0.certificateStatus?.rawValue ?? "-") — \($0.detail ?? "") (\(contractLeaf))"
+            })
+            report.contractAuthorization = contract
+            let identification: BackendAuthorizationRequest.Identification
+            let decision: BackendAuthorizationDecision
+            if contract.status == .accepted {
+                identification = .contract(eMAID: demoEMAID, certificateChainPEM: "", hashData: hashData)
+                decision = contract
+            } else {
+                identification = .external(idToken: demoToken, type: "ISO14443")
+                decision = try await timed("SECC↔CSMS", "EIM fallback: Authorize (RFID \(demoToken))", trace: trace, {
+                try await station.authorize(
+                    .init(identification: .external(idToken: demoToken, type: "ISO14443"), evseID: 1, traceID: trace))
+                }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
+            }
+            report.authorization = decision
+            authMethod = contract.status == .accepted ? "AUTH_REQUEST" : "WHITELIST"
+            guard decision.status == .accepted else { return report }
+            let start = Date().timeIntervalSince1970
+            transactionID = try await timed("SECC→CSMS", "TransactionEvent Started (journaled)", trace: trace, {
+                try await station.transactionStarted(
+                    .init(
+                        evseID: 1, sessionID: "DEMO", identification: identification,
+                        meterStartWh: 12_000, timestamp: start, traceID: trace))
+            }, outcome: { "transactionId \($0)" })
+            report.transactionID = transactionID
+            for step in 1...3 {
+                try await station.transactionUpdated(
+                    .init(
+                        transactionID: transactionID, meterWh: 12_000 + Double(step) * 2_500, powerW: 50_000,
+                        stateOfCharge: 30 + step * 10, timestamp: start + Double(step) * 180, traceID: trace))
+            }
+            try await station.transactionEnded(
+                .init(transactionID: transactionID, meterStopWh: 20_000, reason: .evDisconnected, timestamp: start + 600, traceID: trace))
+            if scenario == .csmsOffline {
+                report.timeline.append(
+                    DemoTimelineEntry(
+                        hop: "SECC", step: "offline journal", milliseconds: 0, traceID: trace.rawValue,
+                        outcome: "\(station.journal.pending.count) TransactionEvents queued (fsync'd)"))
+                running = try await timed("CSMS", "started again on the same port", { try await csms.start(port: port) },
+                    outcome: { "listening on 127.0.0.1:\($0.port)" })
+            }
         }
-        report.authorization = decision
-        guard decision.status == .accepted else { return report }
-        let start = Date().timeIntervalSince1970
-        let transactionID = try await timed("SECC→CSMS", "TransactionEvent Started (journaled)", trace: trace, {
-            try await station.transactionStarted(
-                .init(
-                    evseID: 1, sessionID: "DEMO", identification: identification,
-                    meterStartWh: 12_000, timestamp: start, traceID: trace))
-        }, outcome: { "transactionId \($0)" })
-        report.transactionID = transactionID
-        for step in 1...3 {
-            try await station.transactionUpdated(
-                .init(
-                    transactionID: transactionID, meterWh: 12_000 + Double(step) * 2_500, powerW: 50_000,
-                    stateOfCharge: 30 + step * 10, timestamp: start + Double(step) * 180, traceID: trace))
-        }
-        try await station.transactionEnded(
-            .init(transactionID: transactionID, meterStopWh: 20_000, reason: .evDisconnected, timestamp: start + 600, traceID: trace))
-        if scenario == .csmsOffline {
-            report.timeline.append(
-                DemoTimelineEntry(
-                    hop: "SECC", step: "offline journal", milliseconds: 0, traceID: trace.rawValue,
-                    outcome: "\(station.journal.pending.count) TransactionEvents queued (fsync'd)"))
-            running = try await timed("CSMS", "started again on the same port", { try await csms.start(port: port) },
-                outcome: { "listening on 127.0.0.1:\($0.port)" })
-        }
-        let delivered = await timed("SECC→CSMS", "TransactionEvent Started/Updated×3/Ended delivered", trace: trace, {
+        let delivered = await timed("SECC→CSMS", "journaled TransactionEvents delivered", trace: trace, {
             await station.wait(timeout: .seconds(20)) { $0.isOnline && $0.journal.pending.isEmpty }
         }, outcome: { $0 ? "stored by the CSMS (idempotent by transactionId+seqNo)" : "still queued" })
         if delivered {
@@ -394,7 +389,7 @@ public enum Demo {
                     transactionID: record.transactionID, stationID: record.stationID, evseID: record.evseID ?? 1,
                     eMAID: demoEMAID, start: Int64(started.secondsSince1970.rounded()),
                     stop: Int64(ended.secondsSince1970.rounded()), energyWh: Int64((last - first).rounded()),
-                    authMethod: contract.status == .accepted ? "AUTH_REQUEST" : "WHITELIST")
+                    authMethod: authMethod)
                 let cdr = try Pricing.price(session, tariff: demoTariff, cdrID: "CDR-\(record.transactionID)")
                 let year = Invoice.year(session.stop)
                 let sequence = try await store.nextInvoiceSequence(year: year)
