@@ -143,7 +143,9 @@ public enum Demo {
             return value
         }
 
-        // OCSP responder on loopback; it serves the PKI's CAs once they exist.
+        // OCSP responder on loopback; it serves the PKI's CAs once they exist. In `revoked` its answers are valid for
+        // one second only, so that the CSMS's cached `good` for the contract (nextUpdate) expires after the revocation.
+        let ocspValidity: Foundation.TimeInterval = scenario == .revoked ? 1 : 3600
         let folders = Mutex<OCSPResponderFolders?>(nil)
         let ocspServer = try await OCSPHTTPServer.bind(host: "127.0.0.1", port: 0) { request in
             folders.withLock { $0 }?.respond(to: request, now: Date()) ?? []
@@ -166,7 +168,7 @@ public enum Demo {
         }, outcome: { _ in "created in \(pkiFolder)" })
         let caFolders = CertificateRole.allCases.filter(\.isCA).map { URL(fileURLWithPath: pki.caDirectory($0)) }
             .filter { FileManager.default.fileExists(atPath: $0.path + "/database.json") }
-        folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) }
+        folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) }
         let v2gRoot = try pki.authority(.v2gRoot).certificate.serializeAsPEM().pemString
         let moRoot = try pki.authority(.moRoot).certificate.serializeAsPEM().pemString
 
@@ -245,7 +247,7 @@ public enum Demo {
         if scenario == .happy || scenario == .revoked {
             guard let real = try await vehicleLeg(
                 scenario: scenario, pki: pki, station: station, store: running.application.store, report: &report,
-                refreshOCSP: { folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) } },
+                refreshOCSP: { folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) } },
                 logger: logger)
             else { return report }
             (transactionID, authMethod, trace) = real
@@ -265,7 +267,7 @@ public enum Demo {
             case .revoked:
                 if let leaf = contractChain.first {
                     try pki.authority(.moSubCA2).revoke(serial: leaf.serialNumber, reason: .keyCompromise, at: Date())
-                    folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) }
+                    folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) }
                 }
             case .expired:
                 validationTime = (contractChain.first?.notValidAfter ?? Date()).addingTimeInterval(86_400)

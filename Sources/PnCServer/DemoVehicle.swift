@@ -282,9 +282,11 @@ extension Demo {
         if scenario == .revoked, let leaf {
             try pki.authority(.moSubCA2).revoke(serial: leaf.serialNumber, reason: .keyCompromise, at: Date())
             refreshOCSP()
+            // The CSMS caches OCSP answers until their nextUpdate (1 s in this scenario).
+            try await Task.sleep(for: .milliseconds(1_100))
             report.timeline.append(DemoTimelineEntry(
                 hop: "PKI", step: "MO Sub-CA 2 revokes the installed contract (keyCompromise)", milliseconds: 0, traceID: nil,
-                outcome: "OCSP responder answers revoked for serial \(leaf.serialNumber)"))
+                outcome: "after the CSMS's cached answer (nextUpdate 1 s) expires, the OCSP responder answers revoked for serial \(leaf.serialNumber)"))
         }
 
         // Plug-in 2: with the installed contract.
