@@ -244,9 +244,36 @@ public enum Demo {
         var trace = TraceID.random(using: &generator)
         var transactionID = ""
         var authMethod = "WHITELIST"
-        if scenario == .happy || scenario == .revoked {
+        if scenario == .happy || scenario == .revoked || scenario == .unknownRoot {
+            // The SECC trusts the MO roots the CSMS installed in the station (M05); in `unknown-root` the CSMS deletes
+            // the MO root (M04) after the contract installation, before the vehicle plugs in again.
+            let installedMORoots: @Sendable () throws -> [Certificate] = {
+                try station.certificates.installed(types: ["MORootCertificate"]).compactMap { try? Certificate(pemEncoded: $0.pem) }
+            }
+            let beforeSecondPlugIn: () async throws -> ([Certificate], [DemoTimelineEntry]) = {
+                var entries: [DemoTimelineEntry] = []
+                if scenario == .unknownRoot, let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
+                    let hash = installed.hashData
+                    let start = ContinuousClock.now
+                    let answer = try await sendToStation(
+                            CSMSCall(
+                                V201.DeleteCertificateRequest(
+                                    certificateHashData: .init(
+                                        hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
+                                        issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))),
+                            via: running.application, station: station)
+                    let elapsed = ContinuousClock.now - start
+                    entries.append(DemoTimelineEntry(
+                        hop: "CSMS→SECC", step: "DeleteCertificate (MO root)",
+                        milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+                        traceID: nil, outcome: "\(answer["status"]?.stringValue ?? "-"): the station no longer trusts the MO root"))
+                }
+                return (try installedMORoots(), entries)
+            }
             guard let real = try await vehicleLeg(
-                scenario: scenario, pki: pki, station: station, store: running.application.store, report: &report,
+                scenario: scenario, pki: pki, station: station, contractRoots: try installedMORoots(),
+                beforeSecondPlugIn: beforeSecondPlugIn, store: running.application.store,
+                report: &report,
                 refreshOCSP: { folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) } },
                 logger: logger)
             else { return report }

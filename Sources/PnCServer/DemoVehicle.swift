@@ -32,7 +32,7 @@ struct DemoVehicleLeg {
 
     let pki: PKIDirectory
     let backend: any ChargingBackend
-    let contractRoots: [Certificate]
+    var contractRoots: [Certificate]
     let logger: Logger
 
     /// One plug-in: SECCService on 127.0.0.1 (port 0, TLS with the PKI's SECC leaf) and the EVCC.
@@ -224,15 +224,16 @@ extension Demo {
     /// - Returns: the transaction id, the CDR's auth method and the trace id of the charging session; nil when no
     ///   session charged.
     static func vehicleLeg(
-        scenario: DemoScenario, pki: PKIDirectory, station: OCPPChargingStation, store: SQLStore,
+        scenario: DemoScenario, pki: PKIDirectory, station: OCPPChargingStation, contractRoots: [Certificate],
+        beforeSecondPlugIn: () async throws -> ([Certificate], [DemoTimelineEntry]), store: SQLStore,
         report: inout DemoReport, refreshOCSP: () -> Void, logger: Logger
     ) async throws -> (String, String, TraceID)? {
         // The EV's MAC as the EIM token of External Payment (the fallback).
         try await store.saveToken(IdTokenRecord(idToken: DemoVehicleLeg.eimToken, type: "MacAddress", status: "Accepted"))
         let backend = TimedStationBackend(station: station)
         report.notRun = []
-        let leg = DemoVehicleLeg(
-            pki: pki, backend: backend, contractRoots: [try pki.authority(.moRoot).certificate], logger: logger)
+        var leg = DemoVehicleLeg(
+            pki: pki, backend: backend, contractRoots: contractRoots, logger: logger)
         report.timeline.append(DemoTimelineEntry(
             hop: "SECC", step: "SECCService on 127.0.0.1 (TLS 1.2, ISO 15118-2, Contract + ExternalPayment)", milliseconds: 0,
             traceID: nil, outcome: "TLS identity: the PKI's leaf/secc chain (the CSMS-signed certificate's key stays in the station)"))
@@ -260,6 +261,8 @@ extension Demo {
 
         // Plug-in 1: no contract, the OEM provisioning certificate.
         let (install, _) = try await plugIn("plug-in 1", contract: nil, installation: try leg.installation())
+        // Plug-in 1 goes on to charge with the new contract; its Authorize is not the one the scenario is about.
+        _ = backend.drainDecisions()
         let installRes = install.timeline.first { $0.message == "CertificateInstallationRes" }
         guard let installed = install.installedContract else {
             report.contractInstallation = ContractInstallationOutcome(
@@ -290,11 +293,15 @@ extension Demo {
         }
 
         // Plug-in 2: with the installed contract.
+        let (roots, entries) = try await beforeSecondPlugIn()
+        leg.contractRoots = roots
+        report.timeline += entries
         let (charge, chargeSECC) = try await plugIn("plug-in 2", contract: installed, installation: nil)
         let decisions = backend.drainDecisions()
         report.contractAuthorization = decisions.first { if case .contract = $0.0 { true } else { false } }?.1
         if let refused = charge.timeline.first(where: {
-            ($0.message == "AuthorizationRes" || $0.message == "PaymentDetailsRes") && $0.responseCode != "OK"
+            ["PaymentServiceSelectionRes", "PaymentDetailsRes", "AuthorizationRes"].contains($0.message) && $0.responseCode != nil
+                && $0.responseCode?.hasPrefix("FAILED") == true
         }) {
             report.contractRefusal = ContractCheck(
                 iso15118ResponseCode: refused.responseCode ?? "-",
