@@ -304,7 +304,7 @@ extension Demo {
                 && $0.responseCode?.hasPrefix("FAILED") == true
         }) {
             report.contractRefusal = ContractCheck(
-                iso15118ResponseCode: refused.responseCode ?? "-",
+                iso15118ResponseCode: (refused.responseCode ?? "-").split(separator: "/").first.map(String.init) ?? "-",
                 certificateStatus: report.contractAuthorization?.certificateStatus ?? .certChainError,
                 reason: "\(refused.message): \(report.contractAuthorization?.detail ?? charge.failure ?? "-")")
         }
