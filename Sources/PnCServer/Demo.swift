@@ -74,11 +74,11 @@ public struct ContractInstallationOutcome: Sendable, Hashable {
 }
 
 public enum DemoScenario: String, Sendable, CaseIterable {
-    /// Commissioning, then an EIM-authorized session with the CSMS reachable.
+    /// Commissioning, then the EV over ISO 15118-2: contract installation through OCPP, then Plug & Charge with it.
     case happy
     /// The CSMS goes away before the session: offline authorization, queued events, replay on return.
     case csmsOffline = "csms-offline"
-    /// The contract is revoked at the MO Sub-CA 2: the OCSP responder answers revoked.
+    /// The installed contract is revoked at the MO Sub-CA 2: the OCSP responder answers revoked, the EV falls back to EIM.
     case revoked
     /// The contract is presented after its notAfter.
     case expired
