@@ -434,9 +434,19 @@ public enum Demo {
             report.invoicePath = billed.2
         }
         stationTask.cancel()
-        _ = await stationTask.result
+        await awaitBounded(stationTask, seconds: 5)
         await running.stop()
         return report
+    }
+
+    /// Waits for `task` to finish, `seconds` at most.
+    static func awaitBounded<T: Sendable>(_ task: Task<T, any Error>, seconds: Int) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = await task.result }
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Sends a CSMS-initiated call; when the station's connection dropped in between (it reconnects by itself), waits
@@ -539,9 +549,10 @@ struct DemoCSMS: Sendable {
         let application: CSMSApplication
         let port: Int
         let task: Task<Void, any Error>
+        /// Cancels the CSMS and waits for it, 5 s at most (a shutdown stuck on a connection must not hang the demo).
         func stop() async {
             task.cancel()
-            _ = await task.result
+            await Demo.awaitBounded(task, seconds: 5)
         }
     }
 

@@ -58,13 +58,20 @@ struct DemoVehicleLeg {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run(server: server) { summary in seccSummary.value.withLock { $0 = summary } } }
             defer { group.cancelAll() }
-            let connection = try await V2GClient.connect(
-                to: server.localAddress, security: .tls(try V2GTLSClientProfile.iso15118_2(v2gRoots: [v2gRoot])), logger: logger)
-            let summary = try await EVCCSession.run(
-                on: connection,
-                configuration: .init(
-                    evccID: Self.evccID, energyTransfer: .dcExtended, battery: Self.battery, maximumLoopIterations: 5),
-                contract: contract, installation: installation, logger: logger)
+            let summary: EVCCSessionSummary
+            do {
+                let connection = try await V2GClient.connect(
+                    to: server.localAddress, security: .tls(try V2GTLSClientProfile.iso15118_2(v2gRoots: [v2gRoot])), logger: logger)
+                summary = try await EVCCSession.run(
+                    on: connection,
+                    configuration: .init(
+                        evccID: Self.evccID, energyTransfer: .dcExtended, battery: Self.battery, maximumLoopIterations: 5),
+                    contract: contract, installation: installation, logger: logger)
+            } catch {
+                // The SECC's accept loop ends only when its server closes.
+                try? await server.close()
+                throw error
+            }
             for _ in 0..<500 where seccSummary.value.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
             try await server.close()
             return (summary, seccSummary.value.withLock { $0 })
