@@ -565,9 +565,17 @@ struct DemoCSMS: Sendable {
             plugAndCharge: try plugAndCharge(store), logger: logger,
             now: { OCPPDateTime(secondsSince1970: Date().timeIntervalSince1970) })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let task = Task { try await application.run(server: server) { _, port in continuation.yield(port) } }
+        // When the server ends before it listens (e.g. the port was taken meanwhile), the stream ends too, so that
+        // start throws instead of waiting forever.
+        let task = Task {
+            defer { continuation.finish() }
+            try await application.run(server: server) { _, port in continuation.yield(port) }
+        }
         var iterator = ports.makeAsyncIterator()
-        guard let bound = await iterator.next() else { throw CancellationError() }
+        guard let bound = await iterator.next() else {
+            if case .failure(let error) = await task.result { throw error }
+            throw CancellationError()
+        }
         return Running(application: application, port: bound, task: task)
     }
 }
