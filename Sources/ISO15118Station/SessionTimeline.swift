@@ -42,6 +42,10 @@ enum MessageName {
         case .chargingStatusRes(let r): r.responseCode.rawValue
         case .weldingDetectionRes(let r): r.responseCode.rawValue
         case .sessionStopRes(let r): r.responseCode.rawValue
+        case .paymentDetailsRes(let r): r.responseCode.rawValue
+        case .certificateInstallationRes(let r): r.responseCode.rawValue
+        case .certificateUpdateRes(let r): r.responseCode.rawValue
+        case .meteringReceiptRes(let r): r.responseCode.rawValue
         default: nil
         }
     }

@@ -12,9 +12,14 @@ import PnCCore
 import Synchronization
 import Storage
 import SwiftASN1
+import Crypto
+import EXI
 import EMSP
+import ISO2Messages
 import V2GPKI
+import V2GSecurity
 import X509
+import XMLDSig
 
 /// One line of the demo's timeline: a hop between two actors, what crossed it, how long it took, the trace id of the
 /// decision it belongs to and the outcome.
@@ -47,16 +52,33 @@ public struct DemoReport: Sendable {
     public var cdr: ChargeDetailRecord?
     public var invoiceNumber: String?
     public var invoicePath: String?
+    /// Contract installation through the station and the CSMS to the eMSP/CPS (OCPP Get15118EVCertificate).
+    public var contractInstallation: ContractInstallationOutcome?
     /// Parts of the flow this build does not run yet, with the reason.
     public var notRun: [String] = []
 }
 
+/// What the vehicle side finds in the CertificateInstallationRes relayed by the station (OCPP M02 → eMSP/CPS).
+public struct ContractInstallationOutcome: Sendable, Hashable {
+    /// OCPP Iso15118EVCertificateStatus of Get15118EVCertificate.
+    public var ocppStatus: String
+    /// ISO 15118-2 ResponseCode of the CertificateInstallationRes.
+    public var iso15118ResponseCode: String
+    public var eMAID: String?
+    /// The CPS signature over the response verified with the CPS certificate the response carries.
+    public var cpsSignatureVerified: Bool
+    /// The contract private key decrypted with the OEM provisioning key matches the contract certificate.
+    public var contractKeyMatches: Bool
+    /// The contract certificate was issued by the PKI's MO Sub-CA 2.
+    public var issuedByMOSubCA2: Bool
+}
+
 public enum DemoScenario: String, Sendable, CaseIterable {
-    /// Commissioning, then an EIM-authorized session with the CSMS reachable.
+    /// Commissioning, then the EV over ISO 15118-2: contract installation through OCPP, then Plug & Charge with it.
     case happy
     /// The CSMS goes away before the session: offline authorization, queued events, replay on return.
     case csmsOffline = "csms-offline"
-    /// The contract is revoked at the MO Sub-CA 2: the OCSP responder answers revoked.
+    /// The installed contract is revoked at the MO Sub-CA 2: the OCSP responder answers revoked, the EV falls back to EIM.
     case revoked
     /// The contract is presented after its notAfter.
     case expired
@@ -106,8 +128,7 @@ public enum Demo {
     public static func run(scenario: DemoScenario, workDirectory: String, logger: Logger) async throws -> DemoReport {
         var report = DemoReport(scenario: scenario, workDirectory: workDirectory)
         report.notRun = [
-            "EV↔SECC (ISO 15118-2 session, CertificateInstallation, Plug & Charge authorization): the SECC/EVCC machines and network driver are not in this build",
-            "CSMS↔EMSP/CPS (Get15118EVCertificate) and the CSMS's own OCSP check (C07): not wired in this build's CSMS; the SECC checks the contract chain with OCSP itself",
+            "EV↔SECC (ISO 15118-2 session over TLS, Plug & Charge PaymentDetails/Authorization): the session is driven by calling the station's ChargingBackend directly; the CertificateInstallationReq is signed with the PKI's OEM provisioning key by the demo, not sent by an EVCC",
         ]
         func timed<T>(
             _ hop: String, _ step: String, trace: TraceID? = nil, _ body: () async throws -> T,
@@ -122,7 +143,9 @@ public enum Demo {
             return value
         }
 
-        // OCSP responder on loopback; it serves the PKI's CAs once they exist.
+        // OCSP responder on loopback; it serves the PKI's CAs once they exist. In `revoked` its answers are valid for
+        // one second only, so that the CSMS's cached `good` for the contract (nextUpdate) expires after the revocation.
+        let ocspValidity: Foundation.TimeInterval = scenario == .revoked ? 1 : 3600
         let folders = Mutex<OCSPResponderFolders?>(nil)
         let ocspServer = try await OCSPHTTPServer.bind(host: "127.0.0.1", port: 0) { request in
             folders.withLock { $0 }?.respond(to: request, now: Date()) ?? []
@@ -136,6 +159,7 @@ public enum Demo {
         var options = PKIDirectory.InitOptions()
         options.keyIterations = 1_000
         options.contractEMAID = try EMAID(demoEMAID)
+        options.pcid = try PCID(demoPCID)
         let pki = try await timed("PKI", "pnc pki init (V2G, MO, OEM roots, Sub-CAs, leaves)", {
             try PKIDirectory.create(
                 at: pkiFolder,
@@ -144,7 +168,7 @@ public enum Demo {
         }, outcome: { _ in "created in \(pkiFolder)" })
         let caFolders = CertificateRole.allCases.filter(\.isCA).map { URL(fileURLWithPath: pki.caDirectory($0)) }
             .filter { FileManager.default.fileExists(atPath: $0.path + "/database.json") }
-        folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) }
+        folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) }
         let v2gRoot = try pki.authority(.v2gRoot).certificate.serializeAsPEM().pemString
         let moRoot = try pki.authority(.moRoot).certificate.serializeAsPEM().pemString
 
@@ -156,10 +180,32 @@ public enum Demo {
         configuration.databasePath = workDirectory + "/csms.sqlite"
         configuration.csms.rootCertificatesToInstall = [("V2GRootCertificate", v2gRoot), ("MORootCertificate", moRoot)]
         let authority = try PKICertificateAuthority(pki: pki, validityDays: 365)
-        let csms = DemoCSMS(configuration: configuration, authority: authority, logger: logger)
+        let provisioning = try ContractProvisioning.fromPKIDirectory(
+            pki, allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
+        let csmsOCSP = OCSPClient(transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
+        let csms = DemoCSMS(configuration: configuration, authority: authority, logger: logger) { store in
+            // The CSMS's Plug & Charge ports: OCSP (cached) and chain validation from the PKI, contracts and contract
+            // certificates from the eMSP (same database).
+            var services = try PlugAndChargeServices.pki(
+                pki, client: csmsOCSP, transport: OCSPHTTPTransport(),
+                contracts: EMSPContractDirectory(repository: store), now: { Date() })
+            services.evCertificates = EMSPEVCertificateProvider(repository: store, provisioning: provisioning)
+            return services
+        }
         var running = try await timed("CSMS", "start (OCPP-J on 127.0.0.1, SQLite)", { try await csms.start(port: 0) },
             outcome: { "listening on 127.0.0.1:\($0.port)" })
         try await running.application.store.saveToken(IdTokenRecord(idToken: demoToken, type: "ISO14443", status: "Accepted"))
+        // eMSP: the driver's contract, bound to the vehicle's PCID, with the PKI's contract certificate.
+        try await timed("EMSP", "customer, vehicle \(demoPCID), contract \(demoEMAID) (active)", {
+            let store = running.application.store
+            let chain = try CertificateFile.certificates(atPath: pki.leafDirectory("contract") + "/chain.pem")
+            try await store.save(Customer(id: "demo", name: "Demo driver", email: "driver@example.org"))
+            try await store.save(Vehicle(pcid: try PCID(demoPCID), customerID: "demo", label: "demo EV"))
+            try await store.save(Contract(
+                emaid: try EMAID(demoEMAID), pcid: try PCID(demoPCID), customerID: "demo",
+                validFrom: chain.first?.notValidBefore ?? Date(), validTo: chain.first?.notValidAfter ?? Date(),
+                certificateChain: try chain.map { try $0.derBytes }, certificateSerial: chain.first.map { Array($0.serialNumber.bytes) }))
+        }, outcome: { "stored in the CSMS database (eMSP tables)" })
         let port = running.port
 
         // Station.
@@ -195,125 +241,164 @@ public enum Demo {
 
         // Session.
         var generator = SystemRandomNumberGenerator()
-        let trace = TraceID.random(using: &generator)
-        if scenario == .csmsOffline {
-            await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
-        }
-        let contractChain = try PEMDocument.parseMultiple(
-            pemString: String(contentsOfFile: pki.leafDirectory("contract") + "/chain.pem", encoding: .utf8)
-        ).map { try Certificate(pemDocument: $0) }
-        let moRootCertificate = try pki.authority(.moRoot).certificate
-        let contractLeaf = contractChain.first.map { $0.subject.description } ?? "-"
-        let hashData = try CertificateHashData.chain(Array(contractChain.prefix(3)), root: moRootCertificate)
-        var presentedChain = contractChain
-        var validationTime = Date()
-        switch scenario {
-        case .revoked:
-            if let leaf = contractChain.first {
-                try pki.authority(.moSubCA2).revoke(serial: leaf.serialNumber, reason: .keyCompromise, at: Date())
-                folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: 3600) }
+        var trace = TraceID.random(using: &generator)
+        var transactionID = ""
+        var authMethod = "WHITELIST"
+        if scenario == .happy || scenario == .revoked || scenario == .unknownRoot {
+            // The SECC trusts the MO roots the CSMS installed in the station (M05); in `unknown-root` the CSMS deletes
+            // the MO root (M04) after the contract installation, before the vehicle plugs in again.
+            let installedMORoots: @Sendable () throws -> [Certificate] = {
+                try station.certificates.installed(types: ["MORootCertificate"]).compactMap { try? Certificate(pemEncoded: $0.pem) }
             }
-        case .expired:
-            validationTime = (contractChain.first?.notValidAfter ?? Date()).addingTimeInterval(86_400)
-        case .unknownRoot:
-            if let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
-                let hash = installed.hashData
-                _ = try await sendToStation(
-                    CSMSCall(
-                        V201.DeleteCertificateRequest(
-                            certificateHashData: .init(
-                                hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
-                                issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))),
-                    via: running.application, station: station)
+            let beforeSecondPlugIn: () async throws -> ([Certificate], [DemoTimelineEntry]) = {
+                var entries: [DemoTimelineEntry] = []
+                if scenario == .unknownRoot, let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
+                    let hash = installed.hashData
+                    let start = ContinuousClock.now
+                    let answer = try await sendToStation(
+                            CSMSCall(
+                                V201.DeleteCertificateRequest(
+                                    certificateHashData: .init(
+                                        hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
+                                        issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))),
+                            via: running.application, station: station)
+                    let elapsed = ContinuousClock.now - start
+                    entries.append(DemoTimelineEntry(
+                        hop: "CSMS→SECC", step: "DeleteCertificate (MO root)",
+                        milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+                        traceID: nil, outcome: "\(answer["status"]?.stringValue ?? "-"): the station no longer trusts the MO root"))
+                }
+                return (try installedMORoots(), entries)
             }
-        case .tamperedSignature:
-            if let leaf = contractChain.first {
-                var serializer = DER.Serializer()
-                try serializer.serialize(leaf)
-                var der = serializer.serializedBytes
-                der[der.count - 1] ^= 0x01  // last byte of the signature value
-                presentedChain[0] = try Certificate(derEncoded: der)
-            }
-        case .happy, .csmsOffline:
-            break
-        }
-        let trustedMORoots = try station.certificates.installed(types: ["MORootCertificate"]).compactMap {
-            try? Certificate(pemEncoded: $0.pem)
-        }
-        let ocsp = OCSPClient(
-            transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
-        let validation = await timed("SECC↔OCSP", "contract chain check (MO roots installed by the CSMS, OCSP on loopback)", trace: trace, {
-            await ChainValidator(roots: trustedMORoots).validate(
-                chain: presentedChain, at: validationTime, role: .contract,
-                revocation: scenario == .csmsOffline ? .none : .required(OCSPRevocationChecker(client: ocsp)))
-        }, outcome: { result -> String in
-            switch result {
-            case .success: return "valid (OCSP good)"
-            case .failure(let failure):
-                let check = ContractCheck.from(failure)
-                return "\(check.iso15118ResponseCode), OCPP \(check.certificateStatus.rawValue): \(check.reason)"
-            }
-        })
-        if case .failure(let failure) = validation { report.contractRefusal = ContractCheck.from(failure) }
-        let contractHop = report.contractRefusal == nil ? "SECC↔CSMS" : "SECC"
-        let contractStep = report.contractRefusal == nil
-            ? "Authorize (Plug & Charge, eMAID \(demoEMAID), C07 hash data)" : "Plug & Charge refused, no Authorize sent"
-        let contract = try await timed(contractHop, contractStep, trace: trace, {
-            if let refusal = report.contractRefusal {
-                return BackendAuthorizationDecision(
-                    status: .invalid, certificateStatus: refusal.certificateStatus,
-                    detail: "refused by the SECC (\(refusal.iso15118ResponseCode)): \(refusal.reason)")
-            }
-            return try await station.authorize(
-                .init(
-                    identification: .contract(
-                        eMAID: demoEMAID,
-                        certificateChainPEM: try contractChain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n"),
-                        hashData: hashData),
-                    evseID: 1, traceID: trace))
-        }, outcome: {
-            "\($0.status.rawValue), certificate \($0.certificateStatus?.rawValue ?? "-") — \($0.detail ?? "") (\(contractLeaf))"
-        })
-        report.contractAuthorization = contract
-        let identification: BackendAuthorizationRequest.Identification
-        let decision: BackendAuthorizationDecision
-        if contract.status == .accepted {
-            identification = .contract(eMAID: demoEMAID, certificateChainPEM: "", hashData: hashData)
-            decision = contract
+            guard let real = try await vehicleLeg(
+                scenario: scenario, pki: pki, station: station, contractRoots: try installedMORoots(),
+                beforeSecondPlugIn: beforeSecondPlugIn, store: running.application.store,
+                report: &report,
+                refreshOCSP: { folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) } },
+                logger: logger)
+            else { return report }
+            (transactionID, authMethod, trace) = real
         } else {
-            identification = .external(idToken: demoToken, type: "ISO14443")
-            decision = try await timed("SECC↔CSMS", "EIM fallback: Authorize (RFID \(demoToken))", trace: trace, {
-            try await station.authorize(
-                .init(identification: .external(idToken: demoToken, type: "ISO14443"), evseID: 1, traceID: trace))
-            }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
+            if scenario == .csmsOffline {
+                await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
+            }
+            let contractChain = try PEMDocument.parseMultiple(
+                pemString: String(contentsOfFile: pki.leafDirectory("contract") + "/chain.pem", encoding: .utf8)
+            ).map { try Certificate(pemDocument: $0) }
+            let moRootCertificate = try pki.authority(.moRoot).certificate
+            let contractLeaf = contractChain.first.map { $0.subject.description } ?? "-"
+            let hashData = try CertificateHashData.chain(Array(contractChain.prefix(3)), root: moRootCertificate)
+            var presentedChain = contractChain
+            var validationTime = Date()
+            switch scenario {
+            case .revoked:
+                if let leaf = contractChain.first {
+                    try pki.authority(.moSubCA2).revoke(serial: leaf.serialNumber, reason: .keyCompromise, at: Date())
+                    folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) }
+                }
+            case .expired:
+                validationTime = (contractChain.first?.notValidAfter ?? Date()).addingTimeInterval(86_400)
+            case .unknownRoot:
+                if let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
+                    let hash = installed.hashData
+                    _ = try await sendToStation(
+                        CSMSCall(
+                            V201.DeleteCertificateRequest(
+                                certificateHashData: .init(
+                                    hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
+                                    issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))),
+                        via: running.application, station: station)
+                }
+            case .tamperedSignature:
+                if let leaf = contractChain.first {
+                    var serializer = DER.Serializer()
+                    try serializer.serialize(leaf)
+                    var der = serializer.serializedBytes
+                    der[der.count - 1] ^= 0x01  // last byte of the signature value
+                    presentedChain[0] = try Certificate(derEncoded: der)
+                }
+            case .happy, .csmsOffline:
+                break
+            }
+            let trustedMORoots = try station.certificates.installed(types: ["MORootCertificate"]).compactMap {
+                try? Certificate(pemEncoded: $0.pem)
+            }
+            let ocsp = OCSPClient(
+                transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
+            let validation = await timed("SECC↔OCSP", "contract chain check (MO roots installed by the CSMS, OCSP on loopback)", trace: trace, {
+                await ChainValidator(roots: trustedMORoots).validate(
+                    chain: presentedChain, at: validationTime, role: .contract,
+                    revocation: scenario == .csmsOffline ? .none : .required(OCSPRevocationChecker(client: ocsp)))
+            }, outcome: { result -> String in
+                switch result {
+                case .success: return "valid (OCSP good)"
+                case .failure(let failure):
+                    let check = ContractCheck.from(failure)
+                    return "\(check.iso15118ResponseCode), OCPP \(check.certificateStatus.rawValue): \(check.reason)"
+                }
+            })
+            if case .failure(let failure) = validation { report.contractRefusal = ContractCheck.from(failure) }
+            let contractHop = report.contractRefusal == nil ? "SECC↔CSMS" : "SECC"
+            let contractStep = report.contractRefusal == nil
+                ? "Authorize (Plug & Charge, eMAID \(demoEMAID), C07 hash data)" : "Plug & Charge refused, no Authorize sent"
+            let contract = try await timed(contractHop, contractStep, trace: trace, {
+                if let refusal = report.contractRefusal {
+                    return BackendAuthorizationDecision(
+                        status: .invalid, certificateStatus: refusal.certificateStatus,
+                        detail: "refused by the SECC (\(refusal.iso15118ResponseCode)): \(refusal.reason)")
+                }
+                return try await station.authorize(
+                    .init(
+                        identification: .contract(
+                            eMAID: demoEMAID,
+                            certificateChainPEM: try contractChain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n"),
+                            hashData: hashData),
+                        evseID: 1, traceID: trace))
+            }, outcome: {
+                "\($0.status.rawValue), certificate \($0.certificateStatus?.rawValue ?? "-") — \($0.detail ?? "") (\(contractLeaf))"
+            })
+            report.contractAuthorization = contract
+            let identification: BackendAuthorizationRequest.Identification
+            let decision: BackendAuthorizationDecision
+            if contract.status == .accepted {
+                identification = .contract(eMAID: demoEMAID, certificateChainPEM: "", hashData: hashData)
+                decision = contract
+            } else {
+                identification = .external(idToken: demoToken, type: "ISO14443")
+                decision = try await timed("SECC↔CSMS", "EIM fallback: Authorize (RFID \(demoToken))", trace: trace, {
+                try await station.authorize(
+                    .init(identification: .external(idToken: demoToken, type: "ISO14443"), evseID: 1, traceID: trace))
+                }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
+            }
+            report.authorization = decision
+            authMethod = contract.status == .accepted ? "AUTH_REQUEST" : "WHITELIST"
+            guard decision.status == .accepted else { return report }
+            let start = Date().timeIntervalSince1970
+            transactionID = try await timed("SECC→CSMS", "TransactionEvent Started (journaled)", trace: trace, {
+                try await station.transactionStarted(
+                    .init(
+                        evseID: 1, sessionID: "DEMO", identification: identification,
+                        meterStartWh: 12_000, timestamp: start, traceID: trace))
+            }, outcome: { "transactionId \($0)" })
+            report.transactionID = transactionID
+            for step in 1...3 {
+                try await station.transactionUpdated(
+                    .init(
+                        transactionID: transactionID, meterWh: 12_000 + Double(step) * 2_500, powerW: 50_000,
+                        stateOfCharge: 30 + step * 10, timestamp: start + Double(step) * 180, traceID: trace))
+            }
+            try await station.transactionEnded(
+                .init(transactionID: transactionID, meterStopWh: 20_000, reason: .evDisconnected, timestamp: start + 600, traceID: trace))
+            if scenario == .csmsOffline {
+                report.timeline.append(
+                    DemoTimelineEntry(
+                        hop: "SECC", step: "offline journal", milliseconds: 0, traceID: trace.rawValue,
+                        outcome: "\(station.journal.pending.count) TransactionEvents queued (fsync'd)"))
+                running = try await timed("CSMS", "started again on the same port", { try await csms.start(port: port) },
+                    outcome: { "listening on 127.0.0.1:\($0.port)" })
+            }
         }
-        report.authorization = decision
-        guard decision.status == .accepted else { return report }
-        let start = Date().timeIntervalSince1970
-        let transactionID = try await timed("SECC→CSMS", "TransactionEvent Started (journaled)", trace: trace, {
-            try await station.transactionStarted(
-                .init(
-                    evseID: 1, sessionID: "DEMO", identification: identification,
-                    meterStartWh: 12_000, timestamp: start, traceID: trace))
-        }, outcome: { "transactionId \($0)" })
-        report.transactionID = transactionID
-        for step in 1...3 {
-            try await station.transactionUpdated(
-                .init(
-                    transactionID: transactionID, meterWh: 12_000 + Double(step) * 2_500, powerW: 50_000,
-                    stateOfCharge: 30 + step * 10, timestamp: start + Double(step) * 180, traceID: trace))
-        }
-        try await station.transactionEnded(
-            .init(transactionID: transactionID, meterStopWh: 20_000, reason: .evDisconnected, timestamp: start + 600, traceID: trace))
-        if scenario == .csmsOffline {
-            report.timeline.append(
-                DemoTimelineEntry(
-                    hop: "SECC", step: "offline journal", milliseconds: 0, traceID: trace.rawValue,
-                    outcome: "\(station.journal.pending.count) TransactionEvents queued (fsync'd)"))
-            running = try await timed("CSMS", "started again on the same port", { try await csms.start(port: port) },
-                outcome: { "listening on 127.0.0.1:\($0.port)" })
-        }
-        let delivered = await timed("SECC→CSMS", "TransactionEvent Started/Updated×3/Ended delivered", trace: trace, {
+        let delivered = await timed("SECC→CSMS", "journaled TransactionEvents delivered", trace: trace, {
             await station.wait(timeout: .seconds(20)) { $0.isOnline && $0.journal.pending.isEmpty }
         }, outcome: { $0 ? "stored by the CSMS (idempotent by transactionId+seqNo)" : "still queued" })
         if delivered {
@@ -333,7 +418,7 @@ public enum Demo {
                     transactionID: record.transactionID, stationID: record.stationID, evseID: record.evseID ?? 1,
                     eMAID: demoEMAID, start: Int64(started.secondsSince1970.rounded()),
                     stop: Int64(ended.secondsSince1970.rounded()), energyWh: Int64((last - first).rounded()),
-                    authMethod: contract.status == .accepted ? "AUTH_REQUEST" : "WHITELIST")
+                    authMethod: authMethod)
                 let cdr = try Pricing.price(session, tariff: demoTariff, cdrID: "CDR-\(record.transactionID)")
                 let year = Invoice.year(session.stop)
                 let sequence = try await store.nextInvoiceSequence(year: year)
@@ -349,13 +434,68 @@ public enum Demo {
             report.invoicePath = billed.2
         }
         stationTask.cancel()
-        _ = await stationTask.result
+        await awaitBounded(stationTask, seconds: 5)
         await running.stop()
         return report
     }
 
+    /// Waits for `task` to finish, `seconds` at most.
+    static func awaitBounded<T: Sendable>(_ task: Task<T, any Error>, seconds: Int) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = await task.result }
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
     /// Sends a CSMS-initiated call; when the station's connection dropped in between (it reconnects by itself), waits
     /// for it to be back and tries again, three times at most.
+    static let demoPCID = "WMIV1234567890ABCD"
+
+    /// The vehicle's CertificateInstallationReq signed with its OEM provisioning key ([V2G2-897]).
+    static func installationRequest(oemCert: Certificate?, oemKey: P256.Signing.PrivateKey) throws -> [UInt8] {
+        guard let oemCert else { throw ChargingStationErrorBridge.failed("the PKI has no OEM provisioning certificate") }
+        let req = CertificateInstallationReq(
+            id: "ID1", oemProvisioningCert: try oemCert.derBytes,
+            listOfRootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [
+                X509IssuerSerial(x509IssuerName: "CN=V2GRootCA", x509SerialNumber: 1)
+            ]))
+        let signature = try ISO2Signature.sign([.certificateInstallationReq(req)], with: .p256(oemKey))
+        return try ISO2Document.v2gMessage(V2GMessage(
+            header: MessageHeader(sessionID: [1, 2, 3, 4, 5, 6, 7, 8], signature: signature),
+            body: Body(bodyElement: .certificateInstallationReq(req)))).exiEncoded()
+    }
+
+    /// What an EV checks in the relayed CertificateInstallationRes.
+    static func checkInstallation(
+        _ result: CertificateExchangeResult, oemKey: P256.Signing.PrivateKey, moSubCA2: Certificate
+    ) -> ContractInstallationOutcome {
+        var outcome = ContractInstallationOutcome(
+            ocppStatus: result.status.rawValue, iso15118ResponseCode: "-", eMAID: nil, cpsSignatureVerified: false,
+            contractKeyMatches: false, issuedByMOSubCA2: false)
+        guard case .v2gMessage(let message)? = try? ISO2Document(exi: result.exiResponse),
+            case .certificateInstallationRes(let res)? = message.body.bodyElement
+        else { return outcome }
+        outcome.iso15118ResponseCode = res.responseCode.rawValue
+        outcome.eMAID = res.eMAID.value
+        if let signature = message.header.signature,
+            let key = try? V2GVerifyingKey(certificateDER: res.saProvisioningCertificateChain.certificate)
+        {
+            outcome.cpsSignatureVerified = (try? ISO2Signature.verify(signature, fragments: ISO2Signature.fragments(of: res), key: key)) != nil
+        }
+        if let agreement = try? P256.KeyAgreement.PrivateKey(rawRepresentation: oemKey.rawRepresentation),
+            let contractKey = try? ISO2ContractKeyEncryption.decrypt(
+                EncryptedContractKey(encryptedPrivateKey: res.contractSignatureEncryptedPrivateKey.value, dhPublicKey: res.dHpublickey.value),
+                with: agreement),
+            let certificate = try? Certificate(derEncoded: res.contractSignatureCertChain.certificate)
+        {
+            outcome.contractKeyMatches = certificate.publicKey == Certificate.PublicKey(contractKey.publicKey)
+            outcome.issuedByMOSubCA2 = certificate.issuer == moSubCA2.subject
+        }
+        return outcome
+    }
+
     static func sendToStation(_ call: CSMSCall, via application: CSMSApplication, station: OCPPChargingStation)
         async throws -> JSONValue
     {
@@ -403,14 +543,16 @@ struct DemoCSMS: Sendable {
     let configuration: CSMSApplicationConfiguration
     let authority: PKICertificateAuthority
     let logger: Logger
+    let plugAndCharge: @Sendable (SQLStore) throws -> PlugAndChargeServices
 
     struct Running: Sendable {
         let application: CSMSApplication
         let port: Int
         let task: Task<Void, any Error>
+        /// Cancels the CSMS and waits for it, 5 s at most (a shutdown stuck on a connection must not hang the demo).
         func stop() async {
             task.cancel()
-            _ = await task.result
+            await Demo.awaitBounded(task, seconds: 5)
         }
     }
 
@@ -419,12 +561,21 @@ struct DemoCSMS: Sendable {
         server.port = port
         let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
         let application = CSMSApplication(
-            configuration: configuration, store: store, certificateAuthority: authority, logger: logger,
+            configuration: configuration, store: store, certificateAuthority: authority,
+            plugAndCharge: try plugAndCharge(store), logger: logger,
             now: { OCPPDateTime(secondsSince1970: Date().timeIntervalSince1970) })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let task = Task { try await application.run(server: server) { _, port in continuation.yield(port) } }
+        // When the server ends before it listens (e.g. the port was taken meanwhile), the stream ends too, so that
+        // start throws instead of waiting forever.
+        let task = Task {
+            defer { continuation.finish() }
+            try await application.run(server: server) { _, port in continuation.yield(port) }
+        }
         var iterator = ports.makeAsyncIterator()
-        guard let bound = await iterator.next() else { throw CancellationError() }
+        guard let bound = await iterator.next() else {
+            if case .failure(let error) = await task.result { throw error }
+            throw CancellationError()
+        }
         return Running(application: application, port: bound, task: task)
     }
 }

@@ -6,10 +6,10 @@ import PnCServer
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run PKI, CSMS and a charging station in one process: commissioning and a charging session, with a timeline of every hop."
+        abstract: "Run PKI, CSMS, a charging station and an EV in one process: commissioning, contract installation and a Plug & Charge session over ISO 15118-2, with a timeline of every hop."
     )
 
-    @Option(help: "happy or csms-offline.") var scenario: String = "happy"
+    @Option(help: "happy, csms-offline, revoked, expired, unknown-root or tampered-signature.") var scenario: String = "happy"
     @Option(help: "Work folder (default: a new temporary folder).") var workDirectory: String?
     @Flag(help: "Log at debug level to stderr.") var verbose = false
 

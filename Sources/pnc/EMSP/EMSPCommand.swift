@@ -3,6 +3,7 @@ import Crypto
 import EMSP
 import Foundation
 import Logging
+import PnCServer
 import PnCCore
 import Storage
 import V2GPKI
@@ -22,23 +23,6 @@ struct EMSPContractCommand: AsyncParsableCommand {
         commandName: "contract", abstract: "Create, list and cancel contracts.",
         subcommands: [EMSPContractCreate.self, EMSPContractList.self, EMSPContractCancel.self]
     )
-}
-
-/// Wires the EMSP issuer port to the MO Sub-CA 2 of a `pnc pki init` folder.
-struct PKIDirectoryContractIssuer: ContractCertificateIssuer {
-    let ca: CertificateAuthority
-
-    func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (chain: [[UInt8]], serial: [UInt8]) {
-        var rng = SystemRandomNumberGenerator()
-        let key = Certificate.PublicKey(try P256.Signing.PublicKey(x963Representation: publicKey))
-        let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
-        let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
-        return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
-    }
-
-    func revokeContractCertificate(serial: [UInt8], at time: Date) throws {
-        try ca.revoke(serial: Certificate.SerialNumber(bytes: serial), reason: .cessationOfOperation, at: time)
-    }
 }
 
 struct EMSPStoreOptions: ParsableArguments {

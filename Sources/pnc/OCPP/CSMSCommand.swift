@@ -8,7 +8,9 @@ import NIOCore
 import NIOSSL
 import OCPPMessages
 import OCPPTransport
+import EMSP
 import PKIHTTP
+import PnCServer
 import Storage
 
 /// `pnc csms`: runs the OCPP 2.0.1 / 1.6J CSMS.
@@ -45,6 +47,9 @@ struct CSMSCommand: AsyncParsableCommand {
     var ocspTimeout = 2
     @Option(help: "Plug & Charge: latency budget of Get15118EVCertificate in milliseconds (Failed after it).")
     var evCertificateBudgetMs = 3_000
+    @Option(help: "Plug & Charge with --pki: the eMSP database of `pnc emsp` (SQLite path or postgres:// URL). Get15118EVCertificate is answered by its contract provisioning (CPS leaf and MO Sub-CA 2 of the PKI) and Authorize checks its contracts.")
+    var emsp: String?
+    @Option(help: "With --emsp: eMAID country code and provider id of new contracts, CC-PPP.") var emspProvider = "DE-8AA"
     @OptionGroup var pkiPassword: PasswordOptions
 
     func run() async throws {
@@ -111,11 +116,27 @@ struct CSMSCommand: AsyncParsableCommand {
                 configuration.csms.rootCertificatesToInstall.append((type, pem))
             }
         }
+        // M02/M03 and the C07 contract check answered by the eMSP.
+        var emspStore: SQLStore?
+        if let emsp {
+            guard let root = pki else { throw ValidationError("--emsp needs --pki") }
+            let parts = emspProvider.split(separator: "-")
+            guard parts.count == 2 else { throw ValidationError("--emsp-provider: expected CC-PPP, got \(emspProvider)") }
+            let provisioning = try ContractProvisioning.fromPKIDirectory(
+                try PKIDirectory(root: root, password: try pkiPassword.resolve()),
+                allocator: try EMAIDAllocator(countryCode: String(parts[0]), providerID: String(parts[1])))
+            let store = try await SQLStore.open(emsp, logger: Logger(label: "pnc.csms.emsp"))
+            plugAndCharge.contracts = EMSPContractDirectory(repository: store)
+            plugAndCharge.evCertificates = EMSPEVCertificateProvider(repository: store, provisioning: provisioning)
+            emspStore = store
+        }
         // M05: when every root's id is known, commissioning reads the installed ids and installs only what is missing.
         for root in configuration.csms.rootCertificatesToInstall {
             if let id = try? CertificateHashData.rootID(pem: root.pem) { configuration.csms.rootCertificateIDs[root.pem] = id }
         }
         configuration.evCertificateBudget = .milliseconds(evCertificateBudgetMs)
+        let emspTask = emspStore.map { store in Task { await store.run() } }
+        defer { emspTask?.cancel() }
         try await CSMSApplication.run(
             configuration: configuration, certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge, logger: logger
         ) {

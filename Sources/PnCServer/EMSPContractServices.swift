@@ -1,0 +1,164 @@
+public import CSMS
+public import EMSP
+public import Foundation
+import ISO2Messages
+public import PnCCore
+import Crypto
+public import V2GPKI
+import V2GSecurity
+import X509
+import SwiftASN1
+
+/// The eMSP's ``EMSP/ContractCertificateIssuer`` port on a PKI directory's MO Sub-CA 2 (`pnc pki init` layout):
+/// contract certificates are issued by the sub-CA and revoked in its OCSP/CRL database on cancellation.
+public struct PKIDirectoryContractIssuer: ContractCertificateIssuer {
+    public let ca: V2GPKI.CertificateAuthority
+
+    public init(ca: V2GPKI.CertificateAuthority) { self.ca = ca }
+
+    public func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (chain: [[UInt8]], serial: [UInt8]) {
+        var rng = SystemRandomNumberGenerator()
+        let key = Certificate.PublicKey(try P256.Signing.PublicKey(x963Representation: publicKey))
+        let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
+        let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
+        return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
+    }
+
+    public func revokeContractCertificate(serial: [UInt8], at time: Date) throws {
+        try ca.revoke(serial: Certificate.SerialNumber(bytes: serial), reason: .cessationOfOperation, at: time)
+    }
+}
+
+extension ContractProvisioning {
+    /// Contract provisioning from a PKI directory made by `pnc pki init`: OEM roots and MO/V2G roots from its CAs,
+    /// the CPS leaf (`leaf/cps`) signs the answers, MO Sub-CA 2 issues the contract certificates.
+    public static func fromPKIDirectory(
+        _ pki: PKIDirectory, allocator: EMAIDAllocator, contractValidityDays: Int = 730
+    ) throws -> ContractProvisioning {
+        func cert(_ path: String) throws -> Certificate {
+            guard let c = try CertificateFile.certificates(atPath: path).first else {
+                throw PnCServerError(.configuration, "no certificate in \(path)")
+            }
+            return c
+        }
+        let oemRoot = try cert(pki.caDirectory(.oemRoot) + "/cert.pem")
+        let oemSub = try [CertificateRole.oemSubCA2, .oemSubCA1].map { try cert(pki.caDirectory($0) + "/cert.pem") }
+        let contractRoots = try [CertificateRole.moRoot, .v2gRoot].map { try cert(pki.caDirectory($0) + "/cert.pem") }
+        let cpsChain = try CertificateFile.certificates(atPath: pki.leafDirectory("cps") + "/chain.pem")
+        let cpsKey = try pki.keyStore.signingKey(label: "leaf/cps/key")
+        let key: V2GSigningKey
+        do { key = .p256(try P256.Signing.PrivateKey(pemRepresentation: try cpsKey.serializeAsPEM().pemString)) } catch {
+            throw PnCServerError(.configuration, "the CPS key of \(pki.root) is not a P-256 key (ISO 15118-2)", cause: error)
+        }
+        return ContractProvisioning(
+            oemRoots: [oemRoot], oemIntermediates: oemSub, contractRoots: contractRoots,
+            cps: CPSCredentials(key: key, chain: try cpsChain.map { try $0.derBytes }),
+            issuer: PKIDirectoryContractIssuer(ca: try pki.authority(.moSubCA2)), allocator: allocator,
+            contractValidityDays: contractValidityDays)
+    }
+}
+
+/// The CSMS's ``CSMS/EVCertificateProvider`` (OCPP 2.0.1 M02/M03 Get15118EVCertificate) answered by the eMSP:
+/// the vehicle's contract pool is loaded from the eMSP repository, ``EMSP/ContractProvisioning`` issues (or reissues)
+/// the contract certificate, encrypts its key for the OEM provisioning certificate and has the CPS sign the
+/// CertificateInstallationRes / CertificateUpdateRes; the new contract is stored before the answer leaves.
+public struct EMSPEVCertificateProvider: EVCertificateProvider {
+    public static let iso2Namespace = "urn:iso:15118:2:2013:MsgDef"
+    public let repository: any EMSPRepository
+    public let provisioning: ContractProvisioning
+    public let now: @Sendable () -> Date
+
+    public init(repository: any EMSPRepository, provisioning: ContractProvisioning, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.repository = repository
+        self.provisioning = provisioning
+        self.now = now
+    }
+
+    public func certificate(for request: EVCertificateRequest) async throws -> EVCertificateResponse {
+        guard request.iso15118SchemaVersion == Self.iso2Namespace else {
+            return EVCertificateResponse(status: .failed, exiResponse: [], reason: "schema \(request.iso15118SchemaVersion) is not supported by the eMSP (ISO 15118-2 only)")
+        }
+        let time = now()
+        var rng = SystemRandomNumberGenerator()
+        var pool = ContractPool()
+        if let pcid = try await Self.vehicle(of: request, repository: repository) {
+            pool = try await repository.loadPool(pcid: pcid)
+        }
+        let outcome: ProvisioningOutcome
+        switch request.action {
+        case .install:
+            // The sequence is consumed only when a new contract is created; the repository is async, so one is
+            // reserved ahead when the vehicle has no usable contract.
+            var reserved: UInt64?
+            if let pcid = pool.vehicles.keys.first, !pool.contracts(for: pcid).contains(where: { $0.isUsable(at: time) }) {
+                reserved = try await repository.nextEMAIDSequence(
+                    countryCode: provisioning.allocator.countryCode, providerID: provisioning.allocator.providerID)
+            }
+            outcome = provisioning.install(
+                requestEXI: request.exiRequest, pool: &pool,
+                nextSequence: {
+                    guard let reserved else { throw PnCServerError(.configuration, "no eMAID sequence reserved") }
+                    return reserved
+                }, now: time, using: &rng)
+        case .update:
+            outcome = provisioning.update(requestEXI: request.exiRequest, pool: &pool, now: time, using: &rng)
+        }
+        if let contract = outcome.contract { try await repository.save(contract) }
+        // The EXI answer is complete and signed even when it refuses: it goes to the EV with its ResponseCode.
+        return EVCertificateResponse(
+            status: .accepted, exiResponse: outcome.responseEXI,
+            reason: outcome.responseCode == .ok ? nil : "ISO 15118 ResponseCode \(outcome.responseCode.rawValue)")
+    }
+
+    static func commonName(_ name: DistinguishedName) -> String? {
+        for rdn in name {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                return String(describing: attribute.value)
+            }
+        }
+        return nil
+    }
+
+    /// The vehicle a request is about: the PCID of the OEM provisioning certificate (install) or the vehicle of the
+    /// contract named by the eMAID (update); nil when the request names none the eMSP knows.
+    static func vehicle(of request: EVCertificateRequest, repository: any EMSPRepository) async throws -> PCID? {
+        guard case .v2gMessage(let message)? = try? ISO2Document(exi: request.exiRequest) else { return nil }
+        switch message.body.bodyElement {
+        case .certificateInstallationReq(let req)?:
+            guard let cert = try? Certificate(derEncoded: req.oemProvisioningCert), let cn = Self.commonName(cert.subject)
+            else { return nil }
+            return try? PCID(cn)
+        case .certificateUpdateReq(let req)?:
+            guard let emaid = try? PnCCore.EMAID(req.eMAID) else { return nil }
+            return try await repository.contract(emaid: emaid)?.pcid
+        default:
+            return nil
+        }
+    }
+}
+
+/// The CSMS's ``CSMS/ContractDirectory`` (C07 contract check) answered from the eMSP's contracts: an active contract
+/// within its validity is active, a cancelled one cancelled, one past its validity expired, an unknown eMAID unknown.
+public struct EMSPContractDirectory: ContractDirectory {
+    public let repository: any EMSPRepository
+    public let now: @Sendable () -> Date
+
+    public init(repository: any EMSPRepository, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.repository = repository
+        self.now = now
+    }
+
+    public func contractStatus(eMAID: String, traceID: String) async throws -> CSMS.ContractStatus {
+        guard let emaid = try? PnCCore.EMAID(eMAID), let contract = try await repository.contract(emaid: emaid) else {
+            return .unknown
+        }
+        switch contract.status {
+        case .cancelled: return .cancelled
+        case .active:
+            let time = now()
+            if time >= contract.validTo { return .expired }
+            if time < contract.validFrom { return .blocked }
+            return .active
+        }
+    }
+}
