@@ -13,114 +13,121 @@ func demoFolder() -> String {
     return path
 }
 
-@Suite("pnc demo: PKI, CSMS and station in one process")
-struct DemoTests {
-    @Test("[OCPP2.0.1 A02 A03 M03 M02 C07 E01-E06, ISO15118-2 V2G2-897] happy path: EVCC and SECC over TLS install the contract through OCPP, then charge with it; transaction stored and invoiced")
-    func happy() async throws {
-        let report = try await Demo.run(scenario: .happy, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
-        #expect(Set(report.installedRoots) == ["V2GRootCertificate", "MORootCertificate"])
-        let chain = try #require(report.seccCertificateChainPEM)
-        #expect(chain.components(separatedBy: "BEGIN CERTIFICATE").count - 1 == 3)
-        #expect(report.notRun.isEmpty)
-        func line(_ step: String) -> DemoTimelineEntry? { report.timeline.first { $0.step.hasPrefix(step) } }
-        // Plug-in 1: CertificateInstallationReq → SECC → OCPP Get15118EVCertificate → CSMS → eMSP/CPS → the EV stores it.
-        let installation = try #require(report.contractInstallation)
-        #expect(installation.iso15118ResponseCode == "OK")
-        #expect(installation.ocppStatus == "Accepted")
-        #expect(installation.eMAID == Demo.demoEMAID + "0")  // with its check digit (ISO 15118-2 Annex H)
-        #expect(installation.issuedByMOSubCA2)
-        #expect(line("plug-in 1 CertificateInstallationReq")?.outcome == "OK")
-        let exchange = try #require(line("Get15118EVCertificate(Install)"))
-        #expect(exchange.outcome.hasPrefix("Accepted"))
-        #expect(exchange.traceID == line("plug-in 1 CertificateInstallationReq")?.traceID)
-        // Plug-in 2 with the installed contract: PaymentDetails, signed Authorization, MeteringReceipt, SessionStop.
-        #expect(line("plug-in 2 PaymentDetailsReq")?.outcome == "OK")
-        #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 2 AuthorizationReq") && $0.outcome == "OK/Finished" })
-        #expect(line("plug-in 2 MeteringReceiptReq")?.outcome == "OK")
-        #expect(line("plug-in 2 SessionStopReq")?.outcome == "OK")
-        #expect(report.contractRefusal == nil)
-        let contract = try #require(report.contractAuthorization)
-        #expect(contract.status == .accepted)
-        #expect(contract.certificateStatus == .accepted)
-        #expect(report.authorization?.status == .accepted)
-        // The CSMS stored the SECC's transaction with the metered energy.
-        let record = try #require(report.storedTransaction)
-        #expect(record.eventCount >= 2)
-        #expect(record.stoppedReason != nil)
-        let last = try #require(report.storedEnergyWh.last)
-        #expect(last > (report.storedEnergyWh.first ?? 0))
-        let cdr = try #require(report.cdr)
-        #expect(cdr.totalEnergyKWh != "0.000")
-        #expect(cdr.totalInclVAT.cents == cdr.totalExclVAT.cents + cdr.vat.cents)
-        let path = try #require(report.invoicePath)
-        #expect(path.hasSuffix("/outbox/DE8AA001234567/\(report.invoiceNumber ?? "?").html"))
-        #expect(try String(contentsOfFile: path, encoding: .utf8).contains(cdr.totalInclVAT.description))
-        // One trace id for plug-in 2: its V2G messages, the Authorize and the transaction events.
-        let plugIn2 = Set(report.timeline.filter { $0.step.hasPrefix("plug-in 2") }.compactMap(\.traceID))
-        #expect(plugIn2.count == 1)
-        #expect(report.timeline.last?.traceID == plugIn2.first)
-    }
+/// The demo runs one at a time: each starts (and in csms-offline restarts) servers on loopback ports.
+@Suite("pnc demo runs", .serialized) struct DemoRuns {}
 
-    @Test("[OCPP2.0.1 C15 E04] csms-offline: local list decides with its reason, events replayed once")
-    func csmsOffline() async throws {
-        let report = try await Demo.run(
-            scenario: .csmsOffline, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
-        #expect(report.authorization?.status == .accepted)
-        #expect(report.authorization?.detail?.hasPrefix("offline:") == true)
-        let record = try #require(report.storedTransaction)
-        #expect(record.eventCount == 5)
-        #expect(record.lastSeqNo == 4)
-        #expect(report.contractAuthorization?.certificateStatus == .noCertificateAvailable)
-        #expect(Demo.render(report).contains("TransactionEvents queued"))
-        #expect(report.invoicePath != nil)
+extension DemoRuns {
+    @Suite("pnc demo: PKI, CSMS and station in one process")
+    struct DemoTests {
+        @Test("[OCPP2.0.1 A02 A03 M03 M02 C07 E01-E06, ISO15118-2 V2G2-897] happy path: EVCC and SECC over TLS install the contract through OCPP, then charge with it; transaction stored and invoiced")
+        func happy() async throws {
+            let report = try await Demo.run(scenario: .happy, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            #expect(Set(report.installedRoots) == ["V2GRootCertificate", "MORootCertificate"])
+            let chain = try #require(report.seccCertificateChainPEM)
+            #expect(chain.components(separatedBy: "BEGIN CERTIFICATE").count - 1 == 3)
+            #expect(report.notRun.isEmpty)
+            func line(_ step: String) -> DemoTimelineEntry? { report.timeline.first { $0.step.hasPrefix(step) } }
+            // Plug-in 1: CertificateInstallationReq → SECC → OCPP Get15118EVCertificate → CSMS → eMSP/CPS → the EV stores it.
+            let installation = try #require(report.contractInstallation)
+            #expect(installation.iso15118ResponseCode == "OK")
+            #expect(installation.ocppStatus == "Accepted")
+            #expect(installation.eMAID == Demo.demoEMAID + "0")  // with its check digit (ISO 15118-2 Annex H)
+            #expect(installation.issuedByMOSubCA2)
+            #expect(line("plug-in 1 CertificateInstallationReq")?.outcome == "OK")
+            let exchange = try #require(line("Get15118EVCertificate(Install)"))
+            #expect(exchange.outcome.hasPrefix("Accepted"))
+            #expect(exchange.traceID == line("plug-in 1 CertificateInstallationReq")?.traceID)
+            // Plug-in 2 with the installed contract: PaymentDetails, signed Authorization, MeteringReceipt, SessionStop.
+            #expect(line("plug-in 2 PaymentDetailsReq")?.outcome == "OK")
+            #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 2 AuthorizationReq") && $0.outcome == "OK/Finished" })
+            #expect(line("plug-in 2 MeteringReceiptReq")?.outcome == "OK")
+            #expect(line("plug-in 2 SessionStopReq")?.outcome == "OK")
+            #expect(report.contractRefusal == nil)
+            let contract = try #require(report.contractAuthorization)
+            #expect(contract.status == .accepted)
+            #expect(contract.certificateStatus == .accepted)
+            #expect(report.authorization?.status == .accepted)
+            // The CSMS stored the SECC's transaction with the metered energy.
+            let record = try #require(report.storedTransaction)
+            #expect(record.eventCount >= 2)
+            #expect(record.stoppedReason != nil)
+            let last = try #require(report.storedEnergyWh.last)
+            #expect(last > (report.storedEnergyWh.first ?? 0))
+            let cdr = try #require(report.cdr)
+            #expect(cdr.totalEnergyKWh != "0.000")
+            #expect(cdr.totalInclVAT.cents == cdr.totalExclVAT.cents + cdr.vat.cents)
+            let path = try #require(report.invoicePath)
+            #expect(path.hasSuffix("/outbox/DE8AA001234567/\(report.invoiceNumber ?? "?").html"))
+            #expect(try String(contentsOfFile: path, encoding: .utf8).contains(cdr.totalInclVAT.description))
+            // One trace id for plug-in 2: its V2G messages, the Authorize and the transaction events.
+            let plugIn2 = Set(report.timeline.filter { $0.step.hasPrefix("plug-in 2") }.compactMap(\.traceID))
+            #expect(plugIn2.count == 1)
+            #expect(report.timeline.last?.traceID == plugIn2.first)
+        }
+
+        @Test("[OCPP2.0.1 C15 E04] csms-offline: local list decides with its reason, events replayed once")
+        func csmsOffline() async throws {
+            let report = try await Demo.run(
+                scenario: .csmsOffline, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            #expect(report.authorization?.status == .accepted)
+            #expect(report.authorization?.detail?.hasPrefix("offline:") == true)
+            let record = try #require(report.storedTransaction)
+            #expect(record.eventCount == 5)
+            #expect(record.lastSeqNo == 4)
+            #expect(report.contractAuthorization?.certificateStatus == .noCertificateAvailable)
+            #expect(Demo.render(report).contains("TransactionEvents queued"))
+            #expect(report.invoicePath != nil)
+        }
     }
 }
 
-@Suite("pnc demo refusal scenarios: precise reason codes and the EIM fallback")
-struct DemoRefusalTests {
-    @Test(
-        "[ISO15118-2 responseCodeType, OCPP2.0.1 C07] each refusal carries its ISO 15118 and OCPP code; EIM still charges",
-        arguments: [
-            (DemoScenario.expired, "FAILED_CertificateExpired", BackendAuthorizationDecision.CertificateStatus.certificateExpired),
-            (.tamperedSignature, "FAILED_CertChainError", .signatureError),
-        ])
-    func refusal(scenario: DemoScenario, code: String, status: BackendAuthorizationDecision.CertificateStatus) async throws {
-        let report = try await Demo.run(scenario: scenario, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
-        let refusal = try #require(report.contractRefusal)
-        #expect(refusal.iso15118ResponseCode == code)
-        #expect(refusal.certificateStatus == status)
-        #expect(report.contractAuthorization?.status == .invalid)
-        #expect(report.contractAuthorization?.certificateStatus == status)
-        #expect(report.authorization?.status == .accepted)  // EIM fallback
-        #expect(report.storedTransaction?.eventCount == 5)
-        #expect(report.invoicePath != nil)
-    }
+extension DemoRuns {
+    @Suite("pnc demo refusal scenarios: precise reason codes and the EIM fallback")
+    struct DemoRefusalTests {
+        @Test(
+            "[ISO15118-2 responseCodeType, OCPP2.0.1 C07] each refusal carries its ISO 15118 and OCPP code; EIM still charges",
+            arguments: [
+                (DemoScenario.expired, "FAILED_CertificateExpired", BackendAuthorizationDecision.CertificateStatus.certificateExpired),
+                (.tamperedSignature, "FAILED_CertChainError", .signatureError),
+            ])
+        func refusal(scenario: DemoScenario, code: String, status: BackendAuthorizationDecision.CertificateStatus) async throws {
+            let report = try await Demo.run(scenario: scenario, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            let refusal = try #require(report.contractRefusal)
+            #expect(refusal.iso15118ResponseCode == code)
+            #expect(refusal.certificateStatus == status)
+            #expect(report.contractAuthorization?.status == .invalid)
+            #expect(report.contractAuthorization?.certificateStatus == status)
+            #expect(report.authorization?.status == .accepted)  // EIM fallback
+            #expect(report.storedTransaction?.eventCount == 5)
+            #expect(report.invoicePath != nil)
+        }
 
-    @Test("[ISO15118-2 AuthorizationRes, OCPP2.0.1 C07] revoked: the installed contract revoked at MO Sub-CA 2 → OCSP revoked → CSMS CertificateRevoked → SECC FAILED_CertificateRevoked; the EIM session charges")
-    func revoked() async throws {
-        let report = try await Demo.run(scenario: .revoked, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
-        #expect(report.contractInstallation?.iso15118ResponseCode == "OK")
-        let refusal = try #require(report.contractRefusal)
-        #expect(refusal.iso15118ResponseCode == "FAILED_CertificateRevoked")
-        #expect(refusal.certificateStatus == .certificateRevoked)
-        #expect(report.contractAuthorization?.status == .invalid)
-        #expect(report.contractAuthorization?.certificateStatus == .certificateRevoked)
-        #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 2 AuthorizationReq") && $0.outcome == "FAILED_CertificateRevoked/Finished" })
-        #expect(report.authorization?.status == .accepted)  // EIM fallback (plug-in 3)
-        #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 3 (EIM fallback) SessionStopReq") && $0.outcome == "OK" })
-        #expect((report.storedTransaction?.eventCount ?? 0) >= 2)
-        #expect(report.invoicePath != nil)
-    }
+        @Test("[ISO15118-2 AuthorizationRes, OCPP2.0.1 C07] revoked: the installed contract revoked at MO Sub-CA 2 → OCSP revoked → CSMS CertificateRevoked → SECC FAILED_CertificateRevoked; the EIM session charges")
+        func revoked() async throws {
+            let report = try await Demo.run(scenario: .revoked, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            #expect(report.contractInstallation?.iso15118ResponseCode == "OK")
+            let refusal = try #require(report.contractRefusal)
+            #expect(refusal.iso15118ResponseCode == "FAILED_CertificateRevoked")
+            #expect(refusal.certificateStatus == .certificateRevoked)
+            #expect(report.contractAuthorization?.status == .invalid)
+            #expect(report.contractAuthorization?.certificateStatus == .certificateRevoked)
+            #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 2 AuthorizationReq") && $0.outcome == "FAILED_CertificateRevoked/Finished" })
+            #expect(report.authorization?.status == .accepted)  // EIM fallback (plug-in 3)
+            #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 3 (EIM fallback) SessionStopReq") && $0.outcome == "OK" })
+            #expect((report.storedTransaction?.eventCount ?? 0) >= 2)
+            #expect(report.invoicePath != nil)
+        }
 
-    @Test("[ISO15118-2 PaymentServiceSelection, OCPP2.0.1 M04] unknown-root: the CSMS deletes the MO root, the SECC no longer offers Contract payment; the EIM session charges")
-    func unknownRoot() async throws {
-        let report = try await Demo.run(scenario: .unknownRoot, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
-        #expect(report.contractInstallation?.iso15118ResponseCode == "OK")
-        let refusal = try #require(report.contractRefusal)
-        #expect(refusal.iso15118ResponseCode == "FAILED_PaymentSelectionInvalid")
-        #expect(report.contractAuthorization == nil)  // no Authorize for a contract the SECC cannot check
-        #expect(report.authorization?.status == .accepted)
-        #expect(report.invoicePath != nil)
+        @Test("[ISO15118-2 PaymentServiceSelection, OCPP2.0.1 M04] unknown-root: the CSMS deletes the MO root, the SECC no longer offers Contract payment; the EIM session charges")
+        func unknownRoot() async throws {
+            let report = try await Demo.run(scenario: .unknownRoot, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            #expect(report.contractInstallation?.iso15118ResponseCode == "OK")
+            let refusal = try #require(report.contractRefusal)
+            #expect(refusal.iso15118ResponseCode == "FAILED_PaymentSelectionInvalid")
+            #expect(report.contractAuthorization == nil)  // no Authorize for a contract the SECC cannot check
+            #expect(report.authorization?.status == .accepted)
+            #expect(report.invoicePath != nil)
+        }
     }
 }
 
@@ -152,19 +159,21 @@ struct CapturingLogHandler: LogHandler {
     }
 }
 
-@Suite("pnc demo: one trace id from the SECC to the CSMS")
-struct DemoTraceTests {
-    @Test("[OCPP2.0.1 C07 M02] the trace id of the session's decisions is the one the CSMS logs for Authorize and Get15118EVCertificate")
-    func traceIDReachesTheCSMS() async throws {
-        let logs = CapturedLogs()
-        let logger = Logger(label: "test.demo.trace") { CapturingLogHandler(label: $0, logs: logs) }
-        let report = try await Demo.run(scenario: .happy, workDirectory: demoFolder(), logger: logger)
-        let trace = try #require(report.timeline.first { $0.step.hasPrefix("Get15118EVCertificate") }?.traceID)
-        let csmsLines = logs.all.filter { $0.traceID == trace }
-        // The CSMS side logged decisions under the station's trace id (it is carried in customData).
-        #expect(!csmsLines.isEmpty)
-        // Messages of the CSMS's decisions (not the station's own "Authorize answered").
-        #expect(csmsLines.contains { $0.message == "plug and charge authorization accepted" })
-        #expect(csmsLines.contains { $0.message == "Get15118EVCertificate accepted" })
+extension DemoRuns {
+    @Suite("pnc demo: one trace id from the SECC to the CSMS")
+    struct DemoTraceTests {
+        @Test("[OCPP2.0.1 C07 M02] the trace id of the session's decisions is the one the CSMS logs for Authorize and Get15118EVCertificate")
+        func traceIDReachesTheCSMS() async throws {
+            let logs = CapturedLogs()
+            let logger = Logger(label: "test.demo.trace") { CapturingLogHandler(label: $0, logs: logs) }
+            let report = try await Demo.run(scenario: .happy, workDirectory: demoFolder(), logger: logger)
+            let trace = try #require(report.timeline.first { $0.step.hasPrefix("Get15118EVCertificate") }?.traceID)
+            let csmsLines = logs.all.filter { $0.traceID == trace }
+            // The CSMS side logged decisions under the station's trace id (it is carried in customData).
+            #expect(!csmsLines.isEmpty)
+            // Messages of the CSMS's decisions (not the station's own "Authorize answered").
+            #expect(csmsLines.contains { $0.message == "plug and charge authorization accepted" })
+            #expect(csmsLines.contains { $0.message == "Get15118EVCertificate accepted" })
+        }
     }
 }
