@@ -56,7 +56,7 @@ let pkiTargets: [Target] = [
     .target(
         name: "PnCTesting",
         dependencies: [
-            "V2GPKI",
+            "V2GPKI", "V2GSecurity", "ISO20Messages",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -365,7 +365,7 @@ let v2g20Targets: [Target] = [
     .testTarget(
         name: "ISO15118SECC20Tests",
         dependencies: [
-            "ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "XMLDSig",
+            "ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "XMLDSig", "PnCTesting",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -35,39 +35,15 @@ public enum Peers {
     /// Runs a program with stdin closed; returns exit status and combined output.
     ///
     /// Output goes to a temporary file, not a pipe: a background child that inherits it (a server a script started)
-    /// cannot keep the caller waiting. The program is terminated after `timeout` (SIGTERM, then SIGKILL), so a test
-    /// never blocks its thread for longer than that.
+    /// cannot keep the caller waiting. The program is terminated after `timeout` (SIGTERM, then SIGKILL after 5 s), so
+    /// a test never blocks its thread for longer than that.
     @discardableResult
     public static func run(
         _ executable: String, _ arguments: [String], cwd: String? = nil, timeout: Duration = .seconds(300)
     ) throws -> (status: Int32, output: String) {
-        let outputPath = NSTemporaryDirectory() + "pnc-run-\(UUID().uuidString).log"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? output.close()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        var timedOut = false
-        if process.isRunning {
-            timedOut = true
-            process.terminate()
-            let grace = ContinuousClock.now + .seconds(5)
-            while process.isRunning, ContinuousClock.now < grace { Thread.sleep(forTimeInterval: 0.02) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        process.waitUntilExit()
-        var text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        if timedOut { text += "\n[terminated after \(timeout)]" }
-        return (process.terminationStatus, text)
+        let run = try PeerRun(executable, arguments, cwd: cwd, timeout: timeout)
+        while run.waiting { Thread.sleep(forTimeInterval: 0.02) }
+        return run.result()
     }
 
     /// ``run(_:_:cwd:timeout:)`` for async tests: waits with `Task.sleep`, so a long peer (Josev, openssl against an
@@ -76,38 +52,64 @@ public enum Peers {
     public static func runAsync(
         _ executable: String, _ arguments: [String], cwd: String? = nil, timeout: Duration = .seconds(300)
     ) async throws -> (status: Int32, output: String) {
-        let outputPath = NSTemporaryDirectory() + "pnc-run-\(UUID().uuidString).log"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? output.close()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        var timedOut = false
-        if process.isRunning {
-            timedOut = true
-            process.terminate()
-            let grace = ContinuousClock.now + .seconds(5)
-            while process.isRunning, ContinuousClock.now < grace { try? await Task.sleep(for: .milliseconds(20)) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
-        var text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        if timedOut { text += "\n[terminated after \(timeout)]" }
-        return (process.terminationStatus, text)
+        let run = try PeerRun(executable, arguments, cwd: cwd, timeout: timeout)
+        while run.waiting { try? await Task.sleep(for: .milliseconds(20)) }
+        return run.result()
     }
 
     public static func temporaryDirectory(_ name: String) -> String {
         let path = NSTemporaryDirectory() + "pnc-\(name)-\(UUID().uuidString.prefix(8))"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+}
+
+/// One started peer program: output in a temporary file, a deadline, and the escalation from SIGTERM to SIGKILL.
+/// The caller polls ``waiting`` with whatever sleep suits its context.
+final class PeerRun {
+    private let process = Process()
+    private let outputPath = NSTemporaryDirectory() + "pnc-run-\(UUID().uuidString).log"
+    private let timeout: Duration
+    private let deadline: ContinuousClock.Instant
+    private var terminatedAt: ContinuousClock.Instant?
+
+    init(_ executable: String, _ arguments: [String], cwd: String?, timeout: Duration) throws {
+        self.timeout = timeout
+        _ = FileManager.default.createFile(atPath: self.outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: self.outputPath))
+        defer { try? output.close() }
+        self.process.executableURL = URL(fileURLWithPath: executable)
+        self.process.arguments = arguments
+        if let cwd { self.process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        self.process.standardOutput = output
+        self.process.standardError = output
+        self.process.standardInput = FileHandle.nullDevice
+        do { try self.process.run() } catch {
+            try? FileManager.default.removeItem(atPath: self.outputPath)
+            throw error
+        }
+        self.deadline = ContinuousClock.now + timeout
+    }
+
+    /// True while the program runs; past the deadline it is terminated, and killed 5 s later.
+    var waiting: Bool {
+        guard self.process.isRunning else { return false }
+        let now = ContinuousClock.now
+        if let terminatedAt = self.terminatedAt {
+            if now > terminatedAt + .seconds(5) { kill(self.process.processIdentifier, SIGKILL) }
+        } else if now > self.deadline {
+            self.terminatedAt = now
+            self.process.terminate()
+        }
+        return true
+    }
+
+    /// Exit status and output, once ``waiting`` is false; removes the output file.
+    func result() -> (status: Int32, output: String) {
+        self.process.waitUntilExit()
+        var text = (try? String(contentsOfFile: self.outputPath, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: self.outputPath)
+        if self.terminatedAt != nil { text += "\n[terminated after \(self.timeout)]" }
+        return (self.process.terminationStatus, text)
     }
 }

@@ -1,3 +1,4 @@
+import PnCTesting
 import ISO15118EVCC
 import ISO15118SECC
 import ISO15118Station

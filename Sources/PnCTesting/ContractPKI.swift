@@ -1,20 +1,20 @@
-import Crypto
-import Foundation
-import ISO15118EVCC
-import ISO15118SECC
-import ISO20Messages
+public import Crypto
+public import Foundation
+public import ISO20Messages
 import SwiftASN1
 import V2GPKI
 import V2GSecurity
-import X509
+public import X509
 
-/// A P-521 MO chain (root, two Sub-CAs, contract) valid from `notBefore` for `days`.
-struct ContractPKI {
-    let root: Certificate
-    let chain: [Certificate]
-    let contractKey: P521.Signing.PrivateKey
+/// A P-521 MO chain (root, two Sub-CAs, contract) valid from `notBefore` for `days`, and signed ISO 15118-20
+/// PnC AuthorizationReqs made with its contract key: the fixture of the -20 Plug & Charge tests.
+public struct ContractPKI: Sendable {
+    public let root: Certificate
+    /// Contract leaf, MO Sub-CA 2, MO Sub-CA 1.
+    public let chain: [Certificate]
+    public let contractKey: P521.Signing.PrivateKey
 
-    init(eMAID: String = "DEABCC00000001", notBefore: Date, days: Double = 30) throws {
+    public init(eMAID: String = "DEABCC00000001", notBefore: Date, days: Double = 30) throws {
         let issuer = CertificateIssuer(profile: .iso15118_20)
         var serial: UInt8 = 1
         func issue(
@@ -39,10 +39,10 @@ struct ContractPKI {
         self.contractKey = leafKey
     }
 
-    func der(_ c: Certificate) throws -> [UInt8] { try c.derBytesChecked() }
+    public func der(_ c: Certificate) throws -> [UInt8] { try c.derBytesChecked() }
 
     /// A signed AuthorizationReq for PnC with `challenge`.
-    func authorizationRequest(
+    public func authorizationRequest(
         header: MessageHeader, challenge: [UInt8], signingKey: P521.Signing.PrivateKey? = nil, signed: Bool = true
     ) throws -> ISO20Request {
         let mode = PnC_AReqAuthorizationMode(
@@ -61,7 +61,7 @@ struct ContractPKI {
 }
 
 extension Certificate {
-    func derBytesChecked() throws -> [UInt8] {
+    public func derBytesChecked() throws -> [UInt8] {
         var serializer = DER.Serializer()
         try serializer.serialize(self)
         return serializer.serializedBytes
