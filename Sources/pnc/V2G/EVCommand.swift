@@ -20,7 +20,7 @@ import V2GTransport
 struct EVCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ev",
-        abstract: "Run a simulated EV: SDP, TLS or TCP, SupportedAppProtocol and an ISO 15118-2 session.",
+        abstract: "Run a simulated EV: SDP, TLS or TCP, SupportedAppProtocol and an ISO 15118-2, DIN SPEC 70121 or ISO 15118-20 session.",
         discussion: "Prints a per-message timeline with milliseconds and a summary; exit status 1 when the session fails."
     )
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
