@@ -6,7 +6,7 @@ import XMLDSig
 /// message sequences), as a pure value: ``start()`` gives the first request, each response gives the next one.
 ///
 /// The vehicle repeats AuthorizationReq, ChargeParameterDiscoveryReq and CableCheckReq while the SECC answers
-/// Ongoing, PreChargeReq until the EVSE's voltage is within ``preChargeTolerance`` of the target, and the charge loop
+/// Ongoing, PreChargeReq until the EVSE's voltage is within ``Configuration/preChargeToleranceV`` of the target, and the charge loop
 /// until the battery reaches its target or ``Configuration/maximumLoopIterations`` is used up. Any FAILED response
 /// code, an unexpected message or a changed SessionID ends the session with ``Action/fail(_:)``.
 public struct ISO2EVCCStateMachine: Sendable {
@@ -19,16 +19,21 @@ public struct ISO2EVCCStateMachine: Sendable {
         public var maximumLoopIterations: Int
         /// Upper bound on repeated requests while the SECC answers Ongoing or PreCharge converges.
         public var maximumRepeats: Int
+        /// Volts within which the EVSE's present voltage must come to the battery voltage before PreCharge counts
+        /// as done (default ``ISO2EVCCStateMachine/preChargeTolerance``, 20 V as IEC 61851-23 asks). A larger value
+        /// lets the simulated vehicle go on with EVSE simulators that do not report their output voltage.
+        public var preChargeToleranceV: Double
 
         public init(
             evccID: [UInt8], energyTransfer: EnergyTransferMode, battery: EVBattery, maximumLoopIterations: Int = 10,
-            maximumRepeats: Int = 200
+            maximumRepeats: Int = 200, preChargeToleranceV: Double = ISO2EVCCStateMachine.preChargeTolerance
         ) {
             self.evccID = evccID
             self.energyTransfer = energyTransfer
             self.battery = battery
             self.maximumLoopIterations = maximumLoopIterations
             self.maximumRepeats = maximumRepeats
+            self.preChargeToleranceV = preChargeToleranceV
         }
 
         public var isDC: Bool {
@@ -304,7 +309,7 @@ public struct ISO2EVCCStateMachine: Sendable {
             }
             return self.next(.preCharge, self.preChargeRequest)
         case (.preCharge, .preChargeRes(let res)):
-            if abs(res.evsePresentVoltage.doubleValue - self.battery.nominalVoltageV) > Self.preChargeTolerance {
+            if abs(res.evsePresentVoltage.doubleValue - self.battery.nominalVoltageV) > self.configuration.preChargeToleranceV {
                 return self.next(.preCharge, self.preChargeRequest)
             }
             return self.next(

@@ -256,9 +256,16 @@ public struct ISO2SECCStateMachine: Sendable {
             return self.send(.meteringReceiptRes(MeteringReceiptRes(responseCode: .ok, evseStatus: status)))
         case (.awaitingAuthorization(let progress), .authorizationReq(let req)):
             if let contract = self.contract {
-                let code = ContractSignatureRules.authorizationCode(
-                    req, signature: request.header.signature, challenge: self.genChallenge, contract: contract)
-                guard code == .ok else { return self.fail(body, code) }
+                // The first AuthorizationReq after PaymentDetailsRes is signed and carries the GenChallenge
+                // ([V2G2-475]); while the SECC answers Ongoing an EVCC may repeat it bare (no Id, no GenChallenge,
+                // no signature), as Josev's does. A repeat that does carry them is checked again.
+                let verifiedBefore = progress != .notAsked
+                let bareRepeat = req.id == nil && req.genChallenge == nil && request.header.signature == nil
+                if !(verifiedBefore && bareRepeat) {
+                    let code = ContractSignatureRules.authorizationCode(
+                        req, signature: request.header.signature, challenge: self.genChallenge, contract: contract)
+                    guard code == .ok else { return self.fail(body, code) }
+                }
             } else if req.genChallenge != nil || req.id != nil {
                 // EIM: the request carries neither an Id nor a GenChallenge.
                 return self.fail(body, .failedChallengeInvalid)

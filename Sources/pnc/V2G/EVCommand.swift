@@ -39,6 +39,9 @@ struct EVCommand: AsyncParsableCommand {
     @Option(help: "Charge loop requests before the EV stops.") var loops = 10
     @Option(help: "State of charge at the start, percent.") var soc: Double = 30
     @Option(help: "DC: battery voltage, the PreCharge target.") var batteryVoltage: Double = 400
+    @Option(
+        help: "DC: volts within which the EVSE's present voltage must reach the battery voltage in PreCharge (larger for EVSE simulators that report no real voltage).")
+    var prechargeTolerance: Double = ISO2EVCCStateMachine.preChargeTolerance
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
     func validate() throws {
@@ -46,6 +49,9 @@ struct EVCommand: AsyncParsableCommand {
             throw ValidationError("give exactly one of --interface and --to")
         }
         guard self.loops > 0, self.loops <= 100_000 else { throw ValidationError("--loops must be 1 ... 100000") }
+        guard self.prechargeTolerance >= 0, self.prechargeTolerance <= 1_000 else {
+            throw ValidationError("--precharge-tolerance must be 0 ... 1000 V")
+        }
     }
 
     func run() async throws {
@@ -94,7 +100,11 @@ struct EVCommand: AsyncParsableCommand {
             security = .tcp
         }
         print("SECC at \(found.seccAddress) (\(found.response.security))")
+        let connectStart = ContinuousClock.now
         let connection = try await V2GClient.connect(to: found.seccAddress, security: security, logger: logger)
+        let connectTime = ContinuousClock.now - connectStart
+        let connectMs = Double(connectTime.components.seconds) * 1000 + Double(connectTime.components.attoseconds) / 1e15
+        print("connected in \(String(format: "%.1f", connectMs)) ms (\(wantTLS ? "TCP + TLS handshake" : "TCP"))")
         var random = SystemRandomNumberGenerator()
         let evccID: [UInt8] = [0x02] + (0..<5).map { _ in UInt8.random(in: 0...255, using: &random) }
         switch self.scenario {
@@ -132,7 +142,9 @@ struct EVCommand: AsyncParsableCommand {
             maximumVoltageV: mode == .dcExtended ? 450 : 400, nominalVoltageV: self.batteryVoltage, targetStateOfCharge: 100)
         let summary = try await EVCCSession.run(
             on: connection,
-            configuration: .init(evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops),
+            configuration: .init(
+                evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops,
+                preChargeToleranceV: self.prechargeTolerance),
             contract: contract, installation: installation, logger: logger)
         if let installed = summary.installedContract {
             print("installed contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")

@@ -204,6 +204,46 @@ struct ContractTestPKI {
         #expect(Base.isClosing(action))
     }
 
+    @Test("[V2G2-475] While Ongoing, a bare repeated AuthorizationReq (no Id, GenChallenge, signature) is answered; as the first one it gets FAILED_ChallengeInvalid")
+    func bareRepeatAfterVerified() throws {
+        let pki = try ContractTestPKI()
+        let bare = Base.request(.authorizationReq(AuthorizationReq()))
+        var first = Self.atPaymentDetails(pki)
+        _ = first.received(Self.paymentDetails(pki), now: ContractTestPKI.now + 1)
+        let refused = first.received(bare, now: ContractTestPKI.now + 2)
+        #expect(Base.responseCode(refused) == .failedChallengeInvalid)
+        #expect(Base.isClosing(refused))
+
+        var machine = Self.atPaymentDetails(pki)
+        _ = machine.received(Self.paymentDetails(pki), now: ContractTestPKI.now + 1)
+        let signed = machine.received(try Self.signedAuthorization(key: pki.contractKey), now: ContractTestPKI.now + 2)
+        guard case .authorize = signed else {
+            Issue.record("expected a backend authorization, got \(signed)")
+            return
+        }
+        let stillOngoing = machine.received(bare, now: ContractTestPKI.now + 3)
+        guard case .authorizationRes(let ongoing)? = Base.body(stillOngoing) else {
+            Issue.record("expected AuthorizationRes, got \(stillOngoing)")
+            return
+        }
+        #expect(ongoing.responseCode == .ok)
+        #expect(ongoing.evseProcessing == .ongoing)
+        _ = machine.backendAuthorized(BackendAuthorizationDecision(status: .accepted, certificateStatus: .accepted))
+        let done = machine.received(bare, now: ContractTestPKI.now + 4)
+        guard case .authorizationRes(let finished)? = Base.body(done) else {
+            Issue.record("expected AuthorizationRes, got \(done)")
+            return
+        }
+        #expect(finished.responseCode == .ok)
+        #expect(finished.evseProcessing == .finished)
+        // a repeat that carries a GenChallenge is checked again
+        var replay = Self.atPaymentDetails(pki)
+        _ = replay.received(Self.paymentDetails(pki), now: ContractTestPKI.now + 1)
+        _ = replay.received(try Self.signedAuthorization(key: pki.contractKey), now: ContractTestPKI.now + 2)
+        let other = try Self.signedAuthorization(key: pki.contractKey, challenge: Array(repeating: 7, count: 16))
+        #expect(Base.responseCode(replay.received(other, now: ContractTestPKI.now + 3)) == .failedChallengeInvalid)
+    }
+
     @Test("Contract selected when no MO roots are installed gets FAILED_PaymentSelectionInvalid")
     func contractWithoutRoots() throws {
         var machine = Self.machine(roots: [])
