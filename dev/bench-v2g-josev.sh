@@ -45,7 +45,8 @@ for i in $(seq "$n"); do
   setsid ip netns exec "$NS_EVCC" bash "$harness/run_evcc.sh" "$IF_EVCC" iso2_eim_dc 120 > "$work/josev-evcc-$i.log" 2>&1 &
   evcc=$!
   for _ in $(seq 1200); do
-    grep -qE "SessionStopRes received|maximum number of SDP retry cycles|Error|Timeout" "$work/josev-evcc-$i.log" && break
+    grep -qE "SessionStopRes received|maximum number of SDP retry cycles|stop_state_machine|Negative response|FAILED" \
+      "$work/josev-evcc-$i.log" && break
     kill -0 "$evcc" 2>/dev/null || break; sleep 0.1
   done
   stop_group "$evcc"; evcc=""
