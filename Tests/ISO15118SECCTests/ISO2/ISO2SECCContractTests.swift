@@ -322,19 +322,70 @@ extension ContractTestPKI {
         #expect(Base.responseCode(machine.received(Contract.paymentDetails(pki), now: ContractTestPKI.now + 2)) == .ok)
     }
 
-    @Test("[V2G2-544] A failed or timed-out certificate exchange ends the session")
+    /// The CertificateInstallationRes or CertificateUpdateRes of a closing action, encoded and decoded again.
+    static func refusal(_ action: ISO2SECCStateMachine.Action) throws -> (ResponseCode, BodyElement)? {
+        guard case .sendAndClose(let message) = action else { return nil }
+        guard case .v2gMessage(let decoded) = try ISO2Document(exi: try ISO2Document.v2gMessage(message).exiEncoded()),
+            let body = decoded.body.bodyElement
+        else { return nil }
+        #expect(decoded.header.sessionID == Base.sessionID)
+        switch body {
+        case .certificateInstallationRes(let res): return (res.responseCode, body)
+        case .certificateUpdateRes(let res): return (res.responseCode, body)
+        default: return nil
+        }
+    }
+
+    static let update = Base.request(
+        .certificateUpdateReq(
+            CertificateUpdateReq(
+                id: "ID1", contractSignatureCertChain: CertificateChain(id: "ID2", certificate: [0x30, 0x00]),
+                eMAID: ContractTestPKI.eMAID,
+                listOfRootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [
+                    X509IssuerSerial(x509IssuerName: "CN=V2GRootCA", x509SerialNumber: 1)
+                ]))))
+
+    @Test("[V2G2-544] A failed or timed-out certificate exchange is answered with ResponseCode FAILED (schema-valid CertificateInstallationRes / CertificateUpdateRes), then the session ends")
     func exchangeFailure() throws {
         let pki = try ContractTestPKI()
         var failed = Contract.atPaymentDetails(pki)
         _ = failed.received(Self.installation, now: ContractTestPKI.now + 1)
         let refused = failed.certificateExchanged(CertificateExchangeResult(status: .failed, exiResponse: []))
-        #expect(refused == .close(.transportClosed) || Base.isClosing(refused))
+        let installRefusal = try #require(try Self.refusal(refused), "\(refused)")
+        #expect(installRefusal.0 == .failed)
+        guard case .certificateInstallationRes = installRefusal.1 else {
+            Issue.record("expected CertificateInstallationRes, got \(installRefusal.1)")
+            return
+        }
         #expect(failed.isClosed)
 
         var timedOut = Contract.atPaymentDetails(pki)
         _ = timedOut.received(Self.installation, now: ContractTestPKI.now + 1)
-        _ = timedOut.certificateExchangeFailed()
+        #expect(try Self.refusal(timedOut.certificateExchangeFailed())?.0 == .failed)
         #expect(timedOut.isClosed)
+
+        var updateFailed = Contract.atPaymentDetails(pki)
+        let relayed = updateFailed.received(Self.update, now: ContractTestPKI.now + 1)
+        guard case .exchangeCertificate(let request) = relayed else {
+            Issue.record("expected a certificate exchange, got \(relayed)")
+            return
+        }
+        #expect(request.action == .update)
+        let updateRefusal = try #require(try Self.refusal(updateFailed.certificateExchangeFailed()))
+        #expect(updateRefusal.0 == .failed)
+        guard case .certificateUpdateRes = updateRefusal.1 else {
+            Issue.record("expected CertificateUpdateRes, got \(updateRefusal.1)")
+            return
+        }
+
+        // The backend's own refusal inside a valid response is forwarded and ends the session.
+        var backendRefused = Contract.atPaymentDetails(pki)
+        _ = backendRefused.received(Self.installation, now: ContractTestPKI.now + 1)
+        let forwarded = backendRefused.certificateExchanged(
+            CertificateExchangeResult(
+                status: .accepted, exiResponse: try Self.installationResponse(code: .failedNoCertificateAvailable)))
+        #expect(try Self.refusal(forwarded)?.0 == .failedNoCertificateAvailable)
+        #expect(backendRefused.isClosed)
         // A late answer after the timeout is ignored.
         #expect(timedOut.certificateExchanged(CertificateExchangeResult(status: .accepted, exiResponse: try Self.installationResponse())) == .none)
 
