@@ -19,6 +19,8 @@ public struct EVCCSessionSummary: Sendable {
     public var firstPowerDeliveryMilliseconds: Double?
     /// The contract installed in this session (CertificateInstallation), for the caller's ``ContractStore``.
     public var installedContract: StoredContract?
+    /// The contract renewed in this session (CertificateUpdate), replacing the one it started with.
+    public var updatedContract: StoredContract?
 
     public var succeeded: Bool { self.failure == nil }
 }
@@ -29,7 +31,7 @@ public enum EVCCSession {
     /// the vehicle uses Contract payment (Plug & Charge) when the SECC offers it.
     public static func run(
         on connection: V2GConnection, configuration: ISO2EVCCStateMachine.Configuration, contract: StoredContract? = nil,
-        installation: ContractInstallation? = nil, logger: Logger
+        installation: ContractInstallation? = nil, update: ContractUpdate? = nil, logger: Logger
     ) async throws -> EVCCSessionSummary {
         let started = ContinuousClock.now
         func stamp() -> Double {
@@ -37,7 +39,8 @@ public enum EVCCSession {
             return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         }
         var timeline: [TimelineEntry] = []
-        var machine = ISO2EVCCStateMachine(configuration: configuration, contract: contract, installation: installation)
+        var machine = ISO2EVCCStateMachine(
+            configuration: configuration, contract: contract, installation: installation, update: update)
         var failure: String? = "connection closed by the SECC"
         var selected: ApplicationProtocol?
         var firstPowerDelivery: Double?
@@ -92,6 +95,6 @@ public enum EVCCSession {
         return EVCCSessionSummary(
             protocolName: selected, sessionID: machine.sessionID.hexString, timeline: timeline, failure: failure,
             battery: machine.battery, meterWh: machine.meterWh, firstPowerDeliveryMilliseconds: firstPowerDelivery,
-            installedContract: machine.installedContract)
+            installedContract: machine.installedContract, updatedContract: machine.updatedContract)
     }
 }

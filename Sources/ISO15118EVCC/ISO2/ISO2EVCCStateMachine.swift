@@ -58,7 +58,8 @@ public struct ISO2EVCCStateMachine: Sendable {
         case tooManyRepeats(String)
         /// A request could not be signed with the contract key.
         case signing(String)
-        /// The contract delivered by CertificateInstallationRes was rejected (CPS chain, signature, key).
+        /// The contract delivered by CertificateInstallationRes or CertificateUpdateRes was rejected (CPS chain,
+        /// signature, key).
         case installationRejected(String)
     }
 
@@ -76,7 +77,7 @@ public struct ISO2EVCCStateMachine: Sendable {
 
     enum Phase: Hashable, Sendable {
         case idle, sessionSetup, serviceDiscovery, paymentSelection, paymentDetails, authorization, chargeParameters
-        case cableCheck, meteringReceipt, certificateInstallation
+        case cableCheck, meteringReceipt, certificateInstallation, certificateUpdate
         case preCharge, powerDeliveryStart, chargeLoop, powerDeliveryStop, weldingDetection, sessionStop, done
     }
 
@@ -97,6 +98,10 @@ public struct ISO2EVCCStateMachine: Sendable {
     public let installation: ContractInstallation?
     /// The contract installed in this session (the driver stores it in its ``ContractStore``).
     public private(set) var installedContract: StoredContract?
+    /// Renewal of ``contract`` when it is within its renewal window (CertificateUpdateReq before PaymentDetails).
+    public let update: ContractUpdate?
+    /// The contract renewed in this session, replacing the one the session started with (the driver stores it).
+    public private(set) var updatedContract: StoredContract?
     /// The GenChallenge from PaymentDetailsRes, signed back in AuthorizationReq ([V2G2-475]).
     private var genChallenge: [UInt8] = []
     /// The payment option selected in PaymentServiceSelectionReq.
@@ -108,10 +113,16 @@ public struct ISO2EVCCStateMachine: Sendable {
     ///     key; nil uses external identification.
     ///   - installation: without a contract, the vehicle selects Contract and first installs one with
     ///     CertificateInstallationReq (ISO 15118-2 §8.4.3.10), then continues with PaymentDetails in the same session.
-    public init(configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil) {
+    ///   - update: when `contract` has less than the update's renewal window left, the vehicle first renews it with
+    ///     CertificateUpdateReq (ISO 15118-2 §8.4.3.11) and goes on with the new contract in the same session.
+    public init(
+        configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil,
+        update: ContractUpdate? = nil
+    ) {
         self.configuration = configuration
         self.contract = contract
         self.installation = installation
+        self.update = update
     }
 
     private func signed(_ body: BodyElement, _ fragment: ISO2Fragment) throws(V2GSecurityError) -> V2GMessage {
@@ -279,7 +290,25 @@ public struct ISO2EVCCStateMachine: Sendable {
                     return self.fail(.signing("CertificateInstallationReq: \(error.detail)"))
                 }
             }
+            if let contract = self.contract, let update = self.update, update.isDue(contract, now: now) {
+                do {
+                    return self.nextMessage(.certificateUpdate, try update.request(for: contract, sessionID: self.sessionID))
+                } catch {
+                    return self.fail(.signing("CertificateUpdateReq: \(error.detail)"))
+                }
+            }
             return self.paymentDetailsOrAuthorization()
+        case (.certificateUpdate, .certificateUpdateRes(let res)):
+            guard let update = self.update, let current = self.contract else {
+                return self.fail(.unexpectedMessage("CertificateUpdateRes"))
+            }
+            switch update.open(res, replacing: current, signature: response.header.signature, now: now) {
+            case .failure(let failure): return self.fail(.installationRejected(failure.reason))
+            case .success(let renewed):
+                self.contract = renewed
+                self.updatedContract = renewed
+                return self.paymentDetailsOrAuthorization()
+            }
         case (.certificateInstallation, .certificateInstallationRes(let res)):
             guard let installation = self.installation else { return self.fail(.unexpectedMessage("CertificateInstallationRes")) }
             switch installation.open(res, signature: response.header.signature, now: now) {
@@ -370,6 +399,7 @@ public struct ISO2EVCCStateMachine: Sendable {
         case .paymentDetailsRes(let r): (r.responseCode, "PaymentDetailsRes")
         case .meteringReceiptRes(let r): (r.responseCode, "MeteringReceiptRes")
         case .certificateInstallationRes(let r): (r.responseCode, "CertificateInstallationRes")
+        case .certificateUpdateRes(let r): (r.responseCode, "CertificateUpdateRes")
         default: nil
         }
     }

@@ -75,8 +75,11 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
     }
 
     /// Drives both machines; the SECC's certificate exchange goes to the eMSP's ContractProvisioning.
-    static func run(_ setup: Setup) throws -> (ISO2EVCCStateMachine.Action, ISO2EVCCStateMachine, [String]) {
-        var pool = setup.pool
+    static func run(
+        _ setup: Setup, pool initialPool: ContractPool? = nil, contract: StoredContract? = nil, update: ContractUpdate? = nil,
+        start: Double = now
+    ) throws -> (ISO2EVCCStateMachine.Action, ISO2EVCCStateMachine, [String], ContractPool) {
+        var pool = initialPool ?? setup.pool
         var secc = ISO2SECCStateMachine(
             configuration: .init(
                 evseID: "DE*ABC*E1", evseNumber: 1, capabilities: ISO2EVCCStateMachineTests.dc,
@@ -86,10 +89,10 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
             configuration: .init(
                 evccID: [2, 0, 0, 0, 0, 1], energyTransfer: .dcExtended, battery: ISO2EVCCStateMachineTests.battery,
                 maximumLoopIterations: 2),
-            installation: setup.installation)
+            contract: contract, installation: contract == nil ? setup.installation : nil, update: update)
         var requests: [String] = []
         var evAction = evcc.start()
-        var now = Self.now
+        var now = start
         var sequence: UInt64 = 40
         var rng = SystemRandomNumberGenerator()
         var steps = 0
@@ -108,9 +111,13 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
                     _ = secc.backendAuthorized(.init(status: .accepted, certificateStatus: .accepted))
                     response = m
                 case .exchangeCertificate(let exchange):
-                    let outcome = setup.provisioning.install(
-                        requestEXI: exchange.exiRequest, pool: &pool, nextSequence: { sequence += 1; return sequence },
-                        now: Date(timeIntervalSince1970: now), using: &rng)
+                    let outcome =
+                        exchange.action == .install
+                        ? setup.provisioning.install(
+                            requestEXI: exchange.exiRequest, pool: &pool, nextSequence: { sequence += 1; return sequence },
+                            now: Date(timeIntervalSince1970: now), using: &rng)
+                        : setup.provisioning.update(
+                            requestEXI: exchange.exiRequest, pool: &pool, now: Date(timeIntervalSince1970: now), using: &rng)
                     seccAction = secc.certificateExchanged(
                         CertificateExchangeResult(status: .accepted, exiResponse: outcome.responseEXI))
                 case .controller(.cableCheck):
@@ -122,17 +129,17 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
                 case .controller(.setContactors):
                     seccAction = secc.controllerAnswered(.contactorsSet(MeterReading(energyWh: 0, powerW: 0)), now: now)
                 case .close, .none:
-                    return (.fail(.unexpectedMessage("SECC closed")), evcc, requests)
+                    return (.fail(.unexpectedMessage("SECC closed")), evcc, requests, pool)
                 }
             }
             evAction = evcc.received(try ISO2EVCCStateMachineTests.wire(try #require(response)), now: now)
         }
-        return (evAction, evcc, requests)
+        return (evAction, evcc, requests, pool)
     }
 
     @Test("[V2G2-905] [V2G2-818] Without a contract the EV installs one (CPS signature, key decryption), then PaymentDetails and signed Authorization in the same session")
     func installThenCharge() throws {
-        let (outcome, evcc, requests) = try Self.run(try Self.setup())
+        let (outcome, evcc, requests, _) = try Self.run(try Self.setup())
         #expect(outcome == .finished)
         #expect(requests.prefix(5) == [
             "sessionSetupReq", "serviceDiscoveryReq", "paymentServiceSelectionReq", "certificateInstallationReq", "paymentDetailsReq",
@@ -144,12 +151,72 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
 
     @Test("[V2G2-905] A CertificateInstallationRes whose CPS chain does not reach a trusted V2G root is rejected")
     func untrustedCPS() throws {
-        let (outcome, evcc, _) = try Self.run(try Self.setup(trustedV2GRoot: false))
+        let (outcome, evcc, _, _) = try Self.run(try Self.setup(trustedV2GRoot: false))
         guard case .fail(.installationRejected(let reason)) = outcome else {
             Issue.record("expected a rejected installation, got \(outcome)")
             return
         }
         #expect(reason.contains("CPS chain"))
         #expect(evcc.installedContract == nil)
+    }
+
+    static func update(_ setup: Setup, window: Double, trusted: Bool = true) throws -> ContractUpdate {
+        ContractUpdate(
+            renewalWindow: window, v2gRoots: trusted ? setup.installation.v2gRoots : [try Contracts.authority(.v2gRoot, "V2GRootCA", parent: nil).certificate],
+            rootCertificateIDs: setup.installation.rootCertificateIDs)
+    }
+
+    @Test("[V2G2-919] [V2G2-818] A contract within its renewal window is renewed with CertificateUpdateReq (signed with the contract key, new key decrypted with it), then PaymentDetails with the new contract")
+    func updateInRenewalWindow() throws {
+        let setup = try Self.setup()
+        let (installed, first, _, pool) = try Self.run(setup)
+        #expect(installed == .finished)
+        let contract = try #require(first.installedContract)
+        // a window longer than the contract's validity: due at once
+        let (outcome, evcc, requests, _) = try Self.run(
+            setup, pool: pool, contract: contract, update: try Self.update(setup, window: 10 * 365 * 86_400), start: Self.now + 600)
+        #expect(outcome == .finished)
+        #expect(requests.prefix(5) == [
+            "sessionSetupReq", "serviceDiscoveryReq", "paymentServiceSelectionReq", "certificateUpdateReq", "paymentDetailsReq",
+        ])
+        let renewed = try #require(evcc.updatedContract)
+        #expect(renewed.eMAID == contract.eMAID)
+        #expect(renewed.chainDER.first != contract.chainDER.first)
+        #expect(evcc.contract?.chainDER.first == renewed.chainDER.first)
+
+        // outside the window the contract is used as it is
+        let (plain, kept, plainRequests, _) = try Self.run(
+            setup, pool: pool, contract: contract, update: try Self.update(setup, window: 86_400), start: Self.now + 600)
+        #expect(plain == .finished)
+        #expect(!plainRequests.contains("certificateUpdateReq"))
+        #expect(kept.updatedContract == nil)
+    }
+
+    @Test("[V2G2-919] A CertificateUpdateRes whose CPS chain does not reach a trusted V2G root is rejected")
+    func updateUntrustedCPS() throws {
+        let setup = try Self.setup()
+        let (_, first, _, pool) = try Self.run(setup)
+        let contract = try #require(first.installedContract)
+        let (outcome, evcc, _, _) = try Self.run(
+            setup, pool: pool, contract: contract, update: try Self.update(setup, window: 10 * 365 * 86_400, trusted: false),
+            start: Self.now + 600)
+        guard case .fail(.installationRejected(let reason)) = outcome else {
+            Issue.record("expected a rejected update, got \(outcome)")
+            return
+        }
+        #expect(reason.contains("CPS chain"))
+        #expect(evcc.updatedContract == nil)
+    }
+
+    @Test("[V2G2-919] An update for a contract the eMSP does not know is refused with FAILED_NoCertificateAvailable")
+    func updateUnknownContract() throws {
+        let setup = try Self.setup()
+        let (_, first, _, _) = try Self.run(setup)
+        let contract = try #require(first.installedContract)
+        // the eMSP's pool without the installed contract
+        let (outcome, _, _, _) = try Self.run(
+            setup, pool: setup.pool, contract: contract, update: try Self.update(setup, window: 10 * 365 * 86_400),
+            start: Self.now + 600)
+        #expect(outcome == .fail(.responseCode(.failedNoCertificateAvailable, answering: "CertificateUpdateRes")))
     }
 }
