@@ -4,7 +4,7 @@
 # 1. Josev's EVCC (scenario iso2_pnc_dc: TLS enforced, contractLeafCert + moSubCA2/1, AuthorizationReq signed with
 #    contractLeaf.key) -> `pnc station --auth pnc,eim --tls --pki DIR` (contract chain checked to the PKI's MO root,
 #    signature checked, MeteringReceipt asked for); passes when our SECC reports "ended: SessionStop" after a
-#    PaymentDetails/Authorization exchange.
+#    PaymentDetails/Authorization exchange. Then once more with isCertInstallNeeded: CertificateInstallation first.
 # 2. `pnc ev --scenario iso2-pnc-dc --pki DIR` -> Josev's SECC (PROTOCOLS=ISO_15118_2, AUTH_MODES=PNC, its TLS chain
 #    under our V2G root, our contract chain checked against our MO root, its simulated backend accepting every eMAID).
 #    Josev's simulated EVSE reports a constant 1 V in PreChargeRes; the EV is therefore started with
@@ -44,23 +44,41 @@ echo "PKI: $work/pki (OpenPnC) and $PKI_PATH (Josev), contract eMAID $emaid"
 netns_up "$NS_SECC" "$IF_SECC" "$NS_EVCC" "$IF_EVCC"
 fail=0
 
-if [ "$which" != ev ]; then
-  # 1. Josev's EVCC with PnC against our SECC
+# Josev's EVCC against our SECC with a config: <config> <label> [grep pattern the station log must show]
+josev_evcc() {
+  local config=$1 label=$2 extra=${3:-}
   setsid ip netns exec "$NS_SECC" "$pnc" station --interface "$IF_SECC" --evse dc --auth pnc,eim --tls \
-    --pki "$work/pki" --pki-password "$password" --sessions 1 > "$work/station.log" 2>&1 &
+    --pki "$work/pki" --pki-password "$password" --sessions 1 > "$work/station-$label.log" 2>&1 &
   station=$!
-  for _ in $(seq 100); do grep -q "^SECC " "$work/station.log" && break; sleep 0.1; done
-  setsid ip netns exec "$NS_EVCC" bash "$harness/run_evcc.sh" "$IF_EVCC" iso2_pnc_dc 150 > "$work/evcc.log" 2>&1 &
+  for _ in $(seq 100); do grep -q "^SECC " "$work/station-$label.log" && break; sleep 0.1; done
+  setsid ip netns exec "$NS_EVCC" bash "$harness/run_evcc.sh" "$IF_EVCC" "$config" 150 > "$work/evcc-$label.log" 2>&1 &
   evcc=$!
-  for _ in $(seq 1500); do grep -q "summary:" "$work/station.log" && break; kill -0 "$evcc" 2>/dev/null || break; sleep 0.1; done
-  sed 's/^/pnc station: /' "$work/station.log"
-  if grep -q "ended: SessionStop" "$work/station.log" && grep -q "PaymentDetailsRes" "$work/station.log" \
-    && grep -q "AuthorizationRes" "$work/station.log"; then
-    echo "PASS Josev EVCC iso2_pnc_dc -> pnc station"
+  for _ in $(seq 1500); do
+    grep -q "summary:" "$work/station-$label.log" && break; kill -0 "$evcc" 2>/dev/null || break; sleep 0.1
+  done
+  sed 's/^/pnc station: /' "$work/station-$label.log"
+  if grep -q "ended: SessionStop" "$work/station-$label.log" && grep -q "PaymentDetailsRes  OK" "$work/station-$label.log" \
+    && grep -q "AuthorizationRes  OK/Finished" "$work/station-$label.log" \
+    && { [ -z "$extra" ] || grep -q "$extra" "$work/station-$label.log"; } \
+    && ! grep -q "Can't decrypt\|Can't read private key" "$work/evcc-$label.log" \
+    && { [ -z "$extra" ] || grep -q "Signature verified successfully" "$work/evcc-$label.log"; }; then
+    echo "PASS Josev EVCC $label -> pnc station"
   else
-    echo "FAIL Josev EVCC iso2_pnc_dc -> pnc station"; echo "--- evcc.log (tail)"; tail -60 "$work/evcc.log"; fail=1
+    echo "FAIL Josev EVCC $label -> pnc station"; echo "--- evcc.log (tail)"; tail -60 "$work/evcc-$label.log"; fail=1
   fi
   stop_group "$evcc"; evcc=""; stop_group "$station"; station=""
+}
+
+if [ "$which" != ev ]; then
+  # 1. Josev's EVCC with PnC against our SECC: its contract (our PKI's leaf/contract in Josev's layout)
+  josev_evcc iso2_pnc_dc iso2_pnc_dc
+  # 1b. the same, with isCertInstallNeeded: CertificateInstallationReq signed with its OEM provisioning key (our
+  #     PKI's oem-prov leaf) -> our SECC -> the station's contract provisioning (CPS-signed, key encrypted for the OEM
+  #     key); Josev verifies the CPS signature and decrypts the key, then (its simulated EV stores nothing) goes on
+  #     with the contract on disk.
+  sed 's/"isCertInstallNeeded": false/"isCertInstallNeeded": true/' "$harness/configs/evcc_iso2_pnc_dc.json" \
+    > "$work/evcc_iso2_pnc_install_dc.json"
+  josev_evcc "$work/evcc_iso2_pnc_install_dc.json" iso2_pnc_install_dc "CertificateInstallationRes  OK"
 fi
 
 if [ "$which" != secc ]; then

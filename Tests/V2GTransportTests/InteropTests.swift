@@ -173,7 +173,8 @@ extension InteropTests {
     @Test(
         """
         [V2G2-475] [V2G2-476] ISO 15118-2 Plug & Charge DC over TLS with Josev, one `pnc pki init --layout josev` PKI: \
-        its EVCC against pnc station --auth pnc,eim, pnc ev --scenario iso2-pnc-dc against its SECC, both to SessionStop
+        its EVCC against pnc station --auth pnc,eim (with and without CertificateInstallation first), \
+        pnc ev --scenario iso2-pnc-dc against its SECC, all to SessionStop
         """,
         .enabled(
             if: josevReady && executable("openssl") != nil,
@@ -192,6 +193,9 @@ extension InteropTests {
         #expect(output.contains("-> AuthorizationRes  OK/Finished"), "\(output)")
         #expect(output.contains("-> CurrentDemandRes  OK"), "\(output)")
         #expect(output.contains("PASS Josev EVCC iso2_pnc_dc -> pnc station"), "\(output)")
+        // its EVCC installs a contract through our SECC first (CPS signature verified, key decrypted on its side)
+        #expect(output.contains("-> CertificateInstallationRes  OK"), "\(output)")
+        #expect(output.contains("PASS Josev EVCC iso2_pnc_install_dc -> pnc station"), "\(output)")
         // our EVCC: Josev's SECC accepted our contract chain and signature, then the charge loop and SessionStop
         #expect(output.contains("<- PaymentDetailsRes  OK"), "\(output)")
         #expect(output.contains("<- CurrentDemandRes  OK"), "\(output)")
