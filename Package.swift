@@ -490,7 +490,7 @@ let stationTargets: [Target] = [
         name: "PnCServerTests",
         dependencies: [
             "PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages", "EMSP", "Storage", "PnCCore", "V2GPKI",
-            "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI",
+            "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI", "PnCTesting",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -36,6 +36,8 @@ struct EVCommand: AsyncParsableCommand {
     @Option(help: "Password of the PKI's keys.") var pkiPassword: String?
     @Flag(help: "PnC scenarios: start without a contract and install one (CertificateInstallation with leaf/oem-prov).")
     var install = false
+    @Option(help: "PnC scenarios: the vehicle's contract folder. An installed contract is written there (<eMAID>/chain.pem, key.pem, mode 0600); without --install the preferred valid contract there is used (else leaf/contract of --pki).")
+    var contracts: String?
     @Option(help: "Charge loop requests before the EV stops.") var loops = 10
     @Option(help: "State of charge at the start, percent.") var soc: Double = 30
     @Option(help: "DC: battery voltage, the PreCharge target.") var batteryVoltage: Double = 400
@@ -70,6 +72,9 @@ struct EVCommand: AsyncParsableCommand {
             }
             if self.install {
                 installation = try Self.installation(pki: pki, password: self.pkiPassword)
+            } else if let folder = self.contracts, let stored = try VehicleContractFolder(path: folder).preferred(now: Date()) {
+                print("contract \(stored.eMAID) from \(folder)")
+                contract = stored
             } else {
                 contract = try Self.contract(pki: pki, password: self.pkiPassword)
             }
@@ -136,6 +141,10 @@ struct EVCommand: AsyncParsableCommand {
             contract: contract, installation: installation, logger: logger)
         if let installed = summary.installedContract {
             print("installed contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
+            if let folder = self.contracts {
+                try VehicleContractFolder(path: folder).save(installed)
+                print("contract saved in \(folder)/\(installed.eMAID)")
+            }
         }
         print("session \(summary.sessionID) protocol \(summary.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
         printTimeline(summary.timeline)
@@ -182,5 +191,46 @@ extension EVCommand {
         return ContractInstallation(
             oemProvisioningCertificate: try certificate.derBytes, oemKey: key, v2gRoots: [root],
             rootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [rootID]))
+    }
+}
+
+/// The contracts a simulated vehicle keeps between plug-ins: `<folder>/<eMAID>/chain.pem` (leaf first) and `key.pem`
+/// (PKCS#8 PEM, owner-only). A real vehicle keeps the key in its secure element; this folder is for test vehicles.
+struct VehicleContractFolder {
+    let path: String
+
+    func save(_ contract: StoredContract) throws {
+        let folder = self.path + "/" + contract.eMAID
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let chain = try contract.chainDER.map { try Certificate(derEncoded: $0).serializeAsPEM().pemString }
+        try Data((chain.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: folder + "/chain.pem"), options: .atomic)
+        let keyPEM: String
+        switch contract.key {
+        case .p256(let key): keyPEM = key.pemRepresentation
+        case .p521(let key): keyPEM = key.pemRepresentation
+        case .certificateKey(let key): keyPEM = try key.serializeAsPEM().pemString
+        }
+        let keyPath = folder + "/key.pem"
+        guard FileManager.default.createFile(atPath: keyPath, contents: Data(keyPEM.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write \(keyPath)")
+        }
+    }
+
+    /// The preferred contract valid at `now` among the saved ones (``ContractStore``), nil when there is none.
+    func preferred(now: Date) throws -> StoredContract? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: self.path) else { return nil }
+        var store = ContractStore()
+        for name in names.sorted() {
+            let folder = self.path + "/" + name
+            guard FileManager.default.fileExists(atPath: folder + "/chain.pem") else { continue }
+            let chain = try CertificateFile.certificates(atPath: folder + "/chain.pem")
+            let keyPEM = try String(contentsOfFile: folder + "/key.pem", encoding: .utf8)
+            let key: V2GSigningKey =
+                if let p256 = try? P256.Signing.PrivateKey(pemRepresentation: keyPEM) { .p256(p256) } else {
+                    .p521(try P521.Signing.PrivateKey(pemRepresentation: keyPEM))
+                }
+            store.store(try StoredContract(eMAID: name, chainDER: try chain.map { try $0.derBytes }, key: key))
+        }
+        return store.select(now: now.timeIntervalSince1970)
     }
 }
