@@ -228,7 +228,7 @@ let ocppTargets: [Target] = [
     .testTarget(
         name: "CSMSServerTests",
         dependencies: [
-            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI", "PKIHTTP",
+            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI", "PKIHTTP", "PnCTesting",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
