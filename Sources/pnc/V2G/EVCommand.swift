@@ -60,8 +60,11 @@ struct EVCommand: AsyncParsableCommand {
         case .iso2EIMDC: mode = .dcExtended
         case .iso2EIMAC: mode = .acThreePhaseCore
         case .iso20PnCDC:
-            print("scenario \(self.scenario.rawValue): ISO 15118-20 Plug & Charge runs in the library and tests; not from the CLI yet")
-            throw ExitCode(2)
+            guard self.pki != nil else {
+                print("scenario \(self.scenario.rawValue) needs --pki DIR of `pnc pki init --profile iso15118-20` (TLS 1.3 with the vehicle's OEM chain, leaf/contract)")
+                throw ExitCode(2)
+            }
+            mode = .dcExtended
         case .dinDC, .iso20DC: mode = .dcExtended
         case .iso20AC: mode = .acThreePhaseCore
         case .iso2PnCDC, .iso2PnCAC:
@@ -83,16 +86,30 @@ struct EVCommand: AsyncParsableCommand {
             if let interface { .multicast(interface: interface) } else {
                 .unicast(try SDPNetwork.socketAddress(try IPv6Address(self.to ?? "::1"), port: self.sdpPort))
             }
-        // DIN SPEC 70121 has no TLS; -20 over TLS needs a vehicle (OEM) identity, which `pnc pki init` does not issue
-        // yet, so -20 runs over TCP here.
-        let wantTLS = self.pki != nil && !self.scenario.rawValue.hasPrefix("din") && !self.scenario.rawValue.hasPrefix("iso20")
+        // DIN SPEC 70121 has no TLS. ISO 15118-20 runs TLS 1.3 with mutual authentication: the vehicle presents its OEM
+        // chain (leaf/oem-prov, as Josev's EVCC does) from a `--profile iso15118-20` PKI.
+        let iso20 = self.scenario.rawValue.hasPrefix("iso20")
+        let wantTLS = self.pki != nil && !self.scenario.rawValue.hasPrefix("din")
         let found = try await SDPClient.discover(
             configuration: SDPClientConfiguration(
                 destination: destination, request: SDPRequest(security: wantTLS ? .tls : .none),
                 requiredSecurity: wantTLS ? .tls : nil),
             logger: logger)
         let security: V2GClient.Security
-        if wantTLS, let pki {
+        var iso20Contracts: [ISO20EVCCContract] = []
+        if wantTLS, iso20, let pki {
+            let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
+            guard files.directory.profile == .iso15118_20 else {
+                throw ValidationError("ISO 15118-20 over TLS needs a `pnc pki init --profile iso15118-20` PKI (P-521); \(pki) is \(files.directory.profile.rawValue)")
+            }
+            security = .tls(
+                try V2GTLSClientProfile.iso15118_20(
+                    v2gRoots: try NIOSSLCertificate.fromPEMFile(files.roots), identity: try files.identity(leaf: "oem-prov")))
+            if self.scenario == .iso20PnCDC {
+                let stored = try Self.contract(pki: pki, password: self.pkiPassword)
+                iso20Contracts = [ISO20EVCCContract(eMAID: stored.eMAID, chainDER: stored.chainDER, key: stored.key)]
+            }
+        } else if wantTLS, let pki {
             let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
             security = .tls(try V2GTLSClientProfile.iso15118_2(v2gRoots: try NIOSSLCertificate.fromPEMFile(files.roots)))
         } else {
@@ -115,7 +132,7 @@ struct EVCommand: AsyncParsableCommand {
             print("  summary: \(din.succeeded ? "completed" : "failed: \(String(describing: din.outcome))"), \(din.timeline.count) messages")
             if !din.succeeded { throw ExitCode(1) }
             return
-        case .iso20DC, .iso20AC:
+        case .iso20DC, .iso20AC, .iso20PnCDC:
             let ac = self.scenario == .iso20AC
             let iso20 = try await EVCCSession.runISO20(
                 on: connection,
@@ -123,10 +140,11 @@ struct EVCommand: AsyncParsableCommand {
                     evccID: evccID.map { String(format: "%02X", $0) }.joined(), maximumVoltageV: ac ? 400 : 800,
                     minimumVoltageV: 200, maximumCurrentA: ac ? 16 : 250, maximumPowerW: ac ? 11_000 : 100_000,
                     targetVoltageV: ac ? 230 : 400, targetCurrentA: ac ? 16 : 200, ac: ac),
-                chargeLoops: self.loops, logger: logger)
+                contracts: iso20Contracts, chargeLoops: self.loops, logger: logger)
             print("protocol \(iso20.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
             printTimeline(iso20.timeline)
-            print("  summary: \(iso20.succeeded ? "completed" : "failed: \(String(describing: iso20.outcome))"), \(iso20.timeline.count) messages")
+            let authorization = iso20.plugAndChargeEMAID.map { "Plug & Charge with contract \($0)" } ?? "EIM"
+            print("  summary: \(iso20.succeeded ? "completed" : "failed: \(String(describing: iso20.outcome))"), \(iso20.timeline.count) messages, \(authorization)")
             if !iso20.succeeded { throw ExitCode(1) }
             return
         default:

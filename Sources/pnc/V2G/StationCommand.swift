@@ -37,6 +37,15 @@ struct V2GPKIFiles {
     var seccChain: String { self.directory.leafDirectory("secc") + "/chain.pem" }
     var seccKey: String { self.directory.leafDirectory("secc") + "/key.pem" }
     var roots: String { self.directory.root + "/roots.pem" }
+
+    /// A leaf's TLS identity: `leaf/<name>/chain.pem` and its key from the directory's key store.
+    func identity(leaf name: String) throws -> V2GTLSIdentity {
+        let chain = try NIOSSLCertificate.fromPEMFile(self.directory.leafDirectory(name) + "/chain.pem")
+        let key = try NIOSSLPrivateKey(
+            bytes: Array(try self.directory.keyStore.signingKey(label: "leaf/\(name)/key").serializeAsPEM().pemString.utf8),
+            format: .pem)
+        return try V2GTLSIdentity(certificateChain: chain, privateKey: key, root: nil)
+    }
 }
 
 /// Prints a session timeline: one line per message with milliseconds since the connection started.
@@ -101,6 +110,11 @@ struct StationCommand: AsyncParsableCommand {
             }
         }
         if let csms { _ = try CSMSEndpoint(url: csms, stationID: self.stationID) }
+        if self.tls, let pki, (try? PKIDirectory(root: pki, password: self.pkiPassword))?.profile == .iso15118_20,
+            self.protocols.split(separator: ",") != ["iso20"]
+        {
+            throw ValidationError("a --profile iso15118-20 PKI serves TLS 1.3 for ISO 15118-20 only: use --protocols iso20 (ISO 15118-2 TLS needs a -2 PKI)")
+        }
         for name in self.protocols.split(separator: ",") where !["iso2", "din", "iso20"].contains(name) {
             throw ValidationError("unknown protocol \(name) (iso2, din, iso20)")
         }
@@ -144,6 +158,9 @@ struct StationCommand: AsyncParsableCommand {
         var configuration = SECCConfiguration(
             evseID: self.evseID, paymentOptions: paymentOptions, protocols: offered, contractRoots: moRoots,
             requiresMeteringReceipt: wantsPnC)
+        if wantsPnC, !moRoots.isEmpty, offered.contains(where: { $0 == .iso20DC || $0 == .iso20AC }) {
+            configuration.iso20PnC = ISO20PnCConfiguration(moRoots: moRoots)
+        }
         var station: OCPPChargingStation?
         if let csms {
             let endpoint = try CSMSEndpoint(url: csms, stationID: self.stationID)
@@ -189,7 +206,14 @@ struct StationCommand: AsyncParsableCommand {
             mode = .unicast(try SDPNetwork.socketAddress(announced, port: self.sdpPort))
         }
         let security: V2GServer.Security
-        if self.tls, let pki {
+        if self.tls, let pki, try PKIDirectory(root: pki, password: self.pkiPassword).profile == .iso15118_20 {
+            // ISO 15118-20: TLS 1.3 with mutual authentication; the vehicle's chain must end in the PKI's OEM root.
+            let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
+            let oemRoot = try NIOSSLCertificate(
+                bytes: Array(try files.directory.authority(.oemRoot).certificate.serializeAsPEM().pemString.utf8), format: .pem)
+            security = .tls(
+                try V2GTLSServerProfile.iso15118_20(identities: [try files.identity(leaf: "secc")], vehicleTrustRoots: [oemRoot]))
+        } else if self.tls, let pki {
             let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
             let chain = try NIOSSLCertificate.fromPEMFile(files.seccChain)
             let key =
