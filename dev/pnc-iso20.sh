@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# ISO 15118-20 between `pnc` processes on loopback: a `--profile iso15118-20` PKI (P-521), `pnc station --protocols iso20
+# --auth pnc,eim --tls` (TLS 1.3, the vehicle's OEM chain required) and `pnc ev --scenario iso20-pnc-dc`
+# (PnC_AReqAuthorizationMode signed with the contract key) then `iso20-dc` (EIM). Exit status 0 when both complete.
+#
+#   dev/pnc-iso20.sh            uses .build/debug/pnc (PNC=path to use another build); KEEP=1 keeps the work folder
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+pnc=${PNC:-$root/.build/debug/pnc}
+[ -x "$pnc" ] || { echo "no pnc binary at $pnc (swift build first)"; exit 2; }
+work=$(mktemp -d /tmp/pnc-iso20.XXXXXX)
+station_pid=
+cleanup() {
+    [ -z "$station_pid" ] || kill "$station_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+    if [ -n "${KEEP:-}" ]; then echo "work folder: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+fail() {
+    echo "FAILED: $*"
+    for log in "$work"/*.log; do echo "--- $(basename "$log")"; tail -n 40 "$log"; done
+    exit 1
+}
+sdp_port=$(python3 -c 'import random, socket
+for _ in range(200):
+    p = random.randint(20000, 32000); s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    try:
+        s.bind(("::1", p)); print(p); break
+    except OSError: pass
+    finally: s.close()')
+cd "$work"
+
+"$pnc" pki init --out pki --profile iso15118-20 --insecure-no-password > pki.log 2>&1 || fail "pnc pki init --profile iso15118-20"
+"$pnc" station --listen ::1 --sdp-port "$sdp_port" --protocols iso20 --auth pnc,eim --pki pki --tls --sessions 2 \
+    > station.log 2>&1 &
+station_pid=$!
+for _ in $(seq 1 150); do grep -q "SDP on" station.log 2>/dev/null && break; sleep 0.2; done
+grep -q "SDP on" station.log || fail "the station did not start"
+
+"$pnc" ev --to ::1 --sdp-port "$sdp_port" --scenario iso20-pnc-dc --pki pki --loops 3 > ev-pnc.log 2>&1 || fail "pnc ev iso20-pnc-dc"
+grep -q "(TLS)" ev-pnc.log || fail "the -20 session did not run over TLS"
+grep -q "AuthorizationRes  OK/Finished" ev-pnc.log || fail "Plug & Charge was not authorized"
+grep -q "summary: completed, .* Plug & Charge with contract" ev-pnc.log || fail "the -20 session did not complete by Plug & Charge"
+echo "ISO 15118-20 DC Plug & Charge over TLS 1.3: completed"
+
+"$pnc" ev --to ::1 --sdp-port "$sdp_port" --scenario iso20-dc --pki pki --loops 3 > ev-eim.log 2>&1 || fail "pnc ev iso20-dc"
+grep -q "summary: completed, .* EIM" ev-eim.log || fail "the -20 EIM session did not complete"
+echo "ISO 15118-20 DC EIM over TLS 1.3: completed"
+
+for _ in $(seq 1 100); do kill -0 "$station_pid" 2>/dev/null || break; sleep 0.2; done
+[ "$(grep -c "ended: session ended: sessionStopped" station.log)" = 2 ] || fail "the station did not end both sessions at SessionStop"
+echo "station: 2 sessions ended at SessionStop"
