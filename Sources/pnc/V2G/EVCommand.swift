@@ -44,6 +44,9 @@ struct EVCommand: AsyncParsableCommand {
     @Option(
         help: "DC: volts within which the EVSE's present voltage must reach the battery voltage in PreCharge (larger for EVSE simulators that report no real voltage).")
     var prechargeTolerance: Double = ISO2EVCCStateMachine.preChargeTolerance
+    @Option(
+        help: "ISO 15118-2 PnC: renew the contract with CertificateUpdate when fewer than this many days of validity remain (the contract's key must be held, e.g. one from --contracts).")
+    var renewWithinDays: Double?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
     func validate() throws {
@@ -54,6 +57,9 @@ struct EVCommand: AsyncParsableCommand {
         guard self.prechargeTolerance >= 0, self.prechargeTolerance <= 1_000 else {
             throw ValidationError("--precharge-tolerance must be 0 ... 1000 V")
         }
+        if let days = self.renewWithinDays, !(0...36_500).contains(days) {
+            throw ValidationError("--renew-within-days must be 0 ... 36500")
+        }
     }
 
     func run() async throws {
@@ -62,6 +68,7 @@ struct EVCommand: AsyncParsableCommand {
         let mode: EnergyTransferMode
         var contract: StoredContract?
         var installation: ContractInstallation?
+        var update: ContractUpdate?
         switch self.scenario {
         case .iso2EIMDC: mode = .dcExtended
         case .iso2EIMAC: mode = .acThreePhaseCore
@@ -86,6 +93,10 @@ struct EVCommand: AsyncParsableCommand {
                 contract = stored
             } else {
                 contract = try Self.contract(pki: pki, password: self.pkiPassword)
+            }
+            if let days = self.renewWithinDays {
+                let (roots, ids) = try Self.v2gRoots(pki: pki, password: self.pkiPassword)
+                update = ContractUpdate(renewalWindow: days * 86_400, v2gRoots: roots, rootCertificateIDs: ids)
             }
         }
         let destination: SDPClientConfiguration.Destination =
@@ -168,7 +179,14 @@ struct EVCommand: AsyncParsableCommand {
             configuration: .init(
                 evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops,
                 preChargeToleranceV: self.prechargeTolerance),
-            contract: contract, installation: installation, logger: logger)
+            contract: contract, installation: installation, update: update, logger: logger)
+        if let renewed = summary.updatedContract {
+            print("renewed contract \(renewed.eMAID) valid until \(Date(timeIntervalSince1970: renewed.notAfter))")
+            if let folder = self.contracts {
+                try VehicleContractFolder(path: folder).save(renewed)
+                print("contract saved in \(folder)/\(renewed.eMAID)")
+            }
+        }
         if let installed = summary.installedContract {
             print("installed contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
             if let folder = self.contracts {
@@ -214,13 +232,19 @@ extension EVCommand {
         guard let certificate = oem.first else { throw ValidationError("\(pki)/leaf/oem-prov/cert.pem holds no certificate") }
         let handle = try PrivateKeyFile.load(path: directory.leafDirectory("oem-prov") + "/key.pem", password: password)
         let key = try P256.Signing.PrivateKey(pemRepresentation: try handle.serializeAsPEM().pemString)
+        let (roots, ids) = try Self.v2gRoots(pki: pki, password: password)
+        return ContractInstallation(
+            oemProvisioningCertificate: try certificate.derBytes, oemKey: key, v2gRoots: roots, rootCertificateIDs: ids)
+    }
+
+    /// The V2G root of a `pnc pki init` directory and its ListOfRootCertificateIDs (installation and update).
+    static func v2gRoots(pki: String, password: String?) throws -> ([Certificate], ListOfRootCertificateIDs) {
+        let directory = try PKIDirectory(root: pki, password: password)
         let root = try directory.authority(.v2gRoot).certificate
         let rootID = X509IssuerSerial(
             x509IssuerName: root.subject.description,
             x509SerialNumber: EXIInteger(isNegative: false, magnitude: Array(root.serialNumber.bytes)))
-        return ContractInstallation(
-            oemProvisioningCertificate: try certificate.derBytes, oemKey: key, v2gRoots: [root],
-            rootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [rootID]))
+        return ([root], ListOfRootCertificateIDs(rootCertificateID: [rootID]))
     }
 }
 
