@@ -10,47 +10,7 @@
 #   KEEP=1 dev/pnc-chain.sh          keeps the work folder (logs, databases, PKI) for a look afterwards
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-pnc=${PNC:-$root/.build/debug/pnc}
-[ -x "$pnc" ] || { echo "no pnc binary at $pnc (swift build first)"; exit 2; }
-work=$(mktemp -d /tmp/pnc-chain.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ -n "${KEEP:-}" ]; then echo "work folder: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-fail() {
-    echo "FAILED: $*"
-    for log in "$work"/*.log; do echo "--- $(basename "$log")"; tail -n 40 "$log"; done
-    exit 1
-}
-# Ports below the kernel's ephemeral range, so that no other program's port-0 socket takes them meanwhile.
-free_port() {
-    python3 - "$1" <<'EOF'
-import random, socket, sys
-kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-family = socket.AF_INET6 if sys.argv[1] == "udp" else socket.AF_INET
-host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
-for _ in range(200):
-    port = random.randint(20000, 32000)
-    s = socket.socket(family, kind)
-    try:
-        s.bind((host, port)); print(port); break
-    except OSError:
-        pass
-    finally:
-        s.close()
-EOF
-}
-wait_for() {  # FILE PATTERN SECONDS
-    local deadline=$((SECONDS + $3))
-    until grep -q "$2" "$1" 2>/dev/null; do
-        [ $SECONDS -lt $deadline ] || fail "no '$2' in $(basename "$1") within $3 s"
-        sleep 0.2
-    done
-}
+source "$(dirname "$0")/chain-lib.sh" pnc-chain
 
 ocsp_port=$(free_port tcp)
 http_port=$(free_port tcp)
