@@ -3,7 +3,8 @@
 #   pnc pki init → pnc emsp contract create → pnc pki ocsp-serve → pnc csms --pki --emsp →
 #   pnc station --csms (its SECC certificate signed by the CSMS, MO roots installed by it) →
 #   pnc ev --install (CertificateInstallation through Get15118EVCertificate) → pnc ev (Plug & Charge with the installed
-#   contract, C07 with OCSP) → pnc ev with a contract the eMSP does not know (refused; the session ends FAILED).
+#   contract, C07 with OCSP) → pnc ev --renewal-days (CertificateUpdate through Get15118EVCertificate Update, then
+#   Plug & Charge with the new contract) → pnc ev with a contract the eMSP does not know (refused; the session ends FAILED).
 # Checks each step's output and the transactions the CSMS stored (REST API); exit status 0 when all hold.
 #
 #   dev/pnc-chain.sh                 uses .build/debug/pnc (PNC=path to use another build)
@@ -38,7 +39,7 @@ csms_url=$(sed -n 's/.*"url":"\(ws:[^"]*\)\/<stationId>".*/\1/p' csms.log | head
 echo "CSMS: $csms_url, REST API on 127.0.0.1:$http_port"
 
 "$pnc" station --listen ::1 --sdp-port "$sdp_port" --csms "$csms_url" --station-id OPNC-CHAIN-1 --data station \
-    --auth pnc,eim --tls --evse dc --sessions 3 --log-level info > station.log 2>&1 &
+    --auth pnc,eim --tls --evse dc --sessions 4 --log-level info > station.log 2>&1 &
 station_pid=$!
 pids+=($station_pid)
 wait_for station.log "SDP on" 60
@@ -58,6 +59,16 @@ grep -q "AuthorizationRes  OK/Finished" ev-pnc.log || fail "Plug & Charge was no
 grep -q "summary: completed" ev-pnc.log || fail "the Plug & Charge session did not complete"
 echo "vehicle: plugged in again, Plug & Charge with the installed contract, session completed"
 
+# Inside the renewal window (here: always) the vehicle asks for CertificateUpdate before PaymentDetails.
+before=$(sha256sum vehicle/*/chain.pem | cut -d' ' -f1)
+"$pnc" ev --to ::1 --sdp-port "$sdp_port" --scenario iso2-pnc-dc --pki pki --contracts vehicle --renewal-days 100000 \
+    --loops 3 > ev-update.log 2>&1 || fail "pnc ev --renewal-days (CertificateUpdate)"
+grep -q "CertificateUpdateRes  OK" ev-update.log || fail "no CertificateUpdateRes OK"
+grep -q "updated contract" ev-update.log || fail "the vehicle stored no updated contract"
+grep -q "AuthorizationRes  OK/Finished" ev-update.log || fail "Plug & Charge with the updated contract was not authorized"
+[ "$before" != "$(sha256sum vehicle/*/chain.pem | cut -d' ' -f1)" ] || fail "the contract chain did not change"
+echo "vehicle: contract updated (CertificateUpdate via Get15118EVCertificate Update), Plug & Charge with the new one"
+
 # The PKI's own contract leaf (eMAID of `pnc pki init`) was never registered with the eMSP.
 if "$pnc" ev --to ::1 --sdp-port "$sdp_port" --scenario iso2-pnc-dc --pki pki --loops 3 > ev-unknown.log 2>&1; then
     fail "a contract the eMSP does not know was authorized"
@@ -73,7 +84,7 @@ for _ in range(50):
     items = json.load(urllib.request.urlopen(url, timeout=5))
     items = items.get("items", items) if isinstance(items, dict) else items
     ended = [t for t in items if t.get("endedAt") or t.get("stoppedReason") or t.get("stopReason")]
-    if len(ended) >= 2:
+    if len(ended) >= 3:
         print(f"CSMS: {len(ended)} transactions stored and ended for OPNC-CHAIN-1 (the refused session has none)")
         sys.exit(0)
     time.sleep(0.2)
