@@ -43,101 +43,89 @@ public struct ContractInstallation: Sendable {
     /// decrypted key matches the contract certificate.
     /// - Returns: the contract, or a reason for the failure.
     func open(_ res: CertificateInstallationRes, signature: Signature?, now: Double) -> Result<StoredContract, InstallationFailure> {
-        do {
-            let agreement = try P256.KeyAgreement.PrivateKey(rawRepresentation: self.oemKey.rawRepresentation)
-            return DeliveredContract(
-                cps: res.saProvisioningCertificateChain, contract: res.contractSignatureCertChain,
-                encryptedKey: res.contractSignatureEncryptedPrivateKey.value, dhPublicKey: res.dHpublickey.value,
-                eMAID: res.eMAID.value, fragments: ISO2Signature.fragments(of: res)
-            ).open(signature: signature, v2gRoots: self.v2gRoots, recipient: agreement, now: now)
-        } catch {
-            return .failure(InstallationFailure("OEM key: \(error)"))
+        guard let recipient = try? P256.KeyAgreement.PrivateKey(rawRepresentation: self.oemKey.rawRepresentation) else {
+            return .failure(InstallationFailure("the OEM provisioning key is not a P-256 key"))
         }
+        return ContractDelivery(
+            cpsChain: res.saProvisioningCertificateChain, contractChain: res.contractSignatureCertChain,
+            encryptedKey: res.contractSignatureEncryptedPrivateKey.value, dhPublicKey: res.dHpublickey.value,
+            eMAID: res.eMAID.value, fragments: ISO2Signature.fragments(of: res)
+        ).open(signature: signature, recipient: recipient, v2gRoots: self.v2gRoots, now: now)
     }
 }
 
-/// What the vehicle needs to renew its contract with CertificateUpdateReq (ISO 15118-2 §8.4.3.11) once fewer than
-/// `renewalWindow` seconds of validity remain (``ContractSelection/needsUpdate(_:now:renewalWindow:)``): the V2G
-/// roots the CPS chain of the answer must validate to. The request is signed with the current contract key, and the
-/// new key arrives encrypted for it ([V2G2-818]), so the current key must be a P-256 key the vehicle can use for ECDH
-/// (``decryptionKey``, or the contract's own `.p256` signing key).
-public struct ContractUpdate: Sendable {
-    /// Seconds of remaining validity below which the vehicle asks for a new contract.
-    public var renewalWindow: Double
-    /// The V2G roots the vehicle trusts; the CPS chain must validate to one of them.
+/// What the vehicle needs to renew its contract with CertificateUpdateReq (ISO 15118-2 §8.4.3.11): the V2G roots the
+/// CPS chain must validate to, the root ids it names, and how long before the contract's expiry it asks.
+public struct ContractRenewal: Sendable {
     public var v2gRoots: [Certificate]
-    /// ListOfRootCertificateIDs sent to the SECC.
     public var rootCertificateIDs: ListOfRootCertificateIDs
-    /// The current contract key for ECDH when the contract signs through a key store.
-    public var decryptionKey: P256.KeyAgreement.PrivateKey?
+    /// Seconds before the contract certificate's notAfter from which the vehicle asks for an update.
+    public var window: Double
 
-    public init(
-        renewalWindow: Double, v2gRoots: [Certificate], rootCertificateIDs: ListOfRootCertificateIDs,
-        decryptionKey: P256.KeyAgreement.PrivateKey? = nil
-    ) {
-        self.renewalWindow = renewalWindow
+    public init(v2gRoots: [Certificate], rootCertificateIDs: ListOfRootCertificateIDs, window: Double) {
         self.v2gRoots = v2gRoots
         self.rootCertificateIDs = rootCertificateIDs
-        self.decryptionKey = decryptionKey
+        self.window = window
     }
 
-    /// Whether `contract` is due for renewal at `now` and can be renewed (a usable ECDH key).
-    func isDue(_ contract: StoredContract, now: Double) -> Bool {
-        ContractSelection.needsUpdate(contract.candidate, now: now, renewalWindow: self.renewalWindow)
-            && self.agreementKey(for: contract) != nil
+    /// Whether `contract` is inside the renewal window at `now` (``ContractSelection/needsUpdate(_:now:renewalWindow:)``).
+    public func isDue(_ contract: StoredContract, now: Double) -> Bool {
+        ContractSelection.needsUpdate(contract.candidate, now: now, renewalWindow: self.window)
     }
 
-    func agreementKey(for contract: StoredContract) -> P256.KeyAgreement.PrivateKey? {
-        if let decryptionKey { return decryptionKey }
-        guard case .p256(let key) = contract.key else { return nil }
-        return try? P256.KeyAgreement.PrivateKey(rawRepresentation: key.rawRepresentation)
-    }
-
-    /// The CertificateUpdateReq for `contract`, signed with its key ([V2G2-919]).
+    /// The CertificateUpdateReq for `contract`, signed with its key (the eMSP checks it against the current chain).
     func request(for contract: StoredContract, sessionID: [UInt8]) throws(V2GSecurityError) -> V2GMessage {
-        var chain = contract.certificateChain
-        chain.id = "ID2"
         let req = CertificateUpdateReq(
-            id: "ID1", contractSignatureCertChain: chain, eMAID: contract.eMAID,
+            id: "ID1", contractSignatureCertChain: contract.certificateChain, eMAID: contract.eMAID,
             listOfRootCertificateIDs: self.rootCertificateIDs)
         let signature = try ISO2Signature.sign([.certificateUpdateReq(req)], with: contract.key)
         return V2GMessage(
             header: MessageHeader(sessionID: sessionID, signature: signature), body: Body(bodyElement: .certificateUpdateReq(req)))
     }
 
-    /// Checks a CertificateUpdateRes like an installation answer and opens the new contract with the current key.
-    func open(_ res: CertificateUpdateRes, replacing contract: StoredContract, signature: Signature?, now: Double)
-        -> Result<StoredContract, InstallationFailure>
-    {
-        guard let agreement = self.agreementKey(for: contract) else {
-            return .failure(InstallationFailure("no P-256 key to decrypt the new contract key"))
+    /// Checks a CertificateUpdateRes like an installation; the new key is encrypted for the current contract key.
+    func open(
+        _ res: CertificateUpdateRes, signature: Signature?, current: StoredContract, now: Double
+    ) -> Result<StoredContract, InstallationFailure> {
+        guard let recipient = current.key.keyAgreementKey else {
+            return .failure(InstallationFailure("the current contract key cannot do P-256 key agreement"))
         }
-        return DeliveredContract(
-            cps: res.saProvisioningCertificateChain, contract: res.contractSignatureCertChain,
+        return ContractDelivery(
+            cpsChain: res.saProvisioningCertificateChain, contractChain: res.contractSignatureCertChain,
             encryptedKey: res.contractSignatureEncryptedPrivateKey.value, dhPublicKey: res.dHpublickey.value,
             eMAID: res.eMAID.value, fragments: ISO2Signature.fragments(of: res)
-        ).open(signature: signature, v2gRoots: self.v2gRoots, recipient: agreement, now: now)
+        ).open(signature: signature, recipient: recipient, v2gRoots: self.v2gRoots, now: now)
     }
 }
 
-/// The common content of CertificateInstallationRes and CertificateUpdateRes.
-struct DeliveredContract {
-    var cps: CertificateChain
-    var contract: CertificateChain
+extension V2GSigningKey {
+    /// The same P-256 key for ECDH, when it is one whose private part is at hand.
+    var keyAgreementKey: P256.KeyAgreement.PrivateKey? {
+        switch self {
+        case .p256(let key): try? P256.KeyAgreement.PrivateKey(rawRepresentation: key.rawRepresentation)
+        case .p521: nil
+        case .certificateKey(let key): try? P256.KeyAgreement.PrivateKey(pemRepresentation: key.serializeAsPEM().pemString)
+        }
+    }
+}
+
+/// The parts of a CertificateInstallationRes or CertificateUpdateRes that deliver a contract ([V2G2-905], [V2G2-818]).
+struct ContractDelivery {
+    var cpsChain: CertificateChain
+    var contractChain: CertificateChain
     var encryptedKey: [UInt8]
     var dhPublicKey: [UInt8]
     var eMAID: String
     var fragments: [ISO2Fragment]
 
-    /// The CPS chain validates to a V2G root at `now`, the signature over the four elements verifies with the CPS
-    /// leaf key, the key decrypted for `recipient` matches the contract certificate.
-    func open(signature: Signature?, v2gRoots: [Certificate], recipient: P256.KeyAgreement.PrivateKey, now: Double)
-        -> Result<StoredContract, InstallationFailure>
-    {
+    /// The CPS chain validates to a V2G root at `now`, the signature over the four elements verifies with the CPS leaf
+    /// key, the key decrypted with `recipient` matches the contract certificate.
+    func open(
+        signature: Signature?, recipient: P256.KeyAgreement.PrivateKey, v2gRoots: [Certificate], now: Double
+    ) -> Result<StoredContract, InstallationFailure> {
         guard let signature else { return .failure(InstallationFailure("the response is not signed")) }
-        var cpsDER = [self.cps.certificate]
-        cpsDER += self.cps.subCertificates?.certificate ?? []
-        guard let chain = try? cpsDER.map({ try Certificate(derEncoded: $0) }) else {
+        let cps = [self.cpsChain.certificate] + (self.cpsChain.subCertificates?.certificate ?? [])
+        guard let chain = try? cps.map({ try Certificate(derEncoded: $0) }) else {
             return .failure(InstallationFailure("unreadable CPS chain"))
         }
         if case .failure(let reason) = ChainValidator(roots: v2gRoots).validateOffline(
@@ -146,15 +134,15 @@ struct DeliveredContract {
             return .failure(InstallationFailure("CPS chain: \(reason)"))
         }
         do {
-            let key = try V2GVerifyingKey(certificateDER: self.cps.certificate)
+            let key = try V2GVerifyingKey(certificateDER: self.cpsChain.certificate)
             try ISO2Signature.verify(signature, fragments: self.fragments, key: key)
             let contractKey = try ISO2ContractKeyEncryption.decrypt(
                 EncryptedContractKey(encryptedPrivateKey: self.encryptedKey, dhPublicKey: self.dhPublicKey), with: recipient)
-            let leaf = try Certificate(derEncoded: self.contract.certificate)
+            let leaf = try Certificate(derEncoded: self.contractChain.certificate)
             guard Certificate.PublicKey(contractKey.publicKey) == leaf.publicKey else {
                 return .failure(InstallationFailure("the delivered key does not match the contract certificate"))
             }
-            let chainDER = [self.contract.certificate] + (self.contract.subCertificates?.certificate ?? [])
+            let chainDER = [self.contractChain.certificate] + (self.contractChain.subCertificates?.certificate ?? [])
             return .success(try StoredContract(eMAID: self.eMAID, chainDER: chainDER, key: .p256(contractKey)))
         } catch {
             return .failure(InstallationFailure("\(error)"))

@@ -125,16 +125,17 @@ import X509
         // The next plug-in with that contract inside a renewal window longer than its validity: CertificateUpdate
         // through the same provisioning, then PaymentDetails with the renewed contract.
         let installed = try #require(ev.installedContract)
-        let update = ContractUpdate(
-            renewalWindow: 100 * 365 * 86_400, v2gRoots: installation.v2gRoots, rootCertificateIDs: installation.rootCertificateIDs)
+        let renewalPolicy = ContractRenewal(
+            v2gRoots: installation.v2gRoots, rootCertificateIDs: installation.rootCertificateIDs, window: 100 * 365 * 86_400)
         let (renewal, renewalSECC) = try await StationSessionTests.session(
             controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), mode: .dcExtended, backend: backend,
-            configuration: StationPnCSessionTests.configuration(moRoot), contract: installed, update: update)
+            configuration: StationPnCSessionTests.configuration(moRoot), contract: installed, renewal: renewalPolicy)
         #expect(renewal.succeeded, "\(renewal.failure ?? "")")
+        #expect(renewal.updateFailure == nil, "\(renewal.updateFailure ?? "")")
         let renewalMessages = renewal.timeline.map(\.message)
         #expect(renewalMessages.contains("CertificateUpdateRes"))
         #expect(renewalMessages.contains("PaymentDetailsRes"))
-        let renewed = try #require(renewal.updatedContract)
+        let renewed = try #require(renewal.installedContract)
         #expect(renewed.eMAID == installed.eMAID)
         #expect(renewed.chainDER.first != installed.chainDER.first)
         #expect(renewalSECC?.ending == "SessionStop")

@@ -21,7 +21,7 @@ import V2GTransport
     static func session(
         controller: SimulatedEVSEController, mode: EnergyTransferMode, backend: LocalChargingBackend = LocalChargingBackend(),
         evccID: [UInt8] = [0x02, 0, 0, 0, 0, 1], configuration: SECCConfiguration = SECCConfiguration(evseID: "DE*PNC*E1"),
-        contract: StoredContract? = nil, installation: ContractInstallation? = nil, update: ContractUpdate? = nil
+        contract: StoredContract? = nil, installation: ContractInstallation? = nil, renewal: ContractRenewal? = nil
     ) async throws -> (EVCCSessionSummary, SECCSessionSummary?) {
         let cpo = try TestChain(domain: "V2G")
         let recorder = LogRecorder()
@@ -40,7 +40,7 @@ import V2GTransport
             let summary = try await EVCCSession.run(
                 on: connection,
                 configuration: .init(evccID: evccID, energyTransfer: mode, battery: Self.battery, maximumLoopIterations: 5),
-                contract: contract, installation: installation, update: update, logger: recorder.logger)
+                contract: contract, installation: installation, renewal: renewal, logger: recorder.logger)
             for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
             try await server.close()
             return (summary, seccSummary.get())

@@ -58,8 +58,7 @@ public struct ISO2EVCCStateMachine: Sendable {
         case tooManyRepeats(String)
         /// A request could not be signed with the contract key.
         case signing(String)
-        /// The contract delivered by CertificateInstallationRes or CertificateUpdateRes was rejected (CPS chain,
-        /// signature, key).
+        /// The contract delivered by CertificateInstallationRes was rejected (CPS chain, signature, key).
         case installationRejected(String)
     }
 
@@ -96,12 +95,13 @@ public struct ISO2EVCCStateMachine: Sendable {
     public private(set) var contract: StoredContract?
     /// OEM provisioning credentials for installing a contract when ``contract`` is nil.
     public let installation: ContractInstallation?
-    /// The contract installed in this session (the driver stores it in its ``ContractStore``).
+    /// The contract installed or updated in this session (the driver stores it in its ``ContractStore``).
     public private(set) var installedContract: StoredContract?
-    /// Renewal of ``contract`` when it is within its renewal window (CertificateUpdateReq before PaymentDetails).
-    public let update: ContractUpdate?
-    /// The contract renewed in this session, replacing the one the session started with (the driver stores it).
-    public private(set) var updatedContract: StoredContract?
+    /// Renewal of ``contract`` with CertificateUpdateReq when it is inside the window (ISO 15118-2 §8.4.3.11).
+    public let renewal: ContractRenewal?
+    /// Why an update was not installed (a FAILED CertificateUpdateRes or a rejected delivery); the session goes on with
+    /// the current contract, which is still valid.
+    public private(set) var updateFailure: String?
     /// The GenChallenge from PaymentDetailsRes, signed back in AuthorizationReq ([V2G2-475]).
     private var genChallenge: [UInt8] = []
     /// The payment option selected in PaymentServiceSelectionReq.
@@ -113,16 +113,16 @@ public struct ISO2EVCCStateMachine: Sendable {
     ///     key; nil uses external identification.
     ///   - installation: without a contract, the vehicle selects Contract and first installs one with
     ///     CertificateInstallationReq (ISO 15118-2 §8.4.3.10), then continues with PaymentDetails in the same session.
-    ///   - update: when `contract` has less than the update's renewal window left, the vehicle first renews it with
-    ///     CertificateUpdateReq (ISO 15118-2 §8.4.3.11) and goes on with the new contract in the same session.
+    ///   - renewal: with a contract inside its renewal window, the vehicle first asks for an update with
+    ///     CertificateUpdateReq (§8.4.3.11) and continues with the new contract (or the current one if the update fails).
     public init(
         configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil,
-        update: ContractUpdate? = nil
+        renewal: ContractRenewal? = nil
     ) {
         self.configuration = configuration
         self.contract = contract
         self.installation = installation
-        self.update = update
+        self.renewal = renewal
     }
 
     private func signed(_ body: BodyElement, _ fragment: ISO2Fragment) throws(V2GSecurityError) -> V2GMessage {
@@ -259,6 +259,11 @@ public struct ISO2EVCCStateMachine: Sendable {
             return self.fail(.sessionIDChanged)
         }
         if let (code, name) = Self.responseCode(of: body), code.rawValue.hasPrefix("FAILED") {
+            if self.phase == .certificateUpdate, case .certificateUpdateRes = body {
+                // The current contract is still valid: charge with it and try the update at the next plug-in.
+                self.updateFailure = "CertificateUpdateRes \(code.rawValue)"
+                return self.paymentDetailsOrAuthorization()
+            }
             return self.fail(.responseCode(code, answering: name))
         }
         switch (self.phase, body) {
@@ -283,6 +288,13 @@ public struct ISO2EVCCStateMachine: Sendable {
                             SelectedService(serviceID: res.chargeService.serviceID)
                         ]))))
         case (.paymentSelection, .paymentServiceSelectionRes):
+            if let contract = self.contract, let renewal = self.renewal, renewal.isDue(contract, now: now) {
+                do {
+                    return self.nextMessage(.certificateUpdate, try renewal.request(for: contract, sessionID: self.sessionID))
+                } catch {
+                    return self.fail(.signing("CertificateUpdateReq: \(error.detail)"))
+                }
+            }
             if self.contract == nil, let installation = self.installation {
                 do {
                     return self.nextMessage(.certificateInstallation, try installation.request(sessionID: self.sessionID))
@@ -290,25 +302,7 @@ public struct ISO2EVCCStateMachine: Sendable {
                     return self.fail(.signing("CertificateInstallationReq: \(error.detail)"))
                 }
             }
-            if let contract = self.contract, let update = self.update, update.isDue(contract, now: now) {
-                do {
-                    return self.nextMessage(.certificateUpdate, try update.request(for: contract, sessionID: self.sessionID))
-                } catch {
-                    return self.fail(.signing("CertificateUpdateReq: \(error.detail)"))
-                }
-            }
             return self.paymentDetailsOrAuthorization()
-        case (.certificateUpdate, .certificateUpdateRes(let res)):
-            guard let update = self.update, let current = self.contract else {
-                return self.fail(.unexpectedMessage("CertificateUpdateRes"))
-            }
-            switch update.open(res, replacing: current, signature: response.header.signature, now: now) {
-            case .failure(let failure): return self.fail(.installationRejected(failure.reason))
-            case .success(let renewed):
-                self.contract = renewed
-                self.updatedContract = renewed
-                return self.paymentDetailsOrAuthorization()
-            }
         case (.certificateInstallation, .certificateInstallationRes(let res)):
             guard let installation = self.installation else { return self.fail(.unexpectedMessage("CertificateInstallationRes")) }
             switch installation.open(res, signature: response.header.signature, now: now) {
@@ -318,6 +312,18 @@ public struct ISO2EVCCStateMachine: Sendable {
                 self.installedContract = contract
                 return self.paymentDetailsOrAuthorization()
             }
+        case (.certificateUpdate, .certificateUpdateRes(let res)):
+            guard let renewal = self.renewal, let current = self.contract else {
+                return self.fail(.unexpectedMessage("CertificateUpdateRes"))
+            }
+            switch renewal.open(res, signature: response.header.signature, current: current, now: now) {
+            case .failure(let failure):
+                self.updateFailure = failure.reason
+            case .success(let contract):
+                self.contract = contract
+                self.installedContract = contract
+            }
+            return self.paymentDetailsOrAuthorization()
         case (.paymentDetails, .paymentDetailsRes(let res)):
             guard res.genChallenge.count == 16 else { return self.fail(.unexpectedMessage("GenChallenge of \(res.genChallenge.count) bytes")) }
             self.genChallenge = res.genChallenge

@@ -38,15 +38,14 @@ struct EVCommand: AsyncParsableCommand {
     var install = false
     @Option(help: "PnC scenarios: the vehicle's contract folder. An installed contract is written there (<eMAID>/chain.pem, key.pem, mode 0600); without --install the preferred valid contract there is used (else leaf/contract of --pki).")
     var contracts: String?
+    @Option(help: "PnC scenarios: ask for a CertificateUpdate when the contract expires within this many days (ISO 15118-2 §8.4.3.11).")
+    var renewalDays: Int?
     @Option(help: "Charge loop requests before the EV stops.") var loops = 10
     @Option(help: "State of charge at the start, percent.") var soc: Double = 30
     @Option(help: "DC: battery voltage, the PreCharge target.") var batteryVoltage: Double = 400
     @Option(
         help: "DC: volts within which the EVSE's present voltage must reach the battery voltage in PreCharge (larger for EVSE simulators that report no real voltage).")
     var prechargeTolerance: Double = ISO2EVCCStateMachine.preChargeTolerance
-    @Option(
-        help: "ISO 15118-2 PnC: renew the contract with CertificateUpdate when fewer than this many days of validity remain (the contract's key must be held, e.g. one from --contracts).")
-    var renewWithinDays: Double?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
     func validate() throws {
@@ -57,9 +56,6 @@ struct EVCommand: AsyncParsableCommand {
         guard self.prechargeTolerance >= 0, self.prechargeTolerance <= 1_000 else {
             throw ValidationError("--precharge-tolerance must be 0 ... 1000 V")
         }
-        if let days = self.renewWithinDays, !(0...36_500).contains(days) {
-            throw ValidationError("--renew-within-days must be 0 ... 36500")
-        }
     }
 
     func run() async throws {
@@ -68,7 +64,7 @@ struct EVCommand: AsyncParsableCommand {
         let mode: EnergyTransferMode
         var contract: StoredContract?
         var installation: ContractInstallation?
-        var update: ContractUpdate?
+        var renewal: ContractRenewal?
         switch self.scenario {
         case .iso2EIMDC: mode = .dcExtended
         case .iso2EIMAC: mode = .acThreePhaseCore
@@ -94,9 +90,10 @@ struct EVCommand: AsyncParsableCommand {
             } else {
                 contract = try Self.contract(pki: pki, password: self.pkiPassword)
             }
-            if let days = self.renewWithinDays {
-                let (roots, ids) = try Self.v2gRoots(pki: pki, password: self.pkiPassword)
-                update = ContractUpdate(renewalWindow: days * 86_400, v2gRoots: roots, rootCertificateIDs: ids)
+            if let days = self.renewalDays, contract != nil {
+                let credentials = try Self.installation(pki: pki, password: self.pkiPassword)
+                renewal = ContractRenewal(
+                    v2gRoots: credentials.v2gRoots, rootCertificateIDs: credentials.rootCertificateIDs, window: Double(days) * 86_400)
             }
         }
         let destination: SDPClientConfiguration.Destination =
@@ -179,16 +176,10 @@ struct EVCommand: AsyncParsableCommand {
             configuration: .init(
                 evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops,
                 preChargeToleranceV: self.prechargeTolerance),
-            contract: contract, installation: installation, update: update, logger: logger)
-        if let renewed = summary.updatedContract {
-            print("renewed contract \(renewed.eMAID) valid until \(Date(timeIntervalSince1970: renewed.notAfter))")
-            if let folder = self.contracts {
-                try VehicleContractFolder(path: folder).save(renewed)
-                print("contract saved in \(folder)/\(renewed.eMAID)")
-            }
-        }
+            contract: contract, installation: installation, renewal: renewal, logger: logger)
+        if let reason = summary.updateFailure { print("contract update not installed: \(reason); charged with the current contract") }
         if let installed = summary.installedContract {
-            print("installed contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
+            print("\(renewal != nil && installation == nil ? "updated" : "installed") contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
             if let folder = self.contracts {
                 try VehicleContractFolder(path: folder).save(installed)
                 print("contract saved in \(folder)/\(installed.eMAID)")
@@ -232,19 +223,13 @@ extension EVCommand {
         guard let certificate = oem.first else { throw ValidationError("\(pki)/leaf/oem-prov/cert.pem holds no certificate") }
         let handle = try PrivateKeyFile.load(path: directory.leafDirectory("oem-prov") + "/key.pem", password: password)
         let key = try P256.Signing.PrivateKey(pemRepresentation: try handle.serializeAsPEM().pemString)
-        let (roots, ids) = try Self.v2gRoots(pki: pki, password: password)
-        return ContractInstallation(
-            oemProvisioningCertificate: try certificate.derBytes, oemKey: key, v2gRoots: roots, rootCertificateIDs: ids)
-    }
-
-    /// The V2G root of a `pnc pki init` directory and its ListOfRootCertificateIDs (installation and update).
-    static func v2gRoots(pki: String, password: String?) throws -> ([Certificate], ListOfRootCertificateIDs) {
-        let directory = try PKIDirectory(root: pki, password: password)
         let root = try directory.authority(.v2gRoot).certificate
         let rootID = X509IssuerSerial(
             x509IssuerName: root.subject.description,
             x509SerialNumber: EXIInteger(isNegative: false, magnitude: Array(root.serialNumber.bytes)))
-        return ([root], ListOfRootCertificateIDs(rootCertificateID: [rootID]))
+        return ContractInstallation(
+            oemProvisioningCertificate: try certificate.derBytes, oemKey: key, v2gRoots: [root],
+            rootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [rootID]))
     }
 }
 

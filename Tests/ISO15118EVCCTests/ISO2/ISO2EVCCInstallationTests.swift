@@ -75,11 +75,16 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
     }
 
     /// Drives both machines; the SECC's certificate exchange goes to the eMSP's ContractProvisioning.
+    static func run(_ setup: Setup) throws -> (ISO2EVCCStateMachine.Action, ISO2EVCCStateMachine, [String]) {
+        var pool = setup.pool
+        return try Self.run(setup, pool: &pool)
+    }
+
+    /// One session; the eMSP's contract pool carries over in `pool`; `tamper` changes the eMSP's answer on its way.
     static func run(
-        _ setup: Setup, pool initialPool: ContractPool? = nil, contract: StoredContract? = nil, update: ContractUpdate? = nil,
-        start: Double = now
-    ) throws -> (ISO2EVCCStateMachine.Action, ISO2EVCCStateMachine, [String], ContractPool) {
-        var pool = initialPool ?? setup.pool
+        _ setup: Setup, contract: StoredContract? = nil, renewal: ContractRenewal? = nil, pool: inout ContractPool,
+        tamper: (([UInt8]) -> [UInt8])? = nil
+    ) throws -> (ISO2EVCCStateMachine.Action, ISO2EVCCStateMachine, [String]) {
         var secc = ISO2SECCStateMachine(
             configuration: .init(
                 evseID: "DE*ABC*E1", evseNumber: 1, capabilities: ISO2EVCCStateMachineTests.dc,
@@ -89,10 +94,10 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
             configuration: .init(
                 evccID: [2, 0, 0, 0, 0, 1], energyTransfer: .dcExtended, battery: ISO2EVCCStateMachineTests.battery,
                 maximumLoopIterations: 2),
-            contract: contract, installation: contract == nil ? setup.installation : nil, update: update)
+            contract: contract, installation: contract == nil ? setup.installation : nil, renewal: renewal)
         var requests: [String] = []
         var evAction = evcc.start()
-        var now = start
+        var now = Self.now
         var sequence: UInt64 = 40
         var rng = SystemRandomNumberGenerator()
         var steps = 0
@@ -112,14 +117,14 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
                     response = m
                 case .exchangeCertificate(let exchange):
                     let outcome =
-                        exchange.action == .install
-                        ? setup.provisioning.install(
+                        exchange.action == .update
+                        ? setup.provisioning.update(
+                            requestEXI: exchange.exiRequest, pool: &pool, now: Date(timeIntervalSince1970: now), using: &rng)
+                        : setup.provisioning.install(
                             requestEXI: exchange.exiRequest, pool: &pool, nextSequence: { sequence += 1; return sequence },
                             now: Date(timeIntervalSince1970: now), using: &rng)
-                        : setup.provisioning.update(
-                            requestEXI: exchange.exiRequest, pool: &pool, now: Date(timeIntervalSince1970: now), using: &rng)
-                    seccAction = secc.certificateExchanged(
-                        CertificateExchangeResult(status: .accepted, exiResponse: outcome.responseEXI))
+                    let answer = tamper.map { $0(outcome.responseEXI) } ?? outcome.responseEXI
+                    seccAction = secc.certificateExchanged(CertificateExchangeResult(status: .accepted, exiResponse: answer))
                 case .controller(.cableCheck):
                     seccAction = secc.controllerAnswered(.isolation(.valid), now: now)
                 case .controller(.deliver(let target)):
@@ -129,17 +134,17 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
                 case .controller(.setContactors):
                     seccAction = secc.controllerAnswered(.contactorsSet(MeterReading(energyWh: 0, powerW: 0)), now: now)
                 case .close, .none:
-                    return (.fail(.unexpectedMessage("SECC closed")), evcc, requests, pool)
+                    return (.fail(.unexpectedMessage("SECC closed")), evcc, requests)
                 }
             }
             evAction = evcc.received(try ISO2EVCCStateMachineTests.wire(try #require(response)), now: now)
         }
-        return (evAction, evcc, requests, pool)
+        return (evAction, evcc, requests)
     }
 
     @Test("[V2G2-905] [V2G2-818] Without a contract the EV installs one (CPS signature, key decryption), then PaymentDetails and signed Authorization in the same session")
     func installThenCharge() throws {
-        let (outcome, evcc, requests, _) = try Self.run(try Self.setup())
+        let (outcome, evcc, requests) = try Self.run(try Self.setup())
         #expect(outcome == .finished)
         #expect(requests.prefix(5) == [
             "sessionSetupReq", "serviceDiscoveryReq", "paymentServiceSelectionReq", "certificateInstallationReq", "paymentDetailsReq",
@@ -151,7 +156,7 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
 
     @Test("[V2G2-905] A CertificateInstallationRes whose CPS chain does not reach a trusted V2G root is rejected")
     func untrustedCPS() throws {
-        let (outcome, evcc, _, _) = try Self.run(try Self.setup(trustedV2GRoot: false))
+        let (outcome, evcc, _) = try Self.run(try Self.setup(trustedV2GRoot: false))
         guard case .fail(.installationRejected(let reason)) = outcome else {
             Issue.record("expected a rejected installation, got \(outcome)")
             return
@@ -160,63 +165,77 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
         #expect(evcc.installedContract == nil)
     }
 
-    static func update(_ setup: Setup, window: Double, trusted: Bool = true) throws -> ContractUpdate {
-        ContractUpdate(
-            renewalWindow: window, v2gRoots: trusted ? setup.installation.v2gRoots : [try Contracts.authority(.v2gRoot, "V2GRootCA", parent: nil).certificate],
-            rootCertificateIDs: setup.installation.rootCertificateIDs)
+    /// Installs a contract in a first session; returns it with the pool that now holds it.
+    static func installed(_ setup: Setup) throws -> (StoredContract, ContractPool) {
+        var pool = setup.pool
+        let (action, evcc, _) = try Self.run(setup, pool: &pool)
+        #expect(action == .finished)
+        return (try #require(evcc.installedContract), pool)
     }
 
-    @Test("[V2G2-919] [V2G2-818] A contract within its renewal window is renewed with CertificateUpdateReq (signed with the contract key, new key decrypted with it), then PaymentDetails with the new contract")
-    func updateInRenewalWindow() throws {
+    static func renewal(_ setup: Setup, window: Double) -> ContractRenewal {
+        ContractRenewal(
+            v2gRoots: setup.installation.v2gRoots, rootCertificateIDs: setup.installation.rootCertificateIDs, window: window)
+    }
+
+    @Test("[ISO15118-2 §8.4.3.11] A contract inside its renewal window is updated (CertificateUpdateReq signed with the contract key, new key decrypted with the old one) before PaymentDetails")
+    func updateThenCharge() throws {
         let setup = try Self.setup()
-        let (installed, first, _, pool) = try Self.run(setup)
-        #expect(installed == .finished)
-        let contract = try #require(first.installedContract)
-        // a window longer than the contract's validity: due at once
-        let (outcome, evcc, requests, _) = try Self.run(
-            setup, pool: pool, contract: contract, update: try Self.update(setup, window: 10 * 365 * 86_400), start: Self.now + 600)
+        var (contract, pool) = try Self.installed(setup)
+        let window = contract.notAfter - Self.now + 86_400  // already inside the window
+        let (outcome, evcc, requests) = try Self.run(setup, contract: contract, renewal: Self.renewal(setup, window: window), pool: &pool)
         #expect(outcome == .finished)
         #expect(requests.prefix(5) == [
             "sessionSetupReq", "serviceDiscoveryReq", "paymentServiceSelectionReq", "certificateUpdateReq", "paymentDetailsReq",
         ])
-        let renewed = try #require(evcc.updatedContract)
-        #expect(renewed.eMAID == contract.eMAID)
-        #expect(renewed.chainDER.first != contract.chainDER.first)
-        #expect(evcc.contract?.chainDER.first == renewed.chainDER.first)
-
-        // outside the window the contract is used as it is
-        let (plain, kept, plainRequests, _) = try Self.run(
-            setup, pool: pool, contract: contract, update: try Self.update(setup, window: 86_400), start: Self.now + 600)
-        #expect(plain == .finished)
-        #expect(!plainRequests.contains("certificateUpdateReq"))
-        #expect(kept.updatedContract == nil)
+        let updated = try #require(evcc.installedContract)
+        #expect(updated.eMAID == contract.eMAID)
+        #expect(updated.chainDER.first != contract.chainDER.first)
+        #expect(evcc.contract?.chainDER.first == updated.chainDER.first)
+        #expect(evcc.updateFailure == nil)
     }
 
-    @Test("[V2G2-919] A CertificateUpdateRes whose CPS chain does not reach a trusted V2G root is rejected")
-    func updateUntrustedCPS() throws {
+    @Test("[ISO15118-2 §8.4.3.11] Outside the renewal window no CertificateUpdateReq is sent")
+    func noUpdateOutsideWindow() throws {
         let setup = try Self.setup()
-        let (_, first, _, pool) = try Self.run(setup)
-        let contract = try #require(first.installedContract)
-        let (outcome, evcc, _, _) = try Self.run(
-            setup, pool: pool, contract: contract, update: try Self.update(setup, window: 10 * 365 * 86_400, trusted: false),
-            start: Self.now + 600)
-        guard case .fail(.installationRejected(let reason)) = outcome else {
-            Issue.record("expected a rejected update, got \(outcome)")
-            return
+        var (contract, pool) = try Self.installed(setup)
+        let (outcome, evcc, requests) = try Self.run(setup, contract: contract, renewal: Self.renewal(setup, window: 3_600), pool: &pool)
+        #expect(outcome == .finished)
+        #expect(!requests.contains("certificateUpdateReq"))
+        #expect(evcc.installedContract == nil)
+    }
+
+    @Test("[ISO15118-2 §8.4.3.11] A FAILED CertificateUpdateRes (contract unknown to the eMSP) leaves the current contract in use; the session charges")
+    func failedUpdateKeepsContract() throws {
+        let setup = try Self.setup()
+        let (contract, _) = try Self.installed(setup)
+        // A pool without the contract: the eMSP answers FAILED_NoCertificateAvailable.
+        var empty = setup.pool
+        let (outcome, evcc, requests) = try Self.run(
+            setup, contract: contract, renewal: Self.renewal(setup, window: .greatestFiniteMagnitude / 4), pool: &empty)
+        #expect(outcome == .finished)
+        #expect(requests.contains("certificateUpdateReq"))
+        #expect(evcc.updateFailure == "CertificateUpdateRes FAILED_NoCertificateAvailable")
+        #expect(evcc.installedContract == nil)
+        #expect(evcc.contract?.chainDER.first == contract.chainDER.first)
+    }
+
+    @Test("[V2G2-905] A CertificateUpdateRes whose signature does not verify is not installed; the current contract charges")
+    func tamperedUpdateRejected() throws {
+        let setup = try Self.setup()
+        var (contract, pool) = try Self.installed(setup)
+        let flipLast: ([UInt8]) -> [UInt8] = { bytes in
+            // One byte of the DH public key changed: its digest no longer matches the signed Reference.
+            guard case .v2gMessage(var message) = try? ISO2Document(exi: bytes), case .certificateUpdateRes(var res)? = message.body.bodyElement
+            else { return bytes }
+            res.dHpublickey.value[res.dHpublickey.value.count - 1] ^= 0x01
+            message.body = Body(bodyElement: .certificateUpdateRes(res))
+            return (try? ISO2Document.v2gMessage(message).exiEncoded()) ?? bytes
         }
-        #expect(reason.contains("CPS chain"))
-        #expect(evcc.updatedContract == nil)
-    }
-
-    @Test("[V2G2-919] An update for a contract the eMSP does not know is refused with FAILED_NoCertificateAvailable")
-    func updateUnknownContract() throws {
-        let setup = try Self.setup()
-        let (_, first, _, _) = try Self.run(setup)
-        let contract = try #require(first.installedContract)
-        // the eMSP's pool without the installed contract
-        let (outcome, _, _, _) = try Self.run(
-            setup, pool: setup.pool, contract: contract, update: try Self.update(setup, window: 10 * 365 * 86_400),
-            start: Self.now + 600)
-        #expect(outcome == .fail(.responseCode(.failedNoCertificateAvailable, answering: "CertificateUpdateRes")))
+        let (outcome, evcc, _) = try Self.run(
+            setup, contract: contract, renewal: Self.renewal(setup, window: .greatestFiniteMagnitude / 4), pool: &pool, tamper: flipLast)
+        #expect(outcome == .finished)
+        #expect(evcc.installedContract == nil)
+        #expect(evcc.updateFailure?.contains("digest") == true || evcc.updateFailure?.contains("ignature") == true)
     }
 }

@@ -378,14 +378,25 @@ extension ContractTestPKI {
             return
         }
 
-        // The backend's own refusal inside a valid response is forwarded and ends the session.
+        // The backend's own FAILED inside a valid response is forwarded and ends the session.
+        var backendFailed = Contract.atPaymentDetails(pki)
+        _ = backendFailed.received(Self.installation, now: ContractTestPKI.now + 1)
+        let forwarded = backendFailed.certificateExchanged(
+            CertificateExchangeResult(status: .accepted, exiResponse: try Self.installationResponse(code: .failed)))
+        #expect(try Self.refusal(forwarded)?.0 == .failed)
+        #expect(backendFailed.isClosed)
+        // A specific refusal is forwarded and the session goes on (the vehicle may charge with its current contract).
         var backendRefused = Contract.atPaymentDetails(pki)
         _ = backendRefused.received(Self.installation, now: ContractTestPKI.now + 1)
-        let forwarded = backendRefused.certificateExchanged(
+        let refusedAnswer = backendRefused.certificateExchanged(
             CertificateExchangeResult(
                 status: .accepted, exiResponse: try Self.installationResponse(code: .failedNoCertificateAvailable)))
-        #expect(try Self.refusal(forwarded)?.0 == .failedNoCertificateAvailable)
-        #expect(backendRefused.isClosed)
+        guard case .send(let message, _) = refusedAnswer, case .certificateInstallationRes(let res)? = message.body.bodyElement else {
+            Issue.record("expected CertificateInstallationRes, got \(refusedAnswer)")
+            return
+        }
+        #expect(res.responseCode == .failedNoCertificateAvailable)
+        #expect(!backendRefused.isClosed)
         // A late answer after the timeout is ignored.
         #expect(timedOut.certificateExchanged(CertificateExchangeResult(status: .accepted, exiResponse: try Self.installationResponse())) == .none)
 
