@@ -87,10 +87,10 @@ if [ "$which" != secc ]; then
     > "$work/secc.log" 2>&1 &
   secc=$!
   for _ in $(seq 600); do grep -q "UDP server socket ready" "$work/secc.log" && break; sleep 0.1; done
-  echo "NOTE Josev's simulated EVSE answers PreChargeRes with a constant EVSEPresentVoltage of 1 V: pnc ev runs with --precharge-tolerance 400"
+  echo "NOTE Josev's simulated EVSE answers PreChargeRes with a constant EVSEPresentVoltage of 1 V: pnc ev runs with --precharge-tolerance ${PRECHARGE_TOLERANCE:-400}"
   set +e
   ip netns exec "$NS_EVCC" timeout 200 "$pnc" ev --interface "$IF_EVCC" --scenario iso2-pnc-dc --pki "$work/pki" \
-    --pki-password "$password" --loops 3 --precharge-tolerance 400 > "$work/ev.log" 2>&1
+    --pki-password "$password" --loops 3 --precharge-tolerance "${PRECHARGE_TOLERANCE:-400}" > "$work/ev.log" 2>&1
   status=$?
   set -e
   sed 's/^/pnc ev: /' "$work/ev.log"
