@@ -56,6 +56,8 @@ public struct ISO2EVCCStateMachine: Sendable {
         case notOffered(String)
         /// Ongoing or PreCharge did not finish within ``Configuration/maximumRepeats`` requests.
         case tooManyRepeats(String)
+        /// A phase did not finish within its ISO 15118-2 timer (named, e.g. V2G_EVCC_PreCharge_Timeout).
+        case timeout(String)
         /// A request could not be signed with the contract key.
         case signing(String)
         /// The contract delivered by CertificateInstallationRes was rejected (CPS chain, signature, key).
@@ -73,6 +75,8 @@ public struct ISO2EVCCStateMachine: Sendable {
 
     /// Volts within which PreCharge counts as done.
     public static let preChargeTolerance: Double = 20
+    /// V2G_EVCC_PreCharge_Timeout: seconds from the first PreChargeReq within which the EVSE must reach the target.
+    public static let preChargeTimeout: Double = 7
 
     enum Phase: Hashable, Sendable {
         case idle, sessionSetup, serviceDiscovery, paymentSelection, paymentDetails, authorization, chargeParameters
@@ -88,6 +92,8 @@ public struct ISO2EVCCStateMachine: Sendable {
     public private(set) var loopIterations = 0
     private var repeats = 0
     private var lastLoopAt: Double?
+    /// When the first PreChargeReq was sent (V2G_EVCC_PreCharge_Timeout).
+    private var preChargeStartedAt: Double?
     /// The last meter reading the SECC reported, in Wh.
     public private(set) var meterWh: UInt64?
 
@@ -342,9 +348,13 @@ public struct ISO2EVCCStateMachine: Sendable {
             if res.evseProcessing != .finished {
                 return self.next(.cableCheck, .cableCheckReq(CableCheckReq(dcEVStatus: self.evStatus)))
             }
+            self.preChargeStartedAt = now
             return self.next(.preCharge, self.preChargeRequest)
         case (.preCharge, .preChargeRes(let res)):
             if abs(res.evsePresentVoltage.doubleValue - self.battery.nominalVoltageV) > self.configuration.preChargeToleranceV {
+                if let started = self.preChargeStartedAt, now - started >= Self.preChargeTimeout {
+                    return self.fail(.timeout("V2G_EVCC_PreCharge_Timeout"))
+                }
                 return self.next(.preCharge, self.preChargeRequest)
             }
             return self.next(
