@@ -106,6 +106,8 @@ let exiTargets: [Target] = [
     .target(name: "DINMessages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
     .target(name: "ISO2Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
     .target(name: "ISO20Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
+    // Per-thread malloc counts for `pnc bench exi` (allocations/op); C, glibc only.
+    .target(name: "MallocCounter"),
     .target(
         name: "EXICodegenKit",
         dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -122,13 +124,13 @@ let exiTargets: [Target] = [
     .testTarget(name: "EXITests", dependencies: ["EXI"], swiftSettings: swiftSettings),
     .testTarget(
         name: "EXICodecTests",
-        dependencies: ["EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages"],
+        dependencies: ["EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "PnCTesting"],
         exclude: ["Oracle"],
         swiftSettings: swiftSettings
     ),
 ]
 let exiCLIDependencies: [Target.Dependency] = [
-    "EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages",
+    "EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "MallocCounter",
 ]
 
 // MARK: - OCPP (L1 messages, L3 transport, L2 CSMS, L3 storage)

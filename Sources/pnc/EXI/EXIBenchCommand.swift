@@ -4,10 +4,11 @@ import CoreFoundation
 import Foundation
 import ISO20Messages
 import ISO2Messages
+import MallocCounter
 import SAPMessages
 import XMLDSig
 
-/// `pnc bench exi`: encode and decode time per message, in ns/op.
+/// `pnc bench exi`: encode and decode time per message, in ns/op, and allocations per operation.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Micro-benchmarks (build with -c release for meaningful figures).",
@@ -17,10 +18,14 @@ struct BenchCommand: AsyncParsableCommand {
 struct EXIBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exi",
-        abstract: "EXI encode/decode ns/op per message, against libcbv2g (0.3-3 µs) and EXICodec.jar (20-65 ms).")
+        abstract: "EXI encode/decode ns/op and allocations/op per message, against libcbv2g and EXICodec.jar.",
+        discussion: "dev/bench-exi-libcbv2g.sh runs this beside EVerest's libcbv2g on the same messages and prints ratios.")
 
     @Option(help: "Minimum measuring time per message and direction, in milliseconds of CPU time.") var milliseconds = 300
     @Option(help: "Only messages whose name contains this text.") var only: String?
+    @Flag(help: "Print each message's EXI as hex (name, tab, hex) instead of measuring.") var hex = false
+    @Flag(help: "Tab-separated lines: name, bytes, encode ns/op, decode ns/op, encode allocs/op, decode allocs/op.")
+    var tsv = false
 
     struct Sample {
         var name: String
@@ -150,21 +155,65 @@ struct EXIBench: ParsableCommand {
         return best
     }
 
+    /// Mean malloc-family calls per call of `body` on this thread, over `rounds` calls after one warm-up call; nil
+    /// when allocations are not counted in this process (another allocator, or not glibc).
+    static func allocations(_ rounds: Int = 100, _ body: () throws -> Void) rethrows -> Double? {
+        guard countsAllocations else { return nil }
+        try body()
+        let before = malloc_counter_thread_allocations()
+        for _ in 0..<rounds { try body() }
+        return Double(malloc_counter_thread_allocations() - before) / Double(rounds)
+    }
+
+    /// Whether an allocation made by the Swift runtime reaches the counter.
+    static let countsAllocations: Bool = {
+        let before = malloc_counter_thread_allocations()
+        let array = [UInt8](repeating: 1, count: Int.random(in: 64...128))
+        let after = malloc_counter_thread_allocations()
+        withExtendedLifetime(array) {}
+        return after > before
+    }()
+
+    static func format(_ allocations: Double?) -> String {
+        guard let allocations else { return "n/a" }
+        return allocations == allocations.rounded() ? String(Int(allocations)) : String(format: "%.2f", allocations)
+    }
+
     func run() throws {
         let budget = Double(milliseconds) * 1e6 / 4
+        let samples = Self.samples().filter { sample in self.only.map { sample.name.contains($0) } ?? true }
+        if hex {
+            for sample in samples { print("\(sample.name)\t\(EXIHex.string(try sample.encode()))") }
+            return
+        }
         #if DEBUG
         print("note: debug build; use `swift build -c release` for representative figures")
         #endif
-        print("message".padding(toLength: 56, withPad: " ", startingAt: 0) + "bytes   encode ns/op   decode ns/op   vs libcbv2g 0.3-3 µs   vs EXICodec.jar 20 ms")
-        for sample in Self.samples() where self.only.map({ sample.name.contains($0) }) ?? true {
+        if !tsv {
+            print(
+                "message".padding(toLength: 56, withPad: " ", startingAt: 0)
+                    + "bytes   encode ns/op   decode ns/op   allocs/op enc/dec   vs EXICodec.jar 20 ms")
+        }
+        for sample in samples {
             let bytes = try sample.encode()
             try sample.decode(bytes)
             let encode = try Self.measure(budget) { _ = try sample.encode() }
             let decode = try Self.measure(budget) { try sample.decode(bytes) }
-            let worst = max(encode, decode)
+            let encodeAllocations = try Self.allocations { _ = try sample.encode() }
+            let decodeAllocations = try Self.allocations { try sample.decode(bytes) }
+            if tsv {
+                let fields = [sample.name, String(bytes.count), String(format: "%.0f", encode), String(format: "%.0f", decode),
+                    Self.format(encodeAllocations), Self.format(decodeAllocations)]
+                print(fields.joined(separator: "\t"))
+                continue
+            }
+            let allocations = "\(Self.format(encodeAllocations))/\(Self.format(decodeAllocations))"
             let line = sample.name.padding(toLength: 56, withPad: " ", startingAt: 0)
-                + String(format: "%5d   %12.0f   %12.0f   %8.2fx-%6.2fx      %10.0fx", bytes.count, encode, decode, 300 / worst, 3000 / worst, 20e6 / worst)
+                + String(format: "%5d   %12.0f   %12.0f   ", bytes.count, encode, decode)
+                + allocations.padding(toLength: 17, withPad: " ", startingAt: 0)
+                + String(format: "   %10.0fx", 20e6 / max(encode, decode))
             print(line)
         }
+        if !tsv { print("libcbv2g side by side, same messages and method: dev/bench-exi-libcbv2g.sh") }
     }
 }
