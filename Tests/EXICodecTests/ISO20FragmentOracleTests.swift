@@ -33,8 +33,9 @@ import Testing
                 #"{"OEMProvisioningCertificateChain":{"Id":"id1","Certificate":"\#(b64(cert))"}}"#,
                 { try ISO20Fragment.oemProvisioningCertificateChain(SignedCertificateChain(id: "id1", certificate: cert)).exiEncoded() }
             ),
-            // EXICodec.jar has no fragment mode for SignedMeteringData: it writes a CommonMessages document (root
-            // event code 46). Our document encoding must match it; the fragment form (code 232) has no oracle.
+            // EXICodec.encode has no fragment mode for SignedMeteringData: it writes a CommonMessages document (root
+            // event code 46), which ours must match; the fragment form (code 232) is checked against EXIficient's
+            // fragment mode in ISO20SignedFragmentOracleTests.
             (
                 "SignedMeteringData (as a document)",
                 #"{"SignedMeteringData":{"Id":"id1","SessionID":"0102030405060708","MeterInfo":{"MeterID":"M1","ChargedEnergyReadingWh":100},"Scheduled_SMDTControlMode":{"SelectedScheduleTupleID":1}}}"#,
