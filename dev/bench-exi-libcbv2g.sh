@@ -14,7 +14,9 @@
 #
 # First both sides encode every message and the bytes are compared (a mismatch is reported and makes the exit status
 # 1); then both measure, and the table gives ns/op, the ratio libcbv2g/OpenPnC (above 1: OpenPnC is faster) and the
-# allocations per operation of each side (malloc-family calls, counted in-process on both sides).
+# allocations per operation of each side (malloc-family calls, counted in-process on both sides). When
+# dev/install-test-deps.sh has installed Josev's EXICodec.jar, dev/bench-exi-exicodec.py also times it on the same
+# bytes (decode ours, re-encode its JSON, which must give ours again) and the ratios EXICodec.jar/OpenPnC follow.
 #
 # Environment: LIBCBV2G_DIR, LIBCBV2G_REF (commit to check out when cloning), PNC_SCRATCH_PATH (SwiftPM scratch path,
 # default .build), PNC_BENCH=pnc (measure through a release build of the whole `pnc` CLI instead of `exi-bench`; same
@@ -66,7 +68,19 @@ ours=$(swift build -c release --product "$product" --scratch-path "$scratch" --s
 "$ours" "${bench[@]}" --tsv --milliseconds "$milliseconds" >"$out/ours.tsv"
 "$out/bench-exi-libcbv2g" "$milliseconds" >"$out/c.tsv"
 
+# Josev's EXICodec.jar in the same run, when dev/install-test-deps.sh has installed it (Java 17 + iso15118 venv).
+rm -f "$out/jar.tsv"
+venv=$root/.build/peers/venv
+jar=$(ls "$venv"/lib/python*/site-packages/iso15118/shared/EXICodec.jar 2>/dev/null | head -1 || true)
+if [ -x "$venv/bin/python" ] && [ -n "$jar" ] && command -v java >/dev/null; then
+    echo "timing EXICodec.jar (${EXICODEC_ROUNDS:-5} rounds per message and direction)" >&2
+    "$venv/bin/python" dev/bench-exi-exicodec.py "$jar" "$out/ours.hex" "${EXICODEC_ROUNDS:-5}" >"$out/jar.tsv"
+else
+    echo "EXICodec.jar not installed (dev/install-test-deps.sh): its column is left out" >&2
+fi
+
 python3 - "$out" "$c_version" "$milliseconds" <<'EOF'
+import os
 import sys
 
 out, version, milliseconds = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -106,7 +120,24 @@ for name, row in ours.items():
     dec_ratio = float(c_dec) / float(dec)
     print(f"{name:<56} {size:>5}  {enc:>9} {c_enc:>7} {enc_ratio:>5.2f}x  {dec:>9} {c_dec:>7} {dec_ratio:>5.2f}x  "
           f"{enc_alloc + '/' + dec_alloc:>12} {c_enc_alloc + '/' + c_dec_alloc:>8}")
+if os.path.exists(f"{out}/jar.tsv"):
+    jar = table(f"{out}/jar.tsv")
+    print()
+    print("EXICodec.jar (EXIficient via py4j, as Josev calls it): wall ns per call, best of the rounds; it decodes our")
+    print("bytes and re-encodes its own JSON of them; ratio = EXICodec.jar / OpenPnC")
+    print(f"{'message':<56} {'enc jar':>11} {'ratio':>9}  {'dec jar':>11} {'ratio':>9}  bytes")
+    for name, row in ours.items():
+        j = jar.get(name)
+        if not j or j[0] == "-":
+            print(f"{name:<56} {' '.join(j) if j else 'missing'}")
+            mismatches += 1
+            continue
+        enc, dec = float(row[1]), float(row[2])
+        verdict = j[2].split(" ")[0]
+        if verdict != "identical":
+            mismatches += 1
+        print(f"{name:<56} {j[0]:>11} {float(j[0]) / enc:>8.0f}x  {j[1]:>11} {float(j[1]) / dec:>8.0f}x  {verdict}")
 if mismatches:
-    print(f"\n{mismatches} message(s) differ between OpenPnC and libcbv2g")
+    print(f"\n{mismatches} message(s) differ (or failed) between OpenPnC and libcbv2g or EXICodec.jar")
     sys.exit(1)
 EOF
