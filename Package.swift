@@ -106,6 +106,16 @@ let exiTargets: [Target] = [
     .target(name: "DINMessages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
     .target(name: "ISO2Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
     .target(name: "ISO20Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
+    // Per-thread malloc counts for the EXI benchmark (allocations/op); C, glibc only.
+    .target(name: "MallocCounter"),
+    // The EXI benchmark of `pnc bench exi`, also as the small `exi-bench` executable (a release build of it needs
+    // only the EXI targets; dev/bench-exi-libcbv2g.sh runs either beside libcbv2g).
+    .target(
+        name: "EXIBenchmarks",
+        dependencies: ["EXI", "XMLDSig", "SAPMessages", "ISO2Messages", "ISO20Messages", "MallocCounter"],
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(name: "exi-bench", dependencies: ["EXIBenchmarks"], swiftSettings: swiftSettings),
     .target(
         name: "EXICodegenKit",
         dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -122,13 +132,13 @@ let exiTargets: [Target] = [
     .testTarget(name: "EXITests", dependencies: ["EXI"], swiftSettings: swiftSettings),
     .testTarget(
         name: "EXICodecTests",
-        dependencies: ["EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages"],
+        dependencies: ["EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "PnCTesting"],
         exclude: ["Oracle"],
         swiftSettings: swiftSettings
     ),
 ]
 let exiCLIDependencies: [Target.Dependency] = [
-    "EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages",
+    "EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "EXIBenchmarks",
 ]
 
 // MARK: - OCPP (L1 messages, L3 transport, L2 CSMS, L3 storage)
