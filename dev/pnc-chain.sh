@@ -3,54 +3,15 @@
 #   pnc pki init → pnc emsp contract create → pnc pki ocsp-serve → pnc csms --pki --emsp →
 #   pnc station --csms (its SECC certificate signed by the CSMS, MO roots installed by it) →
 #   pnc ev --install (CertificateInstallation through Get15118EVCertificate) → pnc ev (Plug & Charge with the installed
-#   contract, C07 with OCSP) → pnc ev with a contract the eMSP does not know (refused; the session ends FAILED).
+#   contract, C07 with OCSP) → pnc ev --renewal-days (CertificateUpdate through Get15118EVCertificate Update, then
+#   Plug & Charge with the new contract) → pnc ev with a contract the eMSP does not know (refused; the session ends FAILED).
 # Checks each step's output and the transactions the CSMS stored (REST API); exit status 0 when all hold.
 #
 #   dev/pnc-chain.sh                 uses .build/debug/pnc (PNC=path to use another build)
 #   KEEP=1 dev/pnc-chain.sh          keeps the work folder (logs, databases, PKI) for a look afterwards
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-pnc=${PNC:-$root/.build/debug/pnc}
-[ -x "$pnc" ] || { echo "no pnc binary at $pnc (swift build first)"; exit 2; }
-work=$(mktemp -d /tmp/pnc-chain.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ -n "${KEEP:-}" ]; then echo "work folder: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-fail() {
-    echo "FAILED: $*"
-    for log in "$work"/*.log; do echo "--- $(basename "$log")"; tail -n 40 "$log"; done
-    exit 1
-}
-# Ports below the kernel's ephemeral range, so that no other program's port-0 socket takes them meanwhile.
-free_port() {
-    python3 - "$1" <<'EOF'
-import random, socket, sys
-kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-family = socket.AF_INET6 if sys.argv[1] == "udp" else socket.AF_INET
-host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
-for _ in range(200):
-    port = random.randint(20000, 32000)
-    s = socket.socket(family, kind)
-    try:
-        s.bind((host, port)); print(port); break
-    except OSError:
-        pass
-    finally:
-        s.close()
-EOF
-}
-wait_for() {  # FILE PATTERN SECONDS
-    local deadline=$((SECONDS + $3))
-    until grep -q "$2" "$1" 2>/dev/null; do
-        [ $SECONDS -lt $deadline ] || fail "no '$2' in $(basename "$1") within $3 s"
-        sleep 0.2
-    done
-}
+source "$(dirname "$0")/chain-lib.sh" pnc-chain
 
 ocsp_port=$(free_port tcp)
 http_port=$(free_port tcp)
@@ -78,7 +39,7 @@ csms_url=$(sed -n 's/.*"url":"\(ws:[^"]*\)\/<stationId>".*/\1/p' csms.log | head
 echo "CSMS: $csms_url, REST API on 127.0.0.1:$http_port"
 
 "$pnc" station --listen ::1 --sdp-port "$sdp_port" --csms "$csms_url" --station-id OPNC-CHAIN-1 --data station \
-    --auth pnc,eim --tls --evse dc --sessions 3 --log-level info > station.log 2>&1 &
+    --auth pnc,eim --tls --evse dc --sessions 4 --log-level info > station.log 2>&1 &
 station_pid=$!
 pids+=($station_pid)
 wait_for station.log "SDP on" 60
@@ -98,6 +59,16 @@ grep -q "AuthorizationRes  OK/Finished" ev-pnc.log || fail "Plug & Charge was no
 grep -q "summary: completed" ev-pnc.log || fail "the Plug & Charge session did not complete"
 echo "vehicle: plugged in again, Plug & Charge with the installed contract, session completed"
 
+# Inside the renewal window (here: always) the vehicle asks for CertificateUpdate before PaymentDetails.
+before=$(sha256sum vehicle/*/chain.pem | cut -d' ' -f1)
+"$pnc" ev --to ::1 --sdp-port "$sdp_port" --scenario iso2-pnc-dc --pki pki --contracts vehicle --renewal-days 100000 \
+    --loops 3 > ev-update.log 2>&1 || fail "pnc ev --renewal-days (CertificateUpdate)"
+grep -q "CertificateUpdateRes  OK" ev-update.log || fail "no CertificateUpdateRes OK"
+grep -q "updated contract" ev-update.log || fail "the vehicle stored no updated contract"
+grep -q "AuthorizationRes  OK/Finished" ev-update.log || fail "Plug & Charge with the updated contract was not authorized"
+[ "$before" != "$(sha256sum vehicle/*/chain.pem | cut -d' ' -f1)" ] || fail "the contract chain did not change"
+echo "vehicle: contract updated (CertificateUpdate via Get15118EVCertificate Update), Plug & Charge with the new one"
+
 # The PKI's own contract leaf (eMAID of `pnc pki init`) was never registered with the eMSP.
 if "$pnc" ev --to ::1 --sdp-port "$sdp_port" --scenario iso2-pnc-dc --pki pki --loops 3 > ev-unknown.log 2>&1; then
     fail "a contract the eMSP does not know was authorized"
@@ -113,7 +84,7 @@ for _ in range(50):
     items = json.load(urllib.request.urlopen(url, timeout=5))
     items = items.get("items", items) if isinstance(items, dict) else items
     ended = [t for t in items if t.get("endedAt") or t.get("stoppedReason") or t.get("stopReason")]
-    if len(ended) >= 2:
+    if len(ended) >= 3:
         print(f"CSMS: {len(ended)} transactions stored and ended for OPNC-CHAIN-1 (the refused session has none)")
         sys.exit(0)
     time.sleep(0.2)

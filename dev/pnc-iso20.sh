@@ -9,37 +9,16 @@
 #   dev/pnc-iso20.sh            uses .build/debug/pnc (PNC=path to use another build); KEEP=1 keeps the work folder
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-pnc=${PNC:-$root/.build/debug/pnc}
-[ -x "$pnc" ] || { echo "no pnc binary at $pnc (swift build first)"; exit 2; }
-work=$(mktemp -d /tmp/pnc-iso20.XXXXXX)
-station_pid=
-cleanup() {
-    [ -z "$station_pid" ] || kill "$station_pid" 2>/dev/null || true
-    wait 2>/dev/null || true
-    if [ -n "${KEEP:-}" ]; then echo "work folder: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-fail() {
-    echo "FAILED: $*"
-    for log in "$work"/*.log; do echo "--- $(basename "$log")"; tail -n 40 "$log"; done
-    exit 1
-}
-sdp_port=$(python3 -c 'import random, socket
-for _ in range(200):
-    p = random.randint(20000, 32000); s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    try:
-        s.bind(("::1", p)); print(p); break
-    except OSError: pass
-    finally: s.close()')
+source "$(dirname "$0")/chain-lib.sh" pnc-iso20
+sdp_port=$(free_port udp)
 cd "$work"
 
 "$pnc" pki init --out pki --profile iso15118-20 --insecure-no-password > pki.log 2>&1 || fail "pnc pki init --profile iso15118-20"
 "$pnc" station --listen ::1 --sdp-port "$sdp_port" --protocols iso20 --auth pnc,eim --pki pki --tls --sessions 4 \
     > station.log 2>&1 &
 station_pid=$!
-for _ in $(seq 1 150); do grep -q "SDP on" station.log 2>/dev/null && break; sleep 0.2; done
-grep -q "SDP on" station.log || fail "the station did not start"
+pids+=("$station_pid")
+wait_for station.log "SDP on" 30
 
 "$pnc" ev --to ::1 --sdp-port "$sdp_port" --scenario iso20-pnc-dc --pki pki --loops 3 > ev-pnc.log 2>&1 || fail "pnc ev iso20-pnc-dc"
 grep -q "(TLS)" ev-pnc.log || fail "the -20 session did not run over TLS"

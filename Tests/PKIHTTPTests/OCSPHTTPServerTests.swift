@@ -187,6 +187,30 @@ import X509
         }
     }
 
+    @Test("A connection idle between requests is closed after the idle timeout; an answered keep-alive one too")
+    func idleConnectionsClosed() async throws {
+        let server = try await OCSPHTTPServer.bind(host: "127.0.0.1", port: 0, idleTimeout: .milliseconds(300)) { _ in [0x30, 0x03, 0x0A, 0x01, 0x01] }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            defer { group.cancelAll() }
+            for request in ["", "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\nContent-Length: 0\r\n\r\n"] {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: "127.0.0.1", port: server.port) { channel in
+                        channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                    }
+                let started = ContinuousClock.now
+                let received = try await channel.executeThenClose { inbound, outbound in
+                    if !request.isEmpty { try await outbound.write(ByteBuffer(string: request)) }
+                    var bytes = 0
+                    for try await chunk in inbound { bytes += chunk.readableBytes }  // ends when the server closes
+                    return bytes
+                }
+                #expect(ContinuousClock.now - started >= .milliseconds(250))
+                #expect((received > 0) == !request.isEmpty)
+            }
+        }
+    }
+
     @Test("GET paths decode percent-encoded standard and URL-safe base64 (RFC 6960 A.1)")
     func getPathDecoding() throws {
         let der: [UInt8] = [0x30, 0x03, 0xfb, 0xff, 0xfe]

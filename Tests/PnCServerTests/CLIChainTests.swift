@@ -8,7 +8,7 @@ import Testing
     static let ready = FileManager.default.isExecutableFile(atPath: pnc) && Peers.which("python3") != nil
 
     @Test(
-        "[OCPP2.0.1 A03 M05 M02 C07, ISO15118-2 V2G2-897] pnc csms, pnc station --csms and pnc ev as processes: SECC certificate from the CSMS, contract installed, Plug & Charge charges, an unknown contract is refused",
+        "[OCPP2.0.1 A03 M05 M02 M03 C07, ISO15118-2 V2G2-897 §8.4.3.11] pnc csms, pnc station --csms and pnc ev as processes: SECC certificate from the CSMS, contract installed, Plug & Charge charges, the contract is updated, an unknown contract is refused",
         .enabled(if: ready, "needs .build/debug/pnc (swift build) and python3"))
     func chain() async throws {
         let (status, output) = try await Peers.runAsync(
@@ -16,7 +16,8 @@ import Testing
         #expect(status == 0, "\(output.suffix(4_000))")
         #expect(output.contains("vehicle: plugged in again, Plug & Charge with the installed contract, session completed"))
         #expect(output.contains("vehicle: unknown contract refused"))
-        #expect(output.contains("CSMS: 2 transactions stored and ended"))
+        #expect(output.contains("vehicle: contract updated"))
+        #expect(output.contains("CSMS: 3 transactions stored and ended"))
     }
 
     @Test(

@@ -38,6 +38,8 @@ struct EVCommand: AsyncParsableCommand {
     var install = false
     @Option(help: "PnC scenarios: the vehicle's contract folder. An installed contract is written there (<eMAID>/chain.pem, key.pem, mode 0600); without --install the preferred valid contract there is used (else leaf/contract of --pki).")
     var contracts: String?
+    @Option(help: "PnC scenarios: ask for a CertificateUpdate when the contract expires within this many days (ISO 15118-2 §8.4.3.11).")
+    var renewalDays: Int?
     @Option(help: "Charge loop requests before the EV stops.") var loops = 10
     @Option(help: "State of charge at the start, percent.") var soc: Double = 30
     @Option(help: "DC: battery voltage, the PreCharge target.") var batteryVoltage: Double = 400
@@ -56,6 +58,7 @@ struct EVCommand: AsyncParsableCommand {
         let mode: EnergyTransferMode
         var contract: StoredContract?
         var installation: ContractInstallation?
+        var renewal: ContractRenewal?
         switch self.scenario {
         case .iso2EIMDC: mode = .dcExtended
         case .iso2EIMAC: mode = .acThreePhaseCore
@@ -80,6 +83,11 @@ struct EVCommand: AsyncParsableCommand {
                 contract = stored
             } else {
                 contract = try Self.contract(pki: pki, password: self.pkiPassword)
+            }
+            if let days = self.renewalDays, contract != nil {
+                let credentials = try Self.installation(pki: pki, password: self.pkiPassword)
+                renewal = ContractRenewal(
+                    v2gRoots: credentials.v2gRoots, rootCertificateIDs: credentials.rootCertificateIDs, window: Double(days) * 86_400)
             }
         }
         let destination: SDPClientConfiguration.Destination =
@@ -175,9 +183,10 @@ struct EVCommand: AsyncParsableCommand {
         let summary = try await EVCCSession.run(
             on: connection,
             configuration: .init(evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops),
-            contract: contract, installation: installation, logger: logger)
+            contract: contract, installation: installation, renewal: renewal, logger: logger)
+        if let reason = summary.updateFailure { print("contract update not installed: \(reason); charged with the current contract") }
         if let installed = summary.installedContract {
-            print("installed contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
+            print("\(renewal != nil && installation == nil ? "updated" : "installed") contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
             if let folder = self.contracts {
                 try VehicleContractFolder(path: folder).save(installed)
                 print("contract saved in \(folder)/\(installed.eMAID)")
