@@ -297,7 +297,7 @@ let v2gTargets: [Target] = [
     .target(
         name: "ISO15118EVCC",
         dependencies: [
-            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig",
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig", "EXI",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -375,7 +375,7 @@ let v2g20Targets: [Target] = [
     .testTarget(
         name: "ISO15118SECC20Tests",
         dependencies: [
-            "ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "XMLDSig", "PnCTesting",
+            "ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "XMLDSig", "PnCTesting", "EMSP",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -421,7 +421,7 @@ let emspTargets: [Target] = [
     .target(
         name: "EMSP",
         dependencies: [
-            "PnCCore", "V2GSecurity", "ISO2Messages", "XMLDSig", "V2GPKI",
+            "PnCCore", "V2GSecurity", "ISO2Messages", "ISO20Messages", "XMLDSig", "V2GPKI",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -431,7 +431,7 @@ let emspTargets: [Target] = [
     .testTarget(
         name: "EMSPTests",
         dependencies: [
-            "EMSP", "PnCCore", "V2GSecurity", "EXI", "ISO2Messages", "XMLDSig", "V2GPKI", "PnCTesting",
+            "EMSP", "PnCCore", "V2GSecurity", "EXI", "ISO2Messages", "ISO20Messages", "XMLDSig", "V2GPKI", "PnCTesting",
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
@@ -485,7 +485,7 @@ let stationTargets: [Target] = [
         name: "PnCServer",
         dependencies: [
             "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
-            "PnCCore", "V2GPKI", "EMSP", "PKIHTTP", "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI",
+            "PnCCore", "V2GPKI", "EMSP", "PKIHTTP", "V2GSecurity", "ISO2Messages", "ISO20Messages", "XMLDSig", "EXI",
             "ISO15118Station", "ISO15118EVCC", "V2GTransport", "SAPMessages",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
@@ -500,7 +500,7 @@ let stationTargets: [Target] = [
         name: "PnCServerTests",
         dependencies: [
             "PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages", "EMSP", "Storage", "PnCCore", "V2GPKI",
-            "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI", "PnCTesting",
+            "V2GSecurity", "ISO2Messages", "ISO20Messages", "ISO15118EVCC", "XMLDSig", "EXI", "PnCTesting",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -1,3 +1,4 @@
+import Foundation
 public import ISO15118SECC
 public import ISO2Messages
 public import Logging
@@ -262,7 +263,7 @@ public struct SECCService: Sendable {
     /// CertificateUpdateRes (ISO 15118-2 Table 109, V2G_EVCC_Msg_Timeout), the SECC gives up a little earlier.
     public static let certificateExchangeDeadline: Duration = .milliseconds(4_500)
 
-    private func exchangeWithDeadline(_ request: CertificateExchangeRequest) async throws -> CertificateExchangeResult {
+    func exchangeWithDeadline(_ request: CertificateExchangeRequest) async throws -> CertificateExchangeResult {
         try await withThrowingTaskGroup(of: CertificateExchangeResult?.self) { group in
             group.addTask { try await self.backend.exchangeCertificate(request) }
             group.addTask {
@@ -321,9 +322,7 @@ public struct SECCService: Sendable {
     }
 
     static func unixTime() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        Date().timeIntervalSince1970
     }
 }
 

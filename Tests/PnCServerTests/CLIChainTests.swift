@@ -21,13 +21,15 @@ import Testing
     }
 
     @Test(
-        "[ISO15118-20 PnC_AReqAuthorizationMode, TLS 1.3 mutual] pnc station --protocols iso20 --tls and pnc ev iso20-pnc-dc / iso20-dc from a -20 PKI: Plug & Charge and EIM sessions complete",
+        "[ISO15118-20 PnC_AReqAuthorizationMode, TLS 1.3 mutual] pnc station --protocols iso20 --tls and pnc ev iso20-pnc-dc / iso20-dc / iso20-pnc-dc --install from a -20 PKI: Plug & Charge, EIM and CertificateInstallation sessions complete",
         .enabled(if: ready, "needs .build/debug/pnc (swift build) and python3"))
     func iso20() async throws {
         let (status, output) = try await Peers.runAsync(
             "/bin/bash", [Peers.repoRoot + "/dev/pnc-iso20.sh"], cwd: Peers.repoRoot, timeout: .seconds(300))
         #expect(status == 0, "\(output.suffix(4_000))")
         #expect(output.contains("ISO 15118-20 DC Plug & Charge over TLS 1.3: completed"))
-        #expect(output.contains("station: 2 sessions ended at SessionStop"))
+        #expect(output.contains("ISO 15118-20 CertificateInstallation then Plug & Charge over TLS 1.3: completed"))
+        #expect(output.contains("ISO 15118-20 Plug & Charge with the installed contract: completed"))
+        #expect(output.contains("station: 4 sessions ended at SessionStop"))
     }
 }

@@ -111,6 +111,7 @@ struct EVCommand: AsyncParsableCommand {
             logger: logger)
         let security: V2GClient.Security
         var iso20Contracts: [ISO20EVCCContract] = []
+        var iso20Installation: ISO20ContractInstallation?
         if wantTLS, iso20, let pki {
             let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
             guard files.directory.profile == .iso15118_20 else {
@@ -120,8 +121,18 @@ struct EVCommand: AsyncParsableCommand {
                 try V2GTLSClientProfile.iso15118_20(
                     v2gRoots: try NIOSSLCertificate.fromPEMFile(files.roots), identity: try files.identity(leaf: "oem-prov")))
             if self.scenario == .iso20PnCDC {
-                let stored = try Self.contract(pki: pki, password: self.pkiPassword)
-                iso20Contracts = [ISO20EVCCContract(eMAID: stored.eMAID, chainDER: stored.chainDER, key: stored.key)]
+                if self.install {
+                    iso20Installation = try Self.iso20Installation(pki: pki, password: self.pkiPassword)
+                } else {
+                    let stored: StoredContract
+                    if let folder = self.contracts, let saved = try VehicleContractFolder(path: folder).preferred(now: Date()) {
+                        print("contract \(saved.eMAID) from \(folder)")
+                        stored = saved
+                    } else {
+                        stored = try Self.contract(pki: pki, password: self.pkiPassword)
+                    }
+                    iso20Contracts = [ISO20EVCCContract(eMAID: stored.eMAID, chainDER: stored.chainDER, key: stored.key)]
+                }
             }
         } else if wantTLS, let pki {
             let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
@@ -158,7 +169,15 @@ struct EVCommand: AsyncParsableCommand {
                     evccID: evccID.map { String(format: "%02X", $0) }.joined(), maximumVoltageV: ac ? 400 : 800,
                     minimumVoltageV: 200, maximumCurrentA: ac ? 16 : 250, maximumPowerW: ac ? 11_000 : 100_000,
                     targetVoltageV: ac ? 230 : 400, targetCurrentA: ac ? 16 : 200, ac: ac),
-                contracts: iso20Contracts, chargeLoops: self.loops, logger: logger)
+                contracts: iso20Contracts, installation: iso20Installation, chargeLoops: self.loops, logger: logger)
+            if let installed = iso20.installedContract {
+                print("installed contract \(installed.eMAID)")
+                if let folder = self.contracts {
+                    try VehicleContractFolder(path: folder).save(
+                        try StoredContract(eMAID: installed.eMAID, chainDER: installed.chainDER, key: installed.key))
+                    print("contract saved in \(folder)/\(installed.eMAID)")
+                }
+            }
             print("protocol \(iso20.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
             printTimeline(iso20.timeline)
             let authorization = iso20.plugAndChargeEMAID.map { "Plug & Charge with contract \($0)" } ?? "EIM"
@@ -230,6 +249,21 @@ extension EVCommand {
         return ContractInstallation(
             oemProvisioningCertificate: try certificate.derBytes, oemKey: key, v2gRoots: [root],
             rootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [rootID]))
+    }
+}
+
+extension EVCommand {
+    /// ISO 15118-20 OEM provisioning credentials of a `--profile iso15118-20` directory: leaf/oem-prov/chain.pem,
+    /// its P-521 key, and the V2G root the CPS chain must validate to.
+    static func iso20Installation(pki: String, password: String?) throws -> ISO20ContractInstallation {
+        let directory = try PKIDirectory(root: pki, password: password)
+        let chain = try CertificateFile.certificates(atPath: directory.leafDirectory("oem-prov") + "/chain.pem")
+        guard !chain.isEmpty else { throw ValidationError("\(pki)/leaf/oem-prov/chain.pem holds no certificate") }
+        let handle = try PrivateKeyFile.load(path: directory.leafDirectory("oem-prov") + "/key.pem", password: password)
+        let key = try P521.Signing.PrivateKey(pemRepresentation: try handle.serializeAsPEM().pemString)
+        return ISO20ContractInstallation(
+            oemProvisioningChain: try chain.map { try $0.derBytes }, oemKey: key,
+            v2gRoots: [try directory.authority(.v2gRoot).certificate])
     }
 }
 

@@ -159,7 +159,8 @@ struct StationCommand: AsyncParsableCommand {
             evseID: self.evseID, paymentOptions: paymentOptions, protocols: offered, contractRoots: moRoots,
             requiresMeteringReceipt: wantsPnC)
         if wantsPnC, !moRoots.isEmpty, offered.contains(where: { $0 == .iso20DC || $0 == .iso20AC }) {
-            configuration.iso20PnC = ISO20PnCConfiguration(moRoots: moRoots)
+            // CertificateInstallationService is offered when the hosted provisioning can answer (-20 PKI directory).
+            configuration.iso20PnC = ISO20PnCConfiguration(moRoots: moRoots, certificateInstallation: exchange != nil)
         }
         var station: OCPPChargingStation?
         if let csms {
