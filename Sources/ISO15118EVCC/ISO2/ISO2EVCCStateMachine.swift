@@ -105,8 +105,8 @@ public struct ISO2EVCCStateMachine: Sendable {
     public private(set) var installedContract: StoredContract?
     /// Renewal of ``contract`` with CertificateUpdateReq when it is inside the window (ISO 15118-2 §8.4.3.11).
     public let renewal: ContractRenewal?
-    /// Why an update was not installed (a FAILED CertificateUpdateRes or a rejected delivery); the session goes on with
-    /// the current contract, which is still valid.
+    /// Why an update was not installed: a FAILED CertificateUpdateRes (the SECC ends the session; the current contract
+    /// stays for the next plug-in) or a rejected delivery (the session goes on with the current contract).
     public private(set) var updateFailure: String?
     /// The GenChallenge from PaymentDetailsRes, signed back in AuthorizationReq ([V2G2-475]).
     private var genChallenge: [UInt8] = []
@@ -120,7 +120,8 @@ public struct ISO2EVCCStateMachine: Sendable {
     ///   - installation: without a contract, the vehicle selects Contract and first installs one with
     ///     CertificateInstallationReq (ISO 15118-2 §8.4.3.10), then continues with PaymentDetails in the same session.
     ///   - renewal: with a contract inside its renewal window, the vehicle first asks for an update with
-    ///     CertificateUpdateReq (§8.4.3.11) and continues with the new contract (or the current one if the update fails).
+    ///     CertificateUpdateReq (§8.4.3.11) and continues with the new contract (with the current one when the delivery
+    ///     is rejected; a FAILED answer ends the session).
     public init(
         configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil,
         renewal: ContractRenewal? = nil
@@ -266,9 +267,8 @@ public struct ISO2EVCCStateMachine: Sendable {
         }
         if let (code, name) = Self.responseCode(of: body), code.rawValue.hasPrefix("FAILED") {
             if self.phase == .certificateUpdate, case .certificateUpdateRes = body {
-                // The current contract is still valid: charge with it and try the update at the next plug-in.
+                // The SECC ends the session after a FAILED answer; the current contract stays for the next plug-in.
                 self.updateFailure = "CertificateUpdateRes \(code.rawValue)"
-                return self.paymentDetailsOrAuthorization()
             }
             return self.fail(.responseCode(code, answering: name))
         }

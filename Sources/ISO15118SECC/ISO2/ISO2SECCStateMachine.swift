@@ -489,8 +489,8 @@ public struct ISO2SECCStateMachine: Sendable {
     }
 
     /// The backend's answer to ``Action/exchangeCertificate(_:)``: the response body is forwarded under this
-    /// session's header. A FAILED answer is forwarded and ends the session; a specific FAILED_* answer is forwarded and
-    /// the session goes on; a failed, malformed or mismatched answer ends it with a FAILED response of the SECC's own.
+    /// session's header. A FAILED or FAILED_* answer is forwarded and ends the session; a failed, malformed or
+    /// mismatched answer ends it with a FAILED response of the SECC's own.
     public mutating func certificateExchanged(_ result: CertificateExchangeResult) -> Action {
         guard case .waitingForCertificateExchange(let request) = self.phase else { return .none }
         guard result.status == .accepted, case .v2gMessage(let answer)? = try? ISO2Document(exi: result.exiResponse),
@@ -505,13 +505,13 @@ public struct ISO2SECCStateMachine: Sendable {
         // The backend signs the response body; the header is this session's ([V2G2-905] signs body elements only).
         let header = MessageHeader(sessionID: self.sessionID, signature: answer.header.signature)
         let message = V2GMessage(header: header, body: Body(bodyElement: body))
-        if code == .failed {
-            // The backend's own FAILED answer is forwarded and ends the session.
+        if code.rawValue.hasPrefix("FAILED") {
+            // The backend's refusal (FAILED, or a specific FAILED_* such as NoCertificateAvailable) is forwarded and,
+            // like every FAILED response, ends the session; a vehicle whose update was refused plugs in again with its
+            // current contract.
             self.phase = .closed
             return .sendAndClose(message)
         }
-        // A specific refusal (e.g. FAILED_NoCertificateAvailable for an update) is forwarded and the session goes on:
-        // a vehicle whose update was refused may still charge with its current contract.
         self.phase = .awaitingPaymentDetails
         return .send(message, expectNextWithin: ISO2Timing.sequenceTimeout)
     }

@@ -205,7 +205,7 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
         #expect(evcc.installedContract == nil)
     }
 
-    @Test("[ISO15118-2 §8.4.3.11] A FAILED CertificateUpdateRes (contract unknown to the eMSP) leaves the current contract in use; the session charges")
+    @Test("[ISO15118-2 §8.4.3.11] A FAILED CertificateUpdateRes (contract unknown to the eMSP) ends the session; the current contract is kept")
     func failedUpdateKeepsContract() throws {
         let setup = try Self.setup()
         let (contract, _) = try Self.installed(setup)
@@ -213,8 +213,8 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
         var empty = setup.pool
         let (outcome, evcc, requests) = try Self.run(
             setup, contract: contract, renewal: Self.renewal(setup, window: .greatestFiniteMagnitude / 4), pool: &empty)
-        #expect(outcome == .finished)
-        #expect(requests.contains("certificateUpdateReq"))
+        #expect(outcome == .fail(.responseCode(.failedNoCertificateAvailable, answering: "CertificateUpdateRes")))
+        #expect(requests.last == "certificateUpdateReq")
         #expect(evcc.updateFailure == "CertificateUpdateRes FAILED_NoCertificateAvailable")
         #expect(evcc.installedContract == nil)
         #expect(evcc.contract?.chainDER.first == contract.chainDER.first)

@@ -385,18 +385,19 @@ extension ContractTestPKI {
             CertificateExchangeResult(status: .accepted, exiResponse: try Self.installationResponse(code: .failed)))
         #expect(try Self.refusal(forwarded)?.0 == .failed)
         #expect(backendFailed.isClosed)
-        // A specific refusal is forwarded and the session goes on (the vehicle may charge with its current contract).
+        // A specific refusal is forwarded with its code and, like every FAILED response, ends the session.
         var backendRefused = Contract.atPaymentDetails(pki)
         _ = backendRefused.received(Self.installation, now: ContractTestPKI.now + 1)
         let refusedAnswer = backendRefused.certificateExchanged(
             CertificateExchangeResult(
                 status: .accepted, exiResponse: try Self.installationResponse(code: .failedNoCertificateAvailable)))
-        guard case .send(let message, _) = refusedAnswer, case .certificateInstallationRes(let res)? = message.body.bodyElement else {
-            Issue.record("expected CertificateInstallationRes, got \(refusedAnswer)")
+        guard case .sendAndClose(let message) = refusedAnswer, case .certificateInstallationRes(let res)? = message.body.bodyElement
+        else {
+            Issue.record("expected CertificateInstallationRes and the end of the session, got \(refusedAnswer)")
             return
         }
         #expect(res.responseCode == .failedNoCertificateAvailable)
-        #expect(!backendRefused.isClosed)
+        #expect(backendRefused.isClosed)
         // A late answer after the timeout is ignored.
         #expect(timedOut.certificateExchanged(CertificateExchangeResult(status: .accepted, exiResponse: try Self.installationResponse())) == .none)
 
