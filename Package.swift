@@ -30,10 +30,13 @@ let pkiDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
 ]
 let pkiTargets: [Target] = [
+    // Ed448 (RFC 8032) and SHAKE256 (FIPS 202) in Swift: swift-crypto and BoringSSL have neither.
+    .target(name: "Ed448", swiftSettings: swiftSettings),
+    .testTarget(name: "Ed448Tests", dependencies: ["Ed448"], swiftSettings: swiftSettings),
     .target(
         name: "V2GPKI",
         dependencies: [
-            "PnCCore",
+            "PnCCore", "Ed448",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
