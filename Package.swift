@@ -391,7 +391,7 @@ let emspTargets: [Target] = [
     .target(
         name: "V2GSecurity",
         dependencies: [
-            "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "Ed448",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
@@ -402,7 +402,7 @@ let emspTargets: [Target] = [
     .testTarget(
         name: "V2GSecurityTests",
         dependencies: [
-            "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting",
+            "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting", "Ed448",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
