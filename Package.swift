@@ -231,7 +231,7 @@ let ocppTargets: [Target] = [
     .testTarget(
         name: "CSMSServerTests",
         dependencies: [
-            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI", "PKIHTTP",
+            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI", "PKIHTTP", "PnCTesting",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -493,7 +493,7 @@ let stationTargets: [Target] = [
         name: "PnCServerTests",
         dependencies: [
             "PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages", "EMSP", "Storage", "PnCCore", "V2GPKI",
-            "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI",
+            "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI", "PnCTesting",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -12,6 +12,8 @@ public struct ISO20EVCCSessionSummary: Sendable {
     public var timeline: [TimelineEntry]
     /// How the machine ended; nil when the connection ended first.
     public var outcome: ISO20EVCCStateMachine.Outcome?
+    /// The contract's eMAID when the vehicle authorized by Plug & Charge, nil for EIM.
+    public var plugAndChargeEMAID: String?
 
     public var succeeded: Bool { self.outcome == .completed }
 }
@@ -76,7 +78,10 @@ extension EVCCSession {
                         outcome = .protocolViolation("not an ISO 15118-20 response")
                         return
                     }
-                    timeline.append(.init(milliseconds: stamp(), direction: .received, message: SECCService.iso20Name(message)))
+                    timeline.append(
+                        .init(
+                            milliseconds: stamp(), direction: .received, message: SECCService.iso20Name(message),
+                            responseCode: GeneratedResponseCode.of(message)))
                     logger.debug("evcc transition", metadata: ["v2g.response": "\(SECCService.iso20Name(message))"])
                     action = machine.received(message, now: now())
                 case .finish(let result):
@@ -87,6 +92,7 @@ extension EVCCSession {
                 }
             }
         }
-        return ISO20EVCCSessionSummary(protocolName: selected, timeline: timeline, outcome: outcome)
+        return ISO20EVCCSessionSummary(
+            protocolName: selected, timeline: timeline, outcome: outcome, plugAndChargeEMAID: machine.plugAndChargeEMAID)
     }
 }

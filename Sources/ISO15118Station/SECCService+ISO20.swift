@@ -117,7 +117,10 @@ extension SECCService {
         try await outbound.write(
             V2GTPFrame(
                 payloadType: PayloadType(rawValue: message.payloadType), payload: ByteBuffer(bytes: try message.exiEncoded())))
-        timeline.append(.init(milliseconds: stamp(), direction: .sent, message: Self.iso20Name(message)))
+        timeline.append(
+            .init(
+                milliseconds: stamp(), direction: .sent, message: Self.iso20Name(message),
+                responseCode: GeneratedResponseCode.of(message)))
     }
 
     /// The message's element name (`DC_ChargeLoopRes`), for timelines and logs.

@@ -54,7 +54,7 @@ import X509
         arguments: RevocationTestPKI.Curve.allCases, [false, true])
     func opensslClient(curve: RevocationTestPKI.Curve, delegated: Bool) async throws {
         try await Self.withResponder(curve, delegated: delegated) { running in
-            let result = try await OpenSSL.runDetached(
+            let result = try await OpenSSL.run(
                 [
                     "ocsp", "-issuer", "subca.pem", "-cert", "leaf0.pem", "-cert", "leaf1.pem", "-cert", "leaf2.pem",
                     "-cert", "leaf3.pem", "-url", running.url, "-CAfile", "root.pem", "-resp_text",
@@ -76,7 +76,7 @@ import X509
         .enabled(if: OpenSSL.available, OpenSSL.skipNote))
     func opensslErrorStatuses() async throws {
         try await Self.withResponder(.p256, delegated: true) { running in
-            let foreign = try await OpenSSL.runDetached(
+            let foreign = try await OpenSSL.run(
                 ["ocsp", "-issuer", "other.pem", "-serial", "0x3001", "-url", running.url, "-CAfile", "root.pem"],
                 in: running.directory.url)
             #expect(foreign.output.contains("unauthorized (6)"), "\(foreign.output)")

@@ -48,7 +48,7 @@ extension DemoRuns {
             #expect(contract.certificateStatus == .accepted)
             #expect(report.authorization?.status == .accepted)
             // The CSMS stored the SECC's transaction with the metered energy.
-            let record = try #require(report.storedTransaction)
+            let record = try #require(report.storedTransaction, "\(Demo.render(report))")
             #expect(record.eventCount >= 2)
             #expect(record.stoppedReason != nil)
             let last = try #require(report.storedEnergyWh.last)
@@ -71,7 +71,7 @@ extension DemoRuns {
                 scenario: .csmsOffline, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
             #expect(report.authorization?.status == .accepted)
             #expect(report.authorization?.detail?.hasPrefix("offline:") == true)
-            let record = try #require(report.storedTransaction)
+            let record = try #require(report.storedTransaction, "\(Demo.render(report))")
             #expect(record.eventCount == 5)
             #expect(record.lastSeqNo == 4)
             #expect(report.contractAuthorization?.certificateStatus == .noCertificateAvailable)

@@ -87,7 +87,8 @@ extension StationSessionTests {
         let service = SECCService(
             configuration: SECCConfiguration(evseID: "DE*PNC*E1"), backend: LocalChargingBackend(),
             controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), logger: recorder.logger,
-            sequenceTimeout: .milliseconds(200))
+            // Long enough that a loaded machine still answers SupportedAppProtocol before the timer runs out.
+            sequenceTimeout: .seconds(2))
         let box = SessionBox()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run(server: server) { box.set($0) } }
@@ -102,7 +103,7 @@ extension StationSessionTests {
                 return count
             }
             #expect(frames == 1)
-            for _ in 0..<200 where box.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<1_000 where box.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
             #expect(box.get()?.ending == "closed: close sequenceTimeout")
             try await server.close()
         }

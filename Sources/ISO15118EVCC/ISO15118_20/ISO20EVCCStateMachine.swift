@@ -117,6 +117,9 @@ public struct ISO20EVCCStateMachine: Sendable {
     private let contracts: [ISO20EVCCContract]
     /// The signed AuthorizationReq body when PnC was chosen, repeated while the SECC answers Ongoing.
     private var pncMode: (mode: PnC_AReqAuthorizationMode, signature: Signature)?
+    /// The eMAID of the contract the vehicle authorizes with (PnC), nil for EIM or before AuthorizationSetupRes.
+    public var plugAndChargeEMAID: String? { self.pncMode == nil ? nil : self.chosenEMAID }
+    private var chosenEMAID: String?
 
     /// - Parameter contracts: contracts for Plug & Charge; the vehicle uses PnC when the SECC offers it and one of
     ///   them fits its SupportedProviders, EIM otherwise.
@@ -167,6 +170,7 @@ public struct ISO20EVCCStateMachine: Sendable {
                 do {
                     let signature = try ISO20Signature.sign([(mode.id, .pnCAReqAuthorizationMode(mode))], with: contract.key)
                     self.pncMode = (mode, signature)
+                    self.chosenEMAID = contract.eMAID
                 } catch {
                     return self.finish(.protocolViolation("contract signature failed: \(error)"))
                 }

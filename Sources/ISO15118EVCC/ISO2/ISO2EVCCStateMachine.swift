@@ -71,7 +71,7 @@ public struct ISO2EVCCStateMachine: Sendable {
 
     enum Phase: Hashable, Sendable {
         case idle, sessionSetup, serviceDiscovery, paymentSelection, paymentDetails, authorization, chargeParameters
-        case cableCheck, meteringReceipt, certificateInstallation
+        case cableCheck, meteringReceipt, certificateInstallation, certificateUpdate
         case preCharge, powerDeliveryStart, chargeLoop, powerDeliveryStop, weldingDetection, sessionStop, done
     }
 
@@ -90,8 +90,13 @@ public struct ISO2EVCCStateMachine: Sendable {
     public private(set) var contract: StoredContract?
     /// OEM provisioning credentials for installing a contract when ``contract`` is nil.
     public let installation: ContractInstallation?
-    /// The contract installed in this session (the driver stores it in its ``ContractStore``).
+    /// The contract installed or updated in this session (the driver stores it in its ``ContractStore``).
     public private(set) var installedContract: StoredContract?
+    /// Renewal of ``contract`` with CertificateUpdateReq when it is inside the window (ISO 15118-2 §8.4.3.11).
+    public let renewal: ContractRenewal?
+    /// Why an update was not installed (a FAILED CertificateUpdateRes or a rejected delivery); the session goes on with
+    /// the current contract, which is still valid.
+    public private(set) var updateFailure: String?
     /// The GenChallenge from PaymentDetailsRes, signed back in AuthorizationReq ([V2G2-475]).
     private var genChallenge: [UInt8] = []
     /// The payment option selected in PaymentServiceSelectionReq.
@@ -103,10 +108,16 @@ public struct ISO2EVCCStateMachine: Sendable {
     ///     key; nil uses external identification.
     ///   - installation: without a contract, the vehicle selects Contract and first installs one with
     ///     CertificateInstallationReq (ISO 15118-2 §8.4.3.10), then continues with PaymentDetails in the same session.
-    public init(configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil) {
+    ///   - renewal: with a contract inside its renewal window, the vehicle first asks for an update with
+    ///     CertificateUpdateReq (§8.4.3.11) and continues with the new contract (or the current one if the update fails).
+    public init(
+        configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil,
+        renewal: ContractRenewal? = nil
+    ) {
         self.configuration = configuration
         self.contract = contract
         self.installation = installation
+        self.renewal = renewal
     }
 
     private func signed(_ body: BodyElement, _ fragment: ISO2Fragment) throws(V2GSecurityError) -> V2GMessage {
@@ -243,6 +254,11 @@ public struct ISO2EVCCStateMachine: Sendable {
             return self.fail(.sessionIDChanged)
         }
         if let (code, name) = Self.responseCode(of: body), code.rawValue.hasPrefix("FAILED") {
+            if self.phase == .certificateUpdate, case .certificateUpdateRes = body {
+                // The current contract is still valid: charge with it and try the update at the next plug-in.
+                self.updateFailure = "CertificateUpdateRes \(code.rawValue)"
+                return self.paymentDetailsOrAuthorization()
+            }
             return self.fail(.responseCode(code, answering: name))
         }
         switch (self.phase, body) {
@@ -267,6 +283,13 @@ public struct ISO2EVCCStateMachine: Sendable {
                             SelectedService(serviceID: res.chargeService.serviceID)
                         ]))))
         case (.paymentSelection, .paymentServiceSelectionRes):
+            if let contract = self.contract, let renewal = self.renewal, renewal.isDue(contract, now: now) {
+                do {
+                    return self.nextMessage(.certificateUpdate, try renewal.request(for: contract, sessionID: self.sessionID))
+                } catch {
+                    return self.fail(.signing("CertificateUpdateReq: \(error.detail)"))
+                }
+            }
             if self.contract == nil, let installation = self.installation {
                 do {
                     return self.nextMessage(.certificateInstallation, try installation.request(sessionID: self.sessionID))
@@ -284,6 +307,18 @@ public struct ISO2EVCCStateMachine: Sendable {
                 self.installedContract = contract
                 return self.paymentDetailsOrAuthorization()
             }
+        case (.certificateUpdate, .certificateUpdateRes(let res)):
+            guard let renewal = self.renewal, let current = self.contract else {
+                return self.fail(.unexpectedMessage("CertificateUpdateRes"))
+            }
+            switch renewal.open(res, signature: response.header.signature, current: current, now: now) {
+            case .failure(let failure):
+                self.updateFailure = failure.reason
+            case .success(let contract):
+                self.contract = contract
+                self.installedContract = contract
+            }
+            return self.paymentDetailsOrAuthorization()
         case (.paymentDetails, .paymentDetailsRes(let res)):
             guard res.genChallenge.count == 16 else { return self.fail(.unexpectedMessage("GenChallenge of \(res.genChallenge.count) bytes")) }
             self.genChallenge = res.genChallenge
@@ -365,6 +400,7 @@ public struct ISO2EVCCStateMachine: Sendable {
         case .paymentDetailsRes(let r): (r.responseCode, "PaymentDetailsRes")
         case .meteringReceiptRes(let r): (r.responseCode, "MeteringReceiptRes")
         case .certificateInstallationRes(let r): (r.responseCode, "CertificateInstallationRes")
+        case .certificateUpdateRes(let r): (r.responseCode, "CertificateUpdateRes")
         default: nil
         }
     }
