@@ -47,7 +47,7 @@ public enum Ed448 {
             self.seed = seed
             self.scalar = s
             self.prefix = Array(h[57..<114])
-            self.publicKey = PublicKey(point: EdwardsPoint.base.multiplied(by: s))
+            self.publicKey = PublicKey(point: EdwardsPoint.baseMultiple(s))
         }
 
         /// The 114-byte signature R ‖ S of `message` (RFC 8032 §5.2.6), with an optional context (empty for the
@@ -59,7 +59,7 @@ public enum Ed448 {
             hashR.update(prefix)
             hashR.update(message)
             let r = Scalar448.reduce(hashR.squeeze(114))
-            let rEncoded = EdwardsPoint.base.multiplied(by: r).encoded
+            let rEncoded = EdwardsPoint.baseMultiple(r).encoded
             var hashK = SHAKE256()
             hashK.update(dom)
             hashK.update(rEncoded)
@@ -118,8 +118,9 @@ public enum Ed448 {
             hashK.update(rawRepresentation)
             hashK.update(message)
             let k = Scalar448.reduce(hashK.squeeze(114))
-            let left = EdwardsPoint.base.multiplied(by: Array(sBytes)).doubled().doubled()
-            let right = (r + point.multiplied(by: k)).doubled().doubled()
+            // [4]([S]B − [k]A) = [4]R, with [S]B − [k]A computed in one pass.
+            let left = (EdwardsPoint.baseMultiple(Array(sBytes)) + point.negated.multiplied(by: k)).doubled().doubled()
+            let right = r.doubled().doubled()
             guard left == right else { throw .make(.badSignature, "the signature does not verify") }
         }
 

@@ -41,17 +41,46 @@ struct EdwardsPoint: Sendable {
         return EdwardsPoint(x: (b - e) * j, y: e * (c - dd), z: e * j)
     }
 
-    /// [k]P for a little-endian scalar k (double-and-add, variable time).
+    /// [k]P for a little-endian scalar k: a fixed 4-bit window, 448 doublings and one addition per nibble
+    /// (variable time: the table index is the secret nibble).
     func multiplied(by scalar: [UInt8]) -> EdwardsPoint {
+        var table = [EdwardsPoint.identity, self]
+        for i in 2..<16 { table.append(table[i - 1] + self) }
         var result = EdwardsPoint.identity
         for byte in scalar.reversed() {
-            for bit in stride(from: 7, through: 0, by: -1) {
-                result = result.doubled()
-                if (byte >> UInt8(bit)) & 1 == 1 { result = result + self }
+            for nibble in [byte >> 4, byte & 0x0F] {
+                result = result.doubled().doubled().doubled().doubled()
+                if nibble != 0 { result = result + table[Int(nibble)] }
             }
         }
         return result
     }
+
+    /// [j · 16^i]B for i < 114 (every nibble of a 57-byte scalar) and j < 16, built once per process.
+    static let baseComb: [[EdwardsPoint]] = {
+        var rows: [[EdwardsPoint]] = []
+        var power = EdwardsPoint.base
+        for _ in 0..<114 {
+            var row = [EdwardsPoint.identity, power]
+            for j in 2..<16 { row.append(row[j - 1] + power) }
+            rows.append(row)
+            power = power.doubled().doubled().doubled().doubled()
+        }
+        return rows
+    }()
+
+    /// [k]B for a little-endian scalar of at most 57 bytes: one table addition per non-zero nibble, no doublings.
+    static func baseMultiple(_ scalar: [UInt8]) -> EdwardsPoint {
+        var result = EdwardsPoint.identity
+        for (index, byte) in scalar.prefix(57).enumerated() {
+            if byte & 0x0F != 0 { result = result + baseComb[2 * index][Int(byte & 0x0F)] }
+            if byte >> 4 != 0 { result = result + baseComb[2 * index + 1][Int(byte >> 4)] }
+        }
+        return result
+    }
+
+    /// −P = (−X : Y : Z).
+    var negated: EdwardsPoint { EdwardsPoint(x: -x, y: y, z: z) }
 
     /// Projective equality: X1·Z2 = X2·Z1 and Y1·Z2 = Y2·Z1.
     static func == (p: EdwardsPoint, q: EdwardsPoint) -> Bool {

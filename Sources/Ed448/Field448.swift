@@ -100,38 +100,73 @@ struct Field448: Sendable {
 
     static func + (a: Field448, b: Field448) -> Field448 {
         var c = a.limbs
-        for i in 0..<16 { c[i] += b.limbs[i] }
-        carry(&c)
+        c.withUnsafeMutableBufferPointer { r in
+            b.limbs.withUnsafeBufferPointer { pb in
+                for i in 0..<16 { r[i] = r[i] &+ pb[i] }
+            }
+            carry(r)
+        }
         return Field448(limbs: c)
     }
 
-    /// a − b computed as a + 2p − b.
+    /// a − b computed as a + 2p − b (limbs ≤ 2^28 < the limbs of 2p, so nothing wraps).
     static func - (a: Field448, b: Field448) -> Field448 {
         var c = a.limbs
-        for i in 0..<16 {
-            let twoP: UInt64 = i == 8 ? (1 << 29) - 4 : (1 << 29) - 2
-            c[i] = c[i] + twoP - b.limbs[i]
+        c.withUnsafeMutableBufferPointer { r in
+            b.limbs.withUnsafeBufferPointer { pb in
+                for i in 0..<16 {
+                    let twoP: UInt64 = i == 8 ? (1 << 29) - 4 : (1 << 29) - 2
+                    r[i] = r[i] &+ twoP &- pb[i]
+                }
+            }
+            carry(r)
         }
-        carry(&c)
         return Field448(limbs: c)
+    }
+
+    /// ``carry(_:)`` on a raw buffer of 16 limbs.
+    static func carry(_ r: UnsafeMutableBufferPointer<UInt64>) {
+        for _ in 0..<2 {
+            for i in 0..<15 {
+                r[i &+ 1] = r[i &+ 1] &+ (r[i] >> 28)
+                r[i] &= mask
+            }
+            let top = r[15] >> 28
+            r[15] &= mask
+            r[0] = r[0] &+ top
+            r[8] = r[8] &+ top
+        }
     }
 
     static prefix func - (a: Field448) -> Field448 { zero - a }
 
+    /// Schoolbook product on raw buffers (limbs ≤ 2^28, so every column stays below 2^62 and the wrapping
+    /// operators cannot wrap), then the reduction 2^448 ≡ 2^224 + 1.
     static func * (a: Field448, b: Field448) -> Field448 {
-        var c = [UInt64](repeating: 0, count: 31)
-        for i in 0..<16 {
-            let ai = a.limbs[i]
-            for j in 0..<16 { c[i + j] += ai * b.limbs[j] }
+        var result = [UInt64](repeating: 0, count: 16)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 31) { c in
+            c.initialize(repeating: 0)
+            a.limbs.withUnsafeBufferPointer { pa in
+                b.limbs.withUnsafeBufferPointer { pb in
+                    for i in 0..<16 {
+                        let ai = pa[i]
+                        for j in 0..<16 { c[i &+ j] = c[i &+ j] &+ ai &* pb[j] }
+                    }
+                }
+            }
+            // 2^(28k) for k ≥ 16 is 2^(28(k−16)) · 2^448 ≡ 2^(28(k−16)) · (2^224 + 1).
+            var k = 30
+            while k >= 16 {
+                c[k &- 16] = c[k &- 16] &+ c[k]
+                c[k &- 8] = c[k &- 8] &+ c[k]
+                k -= 1
+            }
+            result.withUnsafeMutableBufferPointer { r in
+                for i in 0..<16 { r[i] = c[i] }
+                carry(r)
+            }
         }
-        // 2^(28k) for k ≥ 16 is 2^(28(k−16)) · 2^448 ≡ 2^(28(k−16)) · (2^224 + 1).
-        for k in stride(from: 30, through: 16, by: -1) {
-            c[k - 16] += c[k]
-            c[k - 8] += c[k]
-        }
-        var r = Array(c[0..<16])
-        carry(&r)
-        return Field448(limbs: r)
+        return Field448(limbs: result)
     }
 
     func squared() -> Field448 { self * self }

@@ -207,5 +207,12 @@ struct Ed448Tests {
         let encoded = EdwardsPoint.base.encoded
         #expect((try? EdwardsPoint(decoding: encoded[...]).encoded) == encoded)
         #expect(Scalar448.reduce(Scalar448.order) == [UInt8](repeating: 0, count: 57))
+        // The fixed-base table and the windowed variable-base multiplication agree.
+        var rng = SplitMix64(state: 7)
+        for _ in 0..<3 {
+            let k = Scalar448.reduce((0..<64).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            #expect(EdwardsPoint.baseMultiple(k) == EdwardsPoint.base.multiplied(by: k))
+        }
+        #expect(EdwardsPoint.baseMultiple(Scalar448.order) == .identity)
     }
 }
