@@ -19,12 +19,14 @@ public struct Ed448Error: Error, Sendable, CustomStringConvertible {
 
     public let code: Code
     public let detail: String
+    /// Always nil: Ed448 errors come from the input alone.
+    public let cause: (any Error)?
     let location: String
 
     public var description: String { "Ed448Error.\(code): \(detail)" }
 
     @inline(never)
     static func make(_ code: Code, _ detail: String, file: String = #fileID, line: Int = #line) -> Self {
-        Self(code: code, detail: detail, location: "\(file):\(line)")
+        Self(code: code, detail: detail, cause: nil, location: "\(file):\(line)")
     }
 }

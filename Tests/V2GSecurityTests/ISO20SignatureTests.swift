@@ -1,5 +1,7 @@
 import Crypto
 import Ed448
+import PnCTesting
+import SwiftASN1
 import Foundation
 import ISO20Messages
 import V2GPKI
@@ -87,6 +89,30 @@ struct ISO20SignatureTests {
         #expect { try ISO20Signature.verify(short, fragments: [("ID1", Self.authorization())], key: .ed448(key.publicKey)) } throws: {
             ($0 as? V2GSecurityError)?.code == .badSignature
         }
+    }
+
+    @Test("[V2G20-SIG] OpenSSL verifies our Ed448 SignatureValue over the SignedInfo EXI with the public key", .enabled(if: Peers.hasOpenSSL, "SKIPPED-PEER openssl: apt-get install openssl"))
+    func ed448OpenSSL() async throws {
+        let key = try Ed448.PrivateKey(seed: (100..<157).map { UInt8($0) })
+        let signature = try ISO20Signature.sign([("ID1", Self.authorization())], with: .ed448(key))
+        let dir = Peers.temporaryDirectory("xmldsig448")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // SubjectPublicKeyInfo of RFC 8410: SEQUENCE { SEQUENCE { id-Ed448 }, BIT STRING key }.
+        let spki: [UInt8] = [0x30, 0x43, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x71, 0x03, 0x3A, 0x00] + key.publicKey.rawRepresentation
+        try PEMDocument(type: "PUBLIC KEY", derBytes: spki).pemString.write(toFile: "\(dir)/pub.pem", atomically: true, encoding: .utf8)
+        try Data(XMLSignature.canonicalSignedInfoEXI(signature.signedInfo)).write(to: URL(fileURLWithPath: "\(dir)/signedinfo.exi"))
+        try Data(signature.signatureValue.value).write(to: URL(fileURLWithPath: "\(dir)/sig"))
+        let ok = try await Peers.runAsync(Peers.openssl!, [
+            "pkeyutl", "-verify", "-pubin", "-inkey", "\(dir)/pub.pem", "-rawin", "-in", "\(dir)/signedinfo.exi", "-sigfile", "\(dir)/sig",
+        ])
+        #expect(ok.status == 0, "\(ok.output)")
+        var flipped = signature.signatureValue.value
+        flipped[60] ^= 0x01
+        try Data(flipped).write(to: URL(fileURLWithPath: "\(dir)/sig"))
+        let bad = try await Peers.runAsync(Peers.openssl!, [
+            "pkeyutl", "-verify", "-pubin", "-inkey", "\(dir)/pub.pem", "-rawin", "-in", "\(dir)/signedinfo.exi", "-sigfile", "\(dir)/sig",
+        ])
+        #expect(bad.status != 0)
     }
 
     @Test("[V2G20-SIG] the verifying key of an Ed448 contract certificate is read from its DER")
