@@ -323,6 +323,53 @@ public struct PKIDirectory: Sendable {
         return pki
     }
 
+    /// Issues an Ed448 leaf with a fresh key into `leaf/<name>/` (cert, key, chain) from the issuing CA of `role` in an
+    /// Ed448 PKI, and records it in that CA's database.
+    ///
+    /// - Throws: `.unsupportedAlgorithm` when the PKI is not an Ed448 PKI; `.invalidRequest` for a CA role, a bad
+    ///   name or an existing leaf.
+    @discardableResult
+    public func issueEd448Leaf(
+        name: String, role: CertificateRole, commonName: String, validityDays: Int, now: Date,
+        using rng: inout some RandomNumberGenerator
+    ) throws(V2GPKIError) -> Ed448Certificate {
+        guard configuration.effectiveKeyAlgorithm == .ed448 else {
+            throw .make(.unsupportedAlgorithm, "\(root) is not an Ed448 PKI")
+        }
+        guard !role.isCA, role != .ocspSigner, let issuerRole = role.issuerRole else {
+            throw .make(.invalidRequest, "\(role.rawValue) is not a leaf role")
+        }
+        guard validityDays > 0 else { throw .make(.invalidRequest, "validity must be at least one day") }
+        guard SoftwareKeyStore.isValidComponent(name) else { throw .make(.invalidRequest, "leaf name \(name) is not [A-Za-z0-9._-]+") }
+        let dir = leafDirectory(name)
+        guard !FileManager.default.fileExists(atPath: "\(dir)/cert.pem") else {
+            throw .make(.invalidRequest, "\(dir) already holds a certificate")
+        }
+        let caDir = caDirectory(issuerRole)
+        guard let ca = try CertificateFile.ed448Certificates(atPath: "\(caDir)/cert.pem").first else {
+            throw .make(.missingFile, "\(caDir)/cert.pem holds no certificate")
+        }
+        let caChain = try CertificateFile.ed448Certificates(atPath: "\(caDir)/chain.pem")
+        let caKey = try keys.ed448SigningKey(label: "ca/\(issuerRole.rawValue)/key")
+        try createDirectory(dir)
+        let publicKey = try keys.generateEd448Key(label: "leaf/\(name)/key", using: &rng)
+        let notBefore = now.addingTimeInterval(-3600)
+        let request = Ed448IssuanceRequest(
+            role: role, subject: try Self.subject(commonName, role: role), publicKey: publicKey,
+            serialNumber: CertificateIssuer.randomSerialNumber(using: &rng), notBefore: notBefore,
+            notAfter: min(notBefore.addingTimeInterval(Double(validityDays) * 86_400), ca.notValidAfter),
+            ocspURL: configuration.ocspURL, crlURL: crlURL(of: issuerRole)
+        )
+        let certificate = try CertificateIssuer(profile: profile).issueEd448(request, issuer: ca, issuerKey: caKey)
+        do { try CertificateDatabaseFile(caDirectory: URL(fileURLWithPath: caDir)).recordIssued(certificate) } catch {
+            throw .make(.missingFile, "cannot record serial \(certificate.serialNumber) in \(caDir)", cause: error)
+        }
+        try writeFile("\(dir)/cert.pem", certificate.pemString)
+        try writeData("\(dir)/cert.der", Data(certificate.derBytes))
+        try writeFile("\(dir)/chain.pem", ([certificate] + caChain).map { $0.pemString + "\n" }.joined())
+        return certificate
+    }
+
     /// Issues a leaf with a fresh key into `leaf/<name>/` (cert, key, chain).
     @discardableResult
     public func issueLeaf(

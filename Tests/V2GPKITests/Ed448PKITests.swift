@@ -1,5 +1,6 @@
 import Ed448
 import Foundation
+import PnCCore
 import PnCTesting
 import SwiftASN1
 import Testing
@@ -60,6 +61,39 @@ enum Ed448Fixture {
         #expect(contract.derBytes.count <= 1600)
         let configuration = try PKIDirectory(root: root, password: "pw").configuration
         #expect(configuration.effectiveKeyAlgorithm == .ed448)
+    }
+
+    @Test("[ISO 15118-20] an Ed448 contract leaf issued later from MO Sub-CA 2 (by eMAID) validates, lints clean and is recorded; CSR-less secc too; a second leaf of the same name is refused")
+    func issueLater() throws {
+        let directory = try PKIDirectory(root: Ed448Fixture.root, password: "pw")
+        var rng = SeededRandom(seed: 4481)
+        let emaid = try EMAID("DE8AA001234567")
+        let contract = try directory.issueEd448Leaf(
+            name: "contract-DE8AA0012345670", role: .contract, commonName: emaid.normalized, validityDays: 30,
+            now: Ed448Fixture.now, using: &rng)
+        let chain = try CertificateFile.ed448Certificates(atPath: "\(directory.leafDirectory("contract-DE8AA0012345670"))/chain.pem")
+        #expect(chain.first == contract)
+        let roots = try directory.ed448Roots()
+        let validated = try Ed448ChainValidator(roots: roots).validateOffline(chain: chain, at: Ed448Fixture.now, role: .contract).get()
+        #expect(validated.subCAs.count == 2)
+        #expect(!CertificateLinter.lint(contract, issuer: chain[1]).hasErrors)
+        let database = try String(contentsOfFile: "\(directory.caDirectory(.moSubCA2))/database.json", encoding: .utf8)
+        #expect(database.contains(contract.serialNumber.hexString))
+        let key = try directory.keyStore.ed448SigningKey(label: "leaf/contract-DE8AA0012345670/key")
+        #expect(key.publicKey == contract.publicKey)
+        _ = try directory.issueEd448Leaf(name: "secc-2", role: .secc, commonName: "DE*OPC*E2", validityDays: 30, now: Ed448Fixture.now, using: &rng)
+        do {
+            _ = try directory.issueEd448Leaf(name: "secc-2", role: .secc, commonName: "DE*OPC*E2", validityDays: 30, now: Ed448Fixture.now, using: &rng)
+            Issue.record("a second leaf of the same name was issued")
+        } catch {
+            #expect(error.code == .invalidRequest)
+        }
+        do {
+            _ = try directory.issueEd448Leaf(name: "ca", role: .moSubCA2, commonName: "x", validityDays: 30, now: Ed448Fixture.now, using: &rng)
+            Issue.record("a CA was issued as a leaf")
+        } catch {
+            #expect(error.code == .invalidRequest)
+        }
     }
 
     @Test("[ISO 15118-2 Annex F] lint rejects Ed448 under -2 (SIG-ALG, KEY-CURVE); -2 PKIs cannot be Ed448")
