@@ -30,10 +30,13 @@ let pkiDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
 ]
 let pkiTargets: [Target] = [
+    // Ed448 (RFC 8032) and SHAKE256 (FIPS 202) in Swift: swift-crypto and BoringSSL have neither.
+    .target(name: "Ed448", swiftSettings: swiftSettings),
+    .testTarget(name: "Ed448Tests", dependencies: ["Ed448"], swiftSettings: swiftSettings),
     .target(
         name: "V2GPKI",
         dependencies: [
-            "PnCCore",
+            "PnCCore", "Ed448",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -398,7 +401,7 @@ let emspTargets: [Target] = [
     .target(
         name: "V2GSecurity",
         dependencies: [
-            "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "Ed448",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
@@ -409,7 +412,7 @@ let emspTargets: [Target] = [
     .testTarget(
         name: "V2GSecurityTests",
         dependencies: [
-            "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting",
+            "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting", "Ed448",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -103,7 +103,7 @@ extension V2GSigningKey {
     var keyAgreementKey: P256.KeyAgreement.PrivateKey? {
         switch self {
         case .p256(let key): try? P256.KeyAgreement.PrivateKey(rawRepresentation: key.rawRepresentation)
-        case .p521: nil
+        case .p521, .ed448: nil
         case .certificateKey(let key): try? P256.KeyAgreement.PrivateKey(pemRepresentation: key.serializeAsPEM().pemString)
         }
     }

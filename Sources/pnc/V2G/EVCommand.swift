@@ -281,6 +281,7 @@ struct VehicleContractFolder {
         switch contract.key {
         case .p256(let key): keyPEM = key.pemRepresentation
         case .p521(let key): keyPEM = key.pemRepresentation
+        case .ed448(let key): keyPEM = try PrivateKeyFile.pem(for: key, password: nil, salt: [], iv: [])
         case .certificateKey(let key): keyPEM = try key.serializeAsPEM().pemString
         }
         let keyPath = folder + "/key.pem"
