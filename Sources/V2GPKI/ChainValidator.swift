@@ -49,6 +49,12 @@ public protocol RevocationChecker: Sendable {
     func status(of certificate: Certificate, issuer: Certificate, at time: Date) async throws(V2GPKIError) -> OCSPCertStatus
 }
 
+/// A source of revocation status for Ed448 certificates (ISO 15118-20), as ``RevocationChecker`` is for the others.
+public protocol Ed448RevocationChecker: Sendable {
+    /// The status of `certificate`, issued by `issuer`, at `time`.
+    func status(of certificate: Ed448Certificate, issuer: Ed448Certificate, at time: Date) async throws(V2GPKIError) -> OCSPCertStatus
+}
+
 /// A chain that passed validation, leaf first.
 public struct ValidatedChain: Sendable {
     public let leaf: Certificate
@@ -95,21 +101,11 @@ public struct ChainValidator: Sendable {
             case .bestEffort(let c): (checker, strict) = (c, false)
             }
             guard let checker else { return .success(validated) }
-            let path = validated.path
-            for index in 0..<(path.count - 1) {
-                let certificate = path[index]
-                let name = certificate.subject.description
-                do {
-                    switch try await checker.status(of: certificate, issuer: path[index + 1], at: time) {
-                    case .good: continue
-                    case .revoked(_, let reason):
-                        return .failure(.revoked(subject: name, serial: certificate.serialNumber.description, reason: reason))
-                    case .unknown:
-                        if strict { return .failure(.revocationUnavailable(subject: name, detail: "responder answered unknown")) }
-                    }
-                } catch {
-                    if strict { return .failure(.revocationUnavailable(subject: name, detail: error.detail)) }
-                }
+            if let failure = await ChainPath.checkRevocation(path: validated.path, strict: strict, status: {
+                (certificate, issuer) async throws(V2GPKIError) in
+                try await checker.status(of: certificate, issuer: issuer, at: time)
+            }) {
+                return .failure(failure)
             }
             return .success(validated)
         }
@@ -128,6 +124,7 @@ public struct ChainValidator: Sendable {
 
 /// What path validation needs from a certificate, whichever library parsed it.
 protocol ChainLink: Equatable {
+    var serialNumber: Certificate.SerialNumber { get }
     var subject: DistinguishedName { get }
     var issuer: DistinguishedName { get }
     var extensions: Certificate.Extensions { get }
@@ -232,6 +229,29 @@ enum ChainPath {
         return .success(Validated(leaf: leaf, subCAs: Array(path.dropFirst()), root: root, role: found))
     }
 
+    /// Asks `status` about every certificate of `path` (leaf first) below the root; the first failure, or nil.
+    /// With `strict`, `unknown` or an unavailable status fails; otherwise only a definite `revoked` does.
+    static func checkRevocation<C: ChainLink>(
+        path: [C], strict: Bool, status: (C, C) async throws(V2GPKIError) -> OCSPCertStatus
+    ) async -> ChainValidationFailure? {
+        for index in 0..<(path.count - 1) {
+            let certificate = path[index]
+            let name = certificate.subject.description
+            do {
+                switch try await status(certificate, path[index + 1]) {
+                case .good: continue
+                case .revoked(_, let reason):
+                    return .revoked(subject: name, serial: certificate.serialNumber.description, reason: reason)
+                case .unknown:
+                    if strict { return .revocationUnavailable(subject: name, detail: "responder answered unknown") }
+                }
+            } catch {
+                if strict { return .revocationUnavailable(subject: name, detail: error.detail) }
+            }
+        }
+        return nil
+    }
+
     /// AKI of `certificate` against SKI of `issuer` when both are present; names alone decide otherwise.
     static func keyIdentifiersMatch<C: ChainLink>(_ certificate: C, _ issuer: C) -> Bool {
         guard let aki = (try? certificate.extensions.authorityKeyIdentifier)?.keyIdentifier,
@@ -252,8 +272,18 @@ public struct ValidatedEd448Chain: Sendable {
 }
 
 /// ``ChainValidator`` for ISO 15118-20 chains of Ed448 certificates: the same path, validity, pathLen and role rules
-/// and failure reasons, with signatures checked by the package's Ed448. Revocation of Ed448 chains is not checked here.
+/// and failure reasons, with signatures checked by the package's Ed448, and revocation from an
+/// ``Ed448RevocationChecker`` (Ed448-signed CRLs through ``CRLRevocationChecker``).
 public struct Ed448ChainValidator: Sendable {
+    public enum RevocationPolicy: Sendable {
+        /// No revocation check.
+        case none
+        /// Check every certificate below the root; `unknown` or an unreachable source fails the chain.
+        case required(any Ed448RevocationChecker)
+        /// Check every certificate below the root; only a definite `revoked` fails the chain.
+        case bestEffort(any Ed448RevocationChecker)
+    }
+
     public let roots: [Ed448Certificate]
     public let maxSubCAs: Int
 
@@ -268,6 +298,32 @@ public struct Ed448ChainValidator: Sendable {
     ) -> Result<ValidatedEd448Chain, ChainValidationFailure> {
         ChainPath.validate(chain: chain, roots: roots, maxSubCAs: maxSubCAs, at: time, role: expectedRole).map {
             ValidatedEd448Chain(leaf: $0.leaf, subCAs: $0.subCAs, root: $0.root, role: $0.role)
+        }
+    }
+
+    /// Validates `chain` as ``validateOffline(chain:at:role:)`` does, then its revocation per `revocation`, with the
+    /// same rules and failure reasons as ``ChainValidator/validate(chain:at:role:revocation:)``.
+    public func validate(
+        chain: [Ed448Certificate], at time: Date, role expectedRole: CertificateRole? = nil,
+        revocation: RevocationPolicy = .none
+    ) async -> Result<ValidatedEd448Chain, ChainValidationFailure> {
+        switch validateOffline(chain: chain, at: time, role: expectedRole) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let validated):
+            let checker: any Ed448RevocationChecker
+            let strict: Bool
+            switch revocation {
+            case .none: return .success(validated)
+            case .required(let c): (checker, strict) = (c, true)
+            case .bestEffort(let c): (checker, strict) = (c, false)
+            }
+            if let failure = await ChainPath.checkRevocation(path: validated.path, strict: strict, status: {
+                (certificate, issuer) async throws(V2GPKIError) in
+                try await checker.status(of: certificate, issuer: issuer, at: time)
+            }) {
+                return .failure(failure)
+            }
+            return .success(validated)
         }
     }
 }

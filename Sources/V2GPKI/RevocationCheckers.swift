@@ -35,7 +35,7 @@ public struct OCSPRevocationChecker: RevocationChecker {
 
 /// Revocation by CRL: looks the serial up in the CRL of the certificate's issuer, after checking that CRL's
 /// signature and freshness (RFC 5280 §6.3).
-public struct CRLRevocationChecker: RevocationChecker {
+public struct CRLRevocationChecker: RevocationChecker, Ed448RevocationChecker {
     public let crls: [CertificateList]
 
     public init(crls: [CertificateList]) { self.crls = crls }
@@ -46,20 +46,37 @@ public struct CRLRevocationChecker: RevocationChecker {
 
     /// The synchronous lookup behind ``status(of:issuer:at:)``.
     public func statusNow(of certificate: Certificate, issuer: Certificate, at time: Date) throws(V2GPKIError) -> OCSPCertStatus {
-        let candidates = crls.filter { $0.tbsCertList.issuer == issuer.subject }
+        try statusNow(serial: certificate.serialNumber, issuer: issuer.subject, issuerKey: .certificate(issuer.publicKey), at: time)
+    }
+
+    /// The status of an Ed448 certificate from the Ed448-signed CRL of its issuer (ISO 15118-20).
+    public func status(of certificate: Ed448Certificate, issuer: Ed448Certificate, at time: Date) async throws(V2GPKIError) -> OCSPCertStatus {
+        try statusNow(of: certificate, issuer: issuer, at: time)
+    }
+
+    /// The synchronous lookup behind ``status(of:issuer:at:)-(Ed448Certificate,_,_)``.
+    public func statusNow(of certificate: Ed448Certificate, issuer: Ed448Certificate, at time: Date) throws(V2GPKIError) -> OCSPCertStatus {
+        try statusNow(serial: certificate.serialNumber, issuer: issuer.subject, issuerKey: .ed448(issuer.publicKey), at: time)
+    }
+
+    /// The status of `serial` in the CRL `issuer` signed with `issuerKey`.
+    func statusNow(
+        serial: Certificate.SerialNumber, issuer: DistinguishedName, issuerKey: RevocationPublicKey, at time: Date
+    ) throws(V2GPKIError) -> OCSPCertStatus {
+        let candidates = crls.filter { $0.tbsCertList.issuer == issuer }
         guard !candidates.isEmpty else {
-            throw .make(.revocationUnavailable, "no CRL from \(issuer.subject)")
+            throw .make(.revocationUnavailable, "no CRL from \(issuer)")
         }
-        guard let crl = candidates.first(where: { $0.isSignature(validFor: issuer.publicKey) }) else {
-            throw .make(.badSignature, "the CRL from \(issuer.subject) is not signed by its key")
+        guard let crl = candidates.first(where: { $0.isSignature(validFor: issuerKey) }) else {
+            throw .make(.badSignature, "the CRL from \(issuer) is not signed by its key")
         }
         if crl.tbsCertList.thisUpdate > time {
-            throw .make(.revocationUnavailable, "the CRL from \(issuer.subject) is from the future (thisUpdate \(crl.tbsCertList.thisUpdate))")
+            throw .make(.revocationUnavailable, "the CRL from \(issuer) is from the future (thisUpdate \(crl.tbsCertList.thisUpdate))")
         }
         if let next = crl.tbsCertList.nextUpdate, next < time {
-            throw .make(.revocationUnavailable, "the CRL from \(issuer.subject) is stale (nextUpdate \(next))")
+            throw .make(.revocationUnavailable, "the CRL from \(issuer) is stale (nextUpdate \(next))")
         }
-        if let entry = crl.tbsCertList.revokedCertificates.first(where: { $0.serialNumber == certificate.serialNumber }),
+        if let entry = crl.tbsCertList.revokedCertificates.first(where: { $0.serialNumber == serial }),
             entry.revocationDate <= time
         {
             return .revoked(at: entry.revocationDate, reason: entry.reason)

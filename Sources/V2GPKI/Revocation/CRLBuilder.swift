@@ -1,3 +1,4 @@
+public import Ed448
 import Foundation
 import SwiftASN1
 import X509
@@ -22,6 +23,32 @@ public enum CRLBuilder {
         guard key.publicKey == issuer.publicKey else {
             throw V2GPKIError.make(.invalidRequest, "the CRL signing key does not belong to \(issuer.subject)")
         }
+        return try makeCRL(
+            issuer: issuer.subject, keyIdentifier: try keyIdentifier(of: issuer), key: .certificate(key),
+            database: database, crlNumber: crlNumber, thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+    }
+
+    /// ``makeCRL(issuer:key:database:crlNumber:thisUpdate:nextUpdate:)-(Certificate,_,_,_,_,_)`` for an Ed448 CA
+    /// (ISO 15118-20): the same CRL, signed with id-Ed448 (RFC 8410 §6).
+    public static func makeCRL(
+        issuer: Ed448Certificate, key: Ed448.PrivateKey, database: CertificateDatabase, crlNumber: UInt64,
+        thisUpdate: Date, nextUpdate: Date
+    ) throws -> CertificateList {
+        guard key.publicKey == issuer.publicKey else {
+            throw V2GPKIError.make(.invalidRequest, "the CRL signing key does not belong to \(issuer.subject)")
+        }
+        let keyIdentifier =
+            (try? issuer.extensions.subjectKeyIdentifier)?.keyIdentifier
+            ?? Ed448Certificate.keyIdentifier(of: issuer.publicKey)[...]
+        return try makeCRL(
+            issuer: issuer.subject, keyIdentifier: keyIdentifier, key: .ed448(key), database: database,
+            crlNumber: crlNumber, thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+    }
+
+    static func makeCRL(
+        issuer: DistinguishedName, keyIdentifier: ArraySlice<UInt8>, key: RevocationSigningKey,
+        database: CertificateDatabase, crlNumber: UInt64, thisUpdate: Date, nextUpdate: Date
+    ) throws -> CertificateList {
         guard nextUpdate > thisUpdate else {
             throw V2GPKIError.make(.invalidRequest, "nextUpdate must be after thisUpdate")
         }
@@ -40,9 +67,9 @@ public enum CRLBuilder {
             Certificate.Extension(oid: RevocationDER.OID.crlNumber, critical: false, value: number.serializedBytes[...]))
         extensions.append(
             try Certificate.Extension(
-                AuthorityKeyIdentifier(keyIdentifier: try keyIdentifier(of: issuer)), critical: false))
+                AuthorityKeyIdentifier(keyIdentifier: keyIdentifier), critical: false))
         let tbs = TBSCertList(
-            issuer: issuer.subject, thisUpdate: whole(thisUpdate), nextUpdate: whole(nextUpdate),
+            issuer: issuer, thisUpdate: whole(thisUpdate), nextUpdate: whole(nextUpdate),
             revokedCertificates: entries, extensions: extensions)
         return try CertificateList(signing: tbs, with: key)
     }

@@ -1,3 +1,4 @@
+public import Ed448
 import Foundation
 import SwiftASN1
 import X509
@@ -14,8 +15,13 @@ public struct CertificateList: DERImplicitlyTaggable, Hashable, Sendable {
 
     /// Signs `tbsCertList` with `key`; the algorithm inside `tbsCertList` is set to match the key (RFC 5280 §5.1.1.2).
     public init(signing tbsCertList: TBSCertList, with key: Certificate.PrivateKey) throws {
+        try self.init(signing: tbsCertList, with: .certificate(key))
+    }
+
+    /// Signs `tbsCertList` with an ECDSA or Ed448 key (RFC 8410 §6 for id-Ed448).
+    public init(signing tbsCertList: TBSCertList, with key: RevocationSigningKey) throws {
         var tbs = tbsCertList
-        let (algorithm, _) = try RevocationDER.signatureAlgorithm(for: key.publicKey)
+        let algorithm = try RevocationDER.signatureAlgorithm(for: key.publicKey)
         tbs.signatureAlgorithm = algorithm
         let bytes = try RevocationDER.derBytes(tbs)
         let (signatureAlgorithm, signature) = try RevocationDER.sign(bytes, with: key)
@@ -39,6 +45,14 @@ public struct CertificateList: DERImplicitlyTaggable, Hashable, Sendable {
     /// Whether the CRL's signature verifies under `key` and names the same algorithm inside and outside the signed part
     /// (RFC 5280 §5.1.1.2).
     public func isSignature(validFor key: Certificate.PublicKey) -> Bool {
+        isSignature(validFor: .certificate(key))
+    }
+
+    /// Whether an Ed448 CA key signed this CRL (id-Ed448 inside and outside the signed part).
+    public func isSignature(validFor key: Ed448.PublicKey) -> Bool { isSignature(validFor: .ed448(key)) }
+
+    /// Whether the CRL's signature verifies under `key`, ECDSA or Ed448.
+    public func isSignature(validFor key: RevocationPublicKey) -> Bool {
         signatureAlgorithm == tbsCertList.signatureAlgorithm
             && RevocationDER.verify(signature, over: tbsCertListBytes[...], algorithm: signatureAlgorithm, key: key)
     }

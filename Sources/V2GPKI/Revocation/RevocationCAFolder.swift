@@ -73,3 +73,35 @@ public struct RevocationCAFolder: Sendable {
         try PrivateKeyFile.load(path: url.path, password: password)
     }
 }
+
+extension RevocationCAFolder {
+    /// Issues the next CRL of the CA folder `directory`, ECDSA or Ed448 (an ISO 15118-20 Ed448 CA signs with id-Ed448),
+    /// taking the CRL number from its database and incrementing it there.
+    /// - Throws: what reading the folder or its database throws; ``V2GPKIError/Code-swift.struct/invalidRequest`` when
+    ///   the key does not belong to the certificate or `nextUpdate` is not after `thisUpdate`.
+    public static func issueCRL(
+        directory: URL, password: String?, thisUpdate: Date, nextUpdate: Date
+    ) throws -> CertificateList {
+        let make: (CertificateDatabase) throws -> CertificateList
+        if let ed448 = try? CertificateFile.ed448Certificates(atPath: directory.appendingPathComponent("cert.pem").path).first {
+            let key = try PrivateKeyFile.loadEd448(path: directory.appendingPathComponent("key.pem").path, password: password)
+            make = { database in
+                try CRLBuilder.makeCRL(
+                    issuer: ed448, key: key, database: database, crlNumber: database.nextCRLNumber,
+                    thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+            }
+        } else {
+            let folder = try RevocationCAFolder(directory: directory, password: password)
+            make = { database in
+                try CRLBuilder.makeCRL(
+                    issuer: folder.certificate, key: folder.privateKey, database: database,
+                    crlNumber: database.nextCRLNumber, thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+            }
+        }
+        return try CertificateDatabaseFile(caDirectory: directory).update { database -> CertificateList in
+            let crl = try make(database)
+            database.nextCRLNumber += 1
+            return crl
+        }
+    }
+}

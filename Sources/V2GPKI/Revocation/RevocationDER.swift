@@ -1,4 +1,5 @@
 import Crypto
+import Ed448
 import Foundation
 import SwiftASN1
 import X509
@@ -46,6 +47,8 @@ enum RevocationDER {
         static let ecdsaWithSHA384: ASN1ObjectIdentifier = [1, 2, 840, 10045, 4, 3, 3]
         static let ecdsaWithSHA512: ASN1ObjectIdentifier = [1, 2, 840, 10045, 4, 3, 4]
         static let ed25519: ASN1ObjectIdentifier = [1, 3, 101, 112]
+        /// id-Ed448 (RFC 8410 §3), also the signature algorithm (RFC 8410 §6: no parameters).
+        static let ed448: ASN1ObjectIdentifier = [1, 3, 101, 113]
         static let sha256WithRSAEncryption: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 11]
         static let sha384WithRSAEncryption: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 12]
         static let sha512WithRSAEncryption: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 13]
@@ -117,6 +120,44 @@ enum RevocationDER {
               let algorithm = try? certificateSignatureAlgorithm(algorithm)
         else { return false }
         return key.isValidSignature(signature.bytes, for: bytes, signatureAlgorithm: algorithm)
+    }
+
+    /// Signs `bytes` with `key`: swift-certificates' keys through ``sign(_:with:)-(_,Certificate.PrivateKey)``,
+    /// Ed448 as RFC 8410 §6 says (id-Ed448 without parameters, the 114-byte signature as the BIT STRING).
+    static func sign(_ bytes: [UInt8], with key: RevocationSigningKey) throws -> (AlgorithmIdentifier, [UInt8]) {
+        switch key {
+        case .certificate(let key):
+            return try sign(bytes, with: key)
+        case .ed448(let key):
+            do {
+                return (AlgorithmIdentifier(algorithm: OID.ed448, parameters: nil), try key.signature(for: bytes))
+            } catch {
+                throw V2GPKIError.make(.unsupportedAlgorithm, "Ed448 signing failed", cause: error)
+            }
+        }
+    }
+
+    /// ``verify(_:over:algorithm:key:)-(_,_,_,Certificate.PublicKey)`` for any revocation key; an Ed448 key accepts
+    /// only id-Ed448 without parameters.
+    static func verify(
+        _ signature: ASN1BitString, over bytes: ArraySlice<UInt8>, algorithm: AlgorithmIdentifier,
+        key: RevocationPublicKey
+    ) -> Bool {
+        switch key {
+        case .certificate(let key):
+            return verify(signature, over: bytes, algorithm: algorithm, key: key)
+        case .ed448(let key):
+            return signature.paddingBits == 0 && algorithm.algorithm == OID.ed448 && algorithm.parameters == nil
+                && key.isValidSignature(Array(signature.bytes), for: bytes)
+        }
+    }
+
+    /// The AlgorithmIdentifier a signature by `key` carries.
+    static func signatureAlgorithm(for key: RevocationPublicKey) throws -> AlgorithmIdentifier {
+        switch key {
+        case .certificate(let key): try signatureAlgorithm(for: key).0
+        case .ed448: AlgorithmIdentifier(algorithm: OID.ed448, parameters: nil)
+        }
     }
 
     // MARK: Keys and names

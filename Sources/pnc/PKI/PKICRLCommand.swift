@@ -6,7 +6,7 @@ import V2GPKI
 struct PKICRLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crl",
-        abstract: "Issue a signed X.509 v2 CRL (RFC 5280) with CRL number, AKI and reason codes.")
+        abstract: "Issue a signed X.509 v2 CRL (RFC 5280) with CRL number, AKI and reason codes (ECDSA, or Ed448 per RFC 8410).")
 
     @Option(help: "The CA folder (cert.pem, key.pem, database.json).") var ca: String
     @Option(help: "Output file: DER, or PEM when it ends in .pem. Default: <ca>/crl.der.") var out: String?
@@ -20,16 +20,10 @@ struct PKICRLCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: ca)
         let output = URL(fileURLWithPath: out ?? directory.appendingPathComponent("crl.der").path)
         do {
-            let folder = try RevocationCAFolder(directory: directory, password: try password.resolve())
             let now = Date()
-            let crl = try folder.databaseFile.update { database -> CertificateList in
-                let crl = try CRLBuilder.makeCRL(
-                    issuer: folder.certificate, key: folder.privateKey, database: database,
-                    crlNumber: database.nextCRLNumber, thisUpdate: now,
-                    nextUpdate: now.addingTimeInterval(TimeInterval(nextUpdateHours) * 3600))
-                database.nextCRLNumber += 1
-                return crl
-            }
+            let crl = try RevocationCAFolder.issueCRL(
+                directory: directory, password: try password.resolve(), thisUpdate: now,
+                nextUpdate: now.addingTimeInterval(TimeInterval(nextUpdateHours) * 3600))
             let bytes = output.pathExtension.lowercased() == "pem" ? Data((try crl.pemString() + "\n").utf8) : Data(try crl.derBytes())
             try bytes.write(to: output, options: .atomic)
             let number = crl.tbsCertList.crlNumber?.hexString ?? "?"

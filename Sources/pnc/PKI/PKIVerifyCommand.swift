@@ -31,8 +31,10 @@ struct PKIVerifyCommand: AsyncParsableCommand {
         } catch {
             // swift-certificates reads no Ed448 keys: an ISO 15118-20 Ed448 chain goes to the Ed448 validator.
             guard error.code == .malformedEncoding, let (ed448Roots, ed448Chain) = try? loadEd448() else { throw error }
-            guard crl.isEmpty else { throw ValidationError("--crl is not supported for Ed448 chains yet") }
-            switch Ed448ChainValidator(roots: ed448Roots).validateOffline(chain: ed448Chain, at: time, role: expected) {
+            let revocation: Ed448ChainValidator.RevocationPolicy = crl.isEmpty ? .none : .required(try loadCRLs())
+            switch await Ed448ChainValidator(roots: ed448Roots).validate(
+                chain: ed448Chain, at: time, role: expected, revocation: revocation)
+            {
             case .success(let validated):
                 print("ok: \(validated.role?.rawValue ?? "leaf") \(validated.leaf.subject) <- \(validated.subCAs.count) Sub-CA(s) <- \(validated.root.subject) (Ed448)")
                 return
@@ -52,6 +54,18 @@ struct PKIVerifyCommand: AsyncParsableCommand {
         return (anchors, certificates)
     }
 
+    /// The --crl files (ECDSA- or Ed448-signed).
+    func loadCRLs() throws -> CRLRevocationChecker {
+        var lists: [CertificateList] = []
+        for file in crl {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read --crl \(file)") }
+            do { lists.append(try CertificateList(pemOrDER: Array(data))) } catch {
+                throw ValidationError("--crl \(file) is not a CRL: \(error)")
+            }
+        }
+        return CRLRevocationChecker(crls: lists)
+    }
+
     func validationTime() throws -> Date {
         let time: Date
         if let at {
@@ -64,17 +78,7 @@ struct PKIVerifyCommand: AsyncParsableCommand {
     }
 
     func verify(anchors: [Certificate], certificates: [Certificate], time: Date, expected: CertificateRole?) async throws {
-        var revocation = ChainValidator.RevocationPolicy.none
-        if !crl.isEmpty {
-            var lists: [CertificateList] = []
-            for file in crl {
-                guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read --crl \(file)") }
-                do { lists.append(try CertificateList(pemOrDER: Array(data))) } catch {
-                    throw ValidationError("--crl \(file) is not a CRL: \(error)")
-                }
-            }
-            revocation = .required(CRLRevocationChecker(crls: lists))
-        }
+        let revocation: ChainValidator.RevocationPolicy = crl.isEmpty ? .none : .required(try loadCRLs())
         switch await ChainValidator(roots: anchors).validate(chain: certificates, at: time, role: expected, revocation: revocation) {
         case .success(let validated):
             print("ok: \(validated.role?.rawValue ?? "leaf") \(validated.leaf.subject) <- \(validated.subCAs.count) Sub-CA(s) <- \(validated.root.subject)")
