@@ -37,11 +37,8 @@ public enum CRLBuilder {
         guard key.publicKey == issuer.publicKey else {
             throw V2GPKIError.make(.invalidRequest, "the CRL signing key does not belong to \(issuer.subject)")
         }
-        let keyIdentifier =
-            (try? issuer.extensions.subjectKeyIdentifier)?.keyIdentifier
-            ?? Ed448Certificate.keyIdentifier(of: issuer.publicKey)[...]
         return try makeCRL(
-            issuer: issuer.subject, keyIdentifier: keyIdentifier, key: .ed448(key), database: database,
+            issuer: issuer.subject, keyIdentifier: try keyIdentifier(of: .ed448(issuer)), key: .ed448(key), database: database,
             crlNumber: crlNumber, thisUpdate: thisUpdate, nextUpdate: nextUpdate)
     }
 
@@ -76,6 +73,11 @@ public enum CRLBuilder {
 
     /// The issuer's subjectKeyIdentifier, or the RFC 5280 §4.2.1.2 method (1) SHA-1 of its key when it has none.
     static func keyIdentifier(of issuer: Certificate) throws -> ArraySlice<UInt8> {
+        try keyIdentifier(of: .certificate(issuer))
+    }
+
+    /// ``keyIdentifier(of:)-(Certificate)`` for an ECDSA or Ed448 issuer.
+    static func keyIdentifier(of issuer: RevocationCertificate) throws -> ArraySlice<UInt8> {
         if let ski = try? issuer.extensions.subjectKeyIdentifier {
             return ski.keyIdentifier
         }

@@ -70,8 +70,18 @@ public struct OCSPCertID: DERImplicitlyTaggable, Hashable, Sendable, CustomStrin
     /// of its subjectPublicKey BIT STRING contents (RFC 6960 §4.1.1).
     /// - Throws: ``V2GPKIError/Code-swift.struct/unsupportedAlgorithm`` for a hash other than SHA-1 or SHA-256.
     public init(issuer: Certificate, serialNumber: Certificate.SerialNumber, hashAlgorithm: HashAlgorithm = .sha1) throws {
+        try self.init(issuer: .certificate(issuer), serialNumber: serialNumber, hashAlgorithm: hashAlgorithm)
+    }
+
+    /// The CertID for `certificate` as issued by the Ed448 CA `issuer` (the issuerKeyHash covers its 57-byte key).
+    public init(certificate: Ed448Certificate, issuer: Ed448Certificate, hashAlgorithm: HashAlgorithm = .sha1) throws {
+        try self.init(issuer: .ed448(issuer), serialNumber: certificate.serialNumber, hashAlgorithm: hashAlgorithm)
+    }
+
+    /// The CertID of the certificate `serialNumber` issued by `issuer`, ECDSA or Ed448.
+    public init(issuer: RevocationCertificate, serialNumber: Certificate.SerialNumber, hashAlgorithm: HashAlgorithm = .sha1) throws {
         let name = try RevocationDER.derBytes(of: issuer.subject)
-        let key = try RevocationDER.subjectPublicKeyBits(issuer.publicKey)
+        let key = issuer.publicKey.subjectPublicKeyBits
         guard let nameHash = hashAlgorithm.hash(name), let keyHash = hashAlgorithm.hash(key) else {
             throw V2GPKIError.make(.unsupportedAlgorithm, "CertID hash \(hashAlgorithm)")
         }

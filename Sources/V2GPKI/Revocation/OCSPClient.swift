@@ -48,9 +48,28 @@ public actor OCSPClient {
         return try await status(of: certID, issuer: issuer, responderURL: responderURL)
     }
 
+    /// The revocation status of an Ed448 `certificate` (ISO 15118-20), issued by the Ed448 CA `issuer`; the answer
+    /// must be signed with id-Ed448 by that CA or its delegated responder.
+    public func status(
+        of certificate: Ed448Certificate, issuer: Ed448Certificate, responderURL: String
+    ) async throws -> OCSPResponseVerifier.Answer {
+        guard certificate.issuer == issuer.subject else {
+            throw V2GPKIError.make(.invalidRequest, "\(certificate.subject) is not issued by \(issuer.subject)")
+        }
+        let certID = try OCSPCertID(certificate: certificate, issuer: issuer, hashAlgorithm: hashAlgorithm)
+        return try await status(of: certID, issuer: .ed448(issuer), responderURL: responderURL)
+    }
+
     /// The status for a CertID of a certificate issued by `issuer`.
     public func status(
         of certID: OCSPCertID, issuer: Certificate, responderURL: String
+    ) async throws -> OCSPResponseVerifier.Answer {
+        try await status(of: certID, issuer: .certificate(issuer), responderURL: responderURL)
+    }
+
+    /// The status for a CertID of a certificate issued by `issuer`, ECDSA or Ed448.
+    public func status(
+        of certID: OCSPCertID, issuer: RevocationCertificate, responderURL: String
     ) async throws -> OCSPResponseVerifier.Answer {
         if let cached = cache.answer(for: certID, now: now()) {
             cacheHitCount += 1

@@ -1,3 +1,4 @@
+public import Ed448
 import Foundation
 import SwiftASN1
 import X509
@@ -15,12 +16,12 @@ import X509
 public struct OCSPResponder: Sendable {
     /// One CA the responder answers for.
     public struct Authority: Sendable {
-        /// The CA certificate whose issued certificates are answered for.
-        public var issuer: Certificate
+        /// The CA certificate whose issued certificates are answered for (ECDSA, or Ed448 under ISO 15118-20).
+        public let issuer: RevocationCertificate
         /// The certificate whose key signs responses: the CA itself, or a delegated responder issued by it with the
         /// id-kp-OCSPSigning extended key usage (RFC 6960 §4.2.2.2).
-        public var signer: Certificate
-        public var signerKey: Certificate.PrivateKey
+        public let signer: RevocationCertificate
+        public let signerKey: RevocationSigningKey
         public var database: CertificateDatabase
         /// byKey (the RFC 5019 §2.2.3 choice) or byName.
         public var responderIDByName: Bool
@@ -34,16 +35,36 @@ public struct OCSPResponder: Sendable {
             issuer: Certificate, signer: Certificate? = nil, signerKey: Certificate.PrivateKey,
             database: CertificateDatabase, responderIDByName: Bool = false
         ) throws {
+            try self.init(
+                issuer: .certificate(issuer), signer: signer.map { .certificate($0) }, signerKey: .certificate(signerKey),
+                database: database, responderIDByName: responderIDByName)
+        }
+
+        /// An Ed448 CA (ISO 15118-20) answered for by itself or by its delegated Ed448 responder.
+        public init(
+            issuer: Ed448Certificate, signer: Ed448Certificate? = nil, signerKey: Ed448.PrivateKey,
+            database: CertificateDatabase, responderIDByName: Bool = false
+        ) throws {
+            try self.init(
+                issuer: .ed448(issuer), signer: signer.map { .ed448($0) }, signerKey: .ed448(signerKey),
+                database: database, responderIDByName: responderIDByName)
+        }
+
+        /// The same checks for any ``RevocationCertificate``.
+        public init(
+            issuer: RevocationCertificate, signer: RevocationCertificate? = nil, signerKey: RevocationSigningKey,
+            database: CertificateDatabase, responderIDByName: Bool = false
+        ) throws {
             let signer = signer ?? issuer
             guard signerKey.publicKey == signer.publicKey else {
                 throw V2GPKIError.make(.invalidRequest, "the OCSP signing key does not belong to \(signer.subject)")
             }
             if signer != issuer {
-                guard signer.issuer == issuer.subject, issuer.publicKey.isValidSignature(signer.signature, for: signer)
+                guard signer.issuer == issuer.subject, signer.isSigned(by: issuer.publicKey)
                 else {
                     throw V2GPKIError.make(.invalidRequest, "OCSP responder \(signer.subject) is not issued by \(issuer.subject)")
                 }
-                guard OCSPResponseVerifier.hasOCSPSigningUsage(signer) else {
+                guard OCSPResponseVerifier.hasOCSPSigningUsage(signer.extensions) else {
                     throw V2GPKIError.make(.invalidRequest, "OCSP responder \(signer.subject) lacks id-kp-OCSPSigning")
                 }
             }
@@ -53,7 +74,7 @@ public struct OCSPResponder: Sendable {
             self.database = database
             self.responderIDByName = responderIDByName
             let name = try RevocationDER.derBytes(of: issuer.subject)
-            let key = try RevocationDER.subjectPublicKeyBits(issuer.publicKey)
+            let key = issuer.publicKey.subjectPublicKeyBits
             var nameHashes: [OCSPCertID.HashAlgorithm: [UInt8]] = [:]
             var keyHashes: [OCSPCertID.HashAlgorithm: [UInt8]] = [:]
             for algorithm in [OCSPCertID.HashAlgorithm.sha1, .sha256] {

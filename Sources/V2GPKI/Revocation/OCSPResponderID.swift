@@ -10,7 +10,12 @@ public enum OCSPResponderID: Hashable, Sendable {
 
     /// The byKey identifier of `key`.
     public static func keyHash(of key: Certificate.PublicKey) throws -> [UInt8] {
-        guard let hash = OCSPCertID.HashAlgorithm.sha1.hash(try RevocationDER.subjectPublicKeyBits(key)) else {
+        try keyHash(of: .certificate(key))
+    }
+
+    /// The byKey identifier of an ECDSA or Ed448 key.
+    public static func keyHash(of key: RevocationPublicKey) throws -> [UInt8] {
+        guard let hash = OCSPCertID.HashAlgorithm.sha1.hash(key.subjectPublicKeyBits) else {
             throw V2GPKIError.make(.unsupportedAlgorithm, "SHA-1 unavailable")
         }
         return hash
@@ -18,6 +23,11 @@ public enum OCSPResponderID: Hashable, Sendable {
 
     /// Whether `certificate` is the responder this identifier names.
     public func identifies(_ certificate: Certificate) -> Bool {
+        identifies(.certificate(certificate))
+    }
+
+    /// Whether `certificate` (ECDSA or Ed448) is the responder this identifier names.
+    public func identifies(_ certificate: RevocationCertificate) -> Bool {
         switch self {
         case .byName(let name): return name == certificate.subject
         case .byKey(let hash): return (try? Self.keyHash(of: certificate.publicKey)) == hash

@@ -27,6 +27,27 @@ public enum OCSPResponseVerifier {
         responseBytes: [UInt8], certID: OCSPCertID, issuer: Certificate, nonce: Certificate.Extension?, now: Date,
         allowedClockSkew: TimeInterval = 300
     ) throws -> Answer {
+        try verify(
+            responseBytes: responseBytes, certID: certID, issuer: .certificate(issuer), nonce: nonce, now: now,
+            allowedClockSkew: allowedClockSkew)
+    }
+
+    /// The same checks for an answer about a certificate of an Ed448 CA (ISO 15118-20): the response must be signed
+    /// with id-Ed448 by that CA or by its delegated Ed448 responder.
+    public static func verify(
+        responseBytes: [UInt8], certID: OCSPCertID, issuer: Ed448Certificate, nonce: Certificate.Extension?, now: Date,
+        allowedClockSkew: TimeInterval = 300
+    ) throws -> Answer {
+        try verify(
+            responseBytes: responseBytes, certID: certID, issuer: .ed448(issuer), nonce: nonce, now: now,
+            allowedClockSkew: allowedClockSkew)
+    }
+
+    /// The same checks for any ``RevocationCertificate`` issuer.
+    public static func verify(
+        responseBytes: [UInt8], certID: OCSPCertID, issuer: RevocationCertificate, nonce: Certificate.Extension?,
+        now: Date, allowedClockSkew: TimeInterval = 300
+    ) throws -> Answer {
         let response = try OCSPResponse(derBytes: responseBytes)
         guard response.status == .successful, let basic = response.basicResponse else {
             throw V2GPKIError.make(.revocationUnavailable, "OCSP responder answered \(response.status)")
@@ -54,14 +75,14 @@ public enum OCSPResponseVerifier {
     }
 
     /// The certificate whose key must have signed `basic`: the issuer, or an authorised delegated responder.
-    static func responderCertificate(of basic: BasicOCSPResponse, issuer: Certificate, now: Date) throws -> Certificate {
+    static func responderCertificate(
+        of basic: BasicOCSPResponse, issuer: RevocationCertificate, now: Date
+    ) throws -> RevocationCertificate {
         let id = basic.responseData.responderID
         if id.identifies(issuer) { return issuer }
-        for candidate in basic.certificates where id.identifies(candidate) {
-            guard candidate.issuer == issuer.subject,
-                  issuer.publicKey.isValidSignature(candidate.signature, for: candidate)
-            else { continue }
-            guard hasOCSPSigningUsage(candidate) else {
+        for candidate in basic.embeddedCertificates where id.identifies(candidate) {
+            guard candidate.issuer == issuer.subject, candidate.isSigned(by: issuer.publicKey) else { continue }
+            guard hasOCSPSigningUsage(candidate.extensions) else {
                 throw V2GPKIError.make(.responseMismatch, "responder \(candidate.subject) lacks id-kp-OCSPSigning")
             }
             guard candidate.notValidBefore <= now, now <= candidate.notValidAfter else {
@@ -75,7 +96,12 @@ public enum OCSPResponseVerifier {
 
     /// Whether `certificate` has the extended key usage id-kp-OCSPSigning (RFC 6960 §4.2.2.2).
     public static func hasOCSPSigningUsage(_ certificate: Certificate) -> Bool {
-        guard let usage = try? certificate.extensions.extendedKeyUsage else { return false }
+        hasOCSPSigningUsage(certificate.extensions)
+    }
+
+    /// Whether `extensions` carry the extended key usage id-kp-OCSPSigning.
+    static func hasOCSPSigningUsage(_ extensions: Certificate.Extensions) -> Bool {
+        guard let usage = try? extensions.extendedKeyUsage else { return false }
         return usage.contains(.ocspSigning)
     }
 }

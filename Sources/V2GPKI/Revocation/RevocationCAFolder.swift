@@ -13,20 +13,21 @@ import X509
 /// - `database.json`: the ``CertificateDatabase`` (see ``CertificateDatabaseFile``).
 public struct RevocationCAFolder: Sendable {
     public let directory: URL
-    public let certificate: Certificate
-    public let privateKey: Certificate.PrivateKey
+    /// The CA certificate: ECDSA, or Ed448 on an ISO 15118-20 Ed448 PKI.
+    public let certificate: RevocationCertificate
+    public let privateKey: RevocationSigningKey
     /// The delegated responder certificate and key, when `ocsp/` holds them.
-    public let ocspSigner: (certificate: Certificate, key: Certificate.PrivateKey)?
+    public let ocspSigner: (certificate: RevocationCertificate, key: RevocationSigningKey)?
     public var databaseFile: CertificateDatabaseFile { CertificateDatabaseFile(caDirectory: directory) }
 
-    /// Reads a CA folder.
+    /// Reads a CA folder (ECDSA or Ed448 keys).
     /// - Throws: ``V2GPKIError/Code-swift.struct/missingFile``, ``V2GPKIError/Code-swift.struct/malformedEncoding``,
     ///   ``V2GPKIError/Code-swift.struct/invalidRequest`` (a key that does not match its certificate).
     /// - Parameter password: the password of encrypted keys (nil for unencrypted ones).
     public init(directory: URL, password: String? = nil) throws {
         self.directory = directory
         let certificate = try Self.readCertificate(in: directory, name: "cert")
-        let key = try Self.readKey(directory.appendingPathComponent("key.pem"), password: password)
+        let key = try Self.readKey(directory.appendingPathComponent("key.pem"), for: certificate, password: password)
         guard key.publicKey == certificate.publicKey else {
             throw V2GPKIError.make(.invalidRequest, "\(directory.path)/key.pem does not belong to cert.pem")
         }
@@ -37,7 +38,7 @@ public struct RevocationCAFolder: Sendable {
             || FileManager.default.fileExists(atPath: ocsp.appendingPathComponent("cert.der").path)
         {
             let signer = try Self.readCertificate(in: ocsp, name: "cert")
-            let signerKey = try Self.readKey(ocsp.appendingPathComponent("key.pem"), password: password)
+            let signerKey = try Self.readKey(ocsp.appendingPathComponent("key.pem"), for: signer, password: password)
             self.ocspSigner = (signer, signerKey)
         } else {
             self.ocspSigner = nil
@@ -51,17 +52,32 @@ public struct RevocationCAFolder: Sendable {
             database: database)
     }
 
-    static func readCertificate(in directory: URL, name: String) throws -> Certificate {
+    /// Issues the next CRL of this CA (signed with id-Ed448 by an Ed448 CA), taking the CRL number from its database
+    /// and incrementing it there.
+    /// - Throws: ``V2GPKIError/Code-swift.struct/invalidRequest`` when `nextUpdate` is not after `thisUpdate`; what
+    ///   reading or writing the database throws.
+    public func issueCRL(thisUpdate: Date, nextUpdate: Date) throws -> CertificateList {
+        let keyIdentifier = try CRLBuilder.keyIdentifier(of: certificate)
+        return try databaseFile.update { database -> CertificateList in
+            let crl = try CRLBuilder.makeCRL(
+                issuer: certificate.subject, keyIdentifier: keyIdentifier, key: privateKey, database: database,
+                crlNumber: database.nextCRLNumber, thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+            database.nextCRLNumber += 1
+            return crl
+        }
+    }
+
+    static func readCertificate(in directory: URL, name: String) throws -> RevocationCertificate {
         let pem = directory.appendingPathComponent("\(name).pem")
         let der = directory.appendingPathComponent("\(name).der")
         do {
             if let text = try? String(contentsOf: pem, encoding: .utf8) {
-                return try Certificate(pemEncoded: text)
+                return try RevocationCertificate(derEncoded: try PEMDocument(pemString: text).derBytes)
             }
             guard let data = try? Data(contentsOf: der) else {
                 throw V2GPKIError.make(.missingFile, "neither \(pem.path) nor \(der.path) is readable")
             }
-            return try Certificate(derEncoded: Array(data))
+            return try RevocationCertificate(derEncoded: Array(data))
         } catch let error as V2GPKIError {
             throw error
         } catch {
@@ -69,39 +85,10 @@ public struct RevocationCAFolder: Sendable {
         }
     }
 
-    static func readKey(_ url: URL, password: String?) throws -> Certificate.PrivateKey {
-        try PrivateKeyFile.load(path: url.path, password: password)
-    }
-}
-
-extension RevocationCAFolder {
-    /// Issues the next CRL of the CA folder `directory`, ECDSA or Ed448 (an ISO 15118-20 Ed448 CA signs with id-Ed448),
-    /// taking the CRL number from its database and incrementing it there.
-    /// - Throws: what reading the folder or its database throws; ``V2GPKIError/Code-swift.struct/invalidRequest`` when
-    ///   the key does not belong to the certificate or `nextUpdate` is not after `thisUpdate`.
-    public static func issueCRL(
-        directory: URL, password: String?, thisUpdate: Date, nextUpdate: Date
-    ) throws -> CertificateList {
-        let make: (CertificateDatabase) throws -> CertificateList
-        if let ed448 = try? CertificateFile.ed448Certificates(atPath: directory.appendingPathComponent("cert.pem").path).first {
-            let key = try PrivateKeyFile.loadEd448(path: directory.appendingPathComponent("key.pem").path, password: password)
-            make = { database in
-                try CRLBuilder.makeCRL(
-                    issuer: ed448, key: key, database: database, crlNumber: database.nextCRLNumber,
-                    thisUpdate: thisUpdate, nextUpdate: nextUpdate)
-            }
-        } else {
-            let folder = try RevocationCAFolder(directory: directory, password: password)
-            make = { database in
-                try CRLBuilder.makeCRL(
-                    issuer: folder.certificate, key: folder.privateKey, database: database,
-                    crlNumber: database.nextCRLNumber, thisUpdate: thisUpdate, nextUpdate: nextUpdate)
-            }
-        }
-        return try CertificateDatabaseFile(caDirectory: directory).update { database -> CertificateList in
-            let crl = try make(database)
-            database.nextCRLNumber += 1
-            return crl
+    static func readKey(_ url: URL, for certificate: RevocationCertificate, password: String?) throws -> RevocationSigningKey {
+        switch certificate {
+        case .certificate: .certificate(try PrivateKeyFile.load(path: url.path, password: password))
+        case .ed448: .ed448(try PrivateKeyFile.loadEd448(path: url.path, password: password))
         }
     }
 }

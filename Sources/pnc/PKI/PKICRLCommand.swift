@@ -21,9 +21,8 @@ struct PKICRLCommand: ParsableCommand {
         let output = URL(fileURLWithPath: out ?? directory.appendingPathComponent("crl.der").path)
         do {
             let now = Date()
-            let crl = try RevocationCAFolder.issueCRL(
-                directory: directory, password: try password.resolve(), thisUpdate: now,
-                nextUpdate: now.addingTimeInterval(TimeInterval(nextUpdateHours) * 3600))
+            let folder = try RevocationCAFolder(directory: directory, password: try password.resolve())
+            let crl = try folder.issueCRL(thisUpdate: now, nextUpdate: now.addingTimeInterval(TimeInterval(nextUpdateHours) * 3600))
             let bytes = output.pathExtension.lowercased() == "pem" ? Data((try crl.pemString() + "\n").utf8) : Data(try crl.derBytes())
             try bytes.write(to: output, options: .atomic)
             let number = crl.tbsCertList.crlNumber?.hexString ?? "?"

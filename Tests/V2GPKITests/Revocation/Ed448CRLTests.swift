@@ -27,8 +27,8 @@ struct Ed448CRLFixture {
         let now = Date()
         try CertificateDatabaseFile(caDirectory: ca).revoke(
             serial: revoked.serialNumber, reason: .keyCompromise, at: now.addingTimeInterval(-60))
-        let crl = try RevocationCAFolder.issueCRL(
-            directory: ca, password: "pw", thisUpdate: now.addingTimeInterval(-30), nextUpdate: now.addingTimeInterval(3600))
+        let crl = try RevocationCAFolder(directory: ca, password: "pw").issueCRL(
+            thisUpdate: now.addingTimeInterval(-30), nextUpdate: now.addingTimeInterval(3600))
         let chain = try CertificateFile.ed448Certificates(atPath: "\(directory.leafDirectory("crl-good-\(tag)"))/chain.pem")
         return Ed448CRLFixture(
             good: good, revoked: revoked, chain: Array(chain.dropFirst()), roots: try directory.ed448Roots(), crl: crl, now: now)
@@ -56,9 +56,10 @@ struct Ed448CRLFixture {
         let aki = try #require(parsed.tbsCertList.authorityKeyIdentifier?.keyIdentifier)
         #expect(aki == (try issuer.extensions.subjectKeyIdentifier)?.keyIdentifier)
         // Each issued CRL takes the next number.
-        let next = try RevocationCAFolder.issueCRL(
+        let next = try RevocationCAFolder(
             directory: URL(fileURLWithPath: try PKIDirectory(root: Ed448Fixture.root, password: "pw").caDirectory(.cpoSubCA2)),
-            password: "pw", thisUpdate: f.now, nextUpdate: f.now.addingTimeInterval(60))
+            password: "pw"
+        ).issueCRL(thisUpdate: f.now, nextUpdate: f.now.addingTimeInterval(60))
         #expect(next.tbsCertList.crlNumber != parsed.tbsCertList.crlNumber)
         // One bit of the signature flipped: no longer valid.
         var tampered = der
