@@ -80,7 +80,7 @@ let pkiTargets: [Target] = [
         name: "PKIHTTPTests",
         dependencies: [
             "PKIHTTP", "PnCTesting",
-            "V2GPKI",
+            "V2GPKI", "Ed448",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
