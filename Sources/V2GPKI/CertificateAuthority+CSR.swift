@@ -17,28 +17,48 @@ extension CertificateAuthority {
         guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
             throw .make(.badSignature, "the CSR's signature does not verify with its own public key")
         }
-        let requested = CertificateLinter.Attributes(csr.subject)
-        guard let commonName = requested.commonName, !commonName.isEmpty else {
-            throw .make(.invalidRequest, "the CSR subject has no CN")
-        }
         guard CertificateLinter.detectProfile(publicKey: csr.publicKey) == profile else {
             throw .make(.invalidRequest, "the CSR key \(csr.publicKey) is not the \(profile.rawValue) curve")
         }
-        let own = CertificateLinter.Attributes(certificate.subject)
-        let subject: DistinguishedName
-        do {
-            subject = try CertificateIssuer.subject(
-                commonName: commonName, organization: requested.organization ?? own.organization ?? "OpenPnC",
-                country: requested.country ?? own.country ?? "DE", role: role
-            )
-        } catch { throw .make(.invalidRequest, "the CSR subject cannot be encoded", cause: error) }
+        let subject = try Self.subject(requested: csr.subject, issuer: certificate.subject, role: role)
         return try issue(
             role: role, subject: subject, publicKey: csr.publicKey, validityDays: validityDays, now: now, using: &rng
         )
     }
 
+    /// The subject of a certificate issued for a request: the request's CN, O and C (O and C default to the
+    /// issuer's) and the DC of `role`; the same for ECDSA and Ed448 requests.
+    /// - Throws: `.invalidRequest` for a request without CN or a subject that cannot be encoded.
+    static func subject(
+        requested name: DistinguishedName, issuer: DistinguishedName, role: CertificateRole
+    ) throws(V2GPKIError) -> DistinguishedName {
+        let requested = CertificateLinter.Attributes(name)
+        guard let commonName = requested.commonName, !commonName.isEmpty else {
+            throw .make(.invalidRequest, "the CSR subject has no CN")
+        }
+        let own = CertificateLinter.Attributes(issuer)
+        do {
+            return try CertificateIssuer.subject(
+                commonName: commonName, organization: requested.organization ?? own.organization ?? "OpenPnC",
+                country: requested.country ?? own.country ?? "DE", role: role
+            )
+        } catch { throw .make(.invalidRequest, "the CSR subject cannot be encoded", cause: error) }
+    }
+
     /// Parses a PEM (`CERTIFICATE REQUEST` / `NEW CERTIFICATE REQUEST`) or DER PKCS#10 request.
     public static func parseCSR(_ bytes: [UInt8]) throws(V2GPKIError) -> CertificateSigningRequest {
+        let der = try csrDER(bytes)
+        do {
+            return try CertificateSigningRequest(derEncoded: der)
+        } catch let error as V2GPKIError {
+            throw error
+        } catch {
+            throw .make(.malformedEncoding, "the CSR does not parse as PKCS#10", cause: error)
+        }
+    }
+
+    /// The DER of a PEM (`CERTIFICATE REQUEST` / `NEW CERTIFICATE REQUEST`) or DER request.
+    static func csrDER(_ bytes: [UInt8]) throws(V2GPKIError) -> [UInt8] {
         let text = String(decoding: bytes, as: UTF8.self)
         do {
             if text.contains("-----BEGIN") {
@@ -46,9 +66,9 @@ extension CertificateAuthority {
                 guard document.discriminator.hasSuffix("CERTIFICATE REQUEST") else {
                     throw V2GPKIError.make(.malformedEncoding, "PEM type \(document.discriminator) is not a CSR")
                 }
-                return try CertificateSigningRequest(derEncoded: document.derBytes)
+                return document.derBytes
             }
-            return try CertificateSigningRequest(derEncoded: bytes)
+            return bytes
         } catch let error as V2GPKIError {
             throw error
         } catch {

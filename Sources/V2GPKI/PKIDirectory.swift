@@ -336,26 +336,69 @@ public struct PKIDirectory: Sendable {
         guard configuration.effectiveKeyAlgorithm == .ed448 else {
             throw .make(.unsupportedAlgorithm, "\(root) is not an Ed448 PKI")
         }
-        guard !role.isCA, role != .ocspSigner, let issuerRole = role.issuerRole else {
-            throw .make(.invalidRequest, "\(role.rawValue) is not a leaf role")
-        }
-        guard validityDays > 0 else { throw .make(.invalidRequest, "validity must be at least one day") }
+        _ = try Self.leafIssuerRole(role, validityDays: validityDays)
         guard SoftwareKeyStore.isValidComponent(name) else { throw .make(.invalidRequest, "leaf name \(name) is not [A-Za-z0-9._-]+") }
         let dir = leafDirectory(name)
         guard !FileManager.default.fileExists(atPath: "\(dir)/cert.pem") else {
             throw .make(.invalidRequest, "\(dir) already holds a certificate")
         }
+        let subject = try Self.subject(commonName, role: role)
+        try createDirectory(dir)
+        let publicKey = try keys.generateEd448Key(label: "leaf/\(name)/key", using: &rng)
+        let (certificate, caChain) = try issueEd448(
+            role: role, publicKey: publicKey, validityDays: validityDays, now: now, using: &rng, subject: { _ in subject })
+        try writeFile("\(dir)/cert.pem", certificate.pemString)
+        try writeData("\(dir)/cert.der", Data(certificate.derBytes))
+        try writeFile("\(dir)/chain.pem", ([certificate] + caChain).map { $0.pemString + "\n" }.joined())
+        return certificate
+    }
+
+    /// Issues an Ed448 SECC or CPS certificate for a PKCS#10 request with an Ed448 key (RFC 8410) from the issuing
+    /// CA of `role`, and records it in that CA's database; nothing else is written. The subject follows
+    /// ``CertificateAuthority/issue(role:csr:validityDays:now:using:)``: the request's CN, O and C and the DC of
+    /// `role`; extensions come from the profile.
+    ///
+    /// - Returns: the certificate followed by the Sub-CAs above it (leaf first, no root).
+    /// - Throws: `.unsupportedAlgorithm` when the PKI is not an Ed448 PKI or the request's key is not Ed448;
+    ///   `.malformedEncoding` for a request that does not parse; `.badSignature` when its signature does not verify
+    ///   with its own key; `.invalidRequest` for a role other than secc or cps, or a request without CN.
+    public func issueEd448(
+        role: CertificateRole, csr bytes: [UInt8], validityDays: Int, now: Date,
+        using rng: inout some RandomNumberGenerator
+    ) throws(V2GPKIError) -> [Ed448Certificate] {
+        guard configuration.effectiveKeyAlgorithm == .ed448 else {
+            throw .make(.unsupportedAlgorithm, "\(root) is not an Ed448 PKI")
+        }
+        guard role == .secc || role == .cps else { throw .make(.invalidRequest, "a CSR is for secc and cps certificates") }
+        let csr = try Ed448CertificateSigningRequest(pemOrDER: bytes)
+        guard csr.isSelfSigned else {
+            throw .make(.badSignature, "the CSR's Ed448 signature does not verify with its own public key")
+        }
+        let (certificate, caChain) = try issueEd448(
+            role: role, publicKey: csr.publicKey, validityDays: validityDays, now: now, using: &rng,
+            subject: { (ca: Ed448Certificate) throws(V2GPKIError) -> DistinguishedName in
+                try CertificateAuthority.subject(requested: csr.subject, issuer: ca.subject, role: role)
+            })
+        return [certificate] + caChain
+    }
+
+    /// Issues and records an Ed448 leaf of `role` from its CA; returns it and the CA's chain (CA first, no root).
+    private func issueEd448(
+        role: CertificateRole, publicKey key: Ed448.PublicKey, validityDays: Int, now: Date,
+        using rng: inout some RandomNumberGenerator,
+        subject: (Ed448Certificate) throws(V2GPKIError) -> DistinguishedName
+    ) throws(V2GPKIError) -> (Ed448Certificate, [Ed448Certificate]) {
+        let issuerRole = try Self.leafIssuerRole(role, validityDays: validityDays)
         let caDir = caDirectory(issuerRole)
         guard let ca = try CertificateFile.ed448Certificates(atPath: "\(caDir)/cert.pem").first else {
             throw .make(.missingFile, "\(caDir)/cert.pem holds no certificate")
         }
         let caChain = try CertificateFile.ed448Certificates(atPath: "\(caDir)/chain.pem")
         let caKey = try keys.ed448SigningKey(label: "ca/\(issuerRole.rawValue)/key")
-        try createDirectory(dir)
-        let publicKey = try keys.generateEd448Key(label: "leaf/\(name)/key", using: &rng)
+        let subjectName = try subject(ca)
         let notBefore = now.addingTimeInterval(-3600)
         let request = Ed448IssuanceRequest(
-            role: role, subject: try Self.subject(commonName, role: role), publicKey: publicKey,
+            role: role, subject: subjectName, publicKey: key,
             serialNumber: CertificateIssuer.randomSerialNumber(using: &rng), notBefore: notBefore,
             notAfter: min(notBefore.addingTimeInterval(Double(validityDays) * 86_400), ca.notValidAfter),
             ocspURL: configuration.ocspURL, crlURL: crlURL(of: issuerRole)
@@ -364,10 +407,16 @@ public struct PKIDirectory: Sendable {
         do { try CertificateDatabaseFile(caDirectory: URL(fileURLWithPath: caDir)).recordIssued(certificate) } catch {
             throw .make(.missingFile, "cannot record serial \(certificate.serialNumber) in \(caDir)", cause: error)
         }
-        try writeFile("\(dir)/cert.pem", certificate.pemString)
-        try writeData("\(dir)/cert.der", Data(certificate.derBytes))
-        try writeFile("\(dir)/chain.pem", ([certificate] + caChain).map { $0.pemString + "\n" }.joined())
-        return certificate
+        return (certificate, caChain)
+    }
+
+    /// The CA role that issues the leaf `role`, after checking `role` is a leaf and the validity positive.
+    private static func leafIssuerRole(_ role: CertificateRole, validityDays: Int) throws(V2GPKIError) -> CertificateRole {
+        guard !role.isCA, role != .ocspSigner, let issuerRole = role.issuerRole else {
+            throw .make(.invalidRequest, "\(role.rawValue) is not a leaf role")
+        }
+        guard validityDays > 0 else { throw .make(.invalidRequest, "validity must be at least one day") }
+        return issuerRole
     }
 
     /// Issues a leaf with a fresh key into `leaf/<name>/` (cert, key, chain).

@@ -46,7 +46,13 @@ struct PKIIssueCommand: ParsableCommand {
         let days = validityDays ?? role.defaultValidityDays
         var rng = SystemRandomNumberGenerator()
         if directory.configuration.effectiveKeyAlgorithm == .ed448 {
-            guard csr == nil else { throw ValidationError("--csr is not supported for Ed448 PKIs yet") }
+            if let csr {
+                guard role == .secc || role == .cps else { throw ValidationError("--csr is for secc and cps certificates") }
+                guard let data = FileManager.default.contents(atPath: csr) else { throw ValidationError("cannot read \(csr)") }
+                let chain = try directory.issueEd448(role: role, csr: Array(data), validityDays: days, now: Date(), using: &rng)
+                try write(pem: chain.map { $0.pemString + "\n" }.joined(), serial: chain[0].serialNumber, subject: chain[0].subject, role: role)
+                return
+            }
             let folder = name ?? "\(kind.rawValue)-\(cn.filter { $0.isLetter || $0.isNumber })"
             let certificate = try directory.issueEd448Leaf(
                 name: folder, role: role, commonName: cn, validityDays: days, now: Date(), using: &rng
@@ -60,12 +66,7 @@ struct PKIIssueCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: csr) else { throw ValidationError("cannot read \(csr)") }
             let certificate = try ca.issue(role: role, csr: Array(data), validityDays: days, now: Date(), using: &rng)
             let pem = try CertificateFile.pemBundle([certificate] + ca.chainBelowRoot)
-            if let out {
-                try Data(pem.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-                print("issued \(role.rawValue) serial \(certificate.serialNumber) for \(certificate.subject) -> \(out) (leaf + Sub-CAs)")
-            } else {
-                print(pem, terminator: "")
-            }
+            try write(pem: pem, serial: certificate.serialNumber, subject: certificate.subject, role: role)
             return
         }
         let folder = name ?? "\(kind.rawValue)-\(cn.filter { $0.isLetter || $0.isNumber })"
@@ -73,5 +74,15 @@ struct PKIIssueCommand: ParsableCommand {
             name: folder, role: role, commonName: cn, by: ca, validityDays: days, now: Date(), using: &rng
         )
         print("issued \(role.rawValue) serial \(certificate.serialNumber) CN=\(cn) -> \(directory.leafDirectory(folder))")
+    }
+
+    /// Writes a certificate issued for --csr (leaf + Sub-CAs, PEM) to --out, or prints it.
+    func write(pem: String, serial: Certificate.SerialNumber, subject: DistinguishedName, role: CertificateRole) throws {
+        if let out {
+            try Data(pem.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            print("issued \(role.rawValue) serial \(serial) for \(subject) -> \(out) (leaf + Sub-CAs)")
+        } else {
+            print(pem, terminator: "")
+        }
     }
 }
