@@ -113,4 +113,44 @@ import X509
         #expect(ours.output.contains("BEGIN PUBLIC KEY"))
         #expect(ours.output == theirs.output)
     }
+
+    @Test("[RFC 2986] the Ed448 CSR reader and the CRL reader on an Ed448-signed CRL: truncations and bit flips are typed errors or fail the signature, never a crash")
+    func mutations() throws {
+        var rng = SeededRandom(seed: 2987)
+        let key = Ed448.PrivateKey(using: &rng)
+        let csr = try Self.csr(for: key, subject: try DistinguishedName { CommonName("DE*OPC*E43") })
+        let original = try Ed448CertificateSigningRequest(pemOrDER: csr)
+        #expect(original.isSelfSigned)
+        let f = try Ed448CRLFixture.make("mutations")
+        let crl = try f.crl.derBytes()
+        for (input, index) in [(csr, 0), (crl, 1)] {
+            for _ in 0..<300 {
+                var mutated = input
+                if Bool.random(using: &rng) {
+                    mutated = Array(mutated.prefix(Int.random(in: 0..<input.count, using: &rng)))
+                } else {
+                    for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                        let i = Int.random(in: 0..<mutated.count, using: &rng)
+                        mutated[i] ^= UInt8(1) << UInt8.random(in: 0...7, using: &rng)
+                    }
+                }
+                if index == 0 {
+                    do {
+                        let parsed = try Ed448CertificateSigningRequest(pemOrDER: mutated)
+                        // Only an untouched request and signature can still prove possession.
+                        if parsed.isSelfSigned { #expect(parsed.infoBytes == original.infoBytes && parsed.signature == original.signature) }
+                    } catch {
+                        #expect([.malformedEncoding, .unsupportedAlgorithm].contains(error.code))
+                    }
+                } else {
+                    do {
+                        let parsed = try CertificateList(derBytes: mutated)
+                        if parsed.isSignature(validFor: f.chain[0].publicKey) { #expect(parsed.tbsCertListBytes == f.crl.tbsCertListBytes) }
+                    } catch let error as V2GPKIError {
+                        #expect(error.code == .malformedEncoding)
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 import FuzzDriver
 import V2GPKI
 
-/// Feeds arbitrary bytes to the PKI decoders: certificates (DER and PEM, EC and Ed448), PKCS#10 requests and private
+/// Feeds arbitrary bytes to the PKI decoders: certificates (DER and PEM, EC and Ed448), PKCS#10 requests (EC and Ed448) and private
 /// keys.
 /// Any input must end in a value or a typed error; a trap or a sanitizer report is a finding.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -19,6 +19,9 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         _ = first.isSigned(by: first.publicKey)
     }
     _ = try? PrivateKeyFile.loadEd448(pem: String(decoding: bytes, as: UTF8.self), password: "fuzz")
+    if let request = try? Ed448CertificateSigningRequest(pemOrDER: bytes) {
+        _ = request.isSelfSigned
+    }
     return 0
 }
 
