@@ -74,11 +74,12 @@ public struct PKIDirectory: Sendable {
     /// A CA: its certificate, its chain below the root, and a signing handle.
     ///
     /// - Throws: `.unsupportedAlgorithm` for an Ed448 PKI (its certificates are ``Ed448Certificate``s; see
-    ///   ``ed448Roots()``).
+    ///   ``ed448Roots()``, ``issueEd448Leaf(name:role:commonName:validityDays:now:using:)`` and
+    ///   ``issueEd448(role:csr:validityDays:now:using:)``).
     public func authority(_ role: CertificateRole) throws(V2GPKIError) -> CertificateAuthority {
         guard role.isCA else { throw .make(.invalidRequest, "\(role.rawValue) is not a CA") }
         guard configuration.effectiveKeyAlgorithm != .ed448 else {
-            throw .make(.unsupportedAlgorithm, "\(root) is an Ed448 PKI; issuing from it after init is not supported yet")
+            throw .make(.unsupportedAlgorithm, "\(root) is an Ed448 PKI: its CAs are Ed448 certificates, not CertificateAuthority values")
         }
         let dir = caDirectory(role)
         let certificate = try CertificateFile.certificates(atPath: "\(dir)/cert.pem")[0]
