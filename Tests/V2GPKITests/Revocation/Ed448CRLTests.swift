@@ -18,7 +18,8 @@ struct Ed448CRLFixture {
 
     static func make(_ tag: String) throws -> Ed448CRLFixture {
         let directory = try PKIDirectory(root: Ed448Fixture.root, password: "pw")
-        var rng = SeededRandom(seed: 8410 &+ UInt64(tag.utf8.count))
+        // A seed per tag (FNV-1a), so that fixtures of different tests draw different serials.
+        var rng = SeededRandom(seed: tag.utf8.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 })
         let good = try directory.issueEd448Leaf(
             name: "crl-good-\(tag)", role: .secc, commonName: "DE*OPC*E7", validityDays: 30, now: Ed448Fixture.now, using: &rng)
         let revoked = try directory.issueEd448Leaf(
