@@ -489,8 +489,8 @@ let stationTargets: [Target] = [
     .testTarget(
         name: "PnCServerTests",
         dependencies: [
-            "PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages", "EMSP", "Storage", "PnCCore", "V2GPKI",
-            "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI",
+            "PnCServer", "ChargingStation", "CSMS", "CSMSServer", "ISO15118SECC", "OCPPMessages", "OCPPTransport", "EMSP", "Storage",
+            "PnCCore", "V2GPKI", "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

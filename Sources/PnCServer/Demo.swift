@@ -183,7 +183,10 @@ public enum Demo {
         let provisioning = try ContractProvisioning.fromPKIDirectory(
             pki, allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
         let csmsOCSP = OCSPClient(transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
-        let csms = DemoCSMS(configuration: configuration, authority: authority, logger: logger) { store in
+        let csms = DemoCSMS(
+            configuration: configuration, authority: authority, logger: logger,
+            billing: (demoTariff, workDirectory + "/outbox")
+        ) { store in
             // The CSMS's Plug & Charge ports: OCSP (cached) and chain validation from the PKI, contracts and contract
             // certificates from the eMSP (same database).
             var services = try PlugAndChargeServices.pki(
@@ -194,7 +197,8 @@ public enum Demo {
         }
         var running = try await timed("CSMS", "start (OCPP-J on 127.0.0.1, SQLite)", { try await csms.start(port: 0) },
             outcome: { "listening on 127.0.0.1:\($0.port)" })
-        try await running.application.store.saveToken(IdTokenRecord(idToken: demoToken, type: "ISO14443", status: "Accepted"))
+        try await running.application.store.saveToken(
+            IdTokenRecord(idToken: demoToken, type: "ISO14443", status: "Accepted", groupIdToken: demoEMAID))
         // eMSP: the driver's contract, bound to the vehicle's PCID, with the PKI's contract certificate.
         try await timed("EMSP", "customer, vehicle \(demoPCID), contract \(demoEMAID) (active)", {
             let store = running.application.store
@@ -243,7 +247,6 @@ public enum Demo {
         var generator = SystemRandomNumberGenerator()
         var trace = TraceID.random(using: &generator)
         var transactionID = ""
-        var authMethod = "WHITELIST"
         if scenario == .happy || scenario == .revoked || scenario == .unknownRoot {
             // The SECC trusts the MO roots the CSMS installed in the station (M05); in `unknown-root` the CSMS deletes
             // the MO root (M04) after the contract installation, before the vehicle plugs in again.
@@ -277,7 +280,7 @@ public enum Demo {
                 refreshOCSP: { folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) } },
                 logger: logger)
             else { return report }
-            (transactionID, authMethod, trace) = real
+            (transactionID, _, trace) = real
         } else {
             if scenario == .csmsOffline {
                 await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
@@ -371,7 +374,6 @@ public enum Demo {
                 }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
             }
             report.authorization = decision
-            authMethod = contract.status == .accepted ? "AUTH_REQUEST" : "WHITELIST"
             guard decision.status == .accepted else { return report }
             let start = Date().timeIntervalSince1970
             transactionID = try await timed("SECC→CSMS", "TransactionEvent Started (journaled)", trace: trace, {
@@ -408,30 +410,18 @@ public enum Demo {
                 stationID: stationID, transactionID: transactionID, limit: 100
             ).filter { $0.measurand == "Energy.Active.Import.Register" }.map(\.value).sorted()
         }
-        if let record = report.storedTransaction, let started = record.startedAt, let ended = record.endedAt,
-            let first = report.storedEnergyWh.first, let last = report.storedEnergyWh.last
+        // The CSMS billed the transaction when it stored its Ended event (EMSPTransactionBilling, once per transaction).
+        if report.storedTransaction != nil,
+            let billed = try await running.application.store.invoice(stationID: stationID, transactionID: transactionID)
         {
-            let store = running.application.store
-            let outbox = InvoiceOutbox(folder: workDirectory + "/outbox")
-            let billed: (ChargeDetailRecord, Invoice, String) = try await timed("CSMS→EMSP", "CDR priced, invoice written and stored", trace: trace, {
-                let session = FinishedSession(
-                    transactionID: record.transactionID, stationID: record.stationID, evseID: record.evseID ?? 1,
-                    eMAID: demoEMAID, start: Int64(started.secondsSince1970.rounded()),
-                    stop: Int64(ended.secondsSince1970.rounded()), energyWh: Int64((last - first).rounded()),
-                    authMethod: authMethod)
-                let cdr = try Pricing.price(session, tariff: demoTariff, cdrID: "CDR-\(record.transactionID)")
-                let year = Invoice.year(session.stop)
-                let sequence = try await store.nextInvoiceSequence(year: year)
-                let invoice = Invoice(
-                    number: Invoice.number(prefix: "OPNC", year: year, sequence: sequence), cdr: cdr,
-                    issuedAt: session.stop, issuer: "OpenPnC Mobility (demo eMSP)")
-                let path = try outbox.write(invoice)
-                _ = try await store.saveInvoice(invoice, htmlPath: path)
-                return (cdr, invoice, path)
-            }, outcome: { "\($0.1.number): \($0.0.totalEnergyKWh) kWh, \($0.0.totalExclVAT) + VAT \($0.0.vat) = \($0.0.totalInclVAT)" })
-            report.cdr = billed.0
-            report.invoiceNumber = billed.1.number
-            report.invoicePath = billed.2
+            let settled = running.billing?.settled.first { $0.transactionID == transactionID }
+            report.timeline.append(DemoTimelineEntry(
+                hop: "CSMS→EMSP", step: "at TransactionEvent Ended: CDR priced, invoice written and stored",
+                milliseconds: settled?.milliseconds ?? 0, traceID: trace.rawValue,
+                outcome: "\(billed.invoice.number): \(billed.invoice.cdr.session.eMAID), \(billed.invoice.cdr.totalEnergyKWh) kWh, \(billed.invoice.cdr.totalExclVAT) + VAT \(billed.invoice.cdr.vat) = \(billed.invoice.cdr.totalInclVAT)"))
+            report.cdr = billed.invoice.cdr
+            report.invoiceNumber = billed.invoice.number
+            report.invoicePath = billed.htmlPath
         }
         stationTask.cancel()
         await awaitBounded(stationTask, seconds: 5)
@@ -543,12 +533,15 @@ struct DemoCSMS: Sendable {
     let configuration: CSMSApplicationConfiguration
     let authority: PKICertificateAuthority
     let logger: Logger
+    /// The tariff and outbox folder of the CSMS's billing; nil: no billing.
+    var billing: (tariff: Tariff, outbox: String)? = nil
     let plugAndCharge: @Sendable (SQLStore) throws -> PlugAndChargeServices
 
     struct Running: Sendable {
         let application: CSMSApplication
         let port: Int
         let task: Task<Void, any Error>
+        let billing: EMSPTransactionBilling?
         /// Cancels the CSMS and waits for it, 5 s at most (a shutdown stuck on a connection must not hang the demo).
         func stop() async {
             task.cancel()
@@ -560,9 +553,10 @@ struct DemoCSMS: Sendable {
         var server = configuration.server
         server.port = port
         let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
+        let settlement = billing.map { EMSPTransactionBilling(store: store, tariff: $0.tariff, outbox: InvoiceOutbox(folder: $0.outbox)) }
         let application = CSMSApplication(
             configuration: configuration, store: store, certificateAuthority: authority,
-            plugAndCharge: try plugAndCharge(store), logger: logger,
+            plugAndCharge: try plugAndCharge(store), settlement: settlement, logger: logger,
             now: { OCPPDateTime(secondsSince1970: Date().timeIntervalSince1970) })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         // When the server ends before it listens (e.g. the port was taken meanwhile), the stream ends too, so that
@@ -576,6 +570,6 @@ struct DemoCSMS: Sendable {
             if case .failure(let error) = await task.result { throw error }
             throw CancellationError()
         }
-        return Running(application: application, port: bound, task: task)
+        return Running(application: application, port: bound, task: task, billing: settlement)
     }
 }

@@ -236,7 +236,8 @@ extension Demo {
         report: inout DemoReport, refreshOCSP: () -> Void, logger: Logger
     ) async throws -> (String, String, TraceID)? {
         // The EV's MAC as the EIM token of External Payment (the fallback).
-        try await store.saveToken(IdTokenRecord(idToken: DemoVehicleLeg.eimToken, type: "MacAddress", status: "Accepted"))
+        try await store.saveToken(
+            IdTokenRecord(idToken: DemoVehicleLeg.eimToken, type: "MacAddress", status: "Accepted", groupIdToken: Demo.demoEMAID))
         let backend = TimedStationBackend(station: station)
         report.notRun = []
         var leg = DemoVehicleLeg(

@@ -32,6 +32,13 @@ public struct PnCBenchmarkReport: Sendable {
         /// One duration per run, in milliseconds, in run order.
         public var samples: [Double]
 
+        public init(name: String, path: String, targetP99Milliseconds: Double, samples: [Double]) {
+            self.name = name
+            self.path = path
+            self.targetP99Milliseconds = targetP99Milliseconds
+            self.samples = samples
+        }
+
         /// Nearest-rank percentile (`p` in 0 ... 1) of the samples.
         public func percentile(_ p: Double) -> Double {
             let sorted = samples.sorted()

@@ -57,7 +57,7 @@ extension DemoRuns {
             #expect(cdr.totalEnergyKWh != "0.000")
             #expect(cdr.totalInclVAT.cents == cdr.totalExclVAT.cents + cdr.vat.cents)
             let path = try #require(report.invoicePath)
-            #expect(path.hasSuffix("/outbox/DE8AA001234567/\(report.invoiceNumber ?? "?").html"))
+            #expect(path.hasSuffix("/outbox/\(Demo.demoEMAID)0/\(report.invoiceNumber ?? "?").html"))  // the contract's eMAID with its check digit
             #expect(try String(contentsOfFile: path, encoding: .utf8).contains(cdr.totalInclVAT.description))
             // One trace id for plug-in 2: its V2G messages, the Authorize and the transaction events.
             let plugIn2 = Set(report.timeline.filter { $0.step.hasPrefix("plug-in 2") }.compactMap(\.traceID))
