@@ -80,11 +80,13 @@ public enum DemoScenario: String, Sendable, CaseIterable {
     case csmsOffline = "csms-offline"
     /// The installed contract is revoked at the MO Sub-CA 2: the OCSP responder answers revoked, the EV falls back to EIM.
     case revoked
-    /// The contract is presented after its notAfter.
+    /// After the installation the vehicle presents an older certificate of its contract, past its notAfter: the SECC
+    /// answers PaymentDetails with FAILED_CertificateExpired, the EV falls back to EIM.
     case expired
     /// The station no longer trusts the MO root (the CSMS deleted it with DeleteCertificate).
     case unknownRoot = "unknown-root"
-    /// One byte of the contract certificate's signature is altered.
+    /// After the installation one byte of the contract certificate's signature is altered: the SECC's chain check
+    /// answers PaymentDetails with FAILED_CertChainError, the EV falls back to EIM.
     case tamperedSignature = "tampered-signature"
 }
 
@@ -95,6 +97,17 @@ public struct ContractCheck: Sendable, Hashable {
     /// OCPP 2.0.1 AuthorizeCertificateStatusEnumType.
     public var certificateStatus: BackendAuthorizationDecision.CertificateStatus
     public var reason: String
+
+    /// The OCPP certificate status matching an SECC refusal made without asking the CSMS.
+    static func certificateStatus(iso15118ResponseCode code: String) -> BackendAuthorizationDecision.CertificateStatus {
+        switch code {
+        case "FAILED_CertificateExpired": .certificateExpired
+        case "FAILED_CertificateRevoked": .certificateRevoked
+        case "FAILED_NoCertificateAvailable": .noCertificateAvailable
+        case "FAILED_SignatureError": .signatureError
+        default: .certChainError
+        }
+    }
 
     static func from(_ failure: ChainValidationFailure) -> ContractCheck {
         switch failure {
@@ -247,7 +260,7 @@ public enum Demo {
         var generator = SystemRandomNumberGenerator()
         var trace = TraceID.random(using: &generator)
         var transactionID = ""
-        if scenario == .happy || scenario == .revoked || scenario == .unknownRoot {
+        if scenario != .csmsOffline {
             // The SECC trusts the MO roots the CSMS installed in the station (M05); in `unknown-root` the CSMS deletes
             // the MO root (M04) after the contract installation, before the vehicle plugs in again.
             let installedMORoots: @Sendable () throws -> [Certificate] = {
@@ -282,56 +295,23 @@ public enum Demo {
             else { return report }
             (transactionID, _, trace) = real
         } else {
-            if scenario == .csmsOffline {
-                await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
-            }
+            await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
             let contractChain = try PEMDocument.parseMultiple(
                 pemString: String(contentsOfFile: pki.leafDirectory("contract") + "/chain.pem", encoding: .utf8)
             ).map { try Certificate(pemDocument: $0) }
             let moRootCertificate = try pki.authority(.moRoot).certificate
             let contractLeaf = contractChain.first.map { $0.subject.description } ?? "-"
             let hashData = try CertificateHashData.chain(Array(contractChain.prefix(3)), root: moRootCertificate)
-            var presentedChain = contractChain
-            var validationTime = Date()
-            switch scenario {
-            case .revoked:
-                if let leaf = contractChain.first {
-                    try pki.authority(.moSubCA2).revoke(serial: leaf.serialNumber, reason: .keyCompromise, at: Date())
-                    folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) }
-                }
-            case .expired:
-                validationTime = (contractChain.first?.notValidAfter ?? Date()).addingTimeInterval(86_400)
-            case .unknownRoot:
-                if let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
-                    let hash = installed.hashData
-                    _ = try await sendToStation(
-                        CSMSCall(
-                            V201.DeleteCertificateRequest(
-                                certificateHashData: .init(
-                                    hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
-                                    issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))),
-                        via: running.application, station: station)
-                }
-            case .tamperedSignature:
-                if let leaf = contractChain.first {
-                    var serializer = DER.Serializer()
-                    try serializer.serialize(leaf)
-                    var der = serializer.serializedBytes
-                    der[der.count - 1] ^= 0x01  // last byte of the signature value
-                    presentedChain[0] = try Certificate(derEncoded: der)
-                }
-            case .happy, .csmsOffline:
-                break
-            }
+            // csms-offline: the SECC checks the contract against the installed MO roots; no OCSP while offline.
+            let presentedChain = contractChain
+            let validationTime = Date()
             let trustedMORoots = try station.certificates.installed(types: ["MORootCertificate"]).compactMap {
                 try? Certificate(pemEncoded: $0.pem)
             }
-            let ocsp = OCSPClient(
-                transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
-            let validation = await timed("SECC↔OCSP", "contract chain check (MO roots installed by the CSMS, OCSP on loopback)", trace: trace, {
+            let validation = await timed("SECC↔OCSP", "contract chain check (MO roots installed by the CSMS; no OCSP while the CSMS is away)", trace: trace, {
                 await ChainValidator(roots: trustedMORoots).validate(
                     chain: presentedChain, at: validationTime, role: .contract,
-                    revocation: scenario == .csmsOffline ? .none : .required(OCSPRevocationChecker(client: ocsp)))
+                    revocation: .none)
             }, outcome: { result -> String in
                 switch result {
                 case .success: return "valid (OCSP good)"

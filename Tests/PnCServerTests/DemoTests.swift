@@ -85,20 +85,23 @@ extension DemoRuns {
     @Suite("pnc demo refusal scenarios: precise reason codes and the EIM fallback")
     struct DemoRefusalTests {
         @Test(
-            "[ISO15118-2 responseCodeType, OCPP2.0.1 C07] each refusal carries its ISO 15118 and OCPP code; EIM still charges",
+            "[ISO15118-2 PaymentDetailsRes responseCodeType, OCPP2.0.1 C07] expired and tampered-signature through the real path: the EVCC presents the contract over TLS, the SECC's chain check refuses it with its precise code before any Authorize; the EIM session charges",
             arguments: [
                 (DemoScenario.expired, "FAILED_CertificateExpired", BackendAuthorizationDecision.CertificateStatus.certificateExpired),
-                (.tamperedSignature, "FAILED_CertChainError", .signatureError),
+                (.tamperedSignature, "FAILED_CertChainError", .certChainError),
             ])
         func refusal(scenario: DemoScenario, code: String, status: BackendAuthorizationDecision.CertificateStatus) async throws {
             let report = try await Demo.run(scenario: scenario, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            #expect(report.notRun.isEmpty)
+            #expect(report.contractInstallation?.iso15118ResponseCode == "OK")
             let refusal = try #require(report.contractRefusal)
             #expect(refusal.iso15118ResponseCode == code)
             #expect(refusal.certificateStatus == status)
-            #expect(report.contractAuthorization?.status == .invalid)
-            #expect(report.contractAuthorization?.certificateStatus == status)
-            #expect(report.authorization?.status == .accepted)  // EIM fallback
-            #expect(report.storedTransaction?.eventCount == 5)
+            #expect(report.contractAuthorization == nil)  // the SECC refused the chain itself: no Authorize for it
+            #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 2 PaymentDetailsReq") && $0.outcome == code })
+            #expect(report.authorization?.status == .accepted)  // EIM fallback (plug-in 3)
+            #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 3 (EIM fallback) SessionStopReq") && $0.outcome == "OK" })
+            #expect((report.storedTransaction?.eventCount ?? 0) >= 2)
             #expect(report.invoicePath != nil)
         }
 
