@@ -76,7 +76,9 @@ public struct ContractInstallationOutcome: Sendable, Hashable {
 public enum DemoScenario: String, Sendable, CaseIterable {
     /// Commissioning, then the EV over ISO 15118-2: contract installation through OCPP, then Plug & Charge with it.
     case happy
-    /// The CSMS goes away before the session: offline authorization, queued events, replay on return.
+    /// The CSMS goes away after the installation, before plug-in 2: the station's offline policy refuses the contract
+    /// (no OCSP possible) and accepts the EV's EIM token from its local list; the events are journaled and replayed
+    /// when the CSMS is back.
     case csmsOffline = "csms-offline"
     /// The installed contract is revoked at the MO Sub-CA 2: the OCSP responder answers revoked, the EV falls back to EIM.
     case revoked
@@ -140,9 +142,6 @@ public enum Demo {
 
     public static func run(scenario: DemoScenario, workDirectory: String, logger: Logger) async throws -> DemoReport {
         var report = DemoReport(scenario: scenario, workDirectory: workDirectory)
-        report.notRun = [
-            "EV↔SECC (ISO 15118-2 session over TLS, Plug & Charge PaymentDetails/Authorization): the session is driven by calling the station's ChargingBackend directly; the CertificateInstallationReq is signed with the PKI's OEM provisioning key by the demo, not sent by an EVCC",
-        ]
         func timed<T>(
             _ hop: String, _ step: String, trace: TraceID? = nil, _ body: () async throws -> T,
             outcome: (T) -> String
@@ -233,7 +232,7 @@ public enum Demo {
         stationConfiguration.minimumBackOff = .milliseconds(200)
         stationConfiguration.serialNumber = "DEMO-0001"
         var policy = OfflineAuthorizationPolicy()
-        policy.localAuthList = [demoToken: .accepted]
+        policy.localAuthList = [demoToken: .accepted, DemoVehicleLeg.eimToken: .accepted]
         stationConfiguration.offlinePolicy = policy
         let station = try OCPPChargingStation(configuration: stationConfiguration, logger: logger)
         let stationTask = Task { try await station.run() }
@@ -260,7 +259,7 @@ public enum Demo {
         var generator = SystemRandomNumberGenerator()
         var trace = TraceID.random(using: &generator)
         var transactionID = ""
-        if scenario != .csmsOffline {
+        do {
             // The SECC trusts the MO roots the CSMS installed in the station (M05); in `unknown-root` the CSMS deletes
             // the MO root (M04) after the contract installation, before the vehicle plugs in again.
             let installedMORoots: @Sendable () throws -> [Certificate] = {
@@ -268,6 +267,17 @@ public enum Demo {
             }
             let beforeSecondPlugIn: () async throws -> ([Certificate], [DemoTimelineEntry]) = {
                 var entries: [DemoTimelineEntry] = []
+                if scenario == .csmsOffline {
+                    // The CSMS goes away after the installation: the station decides from its local list and journals.
+                    let start = ContinuousClock.now
+                    await running.stop()
+                    let elapsed = ContinuousClock.now - start
+                    // A call on the closed connection fails at once and the station decides offline.
+                    entries.append(DemoTimelineEntry(
+                        hop: "CSMS", step: "stopped (unreachable) before plug-in 2",
+                        milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+                        traceID: nil, outcome: "down"))
+                }
                 if scenario == .unknownRoot, let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
                     let hash = installed.hashData
                     let start = ContinuousClock.now
@@ -294,83 +304,6 @@ public enum Demo {
                 logger: logger)
             else { return report }
             (transactionID, _, trace) = real
-        } else {
-            await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
-            let contractChain = try PEMDocument.parseMultiple(
-                pemString: String(contentsOfFile: pki.leafDirectory("contract") + "/chain.pem", encoding: .utf8)
-            ).map { try Certificate(pemDocument: $0) }
-            let moRootCertificate = try pki.authority(.moRoot).certificate
-            let contractLeaf = contractChain.first.map { $0.subject.description } ?? "-"
-            let hashData = try CertificateHashData.chain(Array(contractChain.prefix(3)), root: moRootCertificate)
-            // csms-offline: the SECC checks the contract against the installed MO roots; no OCSP while offline.
-            let presentedChain = contractChain
-            let validationTime = Date()
-            let trustedMORoots = try station.certificates.installed(types: ["MORootCertificate"]).compactMap {
-                try? Certificate(pemEncoded: $0.pem)
-            }
-            let validation = await timed("SECC↔OCSP", "contract chain check (MO roots installed by the CSMS; no OCSP while the CSMS is away)", trace: trace, {
-                await ChainValidator(roots: trustedMORoots).validate(
-                    chain: presentedChain, at: validationTime, role: .contract,
-                    revocation: .none)
-            }, outcome: { result -> String in
-                switch result {
-                case .success: return "valid (OCSP good)"
-                case .failure(let failure):
-                    let check = ContractCheck.from(failure)
-                    return "\(check.iso15118ResponseCode), OCPP \(check.certificateStatus.rawValue): \(check.reason)"
-                }
-            })
-            if case .failure(let failure) = validation { report.contractRefusal = ContractCheck.from(failure) }
-            let contractHop = report.contractRefusal == nil ? "SECC↔CSMS" : "SECC"
-            let contractStep = report.contractRefusal == nil
-                ? "Authorize (Plug & Charge, eMAID \(demoEMAID), C07 hash data)" : "Plug & Charge refused, no Authorize sent"
-            let contract = try await timed(contractHop, contractStep, trace: trace, {
-                if let refusal = report.contractRefusal {
-                    return BackendAuthorizationDecision(
-                        status: .invalid, certificateStatus: refusal.certificateStatus,
-                        detail: "refused by the SECC (\(refusal.iso15118ResponseCode)): \(refusal.reason)")
-                }
-                return try await station.authorize(
-                    .init(
-                        identification: .contract(
-                            eMAID: demoEMAID,
-                            certificateChainPEM: try contractChain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n"),
-                            hashData: hashData),
-                        evseID: 1, traceID: trace))
-            }, outcome: {
-                "\($0.status.rawValue), certificate \($0.certificateStatus?.rawValue ?? "-") — \($0.detail ?? "") (\(contractLeaf))"
-            })
-            report.contractAuthorization = contract
-            let identification: BackendAuthorizationRequest.Identification
-            let decision: BackendAuthorizationDecision
-            if contract.status == .accepted {
-                identification = .contract(eMAID: demoEMAID, certificateChainPEM: "", hashData: hashData)
-                decision = contract
-            } else {
-                identification = .external(idToken: demoToken, type: "ISO14443")
-                decision = try await timed("SECC↔CSMS", "EIM fallback: Authorize (RFID \(demoToken))", trace: trace, {
-                try await station.authorize(
-                    .init(identification: .external(idToken: demoToken, type: "ISO14443"), evseID: 1, traceID: trace))
-                }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
-            }
-            report.authorization = decision
-            guard decision.status == .accepted else { return report }
-            let start = Date().timeIntervalSince1970
-            transactionID = try await timed("SECC→CSMS", "TransactionEvent Started (journaled)", trace: trace, {
-                try await station.transactionStarted(
-                    .init(
-                        evseID: 1, sessionID: "DEMO", identification: identification,
-                        meterStartWh: 12_000, timestamp: start, traceID: trace))
-            }, outcome: { "transactionId \($0)" })
-            report.transactionID = transactionID
-            for step in 1...3 {
-                try await station.transactionUpdated(
-                    .init(
-                        transactionID: transactionID, meterWh: 12_000 + Double(step) * 2_500, powerW: 50_000,
-                        stateOfCharge: 30 + step * 10, timestamp: start + Double(step) * 180, traceID: trace))
-            }
-            try await station.transactionEnded(
-                .init(transactionID: transactionID, meterStopWh: 20_000, reason: .evDisconnected, timestamp: start + 600, traceID: trace))
             if scenario == .csmsOffline {
                 report.timeline.append(
                     DemoTimelineEntry(
@@ -381,7 +314,8 @@ public enum Demo {
             }
         }
         let delivered = await timed("SECC→CSMS", "journaled TransactionEvents delivered", trace: trace, {
-            await station.wait(timeout: .seconds(20)) { $0.isOnline && $0.journal.pending.isEmpty }
+            // Reconnection back-off after the CSMS's absence: allow a loaded machine a generous bound.
+            await station.wait(timeout: .seconds(120)) { $0.isOnline && $0.journal.pending.isEmpty }
         }, outcome: { $0 ? "stored by the CSMS (idempotent by transactionId+seqNo)" : "still queued" })
         if delivered {
             report.storedTransaction = try await running.application.store.transaction(

@@ -108,6 +108,9 @@ public enum PnCBenchmark {
         configuration.server.port = 0
         configuration.server.securityProfile = .unsecured
         configuration.server.callTimeout = .seconds(10)
+        // One station sends its calls back to back, faster than the default flood limit (100 messages/s, burst 200,
+        // then close 1008) allows a real charger.
+        configuration.server.messagesPerSecond = 10_000
         configuration.databasePath = workDirectory + "/csms.sqlite"
         configuration.csms.rootCertificatesToInstall = [
             ("V2GRootCertificate", try v2gRoot.serializeAsPEM().pemString),
