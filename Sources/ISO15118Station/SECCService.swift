@@ -319,9 +319,7 @@ public struct SECCService: Sendable {
     }
 
     static func unixTime() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        Date().timeIntervalSince1970
     }
 }
 
