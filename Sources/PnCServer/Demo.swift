@@ -268,7 +268,9 @@ public enum Demo {
             let beforeSecondPlugIn: () async throws -> ([Certificate], [DemoTimelineEntry]) = {
                 var entries: [DemoTimelineEntry] = []
                 if scenario == .csmsOffline {
-                    // The CSMS goes away after the installation: the station decides from its local list and journals.
+                    // The CSMS goes away after the installation session's events reached it (none in flight): the
+                    // station then decides from its local list and journals.
+                    _ = await station.wait(timeout: .seconds(120)) { $0.isOnline && $0.journal.pending.isEmpty }
                     let start = ContinuousClock.now
                     await running.stop()
                     let elapsed = ContinuousClock.now - start
