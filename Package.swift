@@ -30,10 +30,13 @@ let pkiDependencies: [Package.Dependency] = [
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
 ]
 let pkiTargets: [Target] = [
+    // Ed448 (RFC 8032) and SHAKE256 (FIPS 202) in Swift: swift-crypto and BoringSSL have neither.
+    .target(name: "Ed448", swiftSettings: swiftSettings),
+    .testTarget(name: "Ed448Tests", dependencies: ["Ed448"], swiftSettings: swiftSettings),
     .target(
         name: "V2GPKI",
         dependencies: [
-            "PnCCore",
+            "PnCCore", "Ed448",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -106,6 +109,16 @@ let exiTargets: [Target] = [
     .target(name: "DINMessages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
     .target(name: "ISO2Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
     .target(name: "ISO20Messages", dependencies: ["EXI", "XMLDSig"], swiftSettings: swiftSettings),
+    // Per-thread malloc counts for the EXI benchmark (allocations/op); C, glibc only.
+    .target(name: "MallocCounter"),
+    // The EXI benchmark of `pnc bench exi`, also as the small `exi-bench` executable (a release build of it needs
+    // only the EXI targets; dev/bench-exi-libcbv2g.sh runs either beside libcbv2g).
+    .target(
+        name: "EXIBenchmarks",
+        dependencies: ["EXI", "XMLDSig", "SAPMessages", "ISO2Messages", "ISO20Messages", "MallocCounter"],
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(name: "exi-bench", dependencies: ["EXIBenchmarks"], swiftSettings: swiftSettings),
     .target(
         name: "EXICodegenKit",
         dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -122,13 +135,13 @@ let exiTargets: [Target] = [
     .testTarget(name: "EXITests", dependencies: ["EXI"], swiftSettings: swiftSettings),
     .testTarget(
         name: "EXICodecTests",
-        dependencies: ["EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages"],
+        dependencies: ["EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "PnCTesting"],
         exclude: ["Oracle"],
         swiftSettings: swiftSettings
     ),
 ]
 let exiCLIDependencies: [Target.Dependency] = [
-    "EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages",
+    "EXI", "XMLDSig", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "EXIBenchmarks",
 ]
 
 // MARK: - OCPP (L1 messages, L3 transport, L2 CSMS, L3 storage)
@@ -228,7 +241,7 @@ let ocppTargets: [Target] = [
     .testTarget(
         name: "CSMSServerTests",
         dependencies: [
-            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI", "PKIHTTP",
+            "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI", "PKIHTTP", "PnCTesting",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -287,7 +300,7 @@ let v2gTargets: [Target] = [
     .target(
         name: "ISO15118EVCC",
         dependencies: [
-            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig",
+            "PnCCore", "SAPMessages", "DINMessages", "ISO2Messages", "ISO20Messages", "V2GPKI", "V2GSecurity", "XMLDSig", "EXI",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -365,7 +378,7 @@ let v2g20Targets: [Target] = [
     .testTarget(
         name: "ISO15118SECC20Tests",
         dependencies: [
-            "ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "XMLDSig", "PnCTesting",
+            "ISO15118SECC", "ISO15118EVCC", "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "XMLDSig", "PnCTesting", "EMSP",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -388,7 +401,7 @@ let emspTargets: [Target] = [
     .target(
         name: "V2GSecurity",
         dependencies: [
-            "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI",
+            "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "Ed448",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
@@ -399,7 +412,7 @@ let emspTargets: [Target] = [
     .testTarget(
         name: "V2GSecurityTests",
         dependencies: [
-            "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting",
+            "V2GSecurity", "EXI", "XMLDSig", "ISO2Messages", "ISO20Messages", "V2GPKI", "PnCTesting", "Ed448",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -411,7 +424,7 @@ let emspTargets: [Target] = [
     .target(
         name: "EMSP",
         dependencies: [
-            "PnCCore", "V2GSecurity", "ISO2Messages", "XMLDSig", "V2GPKI",
+            "PnCCore", "V2GSecurity", "ISO2Messages", "ISO20Messages", "XMLDSig", "V2GPKI",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -421,7 +434,7 @@ let emspTargets: [Target] = [
     .testTarget(
         name: "EMSPTests",
         dependencies: [
-            "EMSP", "PnCCore", "V2GSecurity", "EXI", "ISO2Messages", "XMLDSig", "V2GPKI", "PnCTesting",
+            "EMSP", "PnCCore", "V2GSecurity", "EXI", "ISO2Messages", "ISO20Messages", "XMLDSig", "V2GPKI", "PnCTesting",
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
@@ -475,7 +488,7 @@ let stationTargets: [Target] = [
         name: "PnCServer",
         dependencies: [
             "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
-            "PnCCore", "V2GPKI", "EMSP", "PKIHTTP", "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI",
+            "PnCCore", "V2GPKI", "EMSP", "PKIHTTP", "V2GSecurity", "ISO2Messages", "ISO20Messages", "XMLDSig", "EXI",
             "ISO15118Station", "ISO15118EVCC", "V2GTransport", "SAPMessages",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
@@ -490,7 +503,7 @@ let stationTargets: [Target] = [
         name: "PnCServerTests",
         dependencies: [
             "PnCServer", "ChargingStation", "CSMS", "CSMSServer", "ISO15118SECC", "OCPPMessages", "OCPPTransport", "EMSP", "Storage",
-            "PnCCore", "V2GPKI", "V2GSecurity", "ISO2Messages", "XMLDSig", "EXI",
+            "PnCCore", "V2GPKI", "V2GSecurity", "ISO2Messages", "ISO20Messages", "ISO15118EVCC", "XMLDSig", "EXI", "PnCTesting",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

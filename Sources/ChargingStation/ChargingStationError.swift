@@ -14,6 +14,8 @@ public struct ChargingStationError: Error, Sendable, CustomStringConvertible {
         public static let certificateStore = Code(rawValue: "certificateStore")
         /// The boot was not accepted.
         public static let bootRejected = Code(rawValue: "bootRejected")
+        /// The CSMS refused a request of the station (e.g. SignCertificate Rejected).
+        public static let rejected = Code(rawValue: "rejected")
     }
     public let code: Code
     public let detail: String

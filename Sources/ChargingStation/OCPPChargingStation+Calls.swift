@@ -124,6 +124,20 @@ extension OCPPChargingStation {
         }
     }
 
+    /// Sends SignCertificate(V2GCertificate) with a fresh key on the live connection (OCPP 2.0.1 A03: initiated by the
+    /// station, e.g. when it has no SECC certificate yet); the certificate arrives later with CertificateSigned.
+    /// - Throws: ``ChargingStationError`` `offline` without a connection, the CSR or transport error, or `rejected`
+    ///   when the CSMS answers Rejected.
+    public func requestV2GCertificate() async throws {
+        let csr = try makeV2GCertificateRequest()
+        let answer = try await send(V201.SignCertificateRequest(csr: csr, certificateType: .v2GCertificate))
+        logger.info("SignCertificate answered", metadata: ["status": "\(answer.status.rawValue)"])
+        guard answer.status == .accepted else {
+            throw ChargingStationError.make(
+                .rejected, "SignCertificate was \(answer.status.rawValue)\(answer.statusInfo.map { ": \($0.reasonCode)" } ?? "")")
+        }
+    }
+
     /// A fresh P-256 key and a PKCS#10 CSR for the SECC certificate (ISO 15118-2 SECC leaf: CN = the station id,
     /// O = the vendor), checked with V2GPKI's CSR parser; the key waits in the store for CertificateSigned.
     func makeV2GCertificateRequest() throws -> String {

@@ -120,6 +120,11 @@ public struct StationCertificateStore: Sendable {
         try? String(contentsOfFile: folder + "/secc/chain.pem", encoding: .utf8)
     }
 
+    /// The private key (PEM) of the chain ``seccChainPEM()`` returns, nil before the first CertificateSigned.
+    public func seccKeyPEM() -> String? {
+        try? String(contentsOfFile: folder + "/secc/key.pem", encoding: .utf8)
+    }
+
     /// Keeps the private key of a CSR until its certificate arrives.
     func storePendingKey(_ pem: String) throws(ChargingStationError) {
         do {

@@ -85,18 +85,10 @@ public struct ContractProvisioning: Sendable {
             let validator = ChainValidator(roots: oemRoots)
             guard case .success = validator.validateOffline(chain: [oemCert] + oemIntermediates, at: now, role: .oemProvisioning)
             else { return refusal(.failedCertChainError, sessionID: sessionID, update: false) }
-            guard let cn = oemCert.subject.commonNameString, let pcid = try? PCID(cn), pool.vehicles[pcid] != nil else {
+            guard let pcid = Self.registeredPCID(oemCert, in: pool) else {
                 return refusal(.failedNoCertificateAvailable, sessionID: sessionID, update: false)
             }
-            var contract: Contract
-            if let existing = pool.contracts(for: pcid).first(where: { $0.isUsable(at: now) }) {
-                contract = existing
-            } else if let vehicle = pool.vehicles[pcid] {
-                let emaid = try allocator.emaid(sequence: try nextSequence())
-                contract = Contract(
-                    emaid: emaid, pcid: pcid, customerID: vehicle.customerID, validFrom: now,
-                    validTo: now.addingTimeInterval(Double(contractValidityDays) * 86_400))
-            } else {
+            guard var contract = try contractToDeliver(pcid: pcid, pool: pool, nextSequence: nextSequence, now: now) else {
                 return refusal(.failedNoCertificateAvailable, sessionID: sessionID, update: false)
             }
             contract = try issue(contract, recipient: oemKey, now: now, using: &rng)
@@ -168,6 +160,30 @@ public struct ContractProvisioning: Sendable {
     }
 
     // MARK: - Parts
+
+    /// The contract a vehicle's installation request delivers (-2 and -20): the first usable contract of the PCID
+    /// (the first of `preferred` eMAIDs that is usable when the vehicle lists some), or a new one with an eMAID from
+    /// the allocator; nil when the vehicle is not registered.
+    func contractToDeliver(
+        pcid: PCID, pool: ContractPool, preferred: [String] = [], nextSequence: () throws -> UInt64, now: Date
+    ) throws -> Contract? {
+        guard let vehicle = pool.vehicles[pcid] else { return nil }
+        let usable = pool.contracts(for: pcid).filter { $0.isUsable(at: now) }
+        for wanted in preferred {
+            if let e = try? PnCCore.EMAID(wanted), let c = usable.first(where: { $0.emaid == e }) { return c }
+        }
+        if let existing = usable.first { return existing }
+        let emaid = try allocator.emaid(sequence: try nextSequence())
+        return Contract(
+            emaid: emaid, pcid: pcid, customerID: vehicle.customerID, validFrom: now,
+            validTo: now.addingTimeInterval(Double(contractValidityDays) * 86_400))
+    }
+
+    /// Whether an OEM provisioning certificate belongs to a registered vehicle: its PCID (CN).
+    static func registeredPCID(_ oemCert: Certificate, in pool: ContractPool) -> PCID? {
+        guard let cn = oemCert.subject.commonNameString, let pcid = try? PCID(cn), pool.vehicles[pcid] != nil else { return nil }
+        return pcid
+    }
 
     static func agreementKey(_ key: Certificate.PublicKey) -> P256.KeyAgreement.PublicKey? {
         guard let signing = P256.Signing.PublicKey(key) else { return nil }

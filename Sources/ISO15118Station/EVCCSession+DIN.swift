@@ -71,7 +71,10 @@ extension EVCCSession {
                         outcome = .protocolViolation("not a DIN SPEC 70121 V2G_Message")
                         return
                     }
-                    timeline.append(.init(milliseconds: stamp(), direction: .received, message: SECCService.dinName(message)))
+                    timeline.append(
+                        .init(
+                            milliseconds: stamp(), direction: .received, message: SECCService.dinName(message),
+                            responseCode: GeneratedResponseCode.of(message.body)))
                     logger.debug("evcc transition", metadata: ["v2g.response": "\(SECCService.dinName(message))"])
                     action = machine.received(message, at: elapsed())
                 case .finish(let result):

@@ -12,6 +12,10 @@ public struct ISO20EVCCSessionSummary: Sendable {
     public var timeline: [TimelineEntry]
     /// How the machine ended; nil when the connection ended first.
     public var outcome: ISO20EVCCStateMachine.Outcome?
+    /// The contract's eMAID when the vehicle authorized by Plug & Charge, nil for EIM.
+    public var plugAndChargeEMAID: String?
+    /// The contract installed in this session (CertificateInstallation), for the vehicle to keep.
+    public var installedContract: ISO20EVCCContract?
 
     public var succeeded: Bool { self.outcome == .completed }
 }
@@ -21,7 +25,7 @@ extension EVCCSession {
     /// stop after `chargeLoops` charge-loop exchanges) and closes the connection.
     public static func runISO20(
         on connection: V2GConnection, configuration: ISO20EVCCConfiguration, contracts: [ISO20EVCCContract] = [],
-        chargeLoops: Int = 5, logger: Logger
+        installation: ISO20ContractInstallation? = nil, chargeLoops: Int = 5, logger: Logger
     ) async throws -> ISO20EVCCSessionSummary {
         let started = ContinuousClock.now
         func stamp() -> Double {
@@ -30,7 +34,7 @@ extension EVCCSession {
         }
         func now() -> UInt64 { UInt64(max(SECCService.unixTime(), 0)) }
         var timeline: [TimelineEntry] = []
-        var machine = ISO20EVCCStateMachine(configuration: configuration, contracts: contracts)
+        var machine = ISO20EVCCStateMachine(configuration: configuration, contracts: contracts, installation: installation)
         var outcome: ISO20EVCCStateMachine.Outcome?
         var selected: ApplicationProtocol?
         try await connection.executeThenClose { inbound, outbound in
@@ -76,7 +80,10 @@ extension EVCCSession {
                         outcome = .protocolViolation("not an ISO 15118-20 response")
                         return
                     }
-                    timeline.append(.init(milliseconds: stamp(), direction: .received, message: SECCService.iso20Name(message)))
+                    timeline.append(
+                        .init(
+                            milliseconds: stamp(), direction: .received, message: SECCService.iso20Name(message),
+                            responseCode: GeneratedResponseCode.of(message)))
                     logger.debug("evcc transition", metadata: ["v2g.response": "\(SECCService.iso20Name(message))"])
                     action = machine.received(message, now: now())
                 case .finish(let result):
@@ -87,6 +94,8 @@ extension EVCCSession {
                 }
             }
         }
-        return ISO20EVCCSessionSummary(protocolName: selected, timeline: timeline, outcome: outcome)
+        return ISO20EVCCSessionSummary(
+            protocolName: selected, timeline: timeline, outcome: outcome, plugAndChargeEMAID: machine.plugAndChargeEMAID,
+            installedContract: machine.installedContract)
     }
 }

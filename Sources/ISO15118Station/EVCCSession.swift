@@ -17,8 +17,11 @@ public struct EVCCSessionSummary: Sendable {
     public var meterWh: UInt64?
     /// Milliseconds from the first SupportedAppProtocolReq to the first PowerDeliveryRes.
     public var firstPowerDeliveryMilliseconds: Double?
-    /// The contract installed in this session (CertificateInstallation), for the caller's ``ContractStore``.
+    /// The contract installed or updated in this session (CertificateInstallation, CertificateUpdate), for the
+    /// caller's ``ContractStore``.
     public var installedContract: StoredContract?
+    /// Why a due CertificateUpdate did not deliver a new contract (the session used the current one).
+    public var updateFailure: String?
 
     public var succeeded: Bool { self.failure == nil }
 }
@@ -29,7 +32,7 @@ public enum EVCCSession {
     /// the vehicle uses Contract payment (Plug & Charge) when the SECC offers it.
     public static func run(
         on connection: V2GConnection, configuration: ISO2EVCCStateMachine.Configuration, contract: StoredContract? = nil,
-        installation: ContractInstallation? = nil, logger: Logger
+        installation: ContractInstallation? = nil, renewal: ContractRenewal? = nil, logger: Logger
     ) async throws -> EVCCSessionSummary {
         let started = ContinuousClock.now
         func stamp() -> Double {
@@ -37,7 +40,8 @@ public enum EVCCSession {
             return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         }
         var timeline: [TimelineEntry] = []
-        var machine = ISO2EVCCStateMachine(configuration: configuration, contract: contract, installation: installation)
+        var machine = ISO2EVCCStateMachine(
+            configuration: configuration, contract: contract, installation: installation, renewal: renewal)
         var failure: String? = "connection closed by the SECC"
         var selected: ApplicationProtocol?
         var firstPowerDelivery: Double?
@@ -92,6 +96,6 @@ public enum EVCCSession {
         return EVCCSessionSummary(
             protocolName: selected, sessionID: machine.sessionID.hexString, timeline: timeline, failure: failure,
             battery: machine.battery, meterWh: machine.meterWh, firstPowerDeliveryMilliseconds: firstPowerDelivery,
-            installedContract: machine.installedContract)
+            installedContract: machine.installedContract, updateFailure: machine.updateFailure)
     }
 }

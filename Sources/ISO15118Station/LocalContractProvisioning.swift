@@ -3,6 +3,7 @@ import EMSP
 import Foundation
 import ISO15118SECC
 import ISO2Messages
+import ISO20Messages
 import SwiftASN1
 import PnCCore
 import Synchronization
@@ -11,7 +12,9 @@ import V2GSecurity
 import X509
 
 /// An eMSP contract provisioning hosted by a station without a CSMS (`pnc station`) from a `pnc pki init` directory: the CPS leaf signs, MO
-/// Sub-CA 2 issues contracts, the directory's OEM provisioning leaf is the one registered vehicle.
+/// Sub-CA 2 issues contracts, the directory's OEM provisioning leaf is the one registered vehicle. ISO 15118-2 requests
+/// (a `--profile iso15118-2` directory) and ISO 15118-20 installations (schema `urn:iso:std:iso:15118:-20:CommonMessages`,
+/// a `--profile iso15118-20` directory: P-521 contracts, SignedInstallationData) are answered.
 public final class LocalContractProvisioning: Sendable {
     struct SubCAIssuer: ContractCertificateIssuer {
         let ca: CertificateAuthority
@@ -19,7 +22,7 @@ public final class LocalContractProvisioning: Sendable {
             chain: [[UInt8]], serial: [UInt8]
         ) {
             var rng = SystemRandomNumberGenerator()
-            let key = Certificate.PublicKey(try P256.Signing.PublicKey(x963Representation: publicKey))
+            let key = try ContractProvisioning.contractPublicKey(x963: publicKey)
             let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
             let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
             return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
@@ -60,19 +63,23 @@ public final class LocalContractProvisioning: Sendable {
     public var exchange: LocalChargingBackend.CertificateExchange {
         { [self] request in
             var rng = SystemRandomNumberGenerator()
-            let outcome: ProvisioningOutcome = self.state.withLock { state in
+            let (bytes, code): ([UInt8], String) = self.state.withLock { state in
+                let next = { () -> UInt64 in state.sequence += 1; return state.sequence }
                 switch request.action {
+                case .install where request.schemaVersion == ISO20SECCStateMachine.schemaVersion:
+                    let o = self.provisioning.installISO20(
+                        requestEXI: request.exiRequest, pool: &state.pool, nextSequence: next, now: Date(), using: &rng)
+                    return (o.responseEXI, o.responseCode.rawValue)
                 case .install:
-                    return self.provisioning.install(
-                        requestEXI: request.exiRequest, pool: &state.pool,
-                        nextSequence: { state.sequence += 1; return state.sequence }, now: Date(), using: &rng)
+                    let o = self.provisioning.install(
+                        requestEXI: request.exiRequest, pool: &state.pool, nextSequence: next, now: Date(), using: &rng)
+                    return (o.responseEXI, o.responseCode.rawValue)
                 case .update:
-                    return self.provisioning.update(requestEXI: request.exiRequest, pool: &state.pool, now: Date(), using: &rng)
+                    let o = self.provisioning.update(requestEXI: request.exiRequest, pool: &state.pool, now: Date(), using: &rng)
+                    return (o.responseEXI, o.responseCode.rawValue)
                 }
             }
-            return CertificateExchangeResult(
-                status: outcome.responseEXI.isEmpty ? .failed : .accepted, exiResponse: outcome.responseEXI,
-                detail: outcome.responseCode.rawValue)
+            return CertificateExchangeResult(status: bytes.isEmpty ? .failed : .accepted, exiResponse: bytes, detail: code)
         }
     }
 }

@@ -111,7 +111,10 @@ extension SECCService {
     ) async throws {
         let bytes = try DINDocument.v2gMessage(message).exiEncoded()
         try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
-        timeline.append(.init(milliseconds: stamp(), direction: .sent, message: Self.dinName(message)))
+        timeline.append(
+            .init(
+                milliseconds: stamp(), direction: .sent, message: Self.dinName(message),
+                responseCode: GeneratedResponseCode.of(message.body)))
     }
 
     /// The body element's name (`CableCheckReq`), for timelines and logs.

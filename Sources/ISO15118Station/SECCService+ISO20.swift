@@ -49,6 +49,19 @@ extension SECCService {
                         logger.debug("secc backend failed", metadata: ["pnc.error": "\(error)"])
                         _ = machine.backendFailed()
                     }
+                case .sendAndExchangeCertificate(let response, _, let request):
+                    try await Self.writeISO20(response, outbound, &timeline, stamp)
+                    rearm()
+                    do {
+                        let result = try await self.exchangeWithDeadline(request)
+                        logger.debug(
+                            "secc certificate exchange",
+                            metadata: ["pnc.status": "\(result.status.rawValue)", "pnc.detail": "\(result.detail ?? "")"])
+                        _ = machine.certificateExchanged(result)
+                    } catch {
+                        logger.debug("secc certificate exchange failed", metadata: ["pnc.error": "\(error)"])
+                        _ = machine.certificateExchangeFailed()
+                    }
                 case .sendAndClose(let response, let reason):
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
                     return "session ended: \(reason)"
@@ -117,7 +130,10 @@ extension SECCService {
         try await outbound.write(
             V2GTPFrame(
                 payloadType: PayloadType(rawValue: message.payloadType), payload: ByteBuffer(bytes: try message.exiEncoded())))
-        timeline.append(.init(milliseconds: stamp(), direction: .sent, message: Self.iso20Name(message)))
+        timeline.append(
+            .init(
+                milliseconds: stamp(), direction: .sent, message: Self.iso20Name(message),
+                responseCode: GeneratedResponseCode.of(message)))
     }
 
     /// The message's element name (`DC_ChargeLoopRes`), for timelines and logs.

@@ -1,3 +1,4 @@
+import Foundation
 public import ISO15118SECC
 public import ISO2Messages
 public import Logging
@@ -23,6 +24,9 @@ public struct SECCConfiguration: Sendable {
     /// The installed MO roots for Plug & Charge; Contract is accepted only when `paymentOptions` lists it and this is
     /// non-empty (ISO 15118-2 [V2G2-476]).
     public var contractRoots: [Certificate]
+    /// When set, read at the start of every session instead of ``contractRoots``: the MO roots a CSMS installs in and
+    /// deletes from the station while it runs (OCPP 2.0.1 M04/M05).
+    public var contractRootsProvider: (@Sendable () -> [Certificate])?
     /// Whether Contract sessions are asked for one signed MeteringReceipt ([V2G2-691]).
     public var requiresMeteringReceipt: Bool
 
@@ -163,7 +167,7 @@ public struct SECCService: Sendable {
                     configuration: .init(
                         evseID: self.configuration.evseID, evseNumber: self.configuration.evseNumber,
                         capabilities: capabilities, paymentOptions: self.configuration.paymentOptions,
-                        contractRoots: self.configuration.contractRoots,
+                        contractRoots: self.configuration.contractRootsProvider?() ?? self.configuration.contractRoots,
                         requiresMeteringReceipt: self.configuration.requiresMeteringReceipt),
                     proposedSessionID: sessionID, traceID: traceID, genChallenge: genChallenge))
             while let frame = try await frames.next() {
@@ -260,7 +264,7 @@ public struct SECCService: Sendable {
     /// CertificateUpdateRes (ISO 15118-2 Table 109, V2G_EVCC_Msg_Timeout), the SECC gives up a little earlier.
     public static let certificateExchangeDeadline: Duration = .milliseconds(4_500)
 
-    private func exchangeWithDeadline(_ request: CertificateExchangeRequest) async throws -> CertificateExchangeResult {
+    func exchangeWithDeadline(_ request: CertificateExchangeRequest) async throws -> CertificateExchangeResult {
         try await withThrowingTaskGroup(of: CertificateExchangeResult?.self) { group in
             group.addTask { try await self.backend.exchangeCertificate(request) }
             group.addTask {

@@ -19,6 +19,37 @@ public struct TimelineEntry: Hashable, Sendable {
     }
 }
 
+/// The ResponseCode (and EVSEProcessing, when there is one) of a DIN SPEC 70121 or ISO 15118-20 response, read from
+/// the generated value by its field names, for the timeline; nil for requests.
+enum GeneratedResponseCode {
+    static func of(_ message: Any) -> String? {
+        var value: Any = message
+        // Unwrap enum payloads and one-field wrappers (a body, a message family) until a struct with a responseCode appears.
+        for _ in 0..<4 {
+            let mirror = Mirror(reflecting: value)
+            if let code = mirror.children.first(where: { $0.label == "responseCode" })?.value {
+                let processing = mirror.children.first(where: { $0.label == "evseProcessing" })?.value
+                return [code, processing].compactMap { $0.flatMap(Self.text) }.joined(separator: "/")
+            }
+            let wrapper = mirror.displayStyle == .enum || mirror.displayStyle == .optional
+                || (mirror.displayStyle == .struct && mirror.children.count == 1)
+            guard wrapper, let payload = mirror.children.first?.value else { return nil }
+            value = payload
+        }
+        return nil
+    }
+
+    private static func text(_ value: Any) -> String? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return nil }
+            return text(wrapped)
+        }
+        if let raw = value as? any RawRepresentable { return "\(raw.rawValue)" }
+        return "\(value)"
+    }
+}
+
 /// The element name and response code of an ISO 15118-2 body.
 enum MessageName {
     static func of(_ message: V2GMessage) -> (String, String?) {

@@ -3,6 +3,7 @@ public enum ISO20Request: Hashable, Sendable {
     case sessionSetup(SessionSetupReq)
     case authorizationSetup(AuthorizationSetupReq)
     case authorization(AuthorizationReq)
+    case certificateInstallation(CertificateInstallationReq)
     case serviceDiscovery(ServiceDiscoveryReq)
     case serviceDetail(ServiceDetailReq)
     case serviceSelection(ServiceSelectionReq)
@@ -32,6 +33,7 @@ public enum ISO20Request: Hashable, Sendable {
         case .sessionSetupReq(let r): self = .sessionSetup(r)
         case .authorizationSetupReq(let r): self = .authorizationSetup(r)
         case .authorizationReq(let r): self = .authorization(r)
+        case .certificateInstallationReq(let r): self = .certificateInstallation(r)
         case .serviceDiscoveryReq(let r): self = .serviceDiscovery(r)
         case .serviceDetailReq(let r): self = .serviceDetail(r)
         case .serviceSelectionReq(let r): self = .serviceSelection(r)
@@ -59,6 +61,7 @@ public enum ISO20Request: Hashable, Sendable {
         case .sessionSetup(let r): r.header
         case .authorizationSetup(let r): r.header
         case .authorization(let r): r.header
+        case .certificateInstallation(let r): r.header
         case .serviceDiscovery(let r): r.header
         case .serviceDetail(let r): r.header
         case .serviceSelection(let r): r.header
@@ -81,6 +84,7 @@ public enum ISO20Response: Hashable, Sendable {
     case sessionSetup(SessionSetupRes)
     case authorizationSetup(AuthorizationSetupRes)
     case authorization(AuthorizationRes)
+    case certificateInstallation(CertificateInstallationRes)
     case serviceDiscovery(ServiceDiscoveryRes)
     case serviceDetail(ServiceDetailRes)
     case serviceSelection(ServiceSelectionRes)
@@ -111,6 +115,7 @@ public enum ISO20Response: Hashable, Sendable {
         case .sessionSetup(let r): try ISO20CommonMessagesDocument.sessionSetupRes(r).exiEncoded()
         case .authorizationSetup(let r): try ISO20CommonMessagesDocument.authorizationSetupRes(r).exiEncoded()
         case .authorization(let r): try ISO20CommonMessagesDocument.authorizationRes(r).exiEncoded()
+        case .certificateInstallation(let r): try ISO20CommonMessagesDocument.certificateInstallationRes(r).exiEncoded()
         case .serviceDiscovery(let r): try ISO20CommonMessagesDocument.serviceDiscoveryRes(r).exiEncoded()
         case .serviceDetail(let r): try ISO20CommonMessagesDocument.serviceDetailRes(r).exiEncoded()
         case .serviceSelection(let r): try ISO20CommonMessagesDocument.serviceSelectionRes(r).exiEncoded()
@@ -132,6 +137,7 @@ public enum ISO20Response: Hashable, Sendable {
         case .sessionSetup(let r): r.responseCode
         case .authorizationSetup(let r): r.responseCode
         case .authorization(let r): r.responseCode
+        case .certificateInstallation(let r): r.responseCode
         case .serviceDiscovery(let r): r.responseCode
         case .serviceDetail(let r): r.responseCode
         case .serviceSelection(let r): r.responseCode
@@ -165,6 +171,7 @@ extension ISO20Request {
         case .sessionSetup(let r): try ISO20CommonMessagesDocument.sessionSetupReq(r).exiEncoded()
         case .authorizationSetup(let r): try ISO20CommonMessagesDocument.authorizationSetupReq(r).exiEncoded()
         case .authorization(let r): try ISO20CommonMessagesDocument.authorizationReq(r).exiEncoded()
+        case .certificateInstallation(let r): try ISO20CommonMessagesDocument.certificateInstallationReq(r).exiEncoded()
         case .serviceDiscovery(let r): try ISO20CommonMessagesDocument.serviceDiscoveryReq(r).exiEncoded()
         case .serviceDetail(let r): try ISO20CommonMessagesDocument.serviceDetailReq(r).exiEncoded()
         case .serviceSelection(let r): try ISO20CommonMessagesDocument.serviceSelectionReq(r).exiEncoded()
@@ -203,6 +210,7 @@ extension ISO20Response {
             case .sessionSetupRes(let r): self = .sessionSetup(r)
             case .authorizationSetupRes(let r): self = .authorizationSetup(r)
             case .authorizationRes(let r): self = .authorization(r)
+            case .certificateInstallationRes(let r): self = .certificateInstallation(r)
             case .serviceDiscoveryRes(let r): self = .serviceDiscovery(r)
             case .serviceDetailRes(let r): self = .serviceDetail(r)
             case .serviceSelectionRes(let r): self = .serviceSelection(r)
@@ -236,6 +244,7 @@ extension ISO20Response {
         case .sessionSetup(let r): r.header
         case .authorizationSetup(let r): r.header
         case .authorization(let r): r.header
+        case .certificateInstallation(let r): r.header
         case .serviceDiscovery(let r): r.header
         case .serviceDetail(let r): r.header
         case .serviceSelection(let r): r.header

@@ -109,7 +109,10 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
         do {
             try await send(.call(messageID: messageID, action: action, payload: payload))
         } catch {
-            failPending(messageID: messageID, error)
+            // The channel closed under the write (e.g. the peer stopped a moment ago): a typed error, as documented.
+            failPending(
+                messageID: messageID,
+                OCPPTransportError.make(.connectionClosed, "\(action) to \(stationID): the connection closed", cause: error))
         }
         return try await promise.futureResult.get()
     }

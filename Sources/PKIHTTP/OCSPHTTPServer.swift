@@ -17,7 +17,7 @@ public struct OCSPHTTPServer: Sendable {
 
     /// Largest request body or GET path accepted.
     public static let maximumRequestSize = 64 * 1024
-    /// A connection that sends nothing for this long is closed.
+    /// A connection that sends nothing for this long while no answer is pending is closed.
     public static let idleTimeout = TimeAmount.seconds(30)
 
     private let channel: NIOAsyncChannel<NIOAsyncChannel<NIOHTTPServerRequestFull, HTTPServerResponsePart>, Never>
@@ -29,7 +29,7 @@ public struct OCSPHTTPServer: Sendable {
     /// Binds `host:port`; call ``run()`` to serve.
     public static func bind(
         host: String, port: Int, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        responder: @escaping Responder
+        idleTimeout: TimeAmount = OCSPHTTPServer.idleTimeout, responder: @escaping Responder
     ) async throws -> OCSPHTTPServer {
         let channel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 256)
@@ -38,10 +38,10 @@ public struct OCSPHTTPServer: Sendable {
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
-                    try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
                         NIOHTTPServerRequestAggregator(maxContentLength: maximumRequestSize))
+                    try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
                     return try NIOAsyncChannel<NIOHTTPServerRequestFull, HTTPServerResponsePart>(
                         wrappingChannelSynchronously: channel)
                 }
@@ -144,12 +144,30 @@ public struct OCSPHTTPServer: Sendable {
 }
 
 /// Closes a connection when ``IdleStateHandler`` reports that nothing was read for a while.
-final class CloseOnIdleHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = NIOAny
+final class CloseOnIdleHandler: ChannelDuplexHandler {
+    typealias InboundIn = NIOHTTPServerRequestFull
+    typealias InboundOut = NIOHTTPServerRequestFull
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
+    /// Requests read whose response has not ended yet; touched only on the channel's event loop.
+    private var pending = 0
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.pending += 1
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = self.unwrapOutboundIn(data) { self.pending = max(0, self.pending - 1) }
+        context.write(data, promise: promise)
+    }
+
+    /// Closes a connection idle between requests; one whose request is still being answered stays open (a loaded
+    /// responder is slow, not gone).
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
+            if self.pending == 0 { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }

@@ -239,11 +239,11 @@ public enum Demo {
         defer { stationTask.cancel() }
 
         let online = await timed("SECC↔CSMS", "BootNotification → Accepted, StatusNotification", {
-            await station.wait(timeout: .seconds(10)) { $0.isOnline }
-        }, outcome: { $0 ? "Accepted" : "not accepted within 10 s" })
+            await station.wait(timeout: .seconds(60)) { $0.isOnline }
+        }, outcome: { $0 ? "Accepted" : "not accepted within 60 s" })
         guard online else { throw ChargingStationErrorBridge.failed("the station did not boot") }
         report.installedRoots = await timed("CSMS→SECC", "InstallCertificate ×2 (V2G, MO roots), GetInstalledCertificateIds", {
-            _ = await station.wait(timeout: .seconds(10)) { (try? $0.certificates.installed().count) == 2 }
+            _ = await station.wait(timeout: .seconds(60)) { (try? $0.certificates.installed().count) == 2 }
             return ((try? station.certificates.installed()) ?? []).map(\.type)
         }, outcome: { "installed: \($0.joined(separator: ", "))" })
         report.seccCertificateChainPEM = try await timed(
@@ -251,7 +251,7 @@ public enum Demo {
                 _ = try await sendToStation(
                     CSMSCall(V201.TriggerMessageRequest(requestedMessage: .signV2GCertificate)), via: running.application,
                     station: station)
-                _ = await station.wait(timeout: .seconds(10)) { $0.certificates.seccChainPEM() != nil }
+                _ = await station.wait(timeout: .seconds(60)) { $0.certificates.seccChainPEM() != nil }
                 return station.certificates.seccChainPEM()
             }, outcome: { $0 == nil ? "no certificate" : "SECC chain stored (leaf + CPO Sub-CA 2 + Sub-CA 1)" })
 
@@ -413,7 +413,7 @@ public enum Demo {
                 attempt += 1
                 if attempt >= 3 { throw error }
                 try await Task.sleep(for: .milliseconds(200))
-                _ = await station.wait(timeout: .seconds(10)) { $0.isOnline }
+                _ = await station.wait(timeout: .seconds(60)) { $0.isOnline }
             }
         }
     }

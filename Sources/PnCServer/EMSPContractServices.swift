@@ -18,7 +18,7 @@ public struct PKIDirectoryContractIssuer: ContractCertificateIssuer {
 
     public func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (chain: [[UInt8]], serial: [UInt8]) {
         var rng = SystemRandomNumberGenerator()
-        let key = Certificate.PublicKey(try P256.Signing.PublicKey(x963Representation: publicKey))
+        let key = try ContractProvisioning.contractPublicKey(x963: publicKey)
         let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
         let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
         return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
@@ -47,8 +47,13 @@ extension ContractProvisioning {
         let cpsChain = try CertificateFile.certificates(atPath: pki.leafDirectory("cps") + "/chain.pem")
         let cpsKey = try pki.keyStore.signingKey(label: "leaf/cps/key")
         let key: V2GSigningKey
-        do { key = .p256(try P256.Signing.PrivateKey(pemRepresentation: try cpsKey.serializeAsPEM().pemString)) } catch {
-            throw PnCServerError(.configuration, "the CPS key of \(pki.root) is not a P-256 key (ISO 15118-2)", cause: error)
+        do {
+            let pem = try cpsKey.serializeAsPEM().pemString
+            // A `--profile iso15118-20` directory signs with P-521 (SignedInstallationData), a -2 one with P-256.
+            key = pki.profile == .iso15118_20
+                ? .p521(try P521.Signing.PrivateKey(pemRepresentation: pem)) : .p256(try P256.Signing.PrivateKey(pemRepresentation: pem))
+        } catch {
+            throw PnCServerError(.configuration, "the CPS key of \(pki.root) does not fit its \(pki.profile.rawValue) profile", cause: error)
         }
         return ContractProvisioning(
             oemRoots: [oemRoot], oemIntermediates: oemSub, contractRoots: contractRoots,
@@ -64,6 +69,8 @@ extension ContractProvisioning {
 /// CertificateInstallationRes / CertificateUpdateRes; the new contract is stored before the answer leaves.
 public struct EMSPEVCertificateProvider: EVCertificateProvider {
     public static let iso2Namespace = "urn:iso:15118:2:2013:MsgDef"
+    /// OCPP iso15118SchemaVersion of ISO 15118-20 requests.
+    public static let iso20Namespace = "urn:iso:std:iso:15118:-20:CommonMessages"
     public let repository: any EMSPRepository
     public let provisioning: ContractProvisioning
     public let now: @Sendable () -> Date
@@ -75,8 +82,9 @@ public struct EMSPEVCertificateProvider: EVCertificateProvider {
     }
 
     public func certificate(for request: EVCertificateRequest) async throws -> EVCertificateResponse {
+        if request.iso15118SchemaVersion == Self.iso20Namespace { return try await self.certificateISO20(for: request) }
         guard request.iso15118SchemaVersion == Self.iso2Namespace else {
-            return EVCertificateResponse(status: .failed, exiResponse: [], reason: "schema \(request.iso15118SchemaVersion) is not supported by the eMSP (ISO 15118-2 only)")
+            return EVCertificateResponse(status: .failed, exiResponse: [], reason: "schema \(request.iso15118SchemaVersion) is not supported by the eMSP (ISO 15118-2 and -20 CommonMessages)")
         }
         let time = now()
         var rng = SystemRandomNumberGenerator()
@@ -89,11 +97,7 @@ public struct EMSPEVCertificateProvider: EVCertificateProvider {
         case .install:
             // The sequence is consumed only when a new contract is created; the repository is async, so one is
             // reserved ahead when the vehicle has no usable contract.
-            var reserved: UInt64?
-            if let pcid = pool.vehicles.keys.first, !pool.contracts(for: pcid).contains(where: { $0.isUsable(at: time) }) {
-                reserved = try await repository.nextEMAIDSequence(
-                    countryCode: provisioning.allocator.countryCode, providerID: provisioning.allocator.providerID)
-            }
+            let reserved = try await self.reserveSequence(pool, at: time)
             outcome = provisioning.install(
                 requestEXI: request.exiRequest, pool: &pool,
                 nextSequence: {
@@ -104,10 +108,23 @@ public struct EMSPEVCertificateProvider: EVCertificateProvider {
             outcome = provisioning.update(requestEXI: request.exiRequest, pool: &pool, now: time, using: &rng)
         }
         if let contract = outcome.contract { try await repository.save(contract) }
+        guard !outcome.responseEXI.isEmpty else {
+            return EVCertificateResponse(status: .failed, exiResponse: [], reason: "the -2 answer could not be signed (CPS key of another profile?)")
+        }
         // The EXI answer is complete and signed even when it refuses: it goes to the EV with its ResponseCode.
         return EVCertificateResponse(
             status: .accepted, exiResponse: outcome.responseEXI,
             reason: outcome.responseCode == .ok ? nil : "ISO 15118 ResponseCode \(outcome.responseCode.rawValue)")
+    }
+
+    /// The eMAID sequence for a new contract: reserved only when the vehicle has no usable contract (the repository is
+    /// async, the provisioning asks synchronously).
+    func reserveSequence(_ pool: ContractPool, at time: Date) async throws -> UInt64? {
+        guard let pcid = pool.vehicles.keys.first, !pool.contracts(for: pcid).contains(where: { $0.isUsable(at: time) }) else {
+            return nil
+        }
+        return try await repository.nextEMAIDSequence(
+            countryCode: provisioning.allocator.countryCode, providerID: provisioning.allocator.providerID)
     }
 
     static func commonName(_ name: DistinguishedName) -> String? {

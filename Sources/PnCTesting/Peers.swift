@@ -35,19 +35,9 @@ public enum Peers {
     /// Runs a program with stdin closed; returns exit status and combined output.
     ///
     /// Output goes to a temporary file, not a pipe: a background child that inherits it (a server a script started)
-    /// cannot keep the caller waiting. The program is terminated after `timeout` (SIGTERM, then SIGKILL after 5 s), so
-    /// a test never blocks its thread for longer than that.
-    @discardableResult
-    public static func run(
-        _ executable: String, _ arguments: [String], cwd: String? = nil, timeout: Duration = .seconds(300)
-    ) throws -> (status: Int32, output: String) {
-        let run = try PeerRun(executable, arguments, cwd: cwd, timeout: timeout)
-        while run.waiting { Thread.sleep(forTimeInterval: 0.02) }
-        return run.result()
-    }
-
-    /// ``run(_:_:cwd:timeout:)`` for async tests: waits with `Task.sleep`, so a long peer (Josev, openssl against an
-    /// in-process server) never holds one of the few cooperative threads the servers under test need.
+    /// cannot keep the caller waiting. The program is terminated after `timeout` (SIGTERM, then SIGKILL after 5 s).
+    /// The wait is `Task.sleep`, never a blocked thread: the cooperative pool has as many threads as cores, and one
+    /// test blocked on a peer would stall every server under test in the same run.
     @discardableResult
     public static func runAsync(
         _ executable: String, _ arguments: [String], cwd: String? = nil, timeout: Duration = .seconds(300)

@@ -171,22 +171,9 @@ public enum OpenSSL {
     public static var available: Bool { path != nil }
     public static let skipNote: Comment = "SKIPPED-PEER openssl: apt-get install openssl"
 
+    /// Runs openssl in `directory` (``Peers/runAsync(_:_:cwd:timeout:)``: the wait never blocks a thread).
     @discardableResult
-    public static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
-        try Peers.run(path ?? "/usr/bin/openssl", arguments, cwd: directory.path)
-    }
-}
-
-extension OpenSSL {
-    /// Runs openssl on its own thread, so that a test waiting for it never holds a thread the server under test needs.
-    public static func runDetached(_ arguments: [String], in directory: URL) async throws -> (status: Int32, output: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                do { continuation.resume(returning: try run(arguments, in: directory)) } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.start()
-        }
+    public static func run(_ arguments: [String], in directory: URL) async throws -> (status: Int32, output: String) {
+        try await Peers.runAsync(path ?? "/usr/bin/openssl", arguments, cwd: directory.path)
     }
 }

@@ -1,3 +1,4 @@
+public import Ed448
 public import Foundation
 public import X509
 import SwiftASN1
@@ -18,6 +19,33 @@ public struct IssuanceRequest: Sendable {
 
     public init(
         role: CertificateRole, subject: DistinguishedName, publicKey: Certificate.PublicKey,
+        serialNumber: Certificate.SerialNumber, notBefore: Date, notAfter: Date, ocspURL: String? = nil,
+        crlURL: String? = nil
+    ) {
+        self.role = role
+        self.subject = subject
+        self.publicKey = publicKey
+        self.serialNumber = serialNumber
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.ocspURL = ocspURL
+        self.crlURL = crlURL
+    }
+}
+
+/// What a new Ed448 certificate says about its subject (``IssuanceRequest`` for an Ed448 key).
+public struct Ed448IssuanceRequest: Sendable {
+    public var role: CertificateRole
+    public var subject: DistinguishedName
+    public var publicKey: Ed448.PublicKey
+    public var serialNumber: Certificate.SerialNumber
+    public var notBefore: Date
+    public var notAfter: Date
+    public var ocspURL: String?
+    public var crlURL: String?
+
+    public init(
+        role: CertificateRole, subject: DistinguishedName, publicKey: Ed448.PublicKey,
         serialNumber: Certificate.SerialNumber, notBefore: Date, notAfter: Date, ocspURL: String? = nil,
         crlURL: String? = nil
     ) {
@@ -90,29 +118,11 @@ public struct CertificateIssuer: Sendable {
         let issuerPublicKey = issuer?.publicKey ?? request.publicKey
         let certificate: Certificate
         do {
-            let extensions = try Certificate.Extensions {
-                Critical(
-                    role.isCA
-                        ? BasicConstraints.isCertificateAuthority(maxPathLength: role.pathLength)
-                        : BasicConstraints.notCertificateAuthority
-                )
-                Critical(role.keyUsage)
-                if !role.extendedKeyUsage.isEmpty {
-                    try ExtendedKeyUsage(role.extendedKeyUsage)
-                }
-                SubjectKeyIdentifier(hash: request.publicKey)
-                if issuer != nil {
-                    AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: issuerPublicKey).keyIdentifier)
-                }
-                if let ocsp = request.ocspURL, !role.isRoot {
-                    AuthorityInformationAccess([
-                        .init(method: .ocspServer, location: .uniformResourceIdentifier(ocsp))
-                    ])
-                }
-                if let crl = request.crlURL, !role.isRoot {
-                    try CRLDistributionPoints(uris: [crl]).makeCertificateExtension()
-                }
-            }
+            let extensions = try Self.profileExtensions(
+                role: role, subjectKeyIdentifier: SubjectKeyIdentifier(hash: request.publicKey).keyIdentifier,
+                issuerKeyIdentifier: issuer == nil ? nil : SubjectKeyIdentifier(hash: issuerPublicKey).keyIdentifier,
+                ocspURL: request.ocspURL, crlURL: request.crlURL
+            )
             certificate = try Certificate(
                 version: .v3, serialNumber: request.serialNumber, publicKey: request.publicKey,
                 notValidBefore: request.notBefore, notValidAfter: request.notAfter, issuer: issuerName,
@@ -127,6 +137,86 @@ public struct CertificateIssuer: Sendable {
             throw .make(
                 .invalidRequest,
                 "the \(role.rawValue) certificate has \(size) DER bytes; \(profile.rawValue) allows \(profile.maxCertificateBytes)"
+            )
+        }
+        return certificate
+    }
+
+    /// The extensions every certificate of `role` carries: critical basicConstraints and keyUsage, the role's EKU,
+    /// SKI, AKI (not on roots), AIA OCSP and a CRL distribution point (not on roots).
+    static func profileExtensions(
+        role: CertificateRole, subjectKeyIdentifier: ArraySlice<UInt8>, issuerKeyIdentifier: ArraySlice<UInt8>?,
+        ocspURL: String?, crlURL: String?
+    ) throws -> Certificate.Extensions {
+        try Certificate.Extensions {
+            Critical(
+                role.isCA
+                    ? BasicConstraints.isCertificateAuthority(maxPathLength: role.pathLength)
+                    : BasicConstraints.notCertificateAuthority
+            )
+            Critical(role.keyUsage)
+            if !role.extendedKeyUsage.isEmpty {
+                try ExtendedKeyUsage(role.extendedKeyUsage)
+            }
+            SubjectKeyIdentifier(keyIdentifier: subjectKeyIdentifier)
+            if let issuerKeyIdentifier {
+                AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier)
+            }
+            if let ocspURL, !role.isRoot {
+                AuthorityInformationAccess([
+                    .init(method: .ocspServer, location: .uniformResourceIdentifier(ocspURL))
+                ])
+            }
+            if let crlURL, !role.isRoot {
+                try CRLDistributionPoints(uris: [crlURL]).makeCertificateExtension()
+            }
+        }
+    }
+
+    /// Issues an Ed448 certificate (ISO 15118-20) for `request`, signed by `issuerKey` with the same profile rules as
+    /// ``issue(_:issuer:issuerKey:)``.
+    ///
+    /// - Parameter issuer: the issuing CA, or nil for a self-signed root (`issuerKey` must then be the request's key).
+    public func issueEd448(
+        _ request: Ed448IssuanceRequest, issuer: Ed448Certificate?, issuerKey: Ed448.PrivateKey
+    ) throws(V2GPKIError) -> Ed448Certificate {
+        let role = request.role
+        guard profile == .iso15118_20 else {
+            throw .make(.unsupportedAlgorithm, "Ed448 certificates belong to iso15118-20, not \(profile.rawValue)")
+        }
+        guard request.notBefore < request.notAfter else { throw .make(.invalidRequest, "notBefore must lie before notAfter") }
+        if let issuer {
+            guard case .isCertificateAuthority = try? issuer.extensions.basicConstraints else {
+                throw .make(.invalidRequest, "issuer \(issuer.subject) is not a CA")
+            }
+            guard issuer.publicKey == issuerKey.publicKey else {
+                throw .make(.invalidRequest, "the issuer key does not belong to the issuer certificate")
+            }
+        } else {
+            guard role.isRoot else { throw .make(.invalidRequest, "only roots are self-signed; \(role.rawValue) needs an issuer") }
+            guard request.publicKey == issuerKey.publicKey else {
+                throw .make(.invalidRequest, "a self-signed root is signed with its own key")
+            }
+        }
+        let certificate: Ed448Certificate
+        do {
+            let extensions = try Self.profileExtensions(
+                role: role, subjectKeyIdentifier: Ed448Certificate.keyIdentifier(of: request.publicKey)[...],
+                issuerKeyIdentifier: issuer.map { Ed448Certificate.keyIdentifier(of: $0.publicKey)[...] },
+                ocspURL: request.ocspURL, crlURL: request.crlURL
+            )
+            certificate = try Ed448Certificate.sign(
+                serialNumber: request.serialNumber, issuer: issuer?.subject ?? request.subject, subject: request.subject,
+                notBefore: request.notBefore, notAfter: request.notAfter, publicKey: request.publicKey,
+                extensions: extensions, issuerKey: issuerKey
+            )
+        } catch {
+            throw .make(.invalidRequest, "could not build the \(role.rawValue) Ed448 certificate", cause: error)
+        }
+        if certificate.derBytes.count > profile.maxCertificateBytes {
+            throw .make(
+                .invalidRequest,
+                "the \(role.rawValue) certificate has \(certificate.derBytes.count) DER bytes; \(profile.rawValue) allows \(profile.maxCertificateBytes)"
             )
         }
         return certificate

@@ -1,3 +1,5 @@
+import Ed448
+import Foundation
 public import X509
 import Crypto
 import PnCCore
@@ -81,41 +83,122 @@ public enum CertificateLinter {
     public static func lint(
         _ certificate: Certificate, role: CertificateRole? = nil, profile: PKIProfile? = nil, issuer: Certificate? = nil
     ) -> LintReport {
+        let keyAlgorithm: KeyAlgorithm? =
+            P256.Signing.PublicKey(certificate.publicKey) != nil ? .p256
+            : P521.Signing.PublicKey(certificate.publicKey) != nil ? .p521 : nil
+        let signature: SignatureKind =
+            certificate.signatureAlgorithm == .ecdsaWithSHA256 ? .ecdsaWithSHA256
+            : certificate.signatureAlgorithm == .ecdsaWithSHA512 ? .ecdsaWithSHA512 : .other("\(certificate.signatureAlgorithm)")
+        let facts = CertificateFacts(
+            isV3: certificate.version == .v3, versionText: "\(certificate.version)", signature: signature,
+            keyAlgorithm: keyAlgorithm, keyText: "\(certificate.publicKey)", serialNumber: certificate.serialNumber,
+            derSize: try? certificate.derBytes.count, notValidBefore: certificate.notValidBefore,
+            notValidAfter: certificate.notValidAfter, subject: certificate.subject, issuer: certificate.issuer,
+            extensions: certificate.extensions,
+            issuerKeyIdentifier: issuer.map {
+                (try? $0.extensions.subjectKeyIdentifier)?.keyIdentifier ?? SubjectKeyIdentifier(hash: $0.publicKey).keyIdentifier
+            },
+            selfSignatureVerifies: { certificate.publicKey.isValidSignature(certificate.signature, for: certificate) }
+        )
+        return lint(facts, role: role, profile: profile)
+    }
+
+    /// Lints an Ed448 certificate (ISO 15118-20; an error under -2).
+    public static func lint(
+        _ certificate: Ed448Certificate, role: CertificateRole? = nil, profile: PKIProfile? = nil,
+        issuer: Ed448Certificate? = nil
+    ) -> LintReport {
+        let facts = CertificateFacts(
+            isV3: certificate.version == 3, versionText: "v\(certificate.version)",
+            signature: certificate.signatureAlgorithmIsEd448 ? .ed448 : .other("not id-Ed448 (or with parameters)"),
+            keyAlgorithm: .ed448, keyText: "Ed448", serialNumber: certificate.serialNumber,
+            derSize: certificate.derBytes.count, notValidBefore: certificate.notValidBefore,
+            notValidAfter: certificate.notValidAfter, subject: certificate.subject, issuer: certificate.issuer,
+            extensions: certificate.extensions,
+            issuerKeyIdentifier: issuer.map {
+                (try? $0.extensions.subjectKeyIdentifier)?.keyIdentifier ?? Ed448Certificate.keyIdentifier(of: $0.publicKey)[...]
+            },
+            selfSignatureVerifies: { certificate.isSigned(by: certificate.publicKey) }
+        )
+        return lint(facts, role: role, profile: profile)
+    }
+
+    enum SignatureKind: Equatable {
+        case ecdsaWithSHA256, ecdsaWithSHA512, ed448
+        case other(String)
+        var text: String {
+            switch self {
+            case .ecdsaWithSHA256: "ecdsa-with-SHA256"
+            case .ecdsaWithSHA512: "ecdsa-with-SHA512"
+            case .ed448: "Ed448"
+            case .other(let text): text
+            }
+        }
+    }
+
+    /// What the rules look at, whichever library parsed the certificate.
+    struct CertificateFacts {
+        var isV3: Bool
+        var versionText: String
+        var signature: SignatureKind
+        var keyAlgorithm: KeyAlgorithm?
+        var keyText: String
+        var serialNumber: Certificate.SerialNumber
+        var derSize: Int?
+        var notValidBefore: Date
+        var notValidAfter: Date
+        var subject: DistinguishedName
+        var issuer: DistinguishedName
+        var extensions: Certificate.Extensions
+        var issuerKeyIdentifier: ArraySlice<UInt8>?
+        var selfSignatureVerifies: () -> Bool
+    }
+
+    static func lint(_ certificate: CertificateFacts, role: CertificateRole?, profile: PKIProfile?) -> LintReport {
         var findings: [LintFinding] = []
         func add(_ severity: LintFinding.Severity, _ rule: LintRule, _ message: String) {
             findings.append(LintFinding(severity: severity, rule: rule, message: message))
         }
-        let profile = profile ?? detectProfile(certificate)
-        let role = role ?? detectRole(certificate)
+        let profile = profile ?? certificate.keyAlgorithm.map(detectProfile(keyAlgorithm:))
+        let role = role ?? detectRole(subject: certificate.subject, issuer: certificate.issuer, extensions: certificate.extensions)
         if role == nil {
             add(.warning, .role, "role not recognised (no DC V2G/CPO/CPS/MO/OEM with matching basicConstraints); role rules skipped")
         }
 
         // Version, algorithms, serial, size.
-        if certificate.version != .v3 { add(.error, .version, "version is \(certificate.version), not v3") }
+        if !certificate.isV3 { add(.error, .version, "version is \(certificate.versionText), not v3") }
         switch profile {
         case .iso15118_2:
-            if certificate.signatureAlgorithm != .ecdsaWithSHA256 {
-                add(.error, .signatureAlgorithm, "signature algorithm \(certificate.signatureAlgorithm), -2 needs ecdsa-with-SHA256")
+            if certificate.signature != .ecdsaWithSHA256 {
+                add(.error, .signatureAlgorithm, "signature algorithm \(certificate.signature.text), -2 needs ecdsa-with-SHA256")
             }
-            if P256.Signing.PublicKey(certificate.publicKey) == nil {
-                add(.error, .publicKey, "public key is not secp256r1")
+            if certificate.keyAlgorithm != .p256 {
+                add(.error, .publicKey, "public key is \(certificate.keyText), not secp256r1 (-2 allows no other key)")
             }
         case .iso15118_20:
-            if certificate.signatureAlgorithm != .ecdsaWithSHA512 {
-                add(.error, .signatureAlgorithm, "signature algorithm \(certificate.signatureAlgorithm), -20 needs ecdsa-with-SHA512 (or Ed448)")
-            }
-            if P521.Signing.PublicKey(certificate.publicKey) == nil {
-                add(.error, .publicKey, "public key is not secp521r1")
+            switch certificate.keyAlgorithm {
+            case .p521:
+                if certificate.signature != .ecdsaWithSHA512 {
+                    add(.error, .signatureAlgorithm, "signature algorithm \(certificate.signature.text), -20 needs ecdsa-with-SHA512 with a secp521r1 key")
+                }
+            case .ed448:
+                if certificate.signature != .ed448 {
+                    add(.error, .signatureAlgorithm, "signature algorithm \(certificate.signature.text), -20 needs Ed448 with an Ed448 key")
+                }
+            default:
+                if certificate.signature != .ecdsaWithSHA512 && certificate.signature != .ed448 {
+                    add(.error, .signatureAlgorithm, "signature algorithm \(certificate.signature.text), -20 needs ecdsa-with-SHA512 or Ed448")
+                }
+                add(.error, .publicKey, "public key is \(certificate.keyText), not secp521r1 or Ed448")
             }
         case nil:
-            add(.error, .publicKey, "public key is neither secp256r1 (-2) nor secp521r1 (-20): \(certificate.publicKey)")
+            add(.error, .publicKey, "public key is neither secp256r1 (-2) nor secp521r1 or Ed448 (-20): \(certificate.keyText)")
         }
         let serial = Array(certificate.serialNumber.bytes)
         if serial.count > 20 { add(.error, .serialNumber, "serial number has \(serial.count) octets, at most 20 allowed") }
         if let first = serial.first, first & 0x80 != 0 { add(.error, .serialNumber, "serial number is negative") }
         if serial.allSatisfy({ $0 == 0 }) { add(.error, .serialNumber, "serial number is zero") }
-        if let size = try? certificate.derBytes.count, let profile, size > profile.maxCertificateBytes {
+        if let size = certificate.derSize, let profile, size > profile.maxCertificateBytes {
             add(.error, .size, "DER is \(size) bytes; \(profile.rawValue) messages carry at most \(profile.maxCertificateBytes)")
         }
         if certificate.notValidBefore >= certificate.notValidAfter {
@@ -195,9 +278,7 @@ public enum CertificateLinter {
         if !selfIssued && aki?.keyIdentifier == nil {
             add(.error, .authorityKeyIdentifier, "authorityKeyIdentifier is missing")
         }
-        if let issuer, let akiID = aki?.keyIdentifier {
-            let issuerSKI = (try? issuer.extensions.subjectKeyIdentifier)?.keyIdentifier
-                ?? SubjectKeyIdentifier(hash: issuer.publicKey).keyIdentifier
+        if let issuerSKI = certificate.issuerKeyIdentifier, let akiID = aki?.keyIdentifier {
             if akiID != issuerSKI { add(.error, .authorityKeyIdentifierMatch, "authorityKeyIdentifier does not match the issuer's key") }
         }
 
@@ -215,7 +296,7 @@ public enum CertificateLinter {
         if role?.isRoot == true {
             if !selfIssued {
                 add(.error, .selfSigned, "a root must be self-issued (subject = issuer)")
-            } else if !certificate.publicKey.isValidSignature(certificate.signature, for: certificate) {
+            } else if !certificate.selfSignatureVerifies() {
                 add(.error, .selfSigned, "the root's self-signature does not verify")
             }
         }
@@ -234,6 +315,14 @@ public enum CertificateLinter {
         return LintReport(role: role, profile: profile, findings: findings.sorted { $0.severity < $1.severity })
     }
 
+    /// The profile a key algorithm belongs to: secp256r1 → -2, secp521r1 and Ed448 → -20.
+    public static func detectProfile(keyAlgorithm: KeyAlgorithm) -> PKIProfile {
+        switch keyAlgorithm {
+        case .p256: .iso15118_2
+        case .p521, .ed448: .iso15118_20
+        }
+    }
+
     /// The profile the key implies.
     public static func detectProfile(_ certificate: Certificate) -> PKIProfile? {
         detectProfile(publicKey: certificate.publicKey)
@@ -248,12 +337,23 @@ public enum CertificateLinter {
 
     /// The role the subject's DC, basicConstraints and EKU imply.
     public static func detectRole(_ certificate: Certificate) -> CertificateRole? {
-        if let eku = try? certificate.extensions.extendedKeyUsage, eku.contains(.ocspSigning) { return .ocspSigner }
-        let dc = Attributes(certificate.subject).domainComponent?.uppercased()
-        let bc = try? certificate.extensions.basicConstraints
+        detectRole(subject: certificate.subject, issuer: certificate.issuer, extensions: certificate.extensions)
+    }
+
+    /// The role of an Ed448 certificate, as ``detectRole(_:)-(Certificate)`` finds it.
+    public static func detectRole(_ certificate: Ed448Certificate) -> CertificateRole? {
+        detectRole(subject: certificate.subject, issuer: certificate.issuer, extensions: certificate.extensions)
+    }
+
+    static func detectRole(
+        subject: DistinguishedName, issuer: DistinguishedName, extensions: Certificate.Extensions
+    ) -> CertificateRole? {
+        if let eku = try? extensions.extendedKeyUsage, eku.contains(.ocspSigning) { return .ocspSigner }
+        let dc = Attributes(subject).domainComponent?.uppercased()
+        let bc = try? extensions.basicConstraints
         var pathLength: Int?? = nil
         if case .isCertificateAuthority(let p) = bc { pathLength = .some(p) }
-        let selfIssued = certificate.subject == certificate.issuer
+        let selfIssued = subject == issuer
         func ca(root: CertificateRole?, sub1: CertificateRole, sub2: CertificateRole, leaf: CertificateRole) -> CertificateRole? {
             guard let pathLength else { return leaf }
             if selfIssued, let root { return root }

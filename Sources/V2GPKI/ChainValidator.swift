@@ -119,18 +119,56 @@ public struct ChainValidator: Sendable {
     public func validateOffline(
         chain: [Certificate], at time: Date, role expectedRole: CertificateRole? = nil
     ) -> Result<ValidatedChain, ChainValidationFailure> {
+        ChainPath.validate(chain: chain, roots: roots, maxSubCAs: maxSubCAs, at: time, role: expectedRole).map {
+            ValidatedChain(leaf: $0.leaf, subCAs: $0.subCAs, root: $0.root, role: $0.role)
+        }
+    }
+
+}
+
+/// What path validation needs from a certificate, whichever library parsed it.
+protocol ChainLink: Equatable {
+    var subject: DistinguishedName { get }
+    var issuer: DistinguishedName { get }
+    var extensions: Certificate.Extensions { get }
+    var notValidBefore: Date { get }
+    var notValidAfter: Date { get }
+    /// Whether `issuer`'s key verifies this certificate's signature.
+    func isSigned(byIssuer issuer: Self) -> Bool
+}
+
+extension Certificate: ChainLink {
+    func isSigned(byIssuer issuer: Certificate) -> Bool { issuer.publicKey.isValidSignature(signature, for: self) }
+}
+
+extension Ed448Certificate: ChainLink {
+    func isSigned(byIssuer issuer: Ed448Certificate) -> Bool { isSigned(by: issuer.publicKey) }
+}
+
+/// The ISO 15118 path rules shared by ``ChainValidator`` and ``Ed448ChainValidator``.
+enum ChainPath {
+    struct Validated<C: ChainLink> {
+        let leaf: C
+        let subCAs: [C]
+        let root: C
+        let role: CertificateRole?
+    }
+
+    static func validate<C: ChainLink>(
+        chain: [C], roots: [C], maxSubCAs: Int, at time: Date, role expectedRole: CertificateRole?
+    ) -> Result<Validated<C>, ChainValidationFailure> {
         guard let leaf = chain.first else { return .failure(.emptyChain) }
         var pool = Array(chain.dropFirst()).filter { candidate in !roots.contains(candidate) }
-        var path: [Certificate] = [leaf]
-        var root: Certificate?
+        var path: [C] = [leaf]
+        var root: C?
         while root == nil {
             let current = path[path.count - 1]
-            if let anchor = roots.first(where: { $0.subject == current.issuer && Self.keyIdentifiersMatch(current, $0) }) {
+            if let anchor = roots.first(where: { $0.subject == current.issuer && keyIdentifiersMatch(current, $0) }) {
                 if current == anchor { break }
                 root = anchor
                 break
             }
-            guard let index = pool.firstIndex(where: { $0.subject == current.issuer && Self.keyIdentifiersMatch(current, $0) }),
+            guard let index = pool.firstIndex(where: { $0.subject == current.issuer && keyIdentifiersMatch(current, $0) }),
                 pool[index].subject != pool[index].issuer
             else {
                 return .failure(.unknownRoot(issuer: current.issuer.description))
@@ -144,7 +182,7 @@ public struct ChainValidator: Sendable {
         // Signatures, top down.
         for index in stride(from: full.count - 2, through: 0, by: -1) {
             let certificate = full[index]
-            if !full[index + 1].publicKey.isValidSignature(certificate.signature, for: certificate) {
+            if !certificate.isSigned(byIssuer: full[index + 1]) {
                 return .failure(.badSignature(subject: certificate.subject.description))
             }
         }
@@ -172,7 +210,10 @@ public struct ChainValidator: Sendable {
             }
         }
         // Role.
-        let found = CertificateLinter.detectRole(leaf)
+        func role(_ c: C) -> CertificateRole? {
+            CertificateLinter.detectRole(subject: c.subject, issuer: c.issuer, extensions: c.extensions)
+        }
+        let found = role(leaf)
         if let expectedRole {
             var matches = found == expectedRole
             if matches, let keyUsage = try? leaf.extensions.keyUsage {
@@ -181,21 +222,52 @@ public struct ChainValidator: Sendable {
                         && (!needed.keyCertSign || keyUsage.keyCertSign)
                 }
             }
-            if matches, let anchorRole = expectedRole.anchorRole, CertificateLinter.detectRole(root) != anchorRole {
+            if matches, let anchorRole = expectedRole.anchorRole, role(root) != anchorRole {
                 matches = false
             }
             if !matches {
                 return .failure(.wrongRole(subject: leaf.subject.description, expected: expectedRole, found: found))
             }
         }
-        return .success(ValidatedChain(leaf: leaf, subCAs: Array(path.dropFirst()), root: root, role: found))
+        return .success(Validated(leaf: leaf, subCAs: Array(path.dropFirst()), root: root, role: found))
     }
 
     /// AKI of `certificate` against SKI of `issuer` when both are present; names alone decide otherwise.
-    static func keyIdentifiersMatch(_ certificate: Certificate, _ issuer: Certificate) -> Bool {
+    static func keyIdentifiersMatch<C: ChainLink>(_ certificate: C, _ issuer: C) -> Bool {
         guard let aki = (try? certificate.extensions.authorityKeyIdentifier)?.keyIdentifier,
             let ski = (try? issuer.extensions.subjectKeyIdentifier)?.keyIdentifier
         else { return true }
         return aki == ski
+    }
+}
+
+/// An Ed448 chain that passed validation, leaf first.
+public struct ValidatedEd448Chain: Sendable {
+    public let leaf: Ed448Certificate
+    /// Sub-CAs from the leaf's issuer upward.
+    public let subCAs: [Ed448Certificate]
+    public let root: Ed448Certificate
+    public let role: CertificateRole?
+    public var path: [Ed448Certificate] { [leaf] + subCAs + [root] }
+}
+
+/// ``ChainValidator`` for ISO 15118-20 chains of Ed448 certificates: the same path, validity, pathLen and role rules
+/// and failure reasons, with signatures checked by the package's Ed448. Revocation of Ed448 chains is not checked here.
+public struct Ed448ChainValidator: Sendable {
+    public let roots: [Ed448Certificate]
+    public let maxSubCAs: Int
+
+    public init(roots: [Ed448Certificate], maxSubCAs: Int = 2) {
+        self.roots = roots
+        self.maxSubCAs = maxSubCAs
+    }
+
+    /// Validates `chain` (leaf first, then Sub-CAs in any order; a trailing root is ignored if it is a trust anchor).
+    public func validateOffline(
+        chain: [Ed448Certificate], at time: Date, role expectedRole: CertificateRole? = nil
+    ) -> Result<ValidatedEd448Chain, ChainValidationFailure> {
+        ChainPath.validate(chain: chain, roots: roots, maxSubCAs: maxSubCAs, at: time, role: expectedRole).map {
+            ValidatedEd448Chain(leaf: $0.leaf, subCAs: $0.subCAs, root: $0.root, role: $0.role)
+        }
     }
 }

@@ -1,3 +1,4 @@
+public import Ed448
 public import X509
 import Crypto
 import Foundation
@@ -12,6 +13,23 @@ public protocol KeyStore: Sendable {
     func signingKey(label: String) throws(V2GPKIError) -> Certificate.PrivateKey
     /// Whether a key exists under `label`.
     func containsKey(label: String) -> Bool
+    /// Creates a new Ed448 key pair under `label` from `generator` and returns its public key.
+    func generateEd448Key(label: String, using generator: inout some RandomNumberGenerator) throws(V2GPKIError) -> Ed448.PublicKey
+    /// A handle that signs with the Ed448 key under `label`.
+    func ed448SigningKey(label: String) throws(V2GPKIError) -> Ed448.PrivateKey
+}
+
+extension KeyStore {
+    /// Stores without Ed448 support refuse Ed448 keys with `.unsupportedAlgorithm`.
+    public func generateEd448Key(
+        label: String, using generator: inout some RandomNumberGenerator
+    ) throws(V2GPKIError) -> Ed448.PublicKey {
+        throw .make(.unsupportedAlgorithm, "this key store holds no Ed448 keys")
+    }
+
+    public func ed448SigningKey(label: String) throws(V2GPKIError) -> Ed448.PrivateKey {
+        throw .make(.unsupportedAlgorithm, "this key store holds no Ed448 keys")
+    }
 }
 
 /// A ``KeyStore`` over a folder of encrypted PKCS#8 PEM files, `<label>.pem`, written with mode 0600.
@@ -43,9 +61,28 @@ public struct SoftwareKeyStore: KeyStore {
             switch algorithm {
             case .p256: Certificate.PrivateKey(P256.Signing.PrivateKey())
             case .p521: Certificate.PrivateKey(P521.Signing.PrivateKey())
+            case .ed448:
+                throw .make(.unsupportedAlgorithm, "X509 keys cannot be Ed448; use generateEd448Key(label:using:)")
             }
         try store(key, label: label)
         return key.publicKey
+    }
+
+    public func generateEd448Key(
+        label: String, using generator: inout some RandomNumberGenerator
+    ) throws(V2GPKIError) -> Ed448.PublicKey {
+        guard Self.isValidLabel(label) else { throw .make(.invalidRequest, "key label \(label) is not a relative path of [A-Za-z0-9._-] parts") }
+        guard !containsKey(label: label) else { throw .make(.invalidRequest, "a key \(label) exists already") }
+        let key = Ed448.PrivateKey(using: &generator)
+        var rng = SystemRandomNumberGenerator()
+        let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let iv = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        try write(PrivateKeyFile.pem(for: key, password: password, salt: salt, iv: iv, iterations: iterations), label: label)
+        return key.publicKey
+    }
+
+    public func ed448SigningKey(label: String) throws(V2GPKIError) -> Ed448.PrivateKey {
+        try PrivateKeyFile.loadEd448(path: path(for: label), password: password)
     }
 
     /// Stores an existing key (import) under a new label.
@@ -53,7 +90,10 @@ public struct SoftwareKeyStore: KeyStore {
         var rng = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let iv = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        let pem = try PrivateKeyFile.pem(for: key, password: password, salt: salt, iv: iv, iterations: iterations)
+        try write(PrivateKeyFile.pem(for: key, password: password, salt: salt, iv: iv, iterations: iterations), label: label)
+    }
+
+    private func write(_ pem: String, label: String) throws(V2GPKIError) {
         let folder = (path(for: label) as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -1,3 +1,4 @@
+import Ed448
 import Foundation
 public import X509
 import PnCCore
@@ -26,12 +27,19 @@ public struct PKIDirectory: Sendable {
         public var ocspURL: String
         /// Base of the CRL distribution points; each CA's CRL is `<crlBaseURL>/<role>.crl`.
         public var crlBaseURL: String
+        /// The key algorithm of every key; nil means the profile's default (secp256r1 for -2, secp521r1 for -20).
+        /// `.ed448` gives an ISO 15118-20 PKI of Ed448 certificates.
+        public var keyAlgorithm: KeyAlgorithm?
 
-        public init(profile: PKIProfile, ocspURL: String, crlBaseURL: String) {
+        public init(profile: PKIProfile, ocspURL: String, crlBaseURL: String, keyAlgorithm: KeyAlgorithm? = nil) {
             self.profile = profile
             self.ocspURL = ocspURL
             self.crlBaseURL = crlBaseURL
+            self.keyAlgorithm = keyAlgorithm
         }
+
+        /// The algorithm keys of this PKI have.
+        public var effectiveKeyAlgorithm: KeyAlgorithm { keyAlgorithm ?? profile.keyAlgorithm }
     }
 
     /// Opens an existing PKI.
@@ -64,8 +72,14 @@ public struct PKIDirectory: Sendable {
     public func crlURL(of role: CertificateRole) -> String { "\(configuration.crlBaseURL)/\(role.rawValue).crl" }
 
     /// A CA: its certificate, its chain below the root, and a signing handle.
+    ///
+    /// - Throws: `.unsupportedAlgorithm` for an Ed448 PKI (its certificates are ``Ed448Certificate``s; see
+    ///   ``ed448Roots()``).
     public func authority(_ role: CertificateRole) throws(V2GPKIError) -> CertificateAuthority {
         guard role.isCA else { throw .make(.invalidRequest, "\(role.rawValue) is not a CA") }
+        guard configuration.effectiveKeyAlgorithm != .ed448 else {
+            throw .make(.unsupportedAlgorithm, "\(root) is an Ed448 PKI; issuing from it after init is not supported yet")
+        }
         let dir = caDirectory(role)
         let certificate = try CertificateFile.certificates(atPath: "\(dir)/cert.pem")[0]
         let chain = try CertificateFile.certificates(atPath: "\(dir)/chain.pem")
@@ -110,6 +124,13 @@ public struct PKIDirectory: Sendable {
     ) throws(V2GPKIError) -> PKIDirectory {
         if FileManager.default.fileExists(atPath: "\(root)/pki.json") {
             throw .make(.invalidRequest, "\(root) already holds a PKI (pki.json exists)")
+        }
+        let algorithm = configuration.effectiveKeyAlgorithm
+        guard algorithm.isAllowed(in: configuration.profile) else {
+            throw .make(.unsupportedAlgorithm, "\(configuration.profile.rawValue) does not allow \(algorithm.rawValue) keys")
+        }
+        if algorithm == .ed448 {
+            return try createEd448(at: root, configuration: configuration, password: password, options: options, now: now)
         }
         let pki = PKIDirectory(root: root, configuration: configuration, password: password, iterations: options.keyIterations)
         try pki.createDirectory(root)
@@ -191,6 +212,162 @@ public struct PKIDirectory: Sendable {
         }
         try pki.writeFile("\(root)/pki.json", String(decoding: try pki.encodedConfiguration(), as: UTF8.self))
         return pki
+    }
+
+    /// The trust anchors of an Ed448 PKI.
+    public func ed448Roots() throws(V2GPKIError) -> [Ed448Certificate] {
+        try CertificateFile.ed448Certificates(atPath: "\(root)/roots.pem")
+    }
+
+    /// ``create(at:configuration:password:options:now:)`` for Ed448: the same hierarchy, subjects, extensions, files
+    /// and databases, with Ed448 keys (RFC 8410 PKCS#8) and Ed448 signatures.
+    static func createEd448(
+        at root: String, configuration: Configuration, password: String?, options: InitOptions, now: Date
+    ) throws(V2GPKIError) -> PKIDirectory {
+        let pki = PKIDirectory(root: root, configuration: configuration, password: password, iterations: options.keyIterations)
+        try pki.createDirectory(root)
+        var rng = SystemRandomNumberGenerator()
+        let issuer = CertificateIssuer(profile: configuration.profile)
+        let notBefore = now.addingTimeInterval(-3600)
+        struct Authority {
+            let certificate: Ed448Certificate
+            let key: Ed448.PrivateKey
+            let chainBelowRoot: [Ed448Certificate]
+            let directory: String
+        }
+        func validityEnd(_ role: CertificateRole, cap: Date?) -> Date {
+            let days = role.isCA ? (options.caValidityDays ?? role.defaultValidityDays)
+                : (options.leafValidityDays ?? role.defaultValidityDays)
+            return min(notBefore.addingTimeInterval(Double(days) * 86_400), cap ?? .distantFuture)
+        }
+        func record(_ certificate: Ed448Certificate, in parent: Authority) throws(V2GPKIError) {
+            do { try CertificateDatabaseFile(caDirectory: URL(fileURLWithPath: parent.directory)).recordIssued(certificate) } catch {
+                throw .make(.missingFile, "cannot record serial \(certificate.serialNumber) in \(parent.directory)", cause: error)
+            }
+        }
+        func write(_ certificate: Ed448Certificate, to dir: String) throws(V2GPKIError) {
+            try pki.writeFile("\(dir)/cert.pem", certificate.pemString)
+            try pki.writeData("\(dir)/cert.der", Data(certificate.derBytes))
+        }
+        func issue(
+            role: CertificateRole, commonName: String, label: String, parent: Authority?
+        ) throws(V2GPKIError) -> (Ed448Certificate, Ed448.PrivateKey) {
+            let publicKey = try pki.keys.generateEd448Key(label: label, using: &rng)
+            let key = try pki.keys.ed448SigningKey(label: label)
+            let request = Ed448IssuanceRequest(
+                role: role, subject: try subject(commonName, role: role), publicKey: publicKey,
+                serialNumber: CertificateIssuer.randomSerialNumber(using: &rng), notBefore: notBefore,
+                notAfter: validityEnd(role, cap: parent?.certificate.notValidAfter),
+                ocspURL: parent == nil ? nil : configuration.ocspURL,
+                crlURL: parent.map { _ in pki.crlURL(of: role.issuerRole ?? role) }
+            )
+            let certificate = try issuer.issueEd448(request, issuer: parent?.certificate, issuerKey: parent?.key ?? key)
+            if let parent { try record(certificate, in: parent) }
+            return (certificate, key)
+        }
+
+        var authorities: [CertificateRole: Authority] = [:]
+        let caOrder: [CertificateRole] = [
+            .v2gRoot, .cpoSubCA1, .cpoSubCA2, .cpsSubCA1, .cpsSubCA2, .moRoot, .moSubCA1, .moSubCA2, .oemRoot,
+            .oemSubCA1, .oemSubCA2,
+        ]
+        for role in caOrder {
+            let dir = pki.caDirectory(role)
+            try pki.createDirectory(dir)
+            let parent = role.issuerRole.flatMap { authorities[$0] }
+            let (certificate, key) = try issue(
+                role: role, commonName: role.defaultCommonName, label: "ca/\(role.rawValue)/key", parent: parent
+            )
+            let chain = role.isRoot ? [certificate] : [certificate] + (parent?.chainBelowRoot ?? [])
+            try write(certificate, to: dir)
+            try pki.writeFile("\(dir)/chain.pem", chain.map { $0.pemString + "\n" }.joined())
+            authorities[role] = Authority(
+                certificate: certificate, key: key, chainBelowRoot: role.isRoot ? [] : chain, directory: dir
+            )
+        }
+        try pki.writeFile(
+            "\(root)/roots.pem",
+            [CertificateRole.v2gRoot, .moRoot, .oemRoot].compactMap { authorities[$0]?.certificate.pemString }
+                .map { $0 + "\n" }.joined()
+        )
+        for role in caOrder {
+            guard let ca = authorities[role] else { continue }
+            let dir = "\(pki.caDirectory(role))/ocsp"
+            try pki.createDirectory(dir)
+            let publicKey = try pki.keys.generateEd448Key(label: "ca/\(role.rawValue)/ocsp/key", using: &rng)
+            let request = Ed448IssuanceRequest(
+                role: .ocspSigner, subject: try subject("\(role.defaultCommonName) OCSP", role: .ocspSigner),
+                publicKey: publicKey, serialNumber: CertificateIssuer.randomSerialNumber(using: &rng),
+                notBefore: notBefore, notAfter: validityEnd(.ocspSigner, cap: ca.certificate.notValidAfter),
+                ocspURL: configuration.ocspURL, crlURL: pki.crlURL(of: role)
+            )
+            let certificate = try issuer.issueEd448(request, issuer: ca.certificate, issuerKey: ca.key)
+            try record(certificate, in: ca)
+            try write(certificate, to: dir)
+        }
+        let contractCN = options.contractEMAID?.normalized ?? CertificateRole.contract.defaultCommonName
+        let oemCN = options.pcid?.value ?? CertificateRole.oemProvisioning.defaultCommonName
+        let leaves: [(String, CertificateRole, String)] = [
+            ("secc", .secc, CertificateRole.secc.defaultCommonName), ("cps", .cps, CertificateRole.cps.defaultCommonName),
+            ("contract", .contract, contractCN), ("oem-prov", .oemProvisioning, oemCN),
+        ]
+        for (name, role, commonName) in leaves {
+            guard let issuerRole = role.issuerRole, let ca = authorities[issuerRole] else { continue }
+            let dir = pki.leafDirectory(name)
+            try pki.createDirectory(dir)
+            let (certificate, _) = try issue(role: role, commonName: commonName, label: "leaf/\(name)/key", parent: ca)
+            try write(certificate, to: dir)
+            try pki.writeFile("\(dir)/chain.pem", ([certificate] + ca.chainBelowRoot).map { $0.pemString + "\n" }.joined())
+        }
+        try pki.writeFile("\(root)/pki.json", String(decoding: try pki.encodedConfiguration(), as: UTF8.self))
+        return pki
+    }
+
+    /// Issues an Ed448 leaf with a fresh key into `leaf/<name>/` (cert, key, chain) from the issuing CA of `role` in an
+    /// Ed448 PKI, and records it in that CA's database.
+    ///
+    /// - Throws: `.unsupportedAlgorithm` when the PKI is not an Ed448 PKI; `.invalidRequest` for a CA role, a bad
+    ///   name or an existing leaf.
+    @discardableResult
+    public func issueEd448Leaf(
+        name: String, role: CertificateRole, commonName: String, validityDays: Int, now: Date,
+        using rng: inout some RandomNumberGenerator
+    ) throws(V2GPKIError) -> Ed448Certificate {
+        guard configuration.effectiveKeyAlgorithm == .ed448 else {
+            throw .make(.unsupportedAlgorithm, "\(root) is not an Ed448 PKI")
+        }
+        guard !role.isCA, role != .ocspSigner, let issuerRole = role.issuerRole else {
+            throw .make(.invalidRequest, "\(role.rawValue) is not a leaf role")
+        }
+        guard validityDays > 0 else { throw .make(.invalidRequest, "validity must be at least one day") }
+        guard SoftwareKeyStore.isValidComponent(name) else { throw .make(.invalidRequest, "leaf name \(name) is not [A-Za-z0-9._-]+") }
+        let dir = leafDirectory(name)
+        guard !FileManager.default.fileExists(atPath: "\(dir)/cert.pem") else {
+            throw .make(.invalidRequest, "\(dir) already holds a certificate")
+        }
+        let caDir = caDirectory(issuerRole)
+        guard let ca = try CertificateFile.ed448Certificates(atPath: "\(caDir)/cert.pem").first else {
+            throw .make(.missingFile, "\(caDir)/cert.pem holds no certificate")
+        }
+        let caChain = try CertificateFile.ed448Certificates(atPath: "\(caDir)/chain.pem")
+        let caKey = try keys.ed448SigningKey(label: "ca/\(issuerRole.rawValue)/key")
+        try createDirectory(dir)
+        let publicKey = try keys.generateEd448Key(label: "leaf/\(name)/key", using: &rng)
+        let notBefore = now.addingTimeInterval(-3600)
+        let request = Ed448IssuanceRequest(
+            role: role, subject: try Self.subject(commonName, role: role), publicKey: publicKey,
+            serialNumber: CertificateIssuer.randomSerialNumber(using: &rng), notBefore: notBefore,
+            notAfter: min(notBefore.addingTimeInterval(Double(validityDays) * 86_400), ca.notValidAfter),
+            ocspURL: configuration.ocspURL, crlURL: crlURL(of: issuerRole)
+        )
+        let certificate = try CertificateIssuer(profile: profile).issueEd448(request, issuer: ca, issuerKey: caKey)
+        do { try CertificateDatabaseFile(caDirectory: URL(fileURLWithPath: caDir)).recordIssued(certificate) } catch {
+            throw .make(.missingFile, "cannot record serial \(certificate.serialNumber) in \(caDir)", cause: error)
+        }
+        try writeFile("\(dir)/cert.pem", certificate.pemString)
+        try writeData("\(dir)/cert.der", Data(certificate.derBytes))
+        try writeFile("\(dir)/chain.pem", ([certificate] + caChain).map { $0.pemString + "\n" }.joined())
+        return certificate
     }
 
     /// Issues a leaf with a fresh key into `leaf/<name>/` (cert, key, chain).

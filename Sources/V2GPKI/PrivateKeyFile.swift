@@ -1,3 +1,4 @@
+public import Ed448
 import Foundation
 public import X509
 import Crypto
@@ -35,6 +36,85 @@ public enum PrivateKeyFile {
         do { pkcs8 = try key.serializeAsPEM().derBytes } catch {
             throw .make(.unsupportedAlgorithm, "the key cannot be serialised as PKCS#8", cause: error)
         }
+        return try pem(pkcs8: pkcs8, password: password, salt: salt, iv: iv, iterations: iterations)
+    }
+
+    /// PEM of an Ed448 key as RFC 8410 PKCS#8 (OneAsymmetricKey v1, id-Ed448, CurvePrivateKey = the 57-byte seed),
+    /// encrypted as ``pem(for:password:salt:iv:iterations:)`` does when `password` is given.
+    public static func pem(
+        for key: Ed448.PrivateKey, password: String?, salt: [UInt8], iv: [UInt8], iterations: Int = defaultIterations
+    ) throws(V2GPKIError) -> String {
+        var serializer = DER.Serializer()
+        do {
+            try serializer.appendConstructedNode(identifier: .sequence) { k in
+                try k.serialize(0)
+                try k.appendConstructedNode(identifier: .sequence) { try $0.serialize(Ed448Certificate.oid) }
+                var inner = DER.Serializer()
+                try inner.serialize(ASN1OctetString(contentBytes: key.seed[...]))
+                try k.serialize(ASN1OctetString(contentBytes: inner.serializedBytes[...]))
+            }
+        } catch {
+            throw .make(.invalidRequest, "cannot encode the Ed448 key", cause: error)
+        }
+        return try pem(pkcs8: serializer.serializedBytes, password: password, salt: salt, iv: iv, iterations: iterations)
+    }
+
+    /// Reads an Ed448 private key: RFC 8410 PKCS#8, plain (`PRIVATE KEY`) or encrypted (`ENCRYPTED PRIVATE KEY`).
+    public static func loadEd448(pem text: String, password: String?) throws(V2GPKIError) -> Ed448.PrivateKey {
+        let document: PEMDocument
+        do { document = try PEMDocument(pemString: text) } catch {
+            throw .make(.malformedEncoding, "not a PEM private key (armour or base64 broken)", cause: error)
+        }
+        let der: [UInt8]
+        switch document.discriminator {
+        case "ENCRYPTED PRIVATE KEY":
+            guard let password else { throw .make(.wrongPassword, "the key is encrypted and no password was given") }
+            der = try decryptPKCS8(document.derBytes, password: password)
+        case "PRIVATE KEY":
+            der = document.derBytes
+        default:
+            throw .make(.malformedEncoding, "PEM type \(document.discriminator) is not a PKCS#8 private key")
+        }
+        return try ed448Key(pkcs8: der)
+    }
+
+    /// Reads an Ed448 private key file.
+    public static func loadEd448(path: String, password: String?) throws(V2GPKIError) -> Ed448.PrivateKey {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .make(.missingFile, "cannot read \(path)") }
+        return try loadEd448(pem: String(decoding: data, as: UTF8.self), password: password)
+    }
+
+    static func ed448Key(pkcs8 der: [UInt8]) throws(V2GPKIError) -> Ed448.PrivateKey {
+        let seed: [UInt8]
+        do {
+            let root = try DER.parse(der)
+            guard case .constructed(let items) = root.content, root.identifier == .sequence else {
+                throw ASN1Error.unexpectedFieldType(root.identifier)
+            }
+            var i = items.makeIterator()
+            guard let versionNode = i.next(), let algorithmNode = i.next(), let keyNode = i.next() else {
+                throw ASN1Error.invalidASN1Object(reason: "OneAsymmetricKey")
+            }
+            let version = try Int(derEncoded: versionNode)
+            guard version == 0 || version == 1 else { throw ASN1Error.invalidASN1Object(reason: "OneAsymmetricKey version") }
+            guard Ed448Certificate.isEd448AlgorithmIdentifier(algorithmNode) else {
+                throw V2GPKIError.make(.unsupportedAlgorithm, "the PKCS#8 key is not id-Ed448")
+            }
+            let wrapped = try ASN1OctetString(derEncoded: keyNode)
+            seed = Array(try ASN1OctetString(derEncoded: DER.parse(wrapped.bytes)).bytes)
+        } catch let error as V2GPKIError {
+            throw error
+        } catch {
+            throw .make(.malformedEncoding, "the PKCS#8 Ed448 key does not parse", cause: error)
+        }
+        do { return try Ed448.PrivateKey(seed: seed) } catch {
+            throw .make(.malformedEncoding, "the Ed448 key is \(seed.count) octets, not 57")
+        }
+    }
+
+    static func pem(
+        pkcs8: [UInt8], password: String?, salt: [UInt8], iv: [UInt8], iterations: Int
+    ) throws(V2GPKIError) -> String {
         guard let password else { return PEMDocument(type: "PRIVATE KEY", derBytes: pkcs8).pemString }
         guard salt.count >= 8, iv.count == 16 else { throw .make(.invalidRequest, "PBES2 needs an 8+ byte salt and a 16-byte IV") }
         do {

@@ -33,7 +33,7 @@ public enum ISO2Signature {
     /// Signs the fragments with a P-256 key (or a key store handle).
     public static func sign(_ fragments: [ISO2Fragment], with key: V2GSigningKey) throws(V2GSecurityError) -> Signature {
         switch key {
-        case .p521: throw .make(.unsupportedAlgorithm, "ISO 15118-2 signs with P-256 only")
+        case .p521, .ed448: throw .make(.unsupportedAlgorithm, "ISO 15118-2 signs with P-256 only")
         default: break
         }
         var elements: [SignedElement] = []

@@ -9,6 +9,7 @@ import OCPPTransport
 import Storage
 import SwiftASN1
 import Synchronization
+import PnCTesting
 import Testing
 import X509
 
@@ -227,11 +228,11 @@ import X509
         try await withCSMS(configure: { $0.rootCertificatesToInstall = [("V2GRootCertificate", rootPEM), ("MORootCertificate", rootPEM)] },
                            certificateAuthority: TestCertificateAuthority(pki: pki)) { app, port in
             try await app.store.saveToken(IdTokenRecord(idToken: "DEABCC1234567890", type: "eMAID", status: "Accepted"))
-            let (status, output) = try await runProcess(
+            let (status, output) = try await Peers.runAsync(
                 venvPython,
                 ["conformance_client.py", "--url", "ws://127.0.0.1:\(port)/ocpp", "--station-id", "PNC-CONF-001",
                  "--expect-csms-calls", "InstallCertificate,GetInstalledCertificateIds"],
-                directory: harnessFolder)
+                cwd: harnessFolder)
             print(output)
             #expect(status == 0)
             #expect(output.contains("CONFORMANCE RUN PASSED"))
@@ -250,7 +251,7 @@ import X509
         try await withCSMS { app, port in
             try await app.store.saveToken(IdTokenRecord(idToken: "TAG-16-0001", type: "idTag", status: "Accepted"))
             let script = repositoryRoot + "/Tests/CSMSServerTests/Fixtures/ocpp16_station.py"
-            let (status, output) = try await runProcess(venvPython, [script, "--url", "ws://127.0.0.1:\(port)/ocpp", "--station-id", "CP16-001", "--id-tag", "TAG-16-0001"])
+            let (status, output) = try await Peers.runAsync(venvPython, [script, "--url", "ws://127.0.0.1:\(port)/ocpp", "--station-id", "CP16-001", "--id-tag", "TAG-16-0001"])
             print(output)
             #expect(status == 0)
             #expect(output.contains("OCPP16 RUN PASSED"))

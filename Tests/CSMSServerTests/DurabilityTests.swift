@@ -7,6 +7,7 @@ import OCPPMessages
 import OCPPTransport
 import Storage
 import Synchronization
+import PnCTesting
 import Testing
 
 let pncBinary = repositoryRoot + "/.build/debug/pnc"
@@ -57,7 +58,7 @@ let postgresAdminURL = ProcessInfo.processInfo.environment["PNC_POSTGRES_URL"].f
     func killDuringTransactionsPostgres() async throws {
         let admin = try #require(postgresAdminURL)
         let name = "pnc_durability_\(UInt32.random(in: 0...UInt32.max))"
-        let (status, output) = try await runProcess("/usr/bin/psql", [admin, "-c", "CREATE DATABASE \(name)"])
+        let (status, output) = try await Peers.runAsync("/usr/bin/psql", [admin, "-c", "CREATE DATABASE \(name)"])
         try #require(status == 0, "\(output)")
         var components = try #require(URLComponents(string: admin))
         components.path = "/" + name

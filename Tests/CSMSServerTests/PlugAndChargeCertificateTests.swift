@@ -5,6 +5,7 @@ import OCPPMessages
 import OCPPTransport
 import Storage
 import Synchronization
+import PnCTesting
 import Testing
 import V2GPKI
 import X509
@@ -146,11 +147,11 @@ func evCertificate(port: Int, exi: String, traceID: String? = nil) async throws 
                 try await app.store.saveToken(IdTokenRecord(idToken: "DEABCC1234567890", type: "eMAID", status: "Accepted"))
                 let wireLog = NSTemporaryDirectory() + "pnc-conformance-\(UUID().uuidString.prefix(8)).jsonl"
                 defer { try? FileManager.default.removeItem(atPath: wireLog) }
-                let (status, output) = try await runProcess(
+                let (status, output) = try await Peers.runAsync(
                     venvPython,
                     ["conformance_client.py", "--url", "ws://127.0.0.1:\(port)/ocpp", "--station-id", "PNC-CONF-002",
                      "--wire-log", wireLog],
-                    directory: harnessFolder)
+                    cwd: harnessFolder)
                 print(output)
                 #expect(status == 0)
                 let frames = try String(contentsOfFile: wireLog, encoding: .utf8)

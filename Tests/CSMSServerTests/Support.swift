@@ -129,25 +129,3 @@ func station(port: Int, id: String = "CS-1", password: String? = nil, versions: 
 let bootRequest = V201.BootNotificationRequest(
     chargingStation: .init(serialNumber: "SN-1", model: "PnC-CS", vendorName: "OpenPnC"), reason: .powerUp)
 
-/// Runs a process with a deadline; returns exit status and combined output.
-func runProcess(_ executable: String, _ arguments: [String], directory: String? = nil, timeout: Duration = .seconds(120))
-    async throws -> (Int32, String)
-{
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    var environment = ProcessInfo.processInfo.environment
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-    if process.isRunning { process.terminate() }
-    process.waitUntilExit()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    return (process.terminationStatus, output)
-}

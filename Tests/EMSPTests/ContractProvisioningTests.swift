@@ -17,7 +17,7 @@ struct PKIContractIssuer: ContractCertificateIssuer {
 
     func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (chain: [[UInt8]], serial: [UInt8]) {
         var rng = SystemRandomNumberGenerator()
-        let key = Certificate.PublicKey(try P256.Signing.PublicKey(x963Representation: publicKey))
+        let key = try ContractProvisioning.contractPublicKey(x963: publicKey)
         let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
         let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
         return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))

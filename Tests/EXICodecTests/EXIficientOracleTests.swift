@@ -1,6 +1,7 @@
 import EXI
 import Foundation
 import ISO2Messages
+import PnCTesting
 import Testing
 import XMLDSig
 
@@ -30,27 +31,46 @@ import XMLDSig
     static let msgDef = "urn:iso:15118:2:2013:MsgDef"
     static let dsig = "http://www.w3.org/2000/09/xmldsig#"
 
+    /// One line of Oracle/exicodec_oracle.py's input: EXICodec.jar's JSON encoder (`ns`, `json`), or EXIficient's own
+    /// encoder on XML text with one of the grammars the jar ships (`grammar`, `xml`, `fragment`).
+    struct OracleRequest: Encodable, Sendable {
+        var ns: String?
+        var json: String?
+        var grammar: String?
+        var xml: String?
+        var fragment: Bool?
+    }
+
+    struct OracleFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// Runs every request through one JVM and returns one answer per request.
-    static func oracle(_ requests: [(ns: String, json: String)]) throws -> [String] {
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [repository.appendingPathComponent("Tests/EXICodecTests/Oracle/exicodec_oracle.py").path, jar!.path]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        for r in requests {
-            let line = try JSONSerialization.data(withJSONObject: ["ns": r.ns, "json": r.json])
-            text += String(decoding: line, as: UTF8.self) + "\n"
+    static func oracle(_ requests: [(ns: String, json: String)]) async throws -> [String] {
+        try await oracle(requests: requests.map { OracleRequest(ns: $0.ns, json: $0.json) })
+    }
+
+    /// The requests go to the oracle in a file and the answers come back in one: the program runs through
+    /// `Peers.runAsync`, which polls with `Task.sleep`, so no cooperative thread waits on the JVM.
+    static func oracle(requests: [OracleRequest]) async throws -> [String] {
+        guard let jar else { throw OracleFailure(description: "EXICodec.jar not found") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pnc-exi-oracle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("requests.jsonl"), output = folder.appendingPathComponent("answers.txt")
+        let encoder = JSONEncoder()
+        var lines = Data()
+        for request in requests {
+            lines.append(try encoder.encode(request))
+            lines.append(0x0A)
         }
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        try lines.write(to: input)
+        let script = repository.appendingPathComponent("Tests/EXICodecTests/Oracle/exicodec_oracle.py")
+        let run = try await Peers.runAsync(python.path, [script.path, jar.path, input.path, output.path], timeout: .seconds(300))
+        guard run.status == 0, let answers = try? String(contentsOf: output, encoding: .utf8) else {
+            throw OracleFailure(description: "oracle exited with \(run.status): \(run.output.suffix(2_000))")
+        }
+        return answers.split(separator: "\n").map(String.init)
     }
 
     static func b64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
@@ -161,9 +181,9 @@ import XMLDSig
     @Test(
         "[ISO 15118-2 §7.9.2.4] signed fragments and SignedInfo are byte-identical to EXIficient's",
         .enabled(if: available, "SKIPPED-PEER EXICodec.jar + Java 17: run dev/install-test-deps.sh (iso15118==0.31.2, openjdk-17-jre-headless)"))
-    func signedFragmentsMatchEXIficient() throws {
+    func signedFragmentsMatchEXIficient() async throws {
         let cases = Self.cases()
-        let answers = try Self.oracle(cases.map { ($0.ns, $0.json) })
+        let answers = try await Self.oracle(cases.map { ($0.ns, $0.json) })
         try #require(answers.count == cases.count, "oracle answered \(answers.count) of \(cases.count)")
         for (c, answer) in zip(cases, answers) {
             #expect(!answer.hasPrefix("ERR"), "\(c.name): \(answer)")

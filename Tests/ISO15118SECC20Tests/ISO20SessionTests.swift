@@ -18,6 +18,9 @@ struct ISO20InMemorySession {
     var payloadTypes: Set<UInt16> = []
     var chargeLoops = 3
     var authorizations: [BackendAuthorizationRequest] = []
+    /// The backend behind ChargingBackend.exchangeCertificate (an eMSP's provisioning); nil fails the exchange.
+    var exchange: ((CertificateExchangeRequest) -> CertificateExchangeResult)?
+    var exchanges: [CertificateExchangeRequest] = []
 
     mutating func run() throws -> ISO20EVCCStateMachine.Outcome? {
         var evAction = self.evcc.start(now: self.now)
@@ -52,6 +55,14 @@ struct ISO20InMemorySession {
                 response = r
                 self.authorizations.append(authorization)
                 pending = true
+            case .sendAndExchangeCertificate(let r, _, let relay):
+                response = r
+                self.exchanges.append(relay)
+                if let exchange = self.exchange {
+                    _ = self.secc.certificateExchanged(exchange(relay))
+                } else {
+                    _ = self.secc.certificateExchangeFailed()
+                }
             case .close, .none, .control:
                 if case .finish(let outcome) = self.evcc.transportClosed() { return outcome }
                 return nil

@@ -216,6 +216,21 @@ func transportError(_ body: () async throws -> Void) async -> OCPPTransportError
         }
     }
 
+    @Test("A CALL on a connection the station just closed fails with connectionClosed, never a raw channel error")
+    func callAfterPeerClosed() async throws {
+        try await withServer({ _ in }) { server, delegate in
+            let station = try await OCPPClient.withConnection(configuration: client(server), handler: StationHandler()) { _ in
+                var iterator = delegate.opened.makeAsyncIterator()
+                return await iterator.next()
+            }
+            let csmsSide = try #require(station)
+            for _ in 0..<3 {
+                let error = await transportError { _ = try await csmsSide.call(action: "Heartbeat", payload: .object([])) }
+                #expect(error?.code == .connectionClosed)
+            }
+        }
+    }
+
     @Test("[OCPP 2.0.1 Part 4 §4.1.1] CSMS CALLs are correlated, one at a time per direction, and time out")
     func csmsCalls() async throws {
         // The timeout counts from when a call is queued: leave room for five 20 ms answers on a loaded machine.

@@ -54,7 +54,7 @@ import X509
         arguments: RevocationTestPKI.Curve.allCases, [false, true])
     func opensslClient(curve: RevocationTestPKI.Curve, delegated: Bool) async throws {
         try await Self.withResponder(curve, delegated: delegated) { running in
-            let result = try await OpenSSL.runDetached(
+            let result = try await OpenSSL.run(
                 [
                     "ocsp", "-issuer", "subca.pem", "-cert", "leaf0.pem", "-cert", "leaf1.pem", "-cert", "leaf2.pem",
                     "-cert", "leaf3.pem", "-url", running.url, "-CAfile", "root.pem", "-resp_text",
@@ -76,7 +76,7 @@ import X509
         .enabled(if: OpenSSL.available, OpenSSL.skipNote))
     func opensslErrorStatuses() async throws {
         try await Self.withResponder(.p256, delegated: true) { running in
-            let foreign = try await OpenSSL.runDetached(
+            let foreign = try await OpenSSL.run(
                 ["ocsp", "-issuer", "other.pem", "-serial", "0x3001", "-url", running.url, "-CAfile", "root.pem"],
                 in: running.directory.url)
             #expect(foreign.output.contains("unauthorized (6)"), "\(foreign.output)")
@@ -184,6 +184,30 @@ import X509
             Issue.record("no error from a closed port")
         } catch let error as V2GPKIError {
             #expect(error.code == .revocationUnavailable)
+        }
+    }
+
+    @Test("A connection idle between requests is closed after the idle timeout; an answered keep-alive one too")
+    func idleConnectionsClosed() async throws {
+        let server = try await OCSPHTTPServer.bind(host: "127.0.0.1", port: 0, idleTimeout: .milliseconds(300)) { _ in [0x30, 0x03, 0x0A, 0x01, 0x01] }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            defer { group.cancelAll() }
+            for request in ["", "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\nContent-Length: 0\r\n\r\n"] {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: "127.0.0.1", port: server.port) { channel in
+                        channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                    }
+                let started = ContinuousClock.now
+                let received = try await channel.executeThenClose { inbound, outbound in
+                    if !request.isEmpty { try await outbound.write(ByteBuffer(string: request)) }
+                    var bytes = 0
+                    for try await chunk in inbound { bytes += chunk.readableBytes }  // ends when the server closes
+                    return bytes
+                }
+                #expect(ContinuousClock.now - started >= .milliseconds(250))
+                #expect((received > 0) == !request.isEmpty)
+            }
         }
     }
 

@@ -48,7 +48,7 @@ extension DemoRuns {
             #expect(contract.certificateStatus == .accepted)
             #expect(report.authorization?.status == .accepted)
             // The CSMS stored the SECC's transaction with the metered energy.
-            let record = try #require(report.storedTransaction)
+            let record = try #require(report.storedTransaction, "\(Demo.render(report))")
             #expect(record.eventCount >= 2)
             #expect(record.stoppedReason != nil)
             let last = try #require(report.storedEnergyWh.last)
@@ -73,7 +73,7 @@ extension DemoRuns {
             #expect(report.authorization?.detail?.hasPrefix("offline:") == true)
             #expect(report.notRun.isEmpty)  // the EVCC over TLS to the SECC, as in the other scenarios
             #expect(report.contractInstallation?.iso15118ResponseCode == "OK")  // installed while the CSMS was up
-            let record = try #require(report.storedTransaction)  // the journal replayed once the CSMS was back
+            let record = try #require(report.storedTransaction, "\(Demo.render(report))")  // the journal replayed once the CSMS was back
             #expect(record.eventCount >= 2)
             #expect(record.lastSeqNo == record.eventCount - 1)
             #expect(record.stoppedReason != nil)

@@ -131,7 +131,7 @@ struct EMSPContractServicesTests {
         }
     }
 
-    @Test("[OCPP2.0.1 M02][V2G2-897] unknown vehicle → signed FAILED_NoCertificateAvailable; -20 schema → Failed")
+    @Test("[OCPP2.0.1 M02][V2G2-897] unknown vehicle → signed FAILED_NoCertificateAvailable; -20 schema against a -2 PKI (P-256 CPS) → Failed")
     func refusals() async throws {
         let fixture = try EMSPFixture()
         let provisioning = try ContractProvisioning.fromPKIDirectory(

@@ -18,11 +18,11 @@ enum JosevSecurity {
     static var available: Bool { python != nil }
     static var availableWithJava: Bool { python != nil && Peers.which("java") != nil }
 
-    static func call(_ request: [String: String]) throws -> [String: Any] {
+    static func call(_ request: [String: String]) async throws -> [String: Any] {
         let python = try #require(python)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers/josev_security.py").path
         let json = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
-        let (status, output) = try Peers.run(python, [script, json])
+        let (status, output) = try await Peers.runAsync(python, [script, json])
         try #require(status == 0, "josev_security.py failed: \(output)")
         let line = try #require(output.split(separator: "\n").last(where: { $0.hasPrefix("{") }), "no answer: \(output)")
         return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -48,7 +48,7 @@ struct JosevSecurityTests {
     static let fragment = ISO2Fragment.authorizationReq(AuthorizationReq(id: "ID1", genChallenge: Array(1...16)))
 
     @Test("[V2G2-771] Josev verifies a signature we made, and rejects it for another key", .enabled(if: JosevSecurity.availableWithJava, Comment(rawValue: JosevSecurity.skip)))
-    func josevVerifiesOurs() throws {
+    func josevVerifiesOurs() async throws {
         let key = try testKey(21)
         let signature = try ISO2Signature.sign([Self.fragment], with: .p256(key))
         let element = try Self.fragment.signedElement()
@@ -58,16 +58,16 @@ struct JosevSecurityTests {
             "signature": hexString(signature.signatureValue.value),
             "cert": hexString(try JosevSecurity.certificate(for: key)),
         ]
-        #expect(try JosevSecurity.call(request)["ok"] as? Bool == true)
+        #expect(try await JosevSecurity.call(request)["ok"] as? Bool == true)
         request["cert"] = hexString(try JosevSecurity.certificate(for: try testKey(22)))
-        #expect(try JosevSecurity.call(request)["ok"] as? Bool == false)
+        #expect(try await JosevSecurity.call(request)["ok"] as? Bool == false)
     }
 
     @Test("[V2G2-771] we verify a signature Josev made over the same fragment", .enabled(if: JosevSecurity.availableWithJava, Comment(rawValue: JosevSecurity.skip)))
-    func weVerifyJosevs() throws {
+    func weVerifyJosevs() async throws {
         let key = try testKey(23)
         let element = try Self.fragment.signedElement()
-        let answer = try JosevSecurity.call([
+        let answer = try await JosevSecurity.call([
             "op": "sign", "id": element.id, "exi": hexString(element.exi), "key": hexString(Array(key.rawRepresentation)),
         ])
         let digest = hex(try #require(answer["digest"] as? String))
@@ -85,14 +85,14 @@ struct JosevSecurityTests {
     }
 
     @Test("[V2G2-818] Josev decrypts a contract key we encrypted for an OEM provisioning key", .enabled(if: JosevSecurity.available, Comment(rawValue: JosevSecurity.skip)))
-    func josevDecryptsOurs() throws {
+    func josevDecryptsOurs() async throws {
         let oem = try P256.KeyAgreement.PrivateKey(rawRepresentation: [UInt8](repeating: 0x42, count: 32))
         let contract = try testKey(24)
         let package = try ISO2ContractKeyEncryption.encrypt(
             contractKey: contract, for: oem.publicKey,
             ephemeralKey: try P256.KeyAgreement.PrivateKey(rawRepresentation: [UInt8](repeating: 0x17, count: 32)),
             iv: Array(0..<16))
-        let answer = try JosevSecurity.call([
+        let answer = try await JosevSecurity.call([
             "op": "decrypt", "encrypted": hexString(package.encryptedPrivateKey), "dh": hexString(package.dhPublicKey),
             "key": hexString(Array(oem.rawRepresentation)),
         ])
@@ -100,10 +100,10 @@ struct JosevSecurityTests {
     }
 
     @Test("[V2G2-818] we decrypt a contract key Josev encrypted for an OEM provisioning certificate", .enabled(if: JosevSecurity.available, Comment(rawValue: JosevSecurity.skip)))
-    func weDecryptJosevs() throws {
+    func weDecryptJosevs() async throws {
         let oemSigning = try testKey(25)
         let contract = try testKey(26)
-        let answer = try JosevSecurity.call([
+        let answer = try await JosevSecurity.call([
             "op": "encrypt", "cert": hexString(try JosevSecurity.certificate(for: oemSigning)),
             "scalar": hexString(Array(contract.rawRepresentation)),
         ])

@@ -12,6 +12,10 @@ import NIOCore
 import NIOPosix
 import SAPMessages
 import Testing
+import V2GPKI
+import X509
+import SwiftASN1
+import Crypto
 import V2GTransport
 
 /// Our ISO 15118-20 EVCC driver against our SECC driver over loopback with TLS 1.3 mutual authentication (the
@@ -26,7 +30,7 @@ import V2GTransport
 
     static func session(
         ac: Bool, backend: any ChargingBackend = LocalChargingBackend(), pnc: ISO20PnCConfiguration? = nil,
-        contracts: [ISO20EVCCContract] = []
+        contracts: [ISO20EVCCContract] = [], installation: ISO20ContractInstallation? = nil
     ) async throws -> (ISO20EVCCSessionSummary, SECCSessionSummary?) {
         let cpo = try TestChain(domain: "V2G", curve: .p521)
         let oem = try TestChain(domain: "OEM", curve: .p521)
@@ -52,7 +56,8 @@ import V2GTransport
                 security: .tls(try V2GTLSClientProfile.iso15118_20(v2gRoots: [cpo.root], identity: oem.identity)),
                 logger: recorder.logger)
             let summary = try await EVCCSession.runISO20(
-                on: connection, configuration: Self.ev(ac: ac), contracts: contracts, chargeLoops: 4, logger: recorder.logger)
+                on: connection, configuration: Self.ev(ac: ac), contracts: contracts, installation: installation, chargeLoops: 4,
+                logger: recorder.logger)
             for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
             try await server.close()
             return (summary, seccSummary.get())
@@ -84,6 +89,37 @@ import V2GTransport
             ac: false, backend: backend, pnc: ISO20PnCConfiguration(moRoots: [pki.root]), contracts: [contract])
         #expect(ev.succeeded, "\(String(describing: ev.outcome))")
         #expect(backend.authorized == ["DEABCC00000001"])
+        #expect(secc?.ending == "session ended: sessionStopped")
+    }
+
+    @Test("[V2G20-CertificateInstallation] iso20-pnc-dc --install over loopback TLS 1.3: no contract, CertificateInstallation through the station's hosted -20 provisioning (LocalContractProvisioning on a --profile iso15118-20 directory), then Plug & Charge with the installed contract")
+    func iso20Install() async throws {
+        var options = PKIDirectory.InitOptions()
+        options.keyIterations = 1_000
+        let directory = try PKIDirectory.create(
+            at: NSTemporaryDirectory() + "pnc-iso20-station-\(UUID().uuidString.prefix(8))",
+            configuration: .init(profile: .iso15118_20, ocspURL: "http://127.0.0.1:1/ocsp", crlBaseURL: "http://127.0.0.1:1/crl"),
+            password: nil, options: options)
+        let moRoot = try directory.authority(.moRoot).certificate
+        let backend = LocalChargingBackend(
+            contractRoots: [moRoot], certificateExchange: try LocalContractProvisioning(directory: directory).exchange)
+        let oem = try CertificateFile.certificates(atPath: directory.leafDirectory("oem-prov") + "/chain.pem")
+        let oemKey = try P521.Signing.PrivateKey(
+            pemRepresentation: try directory.keyStore.signingKey(label: "leaf/oem-prov/key").serializeAsPEM().pemString)
+        let installation = ISO20ContractInstallation(
+            oemProvisioningChain: try oem.map { try $0.derBytes }, oemKey: oemKey,
+            v2gRoots: [try directory.authority(.v2gRoot).certificate])
+        let (ev, secc) = try await Self.session(
+            ac: false, backend: backend, pnc: ISO20PnCConfiguration(moRoots: [moRoot], certificateInstallation: true),
+            installation: installation)
+        #expect(ev.succeeded, "\(String(describing: ev.outcome))")
+        let installed = try #require(ev.installedContract)
+        #expect(ev.plugAndChargeEMAID == installed.eMAID)
+        #expect(installed.eMAID.hasPrefix("DEPNC"))
+        let names = ev.timeline.map(\.message)
+        #expect(names.contains("CertificateInstallationRes"))
+        #expect(ev.timeline.contains { $0.message == "CertificateInstallationRes" && $0.responseCode == "OK/Ongoing" })
+        #expect(ev.timeline.contains { $0.message == "CertificateInstallationRes" && $0.responseCode == "OK/Finished" })
         #expect(secc?.ending == "session ended: sessionStopped")
     }
 

@@ -168,3 +168,37 @@ extension InteropTests {
         #expect(output.contains("RESULT: din_dc completed"), "\(output)")
     }
 }
+
+extension InteropTests {
+    @Test(
+        """
+        [V2G2-475] [V2G2-476] ISO 15118-2 Plug & Charge DC over TLS with Josev, one `pnc pki init --layout josev` PKI: \
+        its EVCC against pnc station --auth pnc,eim (with and without CertificateInstallation first), \
+        pnc ev --scenario iso2-pnc-dc against its SECC, all to SessionStop
+        """,
+        .enabled(
+            if: josevReady && executable("openssl") != nil,
+            """
+            SKIPPED-PEER josev: needs root, iproute2, openssl, Java (apt-get install openjdk-17-jre-headless), \
+            ../shared and Josev in .build/josev (dev/install-test-deps.sh)
+            """
+        )
+    )
+    func josevISO2PlugAndCharge() async throws {
+        let script = repositoryRoot.appendingPathComponent("dev/josev-iso2-pnc.sh").path
+        let (status, output) = try await Self.run("/bin/bash", [script, Self.pnc.path])
+        #expect(status == 0, "\(output)")
+        // our SECC: PaymentDetails (contract chain to our MO root), the signed AuthorizationReq, charge loop, SessionStop
+        #expect(output.contains("pnc station:") && output.contains("-> PaymentDetailsRes  OK"), "\(output)")
+        #expect(output.contains("-> AuthorizationRes  OK/Finished"), "\(output)")
+        #expect(output.contains("-> CurrentDemandRes  OK"), "\(output)")
+        #expect(output.contains("PASS Josev EVCC iso2_pnc_dc -> pnc station"), "\(output)")
+        // its EVCC installs a contract through our SECC first (CPS signature verified, key decrypted on its side)
+        #expect(output.contains("-> CertificateInstallationRes  OK"), "\(output)")
+        #expect(output.contains("PASS Josev EVCC iso2_pnc_install_dc -> pnc station"), "\(output)")
+        // our EVCC: Josev's SECC accepted our contract chain and signature, then the charge loop and SessionStop
+        #expect(output.contains("<- PaymentDetailsRes  OK"), "\(output)")
+        #expect(output.contains("<- CurrentDemandRes  OK"), "\(output)")
+        #expect(output.contains("PASS pnc ev iso2-pnc-dc -> Josev SECC"), "\(output)")
+    }
+}

@@ -92,7 +92,7 @@ import X509
 /// Installation first over loopback TLS: the EV has no contract, the station's local backend hosts the eMSP's
 /// contract provisioning from a `pnc pki init` directory.
 @Suite struct StationPnCInstallationTests {
-    @Test("iso2-pnc-dc with installation first: CertificateInstallation, PaymentDetails with the new contract, SessionStop")
+    @Test("iso2-pnc-dc with installation first: CertificateInstallation, PaymentDetails with the new contract, SessionStop; the next session renews it with CertificateUpdate")
     func installThenCharge() async throws {
         let root = NSTemporaryDirectory() + "pnc-install-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -121,5 +121,23 @@ import X509
         #expect(messages.contains("PaymentDetailsRes"))
         #expect(ev.installedContract != nil)
         #expect(secc?.ending == "SessionStop")
+
+        // The next plug-in with that contract inside a renewal window longer than its validity: CertificateUpdate
+        // through the same provisioning, then PaymentDetails with the renewed contract.
+        let installed = try #require(ev.installedContract)
+        let renewalPolicy = ContractRenewal(
+            v2gRoots: installation.v2gRoots, rootCertificateIDs: installation.rootCertificateIDs, window: 100 * 365 * 86_400)
+        let (renewal, renewalSECC) = try await StationSessionTests.session(
+            controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), mode: .dcExtended, backend: backend,
+            configuration: StationPnCSessionTests.configuration(moRoot), contract: installed, renewal: renewalPolicy)
+        #expect(renewal.succeeded, "\(renewal.failure ?? "")")
+        #expect(renewal.updateFailure == nil, "\(renewal.updateFailure ?? "")")
+        let renewalMessages = renewal.timeline.map(\.message)
+        #expect(renewalMessages.contains("CertificateUpdateRes"))
+        #expect(renewalMessages.contains("PaymentDetailsRes"))
+        let renewed = try #require(renewal.installedContract)
+        #expect(renewed.eMAID == installed.eMAID)
+        #expect(renewed.chainDER.first != installed.chainDER.first)
+        #expect(renewalSECC?.ending == "SessionStop")
     }
 }

@@ -21,7 +21,7 @@ import V2GTransport
     static func session(
         controller: SimulatedEVSEController, mode: EnergyTransferMode, backend: LocalChargingBackend = LocalChargingBackend(),
         evccID: [UInt8] = [0x02, 0, 0, 0, 0, 1], configuration: SECCConfiguration = SECCConfiguration(evseID: "DE*PNC*E1"),
-        contract: StoredContract? = nil, installation: ContractInstallation? = nil
+        contract: StoredContract? = nil, installation: ContractInstallation? = nil, renewal: ContractRenewal? = nil
     ) async throws -> (EVCCSessionSummary, SECCSessionSummary?) {
         let cpo = try TestChain(domain: "V2G")
         let recorder = LogRecorder()
@@ -40,7 +40,7 @@ import V2GTransport
             let summary = try await EVCCSession.run(
                 on: connection,
                 configuration: .init(evccID: evccID, energyTransfer: mode, battery: Self.battery, maximumLoopIterations: 5),
-                contract: contract, installation: installation, logger: recorder.logger)
+                contract: contract, installation: installation, renewal: renewal, logger: recorder.logger)
             for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
             try await server.close()
             return (summary, seccSummary.get())
@@ -87,7 +87,8 @@ extension StationSessionTests {
         let service = SECCService(
             configuration: SECCConfiguration(evseID: "DE*PNC*E1"), backend: LocalChargingBackend(),
             controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), logger: recorder.logger,
-            sequenceTimeout: .milliseconds(200))
+            // Long enough that a loaded machine still answers SupportedAppProtocol before the timer runs out.
+            sequenceTimeout: .seconds(2))
         let box = SessionBox()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run(server: server) { box.set($0) } }
@@ -102,7 +103,7 @@ extension StationSessionTests {
                 return count
             }
             #expect(frames == 1)
-            for _ in 0..<200 where box.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<1_000 where box.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
             #expect(box.get()?.ending == "closed: close sequenceTimeout")
             try await server.close()
         }

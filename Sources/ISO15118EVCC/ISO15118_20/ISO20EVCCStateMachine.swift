@@ -89,6 +89,8 @@ public struct ISO20EVCCStateMachine: Sendable {
         case ongoingTimeout(request: String)
         /// The SECC does not offer what this vehicle needs (EIM, DC, scheduled control).
         case notOffered(String)
+        /// The delivered contract was rejected (CPS chain or signature, key decryption, key mismatch).
+        case installationRejected(String)
         case evseFault(String)
         case protocolViolation(String)
         case transportClosed
@@ -96,6 +98,7 @@ public struct ISO20EVCCStateMachine: Sendable {
 
     private enum Step: String, Sendable {
         case sessionSetup = "SessionSetupReq", authorizationSetup = "AuthorizationSetupReq"
+        case certificateInstallation = "CertificateInstallationReq"
         case authorization = "AuthorizationReq", serviceDiscovery = "ServiceDiscoveryReq"
         case serviceDetail = "ServiceDetailReq", serviceSelection = "ServiceSelectionReq"
         case chargeParameterDiscovery = "ChargeParameterDiscoveryReq", scheduleExchange = "ScheduleExchangeReq"
@@ -117,12 +120,26 @@ public struct ISO20EVCCStateMachine: Sendable {
     private let contracts: [ISO20EVCCContract]
     /// The signed AuthorizationReq body when PnC was chosen, repeated while the SECC answers Ongoing.
     private var pncMode: (mode: PnC_AReqAuthorizationMode, signature: Signature)?
+    /// The eMAID of the contract the vehicle authorizes with (PnC), nil for EIM or before AuthorizationSetupRes.
+    public var plugAndChargeEMAID: String? { self.pncMode == nil ? nil : self.chosenEMAID }
+    private var chosenEMAID: String?
+    private let installation: ISO20ContractInstallation?
+    /// The PnC offer of AuthorizationSetupRes, kept while a contract is installed.
+    private var pncOffer: PnC_ASResAuthorizationMode?
+    /// The contract installed in this session (CertificateInstallation), for the vehicle to keep.
+    public private(set) var installedContract: ISO20EVCCContract?
 
     /// - Parameter contracts: contracts for Plug & Charge; the vehicle uses PnC when the SECC offers it and one of
     ///   them fits its SupportedProviders, EIM otherwise.
-    public init(configuration: ISO20EVCCConfiguration, contracts: [ISO20EVCCContract] = []) {
+    /// - Parameter installation: OEM provisioning credentials; with them and no fitting contract, the vehicle installs
+    ///   one when the SECC offers CertificateInstallationService together with PnC, then authorizes with it.
+    public init(
+        configuration: ISO20EVCCConfiguration, contracts: [ISO20EVCCContract] = [],
+        installation: ISO20ContractInstallation? = nil
+    ) {
         self.configuration = configuration
         self.contracts = contracts
+        self.installation = installation
     }
 
     public var currentSessionID: [UInt8] { self.sessionID }
@@ -156,24 +173,43 @@ public struct ISO20EVCCStateMachine: Sendable {
             return self.request(.authorizationSetup, .authorizationSetup(AuthorizationSetupReq(header: self.header(now))), now)
 
         case (.authorizationSetup, .authorizationSetup(let r)):
-            if r.authorizationServices.contains(.pnC), case .pnCASResAuthorizationMode(let offer) = r.choice,
-                let contract = ISO20EVCCContract.choose(from: self.contracts, supportedProviders: offer.supportedProviders?.providerID),
-                let leaf = contract.chainDER.first
-            {
-                let mode = PnC_AReqAuthorizationMode(
-                    id: "PnC_AReq", genChallenge: offer.genChallenge,
-                    contractCertificateChain: ContractCertificateChain(
-                        certificate: leaf, subCertificates: SubCertificates(certificate: Array(contract.chainDER.dropFirst()))))
-                do {
-                    let signature = try ISO20Signature.sign([(mode.id, .pnCAReqAuthorizationMode(mode))], with: contract.key)
-                    self.pncMode = (mode, signature)
-                } catch {
-                    return self.finish(.protocolViolation("contract signature failed: \(error)"))
+            if r.authorizationServices.contains(.pnC), case .pnCASResAuthorizationMode(let offer) = r.choice {
+                if let contract = ISO20EVCCContract.choose(from: self.contracts, supportedProviders: offer.supportedProviders?.providerID) {
+                    return self.authorize(with: contract, offer: offer, h, now)
                 }
-                return self.request(.authorization, self.authorization(h), now)
+                if r.certificateInstallationService, let installation = self.installation {
+                    self.pncOffer = offer
+                    do {
+                        return self.request(.certificateInstallation, .certificateInstallation(try installation.request(header: h)), now)
+                    } catch {
+                        return self.finish(.protocolViolation("OEM provisioning signature failed: \(error)"))
+                    }
+                }
             }
             guard r.authorizationServices.contains(.eim) else { return self.finish(.notOffered("EIM")) }
             return self.request(.authorization, self.authorization(h), now)
+
+        case (.certificateInstallation, .certificateInstallation(let r)):
+            guard let installation = self.installation, let offer = self.pncOffer else {
+                return self.finish(.protocolViolation("CertificateInstallationRes without a request"))
+            }
+            if r.evseProcessing != .finished {
+                guard Self.elapsed(now, since: phaseStart) <= Self.ongoingTimeoutSeconds else {
+                    return self.finish(.ongoingTimeout(request: step.rawValue))
+                }
+                do {
+                    return self.again(step, .certificateInstallation(try installation.request(header: h)), phaseStart)
+                } catch {
+                    return self.finish(.protocolViolation("OEM provisioning signature failed: \(error)"))
+                }
+            }
+            switch installation.open(r, now: Double(now)) {
+            case .failure(let failure):
+                return self.finish(.installationRejected(failure.reason))
+            case .success(let contract):
+                self.installedContract = contract
+                return self.authorize(with: contract, offer: offer, h, now)
+            }
 
         case (.authorization, .authorization(let r)):
             if r.evseProcessing != .finished {
@@ -291,6 +327,25 @@ public struct ISO20EVCCStateMachine: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Signs PnC_AReqAuthorizationMode with the contract key and sends the first AuthorizationReq (PnC).
+    private mutating func authorize(
+        with contract: ISO20EVCCContract, offer: PnC_ASResAuthorizationMode, _ h: MessageHeader, _ now: UInt64
+    ) -> Action {
+        guard let leaf = contract.chainDER.first else { return self.finish(.protocolViolation("contract without certificate")) }
+        let mode = PnC_AReqAuthorizationMode(
+            id: "PnC_AReq", genChallenge: offer.genChallenge,
+            contractCertificateChain: ContractCertificateChain(
+                certificate: leaf, subCertificates: SubCertificates(certificate: Array(contract.chainDER.dropFirst()))))
+        do {
+            let signature = try ISO20Signature.sign([(mode.id, .pnCAReqAuthorizationMode(mode))], with: contract.key)
+            self.pncMode = (mode, signature)
+            self.chosenEMAID = contract.eMAID
+        } catch {
+            return self.finish(.protocolViolation("contract signature failed: \(error)"))
+        }
+        return self.request(.authorization, self.authorization(h), now)
+    }
 
     /// Seconds since `start`; 0 if the driver's clock went backwards.
     private static func elapsed(_ now: UInt64, since start: UInt64) -> UInt64 { now > start ? now - start : 0 }

@@ -6,7 +6,7 @@ import XMLDSig
 /// message sequences), as a pure value: ``start()`` gives the first request, each response gives the next one.
 ///
 /// The vehicle repeats AuthorizationReq, ChargeParameterDiscoveryReq and CableCheckReq while the SECC answers
-/// Ongoing, PreChargeReq until the EVSE's voltage is within ``preChargeTolerance`` of the target, and the charge loop
+/// Ongoing, PreChargeReq until the EVSE's voltage is within ``Configuration/preChargeToleranceV`` of the target, and the charge loop
 /// until the battery reaches its target or ``Configuration/maximumLoopIterations`` is used up. Any FAILED response
 /// code, an unexpected message or a changed SessionID ends the session with ``Action/fail(_:)``.
 public struct ISO2EVCCStateMachine: Sendable {
@@ -19,16 +19,21 @@ public struct ISO2EVCCStateMachine: Sendable {
         public var maximumLoopIterations: Int
         /// Upper bound on repeated requests while the SECC answers Ongoing or PreCharge converges.
         public var maximumRepeats: Int
+        /// Volts within which the EVSE's present voltage must come to the battery voltage before PreCharge counts
+        /// as done (default ``ISO2EVCCStateMachine/preChargeTolerance``, 20 V as IEC 61851-23 asks). A larger value
+        /// lets the simulated vehicle go on with EVSE simulators that do not report their output voltage.
+        public var preChargeToleranceV: Double
 
         public init(
             evccID: [UInt8], energyTransfer: EnergyTransferMode, battery: EVBattery, maximumLoopIterations: Int = 10,
-            maximumRepeats: Int = 200
+            maximumRepeats: Int = 200, preChargeToleranceV: Double = ISO2EVCCStateMachine.preChargeTolerance
         ) {
             self.evccID = evccID
             self.energyTransfer = energyTransfer
             self.battery = battery
             self.maximumLoopIterations = maximumLoopIterations
             self.maximumRepeats = maximumRepeats
+            self.preChargeToleranceV = preChargeToleranceV
         }
 
         public var isDC: Bool {
@@ -51,6 +56,8 @@ public struct ISO2EVCCStateMachine: Sendable {
         case notOffered(String)
         /// Ongoing or PreCharge did not finish within ``Configuration/maximumRepeats`` requests.
         case tooManyRepeats(String)
+        /// A phase did not finish within its ISO 15118-2 timer (named, e.g. V2G_EVCC_PreCharge_Timeout).
+        case timeout(String)
         /// A request could not be signed with the contract key.
         case signing(String)
         /// The contract delivered by CertificateInstallationRes was rejected (CPS chain, signature, key).
@@ -68,10 +75,12 @@ public struct ISO2EVCCStateMachine: Sendable {
 
     /// Volts within which PreCharge counts as done.
     public static let preChargeTolerance: Double = 20
+    /// V2G_EVCC_PreCharge_Timeout: seconds from the first PreChargeReq within which the EVSE must reach the target.
+    public static let preChargeTimeout: Double = 7
 
     enum Phase: Hashable, Sendable {
         case idle, sessionSetup, serviceDiscovery, paymentSelection, paymentDetails, authorization, chargeParameters
-        case cableCheck, meteringReceipt, certificateInstallation
+        case cableCheck, meteringReceipt, certificateInstallation, certificateUpdate
         case preCharge, powerDeliveryStart, chargeLoop, powerDeliveryStop, weldingDetection, sessionStop, done
     }
 
@@ -83,6 +92,8 @@ public struct ISO2EVCCStateMachine: Sendable {
     public private(set) var loopIterations = 0
     private var repeats = 0
     private var lastLoopAt: Double?
+    /// When the first PreChargeReq was sent (V2G_EVCC_PreCharge_Timeout).
+    private var preChargeStartedAt: Double?
     /// The last meter reading the SECC reported, in Wh.
     public private(set) var meterWh: UInt64?
 
@@ -90,8 +101,13 @@ public struct ISO2EVCCStateMachine: Sendable {
     public private(set) var contract: StoredContract?
     /// OEM provisioning credentials for installing a contract when ``contract`` is nil.
     public let installation: ContractInstallation?
-    /// The contract installed in this session (the driver stores it in its ``ContractStore``).
+    /// The contract installed or updated in this session (the driver stores it in its ``ContractStore``).
     public private(set) var installedContract: StoredContract?
+    /// Renewal of ``contract`` with CertificateUpdateReq when it is inside the window (ISO 15118-2 §8.4.3.11).
+    public let renewal: ContractRenewal?
+    /// Why an update was not installed: a FAILED CertificateUpdateRes (the SECC ends the session; the current contract
+    /// stays for the next plug-in) or a rejected delivery (the session goes on with the current contract).
+    public private(set) var updateFailure: String?
     /// The GenChallenge from PaymentDetailsRes, signed back in AuthorizationReq ([V2G2-475]).
     private var genChallenge: [UInt8] = []
     /// The payment option selected in PaymentServiceSelectionReq.
@@ -103,10 +119,17 @@ public struct ISO2EVCCStateMachine: Sendable {
     ///     key; nil uses external identification.
     ///   - installation: without a contract, the vehicle selects Contract and first installs one with
     ///     CertificateInstallationReq (ISO 15118-2 §8.4.3.10), then continues with PaymentDetails in the same session.
-    public init(configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil) {
+    ///   - renewal: with a contract inside its renewal window, the vehicle first asks for an update with
+    ///     CertificateUpdateReq (§8.4.3.11) and continues with the new contract (with the current one when the delivery
+    ///     is rejected; a FAILED answer ends the session).
+    public init(
+        configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil,
+        renewal: ContractRenewal? = nil
+    ) {
         self.configuration = configuration
         self.contract = contract
         self.installation = installation
+        self.renewal = renewal
     }
 
     private func signed(_ body: BodyElement, _ fragment: ISO2Fragment) throws(V2GSecurityError) -> V2GMessage {
@@ -243,6 +266,10 @@ public struct ISO2EVCCStateMachine: Sendable {
             return self.fail(.sessionIDChanged)
         }
         if let (code, name) = Self.responseCode(of: body), code.rawValue.hasPrefix("FAILED") {
+            if self.phase == .certificateUpdate, case .certificateUpdateRes = body {
+                // The SECC ends the session after a FAILED answer; the current contract stays for the next plug-in.
+                self.updateFailure = "CertificateUpdateRes \(code.rawValue)"
+            }
             return self.fail(.responseCode(code, answering: name))
         }
         switch (self.phase, body) {
@@ -267,6 +294,13 @@ public struct ISO2EVCCStateMachine: Sendable {
                             SelectedService(serviceID: res.chargeService.serviceID)
                         ]))))
         case (.paymentSelection, .paymentServiceSelectionRes):
+            if let contract = self.contract, let renewal = self.renewal, renewal.isDue(contract, now: now) {
+                do {
+                    return self.nextMessage(.certificateUpdate, try renewal.request(for: contract, sessionID: self.sessionID))
+                } catch {
+                    return self.fail(.signing("CertificateUpdateReq: \(error.detail)"))
+                }
+            }
             if self.contract == nil, let installation = self.installation {
                 do {
                     return self.nextMessage(.certificateInstallation, try installation.request(sessionID: self.sessionID))
@@ -284,6 +318,18 @@ public struct ISO2EVCCStateMachine: Sendable {
                 self.installedContract = contract
                 return self.paymentDetailsOrAuthorization()
             }
+        case (.certificateUpdate, .certificateUpdateRes(let res)):
+            guard let renewal = self.renewal, let current = self.contract else {
+                return self.fail(.unexpectedMessage("CertificateUpdateRes"))
+            }
+            switch renewal.open(res, signature: response.header.signature, current: current, now: now) {
+            case .failure(let failure):
+                self.updateFailure = failure.reason
+            case .success(let contract):
+                self.contract = contract
+                self.installedContract = contract
+            }
+            return self.paymentDetailsOrAuthorization()
         case (.paymentDetails, .paymentDetailsRes(let res)):
             guard res.genChallenge.count == 16 else { return self.fail(.unexpectedMessage("GenChallenge of \(res.genChallenge.count) bytes")) }
             self.genChallenge = res.genChallenge
@@ -302,9 +348,13 @@ public struct ISO2EVCCStateMachine: Sendable {
             if res.evseProcessing != .finished {
                 return self.next(.cableCheck, .cableCheckReq(CableCheckReq(dcEVStatus: self.evStatus)))
             }
+            self.preChargeStartedAt = now
             return self.next(.preCharge, self.preChargeRequest)
         case (.preCharge, .preChargeRes(let res)):
-            if abs(res.evsePresentVoltage.doubleValue - self.battery.nominalVoltageV) > Self.preChargeTolerance {
+            if abs(res.evsePresentVoltage.doubleValue - self.battery.nominalVoltageV) > self.configuration.preChargeToleranceV {
+                if let started = self.preChargeStartedAt, now - started >= Self.preChargeTimeout {
+                    return self.fail(.timeout("V2G_EVCC_PreCharge_Timeout"))
+                }
                 return self.next(.preCharge, self.preChargeRequest)
             }
             return self.next(
@@ -365,6 +415,7 @@ public struct ISO2EVCCStateMachine: Sendable {
         case .paymentDetailsRes(let r): (r.responseCode, "PaymentDetailsRes")
         case .meteringReceiptRes(let r): (r.responseCode, "MeteringReceiptRes")
         case .certificateInstallationRes(let r): (r.responseCode, "CertificateInstallationRes")
+        case .certificateUpdateRes(let r): (r.responseCode, "CertificateUpdateRes")
         default: nil
         }
     }

@@ -11,10 +11,14 @@ import SwiftASN1
 public struct ISO20PnCConfiguration: Sendable, Hashable {
     public var moRoots: [Certificate]
     public var supportedProviders: [String]
+    /// Whether AuthorizationSetupRes offers CertificateInstallationService: set when the backend can relay
+    /// certificate exchanges to an eMSP (``ChargingBackend/exchangeCertificate(_:)``).
+    public var certificateInstallation: Bool
 
-    public init(moRoots: [Certificate], supportedProviders: [String] = []) {
+    public init(moRoots: [Certificate], supportedProviders: [String] = [], certificateInstallation: Bool = false) {
         self.moRoots = moRoots
         self.supportedProviders = supportedProviders
+        self.certificateInstallation = certificateInstallation
     }
 }
 

@@ -70,6 +70,21 @@ enum ISO20Responses {
                 clResControlMode: .scheduledDCCLResControlMode(Scheduled_DC_CLResControlMode())))
     }
 
+    /// A CertificateInstallationRes without a delivered contract (Ongoing or a failure): the schema's mandatory
+    /// certificate, key and chain fields hold zero placeholders of their sizes, unsigned.
+    static func certificateInstallation(_ header: MessageHeader, code: ResponseCode, processing: Processing) -> CertificateInstallationRes {
+        let placeholder: [UInt8] = [0x30, 0x00]
+        return CertificateInstallationRes(
+            header: header, responseCode: code, evseProcessing: processing,
+            cpsCertificateChain: CertificateChain(certificate: placeholder),
+            signedInstallationData: SignedInstallationData(
+                id: "None", contractCertificateChain: ContractCertificateChain(
+                    certificate: placeholder, subCertificates: SubCertificates(certificate: [placeholder])),
+                ecdhCurve: .secp521, dhPublicKey: [0x04] + Array(repeating: 0, count: 132),
+                choice: .secp521EncryptedPrivateKey(Array(repeating: 0, count: 94))),
+            remainingContractCertificateChains: 0)
+    }
+
     /// The response to `request` carrying `code`, mandatory fields at neutral values.
     static func failed(
         answering request: ISO20Request, header: MessageHeader, code: ResponseCode,
@@ -87,6 +102,8 @@ enum ISO20Responses {
                     choice: .eimASResAuthorizationMode(EIM_ASResAuthorizationMode())))
         case .authorization:
             return .authorization(AuthorizationRes(header: header, responseCode: code, evseProcessing: .finished))
+        case .certificateInstallation:
+            return .certificateInstallation(certificateInstallation(header, code: code, processing: .finished))
         case .serviceDiscovery:
             return .serviceDiscovery(
                 ServiceDiscoveryRes(

@@ -59,6 +59,10 @@ public struct ISO20SECCStateMachine: Sendable {
         /// Send, then start ``ChargingBackend/authorize(_:)`` without waiting; the answer comes back through
         /// ``ISO20SECCStateMachine/backendAnswered(_:)``.
         case sendAndAuthorize(ISO20Response, expectNextWithin: Duration, BackendAuthorizationRequest)
+        /// Send (CertificateInstallationRes with EVSEProcessing Ongoing), then relay the vehicle's request with
+        /// ``ChargingBackend/exchangeCertificate(_:)``; the answer comes back through
+        /// ``ISO20SECCStateMachine/certificateExchanged(_:)`` or ``ISO20SECCStateMachine/certificateExchangeFailed()``.
+        case sendAndExchangeCertificate(ISO20Response, expectNextWithin: Duration, CertificateExchangeRequest)
         case sendAndClose(ISO20Response, CloseReason)
         /// Report energy transfer start (``ChargingBackend/transactionStarted(_:)``), send the message, and feed the
         /// transaction id to ``ISO20SECCStateMachine/transactionStarted(id:)``.
@@ -107,6 +111,10 @@ public struct ISO20SECCStateMachine: Sendable {
 
         /// PnC was chosen in AuthorizationReq.
         var isPnC = false
+        /// A CertificateInstallationReq relayed to the backend.
+        var installation: InstallationState = .none
+
+        enum InstallationState: Sendable { case none, pending, answered(CertificateInstallationRes), failed }
 
         enum AuthorizationState: Sendable { case notRequested, pending, accepted, rejected(ResponseCode?) }
     }
@@ -206,6 +214,26 @@ public struct ISO20SECCStateMachine: Sendable {
     /// transaction start, samples and end report it.
     public mutating func meterSampled(_ reading: MeterReading) {
         self.lastMeter = reading
+    }
+
+    /// The OCPP iso15118SchemaVersion of a relayed -20 request.
+    public static let schemaVersion = "urn:iso:std:iso:15118:-20:CommonMessages"
+
+    /// The backend's answer to ``Action/sendAndExchangeCertificate(_:expectNextWithin:_:)``: a CertificateInstallationRes
+    /// (CommonMessages EXI) answers the vehicle's next request under this session's header; anything else counts as a
+    /// failure.
+    public mutating func certificateExchanged(_ result: CertificateExchangeResult) -> Action {
+        guard result.status == .accepted, let document = try? ISO20CommonMessagesDocument(exi: result.exiResponse),
+            case .certificateInstallationRes(let res) = document
+        else { return self.certificateExchangeFailed() }
+        self.setInstallation(.answered(res))
+        return .none
+    }
+
+    /// The backend failed or did not answer in time: the vehicle's next CertificateInstallationReq gets FAILED.
+    public mutating func certificateExchangeFailed() -> Action {
+        self.setInstallation(.failed)
+        return .none
     }
 
     public mutating func backendFailed() -> Action {
@@ -316,7 +344,7 @@ public struct ISO20SECCStateMachine: Sendable {
                 let providers = pnc.supportedProviders.isEmpty ? nil : SupportedProvidersList(providerID: pnc.supportedProviders)
                 response = AuthorizationSetupRes(
                     header: header, responseCode: .ok, authorizationServices: [.eim, .pnC],
-                    certificateInstallationService: false,
+                    certificateInstallationService: pnc.certificateInstallation,
                     choice: .pnCASResAuthorizationMode(
                         PnC_ASResAuthorizationMode(genChallenge: self.genChallenge, supportedProviders: providers)))
             } else {
@@ -374,6 +402,39 @@ public struct ISO20SECCStateMachine: Sendable {
                 return .sendAndAuthorize(.authorization(response), expectNextWithin: next, backend)
             case .pending, .accepted, .rejected:
                 return self.authorizationProgress(request, session: session, header: header, now: now)
+            }
+
+        case (.authorization, .certificateInstallation(let installation)):
+            // Installation comes before AuthorizationReq, and only when CertificateInstallationService was offered.
+            guard let pnc = self.offeredPnC, pnc.certificateInstallation, case .notRequested = session.authorization else {
+                return self.fail(request, sessionID: session.id, code: .failedSequenceError, now: now)
+            }
+            let ongoing = ISO20Response.certificateInstallation(
+                ISO20Responses.certificateInstallation(header, code: .ok, processing: .ongoing))
+            switch session.installation {
+            case .none:
+                let exi: [UInt8]
+                do { exi = try ISO20CommonMessagesDocument.certificateInstallationReq(installation).exiEncoded() } catch {
+                    return self.fail(request, sessionID: session.id, code: .failed, now: now)
+                }
+                session.installation = .pending
+                self.state = .authorization(session)
+                let relay = CertificateExchangeRequest(
+                    action: .install, schemaVersion: Self.schemaVersion, exiRequest: exi,
+                    maximumContractCertificateChains: Int(installation.maximumContractCertificateChains),
+                    prioritizedEMAIDs: installation.prioritizedEMAIDs?.emaID ?? [], traceID: self.traceID)
+                return .sendAndExchangeCertificate(ongoing, expectNextWithin: next, relay)
+            case .pending:
+                return .send(ongoing, expectNextWithin: next)
+            case .answered(var res):
+                // The eMSP's answer under this session's header; its signature covers SignedInstallationData only.
+                res.header.sessionID = session.id
+                res.header.timeStamp = now
+                session.installation = .none
+                self.state = .authorization(session)
+                return .send(.certificateInstallation(res), expectNextWithin: next)
+            case .failed:
+                return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
 
         case (.serviceDiscovery, .serviceDiscovery):
@@ -610,6 +671,13 @@ public struct ISO20SECCStateMachine: Sendable {
 
     static func header(_ sessionID: [UInt8], _ now: UInt64) -> MessageHeader {
         MessageHeader(sessionID: sessionID, timeStamp: now)
+    }
+
+    private mutating func setInstallation(_ value: Session.InstallationState) {
+        if case .authorization(var session) = self.state, case .pending = session.installation {
+            session.installation = value
+            self.state = .authorization(session)
+        }
     }
 
     private mutating func setAuthorization(_ value: Session.AuthorizationState) {

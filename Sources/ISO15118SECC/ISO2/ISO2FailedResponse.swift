@@ -3,8 +3,11 @@ public import ISO2Messages
 /// The response body that answers a request with a FAILED_* code (ISO 15118-2 §8.8.2: after a FAILED response the SECC ends
 /// the session). Mandatory fields carry neutral values, as the standard leaves them open for failed responses.
 public enum ISO2FailedResponse {
-    /// The failed response to `request`, or nil when the request is not an ISO 15118-2 request the SECC answers
-    /// without data it does not have (certificate installation and update are answered by the backend's EXI).
+    /// The failed response to `request`, or nil when the request is not an ISO 15118-2 request.
+    ///
+    /// CertificateInstallationRes and CertificateUpdateRes require a CPS chain, a contract chain, an encrypted key,
+    /// a DH public key and an eMAID even when they refuse; when the SECC itself refuses (the backend failed or did not
+    /// answer) these carry placeholders of the schema's shapes, unsigned, which an EVCC ignores after FAILED.
     public static func body(answering request: BodyElement, code: ResponseCode, evseID: String) -> BodyElement? {
         let dcStatus = DC_EVSEStatus(notificationMaxDelay: 0, evseNotification: .none, evseStatusCode: .evseNotReady)
         let zeroVolt = PhysicalValue(multiplier: 0, unit: .v, value: 0)
@@ -57,7 +60,29 @@ public enum ISO2FailedResponse {
         case .weldingDetectionReq:
             return .weldingDetectionRes(WeldingDetectionRes(responseCode: code, dcEVSEStatus: dcStatus, evsePresentVoltage: zeroVolt))
         case .sessionStopReq: return .sessionStopRes(SessionStopRes(responseCode: code))
+        case .certificateInstallationReq:
+            let p = Self.provisioningPlaceholders
+            return .certificateInstallationRes(
+                CertificateInstallationRes(
+                    responseCode: code, saProvisioningCertificateChain: p.cps, contractSignatureCertChain: p.contract,
+                    contractSignatureEncryptedPrivateKey: p.key, dHpublickey: p.dh, eMAID: p.eMAID))
+        case .certificateUpdateReq:
+            let p = Self.provisioningPlaceholders
+            return .certificateUpdateRes(
+                CertificateUpdateRes(
+                    responseCode: code, saProvisioningCertificateChain: p.cps, contractSignatureCertChain: p.contract,
+                    contractSignatureEncryptedPrivateKey: p.key, dHpublickey: p.dh, eMAID: p.eMAID))
         default: return nil
         }
     }
+
+    /// Schema-shaped placeholders for a refused CertificateInstallationRes / CertificateUpdateRes: a one-byte
+    /// certificate, a zero 48-byte encrypted key, an uncompressed-point-sized DH key and a 14-character eMAID.
+    static let provisioningPlaceholders = (
+        cps: CertificateChain(certificate: [0]),
+        contract: CertificateChain(id: "id1", certificate: [0]),
+        key: ContractSignatureEncryptedPrivateKey(id: "id2", value: Array(repeating: 0, count: 48)),
+        dh: DiffieHellmanPublickey(id: "id3", value: [4] + Array(repeating: 0, count: 64)),
+        eMAID: EMAID(id: "id4", value: "ZZ000000000000")
+    )
 }

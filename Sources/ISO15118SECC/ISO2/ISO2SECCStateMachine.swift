@@ -256,9 +256,16 @@ public struct ISO2SECCStateMachine: Sendable {
             return self.send(.meteringReceiptRes(MeteringReceiptRes(responseCode: .ok, evseStatus: status)))
         case (.awaitingAuthorization(let progress), .authorizationReq(let req)):
             if let contract = self.contract {
-                let code = ContractSignatureRules.authorizationCode(
-                    req, signature: request.header.signature, challenge: self.genChallenge, contract: contract)
-                guard code == .ok else { return self.fail(body, code) }
+                // The first AuthorizationReq after PaymentDetailsRes is signed and carries the GenChallenge
+                // ([V2G2-475]); while the SECC answers Ongoing an EVCC may repeat it bare (no Id, no GenChallenge,
+                // no signature), as Josev's does. A repeat that does carry them is checked again.
+                let verifiedBefore = progress != .notAsked
+                let bareRepeat = req.id == nil && req.genChallenge == nil && request.header.signature == nil
+                if !(verifiedBefore && bareRepeat) {
+                    let code = ContractSignatureRules.authorizationCode(
+                        req, signature: request.header.signature, challenge: self.genChallenge, contract: contract)
+                    guard code == .ok else { return self.fail(body, code) }
+                }
             } else if req.genChallenge != nil || req.id != nil {
                 // EIM: the request carries neither an Id nor a GenChallenge.
                 return self.fail(body, .failedChallengeInvalid)
@@ -482,27 +489,35 @@ public struct ISO2SECCStateMachine: Sendable {
     }
 
     /// The backend's answer to ``Action/exchangeCertificate(_:)``: the response body is forwarded under this
-    /// session's header; a failed or malformed answer ends the session with FAILED.
+    /// session's header. A FAILED or FAILED_* answer is forwarded and ends the session; a failed, malformed or
+    /// mismatched answer ends it with a FAILED response of the SECC's own.
     public mutating func certificateExchanged(_ result: CertificateExchangeResult) -> Action {
         guard case .waitingForCertificateExchange(let request) = self.phase else { return .none }
         guard result.status == .accepted, case .v2gMessage(let answer)? = try? ISO2Document(exi: result.exiResponse),
             let body = answer.body.bodyElement
         else { return self.fail(request, .failed) }
+        let code: ResponseCode
         switch (request, body) {
-        case (.certificateInstallationReq, .certificateInstallationRes(let res)):
-            guard res.responseCode != .failed else { return self.fail(request, .failed) }
-        case (.certificateUpdateReq, .certificateUpdateRes(let res)):
-            guard res.responseCode != .failed else { return self.fail(request, .failed) }
-        default:
-            return self.fail(request, .failed)
+        case (.certificateInstallationReq, .certificateInstallationRes(let res)): code = res.responseCode
+        case (.certificateUpdateReq, .certificateUpdateRes(let res)): code = res.responseCode
+        default: return self.fail(request, .failed)
         }
-        self.phase = .awaitingPaymentDetails
         // The backend signs the response body; the header is this session's ([V2G2-905] signs body elements only).
         let header = MessageHeader(sessionID: self.sessionID, signature: answer.header.signature)
-        return .send(V2GMessage(header: header, body: Body(bodyElement: body)), expectNextWithin: ISO2Timing.sequenceTimeout)
+        let message = V2GMessage(header: header, body: Body(bodyElement: body))
+        if code.rawValue.hasPrefix("FAILED") {
+            // The backend's refusal (FAILED, or a specific FAILED_* such as NoCertificateAvailable) is forwarded and,
+            // like every FAILED response, ends the session; a vehicle whose update was refused plugs in again with its
+            // current contract.
+            self.phase = .closed
+            return .sendAndClose(message)
+        }
+        self.phase = .awaitingPaymentDetails
+        return .send(message, expectNextWithin: ISO2Timing.sequenceTimeout)
     }
 
-    /// The backend failed or did not answer the certificate exchange in time: FAILED, end of session.
+    /// The backend failed or did not answer the certificate exchange in time: a CertificateInstallationRes or
+    /// CertificateUpdateRes with ResponseCode FAILED (placeholder content, see ``ISO2FailedResponse``), end of session.
     public mutating func certificateExchangeFailed() -> Action {
         guard case .waitingForCertificateExchange(let request) = self.phase else { return .none }
         return self.fail(request, .failed)

@@ -103,10 +103,23 @@ public struct CertificateDatabase: Hashable, Sendable, Codable {
     /// Records an issued certificate. Recording the same certificate twice is harmless.
     /// - Throws: ``V2GPKIError/Code-swift.struct/invalidRequest`` when a different certificate has the same serial.
     public mutating func recordIssued(_ certificate: Certificate) throws {
-        let der = try RevocationDER.derBytes(certificate)
+        try recordIssued(
+            serial: certificate.serialNumber, subject: certificate.subject, notBefore: certificate.notValidBefore,
+            notAfter: certificate.notValidAfter, der: RevocationDER.derBytes(certificate))
+    }
+
+    /// Records an issued Ed448 certificate (see ``recordIssued(_:)-(Certificate)``).
+    public mutating func recordIssued(_ certificate: Ed448Certificate) throws {
+        try recordIssued(
+            serial: certificate.serialNumber, subject: certificate.subject, notBefore: certificate.notValidBefore,
+            notAfter: certificate.notValidAfter, der: certificate.derBytes)
+    }
+
+    mutating func recordIssued(
+        serial: Certificate.SerialNumber, subject: DistinguishedName, notBefore: Date, notAfter: Date, der: [UInt8]
+    ) throws {
         let record = Record(
-            serial: certificate.serialNumber.hexString, subject: certificate.subject.description,
-            notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter,
+            serial: serial.hexString, subject: subject.description, notBefore: notBefore, notAfter: notAfter,
             sha256: SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined(), revocation: nil)
         if let existing = index(of: record.serial) {
             guard certificates[existing].sha256 == record.sha256 else {

@@ -75,6 +75,11 @@ public struct CertificateDatabaseFile: Sendable {
         try update { try $0.recordIssued(certificate) }
     }
 
+    /// Records an issued Ed448 certificate.
+    public func recordIssued(_ certificate: Ed448Certificate) throws {
+        try update { try $0.recordIssued(certificate) }
+    }
+
     /// Revokes a certificate (see ``CertificateDatabase/revoke(serial:reason:at:)``).
     public func revoke(serial: Certificate.SerialNumber, reason: CRLReason, at time: Date) throws {
         try update { try $0.revoke(serial: serial, reason: reason, at: time) }

@@ -1,13 +1,7 @@
 import ArgumentParser
-import EXI
-import CoreFoundation
-import Foundation
-import ISO20Messages
-import ISO2Messages
-import SAPMessages
-import XMLDSig
+import EXIBenchmarks
 
-/// `pnc bench exi`: encode and decode time per message, in ns/op.
+/// `pnc bench exi`: encode and decode time per message, in ns/op, and allocations per operation.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Micro-benchmarks (build with -c release for meaningful figures).",
@@ -17,154 +11,16 @@ struct BenchCommand: AsyncParsableCommand {
 struct EXIBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exi",
-        abstract: "EXI encode/decode ns/op per message, against libcbv2g (0.3-3 µs) and EXICodec.jar (20-65 ms).")
+        abstract: "EXI encode/decode ns/op and allocations/op per message, against libcbv2g and EXICodec.jar.",
+        discussion: "dev/bench-exi-libcbv2g.sh runs this beside EVerest's libcbv2g on the same messages and prints ratios.")
 
     @Option(help: "Minimum measuring time per message and direction, in milliseconds of CPU time.") var milliseconds = 300
     @Option(help: "Only messages whose name contains this text.") var only: String?
-
-    struct Sample {
-        var name: String
-        var encode: () throws -> [UInt8]
-        var decode: ([UInt8]) throws -> Void
-    }
-
-    static func pv(_ value: Int16, _ unit: ISO2Messages.UnitSymbol, _ multiplier: Int8 = 0) -> PhysicalValue {
-        PhysicalValue(multiplier: multiplier, unit: unit, value: value)
-    }
-
-    static func iso2(_ body: BodyElement) -> ISO2Document {
-        .v2gMessage(V2GMessage(header: MessageHeader(sessionID: [0x27, 0x5D, 0xE6, 0x4D, 0x83, 0x4B, 0x5D, 0x1F]), body: Body(bodyElement: body)))
-    }
-
-    static func samples() -> [Sample] {
-        let evseStatus = DC_EVSEStatus(
-            notificationMaxDelay: 0, evseNotification: .none, evseIsolationStatus: .valid, evseStatusCode: .evseReady)
-        let sap = SAPDocument.supportedAppProtocolReq(
-            SupportedAppProtocolReq(appProtocol: [
-                AppProtocol(protocolNamespace: "urn:din:70121:2012:MsgDef", versionNumberMajor: 2, versionNumberMinor: 0, schemaID: 1, priority: 1),
-                AppProtocol(protocolNamespace: "urn:iso:15118:2:2013:MsgDef", versionNumberMajor: 2, versionNumberMinor: 0, schemaID: 2, priority: 2),
-            ]))
-        let sessionSetupReq = iso2(.sessionSetupReq(SessionSetupReq(evccID: [0x00, 0x7D, 0xFA, 0x07, 0x5E, 0x4A])))
-        let sessionSetupRes = iso2(.sessionSetupRes(SessionSetupRes(responseCode: .okNewSessionEstablished, evseID: "DE*PNX*E12345*1", evseTimeStamp: 1_700_000_000)))
-        let currentDemandReq = iso2(
-            .currentDemandReq(
-                CurrentDemandReq(
-                    dcEVStatus: DC_EVStatus(evReady: true, evErrorCode: .noError, evresssoc: 55),
-                    evTargetCurrent: pv(100, .a), evMaximumVoltageLimit: pv(450, .v), evMaximumCurrentLimit: pv(200, .a),
-                    evMaximumPowerLimit: pv(90, .w, 3), bulkChargingComplete: false, chargingComplete: false,
-                    remainingTimeToFullSoC: pv(1800, .s), remainingTimeToBulkSoC: pv(1200, .s), evTargetVoltage: pv(400, .v))))
-        let currentDemandRes = iso2(
-            .currentDemandRes(
-                CurrentDemandRes(
-                    responseCode: .ok, dcEVSEStatus: evseStatus, evsePresentVoltage: pv(398, .v), evsePresentCurrent: pv(99, .a),
-                    evseCurrentLimitAchieved: false, evseVoltageLimitAchieved: false, evsePowerLimitAchieved: false,
-                    evseMaximumVoltageLimit: pv(500, .v), evseMaximumCurrentLimit: pv(200, .a), evseMaximumPowerLimit: pv(150, .w, 3),
-                    evseID: "DE*PNX*E12345*1", saScheduleTupleID: 1)))
-        var schedule: [PMaxScheduleEntry] = []
-        for hour in 0..<24 {
-            let duration: UInt32? = hour == 23 ? 3600 : nil
-            let interval = RelativeTimeInterval(start: UInt32(hour * 3600), duration: duration)
-            schedule.append(PMaxScheduleEntry(timeInterval: .relativeTimeInterval(interval), pMax: pv(Int16(50 + hour), .w, 3)))
-        }
-        let cpdRes = iso2(
-            .chargeParameterDiscoveryRes(
-                ChargeParameterDiscoveryRes(
-                    responseCode: .ok, evseProcessing: .finished,
-                    saSchedules: .saScheduleList(
-                        SAScheduleList(saScheduleTuple: [SAScheduleTuple(saScheduleTupleID: 1, pMaxSchedule: PMaxSchedule(pMaxScheduleEntry: schedule))])),
-                    evseChargeParameter: .dcEVSEChargeParameter(
-                        DC_EVSEChargeParameter(
-                            dcEVSEStatus: evseStatus, evseMaximumCurrentLimit: pv(200, .a), evseMaximumPowerLimit: pv(150, .w, 3),
-                            evseMaximumVoltageLimit: pv(500, .v), evseMinimumCurrentLimit: pv(0, .a), evseMinimumVoltageLimit: pv(150, .v),
-                            evseCurrentRegulationTolerance: pv(5, .a), evsePeakCurrentRipple: pv(2, .a), evseEnergyToBeDelivered: pv(50, .wh, 3))))))
-        func bytes(_ n: Int, _ seed: UInt8) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) } }
-        func chain(_ id: String?) -> ISO2Messages.CertificateChain {
-            ISO2Messages.CertificateChain(id: id, certificate: bytes(560, 1), subCertificates: SubCertificates(certificate: [bytes(520, 2), bytes(500, 3)]))
-        }
-        let digest = bytes(32, 9)
-        let signedInfo = SignedInfo(
-            canonicalizationMethod: CanonicalizationMethod(algorithm: "http://www.w3.org/TR/canonical-exi/"),
-            signatureMethod: SignatureMethod(algorithm: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"),
-            reference: ["id1", "id2", "id3", "id4"].map {
-                Reference(
-                    uri: "#\($0)", transforms: Transforms(transform: [Transform(algorithm: "http://www.w3.org/TR/canonical-exi/")]),
-                    digestMethod: DigestMethod(algorithm: "http://www.w3.org/2001/04/xmlenc#sha256"), digestValue: digest)
-            })
-        let certRes = ISO2Document.v2gMessage(
-            V2GMessage(
-                header: MessageHeader(
-                    sessionID: [1, 2, 3, 4, 5, 6, 7, 8],
-                    signature: Signature(signedInfo: signedInfo, signatureValue: SignatureValue(value: bytes(64, 4)))),
-                body: Body(
-                    bodyElement: .certificateInstallationRes(
-                        CertificateInstallationRes(
-                            responseCode: .ok, saProvisioningCertificateChain: chain(nil), contractSignatureCertChain: chain("id1"),
-                            contractSignatureEncryptedPrivateKey: ContractSignatureEncryptedPrivateKey(id: "id2", value: bytes(48, 5)),
-                            dHpublickey: DiffieHellmanPublickey(id: "id3", value: [4] + bytes(64, 6)),
-                            eMAID: EMAID(id: "id4", value: "DE8AA0012345670"))))))
-        let dcLoop = ISO20DCDocument.dcChargeLoopReq(
-            DC_ChargeLoopReq(
-                header: ISO20Messages.MessageHeader(sessionID: bytes(8, 7), timeStamp: 1_700_000_000),
-                displayParameters: DisplayParameters(presentSOC: 55, chargingComplete: false),
-                meterInfoRequested: false, evPresentVoltage: RationalNumber(exponent: 0, value: 398),
-                clReqControlMode: .scheduledDCCLReqControlMode(
-                    Scheduled_DC_CLReqControlMode(
-                        evTargetCurrent: RationalNumber(exponent: 0, value: 100), evTargetVoltage: RationalNumber(exponent: 0, value: 400),
-                        evMaximumChargePower: RationalNumber(exponent: 3, value: 90)))))
-        return [
-            Sample(name: "SupportedAppProtocolReq", encode: { try sap.exiEncoded() }, decode: { _ = try SAPDocument(exi: $0) }),
-            Sample(name: "SessionSetupReq", encode: { try sessionSetupReq.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-            Sample(name: "SessionSetupRes", encode: { try sessionSetupRes.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-            Sample(name: "CurrentDemandReq", encode: { try currentDemandReq.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-            Sample(name: "CurrentDemandRes", encode: { try currentDemandRes.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-            Sample(name: "ChargeParameterDiscoveryRes (SAScheduleList, 24 entries)", encode: { try cpdRes.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-            Sample(name: "-20 DC_ChargeLoopReq", encode: { try dcLoop.exiEncoded() }, decode: { _ = try ISO20DCDocument(exi: $0) }),
-            Sample(name: "CertificateInstallationRes (signed, 3 chains)", encode: { try certRes.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-        ]
-    }
-
-    /// CPU time of the calling thread in nanoseconds: on a shared machine, wall time would count other processes.
-    static func threadCPUTime() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
-        return Double(spec.tv_sec) * 1e9 + Double(spec.tv_nsec)
-    }
-
-    /// Runs `body` in doubling batches until a batch takes `budget` nanoseconds of CPU; the best of three such
-    /// batches, per call.
-    static func measure(_ budget: Double, _ body: () throws -> Void) rethrows -> Double {
-        var iterations = 1
-        while true {
-            let start = threadCPUTime()
-            for _ in 0..<iterations { try body() }
-            let elapsed = threadCPUTime() - start
-            if elapsed >= budget || iterations >= 1 << 26 { break }
-            iterations *= 2
-        }
-        var best = Double.infinity
-        for _ in 0..<3 {
-            let start = threadCPUTime()
-            for _ in 0..<iterations { try body() }
-            best = min(best, (threadCPUTime() - start) / Double(iterations))
-        }
-        return best
-    }
+    @Flag(help: "Print each message's EXI as hex (name, tab, hex) instead of measuring.") var hex = false
+    @Flag(help: "Tab-separated lines: name, bytes, encode ns/op, decode ns/op, encode allocs/op, decode allocs/op.")
+    var tsv = false
 
     func run() throws {
-        let budget = Double(milliseconds) * 1e6 / 4
-        #if DEBUG
-        print("note: debug build; use `swift build -c release` for representative figures")
-        #endif
-        print("message".padding(toLength: 56, withPad: " ", startingAt: 0) + "bytes   encode ns/op   decode ns/op   vs libcbv2g 0.3-3 µs   vs EXICodec.jar 20 ms")
-        for sample in Self.samples() where self.only.map({ sample.name.contains($0) }) ?? true {
-            let bytes = try sample.encode()
-            try sample.decode(bytes)
-            let encode = try Self.measure(budget) { _ = try sample.encode() }
-            let decode = try Self.measure(budget) { try sample.decode(bytes) }
-            let worst = max(encode, decode)
-            let line = sample.name.padding(toLength: 56, withPad: " ", startingAt: 0)
-                + String(format: "%5d   %12.0f   %12.0f   %8.2fx-%6.2fx      %10.0fx", bytes.count, encode, decode, 300 / worst, 3000 / worst, 20e6 / worst)
-            print(line)
-        }
+        try EXIBenchmarks.run(milliseconds: milliseconds, only: only, hex: hex, tsv: tsv)
     }
 }

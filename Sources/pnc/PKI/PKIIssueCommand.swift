@@ -43,9 +43,18 @@ struct PKIIssueCommand: ParsableCommand {
             role = .cps
             cn = commonName ?? CertificateRole.cps.defaultCommonName
         }
-        let ca = try directory.authority(role.issuerRole!)
         let days = validityDays ?? role.defaultValidityDays
         var rng = SystemRandomNumberGenerator()
+        if directory.configuration.effectiveKeyAlgorithm == .ed448 {
+            guard csr == nil else { throw ValidationError("--csr is not supported for Ed448 PKIs yet") }
+            let folder = name ?? "\(kind.rawValue)-\(cn.filter { $0.isLetter || $0.isNumber })"
+            let certificate = try directory.issueEd448Leaf(
+                name: folder, role: role, commonName: cn, validityDays: days, now: Date(), using: &rng
+            )
+            print("issued Ed448 \(role.rawValue) serial \(certificate.serialNumber) CN=\(cn) -> \(directory.leafDirectory(folder))")
+            return
+        }
+        let ca = try directory.authority(role.issuerRole!)
         if let csr {
             guard role == .secc || role == .cps else { throw ValidationError("--csr is for secc and cps certificates") }
             guard let data = FileManager.default.contents(atPath: csr) else { throw ValidationError("cannot read \(csr)") }

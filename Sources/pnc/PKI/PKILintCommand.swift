@@ -28,6 +28,11 @@ struct PKILintCommand: ParsableCommand {
         for file in files {
             let certificates: [Certificate]
             do { certificates = try CertificateFile.certificates(atPath: file) } catch {
+                // swift-certificates reads no Ed448 keys: try the Ed448 reader before reporting.
+                if let ed448 = try? CertificateFile.ed448Certificates(atPath: file) {
+                    errors += lintEd448(ed448, file: file, role: role, profile: profile)
+                    continue
+                }
                 print("\(file): error: [PARSE] \(error.detail)")
                 errors += 1
                 continue
@@ -47,6 +52,25 @@ struct PKILintCommand: ParsableCommand {
             }
         }
         if errors > 0 { throw ExitCode(1) }
+    }
+
+    /// Lints Ed448 certificates; returns how many have errors.
+    func lintEd448(_ certificates: [Ed448Certificate], file: String, role: CertificateRole?, profile: PKIProfile?) -> Int {
+        var errors = 0
+        for (index, certificate) in certificates.enumerated() {
+            let issuer = index + 1 < certificates.count ? certificates[index + 1] : nil
+            let report = CertificateLinter.lint(certificate, role: role, profile: profile, issuer: issuer)
+            let label = certificates.count > 1 ? "\(file)#\(index + 1)" : file
+            let head = "\(label): \(report.role?.rawValue ?? "unknown role") \(report.profile?.rawValue ?? "unknown profile") Ed448 \(certificate.subject)"
+            if report.findings.isEmpty {
+                print("\(head): ok")
+            } else {
+                print(head)
+                for finding in report.findings { print("  \(finding)") }
+            }
+            if report.hasErrors { errors += 1 }
+        }
+        return errors
     }
 }
 

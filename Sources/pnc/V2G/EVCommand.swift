@@ -36,9 +36,16 @@ struct EVCommand: AsyncParsableCommand {
     @Option(help: "Password of the PKI's keys.") var pkiPassword: String?
     @Flag(help: "PnC scenarios: start without a contract and install one (CertificateInstallation with leaf/oem-prov).")
     var install = false
+    @Option(help: "PnC scenarios: the vehicle's contract folder. An installed contract is written there (<eMAID>/chain.pem, key.pem, mode 0600); without --install the preferred valid contract there is used (else leaf/contract of --pki).")
+    var contracts: String?
+    @Option(help: "PnC scenarios: ask for a CertificateUpdate when the contract expires within this many days (ISO 15118-2 §8.4.3.11).")
+    var renewalDays: Int?
     @Option(help: "Charge loop requests before the EV stops.") var loops = 10
     @Option(help: "State of charge at the start, percent.") var soc: Double = 30
     @Option(help: "DC: battery voltage, the PreCharge target.") var batteryVoltage: Double = 400
+    @Option(
+        help: "DC: volts within which the EVSE's present voltage must reach the battery voltage in PreCharge (larger for EVSE simulators that report no real voltage).")
+    var prechargeTolerance: Double = ISO2EVCCStateMachine.preChargeTolerance
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
     func validate() throws {
@@ -46,6 +53,9 @@ struct EVCommand: AsyncParsableCommand {
             throw ValidationError("give exactly one of --interface and --to")
         }
         guard self.loops > 0, self.loops <= 100_000 else { throw ValidationError("--loops must be 1 ... 100000") }
+        guard self.prechargeTolerance >= 0, self.prechargeTolerance <= 1_000 else {
+            throw ValidationError("--precharge-tolerance must be 0 ... 1000 V")
+        }
     }
 
     func run() async throws {
@@ -54,12 +64,16 @@ struct EVCommand: AsyncParsableCommand {
         let mode: EnergyTransferMode
         var contract: StoredContract?
         var installation: ContractInstallation?
+        var renewal: ContractRenewal?
         switch self.scenario {
         case .iso2EIMDC: mode = .dcExtended
         case .iso2EIMAC: mode = .acThreePhaseCore
         case .iso20PnCDC:
-            print("scenario \(self.scenario.rawValue): ISO 15118-20 Plug & Charge runs in the library and tests; not from the CLI yet")
-            throw ExitCode(2)
+            guard self.pki != nil else {
+                print("scenario \(self.scenario.rawValue) needs --pki DIR of `pnc pki init --profile iso15118-20` (TLS 1.3 with the vehicle's OEM chain, leaf/contract)")
+                throw ExitCode(2)
+            }
+            mode = .dcExtended
         case .dinDC, .iso20DC: mode = .dcExtended
         case .iso20AC: mode = .acThreePhaseCore
         case .iso2PnCDC, .iso2PnCAC:
@@ -70,31 +84,68 @@ struct EVCommand: AsyncParsableCommand {
             }
             if self.install {
                 installation = try Self.installation(pki: pki, password: self.pkiPassword)
+            } else if let folder = self.contracts, let stored = try VehicleContractFolder(path: folder).preferred(now: Date()) {
+                print("contract \(stored.eMAID) from \(folder)")
+                contract = stored
             } else {
                 contract = try Self.contract(pki: pki, password: self.pkiPassword)
+            }
+            if let days = self.renewalDays, contract != nil {
+                let credentials = try Self.installation(pki: pki, password: self.pkiPassword)
+                renewal = ContractRenewal(
+                    v2gRoots: credentials.v2gRoots, rootCertificateIDs: credentials.rootCertificateIDs, window: Double(days) * 86_400)
             }
         }
         let destination: SDPClientConfiguration.Destination =
             if let interface { .multicast(interface: interface) } else {
                 .unicast(try SDPNetwork.socketAddress(try IPv6Address(self.to ?? "::1"), port: self.sdpPort))
             }
-        // DIN SPEC 70121 has no TLS; -20 over TLS needs a vehicle (OEM) identity, which `pnc pki init` does not issue
-        // yet, so -20 runs over TCP here.
-        let wantTLS = self.pki != nil && !self.scenario.rawValue.hasPrefix("din") && !self.scenario.rawValue.hasPrefix("iso20")
+        // DIN SPEC 70121 has no TLS. ISO 15118-20 runs TLS 1.3 with mutual authentication: the vehicle presents its OEM
+        // chain (leaf/oem-prov, as Josev's EVCC does) from a `--profile iso15118-20` PKI.
+        let iso20 = self.scenario.rawValue.hasPrefix("iso20")
+        let wantTLS = self.pki != nil && !self.scenario.rawValue.hasPrefix("din")
         let found = try await SDPClient.discover(
             configuration: SDPClientConfiguration(
                 destination: destination, request: SDPRequest(security: wantTLS ? .tls : .none),
                 requiredSecurity: wantTLS ? .tls : nil),
             logger: logger)
         let security: V2GClient.Security
-        if wantTLS, let pki {
+        var iso20Contracts: [ISO20EVCCContract] = []
+        var iso20Installation: ISO20ContractInstallation?
+        if wantTLS, iso20, let pki {
+            let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
+            guard files.directory.profile == .iso15118_20 else {
+                throw ValidationError("ISO 15118-20 over TLS needs a `pnc pki init --profile iso15118-20` PKI (P-521); \(pki) is \(files.directory.profile.rawValue)")
+            }
+            security = .tls(
+                try V2GTLSClientProfile.iso15118_20(
+                    v2gRoots: try NIOSSLCertificate.fromPEMFile(files.roots), identity: try files.identity(leaf: "oem-prov")))
+            if self.scenario == .iso20PnCDC {
+                if self.install {
+                    iso20Installation = try Self.iso20Installation(pki: pki, password: self.pkiPassword)
+                } else {
+                    let stored: StoredContract
+                    if let folder = self.contracts, let saved = try VehicleContractFolder(path: folder).preferred(now: Date()) {
+                        print("contract \(saved.eMAID) from \(folder)")
+                        stored = saved
+                    } else {
+                        stored = try Self.contract(pki: pki, password: self.pkiPassword)
+                    }
+                    iso20Contracts = [ISO20EVCCContract(eMAID: stored.eMAID, chainDER: stored.chainDER, key: stored.key)]
+                }
+            }
+        } else if wantTLS, let pki {
             let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
             security = .tls(try V2GTLSClientProfile.iso15118_2(v2gRoots: try NIOSSLCertificate.fromPEMFile(files.roots)))
         } else {
             security = .tcp
         }
         print("SECC at \(found.seccAddress) (\(found.response.security))")
+        let connectStart = ContinuousClock.now
         let connection = try await V2GClient.connect(to: found.seccAddress, security: security, logger: logger)
+        let connectTime = ContinuousClock.now - connectStart
+        let connectMs = Double(connectTime.components.seconds) * 1000 + Double(connectTime.components.attoseconds) / 1e15
+        print("connected in \(String(format: "%.1f", connectMs)) ms (\(wantTLS ? "TCP + TLS handshake" : "TCP"))")
         var random = SystemRandomNumberGenerator()
         let evccID: [UInt8] = [0x02] + (0..<5).map { _ in UInt8.random(in: 0...255, using: &random) }
         switch self.scenario {
@@ -110,7 +161,7 @@ struct EVCommand: AsyncParsableCommand {
             print("  summary: \(din.succeeded ? "completed" : "failed: \(String(describing: din.outcome))"), \(din.timeline.count) messages")
             if !din.succeeded { throw ExitCode(1) }
             return
-        case .iso20DC, .iso20AC:
+        case .iso20DC, .iso20AC, .iso20PnCDC:
             let ac = self.scenario == .iso20AC
             let iso20 = try await EVCCSession.runISO20(
                 on: connection,
@@ -118,10 +169,19 @@ struct EVCommand: AsyncParsableCommand {
                     evccID: evccID.map { String(format: "%02X", $0) }.joined(), maximumVoltageV: ac ? 400 : 800,
                     minimumVoltageV: 200, maximumCurrentA: ac ? 16 : 250, maximumPowerW: ac ? 11_000 : 100_000,
                     targetVoltageV: ac ? 230 : 400, targetCurrentA: ac ? 16 : 200, ac: ac),
-                chargeLoops: self.loops, logger: logger)
+                contracts: iso20Contracts, installation: iso20Installation, chargeLoops: self.loops, logger: logger)
+            if let installed = iso20.installedContract {
+                print("installed contract \(installed.eMAID)")
+                if let folder = self.contracts {
+                    try VehicleContractFolder(path: folder).save(
+                        try StoredContract(eMAID: installed.eMAID, chainDER: installed.chainDER, key: installed.key))
+                    print("contract saved in \(folder)/\(installed.eMAID)")
+                }
+            }
             print("protocol \(iso20.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
             printTimeline(iso20.timeline)
-            print("  summary: \(iso20.succeeded ? "completed" : "failed: \(String(describing: iso20.outcome))"), \(iso20.timeline.count) messages")
+            let authorization = iso20.plugAndChargeEMAID.map { "Plug & Charge with contract \($0)" } ?? "EIM"
+            print("  summary: \(iso20.succeeded ? "completed" : "failed: \(String(describing: iso20.outcome))"), \(iso20.timeline.count) messages, \(authorization)")
             if !iso20.succeeded { throw ExitCode(1) }
             return
         default:
@@ -132,10 +192,17 @@ struct EVCommand: AsyncParsableCommand {
             maximumVoltageV: mode == .dcExtended ? 450 : 400, nominalVoltageV: self.batteryVoltage, targetStateOfCharge: 100)
         let summary = try await EVCCSession.run(
             on: connection,
-            configuration: .init(evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops),
-            contract: contract, installation: installation, logger: logger)
+            configuration: .init(
+                evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops,
+                preChargeToleranceV: self.prechargeTolerance),
+            contract: contract, installation: installation, renewal: renewal, logger: logger)
+        if let reason = summary.updateFailure { print("contract update not installed: \(reason); charged with the current contract") }
         if let installed = summary.installedContract {
-            print("installed contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
+            print("\(renewal != nil && installation == nil ? "updated" : "installed") contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
+            if let folder = self.contracts {
+                try VehicleContractFolder(path: folder).save(installed)
+                print("contract saved in \(folder)/\(installed.eMAID)")
+            }
         }
         print("session \(summary.sessionID) protocol \(summary.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
         printTimeline(summary.timeline)
@@ -182,5 +249,62 @@ extension EVCommand {
         return ContractInstallation(
             oemProvisioningCertificate: try certificate.derBytes, oemKey: key, v2gRoots: [root],
             rootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [rootID]))
+    }
+}
+
+extension EVCommand {
+    /// ISO 15118-20 OEM provisioning credentials of a `--profile iso15118-20` directory: leaf/oem-prov/chain.pem,
+    /// its P-521 key, and the V2G root the CPS chain must validate to.
+    static func iso20Installation(pki: String, password: String?) throws -> ISO20ContractInstallation {
+        let directory = try PKIDirectory(root: pki, password: password)
+        let chain = try CertificateFile.certificates(atPath: directory.leafDirectory("oem-prov") + "/chain.pem")
+        guard !chain.isEmpty else { throw ValidationError("\(pki)/leaf/oem-prov/chain.pem holds no certificate") }
+        let handle = try PrivateKeyFile.load(path: directory.leafDirectory("oem-prov") + "/key.pem", password: password)
+        let key = try P521.Signing.PrivateKey(pemRepresentation: try handle.serializeAsPEM().pemString)
+        return ISO20ContractInstallation(
+            oemProvisioningChain: try chain.map { try $0.derBytes }, oemKey: key,
+            v2gRoots: [try directory.authority(.v2gRoot).certificate])
+    }
+}
+
+/// The contracts a simulated vehicle keeps between plug-ins: `<folder>/<eMAID>/chain.pem` (leaf first) and `key.pem`
+/// (PKCS#8 PEM, owner-only). A real vehicle keeps the key in its secure element; this folder is for test vehicles.
+struct VehicleContractFolder {
+    let path: String
+
+    func save(_ contract: StoredContract) throws {
+        let folder = self.path + "/" + contract.eMAID
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let chain = try contract.chainDER.map { try Certificate(derEncoded: $0).serializeAsPEM().pemString }
+        try Data((chain.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: folder + "/chain.pem"), options: .atomic)
+        let keyPEM: String
+        switch contract.key {
+        case .p256(let key): keyPEM = key.pemRepresentation
+        case .p521(let key): keyPEM = key.pemRepresentation
+        case .ed448(let key): keyPEM = try PrivateKeyFile.pem(for: key, password: nil, salt: [], iv: [])
+        case .certificateKey(let key): keyPEM = try key.serializeAsPEM().pemString
+        }
+        let keyPath = folder + "/key.pem"
+        guard FileManager.default.createFile(atPath: keyPath, contents: Data(keyPEM.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write \(keyPath)")
+        }
+    }
+
+    /// The preferred contract valid at `now` among the saved ones (``ContractStore``), nil when there is none.
+    func preferred(now: Date) throws -> StoredContract? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: self.path) else { return nil }
+        var store = ContractStore()
+        for name in names.sorted() {
+            let folder = self.path + "/" + name
+            guard FileManager.default.fileExists(atPath: folder + "/chain.pem") else { continue }
+            let chain = try CertificateFile.certificates(atPath: folder + "/chain.pem")
+            let keyPEM = try String(contentsOfFile: folder + "/key.pem", encoding: .utf8)
+            let key: V2GSigningKey =
+                if let p256 = try? P256.Signing.PrivateKey(pemRepresentation: keyPEM) { .p256(p256) } else {
+                    .p521(try P521.Signing.PrivateKey(pemRepresentation: keyPEM))
+                }
+            store.store(try StoredContract(eMAID: name, chainDER: try chain.map { try $0.derBytes }, key: key))
+        }
+        return store.select(now: now.timeIntervalSince1970)
     }
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
+import ChargingStation
+import OCPPTransport
 import V2GSecurity
 import Synchronization
+import SwiftASN1
 import Crypto
 import PnCCore
 import EMSP
@@ -34,6 +37,15 @@ struct V2GPKIFiles {
     var seccChain: String { self.directory.leafDirectory("secc") + "/chain.pem" }
     var seccKey: String { self.directory.leafDirectory("secc") + "/key.pem" }
     var roots: String { self.directory.root + "/roots.pem" }
+
+    /// A leaf's TLS identity: `leaf/<name>/chain.pem` and its key from the directory's key store.
+    func identity(leaf name: String) throws -> V2GTLSIdentity {
+        let chain = try NIOSSLCertificate.fromPEMFile(self.directory.leafDirectory(name) + "/chain.pem")
+        let key = try NIOSSLPrivateKey(
+            bytes: Array(try self.directory.keyStore.signingKey(label: "leaf/\(name)/key").serializeAsPEM().pemString.utf8),
+            format: .pem)
+        return try V2GTLSIdentity(certificateChain: chain, privateKey: key, root: nil)
+    }
 }
 
 /// Prints a session timeline: one line per message with milliseconds since the connection started.
@@ -55,7 +67,10 @@ struct StationCommand: AsyncParsableCommand {
             Each session prints a per-message timeline and a summary. Implemented today: ISO 15118-2 with external \
             identification (EIM) and Plug & Charge (--auth pnc,eim --pki DIR --tls: contracts chain to the PKI's MO root, \
             AuthorizationReq and MeteringReceiptReq signatures are checked), AC and DC; --protocols din,iso20 also offers \
-            DIN SPEC 70121 and ISO 15118-20 (EIM from the command line).
+            DIN SPEC 70121 and ISO 15118-20 (EIM from the command line). With --csms URL the backend is an OCPP 2.0.1 \
+            connection to that CSMS instead of the local one: Authorize (EIM and Plug & Charge with C07 hash data), \
+            Get15118EVCertificate, TransactionEvents with an offline journal under --data, the roots the CSMS installs, \
+            and with --tls but no --pki the SECC certificate the CSMS signs (SignCertificate → CertificateSigned).
             """
     )
     enum EVSEKind: String, ExpressibleByArgument, CaseIterable { case dc, ac }
@@ -71,17 +86,34 @@ struct StationCommand: AsyncParsableCommand {
     @Flag(help: "Serve TLS (ISO 15118-2 profile) with the PKI's SECC leaf.") var tls = false
     @Option(help: "The simulated EVSE.") var evse: EVSEKind = .dc
     @Option(help: "EVSEID sent in SessionSetupRes.") var evseID = "DE*PNC*E1"
-    @Option(help: "Comma-separated EIM tokens (EVCCID hex) to accept; default: every token.") var allow: String?
+    @Option(help: "Local backend: comma-separated EIM tokens (EVCCID hex) to accept; default: every token. With --csms the CSMS decides.") var allow: String?
     @Option(help: "Stop after this many sessions (0: run until interrupted).") var sessions = 0
+    @Option(help: "OCPP 2.0.1 CSMS to use as the backend, ws://HOST:PORT/PATH or wss://... (the station id is appended).")
+    var csms: String?
+    @Option(help: "With --csms: the station id.") var stationID = "OPNC-CS1"
+    @Option(help: "With --csms: HTTP Basic password (security profiles 1 and 2).") var csmsPassword: String?
+    @Option(help: "With --csms wss://: trust roots (PEM) of the CSMS's server certificate.") var csmsCA: String?
+    @Option(help: "With --csms: folder of the offline journal and the certificate store.") var data = "pnc-station-data"
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
     func validate() throws {
         guard (self.interface == nil) != (self.listen == nil) else {
             throw ValidationError("give exactly one of --interface and --listen")
         }
-        if self.tls, self.pki == nil { throw ValidationError("--tls needs --pki DIR (leaf/secc)") }
-        if self.auth.split(separator: ",").contains("pnc"), self.pki == nil || !self.tls {
-            throw ValidationError("--auth pnc needs --pki DIR (ca/moRoot) and --tls (Contract is offered over TLS only)")
+        if self.tls, self.pki == nil, self.csms == nil {
+            throw ValidationError("--tls needs --pki DIR (leaf/secc) or --csms URL (an SECC certificate the CSMS signs)")
+        }
+        if self.auth.split(separator: ",").contains("pnc") {
+            if !self.tls { throw ValidationError("--auth pnc needs --tls (Contract is offered over TLS only)") }
+            if self.pki == nil, self.csms == nil {
+                throw ValidationError("--auth pnc needs --pki DIR (ca/moRoot) or --csms URL (the MO roots the CSMS installs)")
+            }
+        }
+        if let csms { _ = try CSMSEndpoint(url: csms, stationID: self.stationID) }
+        if self.tls, let pki, (try? PKIDirectory(root: pki, password: self.pkiPassword))?.profile == .iso15118_20,
+            self.protocols.split(separator: ",") != ["iso20"]
+        {
+            throw ValidationError("a --profile iso15118-20 PKI serves TLS 1.3 for ISO 15118-20 only: use --protocols iso20 (ISO 15118-2 TLS needs a -2 PKI)")
         }
         for name in self.protocols.split(separator: ",") where !["iso2", "din", "iso20"].contains(name) {
             throw ValidationError("unknown protocol \(name) (iso2, din, iso20)")
@@ -105,25 +137,65 @@ struct StationCommand: AsyncParsableCommand {
         let capabilities = self.evse == .dc ? SimulatedEVSEController.dc : SimulatedEVSEController.ac
         let controller = SimulatedEVSEController(capabilities: capabilities)
         let allowed = self.allow.map { Set($0.split(separator: ",").map { $0.uppercased() }) }
+        var logLines: @Sendable () -> [String] = { [] }
         var paymentOptions: [PaymentOption] = []
         var moRoots: [Certificate] = []
         var exchange: LocalChargingBackend.CertificateExchange?
+        let wantsPnC = self.auth.split(separator: ",").contains("pnc")
         for means in self.auth.split(separator: ",") {
-            if means == "pnc", let pki {
-                let directory = try PKIDirectory(root: pki, password: self.pkiPassword)
-                moRoots = [try directory.authority(.moRoot).certificate]
-                exchange = try LocalContractProvisioning(directory: directory).exchange
+            if means == "pnc" {
+                if self.csms == nil, let pki {
+                    let directory = try PKIDirectory(root: pki, password: self.pkiPassword)
+                    moRoots = [try directory.authority(.moRoot).certificate]
+                    exchange = try LocalContractProvisioning(directory: directory).exchange
+                }
                 paymentOptions.append(.contract)
             } else if means == "eim" {
                 paymentOptions.append(.externalPayment)
             }
         }
-        let backend = LocalChargingBackend(allowedTokens: allowed, contractRoots: moRoots, certificateExchange: exchange)
-        let service = SECCService(
-            configuration: SECCConfiguration(
-                evseID: self.evseID, paymentOptions: paymentOptions, protocols: offered, contractRoots: moRoots,
-                requiresMeteringReceipt: !moRoots.isEmpty),
-            backend: backend, controller: controller, logger: logger)
+        let backend: any ChargingBackend
+        var configuration = SECCConfiguration(
+            evseID: self.evseID, paymentOptions: paymentOptions, protocols: offered, contractRoots: moRoots,
+            requiresMeteringReceipt: wantsPnC)
+        if wantsPnC, !moRoots.isEmpty, offered.contains(where: { $0 == .iso20DC || $0 == .iso20AC }) {
+            // CertificateInstallationService is offered when the hosted provisioning can answer (-20 PKI directory).
+            configuration.iso20PnC = ISO20PnCConfiguration(moRoots: moRoots, certificateInstallation: exchange != nil)
+        }
+        var station: OCPPChargingStation?
+        if let csms {
+            let endpoint = try CSMSEndpoint(url: csms, stationID: self.stationID)
+            var ocpp = endpoint.configuration
+            ocpp.password = self.csmsPassword
+            if endpoint.secure {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                if let csmsCA { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(csmsCA)) }
+                ocpp.tls = tls
+            }
+            var stationConfiguration = StationConfiguration(ocpp: ocpp, dataDirectory: self.data)
+            stationConfiguration.serialNumber = self.stationID
+            let client = try OCPPChargingStation(configuration: stationConfiguration, logger: logger)
+            // Plug & Charge trusts the MO roots the CSMS installed (M05), read at every session (M04 may delete one).
+            configuration.contractRootsProvider = {
+                ((try? client.certificates.installed(types: ["MORootCertificate"])) ?? [])
+                    .compactMap { try? Certificate(pemEncoded: $0.pem) }
+            }
+            station = client
+            backend = client
+        } else {
+            let local = LocalChargingBackend(allowedTokens: allowed, contractRoots: moRoots, certificateExchange: exchange)
+            logLines = { Array(local.transactionLog.suffix(2)) }
+            backend = local
+        }
+        let stationTask = station.map { client in Task { try await client.run() } }
+        defer { stationTask?.cancel() }
+        if let station, let csms {
+            guard await station.wait(timeout: .seconds(60), until: { $0.isOnline }) else {
+                throw ValidationError("the CSMS at \(csms) did not accept BootNotification within 60 s")
+            }
+            print("CSMS \(csms): BootNotification Accepted as \(self.stationID)")
+        }
+        let service = SECCService(configuration: configuration, backend: backend, controller: controller, logger: logger)
 
         let announced: IPv6Address
         let mode: SDPServerConfiguration.Mode
@@ -135,7 +207,14 @@ struct StationCommand: AsyncParsableCommand {
             mode = .unicast(try SDPNetwork.socketAddress(announced, port: self.sdpPort))
         }
         let security: V2GServer.Security
-        if self.tls, let pki {
+        if self.tls, let pki, try PKIDirectory(root: pki, password: self.pkiPassword).profile == .iso15118_20 {
+            // ISO 15118-20: TLS 1.3 with mutual authentication; the vehicle's chain must end in the PKI's OEM root.
+            let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
+            let oemRoot = try NIOSSLCertificate(
+                bytes: Array(try files.directory.authority(.oemRoot).certificate.serializeAsPEM().pemString.utf8), format: .pem)
+            security = .tls(
+                try V2GTLSServerProfile.iso15118_20(identities: [try files.identity(leaf: "secc")], vehicleTrustRoots: [oemRoot]))
+        } else if self.tls, let pki {
             let files = try V2GPKIFiles(path: pki, password: self.pkiPassword)
             let chain = try NIOSSLCertificate.fromPEMFile(files.seccChain)
             let key =
@@ -146,6 +225,13 @@ struct StationCommand: AsyncParsableCommand {
                 }
             security = .tls(
                 try V2GTLSServerProfile.iso15118_2(identity: V2GTLSIdentity(certificateChain: chain, privateKey: key, root: nil)))
+        } else if self.tls, let station {
+            let (chainPEM, keyPEM) = try await Self.csmsSignedIdentity(station)
+            security = .tls(
+                try V2GTLSServerProfile.iso15118_2(
+                    identity: V2GTLSIdentity(
+                        certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8)),
+                        privateKey: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem), root: nil)))
         } else {
             security = .tcp
         }
@@ -161,6 +247,7 @@ struct StationCommand: AsyncParsableCommand {
         print("SECC \(self.tls ? "TLS" : "TCP") on [\(announced)]:\(offer.port), SDP on \(sdp.localAddress), EVSE \(self.evse.rawValue)")
         fflush(nil)
         let limit = self.sessions
+        let backendLines = logLines
         let (ended, continuation) = AsyncStream.makeStream(of: SECCSessionSummary.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sdp.run() }
@@ -171,7 +258,7 @@ struct StationCommand: AsyncParsableCommand {
                     print("session \(summary.sessionID) trace \(summary.traceID) protocol \(summary.protocolName?.rawValue ?? "-")")
                     printTimeline(summary.timeline)
                     print("  summary: \(summary.timeline.count) messages, ended: \(summary.ending)")
-                    for line in backend.transactionLog.suffix(2) { print("  backend: \(line)") }
+                    for line in backendLines() { print("  backend: \(line)") }
                     fflush(nil)
                     count += 1
                     if limit > 0, count >= limit { return }
@@ -184,3 +271,38 @@ struct StationCommand: AsyncParsableCommand {
     }
 }
 
+extension StationCommand {
+    /// The SECC chain and key the CSMS signed for this station: the stored ones, or a fresh SignCertificate
+    /// (OCPP 2.0.1 A03) answered by CertificateSigned within 60 s.
+    static func csmsSignedIdentity(_ station: OCPPChargingStation) async throws -> (chain: String, key: String) {
+        if let chain = station.certificates.seccChainPEM(), let key = station.certificates.seccKeyPEM() { return (chain, key) }
+        try await station.requestV2GCertificate()
+        guard await station.wait(timeout: .seconds(60), until: { $0.certificates.seccChainPEM() != nil }),
+            let chain = station.certificates.seccChainPEM(), let key = station.certificates.seccKeyPEM()
+        else {
+            throw ValidationError("the CSMS accepted SignCertificate but sent no CertificateSigned within 60 s (does it run with --pki?)")
+        }
+        print("SECC certificate signed by the CSMS (SignCertificate → CertificateSigned)")
+        return (chain, key)
+    }
+}
+
+/// A CSMS URL split into what the OCPP client needs: ws:// or wss://, host, port, path.
+struct CSMSEndpoint {
+    var configuration: OCPPClientConfiguration
+    var secure: Bool
+
+    init(url: String, stationID: String) throws {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "ws" || scheme == "wss", let host = components.host, !host.isEmpty
+        else {
+            throw ValidationError("--csms must be ws://HOST:PORT/PATH or wss://HOST:PORT/PATH, got \(url)")
+        }
+        self.secure = scheme == "wss"
+        let port = components.port ?? (self.secure ? 443 : 80)
+        guard (1...65_535).contains(port) else { throw ValidationError("--csms port \(port) is out of range") }
+        let trimmedHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        self.configuration = OCPPClientConfiguration(host: trimmedHost, port: port, stationID: stationID)
+        self.configuration.path = components.path.isEmpty ? "/" : components.path
+    }
+}

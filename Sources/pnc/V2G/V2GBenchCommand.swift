@@ -2,26 +2,30 @@ import ArgumentParser
 import Foundation
 import ISO15118EVCC
 import ISO15118Station
+import V2GPKI
 import ISO2Messages
 import Logging
 import NIOCore
 import NIOSSL
 import V2GTransport
 
-/// `pnc bench v2g`: sequential ISO 15118-2 EIM DC sessions of our EV against our SECC over loopback, timed from the
-/// TCP connect (and TLS handshake) to the first PowerDeliveryRes.
+/// `pnc bench v2g`: sequential ISO 15118-2 DC sessions of our EV against our SECC over loopback, timed from the
+/// TCP connect (and TLS handshake) to the first PowerDeliveryRes: EIM, or Plug & Charge over TLS with `--pnc`
+/// (contract chain checked to the MO root, signed AuthorizationReq verified, local backend deciding).
 struct V2GBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "v2g",
-        abstract: "Connect → first PowerDeliveryRes of N ISO 15118-2 sessions over loopback (TLS with --pki): median, p99.")
+        abstract: "Connect → first PowerDeliveryRes of N ISO 15118-2 DC sessions over loopback (TLS with --pki, Plug & Charge with --pnc): median, p99.")
 
     @Option(help: "Sessions to run (1 ... 10000).") var sessions = 50
     @Option(help: "A `pnc pki init` directory: TLS with its SECC leaf, checked against its roots; TCP without.")
     var pki: String?
     @Option(help: "Password of the PKI's keys.") var pkiPassword: String?
+    @Flag(help: "Plug & Charge with the PKI's contract (leaf/contract) instead of EIM; needs --pki.") var pnc = false
 
     func validate() throws {
         guard (1...10_000).contains(self.sessions) else { throw ValidationError("--sessions must be 1 ... 10000") }
+        if self.pnc, self.pki == nil { throw ValidationError("--pnc needs --pki DIR (contract, MO root, TLS)") }
     }
 
     func run() async throws {
@@ -47,8 +51,19 @@ struct V2GBench: AsyncParsableCommand {
         }
         let server = try await V2GServer.bind(
             to: try SocketAddress(ipAddress: "::1", port: 0), security: serverSecurity, logger: logger)
+        var seccConfiguration = SECCConfiguration(evseID: "DE*PNC*E1")
+        var backend = LocalChargingBackend()
+        var contract: StoredContract?
+        if self.pnc, let pki {
+            let directory = try PKIDirectory(root: pki, password: self.pkiPassword)
+            let moRoots = [try directory.authority(.moRoot).certificate]
+            seccConfiguration = SECCConfiguration(
+                evseID: "DE*PNC*E1", paymentOptions: [.contract], contractRoots: moRoots, requiresMeteringReceipt: false)
+            backend = LocalChargingBackend(contractRoots: moRoots)
+            contract = try EVCommand.contract(pki: pki, password: self.pkiPassword)
+        }
         let service = SECCService(
-            configuration: SECCConfiguration(evseID: "DE*PNC*E1"), backend: LocalChargingBackend(),
+            configuration: seccConfiguration, backend: backend,
             controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), logger: logger)
         let battery = EVBattery(
             capacityWh: 60_000, stateOfCharge: 30, maximumCurrentA: 200, maximumVoltageV: 450, nominalVoltageV: 400)
@@ -66,7 +81,7 @@ struct V2GBench: AsyncParsableCommand {
                     configuration: .init(
                         evccID: [2, 0, 0, 0, UInt8(index >> 8 & 0xFF), UInt8(index & 0xFF)], energyTransfer: .dcExtended,
                         battery: battery, maximumLoopIterations: 1),
-                    logger: logger)
+                    contract: contract, logger: logger)
                 guard summary.succeeded, let firstPower = summary.firstPowerDeliveryMilliseconds else {
                     print("session \(index) failed: \(summary.failure ?? "no PowerDeliveryRes")")
                     throw ExitCode(1)
@@ -81,7 +96,7 @@ struct V2GBench: AsyncParsableCommand {
         func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))] }
         let mean = sorted.reduce(0, +) / Double(sorted.count)
         print(
-            "v2g \(self.pki == nil ? "TCP" : "TLS") sessions=\(count) connect→first PowerDeliveryRes: "
+            "v2g \(self.pki == nil ? "TCP" : "TLS")\(self.pnc ? " PnC" : " EIM") sessions=\(count) connect→first PowerDeliveryRes: "
                 + String(format: "median %.2f ms, p99 %.2f ms, mean %.2f ms, min %.2f ms, max %.2f ms",
                     percentile(0.5), percentile(0.99), mean, sorted[0], sorted[sorted.count - 1]))
     }

@@ -77,6 +77,14 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
     /// Drives both machines; the SECC's certificate exchange goes to the eMSP's ContractProvisioning.
     static func run(_ setup: Setup) throws -> (ISO2EVCCStateMachine.Action, ISO2EVCCStateMachine, [String]) {
         var pool = setup.pool
+        return try Self.run(setup, pool: &pool)
+    }
+
+    /// One session; the eMSP's contract pool carries over in `pool`; `tamper` changes the eMSP's answer on its way.
+    static func run(
+        _ setup: Setup, contract: StoredContract? = nil, renewal: ContractRenewal? = nil, pool: inout ContractPool,
+        tamper: (([UInt8]) -> [UInt8])? = nil
+    ) throws -> (ISO2EVCCStateMachine.Action, ISO2EVCCStateMachine, [String]) {
         var secc = ISO2SECCStateMachine(
             configuration: .init(
                 evseID: "DE*ABC*E1", evseNumber: 1, capabilities: ISO2EVCCStateMachineTests.dc,
@@ -86,7 +94,7 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
             configuration: .init(
                 evccID: [2, 0, 0, 0, 0, 1], energyTransfer: .dcExtended, battery: ISO2EVCCStateMachineTests.battery,
                 maximumLoopIterations: 2),
-            installation: setup.installation)
+            contract: contract, installation: contract == nil ? setup.installation : nil, renewal: renewal)
         var requests: [String] = []
         var evAction = evcc.start()
         var now = Self.now
@@ -108,11 +116,15 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
                     _ = secc.backendAuthorized(.init(status: .accepted, certificateStatus: .accepted))
                     response = m
                 case .exchangeCertificate(let exchange):
-                    let outcome = setup.provisioning.install(
-                        requestEXI: exchange.exiRequest, pool: &pool, nextSequence: { sequence += 1; return sequence },
-                        now: Date(timeIntervalSince1970: now), using: &rng)
-                    seccAction = secc.certificateExchanged(
-                        CertificateExchangeResult(status: .accepted, exiResponse: outcome.responseEXI))
+                    let outcome =
+                        exchange.action == .update
+                        ? setup.provisioning.update(
+                            requestEXI: exchange.exiRequest, pool: &pool, now: Date(timeIntervalSince1970: now), using: &rng)
+                        : setup.provisioning.install(
+                            requestEXI: exchange.exiRequest, pool: &pool, nextSequence: { sequence += 1; return sequence },
+                            now: Date(timeIntervalSince1970: now), using: &rng)
+                    let answer = tamper.map { $0(outcome.responseEXI) } ?? outcome.responseEXI
+                    seccAction = secc.certificateExchanged(CertificateExchangeResult(status: .accepted, exiResponse: answer))
                 case .controller(.cableCheck):
                     seccAction = secc.controllerAnswered(.isolation(.valid), now: now)
                 case .controller(.deliver(let target)):
@@ -151,5 +163,79 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
         }
         #expect(reason.contains("CPS chain"))
         #expect(evcc.installedContract == nil)
+    }
+
+    /// Installs a contract in a first session; returns it with the pool that now holds it.
+    static func installed(_ setup: Setup) throws -> (StoredContract, ContractPool) {
+        var pool = setup.pool
+        let (action, evcc, _) = try Self.run(setup, pool: &pool)
+        #expect(action == .finished)
+        return (try #require(evcc.installedContract), pool)
+    }
+
+    static func renewal(_ setup: Setup, window: Double) -> ContractRenewal {
+        ContractRenewal(
+            v2gRoots: setup.installation.v2gRoots, rootCertificateIDs: setup.installation.rootCertificateIDs, window: window)
+    }
+
+    @Test("[ISO15118-2 §8.4.3.11] A contract inside its renewal window is updated (CertificateUpdateReq signed with the contract key, new key decrypted with the old one) before PaymentDetails")
+    func updateThenCharge() throws {
+        let setup = try Self.setup()
+        var (contract, pool) = try Self.installed(setup)
+        let window = contract.notAfter - Self.now + 86_400  // already inside the window
+        let (outcome, evcc, requests) = try Self.run(setup, contract: contract, renewal: Self.renewal(setup, window: window), pool: &pool)
+        #expect(outcome == .finished)
+        #expect(requests.prefix(5) == [
+            "sessionSetupReq", "serviceDiscoveryReq", "paymentServiceSelectionReq", "certificateUpdateReq", "paymentDetailsReq",
+        ])
+        let updated = try #require(evcc.installedContract)
+        #expect(updated.eMAID == contract.eMAID)
+        #expect(updated.chainDER.first != contract.chainDER.first)
+        #expect(evcc.contract?.chainDER.first == updated.chainDER.first)
+        #expect(evcc.updateFailure == nil)
+    }
+
+    @Test("[ISO15118-2 §8.4.3.11] Outside the renewal window no CertificateUpdateReq is sent")
+    func noUpdateOutsideWindow() throws {
+        let setup = try Self.setup()
+        var (contract, pool) = try Self.installed(setup)
+        let (outcome, evcc, requests) = try Self.run(setup, contract: contract, renewal: Self.renewal(setup, window: 3_600), pool: &pool)
+        #expect(outcome == .finished)
+        #expect(!requests.contains("certificateUpdateReq"))
+        #expect(evcc.installedContract == nil)
+    }
+
+    @Test("[ISO15118-2 §8.4.3.11] A FAILED CertificateUpdateRes (contract unknown to the eMSP) ends the session; the current contract is kept")
+    func failedUpdateKeepsContract() throws {
+        let setup = try Self.setup()
+        let (contract, _) = try Self.installed(setup)
+        // A pool without the contract: the eMSP answers FAILED_NoCertificateAvailable.
+        var empty = setup.pool
+        let (outcome, evcc, requests) = try Self.run(
+            setup, contract: contract, renewal: Self.renewal(setup, window: .greatestFiniteMagnitude / 4), pool: &empty)
+        #expect(outcome == .fail(.responseCode(.failedNoCertificateAvailable, answering: "CertificateUpdateRes")))
+        #expect(requests.last == "certificateUpdateReq")
+        #expect(evcc.updateFailure == "CertificateUpdateRes FAILED_NoCertificateAvailable")
+        #expect(evcc.installedContract == nil)
+        #expect(evcc.contract?.chainDER.first == contract.chainDER.first)
+    }
+
+    @Test("[V2G2-905] A CertificateUpdateRes whose signature does not verify is not installed; the current contract charges")
+    func tamperedUpdateRejected() throws {
+        let setup = try Self.setup()
+        var (contract, pool) = try Self.installed(setup)
+        let flipLast: ([UInt8]) -> [UInt8] = { bytes in
+            // One byte of the DH public key changed: its digest no longer matches the signed Reference.
+            guard case .v2gMessage(var message) = try? ISO2Document(exi: bytes), case .certificateUpdateRes(var res)? = message.body.bodyElement
+            else { return bytes }
+            res.dHpublickey.value[res.dHpublickey.value.count - 1] ^= 0x01
+            message.body = Body(bodyElement: .certificateUpdateRes(res))
+            return (try? ISO2Document.v2gMessage(message).exiEncoded()) ?? bytes
+        }
+        let (outcome, evcc, _) = try Self.run(
+            setup, contract: contract, renewal: Self.renewal(setup, window: .greatestFiniteMagnitude / 4), pool: &pool, tamper: flipLast)
+        #expect(outcome == .finished)
+        #expect(evcc.installedContract == nil)
+        #expect(evcc.updateFailure?.contains("digest") == true || evcc.updateFailure?.contains("ignature") == true)
     }
 }

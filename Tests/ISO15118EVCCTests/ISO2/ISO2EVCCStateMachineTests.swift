@@ -40,7 +40,8 @@ import X509
     /// Runs one session; the backend decides after `authorizationDelay` Ongoing answers.
     static func run(
         _ capabilities: EVSECapabilities, mode: EnergyTransferMode, decision: BackendAuthorizationDecision = .init(status: .accepted),
-        contract: StoredContract? = nil, contractRoots: [Certificate] = [], start: Double = 1_000
+        contract: StoredContract? = nil, contractRoots: [Certificate] = [], start: Double = 1_000,
+        stuckVoltage: Double? = nil, preChargeToleranceV: Double = ISO2EVCCStateMachine.preChargeTolerance
     ) throws -> Transcript {
         var secc = ISO2SECCStateMachine(
             configuration: .init(
@@ -50,7 +51,9 @@ import X509
             proposedSessionID: [9, 8, 7, 6, 5, 4, 3, 2], traceID: TraceID(high: 7, low: 7), genChallenge: Array(20..<36))
         var transcript = Transcript(
             evcc: ISO2EVCCStateMachine(
-                configuration: .init(evccID: [2, 0, 0, 0, 0, 1], energyTransfer: mode, battery: battery), contract: contract))
+                configuration: .init(
+                    evccID: [2, 0, 0, 0, 0, 1], energyTransfer: mode, battery: battery, preChargeToleranceV: preChargeToleranceV),
+                contract: contract))
         var now = start
         var meter = 10_000.0
         var voltage = 0.0
@@ -79,7 +82,7 @@ import X509
                 case .controller(.cableCheck):
                     seccAction = secc.controllerAnswered(.isolation(.valid), now: now)
                 case .controller(.deliver(let target)):
-                    voltage = target.voltageV
+                    voltage = stuckVoltage ?? target.voltageV
                     meter += target.voltageV * target.currentA / 3600
                     seccAction = secc.controllerAnswered(
                         .output(OutputMeasurement(voltageV: voltage, currentA: target.currentA), MeterReading(energyWh: meter, powerW: 0)),
@@ -172,6 +175,19 @@ import X509
         #expect(ongoing.received(pending, now: 4) != .fail(.tooManyRepeats("authorization")))
         _ = ongoing.received(pending, now: 5)
         #expect(ongoing.received(pending, now: 6) == .fail(.tooManyRepeats("authorization")))
+    }
+
+    @Test("[ISO 15118-2 §9.6] An EVSE that stays at 1 V in PreCharge ends the session at V2G_EVCC_PreCharge_Timeout (7 s); a wider tolerance goes on")
+    func preChargeTimeout() throws {
+        let stuck = try Self.run(Self.dc, mode: .dcExtended, stuckVoltage: 1)
+        #expect(stuck.outcome == .fail(.timeout("V2G_EVCC_PreCharge_Timeout")))
+        // one request a second in this model: the first PreChargeReq and the repeats within 7 s
+        #expect(stuck.requests.filter { $0 == "preChargeReq" }.count == 7)
+        #expect(!stuck.requests.contains("powerDeliveryReq"))
+
+        let tolerant = try Self.run(Self.dc, mode: .dcExtended, stuckVoltage: 1, preChargeToleranceV: 400)
+        #expect(tolerant.outcome == .finished)
+        #expect(tolerant.requests.filter { $0 == "preChargeReq" }.count == 1)
     }
 
     @Test("The battery model integrates energy and clamps the state of charge")

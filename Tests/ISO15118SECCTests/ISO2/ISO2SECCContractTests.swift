@@ -204,6 +204,46 @@ struct ContractTestPKI {
         #expect(Base.isClosing(action))
     }
 
+    @Test("[V2G2-475] While Ongoing, a bare repeated AuthorizationReq (no Id, GenChallenge, signature) is answered; as the first one it gets FAILED_ChallengeInvalid")
+    func bareRepeatAfterVerified() throws {
+        let pki = try ContractTestPKI()
+        let bare = Base.request(.authorizationReq(AuthorizationReq()))
+        var first = Self.atPaymentDetails(pki)
+        _ = first.received(Self.paymentDetails(pki), now: ContractTestPKI.now + 1)
+        let refused = first.received(bare, now: ContractTestPKI.now + 2)
+        #expect(Base.responseCode(refused) == .failedChallengeInvalid)
+        #expect(Base.isClosing(refused))
+
+        var machine = Self.atPaymentDetails(pki)
+        _ = machine.received(Self.paymentDetails(pki), now: ContractTestPKI.now + 1)
+        let signed = machine.received(try Self.signedAuthorization(key: pki.contractKey), now: ContractTestPKI.now + 2)
+        guard case .authorize = signed else {
+            Issue.record("expected a backend authorization, got \(signed)")
+            return
+        }
+        let stillOngoing = machine.received(bare, now: ContractTestPKI.now + 3)
+        guard case .authorizationRes(let ongoing)? = Base.body(stillOngoing) else {
+            Issue.record("expected AuthorizationRes, got \(stillOngoing)")
+            return
+        }
+        #expect(ongoing.responseCode == .ok)
+        #expect(ongoing.evseProcessing == .ongoing)
+        _ = machine.backendAuthorized(BackendAuthorizationDecision(status: .accepted, certificateStatus: .accepted))
+        let done = machine.received(bare, now: ContractTestPKI.now + 4)
+        guard case .authorizationRes(let finished)? = Base.body(done) else {
+            Issue.record("expected AuthorizationRes, got \(done)")
+            return
+        }
+        #expect(finished.responseCode == .ok)
+        #expect(finished.evseProcessing == .finished)
+        // a repeat that carries a GenChallenge is checked again
+        var replay = Self.atPaymentDetails(pki)
+        _ = replay.received(Self.paymentDetails(pki), now: ContractTestPKI.now + 1)
+        _ = replay.received(try Self.signedAuthorization(key: pki.contractKey), now: ContractTestPKI.now + 2)
+        let other = try Self.signedAuthorization(key: pki.contractKey, challenge: Array(repeating: 7, count: 16))
+        #expect(Base.responseCode(replay.received(other, now: ContractTestPKI.now + 3)) == .failedChallengeInvalid)
+    }
+
     @Test("Contract selected when no MO roots are installed gets FAILED_PaymentSelectionInvalid")
     func contractWithoutRoots() throws {
         var machine = Self.machine(roots: [])
@@ -282,19 +322,82 @@ extension ContractTestPKI {
         #expect(Base.responseCode(machine.received(Contract.paymentDetails(pki), now: ContractTestPKI.now + 2)) == .ok)
     }
 
-    @Test("[V2G2-544] A failed or timed-out certificate exchange ends the session")
+    /// The CertificateInstallationRes or CertificateUpdateRes of a closing action, encoded and decoded again.
+    static func refusal(_ action: ISO2SECCStateMachine.Action) throws -> (ResponseCode, BodyElement)? {
+        guard case .sendAndClose(let message) = action else { return nil }
+        guard case .v2gMessage(let decoded) = try ISO2Document(exi: try ISO2Document.v2gMessage(message).exiEncoded()),
+            let body = decoded.body.bodyElement
+        else { return nil }
+        #expect(decoded.header.sessionID == Base.sessionID)
+        switch body {
+        case .certificateInstallationRes(let res): return (res.responseCode, body)
+        case .certificateUpdateRes(let res): return (res.responseCode, body)
+        default: return nil
+        }
+    }
+
+    static let update = Base.request(
+        .certificateUpdateReq(
+            CertificateUpdateReq(
+                id: "ID1", contractSignatureCertChain: CertificateChain(id: "ID2", certificate: [0x30, 0x00]),
+                eMAID: ContractTestPKI.eMAID,
+                listOfRootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [
+                    X509IssuerSerial(x509IssuerName: "CN=V2GRootCA", x509SerialNumber: 1)
+                ]))))
+
+    @Test("[V2G2-544] A failed or timed-out certificate exchange is answered with ResponseCode FAILED (schema-valid CertificateInstallationRes / CertificateUpdateRes), then the session ends")
     func exchangeFailure() throws {
         let pki = try ContractTestPKI()
         var failed = Contract.atPaymentDetails(pki)
         _ = failed.received(Self.installation, now: ContractTestPKI.now + 1)
         let refused = failed.certificateExchanged(CertificateExchangeResult(status: .failed, exiResponse: []))
-        #expect(refused == .close(.transportClosed) || Base.isClosing(refused))
+        let installRefusal = try #require(try Self.refusal(refused), "\(refused)")
+        #expect(installRefusal.0 == .failed)
+        guard case .certificateInstallationRes = installRefusal.1 else {
+            Issue.record("expected CertificateInstallationRes, got \(installRefusal.1)")
+            return
+        }
         #expect(failed.isClosed)
 
         var timedOut = Contract.atPaymentDetails(pki)
         _ = timedOut.received(Self.installation, now: ContractTestPKI.now + 1)
-        _ = timedOut.certificateExchangeFailed()
+        #expect(try Self.refusal(timedOut.certificateExchangeFailed())?.0 == .failed)
         #expect(timedOut.isClosed)
+
+        var updateFailed = Contract.atPaymentDetails(pki)
+        let relayed = updateFailed.received(Self.update, now: ContractTestPKI.now + 1)
+        guard case .exchangeCertificate(let request) = relayed else {
+            Issue.record("expected a certificate exchange, got \(relayed)")
+            return
+        }
+        #expect(request.action == .update)
+        let updateRefusal = try #require(try Self.refusal(updateFailed.certificateExchangeFailed()))
+        #expect(updateRefusal.0 == .failed)
+        guard case .certificateUpdateRes = updateRefusal.1 else {
+            Issue.record("expected CertificateUpdateRes, got \(updateRefusal.1)")
+            return
+        }
+
+        // The backend's own FAILED inside a valid response is forwarded and ends the session.
+        var backendFailed = Contract.atPaymentDetails(pki)
+        _ = backendFailed.received(Self.installation, now: ContractTestPKI.now + 1)
+        let forwarded = backendFailed.certificateExchanged(
+            CertificateExchangeResult(status: .accepted, exiResponse: try Self.installationResponse(code: .failed)))
+        #expect(try Self.refusal(forwarded)?.0 == .failed)
+        #expect(backendFailed.isClosed)
+        // A specific refusal is forwarded with its code and, like every FAILED response, ends the session.
+        var backendRefused = Contract.atPaymentDetails(pki)
+        _ = backendRefused.received(Self.installation, now: ContractTestPKI.now + 1)
+        let refusedAnswer = backendRefused.certificateExchanged(
+            CertificateExchangeResult(
+                status: .accepted, exiResponse: try Self.installationResponse(code: .failedNoCertificateAvailable)))
+        guard case .sendAndClose(let message) = refusedAnswer, case .certificateInstallationRes(let res)? = message.body.bodyElement
+        else {
+            Issue.record("expected CertificateInstallationRes and the end of the session, got \(refusedAnswer)")
+            return
+        }
+        #expect(res.responseCode == .failedNoCertificateAvailable)
+        #expect(backendRefused.isClosed)
         // A late answer after the timeout is ignored.
         #expect(timedOut.certificateExchanged(CertificateExchangeResult(status: .accepted, exiResponse: try Self.installationResponse())) == .none)
 

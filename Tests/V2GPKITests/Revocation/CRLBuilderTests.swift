@@ -57,7 +57,7 @@ import X509
     @Test(
         "[RFC5280-5] openssl crl -verify accepts our CRL and openssl verify -crl_check sees the revocation",
         .enabled(if: OpenSSL.available, OpenSSL.skipNote), arguments: RevocationTestPKI.Curve.allCases)
-    func openssl(curve: RevocationTestPKI.Curve) throws {
+    func openssl(curve: RevocationTestPKI.Curve) async throws {
         let pki = try RevocationTestPKI(curve)
         let directory = try TemporaryDirectory()
         let dir = directory.url
@@ -71,11 +71,11 @@ import X509
             try RevocationTestPKI.pem(leaf).write(to: dir.appendingPathComponent("leaf\(i).pem"), atomically: true, encoding: .utf8)
         }
 
-        let verify = try OpenSSL.run(["crl", "-inform", "DER", "-in", "crl.der", "-CAfile", "ca.pem", "-verify", "-noout"], in: dir)
+        let verify = try await OpenSSL.run(["crl", "-inform", "DER", "-in", "crl.der", "-CAfile", "ca.pem", "-verify", "-noout"], in: dir)
         #expect(verify.status == 0)
         #expect(verify.output.contains("verify OK"))
 
-        let text = try OpenSSL.run(["crl", "-inform", "DER", "-in", "crl.der", "-text", "-noout"], in: dir)
+        let text = try await OpenSSL.run(["crl", "-inform", "DER", "-in", "crl.der", "-text", "-noout"], in: dir)
         #expect(text.status == 0)
         #expect(text.output.contains("Version 2"))
         #expect(text.output.contains("Serial Number: 3002"))
@@ -85,15 +85,15 @@ import X509
         #expect(text.output.contains("X509v3 Authority Key Identifier"))
         #expect(text.output.contains(curve == .p256 ? "ecdsa-with-SHA256" : "ecdsa-with-SHA512"))
 
-        let revoked = try OpenSSL.run(["verify", "-crl_check", "-CAfile", "chain.pem", "-CRLfile", "crl.pem", "leaf1.pem"], in: dir)
+        let revoked = try await OpenSSL.run(["verify", "-crl_check", "-CAfile", "chain.pem", "-CRLfile", "crl.pem", "leaf1.pem"], in: dir)
         #expect(revoked.status != 0)
         #expect(revoked.output.contains("certificate revoked"))
-        let good = try OpenSSL.run(["verify", "-crl_check", "-CAfile", "chain.pem", "-CRLfile", "crl.pem", "leaf0.pem"], in: dir)
+        let good = try await OpenSSL.run(["verify", "-crl_check", "-CAfile", "chain.pem", "-CRLfile", "crl.pem", "leaf0.pem"], in: dir)
         #expect(good.status == 0, "\(good.output)")
 
         // A CRL checked against the wrong CA fails.
         try RevocationTestPKI.pem(pki.otherCA).write(to: dir.appendingPathComponent("other.pem"), atomically: true, encoding: .utf8)
-        let wrong = try OpenSSL.run(["crl", "-inform", "DER", "-in", "crl.der", "-CAfile", "other.pem", "-verify", "-noout"], in: dir)
+        let wrong = try await OpenSSL.run(["crl", "-inform", "DER", "-in", "crl.der", "-CAfile", "other.pem", "-verify", "-noout"], in: dir)
         #expect(wrong.status != 0)
     }
 }

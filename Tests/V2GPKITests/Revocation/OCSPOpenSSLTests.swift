@@ -28,7 +28,7 @@ struct OCSPOpenSSLTests {
     @Test(
         "[RFC6960-4.2] openssl ocsp -respin verifies our signed answers (good, revoked with reason, unknown) for its own requests",
         arguments: RevocationTestPKI.Curve.allCases, [false, true])
-    func opensslVerifiesOurResponses(curve: RevocationTestPKI.Curve, delegated: Bool) throws {
+    func opensslVerifiesOurResponses(curve: RevocationTestPKI.Curve, delegated: Bool) async throws {
         let setup = try Setup(curve)
         let now = Date()
         let authority = try OCSPResponder.Authority(
@@ -39,7 +39,7 @@ struct OCSPOpenSSLTests {
         let expected = ["good", "revoked", "revoked", "unknown"]
         for digest in ["-sha1", "-sha256"] {
             for leaf in 0..<4 {
-                let request = try OpenSSL.run(
+                let request = try await OpenSSL.run(
                     ["ocsp", "-issuer", "ca.pem", digest, "-cert", "leaf\(leaf).pem", "-reqout", "req.der"], in: setup.dir)
                 #expect(request.status == 0, "\(request.output)")
                 let requestBytes = Array(try Data(contentsOf: setup.dir.appendingPathComponent("req.der")))
@@ -47,7 +47,7 @@ struct OCSPOpenSSLTests {
                 #expect(parsed.nonce != nil)
                 #expect(parsed.requests.first?.certID.hashAlgorithm == (digest == "-sha1" ? .sha1 : .sha256))
                 try Data(responder.respond(to: requestBytes, now: now)).write(to: setup.dir.appendingPathComponent("resp.der"))
-                let check = try OpenSSL.run(
+                let check = try await OpenSSL.run(
                     [
                         "ocsp", "-respin", "resp.der", "-issuer", "ca.pem", digest, "-cert", "leaf\(leaf).pem",
                         "-CAfile", "root.pem", "-no_nonce", "-resp_text",
@@ -64,7 +64,7 @@ struct OCSPOpenSSLTests {
     }
 
     @Test("[RFC6960-2.3] openssl reads our unauthorized and malformedRequest answers")
-    func errorStatuses() throws {
+    func errorStatuses() async throws {
         let setup = try Setup(.p256)
         let authority = try OCSPResponder.Authority(
             issuer: setup.pki.subCA, signerKey: setup.pki.subCAKey, database: CertificateDatabase())
@@ -73,20 +73,20 @@ struct OCSPOpenSSLTests {
             OCSPSingleRequest(certID: try OCSPCertID(issuer: setup.pki.otherCA, serialNumber: setup.pki.leaves[0].serialNumber))
         ])
         try Data(responder.respond(to: try foreign.derBytes(), now: Date())).write(to: setup.dir.appendingPathComponent("u.der"))
-        let unauthorized = try OpenSSL.run(["ocsp", "-respin", "u.der", "-resp_text", "-noverify"], in: setup.dir)
+        let unauthorized = try await OpenSSL.run(["ocsp", "-respin", "u.der", "-resp_text", "-noverify"], in: setup.dir)
         #expect(unauthorized.output.contains("unauthorized (6)"), "\(unauthorized.output)")
         try Data(responder.respond(to: [0x30, 0x00], now: Date())).write(to: setup.dir.appendingPathComponent("m.der"))
-        let malformed = try OpenSSL.run(["ocsp", "-respin", "m.der", "-resp_text", "-noverify"], in: setup.dir)
+        let malformed = try await OpenSSL.run(["ocsp", "-respin", "m.der", "-resp_text", "-noverify"], in: setup.dir)
         #expect(malformed.output.contains("malformedrequest (1)"), "\(malformed.output)")
     }
 
     @Test("[RFC6960-4.1] openssl parses the requests our client builds (CertID, nonce)")
-    func opensslReadsOurRequests() throws {
+    func opensslReadsOurRequests() async throws {
         let setup = try Setup(.p521)
         let certID = try OCSPCertID(certificate: setup.pki.leaves[1], issuer: setup.pki.subCA, hashAlgorithm: .sha256)
         let request = OCSPRequest(requests: [OCSPSingleRequest(certID: certID)], nonce: Array(repeating: 0xAB, count: 16))
         try Data(try request.derBytes()).write(to: setup.dir.appendingPathComponent("ours.der"))
-        let text = try OpenSSL.run(["ocsp", "-reqin", "ours.der", "-req_text"], in: setup.dir)
+        let text = try await OpenSSL.run(["ocsp", "-reqin", "ours.der", "-req_text"], in: setup.dir)
         #expect(text.status == 0, "\(text.output)")
         #expect(text.output.contains("Hash Algorithm: sha256"))
         #expect(text.output.contains("Serial Number: 3002"))

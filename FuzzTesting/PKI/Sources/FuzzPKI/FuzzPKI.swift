@@ -1,7 +1,8 @@
 import FuzzDriver
 import V2GPKI
 
-/// Feeds arbitrary bytes to the PKI decoders: certificates (DER and PEM), PKCS#10 requests and private keys.
+/// Feeds arbitrary bytes to the PKI decoders: certificates (DER and PEM, EC and Ed448), PKCS#10 requests and private
+/// keys.
 /// Any input must end in a value or a typed error; a trap or a sanitizer report is a finding.
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -12,6 +13,12 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if let first = (try? CertificateFile.certificates(from: bytes))?.first {
         _ = CertificateLinter.lint(first)
     }
+    // Ed448 (ISO 15118-20): certificates with their point decoding and signature check, RFC 8410 keys.
+    if let first = (try? CertificateFile.ed448Certificates(from: bytes))?.first {
+        _ = CertificateLinter.lint(first)
+        _ = first.isSigned(by: first.publicKey)
+    }
+    _ = try? PrivateKeyFile.loadEd448(pem: String(decoding: bytes, as: UTF8.self), password: "fuzz")
     return 0
 }
 
