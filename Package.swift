@@ -502,8 +502,8 @@ let stationTargets: [Target] = [
     .testTarget(
         name: "PnCServerTests",
         dependencies: [
-            "PnCServer", "ChargingStation", "CSMS", "ISO15118SECC", "OCPPMessages", "EMSP", "Storage", "PnCCore", "V2GPKI",
-            "V2GSecurity", "ISO2Messages", "ISO20Messages", "ISO15118EVCC", "XMLDSig", "EXI", "PnCTesting",
+            "PnCServer", "ChargingStation", "CSMS", "CSMSServer", "ISO15118SECC", "OCPPMessages", "OCPPTransport", "EMSP", "Storage",
+            "PnCCore", "V2GPKI", "V2GSecurity", "ISO2Messages", "ISO20Messages", "ISO15118EVCC", "XMLDSig", "EXI", "PnCTesting",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -37,16 +37,19 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
     let renewalWindow: Duration
     let renewalCheckInterval: Duration
     let logger: Logger
+    /// Bills a transaction once its Ended event is stored; nil: no billing.
+    let settlement: (any TransactionSettlement)?
     private let sessions = Mutex<[UInt64: StationSession]>([:])
     private let serverBox = Mutex<OCPPServer?>(nil)
 
     public init(
         configuration: CSMSApplicationConfiguration, store: SQLStore, certificateAuthority: (any CertificateAuthority)?,
-        plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(),
+        plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(), settlement: (any TransactionSettlement)? = nil,
         logger: Logger, now: @escaping @Sendable () -> OCPPDateTime
     ) {
         self.store = store
         self.logger = logger
+        self.settlement = settlement
         self.renewalWindow = configuration.certificateRenewalWindow
         self.renewalCheckInterval = configuration.certificateRenewalCheckInterval
         var plugAndCharge = plugAndCharge
@@ -87,12 +90,13 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
     public static func run(
         configuration: CSMSApplicationConfiguration, certificateAuthority: (any CertificateAuthority)? = nil,
         plugAndCharge: PlugAndChargeServices = PlugAndChargeServices(),
+        settlement: (@Sendable (SQLStore) throws -> any TransactionSettlement)? = nil,
         logger: Logger, onListening: @Sendable (CSMSApplication, Int) async -> Void = { _, _ in }
     ) async throws {
         let store = try await SQLStore.open(configuration.databasePath, logger: logger)
         let application = CSMSApplication(
             configuration: configuration, store: store, certificateAuthority: certificateAuthority,
-            plugAndCharge: plugAndCharge, logger: logger,
+            plugAndCharge: plugAndCharge, settlement: try settlement?(store), logger: logger,
             now: { OCPPDateTime(secondsSince1970: Double(DispatchWallClock.nowNanoseconds()) / 1e9) })
         try await application.run(server: configuration.server, http: configuration.httpAddress, onListening: onListening)
     }
@@ -157,6 +161,9 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
             ?? StationSession(stationID: connection.stationID, version: connection.version)
         let reply = await centralSystem.handle(action: action, payload: payload, session: &session)
         sessions.withLock { $0[connection.connectionNumber] = session }
+        if case .result = reply.outcome, let ended = Self.endedTransaction(action: action, payload: payload) {
+            await settle(stationID: connection.stationID, transactionID: ended.transactionID, traceID: ended.traceID)
+        }
         log(reply.decisions)
         let outcome: OCPPCallReply.Outcome
         switch reply.outcome {

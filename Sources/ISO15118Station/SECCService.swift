@@ -2,6 +2,7 @@ import Foundation
 public import ISO15118SECC
 public import ISO2Messages
 public import Logging
+import Foundation
 import NIOCore
 public import PnCCore
 public import SAPMessages

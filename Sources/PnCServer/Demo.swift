@@ -76,15 +76,19 @@ public struct ContractInstallationOutcome: Sendable, Hashable {
 public enum DemoScenario: String, Sendable, CaseIterable {
     /// Commissioning, then the EV over ISO 15118-2: contract installation through OCPP, then Plug & Charge with it.
     case happy
-    /// The CSMS goes away before the session: offline authorization, queued events, replay on return.
+    /// The CSMS goes away after the installation, before plug-in 2: the station's offline policy refuses the contract
+    /// (no OCSP possible) and accepts the EV's EIM token from its local list; the events are journaled and replayed
+    /// when the CSMS is back.
     case csmsOffline = "csms-offline"
     /// The installed contract is revoked at the MO Sub-CA 2: the OCSP responder answers revoked, the EV falls back to EIM.
     case revoked
-    /// The contract is presented after its notAfter.
+    /// After the installation the vehicle presents an older certificate of its contract, past its notAfter: the SECC
+    /// answers PaymentDetails with FAILED_CertificateExpired, the EV falls back to EIM.
     case expired
     /// The station no longer trusts the MO root (the CSMS deleted it with DeleteCertificate).
     case unknownRoot = "unknown-root"
-    /// One byte of the contract certificate's signature is altered.
+    /// After the installation one byte of the contract certificate's signature is altered: the SECC's chain check
+    /// answers PaymentDetails with FAILED_CertChainError, the EV falls back to EIM.
     case tamperedSignature = "tampered-signature"
 }
 
@@ -95,6 +99,17 @@ public struct ContractCheck: Sendable, Hashable {
     /// OCPP 2.0.1 AuthorizeCertificateStatusEnumType.
     public var certificateStatus: BackendAuthorizationDecision.CertificateStatus
     public var reason: String
+
+    /// The OCPP certificate status matching an SECC refusal made without asking the CSMS.
+    static func certificateStatus(iso15118ResponseCode code: String) -> BackendAuthorizationDecision.CertificateStatus {
+        switch code {
+        case "FAILED_CertificateExpired": .certificateExpired
+        case "FAILED_CertificateRevoked": .certificateRevoked
+        case "FAILED_NoCertificateAvailable": .noCertificateAvailable
+        case "FAILED_SignatureError": .signatureError
+        default: .certChainError
+        }
+    }
 
     static func from(_ failure: ChainValidationFailure) -> ContractCheck {
         switch failure {
@@ -127,9 +142,6 @@ public enum Demo {
 
     public static func run(scenario: DemoScenario, workDirectory: String, logger: Logger) async throws -> DemoReport {
         var report = DemoReport(scenario: scenario, workDirectory: workDirectory)
-        report.notRun = [
-            "EV↔SECC (ISO 15118-2 session over TLS, Plug & Charge PaymentDetails/Authorization): the session is driven by calling the station's ChargingBackend directly; the CertificateInstallationReq is signed with the PKI's OEM provisioning key by the demo, not sent by an EVCC",
-        ]
         func timed<T>(
             _ hop: String, _ step: String, trace: TraceID? = nil, _ body: () async throws -> T,
             outcome: (T) -> String
@@ -183,7 +195,10 @@ public enum Demo {
         let provisioning = try ContractProvisioning.fromPKIDirectory(
             pki, allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
         let csmsOCSP = OCSPClient(transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
-        let csms = DemoCSMS(configuration: configuration, authority: authority, logger: logger) { store in
+        let csms = DemoCSMS(
+            configuration: configuration, authority: authority, logger: logger,
+            billing: (demoTariff, workDirectory + "/outbox")
+        ) { store in
             // The CSMS's Plug & Charge ports: OCSP (cached) and chain validation from the PKI, contracts and contract
             // certificates from the eMSP (same database).
             var services = try PlugAndChargeServices.pki(
@@ -194,7 +209,8 @@ public enum Demo {
         }
         var running = try await timed("CSMS", "start (OCPP-J on 127.0.0.1, SQLite)", { try await csms.start(port: 0) },
             outcome: { "listening on 127.0.0.1:\($0.port)" })
-        try await running.application.store.saveToken(IdTokenRecord(idToken: demoToken, type: "ISO14443", status: "Accepted"))
+        try await running.application.store.saveToken(
+            IdTokenRecord(idToken: demoToken, type: "ISO14443", status: "Accepted", groupIdToken: demoEMAID))
         // eMSP: the driver's contract, bound to the vehicle's PCID, with the PKI's contract certificate.
         try await timed("EMSP", "customer, vehicle \(demoPCID), contract \(demoEMAID) (active)", {
             let store = running.application.store
@@ -216,7 +232,7 @@ public enum Demo {
         stationConfiguration.minimumBackOff = .milliseconds(200)
         stationConfiguration.serialNumber = "DEMO-0001"
         var policy = OfflineAuthorizationPolicy()
-        policy.localAuthList = [demoToken: .accepted]
+        policy.localAuthList = [demoToken: .accepted, DemoVehicleLeg.eimToken: .accepted]
         stationConfiguration.offlinePolicy = policy
         let station = try OCPPChargingStation(configuration: stationConfiguration, logger: logger)
         let stationTask = Task { try await station.run() }
@@ -243,8 +259,7 @@ public enum Demo {
         var generator = SystemRandomNumberGenerator()
         var trace = TraceID.random(using: &generator)
         var transactionID = ""
-        var authMethod = "WHITELIST"
-        if scenario == .happy || scenario == .revoked || scenario == .unknownRoot {
+        do {
             // The SECC trusts the MO roots the CSMS installed in the station (M05); in `unknown-root` the CSMS deletes
             // the MO root (M04) after the contract installation, before the vehicle plugs in again.
             let installedMORoots: @Sendable () throws -> [Certificate] = {
@@ -252,6 +267,19 @@ public enum Demo {
             }
             let beforeSecondPlugIn: () async throws -> ([Certificate], [DemoTimelineEntry]) = {
                 var entries: [DemoTimelineEntry] = []
+                if scenario == .csmsOffline {
+                    // The CSMS goes away after the installation session's events reached it (none in flight): the
+                    // station then decides from its local list and journals.
+                    _ = await station.wait(timeout: .seconds(120)) { $0.isOnline && $0.journal.pending.isEmpty }
+                    let start = ContinuousClock.now
+                    await running.stop()
+                    let elapsed = ContinuousClock.now - start
+                    // A call on the closed connection fails at once and the station decides offline.
+                    entries.append(DemoTimelineEntry(
+                        hop: "CSMS", step: "stopped (unreachable) before plug-in 2",
+                        milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+                        traceID: nil, outcome: "down"))
+                }
                 if scenario == .unknownRoot, let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
                     let hash = installed.hashData
                     let start = ContinuousClock.now
@@ -277,118 +305,7 @@ public enum Demo {
                 refreshOCSP: { folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) } },
                 logger: logger)
             else { return report }
-            (transactionID, authMethod, trace) = real
-        } else {
-            if scenario == .csmsOffline {
-                await timed("CSMS", "stopped (unreachable)", { await running.stop() }, outcome: { "down" })
-            }
-            let contractChain = try PEMDocument.parseMultiple(
-                pemString: String(contentsOfFile: pki.leafDirectory("contract") + "/chain.pem", encoding: .utf8)
-            ).map { try Certificate(pemDocument: $0) }
-            let moRootCertificate = try pki.authority(.moRoot).certificate
-            let contractLeaf = contractChain.first.map { $0.subject.description } ?? "-"
-            let hashData = try CertificateHashData.chain(Array(contractChain.prefix(3)), root: moRootCertificate)
-            var presentedChain = contractChain
-            var validationTime = Date()
-            switch scenario {
-            case .revoked:
-                if let leaf = contractChain.first {
-                    try pki.authority(.moSubCA2).revoke(serial: leaf.serialNumber, reason: .keyCompromise, at: Date())
-                    folders.withLock { $0 = try? OCSPResponderFolders(directories: caFolders, validity: ocspValidity) }
-                }
-            case .expired:
-                validationTime = (contractChain.first?.notValidAfter ?? Date()).addingTimeInterval(86_400)
-            case .unknownRoot:
-                if let installed = try station.certificates.installed(types: ["MORootCertificate"]).first {
-                    let hash = installed.hashData
-                    _ = try await sendToStation(
-                        CSMSCall(
-                            V201.DeleteCertificateRequest(
-                                certificateHashData: .init(
-                                    hashAlgorithm: .sha256, issuerNameHash: hash.issuerNameHash,
-                                    issuerKeyHash: hash.issuerKeyHash, serialNumber: hash.serialNumber))),
-                        via: running.application, station: station)
-                }
-            case .tamperedSignature:
-                if let leaf = contractChain.first {
-                    var serializer = DER.Serializer()
-                    try serializer.serialize(leaf)
-                    var der = serializer.serializedBytes
-                    der[der.count - 1] ^= 0x01  // last byte of the signature value
-                    presentedChain[0] = try Certificate(derEncoded: der)
-                }
-            case .happy, .csmsOffline:
-                break
-            }
-            let trustedMORoots = try station.certificates.installed(types: ["MORootCertificate"]).compactMap {
-                try? Certificate(pemEncoded: $0.pem)
-            }
-            let ocsp = OCSPClient(
-                transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
-            let validation = await timed("SECC↔OCSP", "contract chain check (MO roots installed by the CSMS, OCSP on loopback)", trace: trace, {
-                await ChainValidator(roots: trustedMORoots).validate(
-                    chain: presentedChain, at: validationTime, role: .contract,
-                    revocation: scenario == .csmsOffline ? .none : .required(OCSPRevocationChecker(client: ocsp)))
-            }, outcome: { result -> String in
-                switch result {
-                case .success: return "valid (OCSP good)"
-                case .failure(let failure):
-                    let check = ContractCheck.from(failure)
-                    return "\(check.iso15118ResponseCode), OCPP \(check.certificateStatus.rawValue): \(check.reason)"
-                }
-            })
-            if case .failure(let failure) = validation { report.contractRefusal = ContractCheck.from(failure) }
-            let contractHop = report.contractRefusal == nil ? "SECC↔CSMS" : "SECC"
-            let contractStep = report.contractRefusal == nil
-                ? "Authorize (Plug & Charge, eMAID \(demoEMAID), C07 hash data)" : "Plug & Charge refused, no Authorize sent"
-            let contract = try await timed(contractHop, contractStep, trace: trace, {
-                if let refusal = report.contractRefusal {
-                    return BackendAuthorizationDecision(
-                        status: .invalid, certificateStatus: refusal.certificateStatus,
-                        detail: "refused by the SECC (\(refusal.iso15118ResponseCode)): \(refusal.reason)")
-                }
-                return try await station.authorize(
-                    .init(
-                        identification: .contract(
-                            eMAID: demoEMAID,
-                            certificateChainPEM: try contractChain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n"),
-                            hashData: hashData),
-                        evseID: 1, traceID: trace))
-            }, outcome: {
-                "\($0.status.rawValue), certificate \($0.certificateStatus?.rawValue ?? "-") — \($0.detail ?? "") (\(contractLeaf))"
-            })
-            report.contractAuthorization = contract
-            let identification: BackendAuthorizationRequest.Identification
-            let decision: BackendAuthorizationDecision
-            if contract.status == .accepted {
-                identification = .contract(eMAID: demoEMAID, certificateChainPEM: "", hashData: hashData)
-                decision = contract
-            } else {
-                identification = .external(idToken: demoToken, type: "ISO14443")
-                decision = try await timed("SECC↔CSMS", "EIM fallback: Authorize (RFID \(demoToken))", trace: trace, {
-                try await station.authorize(
-                    .init(identification: .external(idToken: demoToken, type: "ISO14443"), evseID: 1, traceID: trace))
-                }, outcome: { "\($0.status.rawValue) — \($0.detail ?? "")" })
-            }
-            report.authorization = decision
-            authMethod = contract.status == .accepted ? "AUTH_REQUEST" : "WHITELIST"
-            guard decision.status == .accepted else { return report }
-            let start = Date().timeIntervalSince1970
-            transactionID = try await timed("SECC→CSMS", "TransactionEvent Started (journaled)", trace: trace, {
-                try await station.transactionStarted(
-                    .init(
-                        evseID: 1, sessionID: "DEMO", identification: identification,
-                        meterStartWh: 12_000, timestamp: start, traceID: trace))
-            }, outcome: { "transactionId \($0)" })
-            report.transactionID = transactionID
-            for step in 1...3 {
-                try await station.transactionUpdated(
-                    .init(
-                        transactionID: transactionID, meterWh: 12_000 + Double(step) * 2_500, powerW: 50_000,
-                        stateOfCharge: 30 + step * 10, timestamp: start + Double(step) * 180, traceID: trace))
-            }
-            try await station.transactionEnded(
-                .init(transactionID: transactionID, meterStopWh: 20_000, reason: .evDisconnected, timestamp: start + 600, traceID: trace))
+            (transactionID, _, trace) = real
             if scenario == .csmsOffline {
                 report.timeline.append(
                     DemoTimelineEntry(
@@ -399,7 +316,8 @@ public enum Demo {
             }
         }
         let delivered = await timed("SECC→CSMS", "journaled TransactionEvents delivered", trace: trace, {
-            await station.wait(timeout: .seconds(60)) { $0.isOnline && $0.journal.pending.isEmpty }
+            // Reconnection back-off after the CSMS's absence: allow a loaded machine a generous bound.
+            await station.wait(timeout: .seconds(120)) { $0.isOnline && $0.journal.pending.isEmpty }
         }, outcome: { $0 ? "stored by the CSMS (idempotent by transactionId+seqNo)" : "still queued" })
         if delivered {
             report.storedTransaction = try await running.application.store.transaction(
@@ -408,30 +326,18 @@ public enum Demo {
                 stationID: stationID, transactionID: transactionID, limit: 100
             ).filter { $0.measurand == "Energy.Active.Import.Register" }.map(\.value).sorted()
         }
-        if let record = report.storedTransaction, let started = record.startedAt, let ended = record.endedAt,
-            let first = report.storedEnergyWh.first, let last = report.storedEnergyWh.last
+        // The CSMS billed the transaction when it stored its Ended event (EMSPTransactionBilling, once per transaction).
+        if report.storedTransaction != nil,
+            let billed = try await running.application.store.invoice(stationID: stationID, transactionID: transactionID)
         {
-            let store = running.application.store
-            let outbox = InvoiceOutbox(folder: workDirectory + "/outbox")
-            let billed: (ChargeDetailRecord, Invoice, String) = try await timed("CSMS→EMSP", "CDR priced, invoice written and stored", trace: trace, {
-                let session = FinishedSession(
-                    transactionID: record.transactionID, stationID: record.stationID, evseID: record.evseID ?? 1,
-                    eMAID: demoEMAID, start: Int64(started.secondsSince1970.rounded()),
-                    stop: Int64(ended.secondsSince1970.rounded()), energyWh: Int64((last - first).rounded()),
-                    authMethod: authMethod)
-                let cdr = try Pricing.price(session, tariff: demoTariff, cdrID: "CDR-\(record.transactionID)")
-                let year = Invoice.year(session.stop)
-                let sequence = try await store.nextInvoiceSequence(year: year)
-                let invoice = Invoice(
-                    number: Invoice.number(prefix: "OPNC", year: year, sequence: sequence), cdr: cdr,
-                    issuedAt: session.stop, issuer: "OpenPnC Mobility (demo eMSP)")
-                let path = try outbox.write(invoice)
-                _ = try await store.saveInvoice(invoice, htmlPath: path)
-                return (cdr, invoice, path)
-            }, outcome: { "\($0.1.number): \($0.0.totalEnergyKWh) kWh, \($0.0.totalExclVAT) + VAT \($0.0.vat) = \($0.0.totalInclVAT)" })
-            report.cdr = billed.0
-            report.invoiceNumber = billed.1.number
-            report.invoicePath = billed.2
+            let settled = running.billing?.settled.first { $0.transactionID == transactionID }
+            report.timeline.append(DemoTimelineEntry(
+                hop: "CSMS→EMSP", step: "at TransactionEvent Ended: CDR priced, invoice written and stored",
+                milliseconds: settled?.milliseconds ?? 0, traceID: trace.rawValue,
+                outcome: "\(billed.invoice.number): \(billed.invoice.cdr.session.eMAID), \(billed.invoice.cdr.totalEnergyKWh) kWh, \(billed.invoice.cdr.totalExclVAT) + VAT \(billed.invoice.cdr.vat) = \(billed.invoice.cdr.totalInclVAT)"))
+            report.cdr = billed.invoice.cdr
+            report.invoiceNumber = billed.invoice.number
+            report.invoicePath = billed.htmlPath
         }
         stationTask.cancel()
         await awaitBounded(stationTask, seconds: 5)
@@ -543,12 +449,15 @@ struct DemoCSMS: Sendable {
     let configuration: CSMSApplicationConfiguration
     let authority: PKICertificateAuthority
     let logger: Logger
+    /// The tariff and outbox folder of the CSMS's billing; nil: no billing.
+    var billing: (tariff: Tariff, outbox: String)? = nil
     let plugAndCharge: @Sendable (SQLStore) throws -> PlugAndChargeServices
 
     struct Running: Sendable {
         let application: CSMSApplication
         let port: Int
         let task: Task<Void, any Error>
+        let billing: EMSPTransactionBilling?
         /// Cancels the CSMS and waits for it, 5 s at most (a shutdown stuck on a connection must not hang the demo).
         func stop() async {
             task.cancel()
@@ -560,9 +469,10 @@ struct DemoCSMS: Sendable {
         var server = configuration.server
         server.port = port
         let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
+        let settlement = billing.map { EMSPTransactionBilling(store: store, tariff: $0.tariff, outbox: InvoiceOutbox(folder: $0.outbox)) }
         let application = CSMSApplication(
             configuration: configuration, store: store, certificateAuthority: authority,
-            plugAndCharge: try plugAndCharge(store), logger: logger,
+            plugAndCharge: try plugAndCharge(store), settlement: settlement, logger: logger,
             now: { OCPPDateTime(secondsSince1970: Date().timeIntervalSince1970) })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         // When the server ends before it listens (e.g. the port was taken meanwhile), the stream ends too, so that
@@ -576,6 +486,6 @@ struct DemoCSMS: Sendable {
             if case .failure(let error) = await task.result { throw error }
             throw CancellationError()
         }
-        return Running(application: application, port: bound, task: task)
+        return Running(application: application, port: bound, task: task, billing: settlement)
     }
 }

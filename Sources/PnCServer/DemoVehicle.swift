@@ -236,7 +236,8 @@ extension Demo {
         report: inout DemoReport, refreshOCSP: () -> Void, logger: Logger
     ) async throws -> (String, String, TraceID)? {
         // The EV's MAC as the EIM token of External Payment (the fallback).
-        try await store.saveToken(IdTokenRecord(idToken: DemoVehicleLeg.eimToken, type: "MacAddress", status: "Accepted"))
+        try await store.saveToken(
+            IdTokenRecord(idToken: DemoVehicleLeg.eimToken, type: "MacAddress", status: "Accepted", groupIdToken: Demo.demoEMAID))
         let backend = TimedStationBackend(station: station)
         report.notRun = []
         var leg = DemoVehicleLeg(
@@ -303,17 +304,19 @@ extension Demo {
         let (roots, entries) = try await beforeSecondPlugIn()
         leg.contractRoots = roots
         report.timeline += entries
-        let (charge, chargeSECC) = try await plugIn("plug-in 2", contract: installed, installation: nil)
+        let presented = try presentedContract(scenario: scenario, installed: installed, leaf: leaf, pki: pki, report: &report)
+        let (charge, chargeSECC) = try await plugIn("plug-in 2", contract: presented, installation: nil)
         let decisions = backend.drainDecisions()
         report.contractAuthorization = decisions.first { if case .contract = $0.0 { true } else { false } }?.1
         if let refused = charge.timeline.first(where: {
             ["PaymentServiceSelectionRes", "PaymentDetailsRes", "AuthorizationRes"].contains($0.message) && $0.responseCode != nil
                 && $0.responseCode?.hasPrefix("FAILED") == true
         }) {
+            let code = (refused.responseCode ?? "-").split(separator: "/").first.map(String.init) ?? "-"
             report.contractRefusal = ContractCheck(
-                iso15118ResponseCode: (refused.responseCode ?? "-").split(separator: "/").first.map(String.init) ?? "-",
-                certificateStatus: report.contractAuthorization?.certificateStatus ?? .certChainError,
-                reason: "\(refused.message): \(report.contractAuthorization?.detail ?? charge.failure ?? "-")")
+                iso15118ResponseCode: code,
+                certificateStatus: report.contractAuthorization?.certificateStatus ?? ContractCheck.certificateStatus(iso15118ResponseCode: code),
+                reason: "\(refused.message): \(report.contractAuthorization?.detail ?? charge.failure ?? "refused by the SECC's chain check, no Authorize sent")")
         }
         var session = (charge, chargeSECC, "AUTH_REQUEST")
         if !charge.succeeded {
@@ -327,6 +330,38 @@ extension Demo {
         guard session.0.succeeded, let trace = session.1?.traceID else { return nil }
         guard let transactionID = backend.startedTransactions().last else { return nil }
         return (transactionID, session.2, trace)
+    }
+}
+
+extension Demo {
+    /// The contract the vehicle presents at plug-in 2: the installed one; in `expired` the same eMAID and key in a
+    /// certificate MO Sub-CA 2 issued three days ago for one day (an old contract the vehicle kept); in
+    /// `tampered-signature` the installed certificate with one byte of its signature altered.
+    static func presentedContract(
+        scenario: DemoScenario, installed: StoredContract, leaf: Certificate?, pki: PKIDirectory, report: inout DemoReport
+    ) throws -> StoredContract {
+        guard let leaf, let leafDER = installed.chainDER.first else { return installed }
+        switch scenario {
+        case .expired:
+            var generator = SystemRandomNumberGenerator()
+            let old = try pki.authority(.moSubCA2).issue(
+                role: .contract, subject: leaf.subject, publicKey: leaf.publicKey, validityDays: 1,
+                now: Date().addingTimeInterval(-3 * 86_400), using: &generator)
+            report.timeline.append(DemoTimelineEntry(
+                hop: "EV", step: "presents an older contract certificate (same eMAID and key)", milliseconds: 0, traceID: nil,
+                outcome: "issued by MO Sub-CA 2, notAfter \(old.notValidAfter) (expired)"))
+            return try StoredContract(
+                eMAID: installed.eMAID, chainDER: [try old.derBytes] + installed.chainDER.dropFirst(), key: installed.key)
+        case .tamperedSignature:
+            var tampered = leafDER
+            tampered[tampered.count - 1] ^= 0x01  // last byte of the signature value
+            report.timeline.append(DemoTimelineEntry(
+                hop: "EV", step: "presents the installed contract certificate with one signature byte altered", milliseconds: 0,
+                traceID: nil, outcome: "serial \(leaf.serialNumber)"))
+            return try StoredContract(eMAID: installed.eMAID, chainDER: [tampered] + installed.chainDER.dropFirst(), key: installed.key)
+        case .happy, .csmsOffline, .revoked, .unknownRoot:
+            return installed
+        }
     }
 }
 

@@ -5,7 +5,7 @@ import EXIBenchmarks
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Micro-benchmarks (build with -c release for meaningful figures).",
-        subcommands: [EXIBench.self, PKIBench.self, V2GBench.self])
+        subcommands: [EXIBench.self, PKIBench.self, V2GBench.self, PnCBench.self])
 }
 
 struct EXIBench: ParsableCommand {

@@ -50,6 +50,11 @@ struct CSMSCommand: AsyncParsableCommand {
     @Option(help: "Plug & Charge with --pki: the eMSP database of `pnc emsp` (SQLite path or postgres:// URL). Get15118EVCertificate is answered by its contract provisioning (CPS leaf and MO Sub-CA 2 of the PKI) and Authorize checks its contracts.")
     var emsp: String?
     @Option(help: "With --emsp: eMAID country code and provider id of new contracts, CC-PPP.") var emspProvider = "DE-8AA"
+    @Option(help: "Billing: a tariff JSON file (see README, Billing). Every transaction ended (TransactionEvent Ended, 1.6 StopTransaction) is priced once into a CDR and an invoice, stored in the database.")
+    var tariff: String?
+    @Option(help: "With --tariff: the outbox folder the HTML invoices are written to, <outbox>/<eMAID>/<invoice-number>.html.")
+    var outbox = "pnc-invoices"
+    @Option(help: "With --tariff: the issuer named on the invoices.") var invoiceIssuer = "OpenPnC Mobility"
     @OptionGroup var pkiPassword: PasswordOptions
 
     func run() async throws {
@@ -137,8 +142,18 @@ struct CSMSCommand: AsyncParsableCommand {
         configuration.evCertificateBudget = .milliseconds(evCertificateBudgetMs)
         let emspTask = emspStore.map { store in Task { await store.run() } }
         defer { emspTask?.cancel() }
+        // Billing on the transaction path: the CDRs and invoices are kept in the CSMS's database.
+        var settlement: (@Sendable (SQLStore) throws -> any TransactionSettlement)?
+        if let tariff {
+            let loaded = try Tariff.load(json: try Data(contentsOf: URL(fileURLWithPath: tariff)))
+            let outbox = InvoiceOutbox(folder: self.outbox)
+            let issuer = invoiceIssuer
+            try FileManager.default.createDirectory(atPath: self.outbox, withIntermediateDirectories: true)
+            settlement = { store in EMSPTransactionBilling(store: store, tariff: loaded, outbox: outbox, issuer: issuer) }
+        }
         try await CSMSApplication.run(
-            configuration: configuration, certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge, logger: logger
+            configuration: configuration, certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge,
+            settlement: settlement, logger: logger
         ) {
             application, port in
             do {
