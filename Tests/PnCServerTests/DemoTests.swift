@@ -14,7 +14,7 @@ func demoFolder() -> String {
 }
 
 /// The demo runs one at a time: each starts (and in csms-offline restarts) servers on loopback ports.
-@Suite("pnc demo runs", .serialized) struct DemoRuns {}
+@Suite("pnc demo runs", .serialized, .timeLimit(.minutes(5))) struct DemoRuns {}
 
 extension DemoRuns {
     @Suite("pnc demo: PKI, CSMS and station in one process")
