@@ -8,7 +8,9 @@
 # registered with the eMSP by `pnc emsp contract import` (eMAID from its CN, chain validated to the MO root).
 # Passes when our SECC reports PaymentDetails and Authorization OK and "ended: SessionStop", the CSMS logged
 # "plug and charge authorization accepted" for the eMAID (certificate status Accepted: chain and OCSP checked) and
-# stored the transaction as ended (REST API).
+# stored the transaction as ended (REST API). Then the eMSP cancels the contract (`pnc emsp contract cancel`, which
+# revokes its certificate) and Josev's EVCC plugs in again: the CSMS refuses the eMAID and our SECC answers
+# AuthorizationRes FAILED.
 # Needs root, iproute2, python3, Java and Josev in .build/josev (dev/install-test-deps.sh).
 # Usage (root): dev/josev-iso2-pnc-csms.sh [pnc]      KEEP_LOGS=1 keeps the work folder
 set -euo pipefail
@@ -43,7 +45,6 @@ wait_for() {  # FILE PATTERN TENTHS
   for _ in $(seq "$3"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   fail "no '$2' in $(basename "$1")"
 }
-in_secc() { setsid ip netns exec "$NS_SECC" "$@"; }
 
 # One PKI for both implementations (Josev reads encrypted keys and its *Password.txt files); its AIA names the OCSP
 # responder that runs in the station's namespace.
@@ -63,30 +64,35 @@ echo "eMSP: $(cat "$work/emsp.log")"
 
 netns_up "$NS_SECC" "$IF_SECC" "$NS_EVCC" "$IF_EVCC"
 
-in_secc "$pnc" pki ocsp-serve --port "$OCSP_PORT" --ca "$work/pki/ca/mo-root" --ca "$work/pki/ca/mo-sub1" \
+setsid ip netns exec "$NS_SECC" "$pnc" pki ocsp-serve --port "$OCSP_PORT" --ca "$work/pki/ca/mo-root" --ca "$work/pki/ca/mo-sub1" \
   --ca "$work/pki/ca/mo-sub2" > "$work/ocsp.log" 2>&1 &
 ocsp=$!
 wait_for "$work/ocsp.log" "listening on" 200
 
-in_secc "$pnc" csms --listen "127.0.0.1:$CSMS_PORT" --http "127.0.0.1:$HTTP_PORT" --database "$work/csms.sqlite" \
+setsid ip netns exec "$NS_SECC" "$pnc" csms --listen "127.0.0.1:$CSMS_PORT" --http "127.0.0.1:$HTTP_PORT" --database "$work/csms.sqlite" \
   --security-profile 0 --pki "$work/pki" --emsp "$work/emsp.sqlite" --log-level info > "$work/csms.log" 2>&1 &
 csms=$!
 wait_for "$work/csms.log" '"event":"listening"' 300
 echo "CSMS: ws://127.0.0.1:$CSMS_PORT/ocpp in $NS_SECC, OCSP responder on 127.0.0.1:$OCSP_PORT"
 
-in_secc "$pnc" station --interface "$IF_SECC" --csms "ws://127.0.0.1:$CSMS_PORT/ocpp" --station-id "$STATION_ID" \
-  --data "$work/station" --auth pnc,eim --tls --evse dc --sessions 1 --log-level info > "$work/station.log" 2>&1 &
+setsid ip netns exec "$NS_SECC" "$pnc" station --interface "$IF_SECC" --csms "ws://127.0.0.1:$CSMS_PORT/ocpp" --station-id "$STATION_ID" \
+  --data "$work/station" --auth pnc,eim --tls --evse dc --sessions 2 --log-level info > "$work/station.log" 2>&1 &
 station=$!
 wait_for "$work/station.log" "SDP on" 600
 grep -q "BootNotification Accepted" "$work/station.log" || fail "the station did not boot at the CSMS"
 echo "station: booted, SECC certificate signed by the CSMS, MO root installed by it"
 
-setsid ip netns exec "$NS_EVCC" bash "$harness/run_evcc.sh" "$IF_EVCC" iso2_pnc_dc 150 > "$work/evcc.log" 2>&1 &
-evcc=$!
-for _ in $(seq 1500); do
-  grep -q "summary:" "$work/station.log" && break; kill -0 "$evcc" 2>/dev/null || break; sleep 0.1
-done
-sed -n '/SDP on/,$p' "$work/station.log" | grep -v '^{' | sed 's/^/pnc station: /'
+# Josev's EVCC for one session: LOG SESSIONS (the number of session summaries the station must show afterwards)
+plug_in() {
+  setsid ip netns exec "$NS_EVCC" bash "$harness/run_evcc.sh" "$IF_EVCC" iso2_pnc_dc 150 > "$work/$1" 2>&1 &
+  evcc=$!
+  for _ in $(seq 1500); do
+    [ "$(grep -c "summary:" "$work/station.log")" -ge "$2" ] && break; kill -0 "$evcc" 2>/dev/null || break; sleep 0.1
+  done
+  stop_group "$evcc"; evcc=""
+}
+plug_in evcc.log 1
+sed -n '/SDP on/,/summary:/p' "$work/station.log" | grep -v '^{' | sed 's/^/pnc station: /'
 grep -q "PaymentDetailsRes  OK" "$work/station.log" || fail "no PaymentDetailsRes OK"
 grep -q "AuthorizationRes  OK/Finished" "$work/station.log" || fail "no AuthorizationRes OK/Finished"
 grep -q "ended: SessionStop" "$work/station.log" || fail "the session did not end with SessionStop"
@@ -113,3 +119,18 @@ print(f"CSMS transactions: {items}")
 sys.exit(1)
 PY
 echo "PASS Josev EVCC (contract from our eMSP) -> pnc station -> pnc csms: Plug & Charge to SessionStop"
+
+# The eMSP cancels the contract (its certificate is revoked at MO Sub-CA 2); the same vehicle is refused.
+"$pnc" emsp contract cancel --emaid "$emaid" --pki "$work/pki" --database "$work/emsp.sqlite" > "$work/cancel.log" 2>&1 \
+  || fail "pnc emsp contract cancel"
+echo "eMSP: $(cat "$work/cancel.log")"
+plug_in evcc-cancelled.log 2
+sed -n '/summary:/,$p' "$work/station.log" | sed 1d | grep -v '^{' | sed 's/^/pnc station (cancelled): /'
+grep "plug and charge authorization refused" "$work/csms.log" | grep "$emaid" | grep -Eq 'ContractCancelled|CertificateRevoked' \
+  || fail "the CSMS did not refuse the cancelled contract $emaid"
+grep -q "AuthorizationRes  FAILED" "$work/station.log" || fail "no AuthorizationRes FAILED for the cancelled contract"
+reason=$(grep "plug and charge authorization refused" "$work/csms.log" | grep -o 'pnc\.certificate_status"\?[=:]"\?[A-Za-z]*' | tail -n 1)
+echo "CSMS: plug and charge authorization refused for $emaid ($reason)"
+stopped=$(grep "Reason: " "$work/evcc-cancelled.log" | tail -n 1 | sed 's/.*Reason: //' || true)
+echo "Josev EVCC stops: ${stopped:-(no stop reason logged)}"
+echo "PASS Josev EVCC with the cancelled contract refused (AuthorizationRes FAILED)"

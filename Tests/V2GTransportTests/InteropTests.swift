@@ -205,7 +205,8 @@ extension InteropTests {
         """
         [V2G2-475] [OCPP-C07] ISO 15118-2 Plug & Charge DC over TLS: Josev's EVCC with the contract imported into our \
         eMSP (`pnc emsp contract import`) charges at pnc station --csms, whose SECC certificate our CSMS signed; \
-        the CSMS (--pki --emsp, OCSP through pnc pki ocsp-serve) accepts the eMAID and stores the ended transaction
+        the CSMS (--pki --emsp, OCSP through pnc pki ocsp-serve) accepts the eMAID and stores the ended transaction; \
+        after `pnc emsp contract cancel` the same vehicle gets AuthorizationRes FAILED_ContractCanceled
         """,
         .enabled(
             if: josevReady && executable("openssl") != nil,
@@ -228,5 +229,10 @@ extension InteropTests {
         #expect(output.contains("CSMS: plug and charge authorization accepted for "), "\(output)")
         #expect(output.contains("transaction stored and ended for OPNC-JOSEV-1"), "\(output)")
         #expect(output.contains("PASS Josev EVCC (contract from our eMSP) -> pnc station -> pnc csms"), "\(output)")
+        // cancelled by the eMSP (certificate revoked): the CSMS refuses, our SECC answers FAILED_ContractCanceled
+        #expect(output.contains("eMSP: contract ") && output.contains("cancelled; certificate revoked"), "\(output)")
+        #expect(output.contains("-> AuthorizationRes  FAILED_ContractCanceled/Finished"), "\(output)")
+        #expect(output.contains("plug and charge authorization refused for "), "\(output)")
+        #expect(output.contains("PASS Josev EVCC with the cancelled contract refused"), "\(output)")
     }
 }
