@@ -15,6 +15,11 @@ public struct EMSPError: Error, Sendable, CustomStringConvertible {
         public static let invalidState = Self("invalidState")
         /// A failure of a port (repository, certificate authority).
         public static let port = Self("port")
+        /// A certificate or chain that does not parse or does not have the form asked for (no eMAID in the CN,
+        /// a CA as leaf, links that do not chain).
+        public static let malformedCertificate = Self("malformedCertificate")
+        /// A chain that does not validate to a trusted root at the given time.
+        public static let untrustedCertificate = Self("untrustedCertificate")
     }
 
     public let code: Code

@@ -201,4 +201,38 @@ extension InteropTests {
         #expect(output.contains("<- CurrentDemandRes  OK"), "\(output)")
         #expect(output.contains("PASS pnc ev iso2-pnc-dc -> Josev SECC"), "\(output)")
     }
+    @Test(
+        """
+        [V2G2-475] [OCPP-C07] ISO 15118-2 Plug & Charge DC over TLS: Josev's EVCC with the contract imported into our \
+        eMSP (`pnc emsp contract import`) charges at pnc station --csms, whose SECC certificate our CSMS signed; \
+        the CSMS (--pki --emsp, OCSP through pnc pki ocsp-serve) accepts the eMAID and stores the ended transaction; \
+        after `pnc emsp contract cancel` the same vehicle gets AuthorizationRes FAILED_ContractCanceled
+        """,
+        .enabled(
+            if: josevReady && executable("openssl") != nil,
+            """
+            SKIPPED-PEER josev: needs root, iproute2, openssl, python3, Java (apt-get install openjdk-17-jre-headless), \
+            ../shared and Josev in .build/josev (dev/install-test-deps.sh)
+            """
+        )
+    )
+    func josevISO2PlugAndChargeThroughCSMS() async throws {
+        let script = repositoryRoot.appendingPathComponent("dev/josev-iso2-pnc-csms.sh").path
+        let (status, output) = try await Self.run("/bin/bash", [script, Self.pnc.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("eMSP: contract ") && output.contains("certificate imported"), "\(output)")
+        #expect(output.contains("station: booted, SECC certificate signed by the CSMS"), "\(output)")
+        #expect(output.contains("-> PaymentDetailsRes  OK"), "\(output)")
+        #expect(output.contains("-> AuthorizationRes  OK/Finished"), "\(output)")
+        #expect(output.contains("-> CurrentDemandRes  OK"), "\(output)")
+        #expect(output.contains("-> SessionStopRes  OK"), "\(output)")
+        #expect(output.contains("CSMS: plug and charge authorization accepted for "), "\(output)")
+        #expect(output.contains("transaction stored and ended for OPNC-JOSEV-1"), "\(output)")
+        #expect(output.contains("PASS Josev EVCC (contract from our eMSP) -> pnc station -> pnc csms"), "\(output)")
+        // cancelled by the eMSP (certificate revoked): the CSMS refuses, our SECC answers FAILED_ContractCanceled
+        #expect(output.contains("eMSP: contract ") && output.contains("cancelled; certificate revoked"), "\(output)")
+        #expect(output.contains("-> AuthorizationRes  FAILED_ContractCanceled/Finished"), "\(output)")
+        #expect(output.contains("plug and charge authorization refused for "), "\(output)")
+        #expect(output.contains("PASS Josev EVCC with the cancelled contract refused"), "\(output)")
+    }
 }

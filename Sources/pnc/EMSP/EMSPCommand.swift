@@ -20,8 +20,8 @@ struct EMSPCommand: AsyncParsableCommand {
 
 struct EMSPContractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "contract", abstract: "Create, list and cancel contracts.",
-        subcommands: [EMSPContractCreate.self, EMSPContractList.self, EMSPContractCancel.self]
+        commandName: "contract", abstract: "Create, import, list and cancel contracts.",
+        subcommands: [EMSPContractCreate.self, EMSPContractImport.self, EMSPContractList.self, EMSPContractCancel.self]
     )
 }
 
@@ -103,6 +103,39 @@ struct EMSPContractCreate: AsyncParsableCommand {
         }
         print("contract \(contract.emaid.display) for vehicle \(contract.pcid) (customer \(contract.customerID))"
               + (contract.certificateChain.isEmpty ? "; certificate issued at the first CertificateInstallationReq" : "; certificate issued, key encrypted for the OEM provisioning certificate"))
+    }
+}
+
+struct EMSPContractImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Register a contract certificate that already exists (the one a vehicle holds) as an active contract of the vehicle.",
+        discussion: "The eMAID comes from the certificate's CN, validity and serial number from the certificate; the vehicle keeps the private key. With --pki the chain must validate to the PKI's MO root."
+    )
+
+    @Option(help: "PCID of the vehicle (CN of its OEM provisioning certificate).") var pcid: String
+    @Option(help: "The contract chain (PEM or DER): contract certificate, MO Sub-CA 2, MO Sub-CA 1.") var chain: String
+    @Option(help: "Customer id (created when new).") var customer: String = "default"
+    @Option(help: "PKI folder made by `pnc pki init`: the chain must validate to its MO root.") var pki: String?
+    @OptionGroup var store: EMSPStoreOptions
+
+    func run() async throws {
+        let vehicle = Vehicle(pcid: try PCID(pcid), customerID: customer)
+        let certificates = try CertificateFile.certificates(atPath: chain)
+        let roots = try pki.map { try CertificateFile.certificates(atPath: "\($0)/ca/\(CertificateRole.moRoot.rawValue)/cert.pem") }
+        let contract = try Contract.importing(
+            chain: certificates, pcid: vehicle.pcid, customerID: customer, trustedRoots: roots, at: Date())
+        let customerID = customer
+        try await store.withStore { store in
+            if try await store.customer(id: customerID) == nil { try await store.save(Customer(id: customerID, name: customerID)) }
+            if let existing = try await store.contract(emaid: contract.emaid), existing.pcid != vehicle.pcid {
+                throw ValidationError("contract \(contract.emaid.display) belongs to vehicle \(existing.pcid)")
+            }
+            try await store.save(vehicle)
+            try await store.save(contract)
+        }
+        let formatter = ISO8601DateFormatter()
+        print("contract \(contract.emaid.display) for vehicle \(contract.pcid) (customer \(contract.customerID)); certificate imported, valid until \(formatter.string(from: contract.validTo))")
     }
 }
 
