@@ -83,8 +83,11 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             try await reader.raw("PRAGMA busy_timeout=10000").run()
             try await writer.raw("PRAGMA foreign_keys=ON").run()
             let store = SQLStore(writer: writer, reader: reader, dialect: .sqlite) {
-                try await readConnection.close()
-                try await writeConnection.close()
+                // The future-based close runs even when the closing task is cancelled (the async one would not).
+                let reading: EventLoopFuture<Void> = readConnection.close()
+                let writing: EventLoopFuture<Void> = writeConnection.close()
+                try await reading.get()
+                try await writing.get()
             }
             try await Migrations.migrate(writer, dialect: .sqlite)
             return store
