@@ -1,3 +1,4 @@
+import Foundation
 public import ISO15118SECC
 public import ISO2Messages
 public import Logging
@@ -318,9 +319,7 @@ public struct SECCService: Sendable {
     }
 
     static func unixTime() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        Date().timeIntervalSince1970
     }
 }
 

@@ -7,6 +7,7 @@ import NIOSSL
 import NIOWebSocket
 import OCPPMessages
 import SwiftASN1
+import Synchronization
 import X509
 
 /// OCPP security profiles (OCPP 2.0.1 Part 2 §A00.FR / Security whitepaper for 1.6).
@@ -77,6 +78,7 @@ public final class OCPPServer: Sendable {
     public let localAddress: SocketAddress
     private let listener: NIOAsyncChannel<EventLoopFuture<UpgradeOutcome>, Never>
     private let followUps: FollowUpRunner
+    private let channels: ChannelRegistry
     private let logger: Logger
 
     enum UpgradeOutcome: Sendable {
@@ -102,6 +104,7 @@ public final class OCPPServer: Sendable {
             sslContext = nil
         }
         let followUps = FollowUpRunner()
+        let channels = ChannelRegistry()
         let listener = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -110,7 +113,8 @@ public final class OCPPServer: Sendable {
             // Small first read buffer: most OCPP messages are a few hundred bytes; the allocator grows for larger.
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
             .bind(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channels.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try Self.configureChild(
                         channel: channel, configuration: configuration, sslContext: sslContext,
                         authenticator: authenticator, delegate: delegate, spawn: followUps.spawn, logger: logger)
@@ -120,13 +124,16 @@ public final class OCPPServer: Sendable {
             throw OCPPTransportError.make(.invalidConfiguration, "listening socket has no address")
         }
         return OCPPServer(
-            configuration: configuration, localAddress: address, listener: listener, followUps: followUps, logger: logger)
+            configuration: configuration, localAddress: address, listener: listener, followUps: followUps,
+            channels: channels, logger: logger)
     }
 
     private init(
         configuration: OCPPServerConfiguration, localAddress: SocketAddress,
-        listener: NIOAsyncChannel<EventLoopFuture<UpgradeOutcome>, Never>, followUps: FollowUpRunner, logger: Logger
+        listener: NIOAsyncChannel<EventLoopFuture<UpgradeOutcome>, Never>, followUps: FollowUpRunner,
+        channels: ChannelRegistry, logger: Logger
     ) {
+        self.channels = channels
         self.configuration = configuration
         self.localAddress = localAddress
         self.listener = listener
@@ -142,9 +149,13 @@ public final class OCPPServer: Sendable {
     public func run() async throws {
         let followUps = self.followUps
         let logger = self.logger
+        let channels = self.channels
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await followUps.run() }
-            defer { followUps.finish() }
+            defer {
+                followUps.finish()
+                channels.closeAll()  // the server stops: its stations are disconnected (close 1001)
+            }
             try await listener.executeThenClose { inbound in
                 for try await upgrade in inbound {
                     upgrade.whenComplete { result in
@@ -339,5 +350,27 @@ final class HTTPRejectHandler: ChannelInboundHandler, RemovableChannelHandler {
         if status == .unauthorized { headers.add(name: "WWW-Authenticate", value: "Basic realm=\"OCPP\", charset=\"UTF-8\"") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+}
+
+/// The server's open connections (from accept to close), so that stopping the server disconnects them all.
+final class ChannelRegistry: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel)
+        channels.withLock { $0[key] = channel }
+        channel.closeFuture.whenComplete { [self] _ in
+            _ = channels.withLock { $0.removeValue(forKey: key) }
+        }
+    }
+
+    /// Sends a WebSocket close (1001 going away) where the connection is upgraded, and closes every channel.
+    func closeAll() {
+        let open = channels.withLock { Array($0.values) }
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(WebSocketMessageHandler.CloseRequest(code: .goingAway))
+            channel.close(promise: nil)
+        }
     }
 }
