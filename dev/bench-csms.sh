@@ -51,7 +51,7 @@ fi
 # idle connections: RSS delta per connection
 port=$(free_port); rm -f "$db"*
 "$pnc" csms --security-profile 0 --listen 127.0.0.1:"$port" --database "$db" --log-level error > "$out/pnc-idle.log" 2>&1 & pid=$!
-wait_port "$port"; sleep 0.5; before=$(rss_kb $pid)
+wait_port "$port"; sleep 0.5; before=$(rss_kb $pid); rm -f "$out/idle.log"
 PYTHONDONTWRITEBYTECODE=1 "$py" "$root/dev/idle_connections.py" --url "ws://127.0.0.1:$port/ocpp" -n "$idle" --hold 15 --concurrency 100 > "$out/idle.log" 2>&1 &
 loader=$!
 for _ in $(seq 1 600); do grep -q all_up "$out/idle.log" 2>/dev/null && break; sleep 0.2; done
@@ -64,7 +64,7 @@ node="${NODE:-0}"
 if [ "$node" -gt 0 ]; then
   port=$(free_port); rm -f "$db"*
   "$pnc" csms --security-profile 0 --listen 127.0.0.1:"$port" --database "$db" --log-level error > "$out/pnc-node.log" 2>&1 & pid=$!
-  wait_port "$port"; sleep 0.5; before=$(rss_kb $pid)
+  wait_port "$port"; sleep 0.5; before=$(rss_kb $pid); rm -f "$out/node.log"
   PYTHONDONTWRITEBYTECODE=1 "$py" "$root/dev/stations_per_node.py" --url "ws://127.0.0.1:$port/ocpp" -n "$node" \
     --procs "${NODE_PROCS:-4}" --sources 8 --concurrency 100 --up-seconds "${NODE_UP_SECONDS:-240}" --hold 30 --heartbeat 30 \
     > "$out/node.log" 2> "$out/node.err" & loader=$!
@@ -88,5 +88,16 @@ if [ "${BASELINE:-1}" = 1 ]; then
   wait_port "$port"
   run_loadgen baseline "ws://127.0.0.1:$port/ocpp"
   echo "baseline: CPU $(awk '{print ($14+$15)/100 " s"}' /proc/$bpid/stat), RSS $(rss_kb $bpid) kB"
+  kill "$bpid"; wait "$bpid" 2>/dev/null || true
+  # The baseline's memory per idle connection, measured the same way.
+  port=$(free_port)
+  PYTHONDONTWRITEBYTECODE=1 "$py" "$harness/csms_baseline.py" --port "$port" > "$out/baseline-idle.log" 2>&1 & bpid=$!
+  wait_port "$port"; sleep 0.5; before=$(rss_kb $bpid); rm -f "$out/idle-baseline.log"
+  PYTHONDONTWRITEBYTECODE=1 "$py" "$root/dev/idle_connections.py" --url "ws://127.0.0.1:$port/ocpp" -n "$idle" --hold 15 --concurrency 100 > "$out/idle-baseline.log" 2>&1 &
+  loader=$!
+  for _ in $(seq 1 600); do grep -q all_up "$out/idle-baseline.log" 2>/dev/null && break; sleep 0.2; done
+  sleep 2; after=$(rss_kb $bpid)
+  echo "baseline idle: $(cat "$out/idle-baseline.log"), RSS $before kB -> $after kB, $(( (after - before) * 1024 / idle )) bytes per idle connection"
+  wait "$loader" || true
   kill "$bpid"; wait "$bpid" 2>/dev/null || true
 fi
