@@ -95,13 +95,15 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
     public func call(action: String, payload: JSONValue) async throws -> JSONValue {
         try await acquireCallSlot()
         defer { releaseCallSlot() }
-        let promise = channel.eventLoop.makePromise(of: JSONValue.self)
-        let messageID: String = try state.withLock { state in
+        // The promise is made only once the call is sure to be pending: a promise never completed is a leak.
+        let eventLoop = channel.eventLoop
+        let (promise, messageID) = try state.withLock { state in
             guard !state.closed else { throw OCPPTransportError.make(.connectionClosed, "\(stationID) is gone") }
             state.nextMessageID += 1
             let id = String(state.nextMessageID)
+            let promise = eventLoop.makePromise(of: JSONValue.self)
             state.pending = Pending(messageID: id, action: action, promise: promise)
-            return id
+            return (promise, id)
         }
         let timeout = channel.eventLoop.scheduleTask(in: callTimeout) { [self] in
             failPending(messageID: messageID, OCPPTransportError.make(.callTimeout, "\(action) to \(stationID)"))
@@ -120,10 +122,12 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
     func sendRawExpectingReply(_ text: String, expectedMessageID: String) async throws -> JSONValue {
         try await acquireCallSlot()
         defer { releaseCallSlot() }
-        let promise = channel.eventLoop.makePromise(of: JSONValue.self)
-        try state.withLock { state in
+        let eventLoop = channel.eventLoop
+        let promise = try state.withLock { state in
             guard !state.closed else { throw OCPPTransportError.make(.connectionClosed, "\(stationID) is gone") }
+            let promise = eventLoop.makePromise(of: JSONValue.self)
             state.pending = Pending(messageID: expectedMessageID, action: "raw", promise: promise)
+            return promise
         }
         let timeout = channel.eventLoop.scheduleTask(in: callTimeout) { [self] in
             failPending(messageID: expectedMessageID, OCPPTransportError.make(.callTimeout, "raw message to \(stationID)"))
