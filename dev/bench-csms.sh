@@ -2,8 +2,13 @@
 # Benchmarks `pnc csms` against the Python baseline CSMS of ../shared/interop/ocpp with its loadgen.py, and measures
 # the CSMS's memory per idle connection. Loopback only; every run is bounded. Needs the venv of
 # dev/install-test-deps.sh and a release build (swift build -c release --product pnc [--scratch-path .build-release]).
-#   dev/bench-csms.sh [STATIONS=1000] [ITERATIONS=5] [IDLE=5000] [BASELINE=1]
+#   dev/bench-csms.sh [STATIONS=1000] [ITERATIONS=5] [IDLE=5000] [BASELINE=1] [NODE=0] [LOAD=1]
+# NODE=100000 adds the stations-per-node run (dev/stations_per_node.py: NODE stations from 8 source addresses on
+# 127.0.0.0/8, booted, then a Heartbeat every 30 s each for 30 s); LOAD=0 skips the loadgen runs.
 set -euo pipefail
+# Many connections need many descriptors: raise the limit for this script and what it starts (root may raise the
+# hard limit up to fs.nr_open).
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 cd "$(dirname "$0")/.."
 root=$(pwd)
 harness="$root/../shared/interop/ocpp"
@@ -30,8 +35,10 @@ print(f"{sys.argv[2]}: {r['stations_requested']} stations, {r['loop_calls_ok']} 
 PY
 }
 
+db="$out/bench.sqlite"
+if [ "${LOAD:-1}" = 1 ]; then
 # pnc csms
-port=$(free_port); db="$out/bench.sqlite"; rm -f "$db"*
+port=$(free_port); rm -f "$db"*
 "$pnc" csms --security-profile 0 --listen 127.0.0.1:"$port" --database "$db" --accept-unknown-tokens --rate-limit 10000 \
   --log-level error > "$out/pnc.log" 2>&1 & pid=$!
 wait_port "$port"
@@ -39,10 +46,12 @@ run_loadgen pnc "ws://127.0.0.1:$port/ocpp"
 echo "pnc: CPU $(awk '{print ($14+$15)/100 " s"}' /proc/$pid/stat), RSS after load $(rss_kb $pid) kB"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
+fi
+
 # idle connections: RSS delta per connection
 port=$(free_port); rm -f "$db"*
 "$pnc" csms --security-profile 0 --listen 127.0.0.1:"$port" --database "$db" --log-level error > "$out/pnc-idle.log" 2>&1 & pid=$!
-wait_port "$port"; sleep 0.5; before=$(rss_kb $pid)
+wait_port "$port"; sleep 0.5; before=$(rss_kb $pid); rm -f "$out/idle.log"
 PYTHONDONTWRITEBYTECODE=1 "$py" "$root/dev/idle_connections.py" --url "ws://127.0.0.1:$port/ocpp" -n "$idle" --hold 15 --concurrency 100 > "$out/idle.log" 2>&1 &
 loader=$!
 for _ in $(seq 1 600); do grep -q all_up "$out/idle.log" 2>/dev/null && break; sleep 0.2; done
@@ -51,11 +60,44 @@ echo "idle: $(cat "$out/idle.log"), RSS $before kB -> $after kB, $(( (after - be
 wait "$loader" || true
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
+node="${NODE:-0}"
+if [ "$node" -gt 0 ]; then
+  port=$(free_port); rm -f "$db"*
+  "$pnc" csms --security-profile 0 --listen 127.0.0.1:"$port" --database "$db" --log-level error > "$out/pnc-node.log" 2>&1 & pid=$!
+  wait_port "$port"; sleep 0.5; before=$(rss_kb $pid); rm -f "$out/node.log"
+  PYTHONDONTWRITEBYTECODE=1 "$py" "$root/dev/stations_per_node.py" --url "ws://127.0.0.1:$port/ocpp" -n "$node" \
+    --procs "${NODE_PROCS:-4}" --sources 8 --concurrency 100 --up-seconds "${NODE_UP_SECONDS:-240}" --hold 30 --heartbeat 30 \
+    > "$out/node.log" 2> "$out/node.err" & loader=$!
+  peak=0
+  while kill -0 "$loader" 2>/dev/null; do
+    rss=$(rss_kb $pid 2>/dev/null || echo 0); [ "$rss" -gt "$peak" ] && peak=$rss
+    if grep -q all_up "$out/node.log" 2>/dev/null && [ -z "${up_rss:-}" ]; then
+      up_rss=$rss; up_fds=$(ls /proc/$pid/fd | wc -l); up_line=$(grep all_up "$out/node.log")
+    fi
+    sleep 1
+  done
+  wait "$loader" || true
+  echo "node: $up_line; CSMS descriptors $up_fds, RSS $before kB -> ${up_rss:-0} kB when all up (peak $peak kB), $(( (${up_rss:-0} - before) * 1024 / node )) bytes per station"
+  echo "node: $(grep '"done"' "$out/node.log"), CSMS CPU $(awk '{print ($14+$15)/100 " s"}' /proc/$pid/stat)"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+fi
+
 if [ "${BASELINE:-1}" = 1 ]; then
   port=$(free_port)
   PYTHONDONTWRITEBYTECODE=1 "$py" "$harness/csms_baseline.py" --port "$port" > "$out/baseline.log" 2>&1 & bpid=$!
   wait_port "$port"
   run_loadgen baseline "ws://127.0.0.1:$port/ocpp"
   echo "baseline: CPU $(awk '{print ($14+$15)/100 " s"}' /proc/$bpid/stat), RSS $(rss_kb $bpid) kB"
+  kill "$bpid"; wait "$bpid" 2>/dev/null || true
+  # The baseline's memory per idle connection, measured the same way.
+  port=$(free_port)
+  PYTHONDONTWRITEBYTECODE=1 "$py" "$harness/csms_baseline.py" --port "$port" > "$out/baseline-idle.log" 2>&1 & bpid=$!
+  wait_port "$port"; sleep 0.5; before=$(rss_kb $bpid); rm -f "$out/idle-baseline.log"
+  PYTHONDONTWRITEBYTECODE=1 "$py" "$root/dev/idle_connections.py" --url "ws://127.0.0.1:$port/ocpp" -n "$idle" --hold 15 --concurrency 100 > "$out/idle-baseline.log" 2>&1 &
+  loader=$!
+  for _ in $(seq 1 600); do grep -q all_up "$out/idle-baseline.log" 2>/dev/null && break; sleep 0.2; done
+  sleep 2; after=$(rss_kb $bpid)
+  echo "baseline idle: $(cat "$out/idle-baseline.log"), RSS $before kB -> $after kB, $(( (after - before) * 1024 / idle )) bytes per idle connection"
+  wait "$loader" || true
   kill "$bpid"; wait "$bpid" 2>/dev/null || true
 fi

@@ -34,17 +34,24 @@ extension CentralSystem {
             let status = try await tagStatus16(authorize.idTag)
             return .result(V16.AuthorizeResponse(idTagInfo: .init(status: .init(rawValue: status) ?? .invalid)))
         case .startTransaction(let start):
-            let id = try await transactions.allocateTransactionID16()
             let status = try await tagStatus16(start.idTag)
-            let record = TransactionEventRecord(
-                stationID: session.stationID, transactionID: String(id), seqNo: 0, eventType: "Started",
-                timestamp: start.timestamp, triggerReason: "Authorized", idToken: start.idTag, evseID: start.connectorId,
-                connectorID: 1, payload: start.json.serializedString)
-            let sample = MeterSample(
-                stationID: session.stationID, transactionID: String(id), evseID: start.connectorId,
-                timestamp: start.timestamp, measurand: "Energy.Active.Import.Register", value: Double(start.meterStart),
-                unit: "Wh", context: "Transaction.Begin")
-            _ = try await transactions.record(record, samples: [sample])
+            let stationID = session.stationID
+            let key = TransactionStart16(
+                stationID: stationID, connectorID: start.connectorId, idTag: start.idTag, meterStart: start.meterStart,
+                timestamp: start.timestamp)
+            let payload = start.json.serializedString
+            // A replayed StartTransaction (same connector, idTag, meterStart, timestamp) gets the id it got before.
+            let (id, _) = try await transactions.startTransaction16(key) { id in
+                let record = TransactionEventRecord(
+                    stationID: stationID, transactionID: String(id), seqNo: 0, eventType: "Started",
+                    timestamp: start.timestamp, triggerReason: "Authorized", idToken: start.idTag, evseID: start.connectorId,
+                    connectorID: 1, payload: payload)
+                let sample = MeterSample(
+                    stationID: stationID, transactionID: String(id), evseID: start.connectorId,
+                    timestamp: start.timestamp, measurand: "Energy.Active.Import.Register", value: Double(start.meterStart),
+                    unit: "Wh", context: "Transaction.Begin")
+                return (record, [sample])
+            }
             return .result(
                 V16.StartTransactionResponse(idTagInfo: .init(status: .init(rawValue: status) ?? .invalid), transactionId: id))
         case .stopTransaction(let stop):

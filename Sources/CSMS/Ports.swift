@@ -29,6 +29,13 @@ public protocol TransactionRepository: Sendable {
     func meterSamples(stationID: String, transactionID: String?, limit: Int) async throws -> [MeterSample]
     /// OCPP 1.6 StartTransaction: the next CSMS-assigned integer transaction id (unique, increasing).
     func allocateTransactionID16() async throws -> Int
+    /// OCPP 1.6 StartTransaction in one durable write: a start answered before (same station, connector, idTag,
+    /// meterStart and timestamp: the station replays it after a reconnect) gets its earlier transaction id and stores
+    /// nothing; otherwise a fresh id is allocated (as ``allocateTransactionID16()``) and the start event that
+    /// `event` builds for it is stored (as ``record(_:samples:)``).
+    func startTransaction16(
+        _ start: TransactionStart16, event: @escaping @Sendable (Int) -> (TransactionEventRecord, [MeterSample])
+    ) async throws -> (transactionID: Int, replayed: Bool)
 }
 
 /// Known authorization tokens.
@@ -51,4 +58,12 @@ public protocol StationCommandSender: Sendable {
     func connectedVersion(of stationID: String) async -> OCPPVersion?
     /// Sends the call and returns the CALLRESULT payload.
     func send(_ call: CSMSCall, to stationID: String) async throws -> JSONValue
+}
+
+/// What stations reported about their variables (B05/B06).
+public protocol VariableRepository: Sendable {
+    /// Inserts or updates the records (a record without a value keeps the value stored before), durably.
+    func saveVariables(_ records: [VariableRecord]) async throws
+    /// The stored variables of a station, ordered by component, variable and attribute type.
+    func variables(stationID: String, limit: Int, offset: Int) async throws -> [VariableRecord]
 }

@@ -165,3 +165,67 @@ public struct IdTokenRecord: Sendable, Hashable {
         self.groupIdToken = groupIdToken
     }
 }
+
+/// The last value and status a station reported for one attribute of one of its variables (OCPP 2.0.1 B05
+/// SetVariables, B06 GetVariables); unique by station, component (name, instance, EVSE, connector), variable (name,
+/// instance) and attribute type.
+public struct VariableRecord: Sendable, Hashable {
+    /// Which call the report answered.
+    public enum Source: String, Sendable, Hashable {
+        case setVariables = "SetVariables"
+        case getVariables = "GetVariables"
+    }
+
+    public var stationID: String
+    public var component: String
+    public var componentInstance: String?
+    public var evseID: Int?
+    public var connectorID: Int?
+    public var variable: String
+    public var variableInstance: String?
+    /// `Actual` (the default), `Target`, `MinSet` or `MaxSet`.
+    public var attributeType: String
+    /// The value known to be set: the reported value (GetVariables Accepted) or the value written (SetVariables
+    /// Accepted or RebootRequired); nil when the station refused (an earlier known value is then kept).
+    public var value: String?
+    /// SetVariableStatusEnum or GetVariableStatusEnum as the station reported it.
+    public var attributeStatus: String
+    public var source: Source
+    public var reportedAt: OCPPDateTime
+
+    public init(
+        stationID: String, component: String, componentInstance: String? = nil, evseID: Int? = nil,
+        connectorID: Int? = nil, variable: String, variableInstance: String? = nil, attributeType: String = "Actual",
+        value: String?, attributeStatus: String, source: Source, reportedAt: OCPPDateTime
+    ) {
+        self.stationID = stationID
+        self.component = component
+        self.componentInstance = componentInstance
+        self.evseID = evseID
+        self.connectorID = connectorID
+        self.variable = variable
+        self.variableInstance = variableInstance
+        self.attributeType = attributeType
+        self.value = value
+        self.attributeStatus = attributeStatus
+        self.source = source
+        self.reportedAt = reportedAt
+    }
+}
+
+/// What identifies an OCPP 1.6 StartTransaction for replay detection.
+public struct TransactionStart16: Sendable, Hashable {
+    public var stationID: String
+    public var connectorID: Int
+    public var idTag: String
+    public var meterStart: Int
+    public var timestamp: OCPPDateTime
+
+    public init(stationID: String, connectorID: Int, idTag: String, meterStart: Int, timestamp: OCPPDateTime) {
+        self.stationID = stationID
+        self.connectorID = connectorID
+        self.idTag = idTag
+        self.meterStart = meterStart
+        self.timestamp = timestamp
+    }
+}

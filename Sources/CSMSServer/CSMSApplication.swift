@@ -118,7 +118,7 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
                 if let http {
                     let api = CSMSRESTAPI(
                         stations: store, transactions: store, sender: self,
-                        plugAndChargeSwitches: centralSystem.plugAndCharge.switches)
+                        plugAndChargeSwitches: centralSystem.plugAndCharge.switches, variables: store)
                     let application = Application(
                         router: api.router(),
                         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "OpenPnC CSMS"),
@@ -182,12 +182,25 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
                 do {
                     let result = try await connection.call(action: call.action, payload: call.payload)
                     queue.append(contentsOf: centralSystem.callsAfter(call, result: result, version: connection.version))
-                    await self.recordSignedCertificate(call: call, result: result, stationID: connection.stationID)
+                    await self.recordAnswer(call: call, result: result, stationID: connection.stationID, version: connection.version)
                     logger.debug("csms call answered", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "result": "\(result.serializedString.prefix(200))"])
                 } catch {
                     logger.debug("csms call failed", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.action": "\(call.action)", "error": "\(error)"])
                 }
             }
+        }
+    }
+
+    /// Stores what a station's answer to a CSMS-initiated call tells: the expiry of a certificate it accepted
+    /// (A02/A03) and the variables it reported (B05/B06).
+    func recordAnswer(call: CSMSCall, result: JSONValue, stationID: String, version: OCPPVersion) async {
+        await recordSignedCertificate(call: call, result: result, stationID: stationID)
+        let variables = centralSystem.reportedVariables(call: call, result: result, stationID: stationID, version: version)
+        guard !variables.isEmpty else { return }
+        do {
+            try await store.saveVariables(variables)
+        } catch {
+            logger.error("reported variables not stored", metadata: ["ocpp.station_id": "\(stationID)", "error": "\(error)"])
         }
     }
 
@@ -257,7 +270,9 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
         guard let connection = await stations.connection(stationID: stationID) else {
             throw CSMSError.make(.invalidCommand, "station \(stationID) is not connected")
         }
-        return try await connection.call(action: call.action, payload: call.payload)
+        let result = try await connection.call(action: call.action, payload: call.payload)
+        await recordAnswer(call: call, result: result, stationID: stationID, version: connection.version)
+        return result
     }
 }
 

@@ -10,11 +10,13 @@ public struct CSMSRESTAPI: Sendable {
     let transactions: any TransactionRepository
     let sender: any StationCommandSender
     let plugAndChargeSwitches: (any PlugAndChargeSwitchRepository)?
+    let variables: (any VariableRepository)?
 
     public init(
         stations: any StationRepository, transactions: any TransactionRepository, sender: any StationCommandSender,
-        plugAndChargeSwitches: (any PlugAndChargeSwitchRepository)? = nil
+        plugAndChargeSwitches: (any PlugAndChargeSwitchRepository)? = nil, variables: (any VariableRepository)? = nil
     ) {
+        self.variables = variables
         self.plugAndChargeSwitches = plugAndChargeSwitches
         self.stations = stations
         self.transactions = transactions
@@ -98,6 +100,14 @@ public struct CSMSRESTAPI: Sendable {
                 return Self.problem(.badGateway, "\(action) to \(id) failed: \(error)")
             }
         }
+        if let variables {
+            api.get("stations/:id/variables") { request, context in
+                let id = try context.parameters.require("id")
+                let (limit, offset) = Self.page(request)
+                let list = try await variables.variables(stationID: id, limit: limit, offset: offset)
+                return Self.json(.array(list.map(Self.variableJSON)))
+            }
+        }
         if let switches = plugAndChargeSwitches {
             api.get("stations/:id/plug-and-charge") { _, context in
                 let id = try context.parameters.require("id")
@@ -143,6 +153,22 @@ public struct CSMSRESTAPI: Sendable {
         if let started = t.startedAt { members.append(JSONMember("startedAt", .string(started.text))) }
         if let ended = t.endedAt { members.append(JSONMember("endedAt", .string(ended.text))) }
         if let reason = t.stoppedReason { members.append(JSONMember("stoppedReason", .string(reason))) }
+        return .object(members)
+    }
+
+    static func variableJSON(_ v: VariableRecord) -> JSONValue {
+        var members = [JSONMember("component", .string(v.component))]
+        if let instance = v.componentInstance { members.append(JSONMember("componentInstance", .string(instance))) }
+        if let evse = v.evseID { members.append(JSONMember("evseId", .integer(Int64(evse)))) }
+        if let connector = v.connectorID { members.append(JSONMember("connectorId", .integer(Int64(connector)))) }
+        members.append(JSONMember("variable", .string(v.variable)))
+        if let instance = v.variableInstance { members.append(JSONMember("variableInstance", .string(instance))) }
+        members.append(JSONMember("attributeType", .string(v.attributeType)))
+        if let value = v.value { members.append(JSONMember("value", .string(value))) }
+        members.append(contentsOf: [
+            JSONMember("attributeStatus", .string(v.attributeStatus)), JSONMember("source", .string(v.source.rawValue)),
+            JSONMember("reportedAt", .string(v.reportedAt.text)),
+        ])
         return .object(members)
     }
 

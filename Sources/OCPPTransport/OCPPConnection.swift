@@ -43,7 +43,8 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
     /// A process-unique number of this connection (a reconnecting station gets a new one).
     public let connectionNumber: UInt64
     let channel: any Channel
-    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    /// The async writer of a client connection; nil on the server, which writes through the channel's pipeline.
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>?
     let callTimeout: TimeAmount
     private let state = Mutex(State())
 
@@ -67,7 +68,7 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
 
     init(
         stationID: String, version: OCPPVersion, channel: any Channel,
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, callTimeout: TimeAmount
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>?, callTimeout: TimeAmount
     ) {
         self.stationID = stationID
         self.version = version
@@ -94,13 +95,15 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
     public func call(action: String, payload: JSONValue) async throws -> JSONValue {
         try await acquireCallSlot()
         defer { releaseCallSlot() }
-        let promise = channel.eventLoop.makePromise(of: JSONValue.self)
-        let messageID: String = try state.withLock { state in
+        // The promise is made only once the call is sure to be pending: a promise never completed is a leak.
+        let eventLoop = channel.eventLoop
+        let (promise, messageID) = try state.withLock { state in
             guard !state.closed else { throw OCPPTransportError.make(.connectionClosed, "\(stationID) is gone") }
             state.nextMessageID += 1
             let id = String(state.nextMessageID)
+            let promise = eventLoop.makePromise(of: JSONValue.self)
             state.pending = Pending(messageID: id, action: action, promise: promise)
-            return id
+            return (promise, id)
         }
         let timeout = channel.eventLoop.scheduleTask(in: callTimeout) { [self] in
             failPending(messageID: messageID, OCPPTransportError.make(.callTimeout, "\(action) to \(stationID)"))
@@ -122,10 +125,12 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
     func sendRawExpectingReply(_ text: String, expectedMessageID: String) async throws -> JSONValue {
         try await acquireCallSlot()
         defer { releaseCallSlot() }
-        let promise = channel.eventLoop.makePromise(of: JSONValue.self)
-        try state.withLock { state in
+        let eventLoop = channel.eventLoop
+        let promise = try state.withLock { state in
             guard !state.closed else { throw OCPPTransportError.make(.connectionClosed, "\(stationID) is gone") }
+            let promise = eventLoop.makePromise(of: JSONValue.self)
             state.pending = Pending(messageID: expectedMessageID, action: "raw", promise: promise)
+            return promise
         }
         let timeout = channel.eventLoop.scheduleTask(in: callTimeout) { [self] in
             failPending(messageID: expectedMessageID, OCPPTransportError.make(.callTimeout, "raw message to \(stationID)"))
@@ -134,7 +139,7 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
         var buffer = channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
         do {
-            try await outbound.write(buffer)
+            try await write(buffer)
         } catch {
             failPending(messageID: expectedMessageID, error)
         }
@@ -145,7 +150,7 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
     func sendRaw(_ text: String) async throws {
         var buffer = channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
-        try await outbound.write(buffer)
+        try await write(buffer)
     }
 
     /// Closes the WebSocket with a close frame (`code`, default 1000).
@@ -157,7 +162,16 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
         let bytes = frame.encoded()
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        try await outbound.write(buffer)
+        try await write(buffer)
+    }
+
+    /// Writes one WebSocket text message: through the async writer (client) or the channel's pipeline (server).
+    private func write(_ buffer: ByteBuffer) async throws {
+        if let outbound {
+            try await outbound.write(buffer)
+        } else {
+            try await channel.writeAndFlush(buffer).get()
+        }
     }
 
     private func acquireCallSlot() async throws {
@@ -203,7 +217,7 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
         promise?.fail(error)
     }
 
-    private func resolve(messageID: String, _ result: Result<JSONValue, OCPPTransportError>) {
+    func resolve(messageID: String, _ result: Result<JSONValue, OCPPTransportError>) {
         let promise: EventLoopPromise<JSONValue>? = state.withLock { state in
             guard let pending = state.pending, pending.messageID == messageID else { return nil }
             state.pending = nil
@@ -226,53 +240,76 @@ public final class OCPPConnection: Sendable, CustomStringConvertible {
         for waiter in waiters { waiter.resume(throwing: error) }
     }
 
+    /// What one received message asks for.
+    enum Incoming {
+        /// A CALL to answer (through ``answer(messageID:action:payload:handler:spawn:)``).
+        case call(messageID: String, action: String, payload: JSONValue)
+        /// An undecodable frame: this CALLERROR goes back.
+        case reject(OCPPFrame)
+        /// A CALLRESULT or CALLERROR, already matched with the outstanding CALL (late or unknown ids are dropped).
+        case handled
+    }
+
+    /// Decodes one message. Responses resolve the outstanding CALL at once, so that a handler busy with a CALL of
+    /// the peer never delays the answer to one of ours.
+    func receive(_ message: ByteBuffer) -> Incoming {
+        let frame: OCPPFrame
+        do throws(OCPPMessagesError) {
+            frame = try OCPPFrame.decode(message.readableBytesView)
+        } catch {
+            return .reject(OCPPFrame.callError(for: error, version: version))
+        }
+        switch frame {
+        case .call(let messageID, let action, let payload):
+            return .call(messageID: messageID, action: action, payload: payload)
+        case .callResult(let messageID, let payload):
+            resolve(messageID: messageID, .success(payload))
+        case .callError(let messageID, let code, let text, _):
+            let rpc = RPCErrorCode(wireName: code, version: version) ?? .genericError
+            resolve(messageID: messageID, .failure(.make(.callError, "\(code): \(text.prefix(255))", rpcErrorCode: rpc)))
+        }
+        return .handled
+    }
+
+    /// Answers one CALL through `handler` and hands the reply's follow-up work to `spawn`.
+    func answer(
+        messageID: String, action: String, payload: JSONValue, handler: any OCPPCallHandler,
+        spawn: @escaping @Sendable (@escaping @Sendable () async -> Void) -> Void
+    ) async throws {
+        let reply = await handler.handle(action: action, payload: payload, on: self)
+        switch reply.outcome {
+        case .result(let result):
+            try await send(.callResult(messageID: messageID, payload: result))
+        case .error(let code, let text):
+            try await send(OCPPFrame.callError(messageID: messageID, code, text, version: version))
+        }
+        if let followUp = reply.followUp {
+            spawn { await followUp(self) }
+        }
+    }
+
     /// Reads messages until the peer closes: answers CALLs through `handler`, resolves responses, answers
     /// undecodable frames with the CALLERROR the codec error maps to. Follow-up work of a reply is handed to
-    /// `spawn`, which runs it in a task of the caller's group (so that an idle connection holds one task only).
+    /// `spawn`, which runs it in a task of the caller's group. (The server drives its connections from
+    /// ``OCPPServerConnectionHandler`` instead, without a task per idle connection.)
     func serve(
         inbound: NIOAsyncChannelInboundStream<ByteBuffer>, handler: any OCPPCallHandler,
-        spawn: @Sendable (@escaping @Sendable () async -> Void) -> Void
+        spawn: @escaping @Sendable (@escaping @Sendable () async -> Void) -> Void
     ) async throws {
         defer { shutDown() }
         for try await message in inbound {
-            let decoded: Result<OCPPFrame, OCPPMessagesError>
-            do throws(OCPPMessagesError) {
-                decoded = .success(try OCPPFrame.decode(message.readableBytesView))
-            } catch {
-                decoded = .failure(error)
-            }
-            let frame: OCPPFrame
-            switch decoded {
-            case .success(let value): frame = value
-            case .failure(let error):
-                try await send(OCPPFrame.callError(for: error, version: version))
-                continue
-            }
-            switch frame {
+            switch receive(message) {
+            case .handled: continue
+            case .reject(let frame): try await send(frame)
             case .call(let messageID, let action, let payload):
-                // CALLs of one connection are answered in order, one at a time, each in a child task: the handler's
-                // deep stack (CSMS, storage) lives in that task's allocator and is freed when it returns, so an idle
-                // connection's own task keeps only its shallow read loop.
-                let reply = await withTaskGroup(of: OCPPCallReply.self) { group in
-                    group.addTask { await handler.handle(action: action, payload: payload, on: self) }
-                    return await group.next() ?? OCPPCallReply(.error(.internalError, "no reply"))
+                // Each CALL in a child task: the handler's deep stack lives in that task's allocator and is freed
+                // when it returns, so the connection's own task keeps only its shallow read loop.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try await self.answer(messageID: messageID, action: action, payload: payload, handler: handler, spawn: spawn)
+                    }
+                    try await group.waitForAll()
                 }
-                switch reply.outcome {
-                case .result(let result):
-                    try await send(.callResult(messageID: messageID, payload: result))
-                case .error(let code, let text):
-                    try await send(OCPPFrame.callError(messageID: messageID, code, text, version: version))
-                }
-                if let followUp = reply.followUp {
-                    spawn { await followUp(self) }
-                }
-            case .callResult(let messageID, let payload):
-                resolve(messageID: messageID, .success(payload))
-            case .callError(let messageID, let code, let text, _):
-                let rpc = RPCErrorCode(wireName: code, version: version) ?? .genericError
-                resolve(
-                    messageID: messageID,
-                    .failure(.make(.callError, "\(code): \(text.prefix(255))", rpcErrorCode: rpc)))
             }
         }
     }

@@ -7,6 +7,7 @@ import NIOSSL
 import NIOWebSocket
 import OCPPMessages
 import SwiftASN1
+import Synchronization
 import X509
 
 /// OCPP security profiles (OCPP 2.0.1 Part 2 §A00.FR / Security whitepaper for 1.6).
@@ -76,12 +77,14 @@ public final class OCPPServer: Sendable {
     /// The bound address (with the real port when `port` was 0).
     public let localAddress: SocketAddress
     private let listener: NIOAsyncChannel<EventLoopFuture<UpgradeOutcome>, Never>
-    private let delegate: any OCPPServerDelegate
+    private let followUps: FollowUpRunner
+    private let channels: ChannelRegistry
     private let logger: Logger
 
     enum UpgradeOutcome: Sendable {
-        case websocket(NIOAsyncChannel<ByteBuffer, ByteBuffer>, stationID: String, version: OCPPVersion)
-        case closeWithoutSubprotocol(NIOAsyncChannel<ByteBuffer, ByteBuffer>)
+        /// The connection is served by its ``OCPPServerConnectionHandler``.
+        case websocket
+        case closeWithoutSubprotocol(any Channel)
         case rejected
     }
 
@@ -100,6 +103,8 @@ public final class OCPPServer: Sendable {
         } else {
             sslContext = nil
         }
+        let followUps = FollowUpRunner()
+        let channels = ChannelRegistry()
         let listener = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -108,43 +113,64 @@ public final class OCPPServer: Sendable {
             // Small first read buffer: most OCPP messages are a few hundred bytes; the allocator grows for larger.
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
             .bind(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channels.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try Self.configureChild(
                         channel: channel, configuration: configuration, sslContext: sslContext,
-                        authenticator: authenticator, logger: logger)
+                        authenticator: authenticator, delegate: delegate, spawn: followUps.spawn, logger: logger)
                 }
             }
         guard let address = listener.channel.localAddress else {
             throw OCPPTransportError.make(.invalidConfiguration, "listening socket has no address")
         }
         return OCPPServer(
-            configuration: configuration, localAddress: address, listener: listener, delegate: delegate, logger: logger)
+            configuration: configuration, localAddress: address, listener: listener, followUps: followUps,
+            channels: channels, logger: logger)
     }
 
     private init(
         configuration: OCPPServerConfiguration, localAddress: SocketAddress,
-        listener: NIOAsyncChannel<EventLoopFuture<UpgradeOutcome>, Never>, delegate: any OCPPServerDelegate,
-        logger: Logger
+        listener: NIOAsyncChannel<EventLoopFuture<UpgradeOutcome>, Never>, followUps: FollowUpRunner,
+        channels: ChannelRegistry, logger: Logger
     ) {
+        self.channels = channels
         self.configuration = configuration
         self.localAddress = localAddress
         self.listener = listener
-        self.delegate = delegate
+        self.followUps = followUps
         self.logger = logger
     }
 
     /// The bound port.
     public var port: Int { localAddress.port ?? configuration.port }
 
-    /// Accepts and serves connections until the task is cancelled or ``close()`` is called.
+    /// Accepts and serves connections until the task is cancelled or ``close()`` is called. Connections are driven
+    /// by their channel handlers: no task waits on an idle connection.
     public func run() async throws {
-        let followUps = FollowUpRunner()
+        let followUps = self.followUps
+        let logger = self.logger
+        let channels = self.channels
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await followUps.run() }
-            defer { followUps.finish() }
+            defer {
+                followUps.finish()
+                channels.closeAll()  // the server stops: its stations are disconnected (close 1001)
+            }
             try await listener.executeThenClose { inbound in
                 for try await upgrade in inbound {
-                    group.addTask { await self.serve(upgrade, spawn: followUps.spawn) }
+                    upgrade.whenComplete { result in
+                        switch result {
+                        case .failure(let error):
+                            logger.debug("ocpp handshake failed", metadata: ["error": "\(error)"])
+                        case .success(.closeWithoutSubprotocol(let channel)):
+                            // OCPP 2.0.1 Part 4 §3.1.2 / OCPP-J 1.6 §3.1.2: handshake completed without a
+                            // subprotocol, then closed.
+                            channel.pipeline.fireUserInboundEventTriggered(
+                                WebSocketMessageHandler.CloseRequest(code: .protocolError))
+                        case .success(.websocket), .success(.rejected):
+                            break
+                        }
+                    }
                 }
             }
         }
@@ -155,46 +181,6 @@ public final class OCPPServer: Sendable {
         try? await listener.channel.close()
     }
 
-    private func serve(
-        _ upgrade: EventLoopFuture<UpgradeOutcome>, spawn: @escaping @Sendable (@escaping @Sendable () async -> Void) -> Void
-    ) async {
-        let outcome: UpgradeOutcome
-        do {
-            outcome = try await upgrade.get()
-        } catch {
-            logger.debug("ocpp handshake failed", metadata: ["error": "\(error)"])
-            return
-        }
-        switch outcome {
-        case .rejected:
-            return
-        case .closeWithoutSubprotocol(let channel):
-            // OCPP 2.0.1 Part 4 §3.1.2 / OCPP-J 1.6 §3.1.2: handshake completed without a subprotocol, then closed.
-            channel.channel.pipeline.fireUserInboundEventTriggered(
-                WebSocketMessageHandler.CloseRequest(code: .protocolError))
-            try? await channel.executeThenClose { inbound, _ in
-                for try await _ in inbound {}
-            }
-        case .websocket(let channel, let stationID, let version):
-            do {
-                try await channel.executeThenClose { inbound, outbound in
-                    let connection = OCPPConnection(
-                        stationID: stationID, version: version, channel: channel.channel, outbound: outbound,
-                        callTimeout: configuration.callTimeout)
-                    await delegate.connectionOpened(connection)
-                    do {
-                        try await connection.serve(inbound: inbound, handler: delegate, spawn: spawn)
-                    } catch {
-                        logger.debug("ocpp connection ended", metadata: ["ocpp.station_id": "\(stationID)", "error": "\(error)"])
-                    }
-                    await delegate.connectionClosed(connection)
-                }
-            } catch {
-                logger.debug("ocpp connection error", metadata: ["ocpp.station_id": "\(stationID)", "error": "\(error)"])
-            }
-        }
-    }
-
     /// Per-connection state of the handshake, touched only on the channel's event loop.
     private final class HandshakeDecision: @unchecked Sendable {  // confined to one event loop (the channel's)
         enum Verdict { case undecided, accept(String, OCPPVersion), noSubprotocol, reject(HTTPResponseStatus) }
@@ -203,7 +189,8 @@ public final class OCPPServer: Sendable {
 
     private static func configureChild(
         channel: any Channel, configuration: OCPPServerConfiguration, sslContext: NIOSSLContext?,
-        authenticator: any StationAuthenticator, logger: Logger
+        authenticator: any StationAuthenticator, delegate: any OCPPServerDelegate,
+        spawn: @escaping @Sendable (@escaping @Sendable () async -> Void) -> Void, logger: Logger
     ) throws -> EventLoopFuture<UpgradeOutcome> {
         let sync = channel.pipeline.syncOperations
         if let sslContext {
@@ -231,15 +218,15 @@ public final class OCPPServer: Sendable {
                             messagesPerSecond: configuration.messagesPerSecond,
                             writeStallTimeout: configuration.writeStallTimeout))
                     try channel.pipeline.syncOperations.addHandler(handler)
-                    let asyncChannel = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                        wrappingChannelSynchronously: channel,
-                        configuration: .init(
-                            backPressureStrategy: .init(lowWatermark: 1, highWatermark: 4), isOutboundHalfClosureEnabled: false))
                     switch decision.verdict {
                     case .accept(let stationID, let version):
-                        return .websocket(asyncChannel, stationID: stationID, version: version)
+                        try channel.pipeline.syncOperations.addHandler(
+                            OCPPServerConnectionHandler(
+                                stationID: stationID, version: version, callTimeout: configuration.callTimeout,
+                                delegate: delegate, spawn: spawn, logger: logger))
+                        return .websocket
                     default:
-                        return .closeWithoutSubprotocol(asyncChannel)
+                        return .closeWithoutSubprotocol(channel)
                     }
                 }
             })
@@ -363,5 +350,27 @@ final class HTTPRejectHandler: ChannelInboundHandler, RemovableChannelHandler {
         if status == .unauthorized { headers.add(name: "WWW-Authenticate", value: "Basic realm=\"OCPP\", charset=\"UTF-8\"") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+}
+
+/// The server's open connections (from accept to close), so that stopping the server disconnects them all.
+final class ChannelRegistry: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel)
+        channels.withLock { $0[key] = channel }
+        channel.closeFuture.whenComplete { [self] _ in
+            _ = channels.withLock { $0.removeValue(forKey: key) }
+        }
+    }
+
+    /// Sends a WebSocket close (1001 going away) where the connection is upgraded, and closes every channel.
+    func closeAll() {
+        let open = channels.withLock { Array($0.values) }
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(WebSocketMessageHandler.CloseRequest(code: .goingAway))
+            channel.close(promise: nil)
+        }
     }
 }

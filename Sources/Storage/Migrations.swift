@@ -60,6 +60,24 @@ enum Migrations {
                 """,
             ]
         },
+        // B05/B06: what stations report about their variables; 1.6 StartTransaction replays: the start that a
+        // CSMS-assigned transaction id answered. Absent key parts are stored as '' (text) and -1 (EVSE, connector).
+        Migration(version: 4) { _ in
+            [
+                """
+                CREATE TABLE station_variables (station_id TEXT NOT NULL, component TEXT NOT NULL,
+                component_instance TEXT NOT NULL, evse_id INTEGER NOT NULL, connector_id INTEGER NOT NULL,
+                variable TEXT NOT NULL, variable_instance TEXT NOT NULL, attribute_type TEXT NOT NULL, value TEXT,
+                attribute_status TEXT NOT NULL, source TEXT NOT NULL, reported_at TEXT NOT NULL,
+                PRIMARY KEY (station_id, component, component_instance, evse_id, connector_id, variable, variable_instance, attribute_type))
+                """,
+                """
+                CREATE TABLE transaction_starts16 (station_id TEXT NOT NULL, connector_id INTEGER NOT NULL,
+                id_tag TEXT NOT NULL, meter_start BIGINT NOT NULL, timestamp TEXT NOT NULL, transaction_id BIGINT NOT NULL,
+                PRIMARY KEY (station_id, connector_id, id_tag, meter_start, timestamp))
+                """,
+            ]
+        },
         // Billing (CDRs and invoices) is numbered from 100 so that it never collides with the CSMS's numbers.
         Migration(version: 100) { _ in
             [

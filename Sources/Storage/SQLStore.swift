@@ -46,7 +46,7 @@ public enum SQLDialectKind: String, Sendable {
 /// commit is durable (`synchronous=FULL` on SQLite) before any of them returns, so a CALLRESULT sent after
 /// ``record(_:samples:)`` returns never acknowledges data that a crash could lose.
 public final class SQLStore: StationRepository, TransactionRepository, TokenRepository, PlugAndChargeSwitchRepository,
-    StationCertificateRepository, Sendable {
+    StationCertificateRepository, VariableRepository, Sendable {
     let writer: any SQLDatabase
     let reader: any SQLDatabase
     let dialect: SQLDialectKind
@@ -83,8 +83,11 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             try await reader.raw("PRAGMA busy_timeout=10000").run()
             try await writer.raw("PRAGMA foreign_keys=ON").run()
             let store = SQLStore(writer: writer, reader: reader, dialect: .sqlite) {
-                try await readConnection.close()
-                try await writeConnection.close()
+                // The future-based close runs even when the closing task is cancelled (the async one would not).
+                let reading: EventLoopFuture<Void> = readConnection.close()
+                let writing: EventLoopFuture<Void> = writeConnection.close()
+                try await reading.get()
+                try await writing.get()
             }
             try await Migrations.migrate(writer, dialect: .sqlite)
             return store
@@ -151,6 +154,32 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     }
 
     private func commit(_ batch: [(operation: WriteOperation, continuation: CheckedContinuation<Bool, any Error>)]) async {
+        // Fast path: the whole batch in one transaction without savepoints (two statements fewer per write). If a
+        // write fails, everything is rolled back and the batch runs again with one savepoint per write, so that one
+        // failing statement does not take the others down.
+        var fast: [Bool] = []
+        fast.reserveCapacity(batch.count)
+        do {
+            try await writer.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            do {
+                for item in batch { fast.append(try await item.operation(writer)) }
+            } catch {
+                try await writer.raw("ROLLBACK").run()
+                await commitIsolated(batch)
+                return
+            }
+            try await writer.raw("COMMIT").run()
+        } catch {
+            try? await writer.raw("ROLLBACK").run()
+            let failure = StorageError.make(.queryFailed, "commit failed", cause: error)
+            for item in batch { item.continuation.resume(throwing: failure) }
+            return
+        }
+        for (item, result) in zip(batch, fast) { item.continuation.resume(returning: result) }
+    }
+
+    /// The batch in one transaction with a savepoint per write: failing writes get their error, the others commit.
+    private func commitIsolated(_ batch: [(operation: WriteOperation, continuation: CheckedContinuation<Bool, any Error>)]) async {
         var results: [Result<Bool, any Error>] = []
         results.reserveCapacity(batch.count)
         do {
@@ -362,33 +391,38 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     public func record(_ e: TransactionEventRecord, samples: [MeterSample]) async throws -> Bool {
         let greatest = self.greatest
         return try await write { db in
-            let inserted = try await db.raw(
-                """
-                INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type, timestamp, trigger_reason, id_token, evse_id, connector_id, charging_state, stopped_reason, offline, payload)
-                VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.seqNo), \(bind: e.eventType), \(bind: e.timestamp.text), \(bind: e.triggerReason), \(bind: e.idToken), \(bind: e.evseID), \(bind: e.connectorID), \(bind: e.chargingState), \(bind: e.stoppedReason), \(bind: e.offline ? 1 : 0), \(bind: e.payload))
-                ON CONFLICT (station_id, transaction_id, seq_no) DO NOTHING RETURNING seq_no
-                """
-            ).all()
-            guard !inserted.isEmpty else { return false }  // a replay: already stored
-            let started: String? = e.eventType == "Started" ? e.timestamp.text : nil
-            let ended: String? = e.eventType == "Ended" ? e.timestamp.text : nil
-            try await db.raw(
-                """
-                INSERT INTO transactions (station_id, transaction_id, id_token, evse_id, started_at, ended_at, stopped_reason, last_seq_no, event_count)
-                VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.idToken), \(bind: e.evseID), \(bind: started), \(bind: ended), \(bind: e.stoppedReason), \(bind: e.seqNo), 1)
-                ON CONFLICT (station_id, transaction_id) DO UPDATE SET
-                id_token = COALESCE(transactions.id_token, excluded.id_token),
-                evse_id = COALESCE(transactions.evse_id, excluded.evse_id),
-                started_at = COALESCE(transactions.started_at, excluded.started_at),
-                ended_at = COALESCE(excluded.ended_at, transactions.ended_at),
-                stopped_reason = COALESCE(excluded.stopped_reason, transactions.stopped_reason),
-                last_seq_no = \(unsafeRaw: greatest)(transactions.last_seq_no, excluded.last_seq_no),
-                event_count = transactions.event_count + 1
-                """
-            ).run()
-            try await Self.insertSamples(samples, into: db)
-            return true
+            try await Self.insertEvent(e, samples: samples, greatest: greatest, into: db)
         }
+    }
+
+    /// Inserts the event, updates its transaction and adds the samples; false when the event was stored before.
+    static func insertEvent(_ e: TransactionEventRecord, samples: [MeterSample], greatest: String, into db: any SQLDatabase) async throws -> Bool {
+        let inserted = try await db.raw(
+            """
+            INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type, timestamp, trigger_reason, id_token, evse_id, connector_id, charging_state, stopped_reason, offline, payload)
+            VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.seqNo), \(bind: e.eventType), \(bind: e.timestamp.text), \(bind: e.triggerReason), \(bind: e.idToken), \(bind: e.evseID), \(bind: e.connectorID), \(bind: e.chargingState), \(bind: e.stoppedReason), \(bind: e.offline ? 1 : 0), \(bind: e.payload))
+            ON CONFLICT (station_id, transaction_id, seq_no) DO NOTHING RETURNING seq_no
+            """
+        ).all()
+        guard !inserted.isEmpty else { return false }  // a replay: already stored
+        let started: String? = e.eventType == "Started" ? e.timestamp.text : nil
+        let ended: String? = e.eventType == "Ended" ? e.timestamp.text : nil
+        try await db.raw(
+            """
+            INSERT INTO transactions (station_id, transaction_id, id_token, evse_id, started_at, ended_at, stopped_reason, last_seq_no, event_count)
+            VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.idToken), \(bind: e.evseID), \(bind: started), \(bind: ended), \(bind: e.stoppedReason), \(bind: e.seqNo), 1)
+            ON CONFLICT (station_id, transaction_id) DO UPDATE SET
+            id_token = COALESCE(transactions.id_token, excluded.id_token),
+            evse_id = COALESCE(transactions.evse_id, excluded.evse_id),
+            started_at = COALESCE(transactions.started_at, excluded.started_at),
+            ended_at = COALESCE(excluded.ended_at, transactions.ended_at),
+            stopped_reason = COALESCE(excluded.stopped_reason, transactions.stopped_reason),
+            last_seq_no = \(unsafeRaw: greatest)(transactions.last_seq_no, excluded.last_seq_no),
+            event_count = transactions.event_count + 1
+            """
+        ).run()
+        try await Self.insertSamples(samples, into: db)
+        return true
     }
 
     static func insertSamples(_ samples: [MeterSample], into db: any SQLDatabase) async throws {
@@ -505,6 +539,93 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             return true
         }
         return box.withLock { $0 }
+    }
+
+    public func startTransaction16(
+        _ start: TransactionStart16, event: @escaping @Sendable (Int) -> (TransactionEventRecord, [MeterSample])
+    ) async throws -> (transactionID: Int, replayed: Bool) {
+        let greatest = self.greatest
+        let box = Mutex<(Int, Bool)>((0, false))
+        _ = try await write { db in
+            // The writer runs one operation at a time: looking up and inserting cannot interleave with another start.
+            if let known = try await db.raw(
+                """
+                SELECT transaction_id FROM transaction_starts16 WHERE station_id = \(bind: start.stationID)
+                AND connector_id = \(bind: start.connectorID) AND id_tag = \(bind: start.idTag)
+                AND meter_start = \(bind: start.meterStart) AND timestamp = \(bind: start.timestamp.text)
+                """
+            ).first(decodingColumn: "transaction_id", as: Int.self) {
+                box.withLock { $0 = (known, true) }
+                return false
+            }
+            try await db.raw(
+                "INSERT INTO counters (name, value) VALUES ('transaction16', 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1"
+            ).run()
+            let id = try await db.raw("SELECT value FROM counters WHERE name = 'transaction16'")
+                .first(decodingColumn: "value", as: Int.self) ?? 0
+            try await db.raw(
+                """
+                INSERT INTO transaction_starts16 (station_id, connector_id, id_tag, meter_start, timestamp, transaction_id)
+                VALUES (\(bind: start.stationID), \(bind: start.connectorID), \(bind: start.idTag), \(bind: start.meterStart), \(bind: start.timestamp.text), \(bind: id))
+                """
+            ).run()
+            let (record, samples) = event(id)
+            _ = try await Self.insertEvent(record, samples: samples, greatest: greatest, into: db)
+            box.withLock { $0 = (id, false) }
+            return true
+        }
+        let (id, replayed) = box.withLock { $0 }
+        return (id, replayed)
+    }
+
+    // MARK: - VariableRepository
+
+    public func saveVariables(_ records: [VariableRecord]) async throws {
+        guard !records.isEmpty else { return }
+        _ = try await write { db in
+            for r in records {
+                try await db.raw(
+                    """
+                    INSERT INTO station_variables (station_id, component, component_instance, evse_id, connector_id, variable,
+                    variable_instance, attribute_type, value, attribute_status, source, reported_at)
+                    VALUES (\(bind: r.stationID), \(bind: r.component), \(bind: r.componentInstance ?? ""), \(bind: r.evseID ?? -1),
+                    \(bind: r.connectorID ?? -1), \(bind: r.variable), \(bind: r.variableInstance ?? ""), \(bind: r.attributeType),
+                    \(bind: r.value), \(bind: r.attributeStatus), \(bind: r.source.rawValue), \(bind: r.reportedAt.text))
+                    ON CONFLICT (station_id, component, component_instance, evse_id, connector_id, variable, variable_instance, attribute_type)
+                    DO UPDATE SET value = COALESCE(excluded.value, station_variables.value),
+                    attribute_status = excluded.attribute_status, source = excluded.source, reported_at = excluded.reported_at
+                    """
+                ).run()
+            }
+            return true
+        }
+    }
+
+    public func variables(stationID: String, limit: Int, offset: Int) async throws -> [VariableRecord] {
+        try await reader.raw(
+            """
+            SELECT * FROM station_variables WHERE station_id = \(bind: stationID)
+            ORDER BY component, component_instance, evse_id, connector_id, variable, variable_instance, attribute_type
+            LIMIT \(bind: limit) OFFSET \(bind: offset)
+            """
+        ).all().map { row in
+            let componentInstance = try row.decode(column: "component_instance", as: String.self)
+            let variableInstance = try row.decode(column: "variable_instance", as: String.self)
+            let evse = try row.decode(column: "evse_id", as: Int.self)
+            let connector = try row.decode(column: "connector_id", as: Int.self)
+            return VariableRecord(
+                stationID: try row.decode(column: "station_id", as: String.self),
+                component: try row.decode(column: "component", as: String.self),
+                componentInstance: componentInstance.isEmpty ? nil : componentInstance,
+                evseID: evse < 0 ? nil : evse, connectorID: connector < 0 ? nil : connector,
+                variable: try row.decode(column: "variable", as: String.self),
+                variableInstance: variableInstance.isEmpty ? nil : variableInstance,
+                attributeType: try row.decode(column: "attribute_type", as: String.self),
+                value: try row.decode(column: "value", as: String?.self),
+                attributeStatus: try row.decode(column: "attribute_status", as: String.self),
+                source: VariableRecord.Source(rawValue: try row.decode(column: "source", as: String.self)) ?? .getVariables,
+                reportedAt: try OCPPDateTime(try row.decode(column: "reported_at", as: String.self)))
+        }
     }
 
     // MARK: - TokenRepository

@@ -96,4 +96,39 @@ final class StationWithV2GRoot: OCPPCallHandler {
             }
         }
     }
+
+    @Test("[M05 over 1.6 PnC DataTransfer] root certificate installation on boot: without known root ids a 1.6 station gets InstallCertificate for every root, then GetInstalledCertificateIds, each in DataTransfer org.openchargealliance.iso15118pnc")
+    func installsRoots16() async throws {
+        let (pki, root) = try PKICertificateAuthorityTests.makePKI()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let v2gPEM = try String(contentsOfFile: "\(pki.caDirectory(.v2gRoot))/cert.pem", encoding: .utf8)
+        let moPEM = try String(contentsOfFile: "\(pki.caDirectory(.moRoot))/cert.pem", encoding: .utf8)
+        let station = StationWithV2GRoot(v2gRootID: try CSMS.CertificateHashData.rootID(pem: v2gPEM))
+        try await withCSMS(configure: { csms in
+            csms.rootCertificatesToInstall = [("V2GRootCertificate", v2gPEM), ("MORootCertificate", moPEM)]
+        }) { _, port in
+            try await OCPPClient.withConnection(
+                configuration: CSMSServerTests.station(port: port, id: "CP-16R", versions: [.v16]), handler: station
+            ) { connection in
+                _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "OpenPnC", chargePointModel: "PnC-16"))
+                let deadline = ContinuousClock.now + .seconds(5)
+                while station.calls.withLock({ $0.filter { $0.0.hasPrefix("16:") }.count }) < 3, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                var wire = 0
+                var calls: [(String, JSONValue)] = []
+                for call in station.calls.withLock({ $0 }) {
+                    if call.0 == "DataTransfer" { wire += 1 }
+                    if call.0.hasPrefix("16:") { calls.append(call) }
+                }
+                // On the wire: three PnC DataTransfers (the station's handler then records the 2.0.1 call inside each).
+                #expect(wire == 3)
+                #expect(calls.map { $0.0 } == ["16:InstallCertificate", "16:InstallCertificate", "16:GetInstalledCertificateIds"])
+                let installed = try calls.prefix(2).map { try V201.InstallCertificateRequest(json: $0.1) }
+                #expect(installed.map(\.certificateType) == [.v2GRootCertificate, .moRootCertificate])
+                #expect(installed.map(\.certificate) == [v2gPEM, moPEM])
+            }
+        }
+    }
 }

@@ -87,6 +87,42 @@ let boot201 = #"{"chargingStation":{"model":"M","vendorName":"V"},"reason":"Powe
         }
     }
 
+    @Test("[1.6 StartTransaction replay] the same StartTransaction replayed after a reconnect (connector, idTag, meterStart, timestamp) gets the same transactionId and one transaction is stored; another start gets a new id")
+    func startTransactionReplay16() async throws {
+        try await withCentralSystem { (system: CentralSystem, store: SQLStore) async throws -> Void in
+            try await store.saveToken(IdTokenRecord(idToken: "TAG", type: "idTag", status: "Accepted"))
+            let start = #"{"connectorId":2,"idTag":"TAG","meterStart":1500,"timestamp":"2026-11-21T01:00:00Z"}"#
+            func transactionID(_ json: String, _ session: inout StationSession) async throws -> Int {
+                let reply = try await system.call("StartTransaction", json, &session)
+                guard case .result(let payload) = reply.outcome else { throw CSMSError.make(.invalidCommand, "\(reply)") }
+                let response = try V16.StartTransactionResponse(json: payload)
+                #expect(response.idTagInfo.status == .accepted)
+                return response.transactionId
+            }
+            var first = StationSession(stationID: "CP-R", version: .v16)
+            _ = try await system.call("BootNotification", #"{"chargePointVendor":"V","chargePointModel":"M"}"#, &first)
+            let id = try await transactionID(start, &first)
+            // The station lost the answer, reconnects (a new session) and sends the same StartTransaction again.
+            var second = StationSession(stationID: "CP-R", version: .v16)
+            #expect(try await transactionID(start, &second) == id)
+            #expect(try await transactionID(start, &second) == id)
+            let stored = try await store.transactions(stationID: "CP-R", limit: 10, offset: 0)
+            #expect(stored.map(\.transactionID) == [String(id)])
+            #expect(stored.first?.eventCount == 1)
+            #expect(try await store.events(stationID: "CP-R", transactionID: String(id)).count == 1)
+            #expect(try await store.meterSamples(stationID: "CP-R", transactionID: String(id), limit: 10).map(\.value) == [1500])
+            // A different start (later timestamp), and the same start from another station, are new transactions.
+            let later = #"{"connectorId":2,"idTag":"TAG","meterStart":1500,"timestamp":"2026-11-21T01:05:00Z"}"#
+            let next = try await transactionID(later, &second)
+            #expect(next != id)
+            var other = StationSession(stationID: "CP-S", version: .v16)
+            _ = try await system.call("BootNotification", #"{"chargePointVendor":"V","chargePointModel":"M"}"#, &other)
+            let foreign = try await transactionID(start, &other)
+            #expect(Set([id, next, foreign]).count == 3)
+            #expect(try await store.transactions(stationID: "CP-R", limit: 10, offset: 0).count == 2)
+        }
+    }
+
     @Test("SignCertificate without a certificate authority is Rejected (no CertificateSigned follows)")
     func signWithoutCA() async throws {
         try await withCentralSystem { (system: CentralSystem, _: SQLStore) async throws -> Void in

@@ -44,7 +44,7 @@ func event(_ station: String, _ transaction: String, _ seq: Int, type: String = 
         try await withStore(path: path) { (store: SQLStore) async throws -> Void in
             #expect(try await store.station(id: "CS-1")?.model == "M")
             #expect(try await store.transaction(stationID: "CS-1", transactionID: "T1")?.eventCount == 1)
-            #expect(try await store.schemaVersions() == [1, 2, 3, 100])  // 2: eMSP, 3: PnC switch and station certificates, 100: billing
+            #expect(try await store.schemaVersions() == [1, 2, 3, 4, 100])  // 2: eMSP, 3: PnC switch and station certificates, 4: variables and 1.6 starts, 100: billing
         }
     }
 
@@ -72,6 +72,33 @@ func event(_ station: String, _ transaction: String, _ seq: Int, type: String = 
             #expect(acknowledged == 500)
             let stored = try await store.transactions(stationID: nil, limit: 1000, offset: 0)
             #expect(stored.count == 500)
+        }
+    }
+
+    @Test("Group commit: a write that fails (NOT NULL violated by a NaN sample) gets queryFailed; the writes batched with it are stored")
+    func failingWriterIsolated() async throws {
+        try await withStore { (store: SQLStore) async throws -> Void in
+            let outcomes = try await withThrowingTaskGroup(of: Result<Bool, StorageError>.self) { group in
+                for index in 0..<100 {
+                    group.addTask {
+                        let sample = MeterSample(
+                            stationID: "CS-F", transactionID: "T\(index)", evseID: 1, timestamp: try OCPPDateTime("2026-11-21T01:00:00Z"),
+                            measurand: "Energy.Active.Import.Register", value: index == 37 ? .nan : Double(index))
+                        do {
+                            return .success(try await store.record(try event("CS-F", "T\(index)", 0, type: "Started"), samples: [sample]))
+                        } catch let error as StorageError {
+                            return .failure(error)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Result<Bool, StorageError>]()) { $0.append($1) }
+            }
+            let failures = outcomes.compactMap { if case .failure(let error) = $0 { error } else { nil } }
+            #expect(failures.map(\.code) == [.queryFailed])
+            #expect(outcomes.count { if case .success(true) = $0 { true } else { false } } == 99)
+            let stored = try await store.transactions(stationID: "CS-F", limit: 1000, offset: 0)
+            #expect(stored.count == 99)
+            #expect(!stored.contains { $0.transactionID == "T37" })
         }
     }
 
