@@ -112,3 +112,23 @@ public struct MeterReading: Hashable, Sendable {
         self.powerW = powerW
     }
 }
+
+/// Work for the power electronics that the DIN SPEC 70121 and ISO 15118-20 session machines hand to their driver;
+/// the driver runs it on the ``EVSEController`` and reports a ``SECCControllerReply``.
+public enum SECCControllerCommand: Hashable, Sendable {
+    /// ``EVSEController/cableCheck(voltage:)``.
+    case cableCheck(voltageV: Double)
+    /// ``EVSEController/deliver(_:)``.
+    case deliver(OutputTarget)
+    /// ``EVSEController/setContactors(closed:)``.
+    case setContactors(closed: Bool)
+}
+
+/// The controller's answer to a ``SECCControllerCommand``.
+public enum SECCControllerReply: Hashable, Sendable {
+    case isolation(IsolationLevel)
+    case output(OutputMeasurement)
+    case contactorsSet
+    /// The controller threw; the detail is for logs only.
+    case failed(String)
+}

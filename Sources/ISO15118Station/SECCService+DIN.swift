@@ -38,40 +38,29 @@ extension SECCService {
                     rearm()
                     // The backend is asked while the vehicle prepares its ContractAuthenticationReq, which is read
                     // only after the answer; a slow backend shows as Ongoing only if it answers after that request.
-                    do {
-                        _ = machine.backendAnswered(try await self.backend.authorize(request))
-                    } catch {
-                        logger.debug("secc backend failed", metadata: ["pnc.error": "\(error)"])
+                    if let decision = await self.decide(request, logger: logger) {
+                        _ = machine.backendAnswered(decision)
+                    } else {
                         _ = machine.backendFailed()
                     }
                 case .sendAndClose(let message, let reason):
                     try await Self.writeDIN(message, outbound, &timeline, stamp)
                     return "session ended: \(reason)"
                 case .startTransaction(let start, let message, _):
-                    let id: String
-                    do {
-                        id = try await self.backend.transactionStarted(start)
-                    } catch {
-                        logger.debug("secc backend transaction start failed", metadata: ["pnc.error": "\(error)"])
-                        id = "local-\(start.sessionID)"
-                    }
+                    let id = await self.startTransaction(start, fallbackID: "local-\(start.sessionID)", logger: logger)
                     _ = machine.transactionStarted(id: id)
                     try await Self.writeDIN(message, outbound, &timeline, stamp)
                     rearm()
                 case .sendAndUpdateTransaction(let message, let update, _):
                     try await Self.writeDIN(message, outbound, &timeline, stamp)
                     rearm()
-                    do { try await self.backend.transactionUpdated(update) } catch {
-                        logger.debug("secc backend transaction update failed", metadata: ["pnc.error": "\(error)"])
-                    }
+                    await self.reportUpdate(update, logger: logger)
                 case .endTransaction(let end, let message, let reason):
-                    do { try await self.backend.transactionEnded(end) } catch {
-                        logger.debug("secc backend transaction end failed", metadata: ["pnc.error": "\(error)"])
-                    }
+                    await self.reportEnd(end, logger: logger)
                     try await Self.writeDIN(message, outbound, &timeline, stamp)
                     return "session ended: \(reason)"
                 case .control(let command):
-                    let reply = await self.dinControl(command, logger: logger)
+                    let reply = await self.control(command, logger: logger)
                     if let meter = try? await self.controller.meterReading() { machine.meterSampled(meter) }
                     action = machine.controllerReplied(reply, now: Self.unixTime())
                     continue
@@ -86,23 +75,6 @@ extension SECCService {
         if timedOut() { return "closed: \(machine.sequenceTimerExpired())" }
         _ = machine.transportClosed()
         return "connection closed by the vehicle"
-    }
-
-    private func dinControl(
-        _ command: DINSECCStateMachine.ControllerCommand, logger: Logger
-    ) async -> DINSECCStateMachine.ControllerReply {
-        do {
-            switch command {
-            case .cableCheck(let voltage): return .isolation(try await self.controller.cableCheck(voltage: voltage))
-            case .deliver(let target): return .output(try await self.controller.deliver(target))
-            case .setContactors(let closed):
-                try await self.controller.setContactors(closed: closed)
-                return .contactorsSet
-            }
-        } catch {
-            logger.debug("secc controller failed", metadata: ["pnc.error": "\(error)"])
-            return .failed("\(error)")
-        }
     }
 
     static func writeDIN(

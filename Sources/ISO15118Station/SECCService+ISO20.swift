@@ -43,53 +43,37 @@ extension SECCService {
                 case .sendAndAuthorize(let response, _, let request):
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
                     rearm()
-                    do {
-                        _ = machine.backendAnswered(try await self.backend.authorize(request))
-                    } catch {
-                        logger.debug("secc backend failed", metadata: ["pnc.error": "\(error)"])
+                    if let decision = await self.decide(request, logger: logger) {
+                        _ = machine.backendAnswered(decision)
+                    } else {
                         _ = machine.backendFailed()
                     }
                 case .sendAndExchangeCertificate(let response, _, let request):
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
                     rearm()
-                    do {
-                        let result = try await self.exchangeWithDeadline(request)
-                        logger.debug(
-                            "secc certificate exchange",
-                            metadata: ["pnc.status": "\(result.status.rawValue)", "pnc.detail": "\(result.detail ?? "")"])
+                    if let result = await self.exchange(request, logger: logger) {
                         _ = machine.certificateExchanged(result)
-                    } catch {
-                        logger.debug("secc certificate exchange failed", metadata: ["pnc.error": "\(error)"])
+                    } else {
                         _ = machine.certificateExchangeFailed()
                     }
                 case .sendAndClose(let response, let reason):
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
                     return "session ended: \(reason)"
                 case .startTransaction(let start, let response, _):
-                    let id: String
-                    do {
-                        id = try await self.backend.transactionStarted(start)
-                    } catch {
-                        logger.debug("secc backend transaction start failed", metadata: ["pnc.error": "\(error)"])
-                        id = "local-\(ISO20SECCStateMachine.hex(sessionID))"
-                    }
+                    let id = await self.startTransaction(start, fallbackID: "local-\(ISO20SECCStateMachine.hex(sessionID))", logger: logger)
                     _ = machine.transactionStarted(id: id)
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
                     rearm()
                 case .sendAndUpdateTransaction(let response, let update, _):
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
                     rearm()
-                    do { try await self.backend.transactionUpdated(update) } catch {
-                        logger.debug("secc backend transaction update failed", metadata: ["pnc.error": "\(error)"])
-                    }
+                    await self.reportUpdate(update, logger: logger)
                 case .endTransaction(let end, let response, let reason):
-                    do { try await self.backend.transactionEnded(end) } catch {
-                        logger.debug("secc backend transaction end failed", metadata: ["pnc.error": "\(error)"])
-                    }
+                    await self.reportEnd(end, logger: logger)
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
                     return "session ended: \(reason)"
                 case .control(let command):
-                    let reply = await self.iso20Control(command, logger: logger)
+                    let reply = await self.control(command, logger: logger)
                     if let meter = try? await self.controller.meterReading() { machine.meterSampled(meter) }
                     action = machine.controllerReplied(reply, now: UInt64(max(Self.unixTime(), 0)))
                     continue
@@ -104,23 +88,6 @@ extension SECCService {
         if timedOut() { return "closed: \(machine.sequenceTimerExpired())" }
         _ = machine.transportClosed()
         return "connection closed by the vehicle"
-    }
-
-    private func iso20Control(
-        _ command: ISO20SECCStateMachine.ControllerCommand, logger: Logger
-    ) async -> ISO20SECCStateMachine.ControllerReply {
-        do {
-            switch command {
-            case .cableCheck(let voltage): return .isolation(try await self.controller.cableCheck(voltage: voltage))
-            case .deliver(let target): return .output(try await self.controller.deliver(target))
-            case .setContactors(let closed):
-                try await self.controller.setContactors(closed: closed)
-                return .contactorsSet
-            }
-        } catch {
-            logger.debug("secc controller failed", metadata: ["pnc.error": "\(error)"])
-            return .failed("\(error)")
-        }
     }
 
     static func writeISO20<Message>(

@@ -194,38 +194,32 @@ public struct SECCService: Sendable {
                             finished = true
                         case .authorize(let request, let message, _):
                             try await Self.write(message, outbound, &timeline, stamp)
-                            do {
-                                let decision = try await self.backend.authorize(request)
-                                logger.debug("secc backend decision", metadata: ["pnc.status": "\(decision.status.rawValue)"])
+                            if let decision = await self.decide(request, logger: logger) {
                                 action = iso2.backendAuthorized(decision)
-                            } catch {
-                                logger.debug("secc backend failed", metadata: ["pnc.error": "\(error)"])
+                            } else {
                                 action = iso2.backendFailed()
                             }
                         case .exchangeCertificate(var request):
                             request.exiRequest = Array(buffer: frame.payload)
-                            do {
-                                let result = try await self.exchangeWithDeadline(request)
-                                logger.debug("secc certificate exchange", metadata: ["pnc.status": "\(result.status.rawValue)"])
+                            if let result = await self.exchange(request, logger: logger) {
                                 action = iso2.certificateExchanged(result)
-                            } catch {
-                                logger.debug("secc certificate exchange failed", metadata: ["pnc.error": "\(error)"])
+                            } else {
                                 action = iso2.certificateExchangeFailed()
                             }
                         case .controller(let question):
                             let answer = await self.ask(question)
                             action = iso2.controllerAnswered(answer, now: Self.unixTime())
                         case .startTransaction(let start, let message, _):
-                            let id = (try? await self.backend.transactionStarted(start)) ?? "local-\(sessionID.hexString)"
+                            let id = await self.startTransaction(start, fallbackID: "local-\(sessionID.hexString)", logger: logger)
                             _ = iso2.transactionStarted(id: id)
                             try await Self.write(message, outbound, &timeline, stamp)
                             action = .none
                         case .sendAndUpdateTransaction(let message, let update, _):
                             try await Self.write(message, outbound, &timeline, stamp)
-                            try? await self.backend.transactionUpdated(update)
+                            await self.reportUpdate(update, logger: logger)
                             action = .none
                         case .endTransaction(let end, let message):
-                            try? await self.backend.transactionEnded(end)
+                            await self.reportEnd(end, logger: logger)
                             try await Self.write(message, outbound, &timeline, stamp)
                             ending = "SessionStop"
                             finished = true

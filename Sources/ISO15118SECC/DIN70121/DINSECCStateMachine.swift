@@ -70,24 +70,10 @@ public struct DINSECCStateMachine: Sendable {
         case none
     }
 
-    /// Work for the power electronics.
-    public enum ControllerCommand: Hashable, Sendable {
-        /// ``EVSEController/cableCheck(voltage:)``.
-        case cableCheck(voltageV: Double)
-        /// ``EVSEController/deliver(_:)``.
-        case deliver(OutputTarget)
-        /// ``EVSEController/setContactors(closed:)``.
-        case setContactors(closed: Bool)
-    }
-
+    /// Work for the power electronics (shared with ISO 15118-20).
+    public typealias ControllerCommand = SECCControllerCommand
     /// The controller's answer to a ``ControllerCommand``.
-    public enum ControllerReply: Hashable, Sendable {
-        case isolation(IsolationLevel)
-        case output(OutputMeasurement)
-        case contactorsSet
-        /// The controller threw; the detail is for logs only.
-        case failed(String)
-    }
+    public typealias ControllerReply = SECCControllerReply
 
     /// Why the session ends.
     public enum CloseReason: Hashable, Sendable {

@@ -76,18 +76,9 @@ public struct ISO20SECCStateMachine: Sendable {
         case none
     }
 
-    public enum ControllerCommand: Hashable, Sendable {
-        case cableCheck(voltageV: Double)
-        case deliver(OutputTarget)
-        case setContactors(closed: Bool)
-    }
-
-    public enum ControllerReply: Hashable, Sendable {
-        case isolation(IsolationLevel)
-        case output(OutputMeasurement)
-        case contactorsSet
-        case failed(String)
-    }
+    /// Work for the power electronics (shared with DIN SPEC 70121).
+    public typealias ControllerCommand = SECCControllerCommand
+    public typealias ControllerReply = SECCControllerReply
 
     public enum CloseReason: Hashable, Sendable {
         case sessionStopped

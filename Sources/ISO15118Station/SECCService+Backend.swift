@@ -1,0 +1,71 @@
+import ISO15118SECC
+import Logging
+
+/// What every session machine's driver does with the backend and the power electronics, with one failure policy: a
+/// failing backend or controller is logged and reported to the machine, never thrown out of the session.
+extension SECCService {
+    /// The backend's authorization decision; nil when the backend failed (the machine answers FAILED).
+    func decide(_ request: BackendAuthorizationRequest, logger: Logger) async -> BackendAuthorizationDecision? {
+        do {
+            let decision = try await self.backend.authorize(request)
+            logger.debug("secc backend decision", metadata: ["pnc.status": "\(decision.status.rawValue)"])
+            return decision
+        } catch {
+            logger.debug("secc backend failed", metadata: ["pnc.error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The backend's answer to a certificate exchange within ``SECCService/certificateExchangeDeadline``; nil when it
+    /// failed or was late (the machine answers FAILED).
+    func exchange(_ request: CertificateExchangeRequest, logger: Logger) async -> CertificateExchangeResult? {
+        do {
+            let result = try await self.exchangeWithDeadline(request)
+            logger.debug(
+                "secc certificate exchange",
+                metadata: ["pnc.status": "\(result.status.rawValue)", "pnc.detail": "\(result.detail ?? "")"])
+            return result
+        } catch {
+            logger.debug("secc certificate exchange failed", metadata: ["pnc.error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The id the backend gives the transaction; `fallbackID` when it fails (the session charges on).
+    func startTransaction(_ start: TransactionStart, fallbackID: String, logger: Logger) async -> String {
+        do {
+            return try await self.backend.transactionStarted(start)
+        } catch {
+            logger.debug("secc backend transaction start failed", metadata: ["pnc.error": "\(error)"])
+            return fallbackID
+        }
+    }
+
+    func reportUpdate(_ update: TransactionUpdate, logger: Logger) async {
+        do { try await self.backend.transactionUpdated(update) } catch {
+            logger.debug("secc backend transaction update failed", metadata: ["pnc.error": "\(error)"])
+        }
+    }
+
+    func reportEnd(_ end: TransactionEnd, logger: Logger) async {
+        do { try await self.backend.transactionEnded(end) } catch {
+            logger.debug("secc backend transaction end failed", metadata: ["pnc.error": "\(error)"])
+        }
+    }
+
+    /// Runs a DIN SPEC 70121 or ISO 15118-20 controller command; a throwing controller is reported as failed.
+    func control(_ command: SECCControllerCommand, logger: Logger) async -> SECCControllerReply {
+        do {
+            switch command {
+            case .cableCheck(let voltage): return .isolation(try await self.controller.cableCheck(voltage: voltage))
+            case .deliver(let target): return .output(try await self.controller.deliver(target))
+            case .setContactors(let closed):
+                try await self.controller.setContactors(closed: closed)
+                return .contactorsSet
+            }
+        } catch {
+            logger.debug("secc controller failed", metadata: ["pnc.error": "\(error)"])
+            return .failed("\(error)")
+        }
+    }
+}
