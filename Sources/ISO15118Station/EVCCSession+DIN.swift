@@ -34,16 +34,8 @@ extension EVCCSession {
         var selected: ApplicationProtocol?
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
-            let offer = AppProtocolOffer.request(offering: [.din])
-            try await outbound.write(
-                V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolReq(offer).exiEncoded())))
-            timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolReq"))
-            guard let answer = try await frames.next(),
-                case .supportedAppProtocolRes(let response) = try SAPDocument(exi: Array(buffer: answer.payload))
+            guard case .accepted(let chosen) = try await EVCCSession.negotiate([.din], &frames, outbound, &timeline, stamp)
             else { return }
-            timeline.append(
-                .init(milliseconds: stamp(), direction: .received, message: "SupportedAppProtocolRes", responseCode: response.responseCode.rawValue))
-            guard case .accepted(let chosen, _) = AppProtocolOffer.outcome(of: response, to: offer) else { return }
             selected = chosen
             var loops = 0
             var lastRequest = ""
@@ -55,13 +47,7 @@ extension EVCCSession {
                         loops += 1
                         if loops >= chargeLoops { machine.requestStop() }
                     }
-                    // A repeated request (Ongoing, PreCharge not yet at target) waits a little, as vehicles do,
-                    // instead of flooding the SECC; the charge loop runs back to back.
-                    let requestName = SECCService.dinName(request)
-                    if requestName == lastRequest, !requestName.contains("ChargeLoop"), requestName != "CurrentDemandReq" {
-                        try await Task.sleep(for: .milliseconds(100))
-                    }
-                    lastRequest = requestName
+                    try await EVCCSession.pace(SECCService.dinName(request), after: &lastRequest)
                     try await SECCService.writeDIN(request, outbound, &timeline, stamp)
                     guard let frame = try await frames.next() else {
                         action = machine.transportClosed()

@@ -39,16 +39,8 @@ extension EVCCSession {
         var selected: ApplicationProtocol?
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
-            let offer = AppProtocolOffer.request(offering: [configuration.ac ? .iso20AC : .iso20DC])
-            try await outbound.write(
-                V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolReq(offer).exiEncoded())))
-            timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolReq"))
-            guard let answer = try await frames.next(),
-                case .supportedAppProtocolRes(let response) = try SAPDocument(exi: Array(buffer: answer.payload))
+            guard case .accepted(let chosen) = try await EVCCSession.negotiate([configuration.ac ? .iso20AC : .iso20DC], &frames, outbound, &timeline, stamp)
             else { return }
-            timeline.append(
-                .init(milliseconds: stamp(), direction: .received, message: "SupportedAppProtocolRes", responseCode: response.responseCode.rawValue))
-            guard case .accepted(let chosen, _) = AppProtocolOffer.outcome(of: response, to: offer) else { return }
             selected = chosen
             var loops = 0
             var lastRequest = ""
@@ -63,13 +55,7 @@ extension EVCCSession {
                     default:
                         break
                     }
-                    // A repeated request (Ongoing, PreCharge not yet at target) waits a little, as vehicles do,
-                    // instead of flooding the SECC; the charge loop runs back to back.
-                    let requestName = SECCService.iso20Name(request)
-                    if requestName == lastRequest, !requestName.contains("ChargeLoop"), requestName != "CurrentDemandReq" {
-                        try await Task.sleep(for: .milliseconds(100))
-                    }
-                    lastRequest = requestName
+                    try await EVCCSession.pace(SECCService.iso20Name(request), after: &lastRequest)
                     try await SECCService.writeISO20(request, outbound, &timeline, stamp)
                     guard let frame = try await frames.next() else {
                         action = machine.transportClosed()

@@ -48,20 +48,13 @@ public enum EVCCSession {
         var logger = logger
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
-            let offer = AppProtocolOffer.request(offering: [.iso2])
-            try await outbound.write(
-                V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolReq(offer).exiEncoded())))
-            timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolReq"))
-            guard let answer = try await frames.next(),
-                case .supportedAppProtocolRes(let response) = try SAPDocument(exi: Array(buffer: answer.payload))
-            else { return }
-            timeline.append(
-                .init(milliseconds: stamp(), direction: .received, message: "SupportedAppProtocolRes", responseCode: response.responseCode.rawValue))
-            guard case .accepted(let chosen, _) = AppProtocolOffer.outcome(of: response, to: offer) else {
-                failure = "no common protocol (\(response.responseCode.rawValue))"
+            switch try await Self.negotiate([.iso2], &frames, outbound, &timeline, stamp) {
+            case .accepted(let chosen): selected = chosen
+            case .refused(let code):
+                failure = "no common protocol (\(code))"
                 return
+            case .noAnswer: return
             }
-            selected = chosen
             var action = machine.start()
             while true {
                 switch action {
@@ -97,5 +90,44 @@ public enum EVCCSession {
             protocolName: selected, sessionID: machine.sessionID.hexString, timeline: timeline, failure: failure,
             battery: machine.battery, meterWh: machine.meterWh, firstPowerDeliveryMilliseconds: firstPowerDelivery,
             installedContract: machine.installedContract, updateFailure: machine.updateFailure)
+    }
+}
+
+extension EVCCSession {
+    enum Negotiation {
+        case accepted(ApplicationProtocol)
+        case refused(String)
+        case noAnswer
+    }
+
+    /// SupportedAppProtocolReq offering `protocols`, its response on the timeline, and the protocol the SECC chose.
+    static func negotiate(
+        _ protocols: [ApplicationProtocol], _ frames: inout NIOAsyncChannelInboundStream<V2GTPFrame>.AsyncIterator,
+        _ outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, _ timeline: inout [TimelineEntry], _ stamp: () -> Double
+    ) async throws -> Negotiation {
+        let offer = AppProtocolOffer.request(offering: protocols)
+        try await outbound.write(
+            V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolReq(offer).exiEncoded())))
+        timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolReq"))
+        guard let answer = try await frames.next(),
+            case .supportedAppProtocolRes(let response) = try SAPDocument(exi: Array(buffer: answer.payload))
+        else { return .noAnswer }
+        timeline.append(
+            .init(
+                milliseconds: stamp(), direction: .received, message: "SupportedAppProtocolRes",
+                responseCode: response.responseCode.rawValue))
+        guard case .accepted(let chosen, _) = AppProtocolOffer.outcome(of: response, to: offer) else {
+            return .refused(response.responseCode.rawValue)
+        }
+        return .accepted(chosen)
+    }
+
+    /// A repeated request (Ongoing, PreCharge not yet at target) waits a little, as vehicles do, instead of flooding
+    /// the SECC; the charge loop runs back to back.
+    static func pace(_ requestName: String, after last: inout String) async throws {
+        if requestName == last, !requestName.contains("ChargeLoop"), requestName != "CurrentDemandReq" {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        last = requestName
     }
 }
