@@ -140,7 +140,11 @@ public struct ContractProvisioning: Sendable {
             guard contract.isUsable(at: now) else {
                 return refusal(.failedNoCertificateAvailable, sessionID: sessionID, update: true)
             }
+            let previousSerial = contract.certificateSerial
             contract = try issue(contract, recipient: oldKey, now: now, using: &rng)
+            // The replaced certificate is revoked as superseded (RFC 5280), so that only the delivered one authorizes;
+            // when that fails, nothing is delivered and the vehicle keeps its current contract.
+            if let previousSerial { try issuer.revokeContractCertificate(serial: previousSerial, reason: .superseded, at: now) }
             try pool.upsert(contract)
             return try response(contract, code: .ok, sessionID: sessionID, update: true)
         } catch {
@@ -152,7 +156,7 @@ public struct ContractProvisioning: Sendable {
     public func cancel(emaid: PnCCore.EMAID, pool: inout ContractPool, at time: Date) throws(EMSPError) -> Contract {
         let c = try pool.cancel(emaid: emaid)
         if let serial = c.certificateSerial {
-            do { try issuer.revokeContractCertificate(serial: serial, at: time) } catch {
+            do { try issuer.revokeContractCertificate(serial: serial, reason: .cessationOfOperation, at: time) } catch {
                 throw .make(.port, "revoking the certificate of \(emaid) failed", cause: error)
             }
         }

@@ -1,6 +1,8 @@
 public import Foundation
 public import PnCCore
 public import V2GSecurity
+public import V2GPKI
+import X509
 
 /// A driver or fleet that holds contracts.
 public struct Customer: Sendable, Hashable, Codable {
@@ -107,8 +109,31 @@ public protocol ContractCertificateIssuer: Sendable {
     func issueContractCertificate(
         emaid: EMAID, publicKey: [UInt8], validityDays: Int, now: Date
     ) throws -> (chain: [[UInt8]], serial: [UInt8])
-    /// Revokes a contract certificate (cessationOfOperation).
-    func revokeContractCertificate(serial: [UInt8], at time: Date) throws
+    /// Revokes a contract certificate: cessationOfOperation when the contract is cancelled, superseded when a
+    /// CertificateUpdate replaced it.
+    func revokeContractCertificate(serial: [UInt8], reason: CRLReason, at time: Date) throws
+}
+
+/// The ``ContractCertificateIssuer`` port on a V2G PKI MO Sub-CA 2 (e.g. of a `pnc pki init` directory): contract
+/// certificates (P-256 or P-521 keys) issued by the sub-CA, revocations recorded in its OCSP/CRL database.
+public struct CertificateAuthorityContractIssuer: ContractCertificateIssuer {
+    public let ca: CertificateAuthority
+
+    public init(ca: CertificateAuthority) { self.ca = ca }
+
+    public func issueContractCertificate(
+        emaid: EMAID, publicKey: [UInt8], validityDays: Int, now: Date
+    ) throws -> (chain: [[UInt8]], serial: [UInt8]) {
+        var rng = SystemRandomNumberGenerator()
+        let key = try ContractProvisioning.contractPublicKey(x963: publicKey)
+        let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
+        let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
+        return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
+    }
+
+    public func revokeContractCertificate(serial: [UInt8], reason: CRLReason, at time: Date) throws {
+        try ca.revoke(serial: Certificate.SerialNumber(bytes: serial), reason: reason, at: time)
+    }
 }
 
 /// Port: where customers, vehicles and contracts are kept (Storage implements it over SQLite and PostgreSQL).

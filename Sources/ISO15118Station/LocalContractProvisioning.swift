@@ -16,22 +16,6 @@ import X509
 /// (a `--profile iso15118-2` directory) and ISO 15118-20 installations (schema `urn:iso:std:iso:15118:-20:CommonMessages`,
 /// a `--profile iso15118-20` directory: P-521 contracts, SignedInstallationData) are answered.
 public final class LocalContractProvisioning: Sendable {
-    struct SubCAIssuer: ContractCertificateIssuer {
-        let ca: CertificateAuthority
-        func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (
-            chain: [[UInt8]], serial: [UInt8]
-        ) {
-            var rng = SystemRandomNumberGenerator()
-            let key = try ContractProvisioning.contractPublicKey(x963: publicKey)
-            let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
-            let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
-            return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
-        }
-        func revokeContractCertificate(serial: [UInt8], at time: Date) throws {
-            try ca.revoke(serial: Certificate.SerialNumber(bytes: serial), reason: .cessationOfOperation, at: time)
-        }
-    }
-
     let provisioning: ContractProvisioning
     let state: Mutex<(pool: ContractPool, sequence: UInt64)>
 
@@ -45,7 +29,7 @@ public final class LocalContractProvisioning: Sendable {
             cps: CPSCredentials(
                 key: try V2GSigningKey.keyStore(directory.keyStore, label: "leaf/cps/key"),
                 chain: try cpsChain.map { try $0.derBytes }),
-            issuer: SubCAIssuer(ca: try directory.authority(.moSubCA2)),
+            issuer: CertificateAuthorityContractIssuer(ca: try directory.authority(.moSubCA2)),
             allocator: try EMAIDAllocator(countryCode: "DE", providerID: "PNC"))
         var pool = ContractPool()
         let oem = try CertificateFile.certificates(atPath: directory.leafDirectory("oem-prov") + "/cert.pem")

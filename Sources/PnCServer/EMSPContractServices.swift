@@ -2,32 +2,12 @@ public import CSMS
 public import EMSP
 public import Foundation
 import ISO2Messages
-public import PnCCore
+import PnCCore
 import Crypto
 public import V2GPKI
 import V2GSecurity
 import X509
 import SwiftASN1
-
-/// The eMSP's ``EMSP/ContractCertificateIssuer`` port on a PKI directory's MO Sub-CA 2 (`pnc pki init` layout):
-/// contract certificates are issued by the sub-CA and revoked in its OCSP/CRL database on cancellation.
-public struct PKIDirectoryContractIssuer: ContractCertificateIssuer {
-    public let ca: V2GPKI.CertificateAuthority
-
-    public init(ca: V2GPKI.CertificateAuthority) { self.ca = ca }
-
-    public func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (chain: [[UInt8]], serial: [UInt8]) {
-        var rng = SystemRandomNumberGenerator()
-        let key = try ContractProvisioning.contractPublicKey(x963: publicKey)
-        let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
-        let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
-        return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
-    }
-
-    public func revokeContractCertificate(serial: [UInt8], at time: Date) throws {
-        try ca.revoke(serial: Certificate.SerialNumber(bytes: serial), reason: .cessationOfOperation, at: time)
-    }
-}
 
 extension ContractProvisioning {
     /// Contract provisioning from a PKI directory made by `pnc pki init`: OEM roots and MO/V2G roots from its CAs,
@@ -58,7 +38,7 @@ extension ContractProvisioning {
         return ContractProvisioning(
             oemRoots: [oemRoot], oemIntermediates: oemSub, contractRoots: contractRoots,
             cps: CPSCredentials(key: key, chain: try cpsChain.map { try $0.derBytes }),
-            issuer: PKIDirectoryContractIssuer(ca: try pki.authority(.moSubCA2)), allocator: allocator,
+            issuer: CertificateAuthorityContractIssuer(ca: try pki.authority(.moSubCA2)), allocator: allocator,
             contractValidityDays: contractValidityDays)
     }
 }

@@ -11,23 +11,6 @@ import V2GSecurity
 import X509
 import XMLDSig
 
-/// Wires the ContractCertificateIssuer port to a V2GPKI CertificateAuthority (MO Sub-CA 2), as the composition does.
-struct PKIContractIssuer: ContractCertificateIssuer {
-    let ca: CertificateAuthority
-
-    func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (chain: [[UInt8]], serial: [UInt8]) {
-        var rng = SystemRandomNumberGenerator()
-        let key = try ContractProvisioning.contractPublicKey(x963: publicKey)
-        let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
-        let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
-        return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
-    }
-
-    func revokeContractCertificate(serial: [UInt8], at time: Date) throws {
-        try ca.revoke(serial: Certificate.SerialNumber(bytes: serial), reason: .cessationOfOperation, at: time)
-    }
-}
-
 /// A complete -2 PKI: V2G root → CPS Sub-CA 1/2 → CPS leaf; MO root → Sub-CA 1/2 (on disk, for revocation);
 /// OEM root → Sub-CA 1/2 → provisioning certificate of one vehicle.
 struct ProvisioningPKI {
@@ -99,7 +82,7 @@ struct ProvisioningPKI {
         ContractProvisioning(
             oemRoots: [oemRoot], oemIntermediates: oemSubs, contractRoots: [moRoot],
             cps: CPSCredentials(key: .p256(cpsKey), chain: try cpsChain.map { try $0.derBytes }),
-            issuer: PKIContractIssuer(ca: moSub2), allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
+            issuer: CertificateAuthorityContractIssuer(ca: moSub2), allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
     }
 
     /// The EV's CertificateInstallationReq, signed with `key` (the OEM provisioning key unless a test swaps it).

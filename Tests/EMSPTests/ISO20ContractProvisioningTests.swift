@@ -40,7 +40,7 @@ struct ISO20ProvisioningFixture {
         provisioning = ContractProvisioning(
             oemRoots: [try pki.authority(.oemRoot).certificate], contractRoots: [try pki.authority(.moRoot).certificate],
             cps: CPSCredentials(key: .p521(try Self.key521(pki, "leaf/cps/key")), chain: try cpsChain.map { try $0.derBytes }),
-            issuer: PKIContractIssuer(ca: try pki.authority(.moSubCA2)),
+            issuer: CertificateAuthorityContractIssuer(ca: try pki.authority(.moSubCA2)),
             allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
         oemChain = try CertificateFile.certificates(atPath: pki.leafDirectory("oem-prov") + "/chain.pem")
         oemKey = try Self.key521(pki, "leaf/oem-prov/key")

@@ -11,20 +11,6 @@ import V2GPKI
 import V2GSecurity
 import X509
 
-/// MO Sub-CA 2 of a PKI directory as the eMSP's issuer port.
-struct DirectoryContractIssuer: ContractCertificateIssuer {
-    let ca: CertificateAuthority
-    func issueContractCertificate(emaid: EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (chain: [[UInt8]], serial: [UInt8]) {
-        var rng = SystemRandomNumberGenerator()
-        let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
-        let cert = try ca.issue(
-            role: .contract, subject: subject, publicKey: try ContractProvisioning.contractPublicKey(x963: publicKey),
-            validityDays: validityDays, now: now, using: &rng)
-        return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
-    }
-    func revokeContractCertificate(serial: [UInt8], at time: Date) throws {}
-}
-
 /// A `--profile iso15118-20` PKI directory one day before the session's time, the eMSP provisioning on it and the
 /// vehicle's OEM provisioning credentials.
 final class ISO20InstallationWorld: @unchecked Sendable {
@@ -50,7 +36,7 @@ final class ISO20InstallationWorld: @unchecked Sendable {
         provisioning = ContractProvisioning(
             oemRoots: [try pki.authority(.oemRoot).certificate], contractRoots: [try pki.authority(.moRoot).certificate],
             cps: CPSCredentials(key: .p521(try Self.key521(pki, "leaf/cps/key")), chain: try cps.map { try $0.derBytes }),
-            issuer: DirectoryContractIssuer(ca: try pki.authority(.moSubCA2)),
+            issuer: CertificateAuthorityContractIssuer(ca: try pki.authority(.moSubCA2)),
             allocator: try EMAIDAllocator(countryCode: "DE", providerID: "PNC"))
         let oem = try CertificateFile.certificates(atPath: pki.leafDirectory("oem-prov") + "/chain.pem")
         installation = ISO20ContractInstallation(

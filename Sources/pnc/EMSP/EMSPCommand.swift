@@ -65,14 +65,14 @@ struct EMSPContractCreate: AsyncParsableCommand {
     func run() async throws {
         let vehicle = Vehicle(pcid: try PCID(pcid), customerID: customer)
         let allocator = try EMAIDAllocator(countryCode: country, providerID: provider)
-        var issuance: (PKIDirectoryContractIssuer, P256.KeyAgreement.PublicKey)?
+        var issuance: (CertificateAuthorityContractIssuer, P256.KeyAgreement.PublicKey)?
         if let oemCert {
             guard let pki else { throw ValidationError("--oem-cert needs --pki") }
             let directory = try PKIDirectory(root: pki, password: password ?? ProcessInfo.processInfo.environment["PNC_PKI_PASSWORD"])
             guard let cert = try CertificateFile.certificates(atPath: oemCert).first,
                 let signing = P256.Signing.PublicKey(cert.publicKey)
             else { throw ValidationError("\(oemCert) holds no P-256 certificate") }
-            issuance = (PKIDirectoryContractIssuer(ca: try directory.authority(.moSubCA2)),
+            issuance = (CertificateAuthorityContractIssuer(ca: try directory.authority(.moSubCA2)),
                         try P256.KeyAgreement.PublicKey(rawRepresentation: signing.rawRepresentation))
         }
         let days = validityDays
@@ -166,8 +166,8 @@ struct EMSPContractCancel: AsyncParsableCommand {
 
     func run() async throws {
         let id = try PnCCore.EMAID(emaid)
-        let issuer: PKIDirectoryContractIssuer? = try pki.map {
-            PKIDirectoryContractIssuer(ca: try PKIDirectory(root: $0, password: password ?? ProcessInfo.processInfo.environment["PNC_PKI_PASSWORD"]).authority(.moSubCA2))
+        let issuer: CertificateAuthorityContractIssuer? = try pki.map {
+            CertificateAuthorityContractIssuer(ca: try PKIDirectory(root: $0, password: password ?? ProcessInfo.processInfo.environment["PNC_PKI_PASSWORD"]).authority(.moSubCA2))
         }
         let cancelled = try await store.withStore { store in
             guard let vehicleContract = try await store.contract(emaid: id) else { throw ValidationError("no contract \(id)") }
@@ -175,7 +175,7 @@ struct EMSPContractCancel: AsyncParsableCommand {
             let c = try pool.cancel(emaid: id)
             if let serial = c.certificateSerial {
                 guard let issuer else { throw ValidationError("the contract has a certificate: give --pki to revoke it") }
-                try issuer.revokeContractCertificate(serial: serial, at: Date())
+                try issuer.revokeContractCertificate(serial: serial, reason: .cessationOfOperation, at: Date())
             }
             try await store.save(c)
             return c

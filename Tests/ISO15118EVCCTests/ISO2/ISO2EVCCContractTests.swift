@@ -15,7 +15,10 @@ import X509
     typealias Session = ISO2EVCCStateMachineTests
     static let now: Double = 1_800_000_000
 
-    static func authority(_ role: CertificateRole, _ cn: String, parent: CertificateAuthority?) throws -> CertificateAuthority {
+    /// A CA in memory, or with its OCSP/CRL database in `directory` (for revocations).
+    static func authority(
+        _ role: CertificateRole, _ cn: String, parent: CertificateAuthority?, directory: String? = nil
+    ) throws -> CertificateAuthority {
         var rng = SystemRandomNumberGenerator()
         let key = Certificate.PrivateKey(P256.Signing.PrivateKey())
         let subject = try CertificateIssuer.subject(commonName: cn, role: role)
@@ -34,7 +37,7 @@ import X509
         }
         return CertificateAuthority(
             role: role, certificate: cert, chainBelowRoot: parent.map { [cert] + $0.chainBelowRoot } ?? [], key: key,
-            directory: nil, profile: .iso15118_2, ocspURL: "http://127.0.0.1/ocsp", crlURL: "http://127.0.0.1/crl")
+            directory: directory, profile: .iso15118_2, ocspURL: "http://127.0.0.1/ocsp", crlURL: "http://127.0.0.1/crl")
     }
 
     /// An MO root and a contract for `eMAID` valid for `days` from ``now``.

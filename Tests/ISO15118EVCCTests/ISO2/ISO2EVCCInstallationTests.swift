@@ -13,21 +13,6 @@ import V2GSecurity
 import X509
 import XMLDSig
 
-/// Issues contract certificates from an MO Sub-CA 2, as the composition wires the eMSP's issuer port.
-struct SubCAContractIssuer: ContractCertificateIssuer {
-    let ca: CertificateAuthority
-
-    func issueContractCertificate(emaid: PnCCore.EMAID, publicKey: [UInt8], validityDays: Int, now: Date) throws -> (chain: [[UInt8]], serial: [UInt8]) {
-        var rng = SystemRandomNumberGenerator()
-        let key = Certificate.PublicKey(try P256.Signing.PublicKey(x963Representation: publicKey))
-        let subject = try CertificateIssuer.subject(commonName: emaid.normalized, role: .contract)
-        let cert = try ca.issue(role: .contract, subject: subject, publicKey: key, validityDays: validityDays, now: now, using: &rng)
-        return ([try cert.derBytes] + (try ca.chainBelowRoot.map { try $0.derBytes }), Array(cert.serialNumber.bytes))
-    }
-
-    func revokeContractCertificate(serial: [UInt8], at time: Date) throws {}
-}
-
 /// Contract installation in the -2 session: our EVCC without a contract, our SECC relaying to an eMSP's
 /// ContractProvisioning, then PaymentDetails and a signed Authorization with the installed contract.
 @Suite struct ISO2EVCCInstallationTests {
@@ -40,6 +25,8 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
         var installation: ContractInstallation
         var moRoot: Certificate
         var pool: ContractPool
+        /// MO Sub-CA 2, whose database records revocations.
+        var moSubCA2: CertificateAuthority
     }
 
     static func setup(trustedV2GRoot: Bool = true) throws -> Setup {
@@ -52,7 +39,11 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
             role: .cps, subject: try CertificateIssuer.subject(commonName: "CPS", role: .cps),
             publicKey: Certificate.PublicKey(cpsKey.publicKey), validityDays: 100, now: date, using: &rng)
         let mo = try Contracts.authority(.moRoot, "MORootCA", parent: nil)
-        let mo2 = try Contracts.authority(.moSubCA2, "MOSubCA2", parent: try Contracts.authority(.moSubCA1, "MOSubCA1", parent: mo))
+        // MO Sub-CA 2 keeps its database in a folder: an update revokes the replaced certificate there.
+        let moFolder = NSTemporaryDirectory() + "pnc-evcc-mo2-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: moFolder, withIntermediateDirectories: true)
+        let mo2 = try Contracts.authority(
+            .moSubCA2, "MOSubCA2", parent: try Contracts.authority(.moSubCA1, "MOSubCA1", parent: mo), directory: moFolder)
         let oem = try Contracts.authority(.oemRoot, "OEMRootCA", parent: nil)
         let oem2 = try Contracts.authority(.oemSubCA2, "OEMSubCA2", parent: try Contracts.authority(.oemSubCA1, "OEMSubCA1", parent: oem))
         let oemKey = P256.Signing.PrivateKey()
@@ -62,7 +53,7 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
         let provisioning = ContractProvisioning(
             oemRoots: [oem.certificate], oemIntermediates: oem2.chainBelowRoot, contractRoots: [mo.certificate],
             cps: CPSCredentials(key: .p256(cpsKey), chain: try ([cps] + cps2.chainBelowRoot).map { try $0.derBytes }),
-            issuer: SubCAContractIssuer(ca: mo2), allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
+            issuer: CertificateAuthorityContractIssuer(ca: mo2), allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
         var pool = ContractPool()
         pool.register(Vehicle(pcid: try PCID(pcid), customerID: "c1"))
         let otherRoot = try Contracts.authority(.v2gRoot, "V2GRootCA", parent: nil).certificate
@@ -71,7 +62,7 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
             rootCertificateIDs: ListOfRootCertificateIDs(rootCertificateID: [
                 X509IssuerSerial(x509IssuerName: "CN=V2GRootCA", x509SerialNumber: 1)
             ]))
-        return Setup(provisioning: provisioning, installation: installation, moRoot: mo.certificate, pool: pool)
+        return Setup(provisioning: provisioning, installation: installation, moRoot: mo.certificate, pool: pool, moSubCA2: mo2)
     }
 
     /// Drives both machines; the SECC's certificate exchange goes to the eMSP's ContractProvisioning.
@@ -193,6 +184,16 @@ struct SubCAContractIssuer: ContractCertificateIssuer {
         #expect(updated.chainDER.first != contract.chainDER.first)
         #expect(evcc.contract?.chainDER.first == updated.chainDER.first)
         #expect(evcc.updateFailure == nil)
+        // The replaced certificate is revoked as superseded; the delivered one is not.
+        let replaced = try Certificate(derEncoded: try #require(contract.chainDER.first))
+        let delivered = try Certificate(derEncoded: try #require(updated.chainDER.first))
+        let database = try #require(setup.moSubCA2.database).load()
+        guard case .revoked(_, let reason) = database.status(serial: replaced.serialNumber) else {
+            Issue.record("the replaced certificate is not revoked")
+            return
+        }
+        #expect(reason == .superseded)
+        #expect(database.status(serial: delivered.serialNumber) == .good)
     }
 
     @Test("[ISO15118-2 §8.4.3.11] Outside the renewal window no CertificateUpdateReq is sent")
