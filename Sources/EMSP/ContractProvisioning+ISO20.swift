@@ -144,6 +144,7 @@ extension ContractProvisioning {
             pcid: contract.pcid.description, contractSKI: Array(ski.keyIdentifier))
         let package = try ISO20ContractKeyEncryption.encrypt(
             contractKey: contractKey, for: recipient, ephemeralKey: ephemeral, iv: iv, additionalData: aad)
+        try supersede(contract, at: now)
         var c = contract
         c.certificateChain = issued.chain
         c.certificateSerial = issued.serial

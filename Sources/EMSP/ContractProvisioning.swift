@@ -140,11 +140,7 @@ public struct ContractProvisioning: Sendable {
             guard contract.isUsable(at: now) else {
                 return refusal(.failedNoCertificateAvailable, sessionID: sessionID, update: true)
             }
-            let previousSerial = contract.certificateSerial
             contract = try issue(contract, recipient: oldKey, now: now, using: &rng)
-            // The replaced certificate is revoked as superseded (RFC 5280), so that only the delivered one authorizes;
-            // when that fails, nothing is delivered and the vehicle keeps its current contract.
-            if let previousSerial { try issuer.revokeContractCertificate(serial: previousSerial, reason: .superseded, at: now) }
             try pool.upsert(contract)
             return try response(contract, code: .ok, sessionID: sessionID, update: true)
         } catch {
@@ -205,11 +201,24 @@ public struct ContractProvisioning: Sendable {
             validityDays: contractValidityDays, now: now)
         let package = try ISO2ContractKeyEncryption.encrypt(
             contractKey: contractKey, for: recipient, ephemeralKey: ephemeral, iv: iv)
+        try supersede(contract, at: now)
         var c = contract
         c.certificateChain = issued.chain
         c.certificateSerial = issued.serial
         c.keyPackage = package
         return c
+    }
+
+    /// A contract that gets a new certificate (installation again, CertificateUpdate) has its previous one revoked as
+    /// superseded (RFC 5280), so that only the delivered certificate authorizes; when that fails, nothing is delivered.
+    /// A certificate revoked before (e.g. keyCompromise) stays revoked with its first reason.
+    func supersede(_ contract: Contract, at now: Date) throws {
+        guard let previous = contract.certificateSerial else { return }
+        do {
+            try issuer.revokeContractCertificate(serial: previous, reason: .superseded, at: now)
+        } catch let error as V2GPKIError where error.code == .alreadyRevoked {
+            return
+        }
     }
 
     /// A P-256 private key from the caller's randomness (a draw outside the curve order is drawn again, bounded).

@@ -196,6 +196,33 @@ import XMLDSig
         #expect(database.status(serial: delivered.serialNumber) == .good)
     }
 
+    @Test("[V2G2-905] Installing again replaces the certificate: the previous one is superseded, or keeps an earlier keyCompromise revocation")
+    func reinstallSupersedes() throws {
+        let setup = try Self.setup()
+        let (first, installedPool) = try Self.installed(setup)
+        var pool = installedPool
+        var (action, evcc, _) = try Self.run(setup, pool: &pool)
+        #expect(action == .finished)
+        let second = try #require(evcc.installedContract)
+        #expect(second.eMAID == first.eMAID)
+        let database = try #require(setup.moSubCA2.database)
+        let firstSerial = try Certificate(derEncoded: try #require(first.chainDER.first)).serialNumber
+        guard case .revoked(_, .superseded) = try database.load().status(serial: firstSerial) else {
+            Issue.record("the first certificate is not superseded")
+            return
+        }
+        // A certificate revoked for key compromise keeps that reason when the vehicle installs again.
+        let secondSerial = try Certificate(derEncoded: try #require(second.chainDER.first)).serialNumber
+        try setup.moSubCA2.revoke(serial: secondSerial, reason: .keyCompromise, at: Date(timeIntervalSince1970: Self.now))
+        (action, evcc, _) = try Self.run(setup, pool: &pool)
+        #expect(action == .finished)
+        #expect(evcc.installedContract != nil)
+        guard case .revoked(_, .keyCompromise) = try database.load().status(serial: secondSerial) else {
+            Issue.record("the key-compromise revocation was overwritten")
+            return
+        }
+    }
+
     @Test("[ISO15118-2 §8.4.3.11] Outside the renewal window no CertificateUpdateReq is sent")
     func noUpdateOutsideWindow() throws {
         let setup = try Self.setup()
