@@ -62,7 +62,7 @@ func printTimeline(_ timeline: [TimelineEntry]) {
 struct StationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "station",
-        abstract: "Run an SECC (SDP + ISO 15118-2, DIN SPEC 70121 and ISO 15118-20 sessions) with a simulated EVSE and a local backend.",
+        abstract: "Run an SECC (SDP + ISO 15118-2, DIN SPEC 70121 and ISO 15118-20 sessions) with a simulated EVSE, backed locally or by a CSMS over OCPP 2.0.1 (--csms).",
         discussion: """
             Each session prints a per-message timeline and a summary. Implemented today: ISO 15118-2 with external \
             identification (EIM) and Plug & Charge (--auth pnc,eim --pki DIR --tls: contracts chain to the PKI's MO root, \
