@@ -504,6 +504,9 @@ let stationTargets: [Target] = [
         dependencies: [
             "PnCServer", "ChargingStation", "CSMS", "CSMSServer", "ISO15118SECC", "OCPPMessages", "OCPPTransport", "EMSP", "Storage",
             "PnCCore", "V2GPKI", "V2GSecurity", "ISO2Messages", "ISO20Messages", "ISO15118EVCC", "XMLDSig", "EXI", "PnCTesting",
+            "ISO15118Station", "V2GTransport", "PKIHTTP", "SAPMessages",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -18,7 +18,9 @@ extension SECCService {
         traceID: TraceID, logger: Logger, timeline: inout [TimelineEntry], stamp: () -> Double, rearm: () -> Void,
         timedOut: () -> Bool
     ) async throws -> String {
-        let pnc = self.configuration.paymentOptions.contains(.contract) ? self.configuration.iso20PnC : nil
+        var pnc = self.configuration.paymentOptions.contains(.contract) ? self.configuration.iso20PnC : nil
+        // The MO roots a CSMS installed (OCPP 2.0.1 M05) are read at every session, as for ISO 15118-2.
+        if pnc != nil, let provider = self.configuration.contractRootsProvider { pnc?.moRoots = provider() }
         var random = SystemRandomNumberGenerator()
         var machine = ISO20SECCStateMachine(
             configuration: ISO20SECCConfiguration(

@@ -53,11 +53,18 @@ public struct EMSPEVCertificateProvider: EVCertificateProvider {
     public static let iso20Namespace = "urn:iso:std:iso:15118:-20:CommonMessages"
     public let repository: any EMSPRepository
     public let provisioning: ContractProvisioning
+    /// The provisioning of ISO 15118-20 requests (CPS and MO Sub-CA 2 of a `--profile iso15118-20` PKI); nil:
+    /// ``provisioning`` answers them too (a CSMS with a single -20 PKI).
+    public let iso20Provisioning: ContractProvisioning?
     public let now: @Sendable () -> Date
 
-    public init(repository: any EMSPRepository, provisioning: ContractProvisioning, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        repository: any EMSPRepository, provisioning: ContractProvisioning, iso20Provisioning: ContractProvisioning? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.repository = repository
         self.provisioning = provisioning
+        self.iso20Provisioning = iso20Provisioning
         self.now = now
     }
 
@@ -99,12 +106,12 @@ public struct EMSPEVCertificateProvider: EVCertificateProvider {
 
     /// The eMAID sequence for a new contract: reserved only when the vehicle has no usable contract (the repository is
     /// async, the provisioning asks synchronously).
-    func reserveSequence(_ pool: ContractPool, at time: Date) async throws -> UInt64? {
+    func reserveSequence(_ pool: ContractPool, at time: Date, allocator: EMAIDAllocator? = nil) async throws -> UInt64? {
         guard let pcid = pool.vehicles.keys.first, !pool.contracts(for: pcid).contains(where: { $0.isUsable(at: time) }) else {
             return nil
         }
-        return try await repository.nextEMAIDSequence(
-            countryCode: provisioning.allocator.countryCode, providerID: provisioning.allocator.providerID)
+        let allocator = allocator ?? provisioning.allocator
+        return try await repository.nextEMAIDSequence(countryCode: allocator.countryCode, providerID: allocator.providerID)
     }
 
     static func commonName(_ name: DistinguishedName) -> String? {

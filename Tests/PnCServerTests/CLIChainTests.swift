@@ -32,4 +32,17 @@ import Testing
         #expect(output.contains("ISO 15118-20 Plug & Charge with the installed contract: completed"))
         #expect(output.contains("station: 4 sessions ended at SessionStop"))
     }
+
+    @Test(
+        "[OCPP2.0.1 A03 M05 M02 C07 E01, ISO15118-20 CertificateInstallation PnC_AReqAuthorizationMode, TLS 1.3 mutual] pnc csms --pki --pki-iso20, pnc station --csms --protocols iso20,iso2 --tls and pnc ev iso20-pnc-dc as processes: secp521r1 and secp256r1 SECC certificates from the CSMS, contract installed through Get15118EVCertificate, Plug & Charge with the kept contract, transactions stored at the CSMS",
+        .enabled(if: ready, "needs .build/debug/pnc (swift build) and python3"))
+    func iso20CSMS() async throws {
+        let (status, output) = try await Peers.runAsync(
+            "/bin/bash", [Peers.repoRoot + "/dev/pnc-iso20-csms.sh"], cwd: Peers.repoRoot, timeout: .seconds(300))
+        #expect(status == 0, "\(output.suffix(4_000))")
+        #expect(output.contains("station: booted, secp521r1 (-20) and secp256r1 (-2) SECC certificates from the CSMS"))
+        #expect(output.contains("ISO 15118-20 CertificateInstallation through Get15118EVCertificate, then Plug & Charge: completed"))
+        #expect(output.contains("ISO 15118-20 Plug & Charge with the kept contract through the CSMS: completed"))
+        #expect(output.contains("CSMS: 2 -20 transactions stored and ended for OPNC-ISO20-1"))
+    }
 }
