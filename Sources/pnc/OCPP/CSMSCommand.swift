@@ -105,7 +105,7 @@ struct CSMSCommand: AsyncParsableCommand {
         let host = configuration.server.host
         let finalLogger = logger
         // One PKI per profile: --pki (ISO 15118-2) and --pki-iso20 (ISO 15118-20); a CSR's curve picks the one that signs.
-        let password = try pkiPassword.resolve()
+        let password = pki == nil && pkiIso20 == nil ? nil : try pkiPassword.resolve()
         var directories: [PKIDirectory] = []
         if let pki {
             let directory = try PKIDirectory(root: pki, password: password)
