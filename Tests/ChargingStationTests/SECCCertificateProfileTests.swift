@@ -25,6 +25,9 @@ struct SECCCertificateProfileTests {
             password: nil, options: options)
     }
 
+    /// One -2 and one -20 PKI for the suite, made once off the cooperative pool.
+    static let pkis = Task { try await offCooperativePool { (try makePKI(.iso15118_2), try makePKI(.iso15118_20)) } }
+
     /// A CSMS on 127.0.0.1 (profile 0) whose SignCertificate is answered by `authority` (nil: no CA configured).
     static func withCSMS(
         authority: PKICertificateAuthority?, folder: String,
@@ -56,8 +59,7 @@ struct SECCCertificateProfileTests {
     @Test("[OCPP2.0.1 A02 A03] TriggerMessage(SignV2GCertificate) renews every profile the station serves: a secp256r1 chain from the -2 PKI lands in secc/, a secp521r1 ecdsa-with-SHA512 chain from the -20 PKI in secc-iso20/")
     func bothProfiles() async throws {
         let folder = temporaryFolder("secc-profiles")
-        let pki2 = try Self.makePKI(.iso15118_2)
-        let pki20 = try Self.makePKI(.iso15118_20)
+        let (pki2, pki20) = try await Self.pkis.value
         let authority = try PKICertificateAuthority(pkis: [pki2, pki20], validityDays: 30)
         try await Self.withCSMS(authority: authority, folder: folder) { application, port in
             var configuration = stationConfiguration(port: port, id: "CS-PROFILES", folder: folder + "/station")
@@ -92,7 +94,7 @@ struct SECCCertificateProfileTests {
     @Test("[OCPP2.0.1 A03] a secp521r1 CSR at a CSMS without an ISO 15118-20 PKI gets SignCertificateResponse Rejected with statusInfo InvalidCSR and the reason; the -2 one is still signed")
     func noISO20PKI() async throws {
         let folder = temporaryFolder("secc-no-iso20")
-        let authority = try PKICertificateAuthority(pkis: [try Self.makePKI(.iso15118_2)], validityDays: 30)
+        let authority = try PKICertificateAuthority(pkis: [try await Self.pkis.value.0], validityDays: 30)
         try await Self.withCSMS(authority: authority, folder: folder) { _, port in
             var configuration = stationConfiguration(port: port, id: "CS-NO-ISO20", folder: folder + "/station")
             configuration.seccProfiles = [.iso15118_20, .iso15118_2]
@@ -148,5 +150,13 @@ struct SECCCertificateProfileTests {
                 #expect(station.certificates.seccChainPEM(profile: .iso15118_20) == nil)
             }
         }
+    }
+}
+
+/// Runs CPU-bound setup (PKI creation) on its own thread, so that it does not hold one of the few cooperative threads
+/// other tests' servers need.
+private func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }

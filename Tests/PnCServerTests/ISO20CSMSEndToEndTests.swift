@@ -46,11 +46,13 @@ struct ISO20CSMSEndToEndTests {
         var options = PKIDirectory.InitOptions()
         options.keyIterations = 1_000
         options.pcid = try PCID(Self.pcid)
-        let pki = try PKIDirectory.create(
-            at: folder + "/pki20",
-            configuration: .init(
-                profile: .iso15118_20, ocspURL: "http://127.0.0.1:\(ocsp.port)/ocsp", crlBaseURL: "http://127.0.0.1:1/crl"),
-            password: nil, options: options)
+        let ocspURL = "http://127.0.0.1:\(ocsp.port)/ocsp"
+        let pki = try await offCooperativePool { [options] in
+            try PKIDirectory.create(
+                at: folder + "/pki20",
+                configuration: .init(profile: .iso15118_20, ocspURL: ocspURL, crlBaseURL: "http://127.0.0.1:1/crl"),
+                password: nil, options: options)
+        }
         let folders = try OCSPResponderFolders(
             directories: [CertificateRole.moRoot, .moSubCA1, .moSubCA2].map { URL(fileURLWithPath: pki.caDirectory($0)) },
             validity: 3_600)
@@ -277,4 +279,12 @@ final class RecordingBackend: ChargingBackend {
     func transactionStarted(_ event: TransactionStart) async throws -> String { try await station.transactionStarted(event) }
     func transactionUpdated(_ event: TransactionUpdate) async throws { try await station.transactionUpdated(event) }
     func transactionEnded(_ event: TransactionEnd) async throws { try await station.transactionEnded(event) }
+}
+
+/// Runs CPU-bound setup (PKI creation) on its own thread, so that it does not hold one of the few cooperative threads
+/// other tests' servers need.
+private func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
 }
