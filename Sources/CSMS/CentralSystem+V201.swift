@@ -164,7 +164,8 @@ extension CentralSystem {
             chain = try await certificateAuthority.sign(csrPEM: csr, certificateType: type)
         } catch {
             // The CA's reason (e.g. a key of a curve no configured PKI profile signs) goes in additionalInfo.
-            let info = V201.StatusInfo(reasonCode: "InvalidCSR", additionalInfo: String(String(describing: error).prefix(512)))
+            let info = V201.StatusInfo(
+                reasonCode: "InvalidCSR", additionalInfo: String(String(describing: error).prefix(512)))
             return version == .v201
                 ? .result(V201.SignCertificateResponse(status: .rejected, statusInfo: info))
                 : .result(V16.SignCertificateResponse(status: .rejected))

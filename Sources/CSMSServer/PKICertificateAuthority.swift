@@ -67,7 +67,9 @@ public struct PKICertificateAuthority: CSMS.CertificateAuthority {
         guard let pki = pkis.first(where: { $0.profile == profile }) else {
             let curve = profile == .iso15118_2 ? "secp256r1" : "secp521r1"
             throw V2GPKIError.make(
-                .invalidRequest, "the CSR key is \(curve) (\(profile.rawValue)) but no \(profile.rawValue) PKI is configured (configured: \(configured))")
+                .invalidRequest,
+                "the CSR key is \(curve) (\(profile.rawValue)) but no \(profile.rawValue) PKI is configured"
+                    + " (configured: \(configured))")
         }
         return pki
     }

@@ -79,8 +79,10 @@ extension OCPPChargingStation {
                 return OCPPCallReply(.result(V201.TriggerMessageResponse(status: .accepted).json)) { connection in
                     for csr in requests {
                         do {
-                            let answer = try await connection.call(V201.SignCertificateRequest(csr: csr, certificateType: .v2GCertificate))
-                            self.logger.info("SignCertificate answered", metadata: ["status": "\(answer.status.rawValue)"])
+                            let answer = try await connection.call(
+                                V201.SignCertificateRequest(csr: csr, certificateType: .v2GCertificate))
+                            self.logger.info(
+                                "SignCertificate answered", metadata: ["status": "\(answer.status.rawValue)"])
                         } catch {
                             self.logger.error("SignCertificate failed", metadata: ["error": "\(error)"])
                         }
@@ -141,7 +143,8 @@ extension OCPPChargingStation {
             "SignCertificate answered", metadata: ["status": "\(answer.status.rawValue)", "profile": "\(profile.rawValue)"])
         guard answer.status == .accepted else {
             let info = answer.statusInfo.map { ": \($0.reasonCode)" + ($0.additionalInfo.map { " (\($0))" } ?? "") } ?? ""
-            throw ChargingStationError.make(.rejected, "SignCertificate (\(profile.rawValue)) was \(answer.status.rawValue)\(info)")
+            throw ChargingStationError.make(
+                .rejected, "SignCertificate (\(profile.rawValue)) was \(answer.status.rawValue)\(info)")
         }
     }
 

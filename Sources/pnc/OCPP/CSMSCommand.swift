@@ -117,7 +117,8 @@ struct CSMSCommand: AsyncParsableCommand {
         if let pkiIso20 {
             let directory = try PKIDirectory(root: pkiIso20, password: password)
             guard directory.profile == .iso15118_20 else {
-                throw ValidationError("--pki-iso20 \(pkiIso20) is an \(directory.profile.rawValue) PKI (make one with pnc pki init --profile iso15118-20)")
+                throw ValidationError(
+                    "--pki-iso20 \(pkiIso20) is an \(directory.profile.rawValue) PKI (make one with pnc pki init --profile iso15118-20)")
             }
             directories.append(directory)
         }
@@ -132,7 +133,8 @@ struct CSMSCommand: AsyncParsableCommand {
                 transport: OCSPHTTPTransport(timeout: .seconds(Int64(ocspTimeout))), now: { Date() }, makeNonce: nil,
                 hashAlgorithm: .sha256)
             plugAndCharge = try PlugAndChargeServices.pkis(
-                directories, client: client, transport: OCSPHTTPTransport(timeout: .seconds(Int64(ocspTimeout))), now: { Date() })
+                directories, client: client, transport: OCSPHTTPTransport(timeout: .seconds(Int64(ocspTimeout))),
+                now: { Date() })
             let explicit = Set(configuration.csms.rootCertificatesToInstall.map(\.type))
             for directory in directories {
                 for (type, role) in [("V2GRootCertificate", CertificateRole.v2gRoot), ("MORootCertificate", .moRoot)]

@@ -121,7 +121,8 @@ struct StationCommand: AsyncParsableCommand {
             throw ValidationError("a --profile iso15118-20 PKI serves TLS 1.3 for ISO 15118-20 only: use --protocols iso20 (ISO 15118-2 TLS needs a -2 PKI)")
         }
         if self.tls, self.pki == nil, self.csms != nil, self.csmsTLSProfile == .iso15118_20, self.vehicleRoots == nil {
-            throw ValidationError("--csms with --tls serving ISO 15118-20 (TLS 1.3, mutual) needs --vehicle-roots FILE.pem (the OEM roots)")
+            throw ValidationError(
+                "--csms with --tls serving ISO 15118-20 (TLS 1.3, mutual) needs --vehicle-roots FILE.pem (the OEM roots)")
         }
         for name in self.protocols.split(separator: ",") where !["iso2", "din", "iso20"].contains(name) {
             throw ValidationError("unknown protocol \(name) (iso2, din, iso20)")
@@ -315,7 +316,9 @@ extension StationCommand {
 
     /// The SECC chain and key of `profile` the CSMS signed for this station: the stored ones, or a fresh
     /// SignCertificate (OCPP 2.0.1 A03, a secp256r1 or secp521r1 CSR) answered by CertificateSigned within 60 s.
-    static func csmsSignedIdentity(_ station: OCPPChargingStation, profile: PKIProfile) async throws -> (chain: String, key: String) {
+    static func csmsSignedIdentity(
+        _ station: OCPPChargingStation, profile: PKIProfile
+    ) async throws -> (chain: String, key: String) {
         let store = station.certificates
         if let chain = store.seccChainPEM(profile: profile), let key = store.seccKeyPEM(profile: profile) { return (chain, key) }
         try await station.requestV2GCertificate(profile: profile)
@@ -323,7 +326,8 @@ extension StationCommand {
             let chain = store.seccChainPEM(profile: profile), let key = store.seccKeyPEM(profile: profile)
         else {
             throw ValidationError(
-                "the CSMS accepted SignCertificate (\(profile.rawValue)) but sent no CertificateSigned within 60 s (does it run with --pki / --pki-iso20?)")
+                "the CSMS accepted SignCertificate (\(profile.rawValue)) but sent no CertificateSigned within 60 s"
+                    + " (does it run with --pki / --pki-iso20?)")
         }
         print("SECC certificate (\(profile.rawValue)) signed by the CSMS (SignCertificate → CertificateSigned)")
         return (chain, key)
