@@ -184,3 +184,103 @@ extension DemoRuns {
         }
     }
 }
+
+/// What every refusal of the vehicle's contract must leave behind: the refused plug-in started no transaction and sent
+/// the OCPP answers given; the CSMS stored (SQLite) and invoiced exactly the transactions of the plug-ins that charged.
+func expectStoredState(_ report: DemoReport, refused label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let refused = report.plugIns.first { $0.label == label }
+    #expect(refused?.succeeded == false, sourceLocation: sourceLocation)
+    #expect(refused?.transactionIDs == [], "the refused plug-in started a transaction", sourceLocation: sourceLocation)
+    let charged = Set(report.plugIns.filter(\.succeeded).flatMap(\.transactionIDs))
+    #expect(!charged.isEmpty, sourceLocation: sourceLocation)
+    #expect(Set(report.storedTransactions.map(\.transactionID)) == charged, "\(Demo.render(report))", sourceLocation: sourceLocation)
+    #expect(report.storedTransactions.allSatisfy { $0.stoppedReason != nil && $0.eventCount >= 2 }, sourceLocation: sourceLocation)
+    #expect(Set(report.invoicedEMAIDs.keys) == charged, "every charged transaction has its CDR and invoice, no other", sourceLocation: sourceLocation)
+}
+
+extension DemoRuns {
+    @Suite("pnc demo refusals of a misbehaving vehicle, an unknown contract, an unreachable CPS; the choice among contracts")
+    struct DemoRefusalEndToEndTests {
+        @Test(
+            "[ISO15118-2 V2G2-475 AuthorizationRes, OCPP2.0.1 C07] wrong GenChallenge / tampered AuthorizationReq signature: a real EVCC over TLS signs a foreign GenChallenge or alters its signature; the SECC answers FAILED_ChallengeInvalid / FAILED_SignatureError without any Authorize; no transaction, CDR or invoice for that plug-in; the EIM session charges and is billed",
+            arguments: [
+                (DemoScenario.wrongChallenge, "FAILED_ChallengeInvalid"),
+                (.tamperedAuthorization, "FAILED_SignatureError"),
+            ])
+        func misbehavingVehicle(scenario: DemoScenario, code: String) async throws {
+            let report = try await Demo.run(scenario: scenario, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            #expect(report.contractInstallation?.iso15118ResponseCode == "OK")
+            let plugIn2 = try #require(report.plugIns.first { $0.label == "plug-in 2" }, "\(Demo.render(report))")
+            #expect(plugIn2.presentedEMAID == report.contractInstallation?.eMAID)
+            #expect(plugIn2.failedResponseCode == code)
+            #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 2 PaymentDetailsReq") && $0.outcome == "OK" })
+            #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 2 AuthorizationReq") && $0.outcome.hasPrefix(code) })
+            #expect(plugIn2.authorizations.isEmpty)  // refused by the SECC: no OCPP Authorize at all
+            #expect(report.contractAuthorization == nil)
+            let eim = try #require(report.plugIns.first { $0.label == "plug-in 3 (EIM fallback)" })
+            #expect(eim.succeeded)
+            #expect(eim.authorizations.map(\.status) == [.accepted])
+            #expect(report.authorization?.status == .accepted)
+            expectStoredState(report, refused: "plug-in 2")
+        }
+
+        @Test("[ISO15118-2 AuthorizationRes, OCPP2.0.1 C07] unknown eMAID: a valid certificate of MO Sub-CA 2 for an eMAID the eMSP does not know → CSMS Authorize Unknown / NoCertificateAvailable → SECC FAILED_NoCertificateAvailable; no transaction for it; the EIM session charges")
+        func unknownEMAID() async throws {
+            let report = try await Demo.run(scenario: .unknownEMAID, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            let plugIn2 = try #require(report.plugIns.first { $0.label == "plug-in 2" }, "\(Demo.render(report))")
+            #expect(plugIn2.presentedEMAID == "DE8AA999999990")
+            #expect(plugIn2.failedResponseCode == "FAILED_NoCertificateAvailable")
+            #expect(plugIn2.authorizations.map(\.status) == [.unknown])
+            #expect(plugIn2.authorizations.map(\.certificateStatus) == [.noCertificateAvailable])
+            #expect(report.contractAuthorization?.status == .unknown)
+            #expect(report.authorization?.status == .accepted)  // EIM fallback
+            #expect(!report.invoicedEMAIDs.values.contains("DE8AA999999990"))
+            expectStoredState(report, refused: "plug-in 2")
+        }
+
+        @Test("[OCPP2.0.1 M02, ISO15118-2 CertificateInstallationRes] CPS down: the eMSP's CPS does not answer → CSMS Get15118EVCertificate Failed within its budget → SECC CertificateInstallationRes FAILED, the session ends; the EIM session charges and is billed")
+        func cpsDown() async throws {
+            let report = try await Demo.run(scenario: .cpsDown, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            let installation = try #require(report.contractInstallation, "\(Demo.render(report))")
+            #expect(installation.ocppStatus == "Failed")
+            #expect(installation.iso15118ResponseCode == "FAILED")
+            #expect(installation.eMAID == nil)
+            let exchange = try #require(report.certificateExchanges.first)
+            #expect(exchange.status == "Failed")
+            // The CSMS's budget answered, not the station's OCPP call timeout (10 s).
+            let budget = Double(Demo.evCertificateBudget.components.seconds) * 1000
+            #expect(exchange.milliseconds >= budget * 0.9)
+            #expect(exchange.milliseconds < budget + 4_000)
+            let plugIn1 = try #require(report.plugIns.first)
+            #expect(plugIn1.label == "plug-in 1")
+            #expect(plugIn1.failedResponseCode == "FAILED")
+            #expect(plugIn1.authorizations.isEmpty)
+            let eim = try #require(report.plugIns.first { $0.label == "plug-in 2 (EIM fallback)" })
+            #expect(eim.succeeded)
+            #expect(eim.authorizations.map(\.status) == [.accepted])
+            #expect(report.authorization?.status == .accepted)
+            #expect(report.invoicePath != nil)
+            expectStoredState(report, refused: "plug-in 1")
+        }
+
+        @Test("[ISO15118-2 PaymentDetailsRes, OCPP2.0.1 C07 M05] multi-contract: the vehicle prefers a contract of a second MO whose root the station lacks (FAILED_NoCertificateAvailable, no Authorize, no transaction), then picks its other contract: that eMAID is authorized (Accepted/Accepted) and billed")
+        func multiContract() async throws {
+            let report = try await Demo.run(scenario: .multiContract, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            let installed = try #require(report.contractInstallation?.eMAID, "\(Demo.render(report))")
+            let plugIn2 = try #require(report.plugIns.first { $0.label == "plug-in 2" })
+            #expect(plugIn2.presentedEMAID == Demo.foreignEMAID)
+            #expect(plugIn2.failedResponseCode == "FAILED_NoCertificateAvailable")
+            #expect(plugIn2.authorizations.isEmpty)
+            let next = try #require(report.plugIns.first { $0.label == "plug-in 3 (next contract)" })
+            #expect(next.presentedEMAID == installed)
+            #expect(next.succeeded)
+            #expect(next.authorizations.map(\.status) == [.accepted])
+            #expect(next.authorizations.map(\.certificateStatus) == [.accepted])
+            let transaction = try #require(next.transactionIDs.first)
+            #expect(report.invoicedEMAIDs[transaction] == installed)
+            #expect(report.cdr?.session.eMAID == installed)
+            #expect(!report.invoicedEMAIDs.values.contains(Demo.foreignEMAID))
+            expectStoredState(report, refused: "plug-in 2")
+        }
+    }
+}
