@@ -340,7 +340,10 @@ extension Demo {
         let (roots, entries) = try await beforeSecondPlugIn()
         leg.contractRoots = roots
         report.timeline += entries
-        var wallet = ContractStore([try presentedContract(scenario: scenario, installed: installed, leaf: leaf, pki: pki, report: &report)])
+        // The scenario's contract is presented as is (in `expired` an expired one, which a vehicle's own selection
+        // would skip); in `multi-contract` the vehicle chooses from the two it holds.
+        var presented = try presentedContract(scenario: scenario, installed: installed, leaf: leaf, pki: pki, report: &report)
+        var wallet = ContractStore([presented])
         if scenario == .unknownEMAID { refreshOCSP() }  // the responder serves the certificate just issued
         if scenario == .multiContract {
             // A contract of a second MO, preferred by the vehicle, next to the installed one.
@@ -351,7 +354,10 @@ extension Demo {
                 outcome: "\(foreign.eMAID) (a second MO, its own root; preferred), \(installed.eMAID) (installed)"))
         }
         let now = Date().timeIntervalSince1970
-        guard let presented = wallet.select(now: now) else { return nil }
+        if scenario == .multiContract {
+            guard let chosen = wallet.select(now: now) else { return nil }
+            presented = chosen
+        }
         let misbehaviour: ISO2EVCCStateMachine.Misbehaviour? =
             switch scenario {
             case .wrongChallenge: .foreignGenChallenge((0..<16).map { _ in UInt8.random(in: 0...255) })

@@ -63,6 +63,19 @@ extension DemoRuns {
             let plugIn2 = Set(report.timeline.filter { $0.step.hasPrefix("plug-in 2") }.compactMap(\.traceID))
             #expect(plugIn2.count == 1)
             #expect(report.timeline.last?.traceID == plugIn2.first)
+            // Stored state: plug-in 1 (installation, then charging with the new contract) and plug-in 2 each stored one
+            // transaction, each invoiced to the installed eMAID.
+            let second = try #require(report.plugIns.first { $0.label == "plug-in 2" })
+            #expect(second.presentedEMAID == installation.eMAID)
+            #expect(second.authorizations.map(\.status) == [.accepted])
+            #expect(second.authorizations.map(\.certificateStatus) == [.accepted])
+            #expect(second.transactionIDs.count == 1)
+            #expect(report.certificateExchanges.map(\.status) == ["Accepted"])
+            let charged = report.plugIns.flatMap(\.transactionIDs)
+            #expect(charged.count == 2)
+            #expect(Set(report.storedTransactions.map(\.transactionID)) == Set(charged))
+            #expect(Set(report.invoicedEMAIDs.keys) == Set(charged))
+            #expect(Set(report.invoicedEMAIDs.values) == [try #require(installation.eMAID)])
         }
 
         @Test("[OCPP2.0.1 C15 E04] csms-offline through the real EV leg: the CSMS stops after the installation, the station refuses the contract offline and accepts the EV's EIM token from its local list with the reason, the session charges, the journal is replayed once the CSMS is back")
@@ -81,6 +94,8 @@ extension DemoRuns {
             #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 3 (EIM fallback) SessionStopReq") && $0.outcome == "OK" })
             #expect(Demo.render(report).contains("TransactionEvents queued"))
             #expect(report.invoicePath != nil)
+            #expect(report.plugIns.first { $0.label == "plug-in 2" }?.failedResponseCode != nil)
+            expectStoredState(report, refused: "plug-in 2")
         }
     }
 }
@@ -107,6 +122,10 @@ extension DemoRuns {
             #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 3 (EIM fallback) SessionStopReq") && $0.outcome == "OK" })
             #expect((report.storedTransaction?.eventCount ?? 0) >= 2)
             #expect(report.invoicePath != nil)
+            let plugIn2 = try #require(report.plugIns.first { $0.label == "plug-in 2" })
+            #expect(plugIn2.failedResponseCode == code)
+            #expect(plugIn2.authorizations.isEmpty)
+            expectStoredState(report, refused: "plug-in 2")
         }
 
         @Test("[ISO15118-2 AuthorizationRes, OCPP2.0.1 C07] revoked: the installed contract revoked at MO Sub-CA 2 → OCSP revoked → CSMS CertificateRevoked → SECC FAILED_CertificateRevoked; the EIM session charges")
@@ -123,6 +142,10 @@ extension DemoRuns {
             #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 3 (EIM fallback) SessionStopReq") && $0.outcome == "OK" })
             #expect((report.storedTransaction?.eventCount ?? 0) >= 2)
             #expect(report.invoicePath != nil)
+            let plugIn2 = try #require(report.plugIns.first { $0.label == "plug-in 2" })
+            #expect(plugIn2.authorizations.map(\.status) == [.invalid])
+            #expect(plugIn2.authorizations.map(\.certificateStatus) == [.certificateRevoked])
+            expectStoredState(report, refused: "plug-in 2")
         }
 
         @Test("[ISO15118-2 PaymentServiceSelection, OCPP2.0.1 M04] unknown-root: the CSMS deletes the MO root, the SECC no longer offers Contract payment; the EIM session charges")
@@ -134,6 +157,10 @@ extension DemoRuns {
             #expect(report.contractAuthorization == nil)  // no Authorize for a contract the SECC cannot check
             #expect(report.authorization?.status == .accepted)
             #expect(report.invoicePath != nil)
+            let plugIn2 = try #require(report.plugIns.first { $0.label == "plug-in 2" })
+            #expect(plugIn2.failedResponseCode == "FAILED_PaymentSelectionInvalid")
+            #expect(plugIn2.authorizations.isEmpty)
+            expectStoredState(report, refused: "plug-in 2")
         }
     }
 }
