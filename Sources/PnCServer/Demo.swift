@@ -78,10 +78,14 @@ public struct DemoPlugIn: Sendable {
     public var authorizations: [BackendAuthorizationDecision]
     /// The transactions the station started during the plug-in.
     public var transactionIDs: [String]
+    /// The serial number of the contract certificate installed or updated in this plug-in, if one was.
+    public var newContractSerial: String?
 }
 
 /// One OCPP Get15118EVCertificate as the station saw it.
 public struct DemoCertificateExchange: Sendable, Hashable {
+    /// CertificateActionEnumType: Install or Update.
+    public var action: String
     /// Iso15118EVCertificateStatusEnumType: Accepted or Failed.
     public var status: String
     public var detail: String?
@@ -137,6 +141,10 @@ public enum DemoScenario: String, Sendable, CaseIterable {
     /// station does not have: PaymentDetailsRes FAILED_NoCertificateAvailable, and at the next plug-in the vehicle
     /// picks its other contract, which is authorized and billed.
     case multiContract = "multi-contract"
+    /// At plug-in 2 the installed contract is inside the vehicle's renewal window: CertificateUpdateReq → OCPP
+    /// Get15118EVCertificate(Update) → eMSP/CPS → CertificateUpdateRes OK; the vehicle charges with the new
+    /// certificate, which the CSMS's C07 compares with the eMSP's record.
+    case update
 }
 
 /// The SECC's verdict on a contract chain, in ISO 15118-2 and OCPP terms.

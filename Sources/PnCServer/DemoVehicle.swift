@@ -39,7 +39,7 @@ struct DemoVehicleLeg {
     /// One plug-in: SECCService on 127.0.0.1 (port 0, TLS with the PKI's SECC leaf) and the EVCC.
     func plugIn(
         contract: StoredContract?, installation: ContractInstallation?,
-        misbehaviour: ISO2EVCCStateMachine.Misbehaviour? = nil
+        misbehaviour: ISO2EVCCStateMachine.Misbehaviour? = nil, renewal: ContractRenewal? = nil
     ) async throws
         -> (EVCCSessionSummary, SECCSessionSummary?)
     {
@@ -71,7 +71,7 @@ struct DemoVehicleLeg {
                 configuration.misbehaviour = misbehaviour
                 summary = try await EVCCSession.run(
                     on: connection, configuration: configuration,
-                    contract: contract, installation: installation, logger: logger)
+                    contract: contract, installation: installation, renewal: renewal, logger: logger)
             } catch {
                 // The SECC's accept loop ends only when its server closes.
                 try? await server.close()
@@ -214,7 +214,7 @@ final class TimedStationBackend: ChargingBackend, Sendable {
         let elapsed = ContinuousClock.now - start
         exchanges.withLock {
             $0.append(DemoCertificateExchange(
-                status: result.status.rawValue, detail: result.detail,
+                action: request.action.rawValue, status: result.status.rawValue, detail: result.detail,
                 milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
         }
         return result
@@ -268,17 +268,20 @@ extension Demo {
 
         func plugIn(
             _ label: String, contract: StoredContract?, installation: ContractInstallation?,
-            misbehaviour: ISO2EVCCStateMachine.Misbehaviour? = nil
+            misbehaviour: ISO2EVCCStateMachine.Misbehaviour? = nil, renewal: ContractRenewal? = nil
         ) async throws -> (EVCCSessionSummary, SECCSessionSummary?) {
             let decisionsBefore = backend.authorizations().count
             let transactionsBefore = backend.startedTransactions().count
-            let (ev, secc) = try await leg.plugIn(contract: contract, installation: installation, misbehaviour: misbehaviour)
+            let (ev, secc) = try await leg.plugIn(
+                contract: contract, installation: installation, misbehaviour: misbehaviour, renewal: renewal)
             let failed = ev.timeline.first { $0.direction == .received && $0.responseCode?.hasPrefix("FAILED") == true }
             report.plugIns.append(DemoPlugIn(
                 label: label, presentedEMAID: contract?.eMAID, succeeded: ev.succeeded,
                 failedResponseCode: failed?.responseCode.flatMap { $0.split(separator: "/").first.map(String.init) },
                 authorizations: Array(backend.authorizations().dropFirst(decisionsBefore)),
-                transactionIDs: Array(backend.startedTransactions().dropFirst(transactionsBefore))))
+                transactionIDs: Array(backend.startedTransactions().dropFirst(transactionsBefore)),
+                newContractSerial: ev.installedContract?.chainDER.first.flatMap { try? Certificate(derEncoded: $0) }
+                    .map { $0.serialNumber.description }))
             report.certificateExchanges = backend.certificateExchanges()
             // EV↔SECC lines interleaved with the OCPP hops the SECC made, in time order of the EV's timeline.
             var lines = DemoVehicleLeg.entries(label, ev: ev, secc: secc)
@@ -368,8 +371,14 @@ extension Demo {
             report.timeline.append(DemoTimelineEntry(
                 hop: "EV", step: "misbehaves in AuthorizationReq", milliseconds: 0, traceID: nil, outcome: "\(misbehaviour)"))
         }
+        // In `update` the contract is inside the vehicle's renewal window (here: always): CertificateUpdate first.
+        let renewal = scenario == .update
+            ? ContractRenewal(
+                v2gRoots: try leg.installation().v2gRoots, rootCertificateIDs: try leg.installation().rootCertificateIDs,
+                window: 100_000 * 86_400)
+            : nil
         let (charge, chargeSECC) = try await plugIn(
-            "plug-in 2", contract: presented, installation: nil, misbehaviour: misbehaviour)
+            "plug-in 2", contract: presented, installation: nil, misbehaviour: misbehaviour, renewal: renewal)
         let decisions = backend.drainDecisions()
         report.contractAuthorization = decisions.first { if case .contract = $0.0 { true } else { false } }?.1
         if let refused = charge.timeline.first(where: {
@@ -451,7 +460,8 @@ extension Demo {
                 hop: "EV", step: "presents a contract of MO Sub-CA 2 the eMSP does not know", milliseconds: 0, traceID: nil,
                 outcome: "eMAID \(eMAID), serial \(unknown.serialNumber)"))
             return try StoredContract(eMAID: eMAID, chainDER: [try unknown.derBytes] + installed.chainDER.dropFirst(), key: .p256(key))
-        case .happy, .csmsOffline, .revoked, .unknownRoot, .wrongChallenge, .tamperedAuthorization, .cpsDown, .multiContract:
+        case .happy, .csmsOffline, .revoked, .unknownRoot, .wrongChallenge, .tamperedAuthorization, .cpsDown, .multiContract,
+            .update:
             return installed
         }
     }

@@ -78,6 +78,29 @@ extension DemoRuns {
             #expect(Set(report.invoicedEMAIDs.values) == [try #require(installation.eMAID)])
         }
 
+        @Test("[ISO15118-2 §8.4.3.11 V2G2-552, OCPP2.0.1 M03 C07] update: inside its renewal window the vehicle sends CertificateUpdateReq over TLS → Get15118EVCertificate(Update) Accepted → CertificateUpdateRes OK; it charges with the new certificate, which C07 accepts against the eMSP's record; both sessions stored and invoiced to the contract")
+        func update() async throws {
+            let report = try await Demo.run(scenario: .update, workDirectory: demoFolder(), logger: Logger(label: "test.demo"))
+            let installed = try #require(report.contractInstallation?.eMAID, "\(Demo.render(report))")
+            #expect(report.certificateExchanges.map(\.action) == ["Install", "Update"])
+            #expect(report.certificateExchanges.map(\.status) == ["Accepted", "Accepted"])
+            #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 2 CertificateUpdateReq") && $0.outcome == "OK" })
+            let first = try #require(report.plugIns.first { $0.label == "plug-in 1" })
+            let second = try #require(report.plugIns.first { $0.label == "plug-in 2" })
+            let newSerial = try #require(second.newContractSerial)
+            #expect(newSerial != first.newContractSerial)
+            #expect(second.succeeded)
+            #expect(report.timeline.contains { $0.step.hasPrefix("plug-in 2 AuthorizationReq") && $0.outcome == "OK/Finished" })
+            #expect(second.authorizations.map(\.status) == [.accepted])
+            #expect(second.authorizations.map(\.certificateStatus) == [.accepted])
+            let transaction = try #require(second.transactionIDs.first)
+            let charged = report.plugIns.flatMap(\.transactionIDs)
+            #expect(charged.count == 2)
+            #expect(Set(report.storedTransactions.map(\.transactionID)) == Set(charged))
+            #expect(report.invoicedEMAIDs[transaction] == installed)
+            #expect(Set(report.invoicedEMAIDs.keys) == Set(charged))
+        }
+
         @Test("[OCPP2.0.1 C15 E04] csms-offline through the real EV leg: the CSMS stops after the installation, the station refuses the contract offline and accepts the EV's EIM token from its local list with the reason, the session charges, the journal is replayed once the CSMS is back")
         func csmsOffline() async throws {
             let report = try await Demo.run(
