@@ -160,7 +160,8 @@ public struct EMSPContractDirectory: ContractDirectory {
     }
 
     /// The contract's current certificate (the first of its stored chain, issued by the second) as C07 names it. SHA256
-    /// only: the hash algorithm of the contract chains' OCSP checks; another algorithm is not compared.
+    /// only: the hash algorithm of the contract chains' OCSP checks; another algorithm, and a stored chain that
+    /// swift-certificates cannot read (Ed448 contracts of -20) or that lacks its issuer, are not compared (`notKept`).
     public func contractCertificate(
         eMAID: String, hashAlgorithm: String, traceID: String
     ) async throws -> ContractCertificateOnRecord {
@@ -173,9 +174,7 @@ public struct EMSPContractDirectory: ContractDirectory {
             let leaf = try? Certificate(derEncoded: leafDER),
             let issuer = try? Certificate(derEncoded: contract.certificateChain[1]),
             let certID = try? OCSPCertID(certificate: leaf, issuer: issuer, hashAlgorithm: .sha256)
-        else {
-            throw PnCServerError(.configuration, "the stored certificate chain of contract \(eMAID) cannot be read")
-        }
+        else { return .notKept }
         return .certificate(CSMS.CertificateHashData(
             hashAlgorithm: "SHA256", issuerNameHash: Self.hex(certID.issuerNameHash), issuerKeyHash: Self.hex(certID.issuerKeyHash),
             serialNumber: Self.hex(Array(leaf.serialNumber.bytes)), responderURL: ""))
