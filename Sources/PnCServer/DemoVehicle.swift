@@ -289,7 +289,9 @@ extension Demo {
             let anchor = lines.firstIndex { $0.step.contains("PaymentDetails") || $0.step.contains("CertificateInstallation") }
             for hop in hops.reversed() {
                 let after: Int? =
-                    if hop.step.hasPrefix("Get15118") { lines.firstIndex { $0.step.contains("CertificateInstallation") } }
+                    if hop.step.hasPrefix("Get15118") {
+                        lines.firstIndex { $0.step.contains("CertificateInstallation") || $0.step.contains("CertificateUpdate") }
+                    }
                     else if hop.step.hasPrefix("Authorize") { lines.lastIndex { $0.step.contains("AuthorizationReq") } }
                     else if hop.step.contains("Started") { lines.firstIndex { $0.step.contains("PowerDeliveryReq") } }
                     else if hop.step.contains("Ended") { lines.lastIndex { $0.step.contains("PowerDeliveryReq") } }
