@@ -20,12 +20,14 @@ extension SECCService {
     ) async throws -> String {
         let pnc = self.configuration.paymentOptions.contains(.contract) ? self.configuration.iso20PnC : nil
         var random = SystemRandomNumberGenerator()
+        var iso20Configuration = ISO20SECCConfiguration(
+            evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities, pnc: pnc)
+        iso20Configuration.apply(self.configuration.iso20Session)
         var machine = ISO20SECCStateMachine(
-            configuration: ISO20SECCConfiguration(
-                evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities,
-                pnc: pnc),
-            proposedSessionID: sessionID, traceID: traceID,
-            genChallenge: pnc == nil ? [] : (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
+            configuration: iso20Configuration, proposedSessionID: sessionID, traceID: traceID,
+            genChallenge: pnc == nil ? [] : (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) },
+            pausedSessions: self.iso20PausedSessions.all)
+        var logger = logger
         while let frame = try await frames.next() {
             guard let request = try ISO20Request(payloadType: frame.payloadType.rawValue, exi: Array(buffer: frame.payload))
             else {
@@ -34,6 +36,13 @@ extension SECCService {
             let name = Self.iso20Name(request)
             timeline.append(.init(milliseconds: stamp(), direction: .received, message: name))
             var action = machine.received(request, now: UInt64(max(Self.unixTime(), 0)))
+            if case .sessionSetup = request, let joined = machine.joinedSessionID {
+                // The vehicle joined a paused session: its trace id and transaction go on.
+                self.iso20PausedSessions.forget(sessionID: joined)
+                logger[metadataKey: "pnc.trace_id"] = "\(machine.traceID)"
+                logger[metadataKey: "v2g.session_id"] = "\(ISO20SECCStateMachine.hex(joined))"
+                logger.debug("secc joined a paused -20 session")
+            }
             while true {
                 logger.debug("secc transition", metadata: ["v2g.request": "\(name)"])
                 switch action {
@@ -58,6 +67,7 @@ extension SECCService {
                     }
                 case .sendAndClose(let response, let reason):
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
+                    if let paused = machine.pausedSession { self.iso20PausedSessions.keep(paused) }
                     return "session ended: \(reason)"
                 case .startTransaction(let start, let response, _):
                     let id = await self.startTransaction(start, fallbackID: "local-\(ISO20SECCStateMachine.hex(sessionID))", logger: logger)

@@ -43,6 +43,37 @@ public struct ISO20SECCConfiguration: Sendable, Hashable {
     }
 }
 
+/// The -20 session options of a station (copied into each session's ``ISO20SECCConfiguration``).
+public struct ISO20SessionOptions: Sendable, Hashable {
+    public var controlModes: [ISO20ControlMode]
+    public var powerPlan: [ISO20PowerPlanEntry]
+    public var allowsStandby: Bool
+    public var allowsPause: Bool
+    public var supportsServiceRenegotiation: Bool
+
+    public init(
+        controlModes: [ISO20ControlMode] = [.scheduled], powerPlan: [ISO20PowerPlanEntry] = [], allowsStandby: Bool = true,
+        allowsPause: Bool = true, supportsServiceRenegotiation: Bool = true
+    ) {
+        self.controlModes = controlModes
+        self.powerPlan = powerPlan
+        self.allowsStandby = allowsStandby
+        self.allowsPause = allowsPause
+        self.supportsServiceRenegotiation = supportsServiceRenegotiation
+    }
+}
+
+extension ISO20SECCConfiguration {
+    /// Takes the station's -20 session options.
+    public mutating func apply(_ options: ISO20SessionOptions) {
+        self.controlModes = options.controlModes
+        self.powerPlan = options.powerPlan
+        self.allowsStandby = options.allowsStandby
+        self.allowsPause = options.allowsPause
+        self.supportsServiceRenegotiation = options.supportsServiceRenegotiation
+    }
+}
+
 /// One step of an ``ISO20SECCConfiguration/powerPlan``: `powerW` for `durationSeconds` (negative: discharge).
 public struct ISO20PowerPlanEntry: Hashable, Sendable {
     public var durationSeconds: UInt32
