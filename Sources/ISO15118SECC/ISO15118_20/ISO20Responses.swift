@@ -126,7 +126,9 @@ enum ISO20Responses {
             return .scheduleExchange(
                 ScheduleExchangeRes(
                     header: header, responseCode: code, evseProcessing: .finished,
-                    choice: .scheduledSEResControlMode(Scheduled_SEResControlMode())))
+                    // Scheduled_SEResControlMode needs at least one schedule tuple; the dynamic choice has no
+                    // mandatory content.
+                    choice: .dynamicSEResControlMode(Dynamic_SEResControlMode())))
         case .powerDelivery:
             return .powerDelivery(PowerDeliveryRes(header: header, responseCode: code))
         case .sessionStop:
