@@ -39,10 +39,12 @@ public struct ISO20EVCCSessionSummary: Sendable {
 extension EVCCSession {
     /// Offers ISO 15118-20 (AC or DC by `configuration.ac`), runs ``ISO20EVCCStateMachine`` to SessionStop (asking to
     /// stop after `chargeLoops` charge-loop exchanges of each energy transfer, standby exchanges included) and closes
-    /// the connection.
+    /// the connection. `loopInterval` spaces the charge-loop requests (as vehicles do, about once a second) so that
+    /// the battery sees energy flow over time; zero sends them back to back.
     public static func runISO20(
         on connection: V2GConnection, configuration: ISO20EVCCConfiguration, contracts: [ISO20EVCCContract] = [],
-        installation: ISO20ContractInstallation? = nil, chargeLoops: Int = 5, logger: Logger
+        installation: ISO20ContractInstallation? = nil, chargeLoops: Int = 5, loopInterval: Duration = .zero,
+        logger: Logger
     ) async throws -> ISO20EVCCSessionSummary {
         let started = ContinuousClock.now
         func stamp() -> Double {
@@ -67,6 +69,7 @@ extension EVCCSession {
                 case .send(let request, _):
                     switch request {
                     case .dcChargeLoop, .acChargeLoop:
+                        if loopInterval > .zero { try await Task.sleep(for: loopInterval) }
                         loops += 1
                         if loops >= chargeLoops { machine.requestStop() }
                     case .serviceDiscovery:
