@@ -1,3 +1,4 @@
+import Foundation
 import PnCTesting
 import ISO15118EVCC
 import ISO15118SECC
@@ -200,5 +201,24 @@ final class SummaryList: Sendable {
         let plain = SimulatedEVSEController(capabilities: SimulatedEVSEController.dc)
         try await plain.setContactors(closed: true)
         #expect(try await plain.deliver(OutputTarget(voltageV: 400, currentA: -50)).currentA == 0)
+    }
+}
+
+/// The -20 BPT, dynamic, standby, pause and renegotiation sessions as an operator runs them: `pnc station` and
+/// `pnc ev` processes on loopback over TLS 1.3 (dev/pnc-iso20-bpt.sh).
+@Suite struct ISO20BPTCLITests {
+    static let pnc = Peers.repoRoot + "/.build/debug/pnc"
+    static let ready = FileManager.default.isExecutableFile(atPath: pnc) && Peers.which("python3") != nil
+
+    @Test(
+        "[ISO15118-20 DC_BPT, dynamic, Standby, Pause, OK_OldSessionJoined, ServiceRenegotiation] pnc station --bpt --dynamic --power-plan and pnc ev iso20-bpt-dc / iso20-dynamic-dc --pause / --resume --renegotiate over TLS 1.3",
+        .enabled(if: ready, "needs .build/debug/pnc (swift build) and python3"))
+    func chain() async throws {
+        let (status, output) = try await Peers.runAsync(
+            "/bin/bash", [Peers.repoRoot + "/dev/pnc-iso20-bpt.sh"], cwd: Peers.repoRoot, timeout: .seconds(300))
+        #expect(status == 0, "\(output.suffix(4_000))")
+        #expect(output.contains("ISO 15118-20 DC_BPT over TLS 1.3: the vehicle discharged, completed"))
+        #expect(output.contains("ISO 15118-20 paused session joined, service renegotiated, completed"))
+        #expect(output.contains("station: 2 sessions stopped, 1 paused and joined, 2 transactions"))
     }
 }
