@@ -158,4 +158,29 @@ public struct EMSPContractDirectory: ContractDirectory {
             return .active
         }
     }
+
+    /// The contract's current certificate (the first of its stored chain, issued by the second) as C07 names it. SHA256
+    /// only: the hash algorithm of the contract chains' OCSP checks; another algorithm, and a stored chain that
+    /// swift-certificates cannot read (Ed448 contracts of -20) or that lacks its issuer, are not compared (`notKept`).
+    public func contractCertificate(
+        eMAID: String, hashAlgorithm: String, traceID: String
+    ) async throws -> ContractCertificateOnRecord {
+        guard let emaid = try? PnCCore.EMAID(eMAID), let contract = try await repository.contract(emaid: emaid) else {
+            return .unknownContract
+        }
+        guard let leafDER = contract.certificateChain.first else { return .noCertificate }
+        guard hashAlgorithm.uppercased() == "SHA256" else { return .notKept }
+        guard contract.certificateChain.count >= 2,
+            let leaf = try? Certificate(derEncoded: leafDER),
+            let issuer = try? Certificate(derEncoded: contract.certificateChain[1]),
+            let certID = try? OCSPCertID(certificate: leaf, issuer: issuer, hashAlgorithm: .sha256)
+        else { return .notKept }
+        return .certificate(CSMS.CertificateHashData(
+            hashAlgorithm: "SHA256", issuerNameHash: Self.hex(certID.issuerNameHash), issuerKeyHash: Self.hex(certID.issuerKeyHash),
+            serialNumber: Self.hex(Array(leaf.serialNumber.bytes)), responderURL: ""))
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
 }
