@@ -68,7 +68,7 @@ extension SECCService {
                 case .sendAndClose(let response, let reason):
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
                     if let paused = machine.pausedSession { self.iso20PausedSessions.keep(paused) }
-                    return "session ended: \(reason)"
+                    return Self.ending("session ended: \(reason)", joined: machine.joinedSessionID)
                 case .startTransaction(let start, let response, _):
                     let id = await self.startTransaction(start, fallbackID: "local-\(ISO20SECCStateMachine.hex(sessionID))", logger: logger)
                     _ = machine.transactionStarted(id: id)
@@ -81,7 +81,7 @@ extension SECCService {
                 case .endTransaction(let end, let response, let reason):
                     await self.reportEnd(end, logger: logger)
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
-                    return "session ended: \(reason)"
+                    return Self.ending("session ended: \(reason)", joined: machine.joinedSessionID)
                 case .control(let command):
                     let reply = await self.control(command, logger: logger)
                     if let meter = try? await self.controller.meterReading() { machine.meterSampled(meter) }
@@ -98,6 +98,13 @@ extension SECCService {
         if timedOut() { return "closed: \(machine.sequenceTimerExpired())" }
         _ = machine.transportClosed()
         return "connection closed by the vehicle"
+    }
+
+    /// A session's ending, naming the paused session it joined (its SessionID and trace id are not the ones the
+    /// connection started with).
+    static func ending(_ text: String, joined: [UInt8]?) -> String {
+        guard let joined else { return text }
+        return text + " (joined paused session \(ISO20SECCStateMachine.hex(joined)))"
     }
 
     static func writeISO20<Message>(
