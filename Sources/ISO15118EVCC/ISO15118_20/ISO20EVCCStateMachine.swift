@@ -490,8 +490,8 @@ public struct ISO20EVCCStateMachine: Sendable {
             return .scheduleExchange(ScheduleExchangeReq(
                 header: h, maximumSupportingPoints: 1024,
                 choice: .dynamicSEReqControlMode(Dynamic_SEReqControlMode(
-                    departureTime: 7_200, minimumSOC: Int8(clamping: Int(self.configuration.minimumStateOfCharge)),
-                    targetSOC: Int8(clamping: Int(self.configuration.targetStateOfCharge)),
+                    departureTime: 7_200, minimumSOC: Self.percent(self.configuration.minimumStateOfCharge),
+                    targetSOC: Self.percent(self.configuration.targetStateOfCharge),
                     evTargetEnergyRequest: RationalNumber(e.target), evMaximumEnergyRequest: RationalNumber(e.maximum),
                     evMinimumEnergyRequest: RationalNumber(e.minimum),
                     evMaximumV2XEnergyRequest: bpt ? RationalNumber(e.maximum) : nil,
@@ -535,6 +535,11 @@ extension ISO20EVCCStateMachine {
         )
     }
 
+    /// A state of charge in percent as the schema's byte (0 ... 100).
+    fileprivate static func percent(_ value: Double) -> Int8 {
+        Int8(min(100, max(0, value.isFinite ? value.rounded() : 0)))
+    }
+
     /// The vehicle may discharge while above its minimum state of charge.
     fileprivate var canDischarge: Bool {
         self.configuration.bpt && self.battery.stateOfCharge > self.configuration.minimumStateOfCharge
@@ -562,7 +567,7 @@ extension ISO20EVCCStateMachine {
                     evMaximumChargePower: RationalNumber(c.maximumPowerW), evMinimumChargePower: RationalNumber(0),
                     evMaximumChargeCurrent: RationalNumber(c.maximumCurrentA), evMinimumChargeCurrent: RationalNumber(0),
                     evMaximumVoltage: RationalNumber(c.maximumVoltageV), evMinimumVoltage: RationalNumber(c.minimumVoltageV),
-                    targetSOC: Int8(clamping: Int(c.targetStateOfCharge)),
+                    targetSOC: Self.percent(c.targetStateOfCharge),
                     evMaximumDischargePower: RationalNumber(c.maximumDischargePowerW), evMinimumDischargePower: RationalNumber(0),
                     evMaximumDischargeCurrent: RationalNumber(c.maximumDischargeCurrentA),
                     evMinimumDischargeCurrent: RationalNumber(0))))
@@ -655,8 +660,8 @@ extension ISO20EVCCStateMachine {
         let standby = self.standbyRemaining != nil
         let planned = self.scheduledPower(now: now)
         let display = DisplayParameters(
-            presentSOC: Int8(clamping: Int(self.battery.stateOfCharge.rounded())),
-            minimumSOC: Int8(clamping: Int(c.minimumStateOfCharge)), targetSOC: Int8(clamping: Int(c.targetStateOfCharge)))
+            presentSOC: Self.percent(self.battery.stateOfCharge.rounded()),
+            minimumSOC: Self.percent(c.minimumStateOfCharge), targetSOC: Self.percent(c.targetStateOfCharge))
         if c.ac {
             // Scheduled: the power drawn follows the schedule within the vehicle's limits.
             var scheduledPower: Double
