@@ -427,6 +427,25 @@ enum BPTFixtures {
         #expect(T.code(actions.last) == .failedWrongChargeParameter)
     }
 
+    @Test("[V2G20 FAILED_WrongChargeParameter] Extreme or negative rational numbers in a BPT charge loop get a typed refusal, never a trap",
+          arguments: [
+            (RationalNumber(exponent: 127, value: 32_767), RationalNumber(exponent: 127, value: -32_768)),
+            (RationalNumber(exponent: -128, value: -1), RationalNumber(exponent: 0, value: 10)),
+            (RationalNumber(exponent: 3, value: -32_768), RationalNumber(exponent: -128, value: 1)),
+          ])
+    func extremeValues(voltage: RationalNumber, current: RationalNumber) throws {
+        var machine = B.secc()
+        var stage = DCStage()
+        try Self.charging(&machine, stage: &stage)
+        let request = ISO20Request.dcChargeLoop(DC_ChargeLoopReq(
+            header: F.header(), meterInfoRequested: false, evPresentVoltage: voltage,
+            clReqControlMode: .bptScheduledDCCLReqControlMode(BPT_Scheduled_DC_CLReqControlMode(
+                evTargetCurrent: current, evTargetVoltage: voltage))))
+        let actions = try T.drive(&machine, [request], stage: &stage)
+        #expect(T.code(actions.last) == .failedWrongChargeParameter)
+        #expect(machine.isClosed)
+    }
+
     @Test("[V2G20 PowerDelivery] Standby before energy transfer, and Start while charging, are sequence failures")
     func powerDeliveryOrder() throws {
         var machine = B.secc()
