@@ -29,6 +29,8 @@ public struct SECCConfiguration: Sendable {
     public var contractRootsProvider: (@Sendable () -> [Certificate])?
     /// Whether Contract sessions are asked for one signed MeteringReceipt ([V2G2-691]).
     public var requiresMeteringReceipt: Bool
+    /// ISO 15118-20 control modes, power plan, standby, pause and service renegotiation.
+    public var iso20Session = ISO20SessionOptions()
 
     public init(
         evseID: String, evseNumber: Int = 1, paymentOptions: [PaymentOption] = [.externalPayment],
@@ -70,6 +72,8 @@ public struct SECCService: Sendable {
     public let logger: Logger
     /// V2G_SECC_Sequence_Timeout (ISO 15118-2 §9.6, 60 s); shorter values are for tests only.
     public let sequenceTimeout: Duration
+    /// ISO 15118-20 sessions paused by their vehicles, joined again by a later SessionSetupReq.
+    public let iso20PausedSessions = ISO20PausedSessions()
 
     public init(
         configuration: SECCConfiguration, backend: any ChargingBackend, controller: any EVSEController, logger: Logger,
