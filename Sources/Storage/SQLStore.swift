@@ -101,15 +101,8 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     /// Opens a PostgreSQL database given as `postgres://user:password@host:port/database` (TLS disabled: use a
     /// loopback or private network) and migrates it.
     public static func openPostgres(url: String, logger: Logger) async throws -> SQLStore {
-        guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql",
-            let host = components.host, let user = components.user
-        else {
-            throw StorageError.make(.openFailed, "not a postgres:// URL")
-        }
-        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        let configuration = PostgresConnection.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database.isEmpty ? nil : database, tls: .disable)
+        let configuration = try postgresConfiguration(url: url)
+        let host = configuration.host ?? "?"
         do {
             let writeConnection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
             let readConnection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
@@ -128,6 +121,19 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         } catch {
             throw StorageError.make(.openFailed, "cannot open PostgreSQL database at \(host)", cause: error)
         }
+    }
+
+    /// The connection settings of a `postgres://user:password@host:port/database` URL (TLS disabled).
+    static func postgresConfiguration(url: String) throws -> PostgresConnection.Configuration {
+        guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql",
+            let host = components.host, let user = components.user
+        else {
+            throw StorageError.make(.openFailed, "not a postgres:// URL")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        return PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database.isEmpty ? nil : database, tls: .disable)
     }
 
     /// Opens `location`: a `postgres://` URL, or else an SQLite file path.
@@ -206,6 +212,12 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
     }
 
+    /// Ends ``run()`` after the batch in progress, without cancelling it (a cancelled SQLite statement would leave the
+    /// transaction open); later writes wait for ``close()``, which commits them.
+    public func stopWriter() {
+        signalContinuation.finish()
+    }
+
     /// Queues a write and waits until the transaction containing it is committed.
     func write(_ operation: @escaping WriteOperation) async throws -> Bool {
         try await withCheckedThrowingContinuation { continuation in
@@ -222,8 +234,9 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         }
     }
 
-    /// Stops the writer after the queued writes and closes the connections.
-    public func close() async throws {
+    /// Stops the writer after the queued writes and closes the connections. With `leavingCluster`, the node leaves
+    /// the station registry first (``leaveCluster(nodeID:)``: its stations' locations are removed).
+    public func close(leavingCluster nodeID: String? = nil) async throws {
         queue.withLock { $0.closed = true }
         signalContinuation.finish()
         let remaining = queue.withLock { state in
@@ -231,7 +244,17 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             state.items = []
             return items
         }
-        if !remaining.isEmpty { await commit(remaining) }
+        // The closing task is often a cancelled one (the node is stopping) and SQLite's async calls refuse to start in
+        // a cancelled task: the last writes run in a task of their own.
+        let writer = self.writer
+        await Task {
+            if !remaining.isEmpty { await self.commit(remaining) }
+            if let nodeID {
+                // The writer loop has ended: the statements run on the write connection directly.
+                try? await writer.raw("DELETE FROM station_locations WHERE node_id = \(bind: nodeID)").run()
+                try? await writer.raw("DELETE FROM csms_nodes WHERE node_id = \(bind: nodeID)").run()
+            }
+        }.value
         try await closeAll()
     }
 
