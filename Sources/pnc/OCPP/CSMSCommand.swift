@@ -165,22 +165,46 @@ struct CSMSCommand: AsyncParsableCommand {
             settlement = { store in EMSPTransactionBilling(store: store, tariff: loaded, outbox: outbox, issuer: issuer) }
         }
         let nodeField = configuration.cluster.map { ",\"node\":\"\($0.nodeID)\"" } ?? ""
-        try await CSMSApplication.run(
-            configuration: configuration, certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge,
-            settlement: settlement, logger: logger
-        ) {
-            application, port in
-            do {
-                for (id, password) in passwords {
-                    try await application.store.setPasswordHash(stationID: id, hash: PasswordHash.make(password: password))
-                }
-                for (id, status) in tokens {
-                    try await application.store.saveToken(IdTokenRecord(idToken: id, type: "Central", status: status))
-                }
-            } catch {
-                finalLogger.error("provisioning failed: \(error)")
+        let finalConfiguration = configuration
+        let node = Task {
+            try await CSMSApplication.run(
+                configuration: finalConfiguration, certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge,
+                settlement: settlement, logger: finalLogger
+            ) { application, port in
+                await Self.provision(application: application, passwords: passwords, tokens: tokens, logger: finalLogger)
+                FileHandle.standardOutput.write(Data("{\"event\":\"listening\",\"url\":\"ws://\(host):\(port)/ocpp/<stationId>\",\"pid\":\(getpid())\(nodeField)}\n".utf8))
             }
-            FileHandle.standardOutput.write(Data("{\"event\":\"listening\",\"url\":\"ws://\(host):\(port)/ocpp/<stationId>\",\"pid\":\(getpid())\(nodeField)}\n".utf8))
+        }
+        // A cluster node stops in order on SIGTERM or SIGINT: it disconnects its stations and leaves the station
+        // registry at once (other nodes answer 409 for its stations instead of waiting for its lease to expire).
+        var signalSources: [any DispatchSourceSignal] = []
+        if configuration.cluster != nil {
+            for number in [SIGTERM, SIGINT] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { node.cancel() }
+                source.resume()
+                signalSources.append(source)
+            }
+        }
+        do {
+            try await node.value
+        } catch is CancellationError {
+            // stopped by a signal
+        }
+        withExtendedLifetime(signalSources) {}
+    }
+
+    static func provision(application: CSMSApplication, passwords: [(String, String)], tokens: [(String, String)], logger: Logger) async {
+        do {
+            for (id, password) in passwords {
+                try await application.store.setPasswordHash(stationID: id, hash: PasswordHash.make(password: password))
+            }
+            for (id, status) in tokens {
+                try await application.store.saveToken(IdTokenRecord(idToken: id, type: "Central", status: status))
+            }
+        } catch {
+            logger.error("provisioning failed: \(error)")
         }
     }
 
