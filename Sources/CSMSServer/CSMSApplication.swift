@@ -212,7 +212,7 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
             ?? StationSession(stationID: connection.stationID, version: connection.version)
         let reply = await centralSystem.handle(action: action, payload: payload, session: &session)
         sessions.withLock { $0[connection.connectionNumber] = session }
-        if case .result = reply.outcome, let ended = Self.endedTransaction(action: action, payload: payload) {
+        if settlement != nil, case .result = reply.outcome, let ended = Self.endedTransaction(action: action, payload: payload) {
             await settle(stationID: connection.stationID, transactionID: ended.transactionID, traceID: ended.traceID)
         }
         log(reply.decisions)

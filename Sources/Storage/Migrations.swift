@@ -98,6 +98,30 @@ enum Migrations {
                 "CREATE INDEX remote_commands_by_origin ON remote_commands (origin_node, state)",
             ]
         },
+        // SQLite: the transaction summary is kept by a trigger on transaction_events (the INSERT of an event updates
+        // it; a replayed event, skipped by ON CONFLICT DO NOTHING, does not), one statement to prepare per event
+        // fewer. PostgreSQL keeps the same upsert as a statement of the data-access layer.
+        Migration(version: 6) { dialect in
+            guard dialect == .sqlite else { return [] }
+            return [
+                """
+                CREATE TRIGGER transaction_summary AFTER INSERT ON transaction_events BEGIN
+                INSERT INTO transactions (station_id, transaction_id, id_token, evse_id, started_at, ended_at, stopped_reason, last_seq_no, event_count)
+                VALUES (NEW.station_id, NEW.transaction_id, NEW.id_token, NEW.evse_id,
+                CASE WHEN NEW.event_type = 'Started' THEN NEW.timestamp END, CASE WHEN NEW.event_type = 'Ended' THEN NEW.timestamp END,
+                NEW.stopped_reason, NEW.seq_no, 1)
+                ON CONFLICT (station_id, transaction_id) DO UPDATE SET
+                id_token = COALESCE(transactions.id_token, excluded.id_token),
+                evse_id = COALESCE(transactions.evse_id, excluded.evse_id),
+                started_at = COALESCE(transactions.started_at, excluded.started_at),
+                ended_at = COALESCE(excluded.ended_at, transactions.ended_at),
+                stopped_reason = COALESCE(excluded.stopped_reason, transactions.stopped_reason),
+                last_seq_no = MAX(transactions.last_seq_no, excluded.last_seq_no),
+                event_count = transactions.event_count + 1;
+                END
+                """,
+            ]
+        },
         // Billing (CDRs and invoices) is numbered from 100 so that it never collides with the CSMS's numbers.
         Migration(version: 100) { _ in
             [

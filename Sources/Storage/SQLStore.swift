@@ -265,7 +265,6 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         }
     }
 
-    var greatest: String { dialect == .sqlite ? "MAX" : "GREATEST" }
 
     // MARK: - StationRepository
 
@@ -412,22 +411,29 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     // MARK: - TransactionRepository
 
     public func record(_ e: TransactionEventRecord, samples: [MeterSample]) async throws -> Bool {
-        let greatest = self.greatest
+        let dialect = self.dialect
         return try await write { db in
-            try await Self.insertEvent(e, samples: samples, greatest: greatest, into: db)
+            try await Self.insertEvent(e, samples: samples, dialect: dialect, into: db)
         }
     }
 
     /// Inserts the event, updates its transaction and adds the samples; false when the event was stored before.
-    static func insertEvent(_ e: TransactionEventRecord, samples: [MeterSample], greatest: String, into db: any SQLDatabase) async throws -> Bool {
+    static func insertEvent(_ e: TransactionEventRecord, samples: [MeterSample], dialect: SQLDialectKind, into db: any SQLDatabase) async throws -> Bool {
         let inserted = try await db.raw(
             """
             INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type, timestamp, trigger_reason, id_token, evse_id, connector_id, charging_state, stopped_reason, offline, payload)
-            VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.seqNo), \(bind: e.eventType), \(bind: e.timestamp.text), \(bind: e.triggerReason), \(bind: e.idToken), \(bind: e.evseID), \(bind: e.connectorID), \(bind: e.chargingState), \(bind: e.stoppedReason), \(bind: e.offline ? 1 : 0), \(bind: e.payload))
+            VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.seqNo), \(bind: e.eventType), \(bind: e.timestamp.text), \(bind: e.triggerReason), \(bind: SQLValue.of(e.idToken, dialect)), \(bind: SQLValue.of(e.evseID, dialect)), \(bind: SQLValue.of(e.connectorID, dialect)), \(bind: SQLValue.of(e.chargingState, dialect)), \(bind: SQLValue.of(e.stoppedReason, dialect)), \(bind: e.offline ? 1 : 0), \(bind: e.payload))
             ON CONFLICT (station_id, transaction_id, seq_no) DO NOTHING RETURNING seq_no
             """
         ).all()
         guard !inserted.isEmpty else { return false }  // a replay: already stored
+        // On SQLite the trigger of migration 6 updates the transaction summary inside the INSERT (one statement to
+        // prepare instead of two); PostgreSQL gets the same upsert as a statement of its own.
+        guard dialect == .postgres else {
+            try await Self.insertSamples(samples, dialect: dialect, into: db)
+            return true
+        }
+        let greatest = "GREATEST"
         let started: String? = e.eventType == "Started" ? e.timestamp.text : nil
         let ended: String? = e.eventType == "Ended" ? e.timestamp.text : nil
         try await db.raw(
@@ -444,11 +450,11 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             event_count = transactions.event_count + 1
             """
         ).run()
-        try await Self.insertSamples(samples, into: db)
+        try await Self.insertSamples(samples, dialect: dialect, into: db)
         return true
     }
 
-    static func insertSamples(_ samples: [MeterSample], into db: any SQLDatabase) async throws {
+    static func insertSamples(_ samples: [MeterSample], dialect: SQLDialectKind, into db: any SQLDatabase) async throws {
         // Bounded statement size: at most 100 rows per INSERT.
         var start = 0
         while start < samples.count {
@@ -459,7 +465,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             for (offset, s) in chunk.enumerated() {
                 if offset > 0 { query.appendLiteral(", ") }
                 query.appendInterpolation(
-                    "(\(bind: s.stationID), \(bind: s.transactionID), \(bind: s.evseID), \(bind: s.timestamp.text), \(bind: s.measurand), \(bind: s.value), \(bind: s.unit), \(bind: s.phase), \(bind: s.context))"
+                    "(\(bind: s.stationID), \(bind: SQLValue.of(s.transactionID, dialect)), \(bind: SQLValue.of(s.evseID, dialect)), \(bind: s.timestamp.text), \(bind: s.measurand), \(bind: s.value), \(bind: SQLValue.of(s.unit, dialect)), \(bind: SQLValue.of(s.phase, dialect)), \(bind: SQLValue.of(s.context, dialect)))"
                         as SQLQueryString)
             }
             try await db.raw(query).run()
@@ -519,8 +525,9 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
 
     public func saveMeterSamples(_ samples: [MeterSample]) async throws {
         guard !samples.isEmpty else { return }
+        let dialect = self.dialect
         _ = try await write { db in
-            try await Self.insertSamples(samples, into: db)
+            try await Self.insertSamples(samples, dialect: dialect, into: db)
             return true
         }
     }
@@ -567,7 +574,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     public func startTransaction16(
         _ start: TransactionStart16, event: @escaping @Sendable (Int) -> (TransactionEventRecord, [MeterSample])
     ) async throws -> (transactionID: Int, replayed: Bool) {
-        let greatest = self.greatest
+        let dialect = self.dialect
         let box = Mutex<(Int, Bool)>((0, false))
         _ = try await write { db in
             // The writer runs one operation at a time: looking up and inserting cannot interleave with another start.
@@ -593,7 +600,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
                 """
             ).run()
             let (record, samples) = event(id)
-            _ = try await Self.insertEvent(record, samples: samples, greatest: greatest, into: db)
+            _ = try await Self.insertEvent(record, samples: samples, dialect: dialect, into: db)
             box.withLock { $0 = (id, false) }
             return true
         }
