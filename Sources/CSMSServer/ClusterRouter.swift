@@ -161,6 +161,11 @@ final class ClusterRouter: Sendable {
         let state: RemoteCommandRecord.State
         let result: String
         do {
+            // The accepting node gave up on a command older than its timeout: sending it now would act on the station
+            // after the caller was told it failed.
+            guard now() - command.createdAt < Self.seconds(configuration.commandTimeout) else {
+                throw CSMSError.make(.remoteCommandTimeout, "expired before node \(nodeID) took it")
+            }
             let payload = try JSONValue.parse(command.payload)
             result = try await deliver(command.stationID, command.action, payload).serializedString
             state = .answered

@@ -114,6 +114,21 @@ func freshClusterDatabase() async throws -> String {
             #expect(failedStatus == 502)
             #expect(failed["detail"]?.stringValue?.contains("node-b") == true)
 
+            // A command older than the command timeout (its caller has given up) is not sent to the station.
+            let store = nodeA.application.store
+            try await store.enqueueRemoteCommand(
+                RemoteCommandRecord(
+                    id: "stale-1", stationID: "CS-CL", originNode: "node-a", targetNode: "node-b", action: "TriggerMessage",
+                    payload: #"{"requestedMessage":"Heartbeat"}"#, createdAt: Date().timeIntervalSince1970 - 60))
+            var stale: [RemoteCommandRecord] = []
+            for _ in 0..<100 where stale.isEmpty {
+                try await Task.sleep(for: .milliseconds(50))
+                stale = try await store.finishedRemoteCommands(ids: ["stale-1"])
+            }
+            #expect(stale.first?.state == .failed)
+            #expect(stale.first?.result?.contains("expired") == true)
+            #expect(!recorder.calls.withLock { $0.map(\.0) }.contains("TriggerMessage"))
+
             // Node B stops: it disconnects its stations and leaves the registry; A refuses with 409 at once.
             await nodeB.stop()
             let (offlineStatus, offline) = try await http("POST", "\(nodeA.api)/stations/CS-CL/commands/Reset", body: #"{"type":"Immediate"}"#)
