@@ -35,3 +35,13 @@ extension CSMSError.Code {
     /// A certificate's revocation status could not be learned (responder unreachable, bad answer, unsupported hash).
     public static let revocationUnavailable = Self.make("revocationUnavailable")
 }
+
+extension CSMSError.Code {
+    /// Scale-out: no live node holds the station's connection (never connected, disconnected, or its node stopped or
+    /// its lease expired).
+    public static let stationOffline = Self.make("stationOffline")
+    /// Scale-out: the node holding the station did not answer a command within the command timeout.
+    public static let remoteCommandTimeout = Self.make("remoteCommandTimeout")
+    /// Scale-out: the node holding the station could not deliver the command, or the station answered with an error.
+    public static let remoteCommandFailed = Self.make("remoteCommandFailed")
+}

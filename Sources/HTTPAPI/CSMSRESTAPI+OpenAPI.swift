@@ -20,7 +20,7 @@ extension CSMSRESTAPI {
           "responses":{"200":{"description":"Switch","content":{"application/json":{"schema":{"$ref":"#/components/schemas/PlugAndChargeSwitch"}}}},"400":{"$ref":"#/components/responses/Problem"}}}},
         "/api/v1/stations/{id}/commands/{action}":{"post":{"summary":"Send a CSMS-initiated OCPP CALL (RequestStartTransaction, RequestStopTransaction, Reset, ChangeAvailability, TriggerMessage, InstallCertificate, DeleteCertificate, GetInstalledCertificateIds, SetVariables, GetVariables, or their 1.6 counterparts); the body is the OCPP request payload, validated against the station's version","parameters":[{"$ref":"#/components/parameters/id"},{"name":"action","in":"path","required":true,"schema":{"type":"string"}}],
           "requestBody":{"required":true,"content":{"application/json":{"schema":{"type":"object"}}}},
-          "responses":{"200":{"description":"The station's CALLRESULT payload","content":{"application/json":{"schema":{"type":"object"}}}},"400":{"$ref":"#/components/responses/Problem"},"409":{"$ref":"#/components/responses/Problem"},"502":{"$ref":"#/components/responses/Problem"}}}},
+          "responses":{"200":{"description":"The station's CALLRESULT payload","content":{"application/json":{"schema":{"type":"object"}}}},"400":{"$ref":"#/components/responses/Problem"},"409":{"$ref":"#/components/responses/Problem"},"502":{"$ref":"#/components/responses/Problem"},"504":{"$ref":"#/components/responses/Problem"}}}},
         "/api/v1/openapi.json":{"get":{"summary":"This document","responses":{"200":{"description":"OpenAPI document"}}}}},
         "components":{
         "parameters":{"id":{"name":"id","in":"path","required":true,"schema":{"type":"string"}},

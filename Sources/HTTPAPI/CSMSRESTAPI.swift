@@ -84,7 +84,7 @@ public struct CSMSRESTAPI: Sendable {
             var request = request
             let body = try await request.collectBody(upTo: Self.maximumBodySize)
             guard let version = await sender.connectedVersion(of: id) else {
-                return Self.problem(.conflict, "station \(id) is not connected to this node")
+                return Self.problem(.conflict, "station \(id) is not connected")
             }
             let call: CSMSCall
             do {
@@ -96,6 +96,10 @@ public struct CSMSRESTAPI: Sendable {
             do {
                 let result = try await sender.send(call, to: id)
                 return Self.json(result)
+            } catch let error as CSMSError where error.code == .stationOffline {
+                return Self.problem(.conflict, "\(action) to \(id) failed: \(error.detail)")
+            } catch let error as CSMSError where error.code == .remoteCommandTimeout {
+                return Self.problem(.gatewayTimeout, "\(action) to \(id) failed: \(error.detail)")
             } catch {
                 return Self.problem(.badGateway, "\(action) to \(id) failed: \(error)")
             }
