@@ -32,7 +32,7 @@ struct ISO20CSMSEndToEndTests {
     static let pcid = "WMIOPNPC000000021"
     static let stationID = "CS-ISO20-1"
 
-    @Test("[OCPP2.0.1 A03 M05 M02 C07 E01-E06, ISO15118-20 CertificateInstallation PnC_AReqAuthorizationMode] the station's secp521r1 SECC certificate is signed by the -20 CPO Sub-CA 2 at the CSMS, the vehicle installs a contract through Get15118EVCertificate over TLS 1.3, charges by Plug & Charge (Authorize Accepted, certificate Accepted after OCSP), plugs in again with the kept contract; the CSMS stores both transactions")
+    @Test("[OCPP2.0.1 A03 M05 M02 C07 E01-E06, ISO15118-20 CertificateInstallation PnC_AReqAuthorizationMode] the station's secp521r1 SECC certificate is signed by the -20 CPO Sub-CA 2 at the CSMS, the vehicle installs a contract through Get15118EVCertificate over TLS 1.3, charges by Plug & Charge (Authorize Accepted, certificate Accepted after OCSP), plugs in again with the kept contract; the CSMS stores both transactions and bills both to the contract's eMAID (CDR, invoice, HTML in the outbox)")
     func plugAndChargeThroughCSMS() async throws {
         let folder = demoFolder()
         let logger = { var logger = Logger(label: "test.iso20-csms"); logger.logLevel = .warning; return logger }()
