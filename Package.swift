@@ -242,7 +242,7 @@ let ocppTargets: [Target] = [
         name: "CSMSServerTests",
         dependencies: [
             "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI", "PKIHTTP", "PnCTesting",
-            "ISO2Messages", "XMLDSig", "EXI", "EMSP", "PnCServer",
+            "ISO2Messages", "ISO20Messages", "XMLDSig", "EXI", "EMSP", "PnCServer",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -29,13 +29,16 @@ final class RelayRecorder: EVCertificateProvider {
     }
 }
 
-func evCertificate(port: Int, exi: String, traceID: String? = nil) async throws -> V201.Get15118EVCertificateResponse {
+func evCertificate(
+    port: Int, exi: String, traceID: String? = nil, action: V201.CertificateActionEnum = .install,
+    schema: String = "urn:iso:15118:2:2013:MsgDef"
+) async throws -> V201.Get15118EVCertificateResponse {
     try await OCPPClient.withConnection(configuration: station(port: port), handler: RecordingStation()) { connection in
         _ = try await connection.call(bootRequest)
         return try await connection.call(
             V201.Get15118EVCertificateRequest(
                 customData: traceID.map { V201.CustomData(vendorId: "org.openpnc", additionalProperties: [JSONMember("traceId", .string($0))]) },
-                iso15118SchemaVersion: "urn:iso:15118:2:2013:MsgDef", action: .install, exiRequest: exi))
+                iso15118SchemaVersion: schema, action: action, exiRequest: exi))
     }
 }
 
