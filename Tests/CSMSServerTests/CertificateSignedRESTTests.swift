@@ -67,4 +67,30 @@ import X509
             }
         }
     }
+
+    @Test("[A02/A03 external CA, 1.6 PnC DataTransfer] to a 1.6J station a V2GCertificate chain goes in DataTransfer org.openchargealliance.iso15118pnc (messageId CertificateSigned), a ChargingStationCertificate as the security whitepaper's CertificateSigned; the station's status is answered")
+    func certificateSigned16() async throws {
+        let pki = try TestPKI()
+        let good = try TestPKI.pem(try Self.leaf(pki)) + "\n" + (try TestPKI.pem(pki.root))
+        let recorder = StationWithV2GRoot(
+            v2gRootID: CSMS.CertificateHashData(hashAlgorithm: "SHA256", issuerNameHash: "00", issuerKeyHash: "00", serialNumber: "01", responderURL: ""))
+        try await withCSMSAndHTTP { _, port, httpPort in
+            let url = "http://127.0.0.1:\(httpPort)/api/v1/stations/CS-SIGNED-16/certificate-signed"
+            try await OCPPClient.withConnection(configuration: station(port: port, id: "CS-SIGNED-16", versions: [.v16]), handler: recorder) { connection in
+                _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "OpenPnC", chargePointModel: "PnC-16"))
+                let (status, answer) = try await http("POST", url, body: Self.body(good))
+                #expect(status == 200)
+                #expect(answer["status"] == .string("Accepted"))
+                let wrapped = try #require(recorder.calls.withLock { $0.first { $0.0 == "16:CertificateSigned" }?.1 })
+                #expect(wrapped["certificateChain"] == .string(good))
+                #expect(wrapped["certificateType"] == .string("V2GCertificate"))
+                let (status2, answer2) = try await http("POST", url, body: Self.body(good, type: "ChargingStationCertificate"))
+                #expect(status2 == 200)
+                #expect(answer2["status"] == .string("Accepted"))
+                let plain = recorder.calls.withLock { $0.filter { $0.0 == "CertificateSigned" }.map(\.1) }
+                // The DataTransfer's inner call is recorded as CertificateSigned too; the plain one has no certificateType.
+                #expect(plain.contains { $0["certificateChain"] == .string(good) && $0["certificateType"] == nil })
+            }
+        }
+    }
 }
