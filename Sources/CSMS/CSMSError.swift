@@ -34,6 +34,8 @@ extension CSMSError.Code {
     public static let unknownIssuer = Self.make("unknownIssuer")
     /// A certificate's revocation status could not be learned (responder unreachable, bad answer, unsupported hash).
     public static let revocationUnavailable = Self.make("revocationUnavailable")
+    /// A certificate chain handed in for CertificateSigned does not parse, is expired or is out of order.
+    public static let invalidCertificateChain = Self.make("invalidCertificateChain")
 }
 
 extension CSMSError.Code {

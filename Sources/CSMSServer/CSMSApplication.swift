@@ -164,7 +164,8 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
                 if let http {
                     let api = CSMSRESTAPI(
                         stations: store, transactions: store, sender: self,
-                        plugAndChargeSwitches: centralSystem.plugAndCharge.switches, variables: store)
+                        plugAndChargeSwitches: centralSystem.plugAndCharge.switches, variables: store,
+                        signedChains: PEMSignedChainChecker(clock: centralSystem.now))
                     let application = Application(
                         router: api.router(),
                         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "OpenPnC CSMS"),
