@@ -20,10 +20,12 @@ extension SECCService {
     ) async throws -> String {
         let pnc = self.configuration.paymentOptions.contains(.contract) ? self.configuration.iso20PnC : nil
         var random = SystemRandomNumberGenerator()
+        var iso20 = ISO20SECCConfiguration(
+            evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities,
+            pnc: pnc)
+        iso20.preChargeAboveMaximum = self.configuration.preChargeAboveMaximum
         var machine = ISO20SECCStateMachine(
-            configuration: ISO20SECCConfiguration(
-                evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities,
-                pnc: pnc),
+            configuration: iso20,
             proposedSessionID: sessionID, traceID: traceID,
             genChallenge: pnc == nil ? [] : (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
         while let frame = try await frames.next() {

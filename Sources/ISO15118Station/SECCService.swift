@@ -29,6 +29,9 @@ public struct SECCConfiguration: Sendable {
     public var contractRootsProvider: (@Sendable () -> [Certificate])?
     /// Whether Contract sessions are asked for one signed MeteringReceipt ([V2G2-691]).
     public var requiresMeteringReceipt: Bool
+    /// DIN SPEC 70121 and ISO 15118-20: a PreCharge target above the EVSE's maximum voltage is refused with
+    /// FAILED_WrongChargeParameter (default) or clamped to that maximum (`pnc station --precharge-above-maximum clamp`).
+    public var preChargeAboveMaximum: PreChargeAboveMaximum = .refuse
 
     public init(
         evseID: String, evseNumber: Int = 1, paymentOptions: [PaymentOption] = [.externalPayment],
@@ -109,17 +112,11 @@ public struct SECCService: Sendable {
         var ending = "connection closed by the vehicle"
         // V2G_SECC_Sequence_Timer: a watchdog closes the channel when no request arrives in time; the loop below
         // then ends and the machine gets sequenceTimerExpired().
-        let timer = SequenceTimer(window: self.sequenceTimeout)
-        let channel = connection.channel.channel
-        try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            while let due = timer.due() {
-                try await Task.sleep(until: due, clock: .continuous)
-            }
-            channel.close(promise: nil)
-        }
-        defer { group.cancelAll() }
-        func rearm() { timer.rearm() }
+        let timer = SessionTimer(window: self.sequenceTimeout, closing: connection.channel.channel)
+        timer.arm()
+        do {
+        defer { timer.disarm() }
+        func rearm() { timer.arm() }
         let timedOut = timer
         do {
         try await connection.executeThenClose { inbound, outbound in
@@ -319,36 +316,4 @@ public struct SECCService: Sendable {
     static func unixTime() -> Double {
         Date().timeIntervalSince1970
     }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// V2G_SECC_Sequence_Timer of one session, shared by the session loop (rearm) and its watchdog.
-final class SequenceTimer: Sendable {
-    private let state: Mutex<(deadline: ContinuousClock.Instant, expired: Bool)>
-    private let window: Duration
-
-    init(window: Duration) {
-        self.window = window
-        self.state = Mutex((ContinuousClock.now + window, false))
-    }
-
-    func rearm() { self.state.withLock { $0.deadline = ContinuousClock.now + self.window } }
-
-    /// The deadline to sleep until, or nil (and marked expired) once it has passed.
-    func due() -> ContinuousClock.Instant? {
-        self.state.withLock { state in
-            if ContinuousClock.now >= state.deadline {
-                state.expired = true
-                return nil
-            }
-            return state.deadline
-        }
-    }
-
-    var expired: Bool { self.state.withLock { $0.expired } }
 }

@@ -21,6 +21,8 @@ struct ISO20InMemorySession {
     /// The backend behind ChargingBackend.exchangeCertificate (an eMSP's provisioning); nil fails the exchange.
     var exchange: ((CertificateExchangeRequest) -> CertificateExchangeResult)?
     var exchanges: [CertificateExchangeRequest] = []
+    /// Every request the EVCC sent, as decoded by the SECC.
+    var requests: [ISO20Request] = []
 
     mutating func run() throws -> ISO20EVCCStateMachine.Outcome? {
         var evAction = self.evcc.start(now: self.now)
@@ -34,6 +36,7 @@ struct ISO20InMemorySession {
             self.payloadTypes.insert(outgoing.payloadType)
             let request = try #require(try ISO20Request(payloadType: outgoing.payloadType, exi: outgoing.exiEncoded()))
             self.transcript.append(String(String(describing: request).prefix(while: { $0 != "(" })))
+            self.requests.append(request)
             switch request {
             case .dcChargeLoop, .acChargeLoop:
                 loops += 1

@@ -152,20 +152,31 @@ import V2GTransport
 
 extension InteropTests {
     @Test(
-        "DIN SPEC 70121 DC with Josev: its EVCC against pnc station reaches SessionStop",
+        """
+        DIN SPEC 70121 DC and ISO 15118-20 DC EIM with Josev, both ways, to SessionStop: its EVCC against pnc station \
+        (-20 with --precharge-above-maximum clamp: its EV asks PreCharge for 20 kV), pnc ev against its SECC \
+        (--precharge-tolerance 400: its EVSE reports 1 V)
+        """,
         .enabled(
             if: josevReady,
             """
             SKIPPED-PEER josev: needs root, iproute2, Java (apt-get install openjdk-17-jre-headless), ../shared and \
             Josev with its PKI in .build/josev (dev/install-test-deps.sh)
             """
-        )
+        ),
+        arguments: ["din_dc", "iso20_dc"], ["secc", "ev"]
     )
-    func josevDINSession() async throws {
+    func josevDINSession(scenario: String, direction: String) async throws {
         let script = repositoryRoot.appendingPathComponent("dev/josev-din-iso20.sh").path
-        let (status, output) = try await Self.run("/bin/bash", [script, "din_dc", Self.pnc.path])
+        let (status, output) = try await Self.run(
+            "/usr/bin/env", ["DIRECTION=\(direction)", "/bin/bash", script, scenario, Self.pnc.path])
         #expect(status == 0, "\(output)")
-        #expect(output.contains("RESULT: din_dc completed"), "\(output)")
+        #expect(output.contains("RESULT: \(scenario) completed"), "\(output)")
+        if direction == "secc" {
+            #expect(output.contains("-> SessionStopRes  OK"), "\(output)")
+        } else {
+            #expect(output.contains("<- SessionStopRes  OK") && output.contains("summary: completed"), "\(output)")
+        }
     }
 }
 

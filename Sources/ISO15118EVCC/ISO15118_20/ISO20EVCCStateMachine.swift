@@ -128,6 +128,8 @@ public struct ISO20EVCCStateMachine: Sendable {
     private var pncOffer: PnC_ASResAuthorizationMode?
     /// The contract installed in this session (CertificateInstallation), for the vehicle to keep.
     public private(set) var installedContract: ISO20EVCCContract?
+    /// The schedule tuple of ScheduleExchangeRes the vehicle follows (the first one), confirmed in PowerDeliveryReq.
+    private var followedSchedule: ScheduleTuple?
 
     /// - Parameter contracts: contracts for Plug & Charge; the vehicle uses PnC when the SECC offers it and one of
     ///   them fits its SupportedProviders, EIM otherwise.
@@ -260,10 +262,11 @@ public struct ISO20EVCCStateMachine: Sendable {
                 }
                 return self.again(step, Self.scheduleExchange(h), phaseStart)
             }
-            guard case .scheduledSEResControlMode(let mode) = r.choice, !mode.scheduleTuple.isEmpty else {
+            guard case .scheduledSEResControlMode(let mode) = r.choice, let tuple = mode.scheduleTuple.first else {
                 return self.finish(.protocolViolation("no schedule tuple"))
             }
-            if c.ac { return self.request(.powerDeliveryStart, Self.powerDelivery(h, .start), now) }
+            self.followedSchedule = tuple
+            if c.ac { return self.request(.powerDeliveryStart, self.powerDeliveryStart(h), now) }
             return self.request(.cableCheck, .dcCableCheck(DC_CableCheckReq(header: h)), now)
 
         case (.cableCheck, .dcCableCheck(let r)):
@@ -282,7 +285,7 @@ public struct ISO20EVCCStateMachine: Sendable {
                 }
                 return self.again(step, self.preCharge(h), phaseStart)
             }
-            return self.request(.powerDeliveryStart, Self.powerDelivery(h, .start), now)
+            return self.request(.powerDeliveryStart, self.powerDeliveryStart(h), now)
 
         case (.powerDeliveryStart, .powerDelivery):
             return self.request(.chargeLoop, self.chargeLoop(h), now)
@@ -390,6 +393,24 @@ public struct ISO20EVCCStateMachine: Sendable {
     private static func scheduleExchange(_ h: MessageHeader) -> ISO20Request {
         .scheduleExchange(ScheduleExchangeReq(
             header: h, maximumSupportingPoints: 1024, choice: .scheduledSEReqControlMode(Scheduled_SEReqControlMode())))
+    }
+
+    /// PowerDeliveryReq Start confirming the schedule the vehicle follows: EVPowerProfile in scheduled control mode
+    /// with the SelectedScheduleTupleID, PowerToleranceAcceptance (confirmed only when the schedule carries a
+    /// PowerTolerance) and the tuple's power entries. Both EVPowerProfile and PowerToleranceAcceptance are optional in
+    /// the schema; Josev's SECC refuses a Finished Start without them.
+    private func powerDeliveryStart(_ h: MessageHeader) -> ISO20Request {
+        guard let tuple = self.followedSchedule, !tuple.chargingSchedule.powerSchedule.powerScheduleEntries.powerScheduleEntry.isEmpty
+        else { return Self.powerDelivery(h, .start) }
+        let schedule = tuple.chargingSchedule.powerSchedule
+        let acceptance: PowerToleranceAcceptance =
+            schedule.powerTolerance == nil ? .powerToleranceNotConfirmed : .powerToleranceConfirmed
+        let profile = EVPowerProfile(
+            timeAnchor: schedule.timeAnchor,
+            choice: .scheduledEVPPTControlMode(Scheduled_EVPPTControlMode(
+                selectedScheduleTupleID: tuple.scheduleTupleID, powerToleranceAcceptance: acceptance)),
+            evPowerProfileEntries: EVPowerProfileEntryList(evPowerProfileEntry: schedule.powerScheduleEntries.powerScheduleEntry))
+        return .powerDelivery(PowerDeliveryReq(header: h, evProcessing: .finished, chargeProgress: .start, evPowerProfile: profile))
     }
 
     private static func powerDelivery(_ h: MessageHeader, _ progress: ChargeProgress) -> ISO20Request {

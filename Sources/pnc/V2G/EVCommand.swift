@@ -154,7 +154,8 @@ struct EVCommand: AsyncParsableCommand {
                 on: connection,
                 configuration: DINEVCCConfiguration(
                     evccID: evccID, maximumVoltageV: 450, maximumCurrentA: 200, maximumPowerW: 90_000,
-                    targetVoltageV: 400, targetCurrentA: 100, stateOfCharge: Int(self.soc)),
+                    targetVoltageV: self.batteryVoltage, targetCurrentA: 100, stateOfCharge: Int(self.soc),
+                    preChargeToleranceV: self.prechargeTolerance),
                 chargeLoops: self.loops, logger: logger)
             print("protocol \(din.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
             printTimeline(din.timeline)
@@ -168,7 +169,8 @@ struct EVCommand: AsyncParsableCommand {
                 configuration: ISO20EVCCConfiguration(
                     evccID: evccID.map { String(format: "%02X", $0) }.joined(), maximumVoltageV: ac ? 400 : 800,
                     minimumVoltageV: 200, maximumCurrentA: ac ? 16 : 250, maximumPowerW: ac ? 11_000 : 100_000,
-                    targetVoltageV: ac ? 230 : 400, targetCurrentA: ac ? 16 : 200, ac: ac),
+                    targetVoltageV: ac ? 230 : self.batteryVoltage, targetCurrentA: ac ? 16 : 200,
+                    preChargeToleranceV: self.prechargeTolerance, ac: ac),
                 contracts: iso20Contracts, installation: iso20Installation, chargeLoops: self.loops, logger: logger)
             if let installed = iso20.installedContract {
                 print("installed contract \(installed.eMAID)")

@@ -94,6 +94,9 @@ struct StationCommand: AsyncParsableCommand {
     @Option(help: "With --csms: HTTP Basic password (security profiles 1 and 2).") var csmsPassword: String?
     @Option(help: "With --csms wss://: trust roots (PEM) of the CSMS's server certificate.") var csmsCA: String?
     @Option(help: "With --csms: folder of the offline journal and the certificate store.") var data = "pnc-station-data"
+    @Option(
+        help: "DIN SPEC 70121 and ISO 15118-20 DC: a PreCharge target above the EVSE's maximum voltage is refused with FAILED_WrongChargeParameter (refuse) or delivered at the maximum and answered OK with the voltage reached (clamp, for vehicles that ask what no EVSE delivers).")
+    var prechargeAboveMaximum: PreChargeAboveMaximum = .refuse
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
     func validate() throws {
@@ -158,6 +161,7 @@ struct StationCommand: AsyncParsableCommand {
         var configuration = SECCConfiguration(
             evseID: self.evseID, paymentOptions: paymentOptions, protocols: offered, contractRoots: moRoots,
             requiresMeteringReceipt: wantsPnC)
+        configuration.preChargeAboveMaximum = self.prechargeAboveMaximum
         if wantsPnC, !moRoots.isEmpty, offered.contains(where: { $0 == .iso20DC || $0 == .iso20AC }) {
             // CertificateInstallationService is offered when the hosted provisioning can answer (-20 PKI directory).
             configuration.iso20PnC = ISO20PnCConfiguration(moRoots: moRoots, certificateInstallation: exchange != nil)
@@ -306,3 +310,5 @@ struct CSMSEndpoint {
         self.configuration.path = components.path.isEmpty ? "/" : components.path
     }
 }
+
+extension PreChargeAboveMaximum: ExpressibleByArgument {}
