@@ -22,6 +22,14 @@ public struct EVCCSessionSummary: Sendable {
     public var installedContract: StoredContract?
     /// Why a due CertificateUpdate did not deliver a new contract (the session used the current one).
     public var updateFailure: String?
+    /// The session ended paused (SessionStopReq ChargingSession=Pause answered OK): resume it with ``sessionID``.
+    public var paused = false
+    /// The SECC joined the paused session this one asked for (SessionSetupRes OK_OldSessionJoined).
+    public var resumed = false
+    /// Renegotiations completed (ChargeProgress=Renegotiate, ChargeParameterDiscovery, PowerDelivery Start), and how
+    /// many of them the SECC asked for (EVSENotification=ReNegotiation).
+    public var renegotiations = 0
+    public var seccRenegotiations = 0
 
     public var succeeded: Bool { self.failure == nil }
 }
@@ -32,7 +40,7 @@ public enum EVCCSession {
     /// the vehicle uses Contract payment (Plug & Charge) when the SECC offers it.
     public static func run(
         on connection: V2GConnection, configuration: ISO2EVCCStateMachine.Configuration, contract: StoredContract? = nil,
-        installation: ContractInstallation? = nil, renewal: ContractRenewal? = nil,
+        installation: ContractInstallation? = nil, renewal: ContractRenewal? = nil, resuming: [UInt8]? = nil,
         timers: EVCCResponseTimers = .standard, logger: Logger
     ) async throws -> EVCCSessionSummary {
         let started = ContinuousClock.now
@@ -42,7 +50,7 @@ public enum EVCCSession {
         }
         var timeline: [TimelineEntry] = []
         var machine = ISO2EVCCStateMachine(
-            configuration: configuration, contract: contract, installation: installation, renewal: renewal)
+            configuration: configuration, contract: contract, installation: installation, renewal: renewal, resuming: resuming)
         var failure: String? = "connection closed by the SECC"
         var selected: ApplicationProtocol?
         var firstPowerDelivery: Double?
@@ -68,9 +76,10 @@ public enum EVCCSession {
                 case .send(let request):
                     let bytes = try ISO2Document.v2gMessage(request).exiEncoded()
                     try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
-                    pending = MessageName.of(request).0
+                    let (sentName, detail) = MessageName.of(request)
+                    pending = sentName
                     timer.arm(window: timers.window(Self.iso2ResponseWindow(pending)))
-                    timeline.append(.init(milliseconds: stamp(), direction: .sent, message: pending))
+                    timeline.append(.init(milliseconds: stamp(), direction: .sent, message: pending, responseCode: detail))
                     let next = try await frames.next()
                     timer.disarm()
                     guard let frame = next else {
@@ -106,7 +115,8 @@ public enum EVCCSession {
         return EVCCSessionSummary(
             protocolName: selected, sessionID: machine.sessionID.hexString, timeline: timeline, failure: failure,
             battery: machine.battery, meterWh: machine.meterWh, firstPowerDeliveryMilliseconds: firstPowerDelivery,
-            installedContract: machine.installedContract, updateFailure: machine.updateFailure)
+            installedContract: machine.installedContract, updateFailure: machine.updateFailure, paused: machine.paused,
+            resumed: machine.resumed, renegotiations: machine.renegotiations, seccRenegotiations: machine.seccRenegotiations)
     }
 }
 

@@ -32,6 +32,9 @@ public struct SECCConfiguration: Sendable {
     /// DIN SPEC 70121 and ISO 15118-20: a PreCharge target above the EVSE's maximum voltage is refused with
     /// FAILED_WrongChargeParameter (default) or clamped to that maximum (`pnc station --precharge-above-maximum clamp`).
     public var preChargeAboveMaximum: PreChargeAboveMaximum = .refuse
+    /// ISO 15118-2: after this many charge-loop requests the SECC asks once for a renegotiation
+    /// (EVSENotification=ReNegotiation); nil never asks (`pnc station --renegotiate-after N`).
+    public var renegotiateAfterChargeLoops: Int?
 
     public init(
         evseID: String, evseNumber: Int = 1, paymentOptions: [PaymentOption] = [.externalPayment],
@@ -73,11 +76,14 @@ public struct SECCService: Sendable {
     public let logger: Logger
     /// V2G_SECC_Sequence_Timeout (ISO 15118-2 §9.6, 60 s); shorter values are for tests only.
     public let sequenceTimeout: Duration
+    /// ISO 15118-2 sessions paused here, shared by every connection of this service.
+    public let pausedSessions: PausedSessions
 
     public init(
         configuration: SECCConfiguration, backend: any ChargingBackend, controller: any EVSEController, logger: Logger,
-        sequenceTimeout: Duration = ISO2Timing.sequenceTimeout
+        sequenceTimeout: Duration = ISO2Timing.sequenceTimeout, pausedSessions: PausedSessions = PausedSessions()
     ) {
+        self.pausedSessions = pausedSessions
         self.configuration = configuration
         self.backend = backend
         self.controller = controller
@@ -109,6 +115,7 @@ public struct SECCService: Sendable {
             return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         }
         var selected: ApplicationProtocol?
+        var joinedSessionID: [UInt8]?
         var ending = "connection closed by the vehicle"
         // V2G_SECC_Sequence_Timer: a watchdog closes the channel when no request arrives in time; the loop below
         // then ends and the machine gets sequenceTimerExpired().
@@ -159,6 +166,8 @@ public struct SECCService: Sendable {
                     timedOut: { timedOut.expired })
                 return
             }
+            let kept = self.pausedSessions.current(now: Self.unixTime())
+            for expired in kept.expired { await self.endPaused(expired, logger: logger) }
             var machine: NegotiatedSECCMachine = .iso2(
                 ISO2SECCStateMachine(
                     configuration: .init(
@@ -166,7 +175,9 @@ public struct SECCService: Sendable {
                         capabilities: capabilities, paymentOptions: self.configuration.paymentOptions,
                         contractRoots: self.configuration.contractRootsProvider?() ?? self.configuration.contractRoots,
                         requiresMeteringReceipt: self.configuration.requiresMeteringReceipt),
-                    proposedSessionID: sessionID, traceID: traceID, genChallenge: genChallenge))
+                    proposedSessionID: sessionID, traceID: traceID, genChallenge: genChallenge,
+                    resumable: kept.resumable))
+            var chargeLoops = 0
             while let frame = try await frames.next() {
                 switch machine {
                 case .iso2(var iso2):
@@ -174,10 +185,23 @@ public struct SECCService: Sendable {
                         ending = "not an ISO 15118-2 V2G_Message"
                         return
                     }
-                    let (name, _) = MessageName.of(request)
-                    timeline.append(.init(milliseconds: stamp(), direction: .received, message: name))
+                    let (name, detail) = MessageName.of(request)
+                    timeline.append(.init(milliseconds: stamp(), direction: .received, message: name, responseCode: detail))
                     let now = Self.unixTime()
                     var action = iso2.received(request, now: now)
+                    if let joined = iso2.resumed, name == "SessionSetupReq" {
+                        self.pausedSessions.remove(sessionID: joined.sessionID)
+                        joinedSessionID = joined.sessionID
+                        logger[metadataKey: "v2g.session_id"] = "\(joined.sessionID.hexString)"
+                        logger[metadataKey: "pnc.trace_id"] = "\(joined.traceID)"
+                        logger.info("secc paused session joined")
+                    }
+                    if name == "CurrentDemandReq" || name == "ChargingStatusReq" {
+                        chargeLoops += 1
+                        if let after = self.configuration.renegotiateAfterChargeLoops, chargeLoops == after {
+                            iso2.requestRenegotiation()
+                        }
+                    }
                     var finished = false
                     while true {
                         logger.debug("secc transition", metadata: ["v2g.request": "\(name)", "v2g.action": "\(Self.describe(action))"])
@@ -231,6 +255,11 @@ public struct SECCService: Sendable {
                     }
                     machine = .iso2(iso2)
                     rearm()
+                    if let paused = iso2.paused, finished {
+                        if let dropped = self.pausedSessions.keep(paused) { await self.endPaused(dropped, logger: logger) }
+                        ending = "paused"
+                        logger.info("secc session paused")
+                    }
                     if finished { return }
                 }
             }
@@ -248,7 +277,18 @@ public struct SECCService: Sendable {
         }
         logger.debug("secc session ended", metadata: ["v2g.ending": "\(ending)"])
         return SECCSessionSummary(
-            protocolName: selected, sessionID: sessionID.hexString, traceID: traceID, timeline: timeline, ending: ending)
+            protocolName: selected, sessionID: (joinedSessionID ?? sessionID).hexString, traceID: traceID, timeline: timeline,
+            ending: ending)
+    }
+
+    /// A paused session that was dropped without a resume: its transaction ends (reason Timeout).
+    func endPaused(_ paused: ISO2PausedSession, logger: Logger) async {
+        guard let transactionID = paused.transactionID else { return }
+        await self.reportEnd(
+            TransactionEnd(
+                transactionID: transactionID, meterStopWh: paused.meterWh, reason: .timeout, timestamp: Self.unixTime(),
+                traceID: paused.traceID),
+            logger: logger)
     }
 
     /// How long the backend may take for a certificate exchange: the EV waits 5 s for CertificateInstallationRes /

@@ -46,6 +46,11 @@ struct EVCommand: AsyncParsableCommand {
     @Option(
         help: "DC: volts within which the EVSE's present voltage must reach the battery voltage in PreCharge (larger for EVSE simulators that report no real voltage).")
     var prechargeTolerance: Double = ISO2EVCCStateMachine.preChargeTolerance
+    @Option(
+        help: "ISO 15118-2: pause after N charge-loop requests (PowerDelivery Stop, SessionStop Pause), then plug in again (SDP, connection) and resume the session with its SessionID.")
+    var pauseAfter: Int?
+    @Option(help: "ISO 15118-2: renegotiate once after N charge-loop requests (PowerDelivery Renegotiate, ChargeParameterDiscovery, PowerDelivery Start).")
+    var renegotiateAfter: Int?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
     func validate() throws {
@@ -55,6 +60,13 @@ struct EVCommand: AsyncParsableCommand {
         guard self.loops > 0, self.loops <= 100_000 else { throw ValidationError("--loops must be 1 ... 100000") }
         guard self.prechargeTolerance >= 0, self.prechargeTolerance <= 1_000 else {
             throw ValidationError("--precharge-tolerance must be 0 ... 1000 V")
+        }
+        for (name, value) in [("--pause-after", self.pauseAfter), ("--renegotiate-after", self.renegotiateAfter)] {
+            guard let value else { continue }
+            guard value > 0, value <= 100_000 else { throw ValidationError("\(name) must be 1 ... 100000") }
+            guard self.scenario.rawValue.hasPrefix("iso2-") else {
+                throw ValidationError("\(name) is for the ISO 15118-2 scenarios (iso2-eim-dc, iso2-eim-ac, iso2-pnc-dc, iso2-pnc-ac)")
+            }
         }
     }
 
@@ -192,12 +204,33 @@ struct EVCommand: AsyncParsableCommand {
         let battery = EVBattery(
             capacityWh: 60_000, stateOfCharge: self.soc, maximumCurrentA: mode == .dcExtended ? 200 : 32,
             maximumVoltageV: mode == .dcExtended ? 450 : 400, nominalVoltageV: self.batteryVoltage, targetStateOfCharge: 100)
-        let summary = try await EVCCSession.run(
-            on: connection,
-            configuration: .init(
-                evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops,
-                preChargeToleranceV: self.prechargeTolerance),
-            contract: contract, installation: installation, renewal: renewal, logger: logger)
+        var configuration = ISO2EVCCStateMachine.Configuration(
+            evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops,
+            preChargeToleranceV: self.prechargeTolerance, pauseAfterLoops: self.pauseAfter,
+            renegotiateAfterLoops: self.renegotiateAfter)
+        var summary = try await EVCCSession.run(
+            on: connection, configuration: configuration, contract: contract, installation: installation, renewal: renewal,
+            logger: logger)
+        if summary.paused {
+            // Plugged in again: SDP, a new connection, and SessionSetupReq with the paused session's SessionID.
+            print("session \(summary.sessionID) paused after \(self.pauseAfter ?? 0) charge-loop requests")
+            printTimeline(summary.timeline)
+            let again = try await SDPClient.discover(
+                configuration: SDPClientConfiguration(
+                    destination: destination, request: SDPRequest(security: wantTLS ? .tls : .none),
+                    requiredSecurity: wantTLS ? .tls : nil),
+                logger: logger)
+            let resumedConnection = try await V2GClient.connect(to: again.seccAddress, security: security, logger: logger)
+            configuration.pauseAfterLoops = nil
+            configuration.battery = summary.battery
+            summary = try await EVCCSession.run(
+                on: resumedConnection, configuration: configuration, contract: summary.installedContract ?? contract,
+                resuming: Self.bytes(hex: summary.sessionID), logger: logger)
+            print(summary.resumed ? "resumed session \(summary.sessionID) (OK_OldSessionJoined)" : "the SECC started a new session \(summary.sessionID)")
+        }
+        if summary.renegotiations > 0 {
+            print("renegotiations: \(summary.renegotiations) (\(summary.seccRenegotiations) asked by the SECC)")
+        }
         if let reason = summary.updateFailure { print("contract update not installed: \(reason); charged with the current contract") }
         if let installed = summary.installedContract {
             print("\(renewal != nil && installation == nil ? "updated" : "installed") contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
@@ -218,6 +251,17 @@ struct EVCommand: AsyncParsableCommand {
 }
 
 extension EVCommand {
+    /// The bytes of a hex string (a SessionID printed by the session summary).
+    static func bytes(hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex), index < hex.endIndex {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+
     /// The contract of a `pnc pki init` directory: leaf/contract/chain.pem, its key in the directory's key store, and
     /// the eMAID from the certificate's CN.
     static func contract(pki: String, password: String?) throws -> StoredContract {

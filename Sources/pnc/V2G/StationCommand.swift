@@ -97,6 +97,8 @@ struct StationCommand: AsyncParsableCommand {
     @Option(
         help: "DIN SPEC 70121 and ISO 15118-20 DC: a PreCharge target above the EVSE's maximum voltage is refused with FAILED_WrongChargeParameter (refuse) or delivered at the maximum and answered OK with the voltage reached (clamp, for vehicles that ask what no EVSE delivers).")
     var prechargeAboveMaximum: PreChargeAboveMaximum = .refuse
+    @Option(help: "ISO 15118-2: ask the vehicle once for a renegotiation (EVSENotification=ReNegotiation) after N charge-loop requests.")
+    var renegotiateAfter: Int?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
     func validate() throws {
@@ -162,6 +164,7 @@ struct StationCommand: AsyncParsableCommand {
             evseID: self.evseID, paymentOptions: paymentOptions, protocols: offered, contractRoots: moRoots,
             requiresMeteringReceipt: wantsPnC)
         configuration.preChargeAboveMaximum = self.prechargeAboveMaximum
+        configuration.renegotiateAfterChargeLoops = self.renegotiateAfter
         if wantsPnC, !moRoots.isEmpty, offered.contains(where: { $0 == .iso20DC || $0 == .iso20AC }) {
             // CertificateInstallationService is offered when the hosted provisioning can answer (-20 PKI directory).
             configuration.iso20PnC = ISO20PnCConfiguration(moRoots: moRoots, certificateInstallation: exchange != nil)
