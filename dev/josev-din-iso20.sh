@@ -22,6 +22,9 @@ case $scenario in din_dc) protocols=din ;; iso20_dc) protocols=iso20 ;; *) echo 
 # Josev's simulated EVSE answers every PreChargeRes with EVSEPresentVoltage 1 V, so our EV accepts any voltage within
 # 400 V of its 400 V target (PRECHARGE_TOLERANCE=20 shows the strict outcome: V2G_EVCC_PreCharge_Timeout).
 PRECHARGE_TOLERANCE=${PRECHARGE_TOLERANCE:-400}
+# Josev's SECC takes 60-990 ms per message (EXI through Java): our EV waits at least 3 s for each response instead of
+# the standard 0.25 s (CurrentDemandRes) and 2 s.
+RESPONSE_WINDOW_FLOOR=${RESPONSE_WINDOW_FLOOR:-3000}
 # Josev's simulated -20 EV asks DC_PreCharge for 20 kV (EVTargetVoltage 20 * 10^3): our station delivers its maximum
 # and answers OK (PRECHARGE_ABOVE_MAXIMUM=refuse shows the strict outcome: FAILED_WrongChargeParameter).
 default_clamp=refuse; [ "$scenario" = iso20_dc ] && default_clamp=clamp
@@ -45,7 +48,8 @@ if [ "${DIRECTION:-secc}" = ev ]; then
   for _ in $(seq 300); do grep -qi "ready\|listening\|UDP server" "$work/secc.log" && break; sleep 0.1; done
   sleep 2
   ip netns exec "$NS_EVCC" timeout "${JOSEV_TIMEOUT:-90}" "$pnc" ev --interface "$IF_EVCC" --scenario "$ev_scenario" \
-    --loops 3 --precharge-tolerance "$PRECHARGE_TOLERANCE" > "$work/ev.log" 2>&1 && rc=0 || rc=$?
+    --loops 3 --precharge-tolerance "$PRECHARGE_TOLERANCE" --response-window-floor "$RESPONSE_WINDOW_FLOOR" \
+    > "$work/ev.log" 2>&1 && rc=0 || rc=$?
   echo "== pnc ev ($scenario against Josev's SECC, exit $rc)"; cat "$work/ev.log" | tail -60
   echo "== Josev SECC (errors)"; grep -iE "error|fail|negative|Reason" "$work/secc.log" | grep -v exi_codec | tail -15 || true
   [ "$rc" = 0 ] && { echo "RESULT: $scenario completed"; exit 0; }

@@ -167,21 +167,28 @@ extension EVCCSession {
 
 /// The EVCC drivers' response timers (V2G_EVCC_Msg_Timeout): each request's window comes from its standard (ISO 15118-2
 /// Table 109, DIN SPEC 70121 §9.6, ISO 15118-20 timing table) through the state machine or
-/// ``EVCCSession/iso2ResponseWindow(_:)``; ``limit`` shortens every window, for tests only.
+/// ``EVCCSession/iso2ResponseWindow(_:)``. ``limit`` shortens every window (tests only); ``floor`` lengthens the short
+/// ones, an explicit leniency for SECC simulators that answer slower than the standard allows (`pnc ev
+/// --response-window-floor`).
 public struct EVCCResponseTimers: Sendable, Hashable {
     /// The longest any window may be; nil keeps the standard windows.
     public var limit: Duration?
+    /// The shortest any window may be; nil keeps the standard windows.
+    public var floor: Duration?
 
-    public init(limit: Duration? = nil) {
+    public init(limit: Duration? = nil, floor: Duration? = nil) {
         self.limit = limit
+        self.floor = floor
     }
 
     public static let standard = EVCCResponseTimers()
 
     /// The window to arm for a request whose standard window is `window`.
     public func window(_ window: Duration) -> Duration {
-        guard let limit else { return window }
-        return min(window, limit)
+        var window = window
+        if let floor { window = max(window, floor) }
+        if let limit { window = min(window, limit) }
+        return window
     }
 }
 

@@ -118,7 +118,7 @@ import V2GTransport
         #expect(summary.failure == "V2G_EVCC_Msg_Timeout: no answer to SessionSetupReq")
     }
 
-    @Test("ISO 15118-2 Table 109 windows: CurrentDemand 0.25 s, the 5 s requests, 2 s otherwise; a limit only shortens")
+    @Test("ISO 15118-2 Table 109 windows: CurrentDemand 0.25 s, the 5 s requests, 2 s otherwise; a limit only shortens, a floor only lengthens")
     func iso2Windows() {
         #expect(EVCCSession.iso2ResponseWindow("CurrentDemandReq") == .milliseconds(250))
         for name in ["ServiceDetailReq", "PaymentDetailsReq", "PowerDeliveryReq", "CertificateInstallationReq", "CertificateUpdateReq"] {
@@ -130,6 +130,10 @@ import V2GTransport
         #expect(Self.limit.window(.seconds(2)) == .milliseconds(300))
         #expect(Self.limit.window(.milliseconds(250)) == .milliseconds(250))
         #expect(EVCCResponseTimers.standard.window(.seconds(5)) == .seconds(5))
+        // the explicit leniency for slow SECC simulators lengthens only the short windows
+        let lenient = EVCCResponseTimers(floor: .seconds(3))
+        #expect(lenient.window(.milliseconds(250)) == .seconds(3))
+        #expect(lenient.window(.seconds(5)) == .seconds(5))
     }
 
     @Test("SessionTimer: a shorter window armed after a longer one closes the channel; a disarmed timer does not")

@@ -131,7 +131,7 @@ import V2GTransport
     }
 
     @Test(
-        "ISO 15118-2 EIM sessions with Josev: its EVCC against pnc station (AC, DC), pnc ev against its SECC (AC)",
+        "ISO 15118-2 EIM sessions with Josev: its EVCC against pnc station (AC, DC), pnc ev against its SECC (AC, DC)",
         .enabled(
             if: josevReady,
             """
@@ -146,7 +146,7 @@ import V2GTransport
         let (status, output) = try await Self.run("/bin/bash", [script, Self.pnc.path, kind])
         #expect(status == 0, "\(output)")
         #expect(output.contains("PASS Josev EVCC iso2_eim_\(kind) -> pnc station"), "\(output)")
-        if kind == "ac" { #expect(output.contains("PASS pnc ev iso2-eim-ac -> Josev SECC"), "\(output)") }
+        #expect(output.contains("PASS pnc ev iso2-eim-\(kind) -> Josev SECC"), "\(output)")
     }
 }
 

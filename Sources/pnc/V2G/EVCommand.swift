@@ -51,6 +51,9 @@ struct EVCommand: AsyncParsableCommand {
     var pauseAfter: Int?
     @Option(help: "ISO 15118-2: renegotiate once after N charge-loop requests (PowerDelivery Renegotiate, ChargeParameterDiscovery, PowerDelivery Start).")
     var renegotiateAfter: Int?
+    @Option(
+        help: "Milliseconds every V2G_EVCC_Msg_Timeout window lasts at least (lenient, for SECC simulators slower than the standard's 0.25 s for CurrentDemandRes and 2 s for most responses).")
+    var responseWindowFloor: Int?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
 
     func validate() throws {
@@ -60,6 +63,9 @@ struct EVCommand: AsyncParsableCommand {
         guard self.loops > 0, self.loops <= 100_000 else { throw ValidationError("--loops must be 1 ... 100000") }
         guard self.prechargeTolerance >= 0, self.prechargeTolerance <= 1_000 else {
             throw ValidationError("--precharge-tolerance must be 0 ... 1000 V")
+        }
+        if let floor = self.responseWindowFloor, floor <= 0 || floor > 60_000 {
+            throw ValidationError("--response-window-floor must be 1 ... 60000 ms")
         }
         for (name, value) in [("--pause-after", self.pauseAfter), ("--renegotiate-after", self.renegotiateAfter)] {
             guard let value else { continue }
@@ -158,6 +164,7 @@ struct EVCommand: AsyncParsableCommand {
         let connectTime = ContinuousClock.now - connectStart
         let connectMs = Double(connectTime.components.seconds) * 1000 + Double(connectTime.components.attoseconds) / 1e15
         print("connected in \(String(format: "%.1f", connectMs)) ms (\(wantTLS ? "TCP + TLS handshake" : "TCP"))")
+        let timers = EVCCResponseTimers(floor: self.responseWindowFloor.map { .milliseconds($0) })
         var random = SystemRandomNumberGenerator()
         let evccID: [UInt8] = [0x02] + (0..<5).map { _ in UInt8.random(in: 0...255, using: &random) }
         switch self.scenario {
@@ -168,7 +175,7 @@ struct EVCommand: AsyncParsableCommand {
                     evccID: evccID, maximumVoltageV: 450, maximumCurrentA: 200, maximumPowerW: 90_000,
                     targetVoltageV: self.batteryVoltage, targetCurrentA: 100, stateOfCharge: Int(self.soc),
                     preChargeToleranceV: self.prechargeTolerance),
-                chargeLoops: self.loops, logger: logger)
+                chargeLoops: self.loops, timers: timers, logger: logger)
             print("protocol \(din.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
             printTimeline(din.timeline)
             print("  summary: \(din.succeeded ? "completed" : "failed: \(String(describing: din.outcome))"), \(din.timeline.count) messages")
@@ -183,7 +190,8 @@ struct EVCommand: AsyncParsableCommand {
                     minimumVoltageV: 200, maximumCurrentA: ac ? 16 : 250, maximumPowerW: ac ? 11_000 : 100_000,
                     targetVoltageV: ac ? 230 : self.batteryVoltage, targetCurrentA: ac ? 16 : 200,
                     preChargeToleranceV: self.prechargeTolerance, ac: ac),
-                contracts: iso20Contracts, installation: iso20Installation, chargeLoops: self.loops, logger: logger)
+                contracts: iso20Contracts, installation: iso20Installation, chargeLoops: self.loops, timers: timers,
+                logger: logger)
             if let installed = iso20.installedContract {
                 print("installed contract \(installed.eMAID)")
                 if let folder = self.contracts {
@@ -210,7 +218,7 @@ struct EVCommand: AsyncParsableCommand {
             renegotiateAfterLoops: self.renegotiateAfter)
         var summary = try await EVCCSession.run(
             on: connection, configuration: configuration, contract: contract, installation: installation, renewal: renewal,
-            logger: logger)
+            timers: timers, logger: logger)
         if summary.paused {
             // Plugged in again: SDP, a new connection, and SessionSetupReq with the paused session's SessionID.
             print("session \(summary.sessionID) paused after \(self.pauseAfter ?? 0) charge-loop requests")
@@ -225,7 +233,7 @@ struct EVCommand: AsyncParsableCommand {
             configuration.battery = summary.battery
             summary = try await EVCCSession.run(
                 on: resumedConnection, configuration: configuration, contract: summary.installedContract ?? contract,
-                resuming: Self.bytes(hex: summary.sessionID), logger: logger)
+                resuming: Self.bytes(hex: summary.sessionID), timers: timers, logger: logger)
             print(summary.resumed ? "resumed session \(summary.sessionID) (OK_OldSessionJoined)" : "the SECC started a new session \(summary.sessionID)")
         }
         if summary.renegotiations > 0 {
