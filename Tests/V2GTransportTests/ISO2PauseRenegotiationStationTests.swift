@@ -62,7 +62,8 @@ import V2GTransport
         let summaries = Summaries()
         try await Self.withStation(mode: mode, backend: backend, summaries: summaries) { connect, logger in
             let first = try await EVCCSession.run(
-                on: try await connect(), configuration: Self.configuration(mode, pauseAfter: 2), logger: logger)
+                on: try await connect(), configuration: Self.configuration(mode, pauseAfter: 2),
+                timers: EVCCResponseTimerTests.loaded, logger: logger)
             #expect(first.succeeded, "\(first.failure ?? "")")
             #expect(first.paused)
             #expect(first.timeline.contains { $0.message == "SessionStopReq" && $0.responseCode == "Pause" })
@@ -72,7 +73,7 @@ import V2GTransport
 
             let second = try await EVCCSession.run(
                 on: try await connect(), configuration: Self.configuration(mode),
-                resuming: EVCommandHex.bytes(first.sessionID), logger: logger)
+                resuming: EVCommandHex.bytes(first.sessionID), timers: EVCCResponseTimerTests.loaded, logger: logger)
             #expect(second.succeeded, "\(second.failure ?? "")")
             #expect(second.resumed)
             #expect(second.sessionID == first.sessionID)
@@ -99,7 +100,8 @@ import V2GTransport
             connect, logger in
             var ev = Self.configuration(mode, renegotiateAfter: 1)
             ev.maximumLoopIterations = 6
-            let summary = try await EVCCSession.run(on: try await connect(), configuration: ev, logger: logger)
+            let summary = try await EVCCSession.run(
+                on: try await connect(), configuration: ev, timers: EVCCResponseTimerTests.loaded, logger: logger)
             #expect(summary.succeeded, "\(summary.failure ?? "")")
             #expect(summary.renegotiations == 2)
             #expect(summary.seccRenegotiations == 1)
