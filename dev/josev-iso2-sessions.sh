@@ -10,7 +10,7 @@
 # --precharge-tolerance 400 (PRECHARGE_TOLERANCE) there, and with --response-window-floor 3000 (RESPONSE_WINDOW_FLOOR)
 # in both kinds: Josev answers slower than the standard's 0.25 s for CurrentDemandRes.
 # Needs root, iproute2, Java and Josev in .build/josev (dev/install-test-deps.sh).
-# Usage (root): dev/josev-iso2-sessions.sh [pnc] [ac|dc]
+# Usage (root): [STATION_ARGS=...] dev/josev-iso2-sessions.sh [pnc] [ac|dc]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 pnc=${1:-$root/.build/debug/pnc}
@@ -38,7 +38,9 @@ netns_up "$NS_SECC" "$IF_SECC" "$NS_EVCC" "$IF_EVCC"
 fail=0
 
 # 1. Josev's EVCC against our SECC
-setsid ip netns exec "$NS_SECC" "$pnc" station --interface "$IF_SECC" --evse "$kind" --sessions 1 \
+# STATION_ARGS: more `pnc station` options, e.g. "--renegotiate-after 2" (Josev's EVCC follows EVSENotification=ReNegotiation)
+# shellcheck disable=SC2086
+setsid ip netns exec "$NS_SECC" "$pnc" station --interface "$IF_SECC" --evse "$kind" --sessions 1 ${STATION_ARGS:-} \
   > "$work/station.log" 2>&1 &
 station=$!
 for _ in $(seq 100); do grep -q "^SECC " "$work/station.log" && break; sleep 0.1; done
