@@ -503,7 +503,10 @@ let stationTargets: [Target] = [
         name: "PnCServerTests",
         dependencies: [
             "PnCServer", "ChargingStation", "CSMS", "CSMSServer", "ISO15118SECC", "OCPPMessages", "OCPPTransport", "EMSP", "Storage",
-            "PnCCore", "V2GPKI", "V2GSecurity", "ISO2Messages", "ISO20Messages", "ISO15118EVCC", "XMLDSig", "EXI", "PnCTesting",
+            "PnCCore", "V2GPKI", "V2GSecurity", "ISO2Messages", "ISO20Messages", "ISO15118EVCC", "XMLDSig", "EXI", "PnCTesting", "PKIHTTP",
+            "ISO15118Station", "V2GTransport", "SAPMessages",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),

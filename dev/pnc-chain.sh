@@ -73,8 +73,8 @@ echo "vehicle: contract updated (CertificateUpdate via Get15118EVCertificate Upd
 if "$pnc" ev --to ::1 --sdp-port "$sdp_port" --scenario iso2-pnc-dc --pki pki --loops 3 > ev-unknown.log 2>&1; then
     fail "a contract the eMSP does not know was authorized"
 fi
-grep -q "AuthorizationRes  FAILED/Finished" ev-unknown.log || fail "no FAILED AuthorizationRes for an unknown contract"
-echo "vehicle: unknown contract refused (AuthorizationRes FAILED, CSMS idTokenInfo Unknown)"
+grep -q "AuthorizationRes  FAILED_NoCertificateAvailable/Finished" ev-unknown.log || fail "no FAILED_NoCertificateAvailable AuthorizationRes for an unknown contract"
+echo "vehicle: unknown contract refused (AuthorizationRes FAILED_NoCertificateAvailable, CSMS idTokenInfo Unknown / NoCertificateAvailable)"
 
 for _ in $(seq 1 100); do kill -0 "$station_pid" 2>/dev/null || break; sleep 0.2; done
 python3 - "$http_port" <<'EOF' || fail "the CSMS did not store both transactions"

@@ -163,8 +163,11 @@ extension CentralSystem {
         do {
             chain = try await certificateAuthority.sign(csrPEM: csr, certificateType: type)
         } catch {
+            // The CA's reason (e.g. a key of a curve no configured PKI profile signs) goes in additionalInfo.
+            let info = V201.StatusInfo(
+                reasonCode: "InvalidCSR", additionalInfo: String(String(describing: error).prefix(512)))
             return version == .v201
-                ? .result(V201.SignCertificateResponse(status: .rejected, statusInfo: V201.StatusInfo(reasonCode: "InvalidCSR")))
+                ? .result(V201.SignCertificateResponse(status: .rejected, statusInfo: info))
                 : .result(V16.SignCertificateResponse(status: .rejected))
         }
         switch version {

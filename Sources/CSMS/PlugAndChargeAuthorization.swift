@@ -59,7 +59,8 @@ extension CentralSystem {
     /// bad signature → SignatureError, no trusted root → CertChainError) and its leaf must carry the eMAID; every
     /// certificate named by the hash data (or by the chain) is checked for revocation (revoked → CertificateRevoked,
     /// unknown issuer → NoCertificateAvailable); then the eMAID must be an active contract (cancelled →
-    /// ContractCancelled; blocked, expired and unknown contracts give Blocked, Expired and Unknown).
+    /// ContractCancelled; blocked, expired and unknown contracts give Blocked, Expired and Unknown); finally the presented
+    /// certificate must be the one the eMSP holds for the eMAID (``certificateMismatch(_:_:eMAID:)``).
     public func authorizePlugAndCharge(_ request: PnCAuthorizationRequest) async throws -> PnCAuthorizationResult {
         func refuse(_ status: String, _ certificateStatus: String?, _ reason: String) -> PnCAuthorizationResult {
             PnCAuthorizationResult(status: status, certificateStatus: certificateStatus, reason: reason)
@@ -111,6 +112,14 @@ extension CentralSystem {
         let certificateStatus = certificateChecked ? "Accepted" : nil
         switch try await directory.contractStatus(eMAID: request.eMAID, traceID: request.traceID) {
         case .active:
+            if let presented = hashData.first,
+                let mismatch = Self.certificateMismatch(
+                    presented, try await directory.contractCertificate(
+                        eMAID: request.eMAID, hashAlgorithm: presented.hashAlgorithm, traceID: request.traceID),
+                    eMAID: request.eMAID)
+            {
+                return refuse("Invalid", mismatch.certificateStatus, mismatch.reason)
+            }
             return PnCAuthorizationResult(status: "Accepted", certificateStatus: certificateStatus, reason: "active contract")
         case .cancelled: return refuse("Invalid", "ContractCancelled", "contract \(request.eMAID) is cancelled")
         case .blocked: return refuse("Blocked", certificateStatus, "contract \(request.eMAID) is blocked")
@@ -119,8 +128,52 @@ extension CentralSystem {
             if configuration.acceptUnknownTokens {
                 return PnCAuthorizationResult(status: "Accepted", certificateStatus: certificateStatus, reason: "free vend")
             }
-            return refuse("Unknown", certificateStatus, "\(request.eMAID) is not a known contract")
+            // The eMSP holds no certificate for an eMAID it does not know: nothing the presented one could match.
+            var unknownCertificateStatus = certificateStatus
+            if let presented = hashData.first,
+                try await directory.contractCertificate(
+                    eMAID: request.eMAID, hashAlgorithm: presented.hashAlgorithm, traceID: request.traceID) == .unknownContract
+            {
+                unknownCertificateStatus = "NoCertificateAvailable"
+            }
+            return refuse("Unknown", unknownCertificateStatus, "\(request.eMAID) is not a known contract")
         }
+    }
+
+    /// C07: the presented contract certificate (the leaf's hash data) must be the one the eMSP holds for the eMAID.
+    /// A certificate that validates to a trusted root but is not the contract's (another serial, another issuer) is
+    /// refused as CertChainError: the chain does not lead to this contract, the same answer as a leaf whose CN is not
+    /// the eMAID (AuthorizeCertificateStatusEnumType has no value of its own for it). A contract without any
+    /// certificate on record answers NoCertificateAvailable. nil: they agree, or the directory keeps no certificates.
+    static func certificateMismatch(
+        _ presented: CertificateHashData, _ onRecord: ContractCertificateOnRecord, eMAID: String
+    ) -> (certificateStatus: String, reason: String)? {
+        switch onRecord {
+        case .notKept: return nil
+        case .unknownContract:
+            return ("NoCertificateAvailable", "the eMSP holds no contract certificate for \(eMAID)")
+        case .noCertificate:
+            return ("NoCertificateAvailable", "no certificate was issued for contract \(eMAID)")
+        case .certificate(let expected):
+            if presented.hashAlgorithm.uppercased() != expected.hashAlgorithm.uppercased() {
+                return ("CertChainError", "the eMSP names the certificate of \(eMAID) in \(expected.hashAlgorithm), not \(presented.hashAlgorithm)")
+            }
+            if normalizedSerial(presented.serialNumber) != normalizedSerial(expected.serialNumber) {
+                return ("CertChainError", "the presented certificate (serial \(presented.serialNumber)) is not the contract certificate of \(eMAID) (serial \(expected.serialNumber))")
+            }
+            if presented.issuerNameHash.lowercased() != expected.issuerNameHash.lowercased()
+                || presented.issuerKeyHash.lowercased() != expected.issuerKeyHash.lowercased()
+            {
+                return ("CertChainError", "the presented certificate of \(eMAID) has another issuer than the contract certificate the eMSP issued (issuer name/key hash differ)")
+            }
+            return nil
+        }
+    }
+
+    /// A hex serial number without leading zeros, lowercase.
+    static func normalizedSerial(_ value: String) -> String {
+        let trimmed = value.lowercased().drop { $0 == "0" }
+        return trimmed.isEmpty ? "0" : String(trimmed)
     }
 
     static func normalizedEMAID(_ value: String) -> String {

@@ -82,6 +82,29 @@ public enum ContractStatus: String, Sendable, Hashable {
 /// it; ``TokenContractDirectory`` answers from the CSMS's own token records until one is wired.
 public protocol ContractDirectory: Sendable {
     func contractStatus(eMAID: String, traceID: String) async throws -> ContractStatus
+    /// The contract certificate the eMSP holds for `eMAID`, named as OCPP names it (issuer name and key hashes in
+    /// `hashAlgorithm`, serial number), for C07's comparison with the certificate the station presents. The default
+    /// answers ``ContractCertificateOnRecord/notKept`` (no comparison).
+    func contractCertificate(eMAID: String, hashAlgorithm: String, traceID: String) async throws -> ContractCertificateOnRecord
+}
+
+extension ContractDirectory {
+    public func contractCertificate(eMAID: String, hashAlgorithm: String, traceID: String) async throws -> ContractCertificateOnRecord {
+        .notKept
+    }
+}
+
+/// What a ``ContractDirectory`` holds as the certificate of a contract.
+public enum ContractCertificateOnRecord: Sendable, Hashable {
+    /// The contract's current certificate (`responderURL` may be empty).
+    case certificate(CertificateHashData)
+    /// No contract has this eMAID.
+    case unknownContract
+    /// The contract exists but no certificate was issued for it.
+    case noCertificate
+    /// The directory keeps no contract certificates, or cannot name them in the hash algorithm asked for: C07 makes
+    /// no comparison.
+    case notKept
 }
 
 /// ``ContractDirectory`` from ``TokenRepository`` records: a stored token with status Accepted is an active contract,

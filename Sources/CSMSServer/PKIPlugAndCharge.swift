@@ -175,11 +175,26 @@ extension PlugAndChargeServices {
         _ pki: PKIDirectory, client: OCSPClient, transport: any OCSPTransport, contracts: (any ContractDirectory)? = nil,
         now: @escaping @Sendable () -> Date
     ) throws -> PlugAndChargeServices {
-        let roots = try pki.roots()
-        var issuers = roots
-        for role in CertificateRole.allCases where role.isCA && !role.isRoot {
-            if let certificate = try? CertificateFile.certificates(atPath: "\(pki.caDirectory(role))/cert.pem").first {
-                issuers.append(certificate)
+        try Self.pkis([pki], client: client, transport: transport, contracts: contracts, now: now)
+    }
+
+    /// The Plug & Charge services over several PKIs (an ISO 15118-2 and an ISO 15118-20 one): contract chains of
+    /// either profile validate to the roots of their PKI, and revocation is checked for certificates issued by any CA
+    /// of any of them.
+    public static func pkis(
+        _ pkis: [PKIDirectory], client: OCSPClient, transport: any OCSPTransport,
+        contracts: (any ContractDirectory)? = nil, now: @escaping @Sendable () -> Date
+    ) throws -> PlugAndChargeServices {
+        var roots: [Certificate] = []
+        var issuers: [Certificate] = []
+        for pki in pkis {
+            let own = try pki.roots()
+            roots += own
+            issuers += own
+            for role in CertificateRole.allCases where role.isCA && !role.isRoot {
+                if let certificate = try? CertificateFile.certificates(atPath: "\(pki.caDirectory(role))/cert.pem").first {
+                    issuers.append(certificate)
+                }
             }
         }
         return PlugAndChargeServices(

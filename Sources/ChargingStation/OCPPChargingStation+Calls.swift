@@ -60,8 +60,10 @@ extension OCPPChargingStation {
         case "CertificateSigned":
             let request = try V201.CertificateSignedRequest(json: payload)
             do {
-                try certificates.storeSECCChain(request.certificateChain)
-                logger.info("SECC certificate stored", metadata: ["type": "\(request.certificateType?.rawValue ?? "-")"])
+                let profile = try certificates.storeSECCChain(request.certificateChain)
+                logger.info(
+                    "SECC certificate stored",
+                    metadata: ["type": "\(request.certificateType?.rawValue ?? "-")", "profile": "\(profile.rawValue)"])
                 return .result(V201.CertificateSignedResponse(status: .accepted))
             } catch {
                 return .result(
@@ -72,13 +74,18 @@ extension OCPPChargingStation {
             let request = try V201.TriggerMessageRequest(json: payload)
             switch request.requestedMessage {
             case .signV2GCertificate:
-                let csr = try makeV2GCertificateRequest()
+                // A02: renew the SECC certificate of every profile the station serves (one CSR each).
+                let requests = try configuration.seccProfiles.map { try makeV2GCertificateRequest(profile: $0) }
                 return OCPPCallReply(.result(V201.TriggerMessageResponse(status: .accepted).json)) { connection in
-                    do {
-                        let answer = try await connection.call(V201.SignCertificateRequest(csr: csr, certificateType: .v2GCertificate))
-                        self.logger.info("SignCertificate answered", metadata: ["status": "\(answer.status.rawValue)"])
-                    } catch {
-                        self.logger.error("SignCertificate failed", metadata: ["error": "\(error)"])
+                    for csr in requests {
+                        do {
+                            let answer = try await connection.call(
+                                V201.SignCertificateRequest(csr: csr, certificateType: .v2GCertificate))
+                            self.logger.info(
+                                "SignCertificate answered", metadata: ["status": "\(answer.status.rawValue)"])
+                        } catch {
+                            self.logger.error("SignCertificate failed", metadata: ["error": "\(error)"])
+                        }
                     }
                 }
             case .heartbeat:
@@ -124,37 +131,52 @@ extension OCPPChargingStation {
         }
     }
 
-    /// Sends SignCertificate(V2GCertificate) with a fresh key on the live connection (OCPP 2.0.1 A03: initiated by the
-    /// station, e.g. when it has no SECC certificate yet); the certificate arrives later with CertificateSigned.
+    /// Sends SignCertificate(V2GCertificate) with a fresh key of `profile` on the live connection (OCPP 2.0.1 A03:
+    /// initiated by the station, e.g. when it has no SECC certificate of that profile yet); the certificate arrives
+    /// later with CertificateSigned and is stored under the profile of its key.
     /// - Throws: ``ChargingStationError`` `offline` without a connection, the CSR or transport error, or `rejected`
-    ///   when the CSMS answers Rejected.
-    public func requestV2GCertificate() async throws {
-        let csr = try makeV2GCertificateRequest()
+    ///   when the CSMS answers Rejected (with its statusInfo reason and additional information).
+    public func requestV2GCertificate(profile: PKIProfile = .iso15118_2) async throws {
+        let csr = try makeV2GCertificateRequest(profile: profile)
         let answer = try await send(V201.SignCertificateRequest(csr: csr, certificateType: .v2GCertificate))
-        logger.info("SignCertificate answered", metadata: ["status": "\(answer.status.rawValue)"])
+        logger.info(
+            "SignCertificate answered", metadata: ["status": "\(answer.status.rawValue)", "profile": "\(profile.rawValue)"])
         guard answer.status == .accepted else {
+            let info = answer.statusInfo.map { ": \($0.reasonCode)" + ($0.additionalInfo.map { " (\($0))" } ?? "") } ?? ""
             throw ChargingStationError.make(
-                .rejected, "SignCertificate was \(answer.status.rawValue)\(answer.statusInfo.map { ": \($0.reasonCode)" } ?? "")")
+                .rejected, "SignCertificate (\(profile.rawValue)) was \(answer.status.rawValue)\(info)")
         }
     }
 
-    /// A fresh P-256 key and a PKCS#10 CSR for the SECC certificate (ISO 15118-2 SECC leaf: CN = the station id,
-    /// O = the vendor), checked with V2GPKI's CSR parser; the key waits in the store for CertificateSigned.
-    func makeV2GCertificateRequest() throws -> String {
-        let key = P256.Signing.PrivateKey()
+    /// A fresh key and a PKCS#10 CSR for the SECC certificate of `profile` (CN = the station id, O = the vendor,
+    /// DC = CPO): secp256r1 signed with ecdsa-with-SHA256 for ISO 15118-2, secp521r1 signed with ecdsa-with-SHA512 for
+    /// ISO 15118-20 (its TLS 1.3 profile); checked with V2GPKI's CSR parser; the key waits in the store (under the
+    /// profile) for CertificateSigned.
+    func makeV2GCertificateRequest(profile: PKIProfile = .iso15118_2) throws -> String {
+        let key: Certificate.PrivateKey
+        let keyPEM: String
+        let algorithm: Certificate.SignatureAlgorithm
+        switch profile {
+        case .iso15118_2:
+            let p256 = P256.Signing.PrivateKey()
+            (key, keyPEM, algorithm) = (Certificate.PrivateKey(p256), p256.pemRepresentation, .ecdsaWithSHA256)
+        case .iso15118_20:
+            let p521 = P521.Signing.PrivateKey()
+            (key, keyPEM, algorithm) = (Certificate.PrivateKey(p521), p521.pemRepresentation, .ecdsaWithSHA512)
+        }
         let subject = try DistinguishedName {
             CommonName(configuration.ocpp.stationID)
             OrganizationName(configuration.vendorName)
             DomainComponent("CPO")
         }
         let csr = try CertificateSigningRequest(
-            version: .v1, subject: subject, privateKey: Certificate.PrivateKey(key),
-            attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: .ecdsaWithSHA256)
+            version: .v1, subject: subject, privateKey: key, attributes: CertificateSigningRequest.Attributes(),
+            signatureAlgorithm: algorithm)
         let pem = try csr.serializeAsPEM().pemString
         var serializer = DER.Serializer()
         try serializer.serialize(csr)
         _ = try V2GPKI.CertificateAuthority.parseCSR(serializer.serializedBytes)
-        try certificates.storePendingKey(key.pemRepresentation)
+        try certificates.storePendingKey(keyPEM, profile: profile)
         return pem
     }
 

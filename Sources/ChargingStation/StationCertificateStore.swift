@@ -1,11 +1,14 @@
 import Foundation
 import ISO15118SECC
 import SwiftASN1
+import V2GPKI
 import X509
 
 /// The station's certificates as a folder of PEM files: installed roots under `<folder>/<type>/<serial>.pem`
-/// (OCPP 2.0.1 M03-M05: InstallCertificate, GetInstalledCertificateIds, DeleteCertificate) and the SECC's own chain
-/// and key under `<folder>/secc/` (A02/A03: SignCertificate, CertificateSigned).
+/// (OCPP 2.0.1 M03-M05: InstallCertificate, GetInstalledCertificateIds, DeleteCertificate) and the SECC's own chains
+/// and keys, one per certificate profile (A02/A03: SignCertificate, CertificateSigned): the ISO 15118-2 one
+/// (secp256r1) under `<folder>/secc/`, the ISO 15118-20 one (secp521r1) under `<folder>/secc-iso20/`. Both come to
+/// the station as certificateType V2GCertificate; the leaf's curve says which one a CertificateSigned carries.
 public struct StationCertificateStore: Sendable {
     /// OCPP InstallCertificateUseEnumType / GetCertificateIdUseEnumType raw values stored here.
     public static let rootTypes = [
@@ -94,20 +97,41 @@ public struct StationCertificateStore: Sendable {
         return false
     }
 
-    /// Stores the SECC certificate chain (PEM, leaf first) signed by the CSMS; the leaf must match the pending key.
-    public func storeSECCChain(_ pem: String) throws(ChargingStationError) {
+    /// The folder of the SECC chain and key of `profile`: `secc` (ISO 15118-2), `secc-iso20` (ISO 15118-20).
+    public func seccFolder(_ profile: PKIProfile) -> String {
+        folder + (profile == .iso15118_20 ? "/secc-iso20" : "/secc")
+    }
+
+    /// The certificate profile of a public key: secp256r1 → ISO 15118-2, secp521r1 → ISO 15118-20; nil otherwise.
+    public static func seccProfile(of key: Certificate.PublicKey) -> PKIProfile? {
+        CertificateLinter.detectProfile(publicKey: key)
+    }
+
+    /// Stores an SECC certificate chain (PEM, leaf first) signed by the CSMS, under the profile of its leaf's key;
+    /// the leaf must match that profile's pending key when one waits.
+    /// - Returns: the profile the chain was stored for.
+    /// - Throws: ``ChargingStationError`` `certificateStore` for an empty or malformed chain, a leaf of neither
+    ///   profile's curve, a leaf that is not for the pending key, or a file error.
+    @discardableResult
+    public func storeSECCChain(_ pem: String) throws(ChargingStationError) -> PKIProfile {
         do {
             let certificates = try PEMDocument.parseMultiple(pemString: pem).map { try Certificate(pemDocument: $0) }
             guard let leaf = certificates.first else { throw ChargingStationError.make(.certificateStore, "empty chain") }
-            if let keyPEM = try? String(contentsOfFile: folder + "/secc/pending-key.pem", encoding: .utf8) {
+            guard let profile = Self.seccProfile(of: leaf.publicKey) else {
+                throw ChargingStationError.make(
+                    .certificateStore, "the leaf key is neither secp256r1 (ISO 15118-2) nor secp521r1 (ISO 15118-20)")
+            }
+            let directory = seccFolder(profile)
+            if let keyPEM = try? String(contentsOfFile: directory + "/pending-key.pem", encoding: .utf8) {
                 let key = try Certificate.PrivateKey(pemEncoded: keyPEM)
                 guard key.publicKey == leaf.publicKey else {
                     throw ChargingStationError.make(.certificateStore, "the certificate is not for the pending key")
                 }
-                try Self.atomicWrite(Data(keyPEM.utf8), to: folder + "/secc/key.pem")
-                try? FileManager.default.removeItem(atPath: folder + "/secc/pending-key.pem")
+                try Self.atomicWrite(Data(keyPEM.utf8), to: directory + "/key.pem")
+                try? FileManager.default.removeItem(atPath: directory + "/pending-key.pem")
             }
-            try Self.atomicWrite(Data(pem.utf8), to: folder + "/secc/chain.pem")
+            try Self.atomicWrite(Data(pem.utf8), to: directory + "/chain.pem")
+            return profile
         } catch let error as ChargingStationError {
             throw error
         } catch {
@@ -115,21 +139,21 @@ public struct StationCertificateStore: Sendable {
         }
     }
 
-    /// The SECC chain stored by ``storeSECCChain(_:)``, nil before the first CertificateSigned.
-    public func seccChainPEM() -> String? {
-        try? String(contentsOfFile: folder + "/secc/chain.pem", encoding: .utf8)
+    /// The SECC chain of `profile` stored by ``storeSECCChain(_:)``, nil before its first CertificateSigned.
+    public func seccChainPEM(profile: PKIProfile = .iso15118_2) -> String? {
+        try? String(contentsOfFile: seccFolder(profile) + "/chain.pem", encoding: .utf8)
     }
 
-    /// The private key (PEM) of the chain ``seccChainPEM()`` returns, nil before the first CertificateSigned.
-    public func seccKeyPEM() -> String? {
-        try? String(contentsOfFile: folder + "/secc/key.pem", encoding: .utf8)
+    /// The private key (PEM) of the chain ``seccChainPEM(profile:)`` returns, nil before its first CertificateSigned.
+    public func seccKeyPEM(profile: PKIProfile = .iso15118_2) -> String? {
+        try? String(contentsOfFile: seccFolder(profile) + "/key.pem", encoding: .utf8)
     }
 
-    /// Keeps the private key of a CSR until its certificate arrives.
-    func storePendingKey(_ pem: String) throws(ChargingStationError) {
+    /// Keeps the private key of a CSR of `profile` until its certificate arrives.
+    func storePendingKey(_ pem: String, profile: PKIProfile = .iso15118_2) throws(ChargingStationError) {
         do {
-            try FileManager.default.createDirectory(atPath: folder + "/secc", withIntermediateDirectories: true)
-            try Self.atomicWrite(Data(pem.utf8), to: folder + "/secc/pending-key.pem")
+            try FileManager.default.createDirectory(atPath: seccFolder(profile), withIntermediateDirectories: true)
+            try Self.atomicWrite(Data(pem.utf8), to: seccFolder(profile) + "/pending-key.pem")
         } catch {
             throw .make(.certificateStore, "cannot store the key", cause: error)
         }

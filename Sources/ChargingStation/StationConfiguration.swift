@@ -1,5 +1,6 @@
 import ISO15118SECC
 import OCPPTransport
+import V2GPKI
 
 /// What the station decides while the CSMS is unreachable (OCPP 2.0.1 AuthCtrlr.LocalAuthorizeOffline,
 /// LocalAuthListCtrlr.Enabled, AuthCtrlr.OfflineTxForUnknownIdEnabled, ISO15118Ctrlr.ContractValidationOffline).
@@ -66,6 +67,10 @@ public struct StationConfiguration: Sendable {
     /// Meter values period for TransactionEvent Updated, seconds (SampledDataCtrlr.TxUpdatedInterval). Default 60.
     public var txUpdatedInterval = 60
     public var offlinePolicy = OfflineAuthorizationPolicy()
+    /// The SECC certificate profiles the station serves TLS with, one V2GCertificate each (A02/A03): ISO 15118-2
+    /// (secp256r1) and/or ISO 15118-20 (secp521r1). TriggerMessage(SignV2GCertificate) renews all of them. Default
+    /// ISO 15118-2 only.
+    public var seccProfiles: [PKIProfile] = [.iso15118_2]
     /// Reconnect back-off (OCPP 2.0.1 B10). Default 1 s.
     public var minimumBackOff: Duration = .seconds(1)
 

@@ -18,7 +18,13 @@ extension SECCService {
         traceID: TraceID, logger: Logger, timeline: inout [TimelineEntry], stamp: () -> Double, rearm: () -> Void,
         timedOut: () -> Bool
     ) async throws -> String {
-        let pnc = self.configuration.paymentOptions.contains(.contract) ? self.configuration.iso20PnC : nil
+        var pnc = self.configuration.paymentOptions.contains(.contract) ? self.configuration.iso20PnC : nil
+        // The MO roots a CSMS installed (OCPP 2.0.1 M05) are read at every session, as for ISO 15118-2; without any,
+        // Plug & Charge is not offered (EIM only).
+        if pnc != nil, let provider = self.configuration.contractRootsProvider {
+            let roots = provider()
+            pnc = roots.isEmpty ? nil : pnc.map { var offer = $0; offer.moRoots = roots; return offer }
+        }
         var random = SystemRandomNumberGenerator()
         var iso20 = ISO20SECCConfiguration(
             evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities,

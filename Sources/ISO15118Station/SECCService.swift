@@ -24,8 +24,8 @@ public struct SECCConfiguration: Sendable {
     /// The installed MO roots for Plug & Charge; Contract is accepted only when `paymentOptions` lists it and this is
     /// non-empty (ISO 15118-2 [V2G2-476]).
     public var contractRoots: [Certificate]
-    /// When set, read at the start of every session instead of ``contractRoots``: the MO roots a CSMS installs in and
-    /// deletes from the station while it runs (OCPP 2.0.1 M04/M05).
+    /// When set, read at the start of every session instead of ``contractRoots`` (and of ``iso20PnC``'s MO roots):
+    /// the MO roots a CSMS installs in and deletes from the station while it runs (OCPP 2.0.1 M04/M05).
     public var contractRootsProvider: (@Sendable () -> [Certificate])?
     /// Whether Contract sessions are asked for one signed MeteringReceipt ([V2G2-691]).
     public var requiresMeteringReceipt: Bool

@@ -56,6 +56,40 @@ public struct DemoReport: Sendable {
     public var contractInstallation: ContractInstallationOutcome?
     /// Parts of the flow this build does not run yet, with the reason.
     public var notRun: [String] = []
+    /// Every plug-in of the vehicle, in order: how it ended, the OCPP Authorize answers and the transactions it started.
+    public var plugIns: [DemoPlugIn] = []
+    /// The Get15118EVCertificate answers the station received, in order.
+    public var certificateExchanges: [DemoCertificateExchange] = []
+    /// Every transaction the CSMS stored by the end of the run (SQLite).
+    public var storedTransactions: [TransactionRecord] = []
+    /// transactionId → the eMAID its stored invoice bills, for every invoiced transaction.
+    public var invoicedEMAIDs: [String: String] = [:]
+}
+
+/// One plug-in of the demo's vehicle.
+public struct DemoPlugIn: Sendable {
+    public var label: String
+    /// The eMAID of the contract the vehicle presented; nil for EIM and for a contract installation.
+    public var presentedEMAID: String?
+    public var succeeded: Bool
+    /// The ISO 15118-2 FAILED response code that ended the session, if one did.
+    public var failedResponseCode: String?
+    /// The OCPP Authorize answers of the plug-in (idTokenInfo.status, certificateStatus).
+    public var authorizations: [BackendAuthorizationDecision]
+    /// The transactions the station started during the plug-in.
+    public var transactionIDs: [String]
+    /// The serial number of the contract certificate installed or updated in this plug-in, if one was.
+    public var newContractSerial: String?
+}
+
+/// One OCPP Get15118EVCertificate as the station saw it.
+public struct DemoCertificateExchange: Sendable, Hashable {
+    /// CertificateActionEnumType: Install or Update.
+    public var action: String
+    /// Iso15118EVCertificateStatusEnumType: Accepted or Failed.
+    public var status: String
+    public var detail: String?
+    public var milliseconds: Double
 }
 
 /// What the vehicle side finds in the CertificateInstallationRes relayed by the station (OCPP M02 → eMSP/CPS).
@@ -90,6 +124,27 @@ public enum DemoScenario: String, Sendable, CaseIterable {
     /// After the installation one byte of the contract certificate's signature is altered: the SECC's chain check
     /// answers PaymentDetails with FAILED_CertChainError, the EV falls back to EIM.
     case tamperedSignature = "tampered-signature"
+    /// The vehicle signs an AuthorizationReq carrying a GenChallenge other than the one the SECC sent in
+    /// PaymentDetailsRes: the SECC answers FAILED_ChallengeInvalid before any Authorize, the EV falls back to EIM.
+    case wrongChallenge = "wrong-challenge"
+    /// One byte of the AuthorizationReq's signature value is altered: the SECC answers FAILED_SignatureError before
+    /// any Authorize, the EV falls back to EIM.
+    case tamperedAuthorization = "tampered-authorization"
+    /// The vehicle presents a valid contract certificate of MO Sub-CA 2 for an eMAID the eMSP does not know: the
+    /// CSMS answers Authorize Unknown / NoCertificateAvailable, the SECC FAILED_NoCertificateAvailable.
+    case unknownEMAID = "unknown-emaid"
+    /// The eMSP's CPS is unreachable when the vehicle asks for CertificateInstallation: the CSMS answers
+    /// Get15118EVCertificate Failed when its budget runs out, the SECC CertificateInstallationRes FAILED, the EV falls
+    /// back to EIM.
+    case cpsDown = "cps-down"
+    /// The vehicle holds two contracts under different MO roots and prefers the one of a second MO whose root the
+    /// station does not have: PaymentDetailsRes FAILED_NoCertificateAvailable, and at the next plug-in the vehicle
+    /// picks its other contract, which is authorized and billed.
+    case multiContract = "multi-contract"
+    /// At plug-in 2 the installed contract is inside the vehicle's renewal window: CertificateUpdateReq → OCPP
+    /// Get15118EVCertificate(Update) → eMSP/CPS → CertificateUpdateRes OK; the vehicle charges with the new
+    /// certificate, which the CSMS's C07 compares with the eMSP's record.
+    case update
 }
 
 /// The SECC's verdict on a contract chain, in ISO 15118-2 and OCPP terms.
@@ -135,6 +190,9 @@ public enum Demo {
     public static let demoToken = "DEMO-RFID-0001"
     /// The driver's contract; the RFID card belongs to the same contract, so both are billed to it.
     public static let demoEMAID = "DE8AA001234567"
+    /// 0.49 EUR/kWh, 0.60 EUR/h, 0.35 EUR per session, 19 % VAT.
+    /// The CSMS's latency budget for Get15118EVCertificate (M02/M03).
+    public static let evCertificateBudget: Duration = .seconds(3)
     /// 0.49 EUR/kWh, 0.60 EUR/h, 0.35 EUR per session, 19 % VAT.
     public static let demoTariff = Tariff(
         id: "OPNC-DC-DEMO", currency: "EUR", energyPricePerKWhMicros: 490_000, timePricePerHourMicros: 600_000,
@@ -190,10 +248,12 @@ public enum Demo {
         configuration.server.securityProfile = .unsecured
         configuration.server.callTimeout = .seconds(10)
         configuration.databasePath = workDirectory + "/csms.sqlite"
+        configuration.evCertificateBudget = evCertificateBudget
         configuration.csms.rootCertificatesToInstall = [("V2GRootCertificate", v2gRoot), ("MORootCertificate", moRoot)]
         let authority = try PKICertificateAuthority(pki: pki, validityDays: 365)
         let provisioning = try ContractProvisioning.fromPKIDirectory(
             pki, allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA"))
+        let cps = CPSReachability()
         let csmsOCSP = OCSPClient(transport: OCSPHTTPTransport(), now: { Date() }, makeNonce: nil, hashAlgorithm: .sha256)
         let csms = DemoCSMS(
             configuration: configuration, authority: authority, logger: logger,
@@ -204,7 +264,8 @@ public enum Demo {
             var services = try PlugAndChargeServices.pki(
                 pki, client: csmsOCSP, transport: OCSPHTTPTransport(),
                 contracts: EMSPContractDirectory(repository: store), now: { Date() })
-            services.evCertificates = EMSPEVCertificateProvider(repository: store, provisioning: provisioning)
+            services.evCertificates = CPSLink(
+                provider: EMSPEVCertificateProvider(repository: store, provisioning: provisioning), reachability: cps)
             return services
         }
         var running = try await timed("CSMS", "start (OCPP-J on 127.0.0.1, SQLite)", { try await csms.start(port: 0) },
@@ -298,6 +359,12 @@ public enum Demo {
                 }
                 return (try installedMORoots(), entries)
             }
+            if scenario == .cpsDown {
+                cps.reachable.withLock { $0 = false }
+                report.timeline.append(DemoTimelineEntry(
+                    hop: "CSMS↔CPS", step: "the eMSP's CPS becomes unreachable", milliseconds: 0, traceID: nil,
+                    outcome: "requests get no answer; the CSMS's budget is \(evCertificateBudget)"))
+            }
             guard let real = try await vehicleLeg(
                 scenario: scenario, pki: pki, station: station, contractRoots: try installedMORoots(),
                 beforeSecondPlugIn: beforeSecondPlugIn, store: running.application.store,
@@ -325,6 +392,12 @@ public enum Demo {
             report.storedEnergyWh = try await running.application.store.meterSamples(
                 stationID: stationID, transactionID: transactionID, limit: 100
             ).filter { $0.measurand == "Energy.Active.Import.Register" }.map(\.value).sorted()
+        }
+        report.storedTransactions = try await running.application.store.transactions(stationID: stationID, limit: 100, offset: 0)
+        for record in report.storedTransactions {
+            if let billed = try await running.application.store.invoice(stationID: stationID, transactionID: record.transactionID) {
+                report.invoicedEMAIDs[record.transactionID] = billed.invoice.cdr.session.eMAID
+            }
         }
         // The CSMS billed the transaction when it stored its Ended event (EMSPTransactionBilling, once per transaction).
         if report.storedTransaction != nil,
@@ -487,5 +560,25 @@ struct DemoCSMS: Sendable {
             throw CancellationError()
         }
         return Running(application: application, port: bound, task: task, billing: settlement)
+    }
+}
+
+/// Whether the CSMS reaches the eMSP's contract certificate service (CPS).
+final class CPSReachability: Sendable {
+    let reachable = Mutex(true)
+}
+
+/// The CSMS's link to the eMSP's CPS: relays every request to the eMSP while it is reachable; while it is not, a
+/// request gets no answer (as across a partitioned network) until the caller gives up, so the CSMS's
+/// Get15118EVCertificate budget decides.
+struct CPSLink: EVCertificateProvider {
+    let provider: any EVCertificateProvider
+    let reachability: CPSReachability
+
+    func certificate(for request: EVCertificateRequest) async throws -> EVCertificateResponse {
+        if reachability.reachable.withLock({ $0 }) { return try await provider.certificate(for: request) }
+        // No answer: waits until cancelled (the CSMS's budget), ten minutes at most.
+        try await Task.sleep(for: .seconds(600))
+        throw PnCServerError(.configuration, "the CPS did not answer")
     }
 }

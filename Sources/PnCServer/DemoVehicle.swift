@@ -17,6 +17,7 @@ import NIOSSL
 import PnCCore
 import Synchronization
 import V2GPKI
+import V2GSecurity
 import V2GTransport
 import X509
 
@@ -36,7 +37,10 @@ struct DemoVehicleLeg {
     let logger: Logger
 
     /// One plug-in: SECCService on 127.0.0.1 (port 0, TLS with the PKI's SECC leaf) and the EVCC.
-    func plugIn(contract: StoredContract?, installation: ContractInstallation?) async throws
+    func plugIn(
+        contract: StoredContract?, installation: ContractInstallation?,
+        misbehaviour: ISO2EVCCStateMachine.Misbehaviour? = nil, renewal: ContractRenewal? = nil
+    ) async throws
         -> (EVCCSessionSummary, SECCSessionSummary?)
     {
         let seccFolder = pki.leafDirectory("secc")
@@ -62,11 +66,12 @@ struct DemoVehicleLeg {
             do {
                 let connection = try await V2GClient.connect(
                     to: server.localAddress, security: .tls(try V2GTLSClientProfile.iso15118_2(v2gRoots: [v2gRoot])), logger: logger)
+                var configuration = ISO2EVCCStateMachine.Configuration(
+                    evccID: Self.evccID, energyTransfer: .dcExtended, battery: Self.battery, maximumLoopIterations: 5)
+                configuration.misbehaviour = misbehaviour
                 summary = try await EVCCSession.run(
-                    on: connection,
-                    configuration: .init(
-                        evccID: Self.evccID, energyTransfer: .dcExtended, battery: Self.battery, maximumLoopIterations: 5),
-                    contract: contract, installation: installation, logger: logger)
+                    on: connection, configuration: configuration,
+                    contract: contract, installation: installation, renewal: renewal, logger: logger)
             } catch {
                 // The SECC's accept loop ends only when its server closes.
                 try? await server.close()
@@ -147,6 +152,8 @@ final class TimedStationBackend: ChargingBackend, Sendable {
     private let recorded = Mutex<[DemoTimelineEntry]>([])
     private let started = Mutex<[String]>([])
     private let decisions = Mutex<[(BackendAuthorizationRequest.Identification, BackendAuthorizationDecision)]>([])
+    private let allDecisions = Mutex<[BackendAuthorizationDecision]>([])
+    private let exchanges = Mutex<[DemoCertificateExchange]>([])
 
     init(station: OCPPChargingStation) { self.station = station }
 
@@ -154,6 +161,10 @@ final class TimedStationBackend: ChargingBackend, Sendable {
     func drain() -> [DemoTimelineEntry] { recorded.withLock { entries in defer { entries = [] }; return entries } }
     /// Transaction ids the station returned, oldest first.
     func startedTransactions() -> [String] { started.withLock { $0 } }
+    /// Every authorization answer so far (not cleared).
+    func authorizations() -> [BackendAuthorizationDecision] { allDecisions.withLock { $0 } }
+    /// Every Get15118EVCertificate answer so far.
+    func certificateExchanges() -> [DemoCertificateExchange] { exchanges.withLock { $0 } }
     /// Authorization answers recorded so far; clears them.
     func drainDecisions() -> [(BackendAuthorizationRequest.Identification, BackendAuthorizationDecision)] {
         decisions.withLock { entries in defer { entries = [] }; return entries }
@@ -190,14 +201,23 @@ final class TimedStationBackend: ChargingBackend, Sendable {
             "\($0.status.rawValue), certificate \($0.certificateStatus?.rawValue ?? "-")\($0.detail.map { " — \($0)" } ?? "")"
         })
         decisions.withLock { $0.append((request.identification, decision)) }
+        allDecisions.withLock { $0.append(decision) }
         return decision
     }
 
     func exchangeCertificate(_ request: CertificateExchangeRequest) async throws -> CertificateExchangeResult {
-        try await timed(
+        let start = ContinuousClock.now
+        let result = try await timed(
             "Get15118EVCertificate(\(request.action.rawValue)) → CSMS → eMSP/CPS", trace: request.traceID,
             { try await station.exchangeCertificate(request) },
-            outcome: { "\($0.status.rawValue), \($0.exiResponse.count) bytes EXI" })
+            outcome: { "\($0.status.rawValue), \($0.exiResponse.count) bytes EXI\($0.detail.map { " — \($0)" } ?? "")" })
+        let elapsed = ContinuousClock.now - start
+        exchanges.withLock {
+            $0.append(DemoCertificateExchange(
+                action: request.action.rawValue, status: result.status.rawValue, detail: result.detail,
+                milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
+        }
+        return result
     }
 
     func certificateStatus(_ request: CertificateStatusRequest) async throws -> CertificateStatusResult {
@@ -246,17 +266,32 @@ extension Demo {
             hop: "SECC", step: "SECCService on 127.0.0.1 (TLS 1.2, ISO 15118-2, Contract + ExternalPayment)", milliseconds: 0,
             traceID: nil, outcome: "TLS identity: the PKI's leaf/secc chain (the CSMS-signed certificate's key stays in the station)"))
 
-        func plugIn(_ label: String, contract: StoredContract?, installation: ContractInstallation?) async throws
-            -> (EVCCSessionSummary, SECCSessionSummary?)
-        {
-            let (ev, secc) = try await leg.plugIn(contract: contract, installation: installation)
+        func plugIn(
+            _ label: String, contract: StoredContract?, installation: ContractInstallation?,
+            misbehaviour: ISO2EVCCStateMachine.Misbehaviour? = nil, renewal: ContractRenewal? = nil
+        ) async throws -> (EVCCSessionSummary, SECCSessionSummary?) {
+            let decisionsBefore = backend.authorizations().count
+            let transactionsBefore = backend.startedTransactions().count
+            let (ev, secc) = try await leg.plugIn(
+                contract: contract, installation: installation, misbehaviour: misbehaviour, renewal: renewal)
+            let failed = ev.timeline.first { $0.direction == .received && $0.responseCode?.hasPrefix("FAILED") == true }
+            report.plugIns.append(DemoPlugIn(
+                label: label, presentedEMAID: contract?.eMAID, succeeded: ev.succeeded,
+                failedResponseCode: failed?.responseCode.flatMap { $0.split(separator: "/").first.map(String.init) },
+                authorizations: Array(backend.authorizations().dropFirst(decisionsBefore)),
+                transactionIDs: Array(backend.startedTransactions().dropFirst(transactionsBefore)),
+                newContractSerial: ev.installedContract?.chainDER.first.flatMap { try? Certificate(derEncoded: $0) }
+                    .map { $0.serialNumber.description }))
+            report.certificateExchanges = backend.certificateExchanges()
             // EV↔SECC lines interleaved with the OCPP hops the SECC made, in time order of the EV's timeline.
             var lines = DemoVehicleLeg.entries(label, ev: ev, secc: secc)
             let hops = backend.drain()
             let anchor = lines.firstIndex { $0.step.contains("PaymentDetails") || $0.step.contains("CertificateInstallation") }
             for hop in hops.reversed() {
                 let after: Int? =
-                    if hop.step.hasPrefix("Get15118") { lines.firstIndex { $0.step.contains("CertificateInstallation") } }
+                    if hop.step.hasPrefix("Get15118") {
+                        lines.firstIndex { $0.step.contains("CertificateInstallation") || $0.step.contains("CertificateUpdate") }
+                    }
                     else if hop.step.hasPrefix("Authorize") { lines.lastIndex { $0.step.contains("AuthorizationReq") } }
                     else if hop.step.contains("Started") { lines.firstIndex { $0.step.contains("PowerDeliveryReq") } }
                     else if hop.step.contains("Ended") { lines.lastIndex { $0.step.contains("PowerDeliveryReq") } }
@@ -272,18 +307,24 @@ extension Demo {
         // Plug-in 1 goes on to charge with the new contract; its Authorize is not the one the scenario is about.
         _ = backend.drainDecisions()
         let installRes = install.timeline.first { $0.message == "CertificateInstallationRes" }
+        let installStatus = backend.certificateExchanges().last?.status ?? "-"
         guard let installed = install.installedContract else {
             report.contractInstallation = ContractInstallationOutcome(
-                ocppStatus: "-", iso15118ResponseCode: installRes?.responseCode ?? "-", eMAID: nil, cpsSignatureVerified: false,
-                contractKeyMatches: false, issuedByMOSubCA2: false)
-            return nil
+                ocppStatus: installStatus, iso15118ResponseCode: installRes?.responseCode ?? "-", eMAID: nil,
+                cpsSignatureVerified: false, contractKeyMatches: false, issuedByMOSubCA2: false)
+            // No contract: plug-in 2 identifies externally (EIM, the EV's MAC).
+            let (eim, eimSECC) = try await plugIn("plug-in 2 (EIM fallback)", contract: nil, installation: nil)
+            report.authorization = backend.drainDecisions().last?.1
+            guard eim.succeeded, let trace = eimSECC?.traceID, let transactionID = report.plugIns.last?.transactionIDs.last
+            else { return nil }
+            return (transactionID, "WHITELIST", trace)
         }
         let leaf = try installed.chainDER.first.map { try Certificate(derEncoded: $0) }
         let moSubCA2 = try pki.authority(.moSubCA2).certificate
         // The EVCC stores a contract only after it verified the CPS signature ([V2G2-811]) and decrypted the key
         // with its OEM provisioning key; the SECC answers OK only for an Accepted Get15118EVCertificate.
         report.contractInstallation = ContractInstallationOutcome(
-            ocppStatus: installRes?.responseCode == "OK" ? "Accepted" : "-", iso15118ResponseCode: installRes?.responseCode ?? "-",
+            ocppStatus: installStatus, iso15118ResponseCode: installRes?.responseCode ?? "-",
             eMAID: installed.eMAID, cpsSignatureVerified: true, contractKeyMatches: true,
             issuedByMOSubCA2: leaf?.issuer == moSubCA2.subject)
         report.timeline.append(DemoTimelineEntry(
@@ -304,8 +345,42 @@ extension Demo {
         let (roots, entries) = try await beforeSecondPlugIn()
         leg.contractRoots = roots
         report.timeline += entries
-        let presented = try presentedContract(scenario: scenario, installed: installed, leaf: leaf, pki: pki, report: &report)
-        let (charge, chargeSECC) = try await plugIn("plug-in 2", contract: presented, installation: nil)
+        // The scenario's contract is presented as is (in `expired` an expired one, which a vehicle's own selection
+        // would skip); in `multi-contract` the vehicle chooses from the two it holds.
+        var presented = try presentedContract(scenario: scenario, installed: installed, leaf: leaf, pki: pki, report: &report)
+        var wallet = ContractStore([presented])
+        if scenario == .unknownEMAID { refreshOCSP() }  // the responder serves the certificate just issued
+        if scenario == .multiContract {
+            // A contract of a second MO, preferred by the vehicle, next to the installed one.
+            let foreign = try foreignContract(pki: pki)
+            wallet = ContractStore([foreign, installed])
+            report.timeline.append(DemoTimelineEntry(
+                hop: "EV", step: "holds two contracts", milliseconds: 0, traceID: nil,
+                outcome: "\(foreign.eMAID) (a second MO, its own root; preferred), \(installed.eMAID) (installed)"))
+        }
+        let now = Date().timeIntervalSince1970
+        if scenario == .multiContract {
+            guard let chosen = wallet.select(now: now) else { return nil }
+            presented = chosen
+        }
+        let misbehaviour: ISO2EVCCStateMachine.Misbehaviour? =
+            switch scenario {
+            case .wrongChallenge: .foreignGenChallenge((0..<16).map { _ in UInt8.random(in: 0...255) })
+            case .tamperedAuthorization: .tamperedAuthorizationSignature
+            default: nil
+            }
+        if let misbehaviour {
+            report.timeline.append(DemoTimelineEntry(
+                hop: "EV", step: "misbehaves in AuthorizationReq", milliseconds: 0, traceID: nil, outcome: "\(misbehaviour)"))
+        }
+        // In `update` the contract is inside the vehicle's renewal window (here: always): CertificateUpdate first.
+        let renewal = scenario == .update
+            ? ContractRenewal(
+                v2gRoots: try leg.installation().v2gRoots, rootCertificateIDs: try leg.installation().rootCertificateIDs,
+                window: 100_000 * 86_400)
+            : nil
+        let (charge, chargeSECC) = try await plugIn(
+            "plug-in 2", contract: presented, installation: nil, misbehaviour: misbehaviour, renewal: renewal)
         let decisions = backend.drainDecisions()
         report.contractAuthorization = decisions.first { if case .contract = $0.0 { true } else { false } }?.1
         if let refused = charge.timeline.first(where: {
@@ -319,7 +394,17 @@ extension Demo {
                 reason: "\(refused.message): \(report.contractAuthorization?.detail ?? charge.failure ?? "refused by the SECC's chain check, no Authorize sent")")
         }
         var session = (charge, chargeSECC, "AUTH_REQUEST")
-        if !charge.succeeded {
+        // ISO 15118-2 lists no MO roots: a vehicle learns from FAILED_NoCertificateAvailable that the station cannot
+        // verify the contract it presented and picks the next one it holds at the next plug-in.
+        let others = wallet.contracts.filter { $0.eMAID != presented.eMAID }
+        if !charge.succeeded, report.plugIns.last?.failedResponseCode == "FAILED_NoCertificateAvailable",
+            let next = ContractStore(others).select(now: now)
+        {
+            _ = backend.drainDecisions()
+            let (second, secondSECC) = try await plugIn("plug-in 3 (next contract)", contract: next, installation: nil)
+            session = (second, secondSECC, "AUTH_REQUEST")
+            report.authorization = backend.drainDecisions().last?.1
+        } else if !charge.succeeded {
             // Plug-in 3: External Payment (EIM) with the EV's MAC as token.
             let (eim, eimSECC) = try await plugIn("plug-in 3 (EIM fallback)", contract: nil, installation: nil)
             session = (eim, eimSECC, "WHITELIST")
@@ -359,10 +444,50 @@ extension Demo {
                 hop: "EV", step: "presents the installed contract certificate with one signature byte altered", milliseconds: 0,
                 traceID: nil, outcome: "serial \(leaf.serialNumber)"))
             return try StoredContract(eMAID: installed.eMAID, chainDER: [tampered] + installed.chainDER.dropFirst(), key: installed.key)
-        case .happy, .csmsOffline, .revoked, .unknownRoot:
+        case .unknownEMAID:
+            // A certificate of the same MO Sub-CA 2 for an eMAID no contract of the eMSP has, with its own key.
+            let eMAID = "DE8AA999999990"
+            let key = P256.Signing.PrivateKey()
+            var generator = SystemRandomNumberGenerator()
+            let subject = DistinguishedName(leaf.subject.map { rdn in
+                RelativeDistinguishedName(rdn.map { attribute in
+                    attribute.type == .RDNAttributeType.commonName
+                        ? RelativeDistinguishedName.Attribute(type: .RDNAttributeType.commonName, utf8String: eMAID) : attribute
+                })
+            })
+            let unknown = try pki.authority(.moSubCA2).issue(
+                role: .contract, subject: subject, publicKey: Certificate.PublicKey(key.publicKey), validityDays: 30, now: Date(),
+                using: &generator)
+            report.timeline.append(DemoTimelineEntry(
+                hop: "EV", step: "presents a contract of MO Sub-CA 2 the eMSP does not know", milliseconds: 0, traceID: nil,
+                outcome: "eMAID \(eMAID), serial \(unknown.serialNumber)"))
+            return try StoredContract(eMAID: eMAID, chainDER: [try unknown.derBytes] + installed.chainDER.dropFirst(), key: .p256(key))
+        case .happy, .csmsOffline, .revoked, .unknownRoot, .wrongChallenge, .tamperedAuthorization, .cpsDown, .multiContract,
+            .update:
             return installed
         }
     }
+}
+
+extension Demo {
+    /// The contract of a second mobility operator: a PKI of its own next to the demo's (its MO root has another key,
+    /// and the station does not trust it), contract leaf and key.
+    static func foreignContract(pki: PKIDirectory) throws -> StoredContract {
+        var options = PKIDirectory.InitOptions()
+        options.keyIterations = 1_000
+        options.contractEMAID = try EMAID(foreignEMAID)
+        let foreign = try PKIDirectory.create(
+            at: pki.root + "-second-mo",
+            configuration: .init(profile: .iso15118_2, ocspURL: "http://127.0.0.1:9/ocsp", crlBaseURL: "http://127.0.0.1:9/crl"),
+            password: nil, options: options)
+        let chain = try CertificateFile.certificates(atPath: foreign.leafDirectory("contract") + "/chain.pem")
+        let key = try P256.Signing.PrivateKey(
+            pemRepresentation: try foreign.keyStore.signingKey(label: "leaf/contract/key").serializeAsPEM().pemString)
+        return try StoredContract(eMAID: foreignEMAID, chainDER: try chain.map { try $0.derBytes }, key: .p256(key))
+    }
+
+    /// The eMAID of the second mobility operator's contract.
+    public static let foreignEMAID = "DE8BB000000042"
 }
 
 /// The demo's charger: the simulated 150 kW DC EVSE, in time-lapse: each control-loop step (CurrentDemand) counts as

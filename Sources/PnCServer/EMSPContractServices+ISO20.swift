@@ -15,13 +15,14 @@ extension EMSPEVCertificateProvider {
         guard request.action == .install else {
             return EVCertificateResponse(status: .failed, exiResponse: [], reason: "ISO 15118-20 has no CertificateUpdate")
         }
+        let provisioning = self.iso20Provisioning ?? self.provisioning
         let time = now()
         var rng = SystemRandomNumberGenerator()
         var pool = ContractPool()
         if let pcid = Self.iso20Vehicle(of: request.exiRequest) {
             pool = try await repository.loadPool(pcid: pcid)
         }
-        let reserved = try await self.reserveSequence(pool, at: time)
+        let reserved = try await self.reserveSequence(pool, at: time, allocator: provisioning.allocator)
         let outcome = provisioning.installISO20(
             requestEXI: request.exiRequest, pool: &pool,
             nextSequence: {

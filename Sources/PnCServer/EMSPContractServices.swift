@@ -53,11 +53,18 @@ public struct EMSPEVCertificateProvider: EVCertificateProvider {
     public static let iso20Namespace = "urn:iso:std:iso:15118:-20:CommonMessages"
     public let repository: any EMSPRepository
     public let provisioning: ContractProvisioning
+    /// The provisioning of ISO 15118-20 requests (CPS and MO Sub-CA 2 of a `--profile iso15118-20` PKI); nil:
+    /// ``provisioning`` answers them too (a CSMS with a single -20 PKI).
+    public let iso20Provisioning: ContractProvisioning?
     public let now: @Sendable () -> Date
 
-    public init(repository: any EMSPRepository, provisioning: ContractProvisioning, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        repository: any EMSPRepository, provisioning: ContractProvisioning, iso20Provisioning: ContractProvisioning? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.repository = repository
         self.provisioning = provisioning
+        self.iso20Provisioning = iso20Provisioning
         self.now = now
     }
 
@@ -99,12 +106,12 @@ public struct EMSPEVCertificateProvider: EVCertificateProvider {
 
     /// The eMAID sequence for a new contract: reserved only when the vehicle has no usable contract (the repository is
     /// async, the provisioning asks synchronously).
-    func reserveSequence(_ pool: ContractPool, at time: Date) async throws -> UInt64? {
+    func reserveSequence(_ pool: ContractPool, at time: Date, allocator: EMAIDAllocator? = nil) async throws -> UInt64? {
         guard let pcid = pool.vehicles.keys.first, !pool.contracts(for: pcid).contains(where: { $0.isUsable(at: time) }) else {
             return nil
         }
-        return try await repository.nextEMAIDSequence(
-            countryCode: provisioning.allocator.countryCode, providerID: provisioning.allocator.providerID)
+        let allocator = allocator ?? provisioning.allocator
+        return try await repository.nextEMAIDSequence(countryCode: allocator.countryCode, providerID: allocator.providerID)
     }
 
     static func commonName(_ name: DistinguishedName) -> String? {
@@ -157,5 +164,30 @@ public struct EMSPContractDirectory: ContractDirectory {
             if time < contract.validFrom { return .blocked }
             return .active
         }
+    }
+
+    /// The contract's current certificate (the first of its stored chain, issued by the second) as C07 names it. SHA256
+    /// only: the hash algorithm of the contract chains' OCSP checks; another algorithm, and a stored chain that
+    /// swift-certificates cannot read (Ed448 contracts of -20) or that lacks its issuer, are not compared (`notKept`).
+    public func contractCertificate(
+        eMAID: String, hashAlgorithm: String, traceID: String
+    ) async throws -> ContractCertificateOnRecord {
+        guard let emaid = try? PnCCore.EMAID(eMAID), let contract = try await repository.contract(emaid: emaid) else {
+            return .unknownContract
+        }
+        guard let leafDER = contract.certificateChain.first else { return .noCertificate }
+        guard hashAlgorithm.uppercased() == "SHA256" else { return .notKept }
+        guard contract.certificateChain.count >= 2,
+            let leaf = try? Certificate(derEncoded: leafDER),
+            let issuer = try? Certificate(derEncoded: contract.certificateChain[1]),
+            let certID = try? OCSPCertID(certificate: leaf, issuer: issuer, hashAlgorithm: .sha256)
+        else { return .notKept }
+        return .certificate(CSMS.CertificateHashData(
+            hashAlgorithm: "SHA256", issuerNameHash: Self.hex(certID.issuerNameHash), issuerKeyHash: Self.hex(certID.issuerKeyHash),
+            serialNumber: Self.hex(Array(leaf.serialNumber.bytes)), responderURL: ""))
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

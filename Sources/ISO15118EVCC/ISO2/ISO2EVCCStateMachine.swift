@@ -30,6 +30,10 @@ public struct ISO2EVCCStateMachine: Sendable {
         /// Renegotiate once after this many charge-loop requests: PowerDeliveryReq ChargeProgress=Renegotiate, then
         /// ChargeParameterDiscovery and PowerDelivery Start, and the charge loop goes on.
         public var renegotiateAfterLoops: Int?
+        /// Conformance testing only: a named way in which this vehicle breaks ISO 15118-2, so that the SECC's refusal
+        /// can be proven end to end over TLS. nil (every real vehicle, and every `pnc ev` run) behaves as the standard
+        /// asks; package access keeps it out of the public API.
+        package var misbehaviour: Misbehaviour?
 
         public init(
             evccID: [UInt8], energyTransfer: EnergyTransferMode, battery: EVBattery, maximumLoopIterations: Int = 10,
@@ -52,6 +56,16 @@ public struct ISO2EVCCStateMachine: Sendable {
             case .dcCore, .dcExtended, .dcComboCore, .dcUnique: true
             }
         }
+    }
+
+    /// How a vehicle under test breaks the contract signature rules of ISO 15118-2 (see ``Configuration/misbehaviour``).
+    package enum Misbehaviour: Hashable, Sendable {
+        /// Signs an AuthorizationReq that carries these bytes as GenChallenge instead of the SECC's ([V2G2-475]
+        /// asks for the one of PaymentDetailsRes; the SECC answers FAILED_ChallengeInvalid).
+        case foreignGenChallenge([UInt8])
+        /// Alters one byte of the AuthorizationReq's SignatureValue after signing (the SECC answers
+        /// FAILED_SignatureError).
+        case tamperedAuthorizationSignature
     }
 
     /// Why a session ended early.
@@ -179,9 +193,17 @@ public struct ISO2EVCCStateMachine: Sendable {
     /// AuthorizationReq: empty for EIM; Id and the GenChallenge, signed with the contract key, for Contract.
     private mutating func authorizationRequest() -> Action {
         guard self.contract != nil else { return self.next(.authorization, .authorizationReq(AuthorizationReq())) }
-        let req = AuthorizationReq(id: "ID1", genChallenge: self.genChallenge)
+        var challenge = self.genChallenge
+        if case .foreignGenChallenge(let foreign)? = self.configuration.misbehaviour { challenge = foreign }
+        let req = AuthorizationReq(id: "ID1", genChallenge: challenge)
         do {
-            let message = try self.signed(.authorizationReq(req), .authorizationReq(req))
+            var message = try self.signed(.authorizationReq(req), .authorizationReq(req))
+            if self.configuration.misbehaviour == .tamperedAuthorizationSignature,
+                var signature = message.header.signature, let last = signature.signatureValue.value.indices.last
+            {
+                signature.signatureValue.value[last] ^= 0x01
+                message.header.signature = signature
+            }
             return self.nextMessage(.authorization, message)
         } catch {
             return self.fail(.signing("AuthorizationReq: \(error.detail)"))

@@ -9,7 +9,7 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Run PKI, CSMS, a charging station and an EV in one process: commissioning, contract installation and a Plug & Charge session over ISO 15118-2, with a timeline of every hop."
     )
 
-    @Option(help: "happy, csms-offline, revoked, expired, unknown-root or tampered-signature.") var scenario: String = "happy"
+    @Option(help: "happy, csms-offline, revoked, expired, unknown-root, tampered-signature, wrong-challenge, tampered-authorization, unknown-emaid, cps-down, multi-contract or update.") var scenario: String = "happy"
     @Option(help: "Work folder (default: a new temporary folder).") var workDirectory: String?
     @Flag(help: "Log at debug level to stderr.") var verbose = false
 

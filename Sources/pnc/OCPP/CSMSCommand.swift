@@ -40,8 +40,10 @@ struct CSMSCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted WebSocket message in bytes.") var maxMessageSize = 65_536
     @Option(help: "Messages per second a station may send (burst twice that).") var rateLimit = 100
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
-    @Option(help: "V2G PKI made by `pnc pki init`: SignCertificate(V2GCertificate) is signed by its CPO Sub-CA 2.")
+    @Option(help: "V2G PKI made by `pnc pki init` (ISO 15118-2 profile): SignCertificate(V2GCertificate) with a secp256r1 CSR is signed by its CPO Sub-CA 2; its V2G and MO roots are installed on stations.")
     var pki: String?
+    @Option(help: "V2G PKI made by `pnc pki init --profile iso15118-20`: SignCertificate(V2GCertificate) with a secp521r1 CSR (the SECC certificate of the -20 TLS 1.3 profile) is signed by its CPO Sub-CA 2; its V2G and MO roots are installed on stations too; with --emsp it answers -20 Get15118EVCertificate; Authorize checks -20 contract chains and their revocation.")
+    var pkiIso20: String?
     @Option(help: "Validity in days of SECC certificates signed for stations.") var seccValidityDays = 365
     @Option(help: "Plug & Charge with --pki: seconds an OCSP responder may take before a certificate's status counts as unavailable.")
     var ocspTimeout = 2
@@ -102,37 +104,62 @@ struct CSMSCommand: AsyncParsableCommand {
         let tokens = try token.map(Self.pair)
         let host = configuration.server.host
         let finalLogger = logger
-        let certificateAuthority: PKICertificateAuthority? = try pki.map {  // fails at start, not at the first CSR
-            try PKICertificateAuthority(pki: try PKIDirectory(root: $0, password: try pkiPassword.resolve()), validityDays: seccValidityDays)
+        // One PKI per profile: --pki (ISO 15118-2) and --pki-iso20 (ISO 15118-20); a CSR's curve picks the one that signs.
+        let password = pki == nil && pkiIso20 == nil ? nil : try pkiPassword.resolve()
+        var directories: [PKIDirectory] = []
+        if let pki {
+            let directory = try PKIDirectory(root: pki, password: password)
+            guard directory.profile == .iso15118_2 else {
+                throw ValidationError("--pki \(pki) is an \(directory.profile.rawValue) PKI: give it as --pki-iso20")
+            }
+            directories.append(directory)
         }
+        if let pkiIso20 {
+            let directory = try PKIDirectory(root: pkiIso20, password: password)
+            guard directory.profile == .iso15118_20 else {
+                throw ValidationError(
+                    "--pki-iso20 \(pkiIso20) is an \(directory.profile.rawValue) PKI (make one with pnc pki init --profile iso15118-20)")
+            }
+            directories.append(directory)
+        }
+        let certificateAuthority: PKICertificateAuthority? =  // fails at start, not at the first CSR
+            directories.isEmpty ? nil : try PKICertificateAuthority(pkis: directories, validityDays: seccValidityDays)
         // Plug & Charge (C07, M06): revocation through an OCSP client whose cache keeps answers until nextUpdate, contract
-        // chains validated to the PKI's roots; M01: the V2G and MO roots are installed on every station after boot.
+        // chains validated to the PKIs' roots; M01: the V2G and MO roots of each PKI are installed on every station after
+        // boot (unless --install-root names that type).
         var plugAndCharge = PlugAndChargeServices()
-        if let root = pki {
-            let directory = try PKIDirectory(root: root, password: try pkiPassword.resolve())
+        if !directories.isEmpty {
             let client = OCSPClient(
                 transport: OCSPHTTPTransport(timeout: .seconds(Int64(ocspTimeout))), now: { Date() }, makeNonce: nil,
                 hashAlgorithm: .sha256)
-            plugAndCharge = try PlugAndChargeServices.pki(
-                directory, client: client, transport: OCSPHTTPTransport(timeout: .seconds(Int64(ocspTimeout))), now: { Date() })
-            for (type, role) in [("V2GRootCertificate", CertificateRole.v2gRoot), ("MORootCertificate", .moRoot)]
-            where !configuration.csms.rootCertificatesToInstall.contains(where: { $0.type == type }) {
-                let pem = try String(contentsOfFile: "\(directory.caDirectory(role))/cert.pem", encoding: .utf8)
-                configuration.csms.rootCertificatesToInstall.append((type, pem))
+            plugAndCharge = try PlugAndChargeServices.pkis(
+                directories, client: client, transport: OCSPHTTPTransport(timeout: .seconds(Int64(ocspTimeout))),
+                now: { Date() })
+            let explicit = Set(configuration.csms.rootCertificatesToInstall.map(\.type))
+            for directory in directories {
+                for (type, role) in [("V2GRootCertificate", CertificateRole.v2gRoot), ("MORootCertificate", .moRoot)]
+                where !explicit.contains(type) {
+                    let pem = try String(contentsOfFile: "\(directory.caDirectory(role))/cert.pem", encoding: .utf8)
+                    configuration.csms.rootCertificatesToInstall.append((type, pem))
+                }
             }
         }
-        // M02/M03 and the C07 contract check answered by the eMSP.
+        // M02/M03 and the C07 contract check answered by the eMSP: -2 requests by the --pki provisioning, -20 ones by
+        // the --pki-iso20 provisioning.
         var emspStore: SQLStore?
         if let emsp {
-            guard let root = pki else { throw ValidationError("--emsp needs --pki") }
+            guard let first = directories.first else { throw ValidationError("--emsp needs --pki or --pki-iso20") }
             let parts = emspProvider.split(separator: "-")
             guard parts.count == 2 else { throw ValidationError("--emsp-provider: expected CC-PPP, got \(emspProvider)") }
-            let provisioning = try ContractProvisioning.fromPKIDirectory(
-                try PKIDirectory(root: root, password: try pkiPassword.resolve()),
-                allocator: try EMAIDAllocator(countryCode: String(parts[0]), providerID: String(parts[1])))
+            let allocator = try EMAIDAllocator(countryCode: String(parts[0]), providerID: String(parts[1]))
+            let provisioning = try ContractProvisioning.fromPKIDirectory(first, allocator: allocator)
+            let iso20 = try directories.first { $0.profile == .iso15118_20 }.map {
+                try ContractProvisioning.fromPKIDirectory($0, allocator: allocator)
+            }
             let store = try await SQLStore.open(emsp, logger: Logger(label: "pnc.csms.emsp"))
             plugAndCharge.contracts = EMSPContractDirectory(repository: store)
-            plugAndCharge.evCertificates = EMSPEVCertificateProvider(repository: store, provisioning: provisioning)
+            plugAndCharge.evCertificates = EMSPEVCertificateProvider(
+                repository: store, provisioning: provisioning, iso20Provisioning: iso20)
             emspStore = store
         }
         // M05: when every root's id is known, commissioning reads the installed ids and installs only what is missing.

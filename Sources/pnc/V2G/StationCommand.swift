@@ -70,7 +70,10 @@ struct StationCommand: AsyncParsableCommand {
             DIN SPEC 70121 and ISO 15118-20 (EIM from the command line). With --csms URL the backend is an OCPP 2.0.1 \
             connection to that CSMS instead of the local one: Authorize (EIM and Plug & Charge with C07 hash data), \
             Get15118EVCertificate, TransactionEvents with an offline journal under --data, the roots the CSMS installs, \
-            and with --tls but no --pki the SECC certificate the CSMS signs (SignCertificate → CertificateSigned).
+            and with --tls but no --pki the SECC certificates the CSMS signs (SignCertificate → CertificateSigned): one \
+            per TLS profile offered in --protocols, secp256r1 for ISO 15118-2 (TLS 1.2) and secp521r1 for ISO 15118-20 \
+            (TLS 1.3, with the vehicle's OEM roots from --vehicle-roots). The listening socket serves the TLS profile of \
+            the most preferred of iso2 and iso20 in --protocols; the other certificate is kept in the store.
             """
     )
     enum EVSEKind: String, ExpressibleByArgument, CaseIterable { case dc, ac }
@@ -94,6 +97,8 @@ struct StationCommand: AsyncParsableCommand {
     @Option(help: "With --csms: HTTP Basic password (security profiles 1 and 2).") var csmsPassword: String?
     @Option(help: "With --csms wss://: trust roots (PEM) of the CSMS's server certificate.") var csmsCA: String?
     @Option(help: "With --csms: folder of the offline journal and the certificate store.") var data = "pnc-station-data"
+    @Option(help: "With --csms, --tls and iso20 serving TLS: the OEM roots (PEM) the vehicle's TLS 1.3 certificate must chain to (OCPP 2.0.1 InstallCertificate has no type for them).")
+    var vehicleRoots: String?
     @Option(
         help: "DIN SPEC 70121 and ISO 15118-20 DC: a PreCharge target above the EVSE's maximum voltage is refused with FAILED_WrongChargeParameter (refuse) or delivered at the maximum and answered OK with the voltage reached (clamp, for vehicles that ask what no EVSE delivers).")
     var prechargeAboveMaximum: PreChargeAboveMaximum = .refuse
@@ -119,6 +124,10 @@ struct StationCommand: AsyncParsableCommand {
             self.protocols.split(separator: ",") != ["iso20"]
         {
             throw ValidationError("a --profile iso15118-20 PKI serves TLS 1.3 for ISO 15118-20 only: use --protocols iso20 (ISO 15118-2 TLS needs a -2 PKI)")
+        }
+        if self.tls, self.pki == nil, self.csms != nil, self.csmsTLSProfile == .iso15118_20, self.vehicleRoots == nil {
+            throw ValidationError(
+                "--csms with --tls serving ISO 15118-20 (TLS 1.3, mutual) needs --vehicle-roots FILE.pem (the OEM roots)")
         }
         for name in self.protocols.split(separator: ",") where !["iso2", "din", "iso20"].contains(name) {
             throw ValidationError("unknown protocol \(name) (iso2, din, iso20)")
@@ -165,9 +174,13 @@ struct StationCommand: AsyncParsableCommand {
             requiresMeteringReceipt: wantsPnC)
         configuration.preChargeAboveMaximum = self.prechargeAboveMaximum
         configuration.renegotiateAfterChargeLoops = self.renegotiateAfter
-        if wantsPnC, !moRoots.isEmpty, offered.contains(where: { $0 == .iso20DC || $0 == .iso20AC }) {
+        let offersISO20 = offered.contains(where: { $0 == .iso20DC || $0 == .iso20AC })
+        if wantsPnC, !moRoots.isEmpty, offersISO20 {
             // CertificateInstallationService is offered when the hosted provisioning can answer (-20 PKI directory).
             configuration.iso20PnC = ISO20PnCConfiguration(moRoots: moRoots, certificateInstallation: exchange != nil)
+        } else if wantsPnC, self.csms != nil, offersISO20 {
+            // Through the CSMS: MO roots it installed (read at every session), installation via Get15118EVCertificate.
+            configuration.iso20PnC = ISO20PnCConfiguration(moRoots: [], certificateInstallation: true)
         }
         var station: OCPPChargingStation?
         if let csms {
@@ -181,6 +194,7 @@ struct StationCommand: AsyncParsableCommand {
             }
             var stationConfiguration = StationConfiguration(ocpp: ocpp, dataDirectory: self.data)
             stationConfiguration.serialNumber = self.stationID
+            if self.tls, self.pki == nil { stationConfiguration.seccProfiles = self.csmsTLSProfiles }
             let client = try OCPPChargingStation(configuration: stationConfiguration, logger: logger)
             // Plug & Charge trusts the MO roots the CSMS installed (M05), read at every session (M04 may delete one).
             configuration.contractRootsProvider = {
@@ -233,12 +247,23 @@ struct StationCommand: AsyncParsableCommand {
             security = .tls(
                 try V2GTLSServerProfile.iso15118_2(identity: V2GTLSIdentity(certificateChain: chain, privateKey: key, root: nil)))
         } else if self.tls, let station {
-            let (chainPEM, keyPEM) = try await Self.csmsSignedIdentity(station)
-            security = .tls(
-                try V2GTLSServerProfile.iso15118_2(
-                    identity: V2GTLSIdentity(
-                        certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8)),
-                        privateKey: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem), root: nil)))
+            // One CSMS-signed SECC certificate per offered TLS profile; the listening socket serves the preferred one.
+            var identities: [PKIProfile: V2GTLSIdentity] = [:]
+            for profile in self.csmsTLSProfiles {
+                let (chainPEM, keyPEM) = try await Self.csmsSignedIdentity(station, profile: profile)
+                identities[profile] = try V2GTLSIdentity(
+                    certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8)),
+                    privateKey: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem), root: nil)
+            }
+            if self.csmsTLSProfile == .iso15118_20, let identity = identities[.iso15118_20], let vehicleRoots {
+                security = .tls(
+                    try V2GTLSServerProfile.iso15118_20(
+                        identities: [identity], vehicleTrustRoots: try NIOSSLCertificate.fromPEMFile(vehicleRoots)))
+            } else if let identity = identities[.iso15118_2] {
+                security = .tls(try V2GTLSServerProfile.iso15118_2(identity: identity))
+            } else {
+                throw ValidationError("no SECC certificate for the TLS profile of --protocols \(self.protocols)")
+            }
         } else {
             security = .tcp
         }
@@ -275,21 +300,43 @@ struct StationCommand: AsyncParsableCommand {
             group.cancelAll()
             try? await server.close()
         }
+        // Stopping after --sessions: the last TransactionEvents reach the CSMS first (bounded; the journal keeps the rest).
+        if let station { _ = await station.wait(timeout: .seconds(10)) { $0.journal.pending.isEmpty } }
     }
 }
 
 extension StationCommand {
-    /// The SECC chain and key the CSMS signed for this station: the stored ones, or a fresh SignCertificate
-    /// (OCPP 2.0.1 A03) answered by CertificateSigned within 60 s.
-    static func csmsSignedIdentity(_ station: OCPPChargingStation) async throws -> (chain: String, key: String) {
-        if let chain = station.certificates.seccChainPEM(), let key = station.certificates.seccKeyPEM() { return (chain, key) }
-        try await station.requestV2GCertificate()
-        guard await station.wait(timeout: .seconds(60), until: { $0.certificates.seccChainPEM() != nil }),
-            let chain = station.certificates.seccChainPEM(), let key = station.certificates.seccKeyPEM()
-        else {
-            throw ValidationError("the CSMS accepted SignCertificate but sent no CertificateSigned within 60 s (does it run with --pki?)")
+    /// The SECC certificate profiles of the TLS protocols in --protocols, most preferred first: iso2 → ISO 15118-2
+    /// (secp256r1, TLS 1.2), iso20 → ISO 15118-20 (secp521r1, TLS 1.3); DIN SPEC 70121 has no TLS.
+    var csmsTLSProfiles: [PKIProfile] {
+        var profiles: [PKIProfile] = []
+        for name in self.protocols.split(separator: ",") {
+            let profile: PKIProfile? = name == "iso2" ? .iso15118_2 : name == "iso20" ? .iso15118_20 : nil
+            if let profile, !profiles.contains(profile) { profiles.append(profile) }
         }
-        print("SECC certificate signed by the CSMS (SignCertificate → CertificateSigned)")
+        return profiles.isEmpty ? [.iso15118_2] : profiles
+    }
+
+    /// The TLS profile the listening socket serves with --csms: the most preferred one (TLS 1.2 and 1.3 are told apart
+    /// before SupportedAppProtocol, so one socket serves one).
+    var csmsTLSProfile: PKIProfile { self.csmsTLSProfiles[0] }
+
+    /// The SECC chain and key of `profile` the CSMS signed for this station: the stored ones, or a fresh
+    /// SignCertificate (OCPP 2.0.1 A03, a secp256r1 or secp521r1 CSR) answered by CertificateSigned within 60 s.
+    static func csmsSignedIdentity(
+        _ station: OCPPChargingStation, profile: PKIProfile
+    ) async throws -> (chain: String, key: String) {
+        let store = station.certificates
+        if let chain = store.seccChainPEM(profile: profile), let key = store.seccKeyPEM(profile: profile) { return (chain, key) }
+        try await station.requestV2GCertificate(profile: profile)
+        guard await station.wait(timeout: .seconds(60), until: { $0.certificates.seccChainPEM(profile: profile) != nil }),
+            let chain = store.seccChainPEM(profile: profile), let key = store.seccKeyPEM(profile: profile)
+        else {
+            throw ValidationError(
+                "the CSMS accepted SignCertificate (\(profile.rawValue)) but sent no CertificateSigned within 60 s"
+                    + " (does it run with --pki / --pki-iso20?)")
+        }
+        print("SECC certificate (\(profile.rawValue)) signed by the CSMS (SignCertificate → CertificateSigned)")
         return (chain, key)
     }
 }

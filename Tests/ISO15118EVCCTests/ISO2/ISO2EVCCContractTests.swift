@@ -67,6 +67,21 @@ import X509
         #expect(transcript.transactionStarted && transcript.transactionEnded)
     }
 
+    @Test("[V2G2-475] a vehicle signing a GenChallenge other than the SECC's is refused FAILED_ChallengeInvalid; one whose AuthorizationReq signature is altered FAILED_SignatureError; no transaction starts")
+    func misbehavingVehicle() throws {
+        let (root, contract) = try Self.contract()
+        let foreign = try Session.run(
+            Session.dc, mode: .dcExtended, contract: contract, contractRoots: [root], start: Self.now,
+            misbehaviour: .foreignGenChallenge(Array(100..<116)))
+        #expect(foreign.outcome == .fail(.responseCode(.failedChallengeInvalid, answering: "AuthorizationRes")))
+        #expect(!foreign.transactionStarted)
+        let tampered = try Session.run(
+            Session.dc, mode: .dcExtended, contract: contract, contractRoots: [root], start: Self.now,
+            misbehaviour: .tamperedAuthorizationSignature)
+        #expect(tampered.outcome == .fail(.responseCode(.failedSignatureError, answering: "AuthorizationRes")))
+        #expect(!tampered.transactionStarted)
+    }
+
     @Test("Contract AC: ChargingStatus loop with one signed MeteringReceipt")
     func contractAC() throws {
         let (root, contract) = try Self.contract()

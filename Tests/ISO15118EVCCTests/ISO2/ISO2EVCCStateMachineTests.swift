@@ -41,8 +41,12 @@ import X509
     static func run(
         _ capabilities: EVSECapabilities, mode: EnergyTransferMode, decision: BackendAuthorizationDecision = .init(status: .accepted),
         contract: StoredContract? = nil, contractRoots: [Certificate] = [], start: Double = 1_000,
-        stuckVoltage: Double? = nil, preChargeToleranceV: Double = ISO2EVCCStateMachine.preChargeTolerance
+        stuckVoltage: Double? = nil, preChargeToleranceV: Double = ISO2EVCCStateMachine.preChargeTolerance,
+        misbehaviour: ISO2EVCCStateMachine.Misbehaviour? = nil
     ) throws -> Transcript {
+        var configuration = ISO2EVCCStateMachine.Configuration(
+            evccID: [2, 0, 0, 0, 0, 1], energyTransfer: mode, battery: battery, preChargeToleranceV: preChargeToleranceV)
+        configuration.misbehaviour = misbehaviour
         var secc = ISO2SECCStateMachine(
             configuration: .init(
                 evseID: "DE*ABC*E1", evseNumber: 1, capabilities: capabilities,
@@ -50,10 +54,7 @@ import X509
                 contractRoots: contractRoots, requiresMeteringReceipt: !contractRoots.isEmpty),
             proposedSessionID: [9, 8, 7, 6, 5, 4, 3, 2], traceID: TraceID(high: 7, low: 7), genChallenge: Array(20..<36))
         var transcript = Transcript(
-            evcc: ISO2EVCCStateMachine(
-                configuration: .init(
-                    evccID: [2, 0, 0, 0, 0, 1], energyTransfer: mode, battery: battery, preChargeToleranceV: preChargeToleranceV),
-                contract: contract))
+            evcc: ISO2EVCCStateMachine(configuration: configuration, contract: contract))
         var now = start
         var meter = 10_000.0
         var voltage = 0.0
