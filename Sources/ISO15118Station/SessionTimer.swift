@@ -13,7 +13,6 @@ public final class SessionTimer: Sendable {
         var generation: UInt64 = 0
         var sleeper: Task<Void, Never>?
         var expired = false
-        var expiredWindow: Duration?
     }
 
     private let state = Mutex(State())
@@ -39,7 +38,7 @@ public final class SessionTimer: Sendable {
                 } catch {
                     return
                 }
-                self.fire(generation, window)
+                self.fire(generation)
             }
         }
     }
@@ -56,11 +55,10 @@ public final class SessionTimer: Sendable {
     /// Whether an armed window ran out (and the channel was closed because of it).
     public var expired: Bool { self.state.withLock { $0.expired } }
 
-    private func fire(_ generation: UInt64, _ window: Duration) {
+    private func fire(_ generation: UInt64) {
         let fire = self.state.withLock { state -> Bool in
             guard state.generation == generation, !state.expired else { return false }
             state.expired = true
-            state.expiredWindow = window
             state.sleeper = nil
             return true
         }

@@ -156,6 +156,7 @@ public struct ISO2SECCStateMachine: Sendable {
     /// The contract accepted in PaymentDetailsReq (Contract payment only).
     private var contract: AcceptedContract?
     private var receiptAsked = false
+    /// The backend's decision once the vehicle was answered with it (kept for a paused session).
     private var authorizationDecision: BackendAuthorizationDecision?
     private var evMaximumVoltageV: Double = 0
     private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
@@ -374,7 +375,7 @@ public struct ISO2SECCStateMachine: Sendable {
             self.paused = ISO2PausedSession(
                 sessionID: self.sessionID, evccID: self.evccID, traceID: self.traceID, pausedAt: now,
                 transactionID: self.transactionID, identification: self.identification,
-                decision: self.decidedAuthorization, lastMeter: self.lastMeter, lastUpdateAt: self.lastUpdateAt)
+                decision: self.authorizationDecision, lastMeter: self.lastMeter, lastUpdateAt: self.lastUpdateAt)
             return .sendAndClose(self.message(.sessionStopRes(SessionStopRes(responseCode: .ok))))
         case (.stopped, .sessionStopReq), (.chargeParameterDiscovered, .sessionStopReq), (.cableChecked, .sessionStopReq),
             (.preCharged, .sessionStopReq):
@@ -429,9 +430,6 @@ public struct ISO2SECCStateMachine: Sendable {
         default: false
         }
     }
-
-    /// The backend's decision once it was given (the pending AuthorizationReq was answered with it).
-    private var decidedAuthorization: BackendAuthorizationDecision? { self.authorizationDecision }
 
     private mutating func join(_ paused: ISO2PausedSession) {
         self.resumed = paused
