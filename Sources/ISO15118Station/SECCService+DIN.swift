@@ -18,7 +18,8 @@ extension SECCService {
     ) async throws -> String {
         var machine = DINSECCStateMachine(
             configuration: DINSECCConfiguration(
-                evseID: [0x00], evseIndex: self.configuration.evseNumber, capabilities: capabilities),
+                evseID: [0x00], evseIndex: self.configuration.evseNumber, capabilities: capabilities,
+                preChargeAboveMaximum: self.configuration.preChargeAboveMaximum),
             proposedSessionID: sessionID, traceID: traceID)
         while let frame = try await frames.next() {
             guard case .v2gMessage(let request) = try DINDocument(exi: Array(buffer: frame.payload)) else {
