@@ -33,7 +33,7 @@ extension SECCService {
         var machine = ISO20SECCStateMachine(
             configuration: iso20Configuration, proposedSessionID: sessionID, traceID: traceID,
             genChallenge: pnc == nil ? [] : (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) },
-            pausedSessions: self.iso20PausedSessions.all)
+            pausedSessions: await self.resumable(self.iso20PausedSessions, logger: logger))
         var logger = logger
         while let frame = try await frames.next() {
             guard let request = try ISO20Request(payloadType: frame.payloadType.rawValue, exi: Array(buffer: frame.payload))
@@ -43,9 +43,9 @@ extension SECCService {
             let name = Self.iso20Name(request)
             timeline.append(.init(milliseconds: stamp(), direction: .received, message: name))
             var action = machine.received(request, now: UInt64(max(Self.unixTime(), 0)))
-            if case .sessionSetup = request, let joined = machine.joinedSessionID {
+            if case .sessionSetup(let setup) = request, let joined = machine.joinedSessionID {
                 // The vehicle joined a paused session: its trace id and transaction go on.
-                self.iso20PausedSessions.forget(sessionID: joined)
+                self.iso20PausedSessions.remove(sessionID: joined, evccID: Array(setup.evccID.utf8))
                 logger[metadataKey: "pnc.trace_id"] = "\(machine.traceID)"
                 logger[metadataKey: "v2g.session_id"] = "\(ISO20SECCStateMachine.hex(joined))"
                 logger.debug("secc joined a paused -20 session")
@@ -74,7 +74,9 @@ extension SECCService {
                     }
                 case .sendAndClose(let response, let reason):
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
-                    if let paused = machine.pausedSession { self.iso20PausedSessions.keep(paused) }
+                    if let paused = machine.pausedSession {
+                        await self.keepPaused(paused, in: self.iso20PausedSessions, logger: logger)
+                    }
                     return Self.ending("session ended: \(reason)", joined: machine.joinedSessionID)
                 case .startTransaction(let start, let response, _):
                     let id = await self.startTransaction(start, fallbackID: "local-\(ISO20SECCStateMachine.hex(sessionID))", logger: logger)

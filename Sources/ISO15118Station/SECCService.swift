@@ -78,16 +78,19 @@ public struct SECCService: Sendable {
     public let logger: Logger
     /// V2G_SECC_Sequence_Timeout (ISO 15118-2 §9.6, 60 s); shorter values are for tests only.
     public let sequenceTimeout: Duration
-    /// ISO 15118-20 sessions paused by their vehicles, joined again by a later SessionSetupReq.
-    public let iso20PausedSessions = ISO20PausedSessions()
+    /// ISO 15118-20 sessions paused here, shared by every connection of this service.
+    public let iso20PausedSessions: PausedSessions<ISO20PausedSession>
     /// ISO 15118-2 sessions paused here, shared by every connection of this service.
-    public let pausedSessions: PausedSessions
+    public let pausedSessions: PausedSessions<ISO2PausedSession>
 
     public init(
         configuration: SECCConfiguration, backend: any ChargingBackend, controller: any EVSEController, logger: Logger,
-        sequenceTimeout: Duration = ISO2Timing.sequenceTimeout, pausedSessions: PausedSessions = PausedSessions()
+        sequenceTimeout: Duration = ISO2Timing.sequenceTimeout,
+        pausedSessions: PausedSessions<ISO2PausedSession> = PausedSessions(),
+        iso20PausedSessions: PausedSessions<ISO20PausedSession> = PausedSessions()
     ) {
         self.pausedSessions = pausedSessions
+        self.iso20PausedSessions = iso20PausedSessions
         self.configuration = configuration
         self.backend = backend
         self.controller = controller
@@ -170,8 +173,7 @@ public struct SECCService: Sendable {
                     timedOut: { timedOut.expired })
                 return
             }
-            let kept = self.pausedSessions.current(now: Self.unixTime())
-            for expired in kept.expired { await self.endPaused(expired, logger: logger) }
+            let resumable = await self.resumable(self.pausedSessions, logger: logger)
             var machine: NegotiatedSECCMachine = .iso2(
                 ISO2SECCStateMachine(
                     configuration: .init(
@@ -180,7 +182,7 @@ public struct SECCService: Sendable {
                         contractRoots: self.configuration.contractRootsProvider?() ?? self.configuration.contractRoots,
                         requiresMeteringReceipt: self.configuration.requiresMeteringReceipt),
                     proposedSessionID: sessionID, traceID: traceID, genChallenge: genChallenge,
-                    resumable: kept.resumable))
+                    resumable: resumable))
             var chargeLoops = 0
             while let frame = try await frames.next() {
                 switch machine {
@@ -194,7 +196,7 @@ public struct SECCService: Sendable {
                     let now = Self.unixTime()
                     var action = iso2.received(request, now: now)
                     if let joined = iso2.resumed, name == "SessionSetupReq" {
-                        self.pausedSessions.remove(sessionID: joined.sessionID)
+                        self.pausedSessions.remove(sessionID: joined.sessionID, evccID: joined.evccID)
                         joinedSessionID = joined.sessionID
                         logger[metadataKey: "v2g.session_id"] = "\(joined.sessionID.hexString)"
                         logger[metadataKey: "pnc.trace_id"] = "\(joined.traceID)"
@@ -260,7 +262,7 @@ public struct SECCService: Sendable {
                     machine = .iso2(iso2)
                     rearm()
                     if let paused = iso2.paused, finished {
-                        if let dropped = self.pausedSessions.keep(paused) { await self.endPaused(dropped, logger: logger) }
+                        await self.keepPaused(paused, in: self.pausedSessions, logger: logger)
                         ending = "paused"
                         logger.info("secc session paused")
                     }
@@ -285,13 +287,26 @@ public struct SECCService: Sendable {
             ending: ending)
     }
 
+    /// The paused sessions a vehicle may join when a session starts; those older than the store's lifetime are
+    /// dropped and their transactions ended.
+    func resumable<Session>(_ store: PausedSessions<Session>, logger: Logger) async -> [Session] {
+        let kept = store.current(now: Self.unixTime())
+        for expired in kept.expired { await self.endPaused(expired, logger: logger) }
+        return kept.resumable
+    }
+
+    /// Keeps a session the vehicle paused; when that drops the oldest one (store full), its transaction ends.
+    func keepPaused<Session>(_ paused: Session, in store: PausedSessions<Session>, logger: Logger) async {
+        if let dropped = store.keep(paused) { await self.endPaused(dropped, logger: logger) }
+    }
+
     /// A paused session that was dropped without a resume: its transaction ends (reason Timeout).
-    func endPaused(_ paused: ISO2PausedSession, logger: Logger) async {
+    func endPaused(_ paused: some PausedSessionRecord, logger: Logger) async {
         guard let transactionID = paused.transactionID else { return }
         await self.reportEnd(
             TransactionEnd(
-                transactionID: transactionID, meterStopWh: paused.meterWh, reason: .timeout, timestamp: Self.unixTime(),
-                traceID: paused.traceID),
+                transactionID: transactionID, meterStopWh: paused.meterStopWh, reason: .timeout,
+                timestamp: Self.unixTime(), traceID: paused.traceID),
             logger: logger)
     }
 

@@ -99,13 +99,14 @@ import V2GTransport
         #expect(try await controller.meterReading().dischargedWh > 0)
     }
 
-    @Test("[V2G20 Pause, OK_OldSessionJoined] Pause on one TLS connection, join on the next: one backend transaction across both")
-    func pauseAndJoin() async throws {
-        let backend = LocalChargingBackend()
+    /// Runs `body` against a -20 DC station on ::1 over TLS 1.3 (local backend), with a function that connects a
+    /// vehicle and the station's summaries.
+    static func withPauseStation(
+        backend: LocalChargingBackend,
+        _ body: (_ service: SECCService, _ connect: () async throws -> V2GConnection, _ summaries: SummaryList, _ logger: Logger)
+            async throws -> Void
+    ) async throws {
         let controller = SimulatedEVSEController(capabilities: SimulatedEVSEController.dc)
-        // The SessionID of the paused session is only known after the first session: the second vehicle
-        // configuration is filled in by a first run.
-        let paused = Self.ev(bpt: false) { $0.sessionEnd = .pause }
         let cpo = try TestChain(domain: "V2G", curve: .p521)
         let oem = try TestChain(domain: "OEM", curve: .p521)
         let recorder = LogRecorder()
@@ -120,30 +121,71 @@ import V2GTransport
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run(server: server) { summaries.append($0) } }
             defer { group.cancelAll() }
-            func connect() async throws -> V2GConnection {
+            try await body(service, {
                 try await V2GClient.connect(
                     to: server.localAddress,
                     security: .tls(try V2GTLSClientProfile.iso15118_20(v2gRoots: [cpo.root], identity: oem.identity)),
                     logger: recorder.logger)
-            }
-            let first = try await EVCCSession.runISO20(on: try await connect(), configuration: paused, chargeLoops: 3, logger: recorder.logger)
+            }, summaries, recorder.logger)
+            try await server.close()
+        }
+    }
+
+    @Test("[V2G20 Pause, OK_OldSessionJoined] Pause on one TLS connection, join on the next: one backend transaction across both")
+    func pauseAndJoin() async throws {
+        let backend = LocalChargingBackend()
+        // The SessionID of the paused session is only known after the first session: the second vehicle
+        // configuration is filled in by a first run.
+        let paused = Self.ev(bpt: false) { $0.sessionEnd = .pause }
+        var service: SECCService?
+        var summaryList: SummaryList?
+        try await Self.withPauseStation(backend: backend) { station, connect, summaries, logger in
+            service = station
+            summaryList = summaries
+            let first = try await EVCCSession.runISO20(on: try await connect(), configuration: paused, chargeLoops: 3, logger: logger)
             #expect(first.outcome == .paused(sessionID: first.sessionID))
-            for _ in 0..<200 where service.iso20PausedSessions.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(service.iso20PausedSessions.all.map(\.sessionID) == [first.sessionID])
+            for _ in 0..<200 where station.iso20PausedSessions.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(station.iso20PausedSessions.all.map(\.sessionID) == [first.sessionID])
             let resume = Self.ev(bpt: false) { $0.resumeSessionID = first.sessionID }
-            let second = try await EVCCSession.runISO20(on: try await connect(), configuration: resume, chargeLoops: 3, logger: recorder.logger)
+            let second = try await EVCCSession.runISO20(on: try await connect(), configuration: resume, chargeLoops: 3, logger: logger)
             #expect(second.succeeded, "\(String(describing: second.outcome))")
             #expect(second.joinedOldSession)
             #expect(second.sessionID == first.sessionID)
             #expect(second.timeline.contains { $0.message == "SessionSetupRes" && $0.responseCode == "OK_OldSessionJoined" })
             for _ in 0..<200 where summaries.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
-            try await server.close()
         }
-        #expect(service.iso20PausedSessions.all.isEmpty)
+        #expect(try #require(service).iso20PausedSessions.all.isEmpty)
         let log = backend.transactionLog
         #expect(log.filter { $0.hasPrefix("started") }.count == 1, "\(log)")
         #expect(log.filter { $0.hasPrefix("ended") }.count == 1, "\(log)")
-        #expect(summaries.all.first?.ending == "session ended: sessionPaused")
+        #expect(try #require(summaryList).all.first?.ending == "session ended: sessionPaused")
+    }
+
+    @Test("[V2G20 Pause] A paused -20 session older than 24 h is dropped when the next session starts and its transaction ends; the vehicle asking for it gets a new session")
+    func pausedSessionExpires() async throws {
+        let backend = LocalChargingBackend()
+        let paused = Self.ev(bpt: false) { $0.sessionEnd = .pause }
+        try await Self.withPauseStation(backend: backend) { station, connect, summaries, logger in
+            let first = try await EVCCSession.runISO20(on: try await connect(), configuration: paused, chargeLoops: 3, logger: logger)
+            #expect(first.outcome == .paused(sessionID: first.sessionID))
+            for _ in 0..<200 where station.iso20PausedSessions.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            // Age the kept session past the lifetime (the store keys on SessionID and EVCCID, so this replaces it).
+            var kept = try #require(station.iso20PausedSessions.all.first)
+            kept.pausedAt -= UInt64(station.iso20PausedSessions.lifetime) + 1
+            station.iso20PausedSessions.keep(kept)
+            #expect(backend.transactionLog.filter { $0.hasPrefix("ended") }.isEmpty)
+            let resume = Self.ev(bpt: false) { $0.resumeSessionID = first.sessionID }
+            let second = try await EVCCSession.runISO20(on: try await connect(), configuration: resume, chargeLoops: 3, logger: logger)
+            #expect(!second.joinedOldSession)
+            #expect(second.sessionID != first.sessionID)
+            for _ in 0..<200 where summaries.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(station.iso20PausedSessions.all.isEmpty)
+        }
+        let log = backend.transactionLog
+        #expect(log.count >= 3, "\(log)")
+        #expect(log.first?.hasPrefix("started local-1") == true, "\(log)")
+        #expect(log.dropFirst().first?.hasPrefix("ended local-1") == true, "\(log)")
+        #expect(log.dropFirst(2).first?.hasPrefix("started local-2") == true, "\(log)")
     }
 
     @Test("[V2G20 Standby, ServiceRenegotiation] Standby in the charge loop, then service renegotiation into a second energy transfer, over loopback TLS 1.3")
