@@ -132,7 +132,6 @@ extension ISO20Responses {
         let dischargePower = RationalNumber(c.maximumDischargePowerW)
         let dischargeCurrent = RationalNumber(c.maximumDischargeCurrentA)
         let dcMode: CLResControlModeGroupDC
-        let acMode: CLResControlModeGroupAC
         let presentAC = RationalNumber(m.voltageV * m.currentA * phases)
         switch kind {
         case .dcScheduled:
@@ -154,27 +153,28 @@ extension ISO20Responses {
                 evseMaximumDischargePower: dischargePower, evseMinimumDischargePower: RationalNumber(0),
                 evseMaximumDischargeCurrent: dischargeCurrent, evseMinimumVoltage: RationalNumber(c.minimumVoltageV)))
         case .acScheduled:
-            acMode = .scheduledACCLResControlMode(Scheduled_AC_CLResControlMode(
-                evseTargetActivePower: RationalNumber(targetPowerW), evsePresentActivePower: presentAC))
-            return .acChargeLoop(AC_ChargeLoopRes(header: header, responseCode: .ok, clResControlMode: acMode))
+            return Self.acChargeLoop(header, .scheduledACCLResControlMode(Scheduled_AC_CLResControlMode(
+                evseTargetActivePower: RationalNumber(targetPowerW), evsePresentActivePower: presentAC)))
         case .acBPTScheduled:
-            acMode = .bptScheduledACCLResControlMode(BPT_Scheduled_AC_CLResControlMode(
-                evseTargetActivePower: RationalNumber(targetPowerW), evsePresentActivePower: presentAC))
-            return .acChargeLoop(AC_ChargeLoopRes(header: header, responseCode: .ok, clResControlMode: acMode))
+            return Self.acChargeLoop(header, .bptScheduledACCLResControlMode(BPT_Scheduled_AC_CLResControlMode(
+                evseTargetActivePower: RationalNumber(targetPowerW), evsePresentActivePower: presentAC)))
         case .acDynamic:
-            acMode = .dynamicACCLResControlMode(Dynamic_AC_CLResControlMode(
-                evseTargetActivePower: RationalNumber(targetPowerW), evsePresentActivePower: presentAC))
-            return .acChargeLoop(AC_ChargeLoopRes(header: header, responseCode: .ok, clResControlMode: acMode))
+            return Self.acChargeLoop(header, .dynamicACCLResControlMode(Dynamic_AC_CLResControlMode(
+                evseTargetActivePower: RationalNumber(targetPowerW), evsePresentActivePower: presentAC)))
         case .acBPTDynamic:
-            acMode = .bptDynamicACCLResControlMode(BPT_Dynamic_AC_CLResControlMode(
-                evseTargetActivePower: RationalNumber(targetPowerW), evsePresentActivePower: presentAC))
-            return .acChargeLoop(AC_ChargeLoopRes(header: header, responseCode: .ok, clResControlMode: acMode))
+            return Self.acChargeLoop(header, .bptDynamicACCLResControlMode(BPT_Dynamic_AC_CLResControlMode(
+                evseTargetActivePower: RationalNumber(targetPowerW), evsePresentActivePower: presentAC)))
         }
         return .dcChargeLoop(DC_ChargeLoopRes(
             header: header, responseCode: .ok,
             evsePresentCurrent: RationalNumber(m.currentA), evsePresentVoltage: RationalNumber(m.voltageV),
             evsePowerLimitAchieved: m.powerLimitReached, evseCurrentLimitAchieved: m.currentLimitReached,
             evseVoltageLimitAchieved: m.voltageLimitReached, clResControlMode: dcMode))
+    }
+
+    /// AC_ChargeLoopRes OK in the given control mode (the AC modes all report the target and present active power).
+    private static func acChargeLoop(_ header: MessageHeader, _ mode: CLResControlModeGroupAC) -> ISO20Response {
+        .acChargeLoop(AC_ChargeLoopRes(header: header, responseCode: .ok, clResControlMode: mode))
     }
 
     /// ServiceDetailRes (ISO 15118-20:2022 Tables 205-208): one parameter set per offered control mode, each with the
