@@ -21,13 +21,8 @@ export JOSEV_HOME=${JOSEV_HOME:-$root/.build/josev}
 export PKI_PATH=${PKI_PATH:-$JOSEV_HOME/pki/}
 NS_SECC=pnc_pr_secc_$$; NS_EVCC=pnc_pr_evcc_$$; IF_SECC=pnc-pr-secc; IF_EVCC=pnc-pr-evcc
 
-[ "$(id -u)" = 0 ] || { echo "SKIPPED-PEER josev: needs root (network namespaces)"; exit 77; }
-command -v ip >/dev/null || { echo "SKIPPED-PEER josev: needs iproute2 (apt-get install iproute2)"; exit 77; }
-[ -x "$JOSEV_HOME/venv/bin/python" ] && [ -d "$harness" ] || {
-  echo "SKIPPED-PEER josev: needs ../shared and Josev (JOSEV_HOME=$JOSEV_HOME $harness/install.sh)"; exit 77; }
-[ -x "$pnc" ] || { echo "no pnc binary at $pnc (swift build --product pnc)"; exit 2; }
-
 source "$root/dev/netns-lib.sh"
+josev_require "$pnc"
 work=$(mktemp -d); secc=""; evcc=""
 cleanup() {
   for pid in $evcc $secc; do stop_group "$pid"; done

@@ -19,13 +19,8 @@ harness=${JOSEV_HARNESS:-$root/../shared/interop/josev}
 export JOSEV_HOME=${JOSEV_HOME:-$root/.build/josev}
 NS_SECC=pnc_jp_secc_$$; NS_EVCC=pnc_jp_evcc_$$; IF_SECC=pnc-jp-secc; IF_EVCC=pnc-jp-evcc
 
-[ "$(id -u)" = 0 ] || { echo "SKIPPED-PEER josev: needs root (network namespaces)"; exit 77; }
-command -v ip >/dev/null || { echo "SKIPPED-PEER josev: needs iproute2 (apt-get install iproute2)"; exit 77; }
-[ -x "$JOSEV_HOME/venv/bin/python" ] && [ -d "$harness" ] || {
-  echo "SKIPPED-PEER josev: needs ../shared and Josev (JOSEV_HOME=$JOSEV_HOME $harness/install.sh)"; exit 77; }
-[ -x "$pnc" ] || { echo "no pnc binary at $pnc (swift build --product pnc)"; exit 2; }
-
 source "$root/dev/netns-lib.sh"
+josev_require "$pnc"
 work=$(mktemp -d); station=""; evcc=""; secc=""
 cleanup() {
   for pid in $evcc $station $secc; do stop_group "$pid"; done

@@ -25,3 +25,13 @@ stop_group() {
   for _ in $(seq 30); do kill -0 -- "-$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL -- "-$pid" 2>/dev/null || true
 }
+# josev_require PNC: what a script against Josev needs before it starts: root, iproute2, Josev in $JOSEV_HOME and its
+# harness in $harness (set by the caller), and the pnc binary PNC. Exits 77 with a SKIPPED-PEER line, or 2 when the
+# binary is missing.
+josev_require() {
+  [ "$(id -u)" = 0 ] || { echo "SKIPPED-PEER josev: needs root (network namespaces)"; exit 77; }
+  command -v ip >/dev/null || { echo "SKIPPED-PEER josev: needs iproute2 (apt-get install iproute2)"; exit 77; }
+  [ -x "$JOSEV_HOME/venv/bin/python" ] && [ -d "$harness" ] || {
+    echo "SKIPPED-PEER josev: needs ../shared and Josev (JOSEV_HOME=$JOSEV_HOME $harness/install.sh)"; exit 77; }
+  [ -x "$1" ] || { echo "no pnc binary at $1 (swift build --product pnc)"; exit 2; }
+}
