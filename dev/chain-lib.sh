@@ -1,5 +1,6 @@
-# Shared by dev/pnc-chain.sh and dev/pnc-iso20.sh: a work folder, background processes stopped on exit, failure
-# reports with every log's tail, free loopback ports and waiting for a line in a log. Source it after `set -euo pipefail`.
+# Shared by dev/pnc-chain.sh, dev/pnc-iso20.sh and dev/pnc-iso20-csms.sh: a work folder, background processes stopped
+# on exit, failure reports with every log's tail, free loopback ports, waiting for a line in a log and the CSMS's ended
+# transactions. Source it after `set -euo pipefail`.
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pnc=${PNC:-$root/.build/debug/pnc}
@@ -41,4 +42,23 @@ wait_for() {  # FILE PATTERN SECONDS
         [ $SECONDS -lt $deadline ] || fail "no '$2' in $(basename "$1") within $3 s"
         sleep 0.2
     done
+}
+# ended_transactions HTTP_PORT STATION AT_LEAST: waits up to about 10 s until the CSMS REST API lists at least AT_LEAST
+# ended transactions for STATION and prints how many; otherwise prints the list on stderr and returns 1.
+ended_transactions() {
+    python3 - "$@" <<'PY'
+import json, sys, time, urllib.request
+port, station, at_least = sys.argv[1], sys.argv[2], int(sys.argv[3])
+url = f"http://127.0.0.1:{port}/api/v1/transactions?station={station}"
+for _ in range(50):
+    items = json.load(urllib.request.urlopen(url, timeout=5))
+    items = items.get("items", items) if isinstance(items, dict) else items
+    ended = [t for t in items if t.get("endedAt") or t.get("stoppedReason") or t.get("stopReason")]
+    if len(ended) >= at_least:
+        print(len(ended))
+        sys.exit(0)
+    time.sleep(0.2)
+print(f"CSMS transactions: {items}", file=sys.stderr)
+sys.exit(1)
+PY
 }

@@ -77,20 +77,8 @@ grep -q "AuthorizationRes  FAILED_NoCertificateAvailable/Finished" ev-unknown.lo
 echo "vehicle: unknown contract refused (AuthorizationRes FAILED_NoCertificateAvailable, CSMS idTokenInfo Unknown / NoCertificateAvailable)"
 
 for _ in $(seq 1 100); do kill -0 "$station_pid" 2>/dev/null || break; sleep 0.2; done
-python3 - "$http_port" <<'EOF' || fail "the CSMS did not store both transactions"
-import json, sys, time, urllib.request
-url = f"http://127.0.0.1:{sys.argv[1]}/api/v1/transactions?station=OPNC-CHAIN-1"
-for _ in range(50):
-    items = json.load(urllib.request.urlopen(url, timeout=5))
-    items = items.get("items", items) if isinstance(items, dict) else items
-    ended = [t for t in items if t.get("endedAt") or t.get("stoppedReason") or t.get("stopReason")]
-    if len(ended) >= 3:
-        print(f"CSMS: {len(ended)} transactions stored and ended for OPNC-CHAIN-1 (the refused session has none)")
-        sys.exit(0)
-    time.sleep(0.2)
-print(f"CSMS transactions: {items}")
-sys.exit(1)
-EOF
+ended=$(ended_transactions "$http_port" OPNC-CHAIN-1 3) || fail "the CSMS did not store both transactions"
+echo "CSMS: $ended transactions stored and ended for OPNC-CHAIN-1 (the refused session has none)"
 grep -q "plug and charge authorization accepted" csms.log || fail "the CSMS logged no Plug & Charge authorization"
 grep -q "is not a known contract" csms.log || fail "the CSMS did not log the unknown contract"
 echo "chain complete"

@@ -70,20 +70,8 @@ grep -q "summary: completed, .* Plug & Charge with contract" ev-pnc.log || fail 
 echo "ISO 15118-20 Plug & Charge with the kept contract through the CSMS: completed"
 
 for _ in $(seq 1 100); do kill -0 "$station_pid" 2>/dev/null || break; sleep 0.2; done
-python3 - "$http_port" <<'PY' || fail "the CSMS did not store both transactions"
-import json, sys, time, urllib.request
-url = f"http://127.0.0.1:{sys.argv[1]}/api/v1/transactions?station=OPNC-ISO20-1"
-for _ in range(50):
-    items = json.load(urllib.request.urlopen(url, timeout=5))
-    items = items.get("items", items) if isinstance(items, dict) else items
-    ended = [t for t in items if t.get("endedAt") or t.get("stoppedReason") or t.get("stopReason")]
-    if len(ended) >= 2:
-        print(f"CSMS: {len(ended)} -20 transactions stored and ended for OPNC-ISO20-1")
-        sys.exit(0)
-    time.sleep(0.2)
-print(f"CSMS transactions: {items}")
-sys.exit(1)
-PY
+ended=$(ended_transactions "$http_port" OPNC-ISO20-1 2) || fail "the CSMS did not store both transactions"
+echo "CSMS: $ended -20 transactions stored and ended for OPNC-ISO20-1"
 [ "$(grep -c "plug and charge authorization accepted" csms.log)" -ge 2 ] || fail "the CSMS logged fewer than two Plug & Charge authorizations"
 grep -q '"pnc.certificate_status":"Accepted"\|pnc.certificate_status=Accepted' csms.log || fail "the CSMS did not check the -20 contract certificate"
 echo "iso20 csms chain complete"
