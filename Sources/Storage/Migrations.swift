@@ -110,14 +110,7 @@ enum Migrations {
                 VALUES (NEW.station_id, NEW.transaction_id, NEW.id_token, NEW.evse_id,
                 CASE WHEN NEW.event_type = 'Started' THEN NEW.timestamp END, CASE WHEN NEW.event_type = 'Ended' THEN NEW.timestamp END,
                 NEW.stopped_reason, NEW.seq_no, 1)
-                ON CONFLICT (station_id, transaction_id) DO UPDATE SET
-                id_token = COALESCE(transactions.id_token, excluded.id_token),
-                evse_id = COALESCE(transactions.evse_id, excluded.evse_id),
-                started_at = COALESCE(transactions.started_at, excluded.started_at),
-                ended_at = COALESCE(excluded.ended_at, transactions.ended_at),
-                stopped_reason = COALESCE(excluded.stopped_reason, transactions.stopped_reason),
-                last_seq_no = MAX(transactions.last_seq_no, excluded.last_seq_no),
-                event_count = transactions.event_count + 1;
+                \(Migrations.transactionSummaryMerge(greatest: "MAX"));
                 END
                 """,
             ]
@@ -134,6 +127,23 @@ enum Migrations {
             ]
         },
     ] + emsp).sorted { $0.version < $1.version }
+
+    /// How an event folds into its transaction's summary row, the same rule for the SQLite trigger (migration 6) and
+    /// PostgreSQL's upsert (``SQLStore``): identification and start kept from the first event that has them, end and
+    /// stop reason from the latest, the highest sequence number, one more event. `greatest` is the dialect's
+    /// two-argument maximum (SQLite `MAX`, PostgreSQL `GREATEST`).
+    static func transactionSummaryMerge(greatest: String) -> String {
+        """
+        ON CONFLICT (station_id, transaction_id) DO UPDATE SET
+        id_token = COALESCE(transactions.id_token, excluded.id_token),
+        evse_id = COALESCE(transactions.evse_id, excluded.evse_id),
+        started_at = COALESCE(transactions.started_at, excluded.started_at),
+        ended_at = COALESCE(excluded.ended_at, transactions.ended_at),
+        stopped_reason = COALESCE(excluded.stopped_reason, transactions.stopped_reason),
+        last_seq_no = \(greatest)(transactions.last_seq_no, excluded.last_seq_no),
+        event_count = transactions.event_count + 1
+        """
+    }
 
     /// Applies the migrations not yet recorded, each in its own transaction. Several processes may start on one
     /// database at once: on PostgreSQL they take turns under an advisory lock, on SQLite each migration runs under

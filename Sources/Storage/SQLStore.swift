@@ -433,21 +433,13 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             try await Self.insertSamples(samples, dialect: dialect, into: db)
             return true
         }
-        let greatest = "GREATEST"
         let started: String? = e.eventType == "Started" ? e.timestamp.text : nil
         let ended: String? = e.eventType == "Ended" ? e.timestamp.text : nil
         try await db.raw(
             """
             INSERT INTO transactions (station_id, transaction_id, id_token, evse_id, started_at, ended_at, stopped_reason, last_seq_no, event_count)
             VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.idToken), \(bind: e.evseID), \(bind: started), \(bind: ended), \(bind: e.stoppedReason), \(bind: e.seqNo), 1)
-            ON CONFLICT (station_id, transaction_id) DO UPDATE SET
-            id_token = COALESCE(transactions.id_token, excluded.id_token),
-            evse_id = COALESCE(transactions.evse_id, excluded.evse_id),
-            started_at = COALESCE(transactions.started_at, excluded.started_at),
-            ended_at = COALESCE(excluded.ended_at, transactions.ended_at),
-            stopped_reason = COALESCE(excluded.stopped_reason, transactions.stopped_reason),
-            last_seq_no = \(unsafeRaw: greatest)(transactions.last_seq_no, excluded.last_seq_no),
-            event_count = transactions.event_count + 1
+            \(unsafeRaw: Migrations.transactionSummaryMerge(greatest: "GREATEST"))
             """
         ).run()
         try await Self.insertSamples(samples, dialect: dialect, into: db)
