@@ -35,7 +35,7 @@ import V2GTransport
         configuration.iso20Session = options
         var results: [ISO20EVCCSessionSummary] = []
         var seccs: [SECCSessionSummary] = []
-        try await Self.withStation(configuration: configuration, controller: controller, backend: backend) {
+        try await ISO20StationSessionTests.withStation(configuration: configuration, controller: controller, backend: backend) {
             _, connect, summaries, logger in
             for (index, ev) in evs.enumerated() {
                 results.append(try await EVCCSession.runISO20(on: try await connect(), configuration: ev, chargeLoops: loops, logger: logger))
@@ -86,37 +86,6 @@ import V2GTransport
         #expect(try await controller.meterReading().dischargedWh > 0)
     }
 
-    /// Runs `body` against a -20 station on ::1 over TLS 1.3 mutual (DC simulator and local backend unless given), with
-    /// a function that connects a vehicle and the station's summaries; the server closes when `body` returns.
-    static func withStation(
-        configuration: SECCConfiguration = SECCConfiguration(evseID: "DE*PNC*E1", protocols: [.iso20DC]),
-        controller: SimulatedEVSEController = SimulatedEVSEController(capabilities: SimulatedEVSEController.dc),
-        backend: LocalChargingBackend,
-        _ body: (_ service: SECCService, _ connect: () async throws -> V2GConnection, _ summaries: SummaryList, _ logger: Logger)
-            async throws -> Void
-    ) async throws {
-        let cpo = try TestChain(domain: "V2G", curve: .p521)
-        let oem = try TestChain(domain: "OEM", curve: .p521)
-        let recorder = LogRecorder()
-        let server = try await V2GServer.bind(
-            to: try SocketAddress(ipAddress: "::1", port: 0),
-            security: .tls(try V2GTLSServerProfile.iso15118_20(identities: [cpo.identity], vehicleTrustRoots: [oem.root])),
-            logger: recorder.logger)
-        let service = SECCService(configuration: configuration, backend: backend, controller: controller, logger: recorder.logger)
-        let summaries = SummaryList()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run(server: server) { summaries.append($0) } }
-            defer { group.cancelAll() }
-            try await body(service, {
-                try await V2GClient.connect(
-                    to: server.localAddress,
-                    security: .tls(try V2GTLSClientProfile.iso15118_20(v2gRoots: [cpo.root], identity: oem.identity)),
-                    logger: recorder.logger)
-            }, summaries, recorder.logger)
-            try await server.close()
-        }
-    }
-
     @Test("[V2G20 Pause, OK_OldSessionJoined] Pause on one TLS connection, join on the next: one backend transaction across both")
     func pauseAndJoin() async throws {
         let backend = LocalChargingBackend()
@@ -125,7 +94,7 @@ import V2GTransport
         let paused = Self.ev(bpt: false) { $0.sessionEnd = .pause }
         var service: SECCService?
         var summaryList: SummaryList?
-        try await Self.withStation(backend: backend) { station, connect, summaries, logger in
+        try await ISO20StationSessionTests.withStation(backend: backend) { station, connect, summaries, logger in
             service = station
             summaryList = summaries
             let first = try await EVCCSession.runISO20(on: try await connect(), configuration: paused, chargeLoops: 3, logger: logger)
@@ -151,7 +120,7 @@ import V2GTransport
     func pausedSessionExpires() async throws {
         let backend = LocalChargingBackend()
         let paused = Self.ev(bpt: false) { $0.sessionEnd = .pause }
-        try await Self.withStation(backend: backend) { station, connect, summaries, logger in
+        try await ISO20StationSessionTests.withStation(backend: backend) { station, connect, summaries, logger in
             let first = try await EVCCSession.runISO20(on: try await connect(), configuration: paused, chargeLoops: 3, logger: logger)
             #expect(first.outcome == .paused(sessionID: first.sessionID))
             for _ in 0..<200 where station.iso20PausedSessions.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }

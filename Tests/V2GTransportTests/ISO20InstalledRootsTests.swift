@@ -22,42 +22,28 @@ import X509
             eMAID: "DEABCC00000001", chainDER: try pki.chain.map { try pki.der($0) }, key: .p521(pki.contractKey))
         let backend = ContractBackend(accepted: ["DEABCC00000001"])
         let installed = Mutex<[Certificate]>([])
-        let cpo = try TestChain(domain: "V2G", curve: .p521)
-        let oem = try TestChain(domain: "OEM", curve: .p521)
-        let recorder = LogRecorder()
-        let server = try await V2GServer.bind(
-            to: try SocketAddress(ipAddress: "::1", port: 0),
-            security: .tls(try V2GTLSServerProfile.iso15118_20(identities: [cpo.identity], vehicleTrustRoots: [oem.root])),
-            logger: recorder.logger)
         var configuration = SECCConfiguration(
             evseID: "DE*PNC*E1", paymentOptions: [.contract, .externalPayment], protocols: [.iso20DC])
         configuration.iso20PnC = ISO20PnCConfiguration(moRoots: [])
         configuration.contractRootsProvider = { installed.withLock { $0 } }
-        let service = SECCService(
-            configuration: configuration, backend: backend,
-            controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), logger: recorder.logger)
-        let task = Task { try await service.run(server: server) }
-        defer { task.cancel() }
-        func plugIn() async throws -> ISO20EVCCSessionSummary {
-            let connection = try await V2GClient.connect(
-                to: server.localAddress,
-                security: .tls(try V2GTLSClientProfile.iso15118_20(v2gRoots: [cpo.root], identity: oem.identity)),
-                logger: recorder.logger)
-            return try await EVCCSession.runISO20(
-                on: connection, configuration: ISO20StationSessionTests.ev(ac: false), contracts: [contract], chargeLoops: 2,
-                logger: recorder.logger)
+        try await ISO20StationSessionTests.withStation(configuration: configuration, backend: backend) {
+            _, connect, _, logger in
+            func plugIn() async throws -> ISO20EVCCSessionSummary {
+                try await EVCCSession.runISO20(
+                    on: try await connect(), configuration: ISO20StationSessionTests.ev(ac: false), contracts: [contract],
+                    chargeLoops: 2, logger: logger)
+            }
+
+            let withoutRoots = try await plugIn()
+            #expect(withoutRoots.succeeded, "\(String(describing: withoutRoots.outcome))")
+            #expect(withoutRoots.plugAndChargeEMAID == nil)
+            #expect(backend.authorized.isEmpty)
+
+            installed.withLock { $0 = [pki.root] }
+            let withRoot = try await plugIn()
+            #expect(withRoot.succeeded, "\(String(describing: withRoot.outcome))")
+            #expect(withRoot.plugAndChargeEMAID == "DEABCC00000001")
+            #expect(backend.authorized == ["DEABCC00000001"])
         }
-
-        let withoutRoots = try await plugIn()
-        #expect(withoutRoots.succeeded, "\(String(describing: withoutRoots.outcome))")
-        #expect(withoutRoots.plugAndChargeEMAID == nil)
-        #expect(backend.authorized.isEmpty)
-
-        installed.withLock { $0 = [pki.root] }
-        let withRoot = try await plugIn()
-        #expect(withRoot.succeeded, "\(String(describing: withRoot.outcome))")
-        #expect(withRoot.plugAndChargeEMAID == "DEABCC00000001")
-        #expect(backend.authorized == ["DEABCC00000001"])
-        try await server.close()
     }
 }

@@ -28,10 +28,15 @@ import V2GTransport
             targetCurrentA: ac ? 16 : 200, ac: ac)
     }
 
-    static func session(
-        ac: Bool, backend: any ChargingBackend = LocalChargingBackend(), pnc: ISO20PnCConfiguration? = nil,
-        contracts: [ISO20EVCCContract] = [], installation: ISO20ContractInstallation? = nil
-    ) async throws -> (ISO20EVCCSessionSummary, SECCSessionSummary?) {
+    /// Runs `body` against a -20 station on ::1 over TLS 1.3 mutual (DC simulator and local backend unless given), with
+    /// a function that connects a vehicle and the station's summaries; the server closes when `body` returns.
+    static func withStation(
+        configuration: SECCConfiguration = SECCConfiguration(evseID: "DE*PNC*E1", protocols: [.iso20DC]),
+        controller: any EVSEController = SimulatedEVSEController(capabilities: SimulatedEVSEController.dc),
+        backend: any ChargingBackend,
+        _ body: (_ service: SECCService, _ connect: () async throws -> V2GConnection, _ summaries: SummaryList, _ logger: Logger)
+            async throws -> Void
+    ) async throws {
         let cpo = try TestChain(domain: "V2G", curve: .p521)
         let oem = try TestChain(domain: "OEM", curve: .p521)
         let recorder = LogRecorder()
@@ -39,29 +44,41 @@ import V2GTransport
             to: try SocketAddress(ipAddress: "::1", port: 0),
             security: .tls(try V2GTLSServerProfile.iso15118_20(identities: [cpo.identity], vehicleTrustRoots: [oem.root])),
             logger: recorder.logger)
+        let service = SECCService(configuration: configuration, backend: backend, controller: controller, logger: recorder.logger)
+        let summaries = SummaryList()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await service.run(server: server) { summaries.append($0) } }
+            defer { group.cancelAll() }
+            try await body(service, {
+                try await V2GClient.connect(
+                    to: server.localAddress,
+                    security: .tls(try V2GTLSClientProfile.iso15118_20(v2gRoots: [cpo.root], identity: oem.identity)),
+                    logger: recorder.logger)
+            }, summaries, recorder.logger)
+            try await server.close()
+        }
+    }
+
+    static func session(
+        ac: Bool, backend: any ChargingBackend = LocalChargingBackend(), pnc: ISO20PnCConfiguration? = nil,
+        contracts: [ISO20EVCCContract] = [], installation: ISO20ContractInstallation? = nil
+    ) async throws -> (ISO20EVCCSessionSummary, SECCSessionSummary?) {
         let capabilities = ac ? SimulatedEVSEController.ac : SimulatedEVSEController.dc
         var configuration = SECCConfiguration(
             evseID: "DE*PNC*E1", paymentOptions: pnc == nil ? [.externalPayment] : [.contract, .externalPayment],
             protocols: [.iso20DC, .iso20AC, .iso2])
         configuration.iso20PnC = pnc
-        let service = SECCService(
-            configuration: configuration,
-            backend: backend, controller: SimulatedEVSEController(capabilities: capabilities), logger: recorder.logger)
-        let seccSummary = SessionBox()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run(server: server) { seccSummary.set($0) } }
-            defer { group.cancelAll() }
-            let connection = try await V2GClient.connect(
-                to: server.localAddress,
-                security: .tls(try V2GTLSClientProfile.iso15118_20(v2gRoots: [cpo.root], identity: oem.identity)),
-                logger: recorder.logger)
+        var result: (ISO20EVCCSessionSummary, SECCSessionSummary?)?
+        try await Self.withStation(
+            configuration: configuration, controller: SimulatedEVSEController(capabilities: capabilities), backend: backend
+        ) { _, connect, summaries, logger in
             let summary = try await EVCCSession.runISO20(
-                on: connection, configuration: Self.ev(ac: ac), contracts: contracts, installation: installation, chargeLoops: 4,
-                timers: EVCCResponseTimerTests.loaded, logger: recorder.logger)
-            for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
-            try await server.close()
-            return (summary, seccSummary.get())
+                on: try await connect(), configuration: Self.ev(ac: ac), contracts: contracts, installation: installation,
+                chargeLoops: 4, timers: EVCCResponseTimerTests.loaded, logger: logger)
+            for _ in 0..<200 where summaries.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            result = (summary, summaries.all.first)
         }
+        return try #require(result)
     }
 
     @Test("iso20-dc over loopback TLS 1.3 mutual: SAP selects -20 DC, EIM, cable check, pre-charge, charge loop, SessionStop")
