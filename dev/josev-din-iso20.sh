@@ -13,11 +13,8 @@ harness=${JOSEV_HARNESS:-$root/../shared/interop/josev}
 export JOSEV_HOME=${JOSEV_HOME:-$root/.build/josev}
 export PKI_PATH=${PKI_PATH:-$JOSEV_HOME/pki/}
 NS_SECC=pnc_jd_secc_$$; NS_EVCC=pnc_jd_evcc_$$; IF_SECC=pnc-secc; IF_EVCC=pnc-evcc
-[ "$(id -u)" = 0 ] || { echo "SKIPPED-PEER josev: needs root (network namespaces)"; exit 77; }
-command -v ip >/dev/null || { echo "SKIPPED-PEER josev: needs iproute2 (apt-get install iproute2)"; exit 77; }
-[ -x "$JOSEV_HOME/venv/bin/python" ] && [ -d "$harness" ] || {
-  echo "SKIPPED-PEER josev: needs ../shared and Josev (JOSEV_HOME=$JOSEV_HOME $harness/install.sh)"; exit 77; }
-[ -x "$pnc" ] || { echo "no pnc binary at $pnc (swift build --product pnc)"; exit 2; }
+source "$root/dev/netns-lib.sh"
+josev_require "$pnc"
 case $scenario in din_dc) protocols=din ;; iso20_dc) protocols=iso20 ;; *) echo "unknown scenario $scenario"; exit 2 ;; esac
 # Josev's simulated EVSE answers every PreChargeRes with EVSEPresentVoltage 1 V, so our EV accepts any voltage within
 # 400 V of its 400 V target (PRECHARGE_TOLERANCE=20 shows the strict outcome: V2G_EVCC_PreCharge_Timeout).
@@ -30,7 +27,6 @@ RESPONSE_WINDOW_FLOOR=${RESPONSE_WINDOW_FLOOR:-3000}
 default_clamp=refuse; [ "$scenario" = iso20_dc ] && default_clamp=clamp
 PRECHARGE_ABOVE_MAXIMUM=${PRECHARGE_ABOVE_MAXIMUM:-$default_clamp}
 
-source "$root/dev/netns-lib.sh"
 work=$(mktemp -d); station=""; evcc=""
 cleanup() {
   for pid in $evcc $station; do stop_group "$pid"; done

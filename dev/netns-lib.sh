@@ -1,6 +1,8 @@
-# Shared by dev/netns-*.sh (source it). Two network namespaces joined by a veth pair that is created inside them,
-# so the host's interfaces, addresses and routes are never touched. IPv6 link-local only, DAD off.
+# Shared by dev/netns-sdp.sh, the dev/josev-*.sh scripts and dev/bench-v2g-josev.sh (source it). Two network
+# namespaces joined by a veth pair that is created inside them, so the host's interfaces, addresses and routes are
+# never touched. IPv6 link-local only, DAD off.
 # netns_up NS_A IF_A NS_B IF_B    netns_down NS_A NS_B    lladdr NS IF  (prints the fe80:: address)
+# josev_require PNC: the prerequisite checks of the scripts against Josev (below).
 # stop_group PID: ends a process started with `setsid` and its whole group (TERM, then KILL after 3 s); Josev's
 # EVCC, for one, does not exit on TERM after a failed session.
 netns_down() { for ns in "$@"; do ip netns del "$ns" 2>/dev/null || true; done; }
