@@ -124,12 +124,26 @@ extension EXIBitWriter {
     /// Writes a string value after checking its length facets.
     @inlinable
     public mutating func writeString(_ value: String, minLength: Int, maxLength: Int?) throws(EXIError) {
-        if minLength > 0 || maxLength != nil {
-            let count = EXIFacets.characterCount(value)
-            if count < minLength { throw .lengthLimitExceeded("string of \(count) characters, at least \(minLength)") }
-            if let maxLength, count > maxLength {
-                throw .lengthLimitExceeded("string of \(count) characters, at most \(maxLength)")
+        var text = value
+        let written: Result<Bool, EXIError> = text.withUTF8 { utf8 in
+            guard EXIFacets.isASCII(utf8) else { return .success(false) }
+            // ASCII: one character per octet, written as they are.
+            let count = utf8.count
+            if count < minLength {
+                return .failure(.lengthLimitExceeded("string of \(count) characters, at least \(minLength)"))
             }
+            if let maxLength, count > maxLength {
+                return .failure(.lengthLimitExceeded("string of \(count) characters, at most \(maxLength)"))
+            }
+            self.writeUnsignedInteger(UInt64(count &+ 2))
+            self.writeOctets(utf8)
+            return .success(true)
+        }
+        if try written.get() { return }
+        let count = EXIFacets.characterCount(value)
+        if count < minLength { throw .lengthLimitExceeded("string of \(count) characters, at least \(minLength)") }
+        if let maxLength, count > maxLength {
+            throw .lengthLimitExceeded("string of \(count) characters, at most \(maxLength)")
         }
         self.writeString(value)
     }
