@@ -31,7 +31,7 @@ public struct EXIBitReader: ~Copyable {
     }
 
     /// Creates a reader over memory lent by the caller, which must stay valid while the reader is used.
-    @usableFromInline
+    @inlinable
     init(borrowing buffer: UnsafeRawBufferPointer) {
         if let address = buffer.baseAddress, buffer.count > 0 {
             self.base = address.assumingMemoryBound(to: UInt8.self)

@@ -35,7 +35,7 @@ public struct EXIBitWriter: ~Copyable {
     }
 
     /// Creates a writer over memory lent by the caller, which must stay valid while the writer is used.
-    @usableFromInline
+    @inlinable
     init(borrowing buffer: UnsafeMutableRawBufferPointer) {
         if let address = buffer.baseAddress, buffer.count > 0 {
             self.base = address.assumingMemoryBound(to: UInt8.self)

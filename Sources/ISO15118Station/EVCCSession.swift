@@ -59,11 +59,11 @@ public enum EVCCSession {
             while true {
                 switch action {
                 case .send(let request):
-                    let bytes = try ISO2Document.v2gMessage(request).exiEncoded()
-                    try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
+                    let payload = try ByteBuffer(exiEncoding: ISO2Document.v2gMessage(request).exiEncode(into:))
+                    try await outbound.write(V2GTPFrame(payloadType: .exi, payload: payload))
                     timeline.append(.init(milliseconds: stamp(), direction: .sent, message: MessageName.of(request).0))
                     guard let frame = try await frames.next() else { return }
-                    guard case .v2gMessage(let response) = try ISO2Document(exi: Array(buffer: frame.payload)) else {
+                    guard case .v2gMessage(let response) = try frame.payload.exiDecoded(ISO2Document.init(exi:)) else {
                         failure = "not an ISO 15118-2 V2G_Message"
                         return
                     }
@@ -107,10 +107,10 @@ extension EVCCSession {
     ) async throws -> Negotiation {
         let offer = AppProtocolOffer.request(offering: protocols)
         try await outbound.write(
-            V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolReq(offer).exiEncoded())))
+            V2GTPFrame(payloadType: .exi, payload: try ByteBuffer(exiEncoding: SAPDocument.supportedAppProtocolReq(offer).exiEncode(into:))))
         timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolReq"))
         guard let answer = try await frames.next(),
-            case .supportedAppProtocolRes(let response) = try SAPDocument(exi: Array(buffer: answer.payload))
+            case .supportedAppProtocolRes(let response) = try answer.payload.exiDecoded(SAPDocument.init(exi:))
         else { return .noAnswer }
         timeline.append(
             .init(

@@ -143,6 +143,10 @@ extension Generator {
             if case .bounded(let m) = max {
                 L("if \(v).count == \(m) { throw EXIError.lengthLimitExceeded(\"\(ctx.typeName): more than \(m) items\", atBit: r.bitPosition) }")
             }
+            // One allocation for the usual short lists instead of growing from one element.
+            var reserve = 8
+            if case .bounded(let m) = max { reserve = Swift.min(m, 8) }
+            L("if \(v).isEmpty { \(v).reserveCapacity(\(reserve)) }")
             let t = ctx.fresh()
             decodeOne(node, into: t, ctx, &L)
             L("\(v).append(\(t))")

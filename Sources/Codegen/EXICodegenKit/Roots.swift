@@ -10,7 +10,9 @@ extension Generator {
         L("/// \(doc)")
         L("///")
         L("/// EXI document grammar (EXI 1.0 §8.5.1): \(globals.count) global elements, event codes of \(width) bits.")
-        L.open("public indirect enum \(name): Sendable, Hashable {")
+        // A document of many message types boxes its value, so that moving and copying it stays cheap; one of a few
+        // small types (SupportedAppProtocol) holds it inline and decodes without allocating a box.
+        L.open("public \(globals.count >= 5 ? "indirect " : "")enum \(name): Sendable, Hashable {")
         var cases: [(String, Int, ElementDecl, ContentRef)] = []
         var used: Set<String> = []
         for (i, q) in globals.enumerated() {

@@ -6,7 +6,7 @@ import EXI
 /// A SupportedAppProtocol message (ISO 15118-2 §8.2, V2GTP payload 0x8001).
 ///
 /// EXI document grammar (EXI 1.0 §8.5.1): 2 global elements, event codes of 2 bits.
-public indirect enum SAPDocument: Sendable, Hashable {
+public enum SAPDocument: Sendable, Hashable {
     /// Element `supportedAppProtocolReq` in `urn:iso:15118:2:2010:AppProtocol` (event code 0).
     case supportedAppProtocolReq(SupportedAppProtocolReq)
     /// Element `supportedAppProtocolRes` in `urn:iso:15118:2:2010:AppProtocol` (event code 1).
