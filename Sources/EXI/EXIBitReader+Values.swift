@@ -124,22 +124,22 @@ extension EXIBitWriter {
     /// Writes a string value after checking its length facets.
     @inlinable
     public mutating func writeString(_ value: String, minLength: Int, maxLength: Int?) throws(EXIError) {
-        var text = value
-        let written: Result<Bool, EXIError> = text.withUTF8 { utf8 in
-            guard EXIFacets.isASCII(utf8) else { return .success(false) }
-            // ASCII: one character per octet, written as they are.
-            let count = utf8.count
-            if count < minLength {
-                return .failure(.lengthLimitExceeded("string of \(count) characters, at least \(minLength)"))
-            }
-            if let maxLength, count > maxLength {
-                return .failure(.lengthLimitExceeded("string of \(count) characters, at most \(maxLength)"))
-            }
-            self.writeUnsignedInteger(UInt64(count &+ 2))
+        // ASCII within the facets (every string the standards use): one character per octet, written from the UTF-8
+        // view in place.
+        let limit = maxLength ?? Int.max
+        let written = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            guard utf8.count >= minLength, utf8.count <= limit, EXIFacets.isASCII(utf8) else { return false }
+            self.writeUnsignedInteger(UInt64(utf8.count &+ 2))
             self.writeOctets(utf8)
-            return .success(true)
+            return true
         }
-        if try written.get() { return }
+        if written == true { return }
+        try self.writeCountedString(value, minLength: minLength, maxLength: maxLength)
+    }
+
+    /// Counts the characters of `value`, checks them against the facets and writes the string.
+    @usableFromInline @inline(never)
+    mutating func writeCountedString(_ value: String, minLength: Int, maxLength: Int?) throws(EXIError) {
         let count = EXIFacets.characterCount(value)
         if count < minLength { throw .lengthLimitExceeded("string of \(count) characters, at least \(minLength)") }
         if let maxLength, count > maxLength {

@@ -290,16 +290,14 @@ public struct EXIBitWriter: ~Copyable {
     /// Writes a string value as length+2 and code points (string tables off).
     @inlinable
     public mutating func writeString(_ value: String) {
-        var text = value
-        text.withUTF8 { utf8 in
-            if EXIFacets.isASCII(utf8) {
-                // One octet per character, as EXI unsigned integers below 0x80 are.
-                self.writeUnsignedInteger(UInt64(utf8.count &+ 2))
-                self.writeOctets(utf8)
-            } else {
-                self.writeNonASCII(value)
-            }
+        let written = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            guard EXIFacets.isASCII(utf8) else { return false }
+            // One octet per character, as EXI unsigned integers below 0x80 are.
+            self.writeUnsignedInteger(UInt64(utf8.count &+ 2))
+            self.writeOctets(utf8)
+            return true
         }
+        if written != true { self.writeNonASCII(value) }
     }
 
     @usableFromInline @inline(never)

@@ -79,17 +79,17 @@ extension AC_CPDResEnergyTransferModeGroup: Codable {
 }
 
 /// The substitution group of element `CLReqControlMode`: the head and its members, in EXI order.
-public indirect enum CLReqControlModeGroupAC: Sendable, Hashable {
+public enum CLReqControlModeGroupAC: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLReqControlMode`.
-    case bptDynamicACCLReqControlMode(BPT_Dynamic_AC_CLReqControlMode)
+    indirect case bptDynamicACCLReqControlMode(BPT_Dynamic_AC_CLReqControlMode)
     /// Element `BPT_Scheduled_AC_CLReqControlMode`.
-    case bptScheduledACCLReqControlMode(BPT_Scheduled_AC_CLReqControlMode)
+    indirect case bptScheduledACCLReqControlMode(BPT_Scheduled_AC_CLReqControlMode)
     /// Element `CLReqControlMode`.
     case clReqControlMode(CLReqControlMode)
     /// Element `Dynamic_AC_CLReqControlMode`.
-    case dynamicACCLReqControlMode(Dynamic_AC_CLReqControlMode)
+    indirect case dynamicACCLReqControlMode(Dynamic_AC_CLReqControlMode)
     /// Element `Scheduled_AC_CLReqControlMode`.
-    case scheduledACCLReqControlMode(Scheduled_AC_CLReqControlMode)
+    indirect case scheduledACCLReqControlMode(Scheduled_AC_CLReqControlMode)
 }
 
 extension CLReqControlModeGroupAC: Codable {
@@ -125,17 +125,17 @@ extension CLReqControlModeGroupAC: Codable {
 }
 
 /// The substitution group of element `CLResControlMode`: the head and its members, in EXI order.
-public indirect enum CLResControlModeGroupAC: Sendable, Hashable {
+public enum CLResControlModeGroupAC: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLResControlMode`.
-    case bptDynamicACCLResControlMode(BPT_Dynamic_AC_CLResControlMode)
+    indirect case bptDynamicACCLResControlMode(BPT_Dynamic_AC_CLResControlMode)
     /// Element `BPT_Scheduled_AC_CLResControlMode`.
-    case bptScheduledACCLResControlMode(BPT_Scheduled_AC_CLResControlMode)
+    indirect case bptScheduledACCLResControlMode(BPT_Scheduled_AC_CLResControlMode)
     /// Element `CLResControlMode`.
     case clResControlMode(CLResControlMode)
     /// Element `Dynamic_AC_CLResControlMode`.
-    case dynamicACCLResControlMode(Dynamic_AC_CLResControlMode)
+    indirect case dynamicACCLResControlMode(Dynamic_AC_CLResControlMode)
     /// Element `Scheduled_AC_CLResControlMode`.
-    case scheduledACCLResControlMode(Scheduled_AC_CLResControlMode)
+    indirect case scheduledACCLResControlMode(Scheduled_AC_CLResControlMode)
 }
 
 extension CLResControlModeGroupAC: Codable {
@@ -307,17 +307,17 @@ extension Scheduled_AC_CLResControlModeGroup: Codable {
 }
 
 /// The substitution group of element `CLReqControlMode`: the head and its members, in EXI order.
-public indirect enum CLReqControlModeGroupDC: Sendable, Hashable {
+public enum CLReqControlModeGroupDC: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLReqControlMode`.
-    case bptDynamicDCCLReqControlMode(BPT_Dynamic_DC_CLReqControlMode)
+    indirect case bptDynamicDCCLReqControlMode(BPT_Dynamic_DC_CLReqControlMode)
     /// Element `BPT_Scheduled_DC_CLReqControlMode`.
-    case bptScheduledDCCLReqControlMode(BPT_Scheduled_DC_CLReqControlMode)
+    indirect case bptScheduledDCCLReqControlMode(BPT_Scheduled_DC_CLReqControlMode)
     /// Element `CLReqControlMode`.
     case clReqControlMode(CLReqControlMode)
     /// Element `Dynamic_DC_CLReqControlMode`.
-    case dynamicDCCLReqControlMode(Dynamic_DC_CLReqControlMode)
+    indirect case dynamicDCCLReqControlMode(Dynamic_DC_CLReqControlMode)
     /// Element `Scheduled_DC_CLReqControlMode`.
-    case scheduledDCCLReqControlMode(Scheduled_DC_CLReqControlMode)
+    indirect case scheduledDCCLReqControlMode(Scheduled_DC_CLReqControlMode)
 }
 
 extension CLReqControlModeGroupDC: Codable {
@@ -353,17 +353,17 @@ extension CLReqControlModeGroupDC: Codable {
 }
 
 /// The substitution group of element `CLResControlMode`: the head and its members, in EXI order.
-public indirect enum CLResControlModeGroupDC: Sendable, Hashable {
+public enum CLResControlModeGroupDC: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLResControlMode`.
-    case bptDynamicDCCLResControlMode(BPT_Dynamic_DC_CLResControlMode)
+    indirect case bptDynamicDCCLResControlMode(BPT_Dynamic_DC_CLResControlMode)
     /// Element `BPT_Scheduled_DC_CLResControlMode`.
-    case bptScheduledDCCLResControlMode(BPT_Scheduled_DC_CLResControlMode)
+    indirect case bptScheduledDCCLResControlMode(BPT_Scheduled_DC_CLResControlMode)
     /// Element `CLResControlMode`.
     case clResControlMode(CLResControlMode)
     /// Element `Dynamic_DC_CLResControlMode`.
-    case dynamicDCCLResControlMode(Dynamic_DC_CLResControlMode)
+    indirect case dynamicDCCLResControlMode(Dynamic_DC_CLResControlMode)
     /// Element `Scheduled_DC_CLResControlMode`.
-    case scheduledDCCLResControlMode(Scheduled_DC_CLResControlMode)
+    indirect case scheduledDCCLResControlMode(Scheduled_DC_CLResControlMode)
 }
 
 extension CLResControlModeGroupDC: Codable {

@@ -9,7 +9,7 @@ import EXI
 import XMLDSig
 
 /// The substitution group of element `BodyElement`: the head and its members, in EXI order.
-public indirect enum BodyElement: Sendable, Hashable {
+public enum BodyElement: Sendable, Hashable {
     /// Element `AuthorizationReq`.
     case authorizationReq(AuthorizationReq)
     /// Element `AuthorizationRes`.
@@ -17,57 +17,57 @@ public indirect enum BodyElement: Sendable, Hashable {
     /// Element `BodyElement` (abstract head).
     case bodyElement(BodyBase)
     /// Element `CableCheckReq`.
-    case cableCheckReq(CableCheckReq)
+    indirect case cableCheckReq(CableCheckReq)
     /// Element `CableCheckRes`.
-    case cableCheckRes(CableCheckRes)
+    indirect case cableCheckRes(CableCheckRes)
     /// Element `CertificateInstallationReq`.
-    case certificateInstallationReq(CertificateInstallationReq)
+    indirect case certificateInstallationReq(CertificateInstallationReq)
     /// Element `CertificateInstallationRes`.
-    case certificateInstallationRes(CertificateInstallationRes)
+    indirect case certificateInstallationRes(CertificateInstallationRes)
     /// Element `CertificateUpdateReq`.
-    case certificateUpdateReq(CertificateUpdateReq)
+    indirect case certificateUpdateReq(CertificateUpdateReq)
     /// Element `CertificateUpdateRes`.
-    case certificateUpdateRes(CertificateUpdateRes)
+    indirect case certificateUpdateRes(CertificateUpdateRes)
     /// Element `ChargeParameterDiscoveryReq`.
-    case chargeParameterDiscoveryReq(ChargeParameterDiscoveryReq)
+    indirect case chargeParameterDiscoveryReq(ChargeParameterDiscoveryReq)
     /// Element `ChargeParameterDiscoveryRes`.
-    case chargeParameterDiscoveryRes(ChargeParameterDiscoveryRes)
+    indirect case chargeParameterDiscoveryRes(ChargeParameterDiscoveryRes)
     /// Element `ChargingStatusReq`.
     case chargingStatusReq(ChargingStatusReq)
     /// Element `ChargingStatusRes`.
-    case chargingStatusRes(ChargingStatusRes)
+    indirect case chargingStatusRes(ChargingStatusRes)
     /// Element `CurrentDemandReq`.
-    case currentDemandReq(CurrentDemandReq)
+    indirect case currentDemandReq(CurrentDemandReq)
     /// Element `CurrentDemandRes`.
-    case currentDemandRes(CurrentDemandRes)
+    indirect case currentDemandRes(CurrentDemandRes)
     /// Element `MeteringReceiptReq`.
-    case meteringReceiptReq(MeteringReceiptReq)
+    indirect case meteringReceiptReq(MeteringReceiptReq)
     /// Element `MeteringReceiptRes`.
-    case meteringReceiptRes(MeteringReceiptRes)
+    indirect case meteringReceiptRes(MeteringReceiptRes)
     /// Element `PaymentDetailsReq`.
-    case paymentDetailsReq(PaymentDetailsReq)
+    indirect case paymentDetailsReq(PaymentDetailsReq)
     /// Element `PaymentDetailsRes`.
     case paymentDetailsRes(PaymentDetailsRes)
     /// Element `PaymentServiceSelectionReq`.
-    case paymentServiceSelectionReq(PaymentServiceSelectionReq)
+    indirect case paymentServiceSelectionReq(PaymentServiceSelectionReq)
     /// Element `PaymentServiceSelectionRes`.
     case paymentServiceSelectionRes(PaymentServiceSelectionRes)
     /// Element `PowerDeliveryReq`.
-    case powerDeliveryReq(PowerDeliveryReq)
+    indirect case powerDeliveryReq(PowerDeliveryReq)
     /// Element `PowerDeliveryRes`.
-    case powerDeliveryRes(PowerDeliveryRes)
+    indirect case powerDeliveryRes(PowerDeliveryRes)
     /// Element `PreChargeReq`.
-    case preChargeReq(PreChargeReq)
+    indirect case preChargeReq(PreChargeReq)
     /// Element `PreChargeRes`.
-    case preChargeRes(PreChargeRes)
+    indirect case preChargeRes(PreChargeRes)
     /// Element `ServiceDetailReq`.
     case serviceDetailReq(ServiceDetailReq)
     /// Element `ServiceDetailRes`.
-    case serviceDetailRes(ServiceDetailRes)
+    indirect case serviceDetailRes(ServiceDetailRes)
     /// Element `ServiceDiscoveryReq`.
     case serviceDiscoveryReq(ServiceDiscoveryReq)
     /// Element `ServiceDiscoveryRes`.
-    case serviceDiscoveryRes(ServiceDiscoveryRes)
+    indirect case serviceDiscoveryRes(ServiceDiscoveryRes)
     /// Element `SessionSetupReq`.
     case sessionSetupReq(SessionSetupReq)
     /// Element `SessionSetupRes`.
@@ -77,9 +77,9 @@ public indirect enum BodyElement: Sendable, Hashable {
     /// Element `SessionStopRes`.
     case sessionStopRes(SessionStopRes)
     /// Element `WeldingDetectionReq`.
-    case weldingDetectionReq(WeldingDetectionReq)
+    indirect case weldingDetectionReq(WeldingDetectionReq)
     /// Element `WeldingDetectionRes`.
-    case weldingDetectionRes(WeldingDetectionRes)
+    indirect case weldingDetectionRes(WeldingDetectionRes)
 }
 
 extension BodyElement: Codable {
