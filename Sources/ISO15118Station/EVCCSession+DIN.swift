@@ -65,7 +65,7 @@ extension EVCCSession {
                         action = timer.expired ? machine.responseTimerExpired() : machine.transportClosed()
                         continue
                     }
-                    guard case .v2gMessage(let message) = try DINDocument(exi: Array(buffer: frame.payload)) else {
+                    guard case .v2gMessage(let message) = try frame.payload.exiDecoded(DINDocument.init(exi:)) else {
                         outcome = .protocolViolation("not a DIN SPEC 70121 V2G_Message")
                         return
                     }
