@@ -57,8 +57,9 @@ extension EVCCSession {
                         if loops >= chargeLoops { machine.requestStop() }
                     }
                     try await EVCCSession.pace(SECCService.dinName(request), after: &lastRequest)
-                    try await SECCService.writeDIN(request, outbound, &timeline, stamp)
+                    // Armed before the write: a response can then never arrive ahead of its timer.
                     timer.arm(window: timers.window(window))
+                    try await SECCService.writeDIN(request, outbound, &timeline, stamp)
                     let next = try await frames.next()
                     timer.disarm()
                     guard let frame = next else {
