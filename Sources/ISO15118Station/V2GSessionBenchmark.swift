@@ -75,7 +75,7 @@ public enum V2GSessionBenchmark {
         public var label: String
         public var sessions: Int
         public var fromSDP: Bool
-        /// Start → first PowerDeliveryRes, then start → SessionStopRes.
+        /// Start → first PowerDeliveryRes, start → SessionStopRes, then start → connection ready (SDP, TCP, TLS).
         public var series: [Series]
     }
 
@@ -94,21 +94,23 @@ public enum V2GSessionBenchmark {
             configuration: setup.secc, backend: setup.backend,
             controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), logger: logger)
         let sdpAddress = sdp.localAddress
-        let (firstPower, whole) = try await withThrowingTaskGroup(of: Void.self) { group in
+        let (connected, firstPower, whole) = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sdp.run() }
             group.addTask { try await service.run(server: server) }
             defer { group.cancelAll() }
+            var connected: [Double] = []
             var firstPower: [Double] = []
             var whole: [Double] = []
             for index in 0..<sessions {
-                let (power, stop) = try await Self.session(
+                let (ready, power, stop) = try await Self.session(
                     index: index, setup: setup, tls: tls, server: server.localAddress, sdp: sdpAddress, logger: logger)
+                connected.append(ready)
                 firstPower.append(power)
                 whole.append(stop)
             }
             await sdp.close()
             try await server.close()
-            return (firstPower, whole)
+            return (connected, firstPower, whole)
         }
         let start = setup.fromSDP ? "SDP request" : "connect"
         return Report(
@@ -116,13 +118,15 @@ public enum V2GSessionBenchmark {
             series: [
                 Series(name: "\(start) → first PowerDeliveryRes", samples: firstPower),
                 Series(name: "\(start) → SessionStopRes", samples: whole),
+                Series(name: "\(start) → connected (\(setup.fromSDP ? "SDP, " : "")TCP\(tls ? ", TLS handshake" : ""))", samples: connected),
             ])
     }
 
-    /// One session: milliseconds from the start to the first PowerDeliveryRes and to SessionStopRes.
+    /// One session: milliseconds from the start to the connection being ready, to the first PowerDeliveryRes and to
+    /// SessionStopRes.
     static func session(
         index: Int, setup: Setup, tls: Bool, server: SocketAddress, sdp: SocketAddress, logger: Logger
-    ) async throws -> (Double, Double) {
+    ) async throws -> (Double, Double, Double) {
         let started = ContinuousClock.now
         var secc = server
         if setup.fromSDP {
@@ -168,7 +172,7 @@ public enum V2GSessionBenchmark {
                 .benchmarkSessionFailed,
                 "session \(index): \(failure ?? "no PowerDeliveryRes or SessionStopRes"), last message \(timeline.last?.message ?? "-")")
         }
-        return (before + power.milliseconds, before + stop.milliseconds)
+        return (before, before + power.milliseconds, before + stop.milliseconds)
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
