@@ -53,12 +53,12 @@ josev_pair() { # tag PROTOCOLS evcc-config
       > "$work/josev-$tag-evcc-$i.log" 2>&1 &
     evcc=$!
     for _ in $(seq 1200); do
-      grep -qE "SessionStopRes received|maximum number of SDP retry cycles|stop_state_machine|Negative response|FAILED" \
+      grep -qsE "SessionStopRes received|maximum number of SDP retry cycles|stop_state_machine|Negative response|FAILED" \
         "$work/josev-$tag-evcc-$i.log" && break
       kill -0 "$evcc" 2>/dev/null || break; sleep 0.1
     done
     stop_group "$evcc"; evcc=""
-    echo "josev $tag run $i: $(grep -c ' received$' "$work/josev-$tag-evcc-$i.log" || true) responses"
+    echo "josev $tag run $i: $(grep -sc ' received$' "$work/josev-$tag-evcc-$i.log" || true) responses"
   done
   stop_group "$secc"; secc=""
 }
