@@ -332,7 +332,7 @@ let v2gTargets: [Target] = [
         name: "ISO15118Station",
         dependencies: [
             "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "DINMessages",
-            "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "EMSP",
+            "ISO20Messages", "EXI", "PnCCore", "V2GPKI", "V2GSecurity", "EMSP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -57,15 +57,16 @@ extension EVCCSession {
                         if loops >= chargeLoops { machine.requestStop() }
                     }
                     try await EVCCSession.pace(SECCService.dinName(request), after: &lastRequest)
-                    try await SECCService.writeDIN(request, outbound, &timeline, stamp)
+                    // Armed before the write: a response can then never arrive ahead of its timer.
                     timer.arm(window: timers.window(window))
+                    try await SECCService.writeDIN(request, outbound, &timeline, stamp)
                     let next = try await frames.next()
                     timer.disarm()
                     guard let frame = next else {
                         action = timer.expired ? machine.responseTimerExpired() : machine.transportClosed()
                         continue
                     }
-                    guard case .v2gMessage(let message) = try DINDocument(exi: Array(buffer: frame.payload)) else {
+                    guard case .v2gMessage(let message) = try frame.payload.exiDecoded(DINDocument.init(exi:)) else {
                         outcome = .protocolViolation("not a DIN SPEC 70121 V2G_Message")
                         return
                     }

@@ -88,8 +88,9 @@ extension EVCCSession {
                         break
                     }
                     try await EVCCSession.pace(SECCService.iso20Name(request), after: &lastRequest)
-                    try await SECCService.writeISO20(request, outbound, &timeline, stamp)
+                    // Armed before the write: a response can then never arrive ahead of its timer.
                     timer.arm(window: timers.window(window))
+                    try await SECCService.writeISO20(request, outbound, &timeline, stamp)
                     let next = try await frames.next()
                     timer.disarm()
                     guard let frame = next else {

@@ -74,11 +74,12 @@ public enum EVCCSession {
             while true {
                 switch action {
                 case .send(let request):
-                    let bytes = try ISO2Document.v2gMessage(request).exiEncoded()
-                    try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
+                    let payload = try ByteBuffer(exiEncoding: ISO2Document.v2gMessage(request).exiEncode(into:))
                     let (sentName, detail) = MessageName.of(request)
                     pending = sentName
+                    // Armed before the write: a response can then never arrive ahead of its timer.
                     timer.arm(window: timers.window(Self.iso2ResponseWindow(pending)))
+                    try await outbound.write(V2GTPFrame(payloadType: .exi, payload: payload))
                     timeline.append(.init(milliseconds: stamp(), direction: .sent, message: pending, responseCode: detail))
                     let next = try await frames.next()
                     timer.disarm()
@@ -86,7 +87,7 @@ public enum EVCCSession {
                         if timer.expired { failure = "V2G_EVCC_Msg_Timeout: no answer to \(pending)" }
                         return
                     }
-                    guard case .v2gMessage(let response) = try ISO2Document(exi: Array(buffer: frame.payload)) else {
+                    guard case .v2gMessage(let response) = try frame.payload.exiDecoded(ISO2Document.init(exi:)) else {
                         failure = "not an ISO 15118-2 V2G_Message"
                         return
                     }
@@ -136,14 +137,14 @@ extension EVCCSession {
         timer: SessionTimer, timers: EVCCResponseTimers
     ) async throws -> Negotiation {
         let offer = AppProtocolOffer.request(offering: protocols)
-        try await outbound.write(
-            V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolReq(offer).exiEncoded())))
         timer.arm(window: timers.window(Self.iso2ResponseWindow("SupportedAppProtocolReq")))
+        try await outbound.write(
+            V2GTPFrame(payloadType: .exi, payload: try ByteBuffer(exiEncoding: SAPDocument.supportedAppProtocolReq(offer).exiEncode(into:))))
         timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolReq"))
         let next = try await frames.next()
         timer.disarm()
         guard let answer = next,
-            case .supportedAppProtocolRes(let response) = try SAPDocument(exi: Array(buffer: answer.payload))
+            case .supportedAppProtocolRes(let response) = try answer.payload.exiDecoded(SAPDocument.init(exi:))
         else { return .noAnswer }
         timeline.append(
             .init(

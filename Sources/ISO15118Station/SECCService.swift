@@ -137,7 +137,7 @@ public struct SECCService: Sendable {
             var frames = inbound.makeAsyncIterator()
             // SupportedAppProtocol (ISO 15118-2 §8.2).
             guard let first = try await frames.next() else { return }
-            guard first.payloadType == .exi, case .supportedAppProtocolReq(let sap) = try SAPDocument(exi: Array(buffer: first.payload))
+            guard first.payloadType == .exi, case .supportedAppProtocolReq(let sap) = try first.payload.exiDecoded(SAPDocument.init(exi:))
             else {
                 ending = "first message is not SupportedAppProtocolReq"
                 return
@@ -148,7 +148,7 @@ public struct SECCService: Sendable {
             }
             let outcome = AppProtocolNegotiation.response(to: sap, supported: implemented)
             try await outbound.write(
-                V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolRes(outcome.response).exiEncoded())))
+                V2GTPFrame(payloadType: .exi, payload: try ByteBuffer(exiEncoding: SAPDocument.supportedAppProtocolRes(outcome.response).exiEncode(into:))))
             timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolRes", responseCode: outcome.response.responseCode.rawValue))
             selected = outcome.selected
             rearm()
@@ -187,7 +187,7 @@ public struct SECCService: Sendable {
             while let frame = try await frames.next() {
                 switch machine {
                 case .iso2(var iso2):
-                    guard case .v2gMessage(let request) = try ISO2Document(exi: Array(buffer: frame.payload)) else {
+                    guard case .v2gMessage(let request) = try frame.payload.exiDecoded(ISO2Document.init(exi:)) else {
                         ending = "not an ISO 15118-2 V2G_Message"
                         return
                     }
@@ -351,8 +351,8 @@ public struct SECCService: Sendable {
         _ message: V2GMessage, _ outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, _ timeline: inout [TimelineEntry],
         _ stamp: () -> Double
     ) async throws {
-        let bytes = try ISO2Document.v2gMessage(message).exiEncoded()
-        try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
+        let payload = try ByteBuffer(exiEncoding: ISO2Document.v2gMessage(message).exiEncode(into:))
+        try await outbound.write(V2GTPFrame(payloadType: .exi, payload: payload))
         let (name, code) = MessageName.of(message)
         timeline.append(.init(milliseconds: stamp(), direction: .sent, message: name, responseCode: code))
     }

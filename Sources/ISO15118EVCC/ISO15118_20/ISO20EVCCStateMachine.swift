@@ -683,7 +683,9 @@ extension ISO20EVCCStateMachine {
         let planned = self.scheduledPower(now: now)
         let display = DisplayParameters(
             presentSOC: Self.percent(self.battery.stateOfCharge.rounded()),
-            minimumSOC: Self.percent(c.minimumStateOfCharge), targetSOC: Self.percent(c.targetStateOfCharge))
+            minimumSOC: Self.percent(c.minimumStateOfCharge), targetSOC: Self.percent(c.targetStateOfCharge),
+            // Optional in the schema, but a vehicle knows it, and Josev's SECC rejects DisplayParameters without it.
+            chargingComplete: self.battery.stateOfCharge >= c.targetStateOfCharge)
         if c.ac {
             // Scheduled: the power drawn follows the schedule within the vehicle's limits.
             var scheduledPower: Double

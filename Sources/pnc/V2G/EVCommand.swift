@@ -161,6 +161,7 @@ struct EVCommand: AsyncParsableCommand {
         // chain (leaf/oem-prov, as Josev's EVCC does) from a `--profile iso15118-20` PKI.
         let iso20 = self.scenario.rawValue.hasPrefix("iso20")
         let wantTLS = self.pki != nil && !self.scenario.rawValue.hasPrefix("din")
+        let sdpStart = ContinuousClock.now
         let found = try await SDPClient.discover(
             configuration: SDPClientConfiguration(
                 destination: destination, request: SDPRequest(security: wantTLS ? .tls : .none),
@@ -197,7 +198,9 @@ struct EVCommand: AsyncParsableCommand {
         } else {
             security = .tcp
         }
-        print("SECC at \(found.seccAddress) (\(found.response.security))")
+        let sdpTime = ContinuousClock.now - sdpStart
+        let sdpMs = Double(sdpTime.components.seconds) * 1000 + Double(sdpTime.components.attoseconds) / 1e15
+        print("SECC at \(found.seccAddress) (\(found.response.security)), SDP answered in \(String(format: "%.1f", sdpMs)) ms")
         let connectStart = ContinuousClock.now
         let connection = try await V2GClient.connect(to: found.seccAddress, security: security, logger: logger)
         let connectTime = ContinuousClock.now - connectStart
