@@ -40,6 +40,11 @@ public struct TLSChainChoice: Sendable, Hashable {
     public var index: Int
     public var reason: Reason
 
+    public init(index: Int, reason: Reason) {
+        self.index = index
+        self.reason = reason
+    }
+
     /// Picks the chain for `hello` among `roots` (one entry per chain, in configuration order): the first
     /// trusted_ca_keys entry (in client order) that names one of the roots, else the first certificate_authorities
     /// name that is one of the roots' subject, else the SNI trusted-CA hint, else chain 0. With
