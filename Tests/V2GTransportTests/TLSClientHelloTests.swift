@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import V2GTransport
 
@@ -268,5 +269,26 @@ func derName(_ commonName: String) -> [UInt8] {
             }
         }
         #expect(errors > 500)  // the mutations do reach the error paths
+    }
+
+    @Test("Inputs the fuzzer kept under FuzzTesting/FailCases/V2GTransport parse or give typed errors")
+    func failCases() throws {
+        let folder = repositoryRoot.appendingPathComponent("FuzzTesting/FailCases/V2GTransport")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in names where name.hasPrefix("clienthello-") {
+            let bytes = Array(try Data(contentsOf: folder.appendingPathComponent(name)))
+            do {
+                if let (hello, consumed) = try TLSClientHello.parse(stream: bytes) {
+                    #expect(try TLSClientHello(records: Array(bytes[..<consumed])) == hello, "\(name)")
+                }
+            } catch let error as V2GTransportError {
+                #expect([V2GTransportError.Code.malformedClientHello, .clientHelloTooLarge].contains(error.code))
+            }
+            do {
+                _ = try TLSClientHello(body: bytes[...])
+            } catch let error as V2GTransportError {
+                #expect(error.code == .malformedClientHello)
+            }
+        }
     }
 }
