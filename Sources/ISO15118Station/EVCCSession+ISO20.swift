@@ -44,6 +44,7 @@ extension EVCCSession {
     public static func runISO20(
         on connection: V2GConnection, configuration: ISO20EVCCConfiguration, contracts: [ISO20EVCCContract] = [],
         installation: ISO20ContractInstallation? = nil, chargeLoops: Int = 5, loopInterval: Duration = .zero,
+        timers: EVCCResponseTimers = .standard,
         logger: Logger
     ) async throws -> ISO20EVCCSessionSummary {
         let started = ContinuousClock.now
@@ -56,17 +57,25 @@ extension EVCCSession {
         var machine = ISO20EVCCStateMachine(configuration: configuration, contracts: contracts, installation: installation)
         var outcome: ISO20EVCCStateMachine.Outcome?
         var selected: ApplicationProtocol?
+        // V2G_EVCC_Msg_Timeout: armed with each request's window, it closes the connection when no answer comes.
+        let timer = SessionTimer(window: timers.window(ISO20EVCCStateMachine.messageTimeout), closing: connection.channel.channel)
+        defer { timer.disarm() }
+        do {
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
-            guard case .accepted(let chosen) = try await EVCCSession.negotiate([configuration.ac ? .iso20AC : .iso20DC], &frames, outbound, &timeline, stamp)
-            else { return }
+            guard case .accepted(let chosen) = try await EVCCSession.negotiate(
+                [configuration.ac ? .iso20AC : .iso20DC], &frames, outbound, &timeline, stamp, timer: timer, timers: timers)
+            else {
+                if timer.expired { outcome = .responseTimeout(request: "SupportedAppProtocolReq") }
+                return
+            }
             selected = chosen
             var loops = 0
             var lastRequest = ""
             var action = machine.start(now: now())
             while true {
                 switch action {
-                case .send(let request, _):
+                case .send(let request, let window):
                     switch request {
                     case .dcChargeLoop, .acChargeLoop:
                         if loopInterval > .zero { try await Task.sleep(for: loopInterval) }
@@ -79,9 +88,13 @@ extension EVCCSession {
                         break
                     }
                     try await EVCCSession.pace(SECCService.iso20Name(request), after: &lastRequest)
+                    // Armed before the write: a response can then never arrive ahead of its timer.
+                    timer.arm(window: timers.window(window))
                     try await SECCService.writeISO20(request, outbound, &timeline, stamp)
-                    guard let frame = try await frames.next() else {
-                        action = machine.transportClosed()
+                    let next = try await frames.next()
+                    timer.disarm()
+                    guard let frame = next else {
+                        action = timer.expired ? machine.responseTimerExpired() : machine.transportClosed()
                         continue
                     }
                     guard let message = try ISO20Response(payloadType: frame.payloadType.rawValue, exi: Array(buffer: frame.payload))
@@ -102,6 +115,9 @@ extension EVCCSession {
                     return
                 }
             }
+        }
+        } catch where timer.expired {
+            if case .finish(let result) = machine.responseTimerExpired() { outcome = result }
         }
         var summary = ISO20EVCCSessionSummary(
             protocolName: selected, timeline: timeline, outcome: outcome, plugAndChargeEMAID: machine.plugAndChargeEMAID,

@@ -29,6 +29,7 @@ extension SECCService {
         var iso20Configuration = ISO20SECCConfiguration(
             evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities, pnc: pnc)
         iso20Configuration.apply(self.configuration.iso20Session)
+        iso20Configuration.preChargeAboveMaximum = self.configuration.preChargeAboveMaximum
         var machine = ISO20SECCStateMachine(
             configuration: iso20Configuration, proposedSessionID: sessionID, traceID: traceID,
             genChallenge: pnc == nil ? [] : (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) },

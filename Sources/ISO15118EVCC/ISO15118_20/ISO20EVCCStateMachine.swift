@@ -177,6 +177,8 @@ public struct ISO20EVCCStateMachine: Sendable {
     private var sessionEnd: ChargingSession
     /// The AC power the SECC last set (dynamic) or the vehicle last drew (scheduled).
     private var acPowerW: Double = 0
+    /// The schedule tuple of ScheduleExchangeRes the vehicle follows (the first one), confirmed in PowerDeliveryReq.
+    private var followedSchedule: ScheduleTuple?
 
     /// - Parameter contracts: contracts for Plug & Charge; the vehicle uses PnC when the SECC offers it and one of
     ///   them fits its SupportedProviders, EIM otherwise.
@@ -334,12 +336,14 @@ public struct ISO20EVCCStateMachine: Sendable {
                 self.schedule = (power.timeAnchor, power.powerScheduleEntries.powerScheduleEntry.map {
                     (UInt64($0.duration), $0.power.doubleValue)
                 })
+                self.followedSchedule = tuple
             case (.dynamic, .dynamicSEResControlMode):
                 self.schedule = nil
+                self.followedSchedule = nil
             default:
                 return self.finish(.protocolViolation("ScheduleExchangeRes in another control mode"))
             }
-            if c.ac { return self.request(.powerDeliveryStart, Self.powerDelivery(h, .start), now) }
+            if c.ac { return self.request(.powerDeliveryStart, self.powerDeliveryStart(h), now) }
             return self.request(.cableCheck, .dcCableCheck(DC_CableCheckReq(header: h)), now)
 
         case (.cableCheck, .dcCableCheck(let r)):
@@ -358,7 +362,7 @@ public struct ISO20EVCCStateMachine: Sendable {
                 }
                 return self.again(step, self.preCharge(h), phaseStart)
             }
-            return self.request(.powerDeliveryStart, Self.powerDelivery(h, .start), now)
+            return self.request(.powerDeliveryStart, self.powerDeliveryStart(h), now)
 
         case (.powerDeliveryStart, .powerDelivery):
             self.lastLoopAt = now
@@ -497,6 +501,24 @@ public struct ISO20EVCCStateMachine: Sendable {
                     evMaximumV2XEnergyRequest: bpt ? RationalNumber(e.maximum) : nil,
                     evMinimumV2XEnergyRequest: bpt ? RationalNumber(e.v2xMinimum) : nil))))
         }
+    }
+
+    /// PowerDeliveryReq Start confirming the schedule the vehicle follows: EVPowerProfile in scheduled control mode
+    /// with the SelectedScheduleTupleID, PowerToleranceAcceptance (confirmed only when the schedule carries a
+    /// PowerTolerance) and the tuple's power entries. Both EVPowerProfile and PowerToleranceAcceptance are optional in
+    /// the schema; Josev's SECC refuses a Finished Start without them.
+    private func powerDeliveryStart(_ h: MessageHeader) -> ISO20Request {
+        guard let tuple = self.followedSchedule, !tuple.chargingSchedule.powerSchedule.powerScheduleEntries.powerScheduleEntry.isEmpty
+        else { return Self.powerDelivery(h, .start) }
+        let schedule = tuple.chargingSchedule.powerSchedule
+        let acceptance: PowerToleranceAcceptance =
+            schedule.powerTolerance == nil ? .powerToleranceNotConfirmed : .powerToleranceConfirmed
+        let profile = EVPowerProfile(
+            timeAnchor: schedule.timeAnchor,
+            choice: .scheduledEVPPTControlMode(Scheduled_EVPPTControlMode(
+                selectedScheduleTupleID: tuple.scheduleTupleID, powerToleranceAcceptance: acceptance)),
+            evPowerProfileEntries: EVPowerProfileEntryList(evPowerProfileEntry: schedule.powerScheduleEntries.powerScheduleEntry))
+        return .powerDelivery(PowerDeliveryReq(header: h, evProcessing: .finished, chargeProgress: .start, evPowerProfile: profile))
     }
 
     private static func powerDelivery(_ h: MessageHeader, _ progress: ChargeProgress) -> ISO20Request {
@@ -661,7 +683,9 @@ extension ISO20EVCCStateMachine {
         let planned = self.scheduledPower(now: now)
         let display = DisplayParameters(
             presentSOC: Self.percent(self.battery.stateOfCharge.rounded()),
-            minimumSOC: Self.percent(c.minimumStateOfCharge), targetSOC: Self.percent(c.targetStateOfCharge))
+            minimumSOC: Self.percent(c.minimumStateOfCharge), targetSOC: Self.percent(c.targetStateOfCharge),
+            // Optional in the schema, but a vehicle knows it, and Josev's SECC rejects DisplayParameters without it.
+            chargingComplete: self.battery.stateOfCharge >= c.targetStateOfCharge)
         if c.ac {
             // Scheduled: the power drawn follows the schedule within the vehicle's limits.
             var scheduledPower: Double

@@ -29,6 +29,8 @@ public struct ISO20SECCConfiguration: Sendable, Hashable {
     /// SessionStopReq ServiceRenegotiation is accepted (else FAILED_NoServiceRenegotiationSupported); sent as
     /// ServiceRenegotiationSupported in ServiceDiscoveryRes.
     public var supportsServiceRenegotiation = true
+    /// A DC_PreChargeReq whose EVTargetVoltage exceeds the EVSE's maximum voltage: refused (default) or clamped.
+    public var preChargeAboveMaximum: PreChargeAboveMaximum = .refuse
 
     public init(
         evseID: String, evseIndex: Int, capabilities: EVSECapabilities, externalIDToken: String? = nil,
@@ -698,15 +700,21 @@ public struct ISO20SECCStateMachine: Sendable {
 
         case (.cableCheck, .dcPreCharge(let preCharge)) where session.isDC,
             (.preCharge, .dcPreCharge(let preCharge)) where session.isDC:
-            let target = preCharge.evTargetVoltage.doubleValue
-            guard target <= capabilities.maximumVoltageV else {
-                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            var target = preCharge.evTargetVoltage.doubleValue
+            if target > capabilities.maximumVoltageV {
+                guard self.configuration.preChargeAboveMaximum == .clampToMaximum else {
+                    return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+                }
+                target = capabilities.maximumVoltageV
             }
             self.state = .waitingForController(session, .preCharge)
             return .control(.deliver(OutputTarget(voltageV: target, currentA: 2)))
 
         case (.preCharge, .powerDelivery(let delivery)):
             switch delivery.chargeProgress {
+            case .start where delivery.evProcessing == .ongoing:
+                // The vehicle is still preparing its power profile: acknowledged, power starts with a Finished Start.
+                return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
             case .start:
                 self.state = .waitingForController(session, .powerDeliveryStart)
                 return .control(.setContactors(closed: true))

@@ -49,6 +49,14 @@ struct EVCommand: AsyncParsableCommand {
     @Option(
         help: "DC: volts within which the EVSE's present voltage must reach the battery voltage in PreCharge (larger for EVSE simulators that report no real voltage).")
     var prechargeTolerance: Double = ISO2EVCCStateMachine.preChargeTolerance
+    @Option(
+        help: "ISO 15118-2: pause after N charge-loop requests (PowerDelivery Stop, SessionStop Pause), then plug in again (SDP, connection) and resume the session with its SessionID.")
+    var pauseAfter: Int?
+    @Option(help: "ISO 15118-2: renegotiate once after N charge-loop requests (PowerDelivery Renegotiate, ChargeParameterDiscovery, PowerDelivery Start).")
+    var renegotiateAfter: Int?
+    @Option(
+        help: "Milliseconds every V2G_EVCC_Msg_Timeout window lasts at least (lenient, for SECC simulators slower than the standard's 0.25 s for CurrentDemandRes and 2 s for most responses).")
+    var responseWindowFloor: Int?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
     @Flag(help: "ISO 15118-20: prefer dynamic control mode (scheduled when the SECC offers only that).") var dynamic = false
     @Option(help: "ISO 15118-20: PowerDelivery Standby after this many charge-loop exchanges.") var standbyAfter: Int?
@@ -82,6 +90,16 @@ struct EVCommand: AsyncParsableCommand {
         guard (1...1_000).contains(self.standbyLoops) else { throw ValidationError("--standby-loops must be 1 ... 1000") }
         guard (0...100).contains(self.soc), (0...100).contains(self.minimumSoc) else {
             throw ValidationError("--soc and --minimum-soc must be 0 ... 100")
+        }
+        if let floor = self.responseWindowFloor, floor <= 0 || floor > 60_000 {
+            throw ValidationError("--response-window-floor must be 1 ... 60000 ms")
+        }
+        for (name, value) in [("--pause-after", self.pauseAfter), ("--renegotiate-after", self.renegotiateAfter)] {
+            guard let value else { continue }
+            guard value > 0, value <= 100_000 else { throw ValidationError("\(name) must be 1 ... 100000") }
+            guard self.scenario.rawValue.hasPrefix("iso2-") else {
+                throw ValidationError("\(name) is for the ISO 15118-2 scenarios (iso2-eim-dc, iso2-eim-ac, iso2-pnc-dc, iso2-pnc-ac)")
+            }
         }
     }
 
@@ -143,6 +161,7 @@ struct EVCommand: AsyncParsableCommand {
         // chain (leaf/oem-prov, as Josev's EVCC does) from a `--profile iso15118-20` PKI.
         let iso20 = self.scenario.rawValue.hasPrefix("iso20")
         let wantTLS = self.pki != nil && !self.scenario.rawValue.hasPrefix("din")
+        let sdpStart = ContinuousClock.now
         let found = try await SDPClient.discover(
             configuration: SDPClientConfiguration(
                 destination: destination, request: SDPRequest(security: wantTLS ? .tls : .none),
@@ -179,12 +198,15 @@ struct EVCommand: AsyncParsableCommand {
         } else {
             security = .tcp
         }
-        print("SECC at \(found.seccAddress) (\(found.response.security))")
+        let sdpTime = ContinuousClock.now - sdpStart
+        let sdpMs = Double(sdpTime.components.seconds) * 1000 + Double(sdpTime.components.attoseconds) / 1e15
+        print("SECC at \(found.seccAddress) (\(found.response.security)), SDP answered in \(String(format: "%.1f", sdpMs)) ms")
         let connectStart = ContinuousClock.now
         let connection = try await V2GClient.connect(to: found.seccAddress, security: security, logger: logger)
         let connectTime = ContinuousClock.now - connectStart
         let connectMs = Double(connectTime.components.seconds) * 1000 + Double(connectTime.components.attoseconds) / 1e15
         print("connected in \(String(format: "%.1f", connectMs)) ms (\(wantTLS ? "TCP + TLS handshake" : "TCP"))")
+        let timers = EVCCResponseTimers(floor: self.responseWindowFloor.map { .milliseconds($0) })
         var random = SystemRandomNumberGenerator()
         let evccID: [UInt8] = [0x02] + (0..<5).map { _ in UInt8.random(in: 0...255, using: &random) }
         switch self.scenario {
@@ -193,8 +215,9 @@ struct EVCommand: AsyncParsableCommand {
                 on: connection,
                 configuration: DINEVCCConfiguration(
                     evccID: evccID, maximumVoltageV: 450, maximumCurrentA: 200, maximumPowerW: 90_000,
-                    targetVoltageV: 400, targetCurrentA: 100, stateOfCharge: Int(self.soc)),
-                chargeLoops: self.loops, logger: logger)
+                    targetVoltageV: self.batteryVoltage, targetCurrentA: 100, stateOfCharge: Int(self.soc),
+                    preChargeToleranceV: self.prechargeTolerance),
+                chargeLoops: self.loops, timers: timers, logger: logger)
             print("protocol \(din.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
             printTimeline(din.timeline)
             print("  summary: \(din.succeeded ? "completed" : "failed: \(String(describing: din.outcome))"), \(din.timeline.count) messages")
@@ -205,7 +228,8 @@ struct EVCommand: AsyncParsableCommand {
             var configuration = ISO20EVCCConfiguration(
                 evccID: self.evccID?.uppercased() ?? evccID.map { String(format: "%02X", $0) }.joined(), maximumVoltageV: ac ? 400 : 800,
                 minimumVoltageV: 200, maximumCurrentA: ac ? 16 : 250, maximumPowerW: ac ? 11_000 : 100_000,
-                targetVoltageV: ac ? 230 : 400, targetCurrentA: ac ? 16 : 200, ac: ac)
+                targetVoltageV: ac ? 230 : self.batteryVoltage, targetCurrentA: ac ? 16 : 200,
+                preChargeToleranceV: self.prechargeTolerance, ac: ac)
             configuration.bpt = self.scenario == .iso20BPTDC || self.scenario == .iso20BPTAC
             configuration.maximumDischargePowerW = ac ? 7_000 : 30_000
             configuration.maximumDischargeCurrentA = ac ? 10 : 60
@@ -219,7 +243,7 @@ struct EVCommand: AsyncParsableCommand {
             configuration.resumeSessionID = self.resume.flatMap(Self.sessionID)
             let iso20 = try await EVCCSession.runISO20(
                 on: connection, configuration: configuration, contracts: iso20Contracts, installation: iso20Installation,
-                chargeLoops: self.loops, loopInterval: .milliseconds(self.loopInterval), logger: logger)
+                chargeLoops: self.loops, loopInterval: .milliseconds(self.loopInterval), timers: timers, logger: logger)
             if let installed = iso20.installedContract {
                 print("installed contract \(installed.eMAID)")
                 if let folder = self.contracts {
@@ -250,12 +274,33 @@ struct EVCommand: AsyncParsableCommand {
         let battery = EVBattery(
             capacityWh: 60_000, stateOfCharge: self.soc, maximumCurrentA: mode == .dcExtended ? 200 : 32,
             maximumVoltageV: mode == .dcExtended ? 450 : 400, nominalVoltageV: self.batteryVoltage, targetStateOfCharge: 100)
-        let summary = try await EVCCSession.run(
-            on: connection,
-            configuration: .init(
-                evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops,
-                preChargeToleranceV: self.prechargeTolerance),
-            contract: contract, installation: installation, renewal: renewal, logger: logger)
+        var configuration = ISO2EVCCStateMachine.Configuration(
+            evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops,
+            preChargeToleranceV: self.prechargeTolerance, pauseAfterLoops: self.pauseAfter,
+            renegotiateAfterLoops: self.renegotiateAfter)
+        var summary = try await EVCCSession.run(
+            on: connection, configuration: configuration, contract: contract, installation: installation, renewal: renewal,
+            timers: timers, logger: logger)
+        if summary.paused {
+            // Plugged in again: SDP, a new connection, and SessionSetupReq with the paused session's SessionID.
+            print("session \(summary.sessionID) paused after \(self.pauseAfter ?? 0) charge-loop requests")
+            printTimeline(summary.timeline)
+            let again = try await SDPClient.discover(
+                configuration: SDPClientConfiguration(
+                    destination: destination, request: SDPRequest(security: wantTLS ? .tls : .none),
+                    requiredSecurity: wantTLS ? .tls : nil),
+                logger: logger)
+            let resumedConnection = try await V2GClient.connect(to: again.seccAddress, security: security, logger: logger)
+            configuration.pauseAfterLoops = nil
+            configuration.battery = summary.battery
+            summary = try await EVCCSession.run(
+                on: resumedConnection, configuration: configuration, contract: summary.installedContract ?? contract,
+                resuming: Self.bytes(hex: summary.sessionID), timers: timers, logger: logger)
+            print(summary.resumed ? "resumed session \(summary.sessionID) (OK_OldSessionJoined)" : "the SECC started a new session \(summary.sessionID)")
+        }
+        if summary.renegotiations > 0 {
+            print("renegotiations: \(summary.renegotiations) (\(summary.seccRenegotiations) asked by the SECC)")
+        }
         if let reason = summary.updateFailure { print("contract update not installed: \(reason); charged with the current contract") }
         if let installed = summary.installedContract {
             print("\(renewal != nil && installation == nil ? "updated" : "installed") contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
@@ -276,6 +321,17 @@ struct EVCommand: AsyncParsableCommand {
 }
 
 extension EVCommand {
+    /// The bytes of a hex string (a SessionID printed by the session summary).
+    static func bytes(hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex), index < hex.endIndex {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+
     /// The contract of a `pnc pki init` directory: leaf/contract/chain.pem, its key in the directory's key store, and
     /// the eMAID from the certificate's CN.
     static func contract(pki: String, password: String?) throws -> StoredContract {

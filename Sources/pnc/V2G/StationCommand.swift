@@ -100,6 +100,11 @@ struct StationCommand: AsyncParsableCommand {
     @Option(help: "With --csms: folder of the offline journal and the certificate store.") var data = "pnc-station-data"
     @Option(help: "With --csms, --tls and iso20 serving TLS: the OEM roots (PEM) the vehicle's TLS 1.3 certificate must chain to (OCPP 2.0.1 InstallCertificate has no type for them).")
     var vehicleRoots: String?
+    @Option(
+        help: "DIN SPEC 70121 and ISO 15118-20 DC: a PreCharge target above the EVSE's maximum voltage is refused with FAILED_WrongChargeParameter (refuse) or delivered at the maximum and answered OK with the voltage reached (clamp, for vehicles that ask what no EVSE delivers).")
+    var prechargeAboveMaximum: PreChargeAboveMaximum = .refuse
+    @Option(help: "ISO 15118-2: ask the vehicle once for a renegotiation (EVSENotification=ReNegotiation) after N charge-loop requests.")
+    var renegotiateAfter: Int?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
     @Flag(help: "ISO 15118-20: the simulated EVSE can discharge (DC: 50 kW / 125 A, AC: 11 kW / 16 A) and offers DC_BPT or AC_BPT.")
     var bpt = false
@@ -195,6 +200,8 @@ struct StationCommand: AsyncParsableCommand {
             requiresMeteringReceipt: wantsPnC)
         configuration.iso20Session = ISO20SessionOptions(
             controlModes: self.dynamic ? [.scheduled, .dynamic] : [.scheduled], powerPlan: try self.powerPlan.map(Self.plan) ?? [])
+        configuration.preChargeAboveMaximum = self.prechargeAboveMaximum
+        configuration.renegotiateAfterChargeLoops = self.renegotiateAfter
         let offersISO20 = offered.contains(where: { $0 == .iso20DC || $0 == .iso20AC })
         if wantsPnC, !moRoots.isEmpty, offersISO20 {
             // CertificateInstallationService is offered when the hosted provisioning can answer (-20 PKI directory).
@@ -381,3 +388,5 @@ struct CSMSEndpoint {
         self.configuration.path = components.path.isEmpty ? "/" : components.path
     }
 }
+
+extension PreChargeAboveMaximum: ExpressibleByArgument {}
