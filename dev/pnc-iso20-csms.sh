@@ -40,7 +40,7 @@ csms_url=$(sed -n 's/.*"url":"\(ws:[^"]*\)\/<stationId>".*/\1/p' csms.log | head
 echo "CSMS: $csms_url with an ISO 15118-2 and an ISO 15118-20 PKI"
 
 "$pnc" station --listen ::1 --sdp-port "$sdp_port" --csms "$csms_url" --station-id OPNC-ISO20-1 --data station \
-    --protocols iso20,iso2 --auth pnc,eim --tls --vehicle-roots pki20/ca/oem-root/cert.pem --evse dc --sessions 2 \
+    --protocols iso20,iso2 --auth pnc,eim --tls --vehicle-roots pki20/ca/oem-root/cert.pem --evse dc --sessions 3 \
     --log-level info > station.log 2>&1 &
 station_pid=$!
 pids+=($station_pid)
@@ -69,9 +69,18 @@ grep -q "AuthorizationRes  OK/Finished" ev-pnc.log || fail "Plug & Charge was no
 grep -q "summary: completed, .* Plug & Charge with contract" ev-pnc.log || fail "the -20 session did not complete by Plug & Charge"
 echo "ISO 15118-20 Plug & Charge with the kept contract through the CSMS: completed"
 
-for _ in $(seq 1 100); do kill -0 "$station_pid" 2>/dev/null || break; sleep 0.2; done
 ended=$(ended_transactions "$http_port" OPNC-ISO20-1 2) || fail "the CSMS did not store both transactions"
 echo "CSMS: $ended -20 transactions stored and ended for OPNC-ISO20-1"
 [ "$(grep -c "plug and charge authorization accepted" csms.log)" -ge 2 ] || fail "the CSMS logged fewer than two Plug & Charge authorizations"
 grep -q '"pnc.certificate_status":"Accepted"\|pnc.certificate_status=Accepted' csms.log || fail "the CSMS did not check the -20 contract certificate"
+# the same listening socket answers a TLS 1.2-only ISO 15118-2 vehicle with the secp256r1 chain (profile chosen from
+# the ClientHello); the vehicle verifies it to the -2 V2G root. The CSMS knows no EIM token of this vehicle, so the
+# session ends at AuthorizationRes FAILED: what counts here is TLS 1.2 and the -2 messages up to there.
+"$pnc" ev --to ::1 --sdp-port "$sdp_port" --scenario iso2-eim-dc --pki pki2 --loops 3 > ev-iso2.log 2>&1 || true
+grep -q "TCP + TLS handshake" ev-iso2.log || fail "the -2 vehicle got no TLS 1.2 session on the -20 station's socket"
+grep -q "protocol iso2" ev-iso2.log || fail "the -2 session did not negotiate ISO 15118-2"
+grep -q "SessionSetupRes  OK_NewSessionEstablished" ev-iso2.log || fail "the -2 session did not run over TLS"
+grep -q "<- AuthorizationRes" ev-iso2.log || fail "the -2 session did not reach Authorization"
+echo "ISO 15118-2 over TLS 1.2 on the same listening socket as ISO 15118-20: session set up"
+for _ in $(seq 1 100); do kill -0 "$station_pid" 2>/dev/null || break; sleep 0.2; done
 echo "iso20 csms chain complete"

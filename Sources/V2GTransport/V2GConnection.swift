@@ -10,6 +10,8 @@ public struct V2GTLSSession: Sendable {
     public var version: TLSVersion?
     /// The peer's leaf certificate, if it sent one (the SECC's; the vehicle's with -20 mutual TLS).
     public var peerCertificate: NIOSSLCertificate?
+    /// With ``V2GServer/Security/tlsByClientHello(_:)``: the profile and chain chosen from the ClientHello.
+    public var choice: V2GTLSServerProfileSet.Choice?
 }
 
 /// A V2G communication session's connection: V2GTP frames in and out over TCP or TLS.
@@ -54,6 +56,7 @@ public struct V2GConnection: Sendable {
 enum ChannelSecurity: Sendable {
     case none
     case tlsServer(V2GTLSServerProfile)
+    case tlsServerByClientHello(V2GTLSServerProfileSet)
     case tlsClient(V2GTLSClientProfile)
 }
 
@@ -73,6 +76,11 @@ extension Channel {
                 handshake = self.eventLoop.makeSucceededFuture(nil)
             case .tlsServer(let profile):
                 try sync.addHandler(NIOSSLServerHandler(context: profile.context))
+                let observer = TLSHandshakeObserver(promise: self.eventLoop.makePromise())
+                handshake = observer.promise.futureResult.map { Optional($0) }
+                try sync.addHandler(observer)
+            case .tlsServerByClientHello(let profiles):
+                try sync.addHandler(ClientHelloSniffer(profiles: profiles))
                 let observer = TLSHandshakeObserver(promise: self.eventLoop.makePromise())
                 handshake = observer.promise.futureResult.map { Optional($0) }
                 try sync.addHandler(observer)
@@ -98,14 +106,19 @@ final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler
 
     let promise: EventLoopPromise<V2GTLSSession>
     private var done = false
+    private var choice: V2GTLSServerProfileSet.Choice?
 
     init(promise: EventLoopPromise<V2GTLSSession>) { self.promise = promise }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let chosen = event as? V2GTLSChoiceEvent {
+            self.choice = chosen.choice
+            return
+        }
         if case TLSUserEvent.handshakeCompleted = event, !self.done {
             self.done = true
             let ssl = try? context.pipeline.syncOperations.handler(type: NIOSSLHandler.self)
-            self.promise.succeed(V2GTLSSession(version: ssl?.tlsVersion, peerCertificate: ssl?.peerCertificate))
+            self.promise.succeed(V2GTLSSession(version: ssl?.tlsVersion, peerCertificate: ssl?.peerCertificate, choice: self.choice))
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -13,6 +13,9 @@ public final class V2GServer: Sendable {
     public enum Security: Sendable {
         case tcp
         case tls(V2GTLSServerProfile)
+        /// One socket for both ISO 15118 profiles: each connection's ClientHello picks the profile and the chain
+        /// (``V2GTLSServerProfileSet``).
+        case tlsByClientHello(V2GTLSServerProfileSet)
     }
 
     private typealias Accepted = (NIOAsyncChannel<V2GTPFrame, V2GTPFrame>, EventLoopFuture<V2GTLSSession?>)
@@ -41,6 +44,7 @@ public final class V2GServer: Sendable {
         switch security {
         case .tcp: channelSecurity = .none
         case .tls(let profile): channelSecurity = .tlsServer(profile)
+        case .tlsByClientHello(let profiles): channelSecurity = .tlsServerByClientHello(profiles)
         }
         let server = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -106,7 +110,11 @@ public final class V2GServer: Sendable {
                         }
                         logger.debug(
                             "V2G connection accepted",
-                            metadata: ["v2g.peer": "\(peer)", "v2g.tls": "\(tls?.version.map { "\($0)" } ?? "none")"]
+                            metadata: [
+                                "v2g.peer": "\(peer)", "v2g.tls": "\(tls?.version.map { "\($0)" } ?? "none")",
+                                "v2g.tlsProfile": "\(tls?.choice.map { $0.profile.rawValue } ?? "fixed")",
+                                "v2g.tlsChain": "\(tls?.choice.map { "\($0.chain.index) (\($0.chain.reason.rawValue))" } ?? "fixed")",
+                            ]
                         )
                         let connection = V2GConnection(channel: channel, tls: tls)
                         do {

@@ -22,6 +22,15 @@ public struct V2GTLSIdentity: Sendable {
     /// RFC 6066 `key_sha1_hash` of the root this chain ends at (SHA-1 of the root's subjectPublicKey), when the root
     /// is known; the -20 server uses it to pick the chain a vehicle trusts (``TrustedCAKeys``).
     public var rootKeyHash: [UInt8]?
+    /// RFC 6066 `cert_sha1_hash` of that root (SHA-1 of its DER certificate), when the root is known.
+    public var rootCertificateHash: [UInt8]?
+    /// DER DistinguishedName of that root (RFC 6066 `x509_name`, RFC 8446 certificate_authorities), when known.
+    public var rootSubject: [UInt8]?
+
+    /// How a ClientHello can name this identity's root.
+    public var rootKeys: TrustedRootKeys {
+        TrustedRootKeys(keyHash: self.rootKeyHash, certificateHash: self.rootCertificateHash, subject: self.rootSubject)
+    }
 
     /// - Parameters:
     ///   - certificateChain: leaf first, then sub-CAs.
@@ -34,6 +43,20 @@ public struct V2GTLSIdentity: Sendable {
         self.certificateChain = certificateChain
         self.privateKey = privateKey
         self.rootKeyHash = try root.map { try TrustedCAKeys.keyHash(of: $0) }
+        if let root {
+            let der: [UInt8]
+            let parsed: Certificate
+            do {
+                der = try root.toDERBytes()
+                parsed = try Certificate(derEncoded: der)
+                var serializer = DER.Serializer()
+                try serializer.serialize(parsed.subject)
+                self.rootSubject = serializer.serializedBytes
+            } catch {
+                throw V2GTransportError.make(.invalidConfiguration, "root certificate does not parse", cause: error)
+            }
+            self.rootCertificateHash = Array(Insecure.SHA1.hash(data: der))
+        }
     }
 }
 

@@ -20,6 +20,13 @@ public struct V2GTransportError: Error, Sendable, CustomStringConvertible {
         public static let discoveryTimedOut = Self("discoveryTimedOut")
         /// A named network interface does not exist or has no IPv6 link-local address.
         public static let interfaceNotFound = Self("interfaceNotFound")
+        /// The first TLS records are not a well-formed ClientHello (wrong record or message type, lengths that
+        /// disagree, an extension that breaks its RFC 6066 / RFC 8446 encoding, a duplicate extension).
+        public static let malformedClientHello = Self("malformedClientHello")
+        /// A ClientHello record or handshake message larger than the configured limit.
+        public static let clientHelloTooLarge = Self("clientHelloTooLarge")
+        /// The bytes end before the ClientHello does.
+        public static let truncatedClientHello = Self("truncatedClientHello")
         /// Certificates, keys or settings that cannot form the requested TLS profile.
         public static let invalidConfiguration = Self("invalidConfiguration")
     }

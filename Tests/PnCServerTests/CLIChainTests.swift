@@ -43,6 +43,7 @@ import Testing
         #expect(output.contains("station: booted, secp521r1 (-20) and secp256r1 (-2) SECC certificates from the CSMS"))
         #expect(output.contains("ISO 15118-20 CertificateInstallation through Get15118EVCertificate, then Plug & Charge: completed"))
         #expect(output.contains("ISO 15118-20 Plug & Charge with the kept contract through the CSMS: completed"))
+        #expect(output.contains("ISO 15118-2 over TLS 1.2 on the same listening socket as ISO 15118-20: session set up"))
         #expect(output.contains("CSMS: 2 -20 transactions stored and ended for OPNC-ISO20-1"))
     }
 

@@ -131,7 +131,7 @@ struct StationCommand: AsyncParsableCommand {
         {
             throw ValidationError("a --profile iso15118-20 PKI serves TLS 1.3 for ISO 15118-20 only: use --protocols iso20 (ISO 15118-2 TLS needs a -2 PKI)")
         }
-        if self.tls, self.pki == nil, self.csms != nil, self.csmsTLSProfile == .iso15118_20, self.vehicleRoots == nil {
+        if self.tls, self.pki == nil, self.csms != nil, self.csmsTLSProfiles.contains(.iso15118_20), self.vehicleRoots == nil {
             throw ValidationError(
                 "--csms with --tls serving ISO 15118-20 (TLS 1.3, mutual) needs --vehicle-roots FILE.pem (the OEM roots)")
         }
@@ -275,7 +275,8 @@ struct StationCommand: AsyncParsableCommand {
             security = .tls(
                 try V2GTLSServerProfile.iso15118_2(identity: V2GTLSIdentity(certificateChain: chain, privateKey: key, root: nil)))
         } else if self.tls, let station {
-            // One CSMS-signed SECC certificate per offered TLS profile; the listening socket serves the preferred one.
+            // One CSMS-signed SECC certificate per offered TLS profile; one listening socket serves both: each
+            // ClientHello picks TLS 1.3 / ISO 15118-20 (when it offers 1.3) or TLS 1.2 / ISO 15118-2.
             var identities: [PKIProfile: V2GTLSIdentity] = [:]
             for profile in self.csmsTLSProfiles {
                 let (chainPEM, keyPEM) = try await Self.csmsSignedIdentity(station, profile: profile)
@@ -283,15 +284,14 @@ struct StationCommand: AsyncParsableCommand {
                     certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8)),
                     privateKey: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem), root: nil)
             }
-            if self.csmsTLSProfile == .iso15118_20, let identity = identities[.iso15118_20], let vehicleRoots {
-                security = .tls(
-                    try V2GTLSServerProfile.iso15118_20(
-                        identities: [identity], vehicleTrustRoots: try NIOSSLCertificate.fromPEMFile(vehicleRoots)))
-            } else if let identity = identities[.iso15118_2] {
-                security = .tls(try V2GTLSServerProfile.iso15118_2(identity: identity))
-            } else {
+            let iso20 = identities[.iso15118_20].map { [$0] } ?? []
+            guard identities[.iso15118_2] != nil || !iso20.isEmpty else {
                 throw ValidationError("no SECC certificate for the TLS profile of --protocols \(self.protocols)")
             }
+            security = .tlsByClientHello(
+                try V2GTLSServerProfileSet(
+                    iso15118_2: identities[.iso15118_2].map { [$0] } ?? [], iso15118_20: iso20,
+                    vehicleTrustRoots: iso20.isEmpty ? [] : try NIOSSLCertificate.fromPEMFile(self.vehicleRoots ?? "")))
         } else {
             security = .tcp
         }
@@ -345,8 +345,8 @@ extension StationCommand {
         return profiles.isEmpty ? [.iso15118_2] : profiles
     }
 
-    /// The TLS profile the listening socket serves with --csms: the most preferred one (TLS 1.2 and 1.3 are told apart
-    /// before SupportedAppProtocol, so one socket serves one).
+    /// The most preferred TLS profile of --protocols (the socket serves every profile in ``csmsTLSProfiles``, chosen
+    /// per connection from the ClientHello).
     var csmsTLSProfile: PKIProfile { self.csmsTLSProfiles[0] }
 
     /// The SECC chain and key of `profile` the CSMS signed for this station: the stored ones, or a fresh
