@@ -9,9 +9,7 @@ root=$(cd "$here/.." && pwd)
 out="$root/.build/fuzz"
 mkdir -p "$out" "$here/FailCases/V2GTransport"
 seconds=${1:-60}
-# -Onone: with -O and this toolchain's ASan the binary trapped inside the entry on the valid -20 seed, which the
-# -Onone build, the replay test and 1.5 million -Onone runs parse without a finding.
-swiftc -Onone -g -sanitize=fuzzer,address -parse-as-library -module-name V2GTransport \
+swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name V2GTransport \
   "$root/Sources/V2GTransport/TLSClientHello.swift" "$root/Sources/V2GTransport/V2GTransportError.swift" \
   "$here/V2GTransport/FuzzClientHello.swift" -o "$out/fuzz-clienthello"
 corpus="$out/corpus-clienthello"

@@ -142,10 +142,12 @@ public struct TLSClientHello: Sendable, Hashable {
     /// Parses a complete stream prefix that must hold the whole ClientHello.
     /// - Throws: ``V2GTransportError`` `truncatedClientHello` when it ends early, else as ``parse(stream:maximumLength:)``.
     public init(records bytes: [UInt8], maximumLength: Int = Self.defaultMaximumLength) throws {
-        guard let (hello, _) = try Self.parse(stream: bytes, maximumLength: maximumLength) else {
+        // Not `guard let (hello, _) = …; self = hello`: Swift 6.3.1 with -O miscompiles that destructuring in an
+        // initializer (a release build crashed in swift_retain on a valid ClientHello).
+        guard let parsed = try Self.parse(stream: bytes, maximumLength: maximumLength) else {
             throw V2GTransportError.make(.truncatedClientHello, "the records end before the ClientHello does")
         }
-        self = hello
+        self = parsed.hello
     }
 
     /// Parses the body of a client_hello handshake message (after its type and 24-bit length).
