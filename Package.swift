@@ -163,7 +163,7 @@ let ocppTargets: [Target] = [
         name: "ocpp-codegen", dependencies: ["OCPPCodegen"], path: "Sources/Codegen/ocpp-codegen",
         swiftSettings: swiftSettings),
     // L2: CSMS functional blocks over repository and PKI ports (pure).
-    .target(name: "CSMS", dependencies: ["OCPPMessages"], swiftSettings: swiftSettings),
+    .target(name: "CSMS", dependencies: ["OCPPMessages", "ISO2Messages", "ISO20Messages"], swiftSettings: swiftSettings),
     // L3: OCPP-J WebSocket server and client (SwiftNIO), security profiles 1-3.
     .target(
         name: "OCPPTransport",
@@ -242,6 +242,7 @@ let ocppTargets: [Target] = [
         name: "CSMSServerTests",
         dependencies: [
             "CSMSServer", "CSMS", "OCPPMessages", "OCPPTransport", "Storage", "V2GPKI", "PKIHTTP", "PnCTesting",
+            "ISO2Messages", "ISO20Messages", "XMLDSig", "EXI", "EMSP", "PnCServer",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -331,7 +332,7 @@ let v2gTargets: [Target] = [
         name: "ISO15118Station",
         dependencies: [
             "ISO15118SECC", "ISO15118EVCC", "V2GTransport", "V2GTP", "SAPMessages", "ISO2Messages", "DINMessages",
-            "ISO20Messages", "PnCCore", "V2GPKI", "V2GSecurity", "EMSP",
+            "ISO20Messages", "EXI", "PnCCore", "V2GPKI", "V2GSecurity", "EMSP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -5,7 +5,8 @@
 #   dev/bench-csms.sh [STATIONS=1000] [ITERATIONS=5] [IDLE=5000] [BASELINE=1] [NODE=0] [LOAD=1] [IDLE_RUN=1]
 #   [THINK_MS=] [SPREAD_MS=]
 # NODE=100000 adds the stations-per-node run (dev/stations_per_node.py: NODE stations from 8 source addresses on
-# 127.0.0.0/8, booted, then a Heartbeat every 30 s each for 30 s); LOAD=0 skips the loadgen runs.
+# 127.0.0.0/8, booted, then a Heartbeat every 30 s each for 30 s); LOAD=0 skips the loadgen runs. One process holds at
+# most about 19,900 stations here (open-file limit): dev/bench-csms-cluster.sh measures several processes on one port.
 set -euo pipefail
 # Many connections need many descriptors: raise the limit for this script and what it starts (root may raise the
 # hard limit up to fs.nr_open).

@@ -14,7 +14,9 @@
 #
 # First both sides encode every message and the bytes are compared (a mismatch is reported and makes the exit status
 # 1); then both measure, and the table gives ns/op, the ratio libcbv2g/OpenPnC (above 1: OpenPnC is faster) and the
-# allocations per operation of each side (malloc-family calls, counted in-process on both sides). When
+# allocations per operation of each side (malloc-family calls, counted in-process on both sides). Both encoders write
+# into a buffer reused across calls (libcbv2g: its exi_bitstream_t over a static buffer; ours: exiEncode(into:)); the
+# last columns give our exiEncoded(), which also allocates the returned array. When
 # dev/install-test-deps.sh has installed Josev's EXICodec.jar, dev/bench-exi-exicodec.py also times it on the same
 # bytes (decode ours, re-encode its JSON, which must give ours again) and the ratios EXICodec.jar/OpenPnC follow.
 #
@@ -108,7 +110,10 @@ ours, c = table(f"{out}/ours.tsv"), table(f"{out}/c.tsv")
 print()
 print(f"OpenPnC (Swift, release) vs libcbv2g {version} (C, -O3): ns/op of thread CPU time, best of 3 batches of >= {milliseconds}/4 ms")
 print("ratio = libcbv2g / OpenPnC (above 1: OpenPnC faster); allocs = malloc-family calls per operation, encode/decode")
-header = f"{'message':<56} {'bytes':>5}  {'enc Swift':>9} {'enc C':>7} {'ratio':>6}  {'dec Swift':>9} {'dec C':>7} {'ratio':>6}  {'allocs Swift':>12} {'allocs C':>8}"
+print("enc: both encode into a reused buffer (ours: exiEncode(into:)); to array: ours through exiEncoded(), which also")
+print("allocates the result array (ratio against libcbv2g's encode)")
+header = (f"{'message':<56} {'bytes':>5}  {'enc Swift':>9} {'enc C':>7} {'ratio':>6}  {'dec Swift':>9} {'dec C':>7} {'ratio':>6}  "
+          f"{'allocs Swift':>12} {'allocs C':>8}  {'to array':>8} {'ratio':>6}")
 print(header)
 for name, row in ours.items():
     if name not in c or c[name][0].startswith("ERROR"):
@@ -118,8 +123,10 @@ for name, row in ours.items():
     c_size, c_enc, c_dec, c_enc_alloc, c_dec_alloc = c[name][:5]
     enc_ratio = float(c_enc) / float(enc)
     dec_ratio = float(c_dec) / float(dec)
+    array = row[5] if len(row) > 5 else "-"
+    array_ratio = f"{float(c_enc) / float(array):>5.2f}x" if array != "-" else "     -"
     print(f"{name:<56} {size:>5}  {enc:>9} {c_enc:>7} {enc_ratio:>5.2f}x  {dec:>9} {c_dec:>7} {dec_ratio:>5.2f}x  "
-          f"{enc_alloc + '/' + dec_alloc:>12} {c_enc_alloc + '/' + c_dec_alloc:>8}")
+          f"{enc_alloc + '/' + dec_alloc:>12} {c_enc_alloc + '/' + c_dec_alloc:>8}  {array:>8} {array_ratio}")
 if os.path.exists(f"{out}/jar.tsv"):
     jar = table(f"{out}/jar.tsv")
     print()

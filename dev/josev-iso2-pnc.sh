@@ -90,7 +90,8 @@ if [ "$which" != secc ]; then
   echo "NOTE Josev's simulated EVSE answers PreChargeRes with a constant EVSEPresentVoltage of 1 V: pnc ev runs with --precharge-tolerance ${PRECHARGE_TOLERANCE:-400}"
   set +e
   ip netns exec "$NS_EVCC" timeout 200 "$pnc" ev --interface "$IF_EVCC" --scenario iso2-pnc-dc --pki "$work/pki" \
-    --pki-password "$password" --loops 3 --precharge-tolerance "${PRECHARGE_TOLERANCE:-400}" > "$work/ev.log" 2>&1
+    --pki-password "$password" --loops 3 --precharge-tolerance "${PRECHARGE_TOLERANCE:-400}" \
+    --response-window-floor "${RESPONSE_WINDOW_FLOOR:-3000}" > "$work/ev.log" 2>&1
   status=$?
   set -e
   sed 's/^/pnc ev: /' "$work/ev.log"

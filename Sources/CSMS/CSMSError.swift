@@ -34,4 +34,16 @@ extension CSMSError.Code {
     public static let unknownIssuer = Self.make("unknownIssuer")
     /// A certificate's revocation status could not be learned (responder unreachable, bad answer, unsupported hash).
     public static let revocationUnavailable = Self.make("revocationUnavailable")
+    /// A certificate chain handed in for CertificateSigned does not parse, is expired or is out of order.
+    public static let invalidCertificateChain = Self.make("invalidCertificateChain")
+}
+
+extension CSMSError.Code {
+    /// Scale-out: no live node holds the station's connection (never connected, disconnected, or its node stopped or
+    /// its lease expired).
+    public static let stationOffline = Self.make("stationOffline")
+    /// Scale-out: the node holding the station did not answer a command within the command timeout.
+    public static let remoteCommandTimeout = Self.make("remoteCommandTimeout")
+    /// Scale-out: the node holding the station could not deliver the command, or the station answered with an error.
+    public static let remoteCommandFailed = Self.make("remoteCommandFailed")
 }

@@ -183,3 +183,37 @@ extension CentralSystem {
         }
     }
 }
+
+extension CentralSystem {
+    /// A02/A03 with an external CA: the CertificateSigned that carries an operator's chain, as the station's version
+    /// takes it. 2.0.1: CertificateSigned with the certificate type; 1.6: a V2GCertificate in the PnC DataTransfer
+    /// (`org.openchargealliance.iso15118pnc`), a ChargingStationCertificate as the security whitepaper's
+    /// CertificateSigned.
+    public static func certificateSignedCall(chain: String, certificateType: String, version: OCPPVersion) -> CSMSCall {
+        let use = V201.CertificateSigningUseEnum(rawValue: certificateType)
+        switch version {
+        case .v201:
+            return CSMSCall(V201.CertificateSignedRequest(certificateChain: chain, certificateType: use))
+        case .v16:
+            guard use == .v2GCertificate else { return CSMSCall(V16.CertificateSignedRequest(certificateChain: chain)) }
+            return wrap16(CSMSCall(V201.CertificateSignedRequest(certificateChain: chain, certificateType: use)))
+        }
+    }
+
+    /// The station's status (`Accepted`/`Rejected`) in its answer to a ``certificateSignedCall(chain:certificateType:version:)``;
+    /// nil when the answer does not say.
+    public static func certificateSignedStatus(call: CSMSCall, result: JSONValue) -> String? {
+        switch call.action {
+        case V201.CertificateSignedRequest.action:
+            if let response = try? V201.CertificateSignedResponse(json: result) { return response.status.rawValue }
+            return (try? V16.CertificateSignedResponse(json: result))?.status.rawValue
+        case V16.DataTransferRequest.action:
+            guard let transfer = try? V16.DataTransferResponse(json: result) else { return nil }
+            guard transfer.status == .accepted else { return "Rejected" }
+            guard let data = transfer.data, let inner = try? JSONValue.parse(data) else { return nil }
+            return (try? V201.CertificateSignedResponse(json: inner))?.status.rawValue
+        default:
+            return nil
+        }
+    }
+}

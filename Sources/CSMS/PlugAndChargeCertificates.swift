@@ -2,14 +2,20 @@ import Foundation
 import OCPPMessages
 
 extension CentralSystem {
-    /// M02/M03: Get15118EVCertificate relayed to the ``EVCertificateProvider``; a missing provider, a malformed
-    /// exiRequest, a provider failure or timeout answer Failed with a reason code (the EV then gets FAILED).
+    /// M02/M03: Get15118EVCertificate relayed to the ``EVCertificateProvider``; Plug & Charge switched off, a missing
+    /// provider, an exiRequest that is not base64 or does not decode as the request its action and schema name, a
+    /// provider failure or timeout answer Failed with a reason code. Every Failed answer carries the same kind of
+    /// exiResponse: a FAILED CertificateInstallationRes / CertificateUpdateRes from ``EVCertificateFailure``.
     func get15118EVCertificate201(_ request: V201.Get15118EVCertificateRequest, session: StationSession) async -> CSMSReply {
         let traceID = traceID(from: request.customData)
+        let requestEXI = Data(base64Encoded: request.exiRequest).map { Array($0) }
         func failed(_ code: String, _ detail: String) -> CSMSReply {
+            let exiResponse = EVCertificateFailure.exiResponse(
+                schema: request.iso15118SchemaVersion, action: request.action, request: requestEXI, now: now())
             let response = V201.Get15118EVCertificateResponse(
                 customData: Self.traceCustomData(traceID), status: .failed,
-                statusInfo: V201.StatusInfo(reasonCode: code, additionalInfo: String(detail.prefix(512))), exiResponse: "")
+                statusInfo: V201.StatusInfo(reasonCode: code, additionalInfo: String(detail.prefix(512))),
+                exiResponse: exiResponse)
             return CSMSReply(
                 .result(response.json),
                 decisions: [
@@ -30,12 +36,15 @@ extension CentralSystem {
         guard let provider = plugAndCharge.evCertificates else {
             return failed("NoCPSConfigured", "no contract certificate provider is configured")
         }
-        guard let exi = Data(base64Encoded: request.exiRequest), !exi.isEmpty else {
+        guard let exi = requestEXI, !exi.isEmpty else {
             return failed("InvalidExiRequest", "exiRequest is not base64")
+        }
+        if let problem = EVCertificateFailure.decodingProblem(exi, schema: request.iso15118SchemaVersion, action: request.action) {
+            return failed("InvalidExiRequest", problem)
         }
         let relayed = EVCertificateRequest(
             stationID: session.stationID, action: request.action == .install ? .install : .update,
-            iso15118SchemaVersion: request.iso15118SchemaVersion, exiRequest: Array(exi), traceID: traceID)
+            iso15118SchemaVersion: request.iso15118SchemaVersion, exiRequest: exi, traceID: traceID)
         let answer: EVCertificateResponse
         do {
             answer = try await provider.certificate(for: relayed)

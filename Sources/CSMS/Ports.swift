@@ -52,6 +52,15 @@ public protocol CertificateAuthority: Sendable {
     func sign(csrPEM: String, certificateType: String) async throws -> String
 }
 
+/// Checks a certificate chain that an external CA signed for a station before the CSMS delivers it with
+/// CertificateSigned (OCPP 2.0.1 A02/A03: the CSMS may have the CSR signed elsewhere and send the chain later).
+/// Wired to the V2G PKI's certificate parsing in the composition root.
+public protocol SignedCertificateChainChecker: Sendable {
+    /// - Parameter certificateType: `ChargingStationCertificate` or `V2GCertificate`.
+    /// - Throws: ``CSMSError`` `invalidCertificateChain` with the reason (not PEM, expired leaf, links out of order).
+    func check(pemChain: String, certificateType: String) throws(CSMSError)
+}
+
 /// Sends CSMS-initiated CALLs to connected stations (remote control from the REST API).
 public protocol StationCommandSender: Sendable {
     /// The negotiated version of a station connected to this node, nil when it is not connected here.

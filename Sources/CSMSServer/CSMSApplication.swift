@@ -25,6 +25,9 @@ public struct CSMSApplicationConfiguration: Sendable {
     public var certificateRenewalWindow: Duration = .seconds(30 * 86_400)
     /// How often the renewal check runs. Default 1 hour.
     public var certificateRenewalCheckInterval: Duration = .seconds(3_600)
+    /// Scale-out: this node shares its database with other nodes, keeps the station registry and routes remote
+    /// commands to the node holding the station. nil (the default): a single node.
+    public var cluster: CSMSClusterConfiguration?
 
     public init() {}
 }
@@ -41,6 +44,8 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
     let settlement: (any TransactionSettlement)?
     private let sessions = Mutex<[UInt64: StationSession]>([:])
     private let serverBox = Mutex<OCPPServer?>(nil)
+    /// Scale-out routing; nil for a single node.
+    let router: ClusterRouter?
 
     public init(
         configuration: CSMSApplicationConfiguration, store: SQLStore, certificateAuthority: (any CertificateAuthority)?,
@@ -52,6 +57,17 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
         self.settlement = settlement
         self.renewalWindow = configuration.certificateRenewalWindow
         self.renewalCheckInterval = configuration.certificateRenewalCheckInterval
+        let deliver = DeliveryBox()
+        if let cluster = configuration.cluster {
+            let location = configuration.databasePath
+            let isPostgres = location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+            self.router = ClusterRouter(
+                configuration: cluster, store: store, notificationURL: isPostgres && store.notifies ? location : nil,
+                logger: logger, now: { now().secondsSince1970 },
+                deliver: { stationID, action, payload in try await deliver.send(stationID, action, payload) })
+        } else {
+            self.router = nil
+        }
         var plugAndCharge = plugAndCharge
         if plugAndCharge.switches == nil { plugAndCharge.switches = store }
         if let provider = plugAndCharge.evCertificates {
@@ -61,7 +77,11 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
             configuration: configuration.csms, stations: store, transactions: store, tokens: store,
             certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge,
             makeTraceID: { Self.randomTraceID() }, now: now)
+        deliver.application.withLock { $0 = WeakApplication(self) }
     }
+
+    /// The node's id in the station registry (scale-out), nil for a single node.
+    public var nodeID: String? { router?.nodeID }
 
     /// A fresh 128-bit trace id in hex.
     static func randomTraceID() -> String {
@@ -107,18 +127,45 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
         onHTTPListening: @escaping @Sendable (Int) async -> Void = { _ in },
         onListening: @Sendable (CSMSApplication, Int) async -> Void
     ) async throws {
-        let server = try await OCPPServer.bind(configuration: configuration, authenticator: self, delegate: self, logger: logger)
+        let storeTask = Task { await self.store.run() }
+        let server: OCPPServer
+        do {
+            // A cluster node joins the registry before it accepts stations.
+            try await router?.join()
+            server = try await OCPPServer.bind(configuration: configuration, authenticator: self, delegate: self, logger: logger)
+        } catch {
+            store.stopWriter()
+            await storeTask.value
+            try? await store.close()
+            throw error
+        }
         serverBox.withLock { $0 = server }
         await onListening(self, server.port)
         do {
             try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { await self.store.run() }
+                group.addTask {
+                    await withTaskCancellationHandler {
+                        await storeTask.value
+                    } onCancel: {
+                        self.store.stopWriter()
+                    }
+                }
                 group.addTask { try await server.run() }
+                if let router {
+                    group.addTask {
+                        await withTaskCancellationHandler {
+                            await router.run()
+                        } onCancel: {
+                            router.finish()
+                        }
+                    }
+                }
                 group.addTask { await self.renewCertificates() }
                 if let http {
                     let api = CSMSRESTAPI(
                         stations: store, transactions: store, sender: self,
-                        plugAndChargeSwitches: centralSystem.plugAndCharge.switches, variables: store)
+                        plugAndChargeSwitches: centralSystem.plugAndCharge.switches, variables: store,
+                        signedChains: PEMSignedChainChecker(clock: centralSystem.now))
                     let application = Application(
                         router: api.router(),
                         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "OpenPnC CSMS"),
@@ -128,10 +175,12 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
                 }
             }
         } catch {
-            try? await store.close()
+            router?.finish()
+            try? await store.close(leavingCluster: router?.nodeID)
             throw error
         }
-        try? await store.close()
+        router?.finish()
+        try? await store.close(leavingCluster: router?.nodeID)
     }
 
     // MARK: StationAuthenticator
@@ -146,12 +195,15 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
     public func connectionOpened(_ connection: OCPPConnection) async {
         sessions.withLock { $0[connection.connectionNumber] = StationSession(stationID: connection.stationID, version: connection.version) }
         await stations.opened(connection)
+        await router?.stationConnected(connection.stationID, version: connection.version)
         logger.debug("station connected", metadata: ["ocpp.station_id": "\(connection.stationID)", "ocpp.version": "\(connection.version.rawValue)"])
     }
 
     public func connectionClosed(_ connection: OCPPConnection) async {
         _ = sessions.withLock { $0.removeValue(forKey: connection.connectionNumber) }
-        await stations.closed(connection)
+        if await stations.closed(connection) {
+            await router?.stationDisconnected(connection.stationID)
+        }
         logger.debug("station disconnected", metadata: ["ocpp.station_id": "\(connection.stationID)"])
     }
 
@@ -161,7 +213,7 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
             ?? StationSession(stationID: connection.stationID, version: connection.version)
         let reply = await centralSystem.handle(action: action, payload: payload, session: &session)
         sessions.withLock { $0[connection.connectionNumber] = session }
-        if case .result = reply.outcome, let ended = Self.endedTransaction(action: action, payload: payload) {
+        if settlement != nil, case .result = reply.outcome, let ended = Self.endedTransaction(action: action, payload: payload) {
             await settle(stationID: connection.stationID, transactionID: ended.transactionID, traceID: ended.traceID)
         }
         log(reply.decisions)
@@ -260,19 +312,57 @@ public final class CSMSApplication: OCPPServerDelegate, StationAuthenticator, St
         }
     }
 
+    /// The negotiated version of the station when it is connected here or, in a cluster, to a live node.
     public func connectedVersion(of stationID: String) async -> OCPPVersion? {
-        await stations.connection(stationID: stationID)?.version
+        if let version = await stations.connection(stationID: stationID)?.version { return version }
+        guard let router, let location = try? await router.liveLocation(of: stationID) else { return nil }
+        return OCPPVersion(rawValue: location.protocolVersion)
     }
 
-    /// Sends a CSMS-initiated CALL to a connected station and returns the CALLRESULT payload (remote control).
-    /// - Throws: ``CSMSError`` `invalidCommand` when the station is not connected here, or the transport's error.
+    /// Sends a CSMS-initiated CALL to a station and returns the CALLRESULT payload (remote control). In a cluster a
+    /// station connected to another node gets the call through that node.
+    /// - Throws: ``CSMSError`` `invalidCommand` when the station is not connected here (single node); in a cluster
+    ///   `stationOffline`, `remoteCommandFailed` or `remoteCommandTimeout`; or the transport's error.
     public func send(_ call: CSMSCall, to stationID: String) async throws -> JSONValue {
         guard let connection = await stations.connection(stationID: stationID) else {
+            if let router {
+                return try await router.send(call, to: stationID, traceID: Self.randomTraceID())
+            }
             throw CSMSError.make(.invalidCommand, "station \(stationID) is not connected")
         }
         let result = try await connection.call(action: call.action, payload: call.payload)
         await recordAnswer(call: call, result: result, stationID: stationID, version: connection.version)
         return result
+    }
+}
+
+/// A call handed over by another node, for a station connected here: validated for the station's version, then sent.
+extension CSMSApplication {
+    func deliverLocally(stationID: String, action: String, payload: JSONValue) async throws -> JSONValue {
+        guard let connection = await stations.connection(stationID: stationID) else {
+            throw CSMSError.make(.stationOffline, "station \(stationID) is not connected to node \(nodeID ?? "")")
+        }
+        let call = try CSMSCall(action: action, payload: payload, version: connection.version)
+        let result = try await connection.call(action: call.action, payload: call.payload)
+        await recordAnswer(call: call, result: result, stationID: stationID, version: connection.version)
+        return result
+    }
+}
+
+/// The application, reached by the router it owns without a reference cycle.
+struct WeakApplication: Sendable {
+    weak var application: CSMSApplication?
+    init(_ application: CSMSApplication) { self.application = application }
+}
+
+final class DeliveryBox: Sendable {
+    let application = Mutex<WeakApplication?>(nil)
+
+    func send(_ stationID: String, _ action: String, _ payload: JSONValue) async throws -> JSONValue {
+        guard let application = application.withLock({ $0?.application }) else {
+            throw CSMSError.make(.stationOffline, "the node is stopping")
+        }
+        return try await application.deliverLocally(stationID: stationID, action: action, payload: payload)
     }
 }
 

@@ -17,10 +17,12 @@ public actor ConnectedStations {
         connections[connection.stationID] = connection
     }
 
-    func closed(_ connection: OCPPConnection) {
-        if connections[connection.stationID]?.connectionNumber == connection.connectionNumber {
-            connections[connection.stationID] = nil
-        }
+    /// Forgets the connection; true when it was the station's current one (not replaced by a reconnect).
+    @discardableResult
+    func closed(_ connection: OCPPConnection) -> Bool {
+        guard connections[connection.stationID]?.connectionNumber == connection.connectionNumber else { return false }
+        connections[connection.stationID] = nil
+        return true
     }
 
     public func connection(stationID: String) -> OCPPConnection? { connections[stationID] }

@@ -124,12 +124,26 @@ extension EXIBitWriter {
     /// Writes a string value after checking its length facets.
     @inlinable
     public mutating func writeString(_ value: String, minLength: Int, maxLength: Int?) throws(EXIError) {
-        if minLength > 0 || maxLength != nil {
-            let count = EXIFacets.characterCount(value)
-            if count < minLength { throw .lengthLimitExceeded("string of \(count) characters, at least \(minLength)") }
-            if let maxLength, count > maxLength {
-                throw .lengthLimitExceeded("string of \(count) characters, at most \(maxLength)")
-            }
+        // ASCII within the facets (every string the standards use): one character per octet, written from the UTF-8
+        // view in place.
+        let limit = maxLength ?? Int.max
+        let written = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            guard utf8.count >= minLength, utf8.count <= limit, EXIFacets.isASCII(utf8) else { return false }
+            self.writeUnsignedInteger(UInt64(utf8.count &+ 2))
+            self.writeOctets(utf8)
+            return true
+        }
+        if written == true { return }
+        try self.writeCountedString(value, minLength: minLength, maxLength: maxLength)
+    }
+
+    /// Counts the characters of `value`, checks them against the facets and writes the string.
+    @usableFromInline @inline(never)
+    mutating func writeCountedString(_ value: String, minLength: Int, maxLength: Int?) throws(EXIError) {
+        let count = EXIFacets.characterCount(value)
+        if count < minLength { throw .lengthLimitExceeded("string of \(count) characters, at least \(minLength)") }
+        if let maxLength, count > maxLength {
+            throw .lengthLimitExceeded("string of \(count) characters, at most \(maxLength)")
         }
         self.writeString(value)
     }

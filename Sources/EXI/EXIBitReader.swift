@@ -3,23 +3,74 @@
 ///
 /// Every read checks the remaining length and throws ``EXIError`` with code ``EXIError/Code/truncated`` instead of
 /// trapping; lengths read from the stream are checked against the remaining input before anything is allocated.
-public struct EXIBitReader: Sendable {
-    @usableFromInline let bytes: [UInt8]
+public struct EXIBitReader: ~Copyable {
+    /// The first byte of the input (never dereferenced when the input is empty).
+    @usableFromInline let base: UnsafePointer<UInt8>
     @usableFromInline var position: Int
     /// The position of the next bit to read, counted from the first bit of the input.
     @inlinable public var bitPosition: Int { self.position }
     @usableFromInline let bitCount: Int
+    /// Whether `base` is the reader's own copy of the input (freed in `deinit`).
+    @usableFromInline let owned: Bool
 
-    /// Creates a reader over `bytes`, positioned at the first bit.
+    /// Creates a reader over a copy of `bytes`, positioned at the first bit.
     public init(_ bytes: [UInt8]) {
-        self.bytes = bytes
+        let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(bytes.count, 1))
+        bytes.withUnsafeBufferPointer { source in
+            if let address = source.baseAddress { copy.initialize(from: address, count: source.count) }
+        }
+        self.base = UnsafePointer(copy)
         self.position = 0
         self.bitCount = bytes.count &* 8
+        self.owned = true
     }
 
     /// Creates a reader over a copy of the bytes in `buffer`.
     public init(_ buffer: UnsafeRawBufferPointer) {
         self.init(Array(buffer))
+    }
+
+    /// Creates a reader over memory lent by the caller, which must stay valid while the reader is used.
+    @inlinable
+    init(borrowing buffer: UnsafeRawBufferPointer) {
+        if let address = buffer.baseAddress, buffer.count > 0 {
+            self.base = address.assumingMemoryBound(to: UInt8.self)
+            self.owned = false
+        } else {
+            self.base = UnsafePointer(UnsafeMutablePointer<UInt8>.allocate(capacity: 1))
+            self.owned = true
+        }
+        self.position = 0
+        self.bitCount = buffer.count &* 8
+    }
+
+    deinit {
+        if self.owned { self.base.deallocate() }
+    }
+
+    /// Runs `body` with a reader over `buffer`, without copying it, and returns what `body` returns.
+    @inlinable
+    public static func withUnsafeReader<R, E: Error>(
+        over buffer: UnsafeRawBufferPointer, _ body: (inout EXIBitReader) throws(E) -> R
+    ) throws(E) -> R {
+        var reader = EXIBitReader(borrowing: buffer)
+        return try body(&reader)
+    }
+
+    /// Runs `body` with a reader over the bytes of `bytes`, without copying them, and returns what `body` returns.
+    @inlinable
+    public static func withReader<R>(
+        over bytes: [UInt8], _ body: (inout EXIBitReader) throws(EXIError) -> R
+    ) throws(EXIError) -> R {
+        let result: Result<R, EXIError> = bytes.withUnsafeBytes { raw in
+            var reader = EXIBitReader(borrowing: raw)
+            do throws(EXIError) {
+                return .success(try body(&reader))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     /// The number of bits not yet read.
@@ -33,14 +84,14 @@ public struct EXIBitReader: Sendable {
         let offset = self.position & 7
         if count <= 8 &- offset {
             // Within one byte: the common case for event codes.
-            let byte = UInt64(self.bytes[self.position >> 3])
+            let byte = UInt64(self.base[self.position >> 3])
             self.position &+= count
             return (byte >> UInt64(8 &- offset &- count)) & ((1 << UInt64(count)) &- 1)
         }
         if count <= 16 &- offset {
             // Across two bytes (octets of integers and characters at an odd offset); both exist, checked above.
             let index = self.position >> 3
-            let word = UInt64(self.bytes[index]) << 8 | UInt64(self.bytes[index &+ 1])
+            let word = UInt64(self.base[index]) << 8 | UInt64(self.base[index &+ 1])
             self.position &+= count
             return (word >> UInt64(16 &- offset &- count)) & ((1 << UInt64(count)) &- 1)
         }
@@ -53,7 +104,7 @@ public struct EXIBitReader: Sendable {
         var needed = count
         var position = self.bitPosition
         while needed > 0 {
-            let byte = UInt64(self.bytes[position >> 3])
+            let byte = UInt64(self.base[position >> 3])
             let offset = position & 7
             let available = 8 &- offset
             let take = available < needed ? available : needed
@@ -160,13 +211,25 @@ public struct EXIBitReader: Sendable {
         }
         // Each character takes at least 8 bits: a longer claim cannot be satisfied by the remaining input.
         guard count <= UInt64(self.remainingBits / 8) else { throw .truncated(atBit: self.bitCount) }
-        // Fast path: ASCII characters are single octets below 0x80, read like binary data.
         let n = Int(count)
-        let start = self.position
-        let octets = self.readOctets(n)
-        if !octets.contains(where: { $0 >= 0x80 }) { return String(decoding: octets, as: UTF8.self) }
+        if n == 0 { return "" }
+        // Fast path: ASCII characters are single octets below 0x80, copied straight into the string's storage.
+        let first = self.position
+        var ascii = true
+        let text = String(unsafeUninitializedCapacity: n) { buffer in
+            guard let address = buffer.baseAddress else { return 0 }
+            self.copyOctets(into: address, n)
+            ascii = EXIFacets.isASCII(UnsafeBufferPointer(start: address, count: n))
+            return ascii ? n : 0
+        }
+        if ascii { return text }
         // Some character takes more than one octet: decode code point by code point.
-        self.position = start
+        self.position = first
+        return try self.readCodePoints(n)
+    }
+
+    @usableFromInline @inline(never)
+    mutating func readCodePoints(_ n: Int) throws(EXIError) -> String {
         var scalars = String.UnicodeScalarView()
         for _ in 0..<n {
             let at = self.position
@@ -179,20 +242,39 @@ public struct EXIBitReader: Sendable {
         return String(scalars)
     }
 
-    /// Reads `count` octets at any bit offset; the caller has checked that `count * 8` bits remain.
-    @usableFromInline
-    mutating func readOctets(_ count: Int) -> [UInt8] {
+    /// Copies `count` octets at any bit offset to `output`; the caller has checked that `count * 8` bits remain.
+    @inlinable
+    mutating func copyOctets(into output: UnsafeMutablePointer<UInt8>, _ count: Int) {
         let first = self.position >> 3
-        let shift = UInt8(self.position & 7)
+        let shift = UInt64(self.position & 7)
         self.position &+= count &* 8
-        if shift == 0 { return Array(self.bytes[first..<(first &+ count)]) }
-        return self.bytes.withUnsafeBufferPointer { input in
-            [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
-                for index in 0..<count {
-                    output[index] = input[first &+ index] << shift | input[first &+ index &+ 1] >> (8 &- shift)
-                }
-                initialized = count
-            }
+        let input = self.base + first
+        if shift == 0 {
+            output.update(from: input, count: count)
+            return
+        }
+        // Output byte i joins the low bits of input byte i with the high bits of input byte i + 1, which exists
+        // because count * 8 bits remain after a non-zero offset into input byte 0.
+        var index = 0
+        while index &+ 9 <= count {
+            let high = UInt64(bigEndian: UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self))
+            let next = UInt64(input[index &+ 8])
+            let joined = high &<< shift | next &>> (8 &- shift)
+            UnsafeMutableRawPointer(output + index).storeBytes(of: joined.bigEndian, as: UInt64.self)
+            index &+= 8
+        }
+        while index < count {
+            output[index] = input[index] &<< UInt8(shift) | input[index &+ 1] &>> UInt8(8 &- shift)
+            index &+= 1
+        }
+    }
+
+    /// Reads `count` octets at any bit offset; the caller has checked that `count * 8` bits remain.
+    @inlinable
+    mutating func readOctets(_ count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
+            if let address = output.baseAddress { self.copyOctets(into: address, count) }
+            initialized = count
         }
     }
 
@@ -215,7 +297,7 @@ public struct EXIBitReader: Sendable {
             throw .trailingData("\(remaining / 8) byte(s) after the end of the stream", atBit: self.bitPosition)
         }
         if remaining > 0 {
-            let last = self.bytes[self.bytes.count - 1]
+            let last = self.base[(self.bitCount >> 3) &- 1]
             guard last & UInt8((1 << remaining) - 1) == 0 else {
                 throw .trailingData("non-zero padding bits", atBit: self.bitPosition)
             }

@@ -8,7 +8,7 @@ public struct EXIError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: Hashable, Sendable {
             case truncated, unexpectedEvent, valueOutOfRange, lengthLimitExceeded, trailingData, invalidHeader
-            case stringTableHit, unsupported
+            case stringTableHit, unsupported, bufferTooSmall
         }
         private let kind: Kind
         /// The stream ended inside an event code or a value.
@@ -29,6 +29,8 @@ public struct EXIError: Error, Sendable, CustomStringConvertible {
         public static let stringTableHit = Self(kind: .stringTableHit)
         /// A valid EXI construct this codec does not implement.
         public static let unsupported = Self(kind: .unsupported)
+        /// The stream does not fit the buffer the caller gave the encoder.
+        public static let bufferTooSmall = Self(kind: .bufferTooSmall)
 
         public var description: String {
             switch self.kind {
@@ -40,6 +42,7 @@ public struct EXIError: Error, Sendable, CustomStringConvertible {
             case .invalidHeader: "invalidHeader"
             case .stringTableHit: "stringTableHit"
             case .unsupported: "unsupported"
+            case .bufferTooSmall: "bufferTooSmall"
             }
         }
     }
@@ -109,5 +112,10 @@ public struct EXIError: Error, Sendable, CustomStringConvertible {
         -> Self
     {
         Self(code: .unsupported, detail: detail, bitPosition: bit, location: "\(file):\(line)")
+    }
+
+    @inline(never)
+    public static func bufferTooSmall(_ detail: String, file: String = #fileID, line: Int = #line) -> Self {
+        Self(code: .bufferTooSmall, detail: detail, bitPosition: nil, location: "\(file):\(line)")
     }
 }

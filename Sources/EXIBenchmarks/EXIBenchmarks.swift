@@ -13,7 +13,10 @@ import XMLDSig
 public enum EXIBenchmarks {
     public struct Sample {
         public var name: String
+        /// Encodes into a new array (`exiEncoded()`).
         public var encode: () throws -> [UInt8]
+        /// Encodes into the caller's buffer (`exiEncode(into:)`), as libcbv2g does; returns the size.
+        public var encodeInto: (UnsafeMutableRawBufferPointer) throws -> Int
         public var decode: ([UInt8]) throws -> Void
     }
 
@@ -101,14 +104,14 @@ public enum EXIBenchmarks {
                         evTargetCurrent: RationalNumber(exponent: 0, value: 100), evTargetVoltage: RationalNumber(exponent: 0, value: 400),
                         evMaximumChargePower: RationalNumber(exponent: 3, value: 90)))))
         return [
-            Sample(name: "SupportedAppProtocolReq", encode: { try sap.exiEncoded() }, decode: { _ = try SAPDocument(exi: $0) }),
-            Sample(name: "SessionSetupReq", encode: { try sessionSetupReq.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-            Sample(name: "SessionSetupRes", encode: { try sessionSetupRes.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-            Sample(name: "CurrentDemandReq", encode: { try currentDemandReq.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-            Sample(name: "CurrentDemandRes", encode: { try currentDemandRes.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-            Sample(name: "ChargeParameterDiscoveryRes (SAScheduleList, 24 entries)", encode: { try cpdRes.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
-            Sample(name: "-20 DC_ChargeLoopReq", encode: { try dcLoop.exiEncoded() }, decode: { _ = try ISO20DCDocument(exi: $0) }),
-            Sample(name: "CertificateInstallationRes (signed, 3 chains)", encode: { try certRes.exiEncoded() }, decode: { _ = try ISO2Document(exi: $0) }),
+            Sample(name: "SupportedAppProtocolReq", encode: { try sap.exiEncoded() }, encodeInto: { try sap.exiEncode(into: $0) }, decode: { _ = try SAPDocument(exi: $0) }),
+            Sample(name: "SessionSetupReq", encode: { try sessionSetupReq.exiEncoded() }, encodeInto: { try sessionSetupReq.exiEncode(into: $0) }, decode: { _ = try ISO2Document(exi: $0) }),
+            Sample(name: "SessionSetupRes", encode: { try sessionSetupRes.exiEncoded() }, encodeInto: { try sessionSetupRes.exiEncode(into: $0) }, decode: { _ = try ISO2Document(exi: $0) }),
+            Sample(name: "CurrentDemandReq", encode: { try currentDemandReq.exiEncoded() }, encodeInto: { try currentDemandReq.exiEncode(into: $0) }, decode: { _ = try ISO2Document(exi: $0) }),
+            Sample(name: "CurrentDemandRes", encode: { try currentDemandRes.exiEncoded() }, encodeInto: { try currentDemandRes.exiEncode(into: $0) }, decode: { _ = try ISO2Document(exi: $0) }),
+            Sample(name: "ChargeParameterDiscoveryRes (SAScheduleList, 24 entries)", encode: { try cpdRes.exiEncoded() }, encodeInto: { try cpdRes.exiEncode(into: $0) }, decode: { _ = try ISO2Document(exi: $0) }),
+            Sample(name: "-20 DC_ChargeLoopReq", encode: { try dcLoop.exiEncoded() }, encodeInto: { try dcLoop.exiEncode(into: $0) }, decode: { _ = try ISO20DCDocument(exi: $0) }),
+            Sample(name: "CertificateInstallationRes (signed, 3 chains)", encode: { try certRes.exiEncoded() }, encodeInto: { try certRes.exiEncode(into: $0) }, decode: { _ = try ISO2Document(exi: $0) }),
         ]
     }
 
@@ -177,28 +180,42 @@ public enum EXIBenchmarks {
         if !tsv {
             print(
                 "message".padding(toLength: 56, withPad: " ", startingAt: 0)
-                    + "bytes   encode ns/op   decode ns/op   allocs/op enc/dec   vs EXICodec.jar 20 ms")
+                    + "bytes   encode ns/op   to array ns/op   decode ns/op   allocs/op enc/dec   vs EXICodec.jar 20 ms")
         }
+        // One output buffer for every encode, as a V2G session reuses its send buffer (libcbv2g's harness does the
+        // same with its exi_bitstream_t over a static buffer).
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+        defer { buffer.deallocate() }
         for sample in samples {
             let bytes = try sample.encode()
+            let size = try sample.encodeInto(buffer)
+            guard size == bytes.count, buffer.prefix(size).elementsEqual(bytes) else {
+                throw EXIError.unsupported("\(sample.name): exiEncode(into:) and exiEncoded() disagree")
+            }
             try sample.decode(bytes)
-            let encode = try Self.measure(budget) { _ = try sample.encode() }
+            let encode = try Self.measure(budget) { _ = try sample.encodeInto(buffer) }
+            let encodeArray = try Self.measure(budget) { _ = try sample.encode() }
             let decode = try Self.measure(budget) { try sample.decode(bytes) }
-            let encodeAllocations = try Self.allocations { _ = try sample.encode() }
+            let encodeAllocations = try Self.allocations { _ = try sample.encodeInto(buffer) }
+            let encodeArrayAllocations = try Self.allocations { _ = try sample.encode() }
             let decodeAllocations = try Self.allocations { try sample.decode(bytes) }
             if tsv {
                 let fields = [sample.name, String(bytes.count), String(format: "%.0f", encode), String(format: "%.0f", decode),
-                    Self.format(encodeAllocations), Self.format(decodeAllocations)]
+                    Self.format(encodeAllocations), Self.format(decodeAllocations), String(format: "%.0f", encodeArray),
+                    Self.format(encodeArrayAllocations)]
                 print(fields.joined(separator: "\t"))
                 continue
             }
             let allocations = "\(Self.format(encodeAllocations))/\(Self.format(decodeAllocations))"
             let line = sample.name.padding(toLength: 56, withPad: " ", startingAt: 0)
-                + String(format: "%5d   %12.0f   %12.0f   ", bytes.count, encode, decode)
+                + String(format: "%5d   %12.0f   %12.0f   %12.0f   ", bytes.count, encode, encodeArray, decode)
                 + allocations.padding(toLength: 17, withPad: " ", startingAt: 0)
                 + String(format: "   %10.0fx", 20e6 / max(encode, decode))
             print(line)
         }
-        if !tsv { print("libcbv2g side by side, same messages and method: dev/bench-exi-libcbv2g.sh") }
+        if !tsv {
+            print("encode: exiEncode(into:) a reused buffer; to array: exiEncoded(), which allocates the result")
+            print("libcbv2g side by side, same messages and method: dev/bench-exi-libcbv2g.sh")
+        }
     }
 }

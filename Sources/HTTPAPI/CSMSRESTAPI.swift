@@ -11,11 +11,14 @@ public struct CSMSRESTAPI: Sendable {
     let sender: any StationCommandSender
     let plugAndChargeSwitches: (any PlugAndChargeSwitchRepository)?
     let variables: (any VariableRepository)?
+    let signedChains: (any SignedCertificateChainChecker)?
 
     public init(
         stations: any StationRepository, transactions: any TransactionRepository, sender: any StationCommandSender,
-        plugAndChargeSwitches: (any PlugAndChargeSwitchRepository)? = nil, variables: (any VariableRepository)? = nil
+        plugAndChargeSwitches: (any PlugAndChargeSwitchRepository)? = nil, variables: (any VariableRepository)? = nil,
+        signedChains: (any SignedCertificateChainChecker)? = nil
     ) {
+        self.signedChains = signedChains
         self.variables = variables
         self.plugAndChargeSwitches = plugAndChargeSwitches
         self.stations = stations
@@ -84,7 +87,7 @@ public struct CSMSRESTAPI: Sendable {
             var request = request
             let body = try await request.collectBody(upTo: Self.maximumBodySize)
             guard let version = await sender.connectedVersion(of: id) else {
-                return Self.problem(.conflict, "station \(id) is not connected to this node")
+                return Self.problem(.conflict, "station \(id) is not connected")
             }
             let call: CSMSCall
             do {
@@ -96,8 +99,20 @@ public struct CSMSRESTAPI: Sendable {
             do {
                 let result = try await sender.send(call, to: id)
                 return Self.json(result)
+            } catch let error as CSMSError where error.code == .stationOffline {
+                return Self.problem(.conflict, "\(action) to \(id) failed: \(error.detail)")
+            } catch let error as CSMSError where error.code == .remoteCommandTimeout {
+                return Self.problem(.gatewayTimeout, "\(action) to \(id) failed: \(error.detail)")
             } catch {
                 return Self.problem(.badGateway, "\(action) to \(id) failed: \(error)")
+            }
+        }
+        if let signedChains {
+            api.post("stations/:id/certificate-signed") { request, context in
+                let id = try context.parameters.require("id")
+                var request = request
+                let body = try await request.collectBody(upTo: Self.maximumBodySize)
+                return await self.certificateSigned(body: body, stationID: id, checker: signedChains)
             }
         }
         if let variables {
@@ -128,6 +143,41 @@ public struct CSMSRESTAPI: Sendable {
             }
         }
         return router
+    }
+
+    /// A02/A03 with an external CA: checks the operator's chain, sends CertificateSigned to the connected station and
+    /// answers with the station's status. 400: the body is not `{"certificateChain": PEM, "certificateType": ...}`;
+    /// 422: the chain is refused (with the reason); 409: the station is not connected here; 502: no answer.
+    func certificateSigned(body: ByteBuffer, stationID: String, checker: any SignedCertificateChainChecker) async -> Response {
+        guard case .object(let members)? = try? JSONValue.parse(body.readableBytesView),
+            case .string(let chain)? = members.first(where: { $0.key == "certificateChain" })?.value,
+            case .string(let type)? = members.first(where: { $0.key == "certificateType" })?.value
+        else {
+            return Self.problem(
+                .badRequest,
+                "the body must be {\"certificateChain\": \"<PEM chain, leaf first>\", \"certificateType\": \"V2GCertificate\"|\"ChargingStationCertificate\"}")
+        }
+        do {
+            try checker.check(pemChain: chain, certificateType: type)
+        } catch {
+            return Self.problem(.unprocessableContent, error.detail)
+        }
+        guard let version = await sender.connectedVersion(of: stationID) else {
+            return Self.problem(.conflict, "station \(stationID) is not connected to this node")
+        }
+        let call = CentralSystem.certificateSignedCall(chain: chain, certificateType: type, version: version)
+        let result: JSONValue
+        do {
+            result = try await sender.send(call, to: stationID)
+        } catch {
+            return Self.problem(.badGateway, "CertificateSigned to \(stationID) failed: \(error)")
+        }
+        var answer = [
+            JSONMember("stationId", .string(stationID)), JSONMember("certificateType", .string(type)),
+            JSONMember("status", .string(CentralSystem.certificateSignedStatus(call: call, result: result) ?? "Unknown")),
+        ]
+        answer.append(JSONMember("response", result))
+        return Self.json(.object(answer))
     }
 
     func stationJSON(_ station: StationRecord) async -> JSONValue {

@@ -48,11 +48,25 @@ public struct EVSECapabilities: Hashable, Sendable {
     public var nominalVoltageV: Double
     /// The meter's identifier (MeterInfo.MeterID).
     public var meterID: String
+    /// Bidirectional power transfer (ISO 15118-20 AC_BPT, DC_BPT): the most power the EVSE takes back from the
+    /// vehicle, in W (a positive figure; 0 when it cannot discharge).
+    public var maximumDischargePowerW: Double
+    /// The most current the EVSE takes back from the vehicle, in A (a positive figure; 0 when it cannot discharge).
+    public var maximumDischargeCurrentA: Double
+
+    /// Whether the power electronics can take power back from the vehicle for `transfer` (``EnergyTransfer/acBPT`` or
+    /// ``EnergyTransfer/dcBPT`` listed, with discharge limits above zero).
+    public func canDischarge(_ transfer: EnergyTransfer) -> Bool {
+        self.energyTransfers.contains(transfer) && self.maximumDischargePowerW > 0 && self.maximumDischargeCurrentA > 0
+    }
 
     public init(
         energyTransfers: [EnergyTransfer], maximumPowerW: Double, maximumCurrentA: Double, minimumCurrentA: Double,
-        maximumVoltageV: Double, minimumVoltageV: Double, nominalVoltageV: Double, meterID: String
+        maximumVoltageV: Double, minimumVoltageV: Double, nominalVoltageV: Double, meterID: String,
+        maximumDischargePowerW: Double = 0, maximumDischargeCurrentA: Double = 0
     ) {
+        self.maximumDischargePowerW = max(0, maximumDischargePowerW)
+        self.maximumDischargeCurrentA = max(0, maximumDischargeCurrentA)
         self.energyTransfers = energyTransfers
         self.maximumPowerW = maximumPowerW
         self.maximumCurrentA = maximumCurrentA
@@ -69,7 +83,8 @@ public enum IsolationLevel: String, Hashable, Sendable, Codable {
     case invalid = "Invalid", valid = "Valid", warning = "Warning", fault = "Fault", noIMD = "No_IMD"
 }
 
-/// A regulation target.
+/// A regulation target. A negative current asks a bidirectional EVSE to take power back from the vehicle
+/// (ISO 15118-20 BPT: the current flows from the vehicle to the grid).
 public struct OutputTarget: Hashable, Sendable {
     public var voltageV: Double
     public var currentA: Double
@@ -106,10 +121,13 @@ public struct MeterReading: Hashable, Sendable {
     public var energyWh: Double
     /// The present power in W (negative when discharging, BPT).
     public var powerW: Double
+    /// The register of energy taken back from the vehicle in Wh (monotonic; BPT only, else 0).
+    public var dischargedWh: Double
 
-    public init(energyWh: Double, powerW: Double) {
+    public init(energyWh: Double, powerW: Double, dischargedWh: Double = 0) {
         self.energyWh = energyWh
         self.powerW = powerW
+        self.dischargedWh = dischargedWh
     }
 }
 

@@ -20,7 +20,8 @@ extension EVCCSession {
     /// Offers DIN SPEC 70121, runs ``DINEVCCStateMachine`` to SessionStop (asking to stop after `chargeLoops`
     /// CurrentDemand exchanges), and closes the connection.
     public static func runDIN(
-        on connection: V2GConnection, configuration: DINEVCCConfiguration, chargeLoops: Int = 5, logger: Logger
+        on connection: V2GConnection, configuration: DINEVCCConfiguration, chargeLoops: Int = 5,
+        timers: EVCCResponseTimers = .standard, logger: Logger
     ) async throws -> DINEVCCSessionSummary {
         let started = ContinuousClock.now
         func elapsed() -> Duration { ContinuousClock.now - started }
@@ -32,28 +33,40 @@ extension EVCCSession {
         var machine = DINEVCCStateMachine(configuration: configuration)
         var outcome: DINEVCCStateMachine.Outcome?
         var selected: ApplicationProtocol?
+        // V2G_EVCC_Msg_Timeout: armed with each request's window, it closes the connection when no answer comes.
+        let timer = SessionTimer(window: timers.window(DINEVCCStateMachine.messageTimeout), closing: connection.channel.channel)
+        defer { timer.disarm() }
+        do {
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
-            guard case .accepted(let chosen) = try await EVCCSession.negotiate([.din], &frames, outbound, &timeline, stamp)
-            else { return }
+            guard case .accepted(let chosen) = try await EVCCSession.negotiate(
+                [.din], &frames, outbound, &timeline, stamp, timer: timer, timers: timers)
+            else {
+                if timer.expired { outcome = .responseTimeout(request: "SupportedAppProtocolReq") }
+                return
+            }
             selected = chosen
             var loops = 0
             var lastRequest = ""
             var action = machine.start(at: elapsed())
             while true {
                 switch action {
-                case .send(let request, _):
+                case .send(let request, let window):
                     if case .currentDemandReq = request.body.bodyElement {
                         loops += 1
                         if loops >= chargeLoops { machine.requestStop() }
                     }
                     try await EVCCSession.pace(SECCService.dinName(request), after: &lastRequest)
+                    // Armed before the write: a response can then never arrive ahead of its timer.
+                    timer.arm(window: timers.window(window))
                     try await SECCService.writeDIN(request, outbound, &timeline, stamp)
-                    guard let frame = try await frames.next() else {
-                        action = machine.transportClosed()
+                    let next = try await frames.next()
+                    timer.disarm()
+                    guard let frame = next else {
+                        action = timer.expired ? machine.responseTimerExpired() : machine.transportClosed()
                         continue
                     }
-                    guard case .v2gMessage(let message) = try DINDocument(exi: Array(buffer: frame.payload)) else {
+                    guard case .v2gMessage(let message) = try frame.payload.exiDecoded(DINDocument.init(exi:)) else {
                         outcome = .protocolViolation("not a DIN SPEC 70121 V2G_Message")
                         return
                     }
@@ -70,6 +83,9 @@ extension EVCCSession {
                     return
                 }
             }
+        }
+        } catch where timer.expired {
+            if case .finish(let result) = machine.responseTimerExpired() { outcome = result }
         }
         return DINEVCCSessionSummary(protocolName: selected, timeline: timeline, outcome: outcome)
     }

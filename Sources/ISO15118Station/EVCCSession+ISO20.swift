@@ -16,16 +16,36 @@ public struct ISO20EVCCSessionSummary: Sendable {
     public var plugAndChargeEMAID: String?
     /// The contract installed in this session (CertificateInstallation), for the vehicle to keep.
     public var installedContract: ISO20EVCCContract?
+    /// The SessionID the SECC gave (or joined).
+    public var sessionID: [UInt8] = []
+    /// The SECC joined a paused session (OK_OldSessionJoined).
+    public var joinedOldSession = false
+    /// The battery at the end, and the energy taken in and given back, from the EVSE's charge-loop reports.
+    public var battery: EVBattery?
+    public var chargedWh: Double = 0
+    public var dischargedWh: Double = 0
+    /// The service renegotiations of the session.
+    public var renegotiations = 0
 
-    public var succeeded: Bool { self.outcome == .completed }
+    /// The session reached SessionStopRes (Terminate, or Pause when the vehicle paused it).
+    public var succeeded: Bool {
+        switch self.outcome {
+        case .completed, .paused: true
+        default: false
+        }
+    }
 }
 
 extension EVCCSession {
     /// Offers ISO 15118-20 (AC or DC by `configuration.ac`), runs ``ISO20EVCCStateMachine`` to SessionStop (asking to
-    /// stop after `chargeLoops` charge-loop exchanges) and closes the connection.
+    /// stop after `chargeLoops` charge-loop exchanges of each energy transfer, standby exchanges included) and closes
+    /// the connection. `loopInterval` spaces the charge-loop requests (as vehicles do, about once a second) so that
+    /// the battery sees energy flow over time; zero sends them back to back.
     public static func runISO20(
         on connection: V2GConnection, configuration: ISO20EVCCConfiguration, contracts: [ISO20EVCCContract] = [],
-        installation: ISO20ContractInstallation? = nil, chargeLoops: Int = 5, logger: Logger
+        installation: ISO20ContractInstallation? = nil, chargeLoops: Int = 5, loopInterval: Duration = .zero,
+        timers: EVCCResponseTimers = .standard,
+        logger: Logger
     ) async throws -> ISO20EVCCSessionSummary {
         let started = ContinuousClock.now
         func stamp() -> Double {
@@ -37,28 +57,44 @@ extension EVCCSession {
         var machine = ISO20EVCCStateMachine(configuration: configuration, contracts: contracts, installation: installation)
         var outcome: ISO20EVCCStateMachine.Outcome?
         var selected: ApplicationProtocol?
+        // V2G_EVCC_Msg_Timeout: armed with each request's window, it closes the connection when no answer comes.
+        let timer = SessionTimer(window: timers.window(ISO20EVCCStateMachine.messageTimeout), closing: connection.channel.channel)
+        defer { timer.disarm() }
+        do {
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
-            guard case .accepted(let chosen) = try await EVCCSession.negotiate([configuration.ac ? .iso20AC : .iso20DC], &frames, outbound, &timeline, stamp)
-            else { return }
+            guard case .accepted(let chosen) = try await EVCCSession.negotiate(
+                [configuration.ac ? .iso20AC : .iso20DC], &frames, outbound, &timeline, stamp, timer: timer, timers: timers)
+            else {
+                if timer.expired { outcome = .responseTimeout(request: "SupportedAppProtocolReq") }
+                return
+            }
             selected = chosen
             var loops = 0
             var lastRequest = ""
             var action = machine.start(now: now())
             while true {
                 switch action {
-                case .send(let request, _):
+                case .send(let request, let window):
                     switch request {
                     case .dcChargeLoop, .acChargeLoop:
+                        if loopInterval > .zero { try await Task.sleep(for: loopInterval) }
                         loops += 1
                         if loops >= chargeLoops { machine.requestStop() }
+                    case .serviceDiscovery:
+                        // A renegotiated service starts a new energy transfer.
+                        loops = 0
                     default:
                         break
                     }
                     try await EVCCSession.pace(SECCService.iso20Name(request), after: &lastRequest)
+                    // Armed before the write: a response can then never arrive ahead of its timer.
+                    timer.arm(window: timers.window(window))
                     try await SECCService.writeISO20(request, outbound, &timeline, stamp)
-                    guard let frame = try await frames.next() else {
-                        action = machine.transportClosed()
+                    let next = try await frames.next()
+                    timer.disarm()
+                    guard let frame = next else {
+                        action = timer.expired ? machine.responseTimerExpired() : machine.transportClosed()
                         continue
                     }
                     guard let message = try ISO20Response(payloadType: frame.payloadType.rawValue, exi: Array(buffer: frame.payload))
@@ -80,8 +116,18 @@ extension EVCCSession {
                 }
             }
         }
-        return ISO20EVCCSessionSummary(
+        } catch where timer.expired {
+            if case .finish(let result) = machine.responseTimerExpired() { outcome = result }
+        }
+        var summary = ISO20EVCCSessionSummary(
             protocolName: selected, timeline: timeline, outcome: outcome, plugAndChargeEMAID: machine.plugAndChargeEMAID,
             installedContract: machine.installedContract)
+        summary.sessionID = machine.currentSessionID
+        summary.joinedOldSession = machine.joinedOldSession
+        summary.battery = machine.battery
+        summary.chargedWh = machine.chargedWh
+        summary.dischargedWh = machine.dischargedWh
+        summary.renegotiations = machine.renegotiations
+        return summary
     }
 }

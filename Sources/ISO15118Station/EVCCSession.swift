@@ -22,6 +22,14 @@ public struct EVCCSessionSummary: Sendable {
     public var installedContract: StoredContract?
     /// Why a due CertificateUpdate did not deliver a new contract (the session used the current one).
     public var updateFailure: String?
+    /// The session ended paused (SessionStopReq ChargingSession=Pause answered OK): resume it with ``sessionID``.
+    public var paused = false
+    /// The SECC joined the paused session this one asked for (SessionSetupRes OK_OldSessionJoined).
+    public var resumed = false
+    /// Renegotiations completed (ChargeProgress=Renegotiate, ChargeParameterDiscovery, PowerDelivery Start), and how
+    /// many of them the SECC asked for (EVSENotification=ReNegotiation).
+    public var renegotiations = 0
+    public var seccRenegotiations = 0
 
     public var succeeded: Bool { self.failure == nil }
 }
@@ -32,7 +40,8 @@ public enum EVCCSession {
     /// the vehicle uses Contract payment (Plug & Charge) when the SECC offers it.
     public static func run(
         on connection: V2GConnection, configuration: ISO2EVCCStateMachine.Configuration, contract: StoredContract? = nil,
-        installation: ContractInstallation? = nil, renewal: ContractRenewal? = nil, logger: Logger
+        installation: ContractInstallation? = nil, renewal: ContractRenewal? = nil, resuming: [UInt8]? = nil,
+        timers: EVCCResponseTimers = .standard, logger: Logger
     ) async throws -> EVCCSessionSummary {
         let started = ContinuousClock.now
         func stamp() -> Double {
@@ -41,29 +50,44 @@ public enum EVCCSession {
         }
         var timeline: [TimelineEntry] = []
         var machine = ISO2EVCCStateMachine(
-            configuration: configuration, contract: contract, installation: installation, renewal: renewal)
+            configuration: configuration, contract: contract, installation: installation, renewal: renewal, resuming: resuming)
         var failure: String? = "connection closed by the SECC"
         var selected: ApplicationProtocol?
         var firstPowerDelivery: Double?
         var logger = logger
+        let timer = SessionTimer(window: timers.window(Self.iso2ResponseWindow("SupportedAppProtocolReq")), closing: connection.channel.channel)
+        defer { timer.disarm() }
+        var pending = "SupportedAppProtocolReq"
+        do {
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
-            switch try await Self.negotiate([.iso2], &frames, outbound, &timeline, stamp) {
+            switch try await Self.negotiate([.iso2], &frames, outbound, &timeline, stamp, timer: timer, timers: timers) {
             case .accepted(let chosen): selected = chosen
             case .refused(let code):
                 failure = "no common protocol (\(code))"
                 return
-            case .noAnswer: return
+            case .noAnswer:
+                if timer.expired { failure = "V2G_EVCC_Msg_Timeout: no answer to SupportedAppProtocolReq" }
+                return
             }
             var action = machine.start()
             while true {
                 switch action {
                 case .send(let request):
-                    let bytes = try ISO2Document.v2gMessage(request).exiEncoded()
-                    try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
-                    timeline.append(.init(milliseconds: stamp(), direction: .sent, message: MessageName.of(request).0))
-                    guard let frame = try await frames.next() else { return }
-                    guard case .v2gMessage(let response) = try ISO2Document(exi: Array(buffer: frame.payload)) else {
+                    let payload = try ByteBuffer(exiEncoding: ISO2Document.v2gMessage(request).exiEncode(into:))
+                    let (sentName, detail) = MessageName.of(request)
+                    pending = sentName
+                    // Armed before the write: a response can then never arrive ahead of its timer.
+                    timer.arm(window: timers.window(Self.iso2ResponseWindow(pending)))
+                    try await outbound.write(V2GTPFrame(payloadType: .exi, payload: payload))
+                    timeline.append(.init(milliseconds: stamp(), direction: .sent, message: pending, responseCode: detail))
+                    let next = try await frames.next()
+                    timer.disarm()
+                    guard let frame = next else {
+                        if timer.expired { failure = "V2G_EVCC_Msg_Timeout: no answer to \(pending)" }
+                        return
+                    }
+                    guard case .v2gMessage(let response) = try frame.payload.exiDecoded(ISO2Document.init(exi:)) else {
                         failure = "not an ISO 15118-2 V2G_Message"
                         return
                     }
@@ -86,10 +110,14 @@ public enum EVCCSession {
                 }
             }
         }
+        } catch where timer.expired {
+            failure = "V2G_EVCC_Msg_Timeout: no answer to \(pending)"
+        }
         return EVCCSessionSummary(
             protocolName: selected, sessionID: machine.sessionID.hexString, timeline: timeline, failure: failure,
             battery: machine.battery, meterWh: machine.meterWh, firstPowerDeliveryMilliseconds: firstPowerDelivery,
-            installedContract: machine.installedContract, updateFailure: machine.updateFailure)
+            installedContract: machine.installedContract, updateFailure: machine.updateFailure, paused: machine.paused,
+            resumed: machine.resumed, renegotiations: machine.renegotiations, seccRenegotiations: machine.seccRenegotiations)
     }
 }
 
@@ -101,16 +129,22 @@ extension EVCCSession {
     }
 
     /// SupportedAppProtocolReq offering `protocols`, its response on the timeline, and the protocol the SECC chose.
+    /// The response timer runs while the answer is awaited (V2G_EVCC_Msg_Timeout of SupportedAppProtocolReq, 2 s);
+    /// `.noAnswer` with `timer.expired` when it ran out.
     static func negotiate(
         _ protocols: [ApplicationProtocol], _ frames: inout NIOAsyncChannelInboundStream<V2GTPFrame>.AsyncIterator,
-        _ outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, _ timeline: inout [TimelineEntry], _ stamp: () -> Double
+        _ outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, _ timeline: inout [TimelineEntry], _ stamp: () -> Double,
+        timer: SessionTimer, timers: EVCCResponseTimers
     ) async throws -> Negotiation {
         let offer = AppProtocolOffer.request(offering: protocols)
+        timer.arm(window: timers.window(Self.iso2ResponseWindow("SupportedAppProtocolReq")))
         try await outbound.write(
-            V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolReq(offer).exiEncoded())))
+            V2GTPFrame(payloadType: .exi, payload: try ByteBuffer(exiEncoding: SAPDocument.supportedAppProtocolReq(offer).exiEncode(into:))))
         timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolReq"))
-        guard let answer = try await frames.next(),
-            case .supportedAppProtocolRes(let response) = try SAPDocument(exi: Array(buffer: answer.payload))
+        let next = try await frames.next()
+        timer.disarm()
+        guard let answer = next,
+            case .supportedAppProtocolRes(let response) = try answer.payload.exiDecoded(SAPDocument.init(exi:))
         else { return .noAnswer }
         timeline.append(
             .init(
@@ -129,5 +163,46 @@ extension EVCCSession {
             try await Task.sleep(for: .milliseconds(100))
         }
         last = requestName
+    }
+}
+
+/// The EVCC drivers' response timers (V2G_EVCC_Msg_Timeout): each request's window comes from its standard (ISO 15118-2
+/// Table 109, DIN SPEC 70121 §9.6, ISO 15118-20 timing table) through the state machine or
+/// ``EVCCSession/iso2ResponseWindow(_:)``. ``limit`` shortens every window (tests only); ``floor`` lengthens the short
+/// ones, an explicit leniency for SECC simulators that answer slower than the standard allows (`pnc ev
+/// --response-window-floor`).
+public struct EVCCResponseTimers: Sendable, Hashable {
+    /// The longest any window may be; nil keeps the standard windows.
+    public var limit: Duration?
+    /// The shortest any window may be; nil keeps the standard windows.
+    public var floor: Duration?
+
+    public init(limit: Duration? = nil, floor: Duration? = nil) {
+        self.limit = limit
+        self.floor = floor
+    }
+
+    public static let standard = EVCCResponseTimers()
+
+    /// The window to arm for a request whose standard window is `window`.
+    public func window(_ window: Duration) -> Duration {
+        var window = window
+        if let floor { window = max(window, floor) }
+        if let limit { window = min(window, limit) }
+        return window
+    }
+}
+
+extension EVCCSession {
+    /// V2G_EVCC_Msg_Timeout of ISO 15118-2:2014 Table 109 for the response to `requestName`: 0.25 s for
+    /// CurrentDemandReq; 5 s for ServiceDetailReq, PaymentDetailsReq, PowerDeliveryReq, CertificateInstallationReq and
+    /// CertificateUpdateReq; 2 s for every other request, SupportedAppProtocolReq included.
+    public static func iso2ResponseWindow(_ requestName: String) -> Duration {
+        switch requestName {
+        case "CurrentDemandReq": .milliseconds(250)
+        case "ServiceDetailReq", "PaymentDetailsReq", "PowerDeliveryReq", "CertificateInstallationReq", "CertificateUpdateReq":
+            .seconds(5)
+        default: .seconds(2)
+        }
     }
 }

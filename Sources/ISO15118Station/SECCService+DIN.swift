@@ -18,10 +18,11 @@ extension SECCService {
     ) async throws -> String {
         var machine = DINSECCStateMachine(
             configuration: DINSECCConfiguration(
-                evseID: [0x00], evseIndex: self.configuration.evseNumber, capabilities: capabilities),
+                evseID: [0x00], evseIndex: self.configuration.evseNumber, capabilities: capabilities,
+                preChargeAboveMaximum: self.configuration.preChargeAboveMaximum),
             proposedSessionID: sessionID, traceID: traceID)
         while let frame = try await frames.next() {
-            guard case .v2gMessage(let request) = try DINDocument(exi: Array(buffer: frame.payload)) else {
+            guard case .v2gMessage(let request) = try frame.payload.exiDecoded(DINDocument.init(exi:)) else {
                 return "not a DIN SPEC 70121 V2G_Message"
             }
             let name = Self.dinName(request)
@@ -81,8 +82,8 @@ extension SECCService {
         _ message: V2GMessage, _ outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, _ timeline: inout [TimelineEntry],
         _ stamp: () -> Double
     ) async throws {
-        let bytes = try DINDocument.v2gMessage(message).exiEncoded()
-        try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
+        let payload = try ByteBuffer(exiEncoding: DINDocument.v2gMessage(message).exiEncode(into:))
+        try await outbound.write(V2GTPFrame(payloadType: .exi, payload: payload))
         timeline.append(
             .init(
                 milliseconds: stamp(), direction: .sent, message: Self.dinName(message),

@@ -26,12 +26,15 @@ extension SECCService {
             pnc = roots.isEmpty ? nil : pnc.map { var offer = $0; offer.moRoots = roots; return offer }
         }
         var random = SystemRandomNumberGenerator()
+        var iso20Configuration = ISO20SECCConfiguration(
+            evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities, pnc: pnc)
+        iso20Configuration.apply(self.configuration.iso20Session)
+        iso20Configuration.preChargeAboveMaximum = self.configuration.preChargeAboveMaximum
         var machine = ISO20SECCStateMachine(
-            configuration: ISO20SECCConfiguration(
-                evseID: self.configuration.evseID, evseIndex: self.configuration.evseNumber, capabilities: capabilities,
-                pnc: pnc),
-            proposedSessionID: sessionID, traceID: traceID,
-            genChallenge: pnc == nil ? [] : (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
+            configuration: iso20Configuration, proposedSessionID: sessionID, traceID: traceID,
+            genChallenge: pnc == nil ? [] : (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) },
+            pausedSessions: self.iso20PausedSessions.all)
+        var logger = logger
         while let frame = try await frames.next() {
             guard let request = try ISO20Request(payloadType: frame.payloadType.rawValue, exi: Array(buffer: frame.payload))
             else {
@@ -40,6 +43,13 @@ extension SECCService {
             let name = Self.iso20Name(request)
             timeline.append(.init(milliseconds: stamp(), direction: .received, message: name))
             var action = machine.received(request, now: UInt64(max(Self.unixTime(), 0)))
+            if case .sessionSetup = request, let joined = machine.joinedSessionID {
+                // The vehicle joined a paused session: its trace id and transaction go on.
+                self.iso20PausedSessions.forget(sessionID: joined)
+                logger[metadataKey: "pnc.trace_id"] = "\(machine.traceID)"
+                logger[metadataKey: "v2g.session_id"] = "\(ISO20SECCStateMachine.hex(joined))"
+                logger.debug("secc joined a paused -20 session")
+            }
             while true {
                 logger.debug("secc transition", metadata: ["v2g.request": "\(name)"])
                 switch action {
@@ -64,7 +74,8 @@ extension SECCService {
                     }
                 case .sendAndClose(let response, let reason):
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
-                    return "session ended: \(reason)"
+                    if let paused = machine.pausedSession { self.iso20PausedSessions.keep(paused) }
+                    return Self.ending("session ended: \(reason)", joined: machine.joinedSessionID)
                 case .startTransaction(let start, let response, _):
                     let id = await self.startTransaction(start, fallbackID: "local-\(ISO20SECCStateMachine.hex(sessionID))", logger: logger)
                     _ = machine.transactionStarted(id: id)
@@ -77,7 +88,7 @@ extension SECCService {
                 case .endTransaction(let end, let response, let reason):
                     await self.reportEnd(end, logger: logger)
                     try await Self.writeISO20(response, outbound, &timeline, stamp)
-                    return "session ended: \(reason)"
+                    return Self.ending("session ended: \(reason)", joined: machine.joinedSessionID)
                 case .control(let command):
                     let reply = await self.control(command, logger: logger)
                     if let meter = try? await self.controller.meterReading() { machine.meterSampled(meter) }
@@ -94,6 +105,13 @@ extension SECCService {
         if timedOut() { return "closed: \(machine.sequenceTimerExpired())" }
         _ = machine.transportClosed()
         return "connection closed by the vehicle"
+    }
+
+    /// A session's ending, naming the paused session it joined (its SessionID and trace id are not the ones the
+    /// connection started with).
+    static func ending(_ text: String, joined: [UInt8]?) -> String {
+        guard let joined else { return text }
+        return text + " (joined paused session \(ISO20SECCStateMachine.hex(joined)))"
     }
 
     static func writeISO20<Message>(

@@ -29,6 +29,14 @@ public struct SECCConfiguration: Sendable {
     public var contractRootsProvider: (@Sendable () -> [Certificate])?
     /// Whether Contract sessions are asked for one signed MeteringReceipt ([V2G2-691]).
     public var requiresMeteringReceipt: Bool
+    /// ISO 15118-20 control modes, power plan, standby, pause and service renegotiation.
+    public var iso20Session = ISO20SessionOptions()
+    /// DIN SPEC 70121 and ISO 15118-20: a PreCharge target above the EVSE's maximum voltage is refused with
+    /// FAILED_WrongChargeParameter (default) or clamped to that maximum (`pnc station --precharge-above-maximum clamp`).
+    public var preChargeAboveMaximum: PreChargeAboveMaximum = .refuse
+    /// ISO 15118-2: after this many charge-loop requests the SECC asks once for a renegotiation
+    /// (EVSENotification=ReNegotiation); nil never asks (`pnc station --renegotiate-after N`).
+    public var renegotiateAfterChargeLoops: Int?
 
     public init(
         evseID: String, evseNumber: Int = 1, paymentOptions: [PaymentOption] = [.externalPayment],
@@ -70,11 +78,16 @@ public struct SECCService: Sendable {
     public let logger: Logger
     /// V2G_SECC_Sequence_Timeout (ISO 15118-2 §9.6, 60 s); shorter values are for tests only.
     public let sequenceTimeout: Duration
+    /// ISO 15118-20 sessions paused by their vehicles, joined again by a later SessionSetupReq.
+    public let iso20PausedSessions = ISO20PausedSessions()
+    /// ISO 15118-2 sessions paused here, shared by every connection of this service.
+    public let pausedSessions: PausedSessions
 
     public init(
         configuration: SECCConfiguration, backend: any ChargingBackend, controller: any EVSEController, logger: Logger,
-        sequenceTimeout: Duration = ISO2Timing.sequenceTimeout
+        sequenceTimeout: Duration = ISO2Timing.sequenceTimeout, pausedSessions: PausedSessions = PausedSessions()
     ) {
+        self.pausedSessions = pausedSessions
         self.configuration = configuration
         self.backend = backend
         self.controller = controller
@@ -106,27 +119,22 @@ public struct SECCService: Sendable {
             return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         }
         var selected: ApplicationProtocol?
+        var joinedSessionID: [UInt8]?
         var ending = "connection closed by the vehicle"
         // V2G_SECC_Sequence_Timer: a watchdog closes the channel when no request arrives in time; the loop below
         // then ends and the machine gets sequenceTimerExpired().
-        let timer = SequenceTimer(window: self.sequenceTimeout)
-        let channel = connection.channel.channel
-        try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            while let due = timer.due() {
-                try await Task.sleep(until: due, clock: .continuous)
-            }
-            channel.close(promise: nil)
-        }
-        defer { group.cancelAll() }
-        func rearm() { timer.rearm() }
+        let timer = SessionTimer(window: self.sequenceTimeout, closing: connection.channel.channel)
+        timer.arm()
+        do {
+        defer { timer.disarm() }
+        func rearm() { timer.arm() }
         let timedOut = timer
         do {
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             // SupportedAppProtocol (ISO 15118-2 §8.2).
             guard let first = try await frames.next() else { return }
-            guard first.payloadType == .exi, case .supportedAppProtocolReq(let sap) = try SAPDocument(exi: Array(buffer: first.payload))
+            guard first.payloadType == .exi, case .supportedAppProtocolReq(let sap) = try first.payload.exiDecoded(SAPDocument.init(exi:))
             else {
                 ending = "first message is not SupportedAppProtocolReq"
                 return
@@ -137,7 +145,7 @@ public struct SECCService: Sendable {
             }
             let outcome = AppProtocolNegotiation.response(to: sap, supported: implemented)
             try await outbound.write(
-                V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolRes(outcome.response).exiEncoded())))
+                V2GTPFrame(payloadType: .exi, payload: try ByteBuffer(exiEncoding: SAPDocument.supportedAppProtocolRes(outcome.response).exiEncode(into:))))
             timeline.append(.init(milliseconds: stamp(), direction: .sent, message: "SupportedAppProtocolRes", responseCode: outcome.response.responseCode.rawValue))
             selected = outcome.selected
             rearm()
@@ -162,6 +170,8 @@ public struct SECCService: Sendable {
                     timedOut: { timedOut.expired })
                 return
             }
+            let kept = self.pausedSessions.current(now: Self.unixTime())
+            for expired in kept.expired { await self.endPaused(expired, logger: logger) }
             var machine: NegotiatedSECCMachine = .iso2(
                 ISO2SECCStateMachine(
                     configuration: .init(
@@ -169,18 +179,33 @@ public struct SECCService: Sendable {
                         capabilities: capabilities, paymentOptions: self.configuration.paymentOptions,
                         contractRoots: self.configuration.contractRootsProvider?() ?? self.configuration.contractRoots,
                         requiresMeteringReceipt: self.configuration.requiresMeteringReceipt),
-                    proposedSessionID: sessionID, traceID: traceID, genChallenge: genChallenge))
+                    proposedSessionID: sessionID, traceID: traceID, genChallenge: genChallenge,
+                    resumable: kept.resumable))
+            var chargeLoops = 0
             while let frame = try await frames.next() {
                 switch machine {
                 case .iso2(var iso2):
-                    guard case .v2gMessage(let request) = try ISO2Document(exi: Array(buffer: frame.payload)) else {
+                    guard case .v2gMessage(let request) = try frame.payload.exiDecoded(ISO2Document.init(exi:)) else {
                         ending = "not an ISO 15118-2 V2G_Message"
                         return
                     }
-                    let (name, _) = MessageName.of(request)
-                    timeline.append(.init(milliseconds: stamp(), direction: .received, message: name))
+                    let (name, detail) = MessageName.of(request)
+                    timeline.append(.init(milliseconds: stamp(), direction: .received, message: name, responseCode: detail))
                     let now = Self.unixTime()
                     var action = iso2.received(request, now: now)
+                    if let joined = iso2.resumed, name == "SessionSetupReq" {
+                        self.pausedSessions.remove(sessionID: joined.sessionID)
+                        joinedSessionID = joined.sessionID
+                        logger[metadataKey: "v2g.session_id"] = "\(joined.sessionID.hexString)"
+                        logger[metadataKey: "pnc.trace_id"] = "\(joined.traceID)"
+                        logger.info("secc paused session joined")
+                    }
+                    if name == "CurrentDemandReq" || name == "ChargingStatusReq" {
+                        chargeLoops += 1
+                        if let after = self.configuration.renegotiateAfterChargeLoops, chargeLoops == after {
+                            iso2.requestRenegotiation()
+                        }
+                    }
                     var finished = false
                     while true {
                         logger.debug("secc transition", metadata: ["v2g.request": "\(name)", "v2g.action": "\(Self.describe(action))"])
@@ -234,6 +259,11 @@ public struct SECCService: Sendable {
                     }
                     machine = .iso2(iso2)
                     rearm()
+                    if let paused = iso2.paused, finished {
+                        if let dropped = self.pausedSessions.keep(paused) { await self.endPaused(dropped, logger: logger) }
+                        ending = "paused"
+                        logger.info("secc session paused")
+                    }
                     if finished { return }
                 }
             }
@@ -251,7 +281,18 @@ public struct SECCService: Sendable {
         }
         logger.debug("secc session ended", metadata: ["v2g.ending": "\(ending)"])
         return SECCSessionSummary(
-            protocolName: selected, sessionID: sessionID.hexString, traceID: traceID, timeline: timeline, ending: ending)
+            protocolName: selected, sessionID: (joinedSessionID ?? sessionID).hexString, traceID: traceID, timeline: timeline,
+            ending: ending)
+    }
+
+    /// A paused session that was dropped without a resume: its transaction ends (reason Timeout).
+    func endPaused(_ paused: ISO2PausedSession, logger: Logger) async {
+        guard let transactionID = paused.transactionID else { return }
+        await self.reportEnd(
+            TransactionEnd(
+                transactionID: transactionID, meterStopWh: paused.meterWh, reason: .timeout, timestamp: Self.unixTime(),
+                traceID: paused.traceID),
+            logger: logger)
     }
 
     /// How long the backend may take for a certificate exchange: the EV waits 5 s for CertificateInstallationRes /
@@ -295,8 +336,8 @@ public struct SECCService: Sendable {
         _ message: V2GMessage, _ outbound: NIOAsyncChannelOutboundWriter<V2GTPFrame>, _ timeline: inout [TimelineEntry],
         _ stamp: () -> Double
     ) async throws {
-        let bytes = try ISO2Document.v2gMessage(message).exiEncoded()
-        try await outbound.write(V2GTPFrame(payloadType: .exi, payload: ByteBuffer(bytes: bytes)))
+        let payload = try ByteBuffer(exiEncoding: ISO2Document.v2gMessage(message).exiEncode(into:))
+        try await outbound.write(V2GTPFrame(payloadType: .exi, payload: payload))
         let (name, code) = MessageName.of(message)
         timeline.append(.init(milliseconds: stamp(), direction: .sent, message: name, responseCode: code))
     }
@@ -319,36 +360,4 @@ public struct SECCService: Sendable {
     static func unixTime() -> Double {
         Date().timeIntervalSince1970
     }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// V2G_SECC_Sequence_Timer of one session, shared by the session loop (rearm) and its watchdog.
-final class SequenceTimer: Sendable {
-    private let state: Mutex<(deadline: ContinuousClock.Instant, expired: Bool)>
-    private let window: Duration
-
-    init(window: Duration) {
-        self.window = window
-        self.state = Mutex((ContinuousClock.now + window, false))
-    }
-
-    func rearm() { self.state.withLock { $0.deadline = ContinuousClock.now + self.window } }
-
-    /// The deadline to sleep until, or nil (and marked expired) once it has passed.
-    func due() -> ContinuousClock.Instant? {
-        self.state.withLock { state in
-            if ContinuousClock.now >= state.deadline {
-                state.expired = true
-                return nil
-            }
-            return state.deadline
-        }
-    }
-
-    var expired: Bool { self.state.withLock { $0.expired } }
 }

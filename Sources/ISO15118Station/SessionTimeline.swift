@@ -69,8 +69,13 @@ enum MessageName {
         case .cableCheckRes(let r): r.responseCode.rawValue + "/" + r.evseProcessing.rawValue
         case .preChargeRes(let r): r.responseCode.rawValue
         case .powerDeliveryRes(let r): r.responseCode.rawValue
-        case .currentDemandRes(let r): r.responseCode.rawValue
-        case .chargingStatusRes(let r): r.responseCode.rawValue
+        case .currentDemandRes(let r):
+            r.responseCode.rawValue + (r.dcEVSEStatus.evseNotification == .reNegotiation ? "/ReNegotiation" : "")
+        case .chargingStatusRes(let r):
+            r.responseCode.rawValue + (r.acEVSEStatus.evseNotification == .reNegotiation ? "/ReNegotiation" : "")
+        // Requests: what they ask, where it matters for reading a timeline.
+        case .powerDeliveryReq(let r): r.chargeProgress.rawValue
+        case .sessionStopReq(let r): r.chargingSession.rawValue
         case .weldingDetectionRes(let r): r.responseCode.rawValue
         case .sessionStopRes(let r): r.responseCode.rawValue
         case .paymentDetailsRes(let r): r.responseCode.rawValue

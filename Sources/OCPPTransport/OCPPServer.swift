@@ -66,6 +66,9 @@ public struct OCPPServerConfiguration: Sendable {
     public var callTimeout: TimeAmount = .seconds(30)
     /// Listen backlog. Default 4096.
     public var backlog: Int32 = 4096
+    /// SO_REUSEPORT on the listening socket: several processes (CSMS nodes sharing one database) bind the same address
+    /// and port and the kernel spreads new connections over them. Default false.
+    public var reusePort = false
 
     public init() {}
 }
@@ -108,6 +111,9 @@ public final class OCPPServer: Sendable {
         let listener = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(
+                ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: Self.soReusePort)),
+                value: configuration.reusePort ? 1 : 0)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 16 * 1024, high: 256 * 1024))
             // Small first read buffer: most OCPP messages are a few hundred bytes; the allocator grows for larger.
@@ -140,6 +146,9 @@ public final class OCPPServer: Sendable {
         self.followUps = followUps
         self.logger = logger
     }
+
+    /// SO_REUSEPORT (Linux: 15).
+    static var soReusePort: CInt { CInt(SO_REUSEPORT) }
 
     /// The bound port.
     public var port: Int { localAddress.port ?? configuration.port }

@@ -78,6 +78,50 @@ enum Migrations {
                 """,
             ]
         },
+        // Scale-out: the CSMS nodes sharing the database (each with a lease it renews), which node holds each station's
+        // connection, and the remote commands one node hands to the node holding the station.
+        Migration(version: 5) { dialect in
+            let real = dialect == .sqlite ? "REAL" : "DOUBLE PRECISION"
+            return [
+                "CREATE TABLE csms_nodes (node_id TEXT PRIMARY KEY, started_at \(real) NOT NULL, lease_until \(real) NOT NULL)",
+                """
+                CREATE TABLE station_locations (station_id TEXT PRIMARY KEY, node_id TEXT NOT NULL,
+                protocol_version TEXT NOT NULL, connected_at \(real) NOT NULL)
+                """,
+                "CREATE INDEX station_locations_by_node ON station_locations (node_id)",
+                """
+                CREATE TABLE remote_commands (id TEXT PRIMARY KEY, station_id TEXT NOT NULL, origin_node TEXT NOT NULL,
+                target_node TEXT NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL, result TEXT,
+                created_at \(real) NOT NULL, answered_at \(real))
+                """,
+                "CREATE INDEX remote_commands_by_target ON remote_commands (target_node, state)",
+                "CREATE INDEX remote_commands_by_origin ON remote_commands (origin_node, state)",
+            ]
+        },
+        // SQLite: the transaction summary is kept by a trigger on transaction_events (the INSERT of an event updates
+        // it; a replayed event, skipped by ON CONFLICT DO NOTHING, does not), one statement to prepare per event
+        // fewer. PostgreSQL keeps the same upsert as a statement of the data-access layer.
+        Migration(version: 6) { dialect in
+            guard dialect == .sqlite else { return [] }
+            return [
+                """
+                CREATE TRIGGER transaction_summary AFTER INSERT ON transaction_events BEGIN
+                INSERT INTO transactions (station_id, transaction_id, id_token, evse_id, started_at, ended_at, stopped_reason, last_seq_no, event_count)
+                VALUES (NEW.station_id, NEW.transaction_id, NEW.id_token, NEW.evse_id,
+                CASE WHEN NEW.event_type = 'Started' THEN NEW.timestamp END, CASE WHEN NEW.event_type = 'Ended' THEN NEW.timestamp END,
+                NEW.stopped_reason, NEW.seq_no, 1)
+                ON CONFLICT (station_id, transaction_id) DO UPDATE SET
+                id_token = COALESCE(transactions.id_token, excluded.id_token),
+                evse_id = COALESCE(transactions.evse_id, excluded.evse_id),
+                started_at = COALESCE(transactions.started_at, excluded.started_at),
+                ended_at = COALESCE(excluded.ended_at, transactions.ended_at),
+                stopped_reason = COALESCE(excluded.stopped_reason, transactions.stopped_reason),
+                last_seq_no = MAX(transactions.last_seq_no, excluded.last_seq_no),
+                event_count = transactions.event_count + 1;
+                END
+                """,
+            ]
+        },
         // Billing (CDRs and invoices) is numbered from 100 so that it never collides with the CSMS's numbers.
         Migration(version: 100) { _ in
             [
@@ -91,15 +135,34 @@ enum Migrations {
         },
     ] + emsp).sorted { $0.version < $1.version }
 
-    /// Applies the migrations not yet recorded, each in its own transaction.
+    /// Applies the migrations not yet recorded, each in its own transaction. Several processes may start on one
+    /// database at once: on PostgreSQL they take turns under an advisory lock, on SQLite each migration runs under
+    /// `BEGIN IMMEDIATE` (the write lock) and is skipped when another process recorded it meanwhile.
     static func migrate(_ db: any SQLDatabase, dialect: SQLDialectKind) async throws {
+        if dialect == .postgres { try await db.raw("SELECT pg_advisory_lock(\(bind: advisoryLockKey))").run() }
+        do {
+            try await migrateLocked(db, dialect: dialect)
+        } catch {
+            if dialect == .postgres { try? await db.raw("SELECT pg_advisory_unlock(\(bind: advisoryLockKey))").run() }
+            throw error
+        }
+        if dialect == .postgres { try await db.raw("SELECT pg_advisory_unlock(\(bind: advisoryLockKey))").run() }
+    }
+
+    /// The advisory lock key of migrations on PostgreSQL ("pncmigr" in ASCII).
+    static let advisoryLockKey: Int64 = 0x70_6E63_6D69_6772
+
+    private static func migrateLocked(_ db: any SQLDatabase, dialect: SQLDialectKind) async throws {
         try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)").run()
         let applied = Set(try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
         for migration in all where !applied.contains(migration.version) {
-            try await db.raw("BEGIN").run()
+            try await db.raw(SQLQueryString(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")).run()
             do {
-                for statement in migration.statements(dialect) { try await db.raw(SQLQueryString(statement)).run() }
-                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), CURRENT_TIMESTAMP)").run()
+                let done = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").all()
+                if done.isEmpty {
+                    for statement in migration.statements(dialect) { try await db.raw(SQLQueryString(statement)).run() }
+                    try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), CURRENT_TIMESTAMP)").run()
+                }
                 try await db.raw("COMMIT").run()
             } catch {
                 try? await db.raw("ROLLBACK").run()

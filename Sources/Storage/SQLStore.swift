@@ -122,15 +122,8 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     /// Opens a PostgreSQL database given as `postgres://user:password@host:port/database` (TLS disabled: use a
     /// loopback or private network) and migrates it.
     public static func openPostgres(url: String, logger: Logger) async throws -> SQLStore {
-        guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql",
-            let host = components.host, let user = components.user
-        else {
-            throw StorageError.make(.openFailed, "not a postgres:// URL")
-        }
-        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        let configuration = PostgresConnection.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database.isEmpty ? nil : database, tls: .disable)
+        let configuration = try postgresConfiguration(url: url)
+        let host = configuration.host ?? "?"
         do {
             let writeConnection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
             let readConnection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
@@ -149,6 +142,19 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         } catch {
             throw StorageError.make(.openFailed, "cannot open PostgreSQL database at \(host)", cause: error)
         }
+    }
+
+    /// The connection settings of a `postgres://user:password@host:port/database` URL (TLS disabled).
+    static func postgresConfiguration(url: String) throws -> PostgresConnection.Configuration {
+        guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql",
+            let host = components.host, let user = components.user
+        else {
+            throw StorageError.make(.openFailed, "not a postgres:// URL")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        return PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database.isEmpty ? nil : database, tls: .disable)
     }
 
     /// Opens `location`: a `postgres://` URL, or else an SQLite file path.
@@ -193,7 +199,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
                     var end = index
                     while end < batch.count, batch[end].event != nil { end += 1 }
                     let events = batch[index..<end].compactMap(\.event)
-                    fast.append(contentsOf: try await Self.insertEvents(events, greatest: greatest, into: writer))
+                    fast.append(contentsOf: try await Self.insertEvents(events, dialect: dialect, into: writer))
                     index = end
                 }
             } catch {
@@ -239,6 +245,12 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
     }
 
+    /// Ends ``run()`` after the batch in progress, without cancelling it (a cancelled SQLite statement would leave the
+    /// transaction open); later writes wait for ``close()``, which commits them.
+    public func stopWriter() {
+        signalContinuation.finish()
+    }
+
     /// Queues a write and waits until the transaction containing it is committed.
     func write(_ operation: @escaping WriteOperation, event: QueuedEvent? = nil) async throws -> Bool {
         try await withCheckedThrowingContinuation { continuation in
@@ -255,8 +267,9 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         }
     }
 
-    /// Stops the writer after the queued writes and closes the connections.
-    public func close() async throws {
+    /// Stops the writer after the queued writes and closes the connections. With `leavingCluster`, the node leaves
+    /// the station registry first (``leaveCluster(nodeID:)``: its stations' locations are removed).
+    public func close(leavingCluster nodeID: String? = nil) async throws {
         queue.withLock { $0.closed = true }
         signalContinuation.finish()
         let remaining = queue.withLock { state in
@@ -264,7 +277,17 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             state.items = []
             return items
         }
-        if !remaining.isEmpty { await commit(remaining) }
+        // The closing task is often a cancelled one (the node is stopping) and SQLite's async calls refuse to start in
+        // a cancelled task: the last writes run in a task of their own.
+        let writer = self.writer
+        await Task {
+            if !remaining.isEmpty { await self.commit(remaining) }
+            if let nodeID {
+                // The writer loop has ended: the statements run on the write connection directly.
+                try? await writer.raw("DELETE FROM station_locations WHERE node_id = \(bind: nodeID)").run()
+                try? await writer.raw("DELETE FROM csms_nodes WHERE node_id = \(bind: nodeID)").run()
+            }
+        }.value
         try await closeAll()
     }
 
@@ -275,7 +298,6 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         }
     }
 
-    var greatest: String { dialect == .sqlite ? "MAX" : "GREATEST" }
 
     // MARK: - StationRepository
 
@@ -422,18 +444,18 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     // MARK: - TransactionRepository
 
     public func record(_ e: TransactionEventRecord, samples: [MeterSample]) async throws -> Bool {
-        let greatest = self.greatest
+        let dialect = self.dialect
         // The operation is what a batch runs when it falls back to one savepoint per write; the queued event is
         // what the fast path inserts together with the other events of its batch (same rows, same outcome).
         return try await write(
-            { db in try await Self.insertEvent(e, samples: samples, greatest: greatest, into: db) },
+            { db in try await Self.insertEvent(e, samples: samples, dialect: dialect, into: db) },
             event: QueuedEvent(record: e, samples: samples))
     }
 
     /// Inserts a run of events with multi-row statements (at most 100 rows each): the events, then the
     /// transactions of those that were new, then their samples. Returns, in order, whether each event was new; an
     /// event already stored, or stored earlier in the same run, is a replay (false) and adds nothing.
-    static func insertEvents(_ events: [QueuedEvent], greatest: String, into db: any SQLDatabase) async throws -> [Bool] {
+    static func insertEvents(_ events: [QueuedEvent], dialect: SQLDialectKind, into db: any SQLDatabase) async throws -> [Bool] {
         struct Key: Hashable {
             let station: String
             let transaction: String
@@ -456,8 +478,9 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
                 query.appendInterpolation(
                     """
                     (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.seqNo), \(bind: e.eventType), \(bind: e.timestamp.text), \
-                    \(bind: e.triggerReason), \(bind: e.idToken), \(bind: e.evseID), \(bind: e.connectorID), \(bind: e.chargingState), \
-                    \(bind: e.stoppedReason), \(bind: e.offline ? 1 : 0), \(bind: e.payload))
+                    \(bind: e.triggerReason), \(bind: SQLValue.of(e.idToken, dialect)), \(bind: SQLValue.of(e.evseID, dialect)), \
+                    \(bind: SQLValue.of(e.connectorID, dialect)), \(bind: SQLValue.of(e.chargingState, dialect)), \
+                    \(bind: SQLValue.of(e.stoppedReason, dialect)), \(bind: e.offline ? 1 : 0), \(bind: e.payload))
                     """ as SQLQueryString)
             }
             query.appendLiteral(
@@ -482,16 +505,17 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
                     samples.append(contentsOf: event.samples)
                 }
             }
-            try await upsertTransactions(new, greatest: greatest, into: db)
-            try await insertSamples(samples, into: db)
+            // On SQLite the trigger of migration 6 has updated the transactions row by row inside the INSERT.
+            if dialect == .postgres { try await upsertTransactions(new, into: db) }
+            try await insertSamples(samples, dialect: dialect, into: db)
         }
         return results
     }
 
-    /// The transaction rows of newly stored events, as ``insertEvent(_:samples:greatest:into:)`` updates them one
-    /// by one. One statement never updates a transaction twice (PostgreSQL refuses that): a second event of the
+    /// The transaction rows of newly stored events on PostgreSQL, as ``insertEvent(_:samples:dialect:into:)``
+    /// updates them one by one. One statement never updates a transaction twice (PostgreSQL refuses that): a second event of the
     /// same transaction goes into the next statement, in order.
-    static func upsertTransactions(_ events: [TransactionEventRecord], greatest: String, into db: any SQLDatabase) async throws {
+    static func upsertTransactions(_ events: [TransactionEventRecord], into db: any SQLDatabase) async throws {
         struct Key: Hashable {
             let station: String
             let transaction: String
@@ -532,7 +556,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
                 started_at = COALESCE(transactions.started_at, excluded.started_at),
                 ended_at = COALESCE(excluded.ended_at, transactions.ended_at),
                 stopped_reason = COALESCE(excluded.stopped_reason, transactions.stopped_reason),
-                last_seq_no = \(greatest)(transactions.last_seq_no, excluded.last_seq_no),
+                last_seq_no = GREATEST(transactions.last_seq_no, excluded.last_seq_no),
                 event_count = transactions.event_count + 1
                 """)
             try await db.raw(query).run()
@@ -540,15 +564,22 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     }
 
     /// Inserts the event, updates its transaction and adds the samples; false when the event was stored before.
-    static func insertEvent(_ e: TransactionEventRecord, samples: [MeterSample], greatest: String, into db: any SQLDatabase) async throws -> Bool {
+    static func insertEvent(_ e: TransactionEventRecord, samples: [MeterSample], dialect: SQLDialectKind, into db: any SQLDatabase) async throws -> Bool {
         let inserted = try await db.raw(
             """
             INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type, timestamp, trigger_reason, id_token, evse_id, connector_id, charging_state, stopped_reason, offline, payload)
-            VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.seqNo), \(bind: e.eventType), \(bind: e.timestamp.text), \(bind: e.triggerReason), \(bind: e.idToken), \(bind: e.evseID), \(bind: e.connectorID), \(bind: e.chargingState), \(bind: e.stoppedReason), \(bind: e.offline ? 1 : 0), \(bind: e.payload))
+            VALUES (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.seqNo), \(bind: e.eventType), \(bind: e.timestamp.text), \(bind: e.triggerReason), \(bind: SQLValue.of(e.idToken, dialect)), \(bind: SQLValue.of(e.evseID, dialect)), \(bind: SQLValue.of(e.connectorID, dialect)), \(bind: SQLValue.of(e.chargingState, dialect)), \(bind: SQLValue.of(e.stoppedReason, dialect)), \(bind: e.offline ? 1 : 0), \(bind: e.payload))
             ON CONFLICT (station_id, transaction_id, seq_no) DO NOTHING RETURNING seq_no
             """
         ).all()
         guard !inserted.isEmpty else { return false }  // a replay: already stored
+        // On SQLite the trigger of migration 6 updates the transaction summary inside the INSERT (one statement to
+        // prepare instead of two); PostgreSQL gets the same upsert as a statement of its own.
+        guard dialect == .postgres else {
+            try await Self.insertSamples(samples, dialect: dialect, into: db)
+            return true
+        }
+        let greatest = "GREATEST"
         let started: String? = e.eventType == "Started" ? e.timestamp.text : nil
         let ended: String? = e.eventType == "Ended" ? e.timestamp.text : nil
         try await db.raw(
@@ -565,11 +596,11 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             event_count = transactions.event_count + 1
             """
         ).run()
-        try await Self.insertSamples(samples, into: db)
+        try await Self.insertSamples(samples, dialect: dialect, into: db)
         return true
     }
 
-    static func insertSamples(_ samples: [MeterSample], into db: any SQLDatabase) async throws {
+    static func insertSamples(_ samples: [MeterSample], dialect: SQLDialectKind, into db: any SQLDatabase) async throws {
         // Bounded statement size: at most 100 rows per INSERT.
         var start = 0
         while start < samples.count {
@@ -580,7 +611,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             for (offset, s) in chunk.enumerated() {
                 if offset > 0 { query.appendLiteral(", ") }
                 query.appendInterpolation(
-                    "(\(bind: s.stationID), \(bind: s.transactionID), \(bind: s.evseID), \(bind: s.timestamp.text), \(bind: s.measurand), \(bind: s.value), \(bind: s.unit), \(bind: s.phase), \(bind: s.context))"
+                    "(\(bind: s.stationID), \(bind: SQLValue.of(s.transactionID, dialect)), \(bind: SQLValue.of(s.evseID, dialect)), \(bind: s.timestamp.text), \(bind: s.measurand), \(bind: s.value), \(bind: SQLValue.of(s.unit, dialect)), \(bind: SQLValue.of(s.phase, dialect)), \(bind: SQLValue.of(s.context, dialect)))"
                         as SQLQueryString)
             }
             try await db.raw(query).run()
@@ -640,8 +671,9 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
 
     public func saveMeterSamples(_ samples: [MeterSample]) async throws {
         guard !samples.isEmpty else { return }
+        let dialect = self.dialect
         _ = try await write { db in
-            try await Self.insertSamples(samples, into: db)
+            try await Self.insertSamples(samples, dialect: dialect, into: db)
             return true
         }
     }
@@ -688,7 +720,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     public func startTransaction16(
         _ start: TransactionStart16, event: @escaping @Sendable (Int) -> (TransactionEventRecord, [MeterSample])
     ) async throws -> (transactionID: Int, replayed: Bool) {
-        let greatest = self.greatest
+        let dialect = self.dialect
         let box = Mutex<(Int, Bool)>((0, false))
         _ = try await write { db in
             // The writer runs one operation at a time: looking up and inserting cannot interleave with another start.
@@ -714,7 +746,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
                 """
             ).run()
             let (record, samples) = event(id)
-            _ = try await Self.insertEvent(record, samples: samples, greatest: greatest, into: db)
+            _ = try await Self.insertEvent(record, samples: samples, dialect: dialect, into: db)
             box.withLock { $0 = (id, false) }
             return true
         }

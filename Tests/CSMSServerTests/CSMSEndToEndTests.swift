@@ -220,25 +220,46 @@ import X509
 }
 
 @Suite(.serialized) struct InteropTests {
-    @Test("The ../shared/interop/ocpp conformance charge point passes against the CSMS (incl. InstallCertificate, GetInstalledCertificateIds)",
+    @Test("[A02/A03 external CA, M05] The ../shared/interop/ocpp conformance charge point passes against the CSMS with CertificateSigned (a chain of the test PKI posted to POST /api/v1/stations/{id}/certificate-signed), InstallCertificate and GetInstalledCertificateIds; its placeholder CSR is still rejected",
           .enabled(if: pythonPeerPresent, Comment(rawValue: pythonPeerMissing)))
     func conformanceClient() async throws {
         let pki = try TestPKI()
         let rootPEM = try TestPKI.pem(pki.root)
-        try await withCSMS(configure: { $0.rootCertificatesToInstall = [("V2GRootCertificate", rootPEM), ("MORootCertificate", rootPEM)] },
-                           certificateAuthority: TestCertificateAuthority(pki: pki)) { app, port in
+        try await withCSMSAndHTTP(configure: { $0.rootCertificatesToInstall = [("V2GRootCertificate", rootPEM), ("MORootCertificate", rootPEM)] },
+                                  certificateAuthority: TestCertificateAuthority(pki: pki)) { app, port, httpPort in
             try await app.store.saveToken(IdTokenRecord(idToken: "DEABCC1234567890", type: "eMAID", status: "Accepted"))
-            let (status, output) = try await Peers.runAsync(
+            async let run = Peers.runAsync(
                 venvPython,
                 ["conformance_client.py", "--url", "ws://127.0.0.1:\(port)/ocpp", "--station-id", "PNC-CONF-001",
-                 "--expect-csms-calls", "InstallCertificate,GetInstalledCertificateIds"],
+                 "--expect-csms-calls", "CertificateSigned,InstallCertificate,GetInstalledCertificateIds"],
                 cwd: harnessFolder)
+            // The operator delivers a chain an external CA signed (here: the test PKI's leaf and root) once the
+            // station is connected and booted; the harness waits for it (--wait-csms-calls, 10 s).
+            let chain = try TestPKI.pem(pki.server) + "\n" + rootPEM + "\n"
+            let body = JSONValue.object([
+                JSONMember("certificateChain", .string(chain)), JSONMember("certificateType", .string("V2GCertificate")),
+            ]).serializedString
+            var delivered: (Int, JSONValue)?
+            for _ in 0..<400 where delivered == nil {
+                if await app.connectedVersion(of: "PNC-CONF-001") != nil, try await app.store.station(id: "PNC-CONF-001") != nil {
+                    delivered = try await http("POST", "http://127.0.0.1:\(httpPort)/api/v1/stations/PNC-CONF-001/certificate-signed", body: body)
+                } else {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let (status, output) = try await run
             print(output)
+            let (httpStatus, answer) = try #require(delivered)
+            #expect(httpStatus == 200)
+            #expect(answer["status"] == .string("Accepted"))
             #expect(status == 0)
             #expect(output.contains("CONFORMANCE RUN PASSED"))
-            #expect(output.contains("[PASS] received expected CSMS calls: InstallCertificate, GetInstalledCertificateIds"))
+            #expect(output.contains("[PASS] received expected CSMS calls: CertificateSigned, InstallCertificate, GetInstalledCertificateIds"))
             // The harness's SignCertificate carries a placeholder, not a PKCS#10 CSR: a real CA refuses it.
             #expect(output.contains("SignCertificate(status='Rejected'"))
+            // The accepted chain's expiry is kept for renewal (A02/A03).
+            let renewals = try await app.store.stationCertificates(expiringBefore: OCPPDateTime(secondsSince1970: TestPKI.notAfter.timeIntervalSince1970 + 1))
+            #expect(renewals.contains { $0.stationID == "PNC-CONF-001" && $0.certificateType == "V2GCertificate" })
             let record = try await app.store.transaction(stationID: "PNC-CONF-001", transactionID: try #require(
                 try await app.store.transactions(stationID: "PNC-CONF-001", limit: 10, offset: 0).first?.transactionID))
             #expect(record?.eventCount == 3)

@@ -279,6 +279,32 @@ import Testing
         #expect(actions.last.map(Self.code) == .failedWrongChargeParameter)
     }
 
+    @Test("PreChargeAboveMaximum.clampToMaximum: a PreCharge target above the EVSE maximum is delivered at the maximum, answered OK")
+    func preChargeTooHighClamped() {
+        var configuration = F.seccConfiguration
+        configuration.preChargeAboveMaximum = .clampToMaximum
+        var machine = DINSECCStateMachine(configuration: configuration, proposedSessionID: F.sessionID, traceID: F.traceID)
+        var stage = DCOutputStage()
+        _ = Self.drive(
+            &machine,
+            [F.sessionSetup, F.serviceDiscovery, F.paymentSelection, F.contractAuthentication,
+             F.chargeParameterDiscovery(), F.cableCheck()],
+            stage: &stage)
+        // the output is commanded to the EVSE maximum (500 V), not to the 20 kV asked
+        #expect(machine.received(F.preCharge(voltage: 20_000)) == .control(.deliver(OutputTarget(voltageV: 500, currentA: 1))))
+        let reply = machine.controllerReplied(stage.run(.deliver(OutputTarget(voltageV: 500, currentA: 1))))
+        guard case .send(let message, _) = reply, case .preChargeRes(let response) = message.body.bodyElement else {
+            Issue.record("no PreChargeRes: \(reply)")
+            return
+        }
+        #expect(response.responseCode == .ok)
+        #expect(response.evsePresentVoltage.doubleValue <= 500)
+        // still strict below: the default configuration refuses the same request
+        var (strict, strictStage) = Self.established()
+        let refused = Self.drive(&strict, [F.cableCheck(), F.preCharge(voltage: 20_000)], stage: &strictStage)
+        #expect(refused.last.map(Self.code) == .failedWrongChargeParameter)
+    }
+
     @Test("[DIN70121 FAILED_TariffSelectionInvalid] A charging profile for an unknown SAScheduleTuple is refused")
     func tariffSelectionInvalid() {
         var (machine, stage) = Self.established()

@@ -320,12 +320,29 @@ struct DCStage {
         #expect(machine.sequenceTimerExpired() == .none)
     }
 
-    @Test("[V2G20 SessionStop] Pause is not supported and is answered FAILED")
-    func pauseRefused() throws {
+    @Test("[V2G20 SessionStop Pause] Pause before energy transfer is answered OK, closes, and keeps the session for a later join")
+    func pauseBeforeCharging() throws {
         var machine = F.secc()
         var stage = DCStage()
         _ = try Self.drive(&machine, Array(F.beforeCableCheck.prefix(4)), stage: &stage)
         let action = machine.received(.sessionStop(SessionStopReq(header: F.header(), chargingSession: .pause)), now: F.now)
-        #expect(Self.code(action) == .failed)
+        #expect(action == .sendAndClose(.sessionStop(SessionStopRes(header: F.header(), responseCode: .ok)), .sessionPaused))
+        #expect(machine.pausedSession?.sessionID == F.sessionID)
+        #expect(machine.pausedSession?.transactionID == nil)
+        #expect(machine.isClosed)
+    }
+
+    @Test("[V2G20 ScheduleExchangeRes FAILED] A refused ScheduleExchangeReq gets an encodable response")
+    func failedScheduleExchange() throws {
+        var machine = F.secc()
+        var stage = DCStage()
+        let dynamic = ISO20Request.scheduleExchange(ScheduleExchangeReq(
+            header: F.header(), maximumSupportingPoints: 12,
+            choice: .dynamicSEReqControlMode(Dynamic_SEReqControlMode(
+                departureTime: 3_600, evTargetEnergyRequest: RationalNumber(1), evMaximumEnergyRequest: RationalNumber(1),
+                evMinimumEnergyRequest: RationalNumber(0)))))
+        let actions = try Self.drive(&machine, Array(F.beforeCableCheck.prefix(8)) + [dynamic], stage: &stage)
+        #expect(Self.code(actions.last) == .failed)
+        #expect(Self.closes(actions.last))
     }
 }

@@ -21,6 +21,11 @@ struct ISO20InMemorySession {
     /// The backend behind ChargingBackend.exchangeCertificate (an eMSP's provisioning); nil fails the exchange.
     var exchange: ((CertificateExchangeRequest) -> CertificateExchangeResult)?
     var exchanges: [CertificateExchangeRequest] = []
+    /// Every request and response as decoded by the other side.
+    var requests: [ISO20Request] = []
+    var responses: [ISO20Response] = []
+    var transactionStarts: [TransactionStart] = []
+    var transactionEnds: [TransactionEnd] = []
 
     mutating func run() throws -> ISO20EVCCStateMachine.Outcome? {
         var evAction = self.evcc.start(now: self.now)
@@ -34,7 +39,10 @@ struct ISO20InMemorySession {
             self.payloadTypes.insert(outgoing.payloadType)
             let request = try #require(try ISO20Request(payloadType: outgoing.payloadType, exi: outgoing.exiEncoded()))
             self.transcript.append(String(String(describing: request).prefix(while: { $0 != "(" })))
+            self.requests.append(request)
             switch request {
+            case .serviceDiscovery:
+                loops = 0
             case .dcChargeLoop, .acChargeLoop:
                 loops += 1
                 if loops >= self.chargeLoops { self.evcc.requestStop() }
@@ -45,12 +53,15 @@ struct ISO20InMemorySession {
             while case .control(let command) = action { action = self.secc.controllerReplied(self.stage.run(command), now: self.now) }
             let response: ISO20Response
             switch action {
-            case .send(let r, _), .sendAndClose(let r, _), .sendAndUpdateTransaction(let r, _, _),
-                .endTransaction(_, let r, _):
+            case .send(let r, _), .sendAndClose(let r, _), .sendAndUpdateTransaction(let r, _, _):
                 response = r
-            case .startTransaction(_, let r, _):
+            case .endTransaction(let end, let r, _):
+                self.transactionEnds.append(end)
                 response = r
-                _ = self.secc.transactionStarted(id: "tx-1")
+            case .startTransaction(let start, let r, _):
+                response = r
+                self.transactionStarts.append(start)
+                _ = self.secc.transactionStarted(id: "tx-\(self.transactionStarts.count)")
             case .sendAndAuthorize(let r, _, let authorization):
                 response = r
                 self.authorizations.append(authorization)
@@ -73,6 +84,7 @@ struct ISO20InMemorySession {
             }
             self.payloadTypes.insert(response.payloadType)
             let decoded = try #require(try ISO20Response(payloadType: response.payloadType, exi: response.exiEncoded()))
+            self.responses.append(decoded)
             self.now += 1
             evAction = self.evcc.received(decoded, now: self.now)
         }

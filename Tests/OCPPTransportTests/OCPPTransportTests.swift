@@ -302,3 +302,37 @@ func transportError(_ body: () async throws -> Void) async -> OCPPTransportError
         #expect(attempts.value.withLock { $0 } == 1)
     }
 }
+
+@Suite(.serialized) struct ReusePortTests {
+    @Test("[DESIGN Scale-out] reusePort: two servers bind one address and port and both serve stations; without it the second bind fails")
+    func twoServersOnePort() async throws {
+        try await withServer({ $0.reusePort = true }) { first, _ in
+            var configuration = first.configuration
+            configuration.port = first.port
+            let delegate = TestDelegate()
+            let second = try await OCPPServer.bind(
+                configuration: configuration, authenticator: PasswordTable(passwords: ["CS-1": "secret-password-16"]),
+                delegate: delegate, logger: testLogger)
+            #expect(second.port == first.port)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await second.run() }
+                defer { group.cancelAll() }
+                // The kernel spreads connections over both listeners; every one of them is answered.
+                for index in 0..<8 {
+                    try await OCPPClient.withConnection(configuration: client(first, station: "CS-1"), handler: StationHandler()) { connection in
+                        let response = try await connection.call(V201.HeartbeatRequest())
+                        #expect(response.currentTime.text == "2026-11-21T00:00:00Z", "connection \(index)")
+                    }
+                }
+                await second.close()
+            }
+            var exclusive = first.configuration
+            exclusive.port = first.port
+            exclusive.reusePort = false
+            await #expect(throws: (any Error).self) {
+                _ = try await OCPPServer.bind(
+                    configuration: exclusive, authenticator: PasswordTable(passwords: [:]), delegate: TestDelegate(), logger: testLogger)
+            }
+        }
+    }
+}

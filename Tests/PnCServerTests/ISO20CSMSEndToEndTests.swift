@@ -32,7 +32,7 @@ struct ISO20CSMSEndToEndTests {
     static let pcid = "WMIOPNPC000000021"
     static let stationID = "CS-ISO20-1"
 
-    @Test("[OCPP2.0.1 A03 M05 M02 C07 E01-E06, ISO15118-20 CertificateInstallation PnC_AReqAuthorizationMode] the station's secp521r1 SECC certificate is signed by the -20 CPO Sub-CA 2 at the CSMS, the vehicle installs a contract through Get15118EVCertificate over TLS 1.3, charges by Plug & Charge (Authorize Accepted, certificate Accepted after OCSP), plugs in again with the kept contract; the CSMS stores both transactions")
+    @Test("[OCPP2.0.1 A03 M05 M02 C07 E01-E06, ISO15118-20 CertificateInstallation PnC_AReqAuthorizationMode] the station's secp521r1 SECC certificate is signed by the -20 CPO Sub-CA 2 at the CSMS, the vehicle installs a contract through Get15118EVCertificate over TLS 1.3, charges by Plug & Charge (Authorize Accepted, certificate Accepted after OCSP), plugs in again with the kept contract; the CSMS stores both transactions and bills both to the contract's eMAID (CDR, invoice, HTML in the outbox)")
     func plugAndChargeThroughCSMS() async throws {
         let folder = demoFolder()
         let logger = { var logger = Logger(label: "test.iso20-csms"); logger.logLevel = .warning; return logger }()
@@ -162,6 +162,24 @@ struct ISO20CSMSEndToEndTests {
             #expect(ended.count == 2)
             #expect(Set(ended.compactMap(\.idToken)) == [installed.eMAID])
             #expect(ended.allSatisfy { $0.eventCount >= 2 && $0.stoppedReason != nil })
+            // Both -20 PnC sessions are billed at TransactionEvent Ended: a CDR and an invoice to the contract's eMAID,
+            // written to the outbox under the eMAID.
+            var invoices: [(invoice: Invoice, htmlPath: String?)] = []
+            for _ in 0..<100 {
+                invoices = try await csms.application.store.invoices(eMAID: installed.eMAID)
+                if invoices.count >= 2 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(invoices.count == 2)
+            #expect(Set(invoices.map(\.invoice.cdr.session.transactionID)) == Set(ended.map(\.transactionID)))
+            for (invoice, htmlPath) in invoices {
+                #expect(invoice.cdr.session.eMAID == installed.eMAID)
+                #expect(invoice.cdr.session.authMethod == "AUTH_REQUEST")
+                #expect(invoice.cdr.totalInclVAT.cents > 0)
+                let path = try #require(htmlPath)
+                #expect(path.hasPrefix(folder + "/outbox/\(installed.eMAID)/"))
+                #expect(try String(contentsOfFile: path, encoding: .utf8).contains(installed.eMAID))
+            }
             for _ in 0..<100 where endings.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(20)) }
             #expect(endings.withLock { $0 } == ["session ended: sessionStopped", "session ended: sessionStopped"])
             try await server.close()
@@ -228,10 +246,14 @@ struct ISO20CSMSEndToEndTests {
             provisioning: try ContractProvisioning.fromPKIDirectory(
                 pki, allocator: try EMAIDAllocator(countryCode: "DE", providerID: "8AA")))
         let store = try await SQLStore.openSQLite(path: configuration.databasePath, logger: logger)
+        // Billing as `pnc csms --tariff FILE --outbox DIR` wires it: priced when TransactionEvent Ended is stored.
+        let billing = EMSPTransactionBilling(
+            store: store, tariff: try Tariff.load(json: Data(TransactionBillingTests.tariffJSON.utf8)),
+            outbox: InvoiceOutbox(folder: folder + "/outbox"))
         let application = CSMSApplication(
             configuration: configuration, store: store,
             certificateAuthority: try PKICertificateAuthority(pkis: [pki], validityDays: 30), plugAndCharge: plugAndCharge,
-            settlement: nil, logger: logger, now: { OCPPDateTime(secondsSince1970: Date().timeIntervalSince1970) })
+            settlement: billing, logger: logger, now: { OCPPDateTime(secondsSince1970: Date().timeIntervalSince1970) })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = configuration.server
         let task = Task {

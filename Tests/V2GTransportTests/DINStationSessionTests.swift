@@ -31,7 +31,8 @@ import V2GTransport
             defer { group.cancelAll() }
             let connection = try await V2GClient.connect(to: server.localAddress, security: .tcp, logger: recorder.logger)
             let summary = try await EVCCSession.runDIN(
-                on: connection, configuration: Self.ev, chargeLoops: 4, logger: recorder.logger)
+                on: connection, configuration: Self.ev, chargeLoops: 4, timers: EVCCResponseTimerTests.loaded,
+                logger: recorder.logger)
             for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
             try await server.close()
             return (summary, seccSummary.get())

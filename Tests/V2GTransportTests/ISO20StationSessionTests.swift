@@ -57,7 +57,7 @@ import V2GTransport
                 logger: recorder.logger)
             let summary = try await EVCCSession.runISO20(
                 on: connection, configuration: Self.ev(ac: ac), contracts: contracts, installation: installation, chargeLoops: 4,
-                logger: recorder.logger)
+                timers: EVCCResponseTimerTests.loaded, logger: recorder.logger)
             for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
             try await server.close()
             return (summary, seccSummary.get())

@@ -40,7 +40,8 @@ import V2GTransport
             let summary = try await EVCCSession.run(
                 on: connection,
                 configuration: .init(evccID: evccID, energyTransfer: mode, battery: Self.battery, maximumLoopIterations: 5),
-                contract: contract, installation: installation, renewal: renewal, logger: recorder.logger)
+                contract: contract, installation: installation, renewal: renewal, timers: EVCCResponseTimerTests.loaded,
+                logger: recorder.logger)
             for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
             try await server.close()
             return (summary, seccSummary.get())

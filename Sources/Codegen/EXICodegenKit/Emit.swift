@@ -143,6 +143,10 @@ extension Generator {
             if case .bounded(let m) = max {
                 L("if \(v).count == \(m) { throw EXIError.lengthLimitExceeded(\"\(ctx.typeName): more than \(m) items\", atBit: r.bitPosition) }")
             }
+            // One allocation for the usual short lists instead of growing from one element.
+            var reserve = 8
+            if case .bounded(let m) = max { reserve = Swift.min(m, 8) }
+            L("if \(v).isEmpty { \(v).reserveCapacity(\(reserve)) }")
             let t = ctx.fresh()
             decodeOne(node, into: t, ctx, &L)
             L("\(v).append(\(t))")
@@ -444,14 +448,19 @@ extension Generator {
         L("/// The substitution group of element `\(head.qname.local)`: the head and its members, in EXI order.")
         // Large groups (the -2/DIN body elements, the -20 control modes) are indirect: boxing keeps copies of the
         // enclosing values small. Small ones (time intervals, schedule entries) stay inline to avoid an allocation.
+        // In a large group only the members whose type is large are boxed (`indirect case`): small request and
+        // response bodies (SessionSetupReq, SessionStopRes, ...) decode without allocating a box.
         let members = s.substitutionSet(head)
-        L.open("public \(members.count >= 5 ? "indirect " : "")enum \(name): Sendable, Hashable {")
+        let large = members.count >= 5
+        L.open("public enum \(name): Sendable, Hashable {")
         var list: [(String, ElementDecl, ContentRef)] = []
         for m in s.substitutionSet(head) {
             let c = try content(of: m, in: s)
             list.append((lowerCamel(m.qname.local), m, c))
+            var boxed = false
+            if large, case .complex(let t) = c { boxed = !(inlineStructs[t] ?? false) }
             L("/// Element `\(m.qname.local)`\(m.isAbstract ? " (abstract head)" : "").")
-            L("case \(lowerCamel(m.qname.local))(\(c.swiftType))")
+            L("\(boxed ? "indirect " : "")case \(lowerCamel(m.qname.local))(\(c.swiftType))")
         }
         L.close()
         L("")

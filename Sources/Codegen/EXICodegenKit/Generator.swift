@@ -16,6 +16,24 @@ final class Generator {
     var names: [String: String] = [:]  // key → Swift name
     var keyModule: [String: String] = [:]
     var groupLabels: [String: String] = [:]
+    /// Per generated struct: whether it is small enough to sit unboxed in a substitution-group enum.
+    var inlineStructs: [String: Bool] = [:]
+
+    /// At most four fields, each a simple value, an optional one or an array (a few words each): a struct like
+    /// `SessionSetupReq` or `SessionStopRes`, not one holding nested structs.
+    static func isInline(_ model: StructModel) -> Bool {
+        guard model.fields.count <= 4 else { return false }
+        return model.fields.allSatisfy { field in
+            switch field.node {
+            case .attribute, .simpleContent: return true
+            case .element(let members, let group, _, _):
+                guard group == nil, members.count == 1 else { return false }
+                if case .simple = members[0].content { return true }
+                return field.node.isArray
+            default: return false
+            }
+        }
+    }
 
     /// Substitution groups depend on the schema set (the -20 AC and DC schemas add members to the same CommonTypes
     /// head), so a group is identified by its head and its members.
@@ -304,6 +322,7 @@ final class Generator {
                 model.fields.append(FieldModel(name: unique(n), xmlName: x, node: nd))
             }
         }
+        inlineStructs[swiftName] = Self.isInline(model)
         return model
     }
 

@@ -10,7 +10,9 @@ extension Generator {
         L("/// \(doc)")
         L("///")
         L("/// EXI document grammar (EXI 1.0 §8.5.1): \(globals.count) global elements, event codes of \(width) bits.")
-        L.open("public indirect enum \(name): Sendable, Hashable {")
+        // A document of many message types boxes its value, so that moving and copying it stays cheap; one of a few
+        // small types (SupportedAppProtocol) holds it inline and decodes without allocating a box.
+        L.open("public \(globals.count >= 5 ? "indirect " : "")enum \(name): Sendable, Hashable {")
         var cases: [(String, Int, ElementDecl, ContentRef)] = []
         var used: Set<String> = []
         for (i, q) in globals.enumerated() {
@@ -31,25 +33,31 @@ extension Generator {
         L("/// Decodes an EXI stream (header 0x80, then the document).")
         L("/// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.")
         L.open("public init(exi bytes: [UInt8]) throws(EXIError) {")
-        L("var r = EXIBitReader(bytes)")
+        L("self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)")
+        L.close()
+        L("")
+        emitStreamEntryPoints(&L)
+        L("/// Reads the header, the document and the padding from `r`.")
+        L.open("package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {")
         L("try r.readHeader()")
         L("let at = r.bitPosition")
+        L("let result: Self")
         L("switch try r.readEventCode(width: \(width)) {")
         for (n, i, _, c) in cases {
             L("case \(i):")
             L.indent += 1
             decodeContent(c, into: "v", &L)
-            L("self = .\(n)(v)")
+            L("result = .\(n)(v)")
             L.indent -= 1
         }
         L("case let code: throw EXIError.unexpectedEvent(\"\(name): root event code \\(code) is not supported\", atBit: at)")
         L("}")
         L("try r.checkEnd()")
+        L("return result")
         L.close()
         L("")
-        L("/// Encodes the document as an EXI stream with the header 0x80.")
-        L.open("public func exiEncoded() throws(EXIError) -> [UInt8] {")
-        L("var w = EXIBitWriter(capacity: 128)")
+        L("/// Writes the header and the document to `w`.")
+        L.open("package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {")
         L("w.writeHeader()")
         L("switch self {")
         for (n, i, _, c) in cases {
@@ -60,9 +68,30 @@ extension Generator {
             L.indent -= 1
         }
         L("}")
-        L("return w.bytes")
         L.close()
         L.close()
+    }
+
+    /// The entry points shared by documents and fragments around `exiDecodeStream` and `exiEncodeStream`.
+    func emitStreamEntryPoints(_ L: inout Lines) {
+        L("/// Decodes an EXI stream in memory the caller owns, without copying it.")
+        L("/// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.")
+        L.open("public init(exi buffer: UnsafeRawBufferPointer) throws(EXIError) {")
+        L("self = try EXIBitReader.withUnsafeReader(over: buffer, Self.exiDecodeStream)")
+        L.close()
+        L("")
+        L("/// Encodes the value as an EXI stream with the header 0x80, into a new array of exactly its size.")
+        L.open("public func exiEncoded() throws(EXIError) -> [UInt8] {")
+        L("try EXIBitWriter.encodedBytes { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }")
+        L.close()
+        L("")
+        L("/// Encodes the value as an EXI stream into `buffer` without allocating; returns the number of bytes written.")
+        L("/// - Throws: ``EXIError`` with code ``EXIError/Code/bufferTooSmall`` when the stream does not fit `buffer`,")
+        L("///   or the value's own errors.")
+        L.open("public func exiEncode(into buffer: UnsafeMutableRawBufferPointer) throws(EXIError) -> Int {")
+        L("try EXIBitWriter.encode(into: buffer) { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }")
+        L.close()
+        L("")
     }
 
     /// The schema-informed fragment grammar (EXI 1.0 §8.5.2): SE(F_i) for every element declaration, global and
@@ -161,16 +190,22 @@ extension Generator {
         L("")
         L("/// Decodes an EXI fragment (header 0x80, one element, end of fragment).")
         L.open("public init(exi bytes: [UInt8]) throws(EXIError) {")
-        L("var r = EXIBitReader(bytes)")
+        L("self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)")
+        L.close()
+        L("")
+        emitStreamEntryPoints(&L)
+        L("/// Reads the header, the fragment, the end of fragment and the padding from `r`.")
+        L.open("package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {")
         L("try r.readHeader()")
         L("let at = r.bitPosition")
+        L("let result: Self")
         L("switch try r.readEventCode(width: \(width)) {")
         for e in entries {
             L("case \(e.code):")
             L.indent += 1
             if let c = e.content {
                 decodeContent(c, into: "v", &L)
-                L("self = .\(e.caseName)(v)")
+                L("result = .\(e.caseName)(v)")
             } else {
                 for a in e.attrs { L("var \(lowerCamel(a.local)): String? = nil") }
                 L("var value = \"\"")
@@ -187,7 +222,7 @@ extension Generator {
                 L("default: throw EXIError.unexpectedEvent(\"element fragment grammar: event code \\(code) is not supported\", atBit: codeAt)")
                 L("}")
                 L.close()
-                L("self = .\(e.caseName)(ElementFragment(\(e.attrs.map { "\(lowerCamel($0.local, escape: false)): \(lowerCamel($0.local))" }.joined(separator: ", "))\(e.attrs.isEmpty ? "" : ", ")value: value))")
+                L("result = .\(e.caseName)(ElementFragment(\(e.attrs.map { "\(lowerCamel($0.local, escape: false)): \(lowerCamel($0.local))" }.joined(separator: ", "))\(e.attrs.isEmpty ? "" : ", ")value: value))")
             }
             L.indent -= 1
         }
@@ -198,11 +233,11 @@ extension Generator {
         L("    throw EXIError.unexpectedEvent(\"\(name): expected end of fragment\", atBit: endAt)")
         L("}")
         L("try r.checkEnd()")
+        L("return result")
         L.close()
         L("")
-        L("/// Encodes the fragment: header 0x80, the element, end of fragment, zero padding.")
-        L.open("public func exiEncoded() throws(EXIError) -> [UInt8] {")
-        L("var w = EXIBitWriter(capacity: 128)")
+        L("/// Writes the fragment to `w`: header 0x80, the element, end of fragment.")
+        L.open("package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {")
         L("w.writeHeader()")
         L("switch self {")
         for e in entries {
@@ -231,7 +266,6 @@ extension Generator {
         }
         L("}")
         L("w.writeEventCode(\(endCode), width: \(width))")
-        L("return w.bytes")
         L.close()
         L.close()
     }

@@ -9,63 +9,63 @@ import EXI
 import XMLDSig
 
 /// The substitution group of element `BodyElement`: the head and its members, in EXI order.
-public indirect enum BodyElement: Sendable, Hashable {
+public enum BodyElement: Sendable, Hashable {
     /// Element `BodyElement`.
     case bodyElement(BodyBase)
     /// Element `CableCheckReq`.
-    case cableCheckReq(CableCheckReq)
+    indirect case cableCheckReq(CableCheckReq)
     /// Element `CableCheckRes`.
-    case cableCheckRes(CableCheckRes)
+    indirect case cableCheckRes(CableCheckRes)
     /// Element `CertificateInstallationReq`.
-    case certificateInstallationReq(CertificateInstallationReq)
+    indirect case certificateInstallationReq(CertificateInstallationReq)
     /// Element `CertificateInstallationRes`.
-    case certificateInstallationRes(CertificateInstallationRes)
+    indirect case certificateInstallationRes(CertificateInstallationRes)
     /// Element `CertificateUpdateReq`.
-    case certificateUpdateReq(CertificateUpdateReq)
+    indirect case certificateUpdateReq(CertificateUpdateReq)
     /// Element `CertificateUpdateRes`.
-    case certificateUpdateRes(CertificateUpdateRes)
+    indirect case certificateUpdateRes(CertificateUpdateRes)
     /// Element `ChargeParameterDiscoveryReq`.
-    case chargeParameterDiscoveryReq(ChargeParameterDiscoveryReq)
+    indirect case chargeParameterDiscoveryReq(ChargeParameterDiscoveryReq)
     /// Element `ChargeParameterDiscoveryRes`.
-    case chargeParameterDiscoveryRes(ChargeParameterDiscoveryRes)
+    indirect case chargeParameterDiscoveryRes(ChargeParameterDiscoveryRes)
     /// Element `ChargingStatusReq`.
     case chargingStatusReq(ChargingStatusReq)
     /// Element `ChargingStatusRes`.
-    case chargingStatusRes(ChargingStatusRes)
+    indirect case chargingStatusRes(ChargingStatusRes)
     /// Element `ContractAuthenticationReq`.
     case contractAuthenticationReq(ContractAuthenticationReq)
     /// Element `ContractAuthenticationRes`.
     case contractAuthenticationRes(ContractAuthenticationRes)
     /// Element `CurrentDemandReq`.
-    case currentDemandReq(CurrentDemandReq)
+    indirect case currentDemandReq(CurrentDemandReq)
     /// Element `CurrentDemandRes`.
-    case currentDemandRes(CurrentDemandRes)
+    indirect case currentDemandRes(CurrentDemandRes)
     /// Element `MeteringReceiptReq`.
-    case meteringReceiptReq(MeteringReceiptReq)
+    indirect case meteringReceiptReq(MeteringReceiptReq)
     /// Element `MeteringReceiptRes`.
-    case meteringReceiptRes(MeteringReceiptRes)
+    indirect case meteringReceiptRes(MeteringReceiptRes)
     /// Element `PaymentDetailsReq`.
-    case paymentDetailsReq(PaymentDetailsReq)
+    indirect case paymentDetailsReq(PaymentDetailsReq)
     /// Element `PaymentDetailsRes`.
     case paymentDetailsRes(PaymentDetailsRes)
     /// Element `PowerDeliveryReq`.
-    case powerDeliveryReq(PowerDeliveryReq)
+    indirect case powerDeliveryReq(PowerDeliveryReq)
     /// Element `PowerDeliveryRes`.
-    case powerDeliveryRes(PowerDeliveryRes)
+    indirect case powerDeliveryRes(PowerDeliveryRes)
     /// Element `PreChargeReq`.
-    case preChargeReq(PreChargeReq)
+    indirect case preChargeReq(PreChargeReq)
     /// Element `PreChargeRes`.
-    case preChargeRes(PreChargeRes)
+    indirect case preChargeRes(PreChargeRes)
     /// Element `ServiceDetailReq`.
     case serviceDetailReq(ServiceDetailReq)
     /// Element `ServiceDetailRes`.
-    case serviceDetailRes(ServiceDetailRes)
+    indirect case serviceDetailRes(ServiceDetailRes)
     /// Element `ServiceDiscoveryReq`.
     case serviceDiscoveryReq(ServiceDiscoveryReq)
     /// Element `ServiceDiscoveryRes`.
-    case serviceDiscoveryRes(ServiceDiscoveryRes)
+    indirect case serviceDiscoveryRes(ServiceDiscoveryRes)
     /// Element `ServicePaymentSelectionReq`.
-    case servicePaymentSelectionReq(ServicePaymentSelectionReq)
+    indirect case servicePaymentSelectionReq(ServicePaymentSelectionReq)
     /// Element `ServicePaymentSelectionRes`.
     case servicePaymentSelectionRes(ServicePaymentSelectionRes)
     /// Element `SessionSetupReq`.
@@ -77,9 +77,9 @@ public indirect enum BodyElement: Sendable, Hashable {
     /// Element `SessionStopRes`.
     case sessionStopRes(SessionStopRes)
     /// Element `WeldingDetectionReq`.
-    case weldingDetectionReq(WeldingDetectionReq)
+    indirect case weldingDetectionReq(WeldingDetectionReq)
     /// Element `WeldingDetectionRes`.
-    case weldingDetectionRes(WeldingDetectionRes)
+    indirect case weldingDetectionRes(WeldingDetectionRes)
 }
 
 extension BodyElement: Codable {
@@ -818,267 +818,290 @@ extension DINDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
     public init(exi bytes: [UInt8]) throws(EXIError) {
-        var r = EXIBitReader(bytes)
+        self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
+    }
+
+    /// Decodes an EXI stream in memory the caller owns, without copying it.
+    /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
+    public init(exi buffer: UnsafeRawBufferPointer) throws(EXIError) {
+        self = try EXIBitReader.withUnsafeReader(over: buffer, Self.exiDecodeStream)
+    }
+
+    /// Encodes the value as an EXI stream with the header 0x80, into a new array of exactly its size.
+    public func exiEncoded() throws(EXIError) -> [UInt8] {
+        try EXIBitWriter.encodedBytes { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Encodes the value as an EXI stream into `buffer` without allocating; returns the number of bytes written.
+    /// - Throws: ``EXIError`` with code ``EXIError/Code/bufferTooSmall`` when the stream does not fit `buffer`,
+    ///   or the value's own errors.
+    public func exiEncode(into buffer: UnsafeMutableRawBufferPointer) throws(EXIError) -> Int {
+        try EXIBitWriter.encode(into: buffer) { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Reads the header, the document and the padding from `r`.
+    package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         try r.readHeader()
         let at = r.bitPosition
+        let result: Self
         switch try r.readEventCode(width: 7) {
         case 0:
             let v = try AC_EVChargeParameter.exiDecode(&r)
-            self = .acEVChargeParameter(v)
+            result = .acEVChargeParameter(v)
         case 1:
             let v = try AC_EVSEChargeParameter.exiDecode(&r)
-            self = .acEVSEChargeParameter(v)
+            result = .acEVSEChargeParameter(v)
         case 2:
             let v = try AC_EVSEStatus.exiDecode(&r)
-            self = .acEVSEStatus(v)
+            result = .acEVSEStatus(v)
         case 3:
             let v = try BodyBase.exiDecode(&r)
-            self = .bodyElement(v)
+            result = .bodyElement(v)
         case 4:
             let v = try CableCheckReq.exiDecode(&r)
-            self = .cableCheckReq(v)
+            result = .cableCheckReq(v)
         case 5:
             let v = try CableCheckRes.exiDecode(&r)
-            self = .cableCheckRes(v)
+            result = .cableCheckRes(v)
         case 6:
             let v = try CanonicalizationMethod.exiDecode(&r)
-            self = .canonicalizationMethod(v)
+            result = .canonicalizationMethod(v)
         case 7:
             let v = try CertificateInstallationReq.exiDecode(&r)
-            self = .certificateInstallationReq(v)
+            result = .certificateInstallationReq(v)
         case 8:
             let v = try CertificateInstallationRes.exiDecode(&r)
-            self = .certificateInstallationRes(v)
+            result = .certificateInstallationRes(v)
         case 9:
             let v = try CertificateUpdateReq.exiDecode(&r)
-            self = .certificateUpdateReq(v)
+            result = .certificateUpdateReq(v)
         case 10:
             let v = try CertificateUpdateRes.exiDecode(&r)
-            self = .certificateUpdateRes(v)
+            result = .certificateUpdateRes(v)
         case 11:
             let v = try ChargeParameterDiscoveryReq.exiDecode(&r)
-            self = .chargeParameterDiscoveryReq(v)
+            result = .chargeParameterDiscoveryReq(v)
         case 12:
             let v = try ChargeParameterDiscoveryRes.exiDecode(&r)
-            self = .chargeParameterDiscoveryRes(v)
+            result = .chargeParameterDiscoveryRes(v)
         case 13:
             let v = try ChargingStatusReq.exiDecode(&r)
-            self = .chargingStatusReq(v)
+            result = .chargingStatusReq(v)
         case 14:
             let v = try ChargingStatusRes.exiDecode(&r)
-            self = .chargingStatusRes(v)
+            result = .chargingStatusRes(v)
         case 15:
             let v = try ContractAuthenticationReq.exiDecode(&r)
-            self = .contractAuthenticationReq(v)
+            result = .contractAuthenticationReq(v)
         case 16:
             let v = try ContractAuthenticationRes.exiDecode(&r)
-            self = .contractAuthenticationRes(v)
+            result = .contractAuthenticationRes(v)
         case 17:
             let v = try CurrentDemandReq.exiDecode(&r)
-            self = .currentDemandReq(v)
+            result = .currentDemandReq(v)
         case 18:
             let v = try CurrentDemandRes.exiDecode(&r)
-            self = .currentDemandRes(v)
+            result = .currentDemandRes(v)
         case 19:
             let v = try DC_EVChargeParameter.exiDecode(&r)
-            self = .dcEVChargeParameter(v)
+            result = .dcEVChargeParameter(v)
         case 20:
             let v = try DC_EVPowerDeliveryParameter.exiDecode(&r)
-            self = .dcEVPowerDeliveryParameter(v)
+            result = .dcEVPowerDeliveryParameter(v)
         case 21:
             let v = try DC_EVSEChargeParameter.exiDecode(&r)
-            self = .dcEVSEChargeParameter(v)
+            result = .dcEVSEChargeParameter(v)
         case 22:
             let v = try DC_EVSEStatus.exiDecode(&r)
-            self = .dcEVSEStatus(v)
+            result = .dcEVSEStatus(v)
         case 23:
             let v = try DC_EVStatus.exiDecode(&r)
-            self = .dcEVStatus(v)
+            result = .dcEVStatus(v)
         case 24:
             let v = try DSAKeyValue.exiDecode(&r)
-            self = .dsaKeyValue(v)
+            result = .dsaKeyValue(v)
         case 25:
             let v = try DigestMethod.exiDecode(&r)
-            self = .digestMethod(v)
+            result = .digestMethod(v)
         case 26:
             try r.readSimpleContentStart()
             let v = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .digestValue(v)
+            result = .digestValue(v)
         case 27:
             let v = try EVChargeParameter.exiDecode(&r)
-            self = .evChargeParameter(v)
+            result = .evChargeParameter(v)
         case 28:
             let v = try EVPowerDeliveryParameter.exiDecode(&r)
-            self = .evPowerDeliveryParameter(v)
+            result = .evPowerDeliveryParameter(v)
         case 29:
             let v = try EVSEChargeParameter.exiDecode(&r)
-            self = .evseChargeParameter(v)
+            result = .evseChargeParameter(v)
         case 30:
             let v = try EVSEStatus.exiDecode(&r)
-            self = .evseStatus(v)
+            result = .evseStatus(v)
         case 31:
             let v = try EVStatus.exiDecode(&r)
-            self = .evStatus(v)
+            result = .evStatus(v)
         case 32:
             let v = try Entry.exiDecode(&r)
-            self = .entry(v)
+            result = .entry(v)
         case 33:
             let v = try KeyInfo.exiDecode(&r)
-            self = .keyInfo(v)
+            result = .keyInfo(v)
         case 34:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .keyName(v)
+            result = .keyName(v)
         case 35:
             let v = try KeyValue.exiDecode(&r)
-            self = .keyValue(v)
+            result = .keyValue(v)
         case 36:
             let v = try Manifest.exiDecode(&r)
-            self = .manifest(v)
+            result = .manifest(v)
         case 37:
             let v = try MeteringReceiptReq.exiDecode(&r)
-            self = .meteringReceiptReq(v)
+            result = .meteringReceiptReq(v)
         case 38:
             let v = try MeteringReceiptRes.exiDecode(&r)
-            self = .meteringReceiptRes(v)
+            result = .meteringReceiptRes(v)
         case 39:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .mgmtData(v)
+            result = .mgmtData(v)
         case 40:
             let v = try Object.exiDecode(&r)
-            self = .object(v)
+            result = .object(v)
         case 41:
             let v = try PGPData.exiDecode(&r)
-            self = .pgpData(v)
+            result = .pgpData(v)
         case 42:
             let v = try PMaxScheduleEntry.exiDecode(&r)
-            self = .pMaxScheduleEntry(v)
+            result = .pMaxScheduleEntry(v)
         case 43:
             let v = try PaymentDetailsReq.exiDecode(&r)
-            self = .paymentDetailsReq(v)
+            result = .paymentDetailsReq(v)
         case 44:
             let v = try PaymentDetailsRes.exiDecode(&r)
-            self = .paymentDetailsRes(v)
+            result = .paymentDetailsRes(v)
         case 45:
             let v = try PowerDeliveryReq.exiDecode(&r)
-            self = .powerDeliveryReq(v)
+            result = .powerDeliveryReq(v)
         case 46:
             let v = try PowerDeliveryRes.exiDecode(&r)
-            self = .powerDeliveryRes(v)
+            result = .powerDeliveryRes(v)
         case 47:
             let v = try PreChargeReq.exiDecode(&r)
-            self = .preChargeReq(v)
+            result = .preChargeReq(v)
         case 48:
             let v = try PreChargeRes.exiDecode(&r)
-            self = .preChargeRes(v)
+            result = .preChargeRes(v)
         case 49:
             let v = try RSAKeyValue.exiDecode(&r)
-            self = .rsaKeyValue(v)
+            result = .rsaKeyValue(v)
         case 50:
             let v = try Reference.exiDecode(&r)
-            self = .reference(v)
+            result = .reference(v)
         case 51:
             let v = try RelativeTimeInterval.exiDecode(&r)
-            self = .relativeTimeInterval(v)
+            result = .relativeTimeInterval(v)
         case 52:
             let v = try RetrievalMethod.exiDecode(&r)
-            self = .retrievalMethod(v)
+            result = .retrievalMethod(v)
         case 53:
             let v = try SAScheduleList.exiDecode(&r)
-            self = .saScheduleList(v)
+            result = .saScheduleList(v)
         case 54:
             let v = try SASchedules.exiDecode(&r)
-            self = .saSchedules(v)
+            result = .saSchedules(v)
         case 55:
             let v = try SPKIData.exiDecode(&r)
-            self = .spkiData(v)
+            result = .spkiData(v)
         case 56:
             let v = try SalesTariffEntry.exiDecode(&r)
-            self = .salesTariffEntry(v)
+            result = .salesTariffEntry(v)
         case 57:
             let v = try ServiceCharge.exiDecode(&r)
-            self = .serviceCharge(v)
+            result = .serviceCharge(v)
         case 58:
             let v = try ServiceDetailReq.exiDecode(&r)
-            self = .serviceDetailReq(v)
+            result = .serviceDetailReq(v)
         case 59:
             let v = try ServiceDetailRes.exiDecode(&r)
-            self = .serviceDetailRes(v)
+            result = .serviceDetailRes(v)
         case 60:
             let v = try ServiceDiscoveryReq.exiDecode(&r)
-            self = .serviceDiscoveryReq(v)
+            result = .serviceDiscoveryReq(v)
         case 61:
             let v = try ServiceDiscoveryRes.exiDecode(&r)
-            self = .serviceDiscoveryRes(v)
+            result = .serviceDiscoveryRes(v)
         case 62:
             let v = try ServicePaymentSelectionReq.exiDecode(&r)
-            self = .servicePaymentSelectionReq(v)
+            result = .servicePaymentSelectionReq(v)
         case 63:
             let v = try ServicePaymentSelectionRes.exiDecode(&r)
-            self = .servicePaymentSelectionRes(v)
+            result = .servicePaymentSelectionRes(v)
         case 64:
             let v = try SessionSetupReq.exiDecode(&r)
-            self = .sessionSetupReq(v)
+            result = .sessionSetupReq(v)
         case 65:
             let v = try SessionSetupRes.exiDecode(&r)
-            self = .sessionSetupRes(v)
+            result = .sessionSetupRes(v)
         case 66:
             let v = try SessionStop.exiDecode(&r)
-            self = .sessionStopReq(v)
+            result = .sessionStopReq(v)
         case 67:
             let v = try SessionStopRes.exiDecode(&r)
-            self = .sessionStopRes(v)
+            result = .sessionStopRes(v)
         case 68:
             let v = try Signature.exiDecode(&r)
-            self = .signature(v)
+            result = .signature(v)
         case 69:
             let v = try SignatureMethod.exiDecode(&r)
-            self = .signatureMethod(v)
+            result = .signatureMethod(v)
         case 70:
             let v = try SignatureProperties.exiDecode(&r)
-            self = .signatureProperties(v)
+            result = .signatureProperties(v)
         case 71:
             let v = try SignatureProperty.exiDecode(&r)
-            self = .signatureProperty(v)
+            result = .signatureProperty(v)
         case 72:
             let v = try SignatureValue.exiDecode(&r)
-            self = .signatureValue(v)
+            result = .signatureValue(v)
         case 73:
             let v = try SignedInfo.exiDecode(&r)
-            self = .signedInfo(v)
+            result = .signedInfo(v)
         case 74:
             let v = try Interval.exiDecode(&r)
-            self = .timeInterval(v)
+            result = .timeInterval(v)
         case 75:
             let v = try Transform.exiDecode(&r)
-            self = .transform(v)
+            result = .transform(v)
         case 76:
             let v = try Transforms.exiDecode(&r)
-            self = .transforms(v)
+            result = .transforms(v)
         case 77:
             let v = try V2GMessage.exiDecode(&r)
-            self = .v2gMessage(v)
+            result = .v2gMessage(v)
         case 78:
             let v = try WeldingDetectionReq.exiDecode(&r)
-            self = .weldingDetectionReq(v)
+            result = .weldingDetectionReq(v)
         case 79:
             let v = try WeldingDetectionRes.exiDecode(&r)
-            self = .weldingDetectionRes(v)
+            result = .weldingDetectionRes(v)
         case 80:
             let v = try X509Data.exiDecode(&r)
-            self = .x509Data(v)
+            result = .x509Data(v)
         case let code: throw EXIError.unexpectedEvent("DINDocument: root event code \(code) is not supported", atBit: at)
         }
         try r.checkEnd()
+        return result
     }
 
-    /// Encodes the document as an EXI stream with the header 0x80.
-    public func exiEncoded() throws(EXIError) -> [UInt8] {
-        var w = EXIBitWriter(capacity: 128)
+    /// Writes the header and the document to `w`.
+    package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
         switch self {
         case .acEVChargeParameter(let v):
@@ -1331,7 +1354,6 @@ extension DINDocument {
             w.writeEventCode(80, width: 7)
             try v.exiEncode(&w)
         }
-        return w.bytes
     }
 }
 

@@ -524,6 +524,7 @@ extension ChargingProfile {
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: [ProfileEntry] = []
         while ev == 5 {
+            if v2.isEmpty { v2.reserveCapacity(8) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ChargingProfile: expected SE(ProfileEntry), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try ProfileEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -635,6 +636,7 @@ extension ConsumptionCost {
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: [Cost] = []
         while ev == 5 {
+            if v2.isEmpty { v2.reserveCapacity(8) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ConsumptionCost: expected SE(Cost), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Cost.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -2191,6 +2193,7 @@ extension ListOfRootCertificateIDs {
         var ev = try Self._exiNext(&s, &rep, &r)
         var v1: [String] = []
         while ev == 4 {
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: expected SE(RootCertificateID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 40)
@@ -2703,6 +2706,7 @@ extension PMaxSchedule {
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: [PMaxScheduleEntry] = []
         while ev == 5 {
+            if v2.isEmpty { v2.reserveCapacity(8) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("PMaxSchedule: expected SE(PMaxScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try PMaxScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -2814,6 +2818,7 @@ extension ParameterSet {
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: [Parameter] = []
         while ev == 5 {
+            if v2.isEmpty { v2.reserveCapacity(8) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ParameterSet: expected SE(Parameter), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Parameter.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3180,6 +3185,7 @@ extension PaymentOptions {
         var ev = try Self._exiNext(&s, &rep, &r)
         var v1: [PaymentOption] = []
         while ev == 4 {
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentOptions: expected SE(PaymentOption), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
@@ -3602,6 +3608,7 @@ extension SAScheduleList {
         var ev = try Self._exiNext(&s, &rep, &r)
         var v1: [SAScheduleTuple] = []
         while ev == 4 {
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SAScheduleList: expected SE(SAScheduleTuple), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try SAScheduleTuple.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3891,6 +3898,7 @@ extension SalesTariffEntry {
         ev = try Self._exiNext(&s, &rep, &r)
         var v5: [ConsumptionCost] = []
         while ev == 7 {
+            if v5.isEmpty { v5.reserveCapacity(8) }
             guard ev == 7 else { throw EXIError.unexpectedEvent("SalesTariffEntry: expected SE(ConsumptionCost), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try ConsumptionCost.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4038,6 +4046,7 @@ extension SalesTariff {
         ev = try Self._exiNext(&s, &rep, &r)
         var v6: [SalesTariffEntry] = []
         while ev == 8 {
+            if v6.isEmpty { v6.reserveCapacity(8) }
             guard ev == 8 else { throw EXIError.unexpectedEvent("SalesTariff: expected SE(SalesTariffEntry), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try SalesTariffEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4176,6 +4185,7 @@ extension SelectedServiceList {
         var ev = try Self._exiNext(&s, &rep, &r)
         var v1: [SelectedService] = []
         while ev == 4 {
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SelectedServiceList: expected SE(SelectedService), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try SelectedService.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4485,6 +4495,7 @@ extension ServiceParameterList {
         var ev = try Self._exiNext(&s, &rep, &r)
         var v1: [ParameterSet] = []
         while ev == 4 {
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceParameterList: expected SE(ParameterSet), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ParameterSet.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4577,6 +4588,7 @@ extension ServiceTagList {
         var ev = try Self._exiNext(&s, &rep, &r)
         var v1: [Service] = []
         while ev == 4 {
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceTagList: expected SE(Service), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try Service.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4913,6 +4925,7 @@ extension SubCertificates {
         var ev = try Self._exiNext(&s, &rep, &r)
         var v1: [[UInt8]] = []
         while ev == 4 {
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SubCertificates: expected SE(Certificate), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readBinary(minLength: 0, maxLength: 1200)

@@ -41,6 +41,29 @@ public struct ISO20EVCCConfiguration: Sendable, Hashable {
     public var preChargeToleranceV: Double
     /// Whether the vehicle charges with AC (ServiceID 1) instead of DC (ServiceID 2).
     public var ac: Bool
+    /// Bidirectional power transfer: the vehicle asks for AC_BPT (5) or DC_BPT (6) and discharges when the schedule
+    /// (scheduled control mode) or the SECC (dynamic control mode) asks for it.
+    public var bpt = false
+    /// BPT: the most power and current the vehicle gives back (positive figures).
+    public var maximumDischargePowerW: Double = 0
+    public var maximumDischargeCurrentA: Double = 0
+    /// The control modes the vehicle accepts, preferred first; it selects the first one the SECC offers.
+    public var controlModes: [ISO20ControlMode] = [.scheduled]
+    /// The traction battery: capacity, state of charge at the start, the floor for discharging and the target.
+    public var batteryCapacityWh: Double = 60_000
+    public var stateOfCharge: Double = 50
+    public var minimumStateOfCharge: Double = 20
+    public var targetStateOfCharge: Double = 100
+    /// Standby (PowerDeliveryReq Standby) after this many charge-loop exchanges, for `standbyLoops` exchanges, then
+    /// PowerDeliveryReq Start; nil: no standby.
+    public var standbyAfterLoops: Int?
+    public var standbyLoops = 2
+    /// How the first SessionStopReq ends the session: Terminate, Pause (the session can be joined later with
+    /// ``resumeSessionID``) or ServiceRenegotiation (back to ServiceDiscovery for a second energy transfer, then
+    /// Terminate).
+    public var sessionEnd: ChargingSession = .terminate
+    /// A paused session to join: SessionSetupReq carries this SessionID.
+    public var resumeSessionID: [UInt8]?
 
     public init(
         evccID: String, maximumVoltageV: Double, minimumVoltageV: Double, maximumCurrentA: Double,
@@ -59,8 +82,8 @@ public struct ISO20EVCCConfiguration: Sendable, Hashable {
     }
 }
 
-/// The EVCC side of an ISO 15118-20 AC or DC session (external identification, scheduled control mode) as a pure state
-/// machine. `now` is seconds since 1970-01-01 UTC from the driver's clock: it stamps the headers and bounds the
+/// The EVCC side of an ISO 15118-20 AC or DC session (EIM or PnC; AC, DC, AC_BPT, DC_BPT; scheduled or dynamic
+/// control mode; standby, pause and service renegotiation) as a pure state machine. `now` is seconds since 1970-01-01 UTC from the driver's clock: it stamps the headers and bounds the
 /// Ongoing phases.
 public struct ISO20EVCCStateMachine: Sendable {
     /// V2G_EVCC_Msg_Timeout, the general value of ISO 15118-20:2022 (2 s).
@@ -74,7 +97,8 @@ public struct ISO20EVCCStateMachine: Sendable {
     public static let dcServiceID: UInt16 = 2
     public static let acServiceID: UInt16 = 1
 
-    private var serviceID: UInt16 { self.configuration.ac ? Self.acServiceID : Self.dcServiceID }
+    private var service: ISO20EnergyService { .of(dc: !self.configuration.ac, bpt: self.configuration.bpt) }
+    private var serviceID: UInt16 { self.service.rawValue }
 
     public enum Action: Hashable, Sendable {
         case send(ISO20Request, responseWithin: Duration)
@@ -84,6 +108,8 @@ public struct ISO20EVCCStateMachine: Sendable {
 
     public enum Outcome: Hashable, Sendable {
         case completed
+        /// SessionStopRes to SessionStopReq Pause: the session can be joined with this SessionID.
+        case paused(sessionID: [UInt8])
         case failed(ResponseCode, request: String)
         case responseTimeout(request: String)
         case ongoingTimeout(request: String)
@@ -104,6 +130,7 @@ public struct ISO20EVCCStateMachine: Sendable {
         case chargeParameterDiscovery = "ChargeParameterDiscoveryReq", scheduleExchange = "ScheduleExchangeReq"
         case cableCheck = "DC_CableCheckReq", preCharge = "DC_PreChargeReq", powerDeliveryStart = "PowerDeliveryReq"
         case chargeLoop = "ChargeLoopReq", powerDeliveryStop = "PowerDeliveryReq(Stop)"
+        case powerDeliveryStandby = "PowerDeliveryReq(Standby)"
         case welding = "DC_WeldingDetectionReq", sessionStop = "SessionStopReq"
     }
 
@@ -128,6 +155,30 @@ public struct ISO20EVCCStateMachine: Sendable {
     private var pncOffer: PnC_ASResAuthorizationMode?
     /// The contract installed in this session (CertificateInstallation), for the vehicle to keep.
     public private(set) var installedContract: ISO20EVCCContract?
+    /// The battery, charged and discharged by what the EVSE reports in each charge-loop response over the time
+    /// between responses.
+    public private(set) var battery: EVBattery
+    /// Energy taken in and given back in this session, in Wh (from the EVSE's reports).
+    public private(set) var chargedWh: Double = 0
+    public private(set) var dischargedWh: Double = 0
+    /// The control mode of the selected parameter set.
+    public private(set) var controlMode: ISO20ControlMode = .scheduled
+    /// The SECC joined the paused session (SessionSetupRes OK_OldSessionJoined).
+    public private(set) var joinedOldSession = false
+    /// How many service renegotiations the session went through.
+    public private(set) var renegotiations = 0
+    /// The ChargingSchedule of scheduled control mode: its time anchor and entries (seconds, W).
+    private var schedule: (anchor: UInt64, entries: [(duration: UInt64, powerW: Double)])?
+    private var lastLoopAt: UInt64?
+    private var loops = 0
+    /// Standby exchanges still to send; nil when not in standby.
+    private var standbyRemaining: Int?
+    private var standbyDone = false
+    private var sessionEnd: ChargingSession
+    /// The AC power the SECC last set (dynamic) or the vehicle last drew (scheduled).
+    private var acPowerW: Double = 0
+    /// The schedule tuple of ScheduleExchangeRes the vehicle follows (the first one), confirmed in PowerDeliveryReq.
+    private var followedSchedule: ScheduleTuple?
 
     /// - Parameter contracts: contracts for Plug & Charge; the vehicle uses PnC when the SECC offers it and one of
     ///   them fits its SupportedProviders, EIM otherwise.
@@ -140,12 +191,18 @@ public struct ISO20EVCCStateMachine: Sendable {
         self.configuration = configuration
         self.contracts = contracts
         self.installation = installation
+        self.sessionEnd = configuration.sessionEnd
+        self.battery = EVBattery(
+            capacityWh: configuration.batteryCapacityWh, stateOfCharge: configuration.stateOfCharge,
+            maximumCurrentA: configuration.maximumCurrentA, maximumVoltageV: configuration.maximumVoltageV,
+            nominalVoltageV: configuration.targetVoltageV, targetStateOfCharge: configuration.targetStateOfCharge)
     }
 
     public var currentSessionID: [UInt8] { self.sessionID }
 
     public mutating func start(now: UInt64) -> Action {
         guard case .idle = self.state else { return .none }
+        if let resume = self.configuration.resumeSessionID, resume.count == 8 { self.sessionID = resume }
         return self.request(.sessionSetup, .sessionSetup(SessionSetupReq(header: self.header(now), evccID: self.configuration.evccID)), now)
     }
 
@@ -162,6 +219,11 @@ public struct ISO20EVCCStateMachine: Sendable {
         if step != .sessionSetup, response.header.sessionID != self.sessionID {
             return self.finish(.protocolViolation("SessionID changed"))
         }
+        if step == .powerDeliveryStandby, response.responseCode == .warningStandbyNotAllowed {
+            // The SECC keeps charging: so does the vehicle.
+            self.standbyDone = true
+            return self.request(.chargeLoop, self.chargeLoop(self.header(now), now: now), now)
+        }
         guard Self.isOK(response.responseCode) else {
             return self.finish(.failed(response.responseCode, request: step.rawValue))
         }
@@ -169,6 +231,7 @@ public struct ISO20EVCCStateMachine: Sendable {
         let c = self.configuration
         switch (step, response) {
         case (.sessionSetup, .sessionSetup):
+            self.joinedOldSession = response.responseCode == .okOldSessionJoined
             self.sessionID = response.header.sessionID
             return self.request(.authorizationSetup, .authorizationSetup(AuthorizationSetupReq(header: self.header(now))), now)
 
@@ -222,48 +285,65 @@ public struct ISO20EVCCStateMachine: Sendable {
 
         case (.serviceDiscovery, .serviceDiscovery(let r)):
             guard r.energyTransferServiceList.service.contains(where: { $0.serviceID == self.serviceID }) else {
-                return self.finish(.notOffered(self.configuration.ac ? "AC" : "DC"))
+                return self.finish(.notOffered(Self.name(self.service)))
             }
             return self.request(.serviceDetail, .serviceDetail(ServiceDetailReq(header: h, serviceID: self.serviceID)), now)
 
         case (.serviceDetail, .serviceDetail(let r)):
-            // The first parameter set with scheduled control mode (ControlMode = 1).
-            guard let set = r.serviceParameterList.parameterSet.first(where: { set in
-                set.parameter.contains { $0.name == "ControlMode" && $0.choice == .intValue(1) }
-            }) else { return self.finish(.notOffered("scheduled control mode")) }
+            // The first offered parameter set in the vehicle's most preferred control mode.
+            let offered = r.serviceParameterList.parameterSet
+            let choice = self.configuration.controlModes.lazy.compactMap { mode in
+                offered.first(where: { ISO20ControlMode.of($0) == mode }).map { (set: $0, mode: mode) }
+            }.first
+            guard let choice else {
+                return self.finish(.notOffered(self.configuration.controlModes.map { "\($0) control mode" }.joined(separator: " or ")))
+            }
+            let set = choice.set
+            self.controlMode = choice.mode
             let selection = ServiceSelectionReq(
                 header: h, selectedEnergyTransferService: SelectedService(serviceID: self.serviceID, parameterSetID: set.parameterSetID))
             return self.request(.serviceSelection, .serviceSelection(selection), now)
 
         case (.serviceSelection, .serviceSelection) where c.ac:
-            let parameters = AC_CPDReqEnergyTransferMode(
-                evMaximumChargePower: RationalNumber(c.maximumPowerW), evMinimumChargePower: RationalNumber(0))
-            return self.request(.chargeParameterDiscovery, .acChargeParameterDiscovery(AC_ChargeParameterDiscoveryReq(
-                header: h, acCPDReqEnergyTransferMode: .acCPDReqEnergyTransferMode(parameters))), now)
+            return self.request(.chargeParameterDiscovery, .acChargeParameterDiscovery(self.acChargeParameters(h)), now)
 
         case (.serviceSelection, .serviceSelection):
-            let parameters = DC_CPDReqEnergyTransferMode(
-                evMaximumChargePower: RationalNumber(c.maximumPowerW), evMinimumChargePower: RationalNumber(0),
-                evMaximumChargeCurrent: RationalNumber(c.maximumCurrentA), evMinimumChargeCurrent: RationalNumber(0),
-                evMaximumVoltage: RationalNumber(c.maximumVoltageV), evMinimumVoltage: RationalNumber(c.minimumVoltageV))
-            return self.request(.chargeParameterDiscovery, .dcChargeParameterDiscovery(DC_ChargeParameterDiscoveryReq(
-                header: h, dcCPDReqEnergyTransferMode: .dcCPDReqEnergyTransferMode(parameters))), now)
+            return self.request(.chargeParameterDiscovery, .dcChargeParameterDiscovery(self.dcChargeParameters(h)), now)
 
-        case (.chargeParameterDiscovery, .dcChargeParameterDiscovery) where !c.ac,
-            (.chargeParameterDiscovery, .acChargeParameterDiscovery) where c.ac:
-            return self.request(.scheduleExchange, Self.scheduleExchange(h), now)
+        case (.chargeParameterDiscovery, .dcChargeParameterDiscovery(let r)) where !c.ac:
+            guard Self.isBPT(r.dcCPDResEnergyTransferMode) == c.bpt else {
+                return self.finish(.protocolViolation("DC_ChargeParameterDiscoveryRes for another service"))
+            }
+            return self.request(.scheduleExchange, self.scheduleExchange(h), now)
+
+        case (.chargeParameterDiscovery, .acChargeParameterDiscovery(let r)) where c.ac:
+            guard Self.isBPT(r.acCPDResEnergyTransferMode) == c.bpt else {
+                return self.finish(.protocolViolation("AC_ChargeParameterDiscoveryRes for another service"))
+            }
+            return self.request(.scheduleExchange, self.scheduleExchange(h), now)
 
         case (.scheduleExchange, .scheduleExchange(let r)):
             if r.evseProcessing != .finished {
                 guard Self.elapsed(now, since: phaseStart) <= Self.ongoingTimeoutSeconds else {
                     return self.finish(.ongoingTimeout(request: step.rawValue))
                 }
-                return self.again(step, Self.scheduleExchange(h), phaseStart)
+                return self.again(step, self.scheduleExchange(h), phaseStart)
             }
-            guard case .scheduledSEResControlMode(let mode) = r.choice, !mode.scheduleTuple.isEmpty else {
-                return self.finish(.protocolViolation("no schedule tuple"))
+            switch (self.controlMode, r.choice) {
+            case (.scheduled, .scheduledSEResControlMode(let mode)):
+                guard let tuple = mode.scheduleTuple.first else { return self.finish(.protocolViolation("no schedule tuple")) }
+                let power = tuple.chargingSchedule.powerSchedule
+                self.schedule = (power.timeAnchor, power.powerScheduleEntries.powerScheduleEntry.map {
+                    (UInt64($0.duration), $0.power.doubleValue)
+                })
+                self.followedSchedule = tuple
+            case (.dynamic, .dynamicSEResControlMode):
+                self.schedule = nil
+                self.followedSchedule = nil
+            default:
+                return self.finish(.protocolViolation("ScheduleExchangeRes in another control mode"))
             }
-            if c.ac { return self.request(.powerDeliveryStart, Self.powerDelivery(h, .start), now) }
+            if c.ac { return self.request(.powerDeliveryStart, self.powerDeliveryStart(h), now) }
             return self.request(.cableCheck, .dcCableCheck(DC_CableCheckReq(header: h)), now)
 
         case (.cableCheck, .dcCableCheck(let r)):
@@ -282,34 +362,50 @@ public struct ISO20EVCCStateMachine: Sendable {
                 }
                 return self.again(step, self.preCharge(h), phaseStart)
             }
-            return self.request(.powerDeliveryStart, Self.powerDelivery(h, .start), now)
+            return self.request(.powerDeliveryStart, self.powerDeliveryStart(h), now)
 
         case (.powerDeliveryStart, .powerDelivery):
-            return self.request(.chargeLoop, self.chargeLoop(h), now)
+            self.lastLoopAt = now
+            return self.request(.chargeLoop, self.chargeLoop(h, now: now), now)
+
+        case (.powerDeliveryStandby, .powerDelivery):
+            self.standbyRemaining = max(1, self.configuration.standbyLoops)
+            self.lastLoopAt = now
+            return self.request(.chargeLoop, self.chargeLoop(h, now: now), now)
 
         case (.chargeLoop, .acChargeLoop(let r)) where c.ac:
-            if self.stopRequested || r.evseStatus?.evseNotification == .terminate {
-                return self.request(.powerDeliveryStop, Self.powerDelivery(h, .stop), now)
-            }
-            return self.request(.chargeLoop, self.chargeLoop(h), now)
+            self.account(acPowerW: Self.presentPower(r.clResControlMode), now: now)
+            return self.nextLoop(h, notification: r.evseStatus?.evseNotification, now: now)
 
         case (.chargeLoop, .dcChargeLoop(let r)) where !c.ac:
-            if self.stopRequested || r.evseStatus?.evseNotification == .terminate {
-                return self.request(.powerDeliveryStop, Self.powerDelivery(h, .stop), now)
-            }
-            return self.request(.chargeLoop, self.chargeLoop(h), now)
+            self.account(
+                dcPowerW: r.evsePresentCurrent.doubleValue * r.evsePresentVoltage.doubleValue, now: now)
+            return self.nextLoop(h, notification: r.evseStatus?.evseNotification, now: now)
 
         case (.powerDeliveryStop, .powerDelivery) where c.ac:
-            return self.request(.sessionStop, .sessionStop(SessionStopReq(header: h, chargingSession: .terminate)), now)
+            return self.request(.sessionStop, .sessionStop(SessionStopReq(header: h, chargingSession: self.sessionEnd)), now)
 
         case (.powerDeliveryStop, .powerDelivery):
             return self.request(.welding, .dcWeldingDetection(DC_WeldingDetectionReq(header: h, evProcessing: .finished)), now)
 
         case (.welding, .dcWeldingDetection):
-            return self.request(.sessionStop, .sessionStop(SessionStopReq(header: h, chargingSession: .terminate)), now)
+            return self.request(.sessionStop, .sessionStop(SessionStopReq(header: h, chargingSession: self.sessionEnd)), now)
 
         case (.sessionStop, .sessionStop):
-            return self.finish(.completed)
+            switch self.sessionEnd {
+            case .terminate:
+                return self.finish(.completed)
+            case .pause:
+                return self.finish(.paused(sessionID: self.sessionID))
+            case .serviceRenegotiation:
+                // A second energy transfer in the same session, ended by Terminate.
+                self.renegotiations += 1
+                self.sessionEnd = .terminate
+                self.stopRequested = false
+                self.standbyDone = true
+                self.loops = 0
+                return self.request(.serviceDiscovery, .serviceDiscovery(ServiceDiscoveryReq(header: h)), now)
+            }
 
         default:
             return self.finish(.protocolViolation("unexpected response while waiting for the answer to \(step.rawValue)"))
@@ -387,9 +483,42 @@ public struct ISO20EVCCStateMachine: Sendable {
             header: h, selectedAuthorizationService: .eim, choice: .eimAReqAuthorizationMode(EIM_AReqAuthorizationMode())))
     }
 
-    private static func scheduleExchange(_ h: MessageHeader) -> ISO20Request {
-        .scheduleExchange(ScheduleExchangeReq(
-            header: h, maximumSupportingPoints: 1024, choice: .scheduledSEReqControlMode(Scheduled_SEReqControlMode())))
+    private func scheduleExchange(_ h: MessageHeader) -> ISO20Request {
+        switch self.controlMode {
+        case .scheduled:
+            return .scheduleExchange(ScheduleExchangeReq(
+                header: h, maximumSupportingPoints: 1024, choice: .scheduledSEReqControlMode(Scheduled_SEReqControlMode())))
+        case .dynamic:
+            let e = self.energyRequests
+            let bpt = self.configuration.bpt
+            return .scheduleExchange(ScheduleExchangeReq(
+                header: h, maximumSupportingPoints: 1024,
+                choice: .dynamicSEReqControlMode(Dynamic_SEReqControlMode(
+                    departureTime: 7_200, minimumSOC: Self.percent(self.configuration.minimumStateOfCharge),
+                    targetSOC: Self.percent(self.configuration.targetStateOfCharge),
+                    evTargetEnergyRequest: RationalNumber(e.target), evMaximumEnergyRequest: RationalNumber(e.maximum),
+                    evMinimumEnergyRequest: RationalNumber(e.minimum),
+                    evMaximumV2XEnergyRequest: bpt ? RationalNumber(e.maximum) : nil,
+                    evMinimumV2XEnergyRequest: bpt ? RationalNumber(e.v2xMinimum) : nil))))
+        }
+    }
+
+    /// PowerDeliveryReq Start confirming the schedule the vehicle follows: EVPowerProfile in scheduled control mode
+    /// with the SelectedScheduleTupleID, PowerToleranceAcceptance (confirmed only when the schedule carries a
+    /// PowerTolerance) and the tuple's power entries. Both EVPowerProfile and PowerToleranceAcceptance are optional in
+    /// the schema; Josev's SECC refuses a Finished Start without them.
+    private func powerDeliveryStart(_ h: MessageHeader) -> ISO20Request {
+        guard let tuple = self.followedSchedule, !tuple.chargingSchedule.powerSchedule.powerScheduleEntries.powerScheduleEntry.isEmpty
+        else { return Self.powerDelivery(h, .start) }
+        let schedule = tuple.chargingSchedule.powerSchedule
+        let acceptance: PowerToleranceAcceptance =
+            schedule.powerTolerance == nil ? .powerToleranceNotConfirmed : .powerToleranceConfirmed
+        let profile = EVPowerProfile(
+            timeAnchor: schedule.timeAnchor,
+            choice: .scheduledEVPPTControlMode(Scheduled_EVPPTControlMode(
+                selectedScheduleTupleID: tuple.scheduleTupleID, powerToleranceAcceptance: acceptance)),
+            evPowerProfileEntries: EVPowerProfileEntryList(evPowerProfileEntry: schedule.powerScheduleEntries.powerScheduleEntry))
+        return .powerDelivery(PowerDeliveryReq(header: h, evProcessing: .finished, chargeProgress: .start, evPowerProfile: profile))
     }
 
     private static func powerDelivery(_ h: MessageHeader, _ progress: ChargeProgress) -> ISO20Request {
@@ -402,21 +531,242 @@ public struct ISO20EVCCStateMachine: Sendable {
             evTargetVoltage: RationalNumber(self.configuration.targetVoltageV)))
     }
 
-    private func chargeLoop(_ h: MessageHeader) -> ISO20Request {
-        let c = self.configuration
-        if c.ac {
-            return .acChargeLoop(AC_ChargeLoopReq(
-                header: h, meterInfoRequested: false,
-                clReqControlMode: .scheduledACCLReqControlMode(Scheduled_AC_CLReqControlMode(
-                    evMaximumChargePower: RationalNumber(c.maximumPowerW),
-                    evPresentActivePower: RationalNumber(c.targetVoltageV * c.targetCurrentA)))))
+    private static func name(_ service: ISO20EnergyService) -> String {
+        switch service {
+        case .ac: "AC"
+        case .dc: "DC"
+        case .acBPT: "AC_BPT"
+        case .dcBPT: "DC_BPT"
         }
-        return .dcChargeLoop(DC_ChargeLoopReq(
-            header: h, meterInfoRequested: false, evPresentVoltage: RationalNumber(c.targetVoltageV),
-            clReqControlMode: .scheduledDCCLReqControlMode(Scheduled_DC_CLReqControlMode(
-                evTargetCurrent: RationalNumber(c.targetCurrentA), evTargetVoltage: RationalNumber(c.targetVoltageV),
+    }
+
+}
+
+// MARK: - Bidirectional power transfer, dynamic control mode, standby
+
+extension ISO20EVCCStateMachine {
+    /// Energy requests from the battery (Wh): to the target, to full, to the minimum state of charge (never below 0),
+    /// and the V2X floor (negative: what the vehicle may give back down to its minimum state of charge).
+    fileprivate var energyRequests: (target: Double, maximum: Double, minimum: Double, v2xMinimum: Double) {
+        let capacity = self.battery.capacityWh
+        let soc = self.battery.stateOfCharge
+        let c = self.configuration
+        return (
+            max(0, (c.targetStateOfCharge - soc) / 100 * capacity), max(0, (100 - soc) / 100 * capacity),
+            max(0, (c.minimumStateOfCharge - soc) / 100 * capacity), (c.minimumStateOfCharge - soc) / 100 * capacity
+        )
+    }
+
+    /// A state of charge in percent as the schema's byte (0 ... 100).
+    fileprivate static func percent(_ value: Double) -> Int8 {
+        Int8(min(100, max(0, value.isFinite ? value.rounded() : 0)))
+    }
+
+    /// The vehicle may discharge while above its minimum state of charge.
+    fileprivate var canDischarge: Bool {
+        self.configuration.bpt && self.battery.stateOfCharge > self.configuration.minimumStateOfCharge
+    }
+
+    fileprivate func acChargeParameters(_ h: MessageHeader) -> AC_ChargeParameterDiscoveryReq {
+        let c = self.configuration
+        if c.bpt {
+            return AC_ChargeParameterDiscoveryReq(
+                header: h, acCPDReqEnergyTransferMode: .bptACCPDReqEnergyTransferMode(BPT_AC_CPDReqEnergyTransferMode(
+                    evMaximumChargePower: RationalNumber(c.maximumPowerW), evMinimumChargePower: RationalNumber(0),
+                    evMaximumDischargePower: RationalNumber(c.maximumDischargePowerW),
+                    evMinimumDischargePower: RationalNumber(0))))
+        }
+        return AC_ChargeParameterDiscoveryReq(
+            header: h, acCPDReqEnergyTransferMode: .acCPDReqEnergyTransferMode(AC_CPDReqEnergyTransferMode(
+                evMaximumChargePower: RationalNumber(c.maximumPowerW), evMinimumChargePower: RationalNumber(0))))
+    }
+
+    fileprivate func dcChargeParameters(_ h: MessageHeader) -> DC_ChargeParameterDiscoveryReq {
+        let c = self.configuration
+        if c.bpt {
+            return DC_ChargeParameterDiscoveryReq(
+                header: h, dcCPDReqEnergyTransferMode: .bptDCCPDReqEnergyTransferMode(BPT_DC_CPDReqEnergyTransferMode(
+                    evMaximumChargePower: RationalNumber(c.maximumPowerW), evMinimumChargePower: RationalNumber(0),
+                    evMaximumChargeCurrent: RationalNumber(c.maximumCurrentA), evMinimumChargeCurrent: RationalNumber(0),
+                    evMaximumVoltage: RationalNumber(c.maximumVoltageV), evMinimumVoltage: RationalNumber(c.minimumVoltageV),
+                    targetSOC: Self.percent(c.targetStateOfCharge),
+                    evMaximumDischargePower: RationalNumber(c.maximumDischargePowerW), evMinimumDischargePower: RationalNumber(0),
+                    evMaximumDischargeCurrent: RationalNumber(c.maximumDischargeCurrentA),
+                    evMinimumDischargeCurrent: RationalNumber(0))))
+        }
+        return DC_ChargeParameterDiscoveryReq(
+            header: h, dcCPDReqEnergyTransferMode: .dcCPDReqEnergyTransferMode(DC_CPDReqEnergyTransferMode(
+                evMaximumChargePower: RationalNumber(c.maximumPowerW), evMinimumChargePower: RationalNumber(0),
+                evMaximumChargeCurrent: RationalNumber(c.maximumCurrentA), evMinimumChargeCurrent: RationalNumber(0),
+                evMaximumVoltage: RationalNumber(c.maximumVoltageV), evMinimumVoltage: RationalNumber(c.minimumVoltageV))))
+    }
+
+    fileprivate static func isBPT(_ mode: DC_CPDResEnergyTransferModeGroup) -> Bool {
+        if case .bptDCCPDResEnergyTransferMode = mode { return true }
+        return false
+    }
+
+    fileprivate static func isBPT(_ mode: AC_CPDResEnergyTransferModeGroup) -> Bool {
+        if case .bptACCPDResEnergyTransferMode = mode { return true }
+        return false
+    }
+
+    /// The AC power the EVSE reports (present, else target), in W.
+    fileprivate static func presentPower(_ mode: CLResControlModeGroupAC) -> Double? {
+        switch mode {
+        case .scheduledACCLResControlMode(let m): (m.evsePresentActivePower ?? m.evseTargetActivePower)?.doubleValue
+        case .bptScheduledACCLResControlMode(let m): (m.evsePresentActivePower ?? m.evseTargetActivePower)?.doubleValue
+        case .dynamicACCLResControlMode(let m): (m.evsePresentActivePower ?? m.evseTargetActivePower).doubleValue
+        case .bptDynamicACCLResControlMode(let m): (m.evsePresentActivePower ?? m.evseTargetActivePower).doubleValue
+        case .clResControlMode: nil
+        }
+    }
+
+    /// The schedule's power at `now` (scheduled control mode), the vehicle's maximum without a schedule.
+    fileprivate func scheduledPower(now: UInt64) -> Double {
+        guard let schedule = self.schedule else { return self.configuration.maximumPowerW }
+        var elapsed = now > schedule.anchor ? now - schedule.anchor : 0
+        for entry in schedule.entries {
+            if elapsed < entry.duration { return entry.powerW }
+            elapsed -= entry.duration
+        }
+        return self.configuration.maximumPowerW
+    }
+
+    /// Charges the battery with the energy of `powerW` since the previous charge-loop response.
+    fileprivate mutating func account(dcPowerW: Double, now: UInt64) {
+        self.account(power: dcPowerW, now: now)
+    }
+
+    fileprivate mutating func account(acPowerW: Double?, now: UInt64) {
+        if let acPowerW { self.acPowerW = acPowerW }
+        self.account(power: acPowerW ?? 0, now: now)
+    }
+
+    private mutating func account(power: Double, now: UInt64) {
+        defer { self.lastLoopAt = now }
+        guard power.isFinite, let last = self.lastLoopAt, now > last else { return }
+        let energy = power * Double(now - last) / 3_600
+        self.battery.charge(energyWh: energy)
+        if energy >= 0 { self.chargedWh += energy } else { self.dischargedWh -= energy }
+    }
+
+    /// After a charge-loop response: standby in or out, stop, or the next charge-loop request.
+    fileprivate mutating func nextLoop(_ h: MessageHeader, notification: EvseNotification?, now: UInt64) -> Action {
+        self.loops += 1
+        if self.stopRequested || notification == .terminate {
+            self.standbyRemaining = nil
+            return self.request(.powerDeliveryStop, Self.powerDelivery(h, .stop), now)
+        }
+        if let remaining = self.standbyRemaining {
+            if remaining <= 1 {
+                self.standbyRemaining = nil
+                self.standbyDone = true
+                return self.request(.powerDeliveryStart, Self.powerDelivery(h, .start), now)
+            }
+            self.standbyRemaining = remaining - 1
+            return self.request(.chargeLoop, self.chargeLoop(h, now: now), now)
+        }
+        if !self.standbyDone, let after = self.configuration.standbyAfterLoops, self.loops >= after {
+            return self.request(.powerDeliveryStandby, Self.powerDelivery(h, .standby), now)
+        }
+        return self.request(.chargeLoop, self.chargeLoop(h, now: now), now)
+    }
+
+    /// The charge-loop request of the selected service and control mode. Scheduled: the vehicle follows the schedule
+    /// (a negative entry: it discharges while above its minimum state of charge); dynamic: it sends its limits and
+    /// energy requests and the SECC sets the power. In standby the vehicle asks for no current.
+    fileprivate func chargeLoop(_ h: MessageHeader, now: UInt64) -> ISO20Request {
+        let c = self.configuration
+        let e = self.energyRequests
+        let standby = self.standbyRemaining != nil
+        let planned = self.scheduledPower(now: now)
+        let display = DisplayParameters(
+            presentSOC: Self.percent(self.battery.stateOfCharge.rounded()),
+            minimumSOC: Self.percent(c.minimumStateOfCharge), targetSOC: Self.percent(c.targetStateOfCharge),
+            // Optional in the schema, but a vehicle knows it, and Josev's SECC rejects DisplayParameters without it.
+            chargingComplete: self.battery.stateOfCharge >= c.targetStateOfCharge)
+        if c.ac {
+            // Scheduled: the power drawn follows the schedule within the vehicle's limits.
+            var scheduledPower: Double
+            if planned < 0 {
+                scheduledPower = self.canDischarge ? max(planned, -c.maximumDischargePowerW) : 0
+            } else {
+                scheduledPower = self.battery.isFull ? 0 : min(planned, c.maximumPowerW, c.targetVoltageV * c.targetCurrentA * 3)
+            }
+            if standby { scheduledPower = 0 }
+            let mode: CLReqControlModeGroupAC
+            switch (c.bpt, self.controlMode) {
+            case (false, .scheduled):
+                mode = .scheduledACCLReqControlMode(Scheduled_AC_CLReqControlMode(
+                    evMaximumChargePower: RationalNumber(c.maximumPowerW),
+                    evPresentActivePower: RationalNumber(standby ? 0 : c.targetVoltageV * c.targetCurrentA)))
+            case (true, .scheduled):
+                mode = .bptScheduledACCLReqControlMode(BPT_Scheduled_AC_CLReqControlMode(
+                    evMaximumChargePower: RationalNumber(c.maximumPowerW), evPresentActivePower: RationalNumber(scheduledPower),
+                    evMaximumDischargePower: RationalNumber(c.maximumDischargePowerW)))
+            case (false, .dynamic):
+                mode = .dynamicACCLReqControlMode(Dynamic_AC_CLReqControlMode(
+                    evTargetEnergyRequest: RationalNumber(standby ? 0 : e.target), evMaximumEnergyRequest: RationalNumber(e.maximum),
+                    evMinimumEnergyRequest: RationalNumber(e.minimum), evMaximumChargePower: RationalNumber(c.maximumPowerW),
+                    evMinimumChargePower: RationalNumber(0), evPresentActivePower: RationalNumber(self.acPowerW),
+                    evPresentReactivePower: RationalNumber(0)))
+            case (true, .dynamic):
+                mode = .bptDynamicACCLReqControlMode(BPT_Dynamic_AC_CLReqControlMode(
+                    evTargetEnergyRequest: RationalNumber(standby ? 0 : e.target), evMaximumEnergyRequest: RationalNumber(e.maximum),
+                    evMinimumEnergyRequest: RationalNumber(e.minimum), evMaximumChargePower: RationalNumber(c.maximumPowerW),
+                    evMinimumChargePower: RationalNumber(0), evPresentActivePower: RationalNumber(self.acPowerW),
+                    evPresentReactivePower: RationalNumber(0), evMaximumDischargePower: RationalNumber(c.maximumDischargePowerW),
+                    evMinimumDischargePower: RationalNumber(0),
+                    evMaximumV2XEnergyRequest: RationalNumber(e.maximum),
+                    evMinimumV2XEnergyRequest: RationalNumber(standby ? 0 : e.v2xMinimum)))
+            }
+            return .acChargeLoop(AC_ChargeLoopReq(
+                header: h, displayParameters: display, meterInfoRequested: false, clReqControlMode: mode))
+        }
+        let voltage = c.targetVoltageV
+        let mode: CLReqControlModeGroupDC
+        switch (c.bpt, self.controlMode) {
+        case (false, .scheduled):
+            mode = .scheduledDCCLReqControlMode(Scheduled_DC_CLReqControlMode(
+                evTargetCurrent: RationalNumber(standby ? 0 : c.targetCurrentA), evTargetVoltage: RationalNumber(voltage),
                 evMaximumChargePower: RationalNumber(c.maximumPowerW),
                 evMaximumChargeCurrent: RationalNumber(c.maximumCurrentA),
-                evMaximumVoltage: RationalNumber(c.maximumVoltageV)))))
+                evMaximumVoltage: RationalNumber(c.maximumVoltageV)))
+        case (true, .scheduled):
+            var current: Double
+            if planned < 0 {
+                current = self.canDischarge && voltage > 0
+                    ? max(planned / voltage, -c.maximumDischargeCurrentA, -c.maximumDischargePowerW / voltage) : 0
+            } else {
+                current = self.battery.isFull ? 0 : min(c.targetCurrentA, voltage > 0 ? planned / voltage : 0)
+            }
+            if standby { current = 0 }
+            mode = .bptScheduledDCCLReqControlMode(BPT_Scheduled_DC_CLReqControlMode(
+                evTargetCurrent: RationalNumber(current), evTargetVoltage: RationalNumber(voltage),
+                evMaximumChargePower: RationalNumber(c.maximumPowerW), evMaximumChargeCurrent: RationalNumber(c.maximumCurrentA),
+                evMaximumVoltage: RationalNumber(c.maximumVoltageV), evMinimumVoltage: RationalNumber(c.minimumVoltageV),
+                evMaximumDischargePower: RationalNumber(c.maximumDischargePowerW),
+                evMaximumDischargeCurrent: RationalNumber(c.maximumDischargeCurrentA)))
+        case (false, .dynamic):
+            mode = .dynamicDCCLReqControlMode(Dynamic_DC_CLReqControlMode(
+                evTargetEnergyRequest: RationalNumber(standby ? 0 : e.target), evMaximumEnergyRequest: RationalNumber(e.maximum),
+                evMinimumEnergyRequest: RationalNumber(e.minimum), evMaximumChargePower: RationalNumber(c.maximumPowerW),
+                evMinimumChargePower: RationalNumber(0), evMaximumChargeCurrent: RationalNumber(c.maximumCurrentA),
+                evMaximumVoltage: RationalNumber(c.maximumVoltageV), evMinimumVoltage: RationalNumber(c.minimumVoltageV)))
+        case (true, .dynamic):
+            mode = .bptDynamicDCCLReqControlMode(BPT_Dynamic_DC_CLReqControlMode(
+                evTargetEnergyRequest: RationalNumber(standby ? 0 : e.target), evMaximumEnergyRequest: RationalNumber(e.maximum),
+                evMinimumEnergyRequest: RationalNumber(e.minimum), evMaximumChargePower: RationalNumber(c.maximumPowerW),
+                evMinimumChargePower: RationalNumber(0), evMaximumChargeCurrent: RationalNumber(c.maximumCurrentA),
+                evMaximumVoltage: RationalNumber(c.maximumVoltageV), evMinimumVoltage: RationalNumber(c.minimumVoltageV),
+                evMaximumDischargePower: RationalNumber(c.maximumDischargePowerW), evMinimumDischargePower: RationalNumber(0),
+                evMaximumDischargeCurrent: RationalNumber(c.maximumDischargeCurrentA),
+                evMaximumV2XEnergyRequest: RationalNumber(e.maximum),
+                evMinimumV2XEnergyRequest: RationalNumber(standby || !self.canDischarge ? 0 : e.v2xMinimum)))
+        }
+        return .dcChargeLoop(DC_ChargeLoopReq(
+            header: h, displayParameters: display, meterInfoRequested: false, evPresentVoltage: RationalNumber(voltage),
+            clReqControlMode: mode))
     }
 }

@@ -23,6 +23,13 @@ public struct ISO2EVCCStateMachine: Sendable {
         /// as done (default ``ISO2EVCCStateMachine/preChargeTolerance``, 20 V as IEC 61851-23 asks). A larger value
         /// lets the simulated vehicle go on with EVSE simulators that do not report their output voltage.
         public var preChargeToleranceV: Double
+        /// Pause after this many charge-loop requests: PowerDelivery Stop, (DC) WeldingDetection, SessionStopReq with
+        /// ChargingSession=Pause; the session ends as ``ISO2EVCCStateMachine/paused`` and a new one resumes it with
+        /// ``ISO2EVCCStateMachine/init(configuration:contract:installation:renewal:resuming:)``.
+        public var pauseAfterLoops: Int?
+        /// Renegotiate once after this many charge-loop requests: PowerDeliveryReq ChargeProgress=Renegotiate, then
+        /// ChargeParameterDiscovery and PowerDelivery Start, and the charge loop goes on.
+        public var renegotiateAfterLoops: Int?
         /// Conformance testing only: a named way in which this vehicle breaks ISO 15118-2, so that the SECC's refusal
         /// can be proven end to end over TLS. nil (every real vehicle, and every `pnc ev` run) behaves as the standard
         /// asks; package access keeps it out of the public API.
@@ -30,8 +37,11 @@ public struct ISO2EVCCStateMachine: Sendable {
 
         public init(
             evccID: [UInt8], energyTransfer: EnergyTransferMode, battery: EVBattery, maximumLoopIterations: Int = 10,
-            maximumRepeats: Int = 200, preChargeToleranceV: Double = ISO2EVCCStateMachine.preChargeTolerance
+            maximumRepeats: Int = 200, preChargeToleranceV: Double = ISO2EVCCStateMachine.preChargeTolerance,
+            pauseAfterLoops: Int? = nil, renegotiateAfterLoops: Int? = nil
         ) {
+            self.pauseAfterLoops = pauseAfterLoops
+            self.renegotiateAfterLoops = renegotiateAfterLoops
             self.evccID = evccID
             self.energyTransfer = energyTransfer
             self.battery = battery
@@ -96,6 +106,7 @@ public struct ISO2EVCCStateMachine: Sendable {
         case idle, sessionSetup, serviceDiscovery, paymentSelection, paymentDetails, authorization, chargeParameters
         case cableCheck, meteringReceipt, certificateInstallation, certificateUpdate
         case preCharge, powerDeliveryStart, chargeLoop, powerDeliveryStop, weldingDetection, sessionStop, done
+        case powerDeliveryRenegotiate
     }
 
     public private(set) var configuration: Configuration
@@ -126,6 +137,22 @@ public struct ISO2EVCCStateMachine: Sendable {
     private var genChallenge: [UInt8] = []
     /// The payment option selected in PaymentServiceSelectionReq.
     public private(set) var selectedPayment: PaymentOption?
+    /// The SessionID of a paused session this one asks to join in SessionSetupReq.
+    public let resuming: [UInt8]?
+    /// Whether the SECC joined the paused session (SessionSetupRes OK_OldSessionJoined).
+    public private(set) var resumed = false
+    /// Whether this session ended with SessionStopReq ChargingSession=Pause (answered OK).
+    public private(set) var paused = false
+    private var pausing = false
+    /// A renegotiation runs: ChargeParameterDiscovery, then PowerDelivery Start without cable check or pre-charge.
+    private var renegotiating = false
+    /// Completed renegotiations, EV-triggered or asked by the SECC (EVSENotification=ReNegotiation).
+    public private(set) var renegotiations = 0
+    /// Renegotiations the SECC asked for.
+    public private(set) var seccRenegotiations = 0
+    /// The vehicle follows at most this many renegotiations asked by the SECC in one session (then it ignores the
+    /// notification and goes on charging), so that an SECC asking in every response cannot hold it in a loop.
+    public static let maximumSECCRenegotiations = 10
 
     /// - Parameters:
     ///   - contract: a valid contract (e.g. ``ContractStore/select(now:)``): the vehicle selects Contract when the SECC
@@ -136,10 +163,12 @@ public struct ISO2EVCCStateMachine: Sendable {
     ///   - renewal: with a contract inside its renewal window, the vehicle first asks for an update with
     ///     CertificateUpdateReq (§8.4.3.11) and continues with the new contract (with the current one when the delivery
     ///     is rejected; a FAILED answer ends the session).
+    ///   - resuming: the SessionID of a session this vehicle paused: sent in SessionSetupReq to join it.
     public init(
         configuration: Configuration, contract: StoredContract? = nil, installation: ContractInstallation? = nil,
-        renewal: ContractRenewal? = nil
+        renewal: ContractRenewal? = nil, resuming: [UInt8]? = nil
     ) {
+        self.resuming = resuming
         self.configuration = configuration
         self.contract = contract
         self.installation = installation
@@ -209,9 +238,10 @@ public struct ISO2EVCCStateMachine: Sendable {
         V2GMessage(header: MessageHeader(sessionID: self.sessionID), body: Body(bodyElement: body))
     }
 
-    /// The first request, SessionSetupReq with SessionID 0.
+    /// The first request, SessionSetupReq with SessionID 0, or with the paused session's SessionID to resume it.
     public mutating func start() -> Action {
         self.phase = .sessionSetup
+        if let resuming = self.resuming { self.sessionID = resuming }
         return .send(self.message(.sessionSetupReq(SessionSetupReq(evccID: self.configuration.evccID))))
     }
 
@@ -272,11 +302,35 @@ public struct ISO2EVCCStateMachine: Sendable {
         if let last = self.lastLoopAt { self.configuration.battery.charge(energyWh: powerW * max(0, now - last) / 3600) }
         self.lastLoopAt = now
         self.loopIterations += 1
+        if let after = self.configuration.pauseAfterLoops, self.loopIterations >= after, !self.battery.isFull {
+            self.pausing = true
+            return self.next(
+                .powerDeliveryStop, .powerDeliveryReq(PowerDeliveryReq(chargeProgress: .stop, saScheduleTupleID: 1)))
+        }
+        if let after = self.configuration.renegotiateAfterLoops, self.loopIterations == after {
+            return self.renegotiate()
+        }
         if self.battery.isFull || self.loopIterations >= self.configuration.maximumLoopIterations {
             return self.next(
                 .powerDeliveryStop, .powerDeliveryReq(PowerDeliveryReq(chargeProgress: .stop, saScheduleTupleID: 1)))
         }
         return self.next(.chargeLoop, self.loopRequest)
+    }
+
+    /// PowerDeliveryReq ChargeProgress=Renegotiate with the schedule in use.
+    private mutating func renegotiate() -> Action {
+        self.renegotiating = true
+        return self.next(
+            .powerDeliveryRenegotiate, .powerDeliveryReq(PowerDeliveryReq(chargeProgress: .renegotiate, saScheduleTupleID: 1)))
+    }
+
+    /// Whether a charge-loop response asks for a renegotiation (EVSENotification=ReNegotiation).
+    private static func asksRenegotiation(_ body: BodyElement) -> Bool {
+        switch body {
+        case .currentDemandRes(let r): r.dcEVSEStatus.evseNotification == .reNegotiation
+        case .chargingStatusRes(let r): r.acEVSEStatus.evseNotification == .reNegotiation
+        default: false
+        }
     }
 
     /// A response from the SECC.
@@ -296,6 +350,13 @@ public struct ISO2EVCCStateMachine: Sendable {
         }
         switch (self.phase, body) {
         case (.sessionSetup, .sessionSetupRes(let res)):
+            // OK_OldSessionJoined only answers a request that asked to join that very session.
+            if res.responseCode == .okOldSessionJoined {
+                guard let resuming = self.resuming, response.header.sessionID == resuming else {
+                    return self.fail(.unexpectedMessage("OK_OldSessionJoined for a session this vehicle did not pause"))
+                }
+                self.resumed = true
+            }
             self.sessionID = response.header.sessionID
             self.evseID = res.evseID
             return self.next(.serviceDiscovery, .serviceDiscoveryReq(ServiceDiscoveryReq()))
@@ -361,7 +422,7 @@ public struct ISO2EVCCStateMachine: Sendable {
             return self.next(.chargeParameters, self.chargeParameterRequest)
         case (.chargeParameters, .chargeParameterDiscoveryRes(let res)):
             if res.evseProcessing != .finished { return self.next(.chargeParameters, self.chargeParameterRequest) }
-            if self.configuration.isDC {
+            if self.configuration.isDC, !self.renegotiating {
                 return self.next(.cableCheck, .cableCheckReq(CableCheckReq(dcEVStatus: self.evStatus)))
             }
             return self.next(
@@ -383,7 +444,19 @@ public struct ISO2EVCCStateMachine: Sendable {
                 .powerDeliveryStart, .powerDeliveryReq(PowerDeliveryReq(chargeProgress: .start, saScheduleTupleID: 1)))
         case (.powerDeliveryStart, .powerDeliveryRes):
             self.lastLoopAt = now
+            if self.renegotiating {
+                self.renegotiating = false
+                self.renegotiations += 1
+            }
             return self.next(.chargeLoop, self.loopRequest)
+        case (.powerDeliveryRenegotiate, .powerDeliveryRes):
+            return self.next(.chargeParameters, self.chargeParameterRequest)
+        case (.chargeLoop, _)
+        where Self.asksRenegotiation(body) && !self.pausing && self.seccRenegotiations < Self.maximumSECCRenegotiations:
+            if case .currentDemandRes(let res) = body { self.meterWh = res.meterInfo?.meterReading ?? self.meterWh }
+            if case .chargingStatusRes(let res) = body { self.meterWh = res.meterInfo?.meterReading ?? self.meterWh }
+            self.seccRenegotiations += 1
+            return self.renegotiate()
         case (.chargeLoop, .currentDemandRes(let res)):
             self.meterWh = res.meterInfo?.meterReading ?? self.meterWh
             if res.receiptRequired == true, let receipt = self.meteringReceipt(res.meterInfo) { return receipt }
@@ -400,16 +473,19 @@ public struct ISO2EVCCStateMachine: Sendable {
             if self.configuration.isDC {
                 return self.next(.weldingDetection, .weldingDetectionReq(WeldingDetectionReq(dcEVStatus: self.evStatus)))
             }
-            return self.next(.sessionStop, .sessionStopReq(SessionStopReq(chargingSession: .terminate)))
+            return self.next(.sessionStop, .sessionStopReq(SessionStopReq(chargingSession: self.stopKind)))
         case (.weldingDetection, .weldingDetectionRes):
-            return self.next(.sessionStop, .sessionStopReq(SessionStopReq(chargingSession: .terminate)))
+            return self.next(.sessionStop, .sessionStopReq(SessionStopReq(chargingSession: self.stopKind)))
         case (.sessionStop, .sessionStopRes):
             self.phase = .done
+            self.paused = self.pausing
             return .finished
         default:
             return self.fail(.unexpectedMessage("\(body)".prefix(60).description))
         }
     }
+
+    private var stopKind: ChargingSession { self.pausing ? .pause : .terminate }
 
     private var preChargeRequest: BodyElement {
         .preChargeReq(

@@ -16,11 +16,14 @@ public struct DINSECCConfiguration: Sendable, Hashable {
     /// payment, so every session is authorized this way; nil authorizes by the vehicle's EVCCID as `MacAddress`
     /// token (the "Autocharge" convention of OCPP 2.0.1 IdTokenEnumType).
     public var externalIDToken: String?
+    /// A PreChargeReq whose EVTargetVoltage exceeds the EVSE's maximum voltage: refused (default) or clamped.
+    public var preChargeAboveMaximum: PreChargeAboveMaximum
 
     public init(
         evseID: [UInt8], evseIndex: Int, capabilities: EVSECapabilities, peakCurrentRippleA: Double = 1,
-        externalIDToken: String? = nil
+        externalIDToken: String? = nil, preChargeAboveMaximum: PreChargeAboveMaximum = .refuse
     ) {
+        self.preChargeAboveMaximum = preChargeAboveMaximum
         self.evseID = evseID
         self.evseIndex = evseIndex
         self.capabilities = capabilities
@@ -409,9 +412,13 @@ public struct DINSECCStateMachine: Sendable {
 
         case (.cableCheck, .preChargeReq(let request)), (.preCharge, .preChargeReq(let request)):
             if let refusal = self.evRefusal(request.dcEVStatus, answering: body, session: session) { return refusal }
-            let voltage = request.evTargetVoltage.doubleValue
-            guard voltage <= self.configuration.capabilities.maximumVoltageV else {
-                return self.fail(answering: body, sessionID: session.id, code: .failedWrongChargeParameter)
+            var voltage = request.evTargetVoltage.doubleValue
+            let maximum = self.configuration.capabilities.maximumVoltageV
+            if voltage > maximum {
+                guard self.configuration.preChargeAboveMaximum == .clampToMaximum else {
+                    return self.fail(answering: body, sessionID: session.id, code: .failedWrongChargeParameter)
+                }
+                voltage = maximum
             }
             session.targetVoltageV = voltage
             self.state = .waitingForController(session, .preCharge)

@@ -2,58 +2,6 @@ import ISO20Messages
 
 /// Building blocks of ISO 15118-20 responses shared by the SECC rules.
 enum ISO20Responses {
-    /// ServiceDetailRes for DC (ISO 15118-20:2022 Table 205): one parameter set with Connector = 2 (extended),
-    /// ControlMode = 1 (scheduled), MobilityNeedsMode = 1 (provided by the EV), Pricing = 0 (none).
-    static func dcServiceDetail(_ header: MessageHeader) -> ServiceDetailRes {
-        let parameters = [
-            Parameter(name: "Connector", choice: .intValue(2)),
-            Parameter(name: "ControlMode", choice: .intValue(1)),
-            Parameter(name: "MobilityNeedsMode", choice: .intValue(1)),
-            Parameter(name: "Pricing", choice: .intValue(0)),
-        ]
-        return ServiceDetailRes(
-            header: header, responseCode: .ok, serviceID: ISO20SECCStateMachine.dcServiceID,
-            serviceParameterList: ServiceParameterList(parameterSet: [
-                ParameterSet(parameterSetID: ISO20SECCStateMachine.parameterSetID, parameter: parameters)
-            ]))
-    }
-
-    /// One schedule tuple: the EVSE's maximum power for 24 hours from `now`, with a one-level price schedule. The
-    /// schema makes the price schedule optional; Josev (iso15118 0.31.2) rejects a ChargingSchedule without one.
-    static func schedule(maximumPowerW: Double, now: UInt64, supportingPoints: UInt16) -> Scheduled_SEResControlMode {
-        let entry = PowerScheduleEntry(duration: 86_400, power: RationalNumber(maximumPowerW))
-        let power = PowerSchedule(timeAnchor: now, powerScheduleEntries: PowerScheduleEntryList(powerScheduleEntry: [entry]))
-        let prices = PriceLevelSchedule(
-            timeAnchor: now, priceScheduleID: 1, numberOfPriceLevels: 1,
-            priceLevelScheduleEntries: PriceLevelScheduleEntryList(priceLevelScheduleEntry: [
-                PriceLevelScheduleEntry(duration: 86_400, priceLevel: 0)
-            ]))
-        return Scheduled_SEResControlMode(scheduleTuple: [
-            ScheduleTuple(
-                scheduleTupleID: ISO20SECCStateMachine.scheduleTupleID,
-                chargingSchedule: ChargingSchedule(powerSchedule: power, choice: .priceLevelSchedule(prices)))
-        ])
-    }
-
-    /// ServiceDetailRes for AC (ISO 15118-20:2022 Table 205): Connector (1 single phase, 2 three phase),
-    /// ControlMode = 1, EVSENominalVoltage, MobilityNeedsMode = 1, Pricing = 0.
-    static func acServiceDetail(_ header: MessageHeader, configuration: ISO20SECCConfiguration) -> ServiceDetailRes {
-        let capabilities = configuration.capabilities
-        let threePhase = capabilities.energyTransfers.contains(.acThreePhase)
-        let parameters = [
-            Parameter(name: "Connector", choice: .intValue(threePhase ? 2 : 1)),
-            Parameter(name: "ControlMode", choice: .intValue(1)),
-            Parameter(name: "EVSENominalVoltage", choice: .intValue(Int32(clamping: Int(capabilities.nominalVoltageV)))),
-            Parameter(name: "MobilityNeedsMode", choice: .intValue(1)),
-            Parameter(name: "Pricing", choice: .intValue(0)),
-        ]
-        return ServiceDetailRes(
-            header: header, responseCode: .ok, serviceID: ISO20SECCStateMachine.acServiceID,
-            serviceParameterList: ServiceParameterList(parameterSet: [
-                ParameterSet(parameterSetID: ISO20SECCStateMachine.parameterSetID, parameter: parameters)
-            ]))
-    }
-
     static func failedACChargeLoop(_ header: MessageHeader, _ code: ResponseCode) -> ISO20Response {
         .acChargeLoop(
             AC_ChargeLoopRes(
@@ -126,7 +74,9 @@ enum ISO20Responses {
             return .scheduleExchange(
                 ScheduleExchangeRes(
                     header: header, responseCode: code, evseProcessing: .finished,
-                    choice: .scheduledSEResControlMode(Scheduled_SEResControlMode())))
+                    // Scheduled_SEResControlMode needs at least one schedule tuple; the dynamic choice has no
+                    // mandatory content.
+                    choice: .dynamicSEResControlMode(Dynamic_SEResControlMode())))
         case .powerDelivery:
             return .powerDelivery(PowerDeliveryRes(header: header, responseCode: code))
         case .sessionStop:

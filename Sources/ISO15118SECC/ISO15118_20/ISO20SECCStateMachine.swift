@@ -16,6 +16,21 @@ public struct ISO20SECCConfiguration: Sendable, Hashable {
     public var transactionUpdateInterval: UInt64
     /// Plug & Charge: offered in AuthorizationSetupRes when set (and the machine has a 16-byte GenChallenge).
     public var pnc: ISO20PnCConfiguration?
+    /// The control modes offered in ServiceDetailRes, one parameter set each (ID 1 scheduled, ID 2 dynamic).
+    public var controlModes: [ISO20ControlMode] = [.scheduled]
+    /// The power the EVSE makes available over time from ScheduleExchange on: the schedule of scheduled control mode
+    /// and the SECC's own target in dynamic control mode. A negative power asks a BPT vehicle to discharge. Empty: the
+    /// EVSE's maximum power for 24 hours.
+    public var powerPlan: [ISO20PowerPlanEntry] = []
+    /// PowerDeliveryReq Standby is accepted (else WARNING_StandbyNotAllowed).
+    public var allowsStandby = true
+    /// SessionStopReq Pause is accepted (else FAILED_PauseNotAllowed).
+    public var allowsPause = true
+    /// SessionStopReq ServiceRenegotiation is accepted (else FAILED_NoServiceRenegotiationSupported); sent as
+    /// ServiceRenegotiationSupported in ServiceDiscoveryRes.
+    public var supportsServiceRenegotiation = true
+    /// A DC_PreChargeReq whose EVTargetVoltage exceeds the EVSE's maximum voltage: refused (default) or clamped.
+    public var preChargeAboveMaximum: PreChargeAboveMaximum = .refuse
 
     public init(
         evseID: String, evseIndex: Int, capabilities: EVSECapabilities, externalIDToken: String? = nil,
@@ -30,8 +45,73 @@ public struct ISO20SECCConfiguration: Sendable, Hashable {
     }
 }
 
-/// The SECC side of an ISO 15118-20 AC or DC session (external identification means, scheduled control mode) as a
-/// pure state machine.
+/// The -20 session options of a station (copied into each session's ``ISO20SECCConfiguration``).
+public struct ISO20SessionOptions: Sendable, Hashable {
+    public var controlModes: [ISO20ControlMode]
+    public var powerPlan: [ISO20PowerPlanEntry]
+    public var allowsStandby: Bool
+    public var allowsPause: Bool
+    public var supportsServiceRenegotiation: Bool
+
+    public init(
+        controlModes: [ISO20ControlMode] = [.scheduled], powerPlan: [ISO20PowerPlanEntry] = [], allowsStandby: Bool = true,
+        allowsPause: Bool = true, supportsServiceRenegotiation: Bool = true
+    ) {
+        self.controlModes = controlModes
+        self.powerPlan = powerPlan
+        self.allowsStandby = allowsStandby
+        self.allowsPause = allowsPause
+        self.supportsServiceRenegotiation = supportsServiceRenegotiation
+    }
+}
+
+extension ISO20SECCConfiguration {
+    /// Takes the station's -20 session options.
+    public mutating func apply(_ options: ISO20SessionOptions) {
+        self.controlModes = options.controlModes
+        self.powerPlan = options.powerPlan
+        self.allowsStandby = options.allowsStandby
+        self.allowsPause = options.allowsPause
+        self.supportsServiceRenegotiation = options.supportsServiceRenegotiation
+    }
+}
+
+/// One step of an ``ISO20SECCConfiguration/powerPlan``: `powerW` for `durationSeconds` (negative: discharge).
+public struct ISO20PowerPlanEntry: Hashable, Sendable {
+    public var durationSeconds: UInt32
+    public var powerW: Double
+
+    public init(durationSeconds: UInt32, powerW: Double) {
+        self.durationSeconds = durationSeconds
+        self.powerW = powerW.isFinite ? powerW : 0
+    }
+}
+
+/// What an SECC keeps of a session the vehicle paused (SessionStopReq Pause) so that a later SessionSetupReq with the
+/// same SessionID and EVCCID joins it (OK_OldSessionJoined) and the backend's transaction goes on.
+public struct ISO20PausedSession: Hashable, Sendable {
+    public var sessionID: [UInt8]
+    public var evccID: String
+    public var traceID: TraceID
+    public var transactionID: String?
+    public var meter: MeterReading
+    /// Seconds since 1970 when the session was paused.
+    public var pausedAt: UInt64
+
+    public init(
+        sessionID: [UInt8], evccID: String, traceID: TraceID, transactionID: String?, meter: MeterReading, pausedAt: UInt64
+    ) {
+        self.sessionID = sessionID
+        self.evccID = evccID
+        self.traceID = traceID
+        self.transactionID = transactionID
+        self.meter = meter
+        self.pausedAt = pausedAt
+    }
+}
+
+/// The SECC side of an ISO 15118-20 AC or DC session (EIM or PnC; AC, DC, AC_BPT and DC_BPT; scheduled or dynamic
+/// control mode; standby, pause and service renegotiation) as a pure state machine.
 ///
 /// Inputs: ``received(_:now:)`` for each decoded request (`now` is the header timestamp source, seconds since
 /// 1970), ``backendAnswered(_:)``/``backendFailed()`` for the authorization, ``controllerReplied(_:now:)`` for the
@@ -49,8 +129,13 @@ public struct ISO20SECCStateMachine: Sendable {
     public static let dcServiceID: UInt16 = 2
     /// The ServiceID of AC charging (ISO 15118-20:2022 Table 204: AC = 1).
     public static let acServiceID: UInt16 = 1
-    /// The only parameter set offered for DC.
+    /// The parameter set of scheduled control mode (dynamic control mode is set 2 when offered).
     public static let parameterSetID: UInt16 = 1
+    /// The parameter set of dynamic control mode.
+    public static let dynamicParameterSetID: UInt16 = 2
+    /// The ServiceIDs of bidirectional power transfer (ISO 15118-20:2022 Table 204: AC_BPT = 5, DC_BPT = 6).
+    public static let acBPTServiceID: UInt16 = 5
+    public static let dcBPTServiceID: UInt16 = 6
     /// The only schedule tuple offered.
     public static let scheduleTupleID: UInt32 = 1
 
@@ -82,13 +167,16 @@ public struct ISO20SECCStateMachine: Sendable {
 
     public enum CloseReason: Hashable, Sendable {
         case sessionStopped
+        /// SessionStopReq Pause: the session is kept in ``ISO20SECCStateMachine/pausedSession`` for a later
+        /// SessionSetupReq with its SessionID.
+        case sessionPaused
         case failed(ResponseCode)
         case sequenceTimeout
         case protocolViolation
         case transportClosed
     }
 
-    private struct Session: Sendable {
+    struct Session: Sendable {
         var id: [UInt8]
         var evccID: String
         var authorization: AuthorizationState = .notRequested
@@ -96,9 +184,18 @@ public struct ISO20SECCStateMachine: Sendable {
         var identification: BackendAuthorizationRequest.Identification?
         var evMaximumVoltageV: Double = 0
         var evMaximumPowerW: Double = 0
+        var evMaximumDischargePowerW: Double = 0
+        var evMaximumDischargeCurrentA: Double = 0
         /// The energy transfer service selected in ServiceSelection.
         var serviceID: UInt16 = 0
-        var isDC: Bool { self.serviceID == ISO20SECCStateMachine.dcServiceID }
+        var isDC: Bool { ISO20EnergyService(rawValue: self.serviceID)?.isDC ?? false }
+        var isBPT: Bool { ISO20EnergyService(rawValue: self.serviceID)?.isBPT ?? false }
+        /// The control mode of the selected parameter set.
+        var controlMode: ISO20ControlMode = .scheduled
+        /// The time anchor of the power plan (ScheduleExchangeRes).
+        var planAnchor: UInt64 = 0
+        /// The voltage of the last charge-loop regulation (DC), held during standby.
+        var presentVoltageV: Double = 0
 
         /// PnC was chosen in AuthorizationReq.
         var isPnC = false
@@ -110,7 +207,17 @@ public struct ISO20SECCStateMachine: Sendable {
         enum AuthorizationState: Sendable { case notRequested, pending, accepted, rejected(ResponseCode?) }
     }
 
-    private enum Pending: Sendable { case cableCheck, preCharge, powerDeliveryStart, powerDeliveryStop, chargeLoop, acChargeLoop, welding }
+    private enum Pending: Sendable {
+        case cableCheck, preCharge, powerDeliveryStart, powerDeliveryStop, powerDeliveryStandby, welding
+        /// A charge-loop regulation: the response's control mode, the AC target power, and whether the session is in
+        /// standby.
+        case loop(LoopKind, targetPowerW: Double, standby: Bool)
+    }
+
+    /// The control mode of a charge loop exchange.
+    enum LoopKind: Sendable {
+        case dcScheduled, dcDynamic, dcBPTScheduled, dcBPTDynamic, acScheduled, acDynamic, acBPTScheduled, acBPTDynamic
+    }
 
     private enum State: Sendable {
         case awaitingSessionSetup
@@ -123,6 +230,8 @@ public struct ISO20SECCStateMachine: Sendable {
         case cableCheck(Session)
         case preCharge(Session)
         case charging(Session)
+        /// PowerDeliveryReq Standby: contactors closed, no power until PowerDeliveryReq Start.
+        case standby(Session)
         case stopped(Session)
         case waitingForController(Session, Pending)
         case closed
@@ -131,7 +240,13 @@ public struct ISO20SECCStateMachine: Sendable {
     private var state: State = .awaitingSessionSetup
     private let configuration: ISO20SECCConfiguration
     private let proposedSessionID: [UInt8]
-    public let traceID: TraceID
+    /// The trace id of this session (a joined paused session keeps its own).
+    public private(set) var traceID: TraceID
+    private let pausedSessions: [ISO20PausedSession]
+    /// The paused session this one joined (SessionSetupRes OK_OldSessionJoined); the driver forgets it.
+    public private(set) var joinedSessionID: [UInt8]?
+    /// Set when the vehicle paused this session (SessionStopReq Pause): the driver keeps it for a later SessionSetupReq.
+    public private(set) var pausedSession: ISO20PausedSession?
     /// The backend's transaction id once energy transfer started.
     public private(set) var transactionID: String?
     private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
@@ -141,9 +256,12 @@ public struct ISO20SECCStateMachine: Sendable {
 
     /// - Parameter genChallenge: 16 random bytes from the driver, sent in AuthorizationSetupRes when PnC is offered
     ///   (ISO 15118-20 GenChallenge); PnC is offered only with a configuration and 16 bytes.
+    /// - Parameter pausedSessions: sessions paused on this EVSE that a SessionSetupReq may join.
     public init(
-        configuration: ISO20SECCConfiguration, proposedSessionID: [UInt8], traceID: TraceID, genChallenge: [UInt8] = []
+        configuration: ISO20SECCConfiguration, proposedSessionID: [UInt8], traceID: TraceID, genChallenge: [UInt8] = [],
+        pausedSessions: [ISO20PausedSession] = []
     ) {
+        self.pausedSessions = pausedSessions
         self.genChallenge = genChallenge
         self.configuration = configuration
         self.proposedSessionID = proposedSessionID
@@ -166,18 +284,31 @@ public struct ISO20SECCStateMachine: Sendable {
             guard case .sessionSetup(let setup) = request else {
                 return self.fail(request, sessionID: request.header.sessionID, code: .failedSequenceError, now: now)
             }
-            // [V2G20-...] an unknown or zero SessionID starts a new session with the SECC's id.
-            let session = Session(id: self.proposedSessionID, evccID: setup.evccID)
+            // A paused session's SessionID with the same EVCCID joins it; an unknown or zero SessionID starts a new
+            // session with the SECC's id.
+            let requested = setup.header.sessionID
+            var session = Session(id: self.proposedSessionID, evccID: setup.evccID)
+            var code = ResponseCode.okNewSessionEstablished
+            if requested.contains(where: { $0 != 0 }),
+                let paused = self.pausedSessions.first(where: { $0.sessionID == requested && $0.evccID == setup.evccID })
+            {
+                session = Session(id: paused.sessionID, evccID: setup.evccID)
+                code = .okOldSessionJoined
+                self.joinedSessionID = paused.sessionID
+                self.traceID = paused.traceID
+                self.transactionID = paused.transactionID
+                self.lastMeter = paused.meter
+            }
             self.state = .awaitingAuthorizationSetup(session)
             let response = SessionSetupRes(
-                header: Self.header(session.id, now), responseCode: .okNewSessionEstablished,
-                evseID: self.configuration.evseID)
+                header: Self.header(session.id, now), responseCode: code, evseID: self.configuration.evseID)
             return .send(.sessionSetup(response), expectNextWithin: Self.sequenceTimeout)
         case .waitingForController(let session, _):
             return self.fail(request, sessionID: session.id, code: .failedSequenceError, now: now)
         case .awaitingAuthorizationSetup(let session), .authorization(let session), .serviceDiscovery(let session),
             .serviceSelection(let session), .chargeParameterDiscovery(let session), .scheduleExchange(let session),
-            .cableCheck(let session), .preCharge(let session), .charging(let session), .stopped(let session):
+            .cableCheck(let session), .preCharge(let session), .charging(let session), .standby(let session),
+            .stopped(let session):
             guard request.header.sessionID == session.id else {
                 return self.fail(request, sessionID: session.id, code: .failedUnknownSession, now: now)
             }
@@ -254,6 +385,10 @@ public struct ISO20SECCStateMachine: Sendable {
         case (.powerDeliveryStart, .contactorsSet):
             self.state = .charging(session)
             self.lastUpdateAt = now
+            if self.transactionID != nil {
+                // A joined paused session or a renegotiated service: the backend's transaction goes on.
+                return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
+            }
             let start = TransactionStart(
                 evseID: self.configuration.evseIndex, sessionID: Self.hex(session.id),
                 identification: session.identification ?? .external(idToken: session.evccID, type: "MacAddress"),
@@ -263,28 +398,17 @@ public struct ISO20SECCStateMachine: Sendable {
         case (.powerDeliveryStop, .contactorsSet):
             self.state = .stopped(session)
             return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
-        case (.chargeLoop, .output(let m)):
-            self.state = .charging(session)
-            let c = self.configuration.capabilities
-            let response = DC_ChargeLoopRes(
-                header: header, responseCode: .ok,
-                evsePresentCurrent: RationalNumber(m.currentA), evsePresentVoltage: RationalNumber(m.voltageV),
-                evsePowerLimitAchieved: m.powerLimitReached, evseCurrentLimitAchieved: m.currentLimitReached,
-                evseVoltageLimitAchieved: m.voltageLimitReached,
-                clResControlMode: .scheduledDCCLResControlMode(Scheduled_DC_CLResControlMode(
-                    evseMaximumChargePower: RationalNumber(c.maximumPowerW),
-                    evseMaximumChargeCurrent: RationalNumber(c.maximumCurrentA),
-                    evseMaximumVoltage: RationalNumber(c.maximumVoltageV))))
-            return self.sample(.dcChargeLoop(response), now: now)
-        case (.acChargeLoop, .output(let m)):
-            self.state = .charging(session)
-            let power = m.voltageV * m.currentA * self.phases
-            let response = AC_ChargeLoopRes(
-                header: header, responseCode: .ok,
-                clResControlMode: .scheduledACCLResControlMode(Scheduled_AC_CLResControlMode(
-                    evseTargetActivePower: RationalNumber(min(session.evMaximumPowerW, self.configuration.capabilities.maximumPowerW)),
-                    evsePresentActivePower: RationalNumber(power))))
-            return self.sample(.acChargeLoop(response), now: now)
+        case (.powerDeliveryStandby, .output):
+            self.state = .standby(session)
+            return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
+        case (.loop(let kind, let targetPowerW, let standby), .output(let m)):
+            var session = session
+            if session.isDC { session.presentVoltageV = m.voltageV }
+            self.state = standby ? .standby(session) : .charging(session)
+            let response = ISO20Responses.chargeLoop(
+                kind, header: header, measurement: m, targetPowerW: targetPowerW, phases: self.phases,
+                capabilities: self.configuration.capabilities)
+            return self.sample(response, now: now)
         case (.welding, .output(let m)):
             self.state = .stopped(session)
             return .send(.dcWeldingDetection(DC_WeldingDetectionRes(header: header, responseCode: .ok, evsePresentVoltage: RationalNumber(m.voltageV))), expectNextWithin: next)
@@ -295,10 +419,11 @@ public struct ISO20SECCStateMachine: Sendable {
             switch pending {
             case .cableCheck: response = .dcCableCheck(DC_CableCheckRes(header: header, responseCode: .failed, evseProcessing: .finished))
             case .preCharge: response = .dcPreCharge(DC_PreChargeRes(header: header, responseCode: .failed, evsePresentVoltage: zero))
-            case .powerDeliveryStart, .powerDeliveryStop:
+            case .powerDeliveryStart, .powerDeliveryStop, .powerDeliveryStandby:
                 response = .powerDelivery(PowerDeliveryRes(header: header, responseCode: .failedPowerDeliveryNotApplied))
-            case .chargeLoop: response = ISO20Responses.failedChargeLoop(header, .failed)
-            case .acChargeLoop: response = ISO20Responses.failedACChargeLoop(header, .failed)
+            case .loop(let kind, _, _):
+                response = ISO20Responses.isDC(kind)
+                    ? ISO20Responses.failedChargeLoop(header, .failed) : ISO20Responses.failedACChargeLoop(header, .failed)
             case .welding: response = .dcWeldingDetection(DC_WeldingDetectionRes(header: header, responseCode: .failed, evsePresentVoltage: zero))
             }
             return .sendAndClose(response, .failed(response.responseCode))
@@ -431,7 +556,8 @@ public struct ISO20SECCStateMachine: Sendable {
         case (.serviceDiscovery, .serviceDiscovery):
             self.state = .serviceSelection(session)
             let response = ServiceDiscoveryRes(
-                header: header, responseCode: .ok, serviceRenegotiationSupported: false,
+                header: header, responseCode: .ok,
+                serviceRenegotiationSupported: self.configuration.supportsServiceRenegotiation,
                 energyTransferServiceList: ServiceList(service: self.offeredServices.map { Service(serviceID: $0, freeService: false) }))
             return .send(.serviceDiscovery(response), expectNextWithin: next)
 
@@ -439,21 +565,43 @@ public struct ISO20SECCStateMachine: Sendable {
             guard self.offeredServices.contains(detail.serviceID) else {
                 return self.fail(request, sessionID: session.id, code: .failedServiceIDInvalid, now: now)
             }
-            let response = detail.serviceID == Self.dcServiceID
-                ? ISO20Responses.dcServiceDetail(header)
-                : ISO20Responses.acServiceDetail(header, configuration: self.configuration)
+            let response = ISO20Responses.serviceDetail(
+                header, service: ISO20EnergyService(rawValue: detail.serviceID) ?? .dc, configuration: self.configuration,
+                parameterSets: self.parameterSets)
             return .send(.serviceDetail(response), expectNextWithin: next)
 
         case (.serviceSelection, .serviceSelection(let selection)):
             let selected = selection.selectedEnergyTransferService
-            guard self.offeredServices.contains(selected.serviceID), selected.parameterSetID == Self.parameterSetID,
+            guard self.offeredServices.contains(selected.serviceID),
+                let mode = self.parameterSets.first(where: { $0.id == selected.parameterSetID })?.mode,
                 selection.selectedVASList?.selectedService.isEmpty ?? true
             else {
                 return self.fail(request, sessionID: session.id, code: .failedServiceSelectionInvalid, now: now)
             }
             session.serviceID = selected.serviceID
+            session.controlMode = mode
             self.state = .chargeParameterDiscovery(session)
             return .send(.serviceSelection(ServiceSelectionRes(header: header, responseCode: .ok)), expectNextWithin: next)
+
+        case (.chargeParameterDiscovery, .acChargeParameterDiscovery(let discovery)) where session.isBPT:
+            guard !session.isDC, case .bptACCPDReqEnergyTransferMode(let ev) = discovery.acCPDReqEnergyTransferMode,
+                ev.evMaximumChargePower.doubleValue > 0, ev.evMaximumDischargePower.doubleValue >= 0
+            else {
+                // Unidirectional parameters for a session that selected AC_BPT, or impossible limits.
+                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            }
+            session.evMaximumPowerW = ev.evMaximumChargePower.doubleValue
+            session.evMaximumDischargePowerW = ev.evMaximumDischargePower.doubleValue
+            self.state = .scheduleExchange(session)
+            let response = AC_ChargeParameterDiscoveryRes(
+                header: header, responseCode: .ok,
+                acCPDResEnergyTransferMode: .bptACCPDResEnergyTransferMode(BPT_AC_CPDResEnergyTransferMode(
+                    evseMaximumChargePower: RationalNumber(capabilities.maximumPowerW),
+                    evseMinimumChargePower: RationalNumber(capabilities.minimumCurrentA * capabilities.nominalVoltageV),
+                    evseNominalFrequency: RationalNumber(50),
+                    evseMaximumDischargePower: RationalNumber(capabilities.maximumDischargePowerW),
+                    evseMinimumDischargePower: RationalNumber(0))))
+            return .send(.acChargeParameterDiscovery(response), expectNextWithin: next)
 
         case (.chargeParameterDiscovery, .acChargeParameterDiscovery(let discovery)):
             guard !session.isDC, case .acCPDReqEnergyTransferMode(let ev) = discovery.acCPDReqEnergyTransferMode else {
@@ -471,6 +619,35 @@ public struct ISO20SECCStateMachine: Sendable {
                     evseMinimumChargePower: RationalNumber(capabilities.minimumCurrentA * capabilities.nominalVoltageV),
                     evseNominalFrequency: RationalNumber(50))))
             return .send(.acChargeParameterDiscovery(response), expectNextWithin: next)
+
+        case (.chargeParameterDiscovery, .dcChargeParameterDiscovery(let discovery)) where session.isBPT:
+            guard session.isDC, case .bptDCCPDReqEnergyTransferMode(let ev) = discovery.dcCPDReqEnergyTransferMode,
+                ev.evMaximumVoltage.doubleValue >= capabilities.minimumVoltageV,
+                ev.evMinimumVoltage.doubleValue <= capabilities.maximumVoltageV,
+                ev.evMaximumDischargePower.doubleValue >= 0, ev.evMaximumDischargeCurrent.doubleValue >= 0
+            else {
+                // Unidirectional parameters for a session that selected DC_BPT, or a voltage range that does not fit.
+                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            }
+            session.evMaximumVoltageV = ev.evMaximumVoltage.doubleValue
+            session.evMaximumPowerW = ev.evMaximumChargePower.doubleValue
+            session.evMaximumDischargePowerW = ev.evMaximumDischargePower.doubleValue
+            session.evMaximumDischargeCurrentA = ev.evMaximumDischargeCurrent.doubleValue
+            self.state = .scheduleExchange(session)
+            let response = DC_ChargeParameterDiscoveryRes(
+                header: header, responseCode: .ok,
+                dcCPDResEnergyTransferMode: .bptDCCPDResEnergyTransferMode(BPT_DC_CPDResEnergyTransferMode(
+                    evseMaximumChargePower: RationalNumber(capabilities.maximumPowerW),
+                    evseMinimumChargePower: RationalNumber(0),
+                    evseMaximumChargeCurrent: RationalNumber(capabilities.maximumCurrentA),
+                    evseMinimumChargeCurrent: RationalNumber(capabilities.minimumCurrentA),
+                    evseMaximumVoltage: RationalNumber(capabilities.maximumVoltageV),
+                    evseMinimumVoltage: RationalNumber(capabilities.minimumVoltageV),
+                    evseMaximumDischargePower: RationalNumber(capabilities.maximumDischargePowerW),
+                    evseMinimumDischargePower: RationalNumber(0),
+                    evseMaximumDischargeCurrent: RationalNumber(capabilities.maximumDischargeCurrentA),
+                    evseMinimumDischargeCurrent: RationalNumber(0))))
+            return .send(.dcChargeParameterDiscovery(response), expectNextWithin: next)
 
         case (.chargeParameterDiscovery, .dcChargeParameterDiscovery(let discovery)):
             guard session.isDC, case .dcCPDReqEnergyTransferMode(let ev) = discovery.dcCPDReqEnergyTransferMode else {
@@ -497,17 +674,24 @@ public struct ISO20SECCStateMachine: Sendable {
             return .send(.dcChargeParameterDiscovery(response), expectNextWithin: next)
 
         case (.scheduleExchange, .scheduleExchange(let exchange)):
-            guard case .scheduledSEReqControlMode = exchange.choice else {
-                // Dynamic control mode was not offered in ServiceDetail (ControlMode = 1, scheduled).
+            let choice: ScheduleExchangeRes.Choice
+            switch (session.controlMode, exchange.choice) {
+            case (.scheduled, .scheduledSEReqControlMode):
+                choice = .scheduledSEResControlMode(ISO20Responses.schedule(
+                    plan: self.plan(session), maximumPowerW: capabilities.maximumPowerW,
+                    dischargeLimitW: session.isBPT ? capabilities.maximumDischargePowerW : nil, now: now,
+                    supportingPoints: exchange.maximumSupportingPoints))
+            case (.dynamic, .dynamicSEReqControlMode(let ev)):
+                choice = .dynamicSEResControlMode(Dynamic_SEResControlMode(
+                    departureTime: ev.departureTime, minimumSOC: ev.minimumSOC, targetSOC: ev.targetSOC))
+            default:
+                // The control mode of the request is not the one of the selected parameter set.
                 return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
+            session.planAnchor = now
             // AC has no cable check or pre-charge: the next request is PowerDelivery Start.
             self.state = session.isDC ? .cableCheck(session) : .preCharge(session)
-            let response = ScheduleExchangeRes(
-                header: header, responseCode: .ok, evseProcessing: .finished,
-                choice: .scheduledSEResControlMode(ISO20Responses.schedule(
-                    maximumPowerW: capabilities.maximumPowerW, now: now,
-                    supportingPoints: exchange.maximumSupportingPoints)))
+            let response = ScheduleExchangeRes(header: header, responseCode: .ok, evseProcessing: .finished, choice: choice)
             return .send(.scheduleExchange(response), expectNextWithin: next)
 
         case (.cableCheck, .dcCableCheck):
@@ -516,15 +700,21 @@ public struct ISO20SECCStateMachine: Sendable {
 
         case (.cableCheck, .dcPreCharge(let preCharge)) where session.isDC,
             (.preCharge, .dcPreCharge(let preCharge)) where session.isDC:
-            let target = preCharge.evTargetVoltage.doubleValue
-            guard target <= capabilities.maximumVoltageV else {
-                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+            var target = preCharge.evTargetVoltage.doubleValue
+            if target > capabilities.maximumVoltageV {
+                guard self.configuration.preChargeAboveMaximum == .clampToMaximum else {
+                    return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
+                }
+                target = capabilities.maximumVoltageV
             }
             self.state = .waitingForController(session, .preCharge)
             return .control(.deliver(OutputTarget(voltageV: target, currentA: 2)))
 
         case (.preCharge, .powerDelivery(let delivery)):
             switch delivery.chargeProgress {
+            case .start where delivery.evProcessing == .ongoing:
+                // The vehicle is still preparing its power profile: acknowledged, power starts with a Finished Start.
+                return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
             case .start:
                 self.state = .waitingForController(session, .powerDeliveryStart)
                 return .control(.setContactors(closed: true))
@@ -535,34 +725,60 @@ public struct ISO20SECCStateMachine: Sendable {
                 return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
 
-        case (.charging, .acChargeLoop(let loop)) where !session.isDC:
-            guard case .scheduledACCLReqControlMode = loop.clReqControlMode else {
-                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+        case (.charging, .acChargeLoop(let loop)) where !session.isDC, (.standby, .acChargeLoop(let loop)) where !session.isDC:
+            let standby = self.inStandby
+            switch ISO20LoopRules.ac(loop, session: session, plannedPowerW: self.plannedPower(session, now: now), configuration: self.configuration) {
+            case .failure(let refusal):
+                return self.fail(request, sessionID: session.id, code: refusal.code, now: now)
+            case .success(let (kind, power)):
+                let target = standby ? 0 : power
+                self.state = .waitingForController(session, .loop(kind, targetPowerW: target, standby: standby))
+                let current = target / max(capabilities.nominalVoltageV * self.phases, 1)
+                return .control(.deliver(OutputTarget(voltageV: capabilities.nominalVoltageV, currentA: current)))
             }
-            self.state = .waitingForController(session, .acChargeLoop)
-            let perPhase = capabilities.maximumPowerW / max(capabilities.nominalVoltageV * self.phases, 1)
-            let current = min(capabilities.maximumCurrentA, perPhase)
-            return .control(.deliver(OutputTarget(voltageV: capabilities.nominalVoltageV, currentA: current)))
 
-        case (.charging, .dcChargeLoop(let loop)) where session.isDC:
-            guard case .scheduledDCCLReqControlMode(let mode) = loop.clReqControlMode else {
-                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+        case (.charging, .dcChargeLoop(let loop)) where session.isDC, (.standby, .dcChargeLoop(let loop)) where session.isDC:
+            let standby = self.inStandby
+            switch ISO20LoopRules.dc(loop, session: session, plannedPowerW: self.plannedPower(session, now: now), configuration: self.configuration) {
+            case .failure(let refusal):
+                return self.fail(request, sessionID: session.id, code: refusal.code, now: now)
+            case .success(let (kind, target)):
+                self.state = .waitingForController(session, .loop(kind, targetPowerW: 0, standby: standby))
+                return .control(.deliver(standby ? OutputTarget(voltageV: target.voltageV, currentA: 0) : target))
             }
-            let voltage = mode.evTargetVoltage.doubleValue
-            var current = min(mode.evTargetCurrent.doubleValue, capabilities.maximumCurrentA)
-            if voltage > 0 { current = min(current, capabilities.maximumPowerW / voltage) }
-            guard voltage <= capabilities.maximumVoltageV, current >= 0 else {
-                return self.fail(request, sessionID: session.id, code: .failedWrongChargeParameter, now: now)
-            }
-            self.state = .waitingForController(session, .chargeLoop)
-            return .control(.deliver(OutputTarget(voltageV: voltage, currentA: current)))
 
         case (.charging, .powerDelivery(let delivery)):
-            guard delivery.chargeProgress == .stop else {
+            switch delivery.chargeProgress {
+            case .stop:
+                self.state = .waitingForController(session, .powerDeliveryStop)
+                return .control(.setContactors(closed: false))
+            case .standby:
+                guard self.configuration.allowsStandby else {
+                    // The session goes on charging.
+                    return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .warningStandbyNotAllowed)), expectNextWithin: next)
+                }
+                // Contactors stay closed; the output goes to zero current until PowerDeliveryReq Start.
+                self.state = .waitingForController(session, .powerDeliveryStandby)
+                let voltage = session.isDC ? session.presentVoltageV : capabilities.nominalVoltageV
+                return .control(.deliver(OutputTarget(voltageV: voltage, currentA: 0)))
+            case .start, .scheduleRenegotiation:
                 return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
-            self.state = .waitingForController(session, .powerDeliveryStop)
-            return .control(.setContactors(closed: false))
+
+        case (.standby, .powerDelivery(let delivery)):
+            switch delivery.chargeProgress {
+            case .start:
+                // Leaving standby: the contactors are still closed, the next charge loop regulates again.
+                self.state = .charging(session)
+                return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
+            case .standby:
+                return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
+            case .stop:
+                self.state = .waitingForController(session, .powerDeliveryStop)
+                return .control(.setContactors(closed: false))
+            case .scheduleRenegotiation:
+                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+            }
 
         case (.stopped, .dcWeldingDetection) where session.isDC:
             self.state = .waitingForController(session, .welding)
@@ -571,12 +787,33 @@ public struct ISO20SECCStateMachine: Sendable {
         case (.stopped, .sessionStop(let stop)), (.serviceDiscovery, .sessionStop(let stop)),
             (.scheduleExchange, .sessionStop(let stop)), (.cableCheck, .sessionStop(let stop)),
             (.preCharge, .sessionStop(let stop)):
-            guard stop.chargingSession == .terminate else {
-                // Pause and service renegotiation are not supported by this SECC.
-                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+            let response = ISO20Response.sessionStop(SessionStopRes(header: header, responseCode: .ok))
+            switch stop.chargingSession {
+            case .terminate:
+                break
+            case .pause:
+                guard self.configuration.allowsPause else {
+                    return self.fail(request, sessionID: session.id, code: .failedPauseNotAllowed, now: now)
+                }
+                // The transaction stays open; a SessionSetupReq with this SessionID joins the session again.
+                self.state = .closed
+                self.pausedSession = ISO20PausedSession(
+                    sessionID: session.id, evccID: session.evccID, traceID: self.traceID,
+                    transactionID: self.transactionID, meter: self.lastMeter, pausedAt: now)
+                return .sendAndClose(response, .sessionPaused)
+            case .serviceRenegotiation:
+                guard self.configuration.supportsServiceRenegotiation else {
+                    return self.fail(request, sessionID: session.id, code: .failedNoServiceRenegotiationSupported, now: now)
+                }
+                // Back to ServiceDiscovery on the same connection, still authorized; the transaction goes on.
+                var renegotiated = Session(id: session.id, evccID: session.evccID)
+                renegotiated.authorization = .accepted
+                renegotiated.identification = session.identification
+                renegotiated.isPnC = session.isPnC
+                self.state = .serviceDiscovery(renegotiated)
+                return .send(response, expectNextWithin: next)
             }
             self.state = .closed
-            let response = ISO20Response.sessionStop(SessionStopRes(header: header, responseCode: .ok))
             guard let transactionID = self.transactionID else { return .sendAndClose(response, .sessionStopped) }
             let end = TransactionEnd(
                 transactionID: transactionID, meterStopWh: self.lastMeter.energyWh, reason: .stoppedByEV,
@@ -648,13 +885,52 @@ public struct ISO20SECCStateMachine: Sendable {
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
     }
 
-    /// The energy transfer services this EVSE offers, by ServiceID.
+    /// The energy transfer services this EVSE offers, by ServiceID: AC and DC by its transfer modes, AC_BPT and
+    /// DC_BPT when its power electronics can discharge.
     private var offeredServices: [UInt16] {
-        let transfers = self.configuration.capabilities.energyTransfers
+        let capabilities = self.configuration.capabilities
+        let transfers = capabilities.energyTransfers
         var services: [UInt16] = []
         if transfers.contains(where: { $0 == .acSinglePhase || $0 == .acThreePhase }) { services.append(Self.acServiceID) }
         if transfers.contains(where: { $0.isDC && $0 != .dcBPT }) { services.append(Self.dcServiceID) }
+        if capabilities.canDischarge(.acBPT) { services.append(Self.acBPTServiceID) }
+        if capabilities.canDischarge(.dcBPT) { services.append(Self.dcBPTServiceID) }
         return services
+    }
+
+    /// The parameter sets of ServiceDetailRes: one per offered control mode (scheduled is always offered).
+    private var parameterSets: [(id: UInt16, mode: ISO20ControlMode)] {
+        var sets: [(id: UInt16, mode: ISO20ControlMode)] = [(Self.parameterSetID, .scheduled)]
+        if self.configuration.controlModes.contains(.dynamic) { sets.append((Self.dynamicParameterSetID, .dynamic)) }
+        return sets
+    }
+
+    private var inStandby: Bool {
+        if case .standby = self.state { return true }
+        return false
+    }
+
+    /// The power plan in force: the configured one, or the EVSE's maximum for 24 hours.
+    private func plan(_ session: Session) -> [ISO20PowerPlanEntry] {
+        let plan = self.configuration.powerPlan
+        return plan.isEmpty ? [ISO20PowerPlanEntry(durationSeconds: 86_400, powerW: self.configuration.capabilities.maximumPowerW)] : plan
+    }
+
+    /// The power the plan gives at `now` (from the ScheduleExchange anchor), the EVSE's maximum after its end;
+    /// never below the discharge limit, and not negative for a unidirectional service.
+    private func plannedPower(_ session: Session, now: UInt64) -> Double {
+        let capabilities = self.configuration.capabilities
+        var elapsed = now > session.planAnchor ? now - session.planAnchor : 0
+        var power = capabilities.maximumPowerW
+        for entry in self.plan(session) {
+            if elapsed < UInt64(entry.durationSeconds) {
+                power = entry.powerW
+                break
+            }
+            elapsed -= UInt64(entry.durationSeconds)
+        }
+        let lower = session.isBPT ? -capabilities.maximumDischargePowerW : 0
+        return min(max(power, lower), capabilities.maximumPowerW)
     }
 
     /// AC phases used for power figures.

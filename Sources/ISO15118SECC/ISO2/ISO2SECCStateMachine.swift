@@ -123,8 +123,26 @@ public struct ISO2SECCStateMachine: Sendable {
     }
 
     public let configuration: Configuration
-    public let sessionID: [UInt8]
-    public let traceID: TraceID
+    /// The SessionID of this session: the proposed one, or that of a paused session the vehicle joined.
+    public private(set) var sessionID: [UInt8]
+    public private(set) var traceID: TraceID
+    /// Paused sessions a SessionSetupReq may join (same SessionID and EVCCID).
+    private let resumable: [ISO2PausedSession]
+    /// The paused session this one joined (SessionSetupRes OK_OldSessionJoined), nil for a new session.
+    public private(set) var resumed: ISO2PausedSession?
+    /// Set when the vehicle paused this session (SessionStopReq ChargingSession=Pause): the driver keeps it for a
+    /// resume.
+    public private(set) var paused: ISO2PausedSession?
+    /// The backend's decision carried over from the joined session; reused when the identification is the same.
+    private var carriedDecision: BackendAuthorizationDecision?
+    /// The SECC asked for a renegotiation (EVSENotification=ReNegotiation in the charge loop) and the vehicle has
+    /// not yet answered with PowerDeliveryReq Renegotiate.
+    public private(set) var renegotiationRequested = false
+    /// A renegotiation (EV- or SECC-triggered) runs: ChargeParameterDiscovery, then PowerDelivery Start without a
+    /// new cable check or pre-charge (DC).
+    private var renegotiating = false
+    /// Completed renegotiations in this session.
+    public private(set) var renegotiations = 0
     private(set) var phase: Phase = .awaitingSessionSetup
     /// The EVCCID (MAC address) from SessionSetupReq.
     public private(set) var evccID: [UInt8] = []
@@ -138,6 +156,8 @@ public struct ISO2SECCStateMachine: Sendable {
     /// The contract accepted in PaymentDetailsReq (Contract payment only).
     private var contract: AcceptedContract?
     private var receiptAsked = false
+    /// The backend's decision once the vehicle was answered with it (kept for a paused session).
+    private var authorizationDecision: BackendAuthorizationDecision?
     private var evMaximumVoltageV: Double = 0
     private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
     private var lastUpdateAt: Double = 0
@@ -149,11 +169,16 @@ public struct ISO2SECCStateMachine: Sendable {
     ///   - proposedSessionID: 8 bytes from the caller's randomness (the SessionID the SECC assigns in SessionSetupRes).
     ///   - genChallenge: 16 bytes of the caller's randomness, sent in PaymentDetailsRes and expected back in the
     ///     signed AuthorizationReq (Contract payment). Without it a Contract session is refused with FAILED.
-    public init(configuration: Configuration, proposedSessionID: [UInt8], traceID: TraceID, genChallenge: [UInt8] = []) {
+    ///   - resumable: sessions paused at this EVSE; a SessionSetupReq with one's SessionID and EVCCID joins it.
+    public init(
+        configuration: Configuration, proposedSessionID: [UInt8], traceID: TraceID, genChallenge: [UInt8] = [],
+        resumable: [ISO2PausedSession] = []
+    ) {
         self.configuration = configuration
         self.sessionID = proposedSessionID
         self.traceID = traceID
         self.genChallenge = genChallenge
+        self.resumable = resumable
     }
 
     /// Whether the session has ended.
@@ -189,6 +214,19 @@ public struct ISO2SECCStateMachine: Sendable {
             guard case .sessionSetupReq(let req) = body else { return self.fail(body, .failedSequenceError) }
             self.evccID = req.evccID
             self.phase = .awaitingServiceDiscovery
+            if request.header.sessionID.contains(where: { $0 != 0 }),
+                let paused = self.resumable.first(where: { $0.sessionID == request.header.sessionID && $0.evccID == req.evccID })
+            {
+                // The vehicle comes back to its paused session: same SessionID, authorization and transaction. It goes
+                // through service discovery, payment selection, authorization and charge parameters again.
+                self.join(paused)
+                return self.send(
+                    .sessionSetupRes(
+                        SessionSetupRes(
+                            responseCode: .okOldSessionJoined, evseID: self.configuration.evseID,
+                            evseTimeStamp: Int64(now.rounded(.down)))))
+            }
+            // Any other SessionID (zero, unknown, or another vehicle's) starts a new session.
             return self.send(
                 .sessionSetupRes(
                     SessionSetupRes(
@@ -293,7 +331,10 @@ public struct ISO2SECCStateMachine: Sendable {
             return .controller(
                 .deliver(OutputTarget(voltageV: req.evTargetVoltage.doubleValue, currentA: req.evTargetCurrent.doubleValue)))
         case (.chargeParameterDiscovered, .powerDeliveryReq(let req)), (.preCharged, .powerDeliveryReq(let req)):
-            if self.isDC, case .chargeParameterDiscovered = self.phase { return self.fail(body, .failedSequenceError) }
+            // After a renegotiation the DC output is already up: no new cable check or pre-charge.
+            if self.isDC, !self.renegotiating, case .chargeParameterDiscovered = self.phase {
+                return self.fail(body, .failedSequenceError)
+            }
             guard req.chargeProgress == .start else { return self.fail(body, .failedSequenceError) }
             guard req.saScheduleTupleID == 1 else { return self.fail(body, .failedTariffSelectionInvalid) }
             self.phase = .waitingForController(body)
@@ -310,6 +351,15 @@ public struct ISO2SECCStateMachine: Sendable {
             let capabilities = self.configuration.capabilities
             return .controller(
                 .deliver(OutputTarget(voltageV: capabilities.nominalVoltageV, currentA: capabilities.maximumCurrentA)))
+        case (.charging, .powerDeliveryReq(let req)) where req.chargeProgress == .renegotiate:
+            // EV-triggered, or the answer to EVSENotification=ReNegotiation: the vehicle sends ChargeParameterDiscovery
+            // next and starts again with PowerDelivery Start; the energy transfer and the transaction go on.
+            guard req.saScheduleTupleID == 1 else { return self.fail(body, .failedTariffSelectionInvalid) }
+            self.renegotiating = true
+            self.renegotiationRequested = false
+            self.phase = .awaitingChargeParameterDiscovery
+            let status: EVSEStatusGroup = self.isDC ? .dcEVSEStatus(self.dcStatus) : .acEVSEStatus(self.acStatus)
+            return self.send(.powerDeliveryRes(PowerDeliveryRes(responseCode: .ok, evseStatus: status)))
         case (.charging, .powerDeliveryReq(let req)):
             guard req.chargeProgress == .stop else { return self.fail(body, .failedSequenceError) }
             self.phase = .waitingForController(body)
@@ -318,6 +368,15 @@ public struct ISO2SECCStateMachine: Sendable {
             guard self.isDC else { return self.fail(body, .failedSequenceError) }
             self.phase = .waitingForController(body)
             return .controller(.deliver(OutputTarget(voltageV: 0, currentA: 0)))
+        case (.stopped, .sessionStopReq(let req)) where req.chargingSession == .pause:
+            // The vehicle pauses after PowerDelivery Stop: the SECC keeps the session (and leaves its transaction
+            // open) for a new communication session that joins it with this SessionID.
+            self.phase = .closed
+            self.paused = ISO2PausedSession(
+                sessionID: self.sessionID, evccID: self.evccID, traceID: self.traceID, pausedAt: now,
+                transactionID: self.transactionID, identification: self.identification,
+                decision: self.authorizationDecision, lastMeter: self.lastMeter, lastUpdateAt: self.lastUpdateAt)
+            return .sendAndClose(self.message(.sessionStopRes(SessionStopRes(responseCode: .ok))))
         case (.stopped, .sessionStopReq), (.chargeParameterDiscovered, .sessionStopReq), (.cableChecked, .sessionStopReq),
             (.preCharged, .sessionStopReq):
             self.phase = .closed
@@ -343,6 +402,45 @@ public struct ISO2SECCStateMachine: Sendable {
     }
 
     private var acStatus: AC_EVSEStatus { AC_EVSEStatus(notificationMaxDelay: 0, evseNotification: .none, rcd: false) }
+
+    /// The status of a charge-loop response: EVSENotification=ReNegotiation while the SECC asks for one.
+    private var loopDCStatus: DC_EVSEStatus {
+        var status = self.dcStatus
+        if self.renegotiationRequested { status.evseNotification = .reNegotiation }
+        return status
+    }
+
+    private var loopACStatus: AC_EVSEStatus {
+        var status = self.acStatus
+        if self.renegotiationRequested { status.evseNotification = .reNegotiation }
+        return status
+    }
+
+    /// The SECC wants new charge parameters (a changed schedule or limit): the next charge-loop responses carry
+    /// EVSENotification=ReNegotiation until the vehicle answers with PowerDeliveryReq ChargeProgress=Renegotiate.
+    /// Ignored outside the charge loop.
+    public mutating func requestRenegotiation() {
+        guard self.phase == .charging || self.isWaitingInChargeLoop else { return }
+        self.renegotiationRequested = true
+    }
+
+    private var isWaitingInChargeLoop: Bool {
+        switch self.phase {
+        case .waitingForController(.currentDemandReq), .waitingForController(.chargingStatusReq): true
+        default: false
+        }
+    }
+
+    private mutating func join(_ paused: ISO2PausedSession) {
+        self.resumed = paused
+        self.sessionID = paused.sessionID
+        self.traceID = paused.traceID
+        self.transactionID = paused.transactionID
+        self.identification = paused.identification
+        self.carriedDecision = paused.decision
+        self.lastMeter = paused.lastMeter
+        self.lastUpdateAt = paused.lastUpdateAt
+    }
 
     private var meterInfo: MeterInfo {
         MeterInfo(
@@ -387,6 +485,12 @@ public struct ISO2SECCStateMachine: Sendable {
             let response = self.message(.powerDeliveryRes(PowerDeliveryRes(responseCode: .ok, evseStatus: status)))
             if req.chargeProgress == .start {
                 self.phase = .charging
+                if self.renegotiating {
+                    self.renegotiating = false
+                    self.renegotiations += 1
+                }
+                // A resumed or renegotiated session goes on with its transaction.
+                if self.transactionID != nil { return .send(response, expectNextWithin: ISO2Timing.sequenceTimeout) }
                 self.lastUpdateAt = now
                 let start = TransactionStart(
                     evseID: self.configuration.evseNumber, sessionID: Self.hex(self.sessionID),
@@ -401,7 +505,7 @@ public struct ISO2SECCStateMachine: Sendable {
             self.phase = .charging
             let capabilities = self.configuration.capabilities
             let response = CurrentDemandRes(
-                responseCode: .ok, dcEVSEStatus: self.dcStatus, evsePresentVoltage: .of(output.voltageV, .v),
+                responseCode: .ok, dcEVSEStatus: self.loopDCStatus, evsePresentVoltage: .of(output.voltageV, .v),
                 evsePresentCurrent: .of(output.currentA, .a), evseCurrentLimitAchieved: output.currentLimitReached,
                 evseVoltageLimitAchieved: output.voltageLimitReached, evsePowerLimitAchieved: output.powerLimitReached,
                 evseMaximumVoltageLimit: .of(capabilities.maximumVoltageV, .v),
@@ -415,7 +519,7 @@ public struct ISO2SECCStateMachine: Sendable {
             let response = ChargingStatusRes(
                 responseCode: .ok, evseID: self.configuration.evseID, saScheduleTupleID: 1,
                 evseMaxCurrent: .of(self.configuration.capabilities.maximumCurrentA, .a), meterInfo: self.meterInfo,
-                receiptRequired: self.askReceipt(), acEVSEStatus: self.acStatus)
+                receiptRequired: self.askReceipt(), acEVSEStatus: self.loopACStatus)
             return self.sample(.chargingStatusRes(response), now: now)
         case (.weldingDetectionReq, .output(let output, let meter)):
             self.lastMeter = meter
@@ -450,7 +554,6 @@ public struct ISO2SECCStateMachine: Sendable {
         let ongoing = self.message(.authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .ongoing)))
         switch progress {
         case .notAsked:
-            self.phase = .awaitingAuthorization(.pending(since: now))
             let identification: BackendAuthorizationRequest.Identification
             if let contract = self.contract {
                 identification = .contract(
@@ -458,6 +561,13 @@ public struct ISO2SECCStateMachine: Sendable {
             } else {
                 identification = .external(idToken: Self.hex(self.evccID), type: "MacAddress")
             }
+            if let carried = self.carriedDecision, carried.status == .accepted, identification == self.identification {
+                // A joined session with the same identification keeps its authorization.
+                self.carriedDecision = nil
+                return self.authorization(.decided(carried), now: now)
+            }
+            self.carriedDecision = nil
+            self.phase = .awaitingAuthorization(.pending(since: now))
             self.identification = identification
             let request = BackendAuthorizationRequest(
                 identification: identification, evseID: self.configuration.evseNumber, traceID: self.traceID)
@@ -476,6 +586,7 @@ public struct ISO2SECCStateMachine: Sendable {
                 return .sendAndClose(
                     self.message(.authorizationRes(AuthorizationRes(responseCode: code, evseProcessing: .finished))))
             }
+            self.authorizationDecision = decision
             self.phase = .awaitingChargeParameterDiscovery
             return self.send(.authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .finished)))
         }

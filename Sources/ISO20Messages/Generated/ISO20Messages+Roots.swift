@@ -79,17 +79,17 @@ extension AC_CPDResEnergyTransferModeGroup: Codable {
 }
 
 /// The substitution group of element `CLReqControlMode`: the head and its members, in EXI order.
-public indirect enum CLReqControlModeGroupAC: Sendable, Hashable {
+public enum CLReqControlModeGroupAC: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLReqControlMode`.
-    case bptDynamicACCLReqControlMode(BPT_Dynamic_AC_CLReqControlMode)
+    indirect case bptDynamicACCLReqControlMode(BPT_Dynamic_AC_CLReqControlMode)
     /// Element `BPT_Scheduled_AC_CLReqControlMode`.
-    case bptScheduledACCLReqControlMode(BPT_Scheduled_AC_CLReqControlMode)
+    indirect case bptScheduledACCLReqControlMode(BPT_Scheduled_AC_CLReqControlMode)
     /// Element `CLReqControlMode`.
     case clReqControlMode(CLReqControlMode)
     /// Element `Dynamic_AC_CLReqControlMode`.
-    case dynamicACCLReqControlMode(Dynamic_AC_CLReqControlMode)
+    indirect case dynamicACCLReqControlMode(Dynamic_AC_CLReqControlMode)
     /// Element `Scheduled_AC_CLReqControlMode`.
-    case scheduledACCLReqControlMode(Scheduled_AC_CLReqControlMode)
+    indirect case scheduledACCLReqControlMode(Scheduled_AC_CLReqControlMode)
 }
 
 extension CLReqControlModeGroupAC: Codable {
@@ -125,17 +125,17 @@ extension CLReqControlModeGroupAC: Codable {
 }
 
 /// The substitution group of element `CLResControlMode`: the head and its members, in EXI order.
-public indirect enum CLResControlModeGroupAC: Sendable, Hashable {
+public enum CLResControlModeGroupAC: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLResControlMode`.
-    case bptDynamicACCLResControlMode(BPT_Dynamic_AC_CLResControlMode)
+    indirect case bptDynamicACCLResControlMode(BPT_Dynamic_AC_CLResControlMode)
     /// Element `BPT_Scheduled_AC_CLResControlMode`.
-    case bptScheduledACCLResControlMode(BPT_Scheduled_AC_CLResControlMode)
+    indirect case bptScheduledACCLResControlMode(BPT_Scheduled_AC_CLResControlMode)
     /// Element `CLResControlMode`.
     case clResControlMode(CLResControlMode)
     /// Element `Dynamic_AC_CLResControlMode`.
-    case dynamicACCLResControlMode(Dynamic_AC_CLResControlMode)
+    indirect case dynamicACCLResControlMode(Dynamic_AC_CLResControlMode)
     /// Element `Scheduled_AC_CLResControlMode`.
-    case scheduledACCLResControlMode(Scheduled_AC_CLResControlMode)
+    indirect case scheduledACCLResControlMode(Scheduled_AC_CLResControlMode)
 }
 
 extension CLResControlModeGroupAC: Codable {
@@ -307,17 +307,17 @@ extension Scheduled_AC_CLResControlModeGroup: Codable {
 }
 
 /// The substitution group of element `CLReqControlMode`: the head and its members, in EXI order.
-public indirect enum CLReqControlModeGroupDC: Sendable, Hashable {
+public enum CLReqControlModeGroupDC: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLReqControlMode`.
-    case bptDynamicDCCLReqControlMode(BPT_Dynamic_DC_CLReqControlMode)
+    indirect case bptDynamicDCCLReqControlMode(BPT_Dynamic_DC_CLReqControlMode)
     /// Element `BPT_Scheduled_DC_CLReqControlMode`.
-    case bptScheduledDCCLReqControlMode(BPT_Scheduled_DC_CLReqControlMode)
+    indirect case bptScheduledDCCLReqControlMode(BPT_Scheduled_DC_CLReqControlMode)
     /// Element `CLReqControlMode`.
     case clReqControlMode(CLReqControlMode)
     /// Element `Dynamic_DC_CLReqControlMode`.
-    case dynamicDCCLReqControlMode(Dynamic_DC_CLReqControlMode)
+    indirect case dynamicDCCLReqControlMode(Dynamic_DC_CLReqControlMode)
     /// Element `Scheduled_DC_CLReqControlMode`.
-    case scheduledDCCLReqControlMode(Scheduled_DC_CLReqControlMode)
+    indirect case scheduledDCCLReqControlMode(Scheduled_DC_CLReqControlMode)
 }
 
 extension CLReqControlModeGroupDC: Codable {
@@ -353,17 +353,17 @@ extension CLReqControlModeGroupDC: Codable {
 }
 
 /// The substitution group of element `CLResControlMode`: the head and its members, in EXI order.
-public indirect enum CLResControlModeGroupDC: Sendable, Hashable {
+public enum CLResControlModeGroupDC: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLResControlMode`.
-    case bptDynamicDCCLResControlMode(BPT_Dynamic_DC_CLResControlMode)
+    indirect case bptDynamicDCCLResControlMode(BPT_Dynamic_DC_CLResControlMode)
     /// Element `BPT_Scheduled_DC_CLResControlMode`.
-    case bptScheduledDCCLResControlMode(BPT_Scheduled_DC_CLResControlMode)
+    indirect case bptScheduledDCCLResControlMode(BPT_Scheduled_DC_CLResControlMode)
     /// Element `CLResControlMode`.
     case clResControlMode(CLResControlMode)
     /// Element `Dynamic_DC_CLResControlMode`.
-    case dynamicDCCLResControlMode(Dynamic_DC_CLResControlMode)
+    indirect case dynamicDCCLResControlMode(Dynamic_DC_CLResControlMode)
     /// Element `Scheduled_DC_CLResControlMode`.
-    case scheduledDCCLResControlMode(Scheduled_DC_CLResControlMode)
+    indirect case scheduledDCCLResControlMode(Scheduled_DC_CLResControlMode)
 }
 
 extension CLResControlModeGroupDC: Codable {
@@ -850,186 +850,209 @@ extension ISO20CommonMessagesDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
     public init(exi bytes: [UInt8]) throws(EXIError) {
-        var r = EXIBitReader(bytes)
+        self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
+    }
+
+    /// Decodes an EXI stream in memory the caller owns, without copying it.
+    /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
+    public init(exi buffer: UnsafeRawBufferPointer) throws(EXIError) {
+        self = try EXIBitReader.withUnsafeReader(over: buffer, Self.exiDecodeStream)
+    }
+
+    /// Encodes the value as an EXI stream with the header 0x80, into a new array of exactly its size.
+    public func exiEncoded() throws(EXIError) -> [UInt8] {
+        try EXIBitWriter.encodedBytes { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Encodes the value as an EXI stream into `buffer` without allocating; returns the number of bytes written.
+    /// - Throws: ``EXIError`` with code ``EXIError/Code/bufferTooSmall`` when the stream does not fit `buffer`,
+    ///   or the value's own errors.
+    public func exiEncode(into buffer: UnsafeMutableRawBufferPointer) throws(EXIError) -> Int {
+        try EXIBitWriter.encode(into: buffer) { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Reads the header, the document and the padding from `r`.
+    package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         try r.readHeader()
         let at = r.bitPosition
+        let result: Self
         switch try r.readEventCode(width: 6) {
         case 0:
             let v = try AuthorizationReq.exiDecode(&r)
-            self = .authorizationReq(v)
+            result = .authorizationReq(v)
         case 1:
             let v = try AuthorizationRes.exiDecode(&r)
-            self = .authorizationRes(v)
+            result = .authorizationRes(v)
         case 2:
             let v = try AuthorizationSetupReq.exiDecode(&r)
-            self = .authorizationSetupReq(v)
+            result = .authorizationSetupReq(v)
         case 3:
             let v = try AuthorizationSetupRes.exiDecode(&r)
-            self = .authorizationSetupRes(v)
+            result = .authorizationSetupRes(v)
         case 4:
             let v = try CLReqControlMode.exiDecode(&r)
-            self = .clReqControlMode(v)
+            result = .clReqControlMode(v)
         case 5:
             let v = try CLResControlMode.exiDecode(&r)
-            self = .clResControlMode(v)
+            result = .clResControlMode(v)
         case 6:
             let v = try CanonicalizationMethod.exiDecode(&r)
-            self = .canonicalizationMethod(v)
+            result = .canonicalizationMethod(v)
         case 7:
             let v = try CertificateInstallationReq.exiDecode(&r)
-            self = .certificateInstallationReq(v)
+            result = .certificateInstallationReq(v)
         case 8:
             let v = try CertificateInstallationRes.exiDecode(&r)
-            self = .certificateInstallationRes(v)
+            result = .certificateInstallationRes(v)
         case 9:
             let v = try DSAKeyValue.exiDecode(&r)
-            self = .dsaKeyValue(v)
+            result = .dsaKeyValue(v)
         case 10:
             let v = try DigestMethod.exiDecode(&r)
-            self = .digestMethod(v)
+            result = .digestMethod(v)
         case 11:
             try r.readSimpleContentStart()
             let v = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .digestValue(v)
+            result = .digestValue(v)
         case 12:
             let v = try KeyInfo.exiDecode(&r)
-            self = .keyInfo(v)
+            result = .keyInfo(v)
         case 13:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .keyName(v)
+            result = .keyName(v)
         case 14:
             let v = try KeyValue.exiDecode(&r)
-            self = .keyValue(v)
+            result = .keyValue(v)
         case 15:
             let v = try Manifest.exiDecode(&r)
-            self = .manifest(v)
+            result = .manifest(v)
         case 16:
             let v = try MeteringConfirmationReq.exiDecode(&r)
-            self = .meteringConfirmationReq(v)
+            result = .meteringConfirmationReq(v)
         case 17:
             let v = try MeteringConfirmationRes.exiDecode(&r)
-            self = .meteringConfirmationRes(v)
+            result = .meteringConfirmationRes(v)
         case 18:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .mgmtData(v)
+            result = .mgmtData(v)
         case 19:
             let v = try Object.exiDecode(&r)
-            self = .object(v)
+            result = .object(v)
         case 20:
             let v = try PGPData.exiDecode(&r)
-            self = .pgpData(v)
+            result = .pgpData(v)
         case 21:
             let v = try PowerDeliveryReq.exiDecode(&r)
-            self = .powerDeliveryReq(v)
+            result = .powerDeliveryReq(v)
         case 22:
             let v = try PowerDeliveryRes.exiDecode(&r)
-            self = .powerDeliveryRes(v)
+            result = .powerDeliveryRes(v)
         case 23:
             let v = try RSAKeyValue.exiDecode(&r)
-            self = .rsaKeyValue(v)
+            result = .rsaKeyValue(v)
         case 24:
             let v = try Reference.exiDecode(&r)
-            self = .reference(v)
+            result = .reference(v)
         case 25:
             let v = try RetrievalMethod.exiDecode(&r)
-            self = .retrievalMethod(v)
+            result = .retrievalMethod(v)
         case 26:
             let v = try SPKIData.exiDecode(&r)
-            self = .spkiData(v)
+            result = .spkiData(v)
         case 27:
             let v = try ScheduleExchangeReq.exiDecode(&r)
-            self = .scheduleExchangeReq(v)
+            result = .scheduleExchangeReq(v)
         case 28:
             let v = try ScheduleExchangeRes.exiDecode(&r)
-            self = .scheduleExchangeRes(v)
+            result = .scheduleExchangeRes(v)
         case 29:
             let v = try ServiceDetailReq.exiDecode(&r)
-            self = .serviceDetailReq(v)
+            result = .serviceDetailReq(v)
         case 30:
             let v = try ServiceDetailRes.exiDecode(&r)
-            self = .serviceDetailRes(v)
+            result = .serviceDetailRes(v)
         case 31:
             let v = try ServiceDiscoveryReq.exiDecode(&r)
-            self = .serviceDiscoveryReq(v)
+            result = .serviceDiscoveryReq(v)
         case 32:
             let v = try ServiceDiscoveryRes.exiDecode(&r)
-            self = .serviceDiscoveryRes(v)
+            result = .serviceDiscoveryRes(v)
         case 33:
             let v = try ServiceSelectionReq.exiDecode(&r)
-            self = .serviceSelectionReq(v)
+            result = .serviceSelectionReq(v)
         case 34:
             let v = try ServiceSelectionRes.exiDecode(&r)
-            self = .serviceSelectionRes(v)
+            result = .serviceSelectionRes(v)
         case 35:
             let v = try SessionSetupReq.exiDecode(&r)
-            self = .sessionSetupReq(v)
+            result = .sessionSetupReq(v)
         case 36:
             let v = try SessionSetupRes.exiDecode(&r)
-            self = .sessionSetupRes(v)
+            result = .sessionSetupRes(v)
         case 37:
             let v = try SessionStopReq.exiDecode(&r)
-            self = .sessionStopReq(v)
+            result = .sessionStopReq(v)
         case 38:
             let v = try SessionStopRes.exiDecode(&r)
-            self = .sessionStopRes(v)
+            result = .sessionStopRes(v)
         case 39:
             let v = try Signature.exiDecode(&r)
-            self = .signature(v)
+            result = .signature(v)
         case 40:
             let v = try SignatureMethod.exiDecode(&r)
-            self = .signatureMethod(v)
+            result = .signatureMethod(v)
         case 41:
             let v = try SignatureProperties.exiDecode(&r)
-            self = .signatureProperties(v)
+            result = .signatureProperties(v)
         case 42:
             let v = try SignatureProperty.exiDecode(&r)
-            self = .signatureProperty(v)
+            result = .signatureProperty(v)
         case 43:
             let v = try SignatureValue.exiDecode(&r)
-            self = .signatureValue(v)
+            result = .signatureValue(v)
         case 44:
             let v = try SignedInfo.exiDecode(&r)
-            self = .signedInfo(v)
+            result = .signedInfo(v)
         case 45:
             let v = try SignedInstallationData.exiDecode(&r)
-            self = .signedInstallationData(v)
+            result = .signedInstallationData(v)
         case 46:
             let v = try SignedMeteringData.exiDecode(&r)
-            self = .signedMeteringData(v)
+            result = .signedMeteringData(v)
         case 47:
             let v = try Transform.exiDecode(&r)
-            self = .transform(v)
+            result = .transform(v)
         case 48:
             let v = try Transforms.exiDecode(&r)
-            self = .transforms(v)
+            result = .transforms(v)
         case 49:
             let v = try VehicleCheckInReq.exiDecode(&r)
-            self = .vehicleCheckInReq(v)
+            result = .vehicleCheckInReq(v)
         case 50:
             let v = try VehicleCheckInRes.exiDecode(&r)
-            self = .vehicleCheckInRes(v)
+            result = .vehicleCheckInRes(v)
         case 51:
             let v = try VehicleCheckOutReq.exiDecode(&r)
-            self = .vehicleCheckOutReq(v)
+            result = .vehicleCheckOutReq(v)
         case 52:
             let v = try VehicleCheckOutRes.exiDecode(&r)
-            self = .vehicleCheckOutRes(v)
+            result = .vehicleCheckOutRes(v)
         case 53:
             let v = try X509Data.exiDecode(&r)
-            self = .x509Data(v)
+            result = .x509Data(v)
         case let code: throw EXIError.unexpectedEvent("ISO20CommonMessagesDocument: root event code \(code) is not supported", atBit: at)
         }
         try r.checkEnd()
+        return result
     }
 
-    /// Encodes the document as an EXI stream with the header 0x80.
-    public func exiEncoded() throws(EXIError) -> [UInt8] {
-        var w = EXIBitWriter(capacity: 128)
+    /// Writes the header and the document to `w`.
+    package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
         switch self {
         case .authorizationReq(let v):
@@ -1201,7 +1224,6 @@ extension ISO20CommonMessagesDocument {
             w.writeEventCode(53, width: 6)
             try v.exiEncode(&w)
         }
-        return w.bytes
     }
 }
 
@@ -1405,150 +1427,173 @@ extension ISO20ACDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
     public init(exi bytes: [UInt8]) throws(EXIError) {
-        var r = EXIBitReader(bytes)
+        self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
+    }
+
+    /// Decodes an EXI stream in memory the caller owns, without copying it.
+    /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
+    public init(exi buffer: UnsafeRawBufferPointer) throws(EXIError) {
+        self = try EXIBitReader.withUnsafeReader(over: buffer, Self.exiDecodeStream)
+    }
+
+    /// Encodes the value as an EXI stream with the header 0x80, into a new array of exactly its size.
+    public func exiEncoded() throws(EXIError) -> [UInt8] {
+        try EXIBitWriter.encodedBytes { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Encodes the value as an EXI stream into `buffer` without allocating; returns the number of bytes written.
+    /// - Throws: ``EXIError`` with code ``EXIError/Code/bufferTooSmall`` when the stream does not fit `buffer`,
+    ///   or the value's own errors.
+    public func exiEncode(into buffer: UnsafeMutableRawBufferPointer) throws(EXIError) -> Int {
+        try EXIBitWriter.encode(into: buffer) { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Reads the header, the document and the padding from `r`.
+    package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         try r.readHeader()
         let at = r.bitPosition
+        let result: Self
         switch try r.readEventCode(width: 6) {
         case 0:
             let v = try AC_CPDReqEnergyTransferMode.exiDecode(&r)
-            self = .acCPDReqEnergyTransferMode(v)
+            result = .acCPDReqEnergyTransferMode(v)
         case 1:
             let v = try AC_CPDResEnergyTransferMode.exiDecode(&r)
-            self = .acCPDResEnergyTransferMode(v)
+            result = .acCPDResEnergyTransferMode(v)
         case 2:
             let v = try AC_ChargeLoopReq.exiDecode(&r)
-            self = .acChargeLoopReq(v)
+            result = .acChargeLoopReq(v)
         case 3:
             let v = try AC_ChargeLoopRes.exiDecode(&r)
-            self = .acChargeLoopRes(v)
+            result = .acChargeLoopRes(v)
         case 4:
             let v = try AC_ChargeParameterDiscoveryReq.exiDecode(&r)
-            self = .acChargeParameterDiscoveryReq(v)
+            result = .acChargeParameterDiscoveryReq(v)
         case 5:
             let v = try AC_ChargeParameterDiscoveryRes.exiDecode(&r)
-            self = .acChargeParameterDiscoveryRes(v)
+            result = .acChargeParameterDiscoveryRes(v)
         case 6:
             let v = try BPT_AC_CPDReqEnergyTransferMode.exiDecode(&r)
-            self = .bptACCPDReqEnergyTransferMode(v)
+            result = .bptACCPDReqEnergyTransferMode(v)
         case 7:
             let v = try BPT_AC_CPDResEnergyTransferMode.exiDecode(&r)
-            self = .bptACCPDResEnergyTransferMode(v)
+            result = .bptACCPDResEnergyTransferMode(v)
         case 8:
             let v = try BPT_Dynamic_AC_CLReqControlMode.exiDecode(&r)
-            self = .bptDynamicACCLReqControlMode(v)
+            result = .bptDynamicACCLReqControlMode(v)
         case 9:
             let v = try BPT_Dynamic_AC_CLResControlMode.exiDecode(&r)
-            self = .bptDynamicACCLResControlMode(v)
+            result = .bptDynamicACCLResControlMode(v)
         case 10:
             let v = try BPT_Scheduled_AC_CLReqControlMode.exiDecode(&r)
-            self = .bptScheduledACCLReqControlMode(v)
+            result = .bptScheduledACCLReqControlMode(v)
         case 11:
             let v = try BPT_Scheduled_AC_CLResControlMode.exiDecode(&r)
-            self = .bptScheduledACCLResControlMode(v)
+            result = .bptScheduledACCLResControlMode(v)
         case 12:
             let v = try CLReqControlMode.exiDecode(&r)
-            self = .clReqControlMode(v)
+            result = .clReqControlMode(v)
         case 13:
             let v = try CLResControlMode.exiDecode(&r)
-            self = .clResControlMode(v)
+            result = .clResControlMode(v)
         case 14:
             let v = try CanonicalizationMethod.exiDecode(&r)
-            self = .canonicalizationMethod(v)
+            result = .canonicalizationMethod(v)
         case 15:
             let v = try DSAKeyValue.exiDecode(&r)
-            self = .dsaKeyValue(v)
+            result = .dsaKeyValue(v)
         case 16:
             let v = try DigestMethod.exiDecode(&r)
-            self = .digestMethod(v)
+            result = .digestMethod(v)
         case 17:
             try r.readSimpleContentStart()
             let v = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .digestValue(v)
+            result = .digestValue(v)
         case 18:
             let v = try Dynamic_AC_CLReqControlMode.exiDecode(&r)
-            self = .dynamicACCLReqControlMode(v)
+            result = .dynamicACCLReqControlMode(v)
         case 19:
             let v = try Dynamic_AC_CLResControlMode.exiDecode(&r)
-            self = .dynamicACCLResControlMode(v)
+            result = .dynamicACCLResControlMode(v)
         case 20:
             let v = try KeyInfo.exiDecode(&r)
-            self = .keyInfo(v)
+            result = .keyInfo(v)
         case 21:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .keyName(v)
+            result = .keyName(v)
         case 22:
             let v = try KeyValue.exiDecode(&r)
-            self = .keyValue(v)
+            result = .keyValue(v)
         case 23:
             let v = try Manifest.exiDecode(&r)
-            self = .manifest(v)
+            result = .manifest(v)
         case 24:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .mgmtData(v)
+            result = .mgmtData(v)
         case 25:
             let v = try Object.exiDecode(&r)
-            self = .object(v)
+            result = .object(v)
         case 26:
             let v = try PGPData.exiDecode(&r)
-            self = .pgpData(v)
+            result = .pgpData(v)
         case 27:
             let v = try RSAKeyValue.exiDecode(&r)
-            self = .rsaKeyValue(v)
+            result = .rsaKeyValue(v)
         case 28:
             let v = try Reference.exiDecode(&r)
-            self = .reference(v)
+            result = .reference(v)
         case 29:
             let v = try RetrievalMethod.exiDecode(&r)
-            self = .retrievalMethod(v)
+            result = .retrievalMethod(v)
         case 30:
             let v = try SPKIData.exiDecode(&r)
-            self = .spkiData(v)
+            result = .spkiData(v)
         case 31:
             let v = try Scheduled_AC_CLReqControlMode.exiDecode(&r)
-            self = .scheduledACCLReqControlMode(v)
+            result = .scheduledACCLReqControlMode(v)
         case 32:
             let v = try Scheduled_AC_CLResControlMode.exiDecode(&r)
-            self = .scheduledACCLResControlMode(v)
+            result = .scheduledACCLResControlMode(v)
         case 33:
             let v = try Signature.exiDecode(&r)
-            self = .signature(v)
+            result = .signature(v)
         case 34:
             let v = try SignatureMethod.exiDecode(&r)
-            self = .signatureMethod(v)
+            result = .signatureMethod(v)
         case 35:
             let v = try SignatureProperties.exiDecode(&r)
-            self = .signatureProperties(v)
+            result = .signatureProperties(v)
         case 36:
             let v = try SignatureProperty.exiDecode(&r)
-            self = .signatureProperty(v)
+            result = .signatureProperty(v)
         case 37:
             let v = try SignatureValue.exiDecode(&r)
-            self = .signatureValue(v)
+            result = .signatureValue(v)
         case 38:
             let v = try SignedInfo.exiDecode(&r)
-            self = .signedInfo(v)
+            result = .signedInfo(v)
         case 39:
             let v = try Transform.exiDecode(&r)
-            self = .transform(v)
+            result = .transform(v)
         case 40:
             let v = try Transforms.exiDecode(&r)
-            self = .transforms(v)
+            result = .transforms(v)
         case 41:
             let v = try X509Data.exiDecode(&r)
-            self = .x509Data(v)
+            result = .x509Data(v)
         case let code: throw EXIError.unexpectedEvent("ISO20ACDocument: root event code \(code) is not supported", atBit: at)
         }
         try r.checkEnd()
+        return result
     }
 
-    /// Encodes the document as an EXI stream with the header 0x80.
-    public func exiEncoded() throws(EXIError) -> [UInt8] {
-        var w = EXIBitWriter(capacity: 128)
+    /// Writes the header and the document to `w`.
+    package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
         switch self {
         case .acCPDReqEnergyTransferMode(let v):
@@ -1684,7 +1729,6 @@ extension ISO20ACDocument {
             w.writeEventCode(41, width: 6)
             try v.exiEncode(&w)
         }
-        return w.bytes
     }
 }
 
@@ -1912,168 +1956,191 @@ extension ISO20DCDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
     public init(exi bytes: [UInt8]) throws(EXIError) {
-        var r = EXIBitReader(bytes)
+        self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
+    }
+
+    /// Decodes an EXI stream in memory the caller owns, without copying it.
+    /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
+    public init(exi buffer: UnsafeRawBufferPointer) throws(EXIError) {
+        self = try EXIBitReader.withUnsafeReader(over: buffer, Self.exiDecodeStream)
+    }
+
+    /// Encodes the value as an EXI stream with the header 0x80, into a new array of exactly its size.
+    public func exiEncoded() throws(EXIError) -> [UInt8] {
+        try EXIBitWriter.encodedBytes { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Encodes the value as an EXI stream into `buffer` without allocating; returns the number of bytes written.
+    /// - Throws: ``EXIError`` with code ``EXIError/Code/bufferTooSmall`` when the stream does not fit `buffer`,
+    ///   or the value's own errors.
+    public func exiEncode(into buffer: UnsafeMutableRawBufferPointer) throws(EXIError) -> Int {
+        try EXIBitWriter.encode(into: buffer) { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Reads the header, the document and the padding from `r`.
+    package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         try r.readHeader()
         let at = r.bitPosition
+        let result: Self
         switch try r.readEventCode(width: 6) {
         case 0:
             let v = try BPT_DC_CPDReqEnergyTransferMode.exiDecode(&r)
-            self = .bptDCCPDReqEnergyTransferMode(v)
+            result = .bptDCCPDReqEnergyTransferMode(v)
         case 1:
             let v = try BPT_DC_CPDResEnergyTransferMode.exiDecode(&r)
-            self = .bptDCCPDResEnergyTransferMode(v)
+            result = .bptDCCPDResEnergyTransferMode(v)
         case 2:
             let v = try BPT_Dynamic_DC_CLReqControlMode.exiDecode(&r)
-            self = .bptDynamicDCCLReqControlMode(v)
+            result = .bptDynamicDCCLReqControlMode(v)
         case 3:
             let v = try BPT_Dynamic_DC_CLResControlMode.exiDecode(&r)
-            self = .bptDynamicDCCLResControlMode(v)
+            result = .bptDynamicDCCLResControlMode(v)
         case 4:
             let v = try BPT_Scheduled_DC_CLReqControlMode.exiDecode(&r)
-            self = .bptScheduledDCCLReqControlMode(v)
+            result = .bptScheduledDCCLReqControlMode(v)
         case 5:
             let v = try BPT_Scheduled_DC_CLResControlMode.exiDecode(&r)
-            self = .bptScheduledDCCLResControlMode(v)
+            result = .bptScheduledDCCLResControlMode(v)
         case 6:
             let v = try CLReqControlMode.exiDecode(&r)
-            self = .clReqControlMode(v)
+            result = .clReqControlMode(v)
         case 7:
             let v = try CLResControlMode.exiDecode(&r)
-            self = .clResControlMode(v)
+            result = .clResControlMode(v)
         case 8:
             let v = try CanonicalizationMethod.exiDecode(&r)
-            self = .canonicalizationMethod(v)
+            result = .canonicalizationMethod(v)
         case 9:
             let v = try DC_CPDReqEnergyTransferMode.exiDecode(&r)
-            self = .dcCPDReqEnergyTransferMode(v)
+            result = .dcCPDReqEnergyTransferMode(v)
         case 10:
             let v = try DC_CPDResEnergyTransferMode.exiDecode(&r)
-            self = .dcCPDResEnergyTransferMode(v)
+            result = .dcCPDResEnergyTransferMode(v)
         case 11:
             let v = try DC_CableCheckReq.exiDecode(&r)
-            self = .dcCableCheckReq(v)
+            result = .dcCableCheckReq(v)
         case 12:
             let v = try DC_CableCheckRes.exiDecode(&r)
-            self = .dcCableCheckRes(v)
+            result = .dcCableCheckRes(v)
         case 13:
             let v = try DC_ChargeLoopReq.exiDecode(&r)
-            self = .dcChargeLoopReq(v)
+            result = .dcChargeLoopReq(v)
         case 14:
             let v = try DC_ChargeLoopRes.exiDecode(&r)
-            self = .dcChargeLoopRes(v)
+            result = .dcChargeLoopRes(v)
         case 15:
             let v = try DC_ChargeParameterDiscoveryReq.exiDecode(&r)
-            self = .dcChargeParameterDiscoveryReq(v)
+            result = .dcChargeParameterDiscoveryReq(v)
         case 16:
             let v = try DC_ChargeParameterDiscoveryRes.exiDecode(&r)
-            self = .dcChargeParameterDiscoveryRes(v)
+            result = .dcChargeParameterDiscoveryRes(v)
         case 17:
             let v = try DC_PreChargeReq.exiDecode(&r)
-            self = .dcPreChargeReq(v)
+            result = .dcPreChargeReq(v)
         case 18:
             let v = try DC_PreChargeRes.exiDecode(&r)
-            self = .dcPreChargeRes(v)
+            result = .dcPreChargeRes(v)
         case 19:
             let v = try DC_WeldingDetectionReq.exiDecode(&r)
-            self = .dcWeldingDetectionReq(v)
+            result = .dcWeldingDetectionReq(v)
         case 20:
             let v = try DC_WeldingDetectionRes.exiDecode(&r)
-            self = .dcWeldingDetectionRes(v)
+            result = .dcWeldingDetectionRes(v)
         case 21:
             let v = try DSAKeyValue.exiDecode(&r)
-            self = .dsaKeyValue(v)
+            result = .dsaKeyValue(v)
         case 22:
             let v = try DigestMethod.exiDecode(&r)
-            self = .digestMethod(v)
+            result = .digestMethod(v)
         case 23:
             try r.readSimpleContentStart()
             let v = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .digestValue(v)
+            result = .digestValue(v)
         case 24:
             let v = try Dynamic_DC_CLReqControlMode.exiDecode(&r)
-            self = .dynamicDCCLReqControlMode(v)
+            result = .dynamicDCCLReqControlMode(v)
         case 25:
             let v = try Dynamic_DC_CLResControlMode.exiDecode(&r)
-            self = .dynamicDCCLResControlMode(v)
+            result = .dynamicDCCLResControlMode(v)
         case 26:
             let v = try KeyInfo.exiDecode(&r)
-            self = .keyInfo(v)
+            result = .keyInfo(v)
         case 27:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .keyName(v)
+            result = .keyName(v)
         case 28:
             let v = try KeyValue.exiDecode(&r)
-            self = .keyValue(v)
+            result = .keyValue(v)
         case 29:
             let v = try Manifest.exiDecode(&r)
-            self = .manifest(v)
+            result = .manifest(v)
         case 30:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .mgmtData(v)
+            result = .mgmtData(v)
         case 31:
             let v = try Object.exiDecode(&r)
-            self = .object(v)
+            result = .object(v)
         case 32:
             let v = try PGPData.exiDecode(&r)
-            self = .pgpData(v)
+            result = .pgpData(v)
         case 33:
             let v = try RSAKeyValue.exiDecode(&r)
-            self = .rsaKeyValue(v)
+            result = .rsaKeyValue(v)
         case 34:
             let v = try Reference.exiDecode(&r)
-            self = .reference(v)
+            result = .reference(v)
         case 35:
             let v = try RetrievalMethod.exiDecode(&r)
-            self = .retrievalMethod(v)
+            result = .retrievalMethod(v)
         case 36:
             let v = try SPKIData.exiDecode(&r)
-            self = .spkiData(v)
+            result = .spkiData(v)
         case 37:
             let v = try Scheduled_DC_CLReqControlMode.exiDecode(&r)
-            self = .scheduledDCCLReqControlMode(v)
+            result = .scheduledDCCLReqControlMode(v)
         case 38:
             let v = try Scheduled_DC_CLResControlMode.exiDecode(&r)
-            self = .scheduledDCCLResControlMode(v)
+            result = .scheduledDCCLResControlMode(v)
         case 39:
             let v = try Signature.exiDecode(&r)
-            self = .signature(v)
+            result = .signature(v)
         case 40:
             let v = try SignatureMethod.exiDecode(&r)
-            self = .signatureMethod(v)
+            result = .signatureMethod(v)
         case 41:
             let v = try SignatureProperties.exiDecode(&r)
-            self = .signatureProperties(v)
+            result = .signatureProperties(v)
         case 42:
             let v = try SignatureProperty.exiDecode(&r)
-            self = .signatureProperty(v)
+            result = .signatureProperty(v)
         case 43:
             let v = try SignatureValue.exiDecode(&r)
-            self = .signatureValue(v)
+            result = .signatureValue(v)
         case 44:
             let v = try SignedInfo.exiDecode(&r)
-            self = .signedInfo(v)
+            result = .signedInfo(v)
         case 45:
             let v = try Transform.exiDecode(&r)
-            self = .transform(v)
+            result = .transform(v)
         case 46:
             let v = try Transforms.exiDecode(&r)
-            self = .transforms(v)
+            result = .transforms(v)
         case 47:
             let v = try X509Data.exiDecode(&r)
-            self = .x509Data(v)
+            result = .x509Data(v)
         case let code: throw EXIError.unexpectedEvent("ISO20DCDocument: root event code \(code) is not supported", atBit: at)
         }
         try r.checkEnd()
+        return result
     }
 
-    /// Encodes the document as an EXI stream with the header 0x80.
-    public func exiEncoded() throws(EXIError) -> [UInt8] {
-        var w = EXIBitWriter(capacity: 128)
+    /// Writes the header and the document to `w`.
+    package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
         switch self {
         case .bptDCCPDReqEnergyTransferMode(let v):
@@ -2227,7 +2294,6 @@ extension ISO20DCDocument {
             w.writeEventCode(47, width: 6)
             try v.exiEncode(&w)
         }
-        return w.bytes
     }
 }
 
@@ -2399,126 +2465,149 @@ extension ISO20ACDPDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
     public init(exi bytes: [UInt8]) throws(EXIError) {
-        var r = EXIBitReader(bytes)
+        self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
+    }
+
+    /// Decodes an EXI stream in memory the caller owns, without copying it.
+    /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
+    public init(exi buffer: UnsafeRawBufferPointer) throws(EXIError) {
+        self = try EXIBitReader.withUnsafeReader(over: buffer, Self.exiDecodeStream)
+    }
+
+    /// Encodes the value as an EXI stream with the header 0x80, into a new array of exactly its size.
+    public func exiEncoded() throws(EXIError) -> [UInt8] {
+        try EXIBitWriter.encodedBytes { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Encodes the value as an EXI stream into `buffer` without allocating; returns the number of bytes written.
+    /// - Throws: ``EXIError`` with code ``EXIError/Code/bufferTooSmall`` when the stream does not fit `buffer`,
+    ///   or the value's own errors.
+    public func exiEncode(into buffer: UnsafeMutableRawBufferPointer) throws(EXIError) -> Int {
+        try EXIBitWriter.encode(into: buffer) { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Reads the header, the document and the padding from `r`.
+    package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         try r.readHeader()
         let at = r.bitPosition
+        let result: Self
         switch try r.readEventCode(width: 6) {
         case 0:
             let v = try ACDP_ConnectReq.exiDecode(&r)
-            self = .acdpConnectReq(v)
+            result = .acdpConnectReq(v)
         case 1:
             let v = try ACDP_ConnectRes.exiDecode(&r)
-            self = .acdpConnectRes(v)
+            result = .acdpConnectRes(v)
         case 2:
             let v = try ACDP_ConnectReq.exiDecode(&r)
-            self = .acdpDisconnectReq(v)
+            result = .acdpDisconnectReq(v)
         case 3:
             let v = try ACDP_ConnectRes.exiDecode(&r)
-            self = .acdpDisconnectRes(v)
+            result = .acdpDisconnectRes(v)
         case 4:
             let v = try ACDP_SystemStatusReq.exiDecode(&r)
-            self = .acdpSystemStatusReq(v)
+            result = .acdpSystemStatusReq(v)
         case 5:
             let v = try ACDP_SystemStatusRes.exiDecode(&r)
-            self = .acdpSystemStatusRes(v)
+            result = .acdpSystemStatusRes(v)
         case 6:
             let v = try ACDP_VehiclePositioningReq.exiDecode(&r)
-            self = .acdpVehiclePositioningReq(v)
+            result = .acdpVehiclePositioningReq(v)
         case 7:
             let v = try ACDP_VehiclePositioningRes.exiDecode(&r)
-            self = .acdpVehiclePositioningRes(v)
+            result = .acdpVehiclePositioningRes(v)
         case 8:
             let v = try CLReqControlMode.exiDecode(&r)
-            self = .clReqControlMode(v)
+            result = .clReqControlMode(v)
         case 9:
             let v = try CLResControlMode.exiDecode(&r)
-            self = .clResControlMode(v)
+            result = .clResControlMode(v)
         case 10:
             let v = try CanonicalizationMethod.exiDecode(&r)
-            self = .canonicalizationMethod(v)
+            result = .canonicalizationMethod(v)
         case 11:
             let v = try DSAKeyValue.exiDecode(&r)
-            self = .dsaKeyValue(v)
+            result = .dsaKeyValue(v)
         case 12:
             let v = try DigestMethod.exiDecode(&r)
-            self = .digestMethod(v)
+            result = .digestMethod(v)
         case 13:
             try r.readSimpleContentStart()
             let v = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .digestValue(v)
+            result = .digestValue(v)
         case 14:
             let v = try KeyInfo.exiDecode(&r)
-            self = .keyInfo(v)
+            result = .keyInfo(v)
         case 15:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .keyName(v)
+            result = .keyName(v)
         case 16:
             let v = try KeyValue.exiDecode(&r)
-            self = .keyValue(v)
+            result = .keyValue(v)
         case 17:
             let v = try Manifest.exiDecode(&r)
-            self = .manifest(v)
+            result = .manifest(v)
         case 18:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .mgmtData(v)
+            result = .mgmtData(v)
         case 19:
             let v = try Object.exiDecode(&r)
-            self = .object(v)
+            result = .object(v)
         case 20:
             let v = try PGPData.exiDecode(&r)
-            self = .pgpData(v)
+            result = .pgpData(v)
         case 21:
             let v = try RSAKeyValue.exiDecode(&r)
-            self = .rsaKeyValue(v)
+            result = .rsaKeyValue(v)
         case 22:
             let v = try Reference.exiDecode(&r)
-            self = .reference(v)
+            result = .reference(v)
         case 23:
             let v = try RetrievalMethod.exiDecode(&r)
-            self = .retrievalMethod(v)
+            result = .retrievalMethod(v)
         case 24:
             let v = try SPKIData.exiDecode(&r)
-            self = .spkiData(v)
+            result = .spkiData(v)
         case 25:
             let v = try Signature.exiDecode(&r)
-            self = .signature(v)
+            result = .signature(v)
         case 26:
             let v = try SignatureMethod.exiDecode(&r)
-            self = .signatureMethod(v)
+            result = .signatureMethod(v)
         case 27:
             let v = try SignatureProperties.exiDecode(&r)
-            self = .signatureProperties(v)
+            result = .signatureProperties(v)
         case 28:
             let v = try SignatureProperty.exiDecode(&r)
-            self = .signatureProperty(v)
+            result = .signatureProperty(v)
         case 29:
             let v = try SignatureValue.exiDecode(&r)
-            self = .signatureValue(v)
+            result = .signatureValue(v)
         case 30:
             let v = try SignedInfo.exiDecode(&r)
-            self = .signedInfo(v)
+            result = .signedInfo(v)
         case 31:
             let v = try Transform.exiDecode(&r)
-            self = .transform(v)
+            result = .transform(v)
         case 32:
             let v = try Transforms.exiDecode(&r)
-            self = .transforms(v)
+            result = .transforms(v)
         case 33:
             let v = try X509Data.exiDecode(&r)
-            self = .x509Data(v)
+            result = .x509Data(v)
         case let code: throw EXIError.unexpectedEvent("ISO20ACDPDocument: root event code \(code) is not supported", atBit: at)
         }
         try r.checkEnd()
+        return result
     }
 
-    /// Encodes the document as an EXI stream with the header 0x80.
-    public func exiEncoded() throws(EXIError) -> [UInt8] {
-        var w = EXIBitWriter(capacity: 128)
+    /// Writes the header and the document to `w`.
+    package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
         switch self {
         case .acdpConnectReq(let v):
@@ -2630,7 +2719,6 @@ extension ISO20ACDPDocument {
             w.writeEventCode(33, width: 6)
             try v.exiEncode(&w)
         }
-        return w.bytes
     }
 }
 
@@ -2818,138 +2906,161 @@ extension ISO20WPTDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
     public init(exi bytes: [UInt8]) throws(EXIError) {
-        var r = EXIBitReader(bytes)
+        self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
+    }
+
+    /// Decodes an EXI stream in memory the caller owns, without copying it.
+    /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
+    public init(exi buffer: UnsafeRawBufferPointer) throws(EXIError) {
+        self = try EXIBitReader.withUnsafeReader(over: buffer, Self.exiDecodeStream)
+    }
+
+    /// Encodes the value as an EXI stream with the header 0x80, into a new array of exactly its size.
+    public func exiEncoded() throws(EXIError) -> [UInt8] {
+        try EXIBitWriter.encodedBytes { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Encodes the value as an EXI stream into `buffer` without allocating; returns the number of bytes written.
+    /// - Throws: ``EXIError`` with code ``EXIError/Code/bufferTooSmall`` when the stream does not fit `buffer`,
+    ///   or the value's own errors.
+    public func exiEncode(into buffer: UnsafeMutableRawBufferPointer) throws(EXIError) -> Int {
+        try EXIBitWriter.encode(into: buffer) { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Reads the header, the document and the padding from `r`.
+    package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         try r.readHeader()
         let at = r.bitPosition
+        let result: Self
         switch try r.readEventCode(width: 6) {
         case 0:
             let v = try CLReqControlMode.exiDecode(&r)
-            self = .clReqControlMode(v)
+            result = .clReqControlMode(v)
         case 1:
             let v = try CLResControlMode.exiDecode(&r)
-            self = .clResControlMode(v)
+            result = .clResControlMode(v)
         case 2:
             let v = try CanonicalizationMethod.exiDecode(&r)
-            self = .canonicalizationMethod(v)
+            result = .canonicalizationMethod(v)
         case 3:
             let v = try DSAKeyValue.exiDecode(&r)
-            self = .dsaKeyValue(v)
+            result = .dsaKeyValue(v)
         case 4:
             let v = try DigestMethod.exiDecode(&r)
-            self = .digestMethod(v)
+            result = .digestMethod(v)
         case 5:
             try r.readSimpleContentStart()
             let v = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .digestValue(v)
+            result = .digestValue(v)
         case 6:
             let v = try KeyInfo.exiDecode(&r)
-            self = .keyInfo(v)
+            result = .keyInfo(v)
         case 7:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .keyName(v)
+            result = .keyName(v)
         case 8:
             let v = try KeyValue.exiDecode(&r)
-            self = .keyValue(v)
+            result = .keyValue(v)
         case 9:
             let v = try Manifest.exiDecode(&r)
-            self = .manifest(v)
+            result = .manifest(v)
         case 10:
             try r.readSimpleContentStart()
             let v = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            self = .mgmtData(v)
+            result = .mgmtData(v)
         case 11:
             let v = try Object.exiDecode(&r)
-            self = .object(v)
+            result = .object(v)
         case 12:
             let v = try PGPData.exiDecode(&r)
-            self = .pgpData(v)
+            result = .pgpData(v)
         case 13:
             let v = try RSAKeyValue.exiDecode(&r)
-            self = .rsaKeyValue(v)
+            result = .rsaKeyValue(v)
         case 14:
             let v = try Reference.exiDecode(&r)
-            self = .reference(v)
+            result = .reference(v)
         case 15:
             let v = try RetrievalMethod.exiDecode(&r)
-            self = .retrievalMethod(v)
+            result = .retrievalMethod(v)
         case 16:
             let v = try SPKIData.exiDecode(&r)
-            self = .spkiData(v)
+            result = .spkiData(v)
         case 17:
             let v = try Signature.exiDecode(&r)
-            self = .signature(v)
+            result = .signature(v)
         case 18:
             let v = try SignatureMethod.exiDecode(&r)
-            self = .signatureMethod(v)
+            result = .signatureMethod(v)
         case 19:
             let v = try SignatureProperties.exiDecode(&r)
-            self = .signatureProperties(v)
+            result = .signatureProperties(v)
         case 20:
             let v = try SignatureProperty.exiDecode(&r)
-            self = .signatureProperty(v)
+            result = .signatureProperty(v)
         case 21:
             let v = try SignatureValue.exiDecode(&r)
-            self = .signatureValue(v)
+            result = .signatureValue(v)
         case 22:
             let v = try SignedInfo.exiDecode(&r)
-            self = .signedInfo(v)
+            result = .signedInfo(v)
         case 23:
             let v = try Transform.exiDecode(&r)
-            self = .transform(v)
+            result = .transform(v)
         case 24:
             let v = try Transforms.exiDecode(&r)
-            self = .transforms(v)
+            result = .transforms(v)
         case 25:
             let v = try WPT_AlignmentCheckReq.exiDecode(&r)
-            self = .wptAlignmentCheckReq(v)
+            result = .wptAlignmentCheckReq(v)
         case 26:
             let v = try WPT_AlignmentCheckRes.exiDecode(&r)
-            self = .wptAlignmentCheckRes(v)
+            result = .wptAlignmentCheckRes(v)
         case 27:
             let v = try WPT_ChargeLoopReq.exiDecode(&r)
-            self = .wptChargeLoopReq(v)
+            result = .wptChargeLoopReq(v)
         case 28:
             let v = try WPT_ChargeLoopRes.exiDecode(&r)
-            self = .wptChargeLoopRes(v)
+            result = .wptChargeLoopRes(v)
         case 29:
             let v = try WPT_ChargeParameterDiscoveryReq.exiDecode(&r)
-            self = .wptChargeParameterDiscoveryReq(v)
+            result = .wptChargeParameterDiscoveryReq(v)
         case 30:
             let v = try WPT_ChargeParameterDiscoveryRes.exiDecode(&r)
-            self = .wptChargeParameterDiscoveryRes(v)
+            result = .wptChargeParameterDiscoveryRes(v)
         case 31:
             let v = try WPT_FinePositioningReq.exiDecode(&r)
-            self = .wptFinePositioningReq(v)
+            result = .wptFinePositioningReq(v)
         case 32:
             let v = try WPT_FinePositioningRes.exiDecode(&r)
-            self = .wptFinePositioningRes(v)
+            result = .wptFinePositioningRes(v)
         case 33:
             let v = try WPT_FinePositioningSetupReq.exiDecode(&r)
-            self = .wptFinePositioningSetupReq(v)
+            result = .wptFinePositioningSetupReq(v)
         case 34:
             let v = try WPT_FinePositioningSetupRes.exiDecode(&r)
-            self = .wptFinePositioningSetupRes(v)
+            result = .wptFinePositioningSetupRes(v)
         case 35:
             let v = try WPT_PairingReq.exiDecode(&r)
-            self = .wptPairingReq(v)
+            result = .wptPairingReq(v)
         case 36:
             let v = try WPT_PairingRes.exiDecode(&r)
-            self = .wptPairingRes(v)
+            result = .wptPairingRes(v)
         case 37:
             let v = try X509Data.exiDecode(&r)
-            self = .x509Data(v)
+            result = .x509Data(v)
         case let code: throw EXIError.unexpectedEvent("ISO20WPTDocument: root event code \(code) is not supported", atBit: at)
         }
         try r.checkEnd()
+        return result
     }
 
-    /// Encodes the document as an EXI stream with the header 0x80.
-    public func exiEncoded() throws(EXIError) -> [UInt8] {
-        var w = EXIBitWriter(capacity: 128)
+    /// Writes the header and the document to `w`.
+    package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
         switch self {
         case .clReqControlMode(let v):
@@ -3073,7 +3184,6 @@ extension ISO20WPTDocument {
             w.writeEventCode(37, width: 6)
             try v.exiEncode(&w)
         }
-        return w.bytes
     }
 }
 
@@ -3140,31 +3250,54 @@ extension ISO20Fragment {
 
     /// Decodes an EXI fragment (header 0x80, one element, end of fragment).
     public init(exi bytes: [UInt8]) throws(EXIError) {
-        var r = EXIBitReader(bytes)
+        self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
+    }
+
+    /// Decodes an EXI stream in memory the caller owns, without copying it.
+    /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
+    public init(exi buffer: UnsafeRawBufferPointer) throws(EXIError) {
+        self = try EXIBitReader.withUnsafeReader(over: buffer, Self.exiDecodeStream)
+    }
+
+    /// Encodes the value as an EXI stream with the header 0x80, into a new array of exactly its size.
+    public func exiEncoded() throws(EXIError) -> [UInt8] {
+        try EXIBitWriter.encodedBytes { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Encodes the value as an EXI stream into `buffer` without allocating; returns the number of bytes written.
+    /// - Throws: ``EXIError`` with code ``EXIError/Code/bufferTooSmall`` when the stream does not fit `buffer`,
+    ///   or the value's own errors.
+    public func exiEncode(into buffer: UnsafeMutableRawBufferPointer) throws(EXIError) -> Int {
+        try EXIBitWriter.encode(into: buffer) { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Reads the header, the fragment, the end of fragment and the padding from `r`.
+    package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         try r.readHeader()
         let at = r.bitPosition
+        let result: Self
         switch try r.readEventCode(width: 9) {
         case 151:
             let v = try PnC_AReqAuthorizationMode.exiDecode(&r)
-            self = .pnCAReqAuthorizationMode(v)
+            result = .pnCAReqAuthorizationMode(v)
         case 128:
             let v = try SignedCertificateChain.exiDecode(&r)
-            self = .oemProvisioningCertificateChain(v)
+            result = .oemProvisioningCertificateChain(v)
         case 231:
             let v = try SignedInstallationData.exiDecode(&r)
-            self = .signedInstallationData(v)
+            result = .signedInstallationData(v)
         case 232:
             let v = try SignedMeteringData.exiDecode(&r)
-            self = .signedMeteringData(v)
+            result = .signedMeteringData(v)
         case 0:
             let v = try AbsolutePriceSchedule.exiDecode(&r)
-            self = .absolutePriceSchedule(v)
+            result = .absolutePriceSchedule(v)
         case 167:
             let v = try PriceLevelSchedule.exiDecode(&r)
-            self = .priceLevelSchedule(v)
+            result = .priceLevelSchedule(v)
         case 230:
             let v = try SignedInfo.exiDecode(&r)
-            self = .signedInfo(v)
+            result = .signedInfo(v)
         case let code: throw EXIError.unexpectedEvent("ISO20Fragment: fragment event code \(code) is not supported", atBit: at)
         }
         let endAt = r.bitPosition
@@ -3172,11 +3305,11 @@ extension ISO20Fragment {
             throw EXIError.unexpectedEvent("ISO20Fragment: expected end of fragment", atBit: endAt)
         }
         try r.checkEnd()
+        return result
     }
 
-    /// Encodes the fragment: header 0x80, the element, end of fragment, zero padding.
-    public func exiEncoded() throws(EXIError) -> [UInt8] {
-        var w = EXIBitWriter(capacity: 128)
+    /// Writes the fragment to `w`: header 0x80, the element, end of fragment.
+    package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
         switch self {
         case .pnCAReqAuthorizationMode(let v):
@@ -3202,7 +3335,6 @@ extension ISO20Fragment {
             try v.exiEncode(&w)
         }
         w.writeEventCode(282, width: 9)
-        return w.bytes
     }
 }
 

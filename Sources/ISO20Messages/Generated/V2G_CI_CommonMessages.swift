@@ -366,6 +366,7 @@ extension AdditionalServiceList {
         var v1: [AdditionalService] = []
         while ev == 4 {
             if v1.count == 5 { throw EXIError.lengthLimitExceeded("AdditionalServiceList: more than 5 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(5) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("AdditionalServiceList: expected SE(AdditionalService), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try AdditionalService.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -947,6 +948,7 @@ extension AuthorizationSetupRes {
         var v3: [Authorization] = []
         while ev == 6 {
             if v3.count == 2 { throw EXIError.lengthLimitExceeded("AuthorizationSetupRes: more than 2 items", atBit: r.bitPosition) }
+            if v3.isEmpty { v3.reserveCapacity(2) }
             guard ev == 6 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected SE(AuthorizationServices), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Authorization(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
@@ -2501,6 +2503,7 @@ extension EMAIDList {
         var v1: [String] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("EMAIDList: more than 8 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EMAIDList: expected SE(EMAID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 255)
@@ -2832,6 +2835,7 @@ extension EVPowerProfileEntryList {
         var v1: [PowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 2048 { throw EXIError.lengthLimitExceeded("EVPowerProfileEntryList: more than 2048 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVPowerProfileEntryList: expected SE(EVPowerProfileEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PowerScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3106,6 +3110,7 @@ extension EVPowerScheduleEntryList {
         var v1: [EVPowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("EVPowerScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: expected SE(EVPowerScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try EVPowerScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3399,6 +3404,7 @@ extension EVPriceRuleStackList {
         var v1: [EVPriceRuleStack] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("EVPriceRuleStackList: more than 1024 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVPriceRuleStackList: expected SE(EVPriceRuleStack), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try EVPriceRuleStack.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3514,6 +3520,7 @@ extension EVPriceRuleStack {
         var v2: [EVPriceRule] = []
         while ev == 5 {
             if v2.count == 8 { throw EXIError.lengthLimitExceeded("EVPriceRuleStack: more than 8 items", atBit: r.bitPosition) }
+            if v2.isEmpty { v2.reserveCapacity(8) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("EVPriceRuleStack: expected SE(EVPriceRule), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try EVPriceRule.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3925,6 +3932,7 @@ extension OverstayRuleList {
         var v5: [OverstayRule] = []
         while ev == 6 {
             if v5.count == 5 { throw EXIError.lengthLimitExceeded("OverstayRuleList: more than 5 items", atBit: r.bitPosition) }
+            if v5.isEmpty { v5.reserveCapacity(5) }
             guard ev == 6 else { throw EXIError.unexpectedEvent("OverstayRuleList: expected SE(OverstayRule), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try OverstayRule.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4209,6 +4217,7 @@ extension ParameterSet {
         var v2: [Parameter] = []
         while ev == 5 {
             if v2.count == 32 { throw EXIError.lengthLimitExceeded("ParameterSet: more than 32 items", atBit: r.bitPosition) }
+            if v2.isEmpty { v2.reserveCapacity(8) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ParameterSet: expected SE(Parameter), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Parameter.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5064,6 +5073,7 @@ extension PowerScheduleEntryList {
         var v1: [PowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PowerScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PowerScheduleEntryList: expected SE(PowerScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PowerScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5453,6 +5463,7 @@ extension PriceLevelScheduleEntryList {
         var v1: [PriceLevelScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PriceLevelScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: expected SE(PriceLevelScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PriceLevelScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5838,6 +5849,7 @@ extension PriceRuleStackList {
         var v1: [PriceRuleStack] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PriceRuleStackList: more than 1024 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PriceRuleStackList: expected SE(PriceRuleStack), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PriceRuleStack.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5953,6 +5965,7 @@ extension PriceRuleStack {
         var v2: [PriceRule] = []
         while ev == 5 {
             if v2.count == 8 { throw EXIError.lengthLimitExceeded("PriceRuleStack: more than 8 items", atBit: r.bitPosition) }
+            if v2.isEmpty { v2.reserveCapacity(8) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("PriceRuleStack: expected SE(PriceRule), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try PriceRule.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -7201,6 +7214,7 @@ extension Scheduled_SEResControlMode {
         var v1: [ScheduleTuple] = []
         while ev == 4 {
             if v1.count == 3 { throw EXIError.lengthLimitExceeded("Scheduled_SEResControlMode: more than 3 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(3) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("Scheduled_SEResControlMode: expected SE(ScheduleTuple), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ScheduleTuple.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -7378,6 +7392,7 @@ extension SelectedServiceList {
         var v1: [SelectedService] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("SelectedServiceList: more than 16 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SelectedServiceList: expected SE(SelectedService), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try SelectedService.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -8049,6 +8064,7 @@ extension ServiceIDList {
         var v1: [UInt16] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("ServiceIDList: more than 16 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceIDList: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
@@ -8160,6 +8176,7 @@ extension ServiceList {
         var v1: [Service] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("ServiceList: more than 8 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceList: expected SE(Service), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try Service.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -8267,6 +8284,7 @@ extension ServiceParameterList {
         var v1: [ParameterSet] = []
         while ev == 4 {
             if v1.count == 32 { throw EXIError.lengthLimitExceeded("ServiceParameterList: more than 32 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceParameterList: expected SE(ParameterSet), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ParameterSet.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -9679,6 +9697,7 @@ extension SubCertificates {
         var v1: [[UInt8]] = []
         while ev == 4 {
             if v1.count == 3 { throw EXIError.lengthLimitExceeded("SubCertificates: more than 3 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(3) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SubCertificates: expected SE(Certificate), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readBinary(minLength: 0, maxLength: 1600)
@@ -9782,6 +9801,7 @@ extension SupportedProvidersList {
         var v1: [String] = []
         while ev == 4 {
             if v1.count == 128 { throw EXIError.lengthLimitExceeded("SupportedProvidersList: more than 128 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SupportedProvidersList: expected SE(ProviderID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 80)
@@ -9990,6 +10010,7 @@ extension TaxRuleList {
         var v1: [TaxRule] = []
         while ev == 4 {
             if v1.count == 10 { throw EXIError.lengthLimitExceeded("TaxRuleList: more than 10 items", atBit: r.bitPosition) }
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("TaxRuleList: expected SE(TaxRule), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try TaxRule.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)

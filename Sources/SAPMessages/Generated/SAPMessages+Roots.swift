@@ -6,7 +6,7 @@ import EXI
 /// A SupportedAppProtocol message (ISO 15118-2 §8.2, V2GTP payload 0x8001).
 ///
 /// EXI document grammar (EXI 1.0 §8.5.1): 2 global elements, event codes of 2 bits.
-public indirect enum SAPDocument: Sendable, Hashable {
+public enum SAPDocument: Sendable, Hashable {
     /// Element `supportedAppProtocolReq` in `urn:iso:15118:2:2010:AppProtocol` (event code 0).
     case supportedAppProtocolReq(SupportedAppProtocolReq)
     /// Element `supportedAppProtocolRes` in `urn:iso:15118:2:2010:AppProtocol` (event code 1).
@@ -43,24 +43,47 @@ extension SAPDocument {
     /// Decodes an EXI stream (header 0x80, then the document).
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
     public init(exi bytes: [UInt8]) throws(EXIError) {
-        var r = EXIBitReader(bytes)
+        self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
+    }
+
+    /// Decodes an EXI stream in memory the caller owns, without copying it.
+    /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
+    public init(exi buffer: UnsafeRawBufferPointer) throws(EXIError) {
+        self = try EXIBitReader.withUnsafeReader(over: buffer, Self.exiDecodeStream)
+    }
+
+    /// Encodes the value as an EXI stream with the header 0x80, into a new array of exactly its size.
+    public func exiEncoded() throws(EXIError) -> [UInt8] {
+        try EXIBitWriter.encodedBytes { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Encodes the value as an EXI stream into `buffer` without allocating; returns the number of bytes written.
+    /// - Throws: ``EXIError`` with code ``EXIError/Code/bufferTooSmall`` when the stream does not fit `buffer`,
+    ///   or the value's own errors.
+    public func exiEncode(into buffer: UnsafeMutableRawBufferPointer) throws(EXIError) -> Int {
+        try EXIBitWriter.encode(into: buffer) { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Reads the header, the document and the padding from `r`.
+    package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         try r.readHeader()
         let at = r.bitPosition
+        let result: Self
         switch try r.readEventCode(width: 2) {
         case 0:
             let v = try SupportedAppProtocolReq.exiDecode(&r)
-            self = .supportedAppProtocolReq(v)
+            result = .supportedAppProtocolReq(v)
         case 1:
             let v = try SupportedAppProtocolRes.exiDecode(&r)
-            self = .supportedAppProtocolRes(v)
+            result = .supportedAppProtocolRes(v)
         case let code: throw EXIError.unexpectedEvent("SAPDocument: root event code \(code) is not supported", atBit: at)
         }
         try r.checkEnd()
+        return result
     }
 
-    /// Encodes the document as an EXI stream with the header 0x80.
-    public func exiEncoded() throws(EXIError) -> [UInt8] {
-        var w = EXIBitWriter(capacity: 128)
+    /// Writes the header and the document to `w`.
+    package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
         switch self {
         case .supportedAppProtocolReq(let v):
@@ -70,7 +93,6 @@ extension SAPDocument {
             w.writeEventCode(1, width: 2)
             try v.exiEncode(&w)
         }
-        return w.bytes
     }
 }
 

@@ -42,13 +42,36 @@ extension XMLDSigFragment {
 
     /// Decodes an EXI fragment (header 0x80, one element, end of fragment).
     public init(exi bytes: [UInt8]) throws(EXIError) {
-        var r = EXIBitReader(bytes)
+        self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
+    }
+
+    /// Decodes an EXI stream in memory the caller owns, without copying it.
+    /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
+    public init(exi buffer: UnsafeRawBufferPointer) throws(EXIError) {
+        self = try EXIBitReader.withUnsafeReader(over: buffer, Self.exiDecodeStream)
+    }
+
+    /// Encodes the value as an EXI stream with the header 0x80, into a new array of exactly its size.
+    public func exiEncoded() throws(EXIError) -> [UInt8] {
+        try EXIBitWriter.encodedBytes { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Encodes the value as an EXI stream into `buffer` without allocating; returns the number of bytes written.
+    /// - Throws: ``EXIError`` with code ``EXIError/Code/bufferTooSmall`` when the stream does not fit `buffer`,
+    ///   or the value's own errors.
+    public func exiEncode(into buffer: UnsafeMutableRawBufferPointer) throws(EXIError) -> Int {
+        try EXIBitWriter.encode(into: buffer) { (w: inout EXIBitWriter) throws(EXIError) in try self.exiEncodeStream(&w) }
+    }
+
+    /// Reads the header, the fragment, the end of fragment and the padding from `r`.
+    package static func exiDecodeStream(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         try r.readHeader()
         let at = r.bitPosition
+        let result: Self
         switch try r.readEventCode(width: 6) {
         case 32:
             let v = try SignedInfo.exiDecode(&r)
-            self = .signedInfo(v)
+            result = .signedInfo(v)
         case let code: throw EXIError.unexpectedEvent("XMLDSigFragment: fragment event code \(code) is not supported", atBit: at)
         }
         let endAt = r.bitPosition
@@ -56,11 +79,11 @@ extension XMLDSigFragment {
             throw EXIError.unexpectedEvent("XMLDSigFragment: expected end of fragment", atBit: endAt)
         }
         try r.checkEnd()
+        return result
     }
 
-    /// Encodes the fragment: header 0x80, the element, end of fragment, zero padding.
-    public func exiEncoded() throws(EXIError) -> [UInt8] {
-        var w = EXIBitWriter(capacity: 128)
+    /// Writes the fragment to `w`: header 0x80, the element, end of fragment.
+    package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
         switch self {
         case .signedInfo(let v):
@@ -68,7 +91,6 @@ extension XMLDSigFragment {
             try v.exiEncode(&w)
         }
         w.writeEventCode(46, width: 6)
-        return w.bytes
     }
 }
 

@@ -492,6 +492,7 @@ extension KeyInfo {
         }
         var v3: [KeyInfo.Choice] = []
         while ev == 5 || ev == 6 || ev == 7 || ev == 8 || ev == 9 || ev == 10 || ev == 11 {
+            if v3.isEmpty { v3.reserveCapacity(8) }
             let v4: KeyInfo.Choice
             switch ev {
             case 5:
@@ -1216,6 +1217,7 @@ extension Manifest {
         }
         var v3: [Reference] = []
         while ev == 5 {
+            if v3.isEmpty { v3.reserveCapacity(8) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("Manifest: expected SE(Reference), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try Reference.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -2141,6 +2143,7 @@ extension SPKIData {
         var ev = try Self._exiNext(&s, &rep, &r)
         var v1: [SPKIData.Sequence] = []
         while ev == 4 {
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SPKIData: expected SE(SPKISexp), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readBinary(minLength: 0, maxLength: nil)
@@ -2390,6 +2393,7 @@ extension SignatureProperties {
         }
         var v3: [SignatureProperty] = []
         while ev == 5 {
+            if v3.isEmpty { v3.reserveCapacity(8) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("SignatureProperties: expected SE(SignatureProperty), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try SignatureProperty.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -2640,6 +2644,7 @@ extension Signature {
         }
         var v7: [Object] = []
         while ev == 8 {
+            if v7.isEmpty { v7.reserveCapacity(8) }
             guard ev == 8 else { throw EXIError.unexpectedEvent("Signature: expected SE(Object), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try Object.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -2890,6 +2895,7 @@ extension SignedInfo {
         ev = try Self._exiNext(&s, &rep, &r)
         var v5: [Reference] = []
         while ev == 7 {
+            if v5.isEmpty { v5.reserveCapacity(8) }
             guard ev == 7 else { throw EXIError.unexpectedEvent("SignedInfo: expected SE(Reference), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try Reference.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3025,6 +3031,7 @@ extension Transform {
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: [Transform.Choice] = []
         while ev == 5 {
+            if v2.isEmpty { v2.reserveCapacity(8) }
             let v3: Transform.Choice
             switch ev {
             case 5:
@@ -3170,6 +3177,7 @@ extension Transforms {
         var ev = try Self._exiNext(&s, &rep, &r)
         var v1: [Transform] = []
         while ev == 4 {
+            if v1.isEmpty { v1.reserveCapacity(8) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("Transforms: expected SE(Transform), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try Transform.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3287,6 +3295,7 @@ extension X509Data {
         var ev = try Self._exiNext(&s, &rep, &r)
         var v1: [X509Data.Sequence] = []
         while ev == 4 || ev == 5 || ev == 6 || ev == 7 || ev == 8 {
+            if v1.isEmpty { v1.reserveCapacity(8) }
             let v3: X509Data.Sequence.Choice
             switch ev {
             case 4:

@@ -57,6 +57,11 @@ struct CSMSCommand: AsyncParsableCommand {
     @Option(help: "With --tariff: the outbox folder the HTML invoices are written to, <outbox>/<eMAID>/<invoice-number>.html.")
     var outbox = "pnc-invoices"
     @Option(help: "With --tariff: the issuer named on the invoices.") var invoiceIssuer = "OpenPnC Mobility"
+    @Flag(help: "SO_REUSEPORT on the listening socket: several `pnc csms` processes on one machine share one --listen address (the kernel spreads connections over them). Implies --cluster.")
+    var reusePort = false
+    @Flag(help: "Scale-out: this node shares its --database with other nodes (PostgreSQL; SQLite in WAL mode on one machine), records which stations it holds (lease renewed every 5 s, expires after 15 s) and routes REST commands for stations held by another node to that node (PostgreSQL LISTEN/NOTIFY; polling every 100 ms on SQLite).")
+    var cluster = false
+    @Option(help: "Scale-out: this node's id in the station registry (default: host name and process id).") var nodeID: String?
     @OptionGroup var pkiPassword: PasswordOptions
 
     func run() async throws {
@@ -71,6 +76,14 @@ struct CSMSCommand: AsyncParsableCommand {
         configuration.server.securityProfile = profile
         configuration.server.maximumMessageSize = maxMessageSize
         configuration.server.messagesPerSecond = rateLimit
+        configuration.server.reusePort = reusePort
+        if cluster || reusePort || nodeID != nil {
+            let id = nodeID ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+            guard !id.isEmpty, id.count <= 100, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+                throw ValidationError("--node-id: 1 to 100 characters among A-Z a-z 0-9 . _ -")
+            }
+            configuration.cluster = CSMSClusterConfiguration(nodeID: id)
+        }
         if profile == .tlsWithBasicAuthentication || profile == .tlsWithClientCertificate {
             guard let tlsCertificate, let tlsKey else { throw ValidationError("profiles 2 and 3 need --tls-certificate and --tls-key") }
             var tls = TLSConfiguration.makeServerConfiguration(
@@ -178,22 +191,47 @@ struct CSMSCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: self.outbox, withIntermediateDirectories: true)
             settlement = { store in EMSPTransactionBilling(store: store, tariff: loaded, outbox: outbox, issuer: issuer) }
         }
-        try await CSMSApplication.run(
-            configuration: configuration, certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge,
-            settlement: settlement, logger: logger
-        ) {
-            application, port in
-            do {
-                for (id, password) in passwords {
-                    try await application.store.setPasswordHash(stationID: id, hash: PasswordHash.make(password: password))
-                }
-                for (id, status) in tokens {
-                    try await application.store.saveToken(IdTokenRecord(idToken: id, type: "Central", status: status))
-                }
-            } catch {
-                finalLogger.error("provisioning failed: \(error)")
+        let nodeField = configuration.cluster.map { ",\"node\":\"\($0.nodeID)\"" } ?? ""
+        let finalConfiguration = configuration
+        let node = Task {
+            try await CSMSApplication.run(
+                configuration: finalConfiguration, certificateAuthority: certificateAuthority, plugAndCharge: plugAndCharge,
+                settlement: settlement, logger: finalLogger
+            ) { application, port in
+                await Self.provision(application: application, passwords: passwords, tokens: tokens, logger: finalLogger)
+                FileHandle.standardOutput.write(Data("{\"event\":\"listening\",\"url\":\"ws://\(host):\(port)/ocpp/<stationId>\",\"pid\":\(getpid())\(nodeField)}\n".utf8))
             }
-            FileHandle.standardOutput.write(Data("{\"event\":\"listening\",\"url\":\"ws://\(host):\(port)/ocpp/<stationId>\",\"pid\":\(getpid())}\n".utf8))
+        }
+        // A cluster node stops in order on SIGTERM or SIGINT: it disconnects its stations and leaves the station
+        // registry at once (other nodes answer 409 for its stations instead of waiting for its lease to expire).
+        var signalSources: [any DispatchSourceSignal] = []
+        if configuration.cluster != nil {
+            for number in [SIGTERM, SIGINT] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { node.cancel() }
+                source.resume()
+                signalSources.append(source)
+            }
+        }
+        do {
+            try await node.value
+        } catch is CancellationError {
+            // stopped by a signal
+        }
+        withExtendedLifetime(signalSources) {}
+    }
+
+    static func provision(application: CSMSApplication, passwords: [(String, String)], tokens: [(String, String)], logger: Logger) async {
+        do {
+            for (id, password) in passwords {
+                try await application.store.setPasswordHash(stationID: id, hash: PasswordHash.make(password: password))
+            }
+            for (id, status) in tokens {
+                try await application.store.saveToken(IdTokenRecord(idToken: id, type: "Central", status: status))
+            }
+        } catch {
+            logger.error("provisioning failed: \(error)")
         }
     }
 

@@ -10,6 +10,7 @@ import Foundation
 import ISO15118EVCC
 import ISO15118Station
 import ISO2Messages
+import ISO20Messages
 import SAPMessages
 import Logging
 import NIOSSL
@@ -26,6 +27,8 @@ struct EVCommand: AsyncParsableCommand {
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
         case iso2EIMDC = "iso2-eim-dc", iso2EIMAC = "iso2-eim-ac", iso2PnCDC = "iso2-pnc-dc", iso2PnCAC = "iso2-pnc-ac"
         case dinDC = "din-dc", iso20DC = "iso20-dc", iso20AC = "iso20-ac", iso20PnCDC = "iso20-pnc-dc"
+        case iso20BPTDC = "iso20-bpt-dc", iso20BPTAC = "iso20-bpt-ac", iso20DynamicDC = "iso20-dynamic-dc"
+        case iso20DynamicAC = "iso20-dynamic-ac"
     }
 
     @Option(help: "Network interface for multicast SDP (e.g. eth1).") var interface: String?
@@ -46,7 +49,26 @@ struct EVCommand: AsyncParsableCommand {
     @Option(
         help: "DC: volts within which the EVSE's present voltage must reach the battery voltage in PreCharge (larger for EVSE simulators that report no real voltage).")
     var prechargeTolerance: Double = ISO2EVCCStateMachine.preChargeTolerance
+    @Option(
+        help: "ISO 15118-2: pause after N charge-loop requests (PowerDelivery Stop, SessionStop Pause), then plug in again (SDP, connection) and resume the session with its SessionID.")
+    var pauseAfter: Int?
+    @Option(help: "ISO 15118-2: renegotiate once after N charge-loop requests (PowerDelivery Renegotiate, ChargeParameterDiscovery, PowerDelivery Start).")
+    var renegotiateAfter: Int?
+    @Option(
+        help: "Milliseconds every V2G_EVCC_Msg_Timeout window lasts at least (lenient, for SECC simulators slower than the standard's 0.25 s for CurrentDemandRes and 2 s for most responses).")
+    var responseWindowFloor: Int?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
+    @Flag(help: "ISO 15118-20: prefer dynamic control mode (scheduled when the SECC offers only that).") var dynamic = false
+    @Option(help: "ISO 15118-20: PowerDelivery Standby after this many charge-loop exchanges.") var standbyAfter: Int?
+    @Option(help: "ISO 15118-20: charge-loop exchanges in standby before PowerDelivery Start.") var standbyLoops = 2
+    @Flag(help: "ISO 15118-20: end with SessionStop Pause (prints the SessionID to join with --resume).") var pause = false
+    @Option(help: "ISO 15118-20: join the paused session with this SessionID (16 hex digits).") var resume: String?
+    @Flag(help: "ISO 15118-20: SessionStop ServiceRenegotiation after the first energy transfer, then a second one.")
+    var renegotiate = false
+    @Option(help: "ISO 15118-20 BPT: state of charge below which the vehicle gives no energy back, percent.") var minimumSoc: Double = 20
+    @Option(help: "ISO 15118-20: the EVCCID, 12 hex digits (a paused session is joined only by the same EVCCID); random by default.")
+    var evccID: String?
+    @Option(help: "ISO 15118-20: milliseconds between charge-loop requests (0: back to back).") var loopInterval = 0
 
     func validate() throws {
         guard (self.interface == nil) != (self.to == nil) else {
@@ -56,6 +78,41 @@ struct EVCommand: AsyncParsableCommand {
         guard self.prechargeTolerance >= 0, self.prechargeTolerance <= 1_000 else {
             throw ValidationError("--precharge-tolerance must be 0 ... 1000 V")
         }
+        if let evccID, evccID.count != 12 || UInt64(evccID, radix: 16) == nil {
+            throw ValidationError("--evcc-id needs 12 hex digits")
+        }
+        guard (0...60_000).contains(self.loopInterval) else { throw ValidationError("--loop-interval must be 0 ... 60000 ms") }
+        if let resume = self.resume, Self.sessionID(resume) == nil {
+            throw ValidationError("--resume needs a SessionID of 16 hex digits")
+        }
+        guard !(self.pause && self.renegotiate) else { throw ValidationError("give at most one of --pause and --renegotiate") }
+        if let after = self.standbyAfter, after < 1 { throw ValidationError("--standby-after must be at least 1") }
+        guard (1...1_000).contains(self.standbyLoops) else { throw ValidationError("--standby-loops must be 1 ... 1000") }
+        guard (0...100).contains(self.soc), (0...100).contains(self.minimumSoc) else {
+            throw ValidationError("--soc and --minimum-soc must be 0 ... 100")
+        }
+        if let floor = self.responseWindowFloor, floor <= 0 || floor > 60_000 {
+            throw ValidationError("--response-window-floor must be 1 ... 60000 ms")
+        }
+        for (name, value) in [("--pause-after", self.pauseAfter), ("--renegotiate-after", self.renegotiateAfter)] {
+            guard let value else { continue }
+            guard value > 0, value <= 100_000 else { throw ValidationError("\(name) must be 1 ... 100000") }
+            guard self.scenario.rawValue.hasPrefix("iso2-") else {
+                throw ValidationError("\(name) is for the ISO 15118-2 scenarios (iso2-eim-dc, iso2-eim-ac, iso2-pnc-dc, iso2-pnc-ac)")
+            }
+        }
+    }
+
+    /// 8 bytes from 16 hex digits.
+    static func sessionID(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count == 16 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: 16, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
     }
 
     func run() async throws {
@@ -74,8 +131,8 @@ struct EVCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             mode = .dcExtended
-        case .dinDC, .iso20DC: mode = .dcExtended
-        case .iso20AC: mode = .acThreePhaseCore
+        case .dinDC, .iso20DC, .iso20BPTDC, .iso20DynamicDC: mode = .dcExtended
+        case .iso20AC, .iso20BPTAC, .iso20DynamicAC: mode = .acThreePhaseCore
         case .iso2PnCDC, .iso2PnCAC:
             mode = self.scenario == .iso2PnCDC ? .dcExtended : .acThreePhaseCore
             guard let pki else {
@@ -104,6 +161,7 @@ struct EVCommand: AsyncParsableCommand {
         // chain (leaf/oem-prov, as Josev's EVCC does) from a `--profile iso15118-20` PKI.
         let iso20 = self.scenario.rawValue.hasPrefix("iso20")
         let wantTLS = self.pki != nil && !self.scenario.rawValue.hasPrefix("din")
+        let sdpStart = ContinuousClock.now
         let found = try await SDPClient.discover(
             configuration: SDPClientConfiguration(
                 destination: destination, request: SDPRequest(security: wantTLS ? .tls : .none),
@@ -140,12 +198,15 @@ struct EVCommand: AsyncParsableCommand {
         } else {
             security = .tcp
         }
-        print("SECC at \(found.seccAddress) (\(found.response.security))")
+        let sdpTime = ContinuousClock.now - sdpStart
+        let sdpMs = Double(sdpTime.components.seconds) * 1000 + Double(sdpTime.components.attoseconds) / 1e15
+        print("SECC at \(found.seccAddress) (\(found.response.security)), SDP answered in \(String(format: "%.1f", sdpMs)) ms")
         let connectStart = ContinuousClock.now
         let connection = try await V2GClient.connect(to: found.seccAddress, security: security, logger: logger)
         let connectTime = ContinuousClock.now - connectStart
         let connectMs = Double(connectTime.components.seconds) * 1000 + Double(connectTime.components.attoseconds) / 1e15
         print("connected in \(String(format: "%.1f", connectMs)) ms (\(wantTLS ? "TCP + TLS handshake" : "TCP"))")
+        let timers = EVCCResponseTimers(floor: self.responseWindowFloor.map { .milliseconds($0) })
         var random = SystemRandomNumberGenerator()
         let evccID: [UInt8] = [0x02] + (0..<5).map { _ in UInt8.random(in: 0...255, using: &random) }
         switch self.scenario {
@@ -154,22 +215,35 @@ struct EVCommand: AsyncParsableCommand {
                 on: connection,
                 configuration: DINEVCCConfiguration(
                     evccID: evccID, maximumVoltageV: 450, maximumCurrentA: 200, maximumPowerW: 90_000,
-                    targetVoltageV: 400, targetCurrentA: 100, stateOfCharge: Int(self.soc)),
-                chargeLoops: self.loops, logger: logger)
+                    targetVoltageV: self.batteryVoltage, targetCurrentA: 100, stateOfCharge: Int(self.soc),
+                    preChargeToleranceV: self.prechargeTolerance),
+                chargeLoops: self.loops, timers: timers, logger: logger)
             print("protocol \(din.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
             printTimeline(din.timeline)
             print("  summary: \(din.succeeded ? "completed" : "failed: \(String(describing: din.outcome))"), \(din.timeline.count) messages")
             if !din.succeeded { throw ExitCode(1) }
             return
-        case .iso20DC, .iso20AC, .iso20PnCDC:
-            let ac = self.scenario == .iso20AC
+        case .iso20DC, .iso20AC, .iso20PnCDC, .iso20BPTDC, .iso20BPTAC, .iso20DynamicDC, .iso20DynamicAC:
+            let ac = [.iso20AC, .iso20BPTAC, .iso20DynamicAC].contains(self.scenario)
+            var configuration = ISO20EVCCConfiguration(
+                evccID: self.evccID?.uppercased() ?? evccID.map { String(format: "%02X", $0) }.joined(), maximumVoltageV: ac ? 400 : 800,
+                minimumVoltageV: 200, maximumCurrentA: ac ? 16 : 250, maximumPowerW: ac ? 11_000 : 100_000,
+                targetVoltageV: ac ? 230 : self.batteryVoltage, targetCurrentA: ac ? 16 : 200,
+                preChargeToleranceV: self.prechargeTolerance, ac: ac)
+            configuration.bpt = self.scenario == .iso20BPTDC || self.scenario == .iso20BPTAC
+            configuration.maximumDischargePowerW = ac ? 7_000 : 30_000
+            configuration.maximumDischargeCurrentA = ac ? 10 : 60
+            let dynamic = self.dynamic || self.scenario == .iso20DynamicDC || self.scenario == .iso20DynamicAC
+            configuration.controlModes = dynamic ? [.dynamic, .scheduled] : [.scheduled]
+            configuration.stateOfCharge = self.soc
+            configuration.minimumStateOfCharge = self.minimumSoc
+            configuration.standbyAfterLoops = self.standbyAfter
+            configuration.standbyLoops = self.standbyLoops
+            configuration.sessionEnd = self.pause ? .pause : self.renegotiate ? .serviceRenegotiation : .terminate
+            configuration.resumeSessionID = self.resume.flatMap(Self.sessionID)
             let iso20 = try await EVCCSession.runISO20(
-                on: connection,
-                configuration: ISO20EVCCConfiguration(
-                    evccID: evccID.map { String(format: "%02X", $0) }.joined(), maximumVoltageV: ac ? 400 : 800,
-                    minimumVoltageV: 200, maximumCurrentA: ac ? 16 : 250, maximumPowerW: ac ? 11_000 : 100_000,
-                    targetVoltageV: ac ? 230 : 400, targetCurrentA: ac ? 16 : 200, ac: ac),
-                contracts: iso20Contracts, installation: iso20Installation, chargeLoops: self.loops, logger: logger)
+                on: connection, configuration: configuration, contracts: iso20Contracts, installation: iso20Installation,
+                chargeLoops: self.loops, loopInterval: .milliseconds(self.loopInterval), timers: timers, logger: logger)
             if let installed = iso20.installedContract {
                 print("installed contract \(installed.eMAID)")
                 if let folder = self.contracts {
@@ -181,7 +255,17 @@ struct EVCommand: AsyncParsableCommand {
             print("protocol \(iso20.protocolName?.rawValue ?? "-") scenario \(self.scenario.rawValue)")
             printTimeline(iso20.timeline)
             let authorization = iso20.plugAndChargeEMAID.map { "Plug & Charge with contract \($0)" } ?? "EIM"
-            print("  summary: \(iso20.succeeded ? "completed" : "failed: \(String(describing: iso20.outcome))"), \(iso20.timeline.count) messages, \(authorization)")
+            let session = iso20.sessionID.map { String(format: "%02X", $0) }.joined()
+            let ending: String
+            switch iso20.outcome {
+            case .completed?: ending = "completed"
+            case .paused?: ending = "paused (join with --resume \(session) --evcc-id \(configuration.evccID))"
+            default: ending = "failed: \(String(describing: iso20.outcome))"
+            }
+            print("  summary: \(ending), \(iso20.timeline.count) messages, \(authorization), session \(session)\(iso20.joinedOldSession ? " (joined)" : "")")
+            if let battery = iso20.battery {
+                print("  battery: SoC \(String(format: "%.2f", battery.stateOfCharge)) %, charged \(String(format: "%.1f", iso20.chargedWh)) Wh, discharged \(String(format: "%.1f", iso20.dischargedWh)) Wh, renegotiations \(iso20.renegotiations)")
+            }
             if !iso20.succeeded { throw ExitCode(1) }
             return
         default:
@@ -190,12 +274,33 @@ struct EVCommand: AsyncParsableCommand {
         let battery = EVBattery(
             capacityWh: 60_000, stateOfCharge: self.soc, maximumCurrentA: mode == .dcExtended ? 200 : 32,
             maximumVoltageV: mode == .dcExtended ? 450 : 400, nominalVoltageV: self.batteryVoltage, targetStateOfCharge: 100)
-        let summary = try await EVCCSession.run(
-            on: connection,
-            configuration: .init(
-                evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops,
-                preChargeToleranceV: self.prechargeTolerance),
-            contract: contract, installation: installation, renewal: renewal, logger: logger)
+        var configuration = ISO2EVCCStateMachine.Configuration(
+            evccID: evccID, energyTransfer: mode, battery: battery, maximumLoopIterations: self.loops,
+            preChargeToleranceV: self.prechargeTolerance, pauseAfterLoops: self.pauseAfter,
+            renegotiateAfterLoops: self.renegotiateAfter)
+        var summary = try await EVCCSession.run(
+            on: connection, configuration: configuration, contract: contract, installation: installation, renewal: renewal,
+            timers: timers, logger: logger)
+        if summary.paused {
+            // Plugged in again: SDP, a new connection, and SessionSetupReq with the paused session's SessionID.
+            print("session \(summary.sessionID) paused after \(self.pauseAfter ?? 0) charge-loop requests")
+            printTimeline(summary.timeline)
+            let again = try await SDPClient.discover(
+                configuration: SDPClientConfiguration(
+                    destination: destination, request: SDPRequest(security: wantTLS ? .tls : .none),
+                    requiredSecurity: wantTLS ? .tls : nil),
+                logger: logger)
+            let resumedConnection = try await V2GClient.connect(to: again.seccAddress, security: security, logger: logger)
+            configuration.pauseAfterLoops = nil
+            configuration.battery = summary.battery
+            summary = try await EVCCSession.run(
+                on: resumedConnection, configuration: configuration, contract: summary.installedContract ?? contract,
+                resuming: Self.bytes(hex: summary.sessionID), timers: timers, logger: logger)
+            print(summary.resumed ? "resumed session \(summary.sessionID) (OK_OldSessionJoined)" : "the SECC started a new session \(summary.sessionID)")
+        }
+        if summary.renegotiations > 0 {
+            print("renegotiations: \(summary.renegotiations) (\(summary.seccRenegotiations) asked by the SECC)")
+        }
         if let reason = summary.updateFailure { print("contract update not installed: \(reason); charged with the current contract") }
         if let installed = summary.installedContract {
             print("\(renewal != nil && installation == nil ? "updated" : "installed") contract \(installed.eMAID.prefix(5))… valid until \(Date(timeIntervalSince1970: installed.notAfter))")
@@ -216,6 +321,17 @@ struct EVCommand: AsyncParsableCommand {
 }
 
 extension EVCommand {
+    /// The bytes of a hex string (a SessionID printed by the session summary).
+    static func bytes(hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex), index < hex.endIndex {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+
     /// The contract of a `pnc pki init` directory: leaf/contract/chain.pem, its key in the directory's key store, and
     /// the eMAID from the certificate's CN.
     static func contract(pki: String, password: String?) throws -> StoredContract {

@@ -11,6 +11,7 @@ import Foundation
 import ISO15118SECC
 import ISO15118Station
 import ISO2Messages
+import ISO20Messages
 import Logging
 import NIOCore
 import NIOSSL
@@ -99,7 +100,17 @@ struct StationCommand: AsyncParsableCommand {
     @Option(help: "With --csms: folder of the offline journal and the certificate store.") var data = "pnc-station-data"
     @Option(help: "With --csms, --tls and iso20 serving TLS: the OEM roots (PEM) the vehicle's TLS 1.3 certificate must chain to (OCPP 2.0.1 InstallCertificate has no type for them).")
     var vehicleRoots: String?
+    @Option(
+        help: "DIN SPEC 70121 and ISO 15118-20 DC: a PreCharge target above the EVSE's maximum voltage is refused with FAILED_WrongChargeParameter (refuse) or delivered at the maximum and answered OK with the voltage reached (clamp, for vehicles that ask what no EVSE delivers).")
+    var prechargeAboveMaximum: PreChargeAboveMaximum = .refuse
+    @Option(help: "ISO 15118-2: ask the vehicle once for a renegotiation (EVSENotification=ReNegotiation) after N charge-loop requests.")
+    var renegotiateAfter: Int?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "warning"
+    @Flag(help: "ISO 15118-20: the simulated EVSE can discharge (DC: 50 kW / 125 A, AC: 11 kW / 16 A) and offers DC_BPT or AC_BPT.")
+    var bpt = false
+    @Flag(help: "ISO 15118-20: offer dynamic control mode besides scheduled (parameter set 2).") var dynamic = false
+    @Option(help: "ISO 15118-20 power plan from ScheduleExchange on, SECONDS:WATTS,... (negative watts ask a BPT vehicle to discharge; the EVSE maximum after the plan).")
+    var powerPlan: String?
 
     func validate() throws {
         guard (self.interface == nil) != (self.listen == nil) else {
@@ -130,6 +141,20 @@ struct StationCommand: AsyncParsableCommand {
         for name in self.auth.split(separator: ",") where !["pnc", "eim"].contains(name) {
             throw ValidationError("unknown authorization \(name) (pnc, eim)")
         }
+        if let powerPlan { _ = try Self.plan(powerPlan) }
+    }
+
+    /// `SECONDS:WATTS,...` as power plan entries (at most 1024, each 1 s ... 24 h).
+    static func plan(_ text: String) throws -> [ISO20PowerPlanEntry] {
+        let steps = text.split(separator: ",")
+        guard !steps.isEmpty, steps.count <= 1024 else { throw ValidationError("--power-plan needs 1 ... 1024 SECONDS:WATTS steps") }
+        return try steps.map { step in
+            let parts = step.split(separator: ":")
+            guard parts.count == 2, let seconds = UInt32(parts[0]), (1...86_400).contains(seconds), let watts = Double(parts[1]),
+                watts.isFinite, abs(watts) <= 1_000_000
+            else { throw ValidationError("--power-plan step \(step) is not SECONDS:WATTS (1 ... 86400 s, |W| <= 1000000)") }
+            return ISO20PowerPlanEntry(durationSeconds: seconds, powerW: watts)
+        }
     }
 
     func run() async throws {
@@ -143,7 +168,13 @@ struct StationCommand: AsyncParsableCommand {
             default: [.iso2]
             }
         }
-        let capabilities = self.evse == .dc ? SimulatedEVSEController.dc : SimulatedEVSEController.ac
+        let capabilities =
+            switch (self.evse, self.bpt) {
+            case (.dc, false): SimulatedEVSEController.dc
+            case (.dc, true): SimulatedEVSEController.dcBPT
+            case (.ac, false): SimulatedEVSEController.ac
+            case (.ac, true): SimulatedEVSEController.acBPT
+            }
         let controller = SimulatedEVSEController(capabilities: capabilities)
         let allowed = self.allow.map { Set($0.split(separator: ",").map { $0.uppercased() }) }
         var logLines: @Sendable () -> [String] = { [] }
@@ -167,6 +198,10 @@ struct StationCommand: AsyncParsableCommand {
         var configuration = SECCConfiguration(
             evseID: self.evseID, paymentOptions: paymentOptions, protocols: offered, contractRoots: moRoots,
             requiresMeteringReceipt: wantsPnC)
+        configuration.iso20Session = ISO20SessionOptions(
+            controlModes: self.dynamic ? [.scheduled, .dynamic] : [.scheduled], powerPlan: try self.powerPlan.map(Self.plan) ?? [])
+        configuration.preChargeAboveMaximum = self.prechargeAboveMaximum
+        configuration.renegotiateAfterChargeLoops = self.renegotiateAfter
         let offersISO20 = offered.contains(where: { $0 == .iso20DC || $0 == .iso20AC })
         if wantsPnC, !moRoots.isEmpty, offersISO20 {
             // CertificateInstallationService is offered when the hosted provisioning can answer (-20 PKI directory).
@@ -353,3 +388,5 @@ struct CSMSEndpoint {
         self.configuration.path = components.path.isEmpty ? "/" : components.path
     }
 }
+
+extension PreChargeAboveMaximum: ExpressibleByArgument {}
