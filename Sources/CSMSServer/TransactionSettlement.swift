@@ -17,7 +17,9 @@ extension CSMSApplication {
     static func endedTransaction(action: String, payload: JSONValue) -> (transactionID: String, traceID: String?)? {
         switch action {
         case V201.TransactionEventRequest.action:
-            guard let event = try? V201.TransactionEventRequest(json: payload), event.eventType == .ended else { return nil }
+            // Only an Ended event is decoded again (the reply to it was a CALLRESULT, so it decodes).
+            guard payload["eventType"]?.stringValue == V201.TransactionEventEnum.ended.rawValue,
+                let event = try? V201.TransactionEventRequest(json: payload), event.eventType == .ended else { return nil }
             return (event.transactionInfo.transactionId, payload["customData"]?["traceId"]?.stringValue)
         case V16.StopTransactionRequest.action:
             guard let stop = try? V16.StopTransactionRequest(json: payload) else { return nil }

@@ -57,10 +57,31 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
 
     typealias WriteOperation = @Sendable (any SQLDatabase) async throws -> Bool
 
+    /// One queued write. A TransactionEvent also carries its rows, so that the group commit can insert a run of
+    /// consecutive events with a few multi-row statements instead of three statements each.
+    struct WriteItem {
+        let operation: WriteOperation
+        let event: QueuedEvent?
+        let continuation: CheckedContinuation<Bool, any Error>
+    }
+
+    struct QueuedEvent: Sendable {
+        let record: TransactionEventRecord
+        let samples: [MeterSample]
+    }
+
     struct WriteQueue {
-        var items: [(operation: WriteOperation, continuation: CheckedContinuation<Bool, any Error>)] = []
+        var items: [WriteItem] = []
         var closed = false
     }
+
+    /// Token look-ups waiting for the next batched read (see ``token(_:)``).
+    struct TokenReads {
+        var waiting: [(idToken: String, continuation: CheckedContinuation<IdTokenRecord?, any Error>)] = []
+        var running = false
+    }
+
+    private let tokenReads = Mutex(TokenReads())
 
     init(writer: any SQLDatabase, reader: any SQLDatabase, dialect: SQLDialectKind, close: @escaping @Sendable () async throws -> Void) {
         self.writer = writer
@@ -159,7 +180,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         }
     }
 
-    private func commit(_ batch: [(operation: WriteOperation, continuation: CheckedContinuation<Bool, any Error>)]) async {
+    private func commit(_ batch: [WriteItem]) async {
         // Fast path: the whole batch in one transaction without savepoints (two statements fewer per write). If a
         // write fails, everything is rolled back and the batch runs again with one savepoint per write, so that one
         // failing statement does not take the others down.
@@ -168,7 +189,19 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
         do {
             try await writer.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
             do {
-                for item in batch { fast.append(try await item.operation(writer)) }
+                var index = 0
+                while index < batch.count {
+                    guard batch[index].event != nil else {
+                        fast.append(try await batch[index].operation(writer))
+                        index += 1
+                        continue
+                    }
+                    var end = index
+                    while end < batch.count, batch[end].event != nil { end += 1 }
+                    let events = batch[index..<end].compactMap(\.event)
+                    fast.append(contentsOf: try await Self.insertEvents(events, dialect: dialect, into: writer))
+                    index = end
+                }
             } catch {
                 try await writer.raw("ROLLBACK").run()
                 await commitIsolated(batch)
@@ -185,7 +218,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     }
 
     /// The batch in one transaction with a savepoint per write: failing writes get their error, the others commit.
-    private func commitIsolated(_ batch: [(operation: WriteOperation, continuation: CheckedContinuation<Bool, any Error>)]) async {
+    private func commitIsolated(_ batch: [WriteItem]) async {
         var results: [Result<Bool, any Error>] = []
         results.reserveCapacity(batch.count)
         do {
@@ -219,11 +252,11 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
     }
 
     /// Queues a write and waits until the transaction containing it is committed.
-    func write(_ operation: @escaping WriteOperation) async throws -> Bool {
+    func write(_ operation: @escaping WriteOperation, event: QueuedEvent? = nil) async throws -> Bool {
         try await withCheckedThrowingContinuation { continuation in
             let accepted = queue.withLock { state in
                 guard !state.closed else { return false }
-                state.items.append((operation, continuation))
+                state.items.append(WriteItem(operation: operation, event: event, continuation: continuation))
                 return true
             }
             if accepted {
@@ -412,8 +445,121 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
 
     public func record(_ e: TransactionEventRecord, samples: [MeterSample]) async throws -> Bool {
         let dialect = self.dialect
-        return try await write { db in
-            try await Self.insertEvent(e, samples: samples, dialect: dialect, into: db)
+        // The operation is what a batch runs when it falls back to one savepoint per write; the queued event is
+        // what the fast path inserts together with the other events of its batch (same rows, same outcome).
+        return try await write(
+            { db in try await Self.insertEvent(e, samples: samples, dialect: dialect, into: db) },
+            event: QueuedEvent(record: e, samples: samples))
+    }
+
+    /// Inserts a run of events with multi-row statements (at most 100 rows each): the events, then the
+    /// transactions of those that were new, then their samples. Returns, in order, whether each event was new; an
+    /// event already stored, or stored earlier in the same run, is a replay (false) and adds nothing.
+    static func insertEvents(_ events: [QueuedEvent], dialect: SQLDialectKind, into db: any SQLDatabase) async throws -> [Bool] {
+        struct Key: Hashable {
+            let station: String
+            let transaction: String
+            let seqNo: Int
+        }
+        var results: [Bool] = []
+        results.reserveCapacity(events.count)
+        var start = 0
+        while start < events.count {
+            let chunk = events[start..<min(start + 100, events.count)]
+            start += 100
+            let head: String = """
+                INSERT INTO transaction_events (station_id, transaction_id, seq_no, event_type, timestamp, \
+                trigger_reason, id_token, evse_id, connector_id, charging_state, stopped_reason, offline, payload) VALUES\u{20}
+                """
+            var query = SQLQueryString(head)
+            for (offset, event) in chunk.enumerated() {
+                let e = event.record
+                if offset > 0 { query.appendLiteral(", ") }
+                query.appendInterpolation(
+                    """
+                    (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.seqNo), \(bind: e.eventType), \(bind: e.timestamp.text), \
+                    \(bind: e.triggerReason), \(bind: SQLValue.of(e.idToken, dialect)), \(bind: SQLValue.of(e.evseID, dialect)), \
+                    \(bind: SQLValue.of(e.connectorID, dialect)), \(bind: SQLValue.of(e.chargingState, dialect)), \
+                    \(bind: SQLValue.of(e.stoppedReason, dialect)), \(bind: e.offline ? 1 : 0), \(bind: e.payload))
+                    """ as SQLQueryString)
+            }
+            query.appendLiteral(
+                " ON CONFLICT (station_id, transaction_id, seq_no) DO NOTHING RETURNING station_id, transaction_id, seq_no")
+            var inserted = Set<Key>()
+            for row in try await db.raw(query).all() {
+                inserted.insert(
+                    Key(
+                        station: try row.decode(column: "station_id", as: String.self),
+                        transaction: try row.decode(column: "transaction_id", as: String.self),
+                        seqNo: try row.decode(column: "seq_no", as: Int.self)))
+            }
+            // The first occurrence of a key is the row that was inserted; later ones in the run are replays.
+            var new: [TransactionEventRecord] = []
+            var samples: [MeterSample] = []
+            for event in chunk {
+                let e = event.record
+                let isNew = inserted.remove(Key(station: e.stationID, transaction: e.transactionID, seqNo: e.seqNo)) != nil
+                results.append(isNew)
+                if isNew {
+                    new.append(e)
+                    samples.append(contentsOf: event.samples)
+                }
+            }
+            // On SQLite the trigger of migration 6 has updated the transactions row by row inside the INSERT.
+            if dialect == .postgres { try await upsertTransactions(new, into: db) }
+            try await insertSamples(samples, dialect: dialect, into: db)
+        }
+        return results
+    }
+
+    /// The transaction rows of newly stored events on PostgreSQL, as ``insertEvent(_:samples:dialect:into:)``
+    /// updates them one by one. One statement never updates a transaction twice (PostgreSQL refuses that): a second event of the
+    /// same transaction goes into the next statement, in order.
+    static func upsertTransactions(_ events: [TransactionEventRecord], into db: any SQLDatabase) async throws {
+        struct Key: Hashable {
+            let station: String
+            let transaction: String
+        }
+        var remaining = events[...]
+        while !remaining.isEmpty {
+            var round: [TransactionEventRecord] = []
+            var later: [TransactionEventRecord] = []
+            var keys = Set<Key>()
+            for e in remaining {
+                if round.count < 100, keys.insert(Key(station: e.stationID, transaction: e.transactionID)).inserted {
+                    round.append(e)
+                } else {
+                    later.append(e)
+                }
+            }
+            remaining = later[...]
+            let head: String = """
+                INSERT INTO transactions (station_id, transaction_id, id_token, evse_id, started_at, ended_at, \
+                stopped_reason, last_seq_no, event_count) VALUES\u{20}
+                """
+            var query = SQLQueryString(head)
+            for (offset, e) in round.enumerated() {
+                let started: String? = e.eventType == "Started" ? e.timestamp.text : nil
+                let ended: String? = e.eventType == "Ended" ? e.timestamp.text : nil
+                if offset > 0 { query.appendLiteral(", ") }
+                query.appendInterpolation(
+                    """
+                    (\(bind: e.stationID), \(bind: e.transactionID), \(bind: e.idToken), \(bind: e.evseID), \(bind: started), \
+                    \(bind: ended), \(bind: e.stoppedReason), \(bind: e.seqNo), 1)
+                    """ as SQLQueryString)
+            }
+            query.appendLiteral(
+                """
+                 ON CONFLICT (station_id, transaction_id) DO UPDATE SET
+                id_token = COALESCE(transactions.id_token, excluded.id_token),
+                evse_id = COALESCE(transactions.evse_id, excluded.evse_id),
+                started_at = COALESCE(transactions.started_at, excluded.started_at),
+                ended_at = COALESCE(excluded.ended_at, transactions.ended_at),
+                stopped_reason = COALESCE(excluded.stopped_reason, transactions.stopped_reason),
+                last_seq_no = GREATEST(transactions.last_seq_no, excluded.last_seq_no),
+                event_count = transactions.event_count + 1
+                """)
+            try await db.raw(query).run()
         }
     }
 
@@ -652,15 +798,66 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
 
     // MARK: - TokenRepository
 
+    /// The stored token, read fresh (no cache): look-ups that arrive while one read runs wait for the next read,
+    /// which answers all of them with one `IN (...)` query. Every look-up is answered by a query that started
+    /// after it was asked, so it sees every token saved before.
     public func token(_ idToken: String) async throws -> IdTokenRecord? {
-        try await reader.raw("SELECT * FROM id_tokens WHERE id_token = \(bind: idToken)").all().first.map { row in
-            IdTokenRecord(
-                idToken: try row.decode(column: "id_token", as: String.self),
-                type: try row.decode(column: "type", as: String.self),
-                status: try row.decode(column: "status", as: String.self),
-                expiresAt: try row.decode(column: "expires_at", as: String?.self).flatMap { try? OCPPDateTime($0) },
-                groupIdToken: try row.decode(column: "group_id_token", as: String?.self))
+        try await withCheckedThrowingContinuation { continuation in
+            let lead = tokenReads.withLock { state in
+                state.waiting.append((idToken, continuation))
+                if state.running { return false }
+                state.running = true
+                return true
+            }
+            if lead { Task { await self.readTokens() } }
         }
+    }
+
+    /// Answers waiting token look-ups, at most 100 distinct tokens per query, until none waits.
+    private func readTokens() async {
+        while true {
+            let batch = tokenReads.withLock { state in
+                let taken = Array(state.waiting.prefix(256))
+                state.waiting.removeFirst(taken.count)
+                if taken.isEmpty { state.running = false }
+                return taken
+            }
+            if batch.isEmpty { return }
+            var unique: [String] = []
+            var seen = Set<String>()
+            for item in batch where seen.insert(item.idToken).inserted { unique.append(item.idToken) }
+            do {
+                var found: [String: IdTokenRecord] = [:]
+                var start = 0
+                while start < unique.count {
+                    let chunk = unique[start..<min(start + 100, unique.count)]
+                    start += 100
+                    var query = SQLQueryString("SELECT * FROM id_tokens WHERE id_token IN (")
+                    for (offset, token) in chunk.enumerated() {
+                        if offset > 0 { query.appendLiteral(", ") }
+                        query.appendInterpolation(bind: token)
+                    }
+                    query.appendLiteral(")")
+                    for row in try await reader.raw(query).all() {
+                        let record = try Self.tokenRecord(row)
+                        found[record.idToken] = record
+                    }
+                }
+                for item in batch { item.continuation.resume(returning: found[item.idToken]) }
+            } catch {
+                let failure = StorageError.make(.queryFailed, "token look-up failed", cause: error)
+                for item in batch { item.continuation.resume(throwing: failure) }
+            }
+        }
+    }
+
+    static func tokenRecord(_ row: any SQLRow) throws -> IdTokenRecord {
+        IdTokenRecord(
+            idToken: try row.decode(column: "id_token", as: String.self),
+            type: try row.decode(column: "type", as: String.self),
+            status: try row.decode(column: "status", as: String.self),
+            expiresAt: try row.decode(column: "expires_at", as: String?.self).flatMap { try? OCPPDateTime($0) },
+            groupIdToken: try row.decode(column: "group_id_token", as: String?.self))
     }
 
     public func saveToken(_ t: IdTokenRecord) async throws {
