@@ -31,6 +31,10 @@ public struct SECCConfiguration: Sendable {
     public var requiresMeteringReceipt: Bool
     /// ISO 15118-20 control modes, power plan, standby, pause and service renegotiation.
     public var iso20Session = ISO20SessionOptions()
+    /// ISO 15118-20: how long the first AuthorizationReq waits for the backend's decision before it is answered
+    /// with EVSEProcessing Ongoing (the vehicle then repeats the request). Well inside the vehicle's 2 s
+    /// V2G_EVCC_Msg_Timeout, so a backend that answers in time saves the vehicle a repeated request.
+    public var iso20AuthorizationBudget: Duration = .seconds(1)
     /// DIN SPEC 70121 and ISO 15118-20: a PreCharge target above the EVSE's maximum voltage is refused with
     /// FAILED_WrongChargeParameter (default) or clamped to that maximum (`pnc station --precharge-above-maximum clamp`).
     public var preChargeAboveMaximum: PreChargeAboveMaximum = .refuse

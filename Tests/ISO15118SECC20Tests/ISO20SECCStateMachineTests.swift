@@ -194,6 +194,37 @@ struct DCStage {
         #expect(third.responseCode == .ok)
     }
 
+    @Test("[V2G20 Authorization] A decision before the first answer replaces Ongoing: Finished when accepted, WARNING_EIMAuthorizationFailure (closing) when refused or failed; nothing while pending",
+          arguments: [0, 1, 2])
+    func authorizationDecidedBeforeAnswer(outcome: Int) throws {
+        var machine = F.secc()
+        var stage = DCStage()
+        _ = try Self.drive(&machine, [F.sessionSetup, F.authorizationSetup], stage: &stage)
+        guard case .sendAndAuthorize = machine.received(F.authorizationEIM, now: F.now) else {
+            Issue.record("no authorization request"); return
+        }
+        let pending = machine.decidedAuthorization(answering: F.authorizationEIM, now: F.now)
+        #expect(pending == nil)
+        switch outcome {
+        case 0: _ = machine.backendAnswered(BackendAuthorizationDecision(status: .accepted))
+        case 1: _ = machine.backendAnswered(BackendAuthorizationDecision(status: .invalid))
+        default: _ = machine.backendFailed()
+        }
+        let decided = machine.decidedAuthorization(answering: F.authorizationEIM, now: F.now)
+        let action = try #require(decided)
+        if outcome == 0 {
+            guard case .send(.authorization(let res), _) = action else { Issue.record("\(action)"); return }
+            #expect(res.responseCode == .ok)
+            #expect(res.evseProcessing == .finished)
+            // The session goes on with ServiceDiscovery, no repeated AuthorizationReq needed.
+            let again = machine.decidedAuthorization(answering: F.authorizationEIM, now: F.now)
+            #expect(again == nil)
+        } else {
+            #expect(Self.code(action) == .warningEIMAuthorizationFailure)
+            #expect(Self.closes(action))
+        }
+    }
+
     @Test("[V2G20 WARNING_EIMAuthorizationFailure] A rejected or failed EIM authorization ends the session",
           arguments: [false, true])
     func authorizationRejected(throwing: Bool) throws {

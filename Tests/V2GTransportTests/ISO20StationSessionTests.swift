@@ -61,13 +61,15 @@ import V2GTransport
 
     static func session(
         ac: Bool, backend: any ChargingBackend = LocalChargingBackend(), pnc: ISO20PnCConfiguration? = nil,
-        contracts: [ISO20EVCCContract] = [], installation: ISO20ContractInstallation? = nil
+        contracts: [ISO20EVCCContract] = [], installation: ISO20ContractInstallation? = nil,
+        authorizationBudget: Duration? = nil
     ) async throws -> (ISO20EVCCSessionSummary, SECCSessionSummary?) {
         let capabilities = ac ? SimulatedEVSEController.ac : SimulatedEVSEController.dc
         var configuration = SECCConfiguration(
             evseID: "DE*PNC*E1", paymentOptions: pnc == nil ? [.externalPayment] : [.contract, .externalPayment],
             protocols: [.iso20DC, .iso20AC, .iso2])
         configuration.iso20PnC = pnc
+        if let authorizationBudget { configuration.iso20AuthorizationBudget = authorizationBudget }
         var result: (ISO20EVCCSessionSummary, SECCSessionSummary?)?
         try await Self.withStation(
             configuration: configuration, controller: SimulatedEVSEController(capabilities: capabilities), backend: backend
@@ -94,6 +96,50 @@ import V2GTransport
         #expect(ev.timeline.filter { $0.message == "DC_ChargeLoopReq" }.count == 4)
         #expect(ev.timeline.last?.message == "SessionStopRes")
         #expect(secc?.ending == "session ended: sessionStopped")
+        // The backend decided within the budget: the first AuthorizationReq is answered Finished, never repeated.
+        #expect(Self.authorizationAnswers(ev) == ["OK/Finished"], "\(Self.authorizationAnswers(ev))")
+    }
+
+    /// The response codes and EVSEProcessing of every AuthorizationRes the vehicle received, in order.
+    static func authorizationAnswers(_ summary: ISO20EVCCSessionSummary) -> [String] {
+        summary.timeline.filter { $0.message == "AuthorizationRes" }.map { $0.responseCode ?? "" }
+    }
+
+    static func contract() throws -> (ContractPKI, ISO20EVCCContract) {
+        let pki = try ContractPKI(notBefore: Date().addingTimeInterval(-3600))
+        let contract = ISO20EVCCContract(
+            eMAID: "DEABCC00000001", chainDER: try pki.chain.map { try pki.der($0) }, key: .p521(pki.contractKey))
+        return (pki, contract)
+    }
+
+    @Test("[V2G20-Authorization EVSEProcessing] iso20-pnc-dc with a backend slower than the SECC's authorization budget: the first AuthorizationRes is Ongoing, the vehicle repeats AuthorizationReq and gets Finished")
+    func iso20PnCSlowBackend() async throws {
+        let (pki, contract) = try Self.contract()
+        let backend = ContractBackend(accepted: ["DEABCC00000001"], delay: .milliseconds(400))
+        let (ev, secc) = try await Self.session(
+            ac: false, backend: backend, pnc: ISO20PnCConfiguration(moRoots: [pki.root]), contracts: [contract],
+            authorizationBudget: .milliseconds(50))
+        #expect(ev.succeeded, "\(String(describing: ev.outcome))")
+        let answers = Self.authorizationAnswers(ev)
+        #expect(answers.first == "OK/Ongoing", "\(answers)")
+        #expect(answers.last == "OK/Finished", "\(answers)")
+        #expect(answers.dropLast().allSatisfy { $0 == "OK/Ongoing" }, "\(answers)")
+        #expect(backend.authorized == ["DEABCC00000001"])
+        #expect(secc?.ending == "session ended: sessionStopped")
+    }
+
+    @Test("[V2G20-Authorization ResponseCode] iso20-pnc-dc with an eMAID the backend does not know: the first AuthorizationReq gets the refusal at once (WARNING_eMSPUnknown), no Ongoing, no charging")
+    func iso20PnCRefusedAtOnce() async throws {
+        let (pki, contract) = try Self.contract()
+        let backend = ContractBackend(accepted: [])
+        let (ev, secc) = try await Self.session(
+            ac: false, backend: backend, pnc: ISO20PnCConfiguration(moRoots: [pki.root]), contracts: [contract])
+        #expect(!ev.succeeded)
+        let answers = Self.authorizationAnswers(ev)
+        #expect(answers.count == 1, "\(answers)")
+        #expect(answers.first?.hasPrefix("WARNING_eMSPUnknown") == true, "\(answers)")
+        #expect(!ev.timeline.contains { $0.message == "ServiceDiscoveryReq" })
+        #expect(secc?.ending.lowercased().contains("emspunknown") == true, "\(String(describing: secc?.ending))")
     }
 
     @Test("iso20-pnc-dc over loopback TLS 1.3 mutual: the SECC verifies the signed contract and the backend authorizes it")
@@ -160,15 +206,21 @@ import V2GTransport
 /// A backend that authorizes contracts by eMAID and keeps transactions in the local backend.
 final class ContractBackend: ChargingBackend {
     let accepted: Set<String>
+    /// How long each contract authorization takes (a slow CSMS or eMSP).
+    let delay: Duration
     private let local = LocalChargingBackend()
     private let log = Mutex<[String]>([])
 
-    init(accepted: Set<String>) { self.accepted = accepted }
+    init(accepted: Set<String>, delay: Duration = .zero) {
+        self.accepted = accepted
+        self.delay = delay
+    }
 
     var authorized: [String] { self.log.withLock { $0 } }
 
     func authorize(_ request: BackendAuthorizationRequest) async throws -> BackendAuthorizationDecision {
         guard case .contract(let eMAID, _, _) = request.identification else { return try await self.local.authorize(request) }
+        if self.delay > .zero { try await Task.sleep(for: self.delay) }
         guard self.accepted.contains(eMAID) else { return BackendAuthorizationDecision(status: .unknown) }
         self.log.withLock { $0.append(eMAID) }
         return BackendAuthorizationDecision(status: .accepted, certificateStatus: .accepted)

@@ -118,8 +118,9 @@ public struct ISO20PausedSession: Hashable, Sendable {
 /// power electronics, ``sequenceTimerExpired()`` and ``transportClosed()``. The driver sends each response with its
 /// ``ISO20Response/payloadType`` (0x8002 CommonMessages, 0x8004 DC).
 ///
-/// Sequence (ISO 15118-20:2022 §8.8): SessionSetup → AuthorizationSetup → Authorization (Ongoing while the
-/// backend decides) → ServiceDiscovery → ServiceDetail* → ServiceSelection → DC_ChargeParameterDiscovery →
+/// Sequence (ISO 15118-20:2022 §8.8): SessionSetup → AuthorizationSetup → Authorization (Finished or the
+/// refusal when the backend decides within the driver's budget, see ``decidedAuthorization(answering:now:)``;
+/// Ongoing while it still decides) → ServiceDiscovery → ServiceDetail* → ServiceSelection → DC_ChargeParameterDiscovery →
 /// ScheduleExchange → DC_CableCheck → DC_PreCharge → PowerDelivery (Start) → DC_ChargeLoop → PowerDelivery (Stop)
 /// → DC_WeldingDetection → SessionStop.
 public struct ISO20SECCStateMachine: Sendable {
@@ -141,8 +142,10 @@ public struct ISO20SECCStateMachine: Sendable {
 
     public enum Action: Hashable, Sendable {
         case send(ISO20Response, expectNextWithin: Duration)
-        /// Send, then start ``ChargingBackend/authorize(_:)`` without waiting; the answer comes back through
-        /// ``ISO20SECCStateMachine/backendAnswered(_:)``.
+        /// Start ``ChargingBackend/authorize(_:)``; the answer comes back through
+        /// ``ISO20SECCStateMachine/backendAnswered(_:)`` or ``ISO20SECCStateMachine/backendFailed()``. When it comes
+        /// within the driver's budget, the driver sends ``ISO20SECCStateMachine/decidedAuthorization(answering:now:)``
+        /// instead of this response (EVSEProcessing Ongoing); otherwise it sends this response and waits.
         case sendAndAuthorize(ISO20Response, expectNextWithin: Duration, BackendAuthorizationRequest)
         /// Send (CertificateInstallationRes with EVSEProcessing Ongoing), then relay the vehicle's request with
         /// ``ChargingBackend/exchangeCertificate(_:)``; the answer comes back through
@@ -361,6 +364,22 @@ public struct ISO20SECCStateMachine: Sendable {
     public mutating func backendFailed() -> Action {
         self.setAuthorization(.rejected(nil))
         return .none
+    }
+
+    /// The answer to the AuthorizationReq that started ``Action/sendAndAuthorize(_:expectNextWithin:_:)`` when the
+    /// backend decided (``backendAnswered(_:)`` or ``backendFailed()``) before the driver sent that action's Ongoing
+    /// response: EVSEProcessing Finished, or the refusal with its response code, in place of Ongoing. Nil while the
+    /// decision is pending or when the machine is not in the authorization phase (the driver then sends Ongoing and
+    /// the vehicle repeats AuthorizationReq).
+    public mutating func decidedAuthorization(answering request: ISO20Request, now: UInt64) -> Action? {
+        guard case .authorization(let session) = self.state, case .authorization = request,
+            request.header.sessionID == session.id
+        else { return nil }
+        switch session.authorization {
+        case .notRequested, .pending: return nil
+        case .accepted, .rejected:
+            return self.authorizationProgress(request, session: session, header: Self.header(session.id, now), now: now)
+        }
     }
 
     public mutating func controllerReplied(_ reply: ControllerReply, now: UInt64) -> Action {
