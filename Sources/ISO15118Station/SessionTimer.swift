@@ -30,11 +30,10 @@ public final class SessionTimer: Sendable {
         let arrival = FrameArrivalHandler(timer: self)
         channel.eventLoop.execute {
             let sync = channel.pipeline.syncOperations
-            // Right after the V2GTP decoder: frames, not TLS records; without framing (tests), at the end.
+            // Right after the V2GTP decoder: frames, not TLS records. Every V2GConnection has one; a channel without
+            // it gets no handler, and the timer then stops only when the session loop disarms it.
             if let decoder = try? sync.handler(type: ByteToMessageHandler<V2GTPFrameDecoder>.self) {
                 try? sync.addHandler(arrival, position: .after(decoder))
-            } else {
-                try? sync.addHandler(arrival)
             }
         }
     }
