@@ -62,7 +62,7 @@ import X509
                 let response = try await connection.call(
                     V16.DataTransferRequest(vendorId: "org.openchargealliance.iso15118pnc", messageId: "SignCertificate", data: sign.json.serializedString))
                 #expect(response.status == .accepted)
-                let deadline = ContinuousClock.now + .seconds(5)
+                let deadline = ContinuousClock.now + .seconds(60)
                 while !station.calls.withLock({ $0.contains { $0.0 == "16:TriggerMessage" } }), ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))
                 }

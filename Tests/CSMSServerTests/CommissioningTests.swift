@@ -55,7 +55,7 @@ final class StationWithV2GRoot: OCPPCallHandler {
         }) { _, port in
             try await OCPPClient.withConnection(configuration: CSMSServerTests.station(port: port), handler: station) { connection in
                 _ = try await connection.call(bootRequest)
-                let deadline = ContinuousClock.now + .seconds(5)
+                let deadline = ContinuousClock.now + .seconds(60)
                 while station.calls.withLock({ $0.count }) < 2, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))
                 }
@@ -84,7 +84,7 @@ final class StationWithV2GRoot: OCPPCallHandler {
                 configuration: CSMSServerTests.station(port: port, versions: [.v16]), handler: station
             ) { connection in
                 _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "OpenPnC", chargePointModel: "PnC-16"))
-                let deadline = ContinuousClock.now + .seconds(5)
+                let deadline = ContinuousClock.now + .seconds(60)
                 while station.calls.withLock({ $0.filter { $0.0.hasPrefix("16:") }.count }) < 2, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))
                 }
@@ -111,7 +111,7 @@ final class StationWithV2GRoot: OCPPCallHandler {
                 configuration: CSMSServerTests.station(port: port, id: "CP-16R", versions: [.v16]), handler: station
             ) { connection in
                 _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "OpenPnC", chargePointModel: "PnC-16"))
-                let deadline = ContinuousClock.now + .seconds(5)
+                let deadline = ContinuousClock.now + .seconds(60)
                 while station.calls.withLock({ $0.filter { $0.0.hasPrefix("16:") }.count }) < 3, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))
                 }

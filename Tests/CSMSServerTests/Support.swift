@@ -104,8 +104,8 @@ final class RecordingStation: OCPPCallHandler {
         }
     }
 
-    /// Waits until `actions` have all arrived (bounded by `timeout`), polling every 20 ms.
-    func waitFor(_ actions: Set<String>, timeout: Duration = .seconds(5)) async -> Set<String> {
+    /// Waits until `actions` have all arrived (bounded by `timeout`, long enough for a loaded machine), polling every 20 ms.
+    func waitFor(_ actions: Set<String>, timeout: Duration = .seconds(60)) async -> Set<String> {
         let deadline = ContinuousClock.now + timeout
         while true {
             let seen = Set(calls.withLock { $0.map(\.0) }).intersection(actions)

@@ -154,11 +154,10 @@ struct ISO20CSMSEndToEndTests {
             // Both transactions reach the CSMS and are stored as ended.
             #expect(await station.wait(timeout: .seconds(60)) { $0.journal.pending.isEmpty && $0.activeTransactionIDs.isEmpty })
             var ended: [TransactionRecord] = []
-            for _ in 0..<100 {
+            try await pollWhile(every: .milliseconds(100)) {
                 ended = try await csms.application.store.transactions(stationID: Self.stationID, limit: 10, offset: 0)
                     .filter { $0.endedAt != nil }
-                if ended.count >= 2 { break }
-                try await Task.sleep(for: .milliseconds(100))
+                return ended.count < 2
             }
             #expect(ended.count == 2)
             #expect(Set(ended.compactMap(\.idToken)) == [installed.eMAID])
@@ -166,10 +165,9 @@ struct ISO20CSMSEndToEndTests {
             // Both -20 PnC sessions are billed at TransactionEvent Ended: a CDR and an invoice to the contract's eMAID,
             // written to the outbox under the eMAID.
             var invoices: [(invoice: Invoice, htmlPath: String?)] = []
-            for _ in 0..<100 {
+            try await pollWhile(every: .milliseconds(100)) {
                 invoices = try await csms.application.store.invoices(eMAID: installed.eMAID)
-                if invoices.count >= 2 { break }
-                try await Task.sleep(for: .milliseconds(100))
+                return invoices.count < 2
             }
             #expect(invoices.count == 2)
             #expect(Set(invoices.map(\.invoice.cdr.session.transactionID)) == Set(ended.map(\.transactionID)))

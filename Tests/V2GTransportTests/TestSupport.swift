@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
+import PnCTesting
 import SwiftASN1
 import Synchronization
 import V2GTransport
@@ -127,13 +128,10 @@ final class LogRecorder: Sendable {
 
     var all: [Entry] { self.entries.withLock { $0 } }
 
-    /// Waits (bounded: 500 × 10 ms) until an entry satisfies `predicate`; returns it or nil.
+    /// Waits (bounded: 60 s, long enough for a loaded machine) until an entry satisfies `predicate`; returns it or nil.
     func waitFor(_ predicate: (Entry) -> Bool) async -> Entry? {
-        for _ in 0..<500 {
-            if let entry = self.all.first(where: predicate) { return entry }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return nil
+        await pollWhile { !self.all.contains(where: predicate) }
+        return self.all.first(where: predicate)
     }
 
     fileprivate func append(_ entry: Entry) { self.entries.withLock { $0.append(entry) } }
