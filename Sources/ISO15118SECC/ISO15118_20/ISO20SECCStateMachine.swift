@@ -259,8 +259,10 @@ public struct ISO20SECCStateMachine: Sendable {
     public private(set) var transactionID: String?
     private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
     private var lastUpdateAt: UInt64 = 0
-    /// The power plan in force (``ISO20SECCConfiguration/powerPlan``, replaced by a ScheduleRenegotiation notice).
+    /// The power plan in force (``ISO20SECCConfiguration/powerPlan``, replaced by a ScheduleRenegotiation notice's
+    /// plan at the renegotiated ScheduleExchange).
     private var powerPlan: [ISO20PowerPlanEntry]
+    private var renegotiatedPlan: [ISO20PowerPlanEntry]?
     /// The EVSE's notice to the vehicle while it is pending (sent in every charge-loop response until the vehicle
     /// reacts), with the time of the first response that carried it.
     private var notice: (request: ISO20EVSENotice, firstSentAt: UInt64?)?
@@ -711,6 +713,10 @@ public struct ISO20SECCStateMachine: Sendable {
             return .send(.dcChargeParameterDiscovery(response), expectNextWithin: next)
 
         case (.scheduleExchange, .scheduleExchange(let exchange)):
+            if session.renegotiatingSchedule, let plan = self.renegotiatedPlan {
+                self.powerPlan = plan
+                self.renegotiatedPlan = nil
+            }
             let choice: ScheduleExchangeRes.Choice
             switch (session.controlMode, exchange.choice) {
             case (.scheduled, .scheduledSEReqControlMode):
@@ -1037,7 +1043,8 @@ public struct ISO20EVSENotice: Hashable, Sendable {
     /// NotificationMaxDelay in seconds: a charge-loop request later than this after the first response that carried
     /// the notification is answered FAILED and ends the session.
     public var maxDelaySeconds: UInt16
-    /// ScheduleRenegotiation: the power plan from now on (the next ScheduleExchangeRes, and the dynamic targets).
+    /// ScheduleRenegotiation: the power plan from the renegotiated ScheduleExchange on (its schedule, and the dynamic
+    /// targets); nil keeps the plan.
     public var powerPlan: [ISO20PowerPlanEntry]?
     /// Terminate: the reason the backend's transaction ends with.
     public var stopReason: TransactionStopReason
@@ -1086,7 +1093,7 @@ extension ISO20SECCStateMachine {
         case .meteringConfirmation: return .refused("MeteringConfirmationReq is not implemented")
         default: break
         }
-        if notice.notification == .scheduleRenegotiation, let plan = notice.powerPlan { self.powerPlan = plan }
+        if notice.notification == .scheduleRenegotiation, let plan = notice.powerPlan { self.renegotiatedPlan = plan }
         self.notice = (notice, nil)
         return .accepted
     }
