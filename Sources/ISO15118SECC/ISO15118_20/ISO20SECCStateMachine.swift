@@ -111,7 +111,8 @@ public struct ISO20PausedSession: Hashable, Sendable {
 }
 
 /// The SECC side of an ISO 15118-20 AC or DC session (EIM or PnC; AC, DC, AC_BPT and DC_BPT; scheduled or dynamic
-/// control mode; standby, pause and service renegotiation) as a pure state machine.
+/// control mode; standby, pause, service and schedule renegotiation; EVSE notifications, see ``notify(_:)``) as a pure
+/// state machine.
 ///
 /// Inputs: ``received(_:now:)`` for each decoded request (`now` is the header timestamp source, seconds since
 /// 1970), ``backendAnswered(_:)``/``backendFailed()`` for the authorization, ``controllerReplied(_:now:)`` for the
