@@ -17,7 +17,11 @@ if [ "${CI:-}" = "true" ] && grep -q "SKIPPED-PEER" .build/test-output.txt; then
 fi
 # One plain closing line with the counts of the Swift Testing run (the XCTest runner reports 0: the suites use Swift Testing).
 total=$(grep -oE 'Test run with [0-9]+ tests' .build/test-output.txt | tail -1 | grep -oE '[0-9]+' || echo 0)
-failed=$(grep -cE '^✘ Test .* failed after' .build/test-output.txt || true)
+failed=$(grep -E '^✘ Test .* failed after' .build/test-output.txt | grep -cv '^✘ Test run with' || true)
 [ "$status" = 0 ] || [ "$failed" -gt 0 ] || failed=1
+if [ "$status" != 0 ]; then
+  # The failures again, last, where a reader of the tail of the log finds them.
+  echo "Failures:"; grep -E '^✘ ' .build/test-output.txt | grep -v '^✘ Test run with' | cut -c1-600 || true
+fi
 echo "swift-test: $((total - failed)) passed, $failed failed"
 exit "$status"
