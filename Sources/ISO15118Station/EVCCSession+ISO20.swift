@@ -26,6 +26,13 @@ public struct ISO20EVCCSessionSummary: Sendable {
     public var dischargedWh: Double = 0
     /// The service renegotiations of the session.
     public var renegotiations = 0
+    /// The schedule renegotiations of the session.
+    public var scheduleRenegotiations = 0
+    /// The EVSE's notifications the vehicle reacted to.
+    public var noticeReactions: [ISO20NoticeReaction] = []
+    /// Reactions later than their NotificationMaxDelay on the wall clock (from the response's arrival to the
+    /// reaction's write).
+    public var lateReactions = 0
 
     /// The session reached SessionStopRes (Terminate, or Pause when the vehicle paused it).
     public var succeeded: Bool {
@@ -57,6 +64,7 @@ extension EVCCSession {
         var machine = ISO20EVCCStateMachine(configuration: configuration, contracts: contracts, installation: installation)
         var outcome: ISO20EVCCStateMachine.Outcome?
         var selected: ApplicationProtocol?
+        var lateReactions = 0
         // V2G_EVCC_Msg_Timeout: armed with each request's window, it closes the connection when no answer comes.
         let timer = SessionTimer(window: timers.window(ISO20EVCCStateMachine.messageTimeout), closing: connection.channel.channel)
         defer { timer.disarm() }
@@ -72,6 +80,8 @@ extension EVCCSession {
             selected = chosen
             var loops = 0
             var lastRequest = ""
+            var reactions = 0
+            var lastResponseAt = stamp()
             var action = machine.start(now: now())
             while true {
                 switch action {
@@ -91,6 +101,22 @@ extension EVCCSession {
                     // Armed before the write: a response can then never arrive ahead of its timer.
                     timer.arm(window: timers.window(window))
                     try await SECCService.writeISO20(request, outbound, &timeline, stamp)
+                    if machine.noticeReactions.count > reactions, let reaction = machine.noticeReactions.last,
+                        let index = timeline.indices.last
+                    {
+                        // The reaction to the EVSE's notification: how long after the response that carried it.
+                        reactions = machine.noticeReactions.count
+                        let elapsed = timeline[index].milliseconds - lastResponseAt
+                        let inTime = elapsed <= Double(reaction.maxDelaySeconds) * 1000
+                        if !inTime { lateReactions += 1 }
+                        let note = "reacting to EVSENotification=\(reaction.notification.rawValue) after \((elapsed * 10).rounded() / 10) ms, "
+                            + (inTime ? "within" : "LATER than") + " NotificationMaxDelay=\(reaction.maxDelaySeconds)s"
+                        timeline[index].responseCode = [timeline[index].responseCode, note].compactMap { $0 }.joined(separator: "  ")
+                        logger.info("evcc reacts to the EVSE's notification", metadata: [
+                            "v2g.notification": "\(reaction.notification.rawValue)", "v2g.reaction": "\(reaction.reaction)",
+                            "v2g.elapsed_ms": "\(elapsed)",
+                        ])
+                    }
                     let next = try await frames.next()
                     timer.disarm()
                     guard let frame = next else {
@@ -102,10 +128,11 @@ extension EVCCSession {
                         outcome = .protocolViolation("not an ISO 15118-20 response")
                         return
                     }
+                    lastResponseAt = stamp()
                     timeline.append(
                         .init(
-                            milliseconds: stamp(), direction: .received, message: SECCService.iso20Name(message),
-                            responseCode: GeneratedResponseCode.of(message)))
+                            milliseconds: lastResponseAt, direction: .received, message: SECCService.iso20Name(message),
+                            responseCode: SECCService.iso20Detail(message)))
                     logger.debug("evcc transition", metadata: ["v2g.response": "\(SECCService.iso20Name(message))"])
                     action = machine.received(message, now: now())
                 case .finish(let result):
@@ -128,6 +155,9 @@ extension EVCCSession {
         summary.chargedWh = machine.chargedWh
         summary.dischargedWh = machine.dischargedWh
         summary.renegotiations = machine.renegotiations
+        summary.scheduleRenegotiations = machine.scheduleRenegotiations
+        summary.noticeReactions = machine.noticeReactions
+        summary.lateReactions = lateReactions
         return summary
     }
 }

@@ -87,7 +87,7 @@ public final class LocalChargingBackend: ChargingBackend {
     }
 
     public func transactionEnded(_ event: TransactionEnd) async throws {
-        self.transactions.withLock { $0.log.append("ended \(event.transactionID) at \(event.meterStopWh) Wh") }
+        self.transactions.withLock { $0.log.append("ended \(event.transactionID) at \(event.meterStopWh) Wh (\(event.reason.rawValue))") }
     }
 
     /// What happened to transactions, in order ("started local-1 at 0.0 Wh", ...).

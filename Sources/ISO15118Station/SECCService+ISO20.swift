@@ -35,13 +35,43 @@ extension SECCService {
             genChallenge: pnc == nil ? [] : (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) },
             pausedSessions: await self.resumable(self.iso20PausedSessions, logger: logger))
         var logger = logger
+        // EVSE notices to raise: the configured one after its charge-loop count, then what the charger posts.
+        var chargeLoops = 0
+        var notices: [ISO20EVSENotice] = []
+        defer {
+            for notice in notices {
+                logger.info("secc -20 EVSENotification not raised before the session ended", metadata: ["v2g.notification": "\(notice.notification.rawValue)"])
+            }
+        }
         while let frame = try await frames.next() {
             guard let request = try ISO20Request(payloadType: frame.payloadType.rawValue, exi: Array(buffer: frame.payload))
             else {
                 return "not an ISO 15118-20 request (payload type \(frame.payloadType))"
             }
             let name = Self.iso20Name(request)
-            timeline.append(.init(milliseconds: stamp(), direction: .received, message: name))
+            timeline.append(.init(milliseconds: stamp(), direction: .received, message: name, responseCode: Self.iso20Detail(request)))
+            switch request {
+            case .dcChargeLoop, .acChargeLoop:
+                chargeLoops += 1
+                if let scheduled = self.configuration.iso20NoticeAfterChargeLoops, chargeLoops == scheduled.afterChargeLoops {
+                    notices.append(scheduled.notice)
+                }
+                if let posted = self.iso20Notices.take() { notices.append(posted) }
+                if let notice = notices.first {
+                    let metadata: Logger.Metadata = [
+                        "v2g.notification": "\(notice.notification.rawValue)", "v2g.max_delay_s": "\(notice.maxDelaySeconds)",
+                    ]
+                    switch machine.notify(notice) {
+                    case .accepted:
+                        notices.removeFirst()
+                        logger.info("secc -20 EVSENotification raised", metadata: metadata)
+                    case .refused(let reason):
+                        logger.debug("secc -20 EVSENotification not raised yet: \(reason)", metadata: metadata)
+                    }
+                }
+            default:
+                break
+            }
             var action = machine.received(request, now: UInt64(max(Self.unixTime(), 0)))
             if case .sessionSetup(let setup) = request, let joined = machine.joinedSessionID {
                 // The vehicle joined a paused session: its trace id and transaction go on.
@@ -180,7 +210,30 @@ extension SECCService {
         timeline.append(
             .init(
                 milliseconds: stamp(), direction: .sent, message: Self.iso20Name(message),
-                responseCode: GeneratedResponseCode.of(message)))
+                responseCode: Self.iso20Detail(message)))
+    }
+
+    /// What a timeline line shows after the element name: a response's ResponseCode (and EVSEProcessing), with the
+    /// EVSENotification and NotificationMaxDelay of EVSEStatus when it carries one; a request's ChargeProgress
+    /// (PowerDeliveryReq) or ChargingSession (SessionStopReq).
+    static func iso20Detail<Message>(_ message: Message) -> String? where Message: ISO20Encodable {
+        if let request = message as? ISO20Request {
+            switch request {
+            case .powerDelivery(let r): return r.chargeProgress.rawValue
+            case .sessionStop(let r): return r.chargingSession.rawValue
+            default: return nil
+            }
+        }
+        let code = GeneratedResponseCode.of(message)
+        let status: ISO20Messages.EVSEStatus?
+        switch message as? ISO20Response {
+        case .dcChargeLoop(let r): status = r.evseStatus
+        case .acChargeLoop(let r): status = r.evseStatus
+        case .powerDelivery(let r): status = r.evseStatus
+        default: status = nil
+        }
+        guard let status else { return code }
+        return (code ?? "") + "  EVSENotification=\(status.evseNotification.rawValue) NotificationMaxDelay=\(status.notificationMaxDelay)s"
     }
 
     /// The message's element name (`DC_ChargeLoopRes`), for timelines and logs.

@@ -41,6 +41,9 @@ public struct SECCConfiguration: Sendable {
     /// ISO 15118-2: after this many charge-loop requests the SECC asks once for a renegotiation
     /// (EVSENotification=ReNegotiation); nil never asks (`pnc station --renegotiate-after N`).
     public var renegotiateAfterChargeLoops: Int?
+    /// ISO 15118-20: after this many charge-loop requests of a session the SECC asks the vehicle to act
+    /// (EVSENotification with NotificationMaxDelay); nil never asks (`pnc station --notify-after N:NOTIFICATION`).
+    public var iso20NoticeAfterChargeLoops: ISO20ScheduledNotice?
 
     public init(
         evseID: String, evseNumber: Int = 1, paymentOptions: [PaymentOption] = [.externalPayment],
@@ -86,13 +89,17 @@ public struct SECCService: Sendable {
     public let iso20PausedSessions: PausedSessions<ISO20PausedSession>
     /// ISO 15118-2 sessions paused here, shared by every connection of this service.
     public let pausedSessions: PausedSessions<ISO2PausedSession>
+    /// Notices the charger posts for the vehicle of the running -20 session (EVSENotification).
+    public let iso20Notices: ISO20NoticeBoard
 
     public init(
         configuration: SECCConfiguration, backend: any ChargingBackend, controller: any EVSEController, logger: Logger,
         sequenceTimeout: Duration = ISO2Timing.sequenceTimeout,
         pausedSessions: PausedSessions<ISO2PausedSession> = PausedSessions(),
-        iso20PausedSessions: PausedSessions<ISO20PausedSession> = PausedSessions()
+        iso20PausedSessions: PausedSessions<ISO20PausedSession> = PausedSessions(),
+        iso20Notices: ISO20NoticeBoard = ISO20NoticeBoard()
     ) {
+        self.iso20Notices = iso20Notices
         self.pausedSessions = pausedSessions
         self.iso20PausedSessions = iso20PausedSessions
         self.configuration = configuration

@@ -26,6 +26,12 @@ struct ISO20InMemorySession {
     var responses: [ISO20Response] = []
     var transactionStarts: [TransactionStart] = []
     var transactionEnds: [TransactionEnd] = []
+    /// EVSE notices the station raises before the SECC handles the charge-loop request with this number (counted
+    /// per energy transfer), and the machine's answers.
+    var notices: [Int: ISO20EVSENotice] = [:]
+    var noticeAnswers: [ISO20SECCStateMachine.NoticeAnswer] = []
+    /// Changes a response on its way to the vehicle (a peer's behaviour the SECC machine does not produce).
+    var tamper: (ISO20Response) -> ISO20Response = { $0 }
 
     mutating func run() throws -> ISO20EVCCStateMachine.Outcome? {
         var evAction = self.evcc.start(now: self.now)
@@ -46,6 +52,7 @@ struct ISO20InMemorySession {
             case .dcChargeLoop, .acChargeLoop:
                 loops += 1
                 if loops >= self.chargeLoops { self.evcc.requestStop() }
+                if let notice = self.notices.removeValue(forKey: loops) { self.noticeAnswers.append(self.secc.notify(notice)) }
             default:
                 break
             }
@@ -83,7 +90,7 @@ struct ISO20InMemorySession {
                 pending = false
             }
             self.payloadTypes.insert(response.payloadType)
-            let decoded = try #require(try ISO20Response(payloadType: response.payloadType, exi: response.exiEncoded()))
+            let decoded = try #require(try ISO20Response(payloadType: response.payloadType, exi: self.tamper(response).exiEncoded()))
             self.responses.append(decoded)
             self.now += 1
             evAction = self.evcc.received(decoded, now: self.now)

@@ -131,6 +131,7 @@ public struct ISO20EVCCStateMachine: Sendable {
         case cableCheck = "DC_CableCheckReq", preCharge = "DC_PreChargeReq", powerDeliveryStart = "PowerDeliveryReq"
         case chargeLoop = "ChargeLoopReq", powerDeliveryStop = "PowerDeliveryReq(Stop)"
         case powerDeliveryStandby = "PowerDeliveryReq(Standby)"
+        case powerDeliveryRenegotiation = "PowerDeliveryReq(ScheduleRenegotiation)"
         case welding = "DC_WeldingDetectionReq", sessionStop = "SessionStopReq"
     }
 
@@ -167,6 +168,14 @@ public struct ISO20EVCCStateMachine: Sendable {
     public private(set) var joinedOldSession = false
     /// How many service renegotiations the session went through.
     public private(set) var renegotiations = 0
+    /// How many schedule renegotiations (PowerDeliveryReq ScheduleRenegotiation) the session went through.
+    public private(set) var scheduleRenegotiations = 0
+    /// The EVSE's notifications the vehicle reacted to, in order.
+    public private(set) var noticeReactions: [ISO20NoticeReaction] = []
+    /// A ScheduleExchange after PowerDeliveryReq ScheduleRenegotiation: PowerDelivery Start follows directly.
+    private var renegotiatingSchedule = false
+    /// How the session ends after a service renegotiation the EVSE asked for (the configured end).
+    private var endAfterRenegotiation: ChargingSession?
     /// The ChargingSchedule of scheduled control mode: its time anchor and entries (seconds, W).
     private var schedule: (anchor: UInt64, entries: [(duration: UInt64, powerW: Double)])?
     private var lastLoopAt: UInt64?
@@ -343,7 +352,11 @@ public struct ISO20EVCCStateMachine: Sendable {
             default:
                 return self.finish(.protocolViolation("ScheduleExchangeRes in another control mode"))
             }
-            if c.ac { return self.request(.powerDeliveryStart, self.powerDeliveryStart(h), now) }
+            if c.ac || self.renegotiatingSchedule {
+                // AC has no cable check or pre-charge; after a schedule renegotiation the DC output is still up.
+                self.renegotiatingSchedule = false
+                return self.request(.powerDeliveryStart, self.powerDeliveryStart(h), now)
+            }
             return self.request(.cableCheck, .dcCableCheck(DC_CableCheckReq(header: h)), now)
 
         case (.cableCheck, .dcCableCheck(let r)):
@@ -368,6 +381,11 @@ public struct ISO20EVCCStateMachine: Sendable {
             self.lastLoopAt = now
             return self.request(.chargeLoop, self.chargeLoop(h, now: now), now)
 
+        case (.powerDeliveryRenegotiation, .powerDelivery):
+            self.renegotiatingSchedule = true
+            self.scheduleRenegotiations += 1
+            return self.request(.scheduleExchange, self.scheduleExchange(h), now)
+
         case (.powerDeliveryStandby, .powerDelivery):
             self.standbyRemaining = max(1, self.configuration.standbyLoops)
             self.lastLoopAt = now
@@ -375,12 +393,12 @@ public struct ISO20EVCCStateMachine: Sendable {
 
         case (.chargeLoop, .acChargeLoop(let r)) where c.ac:
             self.account(acPowerW: Self.presentPower(r.clResControlMode), now: now)
-            return self.nextLoop(h, notification: r.evseStatus?.evseNotification, now: now)
+            return self.nextLoop(h, status: r.evseStatus, now: now)
 
         case (.chargeLoop, .dcChargeLoop(let r)) where !c.ac:
             self.account(
                 dcPowerW: r.evsePresentCurrent.doubleValue * r.evsePresentVoltage.doubleValue, now: now)
-            return self.nextLoop(h, notification: r.evseStatus?.evseNotification, now: now)
+            return self.nextLoop(h, status: r.evseStatus, now: now)
 
         case (.powerDeliveryStop, .powerDelivery) where c.ac:
             return self.request(.sessionStop, .sessionStop(SessionStopReq(header: h, chargingSession: self.sessionEnd)), now)
@@ -400,7 +418,8 @@ public struct ISO20EVCCStateMachine: Sendable {
             case .serviceRenegotiation:
                 // A second energy transfer in the same session, ended by Terminate.
                 self.renegotiations += 1
-                self.sessionEnd = .terminate
+                self.sessionEnd = self.endAfterRenegotiation ?? .terminate
+                self.endAfterRenegotiation = nil
                 self.stopRequested = false
                 self.standbyDone = true
                 self.loops = 0
@@ -652,9 +671,10 @@ extension ISO20EVCCStateMachine {
     }
 
     /// After a charge-loop response: standby in or out, stop, or the next charge-loop request.
-    fileprivate mutating func nextLoop(_ h: MessageHeader, notification: EvseNotification?, now: UInt64) -> Action {
+    fileprivate mutating func nextLoop(_ h: MessageHeader, status: EVSEStatus?, now: UInt64) -> Action {
         self.loops += 1
-        if self.stopRequested || notification == .terminate {
+        if let status, let reaction = self.react(to: status, h, now: now) { return reaction }
+        if self.stopRequested {
             self.standbyRemaining = nil
             return self.request(.powerDeliveryStop, Self.powerDelivery(h, .stop), now)
         }
@@ -768,5 +788,68 @@ extension ISO20EVCCStateMachine {
         return .dcChargeLoop(DC_ChargeLoopReq(
             header: h, displayParameters: display, meterInfoRequested: false, evPresentVoltage: RationalNumber(voltage),
             clReqControlMode: mode))
+    }
+}
+
+// MARK: - EVSE notifications
+
+/// How the vehicle reacted to an EVSENotification of a charge-loop response.
+public struct ISO20NoticeReaction: Hashable, Sendable {
+    public var notification: EvseNotification
+    /// NotificationMaxDelay of the response, in seconds.
+    public var maxDelaySeconds: UInt16
+    /// The time of the response that carried it and of the reaction's first request (seconds since 1970).
+    public var receivedAt: UInt64
+    public var reactedAt: UInt64
+    /// The first request of the reaction, e.g. `PowerDeliveryReq(ScheduleRenegotiation)`.
+    public var reaction: String
+
+    public init(notification: EvseNotification, maxDelaySeconds: UInt16, receivedAt: UInt64, reactedAt: UInt64, reaction: String) {
+        self.notification = notification
+        self.maxDelaySeconds = maxDelaySeconds
+        self.receivedAt = receivedAt
+        self.reactedAt = reactedAt
+        self.reaction = reaction
+    }
+
+    /// The reaction came within NotificationMaxDelay.
+    public var inTime: Bool { self.reactedAt >= self.receivedAt && self.reactedAt - self.receivedAt <= UInt64(self.maxDelaySeconds) }
+}
+
+extension ISO20EVCCStateMachine {
+    /// The vehicle's reaction to the EVSE's notification, as the next request (well within NotificationMaxDelay):
+    /// Terminate, Pause and ServiceRenegotiation end the energy transfer (PowerDeliveryReq Stop, DC welding detection)
+    /// and SessionStopReq asks for the same; ScheduleRenegotiation sends PowerDeliveryReq ScheduleRenegotiation, then
+    /// ScheduleExchange and PowerDelivery Start; ExitStandby in standby sends PowerDeliveryReq Start. Nil when there
+    /// is nothing to do (ExitStandby outside standby, MeteringConfirmation, a renegotiation while the vehicle stops).
+    fileprivate mutating func react(to status: EVSEStatus, _ h: MessageHeader, now: UInt64) -> Action? {
+        let step: Step
+        let progress: ChargeProgress
+        switch status.evseNotification {
+        case .terminate, .pause:
+            self.sessionEnd = status.evseNotification == .terminate ? .terminate : .pause
+            self.endAfterRenegotiation = nil
+            (step, progress) = (.powerDeliveryStop, .stop)
+        case .serviceRenegotiation:
+            if self.sessionEnd != .serviceRenegotiation { self.endAfterRenegotiation = self.sessionEnd }
+            self.sessionEnd = .serviceRenegotiation
+            (step, progress) = (.powerDeliveryStop, .stop)
+        case .scheduleRenegotiation:
+            guard !self.stopRequested else { return nil }
+            (step, progress) = (.powerDeliveryRenegotiation, .scheduleRenegotiation)
+        case .exitStandby:
+            guard self.standbyRemaining != nil, !self.stopRequested else { return nil }
+            (step, progress) = (.powerDeliveryStart, .start)
+        case .meteringConfirmation:
+            return nil
+        }
+        if self.standbyRemaining != nil {
+            self.standbyRemaining = nil
+            self.standbyDone = true
+        }
+        self.noticeReactions.append(ISO20NoticeReaction(
+            notification: status.evseNotification, maxDelaySeconds: status.notificationMaxDelay, receivedAt: now,
+            reactedAt: now, reaction: "PowerDeliveryReq(\(progress.rawValue))"))
+        return self.request(step, Self.powerDelivery(h, progress), now)
     }
 }

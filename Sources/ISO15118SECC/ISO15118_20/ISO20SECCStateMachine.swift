@@ -111,7 +111,8 @@ public struct ISO20PausedSession: Hashable, Sendable {
 }
 
 /// The SECC side of an ISO 15118-20 AC or DC session (EIM or PnC; AC, DC, AC_BPT and DC_BPT; scheduled or dynamic
-/// control mode; standby, pause and service renegotiation) as a pure state machine.
+/// control mode; standby, pause, service and schedule renegotiation; EVSE notifications, see ``notify(_:)``) as a pure
+/// state machine.
 ///
 /// Inputs: ``received(_:now:)`` for each decoded request (`now` is the header timestamp source, seconds since
 /// 1970), ``backendAnswered(_:)``/``backendFailed()`` for the authorization, ``controllerReplied(_:now:)`` for the
@@ -199,6 +200,9 @@ public struct ISO20SECCStateMachine: Sendable {
         var planAnchor: UInt64 = 0
         /// The voltage of the last charge-loop regulation (DC), held during standby.
         var presentVoltageV: Double = 0
+        /// PowerDeliveryReq ScheduleRenegotiation was accepted: the next ScheduleExchange leads straight to
+        /// PowerDelivery (the output is up, no cable check or pre-charge).
+        var renegotiatingSchedule = false
 
         /// PnC was chosen in AuthorizationReq.
         var isPnC = false
@@ -212,6 +216,8 @@ public struct ISO20SECCStateMachine: Sendable {
 
     private enum Pending: Sendable {
         case cableCheck, preCharge, powerDeliveryStart, powerDeliveryStop, powerDeliveryStandby, welding
+        /// PowerDeliveryReq ScheduleRenegotiation: the output goes to zero current before ScheduleExchange.
+        case powerDeliveryScheduleRenegotiation
         /// A charge-loop regulation: the response's control mode, the AC target power, and whether the session is in
         /// standby.
         case loop(LoopKind, targetPowerW: Double, standby: Bool)
@@ -254,6 +260,15 @@ public struct ISO20SECCStateMachine: Sendable {
     public private(set) var transactionID: String?
     private var lastMeter = MeterReading(energyWh: 0, powerW: 0)
     private var lastUpdateAt: UInt64 = 0
+    /// The power plan in force (``ISO20SECCConfiguration/powerPlan``, replaced by a ScheduleRenegotiation notice's
+    /// plan at the renegotiated ScheduleExchange).
+    private var powerPlan: [ISO20PowerPlanEntry]
+    private var renegotiatedPlan: [ISO20PowerPlanEntry]?
+    /// The EVSE's notice to the vehicle while it is pending (sent in every charge-loop response until the vehicle
+    /// reacts), with the time of the first response that carried it.
+    private var notice: (request: ISO20EVSENotice, firstSentAt: UInt64?)?
+    /// The notices the charge-loop responses carried, in order (each once).
+    public private(set) var sentNotices: [ISO20EVSENotice] = []
 
     private let genChallenge: [UInt8]
 
@@ -269,6 +284,7 @@ public struct ISO20SECCStateMachine: Sendable {
         self.configuration = configuration
         self.proposedSessionID = proposedSessionID
         self.traceID = traceID
+        self.powerPlan = configuration.powerPlan
     }
 
     public var isClosed: Bool {
@@ -420,13 +436,18 @@ public struct ISO20SECCStateMachine: Sendable {
         case (.powerDeliveryStandby, .output):
             self.state = .standby(session)
             return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
+        case (.powerDeliveryScheduleRenegotiation, .output):
+            var session = session
+            session.renegotiatingSchedule = true
+            self.state = .scheduleExchange(session)
+            return .send(.powerDelivery(PowerDeliveryRes(header: header, responseCode: .ok)), expectNextWithin: next)
         case (.loop(let kind, let targetPowerW, let standby), .output(let m)):
             var session = session
             if session.isDC { session.presentVoltageV = m.voltageV }
             self.state = standby ? .standby(session) : .charging(session)
-            let response = ISO20Responses.chargeLoop(
+            let response = self.carryingNotice(ISO20Responses.chargeLoop(
                 kind, header: header, measurement: m, targetPowerW: targetPowerW, phases: self.phases,
-                capabilities: self.configuration.capabilities)
+                capabilities: self.configuration.capabilities), now: now)
             return self.sample(response, now: now)
         case (.welding, .output(let m)):
             self.state = .stopped(session)
@@ -438,7 +459,7 @@ public struct ISO20SECCStateMachine: Sendable {
             switch pending {
             case .cableCheck: response = .dcCableCheck(DC_CableCheckRes(header: header, responseCode: .failed, evseProcessing: .finished))
             case .preCharge: response = .dcPreCharge(DC_PreChargeRes(header: header, responseCode: .failed, evsePresentVoltage: zero))
-            case .powerDeliveryStart, .powerDeliveryStop, .powerDeliveryStandby:
+            case .powerDeliveryStart, .powerDeliveryStop, .powerDeliveryStandby, .powerDeliveryScheduleRenegotiation:
                 response = .powerDelivery(PowerDeliveryRes(header: header, responseCode: .failedPowerDeliveryNotApplied))
             case .loop(let kind, _, _):
                 response = ISO20Responses.isDC(kind)
@@ -693,6 +714,10 @@ public struct ISO20SECCStateMachine: Sendable {
             return .send(.dcChargeParameterDiscovery(response), expectNextWithin: next)
 
         case (.scheduleExchange, .scheduleExchange(let exchange)):
+            if session.renegotiatingSchedule, let plan = self.renegotiatedPlan {
+                self.powerPlan = plan
+                self.renegotiatedPlan = nil
+            }
             let choice: ScheduleExchangeRes.Choice
             switch (session.controlMode, exchange.choice) {
             case (.scheduled, .scheduledSEReqControlMode):
@@ -708,8 +733,11 @@ public struct ISO20SECCStateMachine: Sendable {
                 return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
             session.planAnchor = now
-            // AC has no cable check or pre-charge: the next request is PowerDelivery Start.
-            self.state = session.isDC ? .cableCheck(session) : .preCharge(session)
+            // AC has no cable check or pre-charge: the next request is PowerDelivery Start; neither has a renegotiated
+            // schedule (the DC output is still up).
+            let renegotiated = session.renegotiatingSchedule
+            session.renegotiatingSchedule = false
+            self.state = session.isDC && !renegotiated ? .cableCheck(session) : .preCharge(session)
             let response = ScheduleExchangeRes(header: header, responseCode: .ok, evseProcessing: .finished, choice: choice)
             return .send(.scheduleExchange(response), expectNextWithin: next)
 
@@ -745,6 +773,7 @@ public struct ISO20SECCStateMachine: Sendable {
             }
 
         case (.charging, .acChargeLoop(let loop)) where !session.isDC, (.standby, .acChargeLoop(let loop)) where !session.isDC:
+            if let late = self.noticeOverdue(request, session: session, now: now) { return late }
             let standby = self.inStandby
             switch ISO20LoopRules.ac(loop, session: session, plannedPowerW: self.plannedPower(session, now: now), configuration: self.configuration) {
             case .failure(let refusal):
@@ -757,6 +786,7 @@ public struct ISO20SECCStateMachine: Sendable {
             }
 
         case (.charging, .dcChargeLoop(let loop)) where session.isDC, (.standby, .dcChargeLoop(let loop)) where session.isDC:
+            if let late = self.noticeOverdue(request, session: session, now: now) { return late }
             let standby = self.inStandby
             switch ISO20LoopRules.dc(loop, session: session, plannedPowerW: self.plannedPower(session, now: now), configuration: self.configuration) {
             case .failure(let refusal):
@@ -767,10 +797,13 @@ public struct ISO20SECCStateMachine: Sendable {
             }
 
         case (.charging, .powerDelivery(let delivery)):
+            if let refused = self.noticeRefuses(delivery.chargeProgress, request, session: session, now: now) { return refused }
             switch delivery.chargeProgress {
             case .stop:
                 self.state = .waitingForController(session, .powerDeliveryStop)
                 return .control(.setContactors(closed: false))
+            case .scheduleRenegotiation:
+                return self.renegotiateSchedule(session)
             case .standby:
                 guard self.configuration.allowsStandby else {
                     // The session goes on charging.
@@ -780,11 +813,12 @@ public struct ISO20SECCStateMachine: Sendable {
                 self.state = .waitingForController(session, .powerDeliveryStandby)
                 let voltage = session.isDC ? session.presentVoltageV : capabilities.nominalVoltageV
                 return .control(.deliver(OutputTarget(voltageV: voltage, currentA: 0)))
-            case .start, .scheduleRenegotiation:
+            case .start:
                 return self.fail(request, sessionID: session.id, code: .failed, now: now)
             }
 
         case (.standby, .powerDelivery(let delivery)):
+            if let refused = self.noticeRefuses(delivery.chargeProgress, request, session: session, now: now) { return refused }
             switch delivery.chargeProgress {
             case .start:
                 // Leaving standby: the contactors are still closed, the next charge loop regulates again.
@@ -796,7 +830,7 @@ public struct ISO20SECCStateMachine: Sendable {
                 self.state = .waitingForController(session, .powerDeliveryStop)
                 return .control(.setContactors(closed: false))
             case .scheduleRenegotiation:
-                return self.fail(request, sessionID: session.id, code: .failed, now: now)
+                return self.renegotiateSchedule(session)
             }
 
         case (.stopped, .dcWeldingDetection) where session.isDC:
@@ -807,6 +841,20 @@ public struct ISO20SECCStateMachine: Sendable {
             (.scheduleExchange, .sessionStop(let stop)), (.cableCheck, .sessionStop(let stop)),
             (.preCharge, .sessionStop(let stop)):
             let response = ISO20Response.sessionStop(SessionStopRes(header: header, responseCode: .ok))
+            var stopReason = TransactionStopReason.stoppedByEV
+            if let notice = self.notice?.request {
+                // The vehicle ends the session the way the EVSE asked, or terminates it; anything else is out of
+                // sequence.
+                switch (notice.notification, stop.chargingSession) {
+                case (_, .terminate), (.pause, .pause), (.serviceRenegotiation, .serviceRenegotiation),
+                    (.scheduleRenegotiation, _), (.exitStandby, _), (.meteringConfirmation, _):
+                    break
+                default:
+                    return self.fail(request, sessionID: session.id, code: .failedSequenceError, now: now)
+                }
+                if notice.notification == .terminate { stopReason = notice.stopReason }
+                self.notice = nil
+            }
             switch stop.chargingSession {
             case .terminate:
                 break
@@ -835,7 +883,7 @@ public struct ISO20SECCStateMachine: Sendable {
             self.state = .closed
             guard let transactionID = self.transactionID else { return .sendAndClose(response, .sessionStopped) }
             let end = TransactionEnd(
-                transactionID: transactionID, meterStopWh: self.lastMeter.energyWh, reason: .stoppedByEV,
+                transactionID: transactionID, meterStopWh: self.lastMeter.energyWh, reason: stopReason,
                 timestamp: Double(now), traceID: self.traceID)
             return .endTransaction(end, thenSendAndClose: response, .sessionStopped)
 
@@ -929,9 +977,9 @@ public struct ISO20SECCStateMachine: Sendable {
         return false
     }
 
-    /// The power plan in force: the configured one, or the EVSE's maximum for 24 hours.
+    /// The power plan in force: the configured (or renegotiated) one, or the EVSE's maximum for 24 hours.
     private func plan(_ session: Session) -> [ISO20PowerPlanEntry] {
-        let plan = self.configuration.powerPlan
+        let plan = self.powerPlan
         return plan.isEmpty ? [ISO20PowerPlanEntry(durationSeconds: 86_400, powerW: self.configuration.capabilities.maximumPowerW)] : plan
     }
 
@@ -978,5 +1026,146 @@ public struct ISO20SECCStateMachine: Sendable {
         let response = ISO20Responses.failed(
             answering: request, header: Self.header(sessionID, now), code: code, configuration: self.configuration)
         return .sendAndClose(response, .failed(code))
+    }
+}
+
+// MARK: - EVSE notifications
+
+/// A request of the EVSE to the vehicle (ISO 15118-20 EVSEStatus in charge-loop responses): the notification and the
+/// NotificationMaxDelay within which the vehicle reacts.
+///
+/// The vehicle's reactions the SECC accepts: ScheduleRenegotiation → PowerDeliveryReq ScheduleRenegotiation, then
+/// ScheduleExchange and PowerDelivery Start; ServiceRenegotiation → PowerDeliveryReq Stop (DC: welding detection) and
+/// SessionStopReq ServiceRenegotiation, back to ServiceDiscovery; Terminate → PowerDeliveryReq Stop and SessionStopReq
+/// Terminate; Pause → PowerDeliveryReq Stop and SessionStopReq Pause; ExitStandby (only in standby) → PowerDeliveryReq
+/// Start. Ending the energy transfer (PowerDeliveryReq Stop, SessionStopReq Terminate) is always accepted.
+public struct ISO20EVSENotice: Hashable, Sendable {
+    public var notification: EvseNotification
+    /// NotificationMaxDelay in seconds: a charge-loop request later than this after the first response that carried
+    /// the notification is answered FAILED and ends the session.
+    public var maxDelaySeconds: UInt16
+    /// ScheduleRenegotiation: the power plan from the renegotiated ScheduleExchange on (its schedule, and the dynamic
+    /// targets); nil keeps the plan.
+    public var powerPlan: [ISO20PowerPlanEntry]?
+    /// Terminate: the reason the backend's transaction ends with.
+    public var stopReason: TransactionStopReason
+
+    public init(
+        _ notification: EvseNotification, maxDelaySeconds: UInt16 = 10, powerPlan: [ISO20PowerPlanEntry]? = nil,
+        stopReason: TransactionStopReason = .local
+    ) {
+        self.notification = notification
+        self.maxDelaySeconds = maxDelaySeconds
+        self.powerPlan = powerPlan
+        self.stopReason = stopReason
+    }
+}
+
+extension ISO20SECCStateMachine {
+    /// The answer to ``notify(_:)``.
+    public enum NoticeAnswer: Hashable, Sendable {
+        /// The next charge-loop response carries it.
+        case accepted
+        case refused(String)
+    }
+
+    /// The notification the SECC waits for the vehicle to react to, nil when none.
+    public var pendingNotification: EvseNotification? { self.notice?.request.notification }
+
+    /// The EVSE asks the vehicle to act: the next charge-loop response (DC or AC, any control mode, BPT included) and
+    /// the following ones carry EVSEStatus with the notification and its NotificationMaxDelay until the vehicle
+    /// reacts. Refused outside the charge loop, while another notification is pending, for ExitStandby outside
+    /// standby, for Pause or ServiceRenegotiation when the configuration does not allow them, and for
+    /// MeteringConfirmation (MeteringConfirmationReq is not implemented).
+    public mutating func notify(_ notice: ISO20EVSENotice) -> NoticeAnswer {
+        if let pending = self.notice { return .refused("\(pending.request.notification.rawValue) is still pending") }
+        let standby: Bool
+        switch self.state {
+        case .charging: standby = false
+        case .standby: standby = true
+        case .waitingForController(_, .loop(_, _, let inStandby)): standby = inStandby
+        default: return .refused("not in the charge loop")
+        }
+        switch notice.notification {
+        case .exitStandby where !standby: return .refused("the vehicle is not in standby")
+        case .pause where !self.configuration.allowsPause: return .refused("pausing is not allowed")
+        case .serviceRenegotiation where !self.configuration.supportsServiceRenegotiation:
+            return .refused("service renegotiation is not supported")
+        case .meteringConfirmation: return .refused("MeteringConfirmationReq is not implemented")
+        default: break
+        }
+        if notice.notification == .scheduleRenegotiation, let plan = notice.powerPlan { self.renegotiatedPlan = plan }
+        self.notice = (notice, nil)
+        return .accepted
+    }
+
+    /// The charge-loop response with the pending notification in EVSEStatus.
+    fileprivate mutating func carryingNotice(_ response: ISO20Response, now: UInt64) -> ISO20Response {
+        guard var pending = self.notice else { return response }
+        if pending.firstSentAt == nil {
+            pending.firstSentAt = now
+            self.notice = pending
+            self.sentNotices.append(pending.request)
+        }
+        let status = EVSEStatus(
+            notificationMaxDelay: pending.request.maxDelaySeconds, evseNotification: pending.request.notification)
+        switch response {
+        case .dcChargeLoop(var r):
+            r.evseStatus = status
+            return .dcChargeLoop(r)
+        case .acChargeLoop(var r):
+            r.evseStatus = status
+            return .acChargeLoop(r)
+        default:
+            return response
+        }
+    }
+
+    /// A charge-loop request after NotificationMaxDelay: the vehicle did not react in time. FAILED, and the
+    /// transaction ends (Timeout).
+    fileprivate mutating func noticeOverdue(_ request: ISO20Request, session: Session, now: UInt64) -> Action? {
+        guard let pending = self.notice, let sent = pending.firstSentAt,
+            now > sent + UInt64(pending.request.maxDelaySeconds)
+        else { return nil }
+        self.notice = nil
+        self.state = .closed
+        let response = ISO20Responses.failed(
+            answering: request, header: Self.header(session.id, now), code: .failed, configuration: self.configuration)
+        guard let transactionID = self.transactionID else { return .sendAndClose(response, .failed(.failed)) }
+        let end = TransactionEnd(
+            transactionID: transactionID, meterStopWh: self.lastMeter.energyWh, reason: .timeout, timestamp: Double(now),
+            traceID: self.traceID)
+        return .endTransaction(end, thenSendAndClose: response, .failed(.failed))
+    }
+
+    /// A PowerDeliveryReq while a notification is pending: the reaction it asks for, or ending the energy transfer
+    /// (Stop), goes on (nil); anything else is FAILED_SequenceError.
+    fileprivate mutating func noticeRefuses(
+        _ progress: ChargeProgress, _ request: ISO20Request, session: Session, now: UInt64
+    ) -> Action? {
+        guard let pending = self.notice?.request.notification else { return nil }
+        switch (pending, progress) {
+        case (.scheduleRenegotiation, .scheduleRenegotiation), (.exitStandby, .start),
+            (.scheduleRenegotiation, .stop), (.exitStandby, .stop):
+            // Reacted (or the vehicle ends the transfer instead): nothing more to wait for.
+            self.notice = nil
+            return nil
+        case (.terminate, .stop), (.pause, .stop), (.serviceRenegotiation, .stop):
+            // The SessionStopReq that follows must match.
+            return nil
+        case (.scheduleRenegotiation, .start) where self.inStandby:
+            // Leaving standby first; the renegotiation is still asked for.
+            return nil
+        default:
+            return self.fail(request, sessionID: session.id, code: .failedSequenceError, now: now)
+        }
+    }
+
+    /// PowerDeliveryReq ScheduleRenegotiation (asked for by the EVSE or by the vehicle): zero current, then
+    /// ScheduleExchange and PowerDelivery Start without cable check or pre-charge; the transaction goes on.
+    fileprivate mutating func renegotiateSchedule(_ session: Session) -> Action {
+        self.state = .waitingForController(session, .powerDeliveryScheduleRenegotiation)
+        let voltage = session.isDC ? session.presentVoltageV : self.configuration.capabilities.nominalVoltageV
+        return .control(.deliver(OutputTarget(voltageV: voltage, currentA: 0)))
     }
 }

@@ -266,6 +266,12 @@ struct EVCommand: AsyncParsableCommand {
             if let battery = iso20.battery {
                 print("  battery: SoC \(String(format: "%.2f", battery.stateOfCharge)) %, charged \(String(format: "%.1f", iso20.chargedWh)) Wh, discharged \(String(format: "%.1f", iso20.dischargedWh)) Wh, renegotiations \(iso20.renegotiations)")
             }
+            for reaction in iso20.noticeReactions {
+                print("  EVSENotification \(reaction.notification.rawValue) (NotificationMaxDelay \(reaction.maxDelaySeconds) s): reacted with \(reaction.reaction)")
+            }
+            if !iso20.noticeReactions.isEmpty {
+                print("  notifications: \(iso20.noticeReactions.count) reacted to, \(iso20.lateReactions) late, schedule renegotiations \(iso20.scheduleRenegotiations)")
+            }
             if !iso20.succeeded { throw ExitCode(1) }
             return
         default:

@@ -111,6 +111,26 @@ struct StationCommand: AsyncParsableCommand {
     @Flag(help: "ISO 15118-20: offer dynamic control mode besides scheduled (parameter set 2).") var dynamic = false
     @Option(help: "ISO 15118-20 power plan from ScheduleExchange on, SECONDS:WATTS,... (negative watts ask a BPT vehicle to discharge; the EVSE maximum after the plan).")
     var powerPlan: String?
+    @Option(help: "ISO 15118-20: ask the vehicle once per session to act after N charge-loop requests, N:NOTIFICATION[:SECONDS] (ScheduleRenegotiation, ServiceRenegotiation, Terminate, Pause, ExitStandby; EVSENotification in the charge-loop responses with NotificationMaxDelay SECONDS, default 10).")
+    var notifyAfter: String?
+
+    /// `--notify-after N:NOTIFICATION[:SECONDS]`.
+    static func notice(_ text: String) throws -> ISO20ScheduledNotice {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        let raisable: [EvseNotification] = [.scheduleRenegotiation, .serviceRenegotiation, .terminate, .pause, .exitStandby]
+        guard (2...3).contains(parts.count), let loops = Int(parts[0]), (1...100_000).contains(loops),
+            let notification = EvseNotification(rawValue: String(parts[1])), raisable.contains(notification)
+        else {
+            throw ValidationError(
+                "--notify-after \(text) is not N:NOTIFICATION[:SECONDS] (N >= 1; \(raisable.map(\.rawValue).joined(separator: ", ")))")
+        }
+        var seconds: UInt16 = 10
+        if parts.count == 3 {
+            guard let value = UInt16(parts[2]) else { throw ValidationError("--notify-after: SECONDS \(parts[2]) is not 0 ... 65535") }
+            seconds = value
+        }
+        return ISO20ScheduledNotice(afterChargeLoops: loops, notice: ISO20EVSENotice(notification, maxDelaySeconds: seconds))
+    }
 
     func validate() throws {
         guard (self.interface == nil) != (self.listen == nil) else {
@@ -138,6 +158,7 @@ struct StationCommand: AsyncParsableCommand {
         for name in self.protocols.split(separator: ",") where !["iso2", "din", "iso20"].contains(name) {
             throw ValidationError("unknown protocol \(name) (iso2, din, iso20)")
         }
+        if let notifyAfter { _ = try Self.notice(notifyAfter) }
         for name in self.auth.split(separator: ",") where !["pnc", "eim"].contains(name) {
             throw ValidationError("unknown authorization \(name) (pnc, eim)")
         }
@@ -202,6 +223,7 @@ struct StationCommand: AsyncParsableCommand {
             controlModes: self.dynamic ? [.scheduled, .dynamic] : [.scheduled], powerPlan: try self.powerPlan.map(Self.plan) ?? [])
         configuration.preChargeAboveMaximum = self.prechargeAboveMaximum
         configuration.renegotiateAfterChargeLoops = self.renegotiateAfter
+        configuration.iso20NoticeAfterChargeLoops = try self.notifyAfter.map(Self.notice)
         let offersISO20 = offered.contains(where: { $0 == .iso20DC || $0 == .iso20AC })
         if wantsPnC, !moRoots.isEmpty, offersISO20 {
             // CertificateInstallationService is offered when the hosted provisioning can answer (-20 PKI directory).
