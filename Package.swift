@@ -475,7 +475,7 @@ let stationTargets: [Target] = [
         name: "ChargingStationTests",
         dependencies: [
             "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
-            "PnCCore", "V2GPKI",
+            "PnCCore", "V2GPKI", "PnCTesting",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -489,7 +489,7 @@ let stationTargets: [Target] = [
         name: "PnCServer",
         dependencies: [
             "ChargingStation", "CSMSServer", "CSMS", "Storage", "OCPPMessages", "OCPPTransport", "ISO15118SECC",
-            "PnCCore", "V2GPKI", "EMSP", "PKIHTTP", "V2GSecurity", "ISO2Messages", "ISO20Messages", "XMLDSig", "EXI",
+            "PnCCore", "V2GPKI", "PnCTesting", "EMSP", "PKIHTTP", "V2GSecurity", "ISO2Messages", "ISO20Messages", "XMLDSig", "EXI",
             "ISO15118Station", "ISO15118EVCC", "V2GTransport", "SAPMessages",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),

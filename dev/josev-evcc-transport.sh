@@ -68,9 +68,9 @@ got=$(ip netns exec "$NS_EVCC" timeout 60 "$pnc" sdp probe --interface "$IF_EVCC
   --v2g-root "$certs/v2gRootCACert.pem" --send-exi "$SAP_REQ" --wait 30 2>&1 || true)
 echo "$got" | sed 's/^/pnc sdp probe: /'
 secc_fail=0
-echo "$got" | head -1 | grep -q " TLS$" || { echo "FAIL: no TLS SDP answer from Josev's SECC"; secc_fail=1; }
-echo "$got" | grep -q "^connected to .*: tlsv12" || { echo "FAIL: no TLS 1.2 session with Josev's SECC"; secc_fail=1; }
-echo "$got" | grep -q "^received 0x8001 8040" || { echo "FAIL: no SupportedAppProtocolRes"; secc_fail=1; }
+grep -q " TLS$" <<<"${got%%$'\n'*}" || { echo "FAIL: no TLS SDP answer from Josev's SECC"; secc_fail=1; }
+grep -q "^connected to .*: tlsv12" <<<"$got" || { echo "FAIL: no TLS 1.2 session with Josev's SECC"; secc_fail=1; }
+grep -q "^received 0x8001 8040" <<<"$got" || { echo "FAIL: no SupportedAppProtocolRes"; secc_fail=1; }
 if [ "$secc_fail" = 0 ]; then echo "PASS Josev SECC transport"; else
   echo "--- secc.log (tail)"; tail -40 "$work/secc.log"; fail=1; fi
 

@@ -86,30 +86,30 @@ else
 fi
 got=$(ip netns exec "$NS_EVCC" timeout 30 "$pnc" sdp probe --interface "$IF_EVCC" --security tcp --connect || true)
 echo "pnc sdp probe: $(echo "$got" | tr '\n' ' ')"
-echo "$got" | head -1 | grep -qx "$secc_addr $port TCP" || { echo "FAIL: pnc sdp probe answer"; fail=1; }
-echo "$got" | grep -q "^connected to .*: TCP" || { echo "FAIL: TCP connection over the link-local address"; fail=1; }
+grep -qx "$secc_addr $port TCP" <<<"${got%%$'\n'*}" || { echo "FAIL: pnc sdp probe answer"; fail=1; }
+grep -q "^connected to .*: TCP" <<<"$got" || { echo "FAIL: TCP connection over the link-local address"; fail=1; }
 for _ in $(seq 20); do grep -q "connection from" "$work/serve.log" && break; sleep 0.1; done
 grep -q "connection from" "$work/serve.log" || { echo "FAIL: the SECC saw no connection"; fail=1; }
 if [ ${#tls_args[@]} -gt 0 ]; then
   tls_port=$(awk '/V2G TLS server on/ { n = split($5, a, ":"); print a[n] }' "$work/serve.log")
   got=$(ip netns exec "$NS_EVCC" timeout 30 "$pnc" sdp probe --interface "$IF_EVCC" --v2g-root "$pki/root.pem" || true)
   echo "pnc sdp probe --v2g-root: $(echo "$got" | tr '\n' ' ')"
-  echo "$got" | head -1 | grep -qx "$secc_addr $tls_port TLS" || { echo "FAIL: TLS answer"; fail=1; }
+  grep -qx "$secc_addr $tls_port TLS" <<<"${got%%$'\n'*}" || { echo "FAIL: TLS answer"; fail=1; }
   if [ -f "$probe" ] && command -v python3 >/dev/null; then
     josev=$(ip netns exec "$NS_EVCC" timeout 20 python3 "$probe" "$IF_EVCC" tls || true)
     echo "sdp_probe.py tls: $josev"
     [ "$josev" = "$secc_addr $tls_port TLS" ] || { echo "FAIL: sdp_probe.py tls"; fail=1; }
   fi
-  echo "$got" | grep -q "^connected to .*: tlsv12" || { echo "FAIL: TLS 1.2 session over link-local"; fail=1; }
+  grep -q "^connected to .*: tlsv12" <<<"$got" || { echo "FAIL: TLS 1.2 session over link-local"; fail=1; }
   got=$(ip netns exec "$NS_EVCC" timeout 20 openssl s_client -connect "[$secc_addr%$IF_EVCC]:$tls_port" -tls1_2 \
     -cipher ECDHE-ECDSA-AES128-SHA256 -CAfile "$pki/root.pem" -verify_return_error -brief < /dev/null 2>&1 || true)
   echo "openssl s_client: $(echo "$got" | grep -E "Protocol version|Ciphersuite|Verification" | tr '\n' ' ')"
-  echo "$got" | grep -q "Ciphersuite: ECDHE-ECDSA-AES128-SHA256" && echo "$got" | grep -q "Verification: OK" \
+  grep -q "Ciphersuite: ECDHE-ECDSA-AES128-SHA256" <<<"$got" && grep -q "Verification: OK" <<<"$got" \
     || { echo "FAIL: openssl s_client over link-local"; echo "$got"; fail=1; }
 fi
 got=$(ip netns exec "$NS_EVCC" timeout 20 "$pnc" sdp probe --interface "$IF_EVCC-2" --security tcp --requests 4 || true)
 echo "pnc sdp probe on the other link: $got"
-echo "$got" | grep -q "^no answer" || { echo "FAIL: answered on another interface"; fail=1; }
+grep -q "^no answer" <<<"$got" || { echo "FAIL: answered on another interface"; fail=1; }
 grep -q "arrived on another interface" "$work/serve.log" || { echo "FAIL: no log for the other interface"; fail=1; }
 [ "$fail" = 0 ] && echo "PASS netns SDP" || { echo "--- serve.log"; cat "$work/serve.log"; }
 exit "$fail"

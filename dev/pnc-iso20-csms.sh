@@ -36,7 +36,7 @@ wait_for ocsp.log "listening on" 20
     --pki pki2 --pki-iso20 pki20 --insecure-no-password --emsp emsp.sqlite --log-level info > csms.log 2>&1 &
 pids+=($!)
 wait_for csms.log '"event":"listening"' 30
-csms_url=$(sed -n 's/.*"url":"\(ws:[^"]*\)\/<stationId>".*/\1/p' csms.log | head -n 1)
+csms_url=$(sed -n '/"url":"ws:[^"]*\/<stationId>"/{s/.*"url":"\(ws:[^"]*\)\/<stationId>".*/\1/p;q;}' csms.log)
 echo "CSMS: $csms_url with an ISO 15118-2 and an ISO 15118-20 PKI"
 
 "$pnc" station --listen ::1 --sdp-port "$sdp_port" --csms "$csms_url" --station-id OPNC-ISO20-1 --data station \

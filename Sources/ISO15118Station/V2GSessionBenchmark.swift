@@ -29,11 +29,13 @@ public enum V2GSessionBenchmark {
         public var iso20Contracts: [ISO20EVCCContract]
         /// Start the clock at the SDP request; otherwise at the TCP connect.
         public var fromSDP: Bool
+        /// The vehicle's response windows (V2G_EVCC_Msg_Timeout); a session that misses one fails the run.
+        public var timers: EVCCResponseTimers
 
         public init(
             family: ProtocolFamily, server: V2GServer.Security, client: V2GClient.Security, secc: SECCConfiguration,
             backend: any ChargingBackend, iso2Contract: StoredContract? = nil, iso20Contracts: [ISO20EVCCContract] = [],
-            fromSDP: Bool = true
+            fromSDP: Bool = true, timers: EVCCResponseTimers = .standard
         ) {
             self.family = family
             self.server = server
@@ -43,6 +45,7 @@ public enum V2GSessionBenchmark {
             self.iso2Contract = iso2Contract
             self.iso20Contracts = iso20Contracts
             self.fromSDP = fromSDP
+            self.timers = timers
         }
     }
 
@@ -151,7 +154,7 @@ public enum V2GSessionBenchmark {
                         capacityWh: 60_000, stateOfCharge: 30, maximumCurrentA: 200, maximumVoltageV: 450,
                         nominalVoltageV: 400),
                     maximumLoopIterations: 1),
-                contract: setup.iso2Contract, logger: logger)
+                contract: setup.iso2Contract, timers: setup.timers, logger: logger)
             timeline = summary.timeline
             failure = summary.succeeded ? nil : summary.failure ?? "not completed"
         case .iso20:
@@ -160,7 +163,7 @@ public enum V2GSessionBenchmark {
                 configuration: ISO20EVCCConfiguration(
                     evccID: "WMIV12345678" + String(String(100_000_000 + index).suffix(8)), maximumVoltageV: 800, minimumVoltageV: 200,
                     maximumCurrentA: 250, maximumPowerW: 100_000, targetVoltageV: 400, targetCurrentA: 200, ac: false),
-                contracts: setup.iso20Contracts, chargeLoops: 1, logger: logger)
+                contracts: setup.iso20Contracts, chargeLoops: 1, timers: setup.timers, logger: logger)
             timeline = summary.timeline
             failure = summary.succeeded ? nil : String(describing: summary.outcome)
         }

@@ -77,7 +77,11 @@ struct DemoVehicleLeg {
                 try? await server.close()
                 throw error
             }
-            for _ in 0..<500 where seccSummary.value.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+            // The SECC's summary follows the EV's SessionStop; a loaded machine may take seconds to produce it.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while seccSummary.value.withLock({ $0 }) == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             try await server.close()
             return (summary, seccSummary.value.withLock { $0 })
         }

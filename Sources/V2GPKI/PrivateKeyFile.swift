@@ -69,7 +69,12 @@ public enum PrivateKeyFile {
         switch document.discriminator {
         case "ENCRYPTED PRIVATE KEY":
             guard let password else { throw .make(.wrongPassword, "the key is encrypted and no password was given") }
-            der = try decryptPKCS8(document.derBytes, password: password)
+            let decrypted = try decryptPKCS8(document.derBytes, password: password)
+            do { return try ed448Key(pkcs8: decrypted) } catch where error.code == .malformedEncoding {
+                // AES-CBC has no integrity check: a wrong password yields valid padding about once in 256 tries,
+                // and then bytes that are no key.
+                throw .make(.wrongPassword, "the decrypted key does not parse (wrong password?)", cause: error)
+            }
         case "PRIVATE KEY":
             der = document.derBytes
         default:
@@ -166,7 +171,8 @@ public enum PrivateKeyFile {
             guard let password else { throw .make(.wrongPassword, "the key is encrypted and no password was given") }
             let der = try decryptPKCS8(document.derBytes, password: password)
             do { return try Certificate.PrivateKey(derBytes: der) } catch {
-                throw .make(.malformedEncoding, "the decrypted PKCS#8 key does not parse", cause: error)
+                // No integrity check in AES-CBC: a wrong password can pass the padding check and yield bytes that are no key.
+                throw .make(.wrongPassword, "the decrypted PKCS#8 key does not parse (wrong password?)", cause: error)
             }
         case "PRIVATE KEY", "EC PRIVATE KEY":
             do { return try Certificate.PrivateKey(pemDocument: document) } catch {

@@ -240,12 +240,11 @@ import X509
                 JSONMember("certificateChain", .string(chain)), JSONMember("certificateType", .string("V2GCertificate")),
             ]).serializedString
             var delivered: (Int, JSONValue)?
-            for _ in 0..<400 where delivered == nil {
+            try await pollWhile(every: .milliseconds(50)) {
                 if await app.connectedVersion(of: "PNC-CONF-001") != nil, try await app.store.station(id: "PNC-CONF-001") != nil {
                     delivered = try await http("POST", "http://127.0.0.1:\(httpPort)/api/v1/stations/PNC-CONF-001/certificate-signed", body: body)
-                } else {
-                    try await Task.sleep(for: .milliseconds(50))
                 }
+                return delivered == nil
             }
             let (status, output) = try await run
             print(output)

@@ -121,9 +121,9 @@ func freshClusterDatabase() async throws -> String {
                     id: "stale-1", stationID: "CS-CL", originNode: "node-a", targetNode: "node-b", action: "TriggerMessage",
                     payload: #"{"requestedMessage":"Heartbeat"}"#, createdAt: Date().timeIntervalSince1970 - 60))
             var stale: [RemoteCommandRecord] = []
-            for _ in 0..<100 where stale.isEmpty {
-                try await Task.sleep(for: .milliseconds(50))
+            try await pollWhile(every: .milliseconds(50)) {
                 stale = try await store.finishedRemoteCommands(ids: ["stale-1"])
+                return stale.isEmpty
             }
             #expect(stale.first?.state == .failed)
             #expect(stale.first?.result?.contains("expired") == true)

@@ -7,6 +7,7 @@ import OCPPMessages
 import OCPPTransport
 import PnCCore
 import Storage
+import PnCTesting
 import Testing
 
 let trace = TraceID(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210)
@@ -21,16 +22,16 @@ struct OCPPChargingStationTests {
         let station = try OCPPChargingStation(
             configuration: stationConfiguration(port: running.port, folder: folder + "/station"), logger: testLogger)
         try await withStation(station) { station in
-            #expect(await station.wait { $0.isOnline })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
             #expect(station.registrationStatus == .accepted)
             #expect(station.heartbeatInterval == 300)
             let stored = try await running.application.store.station(id: "CS-PNC-1")
             #expect(stored != nil)
             // StatusNotification follows the accepted boot.
             var statuses: [ConnectorStatusRecord] = []
-            for _ in 0..<250 where statuses.isEmpty {
+            try await pollWhile(every: .milliseconds(20)) {
                 statuses = try await running.application.store.connectorStatuses(stationID: "CS-PNC-1")
-                if statuses.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                return statuses.isEmpty
             }
             #expect(statuses.map(\.status) == ["Available"])
         }
@@ -48,13 +49,13 @@ struct OCPPChargingStationTests {
         let station = try OCPPChargingStation(
             configuration: stationConfiguration(port: running.port, folder: folder + "/station"), logger: testLogger)
         try await withStation(station) { station in
-            #expect(await station.wait { $0.registrationStatus == .pending })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.registrationStatus == .pending })
             #expect(!station.isOnline)
             // An operator accepts the station; the next retry (1 s later) is Accepted.
             var record = try #require(try await running.application.store.station(id: "CS-PNC-1"))
             record.registration = .accepted
             try await running.application.store.saveStation(record)
-            #expect(await station.wait(timeout: .seconds(8)) { $0.isOnline })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
             #expect(station.bootCount >= 2)
         }
         await running.stop()
@@ -70,7 +71,7 @@ struct OCPPChargingStationTests {
         let station = try OCPPChargingStation(
             configuration: stationConfiguration(port: running.port, folder: folder + "/station"), logger: testLogger)
         try await withStation(station) { station in
-            #expect(await station.wait { $0.isOnline })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
             let accepted = try await station.authorize(
                 .init(identification: .external(idToken: "RFID-1", type: "ISO14443"), evseID: 1, traceID: trace))
             #expect(accepted.status == .accepted)
@@ -101,7 +102,7 @@ struct OCPPChargingStationTests {
         let station = try OCPPChargingStation(
             configuration: stationConfiguration(port: running.port, folder: folder + "/station"), logger: testLogger)
         try await withStation(station) { station in
-            #expect(await station.wait { $0.isOnline })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
             let start = Date().timeIntervalSince1970
             let id = try await station.transactionStarted(
                 .init(
@@ -115,7 +116,7 @@ struct OCPPChargingStationTests {
             }
             try await station.transactionEnded(
                 .init(transactionID: id, meterStopWh: 2600, reason: .evDisconnected, timestamp: start + 40, traceID: trace))
-            #expect(await station.wait { $0.journal.pending.isEmpty })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.journal.pending.isEmpty })
             let record = try #require(try await running.application.store.transaction(stationID: "CS-PNC-1", transactionID: id))
             #expect(record.eventCount == 5)
             #expect(record.lastSeqNo == 4)
@@ -144,7 +145,7 @@ struct OCPPChargingStationTests {
         configuration.offlinePolicy = policy
         let station = try OCPPChargingStation(configuration: configuration, logger: testLogger)
         try await withStation(station) { station in
-            #expect(await station.wait { $0.isOnline })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
             let start = Date().timeIntervalSince1970
             let id = try await station.transactionStarted(
                 .init(
@@ -152,7 +153,7 @@ struct OCPPChargingStationTests {
                     meterStartWh: 0, timestamp: start, traceID: trace))
             try await station.transactionUpdated(
                 .init(transactionID: id, meterWh: 100, powerW: 11_000, stateOfCharge: nil, timestamp: start + 1, traceID: trace))
-            #expect(await station.wait { $0.journal.pending.isEmpty })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.journal.pending.isEmpty })
 
             await first.stop()
             for step in 2...6 {
@@ -161,7 +162,7 @@ struct OCPPChargingStationTests {
                         transactionID: id, meterWh: Double(step) * 100, powerW: 11_000, stateOfCharge: nil,
                         timestamp: start + Double(step), traceID: trace))
             }
-            #expect(await station.wait { !$0.isOnline })
+            #expect(await station.wait(timeout: .seconds(60)) { !$0.isOnline })
             // Offline: the policy decides, with its reason.
             let local = try await station.authorize(
                 .init(identification: .external(idToken: "RFID-LOCAL", type: "ISO14443"), evseID: 1, traceID: trace))
@@ -183,7 +184,7 @@ struct OCPPChargingStationTests {
             reopened.close()
 
             let second = try await csms.start(port: port)
-            #expect(await station.wait(timeout: .seconds(15)) { $0.isOnline && $0.journal.pending.isEmpty })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline && $0.journal.pending.isEmpty })
             let record = try #require(try await second.application.store.transaction(stationID: "CS-PNC-1", transactionID: id))
             #expect(record.eventCount == 8)
             #expect(record.lastSeqNo == 7)
@@ -207,9 +208,9 @@ struct OCPPChargingStationTests {
         let station = try OCPPChargingStation(
             configuration: stationConfiguration(port: running.port, folder: folder + "/station"), logger: testLogger)
         try await withStation(station) { station in
-            #expect(await station.wait { $0.isOnline })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
             // The CSMS installs its root after boot (commissioning).
-            #expect(await station.wait { (try? $0.certificates.installed().count) == 1 })
+            #expect(await station.wait(timeout: .seconds(60)) { (try? $0.certificates.installed().count) == 1 })
             let app = running.application
             let ids = try V201.GetInstalledCertificateIdsResponse(
                 json: try await app.send(CSMSCall(V201.GetInstalledCertificateIdsRequest(certificateType: [.v2GRootCertificate])), to: "CS-PNC-1"))
@@ -287,7 +288,7 @@ struct OCPPChargingStationTests {
             hashAlgorithm: .sha256, issuerNameHash: String(repeating: "ab", count: 32),
             issuerKeyHash: String(repeating: "cd", count: 32), serialNumber: "1a2b", responderURL: "http://127.0.0.1/ocsp")
         try await withStation(station) { station in
-            #expect(await station.wait { $0.isOnline })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
             let exchange = try await station.exchangeCertificate(
                 .init(action: .install, schemaVersion: "urn:iso:15118:2:2013:MsgDef", exiRequest: [0x80, 0x98, 0x02], traceID: trace))
             // This CSMS has no contract service wired: the station keeps its reason code.
@@ -311,11 +312,11 @@ struct OCPPChargingStationTests {
         let station = try OCPPChargingStation(
             configuration: stationConfiguration(port: running.port, folder: folder + "/station"), logger: testLogger)
         try await withStation(station) { station in
-            #expect(await station.wait { $0.isOnline })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
             let app = running.application
             // A CSR makes a pending key; the CSMS has no CA, so nothing is signed.
             _ = try await app.send(CSMSCall(V201.TriggerMessageRequest(requestedMessage: .signV2GCertificate)), to: "CS-PNC-1")
-            #expect(await station.wait { FileManager.default.fileExists(atPath: $0.certificates.folder + "/secc/pending-key.pem") })
+            #expect(await station.wait(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: $0.certificates.folder + "/secc/pending-key.pem") })
             let other = try selfSignedRoot("Not our key")
             let answer = try V201.CertificateSignedResponse(
                 json: try await app.send(CSMSCall(V201.CertificateSignedRequest(certificateChain: other, certificateType: .v2GCertificate)), to: "CS-PNC-1"))

@@ -66,12 +66,12 @@ struct SECCCertificateProfileTests {
             configuration.seccProfiles = [.iso15118_20, .iso15118_2]
             let station = try OCPPChargingStation(configuration: configuration, logger: testLogger)
             try await withStation(station) { station in
-                #expect(await station.wait { $0.isOnline })
+                #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
                 let trigger = try V201.TriggerMessageResponse(
                     json: try await application.send(
                         CSMSCall(V201.TriggerMessageRequest(requestedMessage: .signV2GCertificate)), to: "CS-PROFILES"))
                 #expect(trigger.status == .accepted)
-                #expect(await station.wait(timeout: .seconds(20)) {
+                #expect(await station.wait(timeout: .seconds(60)) {
                     $0.certificates.seccChainPEM(profile: .iso15118_2) != nil && $0.certificates.seccChainPEM(profile: .iso15118_20) != nil
                 })
                 let store = station.certificates
@@ -100,7 +100,7 @@ struct SECCCertificateProfileTests {
             configuration.seccProfiles = [.iso15118_20, .iso15118_2]
             let station = try OCPPChargingStation(configuration: configuration, logger: testLogger)
             try await withStation(station) { station in
-                #expect(await station.wait { $0.isOnline })
+                #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
                 do {
                     try await station.requestV2GCertificate(profile: .iso15118_20)
                     Issue.record("a secp521r1 CSR was accepted without a -20 PKI")
@@ -111,7 +111,7 @@ struct SECCCertificateProfileTests {
                 }
                 #expect(station.certificates.seccChainPEM(profile: .iso15118_20) == nil)
                 try await station.requestV2GCertificate(profile: .iso15118_2)
-                #expect(await station.wait { $0.certificates.seccChainPEM(profile: .iso15118_2) != nil })
+                #expect(await station.wait(timeout: .seconds(60)) { $0.certificates.seccChainPEM(profile: .iso15118_2) != nil })
                 #expect(station.certificates.seccChainPEM(profile: .iso15118_20) == nil)
             }
         }
@@ -124,7 +124,7 @@ struct SECCCertificateProfileTests {
             let station = try OCPPChargingStation(
                 configuration: stationConfiguration(port: port, id: "CS-NO-CA", folder: folder + "/station"), logger: testLogger)
             try await withStation(station) { station in
-                #expect(await station.wait { $0.isOnline })
+                #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
                 do {
                     try await station.requestV2GCertificate(profile: .iso15118_20)
                     Issue.record("signed without a CA")

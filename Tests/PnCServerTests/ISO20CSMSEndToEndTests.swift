@@ -1,3 +1,4 @@
+import PnCTesting
 import CSMS
 import CSMSServer
 import ChargingStation
@@ -73,12 +74,12 @@ struct ISO20CSMSEndToEndTests {
             let station = try OCPPChargingStation(configuration: stationConfiguration, logger: logger)
             let stationTask = Task { try await station.run() }
             defer { stationTask.cancel() }
-            #expect(await station.wait(timeout: .seconds(30)) { $0.isOnline })
-            #expect(await station.wait(timeout: .seconds(30)) {
+            #expect(await station.wait(timeout: .seconds(60)) { $0.isOnline })
+            #expect(await station.wait(timeout: .seconds(60)) {
                 ((try? $0.certificates.installed(types: ["MORootCertificate", "V2GRootCertificate"])) ?? []).count == 2
             })
             try await station.requestV2GCertificate(profile: .iso15118_20)
-            #expect(await station.wait(timeout: .seconds(30)) { $0.certificates.seccChainPEM(profile: .iso15118_20) != nil })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.certificates.seccChainPEM(profile: .iso15118_20) != nil })
             let chainPEM = try #require(station.certificates.seccChainPEM(profile: .iso15118_20))
             let keyPEM = try #require(station.certificates.seccKeyPEM(profile: .iso15118_20))
             let chain = try CertificateFile.certificates(from: Array(chainPEM.utf8))
@@ -151,7 +152,7 @@ struct ISO20CSMSEndToEndTests {
             }
 
             // Both transactions reach the CSMS and are stored as ended.
-            #expect(await station.wait(timeout: .seconds(30)) { $0.journal.pending.isEmpty && $0.activeTransactionIDs.isEmpty })
+            #expect(await station.wait(timeout: .seconds(60)) { $0.journal.pending.isEmpty && $0.activeTransactionIDs.isEmpty })
             var ended: [TransactionRecord] = []
             for _ in 0..<100 {
                 ended = try await csms.application.store.transactions(stationID: Self.stationID, limit: 10, offset: 0)
@@ -180,7 +181,7 @@ struct ISO20CSMSEndToEndTests {
                 #expect(path.hasPrefix(folder + "/outbox/\(installed.eMAID)/"))
                 #expect(try String(contentsOfFile: path, encoding: .utf8).contains(installed.eMAID))
             }
-            for _ in 0..<100 where endings.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            await pollWhile(every: .milliseconds(20)) { endings.withLock({ $0.count }) < 2 }
             #expect(endings.withLock { $0 } == ["session ended: sessionStopped", "session ended: sessionStopped"])
             try await server.close()
             stationTask.cancel()

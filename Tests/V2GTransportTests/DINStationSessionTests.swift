@@ -1,3 +1,4 @@
+import PnCTesting
 import ISO15118EVCC
 import ISO15118SECC
 import DINMessages
@@ -33,7 +34,7 @@ import V2GTransport
             let summary = try await EVCCSession.runDIN(
                 on: connection, configuration: Self.ev, chargeLoops: 4, timers: EVCCResponseTimerTests.loaded,
                 logger: recorder.logger)
-            for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
+            await pollWhile { seccSummary.get() == nil }
             try await server.close()
             return (summary, seccSummary.get())
         }

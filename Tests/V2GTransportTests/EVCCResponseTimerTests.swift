@@ -21,47 +21,29 @@ import V2GTransport
     static let loaded = EVCCResponseTimers(floor: .seconds(30))
 
     /// Runs `body` against an SECC that answers SupportedAppProtocol (the vehicle's offer of `protocols`) when
-    /// `answerSAP`, then reads and never answers.
+    /// `answerSAP`, then reads and never answers. The SECC answers on its event loop, when the first bytes arrive, so
+    /// that a busy test run (all cooperative threads taken by other suites) cannot make SupportedAppProtocolRes late.
     static func againstSilentSECC<T: Sendable>(
         answerSAP: Bool, protocols: [ApplicationProtocol],
         _ body: @Sendable (V2GConnection, Logger) async throws -> T
     ) async throws -> T {
         let recorder = LogRecorder()
-        let server = try await V2GServer.bind(
-            to: try SocketAddress(ipAddress: "::1", port: 0), security: .tcp, logger: recorder.logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await server.run { connection in
-                    try await withThrowingTaskGroup(of: Void.self) { inner in
-                        inner.addTask {
-                            try await connection.executeThenClose { inbound, outbound in
-                                if answerSAP {
-                                    // The answer to the offer the vehicle will make is sent as soon as it connects, so
-                                    // that a loaded test machine cannot make SupportedAppProtocolRes late.
-                                    let offer = AppProtocolOffer.request(offering: protocols)
-                                    let outcome = AppProtocolNegotiation.response(to: offer, supported: protocols)
-                                    try await outbound.write(V2GTPFrame(
-                                        payloadType: .exi,
-                                        payload: ByteBuffer(bytes: try SAPDocument.supportedAppProtocolRes(outcome.response).exiEncoded())))
-                                }
-                                for try await _ in inbound {}
-                            }
-                        }
-                        inner.addTask {
-                            try await Task.sleep(for: .seconds(60))
-                            connection.channel.channel.close(promise: nil)
-                        }
-                        _ = try await inner.next()
-                        inner.cancelAll()
-                    }
-                }
-            }
-            defer { group.cancelAll() }
-            let connection = try await V2GClient.connect(to: server.localAddress, security: .tcp, logger: recorder.logger)
-            let result = try await body(connection, recorder.logger)
-            try await server.close()
-            return result
+        var answer: [UInt8]? = nil
+        if answerSAP {
+            let offer = AppProtocolOffer.request(offering: protocols)
+            let outcome = AppProtocolNegotiation.response(to: offer, supported: protocols)
+            answer = V2GTPMessage(
+                payloadType: .exi, payload: try SAPDocument.supportedAppProtocolRes(outcome.response).exiEncoded()
+            ).bytes
         }
+        let firstAnswer = answer
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.pipeline.addHandler(SilentSECC(firstAnswer: firstAnswer)) }
+            .bind(host: "::1", port: 0).get()
+        defer { server.close(promise: nil) }
+        let connection = try await V2GClient.connect(
+            to: try #require(server.localAddress), security: .tcp, logger: recorder.logger)
+        return try await body(connection, recorder.logger)
     }
 
     static let din = DINEVCCConfiguration(
@@ -154,5 +136,30 @@ import V2GTransport
             #expect(timer.expired)
             #expect(!quiet.expired)
         }
+    }
+}
+
+/// An SECC that writes `firstAnswer` (a whole V2GTP message) when the first bytes arrive, then reads and never answers;
+/// it gives up after 60 s, so a missing EVCC timer shows as `transportClosed`, not as a hanging test.
+private final class SilentSECC: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let firstAnswer: [UInt8]?
+    // Touched only on the channel's event loop.
+    private var answered = false
+
+    init(firstAnswer: [UInt8]?) { self.firstAnswer = firstAnswer }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: .seconds(60)) { channel.close(promise: nil) }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.answered, let firstAnswer = self.firstAnswer else { return }
+        self.answered = true
+        context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(bytes: firstAnswer)), promise: nil)
     }
 }

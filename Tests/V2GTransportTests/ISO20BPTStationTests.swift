@@ -39,7 +39,7 @@ import V2GTransport
             _, connect, summaries, logger in
             for (index, ev) in evs.enumerated() {
                 results.append(try await EVCCSession.runISO20(on: try await connect(), configuration: ev, chargeLoops: loops, logger: logger))
-                for _ in 0..<200 where summaries.count <= index { try await Task.sleep(for: .milliseconds(10)) }
+                await pollWhile { summaries.count <= index }
             }
             seccs = summaries.all
         }
@@ -99,7 +99,7 @@ import V2GTransport
             summaryList = summaries
             let first = try await EVCCSession.runISO20(on: try await connect(), configuration: paused, chargeLoops: 3, logger: logger)
             #expect(first.outcome == .paused(sessionID: first.sessionID))
-            for _ in 0..<200 where station.iso20PausedSessions.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            await pollWhile { station.iso20PausedSessions.all.isEmpty }
             #expect(station.iso20PausedSessions.all.map(\.sessionID) == [first.sessionID])
             let resume = Self.ev(bpt: false) { $0.resumeSessionID = first.sessionID }
             let second = try await EVCCSession.runISO20(on: try await connect(), configuration: resume, chargeLoops: 3, logger: logger)
@@ -107,7 +107,7 @@ import V2GTransport
             #expect(second.joinedOldSession)
             #expect(second.sessionID == first.sessionID)
             #expect(second.timeline.contains { $0.message == "SessionSetupRes" && $0.responseCode == "OK_OldSessionJoined" })
-            for _ in 0..<200 where summaries.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            await pollWhile { summaries.count < 2 }
         }
         #expect(try #require(service).iso20PausedSessions.all.isEmpty)
         let log = backend.transactionLog
@@ -123,7 +123,7 @@ import V2GTransport
         try await ISO20StationSessionTests.withStation(backend: backend) { station, connect, summaries, logger in
             let first = try await EVCCSession.runISO20(on: try await connect(), configuration: paused, chargeLoops: 3, logger: logger)
             #expect(first.outcome == .paused(sessionID: first.sessionID))
-            for _ in 0..<200 where station.iso20PausedSessions.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            await pollWhile { station.iso20PausedSessions.all.isEmpty }
             // Age the kept session past the lifetime (the store keys on SessionID and EVCCID, so this replaces it).
             var kept = try #require(station.iso20PausedSessions.all.first)
             kept.pausedAt -= UInt64(station.iso20PausedSessions.lifetime) + 1
@@ -133,7 +133,7 @@ import V2GTransport
             let second = try await EVCCSession.runISO20(on: try await connect(), configuration: resume, chargeLoops: 3, logger: logger)
             #expect(!second.joinedOldSession)
             #expect(second.sessionID != first.sessionID)
-            for _ in 0..<200 where summaries.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            await pollWhile { summaries.count < 2 }
             #expect(station.iso20PausedSessions.all.isEmpty)
         }
         let log = backend.transactionLog

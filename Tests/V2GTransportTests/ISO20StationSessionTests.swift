@@ -77,7 +77,7 @@ import V2GTransport
             let summary = try await EVCCSession.runISO20(
                 on: try await connect(), configuration: Self.ev(ac: ac), contracts: contracts, installation: installation,
                 chargeLoops: 4, timers: EVCCResponseTimerTests.loaded, logger: logger)
-            for _ in 0..<200 where summaries.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            await pollWhile { summaries.count == 0 }
             result = (summary, summaries.all.first)
         }
         return try #require(result)

@@ -1,3 +1,4 @@
+import PnCTesting
 import ISO15118EVCC
 import ISO15118SECC
 import ISO15118Station
@@ -67,7 +68,7 @@ import V2GTransport
             #expect(first.succeeded, "\(first.failure ?? "")")
             #expect(first.paused)
             #expect(first.timeline.contains { $0.message == "SessionStopReq" && $0.responseCode == "Pause" })
-            for _ in 0..<200 where summaries.all.count < 1 { try await Task.sleep(for: .milliseconds(10)) }
+            await pollWhile { summaries.all.count < 1 }
             #expect(summaries.all.first?.ending == "paused")
             #expect(backend.transactionLog.count == 1, "\(backend.transactionLog)")
 
@@ -78,7 +79,7 @@ import V2GTransport
             #expect(second.resumed)
             #expect(second.sessionID == first.sessionID)
             #expect(second.timeline.contains { $0.message == "SessionSetupRes" && $0.responseCode == "OK_OldSessionJoined" })
-            for _ in 0..<200 where summaries.all.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            await pollWhile { summaries.all.count < 2 }
             #expect(summaries.all.last?.ending == "SessionStop")
             #expect(summaries.all.last?.sessionID == first.sessionID)
         }

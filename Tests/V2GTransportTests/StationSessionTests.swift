@@ -1,3 +1,4 @@
+import PnCTesting
 import ISO15118EVCC
 import ISO15118SECC
 import ISO15118Station
@@ -42,7 +43,7 @@ import V2GTransport
                 configuration: .init(evccID: evccID, energyTransfer: mode, battery: Self.battery, maximumLoopIterations: 5),
                 contract: contract, installation: installation, renewal: renewal, timers: EVCCResponseTimerTests.loaded,
                 logger: recorder.logger)
-            for _ in 0..<200 where seccSummary.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
+            await pollWhile { seccSummary.get() == nil }
             try await server.close()
             return (summary, seccSummary.get())
         }
@@ -104,7 +105,7 @@ extension StationSessionTests {
                 return count
             }
             #expect(frames == 1)
-            for _ in 0..<1_000 where box.get() == nil { try await Task.sleep(for: .milliseconds(10)) }
+            await pollWhile { box.get() == nil }
             #expect(box.get()?.ending == "closed: close sequenceTimeout")
             try await server.close()
         }
