@@ -69,9 +69,10 @@ public protocol StationCommandSender: Sendable {
     func send(_ call: CSMSCall, to stationID: String) async throws -> JSONValue
 }
 
-/// What stations reported about their variables (B05/B06).
+/// What stations reported about their variables (2.0.1 B05/B06) and configuration keys (1.6 §5.3/§5.8).
 public protocol VariableRepository: Sendable {
-    /// Inserts or updates the records (a record without a value keeps the value stored before), durably.
+    /// Inserts or updates the records (a record without a value keeps the value stored before, one without a
+    /// readonly flag the flag stored before), durably.
     func saveVariables(_ records: [VariableRecord]) async throws
     /// The stored variables of a station, ordered by component, variable and attribute type.
     func variables(stationID: String, limit: Int, offset: Int) async throws -> [VariableRecord]

@@ -167,13 +167,20 @@ public struct IdTokenRecord: Sendable, Hashable {
 }
 
 /// The last value and status a station reported for one attribute of one of its variables (OCPP 2.0.1 B05
-/// SetVariables, B06 GetVariables); unique by station, component (name, instance, EVSE, connector), variable (name,
-/// instance) and attribute type.
+/// SetVariables, B06 GetVariables) or for one of its configuration keys (OCPP 1.6 §5.3 ChangeConfiguration, §5.8
+/// GetConfiguration); unique by station, component (name, instance, EVSE, connector), variable (name, instance) and
+/// attribute type. A 1.6 configuration key is stored as a variable named after the key, with an empty component
+/// name, no instance, EVSE or connector, and attribute type `Actual` (``init(stationID:configurationKey:readonly:value:attributeStatus:source:reportedAt:)``).
 public struct VariableRecord: Sendable, Hashable {
     /// Which call the report answered.
     public enum Source: String, Sendable, Hashable {
         case setVariables = "SetVariables"
         case getVariables = "GetVariables"
+        case changeConfiguration = "ChangeConfiguration"
+        case getConfiguration = "GetConfiguration"
+
+        /// True for the OCPP 1.6 calls, whose records name a configuration key rather than a component's variable.
+        public var isConfigurationKey: Bool { self == .changeConfiguration || self == .getConfiguration }
     }
 
     public var stationID: String
@@ -185,10 +192,16 @@ public struct VariableRecord: Sendable, Hashable {
     public var variableInstance: String?
     /// `Actual` (the default), `Target`, `MinSet` or `MaxSet`.
     public var attributeType: String
-    /// The value known to be set: the reported value (GetVariables Accepted) or the value written (SetVariables
-    /// Accepted or RebootRequired); nil when the station refused (an earlier known value is then kept).
+    /// The value known to be set: the reported value (GetVariables Accepted, a 1.6 GetConfiguration key) or the value
+    /// written (SetVariables or ChangeConfiguration Accepted or RebootRequired); nil when the station refused or
+    /// reported no value (an earlier known value is then kept).
     public var value: String?
-    /// SetVariableStatusEnum or GetVariableStatusEnum as the station reported it.
+    /// 1.6 GetConfiguration: whether the key is read-only; nil when not reported (2.0.1, ChangeConfiguration: the
+    /// flag known before is kept).
+    public var readonly: Bool?
+    /// SetVariableStatusEnum or GetVariableStatusEnum (2.0.1), ConfigurationStatus (1.6 ChangeConfiguration:
+    /// Accepted, Rejected, RebootRequired, NotSupported), or for 1.6 GetConfiguration `Accepted` (the key was
+    /// reported) or `UnknownKey` (it was listed in unknownKey).
     public var attributeStatus: String
     public var source: Source
     public var reportedAt: OCPPDateTime
@@ -196,7 +209,7 @@ public struct VariableRecord: Sendable, Hashable {
     public init(
         stationID: String, component: String, componentInstance: String? = nil, evseID: Int? = nil,
         connectorID: Int? = nil, variable: String, variableInstance: String? = nil, attributeType: String = "Actual",
-        value: String?, attributeStatus: String, source: Source, reportedAt: OCPPDateTime
+        value: String?, readonly: Bool? = nil, attributeStatus: String, source: Source, reportedAt: OCPPDateTime
     ) {
         self.stationID = stationID
         self.component = component
@@ -207,9 +220,20 @@ public struct VariableRecord: Sendable, Hashable {
         self.variableInstance = variableInstance
         self.attributeType = attributeType
         self.value = value
+        self.readonly = readonly
         self.attributeStatus = attributeStatus
         self.source = source
         self.reportedAt = reportedAt
+    }
+
+    /// A 1.6 configuration key as a record (empty component name, attribute type `Actual`).
+    public init(
+        stationID: String, configurationKey: String, readonly: Bool?, value: String?, attributeStatus: String,
+        source: Source, reportedAt: OCPPDateTime
+    ) {
+        self.init(
+            stationID: stationID, component: "", variable: configurationKey, value: value, readonly: readonly,
+            attributeStatus: attributeStatus, source: source, reportedAt: reportedAt)
     }
 }
 

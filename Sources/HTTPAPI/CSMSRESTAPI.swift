@@ -206,15 +206,20 @@ public struct CSMSRESTAPI: Sendable {
         return .object(members)
     }
 
+    /// A stored variable; a 1.6 configuration key has no component, EVSE, connector or attribute type (its
+    /// `variable` is the key) and may carry `readonly`.
     static func variableJSON(_ v: VariableRecord) -> JSONValue {
-        var members = [JSONMember("component", .string(v.component))]
+        let key16 = v.source.isConfigurationKey
+        var members: [JSONMember] = []
+        if !key16 { members.append(JSONMember("component", .string(v.component))) }
         if let instance = v.componentInstance { members.append(JSONMember("componentInstance", .string(instance))) }
         if let evse = v.evseID { members.append(JSONMember("evseId", .integer(Int64(evse)))) }
         if let connector = v.connectorID { members.append(JSONMember("connectorId", .integer(Int64(connector)))) }
         members.append(JSONMember("variable", .string(v.variable)))
         if let instance = v.variableInstance { members.append(JSONMember("variableInstance", .string(instance))) }
-        members.append(JSONMember("attributeType", .string(v.attributeType)))
+        if !key16 { members.append(JSONMember("attributeType", .string(v.attributeType))) }
         if let value = v.value { members.append(JSONMember("value", .string(value))) }
+        if let readonly = v.readonly { members.append(JSONMember("readonly", .bool(readonly))) }
         members.append(contentsOf: [
             JSONMember("attributeStatus", .string(v.attributeStatus)), JSONMember("source", .string(v.source.rawValue)),
             JSONMember("reportedAt", .string(v.reportedAt.text)),

@@ -115,6 +115,11 @@ enum Migrations {
                 """,
             ]
         },
+        // OCPP 1.6 GetConfiguration: whether a configuration key is read-only, stored with the key in station_variables
+        // (NULL for 2.0.1 variables and for keys only ever written by ChangeConfiguration).
+        Migration(version: 7) { _ in
+            ["ALTER TABLE station_variables ADD COLUMN readonly INTEGER"]
+        },
         // Billing (CDRs and invoices) is numbered from 100 so that it never collides with the CSMS's numbers.
         Migration(version: 100) { _ in
             [

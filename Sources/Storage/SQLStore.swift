@@ -755,12 +755,14 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
                 try await db.raw(
                     """
                     INSERT INTO station_variables (station_id, component, component_instance, evse_id, connector_id, variable,
-                    variable_instance, attribute_type, value, attribute_status, source, reported_at)
+                    variable_instance, attribute_type, value, readonly, attribute_status, source, reported_at)
                     VALUES (\(bind: r.stationID), \(bind: r.component), \(bind: r.componentInstance ?? ""), \(bind: r.evseID ?? -1),
                     \(bind: r.connectorID ?? -1), \(bind: r.variable), \(bind: r.variableInstance ?? ""), \(bind: r.attributeType),
-                    \(bind: r.value), \(bind: r.attributeStatus), \(bind: r.source.rawValue), \(bind: r.reportedAt.text))
+                    \(bind: r.value), \(bind: r.readonly.map { $0 ? 1 : 0 }), \(bind: r.attributeStatus), \(bind: r.source.rawValue),
+                    \(bind: r.reportedAt.text))
                     ON CONFLICT (station_id, component, component_instance, evse_id, connector_id, variable, variable_instance, attribute_type)
                     DO UPDATE SET value = COALESCE(excluded.value, station_variables.value),
+                    readonly = COALESCE(excluded.readonly, station_variables.readonly),
                     attribute_status = excluded.attribute_status, source = excluded.source, reported_at = excluded.reported_at
                     """
                 ).run()
@@ -781,6 +783,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
             let variableInstance = try row.decode(column: "variable_instance", as: String.self)
             let evse = try row.decode(column: "evse_id", as: Int.self)
             let connector = try row.decode(column: "connector_id", as: Int.self)
+            let readonly = try row.decode(column: "readonly", as: Int?.self)
             return VariableRecord(
                 stationID: try row.decode(column: "station_id", as: String.self),
                 component: try row.decode(column: "component", as: String.self),
@@ -789,7 +792,7 @@ public final class SQLStore: StationRepository, TransactionRepository, TokenRepo
                 variable: try row.decode(column: "variable", as: String.self),
                 variableInstance: variableInstance.isEmpty ? nil : variableInstance,
                 attributeType: try row.decode(column: "attribute_type", as: String.self),
-                value: try row.decode(column: "value", as: String?.self),
+                value: try row.decode(column: "value", as: String?.self), readonly: readonly.map { $0 != 0 },
                 attributeStatus: try row.decode(column: "attribute_status", as: String.self),
                 source: VariableRecord.Source(rawValue: try row.decode(column: "source", as: String.self)) ?? .getVariables,
                 reportedAt: try OCPPDateTime(try row.decode(column: "reported_at", as: String.self)))

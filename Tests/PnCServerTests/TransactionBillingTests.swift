@@ -39,8 +39,12 @@ struct TransactionBillingTests {
         }
     }
 
-    @Test("[OCPP2.0.1 E01-E09, DESIGN flow 5] Started/Updated/Ended over loopback: the Ended event bills the transaction once (CDR, invoice row, HTML in the outbox); replayed and repeated Ended events do not bill again; a Plug & Charge transaction is billed to its eMAID")
-    func billedOnce() async throws {
+    /// Runs a CSMS on 127.0.0.1 (port 0) that bills with the test tariff into a fresh folder, with the RFID card
+    /// 04A1B2C3 (group: the contract DE8AA001234567) and that eMAID stored as tokens, for the duration of `body`
+    /// (store, billing, CSMS port, folder).
+    static func withBillingCSMS(
+        _ body: @Sendable (SQLStore, EMSPTransactionBilling, Int, String) async throws -> Void
+    ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pnc-billing-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -54,7 +58,6 @@ struct TransactionBillingTests {
         let application = CSMSApplication(
             configuration: configuration, store: store, certificateAuthority: nil, settlement: billing, logger: logger,
             now: { OCPPDateTime(secondsSince1970: Date().timeIntervalSince1970) })
-        let contract = try EMAID("DE8AA001234567").normalized
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             let server = configuration.server
@@ -64,7 +67,32 @@ struct TransactionBillingTests {
             let port = try #require(await iterator.next())
             // The store writes through its writer, which runs with the application.
             try await store.saveToken(IdTokenRecord(idToken: "04A1B2C3", type: "ISO14443", status: "Accepted", groupIdToken: "DE8AA001234567"))
-            try await store.saveToken(IdTokenRecord(idToken: contract, type: "eMAID", status: "Accepted"))
+            try await store.saveToken(IdTokenRecord(idToken: try EMAID("DE8AA001234567").normalized, type: "eMAID", status: "Accepted"))
+            try await body(store, billing, port, folder)
+        }
+    }
+
+    /// The invoice of an RFID transaction (card 04A1B2C3, group `contract`) of 10 kWh in 30 minutes: billed to the
+    /// contract, priced by the test tariff, its HTML in the outbox.
+    static func expectTenKWhInHalfAnHour(_ billed: (invoice: Invoice, htmlPath: String?), contract: String, folder: String) throws {
+        let cdr = billed.invoice.cdr
+        #expect(cdr.session.eMAID == contract)  // the RFID card's group is the driver's contract
+        #expect(cdr.session.authMethod == "WHITELIST")
+        #expect(cdr.session.energyWh == 10_000)
+        #expect(cdr.session.durationSeconds == 1_800)
+        // 10 kWh × 0.49 + 0.5 h × 0.60 + 0.35 = 5.55 net; VAT 19 % = 1.05; total 6.60 EUR.
+        #expect(cdr.totalExclVAT.cents == 555)
+        #expect(cdr.vat.cents == 105)
+        #expect(cdr.totalInclVAT.cents == 660)
+        let path = try #require(billed.htmlPath)
+        #expect(path == folder + "/outbox/\(contract)/\(billed.invoice.number).html")
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("6.60"))
+    }
+
+    @Test("[OCPP2.0.1 E01-E09, DESIGN flow 5] Started/Updated/Ended over loopback: the Ended event bills the transaction once (CDR, invoice row, HTML in the outbox); replayed and repeated Ended events do not bill again; a Plug & Charge transaction is billed to its eMAID")
+    func billedOnce() async throws {
+        let contract = try EMAID("DE8AA001234567").normalized
+        try await Self.withBillingCSMS { store, billing, port, folder in
             let client = OCPPClientConfiguration(host: "127.0.0.1", port: port, stationID: "CS-BILL")  // 30 s call timeout
             let t0 = 1_780_000_000.0
             @Sendable func event(
@@ -88,18 +116,7 @@ struct TransactionBillingTests {
                 let ended = event(.ended, 2, wh: 11_000, at: 1_800, transaction: "TX-EIM", token: nil)
                 _ = try await connection.call(ended)
                 let billed = try #require(try await store.invoice(stationID: "CS-BILL", transactionID: "TX-EIM"))
-                let cdr = billed.invoice.cdr
-                #expect(cdr.session.eMAID == contract)  // the RFID card's group is the driver's contract
-                #expect(cdr.session.authMethod == "WHITELIST")
-                #expect(cdr.session.energyWh == 10_000)
-                #expect(cdr.session.durationSeconds == 1_800)
-                // 10 kWh × 0.49 + 0.5 h × 0.60 + 0.35 = 5.55 net; VAT 19 % = 1.05; total 6.60 EUR.
-                #expect(cdr.totalExclVAT.cents == 555)
-                #expect(cdr.vat.cents == 105)
-                #expect(cdr.totalInclVAT.cents == 660)
-                let path = try #require(billed.htmlPath)
-                #expect(path == folder + "/outbox/\(contract)/\(billed.invoice.number).html")
-                #expect(try String(contentsOfFile: path, encoding: .utf8).contains("6.60"))
+                try Self.expectTenKWhInHalfAnHour(billed, contract: contract, folder: folder)
                 // The same Ended again (a replay from the journal) and a second Ended with a new seqNo: no new invoice.
                 _ = try await connection.call(ended)
                 _ = try await connection.call(event(.ended, 3, wh: 11_000, at: 1_800, transaction: "TX-EIM", token: nil))
@@ -118,6 +135,55 @@ struct TransactionBillingTests {
                 #expect(try await store.invoices(eMAID: contract).count == 2)
                 #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/outbox/\(contract)").count == 2)
             }
+        }
+    }
+
+    @Test("[OCPP1.6 §4.7/§4.8/§4.10, DESIGN flow 5] a 1.6J station over loopback: StartTransaction, MeterValues (kWh) and StopTransaction with transactionData bill the transaction once (one CDR and invoice with the energy from meterStart to meterStop); the StopTransaction replayed after a reconnect bills nothing more")
+    func billedOnce16() async throws {
+        let contract = try EMAID("DE8AA001234567").normalized
+        try await Self.withBillingCSMS { store, billing, port, folder in
+            var client = OCPPClientConfiguration(host: "127.0.0.1", port: port, stationID: "CS-BILL16")  // 30 s call timeout
+            client.versions = [.v16]
+            let t0 = 1_780_000_000.0
+            @Sendable func at(_ seconds: Double) -> OCPPDateTime { OCPPDateTime(secondsSince1970: t0 + seconds) }
+            @Sendable func stop(_ transactionID: Int) -> V16.StopTransactionRequest {
+                V16.StopTransactionRequest(
+                    idTag: "04A1B2C3", meterStop: 11_000, timestamp: at(1_800), transactionId: transactionID, reason: .local,
+                    transactionData: [.init(timestamp: at(1_200), sampledValue: [.init(value: "8500", measurand: .energyActiveImportRegister, unit: .wh)])])
+            }
+            let transactionID = try await OCPPClient.withConnection(configuration: client, handler: SilentStation()) { connection in
+                #expect(connection.version == .v16)
+                let boot = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "OpenPnC", chargePointModel: "PnC-CS16"))
+                #expect(boot.status == .accepted)
+                let started = try await connection.call(
+                    V16.StartTransactionRequest(connectorId: 1, idTag: "04A1B2C3", meterStart: 1_000, timestamp: at(0)))
+                #expect(started.idTagInfo.status == .accepted)
+                let id = started.transactionId
+                _ = try await connection.call(
+                    V16.MeterValuesRequest(
+                        connectorId: 1, transactionId: id,
+                        meterValue: [.init(timestamp: at(900), sampledValue: [.init(value: "6.0", context: .samplePeriodic, measurand: .energyActiveImportRegister, unit: .kWh)])]))
+                #expect(try await store.invoice(stationID: "CS-BILL16", transactionID: String(id)) == nil)  // not before StopTransaction
+                let stopped = try await connection.call(stop(id))
+                #expect(stopped.idTagInfo?.status == .accepted)
+                return id
+            }
+            let billed = try #require(try await store.invoice(stationID: "CS-BILL16", transactionID: String(transactionID)))
+            try Self.expectTenKWhInHalfAnHour(billed, contract: contract, folder: folder)  // meterStop 11,000 Wh - meterStart 1,000 Wh
+            #expect(billed.invoice.cdr.session.evseID == 1)  // StartTransaction's connector
+
+            // The station reconnects and sends the same StopTransaction again (it had no answer it trusted).
+            try await OCPPClient.withConnection(configuration: client, handler: SilentStation()) { connection in
+                _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "OpenPnC", chargePointModel: "PnC-CS16"))
+                _ = try await connection.call(stop(transactionID))
+            }
+            #expect(try await store.invoices(eMAID: contract).count == 1)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/outbox/\(contract)").count == 1)
+            #expect(billing.settled.count == 1)
+            #expect(billing.settled.first?.transactionID == String(transactionID))
+            let transaction = try #require(try await store.transaction(stationID: "CS-BILL16", transactionID: String(transactionID)))
+            #expect(transaction.eventCount == 2)  // StartTransaction and one StopTransaction
+            #expect(try await store.invoice(stationID: "CS-BILL16", transactionID: String(transactionID))?.invoice.number == billed.invoice.number)
         }
     }
 }

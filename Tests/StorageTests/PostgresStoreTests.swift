@@ -32,7 +32,7 @@ func freshPostgresDatabase() async throws -> String {
     func postgres() async throws {
         let url = try await freshPostgresDatabase()
         try await withStore(open: { try await SQLStore.open(url, logger: Logger(label: "test.pg")) }) { (store: SQLStore) async throws -> Void in
-            #expect(try await store.schemaVersions() == [1, 2, 3, 4, 5, 6, 100])
+            #expect(try await store.schemaVersions() == [1, 2, 3, 4, 5, 6, 7, 100])
             try await store.saveStation(StationRecord(id: "CS-1", protocolVersion: "ocpp2.0.1", vendor: "V", model: "M", registration: .accepted))
             let sample = MeterSample(stationID: "CS-1", transactionID: "T1", evseID: 1, timestamp: try OCPPDateTime("2026-11-21T01:00:00Z"), measurand: "Energy.Active.Import.Register", value: 10.5)
             #expect(try await store.record(try event("CS-1", "T1", 0, type: "Started"), samples: [sample]))
@@ -54,7 +54,7 @@ func freshPostgresDatabase() async throws -> String {
             #expect(try await store.station(id: "CS-1")?.model == "M")
             #expect(try await store.transactions(stationID: nil, limit: 1000, offset: 0).count == 501)
             #expect(try await store.meterSamples(stationID: "CS-1", transactionID: "T1", limit: 10).map(\.value) == [10.5])
-            #expect(try await store.schemaVersions() == [1, 2, 3, 4, 5, 6, 100])
+            #expect(try await store.schemaVersions() == [1, 2, 3, 4, 5, 6, 7, 100])
         }
     }
 }

@@ -44,7 +44,7 @@ func event(_ station: String, _ transaction: String, _ seq: Int, type: String = 
         try await withStore(path: path) { (store: SQLStore) async throws -> Void in
             #expect(try await store.station(id: "CS-1")?.model == "M")
             #expect(try await store.transaction(stationID: "CS-1", transactionID: "T1")?.eventCount == 1)
-            #expect(try await store.schemaVersions() == [1, 2, 3, 4, 5, 6, 100])  // 2: eMSP, 3: PnC switch and station certificates, 4: variables and 1.6 starts, 5: station registry, 6: transaction summary trigger (SQLite), 100: billing
+            #expect(try await store.schemaVersions() == [1, 2, 3, 4, 5, 6, 7, 100])  // 2: eMSP, 3: PnC switch and station certificates, 4: variables and 1.6 starts, 5: station registry, 6: transaction summary trigger (SQLite), 7: readonly of 1.6 configuration keys, 100: billing
         }
     }
 
