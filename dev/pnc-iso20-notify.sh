@@ -34,26 +34,26 @@ session() {
     grep -q "ended: session ended: sessionStopped" "station-$name.log" || fail "the station did not end the $name session at SessionStop"
 }
 
-session renegotiate dc 2:ScheduleRenegotiation:5 --scenario iso20-dc --loops 4
-grep -q "DC_ChargeLoopRes  OK  EVSENotification=ScheduleRenegotiation NotificationMaxDelay=5s" ev-renegotiate.log \
+session renegotiate dc 2:ScheduleRenegotiation:30 --scenario iso20-dc --loops 4
+grep -q "DC_ChargeLoopRes  OK  EVSENotification=ScheduleRenegotiation NotificationMaxDelay=30s" ev-renegotiate.log \
     || fail "no DC_ChargeLoopRes with EVSENotification=ScheduleRenegotiation"
-grep -Eq "PowerDeliveryReq  ScheduleRenegotiation  reacting to EVSENotification=ScheduleRenegotiation after [0-9.]+ ms, within NotificationMaxDelay=5s" ev-renegotiate.log \
+grep -Eq "PowerDeliveryReq  ScheduleRenegotiation  reacting to EVSENotification=ScheduleRenegotiation after [0-9.]+ ms, within NotificationMaxDelay=30s" ev-renegotiate.log \
     || fail "the vehicle did not react to ScheduleRenegotiation in time"
 [ "$(grep -c -- "-> ScheduleExchangeReq" ev-renegotiate.log)" = 2 ] || fail "no second ScheduleExchange"
 grep -q "summary: completed" ev-renegotiate.log || fail "the renegotiated session did not complete"
 grep -q "notifications: 1 reacted to, 0 late, schedule renegotiations 1" ev-renegotiate.log || fail "no schedule renegotiation in the summary"
 echo "ISO 15118-20 ScheduleRenegotiation: the vehicle renegotiated the schedule within NotificationMaxDelay, completed"
 
-session terminate dc 2:Terminate --scenario iso20-dc --loops 10
-grep -Eq "PowerDeliveryReq  Stop  reacting to EVSENotification=Terminate after [0-9.]+ ms, within NotificationMaxDelay=10s" ev-terminate.log \
+session terminate dc 2:Terminate:30 --scenario iso20-dc --loops 10
+grep -Eq "PowerDeliveryReq  Stop  reacting to EVSENotification=Terminate after [0-9.]+ ms, within NotificationMaxDelay=30s" ev-terminate.log \
     || fail "the vehicle did not stop on Terminate"
 [ "$(grep -c -- "-> DC_ChargeLoopReq" ev-terminate.log)" = 2 ] || fail "the vehicle went on charging after Terminate"
 grep -q "SessionStopReq  Terminate" ev-terminate.log || fail "no SessionStopReq Terminate"
 grep -q "backend: ended local-1 at .* (Local)" station-terminate.log || fail "the transaction did not end with reason Local"
 echo "ISO 15118-20 Terminate: the vehicle stopped after 2 charge-loop requests, transaction ended (Local)"
 
-session standby ac 1:ExitStandby:3 --scenario iso20-ac --loops 6 --standby-after 1 --standby-loops 20
-grep -Eq "PowerDeliveryReq  Start  reacting to EVSENotification=ExitStandby after [0-9.]+ ms, within NotificationMaxDelay=3s" ev-standby.log \
+session standby ac 1:ExitStandby:30 --scenario iso20-ac --loops 6 --standby-after 1 --standby-loops 20
+grep -Eq "PowerDeliveryReq  Start  reacting to EVSENotification=ExitStandby after [0-9.]+ ms, within NotificationMaxDelay=30s" ev-standby.log \
     || fail "the vehicle did not leave standby on ExitStandby"
 grep -q "summary: completed" ev-standby.log || fail "the AC session did not complete"
 echo "ISO 15118-20 ExitStandby: the AC vehicle left standby when asked, completed"

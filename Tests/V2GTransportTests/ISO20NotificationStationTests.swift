@@ -20,13 +20,13 @@ import Testing
     }
 
     static func waitFor(_ summaries: SummaryList, count: Int) async throws {
-        for _ in 0..<300 where summaries.count < count { try await Task.sleep(for: .milliseconds(10)) }
+        await pollWhile { summaries.count < count }
     }
 
     @Test("[V2G20 EVSENotification ScheduleRenegotiation] Station notice after 2 charge-loop requests over TLS 1.3: DC_ChargeLoopRes carries it, the vehicle reacts (timeline says within NotificationMaxDelay), ScheduleExchange again, PowerDelivery Start, one transaction")
     func scheduleRenegotiation() async throws {
         let backend = LocalChargingBackend()
-        let notice = ISO20ScheduledNotice(afterChargeLoops: 2, notice: ISO20EVSENotice(.scheduleRenegotiation, maxDelaySeconds: 4))
+        let notice = ISO20ScheduledNotice(afterChargeLoops: 2, notice: ISO20EVSENotice(.scheduleRenegotiation, maxDelaySeconds: 30))
         try await ISO20StationSessionTests.withStation(configuration: Self.configuration(notice), backend: backend) { _, connect, summaries, logger in
             let ev = ISO20BPTStationTests.ev(bpt: false)
             let summary = try await EVCCSession.runISO20(on: try await connect(), configuration: ev, chargeLoops: 4, logger: logger)
@@ -35,12 +35,12 @@ import Testing
             #expect(summary.lateReactions == 0)
             #expect(summary.noticeReactions.map(\.notification) == [.scheduleRenegotiation])
             let timeline = summary.timeline
-            let notified = try #require(timeline.firstIndex { $0.responseCode?.contains("EVSENotification=ScheduleRenegotiation NotificationMaxDelay=4s") == true })
+            let notified = try #require(timeline.firstIndex { $0.responseCode?.contains("EVSENotification=ScheduleRenegotiation NotificationMaxDelay=30s") == true })
             #expect(timeline[notified].message == "DC_ChargeLoopRes")
             let reaction = timeline[notified + 1]
             #expect(reaction.message == "PowerDeliveryReq")
             #expect(reaction.responseCode?.hasPrefix("ScheduleRenegotiation  reacting to EVSENotification=ScheduleRenegotiation after ") == true, "\(reaction)")
-            #expect(reaction.responseCode?.hasSuffix("within NotificationMaxDelay=4s") == true, "\(reaction)")
+            #expect(reaction.responseCode?.hasSuffix("within NotificationMaxDelay=30s") == true, "\(reaction)")
             #expect(timeline.filter { $0.message == "ScheduleExchangeReq" }.count == 2)
             #expect(timeline.filter { $0.message == "DC_CableCheckReq" }.count == 1)
             try await Self.waitFor(summaries, count: 1)
@@ -94,7 +94,7 @@ import Testing
     @Test("[V2G20 EVSENotification ExitStandby] AC: the station's ExitStandby waits until the vehicle is in standby, then the vehicle answers PowerDeliveryReq Start")
     func exitStandbyAC() async throws {
         let backend = LocalChargingBackend()
-        let notice = ISO20ScheduledNotice(afterChargeLoops: 1, notice: ISO20EVSENotice(.exitStandby, maxDelaySeconds: 2))
+        let notice = ISO20ScheduledNotice(afterChargeLoops: 1, notice: ISO20EVSENotice(.exitStandby, maxDelaySeconds: 30))
         try await ISO20StationSessionTests.withStation(
             configuration: Self.configuration(notice), controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.ac),
             backend: backend
