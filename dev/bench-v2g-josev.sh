@@ -151,6 +151,7 @@ for pair in pairs:
     ratios = [f"{s} {a[0] / b[0]:.0f}x" for s, a, b in zip(spans, j, o) if a and b]
     if ratios: print(f"{pair} ratio Josev / OpenPnC (median): " + ", ".join(ratios))
 PY
+echo "host load after the namespace pairs: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Our side alone over loopback, more sessions, from the SDP request.
 PNC_PKI_PASSWORD=$password "$pnc" pki init --out "$work/pki20" --profile iso15118-20 > /dev/null
@@ -159,3 +160,4 @@ PNC_PKI_PASSWORD=$password "$pnc" pki init --out "$work/pki20" --profile iso1511
 "$pnc" bench v2g --sessions "$loopback" --pki "$work/pki" --pki-password "$password" --pnc
 "$pnc" bench v2g --sessions "$loopback" --protocol iso20 --pki "$work/pki20" --pki-password "$password"
 "$pnc" bench v2g --sessions "$loopback" --protocol iso20 --pki "$work/pki20" --pki-password "$password" --pnc
+echo "host load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
