@@ -9,11 +9,11 @@
 #          MO root and the signed AuthorizationReq on both sides,
 # each with multicast SDP first. Measured per session, from the EVCC's SDP request and from its TCP connect, to the
 # first PowerDeliveryRes it receives and to SessionStopRes (Josev: timestamps of its own log lines "Sending
-# SDPRequest", "Starting TCP client" or "Starting TLS client", "PowerDeliveryRes received", "SessionStopRes received", with its EXI codec warmed
-# up before SDP (JOSEV_EXI_WARMUP=1, not measured); ours: the SDP and connect times and the timeline `pnc ev` prints).
-# The connect spans include the TLS handshake where there is one. A Josev session that does not reach SessionStopRes is
-# reported with the end of its EVCC log and its SECC's errors. Prints median and p99 of each and the ratios Josev / OpenPnC. Then `pnc bench v2g` over loopback, more sessions,
-# from the SDP request: -2 EIM over TCP and TLS 1.2, -2 Plug & Charge over TLS 1.2, -20 EIM and Plug & Charge over
+# SDPRequest", "Starting TCP client" or "Starting TLS client", "PowerDeliveryRes received", "SessionStopRes received",
+# with its EXI codec warmed up before SDP (JOSEV_EXI_WARMUP=1, not measured); ours: the SDP and connect times and the
+# timeline `pnc ev` prints). The connect spans include the TLS handshake where there is one. A Josev session that does
+# not reach SessionStopRes is reported with the end of its EVCC log and its SECC's errors. Prints median and p99 of
+# each and the ratios Josev / OpenPnC. Then `pnc bench v2g` over loopback, more sessions, from the SDP request: -2 EIM over TCP and TLS 1.2, -2 Plug & Charge over TLS 1.2, -20 EIM and Plug & Charge over
 # TLS 1.3 with mutual authentication.
 # Needs root, iproute2, Java and Josev in .build/josev (dev/install-test-deps.sh).
 # Usage (root): dev/bench-v2g-josev.sh [N=10] [pnc] [loopback sessions=100] [pairs="iso2 iso20 iso2pnc"]
