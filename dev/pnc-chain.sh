@@ -56,8 +56,10 @@ echo "vehicle: contract installed through Get15118EVCertificate ($(grep -c . ev-
     || fail "pnc ev (Plug & Charge)"
 grep -q "contract $(echo "$emaid" | tr -d '-' | cut -c1-14)" ev-pnc.log || fail "the vehicle did not use its installed contract"
 grep -q "AuthorizationRes  OK/Finished" ev-pnc.log || fail "Plug & Charge was not authorized"
+# The CSMS decides within the SECC's authorization budget (1 s): the first AuthorizationReq is answered Finished.
+[ "$(grep -c "AuthorizationRes  " ev-pnc.log)" = 1 ] || fail "more than one AuthorizationRes: $(grep "AuthorizationRes  " ev-pnc.log | tr '\n' ' ')"
 grep -q "summary: completed" ev-pnc.log || fail "the Plug & Charge session did not complete"
-echo "vehicle: plugged in again, Plug & Charge with the installed contract, session completed"
+echo "vehicle: plugged in again, Plug & Charge with the installed contract (one AuthorizationReq, answered Finished), session completed"
 
 # Inside the renewal window (here: always) the vehicle asks for CertificateUpdate before PaymentDetails.
 before=$(sha256sum vehicle/*/chain.pem | cut -d' ' -f1)

@@ -16,6 +16,53 @@ extension SECCService {
         }
     }
 
+    /// Asks the backend for the decision that answers a vehicle's first AuthorizationReq (ISO 15118-2, ISO 15118-20):
+    /// when the backend decides within ``SECCConfiguration/authorizationBudget`` nothing is sent here and the caller
+    /// answers that request with the decision (Finished or the refusal); when it takes longer, `sendOngoing` runs
+    /// once (AuthorizationRes with EVSEProcessing Ongoing) and the decision is still awaited before the caller reads
+    /// the vehicle's repeated request, which gets it. The backend is asked exactly once.
+    /// - Returns: the decision (nil when the backend failed: the machine answers with its refusal) and whether
+    ///   `sendOngoing` ran.
+    func authorizeWithinBudget(
+        _ request: BackendAuthorizationRequest, logger: Logger, sendOngoing: () async throws -> Void
+    ) async throws -> (decision: BackendAuthorizationDecision?, answeredOngoing: Bool) {
+        enum Event: Sendable { case decided(BackendAuthorizationDecision?), budgetSpent }
+        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        let backendTask = Task {
+            _ = continuation.yield(.decided(await self.decide(request, logger: logger)))
+        }
+        let budget = self.configuration.authorizationBudget
+        let timer = Task {
+            guard (try? await Task.sleep(for: budget)) != nil else { return }
+            _ = continuation.yield(.budgetSpent)
+        }
+        var iterator = events.makeAsyncIterator()
+        var answeredOngoing = false
+        var decision: BackendAuthorizationDecision?
+        while let event = await iterator.next() {
+            switch event {
+            case .decided(let answer):
+                decision = answer
+            case .budgetSpent:
+                logger.debug("secc backend slower than the authorization budget: Ongoing")
+                answeredOngoing = true
+                do { try await sendOngoing() } catch {
+                    // The decision still comes; the session ends with the write error.
+                    timer.cancel()
+                    await backendTask.value
+                    continuation.finish()
+                    throw error
+                }
+                continue
+            }
+            break
+        }
+        timer.cancel()
+        continuation.finish()
+        await backendTask.value
+        return (decision, answeredOngoing)
+    }
+
     /// The backend's answer to a certificate exchange within ``SECCService/certificateExchangeDeadline``; nil when it
     /// failed or was late (the machine answers FAILED).
     func exchange(_ request: CertificateExchangeRequest, logger: Logger) async -> CertificateExchangeResult? {

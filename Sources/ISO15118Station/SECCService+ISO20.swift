@@ -90,13 +90,12 @@ extension SECCService {
                     // The backend is asked before the first AuthorizationReq is answered: a decision within the
                     // budget is answered at once (Finished or the refusal); a slower one gets Ongoing, and the
                     // vehicle's repeated AuthorizationReq gets the decision.
-                    let sentOngoing = try await self.authorizeWithinBudget(
-                        backendRequest, machine: &machine, logger: logger
-                    ) {
+                    let asked = try await self.authorizeWithinBudget(backendRequest, logger: logger) {
                         try await Self.writeISO20(response, outbound, &timeline, stamp)
                         rearm()
                     }
-                    if !sentOngoing {
+                    if let decision = asked.decision { _ = machine.backendAnswered(decision) } else { _ = machine.backendFailed() }
+                    if !asked.answeredOngoing {
                         action =
                             machine.decidedAuthorization(answering: request, now: UInt64(max(Self.unixTime(), 0)))
                             ?? .send(response, expectNextWithin: ISO20SECCStateMachine.sequenceTimeout)
@@ -145,52 +144,6 @@ extension SECCService {
         if timedOut() { return "closed: \(machine.sequenceTimerExpired())" }
         _ = machine.transportClosed()
         return "connection closed by the vehicle"
-    }
-
-    /// Asks the backend and feeds its decision to the machine; when it takes longer than
-    /// ``SECCConfiguration/iso20AuthorizationBudget``, `sendOngoing` runs first (AuthorizationRes with EVSEProcessing
-    /// Ongoing) and the decision is still awaited before the next request is read.
-    /// - Returns: whether `sendOngoing` ran.
-    func authorizeWithinBudget(
-        _ request: BackendAuthorizationRequest, machine: inout ISO20SECCStateMachine, logger: Logger,
-        sendOngoing: () async throws -> Void
-    ) async throws -> Bool {
-        enum Event: Sendable { case decided(BackendAuthorizationDecision?), budgetSpent }
-        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
-        let backendTask = Task {
-            _ = continuation.yield(.decided(await self.decide(request, logger: logger)))
-        }
-        let budget = self.configuration.iso20AuthorizationBudget
-        let timer = Task {
-            guard (try? await Task.sleep(for: budget)) != nil else { return }
-            _ = continuation.yield(.budgetSpent)
-        }
-        var iterator = events.makeAsyncIterator()
-        var sentOngoing = false
-        var decision: BackendAuthorizationDecision?
-        while let event = await iterator.next() {
-            switch event {
-            case .decided(let answer):
-                decision = answer
-            case .budgetSpent:
-                logger.debug("secc backend slower than the -20 authorization budget: Ongoing")
-                sentOngoing = true
-                do { try await sendOngoing() } catch {
-                    // The decision still comes; the session ends with the write error.
-                    timer.cancel()
-                    await backendTask.value
-                    continuation.finish()
-                    throw error
-                }
-                continue
-            }
-            break
-        }
-        timer.cancel()
-        continuation.finish()
-        await backendTask.value
-        if let decision { _ = machine.backendAnswered(decision) } else { _ = machine.backendFailed() }
-        return sentOngoing
     }
 
     /// A session's ending, naming the paused session it joined (its SessionID and trace id are not the ones the

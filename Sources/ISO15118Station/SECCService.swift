@@ -31,10 +31,11 @@ public struct SECCConfiguration: Sendable {
     public var requiresMeteringReceipt: Bool
     /// ISO 15118-20 control modes, power plan, standby, pause and service renegotiation.
     public var iso20Session = ISO20SessionOptions()
-    /// ISO 15118-20: how long the first AuthorizationReq waits for the backend's decision before it is answered
-    /// with EVSEProcessing Ongoing (the vehicle then repeats the request). Well inside the vehicle's 2 s
-    /// V2G_EVCC_Msg_Timeout, so a backend that answers in time saves the vehicle a repeated request.
-    public var iso20AuthorizationBudget: Duration = .seconds(1)
+    /// ISO 15118-2 and ISO 15118-20: how long the first AuthorizationReq waits for the backend's decision before it
+    /// is answered with EVSEProcessing Ongoing (the vehicle then repeats the request). Well inside the vehicle's 2 s
+    /// V2G_EVCC_Msg_Timeout, so a backend that answers in time is answered Finished (or with its refusal) at once
+    /// and saves the vehicle a repeated request.
+    public var authorizationBudget: Duration = .seconds(1)
     /// DIN SPEC 70121 and ISO 15118-20: a PreCharge target above the EVSE's maximum voltage is refused with
     /// FAILED_WrongChargeParameter (default) or clamped to that maximum (`pnc station --precharge-above-maximum clamp`).
     public var preChargeAboveMaximum: PreChargeAboveMaximum = .refuse
@@ -230,13 +231,19 @@ public struct SECCService: Sendable {
                             try await Self.write(message, outbound, &timeline, stamp)
                             ending = "session ended after \(MessageName.of(message).1 ?? "a failed response")"
                             finished = true
-                        case .authorize(let request, let message, _):
-                            try await Self.write(message, outbound, &timeline, stamp)
-                            if let decision = await self.decide(request, logger: logger) {
-                                action = iso2.backendAuthorized(decision)
-                            } else {
-                                action = iso2.backendFailed()
+                        case .authorize(let request, let ongoing, let window):
+                            // The backend is asked before the AuthorizationReq is answered: a decision within the
+                            // budget is answered at once (Finished or the FAILED code); a slower one gets Ongoing,
+                            // and the vehicle's repeated AuthorizationReq gets the decision.
+                            let asked = try await self.authorizeWithinBudget(request, logger: logger) {
+                                try await Self.write(ongoing, outbound, &timeline, stamp)
+                                rearm()
                             }
+                            if let decision = asked.decision { _ = iso2.backendAuthorized(decision) } else { _ = iso2.backendFailed() }
+                            action =
+                                asked.answeredOngoing
+                                ? .none
+                                : iso2.decidedAuthorization(now: Self.unixTime()) ?? .send(ongoing, expectNextWithin: window)
                         case .exchangeCertificate(var request):
                             request.exiRequest = Array(buffer: frame.payload)
                             if let result = await self.exchange(request, logger: logger) {

@@ -331,10 +331,9 @@ public enum PnCBenchmark {
         let req = AuthorizationReq(id: "ID1", genChallenge: detailsRes.genChallenge)
         let signed = message(.authorizationReq(req), signature: try ISO2Signature.sign([.authorizationReq(req)], with: .p256(contract.key)))
         let (authorization, _) = try overTheWire(signed)
-        guard case .authorize(let backendRequest, let ongoing, _) = machine.received(authorization, now: now) else {
+        guard case .authorize(let backendRequest, _, _) = machine.received(authorization, now: now) else {
             throw PnCServerError(.configuration, "run \(run): the SECC did not ask the backend")
         }
-        _ = try overTheWire(ongoing)  // AuthorizationRes Ongoing to the EV
         let decision = try await station.authorize(backendRequest)
         guard decision.status == .accepted else {
             throw PnCServerError(
@@ -342,8 +341,11 @@ public enum PnCBenchmark {
                 "run \(run): Authorize \(decision.status.rawValue), certificate \(decision.certificateStatus?.rawValue ?? "-"): \(decision.detail ?? "")")
         }
         _ = machine.backendAuthorized(decision)
-        // The EV asks again (same signed request) and gets Finished.
-        let finished = try answer(machine.received(try overTheWire(signed).0, now: now))
+        // The backend decided within the SECC's authorization budget: the AuthorizationReq is answered Finished.
+        guard let decided = machine.decidedAuthorization(now: now) else {
+            throw PnCServerError(.configuration, "run \(run): the SECC has no answer after the backend's decision")
+        }
+        let finished = try answer(decided)
         guard case .authorizationRes(let res)? = finished.body.bodyElement, res.responseCode == .ok, res.evseProcessing == .finished
         else { throw PnCServerError(.configuration, "run \(run): AuthorizationRes \(responseCode(finished)?.rawValue ?? "missing")") }
     }

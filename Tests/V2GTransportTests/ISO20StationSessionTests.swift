@@ -69,7 +69,7 @@ import V2GTransport
             evseID: "DE*PNC*E1", paymentOptions: pnc == nil ? [.externalPayment] : [.contract, .externalPayment],
             protocols: [.iso20DC, .iso20AC, .iso2])
         configuration.iso20PnC = pnc
-        if let authorizationBudget { configuration.iso20AuthorizationBudget = authorizationBudget }
+        if let authorizationBudget { configuration.authorizationBudget = authorizationBudget }
         var result: (ISO20EVCCSessionSummary, SECCSessionSummary?)?
         try await Self.withStation(
             configuration: configuration, controller: SimulatedEVSEController(capabilities: capabilities), backend: backend

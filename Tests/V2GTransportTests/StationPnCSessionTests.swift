@@ -65,6 +65,28 @@ import X509
         #expect(messages.contains("MeteringReceiptRes"))
         #expect(messages.last == "SessionStopRes")
         #expect(secc?.ending == "SessionStop")
+        // The backend decided within the SECC's authorization budget: the signed AuthorizationReq is answered
+        // Finished at once, never repeated.
+        #expect(StationSessionTests.authorizationAnswers(ev) == ["OK/Finished"], "\(StationSessionTests.authorizationAnswers(ev))")
+    }
+
+    @Test("[ISO 15118-2 AuthorizationRes EVSEProcessing] iso2-pnc-dc with a backend slower than the SECC's authorization budget: the first AuthorizationRes is Ongoing, the vehicle repeats AuthorizationReq and gets Finished; the backend is asked once")
+    func pncSlowBackend() async throws {
+        let (root, contract) = try Self.contract()
+        let backend = ContractBackend(accepted: ["DEPNCC12345678X"], delay: .milliseconds(400))
+        var configuration = Self.configuration(root)
+        configuration.authorizationBudget = .milliseconds(50)
+        let (ev, secc) = try await StationSessionTests.session(
+            controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), mode: .dcExtended,
+            backend: backend, configuration: configuration, contract: contract)
+        #expect(ev.succeeded, "\(ev.failure ?? "")")
+        let answers = StationSessionTests.authorizationAnswers(ev)
+        #expect(answers.count >= 2, "\(answers)")
+        #expect(answers.first == "OK/Ongoing", "\(answers)")
+        #expect(answers.last == "OK/Finished", "\(answers)")
+        #expect(answers.dropLast().allSatisfy { $0 == "OK/Ongoing" }, "\(answers)")
+        #expect(backend.authorized == ["DEPNCC12345678X"])
+        #expect(secc?.ending == "SessionStop")
     }
 
     @Test("iso2-pnc-ac over loopback TLS: Contract with the ChargingStatus loop")
@@ -78,14 +100,18 @@ import X509
         #expect(secc?.ending == "SessionStop")
     }
 
-    @Test("A local backend without the MO root refuses the contract with FAILED_NoCertificateAvailable")
+    @Test("[ISO 15118-2 AuthorizationRes ResponseCode] A local backend without the MO root refuses the contract within the budget: the first AuthorizationRes is FAILED_NoCertificateAvailable/Finished, no Ongoing, no charging")
     func backendRefuses() async throws {
         let (root, contract) = try Self.contract()
-        let (ev, _) = try await StationSessionTests.session(
+        let (ev, secc) = try await StationSessionTests.session(
             controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), mode: .dcExtended,
             backend: LocalChargingBackend(), configuration: Self.configuration(root), contract: contract)
         #expect(!ev.succeeded)
         #expect(ev.failure?.contains("failedNoCertificateAvailable") == true, "\(ev.failure ?? "")")
+        let answers = StationSessionTests.authorizationAnswers(ev)
+        #expect(answers == ["FAILED_NoCertificateAvailable/Finished"], "\(answers)")
+        #expect(!ev.timeline.contains { $0.message == "ChargeParameterDiscoveryReq" })
+        #expect(secc?.ending.contains("FAILED_NoCertificateAvailable") == true, "\(String(describing: secc?.ending))")
     }
 }
 

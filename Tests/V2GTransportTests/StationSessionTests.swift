@@ -20,7 +20,7 @@ import V2GTransport
         targetStateOfCharge: 80)
 
     static func session(
-        controller: SimulatedEVSEController, mode: EnergyTransferMode, backend: LocalChargingBackend = LocalChargingBackend(),
+        controller: SimulatedEVSEController, mode: EnergyTransferMode, backend: any ChargingBackend = LocalChargingBackend(),
         evccID: [UInt8] = [0x02, 0, 0, 0, 0, 1], configuration: SECCConfiguration = SECCConfiguration(evseID: "DE*PNC*E1"),
         contract: StoredContract? = nil, installation: ContractInstallation? = nil, renewal: ContractRenewal? = nil
     ) async throws -> (EVCCSessionSummary, SECCSessionSummary?) {
@@ -62,6 +62,13 @@ import V2GTransport
         #expect(secc?.sessionID == ev.sessionID)
         #expect(backend.transactionLog.first?.hasPrefix("started local-1") == true)
         #expect(backend.transactionLog.last?.hasPrefix("ended local-1") == true)
+        // The backend decided within the SECC's authorization budget: one AuthorizationReq, answered Finished.
+        #expect(Self.authorizationAnswers(ev) == ["OK/Finished"], "\(Self.authorizationAnswers(ev))")
+    }
+
+    /// The response code and EVSEProcessing of every AuthorizationRes the vehicle received, in order.
+    static func authorizationAnswers(_ summary: EVCCSessionSummary) -> [String] {
+        summary.timeline.filter { $0.direction == .received && $0.message == "AuthorizationRes" }.map { $0.responseCode ?? "" }
     }
 
     @Test("iso2-eim-ac over loopback TLS: ChargingStatus loop to SessionStop")
@@ -77,6 +84,8 @@ import V2GTransport
         let backend = LocalChargingBackend(allowedTokens: ["AABBCCDDEEFF"])
         let (ev, _) = try await Self.session(controller: SimulatedEVSEController(capabilities: SimulatedEVSEController.dc), mode: .dcExtended, backend: backend)
         #expect(ev.failure == "\(ISO2EVCCStateMachine.Failure.responseCode(.failed, answering: "AuthorizationRes"))")
+        // The refusal within the budget is the first and only AuthorizationRes.
+        #expect(Self.authorizationAnswers(ev) == ["FAILED/Finished"], "\(Self.authorizationAnswers(ev))")
         #expect(backend.transactionLog.isEmpty)
     }
 }

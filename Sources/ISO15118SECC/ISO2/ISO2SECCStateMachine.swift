@@ -7,7 +7,8 @@ public import X509
 /// pure value: one `mutating func` per input, each returning an ``Action``.
 ///
 /// This stage covers external identification (EIM) for AC and DC: SessionSetup, ServiceDiscovery,
-/// PaymentServiceSelection, Authorization (EVSEProcessing=Ongoing while the backend decides) and
+/// PaymentServiceSelection, Authorization (Finished or the refusal when the backend decides within the driver's
+/// budget, see ``decidedAuthorization(now:)``; EVSEProcessing=Ongoing while it still decides) and
 /// ChargeParameterDiscovery with an SAScheduleList built from the EVSE's capabilities, CableCheck and PreCharge (DC),
 /// PowerDelivery Start/Stop with the transaction record, the charge loop (CurrentDemand, ChargingStatus),
 /// WeldingDetection and SessionStop. Controller and backend work are actions whose answers come back as inputs. Messages that arrive out of
@@ -56,8 +57,10 @@ public struct ISO2SECCStateMachine: Sendable {
         case send(V2GMessage, expectNextWithin: Duration)
         /// Send the message, then close the connection.
         case sendAndClose(V2GMessage)
-        /// Ask the backend (``ChargingBackend/authorize(_:)``), then feed the answer to ``backendAuthorized(_:now:)``.
-        /// The pending AuthorizationReq is answered with Ongoing until the decision arrives.
+        /// Ask the backend (``ChargingBackend/authorize(_:)``), then feed the answer to ``backendAuthorized(_:)`` or
+        /// ``backendFailed()``. When it comes within the driver's budget, the driver answers the AuthorizationReq with
+        /// ``decidedAuthorization(now:)`` (Finished or the refusal) instead of `thenSend` (EVSEProcessing Ongoing);
+        /// otherwise it sends `thenSend`, and the vehicle's repeated AuthorizationReq gets the decision.
         case authorize(BackendAuthorizationRequest, thenSend: V2GMessage, expectNextWithin: Duration)
         /// Ask the EVSE controller, then feed the answer to ``controllerAnswered(_:now:)``.
         case controller(ControllerRequest)
@@ -634,7 +637,8 @@ public struct ISO2SECCStateMachine: Sendable {
         return self.fail(request, .failed)
     }
 
-    /// The backend's authorization decision; the next AuthorizationReq is answered with it.
+    /// The backend's authorization decision: the pending AuthorizationReq is answered with it
+    /// (``decidedAuthorization(now:)``) when the driver has not sent Ongoing yet, otherwise the next one.
     public mutating func backendAuthorized(_ decision: BackendAuthorizationDecision) -> Action {
         if case .awaitingAuthorization(.pending) = self.phase {
             self.phase = .awaitingAuthorization(.decided(decision))
@@ -645,6 +649,17 @@ public struct ISO2SECCStateMachine: Sendable {
     /// The backend could not be reached or failed; the session is refused with FAILED.
     public mutating func backendFailed() -> Action {
         self.backendAuthorized(BackendAuthorizationDecision(status: .unknown, detail: "backend unavailable"))
+    }
+
+    /// The answer to the AuthorizationReq that started ``Action/authorize(_:thenSend:expectNextWithin:)`` when the
+    /// backend decided (``backendAuthorized(_:)`` or ``backendFailed()``) before the driver sent that action's Ongoing
+    /// message: AuthorizationRes OK/Finished, or the refusal's FAILED code (closing), in place of Ongoing. Nil while
+    /// the decision is pending or outside the authorization phase (the driver then sends Ongoing and the vehicle
+    /// repeats AuthorizationReq).
+    /// - Parameter now: the driver's clock, seconds since 1970-01-01 UTC.
+    public mutating func decidedAuthorization(now: Double) -> Action? {
+        guard case .awaitingAuthorization(.decided(let decision)) = self.phase else { return nil }
+        return self.authorization(.decided(decision), now: now)
     }
 
     /// V2G_SECC_Sequence_Timer expired (ISO 15118-2 §9.6: the SECC stops waiting and closes the connection).

@@ -61,7 +61,7 @@ import X509
         #expect(transcript.evcc.selectedPayment == .contract)
         #expect(transcript.requests.prefix(6) == [
             "sessionSetupReq", "serviceDiscoveryReq", "paymentServiceSelectionReq", "paymentDetailsReq", "authorizationReq",
-            "authorizationReq",
+            "chargeParameterDiscoveryReq",
         ])
         #expect(transcript.requests.filter { $0 == "meteringReceiptReq" }.count == 1)
         #expect(transcript.transactionStarted && transcript.transactionEnded)

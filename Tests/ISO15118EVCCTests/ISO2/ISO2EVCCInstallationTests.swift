@@ -103,9 +103,9 @@ import XMLDSig
                 case .send(let m, _), .sendAndClose(let m), .sendAndUpdateTransaction(let m, _, _), .endTransaction(_, let m),
                     .startTransaction(_, let m, _):
                     response = m
-                case .authorize(_, let m, _):
+                case .authorize(_, let ongoing, let window):
                     _ = secc.backendAuthorized(.init(status: .accepted, certificateStatus: .accepted))
-                    response = m
+                    seccAction = secc.decidedAuthorization(now: now) ?? .send(ongoing, expectNextWithin: window)
                 case .exchangeCertificate(let exchange):
                     let outcome =
                         exchange.action == .update

@@ -37,7 +37,8 @@ import X509
         return String("\(body)".prefix { $0 != "(" })
     }
 
-    /// Runs one session; the backend decides after `authorizationDelay` Ongoing answers.
+    /// Runs one session; the backend decides within the SECC driver's authorization budget, so the first
+    /// AuthorizationReq is answered with the decision.
     static func run(
         _ capabilities: EVSECapabilities, mode: EnergyTransferMode, decision: BackendAuthorizationDecision = .init(status: .accepted),
         contract: StoredContract? = nil, contractRoots: [Certificate] = [], start: Double = 1_000,
@@ -70,9 +71,9 @@ import X509
                 switch seccAction {
                 case .send(let message, _), .sendAndClose(let message), .sendAndUpdateTransaction(let message, _, _):
                     response = message
-                case .authorize(_, let message, _):
+                case .authorize(_, let ongoing, let window):
                     _ = secc.backendAuthorized(decision)
-                    response = message
+                    seccAction = secc.decidedAuthorization(now: now) ?? .send(ongoing, expectNextWithin: window)
                 case .startTransaction(_, let message, _):
                     transcript.transactionStarted = true
                     _ = secc.transactionStarted(id: "tx")
@@ -108,8 +109,8 @@ import X509
         let transcript = try Self.run(Self.dc, mode: .dcExtended)
         #expect(transcript.outcome == .finished)
         #expect(transcript.transactionStarted && transcript.transactionEnded)
-        #expect(transcript.requests.prefix(8) == [
-            "sessionSetupReq", "serviceDiscoveryReq", "paymentServiceSelectionReq", "authorizationReq", "authorizationReq",
+        #expect(transcript.requests.prefix(7) == [
+            "sessionSetupReq", "serviceDiscoveryReq", "paymentServiceSelectionReq", "authorizationReq",
             "chargeParameterDiscoveryReq", "cableCheckReq", "preChargeReq",
         ])
         #expect(transcript.requests.filter { $0 == "currentDemandReq" }.count == 10)

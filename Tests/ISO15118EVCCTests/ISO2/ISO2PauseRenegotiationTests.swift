@@ -74,10 +74,10 @@ import Testing
                 switch seccAction {
                 case .send(let message, _), .sendAndClose(let message), .sendAndUpdateTransaction(let message, _, _):
                     response = message
-                case .authorize(_, let message, _):
+                case .authorize(_, let ongoing, let window):
                     run.authorizations += 1
                     _ = run.secc.backendAuthorized(BackendAuthorizationDecision(status: .accepted))
-                    response = message
+                    seccAction = run.secc.decidedAuthorization(now: now) ?? .send(ongoing, expectNextWithin: window)
                 case .startTransaction(_, let message, _):
                     run.transactionsStarted += 1
                     _ = run.secc.transactionStarted(id: "tx-1")
@@ -181,9 +181,9 @@ import Testing
             while response == nil {
                 switch seccAction {
                 case .send(let m, _), .sendAndUpdateTransaction(let m, _, _): response = m
-                case .authorize(_, let m, _):
+                case .authorize(_, let ongoing, let window):
                     _ = secc.backendAuthorized(BackendAuthorizationDecision(status: .accepted))
-                    response = m
+                    seccAction = secc.decidedAuthorization(now: now) ?? .send(ongoing, expectNextWithin: window)
                 case .startTransaction(_, let m, _):
                     _ = secc.transactionStarted(id: "tx-1")
                     response = m

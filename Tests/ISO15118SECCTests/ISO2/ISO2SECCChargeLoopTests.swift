@@ -28,7 +28,7 @@ import Testing
         Base.toAuthorization(&machine)
         _ = machine.received(Base.authorization, now: 103)
         _ = machine.backendAuthorized(BackendAuthorizationDecision(status: .accepted))
-        _ = machine.received(Base.authorization, now: 104)
+        _ = machine.decidedAuthorization(now: 103)
         _ = machine.received(capabilities.energyTransfers.contains(.dcExtended) ? Base.dcParameters : Base.acParameters, now: 105)
         return machine
     }

@@ -96,7 +96,7 @@ struct ContractTestPKI {
         return machine
     }
 
-    @Test("[V2G2-476] [V2G2-475] Contract: PaymentDetails returns the GenChallenge, the signed AuthorizationReq asks the backend with the contract")
+    @Test("[V2G2-476] [V2G2-475] Contract: PaymentDetails returns the GenChallenge, the signed AuthorizationReq asks the backend with the contract and, decided within the budget, is answered Finished")
     func contractHappyPath() throws {
         let pki = try ContractTestPKI()
         var machine = Self.atPaymentDetails(pki)
@@ -124,10 +124,12 @@ struct ContractTestPKI {
             Issue.record("expected AuthorizationRes")
             return
         }
-        #expect(ongoingRes.evseProcessing == .ongoing)
+        #expect(ongoingRes.evseProcessing == .ongoing, "the answer for a backend slower than the budget")
         _ = machine.backendAuthorized(BackendAuthorizationDecision(status: .accepted, certificateStatus: .accepted))
-        let done = machine.received(try Self.signedAuthorization(key: pki.contractKey), now: ContractTestPKI.now + 3)
+        let doneAction = machine.decidedAuthorization(now: ContractTestPKI.now + 2)
+        let done = try #require(doneAction)
         #expect(Base.responseCode(done) == .ok)
+        #expect(!Base.isClosing(done))
         guard case .authorizationRes(let finished)? = Base.body(done) else {
             Issue.record("expected AuthorizationRes")
             return
@@ -204,7 +206,35 @@ struct ContractTestPKI {
         #expect(Base.isClosing(action))
     }
 
-    @Test("[V2G2-475] While Ongoing, a bare repeated AuthorizationReq (no Id, GenChallenge, signature) is answered; as the first one it gets FAILED_ChallengeInvalid")
+    @Test("[V2G2 AuthorizationRes] Contract: the backend's refusal within the budget is the first AuthorizationRes (FAILED_CertificateRevoked, FAILED_ContractCanceled, FAILED_NoCertificateAvailable, FAILED), closing", arguments: [
+        (BackendAuthorizationDecision(status: .invalid, certificateStatus: .certificateRevoked), ResponseCode.failedCertificateRevoked),
+        (BackendAuthorizationDecision(status: .invalid, certificateStatus: .contractCancelled), .failedContractCanceled),
+        (BackendAuthorizationDecision(status: .unknown, certificateStatus: .noCertificateAvailable), .failedNoCertificateAvailable),
+        (BackendAuthorizationDecision(status: .blocked, certificateStatus: .accepted), .failed),
+    ])
+    func refusedWithinBudget(decision: BackendAuthorizationDecision, expected: ResponseCode) throws {
+        let pki = try ContractTestPKI()
+        var machine = Self.atPaymentDetails(pki)
+        _ = machine.received(Self.paymentDetails(pki), now: ContractTestPKI.now + 1)
+        guard case .authorize = machine.received(try Self.signedAuthorization(key: pki.contractKey), now: ContractTestPKI.now + 2)
+        else {
+            Issue.record("expected a backend authorization")
+            return
+        }
+        _ = machine.backendAuthorized(decision)
+        let firstAction = machine.decidedAuthorization(now: ContractTestPKI.now + 2)
+        let first = try #require(firstAction)
+        guard case .authorizationRes(let res)? = Base.body(first) else {
+            Issue.record("expected AuthorizationRes, got \(first)")
+            return
+        }
+        #expect(res.responseCode == expected)
+        #expect(res.evseProcessing == .finished)
+        #expect(Base.isClosing(first))
+        #expect(machine.isClosed)
+    }
+
+    @Test("[V2G2-475] While Ongoing (a backend slower than the budget), a bare repeated AuthorizationReq (no Id, GenChallenge, signature) is answered; as the first one it gets FAILED_ChallengeInvalid")
     func bareRepeatAfterVerified() throws {
         let pki = try ContractTestPKI()
         let bare = Base.request(.authorizationReq(AuthorizationReq()))
@@ -421,7 +451,7 @@ extension ContractTestPKI {
         _ = machine.received(Contract.paymentDetails(pki), now: t)
         _ = machine.received(try Contract.signedAuthorization(key: pki.contractKey), now: t)
         _ = machine.backendAuthorized(BackendAuthorizationDecision(status: .accepted, certificateStatus: .accepted))
-        _ = machine.received(try Contract.signedAuthorization(key: pki.contractKey), now: t + 1)
+        _ = machine.decidedAuthorization(now: t)
         _ = machine.received(Base.dcParameters, now: t + 2)
         _ = machine.received(Loop.cableCheck, now: t + 3)
         _ = machine.controllerAnswered(.isolation(.valid), now: t + 3)

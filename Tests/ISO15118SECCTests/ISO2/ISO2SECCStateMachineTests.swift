@@ -92,7 +92,7 @@ import Testing
         _ = machine.received(paymentSelection(.externalPayment), now: 102)
     }
 
-    @Test("EIM DC: SessionSetup to ChargeParameterDiscovery with Ongoing while the backend decides")
+    @Test("EIM DC: SessionSetup to ChargeParameterDiscovery; the backend decides before the first AuthorizationReq is answered, which is then Finished")
     func eimDC() throws {
         var machine = Self.machine()
         let setup = machine.received(Self.sessionSetup, now: 100)
@@ -118,12 +118,19 @@ import Testing
         }
         #expect(backendRequest.identification == .external(idToken: "000102030405", type: "MacAddress"))
         #expect(backendRequest.traceID == Self.trace)
+        // The fallback for a backend slower than the driver's budget.
         #expect(ongoing.body.bodyElement == .authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .ongoing)))
-        #expect(Self.body(machine.received(Self.authorization, now: 104))
-            == .authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .ongoing)))
+        let pending = machine.decidedAuthorization(now: 103)
+        #expect(pending == nil, "no answer while the backend decides")
         #expect(machine.backendAuthorized(BackendAuthorizationDecision(status: .accepted)) == .none)
-        #expect(Self.body(machine.received(Self.authorization, now: 105))
-            == .authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .finished)))
+        let decidedAction = machine.decidedAuthorization(now: 103)
+        let decided = try #require(decidedAction)
+        #expect(decided == .send(
+            Self.request(.authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .finished))),
+            expectNextWithin: ISO2Timing.sequenceTimeout))
+        // Answered once: the machine now waits for ChargeParameterDiscovery.
+        let again = machine.decidedAuthorization(now: 104)
+        #expect(again == nil)
 
         guard case .chargeParameterDiscoveryRes(let parameters)? = Self.body(machine.received(Self.dcParameters, now: 106)),
             case .dcEVSEChargeParameter(let dc) = parameters.evseChargeParameter,
@@ -146,7 +153,7 @@ import Testing
         Self.toAuthorization(&machine)
         _ = machine.received(Self.authorization, now: 103)
         _ = machine.backendAuthorized(BackendAuthorizationDecision(status: .accepted))
-        _ = machine.received(Self.authorization, now: 104)
+        _ = machine.decidedAuthorization(now: 103)
         guard case .chargeParameterDiscoveryRes(let parameters)? = Self.body(machine.received(Self.acParameters, now: 105)),
             case .acEVSEChargeParameter(let ac) = parameters.evseChargeParameter
         else {
@@ -219,15 +226,41 @@ import Testing
         (BackendAuthorizationDecision(status: .invalid, certificateStatus: .contractCancelled), .failedContractCanceled),
         (BackendAuthorizationDecision(status: .invalid, certificateStatus: .noCertificateAvailable), .failedNoCertificateAvailable),
     ])
-    func authorizationCodes(decision: BackendAuthorizationDecision, expected: ResponseCode) {
+    func authorizationCodes(decision: BackendAuthorizationDecision, expected: ResponseCode) throws {
         #expect(AuthorizationRules.responseCode(for: decision) == expected)
         var machine = Self.machine()
         Self.toAuthorization(&machine)
         _ = machine.received(Self.authorization, now: 103)
+        // A backend slower than the budget: the vehicle was answered Ongoing and repeats AuthorizationReq.
+        var slow = machine
+        _ = slow.backendAuthorized(decision)
+        let repeated = slow.received(Self.authorization, now: 104)
+        #expect(Self.responseCode(repeated) == expected)
+        #expect(Self.isClosing(repeated) == (expected != .ok))
+        // Within the budget: the first AuthorizationReq is answered with the decision, EVSEProcessing Finished.
         _ = machine.backendAuthorized(decision)
-        let action = machine.received(Self.authorization, now: 104)
-        #expect(Self.responseCode(action) == expected)
-        #expect(Self.isClosing(action) == (expected != .ok))
+        let firstAction = machine.decidedAuthorization(now: 103)
+        let first = try #require(firstAction)
+        #expect(Self.body(first) == .authorizationRes(AuthorizationRes(responseCode: expected, evseProcessing: .finished)))
+        #expect(Self.isClosing(first) == (expected != .ok))
+        #expect(machine.isClosed == (expected != .ok))
+    }
+
+    @Test("[ISO 15118-2 AuthorizationRes EVSEProcessing] A backend slower than the driver's budget: Ongoing to the first AuthorizationReq and its repeats, then Finished")
+    func slowBackend() {
+        var machine = Self.machine()
+        Self.toAuthorization(&machine)
+        guard case .authorize(_, let ongoing, _) = machine.received(Self.authorization, now: 103) else {
+            Issue.record("expected a backend authorization")
+            return
+        }
+        #expect(ongoing.body.bodyElement == .authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .ongoing)))
+        #expect(Self.body(machine.received(Self.authorization, now: 104))
+            == .authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .ongoing)))
+        _ = machine.backendAuthorized(BackendAuthorizationDecision(status: .accepted))
+        #expect(Self.body(machine.received(Self.authorization, now: 105))
+            == .authorizationRes(AuthorizationRes(responseCode: .ok, evseProcessing: .finished)))
+        #expect(Self.responseCode(machine.received(Self.dcParameters, now: 106)) == .ok)
     }
 
     @Test("An EIM AuthorizationReq carrying a GenChallenge gets FAILED_ChallengeInvalid")
@@ -251,13 +284,18 @@ import Testing
         #expect(Self.isClosing(late))
     }
 
-    @Test("A backend failure refuses the session with FAILED")
+    @Test("A backend failure refuses the session with FAILED: in the first AuthorizationRes within the budget, in the repeat's answer after Ongoing")
     func backendFailure() {
         var machine = Self.machine()
         Self.toAuthorization(&machine)
         _ = machine.received(Self.authorization, now: 103)
+        var slow = machine
         _ = machine.backendFailed()
-        #expect(Self.responseCode(machine.received(Self.authorization, now: 104)) == .failed)
+        let first = machine.decidedAuthorization(now: 103)
+        #expect(first.flatMap(Self.responseCode) == .failed)
+        #expect(first.map(Self.isClosing) == true)
+        _ = slow.backendFailed()
+        #expect(Self.responseCode(slow.received(Self.authorization, now: 104)) == .failed)
     }
 
     @Test("ChargeParameterDiscovery: a mode not offered, or parameters of the other kind")
@@ -267,7 +305,7 @@ import Testing
             Self.toAuthorization(&machine)
             _ = machine.received(Self.authorization, now: 103)
             _ = machine.backendAuthorized(BackendAuthorizationDecision(status: .accepted))
-            _ = machine.received(Self.authorization, now: 104)
+            _ = machine.decidedAuthorization(now: 103)
             return Self.responseCode(machine.received(request, now: 105))
         }
         #expect(code(Self.acParameters, Self.dcCapabilities) == .failedWrongEnergyTransferMode)
