@@ -53,6 +53,9 @@ import V2GTransport
         #expect(ev.timeline.filter { $0.message == "CurrentDemandReq" }.count == 4)
         #expect(ev.timeline.last?.message == "SessionStopRes")
         #expect(secc?.ending == "session ended: sessionStopped")
+        // The backend was asked after ServicePaymentSelectionRes: the first ContractAuthenticationReq gets the decision.
+        let answers = (secc?.timeline ?? []).filter { $0.direction == .sent && $0.message == "ContractAuthenticationRes" }
+        #expect(answers.map { $0.responseCode ?? "" } == ["OK/Finished"], "\(answers)")
     }
 
     @Test("din-dc over loopback: a token outside the local allow-list ends the session at ContractAuthentication")
