@@ -10,15 +10,15 @@ public enum ApplicationProtocol: String, Sendable, Hashable, CaseIterable, Codab
     case iso2 = "iso2"
     case din = "din"
 
-    /// The ProtocolNamespace carried in the handshake.
+    /// The ProtocolNamespace carried in the handshake (from ``KnownProtocolNamespaces``).
     public var namespace: String {
         switch self {
-        case .iso20DC: "urn:iso:std:iso:15118:-20:DC"
-        case .iso20AC: "urn:iso:std:iso:15118:-20:AC"
-        case .iso20WPT: "urn:iso:std:iso:15118:-20:WPT"
-        case .iso20ACDP: "urn:iso:std:iso:15118:-20:ACDP"
-        case .iso2: "urn:iso:15118:2:2013:MsgDef"
-        case .din: "urn:din:70121:2012:MsgDef"
+        case .iso20DC: KnownProtocolNamespaces.iso20DC
+        case .iso20AC: KnownProtocolNamespaces.iso20AC
+        case .iso20WPT: KnownProtocolNamespaces.iso20WPT
+        case .iso20ACDP: KnownProtocolNamespaces.iso20ACDP
+        case .iso2: KnownProtocolNamespaces.iso2
+        case .din: KnownProtocolNamespaces.din
         }
     }
 

@@ -4,10 +4,10 @@ public import X509
 import SwiftASN1
 
 /// What a new certificate says about its subject; the issuer adds the profile's extensions.
-public struct IssuanceRequest: Sendable {
+public struct IssuanceRequestOf<PublicKey: Sendable>: Sendable {
     public var role: CertificateRole
     public var subject: DistinguishedName
-    public var publicKey: Certificate.PublicKey
+    public var publicKey: PublicKey
     /// Positive, at most 20 octets (RFC 5280 §4.1.2.2). Callers draw it from a random source.
     public var serialNumber: Certificate.SerialNumber
     public var notBefore: Date
@@ -18,7 +18,7 @@ public struct IssuanceRequest: Sendable {
     public var crlURL: String?
 
     public init(
-        role: CertificateRole, subject: DistinguishedName, publicKey: Certificate.PublicKey,
+        role: CertificateRole, subject: DistinguishedName, publicKey: PublicKey,
         serialNumber: Certificate.SerialNumber, notBefore: Date, notAfter: Date, ocspURL: String? = nil,
         crlURL: String? = nil
     ) {
@@ -33,32 +33,11 @@ public struct IssuanceRequest: Sendable {
     }
 }
 
-/// What a new Ed448 certificate says about its subject (``IssuanceRequest`` for an Ed448 key).
-public struct Ed448IssuanceRequest: Sendable {
-    public var role: CertificateRole
-    public var subject: DistinguishedName
-    public var publicKey: Ed448.PublicKey
-    public var serialNumber: Certificate.SerialNumber
-    public var notBefore: Date
-    public var notAfter: Date
-    public var ocspURL: String?
-    public var crlURL: String?
+/// A request for a certificate of an ECDSA key (the ISO 15118-2 and -20 curves).
+public typealias IssuanceRequest = IssuanceRequestOf<Certificate.PublicKey>
 
-    public init(
-        role: CertificateRole, subject: DistinguishedName, publicKey: Ed448.PublicKey,
-        serialNumber: Certificate.SerialNumber, notBefore: Date, notAfter: Date, ocspURL: String? = nil,
-        crlURL: String? = nil
-    ) {
-        self.role = role
-        self.subject = subject
-        self.publicKey = publicKey
-        self.serialNumber = serialNumber
-        self.notBefore = notBefore
-        self.notAfter = notAfter
-        self.ocspURL = ocspURL
-        self.crlURL = crlURL
-    }
-}
+/// A request for a certificate of an Ed448 key (ISO 15118-20).
+public typealias Ed448IssuanceRequest = IssuanceRequestOf<Ed448.PublicKey>
 
 /// Issues certificates that meet the ISO 15118 profile of their role.
 ///

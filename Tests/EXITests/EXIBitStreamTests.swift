@@ -171,3 +171,87 @@ import Testing
         }
     }
 }
+
+@Suite struct EXIKnownStringsTests {
+    static let table = EXIKnownStrings(["urn:din:70121:2012:MsgDef", "urn:iso:15118:2:2013:MsgDef", "short", "né"])
+
+    /// The outcome of one read: the value and where the reader stopped, or the error's code and position.
+    enum Outcome: Equatable {
+        case value(String, Int)
+        case error(EXIError.Code, Int?)
+    }
+
+    static func read(_ bytes: [UInt8], offset: Int, min: Int, max: Int?, known: EXIKnownStrings?) -> Outcome {
+        var r = EXIBitReader(bytes)
+        do {
+            _ = try r.readBits(offset)
+            let value =
+                if let known { try r.readString(minLength: min, maxLength: max, known: known) } else {
+                    try r.readString(minLength: min, maxLength: max)
+                }
+            return .value(value, r.bitPosition)
+        } catch {
+            return .error(error.code, error.bitPosition)
+        }
+    }
+
+    /// Streams of `text` after `offset` filler bits, whole and cut short.
+    static func streams(_ text: String, offset: Int) -> [[UInt8]] {
+        var w = EXIBitWriter()
+        w.writeBits(1, count: offset)
+        w.writeString(text)
+        w.writeBits(0x5A, count: 8)
+        let whole = w.bytes
+        return (1...whole.count).map { Array(whole.prefix($0)) } + [whole]
+    }
+
+    @Test("[EXI 1.0 §7.1.10] a known string reads as the table's own storage; values, positions and errors equal the plain read")
+    func sameOutcome() throws {
+        let texts = [
+            "urn:din:70121:2012:MsgDef", "urn:iso:15118:2:2013:MsgDef", "urn:din:70121:2012:MsgDeg", "urn:din:70121:2012:MsgDe",
+            "urn:iso:15118:2:2013:MsgDef!", "Urn:iso:15118:2:2013:MsgDef", "short", "shorT", "né", "ne", "", "x",
+            "urn:din:70121:2012:MsgDéf",
+        ]
+        var known = 0
+        for text in texts {
+            for offset in [0, 1, 3, 7] {
+                for bytes in Self.streams(text, offset: offset) {
+                    for (min, max) in [(0, nil), (0, 100), (0, 5), (6, nil), (26, 30)] as [(Int, Int?)] {
+                        let plain = Self.read(bytes, offset: offset, min: min, max: max, known: nil)
+                        let viaTable = Self.read(bytes, offset: offset, min: min, max: max, known: Self.table)
+                        #expect(plain == viaTable, "\(text) at offset \(offset), \(bytes.count) bytes, \(min)...\(String(describing: max))")
+                        if case .value(let value, _) = viaTable, let stored = Self.table.values.first(where: { $0 == value }),
+                            stored.unicodeScalars.allSatisfy(\.isASCII)
+                        {
+                            // The decoded string shares the table's storage: nothing new was allocated for it.
+                            let decodedAddress = value.utf8.withContiguousStorageIfAvailable { $0.baseAddress } ?? nil
+                            let storedAddress = stored.utf8.withContiguousStorageIfAvailable { $0.baseAddress } ?? nil
+                            #expect(decodedAddress == storedAddress)
+                            known += 1
+                        }
+                    }
+                }
+            }
+        }
+        #expect(known > 0)
+        // A string-table hit (length prefix 0 or 1) is refused the same way.
+        for prefix: UInt8 in [0, 1] {
+            #expect(Self.read([prefix], offset: 0, min: 0, max: nil, known: Self.table) == .error(.stringTableHit, 0))
+        }
+    }
+
+    @Test("The table matches exact octets only, and never a non-ASCII value (its characters are read one by one)")
+    func matching() {
+        func match(_ text: String) -> String? {
+            Array(text.utf8).withUnsafeBufferPointer { Self.table.value(matching: $0) }
+        }
+        #expect(match("short") == "short")
+        #expect(match("urn:iso:15118:2:2013:MsgDef") == "urn:iso:15118:2:2013:MsgDef")
+        #expect(match("urn:iso:15118:2:2013:MsgDeF") == nil)
+        #expect(match("shor") == nil)
+        #expect(match("né") == nil)
+        #expect(match("") == nil)
+        #expect(Self.table.longestUTF8Count == 27)
+        #expect(Self.table.values.count == 4)
+    }
+}

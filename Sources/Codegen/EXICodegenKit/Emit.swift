@@ -5,7 +5,9 @@ extension Generator {
 
     func decodeValue(_ k: ValueKind) -> String {
         switch k {
-        case .string(let min, let max): "try r.readString(minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"))"
+        case .string(let min, let max, nil): "try r.readString(minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"))"
+        case .string(let min, let max, let known?):
+            "try r.readString(minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"), known: \(known))"
         case .binary(let min, let max): "try r.readBinary(minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"))"
         case .boolean: "try r.readBoolean()"
         case .bounded(let bits, let min, let max, let swift):
@@ -22,7 +24,7 @@ extension Generator {
 
     func encodeValue(_ k: ValueKind, _ e: String) -> String {
         switch k {
-        case .string(let min, let max): "try w.writeString(\(e), minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"))"
+        case .string(let min, let max, _): "try w.writeString(\(e), minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"))"
         case .binary(let min, let max): "try w.writeBinary(\(e), minLength: \(min), maxLength: \(max.map(String.init) ?? "nil"))"
         case .boolean: "w.writeBoolean(\(e))"
         case .bounded(let bits, let min, let max, _): "try w.writeBoundedInteger(\(e), bits: \(bits), min: \(min), max: \(max))"

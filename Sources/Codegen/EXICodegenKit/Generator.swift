@@ -133,7 +133,9 @@ final class Generator {
         var enumName: QName? = nil
         var current: SimpleTypeDef? = def
         var builtin: String? = nil
+        var known: String? = nil
         while let c = current {
+            if known == nil, let name = c.name { known = knownStringTables["\(name)"] }
             minI = minI ?? c.minInclusive
             maxI = maxI ?? c.maxInclusive
             minE = minE ?? c.minExclusive
@@ -171,7 +173,7 @@ final class Generator {
             minLength = length
             maxLength = length
         }
-        if Self.stringBuiltins.contains(builtin) { return .string(min: minLength ?? 0, max: maxLength) }
+        if Self.stringBuiltins.contains(builtin) { return .string(min: minLength ?? 0, max: maxLength, known: known) }
         if builtin == "hexBinary" || builtin == "base64Binary" { return .binary(min: minLength ?? 0, max: maxLength) }
         if builtin == "boolean" { return .boolean }
         if let (bmin, bmax, swift) = Self.integerBuiltins[builtin] {

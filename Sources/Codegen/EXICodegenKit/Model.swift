@@ -2,7 +2,8 @@ import Foundation
 
 /// How a simple value is represented in EXI and in Swift (EXI 1.0 §7.1, Table 7-1).
 enum ValueKind {
-    case string(min: Int, max: Int?)
+    /// `known`: the Swift expression of an `EXIKnownStrings` table the decoder looks values up in, or nil.
+    case string(min: Int, max: Int?, known: String?)
     case binary(min: Int, max: Int?)
     case boolean
     case bounded(bits: Int, min: Int64, max: Int64, swift: String)

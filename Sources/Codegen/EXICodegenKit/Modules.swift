@@ -65,6 +65,14 @@ let moduleSpecs: [ModuleSpec] = [
         typeRoots: ["CommonMessages", "AC", "DC", "ACDP", "WPT"].map { "iso15118_20/V2G_CI_\($0).xsd" }),
 ]
 
+/// String-typed simple types whose usual values the module keeps in one `EXIKnownStrings` table: the decoder of
+/// an element of such a type (or of a type derived from it) returns the table's string for a value it holds instead
+/// of allocating a new one. Keyed by the type's qualified name; the value is the Swift expression of the table, in
+/// the module that owns the type.
+let knownStringTables: [String: String] = [
+    "{urn:iso:15118:2:2010:AppProtocol}protocolNamespaceType": "KnownProtocolNamespaces.table"
+]
+
 /// Generates the codecs of every module from the schemas in `schemaRoot` into `outputRoot/<Module>/Generated/`.
 /// The output depends only on the schema files: the same schemas always give the same bytes.
 public func generateEXICodecs(schemaRoot rawSchemaRoot: String, outputRoot rawOutputRoot: String) throws {

@@ -815,9 +815,10 @@ extension DINDocument: Codable {
 }
 
 extension DINDocument {
-    /// Decodes an EXI stream (header 0x80, then the document).
+    /// Decodes an EXI stream (header 0x80, then the document). `bytes` is borrowed: the call neither
+    /// retains nor releases the caller's array.
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
-    public init(exi bytes: [UInt8]) throws(EXIError) {
+    public init(exi bytes: borrowing [UInt8]) throws(EXIError) {
         self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
     }
 

@@ -847,9 +847,10 @@ extension ISO20CommonMessagesDocument: Codable {
 }
 
 extension ISO20CommonMessagesDocument {
-    /// Decodes an EXI stream (header 0x80, then the document).
+    /// Decodes an EXI stream (header 0x80, then the document). `bytes` is borrowed: the call neither
+    /// retains nor releases the caller's array.
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
-    public init(exi bytes: [UInt8]) throws(EXIError) {
+    public init(exi bytes: borrowing [UInt8]) throws(EXIError) {
         self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
     }
 
@@ -1424,9 +1425,10 @@ extension ISO20ACDocument: Codable {
 }
 
 extension ISO20ACDocument {
-    /// Decodes an EXI stream (header 0x80, then the document).
+    /// Decodes an EXI stream (header 0x80, then the document). `bytes` is borrowed: the call neither
+    /// retains nor releases the caller's array.
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
-    public init(exi bytes: [UInt8]) throws(EXIError) {
+    public init(exi bytes: borrowing [UInt8]) throws(EXIError) {
         self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
     }
 
@@ -1953,9 +1955,10 @@ extension ISO20DCDocument: Codable {
 }
 
 extension ISO20DCDocument {
-    /// Decodes an EXI stream (header 0x80, then the document).
+    /// Decodes an EXI stream (header 0x80, then the document). `bytes` is borrowed: the call neither
+    /// retains nor releases the caller's array.
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
-    public init(exi bytes: [UInt8]) throws(EXIError) {
+    public init(exi bytes: borrowing [UInt8]) throws(EXIError) {
         self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
     }
 
@@ -2462,9 +2465,10 @@ extension ISO20ACDPDocument: Codable {
 }
 
 extension ISO20ACDPDocument {
-    /// Decodes an EXI stream (header 0x80, then the document).
+    /// Decodes an EXI stream (header 0x80, then the document). `bytes` is borrowed: the call neither
+    /// retains nor releases the caller's array.
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
-    public init(exi bytes: [UInt8]) throws(EXIError) {
+    public init(exi bytes: borrowing [UInt8]) throws(EXIError) {
         self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
     }
 
@@ -2903,9 +2907,10 @@ extension ISO20WPTDocument: Codable {
 }
 
 extension ISO20WPTDocument {
-    /// Decodes an EXI stream (header 0x80, then the document).
+    /// Decodes an EXI stream (header 0x80, then the document). `bytes` is borrowed: the call neither
+    /// retains nor releases the caller's array.
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
-    public init(exi bytes: [UInt8]) throws(EXIError) {
+    public init(exi bytes: borrowing [UInt8]) throws(EXIError) {
         self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
     }
 
@@ -3248,8 +3253,9 @@ extension ISO20Fragment {
     /// The end-of-fragment event code.
     public static let exiEndOfFragmentCode = 282
 
-    /// Decodes an EXI fragment (header 0x80, one element, end of fragment).
-    public init(exi bytes: [UInt8]) throws(EXIError) {
+    /// Decodes an EXI fragment (header 0x80, one element, end of fragment). `bytes` is borrowed: the call
+    /// neither retains nor releases the caller's array.
+    public init(exi bytes: borrowing [UInt8]) throws(EXIError) {
         self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
     }
 

@@ -811,9 +811,10 @@ extension ISO2Document: Codable {
 }
 
 extension ISO2Document {
-    /// Decodes an EXI stream (header 0x80, then the document).
+    /// Decodes an EXI stream (header 0x80, then the document). `bytes` is borrowed: the call neither
+    /// retains nor releases the caller's array.
     /// - Throws: ``EXIError`` for anything that is not a complete, valid stream of this schema.
-    public init(exi bytes: [UInt8]) throws(EXIError) {
+    public init(exi bytes: borrowing [UInt8]) throws(EXIError) {
         self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
     }
 
@@ -1433,8 +1434,9 @@ extension ISO2Fragment {
     /// The end-of-fragment event code.
     public static let exiEndOfFragmentCode = 244
 
-    /// Decodes an EXI fragment (header 0x80, one element, end of fragment).
-    public init(exi bytes: [UInt8]) throws(EXIError) {
+    /// Decodes an EXI fragment (header 0x80, one element, end of fragment). `bytes` is borrowed: the call
+    /// neither retains nor releases the caller's array.
+    public init(exi bytes: borrowing [UInt8]) throws(EXIError) {
         self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
     }
 

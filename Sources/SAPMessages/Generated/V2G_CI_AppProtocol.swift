@@ -247,7 +247,7 @@ extension AppProtocol {
         var ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 4 else { throw EXIError.unexpectedEvent("AppProtocol: expected SE(ProtocolNamespace), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
-        let v1 = try r.readString(minLength: 0, maxLength: 100)
+        let v1 = try r.readString(minLength: 0, maxLength: 100, known: KnownProtocolNamespaces.table)
         try r.readSimpleContentEnd()
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 5 else { throw EXIError.unexpectedEvent("AppProtocol: expected SE(VersionNumberMajor), got event \(ev)", atBit: r.bitPosition) }

@@ -40,8 +40,9 @@ extension XMLDSigFragment {
     /// The end-of-fragment event code.
     public static let exiEndOfFragmentCode = 46
 
-    /// Decodes an EXI fragment (header 0x80, one element, end of fragment).
-    public init(exi bytes: [UInt8]) throws(EXIError) {
+    /// Decodes an EXI fragment (header 0x80, one element, end of fragment). `bytes` is borrowed: the call
+    /// neither retains nor releases the caller's array.
+    public init(exi bytes: borrowing [UInt8]) throws(EXIError) {
         self = try EXIBitReader.withReader(over: bytes, Self.exiDecodeStream)
     }
 
