@@ -56,10 +56,15 @@ echo "vehicle: contract installed through Get15118EVCertificate ($(grep -c . ev-
     || fail "pnc ev (Plug & Charge)"
 grep -q "contract $(echo "$emaid" | tr -d '-' | cut -c1-14)" ev-pnc.log || fail "the vehicle did not use its installed contract"
 grep -q "AuthorizationRes  OK/Finished" ev-pnc.log || fail "Plug & Charge was not authorized"
-# The CSMS decides within the SECC's authorization budget (1 s): the first AuthorizationReq is answered Finished.
-[ "$(grep -c "AuthorizationRes  " ev-pnc.log)" = 1 ] || fail "more than one AuthorizationRes: $(grep "AuthorizationRes  " ev-pnc.log | tr '\n' ' ')"
+# The CSMS decides within the SECC's authorization budget (1 s): the first AuthorizationReq is answered Finished. A
+# machine loaded past the budget gets one Ongoing first.
+answers=$(grep -c "AuthorizationRes  " ev-pnc.log || true)
+ongoing=$(grep -c "AuthorizationRes  OK/Ongoing" ev-pnc.log || true)
+[ "$((answers - ongoing))" = 1 ] && [ "$ongoing" -le 1 ] \
+    || fail "expected one AuthorizationRes Finished (after at most one Ongoing): $(grep "AuthorizationRes  " ev-pnc.log | tr '\n' ' ')"
 grep -q "summary: completed" ev-pnc.log || fail "the Plug & Charge session did not complete"
-echo "vehicle: plugged in again, Plug & Charge with the installed contract (one AuthorizationReq, answered Finished), session completed"
+if [ "$ongoing" = 0 ]; then how="one AuthorizationReq, answered Finished"; else how="Ongoing once: the CSMS took longer than the 1 s budget"; fi
+echo "vehicle: plugged in again, Plug & Charge with the installed contract ($how), session completed"
 
 # Inside the renewal window (here: always) the vehicle asks for CertificateUpdate before PaymentDetails.
 before=$(sha256sum vehicle/*/chain.pem | cut -d' ' -f1)

@@ -14,7 +14,8 @@ import Testing
         let (status, output) = try await Peers.runAsync(
             "/bin/bash", [Peers.repoRoot + "/dev/pnc-chain.sh"], cwd: Peers.repoRoot, timeout: .seconds(300))
         #expect(status == 0, "\(output.suffix(4_000))")
-        #expect(output.contains("vehicle: plugged in again, Plug & Charge with the installed contract (one AuthorizationReq, answered Finished), session completed"))
+        #expect(output.contains("vehicle: plugged in again, Plug & Charge with the installed contract ("))
+        #expect(output.contains("), session completed"))
         #expect(output.contains("vehicle: unknown contract refused"))
         #expect(output.contains("vehicle: contract updated"))
         #expect(output.contains("CSMS: 3 transactions stored and ended"))
