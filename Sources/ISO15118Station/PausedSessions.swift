@@ -65,9 +65,15 @@ public final class PausedSessions<Session: PausedSessionRecord>: Sendable {
         }
     }
 
-    /// Removes the session a vehicle joined.
-    public func remove(sessionID: [UInt8], evccID: [UInt8]) {
-        self.sessions.withLock { $0.removeAll { Self.same($0, sessionID, evccID) } }
+    /// Removes the session a vehicle joined and returns it.
+    @discardableResult
+    public func remove(sessionID: [UInt8], evccID: [UInt8]) -> Session? {
+        self.sessions.withLock { sessions in
+            guard let index = sessions.firstIndex(where: { Self.same($0, sessionID, evccID) }) else { return nil }
+            let joined = sessions[index]
+            sessions.removeAll { Self.same($0, sessionID, evccID) }
+            return joined
+        }
     }
 
     /// The paused sessions, oldest first.

@@ -80,12 +80,15 @@ extension SECCService {
 
     /// The id the backend gives the transaction; `fallbackID` when it fails (the session charges on).
     func startTransaction(_ start: TransactionStart, fallbackID: String, logger: Logger) async -> String {
+        let id: String
         do {
-            return try await self.backend.transactionStarted(start)
+            id = try await self.backend.transactionStarted(start)
         } catch {
             logger.debug("secc backend transaction start failed", metadata: ["pnc.error": "\(error)"])
-            return fallbackID
+            id = fallbackID
         }
+        SessionTransaction.current?.opened(id, traceID: start.traceID, meterWh: start.meterStartWh)
+        return id
     }
 
     func reportUpdate(_ update: TransactionUpdate, logger: Logger) async {
@@ -95,9 +98,25 @@ extension SECCService {
     }
 
     func reportEnd(_ end: TransactionEnd, logger: Logger) async {
+        SessionTransaction.current?.closed(end.transactionID)
         do { try await self.backend.transactionEnded(end) } catch {
             logger.debug("secc backend transaction end failed", metadata: ["pnc.error": "\(error)"])
         }
+    }
+
+    /// Ends the transaction the session left open (it ended without SessionStop or a pause), with `reason` and the
+    /// meter's present register.
+    func endUnfinished(_ tracker: SessionTransaction, reason: TransactionStopReason, logger: Logger) async {
+        guard let open = tracker.take() else { return }
+        let meterWh = (try? await self.controller.meterReading())?.energyWh ?? open.meterWh
+        logger.notice(
+            "secc session ended with its transaction open: transaction ended",
+            metadata: ["pnc.transaction_id": "\(open.id)", "pnc.reason": "\(reason.rawValue)"])
+        await self.reportEnd(
+            TransactionEnd(
+                transactionID: open.id, meterStopWh: max(meterWh, open.meterWh), reason: reason,
+                timestamp: Self.unixTime(), traceID: open.traceID),
+            logger: logger)
     }
 
     /// Runs a DIN SPEC 70121 or ISO 15118-20 controller command; a throwing controller is reported as failed.

@@ -75,7 +75,11 @@ extension SECCService {
             var action = machine.received(request, now: UInt64(max(Self.unixTime(), 0)))
             if case .sessionSetup(let setup) = request, let joined = machine.joinedSessionID {
                 // The vehicle joined a paused session: its trace id and transaction go on.
-                self.iso20PausedSessions.remove(sessionID: joined, evccID: Array(setup.evccID.utf8))
+                if let record = self.iso20PausedSessions.remove(sessionID: joined, evccID: Array(setup.evccID.utf8)),
+                    let transactionID = record.transactionID
+                {
+                    SessionTransaction.current?.opened(transactionID, traceID: record.traceID, meterWh: record.meterStopWh)
+                }
                 logger[metadataKey: "pnc.trace_id"] = "\(machine.traceID)"
                 logger[metadataKey: "v2g.session_id"] = "\(ISO20SECCStateMachine.hex(joined))"
                 logger.debug("secc joined a paused -20 session")

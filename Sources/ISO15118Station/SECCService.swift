@@ -140,11 +140,14 @@ public struct SECCService: Sendable {
         // then ends and the machine gets sequenceTimerExpired().
         let timer = SessionTimer(window: self.sequenceTimeout, closing: connection.channel.channel)
         timer.arm()
+        // The transaction the session starts or joins; one it leaves open is ended below.
+        let tracker = SessionTransaction()
         do {
         defer { timer.disarm() }
         func rearm() { timer.arm() }
         let timedOut = timer
         do {
+        try await SessionTransaction.$current.withValue(tracker) {
         try await connection.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             // SupportedAppProtocol (ISO 15118-2 §8.2).
@@ -208,7 +211,11 @@ public struct SECCService: Sendable {
                     let now = Self.unixTime()
                     var action = iso2.received(request, now: now)
                     if let joined = iso2.resumed, name == "SessionSetupReq" {
-                        self.pausedSessions.remove(sessionID: joined.sessionID, evccID: joined.evccID)
+                        if let record = self.pausedSessions.remove(sessionID: joined.sessionID, evccID: joined.evccID),
+                            let transactionID = record.transactionID
+                        {
+                            SessionTransaction.current?.opened(transactionID, traceID: record.traceID, meterWh: record.meterStopWh)
+                        }
                         joinedSessionID = joined.sessionID
                         logger[metadataKey: "v2g.session_id"] = "\(joined.sessionID.hexString)"
                         logger[metadataKey: "pnc.trace_id"] = "\(joined.traceID)"
@@ -295,10 +302,17 @@ public struct SECCService: Sendable {
                 }
             }
         }
+        }
         } catch where timedOut.expired {
             ending = "closed: V2G_SECC_Sequence_Timeout"
         }
+        } catch {
+            // The connection failed under the session (a write to a closed channel, a TLS or framing error): the
+            // session ends here, and so does a transaction it left open.
+            ending = "closed by an error: \(error)"
+            logger.info("secc session ended by an error", metadata: ["pnc.error": "\(error)"])
         }
+        await self.endUnfinished(tracker, reason: timer.expired ? .timeout : .evDisconnected, logger: logger)
         logger.debug("secc session ended", metadata: ["v2g.ending": "\(ending)"])
         return SECCSessionSummary(
             protocolName: selected, sessionID: (joinedSessionID ?? sessionID).hexString, traceID: traceID, timeline: timeline,
@@ -315,6 +329,8 @@ public struct SECCService: Sendable {
 
     /// Keeps a session the vehicle paused; when that drops the oldest one (store full), its transaction ends.
     func keepPaused<Session>(_ paused: Session, in store: PausedSessions<Session>, logger: Logger) async {
+        // The transaction stays open with the paused session.
+        if let transactionID = paused.transactionID { SessionTransaction.current?.closed(transactionID) }
         if let dropped = store.keep(paused) { await self.endPaused(dropped, logger: logger) }
     }
 

@@ -20,9 +20,10 @@ import V2GTransport
         targetStateOfCharge: 80)
 
     static func session(
-        controller: SimulatedEVSEController, mode: EnergyTransferMode, backend: any ChargingBackend = LocalChargingBackend(),
+        controller: any EVSEController, mode: EnergyTransferMode, backend: any ChargingBackend = LocalChargingBackend(),
         evccID: [UInt8] = [0x02, 0, 0, 0, 0, 1], configuration: SECCConfiguration = SECCConfiguration(evseID: "DE*PNC*E1"),
-        contract: StoredContract? = nil, installation: ContractInstallation? = nil, renewal: ContractRenewal? = nil
+        contract: StoredContract? = nil, installation: ContractInstallation? = nil, renewal: ContractRenewal? = nil,
+        timers: EVCCResponseTimers = EVCCResponseTimerTests.loaded
     ) async throws -> (EVCCSessionSummary, SECCSessionSummary?) {
         let cpo = try TestChain(domain: "V2G")
         let recorder = LogRecorder()
@@ -41,7 +42,7 @@ import V2GTransport
             let summary = try await EVCCSession.run(
                 on: connection,
                 configuration: .init(evccID: evccID, energyTransfer: mode, battery: Self.battery, maximumLoopIterations: 5),
-                contract: contract, installation: installation, renewal: renewal, timers: EVCCResponseTimerTests.loaded,
+                contract: contract, installation: installation, renewal: renewal, timers: timers,
                 logger: recorder.logger)
             await pollWhile { seccSummary.get() == nil }
             try await server.close()

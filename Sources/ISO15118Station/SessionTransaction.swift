@@ -1,0 +1,38 @@
+import ISO15118SECC
+import PnCCore
+import Synchronization
+
+/// The transaction a V2G session started or joined and has not ended or paused.
+///
+/// A session that ends any other way (the connection lost or refused a write, the sequence timer, an error) still ends
+/// its transaction, so that no transaction stays open at the backend. The drivers record into the tracker of the
+/// session they run in (``current``, bound for the length of one ``SECCService/handle(_:)``).
+final class SessionTransaction: Sendable {
+    struct Open: Sendable {
+        var id: String
+        var traceID: TraceID
+        var meterWh: Double
+    }
+
+    @TaskLocal static var current: SessionTransaction?
+
+    private let open = Mutex<Open?>(nil)
+
+    /// A transaction started (or a paused one joined) by this session.
+    func opened(_ id: String, traceID: TraceID, meterWh: Double) {
+        self.open.withLock { $0 = Open(id: id, traceID: traceID, meterWh: meterWh) }
+    }
+
+    /// The transaction ended, or was kept with a paused session.
+    func closed(_ id: String) {
+        self.open.withLock { if $0?.id == id { $0 = nil } }
+    }
+
+    /// The transaction still open, which the caller now ends.
+    func take() -> Open? {
+        self.open.withLock { open in
+            defer { open = nil }
+            return open
+        }
+    }
+}
