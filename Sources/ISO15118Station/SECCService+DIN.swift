@@ -46,6 +46,7 @@ extension SECCService {
                     }
                 case .sendAndClose(let message, let reason):
                     try await Self.writeDIN(message, outbound, &timeline, stamp)
+                    SessionTransaction.current?.stationEnded()
                     return "session ended: \(reason)"
                 case .startTransaction(let start, let message, _):
                     let id = await self.startTransaction(start, fallbackID: "local-\(start.sessionID)", logger: logger)
@@ -59,6 +60,7 @@ extension SECCService {
                 case .endTransaction(let end, let message, let reason):
                     await self.reportEnd(end, logger: logger)
                     try await Self.writeDIN(message, outbound, &timeline, stamp)
+                    SessionTransaction.current?.stationEnded()
                     return "session ended: \(reason)"
                 case .control(let command):
                     let reply = await self.control(command, logger: logger)
@@ -66,6 +68,7 @@ extension SECCService {
                     action = machine.controllerReplied(reply, now: Self.unixTime())
                     continue
                 case .close(let reason):
+                    SessionTransaction.current?.stationEnded()
                     return "closed: \(reason)"
                 case .none:
                     break

@@ -118,6 +118,7 @@ extension SECCService {
                     if let paused = machine.pausedSession {
                         await self.keepPaused(paused, in: self.iso20PausedSessions, logger: logger)
                     }
+                    SessionTransaction.current?.stationEnded()
                     return Self.ending("session ended: \(reason)", joined: machine.joinedSessionID)
                 case .startTransaction(let start, let response, _):
                     let id = await self.startTransaction(start, fallbackID: "local-\(ISO20SECCStateMachine.hex(sessionID))", logger: logger)
@@ -138,6 +139,7 @@ extension SECCService {
                     action = machine.controllerReplied(reply, now: UInt64(max(Self.unixTime(), 0)))
                     continue
                 case .close(let reason):
+                    SessionTransaction.current?.stationEnded()
                     return "closed: \(reason)"
                 case .none:
                     break

@@ -237,6 +237,7 @@ public struct SECCService: Sendable {
                         case .sendAndClose(let message):
                             try await Self.write(message, outbound, &timeline, stamp)
                             ending = "session ended after \(MessageName.of(message).1 ?? "a failed response")"
+                            SessionTransaction.current?.stationEnded()
                             finished = true
                         case .authorize(let request, let ongoing, let window):
                             // The backend is asked before the AuthorizationReq is answered: a decision within the
@@ -277,6 +278,7 @@ public struct SECCService: Sendable {
                             finished = true
                         case .close(let reason):
                             ending = "closed: \(reason)"
+                            SessionTransaction.current?.stationEnded()
                             finished = true
                         case .none:
                             break
@@ -312,7 +314,7 @@ public struct SECCService: Sendable {
             ending = "closed by an error: \(error)"
             logger.info("secc session ended by an error", metadata: ["pnc.error": "\(error)"])
         }
-        await self.endUnfinished(tracker, reason: timer.expired ? .timeout : .evDisconnected, logger: logger)
+        await self.endUnfinished(tracker, reason: tracker.stopReason(sequenceTimerExpired: timer.expired), logger: logger)
         logger.debug("secc session ended", metadata: ["v2g.ending": "\(ending)"])
         return SECCSessionSummary(
             protocolName: selected, sessionID: (joinedSessionID ?? sessionID).hexString, traceID: traceID, timeline: timeline,

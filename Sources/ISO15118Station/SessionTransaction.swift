@@ -17,6 +17,7 @@ final class SessionTransaction: Sendable {
     @TaskLocal static var current: SessionTransaction?
 
     private let open = Mutex<Open?>(nil)
+    private let stationClosed = Mutex(false)
 
     /// A transaction started (or a paused one joined) by this session.
     func opened(_ id: String, traceID: TraceID, meterWh: Double) {
@@ -26,6 +27,18 @@ final class SessionTransaction: Sendable {
     /// The transaction ended, or was kept with a paused session.
     func closed(_ id: String) {
         self.open.withLock { if $0?.id == id { $0 = nil } }
+    }
+
+    /// The station ended the session (a FAILED response that closes it, or a close of its own machine).
+    func stationEnded() {
+        self.stationClosed.withLock { $0 = true }
+    }
+
+    /// Why a transaction left open ends: Timeout when the sequence timer closed the session, Other when the station
+    /// ended it, else EVDisconnected (the vehicle gone, the connection failed).
+    func stopReason(sequenceTimerExpired: Bool) -> TransactionStopReason {
+        if sequenceTimerExpired { return .timeout }
+        return self.stationClosed.withLock { $0 } ? .other : .evDisconnected
     }
 
     /// The transaction still open, which the caller now ends.

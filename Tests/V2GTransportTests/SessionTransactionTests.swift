@@ -1,7 +1,8 @@
 import ISO15118EVCC
 import ISO15118SECC
-import ISO15118Station
+@testable import ISO15118Station
 import ISO2Messages
+import PnCCore
 import PnCTesting
 import Synchronization
 import Testing
@@ -29,6 +30,24 @@ import V2GTransport
             return try await self.inner.deliver(target)
         }
         func meterReading() async throws -> MeterReading { try await self.inner.meterReading() }
+    }
+
+    @Test("[OCPP 2.0.1 E06 stoppedReason] the tracker: a transaction ended, paused or of another session is not ended again; the reason is Timeout for the sequence timer, Other when the station closed the session, else EVDisconnected")
+    func tracker() {
+        let trace = TraceID(rawValue: "0123456789abcdef0123456789abcdef")!
+        let tracker = SessionTransaction()
+        tracker.opened("T-1", traceID: trace, meterWh: 100)
+        tracker.closed("T-2")  // another session's transaction (a dropped paused session)
+        #expect(tracker.stopReason(sequenceTimerExpired: false) == .evDisconnected)
+        #expect(tracker.stopReason(sequenceTimerExpired: true) == .timeout)
+        tracker.stationEnded()
+        #expect(tracker.stopReason(sequenceTimerExpired: false) == .other)
+        #expect(tracker.stopReason(sequenceTimerExpired: true) == .timeout)
+        #expect(tracker.take()?.id == "T-1")
+        #expect(tracker.take() == nil)
+        tracker.opened("T-3", traceID: trace, meterWh: 0)
+        tracker.closed("T-3")
+        #expect(tracker.take() == nil)
     }
 
     @Test("[ISO 15118-2, OCPP 2.0.1 E06 EVDisconnected] the vehicle leaves during the charge loop (its CurrentDemandRes window passes): the SECC ends the started transaction with reason EVDisconnected")
