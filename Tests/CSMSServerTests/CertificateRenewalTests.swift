@@ -6,6 +6,7 @@ import OCPPTransport
 import Storage
 import SwiftASN1
 import Synchronization
+import PnCTesting
 import Testing
 import X509
 
@@ -62,10 +63,7 @@ import X509
                 let response = try await connection.call(
                     V16.DataTransferRequest(vendorId: "org.openchargealliance.iso15118pnc", messageId: "SignCertificate", data: sign.json.serializedString))
                 #expect(response.status == .accepted)
-                let deadline = ContinuousClock.now + .seconds(60)
-                while !station.calls.withLock({ $0.contains { $0.0 == "16:TriggerMessage" } }), ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                await pollWhile(every: .milliseconds(20)) { !station.calls.withLock({ $0.contains { $0.0 == "16:TriggerMessage" } }) }
             }
             let calls = station.calls.withLock { $0 }
             #expect(calls.contains { $0.0 == "16:CertificateSigned" })

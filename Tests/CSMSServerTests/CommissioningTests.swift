@@ -4,6 +4,7 @@ import Foundation
 import OCPPMessages
 import OCPPTransport
 import Synchronization
+import PnCTesting
 import Testing
 import V2GPKI
 
@@ -55,10 +56,7 @@ final class StationWithV2GRoot: OCPPCallHandler {
         }) { _, port in
             try await OCPPClient.withConnection(configuration: CSMSServerTests.station(port: port), handler: station) { connection in
                 _ = try await connection.call(bootRequest)
-                let deadline = ContinuousClock.now + .seconds(60)
-                while station.calls.withLock({ $0.count }) < 2, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                await pollWhile(every: .milliseconds(20)) { station.calls.withLock({ $0.count }) < 2 }
                 try await Task.sleep(for: .milliseconds(200))
                 let calls = station.calls.withLock { $0 }
                 #expect(calls.map(\.0) == ["GetInstalledCertificateIds", "InstallCertificate"])
@@ -84,10 +82,7 @@ final class StationWithV2GRoot: OCPPCallHandler {
                 configuration: CSMSServerTests.station(port: port, versions: [.v16]), handler: station
             ) { connection in
                 _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "OpenPnC", chargePointModel: "PnC-16"))
-                let deadline = ContinuousClock.now + .seconds(60)
-                while station.calls.withLock({ $0.filter { $0.0.hasPrefix("16:") }.count }) < 2, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                await pollWhile(every: .milliseconds(20)) { station.calls.withLock({ $0.filter { $0.0.hasPrefix("16:") }.count }) < 2 }
                 try await Task.sleep(for: .milliseconds(200))
                 let calls = station.calls.withLock { $0.filter { $0.0.hasPrefix("16:") } }
                 #expect(calls.map(\.0) == ["16:GetInstalledCertificateIds", "16:InstallCertificate"])
@@ -111,10 +106,7 @@ final class StationWithV2GRoot: OCPPCallHandler {
                 configuration: CSMSServerTests.station(port: port, id: "CP-16R", versions: [.v16]), handler: station
             ) { connection in
                 _ = try await connection.call(V16.BootNotificationRequest(chargePointVendor: "OpenPnC", chargePointModel: "PnC-16"))
-                let deadline = ContinuousClock.now + .seconds(60)
-                while station.calls.withLock({ $0.filter { $0.0.hasPrefix("16:") }.count }) < 3, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                await pollWhile(every: .milliseconds(20)) { station.calls.withLock({ $0.filter { $0.0.hasPrefix("16:") }.count }) < 3 }
                 try await Task.sleep(for: .milliseconds(200))
                 var wire = 0
                 var calls: [(String, JSONValue)] = []

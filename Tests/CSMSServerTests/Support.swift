@@ -6,6 +6,7 @@ import NIOCore
 import NIOSSL
 import OCPPMessages
 import OCPPTransport
+import PnCTesting
 import Storage
 import Synchronization
 
@@ -106,12 +107,9 @@ final class RecordingStation: OCPPCallHandler {
 
     /// Waits until `actions` have all arrived (bounded by `timeout`, long enough for a loaded machine), polling every 20 ms.
     func waitFor(_ actions: Set<String>, timeout: Duration = .seconds(60)) async -> Set<String> {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let seen = Set(calls.withLock { $0.map(\.0) }).intersection(actions)
-            if seen == actions || ContinuousClock.now >= deadline { return seen }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        func seen() -> Set<String> { Set(self.calls.withLock { $0.map(\.0) }).intersection(actions) }
+        await pollWhile(timeout: timeout, every: .milliseconds(20)) { seen() != actions }
+        return seen()
     }
 }
 
