@@ -1,14 +1,14 @@
 extension EXIBitReader {
     /// Reads the CH event code that starts the content of a simple-typed element (one production plus the
     /// non-strict escape: one bit, which must be 0).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readSimpleContentStart() throws(EXIError) {
         let at = self.bitPosition
         guard try self.readBits(1) == 0 else { throw .unexpectedEvent("escape instead of CH", atBit: at) }
     }
 
     /// Reads the EE event code that ends a simple-typed element (one bit, which must be 0).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readSimpleContentEnd() throws(EXIError) {
         let at = self.bitPosition
         guard try self.readBits(1) == 0 else { throw .unexpectedEvent("escape instead of EE", atBit: at) }
@@ -16,7 +16,7 @@ extension EXIBitReader {
 
     /// Reads an integer of a bounded type (range of at most 4096 values): an n-bit offset from `min`
     /// (EXI 1.0 §7.1.9), checked against `max`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readBoundedInteger(bits: Int, min: Int64, max: Int64) throws(EXIError) -> Int64 {
         let at = self.bitPosition
         let value = min &+ Int64(try self.readBits(bits))
@@ -25,7 +25,7 @@ extension EXIBitReader {
     }
 
     /// Reads an EXI unsigned integer and checks it against the type's range.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readUnsignedInteger(min: UInt64, max: UInt64) throws(EXIError) -> UInt64 {
         let at = self.bitPosition
         let value = try self.readUnsignedInteger()
@@ -36,7 +36,7 @@ extension EXIBitReader {
     }
 
     /// Reads an EXI integer and checks it against the type's range.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readInteger(min: Int64, max: Int64) throws(EXIError) -> Int64 {
         let at = self.bitPosition
         let value = try self.readInteger()
@@ -47,7 +47,7 @@ extension EXIBitReader {
     }
 
     /// Reads an enumeration index of `bits` bits and checks it against the number of values (EXI 1.0 §7.2).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readEnumerationIndex(bits: Int, count: Int) throws(EXIError) -> Int {
         let at = self.bitPosition
         let index = Int(truncatingIfNeeded: try self.readBits(bits))
@@ -83,15 +83,15 @@ extension EXIBitReader {
 
 extension EXIBitWriter {
     /// Writes the CH event code of a simple-typed element's content (1 bit, 0).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeSimpleContentStart() { self.writeBits(0, count: 1) }
 
     /// Writes the EE event code of a simple-typed element (1 bit, 0).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeSimpleContentEnd() { self.writeBits(0, count: 1) }
 
     /// Writes an integer of a bounded type as an n-bit offset from `min`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeBoundedInteger<T: BinaryInteger>(_ value: T, bits: Int, min: Int64, max: Int64)
         throws(EXIError)
     {
@@ -102,7 +102,7 @@ extension EXIBitWriter {
     }
 
     /// Writes an EXI unsigned integer after checking the type's range.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeUnsignedInteger<T: BinaryInteger>(_ value: T, min: UInt64, max: UInt64)
         throws(EXIError)
     {
@@ -113,7 +113,7 @@ extension EXIBitWriter {
     }
 
     /// Writes an EXI integer after checking the type's range.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeInteger<T: BinaryInteger>(_ value: T, min: Int64, max: Int64) throws(EXIError) {
         guard let v = Int64(exactly: value), v >= min, v <= max else {
             throw .valueOutOfRange("\(value) outside \(min)...\(max)")

@@ -98,7 +98,7 @@ public struct EXIBitReader: ~Copyable {
         return self.readBitsAcrossBytes(count)
     }
 
-    @usableFromInline
+    @usableFromInline @inline(never)
     mutating func readBitsAcrossBytes(_ count: Int) -> UInt64 {
         var result: UInt64 = 0
         var needed = count
@@ -124,18 +124,26 @@ public struct EXIBitReader: ~Copyable {
     }
 
     /// Reads one bit as a boolean (EXI 1.0 §7.1.2).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readBoolean() throws(EXIError) -> Bool {
         try self.readBits(1) == 1
     }
 
     /// Reads an EXI unsigned integer (EXI 1.0 §7.1.6): 7-bit groups, least significant first, high bit = more.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readUnsignedInteger() throws(EXIError) -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
+        let octet = try self.readBits(8)
+        if octet & 0x80 == 0 { return octet }
+        return try self.readUnsignedIntegerGroups(octet)
+    }
+
+    /// Reads the groups after the first octet `first` (whose high bit is set) of an EXI unsigned integer.
+    @usableFromInline @inline(never)
+    mutating func readUnsignedIntegerGroups(_ first: UInt64) throws(EXIError) -> UInt64 {
+        let start = self.bitPosition &- 8
+        var result: UInt64 = first & 0x7F
+        var shift: UInt64 = 7
         while true {
-            let start = self.bitPosition
             let octet = try self.readBits(8)
             let group = octet & 0x7F
             if shift == 63 && group > 1 || shift > 63 {

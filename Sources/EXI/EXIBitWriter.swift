@@ -216,16 +216,20 @@ public struct EXIBitWriter: ~Copyable {
     }
 
     /// Writes an EXI unsigned integer (EXI 1.0 §7.1.6).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeUnsignedInteger(_ value: UInt64) {
         if value < 0x80 {
             self.writeBits(value, count: 8)
-            return
-        }
-        if value < 0x4000 {
+        } else if value < 0x4000 {
             self.writeBits((value & 0x7F | 0x80) << 8 | value >> 7, count: 16)
-            return
+        } else {
+            self.writeLongUnsignedInteger(value)
         }
+    }
+
+    /// Writes an EXI unsigned integer of three octets or more.
+    @usableFromInline @inline(never)
+    mutating func writeLongUnsignedInteger(_ value: UInt64) {
         var rest = value
         while rest >= 0x80 {
             self.writeBits((rest & 0x7F) | 0x80, count: 8)
@@ -235,7 +239,7 @@ public struct EXIBitWriter: ~Copyable {
     }
 
     /// Writes an EXI integer (EXI 1.0 §7.1.5): sign bit then magnitude.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeInteger(_ value: Int64) {
         if value < 0 {
             self.writeBoolean(true)
@@ -307,7 +311,7 @@ public struct EXIBitWriter: ~Copyable {
     }
 
     /// Writes the EXI header of the ISO 15118 profile (0x80).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeHeader() {
         self.writeBits(0x80, count: 8)
     }

@@ -16,17 +16,17 @@ public enum V2GSignatureAlgorithm: Sendable, Hashable {
     /// ISO 15118-20: SHAKE256 digests of 64 bytes, pure Ed448 (RFC 8032, empty context), 114-byte SignatureValue.
     case ed448
 
-    public static let canonicalEXI = "http://www.w3.org/TR/canonical-exi/"
-    public static let sha256URI = "http://www.w3.org/2001/04/xmlenc#sha256"
-    public static let sha512URI = "http://www.w3.org/2001/04/xmlenc#sha512"
-    public static let ecdsaSHA256URI = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
-    public static let ecdsaSHA512URI = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"
-    public static let ed448URI = "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed448"
+    public static let canonicalEXI = KnownAlgorithms.canonicalEXI
+    public static let sha256URI = KnownAlgorithms.sha256
+    public static let sha512URI = KnownAlgorithms.sha512
+    public static let ecdsaSHA256URI = KnownAlgorithms.ecdsaSHA256
+    public static let ecdsaSHA512URI = KnownAlgorithms.ecdsaSHA512
+    public static let ed448URI = KnownAlgorithms.ed448
     /// SHAKE256 with 512 bits of output, RFC 9231's identifier. The -20 text was not at hand: the digest length and this
     /// URI follow RFC 9231 and other -20 implementations, to be confirmed with a -20 peer.
-    public static let shake256URI = "http://www.w3.org/2021/04/xmldsig-more#shake256"
+    public static let shake256URI = KnownAlgorithms.shake256
     /// An older spelling of the SHAKE256 identifier, accepted when verifying.
-    public static let shake256LegacyURI = "http://www.w3.org/2007/05/xmldsig-more#shake256"
+    public static let shake256LegacyURI = KnownAlgorithms.shake256Legacy
     /// Bytes of SHAKE256 output in a DigestValue.
     public static let shake256DigestLength = 64
 

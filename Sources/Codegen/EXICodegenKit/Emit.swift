@@ -47,14 +47,15 @@ extension Generator {
         }
     }
 
-    func encodeContent(_ c: ContentRef, _ e: String, _ L: inout Lines) {
+    func encodeContent(_ c: ContentRef, _ e: String, _ ctx: Ctx, _ L: inout Lines) {
         switch c {
         case .simple(let k):
-            L("w.writeSimpleContentStart()")
-            L(encodeValue(k, e))
-            L("w.writeSimpleContentEnd()")
+            // CH, the value, EE: the CH and EE event codes are one 0 bit each.
+            constantBits(0, width: 1, ctx, &L)
+            emitLine(encodeValue(k, e), ctx, &L)
+            constantBits(0, width: 1, ctx, &L)
         case .complex:
-            L("try \(e).exiEncode(&w)")
+            emitLine("try \(e).exiEncode(&w)", ctx, &L)
         }
     }
 
@@ -68,6 +69,173 @@ extension Generator {
             counter += 1
             return "v\(counter)"
         }
+
+        // Encoder: what is known at generation time about the grammar state at the current point of the generated
+        // code. `states` is the set of states the encoder can be in (nil: any); where it is one state whose
+        // production for the next event is not a counted repetition, the event code is a constant and is written
+        // directly instead of through `_exiEmit`. Constant bits (event codes, the CH and EE codes around simple
+        // content) are collected in `pendingValue`/`pendingWidth` and written with one `writeBits` call.
+        var grammar: Grammar? = nil
+        var ids: [Terminal: Int] = [:]
+        var states: Set<Int>? = [0]
+        var pendingValue: UInt64 = 0
+        var pendingWidth = 0
+        /// Whether the generated encoder calls `_exiEmit` (and so needs the runtime state variables).
+        var usesRuntimeState = false
+
+        // Decoder: after an event code was read, the state each event id leads to (nil: not known). Where the state
+        // before a read is one known state, the event code is read inline with that state's width and productions
+        // instead of through `_exiNext`.
+        var afterRead: [Int: Set<Int>]? = nil
+        /// The event just read when its state allows only one (`ev` then holds a constant: no check is generated).
+        var knownEvent: Int? = nil
+    }
+
+    /// `guard ev == id`, unless the event just read is known to be `id`.
+    func checkEvent(_ id: Int, _ what: String, _ ctx: Ctx, _ L: inout Lines) {
+        if ctx.knownEvent == id { return }
+        L("guard ev == \(id) else { \(unexpected(ctx, what)) }")
+    }
+
+    /// The state event `id`, just read, has led to (nil: not known).
+    func stateAfter(_ id: Int, _ ctx: Ctx) -> Set<Int>? {
+        guard let known = ctx.afterRead, let states = known[id], !states.isEmpty else { return nil }
+        return states
+    }
+
+    /// The union of two read outcomes.
+    func merge(_ a: [Int: Set<Int>]?, _ b: [Int: Set<Int>]?) -> [Int: Set<Int>]? {
+        guard var a, let b else { return nil }
+        for (id, states) in b { a[id, default: []].formUnion(states) }
+        return a
+    }
+
+    /// Reads the next event code into `ev`, from the states in `ctx.states`.
+    func emitRead(_ ctx: Ctx, _ L: inout Lines) {
+        if let known = ctx.states, known.count == 1, let state = known.first, let g = ctx.grammar, state >= 0,
+            state < g.states.count, g.counted[state] == nil,
+            g.states[state].allSatisfy({ ctx.ids[$0.terminal] != nil })
+        {
+            let productions = g.states[state]
+            let width = Grammar.width(productions.count)
+            var outcome: [Int: Set<Int>] = [:]
+            if productions.count == 1, let p = productions.first, let id = ctx.ids[p.terminal] {
+                L("guard try r.readEventCode(width: \(width)) == 0 else { throw Self._exiUndeclared(\(state), at: r.bitPosition &- \(width)) }")
+                L("ev = \(id)")
+                L("\(Self.stateStoreMarker)s = \(p.next)")
+                outcome[id, default: []].insert(p.next)
+                ctx.afterRead = outcome
+                ctx.knownEvent = id
+                return
+            } else {
+                L("switch try r.readEventCode(width: \(width)) {")
+                for (code, p) in productions.enumerated() {
+                    guard let id = ctx.ids[p.terminal] else { continue }
+                    L("case \(code):")
+                    L.indent += 1
+                    L("ev = \(id)")
+                    L("\(Self.stateStoreMarker)s = \(p.next)")
+                    L.indent -= 1
+                    outcome[id, default: []].insert(p.next)
+                }
+                L("default: throw Self._exiUndeclared(\(state), at: r.bitPosition &- \(width))")
+                L("}")
+            }
+            ctx.afterRead = outcome
+            ctx.knownEvent = nil
+            return
+        }
+        ctx.knownEvent = nil
+        L("ev = try Self._exiNext(&s, &rep, &r)")
+        ctx.usesRuntimeState = true
+        var outcome: [Int: Set<Int>] = [:]
+        let candidates = ctx.states.map(Array.init) ?? Array(0..<(ctx.grammar?.states.count ?? 0))
+        for state in candidates where state >= 0 {
+            guard let g = ctx.grammar, state < g.states.count else { continue }
+            for p in g.states[state] {
+                guard let id = ctx.ids[p.terminal] else { continue }
+                outcome[id, default: []].insert(p.next)
+                if let c = g.counted[state], c.terminals.contains(p.terminal) { outcome[id, default: []].insert(state) }
+            }
+        }
+        ctx.afterRead = outcome
+    }
+
+    /// The marker of a line that keeps the runtime state variable in step with a constant event code; such lines are
+    /// kept when the encoder also emits events through `_exiEmit`, and dropped otherwise.
+    static let stateStoreMarker = "/*state*/ "
+
+    /// The production of event `id` in `state`: its code, the state's code width, the next state, and whether it is
+    /// a counted repetition (next state decided at run time).
+    func production(_ ctx: Ctx, state: Int, id: Int) -> (code: Int, width: Int, next: Int, counted: Bool)? {
+        guard let g = ctx.grammar, state >= 0, state < g.states.count else { return nil }
+        let st = g.states[state]
+        for (code, p) in st.enumerated() where ctx.ids[p.terminal] == id {
+            let counted = g.counted[state].map { $0.terminals.contains(p.terminal) } ?? false
+            return (code, Grammar.width(st.count), p.next, counted)
+        }
+        return nil
+    }
+
+    /// Appends constant bits to the pending run, writing the run first when it would grow past 56 bits.
+    func constantBits(_ value: UInt64, width: Int, _ ctx: Ctx, _ L: inout Lines) {
+        if ctx.pendingWidth + width > 56 { flushBits(ctx, &L) }
+        ctx.pendingValue = ctx.pendingValue << UInt64(width) | value
+        ctx.pendingWidth += width
+    }
+
+    /// Writes the pending constant bits.
+    func flushBits(_ ctx: Ctx, _ L: inout Lines) {
+        guard ctx.pendingWidth > 0 else { return }
+        L("w.writeBits(0x\(String(ctx.pendingValue, radix: 16)), count: \(ctx.pendingWidth))")
+        ctx.pendingValue = 0
+        ctx.pendingWidth = 0
+    }
+
+    /// An encoder line: pending constant bits go first.
+    func emitLine(_ line: String, _ ctx: Ctx, _ L: inout Lines) {
+        flushBits(ctx, &L)
+        L(line)
+    }
+
+    /// Writes the event code of event `id`: a constant when the state is known, else through `_exiEmit`.
+    func emitEvent(_ id: Int, _ ctx: Ctx, _ L: inout Lines) {
+        if let known = ctx.states, known.count == 1, let state = known.first,
+            let p = production(ctx, state: state, id: id), !p.counted
+        {
+            constantBits(UInt64(p.code), width: p.width, ctx, &L)
+            L("\(Self.stateStoreMarker)s = \(p.next)")
+            ctx.states = [p.next]
+            return
+        }
+        emitLine("try Self._exiEmit(&s, &rep, \(id), &w)", ctx, &L)
+        ctx.usesRuntimeState = true
+        // Afterwards the state is the target of a production of this event, or the counted state itself.
+        var next: Set<Int> = []
+        let candidates = ctx.states.map(Array.init) ?? Array(0..<(ctx.grammar?.states.count ?? 0))
+        for state in candidates {
+            guard let p = production(ctx, state: state, id: id) else { continue }
+            next.insert(p.next)
+            if p.counted { next.insert(state) }
+        }
+        ctx.states = next
+    }
+
+    /// Appends `body` to `L`, with its state-store lines kept (marker removed) or dropped.
+    func appendDroppingStateStores(_ body: Lines, keep: Bool, to L: inout Lines) {
+        for line in body.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            if let marker = line.range(of: Self.stateStoreMarker) {
+                if keep { L.text += line.replacingCharacters(in: marker, with: "") + "\n" }
+            } else {
+                L.text += line + "\n"
+            }
+        }
+    }
+
+    /// The union of two state sets (nil: any state).
+    func union(_ a: Set<Int>?, _ b: Set<Int>?) -> Set<Int>? {
+        guard let a, let b else { return nil }
+        return a.union(b)
     }
 
     func cond(_ ids: [Int]) -> String {
@@ -82,15 +250,19 @@ extension Generator {
     func decodeOne(_ node: Node, into v: String, _ ctx: Ctx, _ L: inout Lines) {
         switch node {
         case .attribute(let q, let k, let id, _):
-            L("guard ev == \(id) else { \(unexpected(ctx, "expected AT(\(q.local))")) }")
+            checkEvent(id, "expected AT(\(q.local))", ctx, &L)
+            ctx.states = stateAfter(id, ctx)
             L("let \(v) = \(decodeValue(k))")
-            L("ev = try Self._exiNext(&s, &rep, &r)")
+            emitRead(ctx, &L)
         case .simpleContent(let k):
-            L("guard ev == 1 else { \(unexpected(ctx, "expected CH")) }")
+            checkEvent(1, "expected CH", ctx, &L)
+            ctx.states = stateAfter(1, ctx)
             L("let \(v) = \(decodeValue(k))")
-            L("ev = try Self._exiNext(&s, &rep, &r)")
+            emitRead(ctx, &L)
         case .element(let members, let groupEnum, _, _):
             if let groupEnum {
+                var states: Set<Int>? = []
+                for m in members { states = union(states, stateAfter(m.id, ctx)) }
                 L("let \(v): \(groupEnum)")
                 L("switch ev {")
                 for m in members {
@@ -103,24 +275,32 @@ extension Generator {
                 }
                 L("default: \(unexpected(ctx, "expected \(members[0].decl.qname.local) or a substitute"))")
                 L("}")
+                ctx.states = states
             } else {
-                L("guard ev == \(members[0].id) else { \(unexpected(ctx, "expected SE(\(members[0].decl.qname.local))")) }")
+                checkEvent(members[0].id, "expected SE(\(members[0].decl.qname.local))", ctx, &L)
+                ctx.states = stateAfter(members[0].id, ctx)
                 decodeContent(members[0].content, into: v, &L)
             }
-            L("ev = try Self._exiNext(&s, &rep, &r)")
+            emitRead(ctx, &L)
         case .choice(let c, _, _):
             L("let \(v): \(c.name)")
             L("switch ev {")
+            let before = ctx.afterRead
+            var after: [Int: Set<Int>]? = [:]
             for alt in c.alternatives {
                 L("case \(alt.node.first.map(String.init).joined(separator: ", ")):")
                 L.indent += 1
+                ctx.afterRead = before
                 let t = ctx.fresh()
                 decodeField(alt.node, into: t, ctx, &L)
                 L("\(v) = .\(alt.caseName)(\(t))")
+                after = merge(after, ctx.afterRead)
                 L.indent -= 1
             }
             L("default: \(unexpected(ctx, "no alternative of the choice"))")
             L("}")
+            ctx.afterRead = after
+            ctx.knownEvent = nil
         case .group(let g, _, _):
             var args: [String] = []
             for f in g.fields {
@@ -140,6 +320,22 @@ extension Generator {
         let (min, max) = node.cardinality
         if case .wildcard = node { return }
         if node.isArray {
+            // The read outcomes at the top of the loop: those before it and those one more pass can end in, to a
+            // fixpoint.
+            var entry = ctx.afterRead
+            while true {
+                let saved = (ctx.counter, ctx.usesRuntimeState)
+                ctx.afterRead = entry
+                ctx.knownEvent = nil
+                var scratch = Lines()
+                decodeOne(node, into: "x", ctx, &scratch)
+                (ctx.counter, ctx.usesRuntimeState) = saved
+                let widened = merge(entry, ctx.afterRead)
+                if widened == entry { break }
+                entry = widened
+            }
+            ctx.afterRead = entry
+            ctx.knownEvent = nil
             L("var \(v): [\(node.baseSwiftType)] = []")
             L.open("while \(cond(node.first)) {")
             if case .bounded(let m) = max {
@@ -153,16 +349,21 @@ extension Generator {
             decodeOne(node, into: t, ctx, &L)
             L("\(v).append(\(t))")
             L.close()
+            ctx.afterRead = entry
+            ctx.knownEvent = nil
             if min > 0 {
                 L("if \(v).count < \(min) { throw EXIError.lengthLimitExceeded(\"\(ctx.typeName): fewer than \(min) items\", atBit: r.bitPosition) }")
             }
         } else if min == 0 {
             L("var \(v): \(node.baseSwiftType)? = nil")
             L.open("if \(cond(node.first)) {")
+            let before = ctx.afterRead
             let t = ctx.fresh()
             decodeOne(node, into: t, ctx, &L)
             L("\(v) = \(t)")
             L.close()
+            ctx.afterRead = merge(before, ctx.afterRead)
+            ctx.knownEvent = nil
         } else {
             decodeOne(node, into: v, ctx, &L)
         }
@@ -173,37 +374,49 @@ extension Generator {
     func encodeOne(_ node: Node, _ e: String, _ ctx: Ctx, _ L: inout Lines) {
         switch node {
         case .attribute(_, let k, let id, _):
-            L("try Self._exiEmit(&s, &rep, \(id), &w)")
-            L(encodeValue(k, e))
+            emitEvent(id, ctx, &L)
+            emitLine(encodeValue(k, e), ctx, &L)
         case .simpleContent(let k):
-            L("try Self._exiEmit(&s, &rep, 1, &w)")
-            L(encodeValue(k, e))
+            emitEvent(1, ctx, &L)
+            emitLine(encodeValue(k, e), ctx, &L)
         case .element(let members, let groupEnum, _, _):
             if groupEnum != nil {
-                L("switch \(e) {")
+                emitLine("switch \(e) {", ctx, &L)
+                let before = ctx.states
+                var after: Set<Int>? = []
                 for m in members {
                     let t = ctx.fresh()
                     L("case .\(m.caseName)(let \(t)):")
                     L.indent += 1
-                    L("try Self._exiEmit(&s, &rep, \(m.id), &w)")
-                    encodeContent(m.content, t, &L)
+                    ctx.states = before
+                    emitEvent(m.id, ctx, &L)
+                    encodeContent(m.content, t, ctx, &L)
+                    flushBits(ctx, &L)
+                    after = union(after, ctx.states)
                     L.indent -= 1
                 }
                 L("}")
+                ctx.states = after
             } else {
-                L("try Self._exiEmit(&s, &rep, \(members[0].id), &w)")
-                encodeContent(members[0].content, e, &L)
+                emitEvent(members[0].id, ctx, &L)
+                encodeContent(members[0].content, e, ctx, &L)
             }
         case .choice(let c, _, _):
-            L("switch \(e) {")
+            emitLine("switch \(e) {", ctx, &L)
+            let before = ctx.states
+            var after: Set<Int>? = []
             for alt in c.alternatives {
                 let t = ctx.fresh()
                 L("case .\(alt.caseName)(let \(t)):")
                 L.indent += 1
+                ctx.states = before
                 encodeField(alt.node, t, ctx, &L)
+                flushBits(ctx, &L)
+                after = union(after, ctx.states)
                 L.indent -= 1
             }
             L("}")
+            ctx.states = after
         case .group(let g, _, _):
             for f in g.fields { encodeField(f.node, "\(e).\(f.name)", ctx, &L) }
         case .wildcard: break
@@ -216,16 +429,41 @@ extension Generator {
         if node.isArray {
             let maxString: String
             if case .bounded(let m) = max { maxString = String(m) } else { maxString = "nil" }
-            L("try EXIFacets.checkLength(\(e).count, min: \(min), max: \(maxString), \"\(ctx.typeName)\")")
-            let t = ctx.fresh()
-            L.open("for \(t) in \(e) {")
-            encodeOne(node, t, ctx, &L)
+            emitLine("try EXIFacets.checkLength(\(e).count, min: \(min), max: \(maxString), \"\(ctx.typeName)\")", ctx, &L)
+            // The states at the top of the loop: those before it and those one more pass can end in, to a fixpoint.
+            var entry = ctx.states
+            while true {
+                let saved = (ctx.counter, ctx.usesRuntimeState)
+                ctx.states = entry
+                var scratch = Lines()
+                encodeOne(node, "x", ctx, &scratch)
+                ctx.pendingValue = 0
+                ctx.pendingWidth = 0
+                (ctx.counter, ctx.usesRuntimeState) = saved
+                let widened = union(entry, ctx.states)
+                if widened == entry { break }
+                entry = widened
+            }
+            ctx.states = entry
+            // The elements are encoded where they are stored, without a copy of each.
+            let b = ctx.fresh()
+            let i = ctx.fresh()
+            L.open("try \(e).withUnsafeBufferPointer { (\(b): UnsafeBufferPointer<\(node.baseSwiftType)>) throws(EXIError) in")
+            L.open("for \(i) in \(b).indices {")
+            encodeOne(node, "\(b)[\(i)]", ctx, &L)
+            flushBits(ctx, &L)
             L.close()
+            L.close()
+            ctx.states = entry
         } else if min == 0 {
             let t = ctx.fresh()
+            flushBits(ctx, &L)
             L.open("if let \(t) = \(e) {")
+            let before = ctx.states
             encodeOne(node, t, ctx, &L)
+            flushBits(ctx, &L)
             L.close()
+            ctx.states = union(before, ctx.states)
         } else {
             encodeOne(node, e, ctx, &L)
         }
@@ -329,27 +567,57 @@ extension Generator {
         // Decoder.
         L("/// Decodes the content of an element of this type (after its SE event, up to and including EE).")
         L.open("package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {")
-        L("var s = 0")
-        L("var rep = 0")
         let hasFields = model.fields.contains { if case .wildcard = $0.node { return false } else { return true } }
-        L("\(hasFields ? "var" : "let") ev = try Self._exiNext(&s, &rep, &r)")
+        ctx.grammar = g
+        ctx.ids = model.ids
+        ctx.states = [0]
+        ctx.usesRuntimeState = false
+        var decoder = Lines()
+        decoder.indent = L.indent
+        emitRead(ctx, &decoder)
         var args: [String] = []
         for f in model.fields {
             if case .wildcard = f.node { continue }
             let v = ctx.fresh()
-            decodeField(f.node, into: v, ctx, &L)
+            decodeField(f.node, into: v, ctx, &decoder)
             args.append("\(f.name.replacingOccurrences(of: "`", with: "")): \(v)")
         }
-        L("guard ev == 0 else { \(unexpected(ctx, "expected EE")) }")
-        L("return Self(\(args.joined(separator: ", ")))")
+        checkEvent(0, "expected EE", ctx, &decoder)
+        decoder("return Self(\(args.joined(separator: ", ")))")
+        if ctx.usesRuntimeState {
+            L("var s = 0")
+            L("var rep = 0")
+        }
+        // Where every event is known when it is read, `ev` is never compared: it is then not declared at all.
+        let readsEvent = decoder.text.contains("ev ==") || decoder.text.contains("switch ev")
+        if readsEvent {
+            L("\(hasFields ? "var" : "let") ev: Int")
+        } else {
+            var kept = Lines()
+            for line in decoder.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+                let code = line.trimmingCharacters(in: .whitespaces)
+                if code.hasPrefix("ev = "), code.dropFirst(5).allSatisfy(\.isNumber) { continue }
+                kept.text += line.replacingOccurrences(of: "ev = try Self._exiNext", with: "_ = try Self._exiNext") + "\n"
+            }
+            decoder = kept
+        }
+        appendDroppingStateStores(decoder, keep: ctx.usesRuntimeState, to: &L)
         L.close()
         L("")
         L("/// Encodes the content of an element of this type (after its SE event, up to and including EE).")
         L.open("package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {")
-        L("var s = 0")
-        L("var rep = 0")
-        for f in model.fields { encodeField(f.node, "self.\(f.name)", ctx, &L) }
-        L("try Self._exiEmit(&s, &rep, 0, &w)")
+        ctx.states = [0]
+        ctx.usesRuntimeState = false
+        var body = Lines()
+        body.indent = L.indent
+        for f in model.fields { encodeField(f.node, "self.\(f.name)", ctx, &body) }
+        emitEvent(0, ctx, &body)
+        flushBits(ctx, &body)
+        if ctx.usesRuntimeState {
+            L("var s = 0")
+            L("var rep = 0")
+        }
+        appendDroppingStateStores(body, keep: ctx.usesRuntimeState, to: &L)
         L.close()
         L("")
         // Grammar: event code per state.
@@ -386,12 +654,19 @@ extension Generator {
                     }
                 }
             }
-            L("default: throw EXIError.unexpectedEvent(\"\(model.swiftName): escape or undeclared event code in state \(i)\", atBit: at)")
+            L("default: throw Self._exiUndeclared(\(i), at: at)")
             L("}")
             L.indent -= 1
         }
-        L("default: throw EXIError.unexpectedEvent(\"\(model.swiftName): no state \\(s)\", atBit: at)")
+        L("default: throw Self._exiUndeclared(s, at: at)")
         L("}")
+        L.close()
+        L("")
+        L("/// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path")
+        L("/// stays small).")
+        L("@inline(never)")
+        L.open("static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {")
+        L("EXIError.unexpectedEvent(\"\(model.swiftName): escape or undeclared event code in state \\(s)\", atBit: at)")
         L.close()
         L("")
         L("/// Writes the event code of event `ev` in state `s` and moves to the next state.")
@@ -409,8 +684,14 @@ extension Generator {
                 }
             }
         }
-        L("default: throw EXIError.unexpectedEvent(\"\(model.swiftName): event \\(ev) not allowed in state \\(s)\")")
+        L("default: throw Self._exiNotAllowed(ev, s)")
         L("}")
+        L.close()
+        L("")
+        L("/// The error for event `ev` in state `s`, where the grammar has no production for it.")
+        L("@inline(never)")
+        L.open("static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {")
+        L("EXIError.unexpectedEvent(\"\(model.swiftName): event \\(ev) not allowed in state \\(s)\")")
         L.close()
         L.close()
     }

@@ -251,7 +251,12 @@ final class Generator {
             return candidate
         }
         for a in def.attributes {
-            let k = try kind(of: a.type, in: s)
+            var k = try kind(of: a.type, in: s)
+            if case .string(let min, let max, nil) = k, let name = def.name,
+                let table = knownAttributeStringTables["\(name)@\(a.qname.local)"]
+            {
+                k = .string(min: min, max: max, known: table)
+            }
             model.fields.append(
                 FieldModel(
                     name: unique(lowerCamel(a.qname.local)), xmlName: a.qname.local,

@@ -73,6 +73,15 @@ let knownStringTables: [String: String] = [
     "{urn:iso:15118:2:2010:AppProtocol}protocolNamespaceType": "KnownProtocolNamespaces.table"
 ]
 
+/// String-typed attributes of built-in type with such a table, keyed by the qualified name of the complex type that
+/// declares them and the attribute's name: the xmldsig `Algorithm` attributes, whose values are a handful of URIs.
+let knownAttributeStringTables: [String: String] = [
+    "{http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethodType@Algorithm": "KnownAlgorithms.table",
+    "{http://www.w3.org/2000/09/xmldsig#}SignatureMethodType@Algorithm": "KnownAlgorithms.table",
+    "{http://www.w3.org/2000/09/xmldsig#}TransformType@Algorithm": "KnownAlgorithms.table",
+    "{http://www.w3.org/2000/09/xmldsig#}DigestMethodType@Algorithm": "KnownAlgorithms.table",
+]
+
 /// Generates the codecs of every module from the schemas in `schemaRoot` into `outputRoot/<Module>/Generated/`.
 /// The output depends only on the schema files: the same schemas always give the same bytes.
 public func generateEXICodecs(schemaRoot rawSchemaRoot: String, outputRoot rawOutputRoot: String) throws {

@@ -59,13 +59,16 @@ extension Generator {
         L("")
         L("/// Writes the header and the document to `w`.")
         L.open("package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {")
-        L("w.writeHeader()")
         L("switch self {")
+        let ctx = Ctx(typeName: name)
         for (n, i, _, c) in cases {
             L("case .\(n)(let v):")
             L.indent += 1
-            L("w.writeEventCode(\(i), width: \(width))")
-            encodeContent(c, "v", &L)
+            // The header 0x80 and the root's event code, written together.
+            constantBits(0x80, width: 8, ctx, &L)
+            constantBits(UInt64(i), width: width, ctx, &L)
+            encodeContent(c, "v", ctx, &L)
+            flushBits(ctx, &L)
             L.indent -= 1
         }
         L("}")
@@ -245,10 +248,13 @@ extension Generator {
         for e in entries {
             L("case .\(e.caseName)(let v):")
             L.indent += 1
-            L("w.writeEventCode(\(e.code), width: \(width))")
             if let c = e.content {
-                encodeContent(c, "v", &L)
+                let ctx = Ctx(typeName: name)
+                constantBits(UInt64(e.code), width: width, ctx, &L)
+                encodeContent(c, "v", ctx, &L)
+                flushBits(ctx, &L)
             } else {
+                L("w.writeEventCode(\(e.code), width: \(width))")
                 for a in e.attrs {
                     L.open("if let a = v.\(lowerCamel(a.local)) {")
                     L("w.writeEventCode(\(attributes.firstIndex(of: a)!), width: \(w0))")

@@ -1103,256 +1103,252 @@ extension DINDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        w.writeHeader()
         switch self {
         case .acEVChargeParameter(let v):
-            w.writeEventCode(0, width: 7)
+            w.writeBits(0x4000, count: 15)
             try v.exiEncode(&w)
         case .acEVSEChargeParameter(let v):
-            w.writeEventCode(1, width: 7)
+            w.writeBits(0x4001, count: 15)
             try v.exiEncode(&w)
         case .acEVSEStatus(let v):
-            w.writeEventCode(2, width: 7)
+            w.writeBits(0x4002, count: 15)
             try v.exiEncode(&w)
         case .bodyElement(let v):
-            w.writeEventCode(3, width: 7)
+            w.writeBits(0x4003, count: 15)
             try v.exiEncode(&w)
         case .cableCheckReq(let v):
-            w.writeEventCode(4, width: 7)
+            w.writeBits(0x4004, count: 15)
             try v.exiEncode(&w)
         case .cableCheckRes(let v):
-            w.writeEventCode(5, width: 7)
+            w.writeBits(0x4005, count: 15)
             try v.exiEncode(&w)
         case .canonicalizationMethod(let v):
-            w.writeEventCode(6, width: 7)
+            w.writeBits(0x4006, count: 15)
             try v.exiEncode(&w)
         case .certificateInstallationReq(let v):
-            w.writeEventCode(7, width: 7)
+            w.writeBits(0x4007, count: 15)
             try v.exiEncode(&w)
         case .certificateInstallationRes(let v):
-            w.writeEventCode(8, width: 7)
+            w.writeBits(0x4008, count: 15)
             try v.exiEncode(&w)
         case .certificateUpdateReq(let v):
-            w.writeEventCode(9, width: 7)
+            w.writeBits(0x4009, count: 15)
             try v.exiEncode(&w)
         case .certificateUpdateRes(let v):
-            w.writeEventCode(10, width: 7)
+            w.writeBits(0x400a, count: 15)
             try v.exiEncode(&w)
         case .chargeParameterDiscoveryReq(let v):
-            w.writeEventCode(11, width: 7)
+            w.writeBits(0x400b, count: 15)
             try v.exiEncode(&w)
         case .chargeParameterDiscoveryRes(let v):
-            w.writeEventCode(12, width: 7)
+            w.writeBits(0x400c, count: 15)
             try v.exiEncode(&w)
         case .chargingStatusReq(let v):
-            w.writeEventCode(13, width: 7)
+            w.writeBits(0x400d, count: 15)
             try v.exiEncode(&w)
         case .chargingStatusRes(let v):
-            w.writeEventCode(14, width: 7)
+            w.writeBits(0x400e, count: 15)
             try v.exiEncode(&w)
         case .contractAuthenticationReq(let v):
-            w.writeEventCode(15, width: 7)
+            w.writeBits(0x400f, count: 15)
             try v.exiEncode(&w)
         case .contractAuthenticationRes(let v):
-            w.writeEventCode(16, width: 7)
+            w.writeBits(0x4010, count: 15)
             try v.exiEncode(&w)
         case .currentDemandReq(let v):
-            w.writeEventCode(17, width: 7)
+            w.writeBits(0x4011, count: 15)
             try v.exiEncode(&w)
         case .currentDemandRes(let v):
-            w.writeEventCode(18, width: 7)
+            w.writeBits(0x4012, count: 15)
             try v.exiEncode(&w)
         case .dcEVChargeParameter(let v):
-            w.writeEventCode(19, width: 7)
+            w.writeBits(0x4013, count: 15)
             try v.exiEncode(&w)
         case .dcEVPowerDeliveryParameter(let v):
-            w.writeEventCode(20, width: 7)
+            w.writeBits(0x4014, count: 15)
             try v.exiEncode(&w)
         case .dcEVSEChargeParameter(let v):
-            w.writeEventCode(21, width: 7)
+            w.writeBits(0x4015, count: 15)
             try v.exiEncode(&w)
         case .dcEVSEStatus(let v):
-            w.writeEventCode(22, width: 7)
+            w.writeBits(0x4016, count: 15)
             try v.exiEncode(&w)
         case .dcEVStatus(let v):
-            w.writeEventCode(23, width: 7)
+            w.writeBits(0x4017, count: 15)
             try v.exiEncode(&w)
         case .dsaKeyValue(let v):
-            w.writeEventCode(24, width: 7)
+            w.writeBits(0x4018, count: 15)
             try v.exiEncode(&w)
         case .digestMethod(let v):
-            w.writeEventCode(25, width: 7)
+            w.writeBits(0x4019, count: 15)
             try v.exiEncode(&w)
         case .digestValue(let v):
-            w.writeEventCode(26, width: 7)
-            w.writeSimpleContentStart()
+            w.writeBits(0x8034, count: 16)
             try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .evChargeParameter(let v):
-            w.writeEventCode(27, width: 7)
+            w.writeBits(0x401b, count: 15)
             try v.exiEncode(&w)
         case .evPowerDeliveryParameter(let v):
-            w.writeEventCode(28, width: 7)
+            w.writeBits(0x401c, count: 15)
             try v.exiEncode(&w)
         case .evseChargeParameter(let v):
-            w.writeEventCode(29, width: 7)
+            w.writeBits(0x401d, count: 15)
             try v.exiEncode(&w)
         case .evseStatus(let v):
-            w.writeEventCode(30, width: 7)
+            w.writeBits(0x401e, count: 15)
             try v.exiEncode(&w)
         case .evStatus(let v):
-            w.writeEventCode(31, width: 7)
+            w.writeBits(0x401f, count: 15)
             try v.exiEncode(&w)
         case .entry(let v):
-            w.writeEventCode(32, width: 7)
+            w.writeBits(0x4020, count: 15)
             try v.exiEncode(&w)
         case .keyInfo(let v):
-            w.writeEventCode(33, width: 7)
+            w.writeBits(0x4021, count: 15)
             try v.exiEncode(&w)
         case .keyName(let v):
-            w.writeEventCode(34, width: 7)
-            w.writeSimpleContentStart()
+            w.writeBits(0x8044, count: 16)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .keyValue(let v):
-            w.writeEventCode(35, width: 7)
+            w.writeBits(0x4023, count: 15)
             try v.exiEncode(&w)
         case .manifest(let v):
-            w.writeEventCode(36, width: 7)
+            w.writeBits(0x4024, count: 15)
             try v.exiEncode(&w)
         case .meteringReceiptReq(let v):
-            w.writeEventCode(37, width: 7)
+            w.writeBits(0x4025, count: 15)
             try v.exiEncode(&w)
         case .meteringReceiptRes(let v):
-            w.writeEventCode(38, width: 7)
+            w.writeBits(0x4026, count: 15)
             try v.exiEncode(&w)
         case .mgmtData(let v):
-            w.writeEventCode(39, width: 7)
-            w.writeSimpleContentStart()
+            w.writeBits(0x804e, count: 16)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .object(let v):
-            w.writeEventCode(40, width: 7)
+            w.writeBits(0x4028, count: 15)
             try v.exiEncode(&w)
         case .pgpData(let v):
-            w.writeEventCode(41, width: 7)
+            w.writeBits(0x4029, count: 15)
             try v.exiEncode(&w)
         case .pMaxScheduleEntry(let v):
-            w.writeEventCode(42, width: 7)
+            w.writeBits(0x402a, count: 15)
             try v.exiEncode(&w)
         case .paymentDetailsReq(let v):
-            w.writeEventCode(43, width: 7)
+            w.writeBits(0x402b, count: 15)
             try v.exiEncode(&w)
         case .paymentDetailsRes(let v):
-            w.writeEventCode(44, width: 7)
+            w.writeBits(0x402c, count: 15)
             try v.exiEncode(&w)
         case .powerDeliveryReq(let v):
-            w.writeEventCode(45, width: 7)
+            w.writeBits(0x402d, count: 15)
             try v.exiEncode(&w)
         case .powerDeliveryRes(let v):
-            w.writeEventCode(46, width: 7)
+            w.writeBits(0x402e, count: 15)
             try v.exiEncode(&w)
         case .preChargeReq(let v):
-            w.writeEventCode(47, width: 7)
+            w.writeBits(0x402f, count: 15)
             try v.exiEncode(&w)
         case .preChargeRes(let v):
-            w.writeEventCode(48, width: 7)
+            w.writeBits(0x4030, count: 15)
             try v.exiEncode(&w)
         case .rsaKeyValue(let v):
-            w.writeEventCode(49, width: 7)
+            w.writeBits(0x4031, count: 15)
             try v.exiEncode(&w)
         case .reference(let v):
-            w.writeEventCode(50, width: 7)
+            w.writeBits(0x4032, count: 15)
             try v.exiEncode(&w)
         case .relativeTimeInterval(let v):
-            w.writeEventCode(51, width: 7)
+            w.writeBits(0x4033, count: 15)
             try v.exiEncode(&w)
         case .retrievalMethod(let v):
-            w.writeEventCode(52, width: 7)
+            w.writeBits(0x4034, count: 15)
             try v.exiEncode(&w)
         case .saScheduleList(let v):
-            w.writeEventCode(53, width: 7)
+            w.writeBits(0x4035, count: 15)
             try v.exiEncode(&w)
         case .saSchedules(let v):
-            w.writeEventCode(54, width: 7)
+            w.writeBits(0x4036, count: 15)
             try v.exiEncode(&w)
         case .spkiData(let v):
-            w.writeEventCode(55, width: 7)
+            w.writeBits(0x4037, count: 15)
             try v.exiEncode(&w)
         case .salesTariffEntry(let v):
-            w.writeEventCode(56, width: 7)
+            w.writeBits(0x4038, count: 15)
             try v.exiEncode(&w)
         case .serviceCharge(let v):
-            w.writeEventCode(57, width: 7)
+            w.writeBits(0x4039, count: 15)
             try v.exiEncode(&w)
         case .serviceDetailReq(let v):
-            w.writeEventCode(58, width: 7)
+            w.writeBits(0x403a, count: 15)
             try v.exiEncode(&w)
         case .serviceDetailRes(let v):
-            w.writeEventCode(59, width: 7)
+            w.writeBits(0x403b, count: 15)
             try v.exiEncode(&w)
         case .serviceDiscoveryReq(let v):
-            w.writeEventCode(60, width: 7)
+            w.writeBits(0x403c, count: 15)
             try v.exiEncode(&w)
         case .serviceDiscoveryRes(let v):
-            w.writeEventCode(61, width: 7)
+            w.writeBits(0x403d, count: 15)
             try v.exiEncode(&w)
         case .servicePaymentSelectionReq(let v):
-            w.writeEventCode(62, width: 7)
+            w.writeBits(0x403e, count: 15)
             try v.exiEncode(&w)
         case .servicePaymentSelectionRes(let v):
-            w.writeEventCode(63, width: 7)
+            w.writeBits(0x403f, count: 15)
             try v.exiEncode(&w)
         case .sessionSetupReq(let v):
-            w.writeEventCode(64, width: 7)
+            w.writeBits(0x4040, count: 15)
             try v.exiEncode(&w)
         case .sessionSetupRes(let v):
-            w.writeEventCode(65, width: 7)
+            w.writeBits(0x4041, count: 15)
             try v.exiEncode(&w)
         case .sessionStopReq(let v):
-            w.writeEventCode(66, width: 7)
+            w.writeBits(0x4042, count: 15)
             try v.exiEncode(&w)
         case .sessionStopRes(let v):
-            w.writeEventCode(67, width: 7)
+            w.writeBits(0x4043, count: 15)
             try v.exiEncode(&w)
         case .signature(let v):
-            w.writeEventCode(68, width: 7)
+            w.writeBits(0x4044, count: 15)
             try v.exiEncode(&w)
         case .signatureMethod(let v):
-            w.writeEventCode(69, width: 7)
+            w.writeBits(0x4045, count: 15)
             try v.exiEncode(&w)
         case .signatureProperties(let v):
-            w.writeEventCode(70, width: 7)
+            w.writeBits(0x4046, count: 15)
             try v.exiEncode(&w)
         case .signatureProperty(let v):
-            w.writeEventCode(71, width: 7)
+            w.writeBits(0x4047, count: 15)
             try v.exiEncode(&w)
         case .signatureValue(let v):
-            w.writeEventCode(72, width: 7)
+            w.writeBits(0x4048, count: 15)
             try v.exiEncode(&w)
         case .signedInfo(let v):
-            w.writeEventCode(73, width: 7)
+            w.writeBits(0x4049, count: 15)
             try v.exiEncode(&w)
         case .timeInterval(let v):
-            w.writeEventCode(74, width: 7)
+            w.writeBits(0x404a, count: 15)
             try v.exiEncode(&w)
         case .transform(let v):
-            w.writeEventCode(75, width: 7)
+            w.writeBits(0x404b, count: 15)
             try v.exiEncode(&w)
         case .transforms(let v):
-            w.writeEventCode(76, width: 7)
+            w.writeBits(0x404c, count: 15)
             try v.exiEncode(&w)
         case .v2gMessage(let v):
-            w.writeEventCode(77, width: 7)
+            w.writeBits(0x404d, count: 15)
             try v.exiEncode(&w)
         case .weldingDetectionReq(let v):
-            w.writeEventCode(78, width: 7)
+            w.writeBits(0x404e, count: 15)
             try v.exiEncode(&w)
         case .weldingDetectionRes(let v):
-            w.writeEventCode(79, width: 7)
+            w.writeBits(0x404f, count: 15)
             try v.exiEncode(&w)
         case .x509Data(let v):
-            w.writeEventCode(80, width: 7)
+            w.writeBits(0x4050, count: 15)
             try v.exiEncode(&w)
         }
     }

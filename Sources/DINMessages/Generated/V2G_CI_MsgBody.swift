@@ -18,23 +18,17 @@ public struct CableCheckReq: Sendable, Hashable {
 extension CableCheckReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CableCheckReq: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CableCheckReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(dcEVStatus: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -45,15 +39,22 @@ extension CableCheckReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("CableCheckReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CableCheckReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CableCheckReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CableCheckReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -62,8 +63,14 @@ extension CableCheckReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CableCheckReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CableCheckReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -98,41 +105,29 @@ public struct CableCheckRes: Sendable, Hashable {
 extension CableCheckRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CableCheckRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, dcEVSEStatus: v2, evseProcessing: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.dcEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 1)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -143,25 +138,32 @@ extension CableCheckRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("CableCheckRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(DC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("CableCheckRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("CableCheckRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CableCheckRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CableCheckRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CableCheckRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -172,8 +174,14 @@ extension CableCheckRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CableCheckRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CableCheckRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -213,30 +221,36 @@ public struct CertificateInstallationReq: Sendable, Hashable {
 extension CertificateInstallationReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(OEMProvisioningCert), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = try r.readBinary(minLength: 0, maxLength: 1200)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(ListOfRootCertificateIDs), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try ListOfRootCertificateIDs.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(DHParams), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         try r.readSimpleContentStart()
         let v5 = try r.readBinary(minLength: 0, maxLength: 256)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(id: v1, oemProvisioningCert: v3, listOfRootCertificateIDs: v4, dhParams: v5)
     }
 
@@ -245,20 +259,21 @@ extension CertificateInstallationReq {
         var s = 0
         var rep = 0
         if let v6 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v6, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeBinary(self.oemProvisioningCert, minLength: 0, maxLength: 1200)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 2)
         try self.listOfRootCertificateIDs.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        s = 4
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.dhParams, minLength: 0, maxLength: 256)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -270,30 +285,37 @@ extension CertificateInstallationReq {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(OEMProvisioningCert)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(OEMProvisioningCert)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ListOfRootCertificateIDs)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(DHParams)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateInstallationReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -306,8 +328,14 @@ extension CertificateInstallationReq {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateInstallationReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -354,64 +382,45 @@ public struct CertificateInstallationRes: Sendable, Hashable {
 extension CertificateInstallationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ContractSignatureEncryptedPrivateKey), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v4 = try r.readBinary(minLength: 0, maxLength: 128)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(DHParams), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v5 = try r.readBinary(minLength: 0, maxLength: 256)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ContractID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v6 = try r.readString(minLength: 0, maxLength: 24)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
         return Self(id: v1, responseCode: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dhParams: v5, contractID: v6)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 2)
         try self.contractSignatureCertChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.contractSignatureEncryptedPrivateKey, minLength: 0, maxLength: 128)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeBinary(self.dhParams, minLength: 0, maxLength: 256)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeString(self.contractID, minLength: 0, maxLength: 24)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -422,40 +431,47 @@ extension CertificateInstallationRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ContractSignatureCertChain)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(ContractSignatureEncryptedPrivateKey)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(DHParams)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(ContractID)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateInstallationRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -469,8 +485,14 @@ extension CertificateInstallationRes {
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 9): w.writeEventCode(0, width: 1); s = 6
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateInstallationRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -516,33 +538,39 @@ public struct CertificateUpdateReq: Sendable, Hashable {
 extension CertificateUpdateReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected SE(ContractID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v4 = try r.readString(minLength: 0, maxLength: 24)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected SE(ListOfRootCertificateIDs), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v5 = try ListOfRootCertificateIDs.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected SE(DHParams), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         try r.readSimpleContentStart()
         let v6 = try r.readBinary(minLength: 0, maxLength: 256)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(id: v1, contractSignatureCertChain: v3, contractID: v4, listOfRootCertificateIDs: v5, dhParams: v6)
     }
 
@@ -551,22 +579,23 @@ extension CertificateUpdateReq {
         var s = 0
         var rep = 0
         if let v7 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v7, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         try self.contractSignatureCertChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 2)
         try w.writeString(self.contractID, minLength: 0, maxLength: 24)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 2)
         try self.listOfRootCertificateIDs.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        s = 5
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.dhParams, minLength: 0, maxLength: 256)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -578,35 +607,42 @@ extension CertificateUpdateReq {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(ContractSignatureCertChain)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ContractSignatureCertChain)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ContractID)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(ListOfRootCertificateIDs)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(DHParams)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateUpdateReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -620,8 +656,14 @@ extension CertificateUpdateReq {
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateUpdateReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateUpdateReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -672,73 +714,51 @@ public struct CertificateUpdateRes: Sendable, Hashable {
 extension CertificateUpdateRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ContractSignatureEncryptedPrivateKey), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v4 = try r.readBinary(minLength: 0, maxLength: 128)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(DHParams), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v5 = try r.readBinary(minLength: 0, maxLength: 256)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ContractID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v6 = try r.readString(minLength: 0, maxLength: 24)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(RetryCounter), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v7 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
         return Self(id: v1, responseCode: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dhParams: v5, contractID: v6, retryCounter: v7)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 2)
         try self.contractSignatureCertChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.contractSignatureEncryptedPrivateKey, minLength: 0, maxLength: 128)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeBinary(self.dhParams, minLength: 0, maxLength: 256)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeString(self.contractID, minLength: 0, maxLength: 24)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 10, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeInteger(self.retryCounter, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -749,45 +769,52 @@ extension CertificateUpdateRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ContractSignatureCertChain)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(ContractSignatureEncryptedPrivateKey)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(DHParams)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(ContractID)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(RetryCounter)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateUpdateRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -802,8 +829,14 @@ extension CertificateUpdateRes {
         case (5, 9): w.writeEventCode(0, width: 1); s = 6
         case (6, 10): w.writeEventCode(0, width: 1); s = 7
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateUpdateRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateUpdateRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -841,14 +874,21 @@ public struct ChargeParameterDiscoveryReq: Sendable, Hashable {
 extension ChargeParameterDiscoveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected SE(EVRequestedEnergyTransferType), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = EVRequestedEnergyTransfer(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         let v2: EVChargeParameterGroup
         switch ev {
         case 5:
@@ -862,31 +902,28 @@ extension ChargeParameterDiscoveryReq {
             v2 = .evChargeParameter(v5)
         default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected AC_EVChargeParameter or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(evRequestedEnergyTransferType: v1, evChargeParameter: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evRequestedEnergyTransferType.exiIndex), count: 3)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.evChargeParameter {
         case .acEVChargeParameter(let v6):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         case .dcEVChargeParameter(let v7):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            w.writeBits(0x1, count: 2)
             try v7.exiEncode(&w)
         case .evChargeParameter(let v8):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            w.writeBits(0x2, count: 2)
             try v8.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -897,22 +934,29 @@ extension ChargeParameterDiscoveryReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVRequestedEnergyTransferType)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(AC_EVChargeParameter)
             case 1: s = 2; return 6  // SE(DC_EVChargeParameter)
             case 2: s = 2; return 7  // SE(EVChargeParameter)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -924,8 +968,14 @@ extension ChargeParameterDiscoveryReq {
         case (1, 6): w.writeEventCode(1, width: 2); s = 2
         case (1, 7): w.writeEventCode(2, width: 2); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -964,19 +1014,24 @@ public struct ChargeParameterDiscoveryRes: Sendable, Hashable {
 extension ChargeParameterDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         let v3: SASchedulesGroup
         switch ev {
         case 6:
@@ -987,7 +1042,15 @@ extension ChargeParameterDiscoveryRes {
             v3 = .saSchedules(v5)
         default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SAScheduleList or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 9
+        case 2:
+            ev = 10
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         let v6: EVSEChargeParameterGroup
         switch ev {
         case 8:
@@ -1001,43 +1064,38 @@ extension ChargeParameterDiscoveryRes {
             v6 = .evseChargeParameter(v9)
         default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected AC_EVSEChargeParameter or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(responseCode: v1, evseProcessing: v2, saSchedules: v3, evseChargeParameter: v6)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 1)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.saSchedules {
         case .saScheduleList(let v10):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            w.writeBits(0x0, count: 2)
             try v10.exiEncode(&w)
         case .saSchedules(let v11):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            w.writeBits(0x1, count: 2)
             try v11.exiEncode(&w)
         }
         switch self.evseChargeParameter {
         case .acEVSEChargeParameter(let v12):
-            try Self._exiEmit(&s, &rep, 8, &w)
+            w.writeBits(0x0, count: 2)
             try v12.exiEncode(&w)
         case .dcEVSEChargeParameter(let v13):
-            try Self._exiEmit(&s, &rep, 9, &w)
+            w.writeBits(0x1, count: 2)
             try v13.exiEncode(&w)
         case .evseChargeParameter(let v14):
-            try Self._exiEmit(&s, &rep, 10, &w)
+            w.writeBits(0x2, count: 2)
             try v14.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1048,33 +1106,40 @@ extension ChargeParameterDiscoveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(SAScheduleList)
             case 1: s = 3; return 7  // SE(SASchedules)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 8  // SE(AC_EVSEChargeParameter)
             case 1: s = 4; return 9  // SE(DC_EVSEChargeParameter)
             case 2: s = 4; return 10  // SE(EVSEChargeParameter)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1089,8 +1154,14 @@ extension ChargeParameterDiscoveryRes {
         case (3, 9): w.writeEventCode(1, width: 2); s = 4
         case (3, 10): w.writeEventCode(2, width: 2); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1119,18 +1190,13 @@ public struct ChargingStatusReq: Sendable, Hashable {
 extension ChargingStatusReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargingStatusReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1141,10 +1207,17 @@ extension ChargingStatusReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingStatusReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargingStatusReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingStatusReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1152,8 +1225,14 @@ extension ChargingStatusReq {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargingStatusReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingStatusReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1199,47 +1278,61 @@ public struct ChargingStatusRes: Sendable, Hashable {
 extension ChargingStatusRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 0, maxLength: 32)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v3 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        case 2:
+            ev = 9
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v4: PhysicalValue? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(EVSEMaxCurrent), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: MeterInfo? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(MeterInfo), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try MeterInfo.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 9
             v6 = v7
         }
         guard ev == 9 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(ReceiptRequired), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v8 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(AC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
         let v9 = try AC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(responseCode: v1, evseID: v2, saScheduleTupleID: v3, evseMaxCurrent: v4, meterInfo: v6, receiptRequired: v8, acEVSEStatus: v9)
     }
 
@@ -1247,20 +1340,19 @@ extension ChargingStatusRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeBinary(self.evseID, minLength: 0, maxLength: 32)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         try w.writeInteger(self.saScheduleTupleID, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v10 = self.evseMaxCurrent {
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x0, count: 2)
             try v10.exiEncode(&w)
         }
         if let v11 = self.meterInfo {
@@ -1268,12 +1360,13 @@ extension ChargingStatusRes {
             try v11.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.receiptRequired)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 10, &w)
+        s = 7
+        w.writeBits(0x0, count: 2)
         try self.acEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1284,48 +1377,55 @@ extension ChargingStatusRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEID)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(SAScheduleTupleID)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(EVSEMaxCurrent)
             case 1: s = 5; return 8  // SE(MeterInfo)
             case 2: s = 6; return 9  // SE(ReceiptRequired)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(MeterInfo)
             case 1: s = 6; return 9  // SE(ReceiptRequired)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(ReceiptRequired)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(AC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargingStatusRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1343,8 +1443,14 @@ extension ChargingStatusRes {
         case (5, 9): w.writeEventCode(0, width: 1); s = 6
         case (6, 10): w.writeEventCode(0, width: 1); s = 7
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargingStatusRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingStatusRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1382,14 +1488,27 @@ public struct ContractAuthenticationReq: Sendable, Hashable {
 extension ContractAuthenticationReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("ContractAuthenticationReq: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+            }
             v1 = v2
         }
         var v3: String? = nil
@@ -1398,7 +1517,8 @@ extension ContractAuthenticationReq {
             try r.readSimpleContentStart()
             let v4 = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ContractAuthenticationReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1410,14 +1530,15 @@ extension ContractAuthenticationReq {
         var s = 0
         var rep = 0
         if let v5 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v5, minLength: 0, maxLength: nil)
         }
         if let v6 = self.genChallenge {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeString(v6, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1432,21 +1553,28 @@ extension ContractAuthenticationReq {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(GenChallenge)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ContractAuthenticationReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(GenChallenge)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ContractAuthenticationReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ContractAuthenticationReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ContractAuthenticationReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ContractAuthenticationReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1459,8 +1587,14 @@ extension ContractAuthenticationReq {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ContractAuthenticationReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ContractAuthenticationReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1493,36 +1627,25 @@ public struct ContractAuthenticationRes: Sendable, Hashable {
 extension ContractAuthenticationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ContractAuthenticationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ContractAuthenticationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ContractAuthenticationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, evseProcessing: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 1)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1533,20 +1656,27 @@ extension ContractAuthenticationRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ContractAuthenticationRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("ContractAuthenticationRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ContractAuthenticationRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ContractAuthenticationRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ContractAuthenticationRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1556,8 +1686,14 @@ extension ContractAuthenticationRes {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ContractAuthenticationRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ContractAuthenticationRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1614,34 +1750,69 @@ public struct CurrentDemandReq: Sendable, Hashable {
 extension CurrentDemandReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(EVTargetCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        case 3:
+            ev = 9
+        case 4:
+            ev = 10
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+        }
         var v3: PhysicalValue? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(EVMaximumVoltageLimit), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            case 3:
+                ev = 10
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+            }
             v3 = v4
         }
         var v5: PhysicalValue? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(EVMaximumCurrentLimit), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: PhysicalValue? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(EVMaximumPowerLimit), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v7 = v8
         }
         var v9: Bool? = nil
@@ -1650,32 +1821,48 @@ extension CurrentDemandReq {
             try r.readSimpleContentStart()
             let v10 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 10
             v9 = v10
         }
         guard ev == 10 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(ChargingComplete), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v11 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 11
+        case 1:
+            ev = 12
+        case 2:
+            ev = 13
+        default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+        }
         var v12: PhysicalValue? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(RemainingTimeToFullSoC), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v12 = v13
         }
         var v14: PhysicalValue? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(RemainingTimeToBulkSoC), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            ev = 13
             v14 = v15
         }
         guard ev == 13 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(EVTargetVoltage), got event \(ev)", atBit: r.bitPosition) }
         let v16 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(dcEVStatus: v1, evTargetCurrent: v2, evMaximumVoltageLimit: v3, evMaximumCurrentLimit: v5, evMaximumPowerLimit: v7, bulkChargingComplete: v9, chargingComplete: v11, remainingTimeToFullSoC: v12, remainingTimeToBulkSoC: v14, evTargetVoltage: v16)
     }
 
@@ -1683,12 +1870,15 @@ extension CurrentDemandReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.evTargetCurrent.exiEncode(&w)
         if let v17 = self.evMaximumVoltageLimit {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 3)
             try v17.exiEncode(&w)
         }
         if let v18 = self.evMaximumCurrentLimit {
@@ -1701,16 +1891,17 @@ extension CurrentDemandReq {
         }
         if let v20 = self.bulkChargingComplete {
             try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             w.writeBoolean(v20)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 10, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.chargingComplete)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v21 = self.remainingTimeToFullSoC {
-            try Self._exiEmit(&s, &rep, 11, &w)
+            s = 8
+            w.writeBits(0x0, count: 2)
             try v21.exiEncode(&w)
         }
         if let v22 = self.remainingTimeToBulkSoC {
@@ -1719,7 +1910,8 @@ extension CurrentDemandReq {
         }
         try Self._exiEmit(&s, &rep, 13, &w)
         try self.evTargetVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1730,12 +1922,12 @@ extension CurrentDemandReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -1744,7 +1936,7 @@ extension CurrentDemandReq {
             case 2: s = 5; return 8  // SE(EVMaximumPowerLimit)
             case 3: s = 6; return 9  // SE(BulkChargingComplete)
             case 4: s = 7; return 10  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -1752,51 +1944,58 @@ extension CurrentDemandReq {
             case 1: s = 5; return 8  // SE(EVMaximumPowerLimit)
             case 2: s = 6; return 9  // SE(BulkChargingComplete)
             case 3: s = 7; return 10  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(EVMaximumPowerLimit)
             case 1: s = 6; return 9  // SE(BulkChargingComplete)
             case 2: s = 7; return 10  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(BulkChargingComplete)
             case 1: s = 7; return 10  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(RemainingTimeToFullSoC)
             case 1: s = 9; return 12  // SE(RemainingTimeToBulkSoC)
             case 2: s = 10; return 13  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(RemainingTimeToBulkSoC)
             case 1: s = 10; return 13  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CurrentDemandReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1827,8 +2026,14 @@ extension CurrentDemandReq {
         case (8, 13): w.writeEventCode(1, width: 2); s = 10
         case (9, 13): w.writeEventCode(0, width: 1); s = 10
         case (10, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CurrentDemandReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CurrentDemandReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1893,57 +2098,81 @@ public struct CurrentDemandRes: Sendable, Hashable {
 extension CurrentDemandRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try DC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEPresentCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v4 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSECurrentLimitAchieved), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         try r.readSimpleContentStart()
         let v5 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEVoltageLimitAchieved), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         try r.readSimpleContentStart()
         let v6 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEPowerLimitAchieved), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
         try r.readSimpleContentStart()
         let v7 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 11
+        case 1:
+            ev = 12
+        case 2:
+            ev = 13
+        case 3:
+            ev = 0
+        default: throw Self._exiUndeclared(7, at: r.bitPosition &- 3)
+        }
         var v8: PhysicalValue? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEMaximumVoltageLimit), got event \(ev)", atBit: r.bitPosition) }
             let v9 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v8 = v9
         }
         var v10: PhysicalValue? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEMaximumCurrentLimit), got event \(ev)", atBit: r.bitPosition) }
             let v11 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 2)
+            }
             v10 = v11
         }
         var v12: PhysicalValue? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEMaximumPowerLimit), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+            ev = 0
             v12 = v13
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1954,30 +2183,31 @@ extension CurrentDemandRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.dcEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evsePresentVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evsePresentCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        s = 5
+        w.writeBits(0x0, count: 2)
         w.writeBoolean(self.evseCurrentLimitAchieved)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.evseVoltageLimitAchieved)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 10, &w)
-        w.writeSimpleContentStart()
+        s = 7
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.evsePowerLimitAchieved)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v14 = self.evseMaximumVoltageLimit {
-            try Self._exiEmit(&s, &rep, 11, &w)
+            s = 8
+            w.writeBits(0x0, count: 3)
             try v14.exiEncode(&w)
         }
         if let v15 = self.evseMaximumCurrentLimit {
@@ -1999,37 +2229,37 @@ extension CurrentDemandRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(DC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEPresentVoltage)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSEPresentCurrent)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVSECurrentLimitAchieved)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVSEVoltageLimitAchieved)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(EVSEPowerLimitAchieved)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -2037,28 +2267,35 @@ extension CurrentDemandRes {
             case 1: s = 9; return 12  // SE(EVSEMaximumCurrentLimit)
             case 2: s = 10; return 13  // SE(EVSEMaximumPowerLimit)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVSEMaximumCurrentLimit)
             case 1: s = 10; return 13  // SE(EVSEMaximumPowerLimit)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: s = 10; return 13  // SE(EVSEMaximumPowerLimit)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CurrentDemandRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2082,8 +2319,14 @@ extension CurrentDemandRes {
         case (9, 13): w.writeEventCode(0, width: 2); s = 10
         case (9, 0): w.writeEventCode(1, width: 2); s = -1
         case (10, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CurrentDemandRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CurrentDemandRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2130,34 +2373,47 @@ public struct MeteringReceiptReq: Sendable, Hashable {
 extension MeteringReceiptReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected SE(SessionID), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = try r.readBinary(minLength: 0, maxLength: 8)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v4: Int16? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v4 = v5
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected SE(MeterInfo), got event \(ev)", atBit: r.bitPosition) }
         let v6 = try MeterInfo.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(id: v1, sessionID: v3, saScheduleTupleID: v4, meterInfo: v6)
     }
 
@@ -2166,22 +2422,24 @@ extension MeteringReceiptReq {
         var s = 0
         var rep = 0
         if let v7 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v7, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeBinary(self.sessionID, minLength: 0, maxLength: 8)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v8 = self.saScheduleTupleID {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeInteger(v8, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.meterInfo.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2193,31 +2451,38 @@ extension MeteringReceiptReq {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(SessionID)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SessionID)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(SAScheduleTupleID)
             case 1: s = 4; return 7  // SE(MeterInfo)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(MeterInfo)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MeteringReceiptReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2231,8 +2496,14 @@ extension MeteringReceiptReq {
         case (2, 7): w.writeEventCode(1, width: 2); s = 4
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MeteringReceiptReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringReceiptReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2267,32 +2538,23 @@ public struct MeteringReceiptRes: Sendable, Hashable {
 extension MeteringReceiptRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("MeteringReceiptRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("MeteringReceiptRes: expected SE(AC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try AC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("MeteringReceiptRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, acEVSEStatus: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.acEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2303,20 +2565,27 @@ extension MeteringReceiptRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(AC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeteringReceiptRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MeteringReceiptRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringReceiptRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2326,8 +2595,14 @@ extension MeteringReceiptRes {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MeteringReceiptRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringReceiptRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2360,32 +2635,23 @@ public struct PaymentDetailsReq: Sendable, Hashable {
 extension PaymentDetailsReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentDetailsReq: expected SE(ContractID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = try r.readString(minLength: 0, maxLength: 24)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PaymentDetailsReq: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PaymentDetailsReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(contractID: v1, contractSignatureCertChain: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeString(self.contractID, minLength: 0, maxLength: 24)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.contractSignatureCertChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2396,20 +2662,27 @@ extension PaymentDetailsReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ContractID)
-            default: throw EXIError.unexpectedEvent("PaymentDetailsReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ContractSignatureCertChain)
-            default: throw EXIError.unexpectedEvent("PaymentDetailsReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PaymentDetailsReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PaymentDetailsReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentDetailsReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2419,8 +2692,14 @@ extension PaymentDetailsReq {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PaymentDetailsReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentDetailsReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2456,45 +2735,31 @@ public struct PaymentDetailsRes: Sendable, Hashable {
 extension PaymentDetailsRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(GenChallenge), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readString(minLength: 0, maxLength: nil)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(DateTimeNow), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, genChallenge: v2, dateTimeNow: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeString(self.genChallenge, minLength: 0, maxLength: nil)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeInteger(self.dateTimeNow, min: Int64.min, max: 9223372036854775807)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2505,25 +2770,32 @@ extension PaymentDetailsRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("PaymentDetailsRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(GenChallenge)
-            default: throw EXIError.unexpectedEvent("PaymentDetailsRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(DateTimeNow)
-            default: throw EXIError.unexpectedEvent("PaymentDetailsRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PaymentDetailsRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PaymentDetailsRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentDetailsRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2534,8 +2806,14 @@ extension PaymentDetailsRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PaymentDetailsRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentDetailsRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2572,19 +2850,36 @@ public struct PowerDeliveryReq: Sendable, Hashable {
 extension PowerDeliveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(ReadyToChargeState), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        case 3:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+        }
         var v2: ChargingProfile? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(ChargingProfile), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try ChargingProfile.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v2 = v3
         }
         var v4: EVPowerDeliveryParameterGroup? = nil
@@ -2599,7 +2894,8 @@ extension PowerDeliveryReq {
                 v5 = .evPowerDeliveryParameter(v7)
             default: throw EXIError.unexpectedEvent("PowerDeliveryReq: expected DC_EVPowerDeliveryParameter or a substitute, got event \(ev)", atBit: r.bitPosition)
             }
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v4 = v5
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2610,12 +2906,13 @@ extension PowerDeliveryReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBoolean(self.readyToChargeState)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v8 = self.chargingProfile {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 3)
             try v8.exiEncode(&w)
         }
         if let v9 = self.evPowerDeliveryParameter {
@@ -2639,7 +2936,7 @@ extension PowerDeliveryReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ReadyToChargeState)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -2647,22 +2944,29 @@ extension PowerDeliveryReq {
             case 1: s = 3; return 6  // SE(DC_EVPowerDeliveryParameter)
             case 2: s = 3; return 7  // SE(EVPowerDeliveryParameter)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(DC_EVPowerDeliveryParameter)
             case 1: s = 3; return 7  // SE(EVPowerDeliveryParameter)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PowerDeliveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2678,8 +2982,14 @@ extension PowerDeliveryReq {
         case (2, 7): w.writeEventCode(1, width: 2); s = 3
         case (2, 0): w.writeEventCode(2, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PowerDeliveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2713,14 +3023,21 @@ public struct PowerDeliveryRes: Sendable, Hashable {
 extension PowerDeliveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         let v2: EVSEStatusGroup
         switch ev {
         case 5:
@@ -2734,31 +3051,28 @@ extension PowerDeliveryRes {
             v2 = .evseStatus(v5)
         default: throw EXIError.unexpectedEvent("PowerDeliveryRes: expected AC_EVSEStatus or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(responseCode: v1, evseStatus: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.evseStatus {
         case .acEVSEStatus(let v6):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         case .dcEVSEStatus(let v7):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            w.writeBits(0x1, count: 2)
             try v7.exiEncode(&w)
         case .evseStatus(let v8):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            w.writeBits(0x2, count: 2)
             try v8.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2769,22 +3083,29 @@ extension PowerDeliveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(AC_EVSEStatus)
             case 1: s = 2; return 6  // SE(DC_EVSEStatus)
             case 2: s = 2; return 7  // SE(EVSEStatus)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PowerDeliveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2796,8 +3117,14 @@ extension PowerDeliveryRes {
         case (1, 6): w.writeEventCode(1, width: 2); s = 2
         case (1, 7): w.writeEventCode(2, width: 2); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PowerDeliveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2833,33 +3160,25 @@ public struct PreChargeReq: Sendable, Hashable {
 extension PreChargeReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PreChargeReq: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PreChargeReq: expected SE(EVTargetVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PreChargeReq: expected SE(EVTargetCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PreChargeReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(dcEVStatus: v1, evTargetVoltage: v2, evTargetCurrent: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.evTargetVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.evTargetCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2870,25 +3189,32 @@ extension PreChargeReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("PreChargeReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("PreChargeReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("PreChargeReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PreChargeReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PreChargeReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PreChargeReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2899,8 +3225,14 @@ extension PreChargeReq {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PreChargeReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PreChargeReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2937,37 +3269,27 @@ public struct PreChargeRes: Sendable, Hashable {
 extension PreChargeRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PreChargeRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.dcEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.evsePresentVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2978,25 +3300,32 @@ extension PreChargeRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("PreChargeRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(DC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("PreChargeRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEPresentVoltage)
-            default: throw EXIError.unexpectedEvent("PreChargeRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PreChargeRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PreChargeRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PreChargeRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3007,8 +3336,14 @@ extension PreChargeRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PreChargeRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PreChargeRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3039,27 +3374,19 @@ public struct ServiceDetailReq: Sendable, Hashable {
 extension ServiceDetailReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDetailReq: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDetailReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(serviceID: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3070,15 +3397,22 @@ extension ServiceDetailReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("ServiceDetailReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDetailReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDetailReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3087,8 +3421,14 @@ extension ServiceDetailReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDetailReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3123,24 +3463,30 @@ public struct ServiceDetailRes: Sendable, Hashable {
 extension ServiceDetailRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: ServiceParameterList? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceParameterList), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try ServiceParameterList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3151,16 +3497,16 @@ extension ServiceDetailRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.serviceParameterList {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -3174,26 +3520,33 @@ extension ServiceDetailRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(ServiceParameterList)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDetailRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3205,8 +3558,14 @@ extension ServiceDetailRes {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDetailRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3240,16 +3599,29 @@ public struct ServiceDiscoveryReq: Sendable, Hashable {
 extension ServiceDiscoveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected SE(ServiceScope), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 32)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+            }
             v1 = v2
         }
         var v3: ServiceCategory? = nil
@@ -3258,7 +3630,8 @@ extension ServiceDiscoveryReq {
             try r.readSimpleContentStart()
             let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3270,16 +3643,16 @@ extension ServiceDiscoveryReq {
         var s = 0
         var rep = 0
         if let v5 = self.serviceScope {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeString(v5, minLength: 0, maxLength: 32)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v6 = self.serviceCategory {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             w.writeBits(UInt64(v6.exiIndex), count: 2)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3294,21 +3667,28 @@ extension ServiceDiscoveryReq {
             case 0: s = 1; return 4  // SE(ServiceScope)
             case 1: s = 2; return 5  // SE(ServiceCategory)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(ServiceCategory)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3321,8 +3701,14 @@ extension ServiceDiscoveryReq {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3361,25 +3747,31 @@ public struct ServiceDiscoveryRes: Sendable, Hashable {
 extension ServiceDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(PaymentOptions), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try PaymentOptions.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ChargeService), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try ServiceCharge.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v4: ServiceTagList? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ServiceList), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try ServiceTagList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v4 = v5
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3390,16 +3782,18 @@ extension ServiceDiscoveryRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.paymentOptions.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.chargeService.exiEncode(&w)
         if let v6 = self.serviceList {
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -3413,31 +3807,38 @@ extension ServiceDiscoveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(PaymentOptions)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ChargeService)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(ServiceList)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3450,8 +3851,14 @@ extension ServiceDiscoveryRes {
         case (3, 7): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3486,32 +3893,23 @@ public struct ServicePaymentSelectionReq: Sendable, Hashable {
 extension ServicePaymentSelectionReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: expected SE(SelectedPaymentOption), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: expected SE(SelectedServiceList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try SelectedServiceList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(selectedPaymentOption: v1, selectedServiceList: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.selectedPaymentOption.exiIndex), count: 1)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.selectedServiceList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3522,20 +3920,27 @@ extension ServicePaymentSelectionReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SelectedPaymentOption)
-            default: throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SelectedServiceList)
-            default: throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServicePaymentSelectionReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3545,8 +3950,14 @@ extension ServicePaymentSelectionReq {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServicePaymentSelectionReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServicePaymentSelectionReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3576,27 +3987,19 @@ public struct ServicePaymentSelectionRes: Sendable, Hashable {
 extension ServicePaymentSelectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ServicePaymentSelectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(responseCode: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3607,15 +4010,22 @@ extension ServicePaymentSelectionRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ServicePaymentSelectionRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServicePaymentSelectionRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServicePaymentSelectionRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServicePaymentSelectionRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3624,8 +4034,14 @@ extension ServicePaymentSelectionRes {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServicePaymentSelectionRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServicePaymentSelectionRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3654,27 +4070,19 @@ public struct SessionSetupReq: Sendable, Hashable {
 extension SessionSetupReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionSetupReq: expected SE(EVCCID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 0, maxLength: 8)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SessionSetupReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(evccID: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.evccID, minLength: 0, maxLength: 8)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3685,15 +4093,22 @@ extension SessionSetupReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVCCID)
-            default: throw EXIError.unexpectedEvent("SessionSetupReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionSetupReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionSetupReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3702,8 +4117,14 @@ extension SessionSetupReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionSetupReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3738,26 +4159,32 @@ public struct SessionSetupRes: Sendable, Hashable {
 extension SessionSetupRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 0, maxLength: 32)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: Int64? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(DateTimeNow), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3768,19 +4195,18 @@ extension SessionSetupRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeBinary(self.evseID, minLength: 0, maxLength: 32)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.dateTimeNow {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeInteger(v5, min: Int64.min, max: 9223372036854775807)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3793,26 +4219,33 @@ extension SessionSetupRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEID)
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(DateTimeNow)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionSetupRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3824,8 +4257,14 @@ extension SessionSetupRes {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionSetupRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3856,27 +4295,19 @@ public struct SessionStopRes: Sendable, Hashable {
 extension SessionStopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionStopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(responseCode: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3887,15 +4318,22 @@ extension SessionStopRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("SessionStopRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionStopRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionStopRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStopRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3904,8 +4342,14 @@ extension SessionStopRes {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionStopRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStopRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3931,18 +4375,13 @@ public struct SessionStop: Sendable, Hashable {
 extension SessionStop {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStop: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3953,10 +4392,17 @@ extension SessionStop {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionStop: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionStop: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStop: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3964,8 +4410,14 @@ extension SessionStop {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionStop: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStop: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3993,23 +4445,17 @@ public struct WeldingDetectionReq: Sendable, Hashable {
 extension WeldingDetectionReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WeldingDetectionReq: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WeldingDetectionReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(dcEVStatus: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4020,15 +4466,22 @@ extension WeldingDetectionReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("WeldingDetectionReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WeldingDetectionReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WeldingDetectionReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WeldingDetectionReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4037,8 +4490,14 @@ extension WeldingDetectionReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WeldingDetectionReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WeldingDetectionReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4073,37 +4532,27 @@ public struct WeldingDetectionRes: Sendable, Hashable {
 extension WeldingDetectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.dcEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.evsePresentVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4114,25 +4563,32 @@ extension WeldingDetectionRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("WeldingDetectionRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(DC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("WeldingDetectionRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEPresentVoltage)
-            default: throw EXIError.unexpectedEvent("WeldingDetectionRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WeldingDetectionRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WeldingDetectionRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WeldingDetectionRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4143,8 +4599,14 @@ extension WeldingDetectionRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WeldingDetectionRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WeldingDetectionRes: event \(ev) not allowed in state \(s)")
     }
 }
 

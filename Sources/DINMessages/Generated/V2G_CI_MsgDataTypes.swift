@@ -30,47 +30,35 @@ public struct AC_EVChargeParameter: Sendable, Hashable {
 extension AC_EVChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(EAmount), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(EVMaxVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(EVMaxCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(EVMinCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         let v5 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         return Self(departureTime: v1, eAmount: v2, evMaxVoltage: v3, evMaxCurrent: v4, evMinCurrent: v5)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.departureTime, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.eAmount.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.evMaxVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        w.writeBits(0x0, count: 1)
         try self.evMaxCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        w.writeBits(0x0, count: 1)
         try self.evMinCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -81,35 +69,42 @@ extension AC_EVChargeParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DepartureTime)
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EAmount)
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVMaxVoltage)
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMaxCurrent)
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVMinCurrent)
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -122,8 +117,14 @@ extension AC_EVChargeParameter {
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -165,38 +166,29 @@ public struct AC_EVSEChargeParameter: Sendable, Hashable {
 extension AC_EVSEChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: expected SE(AC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try AC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: expected SE(EVSEMaxVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: expected SE(EVSEMaxCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: expected SE(EVSEMinCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         return Self(acEVSEStatus: v1, evseMaxVoltage: v2, evseMaxCurrent: v3, evseMinCurrent: v4)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.acEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.evseMaxVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.evseMaxCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        w.writeBits(0x0, count: 1)
         try self.evseMinCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -207,30 +199,37 @@ extension AC_EVSEChargeParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(AC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEMaxVoltage)
-            default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEMaxCurrent)
-            default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSEMinCurrent)
-            default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -242,8 +241,14 @@ extension AC_EVSEChargeParameter {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVSEChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -284,54 +289,37 @@ public struct AC_EVSEStatus: Sendable, Hashable {
 extension AC_EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(PowerSwitchClosed), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(RCD), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(NotificationMaxDelay), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v4 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         return Self(powerSwitchClosed: v1, rcd: v2, notificationMaxDelay: v3, evseNotification: v4)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBoolean(self.powerSwitchClosed)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.rcd)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.notificationMaxDelay, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseNotification.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -342,30 +330,37 @@ extension AC_EVSEStatus {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PowerSwitchClosed)
-            default: throw EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(RCD)
-            default: throw EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(NotificationMaxDelay)
-            default: throw EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSENotification)
-            default: throw EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_EVSEStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -377,8 +372,14 @@ extension AC_EVSEStatus {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_EVSEStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVSEStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -413,19 +414,25 @@ public struct CertificateChain: Sendable, Hashable {
 extension CertificateChain {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateChain: expected SE(Certificate), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 0, maxLength: 1200)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: SubCertificates? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateChain: expected SE(SubCertificates), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try SubCertificates.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateChain: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -436,12 +443,13 @@ extension CertificateChain {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.certificate, minLength: 0, maxLength: 1200)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v4 = self.subCertificates {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v4.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -455,21 +463,28 @@ extension CertificateChain {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Certificate)
-            default: throw EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(SubCertificates)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateChain: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -480,8 +495,14 @@ extension CertificateChain {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateChain: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateChain: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -516,12 +537,16 @@ extension ChargingProfile {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargingProfile: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         try r.readSimpleContentStart()
         let v1 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         var v2: [ProfileEntry] = []
         while ev == 5 {
             if v2.isEmpty { v2.reserveCapacity(8) }
@@ -539,14 +564,16 @@ extension ChargingProfile {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeInteger(self.saScheduleTupleID, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.profileEntry.count, min: 1, max: nil, "ChargingProfile")
-        for v4 in self.profileEntry {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v4.exiEncode(&w)
+        try self.profileEntry.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<ProfileEntry>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v4[v5].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -559,27 +586,34 @@ extension ChargingProfile {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SAScheduleTupleID)
-            default: throw EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ProfileEntry)
-            default: throw EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(ProfileEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(ProfileEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargingProfile: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -592,8 +626,14 @@ extension ChargingProfile {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 5): w.writeEventCode(0, width: 2); s = 3
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("ChargingProfile: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingProfile: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -626,20 +666,31 @@ public struct ConsumptionCost: Sendable, Hashable {
 extension ConsumptionCost {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ConsumptionCost: expected SE(startValue), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: [Cost] = []
         while ev == 5 {
             if v2.isEmpty { v2.reserveCapacity(8) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ConsumptionCost: expected SE(Cost), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Cost.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v2.append(v3)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ConsumptionCost: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -650,14 +701,16 @@ extension ConsumptionCost {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.startValue, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.cost.count, min: 0, max: nil, "ConsumptionCost")
-        for v4 in self.cost {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v4.exiEncode(&w)
+        try self.cost.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<Cost>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v4[v5].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -670,22 +723,29 @@ extension ConsumptionCost {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(startValue)
-            default: throw EXIError.unexpectedEvent("ConsumptionCost: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(Cost)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ConsumptionCost: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(Cost)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ConsumptionCost: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ConsumptionCost: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ConsumptionCost: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -697,8 +757,14 @@ extension ConsumptionCost {
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 5): w.writeEventCode(0, width: 2); s = 2
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("ConsumptionCost: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ConsumptionCost: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -734,26 +800,32 @@ public struct Cost: Sendable, Hashable {
 extension Cost {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Cost: expected SE(costKind), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = CostKind(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("Cost: expected SE(amount), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: Int8? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Cost: expected SE(amountMultiplier), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 3, min: -3, max: 3))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Cost: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -764,19 +836,18 @@ extension Cost {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.costKind.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.amount, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.amountMultiplier {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeBoundedInteger(v5, bits: 3, min: -3, max: 3)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -789,26 +860,33 @@ extension Cost {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(costKind)
-            default: throw EXIError.unexpectedEvent("Cost: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(amount)
-            default: throw EXIError.unexpectedEvent("Cost: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(amountMultiplier)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Cost: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Cost: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Cost: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Cost: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -820,8 +898,14 @@ extension Cost {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Cost: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Cost: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -873,37 +957,73 @@ public struct DC_EVChargeParameter: Sendable, Hashable {
 extension DC_EVChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(EVMaximumCurrentLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: PhysicalValue? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(EVMaximumPowerLimit), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v3 = v4
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(EVMaximumVoltageLimit), got event \(ev)", atBit: r.bitPosition) }
         let v5 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 9
+        case 2:
+            ev = 10
+        case 3:
+            ev = 11
+        case 4:
+            ev = 0
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 3)
+        }
         var v6: PhysicalValue? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(EVEnergyCapacity), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            case 2:
+                ev = 11
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+            }
             v6 = v7
         }
         var v8: PhysicalValue? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(EVEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v9 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+            }
             v8 = v9
         }
         var v10: Int8? = nil
@@ -912,7 +1032,13 @@ extension DC_EVChargeParameter {
             try r.readSimpleContentStart()
             let v11 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+            }
             v10 = v11
         }
         var v12: Int8? = nil
@@ -921,7 +1047,8 @@ extension DC_EVChargeParameter {
             try r.readSimpleContentStart()
             let v13 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            ev = 0
             v12 = v13
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -932,18 +1059,22 @@ extension DC_EVChargeParameter {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.evMaximumCurrentLimit.exiEncode(&w)
         if let v14 = self.evMaximumPowerLimit {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v14.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.evMaximumVoltageLimit.exiEncode(&w)
         if let v15 = self.evEnergyCapacity {
-            try Self._exiEmit(&s, &rep, 8, &w)
+            s = 5
+            w.writeBits(0x0, count: 3)
             try v15.exiEncode(&w)
         }
         if let v16 = self.evEnergyRequest {
@@ -952,15 +1083,15 @@ extension DC_EVChargeParameter {
         }
         if let v17 = self.fullSOC {
             try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v17, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v18 = self.bulkSOC {
             try Self._exiEmit(&s, &rep, 11, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v18, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -973,23 +1104,23 @@ extension DC_EVChargeParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVMaximumCurrentLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVMaximumPowerLimit)
             case 1: s = 4; return 7  // SE(EVMaximumVoltageLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMaximumVoltageLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -998,7 +1129,7 @@ extension DC_EVChargeParameter {
             case 2: s = 7; return 10  // SE(FullSOC)
             case 3: s = 8; return 11  // SE(BulkSOC)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -1006,28 +1137,35 @@ extension DC_EVChargeParameter {
             case 1: s = 7; return 10  // SE(FullSOC)
             case 2: s = 8; return 11  // SE(BulkSOC)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(FullSOC)
             case 1: s = 8; return 11  // SE(BulkSOC)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(BulkSOC)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1054,8 +1192,14 @@ extension DC_EVChargeParameter {
         case (7, 11): w.writeEventCode(0, width: 2); s = 8
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1097,27 +1241,33 @@ public struct DC_EVPowerDeliveryParameter: Sendable, Hashable {
 extension DC_EVPowerDeliveryParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: Bool? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: expected SE(BulkChargingComplete), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: expected SE(ChargingComplete), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(dcEVStatus: v1, bulkChargingComplete: v2, chargingComplete: v4)
     }
 
@@ -1125,19 +1275,20 @@ extension DC_EVPowerDeliveryParameter {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
         if let v5 = self.bulkChargingComplete {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             w.writeBoolean(v5)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.chargingComplete)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1148,26 +1299,33 @@ extension DC_EVPowerDeliveryParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(BulkChargingComplete)
             case 1: s = 3; return 6  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1179,8 +1337,14 @@ extension DC_EVPowerDeliveryParameter {
         case (1, 6): w.writeEventCode(1, width: 2); s = 3
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1235,46 +1399,66 @@ public struct DC_EVSEChargeParameter: Sendable, Hashable {
 extension DC_EVSEChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try DC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEMaximumCurrentLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: PhysicalValue? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEMaximumPowerLimit), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v3 = v4
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEMaximumVoltageLimit), got event \(ev)", atBit: r.bitPosition) }
         let v5 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEMinimumCurrentLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v6 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEMinimumVoltageLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v7 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+        case 1:
+            ev = 11
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v8: PhysicalValue? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSECurrentRegulationTolerance), got event \(ev)", atBit: r.bitPosition) }
             let v9 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 11
             v8 = v9
         }
         guard ev == 11 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEPeakCurrentRipple), got event \(ev)", atBit: r.bitPosition) }
         let v10 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 12
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+        }
         var v11: PhysicalValue? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEEnergyToBeDelivered), got event \(ev)", atBit: r.bitPosition) }
             let v12 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            ev = 0
             v11 = v12
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1285,28 +1469,35 @@ extension DC_EVSEChargeParameter {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.dcEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumCurrentLimit.exiEncode(&w)
         if let v13 = self.evseMaximumPowerLimit {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v13.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.evseMaximumVoltageLimit.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumCurrentLimit.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumVoltageLimit.exiEncode(&w)
         if let v14 = self.evseCurrentRegulationTolerance {
-            try Self._exiEmit(&s, &rep, 10, &w)
+            s = 7
+            w.writeBits(0x0, count: 2)
             try v14.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 11, &w)
         try self.evsePeakCurrentRipple.exiEncode(&w)
         if let v15 = self.evseEnergyToBeDelivered {
-            try Self._exiEmit(&s, &rep, 12, &w)
+            s = 9
+            w.writeBits(0x0, count: 2)
             try v15.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -1320,58 +1511,65 @@ extension DC_EVSEChargeParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEMaximumCurrentLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVSEMaximumPowerLimit)
             case 1: s = 4; return 7  // SE(EVSEMaximumVoltageLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSEMaximumVoltageLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVSEMinimumCurrentLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVSEMinimumVoltageLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(EVSECurrentRegulationTolerance)
             case 1: s = 8; return 11  // SE(EVSEPeakCurrentRipple)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVSEPeakCurrentRipple)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVSEEnergyToBeDelivered)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1391,8 +1589,14 @@ extension DC_EVSEChargeParameter {
         case (8, 12): w.writeEventCode(0, width: 2); s = 9
         case (8, 0): w.writeEventCode(1, width: 2); s = -1
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVSEChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1438,34 +1642,40 @@ public struct DC_EVSEStatus: Sendable, Hashable {
 extension DC_EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: IsolationLevel? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEIsolationStatus), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = IsolationLevel(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEStatusCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = DC_EVSEStatusCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(NotificationMaxDelay), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v4 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         try r.readSimpleContentStart()
         let v5 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(evseIsolationStatus: v1, evseStatusCode: v3, notificationMaxDelay: v4, evseNotification: v5)
     }
 
@@ -1474,24 +1684,22 @@ extension DC_EVSEStatus {
         var s = 0
         var rep = 0
         if let v6 = self.evseIsolationStatus {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             w.writeBits(UInt64(v6.exiIndex), count: 2)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBits(UInt64(self.evseStatusCode.exiIndex), count: 4)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.notificationMaxDelay, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        s = 4
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseNotification.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1503,30 +1711,37 @@ extension DC_EVSEStatus {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(EVSEIsolationStatus)
             case 1: s = 2; return 5  // SE(EVSEStatusCode)
-            default: throw EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEStatusCode)
-            default: throw EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(NotificationMaxDelay)
-            default: throw EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSENotification)
-            default: throw EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_EVSEStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1539,8 +1754,14 @@ extension DC_EVSEStatus {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_EVSEStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVSEStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1584,21 +1805,34 @@ public struct DC_EVStatus: Sendable, Hashable {
 extension DC_EVStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVReady), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: Bool? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVCabinConditioning), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v2 = v3
         }
         var v4: Bool? = nil
@@ -1607,20 +1841,21 @@ extension DC_EVStatus {
             try r.readSimpleContentStart()
             let v5 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v4 = v5
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVErrorCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v6 = DC_EVErrorCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVRESSSOC), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         try r.readSimpleContentStart()
         let v7 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(evReady: v1, evCabinConditioning: v2, evressConditioning: v4, evErrorCode: v6, evresssoc: v7)
     }
 
@@ -1628,31 +1863,30 @@ extension DC_EVStatus {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBoolean(self.evReady)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v8 = self.evCabinConditioning {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             w.writeBoolean(v8)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v9 = self.evressConditioning {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             w.writeBoolean(v9)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBits(UInt64(self.evErrorCode.exiIndex), count: 4)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        s = 5
+        w.writeBits(0x0, count: 3)
         try w.writeBoundedInteger(self.evresssoc, bits: 7, min: 0, max: 100)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1663,38 +1897,45 @@ extension DC_EVStatus {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVReady)
-            default: throw EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(EVCabinConditioning)
             case 1: s = 3; return 6  // SE(EVRESSConditioning)
             case 2: s = 4; return 7  // SE(EVErrorCode)
-            default: throw EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVRESSConditioning)
             case 1: s = 4; return 7  // SE(EVErrorCode)
-            default: throw EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVErrorCode)
-            default: throw EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVRESSSOC)
-            default: throw EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_EVStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1710,8 +1951,14 @@ extension DC_EVStatus {
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_EVStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1741,18 +1988,13 @@ public struct EVChargeParameter: Sendable, Hashable {
 extension EVChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1763,10 +2005,17 @@ extension EVChargeParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1774,8 +2023,14 @@ extension EVChargeParameter {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1800,18 +2055,13 @@ public struct EVPowerDeliveryParameter: Sendable, Hashable {
 extension EVPowerDeliveryParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVPowerDeliveryParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1822,10 +2072,17 @@ extension EVPowerDeliveryParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerDeliveryParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVPowerDeliveryParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerDeliveryParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1833,8 +2090,14 @@ extension EVPowerDeliveryParameter {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVPowerDeliveryParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerDeliveryParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1859,18 +2122,13 @@ public struct EVSEChargeParameter: Sendable, Hashable {
 extension EVSEChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVSEChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1881,10 +2139,17 @@ extension EVSEChargeParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVSEChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVSEChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVSEChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1892,8 +2157,14 @@ extension EVSEChargeParameter {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVSEChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVSEChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1918,18 +2189,13 @@ public struct EVSEStatus: Sendable, Hashable {
 extension EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1940,10 +2206,17 @@ extension EVSEStatus {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVSEStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVSEStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVSEStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1951,8 +2224,14 @@ extension EVSEStatus {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVSEStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVSEStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1977,18 +2256,13 @@ public struct EVStatus: Sendable, Hashable {
 extension EVStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1999,10 +2273,17 @@ extension EVStatus {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2010,8 +2291,14 @@ extension EVStatus {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2039,9 +2326,14 @@ public struct Entry: Sendable, Hashable {
 extension Entry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         let v1: TimeInterval
         switch ev {
         case 4:
@@ -2052,24 +2344,22 @@ extension Entry {
             v1 = .timeInterval(v3)
         default: throw EXIError.unexpectedEvent("Entry: expected RelativeTimeInterval or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Entry: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(timeInterval: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
         switch self.timeInterval {
         case .relativeTimeInterval(let v4):
-            try Self._exiEmit(&s, &rep, 4, &w)
+            w.writeBits(0x0, count: 2)
             try v4.exiEncode(&w)
         case .timeInterval(let v5):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            w.writeBits(0x1, count: 2)
             try v5.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2081,15 +2371,22 @@ extension Entry {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(RelativeTimeInterval)
             case 1: s = 1; return 5  // SE(TimeInterval)
-            default: throw EXIError.unexpectedEvent("Entry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Entry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Entry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Entry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2099,8 +2396,14 @@ extension Entry {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Entry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Entry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2126,18 +2429,13 @@ public struct Interval: Sendable, Hashable {
 extension Interval {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Interval: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2148,10 +2446,17 @@ extension Interval {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Interval: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Interval: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Interval: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2159,8 +2464,14 @@ extension Interval {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Interval: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Interval: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2190,7 +2501,10 @@ extension ListOfRootCertificateIDs {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [String] = []
         while ev == 4 {
             if v1.isEmpty { v1.reserveCapacity(8) }
@@ -2211,11 +2525,13 @@ extension ListOfRootCertificateIDs {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.rootCertificateID.count, min: 1, max: nil, "ListOfRootCertificateIDs")
-        for v3 in self.rootCertificateID {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            try w.writeString(v3, minLength: 0, maxLength: 40)
-            w.writeSimpleContentEnd()
+        try self.rootCertificateID.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<String>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeString(v3[v4], minLength: 0, maxLength: 40)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2228,22 +2544,29 @@ extension ListOfRootCertificateIDs {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(RootCertificateID)
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(RootCertificateID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(RootCertificateID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2255,8 +2578,14 @@ extension ListOfRootCertificateIDs {
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 4): w.writeEventCode(0, width: 2); s = 2
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ListOfRootCertificateIDs: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2297,19 +2626,40 @@ public struct MeterInfo: Sendable, Hashable {
 extension MeterInfo {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("MeterInfo: expected SE(MeterID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = try r.readString(minLength: 0, maxLength: 32)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        case 3:
+            ev = 8
+        case 4:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+        }
         var v2: PhysicalValue? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("MeterInfo: expected SE(MeterReading), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+            }
             v2 = v3
         }
         var v4: [UInt8]? = nil
@@ -2318,7 +2668,15 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v5 = try r.readBinary(minLength: 0, maxLength: 32)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: Int16? = nil
@@ -2327,7 +2685,13 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v7 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v6 = v7
         }
         var v8: Int64? = nil
@@ -2336,7 +2700,8 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v9 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v8 = v9
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("MeterInfo: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2347,31 +2712,32 @@ extension MeterInfo {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeString(self.meterID, minLength: 0, maxLength: 32)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v10 = self.meterReading {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 3)
             try v10.exiEncode(&w)
         }
         if let v11 = self.sigMeterReading {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBinary(v11, minLength: 0, maxLength: 32)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v12 = self.meterStatus {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeInteger(v12, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v13 = self.tMeter {
             try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeInteger(v13, min: Int64.min, max: 9223372036854775807)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2384,7 +2750,7 @@ extension MeterInfo {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(MeterID)
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -2393,7 +2759,7 @@ extension MeterInfo {
             case 2: s = 4; return 7  // SE(MeterStatus)
             case 3: s = 5; return 8  // SE(TMeter)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -2401,28 +2767,35 @@ extension MeterInfo {
             case 1: s = 4; return 7  // SE(MeterStatus)
             case 2: s = 5; return 8  // SE(TMeter)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(MeterStatus)
             case 1: s = 5; return 8  // SE(TMeter)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(TMeter)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MeterInfo: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2445,8 +2818,14 @@ extension MeterInfo {
         case (4, 8): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MeterInfo: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeterInfo: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2482,21 +2861,27 @@ public struct Notification: Sendable, Hashable {
 extension Notification {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Notification: expected SE(FaultCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = FaultCode(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: String? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Notification: expected SE(FaultMsg), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readString(minLength: 0, maxLength: 64)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Notification: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2507,15 +2892,15 @@ extension Notification {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.faultCode.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v4 = self.faultMsg {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeString(v4, minLength: 0, maxLength: 64)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2528,21 +2913,28 @@ extension Notification {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(FaultCode)
-            default: throw EXIError.unexpectedEvent("Notification: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(FaultMsg)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Notification: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Notification: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Notification: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Notification: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2553,8 +2945,14 @@ extension Notification {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Notification: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Notification: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2587,9 +2985,14 @@ public struct PMaxScheduleEntry: Sendable, Hashable {
 extension PMaxScheduleEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         let v1: TimeInterval
         switch ev {
         case 4:
@@ -2600,33 +3003,29 @@ extension PMaxScheduleEntry {
             v1 = .timeInterval(v3)
         default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: expected RelativeTimeInterval or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PMaxScheduleEntry: expected SE(PMax), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v4 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PMaxScheduleEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(timeInterval: v1, pMax: v4)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
         switch self.timeInterval {
         case .relativeTimeInterval(let v5):
-            try Self._exiEmit(&s, &rep, 4, &w)
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         case .timeInterval(let v6):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            w.writeBits(0x1, count: 2)
             try v6.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeInteger(self.pMax, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2638,20 +3037,27 @@ extension PMaxScheduleEntry {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(RelativeTimeInterval)
             case 1: s = 1; return 5  // SE(TimeInterval)
-            default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 6  // SE(PMax)
-            default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PMaxScheduleEntry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2662,8 +3068,14 @@ extension PMaxScheduleEntry {
         case (0, 5): w.writeEventCode(1, width: 2); s = 1
         case (1, 6): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PMaxScheduleEntry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2698,12 +3110,16 @@ extension PMaxSchedule {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PMaxSchedule: expected SE(PMaxScheduleID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         try r.readSimpleContentStart()
         let v1 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         var v2: [PMaxScheduleEntry] = []
         while ev == 5 {
             if v2.isEmpty { v2.reserveCapacity(8) }
@@ -2721,14 +3137,16 @@ extension PMaxSchedule {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeInteger(self.pMaxScheduleID, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.pMaxScheduleEntry.count, min: 1, max: nil, "PMaxSchedule")
-        for v4 in self.pMaxScheduleEntry {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v4.exiEncode(&w)
+        try self.pMaxScheduleEntry.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<PMaxScheduleEntry>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v4[v5].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2741,27 +3159,34 @@ extension PMaxSchedule {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PMaxScheduleID)
-            default: throw EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(PMaxScheduleEntry)
-            default: throw EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(PMaxScheduleEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(PMaxScheduleEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PMaxSchedule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2774,8 +3199,14 @@ extension PMaxSchedule {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 5): w.writeEventCode(0, width: 2); s = 3
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("PMaxSchedule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PMaxSchedule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2810,12 +3241,16 @@ extension ParameterSet {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ParameterSet: expected SE(ParameterSetID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         try r.readSimpleContentStart()
         let v1 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         var v2: [Parameter] = []
         while ev == 5 {
             if v2.isEmpty { v2.reserveCapacity(8) }
@@ -2833,14 +3268,16 @@ extension ParameterSet {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeInteger(self.parameterSetID, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.parameter.count, min: 1, max: nil, "ParameterSet")
-        for v4 in self.parameter {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v4.exiEncode(&w)
+        try self.parameter.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<Parameter>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v4[v5].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2853,27 +3290,34 @@ extension ParameterSet {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ParameterSetID)
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Parameter)
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(Parameter)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(Parameter)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ParameterSet: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2886,8 +3330,14 @@ extension ParameterSet {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 5): w.writeEventCode(0, width: 2); s = 3
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("ParameterSet: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ParameterSet: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2939,15 +3389,28 @@ public struct Parameter: Sendable, Hashable {
 extension Parameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Parameter: expected AT(Name), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("Parameter: expected AT(ValueType), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = Value(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        case 3:
+            ev = 9
+        case 4:
+            ev = 10
+        case 5:
+            ev = 11
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+        }
         let v3: Parameter.Choice
         switch ev {
         case 6:
@@ -2955,40 +3418,46 @@ extension Parameter {
             try r.readSimpleContentStart()
             let v4 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = .boolValue(v4)
         case 7:
             guard ev == 7 else { throw EXIError.unexpectedEvent("Parameter: expected SE(byteValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: -128, max: 127))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = .byteValue(v5)
         case 8:
             guard ev == 8 else { throw EXIError.unexpectedEvent("Parameter: expected SE(shortValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = .shortValue(v6)
         case 9:
             guard ev == 9 else { throw EXIError.unexpectedEvent("Parameter: expected SE(intValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v7 = Int32(truncatingIfNeeded: try r.readInteger(min: -2147483648, max: 2147483647))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = .intValue(v7)
         case 10:
             guard ev == 10 else { throw EXIError.unexpectedEvent("Parameter: expected SE(physicalValue), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = .physicalValue(v8)
         case 11:
             guard ev == 11 else { throw EXIError.unexpectedEvent("Parameter: expected SE(stringValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v9 = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = .stringValue(v9)
         default: throw EXIError.unexpectedEvent("Parameter: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -3000,39 +3469,42 @@ extension Parameter {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.name, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         w.writeBits(UInt64(self.valueType.exiIndex), count: 3)
         switch self.choice {
         case .boolValue(let v10):
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 4)
             w.writeBoolean(v10)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .byteValue(let v11):
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x2, count: 4)
             try w.writeBoundedInteger(v11, bits: 8, min: -128, max: 127)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .shortValue(let v12):
-            try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            s = 5
+            w.writeBits(0x4, count: 4)
             try w.writeInteger(v12, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .intValue(let v13):
-            try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
+            s = 6
+            w.writeBits(0x6, count: 4)
             try w.writeInteger(v13, min: -2147483648, max: 2147483647)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .physicalValue(let v14):
-            try Self._exiEmit(&s, &rep, 10, &w)
+            s = 7
+            w.writeBits(0x4, count: 3)
             try v14.exiEncode(&w)
         case .stringValue(let v15):
-            try Self._exiEmit(&s, &rep, 11, &w)
-            w.writeSimpleContentStart()
+            s = 8
+            w.writeBits(0xa, count: 4)
             try w.writeString(v15, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3045,12 +3517,12 @@ extension Parameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Name)
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // AT(ValueType)
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -3060,40 +3532,47 @@ extension Parameter {
             case 3: s = 6; return 9  // SE(intValue)
             case 4: s = 7; return 10  // SE(physicalValue)
             case 5: s = 8; return 11  // SE(stringValue)
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Parameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3114,8 +3593,14 @@ extension Parameter {
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Parameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Parameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3182,7 +3667,10 @@ extension PaymentOptions {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [PaymentOption] = []
         while ev == 4 {
             if v1.isEmpty { v1.reserveCapacity(8) }
@@ -3203,11 +3691,13 @@ extension PaymentOptions {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.paymentOption.count, min: 1, max: nil, "PaymentOptions")
-        for v3 in self.paymentOption {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            w.writeBits(UInt64(v3.exiIndex), count: 1)
-            w.writeSimpleContentEnd()
+        try self.paymentOption.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<PaymentOption>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                w.writeBits(UInt64(v3[v4].exiIndex), count: 1)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3220,22 +3710,29 @@ extension PaymentOptions {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PaymentOption)
-            default: throw EXIError.unexpectedEvent("PaymentOptions: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(PaymentOption)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PaymentOptions: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(PaymentOption)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PaymentOptions: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PaymentOptions: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentOptions: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3247,8 +3744,14 @@ extension PaymentOptions {
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 4): w.writeEventCode(0, width: 2); s = 2
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("PaymentOptions: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentOptions: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3283,29 +3786,35 @@ public struct PhysicalValue: Sendable, Hashable {
 extension PhysicalValue {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Multiplier), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 3, min: -3, max: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: UnitSymbol? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Unit), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = UnitSymbol(exiIndex: try r.readEnumerationIndex(bits: 4, count: 10))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Value), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PhysicalValue: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(multiplier: v1, unit: v2, value: v4)
     }
 
@@ -3313,21 +3822,21 @@ extension PhysicalValue {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.multiplier, bits: 3, min: -3, max: 3)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.unit {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             w.writeBits(UInt64(v5.exiIndex), count: 4)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeInteger(self.value, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3338,26 +3847,33 @@ extension PhysicalValue {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Multiplier)
-            default: throw EXIError.unexpectedEvent("PhysicalValue: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(Unit)
             case 1: s = 3; return 6  // SE(Value)
-            default: throw EXIError.unexpectedEvent("PhysicalValue: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(Value)
-            default: throw EXIError.unexpectedEvent("PhysicalValue: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PhysicalValue: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PhysicalValue: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PhysicalValue: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3369,8 +3885,14 @@ extension PhysicalValue {
         case (1, 6): w.writeEventCode(1, width: 2); s = 3
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PhysicalValue: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PhysicalValue: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3404,36 +3926,25 @@ public struct ProfileEntry: Sendable, Hashable {
 extension ProfileEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ProfileEntry: expected SE(ChargingProfileEntryStart), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ProfileEntry: expected SE(ChargingProfileEntryMaxPower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ProfileEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(chargingProfileEntryStart: v1, chargingProfileEntryMaxPower: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.chargingProfileEntryStart, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeInteger(self.chargingProfileEntryMaxPower, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3444,20 +3955,27 @@ extension ProfileEntry {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ChargingProfileEntryStart)
-            default: throw EXIError.unexpectedEvent("ProfileEntry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ChargingProfileEntryMaxPower)
-            default: throw EXIError.unexpectedEvent("ProfileEntry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ProfileEntry: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ProfileEntry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ProfileEntry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3467,8 +3985,14 @@ extension ProfileEntry {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ProfileEntry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ProfileEntry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3501,21 +4025,27 @@ public struct RelativeTimeInterval: Sendable, Hashable {
 extension RelativeTimeInterval {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("RelativeTimeInterval: expected SE(start), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: UInt32? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("RelativeTimeInterval: expected SE(duration), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("RelativeTimeInterval: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3526,15 +4056,15 @@ extension RelativeTimeInterval {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.start, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v4 = self.duration {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v4, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3547,21 +4077,28 @@ extension RelativeTimeInterval {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(start)
-            default: throw EXIError.unexpectedEvent("RelativeTimeInterval: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(duration)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("RelativeTimeInterval: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("RelativeTimeInterval: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("RelativeTimeInterval: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("RelativeTimeInterval: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3572,8 +4109,14 @@ extension RelativeTimeInterval {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("RelativeTimeInterval: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("RelativeTimeInterval: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3605,7 +4148,10 @@ extension SAScheduleList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [SAScheduleTuple] = []
         while ev == 4 {
             if v1.isEmpty { v1.reserveCapacity(8) }
@@ -3624,9 +4170,11 @@ extension SAScheduleList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.saScheduleTuple.count, min: 1, max: nil, "SAScheduleList")
-        for v3 in self.saScheduleTuple {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.saScheduleTuple.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<SAScheduleTuple>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3639,22 +4187,29 @@ extension SAScheduleList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SAScheduleTuple)
-            default: throw EXIError.unexpectedEvent("SAScheduleList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SAScheduleTuple)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SAScheduleList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SAScheduleTuple)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SAScheduleList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SAScheduleList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SAScheduleList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3666,8 +4221,14 @@ extension SAScheduleList {
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 4): w.writeEventCode(0, width: 2); s = 2
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("SAScheduleList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SAScheduleList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3702,22 +4263,28 @@ public struct SAScheduleTuple: Sendable, Hashable {
 extension SAScheduleTuple {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SAScheduleTuple: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SAScheduleTuple: expected SE(PMaxSchedule), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try PMaxSchedule.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: SalesTariff? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SAScheduleTuple: expected SE(SalesTariff), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try SalesTariff.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SAScheduleTuple: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3728,14 +4295,15 @@ extension SAScheduleTuple {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeInteger(self.saScheduleTupleID, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.pMaxSchedule.exiEncode(&w)
         if let v5 = self.salesTariff {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -3749,26 +4317,33 @@ extension SAScheduleTuple {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SAScheduleTupleID)
-            default: throw EXIError.unexpectedEvent("SAScheduleTuple: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(PMaxSchedule)
-            default: throw EXIError.unexpectedEvent("SAScheduleTuple: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(SalesTariff)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SAScheduleTuple: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SAScheduleTuple: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SAScheduleTuple: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SAScheduleTuple: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3780,8 +4355,14 @@ extension SAScheduleTuple {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SAScheduleTuple: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SAScheduleTuple: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3809,18 +4390,13 @@ public struct SASchedules: Sendable, Hashable {
 extension SASchedules {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SASchedules: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3831,10 +4407,17 @@ extension SASchedules {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SASchedules: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SASchedules: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SASchedules: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3842,8 +4425,14 @@ extension SASchedules {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SASchedules: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SASchedules: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3877,9 +4466,14 @@ public struct SalesTariffEntry: Sendable, Hashable {
 extension SalesTariffEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         let v1: TimeInterval
         switch ev {
         case 4:
@@ -3890,18 +4484,30 @@ extension SalesTariffEntry {
             v1 = .timeInterval(v3)
         default: throw EXIError.unexpectedEvent("SalesTariffEntry: expected RelativeTimeInterval or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("SalesTariffEntry: expected SE(EPriceLevel), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v4 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v5: [ConsumptionCost] = []
         while ev == 7 {
             if v5.isEmpty { v5.reserveCapacity(8) }
             guard ev == 7 else { throw EXIError.unexpectedEvent("SalesTariffEntry: expected SE(ConsumptionCost), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try ConsumptionCost.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5.append(v6)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SalesTariffEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3914,20 +4520,24 @@ extension SalesTariffEntry {
         var rep = 0
         switch self.timeInterval {
         case .relativeTimeInterval(let v7):
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try v7.exiEncode(&w)
         case .timeInterval(let v8):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 1
+            w.writeBits(0x1, count: 2)
             try v8.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.ePriceLevel, bits: 8, min: 0, max: 255)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.consumptionCost.count, min: 0, max: nil, "SalesTariffEntry")
-        for v9 in self.consumptionCost {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            try v9.exiEncode(&w)
+        try self.consumptionCost.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<ConsumptionCost>) throws(EXIError) in
+            for v10 in v9.indices {
+                try Self._exiEmit(&s, &rep, 7, &w)
+                try v9[v10].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3941,27 +4551,34 @@ extension SalesTariffEntry {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(RelativeTimeInterval)
             case 1: s = 1; return 5  // SE(TimeInterval)
-            default: throw EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 6  // SE(EPriceLevel)
-            default: throw EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 7  // SE(ConsumptionCost)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 7  // SE(ConsumptionCost)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SalesTariffEntry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3975,8 +4592,14 @@ extension SalesTariffEntry {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 7): w.writeEventCode(0, width: 2); s = 3
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("SalesTariffEntry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SalesTariffEntry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4021,29 +4644,44 @@ extension SalesTariff {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SalesTariff: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SalesTariff: expected SE(SalesTariffID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+            s = 3
+        case 1:
+            ev = 7
+            s = 4
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: String? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SalesTariff: expected SE(SalesTariffDescription), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = try r.readString(minLength: 0, maxLength: 32)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
+            s = 4
             v3 = v4
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("SalesTariff: expected SE(NumEPriceLevels), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v5 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
+        s = 5
         var v6: [SalesTariffEntry] = []
         while ev == 8 {
             if v6.isEmpty { v6.reserveCapacity(8) }
@@ -4061,26 +4699,29 @@ extension SalesTariff {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         try w.writeInteger(self.salesTariffID, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v8 = self.salesTariffDescription {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeString(v8, minLength: 0, maxLength: 32)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeBoundedInteger(self.numEPriceLevels, bits: 8, min: 0, max: 255)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.salesTariffEntry.count, min: 1, max: nil, "SalesTariff")
-        for v9 in self.salesTariffEntry {
-            try Self._exiEmit(&s, &rep, 8, &w)
-            try v9.exiEncode(&w)
+        try self.salesTariffEntry.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<SalesTariffEntry>) throws(EXIError) in
+            for v10 in v9.indices {
+                try Self._exiEmit(&s, &rep, 8, &w)
+                try v9[v10].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4093,43 +4734,50 @@ extension SalesTariff {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SalesTariffID)
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(SalesTariffDescription)
             case 1: s = 4; return 7  // SE(NumEPriceLevels)
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(NumEPriceLevels)
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(SalesTariffEntry)
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 8  // SE(SalesTariffEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 8  // SE(SalesTariffEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SalesTariff: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4146,8 +4794,14 @@ extension SalesTariff {
         case (5, 0): w.writeEventCode(1, width: 2); s = -1
         case (6, 8): w.writeEventCode(0, width: 2); s = 6
         case (6, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("SalesTariff: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SalesTariff: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4182,7 +4836,10 @@ extension SelectedServiceList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [SelectedService] = []
         while ev == 4 {
             if v1.isEmpty { v1.reserveCapacity(8) }
@@ -4201,9 +4858,11 @@ extension SelectedServiceList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.selectedService.count, min: 1, max: nil, "SelectedServiceList")
-        for v3 in self.selectedService {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.selectedService.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<SelectedService>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4216,22 +4875,29 @@ extension SelectedServiceList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SelectedService)
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SelectedService)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SelectedService)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SelectedServiceList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4243,8 +4909,14 @@ extension SelectedServiceList {
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 4): w.writeEventCode(0, width: 2); s = 2
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("SelectedServiceList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedServiceList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4276,21 +4948,27 @@ public struct SelectedService: Sendable, Hashable {
 extension SelectedService {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SelectedService: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: Int16? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("SelectedService: expected SE(ParameterSetID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SelectedService: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4301,15 +4979,15 @@ extension SelectedService {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v4 = self.parameterSetID {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeInteger(v4, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4322,21 +5000,28 @@ extension SelectedService {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(ParameterSetID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SelectedService: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4347,8 +5032,14 @@ extension SelectedService {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SelectedService: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedService: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4384,41 +5075,29 @@ public struct ServiceCharge: Sendable, Hashable {
 extension ServiceCharge {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceCharge: expected SE(ServiceTag), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try ServiceTag.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceCharge: expected SE(FreeService), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceCharge: expected SE(EnergyTransferType), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = EVSESupportedEnergyTransfer(exiIndex: try r.readEnumerationIndex(bits: 4, count: 10))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceCharge: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(serviceTag: v1, freeService: v2, energyTransferType: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.serviceTag.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBoolean(self.freeService)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.energyTransferType.exiIndex), count: 4)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4429,25 +5108,32 @@ extension ServiceCharge {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceTag)
-            default: throw EXIError.unexpectedEvent("ServiceCharge: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(FreeService)
-            default: throw EXIError.unexpectedEvent("ServiceCharge: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EnergyTransferType)
-            default: throw EXIError.unexpectedEvent("ServiceCharge: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceCharge: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceCharge: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceCharge: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4458,8 +5144,14 @@ extension ServiceCharge {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceCharge: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceCharge: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4492,7 +5184,10 @@ extension ServiceParameterList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [ParameterSet] = []
         while ev == 4 {
             if v1.isEmpty { v1.reserveCapacity(8) }
@@ -4511,9 +5206,11 @@ extension ServiceParameterList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.parameterSet.count, min: 1, max: nil, "ServiceParameterList")
-        for v3 in self.parameterSet {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.parameterSet.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<ParameterSet>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4526,22 +5223,29 @@ extension ServiceParameterList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ParameterSet)
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(ParameterSet)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(ParameterSet)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceParameterList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4553,8 +5257,14 @@ extension ServiceParameterList {
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 4): w.writeEventCode(0, width: 2); s = 2
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceParameterList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceParameterList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4585,7 +5295,10 @@ extension ServiceTagList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [Service] = []
         while ev == 4 {
             if v1.isEmpty { v1.reserveCapacity(8) }
@@ -4604,9 +5317,11 @@ extension ServiceTagList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.service.count, min: 1, max: nil, "ServiceTagList")
-        for v3 in self.service {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.service.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<Service>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4619,22 +5334,29 @@ extension ServiceTagList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Service)
-            default: throw EXIError.unexpectedEvent("ServiceTagList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(Service)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceTagList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(Service)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceTagList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceTagList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceTagList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4646,8 +5368,14 @@ extension ServiceTagList {
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 4): w.writeEventCode(0, width: 2); s = 2
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceTagList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceTagList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4685,35 +5413,48 @@ public struct ServiceTag: Sendable, Hashable {
 extension ServiceTag {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceTag: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: String? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceTag: expected SE(ServiceName), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readString(minLength: 0, maxLength: 32)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceTag: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v5: String? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("ServiceTag: expected SE(ServiceScope), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 32)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceTag: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4724,25 +5465,25 @@ extension ServiceTag {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v7 = self.serviceName {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeString(v7, minLength: 0, maxLength: 32)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBits(UInt64(self.serviceCategory.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v8 = self.serviceScope {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x0, count: 3)
             try w.writeString(v8, minLength: 0, maxLength: 32)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4755,32 +5496,39 @@ extension ServiceTag {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("ServiceTag: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(ServiceName)
             case 1: s = 3; return 6  // SE(ServiceCategory)
-            default: throw EXIError.unexpectedEvent("ServiceTag: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ServiceCategory)
-            default: throw EXIError.unexpectedEvent("ServiceTag: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(ServiceScope)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceTag: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceTag: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceTag: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceTag: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4794,8 +5542,14 @@ extension ServiceTag {
         case (3, 7): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceTag: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceTag: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4830,32 +5584,23 @@ public struct Service: Sendable, Hashable {
 extension Service {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Service: expected SE(ServiceTag), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try ServiceTag.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("Service: expected SE(FreeService), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Service: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(serviceTag: v1, freeService: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.serviceTag.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBoolean(self.freeService)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4866,20 +5611,27 @@ extension Service {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceTag)
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(FreeService)
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Service: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Service: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4889,8 +5641,14 @@ extension Service {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Service: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Service: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4922,7 +5680,10 @@ extension SubCertificates {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [[UInt8]] = []
         while ev == 4 {
             if v1.isEmpty { v1.reserveCapacity(8) }
@@ -4943,11 +5704,13 @@ extension SubCertificates {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.certificate.count, min: 1, max: nil, "SubCertificates")
-        for v3 in self.certificate {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v3, minLength: 0, maxLength: 1200)
-            w.writeSimpleContentEnd()
+        try self.certificate.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v3[v4], minLength: 0, maxLength: 1200)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4960,22 +5723,29 @@ extension SubCertificates {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Certificate)
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(Certificate)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(Certificate)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SubCertificates: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4987,8 +5757,14 @@ extension SubCertificates {
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 4): w.writeEventCode(0, width: 2); s = 2
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("SubCertificates: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SubCertificates: event \(ev) not allowed in state \(s)")
     }
 }
 

@@ -21,28 +21,21 @@ public struct V2GMessage: Sendable, Hashable {
 extension V2GMessage {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("V2GMessage: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("V2GMessage: expected SE(Body), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try Body.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("V2GMessage: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(header: v1, body: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.body.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -53,20 +46,27 @@ extension V2GMessage {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("V2GMessage: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Body)
-            default: throw EXIError.unexpectedEvent("V2GMessage: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("V2GMessage: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("V2GMessage: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("V2GMessage: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -76,8 +76,14 @@ extension V2GMessage {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("V2GMessage: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("V2GMessage: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -104,18 +110,13 @@ public struct BodyBase: Sendable, Hashable {
 extension BodyBase {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("BodyBase: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -126,10 +127,17 @@ extension BodyBase {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BodyBase: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BodyBase: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BodyBase: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -137,8 +145,14 @@ extension BodyBase {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BodyBase: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BodyBase: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -166,9 +180,82 @@ public struct Body: Sendable, Hashable {
 extension Body {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 6) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        case 5:
+            ev = 9
+        case 6:
+            ev = 10
+        case 7:
+            ev = 11
+        case 8:
+            ev = 12
+        case 9:
+            ev = 13
+        case 10:
+            ev = 14
+        case 11:
+            ev = 15
+        case 12:
+            ev = 16
+        case 13:
+            ev = 17
+        case 14:
+            ev = 18
+        case 15:
+            ev = 19
+        case 16:
+            ev = 20
+        case 17:
+            ev = 21
+        case 18:
+            ev = 22
+        case 19:
+            ev = 23
+        case 20:
+            ev = 24
+        case 21:
+            ev = 25
+        case 22:
+            ev = 26
+        case 23:
+            ev = 27
+        case 24:
+            ev = 28
+        case 25:
+            ev = 29
+        case 26:
+            ev = 30
+        case 27:
+            ev = 31
+        case 28:
+            ev = 32
+        case 29:
+            ev = 33
+        case 30:
+            ev = 34
+        case 31:
+            ev = 35
+        case 32:
+            ev = 36
+        case 33:
+            ev = 37
+        case 34:
+            ev = 38
+        case 35:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 6)
+        }
         var v1: BodyElement? = nil
         if ev == 4 || ev == 5 || ev == 6 || ev == 7 || ev == 8 || ev == 9 || ev == 10 || ev == 11 || ev == 12 || ev == 13 || ev == 14 || ev == 15 || ev == 16 || ev == 17 || ev == 18 || ev == 19 || ev == 20 || ev == 21 || ev == 22 || ev == 23 || ev == 24 || ev == 25 || ev == 26 || ev == 27 || ev == 28 || ev == 29 || ev == 30 || ev == 31 || ev == 32 || ev == 33 || ev == 34 || ev == 35 || ev == 36 || ev == 37 || ev == 38 {
             let v2: BodyElement
@@ -280,7 +367,8 @@ extension Body {
                 v2 = .weldingDetectionRes(v37)
             default: throw EXIError.unexpectedEvent("Body: expected BodyElement or a substitute, got event \(ev)", atBit: r.bitPosition)
             }
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 0
             v1 = v2
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Body: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -294,109 +382,144 @@ extension Body {
         if let v38 = self.bodyElement {
             switch v38 {
             case .bodyElement(let v39):
-                try Self._exiEmit(&s, &rep, 4, &w)
+                s = 1
+                w.writeBits(0x0, count: 6)
                 try v39.exiEncode(&w)
             case .cableCheckReq(let v40):
-                try Self._exiEmit(&s, &rep, 5, &w)
+                s = 1
+                w.writeBits(0x1, count: 6)
                 try v40.exiEncode(&w)
             case .cableCheckRes(let v41):
-                try Self._exiEmit(&s, &rep, 6, &w)
+                s = 1
+                w.writeBits(0x2, count: 6)
                 try v41.exiEncode(&w)
             case .certificateInstallationReq(let v42):
-                try Self._exiEmit(&s, &rep, 7, &w)
+                s = 1
+                w.writeBits(0x3, count: 6)
                 try v42.exiEncode(&w)
             case .certificateInstallationRes(let v43):
-                try Self._exiEmit(&s, &rep, 8, &w)
+                s = 1
+                w.writeBits(0x4, count: 6)
                 try v43.exiEncode(&w)
             case .certificateUpdateReq(let v44):
-                try Self._exiEmit(&s, &rep, 9, &w)
+                s = 1
+                w.writeBits(0x5, count: 6)
                 try v44.exiEncode(&w)
             case .certificateUpdateRes(let v45):
-                try Self._exiEmit(&s, &rep, 10, &w)
+                s = 1
+                w.writeBits(0x6, count: 6)
                 try v45.exiEncode(&w)
             case .chargeParameterDiscoveryReq(let v46):
-                try Self._exiEmit(&s, &rep, 11, &w)
+                s = 1
+                w.writeBits(0x7, count: 6)
                 try v46.exiEncode(&w)
             case .chargeParameterDiscoveryRes(let v47):
-                try Self._exiEmit(&s, &rep, 12, &w)
+                s = 1
+                w.writeBits(0x8, count: 6)
                 try v47.exiEncode(&w)
             case .chargingStatusReq(let v48):
-                try Self._exiEmit(&s, &rep, 13, &w)
+                s = 1
+                w.writeBits(0x9, count: 6)
                 try v48.exiEncode(&w)
             case .chargingStatusRes(let v49):
-                try Self._exiEmit(&s, &rep, 14, &w)
+                s = 1
+                w.writeBits(0xa, count: 6)
                 try v49.exiEncode(&w)
             case .contractAuthenticationReq(let v50):
-                try Self._exiEmit(&s, &rep, 15, &w)
+                s = 1
+                w.writeBits(0xb, count: 6)
                 try v50.exiEncode(&w)
             case .contractAuthenticationRes(let v51):
-                try Self._exiEmit(&s, &rep, 16, &w)
+                s = 1
+                w.writeBits(0xc, count: 6)
                 try v51.exiEncode(&w)
             case .currentDemandReq(let v52):
-                try Self._exiEmit(&s, &rep, 17, &w)
+                s = 1
+                w.writeBits(0xd, count: 6)
                 try v52.exiEncode(&w)
             case .currentDemandRes(let v53):
-                try Self._exiEmit(&s, &rep, 18, &w)
+                s = 1
+                w.writeBits(0xe, count: 6)
                 try v53.exiEncode(&w)
             case .meteringReceiptReq(let v54):
-                try Self._exiEmit(&s, &rep, 19, &w)
+                s = 1
+                w.writeBits(0xf, count: 6)
                 try v54.exiEncode(&w)
             case .meteringReceiptRes(let v55):
-                try Self._exiEmit(&s, &rep, 20, &w)
+                s = 1
+                w.writeBits(0x10, count: 6)
                 try v55.exiEncode(&w)
             case .paymentDetailsReq(let v56):
-                try Self._exiEmit(&s, &rep, 21, &w)
+                s = 1
+                w.writeBits(0x11, count: 6)
                 try v56.exiEncode(&w)
             case .paymentDetailsRes(let v57):
-                try Self._exiEmit(&s, &rep, 22, &w)
+                s = 1
+                w.writeBits(0x12, count: 6)
                 try v57.exiEncode(&w)
             case .powerDeliveryReq(let v58):
-                try Self._exiEmit(&s, &rep, 23, &w)
+                s = 1
+                w.writeBits(0x13, count: 6)
                 try v58.exiEncode(&w)
             case .powerDeliveryRes(let v59):
-                try Self._exiEmit(&s, &rep, 24, &w)
+                s = 1
+                w.writeBits(0x14, count: 6)
                 try v59.exiEncode(&w)
             case .preChargeReq(let v60):
-                try Self._exiEmit(&s, &rep, 25, &w)
+                s = 1
+                w.writeBits(0x15, count: 6)
                 try v60.exiEncode(&w)
             case .preChargeRes(let v61):
-                try Self._exiEmit(&s, &rep, 26, &w)
+                s = 1
+                w.writeBits(0x16, count: 6)
                 try v61.exiEncode(&w)
             case .serviceDetailReq(let v62):
-                try Self._exiEmit(&s, &rep, 27, &w)
+                s = 1
+                w.writeBits(0x17, count: 6)
                 try v62.exiEncode(&w)
             case .serviceDetailRes(let v63):
-                try Self._exiEmit(&s, &rep, 28, &w)
+                s = 1
+                w.writeBits(0x18, count: 6)
                 try v63.exiEncode(&w)
             case .serviceDiscoveryReq(let v64):
-                try Self._exiEmit(&s, &rep, 29, &w)
+                s = 1
+                w.writeBits(0x19, count: 6)
                 try v64.exiEncode(&w)
             case .serviceDiscoveryRes(let v65):
-                try Self._exiEmit(&s, &rep, 30, &w)
+                s = 1
+                w.writeBits(0x1a, count: 6)
                 try v65.exiEncode(&w)
             case .servicePaymentSelectionReq(let v66):
-                try Self._exiEmit(&s, &rep, 31, &w)
+                s = 1
+                w.writeBits(0x1b, count: 6)
                 try v66.exiEncode(&w)
             case .servicePaymentSelectionRes(let v67):
-                try Self._exiEmit(&s, &rep, 32, &w)
+                s = 1
+                w.writeBits(0x1c, count: 6)
                 try v67.exiEncode(&w)
             case .sessionSetupReq(let v68):
-                try Self._exiEmit(&s, &rep, 33, &w)
+                s = 1
+                w.writeBits(0x1d, count: 6)
                 try v68.exiEncode(&w)
             case .sessionSetupRes(let v69):
-                try Self._exiEmit(&s, &rep, 34, &w)
+                s = 1
+                w.writeBits(0x1e, count: 6)
                 try v69.exiEncode(&w)
             case .sessionStopReq(let v70):
-                try Self._exiEmit(&s, &rep, 35, &w)
+                s = 1
+                w.writeBits(0x1f, count: 6)
                 try v70.exiEncode(&w)
             case .sessionStopRes(let v71):
-                try Self._exiEmit(&s, &rep, 36, &w)
+                s = 1
+                w.writeBits(0x20, count: 6)
                 try v71.exiEncode(&w)
             case .weldingDetectionReq(let v72):
-                try Self._exiEmit(&s, &rep, 37, &w)
+                s = 1
+                w.writeBits(0x21, count: 6)
                 try v72.exiEncode(&w)
             case .weldingDetectionRes(let v73):
-                try Self._exiEmit(&s, &rep, 38, &w)
+                s = 1
+                w.writeBits(0x22, count: 6)
                 try v73.exiEncode(&w)
             }
         }
@@ -446,15 +569,22 @@ extension Body {
             case 33: s = 1; return 37  // SE(WeldingDetectionReq)
             case 34: s = 1; return 38  // SE(WeldingDetectionRes)
             case 35: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Body: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Body: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Body: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Body: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -498,8 +628,14 @@ extension Body {
         case (0, 38): w.writeEventCode(34, width: 6); s = 1
         case (0, 0): w.writeEventCode(35, width: 6); s = -1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Body: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Body: event \(ev) not allowed in state \(s)")
     }
 }
 

@@ -1054,175 +1054,171 @@ extension ISO20CommonMessagesDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        w.writeHeader()
         switch self {
         case .authorizationReq(let v):
-            w.writeEventCode(0, width: 6)
+            w.writeBits(0x2000, count: 14)
             try v.exiEncode(&w)
         case .authorizationRes(let v):
-            w.writeEventCode(1, width: 6)
+            w.writeBits(0x2001, count: 14)
             try v.exiEncode(&w)
         case .authorizationSetupReq(let v):
-            w.writeEventCode(2, width: 6)
+            w.writeBits(0x2002, count: 14)
             try v.exiEncode(&w)
         case .authorizationSetupRes(let v):
-            w.writeEventCode(3, width: 6)
+            w.writeBits(0x2003, count: 14)
             try v.exiEncode(&w)
         case .clReqControlMode(let v):
-            w.writeEventCode(4, width: 6)
+            w.writeBits(0x2004, count: 14)
             try v.exiEncode(&w)
         case .clResControlMode(let v):
-            w.writeEventCode(5, width: 6)
+            w.writeBits(0x2005, count: 14)
             try v.exiEncode(&w)
         case .canonicalizationMethod(let v):
-            w.writeEventCode(6, width: 6)
+            w.writeBits(0x2006, count: 14)
             try v.exiEncode(&w)
         case .certificateInstallationReq(let v):
-            w.writeEventCode(7, width: 6)
+            w.writeBits(0x2007, count: 14)
             try v.exiEncode(&w)
         case .certificateInstallationRes(let v):
-            w.writeEventCode(8, width: 6)
+            w.writeBits(0x2008, count: 14)
             try v.exiEncode(&w)
         case .dsaKeyValue(let v):
-            w.writeEventCode(9, width: 6)
+            w.writeBits(0x2009, count: 14)
             try v.exiEncode(&w)
         case .digestMethod(let v):
-            w.writeEventCode(10, width: 6)
+            w.writeBits(0x200a, count: 14)
             try v.exiEncode(&w)
         case .digestValue(let v):
-            w.writeEventCode(11, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x4016, count: 15)
             try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .keyInfo(let v):
-            w.writeEventCode(12, width: 6)
+            w.writeBits(0x200c, count: 14)
             try v.exiEncode(&w)
         case .keyName(let v):
-            w.writeEventCode(13, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x401a, count: 15)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .keyValue(let v):
-            w.writeEventCode(14, width: 6)
+            w.writeBits(0x200e, count: 14)
             try v.exiEncode(&w)
         case .manifest(let v):
-            w.writeEventCode(15, width: 6)
+            w.writeBits(0x200f, count: 14)
             try v.exiEncode(&w)
         case .meteringConfirmationReq(let v):
-            w.writeEventCode(16, width: 6)
+            w.writeBits(0x2010, count: 14)
             try v.exiEncode(&w)
         case .meteringConfirmationRes(let v):
-            w.writeEventCode(17, width: 6)
+            w.writeBits(0x2011, count: 14)
             try v.exiEncode(&w)
         case .mgmtData(let v):
-            w.writeEventCode(18, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x4024, count: 15)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .object(let v):
-            w.writeEventCode(19, width: 6)
+            w.writeBits(0x2013, count: 14)
             try v.exiEncode(&w)
         case .pgpData(let v):
-            w.writeEventCode(20, width: 6)
+            w.writeBits(0x2014, count: 14)
             try v.exiEncode(&w)
         case .powerDeliveryReq(let v):
-            w.writeEventCode(21, width: 6)
+            w.writeBits(0x2015, count: 14)
             try v.exiEncode(&w)
         case .powerDeliveryRes(let v):
-            w.writeEventCode(22, width: 6)
+            w.writeBits(0x2016, count: 14)
             try v.exiEncode(&w)
         case .rsaKeyValue(let v):
-            w.writeEventCode(23, width: 6)
+            w.writeBits(0x2017, count: 14)
             try v.exiEncode(&w)
         case .reference(let v):
-            w.writeEventCode(24, width: 6)
+            w.writeBits(0x2018, count: 14)
             try v.exiEncode(&w)
         case .retrievalMethod(let v):
-            w.writeEventCode(25, width: 6)
+            w.writeBits(0x2019, count: 14)
             try v.exiEncode(&w)
         case .spkiData(let v):
-            w.writeEventCode(26, width: 6)
+            w.writeBits(0x201a, count: 14)
             try v.exiEncode(&w)
         case .scheduleExchangeReq(let v):
-            w.writeEventCode(27, width: 6)
+            w.writeBits(0x201b, count: 14)
             try v.exiEncode(&w)
         case .scheduleExchangeRes(let v):
-            w.writeEventCode(28, width: 6)
+            w.writeBits(0x201c, count: 14)
             try v.exiEncode(&w)
         case .serviceDetailReq(let v):
-            w.writeEventCode(29, width: 6)
+            w.writeBits(0x201d, count: 14)
             try v.exiEncode(&w)
         case .serviceDetailRes(let v):
-            w.writeEventCode(30, width: 6)
+            w.writeBits(0x201e, count: 14)
             try v.exiEncode(&w)
         case .serviceDiscoveryReq(let v):
-            w.writeEventCode(31, width: 6)
+            w.writeBits(0x201f, count: 14)
             try v.exiEncode(&w)
         case .serviceDiscoveryRes(let v):
-            w.writeEventCode(32, width: 6)
+            w.writeBits(0x2020, count: 14)
             try v.exiEncode(&w)
         case .serviceSelectionReq(let v):
-            w.writeEventCode(33, width: 6)
+            w.writeBits(0x2021, count: 14)
             try v.exiEncode(&w)
         case .serviceSelectionRes(let v):
-            w.writeEventCode(34, width: 6)
+            w.writeBits(0x2022, count: 14)
             try v.exiEncode(&w)
         case .sessionSetupReq(let v):
-            w.writeEventCode(35, width: 6)
+            w.writeBits(0x2023, count: 14)
             try v.exiEncode(&w)
         case .sessionSetupRes(let v):
-            w.writeEventCode(36, width: 6)
+            w.writeBits(0x2024, count: 14)
             try v.exiEncode(&w)
         case .sessionStopReq(let v):
-            w.writeEventCode(37, width: 6)
+            w.writeBits(0x2025, count: 14)
             try v.exiEncode(&w)
         case .sessionStopRes(let v):
-            w.writeEventCode(38, width: 6)
+            w.writeBits(0x2026, count: 14)
             try v.exiEncode(&w)
         case .signature(let v):
-            w.writeEventCode(39, width: 6)
+            w.writeBits(0x2027, count: 14)
             try v.exiEncode(&w)
         case .signatureMethod(let v):
-            w.writeEventCode(40, width: 6)
+            w.writeBits(0x2028, count: 14)
             try v.exiEncode(&w)
         case .signatureProperties(let v):
-            w.writeEventCode(41, width: 6)
+            w.writeBits(0x2029, count: 14)
             try v.exiEncode(&w)
         case .signatureProperty(let v):
-            w.writeEventCode(42, width: 6)
+            w.writeBits(0x202a, count: 14)
             try v.exiEncode(&w)
         case .signatureValue(let v):
-            w.writeEventCode(43, width: 6)
+            w.writeBits(0x202b, count: 14)
             try v.exiEncode(&w)
         case .signedInfo(let v):
-            w.writeEventCode(44, width: 6)
+            w.writeBits(0x202c, count: 14)
             try v.exiEncode(&w)
         case .signedInstallationData(let v):
-            w.writeEventCode(45, width: 6)
+            w.writeBits(0x202d, count: 14)
             try v.exiEncode(&w)
         case .signedMeteringData(let v):
-            w.writeEventCode(46, width: 6)
+            w.writeBits(0x202e, count: 14)
             try v.exiEncode(&w)
         case .transform(let v):
-            w.writeEventCode(47, width: 6)
+            w.writeBits(0x202f, count: 14)
             try v.exiEncode(&w)
         case .transforms(let v):
-            w.writeEventCode(48, width: 6)
+            w.writeBits(0x2030, count: 14)
             try v.exiEncode(&w)
         case .vehicleCheckInReq(let v):
-            w.writeEventCode(49, width: 6)
+            w.writeBits(0x2031, count: 14)
             try v.exiEncode(&w)
         case .vehicleCheckInRes(let v):
-            w.writeEventCode(50, width: 6)
+            w.writeBits(0x2032, count: 14)
             try v.exiEncode(&w)
         case .vehicleCheckOutReq(let v):
-            w.writeEventCode(51, width: 6)
+            w.writeBits(0x2033, count: 14)
             try v.exiEncode(&w)
         case .vehicleCheckOutRes(let v):
-            w.writeEventCode(52, width: 6)
+            w.writeBits(0x2034, count: 14)
             try v.exiEncode(&w)
         case .x509Data(let v):
-            w.writeEventCode(53, width: 6)
+            w.writeBits(0x2035, count: 14)
             try v.exiEncode(&w)
         }
     }
@@ -1596,139 +1592,135 @@ extension ISO20ACDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        w.writeHeader()
         switch self {
         case .acCPDReqEnergyTransferMode(let v):
-            w.writeEventCode(0, width: 6)
+            w.writeBits(0x2000, count: 14)
             try v.exiEncode(&w)
         case .acCPDResEnergyTransferMode(let v):
-            w.writeEventCode(1, width: 6)
+            w.writeBits(0x2001, count: 14)
             try v.exiEncode(&w)
         case .acChargeLoopReq(let v):
-            w.writeEventCode(2, width: 6)
+            w.writeBits(0x2002, count: 14)
             try v.exiEncode(&w)
         case .acChargeLoopRes(let v):
-            w.writeEventCode(3, width: 6)
+            w.writeBits(0x2003, count: 14)
             try v.exiEncode(&w)
         case .acChargeParameterDiscoveryReq(let v):
-            w.writeEventCode(4, width: 6)
+            w.writeBits(0x2004, count: 14)
             try v.exiEncode(&w)
         case .acChargeParameterDiscoveryRes(let v):
-            w.writeEventCode(5, width: 6)
+            w.writeBits(0x2005, count: 14)
             try v.exiEncode(&w)
         case .bptACCPDReqEnergyTransferMode(let v):
-            w.writeEventCode(6, width: 6)
+            w.writeBits(0x2006, count: 14)
             try v.exiEncode(&w)
         case .bptACCPDResEnergyTransferMode(let v):
-            w.writeEventCode(7, width: 6)
+            w.writeBits(0x2007, count: 14)
             try v.exiEncode(&w)
         case .bptDynamicACCLReqControlMode(let v):
-            w.writeEventCode(8, width: 6)
+            w.writeBits(0x2008, count: 14)
             try v.exiEncode(&w)
         case .bptDynamicACCLResControlMode(let v):
-            w.writeEventCode(9, width: 6)
+            w.writeBits(0x2009, count: 14)
             try v.exiEncode(&w)
         case .bptScheduledACCLReqControlMode(let v):
-            w.writeEventCode(10, width: 6)
+            w.writeBits(0x200a, count: 14)
             try v.exiEncode(&w)
         case .bptScheduledACCLResControlMode(let v):
-            w.writeEventCode(11, width: 6)
+            w.writeBits(0x200b, count: 14)
             try v.exiEncode(&w)
         case .clReqControlMode(let v):
-            w.writeEventCode(12, width: 6)
+            w.writeBits(0x200c, count: 14)
             try v.exiEncode(&w)
         case .clResControlMode(let v):
-            w.writeEventCode(13, width: 6)
+            w.writeBits(0x200d, count: 14)
             try v.exiEncode(&w)
         case .canonicalizationMethod(let v):
-            w.writeEventCode(14, width: 6)
+            w.writeBits(0x200e, count: 14)
             try v.exiEncode(&w)
         case .dsaKeyValue(let v):
-            w.writeEventCode(15, width: 6)
+            w.writeBits(0x200f, count: 14)
             try v.exiEncode(&w)
         case .digestMethod(let v):
-            w.writeEventCode(16, width: 6)
+            w.writeBits(0x2010, count: 14)
             try v.exiEncode(&w)
         case .digestValue(let v):
-            w.writeEventCode(17, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x4022, count: 15)
             try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .dynamicACCLReqControlMode(let v):
-            w.writeEventCode(18, width: 6)
+            w.writeBits(0x2012, count: 14)
             try v.exiEncode(&w)
         case .dynamicACCLResControlMode(let v):
-            w.writeEventCode(19, width: 6)
+            w.writeBits(0x2013, count: 14)
             try v.exiEncode(&w)
         case .keyInfo(let v):
-            w.writeEventCode(20, width: 6)
+            w.writeBits(0x2014, count: 14)
             try v.exiEncode(&w)
         case .keyName(let v):
-            w.writeEventCode(21, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x402a, count: 15)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .keyValue(let v):
-            w.writeEventCode(22, width: 6)
+            w.writeBits(0x2016, count: 14)
             try v.exiEncode(&w)
         case .manifest(let v):
-            w.writeEventCode(23, width: 6)
+            w.writeBits(0x2017, count: 14)
             try v.exiEncode(&w)
         case .mgmtData(let v):
-            w.writeEventCode(24, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x4030, count: 15)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .object(let v):
-            w.writeEventCode(25, width: 6)
+            w.writeBits(0x2019, count: 14)
             try v.exiEncode(&w)
         case .pgpData(let v):
-            w.writeEventCode(26, width: 6)
+            w.writeBits(0x201a, count: 14)
             try v.exiEncode(&w)
         case .rsaKeyValue(let v):
-            w.writeEventCode(27, width: 6)
+            w.writeBits(0x201b, count: 14)
             try v.exiEncode(&w)
         case .reference(let v):
-            w.writeEventCode(28, width: 6)
+            w.writeBits(0x201c, count: 14)
             try v.exiEncode(&w)
         case .retrievalMethod(let v):
-            w.writeEventCode(29, width: 6)
+            w.writeBits(0x201d, count: 14)
             try v.exiEncode(&w)
         case .spkiData(let v):
-            w.writeEventCode(30, width: 6)
+            w.writeBits(0x201e, count: 14)
             try v.exiEncode(&w)
         case .scheduledACCLReqControlMode(let v):
-            w.writeEventCode(31, width: 6)
+            w.writeBits(0x201f, count: 14)
             try v.exiEncode(&w)
         case .scheduledACCLResControlMode(let v):
-            w.writeEventCode(32, width: 6)
+            w.writeBits(0x2020, count: 14)
             try v.exiEncode(&w)
         case .signature(let v):
-            w.writeEventCode(33, width: 6)
+            w.writeBits(0x2021, count: 14)
             try v.exiEncode(&w)
         case .signatureMethod(let v):
-            w.writeEventCode(34, width: 6)
+            w.writeBits(0x2022, count: 14)
             try v.exiEncode(&w)
         case .signatureProperties(let v):
-            w.writeEventCode(35, width: 6)
+            w.writeBits(0x2023, count: 14)
             try v.exiEncode(&w)
         case .signatureProperty(let v):
-            w.writeEventCode(36, width: 6)
+            w.writeBits(0x2024, count: 14)
             try v.exiEncode(&w)
         case .signatureValue(let v):
-            w.writeEventCode(37, width: 6)
+            w.writeBits(0x2025, count: 14)
             try v.exiEncode(&w)
         case .signedInfo(let v):
-            w.writeEventCode(38, width: 6)
+            w.writeBits(0x2026, count: 14)
             try v.exiEncode(&w)
         case .transform(let v):
-            w.writeEventCode(39, width: 6)
+            w.writeBits(0x2027, count: 14)
             try v.exiEncode(&w)
         case .transforms(let v):
-            w.writeEventCode(40, width: 6)
+            w.writeBits(0x2028, count: 14)
             try v.exiEncode(&w)
         case .x509Data(let v):
-            w.writeEventCode(41, width: 6)
+            w.writeBits(0x2029, count: 14)
             try v.exiEncode(&w)
         }
     }
@@ -2144,157 +2136,153 @@ extension ISO20DCDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        w.writeHeader()
         switch self {
         case .bptDCCPDReqEnergyTransferMode(let v):
-            w.writeEventCode(0, width: 6)
+            w.writeBits(0x2000, count: 14)
             try v.exiEncode(&w)
         case .bptDCCPDResEnergyTransferMode(let v):
-            w.writeEventCode(1, width: 6)
+            w.writeBits(0x2001, count: 14)
             try v.exiEncode(&w)
         case .bptDynamicDCCLReqControlMode(let v):
-            w.writeEventCode(2, width: 6)
+            w.writeBits(0x2002, count: 14)
             try v.exiEncode(&w)
         case .bptDynamicDCCLResControlMode(let v):
-            w.writeEventCode(3, width: 6)
+            w.writeBits(0x2003, count: 14)
             try v.exiEncode(&w)
         case .bptScheduledDCCLReqControlMode(let v):
-            w.writeEventCode(4, width: 6)
+            w.writeBits(0x2004, count: 14)
             try v.exiEncode(&w)
         case .bptScheduledDCCLResControlMode(let v):
-            w.writeEventCode(5, width: 6)
+            w.writeBits(0x2005, count: 14)
             try v.exiEncode(&w)
         case .clReqControlMode(let v):
-            w.writeEventCode(6, width: 6)
+            w.writeBits(0x2006, count: 14)
             try v.exiEncode(&w)
         case .clResControlMode(let v):
-            w.writeEventCode(7, width: 6)
+            w.writeBits(0x2007, count: 14)
             try v.exiEncode(&w)
         case .canonicalizationMethod(let v):
-            w.writeEventCode(8, width: 6)
+            w.writeBits(0x2008, count: 14)
             try v.exiEncode(&w)
         case .dcCPDReqEnergyTransferMode(let v):
-            w.writeEventCode(9, width: 6)
+            w.writeBits(0x2009, count: 14)
             try v.exiEncode(&w)
         case .dcCPDResEnergyTransferMode(let v):
-            w.writeEventCode(10, width: 6)
+            w.writeBits(0x200a, count: 14)
             try v.exiEncode(&w)
         case .dcCableCheckReq(let v):
-            w.writeEventCode(11, width: 6)
+            w.writeBits(0x200b, count: 14)
             try v.exiEncode(&w)
         case .dcCableCheckRes(let v):
-            w.writeEventCode(12, width: 6)
+            w.writeBits(0x200c, count: 14)
             try v.exiEncode(&w)
         case .dcChargeLoopReq(let v):
-            w.writeEventCode(13, width: 6)
+            w.writeBits(0x200d, count: 14)
             try v.exiEncode(&w)
         case .dcChargeLoopRes(let v):
-            w.writeEventCode(14, width: 6)
+            w.writeBits(0x200e, count: 14)
             try v.exiEncode(&w)
         case .dcChargeParameterDiscoveryReq(let v):
-            w.writeEventCode(15, width: 6)
+            w.writeBits(0x200f, count: 14)
             try v.exiEncode(&w)
         case .dcChargeParameterDiscoveryRes(let v):
-            w.writeEventCode(16, width: 6)
+            w.writeBits(0x2010, count: 14)
             try v.exiEncode(&w)
         case .dcPreChargeReq(let v):
-            w.writeEventCode(17, width: 6)
+            w.writeBits(0x2011, count: 14)
             try v.exiEncode(&w)
         case .dcPreChargeRes(let v):
-            w.writeEventCode(18, width: 6)
+            w.writeBits(0x2012, count: 14)
             try v.exiEncode(&w)
         case .dcWeldingDetectionReq(let v):
-            w.writeEventCode(19, width: 6)
+            w.writeBits(0x2013, count: 14)
             try v.exiEncode(&w)
         case .dcWeldingDetectionRes(let v):
-            w.writeEventCode(20, width: 6)
+            w.writeBits(0x2014, count: 14)
             try v.exiEncode(&w)
         case .dsaKeyValue(let v):
-            w.writeEventCode(21, width: 6)
+            w.writeBits(0x2015, count: 14)
             try v.exiEncode(&w)
         case .digestMethod(let v):
-            w.writeEventCode(22, width: 6)
+            w.writeBits(0x2016, count: 14)
             try v.exiEncode(&w)
         case .digestValue(let v):
-            w.writeEventCode(23, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x402e, count: 15)
             try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .dynamicDCCLReqControlMode(let v):
-            w.writeEventCode(24, width: 6)
+            w.writeBits(0x2018, count: 14)
             try v.exiEncode(&w)
         case .dynamicDCCLResControlMode(let v):
-            w.writeEventCode(25, width: 6)
+            w.writeBits(0x2019, count: 14)
             try v.exiEncode(&w)
         case .keyInfo(let v):
-            w.writeEventCode(26, width: 6)
+            w.writeBits(0x201a, count: 14)
             try v.exiEncode(&w)
         case .keyName(let v):
-            w.writeEventCode(27, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x4036, count: 15)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .keyValue(let v):
-            w.writeEventCode(28, width: 6)
+            w.writeBits(0x201c, count: 14)
             try v.exiEncode(&w)
         case .manifest(let v):
-            w.writeEventCode(29, width: 6)
+            w.writeBits(0x201d, count: 14)
             try v.exiEncode(&w)
         case .mgmtData(let v):
-            w.writeEventCode(30, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x403c, count: 15)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .object(let v):
-            w.writeEventCode(31, width: 6)
+            w.writeBits(0x201f, count: 14)
             try v.exiEncode(&w)
         case .pgpData(let v):
-            w.writeEventCode(32, width: 6)
+            w.writeBits(0x2020, count: 14)
             try v.exiEncode(&w)
         case .rsaKeyValue(let v):
-            w.writeEventCode(33, width: 6)
+            w.writeBits(0x2021, count: 14)
             try v.exiEncode(&w)
         case .reference(let v):
-            w.writeEventCode(34, width: 6)
+            w.writeBits(0x2022, count: 14)
             try v.exiEncode(&w)
         case .retrievalMethod(let v):
-            w.writeEventCode(35, width: 6)
+            w.writeBits(0x2023, count: 14)
             try v.exiEncode(&w)
         case .spkiData(let v):
-            w.writeEventCode(36, width: 6)
+            w.writeBits(0x2024, count: 14)
             try v.exiEncode(&w)
         case .scheduledDCCLReqControlMode(let v):
-            w.writeEventCode(37, width: 6)
+            w.writeBits(0x2025, count: 14)
             try v.exiEncode(&w)
         case .scheduledDCCLResControlMode(let v):
-            w.writeEventCode(38, width: 6)
+            w.writeBits(0x2026, count: 14)
             try v.exiEncode(&w)
         case .signature(let v):
-            w.writeEventCode(39, width: 6)
+            w.writeBits(0x2027, count: 14)
             try v.exiEncode(&w)
         case .signatureMethod(let v):
-            w.writeEventCode(40, width: 6)
+            w.writeBits(0x2028, count: 14)
             try v.exiEncode(&w)
         case .signatureProperties(let v):
-            w.writeEventCode(41, width: 6)
+            w.writeBits(0x2029, count: 14)
             try v.exiEncode(&w)
         case .signatureProperty(let v):
-            w.writeEventCode(42, width: 6)
+            w.writeBits(0x202a, count: 14)
             try v.exiEncode(&w)
         case .signatureValue(let v):
-            w.writeEventCode(43, width: 6)
+            w.writeBits(0x202b, count: 14)
             try v.exiEncode(&w)
         case .signedInfo(let v):
-            w.writeEventCode(44, width: 6)
+            w.writeBits(0x202c, count: 14)
             try v.exiEncode(&w)
         case .transform(let v):
-            w.writeEventCode(45, width: 6)
+            w.writeBits(0x202d, count: 14)
             try v.exiEncode(&w)
         case .transforms(let v):
-            w.writeEventCode(46, width: 6)
+            w.writeBits(0x202e, count: 14)
             try v.exiEncode(&w)
         case .x509Data(let v):
-            w.writeEventCode(47, width: 6)
+            w.writeBits(0x202f, count: 14)
             try v.exiEncode(&w)
         }
     }
@@ -2612,115 +2600,111 @@ extension ISO20ACDPDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        w.writeHeader()
         switch self {
         case .acdpConnectReq(let v):
-            w.writeEventCode(0, width: 6)
+            w.writeBits(0x2000, count: 14)
             try v.exiEncode(&w)
         case .acdpConnectRes(let v):
-            w.writeEventCode(1, width: 6)
+            w.writeBits(0x2001, count: 14)
             try v.exiEncode(&w)
         case .acdpDisconnectReq(let v):
-            w.writeEventCode(2, width: 6)
+            w.writeBits(0x2002, count: 14)
             try v.exiEncode(&w)
         case .acdpDisconnectRes(let v):
-            w.writeEventCode(3, width: 6)
+            w.writeBits(0x2003, count: 14)
             try v.exiEncode(&w)
         case .acdpSystemStatusReq(let v):
-            w.writeEventCode(4, width: 6)
+            w.writeBits(0x2004, count: 14)
             try v.exiEncode(&w)
         case .acdpSystemStatusRes(let v):
-            w.writeEventCode(5, width: 6)
+            w.writeBits(0x2005, count: 14)
             try v.exiEncode(&w)
         case .acdpVehiclePositioningReq(let v):
-            w.writeEventCode(6, width: 6)
+            w.writeBits(0x2006, count: 14)
             try v.exiEncode(&w)
         case .acdpVehiclePositioningRes(let v):
-            w.writeEventCode(7, width: 6)
+            w.writeBits(0x2007, count: 14)
             try v.exiEncode(&w)
         case .clReqControlMode(let v):
-            w.writeEventCode(8, width: 6)
+            w.writeBits(0x2008, count: 14)
             try v.exiEncode(&w)
         case .clResControlMode(let v):
-            w.writeEventCode(9, width: 6)
+            w.writeBits(0x2009, count: 14)
             try v.exiEncode(&w)
         case .canonicalizationMethod(let v):
-            w.writeEventCode(10, width: 6)
+            w.writeBits(0x200a, count: 14)
             try v.exiEncode(&w)
         case .dsaKeyValue(let v):
-            w.writeEventCode(11, width: 6)
+            w.writeBits(0x200b, count: 14)
             try v.exiEncode(&w)
         case .digestMethod(let v):
-            w.writeEventCode(12, width: 6)
+            w.writeBits(0x200c, count: 14)
             try v.exiEncode(&w)
         case .digestValue(let v):
-            w.writeEventCode(13, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x401a, count: 15)
             try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .keyInfo(let v):
-            w.writeEventCode(14, width: 6)
+            w.writeBits(0x200e, count: 14)
             try v.exiEncode(&w)
         case .keyName(let v):
-            w.writeEventCode(15, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x401e, count: 15)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .keyValue(let v):
-            w.writeEventCode(16, width: 6)
+            w.writeBits(0x2010, count: 14)
             try v.exiEncode(&w)
         case .manifest(let v):
-            w.writeEventCode(17, width: 6)
+            w.writeBits(0x2011, count: 14)
             try v.exiEncode(&w)
         case .mgmtData(let v):
-            w.writeEventCode(18, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x4024, count: 15)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .object(let v):
-            w.writeEventCode(19, width: 6)
+            w.writeBits(0x2013, count: 14)
             try v.exiEncode(&w)
         case .pgpData(let v):
-            w.writeEventCode(20, width: 6)
+            w.writeBits(0x2014, count: 14)
             try v.exiEncode(&w)
         case .rsaKeyValue(let v):
-            w.writeEventCode(21, width: 6)
+            w.writeBits(0x2015, count: 14)
             try v.exiEncode(&w)
         case .reference(let v):
-            w.writeEventCode(22, width: 6)
+            w.writeBits(0x2016, count: 14)
             try v.exiEncode(&w)
         case .retrievalMethod(let v):
-            w.writeEventCode(23, width: 6)
+            w.writeBits(0x2017, count: 14)
             try v.exiEncode(&w)
         case .spkiData(let v):
-            w.writeEventCode(24, width: 6)
+            w.writeBits(0x2018, count: 14)
             try v.exiEncode(&w)
         case .signature(let v):
-            w.writeEventCode(25, width: 6)
+            w.writeBits(0x2019, count: 14)
             try v.exiEncode(&w)
         case .signatureMethod(let v):
-            w.writeEventCode(26, width: 6)
+            w.writeBits(0x201a, count: 14)
             try v.exiEncode(&w)
         case .signatureProperties(let v):
-            w.writeEventCode(27, width: 6)
+            w.writeBits(0x201b, count: 14)
             try v.exiEncode(&w)
         case .signatureProperty(let v):
-            w.writeEventCode(28, width: 6)
+            w.writeBits(0x201c, count: 14)
             try v.exiEncode(&w)
         case .signatureValue(let v):
-            w.writeEventCode(29, width: 6)
+            w.writeBits(0x201d, count: 14)
             try v.exiEncode(&w)
         case .signedInfo(let v):
-            w.writeEventCode(30, width: 6)
+            w.writeBits(0x201e, count: 14)
             try v.exiEncode(&w)
         case .transform(let v):
-            w.writeEventCode(31, width: 6)
+            w.writeBits(0x201f, count: 14)
             try v.exiEncode(&w)
         case .transforms(let v):
-            w.writeEventCode(32, width: 6)
+            w.writeBits(0x2020, count: 14)
             try v.exiEncode(&w)
         case .x509Data(let v):
-            w.writeEventCode(33, width: 6)
+            w.writeBits(0x2021, count: 14)
             try v.exiEncode(&w)
         }
     }
@@ -3066,127 +3050,123 @@ extension ISO20WPTDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        w.writeHeader()
         switch self {
         case .clReqControlMode(let v):
-            w.writeEventCode(0, width: 6)
+            w.writeBits(0x2000, count: 14)
             try v.exiEncode(&w)
         case .clResControlMode(let v):
-            w.writeEventCode(1, width: 6)
+            w.writeBits(0x2001, count: 14)
             try v.exiEncode(&w)
         case .canonicalizationMethod(let v):
-            w.writeEventCode(2, width: 6)
+            w.writeBits(0x2002, count: 14)
             try v.exiEncode(&w)
         case .dsaKeyValue(let v):
-            w.writeEventCode(3, width: 6)
+            w.writeBits(0x2003, count: 14)
             try v.exiEncode(&w)
         case .digestMethod(let v):
-            w.writeEventCode(4, width: 6)
+            w.writeBits(0x2004, count: 14)
             try v.exiEncode(&w)
         case .digestValue(let v):
-            w.writeEventCode(5, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x400a, count: 15)
             try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .keyInfo(let v):
-            w.writeEventCode(6, width: 6)
+            w.writeBits(0x2006, count: 14)
             try v.exiEncode(&w)
         case .keyName(let v):
-            w.writeEventCode(7, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x400e, count: 15)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .keyValue(let v):
-            w.writeEventCode(8, width: 6)
+            w.writeBits(0x2008, count: 14)
             try v.exiEncode(&w)
         case .manifest(let v):
-            w.writeEventCode(9, width: 6)
+            w.writeBits(0x2009, count: 14)
             try v.exiEncode(&w)
         case .mgmtData(let v):
-            w.writeEventCode(10, width: 6)
-            w.writeSimpleContentStart()
+            w.writeBits(0x4014, count: 15)
             try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .object(let v):
-            w.writeEventCode(11, width: 6)
+            w.writeBits(0x200b, count: 14)
             try v.exiEncode(&w)
         case .pgpData(let v):
-            w.writeEventCode(12, width: 6)
+            w.writeBits(0x200c, count: 14)
             try v.exiEncode(&w)
         case .rsaKeyValue(let v):
-            w.writeEventCode(13, width: 6)
+            w.writeBits(0x200d, count: 14)
             try v.exiEncode(&w)
         case .reference(let v):
-            w.writeEventCode(14, width: 6)
+            w.writeBits(0x200e, count: 14)
             try v.exiEncode(&w)
         case .retrievalMethod(let v):
-            w.writeEventCode(15, width: 6)
+            w.writeBits(0x200f, count: 14)
             try v.exiEncode(&w)
         case .spkiData(let v):
-            w.writeEventCode(16, width: 6)
+            w.writeBits(0x2010, count: 14)
             try v.exiEncode(&w)
         case .signature(let v):
-            w.writeEventCode(17, width: 6)
+            w.writeBits(0x2011, count: 14)
             try v.exiEncode(&w)
         case .signatureMethod(let v):
-            w.writeEventCode(18, width: 6)
+            w.writeBits(0x2012, count: 14)
             try v.exiEncode(&w)
         case .signatureProperties(let v):
-            w.writeEventCode(19, width: 6)
+            w.writeBits(0x2013, count: 14)
             try v.exiEncode(&w)
         case .signatureProperty(let v):
-            w.writeEventCode(20, width: 6)
+            w.writeBits(0x2014, count: 14)
             try v.exiEncode(&w)
         case .signatureValue(let v):
-            w.writeEventCode(21, width: 6)
+            w.writeBits(0x2015, count: 14)
             try v.exiEncode(&w)
         case .signedInfo(let v):
-            w.writeEventCode(22, width: 6)
+            w.writeBits(0x2016, count: 14)
             try v.exiEncode(&w)
         case .transform(let v):
-            w.writeEventCode(23, width: 6)
+            w.writeBits(0x2017, count: 14)
             try v.exiEncode(&w)
         case .transforms(let v):
-            w.writeEventCode(24, width: 6)
+            w.writeBits(0x2018, count: 14)
             try v.exiEncode(&w)
         case .wptAlignmentCheckReq(let v):
-            w.writeEventCode(25, width: 6)
+            w.writeBits(0x2019, count: 14)
             try v.exiEncode(&w)
         case .wptAlignmentCheckRes(let v):
-            w.writeEventCode(26, width: 6)
+            w.writeBits(0x201a, count: 14)
             try v.exiEncode(&w)
         case .wptChargeLoopReq(let v):
-            w.writeEventCode(27, width: 6)
+            w.writeBits(0x201b, count: 14)
             try v.exiEncode(&w)
         case .wptChargeLoopRes(let v):
-            w.writeEventCode(28, width: 6)
+            w.writeBits(0x201c, count: 14)
             try v.exiEncode(&w)
         case .wptChargeParameterDiscoveryReq(let v):
-            w.writeEventCode(29, width: 6)
+            w.writeBits(0x201d, count: 14)
             try v.exiEncode(&w)
         case .wptChargeParameterDiscoveryRes(let v):
-            w.writeEventCode(30, width: 6)
+            w.writeBits(0x201e, count: 14)
             try v.exiEncode(&w)
         case .wptFinePositioningReq(let v):
-            w.writeEventCode(31, width: 6)
+            w.writeBits(0x201f, count: 14)
             try v.exiEncode(&w)
         case .wptFinePositioningRes(let v):
-            w.writeEventCode(32, width: 6)
+            w.writeBits(0x2020, count: 14)
             try v.exiEncode(&w)
         case .wptFinePositioningSetupReq(let v):
-            w.writeEventCode(33, width: 6)
+            w.writeBits(0x2021, count: 14)
             try v.exiEncode(&w)
         case .wptFinePositioningSetupRes(let v):
-            w.writeEventCode(34, width: 6)
+            w.writeBits(0x2022, count: 14)
             try v.exiEncode(&w)
         case .wptPairingReq(let v):
-            w.writeEventCode(35, width: 6)
+            w.writeBits(0x2023, count: 14)
             try v.exiEncode(&w)
         case .wptPairingRes(let v):
-            w.writeEventCode(36, width: 6)
+            w.writeBits(0x2024, count: 14)
             try v.exiEncode(&w)
         case .x509Data(let v):
-            w.writeEventCode(37, width: 6)
+            w.writeBits(0x2025, count: 14)
             try v.exiEncode(&w)
         }
     }
@@ -3319,25 +3299,25 @@ extension ISO20Fragment {
         w.writeHeader()
         switch self {
         case .pnCAReqAuthorizationMode(let v):
-            w.writeEventCode(151, width: 9)
+            w.writeBits(0x97, count: 9)
             try v.exiEncode(&w)
         case .oemProvisioningCertificateChain(let v):
-            w.writeEventCode(128, width: 9)
+            w.writeBits(0x80, count: 9)
             try v.exiEncode(&w)
         case .signedInstallationData(let v):
-            w.writeEventCode(231, width: 9)
+            w.writeBits(0xe7, count: 9)
             try v.exiEncode(&w)
         case .signedMeteringData(let v):
-            w.writeEventCode(232, width: 9)
+            w.writeBits(0xe8, count: 9)
             try v.exiEncode(&w)
         case .absolutePriceSchedule(let v):
-            w.writeEventCode(0, width: 9)
+            w.writeBits(0x0, count: 9)
             try v.exiEncode(&w)
         case .priceLevelSchedule(let v):
-            w.writeEventCode(167, width: 9)
+            w.writeBits(0xa7, count: 9)
             try v.exiEncode(&w)
         case .signedInfo(let v):
-            w.writeEventCode(230, width: 9)
+            w.writeBits(0xe6, count: 9)
             try v.exiEncode(&w)
         }
         w.writeEventCode(282, width: 9)

@@ -33,41 +33,70 @@ public struct AC_CPDReqEnergyTransferMode: Sendable, Hashable {
 extension AC_CPDReqEnergyTransferMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: expected SE(EVMaximumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v2 = v3
         }
         var v4: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: expected SE(EVMaximumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v4 = v5
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 9
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+        }
         var v7: RationalNumber? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: expected SE(EVMinimumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: expected SE(EVMinimumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 0
             v9 = v10
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -78,10 +107,12 @@ extension AC_CPDReqEnergyTransferMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargePower.exiEncode(&w)
         if let v11 = self.evMaximumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v11.exiEncode(&w)
         }
         if let v12 = self.evMaximumChargePowerL3 {
@@ -91,7 +122,8 @@ extension AC_CPDReqEnergyTransferMode {
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.evMinimumChargePower.exiEncode(&w)
         if let v13 = self.evMinimumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 8, &w)
+            s = 5
+            w.writeBits(0x0, count: 2)
             try v13.exiEncode(&w)
         }
         if let v14 = self.evMinimumChargePowerL3 {
@@ -109,46 +141,53 @@ extension AC_CPDReqEnergyTransferMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(EVMaximumChargePower_L2)
             case 1: s = 3; return 6  // SE(EVMaximumChargePower_L3)
             case 2: s = 4; return 7  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVMaximumChargePower_L3)
             case 1: s = 4; return 7  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(EVMinimumChargePower_L2)
             case 1: s = 6; return 9  // SE(EVMinimumChargePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(EVMinimumChargePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -168,8 +207,14 @@ extension AC_CPDReqEnergyTransferMode {
         case (5, 9): w.writeEventCode(0, width: 2); s = 6
         case (5, 0): w.writeEventCode(1, width: 2); s = -1
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -236,79 +281,159 @@ public struct AC_CPDResEnergyTransferMode: Sendable, Hashable {
 extension AC_CPDResEnergyTransferMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSEMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSEMaximumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v2 = v3
         }
         var v4: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSEMaximumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v4 = v5
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSEMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 9
+        case 2:
+            ev = 10
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+        }
         var v7: RationalNumber? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSEMinimumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSEMinimumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 10
             v9 = v10
         }
         guard ev == 10 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSENominalFrequency), got event \(ev)", atBit: r.bitPosition) }
         let v11 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 11
+        case 1:
+            ev = 12
+        case 2:
+            ev = 13
+        case 3:
+            ev = 14
+        case 4:
+            ev = 15
+        case 5:
+            ev = 0
+        default: throw Self._exiUndeclared(7, at: r.bitPosition &- 3)
+        }
         var v12: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(MaximumPowerAsymmetry), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            case 2:
+                ev = 14
+            case 3:
+                ev = 15
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 3)
+            }
             v12 = v13
         }
         var v14: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSEPowerRampLimitation), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 14
+            case 2:
+                ev = 15
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 3)
+            }
             v14 = v15
         }
         var v16: RationalNumber? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSEPresentActivePower), got event \(ev)", atBit: r.bitPosition) }
             let v17 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 14
+            case 1:
+                ev = 15
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(10, at: r.bitPosition &- 2)
+            }
             v16 = v17
         }
         var v18: RationalNumber? = nil
         if ev == 14 {
             guard ev == 14 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSEPresentActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v19 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 15
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(11, at: r.bitPosition &- 2)
+            }
             v18 = v19
         }
         var v20: RationalNumber? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected SE(EVSEPresentActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v21 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(12, at: r.bitPosition &- 1) }
+            ev = 0
             v20 = v21
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -319,10 +444,12 @@ extension AC_CPDResEnergyTransferMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumChargePower.exiEncode(&w)
         if let v22 = self.evseMaximumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v22.exiEncode(&w)
         }
         if let v23 = self.evseMaximumChargePowerL3 {
@@ -332,7 +459,8 @@ extension AC_CPDResEnergyTransferMode {
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.evseMinimumChargePower.exiEncode(&w)
         if let v24 = self.evseMinimumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 8, &w)
+            s = 5
+            w.writeBits(0x0, count: 2)
             try v24.exiEncode(&w)
         }
         if let v25 = self.evseMinimumChargePowerL3 {
@@ -342,7 +470,8 @@ extension AC_CPDResEnergyTransferMode {
         try Self._exiEmit(&s, &rep, 10, &w)
         try self.evseNominalFrequency.exiEncode(&w)
         if let v26 = self.maximumPowerAsymmetry {
-            try Self._exiEmit(&s, &rep, 11, &w)
+            s = 8
+            w.writeBits(0x0, count: 3)
             try v26.exiEncode(&w)
         }
         if let v27 = self.evsePowerRampLimitation {
@@ -372,43 +501,43 @@ extension AC_CPDResEnergyTransferMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(EVSEMaximumChargePower_L2)
             case 1: s = 3; return 6  // SE(EVSEMaximumChargePower_L3)
             case 2: s = 4; return 7  // SE(EVSEMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVSEMaximumChargePower_L3)
             case 1: s = 4; return 7  // SE(EVSEMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSEMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(EVSEMinimumChargePower_L2)
             case 1: s = 6; return 9  // SE(EVSEMinimumChargePower_L3)
             case 2: s = 7; return 10  // SE(EVSENominalFrequency)
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(EVSEMinimumChargePower_L3)
             case 1: s = 7; return 10  // SE(EVSENominalFrequency)
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(EVSENominalFrequency)
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -418,7 +547,7 @@ extension AC_CPDResEnergyTransferMode {
             case 3: s = 11; return 14  // SE(EVSEPresentActivePower_L2)
             case 4: s = 12; return 15  // SE(EVSEPresentActivePower_L3)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 3) {
@@ -427,7 +556,7 @@ extension AC_CPDResEnergyTransferMode {
             case 2: s = 11; return 14  // SE(EVSEPresentActivePower_L2)
             case 3: s = 12; return 15  // SE(EVSEPresentActivePower_L3)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 3) {
@@ -435,28 +564,35 @@ extension AC_CPDResEnergyTransferMode {
             case 1: s = 11; return 14  // SE(EVSEPresentActivePower_L2)
             case 2: s = 12; return 15  // SE(EVSEPresentActivePower_L3)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 2) {
             case 0: s = 11; return 14  // SE(EVSEPresentActivePower_L2)
             case 1: s = 12; return 15  // SE(EVSEPresentActivePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 15  // SE(EVSEPresentActivePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -497,8 +633,14 @@ extension AC_CPDResEnergyTransferMode {
         case (11, 15): w.writeEventCode(0, width: 2); s = 12
         case (11, 0): w.writeEventCode(1, width: 2); s = -1
         case (12, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -547,24 +689,42 @@ public struct AC_ChargeLoopReq: Sendable, Hashable {
 extension AC_ChargeLoopReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_ChargeLoopReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: DisplayParameters? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("AC_ChargeLoopReq: expected SE(DisplayParameters), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try DisplayParameters.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("AC_ChargeLoopReq: expected SE(MeterInfoRequested), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        case 2:
+            ev = 9
+        case 3:
+            ev = 10
+        case 4:
+            ev = 11
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+        }
         let v5: CLReqControlModeGroupAC
         switch ev {
         case 7:
@@ -584,8 +744,8 @@ extension AC_ChargeLoopReq {
             v5 = .scheduledACCLReqControlMode(v10)
         default: throw EXIError.unexpectedEvent("AC_ChargeLoopReq: expected BPT_Dynamic_AC_CLReqControlMode or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AC_ChargeLoopReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(header: v1, displayParameters: v2, meterInfoRequested: v4, clReqControlMode: v5)
     }
 
@@ -593,34 +753,42 @@ extension AC_ChargeLoopReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         if let v11 = self.displayParameters {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v11.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.meterInfoRequested)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.clReqControlMode {
         case .bptDynamicACCLReqControlMode(let v12):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x0, count: 3)
             try v12.exiEncode(&w)
         case .bptScheduledACCLReqControlMode(let v13):
-            try Self._exiEmit(&s, &rep, 8, &w)
+            s = 4
+            w.writeBits(0x1, count: 3)
             try v13.exiEncode(&w)
         case .clReqControlMode(let v14):
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 4
+            w.writeBits(0x2, count: 3)
             try v14.exiEncode(&w)
         case .dynamicACCLReqControlMode(let v15):
-            try Self._exiEmit(&s, &rep, 10, &w)
+            s = 4
+            w.writeBits(0x3, count: 3)
             try v15.exiEncode(&w)
         case .scheduledACCLReqControlMode(let v16):
-            try Self._exiEmit(&s, &rep, 11, &w)
+            s = 4
+            w.writeBits(0x4, count: 3)
             try v16.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -631,18 +799,18 @@ extension AC_ChargeLoopReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(DisplayParameters)
             case 1: s = 3; return 6  // SE(MeterInfoRequested)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(MeterInfoRequested)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -651,15 +819,22 @@ extension AC_ChargeLoopReq {
             case 2: s = 4; return 9  // SE(CLReqControlMode)
             case 3: s = 4; return 10  // SE(Dynamic_AC_CLReqControlMode)
             case 4: s = 4; return 11  // SE(Scheduled_AC_CLReqControlMode)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_ChargeLoopReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_ChargeLoopReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -676,8 +851,14 @@ extension AC_ChargeLoopReq {
         case (3, 10): w.writeEventCode(3, width: 3); s = 4
         case (3, 11): w.writeEventCode(4, width: 3); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_ChargeLoopReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_ChargeLoopReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -727,43 +908,122 @@ public struct AC_ChargeLoopRes: Sendable, Hashable {
 extension AC_ChargeLoopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_ChargeLoopRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AC_ChargeLoopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        case 3:
+            ev = 9
+        case 4:
+            ev = 10
+        case 5:
+            ev = 11
+        case 6:
+            ev = 12
+        case 7:
+            ev = 13
+        case 8:
+            ev = 14
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 4)
+        }
         var v3: EVSEStatus? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("AC_ChargeLoopRes: expected SE(EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try EVSEStatus.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            case 3:
+                ev = 10
+            case 4:
+                ev = 11
+            case 5:
+                ev = 12
+            case 6:
+                ev = 13
+            case 7:
+                ev = 14
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 4)
+            }
             v3 = v4
         }
         var v5: MeterInfo? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("AC_ChargeLoopRes: expected SE(MeterInfo), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try MeterInfo.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            case 3:
+                ev = 11
+            case 4:
+                ev = 12
+            case 5:
+                ev = 13
+            case 6:
+                ev = 14
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 3)
+            }
             v5 = v6
         }
         var v7: Receipt? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("AC_ChargeLoopRes: expected SE(Receipt), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try Receipt.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            case 2:
+                ev = 11
+            case 3:
+                ev = 12
+            case 4:
+                ev = 13
+            case 5:
+                ev = 14
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("AC_ChargeLoopRes: expected SE(EVSETargetFrequency), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 13
+            case 4:
+                ev = 14
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 3)
+            }
             v9 = v10
         }
         let v11: CLResControlModeGroupAC
@@ -785,8 +1045,8 @@ extension AC_ChargeLoopRes {
             v11 = .scheduledACCLResControlMode(v16)
         default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: expected BPT_Dynamic_AC_CLResControlMode or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AC_ChargeLoopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(header: v1, responseCode: v2, evseStatus: v3, meterInfo: v5, receipt: v7, evseTargetFrequency: v9, clResControlMode: v11)
     }
 
@@ -794,14 +1054,16 @@ extension AC_ChargeLoopRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v17 = self.evseStatus {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 4)
             try v17.exiEncode(&w)
         }
         if let v18 = self.meterInfo {
@@ -833,7 +1095,8 @@ extension AC_ChargeLoopRes {
             try Self._exiEmit(&s, &rep, 14, &w)
             try v25.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -844,12 +1107,12 @@ extension AC_ChargeLoopRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 4) {
@@ -862,7 +1125,7 @@ extension AC_ChargeLoopRes {
             case 6: s = 7; return 12  // SE(CLResControlMode)
             case 7: s = 7; return 13  // SE(Dynamic_AC_CLResControlMode)
             case 8: s = 7; return 14  // SE(Scheduled_AC_CLResControlMode)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 4) {
@@ -874,7 +1137,7 @@ extension AC_ChargeLoopRes {
             case 5: s = 7; return 12  // SE(CLResControlMode)
             case 6: s = 7; return 13  // SE(Dynamic_AC_CLResControlMode)
             case 7: s = 7; return 14  // SE(Scheduled_AC_CLResControlMode)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -885,7 +1148,7 @@ extension AC_ChargeLoopRes {
             case 4: s = 7; return 12  // SE(CLResControlMode)
             case 5: s = 7; return 13  // SE(Dynamic_AC_CLResControlMode)
             case 6: s = 7; return 14  // SE(Scheduled_AC_CLResControlMode)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -895,7 +1158,7 @@ extension AC_ChargeLoopRes {
             case 3: s = 7; return 12  // SE(CLResControlMode)
             case 4: s = 7; return 13  // SE(Dynamic_AC_CLResControlMode)
             case 5: s = 7; return 14  // SE(Scheduled_AC_CLResControlMode)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 3) {
@@ -904,15 +1167,22 @@ extension AC_ChargeLoopRes {
             case 2: s = 7; return 12  // SE(CLResControlMode)
             case 3: s = 7; return 13  // SE(Dynamic_AC_CLResControlMode)
             case 4: s = 7; return 14  // SE(Scheduled_AC_CLResControlMode)
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_ChargeLoopRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -957,8 +1227,14 @@ extension AC_ChargeLoopRes {
         case (6, 13): w.writeEventCode(3, width: 3); s = 7
         case (6, 14): w.writeEventCode(4, width: 3); s = 7
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_ChargeLoopRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_ChargeLoopRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -996,12 +1272,17 @@ public struct AC_ChargeParameterDiscoveryReq: Sendable, Hashable {
 extension AC_ChargeParameterDiscoveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         let v2: AC_CPDReqEnergyTransferModeGroup
         switch ev {
         case 5:
@@ -1012,26 +1293,24 @@ extension AC_ChargeParameterDiscoveryReq {
             v2 = .bptACCPDReqEnergyTransferMode(v4)
         default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: expected AC_CPDReqEnergyTransferMode or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(header: v1, acCPDReqEnergyTransferMode: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         switch self.acCPDReqEnergyTransferMode {
         case .acCPDReqEnergyTransferMode(let v5):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         case .bptACCPDReqEnergyTransferMode(let v6):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            w.writeBits(0x1, count: 2)
             try v6.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1042,21 +1321,28 @@ extension AC_ChargeParameterDiscoveryReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(AC_CPDReqEnergyTransferMode)
             case 1: s = 2; return 6  // SE(BPT_AC_CPDReqEnergyTransferMode)
-            default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1067,8 +1353,14 @@ extension AC_ChargeParameterDiscoveryReq {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 6): w.writeEventCode(1, width: 2); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1104,17 +1396,22 @@ public struct AC_ChargeParameterDiscoveryRes: Sendable, Hashable {
 extension AC_ChargeParameterDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         let v3: AC_CPDResEnergyTransferModeGroup
         switch ev {
         case 6:
@@ -1125,30 +1422,27 @@ extension AC_ChargeParameterDiscoveryRes {
             v3 = .bptACCPDResEnergyTransferMode(v5)
         default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: expected AC_CPDResEnergyTransferMode or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(header: v1, responseCode: v2, acCPDResEnergyTransferMode: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.acCPDResEnergyTransferMode {
         case .acCPDResEnergyTransferMode(let v6):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         case .bptACCPDResEnergyTransferMode(let v7):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            w.writeBits(0x1, count: 2)
             try v7.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1159,26 +1453,33 @@ extension AC_ChargeParameterDiscoveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(AC_CPDResEnergyTransferMode)
             case 1: s = 3; return 7  // SE(BPT_AC_CPDResEnergyTransferMode)
-            default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1190,8 +1491,14 @@ extension AC_ChargeParameterDiscoveryRes {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 7): w.writeEventCode(1, width: 2); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1255,75 +1562,134 @@ public struct BPT_AC_CPDReqEnergyTransferMode: Sendable, Hashable {
 extension BPT_AC_CPDReqEnergyTransferMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMaximumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v2 = v3
         }
         var v4: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMaximumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v4 = v5
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 9
+        case 2:
+            ev = 10
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+        }
         var v7: RationalNumber? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMinimumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMinimumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 10
             v9 = v10
         }
         guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMaximumDischargePower), got event \(ev)", atBit: r.bitPosition) }
         let v11 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 11
+        case 1:
+            ev = 12
+        case 2:
+            ev = 13
+        default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+        }
         var v12: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMaximumDischargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v12 = v13
         }
         var v14: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMaximumDischargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            ev = 13
             v14 = v15
         }
         guard ev == 13 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMinimumDischargePower), got event \(ev)", atBit: r.bitPosition) }
         let v16 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 14
+        case 1:
+            ev = 15
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(10, at: r.bitPosition &- 2)
+        }
         var v17: RationalNumber? = nil
         if ev == 14 {
             guard ev == 14 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMinimumDischargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 15
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(11, at: r.bitPosition &- 2)
+            }
             v17 = v18
         }
         var v19: RationalNumber? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected SE(EVMinimumDischargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v20 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(12, at: r.bitPosition &- 1) }
+            ev = 0
             v19 = v20
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1334,10 +1700,12 @@ extension BPT_AC_CPDReqEnergyTransferMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargePower.exiEncode(&w)
         if let v21 = self.evMaximumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v21.exiEncode(&w)
         }
         if let v22 = self.evMaximumChargePowerL3 {
@@ -1347,7 +1715,8 @@ extension BPT_AC_CPDReqEnergyTransferMode {
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.evMinimumChargePower.exiEncode(&w)
         if let v23 = self.evMinimumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 8, &w)
+            s = 5
+            w.writeBits(0x0, count: 2)
             try v23.exiEncode(&w)
         }
         if let v24 = self.evMinimumChargePowerL3 {
@@ -1357,7 +1726,8 @@ extension BPT_AC_CPDReqEnergyTransferMode {
         try Self._exiEmit(&s, &rep, 10, &w)
         try self.evMaximumDischargePower.exiEncode(&w)
         if let v25 = self.evMaximumDischargePowerL2 {
-            try Self._exiEmit(&s, &rep, 11, &w)
+            s = 8
+            w.writeBits(0x0, count: 2)
             try v25.exiEncode(&w)
         }
         if let v26 = self.evMaximumDischargePowerL3 {
@@ -1367,7 +1737,8 @@ extension BPT_AC_CPDReqEnergyTransferMode {
         try Self._exiEmit(&s, &rep, 13, &w)
         try self.evMinimumDischargePower.exiEncode(&w)
         if let v27 = self.evMinimumDischargePowerL2 {
-            try Self._exiEmit(&s, &rep, 14, &w)
+            s = 11
+            w.writeBits(0x0, count: 2)
             try v27.exiEncode(&w)
         }
         if let v28 = self.evMinimumDischargePowerL3 {
@@ -1385,82 +1756,89 @@ extension BPT_AC_CPDReqEnergyTransferMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(EVMaximumChargePower_L2)
             case 1: s = 3; return 6  // SE(EVMaximumChargePower_L3)
             case 2: s = 4; return 7  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVMaximumChargePower_L3)
             case 1: s = 4; return 7  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(EVMinimumChargePower_L2)
             case 1: s = 6; return 9  // SE(EVMinimumChargePower_L3)
             case 2: s = 7; return 10  // SE(EVMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(EVMinimumChargePower_L3)
             case 1: s = 7; return 10  // SE(EVMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(EVMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(EVMaximumDischargePower_L2)
             case 1: s = 9; return 12  // SE(EVMaximumDischargePower_L3)
             case 2: s = 10; return 13  // SE(EVMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVMaximumDischargePower_L3)
             case 1: s = 10; return 13  // SE(EVMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(EVMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 2) {
             case 0: s = 11; return 14  // SE(EVMinimumDischargePower_L2)
             case 1: s = 12; return 15  // SE(EVMinimumDischargePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 15  // SE(EVMinimumDischargePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1492,8 +1870,14 @@ extension BPT_AC_CPDReqEnergyTransferMode {
         case (11, 15): w.writeEventCode(0, width: 2); s = 12
         case (11, 0): w.writeEventCode(1, width: 2); s = -1
         case (12, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1584,113 +1968,223 @@ public struct BPT_AC_CPDResEnergyTransferMode: Sendable, Hashable {
 extension BPT_AC_CPDResEnergyTransferMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMaximumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v2 = v3
         }
         var v4: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMaximumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v4 = v5
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 9
+        case 2:
+            ev = 10
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+        }
         var v7: RationalNumber? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMinimumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMinimumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 10
             v9 = v10
         }
         guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSENominalFrequency), got event \(ev)", atBit: r.bitPosition) }
         let v11 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 11
+        case 1:
+            ev = 12
+        case 2:
+            ev = 13
+        case 3:
+            ev = 14
+        case 4:
+            ev = 15
+        case 5:
+            ev = 16
+        default: throw Self._exiUndeclared(7, at: r.bitPosition &- 3)
+        }
         var v12: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(MaximumPowerAsymmetry), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            case 2:
+                ev = 14
+            case 3:
+                ev = 15
+            case 4:
+                ev = 16
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 3)
+            }
             v12 = v13
         }
         var v14: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEPowerRampLimitation), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 14
+            case 2:
+                ev = 15
+            case 3:
+                ev = 16
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 3)
+            }
             v14 = v15
         }
         var v16: RationalNumber? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEPresentActivePower), got event \(ev)", atBit: r.bitPosition) }
             let v17 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 14
+            case 1:
+                ev = 15
+            case 2:
+                ev = 16
+            default: throw Self._exiUndeclared(10, at: r.bitPosition &- 2)
+            }
             v16 = v17
         }
         var v18: RationalNumber? = nil
         if ev == 14 {
             guard ev == 14 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEPresentActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v19 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 15
+            case 1:
+                ev = 16
+            default: throw Self._exiUndeclared(11, at: r.bitPosition &- 2)
+            }
             v18 = v19
         }
         var v20: RationalNumber? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEPresentActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v21 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(12, at: r.bitPosition &- 1) }
+            ev = 16
             v20 = v21
         }
         guard ev == 16 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMaximumDischargePower), got event \(ev)", atBit: r.bitPosition) }
         let v22 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 17
+        case 1:
+            ev = 18
+        case 2:
+            ev = 19
+        default: throw Self._exiUndeclared(13, at: r.bitPosition &- 2)
+        }
         var v23: RationalNumber? = nil
         if ev == 17 {
             guard ev == 17 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMaximumDischargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v24 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 18
+            case 1:
+                ev = 19
+            default: throw Self._exiUndeclared(14, at: r.bitPosition &- 2)
+            }
             v23 = v24
         }
         var v25: RationalNumber? = nil
         if ev == 18 {
             guard ev == 18 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMaximumDischargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v26 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(15, at: r.bitPosition &- 1) }
+            ev = 19
             v25 = v26
         }
         guard ev == 19 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMinimumDischargePower), got event \(ev)", atBit: r.bitPosition) }
         let v27 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 20
+        case 1:
+            ev = 21
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(16, at: r.bitPosition &- 2)
+        }
         var v28: RationalNumber? = nil
         if ev == 20 {
             guard ev == 20 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMinimumDischargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v29 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 21
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(17, at: r.bitPosition &- 2)
+            }
             v28 = v29
         }
         var v30: RationalNumber? = nil
         if ev == 21 {
             guard ev == 21 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected SE(EVSEMinimumDischargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v31 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(18, at: r.bitPosition &- 1) }
+            ev = 0
             v30 = v31
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1701,10 +2195,12 @@ extension BPT_AC_CPDResEnergyTransferMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumChargePower.exiEncode(&w)
         if let v32 = self.evseMaximumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v32.exiEncode(&w)
         }
         if let v33 = self.evseMaximumChargePowerL3 {
@@ -1714,7 +2210,8 @@ extension BPT_AC_CPDResEnergyTransferMode {
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.evseMinimumChargePower.exiEncode(&w)
         if let v34 = self.evseMinimumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 8, &w)
+            s = 5
+            w.writeBits(0x0, count: 2)
             try v34.exiEncode(&w)
         }
         if let v35 = self.evseMinimumChargePowerL3 {
@@ -1724,7 +2221,8 @@ extension BPT_AC_CPDResEnergyTransferMode {
         try Self._exiEmit(&s, &rep, 10, &w)
         try self.evseNominalFrequency.exiEncode(&w)
         if let v36 = self.maximumPowerAsymmetry {
-            try Self._exiEmit(&s, &rep, 11, &w)
+            s = 8
+            w.writeBits(0x0, count: 3)
             try v36.exiEncode(&w)
         }
         if let v37 = self.evsePowerRampLimitation {
@@ -1746,7 +2244,8 @@ extension BPT_AC_CPDResEnergyTransferMode {
         try Self._exiEmit(&s, &rep, 16, &w)
         try self.evseMaximumDischargePower.exiEncode(&w)
         if let v41 = self.evseMaximumDischargePowerL2 {
-            try Self._exiEmit(&s, &rep, 17, &w)
+            s = 14
+            w.writeBits(0x0, count: 2)
             try v41.exiEncode(&w)
         }
         if let v42 = self.evseMaximumDischargePowerL3 {
@@ -1756,7 +2255,8 @@ extension BPT_AC_CPDResEnergyTransferMode {
         try Self._exiEmit(&s, &rep, 19, &w)
         try self.evseMinimumDischargePower.exiEncode(&w)
         if let v43 = self.evseMinimumDischargePowerL2 {
-            try Self._exiEmit(&s, &rep, 20, &w)
+            s = 17
+            w.writeBits(0x0, count: 2)
             try v43.exiEncode(&w)
         }
         if let v44 = self.evseMinimumDischargePowerL3 {
@@ -1774,43 +2274,43 @@ extension BPT_AC_CPDResEnergyTransferMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(EVSEMaximumChargePower_L2)
             case 1: s = 3; return 6  // SE(EVSEMaximumChargePower_L3)
             case 2: s = 4; return 7  // SE(EVSEMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVSEMaximumChargePower_L3)
             case 1: s = 4; return 7  // SE(EVSEMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSEMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(EVSEMinimumChargePower_L2)
             case 1: s = 6; return 9  // SE(EVSEMinimumChargePower_L3)
             case 2: s = 7; return 10  // SE(EVSENominalFrequency)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(EVSEMinimumChargePower_L3)
             case 1: s = 7; return 10  // SE(EVSENominalFrequency)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(EVSENominalFrequency)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -1820,7 +2320,7 @@ extension BPT_AC_CPDResEnergyTransferMode {
             case 3: s = 11; return 14  // SE(EVSEPresentActivePower_L2)
             case 4: s = 12; return 15  // SE(EVSEPresentActivePower_L3)
             case 5: s = 13; return 16  // SE(EVSEMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 3) {
@@ -1829,7 +2329,7 @@ extension BPT_AC_CPDResEnergyTransferMode {
             case 2: s = 11; return 14  // SE(EVSEPresentActivePower_L2)
             case 3: s = 12; return 15  // SE(EVSEPresentActivePower_L3)
             case 4: s = 13; return 16  // SE(EVSEMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 3) {
@@ -1837,64 +2337,71 @@ extension BPT_AC_CPDResEnergyTransferMode {
             case 1: s = 11; return 14  // SE(EVSEPresentActivePower_L2)
             case 2: s = 12; return 15  // SE(EVSEPresentActivePower_L3)
             case 3: s = 13; return 16  // SE(EVSEMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 2) {
             case 0: s = 11; return 14  // SE(EVSEPresentActivePower_L2)
             case 1: s = 12; return 15  // SE(EVSEPresentActivePower_L3)
             case 2: s = 13; return 16  // SE(EVSEMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 15  // SE(EVSEPresentActivePower_L3)
             case 1: s = 13; return 16  // SE(EVSEMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 1) {
             case 0: s = 13; return 16  // SE(EVSEMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 2) {
             case 0: s = 14; return 17  // SE(EVSEMaximumDischargePower_L2)
             case 1: s = 15; return 18  // SE(EVSEMaximumDischargePower_L3)
             case 2: s = 16; return 19  // SE(EVSEMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
         case 14:
             switch try r.readEventCode(width: 2) {
             case 0: s = 15; return 18  // SE(EVSEMaximumDischargePower_L3)
             case 1: s = 16; return 19  // SE(EVSEMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 14", atBit: at)
+            default: throw Self._exiUndeclared(14, at: at)
             }
         case 15:
             switch try r.readEventCode(width: 1) {
             case 0: s = 16; return 19  // SE(EVSEMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 15", atBit: at)
+            default: throw Self._exiUndeclared(15, at: at)
             }
         case 16:
             switch try r.readEventCode(width: 2) {
             case 0: s = 17; return 20  // SE(EVSEMinimumDischargePower_L2)
             case 1: s = 18; return 21  // SE(EVSEMinimumDischargePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 16", atBit: at)
+            default: throw Self._exiUndeclared(16, at: at)
             }
         case 17:
             switch try r.readEventCode(width: 2) {
             case 0: s = 18; return 21  // SE(EVSEMinimumDischargePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 17", atBit: at)
+            default: throw Self._exiUndeclared(17, at: at)
             }
         case 18:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state 18", atBit: at)
+            default: throw Self._exiUndeclared(18, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1947,8 +2454,14 @@ extension BPT_AC_CPDResEnergyTransferMode {
         case (17, 21): w.writeEventCode(0, width: 2); s = 18
         case (17, 0): w.writeEventCode(1, width: 2); s = -1
         case (18, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2063,141 +2576,259 @@ public struct BPT_Dynamic_AC_CLReqControlMode: Sendable, Hashable {
 extension BPT_Dynamic_AC_CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 9
+        case 1:
+            ev = 10
+        case 2:
+            ev = 11
+        default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+        }
         var v7: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMaximumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMaximumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 11
             v9 = v10
         }
         guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
         let v11 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 12
+        case 1:
+            ev = 13
+        case 2:
+            ev = 14
+        default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+        }
         var v12: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMinimumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 14
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 2)
+            }
             v12 = v13
         }
         var v14: RationalNumber? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMinimumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+            ev = 14
             v14 = v15
         }
         guard ev == 14 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVPresentActivePower), got event \(ev)", atBit: r.bitPosition) }
         let v16 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 15
+        case 1:
+            ev = 16
+        case 2:
+            ev = 17
+        default: throw Self._exiUndeclared(11, at: r.bitPosition &- 2)
+        }
         var v17: RationalNumber? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVPresentActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 16
+            case 1:
+                ev = 17
+            default: throw Self._exiUndeclared(12, at: r.bitPosition &- 2)
+            }
             v17 = v18
         }
         var v19: RationalNumber? = nil
         if ev == 16 {
             guard ev == 16 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVPresentActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v20 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(13, at: r.bitPosition &- 1) }
+            ev = 17
             v19 = v20
         }
         guard ev == 17 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVPresentReactivePower), got event \(ev)", atBit: r.bitPosition) }
         let v21 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 18
+        case 1:
+            ev = 19
+        case 2:
+            ev = 20
+        default: throw Self._exiUndeclared(14, at: r.bitPosition &- 2)
+        }
         var v22: RationalNumber? = nil
         if ev == 18 {
             guard ev == 18 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVPresentReactivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v23 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 19
+            case 1:
+                ev = 20
+            default: throw Self._exiUndeclared(15, at: r.bitPosition &- 2)
+            }
             v22 = v23
         }
         var v24: RationalNumber? = nil
         if ev == 19 {
             guard ev == 19 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVPresentReactivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v25 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(16, at: r.bitPosition &- 1) }
+            ev = 20
             v24 = v25
         }
         guard ev == 20 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMaximumDischargePower), got event \(ev)", atBit: r.bitPosition) }
         let v26 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 21
+        case 1:
+            ev = 22
+        case 2:
+            ev = 23
+        default: throw Self._exiUndeclared(17, at: r.bitPosition &- 2)
+        }
         var v27: RationalNumber? = nil
         if ev == 21 {
             guard ev == 21 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMaximumDischargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v28 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 22
+            case 1:
+                ev = 23
+            default: throw Self._exiUndeclared(18, at: r.bitPosition &- 2)
+            }
             v27 = v28
         }
         var v29: RationalNumber? = nil
         if ev == 22 {
             guard ev == 22 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMaximumDischargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v30 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(19, at: r.bitPosition &- 1) }
+            ev = 23
             v29 = v30
         }
         guard ev == 23 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMinimumDischargePower), got event \(ev)", atBit: r.bitPosition) }
         let v31 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 24
+        case 1:
+            ev = 25
+        case 2:
+            ev = 26
+        case 3:
+            ev = 27
+        case 4:
+            ev = 0
+        default: throw Self._exiUndeclared(20, at: r.bitPosition &- 3)
+        }
         var v32: RationalNumber? = nil
         if ev == 24 {
             guard ev == 24 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMinimumDischargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v33 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 25
+            case 1:
+                ev = 26
+            case 2:
+                ev = 27
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(21, at: r.bitPosition &- 3)
+            }
             v32 = v33
         }
         var v34: RationalNumber? = nil
         if ev == 25 {
             guard ev == 25 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMinimumDischargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v35 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 26
+            case 1:
+                ev = 27
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(22, at: r.bitPosition &- 2)
+            }
             v34 = v35
         }
         var v36: RationalNumber? = nil
         if ev == 26 {
             guard ev == 26 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMaximumV2XEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v37 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 27
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(23, at: r.bitPosition &- 2)
+            }
             v36 = v37
         }
         var v38: RationalNumber? = nil
         if ev == 27 {
             guard ev == 27 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(EVMinimumV2XEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v39 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(24, at: r.bitPosition &- 1) }
+            ev = 0
             v38 = v39
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2209,21 +2840,25 @@ extension BPT_Dynamic_AC_CLReqControlMode {
         var s = 0
         var rep = 0
         if let v40 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v40, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         try self.evTargetEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evMaximumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evMinimumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargePower.exiEncode(&w)
         if let v41 = self.evMaximumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 6
+            w.writeBits(0x0, count: 2)
             try v41.exiEncode(&w)
         }
         if let v42 = self.evMaximumChargePowerL3 {
@@ -2233,7 +2868,8 @@ extension BPT_Dynamic_AC_CLReqControlMode {
         try Self._exiEmit(&s, &rep, 11, &w)
         try self.evMinimumChargePower.exiEncode(&w)
         if let v43 = self.evMinimumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 12, &w)
+            s = 9
+            w.writeBits(0x0, count: 2)
             try v43.exiEncode(&w)
         }
         if let v44 = self.evMinimumChargePowerL3 {
@@ -2243,7 +2879,8 @@ extension BPT_Dynamic_AC_CLReqControlMode {
         try Self._exiEmit(&s, &rep, 14, &w)
         try self.evPresentActivePower.exiEncode(&w)
         if let v45 = self.evPresentActivePowerL2 {
-            try Self._exiEmit(&s, &rep, 15, &w)
+            s = 12
+            w.writeBits(0x0, count: 2)
             try v45.exiEncode(&w)
         }
         if let v46 = self.evPresentActivePowerL3 {
@@ -2253,7 +2890,8 @@ extension BPT_Dynamic_AC_CLReqControlMode {
         try Self._exiEmit(&s, &rep, 17, &w)
         try self.evPresentReactivePower.exiEncode(&w)
         if let v47 = self.evPresentReactivePowerL2 {
-            try Self._exiEmit(&s, &rep, 18, &w)
+            s = 15
+            w.writeBits(0x0, count: 2)
             try v47.exiEncode(&w)
         }
         if let v48 = self.evPresentReactivePowerL3 {
@@ -2263,7 +2901,8 @@ extension BPT_Dynamic_AC_CLReqControlMode {
         try Self._exiEmit(&s, &rep, 20, &w)
         try self.evMaximumDischargePower.exiEncode(&w)
         if let v49 = self.evMaximumDischargePowerL2 {
-            try Self._exiEmit(&s, &rep, 21, &w)
+            s = 18
+            w.writeBits(0x0, count: 2)
             try v49.exiEncode(&w)
         }
         if let v50 = self.evMaximumDischargePowerL3 {
@@ -2273,7 +2912,8 @@ extension BPT_Dynamic_AC_CLReqControlMode {
         try Self._exiEmit(&s, &rep, 23, &w)
         try self.evMinimumDischargePower.exiEncode(&w)
         if let v51 = self.evMinimumDischargePowerL2 {
-            try Self._exiEmit(&s, &rep, 24, &w)
+            s = 21
+            w.writeBits(0x0, count: 3)
             try v51.exiEncode(&w)
         }
         if let v52 = self.evMinimumDischargePowerL3 {
@@ -2300,117 +2940,117 @@ extension BPT_Dynamic_AC_CLReqControlMode {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(DepartureTime)
             case 1: s = 2; return 5  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVMaximumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMinimumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(EVMaximumChargePower_L2)
             case 1: s = 7; return 10  // SE(EVMaximumChargePower_L3)
             case 2: s = 8; return 11  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(EVMaximumChargePower_L3)
             case 1: s = 8; return 11  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVMinimumChargePower_L2)
             case 1: s = 10; return 13  // SE(EVMinimumChargePower_L3)
             case 2: s = 11; return 14  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: s = 10; return 13  // SE(EVMinimumChargePower_L3)
             case 1: s = 11; return 14  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = 11; return 14  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 15  // SE(EVPresentActivePower_L2)
             case 1: s = 13; return 16  // SE(EVPresentActivePower_L3)
             case 2: s = 14; return 17  // SE(EVPresentReactivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 2) {
             case 0: s = 13; return 16  // SE(EVPresentActivePower_L3)
             case 1: s = 14; return 17  // SE(EVPresentReactivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 1) {
             case 0: s = 14; return 17  // SE(EVPresentReactivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
         case 14:
             switch try r.readEventCode(width: 2) {
             case 0: s = 15; return 18  // SE(EVPresentReactivePower_L2)
             case 1: s = 16; return 19  // SE(EVPresentReactivePower_L3)
             case 2: s = 17; return 20  // SE(EVMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 14", atBit: at)
+            default: throw Self._exiUndeclared(14, at: at)
             }
         case 15:
             switch try r.readEventCode(width: 2) {
             case 0: s = 16; return 19  // SE(EVPresentReactivePower_L3)
             case 1: s = 17; return 20  // SE(EVMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 15", atBit: at)
+            default: throw Self._exiUndeclared(15, at: at)
             }
         case 16:
             switch try r.readEventCode(width: 1) {
             case 0: s = 17; return 20  // SE(EVMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 16", atBit: at)
+            default: throw Self._exiUndeclared(16, at: at)
             }
         case 17:
             switch try r.readEventCode(width: 2) {
             case 0: s = 18; return 21  // SE(EVMaximumDischargePower_L2)
             case 1: s = 19; return 22  // SE(EVMaximumDischargePower_L3)
             case 2: s = 20; return 23  // SE(EVMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 17", atBit: at)
+            default: throw Self._exiUndeclared(17, at: at)
             }
         case 18:
             switch try r.readEventCode(width: 2) {
             case 0: s = 19; return 22  // SE(EVMaximumDischargePower_L3)
             case 1: s = 20; return 23  // SE(EVMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 18", atBit: at)
+            default: throw Self._exiUndeclared(18, at: at)
             }
         case 19:
             switch try r.readEventCode(width: 1) {
             case 0: s = 20; return 23  // SE(EVMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 19", atBit: at)
+            default: throw Self._exiUndeclared(19, at: at)
             }
         case 20:
             switch try r.readEventCode(width: 3) {
@@ -2419,7 +3059,7 @@ extension BPT_Dynamic_AC_CLReqControlMode {
             case 2: s = 23; return 26  // SE(EVMaximumV2XEnergyRequest)
             case 3: s = 24; return 27  // SE(EVMinimumV2XEnergyRequest)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 20", atBit: at)
+            default: throw Self._exiUndeclared(20, at: at)
             }
         case 21:
             switch try r.readEventCode(width: 3) {
@@ -2427,28 +3067,35 @@ extension BPT_Dynamic_AC_CLReqControlMode {
             case 1: s = 23; return 26  // SE(EVMaximumV2XEnergyRequest)
             case 2: s = 24; return 27  // SE(EVMinimumV2XEnergyRequest)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 21", atBit: at)
+            default: throw Self._exiUndeclared(21, at: at)
             }
         case 22:
             switch try r.readEventCode(width: 2) {
             case 0: s = 23; return 26  // SE(EVMaximumV2XEnergyRequest)
             case 1: s = 24; return 27  // SE(EVMinimumV2XEnergyRequest)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 22", atBit: at)
+            default: throw Self._exiUndeclared(22, at: at)
             }
         case 23:
             switch try r.readEventCode(width: 2) {
             case 0: s = 24; return 27  // SE(EVMinimumV2XEnergyRequest)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 23", atBit: at)
+            default: throw Self._exiUndeclared(23, at: at)
             }
         case 24:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 24", atBit: at)
+            default: throw Self._exiUndeclared(24, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2506,8 +3153,14 @@ extension BPT_Dynamic_AC_CLReqControlMode {
         case (23, 27): w.writeEventCode(0, width: 2); s = 24
         case (23, 0): w.writeEventCode(1, width: 2); s = -1
         case (24, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2595,16 +3248,37 @@ public struct BPT_Dynamic_AC_CLResControlMode: Sendable, Hashable {
 extension BPT_Dynamic_AC_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+            }
             v1 = v2
         }
         var v3: Int8? = nil
@@ -2613,7 +3287,15 @@ extension BPT_Dynamic_AC_CLResControlMode {
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: Int8? = nil
@@ -2622,7 +3304,13 @@ extension BPT_Dynamic_AC_CLResControlMode {
             try r.readSimpleContentStart()
             let v6 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: UInt16? = nil
@@ -2631,66 +3319,172 @@ extension BPT_Dynamic_AC_CLResControlMode {
             try r.readSimpleContentStart()
             let v8 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v7 = v8
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(EVSETargetActivePower), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 9
+        case 1:
+            ev = 10
+        case 2:
+            ev = 11
+        case 3:
+            ev = 12
+        case 4:
+            ev = 13
+        case 5:
+            ev = 14
+        case 6:
+            ev = 15
+        case 7:
+            ev = 16
+        case 8:
+            ev = 0
+        default: throw Self._exiUndeclared(5, at: r.bitPosition &- 4)
+        }
         var v10: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(EVSETargetActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v11 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 13
+            case 4:
+                ev = 14
+            case 5:
+                ev = 15
+            case 6:
+                ev = 16
+            case 7:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 4)
+            }
             v10 = v11
         }
         var v12: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(EVSETargetActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 12
+            case 2:
+                ev = 13
+            case 3:
+                ev = 14
+            case 4:
+                ev = 15
+            case 5:
+                ev = 16
+            case 6:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 3)
+            }
             v12 = v13
         }
         var v14: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(EVSETargetReactivePower), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            case 2:
+                ev = 14
+            case 3:
+                ev = 15
+            case 4:
+                ev = 16
+            case 5:
+                ev = 0
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 3)
+            }
             v14 = v15
         }
         var v16: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(EVSETargetReactivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v17 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 14
+            case 2:
+                ev = 15
+            case 3:
+                ev = 16
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 3)
+            }
             v16 = v17
         }
         var v18: RationalNumber? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(EVSETargetReactivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v19 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 14
+            case 1:
+                ev = 15
+            case 2:
+                ev = 16
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(10, at: r.bitPosition &- 3)
+            }
             v18 = v19
         }
         var v20: RationalNumber? = nil
         if ev == 14 {
             guard ev == 14 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(EVSEPresentActivePower), got event \(ev)", atBit: r.bitPosition) }
             let v21 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 15
+            case 1:
+                ev = 16
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(11, at: r.bitPosition &- 2)
+            }
             v20 = v21
         }
         var v22: RationalNumber? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(EVSEPresentActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v23 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 16
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(12, at: r.bitPosition &- 2)
+            }
             v22 = v23
         }
         var v24: RationalNumber? = nil
         if ev == 16 {
             guard ev == 16 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(EVSEPresentActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v25 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(13, at: r.bitPosition &- 1) }
+            ev = 0
             v24 = v25
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2702,33 +3496,34 @@ extension BPT_Dynamic_AC_CLResControlMode {
         var s = 0
         var rep = 0
         if let v26 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 4)
             try w.writeUnsignedInteger(v26, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v27 = self.minimumSOC {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v27, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v28 = self.targetSOC {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v28, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v29 = self.ackMaxDelay {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v29, min: 0, max: 65535)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 8, &w)
         try self.evseTargetActivePower.exiEncode(&w)
         if let v30 = self.evseTargetActivePowerL2 {
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 6
+            w.writeBits(0x0, count: 4)
             try v30.exiEncode(&w)
         }
         if let v31 = self.evseTargetActivePowerL3 {
@@ -2774,7 +3569,7 @@ extension BPT_Dynamic_AC_CLResControlMode {
             case 2: s = 3; return 6  // SE(TargetSOC)
             case 3: s = 4; return 7  // SE(AckMaxDelay)
             case 4: s = 5; return 8  // SE(EVSETargetActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -2782,25 +3577,25 @@ extension BPT_Dynamic_AC_CLResControlMode {
             case 1: s = 3; return 6  // SE(TargetSOC)
             case 2: s = 4; return 7  // SE(AckMaxDelay)
             case 3: s = 5; return 8  // SE(EVSETargetActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(TargetSOC)
             case 1: s = 4; return 7  // SE(AckMaxDelay)
             case 2: s = 5; return 8  // SE(EVSETargetActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(AckMaxDelay)
             case 1: s = 5; return 8  // SE(EVSETargetActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVSETargetActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 4) {
@@ -2813,7 +3608,7 @@ extension BPT_Dynamic_AC_CLResControlMode {
             case 6: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 7: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 8: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 4) {
@@ -2825,7 +3620,7 @@ extension BPT_Dynamic_AC_CLResControlMode {
             case 5: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 6: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 7: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -2836,7 +3631,7 @@ extension BPT_Dynamic_AC_CLResControlMode {
             case 4: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 5: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 3) {
@@ -2846,7 +3641,7 @@ extension BPT_Dynamic_AC_CLResControlMode {
             case 3: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 4: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 3) {
@@ -2855,7 +3650,7 @@ extension BPT_Dynamic_AC_CLResControlMode {
             case 2: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 3: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 3) {
@@ -2863,28 +3658,35 @@ extension BPT_Dynamic_AC_CLResControlMode {
             case 1: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 2: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 1: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 2) {
             case 0: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2951,8 +3753,14 @@ extension BPT_Dynamic_AC_CLResControlMode {
         case (12, 16): w.writeEventCode(0, width: 2); s = 13
         case (12, 0): w.writeEventCode(1, width: 2); s = -1
         case (13, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3053,150 +3861,453 @@ public struct BPT_Scheduled_AC_CLReqControlMode: Sendable, Hashable {
 extension BPT_Scheduled_AC_CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        case 5:
+            ev = 9
+        case 6:
+            ev = 10
+        case 7:
+            ev = 11
+        case 8:
+            ev = 12
+        case 9:
+            ev = 13
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 4)
+        }
         var v1: RationalNumber? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            case 4:
+                ev = 9
+            case 5:
+                ev = 10
+            case 6:
+                ev = 11
+            case 7:
+                ev = 12
+            case 8:
+                ev = 13
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 4)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 9
+            case 4:
+                ev = 10
+            case 5:
+                ev = 11
+            case 6:
+                ev = 12
+            case 7:
+                ev = 13
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 4)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            case 3:
+                ev = 10
+            case 4:
+                ev = 11
+            case 5:
+                ev = 12
+            case 6:
+                ev = 13
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+            }
             v5 = v6
         }
         var v7: RationalNumber? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            case 3:
+                ev = 11
+            case 4:
+                ev = 12
+            case 5:
+                ev = 13
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 3)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMaximumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            case 2:
+                ev = 11
+            case 3:
+                ev = 12
+            case 4:
+                ev = 13
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+            }
             v9 = v10
         }
         var v11: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMaximumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v12 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 13
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 3)
+            }
             v11 = v12
         }
         var v13: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v14 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 12
+            case 2:
+                ev = 13
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+            }
             v13 = v14
         }
         var v15: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMinimumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v16 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v15 = v16
         }
         var v17: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMinimumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            ev = 13
             v17 = v18
         }
         guard ev == 13 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVPresentActivePower), got event \(ev)", atBit: r.bitPosition) }
         let v19 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 14
+        case 1:
+            ev = 15
+        case 2:
+            ev = 16
+        case 3:
+            ev = 17
+        case 4:
+            ev = 18
+        case 5:
+            ev = 19
+        case 6:
+            ev = 20
+        case 7:
+            ev = 21
+        case 8:
+            ev = 22
+        case 9:
+            ev = 23
+        case 10:
+            ev = 24
+        case 11:
+            ev = 0
+        default: throw Self._exiUndeclared(10, at: r.bitPosition &- 4)
+        }
         var v20: RationalNumber? = nil
         if ev == 14 {
             guard ev == 14 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVPresentActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v21 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 15
+            case 1:
+                ev = 16
+            case 2:
+                ev = 17
+            case 3:
+                ev = 18
+            case 4:
+                ev = 19
+            case 5:
+                ev = 20
+            case 6:
+                ev = 21
+            case 7:
+                ev = 22
+            case 8:
+                ev = 23
+            case 9:
+                ev = 24
+            case 10:
+                ev = 0
+            default: throw Self._exiUndeclared(11, at: r.bitPosition &- 4)
+            }
             v20 = v21
         }
         var v22: RationalNumber? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVPresentActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v23 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 16
+            case 1:
+                ev = 17
+            case 2:
+                ev = 18
+            case 3:
+                ev = 19
+            case 4:
+                ev = 20
+            case 5:
+                ev = 21
+            case 6:
+                ev = 22
+            case 7:
+                ev = 23
+            case 8:
+                ev = 24
+            case 9:
+                ev = 0
+            default: throw Self._exiUndeclared(12, at: r.bitPosition &- 4)
+            }
             v22 = v23
         }
         var v24: RationalNumber? = nil
         if ev == 16 {
             guard ev == 16 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVPresentReactivePower), got event \(ev)", atBit: r.bitPosition) }
             let v25 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 17
+            case 1:
+                ev = 18
+            case 2:
+                ev = 19
+            case 3:
+                ev = 20
+            case 4:
+                ev = 21
+            case 5:
+                ev = 22
+            case 6:
+                ev = 23
+            case 7:
+                ev = 24
+            case 8:
+                ev = 0
+            default: throw Self._exiUndeclared(13, at: r.bitPosition &- 4)
+            }
             v24 = v25
         }
         var v26: RationalNumber? = nil
         if ev == 17 {
             guard ev == 17 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVPresentReactivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v27 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 18
+            case 1:
+                ev = 19
+            case 2:
+                ev = 20
+            case 3:
+                ev = 21
+            case 4:
+                ev = 22
+            case 5:
+                ev = 23
+            case 6:
+                ev = 24
+            case 7:
+                ev = 0
+            default: throw Self._exiUndeclared(14, at: r.bitPosition &- 4)
+            }
             v26 = v27
         }
         var v28: RationalNumber? = nil
         if ev == 18 {
             guard ev == 18 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVPresentReactivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v29 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 19
+            case 1:
+                ev = 20
+            case 2:
+                ev = 21
+            case 3:
+                ev = 22
+            case 4:
+                ev = 23
+            case 5:
+                ev = 24
+            case 6:
+                ev = 0
+            default: throw Self._exiUndeclared(15, at: r.bitPosition &- 3)
+            }
             v28 = v29
         }
         var v30: RationalNumber? = nil
         if ev == 19 {
             guard ev == 19 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMaximumDischargePower), got event \(ev)", atBit: r.bitPosition) }
             let v31 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 20
+            case 1:
+                ev = 21
+            case 2:
+                ev = 22
+            case 3:
+                ev = 23
+            case 4:
+                ev = 24
+            case 5:
+                ev = 0
+            default: throw Self._exiUndeclared(16, at: r.bitPosition &- 3)
+            }
             v30 = v31
         }
         var v32: RationalNumber? = nil
         if ev == 20 {
             guard ev == 20 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMaximumDischargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v33 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 21
+            case 1:
+                ev = 22
+            case 2:
+                ev = 23
+            case 3:
+                ev = 24
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(17, at: r.bitPosition &- 3)
+            }
             v32 = v33
         }
         var v34: RationalNumber? = nil
         if ev == 21 {
             guard ev == 21 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMaximumDischargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v35 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 22
+            case 1:
+                ev = 23
+            case 2:
+                ev = 24
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(18, at: r.bitPosition &- 3)
+            }
             v34 = v35
         }
         var v36: RationalNumber? = nil
         if ev == 22 {
             guard ev == 22 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMinimumDischargePower), got event \(ev)", atBit: r.bitPosition) }
             let v37 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 23
+            case 1:
+                ev = 24
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(19, at: r.bitPosition &- 2)
+            }
             v36 = v37
         }
         var v38: RationalNumber? = nil
         if ev == 23 {
             guard ev == 23 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMinimumDischargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v39 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 24
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(20, at: r.bitPosition &- 2)
+            }
             v38 = v39
         }
         var v40: RationalNumber? = nil
         if ev == 24 {
             guard ev == 24 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected SE(EVMinimumDischargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v41 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(21, at: r.bitPosition &- 1) }
+            ev = 0
             v40 = v41
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3208,7 +4319,8 @@ extension BPT_Scheduled_AC_CLReqControlMode {
         var s = 0
         var rep = 0
         if let v42 = self.evTargetEnergyRequest {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 4)
             try v42.exiEncode(&w)
         }
         if let v43 = self.evMaximumEnergyRequest {
@@ -3246,7 +4358,8 @@ extension BPT_Scheduled_AC_CLReqControlMode {
         try Self._exiEmit(&s, &rep, 13, &w)
         try self.evPresentActivePower.exiEncode(&w)
         if let v51 = self.evPresentActivePowerL2 {
-            try Self._exiEmit(&s, &rep, 14, &w)
+            s = 11
+            w.writeBits(0x0, count: 4)
             try v51.exiEncode(&w)
         }
         if let v52 = self.evPresentActivePowerL3 {
@@ -3309,7 +4422,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 7: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 8: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 9: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 4) {
@@ -3322,7 +4435,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 6: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 7: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 8: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 4) {
@@ -3334,7 +4447,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 5: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 6: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 7: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -3345,7 +4458,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 4: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 5: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 6: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -3355,7 +4468,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 3: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 4: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 5: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -3364,7 +4477,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 2: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 3: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 4: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 3) {
@@ -3372,25 +4485,25 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 1: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 2: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 3: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 1: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 2: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 1: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 4) {
@@ -3406,7 +4519,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 9: s = 20; return 23  // SE(EVMinimumDischargePower_L2)
             case 10: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 11: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 4) {
@@ -3421,7 +4534,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 8: s = 20; return 23  // SE(EVMinimumDischargePower_L2)
             case 9: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 10: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 4) {
@@ -3435,7 +4548,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 7: s = 20; return 23  // SE(EVMinimumDischargePower_L2)
             case 8: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 9: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 4) {
@@ -3448,7 +4561,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 6: s = 20; return 23  // SE(EVMinimumDischargePower_L2)
             case 7: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 8: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
         case 14:
             switch try r.readEventCode(width: 4) {
@@ -3460,7 +4573,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 5: s = 20; return 23  // SE(EVMinimumDischargePower_L2)
             case 6: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 7: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 14", atBit: at)
+            default: throw Self._exiUndeclared(14, at: at)
             }
         case 15:
             switch try r.readEventCode(width: 3) {
@@ -3471,7 +4584,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 4: s = 20; return 23  // SE(EVMinimumDischargePower_L2)
             case 5: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 15", atBit: at)
+            default: throw Self._exiUndeclared(15, at: at)
             }
         case 16:
             switch try r.readEventCode(width: 3) {
@@ -3481,7 +4594,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 3: s = 20; return 23  // SE(EVMinimumDischargePower_L2)
             case 4: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 16", atBit: at)
+            default: throw Self._exiUndeclared(16, at: at)
             }
         case 17:
             switch try r.readEventCode(width: 3) {
@@ -3490,7 +4603,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 2: s = 20; return 23  // SE(EVMinimumDischargePower_L2)
             case 3: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 17", atBit: at)
+            default: throw Self._exiUndeclared(17, at: at)
             }
         case 18:
             switch try r.readEventCode(width: 3) {
@@ -3498,28 +4611,35 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             case 1: s = 20; return 23  // SE(EVMinimumDischargePower_L2)
             case 2: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 18", atBit: at)
+            default: throw Self._exiUndeclared(18, at: at)
             }
         case 19:
             switch try r.readEventCode(width: 2) {
             case 0: s = 20; return 23  // SE(EVMinimumDischargePower_L2)
             case 1: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 19", atBit: at)
+            default: throw Self._exiUndeclared(19, at: at)
             }
         case 20:
             switch try r.readEventCode(width: 2) {
             case 0: s = 21; return 24  // SE(EVMinimumDischargePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 20", atBit: at)
+            default: throw Self._exiUndeclared(20, at: at)
             }
         case 21:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 21", atBit: at)
+            default: throw Self._exiUndeclared(21, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3659,8 +4779,14 @@ extension BPT_Scheduled_AC_CLReqControlMode {
         case (20, 24): w.writeEventCode(0, width: 2); s = 21
         case (20, 0): w.writeEventCode(1, width: 2); s = -1
         case (21, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3733,70 +4859,196 @@ public struct BPT_Scheduled_AC_CLResControlMode: Sendable, Hashable {
 extension BPT_Scheduled_AC_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        case 5:
+            ev = 9
+        case 6:
+            ev = 10
+        case 7:
+            ev = 11
+        case 8:
+            ev = 12
+        case 9:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 4)
+        }
         var v1: RationalNumber? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected SE(EVSETargetActivePower), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            case 4:
+                ev = 9
+            case 5:
+                ev = 10
+            case 6:
+                ev = 11
+            case 7:
+                ev = 12
+            case 8:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 4)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected SE(EVSETargetActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 9
+            case 4:
+                ev = 10
+            case 5:
+                ev = 11
+            case 6:
+                ev = 12
+            case 7:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 4)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected SE(EVSETargetActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            case 3:
+                ev = 10
+            case 4:
+                ev = 11
+            case 5:
+                ev = 12
+            case 6:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+            }
             v5 = v6
         }
         var v7: RationalNumber? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected SE(EVSETargetReactivePower), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            case 3:
+                ev = 11
+            case 4:
+                ev = 12
+            case 5:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 3)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected SE(EVSETargetReactivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            case 2:
+                ev = 11
+            case 3:
+                ev = 12
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+            }
             v9 = v10
         }
         var v11: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected SE(EVSETargetReactivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v12 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 3)
+            }
             v11 = v12
         }
         var v13: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected SE(EVSEPresentActivePower), got event \(ev)", atBit: r.bitPosition) }
             let v14 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 12
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+            }
             v13 = v14
         }
         var v15: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected SE(EVSEPresentActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v16 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v15 = v16
         }
         var v17: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected SE(EVSEPresentActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            ev = 0
             v17 = v18
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3808,7 +5060,8 @@ extension BPT_Scheduled_AC_CLResControlMode {
         var s = 0
         var rep = 0
         if let v19 = self.evseTargetActivePower {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 4)
             try v19.exiEncode(&w)
         }
         if let v20 = self.evseTargetActivePowerL2 {
@@ -3863,7 +5116,7 @@ extension BPT_Scheduled_AC_CLResControlMode {
             case 7: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 8: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 9: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 4) {
@@ -3876,7 +5129,7 @@ extension BPT_Scheduled_AC_CLResControlMode {
             case 6: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 7: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 8: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 4) {
@@ -3888,7 +5141,7 @@ extension BPT_Scheduled_AC_CLResControlMode {
             case 5: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 6: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 7: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -3899,7 +5152,7 @@ extension BPT_Scheduled_AC_CLResControlMode {
             case 4: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 5: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -3909,7 +5162,7 @@ extension BPT_Scheduled_AC_CLResControlMode {
             case 3: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 4: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -3918,7 +5171,7 @@ extension BPT_Scheduled_AC_CLResControlMode {
             case 2: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 3: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 3) {
@@ -3926,28 +5179,35 @@ extension BPT_Scheduled_AC_CLResControlMode {
             case 1: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 2: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 1: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4009,8 +5269,14 @@ extension BPT_Scheduled_AC_CLResControlMode {
         case (8, 12): w.writeEventCode(0, width: 2); s = 9
         case (8, 0): w.writeEventCode(1, width: 2); s = -1
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4092,93 +5358,159 @@ public struct Dynamic_AC_CLReqControlMode: Sendable, Hashable {
 extension Dynamic_AC_CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 9
+        case 1:
+            ev = 10
+        case 2:
+            ev = 11
+        default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+        }
         var v7: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVMaximumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVMaximumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 11
             v9 = v10
         }
         guard ev == 11 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
         let v11 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 12
+        case 1:
+            ev = 13
+        case 2:
+            ev = 14
+        default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+        }
         var v12: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVMinimumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 14
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 2)
+            }
             v12 = v13
         }
         var v14: RationalNumber? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVMinimumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+            ev = 14
             v14 = v15
         }
         guard ev == 14 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVPresentActivePower), got event \(ev)", atBit: r.bitPosition) }
         let v16 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 15
+        case 1:
+            ev = 16
+        case 2:
+            ev = 17
+        default: throw Self._exiUndeclared(11, at: r.bitPosition &- 2)
+        }
         var v17: RationalNumber? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVPresentActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 16
+            case 1:
+                ev = 17
+            default: throw Self._exiUndeclared(12, at: r.bitPosition &- 2)
+            }
             v17 = v18
         }
         var v19: RationalNumber? = nil
         if ev == 16 {
             guard ev == 16 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVPresentActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v20 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(13, at: r.bitPosition &- 1) }
+            ev = 17
             v19 = v20
         }
         guard ev == 17 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVPresentReactivePower), got event \(ev)", atBit: r.bitPosition) }
         let v21 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 18
+        case 1:
+            ev = 19
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(14, at: r.bitPosition &- 2)
+        }
         var v22: RationalNumber? = nil
         if ev == 18 {
             guard ev == 18 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVPresentReactivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v23 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 19
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(15, at: r.bitPosition &- 2)
+            }
             v22 = v23
         }
         var v24: RationalNumber? = nil
         if ev == 19 {
             guard ev == 19 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(EVPresentReactivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v25 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(16, at: r.bitPosition &- 1) }
+            ev = 0
             v24 = v25
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4190,21 +5522,25 @@ extension Dynamic_AC_CLReqControlMode {
         var s = 0
         var rep = 0
         if let v26 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v26, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         try self.evTargetEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evMaximumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evMinimumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargePower.exiEncode(&w)
         if let v27 = self.evMaximumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 6
+            w.writeBits(0x0, count: 2)
             try v27.exiEncode(&w)
         }
         if let v28 = self.evMaximumChargePowerL3 {
@@ -4214,7 +5550,8 @@ extension Dynamic_AC_CLReqControlMode {
         try Self._exiEmit(&s, &rep, 11, &w)
         try self.evMinimumChargePower.exiEncode(&w)
         if let v29 = self.evMinimumChargePowerL2 {
-            try Self._exiEmit(&s, &rep, 12, &w)
+            s = 9
+            w.writeBits(0x0, count: 2)
             try v29.exiEncode(&w)
         }
         if let v30 = self.evMinimumChargePowerL3 {
@@ -4224,7 +5561,8 @@ extension Dynamic_AC_CLReqControlMode {
         try Self._exiEmit(&s, &rep, 14, &w)
         try self.evPresentActivePower.exiEncode(&w)
         if let v31 = self.evPresentActivePowerL2 {
-            try Self._exiEmit(&s, &rep, 15, &w)
+            s = 12
+            w.writeBits(0x0, count: 2)
             try v31.exiEncode(&w)
         }
         if let v32 = self.evPresentActivePowerL3 {
@@ -4234,7 +5572,8 @@ extension Dynamic_AC_CLReqControlMode {
         try Self._exiEmit(&s, &rep, 17, &w)
         try self.evPresentReactivePower.exiEncode(&w)
         if let v33 = self.evPresentReactivePowerL2 {
-            try Self._exiEmit(&s, &rep, 18, &w)
+            s = 15
+            w.writeBits(0x0, count: 2)
             try v33.exiEncode(&w)
         }
         if let v34 = self.evPresentReactivePowerL3 {
@@ -4253,102 +5592,109 @@ extension Dynamic_AC_CLReqControlMode {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(DepartureTime)
             case 1: s = 2; return 5  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVMaximumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMinimumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(EVMaximumChargePower_L2)
             case 1: s = 7; return 10  // SE(EVMaximumChargePower_L3)
             case 2: s = 8; return 11  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(EVMaximumChargePower_L3)
             case 1: s = 8; return 11  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVMinimumChargePower_L2)
             case 1: s = 10; return 13  // SE(EVMinimumChargePower_L3)
             case 2: s = 11; return 14  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: s = 10; return 13  // SE(EVMinimumChargePower_L3)
             case 1: s = 11; return 14  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = 11; return 14  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 15  // SE(EVPresentActivePower_L2)
             case 1: s = 13; return 16  // SE(EVPresentActivePower_L3)
             case 2: s = 14; return 17  // SE(EVPresentReactivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 2) {
             case 0: s = 13; return 16  // SE(EVPresentActivePower_L3)
             case 1: s = 14; return 17  // SE(EVPresentReactivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 1) {
             case 0: s = 14; return 17  // SE(EVPresentReactivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
         case 14:
             switch try r.readEventCode(width: 2) {
             case 0: s = 15; return 18  // SE(EVPresentReactivePower_L2)
             case 1: s = 16; return 19  // SE(EVPresentReactivePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 14", atBit: at)
+            default: throw Self._exiUndeclared(14, at: at)
             }
         case 15:
             switch try r.readEventCode(width: 2) {
             case 0: s = 16; return 19  // SE(EVPresentReactivePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 15", atBit: at)
+            default: throw Self._exiUndeclared(15, at: at)
             }
         case 16:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state 16", atBit: at)
+            default: throw Self._exiUndeclared(16, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4385,8 +5731,14 @@ extension Dynamic_AC_CLReqControlMode {
         case (15, 19): w.writeEventCode(0, width: 2); s = 16
         case (15, 0): w.writeEventCode(1, width: 2); s = -1
         case (16, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4466,16 +5818,37 @@ public struct Dynamic_AC_CLResControlMode: Sendable, Hashable {
 extension Dynamic_AC_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+            }
             v1 = v2
         }
         var v3: Int8? = nil
@@ -4484,7 +5857,15 @@ extension Dynamic_AC_CLResControlMode {
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: Int8? = nil
@@ -4493,7 +5874,13 @@ extension Dynamic_AC_CLResControlMode {
             try r.readSimpleContentStart()
             let v6 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: UInt16? = nil
@@ -4502,66 +5889,172 @@ extension Dynamic_AC_CLResControlMode {
             try r.readSimpleContentStart()
             let v8 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v7 = v8
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(EVSETargetActivePower), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 9
+        case 1:
+            ev = 10
+        case 2:
+            ev = 11
+        case 3:
+            ev = 12
+        case 4:
+            ev = 13
+        case 5:
+            ev = 14
+        case 6:
+            ev = 15
+        case 7:
+            ev = 16
+        case 8:
+            ev = 0
+        default: throw Self._exiUndeclared(5, at: r.bitPosition &- 4)
+        }
         var v10: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(EVSETargetActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v11 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 13
+            case 4:
+                ev = 14
+            case 5:
+                ev = 15
+            case 6:
+                ev = 16
+            case 7:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 4)
+            }
             v10 = v11
         }
         var v12: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(EVSETargetActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 12
+            case 2:
+                ev = 13
+            case 3:
+                ev = 14
+            case 4:
+                ev = 15
+            case 5:
+                ev = 16
+            case 6:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 3)
+            }
             v12 = v13
         }
         var v14: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(EVSETargetReactivePower), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            case 2:
+                ev = 14
+            case 3:
+                ev = 15
+            case 4:
+                ev = 16
+            case 5:
+                ev = 0
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 3)
+            }
             v14 = v15
         }
         var v16: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(EVSETargetReactivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v17 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 14
+            case 2:
+                ev = 15
+            case 3:
+                ev = 16
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 3)
+            }
             v16 = v17
         }
         var v18: RationalNumber? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(EVSETargetReactivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v19 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 14
+            case 1:
+                ev = 15
+            case 2:
+                ev = 16
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(10, at: r.bitPosition &- 3)
+            }
             v18 = v19
         }
         var v20: RationalNumber? = nil
         if ev == 14 {
             guard ev == 14 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(EVSEPresentActivePower), got event \(ev)", atBit: r.bitPosition) }
             let v21 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 15
+            case 1:
+                ev = 16
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(11, at: r.bitPosition &- 2)
+            }
             v20 = v21
         }
         var v22: RationalNumber? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(EVSEPresentActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v23 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 16
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(12, at: r.bitPosition &- 2)
+            }
             v22 = v23
         }
         var v24: RationalNumber? = nil
         if ev == 16 {
             guard ev == 16 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(EVSEPresentActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v25 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(13, at: r.bitPosition &- 1) }
+            ev = 0
             v24 = v25
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4573,33 +6066,34 @@ extension Dynamic_AC_CLResControlMode {
         var s = 0
         var rep = 0
         if let v26 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 4)
             try w.writeUnsignedInteger(v26, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v27 = self.minimumSOC {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v27, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v28 = self.targetSOC {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v28, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v29 = self.ackMaxDelay {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v29, min: 0, max: 65535)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 8, &w)
         try self.evseTargetActivePower.exiEncode(&w)
         if let v30 = self.evseTargetActivePowerL2 {
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 6
+            w.writeBits(0x0, count: 4)
             try v30.exiEncode(&w)
         }
         if let v31 = self.evseTargetActivePowerL3 {
@@ -4645,7 +6139,7 @@ extension Dynamic_AC_CLResControlMode {
             case 2: s = 3; return 6  // SE(TargetSOC)
             case 3: s = 4; return 7  // SE(AckMaxDelay)
             case 4: s = 5; return 8  // SE(EVSETargetActivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -4653,25 +6147,25 @@ extension Dynamic_AC_CLResControlMode {
             case 1: s = 3; return 6  // SE(TargetSOC)
             case 2: s = 4; return 7  // SE(AckMaxDelay)
             case 3: s = 5; return 8  // SE(EVSETargetActivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(TargetSOC)
             case 1: s = 4; return 7  // SE(AckMaxDelay)
             case 2: s = 5; return 8  // SE(EVSETargetActivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(AckMaxDelay)
             case 1: s = 5; return 8  // SE(EVSETargetActivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVSETargetActivePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 4) {
@@ -4684,7 +6178,7 @@ extension Dynamic_AC_CLResControlMode {
             case 6: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 7: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 8: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 4) {
@@ -4696,7 +6190,7 @@ extension Dynamic_AC_CLResControlMode {
             case 5: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 6: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 7: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -4707,7 +6201,7 @@ extension Dynamic_AC_CLResControlMode {
             case 4: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 5: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 3) {
@@ -4717,7 +6211,7 @@ extension Dynamic_AC_CLResControlMode {
             case 3: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 4: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 3) {
@@ -4726,7 +6220,7 @@ extension Dynamic_AC_CLResControlMode {
             case 2: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 3: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 3) {
@@ -4734,28 +6228,35 @@ extension Dynamic_AC_CLResControlMode {
             case 1: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 2: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 15  // SE(EVSEPresentActivePower_L2)
             case 1: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 2) {
             case 0: s = 13; return 16  // SE(EVSEPresentActivePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4822,8 +6323,14 @@ extension Dynamic_AC_CLResControlMode {
         case (12, 16): w.writeEventCode(0, width: 2); s = 13
         case (12, 0): w.writeEventCode(1, width: 2); s = -1
         case (13, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4906,108 +6413,285 @@ public struct Scheduled_AC_CLReqControlMode: Sendable, Hashable {
 extension Scheduled_AC_CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        case 5:
+            ev = 9
+        case 6:
+            ev = 10
+        case 7:
+            ev = 11
+        case 8:
+            ev = 12
+        case 9:
+            ev = 13
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 4)
+        }
         var v1: RationalNumber? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            case 4:
+                ev = 9
+            case 5:
+                ev = 10
+            case 6:
+                ev = 11
+            case 7:
+                ev = 12
+            case 8:
+                ev = 13
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 4)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 9
+            case 4:
+                ev = 10
+            case 5:
+                ev = 11
+            case 6:
+                ev = 12
+            case 7:
+                ev = 13
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 4)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            case 3:
+                ev = 10
+            case 4:
+                ev = 11
+            case 5:
+                ev = 12
+            case 6:
+                ev = 13
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+            }
             v5 = v6
         }
         var v7: RationalNumber? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            case 3:
+                ev = 11
+            case 4:
+                ev = 12
+            case 5:
+                ev = 13
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 3)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVMaximumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            case 2:
+                ev = 11
+            case 3:
+                ev = 12
+            case 4:
+                ev = 13
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+            }
             v9 = v10
         }
         var v11: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVMaximumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v12 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 13
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 3)
+            }
             v11 = v12
         }
         var v13: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v14 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 12
+            case 2:
+                ev = 13
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+            }
             v13 = v14
         }
         var v15: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVMinimumChargePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v16 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v15 = v16
         }
         var v17: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVMinimumChargePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            ev = 13
             v17 = v18
         }
         guard ev == 13 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVPresentActivePower), got event \(ev)", atBit: r.bitPosition) }
         let v19 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 14
+        case 1:
+            ev = 15
+        case 2:
+            ev = 16
+        case 3:
+            ev = 17
+        case 4:
+            ev = 18
+        case 5:
+            ev = 0
+        default: throw Self._exiUndeclared(10, at: r.bitPosition &- 3)
+        }
         var v20: RationalNumber? = nil
         if ev == 14 {
             guard ev == 14 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVPresentActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v21 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 15
+            case 1:
+                ev = 16
+            case 2:
+                ev = 17
+            case 3:
+                ev = 18
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(11, at: r.bitPosition &- 3)
+            }
             v20 = v21
         }
         var v22: RationalNumber? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVPresentActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v23 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 16
+            case 1:
+                ev = 17
+            case 2:
+                ev = 18
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(12, at: r.bitPosition &- 3)
+            }
             v22 = v23
         }
         var v24: RationalNumber? = nil
         if ev == 16 {
             guard ev == 16 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVPresentReactivePower), got event \(ev)", atBit: r.bitPosition) }
             let v25 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 17
+            case 1:
+                ev = 18
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(13, at: r.bitPosition &- 2)
+            }
             v24 = v25
         }
         var v26: RationalNumber? = nil
         if ev == 17 {
             guard ev == 17 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVPresentReactivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v27 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 18
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(14, at: r.bitPosition &- 2)
+            }
             v26 = v27
         }
         var v28: RationalNumber? = nil
         if ev == 18 {
             guard ev == 18 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected SE(EVPresentReactivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v29 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(15, at: r.bitPosition &- 1) }
+            ev = 0
             v28 = v29
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -5019,7 +6703,8 @@ extension Scheduled_AC_CLReqControlMode {
         var s = 0
         var rep = 0
         if let v30 = self.evTargetEnergyRequest {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 4)
             try v30.exiEncode(&w)
         }
         if let v31 = self.evMaximumEnergyRequest {
@@ -5057,7 +6742,8 @@ extension Scheduled_AC_CLReqControlMode {
         try Self._exiEmit(&s, &rep, 13, &w)
         try self.evPresentActivePower.exiEncode(&w)
         if let v39 = self.evPresentActivePowerL2 {
-            try Self._exiEmit(&s, &rep, 14, &w)
+            s = 11
+            w.writeBits(0x0, count: 3)
             try v39.exiEncode(&w)
         }
         if let v40 = self.evPresentActivePowerL3 {
@@ -5096,7 +6782,7 @@ extension Scheduled_AC_CLReqControlMode {
             case 7: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 8: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 9: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 4) {
@@ -5109,7 +6795,7 @@ extension Scheduled_AC_CLReqControlMode {
             case 6: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 7: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 8: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 4) {
@@ -5121,7 +6807,7 @@ extension Scheduled_AC_CLReqControlMode {
             case 5: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 6: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 7: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -5132,7 +6818,7 @@ extension Scheduled_AC_CLReqControlMode {
             case 4: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 5: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 6: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -5142,7 +6828,7 @@ extension Scheduled_AC_CLReqControlMode {
             case 3: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 4: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 5: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -5151,7 +6837,7 @@ extension Scheduled_AC_CLReqControlMode {
             case 2: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 3: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 4: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 3) {
@@ -5159,25 +6845,25 @@ extension Scheduled_AC_CLReqControlMode {
             case 1: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 2: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 3: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(EVMinimumChargePower_L2)
             case 1: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 2: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVMinimumChargePower_L3)
             case 1: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(EVPresentActivePower)
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 3) {
@@ -5187,7 +6873,7 @@ extension Scheduled_AC_CLReqControlMode {
             case 3: s = 14; return 17  // SE(EVPresentReactivePower_L2)
             case 4: s = 15; return 18  // SE(EVPresentReactivePower_L3)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 3) {
@@ -5196,7 +6882,7 @@ extension Scheduled_AC_CLReqControlMode {
             case 2: s = 14; return 17  // SE(EVPresentReactivePower_L2)
             case 3: s = 15; return 18  // SE(EVPresentReactivePower_L3)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 3) {
@@ -5204,28 +6890,35 @@ extension Scheduled_AC_CLReqControlMode {
             case 1: s = 14; return 17  // SE(EVPresentReactivePower_L2)
             case 2: s = 15; return 18  // SE(EVPresentReactivePower_L3)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 2) {
             case 0: s = 14; return 17  // SE(EVPresentReactivePower_L2)
             case 1: s = 15; return 18  // SE(EVPresentReactivePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
         case 14:
             switch try r.readEventCode(width: 2) {
             case 0: s = 15; return 18  // SE(EVPresentReactivePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 14", atBit: at)
+            default: throw Self._exiUndeclared(14, at: at)
             }
         case 15:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state 15", atBit: at)
+            default: throw Self._exiUndeclared(15, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5308,8 +7001,14 @@ extension Scheduled_AC_CLReqControlMode {
         case (14, 18): w.writeEventCode(0, width: 2); s = 15
         case (14, 0): w.writeEventCode(1, width: 2); s = -1
         case (15, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5376,70 +7075,196 @@ public struct Scheduled_AC_CLResControlMode: Sendable, Hashable {
 extension Scheduled_AC_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        case 5:
+            ev = 9
+        case 6:
+            ev = 10
+        case 7:
+            ev = 11
+        case 8:
+            ev = 12
+        case 9:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 4)
+        }
         var v1: RationalNumber? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected SE(EVSETargetActivePower), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            case 4:
+                ev = 9
+            case 5:
+                ev = 10
+            case 6:
+                ev = 11
+            case 7:
+                ev = 12
+            case 8:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 4)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected SE(EVSETargetActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 9
+            case 4:
+                ev = 10
+            case 5:
+                ev = 11
+            case 6:
+                ev = 12
+            case 7:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 4)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected SE(EVSETargetActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            case 3:
+                ev = 10
+            case 4:
+                ev = 11
+            case 5:
+                ev = 12
+            case 6:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+            }
             v5 = v6
         }
         var v7: RationalNumber? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected SE(EVSETargetReactivePower), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            case 3:
+                ev = 11
+            case 4:
+                ev = 12
+            case 5:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 3)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected SE(EVSETargetReactivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            case 2:
+                ev = 11
+            case 3:
+                ev = 12
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+            }
             v9 = v10
         }
         var v11: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected SE(EVSETargetReactivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v12 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 3)
+            }
             v11 = v12
         }
         var v13: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected SE(EVSEPresentActivePower), got event \(ev)", atBit: r.bitPosition) }
             let v14 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 12
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+            }
             v13 = v14
         }
         var v15: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected SE(EVSEPresentActivePower_L2), got event \(ev)", atBit: r.bitPosition) }
             let v16 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v15 = v16
         }
         var v17: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected SE(EVSEPresentActivePower_L3), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            ev = 0
             v17 = v18
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -5451,7 +7276,8 @@ extension Scheduled_AC_CLResControlMode {
         var s = 0
         var rep = 0
         if let v19 = self.evseTargetActivePower {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 4)
             try v19.exiEncode(&w)
         }
         if let v20 = self.evseTargetActivePowerL2 {
@@ -5506,7 +7332,7 @@ extension Scheduled_AC_CLResControlMode {
             case 7: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 8: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 9: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 4) {
@@ -5519,7 +7345,7 @@ extension Scheduled_AC_CLResControlMode {
             case 6: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 7: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 8: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 4) {
@@ -5531,7 +7357,7 @@ extension Scheduled_AC_CLResControlMode {
             case 5: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 6: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 7: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -5542,7 +7368,7 @@ extension Scheduled_AC_CLResControlMode {
             case 4: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 5: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -5552,7 +7378,7 @@ extension Scheduled_AC_CLResControlMode {
             case 3: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 4: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -5561,7 +7387,7 @@ extension Scheduled_AC_CLResControlMode {
             case 2: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 3: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 3) {
@@ -5569,28 +7395,35 @@ extension Scheduled_AC_CLResControlMode {
             case 1: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 2: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(EVSEPresentActivePower_L2)
             case 1: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVSEPresentActivePower_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5652,8 +7485,14 @@ extension Scheduled_AC_CLResControlMode {
         case (8, 12): w.writeEventCode(0, width: 2); s = 9
         case (8, 0): w.writeEventCode(1, width: 2); s = -1
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 

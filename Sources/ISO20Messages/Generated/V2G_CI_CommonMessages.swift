@@ -54,86 +54,139 @@ public struct AbsolutePriceSchedule: Sendable, Hashable {
 extension AbsolutePriceSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(TimeAnchor), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(PriceScheduleID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v4 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v5: String? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(PriceScheduleDescription), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 160)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(Currency), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = try r.readString(minLength: 0, maxLength: 3)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(Language), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         try r.readSimpleContentStart()
         let v8 = try r.readString(minLength: 0, maxLength: 3)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(PriceAlgorithm), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
         try r.readSimpleContentStart()
         let v9 = try r.readString(minLength: 0, maxLength: 255)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 11
+        case 1:
+            ev = 12
+        case 2:
+            ev = 13
+        case 3:
+            ev = 14
+        default: throw Self._exiUndeclared(7, at: r.bitPosition &- 3)
+        }
         var v10: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(MinimumCost), got event \(ev)", atBit: r.bitPosition) }
             let v11 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            case 2:
+                ev = 14
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v10 = v11
         }
         var v12: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(MaximumCost), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 14
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 2)
+            }
             v12 = v13
         }
         var v14: TaxRuleList? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(TaxRules), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try TaxRuleList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+            ev = 14
             v14 = v15
         }
         guard ev == 14 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(PriceRuleStacks), got event \(ev)", atBit: r.bitPosition) }
         let v16 = try PriceRuleStackList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 15
+        case 1:
+            ev = 16
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(11, at: r.bitPosition &- 2)
+        }
         var v17: OverstayRuleList? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(OverstayRules), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try OverstayRuleList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 16
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(12, at: r.bitPosition &- 2)
+            }
             v17 = v18
         }
         var v19: AdditionalServiceList? = nil
         if ev == 16 {
             guard ev == 16 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(AdditionalSelectedServices), got event \(ev)", atBit: r.bitPosition) }
             let v20 = try AdditionalServiceList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(13, at: r.bitPosition &- 1) }
+            ev = 0
             v19 = v20
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -145,37 +198,36 @@ extension AbsolutePriceSchedule {
         var s = 0
         var rep = 0
         if let v21 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v21, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeUnsignedInteger(self.timeAnchor, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.priceScheduleID, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v22 = self.priceScheduleDescription {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x0, count: 3)
             try w.writeString(v22, minLength: 0, maxLength: 160)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.currency, minLength: 0, maxLength: 3)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 3)
         try w.writeString(self.language, minLength: 0, maxLength: 3)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 10, &w)
-        w.writeSimpleContentStart()
+        s = 7
+        w.writeBits(0x0, count: 3)
         try w.writeString(self.priceAlgorithm, minLength: 0, maxLength: 255)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v23 = self.minimumCost {
-            try Self._exiEmit(&s, &rep, 11, &w)
+            s = 8
+            w.writeBits(0x0, count: 3)
             try v23.exiEncode(&w)
         }
         if let v24 = self.maximumCost {
@@ -189,7 +241,8 @@ extension AbsolutePriceSchedule {
         try Self._exiEmit(&s, &rep, 14, &w)
         try self.priceRuleStacks.exiEncode(&w)
         if let v26 = self.overstayRules {
-            try Self._exiEmit(&s, &rep, 15, &w)
+            s = 12
+            w.writeBits(0x0, count: 2)
             try v26.exiEncode(&w)
         }
         if let v27 = self.additionalSelectedServices {
@@ -208,38 +261,38 @@ extension AbsolutePriceSchedule {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(TimeAnchor)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(TimeAnchor)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(PriceScheduleID)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(PriceScheduleDescription)
             case 1: s = 5; return 8  // SE(Currency)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(Currency)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(Language)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(PriceAlgorithm)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -247,46 +300,53 @@ extension AbsolutePriceSchedule {
             case 1: s = 9; return 12  // SE(MaximumCost)
             case 2: s = 10; return 13  // SE(TaxRules)
             case 3: s = 11; return 14  // SE(PriceRuleStacks)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(MaximumCost)
             case 1: s = 10; return 13  // SE(TaxRules)
             case 2: s = 11; return 14  // SE(PriceRuleStacks)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: s = 10; return 13  // SE(TaxRules)
             case 1: s = 11; return 14  // SE(PriceRuleStacks)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = 11; return 14  // SE(PriceRuleStacks)
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 15  // SE(OverstayRules)
             case 1: s = 13; return 16  // SE(AdditionalSelectedServices)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 2) {
             case 0: s = 13; return 16  // SE(AdditionalSelectedServices)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AbsolutePriceSchedule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -318,8 +378,14 @@ extension AbsolutePriceSchedule {
         case (12, 16): w.writeEventCode(0, width: 2); s = 13
         case (12, 0): w.writeEventCode(1, width: 2); s = -1
         case (13, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AbsolutePriceSchedule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AbsolutePriceSchedule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -362,7 +428,10 @@ extension AdditionalServiceList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [AdditionalService] = []
         while ev == 4 {
             if v1.count == 5 { throw EXIError.lengthLimitExceeded("AdditionalServiceList: more than 5 items", atBit: r.bitPosition) }
@@ -382,9 +451,11 @@ extension AdditionalServiceList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.additionalService.count, min: 1, max: 5, "AdditionalServiceList")
-        for v3 in self.additionalService {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.additionalService.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<AdditionalService>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -397,33 +468,40 @@ extension AdditionalServiceList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(AdditionalService)
-            default: throw EXIError.unexpectedEvent("AdditionalServiceList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(AdditionalService)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AdditionalServiceList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 2 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(AdditionalService), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AdditionalServiceList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(AdditionalService)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AdditionalServiceList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AdditionalServiceList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AdditionalServiceList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AdditionalServiceList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -438,8 +516,14 @@ extension AdditionalServiceList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AdditionalServiceList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AdditionalServiceList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -471,32 +555,23 @@ public struct AdditionalService: Sendable, Hashable {
 extension AdditionalService {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AdditionalService: expected SE(ServiceName), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = try r.readString(minLength: 0, maxLength: 80)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AdditionalService: expected SE(ServiceFee), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AdditionalService: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(serviceName: v1, serviceFee: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeString(self.serviceName, minLength: 0, maxLength: 80)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.serviceFee.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -507,20 +582,27 @@ extension AdditionalService {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceName)
-            default: throw EXIError.unexpectedEvent("AdditionalService: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ServiceFee)
-            default: throw EXIError.unexpectedEvent("AdditionalService: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AdditionalService: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AdditionalService: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AdditionalService: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -530,8 +612,14 @@ extension AdditionalService {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AdditionalService: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AdditionalService: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -575,28 +663,35 @@ public struct AuthorizationReq: Sendable, Hashable {
 extension AuthorizationReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected SE(SelectedAuthorizationService), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = Authorization(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         let v3: AuthorizationReq.Choice
         switch ev {
         case 6:
             guard ev == 6 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected SE(EIM_AReqAuthorizationMode), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try EIM_AReqAuthorizationMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = .eimAReqAuthorizationMode(v4)
         case 7:
             guard ev == 7 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected SE(PnC_AReqAuthorizationMode), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try PnC_AReqAuthorizationMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = .pnCAReqAuthorizationMode(v5)
         default: throw EXIError.unexpectedEvent("AuthorizationReq: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -608,18 +703,21 @@ extension AuthorizationReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.selectedAuthorizationService.exiIndex), count: 1)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.choice {
         case .eimAReqAuthorizationMode(let v6):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         case .pnCAReqAuthorizationMode(let v7):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x1, count: 2)
             try v7.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -633,31 +731,38 @@ extension AuthorizationReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("AuthorizationReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SelectedAuthorizationService)
-            default: throw EXIError.unexpectedEvent("AuthorizationReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EIM_AReqAuthorizationMode)
             case 1: s = 4; return 7  // SE(PnC_AReqAuthorizationMode)
-            default: throw EXIError.unexpectedEvent("AuthorizationReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AuthorizationReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AuthorizationReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AuthorizationReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -670,8 +775,14 @@ extension AuthorizationReq {
         case (2, 7): w.writeEventCode(1, width: 2); s = 4
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AuthorizationReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -734,41 +845,29 @@ public struct AuthorizationRes: Sendable, Hashable {
 extension AuthorizationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2, evseProcessing: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -779,25 +878,32 @@ extension AuthorizationRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("AuthorizationRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("AuthorizationRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("AuthorizationRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AuthorizationRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AuthorizationRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -808,8 +914,14 @@ extension AuthorizationRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AuthorizationRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -840,23 +952,17 @@ public struct AuthorizationSetupReq: Sendable, Hashable {
 extension AuthorizationSetupReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AuthorizationSetupReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AuthorizationSetupReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(header: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -867,15 +973,22 @@ extension AuthorizationSetupReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("AuthorizationSetupReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AuthorizationSetupReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AuthorizationSetupReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationSetupReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -884,8 +997,14 @@ extension AuthorizationSetupReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AuthorizationSetupReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationSetupReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -936,15 +1055,20 @@ extension AuthorizationSetupRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         var v3: [Authorization] = []
         while ev == 6 {
             if v3.count == 2 { throw EXIError.lengthLimitExceeded("AuthorizationSetupRes: more than 2 items", atBit: r.bitPosition) }
@@ -961,18 +1085,30 @@ extension AuthorizationSetupRes {
         try r.readSimpleContentStart()
         let v5 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+            s = 6
+        case 1:
+            ev = 9
+            s = 7
+        default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+        }
         let v6: AuthorizationSetupRes.Choice
         switch ev {
         case 8:
             guard ev == 8 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected SE(EIM_ASResAuthorizationMode), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try EIM_ASResAuthorizationMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 0
+            s = -1
             v6 = .eimASResAuthorizationMode(v7)
         case 9:
             guard ev == 9 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected SE(PnC_ASResAuthorizationMode), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try PnC_ASResAuthorizationMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 0
+            s = -1
             v6 = .pnCASResAuthorizationMode(v8)
         default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -984,30 +1120,35 @@ extension AuthorizationSetupRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.authorizationServices.count, min: 1, max: 2, "AuthorizationSetupRes")
-        for v9 in self.authorizationServices {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
-            w.writeBits(UInt64(v9.exiIndex), count: 1)
-            w.writeSimpleContentEnd()
+        try self.authorizationServices.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<Authorization>) throws(EXIError) in
+            for v10 in v9.indices {
+                try Self._exiEmit(&s, &rep, 6, &w)
+                w.writeBits(0x0, count: 1)
+                w.writeBits(UInt64(v9[v10].exiIndex), count: 1)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.certificateInstallationService)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.choice {
-        case .eimASResAuthorizationMode(let v10):
-            try Self._exiEmit(&s, &rep, 8, &w)
-            try v10.exiEncode(&w)
-        case .pnCASResAuthorizationMode(let v11):
-            try Self._exiEmit(&s, &rep, 9, &w)
+        case .eimASResAuthorizationMode(let v11):
+            s = 6
+            w.writeBits(0x0, count: 2)
             try v11.exiEncode(&w)
+        case .pnCASResAuthorizationMode(let v12):
+            s = 7
+            w.writeBits(0x1, count: 2)
+            try v12.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1020,47 +1161,54 @@ extension AuthorizationSetupRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(AuthorizationServices)
-            default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 6  // SE(AuthorizationServices)
             case 1: s = 5; return 7  // SE(CertificateInstallationService)
-            default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 7  // SE(CertificateInstallationService)
-            default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 8  // SE(EIM_ASResAuthorizationMode)
             case 1: s = 7; return 9  // SE(PnC_ASResAuthorizationMode)
-            default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationSetupRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1077,8 +1225,14 @@ extension AuthorizationSetupRes {
         case (5, 9): w.writeEventCode(1, width: 2); s = 7
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationSetupRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1140,19 +1294,25 @@ public struct CertificateChain: Sendable, Hashable {
 extension CertificateChain {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateChain: expected SE(Certificate), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 0, maxLength: 1600)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: SubCertificates? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateChain: expected SE(SubCertificates), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try SubCertificates.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateChain: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1163,12 +1323,13 @@ extension CertificateChain {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.certificate, minLength: 0, maxLength: 1600)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v4 = self.subCertificates {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v4.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -1182,21 +1343,28 @@ extension CertificateChain {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Certificate)
-            default: throw EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(SubCertificates)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateChain: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1207,8 +1375,14 @@ extension CertificateChain {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateChain: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateChain: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1250,28 +1424,34 @@ public struct CertificateInstallationReq: Sendable, Hashable {
 extension CertificateInstallationReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(OEMProvisioningCertificateChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try SignedCertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(ListOfRootCertificateIDs), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try ListOfRootCertificateIDs.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(MaximumContractCertificateChains), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         try r.readSimpleContentStart()
         let v4 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+        }
         var v5: EMAIDList? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(PrioritizedEMAIDs), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try EMAIDList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1282,18 +1462,22 @@ extension CertificateInstallationReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.oemProvisioningCertificateChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.listOfRootCertificateIDs.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        s = 4
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.maximumContractCertificateChains, bits: 8, min: 0, max: 255)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v7 = self.prioritizedEMAIDs {
-            try Self._exiEmit(&s, &rep, 8, &w)
+            s = 5
+            w.writeBits(0x0, count: 2)
             try v7.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -1307,36 +1491,43 @@ extension CertificateInstallationReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(OEMProvisioningCertificateChain)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ListOfRootCertificateIDs)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(MaximumContractCertificateChains)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(PrioritizedEMAIDs)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateInstallationReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1350,8 +1541,14 @@ extension CertificateInstallationReq {
         case (4, 8): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateInstallationReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1399,60 +1596,43 @@ public struct CertificateInstallationRes: Sendable, Hashable {
 extension CertificateInstallationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(CPSCertificateChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(SignedInstallationData), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         let v5 = try SignedInstallationData.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(RemainingContractCertificateChains), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v6 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2, evseProcessing: v3, cpsCertificateChain: v4, signedInstallationData: v5, remainingContractCertificateChains: v6)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
+        w.writeBits(0x0, count: 2)
         try self.cpsCertificateChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        w.writeBits(0x0, count: 1)
         try self.signedInstallationData.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.remainingContractCertificateChains, bits: 8, min: 0, max: 255)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1463,40 +1643,47 @@ extension CertificateInstallationRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(CPSCertificateChain)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(SignedInstallationData)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(RemainingContractCertificateChains)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateInstallationRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1510,8 +1697,14 @@ extension CertificateInstallationRes {
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 9): w.writeEventCode(0, width: 1); s = 6
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateInstallationRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1556,12 +1749,19 @@ public struct ChargingSchedule: Sendable, Hashable {
 extension ChargingSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargingSchedule: expected SE(PowerSchedule), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try PowerSchedule.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: ChargingSchedule.Choice? = nil
         if ev == 5 || ev == 6 {
             let v3: ChargingSchedule.Choice
@@ -1569,12 +1769,14 @@ extension ChargingSchedule {
             case 5:
                 guard ev == 5 else { throw EXIError.unexpectedEvent("ChargingSchedule: expected SE(AbsolutePriceSchedule), got event \(ev)", atBit: r.bitPosition) }
                 let v4 = try AbsolutePriceSchedule.exiDecode(&r)
-                ev = try Self._exiNext(&s, &rep, &r)
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+                ev = 0
                 v3 = .absolutePriceSchedule(v4)
             case 6:
                 guard ev == 6 else { throw EXIError.unexpectedEvent("ChargingSchedule: expected SE(PriceLevelSchedule), got event \(ev)", atBit: r.bitPosition) }
                 let v5 = try PriceLevelSchedule.exiDecode(&r)
-                ev = try Self._exiNext(&s, &rep, &r)
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+                ev = 0
                 v3 = .priceLevelSchedule(v5)
             default: throw EXIError.unexpectedEvent("ChargingSchedule: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
             }
@@ -1588,15 +1790,18 @@ extension ChargingSchedule {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.powerSchedule.exiEncode(&w)
         if let v6 = self.choice {
             switch v6 {
             case .absolutePriceSchedule(let v7):
-                try Self._exiEmit(&s, &rep, 5, &w)
+                s = 2
+                w.writeBits(0x0, count: 2)
                 try v7.exiEncode(&w)
             case .priceLevelSchedule(let v8):
-                try Self._exiEmit(&s, &rep, 6, &w)
+                s = 3
+                w.writeBits(0x1, count: 2)
                 try v8.exiEncode(&w)
             }
         }
@@ -1611,27 +1816,34 @@ extension ChargingSchedule {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PowerSchedule)
-            default: throw EXIError.unexpectedEvent("ChargingSchedule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(AbsolutePriceSchedule)
             case 1: s = 3; return 6  // SE(PriceLevelSchedule)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingSchedule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingSchedule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingSchedule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargingSchedule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingSchedule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1644,8 +1856,14 @@ extension ChargingSchedule {
         case (1, 0): w.writeEventCode(2, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargingSchedule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingSchedule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1704,32 +1922,23 @@ public struct ContractCertificateChain: Sendable, Hashable {
 extension ContractCertificateChain {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ContractCertificateChain: expected SE(Certificate), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 0, maxLength: 1600)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ContractCertificateChain: expected SE(SubCertificates), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try SubCertificates.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ContractCertificateChain: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(certificate: v1, subCertificates: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.certificate, minLength: 0, maxLength: 1600)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.subCertificates.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1740,20 +1949,27 @@ extension ContractCertificateChain {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Certificate)
-            default: throw EXIError.unexpectedEvent("ContractCertificateChain: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SubCertificates)
-            default: throw EXIError.unexpectedEvent("ContractCertificateChain: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ContractCertificateChain: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ContractCertificateChain: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ContractCertificateChain: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1763,8 +1979,14 @@ extension ContractCertificateChain {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ContractCertificateChain: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ContractCertificateChain: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1791,18 +2013,13 @@ public struct Dynamic_EVPPTControlMode: Sendable, Hashable {
 extension Dynamic_EVPPTControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_EVPPTControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1813,10 +2030,17 @@ extension Dynamic_EVPPTControlMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_EVPPTControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Dynamic_EVPPTControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_EVPPTControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1824,8 +2048,14 @@ extension Dynamic_EVPPTControlMode {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Dynamic_EVPPTControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_EVPPTControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1874,21 +2104,34 @@ public struct Dynamic_SEReqControlMode: Sendable, Hashable {
 extension Dynamic_SEReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: Int8? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: expected SE(MinimumSOC), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v2 = v3
         }
         var v4: Int8? = nil
@@ -1897,30 +2140,46 @@ extension Dynamic_SEReqControlMode {
             try r.readSimpleContentStart()
             let v5 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v4 = v5
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v7 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v8 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+        case 1:
+            ev = 11
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v9: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: expected SE(EVMaximumV2XEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+            }
             v9 = v10
         }
         var v11: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: expected SE(EVMinimumV2XEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v12 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            ev = 0
             v11 = v12
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1931,30 +2190,33 @@ extension Dynamic_SEReqControlMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.departureTime, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v13 = self.minimumSOC {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeBoundedInteger(v13, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v14 = self.targetSOC {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v14, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.evTargetEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evMaximumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evMinimumEnergyRequest.exiEncode(&w)
         if let v15 = self.evMaximumV2XEnergyRequest {
-            try Self._exiEmit(&s, &rep, 10, &w)
+            s = 7
+            w.writeBits(0x0, count: 2)
             try v15.exiEncode(&w)
         }
         if let v16 = self.evMinimumV2XEnergyRequest {
@@ -1972,56 +2234,63 @@ extension Dynamic_SEReqControlMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DepartureTime)
-            default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(MinimumSOC)
             case 1: s = 3; return 6  // SE(TargetSOC)
             case 2: s = 4; return 7  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(TargetSOC)
             case 1: s = 4; return 7  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVMaximumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVMinimumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(EVMaximumV2XEnergyRequest)
             case 1: s = 8; return 11  // SE(EVMinimumV2XEnergyRequest)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(EVMinimumV2XEnergyRequest)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_SEReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2043,8 +2312,14 @@ extension Dynamic_SEReqControlMode {
         case (7, 11): w.writeEventCode(0, width: 2); s = 8
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_SEReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2097,16 +2372,41 @@ public struct Dynamic_SEResControlMode: Sendable, Hashable {
 extension Dynamic_SEResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        case 5:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+            }
             v1 = v2
         }
         var v3: Int8? = nil
@@ -2115,7 +2415,17 @@ extension Dynamic_SEResControlMode {
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+            }
             v3 = v4
         }
         var v5: Int8? = nil
@@ -2124,7 +2434,15 @@ extension Dynamic_SEResControlMode {
             try r.readSimpleContentStart()
             let v6 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: Dynamic_SEResControlMode.Choice? = nil
@@ -2134,12 +2452,14 @@ extension Dynamic_SEResControlMode {
             case 7:
                 guard ev == 7 else { throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: expected SE(AbsolutePriceSchedule), got event \(ev)", atBit: r.bitPosition) }
                 let v9 = try AbsolutePriceSchedule.exiDecode(&r)
-                ev = try Self._exiNext(&s, &rep, &r)
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+                ev = 0
                 v8 = .absolutePriceSchedule(v9)
             case 8:
                 guard ev == 8 else { throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: expected SE(PriceLevelSchedule), got event \(ev)", atBit: r.bitPosition) }
                 let v10 = try PriceLevelSchedule.exiDecode(&r)
-                ev = try Self._exiNext(&s, &rep, &r)
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+                ev = 0
                 v8 = .priceLevelSchedule(v10)
             default: throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
             }
@@ -2154,22 +2474,22 @@ extension Dynamic_SEResControlMode {
         var s = 0
         var rep = 0
         if let v11 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 4)
             try w.writeUnsignedInteger(v11, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v12 = self.minimumSOC {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v12, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v13 = self.targetSOC {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v13, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v14 = self.choice {
             switch v14 {
@@ -2197,7 +2517,7 @@ extension Dynamic_SEResControlMode {
             case 3: s = 4; return 7  // SE(AbsolutePriceSchedule)
             case 4: s = 5; return 8  // SE(PriceLevelSchedule)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -2206,7 +2526,7 @@ extension Dynamic_SEResControlMode {
             case 2: s = 4; return 7  // SE(AbsolutePriceSchedule)
             case 3: s = 5; return 8  // SE(PriceLevelSchedule)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -2214,27 +2534,34 @@ extension Dynamic_SEResControlMode {
             case 1: s = 4; return 7  // SE(AbsolutePriceSchedule)
             case 2: s = 5; return 8  // SE(PriceLevelSchedule)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(AbsolutePriceSchedule)
             case 1: s = 5; return 8  // SE(PriceLevelSchedule)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_SEResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2261,8 +2588,14 @@ extension Dynamic_SEResControlMode {
         case (3, 0): w.writeEventCode(2, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_SEResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2317,18 +2650,13 @@ public struct Dynamic_SMDTControlMode: Sendable, Hashable {
 extension Dynamic_SMDTControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_SMDTControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2339,10 +2667,17 @@ extension Dynamic_SMDTControlMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_SMDTControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Dynamic_SMDTControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_SMDTControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2350,8 +2685,14 @@ extension Dynamic_SMDTControlMode {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Dynamic_SMDTControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_SMDTControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2376,18 +2717,13 @@ public struct EIM_AReqAuthorizationMode: Sendable, Hashable {
 extension EIM_AReqAuthorizationMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EIM_AReqAuthorizationMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2398,10 +2734,17 @@ extension EIM_AReqAuthorizationMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EIM_AReqAuthorizationMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EIM_AReqAuthorizationMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EIM_AReqAuthorizationMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2409,8 +2752,14 @@ extension EIM_AReqAuthorizationMode {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EIM_AReqAuthorizationMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EIM_AReqAuthorizationMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2435,18 +2784,13 @@ public struct EIM_ASResAuthorizationMode: Sendable, Hashable {
 extension EIM_ASResAuthorizationMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EIM_ASResAuthorizationMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2457,10 +2801,17 @@ extension EIM_ASResAuthorizationMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EIM_ASResAuthorizationMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EIM_ASResAuthorizationMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EIM_ASResAuthorizationMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2468,8 +2819,14 @@ extension EIM_ASResAuthorizationMode {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EIM_ASResAuthorizationMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EIM_ASResAuthorizationMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2499,7 +2856,10 @@ extension EMAIDList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [String] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("EMAIDList: more than 8 items", atBit: r.bitPosition) }
@@ -2521,11 +2881,13 @@ extension EMAIDList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.emaID.count, min: 1, max: 8, "EMAIDList")
-        for v3 in self.emaID {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            try w.writeString(v3, minLength: 0, maxLength: 255)
-            w.writeSimpleContentEnd()
+        try self.emaID.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<String>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeString(v3[v4], minLength: 0, maxLength: 255)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2538,33 +2900,40 @@ extension EMAIDList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EMAID)
-            default: throw EXIError.unexpectedEvent("EMAIDList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(EMAID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EMAIDList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 5 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(EMAID), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EMAIDList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(EMAID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EMAIDList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EMAIDList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EMAIDList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EMAIDList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2579,8 +2948,14 @@ extension EMAIDList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EMAIDList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EMAIDList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2618,50 +2993,35 @@ public struct EVAbsolutePriceSchedule: Sendable, Hashable {
 extension EVAbsolutePriceSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: expected SE(TimeAnchor), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: expected SE(Currency), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readString(minLength: 0, maxLength: 3)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: expected SE(PriceAlgorithm), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = try r.readString(minLength: 0, maxLength: 255)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: expected SE(EVPriceRuleStacks), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try EVPriceRuleStackList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         return Self(timeAnchor: v1, currency: v2, priceAlgorithm: v3, evPriceRuleStacks: v4)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.timeAnchor, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeString(self.currency, minLength: 0, maxLength: 3)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeString(self.priceAlgorithm, minLength: 0, maxLength: 255)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
+        w.writeBits(0x0, count: 2)
         try self.evPriceRuleStacks.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2672,30 +3032,37 @@ extension EVAbsolutePriceSchedule {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TimeAnchor)
-            default: throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Currency)
-            default: throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(PriceAlgorithm)
-            default: throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVPriceRuleStacks)
-            default: throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVAbsolutePriceSchedule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2707,8 +3074,14 @@ extension EVAbsolutePriceSchedule {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVAbsolutePriceSchedule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVAbsolutePriceSchedule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2743,28 +3116,21 @@ public struct EVEnergyOffer: Sendable, Hashable {
 extension EVEnergyOffer {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("EVEnergyOffer: expected SE(EVPowerSchedule), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try EVPowerSchedule.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("EVEnergyOffer: expected SE(EVAbsolutePriceSchedule), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try EVAbsolutePriceSchedule.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVEnergyOffer: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(evPowerSchedule: v1, evAbsolutePriceSchedule: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.evPowerSchedule.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.evAbsolutePriceSchedule.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2775,20 +3141,27 @@ extension EVEnergyOffer {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVPowerSchedule)
-            default: throw EXIError.unexpectedEvent("EVEnergyOffer: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVAbsolutePriceSchedule)
-            default: throw EXIError.unexpectedEvent("EVEnergyOffer: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVEnergyOffer: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVEnergyOffer: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVEnergyOffer: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2798,8 +3171,14 @@ extension EVEnergyOffer {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVEnergyOffer: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVEnergyOffer: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2831,7 +3210,10 @@ extension EVPowerProfileEntryList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [PowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 2048 { throw EXIError.lengthLimitExceeded("EVPowerProfileEntryList: more than 2048 items", atBit: r.bitPosition) }
@@ -2851,9 +3233,11 @@ extension EVPowerProfileEntryList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.evPowerProfileEntry.count, min: 1, max: 2048, "EVPowerProfileEntryList")
-        for v3 in self.evPowerProfileEntry {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.evPowerProfileEntry.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<PowerScheduleEntry>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2866,33 +3250,40 @@ extension EVPowerProfileEntryList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVPowerProfileEntry)
-            default: throw EXIError.unexpectedEvent("EVPowerProfileEntryList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(EVPowerProfileEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerProfileEntryList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 2045 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(EVPowerProfileEntry), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerProfileEntryList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(EVPowerProfileEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerProfileEntryList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerProfileEntryList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVPowerProfileEntryList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerProfileEntryList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2907,8 +3298,14 @@ extension EVPowerProfileEntryList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVPowerProfileEntryList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerProfileEntryList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2951,32 +3348,39 @@ public struct EVPowerProfile: Sendable, Hashable {
 extension EVPowerProfile {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("EVPowerProfile: expected SE(TimeAnchor), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         let v2: EVPowerProfile.Choice
         switch ev {
         case 5:
             guard ev == 5 else { throw EXIError.unexpectedEvent("EVPowerProfile: expected SE(Dynamic_EVPPTControlMode), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Dynamic_EVPPTControlMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 7
             v2 = .dynamicEVPPTControlMode(v3)
         case 6:
             guard ev == 6 else { throw EXIError.unexpectedEvent("EVPowerProfile: expected SE(Scheduled_EVPPTControlMode), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try Scheduled_EVPPTControlMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v2 = .scheduledEVPPTControlMode(v4)
         default: throw EXIError.unexpectedEvent("EVPowerProfile: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("EVPowerProfile: expected SE(EVPowerProfileEntries), got event \(ev)", atBit: r.bitPosition) }
         let v5 = try EVPowerProfileEntryList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVPowerProfile: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(timeAnchor: v1, choice: v2, evPowerProfileEntries: v5)
     }
 
@@ -2984,21 +3388,24 @@ extension EVPowerProfile {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.timeAnchor, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.choice {
         case .dynamicEVPPTControlMode(let v6):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         case .scheduledEVPPTControlMode(let v7):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x1, count: 2)
             try v7.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.evPowerProfileEntries.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3009,31 +3416,38 @@ extension EVPowerProfile {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TimeAnchor)
-            default: throw EXIError.unexpectedEvent("EVPowerProfile: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(Dynamic_EVPPTControlMode)
             case 1: s = 3; return 6  // SE(Scheduled_EVPPTControlMode)
-            default: throw EXIError.unexpectedEvent("EVPowerProfile: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVPowerProfileEntries)
-            default: throw EXIError.unexpectedEvent("EVPowerProfile: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVPowerProfileEntries)
-            default: throw EXIError.unexpectedEvent("EVPowerProfile: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerProfile: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVPowerProfile: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerProfile: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3046,8 +3460,14 @@ extension EVPowerProfile {
         case (2, 7): w.writeEventCode(0, width: 1); s = 4
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVPowerProfile: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerProfile: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3106,7 +3526,10 @@ extension EVPowerScheduleEntryList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [EVPowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("EVPowerScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
@@ -3126,9 +3549,11 @@ extension EVPowerScheduleEntryList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.evPowerScheduleEntry.count, min: 1, max: 1024, "EVPowerScheduleEntryList")
-        for v3 in self.evPowerScheduleEntry {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.evPowerScheduleEntry.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<EVPowerScheduleEntry>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3141,33 +3566,40 @@ extension EVPowerScheduleEntryList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVPowerScheduleEntry)
-            default: throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(EVPowerScheduleEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 1021 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(EVPowerScheduleEntry), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(EVPowerScheduleEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerScheduleEntryList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3182,8 +3614,14 @@ extension EVPowerScheduleEntryList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerScheduleEntryList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3215,32 +3653,23 @@ public struct EVPowerScheduleEntry: Sendable, Hashable {
 extension EVPowerScheduleEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("EVPowerScheduleEntry: expected SE(Duration), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("EVPowerScheduleEntry: expected SE(Power), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVPowerScheduleEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(duration: v1, power: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.duration, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.power.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3251,20 +3680,27 @@ extension EVPowerScheduleEntry {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Duration)
-            default: throw EXIError.unexpectedEvent("EVPowerScheduleEntry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Power)
-            default: throw EXIError.unexpectedEvent("EVPowerScheduleEntry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerScheduleEntry: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVPowerScheduleEntry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerScheduleEntry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3274,8 +3710,14 @@ extension EVPowerScheduleEntry {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVPowerScheduleEntry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerScheduleEntry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3308,32 +3750,23 @@ public struct EVPowerSchedule: Sendable, Hashable {
 extension EVPowerSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("EVPowerSchedule: expected SE(TimeAnchor), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("EVPowerSchedule: expected SE(EVPowerScheduleEntries), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try EVPowerScheduleEntryList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVPowerSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(timeAnchor: v1, evPowerScheduleEntries: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.timeAnchor, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.evPowerScheduleEntries.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3344,20 +3777,27 @@ extension EVPowerSchedule {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TimeAnchor)
-            default: throw EXIError.unexpectedEvent("EVPowerSchedule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVPowerScheduleEntries)
-            default: throw EXIError.unexpectedEvent("EVPowerSchedule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerSchedule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVPowerSchedule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerSchedule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3367,8 +3807,14 @@ extension EVPowerSchedule {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVPowerSchedule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerSchedule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3400,7 +3846,10 @@ extension EVPriceRuleStackList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [EVPriceRuleStack] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("EVPriceRuleStackList: more than 1024 items", atBit: r.bitPosition) }
@@ -3420,9 +3869,11 @@ extension EVPriceRuleStackList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.evPriceRuleStack.count, min: 1, max: 1024, "EVPriceRuleStackList")
-        for v3 in self.evPriceRuleStack {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.evPriceRuleStack.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<EVPriceRuleStack>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3435,33 +3886,40 @@ extension EVPriceRuleStackList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVPriceRuleStack)
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStackList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(EVPriceRuleStack)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStackList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 1021 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(EVPriceRuleStack), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStackList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(EVPriceRuleStack)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStackList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStackList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVPriceRuleStackList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPriceRuleStackList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3476,8 +3934,14 @@ extension EVPriceRuleStackList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVPriceRuleStackList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPriceRuleStackList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3511,12 +3975,16 @@ extension EVPriceRuleStack {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("EVPriceRuleStack: expected SE(Duration), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         var v2: [EVPriceRule] = []
         while ev == 5 {
             if v2.count == 8 { throw EXIError.lengthLimitExceeded("EVPriceRuleStack: more than 8 items", atBit: r.bitPosition) }
@@ -3535,14 +4003,16 @@ extension EVPriceRuleStack {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.duration, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.evPriceRule.count, min: 1, max: 8, "EVPriceRuleStack")
-        for v4 in self.evPriceRule {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v4.exiEncode(&w)
+        try self.evPriceRule.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<EVPriceRule>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v4[v5].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3555,38 +4025,45 @@ extension EVPriceRuleStack {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Duration)
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStack: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVPriceRule)
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStack: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(EVPriceRule)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStack: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 5 { s = 3 } else { s = 4; rep = 0 }; return 5  // SE(EVPriceRule), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStack: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 5  // SE(EVPriceRule)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStack: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPriceRuleStack: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVPriceRuleStack: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPriceRuleStack: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3602,8 +4079,14 @@ extension EVPriceRuleStack {
         case (4, 5): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVPriceRuleStack: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPriceRuleStack: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3636,28 +4119,21 @@ public struct EVPriceRule: Sendable, Hashable {
 extension EVPriceRule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("EVPriceRule: expected SE(EnergyFee), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("EVPriceRule: expected SE(PowerRangeStart), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVPriceRule: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(energyFee: v1, powerRangeStart: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.energyFee.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.powerRangeStart.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3668,20 +4144,27 @@ extension EVPriceRule {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EnergyFee)
-            default: throw EXIError.unexpectedEvent("EVPriceRule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(PowerRangeStart)
-            default: throw EXIError.unexpectedEvent("EVPriceRule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPriceRule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVPriceRule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPriceRule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3691,8 +4174,14 @@ extension EVPriceRule {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVPriceRule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPriceRule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3725,28 +4214,21 @@ public struct MeteringConfirmationReq: Sendable, Hashable {
 extension MeteringConfirmationReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("MeteringConfirmationReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("MeteringConfirmationReq: expected SE(SignedMeteringData), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try SignedMeteringData.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("MeteringConfirmationReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(header: v1, signedMeteringData: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.signedMeteringData.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3757,20 +4239,27 @@ extension MeteringConfirmationReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("MeteringConfirmationReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SignedMeteringData)
-            default: throw EXIError.unexpectedEvent("MeteringConfirmationReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeteringConfirmationReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MeteringConfirmationReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringConfirmationReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3780,8 +4269,14 @@ extension MeteringConfirmationReq {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MeteringConfirmationReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringConfirmationReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3814,32 +4309,23 @@ public struct MeteringConfirmationRes: Sendable, Hashable {
 extension MeteringConfirmationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("MeteringConfirmationRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("MeteringConfirmationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("MeteringConfirmationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3850,20 +4336,27 @@ extension MeteringConfirmationRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("MeteringConfirmationRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("MeteringConfirmationRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeteringConfirmationRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MeteringConfirmationRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringConfirmationRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3873,8 +4366,14 @@ extension MeteringConfirmationRes {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MeteringConfirmationRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringConfirmationRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3912,21 +4411,43 @@ extension OverstayRuleList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+            s = 1
+        case 1:
+            ev = 5
+            s = 2
+        case 2:
+            ev = 6
+            s = 3
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("OverstayRuleList: expected SE(OverstayTimeThreshold), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+                s = 2
+            case 1:
+                ev = 6
+                s = 3
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("OverstayRuleList: expected SE(OverstayPowerThreshold), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
+            s = 3
             v3 = v4
         }
         var v5: [OverstayRule] = []
@@ -3948,19 +4469,21 @@ extension OverstayRuleList {
         var s = 0
         var rep = 0
         if let v7 = self.overstayTimeThreshold {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v7, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v8 = self.overstayPowerThreshold {
             try Self._exiEmit(&s, &rep, 5, &w)
             try v8.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.overstayRule.count, min: 1, max: 5, "OverstayRuleList")
-        for v9 in self.overstayRule {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            try v9.exiEncode(&w)
+        try self.overstayRule.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<OverstayRule>) throws(EXIError) in
+            for v10 in v9.indices {
+                try Self._exiEmit(&s, &rep, 6, &w)
+                try v9[v10].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3975,44 +4498,51 @@ extension OverstayRuleList {
             case 0: s = 1; return 4  // SE(OverstayTimeThreshold)
             case 1: s = 2; return 5  // SE(OverstayPowerThreshold)
             case 2: s = 3; return 6  // SE(OverstayRule)
-            default: throw EXIError.unexpectedEvent("OverstayRuleList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(OverstayPowerThreshold)
             case 1: s = 3; return 6  // SE(OverstayRule)
-            default: throw EXIError.unexpectedEvent("OverstayRuleList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(OverstayRule)
-            default: throw EXIError.unexpectedEvent("OverstayRuleList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 6  // SE(OverstayRule)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("OverstayRuleList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 2 { s = 4 } else { s = 5; rep = 0 }; return 6  // SE(OverstayRule), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("OverstayRuleList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 6  // SE(OverstayRule)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("OverstayRuleList: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("OverstayRuleList: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("OverstayRuleList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("OverstayRuleList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4032,8 +4562,14 @@ extension OverstayRuleList {
         case (5, 6): w.writeEventCode(0, width: 2); s = 6
         case (5, 0): w.writeEventCode(1, width: 2); s = -1
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("OverstayRuleList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("OverstayRuleList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4073,32 +4609,38 @@ public struct OverstayRule: Sendable, Hashable {
 extension OverstayRule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("OverstayRule: expected SE(OverstayRuleDescription), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 160)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("OverstayRule: expected SE(StartTime), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("OverstayRule: expected SE(OverstayFee), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("OverstayRule: expected SE(OverstayFeePeriod), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         try r.readSimpleContentStart()
         let v5 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("OverstayRule: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(overstayRuleDescription: v1, startTime: v3, overstayFee: v4, overstayFeePeriod: v5)
     }
 
@@ -4107,22 +4649,22 @@ extension OverstayRule {
         var s = 0
         var rep = 0
         if let v6 = self.overstayRuleDescription {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeString(v6, minLength: 0, maxLength: 160)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeUnsignedInteger(self.startTime, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 2)
         try self.overstayFee.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        s = 4
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.overstayFeePeriod, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4134,30 +4676,37 @@ extension OverstayRule {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(OverstayRuleDescription)
             case 1: s = 2; return 5  // SE(StartTime)
-            default: throw EXIError.unexpectedEvent("OverstayRule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(StartTime)
-            default: throw EXIError.unexpectedEvent("OverstayRule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(OverstayFee)
-            default: throw EXIError.unexpectedEvent("OverstayRule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(OverstayFeePeriod)
-            default: throw EXIError.unexpectedEvent("OverstayRule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("OverstayRule: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("OverstayRule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("OverstayRule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4170,8 +4719,14 @@ extension OverstayRule {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("OverstayRule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("OverstayRule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4208,12 +4763,16 @@ extension ParameterSet {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ParameterSet: expected SE(ParameterSetID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         var v2: [Parameter] = []
         while ev == 5 {
             if v2.count == 32 { throw EXIError.lengthLimitExceeded("ParameterSet: more than 32 items", atBit: r.bitPosition) }
@@ -4232,14 +4791,16 @@ extension ParameterSet {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.parameterSetID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.parameter.count, min: 1, max: 32, "ParameterSet")
-        for v4 in self.parameter {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v4.exiEncode(&w)
+        try self.parameter.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<Parameter>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v4[v5].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4252,38 +4813,45 @@ extension ParameterSet {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ParameterSetID)
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Parameter)
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(Parameter)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 29 { s = 3 } else { s = 4; rep = 0 }; return 5  // SE(Parameter), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 5  // SE(Parameter)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ParameterSet: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4299,8 +4867,14 @@ extension ParameterSet {
         case (4, 5): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ParameterSet: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ParameterSet: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4349,12 +4923,25 @@ public struct Parameter: Sendable, Hashable {
 extension Parameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Parameter: expected AT(Name), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try r.readString(minLength: 0, maxLength: 80)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        case 3:
+            ev = 8
+        case 4:
+            ev = 9
+        case 5:
+            ev = 10
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+        }
         let v2: Parameter.Choice
         switch ev {
         case 5:
@@ -4362,40 +4949,46 @@ extension Parameter {
             try r.readSimpleContentStart()
             let v3 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .boolValue(v3)
         case 6:
             guard ev == 6 else { throw EXIError.unexpectedEvent("Parameter: expected SE(byteValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: -128, max: 127))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .byteValue(v4)
         case 7:
             guard ev == 7 else { throw EXIError.unexpectedEvent("Parameter: expected SE(shortValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .shortValue(v5)
         case 8:
             guard ev == 8 else { throw EXIError.unexpectedEvent("Parameter: expected SE(intValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = Int32(truncatingIfNeeded: try r.readInteger(min: -2147483648, max: 2147483647))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .intValue(v6)
         case 9:
             guard ev == 9 else { throw EXIError.unexpectedEvent("Parameter: expected SE(rationalNumber), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .rationalNumber(v7)
         case 10:
             guard ev == 10 else { throw EXIError.unexpectedEvent("Parameter: expected SE(finiteString), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = try r.readString(minLength: 0, maxLength: 80)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .finiteString(v8)
         default: throw EXIError.unexpectedEvent("Parameter: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -4407,37 +5000,39 @@ extension Parameter {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.name, minLength: 0, maxLength: 80)
         switch self.choice {
         case .boolValue(let v9):
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 4)
             w.writeBoolean(v9)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .byteValue(let v10):
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x2, count: 4)
             try w.writeBoundedInteger(v10, bits: 8, min: -128, max: 127)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .shortValue(let v11):
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x4, count: 4)
             try w.writeInteger(v11, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .intValue(let v12):
-            try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            s = 5
+            w.writeBits(0x6, count: 4)
             try w.writeInteger(v12, min: -2147483648, max: 2147483647)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .rationalNumber(let v13):
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 6
+            w.writeBits(0x4, count: 3)
             try v13.exiEncode(&w)
         case .finiteString(let v14):
-            try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
+            s = 7
+            w.writeBits(0xa, count: 4)
             try w.writeString(v14, minLength: 0, maxLength: 80)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4450,7 +5045,7 @@ extension Parameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Name)
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -4460,40 +5055,47 @@ extension Parameter {
             case 3: s = 5; return 8  // SE(intValue)
             case 4: s = 6; return 9  // SE(rationalNumber)
             case 5: s = 7; return 10  // SE(finiteString)
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Parameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4513,8 +5115,14 @@ extension Parameter {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Parameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Parameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4584,37 +5192,27 @@ public struct PnC_AReqAuthorizationMode: Sendable, Hashable {
 extension PnC_AReqAuthorizationMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: expected SE(GenChallenge), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 16, maxLength: 16)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: expected SE(ContractCertificateChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try ContractCertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(id: v1, genChallenge: v2, contractCertificateChain: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.genChallenge, minLength: 16, maxLength: 16)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 2)
         try self.contractCertificateChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4625,25 +5223,32 @@ extension PnC_AReqAuthorizationMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(GenChallenge)
-            default: throw EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ContractCertificateChain)
-            default: throw EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4654,8 +5259,14 @@ extension PnC_AReqAuthorizationMode {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PnC_AReqAuthorizationMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4689,19 +5300,25 @@ public struct PnC_ASResAuthorizationMode: Sendable, Hashable {
 extension PnC_ASResAuthorizationMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: expected SE(GenChallenge), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 16, maxLength: 16)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: SupportedProvidersList? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: expected SE(SupportedProviders), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try SupportedProvidersList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4712,12 +5329,13 @@ extension PnC_ASResAuthorizationMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.genChallenge, minLength: 16, maxLength: 16)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v4 = self.supportedProviders {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v4.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -4731,21 +5349,28 @@ extension PnC_ASResAuthorizationMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(GenChallenge)
-            default: throw EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(SupportedProviders)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4756,8 +5381,14 @@ extension PnC_ASResAuthorizationMode {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4799,27 +5430,40 @@ public struct PowerDeliveryReq: Sendable, Hashable {
 extension PowerDeliveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(ChargeProgress), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v3 = ChargeProgress(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v4: EVPowerProfile? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(EVPowerProfile), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try EVPowerProfile.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: ChannelSelection? = nil
@@ -4828,7 +5472,8 @@ extension PowerDeliveryReq {
             try r.readSimpleContentStart()
             let v7 = ChannelSelection(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v6 = v7
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4839,25 +5484,26 @@ extension PowerDeliveryReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.chargeProgress.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v8 = self.evPowerProfile {
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x0, count: 2)
             try v8.exiEncode(&w)
         }
         if let v9 = self.bptChannelSelection {
             try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             w.writeBits(UInt64(v9.exiIndex), count: 1)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4870,38 +5516,45 @@ extension PowerDeliveryReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVProcessing)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ChargeProgress)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(EVPowerProfile)
             case 1: s = 5; return 8  // SE(BPT_ChannelSelection)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(BPT_ChannelSelection)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PowerDeliveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4917,8 +5570,14 @@ extension PowerDeliveryReq {
         case (4, 8): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PowerDeliveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4957,22 +5616,28 @@ public struct PowerDeliveryRes: Sendable, Hashable {
 extension PowerDeliveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: EVSEStatus? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected SE(EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try EVSEStatus.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4983,14 +5648,16 @@ extension PowerDeliveryRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.evseStatus {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -5004,26 +5671,33 @@ extension PowerDeliveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVSEStatus)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PowerDeliveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5035,8 +5709,14 @@ extension PowerDeliveryRes {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PowerDeliveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5069,7 +5749,10 @@ extension PowerScheduleEntryList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [PowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PowerScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
@@ -5089,9 +5772,11 @@ extension PowerScheduleEntryList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.powerScheduleEntry.count, min: 1, max: 1024, "PowerScheduleEntryList")
-        for v3 in self.powerScheduleEntry {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.powerScheduleEntry.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<PowerScheduleEntry>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -5104,33 +5789,40 @@ extension PowerScheduleEntryList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PowerScheduleEntry)
-            default: throw EXIError.unexpectedEvent("PowerScheduleEntryList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(PowerScheduleEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerScheduleEntryList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 1021 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(PowerScheduleEntry), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerScheduleEntryList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(PowerScheduleEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerScheduleEntryList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerScheduleEntryList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PowerScheduleEntryList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerScheduleEntryList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5145,8 +5837,14 @@ extension PowerScheduleEntryList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PowerScheduleEntryList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerScheduleEntryList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5184,29 +5882,43 @@ public struct PowerScheduleEntry: Sendable, Hashable {
 extension PowerScheduleEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PowerScheduleEntry: expected SE(Duration), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PowerScheduleEntry: expected SE(Power), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("PowerScheduleEntry: expected SE(Power_L2), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("PowerScheduleEntry: expected SE(Power_L3), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerScheduleEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -5217,14 +5929,15 @@ extension PowerScheduleEntry {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.duration, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.power.exiEncode(&w)
         if let v7 = self.powerL2 {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v7.exiEncode(&w)
         }
         if let v8 = self.powerL3 {
@@ -5242,33 +5955,40 @@ extension PowerScheduleEntry {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Duration)
-            default: throw EXIError.unexpectedEvent("PowerScheduleEntry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Power)
-            default: throw EXIError.unexpectedEvent("PowerScheduleEntry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(Power_L2)
             case 1: s = 4; return 7  // SE(Power_L3)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerScheduleEntry: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(Power_L3)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerScheduleEntry: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerScheduleEntry: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PowerScheduleEntry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerScheduleEntry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5283,8 +6003,14 @@ extension PowerScheduleEntry {
         case (3, 7): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PowerScheduleEntry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerScheduleEntry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5325,32 +6051,46 @@ public struct PowerSchedule: Sendable, Hashable {
 extension PowerSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PowerSchedule: expected SE(TimeAnchor), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("PowerSchedule: expected SE(AvailableEnergy), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v2 = v3
         }
         var v4: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("PowerSchedule: expected SE(PowerTolerance), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v4 = v5
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("PowerSchedule: expected SE(PowerScheduleEntries), got event \(ev)", atBit: r.bitPosition) }
         let v6 = try PowerScheduleEntryList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PowerSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(timeAnchor: v1, availableEnergy: v2, powerTolerance: v4, powerScheduleEntries: v6)
     }
 
@@ -5358,12 +6098,13 @@ extension PowerSchedule {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.timeAnchor, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v7 = self.availableEnergy {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v7.exiEncode(&w)
         }
         if let v8 = self.powerTolerance {
@@ -5372,7 +6113,8 @@ extension PowerSchedule {
         }
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.powerScheduleEntries.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -5383,33 +6125,40 @@ extension PowerSchedule {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TimeAnchor)
-            default: throw EXIError.unexpectedEvent("PowerSchedule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(AvailableEnergy)
             case 1: s = 3; return 6  // SE(PowerTolerance)
             case 2: s = 4; return 7  // SE(PowerScheduleEntries)
-            default: throw EXIError.unexpectedEvent("PowerSchedule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(PowerTolerance)
             case 1: s = 4; return 7  // SE(PowerScheduleEntries)
-            default: throw EXIError.unexpectedEvent("PowerSchedule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(PowerScheduleEntries)
-            default: throw EXIError.unexpectedEvent("PowerSchedule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerSchedule: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PowerSchedule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerSchedule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5424,8 +6173,14 @@ extension PowerSchedule {
         case (2, 7): w.writeEventCode(1, width: 2); s = 4
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PowerSchedule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerSchedule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5459,7 +6214,10 @@ extension PriceLevelScheduleEntryList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [PriceLevelScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PriceLevelScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
@@ -5479,9 +6237,11 @@ extension PriceLevelScheduleEntryList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.priceLevelScheduleEntry.count, min: 1, max: 1024, "PriceLevelScheduleEntryList")
-        for v3 in self.priceLevelScheduleEntry {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.priceLevelScheduleEntry.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<PriceLevelScheduleEntry>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -5494,33 +6254,40 @@ extension PriceLevelScheduleEntryList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PriceLevelScheduleEntry)
-            default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(PriceLevelScheduleEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 1021 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(PriceLevelScheduleEntry), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(PriceLevelScheduleEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceLevelScheduleEntryList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5535,8 +6302,14 @@ extension PriceLevelScheduleEntryList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceLevelScheduleEntryList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5568,36 +6341,25 @@ public struct PriceLevelScheduleEntry: Sendable, Hashable {
 extension PriceLevelScheduleEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PriceLevelScheduleEntry: expected SE(Duration), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PriceLevelScheduleEntry: expected SE(PriceLevel), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PriceLevelScheduleEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(duration: v1, priceLevel: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.duration, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeBoundedInteger(self.priceLevel, bits: 8, min: 0, max: 255)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -5608,20 +6370,27 @@ extension PriceLevelScheduleEntry {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Duration)
-            default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(PriceLevel)
-            default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntry: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceLevelScheduleEntry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5631,8 +6400,14 @@ extension PriceLevelScheduleEntry {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PriceLevelScheduleEntry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceLevelScheduleEntry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5677,44 +6452,57 @@ public struct PriceLevelSchedule: Sendable, Hashable {
 extension PriceLevelSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("PriceLevelSchedule: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("PriceLevelSchedule: expected SE(TimeAnchor), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PriceLevelSchedule: expected SE(PriceScheduleID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v4 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v5: String? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("PriceLevelSchedule: expected SE(PriceScheduleDescription), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 160)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("PriceLevelSchedule: expected SE(NumberOfPriceLevels), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("PriceLevelSchedule: expected SE(PriceLevelScheduleEntries), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v8 = try PriceLevelScheduleEntryList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PriceLevelSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(id: v1, timeAnchor: v3, priceScheduleID: v4, priceScheduleDescription: v5, numberOfPriceLevels: v7, priceLevelScheduleEntries: v8)
     }
 
@@ -5723,30 +6511,31 @@ extension PriceLevelSchedule {
         var s = 0
         var rep = 0
         if let v9 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v9, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeUnsignedInteger(self.timeAnchor, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.priceScheduleID, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v10 = self.priceScheduleDescription {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x0, count: 3)
             try w.writeString(v10, minLength: 0, maxLength: 160)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeBoundedInteger(self.numberOfPriceLevels, bits: 8, min: 0, max: 255)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 2)
         try self.priceLevelScheduleEntries.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -5758,41 +6547,48 @@ extension PriceLevelSchedule {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(TimeAnchor)
-            default: throw EXIError.unexpectedEvent("PriceLevelSchedule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(TimeAnchor)
-            default: throw EXIError.unexpectedEvent("PriceLevelSchedule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(PriceScheduleID)
-            default: throw EXIError.unexpectedEvent("PriceLevelSchedule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(PriceScheduleDescription)
             case 1: s = 5; return 8  // SE(NumberOfPriceLevels)
-            default: throw EXIError.unexpectedEvent("PriceLevelSchedule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(NumberOfPriceLevels)
-            default: throw EXIError.unexpectedEvent("PriceLevelSchedule: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(PriceLevelScheduleEntries)
-            default: throw EXIError.unexpectedEvent("PriceLevelSchedule: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceLevelSchedule: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PriceLevelSchedule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceLevelSchedule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5808,8 +6604,14 @@ extension PriceLevelSchedule {
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 9): w.writeEventCode(0, width: 1); s = 6
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PriceLevelSchedule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceLevelSchedule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5845,7 +6647,10 @@ extension PriceRuleStackList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [PriceRuleStack] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PriceRuleStackList: more than 1024 items", atBit: r.bitPosition) }
@@ -5865,9 +6670,11 @@ extension PriceRuleStackList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.priceRuleStack.count, min: 1, max: 1024, "PriceRuleStackList")
-        for v3 in self.priceRuleStack {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.priceRuleStack.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<PriceRuleStack>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -5880,33 +6687,40 @@ extension PriceRuleStackList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PriceRuleStack)
-            default: throw EXIError.unexpectedEvent("PriceRuleStackList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(PriceRuleStack)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceRuleStackList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 1021 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(PriceRuleStack), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceRuleStackList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(PriceRuleStack)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceRuleStackList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceRuleStackList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PriceRuleStackList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceRuleStackList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5921,8 +6735,14 @@ extension PriceRuleStackList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PriceRuleStackList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceRuleStackList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5956,12 +6776,16 @@ extension PriceRuleStack {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PriceRuleStack: expected SE(Duration), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         var v2: [PriceRule] = []
         while ev == 5 {
             if v2.count == 8 { throw EXIError.lengthLimitExceeded("PriceRuleStack: more than 8 items", atBit: r.bitPosition) }
@@ -5980,14 +6804,16 @@ extension PriceRuleStack {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.duration, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.priceRule.count, min: 1, max: 8, "PriceRuleStack")
-        for v4 in self.priceRule {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v4.exiEncode(&w)
+        try self.priceRule.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<PriceRule>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v4[v5].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -6000,38 +6826,45 @@ extension PriceRuleStack {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Duration)
-            default: throw EXIError.unexpectedEvent("PriceRuleStack: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(PriceRule)
-            default: throw EXIError.unexpectedEvent("PriceRuleStack: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(PriceRule)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceRuleStack: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 5 { s = 3 } else { s = 4; rep = 0 }; return 5  // SE(PriceRule), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceRuleStack: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 5  // SE(PriceRule)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceRuleStack: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceRuleStack: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PriceRuleStack: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceRuleStack: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -6047,8 +6880,14 @@ extension PriceRuleStack {
         case (4, 5): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PriceRuleStack: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceRuleStack: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -6093,17 +6932,38 @@ public struct PriceRule: Sendable, Hashable {
 extension PriceRule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PriceRule: expected SE(EnergyFee), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        case 3:
+            ev = 8
+        case 4:
+            ev = 9
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+        }
         var v2: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("PriceRule: expected SE(ParkingFee), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 9
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+            }
             v2 = v3
         }
         var v4: UInt32? = nil
@@ -6112,7 +6972,15 @@ extension PriceRule {
             try r.readSimpleContentStart()
             let v5 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: UInt16? = nil
@@ -6121,7 +6989,13 @@ extension PriceRule {
             try r.readSimpleContentStart()
             let v7 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v6 = v7
         }
         var v8: UInt8? = nil
@@ -6130,13 +7004,14 @@ extension PriceRule {
             try r.readSimpleContentStart()
             let v9 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 9
             v8 = v9
         }
         guard ev == 9 else { throw EXIError.unexpectedEvent("PriceRule: expected SE(PowerRangeStart), got event \(ev)", atBit: r.bitPosition) }
         let v10 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PriceRule: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(energyFee: v1, parkingFee: v2, parkingFeePeriod: v4, carbonDioxideEmission: v6, renewableGenerationPercentage: v8, powerRangeStart: v10)
     }
 
@@ -6144,33 +7019,36 @@ extension PriceRule {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.energyFee.exiEncode(&w)
         if let v11 = self.parkingFee {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 3)
             try v11.exiEncode(&w)
         }
         if let v12 = self.parkingFeePeriod {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v12, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v13 = self.carbonDioxideEmission {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v13, min: 0, max: 65535)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v14 = self.renewableGenerationPercentage {
             try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v14, bits: 8, min: 0, max: 255)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 9, &w)
         try self.powerRangeStart.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -6181,7 +7059,7 @@ extension PriceRule {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EnergyFee)
-            default: throw EXIError.unexpectedEvent("PriceRule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -6190,7 +7068,7 @@ extension PriceRule {
             case 2: s = 4; return 7  // SE(CarbonDioxideEmission)
             case 3: s = 5; return 8  // SE(RenewableGenerationPercentage)
             case 4: s = 6; return 9  // SE(PowerRangeStart)
-            default: throw EXIError.unexpectedEvent("PriceRule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -6198,33 +7076,40 @@ extension PriceRule {
             case 1: s = 4; return 7  // SE(CarbonDioxideEmission)
             case 2: s = 5; return 8  // SE(RenewableGenerationPercentage)
             case 3: s = 6; return 9  // SE(PowerRangeStart)
-            default: throw EXIError.unexpectedEvent("PriceRule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(CarbonDioxideEmission)
             case 1: s = 5; return 8  // SE(RenewableGenerationPercentage)
             case 2: s = 6; return 9  // SE(PowerRangeStart)
-            default: throw EXIError.unexpectedEvent("PriceRule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(RenewableGenerationPercentage)
             case 1: s = 6; return 9  // SE(PowerRangeStart)
-            default: throw EXIError.unexpectedEvent("PriceRule: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(PowerRangeStart)
-            default: throw EXIError.unexpectedEvent("PriceRule: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceRule: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PriceRule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceRule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -6248,8 +7133,14 @@ extension PriceRule {
         case (4, 9): w.writeEventCode(1, width: 2); s = 6
         case (5, 9): w.writeEventCode(0, width: 1); s = 6
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PriceRule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceRule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -6289,26 +7180,32 @@ public struct PriceSchedule: Sendable, Hashable {
 extension PriceSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PriceSchedule: expected SE(TimeAnchor), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PriceSchedule: expected SE(PriceScheduleID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: String? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("PriceSchedule: expected SE(PriceScheduleDescription), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = try r.readString(minLength: 0, maxLength: 160)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PriceSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -6319,19 +7216,18 @@ extension PriceSchedule {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.timeAnchor, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.priceScheduleID, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.priceScheduleDescription {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeString(v5, minLength: 0, maxLength: 160)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -6344,26 +7240,33 @@ extension PriceSchedule {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TimeAnchor)
-            default: throw EXIError.unexpectedEvent("PriceSchedule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(PriceScheduleID)
-            default: throw EXIError.unexpectedEvent("PriceSchedule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(PriceScheduleDescription)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceSchedule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PriceSchedule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PriceSchedule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceSchedule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -6375,8 +7278,14 @@ extension PriceSchedule {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PriceSchedule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PriceSchedule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -6421,28 +7330,35 @@ public struct ScheduleExchangeReq: Sendable, Hashable {
 extension ScheduleExchangeReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ScheduleExchangeReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ScheduleExchangeReq: expected SE(MaximumSupportingPoints), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = UInt16(truncatingIfNeeded: try r.readBoundedInteger(bits: 10, min: 12, max: 1024))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         let v3: ScheduleExchangeReq.Choice
         switch ev {
         case 6:
             guard ev == 6 else { throw EXIError.unexpectedEvent("ScheduleExchangeReq: expected SE(Dynamic_SEReqControlMode), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try Dynamic_SEReqControlMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = .dynamicSEReqControlMode(v4)
         case 7:
             guard ev == 7 else { throw EXIError.unexpectedEvent("ScheduleExchangeReq: expected SE(Scheduled_SEReqControlMode), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try Scheduled_SEReqControlMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = .scheduledSEReqControlMode(v5)
         default: throw EXIError.unexpectedEvent("ScheduleExchangeReq: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -6454,18 +7370,21 @@ extension ScheduleExchangeReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.maximumSupportingPoints, bits: 10, min: 12, max: 1024)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.choice {
         case .dynamicSEReqControlMode(let v6):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         case .scheduledSEReqControlMode(let v7):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x1, count: 2)
             try v7.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -6479,31 +7398,38 @@ extension ScheduleExchangeReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(MaximumSupportingPoints)
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(Dynamic_SEReqControlMode)
             case 1: s = 4; return 7  // SE(Scheduled_SEReqControlMode)
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ScheduleExchangeReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ScheduleExchangeReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -6516,8 +7442,14 @@ extension ScheduleExchangeReq {
         case (2, 7): w.writeEventCode(1, width: 2); s = 4
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ScheduleExchangeReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ScheduleExchangeReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -6594,29 +7526,42 @@ public struct ScheduleExchangeRes: Sendable, Hashable {
 extension ScheduleExchangeRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        case 2:
+            ev = 9
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v4: Bool? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected SE(GoToPause), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         let v6: ScheduleExchangeRes.Choice
@@ -6624,12 +7569,14 @@ extension ScheduleExchangeRes {
         case 8:
             guard ev == 8 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected SE(Dynamic_SEResControlMode), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try Dynamic_SEResControlMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v6 = .dynamicSEResControlMode(v7)
         case 9:
             guard ev == 9 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected SE(Scheduled_SEResControlMode), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try Scheduled_SEResControlMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 0
             v6 = .scheduledSEResControlMode(v8)
         default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -6641,21 +7588,21 @@ extension ScheduleExchangeRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v9 = self.goToPause {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x0, count: 3)
             w.writeBoolean(v9)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         switch self.choice {
         case .dynamicSEResControlMode(let v10):
@@ -6676,43 +7623,50 @@ extension ScheduleExchangeRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(GoToPause)
             case 1: s = 5; return 8  // SE(Dynamic_SEResControlMode)
             case 2: s = 6; return 9  // SE(Scheduled_SEResControlMode)
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(Dynamic_SEResControlMode)
             case 1: s = 6; return 9  // SE(Scheduled_SEResControlMode)
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ScheduleExchangeRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -6729,8 +7683,14 @@ extension ScheduleExchangeRes {
         case (4, 9): w.writeEventCode(1, width: 2); s = 6
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ScheduleExchangeRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -6795,22 +7755,28 @@ public struct ScheduleTuple: Sendable, Hashable {
 extension ScheduleTuple {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ScheduleTuple: expected SE(ScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ScheduleTuple: expected SE(ChargingSchedule), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try ChargingSchedule.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: ChargingSchedule? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("ScheduleTuple: expected SE(DischargingSchedule), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try ChargingSchedule.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ScheduleTuple: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -6821,14 +7787,15 @@ extension ScheduleTuple {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.scheduleTupleID, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.chargingSchedule.exiEncode(&w)
         if let v5 = self.dischargingSchedule {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -6842,26 +7809,33 @@ extension ScheduleTuple {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ScheduleTupleID)
-            default: throw EXIError.unexpectedEvent("ScheduleTuple: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ChargingSchedule)
-            default: throw EXIError.unexpectedEvent("ScheduleTuple: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(DischargingSchedule)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ScheduleTuple: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ScheduleTuple: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ScheduleTuple: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ScheduleTuple: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -6873,8 +7847,14 @@ extension ScheduleTuple {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ScheduleTuple: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ScheduleTuple: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -6908,21 +7888,27 @@ public struct Scheduled_EVPPTControlMode: Sendable, Hashable {
 extension Scheduled_EVPPTControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: expected SE(SelectedScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: PowerToleranceAcceptance? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: expected SE(PowerToleranceAcceptance), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = PowerToleranceAcceptance(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -6933,15 +7919,15 @@ extension Scheduled_EVPPTControlMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.selectedScheduleTupleID, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v4 = self.powerToleranceAcceptance {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             w.writeBits(UInt64(v4.exiIndex), count: 1)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -6954,21 +7940,28 @@ extension Scheduled_EVPPTControlMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SelectedScheduleTupleID)
-            default: throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(PowerToleranceAcceptance)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -6979,8 +7972,14 @@ extension Scheduled_EVPPTControlMode {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -7022,44 +8021,94 @@ public struct Scheduled_SEReqControlMode: Sendable, Hashable {
 extension Scheduled_SEReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        case 5:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: RationalNumber? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v7 = v8
         }
         var v9: EVEnergyOffer? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: expected SE(EVEnergyOffer), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try EVEnergyOffer.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v9 = v10
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -7071,10 +8120,10 @@ extension Scheduled_SEReqControlMode {
         var s = 0
         var rep = 0
         if let v11 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 4)
             try w.writeUnsignedInteger(v11, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v12 = self.evTargetEnergyRequest {
             try Self._exiEmit(&s, &rep, 5, &w)
@@ -7108,7 +8157,7 @@ extension Scheduled_SEReqControlMode {
             case 3: s = 4; return 7  // SE(EVMinimumEnergyRequest)
             case 4: s = 5; return 8  // SE(EVEnergyOffer)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -7117,7 +8166,7 @@ extension Scheduled_SEReqControlMode {
             case 2: s = 4; return 7  // SE(EVMinimumEnergyRequest)
             case 3: s = 5; return 8  // SE(EVEnergyOffer)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -7125,28 +8174,35 @@ extension Scheduled_SEReqControlMode {
             case 1: s = 4; return 7  // SE(EVMinimumEnergyRequest)
             case 2: s = 5; return 8  // SE(EVEnergyOffer)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(EVMinimumEnergyRequest)
             case 1: s = 5; return 8  // SE(EVEnergyOffer)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(EVEnergyOffer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_SEReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -7174,8 +8230,14 @@ extension Scheduled_SEReqControlMode {
         case (4, 8): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_SEReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -7210,7 +8272,10 @@ extension Scheduled_SEResControlMode {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [ScheduleTuple] = []
         while ev == 4 {
             if v1.count == 3 { throw EXIError.lengthLimitExceeded("Scheduled_SEResControlMode: more than 3 items", atBit: r.bitPosition) }
@@ -7230,9 +8295,11 @@ extension Scheduled_SEResControlMode {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.scheduleTuple.count, min: 1, max: 3, "Scheduled_SEResControlMode")
-        for v3 in self.scheduleTuple {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.scheduleTuple.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<ScheduleTuple>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -7245,27 +8312,34 @@ extension Scheduled_SEResControlMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ScheduleTuple)
-            default: throw EXIError.unexpectedEvent("Scheduled_SEResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(ScheduleTuple)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_SEResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 4  // SE(ScheduleTuple)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_SEResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_SEResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Scheduled_SEResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_SEResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -7278,8 +8352,14 @@ extension Scheduled_SEResControlMode {
         case (2, 4): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Scheduled_SEResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_SEResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -7308,27 +8388,19 @@ public struct Scheduled_SMDTControlMode: Sendable, Hashable {
 extension Scheduled_SMDTControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Scheduled_SMDTControlMode: expected SE(SelectedScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_SMDTControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(selectedScheduleTupleID: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.selectedScheduleTupleID, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -7339,15 +8411,22 @@ extension Scheduled_SMDTControlMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SelectedScheduleTupleID)
-            default: throw EXIError.unexpectedEvent("Scheduled_SMDTControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_SMDTControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Scheduled_SMDTControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_SMDTControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -7356,8 +8435,14 @@ extension Scheduled_SMDTControlMode {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Scheduled_SMDTControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_SMDTControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -7388,7 +8473,10 @@ extension SelectedServiceList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [SelectedService] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("SelectedServiceList: more than 16 items", atBit: r.bitPosition) }
@@ -7408,9 +8496,11 @@ extension SelectedServiceList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.selectedService.count, min: 1, max: 16, "SelectedServiceList")
-        for v3 in self.selectedService {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.selectedService.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<SelectedService>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -7423,33 +8513,40 @@ extension SelectedServiceList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SelectedService)
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SelectedService)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 13 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(SelectedService), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(SelectedService)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SelectedServiceList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -7464,8 +8561,14 @@ extension SelectedServiceList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SelectedServiceList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedServiceList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -7497,36 +8600,25 @@ public struct SelectedService: Sendable, Hashable {
 extension SelectedService {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SelectedService: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SelectedService: expected SE(ParameterSetID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SelectedService: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(serviceID: v1, parameterSetID: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.parameterSetID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -7537,20 +8629,27 @@ extension SelectedService {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ParameterSetID)
-            default: throw EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SelectedService: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -7560,8 +8659,14 @@ extension SelectedService {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SelectedService: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedService: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -7594,32 +8699,23 @@ public struct ServiceDetailReq: Sendable, Hashable {
 extension ServiceDetailReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDetailReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDetailReq: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDetailReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(header: v1, serviceID: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -7630,20 +8726,27 @@ extension ServiceDetailReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ServiceDetailReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("ServiceDetailReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDetailReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDetailReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -7653,8 +8756,14 @@ extension ServiceDetailReq {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDetailReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -7693,46 +8802,33 @@ public struct ServiceDetailRes: Sendable, Hashable {
 extension ServiceDetailRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceParameterList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try ServiceParameterList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2, serviceID: v3, serviceParameterList: v4)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
+        w.writeBits(0x0, count: 2)
         try self.serviceParameterList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -7743,30 +8839,37 @@ extension ServiceDetailRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(ServiceParameterList)
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDetailRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -7778,8 +8881,14 @@ extension ServiceDetailRes {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDetailRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -7814,17 +8923,23 @@ public struct ServiceDiscoveryReq: Sendable, Hashable {
 extension ServiceDiscoveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: ServiceIDList? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected SE(SupportedServiceIDs), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try ServiceIDList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -7835,10 +8950,12 @@ extension ServiceDiscoveryReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         if let v4 = self.supportedServiceIDs {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v4.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -7852,21 +8969,28 @@ extension ServiceDiscoveryReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(SupportedServiceIDs)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -7877,8 +9001,14 @@ extension ServiceDiscoveryReq {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -7920,30 +9050,36 @@ public struct ServiceDiscoveryRes: Sendable, Hashable {
 extension ServiceDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ServiceRenegotiationSupported), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v3 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(EnergyTransferServiceList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v4 = try ServiceList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+        }
         var v5: ServiceList? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(VASList), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try ServiceList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -7954,20 +9090,21 @@ extension ServiceDiscoveryRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.serviceRenegotiationSupported)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 2)
         try self.energyTransferServiceList.exiEncode(&w)
         if let v7 = self.vasList {
-            try Self._exiEmit(&s, &rep, 8, &w)
+            s = 5
+            w.writeBits(0x0, count: 2)
             try v7.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -7981,36 +9118,43 @@ extension ServiceDiscoveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ServiceRenegotiationSupported)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EnergyTransferServiceList)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(VASList)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -8024,8 +9168,14 @@ extension ServiceDiscoveryRes {
         case (4, 8): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -8060,7 +9210,10 @@ extension ServiceIDList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [UInt16] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("ServiceIDList: more than 16 items", atBit: r.bitPosition) }
@@ -8082,11 +9235,13 @@ extension ServiceIDList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.serviceID.count, min: 1, max: 16, "ServiceIDList")
-        for v3 in self.serviceID {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            try w.writeUnsignedInteger(v3, min: 0, max: 65535)
-            w.writeSimpleContentEnd()
+        try self.serviceID.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<UInt16>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeUnsignedInteger(v3[v4], min: 0, max: 65535)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -8099,33 +9254,40 @@ extension ServiceIDList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("ServiceIDList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(ServiceID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceIDList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 13 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(ServiceID), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceIDList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(ServiceID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceIDList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceIDList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceIDList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceIDList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -8140,8 +9302,14 @@ extension ServiceIDList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceIDList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceIDList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -8172,7 +9340,10 @@ extension ServiceList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [Service] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("ServiceList: more than 8 items", atBit: r.bitPosition) }
@@ -8192,9 +9363,11 @@ extension ServiceList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.service.count, min: 1, max: 8, "ServiceList")
-        for v3 in self.service {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.service.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<Service>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -8207,33 +9380,40 @@ extension ServiceList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Service)
-            default: throw EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(Service)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 5 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(Service), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(Service)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -8248,8 +9428,14 @@ extension ServiceList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -8280,7 +9466,10 @@ extension ServiceParameterList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [ParameterSet] = []
         while ev == 4 {
             if v1.count == 32 { throw EXIError.lengthLimitExceeded("ServiceParameterList: more than 32 items", atBit: r.bitPosition) }
@@ -8300,9 +9489,11 @@ extension ServiceParameterList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.parameterSet.count, min: 1, max: 32, "ServiceParameterList")
-        for v3 in self.parameterSet {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.parameterSet.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<ParameterSet>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -8315,33 +9506,40 @@ extension ServiceParameterList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ParameterSet)
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(ParameterSet)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 29 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(ParameterSet), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(ParameterSet)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceParameterList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -8356,8 +9554,14 @@ extension ServiceParameterList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceParameterList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceParameterList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -8392,20 +9596,26 @@ public struct ServiceSelectionReq: Sendable, Hashable {
 extension ServiceSelectionReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceSelectionReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceSelectionReq: expected SE(SelectedEnergyTransferService), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try SelectedService.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: SelectedServiceList? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceSelectionReq: expected SE(SelectedVASList), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try SelectedServiceList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceSelectionReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -8416,12 +9626,15 @@ extension ServiceSelectionReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.selectedEnergyTransferService.exiEncode(&w)
         if let v5 = self.selectedVASList {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -8435,26 +9648,33 @@ extension ServiceSelectionReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ServiceSelectionReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SelectedEnergyTransferService)
-            default: throw EXIError.unexpectedEvent("ServiceSelectionReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(SelectedVASList)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceSelectionReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceSelectionReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceSelectionReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceSelectionReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -8466,8 +9686,14 @@ extension ServiceSelectionReq {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceSelectionReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceSelectionReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -8501,32 +9727,23 @@ public struct ServiceSelectionRes: Sendable, Hashable {
 extension ServiceSelectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceSelectionRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceSelectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceSelectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -8537,20 +9754,27 @@ extension ServiceSelectionRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ServiceSelectionRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ServiceSelectionRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceSelectionRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceSelectionRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceSelectionRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -8560,8 +9784,14 @@ extension ServiceSelectionRes {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceSelectionRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceSelectionRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -8594,36 +9824,25 @@ public struct Service: Sendable, Hashable {
 extension Service {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Service: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("Service: expected SE(FreeService), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Service: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(serviceID: v1, freeService: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.freeService)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -8634,20 +9853,27 @@ extension Service {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(FreeService)
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Service: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Service: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -8657,8 +9883,14 @@ extension Service {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Service: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Service: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -8691,32 +9923,23 @@ public struct SessionSetupReq: Sendable, Hashable {
 extension SessionSetupReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionSetupReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SessionSetupReq: expected SE(EVCCID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readString(minLength: 0, maxLength: 255)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SessionSetupReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(header: v1, evccID: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeString(self.evccID, minLength: 0, maxLength: 255)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -8727,20 +9950,27 @@ extension SessionSetupReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("SessionSetupReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVCCID)
-            default: throw EXIError.unexpectedEvent("SessionSetupReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionSetupReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionSetupReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -8750,8 +9980,14 @@ extension SessionSetupReq {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionSetupReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -8787,41 +10023,29 @@ public struct SessionSetupRes: Sendable, Hashable {
 extension SessionSetupRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = try r.readString(minLength: 0, maxLength: 255)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2, evseID: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeString(self.evseID, minLength: 0, maxLength: 255)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -8832,25 +10056,32 @@ extension SessionSetupRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEID)
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionSetupRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -8861,8 +10092,14 @@ extension SessionSetupRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionSetupRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -8902,24 +10139,37 @@ public struct SessionStopReq: Sendable, Hashable {
 extension SessionStopReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionStopReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SessionStopReq: expected SE(ChargingSession), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = ChargingSession(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: String? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SessionStopReq: expected SE(EVTerminationCode), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = try r.readString(minLength: 0, maxLength: 80)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: String? = nil
@@ -8928,7 +10178,8 @@ extension SessionStopReq {
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 160)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -8939,23 +10190,24 @@ extension SessionStopReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.chargingSession.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v7 = self.evTerminationCode {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeString(v7, minLength: 0, maxLength: 80)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v8 = self.evTerminationExplanation {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeString(v8, minLength: 0, maxLength: 160)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -8968,33 +10220,40 @@ extension SessionStopReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("SessionStopReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ChargingSession)
-            default: throw EXIError.unexpectedEvent("SessionStopReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVTerminationCode)
             case 1: s = 4; return 7  // SE(EVTerminationExplanation)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionStopReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(EVTerminationExplanation)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionStopReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionStopReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionStopReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStopReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -9009,8 +10268,14 @@ extension SessionStopReq {
         case (3, 7): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionStopReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStopReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -9045,32 +10310,23 @@ public struct SessionStopRes: Sendable, Hashable {
 extension SessionStopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionStopRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SessionStopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -9081,20 +10337,27 @@ extension SessionStopRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("SessionStopRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("SessionStopRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionStopRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionStopRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStopRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -9104,8 +10367,14 @@ extension SessionStopRes {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionStopRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStopRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -9141,22 +10410,28 @@ public struct SignedCertificateChain: Sendable, Hashable {
 extension SignedCertificateChain {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SignedCertificateChain: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SignedCertificateChain: expected SE(Certificate), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 0, maxLength: 1600)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: SubCertificates? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SignedCertificateChain: expected SE(SubCertificates), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try SubCertificates.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SignedCertificateChain: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -9167,14 +10442,16 @@ extension SignedCertificateChain {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.certificate, minLength: 0, maxLength: 1600)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.subCertificates {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -9188,26 +10465,33 @@ extension SignedCertificateChain {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("SignedCertificateChain: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Certificate)
-            default: throw EXIError.unexpectedEvent("SignedCertificateChain: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(SubCertificates)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignedCertificateChain: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignedCertificateChain: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SignedCertificateChain: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignedCertificateChain: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -9219,8 +10503,14 @@ extension SignedCertificateChain {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SignedCertificateChain: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignedCertificateChain: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -9273,25 +10563,32 @@ public struct SignedInstallationData: Sendable, Hashable {
 extension SignedInstallationData {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(ContractCertificateChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try ContractCertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(ECDHCurve), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v3 = EcdhCurve(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(DHPublicKey), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         try r.readSimpleContentStart()
         let v4 = try r.readBinary(minLength: 133, maxLength: 133)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 9
+        case 2:
+            ev = 10
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+        }
         let v5: SignedInstallationData.Choice
         switch ev {
         case 8:
@@ -9299,21 +10596,24 @@ extension SignedInstallationData {
             try r.readSimpleContentStart()
             let v6 = try r.readBinary(minLength: 94, maxLength: 94)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = .secp521EncryptedPrivateKey(v6)
         case 9:
             guard ev == 9 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(X448_EncryptedPrivateKey), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v7 = try r.readBinary(minLength: 84, maxLength: 84)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = .x448EncryptedPrivateKey(v7)
         case 10:
             guard ev == 10 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(TPM_EncryptedPrivateKey), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = try r.readBinary(minLength: 206, maxLength: 206)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = .tpmEncryptedPrivateKey(v8)
         default: throw EXIError.unexpectedEvent("SignedInstallationData: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -9325,34 +10625,35 @@ extension SignedInstallationData {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.contractCertificateChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.ecdhCurve.exiIndex), count: 1)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        s = 4
+        w.writeBits(0x0, count: 3)
         try w.writeBinary(self.dhPublicKey, minLength: 133, maxLength: 133)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.choice {
         case .secp521EncryptedPrivateKey(let v9):
-            try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            s = 5
+            w.writeBits(0x0, count: 3)
             try w.writeBinary(v9, minLength: 94, maxLength: 94)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .x448EncryptedPrivateKey(let v10):
-            try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
+            s = 6
+            w.writeBits(0x2, count: 3)
             try w.writeBinary(v10, minLength: 84, maxLength: 84)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .tpmEncryptedPrivateKey(let v11):
-            try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
+            s = 7
+            w.writeBits(0x4, count: 3)
             try w.writeBinary(v11, minLength: 206, maxLength: 206)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -9365,47 +10666,54 @@ extension SignedInstallationData {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("SignedInstallationData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ContractCertificateChain)
-            default: throw EXIError.unexpectedEvent("SignedInstallationData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ECDHCurve)
-            default: throw EXIError.unexpectedEvent("SignedInstallationData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(DHPublicKey)
-            default: throw EXIError.unexpectedEvent("SignedInstallationData: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(SECP521_EncryptedPrivateKey)
             case 1: s = 6; return 9  // SE(X448_EncryptedPrivateKey)
             case 2: s = 7; return 10  // SE(TPM_EncryptedPrivateKey)
-            default: throw EXIError.unexpectedEvent("SignedInstallationData: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignedInstallationData: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignedInstallationData: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignedInstallationData: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SignedInstallationData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignedInstallationData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -9422,8 +10730,14 @@ extension SignedInstallationData {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SignedInstallationData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignedInstallationData: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -9504,25 +10818,38 @@ public struct SignedMeteringData: Sendable, Hashable {
 extension SignedMeteringData {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SignedMeteringData: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SignedMeteringData: expected SE(SessionID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 8, maxLength: 8)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("SignedMeteringData: expected SE(MeterInfo), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try MeterInfo.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        case 2:
+            ev = 9
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v4: Receipt? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("SignedMeteringData: expected SE(Receipt), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try Receipt.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         let v6: SignedMeteringData.Choice
@@ -9530,12 +10857,14 @@ extension SignedMeteringData {
         case 8:
             guard ev == 8 else { throw EXIError.unexpectedEvent("SignedMeteringData: expected SE(Dynamic_SMDTControlMode), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try Dynamic_SMDTControlMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v6 = .dynamicSMDTControlMode(v7)
         case 9:
             guard ev == 9 else { throw EXIError.unexpectedEvent("SignedMeteringData: expected SE(Scheduled_SMDTControlMode), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try Scheduled_SMDTControlMode.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 0
             v6 = .scheduledSMDTControlMode(v8)
         default: throw EXIError.unexpectedEvent("SignedMeteringData: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -9547,16 +10876,18 @@ extension SignedMeteringData {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.sessionID, minLength: 8, maxLength: 8)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 2)
         try self.meterInfo.exiEncode(&w)
         if let v9 = self.receipt {
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x0, count: 2)
             try v9.exiEncode(&w)
         }
         switch self.choice {
@@ -9578,43 +10909,50 @@ extension SignedMeteringData {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("SignedMeteringData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SessionID)
-            default: throw EXIError.unexpectedEvent("SignedMeteringData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(MeterInfo)
-            default: throw EXIError.unexpectedEvent("SignedMeteringData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(Receipt)
             case 1: s = 5; return 8  // SE(Dynamic_SMDTControlMode)
             case 2: s = 6; return 9  // SE(Scheduled_SMDTControlMode)
-            default: throw EXIError.unexpectedEvent("SignedMeteringData: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(Dynamic_SMDTControlMode)
             case 1: s = 6; return 9  // SE(Scheduled_SMDTControlMode)
-            default: throw EXIError.unexpectedEvent("SignedMeteringData: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignedMeteringData: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignedMeteringData: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SignedMeteringData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignedMeteringData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -9631,8 +10969,14 @@ extension SignedMeteringData {
         case (4, 9): w.writeEventCode(1, width: 2); s = 6
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SignedMeteringData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignedMeteringData: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -9693,7 +11037,10 @@ extension SubCertificates {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [[UInt8]] = []
         while ev == 4 {
             if v1.count == 3 { throw EXIError.lengthLimitExceeded("SubCertificates: more than 3 items", atBit: r.bitPosition) }
@@ -9715,11 +11062,13 @@ extension SubCertificates {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.certificate.count, min: 1, max: 3, "SubCertificates")
-        for v3 in self.certificate {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v3, minLength: 0, maxLength: 1600)
-            w.writeSimpleContentEnd()
+        try self.certificate.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v3[v4], minLength: 0, maxLength: 1600)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -9732,27 +11081,34 @@ extension SubCertificates {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Certificate)
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(Certificate)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 4  // SE(Certificate)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SubCertificates: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -9765,8 +11121,14 @@ extension SubCertificates {
         case (2, 4): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SubCertificates: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SubCertificates: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -9797,7 +11159,10 @@ extension SupportedProvidersList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [String] = []
         while ev == 4 {
             if v1.count == 128 { throw EXIError.lengthLimitExceeded("SupportedProvidersList: more than 128 items", atBit: r.bitPosition) }
@@ -9819,11 +11184,13 @@ extension SupportedProvidersList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.providerID.count, min: 1, max: 128, "SupportedProvidersList")
-        for v3 in self.providerID {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            try w.writeString(v3, minLength: 0, maxLength: 80)
-            w.writeSimpleContentEnd()
+        try self.providerID.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<String>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeString(v3[v4], minLength: 0, maxLength: 80)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -9836,33 +11203,40 @@ extension SupportedProvidersList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ProviderID)
-            default: throw EXIError.unexpectedEvent("SupportedProvidersList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(ProviderID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SupportedProvidersList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 125 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(ProviderID), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SupportedProvidersList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(ProviderID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SupportedProvidersList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SupportedProvidersList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SupportedProvidersList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SupportedProvidersList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -9877,8 +11251,14 @@ extension SupportedProvidersList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SupportedProvidersList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SupportedProvidersList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -9910,36 +11290,25 @@ public struct TargetPosition: Sendable, Hashable {
 extension TargetPosition {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("TargetPosition: expected SE(TargetOffsetX), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("TargetPosition: expected SE(TargetOffsetY), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("TargetPosition: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(targetOffsetX: v1, targetOffsetY: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.targetOffsetX, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.targetOffsetY, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -9950,20 +11319,27 @@ extension TargetPosition {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TargetOffsetX)
-            default: throw EXIError.unexpectedEvent("TargetPosition: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(TargetOffsetY)
-            default: throw EXIError.unexpectedEvent("TargetPosition: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("TargetPosition: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("TargetPosition: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("TargetPosition: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -9973,8 +11349,14 @@ extension TargetPosition {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("TargetPosition: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("TargetPosition: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -10006,7 +11388,10 @@ extension TaxRuleList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [TaxRule] = []
         while ev == 4 {
             if v1.count == 10 { throw EXIError.lengthLimitExceeded("TaxRuleList: more than 10 items", atBit: r.bitPosition) }
@@ -10026,9 +11411,11 @@ extension TaxRuleList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.taxRule.count, min: 1, max: 10, "TaxRuleList")
-        for v3 in self.taxRule {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.taxRule.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<TaxRule>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -10041,33 +11428,40 @@ extension TaxRuleList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TaxRule)
-            default: throw EXIError.unexpectedEvent("TaxRuleList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(TaxRule)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("TaxRuleList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 7 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(TaxRule), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("TaxRuleList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(TaxRule)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("TaxRuleList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("TaxRuleList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("TaxRuleList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("TaxRuleList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -10082,8 +11476,14 @@ extension TaxRuleList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("TaxRuleList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("TaxRuleList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -10133,56 +11533,69 @@ public struct TaxRule: Sendable, Hashable {
 extension TaxRule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(TaxRuleID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: String? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(TaxRuleName), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readString(minLength: 0, maxLength: 80)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(TaxRate), got event \(ev)", atBit: r.bitPosition) }
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v5: Bool? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(TaxIncludedInPrice), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(AppliesToEnergyFee), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(AppliesToParkingFee), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         try r.readSimpleContentStart()
         let v8 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(AppliesToOverstayFee), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
         try r.readSimpleContentStart()
         let v9 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 11 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(AppliesMinimumMaximumCost), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        ev = 11
         try r.readSimpleContentStart()
         let v10 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("TaxRule: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(taxRuleID: v1, taxRuleName: v2, taxRate: v4, taxIncludedInPrice: v5, appliesToEnergyFee: v7, appliesToParkingFee: v8, appliesToOverstayFee: v9, appliesMinimumMaximumCost: v10)
     }
 
@@ -10190,41 +11603,38 @@ extension TaxRule {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.taxRuleID, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v11 = self.taxRuleName {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeString(v11, minLength: 0, maxLength: 80)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
         try self.taxRate.exiEncode(&w)
         if let v12 = self.taxIncludedInPrice {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x0, count: 3)
             w.writeBoolean(v12)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.appliesToEnergyFee)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.appliesToParkingFee)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 10, &w)
-        w.writeSimpleContentStart()
+        s = 7
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.appliesToOverstayFee)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 11, &w)
-        w.writeSimpleContentStart()
+        s = 8
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.appliesMinimumMaximumCost)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -10235,52 +11645,59 @@ extension TaxRule {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TaxRuleID)
-            default: throw EXIError.unexpectedEvent("TaxRule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(TaxRuleName)
             case 1: s = 3; return 6  // SE(TaxRate)
-            default: throw EXIError.unexpectedEvent("TaxRule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(TaxRate)
-            default: throw EXIError.unexpectedEvent("TaxRule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(TaxIncludedInPrice)
             case 1: s = 5; return 8  // SE(AppliesToEnergyFee)
-            default: throw EXIError.unexpectedEvent("TaxRule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(AppliesToEnergyFee)
-            default: throw EXIError.unexpectedEvent("TaxRule: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(AppliesToParkingFee)
-            default: throw EXIError.unexpectedEvent("TaxRule: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(AppliesToOverstayFee)
-            default: throw EXIError.unexpectedEvent("TaxRule: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(AppliesMinimumMaximumCost)
-            default: throw EXIError.unexpectedEvent("TaxRule: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("TaxRule: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("TaxRule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("TaxRule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -10298,8 +11715,14 @@ extension TaxRule {
         case (6, 10): w.writeEventCode(0, width: 1); s = 7
         case (7, 11): w.writeEventCode(0, width: 1); s = 8
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("TaxRule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("TaxRule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -10350,29 +11773,46 @@ public struct VehicleCheckInReq: Sendable, Hashable {
 extension VehicleCheckInReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected SE(EVCheckInStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = EvCheckInStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected SE(ParkingMethod), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v3 = ParkingMethod(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        case 2:
+            ev = 9
+        case 3:
+            ev = 0
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+        }
         var v4: Int16? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected SE(VehicleFrame), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: Int16? = nil
@@ -10381,7 +11821,13 @@ extension VehicleCheckInReq {
             try r.readSimpleContentStart()
             let v7 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v6 = v7
         }
         var v8: Int16? = nil
@@ -10390,7 +11836,8 @@ extension VehicleCheckInReq {
             try r.readSimpleContentStart()
             let v9 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 0
             v8 = v9
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -10401,33 +11848,33 @@ extension VehicleCheckInReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evCheckInStatus.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.parkingMethod.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v10 = self.vehicleFrame {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x0, count: 4)
             try w.writeInteger(v10, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v11 = self.deviceOffset {
             try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeInteger(v11, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v12 = self.vehicleTravel {
             try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeInteger(v12, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -10440,17 +11887,17 @@ extension VehicleCheckInReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("VehicleCheckInReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVCheckInStatus)
-            default: throw EXIError.unexpectedEvent("VehicleCheckInReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ParkingMethod)
-            default: throw EXIError.unexpectedEvent("VehicleCheckInReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -10458,28 +11905,35 @@ extension VehicleCheckInReq {
             case 1: s = 5; return 8  // SE(DeviceOffset)
             case 2: s = 6; return 9  // SE(VehicleTravel)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("VehicleCheckInReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(DeviceOffset)
             case 1: s = 6; return 9  // SE(VehicleTravel)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("VehicleCheckInReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(VehicleTravel)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("VehicleCheckInReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("VehicleCheckInReq: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("VehicleCheckInReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("VehicleCheckInReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -10499,8 +11953,14 @@ extension VehicleCheckInReq {
         case (5, 9): w.writeEventCode(0, width: 2); s = 6
         case (5, 0): w.writeEventCode(1, width: 2); s = -1
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("VehicleCheckInReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("VehicleCheckInReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -10546,24 +12006,41 @@ public struct VehicleCheckInRes: Sendable, Hashable {
 extension VehicleCheckInRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("VehicleCheckInRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckInRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        case 3:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+        }
         var v3: Int16? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("VehicleCheckInRes: expected SE(ParkingSpace), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: Int16? = nil
@@ -10572,7 +12049,13 @@ extension VehicleCheckInRes {
             try r.readSimpleContentStart()
             let v6 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: Int16? = nil
@@ -10581,7 +12064,8 @@ extension VehicleCheckInRes {
             try r.readSimpleContentStart()
             let v8 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("VehicleCheckInRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -10592,29 +12076,30 @@ extension VehicleCheckInRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v9 = self.parkingSpace {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 4)
             try w.writeInteger(v9, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v10 = self.deviceLocation {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeInteger(v10, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v11 = self.targetDistance {
             try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeInteger(v11, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -10627,12 +12112,12 @@ extension VehicleCheckInRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("VehicleCheckInRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("VehicleCheckInRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -10640,28 +12125,35 @@ extension VehicleCheckInRes {
             case 1: s = 4; return 7  // SE(DeviceLocation)
             case 2: s = 5; return 8  // SE(TargetDistance)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("VehicleCheckInRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(DeviceLocation)
             case 1: s = 5; return 8  // SE(TargetDistance)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("VehicleCheckInRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(TargetDistance)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("VehicleCheckInRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("VehicleCheckInRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("VehicleCheckInRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("VehicleCheckInRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -10680,8 +12172,14 @@ extension VehicleCheckInRes {
         case (4, 8): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("VehicleCheckInRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("VehicleCheckInRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -10720,41 +12218,29 @@ public struct VehicleCheckOutReq: Sendable, Hashable {
 extension VehicleCheckOutReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("VehicleCheckOutReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckOutReq: expected SE(EVCheckOutStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = EvCheckOutStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("VehicleCheckOutReq: expected SE(CheckOutTime), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("VehicleCheckOutReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(header: v1, evCheckOutStatus: v2, checkOutTime: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evCheckOutStatus.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.checkOutTime, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -10765,25 +12251,32 @@ extension VehicleCheckOutReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("VehicleCheckOutReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVCheckOutStatus)
-            default: throw EXIError.unexpectedEvent("VehicleCheckOutReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(CheckOutTime)
-            default: throw EXIError.unexpectedEvent("VehicleCheckOutReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("VehicleCheckOutReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("VehicleCheckOutReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("VehicleCheckOutReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -10794,8 +12287,14 @@ extension VehicleCheckOutReq {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("VehicleCheckOutReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("VehicleCheckOutReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -10832,41 +12331,29 @@ public struct VehicleCheckOutRes: Sendable, Hashable {
 extension VehicleCheckOutRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("VehicleCheckOutRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("VehicleCheckOutRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("VehicleCheckOutRes: expected SE(EVSECheckOutStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = EvseCheckOutStatus(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("VehicleCheckOutRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2, evseCheckOutStatus: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseCheckOutStatus.exiIndex), count: 1)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -10877,25 +12364,32 @@ extension VehicleCheckOutRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("VehicleCheckOutRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("VehicleCheckOutRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSECheckOutStatus)
-            default: throw EXIError.unexpectedEvent("VehicleCheckOutRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("VehicleCheckOutRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("VehicleCheckOutRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("VehicleCheckOutRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -10906,8 +12400,14 @@ extension VehicleCheckOutRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("VehicleCheckOutRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("VehicleCheckOutRes: event \(ev) not allowed in state \(s)")
     }
 }
 

@@ -15,18 +15,13 @@ public struct CLReqControlMode: Sendable, Hashable {
 extension CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -37,10 +32,17 @@ extension CLReqControlMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -48,8 +50,14 @@ extension CLReqControlMode {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -74,18 +82,13 @@ public struct CLResControlMode: Sendable, Hashable {
 extension CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -96,10 +99,17 @@ extension CLResControlMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -107,8 +117,14 @@ extension CLResControlMode {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -142,25 +158,31 @@ public struct ChargeLoopReq: Sendable, Hashable {
 extension ChargeLoopReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeLoopReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: DisplayParameters? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeLoopReq: expected SE(DisplayParameters), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try DisplayParameters.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("ChargeLoopReq: expected SE(MeterInfoRequested), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeLoopReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(header: v1, displayParameters: v2, meterInfoRequested: v4)
     }
 
@@ -168,17 +190,19 @@ extension ChargeLoopReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         if let v5 = self.displayParameters {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.meterInfoRequested)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -189,26 +213,33 @@ extension ChargeLoopReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ChargeLoopReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(DisplayParameters)
             case 1: s = 3; return 6  // SE(MeterInfoRequested)
-            default: throw EXIError.unexpectedEvent("ChargeLoopReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(MeterInfoRequested)
-            default: throw EXIError.unexpectedEvent("ChargeLoopReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeLoopReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargeLoopReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeLoopReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -220,8 +251,14 @@ extension ChargeLoopReq {
         case (1, 6): w.writeEventCode(1, width: 2); s = 3
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargeLoopReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeLoopReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -264,36 +301,60 @@ public struct ChargeLoopRes: Sendable, Hashable {
 extension ChargeLoopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeLoopRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeLoopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        case 3:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+        }
         var v3: EVSEStatus? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("ChargeLoopRes: expected SE(EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try EVSEStatus.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: MeterInfo? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("ChargeLoopRes: expected SE(MeterInfo), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try MeterInfo.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: Receipt? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("ChargeLoopRes: expected SE(Receipt), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try Receipt.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeLoopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -304,14 +365,16 @@ extension ChargeLoopRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v9 = self.evseStatus {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 3)
             try v9.exiEncode(&w)
         }
         if let v10 = self.meterInfo {
@@ -333,12 +396,12 @@ extension ChargeLoopRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ChargeLoopRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ChargeLoopRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -346,28 +409,35 @@ extension ChargeLoopRes {
             case 1: s = 4; return 7  // SE(MeterInfo)
             case 2: s = 5; return 8  // SE(Receipt)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeLoopRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(MeterInfo)
             case 1: s = 5; return 8  // SE(Receipt)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeLoopRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(Receipt)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeLoopRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeLoopRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargeLoopRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeLoopRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -386,8 +456,14 @@ extension ChargeLoopRes {
         case (4, 8): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargeLoopRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeLoopRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -420,23 +496,17 @@ public struct ChargeParameterDiscoveryReq: Sendable, Hashable {
 extension ChargeParameterDiscoveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(header: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -447,15 +517,22 @@ extension ChargeParameterDiscoveryReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -464,8 +541,14 @@ extension ChargeParameterDiscoveryReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -497,32 +580,23 @@ public struct ChargeParameterDiscoveryRes: Sendable, Hashable {
 extension ChargeParameterDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -533,20 +607,27 @@ extension ChargeParameterDiscoveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -556,8 +637,14 @@ extension ChargeParameterDiscoveryRes {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -590,28 +677,21 @@ public struct DetailedCost: Sendable, Hashable {
 extension DetailedCost {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DetailedCost: expected SE(Amount), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DetailedCost: expected SE(CostPerUnit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DetailedCost: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(amount: v1, costPerUnit: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.amount.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.costPerUnit.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -622,20 +702,27 @@ extension DetailedCost {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Amount)
-            default: throw EXIError.unexpectedEvent("DetailedCost: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(CostPerUnit)
-            default: throw EXIError.unexpectedEvent("DetailedCost: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DetailedCost: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DetailedCost: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DetailedCost: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -645,8 +732,14 @@ extension DetailedCost {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DetailedCost: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DetailedCost: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -679,32 +772,23 @@ public struct DetailedTax: Sendable, Hashable {
 extension DetailedTax {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DetailedTax: expected SE(TaxRuleID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DetailedTax: expected SE(Amount), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DetailedTax: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(taxRuleID: v1, amount: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.taxRuleID, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.amount.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -715,20 +799,27 @@ extension DetailedTax {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TaxRuleID)
-            default: throw EXIError.unexpectedEvent("DetailedTax: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Amount)
-            default: throw EXIError.unexpectedEvent("DetailedTax: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DetailedTax: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DetailedTax: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DetailedTax: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -738,8 +829,14 @@ extension DetailedTax {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DetailedTax: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DetailedTax: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -796,16 +893,61 @@ public struct DisplayParameters: Sendable, Hashable {
 extension DisplayParameters {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        case 5:
+            ev = 9
+        case 6:
+            ev = 10
+        case 7:
+            ev = 11
+        case 8:
+            ev = 12
+        case 9:
+            ev = 13
+        case 10:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 4)
+        }
         var v1: Int8? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("DisplayParameters: expected SE(PresentSOC), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            case 4:
+                ev = 9
+            case 5:
+                ev = 10
+            case 6:
+                ev = 11
+            case 7:
+                ev = 12
+            case 8:
+                ev = 13
+            case 9:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 4)
+            }
             v1 = v2
         }
         var v3: Int8? = nil
@@ -814,7 +956,27 @@ extension DisplayParameters {
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 9
+            case 4:
+                ev = 10
+            case 5:
+                ev = 11
+            case 6:
+                ev = 12
+            case 7:
+                ev = 13
+            case 8:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 4)
+            }
             v3 = v4
         }
         var v5: Int8? = nil
@@ -823,7 +985,25 @@ extension DisplayParameters {
             try r.readSimpleContentStart()
             let v6 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            case 3:
+                ev = 10
+            case 4:
+                ev = 11
+            case 5:
+                ev = 12
+            case 6:
+                ev = 13
+            case 7:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 4)
+            }
             v5 = v6
         }
         var v7: Int8? = nil
@@ -832,7 +1012,23 @@ extension DisplayParameters {
             try r.readSimpleContentStart()
             let v8 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            case 3:
+                ev = 11
+            case 4:
+                ev = 12
+            case 5:
+                ev = 13
+            case 6:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 3)
+            }
             v7 = v8
         }
         var v9: UInt32? = nil
@@ -841,7 +1037,21 @@ extension DisplayParameters {
             try r.readSimpleContentStart()
             let v10 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            case 2:
+                ev = 11
+            case 3:
+                ev = 12
+            case 4:
+                ev = 13
+            case 5:
+                ev = 0
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+            }
             v9 = v10
         }
         var v11: UInt32? = nil
@@ -850,7 +1060,19 @@ extension DisplayParameters {
             try r.readSimpleContentStart()
             let v12 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 13
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 3)
+            }
             v11 = v12
         }
         var v13: UInt32? = nil
@@ -859,7 +1081,17 @@ extension DisplayParameters {
             try r.readSimpleContentStart()
             let v14 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 12
+            case 2:
+                ev = 13
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 3)
+            }
             v13 = v14
         }
         var v15: Bool? = nil
@@ -868,14 +1100,28 @@ extension DisplayParameters {
             try r.readSimpleContentStart()
             let v16 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v15 = v16
         }
         var v17: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("DisplayParameters: expected SE(BatteryEnergyCapacity), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 2)
+            }
             v17 = v18
         }
         var v19: Bool? = nil
@@ -884,7 +1130,8 @@ extension DisplayParameters {
             try r.readSimpleContentStart()
             let v20 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+            ev = 0
             v19 = v20
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DisplayParameters: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -896,52 +1143,52 @@ extension DisplayParameters {
         var s = 0
         var rep = 0
         if let v21 = self.presentSOC {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 5)
             try w.writeBoundedInteger(v21, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v22 = self.minimumSOC {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v22, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v23 = self.targetSOC {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v23, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v24 = self.maximumSOC {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v24, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v25 = self.remainingTimeToMinimumSOC {
             try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v25, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v26 = self.remainingTimeToTargetSOC {
             try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v26, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v27 = self.remainingTimeToMaximumSOC {
             try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v27, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v28 = self.chargingComplete {
             try Self._exiEmit(&s, &rep, 11, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             w.writeBoolean(v28)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v29 = self.batteryEnergyCapacity {
             try Self._exiEmit(&s, &rep, 12, &w)
@@ -949,9 +1196,9 @@ extension DisplayParameters {
         }
         if let v30 = self.inletHot {
             try Self._exiEmit(&s, &rep, 13, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             w.writeBoolean(v30)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -974,7 +1221,7 @@ extension DisplayParameters {
             case 8: s = 9; return 12  // SE(BatteryEnergyCapacity)
             case 9: s = 10; return 13  // SE(InletHot)
             case 10: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 4) {
@@ -988,7 +1235,7 @@ extension DisplayParameters {
             case 7: s = 9; return 12  // SE(BatteryEnergyCapacity)
             case 8: s = 10; return 13  // SE(InletHot)
             case 9: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 4) {
@@ -1001,7 +1248,7 @@ extension DisplayParameters {
             case 6: s = 9; return 12  // SE(BatteryEnergyCapacity)
             case 7: s = 10; return 13  // SE(InletHot)
             case 8: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 4) {
@@ -1013,7 +1260,7 @@ extension DisplayParameters {
             case 5: s = 9; return 12  // SE(BatteryEnergyCapacity)
             case 6: s = 10; return 13  // SE(InletHot)
             case 7: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -1024,7 +1271,7 @@ extension DisplayParameters {
             case 4: s = 9; return 12  // SE(BatteryEnergyCapacity)
             case 5: s = 10; return 13  // SE(InletHot)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -1034,7 +1281,7 @@ extension DisplayParameters {
             case 3: s = 9; return 12  // SE(BatteryEnergyCapacity)
             case 4: s = 10; return 13  // SE(InletHot)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 3) {
@@ -1043,7 +1290,7 @@ extension DisplayParameters {
             case 2: s = 9; return 12  // SE(BatteryEnergyCapacity)
             case 3: s = 10; return 13  // SE(InletHot)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -1051,28 +1298,35 @@ extension DisplayParameters {
             case 1: s = 9; return 12  // SE(BatteryEnergyCapacity)
             case 2: s = 10; return 13  // SE(InletHot)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(BatteryEnergyCapacity)
             case 1: s = 10; return 13  // SE(InletHot)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: s = 10; return 13  // SE(InletHot)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DisplayParameters: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DisplayParameters: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1145,8 +1399,14 @@ extension DisplayParameters {
         case (9, 13): w.writeEventCode(0, width: 2); s = 10
         case (9, 0): w.writeEventCode(1, width: 2); s = -1
         case (10, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DisplayParameters: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DisplayParameters: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1193,28 +1453,34 @@ public struct Dynamic_CLReqControlMode: Sendable, Hashable {
 extension Dynamic_CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5)
     }
 
@@ -1223,18 +1489,21 @@ extension Dynamic_CLReqControlMode {
         var s = 0
         var rep = 0
         if let v6 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v6, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         try self.evTargetEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evMaximumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evMinimumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1246,30 +1515,37 @@ extension Dynamic_CLReqControlMode {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(DepartureTime)
             case 1: s = 2; return 5  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVMaximumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMinimumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1282,8 +1558,14 @@ extension Dynamic_CLReqControlMode {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Dynamic_CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1324,16 +1606,37 @@ public struct Dynamic_CLResControlMode: Sendable, Hashable {
 extension Dynamic_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Dynamic_CLResControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+            }
             v1 = v2
         }
         var v3: Int8? = nil
@@ -1342,7 +1645,15 @@ extension Dynamic_CLResControlMode {
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: Int8? = nil
@@ -1351,7 +1662,13 @@ extension Dynamic_CLResControlMode {
             try r.readSimpleContentStart()
             let v6 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: UInt16? = nil
@@ -1360,7 +1677,8 @@ extension Dynamic_CLResControlMode {
             try r.readSimpleContentStart()
             let v8 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1372,28 +1690,28 @@ extension Dynamic_CLResControlMode {
         var s = 0
         var rep = 0
         if let v9 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 4)
             try w.writeUnsignedInteger(v9, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v10 = self.minimumSOC {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v10, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v11 = self.targetSOC {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v11, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v12 = self.ackMaxDelay {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v12, min: 0, max: 65535)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1410,7 +1728,7 @@ extension Dynamic_CLResControlMode {
             case 2: s = 3; return 6  // SE(TargetSOC)
             case 3: s = 4; return 7  // SE(AckMaxDelay)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -1418,28 +1736,35 @@ extension Dynamic_CLResControlMode {
             case 1: s = 3; return 6  // SE(TargetSOC)
             case 2: s = 4; return 7  // SE(AckMaxDelay)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_CLResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(TargetSOC)
             case 1: s = 4; return 7  // SE(AckMaxDelay)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_CLResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(AckMaxDelay)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_CLResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_CLResControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Dynamic_CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1461,8 +1786,14 @@ extension Dynamic_CLResControlMode {
         case (3, 7): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Dynamic_CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1497,36 +1828,25 @@ public struct EVSEStatus: Sendable, Hashable {
 extension EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("EVSEStatus: expected SE(NotificationMaxDelay), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = EvseNotification(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(notificationMaxDelay: v1, evseNotification: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.notificationMaxDelay, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseNotification.exiIndex), count: 3)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1537,20 +1857,27 @@ extension EVSEStatus {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(NotificationMaxDelay)
-            default: throw EXIError.unexpectedEvent("EVSEStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSENotification)
-            default: throw EXIError.unexpectedEvent("EVSEStatus: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVSEStatus: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVSEStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVSEStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1560,8 +1887,14 @@ extension EVSEStatus {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVSEStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVSEStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1593,7 +1926,10 @@ extension ListOfRootCertificateIDs {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [X509IssuerSerial] = []
         while ev == 4 {
             if v1.count == 20 { throw EXIError.lengthLimitExceeded("ListOfRootCertificateIDs: more than 20 items", atBit: r.bitPosition) }
@@ -1613,9 +1949,11 @@ extension ListOfRootCertificateIDs {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.rootCertificateID.count, min: 1, max: 20, "ListOfRootCertificateIDs")
-        for v3 in self.rootCertificateID {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.rootCertificateID.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<X509IssuerSerial>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1628,33 +1966,40 @@ extension ListOfRootCertificateIDs {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(RootCertificateID)
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(RootCertificateID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 17 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(RootCertificateID), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(RootCertificateID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1669,8 +2014,14 @@ extension ListOfRootCertificateIDs {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ListOfRootCertificateIDs: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1705,24 +2056,30 @@ public struct MessageHeader: Sendable, Hashable {
 extension MessageHeader {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("MessageHeader: expected SE(SessionID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 8, maxLength: 8)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("MessageHeader: expected SE(TimeStamp), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: Signature? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("MessageHeader: expected SE(Signature), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try Signature.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("MessageHeader: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1733,16 +2090,16 @@ extension MessageHeader {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.sessionID, minLength: 8, maxLength: 8)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.timeStamp, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.signature {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -1756,26 +2113,33 @@ extension MessageHeader {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SessionID)
-            default: throw EXIError.unexpectedEvent("MessageHeader: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(TimeStamp)
-            default: throw EXIError.unexpectedEvent("MessageHeader: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(Signature)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MessageHeader: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MessageHeader: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MessageHeader: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MessageHeader: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1787,8 +2151,14 @@ extension MessageHeader {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MessageHeader: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MessageHeader: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1840,26 +2210,55 @@ public struct MeterInfo: Sendable, Hashable {
 extension MeterInfo {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("MeterInfo: expected SE(MeterID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = try r.readString(minLength: 0, maxLength: 32)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("MeterInfo: expected SE(ChargedEnergyReadingWh), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        case 3:
+            ev = 9
+        case 4:
+            ev = 10
+        case 5:
+            ev = 11
+        case 6:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+        }
         var v3: UInt64? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("MeterInfo: expected SE(BPT_DischargedEnergyReadingWh), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            case 3:
+                ev = 10
+            case 4:
+                ev = 11
+            case 5:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+            }
             v3 = v4
         }
         var v5: UInt64? = nil
@@ -1868,7 +2267,19 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v6 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            case 3:
+                ev = 11
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 3)
+            }
             v5 = v6
         }
         var v7: UInt64? = nil
@@ -1877,7 +2288,17 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v8 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            case 2:
+                ev = 11
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+            }
             v7 = v8
         }
         var v9: [UInt8]? = nil
@@ -1886,7 +2307,15 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v10 = try r.readBinary(minLength: 0, maxLength: 64)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+            }
             v9 = v10
         }
         var v11: Int16? = nil
@@ -1895,7 +2324,13 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v12 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+            }
             v11 = v12
         }
         var v13: UInt64? = nil
@@ -1904,7 +2339,8 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v14 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            ev = 0
             v13 = v14
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("MeterInfo: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1915,49 +2351,48 @@ extension MeterInfo {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeString(self.meterID, minLength: 0, maxLength: 32)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.chargedEnergyReadingWh, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v15 = self.bptDischargedEnergyReadingWh {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 4)
             try w.writeUnsignedInteger(v15, min: 0, max: 18446744073709551615)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v16 = self.capacitiveEnergyReadingVARh {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v16, min: 0, max: 18446744073709551615)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v17 = self.bptInductiveEnergyReadingVARh {
             try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v17, min: 0, max: 18446744073709551615)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v18 = self.meterSignature {
             try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBinary(v18, minLength: 0, maxLength: 64)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v19 = self.meterStatus {
             try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeInteger(v19, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v20 = self.meterTimestamp {
             try Self._exiEmit(&s, &rep, 11, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v20, min: 0, max: 18446744073709551615)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1970,12 +2405,12 @@ extension MeterInfo {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(MeterID)
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ChargedEnergyReadingWh)
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -1986,7 +2421,7 @@ extension MeterInfo {
             case 4: s = 7; return 10  // SE(MeterStatus)
             case 5: s = 8; return 11  // SE(MeterTimestamp)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -1996,7 +2431,7 @@ extension MeterInfo {
             case 3: s = 7; return 10  // SE(MeterStatus)
             case 4: s = 8; return 11  // SE(MeterTimestamp)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -2005,7 +2440,7 @@ extension MeterInfo {
             case 2: s = 7; return 10  // SE(MeterStatus)
             case 3: s = 8; return 11  // SE(MeterTimestamp)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -2013,28 +2448,35 @@ extension MeterInfo {
             case 1: s = 7; return 10  // SE(MeterStatus)
             case 2: s = 8; return 11  // SE(MeterTimestamp)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(MeterStatus)
             case 1: s = 8; return 11  // SE(MeterTimestamp)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(MeterTimestamp)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MeterInfo: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2071,8 +2513,14 @@ extension MeterInfo {
         case (7, 11): w.writeEventCode(0, width: 2); s = 8
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MeterInfo: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeterInfo: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2111,36 +2559,25 @@ public struct RationalNumber: Sendable, Hashable {
 extension RationalNumber {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("RationalNumber: expected SE(Exponent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: -128, max: 127))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("RationalNumber: expected SE(Value), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("RationalNumber: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(exponent: v1, value: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.exponent, bits: 8, min: -128, max: 127)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeInteger(self.value, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2151,20 +2588,27 @@ extension RationalNumber {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Exponent)
-            default: throw EXIError.unexpectedEvent("RationalNumber: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Value)
-            default: throw EXIError.unexpectedEvent("RationalNumber: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("RationalNumber: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("RationalNumber: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("RationalNumber: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2174,8 +2618,14 @@ extension RationalNumber {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("RationalNumber: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("RationalNumber: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2222,38 +2672,110 @@ extension Receipt {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Receipt: expected SE(TimeAnchor), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         try r.readSimpleContentStart()
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 5
+            s = 2
+        case 1:
+            ev = 6
+            s = 3
+        case 2:
+            ev = 7
+            s = 4
+        case 3:
+            ev = 8
+            s = 5
+        case 4:
+            ev = 9
+            s = 6
+        case 5:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+        }
         var v2: DetailedCost? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Receipt: expected SE(EnergyCosts), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try DetailedCost.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 6
+                s = 3
+            case 1:
+                ev = 7
+                s = 4
+            case 2:
+                ev = 8
+                s = 5
+            case 3:
+                ev = 9
+                s = 6
+            case 4:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+            }
             v2 = v3
         }
         var v4: DetailedCost? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Receipt: expected SE(OccupancyCosts), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try DetailedCost.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 7
+                s = 4
+            case 1:
+                ev = 8
+                s = 5
+            case 2:
+                ev = 9
+                s = 6
+            case 3:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+            }
             v4 = v5
         }
         var v6: DetailedCost? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("Receipt: expected SE(AdditionalServicesCosts), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try DetailedCost.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+                s = 5
+            case 1:
+                ev = 9
+                s = 6
+            case 2:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v6 = v7
         }
         var v8: DetailedCost? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("Receipt: expected SE(OverstayCosts), got event \(ev)", atBit: r.bitPosition) }
             let v9 = try DetailedCost.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+                s = 6
+            case 1:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v8 = v9
         }
         var v10: [DetailedTax] = []
@@ -2273,12 +2795,13 @@ extension Receipt {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.timeAnchor, min: 0, max: 18446744073709551615)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v12 = self.energyCosts {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 3)
             try v12.exiEncode(&w)
         }
         if let v13 = self.occupancyCosts {
@@ -2294,9 +2817,11 @@ extension Receipt {
             try v15.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.taxCosts.count, min: 0, max: 10, "Receipt")
-        for v16 in self.taxCosts {
-            try Self._exiEmit(&s, &rep, 9, &w)
-            try v16.exiEncode(&w)
+        try self.taxCosts.withUnsafeBufferPointer { (v16: UnsafeBufferPointer<DetailedTax>) throws(EXIError) in
+            for v17 in v16.indices {
+                try Self._exiEmit(&s, &rep, 9, &w)
+                try v16[v17].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2309,7 +2834,7 @@ extension Receipt {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TimeAnchor)
-            default: throw EXIError.unexpectedEvent("Receipt: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -2319,7 +2844,7 @@ extension Receipt {
             case 3: s = 5; return 8  // SE(OverstayCosts)
             case 4: s = 6; return 9  // SE(TaxCosts)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Receipt: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -2328,7 +2853,7 @@ extension Receipt {
             case 2: s = 5; return 8  // SE(OverstayCosts)
             case 3: s = 6; return 9  // SE(TaxCosts)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Receipt: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -2336,40 +2861,47 @@ extension Receipt {
             case 1: s = 5; return 8  // SE(OverstayCosts)
             case 2: s = 6; return 9  // SE(TaxCosts)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Receipt: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(OverstayCosts)
             case 1: s = 6; return 9  // SE(TaxCosts)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Receipt: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(TaxCosts)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Receipt: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 8 { s = 6 } else { s = 7; rep = 0 }; return 9  // SE(TaxCosts), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Receipt: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 9  // SE(TaxCosts)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Receipt: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Receipt: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Receipt: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Receipt: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2402,8 +2934,14 @@ extension Receipt {
         case (7, 9): w.writeEventCode(0, width: 2); s = 8
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Receipt: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Receipt: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2443,28 +2981,52 @@ public struct Scheduled_CLReqControlMode: Sendable, Hashable {
 extension Scheduled_CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: RationalNumber? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2476,7 +3038,8 @@ extension Scheduled_CLReqControlMode {
         var s = 0
         var rep = 0
         if let v7 = self.evTargetEnergyRequest {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 3)
             try v7.exiEncode(&w)
         }
         if let v8 = self.evMaximumEnergyRequest {
@@ -2501,28 +3064,35 @@ extension Scheduled_CLReqControlMode {
             case 1: s = 2; return 5  // SE(EVMaximumEnergyRequest)
             case 2: s = 3; return 6  // SE(EVMinimumEnergyRequest)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(EVMaximumEnergyRequest)
             case 1: s = 3; return 6  // SE(EVMinimumEnergyRequest)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVMinimumEnergyRequest)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2539,8 +3109,14 @@ extension Scheduled_CLReqControlMode {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2568,18 +3144,13 @@ public struct Scheduled_CLResControlMode: Sendable, Hashable {
 extension Scheduled_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2590,10 +3161,17 @@ extension Scheduled_CLResControlMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Scheduled_CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2601,8 +3179,14 @@ extension Scheduled_CLResControlMode {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Scheduled_CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2630,23 +3214,17 @@ public struct V2GMessage: Sendable, Hashable {
 extension V2GMessage {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("V2GMessage: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("V2GMessage: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(header: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2657,15 +3235,22 @@ extension V2GMessage {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("V2GMessage: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("V2GMessage: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("V2GMessage: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("V2GMessage: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2674,8 +3259,14 @@ extension V2GMessage {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("V2GMessage: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("V2GMessage: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2704,23 +3295,17 @@ public struct V2GRequest: Sendable, Hashable {
 extension V2GRequest {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("V2GRequest: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("V2GRequest: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(header: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2731,15 +3316,22 @@ extension V2GRequest {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("V2GRequest: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("V2GRequest: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("V2GRequest: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("V2GRequest: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2748,8 +3340,14 @@ extension V2GRequest {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("V2GRequest: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("V2GRequest: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2781,32 +3379,23 @@ public struct V2GResponse: Sendable, Hashable {
 extension V2GResponse {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("V2GResponse: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("V2GResponse: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("V2GResponse: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2817,20 +3406,27 @@ extension V2GResponse {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("V2GResponse: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("V2GResponse: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("V2GResponse: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("V2GResponse: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("V2GResponse: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2840,8 +3436,14 @@ extension V2GResponse {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("V2GResponse: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("V2GResponse: event \(ev) not allowed in state \(s)")
     }
 }
 

@@ -48,49 +48,55 @@ public struct BPT_DC_CPDReqEnergyTransferMode: Sendable, Hashable {
 extension BPT_DC_CPDReqEnergyTransferMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(EVMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(EVMinimumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(EVMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(EVMinimumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+        case 1:
+            ev = 11
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v7: Int8? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(TargetSOC), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 11
             v7 = v8
         }
         guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(EVMaximumDischargePower), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(EVMinimumDischargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 12
         let v10 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 13 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(EVMaximumDischargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+        ev = 13
         let v11 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 14 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected SE(EVMinimumDischargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+        ev = 14
         let v12 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(evMaximumChargePower: v1, evMinimumChargePower: v2, evMaximumChargeCurrent: v3, evMinimumChargeCurrent: v4, evMaximumVoltage: v5, evMinimumVoltage: v6, targetSOC: v7, evMaximumDischargePower: v9, evMinimumDischargePower: v10, evMaximumDischargeCurrent: v11, evMinimumDischargeCurrent: v12)
     }
 
@@ -98,33 +104,43 @@ extension BPT_DC_CPDReqEnergyTransferMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.evMinimumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evMinimumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evMaximumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evMinimumVoltage.exiEncode(&w)
         if let v13 = self.targetSOC {
-            try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
+            s = 7
+            w.writeBits(0x0, count: 3)
             try w.writeBoundedInteger(v13, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 11, &w)
         try self.evMaximumDischargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 12, &w)
+        s = 9
+        w.writeBits(0x0, count: 1)
         try self.evMinimumDischargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 13, &w)
+        s = 10
+        w.writeBits(0x0, count: 1)
         try self.evMaximumDischargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 14, &w)
+        s = 11
+        w.writeBits(0x0, count: 1)
         try self.evMinimumDischargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -135,66 +151,73 @@ extension BPT_DC_CPDReqEnergyTransferMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVMaximumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMinimumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVMaximumVoltage)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVMinimumVoltage)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(TargetSOC)
             case 1: s = 8; return 11  // SE(EVMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = 9; return 12  // SE(EVMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(EVMaximumDischargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = 11; return 14  // SE(EVMinimumDischargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -214,8 +237,14 @@ extension BPT_DC_CPDReqEnergyTransferMode {
         case (9, 13): w.writeEventCode(0, width: 1); s = 10
         case (10, 14): w.writeEventCode(0, width: 1); s = 11
         case (11, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_DC_CPDReqEnergyTransferMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -284,47 +313,53 @@ public struct BPT_DC_CPDResEnergyTransferMode: Sendable, Hashable {
 extension BPT_DC_CPDResEnergyTransferMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEMinimumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEMinimumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+        case 1:
+            ev = 11
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v7: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEPowerRampLimitation), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 11
             v7 = v8
         }
         guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEMaximumDischargePower), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEMinimumDischargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 12
         let v10 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 13 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEMaximumDischargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+        ev = 13
         let v11 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 14 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected SE(EVSEMinimumDischargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+        ev = 14
         let v12 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(evseMaximumChargePower: v1, evseMinimumChargePower: v2, evseMaximumChargeCurrent: v3, evseMinimumChargeCurrent: v4, evseMaximumVoltage: v5, evseMinimumVoltage: v6, evsePowerRampLimitation: v7, evseMaximumDischargePower: v9, evseMinimumDischargePower: v10, evseMaximumDischargeCurrent: v11, evseMinimumDischargeCurrent: v12)
     }
 
@@ -332,31 +367,42 @@ extension BPT_DC_CPDResEnergyTransferMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumVoltage.exiEncode(&w)
         if let v13 = self.evsePowerRampLimitation {
-            try Self._exiEmit(&s, &rep, 10, &w)
+            s = 7
+            w.writeBits(0x0, count: 2)
             try v13.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 11, &w)
         try self.evseMaximumDischargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 12, &w)
+        s = 9
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumDischargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 13, &w)
+        s = 10
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumDischargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 14, &w)
+        s = 11
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumDischargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -367,66 +413,73 @@ extension BPT_DC_CPDResEnergyTransferMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEMaximumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSEMinimumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVSEMaximumVoltage)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVSEMinimumVoltage)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(EVSEPowerRampLimitation)
             case 1: s = 8; return 11  // SE(EVSEMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVSEMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = 9; return 12  // SE(EVSEMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(EVSEMaximumDischargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = 11; return 14  // SE(EVSEMinimumDischargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -446,8 +499,14 @@ extension BPT_DC_CPDResEnergyTransferMode {
         case (9, 13): w.writeEventCode(0, width: 1); s = 10
         case (10, 14): w.writeEventCode(0, width: 1); s = 11
         case (11, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_DC_CPDResEnergyTransferMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -525,63 +584,84 @@ public struct BPT_Dynamic_DC_CLReqControlMode: Sendable, Hashable {
 extension BPT_Dynamic_DC_CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v7 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
         let v8 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        ev = 11
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMinimumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 12
         let v10 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 13 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMaximumDischargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+        ev = 13
         let v11 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 14 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMinimumDischargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+        ev = 14
         let v12 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 15 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMaximumDischargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
+        ev = 15
         let v13 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 16
+        case 1:
+            ev = 17
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(12, at: r.bitPosition &- 2)
+        }
         var v14: RationalNumber? = nil
         if ev == 16 {
             guard ev == 16 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMaximumV2XEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 17
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(13, at: r.bitPosition &- 2)
+            }
             v14 = v15
         }
         var v16: RationalNumber? = nil
         if ev == 17 {
             guard ev == 17 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected SE(EVMinimumV2XEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v17 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(14, at: r.bitPosition &- 1) }
+            ev = 0
             v16 = v17
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -593,35 +673,46 @@ extension BPT_Dynamic_DC_CLReqControlMode {
         var s = 0
         var rep = 0
         if let v18 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v18, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         try self.evTargetEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evMaximumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evMinimumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evMinimumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 10, &w)
+        s = 7
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 11, &w)
+        s = 8
+        w.writeBits(0x0, count: 1)
         try self.evMaximumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 12, &w)
+        s = 9
+        w.writeBits(0x0, count: 1)
         try self.evMinimumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 13, &w)
+        s = 10
+        w.writeBits(0x0, count: 1)
         try self.evMaximumDischargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 14, &w)
+        s = 11
+        w.writeBits(0x0, count: 1)
         try self.evMinimumDischargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 15, &w)
+        s = 12
+        w.writeBits(0x0, count: 1)
         try self.evMaximumDischargeCurrent.exiEncode(&w)
         if let v19 = self.evMaximumV2XEnergyRequest {
-            try Self._exiEmit(&s, &rep, 16, &w)
+            s = 13
+            w.writeBits(0x0, count: 2)
             try v19.exiEncode(&w)
         }
         if let v20 = self.evMinimumV2XEnergyRequest {
@@ -640,83 +731,90 @@ extension BPT_Dynamic_DC_CLReqControlMode {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(DepartureTime)
             case 1: s = 2; return 5  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVMaximumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMinimumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(EVMaximumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVMaximumVoltage)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = 9; return 12  // SE(EVMinimumVoltage)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(EVMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = 11; return 14  // SE(EVMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 1) {
             case 0: s = 12; return 15  // SE(EVMaximumDischargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 2) {
             case 0: s = 13; return 16  // SE(EVMaximumV2XEnergyRequest)
             case 1: s = 14; return 17  // SE(EVMinimumV2XEnergyRequest)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 2) {
             case 0: s = 14; return 17  // SE(EVMinimumV2XEnergyRequest)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
         case 14:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 14", atBit: at)
+            default: throw Self._exiUndeclared(14, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -742,8 +840,14 @@ extension BPT_Dynamic_DC_CLReqControlMode {
         case (13, 17): w.writeEventCode(0, width: 2); s = 14
         case (13, 0): w.writeEventCode(1, width: 2); s = -1
         case (14, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -818,16 +922,37 @@ public struct BPT_Dynamic_DC_CLResControlMode: Sendable, Hashable {
 extension BPT_Dynamic_DC_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+            }
             v1 = v2
         }
         var v3: Int8? = nil
@@ -836,7 +961,15 @@ extension BPT_Dynamic_DC_CLResControlMode {
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: Int8? = nil
@@ -845,7 +978,13 @@ extension BPT_Dynamic_DC_CLResControlMode {
             try r.readSimpleContentStart()
             let v6 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: UInt16? = nil
@@ -854,34 +993,35 @@ extension BPT_Dynamic_DC_CLResControlMode {
             try r.readSimpleContentStart()
             let v8 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v7 = v8
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: expected SE(EVSEMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: expected SE(EVSEMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v10 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: expected SE(EVSEMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
         let v11 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: expected SE(EVSEMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        ev = 11
         let v12 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: expected SE(EVSEMaximumDischargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 12
         let v13 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 13 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: expected SE(EVSEMinimumDischargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+        ev = 13
         let v14 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 14 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: expected SE(EVSEMaximumDischargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+        ev = 14
         let v15 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 15 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: expected SE(EVSEMinimumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
+        ev = 15
         let v16 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(12, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, evseMaximumChargePower: v9, evseMinimumChargePower: v10, evseMaximumChargeCurrent: v11, evseMaximumVoltage: v12, evseMaximumDischargePower: v13, evseMinimumDischargePower: v14, evseMaximumDischargeCurrent: v15, evseMinimumVoltage: v16)
     }
 
@@ -890,46 +1030,54 @@ extension BPT_Dynamic_DC_CLResControlMode {
         var s = 0
         var rep = 0
         if let v17 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 4)
             try w.writeUnsignedInteger(v17, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v18 = self.minimumSOC {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v18, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v19 = self.targetSOC {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v19, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v20 = self.ackMaxDelay {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v20, min: 0, max: 65535)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 8, &w)
         try self.evseMaximumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 10, &w)
+        s = 7
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 11, &w)
+        s = 8
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 12, &w)
+        s = 9
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumDischargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 13, &w)
+        s = 10
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumDischargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 14, &w)
+        s = 11
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumDischargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 15, &w)
+        s = 12
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -944,7 +1092,7 @@ extension BPT_Dynamic_DC_CLResControlMode {
             case 2: s = 3; return 6  // SE(TargetSOC)
             case 3: s = 4; return 7  // SE(AckMaxDelay)
             case 4: s = 5; return 8  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -952,68 +1100,75 @@ extension BPT_Dynamic_DC_CLResControlMode {
             case 1: s = 3; return 6  // SE(TargetSOC)
             case 2: s = 4; return 7  // SE(AckMaxDelay)
             case 3: s = 5; return 8  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(TargetSOC)
             case 1: s = 4; return 7  // SE(AckMaxDelay)
             case 2: s = 5; return 8  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(AckMaxDelay)
             case 1: s = 5; return 8  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVSEMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(EVSEMaximumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVSEMaximumVoltage)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = 9; return 12  // SE(EVSEMaximumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(EVSEMinimumDischargePower)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = 11; return 14  // SE(EVSEMaximumDischargeCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 1) {
             case 0: s = 12; return 15  // SE(EVSEMinimumVoltage)
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1043,8 +1198,14 @@ extension BPT_Dynamic_DC_CLResControlMode {
         case (10, 14): w.writeEventCode(0, width: 1); s = 11
         case (11, 15): w.writeEventCode(0, width: 1); s = 12
         case (12, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Dynamic_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1120,90 +1281,219 @@ public struct BPT_Scheduled_DC_CLReqControlMode: Sendable, Hashable {
 extension BPT_Scheduled_DC_CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: RationalNumber? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v5 = v6
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVTargetCurrent), got event \(ev)", atBit: r.bitPosition) }
         let v7 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVTargetVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v8 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 9
+        case 1:
+            ev = 10
+        case 2:
+            ev = 11
+        case 3:
+            ev = 12
+        case 4:
+            ev = 13
+        case 5:
+            ev = 14
+        case 6:
+            ev = 15
+        case 7:
+            ev = 16
+        case 8:
+            ev = 0
+        default: throw Self._exiUndeclared(5, at: r.bitPosition &- 4)
+        }
         var v9: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 13
+            case 4:
+                ev = 14
+            case 5:
+                ev = 15
+            case 6:
+                ev = 16
+            case 7:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 4)
+            }
             v9 = v10
         }
         var v11: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v12 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 12
+            case 2:
+                ev = 13
+            case 3:
+                ev = 14
+            case 4:
+                ev = 15
+            case 5:
+                ev = 16
+            case 6:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 3)
+            }
             v11 = v12
         }
         var v13: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
             let v14 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            case 2:
+                ev = 14
+            case 3:
+                ev = 15
+            case 4:
+                ev = 16
+            case 5:
+                ev = 0
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 3)
+            }
             v13 = v14
         }
         var v15: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
             let v16 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 14
+            case 2:
+                ev = 15
+            case 3:
+                ev = 16
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 3)
+            }
             v15 = v16
         }
         var v17: RationalNumber? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVMinimumVoltage), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 14
+            case 1:
+                ev = 15
+            case 2:
+                ev = 16
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(10, at: r.bitPosition &- 3)
+            }
             v17 = v18
         }
         var v19: RationalNumber? = nil
         if ev == 14 {
             guard ev == 14 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVMaximumDischargePower), got event \(ev)", atBit: r.bitPosition) }
             let v20 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 15
+            case 1:
+                ev = 16
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(11, at: r.bitPosition &- 2)
+            }
             v19 = v20
         }
         var v21: RationalNumber? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVMinimumDischargePower), got event \(ev)", atBit: r.bitPosition) }
             let v22 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 16
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(12, at: r.bitPosition &- 2)
+            }
             v21 = v22
         }
         var v23: RationalNumber? = nil
         if ev == 16 {
             guard ev == 16 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected SE(EVMaximumDischargeCurrent), got event \(ev)", atBit: r.bitPosition) }
             let v24 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(13, at: r.bitPosition &- 1) }
+            ev = 0
             v23 = v24
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1215,7 +1505,8 @@ extension BPT_Scheduled_DC_CLReqControlMode {
         var s = 0
         var rep = 0
         if let v25 = self.evTargetEnergyRequest {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 3)
             try v25.exiEncode(&w)
         }
         if let v26 = self.evMaximumEnergyRequest {
@@ -1228,10 +1519,12 @@ extension BPT_Scheduled_DC_CLReqControlMode {
         }
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.evTargetCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evTargetVoltage.exiEncode(&w)
         if let v28 = self.evMaximumChargePower {
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 6
+            w.writeBits(0x0, count: 4)
             try v28.exiEncode(&w)
         }
         if let v29 = self.evMinimumChargePower {
@@ -1276,30 +1569,30 @@ extension BPT_Scheduled_DC_CLReqControlMode {
             case 1: s = 2; return 5  // SE(EVMaximumEnergyRequest)
             case 2: s = 3; return 6  // SE(EVMinimumEnergyRequest)
             case 3: s = 4; return 7  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(EVMaximumEnergyRequest)
             case 1: s = 3; return 6  // SE(EVMinimumEnergyRequest)
             case 2: s = 4; return 7  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVMinimumEnergyRequest)
             case 1: s = 4; return 7  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 4) {
@@ -1312,7 +1605,7 @@ extension BPT_Scheduled_DC_CLReqControlMode {
             case 6: s = 12; return 15  // SE(EVMinimumDischargePower)
             case 7: s = 13; return 16  // SE(EVMaximumDischargeCurrent)
             case 8: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 4) {
@@ -1324,7 +1617,7 @@ extension BPT_Scheduled_DC_CLReqControlMode {
             case 5: s = 12; return 15  // SE(EVMinimumDischargePower)
             case 6: s = 13; return 16  // SE(EVMaximumDischargeCurrent)
             case 7: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -1335,7 +1628,7 @@ extension BPT_Scheduled_DC_CLReqControlMode {
             case 4: s = 12; return 15  // SE(EVMinimumDischargePower)
             case 5: s = 13; return 16  // SE(EVMaximumDischargeCurrent)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 3) {
@@ -1345,7 +1638,7 @@ extension BPT_Scheduled_DC_CLReqControlMode {
             case 3: s = 12; return 15  // SE(EVMinimumDischargePower)
             case 4: s = 13; return 16  // SE(EVMaximumDischargeCurrent)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 3) {
@@ -1354,7 +1647,7 @@ extension BPT_Scheduled_DC_CLReqControlMode {
             case 2: s = 12; return 15  // SE(EVMinimumDischargePower)
             case 3: s = 13; return 16  // SE(EVMaximumDischargeCurrent)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 3) {
@@ -1362,28 +1655,35 @@ extension BPT_Scheduled_DC_CLReqControlMode {
             case 1: s = 12; return 15  // SE(EVMinimumDischargePower)
             case 2: s = 13; return 16  // SE(EVMaximumDischargeCurrent)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 15  // SE(EVMinimumDischargePower)
             case 1: s = 13; return 16  // SE(EVMaximumDischargeCurrent)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 2) {
             case 0: s = 13; return 16  // SE(EVMaximumDischargeCurrent)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1446,8 +1746,14 @@ extension BPT_Scheduled_DC_CLReqControlMode {
         case (12, 16): w.writeEventCode(0, width: 2); s = 13
         case (12, 0): w.writeEventCode(1, width: 2); s = -1
         case (13, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1509,63 +1815,167 @@ public struct BPT_Scheduled_DC_CLResControlMode: Sendable, Hashable {
 extension BPT_Scheduled_DC_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 4) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        case 5:
+            ev = 9
+        case 6:
+            ev = 10
+        case 7:
+            ev = 11
+        case 8:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 4)
+        }
         var v1: RationalNumber? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: expected SE(EVSEMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 4) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            case 4:
+                ev = 9
+            case 5:
+                ev = 10
+            case 6:
+                ev = 11
+            case 7:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 4)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: expected SE(EVSEMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 9
+            case 4:
+                ev = 10
+            case 5:
+                ev = 11
+            case 6:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: expected SE(EVSEMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            case 3:
+                ev = 10
+            case 4:
+                ev = 11
+            case 5:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+            }
             v5 = v6
         }
         var v7: RationalNumber? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: expected SE(EVSEMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            case 3:
+                ev = 11
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 3)
+            }
             v7 = v8
         }
         var v9: RationalNumber? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: expected SE(EVSEMaximumDischargePower), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            case 2:
+                ev = 11
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+            }
             v9 = v10
         }
         var v11: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: expected SE(EVSEMinimumDischargePower), got event \(ev)", atBit: r.bitPosition) }
             let v12 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+            }
             v11 = v12
         }
         var v13: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: expected SE(EVSEMaximumDischargeCurrent), got event \(ev)", atBit: r.bitPosition) }
             let v14 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+            }
             v13 = v14
         }
         var v15: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: expected SE(EVSEMinimumVoltage), got event \(ev)", atBit: r.bitPosition) }
             let v16 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            ev = 0
             v15 = v16
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1577,7 +1987,8 @@ extension BPT_Scheduled_DC_CLResControlMode {
         var s = 0
         var rep = 0
         if let v17 = self.evseMaximumChargePower {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 4)
             try v17.exiEncode(&w)
         }
         if let v18 = self.evseMinimumChargePower {
@@ -1627,7 +2038,7 @@ extension BPT_Scheduled_DC_CLResControlMode {
             case 6: s = 7; return 10  // SE(EVSEMaximumDischargeCurrent)
             case 7: s = 8; return 11  // SE(EVSEMinimumVoltage)
             case 8: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 4) {
@@ -1639,7 +2050,7 @@ extension BPT_Scheduled_DC_CLResControlMode {
             case 5: s = 7; return 10  // SE(EVSEMaximumDischargeCurrent)
             case 6: s = 8; return 11  // SE(EVSEMinimumVoltage)
             case 7: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -1650,7 +2061,7 @@ extension BPT_Scheduled_DC_CLResControlMode {
             case 4: s = 7; return 10  // SE(EVSEMaximumDischargeCurrent)
             case 5: s = 8; return 11  // SE(EVSEMinimumVoltage)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -1660,7 +2071,7 @@ extension BPT_Scheduled_DC_CLResControlMode {
             case 3: s = 7; return 10  // SE(EVSEMaximumDischargeCurrent)
             case 4: s = 8; return 11  // SE(EVSEMinimumVoltage)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -1669,7 +2080,7 @@ extension BPT_Scheduled_DC_CLResControlMode {
             case 2: s = 7; return 10  // SE(EVSEMaximumDischargeCurrent)
             case 3: s = 8; return 11  // SE(EVSEMinimumVoltage)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -1677,28 +2088,35 @@ extension BPT_Scheduled_DC_CLResControlMode {
             case 1: s = 7; return 10  // SE(EVSEMaximumDischargeCurrent)
             case 2: s = 8; return 11  // SE(EVSEMinimumVoltage)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(EVSEMaximumDischargeCurrent)
             case 1: s = 8; return 11  // SE(EVSEMinimumVoltage)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(EVSEMinimumVoltage)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1750,8 +2168,14 @@ extension BPT_Scheduled_DC_CLResControlMode {
         case (7, 11): w.writeEventCode(0, width: 2); s = 8
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1805,34 +2229,40 @@ public struct DC_CPDReqEnergyTransferMode: Sendable, Hashable {
 extension DC_CPDReqEnergyTransferMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: expected SE(EVMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: expected SE(EVMinimumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: expected SE(EVMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: expected SE(EVMinimumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v7: Int8? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: expected SE(TargetSOC), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 0
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1843,23 +2273,29 @@ extension DC_CPDReqEnergyTransferMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.evMinimumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evMinimumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evMaximumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evMinimumVoltage.exiEncode(&w)
         if let v9 = self.targetSOC {
-            try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
+            s = 7
+            w.writeBits(0x0, count: 3)
             try w.writeBoundedInteger(v9, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1872,46 +2308,53 @@ extension DC_CPDReqEnergyTransferMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVMaximumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMinimumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVMaximumVoltage)
-            default: throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVMinimumVoltage)
-            default: throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(TargetSOC)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1927,8 +2370,14 @@ extension DC_CPDReqEnergyTransferMode {
         case (6, 10): w.writeEventCode(0, width: 2); s = 7
         case (6, 0): w.writeEventCode(1, width: 2); s = -1
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1981,32 +2430,38 @@ public struct DC_CPDResEnergyTransferMode: Sendable, Hashable {
 extension DC_CPDResEnergyTransferMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: expected SE(EVSEMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: expected SE(EVSEMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: expected SE(EVSEMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: expected SE(EVSEMinimumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: expected SE(EVSEMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: expected SE(EVSEMinimumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v7: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: expected SE(EVSEPowerRampLimitation), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 0
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2017,20 +2472,27 @@ extension DC_CPDResEnergyTransferMode {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumVoltage.exiEncode(&w)
         if let v9 = self.evsePowerRampLimitation {
-            try Self._exiEmit(&s, &rep, 10, &w)
+            s = 7
+            w.writeBits(0x0, count: 2)
             try v9.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -2044,46 +2506,53 @@ extension DC_CPDResEnergyTransferMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEMaximumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSEMinimumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVSEMaximumVoltage)
-            default: throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVSEMinimumVoltage)
-            default: throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(EVSEPowerRampLimitation)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2099,8 +2568,14 @@ extension DC_CPDResEnergyTransferMode {
         case (6, 10): w.writeEventCode(0, width: 2); s = 7
         case (6, 0): w.writeEventCode(1, width: 2); s = -1
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2135,23 +2610,17 @@ public struct DC_CableCheckReq: Sendable, Hashable {
 extension DC_CableCheckReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_CableCheckReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_CableCheckReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(header: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2162,15 +2631,22 @@ extension DC_CableCheckReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("DC_CableCheckReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_CableCheckReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_CableCheckReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_CableCheckReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2179,8 +2655,14 @@ extension DC_CableCheckReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_CableCheckReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_CableCheckReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2215,41 +2697,29 @@ public struct DC_CableCheckRes: Sendable, Hashable {
 extension DC_CableCheckRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_CableCheckRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_CableCheckRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("DC_CableCheckRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_CableCheckRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2, evseProcessing: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2260,25 +2730,32 @@ extension DC_CableCheckRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("DC_CableCheckRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("DC_CableCheckRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("DC_CableCheckRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_CableCheckRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_CableCheckRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_CableCheckRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2289,8 +2766,14 @@ extension DC_CableCheckRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_CableCheckRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_CableCheckRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2333,27 +2816,45 @@ public struct DC_ChargeLoopReq: Sendable, Hashable {
 extension DC_ChargeLoopReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_ChargeLoopReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: DisplayParameters? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("DC_ChargeLoopReq: expected SE(DisplayParameters), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try DisplayParameters.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_ChargeLoopReq: expected SE(MeterInfoRequested), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("DC_ChargeLoopReq: expected SE(EVPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 9
+        case 2:
+            ev = 10
+        case 3:
+            ev = 11
+        case 4:
+            ev = 12
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 3)
+        }
         let v6: CLReqControlModeGroupDC
         switch ev {
         case 8:
@@ -2373,8 +2874,8 @@ extension DC_ChargeLoopReq {
             v6 = .scheduledDCCLReqControlMode(v11)
         default: throw EXIError.unexpectedEvent("DC_ChargeLoopReq: expected BPT_Dynamic_DC_CLReqControlMode or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_ChargeLoopReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(header: v1, displayParameters: v2, meterInfoRequested: v4, evPresentVoltage: v5, clReqControlMode: v6)
     }
 
@@ -2382,36 +2883,44 @@ extension DC_ChargeLoopReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         if let v12 = self.displayParameters {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v12.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.meterInfoRequested)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 2)
         try self.evPresentVoltage.exiEncode(&w)
         switch self.clReqControlMode {
         case .bptDynamicDCCLReqControlMode(let v13):
-            try Self._exiEmit(&s, &rep, 8, &w)
+            s = 5
+            w.writeBits(0x0, count: 3)
             try v13.exiEncode(&w)
         case .bptScheduledDCCLReqControlMode(let v14):
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 5
+            w.writeBits(0x1, count: 3)
             try v14.exiEncode(&w)
         case .clReqControlMode(let v15):
-            try Self._exiEmit(&s, &rep, 10, &w)
+            s = 5
+            w.writeBits(0x2, count: 3)
             try v15.exiEncode(&w)
         case .dynamicDCCLReqControlMode(let v16):
-            try Self._exiEmit(&s, &rep, 11, &w)
+            s = 5
+            w.writeBits(0x3, count: 3)
             try v16.exiEncode(&w)
         case .scheduledDCCLReqControlMode(let v17):
-            try Self._exiEmit(&s, &rep, 12, &w)
+            s = 5
+            w.writeBits(0x4, count: 3)
             try v17.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2422,23 +2931,23 @@ extension DC_ChargeLoopReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(DisplayParameters)
             case 1: s = 3; return 6  // SE(MeterInfoRequested)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(MeterInfoRequested)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVPresentVoltage)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -2447,15 +2956,22 @@ extension DC_ChargeLoopReq {
             case 2: s = 5; return 10  // SE(CLReqControlMode)
             case 3: s = 5; return 11  // SE(Dynamic_DC_CLReqControlMode)
             case 4: s = 5; return 12  // SE(Scheduled_DC_CLReqControlMode)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_ChargeLoopReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_ChargeLoopReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2473,8 +2989,14 @@ extension DC_ChargeLoopReq {
         case (4, 11): w.writeEventCode(3, width: 3); s = 5
         case (4, 12): w.writeEventCode(4, width: 3); s = 5
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_ChargeLoopReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_ChargeLoopReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2537,59 +3059,95 @@ public struct DC_ChargeLoopRes: Sendable, Hashable {
 extension DC_ChargeLoopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        case 3:
+            ev = 9
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+        }
         var v3: EVSEStatus? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try EVSEStatus.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: MeterInfo? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(MeterInfo), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try MeterInfo.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: Receipt? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(Receipt), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try Receipt.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 9
             v7 = v8
         }
         guard ev == 9 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(EVSEPresentCurrent), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
         let v10 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 11 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(EVSEPowerLimitAchieved), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        ev = 11
         try r.readSimpleContentStart()
         let v11 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 12 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(EVSECurrentLimitAchieved), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 12
         try r.readSimpleContentStart()
         let v12 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 13 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected SE(EVSEVoltageLimitAchieved), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+        ev = 13
         try r.readSimpleContentStart()
         let v13 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 14
+        case 1:
+            ev = 15
+        case 2:
+            ev = 16
+        case 3:
+            ev = 17
+        case 4:
+            ev = 18
+        default: throw Self._exiUndeclared(10, at: r.bitPosition &- 3)
+        }
         let v14: CLResControlModeGroupDC
         switch ev {
         case 14:
@@ -2609,8 +3167,8 @@ extension DC_ChargeLoopRes {
             v14 = .scheduledDCCLResControlMode(v19)
         default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected BPT_Dynamic_DC_CLResControlMode or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_ChargeLoopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(header: v1, responseCode: v2, evseStatus: v3, meterInfo: v5, receipt: v7, evsePresentCurrent: v9, evsePresentVoltage: v10, evsePowerLimitAchieved: v11, evseCurrentLimitAchieved: v12, evseVoltageLimitAchieved: v13, clResControlMode: v14)
     }
 
@@ -2618,14 +3176,16 @@ extension DC_ChargeLoopRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v20 = self.evseStatus {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 3)
             try v20.exiEncode(&w)
         }
         if let v21 = self.meterInfo {
@@ -2638,38 +3198,43 @@ extension DC_ChargeLoopRes {
         }
         try Self._exiEmit(&s, &rep, 9, &w)
         try self.evsePresentCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 10, &w)
+        s = 7
+        w.writeBits(0x0, count: 1)
         try self.evsePresentVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 11, &w)
-        w.writeSimpleContentStart()
+        s = 8
+        w.writeBits(0x0, count: 2)
         w.writeBoolean(self.evsePowerLimitAchieved)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 12, &w)
-        w.writeSimpleContentStart()
+        s = 9
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.evseCurrentLimitAchieved)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 13, &w)
-        w.writeSimpleContentStart()
+        s = 10
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.evseVoltageLimitAchieved)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.clResControlMode {
         case .bptDynamicDCCLResControlMode(let v23):
-            try Self._exiEmit(&s, &rep, 14, &w)
+            s = 11
+            w.writeBits(0x0, count: 3)
             try v23.exiEncode(&w)
         case .bptScheduledDCCLResControlMode(let v24):
-            try Self._exiEmit(&s, &rep, 15, &w)
+            s = 11
+            w.writeBits(0x1, count: 3)
             try v24.exiEncode(&w)
         case .clResControlMode(let v25):
-            try Self._exiEmit(&s, &rep, 16, &w)
+            s = 11
+            w.writeBits(0x2, count: 3)
             try v25.exiEncode(&w)
         case .dynamicDCCLResControlMode(let v26):
-            try Self._exiEmit(&s, &rep, 17, &w)
+            s = 11
+            w.writeBits(0x3, count: 3)
             try v26.exiEncode(&w)
         case .scheduledDCCLResControlMode(let v27):
-            try Self._exiEmit(&s, &rep, 18, &w)
+            s = 11
+            w.writeBits(0x4, count: 3)
             try v27.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2680,12 +3245,12 @@ extension DC_ChargeLoopRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -2693,45 +3258,45 @@ extension DC_ChargeLoopRes {
             case 1: s = 4; return 7  // SE(MeterInfo)
             case 2: s = 5; return 8  // SE(Receipt)
             case 3: s = 6; return 9  // SE(EVSEPresentCurrent)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(MeterInfo)
             case 1: s = 5; return 8  // SE(Receipt)
             case 2: s = 6; return 9  // SE(EVSEPresentCurrent)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(Receipt)
             case 1: s = 6; return 9  // SE(EVSEPresentCurrent)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVSEPresentCurrent)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(EVSEPresentVoltage)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVSEPowerLimitAchieved)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = 9; return 12  // SE(EVSECurrentLimitAchieved)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(EVSEVoltageLimitAchieved)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 3) {
@@ -2740,15 +3305,22 @@ extension DC_ChargeLoopRes {
             case 2: s = 11; return 16  // SE(CLResControlMode)
             case 3: s = 11; return 17  // SE(Dynamic_DC_CLResControlMode)
             case 4: s = 11; return 18  // SE(Scheduled_DC_CLResControlMode)
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_ChargeLoopRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2777,8 +3349,14 @@ extension DC_ChargeLoopRes {
         case (10, 17): w.writeEventCode(3, width: 3); s = 11
         case (10, 18): w.writeEventCode(4, width: 3); s = 11
         case (11, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_ChargeLoopRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_ChargeLoopRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2820,12 +3398,17 @@ public struct DC_ChargeParameterDiscoveryReq: Sendable, Hashable {
 extension DC_ChargeParameterDiscoveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         let v2: DC_CPDReqEnergyTransferModeGroup
         switch ev {
         case 5:
@@ -2836,26 +3419,24 @@ extension DC_ChargeParameterDiscoveryReq {
             v2 = .dcCPDReqEnergyTransferMode(v4)
         default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: expected BPT_DC_CPDReqEnergyTransferMode or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(header: v1, dcCPDReqEnergyTransferMode: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         switch self.dcCPDReqEnergyTransferMode {
         case .bptDCCPDReqEnergyTransferMode(let v5):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         case .dcCPDReqEnergyTransferMode(let v6):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            w.writeBits(0x1, count: 2)
             try v6.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2866,21 +3447,28 @@ extension DC_ChargeParameterDiscoveryReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(BPT_DC_CPDReqEnergyTransferMode)
             case 1: s = 2; return 6  // SE(DC_CPDReqEnergyTransferMode)
-            default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2891,8 +3479,14 @@ extension DC_ChargeParameterDiscoveryReq {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 6): w.writeEventCode(1, width: 2); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2928,17 +3522,22 @@ public struct DC_ChargeParameterDiscoveryRes: Sendable, Hashable {
 extension DC_ChargeParameterDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         let v3: DC_CPDResEnergyTransferModeGroup
         switch ev {
         case 6:
@@ -2949,30 +3548,27 @@ extension DC_ChargeParameterDiscoveryRes {
             v3 = .dcCPDResEnergyTransferMode(v5)
         default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: expected BPT_DC_CPDResEnergyTransferMode or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(header: v1, responseCode: v2, dcCPDResEnergyTransferMode: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.dcCPDResEnergyTransferMode {
         case .bptDCCPDResEnergyTransferMode(let v6):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         case .dcCPDResEnergyTransferMode(let v7):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            w.writeBits(0x1, count: 2)
             try v7.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2983,26 +3579,33 @@ extension DC_ChargeParameterDiscoveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(BPT_DC_CPDResEnergyTransferMode)
             case 1: s = 3; return 7  // SE(DC_CPDResEnergyTransferMode)
-            default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3014,8 +3617,14 @@ extension DC_ChargeParameterDiscoveryRes {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 7): w.writeEventCode(1, width: 2); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3055,42 +3664,31 @@ public struct DC_PreChargeReq: Sendable, Hashable {
 extension DC_PreChargeReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_PreChargeReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_PreChargeReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("DC_PreChargeReq: expected SE(EVPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("DC_PreChargeReq: expected SE(EVTargetVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_PreChargeReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         return Self(header: v1, evProcessing: v2, evPresentVoltage: v3, evTargetVoltage: v4)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 2)
         try self.evPresentVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        w.writeBits(0x0, count: 1)
         try self.evTargetVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3101,30 +3699,37 @@ extension DC_PreChargeReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("DC_PreChargeReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVProcessing)
-            default: throw EXIError.unexpectedEvent("DC_PreChargeReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVPresentVoltage)
-            default: throw EXIError.unexpectedEvent("DC_PreChargeReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("DC_PreChargeReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_PreChargeReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_PreChargeReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_PreChargeReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3136,8 +3741,14 @@ extension DC_PreChargeReq {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_PreChargeReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_PreChargeReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3175,37 +3786,27 @@ public struct DC_PreChargeRes: Sendable, Hashable {
 extension DC_PreChargeRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_PreChargeRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_PreChargeRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("DC_PreChargeRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_PreChargeRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2, evsePresentVoltage: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 2)
         try self.evsePresentVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3216,25 +3817,32 @@ extension DC_PreChargeRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("DC_PreChargeRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("DC_PreChargeRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEPresentVoltage)
-            default: throw EXIError.unexpectedEvent("DC_PreChargeRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_PreChargeRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_PreChargeRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_PreChargeRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3245,8 +3853,14 @@ extension DC_PreChargeRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_PreChargeRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_PreChargeRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3280,32 +3894,23 @@ public struct DC_WeldingDetectionReq: Sendable, Hashable {
 extension DC_WeldingDetectionReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(header: v1, evProcessing: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3316,20 +3921,27 @@ extension DC_WeldingDetectionReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVProcessing)
-            default: throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_WeldingDetectionReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3339,8 +3951,14 @@ extension DC_WeldingDetectionReq {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_WeldingDetectionReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_WeldingDetectionReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3376,37 +3994,27 @@ public struct DC_WeldingDetectionRes: Sendable, Hashable {
 extension DC_WeldingDetectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2, evsePresentVoltage: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 2)
         try self.evsePresentVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3417,25 +4025,32 @@ extension DC_WeldingDetectionRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEPresentVoltage)
-            default: throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_WeldingDetectionRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3446,8 +4061,14 @@ extension DC_WeldingDetectionRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_WeldingDetectionRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_WeldingDetectionRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3502,43 +4123,49 @@ public struct Dynamic_DC_CLReqControlMode: Sendable, Hashable {
 extension Dynamic_DC_CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v7 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: expected SE(EVMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
         let v8 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 11 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: expected SE(EVMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        ev = 11
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 12 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: expected SE(EVMinimumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 12
         let v10 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5, evMaximumChargePower: v6, evMinimumChargePower: v7, evMaximumChargeCurrent: v8, evMaximumVoltage: v9, evMinimumVoltage: v10)
     }
 
@@ -3547,28 +4174,36 @@ extension Dynamic_DC_CLReqControlMode {
         var s = 0
         var rep = 0
         if let v11 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v11, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         try self.evTargetEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evMaximumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evMinimumEnergyRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evMinimumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 10, &w)
+        s = 7
+        w.writeBits(0x0, count: 1)
         try self.evMaximumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 11, &w)
+        s = 8
+        w.writeBits(0x0, count: 1)
         try self.evMaximumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 12, &w)
+        s = 9
+        w.writeBits(0x0, count: 1)
         try self.evMinimumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3580,55 +4215,62 @@ extension Dynamic_DC_CLReqControlMode {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(DepartureTime)
             case 1: s = 2; return 5  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVTargetEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVMaximumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMinimumEnergyRequest)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(EVMaximumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVMaximumVoltage)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = 9; return 12  // SE(EVMinimumVoltage)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3646,8 +4288,14 @@ extension Dynamic_DC_CLReqControlMode {
         case (7, 11): w.writeEventCode(0, width: 1); s = 8
         case (8, 12): w.writeEventCode(0, width: 1); s = 9
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_DC_CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3705,16 +4353,37 @@ public struct Dynamic_DC_CLResControlMode: Sendable, Hashable {
 extension Dynamic_DC_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+            }
             v1 = v2
         }
         var v3: Int8? = nil
@@ -3723,7 +4392,15 @@ extension Dynamic_DC_CLResControlMode {
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: Int8? = nil
@@ -3732,7 +4409,13 @@ extension Dynamic_DC_CLResControlMode {
             try r.readSimpleContentStart()
             let v6 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: UInt16? = nil
@@ -3741,22 +4424,23 @@ extension Dynamic_DC_CLResControlMode {
             try r.readSimpleContentStart()
             let v8 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v7 = v8
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: expected SE(EVSEMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: expected SE(EVSEMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v10 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: expected SE(EVSEMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
         let v11 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 11 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: expected SE(EVSEMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        ev = 11
         let v12 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, evseMaximumChargePower: v9, evseMinimumChargePower: v10, evseMaximumChargeCurrent: v11, evseMaximumVoltage: v12)
     }
 
@@ -3765,38 +4449,42 @@ extension Dynamic_DC_CLResControlMode {
         var s = 0
         var rep = 0
         if let v13 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 4)
             try w.writeUnsignedInteger(v13, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v14 = self.minimumSOC {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v14, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v15 = self.targetSOC {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v15, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v16 = self.ackMaxDelay {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v16, min: 0, max: 65535)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 8, &w)
         try self.evseMaximumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumChargePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 10, &w)
+        s = 7
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumChargeCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 11, &w)
+        s = 8
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3811,7 +4499,7 @@ extension Dynamic_DC_CLResControlMode {
             case 2: s = 3; return 6  // SE(TargetSOC)
             case 3: s = 4; return 7  // SE(AckMaxDelay)
             case 4: s = 5; return 8  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -3819,48 +4507,55 @@ extension Dynamic_DC_CLResControlMode {
             case 1: s = 3; return 6  // SE(TargetSOC)
             case 2: s = 4; return 7  // SE(AckMaxDelay)
             case 3: s = 5; return 8  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(TargetSOC)
             case 1: s = 4; return 7  // SE(AckMaxDelay)
             case 2: s = 5; return 8  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(AckMaxDelay)
             case 1: s = 5; return 8  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVSEMaximumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVSEMinimumChargePower)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(EVSEMaximumChargeCurrent)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVSEMaximumVoltage)
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3886,8 +4581,14 @@ extension Dynamic_DC_CLResControlMode {
         case (6, 10): w.writeEventCode(0, width: 1); s = 7
         case (7, 11): w.writeEventCode(0, width: 1); s = 8
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Dynamic_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3950,69 +4651,144 @@ public struct Scheduled_DC_CLReqControlMode: Sendable, Hashable {
 extension Scheduled_DC_CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: RationalNumber? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected SE(EVTargetEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected SE(EVMaximumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected SE(EVMinimumEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v5 = v6
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected SE(EVTargetCurrent), got event \(ev)", atBit: r.bitPosition) }
         let v7 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected SE(EVTargetVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v8 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 9
+        case 1:
+            ev = 10
+        case 2:
+            ev = 11
+        case 3:
+            ev = 12
+        case 4:
+            ev = 13
+        case 5:
+            ev = 0
+        default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+        }
         var v9: RationalNumber? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected SE(EVMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 13
+            case 4:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 3)
+            }
             v9 = v10
         }
         var v11: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected SE(EVMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v12 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 12
+            case 2:
+                ev = 13
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 3)
+            }
             v11 = v12
         }
         var v13: RationalNumber? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected SE(EVMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
             let v14 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v13 = v14
         }
         var v15: RationalNumber? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected SE(EVMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
             let v16 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 2)
+            }
             v15 = v16
         }
         var v17: RationalNumber? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected SE(EVMinimumVoltage), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+            ev = 0
             v17 = v18
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4024,7 +4800,8 @@ extension Scheduled_DC_CLReqControlMode {
         var s = 0
         var rep = 0
         if let v19 = self.evTargetEnergyRequest {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 3)
             try v19.exiEncode(&w)
         }
         if let v20 = self.evMaximumEnergyRequest {
@@ -4037,10 +4814,12 @@ extension Scheduled_DC_CLReqControlMode {
         }
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.evTargetCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evTargetVoltage.exiEncode(&w)
         if let v22 = self.evMaximumChargePower {
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 6
+            w.writeBits(0x0, count: 3)
             try v22.exiEncode(&w)
         }
         if let v23 = self.evMinimumChargePower {
@@ -4073,30 +4852,30 @@ extension Scheduled_DC_CLReqControlMode {
             case 1: s = 2; return 5  // SE(EVMaximumEnergyRequest)
             case 2: s = 3; return 6  // SE(EVMinimumEnergyRequest)
             case 3: s = 4; return 7  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(EVMaximumEnergyRequest)
             case 1: s = 3; return 6  // SE(EVMinimumEnergyRequest)
             case 2: s = 4; return 7  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVMinimumEnergyRequest)
             case 1: s = 4; return 7  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -4106,7 +4885,7 @@ extension Scheduled_DC_CLReqControlMode {
             case 3: s = 9; return 12  // SE(EVMaximumVoltage)
             case 4: s = 10; return 13  // SE(EVMinimumVoltage)
             case 5: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 3) {
@@ -4115,7 +4894,7 @@ extension Scheduled_DC_CLReqControlMode {
             case 2: s = 9; return 12  // SE(EVMaximumVoltage)
             case 3: s = 10; return 13  // SE(EVMinimumVoltage)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -4123,28 +4902,35 @@ extension Scheduled_DC_CLReqControlMode {
             case 1: s = 9; return 12  // SE(EVMaximumVoltage)
             case 2: s = 10; return 13  // SE(EVMinimumVoltage)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVMaximumVoltage)
             case 1: s = 10; return 13  // SE(EVMinimumVoltage)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: s = 10; return 13  // SE(EVMinimumVoltage)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4183,8 +4969,14 @@ extension Scheduled_DC_CLReqControlMode {
         case (9, 13): w.writeEventCode(0, width: 2); s = 10
         case (9, 0): w.writeEventCode(1, width: 2); s = -1
         case (10, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4231,35 +5023,71 @@ public struct Scheduled_DC_CLResControlMode: Sendable, Hashable {
 extension Scheduled_DC_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: RationalNumber? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: expected SE(EVSEMaximumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+            }
             v1 = v2
         }
         var v3: RationalNumber? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: expected SE(EVSEMinimumChargePower), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: expected SE(EVSEMaximumChargeCurrent), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: RationalNumber? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: expected SE(EVSEMaximumVoltage), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4271,7 +5099,8 @@ extension Scheduled_DC_CLResControlMode {
         var s = 0
         var rep = 0
         if let v9 = self.evseMaximumChargePower {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 3)
             try v9.exiEncode(&w)
         }
         if let v10 = self.evseMinimumChargePower {
@@ -4301,7 +5130,7 @@ extension Scheduled_DC_CLResControlMode {
             case 2: s = 3; return 6  // SE(EVSEMaximumChargeCurrent)
             case 3: s = 4; return 7  // SE(EVSEMaximumVoltage)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -4309,28 +5138,35 @@ extension Scheduled_DC_CLResControlMode {
             case 1: s = 3; return 6  // SE(EVSEMaximumChargeCurrent)
             case 2: s = 4; return 7  // SE(EVSEMaximumVoltage)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVSEMaximumChargeCurrent)
             case 1: s = 4; return 7  // SE(EVSEMaximumVoltage)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(EVSEMaximumVoltage)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4352,8 +5188,14 @@ extension Scheduled_DC_CLResControlMode {
         case (3, 7): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: event \(ev) not allowed in state \(s)")
     }
 }
 

@@ -20,7 +20,10 @@ extension AlternativeSECCList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [AlternativeSECC] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("AlternativeSECCList: more than 8 items", atBit: r.bitPosition) }
@@ -40,9 +43,11 @@ extension AlternativeSECCList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.alternativeSECC.count, min: 1, max: 8, "AlternativeSECCList")
-        for v3 in self.alternativeSECC {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.alternativeSECC.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<AlternativeSECC>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -55,33 +60,40 @@ extension AlternativeSECCList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(AlternativeSECC)
-            default: throw EXIError.unexpectedEvent("AlternativeSECCList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(AlternativeSECC)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AlternativeSECCList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 5 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(AlternativeSECC), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AlternativeSECCList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(AlternativeSECC)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AlternativeSECCList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AlternativeSECCList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AlternativeSECCList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AlternativeSECCList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -96,8 +108,14 @@ extension AlternativeSECCList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AlternativeSECCList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AlternativeSECCList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -135,16 +153,37 @@ public struct AlternativeSECC: Sendable, Hashable {
 extension AlternativeSECC {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("AlternativeSECC: expected SE(SSID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 255)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+            }
             v1 = v2
         }
         var v3: String? = nil
@@ -153,7 +192,15 @@ extension AlternativeSECC {
             try r.readSimpleContentStart()
             let v4 = try r.readString(minLength: 0, maxLength: 12)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: String? = nil
@@ -162,7 +209,13 @@ extension AlternativeSECC {
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 39)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: UInt16? = nil
@@ -171,7 +224,8 @@ extension AlternativeSECC {
             try r.readSimpleContentStart()
             let v8 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AlternativeSECC: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -183,28 +237,28 @@ extension AlternativeSECC {
         var s = 0
         var rep = 0
         if let v9 = self.ssID {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 4)
             try w.writeString(v9, minLength: 0, maxLength: 255)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v10 = self.bssID {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeString(v10, minLength: 0, maxLength: 12)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v11 = self.ipAddress {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeString(v11, minLength: 0, maxLength: 39)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v12 = self.port {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeUnsignedInteger(v12, min: 0, max: 65535)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -221,7 +275,7 @@ extension AlternativeSECC {
             case 2: s = 3; return 6  // SE(IPAddress)
             case 3: s = 4; return 7  // SE(Port)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AlternativeSECC: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -229,28 +283,35 @@ extension AlternativeSECC {
             case 1: s = 3; return 6  // SE(IPAddress)
             case 2: s = 4; return 7  // SE(Port)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AlternativeSECC: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(IPAddress)
             case 1: s = 4; return 7  // SE(Port)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AlternativeSECC: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(Port)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AlternativeSECC: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AlternativeSECC: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AlternativeSECC: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AlternativeSECC: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -272,8 +333,14 @@ extension AlternativeSECC {
         case (3, 7): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AlternativeSECC: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AlternativeSECC: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -307,7 +374,10 @@ extension WPT_AlignmentCheckMethodList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [WPT_AlignmentCheckMethod] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_AlignmentCheckMethodList: more than 8 items", atBit: r.bitPosition) }
@@ -329,11 +399,13 @@ extension WPT_AlignmentCheckMethodList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.wptAlignmentCheckMethod.count, min: 1, max: 8, "WPT_AlignmentCheckMethodList")
-        for v3 in self.wptAlignmentCheckMethod {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            w.writeBits(UInt64(v3.exiIndex), count: 2)
-            w.writeSimpleContentEnd()
+        try self.wptAlignmentCheckMethod.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<WPT_AlignmentCheckMethod>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                w.writeBits(UInt64(v3[v4].exiIndex), count: 2)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -346,33 +418,40 @@ extension WPT_AlignmentCheckMethodList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(WPT_AlignmentCheckMethod)
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(WPT_AlignmentCheckMethod)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 5 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(WPT_AlignmentCheckMethod), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(WPT_AlignmentCheckMethod)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -387,8 +466,14 @@ extension WPT_AlignmentCheckMethodList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -431,27 +516,48 @@ extension WPT_AlignmentCheckReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+            s = 3
+        case 1:
+            ev = 7
+            s = 4
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: RationalNumber? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: expected SE(TargetCoilCurrent), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
+            s = 4
             v3 = v4
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: expected SE(EVResultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v5 = WPT_EVResult(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+            s = 5
+        case 1:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+        }
         var v6: [[UInt8]] = []
         while ev == 8 {
             if v6.count == 16 { throw EXIError.lengthLimitExceeded("WPT_AlignmentCheckReq: more than 16 items", atBit: r.bitPosition) }
@@ -471,26 +577,30 @@ extension WPT_AlignmentCheckReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v8 = self.targetCoilCurrent {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v8.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBits(UInt64(self.evResultCode.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_AlignmentCheckReq")
-        for v9 in self.vendorSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v9, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v10 in v9.indices {
+                try Self._exiEmit(&s, &rep, 8, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v9[v10], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -503,49 +613,56 @@ extension WPT_AlignmentCheckReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVProcessing)
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(TargetCoilCurrent)
             case 1: s = 4; return 7  // SE(EVResultCode)
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVResultCode)
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(VendorSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 5 } else { s = 6; rep = 0 }; return 8  // SE(VendorSpecificDataContainer), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 8  // SE(VendorSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_AlignmentCheckReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -564,8 +681,14 @@ extension WPT_AlignmentCheckReq {
         case (6, 8): w.writeEventCode(0, width: 2); s = 7
         case (6, 0): w.writeEventCode(1, width: 2); s = -1
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_AlignmentCheckReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -615,32 +738,69 @@ extension WPT_AlignmentCheckRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 7
+            s = 4
+        case 1:
+            ev = 8
+            s = 5
+        case 2:
+            ev = 9
+            s = 6
+        case 3:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+        }
         var v4: RationalNumber? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected SE(PowerTransmitted), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+                s = 5
+            case 1:
+                ev = 9
+                s = 6
+            case 2:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: RationalNumber? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected SE(SupplyDeviceCurrent), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+                s = 6
+            case 1:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v6 = v7
         }
         var v8: [[UInt8]] = []
@@ -662,18 +822,19 @@ extension WPT_AlignmentCheckRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v10 = self.powerTransmitted {
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x0, count: 3)
             try v10.exiEncode(&w)
         }
         if let v11 = self.supplyDeviceCurrent {
@@ -681,11 +842,13 @@ extension WPT_AlignmentCheckRes {
             try v11.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_AlignmentCheckRes")
-        for v12 in self.vendorSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v12, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v12: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v13 in v12.indices {
+                try Self._exiEmit(&s, &rep, 9, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v12[v13], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -698,17 +861,17 @@ extension WPT_AlignmentCheckRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -716,40 +879,47 @@ extension WPT_AlignmentCheckRes {
             case 1: s = 5; return 8  // SE(SupplyDeviceCurrent)
             case 2: s = 6; return 9  // SE(VendorSpecificDataContainer)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(SupplyDeviceCurrent)
             case 1: s = 6; return 9  // SE(VendorSpecificDataContainer)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(VendorSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 6 } else { s = 7; rep = 0 }; return 9  // SE(VendorSpecificDataContainer), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 9  // SE(VendorSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_AlignmentCheckRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -773,8 +943,14 @@ extension WPT_AlignmentCheckRes {
         case (7, 9): w.writeEventCode(0, width: 2); s = 8
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_AlignmentCheckRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -834,45 +1010,93 @@ extension WPT_ChargeLoopReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+            s = 2
+        case 1:
+            ev = 6
+            s = 3
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: DisplayParameters? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(DisplayParameters), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try DisplayParameters.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
+            s = 3
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(MeterInfoRequested), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(EVPCPowerRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
+        s = 4
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(EVPCPowerOutput), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
+        s = 5
         let v6 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(EVPCChargeDiagnostics), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
+        s = 6
         try r.readSimpleContentStart()
         let v7 = WPT_EVPCChargeDiagnostics(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 10
+            s = 7
+        case 1:
+            ev = 11
+            s = 8
+        case 2:
+            ev = 12
+            s = 9
+        case 3:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 3)
+        }
         var v8: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(EVPCOperatingFrequency), got event \(ev)", atBit: r.bitPosition) }
             let v9 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 11
+                s = 8
+            case 1:
+                ev = 12
+                s = 9
+            case 2:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+            }
             v8 = v9
         }
         var v10: WPT_EVPCPowerControlParameter? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(EVPCPowerControlParameter), got event \(ev)", atBit: r.bitPosition) }
             let v11 = try WPT_EVPCPowerControlParameter.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+                s = 9
+            case 1:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v10 = v11
         }
         var v12: [[UInt8]] = []
@@ -894,26 +1118,30 @@ extension WPT_ChargeLoopReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         if let v14 = self.displayParameters {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v14.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.meterInfoRequested)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 2)
         try self.evpcPowerRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evpcPowerOutput.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evpcChargeDiagnostics.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v15 = self.evpcOperatingFrequency {
-            try Self._exiEmit(&s, &rep, 10, &w)
+            s = 7
+            w.writeBits(0x0, count: 3)
             try v15.exiEncode(&w)
         }
         if let v16 = self.evpcPowerControlParameter {
@@ -921,11 +1149,13 @@ extension WPT_ChargeLoopReq {
             try v16.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.manufacturerSpecificDataContainer.count, min: 0, max: 16, "WPT_ChargeLoopReq")
-        for v17 in self.manufacturerSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 12, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v17, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.manufacturerSpecificDataContainer.withUnsafeBufferPointer { (v17: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v18 in v17.indices {
+                try Self._exiEmit(&s, &rep, 12, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v17[v18], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -938,33 +1168,33 @@ extension WPT_ChargeLoopReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(DisplayParameters)
             case 1: s = 3; return 6  // SE(MeterInfoRequested)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(MeterInfoRequested)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVPCPowerRequest)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVPCPowerOutput)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVPCChargeDiagnostics)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 3) {
@@ -972,40 +1202,47 @@ extension WPT_ChargeLoopReq {
             case 1: s = 8; return 11  // SE(EVPCPowerControlParameter)
             case 2: s = 9; return 12  // SE(ManufacturerSpecificDataContainer)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(EVPCPowerControlParameter)
             case 1: s = 9; return 12  // SE(ManufacturerSpecificDataContainer)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(ManufacturerSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 9 } else { s = 10; rep = 0 }; return 12  // SE(ManufacturerSpecificDataContainer), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 2) {
             case 0: s = 11; return 12  // SE(ManufacturerSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_ChargeLoopReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1033,8 +1270,14 @@ extension WPT_ChargeLoopReq {
         case (10, 12): w.writeEventCode(0, width: 2); s = 11
         case (10, 0): w.writeEventCode(1, width: 2); s = -1
         case (11, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_ChargeLoopReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1109,69 +1352,152 @@ extension WPT_ChargeLoopRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 6
+            s = 3
+        case 1:
+            ev = 7
+            s = 4
+        case 2:
+            ev = 8
+            s = 5
+        case 3:
+            ev = 9
+            s = 6
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+        }
         var v3: EVSEStatus? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try EVSEStatus.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+                s = 4
+            case 1:
+                ev = 8
+                s = 5
+            case 2:
+                ev = 9
+                s = 6
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: MeterInfo? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(MeterInfo), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try MeterInfo.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+                s = 5
+            case 1:
+                ev = 9
+                s = 6
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: Receipt? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(Receipt), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try Receipt.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 9
+            s = 6
             v7 = v8
         }
         guard ev == 9 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(EVPCPowerRequest), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+            s = 7
+        case 1:
+            ev = 11
+            s = 8
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v10: RationalNumber? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(SDPowerInput), got event \(ev)", atBit: r.bitPosition) }
             let v11 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 11
+            s = 8
             v10 = v11
         }
         guard ev == 11 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(SPCMaxOutputPowerLimit), got event \(ev)", atBit: r.bitPosition) }
         let v12 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 12 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(SPCMinOutputPowerLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 12
+        s = 9
         let v13 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 13 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(SPCChargeDiagnostics), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+        ev = 13
+        s = 10
         try r.readSimpleContentStart()
         let v14 = WPT_SPCChargeDiagnostics(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 14
+            s = 11
+        case 1:
+            ev = 15
+            s = 12
+        case 2:
+            ev = 16
+            s = 13
+        case 3:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(10, at: r.bitPosition &- 3)
+        }
         var v15: RationalNumber? = nil
         if ev == 14 {
             guard ev == 14 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(SPCOperatingFrequency), got event \(ev)", atBit: r.bitPosition) }
             let v16 = try RationalNumber.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 15
+                s = 12
+            case 1:
+                ev = 16
+                s = 13
+            case 2:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(11, at: r.bitPosition &- 2)
+            }
             v15 = v16
         }
         var v17: WPT_SPCPowerControlParameter? = nil
         if ev == 15 {
             guard ev == 15 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(SPCPowerControlParameter), got event \(ev)", atBit: r.bitPosition) }
             let v18 = try WPT_SPCPowerControlParameter.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 16
+                s = 13
+            case 1:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(12, at: r.bitPosition &- 2)
+            }
             v17 = v18
         }
         var v19: [[UInt8]] = []
@@ -1193,14 +1519,16 @@ extension WPT_ChargeLoopRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v21 = self.evseStatus {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 3)
             try v21.exiEncode(&w)
         }
         if let v22 = self.meterInfo {
@@ -1214,19 +1542,22 @@ extension WPT_ChargeLoopRes {
         try Self._exiEmit(&s, &rep, 9, &w)
         try self.evpcPowerRequest.exiEncode(&w)
         if let v24 = self.sdPowerInput {
-            try Self._exiEmit(&s, &rep, 10, &w)
+            s = 7
+            w.writeBits(0x0, count: 2)
             try v24.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 11, &w)
         try self.spcMaxOutputPowerLimit.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 12, &w)
+        s = 9
+        w.writeBits(0x0, count: 1)
         try self.spcMinOutputPowerLimit.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 13, &w)
-        w.writeSimpleContentStart()
+        s = 10
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.spcChargeDiagnostics.exiIndex), count: 3)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v25 = self.spcOperatingFrequency {
-            try Self._exiEmit(&s, &rep, 14, &w)
+            s = 11
+            w.writeBits(0x0, count: 3)
             try v25.exiEncode(&w)
         }
         if let v26 = self.spcPowerControlParameter {
@@ -1234,11 +1565,13 @@ extension WPT_ChargeLoopRes {
             try v26.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.manufacturerSpecificDataContainer.count, min: 0, max: 16, "WPT_ChargeLoopRes")
-        for v27 in self.manufacturerSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 16, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v27, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.manufacturerSpecificDataContainer.withUnsafeBufferPointer { (v27: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v28 in v27.indices {
+                try Self._exiEmit(&s, &rep, 16, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v27[v28], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1251,12 +1584,12 @@ extension WPT_ChargeLoopRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -1264,46 +1597,46 @@ extension WPT_ChargeLoopRes {
             case 1: s = 4; return 7  // SE(MeterInfo)
             case 2: s = 5; return 8  // SE(Receipt)
             case 3: s = 6; return 9  // SE(EVPCPowerRequest)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(MeterInfo)
             case 1: s = 5; return 8  // SE(Receipt)
             case 2: s = 6; return 9  // SE(EVPCPowerRequest)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(Receipt)
             case 1: s = 6; return 9  // SE(EVPCPowerRequest)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVPCPowerRequest)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(SDPowerInput)
             case 1: s = 8; return 11  // SE(SPCMaxOutputPowerLimit)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(SPCMaxOutputPowerLimit)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = 9; return 12  // SE(SPCMinOutputPowerLimit)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(SPCChargeDiagnostics)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 3) {
@@ -1311,40 +1644,47 @@ extension WPT_ChargeLoopRes {
             case 1: s = 12; return 15  // SE(SPCPowerControlParameter)
             case 2: s = 13; return 16  // SE(ManufacturerSpecificDataContainer)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 15  // SE(SPCPowerControlParameter)
             case 1: s = 13; return 16  // SE(ManufacturerSpecificDataContainer)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 2) {
             case 0: s = 13; return 16  // SE(ManufacturerSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 13 } else { s = 14; rep = 0 }; return 16  // SE(ManufacturerSpecificDataContainer), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
         case 14:
             switch try r.readEventCode(width: 2) {
             case 0: s = 15; return 16  // SE(ManufacturerSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 14", atBit: at)
+            default: throw Self._exiUndeclared(14, at: at)
             }
         case 15:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state 15", atBit: at)
+            default: throw Self._exiUndeclared(15, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_ChargeLoopRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1382,8 +1722,14 @@ extension WPT_ChargeLoopRes {
         case (14, 16): w.writeEventCode(0, width: 2); s = 15
         case (14, 0): w.writeEventCode(1, width: 2); s = -1
         case (15, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_ChargeLoopRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1444,31 +1790,46 @@ extension WPT_ChargeParameterDiscoveryReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: expected SE(EVPCMaxReceivablePower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: expected SE(SDMaxGroundClearence), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         try r.readSimpleContentStart()
         let v3 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: expected SE(SDMinGroundClearence), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
+        s = 4
         try r.readSimpleContentStart()
         let v4 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: expected SE(EVPCNaturalFrequency), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
+        s = 5
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: expected SE(EVPCDeviceLocalControl), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
+        s = 6
         try r.readSimpleContentStart()
         let v6 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+            s = 7
+        case 1:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v7: [[UInt8]] = []
         while ev == 10 {
             if v7.count == 16 { throw EXIError.lengthLimitExceeded("WPT_ChargeParameterDiscoveryReq: more than 16 items", atBit: r.bitPosition) }
@@ -1488,30 +1849,33 @@ extension WPT_ChargeParameterDiscoveryReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.evpcMaxReceivablePower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.sdMaxGroundClearence, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        s = 4
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.sdMinGroundClearence, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 2)
         try self.evpcNaturalFrequency.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 2)
         w.writeBoolean(self.evpcDeviceLocalControl)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_ChargeParameterDiscoveryReq")
-        for v9 in self.vendorSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v9, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v10 in v9.indices {
+                try Self._exiEmit(&s, &rep, 10, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v9[v10], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1524,58 +1888,65 @@ extension WPT_ChargeParameterDiscoveryReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVPCMaxReceivablePower)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(SDMaxGroundClearence)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(SDMinGroundClearence)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVPCNaturalFrequency)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVPCDeviceLocalControl)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(VendorSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 7 } else { s = 8; rep = 0 }; return 10  // SE(VendorSpecificDataContainer), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 10  // SE(VendorSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1595,8 +1966,14 @@ extension WPT_ChargeParameterDiscoveryReq {
         case (8, 10): w.writeEventCode(0, width: 2); s = 9
         case (8, 0): w.writeEventCode(1, width: 2); s = -1
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1660,42 +2037,60 @@ extension WPT_ChargeParameterDiscoveryRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(PDInputPowerClass), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         try r.readSimpleContentStart()
         let v3 = WPT_PowerClass(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(SDMinOutputPower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
+        s = 4
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(SDMaxOutputPower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
+        s = 5
         let v5 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(SDMaxGroundClearanceSupport), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
+        s = 6
         try r.readSimpleContentStart()
         let v6 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(SDMinGroundClearanceSupport), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
+        s = 7
         try r.readSimpleContentStart()
         let v7 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 11 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(PDMinCoilCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        ev = 11
+        s = 8
         let v8 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 12 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(PDMaxCoilCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 12
+        s = 9
         let v9 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 13
+            s = 10
+        case 1:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(9, at: r.bitPosition &- 2)
+        }
         var v10: [[UInt8]] = []
         while ev == 13 {
             if v10.count == 16 { throw EXIError.lengthLimitExceeded("WPT_ChargeParameterDiscoveryRes: more than 16 items", atBit: r.bitPosition) }
@@ -1715,38 +2110,41 @@ extension WPT_ChargeParameterDiscoveryRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.pdInputPowerClass.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 2)
         try self.sdMinOutputPower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.sdMaxOutputPower.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.sdMaxGroundClearanceSupport, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 10, &w)
-        w.writeSimpleContentStart()
+        s = 7
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.sdMinGroundClearanceSupport, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 11, &w)
+        s = 8
+        w.writeBits(0x0, count: 2)
         try self.pdMinCoilCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 12, &w)
+        s = 9
+        w.writeBits(0x0, count: 1)
         try self.pdMaxCoilCurrent.exiEncode(&w)
         try EXIFacets.checkLength(self.sdManufacturerSpecificDataContainer.count, min: 0, max: 16, "WPT_ChargeParameterDiscoveryRes")
-        for v12 in self.sdManufacturerSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 13, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v12, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.sdManufacturerSpecificDataContainer.withUnsafeBufferPointer { (v12: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v13 in v12.indices {
+                try Self._exiEmit(&s, &rep, 13, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v12[v13], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1759,73 +2157,80 @@ extension WPT_ChargeParameterDiscoveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(PDInputPowerClass)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(SDMinOutputPower)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(SDMaxOutputPower)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(SDMaxGroundClearanceSupport)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(SDMinGroundClearanceSupport)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(PDMinCoilCurrent)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = 9; return 12  // SE(PDMaxCoilCurrent)
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: s = 10; return 13  // SE(SDManufacturerSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 10 } else { s = 11; rep = 0 }; return 13  // SE(SDManufacturerSpecificDataContainer), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 2) {
             case 0: s = 12; return 13  // SE(SDManufacturerSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1848,8 +2253,14 @@ extension WPT_ChargeParameterDiscoveryRes {
         case (11, 13): w.writeEventCode(0, width: 2); s = 12
         case (11, 0): w.writeEventCode(1, width: 2); s = -1
         case (12, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1893,45 +2304,31 @@ public struct WPT_CoordinateXYZ: Sendable, Hashable {
 extension WPT_CoordinateXYZ {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: expected SE(Coord_X), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: expected SE(Coord_Y), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: expected SE(Coord_Z), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(coordX: v1, coordY: v2, coordZ: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeInteger(self.coordX, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeInteger(self.coordY, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeInteger(self.coordZ, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1942,25 +2339,32 @@ extension WPT_CoordinateXYZ {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Coord_X)
-            default: throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Coord_Y)
-            default: throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(Coord_Z)
-            default: throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_CoordinateXYZ: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1971,8 +2375,14 @@ extension WPT_CoordinateXYZ {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_CoordinateXYZ: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_CoordinateXYZ: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2012,38 +2422,29 @@ public struct WPT_EVPCPowerControlParameter: Sendable, Hashable {
 extension WPT_EVPCPowerControlParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: expected SE(EVPCCoilCurrentRequest), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: expected SE(EVPCCoilCurrentInformation), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: expected SE(EVPCCurrentOutputInformation), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: expected SE(EVPCVoltageOutputInformation), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         return Self(evpcCoilCurrentRequest: v1, evpcCoilCurrentInformation: v2, evpcCurrentOutputInformation: v3, evpcVoltageOutputInformation: v4)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.evpcCoilCurrentRequest.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.evpcCoilCurrentInformation.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.evpcCurrentOutputInformation.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        w.writeBits(0x0, count: 1)
         try self.evpcVoltageOutputInformation.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2054,30 +2455,37 @@ extension WPT_EVPCPowerControlParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVPCCoilCurrentRequest)
-            default: throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVPCCoilCurrentInformation)
-            default: throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVPCCurrentOutputInformation)
-            default: throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVPCVoltageOutputInformation)
-            default: throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2089,8 +2497,14 @@ extension WPT_EVPCPowerControlParameter {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_EVPCPowerControlParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2124,7 +2538,10 @@ extension WPT_FinePositioningMethodList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [WPT_FinePositioningMethod] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningMethodList: more than 8 items", atBit: r.bitPosition) }
@@ -2146,11 +2563,13 @@ extension WPT_FinePositioningMethodList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.wptFinePositioningMethod.count, min: 1, max: 8, "WPT_FinePositioningMethodList")
-        for v3 in self.wptFinePositioningMethod {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            w.writeBits(UInt64(v3.exiIndex), count: 3)
-            w.writeSimpleContentEnd()
+        try self.wptFinePositioningMethod.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<WPT_FinePositioningMethod>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                w.writeBits(UInt64(v3[v4].exiIndex), count: 3)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2163,33 +2582,40 @@ extension WPT_FinePositioningMethodList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(WPT_FinePositioningMethod)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(WPT_FinePositioningMethod)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 5 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(WPT_FinePositioningMethod), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(WPT_FinePositioningMethod)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_FinePositioningMethodList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2204,8 +2630,14 @@ extension WPT_FinePositioningMethodList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_FinePositioningMethodList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2248,20 +2680,35 @@ extension WPT_FinePositioningReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected SE(EVResultCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         try r.readSimpleContentStart()
         let v3 = WPT_EVResult(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+            s = 4
+        case 1:
+            ev = 8
+            s = 5
+        case 2:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v4: [[UInt8]] = []
         while ev == 7 {
             if v4.count == 16 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningReq: more than 16 items", atBit: r.bitPosition) }
@@ -2277,7 +2724,9 @@ extension WPT_FinePositioningReq {
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected SE(WPT_LF_DataPackageList), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try WPT_LF_DataPackageList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
+            s = -1
             v6 = v7
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2288,26 +2737,28 @@ extension WPT_FinePositioningReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evResultCode.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_FinePositioningReq")
-        for v8 in self.vendorSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v8, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v8: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v9 in v8.indices {
+                try Self._exiEmit(&s, &rep, 7, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v8[v9], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
-        if let v9 = self.wptLFDataPackageList {
+        if let v10 = self.wptLFDataPackageList {
             try Self._exiEmit(&s, &rep, 8, &w)
-            try v9.exiEncode(&w)
+            try v10.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2320,52 +2771,59 @@ extension WPT_FinePositioningReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVProcessing)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVResultCode)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(VendorSpecificDataContainer)
             case 1: s = 5; return 8  // SE(WPT_LF_DataPackageList)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 4 } else { s = 6; rep = 0 }; return 7  // SE(VendorSpecificDataContainer), repeated
             case 1: s = 5; return 8  // SE(WPT_LF_DataPackageList)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 7  // SE(VendorSpecificDataContainer)
             case 1: s = 5; return 8  // SE(WPT_LF_DataPackageList)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningReq: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(WPT_LF_DataPackageList)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningReq: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_FinePositioningReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_FinePositioningReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2387,8 +2845,14 @@ extension WPT_FinePositioningReq {
         case (6, 0): w.writeEventCode(2, width: 2); s = -1
         case (7, 8): w.writeEventCode(0, width: 2); s = 5
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_FinePositioningReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_FinePositioningReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2435,20 +2899,35 @@ extension WPT_FinePositioningRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+            s = 4
+        case 1:
+            ev = 8
+            s = 5
+        case 2:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v4: [[UInt8]] = []
         while ev == 7 {
             if v4.count == 16 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningRes: more than 16 items", atBit: r.bitPosition) }
@@ -2464,7 +2943,9 @@ extension WPT_FinePositioningRes {
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected SE(WPT_LF_DataPackageList), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try WPT_LF_DataPackageList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
+            s = -1
             v6 = v7
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2475,26 +2956,28 @@ extension WPT_FinePositioningRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_FinePositioningRes")
-        for v8 in self.vendorSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v8, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v8: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v9 in v8.indices {
+                try Self._exiEmit(&s, &rep, 7, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v8[v9], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
-        if let v9 = self.wptLFDataPackageList {
+        if let v10 = self.wptLFDataPackageList {
             try Self._exiEmit(&s, &rep, 8, &w)
-            try v9.exiEncode(&w)
+            try v10.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2507,52 +2990,59 @@ extension WPT_FinePositioningRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(VendorSpecificDataContainer)
             case 1: s = 5; return 8  // SE(WPT_LF_DataPackageList)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 4 } else { s = 6; rep = 0 }; return 7  // SE(VendorSpecificDataContainer), repeated
             case 1: s = 5; return 8  // SE(WPT_LF_DataPackageList)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 7  // SE(VendorSpecificDataContainer)
             case 1: s = 5; return 8  // SE(WPT_LF_DataPackageList)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(WPT_LF_DataPackageList)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_FinePositioningRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2574,8 +3064,14 @@ extension WPT_FinePositioningRes {
         case (6, 0): w.writeEventCode(2, width: 2); s = -1
         case (7, 8): w.writeEventCode(0, width: 2); s = 5
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_FinePositioningRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_FinePositioningRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2631,29 +3127,47 @@ extension WPT_FinePositioningSetupReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(EVDeviceFinePositioningMethodList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         let v3 = try WPT_FinePositioningMethodList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(EVDevicePairingMethodList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
+        s = 4
         let v4 = try WPT_PairingMethodList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(EVDeviceAlignmentCheckMethodList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
+        s = 5
         let v5 = try WPT_AlignmentCheckMethodList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(NaturalOffset), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
+        s = 6
         try r.readSimpleContentStart()
         let v6 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+            s = 7
+        case 1:
+            ev = 11
+            s = 8
+        case 2:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v7: [[UInt8]] = []
         while ev == 10 {
             if v7.count == 16 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningSetupReq: more than 16 items", atBit: r.bitPosition) }
@@ -2669,7 +3183,9 @@ extension WPT_FinePositioningSetupReq {
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(LF_SystemSetupData), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try WPT_LF_SystemSetupData.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            ev = 0
+            s = -1
             v9 = v10
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2680,32 +3196,37 @@ extension WPT_FinePositioningSetupReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 2)
         try self.evDeviceFinePositioningMethodList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evDevicePairingMethodList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evDeviceAlignmentCheckMethodList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.naturalOffset, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_FinePositioningSetupReq")
-        for v11 in self.vendorSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v11, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v11: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v12 in v11.indices {
+                try Self._exiEmit(&s, &rep, 10, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v11[v12], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
-        if let v12 = self.lfSystemSetupData {
+        if let v13 = self.lfSystemSetupData {
             try Self._exiEmit(&s, &rep, 11, &w)
-            try v12.exiEncode(&w)
+            try v13.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2718,67 +3239,74 @@ extension WPT_FinePositioningSetupReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVProcessing)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVDeviceFinePositioningMethodList)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVDevicePairingMethodList)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVDeviceAlignmentCheckMethodList)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(NaturalOffset)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(VendorSpecificDataContainer)
             case 1: s = 8; return 11  // SE(LF_SystemSetupData)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 7 } else { s = 9; rep = 0 }; return 10  // SE(VendorSpecificDataContainer), repeated
             case 1: s = 8; return 11  // SE(LF_SystemSetupData)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: s = 10; return 10  // SE(VendorSpecificDataContainer)
             case 1: s = 8; return 11  // SE(LF_SystemSetupData)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(LF_SystemSetupData)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2803,8 +3331,14 @@ extension WPT_FinePositioningSetupReq {
         case (9, 0): w.writeEventCode(2, width: 2); s = -1
         case (10, 11): w.writeEventCode(0, width: 2); s = 8
         case (10, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2863,29 +3397,47 @@ extension WPT_FinePositioningSetupRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(PrimaryDeviceFinePositioningMethodList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         let v3 = try WPT_FinePositioningMethodList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(PrimaryDevicePairingMethodList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
+        s = 4
         let v4 = try WPT_PairingMethodList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(PrimaryDeviceAlignmentCheckMethodList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
+        s = 5
         let v5 = try WPT_AlignmentCheckMethodList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(NaturalOffset), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
+        s = 6
         try r.readSimpleContentStart()
         let v6 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+            s = 7
+        case 1:
+            ev = 11
+            s = 8
+        case 2:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v7: [[UInt8]] = []
         while ev == 10 {
             if v7.count == 16 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningSetupRes: more than 16 items", atBit: r.bitPosition) }
@@ -2901,7 +3453,9 @@ extension WPT_FinePositioningSetupRes {
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(LF_SystemSetupData), got event \(ev)", atBit: r.bitPosition) }
             let v10 = try WPT_LF_SystemSetupData.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            ev = 0
+            s = -1
             v9 = v10
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2912,32 +3466,37 @@ extension WPT_FinePositioningSetupRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 2)
         try self.primaryDeviceFinePositioningMethodList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.primaryDevicePairingMethodList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.primaryDeviceAlignmentCheckMethodList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.naturalOffset, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_FinePositioningSetupRes")
-        for v11 in self.vendorSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v11, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v11: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v12 in v11.indices {
+                try Self._exiEmit(&s, &rep, 10, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v11[v12], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
-        if let v12 = self.lfSystemSetupData {
+        if let v13 = self.lfSystemSetupData {
             try Self._exiEmit(&s, &rep, 11, &w)
-            try v12.exiEncode(&w)
+            try v13.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2950,67 +3509,74 @@ extension WPT_FinePositioningSetupRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(PrimaryDeviceFinePositioningMethodList)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(PrimaryDevicePairingMethodList)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(PrimaryDeviceAlignmentCheckMethodList)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(NaturalOffset)
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(VendorSpecificDataContainer)
             case 1: s = 8; return 11  // SE(LF_SystemSetupData)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 7 } else { s = 9; rep = 0 }; return 10  // SE(VendorSpecificDataContainer), repeated
             case 1: s = 8; return 11  // SE(LF_SystemSetupData)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: s = 10; return 10  // SE(VendorSpecificDataContainer)
             case 1: s = 8; return 11  // SE(LF_SystemSetupData)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(LF_SystemSetupData)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3035,8 +3601,14 @@ extension WPT_FinePositioningSetupRes {
         case (9, 0): w.writeEventCode(2, width: 2); s = -1
         case (10, 11): w.writeEventCode(0, width: 2); s = 8
         case (10, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3075,32 +3647,23 @@ public struct WPT_LF_DataPackageList: Sendable, Hashable {
 extension WPT_LF_DataPackageList {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_DataPackageList: expected SE(NumPackages), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_LF_DataPackageList: expected SE(WPT_LF_DataPackage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try WPT_LF_DataPackage.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_DataPackageList: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(numPackages: v1, wptLFDataPackage: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.numPackages, bits: 8, min: 0, max: 255)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.wptLFDataPackage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3111,20 +3674,27 @@ extension WPT_LF_DataPackageList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(NumPackages)
-            default: throw EXIError.unexpectedEvent("WPT_LF_DataPackageList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(WPT_LF_DataPackage)
-            default: throw EXIError.unexpectedEvent("WPT_LF_DataPackageList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_DataPackageList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_DataPackageList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_DataPackageList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3134,8 +3704,14 @@ extension WPT_LF_DataPackageList {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_DataPackageList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_DataPackageList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3176,25 +3752,32 @@ public struct WPT_LF_DataPackage: Sendable, Hashable {
 extension WPT_LF_DataPackage {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_DataPackage: expected SE(PackageIndex), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         let v2: WPT_LF_DataPackage.Choice
         switch ev {
         case 5:
             guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_LF_DataPackage: expected SE(LF_TxData), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try WPT_LF_TxDataList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .lfTxData(v3)
         case 6:
             guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_LF_DataPackage: expected SE(LF_RxData), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try WPT_LF_RxDataList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .lfRxData(v4)
         default: throw EXIError.unexpectedEvent("WPT_LF_DataPackage: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -3206,16 +3789,18 @@ extension WPT_LF_DataPackage {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.packageIndex, bits: 8, min: 0, max: 255)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.choice {
         case .lfTxData(let v5):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         case .lfRxData(let v6):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x1, count: 2)
             try v6.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -3229,26 +3814,33 @@ extension WPT_LF_DataPackage {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PackageIndex)
-            default: throw EXIError.unexpectedEvent("WPT_LF_DataPackage: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(LF_TxData)
             case 1: s = 3; return 6  // SE(LF_RxData)
-            default: throw EXIError.unexpectedEvent("WPT_LF_DataPackage: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_DataPackage: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_DataPackage: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_DataPackage: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_DataPackage: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3260,8 +3852,14 @@ extension WPT_LF_DataPackage {
         case (1, 6): w.writeEventCode(1, width: 2); s = 3
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_DataPackage: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_DataPackage: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3322,12 +3920,16 @@ extension WPT_LF_ReceiverData {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: expected SE(NumberOfReceivers), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         try r.readSimpleContentStart()
         let v1 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         var v2: [WPT_TxRxSpecData] = []
         while ev == 5 {
             if v2.count == 255 { throw EXIError.lengthLimitExceeded("WPT_LF_ReceiverData: more than 255 items", atBit: r.bitPosition) }
@@ -3346,14 +3948,16 @@ extension WPT_LF_ReceiverData {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.numberOfReceivers, bits: 8, min: 0, max: 255)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.rxSpecData.count, min: 2, max: 255, "WPT_LF_ReceiverData")
-        for v4 in self.rxSpecData {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v4.exiEncode(&w)
+        try self.rxSpecData.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<WPT_TxRxSpecData>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v4[v5].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3366,43 +3970,50 @@ extension WPT_LF_ReceiverData {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(NumberOfReceivers)
-            default: throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(RxSpecData)
-            default: throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 5  // SE(RxSpecData)
-            default: throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 5  // SE(RxSpecData)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 251 { s = 4 } else { s = 5; rep = 0 }; return 5  // SE(RxSpecData), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 5  // SE(RxSpecData)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_ReceiverData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3419,8 +4030,14 @@ extension WPT_LF_ReceiverData {
         case (5, 5): w.writeEventCode(0, width: 2); s = 6
         case (5, 0): w.writeEventCode(1, width: 2); s = -1
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_ReceiverData: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3450,23 +4067,17 @@ public struct WPT_LF_RxDataList: Sendable, Hashable {
 extension WPT_LF_RxDataList {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_RxDataList: expected SE(WPT_LF_RxDataList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try WPT_LF_RxData.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_RxDataList: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(wptLFRxDataList: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.wptLFRxDataList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3477,15 +4088,22 @@ extension WPT_LF_RxDataList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(WPT_LF_RxDataList)
-            default: throw EXIError.unexpectedEvent("WPT_LF_RxDataList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_RxDataList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_RxDataList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_RxDataList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3494,8 +4112,14 @@ extension WPT_LF_RxDataList {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_RxDataList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_RxDataList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3527,32 +4151,23 @@ public struct WPT_LF_RxData: Sendable, Hashable {
 extension WPT_LF_RxData {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_RxData: expected SE(RxIdentifier), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_LF_RxData: expected SE(RSSIData), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try WPT_LF_RxRSSIList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_RxData: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(rxIdentifier: v1, rssiData: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.rxIdentifier, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.rssiData.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3563,20 +4178,27 @@ extension WPT_LF_RxData {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(RxIdentifier)
-            default: throw EXIError.unexpectedEvent("WPT_LF_RxData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(RSSIData)
-            default: throw EXIError.unexpectedEvent("WPT_LF_RxData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_RxData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_RxData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_RxData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3586,8 +4208,14 @@ extension WPT_LF_RxData {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_RxData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_RxData: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3617,23 +4245,17 @@ public struct WPT_LF_RxRSSIList: Sendable, Hashable {
 extension WPT_LF_RxRSSIList {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_RxRSSIList: expected SE(RSSIDataList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try WPT_LF_RxRSSI.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_RxRSSIList: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(rssiDataList: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.rssiDataList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3644,15 +4266,22 @@ extension WPT_LF_RxRSSIList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(RSSIDataList)
-            default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSIList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSIList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSIList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_RxRSSIList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3661,8 +4290,14 @@ extension WPT_LF_RxRSSIList {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSIList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_RxRSSIList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3694,32 +4329,23 @@ public struct WPT_LF_RxRSSI: Sendable, Hashable {
 extension WPT_LF_RxRSSI {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_RxRSSI: expected SE(TxIdentifier), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_LF_RxRSSI: expected SE(RSSI), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_RxRSSI: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(txIdentifier: v1, rssi: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.txIdentifier, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.rssi.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3730,20 +4356,27 @@ extension WPT_LF_RxRSSI {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TxIdentifier)
-            default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSI: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(RSSI)
-            default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSI: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSI: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSI: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_RxRSSI: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3753,8 +4386,14 @@ extension WPT_LF_RxRSSI {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_RxRSSI: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_RxRSSI: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3792,20 +4431,27 @@ public struct WPT_LF_SystemSetupData: Sendable, Hashable {
 extension WPT_LF_SystemSetupData {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         let v1: WPT_LF_SystemSetupData.Choice
         switch ev {
         case 4:
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: expected SE(LF_TransmitterSetupData), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try WPT_LF_TransmitterData.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 0
             v1 = .lfTransmitterSetupData(v2)
         case 5:
             guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: expected SE(LF_ReceiverSetupData), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try WPT_LF_ReceiverData.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v1 = .lfReceiverSetupData(v3)
         default: throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -3819,10 +4465,12 @@ extension WPT_LF_SystemSetupData {
         var rep = 0
         switch self.choice {
         case .lfTransmitterSetupData(let v4):
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try v4.exiEncode(&w)
         case .lfReceiverSetupData(let v5):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x1, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -3837,20 +4485,27 @@ extension WPT_LF_SystemSetupData {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(LF_TransmitterSetupData)
             case 1: s = 2; return 5  // SE(LF_ReceiverSetupData)
-            default: throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_SystemSetupData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3861,8 +4516,14 @@ extension WPT_LF_SystemSetupData {
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_SystemSetupData: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3928,15 +4589,20 @@ extension WPT_LF_TransmitterData {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: expected SE(NumberOfTransmitters), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         try r.readSimpleContentStart()
         let v1 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: expected SE(SignalFrequency), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         var v3: [WPT_TxRxSpecData] = []
         while ev == 6 {
             if v3.count == 255 { throw EXIError.lengthLimitExceeded("WPT_LF_TransmitterData: more than 255 items", atBit: r.bitPosition) }
@@ -3951,7 +4617,9 @@ extension WPT_LF_TransmitterData {
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: expected SE(TxPackageSpecData), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try WPT_TxRxPackageSpecData.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 0
+            s = -1
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3962,20 +4630,22 @@ extension WPT_LF_TransmitterData {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.numberOfTransmitters, bits: 8, min: 0, max: 255)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.signalFrequency.exiEncode(&w)
         try EXIFacets.checkLength(self.txSpecData.count, min: 2, max: 255, "WPT_LF_TransmitterData")
-        for v7 in self.txSpecData {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            try v7.exiEncode(&w)
+        try self.txSpecData.withUnsafeBufferPointer { (v7: UnsafeBufferPointer<WPT_TxRxSpecData>) throws(EXIError) in
+            for v8 in v7.indices {
+                try Self._exiEmit(&s, &rep, 6, &w)
+                try v7[v8].exiEncode(&w)
+            }
         }
-        if let v8 = self.txPackageSpecData {
+        if let v9 = self.txPackageSpecData {
             try Self._exiEmit(&s, &rep, 7, &w)
-            try v8.exiEncode(&w)
+            try v9.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3988,57 +4658,64 @@ extension WPT_LF_TransmitterData {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(NumberOfTransmitters)
-            default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SignalFrequency)
-            default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(TxSpecData)
-            default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 6  // SE(TxSpecData)
-            default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 6  // SE(TxSpecData)
             case 1: s = 6; return 7  // SE(TxPackageSpecData)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 251 { s = 5 } else { s = 7; rep = 0 }; return 6  // SE(TxSpecData), repeated
             case 1: s = 6; return 7  // SE(TxPackageSpecData)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 6  // SE(TxSpecData)
             case 1: s = 6; return 7  // SE(TxPackageSpecData)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 7  // SE(TxPackageSpecData)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_TransmitterData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4061,8 +4738,14 @@ extension WPT_LF_TransmitterData {
         case (7, 0): w.writeEventCode(2, width: 2); s = -1
         case (8, 7): w.writeEventCode(0, width: 2); s = 6
         case (8, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_TransmitterData: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4094,23 +4777,17 @@ public struct WPT_LF_TxDataList: Sendable, Hashable {
 extension WPT_LF_TxDataList {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_TxDataList: expected SE(WPT_LF_TxDataList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try WPT_LF_TxData.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_TxDataList: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(wptLFTxDataList: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.wptLFTxDataList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4121,15 +4798,22 @@ extension WPT_LF_TxDataList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(WPT_LF_TxDataList)
-            default: throw EXIError.unexpectedEvent("WPT_LF_TxDataList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_TxDataList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_TxDataList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_TxDataList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4138,8 +4822,14 @@ extension WPT_LF_TxDataList {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_TxDataList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_TxDataList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4171,32 +4861,23 @@ public struct WPT_LF_TxData: Sendable, Hashable {
 extension WPT_LF_TxData {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_LF_TxData: expected SE(TxIdentifier), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_LF_TxData: expected SE(EIRP), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_TxData: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(txIdentifier: v1, eirp: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.txIdentifier, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.eirp.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4207,20 +4888,27 @@ extension WPT_LF_TxData {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TxIdentifier)
-            default: throw EXIError.unexpectedEvent("WPT_LF_TxData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EIRP)
-            default: throw EXIError.unexpectedEvent("WPT_LF_TxData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_LF_TxData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_LF_TxData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_TxData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4230,8 +4918,14 @@ extension WPT_LF_TxData {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_LF_TxData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_LF_TxData: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4263,7 +4957,10 @@ extension WPT_PairingMethodList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [WPT_PairingMethod] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_PairingMethodList: more than 8 items", atBit: r.bitPosition) }
@@ -4285,11 +4982,13 @@ extension WPT_PairingMethodList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.wptPairingMethod.count, min: 1, max: 8, "WPT_PairingMethodList")
-        for v3 in self.wptPairingMethod {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            w.writeBits(UInt64(v3.exiIndex), count: 3)
-            w.writeSimpleContentEnd()
+        try self.wptPairingMethod.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<WPT_PairingMethod>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                w.writeBits(UInt64(v3[v4].exiIndex), count: 3)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4302,33 +5001,40 @@ extension WPT_PairingMethodList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(WPT_PairingMethod)
-            default: throw EXIError.unexpectedEvent("WPT_PairingMethodList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(WPT_PairingMethod)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingMethodList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 5 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(WPT_PairingMethod), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingMethodList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(WPT_PairingMethod)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingMethodList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingMethodList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_PairingMethodList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_PairingMethodList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4343,8 +5049,14 @@ extension WPT_PairingMethodList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_PairingMethodList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_PairingMethodList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4387,29 +5099,50 @@ extension WPT_PairingReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected SE(EVProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+            s = 3
+        case 1:
+            ev = 7
+            s = 4
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: UInt32? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected SE(ObservedIDCode), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
+            s = 4
             v3 = v4
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected SE(EVResultCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v5 = WPT_EVResult(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+            s = 5
+        case 1:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+        }
         var v6: [[UInt8]] = []
         while ev == 8 {
             if v6.count == 16 { throw EXIError.lengthLimitExceeded("WPT_PairingReq: more than 16 items", atBit: r.bitPosition) }
@@ -4429,28 +5162,31 @@ extension WPT_PairingReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v8 = self.observedIDCode {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v8, min: 1, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBits(UInt64(self.evResultCode.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_PairingReq")
-        for v9 in self.vendorSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v9, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v10 in v9.indices {
+                try Self._exiEmit(&s, &rep, 8, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v9[v10], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4463,49 +5199,56 @@ extension WPT_PairingReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_PairingReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVProcessing)
-            default: throw EXIError.unexpectedEvent("WPT_PairingReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(ObservedIDCode)
             case 1: s = 4; return 7  // SE(EVResultCode)
-            default: throw EXIError.unexpectedEvent("WPT_PairingReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVResultCode)
-            default: throw EXIError.unexpectedEvent("WPT_PairingReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(VendorSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 5 } else { s = 6; rep = 0 }; return 8  // SE(VendorSpecificDataContainer), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 8  // SE(VendorSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingReq: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingReq: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_PairingReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_PairingReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4524,8 +5267,14 @@ extension WPT_PairingReq {
         case (6, 8): w.writeEventCode(0, width: 2); s = 7
         case (6, 0): w.writeEventCode(1, width: 2); s = -1
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_PairingReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_PairingReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4575,34 +5324,71 @@ extension WPT_PairingRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected SE(Header), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 7
+            s = 4
+        case 1:
+            ev = 8
+            s = 5
+        case 2:
+            ev = 9
+            s = 6
+        case 3:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+        }
         var v4: UInt32? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected SE(ObservedIDCode), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+                s = 5
+            case 1:
+                ev = 9
+                s = 6
+            case 2:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: AlternativeSECCList? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected SE(AlternativeSECCList), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try AlternativeSECCList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+                s = 6
+            case 1:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v6 = v7
         }
         var v8: [[UInt8]] = []
@@ -4624,32 +5410,34 @@ extension WPT_PairingRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v10 = self.observedIDCode {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x0, count: 4)
             try w.writeUnsignedInteger(v10, min: 1, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v11 = self.alternativeSECCList {
             try Self._exiEmit(&s, &rep, 8, &w)
             try v11.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_PairingRes")
-        for v12 in self.vendorSpecificDataContainer {
-            try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v12, minLength: 0, maxLength: 256)
-            w.writeSimpleContentEnd()
+        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v12: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v13 in v12.indices {
+                try Self._exiEmit(&s, &rep, 9, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v12[v13], minLength: 0, maxLength: 256)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4662,17 +5450,17 @@ extension WPT_PairingRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Header)
-            default: throw EXIError.unexpectedEvent("WPT_PairingRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("WPT_PairingRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("WPT_PairingRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -4680,40 +5468,47 @@ extension WPT_PairingRes {
             case 1: s = 5; return 8  // SE(AlternativeSECCList)
             case 2: s = 6; return 9  // SE(VendorSpecificDataContainer)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(AlternativeSECCList)
             case 1: s = 6; return 9  // SE(VendorSpecificDataContainer)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(VendorSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 14 { s = 6 } else { s = 7; rep = 0 }; return 9  // SE(VendorSpecificDataContainer), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 9  // SE(VendorSpecificDataContainer)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_PairingRes: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_PairingRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_PairingRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4737,8 +5532,14 @@ extension WPT_PairingRes {
         case (7, 9): w.writeEventCode(0, width: 2); s = 8
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_PairingRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_PairingRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4772,23 +5573,17 @@ public struct WPT_SPCPowerControlParameter: Sendable, Hashable {
 extension WPT_SPCPowerControlParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_SPCPowerControlParameter: expected SE(SPCPrimaryDeviceCoilCurrentInformation), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try RationalNumber.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_SPCPowerControlParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(spcPrimaryDeviceCoilCurrentInformation: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.spcPrimaryDeviceCoilCurrentInformation.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4799,15 +5594,22 @@ extension WPT_SPCPowerControlParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SPCPrimaryDeviceCoilCurrentInformation)
-            default: throw EXIError.unexpectedEvent("WPT_SPCPowerControlParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_SPCPowerControlParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_SPCPowerControlParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_SPCPowerControlParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4816,8 +5618,14 @@ extension WPT_SPCPowerControlParameter {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_SPCPowerControlParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_SPCPowerControlParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4857,7 +5665,10 @@ extension WPT_TxRxPackageSpecData {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [WPT_TxRxPulseOrder] = []
         while ev == 4 {
             if v1.count == 255 { throw EXIError.lengthLimitExceeded("WPT_TxRxPackageSpecData: more than 255 items", atBit: r.bitPosition) }
@@ -4872,18 +5683,21 @@ extension WPT_TxRxPackageSpecData {
         try r.readSimpleContentStart()
         let v3 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: expected SE(PulseDuration), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 6
         try r.readSimpleContentStart()
         let v4 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: expected SE(PackageSeparationTime), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 7
+        s = 8
         try r.readSimpleContentStart()
         let v5 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        ev = 0
+        s = -1
         return Self(pulseSequenceOrder: v1, pulseSeparationTime: v3, pulseDuration: v4, packageSeparationTime: v5)
     }
 
@@ -4892,23 +5706,23 @@ extension WPT_TxRxPackageSpecData {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.pulseSequenceOrder.count, min: 2, max: 255, "WPT_TxRxPackageSpecData")
-        for v6 in self.pulseSequenceOrder {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v6.exiEncode(&w)
+        try self.pulseSequenceOrder.withUnsafeBufferPointer { (v6: UnsafeBufferPointer<WPT_TxRxPulseOrder>) throws(EXIError) in
+            for v7 in v6.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v6[v7].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeUnsignedInteger(self.pulseSeparationTime, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.pulseDuration, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        s = 8
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.packageSeparationTime, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4919,53 +5733,60 @@ extension WPT_TxRxPackageSpecData {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PulseSequenceOrder)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 4  // SE(PulseSequenceOrder)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 4  // SE(PulseSequenceOrder)
             case 1: s = 4; return 5  // SE(PulseSeparationTime)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 251 { s = 3 } else { s = 5; rep = 0 }; return 4  // SE(PulseSequenceOrder), repeated
             case 1: s = 4; return 5  // SE(PulseSeparationTime)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 6  // SE(PulseDuration)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 4  // SE(PulseSequenceOrder)
             case 1: s = 4; return 5  // SE(PulseSeparationTime)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 7  // SE(PackageSeparationTime)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 5  // SE(PulseSeparationTime)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4984,8 +5805,14 @@ extension WPT_TxRxPackageSpecData {
         case (6, 7): w.writeEventCode(0, width: 1); s = 8
         case (7, 5): w.writeEventCode(0, width: 1); s = 4
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5020,36 +5847,25 @@ public struct WPT_TxRxPulseOrder: Sendable, Hashable {
 extension WPT_TxRxPulseOrder {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_TxRxPulseOrder: expected SE(IndexNumber), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_TxRxPulseOrder: expected SE(TxRxIdentifier), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_TxRxPulseOrder: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(indexNumber: v1, txRxIdentifier: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.indexNumber, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.txRxIdentifier, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -5060,20 +5876,27 @@ extension WPT_TxRxPulseOrder {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(IndexNumber)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPulseOrder: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(TxRxIdentifier)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPulseOrder: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_TxRxPulseOrder: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_TxRxPulseOrder: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_TxRxPulseOrder: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5083,8 +5906,14 @@ extension WPT_TxRxPulseOrder {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_TxRxPulseOrder: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_TxRxPulseOrder: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5120,37 +5949,27 @@ public struct WPT_TxRxSpecData: Sendable, Hashable {
 extension WPT_TxRxSpecData {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_TxRxSpecData: expected SE(TxRxIdentifier), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_TxRxSpecData: expected SE(TxRxPosition), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try WPT_CoordinateXYZ.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_TxRxSpecData: expected SE(TxRxOrientation), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try WPT_CoordinateXYZ.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_TxRxSpecData: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(txRxIdentifier: v1, txRxPosition: v2, txRxOrientation: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.txRxIdentifier, min: 1, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.txRxPosition.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.txRxOrientation.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -5161,25 +5980,32 @@ extension WPT_TxRxSpecData {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(TxRxIdentifier)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxSpecData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(TxRxPosition)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxSpecData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(TxRxOrientation)
-            default: throw EXIError.unexpectedEvent("WPT_TxRxSpecData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WPT_TxRxSpecData: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WPT_TxRxSpecData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_TxRxSpecData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5190,8 +6016,14 @@ extension WPT_TxRxSpecData {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WPT_TxRxSpecData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WPT_TxRxSpecData: event \(ev) not allowed in state \(s)")
     }
 }
 

@@ -21,14 +21,27 @@ public struct AuthorizationReq: Sendable, Hashable {
 extension AuthorizationReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+            }
             v1 = v2
         }
         var v3: [UInt8]? = nil
@@ -37,7 +50,8 @@ extension AuthorizationReq {
             try r.readSimpleContentStart()
             let v4 = try r.readBinary(minLength: 16, maxLength: 16)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -49,14 +63,15 @@ extension AuthorizationReq {
         var s = 0
         var rep = 0
         if let v5 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v5, minLength: 0, maxLength: nil)
         }
         if let v6 = self.genChallenge {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBinary(v6, minLength: 16, maxLength: 16)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -71,21 +86,28 @@ extension AuthorizationReq {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(GenChallenge)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AuthorizationReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(GenChallenge)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AuthorizationReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AuthorizationReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AuthorizationReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -98,8 +120,14 @@ extension AuthorizationReq {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AuthorizationReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -132,36 +160,25 @@ public struct AuthorizationRes: Sendable, Hashable {
 extension AuthorizationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AuthorizationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, evseProcessing: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -172,20 +189,27 @@ extension AuthorizationRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("AuthorizationRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("AuthorizationRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AuthorizationRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AuthorizationRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -195,8 +219,14 @@ extension AuthorizationRes {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AuthorizationRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AuthorizationRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -223,18 +253,13 @@ public struct BodyBase: Sendable, Hashable {
 extension BodyBase {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("BodyBase: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -245,10 +270,17 @@ extension BodyBase {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("BodyBase: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("BodyBase: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("BodyBase: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -256,8 +288,14 @@ extension BodyBase {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("BodyBase: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("BodyBase: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -285,9 +323,82 @@ public struct Body: Sendable, Hashable {
 extension Body {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 6) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        case 5:
+            ev = 9
+        case 6:
+            ev = 10
+        case 7:
+            ev = 11
+        case 8:
+            ev = 12
+        case 9:
+            ev = 13
+        case 10:
+            ev = 14
+        case 11:
+            ev = 15
+        case 12:
+            ev = 16
+        case 13:
+            ev = 17
+        case 14:
+            ev = 18
+        case 15:
+            ev = 19
+        case 16:
+            ev = 20
+        case 17:
+            ev = 21
+        case 18:
+            ev = 22
+        case 19:
+            ev = 23
+        case 20:
+            ev = 24
+        case 21:
+            ev = 25
+        case 22:
+            ev = 26
+        case 23:
+            ev = 27
+        case 24:
+            ev = 28
+        case 25:
+            ev = 29
+        case 26:
+            ev = 30
+        case 27:
+            ev = 31
+        case 28:
+            ev = 32
+        case 29:
+            ev = 33
+        case 30:
+            ev = 34
+        case 31:
+            ev = 35
+        case 32:
+            ev = 36
+        case 33:
+            ev = 37
+        case 34:
+            ev = 38
+        case 35:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 6)
+        }
         var v1: BodyElement? = nil
         if ev == 4 || ev == 5 || ev == 6 || ev == 7 || ev == 8 || ev == 9 || ev == 10 || ev == 11 || ev == 12 || ev == 13 || ev == 14 || ev == 15 || ev == 16 || ev == 17 || ev == 18 || ev == 19 || ev == 20 || ev == 21 || ev == 22 || ev == 23 || ev == 24 || ev == 25 || ev == 26 || ev == 27 || ev == 28 || ev == 29 || ev == 30 || ev == 31 || ev == 32 || ev == 33 || ev == 34 || ev == 35 || ev == 36 || ev == 37 || ev == 38 {
             let v2: BodyElement
@@ -399,7 +510,8 @@ extension Body {
                 v2 = .weldingDetectionRes(v37)
             default: throw EXIError.unexpectedEvent("Body: expected AuthorizationReq or a substitute, got event \(ev)", atBit: r.bitPosition)
             }
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 0
             v1 = v2
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Body: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -413,109 +525,144 @@ extension Body {
         if let v38 = self.bodyElement {
             switch v38 {
             case .authorizationReq(let v39):
-                try Self._exiEmit(&s, &rep, 4, &w)
+                s = 1
+                w.writeBits(0x0, count: 6)
                 try v39.exiEncode(&w)
             case .authorizationRes(let v40):
-                try Self._exiEmit(&s, &rep, 5, &w)
+                s = 1
+                w.writeBits(0x1, count: 6)
                 try v40.exiEncode(&w)
             case .bodyElement(let v41):
-                try Self._exiEmit(&s, &rep, 6, &w)
+                s = 1
+                w.writeBits(0x2, count: 6)
                 try v41.exiEncode(&w)
             case .cableCheckReq(let v42):
-                try Self._exiEmit(&s, &rep, 7, &w)
+                s = 1
+                w.writeBits(0x3, count: 6)
                 try v42.exiEncode(&w)
             case .cableCheckRes(let v43):
-                try Self._exiEmit(&s, &rep, 8, &w)
+                s = 1
+                w.writeBits(0x4, count: 6)
                 try v43.exiEncode(&w)
             case .certificateInstallationReq(let v44):
-                try Self._exiEmit(&s, &rep, 9, &w)
+                s = 1
+                w.writeBits(0x5, count: 6)
                 try v44.exiEncode(&w)
             case .certificateInstallationRes(let v45):
-                try Self._exiEmit(&s, &rep, 10, &w)
+                s = 1
+                w.writeBits(0x6, count: 6)
                 try v45.exiEncode(&w)
             case .certificateUpdateReq(let v46):
-                try Self._exiEmit(&s, &rep, 11, &w)
+                s = 1
+                w.writeBits(0x7, count: 6)
                 try v46.exiEncode(&w)
             case .certificateUpdateRes(let v47):
-                try Self._exiEmit(&s, &rep, 12, &w)
+                s = 1
+                w.writeBits(0x8, count: 6)
                 try v47.exiEncode(&w)
             case .chargeParameterDiscoveryReq(let v48):
-                try Self._exiEmit(&s, &rep, 13, &w)
+                s = 1
+                w.writeBits(0x9, count: 6)
                 try v48.exiEncode(&w)
             case .chargeParameterDiscoveryRes(let v49):
-                try Self._exiEmit(&s, &rep, 14, &w)
+                s = 1
+                w.writeBits(0xa, count: 6)
                 try v49.exiEncode(&w)
             case .chargingStatusReq(let v50):
-                try Self._exiEmit(&s, &rep, 15, &w)
+                s = 1
+                w.writeBits(0xb, count: 6)
                 try v50.exiEncode(&w)
             case .chargingStatusRes(let v51):
-                try Self._exiEmit(&s, &rep, 16, &w)
+                s = 1
+                w.writeBits(0xc, count: 6)
                 try v51.exiEncode(&w)
             case .currentDemandReq(let v52):
-                try Self._exiEmit(&s, &rep, 17, &w)
+                s = 1
+                w.writeBits(0xd, count: 6)
                 try v52.exiEncode(&w)
             case .currentDemandRes(let v53):
-                try Self._exiEmit(&s, &rep, 18, &w)
+                s = 1
+                w.writeBits(0xe, count: 6)
                 try v53.exiEncode(&w)
             case .meteringReceiptReq(let v54):
-                try Self._exiEmit(&s, &rep, 19, &w)
+                s = 1
+                w.writeBits(0xf, count: 6)
                 try v54.exiEncode(&w)
             case .meteringReceiptRes(let v55):
-                try Self._exiEmit(&s, &rep, 20, &w)
+                s = 1
+                w.writeBits(0x10, count: 6)
                 try v55.exiEncode(&w)
             case .paymentDetailsReq(let v56):
-                try Self._exiEmit(&s, &rep, 21, &w)
+                s = 1
+                w.writeBits(0x11, count: 6)
                 try v56.exiEncode(&w)
             case .paymentDetailsRes(let v57):
-                try Self._exiEmit(&s, &rep, 22, &w)
+                s = 1
+                w.writeBits(0x12, count: 6)
                 try v57.exiEncode(&w)
             case .paymentServiceSelectionReq(let v58):
-                try Self._exiEmit(&s, &rep, 23, &w)
+                s = 1
+                w.writeBits(0x13, count: 6)
                 try v58.exiEncode(&w)
             case .paymentServiceSelectionRes(let v59):
-                try Self._exiEmit(&s, &rep, 24, &w)
+                s = 1
+                w.writeBits(0x14, count: 6)
                 try v59.exiEncode(&w)
             case .powerDeliveryReq(let v60):
-                try Self._exiEmit(&s, &rep, 25, &w)
+                s = 1
+                w.writeBits(0x15, count: 6)
                 try v60.exiEncode(&w)
             case .powerDeliveryRes(let v61):
-                try Self._exiEmit(&s, &rep, 26, &w)
+                s = 1
+                w.writeBits(0x16, count: 6)
                 try v61.exiEncode(&w)
             case .preChargeReq(let v62):
-                try Self._exiEmit(&s, &rep, 27, &w)
+                s = 1
+                w.writeBits(0x17, count: 6)
                 try v62.exiEncode(&w)
             case .preChargeRes(let v63):
-                try Self._exiEmit(&s, &rep, 28, &w)
+                s = 1
+                w.writeBits(0x18, count: 6)
                 try v63.exiEncode(&w)
             case .serviceDetailReq(let v64):
-                try Self._exiEmit(&s, &rep, 29, &w)
+                s = 1
+                w.writeBits(0x19, count: 6)
                 try v64.exiEncode(&w)
             case .serviceDetailRes(let v65):
-                try Self._exiEmit(&s, &rep, 30, &w)
+                s = 1
+                w.writeBits(0x1a, count: 6)
                 try v65.exiEncode(&w)
             case .serviceDiscoveryReq(let v66):
-                try Self._exiEmit(&s, &rep, 31, &w)
+                s = 1
+                w.writeBits(0x1b, count: 6)
                 try v66.exiEncode(&w)
             case .serviceDiscoveryRes(let v67):
-                try Self._exiEmit(&s, &rep, 32, &w)
+                s = 1
+                w.writeBits(0x1c, count: 6)
                 try v67.exiEncode(&w)
             case .sessionSetupReq(let v68):
-                try Self._exiEmit(&s, &rep, 33, &w)
+                s = 1
+                w.writeBits(0x1d, count: 6)
                 try v68.exiEncode(&w)
             case .sessionSetupRes(let v69):
-                try Self._exiEmit(&s, &rep, 34, &w)
+                s = 1
+                w.writeBits(0x1e, count: 6)
                 try v69.exiEncode(&w)
             case .sessionStopReq(let v70):
-                try Self._exiEmit(&s, &rep, 35, &w)
+                s = 1
+                w.writeBits(0x1f, count: 6)
                 try v70.exiEncode(&w)
             case .sessionStopRes(let v71):
-                try Self._exiEmit(&s, &rep, 36, &w)
+                s = 1
+                w.writeBits(0x20, count: 6)
                 try v71.exiEncode(&w)
             case .weldingDetectionReq(let v72):
-                try Self._exiEmit(&s, &rep, 37, &w)
+                s = 1
+                w.writeBits(0x21, count: 6)
                 try v72.exiEncode(&w)
             case .weldingDetectionRes(let v73):
-                try Self._exiEmit(&s, &rep, 38, &w)
+                s = 1
+                w.writeBits(0x22, count: 6)
                 try v73.exiEncode(&w)
             }
         }
@@ -565,15 +712,22 @@ extension Body {
             case 33: s = 1; return 37  // SE(WeldingDetectionReq)
             case 34: s = 1; return 38  // SE(WeldingDetectionRes)
             case 35: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Body: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Body: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Body: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Body: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -617,8 +771,14 @@ extension Body {
         case (0, 38): w.writeEventCode(34, width: 6); s = 1
         case (0, 0): w.writeEventCode(35, width: 6); s = -1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Body: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Body: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -647,23 +807,17 @@ public struct CableCheckReq: Sendable, Hashable {
 extension CableCheckReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CableCheckReq: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CableCheckReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(dcEVStatus: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -674,15 +828,22 @@ extension CableCheckReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("CableCheckReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CableCheckReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CableCheckReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CableCheckReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -691,8 +852,14 @@ extension CableCheckReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CableCheckReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CableCheckReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -727,41 +894,29 @@ public struct CableCheckRes: Sendable, Hashable {
 extension CableCheckRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CableCheckRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CableCheckRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, dcEVSEStatus: v2, evseProcessing: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.dcEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -772,25 +927,32 @@ extension CableCheckRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("CableCheckRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(DC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("CableCheckRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("CableCheckRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CableCheckRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CableCheckRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CableCheckRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -801,8 +963,14 @@ extension CableCheckRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CableCheckRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CableCheckRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -839,37 +1007,27 @@ public struct CertificateInstallationReq: Sendable, Hashable {
 extension CertificateInstallationReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(OEMProvisioningCert), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 0, maxLength: 800)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(ListOfRootCertificateIDs), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try ListOfRootCertificateIDs.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(id: v1, oemProvisioningCert: v2, listOfRootCertificateIDs: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.oemProvisioningCert, minLength: 0, maxLength: 800)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 2)
         try self.listOfRootCertificateIDs.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -880,25 +1038,32 @@ extension CertificateInstallationReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(OEMProvisioningCert)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ListOfRootCertificateIDs)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateInstallationReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -909,8 +1074,14 @@ extension CertificateInstallationReq {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateInstallationReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -956,52 +1127,39 @@ public struct CertificateInstallationRes: Sendable, Hashable {
 extension CertificateInstallationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(SAProvisioningCertificateChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(ContractSignatureEncryptedPrivateKey), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try ContractSignatureEncryptedPrivateKey.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(DHpublickey), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         let v5 = try DiffieHellmanPublickey.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected SE(eMAID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         let v6 = try EMAID.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateInstallationRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, saProvisioningCertificateChain: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dHpublickey: v5, eMAID: v6)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.saProvisioningCertificateChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.contractSignatureCertChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        w.writeBits(0x0, count: 1)
         try self.contractSignatureEncryptedPrivateKey.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        w.writeBits(0x0, count: 1)
         try self.dHpublickey.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        w.writeBits(0x0, count: 1)
         try self.eMAID.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1012,40 +1170,47 @@ extension CertificateInstallationRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SAProvisioningCertificateChain)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ContractSignatureCertChain)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(ContractSignatureEncryptedPrivateKey)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(DHpublickey)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(eMAID)
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateInstallationRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1059,8 +1224,14 @@ extension CertificateInstallationRes {
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 9): w.writeEventCode(0, width: 1); s = 6
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateInstallationRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateInstallationRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1103,42 +1274,31 @@ public struct CertificateUpdateReq: Sendable, Hashable {
 extension CertificateUpdateReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected SE(eMAID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = try r.readString(minLength: 14, maxLength: 15)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected SE(ListOfRootCertificateIDs), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try ListOfRootCertificateIDs.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         return Self(id: v1, contractSignatureCertChain: v2, eMAID: v3, listOfRootCertificateIDs: v4)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.contractSignatureCertChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeString(self.eMAID, minLength: 14, maxLength: 15)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 7, &w)
+        w.writeBits(0x0, count: 2)
         try self.listOfRootCertificateIDs.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1149,30 +1309,37 @@ extension CertificateUpdateReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ContractSignatureCertChain)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(eMAID)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(ListOfRootCertificateIDs)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateUpdateReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateUpdateReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1184,8 +1351,14 @@ extension CertificateUpdateReq {
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateUpdateReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateUpdateReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1235,36 +1408,42 @@ public struct CertificateUpdateRes: Sendable, Hashable {
 extension CertificateUpdateRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(SAProvisioningCertificateChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(ContractSignatureEncryptedPrivateKey), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v4 = try ContractSignatureEncryptedPrivateKey.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(DHpublickey), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v5 = try DiffieHellmanPublickey.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(eMAID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v6 = try EMAID.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v7: Int16? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(RetryCounter), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 0
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1275,25 +1454,29 @@ extension CertificateUpdateRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.saProvisioningCertificateChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.contractSignatureCertChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.contractSignatureEncryptedPrivateKey.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.dHpublickey.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.eMAID.exiEncode(&w)
         if let v9 = self.retryCounter {
-            try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
+            s = 7
+            w.writeBits(0x0, count: 3)
             try w.writeInteger(v9, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1306,46 +1489,53 @@ extension CertificateUpdateRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SAProvisioningCertificateChain)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ContractSignatureCertChain)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(ContractSignatureEncryptedPrivateKey)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(DHpublickey)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(eMAID)
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(RetryCounter)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateUpdateRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateUpdateRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1361,8 +1551,14 @@ extension CertificateUpdateRes {
         case (6, 10): w.writeEventCode(0, width: 2); s = 7
         case (6, 0): w.writeEventCode(1, width: 2); s = -1
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateUpdateRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateUpdateRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1403,23 +1599,37 @@ public struct ChargeParameterDiscoveryReq: Sendable, Hashable {
 extension ChargeParameterDiscoveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: UInt16? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected SE(MaxEntriesSAScheduleTuple), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected SE(RequestedEnergyTransferMode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = EnergyTransferMode(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         let v4: EVChargeParameterGroup
         switch ev {
         case 6:
@@ -1433,8 +1643,8 @@ extension ChargeParameterDiscoveryReq {
             v4 = .evChargeParameter(v7)
         default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected AC_EVChargeParameter or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(maxEntriesSAScheduleTuple: v1, requestedEnergyTransferMode: v3, evChargeParameter: v4)
     }
 
@@ -1443,27 +1653,31 @@ extension ChargeParameterDiscoveryReq {
         var s = 0
         var rep = 0
         if let v8 = self.maxEntriesSAScheduleTuple {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v8, min: 0, max: 65535)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBits(UInt64(self.requestedEnergyTransferMode.exiIndex), count: 3)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.evChargeParameter {
         case .acEVChargeParameter(let v9):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v9.exiEncode(&w)
         case .dcEVChargeParameter(let v10):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 3
+            w.writeBits(0x1, count: 2)
             try v10.exiEncode(&w)
         case .evChargeParameter(let v11):
-            try Self._exiEmit(&s, &rep, 8, &w)
+            s = 3
+            w.writeBits(0x2, count: 2)
             try v11.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1475,27 +1689,34 @@ extension ChargeParameterDiscoveryReq {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(MaxEntriesSAScheduleTuple)
             case 1: s = 2; return 5  // SE(RequestedEnergyTransferMode)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(RequestedEnergyTransferMode)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(AC_EVChargeParameter)
             case 1: s = 3; return 7  // SE(DC_EVChargeParameter)
             case 2: s = 3; return 8  // SE(EVChargeParameter)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1509,8 +1730,14 @@ extension ChargeParameterDiscoveryReq {
         case (2, 7): w.writeEventCode(1, width: 2); s = 3
         case (2, 8): w.writeEventCode(2, width: 2); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1550,19 +1777,30 @@ public struct ChargeParameterDiscoveryRes: Sendable, Hashable {
 extension ChargeParameterDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SE(EVSEProcessing), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        case 3:
+            ev = 9
+        case 4:
+            ev = 10
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+        }
         var v3: SASchedulesGroup? = nil
         if ev == 6 || ev == 7 {
             let v4: SASchedulesGroup
@@ -1575,7 +1813,15 @@ extension ChargeParameterDiscoveryRes {
                 v4 = .saSchedules(v6)
             default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected SAScheduleList or a substitute, got event \(ev)", atBit: r.bitPosition)
             }
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         let v7: EVSEChargeParameterGroup
@@ -1591,8 +1837,8 @@ extension ChargeParameterDiscoveryRes {
             v7 = .evseChargeParameter(v10)
         default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected AC_EVSEChargeParameter or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(responseCode: v1, evseProcessing: v2, saSchedules: v3, evseChargeParameter: v7)
     }
 
@@ -1600,21 +1846,22 @@ extension ChargeParameterDiscoveryRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v11 = self.saSchedules {
             switch v11 {
             case .saScheduleList(let v12):
-                try Self._exiEmit(&s, &rep, 6, &w)
+                s = 3
+                w.writeBits(0x0, count: 3)
                 try v12.exiEncode(&w)
             case .saSchedules(let v13):
-                try Self._exiEmit(&s, &rep, 7, &w)
+                s = 3
+                w.writeBits(0x1, count: 3)
                 try v13.exiEncode(&w)
             }
         }
@@ -1629,7 +1876,8 @@ extension ChargeParameterDiscoveryRes {
             try Self._exiEmit(&s, &rep, 10, &w)
             try v16.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1640,12 +1888,12 @@ extension ChargeParameterDiscoveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEProcessing)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -1654,22 +1902,29 @@ extension ChargeParameterDiscoveryRes {
             case 2: s = 4; return 8  // SE(AC_EVSEChargeParameter)
             case 3: s = 4; return 9  // SE(DC_EVSEChargeParameter)
             case 4: s = 4; return 10  // SE(EVSEChargeParameter)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 8  // SE(AC_EVSEChargeParameter)
             case 1: s = 4; return 9  // SE(DC_EVSEChargeParameter)
             case 2: s = 4; return 10  // SE(EVSEChargeParameter)
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1687,8 +1942,14 @@ extension ChargeParameterDiscoveryRes {
         case (3, 9): w.writeEventCode(1, width: 2); s = 4
         case (3, 10): w.writeEventCode(2, width: 2); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeParameterDiscoveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1717,18 +1978,13 @@ public struct ChargingStatusReq: Sendable, Hashable {
 extension ChargingStatusReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargingStatusReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1739,10 +1995,17 @@ extension ChargingStatusReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingStatusReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargingStatusReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingStatusReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1750,8 +2013,14 @@ extension ChargingStatusReq {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargingStatusReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingStatusReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1797,36 +2066,59 @@ public struct ChargingStatusRes: Sendable, Hashable {
 extension ChargingStatusRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = try r.readString(minLength: 7, maxLength: 37)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         try r.readSimpleContentStart()
         let v3 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        case 2:
+            ev = 9
+        case 3:
+            ev = 10
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+        }
         var v4: PhysicalValue? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(EVSEMaxCurrent), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: MeterInfo? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(MeterInfo), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try MeterInfo.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v6 = v7
         }
         var v8: Bool? = nil
@@ -1835,13 +2127,14 @@ extension ChargingStatusRes {
             try r.readSimpleContentStart()
             let v9 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 10
             v8 = v9
         }
         guard ev == 10 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(AC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
         let v10 = try AC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(responseCode: v1, evseID: v2, saScheduleTupleID: v3, evseMaxCurrent: v4, meterInfo: v6, receiptRequired: v8, acEVSEStatus: v10)
     }
 
@@ -1849,20 +2142,19 @@ extension ChargingStatusRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeString(self.evseID, minLength: 7, maxLength: 37)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        s = 3
+        w.writeBits(0x0, count: 3)
         try w.writeBoundedInteger(self.saScheduleTupleID, bits: 8, min: 1, max: 255)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v11 = self.evseMaxCurrent {
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x0, count: 3)
             try v11.exiEncode(&w)
         }
         if let v12 = self.meterInfo {
@@ -1871,13 +2163,14 @@ extension ChargingStatusRes {
         }
         if let v13 = self.receiptRequired {
             try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             w.writeBoolean(v13)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 10, &w)
         try self.acEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1888,17 +2181,17 @@ extension ChargingStatusRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEID)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(SAScheduleTupleID)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -1906,33 +2199,40 @@ extension ChargingStatusRes {
             case 1: s = 5; return 8  // SE(MeterInfo)
             case 2: s = 6; return 9  // SE(ReceiptRequired)
             case 3: s = 7; return 10  // SE(AC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(MeterInfo)
             case 1: s = 6; return 9  // SE(ReceiptRequired)
             case 2: s = 7; return 10  // SE(AC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(ReceiptRequired)
             case 1: s = 7; return 10  // SE(AC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(AC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargingStatusRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingStatusRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1953,8 +2253,14 @@ extension ChargingStatusRes {
         case (5, 10): w.writeEventCode(1, width: 2); s = 7
         case (6, 10): w.writeEventCode(0, width: 1); s = 7
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargingStatusRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingStatusRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2016,34 +2322,69 @@ public struct CurrentDemandReq: Sendable, Hashable {
 extension CurrentDemandReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(EVTargetCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        case 3:
+            ev = 9
+        case 4:
+            ev = 10
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+        }
         var v3: PhysicalValue? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(EVMaximumVoltageLimit), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 9
+            case 3:
+                ev = 10
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 3)
+            }
             v3 = v4
         }
         var v5: PhysicalValue? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(EVMaximumCurrentLimit), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 9
+            case 2:
+                ev = 10
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: PhysicalValue? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(EVMaximumPowerLimit), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 10
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v7 = v8
         }
         var v9: Bool? = nil
@@ -2052,32 +2393,48 @@ extension CurrentDemandReq {
             try r.readSimpleContentStart()
             let v10 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 10
             v9 = v10
         }
         guard ev == 10 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(ChargingComplete), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v11 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 11
+        case 1:
+            ev = 12
+        case 2:
+            ev = 13
+        default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+        }
         var v12: PhysicalValue? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(RemainingTimeToFullSoC), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v12 = v13
         }
         var v14: PhysicalValue? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(RemainingTimeToBulkSoC), got event \(ev)", atBit: r.bitPosition) }
             let v15 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            ev = 13
             v14 = v15
         }
         guard ev == 13 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(EVTargetVoltage), got event \(ev)", atBit: r.bitPosition) }
         let v16 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(dcEVStatus: v1, evTargetCurrent: v2, evMaximumVoltageLimit: v3, evMaximumCurrentLimit: v5, evMaximumPowerLimit: v7, bulkChargingComplete: v9, chargingComplete: v11, remainingTimeToFullSoC: v12, remainingTimeToBulkSoC: v14, evTargetVoltage: v16)
     }
 
@@ -2085,12 +2442,15 @@ extension CurrentDemandReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.evTargetCurrent.exiEncode(&w)
         if let v17 = self.evMaximumVoltageLimit {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 3)
             try v17.exiEncode(&w)
         }
         if let v18 = self.evMaximumCurrentLimit {
@@ -2103,16 +2463,17 @@ extension CurrentDemandReq {
         }
         if let v20 = self.bulkChargingComplete {
             try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             w.writeBoolean(v20)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 10, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.chargingComplete)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v21 = self.remainingTimeToFullSoC {
-            try Self._exiEmit(&s, &rep, 11, &w)
+            s = 8
+            w.writeBits(0x0, count: 2)
             try v21.exiEncode(&w)
         }
         if let v22 = self.remainingTimeToBulkSoC {
@@ -2121,7 +2482,8 @@ extension CurrentDemandReq {
         }
         try Self._exiEmit(&s, &rep, 13, &w)
         try self.evTargetVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2132,12 +2494,12 @@ extension CurrentDemandReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -2146,7 +2508,7 @@ extension CurrentDemandReq {
             case 2: s = 5; return 8  // SE(EVMaximumPowerLimit)
             case 3: s = 6; return 9  // SE(BulkChargingComplete)
             case 4: s = 7; return 10  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -2154,51 +2516,58 @@ extension CurrentDemandReq {
             case 1: s = 5; return 8  // SE(EVMaximumPowerLimit)
             case 2: s = 6; return 9  // SE(BulkChargingComplete)
             case 3: s = 7; return 10  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(EVMaximumPowerLimit)
             case 1: s = 6; return 9  // SE(BulkChargingComplete)
             case 2: s = 7; return 10  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(BulkChargingComplete)
             case 1: s = 7; return 10  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(RemainingTimeToFullSoC)
             case 1: s = 9; return 12  // SE(RemainingTimeToBulkSoC)
             case 2: s = 10; return 13  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(RemainingTimeToBulkSoC)
             case 1: s = 10; return 13  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = 10; return 13  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CurrentDemandReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CurrentDemandReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2229,8 +2598,14 @@ extension CurrentDemandReq {
         case (8, 13): w.writeEventCode(1, width: 2); s = 10
         case (9, 13): w.writeEventCode(0, width: 1); s = 10
         case (10, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CurrentDemandReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CurrentDemandReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2307,74 +2682,112 @@ public struct CurrentDemandRes: Sendable, Hashable {
 extension CurrentDemandRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try DC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEPresentCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v4 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSECurrentLimitAchieved), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         try r.readSimpleContentStart()
         let v5 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEVoltageLimitAchieved), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         try r.readSimpleContentStart()
         let v6 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 10 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEPowerLimitAchieved), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 10
         try r.readSimpleContentStart()
         let v7 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 11
+        case 1:
+            ev = 12
+        case 2:
+            ev = 13
+        case 3:
+            ev = 14
+        default: throw Self._exiUndeclared(7, at: r.bitPosition &- 3)
+        }
         var v8: PhysicalValue? = nil
         if ev == 11 {
             guard ev == 11 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEMaximumVoltageLimit), got event \(ev)", atBit: r.bitPosition) }
             let v9 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 13
+            case 2:
+                ev = 14
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v8 = v9
         }
         var v10: PhysicalValue? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEMaximumCurrentLimit), got event \(ev)", atBit: r.bitPosition) }
             let v11 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 13
+            case 1:
+                ev = 14
+            default: throw Self._exiUndeclared(9, at: r.bitPosition &- 2)
+            }
             v10 = v11
         }
         var v12: PhysicalValue? = nil
         if ev == 13 {
             guard ev == 13 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEMaximumPowerLimit), got event \(ev)", atBit: r.bitPosition) }
             let v13 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+            ev = 14
             v12 = v13
         }
         guard ev == 14 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v14 = try r.readString(minLength: 7, maxLength: 37)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 15 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
+        ev = 15
         try r.readSimpleContentStart()
         let v15 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 16
+        case 1:
+            ev = 17
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(12, at: r.bitPosition &- 2)
+        }
         var v16: MeterInfo? = nil
         if ev == 16 {
             guard ev == 16 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(MeterInfo), got event \(ev)", atBit: r.bitPosition) }
             let v17 = try MeterInfo.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 17
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(13, at: r.bitPosition &- 2)
+            }
             v16 = v17
         }
         var v18: Bool? = nil
@@ -2383,7 +2796,8 @@ extension CurrentDemandRes {
             try r.readSimpleContentStart()
             let v19 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(14, at: r.bitPosition &- 1) }
+            ev = 0
             v18 = v19
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2394,30 +2808,31 @@ extension CurrentDemandRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.dcEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evsePresentVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evsePresentCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        s = 5
+        w.writeBits(0x0, count: 2)
         w.writeBoolean(self.evseCurrentLimitAchieved)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.evseVoltageLimitAchieved)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 10, &w)
-        w.writeSimpleContentStart()
+        s = 7
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.evsePowerLimitAchieved)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v20 = self.evseMaximumVoltageLimit {
-            try Self._exiEmit(&s, &rep, 11, &w)
+            s = 8
+            w.writeBits(0x0, count: 3)
             try v20.exiEncode(&w)
         }
         if let v21 = self.evseMaximumCurrentLimit {
@@ -2429,22 +2844,22 @@ extension CurrentDemandRes {
             try v22.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 14, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.evseID, minLength: 7, maxLength: 37)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 15, &w)
-        w.writeSimpleContentStart()
+        s = 12
+        w.writeBits(0x0, count: 3)
         try w.writeBoundedInteger(self.saScheduleTupleID, bits: 8, min: 1, max: 255)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v23 = self.meterInfo {
-            try Self._exiEmit(&s, &rep, 16, &w)
+            s = 13
+            w.writeBits(0x0, count: 2)
             try v23.exiEncode(&w)
         }
         if let v24 = self.receiptRequired {
             try Self._exiEmit(&s, &rep, 17, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             w.writeBoolean(v24)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2457,37 +2872,37 @@ extension CurrentDemandRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(DC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEPresentVoltage)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSEPresentCurrent)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVSECurrentLimitAchieved)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVSEVoltageLimitAchieved)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(EVSEPowerLimitAchieved)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -2495,51 +2910,58 @@ extension CurrentDemandRes {
             case 1: s = 9; return 12  // SE(EVSEMaximumCurrentLimit)
             case 2: s = 10; return 13  // SE(EVSEMaximumPowerLimit)
             case 3: s = 11; return 14  // SE(EVSEID)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVSEMaximumCurrentLimit)
             case 1: s = 10; return 13  // SE(EVSEMaximumPowerLimit)
             case 2: s = 11; return 14  // SE(EVSEID)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 2) {
             case 0: s = 10; return 13  // SE(EVSEMaximumPowerLimit)
             case 1: s = 11; return 14  // SE(EVSEID)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 1) {
             case 0: s = 11; return 14  // SE(EVSEID)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 1) {
             case 0: s = 12; return 15  // SE(SAScheduleTupleID)
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 2) {
             case 0: s = 13; return 16  // SE(MeterInfo)
             case 1: s = 14; return 17  // SE(ReceiptRequired)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 2) {
             case 0: s = 14; return 17  // SE(ReceiptRequired)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
         case 14:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state 14", atBit: at)
+            default: throw Self._exiUndeclared(14, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CurrentDemandRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CurrentDemandRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2570,8 +2992,14 @@ extension CurrentDemandRes {
         case (13, 17): w.writeEventCode(0, width: 2); s = 14
         case (13, 0): w.writeEventCode(1, width: 2); s = -1
         case (14, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CurrentDemandRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CurrentDemandRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2622,34 +3050,47 @@ public struct MeteringReceiptReq: Sendable, Hashable {
 extension MeteringReceiptReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected SE(SessionID), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = try r.readBinary(minLength: 0, maxLength: 8)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v4: UInt8? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v4 = v5
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected SE(MeterInfo), got event \(ev)", atBit: r.bitPosition) }
         let v6 = try MeterInfo.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(id: v1, sessionID: v3, saScheduleTupleID: v4, meterInfo: v6)
     }
 
@@ -2658,22 +3099,24 @@ extension MeteringReceiptReq {
         var s = 0
         var rep = 0
         if let v7 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v7, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeBinary(self.sessionID, minLength: 0, maxLength: 8)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v8 = self.saScheduleTupleID {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeBoundedInteger(v8, bits: 8, min: 1, max: 255)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
         try self.meterInfo.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2685,31 +3128,38 @@ extension MeteringReceiptReq {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(SessionID)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SessionID)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(SAScheduleTupleID)
             case 1: s = 4; return 7  // SE(MeterInfo)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(MeterInfo)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MeteringReceiptReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringReceiptReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2723,8 +3173,14 @@ extension MeteringReceiptReq {
         case (2, 7): w.writeEventCode(1, width: 2); s = 4
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MeteringReceiptReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringReceiptReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2759,14 +3215,21 @@ public struct MeteringReceiptRes: Sendable, Hashable {
 extension MeteringReceiptRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("MeteringReceiptRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         let v2: EVSEStatusGroup
         switch ev {
         case 5:
@@ -2780,31 +3243,28 @@ extension MeteringReceiptRes {
             v2 = .evseStatus(v5)
         default: throw EXIError.unexpectedEvent("MeteringReceiptRes: expected AC_EVSEStatus or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("MeteringReceiptRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(responseCode: v1, evseStatus: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.evseStatus {
         case .acEVSEStatus(let v6):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         case .dcEVSEStatus(let v7):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            w.writeBits(0x1, count: 2)
             try v7.exiEncode(&w)
         case .evseStatus(let v8):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            w.writeBits(0x2, count: 2)
             try v8.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2815,22 +3275,29 @@ extension MeteringReceiptRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(AC_EVSEStatus)
             case 1: s = 2; return 6  // SE(DC_EVSEStatus)
             case 2: s = 2; return 7  // SE(EVSEStatus)
-            default: throw EXIError.unexpectedEvent("MeteringReceiptRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeteringReceiptRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MeteringReceiptRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringReceiptRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2842,8 +3309,14 @@ extension MeteringReceiptRes {
         case (1, 6): w.writeEventCode(1, width: 2); s = 2
         case (1, 7): w.writeEventCode(2, width: 2); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MeteringReceiptRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeteringReceiptRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2876,32 +3349,23 @@ public struct PaymentDetailsReq: Sendable, Hashable {
 extension PaymentDetailsReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentDetailsReq: expected SE(eMAID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = try r.readString(minLength: 14, maxLength: 15)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PaymentDetailsReq: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try CertificateChain.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PaymentDetailsReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(eMAID: v1, contractSignatureCertChain: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeString(self.eMAID, minLength: 14, maxLength: 15)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.contractSignatureCertChain.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2912,20 +3376,27 @@ extension PaymentDetailsReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(eMAID)
-            default: throw EXIError.unexpectedEvent("PaymentDetailsReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ContractSignatureCertChain)
-            default: throw EXIError.unexpectedEvent("PaymentDetailsReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PaymentDetailsReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PaymentDetailsReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentDetailsReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2935,8 +3406,14 @@ extension PaymentDetailsReq {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PaymentDetailsReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentDetailsReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2972,45 +3449,31 @@ public struct PaymentDetailsRes: Sendable, Hashable {
 extension PaymentDetailsRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(GenChallenge), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 16, maxLength: 16)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected SE(EVSETimeStamp), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PaymentDetailsRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, genChallenge: v2, evseTimeStamp: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeBinary(self.genChallenge, minLength: 16, maxLength: 16)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeInteger(self.evseTimeStamp, min: Int64.min, max: 9223372036854775807)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3021,25 +3484,32 @@ extension PaymentDetailsRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("PaymentDetailsRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(GenChallenge)
-            default: throw EXIError.unexpectedEvent("PaymentDetailsRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSETimeStamp)
-            default: throw EXIError.unexpectedEvent("PaymentDetailsRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PaymentDetailsRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PaymentDetailsRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentDetailsRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3050,8 +3520,14 @@ extension PaymentDetailsRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PaymentDetailsRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentDetailsRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3085,32 +3561,23 @@ public struct PaymentServiceSelectionReq: Sendable, Hashable {
 extension PaymentServiceSelectionReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentServiceSelectionReq: expected SE(SelectedPaymentOption), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PaymentServiceSelectionReq: expected SE(SelectedServiceList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try SelectedServiceList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PaymentServiceSelectionReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(selectedPaymentOption: v1, selectedServiceList: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.selectedPaymentOption.exiIndex), count: 1)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.selectedServiceList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3121,20 +3588,27 @@ extension PaymentServiceSelectionReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SelectedPaymentOption)
-            default: throw EXIError.unexpectedEvent("PaymentServiceSelectionReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SelectedServiceList)
-            default: throw EXIError.unexpectedEvent("PaymentServiceSelectionReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PaymentServiceSelectionReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PaymentServiceSelectionReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentServiceSelectionReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3144,8 +3618,14 @@ extension PaymentServiceSelectionReq {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PaymentServiceSelectionReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentServiceSelectionReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3175,27 +3655,19 @@ public struct PaymentServiceSelectionRes: Sendable, Hashable {
 extension PaymentServiceSelectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentServiceSelectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PaymentServiceSelectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(responseCode: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3206,15 +3678,22 @@ extension PaymentServiceSelectionRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("PaymentServiceSelectionRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PaymentServiceSelectionRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PaymentServiceSelectionRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentServiceSelectionRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3223,8 +3702,14 @@ extension PaymentServiceSelectionRes {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PaymentServiceSelectionRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentServiceSelectionRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3262,24 +3747,41 @@ public struct PowerDeliveryReq: Sendable, Hashable {
 extension PowerDeliveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(ChargeProgress), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ChargeProgress(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        case 2:
+            ev = 8
+        case 3:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+        }
         var v3: ChargingProfile? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(ChargingProfile), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try ChargingProfile.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: EVPowerDeliveryParameterGroup? = nil
@@ -3294,7 +3796,8 @@ extension PowerDeliveryReq {
                 v6 = .evPowerDeliveryParameter(v8)
             default: throw EXIError.unexpectedEvent("PowerDeliveryReq: expected DC_EVPowerDeliveryParameter or a substitute, got event \(ev)", atBit: r.bitPosition)
             }
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3305,16 +3808,16 @@ extension PowerDeliveryReq {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.chargeProgress.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeBoundedInteger(self.saScheduleTupleID, bits: 8, min: 1, max: 255)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v9 = self.chargingProfile {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 3)
             try v9.exiEncode(&w)
         }
         if let v10 = self.evPowerDeliveryParameter {
@@ -3338,12 +3841,12 @@ extension PowerDeliveryReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ChargeProgress)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SAScheduleTupleID)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -3351,22 +3854,29 @@ extension PowerDeliveryReq {
             case 1: s = 4; return 7  // SE(DC_EVPowerDeliveryParameter)
             case 2: s = 4; return 8  // SE(EVPowerDeliveryParameter)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(DC_EVPowerDeliveryParameter)
             case 1: s = 4; return 8  // SE(EVPowerDeliveryParameter)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PowerDeliveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3383,8 +3893,14 @@ extension PowerDeliveryReq {
         case (3, 8): w.writeEventCode(1, width: 2); s = 4
         case (3, 0): w.writeEventCode(2, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PowerDeliveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3419,14 +3935,21 @@ public struct PowerDeliveryRes: Sendable, Hashable {
 extension PowerDeliveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         let v2: EVSEStatusGroup
         switch ev {
         case 5:
@@ -3440,31 +3963,28 @@ extension PowerDeliveryRes {
             v2 = .evseStatus(v5)
         default: throw EXIError.unexpectedEvent("PowerDeliveryRes: expected AC_EVSEStatus or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(responseCode: v1, evseStatus: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         switch self.evseStatus {
         case .acEVSEStatus(let v6):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         case .dcEVSEStatus(let v7):
-            try Self._exiEmit(&s, &rep, 6, &w)
+            w.writeBits(0x1, count: 2)
             try v7.exiEncode(&w)
         case .evseStatus(let v8):
-            try Self._exiEmit(&s, &rep, 7, &w)
+            w.writeBits(0x2, count: 2)
             try v8.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3475,22 +3995,29 @@ extension PowerDeliveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(AC_EVSEStatus)
             case 1: s = 2; return 6  // SE(DC_EVSEStatus)
             case 2: s = 2; return 7  // SE(EVSEStatus)
-            default: throw EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PowerDeliveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3502,8 +4029,14 @@ extension PowerDeliveryRes {
         case (1, 6): w.writeEventCode(1, width: 2); s = 2
         case (1, 7): w.writeEventCode(2, width: 2); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PowerDeliveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PowerDeliveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3539,33 +4072,25 @@ public struct PreChargeReq: Sendable, Hashable {
 extension PreChargeReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PreChargeReq: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PreChargeReq: expected SE(EVTargetVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PreChargeReq: expected SE(EVTargetCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PreChargeReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(dcEVStatus: v1, evTargetVoltage: v2, evTargetCurrent: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.evTargetVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.evTargetCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3576,25 +4101,32 @@ extension PreChargeReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("PreChargeReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVTargetVoltage)
-            default: throw EXIError.unexpectedEvent("PreChargeReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVTargetCurrent)
-            default: throw EXIError.unexpectedEvent("PreChargeReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PreChargeReq: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PreChargeReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PreChargeReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3605,8 +4137,14 @@ extension PreChargeReq {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PreChargeReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PreChargeReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3643,37 +4181,27 @@ public struct PreChargeRes: Sendable, Hashable {
 extension PreChargeRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PreChargeRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PreChargeRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.dcEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.evsePresentVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3684,25 +4212,32 @@ extension PreChargeRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("PreChargeRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(DC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("PreChargeRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEPresentVoltage)
-            default: throw EXIError.unexpectedEvent("PreChargeRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PreChargeRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PreChargeRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PreChargeRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3713,8 +4248,14 @@ extension PreChargeRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PreChargeRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PreChargeRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3745,27 +4286,19 @@ public struct ServiceDetailReq: Sendable, Hashable {
 extension ServiceDetailReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDetailReq: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDetailReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(serviceID: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3776,15 +4309,22 @@ extension ServiceDetailReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("ServiceDetailReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDetailReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDetailReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3793,8 +4333,14 @@ extension ServiceDetailReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDetailReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3829,24 +4375,30 @@ public struct ServiceDetailRes: Sendable, Hashable {
 extension ServiceDetailRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: ServiceParameterList? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected SE(ServiceParameterList), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try ServiceParameterList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3857,16 +4409,16 @@ extension ServiceDetailRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.serviceParameterList {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -3880,26 +4432,33 @@ extension ServiceDetailRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(ServiceParameterList)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDetailRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3911,8 +4470,14 @@ extension ServiceDetailRes {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDetailRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDetailRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3946,16 +4511,29 @@ public struct ServiceDiscoveryReq: Sendable, Hashable {
 extension ServiceDiscoveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected SE(ServiceScope), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 64)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+            }
             v1 = v2
         }
         var v3: ServiceCategory? = nil
@@ -3964,7 +4542,8 @@ extension ServiceDiscoveryReq {
             try r.readSimpleContentStart()
             let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3976,16 +4555,16 @@ extension ServiceDiscoveryReq {
         var s = 0
         var rep = 0
         if let v5 = self.serviceScope {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeString(v5, minLength: 0, maxLength: 64)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v6 = self.serviceCategory {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             w.writeBits(UInt64(v6.exiIndex), count: 2)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4000,21 +4579,28 @@ extension ServiceDiscoveryReq {
             case 0: s = 1; return 4  // SE(ServiceScope)
             case 1: s = 2; return 5  // SE(ServiceCategory)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(ServiceCategory)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4027,8 +4613,14 @@ extension ServiceDiscoveryReq {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4067,25 +4659,31 @@ public struct ServiceDiscoveryRes: Sendable, Hashable {
 extension ServiceDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(PaymentOptionList), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try PaymentOptionList.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ChargeService), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try ChargeService.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v4: ServiceList? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected SE(ServiceList), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try ServiceList.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v4 = v5
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4096,16 +4694,18 @@ extension ServiceDiscoveryRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.paymentOptionList.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.chargeService.exiEncode(&w)
         if let v6 = self.serviceList {
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -4119,31 +4719,38 @@ extension ServiceDiscoveryRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(PaymentOptionList)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ChargeService)
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(ServiceList)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4156,8 +4763,14 @@ extension ServiceDiscoveryRes {
         case (3, 7): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceDiscoveryRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceDiscoveryRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4189,27 +4802,19 @@ public struct SessionSetupReq: Sendable, Hashable {
 extension SessionSetupReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionSetupReq: expected SE(EVCCID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 0, maxLength: 6)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SessionSetupReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(evccID: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.evccID, minLength: 0, maxLength: 6)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4220,15 +4825,22 @@ extension SessionSetupReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVCCID)
-            default: throw EXIError.unexpectedEvent("SessionSetupReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionSetupReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionSetupReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4237,8 +4849,14 @@ extension SessionSetupReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionSetupReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4273,26 +4891,32 @@ public struct SessionSetupRes: Sendable, Hashable {
 extension SessionSetupRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = try r.readString(minLength: 7, maxLength: 37)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: Int64? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(EVSETimeStamp), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4303,19 +4927,18 @@ extension SessionSetupRes {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeString(self.evseID, minLength: 7, maxLength: 37)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.evseTimeStamp {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeInteger(v5, min: Int64.min, max: 9223372036854775807)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4328,26 +4951,33 @@ extension SessionSetupRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEID)
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVSETimeStamp)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionSetupRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4359,8 +4989,14 @@ extension SessionSetupRes {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionSetupRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionSetupRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4391,27 +5027,19 @@ public struct SessionStopReq: Sendable, Hashable {
 extension SessionStopReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionStopReq: expected SE(ChargingSession), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ChargingSession(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(chargingSession: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.chargingSession.exiIndex), count: 1)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4422,15 +5050,22 @@ extension SessionStopReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ChargingSession)
-            default: throw EXIError.unexpectedEvent("SessionStopReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionStopReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionStopReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStopReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4439,8 +5074,14 @@ extension SessionStopReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionStopReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStopReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4469,27 +5110,19 @@ public struct SessionStopRes: Sendable, Hashable {
 extension SessionStopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SessionStopRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(responseCode: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4500,15 +5133,22 @@ extension SessionStopRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("SessionStopRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SessionStopRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SessionStopRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStopRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4517,8 +5157,14 @@ extension SessionStopRes {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SessionStopRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SessionStopRes: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4547,23 +5193,17 @@ public struct WeldingDetectionReq: Sendable, Hashable {
 extension WeldingDetectionReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WeldingDetectionReq: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WeldingDetectionReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         return Self(dcEVStatus: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4574,15 +5214,22 @@ extension WeldingDetectionReq {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("WeldingDetectionReq: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WeldingDetectionReq: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WeldingDetectionReq: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WeldingDetectionReq: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4591,8 +5238,14 @@ extension WeldingDetectionReq {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WeldingDetectionReq: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WeldingDetectionReq: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4627,37 +5280,27 @@ public struct WeldingDetectionRes: Sendable, Hashable {
 extension WeldingDetectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(ResponseCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected SE(EVSEPresentVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("WeldingDetectionRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 2)
         try self.dcEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.evsePresentVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4668,25 +5311,32 @@ extension WeldingDetectionRes {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ResponseCode)
-            default: throw EXIError.unexpectedEvent("WeldingDetectionRes: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(DC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("WeldingDetectionRes: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEPresentVoltage)
-            default: throw EXIError.unexpectedEvent("WeldingDetectionRes: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("WeldingDetectionRes: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("WeldingDetectionRes: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("WeldingDetectionRes: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4697,8 +5347,14 @@ extension WeldingDetectionRes {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("WeldingDetectionRes: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("WeldingDetectionRes: event \(ev) not allowed in state \(s)")
     }
 }
 

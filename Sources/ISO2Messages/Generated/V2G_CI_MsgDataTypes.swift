@@ -30,31 +30,37 @@ public struct AC_EVChargeParameter: Sendable, Hashable {
 extension AC_EVChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(EAmount), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(EVMaxVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(EVMaxCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v5 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(EVMinCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v6 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(departureTime: v1, eAmount: v3, evMaxVoltage: v4, evMaxCurrent: v5, evMinCurrent: v6)
     }
 
@@ -63,20 +69,24 @@ extension AC_EVChargeParameter {
         var s = 0
         var rep = 0
         if let v7 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v7, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         try self.eAmount.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evMaxVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evMaxCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evMinCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -88,35 +98,42 @@ extension AC_EVChargeParameter {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(DepartureTime)
             case 1: s = 2; return 5  // SE(EAmount)
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EAmount)
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVMaxVoltage)
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVMaxCurrent)
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVMinCurrent)
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -130,8 +147,14 @@ extension AC_EVChargeParameter {
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_EVChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -170,33 +193,25 @@ public struct AC_EVSEChargeParameter: Sendable, Hashable {
 extension AC_EVSEChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: expected SE(AC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try AC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: expected SE(EVSENominalVoltage), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: expected SE(EVSEMaxCurrent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(acEVSEStatus: v1, evseNominalVoltage: v2, evseMaxCurrent: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try self.acEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        w.writeBits(0x0, count: 1)
         try self.evseNominalVoltage.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.evseMaxCurrent.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -207,25 +222,32 @@ extension AC_EVSEChargeParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(AC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSENominalVoltage)
-            default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEMaxCurrent)
-            default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVSEChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -236,8 +258,14 @@ extension AC_EVSEChargeParameter {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_EVSEChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVSEChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -274,45 +302,31 @@ public struct AC_EVSEStatus: Sendable, Hashable {
 extension AC_EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(NotificationMaxDelay), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected SE(RCD), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("AC_EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(notificationMaxDelay: v1, evseNotification: v2, rcd: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.notificationMaxDelay, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseNotification.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBoolean(self.rcd)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -323,25 +337,32 @@ extension AC_EVSEStatus {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(NotificationMaxDelay)
-            default: throw EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSENotification)
-            default: throw EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(RCD)
-            default: throw EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("AC_EVSEStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVSEStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -352,8 +373,14 @@ extension AC_EVSEStatus {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("AC_EVSEStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("AC_EVSEStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -390,26 +417,39 @@ public struct CertificateChain: Sendable, Hashable {
 extension CertificateChain {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("CertificateChain: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateChain: expected SE(Certificate), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = try r.readBinary(minLength: 0, maxLength: 800)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v4: SubCertificates? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("CertificateChain: expected SE(SubCertificates), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try SubCertificates.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v4 = v5
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateChain: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -421,15 +461,17 @@ extension CertificateChain {
         var s = 0
         var rep = 0
         if let v6 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v6, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeBinary(self.certificate, minLength: 0, maxLength: 800)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v7 = self.subCertificates {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v7.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -444,26 +486,33 @@ extension CertificateChain {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(Certificate)
-            default: throw EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Certificate)
-            default: throw EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(SubCertificates)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CertificateChain: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateChain: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -476,8 +525,14 @@ extension CertificateChain {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("CertificateChain: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CertificateChain: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -523,46 +578,59 @@ public struct ChargeService: Sendable, Hashable {
 extension ChargeService {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: String? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(ServiceName), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readString(minLength: 0, maxLength: 32)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v5: String? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(ServiceScope), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 64)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(FreeService), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(SupportedEnergyTransferMode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v8 = try SupportedEnergyTransferMode.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeService: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(serviceID: v1, serviceName: v2, serviceCategory: v4, serviceScope: v5, freeService: v7, supportedEnergyTransferMode: v8)
     }
 
@@ -570,33 +638,34 @@ extension ChargeService {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v9 = self.serviceName {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeString(v9, minLength: 0, maxLength: 32)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBits(UInt64(self.serviceCategory.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v10 = self.serviceScope {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x0, count: 3)
             try w.writeString(v10, minLength: 0, maxLength: 64)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.freeService)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 2)
         try self.supportedEnergyTransferMode.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -607,42 +676,49 @@ extension ChargeService {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("ChargeService: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(ServiceName)
             case 1: s = 3; return 6  // SE(ServiceCategory)
-            default: throw EXIError.unexpectedEvent("ChargeService: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ServiceCategory)
-            default: throw EXIError.unexpectedEvent("ChargeService: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(ServiceScope)
             case 1: s = 5; return 8  // SE(FreeService)
-            default: throw EXIError.unexpectedEvent("ChargeService: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(FreeService)
-            default: throw EXIError.unexpectedEvent("ChargeService: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(SupportedEnergyTransferMode)
-            default: throw EXIError.unexpectedEvent("ChargeService: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargeService: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargeService: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeService: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -658,8 +734,14 @@ extension ChargeService {
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 9): w.writeEventCode(0, width: 1); s = 6
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargeService: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargeService: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -695,7 +777,10 @@ extension ChargingProfile {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [ProfileEntry] = []
         while ev == 4 {
             if v1.count == 24 { throw EXIError.lengthLimitExceeded("ChargingProfile: more than 24 items", atBit: r.bitPosition) }
@@ -715,9 +800,11 @@ extension ChargingProfile {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.profileEntry.count, min: 1, max: 24, "ChargingProfile")
-        for v3 in self.profileEntry {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.profileEntry.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<ProfileEntry>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -730,33 +817,40 @@ extension ChargingProfile {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ProfileEntry)
-            default: throw EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(ProfileEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 21 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(ProfileEntry), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(ProfileEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ChargingProfile: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingProfile: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -771,8 +865,14 @@ extension ChargingProfile {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ChargingProfile: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ChargingProfile: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -806,10 +906,14 @@ extension ConsumptionCost {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ConsumptionCost: expected SE(startValue), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         let v1 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         var v2: [Cost] = []
         while ev == 5 {
             if v2.count == 3 { throw EXIError.lengthLimitExceeded("ConsumptionCost: more than 3 items", atBit: r.bitPosition) }
@@ -828,12 +932,15 @@ extension ConsumptionCost {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.startValue.exiEncode(&w)
         try EXIFacets.checkLength(self.cost.count, min: 1, max: 3, "ConsumptionCost")
-        for v4 in self.cost {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v4.exiEncode(&w)
+        try self.cost.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<Cost>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v4[v5].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -846,32 +953,39 @@ extension ConsumptionCost {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(startValue)
-            default: throw EXIError.unexpectedEvent("ConsumptionCost: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Cost)
-            default: throw EXIError.unexpectedEvent("ConsumptionCost: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(Cost)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ConsumptionCost: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 5  // SE(Cost)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ConsumptionCost: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ConsumptionCost: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ConsumptionCost: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ConsumptionCost: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -885,8 +999,14 @@ extension ConsumptionCost {
         case (3, 5): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ConsumptionCost: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ConsumptionCost: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -919,28 +1039,21 @@ public struct ContractSignatureEncryptedPrivateKey: Sendable, Hashable {
 extension ContractSignatureEncryptedPrivateKey {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 1 else { throw EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: expected CH, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try r.readBinary(minLength: 0, maxLength: 48)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(id: v1, value: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 1, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeBinary(self.value, minLength: 0, maxLength: 48)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -951,20 +1064,27 @@ extension ContractSignatureEncryptedPrivateKey {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 1  // CH
-            default: throw EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -974,8 +1094,14 @@ extension ContractSignatureEncryptedPrivateKey {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 1): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ContractSignatureEncryptedPrivateKey: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1011,26 +1137,32 @@ public struct Cost: Sendable, Hashable {
 extension Cost {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Cost: expected SE(costKind), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = CostKind(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("Cost: expected SE(amount), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: Int8? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Cost: expected SE(amountMultiplier), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 3, min: -3, max: 3))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Cost: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1041,19 +1173,18 @@ extension Cost {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.costKind.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         try w.writeUnsignedInteger(self.amount, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v5 = self.amountMultiplier {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeBoundedInteger(v5, bits: 3, min: -3, max: 3)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1066,26 +1197,33 @@ extension Cost {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(costKind)
-            default: throw EXIError.unexpectedEvent("Cost: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(amount)
-            default: throw EXIError.unexpectedEvent("Cost: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(amountMultiplier)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Cost: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Cost: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Cost: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Cost: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1097,8 +1235,14 @@ extension Cost {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Cost: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Cost: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1153,46 +1297,89 @@ public struct DC_EVChargeParameter: Sendable, Hashable {
 extension DC_EVChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(EVMaximumCurrentLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v5: PhysicalValue? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(EVMaximumPowerLimit), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(EVMaximumVoltageLimit), got event \(ev)", atBit: r.bitPosition) }
         let v7 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 9
+        case 1:
+            ev = 10
+        case 2:
+            ev = 11
+        case 3:
+            ev = 12
+        case 4:
+            ev = 0
+        default: throw Self._exiUndeclared(5, at: r.bitPosition &- 3)
+        }
         var v8: PhysicalValue? = nil
         if ev == 9 {
             guard ev == 9 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(EVEnergyCapacity), got event \(ev)", atBit: r.bitPosition) }
             let v9 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 10
+            case 1:
+                ev = 11
+            case 2:
+                ev = 12
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(6, at: r.bitPosition &- 3)
+            }
             v8 = v9
         }
         var v10: PhysicalValue? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(EVEnergyRequest), got event \(ev)", atBit: r.bitPosition) }
             let v11 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 11
+            case 1:
+                ev = 12
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(7, at: r.bitPosition &- 2)
+            }
             v10 = v11
         }
         var v12: Int8? = nil
@@ -1201,7 +1388,13 @@ extension DC_EVChargeParameter {
             try r.readSimpleContentStart()
             let v13 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 12
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+            }
             v12 = v13
         }
         var v14: Int8? = nil
@@ -1210,7 +1403,8 @@ extension DC_EVChargeParameter {
             try r.readSimpleContentStart()
             let v15 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            ev = 0
             v14 = v15
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1222,23 +1416,26 @@ extension DC_EVChargeParameter {
         var s = 0
         var rep = 0
         if let v16 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v16, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         try self.dcEVStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evMaximumCurrentLimit.exiEncode(&w)
         if let v17 = self.evMaximumPowerLimit {
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x0, count: 2)
             try v17.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 8, &w)
         try self.evMaximumVoltageLimit.exiEncode(&w)
         if let v18 = self.evEnergyCapacity {
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 6
+            w.writeBits(0x0, count: 3)
             try v18.exiEncode(&w)
         }
         if let v19 = self.evEnergyRequest {
@@ -1247,15 +1444,15 @@ extension DC_EVChargeParameter {
         }
         if let v20 = self.fullSOC {
             try Self._exiEmit(&s, &rep, 11, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v20, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v21 = self.bulkSOC {
             try Self._exiEmit(&s, &rep, 12, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v21, bits: 7, min: 0, max: 100)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1269,28 +1466,28 @@ extension DC_EVChargeParameter {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(DepartureTime)
             case 1: s = 2; return 5  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVMaximumCurrentLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(EVMaximumPowerLimit)
             case 1: s = 5; return 8  // SE(EVMaximumVoltageLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVMaximumVoltageLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -1299,7 +1496,7 @@ extension DC_EVChargeParameter {
             case 2: s = 8; return 11  // SE(FullSOC)
             case 3: s = 9; return 12  // SE(BulkSOC)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 3) {
@@ -1307,28 +1504,35 @@ extension DC_EVChargeParameter {
             case 1: s = 8; return 11  // SE(FullSOC)
             case 2: s = 9; return 12  // SE(BulkSOC)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 11  // SE(FullSOC)
             case 1: s = 9; return 12  // SE(BulkSOC)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(BulkSOC)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1357,8 +1561,14 @@ extension DC_EVChargeParameter {
         case (8, 12): w.writeEventCode(0, width: 2); s = 9
         case (8, 0): w.writeEventCode(1, width: 2); s = -1
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_EVChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1401,27 +1611,33 @@ public struct DC_EVPowerDeliveryParameter: Sendable, Hashable {
 extension DC_EVPowerDeliveryParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: expected SE(DC_EVStatus), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try DC_EVStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: Bool? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: expected SE(BulkChargingComplete), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: expected SE(ChargingComplete), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(dcEVStatus: v1, bulkChargingComplete: v2, chargingComplete: v4)
     }
 
@@ -1429,19 +1645,20 @@ extension DC_EVPowerDeliveryParameter {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
         if let v5 = self.bulkChargingComplete {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             w.writeBoolean(v5)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.chargingComplete)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1452,26 +1669,33 @@ extension DC_EVPowerDeliveryParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVStatus)
-            default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(BulkChargingComplete)
             case 1: s = 3; return 6  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ChargingComplete)
-            default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1483,8 +1707,14 @@ extension DC_EVPowerDeliveryParameter {
         case (1, 6): w.writeEventCode(1, width: 2); s = 3
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1539,42 +1769,55 @@ public struct DC_EVSEChargeParameter: Sendable, Hashable {
 extension DC_EVSEChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(DC_EVSEStatus), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try DC_EVSEStatus.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEMaximumCurrentLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEMaximumPowerLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v3 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEMaximumVoltageLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
         let v4 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 8 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEMinimumCurrentLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 8
         let v5 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEMinimumVoltageLimit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         let v6 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 10
+        case 1:
+            ev = 11
+        default: throw Self._exiUndeclared(6, at: r.bitPosition &- 2)
+        }
         var v7: PhysicalValue? = nil
         if ev == 10 {
             guard ev == 10 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSECurrentRegulationTolerance), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 11
             v7 = v8
         }
         guard ev == 11 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEPeakCurrentRipple), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 12
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(8, at: r.bitPosition &- 2)
+        }
         var v10: PhysicalValue? = nil
         if ev == 12 {
             guard ev == 12 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected SE(EVSEEnergyToBeDelivered), got event \(ev)", atBit: r.bitPosition) }
             let v11 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            ev = 0
             v10 = v11
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -1585,26 +1828,34 @@ extension DC_EVSEChargeParameter {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try self.dcEVSEStatus.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumCurrentLimit.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumPowerLimit.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 7, &w)
+        s = 4
+        w.writeBits(0x0, count: 1)
         try self.evseMaximumVoltageLimit.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 8, &w)
+        s = 5
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumCurrentLimit.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
+        s = 6
+        w.writeBits(0x0, count: 1)
         try self.evseMinimumVoltageLimit.exiEncode(&w)
         if let v12 = self.evseCurrentRegulationTolerance {
-            try Self._exiEmit(&s, &rep, 10, &w)
+            s = 7
+            w.writeBits(0x0, count: 2)
             try v12.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 11, &w)
         try self.evsePeakCurrentRipple.exiEncode(&w)
         if let v13 = self.evseEnergyToBeDelivered {
-            try Self._exiEmit(&s, &rep, 12, &w)
+            s = 9
+            w.writeBits(0x0, count: 2)
             try v13.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -1618,57 +1869,64 @@ extension DC_EVSEChargeParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(DC_EVSEStatus)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSEMaximumCurrentLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVSEMaximumPowerLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSEMaximumVoltageLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(EVSEMinimumCurrentLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(EVSEMinimumVoltageLimit)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: s = 7; return 10  // SE(EVSECurrentRegulationTolerance)
             case 1: s = 8; return 11  // SE(EVSEPeakCurrentRipple)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = 8; return 11  // SE(EVSEPeakCurrentRipple)
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 2) {
             case 0: s = 9; return 12  // SE(EVSEEnergyToBeDelivered)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVSEChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1687,8 +1945,14 @@ extension DC_EVSEChargeParameter {
         case (8, 12): w.writeEventCode(0, width: 2); s = 9
         case (8, 0): w.writeEventCode(1, width: 2); s = -1
         case (9, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVSEChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1734,34 +1998,40 @@ public struct DC_EVSEStatus: Sendable, Hashable {
 extension DC_EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(NotificationMaxDelay), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         try r.readSimpleContentStart()
         let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 7
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: IsolationLevel? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEIsolationStatus), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = IsolationLevel(exiIndex: try r.readEnumerationIndex(bits: 3, count: 5))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 7
             v3 = v4
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEStatusCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v5 = DC_EVSEStatusCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(notificationMaxDelay: v1, evseNotification: v2, evseIsolationStatus: v3, evseStatusCode: v5)
     }
 
@@ -1769,25 +2039,24 @@ extension DC_EVSEStatus {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.notificationMaxDelay, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        s = 2
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseNotification.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v6 = self.evseIsolationStatus {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             w.writeBits(UInt64(v6.exiIndex), count: 3)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 7, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBits(UInt64(self.evseStatusCode.exiIndex), count: 4)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1798,31 +2067,38 @@ extension DC_EVSEStatus {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(NotificationMaxDelay)
-            default: throw EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSENotification)
-            default: throw EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(EVSEIsolationStatus)
             case 1: s = 4; return 7  // SE(EVSEStatusCode)
-            default: throw EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(EVSEStatusCode)
-            default: throw EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_EVSEStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVSEStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1835,8 +2111,14 @@ extension DC_EVSEStatus {
         case (2, 7): w.writeEventCode(1, width: 2); s = 4
         case (3, 7): w.writeEventCode(0, width: 1); s = 4
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_EVSEStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVSEStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1874,45 +2156,31 @@ public struct DC_EVStatus: Sendable, Hashable {
 extension DC_EVStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVReady), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVErrorCode), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = DC_EVErrorCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected SE(EVRESSSOC), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(evReady: v1, evErrorCode: v2, evresssoc: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         w.writeBoolean(self.evReady)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evErrorCode.exiIndex), count: 4)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeBoundedInteger(self.evresssoc, bits: 7, min: 0, max: 100)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1923,25 +2191,32 @@ extension DC_EVStatus {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EVReady)
-            default: throw EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVErrorCode)
-            default: throw EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(EVRESSSOC)
-            default: throw EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DC_EVStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1952,8 +2227,14 @@ extension DC_EVStatus {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DC_EVStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DC_EVStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1987,28 +2268,21 @@ public struct DiffieHellmanPublickey: Sendable, Hashable {
 extension DiffieHellmanPublickey {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DiffieHellmanPublickey: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 1 else { throw EXIError.unexpectedEvent("DiffieHellmanPublickey: expected CH, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try r.readBinary(minLength: 0, maxLength: 65)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("DiffieHellmanPublickey: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(id: v1, value: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 1, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeBinary(self.value, minLength: 0, maxLength: 65)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2019,20 +2293,27 @@ extension DiffieHellmanPublickey {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("DiffieHellmanPublickey: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 1  // CH
-            default: throw EXIError.unexpectedEvent("DiffieHellmanPublickey: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DiffieHellmanPublickey: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DiffieHellmanPublickey: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DiffieHellmanPublickey: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2042,8 +2323,14 @@ extension DiffieHellmanPublickey {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 1): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DiffieHellmanPublickey: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DiffieHellmanPublickey: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2076,28 +2363,21 @@ public struct EMAID: Sendable, Hashable {
 extension EMAID {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("EMAID: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 1 else { throw EXIError.unexpectedEvent("EMAID: expected CH, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try r.readString(minLength: 14, maxLength: 15)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EMAID: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(id: v1, value: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 1, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.value, minLength: 14, maxLength: 15)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2108,20 +2388,27 @@ extension EMAID {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Id)
-            default: throw EXIError.unexpectedEvent("EMAID: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 1  // CH
-            default: throw EXIError.unexpectedEvent("EMAID: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EMAID: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EMAID: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EMAID: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2131,8 +2418,14 @@ extension EMAID {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 1): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EMAID: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EMAID: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2162,16 +2455,22 @@ public struct EVChargeParameter: Sendable, Hashable {
 extension EVChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: UInt32? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVChargeParameter: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 0
             v1 = v2
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("EVChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2183,10 +2482,10 @@ extension EVChargeParameter {
         var s = 0
         var rep = 0
         if let v3 = self.departureTime {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v3, min: 0, max: 4294967295)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2200,15 +2499,22 @@ extension EVChargeParameter {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(DepartureTime)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVChargeParameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2218,8 +2524,14 @@ extension EVChargeParameter {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 0): w.writeEventCode(1, width: 2); s = -1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2245,18 +2557,13 @@ public struct EVPowerDeliveryParameter: Sendable, Hashable {
 extension EVPowerDeliveryParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVPowerDeliveryParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2267,10 +2574,17 @@ extension EVPowerDeliveryParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVPowerDeliveryParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVPowerDeliveryParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerDeliveryParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2278,8 +2592,14 @@ extension EVPowerDeliveryParameter {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVPowerDeliveryParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVPowerDeliveryParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2304,18 +2624,13 @@ public struct EVSEChargeParameter: Sendable, Hashable {
 extension EVSEChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVSEChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2326,10 +2641,17 @@ extension EVSEChargeParameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVSEChargeParameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVSEChargeParameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVSEChargeParameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2337,8 +2659,14 @@ extension EVSEChargeParameter {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVSEChargeParameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVSEChargeParameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2369,36 +2697,25 @@ public struct EVSEStatus: Sendable, Hashable {
 extension EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("EVSEStatus: expected SE(NotificationMaxDelay), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("EVSEStatus: expected SE(EVSENotification), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVSEStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(notificationMaxDelay: v1, evseNotification: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.notificationMaxDelay, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.evseNotification.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2409,20 +2726,27 @@ extension EVSEStatus {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(NotificationMaxDelay)
-            default: throw EXIError.unexpectedEvent("EVSEStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(EVSENotification)
-            default: throw EXIError.unexpectedEvent("EVSEStatus: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVSEStatus: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVSEStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVSEStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2432,8 +2756,14 @@ extension EVSEStatus {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVSEStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVSEStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2460,18 +2790,13 @@ public struct EVStatus: Sendable, Hashable {
 extension EVStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("EVStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2482,10 +2807,17 @@ extension EVStatus {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("EVStatus: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("EVStatus: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVStatus: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2493,8 +2825,14 @@ extension EVStatus {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("EVStatus: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("EVStatus: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2522,9 +2860,14 @@ public struct Entry: Sendable, Hashable {
 extension Entry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         let v1: TimeInterval
         switch ev {
         case 4:
@@ -2535,24 +2878,22 @@ extension Entry {
             v1 = .timeInterval(v3)
         default: throw EXIError.unexpectedEvent("Entry: expected RelativeTimeInterval or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Entry: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(timeInterval: v1)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
         switch self.timeInterval {
         case .relativeTimeInterval(let v4):
-            try Self._exiEmit(&s, &rep, 4, &w)
+            w.writeBits(0x0, count: 2)
             try v4.exiEncode(&w)
         case .timeInterval(let v5):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            w.writeBits(0x1, count: 2)
             try v5.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2564,15 +2905,22 @@ extension Entry {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(RelativeTimeInterval)
             case 1: s = 1; return 5  // SE(TimeInterval)
-            default: throw EXIError.unexpectedEvent("Entry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Entry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Entry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Entry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2582,8 +2930,14 @@ extension Entry {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Entry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Entry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2609,18 +2963,13 @@ public struct Interval: Sendable, Hashable {
 extension Interval {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Interval: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2631,10 +2980,17 @@ extension Interval {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Interval: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Interval: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Interval: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2642,8 +2998,14 @@ extension Interval {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Interval: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Interval: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2673,7 +3035,10 @@ extension ListOfRootCertificateIDs {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [X509IssuerSerial] = []
         while ev == 4 {
             if v1.count == 20 { throw EXIError.lengthLimitExceeded("ListOfRootCertificateIDs: more than 20 items", atBit: r.bitPosition) }
@@ -2693,9 +3058,11 @@ extension ListOfRootCertificateIDs {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.rootCertificateID.count, min: 1, max: 20, "ListOfRootCertificateIDs")
-        for v3 in self.rootCertificateID {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.rootCertificateID.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<X509IssuerSerial>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2708,33 +3075,40 @@ extension ListOfRootCertificateIDs {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(RootCertificateID)
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(RootCertificateID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 17 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(RootCertificateID), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(RootCertificateID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ListOfRootCertificateIDs: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2749,8 +3123,14 @@ extension ListOfRootCertificateIDs {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ListOfRootCertificateIDs: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2791,21 +3171,42 @@ public struct MeterInfo: Sendable, Hashable {
 extension MeterInfo {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("MeterInfo: expected SE(MeterID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = try r.readString(minLength: 0, maxLength: 32)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        case 3:
+            ev = 8
+        case 4:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+        }
         var v2: UInt64? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("MeterInfo: expected SE(MeterReading), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            case 3:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 3)
+            }
             v2 = v3
         }
         var v4: [UInt8]? = nil
@@ -2814,7 +3215,15 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v5 = try r.readBinary(minLength: 0, maxLength: 64)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: Int16? = nil
@@ -2823,7 +3232,13 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v7 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v6 = v7
         }
         var v8: Int64? = nil
@@ -2832,7 +3247,8 @@ extension MeterInfo {
             try r.readSimpleContentStart()
             let v9 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v8 = v9
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("MeterInfo: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2843,33 +3259,33 @@ extension MeterInfo {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeString(self.meterID, minLength: 0, maxLength: 32)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v10 = self.meterReading {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 4)
             try w.writeUnsignedInteger(v10, min: 0, max: 18446744073709551615)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v11 = self.sigMeterReading {
             try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBinary(v11, minLength: 0, maxLength: 64)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v12 = self.meterStatus {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeInteger(v12, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v13 = self.tMeter {
             try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeInteger(v13, min: Int64.min, max: 9223372036854775807)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2882,7 +3298,7 @@ extension MeterInfo {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(MeterID)
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -2891,7 +3307,7 @@ extension MeterInfo {
             case 2: s = 4; return 7  // SE(MeterStatus)
             case 3: s = 5; return 8  // SE(TMeter)
             case 4: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -2899,28 +3315,35 @@ extension MeterInfo {
             case 1: s = 4; return 7  // SE(MeterStatus)
             case 2: s = 5; return 8  // SE(TMeter)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(MeterStatus)
             case 1: s = 5; return 8  // SE(TMeter)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(TMeter)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MeterInfo: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeterInfo: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2943,8 +3366,14 @@ extension MeterInfo {
         case (4, 8): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MeterInfo: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MeterInfo: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2980,21 +3409,27 @@ public struct Notification: Sendable, Hashable {
 extension Notification {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Notification: expected SE(FaultCode), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = FaultCode(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: String? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Notification: expected SE(FaultMsg), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readString(minLength: 0, maxLength: 64)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Notification: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3005,15 +3440,15 @@ extension Notification {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.faultCode.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v4 = self.faultMsg {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeString(v4, minLength: 0, maxLength: 64)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3026,21 +3461,28 @@ extension Notification {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(FaultCode)
-            default: throw EXIError.unexpectedEvent("Notification: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(FaultMsg)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Notification: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Notification: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Notification: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Notification: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3051,8 +3493,14 @@ extension Notification {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Notification: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Notification: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3085,9 +3533,14 @@ public struct PMaxScheduleEntry: Sendable, Hashable {
 extension PMaxScheduleEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         let v1: TimeInterval
         switch ev {
         case 4:
@@ -3098,29 +3551,27 @@ extension PMaxScheduleEntry {
             v1 = .timeInterval(v3)
         default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: expected RelativeTimeInterval or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PMaxScheduleEntry: expected SE(PMax), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PMaxScheduleEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(timeInterval: v1, pMax: v4)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
         switch self.timeInterval {
         case .relativeTimeInterval(let v5):
-            try Self._exiEmit(&s, &rep, 4, &w)
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         case .timeInterval(let v6):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            w.writeBits(0x1, count: 2)
             try v6.exiEncode(&w)
         }
-        try Self._exiEmit(&s, &rep, 6, &w)
+        w.writeBits(0x0, count: 1)
         try self.pMax.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3132,20 +3583,27 @@ extension PMaxScheduleEntry {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(RelativeTimeInterval)
             case 1: s = 1; return 5  // SE(TimeInterval)
-            default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 6  // SE(PMax)
-            default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PMaxScheduleEntry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3156,8 +3614,14 @@ extension PMaxScheduleEntry {
         case (0, 5): w.writeEventCode(1, width: 2); s = 1
         case (1, 6): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PMaxScheduleEntry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PMaxScheduleEntry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3189,7 +3653,10 @@ extension PMaxSchedule {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [PMaxScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PMaxSchedule: more than 1024 items", atBit: r.bitPosition) }
@@ -3209,9 +3676,11 @@ extension PMaxSchedule {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.pMaxScheduleEntry.count, min: 1, max: 1024, "PMaxSchedule")
-        for v3 in self.pMaxScheduleEntry {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.pMaxScheduleEntry.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<PMaxScheduleEntry>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3224,33 +3693,40 @@ extension PMaxSchedule {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PMaxScheduleEntry)
-            default: throw EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(PMaxScheduleEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 1021 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(PMaxScheduleEntry), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(PMaxScheduleEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PMaxSchedule: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PMaxSchedule: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3265,8 +3741,14 @@ extension PMaxSchedule {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PMaxSchedule: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PMaxSchedule: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3300,12 +3782,16 @@ extension ParameterSet {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ParameterSet: expected SE(ParameterSetID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         try r.readSimpleContentStart()
         let v1 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
+        s = 2
         var v2: [Parameter] = []
         while ev == 5 {
             if v2.count == 16 { throw EXIError.lengthLimitExceeded("ParameterSet: more than 16 items", atBit: r.bitPosition) }
@@ -3324,14 +3810,16 @@ extension ParameterSet {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeInteger(self.parameterSetID, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.parameter.count, min: 1, max: 16, "ParameterSet")
-        for v4 in self.parameter {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v4.exiEncode(&w)
+        try self.parameter.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<Parameter>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v4[v5].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3344,38 +3832,45 @@ extension ParameterSet {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ParameterSetID)
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Parameter)
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(Parameter)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 13 { s = 3 } else { s = 4; rep = 0 }; return 5  // SE(Parameter), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 5  // SE(Parameter)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ParameterSet: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ParameterSet: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3391,8 +3886,14 @@ extension ParameterSet {
         case (4, 5): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ParameterSet: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ParameterSet: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3441,12 +3942,25 @@ public struct Parameter: Sendable, Hashable {
 extension Parameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Parameter: expected AT(Name), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 7
+        case 3:
+            ev = 8
+        case 4:
+            ev = 9
+        case 5:
+            ev = 10
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+        }
         let v2: Parameter.Choice
         switch ev {
         case 5:
@@ -3454,40 +3968,46 @@ extension Parameter {
             try r.readSimpleContentStart()
             let v3 = try r.readBoolean()
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .boolValue(v3)
         case 6:
             guard ev == 6 else { throw EXIError.unexpectedEvent("Parameter: expected SE(byteValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: -128, max: 127))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .byteValue(v4)
         case 7:
             guard ev == 7 else { throw EXIError.unexpectedEvent("Parameter: expected SE(shortValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .shortValue(v5)
         case 8:
             guard ev == 8 else { throw EXIError.unexpectedEvent("Parameter: expected SE(intValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = Int32(truncatingIfNeeded: try r.readInteger(min: -2147483648, max: 2147483647))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .intValue(v6)
         case 9:
             guard ev == 9 else { throw EXIError.unexpectedEvent("Parameter: expected SE(physicalValue), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try PhysicalValue.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .physicalValue(v7)
         case 10:
             guard ev == 10 else { throw EXIError.unexpectedEvent("Parameter: expected SE(stringValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = try r.readString(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = .stringValue(v8)
         default: throw EXIError.unexpectedEvent("Parameter: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
@@ -3499,37 +4019,39 @@ extension Parameter {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.name, minLength: 0, maxLength: nil)
         switch self.choice {
         case .boolValue(let v9):
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 4)
             w.writeBoolean(v9)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .byteValue(let v10):
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x2, count: 4)
             try w.writeBoundedInteger(v10, bits: 8, min: -128, max: 127)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .shortValue(let v11):
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x4, count: 4)
             try w.writeInteger(v11, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .intValue(let v12):
-            try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            s = 5
+            w.writeBits(0x6, count: 4)
             try w.writeInteger(v12, min: -2147483648, max: 2147483647)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         case .physicalValue(let v13):
-            try Self._exiEmit(&s, &rep, 9, &w)
+            s = 6
+            w.writeBits(0x4, count: 3)
             try v13.exiEncode(&w)
         case .stringValue(let v14):
-            try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
+            s = 7
+            w.writeBits(0xa, count: 4)
             try w.writeString(v14, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3542,7 +4064,7 @@ extension Parameter {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Name)
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -3552,40 +4074,47 @@ extension Parameter {
             case 3: s = 5; return 8  // SE(intValue)
             case 4: s = 6; return 9  // SE(physicalValue)
             case 5: s = 7; return 10  // SE(stringValue)
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Parameter: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Parameter: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3605,8 +4134,14 @@ extension Parameter {
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Parameter: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Parameter: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3672,7 +4207,10 @@ extension PaymentOptionList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [PaymentOption] = []
         while ev == 4 {
             if v1.count == 2 { throw EXIError.lengthLimitExceeded("PaymentOptionList: more than 2 items", atBit: r.bitPosition) }
@@ -3694,11 +4232,13 @@ extension PaymentOptionList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.paymentOption.count, min: 1, max: 2, "PaymentOptionList")
-        for v3 in self.paymentOption {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            w.writeBits(UInt64(v3.exiIndex), count: 1)
-            w.writeSimpleContentEnd()
+        try self.paymentOption.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<PaymentOption>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                w.writeBits(UInt64(v3[v4].exiIndex), count: 1)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3711,21 +4251,28 @@ extension PaymentOptionList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(PaymentOption)
-            default: throw EXIError.unexpectedEvent("PaymentOptionList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(PaymentOption)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PaymentOptionList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PaymentOptionList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PaymentOptionList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentOptionList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3736,8 +4283,14 @@ extension PaymentOptionList {
         case (1, 4): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PaymentOptionList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PaymentOptionList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3772,45 +4325,31 @@ public struct PhysicalValue: Sendable, Hashable {
 extension PhysicalValue {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Multiplier), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 3, min: -3, max: 3))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Unit), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = UnitSymbol(exiIndex: try r.readEnumerationIndex(bits: 3, count: 7))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("PhysicalValue: expected SE(Value), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v3 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("PhysicalValue: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(multiplier: v1, unit: v2, value: v3)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.multiplier, bits: 3, min: -3, max: 3)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         w.writeBits(UInt64(self.unit.exiIndex), count: 3)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeInteger(self.value, min: -32768, max: 32767)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3821,25 +4360,32 @@ extension PhysicalValue {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Multiplier)
-            default: throw EXIError.unexpectedEvent("PhysicalValue: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Unit)
-            default: throw EXIError.unexpectedEvent("PhysicalValue: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(Value)
-            default: throw EXIError.unexpectedEvent("PhysicalValue: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PhysicalValue: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PhysicalValue: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PhysicalValue: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3850,8 +4396,14 @@ extension PhysicalValue {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 6): w.writeEventCode(0, width: 1); s = 3
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("PhysicalValue: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PhysicalValue: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3888,24 +4440,30 @@ public struct ProfileEntry: Sendable, Hashable {
 extension ProfileEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("ProfileEntry: expected SE(ChargingProfileEntryStart), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("ProfileEntry: expected SE(ChargingProfileEntryMaxPower), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try PhysicalValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: Int8? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("ProfileEntry: expected SE(ChargingProfileEntryMaxNumberOfPhasesInUse), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 2, min: 1, max: 3))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ProfileEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -3916,17 +4474,17 @@ extension ProfileEntry {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.chargingProfileEntryStart, min: 0, max: 4294967295)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.chargingProfileEntryMaxPower.exiEncode(&w)
         if let v5 = self.chargingProfileEntryMaxNumberOfPhasesInUse {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeBoundedInteger(v5, bits: 2, min: 1, max: 3)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3939,26 +4497,33 @@ extension ProfileEntry {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ChargingProfileEntryStart)
-            default: throw EXIError.unexpectedEvent("ProfileEntry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(ChargingProfileEntryMaxPower)
-            default: throw EXIError.unexpectedEvent("ProfileEntry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(ChargingProfileEntryMaxNumberOfPhasesInUse)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ProfileEntry: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ProfileEntry: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ProfileEntry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ProfileEntry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3970,8 +4535,14 @@ extension ProfileEntry {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ProfileEntry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ProfileEntry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4005,21 +4576,27 @@ public struct RelativeTimeInterval: Sendable, Hashable {
 extension RelativeTimeInterval {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("RelativeTimeInterval: expected SE(start), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 16777214))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: UInt32? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("RelativeTimeInterval: expected SE(duration), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 86400))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("RelativeTimeInterval: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4030,15 +4607,15 @@ extension RelativeTimeInterval {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.start, min: 0, max: 16777214)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v4 = self.duration {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeUnsignedInteger(v4, min: 0, max: 86400)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4051,21 +4628,28 @@ extension RelativeTimeInterval {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(start)
-            default: throw EXIError.unexpectedEvent("RelativeTimeInterval: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(duration)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("RelativeTimeInterval: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("RelativeTimeInterval: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("RelativeTimeInterval: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("RelativeTimeInterval: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4076,8 +4660,14 @@ extension RelativeTimeInterval {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("RelativeTimeInterval: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("RelativeTimeInterval: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4109,7 +4699,10 @@ extension SAScheduleList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [SAScheduleTuple] = []
         while ev == 4 {
             if v1.count == 3 { throw EXIError.lengthLimitExceeded("SAScheduleList: more than 3 items", atBit: r.bitPosition) }
@@ -4129,9 +4722,11 @@ extension SAScheduleList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.saScheduleTuple.count, min: 1, max: 3, "SAScheduleList")
-        for v3 in self.saScheduleTuple {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.saScheduleTuple.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<SAScheduleTuple>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4144,27 +4739,34 @@ extension SAScheduleList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SAScheduleTuple)
-            default: throw EXIError.unexpectedEvent("SAScheduleList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SAScheduleTuple)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SAScheduleList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 4  // SE(SAScheduleTuple)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SAScheduleList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SAScheduleList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SAScheduleList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SAScheduleList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4177,8 +4779,14 @@ extension SAScheduleList {
         case (2, 4): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SAScheduleList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SAScheduleList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4213,22 +4821,28 @@ public struct SAScheduleTuple: Sendable, Hashable {
 extension SAScheduleTuple {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SAScheduleTuple: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("SAScheduleTuple: expected SE(PMaxSchedule), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        ev = 5
         let v2 = try PMaxSchedule.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v3: SalesTariff? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SAScheduleTuple: expected SE(SalesTariff), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try SalesTariff.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SAScheduleTuple: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4239,14 +4853,15 @@ extension SAScheduleTuple {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.saScheduleTupleID, bits: 8, min: 1, max: 255)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
+        s = 2
+        w.writeBits(0x0, count: 2)
         try self.pMaxSchedule.exiEncode(&w)
         if let v5 = self.salesTariff {
-            try Self._exiEmit(&s, &rep, 6, &w)
+            s = 3
+            w.writeBits(0x0, count: 2)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -4260,26 +4875,33 @@ extension SAScheduleTuple {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SAScheduleTupleID)
-            default: throw EXIError.unexpectedEvent("SAScheduleTuple: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(PMaxSchedule)
-            default: throw EXIError.unexpectedEvent("SAScheduleTuple: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(SalesTariff)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SAScheduleTuple: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SAScheduleTuple: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SAScheduleTuple: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SAScheduleTuple: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4291,8 +4913,14 @@ extension SAScheduleTuple {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SAScheduleTuple: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SAScheduleTuple: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4320,18 +4948,13 @@ public struct SASchedules: Sendable, Hashable {
 extension SASchedules {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        let ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SASchedules: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         return Self()
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -4342,10 +4965,17 @@ extension SASchedules {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SASchedules: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SASchedules: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SASchedules: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4353,8 +4983,14 @@ extension SASchedules {
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SASchedules: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SASchedules: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4390,7 +5026,16 @@ extension SalesTariffEntry {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+            s = 1
+        case 1:
+            ev = 5
+            s = 1
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         let v1: TimeInterval
         switch ev {
         case 4:
@@ -4401,14 +5046,33 @@ extension SalesTariffEntry {
             v1 = .timeInterval(v3)
         default: throw EXIError.unexpectedEvent("SalesTariffEntry: expected RelativeTimeInterval or a substitute, got event \(ev)", atBit: r.bitPosition)
         }
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+            s = 2
+        case 1:
+            ev = 7
+            s = 3
+        case 2:
+            ev = 0
+            s = -1
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v4: UInt8? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SalesTariffEntry: expected SE(EPriceLevel), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+                s = 3
+            case 1:
+                ev = 0
+                s = -1
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: [ConsumptionCost] = []
@@ -4430,22 +5094,26 @@ extension SalesTariffEntry {
         var rep = 0
         switch self.timeInterval {
         case .relativeTimeInterval(let v8):
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try v8.exiEncode(&w)
         case .timeInterval(let v9):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 1
+            w.writeBits(0x1, count: 2)
             try v9.exiEncode(&w)
         }
         if let v10 = self.ePriceLevel {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeBoundedInteger(v10, bits: 8, min: 0, max: 255)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try EXIFacets.checkLength(self.consumptionCost.count, min: 0, max: 3, "SalesTariffEntry")
-        for v11 in self.consumptionCost {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            try v11.exiEncode(&w)
+        try self.consumptionCost.withUnsafeBufferPointer { (v11: UnsafeBufferPointer<ConsumptionCost>) throws(EXIError) in
+            for v12 in v11.indices {
+                try Self._exiEmit(&s, &rep, 7, &w)
+                try v11[v12].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4459,40 +5127,47 @@ extension SalesTariffEntry {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(RelativeTimeInterval)
             case 1: s = 1; return 5  // SE(TimeInterval)
-            default: throw EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 6  // SE(EPriceLevel)
             case 1: s = 3; return 7  // SE(ConsumptionCost)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 7  // SE(ConsumptionCost)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(ConsumptionCost)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 7  // SE(ConsumptionCost)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SalesTariffEntry: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SalesTariffEntry: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4511,8 +5186,14 @@ extension SalesTariffEntry {
         case (4, 7): w.writeEventCode(0, width: 2); s = 5
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SalesTariffEntry: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SalesTariffEntry: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4557,26 +5238,56 @@ extension SalesTariff {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+            s = 1
+        case 1:
+            ev = 5
+            s = 2
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("SalesTariff: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
+            s = 2
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("SalesTariff: expected SE(SalesTariffID), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 6
+            s = 3
+        case 1:
+            ev = 7
+            s = 4
+        case 2:
+            ev = 8
+            s = 5
+        default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+        }
         var v4: String? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SalesTariff: expected SE(SalesTariffDescription), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = try r.readString(minLength: 0, maxLength: 32)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+                s = 4
+            case 1:
+                ev = 8
+                s = 5
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v4 = v5
         }
         var v6: UInt8? = nil
@@ -4585,7 +5296,9 @@ extension SalesTariff {
             try r.readSimpleContentStart()
             let v7 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
+            s = 5
             v6 = v7
         }
         var v8: [SalesTariffEntry] = []
@@ -4607,29 +5320,32 @@ extension SalesTariff {
         var s = 0
         var rep = 0
         if let v10 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v10, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeBoundedInteger(self.salesTariffID, bits: 8, min: 1, max: 255)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v11 = self.salesTariffDescription {
-            try Self._exiEmit(&s, &rep, 6, &w)
-            w.writeSimpleContentStart()
+            s = 3
+            w.writeBits(0x0, count: 3)
             try w.writeString(v11, minLength: 0, maxLength: 32)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v12 = self.numEPriceLevels {
             try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBoundedInteger(v12, bits: 8, min: 0, max: 255)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try EXIFacets.checkLength(self.salesTariffEntry.count, min: 1, max: 1024, "SalesTariff")
-        for v13 in self.salesTariffEntry {
-            try Self._exiEmit(&s, &rep, 8, &w)
-            try v13.exiEncode(&w)
+        try self.salesTariffEntry.withUnsafeBufferPointer { (v13: UnsafeBufferPointer<SalesTariffEntry>) throws(EXIError) in
+            for v14 in v13.indices {
+                try Self._exiEmit(&s, &rep, 8, &w)
+                try v13[v14].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4643,56 +5359,63 @@ extension SalesTariff {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(SalesTariffID)
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SalesTariffID)
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(SalesTariffDescription)
             case 1: s = 4; return 7  // SE(NumEPriceLevels)
             case 2: s = 5; return 8  // SE(SalesTariffEntry)
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(NumEPriceLevels)
             case 1: s = 5; return 8  // SE(SalesTariffEntry)
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(SalesTariffEntry)
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 8  // SE(SalesTariffEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 1021 { s = 6 } else { s = 7; rep = 0 }; return 8  // SE(SalesTariffEntry), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 2) {
             case 0: s = 8; return 8  // SE(SalesTariffEntry)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SalesTariff: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SalesTariff: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4715,8 +5438,14 @@ extension SalesTariff {
         case (7, 8): w.writeEventCode(0, width: 2); s = 8
         case (7, 0): w.writeEventCode(1, width: 2); s = -1
         case (8, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SalesTariff: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SalesTariff: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4751,7 +5480,10 @@ extension SelectedServiceList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [SelectedService] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("SelectedServiceList: more than 16 items", atBit: r.bitPosition) }
@@ -4771,9 +5503,11 @@ extension SelectedServiceList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.selectedService.count, min: 1, max: 16, "SelectedServiceList")
-        for v3 in self.selectedService {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.selectedService.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<SelectedService>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4786,33 +5520,40 @@ extension SelectedServiceList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SelectedService)
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SelectedService)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 13 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(SelectedService), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(SelectedService)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SelectedServiceList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedServiceList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4827,8 +5568,14 @@ extension SelectedServiceList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SelectedServiceList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedServiceList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4860,21 +5607,27 @@ public struct SelectedService: Sendable, Hashable {
 extension SelectedService {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SelectedService: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: Int16? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("SelectedService: expected SE(ParameterSetID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 0
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SelectedService: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -4885,15 +5638,15 @@ extension SelectedService {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v4 = self.parameterSetID {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeInteger(v4, min: -32768, max: 32767)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4906,21 +5659,28 @@ extension SelectedService {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(ParameterSetID)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SelectedService: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedService: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -4931,8 +5691,14 @@ extension SelectedService {
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SelectedService: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SelectedService: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -4964,7 +5730,10 @@ extension ServiceList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [Service] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("ServiceList: more than 8 items", atBit: r.bitPosition) }
@@ -4984,9 +5753,11 @@ extension ServiceList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.service.count, min: 1, max: 8, "ServiceList")
-        for v3 in self.service {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.service.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<Service>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4999,33 +5770,40 @@ extension ServiceList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Service)
-            default: throw EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(Service)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 5 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(Service), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(Service)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5040,8 +5818,14 @@ extension ServiceList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5072,7 +5856,10 @@ extension ServiceParameterList {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [ParameterSet] = []
         while ev == 4 {
             if v1.count == 255 { throw EXIError.lengthLimitExceeded("ServiceParameterList: more than 255 items", atBit: r.bitPosition) }
@@ -5092,9 +5879,11 @@ extension ServiceParameterList {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.parameterSet.count, min: 1, max: 255, "ServiceParameterList")
-        for v3 in self.parameterSet {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.parameterSet.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<ParameterSet>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -5107,33 +5896,40 @@ extension ServiceParameterList {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ParameterSet)
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(ParameterSet)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 252 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(ParameterSet), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(ParameterSet)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("ServiceParameterList: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceParameterList: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5148,8 +5944,14 @@ extension ServiceParameterList {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("ServiceParameterList: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("ServiceParameterList: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5190,43 +5992,56 @@ public struct Service: Sendable, Hashable {
 extension Service {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Service: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: String? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Service: expected SE(ServiceName), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readString(minLength: 0, maxLength: 32)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("Service: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v5: String? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("Service: expected SE(ServiceScope), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 64)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("Service: expected SE(FreeService), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = try r.readBoolean()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Service: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(serviceID: v1, serviceName: v2, serviceCategory: v4, serviceScope: v5, freeService: v7)
     }
 
@@ -5234,31 +6049,31 @@ extension Service {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v8 = self.serviceName {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 3)
             try w.writeString(v8, minLength: 0, maxLength: 32)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBits(UInt64(self.serviceCategory.exiIndex), count: 2)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v9 = self.serviceScope {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x0, count: 3)
             try w.writeString(v9, minLength: 0, maxLength: 64)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 8, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         w.writeBoolean(self.freeService)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -5269,37 +6084,44 @@ extension Service {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(ServiceID)
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(ServiceName)
             case 1: s = 3; return 6  // SE(ServiceCategory)
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(ServiceCategory)
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(ServiceScope)
             case 1: s = 5; return 8  // SE(FreeService)
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(FreeService)
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Service: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Service: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Service: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5314,8 +6136,14 @@ extension Service {
         case (3, 8): w.writeEventCode(1, width: 2); s = 5
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Service: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Service: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5350,7 +6178,10 @@ extension SubCertificates {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [[UInt8]] = []
         while ev == 4 {
             if v1.count == 4 { throw EXIError.lengthLimitExceeded("SubCertificates: more than 4 items", atBit: r.bitPosition) }
@@ -5372,11 +6203,13 @@ extension SubCertificates {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.certificate.count, min: 1, max: 4, "SubCertificates")
-        for v3 in self.certificate {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v3, minLength: 0, maxLength: 800)
-            w.writeSimpleContentEnd()
+        try self.certificate.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v3[v4], minLength: 0, maxLength: 800)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -5389,33 +6222,40 @@ extension SubCertificates {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Certificate)
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(Certificate)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 4  // SE(Certificate)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(Certificate)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SubCertificates: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SubCertificates: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5430,8 +6270,14 @@ extension SubCertificates {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SubCertificates: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SubCertificates: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -5462,7 +6308,10 @@ extension SupportedEnergyTransferMode {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [EnergyTransferMode] = []
         while ev == 4 {
             if v1.count == 6 { throw EXIError.lengthLimitExceeded("SupportedEnergyTransferMode: more than 6 items", atBit: r.bitPosition) }
@@ -5484,11 +6333,13 @@ extension SupportedEnergyTransferMode {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.energyTransferMode.count, min: 1, max: 6, "SupportedEnergyTransferMode")
-        for v3 in self.energyTransferMode {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            w.writeBits(UInt64(v3.exiIndex), count: 3)
-            w.writeSimpleContentEnd()
+        try self.energyTransferMode.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<EnergyTransferMode>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                w.writeBits(UInt64(v3[v4].exiIndex), count: 3)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -5501,33 +6352,40 @@ extension SupportedEnergyTransferMode {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(EnergyTransferMode)
-            default: throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(EnergyTransferMode)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: rep &+= 1; if rep < 3 { s = 2 } else { s = 3; rep = 0 }; return 4  // SE(EnergyTransferMode), repeated
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 4  // SE(EnergyTransferMode)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SupportedEnergyTransferMode: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -5542,8 +6400,14 @@ extension SupportedEnergyTransferMode {
         case (3, 4): w.writeEventCode(0, width: 2); s = 4
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SupportedEnergyTransferMode: event \(ev) not allowed in state \(s)")
     }
 }
 

@@ -24,26 +24,40 @@ public struct MessageHeader: Sendable, Hashable {
 extension MessageHeader {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("MessageHeader: expected SE(SessionID), got event \(ev)", atBit: r.bitPosition) }
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
         try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 0, maxLength: 8)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 5
+        case 1:
+            ev = 6
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+        }
         var v2: Notification? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("MessageHeader: expected SE(Notification), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Notification.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v2 = v3
         }
         var v4: Signature? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("MessageHeader: expected SE(Signature), got event \(ev)", atBit: r.bitPosition) }
             let v5 = try Signature.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v4 = v5
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("MessageHeader: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -54,12 +68,13 @@ extension MessageHeader {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        s = 1
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.sessionID, minLength: 0, maxLength: 8)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v6 = self.notification {
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x0, count: 2)
             try v6.exiEncode(&w)
         }
         if let v7 = self.signature {
@@ -77,28 +92,35 @@ extension MessageHeader {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SessionID)
-            default: throw EXIError.unexpectedEvent("MessageHeader: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(Notification)
             case 1: s = 3; return 6  // SE(Signature)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MessageHeader: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(Signature)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MessageHeader: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("MessageHeader: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("MessageHeader: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("MessageHeader: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -112,8 +134,14 @@ extension MessageHeader {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("MessageHeader: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("MessageHeader: event \(ev) not allowed in state \(s)")
     }
 }
 

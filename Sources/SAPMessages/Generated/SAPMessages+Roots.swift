@@ -85,13 +85,12 @@ extension SAPDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        w.writeHeader()
         switch self {
         case .supportedAppProtocolReq(let v):
-            w.writeEventCode(0, width: 2)
+            w.writeBits(0x200, count: 10)
             try v.exiEncode(&w)
         case .supportedAppProtocolRes(let v):
-            w.writeEventCode(1, width: 2)
+            w.writeBits(0x201, count: 10)
             try v.exiEncode(&w)
         }
     }

@@ -88,7 +88,7 @@ extension XMLDSigFragment {
         w.writeHeader()
         switch self {
         case .signedInfo(let v):
-            w.writeEventCode(32, width: 6)
+            w.writeBits(0x20, count: 6)
             try v.exiEncode(&w)
         }
         w.writeEventCode(46, width: 6)

@@ -19,9 +19,11 @@ extension CanonicalizationMethod {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("CanonicalizationMethod: expected AT(Algorithm), got event \(ev)", atBit: r.bitPosition) }
-        let v1 = try r.readString(minLength: 0, maxLength: nil)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
+        let v1 = try r.readString(minLength: 0, maxLength: nil, known: KnownAlgorithms.table)
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("CanonicalizationMethod: expected EE, got event \(ev)", atBit: r.bitPosition) }
         return Self(algorithm: v1)
@@ -29,11 +31,9 @@ extension CanonicalizationMethod {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.algorithm, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x1, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -44,24 +44,31 @@ extension CanonicalizationMethod {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Algorithm)
-            default: throw EXIError.unexpectedEvent("CanonicalizationMethod: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("CanonicalizationMethod: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
             case 2: throw EXIError.unexpectedEvent("CanonicalizationMethod: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("CanonicalizationMethod: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("CanonicalizationMethod: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
             case 2: throw EXIError.unexpectedEvent("CanonicalizationMethod: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("CanonicalizationMethod: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("CanonicalizationMethod: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("CanonicalizationMethod: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -71,8 +78,14 @@ extension CanonicalizationMethod {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("CanonicalizationMethod: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("CanonicalizationMethod: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -141,21 +154,34 @@ public struct DSAKeyValue: Sendable, Hashable {
 extension DSAKeyValue {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: DSAKeyValue.Sequence? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("DSAKeyValue: expected SE(P), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
-            guard ev == 7 else { throw EXIError.unexpectedEvent("DSAKeyValue: expected SE(Q), got event \(ev)", atBit: r.bitPosition) }
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 7
             try r.readSimpleContentStart()
             let v4 = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             let v2 = DSAKeyValue.Sequence(p: v3, q: v4)
             v1 = v2
         }
@@ -165,21 +191,36 @@ extension DSAKeyValue {
             try r.readSimpleContentStart()
             let v6 = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            ev = 6
             v5 = v6
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("DSAKeyValue: expected SE(Y), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = try r.readBinary(minLength: 0, maxLength: nil)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 8
+        case 1:
+            ev = 9
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v8: [UInt8]? = nil
         if ev == 8 {
             guard ev == 8 else { throw EXIError.unexpectedEvent("DSAKeyValue: expected SE(J), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v9 = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 9
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v8 = v9
         }
         var v10: DSAKeyValue.Sequence2? = nil
@@ -188,12 +229,13 @@ extension DSAKeyValue {
             try r.readSimpleContentStart()
             let v12 = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
-            guard ev == 10 else { throw EXIError.unexpectedEvent("DSAKeyValue: expected SE(PgenCounter), got event \(ev)", atBit: r.bitPosition) }
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            ev = 10
             try r.readSimpleContentStart()
             let v13 = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            ev = 0
             let v11 = DSAKeyValue.Sequence2(seed: v12, pgenCounter: v13)
             v10 = v11
         }
@@ -206,40 +248,38 @@ extension DSAKeyValue {
         var s = 0
         var rep = 0
         if let v14 = self.sequence {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeBinary(v14.p, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
-            try Self._exiEmit(&s, &rep, 7, &w)
-            w.writeSimpleContentStart()
+            s = 4
+            w.writeBits(0x0, count: 3)
             try w.writeBinary(v14.q, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v15 = self.g {
             try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBinary(v15, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 6, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 1)
         try w.writeBinary(self.y, minLength: 0, maxLength: nil)
-        w.writeSimpleContentEnd()
+        w.writeBits(0x0, count: 1)
         if let v16 = self.j {
-            try Self._exiEmit(&s, &rep, 8, &w)
-            w.writeSimpleContentStart()
+            s = 5
+            w.writeBits(0x0, count: 3)
             try w.writeBinary(v16, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         if let v17 = self.sequence2 {
             try Self._exiEmit(&s, &rep, 9, &w)
-            w.writeSimpleContentStart()
+            w.writeBits(0x0, count: 1)
             try w.writeBinary(v17.seed, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
-            try Self._exiEmit(&s, &rep, 10, &w)
-            w.writeSimpleContentStart()
+            s = 7
+            w.writeBits(0x0, count: 3)
             try w.writeBinary(v17.pgenCounter, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -254,49 +294,56 @@ extension DSAKeyValue {
             case 0: s = 1; return 4  // SE(P)
             case 1: s = 2; return 5  // SE(G)
             case 2: s = 3; return 6  // SE(Y)
-            default: throw EXIError.unexpectedEvent("DSAKeyValue: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(Q)
-            default: throw EXIError.unexpectedEvent("DSAKeyValue: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(Y)
-            default: throw EXIError.unexpectedEvent("DSAKeyValue: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(J)
             case 1: s = 6; return 9  // SE(Seed)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DSAKeyValue: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // SE(G)
             case 1: s = 3; return 6  // SE(Y)
-            default: throw EXIError.unexpectedEvent("DSAKeyValue: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 6; return 9  // SE(Seed)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DSAKeyValue: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = 7; return 10  // SE(PgenCounter)
-            default: throw EXIError.unexpectedEvent("DSAKeyValue: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("DSAKeyValue: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DSAKeyValue: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DSAKeyValue: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -317,8 +364,14 @@ extension DSAKeyValue {
         case (5, 0): w.writeEventCode(1, width: 2); s = -1
         case (6, 10): w.writeEventCode(0, width: 1); s = 7
         case (7, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("DSAKeyValue: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DSAKeyValue: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -377,9 +430,11 @@ extension DigestMethod {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("DigestMethod: expected AT(Algorithm), got event \(ev)", atBit: r.bitPosition) }
-        let v1 = try r.readString(minLength: 0, maxLength: nil)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
+        let v1 = try r.readString(minLength: 0, maxLength: nil, known: KnownAlgorithms.table)
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("DigestMethod: expected EE, got event \(ev)", atBit: r.bitPosition) }
         return Self(algorithm: v1)
@@ -387,11 +442,9 @@ extension DigestMethod {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.algorithm, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x1, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -402,24 +455,31 @@ extension DigestMethod {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Algorithm)
-            default: throw EXIError.unexpectedEvent("DigestMethod: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("DigestMethod: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
             case 2: throw EXIError.unexpectedEvent("DigestMethod: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("DigestMethod: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("DigestMethod: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
             case 2: throw EXIError.unexpectedEvent("DigestMethod: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("DigestMethod: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("DigestMethod: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("DigestMethod: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -429,8 +489,14 @@ extension DigestMethod {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("DigestMethod: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("DigestMethod: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -482,7 +548,8 @@ extension KeyInfo {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        ev = try Self._exiNext(&s, &rep, &r)
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("KeyInfo: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
@@ -548,37 +615,40 @@ extension KeyInfo {
         var s = 0
         var rep = 0
         if let v12 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 4)
             try w.writeString(v12, minLength: 0, maxLength: nil)
         }
         try EXIFacets.checkLength(self.choice.count, min: 1, max: nil, "KeyInfo")
-        for v13 in self.choice {
-            switch v13 {
-            case .keyName(let v14):
-                try Self._exiEmit(&s, &rep, 5, &w)
-                w.writeSimpleContentStart()
-                try w.writeString(v14, minLength: 0, maxLength: nil)
-                w.writeSimpleContentEnd()
-            case .keyValue(let v15):
-                try Self._exiEmit(&s, &rep, 6, &w)
-                try v15.exiEncode(&w)
-            case .retrievalMethod(let v16):
-                try Self._exiEmit(&s, &rep, 7, &w)
-                try v16.exiEncode(&w)
-            case .x509Data(let v17):
-                try Self._exiEmit(&s, &rep, 8, &w)
-                try v17.exiEncode(&w)
-            case .pgpData(let v18):
-                try Self._exiEmit(&s, &rep, 9, &w)
-                try v18.exiEncode(&w)
-            case .spkiData(let v19):
-                try Self._exiEmit(&s, &rep, 10, &w)
-                try v19.exiEncode(&w)
-            case .mgmtData(let v20):
-                try Self._exiEmit(&s, &rep, 11, &w)
-                w.writeSimpleContentStart()
-                try w.writeString(v20, minLength: 0, maxLength: nil)
-                w.writeSimpleContentEnd()
+        try self.choice.withUnsafeBufferPointer { (v13: UnsafeBufferPointer<KeyInfo.Choice>) throws(EXIError) in
+            for v14 in v13.indices {
+                switch v13[v14] {
+                case .keyName(let v15):
+                    try Self._exiEmit(&s, &rep, 5, &w)
+                    w.writeBits(0x0, count: 1)
+                    try w.writeString(v15, minLength: 0, maxLength: nil)
+                    w.writeBits(0x0, count: 1)
+                case .keyValue(let v16):
+                    try Self._exiEmit(&s, &rep, 6, &w)
+                    try v16.exiEncode(&w)
+                case .retrievalMethod(let v17):
+                    try Self._exiEmit(&s, &rep, 7, &w)
+                    try v17.exiEncode(&w)
+                case .x509Data(let v18):
+                    try Self._exiEmit(&s, &rep, 8, &w)
+                    try v18.exiEncode(&w)
+                case .pgpData(let v19):
+                    try Self._exiEmit(&s, &rep, 9, &w)
+                    try v19.exiEncode(&w)
+                case .spkiData(let v20):
+                    try Self._exiEmit(&s, &rep, 10, &w)
+                    try v20.exiEncode(&w)
+                case .mgmtData(let v21):
+                    try Self._exiEmit(&s, &rep, 11, &w)
+                    w.writeBits(0x0, count: 1)
+                    try w.writeString(v21, minLength: 0, maxLength: nil)
+                    w.writeBits(0x0, count: 1)
+                }
             }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -601,7 +671,7 @@ extension KeyInfo {
             case 7: s = 8; return 11  // SE(MgmtData)
             case 8: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 4) {
@@ -614,7 +684,7 @@ extension KeyInfo {
             case 6: s = 8; return 11  // SE(MgmtData)
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 4) {
@@ -628,7 +698,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 4) {
@@ -642,7 +712,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 4) {
@@ -656,7 +726,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 4) {
@@ -670,7 +740,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 4) {
@@ -684,7 +754,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 4) {
@@ -698,7 +768,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 4) {
@@ -712,7 +782,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 4) {
@@ -726,7 +796,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 4) {
@@ -740,7 +810,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 4) {
@@ -754,7 +824,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 4) {
@@ -768,7 +838,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
         case 13:
             switch try r.readEventCode(width: 4) {
@@ -782,7 +852,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 13", atBit: at)
+            default: throw Self._exiUndeclared(13, at: at)
             }
         case 14:
             switch try r.readEventCode(width: 4) {
@@ -796,7 +866,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 14", atBit: at)
+            default: throw Self._exiUndeclared(14, at: at)
             }
         case 15:
             switch try r.readEventCode(width: 4) {
@@ -810,7 +880,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 15", atBit: at)
+            default: throw Self._exiUndeclared(15, at: at)
             }
         case 16:
             switch try r.readEventCode(width: 4) {
@@ -824,7 +894,7 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 16", atBit: at)
+            default: throw Self._exiUndeclared(16, at: at)
             }
         case 17:
             switch try r.readEventCode(width: 4) {
@@ -838,10 +908,17 @@ extension KeyInfo {
             case 7: throw EXIError.unexpectedEvent("KeyInfo: SE(*) is not supported", atBit: at)
             case 8: s = -1; return 0  // EE
             case 9: throw EXIError.unexpectedEvent("KeyInfo: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state 17", atBit: at)
+            default: throw Self._exiUndeclared(17, at: at)
             }
-        default: throw EXIError.unexpectedEvent("KeyInfo: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("KeyInfo: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -991,8 +1068,14 @@ extension KeyInfo {
         case (17, 10): w.writeEventCode(5, width: 4); s = 15
         case (17, 11): w.writeEventCode(6, width: 4); s = 16
         case (17, 0): w.writeEventCode(8, width: 4); s = -1
-        default: throw EXIError.unexpectedEvent("KeyInfo: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("KeyInfo: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1068,7 +1151,8 @@ extension KeyValue {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        ev = try Self._exiNext(&s, &rep, &r)
         let v1: KeyValue.Choice
         switch ev {
         case 4:
@@ -1093,10 +1177,12 @@ extension KeyValue {
         var rep = 0
         switch self.choice {
         case .dsaKeyValue(let v4):
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 3)
             try v4.exiEncode(&w)
         case .rsaKeyValue(let v5):
-            try Self._exiEmit(&s, &rep, 5, &w)
+            s = 2
+            w.writeBits(0x1, count: 3)
             try v5.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -1113,28 +1199,35 @@ extension KeyValue {
             case 1: s = 2; return 5  // SE(RSAKeyValue)
             case 2: throw EXIError.unexpectedEvent("KeyValue: SE(*) is not supported", atBit: at)
             case 3: throw EXIError.unexpectedEvent("KeyValue: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyValue: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = -1; return 0  // EE
             case 1: throw EXIError.unexpectedEvent("KeyValue: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyValue: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = -1; return 0  // EE
             case 1: throw EXIError.unexpectedEvent("KeyValue: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyValue: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = -1; return 0  // EE
             case 1: throw EXIError.unexpectedEvent("KeyValue: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("KeyValue: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("KeyValue: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("KeyValue: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1146,8 +1239,14 @@ extension KeyValue {
         case (1, 0): w.writeEventCode(0, width: 2); s = -1
         case (2, 0): w.writeEventCode(0, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("KeyValue: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("KeyValue: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1207,12 +1306,23 @@ extension Manifest {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+            s = 1
+        case 1:
+            ev = 5
+            s = 2
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Manifest: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
+            s = 2
             v1 = v2
         }
         var v3: [Reference] = []
@@ -1233,13 +1343,16 @@ extension Manifest {
         var s = 0
         var rep = 0
         if let v5 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v5, minLength: 0, maxLength: nil)
         }
         try EXIFacets.checkLength(self.reference.count, min: 1, max: nil, "Manifest")
-        for v6 in self.reference {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v6.exiEncode(&w)
+        try self.reference.withUnsafeBufferPointer { (v6: UnsafeBufferPointer<Reference>) throws(EXIError) in
+            for v7 in v6.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v6[v7].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1253,27 +1366,34 @@ extension Manifest {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(Reference)
-            default: throw EXIError.unexpectedEvent("Manifest: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Reference)
-            default: throw EXIError.unexpectedEvent("Manifest: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(Reference)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Manifest: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(Reference)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Manifest: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Manifest: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Manifest: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1287,8 +1407,14 @@ extension Manifest {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 5): w.writeEventCode(0, width: 2); s = 3
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("Manifest: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Manifest: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1326,7 +1452,8 @@ extension Object {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        ev = try Self._exiNext(&s, &rep, &r)
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Object: expected AT(Encoding), got event \(ev)", atBit: r.bitPosition) }
@@ -1357,7 +1484,8 @@ extension Object {
         var s = 0
         var rep = 0
         if let v7 = self.encoding {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeString(v7, minLength: 0, maxLength: nil)
         }
         if let v8 = self.id {
@@ -1384,7 +1512,7 @@ extension Object {
             case 3: throw EXIError.unexpectedEvent("Object: SE(*) is not supported", atBit: at)
             case 4: s = -1; return 0  // EE
             case 5: throw EXIError.unexpectedEvent("Object: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("Object: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -1393,7 +1521,7 @@ extension Object {
             case 2: throw EXIError.unexpectedEvent("Object: SE(*) is not supported", atBit: at)
             case 3: s = -1; return 0  // EE
             case 4: throw EXIError.unexpectedEvent("Object: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("Object: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -1401,24 +1529,31 @@ extension Object {
             case 1: throw EXIError.unexpectedEvent("Object: SE(*) is not supported", atBit: at)
             case 2: s = -1; return 0  // EE
             case 3: throw EXIError.unexpectedEvent("Object: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("Object: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("Object: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
             case 2: throw EXIError.unexpectedEvent("Object: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("Object: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("Object: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
             case 2: throw EXIError.unexpectedEvent("Object: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("Object: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Object: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Object: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1436,8 +1571,14 @@ extension Object {
         case (2, 0): w.writeEventCode(2, width: 3); s = -1
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("Object: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Object: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1503,7 +1644,16 @@ extension PGPData {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+            s = 1
+        case 1:
+            ev = 5
+            s = 2
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         let v1: PGPData.Choice
         switch ev {
         case 4:
@@ -1543,21 +1693,21 @@ extension PGPData {
         var rep = 0
         switch self.choice {
         case .sequence(let v8):
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeBinary(v8.pgpKeyID, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
             if let v9 = v8.pgpKeyPacket {
-                try Self._exiEmit(&s, &rep, 5, &w)
-                w.writeSimpleContentStart()
+                s = 3
+                w.writeBits(0x0, count: 3)
                 try w.writeBinary(v9, minLength: 0, maxLength: nil)
-                w.writeSimpleContentEnd()
+                w.writeBits(0x0, count: 1)
             }
         case .sequence_(let v10):
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x2, count: 3)
             try w.writeBinary(v10.pgpKeyPacket, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1571,41 +1721,48 @@ extension PGPData {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // SE(PGPKeyID)
             case 1: s = 2; return 5  // SE(PGPKeyPacket)
-            default: throw EXIError.unexpectedEvent("PGPData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(PGPKeyPacket)
             case 1: throw EXIError.unexpectedEvent("PGPData: SE(*) is not supported", atBit: at)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PGPData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("PGPData: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PGPData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("PGPData: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PGPData: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("PGPData: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PGPData: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("PGPData: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("PGPData: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("PGPData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("PGPData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1620,8 +1777,14 @@ extension PGPData {
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("PGPData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("PGPData: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1702,36 +1865,25 @@ public struct RSAKeyValue: Sendable, Hashable {
 extension RSAKeyValue {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("RSAKeyValue: expected SE(Modulus), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 0, maxLength: nil)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("RSAKeyValue: expected SE(Exponent), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 0, maxLength: nil)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("RSAKeyValue: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(modulus: v1, exponent: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.modulus, minLength: 0, maxLength: nil)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeBinary(self.exponent, minLength: 0, maxLength: nil)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1742,20 +1894,27 @@ extension RSAKeyValue {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Modulus)
-            default: throw EXIError.unexpectedEvent("RSAKeyValue: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(Exponent)
-            default: throw EXIError.unexpectedEvent("RSAKeyValue: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("RSAKeyValue: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("RSAKeyValue: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("RSAKeyValue: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1765,8 +1924,14 @@ extension RSAKeyValue {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("RSAKeyValue: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("RSAKeyValue: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1811,46 +1976,82 @@ public struct Reference: Sendable, Hashable {
 extension Reference {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 7
+        case 4:
+            ev = 8
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Reference: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 3) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 7
+            case 3:
+                ev = 8
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 3)
+            }
             v1 = v2
         }
         var v3: String? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Reference: expected AT(Type), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 7
+            case 2:
+                ev = 8
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: String? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Reference: expected AT(URI), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 7
+            case 1:
+                ev = 8
+            default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: Transforms? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("Reference: expected SE(Transforms), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try Transforms.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            ev = 8
             v7 = v8
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("Reference: expected SE(DigestMethod), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try DigestMethod.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 9 else { throw EXIError.unexpectedEvent("Reference: expected SE(DigestValue), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        ev = 9
         try r.readSimpleContentStart()
         let v10 = try r.readBinary(minLength: 0, maxLength: nil)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("Reference: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(id: v1, type: v3, uri: v5, transforms: v7, digestMethod: v9, digestValue: v10)
     }
 
@@ -1859,7 +2060,8 @@ extension Reference {
         var s = 0
         var rep = 0
         if let v11 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeString(v11, minLength: 0, maxLength: nil)
         }
         if let v12 = self.type {
@@ -1876,11 +2078,11 @@ extension Reference {
         }
         try Self._exiEmit(&s, &rep, 8, &w)
         try self.digestMethod.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 9, &w)
-        w.writeSimpleContentStart()
+        s = 6
+        w.writeBits(0x0, count: 2)
         try w.writeBinary(self.digestValue, minLength: 0, maxLength: nil)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -1895,7 +2097,7 @@ extension Reference {
             case 2: s = 3; return 6  // AT(URI)
             case 3: s = 4; return 7  // SE(Transforms)
             case 4: s = 5; return 8  // SE(DigestMethod)
-            default: throw EXIError.unexpectedEvent("Reference: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -1903,38 +2105,45 @@ extension Reference {
             case 1: s = 3; return 6  // AT(URI)
             case 2: s = 4; return 7  // SE(Transforms)
             case 3: s = 5; return 8  // SE(DigestMethod)
-            default: throw EXIError.unexpectedEvent("Reference: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // AT(URI)
             case 1: s = 4; return 7  // SE(Transforms)
             case 2: s = 5; return 8  // SE(DigestMethod)
-            default: throw EXIError.unexpectedEvent("Reference: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(Transforms)
             case 1: s = 5; return 8  // SE(DigestMethod)
-            default: throw EXIError.unexpectedEvent("Reference: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 1) {
             case 0: s = 5; return 8  // SE(DigestMethod)
-            default: throw EXIError.unexpectedEvent("Reference: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 1) {
             case 0: s = 6; return 9  // SE(DigestValue)
-            default: throw EXIError.unexpectedEvent("Reference: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Reference: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Reference: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Reference: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -1958,8 +2167,14 @@ extension Reference {
         case (4, 8): w.writeEventCode(0, width: 1); s = 5
         case (5, 9): w.writeEventCode(0, width: 1); s = 6
         case (6, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("Reference: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Reference: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -1999,28 +2214,52 @@ public struct RetrievalMethod: Sendable, Hashable {
 extension RetrievalMethod {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 3) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        case 2:
+            ev = 6
+        case 3:
+            ev = 0
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 3)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("RetrievalMethod: expected AT(Type), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 5
+            case 1:
+                ev = 6
+            case 2:
+                ev = 0
+            default: throw Self._exiUndeclared(1, at: r.bitPosition &- 2)
+            }
             v1 = v2
         }
         var v3: String? = nil
         if ev == 5 {
             guard ev == 5 else { throw EXIError.unexpectedEvent("RetrievalMethod: expected AT(URI), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 6
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(2, at: r.bitPosition &- 2)
+            }
             v3 = v4
         }
         var v5: Transforms? = nil
         if ev == 6 {
             guard ev == 6 else { throw EXIError.unexpectedEvent("RetrievalMethod: expected SE(Transforms), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try Transforms.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            ev = 0
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("RetrievalMethod: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2032,7 +2271,8 @@ extension RetrievalMethod {
         var s = 0
         var rep = 0
         if let v7 = self.type {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 3)
             try w.writeString(v7, minLength: 0, maxLength: nil)
         }
         if let v8 = self.uri {
@@ -2057,28 +2297,35 @@ extension RetrievalMethod {
             case 1: s = 2; return 5  // AT(URI)
             case 2: s = 3; return 6  // SE(Transforms)
             case 3: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("RetrievalMethod: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 5  // AT(URI)
             case 1: s = 3; return 6  // SE(Transforms)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("RetrievalMethod: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 6  // SE(Transforms)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("RetrievalMethod: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("RetrievalMethod: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("RetrievalMethod: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("RetrievalMethod: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2095,8 +2342,14 @@ extension RetrievalMethod {
         case (2, 6): w.writeEventCode(0, width: 2); s = 3
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("RetrievalMethod: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("RetrievalMethod: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2140,7 +2393,10 @@ extension SPKIData {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [SPKIData.Sequence] = []
         while ev == 4 {
             if v1.isEmpty { v1.reserveCapacity(8) }
@@ -2162,11 +2418,13 @@ extension SPKIData {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.sequence.count, min: 1, max: nil, "SPKIData")
-        for v4 in self.sequence {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            w.writeSimpleContentStart()
-            try w.writeBinary(v4.spkiSexp, minLength: 0, maxLength: nil)
-            w.writeSimpleContentEnd()
+        try self.sequence.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<SPKIData.Sequence>) throws(EXIError) in
+            for v5 in v4.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v4[v5].spkiSexp, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2179,36 +2437,43 @@ extension SPKIData {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(SPKISexp)
-            default: throw EXIError.unexpectedEvent("SPKIData: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SPKISexp)
             case 1: throw EXIError.unexpectedEvent("SPKIData: SE(*) is not supported", atBit: at)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SPKIData: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SPKISexp)
             case 1: throw EXIError.unexpectedEvent("SPKIData: SE(*) is not supported", atBit: at)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SPKIData: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SPKISexp)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SPKIData: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(SPKISexp)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SPKIData: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SPKIData: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SPKIData: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2224,8 +2489,14 @@ extension SPKIData {
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 4): w.writeEventCode(0, width: 2); s = 2
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("SPKIData: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SPKIData: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2270,9 +2541,11 @@ extension SignatureMethod {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("SignatureMethod: expected AT(Algorithm), got event \(ev)", atBit: r.bitPosition) }
-        let v1 = try r.readString(minLength: 0, maxLength: nil)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
+        let v1 = try r.readString(minLength: 0, maxLength: nil, known: KnownAlgorithms.table)
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: EXIInteger? = nil
         if ev == 5 {
@@ -2291,13 +2564,14 @@ extension SignatureMethod {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.algorithm, minLength: 0, maxLength: nil)
         if let v4 = self.hmacOutputLength {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            w.writeSimpleContentStart()
+            s = 2
+            w.writeBits(0x0, count: 4)
             try w.writeBigInteger(v4)
-            w.writeSimpleContentEnd()
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2310,7 +2584,7 @@ extension SignatureMethod {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Algorithm)
-            default: throw EXIError.unexpectedEvent("SignatureMethod: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -2318,24 +2592,31 @@ extension SignatureMethod {
             case 1: throw EXIError.unexpectedEvent("SignatureMethod: SE(*) is not supported", atBit: at)
             case 2: s = -1; return 0  // EE
             case 3: throw EXIError.unexpectedEvent("SignatureMethod: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("SignatureMethod: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("SignatureMethod: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
             case 2: throw EXIError.unexpectedEvent("SignatureMethod: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("SignatureMethod: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("SignatureMethod: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
             case 2: throw EXIError.unexpectedEvent("SignatureMethod: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("SignatureMethod: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SignatureMethod: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignatureMethod: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2347,8 +2628,14 @@ extension SignatureMethod {
         case (1, 0): w.writeEventCode(2, width: 3); s = -1
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("SignatureMethod: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignatureMethod: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2383,12 +2670,23 @@ extension SignatureProperties {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+            s = 1
+        case 1:
+            ev = 5
+            s = 2
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("SignatureProperties: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
+            s = 2
             v1 = v2
         }
         var v3: [SignatureProperty] = []
@@ -2409,13 +2707,16 @@ extension SignatureProperties {
         var s = 0
         var rep = 0
         if let v5 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v5, minLength: 0, maxLength: nil)
         }
         try EXIFacets.checkLength(self.signatureProperty.count, min: 1, max: nil, "SignatureProperties")
-        for v6 in self.signatureProperty {
-            try Self._exiEmit(&s, &rep, 5, &w)
-            try v6.exiEncode(&w)
+        try self.signatureProperty.withUnsafeBufferPointer { (v6: UnsafeBufferPointer<SignatureProperty>) throws(EXIError) in
+            for v7 in v6.indices {
+                try Self._exiEmit(&s, &rep, 5, &w)
+                try v6[v7].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2429,27 +2730,34 @@ extension SignatureProperties {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(SignatureProperty)
-            default: throw EXIError.unexpectedEvent("SignatureProperties: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SignatureProperty)
-            default: throw EXIError.unexpectedEvent("SignatureProperties: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(SignatureProperty)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignatureProperties: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 3; return 5  // SE(SignatureProperty)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignatureProperties: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SignatureProperties: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignatureProperties: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2463,8 +2771,14 @@ extension SignatureProperties {
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
         case (3, 5): w.writeEventCode(0, width: 2); s = 3
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("SignatureProperties: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignatureProperties: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2499,12 +2813,23 @@ extension SignatureProperty {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+            s = 1
+        case 1:
+            ev = 5
+            s = 2
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("SignatureProperty: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
+            s = 2
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("SignatureProperty: expected AT(Target), got event \(ev)", atBit: r.bitPosition) }
@@ -2519,7 +2844,8 @@ extension SignatureProperty {
         var s = 0
         var rep = 0
         if let v4 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v4, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
@@ -2536,35 +2862,42 @@ extension SignatureProperty {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // AT(Target)
-            default: throw EXIError.unexpectedEvent("SignatureProperty: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // AT(Target)
-            default: throw EXIError.unexpectedEvent("SignatureProperty: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("SignatureProperty: SE(*) is not supported", atBit: at)
             case 1: throw EXIError.unexpectedEvent("SignatureProperty: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("SignatureProperty: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("SignatureProperty: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
             case 2: throw EXIError.unexpectedEvent("SignatureProperty: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("SignatureProperty: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: throw EXIError.unexpectedEvent("SignatureProperty: SE(*) is not supported", atBit: at)
             case 1: s = -1; return 0  // EE
             case 2: throw EXIError.unexpectedEvent("SignatureProperty: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("SignatureProperty: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SignatureProperty: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignatureProperty: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2576,8 +2909,14 @@ extension SignatureProperty {
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (3, 0): w.writeEventCode(1, width: 2); s = -1
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("SignatureProperty: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignatureProperty: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2619,27 +2958,47 @@ public struct Signature: Sendable, Hashable {
 extension Signature {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 5
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Signature: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("Signature: expected SE(SignedInfo), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try SignedInfo.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("Signature: expected SE(SignatureValue), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
         let v4 = try SignatureValue.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 7
+        case 1:
+            ev = 8
+        case 2:
+            ev = 0
+        default: throw Self._exiUndeclared(3, at: r.bitPosition &- 2)
+        }
         var v5: KeyInfo? = nil
         if ev == 7 {
             guard ev == 7 else { throw EXIError.unexpectedEvent("Signature: expected SE(KeyInfo), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try KeyInfo.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
+            }
             v5 = v6
         }
         var v7: [Object] = []
@@ -2647,7 +3006,13 @@ extension Signature {
             if v7.isEmpty { v7.reserveCapacity(8) }
             guard ev == 8 else { throw EXIError.unexpectedEvent("Signature: expected SE(Object), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try Object.exiDecode(&r)
-            ev = try Self._exiNext(&s, &rep, &r)
+            switch try r.readEventCode(width: 2) {
+            case 0:
+                ev = 8
+            case 1:
+                ev = 0
+            default: throw Self._exiUndeclared(5, at: r.bitPosition &- 2)
+            }
             v7.append(v8)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Signature: expected EE, got event \(ev)", atBit: r.bitPosition) }
@@ -2659,21 +3024,26 @@ extension Signature {
         var s = 0
         var rep = 0
         if let v9 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v9, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         try self.signedInfo.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.signatureValue.exiEncode(&w)
         if let v10 = self.keyInfo {
-            try Self._exiEmit(&s, &rep, 7, &w)
+            s = 4
+            w.writeBits(0x0, count: 2)
             try v10.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.object.count, min: 0, max: nil, "Signature")
-        for v11 in self.object {
-            try Self._exiEmit(&s, &rep, 8, &w)
-            try v11.exiEncode(&w)
+        try self.object.withUnsafeBufferPointer { (v11: UnsafeBufferPointer<Object>) throws(EXIError) in
+            for v12 in v11.indices {
+                try Self._exiEmit(&s, &rep, 8, &w)
+                try v11[v12].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2687,39 +3057,46 @@ extension Signature {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(SignedInfo)
-            default: throw EXIError.unexpectedEvent("Signature: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(SignedInfo)
-            default: throw EXIError.unexpectedEvent("Signature: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(SignatureValue)
-            default: throw EXIError.unexpectedEvent("Signature: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 2) {
             case 0: s = 4; return 7  // SE(KeyInfo)
             case 1: s = 5; return 8  // SE(Object)
             case 2: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Signature: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(Object)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Signature: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 8  // SE(Object)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Signature: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Signature: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Signature: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2737,8 +3114,14 @@ extension Signature {
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 8): w.writeEventCode(0, width: 2); s = 5
         case (5, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("Signature: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Signature: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2774,20 +3157,26 @@ public struct SignatureValue: Sendable, Hashable {
 extension SignatureValue {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+        case 1:
+            ev = 1
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("SignatureValue: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 1
             v1 = v2
         }
         guard ev == 1 else { throw EXIError.unexpectedEvent("SignatureValue: expected CH, got event \(ev)", atBit: r.bitPosition) }
         let v3 = try r.readBinary(minLength: 0, maxLength: nil)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("SignatureValue: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 0
         return Self(id: v1, value: v3)
     }
 
@@ -2796,12 +3185,14 @@ extension SignatureValue {
         var s = 0
         var rep = 0
         if let v4 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v4, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 1, &w)
         try w.writeBinary(self.value, minLength: 0, maxLength: nil)
-        try Self._exiEmit(&s, &rep, 0, &w)
+        s = -1
+        w.writeBits(0x0, count: 1)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -2813,20 +3204,27 @@ extension SignatureValue {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 1  // CH
-            default: throw EXIError.unexpectedEvent("SignatureValue: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 1  // CH
-            default: throw EXIError.unexpectedEvent("SignatureValue: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignatureValue: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SignatureValue: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignatureValue: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2837,8 +3235,14 @@ extension SignatureValue {
         case (0, 1): w.writeEventCode(1, width: 2); s = 2
         case (1, 1): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("SignatureValue: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignatureValue: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -2879,20 +3283,34 @@ extension SignedInfo {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        switch try r.readEventCode(width: 2) {
+        case 0:
+            ev = 4
+            s = 1
+        case 1:
+            ev = 5
+            s = 2
+        default: throw Self._exiUndeclared(0, at: r.bitPosition &- 2)
+        }
         var v1: String? = nil
         if ev == 4 {
             guard ev == 4 else { throw EXIError.unexpectedEvent("SignedInfo: expected AT(Id), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try r.readString(minLength: 0, maxLength: nil)
-            ev = try Self._exiNext(&s, &rep, &r)
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            ev = 5
+            s = 2
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("SignedInfo: expected SE(CanonicalizationMethod), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try CanonicalizationMethod.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 6 else { throw EXIError.unexpectedEvent("SignedInfo: expected SE(SignatureMethod), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        ev = 6
+        s = 3
         let v4 = try SignatureMethod.exiDecode(&r)
-        ev = try Self._exiNext(&s, &rep, &r)
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        ev = 7
+        s = 4
         var v5: [Reference] = []
         while ev == 7 {
             if v5.isEmpty { v5.reserveCapacity(8) }
@@ -2911,17 +3329,21 @@ extension SignedInfo {
         var s = 0
         var rep = 0
         if let v7 = self.id {
-            try Self._exiEmit(&s, &rep, 4, &w)
+            s = 1
+            w.writeBits(0x0, count: 2)
             try w.writeString(v7, minLength: 0, maxLength: nil)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         try self.canonicalizationMethod.exiEncode(&w)
-        try Self._exiEmit(&s, &rep, 6, &w)
+        s = 3
+        w.writeBits(0x0, count: 1)
         try self.signatureMethod.exiEncode(&w)
         try EXIFacets.checkLength(self.reference.count, min: 1, max: nil, "SignedInfo")
-        for v8 in self.reference {
-            try Self._exiEmit(&s, &rep, 7, &w)
-            try v8.exiEncode(&w)
+        try self.reference.withUnsafeBufferPointer { (v8: UnsafeBufferPointer<Reference>) throws(EXIError) in
+            for v9 in v8.indices {
+                try Self._exiEmit(&s, &rep, 7, &w)
+                try v8[v9].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2935,37 +3357,44 @@ extension SignedInfo {
             switch try r.readEventCode(width: 2) {
             case 0: s = 1; return 4  // AT(Id)
             case 1: s = 2; return 5  // SE(CanonicalizationMethod)
-            default: throw EXIError.unexpectedEvent("SignedInfo: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(CanonicalizationMethod)
-            default: throw EXIError.unexpectedEvent("SignedInfo: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = 3; return 6  // SE(SignatureMethod)
-            default: throw EXIError.unexpectedEvent("SignedInfo: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 1) {
             case 0: s = 4; return 7  // SE(Reference)
-            default: throw EXIError.unexpectedEvent("SignedInfo: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 7  // SE(Reference)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignedInfo: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 2) {
             case 0: s = 5; return 7  // SE(Reference)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("SignedInfo: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
-        default: throw EXIError.unexpectedEvent("SignedInfo: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignedInfo: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -2981,8 +3410,14 @@ extension SignedInfo {
         case (4, 0): w.writeEventCode(1, width: 2); s = -1
         case (5, 7): w.writeEventCode(0, width: 2); s = 5
         case (5, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("SignedInfo: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("SignedInfo: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3025,9 +3460,11 @@ extension Transform {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("Transform: expected AT(Algorithm), got event \(ev)", atBit: r.bitPosition) }
-        let v1 = try r.readString(minLength: 0, maxLength: nil)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
+        let v1 = try r.readString(minLength: 0, maxLength: nil, known: KnownAlgorithms.table)
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: [Transform.Choice] = []
         while ev == 5 {
@@ -3053,16 +3490,19 @@ extension Transform {
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
         var s = 0
         var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
+        s = 1
+        w.writeBits(0x0, count: 1)
         try w.writeString(self.algorithm, minLength: 0, maxLength: nil)
         try EXIFacets.checkLength(self.choice.count, min: 0, max: nil, "Transform")
-        for v5 in self.choice {
-            switch v5 {
-            case .xPath(let v6):
-                try Self._exiEmit(&s, &rep, 5, &w)
-                w.writeSimpleContentStart()
-                try w.writeString(v6, minLength: 0, maxLength: nil)
-                w.writeSimpleContentEnd()
+        try self.choice.withUnsafeBufferPointer { (v5: UnsafeBufferPointer<Transform.Choice>) throws(EXIError) in
+            for v6 in v5.indices {
+                switch v5[v6] {
+                case .xPath(let v7):
+                    try Self._exiEmit(&s, &rep, 5, &w)
+                    w.writeBits(0x0, count: 1)
+                    try w.writeString(v7, minLength: 0, maxLength: nil)
+                    w.writeBits(0x0, count: 1)
+                }
             }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -3076,7 +3516,7 @@ extension Transform {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // AT(Algorithm)
-            default: throw EXIError.unexpectedEvent("Transform: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -3084,7 +3524,7 @@ extension Transform {
             case 1: throw EXIError.unexpectedEvent("Transform: SE(*) is not supported", atBit: at)
             case 2: s = -1; return 0  // EE
             case 3: throw EXIError.unexpectedEvent("Transform: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("Transform: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -3092,7 +3532,7 @@ extension Transform {
             case 1: throw EXIError.unexpectedEvent("Transform: SE(*) is not supported", atBit: at)
             case 2: s = -1; return 0  // EE
             case 3: throw EXIError.unexpectedEvent("Transform: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("Transform: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -3100,10 +3540,17 @@ extension Transform {
             case 1: throw EXIError.unexpectedEvent("Transform: SE(*) is not supported", atBit: at)
             case 2: s = -1; return 0  // EE
             case 3: throw EXIError.unexpectedEvent("Transform: CH(untyped) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("Transform: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Transform: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Transform: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3117,8 +3564,14 @@ extension Transform {
         case (2, 0): w.writeEventCode(2, width: 3); s = -1
         case (3, 5): w.writeEventCode(0, width: 3); s = 2
         case (3, 0): w.writeEventCode(2, width: 3); s = -1
-        default: throw EXIError.unexpectedEvent("Transform: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Transform: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3174,7 +3627,10 @@ extension Transforms {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        ev = 4
+        s = 1
         var v1: [Transform] = []
         while ev == 4 {
             if v1.isEmpty { v1.reserveCapacity(8) }
@@ -3193,9 +3649,11 @@ extension Transforms {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.transform.count, min: 1, max: nil, "Transforms")
-        for v3 in self.transform {
-            try Self._exiEmit(&s, &rep, 4, &w)
-            try v3.exiEncode(&w)
+        try self.transform.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<Transform>) throws(EXIError) in
+            for v4 in v3.indices {
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v3[v4].exiEncode(&w)
+            }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3208,22 +3666,29 @@ extension Transforms {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(Transform)
-            default: throw EXIError.unexpectedEvent("Transforms: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(Transform)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Transforms: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 2) {
             case 0: s = 2; return 4  // SE(Transform)
             case 1: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("Transforms: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("Transforms: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("Transforms: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3235,8 +3700,14 @@ extension Transforms {
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
         case (2, 4): w.writeEventCode(0, width: 2); s = 2
         case (2, 0): w.writeEventCode(1, width: 2); s = -1
-        default: throw EXIError.unexpectedEvent("Transforms: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("Transforms: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3292,7 +3763,8 @@ extension X509Data {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var s = 0
         var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
+        var ev: Int
+        ev = try Self._exiNext(&s, &rep, &r)
         var v1: [X509Data.Sequence] = []
         while ev == 4 || ev == 5 || ev == 6 || ev == 7 || ev == 8 {
             if v1.isEmpty { v1.reserveCapacity(8) }
@@ -3346,31 +3818,33 @@ extension X509Data {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.sequence.count, min: 1, max: nil, "X509Data")
-        for v9 in self.sequence {
-            switch v9.choice {
-            case .x509IssuerSerial(let v10):
-                try Self._exiEmit(&s, &rep, 4, &w)
-                try v10.exiEncode(&w)
-            case .x509ski(let v11):
-                try Self._exiEmit(&s, &rep, 5, &w)
-                w.writeSimpleContentStart()
-                try w.writeBinary(v11, minLength: 0, maxLength: nil)
-                w.writeSimpleContentEnd()
-            case .x509SubjectName(let v12):
-                try Self._exiEmit(&s, &rep, 6, &w)
-                w.writeSimpleContentStart()
-                try w.writeString(v12, minLength: 0, maxLength: nil)
-                w.writeSimpleContentEnd()
-            case .x509Certificate(let v13):
-                try Self._exiEmit(&s, &rep, 7, &w)
-                w.writeSimpleContentStart()
-                try w.writeBinary(v13, minLength: 0, maxLength: nil)
-                w.writeSimpleContentEnd()
-            case .x509crl(let v14):
-                try Self._exiEmit(&s, &rep, 8, &w)
-                w.writeSimpleContentStart()
-                try w.writeBinary(v14, minLength: 0, maxLength: nil)
-                w.writeSimpleContentEnd()
+        try self.sequence.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<X509Data.Sequence>) throws(EXIError) in
+            for v10 in v9.indices {
+                switch v9[v10].choice {
+                case .x509IssuerSerial(let v11):
+                    try Self._exiEmit(&s, &rep, 4, &w)
+                    try v11.exiEncode(&w)
+                case .x509ski(let v12):
+                    try Self._exiEmit(&s, &rep, 5, &w)
+                    w.writeBits(0x0, count: 1)
+                    try w.writeBinary(v12, minLength: 0, maxLength: nil)
+                    w.writeBits(0x0, count: 1)
+                case .x509SubjectName(let v13):
+                    try Self._exiEmit(&s, &rep, 6, &w)
+                    w.writeBits(0x0, count: 1)
+                    try w.writeString(v13, minLength: 0, maxLength: nil)
+                    w.writeBits(0x0, count: 1)
+                case .x509Certificate(let v14):
+                    try Self._exiEmit(&s, &rep, 7, &w)
+                    w.writeBits(0x0, count: 1)
+                    try w.writeBinary(v14, minLength: 0, maxLength: nil)
+                    w.writeBits(0x0, count: 1)
+                case .x509crl(let v15):
+                    try Self._exiEmit(&s, &rep, 8, &w)
+                    w.writeBits(0x0, count: 1)
+                    try w.writeBinary(v15, minLength: 0, maxLength: nil)
+                    w.writeBits(0x0, count: 1)
+                }
             }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -3389,7 +3863,7 @@ extension X509Data {
             case 3: s = 4; return 7  // SE(X509Certificate)
             case 4: s = 5; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 3) {
@@ -3400,7 +3874,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 3) {
@@ -3411,7 +3885,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
         case 3:
             switch try r.readEventCode(width: 3) {
@@ -3422,7 +3896,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 3", atBit: at)
+            default: throw Self._exiUndeclared(3, at: at)
             }
         case 4:
             switch try r.readEventCode(width: 3) {
@@ -3433,7 +3907,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 4", atBit: at)
+            default: throw Self._exiUndeclared(4, at: at)
             }
         case 5:
             switch try r.readEventCode(width: 3) {
@@ -3444,7 +3918,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 5", atBit: at)
+            default: throw Self._exiUndeclared(5, at: at)
             }
         case 6:
             switch try r.readEventCode(width: 3) {
@@ -3455,7 +3929,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 6", atBit: at)
+            default: throw Self._exiUndeclared(6, at: at)
             }
         case 7:
             switch try r.readEventCode(width: 3) {
@@ -3466,7 +3940,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 7", atBit: at)
+            default: throw Self._exiUndeclared(7, at: at)
             }
         case 8:
             switch try r.readEventCode(width: 3) {
@@ -3477,7 +3951,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 8", atBit: at)
+            default: throw Self._exiUndeclared(8, at: at)
             }
         case 9:
             switch try r.readEventCode(width: 3) {
@@ -3488,7 +3962,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 9", atBit: at)
+            default: throw Self._exiUndeclared(9, at: at)
             }
         case 10:
             switch try r.readEventCode(width: 3) {
@@ -3499,7 +3973,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 10", atBit: at)
+            default: throw Self._exiUndeclared(10, at: at)
             }
         case 11:
             switch try r.readEventCode(width: 3) {
@@ -3510,7 +3984,7 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 11", atBit: at)
+            default: throw Self._exiUndeclared(11, at: at)
             }
         case 12:
             switch try r.readEventCode(width: 3) {
@@ -3521,10 +3995,17 @@ extension X509Data {
             case 4: s = 11; return 8  // SE(X509CRL)
             case 5: throw EXIError.unexpectedEvent("X509Data: SE(*) is not supported", atBit: at)
             case 6: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state 12", atBit: at)
+            default: throw Self._exiUndeclared(12, at: at)
             }
-        default: throw EXIError.unexpectedEvent("X509Data: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("X509Data: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3608,8 +4089,14 @@ extension X509Data {
         case (12, 7): w.writeEventCode(3, width: 3); s = 10
         case (12, 8): w.writeEventCode(4, width: 3); s = 11
         case (12, 0): w.writeEventCode(6, width: 3); s = -1
-        default: throw EXIError.unexpectedEvent("X509Data: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("X509Data: event \(ev) not allowed in state \(s)")
     }
 }
 
@@ -3684,36 +4171,25 @@ public struct X509IssuerSerial: Sendable, Hashable {
 extension X509IssuerSerial {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        var s = 0
-        var rep = 0
-        var ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 4 else { throw EXIError.unexpectedEvent("X509IssuerSerial: expected SE(X509IssuerName), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v1 = try r.readString(minLength: 0, maxLength: nil)
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 5 else { throw EXIError.unexpectedEvent("X509IssuerSerial: expected SE(X509SerialNumber), got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         try r.readSimpleContentStart()
         let v2 = try r.readBigInteger()
         try r.readSimpleContentEnd()
-        ev = try Self._exiNext(&s, &rep, &r)
-        guard ev == 0 else { throw EXIError.unexpectedEvent("X509IssuerSerial: expected EE, got event \(ev)", atBit: r.bitPosition) }
+        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(x509IssuerName: v1, x509SerialNumber: v2)
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
-        var s = 0
-        var rep = 0
-        try Self._exiEmit(&s, &rep, 4, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 2)
         try w.writeString(self.x509IssuerName, minLength: 0, maxLength: nil)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 5, &w)
-        w.writeSimpleContentStart()
+        w.writeBits(0x0, count: 3)
         try w.writeBigInteger(self.x509SerialNumber)
-        w.writeSimpleContentEnd()
-        try Self._exiEmit(&s, &rep, 0, &w)
+        w.writeBits(0x0, count: 2)
     }
 
     /// Reads the event code of state `s` (EXI 1.0 §8.5.4, non-strict) and moves to the next state.
@@ -3724,20 +4200,27 @@ extension X509IssuerSerial {
         case 0:
             switch try r.readEventCode(width: 1) {
             case 0: s = 1; return 4  // SE(X509IssuerName)
-            default: throw EXIError.unexpectedEvent("X509IssuerSerial: escape or undeclared event code in state 0", atBit: at)
+            default: throw Self._exiUndeclared(0, at: at)
             }
         case 1:
             switch try r.readEventCode(width: 1) {
             case 0: s = 2; return 5  // SE(X509SerialNumber)
-            default: throw EXIError.unexpectedEvent("X509IssuerSerial: escape or undeclared event code in state 1", atBit: at)
+            default: throw Self._exiUndeclared(1, at: at)
             }
         case 2:
             switch try r.readEventCode(width: 1) {
             case 0: s = -1; return 0  // EE
-            default: throw EXIError.unexpectedEvent("X509IssuerSerial: escape or undeclared event code in state 2", atBit: at)
+            default: throw Self._exiUndeclared(2, at: at)
             }
-        default: throw EXIError.unexpectedEvent("X509IssuerSerial: no state \(s)", atBit: at)
+        default: throw Self._exiUndeclared(s, at: at)
         }
+    }
+
+    /// The error for an escape or an undeclared event code in state `s` (kept out of line: the decoder's fast path
+    /// stays small).
+    @inline(never)
+    static func _exiUndeclared(_ s: Int, at: Int) -> EXIError {
+        EXIError.unexpectedEvent("X509IssuerSerial: escape or undeclared event code in state \(s)", atBit: at)
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
@@ -3747,8 +4230,14 @@ extension X509IssuerSerial {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
         case (2, 0): w.writeEventCode(0, width: 1); s = -1
-        default: throw EXIError.unexpectedEvent("X509IssuerSerial: event \(ev) not allowed in state \(s)")
+        default: throw Self._exiNotAllowed(ev, s)
         }
+    }
+
+    /// The error for event `ev` in state `s`, where the grammar has no production for it.
+    @inline(never)
+    static func _exiNotAllowed(_ ev: Int, _ s: Int) -> EXIError {
+        EXIError.unexpectedEvent("X509IssuerSerial: event \(ev) not allowed in state \(s)")
     }
 }
 
