@@ -81,6 +81,8 @@ extension EXIBitReader {
     }
 }
 
+/// The writes that check facets throw ``EXIError`` untyped: the generated encoders pass them stored fields and array
+/// elements, which a call to a function with typed throws makes the optimizer copy (retain and release) first.
 extension EXIBitWriter {
     /// Writes the CH event code of a simple-typed element's content (1 bit, 0).
     @inlinable @inline(__always)
@@ -93,10 +95,10 @@ extension EXIBitWriter {
     /// Writes an integer of a bounded type as an n-bit offset from `min`.
     @inlinable @inline(__always)
     public mutating func writeBoundedInteger<T: BinaryInteger>(_ value: T, bits: Int, min: Int64, max: Int64)
-        throws(EXIError)
+        throws
     {
         guard let v = Int64(exactly: value), v >= min, v <= max else {
-            throw .valueOutOfRange("\(value) outside \(min)...\(max)")
+            throw EXIError.valueOutOfRange("\(value) outside \(min)...\(max)")
         }
         self.writeBits(UInt64(v &- min), count: bits)
     }
@@ -104,26 +106,26 @@ extension EXIBitWriter {
     /// Writes an EXI unsigned integer after checking the type's range.
     @inlinable @inline(__always)
     public mutating func writeUnsignedInteger<T: BinaryInteger>(_ value: T, min: UInt64, max: UInt64)
-        throws(EXIError)
+        throws
     {
         guard let v = UInt64(exactly: value), v >= min, v <= max else {
-            throw .valueOutOfRange("\(value) outside \(min)...\(max)")
+            throw EXIError.valueOutOfRange("\(value) outside \(min)...\(max)")
         }
         self.writeUnsignedInteger(v)
     }
 
     /// Writes an EXI integer after checking the type's range.
     @inlinable @inline(__always)
-    public mutating func writeInteger<T: BinaryInteger>(_ value: T, min: Int64, max: Int64) throws(EXIError) {
+    public mutating func writeInteger<T: BinaryInteger>(_ value: T, min: Int64, max: Int64) throws {
         guard let v = Int64(exactly: value), v >= min, v <= max else {
-            throw .valueOutOfRange("\(value) outside \(min)...\(max)")
+            throw EXIError.valueOutOfRange("\(value) outside \(min)...\(max)")
         }
         self.writeInteger(v)
     }
 
     /// Writes a string value after checking its length facets.
-    @inlinable
-    public mutating func writeString(_ value: String, minLength: Int, maxLength: Int?) throws(EXIError) {
+    @inlinable @inline(__always)
+    public mutating func writeString(_ value: String, minLength: Int, maxLength: Int?) throws {
         // ASCII within the facets (every string the standards use): one character per octet, written from the UTF-8
         // view in place.
         let limit = maxLength ?? Int.max
@@ -139,21 +141,21 @@ extension EXIBitWriter {
 
     /// Counts the characters of `value`, checks them against the facets and writes the string.
     @usableFromInline @inline(never)
-    mutating func writeCountedString(_ value: String, minLength: Int, maxLength: Int?) throws(EXIError) {
+    mutating func writeCountedString(_ value: String, minLength: Int, maxLength: Int?) throws {
         let count = EXIFacets.characterCount(value)
-        if count < minLength { throw .lengthLimitExceeded("string of \(count) characters, at least \(minLength)") }
+        if count < minLength { throw EXIError.lengthLimitExceeded("string of \(count) characters, at least \(minLength)") }
         if let maxLength, count > maxLength {
-            throw .lengthLimitExceeded("string of \(count) characters, at most \(maxLength)")
+            throw EXIError.lengthLimitExceeded("string of \(count) characters, at most \(maxLength)")
         }
         self.writeString(value)
     }
 
     /// Writes binary data after checking its length facets.
-    @inlinable
-    public mutating func writeBinary(_ value: [UInt8], minLength: Int, maxLength: Int?) throws(EXIError) {
-        if value.count < minLength { throw .lengthLimitExceeded("binary of \(value.count) bytes, at least \(minLength)") }
+    @inlinable @inline(__always)
+    public mutating func writeBinary(_ value: [UInt8], minLength: Int, maxLength: Int?) throws {
+        if value.count < minLength { throw EXIError.lengthLimitExceeded("binary of \(value.count) bytes, at least \(minLength)") }
         if let maxLength, value.count > maxLength {
-            throw .lengthLimitExceeded("binary of \(value.count) bytes, at most \(maxLength)")
+            throw EXIError.lengthLimitExceeded("binary of \(value.count) bytes, at most \(maxLength)")
         }
         self.writeBinary(value)
     }

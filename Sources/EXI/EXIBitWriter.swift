@@ -285,14 +285,14 @@ public struct EXIBitWriter: ~Copyable {
     }
 
     /// Writes binary data: length, then the bytes.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeBinary(_ value: [UInt8]) {
         self.writeUnsignedInteger(UInt64(value.count))
         value.withUnsafeBufferPointer { self.writeOctets($0) }
     }
 
     /// Writes a string value as length+2 and code points (string tables off).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeString(_ value: String) {
         let written = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
             guard EXIFacets.isASCII(utf8) else { return false }
@@ -321,9 +321,9 @@ public struct EXIBitWriter: ~Copyable {
 public enum EXIFacets {
     /// Throws ``EXIError/Code/lengthLimitExceeded`` unless `minLength <= count <= maxLength`.
     @inlinable
-    public static func checkLength(_ count: Int, min: Int, max: Int?, _ what: StaticString) throws(EXIError) {
-        if count < min { throw .lengthLimitExceeded("\(what): length \(count) below minimum \(min)") }
-        if let max, count > max { throw .lengthLimitExceeded("\(what): length \(count) above maximum \(max)") }
+    public static func checkLength(_ count: Int, min: Int, max: Int?, _ what: StaticString) throws {
+        if count < min { throw EXIError.lengthLimitExceeded("\(what): length \(count) below minimum \(min)") }
+        if let max, count > max { throw EXIError.lengthLimitExceeded("\(what): length \(count) above maximum \(max)") }
     }
 
     /// The number of characters of `value` as EXI counts them (Unicode scalars).

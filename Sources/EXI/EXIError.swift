@@ -119,3 +119,21 @@ public struct EXIError: Error, Sendable, CustomStringConvertible {
         Self(code: .bufferTooSmall, detail: detail, bitPosition: nil, location: "\(file):\(line)")
     }
 }
+
+extension EXIError {
+    /// Runs `body`, which throws only `EXIError`s, and throws them typed.
+    ///
+    /// The generated encoders propagate errors untyped below their typed entry points: a call to a function with
+    /// typed throws makes the optimizer copy (retain, then release) every borrowed value passed to it, and the encoders
+    /// pass their stored fields and array elements down the tree. With untyped throws it borrows them in place.
+    @inlinable
+    public static func typed<R>(_ body: () throws -> R) throws(EXIError) -> R {
+        do {
+            return try body()
+        } catch let error as EXIError {
+            throw error
+        } catch {
+            throw .unsupported("\(error)")
+        }
+    }
+}

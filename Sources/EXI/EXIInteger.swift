@@ -170,9 +170,9 @@ extension EXIBitReader {
 
 extension EXIBitWriter {
     /// Writes an EXI integer of unbounded size.
-    public mutating func writeBigInteger(_ value: EXIInteger) throws(EXIError) {
+    public mutating func writeBigInteger(_ value: EXIInteger) throws {
         guard value.magnitude.count <= EXIInteger.maximumMagnitudeBytes else {
-            throw .lengthLimitExceeded("integer longer than \(EXIInteger.maximumMagnitudeBytes) bytes")
+            throw EXIError.lengthLimitExceeded("integer longer than \(EXIInteger.maximumMagnitudeBytes) bytes")
         }
         self.writeBoolean(value.isNegative)
         let magnitude = value.isNegative ? EXIInteger.adjust(value.magnitude, by: -1) : value.magnitude

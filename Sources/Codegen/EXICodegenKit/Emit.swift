@@ -445,14 +445,10 @@ extension Generator {
                 entry = widened
             }
             ctx.states = entry
-            // The elements are encoded where they are stored, without a copy of each.
-            let b = ctx.fresh()
-            let i = ctx.fresh()
-            L.open("try \(e).withUnsafeBufferPointer { (\(b): UnsafeBufferPointer<\(node.baseSwiftType)>) throws(EXIError) in")
-            L.open("for \(i) in \(b).indices {")
-            encodeOne(node, "\(b)[\(i)]", ctx, &L)
+            let t = ctx.fresh()
+            L.open("for \(t) in \(e) {")
+            encodeOne(node, t, ctx, &L)
             flushBits(ctx, &L)
-            L.close()
             L.close()
             ctx.states = entry
         } else if min == 0 {
@@ -605,7 +601,8 @@ extension Generator {
         L.close()
         L("")
         L("/// Encodes the content of an element of this type (after its SE event, up to and including EE).")
-        L.open("package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {")
+        L("/// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).")
+        L.open("package func exiEncode(_ w: inout EXIBitWriter) throws {")
         ctx.states = [0]
         ctx.usesRuntimeState = false
         var body = Lines()
@@ -671,7 +668,7 @@ extension Generator {
         L("")
         L("/// Writes the event code of event `ev` in state `s` and moves to the next state.")
         L("@inline(__always)")
-        L.open("static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {")
+        L.open("static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {")
         L("switch (s, ev) {")
         for (i, state) in g.states.enumerated() {
             let width = Grammar.width(state.count)

@@ -59,6 +59,7 @@ extension Generator {
         L("")
         L("/// Writes the header and the document to `w`.")
         L.open("package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {")
+        L.open("try EXIError.typed { () throws in")
         L("switch self {")
         let ctx = Ctx(typeName: name)
         for (n, i, _, c) in cases {
@@ -72,6 +73,7 @@ extension Generator {
             L.indent -= 1
         }
         L("}")
+        L.close()
         L.close()
         L.close()
     }
@@ -244,6 +246,7 @@ extension Generator {
         L("/// Writes the fragment to `w`: header 0x80, the element, end of fragment.")
         L.open("package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {")
         L("w.writeHeader()")
+        L.open("try EXIError.typed { () throws in")
         L("switch self {")
         for e in entries {
             L("case .\(e.caseName)(let v):")
@@ -273,6 +276,7 @@ extension Generator {
             L.indent -= 1
         }
         L("}")
+        L.close()
         L("w.writeEventCode(\(endCode), width: \(width))")
         L.close()
         L.close()

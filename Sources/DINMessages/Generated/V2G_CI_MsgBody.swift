@@ -25,7 +25,8 @@ extension CableCheckReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -59,7 +60,7 @@ extension CableCheckReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -120,7 +121,8 @@ extension CableCheckRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
         w.writeBits(0x0, count: 2)
@@ -168,7 +170,7 @@ extension CableCheckRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -255,7 +257,8 @@ extension CertificateInstallationReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v6 = self.id {
@@ -320,7 +323,7 @@ extension CertificateInstallationReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -407,7 +410,8 @@ extension CertificateInstallationRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
         w.writeBits(0x0, count: 2)
@@ -476,7 +480,7 @@ extension CertificateInstallationRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -575,7 +579,8 @@ extension CertificateUpdateReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v7 = self.id {
@@ -647,7 +652,7 @@ extension CertificateUpdateReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -743,7 +748,8 @@ extension CertificateUpdateRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
         w.writeBits(0x0, count: 2)
@@ -819,7 +825,7 @@ extension CertificateUpdateRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -908,7 +914,8 @@ extension ChargeParameterDiscoveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evRequestedEnergyTransferType.exiIndex), count: 3)
         w.writeBits(0x0, count: 1)
@@ -961,7 +968,7 @@ extension ChargeParameterDiscoveryReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -1070,7 +1077,8 @@ extension ChargeParameterDiscoveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
         w.writeBits(0x0, count: 3)
@@ -1144,7 +1152,7 @@ extension ChargeParameterDiscoveryRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -1195,7 +1203,8 @@ extension ChargingStatusReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
 
@@ -1222,7 +1231,7 @@ extension ChargingStatusReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw Self._exiNotAllowed(ev, s)
@@ -1337,7 +1346,8 @@ extension ChargingStatusRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -1430,7 +1440,7 @@ extension ChargingStatusRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -1526,7 +1536,8 @@ extension ContractAuthenticationReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v5 = self.id {
@@ -1579,7 +1590,7 @@ extension ContractAuthenticationReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -1640,7 +1651,8 @@ extension ContractAuthenticationRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
         w.writeBits(0x0, count: 3)
@@ -1681,7 +1693,7 @@ extension ContractAuthenticationRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -1867,7 +1879,8 @@ extension CurrentDemandReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2000,7 +2013,7 @@ extension CurrentDemandReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2180,7 +2193,8 @@ extension CurrentDemandRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2300,7 +2314,7 @@ extension CurrentDemandRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2418,7 +2432,8 @@ extension MeteringReceiptReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v7 = self.id {
@@ -2487,7 +2502,7 @@ extension MeteringReceiptReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -2549,7 +2564,8 @@ extension MeteringReceiptRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
         w.writeBits(0x0, count: 2)
@@ -2590,7 +2606,7 @@ extension MeteringReceiptRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2646,7 +2662,8 @@ extension PaymentDetailsReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeString(self.contractID, minLength: 0, maxLength: 24)
         w.writeBits(0x0, count: 2)
@@ -2687,7 +2704,7 @@ extension PaymentDetailsReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2752,7 +2769,8 @@ extension PaymentDetailsRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
         w.writeBits(0x0, count: 3)
@@ -2800,7 +2818,7 @@ extension PaymentDetailsRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2903,7 +2921,8 @@ extension PowerDeliveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2971,7 +2990,7 @@ extension PowerDeliveryReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 3); s = 2
@@ -3057,7 +3076,8 @@ extension PowerDeliveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
         w.writeBits(0x0, count: 1)
@@ -3110,7 +3130,7 @@ extension PowerDeliveryRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -3171,7 +3191,8 @@ extension PreChargeReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -3219,7 +3240,7 @@ extension PreChargeReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -3282,7 +3303,8 @@ extension PreChargeRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
         w.writeBits(0x0, count: 2)
@@ -3330,7 +3352,7 @@ extension PreChargeRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -3383,7 +3405,8 @@ extension ServiceDetailReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
         w.writeBits(0x0, count: 2)
@@ -3417,7 +3440,7 @@ extension ServiceDetailReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -3494,7 +3517,8 @@ extension ServiceDetailRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -3551,7 +3575,7 @@ extension ServiceDetailRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -3639,7 +3663,8 @@ extension ServiceDiscoveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v5 = self.serviceScope {
@@ -3693,7 +3718,7 @@ extension ServiceDiscoveryReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -3779,7 +3804,8 @@ extension ServiceDiscoveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -3843,7 +3869,7 @@ extension ServiceDiscoveryRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -3904,7 +3930,8 @@ extension ServicePaymentSelectionReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.selectedPaymentOption.exiIndex), count: 1)
         w.writeBits(0x0, count: 2)
@@ -3945,7 +3972,7 @@ extension ServicePaymentSelectionReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -3996,7 +4023,8 @@ extension ServicePaymentSelectionRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
         w.writeBits(0x0, count: 2)
@@ -4030,7 +4058,7 @@ extension ServicePaymentSelectionRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -4079,7 +4107,8 @@ extension SessionSetupReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeBinary(self.evccID, minLength: 0, maxLength: 8)
         w.writeBits(0x0, count: 2)
@@ -4113,7 +4142,7 @@ extension SessionSetupReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -4192,7 +4221,8 @@ extension SessionSetupRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -4250,7 +4280,7 @@ extension SessionSetupRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -4304,7 +4334,8 @@ extension SessionStopRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
         w.writeBits(0x0, count: 2)
@@ -4338,7 +4369,7 @@ extension SessionStopRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -4380,7 +4411,8 @@ extension SessionStop {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
 
@@ -4407,7 +4439,7 @@ extension SessionStop {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw Self._exiNotAllowed(ev, s)
@@ -4452,7 +4484,8 @@ extension WeldingDetectionReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -4486,7 +4519,7 @@ extension WeldingDetectionReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -4545,7 +4578,8 @@ extension WeldingDetectionRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
         w.writeBits(0x0, count: 2)
@@ -4593,7 +4627,7 @@ extension WeldingDetectionRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2

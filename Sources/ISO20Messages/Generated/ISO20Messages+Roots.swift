@@ -1054,172 +1054,174 @@ extension ISO20CommonMessagesDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        switch self {
-        case .authorizationReq(let v):
-            w.writeBits(0x2000, count: 14)
-            try v.exiEncode(&w)
-        case .authorizationRes(let v):
-            w.writeBits(0x2001, count: 14)
-            try v.exiEncode(&w)
-        case .authorizationSetupReq(let v):
-            w.writeBits(0x2002, count: 14)
-            try v.exiEncode(&w)
-        case .authorizationSetupRes(let v):
-            w.writeBits(0x2003, count: 14)
-            try v.exiEncode(&w)
-        case .clReqControlMode(let v):
-            w.writeBits(0x2004, count: 14)
-            try v.exiEncode(&w)
-        case .clResControlMode(let v):
-            w.writeBits(0x2005, count: 14)
-            try v.exiEncode(&w)
-        case .canonicalizationMethod(let v):
-            w.writeBits(0x2006, count: 14)
-            try v.exiEncode(&w)
-        case .certificateInstallationReq(let v):
-            w.writeBits(0x2007, count: 14)
-            try v.exiEncode(&w)
-        case .certificateInstallationRes(let v):
-            w.writeBits(0x2008, count: 14)
-            try v.exiEncode(&w)
-        case .dsaKeyValue(let v):
-            w.writeBits(0x2009, count: 14)
-            try v.exiEncode(&w)
-        case .digestMethod(let v):
-            w.writeBits(0x200a, count: 14)
-            try v.exiEncode(&w)
-        case .digestValue(let v):
-            w.writeBits(0x4016, count: 15)
-            try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .keyInfo(let v):
-            w.writeBits(0x200c, count: 14)
-            try v.exiEncode(&w)
-        case .keyName(let v):
-            w.writeBits(0x401a, count: 15)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .keyValue(let v):
-            w.writeBits(0x200e, count: 14)
-            try v.exiEncode(&w)
-        case .manifest(let v):
-            w.writeBits(0x200f, count: 14)
-            try v.exiEncode(&w)
-        case .meteringConfirmationReq(let v):
-            w.writeBits(0x2010, count: 14)
-            try v.exiEncode(&w)
-        case .meteringConfirmationRes(let v):
-            w.writeBits(0x2011, count: 14)
-            try v.exiEncode(&w)
-        case .mgmtData(let v):
-            w.writeBits(0x4024, count: 15)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .object(let v):
-            w.writeBits(0x2013, count: 14)
-            try v.exiEncode(&w)
-        case .pgpData(let v):
-            w.writeBits(0x2014, count: 14)
-            try v.exiEncode(&w)
-        case .powerDeliveryReq(let v):
-            w.writeBits(0x2015, count: 14)
-            try v.exiEncode(&w)
-        case .powerDeliveryRes(let v):
-            w.writeBits(0x2016, count: 14)
-            try v.exiEncode(&w)
-        case .rsaKeyValue(let v):
-            w.writeBits(0x2017, count: 14)
-            try v.exiEncode(&w)
-        case .reference(let v):
-            w.writeBits(0x2018, count: 14)
-            try v.exiEncode(&w)
-        case .retrievalMethod(let v):
-            w.writeBits(0x2019, count: 14)
-            try v.exiEncode(&w)
-        case .spkiData(let v):
-            w.writeBits(0x201a, count: 14)
-            try v.exiEncode(&w)
-        case .scheduleExchangeReq(let v):
-            w.writeBits(0x201b, count: 14)
-            try v.exiEncode(&w)
-        case .scheduleExchangeRes(let v):
-            w.writeBits(0x201c, count: 14)
-            try v.exiEncode(&w)
-        case .serviceDetailReq(let v):
-            w.writeBits(0x201d, count: 14)
-            try v.exiEncode(&w)
-        case .serviceDetailRes(let v):
-            w.writeBits(0x201e, count: 14)
-            try v.exiEncode(&w)
-        case .serviceDiscoveryReq(let v):
-            w.writeBits(0x201f, count: 14)
-            try v.exiEncode(&w)
-        case .serviceDiscoveryRes(let v):
-            w.writeBits(0x2020, count: 14)
-            try v.exiEncode(&w)
-        case .serviceSelectionReq(let v):
-            w.writeBits(0x2021, count: 14)
-            try v.exiEncode(&w)
-        case .serviceSelectionRes(let v):
-            w.writeBits(0x2022, count: 14)
-            try v.exiEncode(&w)
-        case .sessionSetupReq(let v):
-            w.writeBits(0x2023, count: 14)
-            try v.exiEncode(&w)
-        case .sessionSetupRes(let v):
-            w.writeBits(0x2024, count: 14)
-            try v.exiEncode(&w)
-        case .sessionStopReq(let v):
-            w.writeBits(0x2025, count: 14)
-            try v.exiEncode(&w)
-        case .sessionStopRes(let v):
-            w.writeBits(0x2026, count: 14)
-            try v.exiEncode(&w)
-        case .signature(let v):
-            w.writeBits(0x2027, count: 14)
-            try v.exiEncode(&w)
-        case .signatureMethod(let v):
-            w.writeBits(0x2028, count: 14)
-            try v.exiEncode(&w)
-        case .signatureProperties(let v):
-            w.writeBits(0x2029, count: 14)
-            try v.exiEncode(&w)
-        case .signatureProperty(let v):
-            w.writeBits(0x202a, count: 14)
-            try v.exiEncode(&w)
-        case .signatureValue(let v):
-            w.writeBits(0x202b, count: 14)
-            try v.exiEncode(&w)
-        case .signedInfo(let v):
-            w.writeBits(0x202c, count: 14)
-            try v.exiEncode(&w)
-        case .signedInstallationData(let v):
-            w.writeBits(0x202d, count: 14)
-            try v.exiEncode(&w)
-        case .signedMeteringData(let v):
-            w.writeBits(0x202e, count: 14)
-            try v.exiEncode(&w)
-        case .transform(let v):
-            w.writeBits(0x202f, count: 14)
-            try v.exiEncode(&w)
-        case .transforms(let v):
-            w.writeBits(0x2030, count: 14)
-            try v.exiEncode(&w)
-        case .vehicleCheckInReq(let v):
-            w.writeBits(0x2031, count: 14)
-            try v.exiEncode(&w)
-        case .vehicleCheckInRes(let v):
-            w.writeBits(0x2032, count: 14)
-            try v.exiEncode(&w)
-        case .vehicleCheckOutReq(let v):
-            w.writeBits(0x2033, count: 14)
-            try v.exiEncode(&w)
-        case .vehicleCheckOutRes(let v):
-            w.writeBits(0x2034, count: 14)
-            try v.exiEncode(&w)
-        case .x509Data(let v):
-            w.writeBits(0x2035, count: 14)
-            try v.exiEncode(&w)
+        try EXIError.typed { () throws in
+            switch self {
+            case .authorizationReq(let v):
+                w.writeBits(0x2000, count: 14)
+                try v.exiEncode(&w)
+            case .authorizationRes(let v):
+                w.writeBits(0x2001, count: 14)
+                try v.exiEncode(&w)
+            case .authorizationSetupReq(let v):
+                w.writeBits(0x2002, count: 14)
+                try v.exiEncode(&w)
+            case .authorizationSetupRes(let v):
+                w.writeBits(0x2003, count: 14)
+                try v.exiEncode(&w)
+            case .clReqControlMode(let v):
+                w.writeBits(0x2004, count: 14)
+                try v.exiEncode(&w)
+            case .clResControlMode(let v):
+                w.writeBits(0x2005, count: 14)
+                try v.exiEncode(&w)
+            case .canonicalizationMethod(let v):
+                w.writeBits(0x2006, count: 14)
+                try v.exiEncode(&w)
+            case .certificateInstallationReq(let v):
+                w.writeBits(0x2007, count: 14)
+                try v.exiEncode(&w)
+            case .certificateInstallationRes(let v):
+                w.writeBits(0x2008, count: 14)
+                try v.exiEncode(&w)
+            case .dsaKeyValue(let v):
+                w.writeBits(0x2009, count: 14)
+                try v.exiEncode(&w)
+            case .digestMethod(let v):
+                w.writeBits(0x200a, count: 14)
+                try v.exiEncode(&w)
+            case .digestValue(let v):
+                w.writeBits(0x4016, count: 15)
+                try w.writeBinary(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .keyInfo(let v):
+                w.writeBits(0x200c, count: 14)
+                try v.exiEncode(&w)
+            case .keyName(let v):
+                w.writeBits(0x401a, count: 15)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .keyValue(let v):
+                w.writeBits(0x200e, count: 14)
+                try v.exiEncode(&w)
+            case .manifest(let v):
+                w.writeBits(0x200f, count: 14)
+                try v.exiEncode(&w)
+            case .meteringConfirmationReq(let v):
+                w.writeBits(0x2010, count: 14)
+                try v.exiEncode(&w)
+            case .meteringConfirmationRes(let v):
+                w.writeBits(0x2011, count: 14)
+                try v.exiEncode(&w)
+            case .mgmtData(let v):
+                w.writeBits(0x4024, count: 15)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .object(let v):
+                w.writeBits(0x2013, count: 14)
+                try v.exiEncode(&w)
+            case .pgpData(let v):
+                w.writeBits(0x2014, count: 14)
+                try v.exiEncode(&w)
+            case .powerDeliveryReq(let v):
+                w.writeBits(0x2015, count: 14)
+                try v.exiEncode(&w)
+            case .powerDeliveryRes(let v):
+                w.writeBits(0x2016, count: 14)
+                try v.exiEncode(&w)
+            case .rsaKeyValue(let v):
+                w.writeBits(0x2017, count: 14)
+                try v.exiEncode(&w)
+            case .reference(let v):
+                w.writeBits(0x2018, count: 14)
+                try v.exiEncode(&w)
+            case .retrievalMethod(let v):
+                w.writeBits(0x2019, count: 14)
+                try v.exiEncode(&w)
+            case .spkiData(let v):
+                w.writeBits(0x201a, count: 14)
+                try v.exiEncode(&w)
+            case .scheduleExchangeReq(let v):
+                w.writeBits(0x201b, count: 14)
+                try v.exiEncode(&w)
+            case .scheduleExchangeRes(let v):
+                w.writeBits(0x201c, count: 14)
+                try v.exiEncode(&w)
+            case .serviceDetailReq(let v):
+                w.writeBits(0x201d, count: 14)
+                try v.exiEncode(&w)
+            case .serviceDetailRes(let v):
+                w.writeBits(0x201e, count: 14)
+                try v.exiEncode(&w)
+            case .serviceDiscoveryReq(let v):
+                w.writeBits(0x201f, count: 14)
+                try v.exiEncode(&w)
+            case .serviceDiscoveryRes(let v):
+                w.writeBits(0x2020, count: 14)
+                try v.exiEncode(&w)
+            case .serviceSelectionReq(let v):
+                w.writeBits(0x2021, count: 14)
+                try v.exiEncode(&w)
+            case .serviceSelectionRes(let v):
+                w.writeBits(0x2022, count: 14)
+                try v.exiEncode(&w)
+            case .sessionSetupReq(let v):
+                w.writeBits(0x2023, count: 14)
+                try v.exiEncode(&w)
+            case .sessionSetupRes(let v):
+                w.writeBits(0x2024, count: 14)
+                try v.exiEncode(&w)
+            case .sessionStopReq(let v):
+                w.writeBits(0x2025, count: 14)
+                try v.exiEncode(&w)
+            case .sessionStopRes(let v):
+                w.writeBits(0x2026, count: 14)
+                try v.exiEncode(&w)
+            case .signature(let v):
+                w.writeBits(0x2027, count: 14)
+                try v.exiEncode(&w)
+            case .signatureMethod(let v):
+                w.writeBits(0x2028, count: 14)
+                try v.exiEncode(&w)
+            case .signatureProperties(let v):
+                w.writeBits(0x2029, count: 14)
+                try v.exiEncode(&w)
+            case .signatureProperty(let v):
+                w.writeBits(0x202a, count: 14)
+                try v.exiEncode(&w)
+            case .signatureValue(let v):
+                w.writeBits(0x202b, count: 14)
+                try v.exiEncode(&w)
+            case .signedInfo(let v):
+                w.writeBits(0x202c, count: 14)
+                try v.exiEncode(&w)
+            case .signedInstallationData(let v):
+                w.writeBits(0x202d, count: 14)
+                try v.exiEncode(&w)
+            case .signedMeteringData(let v):
+                w.writeBits(0x202e, count: 14)
+                try v.exiEncode(&w)
+            case .transform(let v):
+                w.writeBits(0x202f, count: 14)
+                try v.exiEncode(&w)
+            case .transforms(let v):
+                w.writeBits(0x2030, count: 14)
+                try v.exiEncode(&w)
+            case .vehicleCheckInReq(let v):
+                w.writeBits(0x2031, count: 14)
+                try v.exiEncode(&w)
+            case .vehicleCheckInRes(let v):
+                w.writeBits(0x2032, count: 14)
+                try v.exiEncode(&w)
+            case .vehicleCheckOutReq(let v):
+                w.writeBits(0x2033, count: 14)
+                try v.exiEncode(&w)
+            case .vehicleCheckOutRes(let v):
+                w.writeBits(0x2034, count: 14)
+                try v.exiEncode(&w)
+            case .x509Data(let v):
+                w.writeBits(0x2035, count: 14)
+                try v.exiEncode(&w)
+            }
         }
     }
 }
@@ -1592,136 +1594,138 @@ extension ISO20ACDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        switch self {
-        case .acCPDReqEnergyTransferMode(let v):
-            w.writeBits(0x2000, count: 14)
-            try v.exiEncode(&w)
-        case .acCPDResEnergyTransferMode(let v):
-            w.writeBits(0x2001, count: 14)
-            try v.exiEncode(&w)
-        case .acChargeLoopReq(let v):
-            w.writeBits(0x2002, count: 14)
-            try v.exiEncode(&w)
-        case .acChargeLoopRes(let v):
-            w.writeBits(0x2003, count: 14)
-            try v.exiEncode(&w)
-        case .acChargeParameterDiscoveryReq(let v):
-            w.writeBits(0x2004, count: 14)
-            try v.exiEncode(&w)
-        case .acChargeParameterDiscoveryRes(let v):
-            w.writeBits(0x2005, count: 14)
-            try v.exiEncode(&w)
-        case .bptACCPDReqEnergyTransferMode(let v):
-            w.writeBits(0x2006, count: 14)
-            try v.exiEncode(&w)
-        case .bptACCPDResEnergyTransferMode(let v):
-            w.writeBits(0x2007, count: 14)
-            try v.exiEncode(&w)
-        case .bptDynamicACCLReqControlMode(let v):
-            w.writeBits(0x2008, count: 14)
-            try v.exiEncode(&w)
-        case .bptDynamicACCLResControlMode(let v):
-            w.writeBits(0x2009, count: 14)
-            try v.exiEncode(&w)
-        case .bptScheduledACCLReqControlMode(let v):
-            w.writeBits(0x200a, count: 14)
-            try v.exiEncode(&w)
-        case .bptScheduledACCLResControlMode(let v):
-            w.writeBits(0x200b, count: 14)
-            try v.exiEncode(&w)
-        case .clReqControlMode(let v):
-            w.writeBits(0x200c, count: 14)
-            try v.exiEncode(&w)
-        case .clResControlMode(let v):
-            w.writeBits(0x200d, count: 14)
-            try v.exiEncode(&w)
-        case .canonicalizationMethod(let v):
-            w.writeBits(0x200e, count: 14)
-            try v.exiEncode(&w)
-        case .dsaKeyValue(let v):
-            w.writeBits(0x200f, count: 14)
-            try v.exiEncode(&w)
-        case .digestMethod(let v):
-            w.writeBits(0x2010, count: 14)
-            try v.exiEncode(&w)
-        case .digestValue(let v):
-            w.writeBits(0x4022, count: 15)
-            try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .dynamicACCLReqControlMode(let v):
-            w.writeBits(0x2012, count: 14)
-            try v.exiEncode(&w)
-        case .dynamicACCLResControlMode(let v):
-            w.writeBits(0x2013, count: 14)
-            try v.exiEncode(&w)
-        case .keyInfo(let v):
-            w.writeBits(0x2014, count: 14)
-            try v.exiEncode(&w)
-        case .keyName(let v):
-            w.writeBits(0x402a, count: 15)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .keyValue(let v):
-            w.writeBits(0x2016, count: 14)
-            try v.exiEncode(&w)
-        case .manifest(let v):
-            w.writeBits(0x2017, count: 14)
-            try v.exiEncode(&w)
-        case .mgmtData(let v):
-            w.writeBits(0x4030, count: 15)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .object(let v):
-            w.writeBits(0x2019, count: 14)
-            try v.exiEncode(&w)
-        case .pgpData(let v):
-            w.writeBits(0x201a, count: 14)
-            try v.exiEncode(&w)
-        case .rsaKeyValue(let v):
-            w.writeBits(0x201b, count: 14)
-            try v.exiEncode(&w)
-        case .reference(let v):
-            w.writeBits(0x201c, count: 14)
-            try v.exiEncode(&w)
-        case .retrievalMethod(let v):
-            w.writeBits(0x201d, count: 14)
-            try v.exiEncode(&w)
-        case .spkiData(let v):
-            w.writeBits(0x201e, count: 14)
-            try v.exiEncode(&w)
-        case .scheduledACCLReqControlMode(let v):
-            w.writeBits(0x201f, count: 14)
-            try v.exiEncode(&w)
-        case .scheduledACCLResControlMode(let v):
-            w.writeBits(0x2020, count: 14)
-            try v.exiEncode(&w)
-        case .signature(let v):
-            w.writeBits(0x2021, count: 14)
-            try v.exiEncode(&w)
-        case .signatureMethod(let v):
-            w.writeBits(0x2022, count: 14)
-            try v.exiEncode(&w)
-        case .signatureProperties(let v):
-            w.writeBits(0x2023, count: 14)
-            try v.exiEncode(&w)
-        case .signatureProperty(let v):
-            w.writeBits(0x2024, count: 14)
-            try v.exiEncode(&w)
-        case .signatureValue(let v):
-            w.writeBits(0x2025, count: 14)
-            try v.exiEncode(&w)
-        case .signedInfo(let v):
-            w.writeBits(0x2026, count: 14)
-            try v.exiEncode(&w)
-        case .transform(let v):
-            w.writeBits(0x2027, count: 14)
-            try v.exiEncode(&w)
-        case .transforms(let v):
-            w.writeBits(0x2028, count: 14)
-            try v.exiEncode(&w)
-        case .x509Data(let v):
-            w.writeBits(0x2029, count: 14)
-            try v.exiEncode(&w)
+        try EXIError.typed { () throws in
+            switch self {
+            case .acCPDReqEnergyTransferMode(let v):
+                w.writeBits(0x2000, count: 14)
+                try v.exiEncode(&w)
+            case .acCPDResEnergyTransferMode(let v):
+                w.writeBits(0x2001, count: 14)
+                try v.exiEncode(&w)
+            case .acChargeLoopReq(let v):
+                w.writeBits(0x2002, count: 14)
+                try v.exiEncode(&w)
+            case .acChargeLoopRes(let v):
+                w.writeBits(0x2003, count: 14)
+                try v.exiEncode(&w)
+            case .acChargeParameterDiscoveryReq(let v):
+                w.writeBits(0x2004, count: 14)
+                try v.exiEncode(&w)
+            case .acChargeParameterDiscoveryRes(let v):
+                w.writeBits(0x2005, count: 14)
+                try v.exiEncode(&w)
+            case .bptACCPDReqEnergyTransferMode(let v):
+                w.writeBits(0x2006, count: 14)
+                try v.exiEncode(&w)
+            case .bptACCPDResEnergyTransferMode(let v):
+                w.writeBits(0x2007, count: 14)
+                try v.exiEncode(&w)
+            case .bptDynamicACCLReqControlMode(let v):
+                w.writeBits(0x2008, count: 14)
+                try v.exiEncode(&w)
+            case .bptDynamicACCLResControlMode(let v):
+                w.writeBits(0x2009, count: 14)
+                try v.exiEncode(&w)
+            case .bptScheduledACCLReqControlMode(let v):
+                w.writeBits(0x200a, count: 14)
+                try v.exiEncode(&w)
+            case .bptScheduledACCLResControlMode(let v):
+                w.writeBits(0x200b, count: 14)
+                try v.exiEncode(&w)
+            case .clReqControlMode(let v):
+                w.writeBits(0x200c, count: 14)
+                try v.exiEncode(&w)
+            case .clResControlMode(let v):
+                w.writeBits(0x200d, count: 14)
+                try v.exiEncode(&w)
+            case .canonicalizationMethod(let v):
+                w.writeBits(0x200e, count: 14)
+                try v.exiEncode(&w)
+            case .dsaKeyValue(let v):
+                w.writeBits(0x200f, count: 14)
+                try v.exiEncode(&w)
+            case .digestMethod(let v):
+                w.writeBits(0x2010, count: 14)
+                try v.exiEncode(&w)
+            case .digestValue(let v):
+                w.writeBits(0x4022, count: 15)
+                try w.writeBinary(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .dynamicACCLReqControlMode(let v):
+                w.writeBits(0x2012, count: 14)
+                try v.exiEncode(&w)
+            case .dynamicACCLResControlMode(let v):
+                w.writeBits(0x2013, count: 14)
+                try v.exiEncode(&w)
+            case .keyInfo(let v):
+                w.writeBits(0x2014, count: 14)
+                try v.exiEncode(&w)
+            case .keyName(let v):
+                w.writeBits(0x402a, count: 15)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .keyValue(let v):
+                w.writeBits(0x2016, count: 14)
+                try v.exiEncode(&w)
+            case .manifest(let v):
+                w.writeBits(0x2017, count: 14)
+                try v.exiEncode(&w)
+            case .mgmtData(let v):
+                w.writeBits(0x4030, count: 15)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .object(let v):
+                w.writeBits(0x2019, count: 14)
+                try v.exiEncode(&w)
+            case .pgpData(let v):
+                w.writeBits(0x201a, count: 14)
+                try v.exiEncode(&w)
+            case .rsaKeyValue(let v):
+                w.writeBits(0x201b, count: 14)
+                try v.exiEncode(&w)
+            case .reference(let v):
+                w.writeBits(0x201c, count: 14)
+                try v.exiEncode(&w)
+            case .retrievalMethod(let v):
+                w.writeBits(0x201d, count: 14)
+                try v.exiEncode(&w)
+            case .spkiData(let v):
+                w.writeBits(0x201e, count: 14)
+                try v.exiEncode(&w)
+            case .scheduledACCLReqControlMode(let v):
+                w.writeBits(0x201f, count: 14)
+                try v.exiEncode(&w)
+            case .scheduledACCLResControlMode(let v):
+                w.writeBits(0x2020, count: 14)
+                try v.exiEncode(&w)
+            case .signature(let v):
+                w.writeBits(0x2021, count: 14)
+                try v.exiEncode(&w)
+            case .signatureMethod(let v):
+                w.writeBits(0x2022, count: 14)
+                try v.exiEncode(&w)
+            case .signatureProperties(let v):
+                w.writeBits(0x2023, count: 14)
+                try v.exiEncode(&w)
+            case .signatureProperty(let v):
+                w.writeBits(0x2024, count: 14)
+                try v.exiEncode(&w)
+            case .signatureValue(let v):
+                w.writeBits(0x2025, count: 14)
+                try v.exiEncode(&w)
+            case .signedInfo(let v):
+                w.writeBits(0x2026, count: 14)
+                try v.exiEncode(&w)
+            case .transform(let v):
+                w.writeBits(0x2027, count: 14)
+                try v.exiEncode(&w)
+            case .transforms(let v):
+                w.writeBits(0x2028, count: 14)
+                try v.exiEncode(&w)
+            case .x509Data(let v):
+                w.writeBits(0x2029, count: 14)
+                try v.exiEncode(&w)
+            }
         }
     }
 }
@@ -2136,154 +2140,156 @@ extension ISO20DCDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        switch self {
-        case .bptDCCPDReqEnergyTransferMode(let v):
-            w.writeBits(0x2000, count: 14)
-            try v.exiEncode(&w)
-        case .bptDCCPDResEnergyTransferMode(let v):
-            w.writeBits(0x2001, count: 14)
-            try v.exiEncode(&w)
-        case .bptDynamicDCCLReqControlMode(let v):
-            w.writeBits(0x2002, count: 14)
-            try v.exiEncode(&w)
-        case .bptDynamicDCCLResControlMode(let v):
-            w.writeBits(0x2003, count: 14)
-            try v.exiEncode(&w)
-        case .bptScheduledDCCLReqControlMode(let v):
-            w.writeBits(0x2004, count: 14)
-            try v.exiEncode(&w)
-        case .bptScheduledDCCLResControlMode(let v):
-            w.writeBits(0x2005, count: 14)
-            try v.exiEncode(&w)
-        case .clReqControlMode(let v):
-            w.writeBits(0x2006, count: 14)
-            try v.exiEncode(&w)
-        case .clResControlMode(let v):
-            w.writeBits(0x2007, count: 14)
-            try v.exiEncode(&w)
-        case .canonicalizationMethod(let v):
-            w.writeBits(0x2008, count: 14)
-            try v.exiEncode(&w)
-        case .dcCPDReqEnergyTransferMode(let v):
-            w.writeBits(0x2009, count: 14)
-            try v.exiEncode(&w)
-        case .dcCPDResEnergyTransferMode(let v):
-            w.writeBits(0x200a, count: 14)
-            try v.exiEncode(&w)
-        case .dcCableCheckReq(let v):
-            w.writeBits(0x200b, count: 14)
-            try v.exiEncode(&w)
-        case .dcCableCheckRes(let v):
-            w.writeBits(0x200c, count: 14)
-            try v.exiEncode(&w)
-        case .dcChargeLoopReq(let v):
-            w.writeBits(0x200d, count: 14)
-            try v.exiEncode(&w)
-        case .dcChargeLoopRes(let v):
-            w.writeBits(0x200e, count: 14)
-            try v.exiEncode(&w)
-        case .dcChargeParameterDiscoveryReq(let v):
-            w.writeBits(0x200f, count: 14)
-            try v.exiEncode(&w)
-        case .dcChargeParameterDiscoveryRes(let v):
-            w.writeBits(0x2010, count: 14)
-            try v.exiEncode(&w)
-        case .dcPreChargeReq(let v):
-            w.writeBits(0x2011, count: 14)
-            try v.exiEncode(&w)
-        case .dcPreChargeRes(let v):
-            w.writeBits(0x2012, count: 14)
-            try v.exiEncode(&w)
-        case .dcWeldingDetectionReq(let v):
-            w.writeBits(0x2013, count: 14)
-            try v.exiEncode(&w)
-        case .dcWeldingDetectionRes(let v):
-            w.writeBits(0x2014, count: 14)
-            try v.exiEncode(&w)
-        case .dsaKeyValue(let v):
-            w.writeBits(0x2015, count: 14)
-            try v.exiEncode(&w)
-        case .digestMethod(let v):
-            w.writeBits(0x2016, count: 14)
-            try v.exiEncode(&w)
-        case .digestValue(let v):
-            w.writeBits(0x402e, count: 15)
-            try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .dynamicDCCLReqControlMode(let v):
-            w.writeBits(0x2018, count: 14)
-            try v.exiEncode(&w)
-        case .dynamicDCCLResControlMode(let v):
-            w.writeBits(0x2019, count: 14)
-            try v.exiEncode(&w)
-        case .keyInfo(let v):
-            w.writeBits(0x201a, count: 14)
-            try v.exiEncode(&w)
-        case .keyName(let v):
-            w.writeBits(0x4036, count: 15)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .keyValue(let v):
-            w.writeBits(0x201c, count: 14)
-            try v.exiEncode(&w)
-        case .manifest(let v):
-            w.writeBits(0x201d, count: 14)
-            try v.exiEncode(&w)
-        case .mgmtData(let v):
-            w.writeBits(0x403c, count: 15)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .object(let v):
-            w.writeBits(0x201f, count: 14)
-            try v.exiEncode(&w)
-        case .pgpData(let v):
-            w.writeBits(0x2020, count: 14)
-            try v.exiEncode(&w)
-        case .rsaKeyValue(let v):
-            w.writeBits(0x2021, count: 14)
-            try v.exiEncode(&w)
-        case .reference(let v):
-            w.writeBits(0x2022, count: 14)
-            try v.exiEncode(&w)
-        case .retrievalMethod(let v):
-            w.writeBits(0x2023, count: 14)
-            try v.exiEncode(&w)
-        case .spkiData(let v):
-            w.writeBits(0x2024, count: 14)
-            try v.exiEncode(&w)
-        case .scheduledDCCLReqControlMode(let v):
-            w.writeBits(0x2025, count: 14)
-            try v.exiEncode(&w)
-        case .scheduledDCCLResControlMode(let v):
-            w.writeBits(0x2026, count: 14)
-            try v.exiEncode(&w)
-        case .signature(let v):
-            w.writeBits(0x2027, count: 14)
-            try v.exiEncode(&w)
-        case .signatureMethod(let v):
-            w.writeBits(0x2028, count: 14)
-            try v.exiEncode(&w)
-        case .signatureProperties(let v):
-            w.writeBits(0x2029, count: 14)
-            try v.exiEncode(&w)
-        case .signatureProperty(let v):
-            w.writeBits(0x202a, count: 14)
-            try v.exiEncode(&w)
-        case .signatureValue(let v):
-            w.writeBits(0x202b, count: 14)
-            try v.exiEncode(&w)
-        case .signedInfo(let v):
-            w.writeBits(0x202c, count: 14)
-            try v.exiEncode(&w)
-        case .transform(let v):
-            w.writeBits(0x202d, count: 14)
-            try v.exiEncode(&w)
-        case .transforms(let v):
-            w.writeBits(0x202e, count: 14)
-            try v.exiEncode(&w)
-        case .x509Data(let v):
-            w.writeBits(0x202f, count: 14)
-            try v.exiEncode(&w)
+        try EXIError.typed { () throws in
+            switch self {
+            case .bptDCCPDReqEnergyTransferMode(let v):
+                w.writeBits(0x2000, count: 14)
+                try v.exiEncode(&w)
+            case .bptDCCPDResEnergyTransferMode(let v):
+                w.writeBits(0x2001, count: 14)
+                try v.exiEncode(&w)
+            case .bptDynamicDCCLReqControlMode(let v):
+                w.writeBits(0x2002, count: 14)
+                try v.exiEncode(&w)
+            case .bptDynamicDCCLResControlMode(let v):
+                w.writeBits(0x2003, count: 14)
+                try v.exiEncode(&w)
+            case .bptScheduledDCCLReqControlMode(let v):
+                w.writeBits(0x2004, count: 14)
+                try v.exiEncode(&w)
+            case .bptScheduledDCCLResControlMode(let v):
+                w.writeBits(0x2005, count: 14)
+                try v.exiEncode(&w)
+            case .clReqControlMode(let v):
+                w.writeBits(0x2006, count: 14)
+                try v.exiEncode(&w)
+            case .clResControlMode(let v):
+                w.writeBits(0x2007, count: 14)
+                try v.exiEncode(&w)
+            case .canonicalizationMethod(let v):
+                w.writeBits(0x2008, count: 14)
+                try v.exiEncode(&w)
+            case .dcCPDReqEnergyTransferMode(let v):
+                w.writeBits(0x2009, count: 14)
+                try v.exiEncode(&w)
+            case .dcCPDResEnergyTransferMode(let v):
+                w.writeBits(0x200a, count: 14)
+                try v.exiEncode(&w)
+            case .dcCableCheckReq(let v):
+                w.writeBits(0x200b, count: 14)
+                try v.exiEncode(&w)
+            case .dcCableCheckRes(let v):
+                w.writeBits(0x200c, count: 14)
+                try v.exiEncode(&w)
+            case .dcChargeLoopReq(let v):
+                w.writeBits(0x200d, count: 14)
+                try v.exiEncode(&w)
+            case .dcChargeLoopRes(let v):
+                w.writeBits(0x200e, count: 14)
+                try v.exiEncode(&w)
+            case .dcChargeParameterDiscoveryReq(let v):
+                w.writeBits(0x200f, count: 14)
+                try v.exiEncode(&w)
+            case .dcChargeParameterDiscoveryRes(let v):
+                w.writeBits(0x2010, count: 14)
+                try v.exiEncode(&w)
+            case .dcPreChargeReq(let v):
+                w.writeBits(0x2011, count: 14)
+                try v.exiEncode(&w)
+            case .dcPreChargeRes(let v):
+                w.writeBits(0x2012, count: 14)
+                try v.exiEncode(&w)
+            case .dcWeldingDetectionReq(let v):
+                w.writeBits(0x2013, count: 14)
+                try v.exiEncode(&w)
+            case .dcWeldingDetectionRes(let v):
+                w.writeBits(0x2014, count: 14)
+                try v.exiEncode(&w)
+            case .dsaKeyValue(let v):
+                w.writeBits(0x2015, count: 14)
+                try v.exiEncode(&w)
+            case .digestMethod(let v):
+                w.writeBits(0x2016, count: 14)
+                try v.exiEncode(&w)
+            case .digestValue(let v):
+                w.writeBits(0x402e, count: 15)
+                try w.writeBinary(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .dynamicDCCLReqControlMode(let v):
+                w.writeBits(0x2018, count: 14)
+                try v.exiEncode(&w)
+            case .dynamicDCCLResControlMode(let v):
+                w.writeBits(0x2019, count: 14)
+                try v.exiEncode(&w)
+            case .keyInfo(let v):
+                w.writeBits(0x201a, count: 14)
+                try v.exiEncode(&w)
+            case .keyName(let v):
+                w.writeBits(0x4036, count: 15)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .keyValue(let v):
+                w.writeBits(0x201c, count: 14)
+                try v.exiEncode(&w)
+            case .manifest(let v):
+                w.writeBits(0x201d, count: 14)
+                try v.exiEncode(&w)
+            case .mgmtData(let v):
+                w.writeBits(0x403c, count: 15)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .object(let v):
+                w.writeBits(0x201f, count: 14)
+                try v.exiEncode(&w)
+            case .pgpData(let v):
+                w.writeBits(0x2020, count: 14)
+                try v.exiEncode(&w)
+            case .rsaKeyValue(let v):
+                w.writeBits(0x2021, count: 14)
+                try v.exiEncode(&w)
+            case .reference(let v):
+                w.writeBits(0x2022, count: 14)
+                try v.exiEncode(&w)
+            case .retrievalMethod(let v):
+                w.writeBits(0x2023, count: 14)
+                try v.exiEncode(&w)
+            case .spkiData(let v):
+                w.writeBits(0x2024, count: 14)
+                try v.exiEncode(&w)
+            case .scheduledDCCLReqControlMode(let v):
+                w.writeBits(0x2025, count: 14)
+                try v.exiEncode(&w)
+            case .scheduledDCCLResControlMode(let v):
+                w.writeBits(0x2026, count: 14)
+                try v.exiEncode(&w)
+            case .signature(let v):
+                w.writeBits(0x2027, count: 14)
+                try v.exiEncode(&w)
+            case .signatureMethod(let v):
+                w.writeBits(0x2028, count: 14)
+                try v.exiEncode(&w)
+            case .signatureProperties(let v):
+                w.writeBits(0x2029, count: 14)
+                try v.exiEncode(&w)
+            case .signatureProperty(let v):
+                w.writeBits(0x202a, count: 14)
+                try v.exiEncode(&w)
+            case .signatureValue(let v):
+                w.writeBits(0x202b, count: 14)
+                try v.exiEncode(&w)
+            case .signedInfo(let v):
+                w.writeBits(0x202c, count: 14)
+                try v.exiEncode(&w)
+            case .transform(let v):
+                w.writeBits(0x202d, count: 14)
+                try v.exiEncode(&w)
+            case .transforms(let v):
+                w.writeBits(0x202e, count: 14)
+                try v.exiEncode(&w)
+            case .x509Data(let v):
+                w.writeBits(0x202f, count: 14)
+                try v.exiEncode(&w)
+            }
         }
     }
 }
@@ -2600,112 +2606,114 @@ extension ISO20ACDPDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        switch self {
-        case .acdpConnectReq(let v):
-            w.writeBits(0x2000, count: 14)
-            try v.exiEncode(&w)
-        case .acdpConnectRes(let v):
-            w.writeBits(0x2001, count: 14)
-            try v.exiEncode(&w)
-        case .acdpDisconnectReq(let v):
-            w.writeBits(0x2002, count: 14)
-            try v.exiEncode(&w)
-        case .acdpDisconnectRes(let v):
-            w.writeBits(0x2003, count: 14)
-            try v.exiEncode(&w)
-        case .acdpSystemStatusReq(let v):
-            w.writeBits(0x2004, count: 14)
-            try v.exiEncode(&w)
-        case .acdpSystemStatusRes(let v):
-            w.writeBits(0x2005, count: 14)
-            try v.exiEncode(&w)
-        case .acdpVehiclePositioningReq(let v):
-            w.writeBits(0x2006, count: 14)
-            try v.exiEncode(&w)
-        case .acdpVehiclePositioningRes(let v):
-            w.writeBits(0x2007, count: 14)
-            try v.exiEncode(&w)
-        case .clReqControlMode(let v):
-            w.writeBits(0x2008, count: 14)
-            try v.exiEncode(&w)
-        case .clResControlMode(let v):
-            w.writeBits(0x2009, count: 14)
-            try v.exiEncode(&w)
-        case .canonicalizationMethod(let v):
-            w.writeBits(0x200a, count: 14)
-            try v.exiEncode(&w)
-        case .dsaKeyValue(let v):
-            w.writeBits(0x200b, count: 14)
-            try v.exiEncode(&w)
-        case .digestMethod(let v):
-            w.writeBits(0x200c, count: 14)
-            try v.exiEncode(&w)
-        case .digestValue(let v):
-            w.writeBits(0x401a, count: 15)
-            try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .keyInfo(let v):
-            w.writeBits(0x200e, count: 14)
-            try v.exiEncode(&w)
-        case .keyName(let v):
-            w.writeBits(0x401e, count: 15)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .keyValue(let v):
-            w.writeBits(0x2010, count: 14)
-            try v.exiEncode(&w)
-        case .manifest(let v):
-            w.writeBits(0x2011, count: 14)
-            try v.exiEncode(&w)
-        case .mgmtData(let v):
-            w.writeBits(0x4024, count: 15)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .object(let v):
-            w.writeBits(0x2013, count: 14)
-            try v.exiEncode(&w)
-        case .pgpData(let v):
-            w.writeBits(0x2014, count: 14)
-            try v.exiEncode(&w)
-        case .rsaKeyValue(let v):
-            w.writeBits(0x2015, count: 14)
-            try v.exiEncode(&w)
-        case .reference(let v):
-            w.writeBits(0x2016, count: 14)
-            try v.exiEncode(&w)
-        case .retrievalMethod(let v):
-            w.writeBits(0x2017, count: 14)
-            try v.exiEncode(&w)
-        case .spkiData(let v):
-            w.writeBits(0x2018, count: 14)
-            try v.exiEncode(&w)
-        case .signature(let v):
-            w.writeBits(0x2019, count: 14)
-            try v.exiEncode(&w)
-        case .signatureMethod(let v):
-            w.writeBits(0x201a, count: 14)
-            try v.exiEncode(&w)
-        case .signatureProperties(let v):
-            w.writeBits(0x201b, count: 14)
-            try v.exiEncode(&w)
-        case .signatureProperty(let v):
-            w.writeBits(0x201c, count: 14)
-            try v.exiEncode(&w)
-        case .signatureValue(let v):
-            w.writeBits(0x201d, count: 14)
-            try v.exiEncode(&w)
-        case .signedInfo(let v):
-            w.writeBits(0x201e, count: 14)
-            try v.exiEncode(&w)
-        case .transform(let v):
-            w.writeBits(0x201f, count: 14)
-            try v.exiEncode(&w)
-        case .transforms(let v):
-            w.writeBits(0x2020, count: 14)
-            try v.exiEncode(&w)
-        case .x509Data(let v):
-            w.writeBits(0x2021, count: 14)
-            try v.exiEncode(&w)
+        try EXIError.typed { () throws in
+            switch self {
+            case .acdpConnectReq(let v):
+                w.writeBits(0x2000, count: 14)
+                try v.exiEncode(&w)
+            case .acdpConnectRes(let v):
+                w.writeBits(0x2001, count: 14)
+                try v.exiEncode(&w)
+            case .acdpDisconnectReq(let v):
+                w.writeBits(0x2002, count: 14)
+                try v.exiEncode(&w)
+            case .acdpDisconnectRes(let v):
+                w.writeBits(0x2003, count: 14)
+                try v.exiEncode(&w)
+            case .acdpSystemStatusReq(let v):
+                w.writeBits(0x2004, count: 14)
+                try v.exiEncode(&w)
+            case .acdpSystemStatusRes(let v):
+                w.writeBits(0x2005, count: 14)
+                try v.exiEncode(&w)
+            case .acdpVehiclePositioningReq(let v):
+                w.writeBits(0x2006, count: 14)
+                try v.exiEncode(&w)
+            case .acdpVehiclePositioningRes(let v):
+                w.writeBits(0x2007, count: 14)
+                try v.exiEncode(&w)
+            case .clReqControlMode(let v):
+                w.writeBits(0x2008, count: 14)
+                try v.exiEncode(&w)
+            case .clResControlMode(let v):
+                w.writeBits(0x2009, count: 14)
+                try v.exiEncode(&w)
+            case .canonicalizationMethod(let v):
+                w.writeBits(0x200a, count: 14)
+                try v.exiEncode(&w)
+            case .dsaKeyValue(let v):
+                w.writeBits(0x200b, count: 14)
+                try v.exiEncode(&w)
+            case .digestMethod(let v):
+                w.writeBits(0x200c, count: 14)
+                try v.exiEncode(&w)
+            case .digestValue(let v):
+                w.writeBits(0x401a, count: 15)
+                try w.writeBinary(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .keyInfo(let v):
+                w.writeBits(0x200e, count: 14)
+                try v.exiEncode(&w)
+            case .keyName(let v):
+                w.writeBits(0x401e, count: 15)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .keyValue(let v):
+                w.writeBits(0x2010, count: 14)
+                try v.exiEncode(&w)
+            case .manifest(let v):
+                w.writeBits(0x2011, count: 14)
+                try v.exiEncode(&w)
+            case .mgmtData(let v):
+                w.writeBits(0x4024, count: 15)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .object(let v):
+                w.writeBits(0x2013, count: 14)
+                try v.exiEncode(&w)
+            case .pgpData(let v):
+                w.writeBits(0x2014, count: 14)
+                try v.exiEncode(&w)
+            case .rsaKeyValue(let v):
+                w.writeBits(0x2015, count: 14)
+                try v.exiEncode(&w)
+            case .reference(let v):
+                w.writeBits(0x2016, count: 14)
+                try v.exiEncode(&w)
+            case .retrievalMethod(let v):
+                w.writeBits(0x2017, count: 14)
+                try v.exiEncode(&w)
+            case .spkiData(let v):
+                w.writeBits(0x2018, count: 14)
+                try v.exiEncode(&w)
+            case .signature(let v):
+                w.writeBits(0x2019, count: 14)
+                try v.exiEncode(&w)
+            case .signatureMethod(let v):
+                w.writeBits(0x201a, count: 14)
+                try v.exiEncode(&w)
+            case .signatureProperties(let v):
+                w.writeBits(0x201b, count: 14)
+                try v.exiEncode(&w)
+            case .signatureProperty(let v):
+                w.writeBits(0x201c, count: 14)
+                try v.exiEncode(&w)
+            case .signatureValue(let v):
+                w.writeBits(0x201d, count: 14)
+                try v.exiEncode(&w)
+            case .signedInfo(let v):
+                w.writeBits(0x201e, count: 14)
+                try v.exiEncode(&w)
+            case .transform(let v):
+                w.writeBits(0x201f, count: 14)
+                try v.exiEncode(&w)
+            case .transforms(let v):
+                w.writeBits(0x2020, count: 14)
+                try v.exiEncode(&w)
+            case .x509Data(let v):
+                w.writeBits(0x2021, count: 14)
+                try v.exiEncode(&w)
+            }
         }
     }
 }
@@ -3050,124 +3058,126 @@ extension ISO20WPTDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        switch self {
-        case .clReqControlMode(let v):
-            w.writeBits(0x2000, count: 14)
-            try v.exiEncode(&w)
-        case .clResControlMode(let v):
-            w.writeBits(0x2001, count: 14)
-            try v.exiEncode(&w)
-        case .canonicalizationMethod(let v):
-            w.writeBits(0x2002, count: 14)
-            try v.exiEncode(&w)
-        case .dsaKeyValue(let v):
-            w.writeBits(0x2003, count: 14)
-            try v.exiEncode(&w)
-        case .digestMethod(let v):
-            w.writeBits(0x2004, count: 14)
-            try v.exiEncode(&w)
-        case .digestValue(let v):
-            w.writeBits(0x400a, count: 15)
-            try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .keyInfo(let v):
-            w.writeBits(0x2006, count: 14)
-            try v.exiEncode(&w)
-        case .keyName(let v):
-            w.writeBits(0x400e, count: 15)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .keyValue(let v):
-            w.writeBits(0x2008, count: 14)
-            try v.exiEncode(&w)
-        case .manifest(let v):
-            w.writeBits(0x2009, count: 14)
-            try v.exiEncode(&w)
-        case .mgmtData(let v):
-            w.writeBits(0x4014, count: 15)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .object(let v):
-            w.writeBits(0x200b, count: 14)
-            try v.exiEncode(&w)
-        case .pgpData(let v):
-            w.writeBits(0x200c, count: 14)
-            try v.exiEncode(&w)
-        case .rsaKeyValue(let v):
-            w.writeBits(0x200d, count: 14)
-            try v.exiEncode(&w)
-        case .reference(let v):
-            w.writeBits(0x200e, count: 14)
-            try v.exiEncode(&w)
-        case .retrievalMethod(let v):
-            w.writeBits(0x200f, count: 14)
-            try v.exiEncode(&w)
-        case .spkiData(let v):
-            w.writeBits(0x2010, count: 14)
-            try v.exiEncode(&w)
-        case .signature(let v):
-            w.writeBits(0x2011, count: 14)
-            try v.exiEncode(&w)
-        case .signatureMethod(let v):
-            w.writeBits(0x2012, count: 14)
-            try v.exiEncode(&w)
-        case .signatureProperties(let v):
-            w.writeBits(0x2013, count: 14)
-            try v.exiEncode(&w)
-        case .signatureProperty(let v):
-            w.writeBits(0x2014, count: 14)
-            try v.exiEncode(&w)
-        case .signatureValue(let v):
-            w.writeBits(0x2015, count: 14)
-            try v.exiEncode(&w)
-        case .signedInfo(let v):
-            w.writeBits(0x2016, count: 14)
-            try v.exiEncode(&w)
-        case .transform(let v):
-            w.writeBits(0x2017, count: 14)
-            try v.exiEncode(&w)
-        case .transforms(let v):
-            w.writeBits(0x2018, count: 14)
-            try v.exiEncode(&w)
-        case .wptAlignmentCheckReq(let v):
-            w.writeBits(0x2019, count: 14)
-            try v.exiEncode(&w)
-        case .wptAlignmentCheckRes(let v):
-            w.writeBits(0x201a, count: 14)
-            try v.exiEncode(&w)
-        case .wptChargeLoopReq(let v):
-            w.writeBits(0x201b, count: 14)
-            try v.exiEncode(&w)
-        case .wptChargeLoopRes(let v):
-            w.writeBits(0x201c, count: 14)
-            try v.exiEncode(&w)
-        case .wptChargeParameterDiscoveryReq(let v):
-            w.writeBits(0x201d, count: 14)
-            try v.exiEncode(&w)
-        case .wptChargeParameterDiscoveryRes(let v):
-            w.writeBits(0x201e, count: 14)
-            try v.exiEncode(&w)
-        case .wptFinePositioningReq(let v):
-            w.writeBits(0x201f, count: 14)
-            try v.exiEncode(&w)
-        case .wptFinePositioningRes(let v):
-            w.writeBits(0x2020, count: 14)
-            try v.exiEncode(&w)
-        case .wptFinePositioningSetupReq(let v):
-            w.writeBits(0x2021, count: 14)
-            try v.exiEncode(&w)
-        case .wptFinePositioningSetupRes(let v):
-            w.writeBits(0x2022, count: 14)
-            try v.exiEncode(&w)
-        case .wptPairingReq(let v):
-            w.writeBits(0x2023, count: 14)
-            try v.exiEncode(&w)
-        case .wptPairingRes(let v):
-            w.writeBits(0x2024, count: 14)
-            try v.exiEncode(&w)
-        case .x509Data(let v):
-            w.writeBits(0x2025, count: 14)
-            try v.exiEncode(&w)
+        try EXIError.typed { () throws in
+            switch self {
+            case .clReqControlMode(let v):
+                w.writeBits(0x2000, count: 14)
+                try v.exiEncode(&w)
+            case .clResControlMode(let v):
+                w.writeBits(0x2001, count: 14)
+                try v.exiEncode(&w)
+            case .canonicalizationMethod(let v):
+                w.writeBits(0x2002, count: 14)
+                try v.exiEncode(&w)
+            case .dsaKeyValue(let v):
+                w.writeBits(0x2003, count: 14)
+                try v.exiEncode(&w)
+            case .digestMethod(let v):
+                w.writeBits(0x2004, count: 14)
+                try v.exiEncode(&w)
+            case .digestValue(let v):
+                w.writeBits(0x400a, count: 15)
+                try w.writeBinary(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .keyInfo(let v):
+                w.writeBits(0x2006, count: 14)
+                try v.exiEncode(&w)
+            case .keyName(let v):
+                w.writeBits(0x400e, count: 15)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .keyValue(let v):
+                w.writeBits(0x2008, count: 14)
+                try v.exiEncode(&w)
+            case .manifest(let v):
+                w.writeBits(0x2009, count: 14)
+                try v.exiEncode(&w)
+            case .mgmtData(let v):
+                w.writeBits(0x4014, count: 15)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .object(let v):
+                w.writeBits(0x200b, count: 14)
+                try v.exiEncode(&w)
+            case .pgpData(let v):
+                w.writeBits(0x200c, count: 14)
+                try v.exiEncode(&w)
+            case .rsaKeyValue(let v):
+                w.writeBits(0x200d, count: 14)
+                try v.exiEncode(&w)
+            case .reference(let v):
+                w.writeBits(0x200e, count: 14)
+                try v.exiEncode(&w)
+            case .retrievalMethod(let v):
+                w.writeBits(0x200f, count: 14)
+                try v.exiEncode(&w)
+            case .spkiData(let v):
+                w.writeBits(0x2010, count: 14)
+                try v.exiEncode(&w)
+            case .signature(let v):
+                w.writeBits(0x2011, count: 14)
+                try v.exiEncode(&w)
+            case .signatureMethod(let v):
+                w.writeBits(0x2012, count: 14)
+                try v.exiEncode(&w)
+            case .signatureProperties(let v):
+                w.writeBits(0x2013, count: 14)
+                try v.exiEncode(&w)
+            case .signatureProperty(let v):
+                w.writeBits(0x2014, count: 14)
+                try v.exiEncode(&w)
+            case .signatureValue(let v):
+                w.writeBits(0x2015, count: 14)
+                try v.exiEncode(&w)
+            case .signedInfo(let v):
+                w.writeBits(0x2016, count: 14)
+                try v.exiEncode(&w)
+            case .transform(let v):
+                w.writeBits(0x2017, count: 14)
+                try v.exiEncode(&w)
+            case .transforms(let v):
+                w.writeBits(0x2018, count: 14)
+                try v.exiEncode(&w)
+            case .wptAlignmentCheckReq(let v):
+                w.writeBits(0x2019, count: 14)
+                try v.exiEncode(&w)
+            case .wptAlignmentCheckRes(let v):
+                w.writeBits(0x201a, count: 14)
+                try v.exiEncode(&w)
+            case .wptChargeLoopReq(let v):
+                w.writeBits(0x201b, count: 14)
+                try v.exiEncode(&w)
+            case .wptChargeLoopRes(let v):
+                w.writeBits(0x201c, count: 14)
+                try v.exiEncode(&w)
+            case .wptChargeParameterDiscoveryReq(let v):
+                w.writeBits(0x201d, count: 14)
+                try v.exiEncode(&w)
+            case .wptChargeParameterDiscoveryRes(let v):
+                w.writeBits(0x201e, count: 14)
+                try v.exiEncode(&w)
+            case .wptFinePositioningReq(let v):
+                w.writeBits(0x201f, count: 14)
+                try v.exiEncode(&w)
+            case .wptFinePositioningRes(let v):
+                w.writeBits(0x2020, count: 14)
+                try v.exiEncode(&w)
+            case .wptFinePositioningSetupReq(let v):
+                w.writeBits(0x2021, count: 14)
+                try v.exiEncode(&w)
+            case .wptFinePositioningSetupRes(let v):
+                w.writeBits(0x2022, count: 14)
+                try v.exiEncode(&w)
+            case .wptPairingReq(let v):
+                w.writeBits(0x2023, count: 14)
+                try v.exiEncode(&w)
+            case .wptPairingRes(let v):
+                w.writeBits(0x2024, count: 14)
+                try v.exiEncode(&w)
+            case .x509Data(let v):
+                w.writeBits(0x2025, count: 14)
+                try v.exiEncode(&w)
+            }
         }
     }
 }
@@ -3297,28 +3307,30 @@ extension ISO20Fragment {
     /// Writes the fragment to `w`: header 0x80, the element, end of fragment.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
-        switch self {
-        case .pnCAReqAuthorizationMode(let v):
-            w.writeBits(0x97, count: 9)
-            try v.exiEncode(&w)
-        case .oemProvisioningCertificateChain(let v):
-            w.writeBits(0x80, count: 9)
-            try v.exiEncode(&w)
-        case .signedInstallationData(let v):
-            w.writeBits(0xe7, count: 9)
-            try v.exiEncode(&w)
-        case .signedMeteringData(let v):
-            w.writeBits(0xe8, count: 9)
-            try v.exiEncode(&w)
-        case .absolutePriceSchedule(let v):
-            w.writeBits(0x0, count: 9)
-            try v.exiEncode(&w)
-        case .priceLevelSchedule(let v):
-            w.writeBits(0xa7, count: 9)
-            try v.exiEncode(&w)
-        case .signedInfo(let v):
-            w.writeBits(0xe6, count: 9)
-            try v.exiEncode(&w)
+        try EXIError.typed { () throws in
+            switch self {
+            case .pnCAReqAuthorizationMode(let v):
+                w.writeBits(0x97, count: 9)
+                try v.exiEncode(&w)
+            case .oemProvisioningCertificateChain(let v):
+                w.writeBits(0x80, count: 9)
+                try v.exiEncode(&w)
+            case .signedInstallationData(let v):
+                w.writeBits(0xe7, count: 9)
+                try v.exiEncode(&w)
+            case .signedMeteringData(let v):
+                w.writeBits(0xe8, count: 9)
+                try v.exiEncode(&w)
+            case .absolutePriceSchedule(let v):
+                w.writeBits(0x0, count: 9)
+                try v.exiEncode(&w)
+            case .priceLevelSchedule(let v):
+                w.writeBits(0xa7, count: 9)
+                try v.exiEncode(&w)
+            case .signedInfo(let v):
+                w.writeBits(0xe6, count: 9)
+                try v.exiEncode(&w)
+            }
         }
         w.writeEventCode(282, width: 9)
     }

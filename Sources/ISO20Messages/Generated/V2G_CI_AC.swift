@@ -104,7 +104,8 @@ extension AC_CPDReqEnergyTransferMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -192,7 +193,7 @@ extension AC_CPDReqEnergyTransferMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -441,7 +442,8 @@ extension AC_CPDResEnergyTransferMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -597,7 +599,7 @@ extension AC_CPDResEnergyTransferMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -750,7 +752,8 @@ extension AC_ChargeLoopReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -839,7 +842,7 @@ extension AC_ChargeLoopReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -1051,7 +1054,8 @@ extension AC_ChargeLoopRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -1187,7 +1191,7 @@ extension AC_ChargeLoopRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -1299,7 +1303,8 @@ extension AC_ChargeParameterDiscoveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         switch self.acCPDReqEnergyTransferMode {
@@ -1347,7 +1352,7 @@ extension AC_ChargeParameterDiscoveryReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -1428,7 +1433,8 @@ extension AC_ChargeParameterDiscoveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 2)
@@ -1484,7 +1490,7 @@ extension AC_ChargeParameterDiscoveryRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -1697,7 +1703,8 @@ extension BPT_AC_CPDReqEnergyTransferMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -1843,7 +1850,7 @@ extension BPT_AC_CPDReqEnergyTransferMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -2192,7 +2199,8 @@ extension BPT_AC_CPDResEnergyTransferMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2406,7 +2414,7 @@ extension BPT_AC_CPDResEnergyTransferMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -2836,7 +2844,8 @@ extension BPT_Dynamic_AC_CLReqControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v40 = self.departureTime {
@@ -3100,7 +3109,7 @@ extension BPT_Dynamic_AC_CLReqControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -3492,7 +3501,8 @@ extension BPT_Dynamic_AC_CLResControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v26 = self.departureTime {
@@ -3691,7 +3701,7 @@ extension BPT_Dynamic_AC_CLResControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
         case (0, 5): w.writeEventCode(1, width: 3); s = 2
@@ -4315,7 +4325,8 @@ extension BPT_Scheduled_AC_CLReqControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v42 = self.evTargetEnergyRequest {
@@ -4644,7 +4655,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 4); s = 1
         case (0, 5): w.writeEventCode(1, width: 4); s = 2
@@ -5056,7 +5067,8 @@ extension BPT_Scheduled_AC_CLResControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v19 = self.evseTargetActivePower {
@@ -5212,7 +5224,7 @@ extension BPT_Scheduled_AC_CLResControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 4); s = 1
         case (0, 5): w.writeEventCode(1, width: 4); s = 2
@@ -5518,7 +5530,8 @@ extension Dynamic_AC_CLReqControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v26 = self.departureTime {
@@ -5699,7 +5712,7 @@ extension Dynamic_AC_CLReqControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -6062,7 +6075,8 @@ extension Dynamic_AC_CLResControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v26 = self.departureTime {
@@ -6261,7 +6275,7 @@ extension Dynamic_AC_CLResControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
         case (0, 5): w.writeEventCode(1, width: 3); s = 2
@@ -6699,7 +6713,8 @@ extension Scheduled_AC_CLReqControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v30 = self.evTargetEnergyRequest {
@@ -6923,7 +6938,7 @@ extension Scheduled_AC_CLReqControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 4); s = 1
         case (0, 5): w.writeEventCode(1, width: 4); s = 2
@@ -7272,7 +7287,8 @@ extension Scheduled_AC_CLResControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v19 = self.evseTargetActivePower {
@@ -7428,7 +7444,7 @@ extension Scheduled_AC_CLResControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 4); s = 1
         case (0, 5): w.writeEventCode(1, width: 4); s = 2

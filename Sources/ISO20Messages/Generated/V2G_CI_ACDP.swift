@@ -32,7 +32,8 @@ extension ACDP_ConnectReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 2)
@@ -73,7 +74,7 @@ extension ACDP_ConnectReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -150,7 +151,8 @@ extension ACDP_ConnectRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 2)
@@ -212,7 +214,7 @@ extension ACDP_ConnectRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -272,7 +274,8 @@ extension ACDP_SystemStatusReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -313,7 +316,7 @@ extension ACDP_SystemStatusReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -432,7 +435,8 @@ extension ACDP_SystemStatusRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 2)
@@ -536,7 +540,7 @@ extension ACDP_SystemStatusRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -617,7 +621,8 @@ extension ACDP_VehiclePositioningReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 2)
@@ -665,7 +670,7 @@ extension ACDP_VehiclePositioningReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -772,7 +777,8 @@ extension ACDP_VehiclePositioningRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 2)
@@ -862,7 +868,7 @@ extension ACDP_VehiclePositioningRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -1075,7 +1081,8 @@ extension EVTechnicalStatus {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -1206,7 +1213,7 @@ extension EVTechnicalStatus {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2

@@ -20,7 +20,8 @@ extension CLReqControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
 
@@ -47,7 +48,7 @@ extension CLReqControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw Self._exiNotAllowed(ev, s)
@@ -87,7 +88,8 @@ extension CLResControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
 
@@ -114,7 +116,7 @@ extension CLResControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw Self._exiNotAllowed(ev, s)
@@ -187,7 +189,8 @@ extension ChargeLoopReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -244,7 +247,7 @@ extension ChargeLoopReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -362,7 +365,8 @@ extension ChargeLoopRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -442,7 +446,7 @@ extension ChargeLoopRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -503,7 +507,8 @@ extension ChargeParameterDiscoveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -537,7 +542,7 @@ extension ChargeParameterDiscoveryReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -591,7 +596,8 @@ extension ChargeParameterDiscoveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 2)
@@ -632,7 +638,7 @@ extension ChargeParameterDiscoveryRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -686,7 +692,8 @@ extension DetailedCost {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.amount.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -727,7 +734,7 @@ extension DetailedCost {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -783,7 +790,8 @@ extension DetailedTax {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.taxRuleID, min: 1, max: 4294967295)
         w.writeBits(0x0, count: 2)
@@ -824,7 +832,7 @@ extension DetailedTax {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -1139,7 +1147,8 @@ extension DisplayParameters {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v21 = self.presentSOC {
@@ -1331,7 +1340,7 @@ extension DisplayParameters {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 4); s = 1
         case (0, 5): w.writeEventCode(1, width: 4); s = 2
@@ -1485,7 +1494,8 @@ extension Dynamic_CLReqControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v6 = self.departureTime {
@@ -1550,7 +1560,7 @@ extension Dynamic_CLReqControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -1686,7 +1696,8 @@ extension Dynamic_CLResControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v9 = self.departureTime {
@@ -1769,7 +1780,7 @@ extension Dynamic_CLResControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
         case (0, 5): w.writeEventCode(1, width: 3); s = 2
@@ -1841,7 +1852,8 @@ extension EVSEStatus {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.notificationMaxDelay, min: 0, max: 65535)
         w.writeBits(0x0, count: 3)
@@ -1882,7 +1894,7 @@ extension EVSEStatus {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -1945,15 +1957,14 @@ extension ListOfRootCertificateIDs {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.rootCertificateID.count, min: 1, max: 20, "ListOfRootCertificateIDs")
-        try self.rootCertificateID.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<X509IssuerSerial>) throws(EXIError) in
-            for v4 in v3.indices {
-                try Self._exiEmit(&s, &rep, 4, &w)
-                try v3[v4].exiEncode(&w)
-            }
+        for v3 in self.rootCertificateID {
+            try Self._exiEmit(&s, &rep, 4, &w)
+            try v3.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2004,7 +2015,7 @@ extension ListOfRootCertificateIDs {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 4): w.writeEventCode(0, width: 2); s = 2
@@ -2087,7 +2098,8 @@ extension MessageHeader {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2144,7 +2156,7 @@ extension MessageHeader {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2348,7 +2360,8 @@ extension MeterInfo {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2481,7 +2494,7 @@ extension MeterInfo {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2572,7 +2585,8 @@ extension RationalNumber {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.exponent, bits: 8, min: -128, max: 127)
         w.writeBits(0x0, count: 3)
@@ -2613,7 +2627,7 @@ extension RationalNumber {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2792,7 +2806,8 @@ extension Receipt {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2817,11 +2832,9 @@ extension Receipt {
             try v15.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.taxCosts.count, min: 0, max: 10, "Receipt")
-        try self.taxCosts.withUnsafeBufferPointer { (v16: UnsafeBufferPointer<DetailedTax>) throws(EXIError) in
-            for v17 in v16.indices {
-                try Self._exiEmit(&s, &rep, 9, &w)
-                try v16[v17].exiEncode(&w)
-            }
+        for v16 in self.taxCosts {
+            try Self._exiEmit(&s, &rep, 9, &w)
+            try v16.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2906,7 +2919,7 @@ extension Receipt {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 3); s = 2
@@ -3034,7 +3047,8 @@ extension Scheduled_CLReqControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v7 = self.evTargetEnergyRequest {
@@ -3097,7 +3111,7 @@ extension Scheduled_CLReqControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
         case (0, 5): w.writeEventCode(1, width: 3); s = 2
@@ -3149,7 +3163,8 @@ extension Scheduled_CLResControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
 
@@ -3176,7 +3191,7 @@ extension Scheduled_CLResControlMode {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
         default: throw Self._exiNotAllowed(ev, s)
@@ -3221,7 +3236,8 @@ extension V2GMessage {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -3255,7 +3271,7 @@ extension V2GMessage {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -3302,7 +3318,8 @@ extension V2GRequest {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -3336,7 +3353,7 @@ extension V2GRequest {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -3390,7 +3407,8 @@ extension V2GResponse {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
         w.writeBits(0x0, count: 2)
@@ -3431,7 +3449,7 @@ extension V2GResponse {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2

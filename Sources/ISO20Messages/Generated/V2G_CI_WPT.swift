@@ -39,15 +39,14 @@ extension AlternativeSECCList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.alternativeSECC.count, min: 1, max: 8, "AlternativeSECCList")
-        try self.alternativeSECC.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<AlternativeSECC>) throws(EXIError) in
-            for v4 in v3.indices {
-                try Self._exiEmit(&s, &rep, 4, &w)
-                try v3[v4].exiEncode(&w)
-            }
+        for v3 in self.alternativeSECC {
+            try Self._exiEmit(&s, &rep, 4, &w)
+            try v3.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -98,7 +97,7 @@ extension AlternativeSECCList {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 4): w.writeEventCode(0, width: 2); s = 2
@@ -233,7 +232,8 @@ extension AlternativeSECC {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v9 = self.ssID {
@@ -316,7 +316,7 @@ extension AlternativeSECC {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
         case (0, 5): w.writeEventCode(1, width: 3); s = 2
@@ -395,17 +395,16 @@ extension WPT_AlignmentCheckMethodList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.wptAlignmentCheckMethod.count, min: 1, max: 8, "WPT_AlignmentCheckMethodList")
-        try self.wptAlignmentCheckMethod.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<WPT_AlignmentCheckMethod>) throws(EXIError) in
-            for v4 in v3.indices {
-                try Self._exiEmit(&s, &rep, 4, &w)
-                w.writeBits(0x0, count: 1)
-                w.writeBits(UInt64(v3[v4].exiIndex), count: 2)
-                w.writeBits(0x0, count: 1)
-            }
+        for v3 in self.wptAlignmentCheckMethod {
+            try Self._exiEmit(&s, &rep, 4, &w)
+            w.writeBits(0x0, count: 1)
+            w.writeBits(UInt64(v3.exiIndex), count: 2)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -456,7 +455,7 @@ extension WPT_AlignmentCheckMethodList {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 4): w.writeEventCode(0, width: 2); s = 2
@@ -574,7 +573,8 @@ extension WPT_AlignmentCheckReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -594,13 +594,11 @@ extension WPT_AlignmentCheckReq {
         w.writeBits(UInt64(self.evResultCode.exiIndex), count: 2)
         w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_AlignmentCheckReq")
-        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v10 in v9.indices {
-                try Self._exiEmit(&s, &rep, 8, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v9[v10], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v9 in self.vendorSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 8, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v9, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -667,7 +665,7 @@ extension WPT_AlignmentCheckReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -819,7 +817,8 @@ extension WPT_AlignmentCheckRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -842,13 +841,11 @@ extension WPT_AlignmentCheckRes {
             try v11.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_AlignmentCheckRes")
-        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v12: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v13 in v12.indices {
-                try Self._exiEmit(&s, &rep, 9, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v12[v13], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v12 in self.vendorSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 9, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v12, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -924,7 +921,7 @@ extension WPT_AlignmentCheckRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -1115,7 +1112,8 @@ extension WPT_ChargeLoopReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -1149,13 +1147,11 @@ extension WPT_ChargeLoopReq {
             try v16.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.manufacturerSpecificDataContainer.count, min: 0, max: 16, "WPT_ChargeLoopReq")
-        try self.manufacturerSpecificDataContainer.withUnsafeBufferPointer { (v17: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v18 in v17.indices {
-                try Self._exiEmit(&s, &rep, 12, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v17[v18], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v17 in self.manufacturerSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 12, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v17, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1247,7 +1243,7 @@ extension WPT_ChargeLoopReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -1516,7 +1512,8 @@ extension WPT_ChargeLoopRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -1565,13 +1562,11 @@ extension WPT_ChargeLoopRes {
             try v26.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.manufacturerSpecificDataContainer.count, min: 0, max: 16, "WPT_ChargeLoopRes")
-        try self.manufacturerSpecificDataContainer.withUnsafeBufferPointer { (v27: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v28 in v27.indices {
-                try Self._exiEmit(&s, &rep, 16, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v27[v28], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v27 in self.manufacturerSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 16, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v27, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1689,7 +1684,7 @@ extension WPT_ChargeLoopRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -1846,7 +1841,8 @@ extension WPT_ChargeParameterDiscoveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -1869,13 +1865,11 @@ extension WPT_ChargeParameterDiscoveryReq {
         w.writeBoolean(self.evpcDeviceLocalControl)
         w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_ChargeParameterDiscoveryReq")
-        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v10 in v9.indices {
-                try Self._exiEmit(&s, &rep, 10, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v9[v10], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v9 in self.vendorSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 10, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v9, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1951,7 +1945,7 @@ extension WPT_ChargeParameterDiscoveryReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2107,7 +2101,8 @@ extension WPT_ChargeParameterDiscoveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2138,13 +2133,11 @@ extension WPT_ChargeParameterDiscoveryRes {
         w.writeBits(0x0, count: 1)
         try self.pdMaxCoilCurrent.exiEncode(&w)
         try EXIFacets.checkLength(self.sdManufacturerSpecificDataContainer.count, min: 0, max: 16, "WPT_ChargeParameterDiscoveryRes")
-        try self.sdManufacturerSpecificDataContainer.withUnsafeBufferPointer { (v12: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v13 in v12.indices {
-                try Self._exiEmit(&s, &rep, 13, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v12[v13], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v12 in self.sdManufacturerSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 13, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v12, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2235,7 +2228,7 @@ extension WPT_ChargeParameterDiscoveryRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2321,7 +2314,8 @@ extension WPT_CoordinateXYZ {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeInteger(self.coordX, min: -32768, max: 32767)
         w.writeBits(0x0, count: 3)
@@ -2369,7 +2363,7 @@ extension WPT_CoordinateXYZ {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2435,7 +2429,8 @@ extension WPT_EVPCPowerControlParameter {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.evpcCoilCurrentRequest.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -2490,7 +2485,7 @@ extension WPT_EVPCPowerControlParameter {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2559,17 +2554,16 @@ extension WPT_FinePositioningMethodList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.wptFinePositioningMethod.count, min: 1, max: 8, "WPT_FinePositioningMethodList")
-        try self.wptFinePositioningMethod.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<WPT_FinePositioningMethod>) throws(EXIError) in
-            for v4 in v3.indices {
-                try Self._exiEmit(&s, &rep, 4, &w)
-                w.writeBits(0x0, count: 1)
-                w.writeBits(UInt64(v3[v4].exiIndex), count: 3)
-                w.writeBits(0x0, count: 1)
-            }
+        for v3 in self.wptFinePositioningMethod {
+            try Self._exiEmit(&s, &rep, 4, &w)
+            w.writeBits(0x0, count: 1)
+            w.writeBits(UInt64(v3.exiIndex), count: 3)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2620,7 +2614,7 @@ extension WPT_FinePositioningMethodList {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 4): w.writeEventCode(0, width: 2); s = 2
@@ -2734,7 +2728,8 @@ extension WPT_FinePositioningReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2748,17 +2743,15 @@ extension WPT_FinePositioningReq {
         w.writeBits(UInt64(self.evResultCode.exiIndex), count: 2)
         w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_FinePositioningReq")
-        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v8: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v9 in v8.indices {
-                try Self._exiEmit(&s, &rep, 7, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v8[v9], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v8 in self.vendorSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 7, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v8, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
-        if let v10 = self.wptLFDataPackageList {
+        if let v9 = self.wptLFDataPackageList {
             try Self._exiEmit(&s, &rep, 8, &w)
-            try v10.exiEncode(&w)
+            try v9.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2828,7 +2821,7 @@ extension WPT_FinePositioningReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2953,7 +2946,8 @@ extension WPT_FinePositioningRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2967,17 +2961,15 @@ extension WPT_FinePositioningRes {
         w.writeBits(UInt64(self.evseProcessing.exiIndex), count: 2)
         w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_FinePositioningRes")
-        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v8: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v9 in v8.indices {
-                try Self._exiEmit(&s, &rep, 7, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v8[v9], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v8 in self.vendorSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 7, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v8, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
-        if let v10 = self.wptLFDataPackageList {
+        if let v9 = self.wptLFDataPackageList {
             try Self._exiEmit(&s, &rep, 8, &w)
-            try v10.exiEncode(&w)
+            try v9.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3047,7 +3039,7 @@ extension WPT_FinePositioningRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -3193,7 +3185,8 @@ extension WPT_FinePositioningSetupReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -3216,17 +3209,15 @@ extension WPT_FinePositioningSetupReq {
         try w.writeUnsignedInteger(self.naturalOffset, min: 0, max: 65535)
         w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_FinePositioningSetupReq")
-        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v11: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v12 in v11.indices {
-                try Self._exiEmit(&s, &rep, 10, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v11[v12], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v11 in self.vendorSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 10, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v11, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
-        if let v13 = self.lfSystemSetupData {
+        if let v12 = self.lfSystemSetupData {
             try Self._exiEmit(&s, &rep, 11, &w)
-            try v13.exiEncode(&w)
+            try v12.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3311,7 +3302,7 @@ extension WPT_FinePositioningSetupReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -3463,7 +3454,8 @@ extension WPT_FinePositioningSetupRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -3486,17 +3478,15 @@ extension WPT_FinePositioningSetupRes {
         try w.writeUnsignedInteger(self.naturalOffset, min: 0, max: 65535)
         w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_FinePositioningSetupRes")
-        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v11: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v12 in v11.indices {
-                try Self._exiEmit(&s, &rep, 10, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v11[v12], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v11 in self.vendorSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 10, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v11, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
-        if let v13 = self.lfSystemSetupData {
+        if let v12 = self.lfSystemSetupData {
             try Self._exiEmit(&s, &rep, 11, &w)
-            try v13.exiEncode(&w)
+            try v12.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3581,7 +3571,7 @@ extension WPT_FinePositioningSetupRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -3658,7 +3648,8 @@ extension WPT_LF_DataPackageList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.numPackages, bits: 8, min: 0, max: 255)
         w.writeBits(0x0, count: 2)
@@ -3699,7 +3690,7 @@ extension WPT_LF_DataPackageList {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -3786,7 +3777,8 @@ extension WPT_LF_DataPackage {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -3845,7 +3837,7 @@ extension WPT_LF_DataPackage {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -3945,7 +3937,8 @@ extension WPT_LF_ReceiverData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -3953,11 +3946,9 @@ extension WPT_LF_ReceiverData {
         try w.writeBoundedInteger(self.numberOfReceivers, bits: 8, min: 0, max: 255)
         w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.rxSpecData.count, min: 2, max: 255, "WPT_LF_ReceiverData")
-        try self.rxSpecData.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<WPT_TxRxSpecData>) throws(EXIError) in
-            for v5 in v4.indices {
-                try Self._exiEmit(&s, &rep, 5, &w)
-                try v4[v5].exiEncode(&w)
-            }
+        for v4 in self.rxSpecData {
+            try Self._exiEmit(&s, &rep, 5, &w)
+            try v4.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4018,7 +4009,7 @@ extension WPT_LF_ReceiverData {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -4074,7 +4065,8 @@ extension WPT_LF_RxDataList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.wptLFRxDataList.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -4108,7 +4100,7 @@ extension WPT_LF_RxDataList {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -4162,7 +4154,8 @@ extension WPT_LF_RxData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.rxIdentifier, min: 1, max: 4294967295)
         w.writeBits(0x0, count: 2)
@@ -4203,7 +4196,7 @@ extension WPT_LF_RxData {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -4252,7 +4245,8 @@ extension WPT_LF_RxRSSIList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.rssiDataList.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -4286,7 +4280,7 @@ extension WPT_LF_RxRSSIList {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -4340,7 +4334,8 @@ extension WPT_LF_RxRSSI {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.txIdentifier, min: 1, max: 4294967295)
         w.writeBits(0x0, count: 2)
@@ -4381,7 +4376,7 @@ extension WPT_LF_RxRSSI {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -4460,7 +4455,8 @@ extension WPT_LF_SystemSetupData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         switch self.choice {
@@ -4510,7 +4506,7 @@ extension WPT_LF_SystemSetupData {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -4627,7 +4623,8 @@ extension WPT_LF_TransmitterData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -4637,15 +4634,13 @@ extension WPT_LF_TransmitterData {
         w.writeBits(0x0, count: 2)
         try self.signalFrequency.exiEncode(&w)
         try EXIFacets.checkLength(self.txSpecData.count, min: 2, max: 255, "WPT_LF_TransmitterData")
-        try self.txSpecData.withUnsafeBufferPointer { (v7: UnsafeBufferPointer<WPT_TxRxSpecData>) throws(EXIError) in
-            for v8 in v7.indices {
-                try Self._exiEmit(&s, &rep, 6, &w)
-                try v7[v8].exiEncode(&w)
-            }
+        for v7 in self.txSpecData {
+            try Self._exiEmit(&s, &rep, 6, &w)
+            try v7.exiEncode(&w)
         }
-        if let v9 = self.txPackageSpecData {
+        if let v8 = self.txPackageSpecData {
             try Self._exiEmit(&s, &rep, 7, &w)
-            try v9.exiEncode(&w)
+            try v8.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -4720,7 +4715,7 @@ extension WPT_LF_TransmitterData {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -4784,7 +4779,8 @@ extension WPT_LF_TxDataList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.wptLFTxDataList.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -4818,7 +4814,7 @@ extension WPT_LF_TxDataList {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -4872,7 +4868,8 @@ extension WPT_LF_TxData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.txIdentifier, min: 1, max: 4294967295)
         w.writeBits(0x0, count: 2)
@@ -4913,7 +4910,7 @@ extension WPT_LF_TxData {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -4978,17 +4975,16 @@ extension WPT_PairingMethodList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.wptPairingMethod.count, min: 1, max: 8, "WPT_PairingMethodList")
-        try self.wptPairingMethod.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<WPT_PairingMethod>) throws(EXIError) in
-            for v4 in v3.indices {
-                try Self._exiEmit(&s, &rep, 4, &w)
-                w.writeBits(0x0, count: 1)
-                w.writeBits(UInt64(v3[v4].exiIndex), count: 3)
-                w.writeBits(0x0, count: 1)
-            }
+        for v3 in self.wptPairingMethod {
+            try Self._exiEmit(&s, &rep, 4, &w)
+            w.writeBits(0x0, count: 1)
+            w.writeBits(UInt64(v3.exiIndex), count: 3)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -5039,7 +5035,7 @@ extension WPT_PairingMethodList {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 4): w.writeEventCode(0, width: 2); s = 2
@@ -5159,7 +5155,8 @@ extension WPT_PairingReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -5180,13 +5177,11 @@ extension WPT_PairingReq {
         w.writeBits(UInt64(self.evResultCode.exiIndex), count: 2)
         w.writeBits(0x0, count: 1)
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_PairingReq")
-        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v10 in v9.indices {
-                try Self._exiEmit(&s, &rep, 8, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v9[v10], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v9 in self.vendorSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 8, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v9, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -5253,7 +5248,7 @@ extension WPT_PairingReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -5407,7 +5402,8 @@ extension WPT_PairingRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -5431,13 +5427,11 @@ extension WPT_PairingRes {
             try v11.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.vendorSpecificDataContainer.count, min: 0, max: 16, "WPT_PairingRes")
-        try self.vendorSpecificDataContainer.withUnsafeBufferPointer { (v12: UnsafeBufferPointer<[UInt8]>) throws(EXIError) in
-            for v13 in v12.indices {
-                try Self._exiEmit(&s, &rep, 9, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v12[v13], minLength: 0, maxLength: 256)
-                w.writeBits(0x0, count: 1)
-            }
+        for v12 in self.vendorSpecificDataContainer {
+            try Self._exiEmit(&s, &rep, 9, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v12, minLength: 0, maxLength: 256)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -5513,7 +5507,7 @@ extension WPT_PairingRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -5580,7 +5574,8 @@ extension WPT_SPCPowerControlParameter {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.spcPrimaryDeviceCoilCurrentInformation.exiEncode(&w)
         w.writeBits(0x0, count: 1)
@@ -5614,7 +5609,7 @@ extension WPT_SPCPowerControlParameter {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(0, width: 1); s = -1
@@ -5702,15 +5697,14 @@ extension WPT_TxRxPackageSpecData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.pulseSequenceOrder.count, min: 2, max: 255, "WPT_TxRxPackageSpecData")
-        try self.pulseSequenceOrder.withUnsafeBufferPointer { (v6: UnsafeBufferPointer<WPT_TxRxPulseOrder>) throws(EXIError) in
-            for v7 in v6.indices {
-                try Self._exiEmit(&s, &rep, 4, &w)
-                try v6[v7].exiEncode(&w)
-            }
+        for v6 in self.pulseSequenceOrder {
+            try Self._exiEmit(&s, &rep, 4, &w)
+            try v6.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 5, &w)
         w.writeBits(0x0, count: 1)
@@ -5791,7 +5785,7 @@ extension WPT_TxRxPackageSpecData {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 4): w.writeEventCode(0, width: 1); s = 2
@@ -5860,7 +5854,8 @@ extension WPT_TxRxPulseOrder {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.indexNumber, min: 0, max: 65535)
         w.writeBits(0x0, count: 3)
@@ -5901,7 +5896,7 @@ extension WPT_TxRxPulseOrder {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -5962,7 +5957,8 @@ extension WPT_TxRxSpecData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.txRxIdentifier, min: 1, max: 4294967295)
         w.writeBits(0x0, count: 2)
@@ -6010,7 +6006,7 @@ extension WPT_TxRxSpecData {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2

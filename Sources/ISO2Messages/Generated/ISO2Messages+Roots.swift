@@ -1096,250 +1096,252 @@ extension ISO2Document {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        switch self {
-        case .acEVChargeParameter(let v):
-            w.writeBits(0x4000, count: 15)
-            try v.exiEncode(&w)
-        case .acEVSEChargeParameter(let v):
-            w.writeBits(0x4001, count: 15)
-            try v.exiEncode(&w)
-        case .acEVSEStatus(let v):
-            w.writeBits(0x4002, count: 15)
-            try v.exiEncode(&w)
-        case .authorizationReq(let v):
-            w.writeBits(0x4003, count: 15)
-            try v.exiEncode(&w)
-        case .authorizationRes(let v):
-            w.writeBits(0x4004, count: 15)
-            try v.exiEncode(&w)
-        case .bodyElement(let v):
-            w.writeBits(0x4005, count: 15)
-            try v.exiEncode(&w)
-        case .cableCheckReq(let v):
-            w.writeBits(0x4006, count: 15)
-            try v.exiEncode(&w)
-        case .cableCheckRes(let v):
-            w.writeBits(0x4007, count: 15)
-            try v.exiEncode(&w)
-        case .canonicalizationMethod(let v):
-            w.writeBits(0x4008, count: 15)
-            try v.exiEncode(&w)
-        case .certificateInstallationReq(let v):
-            w.writeBits(0x4009, count: 15)
-            try v.exiEncode(&w)
-        case .certificateInstallationRes(let v):
-            w.writeBits(0x400a, count: 15)
-            try v.exiEncode(&w)
-        case .certificateUpdateReq(let v):
-            w.writeBits(0x400b, count: 15)
-            try v.exiEncode(&w)
-        case .certificateUpdateRes(let v):
-            w.writeBits(0x400c, count: 15)
-            try v.exiEncode(&w)
-        case .chargeParameterDiscoveryReq(let v):
-            w.writeBits(0x400d, count: 15)
-            try v.exiEncode(&w)
-        case .chargeParameterDiscoveryRes(let v):
-            w.writeBits(0x400e, count: 15)
-            try v.exiEncode(&w)
-        case .chargingStatusReq(let v):
-            w.writeBits(0x400f, count: 15)
-            try v.exiEncode(&w)
-        case .chargingStatusRes(let v):
-            w.writeBits(0x4010, count: 15)
-            try v.exiEncode(&w)
-        case .currentDemandReq(let v):
-            w.writeBits(0x4011, count: 15)
-            try v.exiEncode(&w)
-        case .currentDemandRes(let v):
-            w.writeBits(0x4012, count: 15)
-            try v.exiEncode(&w)
-        case .dcEVChargeParameter(let v):
-            w.writeBits(0x4013, count: 15)
-            try v.exiEncode(&w)
-        case .dcEVPowerDeliveryParameter(let v):
-            w.writeBits(0x4014, count: 15)
-            try v.exiEncode(&w)
-        case .dcEVSEChargeParameter(let v):
-            w.writeBits(0x4015, count: 15)
-            try v.exiEncode(&w)
-        case .dcEVSEStatus(let v):
-            w.writeBits(0x4016, count: 15)
-            try v.exiEncode(&w)
-        case .dcEVStatus(let v):
-            w.writeBits(0x4017, count: 15)
-            try v.exiEncode(&w)
-        case .dsaKeyValue(let v):
-            w.writeBits(0x4018, count: 15)
-            try v.exiEncode(&w)
-        case .digestMethod(let v):
-            w.writeBits(0x4019, count: 15)
-            try v.exiEncode(&w)
-        case .digestValue(let v):
-            w.writeBits(0x8034, count: 16)
-            try w.writeBinary(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .evChargeParameter(let v):
-            w.writeBits(0x401b, count: 15)
-            try v.exiEncode(&w)
-        case .evPowerDeliveryParameter(let v):
-            w.writeBits(0x401c, count: 15)
-            try v.exiEncode(&w)
-        case .evseChargeParameter(let v):
-            w.writeBits(0x401d, count: 15)
-            try v.exiEncode(&w)
-        case .evseStatus(let v):
-            w.writeBits(0x401e, count: 15)
-            try v.exiEncode(&w)
-        case .evStatus(let v):
-            w.writeBits(0x401f, count: 15)
-            try v.exiEncode(&w)
-        case .entry(let v):
-            w.writeBits(0x4020, count: 15)
-            try v.exiEncode(&w)
-        case .keyInfo(let v):
-            w.writeBits(0x4021, count: 15)
-            try v.exiEncode(&w)
-        case .keyName(let v):
-            w.writeBits(0x8044, count: 16)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .keyValue(let v):
-            w.writeBits(0x4023, count: 15)
-            try v.exiEncode(&w)
-        case .manifest(let v):
-            w.writeBits(0x4024, count: 15)
-            try v.exiEncode(&w)
-        case .meteringReceiptReq(let v):
-            w.writeBits(0x4025, count: 15)
-            try v.exiEncode(&w)
-        case .meteringReceiptRes(let v):
-            w.writeBits(0x4026, count: 15)
-            try v.exiEncode(&w)
-        case .mgmtData(let v):
-            w.writeBits(0x804e, count: 16)
-            try w.writeString(v, minLength: 0, maxLength: nil)
-            w.writeBits(0x0, count: 1)
-        case .object(let v):
-            w.writeBits(0x4028, count: 15)
-            try v.exiEncode(&w)
-        case .pgpData(let v):
-            w.writeBits(0x4029, count: 15)
-            try v.exiEncode(&w)
-        case .pMaxScheduleEntry(let v):
-            w.writeBits(0x402a, count: 15)
-            try v.exiEncode(&w)
-        case .paymentDetailsReq(let v):
-            w.writeBits(0x402b, count: 15)
-            try v.exiEncode(&w)
-        case .paymentDetailsRes(let v):
-            w.writeBits(0x402c, count: 15)
-            try v.exiEncode(&w)
-        case .paymentServiceSelectionReq(let v):
-            w.writeBits(0x402d, count: 15)
-            try v.exiEncode(&w)
-        case .paymentServiceSelectionRes(let v):
-            w.writeBits(0x402e, count: 15)
-            try v.exiEncode(&w)
-        case .powerDeliveryReq(let v):
-            w.writeBits(0x402f, count: 15)
-            try v.exiEncode(&w)
-        case .powerDeliveryRes(let v):
-            w.writeBits(0x4030, count: 15)
-            try v.exiEncode(&w)
-        case .preChargeReq(let v):
-            w.writeBits(0x4031, count: 15)
-            try v.exiEncode(&w)
-        case .preChargeRes(let v):
-            w.writeBits(0x4032, count: 15)
-            try v.exiEncode(&w)
-        case .rsaKeyValue(let v):
-            w.writeBits(0x4033, count: 15)
-            try v.exiEncode(&w)
-        case .reference(let v):
-            w.writeBits(0x4034, count: 15)
-            try v.exiEncode(&w)
-        case .relativeTimeInterval(let v):
-            w.writeBits(0x4035, count: 15)
-            try v.exiEncode(&w)
-        case .retrievalMethod(let v):
-            w.writeBits(0x4036, count: 15)
-            try v.exiEncode(&w)
-        case .saScheduleList(let v):
-            w.writeBits(0x4037, count: 15)
-            try v.exiEncode(&w)
-        case .saSchedules(let v):
-            w.writeBits(0x4038, count: 15)
-            try v.exiEncode(&w)
-        case .spkiData(let v):
-            w.writeBits(0x4039, count: 15)
-            try v.exiEncode(&w)
-        case .salesTariffEntry(let v):
-            w.writeBits(0x403a, count: 15)
-            try v.exiEncode(&w)
-        case .serviceDetailReq(let v):
-            w.writeBits(0x403b, count: 15)
-            try v.exiEncode(&w)
-        case .serviceDetailRes(let v):
-            w.writeBits(0x403c, count: 15)
-            try v.exiEncode(&w)
-        case .serviceDiscoveryReq(let v):
-            w.writeBits(0x403d, count: 15)
-            try v.exiEncode(&w)
-        case .serviceDiscoveryRes(let v):
-            w.writeBits(0x403e, count: 15)
-            try v.exiEncode(&w)
-        case .sessionSetupReq(let v):
-            w.writeBits(0x403f, count: 15)
-            try v.exiEncode(&w)
-        case .sessionSetupRes(let v):
-            w.writeBits(0x4040, count: 15)
-            try v.exiEncode(&w)
-        case .sessionStopReq(let v):
-            w.writeBits(0x4041, count: 15)
-            try v.exiEncode(&w)
-        case .sessionStopRes(let v):
-            w.writeBits(0x4042, count: 15)
-            try v.exiEncode(&w)
-        case .signature(let v):
-            w.writeBits(0x4043, count: 15)
-            try v.exiEncode(&w)
-        case .signatureMethod(let v):
-            w.writeBits(0x4044, count: 15)
-            try v.exiEncode(&w)
-        case .signatureProperties(let v):
-            w.writeBits(0x4045, count: 15)
-            try v.exiEncode(&w)
-        case .signatureProperty(let v):
-            w.writeBits(0x4046, count: 15)
-            try v.exiEncode(&w)
-        case .signatureValue(let v):
-            w.writeBits(0x4047, count: 15)
-            try v.exiEncode(&w)
-        case .signedInfo(let v):
-            w.writeBits(0x4048, count: 15)
-            try v.exiEncode(&w)
-        case .timeInterval(let v):
-            w.writeBits(0x4049, count: 15)
-            try v.exiEncode(&w)
-        case .transform(let v):
-            w.writeBits(0x404a, count: 15)
-            try v.exiEncode(&w)
-        case .transforms(let v):
-            w.writeBits(0x404b, count: 15)
-            try v.exiEncode(&w)
-        case .v2gMessage(let v):
-            w.writeBits(0x404c, count: 15)
-            try v.exiEncode(&w)
-        case .weldingDetectionReq(let v):
-            w.writeBits(0x404d, count: 15)
-            try v.exiEncode(&w)
-        case .weldingDetectionRes(let v):
-            w.writeBits(0x404e, count: 15)
-            try v.exiEncode(&w)
-        case .x509Data(let v):
-            w.writeBits(0x404f, count: 15)
-            try v.exiEncode(&w)
+        try EXIError.typed { () throws in
+            switch self {
+            case .acEVChargeParameter(let v):
+                w.writeBits(0x4000, count: 15)
+                try v.exiEncode(&w)
+            case .acEVSEChargeParameter(let v):
+                w.writeBits(0x4001, count: 15)
+                try v.exiEncode(&w)
+            case .acEVSEStatus(let v):
+                w.writeBits(0x4002, count: 15)
+                try v.exiEncode(&w)
+            case .authorizationReq(let v):
+                w.writeBits(0x4003, count: 15)
+                try v.exiEncode(&w)
+            case .authorizationRes(let v):
+                w.writeBits(0x4004, count: 15)
+                try v.exiEncode(&w)
+            case .bodyElement(let v):
+                w.writeBits(0x4005, count: 15)
+                try v.exiEncode(&w)
+            case .cableCheckReq(let v):
+                w.writeBits(0x4006, count: 15)
+                try v.exiEncode(&w)
+            case .cableCheckRes(let v):
+                w.writeBits(0x4007, count: 15)
+                try v.exiEncode(&w)
+            case .canonicalizationMethod(let v):
+                w.writeBits(0x4008, count: 15)
+                try v.exiEncode(&w)
+            case .certificateInstallationReq(let v):
+                w.writeBits(0x4009, count: 15)
+                try v.exiEncode(&w)
+            case .certificateInstallationRes(let v):
+                w.writeBits(0x400a, count: 15)
+                try v.exiEncode(&w)
+            case .certificateUpdateReq(let v):
+                w.writeBits(0x400b, count: 15)
+                try v.exiEncode(&w)
+            case .certificateUpdateRes(let v):
+                w.writeBits(0x400c, count: 15)
+                try v.exiEncode(&w)
+            case .chargeParameterDiscoveryReq(let v):
+                w.writeBits(0x400d, count: 15)
+                try v.exiEncode(&w)
+            case .chargeParameterDiscoveryRes(let v):
+                w.writeBits(0x400e, count: 15)
+                try v.exiEncode(&w)
+            case .chargingStatusReq(let v):
+                w.writeBits(0x400f, count: 15)
+                try v.exiEncode(&w)
+            case .chargingStatusRes(let v):
+                w.writeBits(0x4010, count: 15)
+                try v.exiEncode(&w)
+            case .currentDemandReq(let v):
+                w.writeBits(0x4011, count: 15)
+                try v.exiEncode(&w)
+            case .currentDemandRes(let v):
+                w.writeBits(0x4012, count: 15)
+                try v.exiEncode(&w)
+            case .dcEVChargeParameter(let v):
+                w.writeBits(0x4013, count: 15)
+                try v.exiEncode(&w)
+            case .dcEVPowerDeliveryParameter(let v):
+                w.writeBits(0x4014, count: 15)
+                try v.exiEncode(&w)
+            case .dcEVSEChargeParameter(let v):
+                w.writeBits(0x4015, count: 15)
+                try v.exiEncode(&w)
+            case .dcEVSEStatus(let v):
+                w.writeBits(0x4016, count: 15)
+                try v.exiEncode(&w)
+            case .dcEVStatus(let v):
+                w.writeBits(0x4017, count: 15)
+                try v.exiEncode(&w)
+            case .dsaKeyValue(let v):
+                w.writeBits(0x4018, count: 15)
+                try v.exiEncode(&w)
+            case .digestMethod(let v):
+                w.writeBits(0x4019, count: 15)
+                try v.exiEncode(&w)
+            case .digestValue(let v):
+                w.writeBits(0x8034, count: 16)
+                try w.writeBinary(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .evChargeParameter(let v):
+                w.writeBits(0x401b, count: 15)
+                try v.exiEncode(&w)
+            case .evPowerDeliveryParameter(let v):
+                w.writeBits(0x401c, count: 15)
+                try v.exiEncode(&w)
+            case .evseChargeParameter(let v):
+                w.writeBits(0x401d, count: 15)
+                try v.exiEncode(&w)
+            case .evseStatus(let v):
+                w.writeBits(0x401e, count: 15)
+                try v.exiEncode(&w)
+            case .evStatus(let v):
+                w.writeBits(0x401f, count: 15)
+                try v.exiEncode(&w)
+            case .entry(let v):
+                w.writeBits(0x4020, count: 15)
+                try v.exiEncode(&w)
+            case .keyInfo(let v):
+                w.writeBits(0x4021, count: 15)
+                try v.exiEncode(&w)
+            case .keyName(let v):
+                w.writeBits(0x8044, count: 16)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .keyValue(let v):
+                w.writeBits(0x4023, count: 15)
+                try v.exiEncode(&w)
+            case .manifest(let v):
+                w.writeBits(0x4024, count: 15)
+                try v.exiEncode(&w)
+            case .meteringReceiptReq(let v):
+                w.writeBits(0x4025, count: 15)
+                try v.exiEncode(&w)
+            case .meteringReceiptRes(let v):
+                w.writeBits(0x4026, count: 15)
+                try v.exiEncode(&w)
+            case .mgmtData(let v):
+                w.writeBits(0x804e, count: 16)
+                try w.writeString(v, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .object(let v):
+                w.writeBits(0x4028, count: 15)
+                try v.exiEncode(&w)
+            case .pgpData(let v):
+                w.writeBits(0x4029, count: 15)
+                try v.exiEncode(&w)
+            case .pMaxScheduleEntry(let v):
+                w.writeBits(0x402a, count: 15)
+                try v.exiEncode(&w)
+            case .paymentDetailsReq(let v):
+                w.writeBits(0x402b, count: 15)
+                try v.exiEncode(&w)
+            case .paymentDetailsRes(let v):
+                w.writeBits(0x402c, count: 15)
+                try v.exiEncode(&w)
+            case .paymentServiceSelectionReq(let v):
+                w.writeBits(0x402d, count: 15)
+                try v.exiEncode(&w)
+            case .paymentServiceSelectionRes(let v):
+                w.writeBits(0x402e, count: 15)
+                try v.exiEncode(&w)
+            case .powerDeliveryReq(let v):
+                w.writeBits(0x402f, count: 15)
+                try v.exiEncode(&w)
+            case .powerDeliveryRes(let v):
+                w.writeBits(0x4030, count: 15)
+                try v.exiEncode(&w)
+            case .preChargeReq(let v):
+                w.writeBits(0x4031, count: 15)
+                try v.exiEncode(&w)
+            case .preChargeRes(let v):
+                w.writeBits(0x4032, count: 15)
+                try v.exiEncode(&w)
+            case .rsaKeyValue(let v):
+                w.writeBits(0x4033, count: 15)
+                try v.exiEncode(&w)
+            case .reference(let v):
+                w.writeBits(0x4034, count: 15)
+                try v.exiEncode(&w)
+            case .relativeTimeInterval(let v):
+                w.writeBits(0x4035, count: 15)
+                try v.exiEncode(&w)
+            case .retrievalMethod(let v):
+                w.writeBits(0x4036, count: 15)
+                try v.exiEncode(&w)
+            case .saScheduleList(let v):
+                w.writeBits(0x4037, count: 15)
+                try v.exiEncode(&w)
+            case .saSchedules(let v):
+                w.writeBits(0x4038, count: 15)
+                try v.exiEncode(&w)
+            case .spkiData(let v):
+                w.writeBits(0x4039, count: 15)
+                try v.exiEncode(&w)
+            case .salesTariffEntry(let v):
+                w.writeBits(0x403a, count: 15)
+                try v.exiEncode(&w)
+            case .serviceDetailReq(let v):
+                w.writeBits(0x403b, count: 15)
+                try v.exiEncode(&w)
+            case .serviceDetailRes(let v):
+                w.writeBits(0x403c, count: 15)
+                try v.exiEncode(&w)
+            case .serviceDiscoveryReq(let v):
+                w.writeBits(0x403d, count: 15)
+                try v.exiEncode(&w)
+            case .serviceDiscoveryRes(let v):
+                w.writeBits(0x403e, count: 15)
+                try v.exiEncode(&w)
+            case .sessionSetupReq(let v):
+                w.writeBits(0x403f, count: 15)
+                try v.exiEncode(&w)
+            case .sessionSetupRes(let v):
+                w.writeBits(0x4040, count: 15)
+                try v.exiEncode(&w)
+            case .sessionStopReq(let v):
+                w.writeBits(0x4041, count: 15)
+                try v.exiEncode(&w)
+            case .sessionStopRes(let v):
+                w.writeBits(0x4042, count: 15)
+                try v.exiEncode(&w)
+            case .signature(let v):
+                w.writeBits(0x4043, count: 15)
+                try v.exiEncode(&w)
+            case .signatureMethod(let v):
+                w.writeBits(0x4044, count: 15)
+                try v.exiEncode(&w)
+            case .signatureProperties(let v):
+                w.writeBits(0x4045, count: 15)
+                try v.exiEncode(&w)
+            case .signatureProperty(let v):
+                w.writeBits(0x4046, count: 15)
+                try v.exiEncode(&w)
+            case .signatureValue(let v):
+                w.writeBits(0x4047, count: 15)
+                try v.exiEncode(&w)
+            case .signedInfo(let v):
+                w.writeBits(0x4048, count: 15)
+                try v.exiEncode(&w)
+            case .timeInterval(let v):
+                w.writeBits(0x4049, count: 15)
+                try v.exiEncode(&w)
+            case .transform(let v):
+                w.writeBits(0x404a, count: 15)
+                try v.exiEncode(&w)
+            case .transforms(let v):
+                w.writeBits(0x404b, count: 15)
+                try v.exiEncode(&w)
+            case .v2gMessage(let v):
+                w.writeBits(0x404c, count: 15)
+                try v.exiEncode(&w)
+            case .weldingDetectionReq(let v):
+                w.writeBits(0x404d, count: 15)
+                try v.exiEncode(&w)
+            case .weldingDetectionRes(let v):
+                w.writeBits(0x404e, count: 15)
+                try v.exiEncode(&w)
+            case .x509Data(let v):
+                w.writeBits(0x404f, count: 15)
+                try v.exiEncode(&w)
+            }
         }
     }
 }
@@ -1515,47 +1517,49 @@ extension ISO2Fragment {
     /// Writes the fragment to `w`: header 0x80, the element, end of fragment.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
-        switch self {
-        case .authorizationReq(let v):
-            w.writeBits(0x4, count: 8)
-            try v.exiEncode(&w)
-        case .certificateInstallationReq(let v):
-            w.writeBits(0xf, count: 8)
-            try v.exiEncode(&w)
-        case .certificateUpdateReq(let v):
-            w.writeBits(0x11, count: 8)
-            try v.exiEncode(&w)
-        case .contractSignatureCertChain(let v):
-            w.writeBits(0x21, count: 8)
-            try v.exiEncode(&w)
-        case .contractSignatureEncryptedPrivateKey(let v):
-            w.writeBits(0x22, count: 8)
-            try v.exiEncode(&w)
-        case .dHpublickey(let v):
-            w.writeBits(0x2d, count: 8)
-            try v.exiEncode(&w)
-        case .eMAID(let v):
-            w.writeEventCode(236, width: 8)
-            if let a = v.id {
-                w.writeEventCode(4, width: 9)
-                w.writeString(a)
+        try EXIError.typed { () throws in
+            switch self {
+            case .authorizationReq(let v):
+                w.writeBits(0x4, count: 8)
+                try v.exiEncode(&w)
+            case .certificateInstallationReq(let v):
+                w.writeBits(0xf, count: 8)
+                try v.exiEncode(&w)
+            case .certificateUpdateReq(let v):
+                w.writeBits(0x11, count: 8)
+                try v.exiEncode(&w)
+            case .contractSignatureCertChain(let v):
+                w.writeBits(0x21, count: 8)
+                try v.exiEncode(&w)
+            case .contractSignatureEncryptedPrivateKey(let v):
+                w.writeBits(0x22, count: 8)
+                try v.exiEncode(&w)
+            case .dHpublickey(let v):
+                w.writeBits(0x2d, count: 8)
+                try v.exiEncode(&w)
+            case .eMAID(let v):
+                w.writeEventCode(236, width: 8)
+                if let a = v.id {
+                    w.writeEventCode(4, width: 9)
+                    w.writeString(a)
+                }
+                if v.value.isEmpty {
+                    w.writeEventCode(255, width: 9)
+                } else {
+                    w.writeEventCode(256, width: 9)
+                    w.writeString(v.value)
+                    w.writeEventCode(244, width: 8)
+                }
+            case .meteringReceiptReq(let v):
+                w.writeBits(0x79, count: 8)
+                try v.exiEncode(&w)
+            case .salesTariff(let v):
+                w.writeBits(0xae, count: 8)
+                try v.exiEncode(&w)
+            case .signedInfo(let v):
+                w.writeBits(0xd0, count: 8)
+                try v.exiEncode(&w)
             }
-            if v.value.isEmpty {
-                w.writeEventCode(255, width: 9)
-            } else {
-                w.writeEventCode(256, width: 9)
-                w.writeString(v.value)
-                w.writeEventCode(244, width: 8)
-            }
-        case .meteringReceiptReq(let v):
-            w.writeBits(0x79, count: 8)
-            try v.exiEncode(&w)
-        case .salesTariff(let v):
-            w.writeBits(0xae, count: 8)
-            try v.exiEncode(&w)
-        case .signedInfo(let v):
-            w.writeBits(0xd0, count: 8)
-            try v.exiEncode(&w)
         }
         w.writeEventCode(244, width: 8)
     }

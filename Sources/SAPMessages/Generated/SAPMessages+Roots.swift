@@ -85,13 +85,15 @@ extension SAPDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        switch self {
-        case .supportedAppProtocolReq(let v):
-            w.writeBits(0x200, count: 10)
-            try v.exiEncode(&w)
-        case .supportedAppProtocolRes(let v):
-            w.writeBits(0x201, count: 10)
-            try v.exiEncode(&w)
+        try EXIError.typed { () throws in
+            switch self {
+            case .supportedAppProtocolReq(let v):
+                w.writeBits(0x200, count: 10)
+                try v.exiEncode(&w)
+            case .supportedAppProtocolRes(let v):
+                w.writeBits(0x201, count: 10)
+                try v.exiEncode(&w)
+            }
         }
     }
 }

@@ -38,15 +38,14 @@ extension SupportedAppProtocolReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.appProtocol.count, min: 1, max: 20, "SupportedAppProtocolReq")
-        try self.appProtocol.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<AppProtocol>) throws(EXIError) in
-            for v4 in v3.indices {
-                try Self._exiEmit(&s, &rep, 4, &w)
-                try v3[v4].exiEncode(&w)
-            }
+        for v3 in self.appProtocol {
+            try Self._exiEmit(&s, &rep, 4, &w)
+            try v3.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -97,7 +96,7 @@ extension SupportedAppProtocolReq {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 4): w.writeEventCode(0, width: 2); s = 2
@@ -174,7 +173,8 @@ extension SupportedAppProtocolRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -224,7 +224,7 @@ extension SupportedAppProtocolRes {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 2); s = 2
@@ -304,7 +304,8 @@ extension AppProtocol {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeString(self.protocolNamespace, minLength: 0, maxLength: 100)
         w.writeBits(0x0, count: 3)
@@ -366,7 +367,7 @@ extension AppProtocol {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2

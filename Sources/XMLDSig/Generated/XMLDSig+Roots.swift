@@ -86,10 +86,12 @@ extension XMLDSigFragment {
     /// Writes the fragment to `w`: header 0x80, the element, end of fragment.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
-        switch self {
-        case .signedInfo(let v):
-            w.writeBits(0x20, count: 6)
-            try v.exiEncode(&w)
+        try EXIError.typed { () throws in
+            switch self {
+            case .signedInfo(let v):
+                w.writeBits(0x20, count: 6)
+                try v.exiEncode(&w)
+            }
         }
         w.writeEventCode(46, width: 6)
     }

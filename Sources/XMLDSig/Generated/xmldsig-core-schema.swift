@@ -30,7 +30,8 @@ extension CanonicalizationMethod {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try w.writeString(self.algorithm, minLength: 0, maxLength: nil)
         w.writeBits(0x1, count: 2)
@@ -73,7 +74,7 @@ extension CanonicalizationMethod {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
@@ -244,7 +245,8 @@ extension DSAKeyValue {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v14 = self.sequence {
@@ -348,7 +350,7 @@ extension DSAKeyValue {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -441,7 +443,8 @@ extension DigestMethod {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try w.writeString(self.algorithm, minLength: 0, maxLength: nil)
         w.writeBits(0x1, count: 2)
@@ -484,7 +487,7 @@ extension DigestMethod {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 0): w.writeEventCode(1, width: 2); s = -1
@@ -611,7 +614,8 @@ extension KeyInfo {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v12 = self.id {
@@ -620,35 +624,33 @@ extension KeyInfo {
             try w.writeString(v12, minLength: 0, maxLength: nil)
         }
         try EXIFacets.checkLength(self.choice.count, min: 1, max: nil, "KeyInfo")
-        try self.choice.withUnsafeBufferPointer { (v13: UnsafeBufferPointer<KeyInfo.Choice>) throws(EXIError) in
-            for v14 in v13.indices {
-                switch v13[v14] {
-                case .keyName(let v15):
-                    try Self._exiEmit(&s, &rep, 5, &w)
-                    w.writeBits(0x0, count: 1)
-                    try w.writeString(v15, minLength: 0, maxLength: nil)
-                    w.writeBits(0x0, count: 1)
-                case .keyValue(let v16):
-                    try Self._exiEmit(&s, &rep, 6, &w)
-                    try v16.exiEncode(&w)
-                case .retrievalMethod(let v17):
-                    try Self._exiEmit(&s, &rep, 7, &w)
-                    try v17.exiEncode(&w)
-                case .x509Data(let v18):
-                    try Self._exiEmit(&s, &rep, 8, &w)
-                    try v18.exiEncode(&w)
-                case .pgpData(let v19):
-                    try Self._exiEmit(&s, &rep, 9, &w)
-                    try v19.exiEncode(&w)
-                case .spkiData(let v20):
-                    try Self._exiEmit(&s, &rep, 10, &w)
-                    try v20.exiEncode(&w)
-                case .mgmtData(let v21):
-                    try Self._exiEmit(&s, &rep, 11, &w)
-                    w.writeBits(0x0, count: 1)
-                    try w.writeString(v21, minLength: 0, maxLength: nil)
-                    w.writeBits(0x0, count: 1)
-                }
+        for v13 in self.choice {
+            switch v13 {
+            case .keyName(let v14):
+                try Self._exiEmit(&s, &rep, 5, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeString(v14, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .keyValue(let v15):
+                try Self._exiEmit(&s, &rep, 6, &w)
+                try v15.exiEncode(&w)
+            case .retrievalMethod(let v16):
+                try Self._exiEmit(&s, &rep, 7, &w)
+                try v16.exiEncode(&w)
+            case .x509Data(let v17):
+                try Self._exiEmit(&s, &rep, 8, &w)
+                try v17.exiEncode(&w)
+            case .pgpData(let v18):
+                try Self._exiEmit(&s, &rep, 9, &w)
+                try v18.exiEncode(&w)
+            case .spkiData(let v19):
+                try Self._exiEmit(&s, &rep, 10, &w)
+                try v19.exiEncode(&w)
+            case .mgmtData(let v20):
+                try Self._exiEmit(&s, &rep, 11, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeString(v20, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
             }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -923,7 +925,7 @@ extension KeyInfo {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 4); s = 1
         case (0, 5): w.writeEventCode(1, width: 4); s = 2
@@ -1172,7 +1174,8 @@ extension KeyValue {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         switch self.choice {
@@ -1232,7 +1235,7 @@ extension KeyValue {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
         case (0, 5): w.writeEventCode(1, width: 3); s = 2
@@ -1339,7 +1342,8 @@ extension Manifest {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v5 = self.id {
@@ -1348,11 +1352,9 @@ extension Manifest {
             try w.writeString(v5, minLength: 0, maxLength: nil)
         }
         try EXIFacets.checkLength(self.reference.count, min: 1, max: nil, "Manifest")
-        try self.reference.withUnsafeBufferPointer { (v6: UnsafeBufferPointer<Reference>) throws(EXIError) in
-            for v7 in v6.indices {
-                try Self._exiEmit(&s, &rep, 5, &w)
-                try v6[v7].exiEncode(&w)
-            }
+        for v6 in self.reference {
+            try Self._exiEmit(&s, &rep, 5, &w)
+            try v6.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -1398,7 +1400,7 @@ extension Manifest {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -1480,7 +1482,8 @@ extension Object {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v7 = self.encoding {
@@ -1558,7 +1561,7 @@ extension Object {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
         case (0, 5): w.writeEventCode(1, width: 3); s = 2
@@ -1688,7 +1691,8 @@ extension PGPData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         switch self.choice {
@@ -1767,7 +1771,7 @@ extension PGPData {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -1878,7 +1882,8 @@ extension RSAKeyValue {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeBinary(self.modulus, minLength: 0, maxLength: nil)
         w.writeBits(0x0, count: 3)
@@ -1919,7 +1924,7 @@ extension RSAKeyValue {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
@@ -2056,7 +2061,8 @@ extension Reference {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v11 = self.id {
@@ -2148,7 +2154,7 @@ extension Reference {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
         case (0, 5): w.writeEventCode(1, width: 3); s = 2
@@ -2267,7 +2273,8 @@ extension RetrievalMethod {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v7 = self.type {
@@ -2330,7 +2337,7 @@ extension RetrievalMethod {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
         case (0, 5): w.writeEventCode(1, width: 3); s = 2
@@ -2414,17 +2421,16 @@ extension SPKIData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.sequence.count, min: 1, max: nil, "SPKIData")
-        try self.sequence.withUnsafeBufferPointer { (v4: UnsafeBufferPointer<SPKIData.Sequence>) throws(EXIError) in
-            for v5 in v4.indices {
-                try Self._exiEmit(&s, &rep, 4, &w)
-                w.writeBits(0x0, count: 1)
-                try w.writeBinary(v4[v5].spkiSexp, minLength: 0, maxLength: nil)
-                w.writeBits(0x0, count: 1)
-            }
+        for v4 in self.sequence {
+            try Self._exiEmit(&s, &rep, 4, &w)
+            w.writeBits(0x0, count: 1)
+            try w.writeBinary(v4.spkiSexp, minLength: 0, maxLength: nil)
+            w.writeBits(0x0, count: 1)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2478,7 +2484,7 @@ extension SPKIData {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 4): w.writeEventCode(0, width: 2); s = 2
@@ -2561,7 +2567,8 @@ extension SignatureMethod {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
@@ -2621,7 +2628,7 @@ extension SignatureMethod {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 3); s = 2
@@ -2703,7 +2710,8 @@ extension SignatureProperties {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v5 = self.id {
@@ -2712,11 +2720,9 @@ extension SignatureProperties {
             try w.writeString(v5, minLength: 0, maxLength: nil)
         }
         try EXIFacets.checkLength(self.signatureProperty.count, min: 1, max: nil, "SignatureProperties")
-        try self.signatureProperty.withUnsafeBufferPointer { (v6: UnsafeBufferPointer<SignatureProperty>) throws(EXIError) in
-            for v7 in v6.indices {
-                try Self._exiEmit(&s, &rep, 5, &w)
-                try v6[v7].exiEncode(&w)
-            }
+        for v6 in self.signatureProperty {
+            try Self._exiEmit(&s, &rep, 5, &w)
+            try v6.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -2762,7 +2768,7 @@ extension SignatureProperties {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -2840,7 +2846,8 @@ extension SignatureProperty {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v4 = self.id {
@@ -2902,7 +2909,7 @@ extension SignatureProperty {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -3020,7 +3027,8 @@ extension Signature {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v9 = self.id {
@@ -3039,11 +3047,9 @@ extension Signature {
             try v10.exiEncode(&w)
         }
         try EXIFacets.checkLength(self.object.count, min: 0, max: nil, "Signature")
-        try self.object.withUnsafeBufferPointer { (v11: UnsafeBufferPointer<Object>) throws(EXIError) in
-            for v12 in v11.indices {
-                try Self._exiEmit(&s, &rep, 8, &w)
-                try v11[v12].exiEncode(&w)
-            }
+        for v11 in self.object {
+            try Self._exiEmit(&s, &rep, 8, &w)
+            try v11.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3101,7 +3107,7 @@ extension Signature {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -3181,7 +3187,8 @@ extension SignatureValue {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v4 = self.id {
@@ -3229,7 +3236,7 @@ extension SignatureValue {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 1): w.writeEventCode(1, width: 2); s = 2
@@ -3325,7 +3332,8 @@ extension SignedInfo {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         if let v7 = self.id {
@@ -3339,11 +3347,9 @@ extension SignedInfo {
         w.writeBits(0x0, count: 1)
         try self.signatureMethod.exiEncode(&w)
         try EXIFacets.checkLength(self.reference.count, min: 1, max: nil, "SignedInfo")
-        try self.reference.withUnsafeBufferPointer { (v8: UnsafeBufferPointer<Reference>) throws(EXIError) in
-            for v9 in v8.indices {
-                try Self._exiEmit(&s, &rep, 7, &w)
-                try v8[v9].exiEncode(&w)
-            }
+        for v8 in self.reference {
+            try Self._exiEmit(&s, &rep, 7, &w)
+            try v8.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3399,7 +3405,7 @@ extension SignedInfo {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
         case (0, 5): w.writeEventCode(1, width: 2); s = 2
@@ -3487,22 +3493,21 @@ extension Transform {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         s = 1
         w.writeBits(0x0, count: 1)
         try w.writeString(self.algorithm, minLength: 0, maxLength: nil)
         try EXIFacets.checkLength(self.choice.count, min: 0, max: nil, "Transform")
-        try self.choice.withUnsafeBufferPointer { (v5: UnsafeBufferPointer<Transform.Choice>) throws(EXIError) in
-            for v6 in v5.indices {
-                switch v5[v6] {
-                case .xPath(let v7):
-                    try Self._exiEmit(&s, &rep, 5, &w)
-                    w.writeBits(0x0, count: 1)
-                    try w.writeString(v7, minLength: 0, maxLength: nil)
-                    w.writeBits(0x0, count: 1)
-                }
+        for v5 in self.choice {
+            switch v5 {
+            case .xPath(let v6):
+                try Self._exiEmit(&s, &rep, 5, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeString(v6, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
             }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -3555,7 +3560,7 @@ extension Transform {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 3); s = 2
@@ -3645,15 +3650,14 @@ extension Transforms {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.transform.count, min: 1, max: nil, "Transforms")
-        try self.transform.withUnsafeBufferPointer { (v3: UnsafeBufferPointer<Transform>) throws(EXIError) in
-            for v4 in v3.indices {
-                try Self._exiEmit(&s, &rep, 4, &w)
-                try v3[v4].exiEncode(&w)
-            }
+        for v3 in self.transform {
+            try Self._exiEmit(&s, &rep, 4, &w)
+            try v3.exiEncode(&w)
         }
         try Self._exiEmit(&s, &rep, 0, &w)
     }
@@ -3693,7 +3697,7 @@ extension Transforms {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 4): w.writeEventCode(0, width: 2); s = 2
@@ -3814,37 +3818,36 @@ extension X509Data {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
         try EXIFacets.checkLength(self.sequence.count, min: 1, max: nil, "X509Data")
-        try self.sequence.withUnsafeBufferPointer { (v9: UnsafeBufferPointer<X509Data.Sequence>) throws(EXIError) in
-            for v10 in v9.indices {
-                switch v9[v10].choice {
-                case .x509IssuerSerial(let v11):
-                    try Self._exiEmit(&s, &rep, 4, &w)
-                    try v11.exiEncode(&w)
-                case .x509ski(let v12):
-                    try Self._exiEmit(&s, &rep, 5, &w)
-                    w.writeBits(0x0, count: 1)
-                    try w.writeBinary(v12, minLength: 0, maxLength: nil)
-                    w.writeBits(0x0, count: 1)
-                case .x509SubjectName(let v13):
-                    try Self._exiEmit(&s, &rep, 6, &w)
-                    w.writeBits(0x0, count: 1)
-                    try w.writeString(v13, minLength: 0, maxLength: nil)
-                    w.writeBits(0x0, count: 1)
-                case .x509Certificate(let v14):
-                    try Self._exiEmit(&s, &rep, 7, &w)
-                    w.writeBits(0x0, count: 1)
-                    try w.writeBinary(v14, minLength: 0, maxLength: nil)
-                    w.writeBits(0x0, count: 1)
-                case .x509crl(let v15):
-                    try Self._exiEmit(&s, &rep, 8, &w)
-                    w.writeBits(0x0, count: 1)
-                    try w.writeBinary(v15, minLength: 0, maxLength: nil)
-                    w.writeBits(0x0, count: 1)
-                }
+        for v9 in self.sequence {
+            switch v9.choice {
+            case .x509IssuerSerial(let v10):
+                try Self._exiEmit(&s, &rep, 4, &w)
+                try v10.exiEncode(&w)
+            case .x509ski(let v11):
+                try Self._exiEmit(&s, &rep, 5, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v11, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .x509SubjectName(let v12):
+                try Self._exiEmit(&s, &rep, 6, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeString(v12, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .x509Certificate(let v13):
+                try Self._exiEmit(&s, &rep, 7, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v13, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
+            case .x509crl(let v14):
+                try Self._exiEmit(&s, &rep, 8, &w)
+                w.writeBits(0x0, count: 1)
+                try w.writeBinary(v14, minLength: 0, maxLength: nil)
+                w.writeBits(0x0, count: 1)
             }
         }
         try Self._exiEmit(&s, &rep, 0, &w)
@@ -4010,7 +4013,7 @@ extension X509Data {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
         case (0, 5): w.writeEventCode(1, width: 3); s = 2
@@ -4184,7 +4187,8 @@ extension X509IssuerSerial {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    package func exiEncode(_ w: inout EXIBitWriter) throws(EXIError) {
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeString(self.x509IssuerName, minLength: 0, maxLength: nil)
         w.writeBits(0x0, count: 3)
@@ -4225,7 +4229,7 @@ extension X509IssuerSerial {
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
     @inline(__always)
-    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws(EXIError) {
+    static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
         case (1, 5): w.writeEventCode(0, width: 1); s = 2
