@@ -53,9 +53,11 @@ import V2GTransport
     @Test("[ISO 15118-2, OCPP 2.0.1 E06 EVDisconnected] the vehicle leaves during the charge loop (its CurrentDemandRes window passes): the SECC ends the started transaction with reason EVDisconnected")
     func iso2VehicleLeaves() async throws {
         let backend = LocalChargingBackend()
-        let controller = StallingEVSE(stall: .milliseconds(1_500))
+        // Every response window of the vehicle is at least 30 s, so that a loaded machine cannot make it leave before
+        // the charge loop; the EVSE then stalls past the CurrentDemandRes window.
+        let controller = StallingEVSE(stall: .seconds(31))
         let (ev, secc) = try await StationSessionTests.session(
-            controller: controller, mode: .dcExtended, backend: backend, timers: .standard)
+            controller: controller, mode: .dcExtended, backend: backend, timers: EVCCResponseTimerTests.loaded)
         #expect(!ev.succeeded)
         #expect(ev.failure?.contains("CurrentDemandReq") == true, "\(ev.failure ?? "")")
         #expect(secc != nil)
