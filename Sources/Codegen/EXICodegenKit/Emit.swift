@@ -89,6 +89,8 @@ extension Generator {
         var afterRead: [Int: Set<Int>]? = nil
         /// The event just read when its state allows only one (`ev` then holds a constant: no check is generated).
         var knownEvent: Int? = nil
+        /// Whether the generated decoder compares `ev` anywhere (else `ev` is not declared and its stores are dropped).
+        var readsEvent = false
     }
 
     /// `guard ev == id`, unless the event just read is known to be `id`.
@@ -121,7 +123,7 @@ extension Generator {
             var outcome: [Int: Set<Int>] = [:]
             if productions.count == 1, let p = productions.first, let id = ctx.ids[p.terminal] {
                 L("guard try r.readEventCode(width: \(width)) == 0 else { throw Self._exiUndeclared(\(state), at: r.bitPosition &- \(width)) }")
-                L("ev = \(id)")
+                L("\(Self.eventStoreMarker)ev = \(id)")
                 L("\(Self.stateStoreMarker)s = \(p.next)")
                 outcome[id, default: []].insert(p.next)
                 ctx.afterRead = outcome
@@ -133,7 +135,7 @@ extension Generator {
                     guard let id = ctx.ids[p.terminal] else { continue }
                     L("case \(code):")
                     L.indent += 1
-                    L("ev = \(id)")
+                    L("\(Self.eventStoreMarker)ev = \(id)")
                     L("\(Self.stateStoreMarker)s = \(p.next)")
                     L.indent -= 1
                     outcome[id, default: []].insert(p.next)
@@ -146,7 +148,7 @@ extension Generator {
             return
         }
         ctx.knownEvent = nil
-        L("ev = try Self._exiNext(&s, &rep, &r)")
+        L("\(Self.eventStoreMarker)ev = try Self._exiNext(&s, &rep, &r)")
         ctx.usesRuntimeState = true
         var outcome: [Int: Set<Int>] = [:]
         let candidates = ctx.states.map(Array.init) ?? Array(0..<(ctx.grammar?.states.count ?? 0))
@@ -164,6 +166,9 @@ extension Generator {
     /// The marker of a line that keeps the runtime state variable in step with a constant event code; such lines are
     /// kept when the encoder also emits events through `_exiEmit`, and dropped otherwise.
     static let stateStoreMarker = "/*state*/ "
+    /// The marker of a line that stores the event just read in `ev`; kept when the decoder compares `ev`, else dropped
+    /// (a run-time read is then kept for its checks, its result discarded).
+    static let eventStoreMarker = "/*event*/ "
 
     /// The production of event `id` in `state`: its code, the state's code width, the next state, and whether it is
     /// a counted repetition (next state decided at run time).
@@ -221,13 +226,21 @@ extension Generator {
         ctx.states = next
     }
 
-    /// Appends `body` to `L`, with its state-store lines kept (marker removed) or dropped.
-    func appendDroppingStateStores(_ body: Lines, keep: Bool, to L: inout Lines) {
+    /// Appends `body` to `L`, with the lines that carry `marker` kept (marker removed) or, when not `keep`, replaced
+    /// by what `dropped` makes of them (nil: left out).
+    func appendMarked(
+        _ body: Lines, marker: String, keep: Bool, to L: inout Lines, dropped: (String) -> String? = { _ in nil }
+    ) {
         for line in body.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-            if let marker = line.range(of: Self.stateStoreMarker) {
-                if keep { L.text += line.replacingCharacters(in: marker, with: "") + "\n" }
-            } else {
+            guard let range = line.range(of: marker) else {
                 L.text += line + "\n"
+                continue
+            }
+            let unmarked = line.replacingCharacters(in: range, with: "")
+            if keep {
+                L.text += unmarked + "\n"
+            } else if let replacement = dropped(unmarked) {
+                L.text += replacement + "\n"
             }
         }
     }
@@ -238,12 +251,21 @@ extension Generator {
         return a.union(b)
     }
 
-    func cond(_ ids: [Int]) -> String {
-        ids.isEmpty ? "false" : ids.map { "ev == \($0)" }.joined(separator: " || ")
+    func cond(_ ids: [Int], _ ctx: Ctx) -> String {
+        if ids.isEmpty { return "false" }
+        ctx.readsEvent = true
+        return ids.map { "ev == \($0)" }.joined(separator: " || ")
+    }
+
+    /// `switch ev {`, noting that the decoder compares `ev`.
+    func switchOnEvent(_ ctx: Ctx, _ L: inout Lines) {
+        ctx.readsEvent = true
+        L("switch ev {")
     }
 
     func unexpected(_ ctx: Ctx, _ what: String) -> String {
-        "throw EXIError.unexpectedEvent(\"\(ctx.typeName): \(what), got event \\(ev)\", atBit: r.bitPosition)"
+        ctx.readsEvent = true
+        return "throw EXIError.unexpectedEvent(\"\(ctx.typeName): \(what), got event \\(ev)\", atBit: r.bitPosition)"
     }
 
     /// Declares `let v` holding one occurrence of `node` (cardinality ignored).
@@ -264,7 +286,7 @@ extension Generator {
                 var states: Set<Int>? = []
                 for m in members { states = union(states, stateAfter(m.id, ctx)) }
                 L("let \(v): \(groupEnum)")
-                L("switch ev {")
+                switchOnEvent(ctx, &L)
                 for m in members {
                     L("case \(m.id):")
                     L.indent += 1
@@ -284,7 +306,7 @@ extension Generator {
             emitRead(ctx, &L)
         case .choice(let c, _, _):
             L("let \(v): \(c.name)")
-            L("switch ev {")
+            switchOnEvent(ctx, &L)
             let before = ctx.afterRead
             var after: [Int: Set<Int>]? = [:]
             for alt in c.alternatives {
@@ -337,7 +359,7 @@ extension Generator {
             ctx.afterRead = entry
             ctx.knownEvent = nil
             L("var \(v): [\(node.baseSwiftType)] = []")
-            L.open("while \(cond(node.first)) {")
+            L.open("while \(cond(node.first, ctx)) {")
             if case .bounded(let m) = max {
                 L("if \(v).count == \(m) { throw EXIError.lengthLimitExceeded(\"\(ctx.typeName): more than \(m) items\", atBit: r.bitPosition) }")
             }
@@ -356,7 +378,7 @@ extension Generator {
             }
         } else if min == 0 {
             L("var \(v): \(node.baseSwiftType)? = nil")
-            L.open("if \(cond(node.first)) {")
+            L.open("if \(cond(node.first, ctx)) {")
             let before = ctx.afterRead
             let t = ctx.fresh()
             decodeOne(node, into: t, ctx, &L)
@@ -568,6 +590,7 @@ extension Generator {
         ctx.ids = model.ids
         ctx.states = [0]
         ctx.usesRuntimeState = false
+        ctx.readsEvent = false
         var decoder = Lines()
         decoder.indent = L.indent
         emitRead(ctx, &decoder)
@@ -585,19 +608,12 @@ extension Generator {
             L("var rep = 0")
         }
         // Where every event is known when it is read, `ev` is never compared: it is then not declared at all.
-        let readsEvent = decoder.text.contains("ev ==") || decoder.text.contains("switch ev")
-        if readsEvent {
-            L("\(hasFields ? "var" : "let") ev: Int")
-        } else {
-            var kept = Lines()
-            for line in decoder.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-                let code = line.trimmingCharacters(in: .whitespaces)
-                if code.hasPrefix("ev = "), code.dropFirst(5).allSatisfy(\.isNumber) { continue }
-                kept.text += line.replacingOccurrences(of: "ev = try Self._exiNext", with: "_ = try Self._exiNext") + "\n"
-            }
-            decoder = kept
+        if ctx.readsEvent { L("\(hasFields ? "var" : "let") ev: Int") }
+        var kept = Lines()
+        appendMarked(decoder, marker: Self.eventStoreMarker, keep: ctx.readsEvent, to: &kept) { line in
+            line.contains("= try ") ? line.replacingOccurrences(of: "ev = try", with: "_ = try") : nil
         }
-        appendDroppingStateStores(decoder, keep: ctx.usesRuntimeState, to: &L)
+        appendMarked(kept, marker: Self.stateStoreMarker, keep: ctx.usesRuntimeState, to: &L)
         L.close()
         L("")
         L("/// Encodes the content of an element of this type (after its SE event, up to and including EE).")
@@ -614,7 +630,7 @@ extension Generator {
             L("var s = 0")
             L("var rep = 0")
         }
-        appendDroppingStateStores(body, keep: ctx.usesRuntimeState, to: &L)
+        appendMarked(body, marker: Self.stateStoreMarker, keep: ctx.usesRuntimeState, to: &L)
         L.close()
         L("")
         // Grammar: event code per state.
