@@ -100,6 +100,25 @@ import Testing
         try r.checkEnd()
     }
 
+    @Test("[EXI 1.0 §7.1.1] binary values of 0 to 300 octets read back at each of the 8 bit offsets (byte-aligned input is read in place, other offsets through a realigned copy)")
+    func binaryAtEveryOffset() throws {
+        for offset in 0..<8 {
+            for length in [0, 1, 7, 8, 9, 17, 300] {
+                let value = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ offset) }
+                var w = EXIBitWriter()
+                w.writeBits(0x5A, count: offset)
+                // The length prefix (one or two octets) keeps the octets at the same bit offset.
+                w.writeBinary(value)
+                w.writeBits(0b101, count: 3)
+                var r = EXIBitReader(w.bytes)
+                #expect(try r.readBits(offset) == 0x5A & ((1 << UInt64(offset)) - 1))
+                #expect(try r.readBinary(maxLength: nil) == value, "offset \(offset), \(length) octets")
+                #expect(try r.readBits(3) == 0b101)
+                try r.checkEnd()
+            }
+        }
+    }
+
     @Test("[ISO 15118-2 §7.9.1.3] the header is 0x80; anything else, truncation and trailing bytes are errors")
     func headerAndEnd() throws {
         var ok = EXIBitReader([0x80])
