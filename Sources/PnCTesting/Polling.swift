@@ -1,3 +1,5 @@
+import Foundation
+
 /// Waits while `pending` holds, checking it every `interval`, for at most `timeout` (a bounded wait).
 ///
 /// For tests that wait on servers they run: the bound is a deadline on the clock, generous enough for a loaded
@@ -8,5 +10,13 @@ public func pollWhile(
     let deadline = ContinuousClock.now + timeout
     while try await pending(), ContinuousClock.now < deadline, !Task.isCancelled {
         try? await Task.sleep(for: interval)
+    }
+}
+
+/// Runs CPU-bound test setup (a PKI's keys and certificates) on a thread of its own, so that it does not hold one of
+/// the few cooperative threads the servers of other tests need.
+public func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }

@@ -1,6 +1,7 @@
 import CSMSServer
 import Crypto
 import Foundation
+import PnCTesting
 import SwiftASN1
 import Testing
 import V2GPKI
@@ -72,13 +73,5 @@ import X509
         }
         #expect(throws: V2GPKIError.self) { try PKICertificateAuthority(pkis: [pki2, pki2], validityDays: 30) }
         #expect(throws: V2GPKIError.self) { try PKICertificateAuthority(pkis: [], validityDays: 30) }
-    }
-}
-
-/// Runs CPU-bound setup (PKI creation) on its own thread, so that it does not hold one of the few cooperative threads
-/// other tests' servers need.
-private func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }

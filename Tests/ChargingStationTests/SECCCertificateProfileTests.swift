@@ -6,6 +6,7 @@ import Foundation
 import NIOCore
 import OCPPMessages
 import OCPPTransport
+import PnCTesting
 import Storage
 import SwiftASN1
 import Testing
@@ -150,13 +151,5 @@ struct SECCCertificateProfileTests {
                 #expect(station.certificates.seccChainPEM(profile: .iso15118_20) == nil)
             }
         }
-    }
-}
-
-/// Runs CPU-bound setup (PKI creation) on its own thread, so that it does not hold one of the few cooperative threads
-/// other tests' servers need.
-private func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }

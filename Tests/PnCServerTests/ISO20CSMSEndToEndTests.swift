@@ -301,11 +301,3 @@ final class RecordingBackend: ChargingBackend {
     func transactionUpdated(_ event: TransactionUpdate) async throws { try await station.transactionUpdated(event) }
     func transactionEnded(_ event: TransactionEnd) async throws { try await station.transactionEnded(event) }
 }
-
-/// Runs CPU-bound setup (PKI creation) on its own thread, so that it does not hold one of the few cooperative threads
-/// other tests' servers need.
-private func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
-}
