@@ -140,7 +140,7 @@ extension EXIBitWriter {
     }
 
     /// Counts the characters of `value`, checks them against the facets and writes the string.
-    @usableFromInline @inline(never)
+    @usableFromInline @inline(never) @_effects(releasenone)
     mutating func writeCountedString(_ value: String, minLength: Int, maxLength: Int?) throws {
         let count = EXIFacets.characterCount(value)
         if count < minLength { throw EXIError.lengthLimitExceeded("string of \(count) characters, at least \(minLength)") }

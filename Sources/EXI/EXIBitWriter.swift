@@ -152,7 +152,7 @@ public struct EXIBitWriter: ~Copyable {
         self.pendingCount &+= count
     }
 
-    @usableFromInline @inline(never)
+    @usableFromInline @inline(never) @_effects(releasenone)
     mutating func writeWideBits(_ value: UInt64, count: Int) {
         self.writeBits(value >> 32, count: count &- 32)
         self.writeBits(value & 0xFFFF_FFFF, count: 32)
@@ -178,7 +178,7 @@ public struct EXIBitWriter: ~Copyable {
     }
 
     /// Stores the low `whole` bytes of `out` one at a time, where fewer than 8 bytes of room are left.
-    @usableFromInline @inline(never)
+    @usableFromInline @inline(never) @_effects(releasenone)
     mutating func storeNearEnd(_ out: UInt64, _ whole: Int) {
         if self.capacity &- self.count < whole { self.reserve(whole) }
         var index = 0
@@ -190,7 +190,7 @@ public struct EXIBitWriter: ~Copyable {
 
     /// Makes room for at least `extra` more bytes: grows memory of the writer's own, or moves a borrowed buffer's
     /// content into memory of its own.
-    @usableFromInline @inline(never)
+    @usableFromInline @inline(never) @_effects(releasenone)
     mutating func reserve(_ extra: Int) {
         guard self.capacity &- self.count < extra else { return }
         let needed = self.count + extra
@@ -228,7 +228,7 @@ public struct EXIBitWriter: ~Copyable {
     }
 
     /// Writes an EXI unsigned integer of three octets or more.
-    @usableFromInline @inline(never)
+    @usableFromInline @inline(never) @_effects(releasenone)
     mutating func writeLongUnsignedInteger(_ value: UInt64) {
         var rest = value
         while rest >= 0x80 {
@@ -251,7 +251,7 @@ public struct EXIBitWriter: ~Copyable {
     }
 
     /// Writes octets (binary content or ASCII characters) at any bit offset.
-    @inlinable
+    @inlinable @_effects(releasenone)
     public mutating func writeOctets(_ octets: UnsafeBufferPointer<UInt8>) {
         self.flush()
         let n = octets.count
@@ -267,6 +267,17 @@ public struct EXIBitWriter: ~Copyable {
         let shift = UInt64(self.pendingCount)
         var carry = self.pending
         var index = 0
+        while index &+ 16 <= n {
+            // Two words per round: each output word depends only on the input, not on the previous round.
+            let word = UInt64(bigEndian: UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self))
+            let next = UInt64(bigEndian: UnsafeRawPointer(source + (index &+ 8)).loadUnaligned(as: UInt64.self))
+            let first = carry &<< (64 &- shift) | word &>> shift
+            let second = word &<< (64 &- shift) | next &>> shift
+            UnsafeMutableRawPointer(out + index).storeBytes(of: first.bigEndian, as: UInt64.self)
+            UnsafeMutableRawPointer(out + (index &+ 8)).storeBytes(of: second.bigEndian, as: UInt64.self)
+            carry = next
+            index &+= 16
+        }
         while index &+ 8 <= n {
             let word = UInt64(bigEndian: UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self))
             let joined = carry &<< (64 &- shift) | word &>> shift
@@ -304,7 +315,7 @@ public struct EXIBitWriter: ~Copyable {
         if written != true { self.writeNonASCII(value) }
     }
 
-    @usableFromInline @inline(never)
+    @usableFromInline @inline(never) @_effects(releasenone)
     mutating func writeNonASCII(_ value: String) {
         self.writeUnsignedInteger(UInt64(EXIFacets.characterCount(value) &+ 2))
         for scalar in value.unicodeScalars { self.writeUnsignedInteger(UInt64(scalar.value)) }

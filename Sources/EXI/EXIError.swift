@@ -130,10 +130,14 @@ extension EXIError {
     public static func typed<R>(_ body: () throws -> R) throws(EXIError) -> R {
         do {
             return try body()
-        } catch let error as EXIError {
-            throw error
         } catch {
-            throw .unsupported("\(error)")
+            throw .converting(error)
         }
+    }
+
+    /// The error a `catch` around the untyped encoders caught: itself when it is an `EXIError` (always, as they throw
+    /// nothing else), otherwise an ``EXIError/Code/unsupported`` error that describes it.
+    public static func converting(_ error: any Error) -> EXIError {
+        error as? EXIError ?? .unsupported("\(error)")
     }
 }

@@ -100,16 +100,24 @@ import Testing
         try r.checkEnd()
     }
 
-    @Test("[EXI 1.0 §7.1.1] binary values of 0 to 300 octets read back at each of the 8 bit offsets (byte-aligned input is read in place, other offsets through a realigned copy)")
+    @Test("[EXI 1.0 §7.1.1] binary values of 0 to 300 octets, written at each of the 8 bit offsets, equal the stream written an octet at a time and read back (byte-aligned input is read in place, other offsets through a realigned copy)")
     func binaryAtEveryOffset() throws {
         for offset in 0..<8 {
-            for length in [0, 1, 7, 8, 9, 17, 300] {
+            // Lengths around the writer's 16-octet rounds and 8-octet words, and past them.
+            for length in [0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 300] {
                 let value = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ offset) }
                 var w = EXIBitWriter()
                 w.writeBits(0x5A, count: offset)
                 // The length prefix (one or two octets) keeps the octets at the same bit offset.
                 w.writeBinary(value)
                 w.writeBits(0b101, count: 3)
+                // The same stream an octet at a time.
+                var reference = EXIBitWriter()
+                reference.writeBits(0x5A, count: offset)
+                reference.writeUnsignedInteger(UInt64(length))
+                for octet in value { reference.writeBits(UInt64(octet), count: 8) }
+                reference.writeBits(0b101, count: 3)
+                #expect(w.bytes == reference.bytes, "offset \(offset), \(length) octets")
                 var r = EXIBitReader(w.bytes)
                 #expect(try r.readBits(offset) == 0x5A & ((1 << UInt64(offset)) - 1))
                 #expect(try r.readBinary(maxLength: nil) == value, "offset \(offset), \(length) octets")

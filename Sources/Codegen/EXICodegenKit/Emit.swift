@@ -618,6 +618,10 @@ extension Generator {
         L("")
         L("/// Encodes the content of an element of this type (after its SE event, up to and including EE).")
         L("/// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).")
+        // An encoder only reads the value: it releases no object its caller holds (only temporaries of its own, when
+        // it builds an error). Said to the optimizer, a caller borrows array elements and enum payloads in place
+        // instead of retaining them around the call.
+        L("@_effects(releasenone)")
         L.open("package func exiEncode(_ w: inout EXIBitWriter) throws {")
         ctx.states = [0]
         ctx.usesRuntimeState = false
@@ -683,7 +687,7 @@ extension Generator {
         L.close()
         L("")
         L("/// Writes the event code of event `ev` in state `s` and moves to the next state.")
-        L("@inline(__always)")
+        L("@inline(__always) @_effects(releasenone)")
         L.open("static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {")
         L("switch (s, ev) {")
         for (i, state) in g.states.enumerated() {

@@ -59,7 +59,9 @@ extension Generator {
         L("")
         L("/// Writes the header and the document to `w`.")
         L.open("package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {")
-        L.open("try EXIError.typed { () throws in")
+        // A do/catch rather than a closure: a closure would capture `self` by address, and a switch over an enum in
+        // memory copies the payload (the whole message) before binding it.
+        L.open("do {")
         L("switch self {")
         let ctx = Ctx(typeName: name)
         for (n, i, _, c) in cases {
@@ -73,6 +75,9 @@ extension Generator {
             L.indent -= 1
         }
         L("}")
+        L.close("} catch {")
+        L.indent += 1
+        L("throw EXIError.converting(error)")
         L.close()
         L.close()
         L.close()
@@ -246,7 +251,7 @@ extension Generator {
         L("/// Writes the fragment to `w`: header 0x80, the element, end of fragment.")
         L.open("package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {")
         L("w.writeHeader()")
-        L.open("try EXIError.typed { () throws in")
+        L.open("do {")
         L("switch self {")
         for e in entries {
             L("case .\(e.caseName)(let v):")
@@ -276,6 +281,9 @@ extension Generator {
             L.indent -= 1
         }
         L("}")
+        L.close("} catch {")
+        L.indent += 1
+        L("throw EXIError.converting(error)")
         L.close()
         L("w.writeEventCode(\(endCode), width: \(width))")
         L.close()

@@ -1103,7 +1103,7 @@ extension DINDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .acEVChargeParameter(let v):
                 w.writeBits(0x4000, count: 15)
@@ -1352,6 +1352,8 @@ extension DINDocument {
                 w.writeBits(0x4050, count: 15)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
     }
 }

@@ -26,6 +26,7 @@ extension CableCheckReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
@@ -59,7 +60,7 @@ extension CableCheckReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -122,6 +123,7 @@ extension CableCheckRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
@@ -169,7 +171,7 @@ extension CableCheckRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -258,6 +260,7 @@ extension CertificateInstallationReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -322,7 +325,7 @@ extension CertificateInstallationReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -411,6 +414,7 @@ extension CertificateInstallationRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
@@ -479,7 +483,7 @@ extension CertificateInstallationRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -580,6 +584,7 @@ extension CertificateUpdateReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -651,7 +656,7 @@ extension CertificateUpdateReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -749,6 +754,7 @@ extension CertificateUpdateRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
@@ -824,7 +830,7 @@ extension CertificateUpdateRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -915,6 +921,7 @@ extension ChargeParameterDiscoveryReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.evRequestedEnergyTransferType.exiIndex), count: 3)
@@ -967,7 +974,7 @@ extension ChargeParameterDiscoveryReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1078,6 +1085,7 @@ extension ChargeParameterDiscoveryRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
@@ -1151,7 +1159,7 @@ extension ChargeParameterDiscoveryRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1204,6 +1212,7 @@ extension ChargingStatusReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
@@ -1230,7 +1239,7 @@ extension ChargingStatusReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
@@ -1347,6 +1356,7 @@ extension ChargingStatusRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1439,7 +1449,7 @@ extension ChargingStatusRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1537,6 +1547,7 @@ extension ContractAuthenticationReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1589,7 +1600,7 @@ extension ContractAuthenticationReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -1652,6 +1663,7 @@ extension ContractAuthenticationRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
@@ -1692,7 +1704,7 @@ extension ContractAuthenticationRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1880,6 +1892,7 @@ extension CurrentDemandReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2012,7 +2025,7 @@ extension CurrentDemandReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2194,6 +2207,7 @@ extension CurrentDemandRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2313,7 +2327,7 @@ extension CurrentDemandRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2433,6 +2447,7 @@ extension MeteringReceiptReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2501,7 +2516,7 @@ extension MeteringReceiptReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -2565,6 +2580,7 @@ extension MeteringReceiptRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
@@ -2605,7 +2621,7 @@ extension MeteringReceiptRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2663,6 +2679,7 @@ extension PaymentDetailsReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeString(self.contractID, minLength: 0, maxLength: 24)
@@ -2703,7 +2720,7 @@ extension PaymentDetailsReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2770,6 +2787,7 @@ extension PaymentDetailsRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
@@ -2817,7 +2835,7 @@ extension PaymentDetailsRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2922,6 +2940,7 @@ extension PowerDeliveryReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2989,7 +3008,7 @@ extension PowerDeliveryReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3077,6 +3096,7 @@ extension PowerDeliveryRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
@@ -3129,7 +3149,7 @@ extension PowerDeliveryRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3192,6 +3212,7 @@ extension PreChargeReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
@@ -3239,7 +3260,7 @@ extension PreChargeReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3304,6 +3325,7 @@ extension PreChargeRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
@@ -3351,7 +3373,7 @@ extension PreChargeRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3406,6 +3428,7 @@ extension ServiceDetailReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
@@ -3439,7 +3462,7 @@ extension ServiceDetailReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3518,6 +3541,7 @@ extension ServiceDetailRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3574,7 +3598,7 @@ extension ServiceDetailRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3664,6 +3688,7 @@ extension ServiceDiscoveryReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3717,7 +3742,7 @@ extension ServiceDiscoveryReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -3805,6 +3830,7 @@ extension ServiceDiscoveryRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3868,7 +3894,7 @@ extension ServiceDiscoveryRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3931,6 +3957,7 @@ extension ServicePaymentSelectionReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.selectedPaymentOption.exiIndex), count: 1)
@@ -3971,7 +3998,7 @@ extension ServicePaymentSelectionReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4024,6 +4051,7 @@ extension ServicePaymentSelectionRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
@@ -4057,7 +4085,7 @@ extension ServicePaymentSelectionRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4108,6 +4136,7 @@ extension SessionSetupReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeBinary(self.evccID, minLength: 0, maxLength: 8)
@@ -4141,7 +4170,7 @@ extension SessionSetupReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4222,6 +4251,7 @@ extension SessionSetupRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -4279,7 +4309,7 @@ extension SessionSetupRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4335,6 +4365,7 @@ extension SessionStopRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
@@ -4368,7 +4399,7 @@ extension SessionStopRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4412,6 +4443,7 @@ extension SessionStop {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
@@ -4438,7 +4470,7 @@ extension SessionStop {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
@@ -4485,6 +4517,7 @@ extension WeldingDetectionReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.dcEVStatus.exiEncode(&w)
@@ -4518,7 +4551,7 @@ extension WeldingDetectionReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4579,6 +4612,7 @@ extension WeldingDetectionRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         w.writeBits(UInt64(self.responseCode.exiIndex), count: 5)
@@ -4626,7 +4660,7 @@ extension WeldingDetectionRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1

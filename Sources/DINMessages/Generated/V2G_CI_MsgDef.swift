@@ -31,6 +31,7 @@ extension V2GMessage {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -71,7 +72,7 @@ extension V2GMessage {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -117,6 +118,7 @@ extension BodyBase {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
@@ -143,7 +145,7 @@ extension BodyBase {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
@@ -379,6 +381,7 @@ extension Body {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -591,7 +594,7 @@ extension Body {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 6); s = 1

@@ -1054,7 +1054,7 @@ extension ISO20CommonMessagesDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .authorizationReq(let v):
                 w.writeBits(0x2000, count: 14)
@@ -1222,6 +1222,8 @@ extension ISO20CommonMessagesDocument {
                 w.writeBits(0x2035, count: 14)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
     }
 }
@@ -1594,7 +1596,7 @@ extension ISO20ACDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .acCPDReqEnergyTransferMode(let v):
                 w.writeBits(0x2000, count: 14)
@@ -1726,6 +1728,8 @@ extension ISO20ACDocument {
                 w.writeBits(0x2029, count: 14)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
     }
 }
@@ -2140,7 +2144,7 @@ extension ISO20DCDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .bptDCCPDReqEnergyTransferMode(let v):
                 w.writeBits(0x2000, count: 14)
@@ -2290,6 +2294,8 @@ extension ISO20DCDocument {
                 w.writeBits(0x202f, count: 14)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
     }
 }
@@ -2606,7 +2612,7 @@ extension ISO20ACDPDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .acdpConnectReq(let v):
                 w.writeBits(0x2000, count: 14)
@@ -2714,6 +2720,8 @@ extension ISO20ACDPDocument {
                 w.writeBits(0x2021, count: 14)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
     }
 }
@@ -3058,7 +3066,7 @@ extension ISO20WPTDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .clReqControlMode(let v):
                 w.writeBits(0x2000, count: 14)
@@ -3178,6 +3186,8 @@ extension ISO20WPTDocument {
                 w.writeBits(0x2025, count: 14)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
     }
 }
@@ -3307,7 +3317,7 @@ extension ISO20Fragment {
     /// Writes the fragment to `w`: header 0x80, the element, end of fragment.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .pnCAReqAuthorizationMode(let v):
                 w.writeBits(0x97, count: 9)
@@ -3331,6 +3341,8 @@ extension ISO20Fragment {
                 w.writeBits(0xe6, count: 9)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
         w.writeEventCode(282, width: 9)
     }

@@ -105,6 +105,7 @@ extension AC_CPDReqEnergyTransferMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -192,7 +193,7 @@ extension AC_CPDReqEnergyTransferMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -443,6 +444,7 @@ extension AC_CPDResEnergyTransferMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -598,7 +600,7 @@ extension AC_CPDResEnergyTransferMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -753,6 +755,7 @@ extension AC_ChargeLoopReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -841,7 +844,7 @@ extension AC_ChargeLoopReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1055,6 +1058,7 @@ extension AC_ChargeLoopRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1190,7 +1194,7 @@ extension AC_ChargeLoopRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1304,6 +1308,7 @@ extension AC_ChargeParameterDiscoveryReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -1351,7 +1356,7 @@ extension AC_ChargeParameterDiscoveryReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1434,6 +1439,7 @@ extension AC_ChargeParameterDiscoveryRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -1489,7 +1495,7 @@ extension AC_ChargeParameterDiscoveryRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1704,6 +1710,7 @@ extension BPT_AC_CPDReqEnergyTransferMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1849,7 +1856,7 @@ extension BPT_AC_CPDReqEnergyTransferMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2200,6 +2207,7 @@ extension BPT_AC_CPDResEnergyTransferMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2413,7 +2421,7 @@ extension BPT_AC_CPDResEnergyTransferMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2845,6 +2853,7 @@ extension BPT_Dynamic_AC_CLReqControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3108,7 +3117,7 @@ extension BPT_Dynamic_AC_CLReqControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -3502,6 +3511,7 @@ extension BPT_Dynamic_AC_CLResControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3700,7 +3710,7 @@ extension BPT_Dynamic_AC_CLResControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
@@ -4326,6 +4336,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -4654,7 +4665,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 4); s = 1
@@ -5068,6 +5079,7 @@ extension BPT_Scheduled_AC_CLResControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5223,7 +5235,7 @@ extension BPT_Scheduled_AC_CLResControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 4); s = 1
@@ -5531,6 +5543,7 @@ extension Dynamic_AC_CLReqControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5711,7 +5724,7 @@ extension Dynamic_AC_CLReqControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -6076,6 +6089,7 @@ extension Dynamic_AC_CLResControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -6274,7 +6288,7 @@ extension Dynamic_AC_CLResControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
@@ -6714,6 +6728,7 @@ extension Scheduled_AC_CLReqControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -6937,7 +6952,7 @@ extension Scheduled_AC_CLReqControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 4); s = 1
@@ -7288,6 +7303,7 @@ extension Scheduled_AC_CLResControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -7443,7 +7459,7 @@ extension Scheduled_AC_CLResControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 4); s = 1

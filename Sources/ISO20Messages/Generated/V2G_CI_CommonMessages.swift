@@ -195,6 +195,7 @@ extension AbsolutePriceSchedule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -351,7 +352,7 @@ extension AbsolutePriceSchedule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -449,6 +450,7 @@ extension AdditionalServiceList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -505,7 +507,7 @@ extension AdditionalServiceList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -567,6 +569,7 @@ extension AdditionalService {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeString(self.serviceName, minLength: 0, maxLength: 80)
@@ -607,7 +610,7 @@ extension AdditionalService {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -702,6 +705,7 @@ extension AuthorizationReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -768,7 +772,7 @@ extension AuthorizationReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -863,6 +867,7 @@ extension AuthorizationRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -910,7 +915,7 @@ extension AuthorizationRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -963,6 +968,7 @@ extension AuthorizationSetupReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -996,7 +1002,7 @@ extension AuthorizationSetupReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1122,6 +1128,7 @@ extension AuthorizationSetupRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1215,7 +1222,7 @@ extension AuthorizationSetupRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1324,6 +1331,7 @@ extension CertificateChain {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1372,7 +1380,7 @@ extension CertificateChain {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1464,6 +1472,7 @@ extension CertificateInstallationReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1536,7 +1545,7 @@ extension CertificateInstallationReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1625,6 +1634,7 @@ extension CertificateInstallationRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -1693,7 +1703,7 @@ extension CertificateInstallationRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1794,6 +1804,7 @@ extension ChargingSchedule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1854,7 +1865,7 @@ extension ChargingSchedule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1941,6 +1952,7 @@ extension ContractCertificateChain {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeBinary(self.certificate, minLength: 0, maxLength: 1600)
@@ -1981,7 +1993,7 @@ extension ContractCertificateChain {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2027,6 +2039,7 @@ extension Dynamic_EVPPTControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
@@ -2053,7 +2066,7 @@ extension Dynamic_EVPPTControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
@@ -2197,6 +2210,7 @@ extension Dynamic_SEReqControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2304,7 +2318,7 @@ extension Dynamic_SEReqControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2481,6 +2495,7 @@ extension Dynamic_SEResControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2576,7 +2591,7 @@ extension Dynamic_SEResControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
@@ -2667,6 +2682,7 @@ extension Dynamic_SMDTControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
@@ -2693,7 +2709,7 @@ extension Dynamic_SMDTControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
@@ -2735,6 +2751,7 @@ extension EIM_AReqAuthorizationMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
@@ -2761,7 +2778,7 @@ extension EIM_AReqAuthorizationMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
@@ -2803,6 +2820,7 @@ extension EIM_ASResAuthorizationMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
     }
@@ -2829,7 +2847,7 @@ extension EIM_ASResAuthorizationMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 0): w.writeEventCode(0, width: 1); s = -1
@@ -2892,6 +2910,7 @@ extension EMAIDList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2950,7 +2969,7 @@ extension EMAIDList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3026,6 +3045,7 @@ extension EVAbsolutePriceSchedule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.timeAnchor, min: 0, max: 18446744073709551615)
@@ -3080,7 +3100,7 @@ extension EVAbsolutePriceSchedule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3140,6 +3160,7 @@ extension EVEnergyOffer {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.evPowerSchedule.exiEncode(&w)
@@ -3180,7 +3201,7 @@ extension EVEnergyOffer {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3245,6 +3266,7 @@ extension EVPowerProfileEntryList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3301,7 +3323,7 @@ extension EVPowerProfileEntryList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3400,6 +3422,7 @@ extension EVPowerProfile {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3466,7 +3489,7 @@ extension EVPowerProfile {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3561,6 +3584,7 @@ extension EVPowerScheduleEntryList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3617,7 +3641,7 @@ extension EVPowerScheduleEntryList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3679,6 +3703,7 @@ extension EVPowerScheduleEntry {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.duration, min: 0, max: 4294967295)
@@ -3719,7 +3744,7 @@ extension EVPowerScheduleEntry {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3777,6 +3802,7 @@ extension EVPowerSchedule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.timeAnchor, min: 0, max: 18446744073709551615)
@@ -3817,7 +3843,7 @@ extension EVPowerSchedule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3882,6 +3908,7 @@ extension EVPriceRuleStackList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3938,7 +3965,7 @@ extension EVPriceRuleStackList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4016,6 +4043,7 @@ extension EVPriceRuleStack {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -4081,7 +4109,7 @@ extension EVPriceRuleStack {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4143,6 +4171,7 @@ extension EVPriceRule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.energyFee.exiEncode(&w)
@@ -4183,7 +4212,7 @@ extension EVPriceRule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4239,6 +4268,7 @@ extension MeteringConfirmationReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -4279,7 +4309,7 @@ extension MeteringConfirmationReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4337,6 +4367,7 @@ extension MeteringConfirmationRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -4377,7 +4408,7 @@ extension MeteringConfirmationRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4483,6 +4514,7 @@ extension OverstayRuleList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -4562,7 +4594,7 @@ extension OverstayRuleList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -4662,6 +4694,7 @@ extension OverstayRule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -4727,7 +4760,7 @@ extension OverstayRule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -4806,6 +4839,7 @@ extension ParameterSet {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -4871,7 +4905,7 @@ extension ParameterSet {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5014,6 +5048,7 @@ extension Parameter {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5116,7 +5151,7 @@ extension Parameter {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5223,6 +5258,7 @@ extension PnC_AReqAuthorizationMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try w.writeString(self.id, minLength: 0, maxLength: nil)
@@ -5270,7 +5306,7 @@ extension PnC_AReqAuthorizationMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5345,6 +5381,7 @@ extension PnC_ASResAuthorizationMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5393,7 +5430,7 @@ extension PnC_ASResAuthorizationMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5501,6 +5538,7 @@ extension PowerDeliveryReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5578,7 +5616,7 @@ extension PowerDeliveryReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5666,6 +5704,7 @@ extension PowerDeliveryRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5722,7 +5761,7 @@ extension PowerDeliveryRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5790,6 +5829,7 @@ extension PowerScheduleEntryList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5846,7 +5886,7 @@ extension PowerScheduleEntryList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5947,6 +5987,7 @@ extension PowerScheduleEntry {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -6013,7 +6054,7 @@ extension PowerScheduleEntry {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -6117,6 +6158,7 @@ extension PowerSchedule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -6184,7 +6226,7 @@ extension PowerSchedule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -6256,6 +6298,7 @@ extension PriceLevelScheduleEntryList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -6312,7 +6355,7 @@ extension PriceLevelScheduleEntryList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -6376,6 +6419,7 @@ extension PriceLevelScheduleEntry {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.duration, min: 0, max: 4294967295)
@@ -6416,7 +6460,7 @@ extension PriceLevelScheduleEntry {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -6530,6 +6574,7 @@ extension PriceLevelSchedule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -6615,7 +6660,7 @@ extension PriceLevelSchedule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -6690,6 +6735,7 @@ extension PriceRuleStackList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -6746,7 +6792,7 @@ extension PriceRuleStackList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -6824,6 +6870,7 @@ extension PriceRuleStack {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -6889,7 +6936,7 @@ extension PriceRuleStack {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -7038,6 +7085,7 @@ extension PriceRule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -7135,7 +7183,7 @@ extension PriceRule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -7236,6 +7284,7 @@ extension PriceSchedule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -7293,7 +7342,7 @@ extension PriceSchedule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -7391,6 +7440,7 @@ extension ScheduleExchangeReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -7457,7 +7507,7 @@ extension ScheduleExchangeReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -7610,6 +7660,7 @@ extension ScheduleExchangeRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -7695,7 +7746,7 @@ extension ScheduleExchangeRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -7810,6 +7861,7 @@ extension ScheduleTuple {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -7865,7 +7917,7 @@ extension ScheduleTuple {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -7943,6 +7995,7 @@ extension Scheduled_EVPPTControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -7992,7 +8045,7 @@ extension Scheduled_EVPPTControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -8144,6 +8197,7 @@ extension Scheduled_SEReqControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -8234,7 +8288,7 @@ extension Scheduled_SEReqControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
@@ -8320,6 +8374,7 @@ extension Scheduled_SEResControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -8370,7 +8425,7 @@ extension Scheduled_SEResControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -8425,6 +8480,7 @@ extension Scheduled_SMDTControlMode {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.selectedScheduleTupleID, min: 1, max: 4294967295)
@@ -8458,7 +8514,7 @@ extension Scheduled_SMDTControlMode {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -8521,6 +8577,7 @@ extension SelectedServiceList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -8577,7 +8634,7 @@ extension SelectedServiceList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -8641,6 +8698,7 @@ extension SelectedService {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
@@ -8681,7 +8739,7 @@ extension SelectedService {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -8739,6 +8797,7 @@ extension ServiceDetailReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -8779,7 +8838,7 @@ extension ServiceDetailReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -8849,6 +8908,7 @@ extension ServiceDetailRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -8903,7 +8963,7 @@ extension ServiceDetailRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -8978,6 +9038,7 @@ extension ServiceDiscoveryReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -9025,7 +9086,7 @@ extension ServiceDiscoveryReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -9119,6 +9180,7 @@ extension ServiceDiscoveryRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -9190,7 +9252,7 @@ extension ServiceDiscoveryRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -9264,6 +9326,7 @@ extension ServiceIDList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -9322,7 +9385,7 @@ extension ServiceIDList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -9391,6 +9454,7 @@ extension ServiceList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -9447,7 +9511,7 @@ extension ServiceList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -9516,6 +9580,7 @@ extension ServiceParameterList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -9572,7 +9637,7 @@ extension ServiceParameterList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -9653,6 +9718,7 @@ extension ServiceSelectionReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -9708,7 +9774,7 @@ extension ServiceSelectionReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -9769,6 +9835,7 @@ extension ServiceSelectionRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -9809,7 +9876,7 @@ extension ServiceSelectionRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -9869,6 +9936,7 @@ extension Service {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.serviceID, min: 0, max: 65535)
@@ -9909,7 +9977,7 @@ extension Service {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -9967,6 +10035,7 @@ extension SessionSetupReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -10007,7 +10076,7 @@ extension SessionSetupReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -10072,6 +10141,7 @@ extension SessionSetupRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -10119,7 +10189,7 @@ extension SessionSetupRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -10222,6 +10292,7 @@ extension SessionStopReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -10292,7 +10363,7 @@ extension SessionStopReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -10357,6 +10428,7 @@ extension SessionStopRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -10397,7 +10469,7 @@ extension SessionStopRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -10476,6 +10548,7 @@ extension SignedCertificateChain {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -10532,7 +10605,7 @@ extension SignedCertificateChain {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -10660,6 +10733,7 @@ extension SignedInstallationData {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -10755,7 +10829,7 @@ extension SignedInstallationData {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -10912,6 +10986,7 @@ extension SignedMeteringData {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -10995,7 +11070,7 @@ extension SignedMeteringData {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -11098,6 +11173,7 @@ extension SubCertificates {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -11150,7 +11226,7 @@ extension SubCertificates {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -11219,6 +11295,7 @@ extension SupportedProvidersList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -11277,7 +11354,7 @@ extension SupportedProvidersList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -11341,6 +11418,7 @@ extension TargetPosition {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.targetOffsetX, min: 0, max: 65535)
@@ -11381,7 +11459,7 @@ extension TargetPosition {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -11446,6 +11524,7 @@ extension TaxRuleList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -11502,7 +11581,7 @@ extension TaxRuleList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -11638,6 +11717,7 @@ extension TaxRule {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -11739,7 +11819,7 @@ extension TaxRule {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -11884,6 +11964,7 @@ extension VehicleCheckInReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -11976,7 +12057,7 @@ extension VehicleCheckInReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -12113,6 +12194,7 @@ extension VehicleCheckInRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -12197,7 +12279,7 @@ extension VehicleCheckInRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -12274,6 +12356,7 @@ extension VehicleCheckOutReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -12321,7 +12404,7 @@ extension VehicleCheckOutReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -12388,6 +12471,7 @@ extension VehicleCheckOutRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.header.exiEncode(&w)
@@ -12435,7 +12519,7 @@ extension VehicleCheckOutRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1

@@ -40,6 +40,7 @@ extension AlternativeSECCList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -96,7 +97,7 @@ extension AlternativeSECCList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -233,6 +234,7 @@ extension AlternativeSECC {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -315,7 +317,7 @@ extension AlternativeSECC {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 3); s = 1
@@ -396,6 +398,7 @@ extension WPT_AlignmentCheckMethodList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -454,7 +457,7 @@ extension WPT_AlignmentCheckMethodList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -574,6 +577,7 @@ extension WPT_AlignmentCheckReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -664,7 +668,7 @@ extension WPT_AlignmentCheckReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -818,6 +822,7 @@ extension WPT_AlignmentCheckRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -920,7 +925,7 @@ extension WPT_AlignmentCheckRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1113,6 +1118,7 @@ extension WPT_ChargeLoopReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1242,7 +1248,7 @@ extension WPT_ChargeLoopReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1513,6 +1519,7 @@ extension WPT_ChargeLoopRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1683,7 +1690,7 @@ extension WPT_ChargeLoopRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -1842,6 +1849,7 @@ extension WPT_ChargeParameterDiscoveryReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -1944,7 +1952,7 @@ extension WPT_ChargeParameterDiscoveryReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2102,6 +2110,7 @@ extension WPT_ChargeParameterDiscoveryRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2227,7 +2236,7 @@ extension WPT_ChargeParameterDiscoveryRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2315,6 +2324,7 @@ extension WPT_CoordinateXYZ {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeInteger(self.coordX, min: -32768, max: 32767)
@@ -2362,7 +2372,7 @@ extension WPT_CoordinateXYZ {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2430,6 +2440,7 @@ extension WPT_EVPCPowerControlParameter {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.evpcCoilCurrentRequest.exiEncode(&w)
@@ -2484,7 +2495,7 @@ extension WPT_EVPCPowerControlParameter {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2555,6 +2566,7 @@ extension WPT_FinePositioningMethodList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2613,7 +2625,7 @@ extension WPT_FinePositioningMethodList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2729,6 +2741,7 @@ extension WPT_FinePositioningReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -2820,7 +2833,7 @@ extension WPT_FinePositioningReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -2947,6 +2960,7 @@ extension WPT_FinePositioningRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3038,7 +3052,7 @@ extension WPT_FinePositioningRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3186,6 +3200,7 @@ extension WPT_FinePositioningSetupReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3301,7 +3316,7 @@ extension WPT_FinePositioningSetupReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3455,6 +3470,7 @@ extension WPT_FinePositioningSetupRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3570,7 +3586,7 @@ extension WPT_FinePositioningSetupRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3649,6 +3665,7 @@ extension WPT_LF_DataPackageList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeBoundedInteger(self.numPackages, bits: 8, min: 0, max: 255)
@@ -3689,7 +3706,7 @@ extension WPT_LF_DataPackageList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3778,6 +3795,7 @@ extension WPT_LF_DataPackage {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -3836,7 +3854,7 @@ extension WPT_LF_DataPackage {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -3938,6 +3956,7 @@ extension WPT_LF_ReceiverData {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -4008,7 +4027,7 @@ extension WPT_LF_ReceiverData {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4066,6 +4085,7 @@ extension WPT_LF_RxDataList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.wptLFRxDataList.exiEncode(&w)
@@ -4099,7 +4119,7 @@ extension WPT_LF_RxDataList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4155,6 +4175,7 @@ extension WPT_LF_RxData {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.rxIdentifier, min: 1, max: 4294967295)
@@ -4195,7 +4216,7 @@ extension WPT_LF_RxData {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4246,6 +4267,7 @@ extension WPT_LF_RxRSSIList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.rssiDataList.exiEncode(&w)
@@ -4279,7 +4301,7 @@ extension WPT_LF_RxRSSIList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4335,6 +4357,7 @@ extension WPT_LF_RxRSSI {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.txIdentifier, min: 1, max: 4294967295)
@@ -4375,7 +4398,7 @@ extension WPT_LF_RxRSSI {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4456,6 +4479,7 @@ extension WPT_LF_SystemSetupData {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -4505,7 +4529,7 @@ extension WPT_LF_SystemSetupData {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 2); s = 1
@@ -4624,6 +4648,7 @@ extension WPT_LF_TransmitterData {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -4714,7 +4739,7 @@ extension WPT_LF_TransmitterData {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4780,6 +4805,7 @@ extension WPT_LF_TxDataList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.wptLFTxDataList.exiEncode(&w)
@@ -4813,7 +4839,7 @@ extension WPT_LF_TxDataList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4869,6 +4895,7 @@ extension WPT_LF_TxData {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.txIdentifier, min: 1, max: 4294967295)
@@ -4909,7 +4936,7 @@ extension WPT_LF_TxData {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -4976,6 +5003,7 @@ extension WPT_PairingMethodList {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5034,7 +5062,7 @@ extension WPT_PairingMethodList {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5156,6 +5184,7 @@ extension WPT_PairingReq {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5247,7 +5276,7 @@ extension WPT_PairingReq {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5403,6 +5432,7 @@ extension WPT_PairingRes {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5506,7 +5536,7 @@ extension WPT_PairingRes {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5575,6 +5605,7 @@ extension WPT_SPCPowerControlParameter {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
         try self.spcPrimaryDeviceCoilCurrentInformation.exiEncode(&w)
@@ -5608,7 +5639,7 @@ extension WPT_SPCPowerControlParameter {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5698,6 +5729,7 @@ extension WPT_TxRxPackageSpecData {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
         var rep = 0
@@ -5784,7 +5816,7 @@ extension WPT_TxRxPackageSpecData {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5855,6 +5887,7 @@ extension WPT_TxRxPulseOrder {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.indexNumber, min: 0, max: 65535)
@@ -5895,7 +5928,7 @@ extension WPT_TxRxPulseOrder {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1
@@ -5958,6 +5991,7 @@ extension WPT_TxRxSpecData {
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
     /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
         try w.writeUnsignedInteger(self.txRxIdentifier, min: 1, max: 4294967295)
@@ -6005,7 +6039,7 @@ extension WPT_TxRxSpecData {
     }
 
     /// Writes the event code of event `ev` in state `s` and moves to the next state.
-    @inline(__always)
+    @inline(__always) @_effects(releasenone)
     static func _exiEmit(_ s: inout Int, _ rep: inout Int, _ ev: Int, _ w: inout EXIBitWriter) throws {
         switch (s, ev) {
         case (0, 4): w.writeEventCode(0, width: 1); s = 1

@@ -1096,7 +1096,7 @@ extension ISO2Document {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .acEVChargeParameter(let v):
                 w.writeBits(0x4000, count: 15)
@@ -1342,6 +1342,8 @@ extension ISO2Document {
                 w.writeBits(0x404f, count: 15)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
     }
 }
@@ -1517,7 +1519,7 @@ extension ISO2Fragment {
     /// Writes the fragment to `w`: header 0x80, the element, end of fragment.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .authorizationReq(let v):
                 w.writeBits(0x4, count: 8)
@@ -1560,6 +1562,8 @@ extension ISO2Fragment {
                 w.writeBits(0xd0, count: 8)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
         w.writeEventCode(244, width: 8)
     }

@@ -85,7 +85,7 @@ extension SAPDocument {
 
     /// Writes the header and the document to `w`.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .supportedAppProtocolReq(let v):
                 w.writeBits(0x200, count: 10)
@@ -94,6 +94,8 @@ extension SAPDocument {
                 w.writeBits(0x201, count: 10)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
     }
 }

@@ -86,12 +86,14 @@ extension XMLDSigFragment {
     /// Writes the fragment to `w`: header 0x80, the element, end of fragment.
     package func exiEncodeStream(_ w: inout EXIBitWriter) throws(EXIError) {
         w.writeHeader()
-        try EXIError.typed { () throws in
+        do {
             switch self {
             case .signedInfo(let v):
                 w.writeBits(0x20, count: 6)
                 try v.exiEncode(&w)
             }
+        } catch {
+            throw EXIError.converting(error)
         }
         w.writeEventCode(46, width: 6)
     }
