@@ -117,6 +117,28 @@ public struct EXIBitReader: ~Copyable {
         return result
     }
 
+    /// Skips the next `count` bits (1...9) when they are present and all 0, and returns true; otherwise reads nothing
+    /// and returns false. The generated decoders check a run of constant event codes with one call, and read them
+    /// one at a time (for the error that names the first wrong one) only when it returns false.
+    @inlinable @inline(__always)
+    public mutating func skipZeroBits(_ count: Int) -> Bool {
+        guard count <= self.bitCount &- self.position else { return false }
+        let index = self.position >> 3
+        let offset = self.position & 7
+        let bits: UInt64
+        if count <= 8 &- offset {
+            bits = UInt64(self.base[index]) >> UInt64(8 &- offset &- count)
+        } else if count <= 16 &- offset {
+            // Both octets exist: the count was checked against the input above.
+            bits = (UInt64(self.base[index]) << 8 | UInt64(self.base[index &+ 1])) >> UInt64(16 &- offset &- count)
+        } else {
+            return false
+        }
+        guard bits & ((1 << UInt64(count)) &- 1) == 0 else { return false }
+        self.position &+= count
+        return true
+    }
+
     /// Reads an event code of `width` bits as an `Int`.
     @inlinable @inline(__always)
     public mutating func readEventCode(width: Int) throws(EXIError) -> Int {

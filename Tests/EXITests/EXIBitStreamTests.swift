@@ -127,6 +127,45 @@ import Testing
         }
     }
 
+    @Test("[EXI 1.0 §8.5.4] a run of constant 0 event codes is skipped in one check only when every bit is 0 and present; otherwise nothing is read")
+    func skipZeroBitsAtEveryOffset() throws {
+        for offset in 0..<8 {
+            for count in 1...9 {
+                // Zeros after `offset` one-bits, then a one-bit: skipped, and the one-bit is next.
+                var w = EXIBitWriter()
+                w.writeBits((1 << UInt64(offset)) - 1, count: offset)
+                w.writeBits(0, count: count)
+                w.writeBits(1, count: 1)
+                var r = EXIBitReader(w.bytes)
+                _ = try r.readBits(offset)
+                let skipped = r.skipZeroBits(count)
+                #expect(skipped, "offset \(offset), \(count) bits")
+                #expect(r.bitPosition == offset + count)
+                #expect(try r.readBits(1) == 1)
+                // A one-bit at each place in the run: not skipped, position unchanged.
+                for one in 0..<count {
+                    var w = EXIBitWriter()
+                    w.writeBits(0, count: offset)
+                    w.writeBits(1 << UInt64(count - 1 - one), count: count)
+                    var r = EXIBitReader(w.bytes)
+                    _ = try r.readBits(offset)
+                    let skipped = r.skipZeroBits(count)
+                    #expect(!skipped, "offset \(offset), \(count) bits, one at \(one)")
+                    #expect(r.bitPosition == offset)
+                }
+                // Input that ends inside the run: not skipped.
+                let bytes = [UInt8](repeating: 0, count: (offset + count - 1) / 8 + (((offset + count - 1) % 8 == 0) ? 0 : 1))
+                var short = EXIBitReader(bytes)
+                _ = try short.readBits(offset)
+                if offset + count > bytes.count * 8 {
+                    let skipped = short.skipZeroBits(count)
+                    #expect(!skipped)
+                    #expect(short.bitPosition == offset)
+                }
+            }
+        }
+    }
+
     @Test("[ISO 15118-2 §7.9.1.3] the header is 0x80; anything else, truncation and trailing bytes are errors")
     func headerAndEnd() throws {
         var ok = EXIBitReader([0x80])

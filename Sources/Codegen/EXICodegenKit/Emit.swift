@@ -245,6 +245,74 @@ extension Generator {
         }
     }
 
+    /// The most bits one check of constant reads covers: at any bit offset they lie within two octets.
+    static let maxCoalescedBits = 9
+
+    /// The number of bits a generated decoder line reads when it is a read of a constant 0 (the CH and EE codes around
+    /// simple content, an event code of a state with one production), else nil.
+    func constantReadWidth(_ line: Substring) -> Int? {
+        if line == "try r.readSimpleContentStart()" || line == "try r.readSimpleContentEnd()" { return 1 }
+        let prefix = "guard try r.readEventCode(width: "
+        guard line.hasPrefix(prefix), line.hasSuffix(") }"), line.contains(") == 0 else { throw Self._exiUndeclared(")
+        else { return nil }
+        return Int(line.dropFirst(prefix.count).prefix { $0.isNumber })
+    }
+
+    /// Whether a generated decoder line stores a constant in `ev` or `s` (it reads nothing and may move past reads).
+    func isConstantStore(_ line: Substring) -> Bool {
+        for name in ["ev = ", "s = "] where line.hasPrefix(name) {
+            let value = line.dropFirst(name.count)
+            return Int(value) != nil
+        }
+        return false
+    }
+
+    /// Replaces each run of two or more constant reads in a decoder body (with constant stores between them) by one
+    /// `skipZeroBits` check of all their bits. When the check fails (a bit is 1, or the input ends) the reads run one
+    /// at a time as before, so the error and the bit position it names are the same. Constant stores in the run go
+    /// after it: reads of constants neither use nor change `ev` and `s`.
+    func coalesceConstantReads(_ text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var out: [Substring] = []
+        var i = 0
+        while i < lines.count {
+            var j = i
+            var bits = 0
+            var reads: [Substring] = []
+            var stores: [Substring] = []
+            var indent: Substring? = nil
+            while j < lines.count {
+                let line = lines[j]
+                let code = line.drop { $0 == " " }
+                let lineIndent = line.prefix(line.count - code.count)
+                if let indent, lineIndent != indent { break }
+                if let width = constantReadWidth(code) {
+                    guard bits + width <= Self.maxCoalescedBits else { break }
+                    bits += width
+                    reads.append(line)
+                    indent = lineIndent
+                } else if indent != nil, isConstantStore(code) {
+                    stores.append(line)
+                } else {
+                    break
+                }
+                j += 1
+            }
+            guard reads.count >= 2, let indent else {
+                out.append(lines[i])
+                i += 1
+                continue
+            }
+            // Stores after the last read stay where they were.
+            out.append("\(indent)if !r.skipZeroBits(\(bits)) {")
+            for line in reads { out.append("    " + line) }
+            out.append("\(indent)}")
+            out.append(contentsOf: stores)
+            i = j
+        }
+        return out.joined(separator: "\n")
+    }
+
     /// The union of two state sets (nil: any state).
     func union(_ a: Set<Int>?, _ b: Set<Int>?) -> Set<Int>? {
         guard let a, let b else { return nil }
@@ -613,7 +681,9 @@ extension Generator {
         appendMarked(decoder, marker: Self.eventStoreMarker, keep: ctx.readsEvent, to: &kept) { line in
             line.contains("= try ") ? line.replacingOccurrences(of: "ev = try", with: "_ = try") : nil
         }
-        appendMarked(kept, marker: Self.stateStoreMarker, keep: ctx.usesRuntimeState, to: &L)
+        var decoderBody = Lines()
+        appendMarked(kept, marker: Self.stateStoreMarker, keep: ctx.usesRuntimeState, to: &decoderBody)
+        L.text += coalesceConstantReads(decoderBody.text)
         L.close()
         L("")
         L("/// Encodes the content of an element of this type (after its SE event, up to and including EE).")

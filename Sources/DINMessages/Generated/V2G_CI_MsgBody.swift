@@ -107,17 +107,25 @@ public struct CableCheckRes: Sendable, Hashable {
 extension CableCheckRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(responseCode: v1, dcEVSEStatus: v2, evseProcessing: v3)
     }
 
@@ -244,16 +252,22 @@ extension CertificateInstallationReq {
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected SE(OEMProvisioningCert), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = try r.readBinary(minLength: 0, maxLength: 1200)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         ev = 6
         let v4 = try ListOfRootCertificateIDs.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 7
-        try r.readSimpleContentStart()
         let v5 = try r.readBinary(minLength: 0, maxLength: 256)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        }
         ev = 0
         return Self(id: v1, oemProvisioningCert: v3, listOfRootCertificateIDs: v4, dhParams: v5)
     }
@@ -390,25 +404,37 @@ extension CertificateInstallationRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         let v3 = try CertificateChain.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v4 = try r.readBinary(minLength: 0, maxLength: 128)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v5 = try r.readBinary(minLength: 0, maxLength: 256)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v6 = try r.readString(minLength: 0, maxLength: 24)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        }
         return Self(id: v1, responseCode: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dhParams: v5, contractID: v6)
     }
 
@@ -564,20 +590,28 @@ extension CertificateUpdateReq {
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("CertificateUpdateReq: expected SE(ContractSignatureCertChain), got event \(ev)", atBit: r.bitPosition) }
         let v3 = try CertificateChain.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
-        try r.readSimpleContentStart()
         let v4 = try r.readString(minLength: 0, maxLength: 24)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         ev = 7
         let v5 = try ListOfRootCertificateIDs.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 8
-        try r.readSimpleContentStart()
         let v6 = try r.readBinary(minLength: 0, maxLength: 256)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        }
         ev = 0
         return Self(id: v1, contractSignatureCertChain: v3, contractID: v4, listOfRootCertificateIDs: v5, dhParams: v6)
     }
@@ -726,29 +760,43 @@ extension CertificateUpdateRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         let v3 = try CertificateChain.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v4 = try r.readBinary(minLength: 0, maxLength: 128)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v5 = try r.readBinary(minLength: 0, maxLength: 256)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v6 = try r.readString(minLength: 0, maxLength: 24)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v7 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        }
         return Self(id: v1, responseCode: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dhParams: v5, contractID: v6, retryCounter: v7)
     }
 
@@ -887,9 +935,11 @@ extension ChargeParameterDiscoveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = EVRequestedEnergyTransfer(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -1029,14 +1079,18 @@ extension ChargeParameterDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -1297,19 +1351,25 @@ extension ChargingStatusRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 0, maxLength: 32)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
-        try r.readSimpleContentStart()
         let v3 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -1345,8 +1405,10 @@ extension ChargingStatusRes {
         guard ev == 9 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(ReceiptRequired), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v8 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        }
         ev = 10
         let v9 = try AC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
@@ -1536,8 +1598,10 @@ extension ContractAuthenticationReq {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ContractAuthenticationReq: expected SE(GenChallenge), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = try r.readString(minLength: 0, maxLength: nil)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v3 = v4
         }
@@ -1649,15 +1713,21 @@ public struct ContractAuthenticationRes: Sendable, Hashable {
 extension ContractAuthenticationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(responseCode: v1, evseProcessing: v2)
     }
 
@@ -1844,8 +1914,10 @@ extension CurrentDemandReq {
             guard ev == 9 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(BulkChargingComplete), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v10 = try r.readBoolean()
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            }
             ev = 10
             v9 = v10
         }
@@ -2125,12 +2197,16 @@ extension CurrentDemandRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         let v2 = try DC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
@@ -2139,19 +2215,25 @@ extension CurrentDemandRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         ev = 7
         let v4 = try PhysicalValue.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 8
-        try r.readSimpleContentStart()
         let v5 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 9
-        try r.readSimpleContentStart()
         let v6 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 10
-        try r.readSimpleContentStart()
         let v7 = try r.readBoolean()
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -2433,8 +2515,10 @@ extension MeteringReceiptReq {
             guard ev == 6 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 7
             v4 = v5
         }
@@ -2568,11 +2652,15 @@ public struct MeteringReceiptRes: Sendable, Hashable {
 extension MeteringReceiptRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try AC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(responseCode: v1, acEVSEStatus: v2)
@@ -2667,11 +2755,15 @@ public struct PaymentDetailsReq: Sendable, Hashable {
 extension PaymentDetailsReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = try r.readString(minLength: 0, maxLength: 24)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try CertificateChain.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(contractID: v1, contractSignatureCertChain: v2)
@@ -2769,19 +2861,27 @@ public struct PaymentDetailsRes: Sendable, Hashable {
 extension PaymentDetailsRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = try r.readString(minLength: 0, maxLength: nil)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(responseCode: v1, genChallenge: v2, dateTimeNow: v3)
     }
 
@@ -2887,9 +2987,11 @@ extension PowerDeliveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = try r.readBoolean()
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -3062,9 +3164,11 @@ extension PowerDeliveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -3311,11 +3415,15 @@ public struct PreChargeRes: Sendable, Hashable {
 extension PreChargeRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
@@ -3418,11 +3526,15 @@ public struct ServiceDetailReq: Sendable, Hashable {
 extension ServiceDetailReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         return Self(serviceID: v1)
     }
 
@@ -3510,14 +3622,18 @@ extension ServiceDetailRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -3677,8 +3793,10 @@ extension ServiceDiscoveryReq {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v3 = v4
         }
@@ -3798,12 +3916,16 @@ extension ServiceDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         let v2 = try PaymentOptions.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
@@ -3945,11 +4067,15 @@ public struct ServicePaymentSelectionReq: Sendable, Hashable {
 extension ServicePaymentSelectionReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try SelectedServiceList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(selectedPaymentOption: v1, selectedServiceList: v2)
@@ -4041,11 +4167,15 @@ public struct ServicePaymentSelectionRes: Sendable, Hashable {
 extension ServicePaymentSelectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         return Self(responseCode: v1)
     }
 
@@ -4126,11 +4256,15 @@ public struct SessionSetupReq: Sendable, Hashable {
 extension SessionSetupReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = try r.readBinary(minLength: 0, maxLength: 8)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         return Self(evccID: v1)
     }
 
@@ -4218,14 +4352,18 @@ extension SessionSetupRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 0, maxLength: 32)
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -4240,8 +4378,10 @@ extension SessionSetupRes {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(DateTimeNow), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v3 = v4
         }
@@ -4355,11 +4495,15 @@ public struct SessionStopRes: Sendable, Hashable {
 extension SessionStopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         return Self(responseCode: v1)
     }
 
@@ -4598,11 +4742,15 @@ public struct WeldingDetectionRes: Sendable, Hashable {
 extension WeldingDetectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 23))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)

@@ -918,9 +918,11 @@ extension AC_ChargeLoopRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 4) {
@@ -1410,9 +1412,11 @@ extension AC_ChargeParameterDiscoveryRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -2605,8 +2609,10 @@ extension BPT_Dynamic_AC_CLReqControlMode {
             guard ev == 4 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            }
             ev = 5
             v1 = v2
         }
@@ -3336,8 +3342,10 @@ extension BPT_Dynamic_AC_CLResControlMode {
             guard ev == 7 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected SE(AckMaxDelay), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 8
             v7 = v8
         }
@@ -5395,8 +5403,10 @@ extension Dynamic_AC_CLReqControlMode {
             guard ev == 4 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            }
             ev = 5
             v1 = v2
         }
@@ -5914,8 +5924,10 @@ extension Dynamic_AC_CLResControlMode {
             guard ev == 7 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected SE(AckMaxDelay), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 8
             v7 = v8
         }

@@ -23,11 +23,15 @@ extension ACDP_ConnectReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ElectricalChargingDeviceStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, evElectricalChargingDeviceStatus: v2)
     }
 
@@ -131,23 +135,33 @@ extension ACDP_ConnectRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v4 = ElectricalChargingDeviceStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v5 = MechanicalChargingDeviceStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, responseCode: v2, evseProcessing: v3, evseElectricalChargingDeviceStatus: v4, evseMechanicalChargingDeviceStatus: v5)
     }
 
@@ -393,47 +407,69 @@ extension ACDP_SystemStatusRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = MechanicalChargingDeviceStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v4 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v5 = IsolationStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v6 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v7 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v8 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v9 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v10 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v11 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, responseCode: v2, evseMechanicalChargingDeviceStatus: v3, evseReadyToCharge: v4, evseIsolationStatus: v5, evseDisabled: v6, evseUtilityInterruptEvent: v7, evseEmergencyShutdown: v8, evseMalfunction: v9, evInChargePosition: v10, evAssociationStatus: v11)
     }
 
@@ -612,15 +648,21 @@ extension ACDP_VehiclePositioningReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, evMobilityStatus: v2, evPositioningSupport: v3)
     }
 
@@ -745,39 +787,57 @@ extension ACDP_VehiclePositioningRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v4 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v5 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v6 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v7 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v8 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v9 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, responseCode: v2, evseProcessing: v3, evsePositioningSupport: v4, evRelativeXDeviation: v5, evRelativeYDeviation: v6, contactWindowXc: v7, contactWindowYc: v8, evInChargePosition: v9)
     }
 
@@ -952,14 +1012,18 @@ extension EVTechnicalStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = try r.readBoolean()
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -1077,8 +1141,10 @@ extension EVTechnicalStatus {
             guard ev == 11 else { throw EXIError.unexpectedEvent("EVTechnicalStatus: expected SE(EVTimeout), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v14 = try r.readBoolean()
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v13 = v14
         }

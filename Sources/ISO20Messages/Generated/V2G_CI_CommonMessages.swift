@@ -73,10 +73,12 @@ extension AbsolutePriceSchedule {
         guard ev == 5 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(TimeAnchor), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
-        try r.readSimpleContentStart()
         let v4 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -91,23 +93,29 @@ extension AbsolutePriceSchedule {
             guard ev == 7 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(PriceScheduleDescription), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 160)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected SE(Currency), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = try r.readString(minLength: 0, maxLength: 3)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 9
-        try r.readSimpleContentStart()
         let v8 = try r.readString(minLength: 0, maxLength: 3)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 10
-        try r.readSimpleContentStart()
         let v9 = try r.readString(minLength: 0, maxLength: 255)
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -557,11 +565,15 @@ public struct AdditionalService: Sendable, Hashable {
 extension AdditionalService {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = try r.readString(minLength: 0, maxLength: 80)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(serviceName: v1, serviceFee: v2)
@@ -671,9 +683,11 @@ extension AuthorizationReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = Authorization(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -853,15 +867,21 @@ extension AuthorizationRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, responseCode: v2, evseProcessing: v3)
     }
 
@@ -1070,13 +1090,17 @@ extension AuthorizationSetupRes {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         ev = 6
         s = 3
         var v3: [Authorization] = []
@@ -1305,9 +1329,11 @@ extension CertificateChain {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 0, maxLength: 1600)
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -1446,9 +1472,11 @@ extension CertificateInstallationReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         ev = 6
         let v3 = try ListOfRootCertificateIDs.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 7
-        try r.readSimpleContentStart()
         let v4 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -1612,23 +1640,33 @@ extension CertificateInstallationRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         let v4 = try CertificateChain.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         let v5 = try SignedInstallationData.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v6 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, responseCode: v2, evseProcessing: v3, cpsCertificateChain: v4, signedInstallationData: v5, remainingContractCertificateChains: v6)
     }
 
@@ -1940,11 +1978,15 @@ public struct ContractCertificateChain: Sendable, Hashable {
 extension ContractCertificateChain {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = try r.readBinary(minLength: 0, maxLength: 1600)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try SubCertificates.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(certificate: v1, subCertificates: v2)
@@ -2127,9 +2169,11 @@ extension Dynamic_SEReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -2161,8 +2205,10 @@ extension Dynamic_SEReqControlMode {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: expected SE(TargetSOC), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 7
             v4 = v5
         }
@@ -3025,19 +3071,27 @@ public struct EVAbsolutePriceSchedule: Sendable, Hashable {
 extension EVAbsolutePriceSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = try r.readString(minLength: 0, maxLength: 3)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = try r.readString(minLength: 0, maxLength: 255)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         let v4 = try EVPriceRuleStackList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         return Self(timeAnchor: v1, currency: v2, priceAlgorithm: v3, evPriceRuleStacks: v4)
@@ -3385,9 +3439,11 @@ extension EVPowerProfile {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -3691,11 +3747,15 @@ public struct EVPowerScheduleEntry: Sendable, Hashable {
 extension EVPowerScheduleEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(duration: v1, power: v2)
@@ -3790,11 +3850,15 @@ public struct EVPowerSchedule: Sendable, Hashable {
 extension EVPowerSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try EVPowerScheduleEntryList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(timeAnchor: v1, evPowerScheduleEntries: v2)
@@ -4018,13 +4082,17 @@ extension EVPriceRuleStack {
         var s = 0
         var rep = 0
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
         s = 1
-        try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         s = 2
         var v2: [EVPriceRule] = []
@@ -4357,11 +4425,15 @@ extension MeteringConfirmationRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, responseCode: v2)
     }
 
@@ -4670,24 +4742,32 @@ extension OverstayRule {
             guard ev == 4 else { throw EXIError.unexpectedEvent("OverstayRule: expected SE(OverstayRuleDescription), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 160)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            }
             ev = 5
             v1 = v2
         }
         guard ev == 5 else { throw EXIError.unexpectedEvent("OverstayRule: expected SE(StartTime), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         ev = 6
         let v4 = try RationalNumber.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 7
-        try r.readSimpleContentStart()
         let v5 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        }
         ev = 0
         return Self(overstayRuleDescription: v1, startTime: v3, overstayFee: v4, overstayFeePeriod: v5)
     }
@@ -4814,13 +4894,17 @@ extension ParameterSet {
         var s = 0
         var rep = 0
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
         s = 1
-        try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         s = 2
         var v2: [Parameter] = []
@@ -4998,32 +5082,40 @@ extension Parameter {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Parameter: expected SE(boolValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readBoolean()
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = .boolValue(v3)
         case 6:
             guard ev == 6 else { throw EXIError.unexpectedEvent("Parameter: expected SE(byteValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: -128, max: 127))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = .byteValue(v4)
         case 7:
             guard ev == 7 else { throw EXIError.unexpectedEvent("Parameter: expected SE(shortValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = .shortValue(v5)
         case 8:
             guard ev == 8 else { throw EXIError.unexpectedEvent("Parameter: expected SE(intValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = Int32(truncatingIfNeeded: try r.readInteger(min: -2147483648, max: 2147483647))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = .intValue(v6)
         case 9:
@@ -5036,8 +5128,10 @@ extension Parameter {
             guard ev == 10 else { throw EXIError.unexpectedEvent("Parameter: expected SE(finiteString), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = try r.readString(minLength: 0, maxLength: 80)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = .finiteString(v8)
         default: throw EXIError.unexpectedEvent("Parameter: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
@@ -5246,11 +5340,15 @@ extension PnC_AReqAuthorizationMode {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = try r.readBinary(minLength: 16, maxLength: 16)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         let v3 = try ContractCertificateChain.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(id: v1, genChallenge: v2, contractCertificateChain: v3)
@@ -5355,9 +5453,11 @@ extension PnC_ASResAuthorizationMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = try r.readBinary(minLength: 16, maxLength: 16)
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -5490,14 +5590,18 @@ extension PowerDeliveryReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
-        try r.readSimpleContentStart()
         let v3 = ChargeProgress(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -5527,8 +5631,10 @@ extension PowerDeliveryReq {
             guard ev == 8 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected SE(BPT_ChannelSelection), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v7 = ChannelSelection(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v6 = v7
         }
@@ -5678,9 +5784,11 @@ extension PowerDeliveryRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -5943,12 +6051,16 @@ extension PowerScheduleEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         let v2 = try RationalNumber.exiDecode(&r)
         switch try r.readEventCode(width: 2) {
@@ -6114,9 +6226,11 @@ extension PowerSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -6405,15 +6519,21 @@ public struct PriceLevelScheduleEntry: Sendable, Hashable {
 extension PriceLevelScheduleEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(duration: v1, priceLevel: v2)
     }
 
@@ -6537,10 +6657,12 @@ extension PriceLevelSchedule {
         guard ev == 5 else { throw EXIError.unexpectedEvent("PriceLevelSchedule: expected SE(TimeAnchor), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
-        try r.readSimpleContentStart()
         let v4 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -6555,16 +6677,20 @@ extension PriceLevelSchedule {
             guard ev == 7 else { throw EXIError.unexpectedEvent("PriceLevelSchedule: expected SE(PriceScheduleDescription), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 160)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("PriceLevelSchedule: expected SE(NumberOfPriceLevels), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        }
         ev = 9
         let v8 = try PriceLevelScheduleEntryList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
@@ -6845,13 +6971,17 @@ extension PriceRuleStack {
         var s = 0
         var rep = 0
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
         s = 1
-        try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         s = 2
         var v2: [PriceRule] = []
@@ -7071,8 +7201,10 @@ extension PriceRule {
             guard ev == 8 else { throw EXIError.unexpectedEvent("PriceRule: expected SE(RenewableGenerationPercentage), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v9 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            }
             ev = 9
             v8 = v9
         }
@@ -7251,14 +7383,18 @@ extension PriceSchedule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -7273,8 +7409,10 @@ extension PriceSchedule {
             guard ev == 6 else { throw EXIError.unexpectedEvent("PriceSchedule: expected SE(PriceScheduleDescription), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = try r.readString(minLength: 0, maxLength: 160)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v3 = v4
         }
@@ -7406,9 +7544,11 @@ extension ScheduleExchangeReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = UInt16(truncatingIfNeeded: try r.readBoundedInteger(bits: 10, min: 12, max: 1024))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -7604,14 +7744,18 @@ extension ScheduleExchangeRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
-        try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -7832,12 +7976,16 @@ extension ScheduleTuple {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         let v2 = try ChargingSchedule.exiDecode(&r)
         switch try r.readEventCode(width: 2) {
@@ -7967,9 +8115,11 @@ extension Scheduled_EVPPTControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -7984,8 +8134,10 @@ extension Scheduled_EVPPTControlMode {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: expected SE(PowerToleranceAcceptance), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = PowerToleranceAcceptance(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = v3
         }
@@ -8470,11 +8622,15 @@ public struct Scheduled_SMDTControlMode: Sendable, Hashable {
 extension Scheduled_SMDTControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         return Self(selectedScheduleTupleID: v1)
     }
 
@@ -8684,15 +8840,21 @@ public struct SelectedService: Sendable, Hashable {
 extension SelectedService {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(serviceID: v1, parameterSetID: v2)
     }
 
@@ -8787,11 +8949,15 @@ extension ServiceDetailReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, serviceID: v2)
     }
 
@@ -8892,15 +9058,21 @@ extension ServiceDetailRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         let v4 = try ServiceParameterList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         return Self(header: v1, responseCode: v2, serviceID: v3, serviceParameterList: v4)
@@ -9146,17 +9318,23 @@ extension ServiceDiscoveryRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
-        try r.readSimpleContentStart()
         let v3 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         ev = 7
         let v4 = try ServiceList.exiDecode(&r)
         switch try r.readEventCode(width: 2) {
@@ -9825,11 +10003,15 @@ extension ServiceSelectionRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, responseCode: v2)
     }
 
@@ -9922,15 +10104,21 @@ public struct Service: Sendable, Hashable {
 extension Service {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(serviceID: v1, freeService: v2)
     }
 
@@ -10025,11 +10213,15 @@ extension SessionSetupReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = try r.readString(minLength: 0, maxLength: 255)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, evccID: v2)
     }
 
@@ -10127,15 +10319,21 @@ extension SessionSetupRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = try r.readString(minLength: 0, maxLength: 255)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, responseCode: v2, evseID: v3)
     }
 
@@ -10247,9 +10445,11 @@ extension SessionStopReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = ChargingSession(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -10281,8 +10481,10 @@ extension SessionStopReq {
             guard ev == 7 else { throw EXIError.unexpectedEvent("SessionStopReq: expected SE(EVTerminationExplanation), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 160)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v5 = v6
         }
@@ -10418,11 +10620,15 @@ extension SessionStopRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, responseCode: v2)
     }
 
@@ -10522,9 +10728,11 @@ extension SignedCertificateChain {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 0, maxLength: 1600)
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -10680,14 +10888,18 @@ extension SignedInstallationData {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         ev = 5
         let v2 = try ContractCertificateChain.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
-        try r.readSimpleContentStart()
         let v3 = EcdhCurve(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 7
-        try r.readSimpleContentStart()
         let v4 = try r.readBinary(minLength: 133, maxLength: 133)
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -10705,24 +10917,30 @@ extension SignedInstallationData {
             guard ev == 8 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(SECP521_EncryptedPrivateKey), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readBinary(minLength: 94, maxLength: 94)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v5 = .secp521EncryptedPrivateKey(v6)
         case 9:
             guard ev == 9 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(X448_EncryptedPrivateKey), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v7 = try r.readBinary(minLength: 84, maxLength: 84)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v5 = .x448EncryptedPrivateKey(v7)
         case 10:
             guard ev == 10 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected SE(TPM_EncryptedPrivateKey), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = try r.readBinary(minLength: 206, maxLength: 206)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v5 = .tpmEncryptedPrivateKey(v8)
         default: throw EXIError.unexpectedEvent("SignedInstallationData: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
@@ -10934,12 +11152,16 @@ extension SignedMeteringData {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = try r.readBinary(minLength: 8, maxLength: 8)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         ev = 6
         let v3 = try MeterInfo.exiDecode(&r)
         switch try r.readEventCode(width: 2) {
@@ -11404,15 +11626,21 @@ public struct TargetPosition: Sendable, Hashable {
 extension TargetPosition {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(targetOffsetX: v1, targetOffsetY: v2)
     }
 
@@ -11650,9 +11878,11 @@ extension TaxRule {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -11667,8 +11897,10 @@ extension TaxRule {
             guard ev == 5 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(TaxRuleName), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readString(minLength: 0, maxLength: 80)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 6
             v2 = v3
         }
@@ -11686,31 +11918,41 @@ extension TaxRule {
             guard ev == 7 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(TaxIncludedInPrice), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readBoolean()
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("TaxRule: expected SE(AppliesToEnergyFee), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 9
-        try r.readSimpleContentStart()
         let v8 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 10
-        try r.readSimpleContentStart()
         let v9 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 11
-        try r.readSimpleContentStart()
         let v10 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        }
         ev = 0
         return Self(taxRuleID: v1, taxRuleName: v2, taxRate: v4, taxIncludedInPrice: v5, appliesToEnergyFee: v7, appliesToParkingFee: v8, appliesToOverstayFee: v9, appliesMinimumMaximumCost: v10)
     }
@@ -11895,14 +12137,18 @@ extension VehicleCheckInReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = EvCheckInStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
-        try r.readSimpleContentStart()
         let v3 = ParkingMethod(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -11953,8 +12199,10 @@ extension VehicleCheckInReq {
             guard ev == 9 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected SE(VehicleTravel), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v9 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v8 = v9
         }
@@ -12130,9 +12378,11 @@ extension VehicleCheckInRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         ev = 4
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -12183,8 +12433,10 @@ extension VehicleCheckInRes {
             guard ev == 8 else { throw EXIError.unexpectedEvent("VehicleCheckInRes: expected SE(TargetDistance), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v7 = v8
         }
@@ -12342,15 +12594,21 @@ extension VehicleCheckOutReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = EvCheckOutStatus(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = UInt64(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 18446744073709551615))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, evCheckOutStatus: v2, checkOutTime: v3)
     }
 
@@ -12457,15 +12715,21 @@ extension VehicleCheckOutRes {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = EvseCheckOutStatus(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(header: v1, responseCode: v2, evseCheckOutStatus: v3)
     }
 

@@ -223,8 +223,10 @@ extension AlternativeSECC {
             guard ev == 7 else { throw EXIError.unexpectedEvent("AlternativeSECC: expected SE(Port), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v7 = v8
         }
@@ -523,10 +525,12 @@ extension WPT_AlignmentCheckReq {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -745,16 +749,20 @@ extension WPT_AlignmentCheckRes {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
         s = 3
-        try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -1038,8 +1046,10 @@ extension WPT_ChargeLoopReq {
         guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(MeterInfoRequested), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         ev = 7
         s = 4
         let v5 = try RationalNumber.exiDecode(&r)
@@ -1047,10 +1057,12 @@ extension WPT_ChargeLoopReq {
         ev = 8
         s = 5
         let v6 = try RationalNumber.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 9
         s = 6
-        try r.readSimpleContentStart()
         let v7 = WPT_EVPCChargeDiagnostics(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -1359,10 +1371,12 @@ extension WPT_ChargeLoopRes {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -1448,10 +1462,12 @@ extension WPT_ChargeLoopRes {
         ev = 12
         s = 9
         let v13 = try RationalNumber.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 13
         s = 10
-        try r.readSimpleContentStart()
         let v14 = WPT_SPCChargeDiagnostics(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -1801,26 +1817,34 @@ extension WPT_ChargeParameterDiscoveryReq {
         ev = 5
         s = 2
         let v2 = try RationalNumber.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
         s = 3
-        try r.readSimpleContentStart()
         let v3 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 7
         s = 4
-        try r.readSimpleContentStart()
         let v4 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        }
         ev = 8
         s = 5
         let v5 = try RationalNumber.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 9
         s = 6
-        try r.readSimpleContentStart()
         let v6 = try r.readBoolean()
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -2044,19 +2068,25 @@ extension WPT_ChargeParameterDiscoveryRes {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
         s = 3
-        try r.readSimpleContentStart()
         let v3 = WPT_PowerClass(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         ev = 7
         s = 4
         let v4 = try RationalNumber.exiDecode(&r)
@@ -2064,19 +2094,25 @@ extension WPT_ChargeParameterDiscoveryRes {
         ev = 8
         s = 5
         let v5 = try RationalNumber.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 9
         s = 6
-        try r.readSimpleContentStart()
         let v6 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 10
         s = 7
-        try r.readSimpleContentStart()
         let v7 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+        }
         ev = 11
         s = 8
         let v8 = try RationalNumber.exiDecode(&r)
@@ -2306,19 +2342,27 @@ public struct WPT_CoordinateXYZ: Sendable, Hashable {
 extension WPT_CoordinateXYZ {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(coordX: v1, coordY: v2, coordZ: v3)
     }
 
@@ -2691,16 +2735,20 @@ extension WPT_FinePositioningReq {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
         s = 3
-        try r.readSimpleContentStart()
         let v3 = WPT_EVResult(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -2910,16 +2958,20 @@ extension WPT_FinePositioningRes {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
         s = 3
-        try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -3138,13 +3190,17 @@ extension WPT_FinePositioningSetupReq {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         ev = 6
         s = 3
         let v3 = try WPT_FinePositioningMethodList.exiDecode(&r)
@@ -3156,10 +3212,12 @@ extension WPT_FinePositioningSetupReq {
         ev = 8
         s = 5
         let v5 = try WPT_AlignmentCheckMethodList.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 9
         s = 6
-        try r.readSimpleContentStart()
         let v6 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -3408,13 +3466,17 @@ extension WPT_FinePositioningSetupRes {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         ev = 6
         s = 3
         let v3 = try WPT_FinePositioningMethodList.exiDecode(&r)
@@ -3426,10 +3488,12 @@ extension WPT_FinePositioningSetupRes {
         ev = 8
         s = 5
         let v5 = try WPT_AlignmentCheckMethodList.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 9
         s = 6
-        try r.readSimpleContentStart()
         let v6 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -3653,11 +3717,15 @@ public struct WPT_LF_DataPackageList: Sendable, Hashable {
 extension WPT_LF_DataPackageList {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try WPT_LF_DataPackage.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(numPackages: v1, wptLFDataPackage: v2)
@@ -3761,9 +3829,11 @@ extension WPT_LF_DataPackage {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -3931,13 +4001,17 @@ extension WPT_LF_ReceiverData {
         var s = 0
         var rep = 0
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
         s = 1
-        try r.readSimpleContentStart()
         let v1 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         s = 2
         var v2: [WPT_TxRxSpecData] = []
@@ -4163,11 +4237,15 @@ public struct WPT_LF_RxData: Sendable, Hashable {
 extension WPT_LF_RxData {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try WPT_LF_RxRSSIList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(rxIdentifier: v1, rssiData: v2)
@@ -4345,11 +4423,15 @@ public struct WPT_LF_RxRSSI: Sendable, Hashable {
 extension WPT_LF_RxRSSI {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(txIdentifier: v1, rssi: v2)
@@ -4610,13 +4692,17 @@ extension WPT_LF_TransmitterData {
         var s = 0
         var rep = 0
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
         s = 1
-        try r.readSimpleContentStart()
         let v1 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         s = 2
         let v2 = try RationalNumber.exiDecode(&r)
@@ -4883,11 +4969,15 @@ public struct WPT_LF_TxData: Sendable, Hashable {
 extension WPT_LF_TxData {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(txIdentifier: v1, eirp: v2)
@@ -5128,10 +5218,12 @@ extension WPT_PairingReq {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -5148,8 +5240,10 @@ extension WPT_PairingReq {
             guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected SE(ObservedIDCode), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 7
             s = 4
             v3 = v4
@@ -5353,16 +5447,20 @@ extension WPT_PairingRes {
         ev = 4
         s = 1
         let v1 = try MessageHeader.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
         s = 2
-        try r.readSimpleContentStart()
         let v2 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 6, count: 40))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
         s = 3
-        try r.readSimpleContentStart()
         let v3 = Processing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -5708,20 +5806,26 @@ extension WPT_TxRxPackageSpecData {
         guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: expected SE(PulseSeparationTime), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v3 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
         s = 6
-        try r.readSimpleContentStart()
         let v4 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 7
         s = 8
-        try r.readSimpleContentStart()
         let v5 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
+        }
         ev = 0
         s = -1
         return Self(pulseSequenceOrder: v1, pulseSeparationTime: v3, pulseDuration: v4, packageSeparationTime: v5)
@@ -5873,15 +5977,21 @@ public struct WPT_TxRxPulseOrder: Sendable, Hashable {
 extension WPT_TxRxPulseOrder {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(indexNumber: v1, txRxIdentifier: v2)
     }
 
@@ -5977,11 +6087,15 @@ public struct WPT_TxRxSpecData: Sendable, Hashable {
 extension WPT_TxRxSpecData {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 1, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try WPT_CoordinateXYZ.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try WPT_CoordinateXYZ.exiDecode(&r)

@@ -49,8 +49,10 @@ extension AuthorizationReq {
             guard ev == 5 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected SE(GenChallenge), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = try r.readBinary(minLength: 16, maxLength: 16)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v3 = v4
         }
@@ -162,15 +164,21 @@ public struct AuthorizationRes: Sendable, Hashable {
 extension AuthorizationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(responseCode: v1, evseProcessing: v2)
     }
 
@@ -904,17 +912,25 @@ public struct CableCheckRes: Sendable, Hashable {
 extension CableCheckRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(responseCode: v1, dcEVSEStatus: v2, evseProcessing: v3)
     }
 
@@ -1021,11 +1037,15 @@ extension CertificateInstallationReq {
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = try r.readBinary(minLength: 0, maxLength: 800)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         let v3 = try ListOfRootCertificateIDs.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         return Self(id: v1, oemProvisioningCert: v2, listOfRootCertificateIDs: v3)
@@ -1141,11 +1161,15 @@ public struct CertificateInstallationRes: Sendable, Hashable {
 extension CertificateInstallationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try CertificateChain.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try CertificateChain.exiDecode(&r)
@@ -1294,11 +1318,15 @@ extension CertificateUpdateReq {
         let v1 = try r.readString(minLength: 0, maxLength: nil)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try CertificateChain.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = try r.readString(minLength: 14, maxLength: 15)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         let v4 = try ListOfRootCertificateIDs.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         return Self(id: v1, contractSignatureCertChain: v2, eMAID: v3, listOfRootCertificateIDs: v4)
@@ -1427,12 +1455,16 @@ extension CertificateUpdateRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         let v2 = try CertificateChain.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
@@ -1459,8 +1491,10 @@ extension CertificateUpdateRes {
             guard ev == 10 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected SE(RetryCounter), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v7 = v8
         }
@@ -1632,8 +1666,10 @@ extension ChargeParameterDiscoveryReq {
             guard ev == 4 else { throw EXIError.unexpectedEvent("ChargeParameterDiscoveryReq: expected SE(MaxEntriesSAScheduleTuple), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            }
             ev = 5
             v1 = v2
         }
@@ -1800,14 +1836,18 @@ extension ChargeParameterDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = EVSEProcessing(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -2093,19 +2133,25 @@ extension ChargingStatusRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = try r.readString(minLength: 7, maxLength: 37)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 6
-        try r.readSimpleContentStart()
         let v3 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -2152,8 +2198,10 @@ extension ChargingStatusRes {
             guard ev == 9 else { throw EXIError.unexpectedEvent("ChargingStatusRes: expected SE(ReceiptRequired), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v9 = try r.readBoolean()
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            }
             ev = 10
             v8 = v9
         }
@@ -2420,8 +2468,10 @@ extension CurrentDemandReq {
             guard ev == 9 else { throw EXIError.unexpectedEvent("CurrentDemandReq: expected SE(BulkChargingComplete), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v10 = try r.readBoolean()
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            }
             ev = 10
             v9 = v10
         }
@@ -2713,12 +2763,16 @@ extension CurrentDemandRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         let v2 = try DC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
@@ -2727,19 +2781,25 @@ extension CurrentDemandRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         ev = 7
         let v4 = try PhysicalValue.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 8
-        try r.readSimpleContentStart()
         let v5 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 9
-        try r.readSimpleContentStart()
         let v6 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 10
-        try r.readSimpleContentStart()
         let v7 = try r.readBoolean()
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -2792,10 +2852,12 @@ extension CurrentDemandRes {
         guard ev == 14 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(EVSEID), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v14 = try r.readString(minLength: 7, maxLength: 37)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 15
-        try r.readSimpleContentStart()
         let v15 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -2825,8 +2887,10 @@ extension CurrentDemandRes {
             guard ev == 17 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected SE(ReceiptRequired), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v19 = try r.readBoolean()
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(14, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(14, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v18 = v19
         }
@@ -3114,8 +3178,10 @@ extension MeteringReceiptReq {
             guard ev == 6 else { throw EXIError.unexpectedEvent("MeteringReceiptReq: expected SE(SAScheduleTupleID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 7
             v4 = v5
         }
@@ -3250,9 +3316,11 @@ extension MeteringReceiptRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -3385,11 +3453,15 @@ public struct PaymentDetailsReq: Sendable, Hashable {
 extension PaymentDetailsReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = try r.readString(minLength: 14, maxLength: 15)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try CertificateChain.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(eMAID: v1, contractSignatureCertChain: v2)
@@ -3487,19 +3559,27 @@ public struct PaymentDetailsRes: Sendable, Hashable {
 extension PaymentDetailsRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = try r.readBinary(minLength: 16, maxLength: 16)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(responseCode: v1, genChallenge: v2, evseTimeStamp: v3)
     }
 
@@ -3601,11 +3681,15 @@ public struct PaymentServiceSelectionReq: Sendable, Hashable {
 extension PaymentServiceSelectionReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try SelectedServiceList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         return Self(selectedPaymentOption: v1, selectedServiceList: v2)
@@ -3697,11 +3781,15 @@ public struct PaymentServiceSelectionRes: Sendable, Hashable {
 extension PaymentServiceSelectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         return Self(responseCode: v1)
     }
 
@@ -3792,14 +3880,18 @@ extension PowerDeliveryReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ChargeProgress(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -3982,9 +4074,11 @@ extension PowerDeliveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -4231,11 +4325,15 @@ public struct PreChargeRes: Sendable, Hashable {
 extension PreChargeRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
@@ -4338,11 +4436,15 @@ public struct ServiceDetailReq: Sendable, Hashable {
 extension ServiceDetailReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         return Self(serviceID: v1)
     }
 
@@ -4430,14 +4532,18 @@ extension ServiceDetailRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -4597,8 +4703,10 @@ extension ServiceDiscoveryReq {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected SE(ServiceCategory), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = ServiceCategory(exiIndex: try r.readEnumerationIndex(bits: 2, count: 4))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v3 = v4
         }
@@ -4718,12 +4826,16 @@ extension ServiceDiscoveryRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         let v2 = try PaymentOptionList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
@@ -4862,11 +4974,15 @@ public struct SessionSetupReq: Sendable, Hashable {
 extension SessionSetupReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = try r.readBinary(minLength: 0, maxLength: 6)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         return Self(evccID: v1)
     }
 
@@ -4954,14 +5070,18 @@ extension SessionSetupRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = try r.readString(minLength: 7, maxLength: 37)
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -4976,8 +5096,10 @@ extension SessionSetupRes {
             guard ev == 6 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected SE(EVSETimeStamp), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v3 = v4
         }
@@ -5091,11 +5213,15 @@ public struct SessionStopReq: Sendable, Hashable {
 extension SessionStopReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ChargingSession(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         return Self(chargingSession: v1)
     }
 
@@ -5176,11 +5302,15 @@ public struct SessionStopRes: Sendable, Hashable {
 extension SessionStopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         return Self(responseCode: v1)
     }
 
@@ -5350,11 +5480,15 @@ public struct WeldingDetectionRes: Sendable, Hashable {
 extension WeldingDetectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = ResponseCode(exiIndex: try r.readEnumerationIndex(bits: 5, count: 26))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         let v2 = try DC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)

@@ -43,8 +43,10 @@ extension AC_EVChargeParameter {
             guard ev == 4 else { throw EXIError.unexpectedEvent("AC_EVChargeParameter: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            }
             ev = 5
             v1 = v2
         }
@@ -306,19 +308,27 @@ public struct AC_EVSEStatus: Sendable, Hashable {
 extension AC_EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(notificationMaxDelay: v1, evseNotification: v2, rcd: v3)
     }
 
@@ -587,9 +597,11 @@ extension ChargeService {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -604,8 +616,10 @@ extension ChargeService {
             guard ev == 5 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(ServiceName), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readString(minLength: 0, maxLength: 32)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 6
             v2 = v3
         }
@@ -625,16 +639,20 @@ extension ChargeService {
             guard ev == 7 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(ServiceScope), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 64)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("ChargeService: expected SE(FreeService), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        }
         ev = 9
         let v8 = try SupportedEnergyTransferMode.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
@@ -1150,14 +1168,18 @@ extension Cost {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = CostKind(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -1172,8 +1194,10 @@ extension Cost {
             guard ev == 6 else { throw EXIError.unexpectedEvent("Cost: expected SE(amountMultiplier), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 3, min: -3, max: 3))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v3 = v4
         }
@@ -1324,8 +1348,10 @@ extension DC_EVChargeParameter {
             guard ev == 4 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            }
             ev = 5
             v1 = v2
         }
@@ -1416,8 +1442,10 @@ extension DC_EVChargeParameter {
             guard ev == 12 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected SE(BulkSOC), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v15 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v14 = v15
         }
@@ -1643,16 +1671,20 @@ extension DC_EVPowerDeliveryParameter {
             guard ev == 5 else { throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: expected SE(BulkChargingComplete), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readBoolean()
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 6
             v2 = v3
         }
         guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVPowerDeliveryParameter: expected SE(ChargingComplete), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v4 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         ev = 0
         return Self(dcEVStatus: v1, bulkChargingComplete: v2, chargingComplete: v4)
     }
@@ -2019,14 +2051,18 @@ extension DC_EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 5
-        try r.readSimpleContentStart()
         let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -2041,16 +2077,20 @@ extension DC_EVSEStatus {
             guard ev == 6 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEIsolationStatus), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = IsolationLevel(exiIndex: try r.readEnumerationIndex(bits: 3, count: 5))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 7
             v3 = v4
         }
         guard ev == 7 else { throw EXIError.unexpectedEvent("DC_EVSEStatus: expected SE(EVSEStatusCode), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v5 = DC_EVSEStatusCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+        }
         ev = 0
         return Self(notificationMaxDelay: v1, evseNotification: v2, evseIsolationStatus: v3, evseStatusCode: v5)
     }
@@ -2178,19 +2218,27 @@ public struct DC_EVStatus: Sendable, Hashable {
 extension DC_EVStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = DC_EVErrorCode(exiIndex: try r.readEnumerationIndex(bits: 4, count: 12))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 7, min: 0, max: 100))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(evReady: v1, evErrorCode: v2, evresssoc: v3)
     }
 
@@ -2496,8 +2544,10 @@ extension EVChargeParameter {
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVChargeParameter: expected SE(DepartureTime), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v1 = v2
         }
@@ -2731,15 +2781,21 @@ public struct EVSEStatus: Sendable, Hashable {
 extension EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = EVSENotification(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(notificationMaxDelay: v1, evseNotification: v2)
     }
 
@@ -3214,9 +3270,11 @@ extension MeterInfo {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = try r.readString(minLength: 0, maxLength: 32)
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 3) {
@@ -3288,8 +3346,10 @@ extension MeterInfo {
             guard ev == 8 else { throw EXIError.unexpectedEvent("MeterInfo: expected SE(TMeter), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v9 = Int64(truncatingIfNeeded: try r.readInteger(min: Int64.min, max: 9223372036854775807))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v8 = v9
         }
@@ -3454,9 +3514,11 @@ extension Notification {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = FaultCode(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -3471,8 +3533,10 @@ extension Notification {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Notification: expected SE(FaultMsg), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readString(minLength: 0, maxLength: 64)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = v3
         }
@@ -3831,13 +3895,17 @@ extension ParameterSet {
         var s = 0
         var rep = 0
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
         s = 1
-        try r.readSimpleContentStart()
         let v1 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         s = 2
         var v2: [Parameter] = []
@@ -4015,32 +4083,40 @@ extension Parameter {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Parameter: expected SE(boolValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readBoolean()
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = .boolValue(v3)
         case 6:
             guard ev == 6 else { throw EXIError.unexpectedEvent("Parameter: expected SE(byteValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: -128, max: 127))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = .byteValue(v4)
         case 7:
             guard ev == 7 else { throw EXIError.unexpectedEvent("Parameter: expected SE(shortValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = .shortValue(v5)
         case 8:
             guard ev == 8 else { throw EXIError.unexpectedEvent("Parameter: expected SE(intValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = Int32(truncatingIfNeeded: try r.readInteger(min: -2147483648, max: 2147483647))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = .intValue(v6)
         case 9:
@@ -4053,8 +4129,10 @@ extension Parameter {
             guard ev == 10 else { throw EXIError.unexpectedEvent("Parameter: expected SE(stringValue), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = try r.readString(minLength: 0, maxLength: nil)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = .stringValue(v8)
         default: throw EXIError.unexpectedEvent("Parameter: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
@@ -4375,19 +4453,27 @@ public struct PhysicalValue: Sendable, Hashable {
 extension PhysicalValue {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 3, min: -3, max: 3))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = UnitSymbol(exiIndex: try r.readEnumerationIndex(bits: 3, count: 7))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v3 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+        }
         return Self(multiplier: v1, unit: v2, value: v3)
     }
 
@@ -4493,12 +4579,16 @@ extension ProfileEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 4294967295))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         let v2 = try PhysicalValue.exiDecode(&r)
         switch try r.readEventCode(width: 2) {
@@ -4513,8 +4603,10 @@ extension ProfileEntry {
             guard ev == 6 else { throw EXIError.unexpectedEvent("ProfileEntry: expected SE(ChargingProfileEntryMaxNumberOfPhasesInUse), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Int8(truncatingIfNeeded: try r.readBoundedInteger(bits: 2, min: 1, max: 3))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v3 = v4
         }
@@ -4631,9 +4723,11 @@ extension RelativeTimeInterval {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 16777214))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -4648,8 +4742,10 @@ extension RelativeTimeInterval {
             guard ev == 5 else { throw EXIError.unexpectedEvent("RelativeTimeInterval: expected SE(duration), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = UInt32(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 86400))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = v3
         }
@@ -4878,12 +4974,16 @@ extension SAScheduleTuple {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 1, max: 255))
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+        }
         ev = 5
         let v2 = try PMaxSchedule.exiDecode(&r)
         switch try r.readEventCode(width: 2) {
@@ -5355,8 +5455,10 @@ extension SalesTariff {
             guard ev == 7 else { throw EXIError.unexpectedEvent("SalesTariff: expected SE(NumEPriceLevels), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v7 = UInt8(truncatingIfNeeded: try r.readBoundedInteger(bits: 8, min: 0, max: 255))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 8
             s = 5
             v6 = v7
@@ -5668,9 +5770,11 @@ extension SelectedService {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -5685,8 +5789,10 @@ extension SelectedService {
             guard ev == 5 else { throw EXIError.unexpectedEvent("SelectedService: expected SE(ParameterSetID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = Int16(truncatingIfNeeded: try r.readInteger(min: -32768, max: 32767))
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 0
             v2 = v3
         }
@@ -6055,9 +6161,11 @@ extension Service {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         var ev: Int
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 4
-        try r.readSimpleContentStart()
         let v1 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
         try r.readSimpleContentEnd()
         switch try r.readEventCode(width: 2) {
@@ -6072,8 +6180,10 @@ extension Service {
             guard ev == 5 else { throw EXIError.unexpectedEvent("Service: expected SE(ServiceName), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readString(minLength: 0, maxLength: 32)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 6
             v2 = v3
         }
@@ -6093,16 +6203,20 @@ extension Service {
             guard ev == 7 else { throw EXIError.unexpectedEvent("Service: expected SE(ServiceScope), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readString(minLength: 0, maxLength: 64)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
+            }
             ev = 8
             v5 = v6
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("Service: expected SE(FreeService), got event \(ev)", atBit: r.bitPosition) }
         try r.readSimpleContentStart()
         let v7 = try r.readBoolean()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        }
         ev = 0
         return Self(serviceID: v1, serviceName: v2, serviceCategory: v4, serviceScope: v5, freeService: v7)
     }

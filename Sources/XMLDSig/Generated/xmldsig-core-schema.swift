@@ -171,10 +171,12 @@ extension DSAKeyValue {
             guard ev == 4 else { throw EXIError.unexpectedEvent("DSAKeyValue: expected SE(P), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readBinary(minLength: 0, maxLength: nil)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(3) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+                try r.readSimpleContentStart()
+            }
             ev = 7
-            try r.readSimpleContentStart()
             let v4 = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
             switch try r.readEventCode(width: 2) {
@@ -192,8 +194,10 @@ extension DSAKeyValue {
             guard ev == 5 else { throw EXIError.unexpectedEvent("DSAKeyValue: expected SE(G), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v6 = try r.readBinary(minLength: 0, maxLength: nil)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+            }
             ev = 6
             v5 = v6
         }
@@ -230,13 +234,17 @@ extension DSAKeyValue {
             guard ev == 9 else { throw EXIError.unexpectedEvent("DSAKeyValue: expected SE(Seed), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v12 = try r.readBinary(minLength: 0, maxLength: nil)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(3) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+                try r.readSimpleContentStart()
+            }
             ev = 10
-            try r.readSimpleContentStart()
             let v13 = try r.readBinary(minLength: 0, maxLength: nil)
-            try r.readSimpleContentEnd()
-            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            if !r.skipZeroBits(2) {
+                try r.readSimpleContentEnd()
+                guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
+            }
             ev = 0
             let v11 = DSAKeyValue.Sequence2(seed: v12, pgenCounter: v13)
             v10 = v11
@@ -1877,15 +1885,21 @@ public struct RSAKeyValue: Sendable, Hashable {
 extension RSAKeyValue {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = try r.readBinary(minLength: 0, maxLength: nil)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = try r.readBinary(minLength: 0, maxLength: nil)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(modulus: v1, exponent: v2)
     }
 
@@ -2059,12 +2073,16 @@ extension Reference {
         }
         guard ev == 8 else { throw EXIError.unexpectedEvent("Reference: expected SE(DigestMethod), got event \(ev)", atBit: r.bitPosition) }
         let v9 = try DigestMethod.exiDecode(&r)
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         ev = 9
-        try r.readSimpleContentStart()
         let v10 = try r.readBinary(minLength: 0, maxLength: nil)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
+        }
         ev = 0
         return Self(id: v1, type: v3, uri: v5, transforms: v7, digestMethod: v9, digestValue: v10)
     }
@@ -4195,15 +4213,21 @@ public struct X509IssuerSerial: Sendable, Hashable {
 extension X509IssuerSerial {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(2) {
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v1 = try r.readString(minLength: 0, maxLength: nil)
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        try r.readSimpleContentStart()
+        if !r.skipZeroBits(3) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
+            try r.readSimpleContentStart()
+        }
         let v2 = try r.readBigInteger()
-        try r.readSimpleContentEnd()
-        guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        if !r.skipZeroBits(2) {
+            try r.readSimpleContentEnd()
+            guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
+        }
         return Self(x509IssuerName: v1, x509SerialNumber: v2)
     }
 
