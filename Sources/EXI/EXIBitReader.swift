@@ -299,6 +299,30 @@ public struct EXIBitReader: ~Copyable {
         }
     }
 
+    /// Whether the next `count` octets, at any bit offset, are the `count` octets at `stored`; reads nothing. The
+    /// caller has checked that `count * 8` bits remain.
+    @inlinable
+    func nextOctetsEqual(_ stored: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let input = self.base + (self.position >> 3)
+        let shift = UInt64(self.position & 7)
+        if shift == 0 { return EXIKnownStrings.equal(input, stored, count) }
+        // As in copyOctets: output octet i joins input octets i and i + 1, which exists after a non-zero offset.
+        var index = 0
+        var difference: UInt64 = 0
+        while index &+ 9 <= count {
+            let high = UInt64(bigEndian: UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self))
+            let joined = high &<< shift | UInt64(input[index &+ 8]) &>> (8 &- shift)
+            difference |= joined ^ UInt64(bigEndian: UnsafeRawPointer(stored + index).loadUnaligned(as: UInt64.self))
+            index &+= 8
+        }
+        while index < count {
+            let octet = input[index] &<< UInt8(shift) | input[index &+ 1] &>> UInt8(8 &- shift)
+            difference |= UInt64(octet ^ stored[index])
+            index &+= 1
+        }
+        return difference == 0
+    }
+
     /// Reads `count` octets at any bit offset; the caller has checked that `count * 8` bits remain.
     ///
     /// The array is made from a buffer of the octets (the input itself when they start on a byte boundary, else a

@@ -93,19 +93,25 @@ extension EXIBitReader {
         if count > 0, count <= UInt64(known.longestUTF8Count), count <= UInt64(self.remainingBits / 8),
             maxLength.map({ count <= UInt64($0) }) ?? true, count >= UInt64(Swift.max(minLength, 0))
         {
-            let first = self.position
             let n = Int(count)
             // Characters are code points as EXI unsigned integers: when the next `n` octets are all below 0x80,
             // each is one whole character and the string is exactly these `n` ASCII octets. Otherwise (some
-            // character takes more than one octet) the general path below reads it.
-            let match: String? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { buffer in
-                guard let address = buffer.baseAddress else { return nil }
-                self.copyOctets(into: address, n)
-                // Only ASCII values are matched: equal octets are all below 0x80, each one whole character.
-                return known.value(matching: UnsafeBufferPointer(start: address, count: n))
+            // character takes more than one octet) the general path below reads it. Only ASCII values are
+            // matched: equal octets are all below 0x80, each one whole character. They are compared where they
+            // are, at any bit offset.
+            let found: Int? = known.entries.withUnsafeBufferPointer { entries in
+                known.octets.withUnsafeBufferPointer { all in
+                    guard let stored = all.baseAddress else { return nil }
+                    for entry in entries where entry.count == n {
+                        if self.nextOctetsEqual(stored + entry.start, n) { return entry.index }
+                    }
+                    return nil
+                }
             }
-            if let match { return match }
-            self.position = first
+            if let found {
+                self.position &+= n &* 8
+                return known.values[found]
+            }
         }
         let value = try self.readCharacters(count: count, maxLength: maxLength, start: start)
         if minLength > 0 {
