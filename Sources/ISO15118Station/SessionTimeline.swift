@@ -27,13 +27,15 @@ enum GeneratedResponseCode {
         // Unwrap enum payloads and one-field wrappers (a body, a message family) until a struct with a responseCode appears.
         for _ in 0..<4 {
             let mirror = Mirror(reflecting: value)
-            if let code = mirror.children.first(where: { $0.label == "responseCode" })?.value {
-                let processing = mirror.children.first(where: { $0.label == "evseProcessing" })?.value
+            // The generated structs' fields (their `_exiMemberwise` marker is not one).
+            let children = mirror.children.filter { $0.label != "_exiMemberwise" }
+            if let code = children.first(where: { $0.label == "responseCode" })?.value {
+                let processing = children.first(where: { $0.label == "evseProcessing" })?.value
                 return [code, processing].compactMap { $0.flatMap(Self.text) }.joined(separator: "/")
             }
             let wrapper = mirror.displayStyle == .enum || mirror.displayStyle == .optional
-                || (mirror.displayStyle == .struct && mirror.children.count == 1)
-            guard wrapper, let payload = mirror.children.first?.value else { return nil }
+                || (mirror.displayStyle == .struct && children.count == 1)
+            guard wrapper, let payload = children.first?.value else { return nil }
             value = payload
         }
         return nil

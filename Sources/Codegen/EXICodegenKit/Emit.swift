@@ -399,7 +399,7 @@ extension Generator {
                 decodeField(f.node, into: t, ctx, &L)
                 args.append("\(f.name.replacingOccurrences(of: "`", with: "")): \(t)")
             }
-            L("let \(v) = \(g.name)(\(args.joined(separator: ", ")))")
+            L("let \(v) = \(g.name)(\((args + ["_exiMemberwise: EXIMemberwise()"]).joined(separator: ", ")))")
         case .wildcard:
             break
         }
@@ -563,7 +563,9 @@ extension Generator {
         L("///")
     }
 
-    func emitFields(_ fields: [FieldModel], typeName: String, _ L: inout Lines) {
+    /// The stored fields of a struct in its body (`L`), and its public initializer in an extension (`after`, to follow
+    /// the struct): an initializer in the body would take the implicit memberwise one away, which the decoder uses.
+    func emitFields(_ fields: [FieldModel], typeName: String, _ L: inout Lines, after: inout Lines) {
         let stored = fields.filter { if case .wildcard = $0.node { return false } else { return true } }
         for f in stored {
             var what = ""
@@ -581,23 +583,31 @@ extension Generator {
             L("/// \(what)")
             L("public var \(f.name): \(f.node.swiftType)")
         }
+        L("")
+        L("/// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).")
+        // No default value: the memberwise initializer then always takes it, and no call with the fields' names alone
+        // is ambiguous between the two.
+        L("fileprivate var _exiMemberwise: EXIMemberwise")
         let params = stored.map { f -> String in
             let label = f.name.replacingOccurrences(of: "`", with: "")
             if f.node.isArray { return "\(label): \(f.node.swiftType) = []" }
             if f.node.isOptional { return "\(label): \(f.node.swiftType) = nil" }
             return "\(label): \(f.node.swiftType)"
         }
-        L("")
-        L("/// Creates a value from its fields (array sizes and facets are checked when encoding).")
-        L.open("public init(\(params.joined(separator: ", "))) {")
+        after("")
+        after.open("extension \(typeName) {")
+        after("/// Creates a value from its fields (array sizes and facets are checked when encoding).")
+        after.open("public init(\(params.joined(separator: ", "))) {")
         for f in stored {
             let label = f.name.replacingOccurrences(of: "`", with: "")
-            L("self.\(label) = \(label)")
+            after("self.\(label) = \(label)")
         }
-        L.close()
+        after("self._exiMemberwise = EXIMemberwise()")
+        after.close()
+        after.close()
     }
 
-    func emitNested(_ model: StructModel, scope: String, _ L: inout Lines) {
+    func emitNested(_ model: StructModel, scope: String, _ L: inout Lines, after: inout Lines) {
         for n in model.nested {
             if let c = n as? ChoiceModel {
                 guard parentScope(c.name) == scope else { continue }
@@ -609,7 +619,7 @@ extension Generator {
                     L("/// Element `\(alt.xmlName)`.")
                     L("case \(alt.caseName)(\(alt.node.swiftType))")
                 }
-                emitNestedIn(model, scope: c.name, &L)
+                emitNestedIn(model, scope: c.name, &L, after: &after)
                 L.close()
             } else if let g = n as? GroupModel {
                 guard parentScope(g.name) == scope else { continue }
@@ -617,14 +627,16 @@ extension Generator {
                 L("")
                 L("/// A nested sequence of `\(model.xsdName)`.")
                 L.open("public struct \(local): Sendable, Hashable {")
-                emitFields(g.fields, typeName: g.name, &L)
-                emitNestedIn(model, scope: g.name, &L)
+                emitFields(g.fields, typeName: g.name, &L, after: &after)
+                emitNestedIn(model, scope: g.name, &L, after: &after)
                 L.close()
             }
         }
     }
 
-    func emitNestedIn(_ model: StructModel, scope: String, _ L: inout Lines) { emitNested(model, scope: scope, &L) }
+    func emitNestedIn(_ model: StructModel, scope: String, _ L: inout Lines, after: inout Lines) {
+        emitNested(model, scope: scope, &L, after: &after)
+    }
 
     func parentScope(_ name: String) -> String {
         var parts = name.split(separator: ".")
@@ -637,9 +649,13 @@ extension Generator {
         let q = model.def.name.map { "complex type `\($0.local)`" } ?? "the anonymous type of element `\(model.xsdName)`"
         L("/// XSD: \(q) in `\(model.def.name?.ns ?? model.key)`.")
         L.open("public struct \(model.swiftName): Sendable, Hashable {")
-        emitFields(model.fields, typeName: model.swiftName, &L)
-        emitNested(model, scope: model.swiftName, &L)
+        // The initializers' extensions follow the struct, at its level (nested types' too).
+        var after = Lines()
+        after.indent = L.indent - 1
+        emitFields(model.fields, typeName: model.swiftName, &L, after: &after)
+        emitNested(model, scope: model.swiftName, &L, after: &after)
         L.close()
+        L.text += after.text
         L("")
         emitCodec(model, &L)
         L("")
@@ -670,7 +686,9 @@ extension Generator {
             args.append("\(f.name.replacingOccurrences(of: "`", with: "")): \(v)")
         }
         checkEvent(0, "expected EE", ctx, &decoder)
-        decoder("return Self(\(args.joined(separator: ", ")))")
+        // The implicit memberwise initializer: the public one, written out, makes the optimizer copy (retain and
+        // release) the fields of a struct with optional fields over six words long before returning it.
+        decoder("return Self(\((args + ["_exiMemberwise: EXIMemberwise()"]).joined(separator: ", ")))")
         if ctx.usesRuntimeState {
             L("var s = 0")
             L("var rep = 0")

@@ -9,9 +9,15 @@ public struct CableCheckReq: Sendable, Hashable {
     /// Element `DC_EVStatus` (1..1).
     public var dcEVStatus: DC_EVStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CableCheckReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus) {
         self.dcEVStatus = dcEVStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -21,7 +27,7 @@ extension CableCheckReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try DC_EVStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(dcEVStatus: v1)
+        return Self(dcEVStatus: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -96,11 +102,17 @@ public struct CableCheckRes: Sendable, Hashable {
     /// Element `EVSEProcessing` (1..1).
     public var evseProcessing: EVSEProcessing
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CableCheckRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, dcEVSEStatus: DC_EVSEStatus, evseProcessing: EVSEProcessing) {
         self.responseCode = responseCode
         self.dcEVSEStatus = dcEVSEStatus
         self.evseProcessing = evseProcessing
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -126,7 +138,7 @@ extension CableCheckRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(responseCode: v1, dcEVSEStatus: v2, evseProcessing: v3)
+        return Self(responseCode: v1, dcEVSEStatus: v2, evseProcessing: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -221,12 +233,18 @@ public struct CertificateInstallationReq: Sendable, Hashable {
     /// Element `DHParams` (1..1).
     public var dhParams: [UInt8]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateInstallationReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, oemProvisioningCert: [UInt8], listOfRootCertificateIDs: ListOfRootCertificateIDs, dhParams: [UInt8]) {
         self.id = id
         self.oemProvisioningCert = oemProvisioningCert
         self.listOfRootCertificateIDs = listOfRootCertificateIDs
         self.dhParams = dhParams
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -269,7 +287,7 @@ extension CertificateInstallationReq {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(id: v1, oemProvisioningCert: v3, listOfRootCertificateIDs: v4, dhParams: v5)
+        return Self(id: v1, oemProvisioningCert: v3, listOfRootCertificateIDs: v4, dhParams: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -388,6 +406,11 @@ public struct CertificateInstallationRes: Sendable, Hashable {
     /// Element `ContractID` (1..1).
     public var contractID: String
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateInstallationRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String, responseCode: ResponseCode, contractSignatureCertChain: CertificateChain, contractSignatureEncryptedPrivateKey: [UInt8], dhParams: [UInt8], contractID: String) {
         self.id = id
@@ -396,6 +419,7 @@ public struct CertificateInstallationRes: Sendable, Hashable {
         self.contractSignatureEncryptedPrivateKey = contractSignatureEncryptedPrivateKey
         self.dhParams = dhParams
         self.contractID = contractID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -435,7 +459,7 @@ extension CertificateInstallationRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
         }
-        return Self(id: v1, responseCode: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dhParams: v5, contractID: v6)
+        return Self(id: v1, responseCode: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dhParams: v5, contractID: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -559,6 +583,11 @@ public struct CertificateUpdateReq: Sendable, Hashable {
     /// Element `DHParams` (1..1).
     public var dhParams: [UInt8]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateUpdateReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, contractSignatureCertChain: CertificateChain, contractID: String, listOfRootCertificateIDs: ListOfRootCertificateIDs, dhParams: [UInt8]) {
         self.id = id
@@ -566,6 +595,7 @@ public struct CertificateUpdateReq: Sendable, Hashable {
         self.contractID = contractID
         self.listOfRootCertificateIDs = listOfRootCertificateIDs
         self.dhParams = dhParams
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -613,7 +643,7 @@ extension CertificateUpdateReq {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(id: v1, contractSignatureCertChain: v3, contractID: v4, listOfRootCertificateIDs: v5, dhParams: v6)
+        return Self(id: v1, contractSignatureCertChain: v3, contractID: v4, listOfRootCertificateIDs: v5, dhParams: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -743,6 +773,11 @@ public struct CertificateUpdateRes: Sendable, Hashable {
     /// Element `RetryCounter` (1..1).
     public var retryCounter: Int16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateUpdateRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String, responseCode: ResponseCode, contractSignatureCertChain: CertificateChain, contractSignatureEncryptedPrivateKey: [UInt8], dhParams: [UInt8], contractID: String, retryCounter: Int16) {
         self.id = id
@@ -752,6 +787,7 @@ public struct CertificateUpdateRes: Sendable, Hashable {
         self.dhParams = dhParams
         self.contractID = contractID
         self.retryCounter = retryCounter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -797,7 +833,7 @@ extension CertificateUpdateRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
         }
-        return Self(id: v1, responseCode: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dhParams: v5, contractID: v6, retryCounter: v7)
+        return Self(id: v1, responseCode: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dhParams: v5, contractID: v6, retryCounter: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -924,10 +960,16 @@ public struct ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `AC_EVChargeParameter` or a member of its substitution group (1..1).
     public var evChargeParameter: EVChargeParameterGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargeParameterDiscoveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evRequestedEnergyTransferType: EVRequestedEnergyTransfer, evChargeParameter: EVChargeParameterGroup) {
         self.evRequestedEnergyTransferType = evRequestedEnergyTransferType
         self.evChargeParameter = evChargeParameter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -966,7 +1008,7 @@ extension ChargeParameterDiscoveryReq {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(evRequestedEnergyTransferType: v1, evChargeParameter: v2)
+        return Self(evRequestedEnergyTransferType: v1, evChargeParameter: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1066,12 +1108,18 @@ public struct ChargeParameterDiscoveryRes: Sendable, Hashable {
     /// Element `AC_EVSEChargeParameter` or a member of its substitution group (1..1).
     public var evseChargeParameter: EVSEChargeParameterGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargeParameterDiscoveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseProcessing: EVSEProcessing, saSchedules: SASchedulesGroup, evseChargeParameter: EVSEChargeParameterGroup) {
         self.responseCode = responseCode
         self.evseProcessing = evseProcessing
         self.saSchedules = saSchedules
         self.evseChargeParameter = evseChargeParameter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1134,7 +1182,7 @@ extension ChargeParameterDiscoveryRes {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(responseCode: v1, evseProcessing: v2, saSchedules: v3, evseChargeParameter: v6)
+        return Self(responseCode: v1, evseProcessing: v2, saSchedules: v3, evseChargeParameter: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1252,8 +1300,14 @@ extension ChargeParameterDiscoveryRes: Codable {
 /// XSD: complex type `ChargingStatusReqType` in `urn:din:70121:2012:MsgBody`.
 public struct ChargingStatusReq: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargingStatusReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1261,7 +1315,7 @@ extension ChargingStatusReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1335,6 +1389,11 @@ public struct ChargingStatusRes: Sendable, Hashable {
     /// Element `AC_EVSEStatus` (1..1).
     public var acEVSEStatus: AC_EVSEStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargingStatusRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseID: [UInt8], saScheduleTupleID: Int16, evseMaxCurrent: PhysicalValue? = nil, meterInfo: MeterInfo? = nil, receiptRequired: Bool, acEVSEStatus: AC_EVSEStatus) {
         self.responseCode = responseCode
@@ -1344,6 +1403,7 @@ public struct ChargingStatusRes: Sendable, Hashable {
         self.meterInfo = meterInfo
         self.receiptRequired = receiptRequired
         self.acEVSEStatus = acEVSEStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1413,7 +1473,7 @@ extension ChargingStatusRes {
         let v9 = try AC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(responseCode: v1, evseID: v2, saScheduleTupleID: v3, evseMaxCurrent: v4, meterInfo: v6, receiptRequired: v8, acEVSEStatus: v9)
+        return Self(responseCode: v1, evseID: v2, saScheduleTupleID: v3, evseMaxCurrent: v4, meterInfo: v6, receiptRequired: v8, acEVSEStatus: v9, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1560,10 +1620,16 @@ public struct ContractAuthenticationReq: Sendable, Hashable {
     /// Element `GenChallenge` (0..1).
     public var genChallenge: String?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ContractAuthenticationReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, genChallenge: String? = nil) {
         self.id = id
         self.genChallenge = genChallenge
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1606,7 +1672,7 @@ extension ContractAuthenticationReq {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ContractAuthenticationReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, genChallenge: v3)
+        return Self(id: v1, genChallenge: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1703,10 +1769,16 @@ public struct ContractAuthenticationRes: Sendable, Hashable {
     /// Element `EVSEProcessing` (1..1).
     public var evseProcessing: EVSEProcessing
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ContractAuthenticationRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseProcessing: EVSEProcessing) {
         self.responseCode = responseCode
         self.evseProcessing = evseProcessing
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1728,7 +1800,7 @@ extension ContractAuthenticationRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(responseCode: v1, evseProcessing: v2)
+        return Self(responseCode: v1, evseProcessing: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1826,6 +1898,11 @@ public struct CurrentDemandReq: Sendable, Hashable {
     /// Element `EVTargetVoltage` (1..1).
     public var evTargetVoltage: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CurrentDemandReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus, evTargetCurrent: PhysicalValue, evMaximumVoltageLimit: PhysicalValue? = nil, evMaximumCurrentLimit: PhysicalValue? = nil, evMaximumPowerLimit: PhysicalValue? = nil, bulkChargingComplete: Bool? = nil, chargingComplete: Bool, remainingTimeToFullSoC: PhysicalValue? = nil, remainingTimeToBulkSoC: PhysicalValue? = nil, evTargetVoltage: PhysicalValue) {
         self.dcEVStatus = dcEVStatus
@@ -1838,6 +1915,7 @@ public struct CurrentDemandReq: Sendable, Hashable {
         self.remainingTimeToFullSoC = remainingTimeToFullSoC
         self.remainingTimeToBulkSoC = remainingTimeToBulkSoC
         self.evTargetVoltage = evTargetVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1959,7 +2037,7 @@ extension CurrentDemandReq {
         let v16 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(dcEVStatus: v1, evTargetCurrent: v2, evMaximumVoltageLimit: v3, evMaximumCurrentLimit: v5, evMaximumPowerLimit: v7, bulkChargingComplete: v9, chargingComplete: v11, remainingTimeToFullSoC: v12, remainingTimeToBulkSoC: v14, evTargetVoltage: v16)
+        return Self(dcEVStatus: v1, evTargetCurrent: v2, evMaximumVoltageLimit: v3, evMaximumCurrentLimit: v5, evMaximumPowerLimit: v7, bulkChargingComplete: v9, chargingComplete: v11, remainingTimeToFullSoC: v12, remainingTimeToBulkSoC: v14, evTargetVoltage: v16, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2178,6 +2256,11 @@ public struct CurrentDemandRes: Sendable, Hashable {
     /// Element `EVSEMaximumPowerLimit` (0..1).
     public var evseMaximumPowerLimit: PhysicalValue?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CurrentDemandRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, dcEVSEStatus: DC_EVSEStatus, evsePresentVoltage: PhysicalValue, evsePresentCurrent: PhysicalValue, evseCurrentLimitAchieved: Bool, evseVoltageLimitAchieved: Bool, evsePowerLimitAchieved: Bool, evseMaximumVoltageLimit: PhysicalValue? = nil, evseMaximumCurrentLimit: PhysicalValue? = nil, evseMaximumPowerLimit: PhysicalValue? = nil) {
         self.responseCode = responseCode
@@ -2190,6 +2273,7 @@ public struct CurrentDemandRes: Sendable, Hashable {
         self.evseMaximumVoltageLimit = evseMaximumVoltageLimit
         self.evseMaximumCurrentLimit = evseMaximumCurrentLimit
         self.evseMaximumPowerLimit = evseMaximumPowerLimit
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2284,7 +2368,7 @@ extension CurrentDemandRes {
             v12 = v13
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3, evsePresentCurrent: v4, evseCurrentLimitAchieved: v5, evseVoltageLimitAchieved: v6, evsePowerLimitAchieved: v7, evseMaximumVoltageLimit: v8, evseMaximumCurrentLimit: v10, evseMaximumPowerLimit: v12)
+        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3, evsePresentCurrent: v4, evseCurrentLimitAchieved: v5, evseVoltageLimitAchieved: v6, evsePowerLimitAchieved: v7, evseMaximumVoltageLimit: v8, evseMaximumCurrentLimit: v10, evseMaximumPowerLimit: v12, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2471,12 +2555,18 @@ public struct MeteringReceiptReq: Sendable, Hashable {
     /// Element `MeterInfo` (1..1).
     public var meterInfo: MeterInfo
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MeteringReceiptReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, sessionID: [UInt8], saScheduleTupleID: Int16? = nil, meterInfo: MeterInfo) {
         self.id = id
         self.sessionID = sessionID
         self.saScheduleTupleID = saScheduleTupleID
         self.meterInfo = meterInfo
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2526,7 +2616,7 @@ extension MeteringReceiptReq {
         let v6 = try MeterInfo.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(id: v1, sessionID: v3, saScheduleTupleID: v4, meterInfo: v6)
+        return Self(id: v1, sessionID: v3, saScheduleTupleID: v4, meterInfo: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2642,10 +2732,16 @@ public struct MeteringReceiptRes: Sendable, Hashable {
     /// Element `AC_EVSEStatus` (1..1).
     public var acEVSEStatus: AC_EVSEStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MeteringReceiptRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, acEVSEStatus: AC_EVSEStatus) {
         self.responseCode = responseCode
         self.acEVSEStatus = acEVSEStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2663,7 +2759,7 @@ extension MeteringReceiptRes {
         }
         let v2 = try AC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(responseCode: v1, acEVSEStatus: v2)
+        return Self(responseCode: v1, acEVSEStatus: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2745,10 +2841,16 @@ public struct PaymentDetailsReq: Sendable, Hashable {
     /// Element `ContractSignatureCertChain` (1..1).
     public var contractSignatureCertChain: CertificateChain
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PaymentDetailsReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(contractID: String, contractSignatureCertChain: CertificateChain) {
         self.contractID = contractID
         self.contractSignatureCertChain = contractSignatureCertChain
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2766,7 +2868,7 @@ extension PaymentDetailsReq {
         }
         let v2 = try CertificateChain.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(contractID: v1, contractSignatureCertChain: v2)
+        return Self(contractID: v1, contractSignatureCertChain: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2850,11 +2952,17 @@ public struct PaymentDetailsRes: Sendable, Hashable {
     /// Element `DateTimeNow` (1..1).
     public var dateTimeNow: Int64
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PaymentDetailsRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, genChallenge: String, dateTimeNow: Int64) {
         self.responseCode = responseCode
         self.genChallenge = genChallenge
         self.dateTimeNow = dateTimeNow
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2882,7 +2990,7 @@ extension PaymentDetailsRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(responseCode: v1, genChallenge: v2, dateTimeNow: v3)
+        return Self(responseCode: v1, genChallenge: v2, dateTimeNow: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2975,11 +3083,17 @@ public struct PowerDeliveryReq: Sendable, Hashable {
     /// Element `DC_EVPowerDeliveryParameter` or a member of its substitution group (0..1).
     public var evPowerDeliveryParameter: EVPowerDeliveryParameterGroup?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PowerDeliveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(readyToChargeState: Bool, chargingProfile: ChargingProfile? = nil, evPowerDeliveryParameter: EVPowerDeliveryParameterGroup? = nil) {
         self.readyToChargeState = readyToChargeState
         self.chargingProfile = chargingProfile
         self.evPowerDeliveryParameter = evPowerDeliveryParameter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3037,7 +3151,7 @@ extension PowerDeliveryReq {
             v4 = v5
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(readyToChargeState: v1, chargingProfile: v2, evPowerDeliveryParameter: v4)
+        return Self(readyToChargeState: v1, chargingProfile: v2, evPowerDeliveryParameter: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3153,10 +3267,16 @@ public struct PowerDeliveryRes: Sendable, Hashable {
     /// Element `AC_EVSEStatus` or a member of its substitution group (1..1).
     public var evseStatus: EVSEStatusGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PowerDeliveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseStatus: EVSEStatusGroup) {
         self.responseCode = responseCode
         self.evseStatus = evseStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3195,7 +3315,7 @@ extension PowerDeliveryRes {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(responseCode: v1, evseStatus: v2)
+        return Self(responseCode: v1, evseStatus: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3293,11 +3413,17 @@ public struct PreChargeReq: Sendable, Hashable {
     /// Element `EVTargetCurrent` (1..1).
     public var evTargetCurrent: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PreChargeReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus, evTargetVoltage: PhysicalValue, evTargetCurrent: PhysicalValue) {
         self.dcEVStatus = dcEVStatus
         self.evTargetVoltage = evTargetVoltage
         self.evTargetCurrent = evTargetCurrent
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3311,7 +3437,7 @@ extension PreChargeReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(dcEVStatus: v1, evTargetVoltage: v2, evTargetCurrent: v3)
+        return Self(dcEVStatus: v1, evTargetVoltage: v2, evTargetCurrent: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3404,11 +3530,17 @@ public struct PreChargeRes: Sendable, Hashable {
     /// Element `EVSEPresentVoltage` (1..1).
     public var evsePresentVoltage: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PreChargeRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, dcEVSEStatus: DC_EVSEStatus, evsePresentVoltage: PhysicalValue) {
         self.responseCode = responseCode
         self.dcEVSEStatus = dcEVSEStatus
         self.evsePresentVoltage = evsePresentVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3428,7 +3560,7 @@ extension PreChargeRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3)
+        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3517,9 +3649,15 @@ public struct ServiceDetailReq: Sendable, Hashable {
     /// Element `ServiceID` (1..1).
     public var serviceID: UInt16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDetailReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceID: UInt16) {
         self.serviceID = serviceID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3535,7 +3673,7 @@ extension ServiceDetailReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         }
-        return Self(serviceID: v1)
+        return Self(serviceID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3610,11 +3748,17 @@ public struct ServiceDetailRes: Sendable, Hashable {
     /// Element `ServiceParameterList` (0..1).
     public var serviceParameterList: ServiceParameterList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDetailRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, serviceID: UInt16, serviceParameterList: ServiceParameterList? = nil) {
         self.responseCode = responseCode
         self.serviceID = serviceID
         self.serviceParameterList = serviceParameterList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3652,7 +3796,7 @@ extension ServiceDetailRes {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(responseCode: v1, serviceID: v2, serviceParameterList: v3)
+        return Self(responseCode: v1, serviceID: v2, serviceParameterList: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3753,10 +3897,16 @@ public struct ServiceDiscoveryReq: Sendable, Hashable {
     /// Element `ServiceCategory` (0..1).
     public var serviceCategory: ServiceCategory?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDiscoveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceScope: String? = nil, serviceCategory: ServiceCategory? = nil) {
         self.serviceScope = serviceScope
         self.serviceCategory = serviceCategory
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3801,7 +3951,7 @@ extension ServiceDiscoveryReq {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(serviceScope: v1, serviceCategory: v3)
+        return Self(serviceScope: v1, serviceCategory: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3903,12 +4053,18 @@ public struct ServiceDiscoveryRes: Sendable, Hashable {
     /// Element `ServiceList` (0..1).
     public var serviceList: ServiceTagList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDiscoveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, paymentOptions: PaymentOptions, chargeService: ServiceCharge, serviceList: ServiceTagList? = nil) {
         self.responseCode = responseCode
         self.paymentOptions = paymentOptions
         self.chargeService = chargeService
         self.serviceList = serviceList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3947,7 +4103,7 @@ extension ServiceDiscoveryRes {
             v4 = v5
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(responseCode: v1, paymentOptions: v2, chargeService: v3, serviceList: v4)
+        return Self(responseCode: v1, paymentOptions: v2, chargeService: v3, serviceList: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4057,10 +4213,16 @@ public struct ServicePaymentSelectionReq: Sendable, Hashable {
     /// Element `SelectedServiceList` (1..1).
     public var selectedServiceList: SelectedServiceList
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServicePaymentSelectionReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(selectedPaymentOption: PaymentOption, selectedServiceList: SelectedServiceList) {
         self.selectedPaymentOption = selectedPaymentOption
         self.selectedServiceList = selectedServiceList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4078,7 +4240,7 @@ extension ServicePaymentSelectionReq {
         }
         let v2 = try SelectedServiceList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(selectedPaymentOption: v1, selectedServiceList: v2)
+        return Self(selectedPaymentOption: v1, selectedServiceList: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4158,9 +4320,15 @@ public struct ServicePaymentSelectionRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
     public var responseCode: ResponseCode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServicePaymentSelectionRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode) {
         self.responseCode = responseCode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4176,7 +4344,7 @@ extension ServicePaymentSelectionRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         }
-        return Self(responseCode: v1)
+        return Self(responseCode: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4247,9 +4415,15 @@ public struct SessionSetupReq: Sendable, Hashable {
     /// Element `EVCCID` (1..1).
     public var evccID: [UInt8]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionSetupReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evccID: [UInt8]) {
         self.evccID = evccID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4265,7 +4439,7 @@ extension SessionSetupReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         }
-        return Self(evccID: v1)
+        return Self(evccID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4340,11 +4514,17 @@ public struct SessionSetupRes: Sendable, Hashable {
     /// Element `DateTimeNow` (0..1).
     public var dateTimeNow: Int64?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionSetupRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseID: [UInt8], dateTimeNow: Int64? = nil) {
         self.responseCode = responseCode
         self.evseID = evseID
         self.dateTimeNow = dateTimeNow
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4386,7 +4566,7 @@ extension SessionSetupRes {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(responseCode: v1, evseID: v2, dateTimeNow: v3)
+        return Self(responseCode: v1, evseID: v2, dateTimeNow: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4486,9 +4666,15 @@ public struct SessionStopRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
     public var responseCode: ResponseCode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionStopRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode) {
         self.responseCode = responseCode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4504,7 +4690,7 @@ extension SessionStopRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         }
-        return Self(responseCode: v1)
+        return Self(responseCode: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4573,8 +4759,14 @@ extension SessionStopRes: Codable {
 /// XSD: complex type `SessionStopType` in `urn:din:70121:2012:MsgBody`.
 public struct SessionStop: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionStop {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4582,7 +4774,7 @@ extension SessionStop {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4644,9 +4836,15 @@ public struct WeldingDetectionReq: Sendable, Hashable {
     /// Element `DC_EVStatus` (1..1).
     public var dcEVStatus: DC_EVStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WeldingDetectionReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus) {
         self.dcEVStatus = dcEVStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4656,7 +4854,7 @@ extension WeldingDetectionReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try DC_EVStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(dcEVStatus: v1)
+        return Self(dcEVStatus: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4731,11 +4929,17 @@ public struct WeldingDetectionRes: Sendable, Hashable {
     /// Element `EVSEPresentVoltage` (1..1).
     public var evsePresentVoltage: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WeldingDetectionRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, dcEVSEStatus: DC_EVSEStatus, evsePresentVoltage: PhysicalValue) {
         self.responseCode = responseCode
         self.dcEVSEStatus = dcEVSEStatus
         self.evsePresentVoltage = evsePresentVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4755,7 +4959,7 @@ extension WeldingDetectionRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3)
+        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

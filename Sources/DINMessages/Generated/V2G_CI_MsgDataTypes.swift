@@ -17,6 +17,11 @@ public struct AC_EVChargeParameter: Sendable, Hashable {
     /// Element `EVMinCurrent` (1..1).
     public var evMinCurrent: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_EVChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32, eAmount: PhysicalValue, evMaxVoltage: PhysicalValue, evMaxCurrent: PhysicalValue, evMinCurrent: PhysicalValue) {
         self.departureTime = departureTime
@@ -24,6 +29,7 @@ public struct AC_EVChargeParameter: Sendable, Hashable {
         self.evMaxVoltage = evMaxVoltage
         self.evMaxCurrent = evMaxCurrent
         self.evMinCurrent = evMinCurrent
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -47,7 +53,7 @@ extension AC_EVChargeParameter {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         let v5 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
-        return Self(departureTime: v1, eAmount: v2, evMaxVoltage: v3, evMaxCurrent: v4, evMinCurrent: v5)
+        return Self(departureTime: v1, eAmount: v2, evMaxVoltage: v3, evMaxCurrent: v4, evMinCurrent: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -160,12 +166,18 @@ public struct AC_EVSEChargeParameter: Sendable, Hashable {
     /// Element `EVSEMinCurrent` (1..1).
     public var evseMinCurrent: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_EVSEChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(acEVSEStatus: AC_EVSEStatus, evseMaxVoltage: PhysicalValue, evseMaxCurrent: PhysicalValue, evseMinCurrent: PhysicalValue) {
         self.acEVSEStatus = acEVSEStatus
         self.evseMaxVoltage = evseMaxVoltage
         self.evseMaxCurrent = evseMaxCurrent
         self.evseMinCurrent = evseMinCurrent
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -181,7 +193,7 @@ extension AC_EVSEChargeParameter {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        return Self(acEVSEStatus: v1, evseMaxVoltage: v2, evseMaxCurrent: v3, evseMinCurrent: v4)
+        return Self(acEVSEStatus: v1, evseMaxVoltage: v2, evseMaxCurrent: v3, evseMinCurrent: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -285,12 +297,18 @@ public struct AC_EVSEStatus: Sendable, Hashable {
     /// Element `EVSENotification` (1..1).
     public var evseNotification: EVSENotification
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_EVSEStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(powerSwitchClosed: Bool, rcd: Bool, notificationMaxDelay: UInt32, evseNotification: EVSENotification) {
         self.powerSwitchClosed = powerSwitchClosed
         self.rcd = rcd
         self.notificationMaxDelay = notificationMaxDelay
         self.evseNotification = evseNotification
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -324,7 +342,7 @@ extension AC_EVSEStatus {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         }
-        return Self(powerSwitchClosed: v1, rcd: v2, notificationMaxDelay: v3, evseNotification: v4)
+        return Self(powerSwitchClosed: v1, rcd: v2, notificationMaxDelay: v3, evseNotification: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -424,10 +442,16 @@ public struct CertificateChain: Sendable, Hashable {
     /// Element `SubCertificates` (0..1).
     public var subCertificates: SubCertificates?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateChain {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(certificate: [UInt8], subCertificates: SubCertificates? = nil) {
         self.certificate = certificate
         self.subCertificates = subCertificates
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -458,7 +482,7 @@ extension CertificateChain {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateChain: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(certificate: v1, subCertificates: v2)
+        return Self(certificate: v1, subCertificates: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -549,10 +573,16 @@ public struct ChargingProfile: Sendable, Hashable {
     /// Element `ProfileEntry` (1..unbounded).
     public var profileEntry: [ProfileEntry]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargingProfile {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(saScheduleTupleID: Int16, profileEntry: [ProfileEntry] = []) {
         self.saScheduleTupleID = saScheduleTupleID
         self.profileEntry = profileEntry
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -585,7 +615,7 @@ extension ChargingProfile {
         }
         if v2.count < 1 { throw EXIError.lengthLimitExceeded("ChargingProfile: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ChargingProfile: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(saScheduleTupleID: v1, profileEntry: v2)
+        return Self(saScheduleTupleID: v1, profileEntry: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -684,10 +714,16 @@ public struct ConsumptionCost: Sendable, Hashable {
     /// Element `Cost` (0..unbounded).
     public var cost: [Cost]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ConsumptionCost {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(startValue: UInt32, cost: [Cost] = []) {
         self.startValue = startValue
         self.cost = cost
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -724,7 +760,7 @@ extension ConsumptionCost {
             v2.append(v3)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ConsumptionCost: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(startValue: v1, cost: v2)
+        return Self(startValue: v1, cost: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -819,11 +855,17 @@ public struct Cost: Sendable, Hashable {
     /// Element `amountMultiplier` (0..1).
     public var amountMultiplier: Int8?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Cost {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(costKind: CostKind, amount: UInt32, amountMultiplier: Int8? = nil) {
         self.costKind = costKind
         self.amount = amount
         self.amountMultiplier = amountMultiplier
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -865,7 +907,7 @@ extension Cost {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Cost: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(costKind: v1, amount: v2, amountMultiplier: v3)
+        return Self(costKind: v1, amount: v2, amountMultiplier: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -979,6 +1021,11 @@ public struct DC_EVChargeParameter: Sendable, Hashable {
     /// Element `BulkSOC` (0..1).
     public var bulkSOC: Int8?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_EVChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus, evMaximumCurrentLimit: PhysicalValue, evMaximumPowerLimit: PhysicalValue? = nil, evMaximumVoltageLimit: PhysicalValue, evEnergyCapacity: PhysicalValue? = nil, evEnergyRequest: PhysicalValue? = nil, fullSOC: Int8? = nil, bulkSOC: Int8? = nil) {
         self.dcEVStatus = dcEVStatus
@@ -989,6 +1036,7 @@ public struct DC_EVChargeParameter: Sendable, Hashable {
         self.evEnergyRequest = evEnergyRequest
         self.fullSOC = fullSOC
         self.bulkSOC = bulkSOC
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1092,7 +1140,7 @@ extension DC_EVChargeParameter {
             v12 = v13
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(dcEVStatus: v1, evMaximumCurrentLimit: v2, evMaximumPowerLimit: v3, evMaximumVoltageLimit: v5, evEnergyCapacity: v6, evEnergyRequest: v8, fullSOC: v10, bulkSOC: v12)
+        return Self(dcEVStatus: v1, evMaximumCurrentLimit: v2, evMaximumPowerLimit: v3, evMaximumVoltageLimit: v5, evEnergyCapacity: v6, evEnergyRequest: v8, fullSOC: v10, bulkSOC: v12, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1272,11 +1320,17 @@ public struct DC_EVPowerDeliveryParameter: Sendable, Hashable {
     /// Element `ChargingComplete` (1..1).
     public var chargingComplete: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_EVPowerDeliveryParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus, bulkChargingComplete: Bool? = nil, chargingComplete: Bool) {
         self.dcEVStatus = dcEVStatus
         self.bulkChargingComplete = bulkChargingComplete
         self.chargingComplete = chargingComplete
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1314,7 +1368,7 @@ extension DC_EVPowerDeliveryParameter {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(dcEVStatus: v1, bulkChargingComplete: v2, chargingComplete: v4)
+        return Self(dcEVStatus: v1, bulkChargingComplete: v2, chargingComplete: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1430,6 +1484,11 @@ public struct DC_EVSEChargeParameter: Sendable, Hashable {
     /// Element `EVSEEnergyToBeDelivered` (0..1).
     public var evseEnergyToBeDelivered: PhysicalValue?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_EVSEChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVSEStatus: DC_EVSEStatus, evseMaximumCurrentLimit: PhysicalValue, evseMaximumPowerLimit: PhysicalValue? = nil, evseMaximumVoltageLimit: PhysicalValue, evseMinimumCurrentLimit: PhysicalValue, evseMinimumVoltageLimit: PhysicalValue, evseCurrentRegulationTolerance: PhysicalValue? = nil, evsePeakCurrentRipple: PhysicalValue, evseEnergyToBeDelivered: PhysicalValue? = nil) {
         self.dcEVSEStatus = dcEVSEStatus
@@ -1441,6 +1500,7 @@ public struct DC_EVSEChargeParameter: Sendable, Hashable {
         self.evseCurrentRegulationTolerance = evseCurrentRegulationTolerance
         self.evsePeakCurrentRipple = evsePeakCurrentRipple
         self.evseEnergyToBeDelivered = evseEnergyToBeDelivered
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1510,7 +1570,7 @@ extension DC_EVSEChargeParameter {
             v11 = v12
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(dcEVSEStatus: v1, evseMaximumCurrentLimit: v2, evseMaximumPowerLimit: v3, evseMaximumVoltageLimit: v5, evseMinimumCurrentLimit: v6, evseMinimumVoltageLimit: v7, evseCurrentRegulationTolerance: v8, evsePeakCurrentRipple: v10, evseEnergyToBeDelivered: v11)
+        return Self(dcEVSEStatus: v1, evseMaximumCurrentLimit: v2, evseMaximumPowerLimit: v3, evseMaximumVoltageLimit: v5, evseMinimumCurrentLimit: v6, evseMinimumVoltageLimit: v7, evseCurrentRegulationTolerance: v8, evsePeakCurrentRipple: v10, evseEnergyToBeDelivered: v11, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1680,12 +1740,18 @@ public struct DC_EVSEStatus: Sendable, Hashable {
     /// Element `EVSENotification` (1..1).
     public var evseNotification: EVSENotification
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_EVSEStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evseIsolationStatus: IsolationLevel? = nil, evseStatusCode: DC_EVSEStatusCode, notificationMaxDelay: UInt32, evseNotification: EVSENotification) {
         self.evseIsolationStatus = evseIsolationStatus
         self.evseStatusCode = evseStatusCode
         self.notificationMaxDelay = notificationMaxDelay
         self.evseNotification = evseNotification
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1734,7 +1800,7 @@ extension DC_EVSEStatus {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(evseIsolationStatus: v1, evseStatusCode: v3, notificationMaxDelay: v4, evseNotification: v5)
+        return Self(evseIsolationStatus: v1, evseStatusCode: v3, notificationMaxDelay: v4, evseNotification: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1852,6 +1918,11 @@ public struct DC_EVStatus: Sendable, Hashable {
     /// Element `EVRESSSOC` (1..1).
     public var evresssoc: Int8
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_EVStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evReady: Bool, evCabinConditioning: Bool? = nil, evressConditioning: Bool? = nil, evErrorCode: DC_EVErrorCode, evresssoc: Int8) {
         self.evReady = evReady
@@ -1859,6 +1930,7 @@ public struct DC_EVStatus: Sendable, Hashable {
         self.evressConditioning = evressConditioning
         self.evErrorCode = evErrorCode
         self.evresssoc = evresssoc
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1924,7 +1996,7 @@ extension DC_EVStatus {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(evReady: v1, evCabinConditioning: v2, evressConditioning: v4, evErrorCode: v6, evresssoc: v7)
+        return Self(evReady: v1, evCabinConditioning: v2, evressConditioning: v4, evErrorCode: v6, evresssoc: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2050,8 +2122,14 @@ extension DC_EVStatus: Codable {
 /// XSD: complex type `EVChargeParameterType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct EVChargeParameter: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2059,7 +2137,7 @@ extension EVChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2119,8 +2197,14 @@ extension EVChargeParameter: Codable {
 /// XSD: complex type `EVPowerDeliveryParameterType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct EVPowerDeliveryParameter: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVPowerDeliveryParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2128,7 +2212,7 @@ extension EVPowerDeliveryParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2188,8 +2272,14 @@ extension EVPowerDeliveryParameter: Codable {
 /// XSD: complex type `EVSEChargeParameterType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct EVSEChargeParameter: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVSEChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2197,7 +2287,7 @@ extension EVSEChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2257,8 +2347,14 @@ extension EVSEChargeParameter: Codable {
 /// XSD: complex type `EVSEStatusType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct EVSEStatus: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVSEStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2266,7 +2362,7 @@ extension EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2326,8 +2422,14 @@ extension EVSEStatus: Codable {
 /// XSD: complex type `EVStatusType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct EVStatus: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2335,7 +2437,7 @@ extension EVStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2397,9 +2499,15 @@ public struct Entry: Sendable, Hashable {
     /// Element `RelativeTimeInterval` or a member of its substitution group (1..1).
     public var timeInterval: TimeInterval
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Entry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeInterval: TimeInterval) {
         self.timeInterval = timeInterval
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2426,7 +2534,7 @@ extension Entry {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(timeInterval: v1)
+        return Self(timeInterval: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2503,8 +2611,14 @@ extension Entry: Codable {
 /// XSD: complex type `IntervalType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct Interval: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Interval {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2512,7 +2626,7 @@ extension Interval {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2574,9 +2688,15 @@ public struct ListOfRootCertificateIDs: Sendable, Hashable {
     /// Element `RootCertificateID` (1..unbounded).
     public var rootCertificateID: [String]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ListOfRootCertificateIDs {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(rootCertificateID: [String] = []) {
         self.rootCertificateID = rootCertificateID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2601,7 +2721,7 @@ extension ListOfRootCertificateIDs {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ListOfRootCertificateIDs: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(rootCertificateID: v1)
+        return Self(rootCertificateID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2697,6 +2817,11 @@ public struct MeterInfo: Sendable, Hashable {
     /// Element `TMeter` (0..1).
     public var tMeter: Int64?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MeterInfo {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(meterID: String, meterReading: PhysicalValue? = nil, sigMeterReading: [UInt8]? = nil, meterStatus: Int16? = nil, tMeter: Int64? = nil) {
         self.meterID = meterID
@@ -2704,6 +2829,7 @@ public struct MeterInfo: Sendable, Hashable {
         self.sigMeterReading = sigMeterReading
         self.meterStatus = meterStatus
         self.tMeter = tMeter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2793,7 +2919,7 @@ extension MeterInfo {
             v8 = v9
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("MeterInfo: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(meterID: v1, meterReading: v2, sigMeterReading: v4, meterStatus: v6, tMeter: v8)
+        return Self(meterID: v1, meterReading: v2, sigMeterReading: v4, meterStatus: v6, tMeter: v8, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2941,10 +3067,16 @@ public struct Notification: Sendable, Hashable {
     /// Element `FaultMsg` (0..1).
     public var faultMsg: String?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Notification {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(faultCode: FaultCode, faultMsg: String? = nil) {
         self.faultCode = faultCode
         self.faultMsg = faultMsg
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2979,7 +3111,7 @@ extension Notification {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Notification: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(faultCode: v1, faultMsg: v2)
+        return Self(faultCode: v1, faultMsg: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3071,10 +3203,16 @@ public struct PMaxScheduleEntry: Sendable, Hashable {
     /// Element `PMax` (1..1).
     public var pMax: Int16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PMaxScheduleEntry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeInterval: TimeInterval, pMax: Int16) {
         self.timeInterval = timeInterval
         self.pMax = pMax
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3110,7 +3248,7 @@ extension PMaxScheduleEntry {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(timeInterval: v1, pMax: v4)
+        return Self(timeInterval: v1, pMax: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3200,10 +3338,16 @@ public struct PMaxSchedule: Sendable, Hashable {
     /// Element `PMaxScheduleEntry` (1..unbounded).
     public var pMaxScheduleEntry: [PMaxScheduleEntry]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PMaxSchedule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(pMaxScheduleID: Int16, pMaxScheduleEntry: [PMaxScheduleEntry] = []) {
         self.pMaxScheduleID = pMaxScheduleID
         self.pMaxScheduleEntry = pMaxScheduleEntry
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3236,7 +3380,7 @@ extension PMaxSchedule {
         }
         if v2.count < 1 { throw EXIError.lengthLimitExceeded("PMaxSchedule: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PMaxSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(pMaxScheduleID: v1, pMaxScheduleEntry: v2)
+        return Self(pMaxScheduleID: v1, pMaxScheduleEntry: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3335,10 +3479,16 @@ public struct ParameterSet: Sendable, Hashable {
     /// Element `Parameter` (1..unbounded).
     public var parameter: [Parameter]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ParameterSet {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(parameterSetID: Int16, parameter: [Parameter] = []) {
         self.parameterSetID = parameterSetID
         self.parameter = parameter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3371,7 +3521,7 @@ extension ParameterSet {
         }
         if v2.count < 1 { throw EXIError.lengthLimitExceeded("ParameterSet: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ParameterSet: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(parameterSetID: v1, parameter: v2)
+        return Self(parameterSetID: v1, parameter: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3472,12 +3622,8 @@ public struct Parameter: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: Parameter.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(name: String, valueType: Value, choice: Parameter.Choice) {
-        self.name = name
-        self.valueType = valueType
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `ParameterType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -3493,6 +3639,16 @@ public struct Parameter: Sendable, Hashable {
         case physicalValue(PhysicalValue)
         /// Element `stringValue`.
         case stringValue(String)
+    }
+}
+
+extension Parameter {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(name: String, valueType: Value, choice: Parameter.Choice) {
+        self.name = name
+        self.valueType = valueType
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3582,7 +3738,7 @@ extension Parameter {
         default: throw EXIError.unexpectedEvent("Parameter: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Parameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(name: v1, valueType: v2, choice: v3)
+        return Self(name: v1, valueType: v2, choice: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3778,9 +3934,15 @@ public struct PaymentOptions: Sendable, Hashable {
     /// Element `PaymentOption` (1..unbounded).
     public var paymentOption: [PaymentOption]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PaymentOptions {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(paymentOption: [PaymentOption] = []) {
         self.paymentOption = paymentOption
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3805,7 +3967,7 @@ extension PaymentOptions {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("PaymentOptions: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PaymentOptions: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(paymentOption: v1)
+        return Self(paymentOption: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3897,11 +4059,17 @@ public struct PhysicalValue: Sendable, Hashable {
     /// Element `Value` (1..1).
     public var value: Int16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PhysicalValue {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(multiplier: Int8, unit: UnitSymbol? = nil, value: Int16) {
         self.multiplier = multiplier
         self.unit = unit
         self.value = value
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3943,7 +4111,7 @@ extension PhysicalValue {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(multiplier: v1, unit: v2, value: v4)
+        return Self(multiplier: v1, unit: v2, value: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4046,10 +4214,16 @@ public struct ProfileEntry: Sendable, Hashable {
     /// Element `ChargingProfileEntryMaxPower` (1..1).
     public var chargingProfileEntryMaxPower: Int16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ProfileEntry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(chargingProfileEntryStart: UInt32, chargingProfileEntryMaxPower: Int16) {
         self.chargingProfileEntryStart = chargingProfileEntryStart
         self.chargingProfileEntryMaxPower = chargingProfileEntryMaxPower
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4071,7 +4245,7 @@ extension ProfileEntry {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(chargingProfileEntryStart: v1, chargingProfileEntryMaxPower: v2)
+        return Self(chargingProfileEntryStart: v1, chargingProfileEntryMaxPower: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4153,10 +4327,16 @@ public struct RelativeTimeInterval: Sendable, Hashable {
     /// Element `duration` (0..1).
     public var duration: UInt32?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension RelativeTimeInterval {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(start: UInt32, duration: UInt32? = nil) {
         self.start = start
         self.duration = duration
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4191,7 +4371,7 @@ extension RelativeTimeInterval {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("RelativeTimeInterval: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(start: v1, duration: v2)
+        return Self(start: v1, duration: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4281,9 +4461,15 @@ public struct SAScheduleList: Sendable, Hashable {
     /// Element `SAScheduleTuple` (1..unbounded).
     public var saScheduleTuple: [SAScheduleTuple]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SAScheduleList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(saScheduleTuple: [SAScheduleTuple] = []) {
         self.saScheduleTuple = saScheduleTuple
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4306,7 +4492,7 @@ extension SAScheduleList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SAScheduleList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SAScheduleList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(saScheduleTuple: v1)
+        return Self(saScheduleTuple: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4396,11 +4582,17 @@ public struct SAScheduleTuple: Sendable, Hashable {
     /// Element `SalesTariff` (0..1).
     public var salesTariff: SalesTariff?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SAScheduleTuple {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(saScheduleTupleID: Int16, pMaxSchedule: PMaxSchedule, salesTariff: SalesTariff? = nil) {
         self.saScheduleTupleID = saScheduleTupleID
         self.pMaxSchedule = pMaxSchedule
         self.salesTariff = salesTariff
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4436,7 +4628,7 @@ extension SAScheduleTuple {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SAScheduleTuple: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(saScheduleTupleID: v1, pMaxSchedule: v2, salesTariff: v3)
+        return Self(saScheduleTupleID: v1, pMaxSchedule: v2, salesTariff: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4532,8 +4724,14 @@ extension SAScheduleTuple: Codable {
 /// XSD: complex type `SASchedulesType` in `urn:din:70121:2012:MsgDataTypes`.
 public struct SASchedules: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SASchedules {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4541,7 +4739,7 @@ extension SASchedules {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4607,11 +4805,17 @@ public struct SalesTariffEntry: Sendable, Hashable {
     /// Element `ConsumptionCost` (0..unbounded).
     public var consumptionCost: [ConsumptionCost]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SalesTariffEntry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeInterval: TimeInterval, ePriceLevel: UInt8, consumptionCost: [ConsumptionCost] = []) {
         self.timeInterval = timeInterval
         self.ePriceLevel = ePriceLevel
         self.consumptionCost = consumptionCost
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4665,7 +4869,7 @@ extension SalesTariffEntry {
             v5.append(v6)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SalesTariffEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(timeInterval: v1, ePriceLevel: v4, consumptionCost: v5)
+        return Self(timeInterval: v1, ePriceLevel: v4, consumptionCost: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4783,6 +4987,11 @@ public struct SalesTariff: Sendable, Hashable {
     /// Element `SalesTariffEntry` (1..unbounded).
     public var salesTariffEntry: [SalesTariffEntry]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SalesTariff {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String, salesTariffID: Int16, salesTariffDescription: String? = nil, numEPriceLevels: UInt8, salesTariffEntry: [SalesTariffEntry] = []) {
         self.id = id
@@ -4790,6 +4999,7 @@ public struct SalesTariff: Sendable, Hashable {
         self.salesTariffDescription = salesTariffDescription
         self.numEPriceLevels = numEPriceLevels
         self.salesTariffEntry = salesTariffEntry
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4852,7 +5062,7 @@ extension SalesTariff {
         }
         if v6.count < 1 { throw EXIError.lengthLimitExceeded("SalesTariff: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SalesTariff: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, salesTariffID: v2, salesTariffDescription: v3, numEPriceLevels: v5, salesTariffEntry: v6)
+        return Self(id: v1, salesTariffID: v2, salesTariffDescription: v3, numEPriceLevels: v5, salesTariffEntry: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4985,9 +5195,15 @@ public struct SelectedServiceList: Sendable, Hashable {
     /// Element `SelectedService` (1..unbounded).
     public var selectedService: [SelectedService]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SelectedServiceList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(selectedService: [SelectedService] = []) {
         self.selectedService = selectedService
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5010,7 +5226,7 @@ extension SelectedServiceList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SelectedServiceList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SelectedServiceList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(selectedService: v1)
+        return Self(selectedService: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5098,10 +5314,16 @@ public struct SelectedService: Sendable, Hashable {
     /// Element `ParameterSetID` (0..1).
     public var parameterSetID: Int16?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SelectedService {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceID: UInt16, parameterSetID: Int16? = nil) {
         self.serviceID = serviceID
         self.parameterSetID = parameterSetID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5136,7 +5358,7 @@ extension SelectedService {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SelectedService: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(serviceID: v1, parameterSetID: v2)
+        return Self(serviceID: v1, parameterSetID: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5230,11 +5452,17 @@ public struct ServiceCharge: Sendable, Hashable {
     /// Element `EnergyTransferType` (1..1).
     public var energyTransferType: EVSESupportedEnergyTransfer
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceCharge {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceTag: ServiceTag, freeService: Bool, energyTransferType: EVSESupportedEnergyTransfer) {
         self.serviceTag = serviceTag
         self.freeService = freeService
         self.energyTransferType = energyTransferType
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5258,7 +5486,7 @@ extension ServiceCharge {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(serviceTag: v1, freeService: v2, energyTransferType: v3)
+        return Self(serviceTag: v1, freeService: v2, energyTransferType: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5347,9 +5575,15 @@ public struct ServiceParameterList: Sendable, Hashable {
     /// Element `ParameterSet` (1..unbounded).
     public var parameterSet: [ParameterSet]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceParameterList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(parameterSet: [ParameterSet] = []) {
         self.parameterSet = parameterSet
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5372,7 +5606,7 @@ extension ServiceParameterList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ServiceParameterList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceParameterList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(parameterSet: v1)
+        return Self(parameterSet: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5458,9 +5692,15 @@ public struct ServiceTagList: Sendable, Hashable {
     /// Element `Service` (1..unbounded).
     public var service: [Service]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceTagList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(service: [Service] = []) {
         self.service = service
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5483,7 +5723,7 @@ extension ServiceTagList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ServiceTagList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceTagList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(service: v1)
+        return Self(service: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5575,12 +5815,18 @@ public struct ServiceTag: Sendable, Hashable {
     /// Element `ServiceScope` (0..1).
     public var serviceScope: String?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceTag {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceID: UInt16, serviceName: String? = nil, serviceCategory: ServiceCategory, serviceScope: String? = nil) {
         self.serviceID = serviceID
         self.serviceName = serviceName
         self.serviceCategory = serviceCategory
         self.serviceScope = serviceScope
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5638,7 +5884,7 @@ extension ServiceTag {
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceTag: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(serviceID: v1, serviceName: v2, serviceCategory: v4, serviceScope: v5)
+        return Self(serviceID: v1, serviceName: v2, serviceCategory: v4, serviceScope: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5756,10 +6002,16 @@ public struct Service: Sendable, Hashable {
     /// Element `FreeService` (1..1).
     public var freeService: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Service {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceTag: ServiceTag, freeService: Bool) {
         self.serviceTag = serviceTag
         self.freeService = freeService
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5777,7 +6029,7 @@ extension Service {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(serviceTag: v1, freeService: v2)
+        return Self(serviceTag: v1, freeService: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5857,9 +6109,15 @@ public struct SubCertificates: Sendable, Hashable {
     /// Element `Certificate` (1..unbounded).
     public var certificate: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SubCertificates {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(certificate: [[UInt8]] = []) {
         self.certificate = certificate
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5884,7 +6142,7 @@ extension SubCertificates {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SubCertificates: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SubCertificates: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(certificate: v1)
+        return Self(certificate: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

@@ -11,10 +11,16 @@ public struct V2GMessage: Sendable, Hashable {
     /// Element `Body` (1..1).
     public var body: Body
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension V2GMessage {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, body: Body) {
         self.header = header
         self.body = body
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -26,7 +32,7 @@ extension V2GMessage {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try Body.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(header: v1, body: v2)
+        return Self(header: v1, body: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -104,8 +110,14 @@ extension V2GMessage: Codable {
 /// XSD: complex type `BodyBaseType` in `urn:din:70121:2012:MsgDef`.
 public struct BodyBase: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BodyBase {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -113,7 +125,7 @@ extension BodyBase {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -175,9 +187,15 @@ public struct Body: Sendable, Hashable {
     /// Element `BodyElement` or a member of its substitution group (0..1).
     public var bodyElement: BodyElement?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Body {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(bodyElement: BodyElement? = nil) {
         self.bodyElement = bodyElement
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -376,7 +394,7 @@ extension Body {
             v1 = v2
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Body: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(bodyElement: v1)
+        return Self(bodyElement: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

@@ -13,11 +13,17 @@ public struct MessageHeader: Sendable, Hashable {
     /// Element `Signature` (0..1).
     public var signature: Signature?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MessageHeader {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(sessionID: [UInt8], notification: Notification? = nil, signature: Signature? = nil) {
         self.sessionID = sessionID
         self.notification = notification
         self.signature = signature
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -63,7 +69,7 @@ extension MessageHeader {
             v4 = v5
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("MessageHeader: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(sessionID: v1, notification: v2, signature: v4)
+        return Self(sessionID: v1, notification: v2, signature: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

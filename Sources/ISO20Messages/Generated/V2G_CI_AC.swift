@@ -19,6 +19,11 @@ public struct AC_CPDReqEnergyTransferMode: Sendable, Hashable {
     /// Element `EVMinimumChargePower_L3` (0..1).
     public var evMinimumChargePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_CPDReqEnergyTransferMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evMaximumChargePower: RationalNumber, evMaximumChargePowerL2: RationalNumber? = nil, evMaximumChargePowerL3: RationalNumber? = nil, evMinimumChargePower: RationalNumber, evMinimumChargePowerL2: RationalNumber? = nil, evMinimumChargePowerL3: RationalNumber? = nil) {
         self.evMaximumChargePower = evMaximumChargePower
@@ -27,6 +32,7 @@ public struct AC_CPDReqEnergyTransferMode: Sendable, Hashable {
         self.evMinimumChargePower = evMinimumChargePower
         self.evMinimumChargePowerL2 = evMinimumChargePowerL2
         self.evMinimumChargePowerL3 = evMinimumChargePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -100,7 +106,7 @@ extension AC_CPDReqEnergyTransferMode {
             v9 = v10
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AC_CPDReqEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evMaximumChargePower: v1, evMaximumChargePowerL2: v2, evMaximumChargePowerL3: v4, evMinimumChargePower: v6, evMinimumChargePowerL2: v7, evMinimumChargePowerL3: v9)
+        return Self(evMaximumChargePower: v1, evMaximumChargePowerL2: v2, evMaximumChargePowerL3: v4, evMinimumChargePower: v6, evMinimumChargePowerL2: v7, evMinimumChargePowerL3: v9, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -263,6 +269,11 @@ public struct AC_CPDResEnergyTransferMode: Sendable, Hashable {
     /// Element `EVSEPresentActivePower_L3` (0..1).
     public var evsePresentActivePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_CPDResEnergyTransferMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evseMaximumChargePower: RationalNumber, evseMaximumChargePowerL2: RationalNumber? = nil, evseMaximumChargePowerL3: RationalNumber? = nil, evseMinimumChargePower: RationalNumber, evseMinimumChargePowerL2: RationalNumber? = nil, evseMinimumChargePowerL3: RationalNumber? = nil, evseNominalFrequency: RationalNumber, maximumPowerAsymmetry: RationalNumber? = nil, evsePowerRampLimitation: RationalNumber? = nil, evsePresentActivePower: RationalNumber? = nil, evsePresentActivePowerL2: RationalNumber? = nil, evsePresentActivePowerL3: RationalNumber? = nil) {
         self.evseMaximumChargePower = evseMaximumChargePower
@@ -277,6 +288,7 @@ public struct AC_CPDResEnergyTransferMode: Sendable, Hashable {
         self.evsePresentActivePower = evsePresentActivePower
         self.evsePresentActivePowerL2 = evsePresentActivePowerL2
         self.evsePresentActivePowerL3 = evsePresentActivePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -439,7 +451,7 @@ extension AC_CPDResEnergyTransferMode {
             v20 = v21
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AC_CPDResEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evseMaximumChargePower: v1, evseMaximumChargePowerL2: v2, evseMaximumChargePowerL3: v4, evseMinimumChargePower: v6, evseMinimumChargePowerL2: v7, evseMinimumChargePowerL3: v9, evseNominalFrequency: v11, maximumPowerAsymmetry: v12, evsePowerRampLimitation: v14, evsePresentActivePower: v16, evsePresentActivePowerL2: v18, evsePresentActivePowerL3: v20)
+        return Self(evseMaximumChargePower: v1, evseMaximumChargePowerL2: v2, evseMaximumChargePowerL3: v4, evseMinimumChargePower: v6, evseMinimumChargePowerL2: v7, evseMinimumChargePowerL3: v9, evseNominalFrequency: v11, maximumPowerAsymmetry: v12, evsePowerRampLimitation: v14, evsePresentActivePower: v16, evsePresentActivePowerL2: v18, evsePresentActivePowerL3: v20, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -681,12 +693,18 @@ public struct AC_ChargeLoopReq: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLReqControlMode` or a member of its substitution group (1..1).
     public var clReqControlMode: CLReqControlModeGroupAC
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_ChargeLoopReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, displayParameters: DisplayParameters? = nil, meterInfoRequested: Bool, clReqControlMode: CLReqControlModeGroupAC) {
         self.header = header
         self.displayParameters = displayParameters
         self.meterInfoRequested = meterInfoRequested
         self.clReqControlMode = clReqControlMode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -750,7 +768,7 @@ extension AC_ChargeLoopReq {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(header: v1, displayParameters: v2, meterInfoRequested: v4, clReqControlMode: v5)
+        return Self(header: v1, displayParameters: v2, meterInfoRequested: v4, clReqControlMode: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -899,6 +917,11 @@ public struct AC_ChargeLoopRes: Sendable, Hashable {
     /// Element `BPT_Dynamic_AC_CLResControlMode` or a member of its substitution group (1..1).
     public var clResControlMode: CLResControlModeGroupAC
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_ChargeLoopRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseStatus: EVSEStatus? = nil, meterInfo: MeterInfo? = nil, receipt: Receipt? = nil, evseTargetFrequency: RationalNumber? = nil, clResControlMode: CLResControlModeGroupAC) {
         self.header = header
@@ -908,6 +931,7 @@ public struct AC_ChargeLoopRes: Sendable, Hashable {
         self.receipt = receipt
         self.evseTargetFrequency = evseTargetFrequency
         self.clResControlMode = clResControlMode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1055,7 +1079,7 @@ extension AC_ChargeLoopRes {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(header: v1, responseCode: v2, evseStatus: v3, meterInfo: v5, receipt: v7, evseTargetFrequency: v9, clResControlMode: v11)
+        return Self(header: v1, responseCode: v2, evseStatus: v3, meterInfo: v5, receipt: v7, evseTargetFrequency: v9, clResControlMode: v11, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1272,10 +1296,16 @@ public struct AC_ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `AC_CPDReqEnergyTransferMode` or a member of its substitution group (1..1).
     public var acCPDReqEnergyTransferMode: AC_CPDReqEnergyTransferModeGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_ChargeParameterDiscoveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, acCPDReqEnergyTransferMode: AC_CPDReqEnergyTransferModeGroup) {
         self.header = header
         self.acCPDReqEnergyTransferMode = acCPDReqEnergyTransferMode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1305,7 +1335,7 @@ extension AC_ChargeParameterDiscoveryReq {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(header: v1, acCPDReqEnergyTransferMode: v2)
+        return Self(header: v1, acCPDReqEnergyTransferMode: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1397,11 +1427,17 @@ public struct AC_ChargeParameterDiscoveryRes: Sendable, Hashable {
     /// Element `AC_CPDResEnergyTransferMode` or a member of its substitution group (1..1).
     public var acCPDResEnergyTransferMode: AC_CPDResEnergyTransferModeGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_ChargeParameterDiscoveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, acCPDResEnergyTransferMode: AC_CPDResEnergyTransferModeGroup) {
         self.header = header
         self.responseCode = responseCode
         self.acCPDResEnergyTransferMode = acCPDResEnergyTransferMode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1438,7 +1474,7 @@ extension AC_ChargeParameterDiscoveryRes {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(header: v1, responseCode: v2, acCPDResEnergyTransferMode: v3)
+        return Self(header: v1, responseCode: v2, acCPDResEnergyTransferMode: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1558,6 +1594,11 @@ public struct BPT_AC_CPDReqEnergyTransferMode: Sendable, Hashable {
     /// Element `EVMinimumDischargePower_L3` (0..1).
     public var evMinimumDischargePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_AC_CPDReqEnergyTransferMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evMaximumChargePower: RationalNumber, evMaximumChargePowerL2: RationalNumber? = nil, evMaximumChargePowerL3: RationalNumber? = nil, evMinimumChargePower: RationalNumber, evMinimumChargePowerL2: RationalNumber? = nil, evMinimumChargePowerL3: RationalNumber? = nil, evMaximumDischargePower: RationalNumber, evMaximumDischargePowerL2: RationalNumber? = nil, evMaximumDischargePowerL3: RationalNumber? = nil, evMinimumDischargePower: RationalNumber, evMinimumDischargePowerL2: RationalNumber? = nil, evMinimumDischargePowerL3: RationalNumber? = nil) {
         self.evMaximumChargePower = evMaximumChargePower
@@ -1572,6 +1613,7 @@ public struct BPT_AC_CPDReqEnergyTransferMode: Sendable, Hashable {
         self.evMinimumDischargePower = evMinimumDischargePower
         self.evMinimumDischargePowerL2 = evMinimumDischargePowerL2
         self.evMinimumDischargePowerL3 = evMinimumDischargePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1709,7 +1751,7 @@ extension BPT_AC_CPDReqEnergyTransferMode {
             v19 = v20
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_AC_CPDReqEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evMaximumChargePower: v1, evMaximumChargePowerL2: v2, evMaximumChargePowerL3: v4, evMinimumChargePower: v6, evMinimumChargePowerL2: v7, evMinimumChargePowerL3: v9, evMaximumDischargePower: v11, evMaximumDischargePowerL2: v12, evMaximumDischargePowerL3: v14, evMinimumDischargePower: v16, evMinimumDischargePowerL2: v17, evMinimumDischargePowerL3: v19)
+        return Self(evMaximumChargePower: v1, evMaximumChargePowerL2: v2, evMaximumChargePowerL3: v4, evMinimumChargePower: v6, evMinimumChargePowerL2: v7, evMinimumChargePowerL3: v9, evMaximumDischargePower: v11, evMaximumDischargePowerL2: v12, evMaximumDischargePowerL3: v14, evMinimumDischargePower: v16, evMinimumDischargePowerL2: v17, evMinimumDischargePowerL3: v19, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1960,6 +2002,11 @@ public struct BPT_AC_CPDResEnergyTransferMode: Sendable, Hashable {
     /// Element `EVSEMinimumDischargePower_L3` (0..1).
     public var evseMinimumDischargePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_AC_CPDResEnergyTransferMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evseMaximumChargePower: RationalNumber, evseMaximumChargePowerL2: RationalNumber? = nil, evseMaximumChargePowerL3: RationalNumber? = nil, evseMinimumChargePower: RationalNumber, evseMinimumChargePowerL2: RationalNumber? = nil, evseMinimumChargePowerL3: RationalNumber? = nil, evseNominalFrequency: RationalNumber, maximumPowerAsymmetry: RationalNumber? = nil, evsePowerRampLimitation: RationalNumber? = nil, evsePresentActivePower: RationalNumber? = nil, evsePresentActivePowerL2: RationalNumber? = nil, evsePresentActivePowerL3: RationalNumber? = nil, evseMaximumDischargePower: RationalNumber, evseMaximumDischargePowerL2: RationalNumber? = nil, evseMaximumDischargePowerL3: RationalNumber? = nil, evseMinimumDischargePower: RationalNumber, evseMinimumDischargePowerL2: RationalNumber? = nil, evseMinimumDischargePowerL3: RationalNumber? = nil) {
         self.evseMaximumChargePower = evseMaximumChargePower
@@ -1980,6 +2027,7 @@ public struct BPT_AC_CPDResEnergyTransferMode: Sendable, Hashable {
         self.evseMinimumDischargePower = evseMinimumDischargePower
         self.evseMinimumDischargePowerL2 = evseMinimumDischargePowerL2
         self.evseMinimumDischargePowerL3 = evseMinimumDischargePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2206,7 +2254,7 @@ extension BPT_AC_CPDResEnergyTransferMode {
             v30 = v31
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_AC_CPDResEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evseMaximumChargePower: v1, evseMaximumChargePowerL2: v2, evseMaximumChargePowerL3: v4, evseMinimumChargePower: v6, evseMinimumChargePowerL2: v7, evseMinimumChargePowerL3: v9, evseNominalFrequency: v11, maximumPowerAsymmetry: v12, evsePowerRampLimitation: v14, evsePresentActivePower: v16, evsePresentActivePowerL2: v18, evsePresentActivePowerL3: v20, evseMaximumDischargePower: v22, evseMaximumDischargePowerL2: v23, evseMaximumDischargePowerL3: v25, evseMinimumDischargePower: v27, evseMinimumDischargePowerL2: v28, evseMinimumDischargePowerL3: v30)
+        return Self(evseMaximumChargePower: v1, evseMaximumChargePowerL2: v2, evseMaximumChargePowerL3: v4, evseMinimumChargePower: v6, evseMinimumChargePowerL2: v7, evseMinimumChargePowerL3: v9, evseNominalFrequency: v11, maximumPowerAsymmetry: v12, evsePowerRampLimitation: v14, evsePresentActivePower: v16, evsePresentActivePowerL2: v18, evsePresentActivePowerL3: v20, evseMaximumDischargePower: v22, evseMaximumDischargePowerL2: v23, evseMaximumDischargePowerL3: v25, evseMinimumDischargePower: v27, evseMinimumDischargePowerL2: v28, evseMinimumDischargePowerL3: v30, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2564,6 +2612,11 @@ public struct BPT_Dynamic_AC_CLReqControlMode: Sendable, Hashable {
     /// Element `EVMinimumV2XEnergyRequest` (0..1).
     public var evMinimumV2XEnergyRequest: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_Dynamic_AC_CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, evTargetEnergyRequest: RationalNumber, evMaximumEnergyRequest: RationalNumber, evMinimumEnergyRequest: RationalNumber, evMaximumChargePower: RationalNumber, evMaximumChargePowerL2: RationalNumber? = nil, evMaximumChargePowerL3: RationalNumber? = nil, evMinimumChargePower: RationalNumber, evMinimumChargePowerL2: RationalNumber? = nil, evMinimumChargePowerL3: RationalNumber? = nil, evPresentActivePower: RationalNumber, evPresentActivePowerL2: RationalNumber? = nil, evPresentActivePowerL3: RationalNumber? = nil, evPresentReactivePower: RationalNumber, evPresentReactivePowerL2: RationalNumber? = nil, evPresentReactivePowerL3: RationalNumber? = nil, evMaximumDischargePower: RationalNumber, evMaximumDischargePowerL2: RationalNumber? = nil, evMaximumDischargePowerL3: RationalNumber? = nil, evMinimumDischargePower: RationalNumber, evMinimumDischargePowerL2: RationalNumber? = nil, evMinimumDischargePowerL3: RationalNumber? = nil, evMaximumV2XEnergyRequest: RationalNumber? = nil, evMinimumV2XEnergyRequest: RationalNumber? = nil) {
         self.departureTime = departureTime
@@ -2590,6 +2643,7 @@ public struct BPT_Dynamic_AC_CLReqControlMode: Sendable, Hashable {
         self.evMinimumDischargePowerL3 = evMinimumDischargePowerL3
         self.evMaximumV2XEnergyRequest = evMaximumV2XEnergyRequest
         self.evMinimumV2XEnergyRequest = evMinimumV2XEnergyRequest
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2854,7 +2908,7 @@ extension BPT_Dynamic_AC_CLReqControlMode {
             v38 = v39
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5, evMaximumChargePower: v6, evMaximumChargePowerL2: v7, evMaximumChargePowerL3: v9, evMinimumChargePower: v11, evMinimumChargePowerL2: v12, evMinimumChargePowerL3: v14, evPresentActivePower: v16, evPresentActivePowerL2: v17, evPresentActivePowerL3: v19, evPresentReactivePower: v21, evPresentReactivePowerL2: v22, evPresentReactivePowerL3: v24, evMaximumDischargePower: v26, evMaximumDischargePowerL2: v27, evMaximumDischargePowerL3: v29, evMinimumDischargePower: v31, evMinimumDischargePowerL2: v32, evMinimumDischargePowerL3: v34, evMaximumV2XEnergyRequest: v36, evMinimumV2XEnergyRequest: v38)
+        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5, evMaximumChargePower: v6, evMaximumChargePowerL2: v7, evMaximumChargePowerL3: v9, evMinimumChargePower: v11, evMinimumChargePowerL2: v12, evMinimumChargePowerL3: v14, evPresentActivePower: v16, evPresentActivePowerL2: v17, evPresentActivePowerL3: v19, evPresentReactivePower: v21, evPresentReactivePowerL2: v22, evPresentReactivePowerL3: v24, evMaximumDischargePower: v26, evMaximumDischargePowerL2: v27, evMaximumDischargePowerL3: v29, evMinimumDischargePower: v31, evMinimumDischargePowerL2: v32, evMinimumDischargePowerL3: v34, evMaximumV2XEnergyRequest: v36, evMinimumV2XEnergyRequest: v38, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3251,6 +3305,11 @@ public struct BPT_Dynamic_AC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSEPresentActivePower_L3` (0..1).
     public var evsePresentActivePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_Dynamic_AC_CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, minimumSOC: Int8? = nil, targetSOC: Int8? = nil, ackMaxDelay: UInt16? = nil, evseTargetActivePower: RationalNumber, evseTargetActivePowerL2: RationalNumber? = nil, evseTargetActivePowerL3: RationalNumber? = nil, evseTargetReactivePower: RationalNumber? = nil, evseTargetReactivePowerL2: RationalNumber? = nil, evseTargetReactivePowerL3: RationalNumber? = nil, evsePresentActivePower: RationalNumber? = nil, evsePresentActivePowerL2: RationalNumber? = nil, evsePresentActivePowerL3: RationalNumber? = nil) {
         self.departureTime = departureTime
@@ -3266,6 +3325,7 @@ public struct BPT_Dynamic_AC_CLResControlMode: Sendable, Hashable {
         self.evsePresentActivePower = evsePresentActivePower
         self.evsePresentActivePowerL2 = evsePresentActivePowerL2
         self.evsePresentActivePowerL3 = evsePresentActivePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3514,7 +3574,7 @@ extension BPT_Dynamic_AC_CLResControlMode {
             v24 = v25
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Dynamic_AC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, evseTargetActivePower: v9, evseTargetActivePowerL2: v10, evseTargetActivePowerL3: v12, evseTargetReactivePower: v14, evseTargetReactivePowerL2: v16, evseTargetReactivePowerL3: v18, evsePresentActivePower: v20, evsePresentActivePowerL2: v22, evsePresentActivePowerL3: v24)
+        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, evseTargetActivePower: v9, evseTargetActivePowerL2: v10, evseTargetActivePowerL3: v12, evseTargetReactivePower: v14, evseTargetReactivePowerL2: v16, evseTargetReactivePowerL3: v18, evsePresentActivePower: v20, evsePresentActivePowerL2: v22, evsePresentActivePowerL3: v24, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3860,6 +3920,11 @@ public struct BPT_Scheduled_AC_CLReqControlMode: Sendable, Hashable {
     /// Element `EVMinimumDischargePower_L3` (0..1).
     public var evMinimumDischargePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_Scheduled_AC_CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evTargetEnergyRequest: RationalNumber? = nil, evMaximumEnergyRequest: RationalNumber? = nil, evMinimumEnergyRequest: RationalNumber? = nil, evMaximumChargePower: RationalNumber? = nil, evMaximumChargePowerL2: RationalNumber? = nil, evMaximumChargePowerL3: RationalNumber? = nil, evMinimumChargePower: RationalNumber? = nil, evMinimumChargePowerL2: RationalNumber? = nil, evMinimumChargePowerL3: RationalNumber? = nil, evPresentActivePower: RationalNumber, evPresentActivePowerL2: RationalNumber? = nil, evPresentActivePowerL3: RationalNumber? = nil, evPresentReactivePower: RationalNumber? = nil, evPresentReactivePowerL2: RationalNumber? = nil, evPresentReactivePowerL3: RationalNumber? = nil, evMaximumDischargePower: RationalNumber? = nil, evMaximumDischargePowerL2: RationalNumber? = nil, evMaximumDischargePowerL3: RationalNumber? = nil, evMinimumDischargePower: RationalNumber? = nil, evMinimumDischargePowerL2: RationalNumber? = nil, evMinimumDischargePowerL3: RationalNumber? = nil) {
         self.evTargetEnergyRequest = evTargetEnergyRequest
@@ -3883,6 +3948,7 @@ public struct BPT_Scheduled_AC_CLReqControlMode: Sendable, Hashable {
         self.evMinimumDischargePower = evMinimumDischargePower
         self.evMinimumDischargePowerL2 = evMinimumDischargePowerL2
         self.evMinimumDischargePowerL3 = evMinimumDischargePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4339,7 +4405,7 @@ extension BPT_Scheduled_AC_CLReqControlMode {
             v40 = v41
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evTargetEnergyRequest: v1, evMaximumEnergyRequest: v3, evMinimumEnergyRequest: v5, evMaximumChargePower: v7, evMaximumChargePowerL2: v9, evMaximumChargePowerL3: v11, evMinimumChargePower: v13, evMinimumChargePowerL2: v15, evMinimumChargePowerL3: v17, evPresentActivePower: v19, evPresentActivePowerL2: v20, evPresentActivePowerL3: v22, evPresentReactivePower: v24, evPresentReactivePowerL2: v26, evPresentReactivePowerL3: v28, evMaximumDischargePower: v30, evMaximumDischargePowerL2: v32, evMaximumDischargePowerL3: v34, evMinimumDischargePower: v36, evMinimumDischargePowerL2: v38, evMinimumDischargePowerL3: v40)
+        return Self(evTargetEnergyRequest: v1, evMaximumEnergyRequest: v3, evMinimumEnergyRequest: v5, evMaximumChargePower: v7, evMaximumChargePowerL2: v9, evMaximumChargePowerL3: v11, evMinimumChargePower: v13, evMinimumChargePowerL2: v15, evMinimumChargePowerL3: v17, evPresentActivePower: v19, evPresentActivePowerL2: v20, evPresentActivePowerL3: v22, evPresentReactivePower: v24, evPresentReactivePowerL2: v26, evPresentReactivePowerL3: v28, evMaximumDischargePower: v30, evMaximumDischargePowerL2: v32, evMaximumDischargePowerL3: v34, evMinimumDischargePower: v36, evMinimumDischargePowerL2: v38, evMinimumDischargePowerL3: v40, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4872,6 +4938,11 @@ public struct BPT_Scheduled_AC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSEPresentActivePower_L3` (0..1).
     public var evsePresentActivePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_Scheduled_AC_CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evseTargetActivePower: RationalNumber? = nil, evseTargetActivePowerL2: RationalNumber? = nil, evseTargetActivePowerL3: RationalNumber? = nil, evseTargetReactivePower: RationalNumber? = nil, evseTargetReactivePowerL2: RationalNumber? = nil, evseTargetReactivePowerL3: RationalNumber? = nil, evsePresentActivePower: RationalNumber? = nil, evsePresentActivePowerL2: RationalNumber? = nil, evsePresentActivePowerL3: RationalNumber? = nil) {
         self.evseTargetActivePower = evseTargetActivePower
@@ -4883,6 +4954,7 @@ public struct BPT_Scheduled_AC_CLResControlMode: Sendable, Hashable {
         self.evsePresentActivePower = evsePresentActivePower
         self.evsePresentActivePowerL2 = evsePresentActivePowerL2
         self.evsePresentActivePowerL3 = evsePresentActivePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5082,7 +5154,7 @@ extension BPT_Scheduled_AC_CLResControlMode {
             v17 = v18
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Scheduled_AC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evseTargetActivePower: v1, evseTargetActivePowerL2: v3, evseTargetActivePowerL3: v5, evseTargetReactivePower: v7, evseTargetReactivePowerL2: v9, evseTargetReactivePowerL3: v11, evsePresentActivePower: v13, evsePresentActivePowerL2: v15, evsePresentActivePowerL3: v17)
+        return Self(evseTargetActivePower: v1, evseTargetActivePowerL2: v3, evseTargetActivePowerL3: v5, evseTargetReactivePower: v7, evseTargetReactivePowerL2: v9, evseTargetReactivePowerL3: v11, evsePresentActivePower: v13, evsePresentActivePowerL2: v15, evsePresentActivePowerL3: v17, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5366,6 +5438,11 @@ public struct Dynamic_AC_CLReqControlMode: Sendable, Hashable {
     /// Element `EVPresentReactivePower_L3` (0..1).
     public var evPresentReactivePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Dynamic_AC_CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, evTargetEnergyRequest: RationalNumber, evMaximumEnergyRequest: RationalNumber, evMinimumEnergyRequest: RationalNumber, evMaximumChargePower: RationalNumber, evMaximumChargePowerL2: RationalNumber? = nil, evMaximumChargePowerL3: RationalNumber? = nil, evMinimumChargePower: RationalNumber, evMinimumChargePowerL2: RationalNumber? = nil, evMinimumChargePowerL3: RationalNumber? = nil, evPresentActivePower: RationalNumber, evPresentActivePowerL2: RationalNumber? = nil, evPresentActivePowerL3: RationalNumber? = nil, evPresentReactivePower: RationalNumber, evPresentReactivePowerL2: RationalNumber? = nil, evPresentReactivePowerL3: RationalNumber? = nil) {
         self.departureTime = departureTime
@@ -5384,6 +5461,7 @@ public struct Dynamic_AC_CLReqControlMode: Sendable, Hashable {
         self.evPresentReactivePower = evPresentReactivePower
         self.evPresentReactivePowerL2 = evPresentReactivePowerL2
         self.evPresentReactivePowerL3 = evPresentReactivePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5548,7 +5626,7 @@ extension Dynamic_AC_CLReqControlMode {
             v24 = v25
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5, evMaximumChargePower: v6, evMaximumChargePowerL2: v7, evMaximumChargePowerL3: v9, evMinimumChargePower: v11, evMinimumChargePowerL2: v12, evMinimumChargePowerL3: v14, evPresentActivePower: v16, evPresentActivePowerL2: v17, evPresentActivePowerL3: v19, evPresentReactivePower: v21, evPresentReactivePowerL2: v22, evPresentReactivePowerL3: v24)
+        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5, evMaximumChargePower: v6, evMaximumChargePowerL2: v7, evMaximumChargePowerL3: v9, evMinimumChargePower: v11, evMinimumChargePowerL2: v12, evMinimumChargePowerL3: v14, evPresentActivePower: v16, evPresentActivePowerL2: v17, evPresentActivePowerL3: v19, evPresentReactivePower: v21, evPresentReactivePowerL2: v22, evPresentReactivePowerL3: v24, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5833,6 +5911,11 @@ public struct Dynamic_AC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSEPresentActivePower_L3` (0..1).
     public var evsePresentActivePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Dynamic_AC_CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, minimumSOC: Int8? = nil, targetSOC: Int8? = nil, ackMaxDelay: UInt16? = nil, evseTargetActivePower: RationalNumber, evseTargetActivePowerL2: RationalNumber? = nil, evseTargetActivePowerL3: RationalNumber? = nil, evseTargetReactivePower: RationalNumber? = nil, evseTargetReactivePowerL2: RationalNumber? = nil, evseTargetReactivePowerL3: RationalNumber? = nil, evsePresentActivePower: RationalNumber? = nil, evsePresentActivePowerL2: RationalNumber? = nil, evsePresentActivePowerL3: RationalNumber? = nil) {
         self.departureTime = departureTime
@@ -5848,6 +5931,7 @@ public struct Dynamic_AC_CLResControlMode: Sendable, Hashable {
         self.evsePresentActivePower = evsePresentActivePower
         self.evsePresentActivePowerL2 = evsePresentActivePowerL2
         self.evsePresentActivePowerL3 = evsePresentActivePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6096,7 +6180,7 @@ extension Dynamic_AC_CLResControlMode {
             v24 = v25
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_AC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, evseTargetActivePower: v9, evseTargetActivePowerL2: v10, evseTargetActivePowerL3: v12, evseTargetReactivePower: v14, evseTargetReactivePowerL2: v16, evseTargetReactivePowerL3: v18, evsePresentActivePower: v20, evsePresentActivePowerL2: v22, evsePresentActivePowerL3: v24)
+        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, evseTargetActivePower: v9, evseTargetActivePowerL2: v10, evseTargetActivePowerL3: v12, evseTargetReactivePower: v14, evseTargetReactivePowerL2: v16, evseTargetReactivePowerL3: v18, evsePresentActivePower: v20, evsePresentActivePowerL2: v22, evsePresentActivePowerL3: v24, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6430,6 +6514,11 @@ public struct Scheduled_AC_CLReqControlMode: Sendable, Hashable {
     /// Element `EVPresentReactivePower_L3` (0..1).
     public var evPresentReactivePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Scheduled_AC_CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evTargetEnergyRequest: RationalNumber? = nil, evMaximumEnergyRequest: RationalNumber? = nil, evMinimumEnergyRequest: RationalNumber? = nil, evMaximumChargePower: RationalNumber? = nil, evMaximumChargePowerL2: RationalNumber? = nil, evMaximumChargePowerL3: RationalNumber? = nil, evMinimumChargePower: RationalNumber? = nil, evMinimumChargePowerL2: RationalNumber? = nil, evMinimumChargePowerL3: RationalNumber? = nil, evPresentActivePower: RationalNumber, evPresentActivePowerL2: RationalNumber? = nil, evPresentActivePowerL3: RationalNumber? = nil, evPresentReactivePower: RationalNumber? = nil, evPresentReactivePowerL2: RationalNumber? = nil, evPresentReactivePowerL3: RationalNumber? = nil) {
         self.evTargetEnergyRequest = evTargetEnergyRequest
@@ -6447,6 +6536,7 @@ public struct Scheduled_AC_CLReqControlMode: Sendable, Hashable {
         self.evPresentReactivePower = evPresentReactivePower
         self.evPresentReactivePowerL2 = evPresentReactivePowerL2
         self.evPresentReactivePowerL3 = evPresentReactivePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6735,7 +6825,7 @@ extension Scheduled_AC_CLReqControlMode {
             v28 = v29
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evTargetEnergyRequest: v1, evMaximumEnergyRequest: v3, evMinimumEnergyRequest: v5, evMaximumChargePower: v7, evMaximumChargePowerL2: v9, evMaximumChargePowerL3: v11, evMinimumChargePower: v13, evMinimumChargePowerL2: v15, evMinimumChargePowerL3: v17, evPresentActivePower: v19, evPresentActivePowerL2: v20, evPresentActivePowerL3: v22, evPresentReactivePower: v24, evPresentReactivePowerL2: v26, evPresentReactivePowerL3: v28)
+        return Self(evTargetEnergyRequest: v1, evMaximumEnergyRequest: v3, evMinimumEnergyRequest: v5, evMaximumChargePower: v7, evMaximumChargePowerL2: v9, evMaximumChargePowerL3: v11, evMinimumChargePower: v13, evMinimumChargePowerL2: v15, evMinimumChargePowerL3: v17, evPresentActivePower: v19, evPresentActivePowerL2: v20, evPresentActivePowerL3: v22, evPresentReactivePower: v24, evPresentReactivePowerL2: v26, evPresentReactivePowerL3: v28, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -7100,6 +7190,11 @@ public struct Scheduled_AC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSEPresentActivePower_L3` (0..1).
     public var evsePresentActivePowerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Scheduled_AC_CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evseTargetActivePower: RationalNumber? = nil, evseTargetActivePowerL2: RationalNumber? = nil, evseTargetActivePowerL3: RationalNumber? = nil, evseTargetReactivePower: RationalNumber? = nil, evseTargetReactivePowerL2: RationalNumber? = nil, evseTargetReactivePowerL3: RationalNumber? = nil, evsePresentActivePower: RationalNumber? = nil, evsePresentActivePowerL2: RationalNumber? = nil, evsePresentActivePowerL3: RationalNumber? = nil) {
         self.evseTargetActivePower = evseTargetActivePower
@@ -7111,6 +7206,7 @@ public struct Scheduled_AC_CLResControlMode: Sendable, Hashable {
         self.evsePresentActivePower = evsePresentActivePower
         self.evsePresentActivePowerL2 = evsePresentActivePowerL2
         self.evsePresentActivePowerL3 = evsePresentActivePowerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -7310,7 +7406,7 @@ extension Scheduled_AC_CLResControlMode {
             v17 = v18
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_AC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evseTargetActivePower: v1, evseTargetActivePowerL2: v3, evseTargetActivePowerL3: v5, evseTargetReactivePower: v7, evseTargetReactivePowerL2: v9, evseTargetReactivePowerL3: v11, evsePresentActivePower: v13, evsePresentActivePowerL2: v15, evsePresentActivePowerL3: v17)
+        return Self(evseTargetActivePower: v1, evseTargetActivePowerL2: v3, evseTargetActivePowerL3: v5, evseTargetReactivePower: v7, evseTargetReactivePowerL2: v9, evseTargetReactivePowerL3: v11, evsePresentActivePower: v13, evsePresentActivePowerL2: v15, evsePresentActivePowerL3: v17, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

@@ -11,10 +11,16 @@ public struct ACDP_ConnectReq: Sendable, Hashable {
     /// Element `EVElectricalChargingDeviceStatus` (1..1).
     public var evElectricalChargingDeviceStatus: ElectricalChargingDeviceStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ACDP_ConnectReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evElectricalChargingDeviceStatus: ElectricalChargingDeviceStatus) {
         self.header = header
         self.evElectricalChargingDeviceStatus = evElectricalChargingDeviceStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -32,7 +38,7 @@ extension ACDP_ConnectReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, evElectricalChargingDeviceStatus: v2)
+        return Self(header: v1, evElectricalChargingDeviceStatus: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -120,6 +126,11 @@ public struct ACDP_ConnectRes: Sendable, Hashable {
     /// Element `EVSEMechanicalChargingDeviceStatus` (1..1).
     public var evseMechanicalChargingDeviceStatus: MechanicalChargingDeviceStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ACDP_ConnectRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseProcessing: Processing, evseElectricalChargingDeviceStatus: ElectricalChargingDeviceStatus, evseMechanicalChargingDeviceStatus: MechanicalChargingDeviceStatus) {
         self.header = header
@@ -127,6 +138,7 @@ public struct ACDP_ConnectRes: Sendable, Hashable {
         self.evseProcessing = evseProcessing
         self.evseElectricalChargingDeviceStatus = evseElectricalChargingDeviceStatus
         self.evseMechanicalChargingDeviceStatus = evseMechanicalChargingDeviceStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -162,7 +174,7 @@ extension ACDP_ConnectRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2, evseProcessing: v3, evseElectricalChargingDeviceStatus: v4, evseMechanicalChargingDeviceStatus: v5)
+        return Self(header: v1, responseCode: v2, evseProcessing: v3, evseElectricalChargingDeviceStatus: v4, evseMechanicalChargingDeviceStatus: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -271,10 +283,16 @@ public struct ACDP_SystemStatusReq: Sendable, Hashable {
     /// Element `EVTechnicalStatus` (1..1).
     public var evTechnicalStatus: EVTechnicalStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ACDP_SystemStatusReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evTechnicalStatus: EVTechnicalStatus) {
         self.header = header
         self.evTechnicalStatus = evTechnicalStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -286,7 +304,7 @@ extension ACDP_SystemStatusReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try EVTechnicalStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(header: v1, evTechnicalStatus: v2)
+        return Self(header: v1, evTechnicalStatus: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -386,6 +404,11 @@ public struct ACDP_SystemStatusRes: Sendable, Hashable {
     /// Element `EVAssociationStatus` (1..1).
     public var evAssociationStatus: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ACDP_SystemStatusRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseMechanicalChargingDeviceStatus: MechanicalChargingDeviceStatus, evseReadyToCharge: Bool, evseIsolationStatus: IsolationStatus, evseDisabled: Bool, evseUtilityInterruptEvent: Bool, evseEmergencyShutdown: Bool, evseMalfunction: Bool, evInChargePosition: Bool, evAssociationStatus: Bool) {
         self.header = header
@@ -399,6 +422,7 @@ public struct ACDP_SystemStatusRes: Sendable, Hashable {
         self.evseMalfunction = evseMalfunction
         self.evInChargePosition = evInChargePosition
         self.evAssociationStatus = evAssociationStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -470,7 +494,7 @@ extension ACDP_SystemStatusRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2, evseMechanicalChargingDeviceStatus: v3, evseReadyToCharge: v4, evseIsolationStatus: v5, evseDisabled: v6, evseUtilityInterruptEvent: v7, evseEmergencyShutdown: v8, evseMalfunction: v9, evInChargePosition: v10, evAssociationStatus: v11)
+        return Self(header: v1, responseCode: v2, evseMechanicalChargingDeviceStatus: v3, evseReadyToCharge: v4, evseIsolationStatus: v5, evseDisabled: v6, evseUtilityInterruptEvent: v7, evseEmergencyShutdown: v8, evseMalfunction: v9, evInChargePosition: v10, evAssociationStatus: v11, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -635,11 +659,17 @@ public struct ACDP_VehiclePositioningReq: Sendable, Hashable {
     /// Element `EVPositioningSupport` (1..1).
     public var evPositioningSupport: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ACDP_VehiclePositioningReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evMobilityStatus: Bool, evPositioningSupport: Bool) {
         self.header = header
         self.evMobilityStatus = evMobilityStatus
         self.evPositioningSupport = evPositioningSupport
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -663,7 +693,7 @@ extension ACDP_VehiclePositioningReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, evMobilityStatus: v2, evPositioningSupport: v3)
+        return Self(header: v1, evMobilityStatus: v2, evPositioningSupport: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -768,6 +798,11 @@ public struct ACDP_VehiclePositioningRes: Sendable, Hashable {
     /// Element `EVInChargePosition` (1..1).
     public var evInChargePosition: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ACDP_VehiclePositioningRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseProcessing: Processing, evsePositioningSupport: Bool, evRelativeXDeviation: Int16, evRelativeYDeviation: Int16, contactWindowXc: Int16, contactWindowYc: Int16, evInChargePosition: Bool) {
         self.header = header
@@ -779,6 +814,7 @@ public struct ACDP_VehiclePositioningRes: Sendable, Hashable {
         self.contactWindowXc = contactWindowXc
         self.contactWindowYc = contactWindowYc
         self.evInChargePosition = evInChargePosition
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -838,7 +874,7 @@ extension ACDP_VehiclePositioningRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2, evseProcessing: v3, evsePositioningSupport: v4, evRelativeXDeviation: v5, evRelativeYDeviation: v6, contactWindowXc: v7, contactWindowYc: v8, evInChargePosition: v9)
+        return Self(header: v1, responseCode: v2, evseProcessing: v3, evsePositioningSupport: v4, evRelativeXDeviation: v5, evRelativeYDeviation: v6, contactWindowXc: v7, contactWindowYc: v8, evInChargePosition: v9, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -995,6 +1031,11 @@ public struct EVTechnicalStatus: Sendable, Hashable {
     /// Element `EVTimeout` (0..1).
     public var evTimeout: Bool?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVTechnicalStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evReadyToCharge: Bool, evImmobilizationRequest: Bool, evImmobilized: Bool? = nil, evwlanStrength: RationalNumber? = nil, evcpStatus: CpStatus? = nil, evsoc: Int8? = nil, evErrorCode: ErrorCode? = nil, evTimeout: Bool? = nil) {
         self.evReadyToCharge = evReadyToCharge
@@ -1005,6 +1046,7 @@ public struct EVTechnicalStatus: Sendable, Hashable {
         self.evsoc = evsoc
         self.evErrorCode = evErrorCode
         self.evTimeout = evTimeout
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1149,7 +1191,7 @@ extension EVTechnicalStatus {
             v13 = v14
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("EVTechnicalStatus: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evReadyToCharge: v1, evImmobilizationRequest: v2, evImmobilized: v3, evwlanStrength: v5, evcpStatus: v7, evsoc: v9, evErrorCode: v11, evTimeout: v13)
+        return Self(evReadyToCharge: v1, evImmobilizationRequest: v2, evImmobilized: v3, evwlanStrength: v5, evcpStatus: v7, evsoc: v9, evErrorCode: v11, evTimeout: v13, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

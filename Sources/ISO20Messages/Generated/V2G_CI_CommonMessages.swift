@@ -33,6 +33,11 @@ public struct AbsolutePriceSchedule: Sendable, Hashable {
     /// Element `AdditionalSelectedServices` (0..1).
     public var additionalSelectedServices: AdditionalServiceList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AbsolutePriceSchedule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, timeAnchor: UInt64, priceScheduleID: UInt32, priceScheduleDescription: String? = nil, currency: String, language: String, priceAlgorithm: String, minimumCost: RationalNumber? = nil, maximumCost: RationalNumber? = nil, taxRules: TaxRuleList? = nil, priceRuleStacks: PriceRuleStackList, overstayRules: OverstayRuleList? = nil, additionalSelectedServices: AdditionalServiceList? = nil) {
         self.id = id
@@ -48,6 +53,7 @@ public struct AbsolutePriceSchedule: Sendable, Hashable {
         self.priceRuleStacks = priceRuleStacks
         self.overstayRules = overstayRules
         self.additionalSelectedServices = additionalSelectedServices
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -198,7 +204,7 @@ extension AbsolutePriceSchedule {
             v19 = v20
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AbsolutePriceSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, timeAnchor: v3, priceScheduleID: v4, priceScheduleDescription: v5, currency: v7, language: v8, priceAlgorithm: v9, minimumCost: v10, maximumCost: v12, taxRules: v14, priceRuleStacks: v16, overstayRules: v17, additionalSelectedServices: v19)
+        return Self(id: v1, timeAnchor: v3, priceScheduleID: v4, priceScheduleDescription: v5, currency: v7, language: v8, priceAlgorithm: v9, minimumCost: v10, maximumCost: v12, taxRules: v14, priceRuleStacks: v16, overstayRules: v17, additionalSelectedServices: v19, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -427,9 +433,15 @@ public struct AdditionalServiceList: Sendable, Hashable {
     /// Element `AdditionalService` (1..5).
     public var additionalService: [AdditionalService]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AdditionalServiceList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(additionalService: [AdditionalService] = []) {
         self.additionalService = additionalService
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -453,7 +465,7 @@ extension AdditionalServiceList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("AdditionalServiceList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AdditionalServiceList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(additionalService: v1)
+        return Self(additionalService: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -555,10 +567,16 @@ public struct AdditionalService: Sendable, Hashable {
     /// Element `ServiceFee` (1..1).
     public var serviceFee: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AdditionalService {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceName: String, serviceFee: RationalNumber) {
         self.serviceName = serviceName
         self.serviceFee = serviceFee
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -576,7 +594,7 @@ extension AdditionalService {
         }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(serviceName: v1, serviceFee: v2)
+        return Self(serviceName: v1, serviceFee: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -660,12 +678,8 @@ public struct AuthorizationReq: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: AuthorizationReq.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(header: MessageHeader, selectedAuthorizationService: Authorization, choice: AuthorizationReq.Choice) {
-        self.header = header
-        self.selectedAuthorizationService = selectedAuthorizationService
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `AuthorizationReqType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -673,6 +687,16 @@ public struct AuthorizationReq: Sendable, Hashable {
         case eimAReqAuthorizationMode(EIM_AReqAuthorizationMode)
         /// Element `PnC_AReqAuthorizationMode`.
         case pnCAReqAuthorizationMode(PnC_AReqAuthorizationMode)
+    }
+}
+
+extension AuthorizationReq {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(header: MessageHeader, selectedAuthorizationService: Authorization, choice: AuthorizationReq.Choice) {
+        self.header = header
+        self.selectedAuthorizationService = selectedAuthorizationService
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -714,7 +738,7 @@ extension AuthorizationReq {
         default: throw EXIError.unexpectedEvent("AuthorizationReq: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, selectedAuthorizationService: v2, choice: v3)
+        return Self(header: v1, selectedAuthorizationService: v2, choice: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -854,11 +878,17 @@ public struct AuthorizationRes: Sendable, Hashable {
     /// Element `EVSEProcessing` (1..1).
     public var evseProcessing: Processing
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AuthorizationRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseProcessing: Processing) {
         self.header = header
         self.responseCode = responseCode
         self.evseProcessing = evseProcessing
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -882,7 +912,7 @@ extension AuthorizationRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2, evseProcessing: v3)
+        return Self(header: v1, responseCode: v2, evseProcessing: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -971,9 +1001,15 @@ public struct AuthorizationSetupReq: Sendable, Hashable {
     /// Element `Header` (1..1).
     public var header: MessageHeader
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AuthorizationSetupReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader) {
         self.header = header
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -983,7 +1019,7 @@ extension AuthorizationSetupReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(header: v1)
+        return Self(header: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1062,14 +1098,8 @@ public struct AuthorizationSetupRes: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: AuthorizationSetupRes.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(header: MessageHeader, responseCode: ResponseCode, authorizationServices: [Authorization] = [], certificateInstallationService: Bool, choice: AuthorizationSetupRes.Choice) {
-        self.header = header
-        self.responseCode = responseCode
-        self.authorizationServices = authorizationServices
-        self.certificateInstallationService = certificateInstallationService
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `AuthorizationSetupResType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -1077,6 +1107,18 @@ public struct AuthorizationSetupRes: Sendable, Hashable {
         case eimASResAuthorizationMode(EIM_ASResAuthorizationMode)
         /// Element `PnC_ASResAuthorizationMode`.
         case pnCASResAuthorizationMode(PnC_ASResAuthorizationMode)
+    }
+}
+
+extension AuthorizationSetupRes {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(header: MessageHeader, responseCode: ResponseCode, authorizationServices: [Authorization] = [], certificateInstallationService: Bool, choice: AuthorizationSetupRes.Choice) {
+        self.header = header
+        self.responseCode = responseCode
+        self.authorizationServices = authorizationServices
+        self.certificateInstallationService = certificateInstallationService
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1147,7 +1189,7 @@ extension AuthorizationSetupRes {
         default: throw EXIError.unexpectedEvent("AuthorizationSetupRes: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, authorizationServices: v3, certificateInstallationService: v5, choice: v6)
+        return Self(header: v1, responseCode: v2, authorizationServices: v3, certificateInstallationService: v5, choice: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1318,10 +1360,16 @@ public struct CertificateChain: Sendable, Hashable {
     /// Element `SubCertificates` (0..1).
     public var subCertificates: SubCertificates?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateChain {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(certificate: [UInt8], subCertificates: SubCertificates? = nil) {
         self.certificate = certificate
         self.subCertificates = subCertificates
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1352,7 +1400,7 @@ extension CertificateChain {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateChain: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(certificate: v1, subCertificates: v2)
+        return Self(certificate: v1, subCertificates: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1449,6 +1497,11 @@ public struct CertificateInstallationReq: Sendable, Hashable {
     /// Element `PrioritizedEMAIDs` (0..1).
     public var prioritizedEMAIDs: EMAIDList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateInstallationReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, oemProvisioningCertificateChain: SignedCertificateChain, listOfRootCertificateIDs: ListOfRootCertificateIDs, maximumContractCertificateChains: UInt8, prioritizedEMAIDs: EMAIDList? = nil) {
         self.header = header
@@ -1456,6 +1509,7 @@ public struct CertificateInstallationReq: Sendable, Hashable {
         self.listOfRootCertificateIDs = listOfRootCertificateIDs
         self.maximumContractCertificateChains = maximumContractCertificateChains
         self.prioritizedEMAIDs = prioritizedEMAIDs
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1495,7 +1549,7 @@ extension CertificateInstallationReq {
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateInstallationReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, oemProvisioningCertificateChain: v2, listOfRootCertificateIDs: v3, maximumContractCertificateChains: v4, prioritizedEMAIDs: v5)
+        return Self(header: v1, oemProvisioningCertificateChain: v2, listOfRootCertificateIDs: v3, maximumContractCertificateChains: v4, prioritizedEMAIDs: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1624,6 +1678,11 @@ public struct CertificateInstallationRes: Sendable, Hashable {
     /// Element `RemainingContractCertificateChains` (1..1).
     public var remainingContractCertificateChains: UInt8
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateInstallationRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseProcessing: Processing, cpsCertificateChain: CertificateChain, signedInstallationData: SignedInstallationData, remainingContractCertificateChains: UInt8) {
         self.header = header
@@ -1632,6 +1691,7 @@ public struct CertificateInstallationRes: Sendable, Hashable {
         self.cpsCertificateChain = cpsCertificateChain
         self.signedInstallationData = signedInstallationData
         self.remainingContractCertificateChains = remainingContractCertificateChains
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1667,7 +1727,7 @@ extension CertificateInstallationRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2, evseProcessing: v3, cpsCertificateChain: v4, signedInstallationData: v5, remainingContractCertificateChains: v6)
+        return Self(header: v1, responseCode: v2, evseProcessing: v3, cpsCertificateChain: v4, signedInstallationData: v5, remainingContractCertificateChains: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1785,11 +1845,8 @@ public struct ChargingSchedule: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: ChargingSchedule.Choice?
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(powerSchedule: PowerSchedule, choice: ChargingSchedule.Choice? = nil) {
-        self.powerSchedule = powerSchedule
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `ChargingScheduleType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -1797,6 +1854,15 @@ public struct ChargingSchedule: Sendable, Hashable {
         case absolutePriceSchedule(AbsolutePriceSchedule)
         /// Element `PriceLevelSchedule`.
         case priceLevelSchedule(PriceLevelSchedule)
+    }
+}
+
+extension ChargingSchedule {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(powerSchedule: PowerSchedule, choice: ChargingSchedule.Choice? = nil) {
+        self.powerSchedule = powerSchedule
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1837,7 +1903,7 @@ extension ChargingSchedule {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ChargingSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(powerSchedule: v1, choice: v2)
+        return Self(powerSchedule: v1, choice: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1968,10 +2034,16 @@ public struct ContractCertificateChain: Sendable, Hashable {
     /// Element `SubCertificates` (1..1).
     public var subCertificates: SubCertificates
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ContractCertificateChain {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(certificate: [UInt8], subCertificates: SubCertificates) {
         self.certificate = certificate
         self.subCertificates = subCertificates
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1989,7 +2061,7 @@ extension ContractCertificateChain {
         }
         let v2 = try SubCertificates.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(certificate: v1, subCertificates: v2)
+        return Self(certificate: v1, subCertificates: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2067,8 +2139,14 @@ extension ContractCertificateChain: Codable {
 /// XSD: complex type `Dynamic_EVPPTControlModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct Dynamic_EVPPTControlMode: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Dynamic_EVPPTControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2076,7 +2154,7 @@ extension Dynamic_EVPPTControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2152,6 +2230,11 @@ public struct Dynamic_SEReqControlMode: Sendable, Hashable {
     /// Element `EVMinimumV2XEnergyRequest` (0..1).
     public var evMinimumV2XEnergyRequest: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Dynamic_SEReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32, minimumSOC: Int8? = nil, targetSOC: Int8? = nil, evTargetEnergyRequest: RationalNumber, evMaximumEnergyRequest: RationalNumber, evMinimumEnergyRequest: RationalNumber, evMaximumV2XEnergyRequest: RationalNumber? = nil, evMinimumV2XEnergyRequest: RationalNumber? = nil) {
         self.departureTime = departureTime
@@ -2162,6 +2245,7 @@ public struct Dynamic_SEReqControlMode: Sendable, Hashable {
         self.evMinimumEnergyRequest = evMinimumEnergyRequest
         self.evMaximumV2XEnergyRequest = evMaximumV2XEnergyRequest
         self.evMinimumV2XEnergyRequest = evMinimumV2XEnergyRequest
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2251,7 +2335,7 @@ extension Dynamic_SEReqControlMode {
             v11 = v12
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_SEReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1, minimumSOC: v2, targetSOC: v4, evTargetEnergyRequest: v6, evMaximumEnergyRequest: v7, evMinimumEnergyRequest: v8, evMaximumV2XEnergyRequest: v9, evMinimumV2XEnergyRequest: v11)
+        return Self(departureTime: v1, minimumSOC: v2, targetSOC: v4, evTargetEnergyRequest: v6, evMaximumEnergyRequest: v7, evMinimumEnergyRequest: v8, evMaximumV2XEnergyRequest: v9, evMinimumV2XEnergyRequest: v11, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2422,13 +2506,8 @@ public struct Dynamic_SEResControlMode: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: Dynamic_SEResControlMode.Choice?
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(departureTime: UInt32? = nil, minimumSOC: Int8? = nil, targetSOC: Int8? = nil, choice: Dynamic_SEResControlMode.Choice? = nil) {
-        self.departureTime = departureTime
-        self.minimumSOC = minimumSOC
-        self.targetSOC = targetSOC
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `Dynamic_SEResControlModeType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -2436,6 +2515,17 @@ public struct Dynamic_SEResControlMode: Sendable, Hashable {
         case absolutePriceSchedule(AbsolutePriceSchedule)
         /// Element `PriceLevelSchedule`.
         case priceLevelSchedule(PriceLevelSchedule)
+    }
+}
+
+extension Dynamic_SEResControlMode {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(departureTime: UInt32? = nil, minimumSOC: Int8? = nil, targetSOC: Int8? = nil, choice: Dynamic_SEResControlMode.Choice? = nil) {
+        self.departureTime = departureTime
+        self.minimumSOC = minimumSOC
+        self.targetSOC = targetSOC
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2536,7 +2626,7 @@ extension Dynamic_SEResControlMode {
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_SEResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, choice: v7)
+        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, choice: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2714,8 +2804,14 @@ extension Dynamic_SEResControlMode.Choice: Codable {
 /// XSD: complex type `Dynamic_SMDTControlModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct Dynamic_SMDTControlMode: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Dynamic_SMDTControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2723,7 +2819,7 @@ extension Dynamic_SMDTControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2783,8 +2879,14 @@ extension Dynamic_SMDTControlMode: Codable {
 /// XSD: complex type `EIM_AReqAuthorizationModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct EIM_AReqAuthorizationMode: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EIM_AReqAuthorizationMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2792,7 +2894,7 @@ extension EIM_AReqAuthorizationMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2852,8 +2954,14 @@ extension EIM_AReqAuthorizationMode: Codable {
 /// XSD: complex type `EIM_ASResAuthorizationModeType` in `urn:iso:std:iso:15118:-20:CommonMessages`.
 public struct EIM_ASResAuthorizationMode: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EIM_ASResAuthorizationMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2861,7 +2969,7 @@ extension EIM_ASResAuthorizationMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2923,9 +3031,15 @@ public struct EMAIDList: Sendable, Hashable {
     /// Element `EMAID` (1..8).
     public var emaID: [String]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EMAIDList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(emaID: [String] = []) {
         self.emaID = emaID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2951,7 +3065,7 @@ extension EMAIDList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("EMAIDList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("EMAIDList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(emaID: v1)
+        return Self(emaID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3059,12 +3173,18 @@ public struct EVAbsolutePriceSchedule: Sendable, Hashable {
     /// Element `EVPriceRuleStacks` (1..1).
     public var evPriceRuleStacks: EVPriceRuleStackList
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVAbsolutePriceSchedule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeAnchor: UInt64, currency: String, priceAlgorithm: String, evPriceRuleStacks: EVPriceRuleStackList) {
         self.timeAnchor = timeAnchor
         self.currency = currency
         self.priceAlgorithm = priceAlgorithm
         self.evPriceRuleStacks = evPriceRuleStacks
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3094,7 +3214,7 @@ extension EVAbsolutePriceSchedule {
         }
         let v4 = try EVPriceRuleStackList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        return Self(timeAnchor: v1, currency: v2, priceAlgorithm: v3, evPriceRuleStacks: v4)
+        return Self(timeAnchor: v1, currency: v2, priceAlgorithm: v3, evPriceRuleStacks: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3194,10 +3314,16 @@ public struct EVEnergyOffer: Sendable, Hashable {
     /// Element `EVAbsolutePriceSchedule` (1..1).
     public var evAbsolutePriceSchedule: EVAbsolutePriceSchedule
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVEnergyOffer {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evPowerSchedule: EVPowerSchedule, evAbsolutePriceSchedule: EVAbsolutePriceSchedule) {
         self.evPowerSchedule = evPowerSchedule
         self.evAbsolutePriceSchedule = evAbsolutePriceSchedule
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3209,7 +3335,7 @@ extension EVEnergyOffer {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try EVAbsolutePriceSchedule.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(evPowerSchedule: v1, evAbsolutePriceSchedule: v2)
+        return Self(evPowerSchedule: v1, evAbsolutePriceSchedule: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3289,9 +3415,15 @@ public struct EVPowerProfileEntryList: Sendable, Hashable {
     /// Element `EVPowerProfileEntry` (1..2048).
     public var evPowerProfileEntry: [PowerScheduleEntry]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVPowerProfileEntryList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evPowerProfileEntry: [PowerScheduleEntry] = []) {
         self.evPowerProfileEntry = evPowerProfileEntry
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3315,7 +3447,7 @@ extension EVPowerProfileEntryList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("EVPowerProfileEntryList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("EVPowerProfileEntryList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evPowerProfileEntry: v1)
+        return Self(evPowerProfileEntry: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3419,12 +3551,8 @@ public struct EVPowerProfile: Sendable, Hashable {
     /// Element `EVPowerProfileEntries` (1..1).
     public var evPowerProfileEntries: EVPowerProfileEntryList
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(timeAnchor: UInt64, choice: EVPowerProfile.Choice, evPowerProfileEntries: EVPowerProfileEntryList) {
-        self.timeAnchor = timeAnchor
-        self.choice = choice
-        self.evPowerProfileEntries = evPowerProfileEntries
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `EVPowerProfileType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -3432,6 +3560,16 @@ public struct EVPowerProfile: Sendable, Hashable {
         case dynamicEVPPTControlMode(Dynamic_EVPPTControlMode)
         /// Element `Scheduled_EVPPTControlMode`.
         case scheduledEVPPTControlMode(Scheduled_EVPPTControlMode)
+    }
+}
+
+extension EVPowerProfile {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(timeAnchor: UInt64, choice: EVPowerProfile.Choice, evPowerProfileEntries: EVPowerProfileEntryList) {
+        self.timeAnchor = timeAnchor
+        self.choice = choice
+        self.evPowerProfileEntries = evPowerProfileEntries
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3473,7 +3611,7 @@ extension EVPowerProfile {
         let v5 = try EVPowerProfileEntryList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(timeAnchor: v1, choice: v2, evPowerProfileEntries: v5)
+        return Self(timeAnchor: v1, choice: v2, evPowerProfileEntries: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3609,9 +3747,15 @@ public struct EVPowerScheduleEntryList: Sendable, Hashable {
     /// Element `EVPowerScheduleEntry` (1..1024).
     public var evPowerScheduleEntry: [EVPowerScheduleEntry]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVPowerScheduleEntryList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evPowerScheduleEntry: [EVPowerScheduleEntry] = []) {
         self.evPowerScheduleEntry = evPowerScheduleEntry
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3635,7 +3779,7 @@ extension EVPowerScheduleEntryList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("EVPowerScheduleEntryList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evPowerScheduleEntry: v1)
+        return Self(evPowerScheduleEntry: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3737,10 +3881,16 @@ public struct EVPowerScheduleEntry: Sendable, Hashable {
     /// Element `Power` (1..1).
     public var power: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVPowerScheduleEntry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(duration: UInt32, power: RationalNumber) {
         self.duration = duration
         self.power = power
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3758,7 +3908,7 @@ extension EVPowerScheduleEntry {
         }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(duration: v1, power: v2)
+        return Self(duration: v1, power: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3840,10 +3990,16 @@ public struct EVPowerSchedule: Sendable, Hashable {
     /// Element `EVPowerScheduleEntries` (1..1).
     public var evPowerScheduleEntries: EVPowerScheduleEntryList
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVPowerSchedule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeAnchor: UInt64, evPowerScheduleEntries: EVPowerScheduleEntryList) {
         self.timeAnchor = timeAnchor
         self.evPowerScheduleEntries = evPowerScheduleEntries
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3861,7 +4017,7 @@ extension EVPowerSchedule {
         }
         let v2 = try EVPowerScheduleEntryList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(timeAnchor: v1, evPowerScheduleEntries: v2)
+        return Self(timeAnchor: v1, evPowerScheduleEntries: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3941,9 +4097,15 @@ public struct EVPriceRuleStackList: Sendable, Hashable {
     /// Element `EVPriceRuleStack` (1..1024).
     public var evPriceRuleStack: [EVPriceRuleStack]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVPriceRuleStackList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evPriceRuleStack: [EVPriceRuleStack] = []) {
         self.evPriceRuleStack = evPriceRuleStack
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3967,7 +4129,7 @@ extension EVPriceRuleStackList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("EVPriceRuleStackList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("EVPriceRuleStackList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evPriceRuleStack: v1)
+        return Self(evPriceRuleStack: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4069,10 +4231,16 @@ public struct EVPriceRuleStack: Sendable, Hashable {
     /// Element `EVPriceRule` (1..8).
     public var evPriceRule: [EVPriceRule]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVPriceRuleStack {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(duration: UInt32, evPriceRule: [EVPriceRule] = []) {
         self.duration = duration
         self.evPriceRule = evPriceRule
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4106,7 +4274,7 @@ extension EVPriceRuleStack {
         }
         if v2.count < 1 { throw EXIError.lengthLimitExceeded("EVPriceRuleStack: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("EVPriceRuleStack: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(duration: v1, evPriceRule: v2)
+        return Self(duration: v1, evPriceRule: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4219,10 +4387,16 @@ public struct EVPriceRule: Sendable, Hashable {
     /// Element `PowerRangeStart` (1..1).
     public var powerRangeStart: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVPriceRule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(energyFee: RationalNumber, powerRangeStart: RationalNumber) {
         self.energyFee = energyFee
         self.powerRangeStart = powerRangeStart
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4234,7 +4408,7 @@ extension EVPriceRule {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(energyFee: v1, powerRangeStart: v2)
+        return Self(energyFee: v1, powerRangeStart: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4316,10 +4490,16 @@ public struct MeteringConfirmationReq: Sendable, Hashable {
     /// Element `SignedMeteringData` (1..1).
     public var signedMeteringData: SignedMeteringData
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MeteringConfirmationReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, signedMeteringData: SignedMeteringData) {
         self.header = header
         self.signedMeteringData = signedMeteringData
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4331,7 +4511,7 @@ extension MeteringConfirmationReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try SignedMeteringData.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(header: v1, signedMeteringData: v2)
+        return Self(header: v1, signedMeteringData: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4413,10 +4593,16 @@ public struct MeteringConfirmationRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
     public var responseCode: ResponseCode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MeteringConfirmationRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode) {
         self.header = header
         self.responseCode = responseCode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4434,7 +4620,7 @@ extension MeteringConfirmationRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2)
+        return Self(header: v1, responseCode: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4518,11 +4704,17 @@ public struct OverstayRuleList: Sendable, Hashable {
     /// Element `OverstayRule` (1..5).
     public var overstayRule: [OverstayRule]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension OverstayRuleList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(overstayTimeThreshold: UInt32? = nil, overstayPowerThreshold: RationalNumber? = nil, overstayRule: [OverstayRule] = []) {
         self.overstayTimeThreshold = overstayTimeThreshold
         self.overstayPowerThreshold = overstayPowerThreshold
         self.overstayRule = overstayRule
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4581,7 +4773,7 @@ extension OverstayRuleList {
         }
         if v5.count < 1 { throw EXIError.lengthLimitExceeded("OverstayRuleList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("OverstayRuleList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(overstayTimeThreshold: v1, overstayPowerThreshold: v3, overstayRule: v5)
+        return Self(overstayTimeThreshold: v1, overstayPowerThreshold: v3, overstayRule: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4717,12 +4909,18 @@ public struct OverstayRule: Sendable, Hashable {
     /// Element `OverstayFeePeriod` (1..1).
     public var overstayFeePeriod: UInt32
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension OverstayRule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(overstayRuleDescription: String? = nil, startTime: UInt32, overstayFee: RationalNumber, overstayFeePeriod: UInt32) {
         self.overstayRuleDescription = overstayRuleDescription
         self.startTime = startTime
         self.overstayFee = overstayFee
         self.overstayFeePeriod = overstayFeePeriod
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4769,7 +4967,7 @@ extension OverstayRule {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(overstayRuleDescription: v1, startTime: v3, overstayFee: v4, overstayFeePeriod: v5)
+        return Self(overstayRuleDescription: v1, startTime: v3, overstayFee: v4, overstayFeePeriod: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4881,10 +5079,16 @@ public struct ParameterSet: Sendable, Hashable {
     /// Element `Parameter` (1..32).
     public var parameter: [Parameter]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ParameterSet {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(parameterSetID: UInt16, parameter: [Parameter] = []) {
         self.parameterSetID = parameterSetID
         self.parameter = parameter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4918,7 +5122,7 @@ extension ParameterSet {
         }
         if v2.count < 1 { throw EXIError.lengthLimitExceeded("ParameterSet: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ParameterSet: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(parameterSetID: v1, parameter: v2)
+        return Self(parameterSetID: v1, parameter: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5031,11 +5235,8 @@ public struct Parameter: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: Parameter.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(name: String, choice: Parameter.Choice) {
-        self.name = name
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `ParameterType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -5051,6 +5252,15 @@ public struct Parameter: Sendable, Hashable {
         case rationalNumber(RationalNumber)
         /// Element `finiteString`.
         case finiteString(String)
+    }
+}
+
+extension Parameter {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(name: String, choice: Parameter.Choice) {
+        self.name = name
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5137,7 +5347,7 @@ extension Parameter {
         default: throw EXIError.unexpectedEvent("Parameter: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Parameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(name: v1, choice: v2)
+        return Self(name: v1, choice: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5327,11 +5537,17 @@ public struct PnC_AReqAuthorizationMode: Sendable, Hashable {
     /// Element `ContractCertificateChain` (1..1).
     public var contractCertificateChain: ContractCertificateChain
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PnC_AReqAuthorizationMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String, genChallenge: [UInt8], contractCertificateChain: ContractCertificateChain) {
         self.id = id
         self.genChallenge = genChallenge
         self.contractCertificateChain = contractCertificateChain
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5351,7 +5567,7 @@ extension PnC_AReqAuthorizationMode {
         }
         let v3 = try ContractCertificateChain.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(id: v1, genChallenge: v2, contractCertificateChain: v3)
+        return Self(id: v1, genChallenge: v2, contractCertificateChain: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5442,10 +5658,16 @@ public struct PnC_ASResAuthorizationMode: Sendable, Hashable {
     /// Element `SupportedProviders` (0..1).
     public var supportedProviders: SupportedProvidersList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PnC_ASResAuthorizationMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(genChallenge: [UInt8], supportedProviders: SupportedProvidersList? = nil) {
         self.genChallenge = genChallenge
         self.supportedProviders = supportedProviders
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5476,7 +5698,7 @@ extension PnC_ASResAuthorizationMode {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PnC_ASResAuthorizationMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(genChallenge: v1, supportedProviders: v2)
+        return Self(genChallenge: v1, supportedProviders: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5573,6 +5795,11 @@ public struct PowerDeliveryReq: Sendable, Hashable {
     /// Element `BPT_ChannelSelection` (0..1).
     public var bptChannelSelection: ChannelSelection?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PowerDeliveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evProcessing: Processing, chargeProgress: ChargeProgress, evPowerProfile: EVPowerProfile? = nil, bptChannelSelection: ChannelSelection? = nil) {
         self.header = header
@@ -5580,6 +5807,7 @@ public struct PowerDeliveryReq: Sendable, Hashable {
         self.chargeProgress = chargeProgress
         self.evPowerProfile = evPowerProfile
         self.bptChannelSelection = bptChannelSelection
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5639,7 +5867,7 @@ extension PowerDeliveryReq {
             v6 = v7
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, evProcessing: v2, chargeProgress: v3, evPowerProfile: v4, bptChannelSelection: v6)
+        return Self(header: v1, evProcessing: v2, chargeProgress: v3, evPowerProfile: v4, bptChannelSelection: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5769,11 +5997,17 @@ public struct PowerDeliveryRes: Sendable, Hashable {
     /// Element `EVSEStatus` (0..1).
     public var evseStatus: EVSEStatus?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PowerDeliveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseStatus: EVSEStatus? = nil) {
         self.header = header
         self.responseCode = responseCode
         self.evseStatus = evseStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5807,7 +6041,7 @@ extension PowerDeliveryRes {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerDeliveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, evseStatus: v3)
+        return Self(header: v1, responseCode: v2, evseStatus: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5906,9 +6140,15 @@ public struct PowerScheduleEntryList: Sendable, Hashable {
     /// Element `PowerScheduleEntry` (1..1024).
     public var powerScheduleEntry: [PowerScheduleEntry]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PowerScheduleEntryList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(powerScheduleEntry: [PowerScheduleEntry] = []) {
         self.powerScheduleEntry = powerScheduleEntry
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5932,7 +6172,7 @@ extension PowerScheduleEntryList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("PowerScheduleEntryList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerScheduleEntryList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(powerScheduleEntry: v1)
+        return Self(powerScheduleEntry: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6038,12 +6278,18 @@ public struct PowerScheduleEntry: Sendable, Hashable {
     /// Element `Power_L3` (0..1).
     public var powerL3: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PowerScheduleEntry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(duration: UInt32, power: RationalNumber, powerL2: RationalNumber? = nil, powerL3: RationalNumber? = nil) {
         self.duration = duration
         self.power = power
         self.powerL2 = powerL2
         self.powerL3 = powerL3
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6094,7 +6340,7 @@ extension PowerScheduleEntry {
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerScheduleEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(duration: v1, power: v2, powerL2: v3, powerL3: v5)
+        return Self(duration: v1, power: v2, powerL2: v3, powerL3: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6213,12 +6459,18 @@ public struct PowerSchedule: Sendable, Hashable {
     /// Element `PowerScheduleEntries` (1..1).
     public var powerScheduleEntries: PowerScheduleEntryList
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PowerSchedule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeAnchor: UInt64, availableEnergy: RationalNumber? = nil, powerTolerance: RationalNumber? = nil, powerScheduleEntries: PowerScheduleEntryList) {
         self.timeAnchor = timeAnchor
         self.availableEnergy = availableEnergy
         self.powerTolerance = powerTolerance
         self.powerScheduleEntries = powerScheduleEntries
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6267,7 +6519,7 @@ extension PowerSchedule {
         let v6 = try PowerScheduleEntryList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(timeAnchor: v1, availableEnergy: v2, powerTolerance: v4, powerScheduleEntries: v6)
+        return Self(timeAnchor: v1, availableEnergy: v2, powerTolerance: v4, powerScheduleEntries: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6381,9 +6633,15 @@ public struct PriceLevelScheduleEntryList: Sendable, Hashable {
     /// Element `PriceLevelScheduleEntry` (1..1024).
     public var priceLevelScheduleEntry: [PriceLevelScheduleEntry]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PriceLevelScheduleEntryList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(priceLevelScheduleEntry: [PriceLevelScheduleEntry] = []) {
         self.priceLevelScheduleEntry = priceLevelScheduleEntry
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6407,7 +6665,7 @@ extension PriceLevelScheduleEntryList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("PriceLevelScheduleEntryList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(priceLevelScheduleEntry: v1)
+        return Self(priceLevelScheduleEntry: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6509,10 +6767,16 @@ public struct PriceLevelScheduleEntry: Sendable, Hashable {
     /// Element `PriceLevel` (1..1).
     public var priceLevel: UInt8
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PriceLevelScheduleEntry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(duration: UInt32, priceLevel: UInt8) {
         self.duration = duration
         self.priceLevel = priceLevel
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6534,7 +6798,7 @@ extension PriceLevelScheduleEntry {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(duration: v1, priceLevel: v2)
+        return Self(duration: v1, priceLevel: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6624,6 +6888,11 @@ public struct PriceLevelSchedule: Sendable, Hashable {
     /// Element `PriceLevelScheduleEntries` (1..1).
     public var priceLevelScheduleEntries: PriceLevelScheduleEntryList
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PriceLevelSchedule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, timeAnchor: UInt64, priceScheduleID: UInt32, priceScheduleDescription: String? = nil, numberOfPriceLevels: UInt8, priceLevelScheduleEntries: PriceLevelScheduleEntryList) {
         self.id = id
@@ -6632,6 +6901,7 @@ public struct PriceLevelSchedule: Sendable, Hashable {
         self.priceScheduleDescription = priceScheduleDescription
         self.numberOfPriceLevels = numberOfPriceLevels
         self.priceLevelScheduleEntries = priceLevelScheduleEntries
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6695,7 +6965,7 @@ extension PriceLevelSchedule {
         let v8 = try PriceLevelScheduleEntryList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(id: v1, timeAnchor: v3, priceScheduleID: v4, priceScheduleDescription: v5, numberOfPriceLevels: v7, priceLevelScheduleEntries: v8)
+        return Self(id: v1, timeAnchor: v3, priceScheduleID: v4, priceScheduleDescription: v5, numberOfPriceLevels: v7, priceLevelScheduleEntries: v8, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6830,9 +7100,15 @@ public struct PriceRuleStackList: Sendable, Hashable {
     /// Element `PriceRuleStack` (1..1024).
     public var priceRuleStack: [PriceRuleStack]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PriceRuleStackList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(priceRuleStack: [PriceRuleStack] = []) {
         self.priceRuleStack = priceRuleStack
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6856,7 +7132,7 @@ extension PriceRuleStackList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("PriceRuleStackList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PriceRuleStackList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(priceRuleStack: v1)
+        return Self(priceRuleStack: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6958,10 +7234,16 @@ public struct PriceRuleStack: Sendable, Hashable {
     /// Element `PriceRule` (1..8).
     public var priceRule: [PriceRule]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PriceRuleStack {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(duration: UInt32, priceRule: [PriceRule] = []) {
         self.duration = duration
         self.priceRule = priceRule
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6995,7 +7277,7 @@ extension PriceRuleStack {
         }
         if v2.count < 1 { throw EXIError.lengthLimitExceeded("PriceRuleStack: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PriceRuleStack: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(duration: v1, priceRule: v2)
+        return Self(duration: v1, priceRule: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -7116,6 +7398,11 @@ public struct PriceRule: Sendable, Hashable {
     /// Element `PowerRangeStart` (1..1).
     public var powerRangeStart: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PriceRule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(energyFee: RationalNumber, parkingFee: RationalNumber? = nil, parkingFeePeriod: UInt32? = nil, carbonDioxideEmission: UInt16? = nil, renewableGenerationPercentage: UInt8? = nil, powerRangeStart: RationalNumber) {
         self.energyFee = energyFee
@@ -7124,6 +7411,7 @@ public struct PriceRule: Sendable, Hashable {
         self.carbonDioxideEmission = carbonDioxideEmission
         self.renewableGenerationPercentage = renewableGenerationPercentage
         self.powerRangeStart = powerRangeStart
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -7212,7 +7500,7 @@ extension PriceRule {
         let v10 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(energyFee: v1, parkingFee: v2, parkingFeePeriod: v4, carbonDioxideEmission: v6, renewableGenerationPercentage: v8, powerRangeStart: v10)
+        return Self(energyFee: v1, parkingFee: v2, parkingFeePeriod: v4, carbonDioxideEmission: v6, renewableGenerationPercentage: v8, powerRangeStart: v10, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -7371,11 +7659,17 @@ public struct PriceSchedule: Sendable, Hashable {
     /// Element `PriceScheduleDescription` (0..1).
     public var priceScheduleDescription: String?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PriceSchedule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeAnchor: UInt64, priceScheduleID: UInt32, priceScheduleDescription: String? = nil) {
         self.timeAnchor = timeAnchor
         self.priceScheduleID = priceScheduleID
         self.priceScheduleDescription = priceScheduleDescription
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -7417,7 +7711,7 @@ extension PriceSchedule {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PriceSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(timeAnchor: v1, priceScheduleID: v2, priceScheduleDescription: v3)
+        return Self(timeAnchor: v1, priceScheduleID: v2, priceScheduleDescription: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -7521,12 +7815,8 @@ public struct ScheduleExchangeReq: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: ScheduleExchangeReq.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(header: MessageHeader, maximumSupportingPoints: UInt16, choice: ScheduleExchangeReq.Choice) {
-        self.header = header
-        self.maximumSupportingPoints = maximumSupportingPoints
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `ScheduleExchangeReqType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -7534,6 +7824,16 @@ public struct ScheduleExchangeReq: Sendable, Hashable {
         case dynamicSEReqControlMode(Dynamic_SEReqControlMode)
         /// Element `Scheduled_SEReqControlMode`.
         case scheduledSEReqControlMode(Scheduled_SEReqControlMode)
+    }
+}
+
+extension ScheduleExchangeReq {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(header: MessageHeader, maximumSupportingPoints: UInt16, choice: ScheduleExchangeReq.Choice) {
+        self.header = header
+        self.maximumSupportingPoints = maximumSupportingPoints
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -7575,7 +7875,7 @@ extension ScheduleExchangeReq {
         default: throw EXIError.unexpectedEvent("ScheduleExchangeReq: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ScheduleExchangeReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, maximumSupportingPoints: v2, choice: v3)
+        return Self(header: v1, maximumSupportingPoints: v2, choice: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -7719,14 +8019,8 @@ public struct ScheduleExchangeRes: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: ScheduleExchangeRes.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(header: MessageHeader, responseCode: ResponseCode, evseProcessing: Processing, goToPause: Bool? = nil, choice: ScheduleExchangeRes.Choice) {
-        self.header = header
-        self.responseCode = responseCode
-        self.evseProcessing = evseProcessing
-        self.goToPause = goToPause
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `ScheduleExchangeResType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -7734,6 +8028,18 @@ public struct ScheduleExchangeRes: Sendable, Hashable {
         case dynamicSEResControlMode(Dynamic_SEResControlMode)
         /// Element `Scheduled_SEResControlMode`.
         case scheduledSEResControlMode(Scheduled_SEResControlMode)
+    }
+}
+
+extension ScheduleExchangeRes {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(header: MessageHeader, responseCode: ResponseCode, evseProcessing: Processing, goToPause: Bool? = nil, choice: ScheduleExchangeRes.Choice) {
+        self.header = header
+        self.responseCode = responseCode
+        self.evseProcessing = evseProcessing
+        self.goToPause = goToPause
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -7799,7 +8105,7 @@ extension ScheduleExchangeRes {
         default: throw EXIError.unexpectedEvent("ScheduleExchangeRes: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ScheduleExchangeRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, evseProcessing: v3, goToPause: v4, choice: v6)
+        return Self(header: v1, responseCode: v2, evseProcessing: v3, goToPause: v4, choice: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -7964,11 +8270,17 @@ public struct ScheduleTuple: Sendable, Hashable {
     /// Element `DischargingSchedule` (0..1).
     public var dischargingSchedule: ChargingSchedule?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ScheduleTuple {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(scheduleTupleID: UInt32, chargingSchedule: ChargingSchedule, dischargingSchedule: ChargingSchedule? = nil) {
         self.scheduleTupleID = scheduleTupleID
         self.chargingSchedule = chargingSchedule
         self.dischargingSchedule = dischargingSchedule
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -8004,7 +8316,7 @@ extension ScheduleTuple {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ScheduleTuple: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(scheduleTupleID: v1, chargingSchedule: v2, dischargingSchedule: v3)
+        return Self(scheduleTupleID: v1, chargingSchedule: v2, dischargingSchedule: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -8104,10 +8416,16 @@ public struct Scheduled_EVPPTControlMode: Sendable, Hashable {
     /// Element `PowerToleranceAcceptance` (0..1).
     public var powerToleranceAcceptance: PowerToleranceAcceptance?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Scheduled_EVPPTControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(selectedScheduleTupleID: UInt32, powerToleranceAcceptance: PowerToleranceAcceptance? = nil) {
         self.selectedScheduleTupleID = selectedScheduleTupleID
         self.powerToleranceAcceptance = powerToleranceAcceptance
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -8142,7 +8460,7 @@ extension Scheduled_EVPPTControlMode {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_EVPPTControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(selectedScheduleTupleID: v1, powerToleranceAcceptance: v2)
+        return Self(selectedScheduleTupleID: v1, powerToleranceAcceptance: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -8240,6 +8558,11 @@ public struct Scheduled_SEReqControlMode: Sendable, Hashable {
     /// Element `EVEnergyOffer` (0..1).
     public var evEnergyOffer: EVEnergyOffer?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Scheduled_SEReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, evTargetEnergyRequest: RationalNumber? = nil, evMaximumEnergyRequest: RationalNumber? = nil, evMinimumEnergyRequest: RationalNumber? = nil, evEnergyOffer: EVEnergyOffer? = nil) {
         self.departureTime = departureTime
@@ -8247,6 +8570,7 @@ public struct Scheduled_SEReqControlMode: Sendable, Hashable {
         self.evMaximumEnergyRequest = evMaximumEnergyRequest
         self.evMinimumEnergyRequest = evMinimumEnergyRequest
         self.evEnergyOffer = evEnergyOffer
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -8344,7 +8668,7 @@ extension Scheduled_SEReqControlMode {
             v9 = v10
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_SEReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v5, evMinimumEnergyRequest: v7, evEnergyOffer: v9)
+        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v5, evMinimumEnergyRequest: v7, evEnergyOffer: v9, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -8495,9 +8819,15 @@ public struct Scheduled_SEResControlMode: Sendable, Hashable {
     /// Element `ScheduleTuple` (1..3).
     public var scheduleTuple: [ScheduleTuple]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Scheduled_SEResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(scheduleTuple: [ScheduleTuple] = []) {
         self.scheduleTuple = scheduleTuple
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -8521,7 +8851,7 @@ extension Scheduled_SEResControlMode {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("Scheduled_SEResControlMode: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_SEResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(scheduleTuple: v1)
+        return Self(scheduleTuple: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -8613,9 +8943,15 @@ public struct Scheduled_SMDTControlMode: Sendable, Hashable {
     /// Element `SelectedScheduleTupleID` (1..1).
     public var selectedScheduleTupleID: UInt32
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Scheduled_SMDTControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(selectedScheduleTupleID: UInt32) {
         self.selectedScheduleTupleID = selectedScheduleTupleID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -8631,7 +8967,7 @@ extension Scheduled_SMDTControlMode {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         }
-        return Self(selectedScheduleTupleID: v1)
+        return Self(selectedScheduleTupleID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -8702,9 +9038,15 @@ public struct SelectedServiceList: Sendable, Hashable {
     /// Element `SelectedService` (1..16).
     public var selectedService: [SelectedService]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SelectedServiceList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(selectedService: [SelectedService] = []) {
         self.selectedService = selectedService
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -8728,7 +9070,7 @@ extension SelectedServiceList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SelectedServiceList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SelectedServiceList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(selectedService: v1)
+        return Self(selectedService: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -8830,10 +9172,16 @@ public struct SelectedService: Sendable, Hashable {
     /// Element `ParameterSetID` (1..1).
     public var parameterSetID: UInt16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SelectedService {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceID: UInt16, parameterSetID: UInt16) {
         self.serviceID = serviceID
         self.parameterSetID = parameterSetID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -8855,7 +9203,7 @@ extension SelectedService {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(serviceID: v1, parameterSetID: v2)
+        return Self(serviceID: v1, parameterSetID: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -8937,10 +9285,16 @@ public struct ServiceDetailReq: Sendable, Hashable {
     /// Element `ServiceID` (1..1).
     public var serviceID: UInt16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDetailReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, serviceID: UInt16) {
         self.header = header
         self.serviceID = serviceID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -8958,7 +9312,7 @@ extension ServiceDetailReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, serviceID: v2)
+        return Self(header: v1, serviceID: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -9044,12 +9398,18 @@ public struct ServiceDetailRes: Sendable, Hashable {
     /// Element `ServiceParameterList` (1..1).
     public var serviceParameterList: ServiceParameterList
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDetailRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, serviceID: UInt16, serviceParameterList: ServiceParameterList) {
         self.header = header
         self.responseCode = responseCode
         self.serviceID = serviceID
         self.serviceParameterList = serviceParameterList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -9075,7 +9435,7 @@ extension ServiceDetailRes {
         }
         let v4 = try ServiceParameterList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        return Self(header: v1, responseCode: v2, serviceID: v3, serviceParameterList: v4)
+        return Self(header: v1, responseCode: v2, serviceID: v3, serviceParameterList: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -9175,10 +9535,16 @@ public struct ServiceDiscoveryReq: Sendable, Hashable {
     /// Element `SupportedServiceIDs` (0..1).
     public var supportedServiceIDs: ServiceIDList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDiscoveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, supportedServiceIDs: ServiceIDList? = nil) {
         self.header = header
         self.supportedServiceIDs = supportedServiceIDs
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -9205,7 +9571,7 @@ extension ServiceDiscoveryReq {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, supportedServiceIDs: v2)
+        return Self(header: v1, supportedServiceIDs: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -9301,6 +9667,11 @@ public struct ServiceDiscoveryRes: Sendable, Hashable {
     /// Element `VASList` (0..1).
     public var vasList: ServiceList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDiscoveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, serviceRenegotiationSupported: Bool, energyTransferServiceList: ServiceList, vasList: ServiceList? = nil) {
         self.header = header
@@ -9308,6 +9679,7 @@ public struct ServiceDiscoveryRes: Sendable, Hashable {
         self.serviceRenegotiationSupported = serviceRenegotiationSupported
         self.energyTransferServiceList = energyTransferServiceList
         self.vasList = vasList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -9353,7 +9725,7 @@ extension ServiceDiscoveryRes {
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, serviceRenegotiationSupported: v3, energyTransferServiceList: v4, vasList: v5)
+        return Self(header: v1, responseCode: v2, serviceRenegotiationSupported: v3, energyTransferServiceList: v4, vasList: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -9471,9 +9843,15 @@ public struct ServiceIDList: Sendable, Hashable {
     /// Element `ServiceID` (1..16).
     public var serviceID: [UInt16]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceIDList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceID: [UInt16] = []) {
         self.serviceID = serviceID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -9499,7 +9877,7 @@ extension ServiceIDList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ServiceIDList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceIDList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(serviceID: v1)
+        return Self(serviceID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -9601,9 +9979,15 @@ public struct ServiceList: Sendable, Hashable {
     /// Element `Service` (1..8).
     public var service: [Service]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(service: [Service] = []) {
         self.service = service
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -9627,7 +10011,7 @@ extension ServiceList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ServiceList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(service: v1)
+        return Self(service: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -9727,9 +10111,15 @@ public struct ServiceParameterList: Sendable, Hashable {
     /// Element `ParameterSet` (1..32).
     public var parameterSet: [ParameterSet]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceParameterList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(parameterSet: [ParameterSet] = []) {
         self.parameterSet = parameterSet
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -9753,7 +10143,7 @@ extension ServiceParameterList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ServiceParameterList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceParameterList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(parameterSet: v1)
+        return Self(parameterSet: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -9857,11 +10247,17 @@ public struct ServiceSelectionReq: Sendable, Hashable {
     /// Element `SelectedVASList` (0..1).
     public var selectedVASList: SelectedServiceList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceSelectionReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, selectedEnergyTransferService: SelectedService, selectedVASList: SelectedServiceList? = nil) {
         self.header = header
         self.selectedEnergyTransferService = selectedEnergyTransferService
         self.selectedVASList = selectedVASList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -9891,7 +10287,7 @@ extension ServiceSelectionReq {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceSelectionReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, selectedEnergyTransferService: v2, selectedVASList: v3)
+        return Self(header: v1, selectedEnergyTransferService: v2, selectedVASList: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -9991,10 +10387,16 @@ public struct ServiceSelectionRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
     public var responseCode: ResponseCode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceSelectionRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode) {
         self.header = header
         self.responseCode = responseCode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -10012,7 +10414,7 @@ extension ServiceSelectionRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2)
+        return Self(header: v1, responseCode: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -10094,10 +10496,16 @@ public struct Service: Sendable, Hashable {
     /// Element `FreeService` (1..1).
     public var freeService: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Service {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceID: UInt16, freeService: Bool) {
         self.serviceID = serviceID
         self.freeService = freeService
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -10119,7 +10527,7 @@ extension Service {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(serviceID: v1, freeService: v2)
+        return Self(serviceID: v1, freeService: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -10201,10 +10609,16 @@ public struct SessionSetupReq: Sendable, Hashable {
     /// Element `EVCCID` (1..1).
     public var evccID: String
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionSetupReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evccID: String) {
         self.header = header
         self.evccID = evccID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -10222,7 +10636,7 @@ extension SessionSetupReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, evccID: v2)
+        return Self(header: v1, evccID: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -10306,11 +10720,17 @@ public struct SessionSetupRes: Sendable, Hashable {
     /// Element `EVSEID` (1..1).
     public var evseID: String
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionSetupRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseID: String) {
         self.header = header
         self.responseCode = responseCode
         self.evseID = evseID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -10334,7 +10754,7 @@ extension SessionSetupRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2, evseID: v3)
+        return Self(header: v1, responseCode: v2, evseID: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -10429,12 +10849,18 @@ public struct SessionStopReq: Sendable, Hashable {
     /// Element `EVTerminationExplanation` (0..1).
     public var evTerminationExplanation: String?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionStopReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, chargingSession: ChargingSession, evTerminationCode: String? = nil, evTerminationExplanation: String? = nil) {
         self.header = header
         self.chargingSession = chargingSession
         self.evTerminationCode = evTerminationCode
         self.evTerminationExplanation = evTerminationExplanation
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -10489,7 +10915,7 @@ extension SessionStopReq {
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionStopReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, chargingSession: v2, evTerminationCode: v3, evTerminationExplanation: v5)
+        return Self(header: v1, chargingSession: v2, evTerminationCode: v3, evTerminationExplanation: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -10608,10 +11034,16 @@ public struct SessionStopRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
     public var responseCode: ResponseCode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionStopRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode) {
         self.header = header
         self.responseCode = responseCode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -10629,7 +11061,7 @@ extension SessionStopRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2)
+        return Self(header: v1, responseCode: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -10713,11 +11145,17 @@ public struct SignedCertificateChain: Sendable, Hashable {
     /// Element `SubCertificates` (0..1).
     public var subCertificates: SubCertificates?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SignedCertificateChain {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String, certificate: [UInt8], subCertificates: SubCertificates? = nil) {
         self.id = id
         self.certificate = certificate
         self.subCertificates = subCertificates
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -10751,7 +11189,7 @@ extension SignedCertificateChain {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SignedCertificateChain: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, certificate: v2, subCertificates: v3)
+        return Self(id: v1, certificate: v2, subCertificates: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -10858,14 +11296,8 @@ public struct SignedInstallationData: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: SignedInstallationData.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(id: String, contractCertificateChain: ContractCertificateChain, ecdhCurve: EcdhCurve, dhPublicKey: [UInt8], choice: SignedInstallationData.Choice) {
-        self.id = id
-        self.contractCertificateChain = contractCertificateChain
-        self.ecdhCurve = ecdhCurve
-        self.dhPublicKey = dhPublicKey
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `SignedInstallationDataType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -10875,6 +11307,18 @@ public struct SignedInstallationData: Sendable, Hashable {
         case x448EncryptedPrivateKey([UInt8])
         /// Element `TPM_EncryptedPrivateKey`.
         case tpmEncryptedPrivateKey([UInt8])
+    }
+}
+
+extension SignedInstallationData {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(id: String, contractCertificateChain: ContractCertificateChain, ecdhCurve: EcdhCurve, dhPublicKey: [UInt8], choice: SignedInstallationData.Choice) {
+        self.id = id
+        self.contractCertificateChain = contractCertificateChain
+        self.ecdhCurve = ecdhCurve
+        self.dhPublicKey = dhPublicKey
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -10946,7 +11390,7 @@ extension SignedInstallationData {
         default: throw EXIError.unexpectedEvent("SignedInstallationData: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SignedInstallationData: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, contractCertificateChain: v2, ecdhCurve: v3, dhPublicKey: v4, choice: v5)
+        return Self(id: v1, contractCertificateChain: v2, ecdhCurve: v3, dhPublicKey: v4, choice: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -11127,14 +11571,8 @@ public struct SignedMeteringData: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: SignedMeteringData.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(id: String, sessionID: [UInt8], meterInfo: MeterInfo, receipt: Receipt? = nil, choice: SignedMeteringData.Choice) {
-        self.id = id
-        self.sessionID = sessionID
-        self.meterInfo = meterInfo
-        self.receipt = receipt
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `SignedMeteringDataType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -11142,6 +11580,18 @@ public struct SignedMeteringData: Sendable, Hashable {
         case dynamicSMDTControlMode(Dynamic_SMDTControlMode)
         /// Element `Scheduled_SMDTControlMode`.
         case scheduledSMDTControlMode(Scheduled_SMDTControlMode)
+    }
+}
+
+extension SignedMeteringData {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(id: String, sessionID: [UInt8], meterInfo: MeterInfo, receipt: Receipt? = nil, choice: SignedMeteringData.Choice) {
+        self.id = id
+        self.sessionID = sessionID
+        self.meterInfo = meterInfo
+        self.receipt = receipt
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -11203,7 +11653,7 @@ extension SignedMeteringData {
         default: throw EXIError.unexpectedEvent("SignedMeteringData: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SignedMeteringData: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, sessionID: v2, meterInfo: v3, receipt: v4, choice: v6)
+        return Self(id: v1, sessionID: v2, meterInfo: v3, receipt: v4, choice: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -11362,9 +11812,15 @@ public struct SubCertificates: Sendable, Hashable {
     /// Element `Certificate` (1..3).
     public var certificate: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SubCertificates {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(certificate: [[UInt8]] = []) {
         self.certificate = certificate
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -11390,7 +11846,7 @@ extension SubCertificates {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SubCertificates: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SubCertificates: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(certificate: v1)
+        return Self(certificate: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -11484,9 +11940,15 @@ public struct SupportedProvidersList: Sendable, Hashable {
     /// Element `ProviderID` (1..128).
     public var providerID: [String]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SupportedProvidersList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(providerID: [String] = []) {
         self.providerID = providerID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -11512,7 +11974,7 @@ extension SupportedProvidersList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SupportedProvidersList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SupportedProvidersList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(providerID: v1)
+        return Self(providerID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -11616,10 +12078,16 @@ public struct TargetPosition: Sendable, Hashable {
     /// Element `TargetOffsetY` (1..1).
     public var targetOffsetY: UInt16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension TargetPosition {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(targetOffsetX: UInt16, targetOffsetY: UInt16) {
         self.targetOffsetX = targetOffsetX
         self.targetOffsetY = targetOffsetY
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -11641,7 +12109,7 @@ extension TargetPosition {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(targetOffsetX: v1, targetOffsetY: v2)
+        return Self(targetOffsetX: v1, targetOffsetY: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -11721,9 +12189,15 @@ public struct TaxRuleList: Sendable, Hashable {
     /// Element `TaxRule` (1..10).
     public var taxRule: [TaxRule]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension TaxRuleList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(taxRule: [TaxRule] = []) {
         self.taxRule = taxRule
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -11747,7 +12221,7 @@ extension TaxRuleList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("TaxRuleList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("TaxRuleList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(taxRule: v1)
+        return Self(taxRule: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -11861,6 +12335,11 @@ public struct TaxRule: Sendable, Hashable {
     /// Element `AppliesMinimumMaximumCost` (1..1).
     public var appliesMinimumMaximumCost: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension TaxRule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(taxRuleID: UInt32, taxRuleName: String? = nil, taxRate: RationalNumber, taxIncludedInPrice: Bool? = nil, appliesToEnergyFee: Bool, appliesToParkingFee: Bool, appliesToOverstayFee: Bool, appliesMinimumMaximumCost: Bool) {
         self.taxRuleID = taxRuleID
@@ -11871,6 +12350,7 @@ public struct TaxRule: Sendable, Hashable {
         self.appliesToParkingFee = appliesToParkingFee
         self.appliesToOverstayFee = appliesToOverstayFee
         self.appliesMinimumMaximumCost = appliesMinimumMaximumCost
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -11954,7 +12434,7 @@ extension TaxRule {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(taxRuleID: v1, taxRuleName: v2, taxRate: v4, taxIncludedInPrice: v5, appliesToEnergyFee: v7, appliesToParkingFee: v8, appliesToOverstayFee: v9, appliesMinimumMaximumCost: v10)
+        return Self(taxRuleID: v1, taxRuleName: v2, taxRate: v4, taxIncludedInPrice: v5, appliesToEnergyFee: v7, appliesToParkingFee: v8, appliesToOverstayFee: v9, appliesMinimumMaximumCost: v10, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -12119,6 +12599,11 @@ public struct VehicleCheckInReq: Sendable, Hashable {
     /// Element `VehicleTravel` (0..1).
     public var vehicleTravel: Int16?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension VehicleCheckInReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evCheckInStatus: EvCheckInStatus, parkingMethod: ParkingMethod, vehicleFrame: Int16? = nil, deviceOffset: Int16? = nil, vehicleTravel: Int16? = nil) {
         self.header = header
@@ -12127,6 +12612,7 @@ public struct VehicleCheckInReq: Sendable, Hashable {
         self.vehicleFrame = vehicleFrame
         self.deviceOffset = deviceOffset
         self.vehicleTravel = vehicleTravel
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -12207,7 +12693,7 @@ extension VehicleCheckInReq {
             v8 = v9
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("VehicleCheckInReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, evCheckInStatus: v2, parkingMethod: v3, vehicleFrame: v4, deviceOffset: v6, vehicleTravel: v8)
+        return Self(header: v1, evCheckInStatus: v2, parkingMethod: v3, vehicleFrame: v4, deviceOffset: v6, vehicleTravel: v8, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -12361,6 +12847,11 @@ public struct VehicleCheckInRes: Sendable, Hashable {
     /// Element `TargetDistance` (0..1).
     public var targetDistance: Int16?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension VehicleCheckInRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, parkingSpace: Int16? = nil, deviceLocation: Int16? = nil, targetDistance: Int16? = nil) {
         self.header = header
@@ -12368,6 +12859,7 @@ public struct VehicleCheckInRes: Sendable, Hashable {
         self.parkingSpace = parkingSpace
         self.deviceLocation = deviceLocation
         self.targetDistance = targetDistance
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -12441,7 +12933,7 @@ extension VehicleCheckInRes {
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("VehicleCheckInRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, parkingSpace: v3, deviceLocation: v5, targetDistance: v7)
+        return Self(header: v1, responseCode: v2, parkingSpace: v3, deviceLocation: v5, targetDistance: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -12581,11 +13073,17 @@ public struct VehicleCheckOutReq: Sendable, Hashable {
     /// Element `CheckOutTime` (1..1).
     public var checkOutTime: UInt64
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension VehicleCheckOutReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evCheckOutStatus: EvCheckOutStatus, checkOutTime: UInt64) {
         self.header = header
         self.evCheckOutStatus = evCheckOutStatus
         self.checkOutTime = checkOutTime
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -12609,7 +13107,7 @@ extension VehicleCheckOutReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, evCheckOutStatus: v2, checkOutTime: v3)
+        return Self(header: v1, evCheckOutStatus: v2, checkOutTime: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -12702,11 +13200,17 @@ public struct VehicleCheckOutRes: Sendable, Hashable {
     /// Element `EVSECheckOutStatus` (1..1).
     public var evseCheckOutStatus: EvseCheckOutStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension VehicleCheckOutRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseCheckOutStatus: EvseCheckOutStatus) {
         self.header = header
         self.responseCode = responseCode
         self.evseCheckOutStatus = evseCheckOutStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -12730,7 +13234,7 @@ extension VehicleCheckOutRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2, evseCheckOutStatus: v3)
+        return Self(header: v1, responseCode: v2, evseCheckOutStatus: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

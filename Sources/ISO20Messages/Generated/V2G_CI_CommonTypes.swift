@@ -7,8 +7,14 @@ import XMLDSig
 /// XSD: complex type `CLReqControlModeType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct CLReqControlMode: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -16,7 +22,7 @@ extension CLReqControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -76,8 +82,14 @@ extension CLReqControlMode: Codable {
 /// XSD: complex type `CLResControlModeType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct CLResControlMode: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -85,7 +97,7 @@ extension CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -151,11 +163,17 @@ public struct ChargeLoopReq: Sendable, Hashable {
     /// Element `MeterInfoRequested` (1..1).
     public var meterInfoRequested: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargeLoopReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, displayParameters: DisplayParameters? = nil, meterInfoRequested: Bool) {
         self.header = header
         self.displayParameters = displayParameters
         self.meterInfoRequested = meterInfoRequested
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -189,7 +207,7 @@ extension ChargeLoopReq {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(header: v1, displayParameters: v2, meterInfoRequested: v4)
+        return Self(header: v1, displayParameters: v2, meterInfoRequested: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -296,6 +314,11 @@ public struct ChargeLoopRes: Sendable, Hashable {
     /// Element `Receipt` (0..1).
     public var receipt: Receipt?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargeLoopRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseStatus: EVSEStatus? = nil, meterInfo: MeterInfo? = nil, receipt: Receipt? = nil) {
         self.header = header
@@ -303,6 +326,7 @@ public struct ChargeLoopRes: Sendable, Hashable {
         self.evseStatus = evseStatus
         self.meterInfo = meterInfo
         self.receipt = receipt
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -368,7 +392,7 @@ extension ChargeLoopRes {
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ChargeLoopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, evseStatus: v3, meterInfo: v5, receipt: v7)
+        return Self(header: v1, responseCode: v2, evseStatus: v3, meterInfo: v5, receipt: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -499,9 +523,15 @@ public struct ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `Header` (1..1).
     public var header: MessageHeader
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargeParameterDiscoveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader) {
         self.header = header
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -511,7 +541,7 @@ extension ChargeParameterDiscoveryReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(header: v1)
+        return Self(header: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -584,10 +614,16 @@ public struct ChargeParameterDiscoveryRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
     public var responseCode: ResponseCode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargeParameterDiscoveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode) {
         self.header = header
         self.responseCode = responseCode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -605,7 +641,7 @@ extension ChargeParameterDiscoveryRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2)
+        return Self(header: v1, responseCode: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -687,10 +723,16 @@ public struct DetailedCost: Sendable, Hashable {
     /// Element `CostPerUnit` (1..1).
     public var costPerUnit: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DetailedCost {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(amount: RationalNumber, costPerUnit: RationalNumber) {
         self.amount = amount
         self.costPerUnit = costPerUnit
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -702,7 +744,7 @@ extension DetailedCost {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(amount: v1, costPerUnit: v2)
+        return Self(amount: v1, costPerUnit: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -784,10 +826,16 @@ public struct DetailedTax: Sendable, Hashable {
     /// Element `Amount` (1..1).
     public var amount: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DetailedTax {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(taxRuleID: UInt32, amount: RationalNumber) {
         self.taxRuleID = taxRuleID
         self.amount = amount
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -805,7 +853,7 @@ extension DetailedTax {
         }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(taxRuleID: v1, amount: v2)
+        return Self(taxRuleID: v1, amount: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -903,6 +951,11 @@ public struct DisplayParameters: Sendable, Hashable {
     /// Element `InletHot` (0..1).
     public var inletHot: Bool?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DisplayParameters {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(presentSOC: Int8? = nil, minimumSOC: Int8? = nil, targetSOC: Int8? = nil, maximumSOC: Int8? = nil, remainingTimeToMinimumSOC: UInt32? = nil, remainingTimeToTargetSOC: UInt32? = nil, remainingTimeToMaximumSOC: UInt32? = nil, chargingComplete: Bool? = nil, batteryEnergyCapacity: RationalNumber? = nil, inletHot: Bool? = nil) {
         self.presentSOC = presentSOC
@@ -915,6 +968,7 @@ public struct DisplayParameters: Sendable, Hashable {
         self.chargingComplete = chargingComplete
         self.batteryEnergyCapacity = batteryEnergyCapacity
         self.inletHot = inletHot
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1165,7 +1219,7 @@ extension DisplayParameters {
             v19 = v20
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DisplayParameters: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(presentSOC: v1, minimumSOC: v3, targetSOC: v5, maximumSOC: v7, remainingTimeToMinimumSOC: v9, remainingTimeToTargetSOC: v11, remainingTimeToMaximumSOC: v13, chargingComplete: v15, batteryEnergyCapacity: v17, inletHot: v19)
+        return Self(presentSOC: v1, minimumSOC: v3, targetSOC: v5, maximumSOC: v7, remainingTimeToMinimumSOC: v9, remainingTimeToTargetSOC: v11, remainingTimeToMaximumSOC: v13, chargingComplete: v15, batteryEnergyCapacity: v17, inletHot: v19, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1473,12 +1527,18 @@ public struct Dynamic_CLReqControlMode: Sendable, Hashable {
     /// Element `EVMinimumEnergyRequest` (1..1).
     public var evMinimumEnergyRequest: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Dynamic_CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, evTargetEnergyRequest: RationalNumber, evMaximumEnergyRequest: RationalNumber, evMinimumEnergyRequest: RationalNumber) {
         self.departureTime = departureTime
         self.evTargetEnergyRequest = evTargetEnergyRequest
         self.evMaximumEnergyRequest = evMaximumEnergyRequest
         self.evMinimumEnergyRequest = evMinimumEnergyRequest
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1515,7 +1575,7 @@ extension Dynamic_CLReqControlMode {
         let v5 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5)
+        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1630,12 +1690,18 @@ public struct Dynamic_CLResControlMode: Sendable, Hashable {
     /// Element `AckMaxDelay` (0..1).
     public var ackMaxDelay: UInt16?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Dynamic_CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, minimumSOC: Int8? = nil, targetSOC: Int8? = nil, ackMaxDelay: UInt16? = nil) {
         self.departureTime = departureTime
         self.minimumSOC = minimumSOC
         self.targetSOC = targetSOC
         self.ackMaxDelay = ackMaxDelay
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1720,7 +1786,7 @@ extension Dynamic_CLResControlMode {
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Dynamic_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7)
+        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1858,10 +1924,16 @@ public struct EVSEStatus: Sendable, Hashable {
     /// Element `EVSENotification` (1..1).
     public var evseNotification: EvseNotification
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVSEStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(notificationMaxDelay: UInt16, evseNotification: EvseNotification) {
         self.notificationMaxDelay = notificationMaxDelay
         self.evseNotification = evseNotification
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1883,7 +1955,7 @@ extension EVSEStatus {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(notificationMaxDelay: v1, evseNotification: v2)
+        return Self(notificationMaxDelay: v1, evseNotification: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1963,9 +2035,15 @@ public struct ListOfRootCertificateIDs: Sendable, Hashable {
     /// Element `RootCertificateID` (1..20).
     public var rootCertificateID: [X509IssuerSerial]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ListOfRootCertificateIDs {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(rootCertificateID: [X509IssuerSerial] = []) {
         self.rootCertificateID = rootCertificateID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1989,7 +2067,7 @@ extension ListOfRootCertificateIDs {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ListOfRootCertificateIDs: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(rootCertificateID: v1)
+        return Self(rootCertificateID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2093,11 +2171,17 @@ public struct MessageHeader: Sendable, Hashable {
     /// Element `Signature` (0..1).
     public var signature: Signature?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MessageHeader {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(sessionID: [UInt8], timeStamp: UInt64, signature: Signature? = nil) {
         self.sessionID = sessionID
         self.timeStamp = timeStamp
         self.signature = signature
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2135,7 +2219,7 @@ extension MessageHeader {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("MessageHeader: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(sessionID: v1, timeStamp: v2, signature: v3)
+        return Self(sessionID: v1, timeStamp: v2, signature: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2248,6 +2332,11 @@ public struct MeterInfo: Sendable, Hashable {
     /// Element `MeterTimestamp` (0..1).
     public var meterTimestamp: UInt64?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MeterInfo {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(meterID: String, chargedEnergyReadingWh: UInt64, bptDischargedEnergyReadingWh: UInt64? = nil, capacitiveEnergyReadingVARh: UInt64? = nil, bptInductiveEnergyReadingVARh: UInt64? = nil, meterSignature: [UInt8]? = nil, meterStatus: Int16? = nil, meterTimestamp: UInt64? = nil) {
         self.meterID = meterID
@@ -2258,6 +2347,7 @@ public struct MeterInfo: Sendable, Hashable {
         self.meterSignature = meterSignature
         self.meterStatus = meterStatus
         self.meterTimestamp = meterTimestamp
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2404,7 +2494,7 @@ extension MeterInfo {
             v13 = v14
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("MeterInfo: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(meterID: v1, chargedEnergyReadingWh: v2, bptDischargedEnergyReadingWh: v3, capacitiveEnergyReadingVARh: v5, bptInductiveEnergyReadingVARh: v7, meterSignature: v9, meterStatus: v11, meterTimestamp: v13)
+        return Self(meterID: v1, chargedEnergyReadingWh: v2, bptDischargedEnergyReadingWh: v3, capacitiveEnergyReadingVARh: v5, bptInductiveEnergyReadingVARh: v7, meterSignature: v9, meterStatus: v11, meterTimestamp: v13, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2611,10 +2701,16 @@ public struct RationalNumber: Sendable, Hashable {
     /// Element `Value` (1..1).
     public var value: Int16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension RationalNumber {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(exponent: Int8, value: Int16) {
         self.exponent = exponent
         self.value = value
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2636,7 +2732,7 @@ extension RationalNumber {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(exponent: v1, value: v2)
+        return Self(exponent: v1, value: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2726,6 +2822,11 @@ public struct Receipt: Sendable, Hashable {
     /// Element `TaxCosts` (0..10).
     public var taxCosts: [DetailedTax]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Receipt {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeAnchor: UInt64, energyCosts: DetailedCost? = nil, occupancyCosts: DetailedCost? = nil, additionalServicesCosts: DetailedCost? = nil, overstayCosts: DetailedCost? = nil, taxCosts: [DetailedTax] = []) {
         self.timeAnchor = timeAnchor
@@ -2734,6 +2835,7 @@ public struct Receipt: Sendable, Hashable {
         self.additionalServicesCosts = additionalServicesCosts
         self.overstayCosts = overstayCosts
         self.taxCosts = taxCosts
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2860,7 +2962,7 @@ extension Receipt {
             v10.append(v11)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Receipt: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(timeAnchor: v1, energyCosts: v2, occupancyCosts: v4, additionalServicesCosts: v6, overstayCosts: v8, taxCosts: v10)
+        return Self(timeAnchor: v1, energyCosts: v2, occupancyCosts: v4, additionalServicesCosts: v6, overstayCosts: v8, taxCosts: v10, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3042,11 +3144,17 @@ public struct Scheduled_CLReqControlMode: Sendable, Hashable {
     /// Element `EVMinimumEnergyRequest` (0..1).
     public var evMinimumEnergyRequest: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Scheduled_CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evTargetEnergyRequest: RationalNumber? = nil, evMaximumEnergyRequest: RationalNumber? = nil, evMinimumEnergyRequest: RationalNumber? = nil) {
         self.evTargetEnergyRequest = evTargetEnergyRequest
         self.evMaximumEnergyRequest = evMaximumEnergyRequest
         self.evMinimumEnergyRequest = evMinimumEnergyRequest
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3102,7 +3210,7 @@ extension Scheduled_CLReqControlMode {
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evTargetEnergyRequest: v1, evMaximumEnergyRequest: v3, evMinimumEnergyRequest: v5)
+        return Self(evTargetEnergyRequest: v1, evMaximumEnergyRequest: v3, evMinimumEnergyRequest: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3210,8 +3318,14 @@ extension Scheduled_CLReqControlMode: Codable {
 /// XSD: complex type `Scheduled_CLResControlModeType` in `urn:iso:std:iso:15118:-20:CommonTypes`.
 public struct Scheduled_CLResControlMode: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Scheduled_CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3219,7 +3333,7 @@ extension Scheduled_CLResControlMode {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3281,9 +3395,15 @@ public struct V2GMessage: Sendable, Hashable {
     /// Element `Header` (1..1).
     public var header: MessageHeader
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension V2GMessage {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader) {
         self.header = header
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3293,7 +3413,7 @@ extension V2GMessage {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(header: v1)
+        return Self(header: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3364,9 +3484,15 @@ public struct V2GRequest: Sendable, Hashable {
     /// Element `Header` (1..1).
     public var header: MessageHeader
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension V2GRequest {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader) {
         self.header = header
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3376,7 +3502,7 @@ extension V2GRequest {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(header: v1)
+        return Self(header: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3449,10 +3575,16 @@ public struct V2GResponse: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
     public var responseCode: ResponseCode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension V2GResponse {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode) {
         self.header = header
         self.responseCode = responseCode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3470,7 +3602,7 @@ extension V2GResponse {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2)
+        return Self(header: v1, responseCode: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

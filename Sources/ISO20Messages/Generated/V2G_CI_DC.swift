@@ -29,6 +29,11 @@ public struct BPT_DC_CPDReqEnergyTransferMode: Sendable, Hashable {
     /// Element `EVMinimumDischargeCurrent` (1..1).
     public var evMinimumDischargeCurrent: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_DC_CPDReqEnergyTransferMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evMaximumChargePower: RationalNumber, evMinimumChargePower: RationalNumber, evMaximumChargeCurrent: RationalNumber, evMinimumChargeCurrent: RationalNumber, evMaximumVoltage: RationalNumber, evMinimumVoltage: RationalNumber, targetSOC: Int8? = nil, evMaximumDischargePower: RationalNumber, evMinimumDischargePower: RationalNumber, evMaximumDischargeCurrent: RationalNumber, evMinimumDischargeCurrent: RationalNumber) {
         self.evMaximumChargePower = evMaximumChargePower
@@ -42,6 +47,7 @@ public struct BPT_DC_CPDReqEnergyTransferMode: Sendable, Hashable {
         self.evMinimumDischargePower = evMinimumDischargePower
         self.evMaximumDischargeCurrent = evMaximumDischargeCurrent
         self.evMinimumDischargeCurrent = evMinimumDischargeCurrent
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -99,7 +105,7 @@ extension BPT_DC_CPDReqEnergyTransferMode {
         let v12 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(evMaximumChargePower: v1, evMinimumChargePower: v2, evMaximumChargeCurrent: v3, evMinimumChargeCurrent: v4, evMaximumVoltage: v5, evMinimumVoltage: v6, targetSOC: v7, evMaximumDischargePower: v9, evMinimumDischargePower: v10, evMaximumDischargeCurrent: v11, evMinimumDischargeCurrent: v12)
+        return Self(evMaximumChargePower: v1, evMinimumChargePower: v2, evMaximumChargeCurrent: v3, evMinimumChargeCurrent: v4, evMaximumVoltage: v5, evMinimumVoltage: v6, targetSOC: v7, evMaximumDischargePower: v9, evMinimumDischargePower: v10, evMaximumDischargeCurrent: v11, evMinimumDischargeCurrent: v12, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -298,6 +304,11 @@ public struct BPT_DC_CPDResEnergyTransferMode: Sendable, Hashable {
     /// Element `EVSEMinimumDischargeCurrent` (1..1).
     public var evseMinimumDischargeCurrent: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_DC_CPDResEnergyTransferMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evseMaximumChargePower: RationalNumber, evseMinimumChargePower: RationalNumber, evseMaximumChargeCurrent: RationalNumber, evseMinimumChargeCurrent: RationalNumber, evseMaximumVoltage: RationalNumber, evseMinimumVoltage: RationalNumber, evsePowerRampLimitation: RationalNumber? = nil, evseMaximumDischargePower: RationalNumber, evseMinimumDischargePower: RationalNumber, evseMaximumDischargeCurrent: RationalNumber, evseMinimumDischargeCurrent: RationalNumber) {
         self.evseMaximumChargePower = evseMaximumChargePower
@@ -311,6 +322,7 @@ public struct BPT_DC_CPDResEnergyTransferMode: Sendable, Hashable {
         self.evseMinimumDischargePower = evseMinimumDischargePower
         self.evseMaximumDischargeCurrent = evseMaximumDischargeCurrent
         self.evseMinimumDischargeCurrent = evseMinimumDischargeCurrent
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -364,7 +376,7 @@ extension BPT_DC_CPDResEnergyTransferMode {
         let v12 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(evseMaximumChargePower: v1, evseMinimumChargePower: v2, evseMaximumChargeCurrent: v3, evseMinimumChargeCurrent: v4, evseMaximumVoltage: v5, evseMinimumVoltage: v6, evsePowerRampLimitation: v7, evseMaximumDischargePower: v9, evseMinimumDischargePower: v10, evseMaximumDischargeCurrent: v11, evseMinimumDischargeCurrent: v12)
+        return Self(evseMaximumChargePower: v1, evseMinimumChargePower: v2, evseMaximumChargeCurrent: v3, evseMinimumChargeCurrent: v4, evseMaximumVoltage: v5, evseMinimumVoltage: v6, evsePowerRampLimitation: v7, evseMaximumDischargePower: v9, evseMinimumDischargePower: v10, evseMaximumDischargeCurrent: v11, evseMinimumDischargeCurrent: v12, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -568,6 +580,11 @@ public struct BPT_Dynamic_DC_CLReqControlMode: Sendable, Hashable {
     /// Element `EVMinimumV2XEnergyRequest` (0..1).
     public var evMinimumV2XEnergyRequest: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_Dynamic_DC_CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, evTargetEnergyRequest: RationalNumber, evMaximumEnergyRequest: RationalNumber, evMinimumEnergyRequest: RationalNumber, evMaximumChargePower: RationalNumber, evMinimumChargePower: RationalNumber, evMaximumChargeCurrent: RationalNumber, evMaximumVoltage: RationalNumber, evMinimumVoltage: RationalNumber, evMaximumDischargePower: RationalNumber, evMinimumDischargePower: RationalNumber, evMaximumDischargeCurrent: RationalNumber, evMaximumV2XEnergyRequest: RationalNumber? = nil, evMinimumV2XEnergyRequest: RationalNumber? = nil) {
         self.departureTime = departureTime
@@ -584,6 +601,7 @@ public struct BPT_Dynamic_DC_CLReqControlMode: Sendable, Hashable {
         self.evMaximumDischargeCurrent = evMaximumDischargeCurrent
         self.evMaximumV2XEnergyRequest = evMaximumV2XEnergyRequest
         self.evMinimumV2XEnergyRequest = evMinimumV2XEnergyRequest
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -673,7 +691,7 @@ extension BPT_Dynamic_DC_CLReqControlMode {
             v16 = v17
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Dynamic_DC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5, evMaximumChargePower: v6, evMinimumChargePower: v7, evMaximumChargeCurrent: v8, evMaximumVoltage: v9, evMinimumVoltage: v10, evMaximumDischargePower: v11, evMinimumDischargePower: v12, evMaximumDischargeCurrent: v13, evMaximumV2XEnergyRequest: v14, evMinimumV2XEnergyRequest: v16)
+        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5, evMaximumChargePower: v6, evMinimumChargePower: v7, evMaximumChargeCurrent: v8, evMaximumVoltage: v9, evMinimumVoltage: v10, evMaximumDischargePower: v11, evMinimumDischargePower: v12, evMaximumDischargeCurrent: v13, evMaximumV2XEnergyRequest: v14, evMinimumV2XEnergyRequest: v16, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -912,6 +930,11 @@ public struct BPT_Dynamic_DC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSEMinimumVoltage` (1..1).
     public var evseMinimumVoltage: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_Dynamic_DC_CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, minimumSOC: Int8? = nil, targetSOC: Int8? = nil, ackMaxDelay: UInt16? = nil, evseMaximumChargePower: RationalNumber, evseMinimumChargePower: RationalNumber, evseMaximumChargeCurrent: RationalNumber, evseMaximumVoltage: RationalNumber, evseMaximumDischargePower: RationalNumber, evseMinimumDischargePower: RationalNumber, evseMaximumDischargeCurrent: RationalNumber, evseMinimumVoltage: RationalNumber) {
         self.departureTime = departureTime
@@ -926,6 +949,7 @@ public struct BPT_Dynamic_DC_CLResControlMode: Sendable, Hashable {
         self.evseMinimumDischargePower = evseMinimumDischargePower
         self.evseMaximumDischargeCurrent = evseMaximumDischargeCurrent
         self.evseMinimumVoltage = evseMinimumVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1034,7 +1058,7 @@ extension BPT_Dynamic_DC_CLResControlMode {
         let v16 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(12, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, evseMaximumChargePower: v9, evseMinimumChargePower: v10, evseMaximumChargeCurrent: v11, evseMaximumVoltage: v12, evseMaximumDischargePower: v13, evseMinimumDischargePower: v14, evseMaximumDischargeCurrent: v15, evseMinimumVoltage: v16)
+        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, evseMaximumChargePower: v9, evseMinimumChargePower: v10, evseMaximumChargeCurrent: v11, evseMaximumVoltage: v12, evseMaximumDischargePower: v13, evseMinimumDischargePower: v14, evseMaximumDischargeCurrent: v15, evseMinimumVoltage: v16, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1274,6 +1298,11 @@ public struct BPT_Scheduled_DC_CLReqControlMode: Sendable, Hashable {
     /// Element `EVMaximumDischargeCurrent` (0..1).
     public var evMaximumDischargeCurrent: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_Scheduled_DC_CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evTargetEnergyRequest: RationalNumber? = nil, evMaximumEnergyRequest: RationalNumber? = nil, evMinimumEnergyRequest: RationalNumber? = nil, evTargetCurrent: RationalNumber, evTargetVoltage: RationalNumber, evMaximumChargePower: RationalNumber? = nil, evMinimumChargePower: RationalNumber? = nil, evMaximumChargeCurrent: RationalNumber? = nil, evMaximumVoltage: RationalNumber? = nil, evMinimumVoltage: RationalNumber? = nil, evMaximumDischargePower: RationalNumber? = nil, evMinimumDischargePower: RationalNumber? = nil, evMaximumDischargeCurrent: RationalNumber? = nil) {
         self.evTargetEnergyRequest = evTargetEnergyRequest
@@ -1289,6 +1318,7 @@ public struct BPT_Scheduled_DC_CLReqControlMode: Sendable, Hashable {
         self.evMaximumDischargePower = evMaximumDischargePower
         self.evMinimumDischargePower = evMinimumDischargePower
         self.evMaximumDischargeCurrent = evMaximumDischargeCurrent
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1511,7 +1541,7 @@ extension BPT_Scheduled_DC_CLReqControlMode {
             v23 = v24
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evTargetEnergyRequest: v1, evMaximumEnergyRequest: v3, evMinimumEnergyRequest: v5, evTargetCurrent: v7, evTargetVoltage: v8, evMaximumChargePower: v9, evMinimumChargePower: v11, evMaximumChargeCurrent: v13, evMaximumVoltage: v15, evMinimumVoltage: v17, evMaximumDischargePower: v19, evMinimumDischargePower: v21, evMaximumDischargeCurrent: v23)
+        return Self(evTargetEnergyRequest: v1, evMaximumEnergyRequest: v3, evMinimumEnergyRequest: v5, evTargetCurrent: v7, evTargetVoltage: v8, evMaximumChargePower: v9, evMinimumChargePower: v11, evMaximumChargeCurrent: v13, evMaximumVoltage: v15, evMinimumVoltage: v17, evMaximumDischargePower: v19, evMinimumDischargePower: v21, evMaximumDischargeCurrent: v23, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1815,6 +1845,11 @@ public struct BPT_Scheduled_DC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSEMinimumVoltage` (0..1).
     public var evseMinimumVoltage: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BPT_Scheduled_DC_CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evseMaximumChargePower: RationalNumber? = nil, evseMinimumChargePower: RationalNumber? = nil, evseMaximumChargeCurrent: RationalNumber? = nil, evseMaximumVoltage: RationalNumber? = nil, evseMaximumDischargePower: RationalNumber? = nil, evseMinimumDischargePower: RationalNumber? = nil, evseMaximumDischargeCurrent: RationalNumber? = nil, evseMinimumVoltage: RationalNumber? = nil) {
         self.evseMaximumChargePower = evseMaximumChargePower
@@ -1825,6 +1860,7 @@ public struct BPT_Scheduled_DC_CLResControlMode: Sendable, Hashable {
         self.evseMinimumDischargePower = evseMinimumDischargePower
         self.evseMaximumDischargeCurrent = evseMaximumDischargeCurrent
         self.evseMinimumVoltage = evseMinimumVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1995,7 +2031,7 @@ extension BPT_Scheduled_DC_CLResControlMode {
             v15 = v16
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("BPT_Scheduled_DC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evseMaximumChargePower: v1, evseMinimumChargePower: v3, evseMaximumChargeCurrent: v5, evseMaximumVoltage: v7, evseMaximumDischargePower: v9, evseMinimumDischargePower: v11, evseMaximumDischargeCurrent: v13, evseMinimumVoltage: v15)
+        return Self(evseMaximumChargePower: v1, evseMinimumChargePower: v3, evseMaximumChargeCurrent: v5, evseMaximumVoltage: v7, evseMaximumDischargePower: v9, evseMinimumDischargePower: v11, evseMaximumDischargeCurrent: v13, evseMinimumVoltage: v15, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2232,6 +2268,11 @@ public struct DC_CPDReqEnergyTransferMode: Sendable, Hashable {
     /// Element `TargetSOC` (0..1).
     public var targetSOC: Int8?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_CPDReqEnergyTransferMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evMaximumChargePower: RationalNumber, evMinimumChargePower: RationalNumber, evMaximumChargeCurrent: RationalNumber, evMinimumChargeCurrent: RationalNumber, evMaximumVoltage: RationalNumber, evMinimumVoltage: RationalNumber, targetSOC: Int8? = nil) {
         self.evMaximumChargePower = evMaximumChargePower
@@ -2241,6 +2282,7 @@ public struct DC_CPDReqEnergyTransferMode: Sendable, Hashable {
         self.evMaximumVoltage = evMaximumVoltage
         self.evMinimumVoltage = evMinimumVoltage
         self.targetSOC = targetSOC
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2286,7 +2328,7 @@ extension DC_CPDReqEnergyTransferMode {
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_CPDReqEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evMaximumChargePower: v1, evMinimumChargePower: v2, evMaximumChargeCurrent: v3, evMinimumChargeCurrent: v4, evMaximumVoltage: v5, evMinimumVoltage: v6, targetSOC: v7)
+        return Self(evMaximumChargePower: v1, evMinimumChargePower: v2, evMaximumChargeCurrent: v3, evMinimumChargeCurrent: v4, evMaximumVoltage: v5, evMinimumVoltage: v6, targetSOC: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2437,6 +2479,11 @@ public struct DC_CPDResEnergyTransferMode: Sendable, Hashable {
     /// Element `EVSEPowerRampLimitation` (0..1).
     public var evsePowerRampLimitation: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_CPDResEnergyTransferMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evseMaximumChargePower: RationalNumber, evseMinimumChargePower: RationalNumber, evseMaximumChargeCurrent: RationalNumber, evseMinimumChargeCurrent: RationalNumber, evseMaximumVoltage: RationalNumber, evseMinimumVoltage: RationalNumber, evsePowerRampLimitation: RationalNumber? = nil) {
         self.evseMaximumChargePower = evseMaximumChargePower
@@ -2446,6 +2493,7 @@ public struct DC_CPDResEnergyTransferMode: Sendable, Hashable {
         self.evseMaximumVoltage = evseMaximumVoltage
         self.evseMinimumVoltage = evseMinimumVoltage
         self.evsePowerRampLimitation = evsePowerRampLimitation
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2487,7 +2535,7 @@ extension DC_CPDResEnergyTransferMode {
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_CPDResEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evseMaximumChargePower: v1, evseMinimumChargePower: v2, evseMaximumChargeCurrent: v3, evseMinimumChargeCurrent: v4, evseMaximumVoltage: v5, evseMinimumVoltage: v6, evsePowerRampLimitation: v7)
+        return Self(evseMaximumChargePower: v1, evseMinimumChargePower: v2, evseMaximumChargeCurrent: v3, evseMinimumChargeCurrent: v4, evseMaximumVoltage: v5, evseMinimumVoltage: v6, evsePowerRampLimitation: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2625,9 +2673,15 @@ public struct DC_CableCheckReq: Sendable, Hashable {
     /// Element `Header` (1..1).
     public var header: MessageHeader
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_CableCheckReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader) {
         self.header = header
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2637,7 +2691,7 @@ extension DC_CableCheckReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try MessageHeader.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(header: v1)
+        return Self(header: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2712,11 +2766,17 @@ public struct DC_CableCheckRes: Sendable, Hashable {
     /// Element `EVSEProcessing` (1..1).
     public var evseProcessing: Processing
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_CableCheckRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseProcessing: Processing) {
         self.header = header
         self.responseCode = responseCode
         self.evseProcessing = evseProcessing
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2740,7 +2800,7 @@ extension DC_CableCheckRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, responseCode: v2, evseProcessing: v3)
+        return Self(header: v1, responseCode: v2, evseProcessing: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2837,6 +2897,11 @@ public struct DC_ChargeLoopReq: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLReqControlMode` or a member of its substitution group (1..1).
     public var clReqControlMode: CLReqControlModeGroupDC
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_ChargeLoopReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, displayParameters: DisplayParameters? = nil, meterInfoRequested: Bool, evPresentVoltage: RationalNumber, clReqControlMode: CLReqControlModeGroupDC) {
         self.header = header
@@ -2844,6 +2909,7 @@ public struct DC_ChargeLoopReq: Sendable, Hashable {
         self.meterInfoRequested = meterInfoRequested
         self.evPresentVoltage = evPresentVoltage
         self.clReqControlMode = clReqControlMode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2912,7 +2978,7 @@ extension DC_ChargeLoopReq {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(header: v1, displayParameters: v2, meterInfoRequested: v4, evPresentVoltage: v5, clReqControlMode: v6)
+        return Self(header: v1, displayParameters: v2, meterInfoRequested: v4, evPresentVoltage: v5, clReqControlMode: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3078,6 +3144,11 @@ public struct DC_ChargeLoopRes: Sendable, Hashable {
     /// Element `BPT_Dynamic_DC_CLResControlMode` or a member of its substitution group (1..1).
     public var clResControlMode: CLResControlModeGroupDC
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_ChargeLoopRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseStatus: EVSEStatus? = nil, meterInfo: MeterInfo? = nil, receipt: Receipt? = nil, evsePresentCurrent: RationalNumber, evsePresentVoltage: RationalNumber, evsePowerLimitAchieved: Bool, evseCurrentLimitAchieved: Bool, evseVoltageLimitAchieved: Bool, clResControlMode: CLResControlModeGroupDC) {
         self.header = header
@@ -3091,6 +3162,7 @@ public struct DC_ChargeLoopRes: Sendable, Hashable {
         self.evseCurrentLimitAchieved = evseCurrentLimitAchieved
         self.evseVoltageLimitAchieved = evseVoltageLimitAchieved
         self.clResControlMode = clResControlMode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3215,7 +3287,7 @@ extension DC_ChargeLoopRes {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(11, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(header: v1, responseCode: v2, evseStatus: v3, meterInfo: v5, receipt: v7, evsePresentCurrent: v9, evsePresentVoltage: v10, evsePowerLimitAchieved: v11, evseCurrentLimitAchieved: v12, evseVoltageLimitAchieved: v13, clResControlMode: v14)
+        return Self(header: v1, responseCode: v2, evseStatus: v3, meterInfo: v5, receipt: v7, evsePresentCurrent: v9, evsePresentVoltage: v10, evsePowerLimitAchieved: v11, evseCurrentLimitAchieved: v12, evseVoltageLimitAchieved: v13, clResControlMode: v14, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3436,10 +3508,16 @@ public struct DC_ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `BPT_DC_CPDReqEnergyTransferMode` or a member of its substitution group (1..1).
     public var dcCPDReqEnergyTransferMode: DC_CPDReqEnergyTransferModeGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_ChargeParameterDiscoveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, dcCPDReqEnergyTransferMode: DC_CPDReqEnergyTransferModeGroup) {
         self.header = header
         self.dcCPDReqEnergyTransferMode = dcCPDReqEnergyTransferMode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3469,7 +3547,7 @@ extension DC_ChargeParameterDiscoveryReq {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(header: v1, dcCPDReqEnergyTransferMode: v2)
+        return Self(header: v1, dcCPDReqEnergyTransferMode: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3561,11 +3639,17 @@ public struct DC_ChargeParameterDiscoveryRes: Sendable, Hashable {
     /// Element `BPT_DC_CPDResEnergyTransferMode` or a member of its substitution group (1..1).
     public var dcCPDResEnergyTransferMode: DC_CPDResEnergyTransferModeGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_ChargeParameterDiscoveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, dcCPDResEnergyTransferMode: DC_CPDResEnergyTransferModeGroup) {
         self.header = header
         self.responseCode = responseCode
         self.dcCPDResEnergyTransferMode = dcCPDResEnergyTransferMode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3602,7 +3686,7 @@ extension DC_ChargeParameterDiscoveryRes {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(header: v1, responseCode: v2, dcCPDResEnergyTransferMode: v3)
+        return Self(header: v1, responseCode: v2, dcCPDResEnergyTransferMode: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3706,12 +3790,18 @@ public struct DC_PreChargeReq: Sendable, Hashable {
     /// Element `EVTargetVoltage` (1..1).
     public var evTargetVoltage: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_PreChargeReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evProcessing: Processing, evPresentVoltage: RationalNumber, evTargetVoltage: RationalNumber) {
         self.header = header
         self.evProcessing = evProcessing
         self.evPresentVoltage = evPresentVoltage
         self.evTargetVoltage = evTargetVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3733,7 +3823,7 @@ extension DC_PreChargeReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        return Self(header: v1, evProcessing: v2, evPresentVoltage: v3, evTargetVoltage: v4)
+        return Self(header: v1, evProcessing: v2, evPresentVoltage: v3, evTargetVoltage: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3835,11 +3925,17 @@ public struct DC_PreChargeRes: Sendable, Hashable {
     /// Element `EVSEPresentVoltage` (1..1).
     public var evsePresentVoltage: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_PreChargeRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evsePresentVoltage: RationalNumber) {
         self.header = header
         self.responseCode = responseCode
         self.evsePresentVoltage = evsePresentVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3859,7 +3955,7 @@ extension DC_PreChargeRes {
         }
         let v3 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(header: v1, responseCode: v2, evsePresentVoltage: v3)
+        return Self(header: v1, responseCode: v2, evsePresentVoltage: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3950,10 +4046,16 @@ public struct DC_WeldingDetectionReq: Sendable, Hashable {
     /// Element `EVProcessing` (1..1).
     public var evProcessing: Processing
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_WeldingDetectionReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evProcessing: Processing) {
         self.header = header
         self.evProcessing = evProcessing
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3971,7 +4073,7 @@ extension DC_WeldingDetectionReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(header: v1, evProcessing: v2)
+        return Self(header: v1, evProcessing: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4055,11 +4157,17 @@ public struct DC_WeldingDetectionRes: Sendable, Hashable {
     /// Element `EVSEPresentVoltage` (1..1).
     public var evsePresentVoltage: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_WeldingDetectionRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evsePresentVoltage: RationalNumber) {
         self.header = header
         self.responseCode = responseCode
         self.evsePresentVoltage = evsePresentVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4079,7 +4187,7 @@ extension DC_WeldingDetectionRes {
         }
         let v3 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(header: v1, responseCode: v2, evsePresentVoltage: v3)
+        return Self(header: v1, responseCode: v2, evsePresentVoltage: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4184,6 +4292,11 @@ public struct Dynamic_DC_CLReqControlMode: Sendable, Hashable {
     /// Element `EVMinimumVoltage` (1..1).
     public var evMinimumVoltage: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Dynamic_DC_CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, evTargetEnergyRequest: RationalNumber, evMaximumEnergyRequest: RationalNumber, evMinimumEnergyRequest: RationalNumber, evMaximumChargePower: RationalNumber, evMinimumChargePower: RationalNumber, evMaximumChargeCurrent: RationalNumber, evMaximumVoltage: RationalNumber, evMinimumVoltage: RationalNumber) {
         self.departureTime = departureTime
@@ -4195,6 +4308,7 @@ public struct Dynamic_DC_CLReqControlMode: Sendable, Hashable {
         self.evMaximumChargeCurrent = evMaximumChargeCurrent
         self.evMaximumVoltage = evMaximumVoltage
         self.evMinimumVoltage = evMinimumVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4246,7 +4360,7 @@ extension Dynamic_DC_CLReqControlMode {
         let v10 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(9, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5, evMaximumChargePower: v6, evMinimumChargePower: v7, evMaximumChargeCurrent: v8, evMaximumVoltage: v9, evMinimumVoltage: v10)
+        return Self(departureTime: v1, evTargetEnergyRequest: v3, evMaximumEnergyRequest: v4, evMinimumEnergyRequest: v5, evMaximumChargePower: v6, evMinimumChargePower: v7, evMaximumChargeCurrent: v8, evMaximumVoltage: v9, evMinimumVoltage: v10, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4419,6 +4533,11 @@ public struct Dynamic_DC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSEMaximumVoltage` (1..1).
     public var evseMaximumVoltage: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Dynamic_DC_CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, minimumSOC: Int8? = nil, targetSOC: Int8? = nil, ackMaxDelay: UInt16? = nil, evseMaximumChargePower: RationalNumber, evseMinimumChargePower: RationalNumber, evseMaximumChargeCurrent: RationalNumber, evseMaximumVoltage: RationalNumber) {
         self.departureTime = departureTime
@@ -4429,6 +4548,7 @@ public struct Dynamic_DC_CLResControlMode: Sendable, Hashable {
         self.evseMinimumChargePower = evseMinimumChargePower
         self.evseMaximumChargeCurrent = evseMaximumChargeCurrent
         self.evseMaximumVoltage = evseMaximumVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4525,7 +4645,7 @@ extension Dynamic_DC_CLResControlMode {
         let v12 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(8, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, evseMaximumChargePower: v9, evseMinimumChargePower: v10, evseMaximumChargeCurrent: v11, evseMaximumVoltage: v12)
+        return Self(departureTime: v1, minimumSOC: v3, targetSOC: v5, ackMaxDelay: v7, evseMaximumChargePower: v9, evseMinimumChargePower: v10, evseMaximumChargeCurrent: v11, evseMaximumVoltage: v12, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4719,6 +4839,11 @@ public struct Scheduled_DC_CLReqControlMode: Sendable, Hashable {
     /// Element `EVMinimumVoltage` (0..1).
     public var evMinimumVoltage: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Scheduled_DC_CLReqControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evTargetEnergyRequest: RationalNumber? = nil, evMaximumEnergyRequest: RationalNumber? = nil, evMinimumEnergyRequest: RationalNumber? = nil, evTargetCurrent: RationalNumber, evTargetVoltage: RationalNumber, evMaximumChargePower: RationalNumber? = nil, evMinimumChargePower: RationalNumber? = nil, evMaximumChargeCurrent: RationalNumber? = nil, evMaximumVoltage: RationalNumber? = nil, evMinimumVoltage: RationalNumber? = nil) {
         self.evTargetEnergyRequest = evTargetEnergyRequest
@@ -4731,6 +4856,7 @@ public struct Scheduled_DC_CLReqControlMode: Sendable, Hashable {
         self.evMaximumChargeCurrent = evMaximumChargeCurrent
         self.evMaximumVoltage = evMaximumVoltage
         self.evMinimumVoltage = evMinimumVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4878,7 +5004,7 @@ extension Scheduled_DC_CLReqControlMode {
             v17 = v18
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLReqControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evTargetEnergyRequest: v1, evMaximumEnergyRequest: v3, evMinimumEnergyRequest: v5, evTargetCurrent: v7, evTargetVoltage: v8, evMaximumChargePower: v9, evMinimumChargePower: v11, evMaximumChargeCurrent: v13, evMaximumVoltage: v15, evMinimumVoltage: v17)
+        return Self(evTargetEnergyRequest: v1, evMaximumEnergyRequest: v3, evMinimumEnergyRequest: v5, evTargetCurrent: v7, evTargetVoltage: v8, evMaximumChargePower: v9, evMinimumChargePower: v11, evMaximumChargeCurrent: v13, evMaximumVoltage: v15, evMinimumVoltage: v17, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5099,12 +5225,18 @@ public struct Scheduled_DC_CLResControlMode: Sendable, Hashable {
     /// Element `EVSEMaximumVoltage` (0..1).
     public var evseMaximumVoltage: RationalNumber?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Scheduled_DC_CLResControlMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evseMaximumChargePower: RationalNumber? = nil, evseMinimumChargePower: RationalNumber? = nil, evseMaximumChargeCurrent: RationalNumber? = nil, evseMaximumVoltage: RationalNumber? = nil) {
         self.evseMaximumChargePower = evseMaximumChargePower
         self.evseMinimumChargePower = evseMinimumChargePower
         self.evseMaximumChargeCurrent = evseMaximumChargeCurrent
         self.evseMaximumVoltage = evseMaximumVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5179,7 +5311,7 @@ extension Scheduled_DC_CLResControlMode {
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Scheduled_DC_CLResControlMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(evseMaximumChargePower: v1, evseMinimumChargePower: v3, evseMaximumChargeCurrent: v5, evseMaximumVoltage: v7)
+        return Self(evseMaximumChargePower: v1, evseMinimumChargePower: v3, evseMaximumChargeCurrent: v5, evseMaximumVoltage: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

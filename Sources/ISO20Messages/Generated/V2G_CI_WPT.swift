@@ -9,9 +9,15 @@ public struct AlternativeSECCList: Sendable, Hashable {
     /// Element `AlternativeSECC` (1..8).
     public var alternativeSECC: [AlternativeSECC]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AlternativeSECCList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(alternativeSECC: [AlternativeSECC] = []) {
         self.alternativeSECC = alternativeSECC
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -35,7 +41,7 @@ extension AlternativeSECCList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("AlternativeSECCList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AlternativeSECCList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(alternativeSECC: v1)
+        return Self(alternativeSECC: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -141,12 +147,18 @@ public struct AlternativeSECC: Sendable, Hashable {
     /// Element `Port` (0..1).
     public var port: UInt16?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AlternativeSECC {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(ssID: String? = nil, bssID: String? = nil, ipAddress: String? = nil, port: UInt16? = nil) {
         self.ssID = ssID
         self.bssID = bssID
         self.ipAddress = ipAddress
         self.port = port
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -231,7 +243,7 @@ extension AlternativeSECC {
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AlternativeSECC: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(ssID: v1, bssID: v3, ipAddress: v5, port: v7)
+        return Self(ssID: v1, bssID: v3, ipAddress: v5, port: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -367,9 +379,15 @@ public struct WPT_AlignmentCheckMethodList: Sendable, Hashable {
     /// Element `WPT_AlignmentCheckMethod` (1..8).
     public var wptAlignmentCheckMethod: [WPT_AlignmentCheckMethod]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_AlignmentCheckMethodList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(wptAlignmentCheckMethod: [WPT_AlignmentCheckMethod] = []) {
         self.wptAlignmentCheckMethod = wptAlignmentCheckMethod
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -395,7 +413,7 @@ extension WPT_AlignmentCheckMethodList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("WPT_AlignmentCheckMethodList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(wptAlignmentCheckMethod: v1)
+        return Self(wptAlignmentCheckMethod: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -505,6 +523,11 @@ public struct WPT_AlignmentCheckReq: Sendable, Hashable {
     /// Element `VendorSpecificDataContainer` (0..16).
     public var vendorSpecificDataContainer: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_AlignmentCheckReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evProcessing: Processing, targetCoilCurrent: RationalNumber? = nil, evResultCode: WPT_EVResult, vendorSpecificDataContainer: [[UInt8]] = []) {
         self.header = header
@@ -512,6 +535,7 @@ public struct WPT_AlignmentCheckReq: Sendable, Hashable {
         self.targetCoilCurrent = targetCoilCurrent
         self.evResultCode = evResultCode
         self.vendorSpecificDataContainer = vendorSpecificDataContainer
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -576,7 +600,7 @@ extension WPT_AlignmentCheckReq {
             v6.append(v7)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, evProcessing: v2, targetCoilCurrent: v3, evResultCode: v5, vendorSpecificDataContainer: v6)
+        return Self(header: v1, evProcessing: v2, targetCoilCurrent: v3, evResultCode: v5, vendorSpecificDataContainer: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -728,6 +752,11 @@ public struct WPT_AlignmentCheckRes: Sendable, Hashable {
     /// Element `VendorSpecificDataContainer` (0..16).
     public var vendorSpecificDataContainer: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_AlignmentCheckRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseProcessing: Processing, powerTransmitted: RationalNumber? = nil, supplyDeviceCurrent: RationalNumber? = nil, vendorSpecificDataContainer: [[UInt8]] = []) {
         self.header = header
@@ -736,6 +765,7 @@ public struct WPT_AlignmentCheckRes: Sendable, Hashable {
         self.powerTransmitted = powerTransmitted
         self.supplyDeviceCurrent = supplyDeviceCurrent
         self.vendorSpecificDataContainer = vendorSpecificDataContainer
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -825,7 +855,7 @@ extension WPT_AlignmentCheckRes {
             v8.append(v9)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, evseProcessing: v3, powerTransmitted: v4, supplyDeviceCurrent: v6, vendorSpecificDataContainer: v8)
+        return Self(header: v1, responseCode: v2, evseProcessing: v3, powerTransmitted: v4, supplyDeviceCurrent: v6, vendorSpecificDataContainer: v8, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1001,6 +1031,11 @@ public struct WPT_ChargeLoopReq: Sendable, Hashable {
     /// Element `ManufacturerSpecificDataContainer` (0..16).
     public var manufacturerSpecificDataContainer: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_ChargeLoopReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, displayParameters: DisplayParameters? = nil, meterInfoRequested: Bool, evpcPowerRequest: RationalNumber, evpcPowerOutput: RationalNumber, evpcChargeDiagnostics: WPT_EVPCChargeDiagnostics, evpcOperatingFrequency: RationalNumber? = nil, evpcPowerControlParameter: WPT_EVPCPowerControlParameter? = nil, manufacturerSpecificDataContainer: [[UInt8]] = []) {
         self.header = header
@@ -1012,6 +1047,7 @@ public struct WPT_ChargeLoopReq: Sendable, Hashable {
         self.evpcOperatingFrequency = evpcOperatingFrequency
         self.evpcPowerControlParameter = evpcPowerControlParameter
         self.manufacturerSpecificDataContainer = manufacturerSpecificDataContainer
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1125,7 +1161,7 @@ extension WPT_ChargeLoopReq {
             v12.append(v13)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, displayParameters: v2, meterInfoRequested: v4, evpcPowerRequest: v5, evpcPowerOutput: v6, evpcChargeDiagnostics: v7, evpcOperatingFrequency: v8, evpcPowerControlParameter: v10, manufacturerSpecificDataContainer: v12)
+        return Self(header: v1, displayParameters: v2, meterInfoRequested: v4, evpcPowerRequest: v5, evpcPowerOutput: v6, evpcChargeDiagnostics: v7, evpcOperatingFrequency: v8, evpcPowerControlParameter: v10, manufacturerSpecificDataContainer: v12, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1343,6 +1379,11 @@ public struct WPT_ChargeLoopRes: Sendable, Hashable {
     /// Element `ManufacturerSpecificDataContainer` (0..16).
     public var manufacturerSpecificDataContainer: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_ChargeLoopRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseStatus: EVSEStatus? = nil, meterInfo: MeterInfo? = nil, receipt: Receipt? = nil, evpcPowerRequest: RationalNumber, sdPowerInput: RationalNumber? = nil, spcMaxOutputPowerLimit: RationalNumber, spcMinOutputPowerLimit: RationalNumber, spcChargeDiagnostics: WPT_SPCChargeDiagnostics, spcOperatingFrequency: RationalNumber? = nil, spcPowerControlParameter: WPT_SPCPowerControlParameter? = nil, manufacturerSpecificDataContainer: [[UInt8]] = []) {
         self.header = header
@@ -1358,6 +1399,7 @@ public struct WPT_ChargeLoopRes: Sendable, Hashable {
         self.spcOperatingFrequency = spcOperatingFrequency
         self.spcPowerControlParameter = spcPowerControlParameter
         self.manufacturerSpecificDataContainer = manufacturerSpecificDataContainer
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1530,7 +1572,7 @@ extension WPT_ChargeLoopRes {
             v19.append(v20)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, evseStatus: v3, meterInfo: v5, receipt: v7, evpcPowerRequest: v9, sdPowerInput: v10, spcMaxOutputPowerLimit: v12, spcMinOutputPowerLimit: v13, spcChargeDiagnostics: v14, spcOperatingFrequency: v15, spcPowerControlParameter: v17, manufacturerSpecificDataContainer: v19)
+        return Self(header: v1, responseCode: v2, evseStatus: v3, meterInfo: v5, receipt: v7, evpcPowerRequest: v9, sdPowerInput: v10, spcMaxOutputPowerLimit: v12, spcMinOutputPowerLimit: v13, spcChargeDiagnostics: v14, spcOperatingFrequency: v15, spcPowerControlParameter: v17, manufacturerSpecificDataContainer: v19, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1791,6 +1833,11 @@ public struct WPT_ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `VendorSpecificDataContainer` (0..16).
     public var vendorSpecificDataContainer: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_ChargeParameterDiscoveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evpcMaxReceivablePower: RationalNumber, sdMaxGroundClearence: UInt16, sdMinGroundClearence: UInt16, evpcNaturalFrequency: RationalNumber, evpcDeviceLocalControl: Bool, vendorSpecificDataContainer: [[UInt8]] = []) {
         self.header = header
@@ -1800,6 +1847,7 @@ public struct WPT_ChargeParameterDiscoveryReq: Sendable, Hashable {
         self.evpcNaturalFrequency = evpcNaturalFrequency
         self.evpcDeviceLocalControl = evpcDeviceLocalControl
         self.vendorSpecificDataContainer = vendorSpecificDataContainer
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1868,7 +1916,7 @@ extension WPT_ChargeParameterDiscoveryReq {
             v7.append(v8)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, evpcMaxReceivablePower: v2, sdMaxGroundClearence: v3, sdMinGroundClearence: v4, evpcNaturalFrequency: v5, evpcDeviceLocalControl: v6, vendorSpecificDataContainer: v7)
+        return Self(header: v1, evpcMaxReceivablePower: v2, sdMaxGroundClearence: v3, sdMinGroundClearence: v4, evpcNaturalFrequency: v5, evpcDeviceLocalControl: v6, vendorSpecificDataContainer: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2043,6 +2091,11 @@ public struct WPT_ChargeParameterDiscoveryRes: Sendable, Hashable {
     /// Element `SDManufacturerSpecificDataContainer` (0..16).
     public var sdManufacturerSpecificDataContainer: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_ChargeParameterDiscoveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, pdInputPowerClass: WPT_PowerClass, sdMinOutputPower: RationalNumber, sdMaxOutputPower: RationalNumber, sdMaxGroundClearanceSupport: UInt16, sdMinGroundClearanceSupport: UInt16, pdMinCoilCurrent: RationalNumber, pdMaxCoilCurrent: RationalNumber, sdManufacturerSpecificDataContainer: [[UInt8]] = []) {
         self.header = header
@@ -2055,6 +2108,7 @@ public struct WPT_ChargeParameterDiscoveryRes: Sendable, Hashable {
         self.pdMinCoilCurrent = pdMinCoilCurrent
         self.pdMaxCoilCurrent = pdMaxCoilCurrent
         self.sdManufacturerSpecificDataContainer = sdManufacturerSpecificDataContainer
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2141,7 +2195,7 @@ extension WPT_ChargeParameterDiscoveryRes {
             v10.append(v11)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, pdInputPowerClass: v3, sdMinOutputPower: v4, sdMaxOutputPower: v5, sdMaxGroundClearanceSupport: v6, sdMinGroundClearanceSupport: v7, pdMinCoilCurrent: v8, pdMaxCoilCurrent: v9, sdManufacturerSpecificDataContainer: v10)
+        return Self(header: v1, responseCode: v2, pdInputPowerClass: v3, sdMinOutputPower: v4, sdMaxOutputPower: v5, sdMaxGroundClearanceSupport: v6, sdMinGroundClearanceSupport: v7, pdMinCoilCurrent: v8, pdMaxCoilCurrent: v9, sdManufacturerSpecificDataContainer: v10, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2331,11 +2385,17 @@ public struct WPT_CoordinateXYZ: Sendable, Hashable {
     /// Element `Coord_Z` (1..1).
     public var coordZ: Int16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_CoordinateXYZ {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(coordX: Int16, coordY: Int16, coordZ: Int16) {
         self.coordX = coordX
         self.coordY = coordY
         self.coordZ = coordZ
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2363,7 +2423,7 @@ extension WPT_CoordinateXYZ {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(coordX: v1, coordY: v2, coordZ: v3)
+        return Self(coordX: v1, coordY: v2, coordZ: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2458,12 +2518,18 @@ public struct WPT_EVPCPowerControlParameter: Sendable, Hashable {
     /// Element `EVPCVoltageOutputInformation` (1..1).
     public var evpcVoltageOutputInformation: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_EVPCPowerControlParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evpcCoilCurrentRequest: RationalNumber, evpcCoilCurrentInformation: RationalNumber, evpcCurrentOutputInformation: RationalNumber, evpcVoltageOutputInformation: RationalNumber) {
         self.evpcCoilCurrentRequest = evpcCoilCurrentRequest
         self.evpcCoilCurrentInformation = evpcCoilCurrentInformation
         self.evpcCurrentOutputInformation = evpcCurrentOutputInformation
         self.evpcVoltageOutputInformation = evpcVoltageOutputInformation
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2479,7 +2545,7 @@ extension WPT_EVPCPowerControlParameter {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         let v4 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        return Self(evpcCoilCurrentRequest: v1, evpcCoilCurrentInformation: v2, evpcCurrentOutputInformation: v3, evpcVoltageOutputInformation: v4)
+        return Self(evpcCoilCurrentRequest: v1, evpcCoilCurrentInformation: v2, evpcCurrentOutputInformation: v3, evpcVoltageOutputInformation: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2577,9 +2643,15 @@ public struct WPT_FinePositioningMethodList: Sendable, Hashable {
     /// Element `WPT_FinePositioningMethod` (1..8).
     public var wptFinePositioningMethod: [WPT_FinePositioningMethod]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_FinePositioningMethodList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(wptFinePositioningMethod: [WPT_FinePositioningMethod] = []) {
         self.wptFinePositioningMethod = wptFinePositioningMethod
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2605,7 +2677,7 @@ extension WPT_FinePositioningMethodList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningMethodList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(wptFinePositioningMethod: v1)
+        return Self(wptFinePositioningMethod: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2715,6 +2787,11 @@ public struct WPT_FinePositioningReq: Sendable, Hashable {
     /// Element `WPT_LF_DataPackageList` (0..1).
     public var wptLFDataPackageList: WPT_LF_DataPackageList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_FinePositioningReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evProcessing: Processing, evResultCode: WPT_EVResult, vendorSpecificDataContainer: [[UInt8]] = [], wptLFDataPackageList: WPT_LF_DataPackageList? = nil) {
         self.header = header
@@ -2722,6 +2799,7 @@ public struct WPT_FinePositioningReq: Sendable, Hashable {
         self.evResultCode = evResultCode
         self.vendorSpecificDataContainer = vendorSpecificDataContainer
         self.wptLFDataPackageList = wptLFDataPackageList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2784,7 +2862,7 @@ extension WPT_FinePositioningReq {
             v6 = v7
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, evProcessing: v2, evResultCode: v3, vendorSpecificDataContainer: v4, wptLFDataPackageList: v6)
+        return Self(header: v1, evProcessing: v2, evResultCode: v3, vendorSpecificDataContainer: v4, wptLFDataPackageList: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2938,6 +3016,11 @@ public struct WPT_FinePositioningRes: Sendable, Hashable {
     /// Element `WPT_LF_DataPackageList` (0..1).
     public var wptLFDataPackageList: WPT_LF_DataPackageList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_FinePositioningRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseProcessing: Processing, vendorSpecificDataContainer: [[UInt8]] = [], wptLFDataPackageList: WPT_LF_DataPackageList? = nil) {
         self.header = header
@@ -2945,6 +3028,7 @@ public struct WPT_FinePositioningRes: Sendable, Hashable {
         self.evseProcessing = evseProcessing
         self.vendorSpecificDataContainer = vendorSpecificDataContainer
         self.wptLFDataPackageList = wptLFDataPackageList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3007,7 +3091,7 @@ extension WPT_FinePositioningRes {
             v6 = v7
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, evseProcessing: v3, vendorSpecificDataContainer: v4, wptLFDataPackageList: v6)
+        return Self(header: v1, responseCode: v2, evseProcessing: v3, vendorSpecificDataContainer: v4, wptLFDataPackageList: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3167,6 +3251,11 @@ public struct WPT_FinePositioningSetupReq: Sendable, Hashable {
     /// Element `LF_SystemSetupData` (0..1).
     public var lfSystemSetupData: WPT_LF_SystemSetupData?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_FinePositioningSetupReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evProcessing: Processing, evDeviceFinePositioningMethodList: WPT_FinePositioningMethodList, evDevicePairingMethodList: WPT_PairingMethodList, evDeviceAlignmentCheckMethodList: WPT_AlignmentCheckMethodList, naturalOffset: UInt16, vendorSpecificDataContainer: [[UInt8]] = [], lfSystemSetupData: WPT_LF_SystemSetupData? = nil) {
         self.header = header
@@ -3177,6 +3266,7 @@ public struct WPT_FinePositioningSetupReq: Sendable, Hashable {
         self.naturalOffset = naturalOffset
         self.vendorSpecificDataContainer = vendorSpecificDataContainer
         self.lfSystemSetupData = lfSystemSetupData
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3253,7 +3343,7 @@ extension WPT_FinePositioningSetupReq {
             v9 = v10
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, evProcessing: v2, evDeviceFinePositioningMethodList: v3, evDevicePairingMethodList: v4, evDeviceAlignmentCheckMethodList: v5, naturalOffset: v6, vendorSpecificDataContainer: v7, lfSystemSetupData: v9)
+        return Self(header: v1, evProcessing: v2, evDeviceFinePositioningMethodList: v3, evDevicePairingMethodList: v4, evDeviceAlignmentCheckMethodList: v5, naturalOffset: v6, vendorSpecificDataContainer: v7, lfSystemSetupData: v9, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3443,6 +3533,11 @@ public struct WPT_FinePositioningSetupRes: Sendable, Hashable {
     /// Element `LF_SystemSetupData` (0..1).
     public var lfSystemSetupData: WPT_LF_SystemSetupData?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_FinePositioningSetupRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, primaryDeviceFinePositioningMethodList: WPT_FinePositioningMethodList, primaryDevicePairingMethodList: WPT_PairingMethodList, primaryDeviceAlignmentCheckMethodList: WPT_AlignmentCheckMethodList, naturalOffset: UInt16, vendorSpecificDataContainer: [[UInt8]] = [], lfSystemSetupData: WPT_LF_SystemSetupData? = nil) {
         self.header = header
@@ -3453,6 +3548,7 @@ public struct WPT_FinePositioningSetupRes: Sendable, Hashable {
         self.naturalOffset = naturalOffset
         self.vendorSpecificDataContainer = vendorSpecificDataContainer
         self.lfSystemSetupData = lfSystemSetupData
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3529,7 +3625,7 @@ extension WPT_FinePositioningSetupRes {
             v9 = v10
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, primaryDeviceFinePositioningMethodList: v3, primaryDevicePairingMethodList: v4, primaryDeviceAlignmentCheckMethodList: v5, naturalOffset: v6, vendorSpecificDataContainer: v7, lfSystemSetupData: v9)
+        return Self(header: v1, responseCode: v2, primaryDeviceFinePositioningMethodList: v3, primaryDevicePairingMethodList: v4, primaryDeviceAlignmentCheckMethodList: v5, naturalOffset: v6, vendorSpecificDataContainer: v7, lfSystemSetupData: v9, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3707,10 +3803,16 @@ public struct WPT_LF_DataPackageList: Sendable, Hashable {
     /// Element `WPT_LF_DataPackage` (1..1).
     public var wptLFDataPackage: WPT_LF_DataPackage
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_LF_DataPackageList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(numPackages: UInt8, wptLFDataPackage: WPT_LF_DataPackage) {
         self.numPackages = numPackages
         self.wptLFDataPackage = wptLFDataPackage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3728,7 +3830,7 @@ extension WPT_LF_DataPackageList {
         }
         let v2 = try WPT_LF_DataPackage.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(numPackages: v1, wptLFDataPackage: v2)
+        return Self(numPackages: v1, wptLFDataPackage: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3810,11 +3912,8 @@ public struct WPT_LF_DataPackage: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: WPT_LF_DataPackage.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(packageIndex: UInt8, choice: WPT_LF_DataPackage.Choice) {
-        self.packageIndex = packageIndex
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `WPT_LF_DataPackageType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -3822,6 +3921,15 @@ public struct WPT_LF_DataPackage: Sendable, Hashable {
         case lfTxData(WPT_LF_TxDataList)
         /// Element `LF_RxData`.
         case lfRxData(WPT_LF_RxDataList)
+    }
+}
+
+extension WPT_LF_DataPackage {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(packageIndex: UInt8, choice: WPT_LF_DataPackage.Choice) {
+        self.packageIndex = packageIndex
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3860,7 +3968,7 @@ extension WPT_LF_DataPackage {
         default: throw EXIError.unexpectedEvent("WPT_LF_DataPackage: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_DataPackage: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(packageIndex: v1, choice: v2)
+        return Self(packageIndex: v1, choice: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3988,10 +4096,16 @@ public struct WPT_LF_ReceiverData: Sendable, Hashable {
     /// Element `RxSpecData` (2..255).
     public var rxSpecData: [WPT_TxRxSpecData]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_LF_ReceiverData {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(numberOfReceivers: UInt8, rxSpecData: [WPT_TxRxSpecData] = []) {
         self.numberOfReceivers = numberOfReceivers
         self.rxSpecData = rxSpecData
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4025,7 +4139,7 @@ extension WPT_LF_ReceiverData {
         }
         if v2.count < 2 { throw EXIError.lengthLimitExceeded("WPT_LF_ReceiverData: fewer than 2 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(numberOfReceivers: v1, rxSpecData: v2)
+        return Self(numberOfReceivers: v1, rxSpecData: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4142,9 +4256,15 @@ public struct WPT_LF_RxDataList: Sendable, Hashable {
     /// Element `WPT_LF_RxDataList` (1..1).
     public var wptLFRxDataList: WPT_LF_RxData
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_LF_RxDataList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(wptLFRxDataList: WPT_LF_RxData) {
         self.wptLFRxDataList = wptLFRxDataList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4154,7 +4274,7 @@ extension WPT_LF_RxDataList {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try WPT_LF_RxData.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(wptLFRxDataList: v1)
+        return Self(wptLFRxDataList: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4227,10 +4347,16 @@ public struct WPT_LF_RxData: Sendable, Hashable {
     /// Element `RSSIData` (1..1).
     public var rssiData: WPT_LF_RxRSSIList
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_LF_RxData {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(rxIdentifier: UInt32, rssiData: WPT_LF_RxRSSIList) {
         self.rxIdentifier = rxIdentifier
         self.rssiData = rssiData
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4248,7 +4374,7 @@ extension WPT_LF_RxData {
         }
         let v2 = try WPT_LF_RxRSSIList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(rxIdentifier: v1, rssiData: v2)
+        return Self(rxIdentifier: v1, rssiData: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4328,9 +4454,15 @@ public struct WPT_LF_RxRSSIList: Sendable, Hashable {
     /// Element `RSSIDataList` (1..1).
     public var rssiDataList: WPT_LF_RxRSSI
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_LF_RxRSSIList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(rssiDataList: WPT_LF_RxRSSI) {
         self.rssiDataList = rssiDataList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4340,7 +4472,7 @@ extension WPT_LF_RxRSSIList {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try WPT_LF_RxRSSI.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(rssiDataList: v1)
+        return Self(rssiDataList: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4413,10 +4545,16 @@ public struct WPT_LF_RxRSSI: Sendable, Hashable {
     /// Element `RSSI` (1..1).
     public var rssi: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_LF_RxRSSI {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(txIdentifier: UInt32, rssi: RationalNumber) {
         self.txIdentifier = txIdentifier
         self.rssi = rssi
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4434,7 +4572,7 @@ extension WPT_LF_RxRSSI {
         }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(txIdentifier: v1, rssi: v2)
+        return Self(txIdentifier: v1, rssi: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4514,10 +4652,8 @@ public struct WPT_LF_SystemSetupData: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: WPT_LF_SystemSetupData.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(choice: WPT_LF_SystemSetupData.Choice) {
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `WPT_LF_SystemSetupDataType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -4525,6 +4661,14 @@ public struct WPT_LF_SystemSetupData: Sendable, Hashable {
         case lfTransmitterSetupData(WPT_LF_TransmitterData)
         /// Element `LF_ReceiverSetupData`.
         case lfReceiverSetupData(WPT_LF_ReceiverData)
+    }
+}
+
+extension WPT_LF_SystemSetupData {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(choice: WPT_LF_SystemSetupData.Choice) {
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4556,7 +4700,7 @@ extension WPT_LF_SystemSetupData {
         default: throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_SystemSetupData: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(choice: v1)
+        return Self(choice: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4677,12 +4821,18 @@ public struct WPT_LF_TransmitterData: Sendable, Hashable {
     /// Element `TxPackageSpecData` (0..1).
     public var txPackageSpecData: WPT_TxRxPackageSpecData?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_LF_TransmitterData {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(numberOfTransmitters: UInt8, signalFrequency: RationalNumber, txSpecData: [WPT_TxRxSpecData] = [], txPackageSpecData: WPT_TxRxPackageSpecData? = nil) {
         self.numberOfTransmitters = numberOfTransmitters
         self.signalFrequency = signalFrequency
         self.txSpecData = txSpecData
         self.txPackageSpecData = txPackageSpecData
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4729,7 +4879,7 @@ extension WPT_LF_TransmitterData {
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(numberOfTransmitters: v1, signalFrequency: v2, txSpecData: v3, txPackageSpecData: v5)
+        return Self(numberOfTransmitters: v1, signalFrequency: v2, txSpecData: v3, txPackageSpecData: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4874,9 +5024,15 @@ public struct WPT_LF_TxDataList: Sendable, Hashable {
     /// Element `WPT_LF_TxDataList` (1..1).
     public var wptLFTxDataList: WPT_LF_TxData
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_LF_TxDataList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(wptLFTxDataList: WPT_LF_TxData) {
         self.wptLFTxDataList = wptLFTxDataList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4886,7 +5042,7 @@ extension WPT_LF_TxDataList {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try WPT_LF_TxData.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(wptLFTxDataList: v1)
+        return Self(wptLFTxDataList: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4959,10 +5115,16 @@ public struct WPT_LF_TxData: Sendable, Hashable {
     /// Element `EIRP` (1..1).
     public var eirp: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_LF_TxData {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(txIdentifier: UInt32, eirp: RationalNumber) {
         self.txIdentifier = txIdentifier
         self.eirp = eirp
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4980,7 +5142,7 @@ extension WPT_LF_TxData {
         }
         let v2 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(txIdentifier: v1, eirp: v2)
+        return Self(txIdentifier: v1, eirp: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5060,9 +5222,15 @@ public struct WPT_PairingMethodList: Sendable, Hashable {
     /// Element `WPT_PairingMethod` (1..8).
     public var wptPairingMethod: [WPT_PairingMethod]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_PairingMethodList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(wptPairingMethod: [WPT_PairingMethod] = []) {
         self.wptPairingMethod = wptPairingMethod
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5088,7 +5256,7 @@ extension WPT_PairingMethodList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("WPT_PairingMethodList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_PairingMethodList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(wptPairingMethod: v1)
+        return Self(wptPairingMethod: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5198,6 +5366,11 @@ public struct WPT_PairingReq: Sendable, Hashable {
     /// Element `VendorSpecificDataContainer` (0..16).
     public var vendorSpecificDataContainer: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_PairingReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, evProcessing: Processing, observedIDCode: UInt32? = nil, evResultCode: WPT_EVResult, vendorSpecificDataContainer: [[UInt8]] = []) {
         self.header = header
@@ -5205,6 +5378,7 @@ public struct WPT_PairingReq: Sendable, Hashable {
         self.observedIDCode = observedIDCode
         self.evResultCode = evResultCode
         self.vendorSpecificDataContainer = vendorSpecificDataContainer
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5273,7 +5447,7 @@ extension WPT_PairingReq {
             v6.append(v7)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, evProcessing: v2, observedIDCode: v3, evResultCode: v5, vendorSpecificDataContainer: v6)
+        return Self(header: v1, evProcessing: v2, observedIDCode: v3, evResultCode: v5, vendorSpecificDataContainer: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5426,6 +5600,11 @@ public struct WPT_PairingRes: Sendable, Hashable {
     /// Element `VendorSpecificDataContainer` (0..16).
     public var vendorSpecificDataContainer: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_PairingRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, responseCode: ResponseCode, evseProcessing: Processing, observedIDCode: UInt32? = nil, alternativeSECCList: AlternativeSECCList? = nil, vendorSpecificDataContainer: [[UInt8]] = []) {
         self.header = header
@@ -5434,6 +5613,7 @@ public struct WPT_PairingRes: Sendable, Hashable {
         self.observedIDCode = observedIDCode
         self.alternativeSECCList = alternativeSECCList
         self.vendorSpecificDataContainer = vendorSpecificDataContainer
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5525,7 +5705,7 @@ extension WPT_PairingRes {
             v8.append(v9)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(header: v1, responseCode: v2, evseProcessing: v3, observedIDCode: v4, alternativeSECCList: v6, vendorSpecificDataContainer: v8)
+        return Self(header: v1, responseCode: v2, evseProcessing: v3, observedIDCode: v4, alternativeSECCList: v6, vendorSpecificDataContainer: v8, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5686,9 +5866,15 @@ public struct WPT_SPCPowerControlParameter: Sendable, Hashable {
     /// Element `SPCPrimaryDeviceCoilCurrentInformation` (1..1).
     public var spcPrimaryDeviceCoilCurrentInformation: RationalNumber
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_SPCPowerControlParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(spcPrimaryDeviceCoilCurrentInformation: RationalNumber) {
         self.spcPrimaryDeviceCoilCurrentInformation = spcPrimaryDeviceCoilCurrentInformation
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5698,7 +5884,7 @@ extension WPT_SPCPowerControlParameter {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try RationalNumber.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(spcPrimaryDeviceCoilCurrentInformation: v1)
+        return Self(spcPrimaryDeviceCoilCurrentInformation: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5775,12 +5961,18 @@ public struct WPT_TxRxPackageSpecData: Sendable, Hashable {
     /// Element `PackageSeparationTime` (1..1).
     public var packageSeparationTime: UInt16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_TxRxPackageSpecData {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(pulseSequenceOrder: [WPT_TxRxPulseOrder] = [], pulseSeparationTime: UInt16, pulseDuration: UInt16, packageSeparationTime: UInt16) {
         self.pulseSequenceOrder = pulseSequenceOrder
         self.pulseSeparationTime = pulseSeparationTime
         self.pulseDuration = pulseDuration
         self.packageSeparationTime = packageSeparationTime
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5828,7 +6020,7 @@ extension WPT_TxRxPackageSpecData {
         }
         ev = 0
         s = -1
-        return Self(pulseSequenceOrder: v1, pulseSeparationTime: v3, pulseDuration: v4, packageSeparationTime: v5)
+        return Self(pulseSequenceOrder: v1, pulseSeparationTime: v3, pulseDuration: v4, packageSeparationTime: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5967,10 +6159,16 @@ public struct WPT_TxRxPulseOrder: Sendable, Hashable {
     /// Element `TxRxIdentifier` (1..1).
     public var txRxIdentifier: UInt32
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_TxRxPulseOrder {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(indexNumber: UInt16, txRxIdentifier: UInt32) {
         self.indexNumber = indexNumber
         self.txRxIdentifier = txRxIdentifier
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5992,7 +6190,7 @@ extension WPT_TxRxPulseOrder {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(indexNumber: v1, txRxIdentifier: v2)
+        return Self(indexNumber: v1, txRxIdentifier: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6076,11 +6274,17 @@ public struct WPT_TxRxSpecData: Sendable, Hashable {
     /// Element `TxRxOrientation` (1..1).
     public var txRxOrientation: WPT_CoordinateXYZ
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WPT_TxRxSpecData {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(txRxIdentifier: UInt32, txRxPosition: WPT_CoordinateXYZ, txRxOrientation: WPT_CoordinateXYZ) {
         self.txRxIdentifier = txRxIdentifier
         self.txRxPosition = txRxPosition
         self.txRxOrientation = txRxOrientation
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6100,7 +6304,7 @@ extension WPT_TxRxSpecData {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try WPT_CoordinateXYZ.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(txRxIdentifier: v1, txRxPosition: v2, txRxOrientation: v3)
+        return Self(txRxIdentifier: v1, txRxPosition: v2, txRxOrientation: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

@@ -11,10 +11,16 @@ public struct AuthorizationReq: Sendable, Hashable {
     /// Element `GenChallenge` (0..1).
     public var genChallenge: [UInt8]?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AuthorizationReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, genChallenge: [UInt8]? = nil) {
         self.id = id
         self.genChallenge = genChallenge
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -57,7 +63,7 @@ extension AuthorizationReq {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("AuthorizationReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, genChallenge: v3)
+        return Self(id: v1, genChallenge: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -154,10 +160,16 @@ public struct AuthorizationRes: Sendable, Hashable {
     /// Element `EVSEProcessing` (1..1).
     public var evseProcessing: EVSEProcessing
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AuthorizationRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseProcessing: EVSEProcessing) {
         self.responseCode = responseCode
         self.evseProcessing = evseProcessing
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -179,7 +191,7 @@ extension AuthorizationRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(responseCode: v1, evseProcessing: v2)
+        return Self(responseCode: v1, evseProcessing: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -257,8 +269,14 @@ extension AuthorizationRes: Codable {
 /// XSD: complex type `BodyBaseType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct BodyBase: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension BodyBase {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -266,7 +284,7 @@ extension BodyBase {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -328,9 +346,15 @@ public struct Body: Sendable, Hashable {
     /// Element `AuthorizationReq` or a member of its substitution group (0..1).
     public var bodyElement: BodyElement?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Body {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(bodyElement: BodyElement? = nil) {
         self.bodyElement = bodyElement
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -529,7 +553,7 @@ extension Body {
             v1 = v2
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Body: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(bodyElement: v1)
+        return Self(bodyElement: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -814,9 +838,15 @@ public struct CableCheckReq: Sendable, Hashable {
     /// Element `DC_EVStatus` (1..1).
     public var dcEVStatus: DC_EVStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CableCheckReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus) {
         self.dcEVStatus = dcEVStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -826,7 +856,7 @@ extension CableCheckReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try DC_EVStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(dcEVStatus: v1)
+        return Self(dcEVStatus: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -901,11 +931,17 @@ public struct CableCheckRes: Sendable, Hashable {
     /// Element `EVSEProcessing` (1..1).
     public var evseProcessing: EVSEProcessing
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CableCheckRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, dcEVSEStatus: DC_EVSEStatus, evseProcessing: EVSEProcessing) {
         self.responseCode = responseCode
         self.dcEVSEStatus = dcEVSEStatus
         self.evseProcessing = evseProcessing
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -931,7 +967,7 @@ extension CableCheckRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(responseCode: v1, dcEVSEStatus: v2, evseProcessing: v3)
+        return Self(responseCode: v1, dcEVSEStatus: v2, evseProcessing: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1024,11 +1060,17 @@ public struct CertificateInstallationReq: Sendable, Hashable {
     /// Element `ListOfRootCertificateIDs` (1..1).
     public var listOfRootCertificateIDs: ListOfRootCertificateIDs
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateInstallationReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String, oemProvisioningCert: [UInt8], listOfRootCertificateIDs: ListOfRootCertificateIDs) {
         self.id = id
         self.oemProvisioningCert = oemProvisioningCert
         self.listOfRootCertificateIDs = listOfRootCertificateIDs
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1048,7 +1090,7 @@ extension CertificateInstallationReq {
         }
         let v3 = try ListOfRootCertificateIDs.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(id: v1, oemProvisioningCert: v2, listOfRootCertificateIDs: v3)
+        return Self(id: v1, oemProvisioningCert: v2, listOfRootCertificateIDs: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1147,6 +1189,11 @@ public struct CertificateInstallationRes: Sendable, Hashable {
     /// Element `eMAID` (1..1).
     public var eMAID: EMAID
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateInstallationRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, saProvisioningCertificateChain: CertificateChain, contractSignatureCertChain: CertificateChain, contractSignatureEncryptedPrivateKey: ContractSignatureEncryptedPrivateKey, dHpublickey: DiffieHellmanPublickey, eMAID: EMAID) {
         self.responseCode = responseCode
@@ -1155,6 +1202,7 @@ public struct CertificateInstallationRes: Sendable, Hashable {
         self.contractSignatureEncryptedPrivateKey = contractSignatureEncryptedPrivateKey
         self.dHpublickey = dHpublickey
         self.eMAID = eMAID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1180,7 +1228,7 @@ extension CertificateInstallationRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         let v6 = try EMAID.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
-        return Self(responseCode: v1, saProvisioningCertificateChain: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dHpublickey: v5, eMAID: v6)
+        return Self(responseCode: v1, saProvisioningCertificateChain: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dHpublickey: v5, eMAID: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1302,12 +1350,18 @@ public struct CertificateUpdateReq: Sendable, Hashable {
     /// Element `ListOfRootCertificateIDs` (1..1).
     public var listOfRootCertificateIDs: ListOfRootCertificateIDs
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateUpdateReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String, contractSignatureCertChain: CertificateChain, eMAID: String, listOfRootCertificateIDs: ListOfRootCertificateIDs) {
         self.id = id
         self.contractSignatureCertChain = contractSignatureCertChain
         self.eMAID = eMAID
         self.listOfRootCertificateIDs = listOfRootCertificateIDs
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1329,7 +1383,7 @@ extension CertificateUpdateReq {
         }
         let v4 = try ListOfRootCertificateIDs.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
-        return Self(id: v1, contractSignatureCertChain: v2, eMAID: v3, listOfRootCertificateIDs: v4)
+        return Self(id: v1, contractSignatureCertChain: v2, eMAID: v3, listOfRootCertificateIDs: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1439,6 +1493,11 @@ public struct CertificateUpdateRes: Sendable, Hashable {
     /// Element `RetryCounter` (0..1).
     public var retryCounter: Int16?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateUpdateRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, saProvisioningCertificateChain: CertificateChain, contractSignatureCertChain: CertificateChain, contractSignatureEncryptedPrivateKey: ContractSignatureEncryptedPrivateKey, dHpublickey: DiffieHellmanPublickey, eMAID: EMAID, retryCounter: Int16? = nil) {
         self.responseCode = responseCode
@@ -1448,6 +1507,7 @@ public struct CertificateUpdateRes: Sendable, Hashable {
         self.dHpublickey = dHpublickey
         self.eMAID = eMAID
         self.retryCounter = retryCounter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1499,7 +1559,7 @@ extension CertificateUpdateRes {
             v7 = v8
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateUpdateRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(responseCode: v1, saProvisioningCertificateChain: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dHpublickey: v5, eMAID: v6, retryCounter: v7)
+        return Self(responseCode: v1, saProvisioningCertificateChain: v2, contractSignatureCertChain: v3, contractSignatureEncryptedPrivateKey: v4, dHpublickey: v5, eMAID: v6, retryCounter: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1642,11 +1702,17 @@ public struct ChargeParameterDiscoveryReq: Sendable, Hashable {
     /// Element `AC_EVChargeParameter` or a member of its substitution group (1..1).
     public var evChargeParameter: EVChargeParameterGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargeParameterDiscoveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(maxEntriesSAScheduleTuple: UInt16? = nil, requestedEnergyTransferMode: EnergyTransferMode, evChargeParameter: EVChargeParameterGroup) {
         self.maxEntriesSAScheduleTuple = maxEntriesSAScheduleTuple
         self.requestedEnergyTransferMode = requestedEnergyTransferMode
         self.evChargeParameter = evChargeParameter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1701,7 +1767,7 @@ extension ChargeParameterDiscoveryReq {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(maxEntriesSAScheduleTuple: v1, requestedEnergyTransferMode: v3, evChargeParameter: v4)
+        return Self(maxEntriesSAScheduleTuple: v1, requestedEnergyTransferMode: v3, evChargeParameter: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1823,12 +1889,18 @@ public struct ChargeParameterDiscoveryRes: Sendable, Hashable {
     /// Element `AC_EVSEChargeParameter` or a member of its substitution group (1..1).
     public var evseChargeParameter: EVSEChargeParameterGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargeParameterDiscoveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseProcessing: EVSEProcessing, saSchedules: SASchedulesGroup? = nil, evseChargeParameter: EVSEChargeParameterGroup) {
         self.responseCode = responseCode
         self.evseProcessing = evseProcessing
         self.saSchedules = saSchedules
         self.evseChargeParameter = evseChargeParameter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1901,7 +1973,7 @@ extension ChargeParameterDiscoveryRes {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(responseCode: v1, evseProcessing: v2, saSchedules: v3, evseChargeParameter: v7)
+        return Self(responseCode: v1, evseProcessing: v2, saSchedules: v3, evseChargeParameter: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2034,8 +2106,14 @@ extension ChargeParameterDiscoveryRes: Codable {
 /// XSD: complex type `ChargingStatusReqType` in `urn:iso:15118:2:2013:MsgBody`.
 public struct ChargingStatusReq: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargingStatusReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2043,7 +2121,7 @@ extension ChargingStatusReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2117,6 +2195,11 @@ public struct ChargingStatusRes: Sendable, Hashable {
     /// Element `AC_EVSEStatus` (1..1).
     public var acEVSEStatus: AC_EVSEStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargingStatusRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseID: String, saScheduleTupleID: UInt8, evseMaxCurrent: PhysicalValue? = nil, meterInfo: MeterInfo? = nil, receiptRequired: Bool? = nil, acEVSEStatus: AC_EVSEStatus) {
         self.responseCode = responseCode
@@ -2126,6 +2209,7 @@ public struct ChargingStatusRes: Sendable, Hashable {
         self.meterInfo = meterInfo
         self.receiptRequired = receiptRequired
         self.acEVSEStatus = acEVSEStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2209,7 +2293,7 @@ extension ChargingStatusRes {
         let v10 = try AC_EVSEStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(responseCode: v1, evseID: v2, saScheduleTupleID: v3, evseMaxCurrent: v4, meterInfo: v6, receiptRequired: v8, acEVSEStatus: v10)
+        return Self(responseCode: v1, evseID: v2, saScheduleTupleID: v3, evseMaxCurrent: v4, meterInfo: v6, receiptRequired: v8, acEVSEStatus: v10, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2380,6 +2464,11 @@ public struct CurrentDemandReq: Sendable, Hashable {
     /// Element `EVTargetVoltage` (1..1).
     public var evTargetVoltage: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CurrentDemandReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus, evTargetCurrent: PhysicalValue, evMaximumVoltageLimit: PhysicalValue? = nil, evMaximumCurrentLimit: PhysicalValue? = nil, evMaximumPowerLimit: PhysicalValue? = nil, bulkChargingComplete: Bool? = nil, chargingComplete: Bool, remainingTimeToFullSoC: PhysicalValue? = nil, remainingTimeToBulkSoC: PhysicalValue? = nil, evTargetVoltage: PhysicalValue) {
         self.dcEVStatus = dcEVStatus
@@ -2392,6 +2481,7 @@ public struct CurrentDemandReq: Sendable, Hashable {
         self.remainingTimeToFullSoC = remainingTimeToFullSoC
         self.remainingTimeToBulkSoC = remainingTimeToBulkSoC
         self.evTargetVoltage = evTargetVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2513,7 +2603,7 @@ extension CurrentDemandReq {
         let v16 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(10, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(dcEVStatus: v1, evTargetCurrent: v2, evMaximumVoltageLimit: v3, evMaximumCurrentLimit: v5, evMaximumPowerLimit: v7, bulkChargingComplete: v9, chargingComplete: v11, remainingTimeToFullSoC: v12, remainingTimeToBulkSoC: v14, evTargetVoltage: v16)
+        return Self(dcEVStatus: v1, evTargetCurrent: v2, evMaximumVoltageLimit: v3, evMaximumCurrentLimit: v5, evMaximumPowerLimit: v7, bulkChargingComplete: v9, chargingComplete: v11, remainingTimeToFullSoC: v12, remainingTimeToBulkSoC: v14, evTargetVoltage: v16, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2740,6 +2830,11 @@ public struct CurrentDemandRes: Sendable, Hashable {
     /// Element `ReceiptRequired` (0..1).
     public var receiptRequired: Bool?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CurrentDemandRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, dcEVSEStatus: DC_EVSEStatus, evsePresentVoltage: PhysicalValue, evsePresentCurrent: PhysicalValue, evseCurrentLimitAchieved: Bool, evseVoltageLimitAchieved: Bool, evsePowerLimitAchieved: Bool, evseMaximumVoltageLimit: PhysicalValue? = nil, evseMaximumCurrentLimit: PhysicalValue? = nil, evseMaximumPowerLimit: PhysicalValue? = nil, evseID: String, saScheduleTupleID: UInt8, meterInfo: MeterInfo? = nil, receiptRequired: Bool? = nil) {
         self.responseCode = responseCode
@@ -2756,6 +2851,7 @@ public struct CurrentDemandRes: Sendable, Hashable {
         self.saScheduleTupleID = saScheduleTupleID
         self.meterInfo = meterInfo
         self.receiptRequired = receiptRequired
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2895,7 +2991,7 @@ extension CurrentDemandRes {
             v18 = v19
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CurrentDemandRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3, evsePresentCurrent: v4, evseCurrentLimitAchieved: v5, evseVoltageLimitAchieved: v6, evsePowerLimitAchieved: v7, evseMaximumVoltageLimit: v8, evseMaximumCurrentLimit: v10, evseMaximumPowerLimit: v12, evseID: v14, saScheduleTupleID: v15, meterInfo: v16, receiptRequired: v18)
+        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3, evsePresentCurrent: v4, evseCurrentLimitAchieved: v5, evseVoltageLimitAchieved: v6, evsePowerLimitAchieved: v7, evseMaximumVoltageLimit: v8, evseMaximumCurrentLimit: v10, evseMaximumPowerLimit: v12, evseID: v14, saScheduleTupleID: v15, meterInfo: v16, receiptRequired: v18, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3134,12 +3230,18 @@ public struct MeteringReceiptReq: Sendable, Hashable {
     /// Element `MeterInfo` (1..1).
     public var meterInfo: MeterInfo
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MeteringReceiptReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, sessionID: [UInt8], saScheduleTupleID: UInt8? = nil, meterInfo: MeterInfo) {
         self.id = id
         self.sessionID = sessionID
         self.saScheduleTupleID = saScheduleTupleID
         self.meterInfo = meterInfo
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3189,7 +3291,7 @@ extension MeteringReceiptReq {
         let v6 = try MeterInfo.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(id: v1, sessionID: v3, saScheduleTupleID: v4, meterInfo: v6)
+        return Self(id: v1, sessionID: v3, saScheduleTupleID: v4, meterInfo: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3305,10 +3407,16 @@ public struct MeteringReceiptRes: Sendable, Hashable {
     /// Element `AC_EVSEStatus` or a member of its substitution group (1..1).
     public var evseStatus: EVSEStatusGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MeteringReceiptRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseStatus: EVSEStatusGroup) {
         self.responseCode = responseCode
         self.evseStatus = evseStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3347,7 +3455,7 @@ extension MeteringReceiptRes {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(responseCode: v1, evseStatus: v2)
+        return Self(responseCode: v1, evseStatus: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3443,10 +3551,16 @@ public struct PaymentDetailsReq: Sendable, Hashable {
     /// Element `ContractSignatureCertChain` (1..1).
     public var contractSignatureCertChain: CertificateChain
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PaymentDetailsReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(eMAID: String, contractSignatureCertChain: CertificateChain) {
         self.eMAID = eMAID
         self.contractSignatureCertChain = contractSignatureCertChain
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3464,7 +3578,7 @@ extension PaymentDetailsReq {
         }
         let v2 = try CertificateChain.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(eMAID: v1, contractSignatureCertChain: v2)
+        return Self(eMAID: v1, contractSignatureCertChain: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3548,11 +3662,17 @@ public struct PaymentDetailsRes: Sendable, Hashable {
     /// Element `EVSETimeStamp` (1..1).
     public var evseTimeStamp: Int64
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PaymentDetailsRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, genChallenge: [UInt8], evseTimeStamp: Int64) {
         self.responseCode = responseCode
         self.genChallenge = genChallenge
         self.evseTimeStamp = evseTimeStamp
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3580,7 +3700,7 @@ extension PaymentDetailsRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(responseCode: v1, genChallenge: v2, evseTimeStamp: v3)
+        return Self(responseCode: v1, genChallenge: v2, evseTimeStamp: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3671,10 +3791,16 @@ public struct PaymentServiceSelectionReq: Sendable, Hashable {
     /// Element `SelectedServiceList` (1..1).
     public var selectedServiceList: SelectedServiceList
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PaymentServiceSelectionReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(selectedPaymentOption: PaymentOption, selectedServiceList: SelectedServiceList) {
         self.selectedPaymentOption = selectedPaymentOption
         self.selectedServiceList = selectedServiceList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3692,7 +3818,7 @@ extension PaymentServiceSelectionReq {
         }
         let v2 = try SelectedServiceList.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(selectedPaymentOption: v1, selectedServiceList: v2)
+        return Self(selectedPaymentOption: v1, selectedServiceList: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3772,9 +3898,15 @@ public struct PaymentServiceSelectionRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
     public var responseCode: ResponseCode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PaymentServiceSelectionRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode) {
         self.responseCode = responseCode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3790,7 +3922,7 @@ extension PaymentServiceSelectionRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         }
-        return Self(responseCode: v1)
+        return Self(responseCode: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3867,12 +3999,18 @@ public struct PowerDeliveryReq: Sendable, Hashable {
     /// Element `DC_EVPowerDeliveryParameter` or a member of its substitution group (0..1).
     public var evPowerDeliveryParameter: EVPowerDeliveryParameterGroup?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PowerDeliveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(chargeProgress: ChargeProgress, saScheduleTupleID: UInt8, chargingProfile: ChargingProfile? = nil, evPowerDeliveryParameter: EVPowerDeliveryParameterGroup? = nil) {
         self.chargeProgress = chargeProgress
         self.saScheduleTupleID = saScheduleTupleID
         self.chargingProfile = chargingProfile
         self.evPowerDeliveryParameter = evPowerDeliveryParameter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3937,7 +4075,7 @@ extension PowerDeliveryReq {
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PowerDeliveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(chargeProgress: v1, saScheduleTupleID: v2, chargingProfile: v3, evPowerDeliveryParameter: v5)
+        return Self(chargeProgress: v1, saScheduleTupleID: v2, chargingProfile: v3, evPowerDeliveryParameter: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4063,10 +4201,16 @@ public struct PowerDeliveryRes: Sendable, Hashable {
     /// Element `AC_EVSEStatus` or a member of its substitution group (1..1).
     public var evseStatus: EVSEStatusGroup
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PowerDeliveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseStatus: EVSEStatusGroup) {
         self.responseCode = responseCode
         self.evseStatus = evseStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4105,7 +4249,7 @@ extension PowerDeliveryRes {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(responseCode: v1, evseStatus: v2)
+        return Self(responseCode: v1, evseStatus: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4203,11 +4347,17 @@ public struct PreChargeReq: Sendable, Hashable {
     /// Element `EVTargetCurrent` (1..1).
     public var evTargetCurrent: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PreChargeReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus, evTargetVoltage: PhysicalValue, evTargetCurrent: PhysicalValue) {
         self.dcEVStatus = dcEVStatus
         self.evTargetVoltage = evTargetVoltage
         self.evTargetCurrent = evTargetCurrent
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4221,7 +4371,7 @@ extension PreChargeReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(dcEVStatus: v1, evTargetVoltage: v2, evTargetCurrent: v3)
+        return Self(dcEVStatus: v1, evTargetVoltage: v2, evTargetCurrent: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4314,11 +4464,17 @@ public struct PreChargeRes: Sendable, Hashable {
     /// Element `EVSEPresentVoltage` (1..1).
     public var evsePresentVoltage: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PreChargeRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, dcEVSEStatus: DC_EVSEStatus, evsePresentVoltage: PhysicalValue) {
         self.responseCode = responseCode
         self.dcEVSEStatus = dcEVSEStatus
         self.evsePresentVoltage = evsePresentVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4338,7 +4494,7 @@ extension PreChargeRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3)
+        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4427,9 +4583,15 @@ public struct ServiceDetailReq: Sendable, Hashable {
     /// Element `ServiceID` (1..1).
     public var serviceID: UInt16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDetailReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceID: UInt16) {
         self.serviceID = serviceID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4445,7 +4607,7 @@ extension ServiceDetailReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         }
-        return Self(serviceID: v1)
+        return Self(serviceID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4520,11 +4682,17 @@ public struct ServiceDetailRes: Sendable, Hashable {
     /// Element `ServiceParameterList` (0..1).
     public var serviceParameterList: ServiceParameterList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDetailRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, serviceID: UInt16, serviceParameterList: ServiceParameterList? = nil) {
         self.responseCode = responseCode
         self.serviceID = serviceID
         self.serviceParameterList = serviceParameterList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4562,7 +4730,7 @@ extension ServiceDetailRes {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDetailRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(responseCode: v1, serviceID: v2, serviceParameterList: v3)
+        return Self(responseCode: v1, serviceID: v2, serviceParameterList: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4663,10 +4831,16 @@ public struct ServiceDiscoveryReq: Sendable, Hashable {
     /// Element `ServiceCategory` (0..1).
     public var serviceCategory: ServiceCategory?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDiscoveryReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceScope: String? = nil, serviceCategory: ServiceCategory? = nil) {
         self.serviceScope = serviceScope
         self.serviceCategory = serviceCategory
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4711,7 +4885,7 @@ extension ServiceDiscoveryReq {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(serviceScope: v1, serviceCategory: v3)
+        return Self(serviceScope: v1, serviceCategory: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4813,12 +4987,18 @@ public struct ServiceDiscoveryRes: Sendable, Hashable {
     /// Element `ServiceList` (0..1).
     public var serviceList: ServiceList?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceDiscoveryRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, paymentOptionList: PaymentOptionList, chargeService: ChargeService, serviceList: ServiceList? = nil) {
         self.responseCode = responseCode
         self.paymentOptionList = paymentOptionList
         self.chargeService = chargeService
         self.serviceList = serviceList
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4857,7 +5037,7 @@ extension ServiceDiscoveryRes {
             v4 = v5
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceDiscoveryRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(responseCode: v1, paymentOptionList: v2, chargeService: v3, serviceList: v4)
+        return Self(responseCode: v1, paymentOptionList: v2, chargeService: v3, serviceList: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4965,9 +5145,15 @@ public struct SessionSetupReq: Sendable, Hashable {
     /// Element `EVCCID` (1..1).
     public var evccID: [UInt8]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionSetupReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evccID: [UInt8]) {
         self.evccID = evccID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4983,7 +5169,7 @@ extension SessionSetupReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         }
-        return Self(evccID: v1)
+        return Self(evccID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5058,11 +5244,17 @@ public struct SessionSetupRes: Sendable, Hashable {
     /// Element `EVSETimeStamp` (0..1).
     public var evseTimeStamp: Int64?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionSetupRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, evseID: String, evseTimeStamp: Int64? = nil) {
         self.responseCode = responseCode
         self.evseID = evseID
         self.evseTimeStamp = evseTimeStamp
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5104,7 +5296,7 @@ extension SessionSetupRes {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SessionSetupRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(responseCode: v1, evseID: v2, evseTimeStamp: v3)
+        return Self(responseCode: v1, evseID: v2, evseTimeStamp: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5204,9 +5396,15 @@ public struct SessionStopReq: Sendable, Hashable {
     /// Element `ChargingSession` (1..1).
     public var chargingSession: ChargingSession
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionStopReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(chargingSession: ChargingSession) {
         self.chargingSession = chargingSession
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5222,7 +5420,7 @@ extension SessionStopReq {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         }
-        return Self(chargingSession: v1)
+        return Self(chargingSession: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5293,9 +5491,15 @@ public struct SessionStopRes: Sendable, Hashable {
     /// Element `ResponseCode` (1..1).
     public var responseCode: ResponseCode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SessionStopRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode) {
         self.responseCode = responseCode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5311,7 +5515,7 @@ extension SessionStopRes {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         }
-        return Self(responseCode: v1)
+        return Self(responseCode: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5382,9 +5586,15 @@ public struct WeldingDetectionReq: Sendable, Hashable {
     /// Element `DC_EVStatus` (1..1).
     public var dcEVStatus: DC_EVStatus
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WeldingDetectionReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus) {
         self.dcEVStatus = dcEVStatus
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5394,7 +5604,7 @@ extension WeldingDetectionReq {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
         let v1 = try DC_EVStatus.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
-        return Self(dcEVStatus: v1)
+        return Self(dcEVStatus: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5469,11 +5679,17 @@ public struct WeldingDetectionRes: Sendable, Hashable {
     /// Element `EVSEPresentVoltage` (1..1).
     public var evsePresentVoltage: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension WeldingDetectionRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, dcEVSEStatus: DC_EVSEStatus, evsePresentVoltage: PhysicalValue) {
         self.responseCode = responseCode
         self.dcEVSEStatus = dcEVSEStatus
         self.evsePresentVoltage = evsePresentVoltage
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5493,7 +5709,7 @@ extension WeldingDetectionRes {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3)
+        return Self(responseCode: v1, dcEVSEStatus: v2, evsePresentVoltage: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

@@ -17,6 +17,11 @@ public struct AC_EVChargeParameter: Sendable, Hashable {
     /// Element `EVMinCurrent` (1..1).
     public var evMinCurrent: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_EVChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, eAmount: PhysicalValue, evMaxVoltage: PhysicalValue, evMaxCurrent: PhysicalValue, evMinCurrent: PhysicalValue) {
         self.departureTime = departureTime
@@ -24,6 +29,7 @@ public struct AC_EVChargeParameter: Sendable, Hashable {
         self.evMaxVoltage = evMaxVoltage
         self.evMaxCurrent = evMaxCurrent
         self.evMinCurrent = evMinCurrent
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -63,7 +69,7 @@ extension AC_EVChargeParameter {
         let v6 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(departureTime: v1, eAmount: v3, evMaxVoltage: v4, evMaxCurrent: v5, evMinCurrent: v6)
+        return Self(departureTime: v1, eAmount: v3, evMaxVoltage: v4, evMaxCurrent: v5, evMinCurrent: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -186,11 +192,17 @@ public struct AC_EVSEChargeParameter: Sendable, Hashable {
     /// Element `EVSEMaxCurrent` (1..1).
     public var evseMaxCurrent: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_EVSEChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(acEVSEStatus: AC_EVSEStatus, evseNominalVoltage: PhysicalValue, evseMaxCurrent: PhysicalValue) {
         self.acEVSEStatus = acEVSEStatus
         self.evseNominalVoltage = evseNominalVoltage
         self.evseMaxCurrent = evseMaxCurrent
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -204,7 +216,7 @@ extension AC_EVSEChargeParameter {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         let v3 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
-        return Self(acEVSEStatus: v1, evseNominalVoltage: v2, evseMaxCurrent: v3)
+        return Self(acEVSEStatus: v1, evseNominalVoltage: v2, evseMaxCurrent: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -297,11 +309,17 @@ public struct AC_EVSEStatus: Sendable, Hashable {
     /// Element `RCD` (1..1).
     public var rcd: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AC_EVSEStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(notificationMaxDelay: UInt16, evseNotification: EVSENotification, rcd: Bool) {
         self.notificationMaxDelay = notificationMaxDelay
         self.evseNotification = evseNotification
         self.rcd = rcd
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -329,7 +347,7 @@ extension AC_EVSEStatus {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(notificationMaxDelay: v1, evseNotification: v2, rcd: v3)
+        return Self(notificationMaxDelay: v1, evseNotification: v2, rcd: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -422,11 +440,17 @@ public struct CertificateChain: Sendable, Hashable {
     /// Element `SubCertificates` (0..1).
     public var subCertificates: SubCertificates?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CertificateChain {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, certificate: [UInt8], subCertificates: SubCertificates? = nil) {
         self.id = id
         self.certificate = certificate
         self.subCertificates = subCertificates
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -469,7 +493,7 @@ extension CertificateChain {
             v4 = v5
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("CertificateChain: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, certificate: v3, subCertificates: v4)
+        return Self(id: v1, certificate: v3, subCertificates: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -582,6 +606,11 @@ public struct ChargeService: Sendable, Hashable {
     /// Element `SupportedEnergyTransferMode` (1..1).
     public var supportedEnergyTransferMode: SupportedEnergyTransferMode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargeService {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceID: UInt16, serviceName: String? = nil, serviceCategory: ServiceCategory, serviceScope: String? = nil, freeService: Bool, supportedEnergyTransferMode: SupportedEnergyTransferMode) {
         self.serviceID = serviceID
@@ -590,6 +619,7 @@ public struct ChargeService: Sendable, Hashable {
         self.serviceScope = serviceScope
         self.freeService = freeService
         self.supportedEnergyTransferMode = supportedEnergyTransferMode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -657,7 +687,7 @@ extension ChargeService {
         let v8 = try SupportedEnergyTransferMode.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(serviceID: v1, serviceName: v2, serviceCategory: v4, serviceScope: v5, freeService: v7, supportedEnergyTransferMode: v8)
+        return Self(serviceID: v1, serviceName: v2, serviceCategory: v4, serviceScope: v5, freeService: v7, supportedEnergyTransferMode: v8, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -794,9 +824,15 @@ public struct ChargingProfile: Sendable, Hashable {
     /// Element `ProfileEntry` (1..24).
     public var profileEntry: [ProfileEntry]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ChargingProfile {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(profileEntry: [ProfileEntry] = []) {
         self.profileEntry = profileEntry
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -820,7 +856,7 @@ extension ChargingProfile {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ChargingProfile: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ChargingProfile: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(profileEntry: v1)
+        return Self(profileEntry: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -922,10 +958,16 @@ public struct ConsumptionCost: Sendable, Hashable {
     /// Element `Cost` (1..3).
     public var cost: [Cost]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ConsumptionCost {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(startValue: PhysicalValue, cost: [Cost] = []) {
         self.startValue = startValue
         self.cost = cost
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -953,7 +995,7 @@ extension ConsumptionCost {
         }
         if v2.count < 1 { throw EXIError.lengthLimitExceeded("ConsumptionCost: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ConsumptionCost: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(startValue: v1, cost: v2)
+        return Self(startValue: v1, cost: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1057,10 +1099,16 @@ public struct ContractSignatureEncryptedPrivateKey: Sendable, Hashable {
     /// The element's simple content.
     public var value: [UInt8]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ContractSignatureEncryptedPrivateKey {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String, value: [UInt8]) {
         self.id = id
         self.value = value
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1072,7 +1120,7 @@ extension ContractSignatureEncryptedPrivateKey {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try r.readBinary(minLength: 0, maxLength: 48)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(id: v1, value: v2)
+        return Self(id: v1, value: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1156,11 +1204,17 @@ public struct Cost: Sendable, Hashable {
     /// Element `amountMultiplier` (0..1).
     public var amountMultiplier: Int8?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Cost {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(costKind: CostKind, amount: UInt32, amountMultiplier: Int8? = nil) {
         self.costKind = costKind
         self.amount = amount
         self.amountMultiplier = amountMultiplier
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1202,7 +1256,7 @@ extension Cost {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Cost: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(costKind: v1, amount: v2, amountMultiplier: v3)
+        return Self(costKind: v1, amount: v2, amountMultiplier: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1318,6 +1372,11 @@ public struct DC_EVChargeParameter: Sendable, Hashable {
     /// Element `BulkSOC` (0..1).
     public var bulkSOC: Int8?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_EVChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil, dcEVStatus: DC_EVStatus, evMaximumCurrentLimit: PhysicalValue, evMaximumPowerLimit: PhysicalValue? = nil, evMaximumVoltageLimit: PhysicalValue, evEnergyCapacity: PhysicalValue? = nil, evEnergyRequest: PhysicalValue? = nil, fullSOC: Int8? = nil, bulkSOC: Int8? = nil) {
         self.departureTime = departureTime
@@ -1329,6 +1388,7 @@ public struct DC_EVChargeParameter: Sendable, Hashable {
         self.evEnergyRequest = evEnergyRequest
         self.fullSOC = fullSOC
         self.bulkSOC = bulkSOC
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1450,7 +1510,7 @@ extension DC_EVChargeParameter {
             v14 = v15
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1, dcEVStatus: v3, evMaximumCurrentLimit: v4, evMaximumPowerLimit: v5, evMaximumVoltageLimit: v7, evEnergyCapacity: v8, evEnergyRequest: v10, fullSOC: v12, bulkSOC: v14)
+        return Self(departureTime: v1, dcEVStatus: v3, evMaximumCurrentLimit: v4, evMaximumPowerLimit: v5, evMaximumVoltageLimit: v7, evEnergyCapacity: v8, evEnergyRequest: v10, fullSOC: v12, bulkSOC: v14, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1644,11 +1704,17 @@ public struct DC_EVPowerDeliveryParameter: Sendable, Hashable {
     /// Element `ChargingComplete` (1..1).
     public var chargingComplete: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_EVPowerDeliveryParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVStatus: DC_EVStatus, bulkChargingComplete: Bool? = nil, chargingComplete: Bool) {
         self.dcEVStatus = dcEVStatus
         self.bulkChargingComplete = bulkChargingComplete
         self.chargingComplete = chargingComplete
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1686,7 +1752,7 @@ extension DC_EVPowerDeliveryParameter {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(dcEVStatus: v1, bulkChargingComplete: v2, chargingComplete: v4)
+        return Self(dcEVStatus: v1, bulkChargingComplete: v2, chargingComplete: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1802,6 +1868,11 @@ public struct DC_EVSEChargeParameter: Sendable, Hashable {
     /// Element `EVSEEnergyToBeDelivered` (0..1).
     public var evseEnergyToBeDelivered: PhysicalValue?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_EVSEChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(dcEVSEStatus: DC_EVSEStatus, evseMaximumCurrentLimit: PhysicalValue, evseMaximumPowerLimit: PhysicalValue, evseMaximumVoltageLimit: PhysicalValue, evseMinimumCurrentLimit: PhysicalValue, evseMinimumVoltageLimit: PhysicalValue, evseCurrentRegulationTolerance: PhysicalValue? = nil, evsePeakCurrentRipple: PhysicalValue, evseEnergyToBeDelivered: PhysicalValue? = nil) {
         self.dcEVSEStatus = dcEVSEStatus
@@ -1813,6 +1884,7 @@ public struct DC_EVSEChargeParameter: Sendable, Hashable {
         self.evseCurrentRegulationTolerance = evseCurrentRegulationTolerance
         self.evsePeakCurrentRipple = evsePeakCurrentRipple
         self.evseEnergyToBeDelivered = evseEnergyToBeDelivered
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1871,7 +1943,7 @@ extension DC_EVSEChargeParameter {
             v10 = v11
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DC_EVSEChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(dcEVSEStatus: v1, evseMaximumCurrentLimit: v2, evseMaximumPowerLimit: v3, evseMaximumVoltageLimit: v4, evseMinimumCurrentLimit: v5, evseMinimumVoltageLimit: v6, evseCurrentRegulationTolerance: v7, evsePeakCurrentRipple: v9, evseEnergyToBeDelivered: v10)
+        return Self(dcEVSEStatus: v1, evseMaximumCurrentLimit: v2, evseMaximumPowerLimit: v3, evseMaximumVoltageLimit: v4, evseMinimumCurrentLimit: v5, evseMinimumVoltageLimit: v6, evseCurrentRegulationTolerance: v7, evsePeakCurrentRipple: v9, evseEnergyToBeDelivered: v10, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2038,12 +2110,18 @@ public struct DC_EVSEStatus: Sendable, Hashable {
     /// Element `EVSEStatusCode` (1..1).
     public var evseStatusCode: DC_EVSEStatusCode
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_EVSEStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(notificationMaxDelay: UInt16, evseNotification: EVSENotification, evseIsolationStatus: IsolationLevel? = nil, evseStatusCode: DC_EVSEStatusCode) {
         self.notificationMaxDelay = notificationMaxDelay
         self.evseNotification = evseNotification
         self.evseIsolationStatus = evseIsolationStatus
         self.evseStatusCode = evseStatusCode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2092,7 +2170,7 @@ extension DC_EVSEStatus {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(4, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(notificationMaxDelay: v1, evseNotification: v2, evseIsolationStatus: v3, evseStatusCode: v5)
+        return Self(notificationMaxDelay: v1, evseNotification: v2, evseIsolationStatus: v3, evseStatusCode: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2207,11 +2285,17 @@ public struct DC_EVStatus: Sendable, Hashable {
     /// Element `EVRESSSOC` (1..1).
     public var evresssoc: Int8
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DC_EVStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(evReady: Bool, evErrorCode: DC_EVErrorCode, evresssoc: Int8) {
         self.evReady = evReady
         self.evErrorCode = evErrorCode
         self.evresssoc = evresssoc
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2239,7 +2323,7 @@ extension DC_EVStatus {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(evReady: v1, evErrorCode: v2, evresssoc: v3)
+        return Self(evReady: v1, evErrorCode: v2, evresssoc: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2330,10 +2414,16 @@ public struct DiffieHellmanPublickey: Sendable, Hashable {
     /// The element's simple content.
     public var value: [UInt8]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DiffieHellmanPublickey {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String, value: [UInt8]) {
         self.id = id
         self.value = value
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2345,7 +2435,7 @@ extension DiffieHellmanPublickey {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try r.readBinary(minLength: 0, maxLength: 65)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(id: v1, value: v2)
+        return Self(id: v1, value: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2427,10 +2517,16 @@ public struct EMAID: Sendable, Hashable {
     /// The element's simple content.
     public var value: String
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EMAID {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String, value: String) {
         self.id = id
         self.value = value
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2442,7 +2538,7 @@ extension EMAID {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try r.readString(minLength: 14, maxLength: 15)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(id: v1, value: v2)
+        return Self(id: v1, value: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2522,9 +2618,15 @@ public struct EVChargeParameter: Sendable, Hashable {
     /// Element `DepartureTime` (0..1).
     public var departureTime: UInt32?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(departureTime: UInt32? = nil) {
         self.departureTime = departureTime
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2552,7 +2654,7 @@ extension EVChargeParameter {
             v1 = v2
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("EVChargeParameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(departureTime: v1)
+        return Self(departureTime: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2629,8 +2731,14 @@ extension EVChargeParameter: Codable {
 /// XSD: complex type `EVPowerDeliveryParameterType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct EVPowerDeliveryParameter: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVPowerDeliveryParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2638,7 +2746,7 @@ extension EVPowerDeliveryParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2698,8 +2806,14 @@ extension EVPowerDeliveryParameter: Codable {
 /// XSD: complex type `EVSEChargeParameterType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct EVSEChargeParameter: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVSEChargeParameter {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2707,7 +2821,7 @@ extension EVSEChargeParameter {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2771,10 +2885,16 @@ public struct EVSEStatus: Sendable, Hashable {
     /// Element `EVSENotification` (1..1).
     public var evseNotification: EVSENotification
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVSEStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(notificationMaxDelay: UInt16, evseNotification: EVSENotification) {
         self.notificationMaxDelay = notificationMaxDelay
         self.evseNotification = evseNotification
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2796,7 +2916,7 @@ extension EVSEStatus {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(notificationMaxDelay: v1, evseNotification: v2)
+        return Self(notificationMaxDelay: v1, evseNotification: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2874,8 +2994,14 @@ extension EVSEStatus: Codable {
 /// XSD: complex type `EVStatusType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct EVStatus: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension EVStatus {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2883,7 +3009,7 @@ extension EVStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2945,9 +3071,15 @@ public struct Entry: Sendable, Hashable {
     /// Element `RelativeTimeInterval` or a member of its substitution group (1..1).
     public var timeInterval: TimeInterval
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Entry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeInterval: TimeInterval) {
         self.timeInterval = timeInterval
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2974,7 +3106,7 @@ extension Entry {
         }
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(timeInterval: v1)
+        return Self(timeInterval: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3051,8 +3183,14 @@ extension Entry: Codable {
 /// XSD: complex type `IntervalType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct Interval: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Interval {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3060,7 +3198,7 @@ extension Interval {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3122,9 +3260,15 @@ public struct ListOfRootCertificateIDs: Sendable, Hashable {
     /// Element `RootCertificateID` (1..20).
     public var rootCertificateID: [X509IssuerSerial]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ListOfRootCertificateIDs {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(rootCertificateID: [X509IssuerSerial] = []) {
         self.rootCertificateID = rootCertificateID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3148,7 +3292,7 @@ extension ListOfRootCertificateIDs {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ListOfRootCertificateIDs: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(rootCertificateID: v1)
+        return Self(rootCertificateID: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3256,6 +3400,11 @@ public struct MeterInfo: Sendable, Hashable {
     /// Element `TMeter` (0..1).
     public var tMeter: Int64?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension MeterInfo {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(meterID: String, meterReading: UInt64? = nil, sigMeterReading: [UInt8]? = nil, meterStatus: Int16? = nil, tMeter: Int64? = nil) {
         self.meterID = meterID
@@ -3263,6 +3412,7 @@ public struct MeterInfo: Sendable, Hashable {
         self.sigMeterReading = sigMeterReading
         self.meterStatus = meterStatus
         self.tMeter = tMeter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3354,7 +3504,7 @@ extension MeterInfo {
             v8 = v9
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("MeterInfo: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(meterID: v1, meterReading: v2, sigMeterReading: v4, meterStatus: v6, tMeter: v8)
+        return Self(meterID: v1, meterReading: v2, sigMeterReading: v4, meterStatus: v6, tMeter: v8, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3503,10 +3653,16 @@ public struct Notification: Sendable, Hashable {
     /// Element `FaultMsg` (0..1).
     public var faultMsg: String?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Notification {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(faultCode: FaultCode, faultMsg: String? = nil) {
         self.faultCode = faultCode
         self.faultMsg = faultMsg
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3541,7 +3697,7 @@ extension Notification {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Notification: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(faultCode: v1, faultMsg: v2)
+        return Self(faultCode: v1, faultMsg: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3633,10 +3789,16 @@ public struct PMaxScheduleEntry: Sendable, Hashable {
     /// Element `PMax` (1..1).
     public var pMax: PhysicalValue
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PMaxScheduleEntry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeInterval: TimeInterval, pMax: PhysicalValue) {
         self.timeInterval = timeInterval
         self.pMax = pMax
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3666,7 +3828,7 @@ extension PMaxScheduleEntry {
         let v4 = try PhysicalValue.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(timeInterval: v1, pMax: v4)
+        return Self(timeInterval: v1, pMax: v4, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3754,9 +3916,15 @@ public struct PMaxSchedule: Sendable, Hashable {
     /// Element `PMaxScheduleEntry` (1..1024).
     public var pMaxScheduleEntry: [PMaxScheduleEntry]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PMaxSchedule {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(pMaxScheduleEntry: [PMaxScheduleEntry] = []) {
         self.pMaxScheduleEntry = pMaxScheduleEntry
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3780,7 +3948,7 @@ extension PMaxSchedule {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("PMaxSchedule: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PMaxSchedule: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(pMaxScheduleEntry: v1)
+        return Self(pMaxScheduleEntry: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3882,10 +4050,16 @@ public struct ParameterSet: Sendable, Hashable {
     /// Element `Parameter` (1..16).
     public var parameter: [Parameter]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ParameterSet {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(parameterSetID: Int16, parameter: [Parameter] = []) {
         self.parameterSetID = parameterSetID
         self.parameter = parameter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3919,7 +4093,7 @@ extension ParameterSet {
         }
         if v2.count < 1 { throw EXIError.lengthLimitExceeded("ParameterSet: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ParameterSet: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(parameterSetID: v1, parameter: v2)
+        return Self(parameterSetID: v1, parameter: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4032,11 +4206,8 @@ public struct Parameter: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: Parameter.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(name: String, choice: Parameter.Choice) {
-        self.name = name
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `ParameterType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -4052,6 +4223,15 @@ public struct Parameter: Sendable, Hashable {
         case physicalValue(PhysicalValue)
         /// Element `stringValue`.
         case stringValue(String)
+    }
+}
+
+extension Parameter {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(name: String, choice: Parameter.Choice) {
+        self.name = name
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4138,7 +4318,7 @@ extension Parameter {
         default: throw EXIError.unexpectedEvent("Parameter: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Parameter: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(name: v1, choice: v2)
+        return Self(name: v1, choice: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4324,9 +4504,15 @@ public struct PaymentOptionList: Sendable, Hashable {
     /// Element `PaymentOption` (1..2).
     public var paymentOption: [PaymentOption]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PaymentOptionList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(paymentOption: [PaymentOption] = []) {
         self.paymentOption = paymentOption
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4352,7 +4538,7 @@ extension PaymentOptionList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("PaymentOptionList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PaymentOptionList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(paymentOption: v1)
+        return Self(paymentOption: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4442,11 +4628,17 @@ public struct PhysicalValue: Sendable, Hashable {
     /// Element `Value` (1..1).
     public var value: Int16
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension PhysicalValue {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(multiplier: Int8, unit: UnitSymbol, value: Int16) {
         self.multiplier = multiplier
         self.unit = unit
         self.value = value
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4474,7 +4666,7 @@ extension PhysicalValue {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(3, at: r.bitPosition &- 1) }
         }
-        return Self(multiplier: v1, unit: v2, value: v3)
+        return Self(multiplier: v1, unit: v2, value: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4567,11 +4759,17 @@ public struct ProfileEntry: Sendable, Hashable {
     /// Element `ChargingProfileEntryMaxNumberOfPhasesInUse` (0..1).
     public var chargingProfileEntryMaxNumberOfPhasesInUse: Int8?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ProfileEntry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(chargingProfileEntryStart: UInt32, chargingProfileEntryMaxPower: PhysicalValue, chargingProfileEntryMaxNumberOfPhasesInUse: Int8? = nil) {
         self.chargingProfileEntryStart = chargingProfileEntryStart
         self.chargingProfileEntryMaxPower = chargingProfileEntryMaxPower
         self.chargingProfileEntryMaxNumberOfPhasesInUse = chargingProfileEntryMaxNumberOfPhasesInUse
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4611,7 +4809,7 @@ extension ProfileEntry {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ProfileEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(chargingProfileEntryStart: v1, chargingProfileEntryMaxPower: v2, chargingProfileEntryMaxNumberOfPhasesInUse: v3)
+        return Self(chargingProfileEntryStart: v1, chargingProfileEntryMaxPower: v2, chargingProfileEntryMaxNumberOfPhasesInUse: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4712,10 +4910,16 @@ public struct RelativeTimeInterval: Sendable, Hashable {
     /// Element `duration` (0..1).
     public var duration: UInt32?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension RelativeTimeInterval {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(start: UInt32, duration: UInt32? = nil) {
         self.start = start
         self.duration = duration
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4750,7 +4954,7 @@ extension RelativeTimeInterval {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("RelativeTimeInterval: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(start: v1, duration: v2)
+        return Self(start: v1, duration: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4840,9 +5044,15 @@ public struct SAScheduleList: Sendable, Hashable {
     /// Element `SAScheduleTuple` (1..3).
     public var saScheduleTuple: [SAScheduleTuple]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SAScheduleList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(saScheduleTuple: [SAScheduleTuple] = []) {
         self.saScheduleTuple = saScheduleTuple
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4866,7 +5076,7 @@ extension SAScheduleList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SAScheduleList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SAScheduleList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(saScheduleTuple: v1)
+        return Self(saScheduleTuple: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4962,11 +5172,17 @@ public struct SAScheduleTuple: Sendable, Hashable {
     /// Element `SalesTariff` (0..1).
     public var salesTariff: SalesTariff?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SAScheduleTuple {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(saScheduleTupleID: UInt8, pMaxSchedule: PMaxSchedule, salesTariff: SalesTariff? = nil) {
         self.saScheduleTupleID = saScheduleTupleID
         self.pMaxSchedule = pMaxSchedule
         self.salesTariff = salesTariff
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5002,7 +5218,7 @@ extension SAScheduleTuple {
             v3 = v4
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SAScheduleTuple: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(saScheduleTupleID: v1, pMaxSchedule: v2, salesTariff: v3)
+        return Self(saScheduleTupleID: v1, pMaxSchedule: v2, salesTariff: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5098,8 +5314,14 @@ extension SAScheduleTuple: Codable {
 /// XSD: complex type `SASchedulesType` in `urn:iso:15118:2:2013:MsgDataTypes`.
 public struct SASchedules: Sendable, Hashable {
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SASchedules {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init() {
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5107,7 +5329,7 @@ extension SASchedules {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
-        return Self()
+        return Self(_exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5173,11 +5395,17 @@ public struct SalesTariffEntry: Sendable, Hashable {
     /// Element `ConsumptionCost` (0..3).
     public var consumptionCost: [ConsumptionCost]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SalesTariffEntry {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(timeInterval: TimeInterval, ePriceLevel: UInt8? = nil, consumptionCost: [ConsumptionCost] = []) {
         self.timeInterval = timeInterval
         self.ePriceLevel = ePriceLevel
         self.consumptionCost = consumptionCost
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5245,7 +5473,7 @@ extension SalesTariffEntry {
             v6.append(v7)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SalesTariffEntry: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(timeInterval: v1, ePriceLevel: v4, consumptionCost: v6)
+        return Self(timeInterval: v1, ePriceLevel: v4, consumptionCost: v6, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5383,6 +5611,11 @@ public struct SalesTariff: Sendable, Hashable {
     /// Element `SalesTariffEntry` (1..1024).
     public var salesTariffEntry: [SalesTariffEntry]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SalesTariff {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, salesTariffID: UInt8, salesTariffDescription: String? = nil, numEPriceLevels: UInt8? = nil, salesTariffEntry: [SalesTariffEntry] = []) {
         self.id = id
@@ -5390,6 +5623,7 @@ public struct SalesTariff: Sendable, Hashable {
         self.salesTariffDescription = salesTariffDescription
         self.numEPriceLevels = numEPriceLevels
         self.salesTariffEntry = salesTariffEntry
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5474,7 +5708,7 @@ extension SalesTariff {
         }
         if v8.count < 1 { throw EXIError.lengthLimitExceeded("SalesTariff: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SalesTariff: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, salesTariffID: v3, salesTariffDescription: v4, numEPriceLevels: v6, salesTariffEntry: v8)
+        return Self(id: v1, salesTariffID: v3, salesTariffDescription: v4, numEPriceLevels: v6, salesTariffEntry: v8, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5631,9 +5865,15 @@ public struct SelectedServiceList: Sendable, Hashable {
     /// Element `SelectedService` (1..16).
     public var selectedService: [SelectedService]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SelectedServiceList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(selectedService: [SelectedService] = []) {
         self.selectedService = selectedService
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5657,7 +5897,7 @@ extension SelectedServiceList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SelectedServiceList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SelectedServiceList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(selectedService: v1)
+        return Self(selectedService: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5759,10 +5999,16 @@ public struct SelectedService: Sendable, Hashable {
     /// Element `ParameterSetID` (0..1).
     public var parameterSetID: Int16?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SelectedService {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceID: UInt16, parameterSetID: Int16? = nil) {
         self.serviceID = serviceID
         self.parameterSetID = parameterSetID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5797,7 +6043,7 @@ extension SelectedService {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SelectedService: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(serviceID: v1, parameterSetID: v2)
+        return Self(serviceID: v1, parameterSetID: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -5887,9 +6133,15 @@ public struct ServiceList: Sendable, Hashable {
     /// Element `Service` (1..8).
     public var service: [Service]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(service: [Service] = []) {
         self.service = service
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -5913,7 +6165,7 @@ extension ServiceList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ServiceList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(service: v1)
+        return Self(service: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6013,9 +6265,15 @@ public struct ServiceParameterList: Sendable, Hashable {
     /// Element `ParameterSet` (1..255).
     public var parameterSet: [ParameterSet]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension ServiceParameterList {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(parameterSet: [ParameterSet] = []) {
         self.parameterSet = parameterSet
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6039,7 +6297,7 @@ extension ServiceParameterList {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("ServiceParameterList: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("ServiceParameterList: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(parameterSet: v1)
+        return Self(parameterSet: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6147,6 +6405,11 @@ public struct Service: Sendable, Hashable {
     /// Element `FreeService` (1..1).
     public var freeService: Bool
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Service {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(serviceID: UInt16, serviceName: String? = nil, serviceCategory: ServiceCategory, serviceScope: String? = nil, freeService: Bool) {
         self.serviceID = serviceID
@@ -6154,6 +6417,7 @@ public struct Service: Sendable, Hashable {
         self.serviceCategory = serviceCategory
         self.serviceScope = serviceScope
         self.freeService = freeService
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6218,7 +6482,7 @@ extension Service {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(serviceID: v1, serviceName: v2, serviceCategory: v4, serviceScope: v5, freeService: v7)
+        return Self(serviceID: v1, serviceName: v2, serviceCategory: v4, serviceScope: v5, freeService: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6345,9 +6609,15 @@ public struct SubCertificates: Sendable, Hashable {
     /// Element `Certificate` (1..4).
     public var certificate: [[UInt8]]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SubCertificates {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(certificate: [[UInt8]] = []) {
         self.certificate = certificate
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6373,7 +6643,7 @@ extension SubCertificates {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SubCertificates: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SubCertificates: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(certificate: v1)
+        return Self(certificate: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -6475,9 +6745,15 @@ public struct SupportedEnergyTransferMode: Sendable, Hashable {
     /// Element `EnergyTransferMode` (1..6).
     public var energyTransferMode: [EnergyTransferMode]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SupportedEnergyTransferMode {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(energyTransferMode: [EnergyTransferMode] = []) {
         self.energyTransferMode = energyTransferMode
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -6503,7 +6779,7 @@ extension SupportedEnergyTransferMode {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SupportedEnergyTransferMode: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(energyTransferMode: v1)
+        return Self(energyTransferMode: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

@@ -11,10 +11,16 @@ public struct V2GMessage: Sendable, Hashable {
     /// Element `Body` (1..1).
     public var body: Body
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension V2GMessage {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(header: MessageHeader, body: Body) {
         self.header = header
         self.body = body
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -26,7 +32,7 @@ extension V2GMessage {
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(1, at: r.bitPosition &- 1) }
         let v2 = try Body.exiDecode(&r)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
-        return Self(header: v1, body: v2)
+        return Self(header: v1, body: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

@@ -8,9 +8,15 @@ public struct SupportedAppProtocolReq: Sendable, Hashable {
     /// Element `AppProtocol` (1..20).
     public var appProtocol: [AppProtocol]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SupportedAppProtocolReq {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(appProtocol: [AppProtocol] = []) {
         self.appProtocol = appProtocol
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -34,7 +40,7 @@ extension SupportedAppProtocolReq {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SupportedAppProtocolReq: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SupportedAppProtocolReq: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(appProtocol: v1)
+        return Self(appProtocol: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -136,10 +142,16 @@ public struct SupportedAppProtocolRes: Sendable, Hashable {
     /// Element `SchemaID` (0..1).
     public var schemaID: UInt8?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SupportedAppProtocolRes {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(responseCode: ResponseCode, schemaID: UInt8? = nil) {
         self.responseCode = responseCode
         self.schemaID = schemaID
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -174,7 +186,7 @@ extension SupportedAppProtocolRes {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SupportedAppProtocolRes: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(responseCode: v1, schemaID: v2)
+        return Self(responseCode: v1, schemaID: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -272,6 +284,11 @@ public struct AppProtocol: Sendable, Hashable {
     /// Element `Priority` (1..1).
     public var priority: UInt8
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension AppProtocol {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(protocolNamespace: String, versionNumberMajor: UInt32, versionNumberMinor: UInt32, schemaID: UInt8, priority: UInt8) {
         self.protocolNamespace = protocolNamespace
@@ -279,6 +296,7 @@ public struct AppProtocol: Sendable, Hashable {
         self.versionNumberMinor = versionNumberMinor
         self.schemaID = schemaID
         self.priority = priority
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -318,7 +336,7 @@ extension AppProtocol {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(5, at: r.bitPosition &- 1) }
         }
-        return Self(protocolNamespace: v1, versionNumberMajor: v2, versionNumberMinor: v3, schemaID: v4, priority: v5)
+        return Self(protocolNamespace: v1, versionNumberMajor: v2, versionNumberMinor: v3, schemaID: v4, priority: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).

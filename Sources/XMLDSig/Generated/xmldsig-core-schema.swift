@@ -8,9 +8,15 @@ public struct CanonicalizationMethod: Sendable, Hashable {
     /// Attribute `Algorithm`.
     public var algorithm: String
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension CanonicalizationMethod {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(algorithm: String) {
         self.algorithm = algorithm
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -26,7 +32,7 @@ extension CanonicalizationMethod {
         let v1 = try r.readString(minLength: 0, maxLength: nil, known: KnownAlgorithms.table)
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("CanonicalizationMethod: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(algorithm: v1)
+        return Self(algorithm: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -115,14 +121,8 @@ public struct DSAKeyValue: Sendable, Hashable {
     /// A repeated or optional sequence of the schema.
     public var sequence2: DSAKeyValue.Sequence2?
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(sequence: DSAKeyValue.Sequence? = nil, g: [UInt8]? = nil, y: [UInt8], j: [UInt8]? = nil, sequence2: DSAKeyValue.Sequence2? = nil) {
-        self.sequence = sequence
-        self.g = g
-        self.y = y
-        self.j = j
-        self.sequence2 = sequence2
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// A nested sequence of `DSAKeyValueType`.
     public struct Sequence: Sendable, Hashable {
@@ -131,11 +131,8 @@ public struct DSAKeyValue: Sendable, Hashable {
         /// Element `Q` (1..1).
         public var q: [UInt8]
 
-        /// Creates a value from its fields (array sizes and facets are checked when encoding).
-        public init(p: [UInt8], q: [UInt8]) {
-            self.p = p
-            self.q = q
-        }
+        /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+        fileprivate var _exiMemberwise: EXIMemberwise
     }
 
     /// A nested sequence of `DSAKeyValueType`.
@@ -145,11 +142,38 @@ public struct DSAKeyValue: Sendable, Hashable {
         /// Element `PgenCounter` (1..1).
         public var pgenCounter: [UInt8]
 
-        /// Creates a value from its fields (array sizes and facets are checked when encoding).
-        public init(seed: [UInt8], pgenCounter: [UInt8]) {
-            self.seed = seed
-            self.pgenCounter = pgenCounter
-        }
+        /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+        fileprivate var _exiMemberwise: EXIMemberwise
+    }
+}
+
+extension DSAKeyValue {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(sequence: DSAKeyValue.Sequence? = nil, g: [UInt8]? = nil, y: [UInt8], j: [UInt8]? = nil, sequence2: DSAKeyValue.Sequence2? = nil) {
+        self.sequence = sequence
+        self.g = g
+        self.y = y
+        self.j = j
+        self.sequence2 = sequence2
+        self._exiMemberwise = EXIMemberwise()
+    }
+}
+
+extension DSAKeyValue.Sequence {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(p: [UInt8], q: [UInt8]) {
+        self.p = p
+        self.q = q
+        self._exiMemberwise = EXIMemberwise()
+    }
+}
+
+extension DSAKeyValue.Sequence2 {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(seed: [UInt8], pgenCounter: [UInt8]) {
+        self.seed = seed
+        self.pgenCounter = pgenCounter
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -186,7 +210,7 @@ extension DSAKeyValue {
                 ev = 6
             default: throw Self._exiUndeclared(4, at: r.bitPosition &- 2)
             }
-            let v2 = DSAKeyValue.Sequence(p: v3, q: v4)
+            let v2 = DSAKeyValue.Sequence(p: v3, q: v4, _exiMemberwise: EXIMemberwise())
             v1 = v2
         }
         var v5: [UInt8]? = nil
@@ -246,11 +270,11 @@ extension DSAKeyValue {
                 guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(7, at: r.bitPosition &- 1) }
             }
             ev = 0
-            let v11 = DSAKeyValue.Sequence2(seed: v12, pgenCounter: v13)
+            let v11 = DSAKeyValue.Sequence2(seed: v12, pgenCounter: v13, _exiMemberwise: EXIMemberwise())
             v10 = v11
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("DSAKeyValue: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(sequence: v1, g: v5, y: v7, j: v8, sequence2: v10)
+        return Self(sequence: v1, g: v5, y: v7, j: v8, sequence2: v10, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -431,9 +455,15 @@ public struct DigestMethod: Sendable, Hashable {
     /// Attribute `Algorithm`.
     public var algorithm: String
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension DigestMethod {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(algorithm: String) {
         self.algorithm = algorithm
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -449,7 +479,7 @@ extension DigestMethod {
         let v1 = try r.readString(minLength: 0, maxLength: nil, known: KnownAlgorithms.table)
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("DigestMethod: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(algorithm: v1)
+        return Self(algorithm: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -532,11 +562,8 @@ public struct KeyInfo: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: [KeyInfo.Choice]
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(id: String? = nil, choice: [KeyInfo.Choice] = []) {
-        self.id = id
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `KeyInfoType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -554,6 +581,15 @@ public struct KeyInfo: Sendable, Hashable {
         case spkiData(SPKIData)
         /// Element `MgmtData`.
         case mgmtData(String)
+    }
+}
+
+extension KeyInfo {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(id: String? = nil, choice: [KeyInfo.Choice] = []) {
+        self.id = id
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -621,7 +657,7 @@ extension KeyInfo {
         }
         if v3.count < 1 { throw EXIError.lengthLimitExceeded("KeyInfo: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("KeyInfo: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, choice: v3)
+        return Self(id: v1, choice: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1146,10 +1182,8 @@ public struct KeyValue: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: KeyValue.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(choice: KeyValue.Choice) {
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `KeyValueType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -1157,6 +1191,14 @@ public struct KeyValue: Sendable, Hashable {
         case dsaKeyValue(DSAKeyValue)
         /// Element `RSAKeyValue`.
         case rsaKeyValue(RSAKeyValue)
+    }
+}
+
+extension KeyValue {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(choice: KeyValue.Choice) {
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1182,7 +1224,7 @@ extension KeyValue {
         default: throw EXIError.unexpectedEvent("KeyValue: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("KeyValue: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(choice: v1)
+        return Self(choice: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1310,10 +1352,16 @@ public struct Manifest: Sendable, Hashable {
     /// Element `Reference` (1..unbounded).
     public var reference: [Reference]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Manifest {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, reference: [Reference] = []) {
         self.id = id
         self.reference = reference
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1351,7 +1399,7 @@ extension Manifest {
         }
         if v3.count < 1 { throw EXIError.lengthLimitExceeded("Manifest: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Manifest: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, reference: v3)
+        return Self(id: v1, reference: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1455,11 +1503,17 @@ public struct Object: Sendable, Hashable {
     /// Attribute `MimeType`.
     public var mimeType: String?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Object {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(encoding: String? = nil, id: String? = nil, mimeType: String? = nil) {
         self.encoding = encoding
         self.id = id
         self.mimeType = mimeType
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1492,7 +1546,7 @@ extension Object {
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Object: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(encoding: v1, id: v3, mimeType: v5)
+        return Self(encoding: v1, id: v3, mimeType: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1618,10 +1672,8 @@ public struct PGPData: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: PGPData.Choice
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(choice: PGPData.Choice) {
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `PGPDataType`, one case per element.
     public enum Choice: Sendable, Hashable {
@@ -1637,11 +1689,8 @@ public struct PGPData: Sendable, Hashable {
             /// Element `PGPKeyPacket` (0..1).
             public var pgpKeyPacket: [UInt8]?
 
-            /// Creates a value from its fields (array sizes and facets are checked when encoding).
-            public init(pgpKeyID: [UInt8], pgpKeyPacket: [UInt8]? = nil) {
-                self.pgpKeyID = pgpKeyID
-                self.pgpKeyPacket = pgpKeyPacket
-            }
+            /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+            fileprivate var _exiMemberwise: EXIMemberwise
         }
 
         /// A nested sequence of `PGPDataType`.
@@ -1649,11 +1698,34 @@ public struct PGPData: Sendable, Hashable {
             /// Element `PGPKeyPacket` (1..1).
             public var pgpKeyPacket: [UInt8]
 
-            /// Creates a value from its fields (array sizes and facets are checked when encoding).
-            public init(pgpKeyPacket: [UInt8]) {
-                self.pgpKeyPacket = pgpKeyPacket
-            }
+            /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+            fileprivate var _exiMemberwise: EXIMemberwise
         }
+    }
+}
+
+extension PGPData {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(choice: PGPData.Choice) {
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
+    }
+}
+
+extension PGPData.Choice.Sequence {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(pgpKeyID: [UInt8], pgpKeyPacket: [UInt8]? = nil) {
+        self.pgpKeyID = pgpKeyID
+        self.pgpKeyPacket = pgpKeyPacket
+        self._exiMemberwise = EXIMemberwise()
+    }
+}
+
+extension PGPData.Choice.Sequence2 {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(pgpKeyPacket: [UInt8]) {
+        self.pgpKeyPacket = pgpKeyPacket
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1689,7 +1761,7 @@ extension PGPData {
                 ev = try Self._exiNext(&s, &rep, &r)
                 v4 = v5
             }
-            let v2 = PGPData.Choice.Sequence(pgpKeyID: v3, pgpKeyPacket: v4)
+            let v2 = PGPData.Choice.Sequence(pgpKeyID: v3, pgpKeyPacket: v4, _exiMemberwise: EXIMemberwise())
             v1 = .sequence(v2)
         case 5:
             guard ev == 5 else { throw EXIError.unexpectedEvent("PGPData: expected SE(PGPKeyPacket), got event \(ev)", atBit: r.bitPosition) }
@@ -1697,12 +1769,12 @@ extension PGPData {
             let v7 = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
-            let v6 = PGPData.Choice.Sequence2(pgpKeyPacket: v7)
+            let v6 = PGPData.Choice.Sequence2(pgpKeyPacket: v7, _exiMemberwise: EXIMemberwise())
             v1 = .sequence_(v6)
         default: throw EXIError.unexpectedEvent("PGPData: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("PGPData: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(choice: v1)
+        return Self(choice: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1875,10 +1947,16 @@ public struct RSAKeyValue: Sendable, Hashable {
     /// Element `Exponent` (1..1).
     public var exponent: [UInt8]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension RSAKeyValue {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(modulus: [UInt8], exponent: [UInt8]) {
         self.modulus = modulus
         self.exponent = exponent
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -1900,7 +1978,7 @@ extension RSAKeyValue {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(modulus: v1, exponent: v2)
+        return Self(modulus: v1, exponent: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -1990,6 +2068,11 @@ public struct Reference: Sendable, Hashable {
     /// Element `DigestValue` (1..1).
     public var digestValue: [UInt8]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Reference {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, type: String? = nil, uri: String? = nil, transforms: Transforms? = nil, digestMethod: DigestMethod, digestValue: [UInt8]) {
         self.id = id
@@ -1998,6 +2081,7 @@ public struct Reference: Sendable, Hashable {
         self.transforms = transforms
         self.digestMethod = digestMethod
         self.digestValue = digestValue
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2084,7 +2168,7 @@ extension Reference {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(6, at: r.bitPosition &- 1) }
         }
         ev = 0
-        return Self(id: v1, type: v3, uri: v5, transforms: v7, digestMethod: v9, digestValue: v10)
+        return Self(id: v1, type: v3, uri: v5, transforms: v7, digestMethod: v9, digestValue: v10, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2237,11 +2321,17 @@ public struct RetrievalMethod: Sendable, Hashable {
     /// Element `Transforms` (0..1).
     public var transforms: Transforms?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension RetrievalMethod {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(type: String? = nil, uri: String? = nil, transforms: Transforms? = nil) {
         self.type = type
         self.uri = uri
         self.transforms = transforms
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2297,7 +2387,7 @@ extension RetrievalMethod {
             v5 = v6
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("RetrievalMethod: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(type: v1, uri: v3, transforms: v5)
+        return Self(type: v1, uri: v3, transforms: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2407,20 +2497,32 @@ public struct SPKIData: Sendable, Hashable {
     /// A repeated or optional sequence of the schema.
     public var sequence: [SPKIData.Sequence]
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(sequence: [SPKIData.Sequence] = []) {
-        self.sequence = sequence
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// A nested sequence of `SPKIDataType`.
     public struct Sequence: Sendable, Hashable {
         /// Element `SPKISexp` (1..1).
         public var spkiSexp: [UInt8]
 
-        /// Creates a value from its fields (array sizes and facets are checked when encoding).
-        public init(spkiSexp: [UInt8]) {
-            self.spkiSexp = spkiSexp
-        }
+        /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+        fileprivate var _exiMemberwise: EXIMemberwise
+    }
+}
+
+extension SPKIData {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(sequence: [SPKIData.Sequence] = []) {
+        self.sequence = sequence
+        self._exiMemberwise = EXIMemberwise()
+    }
+}
+
+extension SPKIData.Sequence {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(spkiSexp: [UInt8]) {
+        self.spkiSexp = spkiSexp
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2441,12 +2543,12 @@ extension SPKIData {
             let v3 = try r.readBinary(minLength: 0, maxLength: nil)
             try r.readSimpleContentEnd()
             ev = try Self._exiNext(&s, &rep, &r)
-            let v2 = SPKIData.Sequence(spkiSexp: v3)
+            let v2 = SPKIData.Sequence(spkiSexp: v3, _exiMemberwise: EXIMemberwise())
             v1.append(v2)
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("SPKIData: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SPKIData: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(sequence: v1)
+        return Self(sequence: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2565,10 +2667,16 @@ public struct SignatureMethod: Sendable, Hashable {
     /// Element `HMACOutputLength` (0..1).
     public var hmacOutputLength: EXIInteger?
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SignatureMethod {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(algorithm: String, hmacOutputLength: EXIInteger? = nil) {
         self.algorithm = algorithm
         self.hmacOutputLength = hmacOutputLength
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2593,7 +2701,7 @@ extension SignatureMethod {
             v2 = v3
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SignatureMethod: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(algorithm: v1, hmacOutputLength: v2)
+        return Self(algorithm: v1, hmacOutputLength: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2696,10 +2804,16 @@ public struct SignatureProperties: Sendable, Hashable {
     /// Element `SignatureProperty` (1..unbounded).
     public var signatureProperty: [SignatureProperty]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SignatureProperties {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, signatureProperty: [SignatureProperty] = []) {
         self.id = id
         self.signatureProperty = signatureProperty
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2737,7 +2851,7 @@ extension SignatureProperties {
         }
         if v3.count < 1 { throw EXIError.lengthLimitExceeded("SignatureProperties: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SignatureProperties: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, signatureProperty: v3)
+        return Self(id: v1, signatureProperty: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2839,10 +2953,16 @@ public struct SignatureProperty: Sendable, Hashable {
     /// Attribute `Target`.
     public var target: String
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SignatureProperty {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, target: String) {
         self.id = id
         self.target = target
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -2874,7 +2994,7 @@ extension SignatureProperty {
         let v3 = try r.readString(minLength: 0, maxLength: nil)
         ev = try Self._exiNext(&s, &rep, &r)
         guard ev == 0 else { throw EXIError.unexpectedEvent("SignatureProperty: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, target: v3)
+        return Self(id: v1, target: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -2985,6 +3105,11 @@ public struct Signature: Sendable, Hashable {
     /// Element `Object` (0..unbounded).
     public var object: [Object]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Signature {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, signedInfo: SignedInfo, signatureValue: SignatureValue, keyInfo: KeyInfo? = nil, object: [Object] = []) {
         self.id = id
@@ -2992,6 +3117,7 @@ public struct Signature: Sendable, Hashable {
         self.signatureValue = signatureValue
         self.keyInfo = keyInfo
         self.object = object
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3056,7 +3182,7 @@ extension Signature {
             v7.append(v8)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Signature: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, signedInfo: v3, signatureValue: v4, keyInfo: v5, object: v7)
+        return Self(id: v1, signedInfo: v3, signatureValue: v4, keyInfo: v5, object: v7, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3187,10 +3313,16 @@ public struct SignatureValue: Sendable, Hashable {
     /// The element's simple content.
     public var value: [UInt8]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SignatureValue {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, value: [UInt8]) {
         self.id = id
         self.value = value
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3217,7 +3349,7 @@ extension SignatureValue {
         let v3 = try r.readBinary(minLength: 0, maxLength: nil)
         guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         ev = 0
-        return Self(id: v1, value: v3)
+        return Self(id: v1, value: v3, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3311,12 +3443,18 @@ public struct SignedInfo: Sendable, Hashable {
     /// Element `Reference` (1..unbounded).
     public var reference: [Reference]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension SignedInfo {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(id: String? = nil, canonicalizationMethod: CanonicalizationMethod, signatureMethod: SignatureMethod, reference: [Reference] = []) {
         self.id = id
         self.canonicalizationMethod = canonicalizationMethod
         self.signatureMethod = signatureMethod
         self.reference = reference
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3363,7 +3501,7 @@ extension SignedInfo {
         }
         if v5.count < 1 { throw EXIError.lengthLimitExceeded("SignedInfo: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("SignedInfo: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(id: v1, canonicalizationMethod: v3, signatureMethod: v4, reference: v5)
+        return Self(id: v1, canonicalizationMethod: v3, signatureMethod: v4, reference: v5, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3484,16 +3622,22 @@ public struct Transform: Sendable, Hashable {
     /// One of the schema's choice alternatives.
     public var choice: [Transform.Choice]
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(algorithm: String, choice: [Transform.Choice] = []) {
-        self.algorithm = algorithm
-        self.choice = choice
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// The alternatives of a choice in `TransformType`, one case per element.
     public enum Choice: Sendable, Hashable {
         /// Element `XPath`.
         case xPath(String)
+    }
+}
+
+extension Transform {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(algorithm: String, choice: [Transform.Choice] = []) {
+        self.algorithm = algorithm
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3525,7 +3669,7 @@ extension Transform {
             v2.append(v3)
         }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Transform: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(algorithm: v1, choice: v2)
+        return Self(algorithm: v1, choice: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3658,9 +3802,15 @@ public struct Transforms: Sendable, Hashable {
     /// Element `Transform` (1..unbounded).
     public var transform: [Transform]
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension Transforms {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(transform: [Transform] = []) {
         self.transform = transform
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3683,7 +3833,7 @@ extension Transforms {
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("Transforms: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("Transforms: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(transform: v1)
+        return Self(transform: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -3769,20 +3919,16 @@ public struct X509Data: Sendable, Hashable {
     /// A repeated or optional sequence of the schema.
     public var sequence: [X509Data.Sequence]
 
-    /// Creates a value from its fields (array sizes and facets are checked when encoding).
-    public init(sequence: [X509Data.Sequence] = []) {
-        self.sequence = sequence
-    }
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
 
     /// A nested sequence of `X509DataType`.
     public struct Sequence: Sendable, Hashable {
         /// One of the schema's choice alternatives.
         public var choice: X509Data.Sequence.Choice
 
-        /// Creates a value from its fields (array sizes and facets are checked when encoding).
-        public init(choice: X509Data.Sequence.Choice) {
-            self.choice = choice
-        }
+        /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+        fileprivate var _exiMemberwise: EXIMemberwise
 
         /// The alternatives of a choice in `X509DataType`, one case per element.
         public enum Choice: Sendable, Hashable {
@@ -3797,6 +3943,22 @@ public struct X509Data: Sendable, Hashable {
             /// Element `X509CRL`.
             case x509crl([UInt8])
         }
+    }
+}
+
+extension X509Data {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(sequence: [X509Data.Sequence] = []) {
+        self.sequence = sequence
+        self._exiMemberwise = EXIMemberwise()
+    }
+}
+
+extension X509Data.Sequence {
+    /// Creates a value from its fields (array sizes and facets are checked when encoding).
+    public init(choice: X509Data.Sequence.Choice) {
+        self.choice = choice
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -3847,12 +4009,12 @@ extension X509Data {
                 v3 = .x509crl(v8)
             default: throw EXIError.unexpectedEvent("X509Data: no alternative of the choice, got event \(ev)", atBit: r.bitPosition)
             }
-            let v2 = X509Data.Sequence(choice: v3)
+            let v2 = X509Data.Sequence(choice: v3, _exiMemberwise: EXIMemberwise())
             v1.append(v2)
         }
         if v1.count < 1 { throw EXIError.lengthLimitExceeded("X509Data: fewer than 1 items", atBit: r.bitPosition) }
         guard ev == 0 else { throw EXIError.unexpectedEvent("X509Data: expected EE, got event \(ev)", atBit: r.bitPosition) }
-        return Self(sequence: v1)
+        return Self(sequence: v1, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
@@ -4203,10 +4365,16 @@ public struct X509IssuerSerial: Sendable, Hashable {
     /// Element `X509SerialNumber` (1..1).
     public var x509SerialNumber: EXIInteger
 
+    /// Not a field: it gives the memberwise initializer the decoder uses a name of its own (see ``EXIMemberwise``).
+    fileprivate var _exiMemberwise: EXIMemberwise
+}
+
+extension X509IssuerSerial {
     /// Creates a value from its fields (array sizes and facets are checked when encoding).
     public init(x509IssuerName: String, x509SerialNumber: EXIInteger) {
         self.x509IssuerName = x509IssuerName
         self.x509SerialNumber = x509SerialNumber
+        self._exiMemberwise = EXIMemberwise()
     }
 }
 
@@ -4228,7 +4396,7 @@ extension X509IssuerSerial {
             try r.readSimpleContentEnd()
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(2, at: r.bitPosition &- 1) }
         }
-        return Self(x509IssuerName: v1, x509SerialNumber: v2)
+        return Self(x509IssuerName: v1, x509SerialNumber: v2, _exiMemberwise: EXIMemberwise())
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
