@@ -1,3 +1,22 @@
+extension EXIError {
+    // The range errors of the inlined reads, built out of line: a message built in place adds the blocks of its string
+    // interpolation to every decoder, and a decoder past the inliner's size limit no longer inlines the reads at all.
+    @usableFromInline @inline(never)
+    static func outOfRange(_ value: Int64, above max: Int64, atBit: Int) -> EXIError {
+        .valueOutOfRange("\(value) above maximum \(max)", atBit: atBit)
+    }
+
+    @usableFromInline @inline(never)
+    static func outOfRange<T: BinaryInteger>(_ value: T, _ min: T, _ max: T, atBit: Int) -> EXIError {
+        .valueOutOfRange("\(value) outside \(min)...\(max)", atBit: atBit)
+    }
+
+    @usableFromInline @inline(never)
+    static func enumerationIndex(_ index: Int, of count: Int, atBit: Int) -> EXIError {
+        .valueOutOfRange("enumeration index \(index) of \(count)", atBit: atBit)
+    }
+}
+
 extension EXIBitReader {
     /// Reads the CH event code that starts the content of a simple-typed element (one production plus the
     /// non-strict escape: one bit, which must be 0).
@@ -20,7 +39,7 @@ extension EXIBitReader {
     public mutating func readBoundedInteger(bits: Int, min: Int64, max: Int64) throws(EXIError) -> Int64 {
         let at = self.bitPosition
         let value = min &+ Int64(try self.readBits(bits))
-        guard value <= max else { throw .valueOutOfRange("\(value) above maximum \(max)", atBit: at) }
+        guard value <= max else { throw EXIError.outOfRange(value, above: max, atBit: at) }
         return value
     }
 
@@ -29,9 +48,7 @@ extension EXIBitReader {
     public mutating func readUnsignedInteger(min: UInt64, max: UInt64) throws(EXIError) -> UInt64 {
         let at = self.bitPosition
         let value = try self.readUnsignedInteger()
-        guard value >= min && value <= max else {
-            throw .valueOutOfRange("\(value) outside \(min)...\(max)", atBit: at)
-        }
+        guard value >= min && value <= max else { throw EXIError.outOfRange(value, min, max, atBit: at) }
         return value
     }
 
@@ -40,9 +57,7 @@ extension EXIBitReader {
     public mutating func readInteger(min: Int64, max: Int64) throws(EXIError) -> Int64 {
         let at = self.bitPosition
         let value = try self.readInteger()
-        guard value >= min && value <= max else {
-            throw .valueOutOfRange("\(value) outside \(min)...\(max)", atBit: at)
-        }
+        guard value >= min && value <= max else { throw EXIError.outOfRange(value, min, max, atBit: at) }
         return value
     }
 
@@ -51,7 +66,7 @@ extension EXIBitReader {
     public mutating func readEnumerationIndex(bits: Int, count: Int) throws(EXIError) -> Int {
         let at = self.bitPosition
         let index = Int(truncatingIfNeeded: try self.readBits(bits))
-        guard index < count else { throw .valueOutOfRange("enumeration index \(index) of \(count)", atBit: at) }
+        guard index < count else { throw EXIError.enumerationIndex(index, of: count, atBit: at) }
         return index
     }
 

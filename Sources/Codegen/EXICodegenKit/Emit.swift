@@ -431,10 +431,16 @@ extension Generator {
             if case .bounded(let m) = max {
                 L("if \(v).count == \(m) { throw EXIError.lengthLimitExceeded(\"\(ctx.typeName): more than \(m) items\", atBit: r.bitPosition) }")
             }
-            // One allocation for the usual short lists instead of growing from one element.
+            // One allocation for the usual short lists instead of growing from one element, and past 8 items one
+            // more for up to 64 (a schedule of 24 entries: two allocations, not three with copies).
             var reserve = 8
-            if case .bounded(let m) = max { reserve = Swift.min(m, 8) }
-            L("if \(v).isEmpty { \(v).reserveCapacity(\(reserve)) }")
+            var next = 64
+            if case .bounded(let m) = max { (reserve, next) = (Swift.min(m, 8), Swift.min(m, 64)) }
+            if next > reserve {
+                L("if \(v).isEmpty { \(v).reserveCapacity(\(reserve)) } else if \(v).count == \(reserve) { \(v).reserveCapacity(\(next)) }")
+            } else {
+                L("if \(v).isEmpty { \(v).reserveCapacity(\(reserve)) }")
+            }
             let t = ctx.fresh()
             decodeOne(node, into: t, ctx, &L)
             L("\(v).append(\(t))")

@@ -3439,7 +3439,7 @@ extension EVPowerProfileEntryList {
         var v1: [PowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 2048 { throw EXIError.lengthLimitExceeded("EVPowerProfileEntryList: more than 2048 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVPowerProfileEntryList: expected SE(EVPowerProfileEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PowerScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3771,7 +3771,7 @@ extension EVPowerScheduleEntryList {
         var v1: [EVPowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("EVPowerScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: expected SE(EVPowerScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try EVPowerScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4121,7 +4121,7 @@ extension EVPriceRuleStackList {
         var v1: [EVPriceRuleStack] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("EVPriceRuleStackList: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVPriceRuleStackList: expected SE(EVPriceRuleStack), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try EVPriceRuleStack.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5114,7 +5114,7 @@ extension ParameterSet {
         var v2: [Parameter] = []
         while ev == 5 {
             if v2.count == 32 { throw EXIError.lengthLimitExceeded("ParameterSet: more than 32 items", atBit: r.bitPosition) }
-            if v2.isEmpty { v2.reserveCapacity(8) }
+            if v2.isEmpty { v2.reserveCapacity(8) } else if v2.count == 8 { v2.reserveCapacity(32) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ParameterSet: expected SE(Parameter), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Parameter.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -6164,7 +6164,7 @@ extension PowerScheduleEntryList {
         var v1: [PowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PowerScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PowerScheduleEntryList: expected SE(PowerScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PowerScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -6657,7 +6657,7 @@ extension PriceLevelScheduleEntryList {
         var v1: [PriceLevelScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PriceLevelScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: expected SE(PriceLevelScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PriceLevelScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -7124,7 +7124,7 @@ extension PriceRuleStackList {
         var v1: [PriceRuleStack] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PriceRuleStackList: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PriceRuleStackList: expected SE(PriceRuleStack), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PriceRuleStack.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -9062,7 +9062,7 @@ extension SelectedServiceList {
         var v1: [SelectedService] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("SelectedServiceList: more than 16 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(16) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SelectedServiceList: expected SE(SelectedService), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try SelectedService.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -9867,7 +9867,7 @@ extension ServiceIDList {
         var v1: [UInt16] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("ServiceIDList: more than 16 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(16) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceIDList: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
@@ -10135,7 +10135,7 @@ extension ServiceParameterList {
         var v1: [ParameterSet] = []
         while ev == 4 {
             if v1.count == 32 { throw EXIError.lengthLimitExceeded("ServiceParameterList: more than 32 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(32) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceParameterList: expected SE(ParameterSet), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ParameterSet.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -11964,7 +11964,7 @@ extension SupportedProvidersList {
         var v1: [String] = []
         while ev == 4 {
             if v1.count == 128 { throw EXIError.lengthLimitExceeded("SupportedProvidersList: more than 128 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SupportedProvidersList: expected SE(ProviderID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 80)
@@ -12213,7 +12213,7 @@ extension TaxRuleList {
         var v1: [TaxRule] = []
         while ev == 4 {
             if v1.count == 10 { throw EXIError.lengthLimitExceeded("TaxRuleList: more than 10 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(10) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("TaxRuleList: expected SE(TaxRule), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try TaxRule.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)

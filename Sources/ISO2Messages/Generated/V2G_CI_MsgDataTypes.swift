@@ -848,7 +848,7 @@ extension ChargingProfile {
         var v1: [ProfileEntry] = []
         while ev == 4 {
             if v1.count == 24 { throw EXIError.lengthLimitExceeded("ChargingProfile: more than 24 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(24) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ChargingProfile: expected SE(ProfileEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ProfileEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3284,7 +3284,7 @@ extension ListOfRootCertificateIDs {
         var v1: [X509IssuerSerial] = []
         while ev == 4 {
             if v1.count == 20 { throw EXIError.lengthLimitExceeded("ListOfRootCertificateIDs: more than 20 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(20) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: expected SE(RootCertificateID), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try X509IssuerSerial.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3940,7 +3940,7 @@ extension PMaxSchedule {
         var v1: [PMaxScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PMaxSchedule: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PMaxSchedule: expected SE(PMaxScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PMaxScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4085,7 +4085,7 @@ extension ParameterSet {
         var v2: [Parameter] = []
         while ev == 5 {
             if v2.count == 16 { throw EXIError.lengthLimitExceeded("ParameterSet: more than 16 items", atBit: r.bitPosition) }
-            if v2.isEmpty { v2.reserveCapacity(8) }
+            if v2.isEmpty { v2.reserveCapacity(8) } else if v2.count == 8 { v2.reserveCapacity(16) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ParameterSet: expected SE(Parameter), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Parameter.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5700,7 +5700,7 @@ extension SalesTariff {
         var v8: [SalesTariffEntry] = []
         while ev == 8 {
             if v8.count == 1024 { throw EXIError.lengthLimitExceeded("SalesTariff: more than 1024 items", atBit: r.bitPosition) }
-            if v8.isEmpty { v8.reserveCapacity(8) }
+            if v8.isEmpty { v8.reserveCapacity(8) } else if v8.count == 8 { v8.reserveCapacity(64) }
             guard ev == 8 else { throw EXIError.unexpectedEvent("SalesTariff: expected SE(SalesTariffEntry), got event \(ev)", atBit: r.bitPosition) }
             let v9 = try SalesTariffEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5889,7 +5889,7 @@ extension SelectedServiceList {
         var v1: [SelectedService] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("SelectedServiceList: more than 16 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(16) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SelectedServiceList: expected SE(SelectedService), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try SelectedService.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -6289,7 +6289,7 @@ extension ServiceParameterList {
         var v1: [ParameterSet] = []
         while ev == 4 {
             if v1.count == 255 { throw EXIError.lengthLimitExceeded("ServiceParameterList: more than 255 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceParameterList: expected SE(ParameterSet), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ParameterSet.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
