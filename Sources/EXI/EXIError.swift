@@ -121,32 +121,14 @@ public struct EXIError: Error, Sendable, CustomStringConvertible {
 }
 
 extension EXIError {
-    /// Runs `body`, which throws only `EXIError`s, and throws them typed.
+    /// The error a `catch` at a typed entry point caught from the generated encoders: itself when it is an `EXIError`
+    /// (always, as they throw nothing else), otherwise an ``EXIError/Code/unsupported`` error that describes it.
     ///
     /// The generated encoders propagate errors untyped below their typed entry points: a call to a function with
     /// typed throws makes the optimizer copy (retain, then release) every borrowed value passed to it, and the encoders
     /// pass their stored fields and array elements down the tree. With untyped throws it borrows them in place.
-    @inlinable
-    public static func typed<R>(_ body: () throws -> R) throws(EXIError) -> R {
-        do {
-            return try body()
-        } catch {
-            throw .converting(error)
-        }
-    }
-
-    /// The error a `catch` around the untyped encoders caught: itself when it is an `EXIError` (always, as they throw
-    /// nothing else), otherwise an ``EXIError/Code/unsupported`` error that describes it.
     public static func converting(_ error: any Error) -> EXIError {
         error as? EXIError ?? .unsupported("\(error)")
     }
 }
 
-/// An empty value every generated message type stores, so that its implicit memberwise initializer has a name of its
-/// own (`init(<fields>..., _exiMemberwise:)`) beside the public initializer with the fields' names, and stays
-/// available. The decoders construct values with it: with the public initializer, written out, the optimizer copies
-/// (retains and releases) every field of a struct with optional fields over six words long before returning it.
-/// It takes no memory, and all values are equal.
-public struct EXIMemberwise: Sendable, Hashable {
-    public init() {}
-}

@@ -711,7 +711,7 @@ extension Generator {
         L.close()
         L("")
         L("/// Encodes the content of an element of this type (after its SE event, up to and including EE).")
-        L("/// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).")
+        L("/// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).")
         // An encoder only reads the value: it releases no object its caller holds (only temporaries of its own, when
         // it builds an error). Said to the optimizer, a caller borrows array elements and enum payloads in place
         // instead of retaining them around the call.

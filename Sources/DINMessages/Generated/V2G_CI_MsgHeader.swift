@@ -73,7 +73,7 @@ extension MessageHeader {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0

@@ -26,7 +26,7 @@ extension CLReqControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -101,7 +101,7 @@ extension CLResControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -211,7 +211,7 @@ extension ChargeLoopReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -396,7 +396,7 @@ extension ChargeLoopRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -545,7 +545,7 @@ extension ChargeParameterDiscoveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -645,7 +645,7 @@ extension ChargeParameterDiscoveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -748,7 +748,7 @@ extension DetailedCost {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -857,7 +857,7 @@ extension DetailedTax {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -1223,7 +1223,7 @@ extension DisplayParameters {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1579,7 +1579,7 @@ extension Dynamic_CLReqControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1790,7 +1790,7 @@ extension Dynamic_CLResControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1959,7 +1959,7 @@ extension EVSEStatus {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -2071,7 +2071,7 @@ extension ListOfRootCertificateIDs {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2223,7 +2223,7 @@ extension MessageHeader {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2498,7 +2498,7 @@ extension MeterInfo {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2736,7 +2736,7 @@ extension RationalNumber {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -2966,7 +2966,7 @@ extension Receipt {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3214,7 +3214,7 @@ extension Scheduled_CLReqControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3337,7 +3337,7 @@ extension Scheduled_CLResControlMode {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -3417,7 +3417,7 @@ extension V2GMessage {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -3506,7 +3506,7 @@ extension V2GRequest {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -3606,7 +3606,7 @@ extension V2GResponse {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)

@@ -45,7 +45,7 @@ extension AlternativeSECCList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -247,7 +247,7 @@ extension AlternativeSECC {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -417,7 +417,7 @@ extension WPT_AlignmentCheckMethodList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -604,7 +604,7 @@ extension WPT_AlignmentCheckReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -859,7 +859,7 @@ extension WPT_AlignmentCheckRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1165,7 +1165,7 @@ extension WPT_ChargeLoopReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1576,7 +1576,7 @@ extension WPT_ChargeLoopRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1920,7 +1920,7 @@ extension WPT_ChargeParameterDiscoveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2199,7 +2199,7 @@ extension WPT_ChargeParameterDiscoveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2427,7 +2427,7 @@ extension WPT_CoordinateXYZ {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -2549,7 +2549,7 @@ extension WPT_EVPCPowerControlParameter {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -2681,7 +2681,7 @@ extension WPT_FinePositioningMethodList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2866,7 +2866,7 @@ extension WPT_FinePositioningReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3095,7 +3095,7 @@ extension WPT_FinePositioningRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3347,7 +3347,7 @@ extension WPT_FinePositioningSetupReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3629,7 +3629,7 @@ extension WPT_FinePositioningSetupRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3834,7 +3834,7 @@ extension WPT_LF_DataPackageList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -3972,7 +3972,7 @@ extension WPT_LF_DataPackage {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -4143,7 +4143,7 @@ extension WPT_LF_ReceiverData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -4278,7 +4278,7 @@ extension WPT_LF_RxDataList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -4378,7 +4378,7 @@ extension WPT_LF_RxData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -4476,7 +4476,7 @@ extension WPT_LF_RxRSSIList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -4576,7 +4576,7 @@ extension WPT_LF_RxRSSI {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -4704,7 +4704,7 @@ extension WPT_LF_SystemSetupData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -4883,7 +4883,7 @@ extension WPT_LF_TransmitterData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -5046,7 +5046,7 @@ extension WPT_LF_TxDataList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -5146,7 +5146,7 @@ extension WPT_LF_TxData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -5260,7 +5260,7 @@ extension WPT_PairingMethodList {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -5451,7 +5451,7 @@ extension WPT_PairingReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -5709,7 +5709,7 @@ extension WPT_PairingRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -5888,7 +5888,7 @@ extension WPT_SPCPowerControlParameter {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -6024,7 +6024,7 @@ extension WPT_TxRxPackageSpecData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -6194,7 +6194,7 @@ extension WPT_TxRxPulseOrder {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -6308,7 +6308,7 @@ extension WPT_TxRxSpecData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)

@@ -67,7 +67,7 @@ extension AuthorizationReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -195,7 +195,7 @@ extension AuthorizationRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -288,7 +288,7 @@ extension BodyBase {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -557,7 +557,7 @@ extension Body {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -860,7 +860,7 @@ extension CableCheckReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -971,7 +971,7 @@ extension CableCheckRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -1094,7 +1094,7 @@ extension CertificateInstallationReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -1232,7 +1232,7 @@ extension CertificateInstallationRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -1387,7 +1387,7 @@ extension CertificateUpdateReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -1563,7 +1563,7 @@ extension CertificateUpdateRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1771,7 +1771,7 @@ extension ChargeParameterDiscoveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1977,7 +1977,7 @@ extension ChargeParameterDiscoveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2125,7 +2125,7 @@ extension ChargingStatusReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -2297,7 +2297,7 @@ extension ChargingStatusRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2607,7 +2607,7 @@ extension CurrentDemandReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2995,7 +2995,7 @@ extension CurrentDemandRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3295,7 +3295,7 @@ extension MeteringReceiptReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3459,7 +3459,7 @@ extension MeteringReceiptRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -3582,7 +3582,7 @@ extension PaymentDetailsReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -3704,7 +3704,7 @@ extension PaymentDetailsRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -3822,7 +3822,7 @@ extension PaymentServiceSelectionReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -3926,7 +3926,7 @@ extension PaymentServiceSelectionRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -4079,7 +4079,7 @@ extension PowerDeliveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -4253,7 +4253,7 @@ extension PowerDeliveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -4375,7 +4375,7 @@ extension PreChargeReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -4498,7 +4498,7 @@ extension PreChargeRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -4611,7 +4611,7 @@ extension ServiceDetailReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -4734,7 +4734,7 @@ extension ServiceDetailRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -4889,7 +4889,7 @@ extension ServiceDiscoveryReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -5041,7 +5041,7 @@ extension ServiceDiscoveryRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -5173,7 +5173,7 @@ extension SessionSetupReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -5300,7 +5300,7 @@ extension SessionSetupRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -5424,7 +5424,7 @@ extension SessionStopReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -5519,7 +5519,7 @@ extension SessionStopRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -5608,7 +5608,7 @@ extension WeldingDetectionReq {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -5713,7 +5713,7 @@ extension WeldingDetectionRes {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)

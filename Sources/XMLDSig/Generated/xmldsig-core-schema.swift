@@ -36,7 +36,7 @@ extension CanonicalizationMethod {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -278,7 +278,7 @@ extension DSAKeyValue {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -483,7 +483,7 @@ extension DigestMethod {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 1)
@@ -661,7 +661,7 @@ extension KeyInfo {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1228,7 +1228,7 @@ extension KeyValue {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1403,7 +1403,7 @@ extension Manifest {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1550,7 +1550,7 @@ extension Object {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1778,7 +1778,7 @@ extension PGPData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -1982,7 +1982,7 @@ extension RSAKeyValue {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
@@ -2172,7 +2172,7 @@ extension Reference {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2391,7 +2391,7 @@ extension RetrievalMethod {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2552,7 +2552,7 @@ extension SPKIData {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2705,7 +2705,7 @@ extension SignatureMethod {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2855,7 +2855,7 @@ extension SignatureProperties {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -2998,7 +2998,7 @@ extension SignatureProperty {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3186,7 +3186,7 @@ extension Signature {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3353,7 +3353,7 @@ extension SignatureValue {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3505,7 +3505,7 @@ extension SignedInfo {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3673,7 +3673,7 @@ extension Transform {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -3837,7 +3837,7 @@ extension Transforms {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -4018,7 +4018,7 @@ extension X509Data {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         var s = 0
@@ -4400,7 +4400,7 @@ extension X509IssuerSerial {
     }
 
     /// Encodes the content of an element of this type (after its SE event, up to and including EE).
-    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/typed(_:)``).
+    /// Errors are `EXIError`s, thrown untyped (see ``EXIError/converting(_:)``).
     @_effects(releasenone)
     package func exiEncode(_ w: inout EXIBitWriter) throws {
         w.writeBits(0x0, count: 2)
