@@ -35,7 +35,7 @@ extension EXIBitReader {
 
     /// Reads an integer of a bounded type (range of at most 4096 values): an n-bit offset from `min`
     /// (EXI 1.0 §7.1.9), checked against `max`.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public mutating func readBoundedInteger(bits: Int, min: Int64, max: Int64) throws(EXIError) -> Int64 {
         let at = self.bitPosition
         let value = min &+ Int64(try self.readBits(bits))
@@ -44,7 +44,7 @@ extension EXIBitReader {
     }
 
     /// Reads an EXI unsigned integer and checks it against the type's range.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public mutating func readUnsignedInteger(min: UInt64, max: UInt64) throws(EXIError) -> UInt64 {
         let at = self.bitPosition
         let value = try self.readUnsignedInteger()
@@ -53,7 +53,7 @@ extension EXIBitReader {
     }
 
     /// Reads an EXI integer and checks it against the type's range.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public mutating func readInteger(min: Int64, max: Int64) throws(EXIError) -> Int64 {
         let at = self.bitPosition
         let value = try self.readInteger()
@@ -62,7 +62,7 @@ extension EXIBitReader {
     }
 
     /// Reads an enumeration index of `bits` bits and checks it against the number of values (EXI 1.0 §7.2).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public mutating func readEnumerationIndex(bits: Int, count: Int) throws(EXIError) -> Int {
         let at = self.bitPosition
         let index = Int(truncatingIfNeeded: try self.readBits(bits))

@@ -156,6 +156,12 @@ public struct EXIBitReader: ~Copyable {
     public mutating func readUnsignedInteger() throws(EXIError) -> UInt64 {
         let octet = try self.readBits(8)
         if octet & 0x80 == 0 { return octet }
+        // Two octets (values up to 16383: times, limits, lengths of certificates) are read here as well.
+        if self.remainingBits >= 8 {
+            let second = try self.readBits(8)
+            if second & 0x80 == 0 { return octet & 0x7F | second &<< 7 }
+            self.position &-= 8
+        }
         return try self.readUnsignedIntegerGroups(octet)
     }
 
@@ -190,7 +196,7 @@ public struct EXIBitReader: ~Copyable {
 
     /// Reads an EXI integer (EXI 1.0 §7.1.5): a sign bit, then the magnitude as an unsigned integer (negative
     /// values store -(value + 1)).
-    @inlinable
+    @inlinable @inline(always)
     public mutating func readInteger() throws(EXIError) -> Int64 {
         let start = self.bitPosition
         let negative = try self.readBoolean()
@@ -243,8 +249,10 @@ public struct EXIBitReader: ~Copyable {
         guard count <= UInt64(self.remainingBits / 8) else { throw .truncated(atBit: self.bitCount) }
         let n = Int(count)
         if n == 0 { return "" }
-        // Fast path: ASCII characters are single octets below 0x80, copied straight into the string's storage.
         let first = self.position
+        // Short strings (ids, URIs, the eMAID) fit in the string's inline form: realign them in registers.
+        if n <= 15, let text = self.readShortASCII(n) { return text }
+        // Fast path: ASCII characters are single octets below 0x80, copied straight into the string's storage.
         var ascii = true
         let text = String(unsafeUninitializedCapacity: n) { buffer in
             guard let address = buffer.baseAddress else { return 0 }
@@ -256,6 +264,54 @@ public struct EXIBitReader: ~Copyable {
         // Some character takes more than one octet: decode code point by code point.
         self.position = first
         return try self.readCodePoints(n)
+    }
+
+    /// Reads `count` (1...15) ASCII characters as two realigned words, or returns `nil` and reads nothing when one is
+    /// not ASCII; the caller has checked that `count * 8` bits remain.
+    ///
+    /// The characters are stored as whole words and the string made from them: building it in the storage that
+    /// `String(unsafeUninitializedCapacity:)` lends writes octets that the library then loads as words, and that load
+    /// cannot be served from the pending octet stores (about a third of the time of a short string).
+    @inlinable
+    mutating func readShortASCII(_ count: Int) -> String? {
+        let first = self.position >> 3
+        let available = self.bitCount >> 3 &- first
+        let input = UnsafeRawPointer(self.base + first)
+        let shift = UInt64(self.position & 7)
+        // w0, w1, w2: the 24 input octets from the current one, big-endian; near the end, those that exist.
+        var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0
+        if available >= 24 {
+            w0 = UInt64(bigEndian: input.loadUnaligned(as: UInt64.self))
+            w1 = UInt64(bigEndian: input.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            w2 = UInt64(bigEndian: input.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        } else {
+            let octets = input.assumingMemoryBound(to: UInt8.self)
+            for index in 0..<available {
+                let octet = UInt64(octets[index]) &<< UInt64(56 &- (index & 7) &* 8)
+                switch index >> 3 {
+                case 0: w0 |= octet
+                case 1: w1 |= octet
+                default: w2 |= octet
+                }
+            }
+        }
+        // The characters, realigned: octets 0...7 in `leading`, 8...14 in `trailing`.
+        let leading = shift == 0 ? w0 : w0 &<< shift | w1 &>> (64 &- shift)
+        let trailing = shift == 0 ? w1 : w1 &<< shift | w2 &>> (64 &- shift)
+        // Keep `count` octets: the first min(count, 8) of `leading`, the rest of `trailing` (big-endian order).
+        let leadingBits = UInt64(Swift.min(count, 8) &* 8)
+        let trailingBits = UInt64(Swift.max(count &- 8, 0) &* 8)
+        let leadingKept = leadingBits == 64 ? leading : leading & ~(UInt64.max &>> leadingBits)
+        let trailingKept = trailingBits == 0 ? 0 : trailing & ~(UInt64.max &>> trailingBits)
+        guard (leadingKept | trailingKept) & 0x8080_8080_8080_8080 == 0 else { return nil }
+        self.position &+= count &* 8
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
+            guard let octets = buffer.baseAddress else { return nil }
+            let raw = UnsafeMutableRawPointer(octets)
+            raw.storeBytes(of: leadingKept.bigEndian, as: UInt64.self)
+            raw.storeBytes(of: trailingKept.bigEndian, toByteOffset: 8, as: UInt64.self)
+            return String(decoding: UnsafeBufferPointer(start: octets, count: count), as: UTF8.self)
+        }
     }
 
     @usableFromInline @inline(never)
@@ -286,6 +342,21 @@ public struct EXIBitReader: ~Copyable {
         // Output byte i joins the low bits of input byte i with the high bits of input byte i + 1, which exists
         // because count * 8 bits remain after a non-zero offset into input byte 0.
         var index = 0
+        // Where the input holds a word beyond each output word, every input word is loaded once.
+        let available = self.bitCount >> 3 &- first
+        if count >= 16, available >= 16 {
+            let left = Swift.min(count, available &- 8)
+            var high = UInt64(bigEndian: UnsafeRawPointer(input).loadUnaligned(as: UInt64.self))
+            while index &+ 16 <= left {
+                let next = UInt64(bigEndian: UnsafeRawPointer(input + (index &+ 8)).loadUnaligned(as: UInt64.self))
+                let after = UInt64(bigEndian: UnsafeRawPointer(input + (index &+ 16)).loadUnaligned(as: UInt64.self))
+                let out = UnsafeMutableRawPointer(output + index)
+                out.storeBytes(of: (high &<< shift | next &>> (64 &- shift)).bigEndian, as: UInt64.self)
+                out.storeBytes(of: (next &<< shift | after &>> (64 &- shift)).bigEndian, toByteOffset: 8, as: UInt64.self)
+                high = after
+                index &+= 16
+            }
+        }
         while index &+ 9 <= count {
             let high = UInt64(bigEndian: UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self))
             let next = UInt64(input[index &+ 8])
@@ -336,11 +407,13 @@ public struct EXIBitReader: ~Copyable {
             self.position &+= count &* 8
             return Array(UnsafeBufferPointer(start: start, count: count))
         }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
-            guard let address = buffer.baseAddress else { return [] }
+        // The array is made from the input octets as they lie, then realigned in place.
+        var octets = Array(UnsafeBufferPointer(start: self.base + (self.position >> 3), count: count))
+        octets.withUnsafeMutableBufferPointer { buffer in
+            guard let address = buffer.baseAddress else { return }
             self.copyOctets(into: address, count)
-            return Array(UnsafeBufferPointer(start: address, count: count))
         }
+        return octets
     }
 
     /// Reads and checks the EXI header of the ISO 15118 profile: the single byte 0x80 (distinguishing bits `10`,

@@ -17,6 +17,35 @@ import Testing
         #expect(w.bytes == [0xAC, 0x02])
     }
 
+    @Test("[EXI 1.0 §7.1.6] unsigned integers of one, two and more octets read at each bit offset; a value cut inside any octet is truncated at the end of the input")
+    func unsignedIntegersAtEveryOffset() throws {
+        for offset in 0..<8 {
+            for value: UInt64 in [0, 1, 127, 128, 129, 255, 256, 16383, 16384, 2_097_151, 2_097_152, 1 << 56, UInt64.max] {
+                var w = EXIBitWriter()
+                w.writeBits(0x55, count: offset)
+                w.writeUnsignedInteger(value)
+                let octets = w.bitPosition / 8 - offset / 8
+                w.writeBits(0b110, count: 3)
+                var r = EXIBitReader(w.bytes)
+                _ = try r.readBits(offset)
+                #expect(try r.readUnsignedInteger() == value, "offset \(offset), value \(value)")
+                #expect(try r.readBits(3) == 0b110)
+                // Every prefix that ends inside the integer's octets.
+                var cut = EXIBitWriter()
+                cut.writeBits(0x55, count: offset)
+                cut.writeUnsignedInteger(value)
+                let full = cut.bytes
+                for keep in 1..<(octets + (offset > 0 ? 1 : 0)) where keep < full.count {
+                    var short = EXIBitReader(Array(full.prefix(keep)))
+                    _ = try short.readBits(offset)
+                    #expect(throws: EXIError.self, "offset \(offset), value \(value), \(keep) octets") {
+                        _ = try short.readUnsignedInteger()
+                    }
+                }
+            }
+        }
+    }
+
     @Test("[EXI 1.0 §7.1.5] signed integers: sign bit, then magnitude (negative values offset by one)")
     func signedIntegers() throws {
         for value: Int64 in [0, 1, -1, 63, -64, 1000, -1000, Int64.max, Int64.min] {
@@ -106,23 +135,67 @@ import Testing
             // Lengths around the writer's 16-octet rounds and 8-octet words, and past them.
             for length in [0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 300] {
                 let value = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ offset) }
-                var w = EXIBitWriter()
-                w.writeBits(0x5A, count: offset)
-                // The length prefix (one or two octets) keeps the octets at the same bit offset.
-                w.writeBinary(value)
-                w.writeBits(0b101, count: 3)
-                // The same stream an octet at a time.
-                var reference = EXIBitWriter()
-                reference.writeBits(0x5A, count: offset)
-                reference.writeUnsignedInteger(UInt64(length))
-                for octet in value { reference.writeBits(UInt64(octet), count: 8) }
-                reference.writeBits(0b101, count: 3)
-                #expect(w.bytes == reference.bytes, "offset \(offset), \(length) octets")
-                var r = EXIBitReader(w.bytes)
-                #expect(try r.readBits(offset) == 0x5A & ((1 << UInt64(offset)) - 1))
-                #expect(try r.readBinary(maxLength: nil) == value, "offset \(offset), \(length) octets")
-                #expect(try r.readBits(3) == 0b101)
-                try r.checkEnd()
+                // Octets after the value: the reader loads whole words only where the input holds them.
+                for tail in [0, 1, 8, 9, 17, 24] {
+                    var w = EXIBitWriter()
+                    w.writeBits(0x5A, count: offset)
+                    // The length prefix (one or two octets) keeps the octets at the same bit offset.
+                    w.writeBinary(value)
+                    w.writeBits(0b101, count: 3)
+                    for index in 0..<tail { w.writeBits(UInt64(0xC3 ^ index), count: 8) }
+                    // The same stream an octet at a time.
+                    var reference = EXIBitWriter()
+                    reference.writeBits(0x5A, count: offset)
+                    reference.writeUnsignedInteger(UInt64(length))
+                    for octet in value { reference.writeBits(UInt64(octet), count: 8) }
+                    reference.writeBits(0b101, count: 3)
+                    for index in 0..<tail { reference.writeBits(UInt64(0xC3 ^ index), count: 8) }
+                    #expect(w.bytes == reference.bytes, "offset \(offset), \(length) octets, tail \(tail)")
+                    var r = EXIBitReader(w.bytes)
+                    #expect(try r.readBits(offset) == 0x5A & ((1 << UInt64(offset)) - 1))
+                    #expect(try r.readBinary(maxLength: nil) == value, "offset \(offset), \(length) octets, tail \(tail)")
+                    #expect(try r.readBits(3) == 0b101)
+                    for index in 0..<tail { #expect(try r.readBits(8) == UInt64(0xC3 ^ index)) }
+                    try r.checkEnd()
+                }
+            }
+        }
+    }
+
+    @Test("[EXI 1.0 §7.1.10] strings of 0 to 20 characters read at each bit offset with 0 to 24 octets after them: ASCII ones in one piece, others (a non-ASCII character at any place) code point by code point, both equal to the stream written a character at a time")
+    func stringsAtEveryOffset() throws {
+        for offset in 0..<8 {
+            for length in 0...20 {
+                let ascii = (0..<length).map { Character(Unicode.Scalar(UInt8(0x21 &+ ($0 &* 7 &+ offset) % 90))) }
+                var texts = [String(ascii)]
+                for place in [0, length / 2, length - 1] where length > 0 {
+                    var other = ascii
+                    other[place] = place % 2 == 0 ? "é" : "\u{1F50C}"
+                    texts.append(String(other))
+                }
+                for text in texts {
+                    for tail in [0, 1, 7, 8, 16, 24] {
+                        var reference = EXIBitWriter()
+                        reference.writeBits(0x2D, count: offset)
+                        reference.writeUnsignedInteger(UInt64(text.unicodeScalars.count + 2))
+                        for scalar in text.unicodeScalars { reference.writeUnsignedInteger(UInt64(scalar.value)) }
+                        reference.writeBits(0b011, count: 3)
+                        for index in 0..<tail { reference.writeBits(UInt64(0x96 ^ index), count: 8) }
+                        var w = EXIBitWriter()
+                        w.writeBits(0x2D, count: offset)
+                        w.writeString(text)
+                        w.writeBits(0b011, count: 3)
+                        for index in 0..<tail { w.writeBits(UInt64(0x96 ^ index), count: 8) }
+                        #expect(w.bytes == reference.bytes, "offset \(offset), \(text.debugDescription), tail \(tail)")
+                        var r = EXIBitReader(reference.bytes)
+                        _ = try r.readBits(offset)
+                        let read = try r.readString(maxLength: nil)
+                        #expect(read == text, "offset \(offset), \(text.debugDescription), tail \(tail)")
+                        #expect(try r.readBits(3) == 0b011)
+                        for index in 0..<tail { #expect(try r.readBits(8) == UInt64(0x96 ^ index)) }
+                        try r.checkEnd()
+                    }
+                }
             }
         }
     }
