@@ -394,3 +394,20 @@ import Testing
         #expect(Self.table.values.count == 4)
     }
 }
+
+@Suite struct EXIArrayCapacityTests {
+    struct Wide { var a: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) }
+
+    @Test("A decoded list reserves what fits in 512 bytes (at least 8 items) and never more than maxOccurs")
+    func firstCapacity() {
+        #expect(EXIArrayCapacity.first(of: UInt8.self, maxOccurs: 1024) == 512)
+        #expect(EXIArrayCapacity.first(of: UInt8.self, maxOccurs: 20) == 20)
+        // 16-byte schedule entries: 32, so a day of 24 entries needs one allocation.
+        #expect(EXIArrayCapacity.first(of: (Int64, Int64).self, maxOccurs: 1024) == 32)
+        #expect(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 4) == 4)
+        #expect(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: Int.max) == 64)
+        // Items of 128 bytes: 4 would fit, 8 are reserved.
+        #expect(EXIArrayCapacity.first(of: Wide.self, maxOccurs: Int.max) == 8)
+        #expect(EXIArrayCapacity.first(of: Wide.self, maxOccurs: 1) == 1)
+    }
+}

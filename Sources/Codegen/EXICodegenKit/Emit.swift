@@ -431,16 +431,10 @@ extension Generator {
             if case .bounded(let m) = max {
                 L("if \(v).count == \(m) { throw EXIError.lengthLimitExceeded(\"\(ctx.typeName): more than \(m) items\", atBit: r.bitPosition) }")
             }
-            // One allocation for the usual short lists instead of growing from one element, and past 8 items one
-            // more for up to 64 (a schedule of 24 entries: two allocations, not three with copies).
-            var reserve = 8
-            var next = 64
-            if case .bounded(let m) = max { (reserve, next) = (Swift.min(m, 8), Swift.min(m, 64)) }
-            if next > reserve {
-                L("if \(v).isEmpty { \(v).reserveCapacity(\(reserve)) } else if \(v).count == \(reserve) { \(v).reserveCapacity(\(next)) }")
-            } else {
-                L("if \(v).isEmpty { \(v).reserveCapacity(\(reserve)) }")
-            }
+            // One allocation for the usual lists instead of growing from one element (EXIArrayCapacity.first).
+            var limit = "Int.max"
+            if case .bounded(let m) = max { limit = "\(m)" }
+            L("if \(v).isEmpty { \(v).reserveCapacity(EXIArrayCapacity.first(of: \(node.baseSwiftType).self, maxOccurs: \(limit))) }")
             let t = ctx.fresh()
             decodeOne(node, into: t, ctx, &L)
             L("\(v).append(\(t))")

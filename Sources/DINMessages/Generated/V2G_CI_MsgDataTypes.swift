@@ -607,7 +607,7 @@ extension ChargingProfile {
         s = 2
         var v2: [ProfileEntry] = []
         while ev == 5 {
-            if v2.isEmpty { v2.reserveCapacity(8) } else if v2.count == 8 { v2.reserveCapacity(64) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: ProfileEntry.self, maxOccurs: Int.max)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ChargingProfile: expected SE(ProfileEntry), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try ProfileEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -747,7 +747,7 @@ extension ConsumptionCost {
         }
         var v2: [Cost] = []
         while ev == 5 {
-            if v2.isEmpty { v2.reserveCapacity(8) } else if v2.count == 8 { v2.reserveCapacity(64) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: Cost.self, maxOccurs: Int.max)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ConsumptionCost: expected SE(Cost), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Cost.exiDecode(&r)
             switch try r.readEventCode(width: 2) {
@@ -2711,7 +2711,7 @@ extension ListOfRootCertificateIDs {
         s = 1
         var v1: [String] = []
         while ev == 4 {
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: String.self, maxOccurs: Int.max)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: expected SE(RootCertificateID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 40)
@@ -3372,7 +3372,7 @@ extension PMaxSchedule {
         s = 2
         var v2: [PMaxScheduleEntry] = []
         while ev == 5 {
-            if v2.isEmpty { v2.reserveCapacity(8) } else if v2.count == 8 { v2.reserveCapacity(64) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: PMaxScheduleEntry.self, maxOccurs: Int.max)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("PMaxSchedule: expected SE(PMaxScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try PMaxScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3513,7 +3513,7 @@ extension ParameterSet {
         s = 2
         var v2: [Parameter] = []
         while ev == 5 {
-            if v2.isEmpty { v2.reserveCapacity(8) } else if v2.count == 8 { v2.reserveCapacity(64) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: Parameter.self, maxOccurs: Int.max)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ParameterSet: expected SE(Parameter), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Parameter.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3957,7 +3957,7 @@ extension PaymentOptions {
         s = 1
         var v1: [PaymentOption] = []
         while ev == 4 {
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: PaymentOption.self, maxOccurs: Int.max)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentOptions: expected SE(PaymentOption), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
@@ -4484,7 +4484,7 @@ extension SAScheduleList {
         s = 1
         var v1: [SAScheduleTuple] = []
         while ev == 4 {
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: SAScheduleTuple.self, maxOccurs: Int.max)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SAScheduleList: expected SE(SAScheduleTuple), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try SAScheduleTuple.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4856,7 +4856,7 @@ extension SalesTariffEntry {
         }
         var v5: [ConsumptionCost] = []
         while ev == 7 {
-            if v5.isEmpty { v5.reserveCapacity(8) } else if v5.count == 8 { v5.reserveCapacity(64) }
+            if v5.isEmpty { v5.reserveCapacity(EXIArrayCapacity.first(of: ConsumptionCost.self, maxOccurs: Int.max)) }
             guard ev == 7 else { throw EXIError.unexpectedEvent("SalesTariffEntry: expected SE(ConsumptionCost), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try ConsumptionCost.exiDecode(&r)
             switch try r.readEventCode(width: 2) {
@@ -5054,7 +5054,7 @@ extension SalesTariff {
         s = 5
         var v6: [SalesTariffEntry] = []
         while ev == 8 {
-            if v6.isEmpty { v6.reserveCapacity(8) } else if v6.count == 8 { v6.reserveCapacity(64) }
+            if v6.isEmpty { v6.reserveCapacity(EXIArrayCapacity.first(of: SalesTariffEntry.self, maxOccurs: Int.max)) }
             guard ev == 8 else { throw EXIError.unexpectedEvent("SalesTariff: expected SE(SalesTariffEntry), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try SalesTariffEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5218,7 +5218,7 @@ extension SelectedServiceList {
         s = 1
         var v1: [SelectedService] = []
         while ev == 4 {
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: SelectedService.self, maxOccurs: Int.max)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SelectedServiceList: expected SE(SelectedService), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try SelectedService.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5598,7 +5598,7 @@ extension ServiceParameterList {
         s = 1
         var v1: [ParameterSet] = []
         while ev == 4 {
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: ParameterSet.self, maxOccurs: Int.max)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceParameterList: expected SE(ParameterSet), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ParameterSet.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5715,7 +5715,7 @@ extension ServiceTagList {
         s = 1
         var v1: [Service] = []
         while ev == 4 {
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: Service.self, maxOccurs: Int.max)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceTagList: expected SE(Service), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try Service.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -6132,7 +6132,7 @@ extension SubCertificates {
         s = 1
         var v1: [[UInt8]] = []
         while ev == 4 {
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: Int.max)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SubCertificates: expected SE(Certificate), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readBinary(minLength: 0, maxLength: 1200)

@@ -457,7 +457,7 @@ extension AdditionalServiceList {
         var v1: [AdditionalService] = []
         while ev == 4 {
             if v1.count == 5 { throw EXIError.lengthLimitExceeded("AdditionalServiceList: more than 5 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(5) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: AdditionalService.self, maxOccurs: 5)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("AdditionalServiceList: expected SE(AdditionalService), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try AdditionalService.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -1148,7 +1148,7 @@ extension AuthorizationSetupRes {
         var v3: [Authorization] = []
         while ev == 6 {
             if v3.count == 2 { throw EXIError.lengthLimitExceeded("AuthorizationSetupRes: more than 2 items", atBit: r.bitPosition) }
-            if v3.isEmpty { v3.reserveCapacity(2) }
+            if v3.isEmpty { v3.reserveCapacity(EXIArrayCapacity.first(of: Authorization.self, maxOccurs: 2)) }
             guard ev == 6 else { throw EXIError.unexpectedEvent("AuthorizationSetupRes: expected SE(AuthorizationServices), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v4 = Authorization(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
@@ -3055,7 +3055,7 @@ extension EMAIDList {
         var v1: [String] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("EMAIDList: more than 8 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: String.self, maxOccurs: 8)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EMAIDList: expected SE(EMAID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 255)
@@ -3439,7 +3439,7 @@ extension EVPowerProfileEntryList {
         var v1: [PowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 2048 { throw EXIError.lengthLimitExceeded("EVPowerProfileEntryList: more than 2048 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: PowerScheduleEntry.self, maxOccurs: 2048)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVPowerProfileEntryList: expected SE(EVPowerProfileEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PowerScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3771,7 +3771,7 @@ extension EVPowerScheduleEntryList {
         var v1: [EVPowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("EVPowerScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: EVPowerScheduleEntry.self, maxOccurs: 1024)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVPowerScheduleEntryList: expected SE(EVPowerScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try EVPowerScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4121,7 +4121,7 @@ extension EVPriceRuleStackList {
         var v1: [EVPriceRuleStack] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("EVPriceRuleStackList: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: EVPriceRuleStack.self, maxOccurs: 1024)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("EVPriceRuleStackList: expected SE(EVPriceRuleStack), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try EVPriceRuleStack.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4266,7 +4266,7 @@ extension EVPriceRuleStack {
         var v2: [EVPriceRule] = []
         while ev == 5 {
             if v2.count == 8 { throw EXIError.lengthLimitExceeded("EVPriceRuleStack: more than 8 items", atBit: r.bitPosition) }
-            if v2.isEmpty { v2.reserveCapacity(8) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: EVPriceRule.self, maxOccurs: 8)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("EVPriceRuleStack: expected SE(EVPriceRule), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try EVPriceRule.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4765,7 +4765,7 @@ extension OverstayRuleList {
         var v5: [OverstayRule] = []
         while ev == 6 {
             if v5.count == 5 { throw EXIError.lengthLimitExceeded("OverstayRuleList: more than 5 items", atBit: r.bitPosition) }
-            if v5.isEmpty { v5.reserveCapacity(5) }
+            if v5.isEmpty { v5.reserveCapacity(EXIArrayCapacity.first(of: OverstayRule.self, maxOccurs: 5)) }
             guard ev == 6 else { throw EXIError.unexpectedEvent("OverstayRuleList: expected SE(OverstayRule), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try OverstayRule.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5114,7 +5114,7 @@ extension ParameterSet {
         var v2: [Parameter] = []
         while ev == 5 {
             if v2.count == 32 { throw EXIError.lengthLimitExceeded("ParameterSet: more than 32 items", atBit: r.bitPosition) }
-            if v2.isEmpty { v2.reserveCapacity(8) } else if v2.count == 8 { v2.reserveCapacity(32) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: Parameter.self, maxOccurs: 32)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ParameterSet: expected SE(Parameter), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Parameter.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -6164,7 +6164,7 @@ extension PowerScheduleEntryList {
         var v1: [PowerScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PowerScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: PowerScheduleEntry.self, maxOccurs: 1024)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PowerScheduleEntryList: expected SE(PowerScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PowerScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -6657,7 +6657,7 @@ extension PriceLevelScheduleEntryList {
         var v1: [PriceLevelScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PriceLevelScheduleEntryList: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: PriceLevelScheduleEntry.self, maxOccurs: 1024)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PriceLevelScheduleEntryList: expected SE(PriceLevelScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PriceLevelScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -7124,7 +7124,7 @@ extension PriceRuleStackList {
         var v1: [PriceRuleStack] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PriceRuleStackList: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: PriceRuleStack.self, maxOccurs: 1024)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PriceRuleStackList: expected SE(PriceRuleStack), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PriceRuleStack.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -7269,7 +7269,7 @@ extension PriceRuleStack {
         var v2: [PriceRule] = []
         while ev == 5 {
             if v2.count == 8 { throw EXIError.lengthLimitExceeded("PriceRuleStack: more than 8 items", atBit: r.bitPosition) }
-            if v2.isEmpty { v2.reserveCapacity(8) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: PriceRule.self, maxOccurs: 8)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("PriceRuleStack: expected SE(PriceRule), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try PriceRule.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -8843,7 +8843,7 @@ extension Scheduled_SEResControlMode {
         var v1: [ScheduleTuple] = []
         while ev == 4 {
             if v1.count == 3 { throw EXIError.lengthLimitExceeded("Scheduled_SEResControlMode: more than 3 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(3) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: ScheduleTuple.self, maxOccurs: 3)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("Scheduled_SEResControlMode: expected SE(ScheduleTuple), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ScheduleTuple.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -9062,7 +9062,7 @@ extension SelectedServiceList {
         var v1: [SelectedService] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("SelectedServiceList: more than 16 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(16) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: SelectedService.self, maxOccurs: 16)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SelectedServiceList: expected SE(SelectedService), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try SelectedService.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -9867,7 +9867,7 @@ extension ServiceIDList {
         var v1: [UInt16] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("ServiceIDList: more than 16 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(16) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: UInt16.self, maxOccurs: 16)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceIDList: expected SE(ServiceID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = UInt16(truncatingIfNeeded: try r.readUnsignedInteger(min: 0, max: 65535))
@@ -10003,7 +10003,7 @@ extension ServiceList {
         var v1: [Service] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("ServiceList: more than 8 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: Service.self, maxOccurs: 8)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceList: expected SE(Service), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try Service.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -10135,7 +10135,7 @@ extension ServiceParameterList {
         var v1: [ParameterSet] = []
         while ev == 4 {
             if v1.count == 32 { throw EXIError.lengthLimitExceeded("ServiceParameterList: more than 32 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(32) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: ParameterSet.self, maxOccurs: 32)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceParameterList: expected SE(ParameterSet), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ParameterSet.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -11836,7 +11836,7 @@ extension SubCertificates {
         var v1: [[UInt8]] = []
         while ev == 4 {
             if v1.count == 3 { throw EXIError.lengthLimitExceeded("SubCertificates: more than 3 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(3) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 3)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SubCertificates: expected SE(Certificate), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readBinary(minLength: 0, maxLength: 1600)
@@ -11964,7 +11964,7 @@ extension SupportedProvidersList {
         var v1: [String] = []
         while ev == 4 {
             if v1.count == 128 { throw EXIError.lengthLimitExceeded("SupportedProvidersList: more than 128 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: String.self, maxOccurs: 128)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SupportedProvidersList: expected SE(ProviderID), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readString(minLength: 0, maxLength: 80)
@@ -12213,7 +12213,7 @@ extension TaxRuleList {
         var v1: [TaxRule] = []
         while ev == 4 {
             if v1.count == 10 { throw EXIError.lengthLimitExceeded("TaxRuleList: more than 10 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(10) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: TaxRule.self, maxOccurs: 10)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("TaxRuleList: expected SE(TaxRule), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try TaxRule.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)

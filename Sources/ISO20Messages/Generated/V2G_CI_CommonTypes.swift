@@ -2059,7 +2059,7 @@ extension ListOfRootCertificateIDs {
         var v1: [X509IssuerSerial] = []
         while ev == 4 {
             if v1.count == 20 { throw EXIError.lengthLimitExceeded("ListOfRootCertificateIDs: more than 20 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(20) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: X509IssuerSerial.self, maxOccurs: 20)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: expected SE(RootCertificateID), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try X509IssuerSerial.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -2955,7 +2955,7 @@ extension Receipt {
         var v10: [DetailedTax] = []
         while ev == 9 {
             if v10.count == 10 { throw EXIError.lengthLimitExceeded("Receipt: more than 10 items", atBit: r.bitPosition) }
-            if v10.isEmpty { v10.reserveCapacity(8) } else if v10.count == 8 { v10.reserveCapacity(10) }
+            if v10.isEmpty { v10.reserveCapacity(EXIArrayCapacity.first(of: DetailedTax.self, maxOccurs: 10)) }
             guard ev == 9 else { throw EXIError.unexpectedEvent("Receipt: expected SE(TaxCosts), got event \(ev)", atBit: r.bitPosition) }
             let v11 = try DetailedTax.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)

@@ -33,7 +33,7 @@ extension AlternativeSECCList {
         var v1: [AlternativeSECC] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("AlternativeSECCList: more than 8 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: AlternativeSECC.self, maxOccurs: 8)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("AlternativeSECCList: expected SE(AlternativeSECC), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try AlternativeSECC.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -403,7 +403,7 @@ extension WPT_AlignmentCheckMethodList {
         var v1: [WPT_AlignmentCheckMethod] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_AlignmentCheckMethodList: more than 8 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: WPT_AlignmentCheckMethod.self, maxOccurs: 8)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckMethodList: expected SE(WPT_AlignmentCheckMethod), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = WPT_AlignmentCheckMethod(exiIndex: try r.readEnumerationIndex(bits: 2, count: 3))
@@ -591,7 +591,7 @@ extension WPT_AlignmentCheckReq {
         var v6: [[UInt8]] = []
         while ev == 8 {
             if v6.count == 16 { throw EXIError.lengthLimitExceeded("WPT_AlignmentCheckReq: more than 16 items", atBit: r.bitPosition) }
-            if v6.isEmpty { v6.reserveCapacity(8) } else if v6.count == 8 { v6.reserveCapacity(16) }
+            if v6.isEmpty { v6.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckReq: expected SE(VendorSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v7 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -846,7 +846,7 @@ extension WPT_AlignmentCheckRes {
         var v8: [[UInt8]] = []
         while ev == 9 {
             if v8.count == 16 { throw EXIError.lengthLimitExceeded("WPT_AlignmentCheckRes: more than 16 items", atBit: r.bitPosition) }
-            if v8.isEmpty { v8.reserveCapacity(8) } else if v8.count == 8 { v8.reserveCapacity(16) }
+            if v8.isEmpty { v8.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 9 else { throw EXIError.unexpectedEvent("WPT_AlignmentCheckRes: expected SE(VendorSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v9 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -1152,7 +1152,7 @@ extension WPT_ChargeLoopReq {
         var v12: [[UInt8]] = []
         while ev == 12 {
             if v12.count == 16 { throw EXIError.lengthLimitExceeded("WPT_ChargeLoopReq: more than 16 items", atBit: r.bitPosition) }
-            if v12.isEmpty { v12.reserveCapacity(8) } else if v12.count == 8 { v12.reserveCapacity(16) }
+            if v12.isEmpty { v12.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 12 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopReq: expected SE(ManufacturerSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v13 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -1563,7 +1563,7 @@ extension WPT_ChargeLoopRes {
         var v19: [[UInt8]] = []
         while ev == 16 {
             if v19.count == 16 { throw EXIError.lengthLimitExceeded("WPT_ChargeLoopRes: more than 16 items", atBit: r.bitPosition) }
-            if v19.isEmpty { v19.reserveCapacity(8) } else if v19.count == 8 { v19.reserveCapacity(16) }
+            if v19.isEmpty { v19.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 16 else { throw EXIError.unexpectedEvent("WPT_ChargeLoopRes: expected SE(ManufacturerSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v20 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -1907,7 +1907,7 @@ extension WPT_ChargeParameterDiscoveryReq {
         var v7: [[UInt8]] = []
         while ev == 10 {
             if v7.count == 16 { throw EXIError.lengthLimitExceeded("WPT_ChargeParameterDiscoveryReq: more than 16 items", atBit: r.bitPosition) }
-            if v7.isEmpty { v7.reserveCapacity(8) } else if v7.count == 8 { v7.reserveCapacity(16) }
+            if v7.isEmpty { v7.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 10 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryReq: expected SE(VendorSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -2186,7 +2186,7 @@ extension WPT_ChargeParameterDiscoveryRes {
         var v10: [[UInt8]] = []
         while ev == 13 {
             if v10.count == 16 { throw EXIError.lengthLimitExceeded("WPT_ChargeParameterDiscoveryRes: more than 16 items", atBit: r.bitPosition) }
-            if v10.isEmpty { v10.reserveCapacity(8) } else if v10.count == 8 { v10.reserveCapacity(16) }
+            if v10.isEmpty { v10.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 13 else { throw EXIError.unexpectedEvent("WPT_ChargeParameterDiscoveryRes: expected SE(SDManufacturerSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v11 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -2667,7 +2667,7 @@ extension WPT_FinePositioningMethodList {
         var v1: [WPT_FinePositioningMethod] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningMethodList: more than 8 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: WPT_FinePositioningMethod.self, maxOccurs: 8)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_FinePositioningMethodList: expected SE(WPT_FinePositioningMethod), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = WPT_FinePositioningMethod(exiIndex: try r.readEnumerationIndex(bits: 3, count: 5))
@@ -2844,7 +2844,7 @@ extension WPT_FinePositioningReq {
         var v4: [[UInt8]] = []
         while ev == 7 {
             if v4.count == 16 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningReq: more than 16 items", atBit: r.bitPosition) }
-            if v4.isEmpty { v4.reserveCapacity(8) } else if v4.count == 8 { v4.reserveCapacity(16) }
+            if v4.isEmpty { v4.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_FinePositioningReq: expected SE(VendorSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -3073,7 +3073,7 @@ extension WPT_FinePositioningRes {
         var v4: [[UInt8]] = []
         while ev == 7 {
             if v4.count == 16 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningRes: more than 16 items", atBit: r.bitPosition) }
-            if v4.isEmpty { v4.reserveCapacity(8) } else if v4.count == 8 { v4.reserveCapacity(16) }
+            if v4.isEmpty { v4.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 7 else { throw EXIError.unexpectedEvent("WPT_FinePositioningRes: expected SE(VendorSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v5 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -3325,7 +3325,7 @@ extension WPT_FinePositioningSetupReq {
         var v7: [[UInt8]] = []
         while ev == 10 {
             if v7.count == 16 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningSetupReq: more than 16 items", atBit: r.bitPosition) }
-            if v7.isEmpty { v7.reserveCapacity(8) } else if v7.count == 8 { v7.reserveCapacity(16) }
+            if v7.isEmpty { v7.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 10 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupReq: expected SE(VendorSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -3607,7 +3607,7 @@ extension WPT_FinePositioningSetupRes {
         var v7: [[UInt8]] = []
         while ev == 10 {
             if v7.count == 16 { throw EXIError.lengthLimitExceeded("WPT_FinePositioningSetupRes: more than 16 items", atBit: r.bitPosition) }
-            if v7.isEmpty { v7.reserveCapacity(8) } else if v7.count == 8 { v7.reserveCapacity(16) }
+            if v7.isEmpty { v7.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 10 else { throw EXIError.unexpectedEvent("WPT_FinePositioningSetupRes: expected SE(VendorSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v8 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -4131,7 +4131,7 @@ extension WPT_LF_ReceiverData {
         var v2: [WPT_TxRxSpecData] = []
         while ev == 5 {
             if v2.count == 255 { throw EXIError.lengthLimitExceeded("WPT_LF_ReceiverData: more than 255 items", atBit: r.bitPosition) }
-            if v2.isEmpty { v2.reserveCapacity(8) } else if v2.count == 8 { v2.reserveCapacity(64) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: WPT_TxRxSpecData.self, maxOccurs: 255)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("WPT_LF_ReceiverData: expected SE(RxSpecData), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try WPT_TxRxSpecData.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4862,7 +4862,7 @@ extension WPT_LF_TransmitterData {
         var v3: [WPT_TxRxSpecData] = []
         while ev == 6 {
             if v3.count == 255 { throw EXIError.lengthLimitExceeded("WPT_LF_TransmitterData: more than 255 items", atBit: r.bitPosition) }
-            if v3.isEmpty { v3.reserveCapacity(8) } else if v3.count == 8 { v3.reserveCapacity(64) }
+            if v3.isEmpty { v3.reserveCapacity(EXIArrayCapacity.first(of: WPT_TxRxSpecData.self, maxOccurs: 255)) }
             guard ev == 6 else { throw EXIError.unexpectedEvent("WPT_LF_TransmitterData: expected SE(TxSpecData), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try WPT_TxRxSpecData.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5246,7 +5246,7 @@ extension WPT_PairingMethodList {
         var v1: [WPT_PairingMethod] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("WPT_PairingMethodList: more than 8 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: WPT_PairingMethod.self, maxOccurs: 8)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_PairingMethodList: expected SE(WPT_PairingMethod), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = WPT_PairingMethod(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))
@@ -5438,7 +5438,7 @@ extension WPT_PairingReq {
         var v6: [[UInt8]] = []
         while ev == 8 {
             if v6.count == 16 { throw EXIError.lengthLimitExceeded("WPT_PairingReq: more than 16 items", atBit: r.bitPosition) }
-            if v6.isEmpty { v6.reserveCapacity(8) } else if v6.count == 8 { v6.reserveCapacity(16) }
+            if v6.isEmpty { v6.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 8 else { throw EXIError.unexpectedEvent("WPT_PairingReq: expected SE(VendorSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v7 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -5696,7 +5696,7 @@ extension WPT_PairingRes {
         var v8: [[UInt8]] = []
         while ev == 9 {
             if v8.count == 16 { throw EXIError.lengthLimitExceeded("WPT_PairingRes: more than 16 items", atBit: r.bitPosition) }
-            if v8.isEmpty { v8.reserveCapacity(8) } else if v8.count == 8 { v8.reserveCapacity(16) }
+            if v8.isEmpty { v8.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 16)) }
             guard ev == 9 else { throw EXIError.unexpectedEvent("WPT_PairingRes: expected SE(VendorSpecificDataContainer), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v9 = try r.readBinary(minLength: 0, maxLength: 256)
@@ -5988,7 +5988,7 @@ extension WPT_TxRxPackageSpecData {
         var v1: [WPT_TxRxPulseOrder] = []
         while ev == 4 {
             if v1.count == 255 { throw EXIError.lengthLimitExceeded("WPT_TxRxPackageSpecData: more than 255 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: WPT_TxRxPulseOrder.self, maxOccurs: 255)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("WPT_TxRxPackageSpecData: expected SE(PulseSequenceOrder), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try WPT_TxRxPulseOrder.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)

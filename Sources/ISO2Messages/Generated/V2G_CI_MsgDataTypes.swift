@@ -848,7 +848,7 @@ extension ChargingProfile {
         var v1: [ProfileEntry] = []
         while ev == 4 {
             if v1.count == 24 { throw EXIError.lengthLimitExceeded("ChargingProfile: more than 24 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(24) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: ProfileEntry.self, maxOccurs: 24)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ChargingProfile: expected SE(ProfileEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ProfileEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -987,7 +987,7 @@ extension ConsumptionCost {
         var v2: [Cost] = []
         while ev == 5 {
             if v2.count == 3 { throw EXIError.lengthLimitExceeded("ConsumptionCost: more than 3 items", atBit: r.bitPosition) }
-            if v2.isEmpty { v2.reserveCapacity(3) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: Cost.self, maxOccurs: 3)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ConsumptionCost: expected SE(Cost), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Cost.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3284,7 +3284,7 @@ extension ListOfRootCertificateIDs {
         var v1: [X509IssuerSerial] = []
         while ev == 4 {
             if v1.count == 20 { throw EXIError.lengthLimitExceeded("ListOfRootCertificateIDs: more than 20 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(20) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: X509IssuerSerial.self, maxOccurs: 20)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ListOfRootCertificateIDs: expected SE(RootCertificateID), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try X509IssuerSerial.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3940,7 +3940,7 @@ extension PMaxSchedule {
         var v1: [PMaxScheduleEntry] = []
         while ev == 4 {
             if v1.count == 1024 { throw EXIError.lengthLimitExceeded("PMaxSchedule: more than 1024 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: PMaxScheduleEntry.self, maxOccurs: 1024)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PMaxSchedule: expected SE(PMaxScheduleEntry), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try PMaxScheduleEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4085,7 +4085,7 @@ extension ParameterSet {
         var v2: [Parameter] = []
         while ev == 5 {
             if v2.count == 16 { throw EXIError.lengthLimitExceeded("ParameterSet: more than 16 items", atBit: r.bitPosition) }
-            if v2.isEmpty { v2.reserveCapacity(8) } else if v2.count == 8 { v2.reserveCapacity(16) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: Parameter.self, maxOccurs: 16)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("ParameterSet: expected SE(Parameter), got event \(ev)", atBit: r.bitPosition) }
             let v3 = try Parameter.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -4528,7 +4528,7 @@ extension PaymentOptionList {
         var v1: [PaymentOption] = []
         while ev == 4 {
             if v1.count == 2 { throw EXIError.lengthLimitExceeded("PaymentOptionList: more than 2 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(2) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: PaymentOption.self, maxOccurs: 2)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("PaymentOptionList: expected SE(PaymentOption), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = PaymentOption(exiIndex: try r.readEnumerationIndex(bits: 1, count: 2))
@@ -5068,7 +5068,7 @@ extension SAScheduleList {
         var v1: [SAScheduleTuple] = []
         while ev == 4 {
             if v1.count == 3 { throw EXIError.lengthLimitExceeded("SAScheduleList: more than 3 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(3) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: SAScheduleTuple.self, maxOccurs: 3)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SAScheduleList: expected SE(SAScheduleTuple), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try SAScheduleTuple.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5466,7 +5466,7 @@ extension SalesTariffEntry {
         var v6: [ConsumptionCost] = []
         while ev == 7 {
             if v6.count == 3 { throw EXIError.lengthLimitExceeded("SalesTariffEntry: more than 3 items", atBit: r.bitPosition) }
-            if v6.isEmpty { v6.reserveCapacity(3) }
+            if v6.isEmpty { v6.reserveCapacity(EXIArrayCapacity.first(of: ConsumptionCost.self, maxOccurs: 3)) }
             guard ev == 7 else { throw EXIError.unexpectedEvent("SalesTariffEntry: expected SE(ConsumptionCost), got event \(ev)", atBit: r.bitPosition) }
             let v7 = try ConsumptionCost.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5700,7 +5700,7 @@ extension SalesTariff {
         var v8: [SalesTariffEntry] = []
         while ev == 8 {
             if v8.count == 1024 { throw EXIError.lengthLimitExceeded("SalesTariff: more than 1024 items", atBit: r.bitPosition) }
-            if v8.isEmpty { v8.reserveCapacity(8) } else if v8.count == 8 { v8.reserveCapacity(64) }
+            if v8.isEmpty { v8.reserveCapacity(EXIArrayCapacity.first(of: SalesTariffEntry.self, maxOccurs: 1024)) }
             guard ev == 8 else { throw EXIError.unexpectedEvent("SalesTariff: expected SE(SalesTariffEntry), got event \(ev)", atBit: r.bitPosition) }
             let v9 = try SalesTariffEntry.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -5889,7 +5889,7 @@ extension SelectedServiceList {
         var v1: [SelectedService] = []
         while ev == 4 {
             if v1.count == 16 { throw EXIError.lengthLimitExceeded("SelectedServiceList: more than 16 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(16) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: SelectedService.self, maxOccurs: 16)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SelectedServiceList: expected SE(SelectedService), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try SelectedService.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -6157,7 +6157,7 @@ extension ServiceList {
         var v1: [Service] = []
         while ev == 4 {
             if v1.count == 8 { throw EXIError.lengthLimitExceeded("ServiceList: more than 8 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: Service.self, maxOccurs: 8)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceList: expected SE(Service), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try Service.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -6289,7 +6289,7 @@ extension ServiceParameterList {
         var v1: [ParameterSet] = []
         while ev == 4 {
             if v1.count == 255 { throw EXIError.lengthLimitExceeded("ServiceParameterList: more than 255 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: ParameterSet.self, maxOccurs: 255)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("ServiceParameterList: expected SE(ParameterSet), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try ParameterSet.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -6633,7 +6633,7 @@ extension SubCertificates {
         var v1: [[UInt8]] = []
         while ev == 4 {
             if v1.count == 4 { throw EXIError.lengthLimitExceeded("SubCertificates: more than 4 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(4) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: [UInt8].self, maxOccurs: 4)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SubCertificates: expected SE(Certificate), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = try r.readBinary(minLength: 0, maxLength: 800)
@@ -6769,7 +6769,7 @@ extension SupportedEnergyTransferMode {
         var v1: [EnergyTransferMode] = []
         while ev == 4 {
             if v1.count == 6 { throw EXIError.lengthLimitExceeded("SupportedEnergyTransferMode: more than 6 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(6) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: EnergyTransferMode.self, maxOccurs: 6)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SupportedEnergyTransferMode: expected SE(EnergyTransferMode), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v2 = EnergyTransferMode(exiIndex: try r.readEnumerationIndex(bits: 3, count: 6))

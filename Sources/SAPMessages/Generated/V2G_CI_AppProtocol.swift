@@ -32,7 +32,7 @@ extension SupportedAppProtocolReq {
         var v1: [AppProtocol] = []
         while ev == 4 {
             if v1.count == 20 { throw EXIError.lengthLimitExceeded("SupportedAppProtocolReq: more than 20 items", atBit: r.bitPosition) }
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(20) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: AppProtocol.self, maxOccurs: 20)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SupportedAppProtocolReq: expected SE(AppProtocol), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try AppProtocol.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)

@@ -609,7 +609,7 @@ extension KeyInfo {
         }
         var v3: [KeyInfo.Choice] = []
         while ev == 5 || ev == 6 || ev == 7 || ev == 8 || ev == 9 || ev == 10 || ev == 11 {
-            if v3.isEmpty { v3.reserveCapacity(8) } else if v3.count == 8 { v3.reserveCapacity(64) }
+            if v3.isEmpty { v3.reserveCapacity(EXIArrayCapacity.first(of: KeyInfo.Choice.self, maxOccurs: Int.max)) }
             let v4: KeyInfo.Choice
             switch ev {
             case 5:
@@ -1391,7 +1391,7 @@ extension Manifest {
         }
         var v3: [Reference] = []
         while ev == 5 {
-            if v3.isEmpty { v3.reserveCapacity(8) } else if v3.count == 8 { v3.reserveCapacity(64) }
+            if v3.isEmpty { v3.reserveCapacity(EXIArrayCapacity.first(of: Reference.self, maxOccurs: Int.max)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("Manifest: expected SE(Reference), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try Reference.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -2537,7 +2537,7 @@ extension SPKIData {
         s = 1
         var v1: [SPKIData.Sequence] = []
         while ev == 4 {
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: SPKIData.Sequence.self, maxOccurs: Int.max)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("SPKIData: expected SE(SPKISexp), got event \(ev)", atBit: r.bitPosition) }
             try r.readSimpleContentStart()
             let v3 = try r.readBinary(minLength: 0, maxLength: nil)
@@ -2843,7 +2843,7 @@ extension SignatureProperties {
         }
         var v3: [SignatureProperty] = []
         while ev == 5 {
-            if v3.isEmpty { v3.reserveCapacity(8) } else if v3.count == 8 { v3.reserveCapacity(64) }
+            if v3.isEmpty { v3.reserveCapacity(EXIArrayCapacity.first(of: SignatureProperty.self, maxOccurs: Int.max)) }
             guard ev == 5 else { throw EXIError.unexpectedEvent("SignatureProperties: expected SE(SignatureProperty), got event \(ev)", atBit: r.bitPosition) }
             let v4 = try SignatureProperty.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3169,7 +3169,7 @@ extension Signature {
         }
         var v7: [Object] = []
         while ev == 8 {
-            if v7.isEmpty { v7.reserveCapacity(8) } else if v7.count == 8 { v7.reserveCapacity(64) }
+            if v7.isEmpty { v7.reserveCapacity(EXIArrayCapacity.first(of: Object.self, maxOccurs: Int.max)) }
             guard ev == 8 else { throw EXIError.unexpectedEvent("Signature: expected SE(Object), got event \(ev)", atBit: r.bitPosition) }
             let v8 = try Object.exiDecode(&r)
             switch try r.readEventCode(width: 2) {
@@ -3493,7 +3493,7 @@ extension SignedInfo {
         s = 4
         var v5: [Reference] = []
         while ev == 7 {
-            if v5.isEmpty { v5.reserveCapacity(8) } else if v5.count == 8 { v5.reserveCapacity(64) }
+            if v5.isEmpty { v5.reserveCapacity(EXIArrayCapacity.first(of: Reference.self, maxOccurs: Int.max)) }
             guard ev == 7 else { throw EXIError.unexpectedEvent("SignedInfo: expected SE(Reference), got event \(ev)", atBit: r.bitPosition) }
             let v6 = try Reference.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3654,7 +3654,7 @@ extension Transform {
         ev = try Self._exiNext(&s, &rep, &r)
         var v2: [Transform.Choice] = []
         while ev == 5 {
-            if v2.isEmpty { v2.reserveCapacity(8) } else if v2.count == 8 { v2.reserveCapacity(64) }
+            if v2.isEmpty { v2.reserveCapacity(EXIArrayCapacity.first(of: Transform.Choice.self, maxOccurs: Int.max)) }
             let v3: Transform.Choice
             switch ev {
             case 5:
@@ -3825,7 +3825,7 @@ extension Transforms {
         s = 1
         var v1: [Transform] = []
         while ev == 4 {
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: Transform.self, maxOccurs: Int.max)) }
             guard ev == 4 else { throw EXIError.unexpectedEvent("Transforms: expected SE(Transform), got event \(ev)", atBit: r.bitPosition) }
             let v2 = try Transform.exiDecode(&r)
             ev = try Self._exiNext(&s, &rep, &r)
@@ -3971,7 +3971,7 @@ extension X509Data {
         ev = try Self._exiNext(&s, &rep, &r)
         var v1: [X509Data.Sequence] = []
         while ev == 4 || ev == 5 || ev == 6 || ev == 7 || ev == 8 {
-            if v1.isEmpty { v1.reserveCapacity(8) } else if v1.count == 8 { v1.reserveCapacity(64) }
+            if v1.isEmpty { v1.reserveCapacity(EXIArrayCapacity.first(of: X509Data.Sequence.self, maxOccurs: Int.max)) }
             let v3: X509Data.Sequence.Choice
             switch ev {
             case 4:
