@@ -129,7 +129,7 @@ import Testing
         try r.checkEnd()
     }
 
-    @Test("[EXI 1.0 §7.1.1] binary values of 0 to 300 octets, written at each of the 8 bit offsets, equal the stream written an octet at a time and read back (byte-aligned input is read in place, other offsets through a realigned copy)")
+    @Test("[EXI 1.0 §7.1.1] binary values of 0 to 300 octets, written at each of the 8 bit offsets, and followed by 0 to 24 octets, equal the stream written an octet at a time and read back (octets on a byte boundary are copied as they lie, others realigned)")
     func binaryAtEveryOffset() throws {
         for offset in 0..<8 {
             // Lengths around the writer's 16-octet rounds and 8-octet words, and past them.
@@ -137,29 +137,42 @@ import Testing
                 let value = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ offset) }
                 // Octets after the value: the reader loads whole words only where the input holds them.
                 for tail in [0, 1, 8, 9, 17, 24] {
-                    var w = EXIBitWriter()
-                    w.writeBits(0x5A, count: offset)
-                    // The length prefix (one or two octets) keeps the octets at the same bit offset.
-                    w.writeBinary(value)
-                    w.writeBits(0b101, count: 3)
-                    for index in 0..<tail { w.writeBits(UInt64(0xC3 ^ index), count: 8) }
+                    let bytes = Self.framed(offset: offset, tail: tail) { $0.writeBinary(value) }
                     // The same stream an octet at a time.
-                    var reference = EXIBitWriter()
-                    reference.writeBits(0x5A, count: offset)
-                    reference.writeUnsignedInteger(UInt64(length))
-                    for octet in value { reference.writeBits(UInt64(octet), count: 8) }
-                    reference.writeBits(0b101, count: 3)
-                    for index in 0..<tail { reference.writeBits(UInt64(0xC3 ^ index), count: 8) }
-                    #expect(w.bytes == reference.bytes, "offset \(offset), \(length) octets, tail \(tail)")
-                    var r = EXIBitReader(w.bytes)
-                    #expect(try r.readBits(offset) == 0x5A & ((1 << UInt64(offset)) - 1))
-                    #expect(try r.readBinary(maxLength: nil) == value, "offset \(offset), \(length) octets, tail \(tail)")
-                    #expect(try r.readBits(3) == 0b101)
-                    for index in 0..<tail { #expect(try r.readBits(8) == UInt64(0xC3 ^ index)) }
-                    try r.checkEnd()
+                    let reference = Self.framed(offset: offset, tail: tail) { w in
+                        w.writeUnsignedInteger(UInt64(length))
+                        for octet in value { w.writeBits(UInt64(octet), count: 8) }
+                    }
+                    #expect(bytes == reference, "offset \(offset), \(length) octets, tail \(tail)")
+                    try Self.readFramed(bytes, offset: offset, tail: tail) { r in
+                        let read = try r.readBinary(maxLength: nil)
+                        #expect(read == value, "offset \(offset), \(length) octets, tail \(tail)")
+                    }
                 }
             }
         }
+    }
+
+    /// `offset` bits 0x2D..., what `body` writes, the bits 011, then `tail` octets 0x96 ^ index.
+    static func framed(offset: Int, tail: Int, _ body: (inout EXIBitWriter) -> Void) -> [UInt8] {
+        var w = EXIBitWriter()
+        w.writeBits(0x2D, count: offset)
+        body(&w)
+        w.writeBits(0b011, count: 3)
+        for index in 0..<tail { w.writeBits(UInt64(0x96 ^ index), count: 8) }
+        return w.bytes
+    }
+
+    /// Reads a stream of `framed`: the prefix, then `body`, then checks the marker, the tail and the end.
+    static func readFramed(
+        _ bytes: [UInt8], offset: Int, tail: Int, _ body: (inout EXIBitReader) throws -> Void
+    ) throws {
+        var r = EXIBitReader(bytes)
+        #expect(try r.readBits(offset) == 0x2D & ((1 << UInt64(offset)) - 1))
+        try body(&r)
+        #expect(try r.readBits(3) == 0b011)
+        for index in 0..<tail { #expect(try r.readBits(8) == UInt64(0x96 ^ index)) }
+        try r.checkEnd()
     }
 
     @Test("[EXI 1.0 §7.1.10] strings of 0 to 20 characters read at each bit offset with 0 to 24 octets after them: ASCII ones in one piece, others (a non-ASCII character at any place) code point by code point, both equal to the stream written a character at a time")
@@ -175,25 +188,17 @@ import Testing
                 }
                 for text in texts {
                     for tail in [0, 1, 7, 8, 16, 24] {
-                        var reference = EXIBitWriter()
-                        reference.writeBits(0x2D, count: offset)
-                        reference.writeUnsignedInteger(UInt64(text.unicodeScalars.count + 2))
-                        for scalar in text.unicodeScalars { reference.writeUnsignedInteger(UInt64(scalar.value)) }
-                        reference.writeBits(0b011, count: 3)
-                        for index in 0..<tail { reference.writeBits(UInt64(0x96 ^ index), count: 8) }
-                        var w = EXIBitWriter()
-                        w.writeBits(0x2D, count: offset)
-                        w.writeString(text)
-                        w.writeBits(0b011, count: 3)
-                        for index in 0..<tail { w.writeBits(UInt64(0x96 ^ index), count: 8) }
-                        #expect(w.bytes == reference.bytes, "offset \(offset), \(text.debugDescription), tail \(tail)")
-                        var r = EXIBitReader(reference.bytes)
-                        _ = try r.readBits(offset)
-                        let read = try r.readString(maxLength: nil)
-                        #expect(read == text, "offset \(offset), \(text.debugDescription), tail \(tail)")
-                        #expect(try r.readBits(3) == 0b011)
-                        for index in 0..<tail { #expect(try r.readBits(8) == UInt64(0x96 ^ index)) }
-                        try r.checkEnd()
+                        let bytes = Self.framed(offset: offset, tail: tail) { $0.writeString(text) }
+                        // The same stream a character at a time.
+                        let reference = Self.framed(offset: offset, tail: tail) { w in
+                            w.writeUnsignedInteger(UInt64(text.unicodeScalars.count + 2))
+                            for scalar in text.unicodeScalars { w.writeUnsignedInteger(UInt64(scalar.value)) }
+                        }
+                        #expect(bytes == reference, "offset \(offset), \(text.debugDescription), tail \(tail)")
+                        try Self.readFramed(reference, offset: offset, tail: tail) { r in
+                            let read = try r.readString(maxLength: nil)
+                            #expect(read == text, "offset \(offset), \(text.debugDescription), tail \(tail)")
+                        }
                     }
                 }
             }
