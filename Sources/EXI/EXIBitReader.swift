@@ -157,20 +157,19 @@ public struct EXIBitReader: ~Copyable {
         let octet = try self.readBits(8)
         if octet & 0x80 == 0 { return octet }
         // Two octets (values up to 16383: times, limits, lengths of certificates) are read here as well.
-        if self.remainingBits >= 8 {
-            let second = try self.readBits(8)
-            if second & 0x80 == 0 { return octet & 0x7F | second &<< 7 }
-            self.position &-= 8
-        }
-        return try self.readUnsignedIntegerGroups(octet)
+        let second = try self.readBits(8)
+        let low = octet & 0x7F | (second & 0x7F) &<< 7
+        if second & 0x80 == 0 { return low }
+        return try self.readUnsignedIntegerGroups(low)
     }
 
-    /// Reads the groups after the first octet `first` (whose high bit is set) of an EXI unsigned integer.
+    /// Reads the groups after the first two octets (both with the high bit set, their groups `low`) of an EXI
+    /// unsigned integer.
     @usableFromInline @inline(never)
-    mutating func readUnsignedIntegerGroups(_ first: UInt64) throws(EXIError) -> UInt64 {
-        let start = self.bitPosition &- 8
-        var result: UInt64 = first & 0x7F
-        var shift: UInt64 = 7
+    mutating func readUnsignedIntegerGroups(_ low: UInt64) throws(EXIError) -> UInt64 {
+        let start = self.bitPosition &- 16
+        var result: UInt64 = low
+        var shift: UInt64 = 14
         while true {
             let octet = try self.readBits(8)
             let group = octet & 0x7F
@@ -249,9 +248,13 @@ public struct EXIBitReader: ~Copyable {
         guard count <= UInt64(self.remainingBits / 8) else { throw .truncated(atBit: self.bitCount) }
         let n = Int(count)
         if n == 0 { return "" }
+        // Short strings (ids, URIs, the eMAID) fit in the string's inline form: realigned in registers when ASCII,
+        // else (some character takes more than one octet) decoded code point by code point.
+        if n <= 15 {
+            if let text = self.readShortASCII(n) { return text }
+            return try self.readCodePoints(n)
+        }
         let first = self.position
-        // Short strings (ids, URIs, the eMAID) fit in the string's inline form: realign them in registers.
-        if n <= 15, let text = self.readShortASCII(n) { return text }
         // Fast path: ASCII characters are single octets below 0x80, copied straight into the string's storage.
         var ascii = true
         let text = String(unsafeUninitializedCapacity: n) { buffer in
@@ -274,42 +277,16 @@ public struct EXIBitReader: ~Copyable {
     /// cannot be served from the pending octet stores (about a third of the time of a short string).
     @inlinable
     mutating func readShortASCII(_ count: Int) -> String? {
-        let first = self.position >> 3
-        let available = self.bitCount >> 3 &- first
-        let input = UnsafeRawPointer(self.base + first)
-        let shift = UInt64(self.position & 7)
-        // w0, w1, w2: the 24 input octets from the current one, big-endian; near the end, those that exist.
-        var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0
-        if available >= 24 {
-            w0 = UInt64(bigEndian: input.loadUnaligned(as: UInt64.self))
-            w1 = UInt64(bigEndian: input.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            w2 = UInt64(bigEndian: input.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-        } else {
-            let octets = input.assumingMemoryBound(to: UInt8.self)
-            for index in 0..<available {
-                let octet = UInt64(octets[index]) &<< UInt64(56 &- (index & 7) &* 8)
-                switch index >> 3 {
-                case 0: w0 |= octet
-                case 1: w1 |= octet
-                default: w2 |= octet
-                }
-            }
-        }
         // The characters, realigned: octets 0...7 in `leading`, 8...14 in `trailing`.
-        let leading = shift == 0 ? w0 : w0 &<< shift | w1 &>> (64 &- shift)
-        let trailing = shift == 0 ? w1 : w1 &<< shift | w2 &>> (64 &- shift)
-        // Keep `count` octets: the first min(count, 8) of `leading`, the rest of `trailing` (big-endian order).
-        let leadingBits = UInt64(Swift.min(count, 8) &* 8)
-        let trailingBits = UInt64(Swift.max(count &- 8, 0) &* 8)
-        let leadingKept = leadingBits == 64 ? leading : leading & ~(UInt64.max &>> leadingBits)
-        let trailingKept = trailingBits == 0 ? 0 : trailing & ~(UInt64.max &>> trailingBits)
-        guard (leadingKept | trailingKept) & 0x8080_8080_8080_8080 == 0 else { return nil }
+        let leading = Self.leadingOctets(self.realignedWord(0), count)
+        let trailing = count > 8 ? Self.leadingOctets(self.realignedWord(8), count &- 8) : 0
+        guard (leading | trailing) & 0x8080_8080_8080_8080 == 0 else { return nil }
         self.position &+= count &* 8
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
             guard let octets = buffer.baseAddress else { return nil }
             let raw = UnsafeMutableRawPointer(octets)
-            raw.storeBytes(of: leadingKept.bigEndian, as: UInt64.self)
-            raw.storeBytes(of: trailingKept.bigEndian, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: leading.bigEndian, as: UInt64.self)
+            raw.storeBytes(of: trailing.bigEndian, toByteOffset: 8, as: UInt64.self)
             return String(decoding: UnsafeBufferPointer(start: octets, count: count), as: UTF8.self)
         }
     }
@@ -331,9 +308,9 @@ public struct EXIBitReader: ~Copyable {
     /// Copies `count` octets at any bit offset to `output`; the caller has checked that `count * 8` bits remain.
     @inlinable
     mutating func copyOctets(into output: UnsafeMutablePointer<UInt8>, _ count: Int) {
+        defer { self.position &+= count &* 8 }
         let first = self.position >> 3
         let shift = UInt64(self.position & 7)
-        self.position &+= count &* 8
         let input = self.base + first
         if shift == 0 {
             output.update(from: input, count: count)
@@ -357,39 +334,64 @@ public struct EXIBitReader: ~Copyable {
                 index &+= 16
             }
         }
-        while index &+ 9 <= count {
-            let high = UInt64(bigEndian: UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self))
-            let next = UInt64(input[index &+ 8])
-            let joined = high &<< shift | next &>> (8 &- shift)
-            UnsafeMutableRawPointer(output + index).storeBytes(of: joined.bigEndian, as: UInt64.self)
-            index &+= 8
-        }
+        // The rest (near the end of the input, or under 16 octets) a word at a time.
         while index < count {
-            output[index] = input[index] &<< UInt8(shift) | input[index &+ 1] &>> UInt8(8 &- shift)
-            index &+= 1
+            let word = self.realignedWord(index)
+            if index &+ 8 <= count {
+                UnsafeMutableRawPointer(output + index).storeBytes(of: word.bigEndian, as: UInt64.self)
+            } else {
+                for octet in 0..<(count &- index) {
+                    output[index &+ octet] = UInt8(truncatingIfNeeded: word &>> UInt64(56 &- octet &* 8))
+                }
+            }
+            index &+= 8
         }
     }
 
+    /// The 8 octets at `address` as a big-endian word; those from `available` on read as 0 (one load when all exist).
+    @inlinable @inline(__always)
+    static func word(at address: UnsafePointer<UInt8>, available: Int) -> UInt64 {
+        if available >= 8 { return UInt64(bigEndian: UnsafeRawPointer(address).loadUnaligned(as: UInt64.self)) }
+        var word: UInt64 = 0
+        var index = 0
+        while index < available {
+            word |= UInt64(address[index]) &<< UInt64(56 &- index &* 8)
+            index &+= 1
+        }
+        return word
+    }
+
+    /// Octets `index..<index + 8` of the stream from the current bit (at any offset) as a big-endian word, without
+    /// reading them; octets past the end of the input read as 0. Output octet i joins input octets i and i + 1.
+    @inlinable @inline(__always)
+    func realignedWord(_ index: Int) -> UInt64 {
+        let first = self.position >> 3 &+ index
+        let available = self.bitCount >> 3 &- first
+        let high = Self.word(at: self.base + first, available: available)
+        let shift = UInt64(self.position & 7)
+        guard shift != 0 else { return high }
+        let low: UInt64 = available > 8 ? UInt64(self.base[first &+ 8]) : 0
+        return high &<< shift | low &>> (8 &- shift)
+    }
+
+    /// The first `count` octets of a big-endian word (all of it from 8 on), the others 0.
+    @inlinable @inline(__always)
+    static func leadingOctets(_ word: UInt64, _ count: Int) -> UInt64 {
+        count >= 8 ? word : count <= 0 ? 0 : word & ~(UInt64.max &>> UInt64(count &* 8))
+    }
+
     /// Whether the next `count` octets, at any bit offset, are the `count` octets at `stored`; reads nothing. The
-    /// caller has checked that `count * 8` bits remain.
+    /// caller has checked that `count * 8` bits remain, and `stored` can be read a whole word at a time up to the
+    /// word that holds its last octet (``EXIKnownStrings`` pads its octets for that).
     @inlinable
     func nextOctetsEqual(_ stored: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        let input = self.base + (self.position >> 3)
-        let shift = UInt64(self.position & 7)
-        if shift == 0 { return EXIKnownStrings.equal(input, stored, count) }
-        // As in copyOctets: output octet i joins input octets i and i + 1, which exists after a non-zero offset.
         var index = 0
         var difference: UInt64 = 0
-        while index &+ 9 <= count {
-            let high = UInt64(bigEndian: UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self))
-            let joined = high &<< shift | UInt64(input[index &+ 8]) &>> (8 &- shift)
-            difference |= joined ^ UInt64(bigEndian: UnsafeRawPointer(stored + index).loadUnaligned(as: UInt64.self))
-            index &+= 8
-        }
         while index < count {
-            let octet = input[index] &<< UInt8(shift) | input[index &+ 1] &>> UInt8(8 &- shift)
-            difference |= UInt64(octet ^ stored[index])
-            index &+= 1
+            let left = count &- index
+            let storedWord = UInt64(bigEndian: UnsafeRawPointer(stored + index).loadUnaligned(as: UInt64.self))
+            difference |= Self.leadingOctets(self.realignedWord(index) ^ storedWord, left)
+            index &+= 8
         }
         return difference == 0
     }
@@ -402,16 +404,14 @@ public struct EXIBitReader: ~Copyable {
     @inlinable
     mutating func readOctets(_ count: Int) -> [UInt8] {
         guard count > 0 else { return [] }
-        if self.position & 7 == 0 {
-            let start = self.base + (self.position >> 3)
-            self.position &+= count &* 8
-            return Array(UnsafeBufferPointer(start: start, count: count))
-        }
-        // The array is made from the input octets as they lie, then realigned in place.
         var octets = Array(UnsafeBufferPointer(start: self.base + (self.position >> 3), count: count))
-        octets.withUnsafeMutableBufferPointer { buffer in
-            guard let address = buffer.baseAddress else { return }
-            self.copyOctets(into: address, count)
+        if self.position & 7 == 0 {
+            self.position &+= count &* 8
+        } else {
+            octets.withUnsafeMutableBufferPointer { buffer in
+                guard let address = buffer.baseAddress else { return }
+                self.copyOctets(into: address, count)
+            }
         }
         return octets
     }

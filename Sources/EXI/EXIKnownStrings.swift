@@ -10,7 +10,8 @@ public struct EXIKnownStrings: Sendable {
     /// The values, as given.
     public let values: [String]
     /// The UTF-8 octets of the ASCII values, one after the other (the only ones octets read as single-octet
-    /// characters can spell; a non-ASCII value is kept in `values` and never matched).
+    /// characters can spell; a non-ASCII value is kept in `values` and never matched), then 8 zero octets: every
+    /// value can be read a whole word at a time.
     @usableFromInline let octets: [UInt8]
     /// Per ASCII value: its index in `values`, where its octets start in `octets`, and how many there are.
     @usableFromInline let entries: [Entry]
@@ -38,7 +39,7 @@ public struct EXIKnownStrings: Sendable {
             entries.append(Entry(index: index, start: octets.count, count: value.utf8.count))
             octets.append(contentsOf: value.utf8)
         }
-        self.octets = octets
+        self.octets = octets + repeatElement(0, count: 8)
         self.entries = entries
         self.longestUTF8Count = entries.reduce(0) { Swift.max($0, $1.count) }
     }
@@ -48,16 +49,21 @@ public struct EXIKnownStrings: Sendable {
     public func value(matching input: UnsafeBufferPointer<UInt8>) -> String? {
         let n = input.count
         guard n > 0, n <= self.longestUTF8Count, let wanted = input.baseAddress else { return nil }
-        let found: Int? = self.entries.withUnsafeBufferPointer { entries in
+        return self.firstIndex(count: n) { Self.equal($0, wanted, n) }.map { self.values[$0] }
+    }
+
+    /// The index in `values` of the first stored ASCII value of `count` octets whose octets `matches` accepts.
+    @inlinable
+    func firstIndex(count: Int, where matches: (UnsafePointer<UInt8>) -> Bool) -> Int? {
+        self.entries.withUnsafeBufferPointer { entries in
             self.octets.withUnsafeBufferPointer { all in
                 guard let stored = all.baseAddress else { return nil }
-                for entry in entries where entry.count == n {
-                    if Self.equal(stored + entry.start, wanted, n) { return entry.index }
+                for entry in entries where entry.count == count {
+                    if matches(stored + entry.start) { return entry.index }
                 }
                 return nil
             }
         }
-        return found.map { self.values[$0] }
     }
 
     /// Whether `count` octets at `p` and `q` are the same (eight at a time).
@@ -99,16 +105,7 @@ extension EXIBitReader {
             // character takes more than one octet) the general path below reads it. Only ASCII values are
             // matched: equal octets are all below 0x80, each one whole character. They are compared where they
             // are, at any bit offset.
-            let found: Int? = known.entries.withUnsafeBufferPointer { entries in
-                known.octets.withUnsafeBufferPointer { all in
-                    guard let stored = all.baseAddress else { return nil }
-                    for entry in entries where entry.count == n {
-                        if self.nextOctetsEqual(stored + entry.start, n) { return entry.index }
-                    }
-                    return nil
-                }
-            }
-            if let found {
+            if let found = known.firstIndex(count: n, where: { self.nextOctetsEqual($0, n) }) {
                 self.position &+= n &* 8
                 return known.values[found]
             }
