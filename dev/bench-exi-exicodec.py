@@ -1,12 +1,17 @@
 """Times Josev's EXICodec.jar (EXIficient, PyPI iso15118==0.31.2) on the messages of `pnc bench exi`.
 
-Usage: python bench-exi-exicodec.py <EXICodec.jar> <ours.hex> <rounds>
+Usage: python bench-exi-exicodec.py <EXICodec.jar> <ours.hex> <rounds> [<warm-up calls> [<warm-up seconds>]]
 
 ours.hex holds lines "name<TAB>hex" (`exi-bench --hex`). For each message the jar decodes our bytes to its JSON,
 encodes that JSON again (the bytes must be ours: reported as identical or MISMATCH), and both calls are timed as
 Josev calls them, through py4j from Python, by the method the Swift and C sides use: the mean wall time per call over
-a batch of `rounds` consecutive calls, best of three batches. The fastest single call is printed too. Prints
-"name<TAB>encode ns<TAB>decode ns<TAB>identical|MISMATCH|ERR ...<TAB>fastest encode call ns<TAB>fastest decode call ns".
+a batch of `rounds` consecutive calls, best of three batches. The fastest single call is printed too.
+
+Each message and direction is timed twice. Early: after one warm-up call, as in a process that has handled a few
+messages. Steady: after `warm-up calls` more calls (default 1000, at most `warm-up seconds`, default 10), when the
+JVM has compiled the codec's hot paths; the jar's SupportedAppProtocol handling gets about five times faster by then.
+Prints "name<TAB>steady encode ns<TAB>steady decode ns<TAB>identical|MISMATCH|ERR ...<TAB>fastest steady encode
+call ns<TAB>fastest steady decode call ns<TAB>early encode ns<TAB>early decode ns<TAB>warm-up calls (enc/dec)".
 """
 import binascii
 import sys
@@ -34,8 +39,20 @@ def measure(rounds: int, call) -> tuple[float, float]:
     return best_mean, fastest
 
 
+def warm_up(calls: int, seconds: float, call) -> int:
+    """Makes up to `calls` calls, stopping after `seconds`; returns how many were made."""
+    deadline = time.monotonic() + seconds
+    made = 0
+    while made < calls and time.monotonic() < deadline:
+        call()
+        made += 1
+    return made
+
+
 def main() -> None:
     jar, hex_path, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    warm_calls = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
+    warm_seconds = float(sys.argv[5]) if len(sys.argv) > 5 else 10.0
     gateway = JavaGateway.launch_gateway(
         classpath=jar, die_on_exit=True, javaopts=["--add-opens", "java.base/java.lang=ALL-UNNAMED"]
     )
@@ -55,12 +72,20 @@ def main() -> None:
             print(f"{name}\t-\t-\tERR encode: {codec.get_last_encoding_error()}")
             continue
         verdict = "identical" if bytes(again) == exi else "MISMATCH " + binascii.hexlify(bytes(again)).decode()
-        # One untimed round each way warms the JIT, as a long-running Josev process would be.
+        # One untimed call each way before the early timing (class loading, first compilation).
         codec.decode(exi, ns)
         codec.encode(message, ns)
+        decode_early, _ = measure(rounds, lambda: codec.decode(exi, ns))
+        encode_early, _ = measure(rounds, lambda: codec.encode(message, ns))
+        warm_decode = warm_up(warm_calls, warm_seconds, lambda: codec.decode(exi, ns))
+        warm_encode = warm_up(warm_calls, warm_seconds, lambda: codec.encode(message, ns))
         decode, decode_fastest = measure(rounds, lambda: codec.decode(exi, ns))
         encode, encode_fastest = measure(rounds, lambda: codec.encode(message, ns))
-        print(f"{name}\t{encode:.0f}\t{decode:.0f}\t{verdict}\t{encode_fastest:.0f}\t{decode_fastest:.0f}", flush=True)
+        print(
+            f"{name}\t{encode:.0f}\t{decode:.0f}\t{verdict}\t{encode_fastest:.0f}\t{decode_fastest:.0f}"
+            f"\t{encode_early:.0f}\t{decode_early:.0f}\t{warm_encode}/{warm_decode}",
+            flush=True,
+        )
     gateway.shutdown()
 
 

@@ -18,7 +18,9 @@
 # into a buffer reused across calls (libcbv2g: its exi_bitstream_t over a static buffer; ours: exiEncode(into:)); the
 # last columns give our exiEncoded(), which also allocates the returned array. When
 # dev/install-test-deps.sh has installed Josev's EXICodec.jar, dev/bench-exi-exicodec.py also times it on the same
-# bytes (decode ours, re-encode its JSON, which must give ours again) and the ratios EXICodec.jar/OpenPnC follow.
+# bytes (decode ours, re-encode its JSON, which must give ours again) and the ratios EXICodec.jar/OpenPnC follow,
+# steady (after EXICODEC_WARMUP calls, default 1000, at most EXICODEC_WARMUP_SECONDS, default 10, per message and
+# direction) and early (after one call); EXICODEC_ROUNDS (default 20) is the batch size.
 #
 # Environment: LIBCBV2G_DIR, LIBCBV2G_REF (commit to check out when cloning), PNC_SCRATCH_PATH (SwiftPM scratch path,
 # default .build), PNC_BENCH=pnc (measure through a release build of the whole `pnc` CLI instead of `exi-bench`; same
@@ -75,8 +77,10 @@ rm -f "$out/jar.tsv"
 venv=$root/.build/peers/venv
 jar=$(ls "$venv"/lib/python*/site-packages/iso15118/shared/EXICodec.jar 2>/dev/null | head -1 || true)
 if [ -x "$venv/bin/python" ] && [ -n "$jar" ] && command -v java >/dev/null; then
-    echo "timing EXICodec.jar (3 batches of ${EXICODEC_ROUNDS:-20} calls per message and direction)" >&2
-    "$venv/bin/python" dev/bench-exi-exicodec.py "$jar" "$out/ours.hex" "${EXICODEC_ROUNDS:-20}" >"$out/jar.tsv"
+    echo "timing EXICodec.jar (3 batches of ${EXICODEC_ROUNDS:-20} calls per message and direction, early and after" \
+        "${EXICODEC_WARMUP:-1000} warm-up calls or ${EXICODEC_WARMUP_SECONDS:-10} s)" >&2
+    "$venv/bin/python" dev/bench-exi-exicodec.py "$jar" "$out/ours.hex" "${EXICODEC_ROUNDS:-20}" \
+        "${EXICODEC_WARMUP:-1000}" "${EXICODEC_WARMUP_SECONDS:-10}" >"$out/jar.tsv"
 else
     echo "EXICodec.jar not installed (dev/install-test-deps.sh): its column is left out" >&2
 fi
@@ -131,10 +135,12 @@ if os.path.exists(f"{out}/jar.tsv"):
     jar = table(f"{out}/jar.tsv")
     print()
     print("EXICodec.jar (EXIficient via py4j, as Josev calls it): wall ns per call, the mean of a batch of calls, best of")
-    print("3 batches (the method of the Swift and C columns); it decodes our bytes and re-encodes its own JSON of them;")
-    print("ratio = EXICodec.jar / OpenPnC; last columns: the jar's fastest single call and the ratio it gives")
+    print("3 batches (the method of the Swift and C columns); it decodes our bytes and re-encodes its own JSON of them.")
+    print("steady: after the warm-up calls (last column), when the JVM has compiled the codec; early: after one call.")
+    print("ratio = EXICodec.jar / OpenPnC; 'fastest': the jar's fastest single steady call and the ratio it gives")
     print(f"{'message':<56} {'enc jar':>11} {'ratio':>9}  {'dec jar':>11} {'ratio':>9}  bytes      "
-          f"{'fastest enc':>11} {'ratio':>9}  {'fastest dec':>11} {'ratio':>9}")
+          f"{'fastest enc':>11} {'ratio':>9}  {'fastest dec':>11} {'ratio':>9}  "
+          f"{'early enc':>11} {'ratio':>9}  {'early dec':>11} {'ratio':>9}  warm-up")
     for name, row in ours.items():
         j = jar.get(name)
         if not j or j[0] == "-":
@@ -148,7 +154,10 @@ if os.path.exists(f"{out}/jar.tsv"):
         fastest = ""
         if len(j) >= 5:
             fastest = (f"  {j[3]:>11} {float(j[3]) / enc:>8.0f}x  {j[4]:>11} {float(j[4]) / dec:>8.0f}x")
-        print(f"{name:<56} {j[0]:>11} {float(j[0]) / enc:>8.0f}x  {j[1]:>11} {float(j[1]) / dec:>8.0f}x  {verdict:<9}{fastest}")
+        early = ""
+        if len(j) >= 8:
+            early = (f"  {j[5]:>11} {float(j[5]) / enc:>8.0f}x  {j[6]:>11} {float(j[6]) / dec:>8.0f}x  {j[7]}")
+        print(f"{name:<56} {j[0]:>11} {float(j[0]) / enc:>8.0f}x  {j[1]:>11} {float(j[1]) / dec:>8.0f}x  {verdict:<9}{fastest}{early}")
 if mismatches:
     print(f"\n{mismatches} message(s) differ (or failed) between OpenPnC and libcbv2g or EXICodec.jar")
     sys.exit(1)

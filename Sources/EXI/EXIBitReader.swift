@@ -318,23 +318,8 @@ public struct EXIBitReader: ~Copyable {
         }
         // Output byte i joins the low bits of input byte i with the high bits of input byte i + 1, which exists
         // because count * 8 bits remain after a non-zero offset into input byte 0.
-        var index = 0
-        // Where the input holds a word beyond each output word, every input word is loaded once.
-        let available = self.bitCount >> 3 &- first
-        if count >= 16, available >= 16 {
-            let left = Swift.min(count, available &- 8)
-            var high = UInt64(bigEndian: UnsafeRawPointer(input).loadUnaligned(as: UInt64.self))
-            while index &+ 16 <= left {
-                let next = UInt64(bigEndian: UnsafeRawPointer(input + (index &+ 8)).loadUnaligned(as: UInt64.self))
-                let after = UInt64(bigEndian: UnsafeRawPointer(input + (index &+ 16)).loadUnaligned(as: UInt64.self))
-                let out = UnsafeMutableRawPointer(output + index)
-                out.storeBytes(of: (high &<< shift | next &>> (64 &- shift)).bigEndian, as: UInt64.self)
-                out.storeBytes(of: (next &<< shift | after &>> (64 &- shift)).bigEndian, toByteOffset: 8, as: UInt64.self)
-                high = after
-                index &+= 16
-            }
-        }
-        // The rest (near the end of the input, or under 16 octets) a word at a time.
+        var index = EXIOctetShift.join(input, output, count: count, shift: Int(shift))
+        // The rest (under 32 octets) a word at a time.
         while index < count {
             let word = self.realignedWord(index)
             if index &+ 8 <= count {

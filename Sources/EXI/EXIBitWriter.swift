@@ -267,6 +267,12 @@ public struct EXIBitWriter: ~Copyable {
         let shift = UInt64(self.pendingCount)
         var carry = self.pending
         var index = 0
+        if n > 32 {
+            // Output byte 0 joins the pending bits with octet 0; byte j > 0 joins octets j - 1 and j, 32 at a time.
+            out[0] = UInt8(truncatingIfNeeded: carry &<< (8 &- shift) | UInt64(source[0]) &>> shift)
+            index = 1 &+ EXIOctetShift.join(source, out + 1, count: n &- 1, shift: 8 &- Int(shift))
+            carry = UInt64(source[index &- 1])
+        }
         while index &+ 16 <= n {
             // Two words per round: each output word depends only on the input, not on the previous round.
             let word = UInt64(bigEndian: UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self))

@@ -132,8 +132,8 @@ import Testing
     @Test("[EXI 1.0 §7.1.1] binary values of 0 to 300 octets, written at each of the 8 bit offsets, and followed by 0 to 24 octets, equal the stream written an octet at a time and read back (octets on a byte boundary are copied as they lie, others realigned)")
     func binaryAtEveryOffset() throws {
         for offset in 0..<8 {
-            // Lengths around the writer's 16-octet rounds and 8-octet words, and past them.
-            for length in [0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 300] {
+            // Lengths around the 32-octet vector rounds, the writer's 16-octet rounds and 8-octet words, and past them.
+            for length in [0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40, 47, 48, 63, 64, 65, 95, 96, 97, 300] {
                 let value = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ offset) }
                 // Octets after the value: the reader loads whole words only where the input holds them.
                 for tail in [0, 1, 8, 9, 17, 24] {
