@@ -180,7 +180,7 @@ public enum EXIBenchmarks {
         if !tsv {
             print(
                 "message".padding(toLength: 56, withPad: " ", startingAt: 0)
-                    + "bytes   encode ns/op   to array ns/op   decode ns/op   allocs/op enc/dec   vs EXICodec.jar 20 ms")
+                    + "bytes   encode ns/op   to array ns/op   decode ns/op   allocs/op enc/dec")
         }
         // One output buffer for every encode, as a V2G session reuses its send buffer (libcbv2g's harness does the
         // same with its exi_bitstream_t over a static buffer).
@@ -209,13 +209,12 @@ public enum EXIBenchmarks {
             let allocations = "\(Self.format(encodeAllocations))/\(Self.format(decodeAllocations))"
             let line = sample.name.padding(toLength: 56, withPad: " ", startingAt: 0)
                 + String(format: "%5d   %12.0f   %12.0f   %12.0f   ", bytes.count, encode, encodeArray, decode)
-                + allocations.padding(toLength: 17, withPad: " ", startingAt: 0)
-                + String(format: "   %10.0fx", 20e6 / max(encode, decode))
+                + allocations
             print(line)
         }
         if !tsv {
             print("encode: exiEncode(into:) a reused buffer; to array: exiEncoded(), which allocates the result")
-            print("libcbv2g side by side, same messages and method: dev/bench-exi-libcbv2g.sh")
+            print("libcbv2g and EXICodec.jar side by side, same messages and method: dev/bench-exi-libcbv2g.sh")
         }
     }
 }
