@@ -9,7 +9,7 @@ a batch of `rounds` consecutive calls, best of three batches. The fastest single
 
 Each message and direction is timed twice. Early: after one warm-up call, as in a process that has handled a few
 messages. Steady: after `warm-up calls` more calls (default 1000, at most `warm-up seconds`, default 10), when the
-JVM has compiled the codec's hot paths; the jar's SupportedAppProtocol handling gets about five times faster by then.
+JVM has compiled the codec's hot paths; the jar's SupportedAppProtocol handling gets four to nine times faster by then.
 Prints "name<TAB>steady encode ns<TAB>steady decode ns<TAB>identical|MISMATCH|ERR ...<TAB>fastest steady encode
 call ns<TAB>fastest steady decode call ns<TAB>early encode ns<TAB>early decode ns<TAB>warm-up calls (enc/dec)".
 """
