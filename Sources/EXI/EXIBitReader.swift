@@ -12,9 +12,18 @@ public struct EXIBitReader: ~Copyable {
     @usableFromInline let bitCount: Int
     /// Whether `base` is the reader's own copy of the input (freed in `deinit`).
     @usableFromInline let owned: Bool
+    /// The number of octets ``window()`` may load from: the input's length, or 0 in a reader made to read without
+    /// windows (a test compares the two ways).
+    @usableFromInline let windowEnd: Int
 
     /// Creates a reader over a copy of `bytes`, positioned at the first bit.
     public init(_ bytes: [UInt8]) {
+        self.init(bytes, windows: true)
+    }
+
+    /// Creates a reader over a copy of `bytes` that reads without windows when `windows` is false: every generated
+    /// decoder then takes its reads one value at a time.
+    package init(_ bytes: [UInt8], windows: Bool) {
         let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(bytes.count, 1))
         bytes.withUnsafeBufferPointer { source in
             if let address = source.baseAddress { copy.initialize(from: address, count: source.count) }
@@ -23,6 +32,7 @@ public struct EXIBitReader: ~Copyable {
         self.position = 0
         self.bitCount = bytes.count &* 8
         self.owned = true
+        self.windowEnd = windows ? bytes.count : 0
     }
 
     /// Creates a reader over a copy of the bytes in `buffer`.
@@ -42,6 +52,7 @@ public struct EXIBitReader: ~Copyable {
         }
         self.position = 0
         self.bitCount = buffer.count &* 8
+        self.windowEnd = buffer.count
     }
 
     deinit {
@@ -116,6 +127,21 @@ public struct EXIBitReader: ~Copyable {
         self.position = position
         return result
     }
+
+    /// The next bits of the stream in one word (``EXIWindow``), when the 8 octets from the current one all exist;
+    /// nil nearer the end of the input. The generated decoders read a type's fixed-width content from it in one go,
+    /// and fall back to the reads one at a time when it is nil or the content does not fit it.
+    @inlinable @inline(__always)
+    public func window() -> EXIWindow? {
+        let index = self.position >> 3
+        guard index &+ 8 <= self.windowEnd else { return nil }
+        let word = UInt64(bigEndian: UnsafeRawPointer(self.base + index).loadUnaligned(as: UInt64.self))
+        return EXIWindow(word &<< UInt64(self.position & 7))
+    }
+
+    /// Moves past the bits taken from `window`, a ``window()`` of this reader at the current position.
+    @inlinable @inline(__always)
+    public mutating func advance(past window: EXIWindow) { self.position &+= window.used }
 
     /// Skips the next `count` bits (1...9) when they are present and all 0, and returns true; otherwise reads nothing
     /// and returns false. The generated decoders check a run of constant event codes with one call, and read them

@@ -36,9 +36,10 @@ extension Generator {
         }
     }
 
-    func decodeContent(_ c: ContentRef, into v: String, _ L: inout Lines) {
+    func decodeContent(_ c: ContentRef, into v: String, _ L: inout Lines, _ ctx: Ctx? = nil) {
         switch c {
         case .simple(let k):
+            ctx?.valueKinds[v] = k
             L("try r.readSimpleContentStart()")
             L("let \(v) = \(decodeValue(k))")
             L("try r.readSimpleContentEnd()")
@@ -91,6 +92,8 @@ extension Generator {
         var knownEvent: Int? = nil
         /// Whether the generated decoder compares `ev` anywhere (else `ev` is not declared and its stores are dropped).
         var readsEvent = false
+        /// The kind of each simple value the decoder reads, by the name of its variable.
+        var valueKinds: [String: ValueKind] = [:]
     }
 
     /// `guard ev == id`, unless the event just read is known to be `id`.
@@ -313,6 +316,80 @@ extension Generator {
         return out.joined(separator: "\n")
     }
 
+    /// A fast path for a decoder body that is one fixed sequence of constant event codes and simple values of at
+    /// most 57 bits in all (booleans, bounded and enumerated values, integers of up to two octets): it reads them
+    /// all from one ``EXIWindow`` and returns, or, where the window is not available or a read returns nil, leaves
+    /// the input to the reads of `body`, which follow it. Nil for any other body (one that compares events, loops,
+    /// reads strings or binary data, or calls another type's decoder).
+    func windowFastPath(_ body: String, _ kinds: [String: ValueKind]) -> String? {
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: true)
+        guard let first = lines.first else { return nil }
+        let indent = String(first.prefix { $0 == " " })
+        var out: [String] = []
+        var bits = 0
+        var values = 0
+        var index = 0
+        var result: Substring? = nil
+        func zeros(_ count: Int) {
+            bits += count
+            out.append("guard f.zeros(\(count)) else { break window }")
+        }
+        while index < lines.count {
+            let line = lines[index]
+            guard line.hasPrefix(indent) else { return nil }
+            let code = line.dropFirst(indent.count)
+            index += 1
+            if code.hasPrefix("return Self(") {
+                guard index == lines.count else { return nil }
+                result = code
+            } else if code.hasPrefix("if !r.skipZeroBits("), let count = Int(code.dropFirst(19).prefix { $0.isNumber }) {
+                // The checked run and, up to its closing brace, the reads that name the error.
+                while index < lines.count, lines[index] != indent + "}" { index += 1 }
+                guard index < lines.count else { return nil }
+                index += 1
+                zeros(count)
+            } else if let width = constantReadWidth(code) {
+                zeros(width)
+            } else if code.hasPrefix("let v"), let equals = code.firstIndex(of: "=") {
+                let name = String(code.dropFirst(4).prefix { $0 != " " })
+                guard code[code.index(after: equals)...].hasPrefix(" "), let kind = kinds[name] else { return nil }
+                values += 1
+                switch kind {
+                case .boolean:
+                    bits += 1
+                    out.append("let \(name) = f.boolean()")
+                case .bounded(let width, let min, let max, let swift):
+                    bits += width
+                    out.append("guard let \(name) = f.bounded(bits: \(width), min: \(min), max: \(max), as: \(swift).self) else { break window }")
+                case .enumeration(let type, let width, let count):
+                    bits += width
+                    out.append("guard let i\(name.dropFirst()) = f.index(bits: \(width), count: \(count)) else { break window }")
+                    out.append("let \(name) = \(type)(exiIndex: i\(name.dropFirst()))")
+                case .unsigned(let min, let max, let swift):
+                    bits += 16
+                    out.append("guard let \(name) = f.unsigned(min: \(min), max: \(max), as: \(swift).self) else { break window }")
+                case .signed(let min, let max, let swift):
+                    bits += 17
+                    let low = min == Int64.min ? "Int64.min" : String(min)
+                    out.append("guard let \(name) = f.integer(min: \(low), max: \(max), as: \(swift).self) else { break window }")
+                case .string, .binary, .bigInteger:
+                    return nil
+                }
+            } else {
+                return nil
+            }
+        }
+        guard let result, values > 0, bits <= 57 else { return nil }
+        var text = indent + "// The whole content from one window of the input; else (near its end, an integer of more than two\n"
+        text += indent + "// octets, or content the reads below reject) the reads one at a time.\n"
+        text += indent + "window: if var f = r.window() {\n"
+        for line in out { text += indent + "    " + line + "\n" }
+        text += indent + "    r.advance(past: f)\n"
+        text += indent + "    " + result + "\n"
+        text += indent + "}\n"
+        return text
+    }
+
     /// The union of two state sets (nil: any state).
     func union(_ a: Set<Int>?, _ b: Set<Int>?) -> Set<Int>? {
         guard let a, let b else { return nil }
@@ -342,11 +419,13 @@ extension Generator {
         case .attribute(let q, let k, let id, _):
             checkEvent(id, "expected AT(\(q.local))", ctx, &L)
             ctx.states = stateAfter(id, ctx)
+            ctx.valueKinds[v] = k
             L("let \(v) = \(decodeValue(k))")
             emitRead(ctx, &L)
         case .simpleContent(let k):
             checkEvent(1, "expected CH", ctx, &L)
             ctx.states = stateAfter(1, ctx)
+            ctx.valueKinds[v] = k
             L("let \(v) = \(decodeValue(k))")
             emitRead(ctx, &L)
         case .element(let members, let groupEnum, _, _):
@@ -359,7 +438,7 @@ extension Generator {
                     L("case \(m.id):")
                     L.indent += 1
                     let t = ctx.fresh()
-                    decodeContent(m.content, into: t, &L)
+                    decodeContent(m.content, into: t, &L, ctx)
                     L("\(v) = .\(m.caseName)(\(t))")
                     L.indent -= 1
                 }
@@ -369,7 +448,7 @@ extension Generator {
             } else {
                 checkEvent(members[0].id, "expected SE(\(members[0].decl.qname.local))", ctx, &L)
                 ctx.states = stateAfter(members[0].id, ctx)
-                decodeContent(members[0].content, into: v, &L)
+                decodeContent(members[0].content, into: v, &L, ctx)
             }
             emitRead(ctx, &L)
         case .choice(let c, _, _):
@@ -701,7 +780,9 @@ extension Generator {
         }
         var decoderBody = Lines()
         appendMarked(kept, marker: Self.stateStoreMarker, keep: ctx.usesRuntimeState, to: &decoderBody)
-        L.text += coalesceConstantReads(decoderBody.text)
+        let reads = coalesceConstantReads(decoderBody.text)
+        if let fast = windowFastPath(reads, ctx.valueKinds) { L.text += fast }
+        L.text += reads
         L.close()
         L("")
         L("/// Encodes the content of an element of this type (after its SE event, up to and including EE).")

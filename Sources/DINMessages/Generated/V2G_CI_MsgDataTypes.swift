@@ -315,6 +315,22 @@ extension AC_EVSEStatus {
 extension AC_EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            let v1 = f.boolean()
+            guard f.zeros(3) else { break window }
+            let v2 = f.boolean()
+            guard f.zeros(3) else { break window }
+            guard let v3 = f.unsigned(min: 0, max: 4294967295, as: UInt32.self) else { break window }
+            guard f.zeros(3) else { break window }
+            guard let i4 = f.index(bits: 2, count: 3) else { break window }
+            let v4 = EVSENotification(exiIndex: i4)
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(powerSwitchClosed: v1, rcd: v2, notificationMaxDelay: v3, evseNotification: v4, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()
@@ -4230,6 +4246,17 @@ extension ProfileEntry {
 extension ProfileEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let v1 = f.unsigned(min: 0, max: 4294967295, as: UInt32.self) else { break window }
+            guard f.zeros(3) else { break window }
+            guard let v2 = f.integer(min: -32768, max: 32767, as: Int16.self) else { break window }
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(chargingProfileEntryStart: v1, chargingProfileEntryMaxPower: v2, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()

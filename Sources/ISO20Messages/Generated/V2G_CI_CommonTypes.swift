@@ -1940,6 +1940,18 @@ extension EVSEStatus {
 extension EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let v1 = f.unsigned(min: 0, max: 65535, as: UInt16.self) else { break window }
+            guard f.zeros(3) else { break window }
+            guard let i2 = f.index(bits: 3, count: 6) else { break window }
+            let v2 = EvseNotification(exiIndex: i2)
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(notificationMaxDelay: v1, evseNotification: v2, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()
@@ -2717,6 +2729,17 @@ extension RationalNumber {
 extension RationalNumber {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let v1 = f.bounded(bits: 8, min: -128, max: 127, as: Int8.self) else { break window }
+            guard f.zeros(3) else { break window }
+            guard let v2 = f.integer(min: -32768, max: 32767, as: Int16.self) else { break window }
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(exponent: v1, value: v2, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()

@@ -6175,6 +6175,17 @@ extension WPT_TxRxPulseOrder {
 extension WPT_TxRxPulseOrder {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let v1 = f.unsigned(min: 0, max: 65535, as: UInt16.self) else { break window }
+            guard f.zeros(3) else { break window }
+            guard let v2 = f.unsigned(min: 1, max: 4294967295, as: UInt32.self) else { break window }
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(indexNumber: v1, txRxIdentifier: v2, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()

@@ -176,6 +176,19 @@ extension AuthorizationRes {
 extension AuthorizationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let i1 = f.index(bits: 5, count: 26) else { break window }
+            let v1 = ResponseCode(exiIndex: i1)
+            guard f.zeros(3) else { break window }
+            guard let i2 = f.index(bits: 2, count: 3) else { break window }
+            let v2 = EVSEProcessing(exiIndex: i2)
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(responseCode: v1, evseProcessing: v2, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()
@@ -3913,6 +3926,16 @@ extension PaymentServiceSelectionRes {
 extension PaymentServiceSelectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let i1 = f.index(bits: 5, count: 26) else { break window }
+            let v1 = ResponseCode(exiIndex: i1)
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(responseCode: v1, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()
@@ -4598,6 +4621,15 @@ extension ServiceDetailReq {
 extension ServiceDetailReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let v1 = f.unsigned(min: 0, max: 65535, as: UInt16.self) else { break window }
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(serviceID: v1, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()
@@ -5411,6 +5443,16 @@ extension SessionStopReq {
 extension SessionStopReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let i1 = f.index(bits: 1, count: 2) else { break window }
+            let v1 = ChargingSession(exiIndex: i1)
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(chargingSession: v1, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()
@@ -5506,6 +5548,16 @@ extension SessionStopRes {
 extension SessionStopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let i1 = f.index(bits: 5, count: 26) else { break window }
+            let v1 = ResponseCode(exiIndex: i1)
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(responseCode: v1, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()

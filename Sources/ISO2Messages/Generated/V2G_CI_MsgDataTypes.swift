@@ -326,6 +326,20 @@ extension AC_EVSEStatus {
 extension AC_EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let v1 = f.unsigned(min: 0, max: 65535, as: UInt16.self) else { break window }
+            guard f.zeros(3) else { break window }
+            guard let i2 = f.index(bits: 2, count: 3) else { break window }
+            let v2 = EVSENotification(exiIndex: i2)
+            guard f.zeros(3) else { break window }
+            let v3 = f.boolean()
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(notificationMaxDelay: v1, evseNotification: v2, rcd: v3, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()
@@ -2302,6 +2316,20 @@ extension DC_EVStatus {
 extension DC_EVStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            let v1 = f.boolean()
+            guard f.zeros(3) else { break window }
+            guard let i2 = f.index(bits: 4, count: 12) else { break window }
+            let v2 = DC_EVErrorCode(exiIndex: i2)
+            guard f.zeros(3) else { break window }
+            guard let v3 = f.bounded(bits: 7, min: 0, max: 100, as: Int8.self) else { break window }
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(evReady: v1, evErrorCode: v2, evresssoc: v3, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()
@@ -2901,6 +2929,18 @@ extension EVSEStatus {
 extension EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let v1 = f.unsigned(min: 0, max: 65535, as: UInt16.self) else { break window }
+            guard f.zeros(3) else { break window }
+            guard let i2 = f.index(bits: 2, count: 3) else { break window }
+            let v2 = EVSENotification(exiIndex: i2)
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(notificationMaxDelay: v1, evseNotification: v2, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()
@@ -4645,6 +4685,20 @@ extension PhysicalValue {
 extension PhysicalValue {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
+        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // octets, or content the reads below reject) the reads one at a time.
+        window: if var f = r.window() {
+            guard f.zeros(2) else { break window }
+            guard let v1 = f.bounded(bits: 3, min: -3, max: 3, as: Int8.self) else { break window }
+            guard f.zeros(3) else { break window }
+            guard let i2 = f.index(bits: 3, count: 7) else { break window }
+            let v2 = UnitSymbol(exiIndex: i2)
+            guard f.zeros(3) else { break window }
+            guard let v3 = f.integer(min: -32768, max: 32767, as: Int16.self) else { break window }
+            guard f.zeros(2) else { break window }
+            r.advance(past: f)
+            return Self(multiplier: v1, unit: v2, value: v3, _exiMemberwise: EXIMemberwise())
+        }
         if !r.skipZeroBits(2) {
             guard try r.readEventCode(width: 1) == 0 else { throw Self._exiUndeclared(0, at: r.bitPosition &- 1) }
             try r.readSimpleContentStart()
