@@ -180,6 +180,11 @@ public struct EXIBitReader: ~Copyable {
     /// Reads an EXI unsigned integer (EXI 1.0 §7.1.6): 7-bit groups, least significant first, high bit = more.
     @inlinable @inline(__always)
     public mutating func readUnsignedInteger() throws(EXIError) -> UInt64 {
+        // Up to three octets (times of a day, lengths of certificates) from a window: one load, one branch per octet.
+        if var window = self.window(), let value = window.magnitude() {
+            self.advance(past: window)
+            return value
+        }
         let octet = try self.readBits(8)
         if octet & 0x80 == 0 { return octet }
         // Two octets (values up to 16383: times, limits, lengths of certificates) are read here as well.

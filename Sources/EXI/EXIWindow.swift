@@ -3,7 +3,7 @@
 /// A generated decoder whose type's content is a fixed sequence of event codes and values of at most 57 bits (a
 /// PhysicalValue, a RationalNumber, a status) reads it all from a window: no bounds check or octet load per value,
 /// and no branch on the bit offset. Each read returns nil where the bits are not what the fast path accepts (a
-/// non-zero event code, a value out of range, an integer of more than two octets); the decoder then reads the
+/// non-zero event code, a value out of range, an integer of more than three octets); the decoder then reads the
 /// content again one value at a time, which names the error or reads the longer integer. The caller keeps
 /// ``used`` at or below ``capacity``.
 @frozen
@@ -50,16 +50,16 @@ public struct EXIWindow {
         return index < count ? index : nil
     }
 
-    /// Takes an EXI unsigned integer (EXI 1.0 §7.1.6) of one or two octets as `T`, or nil when it has more octets
-    /// or lies outside `min...max`. At most 16 bits.
+    /// Takes an EXI unsigned integer (EXI 1.0 §7.1.6) of one to three octets as `T`, or nil when it has more octets
+    /// or lies outside `min...max`. At most 24 bits.
     @inlinable @inline(__always)
     public mutating func unsigned<T: FixedWidthInteger>(min: UInt64, max: UInt64, as _: T.Type) -> T? {
         guard let value = self.magnitude(), value >= min, value <= max else { return nil }
         return T(truncatingIfNeeded: value)
     }
 
-    /// Takes an EXI integer (EXI 1.0 §7.1.5: a sign bit, then a magnitude of one or two octets) as `T`, or nil when
-    /// the magnitude has more octets or the value lies outside `min...max`. At most 17 bits.
+    /// Takes an EXI integer (EXI 1.0 §7.1.5: a sign bit, then a magnitude of one to three octets) as `T`, or nil
+    /// when the magnitude has more octets or the value lies outside `min...max`. At most 25 bits.
     @inlinable @inline(__always)
     public mutating func integer<T: FixedWidthInteger>(min: Int64, max: Int64, as _: T.Type) -> T? {
         let negative = self.take(1) == 1
@@ -69,16 +69,22 @@ public struct EXIWindow {
         return T(truncatingIfNeeded: value)
     }
 
-    /// The value of an unsigned integer of one or two 7-bit groups, or nil when a third group follows.
+    /// The value of an unsigned integer of one to three 7-bit groups (up to 2,097,151: times of a day, limits),
+    /// or nil when a fourth group follows.
     @inlinable @inline(__always)
     mutating func magnitude() -> UInt64? {
-        let octets = (self.word &<< UInt64(self.taken)) &>> 48
-        if octets & 0x8000 == 0 {
+        let octets = (self.word &<< UInt64(self.taken)) &>> 40
+        if octets & 0x80_0000 == 0 {
             self.taken &+= 8
-            return octets &>> 8
+            return octets &>> 16
+        }
+        let low = (octets &>> 16) & 0x7F | (octets &>> 1) & 0x3F80
+        if octets & 0x8000 == 0 {
+            self.taken &+= 16
+            return low
         }
         guard octets & 0x80 == 0 else { return nil }
-        self.taken &+= 16
-        return (octets &>> 8) & 0x7F | (octets & 0x7F) &<< 7
+        self.taken &+= 24
+        return low | (octets & 0x7F) &<< 14
     }
 }

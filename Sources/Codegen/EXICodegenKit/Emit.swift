@@ -317,7 +317,7 @@ extension Generator {
     }
 
     /// A fast path for a decoder body that is one fixed sequence of constant event codes and simple values of at
-    /// most 57 bits in all (booleans, bounded and enumerated values, integers of up to two octets): it reads them
+    /// most 57 bits in all (booleans, bounded and enumerated values, integers of up to three octets): it reads them
     /// all from one ``EXIWindow`` and returns, or, where the window is not available or a read returns nil, leaves
     /// the input to the reads of `body`, which follow it. Nil for any other body (one that compares events, loops,
     /// reads strings or binary data, or calls another type's decoder).
@@ -366,10 +366,10 @@ extension Generator {
                     out.append("guard let i\(name.dropFirst()) = f.index(bits: \(width), count: \(count)) else { break window }")
                     out.append("let \(name) = \(type)(exiIndex: i\(name.dropFirst()))")
                 case .unsigned(let min, let max, let swift):
-                    bits += 16
+                    bits += 24
                     out.append("guard let \(name) = f.unsigned(min: \(min), max: \(max), as: \(swift).self) else { break window }")
                 case .signed(let min, let max, let swift):
-                    bits += 17
+                    bits += 25
                     let low = min == Int64.min ? "Int64.min" : String(min)
                     out.append("guard let \(name) = f.integer(min: \(low), max: \(max), as: \(swift).self) else { break window }")
                 case .string, .binary, .bigInteger:
@@ -380,7 +380,7 @@ extension Generator {
             }
         }
         guard let result, values > 0, bits <= 57 else { return nil }
-        var text = indent + "// The whole content from one window of the input; else (near its end, an integer of more than two\n"
+        var text = indent + "// The whole content from one window of the input; else (near its end, an integer of more than three\n"
         text += indent + "// octets, or content the reads below reject) the reads one at a time.\n"
         text += indent + "window: if var f = r.window() {\n"
         for line in out { text += indent + "    " + line + "\n" }
@@ -904,7 +904,7 @@ extension Generator {
         L.close()
         L("")
         L("/// The value at `exiIndex`, which the caller has checked against the number of values.")
-        L.open("@inlinable init(exiIndex: Int) {")
+        L.open("@inlinable @inline(__always) init(exiIndex: Int) {")
         L("switch exiIndex {")
         for (i, c) in caseNames.enumerated().dropLast() { L("case \(i): self = .\(c.replacingOccurrences(of: "`", with: ""))") }
         L("default: self = .\(caseNames.last!.replacingOccurrences(of: "`", with: ""))")

@@ -42,7 +42,7 @@ public enum DC_EVErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .noError
         case 1: self = .failedRESSTemperatureInhibit
@@ -94,7 +94,7 @@ public enum DC_EVSEStatusCode: String, Sendable, Hashable, CaseIterable, Codable
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .evseNotReady
         case 1: self = .evseReady
@@ -134,7 +134,7 @@ public enum EVRequestedEnergyTransfer: String, Sendable, Hashable, CaseIterable,
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .acSinglePhaseCore
         case 1: self = .acThreePhaseCore
@@ -162,7 +162,7 @@ public enum EVSENotification: String, Sendable, Hashable, CaseIterable, Codable 
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .none
         case 1: self = .stopCharging
@@ -185,7 +185,7 @@ public enum EVSEProcessing: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .finished
         default: self = .ongoing
@@ -223,7 +223,7 @@ public enum EVSESupportedEnergyTransfer: String, Sendable, Hashable, CaseIterabl
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .acSinglePhaseCore
         case 1: self = .acThreePhaseCore
@@ -255,7 +255,7 @@ public enum CostKind: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .relativePricePercentage
         case 1: self = .renewableGenerationPercentage
@@ -280,7 +280,7 @@ public enum FaultCode: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .parsingError
         case 1: self = .noTLSRootCertificatAvailable
@@ -307,7 +307,7 @@ public enum IsolationLevel: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .invalid
         case 1: self = .valid
@@ -331,7 +331,7 @@ public enum PaymentOption: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .contract
         default: self = .externalPayment
@@ -395,7 +395,7 @@ public enum ResponseCode: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .ok
         case 1: self = .okNewSessionEstablished
@@ -442,7 +442,7 @@ public enum ServiceCategory: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .evCharging
         case 1: self = .internet
@@ -482,7 +482,7 @@ public enum UnitSymbol: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .h
         case 1: self = .m
@@ -520,7 +520,7 @@ public enum Value: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .bool
         case 1: self = .byte

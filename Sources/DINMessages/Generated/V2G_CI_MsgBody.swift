@@ -1785,7 +1785,7 @@ extension ContractAuthenticationRes {
 extension ContractAuthenticationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -3677,7 +3677,7 @@ extension ServiceDetailReq {
 extension ServiceDetailReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -4357,7 +4357,7 @@ extension ServicePaymentSelectionRes {
 extension ServicePaymentSelectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -4713,7 +4713,7 @@ extension SessionStopRes {
 extension SessionStopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }

@@ -315,7 +315,7 @@ extension AC_EVSEStatus {
 extension AC_EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -4246,7 +4246,7 @@ extension ProfileEntry {
 extension ProfileEntry {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }

@@ -24,7 +24,7 @@ public enum Authorization: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .eim
         default: self = .pnC
@@ -46,7 +46,7 @@ public enum ChannelSelection: String, Sendable, Hashable, CaseIterable, Codable 
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .charge
         default: self = .discharge
@@ -72,7 +72,7 @@ public enum ChargeProgress: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .start
         case 1: self = .stop
@@ -98,7 +98,7 @@ public enum ChargingSession: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .pause
         case 1: self = .terminate
@@ -121,7 +121,7 @@ public enum EcdhCurve: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .secp521
         default: self = .x448
@@ -145,7 +145,7 @@ public enum EvCheckInStatus: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .checkIn
         case 1: self = .processing
@@ -170,7 +170,7 @@ public enum EvCheckOutStatus: String, Sendable, Hashable, CaseIterable, Codable 
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .checkOut
         case 1: self = .processing
@@ -193,7 +193,7 @@ public enum EvseCheckOutStatus: String, Sendable, Hashable, CaseIterable, Codabl
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .scheduled
         default: self = .completed
@@ -223,7 +223,7 @@ public enum EvseNotification: String, Sendable, Hashable, CaseIterable, Codable 
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .pause
         case 1: self = .exitStandby
@@ -251,7 +251,7 @@ public enum ParkingMethod: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .autoParking
         case 1: self = .mvGuideManual
@@ -274,7 +274,7 @@ public enum PowerToleranceAcceptance: String, Sendable, Hashable, CaseIterable, 
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .powerToleranceNotConfirmed
         default: self = .powerToleranceConfirmed
@@ -298,7 +298,7 @@ public enum Processing: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .finished
         case 1: self = .ongoing
@@ -397,7 +397,7 @@ public enum ResponseCode: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .ok
         case 1: self = .okCertificateExpiresSoon
@@ -463,7 +463,7 @@ public enum CpStatus: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .stateA
         case 1: self = .stateB
@@ -492,7 +492,7 @@ public enum ElectricalChargingDeviceStatus: String, Sendable, Hashable, CaseIter
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .stateA
         case 1: self = .stateB
@@ -532,7 +532,7 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .okNoEVError
         case 1: self = .failed
@@ -566,7 +566,7 @@ public enum IsolationStatus: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .invalid
         case 1: self = .safe
@@ -592,7 +592,7 @@ public enum MechanicalChargingDeviceStatus: String, Sendable, Hashable, CaseIter
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .home
         case 1: self = .moving
@@ -617,7 +617,7 @@ public enum WPT_AlignmentCheckMethod: String, Sendable, Hashable, CaseIterable, 
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .powerCheck
         case 1: self = .lpe
@@ -644,7 +644,7 @@ public enum WPT_EVPCChargeDiagnostics: String, Sendable, Hashable, CaseIterable,
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .evpcNoIssue
         case 1: self = .evpcTempOverheatDetected
@@ -670,7 +670,7 @@ public enum WPT_EVResult: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .evResultUnknown
         case 1: self = .evResultSuccess
@@ -699,7 +699,7 @@ public enum WPT_FinePositioningMethod: String, Sendable, Hashable, CaseIterable,
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .manual
         case 1: self = .lfTxEV
@@ -732,7 +732,7 @@ public enum WPT_PairingMethod: String, Sendable, Hashable, CaseIterable, Codable
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .externalConfirmation
         case 1: self = .lpe
@@ -762,7 +762,7 @@ public enum WPT_PowerClass: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .mfWpt1
         case 1: self = .mfWpt2
@@ -794,7 +794,7 @@ public enum WPT_SPCChargeDiagnostics: String, Sendable, Hashable, CaseIterable, 
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .spcNoIssue
         case 1: self = .spcfodDetected

@@ -1940,7 +1940,7 @@ extension EVSEStatus {
 extension EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -2729,7 +2729,7 @@ extension RationalNumber {
 extension RationalNumber {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }

@@ -42,7 +42,7 @@ public enum DC_EVErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .noError
         case 1: self = .failedRESSTemperatureInhibit
@@ -94,7 +94,7 @@ public enum DC_EVSEStatusCode: String, Sendable, Hashable, CaseIterable, Codable
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .evseNotReady
         case 1: self = .evseReady
@@ -128,7 +128,7 @@ public enum EVSENotification: String, Sendable, Hashable, CaseIterable, Codable 
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .none
         case 1: self = .stopCharging
@@ -153,7 +153,7 @@ public enum EVSEProcessing: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .finished
         case 1: self = .ongoing
@@ -184,7 +184,7 @@ public enum EnergyTransferMode: String, Sendable, Hashable, CaseIterable, Codabl
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .acSinglePhaseCore
         case 1: self = .acThreePhaseCore
@@ -212,7 +212,7 @@ public enum ChargeProgress: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .start
         case 1: self = .stop
@@ -235,7 +235,7 @@ public enum ChargingSession: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .terminate
         default: self = .pause
@@ -259,7 +259,7 @@ public enum CostKind: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .relativePricePercentage
         case 1: self = .renewableGenerationPercentage
@@ -284,7 +284,7 @@ public enum FaultCode: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .parsingError
         case 1: self = .noTLSRootCertificatAvailable
@@ -313,7 +313,7 @@ public enum IsolationLevel: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .invalid
         case 1: self = .valid
@@ -338,7 +338,7 @@ public enum PaymentOption: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .contract
         default: self = .externalPayment
@@ -408,7 +408,7 @@ public enum ResponseCode: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .ok
         case 1: self = .okNewSessionEstablished
@@ -458,7 +458,7 @@ public enum ServiceCategory: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .evCharging
         case 1: self = .internet
@@ -492,7 +492,7 @@ public enum UnitSymbol: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .h
         case 1: self = .m
@@ -527,7 +527,7 @@ public enum Value: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .bool
         case 1: self = .byte

@@ -176,7 +176,7 @@ extension AuthorizationRes {
 extension AuthorizationRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -3926,7 +3926,7 @@ extension PaymentServiceSelectionRes {
 extension PaymentServiceSelectionRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -4621,7 +4621,7 @@ extension ServiceDetailReq {
 extension ServiceDetailReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -5443,7 +5443,7 @@ extension SessionStopReq {
 extension SessionStopReq {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -5548,7 +5548,7 @@ extension SessionStopRes {
 extension SessionStopRes {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }

@@ -326,7 +326,7 @@ extension AC_EVSEStatus {
 extension AC_EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -2316,7 +2316,7 @@ extension DC_EVStatus {
 extension DC_EVStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -2929,7 +2929,7 @@ extension EVSEStatus {
 extension EVSEStatus {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }
@@ -4685,7 +4685,7 @@ extension PhysicalValue {
 extension PhysicalValue {
     /// Decodes the content of an element of this type (after its SE event, up to and including EE).
     package static func exiDecode(_ r: inout EXIBitReader) throws(EXIError) -> Self {
-        // The whole content from one window of the input; else (near its end, an integer of more than two
+        // The whole content from one window of the input; else (near its end, an integer of more than three
         // octets, or content the reads below reject) the reads one at a time.
         window: if var f = r.window() {
             guard f.zeros(2) else { break window }

@@ -19,7 +19,7 @@ public enum ResponseCode: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// The value at `exiIndex`, which the caller has checked against the number of values.
-    @inlinable init(exiIndex: Int) {
+    @inlinable @inline(__always) init(exiIndex: Int) {
         switch exiIndex {
         case 0: self = .okSuccessfulNegotiation
         case 1: self = .okSuccessfulNegotiationWithMinorDeviation
