@@ -131,7 +131,7 @@ let exiTargets: [Target] = [
         path: "Sources/Codegen/exi-codegen",
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "EXICodegenTests", dependencies: ["EXICodegenKit"], swiftSettings: swiftSettings),
+    .testTarget(name: "EXICodegenTests", dependencies: ["EXICodegenKit", "EXI"], swiftSettings: swiftSettings),
     .testTarget(name: "EXITests", dependencies: ["EXI"], swiftSettings: swiftSettings),
     .testTarget(
         name: "EXICodecTests",

@@ -185,22 +185,17 @@ public struct EXIBitReader: ~Copyable {
             self.advance(past: window)
             return value
         }
-        let octet = try self.readBits(8)
-        if octet & 0x80 == 0 { return octet }
-        // Two octets (values up to 16383: times, limits, lengths of certificates) are read here as well.
-        let second = try self.readBits(8)
-        let low = octet & 0x7F | (second & 0x7F) &<< 7
-        if second & 0x80 == 0 { return low }
-        return try self.readUnsignedIntegerGroups(low)
+        // Fewer than 8 octets left, or a fourth group: group by group.
+        return try self.readUnsignedIntegerGroups()
     }
 
-    /// Reads the groups after the first two octets (both with the high bit set, their groups `low`) of an EXI
-    /// unsigned integer.
+    /// Reads an EXI unsigned integer group by group, each octet bounds-checked: the path near the end of the input
+    /// and for integers of more than three octets.
     @usableFromInline @inline(never)
-    mutating func readUnsignedIntegerGroups(_ low: UInt64) throws(EXIError) -> UInt64 {
-        let start = self.bitPosition &- 16
-        var result: UInt64 = low
-        var shift: UInt64 = 14
+    mutating func readUnsignedIntegerGroups() throws(EXIError) -> UInt64 {
+        let start = self.bitPosition
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
         while true {
             let octet = try self.readBits(8)
             let group = octet & 0x7F

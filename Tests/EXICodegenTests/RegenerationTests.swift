@@ -1,4 +1,5 @@
-import EXICodegenKit
+import EXI
+@testable import EXICodegenKit
 import Foundation
 import Testing
 
@@ -33,6 +34,11 @@ import Testing
                 #expect(b.count < 5_000_000, "\(module)/Generated/\(name) exceeds 5 MB")
             }
         }
+    }
+
+    @Test("The generator's window paths take at most the bits an EXIWindow holds at any offset")
+    func windowCapacity() {
+        #expect(Generator.windowBits == EXIWindow.capacity)
     }
 
     @Test(

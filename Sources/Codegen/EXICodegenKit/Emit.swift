@@ -321,6 +321,10 @@ extension Generator {
     /// all from one ``EXIWindow`` and returns, or, where the window is not available or a read returns nil, leaves
     /// the input to the reads of `body`, which follow it. Nil for any other body (one that compares events, loops,
     /// reads strings or binary data, or calls another type's decoder).
+    /// The bits an `EXIWindow` holds at any bit offset (`EXIWindow.capacity` in the EXI runtime, which this target
+    /// does not import).
+    static let windowBits = 57
+
     func windowFastPath(_ body: String, _ kinds: [String: ValueKind]) -> String? {
         let lines = body.split(separator: "\n", omittingEmptySubsequences: true)
         guard let first = lines.first else { return nil }
@@ -330,6 +334,7 @@ extension Generator {
         var values = 0
         var index = 0
         var result: Substring? = nil
+        let skipCall = "if !r.skipZeroBits("
         func zeros(_ count: Int) {
             bits += count
             out.append("guard f.zeros(\(count)) else { break window }")
@@ -342,7 +347,7 @@ extension Generator {
             if code.hasPrefix("return Self(") {
                 guard index == lines.count else { return nil }
                 result = code
-            } else if code.hasPrefix("if !r.skipZeroBits("), let count = Int(code.dropFirst(19).prefix { $0.isNumber }) {
+            } else if code.hasPrefix(skipCall), let count = Int(code.dropFirst(skipCall.count).prefix { $0.isNumber }) {
                 // The checked run and, up to its closing brace, the reads that name the error.
                 while index < lines.count, lines[index] != indent + "}" { index += 1 }
                 guard index < lines.count else { return nil }
@@ -366,10 +371,10 @@ extension Generator {
                     out.append("guard let i\(name.dropFirst()) = f.index(bits: \(width), count: \(count)) else { break window }")
                     out.append("let \(name) = \(type)(exiIndex: i\(name.dropFirst()))")
                 case .unsigned(let min, let max, let swift):
-                    bits += 24
+                    bits += 24  // up to three octets; a longer one leaves the window path
                     out.append("guard let \(name) = f.unsigned(min: \(min), max: \(max), as: \(swift).self) else { break window }")
                 case .signed(let min, let max, let swift):
-                    bits += 25
+                    bits += 25  // the sign, then up to three octets
                     let low = min == Int64.min ? "Int64.min" : String(min)
                     out.append("guard let \(name) = f.integer(min: \(low), max: \(max), as: \(swift).self) else { break window }")
                 case .string, .binary, .bigInteger:
@@ -379,7 +384,7 @@ extension Generator {
                 return nil
             }
         }
-        guard let result, values > 0, bits <= 57 else { return nil }
+        guard let result, values > 0, bits <= Self.windowBits else { return nil }
         var text = indent + "// The whole content from one window of the input; else (near its end, an integer of more than three\n"
         text += indent + "// octets, or content the reads below reject) the reads one at a time.\n"
         text += indent + "window: if var f = r.window() {\n"
