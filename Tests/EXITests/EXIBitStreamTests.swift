@@ -17,10 +17,18 @@ import Testing
         #expect(w.bytes == [0xAC, 0x02])
     }
 
-    @Test("[EXI 1.0 §7.1.6] unsigned integers of one, two and more octets read at each bit offset; a value cut inside any octet is truncated at the end of the input")
+    @Test("[EXI 1.0 §7.1.6] unsigned integers of one, two and more octets read at each bit offset, from a window (8 octets or more left) and group by group (fewer); a value cut inside any octet is truncated at the end of the input")
     func unsignedIntegersAtEveryOffset() throws {
         for offset in 0..<8 {
             for value: UInt64 in [0, 1, 127, 128, 129, 255, 256, 16383, 16384, 2_097_151, 2_097_152, 1 << 56, UInt64.max] {
+                // Followed by 0 to 9 octets: with 8 or more the reader loads a window at the integer's first octet.
+                for tail in [0, 1, 7, 8, 9] {
+                    let bytes = Self.framed(offset: offset, tail: tail) { $0.writeUnsignedInteger(value) }
+                    try Self.readFramed(bytes, offset: offset, tail: tail) { r in
+                        let read = try r.readUnsignedInteger()
+                        #expect(read == value, "offset \(offset), value \(value), tail \(tail)")
+                    }
+                }
                 var w = EXIBitWriter()
                 w.writeBits(0x55, count: offset)
                 w.writeUnsignedInteger(value)

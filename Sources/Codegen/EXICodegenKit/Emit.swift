@@ -316,15 +316,15 @@ extension Generator {
         return out.joined(separator: "\n")
     }
 
-    /// A fast path for a decoder body that is one fixed sequence of constant event codes and simple values of at
-    /// most 57 bits in all (booleans, bounded and enumerated values, integers of up to three octets): it reads them
-    /// all from one ``EXIWindow`` and returns, or, where the window is not available or a read returns nil, leaves
-    /// the input to the reads of `body`, which follow it. Nil for any other body (one that compares events, loops,
-    /// reads strings or binary data, or calls another type's decoder).
     /// The bits an `EXIWindow` holds at any bit offset (`EXIWindow.capacity` in the EXI runtime, which this target
     /// does not import).
     static let windowBits = 57
 
+    /// A fast path for a decoder body that is one fixed sequence of constant event codes and simple values of at
+    /// most `windowBits` in all (booleans, bounded and enumerated values, integers of up to three octets): it reads them
+    /// all from one ``EXIWindow`` and returns, or, where the window is not available or a read returns nil, leaves
+    /// the input to the reads of `body`, which follow it. Nil for any other body (one that compares events, loops,
+    /// reads strings or binary data, or calls another type's decoder).
     func windowFastPath(_ body: String, _ kinds: [String: ValueKind]) -> String? {
         let lines = body.split(separator: "\n", omittingEmptySubsequences: true)
         guard let first = lines.first else { return nil }
