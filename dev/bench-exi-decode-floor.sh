@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # How fast could the 4 KB CertificateInstallationRes (and the SupportedAppProtocolReq) decode if decoded values
-# allocated less and strings cost nothing? A measurement, not a design: dev/patches/exi-decode-floor.patch is applied to a copy of HEAD in .build/peers/exi-decode-floor, and that
-# copy's release `exi-bench` then decodes with parts of the work left out, chosen by PNC_EXI_FLOOR:
+# allocated less and strings cost nothing? A measurement, not a design: dev/patches/exi-decode-floor.patch is
+# applied to a copy of this tree in .build/peers/exi-decode-floor, and that copy's release `exi-bench` then decodes
+# with parts of the work left out, chosen by PNC_EXI_FLOOR (`DecodeFloorPatchTests` checks that the patch applies):
 #
 #   (unset)  unchanged: the control, which must match the build of this tree
 #   binary   binary values over 16 octets are realigned into one scratch buffer and no array is made for them
@@ -29,10 +30,11 @@ echo "building exi-bench (release) of this tree" >&2
 swift build -c release --product exi-bench >&2
 ours=$(swift build -c release --product exi-bench --show-bin-path)/exi-bench
 
-echo "copying HEAD to $copy and applying dev/patches/exi-decode-floor.patch" >&2
+# The copy holds the tracked files as they are in this tree (edits included), so both builds differ only by the patch.
+echo "copying this tree to $copy and applying dev/patches/exi-decode-floor.patch" >&2
 mkdir -p "$copy"
 find "$copy" -mindepth 1 -maxdepth 1 ! -name .build -exec rm -rf {} +
-git archive HEAD | tar -x -C "$copy"
+git ls-files -z | tar --null -T - -c | tar -x -C "$copy"
 # The copy is a repository of its own: inside this one, `git apply` would skip every path as outside the directory.
 rm -rf "$copy/.git"
 (cd "$copy" && git init --quiet . && git apply --whitespace=nowarn "$root/dev/patches/exi-decode-floor.patch")
